@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * health.c - the database probe thread and the readiness rules of
+ * DESIGN.md section 7: ready iff the node is reachable and, on Galera,
+ * wsrep_ready=ON, wsrep_cluster_status=Primary and wsrep_local_state=4
+ * (or 2, Donor, with ha.available_when_donor), the schema is current and
+ * no drain file exists.  A probe older than three intervals (at least
+ * 1.5 s) counts as a hung database.
+ */
+#include "config.h"
+
+#include "health.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cfg.h"
+
+static const struct cfg *health_cfg;
+static pthread_t health_thread;
+static bool health_running;
+static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t health_cond = PTHREAD_COND_INITIALIZER;
+static bool health_stopping;
+
+/* Guarded by health_lock. */
+static struct {
+	bool		reachable;
+	char		error[LOOMD_ERR_LEN];
+	struct db_wsrep	wsrep;
+	int64_t		probed_at;	/* monotonic ms; 0 = never */
+	uint64_t	probes;
+	bool		schema_ok;
+} health_last;
+
+/* Monotonic clock in milliseconds. */
+static int64_t
+health_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The probe loop. */
+static void *
+health_main(void *arg UNUSED)
+{
+	struct db_conn *c = NULL;
+	char err[LOOMD_ERR_LEN];
+	struct db_wsrep w;
+	enum db_status st;
+	struct timespec until;
+	int64_t ms;
+
+	for (;;) {
+		err[0] = '\0';
+		memset(&w, 0, sizeof w);
+		if (c == NULL)
+			c = db_connect(DB_ROLE_HEALTH, &st, err);
+		if (c != NULL) {
+			st = db_wsrep_read(c, &w);
+			if (st != DB_OK) {
+				snprintf(err, sizeof err, "%s", db_error(c));
+				db_close(c);
+				c = NULL;
+			}
+		}
+		pthread_mutex_lock(&health_lock);
+		health_last.reachable = c != NULL;
+		snprintf(health_last.error, sizeof health_last.error, "%s",
+		    err);
+		health_last.wsrep = w;
+		health_last.probed_at = health_now_ms();
+		health_last.probes++;
+		if (health_stopping) {
+			pthread_mutex_unlock(&health_lock);
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		ms = health_cfg->ha_health_interval_ms;
+		until.tv_sec += ms / 1000;
+		until.tv_nsec += (ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!health_stopping &&
+		    pthread_cond_timedwait(&health_cond, &health_lock,
+		    &until) == 0)
+			;
+		if (health_stopping) {
+			pthread_mutex_unlock(&health_lock);
+			break;
+		}
+		pthread_mutex_unlock(&health_lock);
+	}
+	db_close(c);
+	return NULL;
+}
+
+int
+health_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
+{
+	health_cfg = cfg;
+	health_stopping = false;
+	if (pthread_create(&health_thread, NULL, health_main, NULL) != 0) {
+		snprintf(err, LOOMD_ERR_LEN, "cannot start health thread");
+		return -1;
+	}
+	health_running = true;
+	return 0;
+}
+
+void
+health_stop(void)
+{
+	if (!health_running)
+		return;
+	pthread_mutex_lock(&health_lock);
+	health_stopping = true;
+	pthread_cond_broadcast(&health_cond);
+	pthread_mutex_unlock(&health_lock);
+	pthread_join(health_thread, NULL);
+	health_running = false;
+}
+
+void
+health_set_schema_ok(bool ok)
+{
+	pthread_mutex_lock(&health_lock);
+	health_last.schema_ok = ok;
+	pthread_mutex_unlock(&health_lock);
+}
+
+void
+health_get(struct health_state *out)
+{
+	int64_t stale = 3 * health_cfg->ha_health_interval_ms;
+	const struct db_wsrep *w = &out->wsrep;
+	struct stat st;
+
+	if (stale < 1500)
+		stale = 1500;
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&health_lock);
+	out->db_reachable = health_last.reachable;
+	out->wsrep = health_last.wsrep;
+	out->schema_ok = health_last.schema_ok;
+	out->probes = health_last.probes;
+	out->probe_age_ms = health_last.probed_at == 0 ? -1 :
+	    health_now_ms() - health_last.probed_at;
+	if (!health_last.reachable)
+		snprintf(out->reason, sizeof out->reason,
+		    "database unreachable: %s", health_last.error);
+	pthread_mutex_unlock(&health_lock);
+
+	out->draining = health_cfg->ha_drain_file[0] != '\0' &&
+	    stat(health_cfg->ha_drain_file, &st) == 0;
+	if (out->probe_age_ms < 0) {
+		snprintf(out->reason, sizeof out->reason,
+		    "database not probed yet");
+		return;
+	}
+	if (out->probe_age_ms > stale) {
+		snprintf(out->reason, sizeof out->reason,
+		    "database probe stalled for %lld ms",
+		    (long long)out->probe_age_ms);
+		return;
+	}
+	if (!out->db_reachable)
+		return;
+	if (w->wsrep_on) {
+		if (!w->ready) {
+			snprintf(out->reason, sizeof out->reason,
+			    "galera: wsrep_ready is OFF");
+			return;
+		}
+		if (strcmp(w->cluster_status, "Primary") != 0) {
+			snprintf(out->reason, sizeof out->reason,
+			    "galera: node not in the Primary Component "
+			    "(wsrep_cluster_status=%s)", w->cluster_status);
+			return;
+		}
+		if (w->local_state != 4 && !(w->local_state == 2 &&
+		    health_cfg->ha_available_when_donor)) {
+			snprintf(out->reason, sizeof out->reason,
+			    "galera: node not synced (wsrep_local_state=%d "
+			    "%s)", w->local_state, w->local_state_comment);
+			return;
+		}
+	}
+	out->db_ok = true;
+	if (!out->schema_ok) {
+		snprintf(out->reason, sizeof out->reason,
+		    "schema not current");
+		return;
+	}
+	if (out->draining) {
+		snprintf(out->reason, sizeof out->reason,
+		    "draining: %s exists", health_cfg->ha_drain_file);
+		return;
+	}
+	out->ready = true;
+}
+
+bool
+health_writable(char reason[LOOMD_ERR_LEN])
+{
+	struct health_state hs;
+
+	health_get(&hs);
+	/* Draining still takes writes; only the database gates them. */
+	if (hs.db_ok)
+		return true;
+	snprintf(reason, LOOMD_ERR_LEN, "%s", hs.reason);
+	return false;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * health.h - readiness.  A background thread probes the local database node
+ * (its own connection, wsrep_sync_wait=0, 1 s timeouts) every
+ * ha.health_interval_ms and caches the Galera state, so /readyz and the
+ * write gate answer at once even when the database hangs.
+ */
+#ifndef LOOMD_HEALTH_H
+#define LOOMD_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "db.h"
+
+struct cfg;
+
+struct health_state {
+	bool		ready;
+	char		reason[LOOMD_ERR_LEN];	/* why not ready */
+	bool		db_reachable;
+	bool		db_ok;		/* database fine (ignores drain) */
+	bool		draining;
+	bool		schema_ok;
+	struct db_wsrep	wsrep;
+	int64_t		probe_age_ms;	/* since the last finished probe */
+	uint64_t	probes;
+};
+
+/* Start the probe thread; borrows cfg for the process lifetime. */
+int health_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
+    LOOMD_MUSTCHECK;
+/* Stop and join the probe thread. */
+void health_stop(void);
+/* Record that the schema is current (set once after migrations). */
+void health_set_schema_ok(bool ok);
+/* The current readiness, computed from the cached probe. */
+void health_get(struct health_state *out);
+/*
+ * May this server take writes now?  False when the last probe found the
+ * node out of the Primary Component or unreachable; reason gets why.
+ */
+bool health_writable(char reason[LOOMD_ERR_LEN]);
+
+#endif /* LOOMD_HEALTH_H */

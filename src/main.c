@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * main.c - loomd startup and shutdown: parse arguments, load and validate
+ * the configuration (exit 78 on any problem), connect, apply the schema,
+ * register the ID partition, start the health probe and HTTP, then wait
+ * for signals: SIGTERM/SIGINT stop gracefully, SIGHUP reloads.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api_health.h"
+#include "cfg.h"
+#include "common.h"
+#include "db.h"
+#include "health.h"
+#include "http.h"
+#include "ids.h"
+#include "schema.h"
+
+#ifndef LOOMD_SYSCONFDIR
+#define LOOMD_SYSCONFDIR "/usr/local/etc"
+#endif
+
+#define MAIN_STARTUP_WAIT_S 30	/* wait this long for the database */
+
+static void LOOMD_NORETURN
+main_usage(int code)
+{
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: loomd [-t] [-c FILE] [--port N] [--port-file FILE]\n"
+	    "  -c, --config FILE   configuration file (default "
+	    LOOMD_SYSCONFDIR "/loomd.conf)\n"
+	    "  -t, --test          validate the configuration and exit\n"
+	    "      --port N        listen on port N (0 = any free port)\n"
+	    "      --port-file F   write the bound port to F\n"
+	    "  -V, --version       print the version and exit\n"
+	    "  -h, --help          this text\n");
+	exit(code);
+}
+
+/* Load the configuration; on problems print them all and exit 78. */
+static void
+main_load_cfg(struct cfg *c, const char *path)
+{
+	struct cfg_errors errs = { NULL, 0 };
+	size_t i;
+
+	if (cfg_load(c, path, &errs) != 0) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.lines[i]);
+		fprintf(stderr, "loomd: %zu configuration error%s in %s\n",
+		    errs.n, errs.n == 1 ? "" : "s", path);
+		cfg_errors_free(&errs);
+		cfg_free(c);
+		exit(EX_CONFIG);
+	}
+	cfg_errors_free(&errs);
+}
+
+/* Connect for role, retrying for MAIN_STARTUP_WAIT_S; exit if never. */
+static struct db_conn *
+main_connect(enum db_role role)
+{
+	char err[LOOMD_ERR_LEN];
+	time_t deadline = time(NULL) + MAIN_STARTUP_WAIT_S;
+	struct db_conn *c;
+	enum db_status st;
+
+	for (;;) {
+		if ((c = db_connect(role, &st, err)) != NULL)
+			return c;
+		if (st != DB_UNAVAILABLE || time(NULL) >= deadline) {
+			log_error("startup: %s", err);
+			exit(EX_UNAVAILABLE);
+		}
+		log_warn("startup: %s; retrying", err);
+		sleep(1);
+	}
+}
+
+/* Create the database, apply migrations, register the ID partition. */
+static void
+main_prepare_db(const struct cfg *c, const char *me)
+{
+	char err[LOOMD_ERR_LEN];
+	struct db_conn *conn;
+	enum ids_result ir;
+
+	conn = main_connect(DB_ROLE_ADMIN);
+	if (schema_create_database(conn, c->db_name, err) != 0) {
+		log_error("startup: %s", err);
+		exit(EX_UNAVAILABLE);
+	}
+	db_close(conn);
+
+	conn = main_connect(DB_ROLE_WORKER);
+	switch (schema_apply(conn, me, err)) {
+	case SCHEMA_OK:
+		break;
+	case SCHEMA_TOO_NEW:
+	case SCHEMA_MISMATCH:
+		log_error("startup: refusing to start: %s", err);
+		exit(EX_CONFIG);
+	default:
+		log_error("startup: schema: %s", err);
+		exit(EX_UNAVAILABLE);
+	}
+	ir = ids_register(conn, c, err);
+	if (ir == IDS_REFUSED) {
+		/* Like a configuration error: name the file and the key. */
+		fprintf(stderr, "%s: ids: %s\n", c->path, err);
+		exit(EX_CONFIG);
+	}
+	if (ir != IDS_OK) {
+		log_error("startup: %s", err);
+		exit(EX_UNAVAILABLE);
+	}
+	db_close(conn);
+	log_info("startup: datacenter %s, ID partition start_num %lld "
+	    "increment_by %lld (residue %lld)", c->datacenter,
+	    (long long)c->ids_start_num, (long long)c->ids_increment_by,
+	    (long long)cfg_ids_residue(c));
+}
+
+/* SIGHUP: reload; a bad file keeps the running configuration. */
+static void
+main_reload(struct cfg *c)
+{
+	struct cfg_errors errs = { NULL, 0 };
+	enum log_level lvl;
+	struct cfg nc;
+	size_t i;
+	int n;
+
+	log_info("reload: reading %s", c->path);
+	if (cfg_load(&nc, c->path, &errs) != 0) {
+		for (i = 0; i < errs.n; i++)
+			log_warn("reload: %s", errs.lines[i]);
+		log_warn("reload: failed; keeping the running configuration");
+		cfg_errors_free(&errs);
+		cfg_free(&nc);
+		return;
+	}
+	n = cfg_apply_reload(c, &nc);
+	if (log_level_parse(c->log_level, &lvl) == 0)
+		log_set_level(lvl);
+	log_info("reload: done%s", n > 0 ? "; some changes need a restart" :
+	    "");
+	cfg_errors_free(&errs);
+	cfg_free(&nc);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "port-file", required_argument, NULL, 'P' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = LOOMD_SYSCONFDIR "/loomd.conf";
+	const char *port_file = NULL;
+	char err[LOOMD_ERR_LEN], host[256], me[512];
+	bool test_only = false;
+	enum log_level lvl;
+	struct cfg c;
+	sigset_t set;
+	int ch, sig, port = -1;
+	char *end;
+
+	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			test_only = true;
+			break;
+		case 'p':
+			errno = 0;
+			port = (int)strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || port < 0 ||
+			    port > 65535) {
+				fprintf(stderr, "loomd: --port: bad port %s\n",
+				    optarg);
+				exit(EX_USAGE);
+			}
+			break;
+		case 'P':
+			port_file = optarg;
+			break;
+		case 'V':
+			printf("loomd %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			main_usage(0);
+		default:
+			main_usage(EX_USAGE);
+		}
+	}
+	if (optind != argc)
+		main_usage(EX_USAGE);
+
+	main_load_cfg(&c, path);
+	if (test_only) {
+		printf("%s: configuration OK\n", path);
+		cfg_free(&c);
+		return 0;
+	}
+	if (log_level_parse(c.log_level, &lvl) == 0)
+		log_set_level(lvl);
+
+	/* Signals are taken by sigwait() below, in this thread only. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "unknown");
+	snprintf(me, sizeof me, "%s:%s:%ld", c.datacenter, host,
+	    (long)getpid());
+	log_info("loomd %s starting as %s", PACKAGE_VERSION, me);
+
+	db_global_init(&c);
+	main_prepare_db(&c, me);
+	ids_init(&c);
+	health_set_schema_ok(true);
+	if (health_start(&c, err) != 0)
+		fatalx("%s", err);
+	api_health_init(&c);
+	if (http_start(&c, port, port_file, err) != 0) {
+		log_error("startup: %s", err);
+		health_stop();
+		exit(EX_UNAVAILABLE);
+	}
+	log_info("loomd ready");
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			main_reload(&c);
+			continue;
+		}
+		log_info("received %s; stopping", sig == SIGTERM ? "SIGTERM" :
+		    "SIGINT");
+		break;
+	}
+	http_stop(10000);
+	health_stop();
+	ids_shutdown();
+	db_global_end();
+	log_info("loomd stopped");
+	cfg_free(&c);
+	return 0;
+}

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fixture.c - shared test fixture (see fixture.h).  Criterion runs each
+ * test in its own process, so every name here carries the pid.
+ */
+#include "config.h"
+
+#include "fixture.h"
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <mysql.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+double
+fx_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Skip, or fail under LOOMD_TEST_REQUIRE_DB=1, for a missing database. */
+static void
+fx_no_db(const char *what)
+{
+	const char *req = getenv("LOOMD_TEST_REQUIRE_DB");
+
+	if (req != NULL && strcmp(req, "1") == 0)
+		cr_assert_fail("%s not set but LOOMD_TEST_REQUIRE_DB=1", what);
+	cr_skip_test("%s not set; start scripts/test-db or "
+	    "scripts/galera-local", what);
+}
+
+/* Copy env var name into out, or "" if unset. */
+static void
+fx_env(const char *name, char *out, size_t n)
+{
+	const char *v = getenv(name);
+
+	snprintf(out, n, "%s", v != NULL ? v : "");
+}
+
+/* Fill db from the variables PREFIX_SOCKET, _HOST, _PORT, _USER, ... */
+static bool
+fx_db_prefix(struct fx_db *db, const char *prefix)
+{
+	char name[128], port[16];
+
+	memset(db, 0, sizeof *db);
+	snprintf(name, sizeof name, "%s_SOCKET", prefix);
+	fx_env(name, db->socket, sizeof db->socket);
+	snprintf(name, sizeof name, "%s_HOST", prefix);
+	fx_env(name, db->host, sizeof db->host);
+	snprintf(name, sizeof name, "%s_PORT", prefix);
+	fx_env(name, port, sizeof port);
+	db->port = atoi(port);
+	snprintf(name, sizeof name, "%s_USER", prefix);
+	fx_env(name, db->user, sizeof db->user);
+	snprintf(name, sizeof name, "%s_PASSWORD", prefix);
+	fx_env(name, db->password, sizeof db->password);
+	if (db->host[0] == '\0')
+		snprintf(db->host, sizeof db->host, "127.0.0.1");
+	return db->user[0] != '\0' && (db->socket[0] != '\0' || db->port > 0);
+}
+
+void
+fx_db_from_env(struct fx_db *db)
+{
+	if (!fx_db_prefix(db, "LOOMD_TEST_DB"))
+		fx_no_db("LOOMD_TEST_DB_*");
+}
+
+void
+fx_galera_from_env(struct fx_db *db, int node)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof prefix, "LOOMD_GALERA_N%d", node);
+	if (!fx_db_prefix(db, prefix))
+		fx_no_db("LOOMD_GALERA_N*_*");
+	/* Galera nodes are addressed over TCP, one per datacenter. */
+	db->socket[0] = '\0';
+}
+
+void
+fx_db_name(char *out, size_t n)
+{
+	static int seq;
+
+	snprintf(out, n, "loomd_t_%ld_%d", (long)getpid(), ++seq);
+}
+
+int
+fx_sql(const struct fx_db *db, const char *dbname, const char *sql,
+    char *out, size_t n)
+{
+	unsigned int tmo = 10;
+	MYSQL_STMT *stmt = NULL;
+	MYSQL_BIND b;
+	char buf[4096];
+	unsigned long len = 0;
+	my_bool isnull = 0;
+	MYSQL *my;
+	int rc = -1;
+
+	if (out != NULL && n > 0)
+		out[0] = '\0';
+	my = mysql_init(NULL);
+	mysql_optionsv(my, MYSQL_OPT_CONNECT_TIMEOUT, &tmo);
+	mysql_optionsv(my, MYSQL_OPT_READ_TIMEOUT, &tmo);
+	if (mysql_real_connect(my, db->socket[0] ? "localhost" : db->host,
+	    db->user, db->password, dbname, db->socket[0] ? 0 : db->port,
+	    db->socket[0] ? db->socket : NULL, 0) == NULL) {
+		if (out != NULL)
+			snprintf(out, n, "%s", mysql_error(my));
+		goto done;
+	}
+	stmt = mysql_stmt_init(my);
+	if (mysql_stmt_prepare(stmt, sql, strlen(sql)) != 0 ||
+	    mysql_stmt_execute(stmt) != 0) {
+		if (out != NULL)
+			snprintf(out, n, "%u: %s", mysql_stmt_errno(stmt),
+			    mysql_stmt_error(stmt));
+		goto done;
+	}
+	if (mysql_stmt_field_count(stmt) > 0) {
+		memset(&b, 0, sizeof b);
+		b.buffer_type = MYSQL_TYPE_STRING;
+		b.buffer = buf;
+		b.buffer_length = sizeof buf - 1;
+		b.length = &len;
+		b.is_null = &isnull;
+		mysql_stmt_bind_result(stmt, &b);
+		if (mysql_stmt_fetch(stmt) == 0 && out != NULL) {
+			buf[len < sizeof buf ? len : sizeof buf - 1] = '\0';
+			snprintf(out, n, "%s", isnull ? "NULL" : buf);
+		}
+		mysql_stmt_free_result(stmt);
+	}
+	rc = 0;
+done:
+	if (stmt != NULL)
+		mysql_stmt_close(stmt);
+	mysql_close(my);
+	return rc;
+}
+
+void
+fx_srcpath(char *out, size_t n, const char *rel)
+{
+	const char *src = getenv("LOOMD_SRCDIR");
+
+	snprintf(out, n, "%s/%s", src != NULL ? src : ".", rel);
+}
+
+void
+fx_daemon_prepare(struct fx_daemon *d, const struct fx_db *db,
+    const char *dbname, const char *extra)
+{
+	FILE *fp;
+
+	memset(d, 0, sizeof *d);
+	d->pid = -1;
+	snprintf(d->dir, sizeof d->dir, "/tmp/loomd-test.XXXXXX");
+	cr_assert_not_null(mkdtemp(d->dir), "mkdtemp: %s", strerror(errno));
+	snprintf(d->conf, sizeof d->conf, "%s/loomd.conf", d->dir);
+	snprintf(d->log, sizeof d->log, "%s/loomd.log", d->dir);
+	fp = fopen(d->conf, "w");
+	cr_assert_not_null(fp);
+	fprintf(fp, "server = { host = \"127.0.0.1\"; threads = 4; };\n");
+	fprintf(fp, "db = { %s%s%s host = \"%s\"; port = %d; user = \"%s\"; "
+	    "password = \"%s\"; name = \"%s\"; connect_timeout_ms = 2000; "
+	    "read_timeout_ms = 3000; write_timeout_ms = 3000; };\n",
+	    db->socket[0] ? "socket = \"" : "", db->socket,
+	    db->socket[0] ? "\";" : "", db->host,
+	    db->port > 0 ? db->port : 3306, db->user, db->password, dbname);
+	if (extra != NULL)
+		fprintf(fp, "%s\n", extra);
+	fclose(fp);
+}
+
+int
+fx_daemon_start(struct fx_daemon *d, int *status)
+{
+	const char *bin = getenv("LOOMD_BIN");
+	char portfile[320], buf[32];
+	double deadline;
+	FILE *fp;
+	int st, fd;
+
+	cr_assert_not_null(bin, "LOOMD_BIN not set");
+	snprintf(portfile, sizeof portfile, "%s/port", d->dir);
+	unlink(portfile);
+	d->pid = fork();
+	cr_assert_neq(d->pid, -1);
+	if (d->pid == 0) {
+		fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		execl(bin, bin, "-c", d->conf, "--port", "0", "--port-file",
+		    portfile, (char *)NULL);
+		_exit(127);
+	}
+	deadline = fx_now_ms() + 60000;
+	while (fx_now_ms() < deadline) {
+		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+			d->pid = -1;
+			if (status != NULL)
+				*status = WIFEXITED(st) ? WEXITSTATUS(st) :
+				    128 + WTERMSIG(st);
+			return -1;
+		}
+		if ((fp = fopen(portfile, "r")) != NULL) {
+			if (fgets(buf, sizeof buf, fp) != NULL)
+				d->port = atoi(buf);
+			fclose(fp);
+			if (d->port > 0)
+				return 0;
+		}
+		usleep(20000);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, NULL, 0);
+	d->pid = -1;
+	if (status != NULL)
+		*status = -1;
+	return -1;
+}
+
+int
+fx_daemon_stop(struct fx_daemon *d)
+{
+	double deadline;
+	int st = 0;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, SIGTERM);
+	deadline = fx_now_ms() + 15000;
+	while (waitpid(d->pid, &st, WNOHANG) == 0) {
+		if (fx_now_ms() > deadline) {
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &st, 0);
+			break;
+		}
+		usleep(20000);
+	}
+	d->pid = -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void
+fx_daemon_log(const struct fx_daemon *d, char *out, size_t n)
+{
+	size_t got = 0;
+	FILE *fp;
+
+	out[0] = '\0';
+	if ((fp = fopen(d->log, "r")) == NULL)
+		return;
+	got = fread(out, 1, n - 1, fp);
+	out[got] = '\0';
+	fclose(fp);
+}
+
+int
+fx_run_loomd(const char *conf, const char *args, char *out, size_t n)
+{
+	const char *bin = getenv("LOOMD_BIN");
+	char cmd[1024];
+	size_t got;
+	FILE *fp;
+	int st;
+
+	cr_assert_not_null(bin, "LOOMD_BIN not set");
+	snprintf(cmd, sizeof cmd, "'%s' %s -c '%s' 2>&1 >/dev/null", bin,
+	    args != NULL ? args : "", conf);
+	fp = popen(cmd, "r");
+	cr_assert_not_null(fp);
+	got = fread(out, 1, n - 1, fp);
+	out[got] = '\0';
+	st = pclose(fp);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* libcurl write callback: append to the response body. */
+static size_t
+fx_curl_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct fx_resp *r = arg;
+	size_t n = size * nmemb;
+
+	r->body = realloc(r->body, r->len + n + 1);
+	cr_assert_not_null(r->body);
+	memcpy(r->body + r->len, ptr, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+int
+fx_http(int port, const char *method, const char *path, const char *headers,
+    const char *body, size_t body_len, long timeout_ms, struct fx_resp *r)
+{
+	struct curl_slist *hl = NULL;
+	char url[1024], *copy, *line, *save;
+	double t0 = fx_now_ms();
+	CURLcode rc;
+	CURL *c;
+
+	memset(r, 0, sizeof *r);
+	r->body = calloc(1, 1);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+	c = curl_easy_init();
+	cr_assert_not_null(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fx_curl_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	hl = curl_slist_append(hl, "Expect:");
+	if (headers != NULL) {
+		copy = strdup(headers);
+		for (line = strtok_r(copy, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			hl = curl_slist_append(hl, line);
+		free(copy);
+	}
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)body_len);
+		hl = curl_slist_append(hl, "Content-Type: application/json");
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	rc = curl_easy_perform(c);
+	r->ms = fx_now_ms() - t0;
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	else
+		snprintf(r->error, sizeof r->error, "%s",
+		    curl_easy_strerror(rc));
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+void
+fx_resp_free(struct fx_resp *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+int
+fx_shell(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

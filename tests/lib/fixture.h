@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fixture.h - what integration and HA tests share: the test database from
+ * the environment (scripts/test-db, scripts/galera-local), a real loomd
+ * process started on a free port, HTTP through libcurl, and SQL through
+ * loomd's own db module.
+ */
+#ifndef LOOMD_FIXTURE_H
+#define LOOMD_FIXTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Connection parameters of one database server. */
+struct fx_db {
+	char	socket[256];	/* empty: use host:port */
+	char	host[64];
+	int	port;
+	char	user[64];
+	char	password[64];
+};
+
+/*
+ * Fill db from LOOMD_TEST_DB_* (prefix "LOOMD_TEST_DB") or, for Galera
+ * node n (1..3), from LOOMD_GALERA_N<n>_* .  When the variables are missing
+ * the test is skipped, or fails if LOOMD_TEST_REQUIRE_DB=1 (CI).
+ */
+void fx_db_from_env(struct fx_db *db);
+void fx_galera_from_env(struct fx_db *db, int node);
+
+/* A unique database name for this test process: loomd_t_<pid>_<n>. */
+void fx_db_name(char *out, size_t n);
+
+/*
+ * Run one SQL statement on db (database dbname, may be NULL) and return
+ * the first column of the first row as a string in out (may be NULL).
+ * Returns 0, or -1 with the error in out.
+ */
+int fx_sql(const struct fx_db *db, const char *dbname, const char *sql,
+    char *out, size_t n);
+
+/* A loomd process. */
+struct fx_daemon {
+	pid_t	pid;
+	int	port;
+	char	dir[256];	/* private temp dir */
+	char	conf[300];
+	char	log[300];	/* its stderr */
+};
+
+/*
+ * Write a configuration for db/dbname with extra lines appended (may be
+ * NULL; later keys are errors in libconfig, so extra must not repeat the
+ * base keys: see fx_conf_text()).  Returns the path in d->conf.
+ */
+void fx_daemon_prepare(struct fx_daemon *d, const struct fx_db *db,
+    const char *dbname, const char *extra);
+
+/*
+ * Start loomd on d->conf with --port 0 --port-file and wait (up to 60 s)
+ * for the port; returns 0, or -1 if it exited first (its status in
+ * *status when not NULL).
+ */
+int fx_daemon_start(struct fx_daemon *d, int *status);
+
+/* Run loomd with args ("-t" etc.) on conf to completion; exit status and
+ * stderr (into out, size n) are returned. */
+int fx_run_loomd(const char *conf, const char *args, char *out, size_t n);
+
+/* SIGTERM and reap (SIGKILL after 15 s); returns the exit status. */
+int fx_daemon_stop(struct fx_daemon *d);
+
+/* Read d's log into out (size n). */
+void fx_daemon_log(const struct fx_daemon *d, char *out, size_t n);
+
+/* One HTTP exchange. */
+struct fx_resp {
+	long	status;		/* 0 when the request failed or timed out */
+	char	*body;		/* owned; free() */
+	size_t	len;
+	double	ms;		/* elapsed */
+	char	error[256];	/* curl error when status is 0 */
+};
+
+/*
+ * Send method path (with body, may be NULL, and extra header lines
+ * separated by '\n', may be NULL) to 127.0.0.1:port, giving up after
+ * timeout_ms.  Returns 0 if an HTTP answer came, -1 otherwise.
+ */
+int fx_http(int port, const char *method, const char *path,
+    const char *headers, const char *body, size_t body_len,
+    long timeout_ms, struct fx_resp *r);
+void fx_resp_free(struct fx_resp *r);
+
+/* Milliseconds on a monotonic clock. */
+double fx_now_ms(void);
+
+/* Run a shell command; returns its exit status. */
+int fx_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Path under the source tree ($LOOMD_SRCDIR). */
+void fx_srcpath(char *out, size_t n, const char *rel);
+
+#endif /* LOOMD_FIXTURE_H */

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_cfg.c - the configuration table and loader, in memory: defaults,
+ * a full valid file, every problem reported (not just the first), line
+ * numbers, and the reload diff.  The process-level table of bad files with
+ * exit 78 is tests/integration/test_config.c.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "cfg.h"
+
+Test(cfg, defaults_match_the_table)
+{
+	struct cfg c;
+
+	cfg_defaults(&c);
+	cr_assert_eq(c.server_port, 55054);
+	cr_assert_eq(c.ids_start_num, 1);
+	cr_assert_eq(c.ids_increment_by, 1);
+	cr_assert_eq(c.server_max_body_bytes, 1048576);
+	cr_assert(c.db_sync_wait);
+	cr_assert_str_eq(c.log_level, "info");
+	cr_assert_str_eq(c.datacenter, "dc1");
+	cr_assert_eq(cfg_ids_residue(&c), 0);
+	cfg_free(&c);
+}
+
+Test(cfg, every_default_is_within_its_bounds)
+{
+	const struct cfg_key *k;
+	long long v;
+
+	for (k = cfg_keys; k->name != NULL; k++) {
+		cr_assert_not_null(k->help, "%s has no help", k->name);
+		if (k->type != CFG_INT)
+			continue;
+		v = strtoll(k->def, NULL, 10);
+		cr_assert(v >= k->min && v <= k->max, "%s default %lld out "
+		    "of [%lld, %lld]", k->name, v, (long long)k->min,
+		    (long long)k->max);
+	}
+}
+
+Test(cfg, a_valid_file_sets_every_kind_of_key)
+{
+	struct cfg_errors errs = { NULL, 0 };
+	struct cfg c;
+	int rc;
+
+	rc = cfg_load_string(&c, "t.conf",
+	    "datacenter = \"east-1\";\n"
+	    "server = { host = \"0.0.0.0\"; port = 8080; threads = 16; };\n"
+	    "ids = { start_num = 3; increment_by = 10; block_size = 50; };\n"
+	    "db = { socket = \"/run/x.sock\"; sync_wait = false; "
+	    "tx_max_retries = 7L; };\n"
+	    "log = { level = \"debug\"; };\n", &errs);
+	cr_assert_eq(rc, 0, "%s", errs.n ? errs.lines[0] : "");
+	cr_assert_str_eq(c.datacenter, "east-1");
+	cr_assert_str_eq(c.server_host, "0.0.0.0");
+	cr_assert_eq(c.server_port, 8080);
+	cr_assert_eq(c.ids_start_num, 3);
+	cr_assert_eq(c.ids_increment_by, 10);
+	cr_assert_eq(cfg_ids_residue(&c), 3);
+	cr_assert_eq(c.ids_block_size, 50);
+	cr_assert_str_eq(c.db_socket, "/run/x.sock");
+	cr_assert(!c.db_sync_wait);
+	cr_assert_eq(c.db_tx_max_retries, 7);
+	cr_assert_str_eq(c.log_level, "debug");
+	cfg_free(&c);
+	cfg_errors_free(&errs);
+}
+
+Test(cfg, all_problems_are_reported_with_their_lines)
+{
+	struct cfg_errors errs = { NULL, 0 };
+	struct cfg c;
+
+	cr_assert_eq(cfg_load_string(&c, "m.conf",
+	    "server = { port = 99999; };\n"
+	    "bogus = 1;\n"
+	    "ids = { start_num = 12;\n"
+	    "        increment_by = 10; };\n"
+	    "log = { level = 3; };\n", &errs), -1);
+	cr_assert_eq(errs.n, 4);
+	cr_assert_str_eq(errs.lines[0],
+	    "m.conf:1: server.port: must be between 0 and 65535 (got 99999)");
+	cr_assert_str_eq(errs.lines[1], "m.conf:2: bogus: unknown key");
+	cr_assert_str_eq(errs.lines[2],
+	    "m.conf:5: log.level: expected a string, got an integer");
+	cr_assert_str_eq(errs.lines[3], "m.conf:3: ids.start_num: must be "
+	    "less than ids.increment_by (10) so that it names its residue "
+	    "(got 12)");
+	cfg_free(&c);
+	cfg_errors_free(&errs);
+}
+
+Test(cfg, start_num_may_exceed_increment_of_one)
+{
+	struct cfg_errors errs = { NULL, 0 };
+	struct cfg c;
+
+	cr_assert_eq(cfg_load_string(&c, "o.conf",
+	    "ids = { start_num = 1000; increment_by = 1; };\n", &errs), 0);
+	cr_assert_eq(cfg_ids_residue(&c), 0);
+	cfg_free(&c);
+	cfg_errors_free(&errs);
+}
+
+Test(cfg, reload_applies_reloadable_and_counts_restarts)
+{
+	struct cfg_errors errs = { NULL, 0 };
+	struct cfg a, b;
+
+	cr_assert_eq(cfg_load_string(&a, "a", "log = { level = \"info\"; };",
+	    &errs), 0);
+	cr_assert_eq(cfg_load_string(&b, "b", "log = { level = \"debug\"; };"
+	    "server = { port = 1234; threads = 2; };", &errs), 0);
+	cr_assert_eq(cfg_apply_reload(&a, &b), 2);
+	cr_assert_str_eq(a.log_level, "debug");
+	cr_assert_eq(a.server_port, 55054, "port needs a restart");
+	cfg_free(&a);
+	cfg_free(&b);
+	cfg_errors_free(&errs);
+}
+
+Test(cfg, unknown_keys_are_found_by_name)
+{
+	cr_assert_not_null(cfg_find_key("db.sync_wait"));
+	cr_assert_null(cfg_find_key("db.sync"));
+	cr_assert_null(cfg_find_key("db"));
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_http.c - route pattern matching and the status mapping.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+
+#include "http.h"
+
+Test(http, literal_and_parameter_segments)
+{
+	const char *p[HTTP_MAX_PARAMS];
+	char buf[256];
+	size_t n;
+
+	cr_assert(http_match("/status", "/status", p, &n, buf, sizeof buf));
+	cr_assert_eq(n, 0);
+	cr_assert(!http_match("/status", "/statusx", p, &n, buf, sizeof buf));
+	cr_assert(!http_match("/status", "/status/x", p, &n, buf,
+	    sizeof buf));
+	cr_assert(http_match("/v1/loom/providers/{name}",
+	    "/v1/loom/providers/joyent", p, &n, buf, sizeof buf));
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(p[0], "joyent");
+	cr_assert(http_match("/v1/loom/clusters/{id}/plans/{job}",
+	    "/v1/loom/clusters/00000001/plans/00000001-001", p, &n, buf,
+	    sizeof buf));
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(p[0], "00000001");
+	cr_assert_str_eq(p[1], "00000001-001");
+	cr_assert(!http_match("/v1/loom/providers/{name}",
+	    "/v1/loom/providers", p, &n, buf, sizeof buf));
+	/* A trailing slash is the same path. */
+	cr_assert(http_match("/v1/loom/providers", "/v1/loom/providers/", p,
+	    &n, buf, sizeof buf));
+}
+
+Test(http, status_codes)
+{
+	cr_assert_eq(http_code(API_OK), 200);
+	cr_assert_eq(http_code(API_NO_CONTENT), 204);
+	cr_assert_eq(http_code(API_BAD_REQUEST), 400);
+	cr_assert_eq(http_code(API_UNAUTHORIZED), 401);
+	cr_assert_eq(http_code(API_FORBIDDEN), 403);
+	cr_assert_eq(http_code(API_NOT_FOUND), 404);
+	cr_assert_eq(http_code(API_METHOD_NOT_ALLOWED), 405);
+	cr_assert_eq(http_code(API_CONFLICT), 409);
+	cr_assert_eq(http_code(API_TOO_LARGE), 413);
+	cr_assert_eq(http_code(API_EXPECTATION_FAILED), 417);
+	cr_assert_eq(http_code(API_UNPROCESSABLE), 422);
+	cr_assert_eq(http_code(API_UNAVAILABLE), 503);
+}
+
+Test(http, every_route_table_row_is_well_formed)
+{
+	const struct api_route *const *t;
+	const struct api_route *r;
+
+	for (t = http_route_tables; *t != NULL; t++) {
+		for (r = *t; r->method != NULL; r++) {
+			cr_assert_not_null(r->handler, "%s", r->pattern);
+			cr_assert_eq(r->pattern[0], '/', "%s", r->pattern);
+			cr_assert_not_null(r->summary, "%s", r->pattern);
+		}
+	}
+}
