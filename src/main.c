@@ -45,8 +45,26 @@ main_usage(int code)
 	    "      --port N        listen on port N (0 = any free port)\n"
 	    "      --port-file F   write the bound port to F\n"
 	    "  -V, --version       print the version and exit\n"
+	    "      --dump-keys     print the configuration key table\n"
 	    "  -h, --help          this text\n");
 	exit(code);
+}
+
+/* Print the key table, one tab-separated row per key (for docs checks). */
+static void
+main_dump_keys(void)
+{
+	static const char *types[] = { "int", "bool", "string" };
+	const struct cfg_key *k;
+
+	for (k = cfg_keys; k->name != NULL; k++) {
+		printf("%s\t%s\t%s\t", k->name, types[k->type], k->def);
+		if (k->type == CFG_INT)
+			printf("%lld..%lld", (long long)k->min,
+			    (long long)k->max);
+		printf("\t%s\t%s\n", k->reloadable ? "reload" : "restart",
+		    k->help);
+	}
 }
 
 /* Load the configuration; on problems print them all and exit 78. */
@@ -170,6 +188,7 @@ main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "dump-keys", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -206,6 +225,9 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("loomd %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'K':
+			main_dump_keys();
 			exit(0);
 		case 'h':
 			main_usage(0);

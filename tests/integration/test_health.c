@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_health.c - /status, /healthz and /readyz of a real loomd on a real
+ * mariadbd, the drain file, unknown routes (404), wrong methods (405 with
+ * Allow), oversized bodies (413) and the JSON error shape.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+static struct fx_db db;
+static char dbname[64];
+static struct fx_daemon d;
+static char drain[300];
+
+static void
+setup(void)
+{
+	char extra[512];
+
+	fx_db_from_env(&db);
+	fx_db_name(dbname, sizeof dbname);
+	snprintf(drain, sizeof drain, "/tmp/loomd-drain.%ld", (long)getpid());
+	unlink(drain);
+	snprintf(extra, sizeof extra, "ha = { drain_file = \"%s\"; "
+	    "health_interval_ms = 200; };", drain);
+	fx_daemon_prepare(&d, &db, dbname, extra);
+	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
+}
+
+static void
+teardown(void)
+{
+	char sql[128];
+
+	fx_daemon_stop(&d);
+	unlink(drain);
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
+	fx_sql(&db, NULL, sql, NULL, 0);
+}
+
+TestSuite(health, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Parse body as JSON and return the string at key (borrowed from o). */
+static const char *
+jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Poll /readyz until it answers want (or 5 s pass); returns last code. */
+static long
+readyz_until(long want)
+{
+	struct fx_resp r;
+	double deadline = fx_now_ms() + 5000;
+	long got = 0;
+
+	while (fx_now_ms() < deadline) {
+		fx_http(d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
+		got = r.status;
+		fx_resp_free(&r);
+		if (got == want)
+			break;
+		usleep(50000);
+	}
+	return got;
+}
+
+Test(health, status_is_loom_ok)
+{
+	struct fx_resp r;
+
+	cr_assert_eq(fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000,
+	    &r), 0, "%s", r.error);
+	cr_expect_eq(r.status, 200);
+	cr_expect_str_eq(r.body, "OK\n");
+	fx_resp_free(&r);
+}
+
+Test(health, healthz_is_alive)
+{
+	struct fx_resp r;
+
+	fx_http(d.port, "GET", "/healthz", NULL, NULL, 0, 2000, &r);
+	cr_expect_eq(r.status, 200);
+	fx_resp_free(&r);
+}
+
+Test(health, readyz_reports_ready_with_details)
+{
+	struct fx_resp r;
+	json_object *o;
+
+	cr_assert_eq(readyz_until(200), 200);
+	fx_http(d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
+	o = json_tokener_parse(r.body);
+	cr_assert_not_null(o, "%s", r.body);
+	cr_expect_str_eq(jstr(o, "status"), "ready");
+	cr_expect_str_eq(jstr(o, "datacenter"), "dc1");
+	cr_expect_str_eq(jstr(o, "database_reachable"), "true");
+	json_object_put(o);
+	fx_resp_free(&r);
+}
+
+Test(health, drain_file_turns_readyz_503_and_back)
+{
+	struct fx_resp r;
+	json_object *o;
+	FILE *fp;
+
+	cr_assert_eq(readyz_until(200), 200);
+	fp = fopen(drain, "w");
+	fclose(fp);
+	fx_http(d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
+	cr_expect_eq(r.status, 503);
+	o = json_tokener_parse(r.body);
+	cr_assert_not_null(o, "%s", r.body);
+	cr_expect_str_eq(jstr(o, "status"), "not ready");
+	cr_expect(strstr(jstr(o, "reason"), "draining") != NULL, "%s",
+	    r.body);
+	json_object_put(o);
+	fx_resp_free(&r);
+	/* /status stays 200 for Loom clients while draining. */
+	fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
+	cr_expect_eq(r.status, 200);
+	fx_resp_free(&r);
+	unlink(drain);
+	cr_expect_eq(readyz_until(200), 200);
+}
+
+Test(health, unknown_route_is_404_json)
+{
+	struct fx_resp r;
+	json_object *o;
+
+	fx_http(d.port, "GET", "/v1/loom/nothing-here", NULL, NULL, 0, 2000,
+	    &r);
+	cr_expect_eq(r.status, 404);
+	o = json_tokener_parse(r.body);
+	cr_assert_not_null(o, "%s", r.body);
+	cr_expect_str_eq(jstr(o, "status"), "404");
+	cr_expect_str_eq(jstr(o, "message"),
+	    "no route for GET /v1/loom/nothing-here");
+	json_object_put(o);
+	fx_resp_free(&r);
+}
+
+Test(health, wrong_method_is_405)
+{
+	struct fx_resp r;
+
+	fx_http(d.port, "DELETE", "/readyz", NULL, NULL, 0, 2000, &r);
+	cr_expect_eq(r.status, 405);
+	cr_expect(strstr(r.body, "method DELETE not allowed on /readyz") !=
+	    NULL, "%s", r.body);
+	fx_resp_free(&r);
+}
+
+Test(health, oversized_body_is_413)
+{
+	size_t n = 2 * 1024 * 1024;
+	char *big = malloc(n);
+	struct fx_resp r;
+
+	memset(big, 'x', n);
+	cr_assert_eq(fx_http(d.port, "POST", "/status", NULL, big, n, 10000,
+	    &r), 0, "%s", r.error);
+	cr_expect_eq(r.status, 413);
+	cr_expect(strstr(r.body, "request body larger than 1048576 bytes") !=
+	    NULL, "%s", r.body);
+	fx_resp_free(&r);
+	free(big);
+	/* The server still serves afterwards. */
+	fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
+	cr_expect_eq(r.status, 200);
+	fx_resp_free(&r);
+}
+
+Test(health, many_concurrent_requests_all_answer)
+{
+	struct fx_resp r;
+	int i, ok = 0;
+
+	for (i = 0; i < 200; i++) {
+		fx_http(d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
+		ok += r.status == 200;
+		fx_resp_free(&r);
+	}
+	cr_expect_eq(ok, 200);
+}
