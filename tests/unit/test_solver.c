@@ -1,0 +1,1355 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_solver.c - unit tests of the layout solver (LOOM-0.9-API.md 3.4).
+ * Every case of solver-expected.json (SolverTest, ClusterLayoutFinderTest,
+ * NodeLayoutGeneratorTest) is run against solver-catalogue.json, read from
+ * $LOOMD_FIXTURES (default /work/shared/loom-fixtures); further tests cover
+ * each input-resolution message, the lease table, the step bound, a
+ * 10,000-node solve and cross-checks of the fast paths against the plain
+ * definitions.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "solver.h"
+
+static struct json_object	*g_exp;		/* solver-expected.json */
+static struct json_object	*g_cat_json;	/* solver-catalogue.json */
+static struct solver_catalogue	 g_cat;
+
+static const char *
+fixtures_dir(void)
+{
+	const char	*d = getenv("LOOMD_FIXTURES");
+
+	return (d != NULL && *d != '\0' ? d : "/work/shared/loom-fixtures");
+}
+
+static struct json_object *
+load_fixture(const char *file)
+{
+	char			 path[4096];
+	struct json_object	*o;
+
+	snprintf(path, sizeof path, "%s/%s", fixtures_dir(), file);
+	o = json_object_from_file(path);
+	cr_assert_not_null(o, "cannot read fixture %s", path);
+	return (o);
+}
+
+static void
+setup(void)
+{
+	g_exp = load_fixture("solver-expected.json");
+	g_cat_json = load_fixture("solver-catalogue.json");
+	solver_catalogue_from_export(&g_cat, g_cat_json);
+}
+
+static void
+teardown(void)
+{
+	json_object_put(g_exp);
+	json_object_put(g_cat_json);
+}
+
+TestSuite(solver, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Member lookup that must succeed. */
+static struct json_object *
+get(struct json_object *o, const char *key)
+{
+	struct json_object	*v = NULL;
+
+	cr_assert(json_object_object_get_ex(o, key, &v), "no key %s", key);
+	return (v);
+}
+
+/* Member lookup that may fail (NULL). */
+static struct json_object *
+opt(struct json_object *o, const char *key)
+{
+	struct json_object	*v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return (NULL);
+	return (v);
+}
+
+static const char *
+str(struct json_object *o, const char *key)
+{
+	return (json_object_get_string(get(o, key)));
+}
+
+/* The cases of solver-expected.json of one kind (new array). */
+static struct json_object *
+cases_of_kind(const char *kind)
+{
+	struct json_object	*cases = get(g_exp, "cases"), *out, *c;
+	size_t			 i;
+
+	out = json_object_new_array();
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		c = json_object_array_get_idx(cases, i);
+		if (strcmp(str(c, "kind"), kind) == 0)
+			json_object_array_add(out, json_object_get(c));
+	}
+	cr_assert_gt(json_object_array_length(out), 0, "no %s case", kind);
+	return (out);
+}
+
+/* The case of one test method. */
+static struct json_object *
+case_named(const char *test)
+{
+	struct json_object	*cases = get(g_exp, "cases"), *c;
+	size_t			 i;
+
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		c = json_object_array_get_idx(cases, i);
+		if (strcmp(str(c, "test"), test) == 0)
+			return (c);
+	}
+	cr_assert_fail("no case %s", test);
+	return (NULL);
+}
+
+/* A catalogue template by name. */
+static struct json_object *
+catalogue_template(const char *name)
+{
+	struct json_object	*t = g_cat.clustertemplates, *e;
+	size_t			 i;
+
+	for (i = 0; i < json_object_array_length(t); i++) {
+		e = json_object_array_get_idx(t, i);
+		if (strcmp(str(e, "name"), name) == 0)
+			return (e);
+	}
+	cr_assert_fail("no template %s in the catalogue", name);
+	return (NULL);
+}
+
+/* A case template: {"file","name"} reference or inline JSON. */
+static struct json_object *
+case_template(struct json_object *c, const char *key)
+{
+	struct json_object	*t = get(c, key);
+
+	if (opt(t, "file") != NULL) {
+		cr_assert_str_eq(str(t, "file"), "solver-catalogue.json");
+		return (catalogue_template(str(t, "name")));
+	}
+	return (t);
+}
+
+/* Whether a string array holds s. */
+static bool
+arr_has(struct json_object *arr, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		if (strcmp(json_object_get_string(
+		    json_object_array_get_idx(arr, i)), s) == 0)
+			return (true);
+	}
+	return (false);
+}
+
+/* Set equality of two string arrays without repeats. */
+static bool
+same_names(struct json_object *a, struct json_object *b)
+{
+	size_t	i;
+
+	if (json_object_array_length(a) != json_object_array_length(b))
+		return (false);
+	for (i = 0; i < json_object_array_length(a); i++) {
+		if (!arr_has(b, json_object_get_string(
+		    json_object_array_get_idx(a, i))))
+			return (false);
+	}
+	return (true);
+}
+
+/* Equality of node layouts (service lists as sets). */
+static bool
+same_layout(struct json_object *a, struct json_object *b)
+{
+	return (strcmp(str(a, "hardwaretype"), str(b, "hardwaretype")) == 0 &&
+	    strcmp(str(a, "imagetype"), str(b, "imagetype")) == 0 &&
+	    same_names(get(a, "services"), get(b, "services")));
+}
+
+/* Whether arr holds an element equal to x under eq. */
+static bool
+arr_has_eq(struct json_object *arr, struct json_object *x,
+    bool (*eq)(struct json_object *, struct json_object *))
+{
+	size_t	i;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		if (eq(json_object_array_get_idx(arr, i), x))
+			return (true);
+	}
+	return (false);
+}
+
+/* Equality as sets of elements under eq. */
+static void
+assert_same_set(struct json_object *got, struct json_object *want,
+    bool (*eq)(struct json_object *, struct json_object *), const char *what)
+{
+	size_t	i;
+
+	cr_assert_eq(json_object_array_length(got),
+	    json_object_array_length(want), "%s: got %s, want %s", what,
+	    json_object_to_json_string(got), json_object_to_json_string(want));
+	for (i = 0; i < json_object_array_length(want); i++) {
+		cr_assert(arr_has_eq(got, json_object_array_get_idx(want, i),
+		    eq), "%s: missing %s in %s", what,
+		    json_object_to_json_string(json_object_array_get_idx(want,
+		    i)),
+		    json_object_to_json_string(got));
+	}
+}
+
+/* Deterministic node ids for the tests. */
+static int
+counter_id(void *arg, char id[SOLVER_NODE_ID_LEN])
+{
+	int	*n = arg;
+
+	snprintf(id, SOLVER_NODE_ID_LEN, "node-%06d", (*n)++);
+	return (0);
+}
+
+static struct solver_options
+test_opts(int *counter, int64_t max_steps)
+{
+	struct solver_options	o;
+
+	solver_options_init(&o);
+	o.max_steps = max_steps;
+	o.node_id = counter_id;
+	o.node_id_arg = counter;
+	return (o);
+}
+
+/* The service names of a node, as a new array. */
+static struct json_object *
+node_service_names(struct json_object *node)
+{
+	struct json_object	*svcs = get(node, "services"), *out;
+	size_t			 i;
+
+	out = json_object_new_array();
+	for (i = 0; i < json_object_array_length(svcs); i++)
+		json_object_array_add(out, json_object_new_string(str(
+		    json_object_array_get_idx(svcs, i), "name")));
+	return (out);
+}
+
+/* Number of nodes whose service-name set is exactly names. */
+static int
+count_nodes_with(struct json_object *nodes, struct json_object *names)
+{
+	struct json_object	*got;
+	size_t			 i;
+	int			 n = 0;
+
+	for (i = 0; i < json_object_array_length(nodes); i++) {
+		got = node_service_names(json_object_array_get_idx(nodes, i));
+		n += same_names(got, names);
+		json_object_put(got);
+	}
+	return (n);
+}
+
+/* Check node_count / service_set_counts / every_node_properties. */
+static void
+check_nodes(struct json_object *nodes, struct json_object *expected)
+{
+	struct json_object	*v, *e, *props;
+	size_t			 i, j;
+
+	if ((v = opt(expected, "node_count")) != NULL)
+		cr_assert_eq((int)json_object_array_length(nodes),
+		    json_object_get_int(v));
+	if ((v = opt(expected, "service_set_counts")) != NULL) {
+		for (i = 0; i < json_object_array_length(v); i++) {
+			e = json_object_array_get_idx(v, i);
+			cr_assert_eq(count_nodes_with(nodes,
+			    get(e, "services")), json_object_get_int(
+			    get(e, "count")), "nodes with %s",
+			    json_object_to_json_string(get(e, "services")));
+		}
+	}
+	if ((v = opt(expected, "every_node_properties")) != NULL) {
+		for (i = 0; i < json_object_array_length(nodes); i++) {
+			props = get(json_object_array_get_idx(nodes, i),
+			    "properties");
+			j = 0;
+			json_object_object_foreach(v, key, val) {
+				cr_assert_str_eq(str(props, key),
+				    json_object_get_string(val));
+				j++;
+			}
+			cr_assert_gt(j, 0);
+		}
+	}
+}
+
+/* A request from a fixture case (cluster id and time added). */
+static struct solver_request
+case_request(struct json_object *c, struct json_object *request)
+{
+	struct solver_request	r;
+	char			err[LOOMD_ERR_LEN];
+
+	memset(&r, 0, sizeof r);
+	cr_assert_eq(solver_request_from_json(&r, request, err), 0, "%s",
+	    err);
+	r.cluster_id = str(get(c, "cluster"), "id");
+	r.create_time = 1000000;
+	return (r);
+}
+
+/* The type entity of an array by name. */
+static struct json_object *
+entity(struct json_object *arr, const char *name)
+{
+	struct json_object	*e;
+	size_t			 i;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (strcmp(str(e, "name"), name) == 0)
+			return (e);
+	}
+	return (NULL);
+}
+
+Test(solver, hostname)
+{
+	struct json_object	*c, *checks, *k;
+	char			 host[SOLVER_HOSTNAME_LEN], err[LOOMD_ERR_LEN];
+	size_t			 i;
+
+	c = case_named("SolverTest.testCreateHostname");
+	checks = get(c, "checks");
+	for (i = 0; i < json_object_array_length(checks); i++) {
+		k = json_object_array_get_idx(checks, i);
+		cr_assert_eq(solver_hostname(host, str(k, "clusterName"),
+		    str(k, "clusterId"), json_object_get_int64(get(k,
+		    "nodenum")), err), 0, "%s", err);
+		cr_assert_str_eq(host, str(k, "expected"));
+		cr_assert_leq(strlen(host), 255);
+	}
+	cr_assert_eq(solver_hostname(host, "x", "00000079", 1000, err), 0);
+	cr_assert_str_eq(host, "x79-1000.local");
+	cr_assert_eq(solver_hostname(host, "x", "abc", 1000, err), -1);
+	cr_assert_str_eq(err, "invalid cluster id: abc");
+}
+
+Test(solver, end_to_end_reactor_5_nodes)
+{
+	struct json_object	*c = case_named("SolverTest.testEndToEnd");
+	struct json_object	*node, *props, *svcs, *hw, *img;
+	struct solver_request	 r = case_request(c, get(c, "request"));
+	struct solver_result	*res;
+	struct solver_options	 o;
+	char			 err[LOOMD_ERR_LEN], want[64];
+	size_t			 i, j;
+	int			 counter = 0;
+
+	o = test_opts(&counter, 0);
+	cr_assert_eq(solver_solve(&g_cat, &r, &o, &res, err), 0, "%s", err);
+	cr_assert_not_null(res);
+	check_nodes(res->nodes, get(c, "expected"));
+	cr_assert_eq(res->num_nodes, 5);
+	cr_assert_eq(counter, 5, "one id per node");
+	/* cluster fields: services = template defaults, provider, lease 0 */
+	cr_assert(same_names(res->services, get(get(catalogue_template(
+	    "reactor-medium"), "defaults"), "services")));
+	cr_assert_str_eq(str(res->provider, "name"), "joyent");
+	cr_assert_str_eq(str(res->clustertemplate, "name"), "reactor-medium");
+	cr_assert_eq(res->lease_duration, 0);
+	cr_assert_eq(res->expire_time, 0);
+	/* Node JSON of section 2.6 */
+	for (i = 0; i < res->num_nodes; i++) {
+		node = json_object_array_get_idx(res->nodes, i);
+		snprintf(want, sizeof want, "node-%06zu", i);
+		cr_assert_str_eq(str(node, "id"), want);
+		cr_assert_str_eq(str(node, "clusterId"), "1");
+		cr_assert_eq(json_object_array_length(get(node, "actions")), 0);
+		props = get(node, "properties");
+		snprintf(want, sizeof want, "%zu", 1000 + i);
+		cr_assert_str_eq(str(props, "nodenum"), want);
+		snprintf(want, sizeof want, "mycluster1-%zu.local", 1000 + i);
+		cr_assert_str_eq(str(props, "hostname"), want);
+		hw = entity(g_cat.hardwaretypes, str(props, "hardwaretype"));
+		img = entity(g_cat.imagetypes, str(props, "imagetype"));
+		cr_assert_not_null(hw);
+		cr_assert_not_null(img);
+		cr_assert_str_eq(str(props, "flavor"), str(get(get(hw,
+		    "providermap"), "joyent"), "flavor"));
+		cr_assert_str_eq(str(props, "image"), str(get(get(img,
+		    "providermap"), "joyent"), "image"));
+		cr_assert_eq(json_object_array_length(get(props,
+		    "automators")), 0, "the services have no actions");
+		svcs = get(node, "services");
+		for (j = 0; j < json_object_array_length(svcs); j++) {
+			struct json_object *s = json_object_array_get_idx(
+			    svcs, j);
+
+			cr_assert(json_object_equal(s, entity(g_cat.services,
+			    str(s, "name"))), "full service JSON");
+		}
+	}
+	solver_result_free(res);
+}
+
+/* Whether err is one of the messages the missing-dependency note allows. */
+static bool
+dependency_message_allowed(const char *err)
+{
+	static const char *const pairs[][2] = { { "reactor", "zookeeper" },
+	    { "reactor", "regionserver" }, { "reactor", "nodemanager" },
+	    { "datanode", "namenode" } };
+	char	want[256];
+	size_t	i;
+
+	for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		snprintf(want, sizeof want, "service %s depends on %s, which "
+		    "is not in the set of cluster services", pairs[i][0],
+		    pairs[i][1]);
+		if (strcmp(err, want) == 0)
+			return (true);
+	}
+	return (false);
+}
+
+Test(solver, error_cases)
+{
+	struct json_object	*cases = cases_of_kind("solve_cluster"), *c, *e;
+	struct solver_request	 r;
+	struct solver_result	*res;
+	struct solver_options	 o;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i;
+	int			 counter = 0, n = 0;
+
+	o = test_opts(&counter, 0);
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		c = json_object_array_get_idx(cases, i);
+		e = opt(c, "expected");
+		if (e == NULL || opt(e, "error") == NULL)
+			continue;
+		r = case_request(c, get(c, "request"));
+		err[0] = '\0';
+		cr_assert_eq(solver_solve(&g_cat, &r, &o, &res, err), -1,
+		    "%s must fail", str(c, "test"));
+		cr_assert_null(res);
+		if (opt(e, "message_from_code") != NULL)
+			cr_assert_str_eq(err, str(e, "message_from_code"));
+		else {
+			/* the (service, dependency) pairs the note allows */
+			cr_assert(dependency_message_allowed(err), "%s", err);
+		}
+		n++;
+	}
+	cr_assert_eq(n, 4);
+	json_object_put(cases);
+}
+
+/* A copy of the catalogue JSON with extra entities appended. */
+static struct json_object *
+catalogue_with(const char *section, struct json_object *extra)
+{
+	struct json_object	*copy = NULL, *arr;
+
+	cr_assert_eq(json_object_deep_copy(g_cat_json, &copy, NULL), 0);
+	arr = get(copy, section);
+	json_object_array_add(arr, extra);
+	return (copy);
+}
+
+Test(solver, required_types)
+{
+	struct json_object	*c = case_named("SolverTest.testRequiredTypes");
+	struct json_object	*add = get(c, "add_templates"), *cat_json;
+	struct json_object	*checks = get(c, "checks"), *k;
+	struct solver_catalogue	 cat;
+	struct solver_request	 r;
+	struct solver_result	*res;
+	struct solver_options	 o;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i;
+	int			 counter = 0;
+
+	cr_assert_eq(json_object_array_length(add), 1);
+	cat_json = catalogue_with("clustertemplates", json_object_get(
+	    json_object_array_get_idx(add, 0)));
+	solver_catalogue_from_export(&cat, cat_json);
+	o = test_opts(&counter, 0);
+	for (i = 0; i < json_object_array_length(checks); i++) {
+		k = json_object_array_get_idx(checks, i);
+		r = case_request(c, get(k, "request"));
+		cr_assert_eq(solver_solve(&cat, &r, &o, &res, err), 0, "%s",
+		    err);
+		cr_assert_not_null(res);
+		check_nodes(res->nodes, get(k, "expected"));
+		solver_result_free(res);
+	}
+	json_object_put(cat_json);
+}
+
+Test(solver, solve_constraints_cases)
+{
+	struct json_object	*cases = cases_of_kind("solve_constraints"), *c;
+	struct json_object	*nodes;
+	struct solver_options	 o;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i;
+	int			 counter;
+
+	/*
+	 * testServiceConstraintsDontApplyWhenServiceNotOnCluster and
+	 * testSolveReactor (200 nodes: 198 worker, 1 worker+zk+reactor,
+	 * 1 master).
+	 */
+	cr_assert_eq(json_object_array_length(cases), 2);
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		c = json_object_array_get_idx(cases, i);
+		counter = 0;
+		o = test_opts(&counter, 0);
+		cr_assert_eq(solver_solve_constraints(case_template(c,
+		    "template"), str(c, "clusterId"), str(c, "clusterName"),
+		    json_object_get_int64(get(c, "numMachines")), get(c,
+		    "hardwaretype_flavors"), get(c, "imagetype_images"),
+		    get(c, "services"), get(c, "service_definitions"), &o,
+		    &nodes, err), 0, "%s: %s", str(c, "test"), err);
+		cr_assert_not_null(nodes, "%s", str(c, "test"));
+		check_nodes(nodes, get(c, "expected"));
+		json_object_put(nodes);
+	}
+	json_object_put(cases);
+}
+
+Test(solver, layout_finder_is_valid)
+{
+	struct json_object	*c = case_named(
+	    "ClusterLayoutFinderTest.testIsValidCluster");
+	struct json_object	*checks = get(c, "checks"), *k;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i;
+	int			 valid;
+
+	for (i = 0; i < json_object_array_length(checks); i++) {
+		k = json_object_array_get_idx(checks, i);
+		cr_assert_eq(solver_node_counts_valid(case_template(c,
+		    "template"), get(c, "services"), get(c, "node_layouts"),
+		    json_object_get_int64(get(k, "numMachines")),
+		    get(k, "node_counts"), &valid, err), 0, "%s", err);
+		cr_assert_eq(valid, json_object_get_boolean(get(k,
+		    "expected_valid")), "check %zu: %s", i,
+		    json_object_to_json_string(k));
+	}
+}
+
+Test(solver, layout_finder_counts)
+{
+	struct json_object	*cases = cases_of_kind("layout_finder_counts");
+	struct json_object	*c, *checks, *k, *got, *want;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i, j;
+	int			 n = 0;
+
+	/* N=5 -> [1,3,1,0,0], N=10 -> [1,8,1,0,0], N=54 -> [1,50,3,0,0],
+	 * and the svc1..svc3 template with 2 machines -> no solution */
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		c = json_object_array_get_idx(cases, i);
+		checks = get(c, "checks");
+		for (j = 0; j < json_object_array_length(checks); j++) {
+			k = json_object_array_get_idx(checks, j);
+			cr_assert_eq(solver_find_node_counts(case_template(c,
+			    "template"), get(c, "services"), get(c,
+			    "node_layouts"), json_object_get_int64(get(k,
+			    "numMachines")), 0, &got, err), 0, "%s", err);
+			want = get(k, "expected_counts");
+			if (want == NULL)
+				cr_assert_null(got, "%s must have no solution",
+				    str(c, "test"));
+			else
+				cr_assert(json_object_equal(got, want),
+				    "got %s want %s",
+				    json_object_to_json_string(got),
+				    json_object_to_json_string(want));
+			json_object_put(got);
+			n++;
+		}
+	}
+	cr_assert_eq(n, 4);
+	json_object_put(cases);
+}
+
+Test(solver, service_set_is_valid)
+{
+	struct json_object	*c = case_named(
+	    "NodeLayoutGeneratorTest.testIsValidServiceSet");
+	struct json_object	*checks = get(c, "checks"), *k;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i;
+	int			 valid;
+
+	for (i = 0; i < json_object_array_length(checks); i++) {
+		k = json_object_array_get_idx(checks, i);
+		cr_assert_eq(solver_service_set_valid(case_template(c,
+		    "layout_constraint_of"), get(k, "service_set"), get(c,
+		    "cluster_services"), &valid, err), 0, "%s", err);
+		cr_assert_eq(valid, json_object_get_boolean(get(k,
+		    "expected_valid")), "%s", json_object_to_json_string(k));
+	}
+}
+
+Test(solver, node_layout_is_valid)
+{
+	struct json_object	*c = case_named(
+	    "NodeLayoutGeneratorTest.testIsValidNodeLayout");
+	struct json_object	*checks = get(c, "checks"), *k;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i;
+	int			 valid;
+
+	for (i = 0; i < json_object_array_length(checks); i++) {
+		k = json_object_array_get_idx(checks, i);
+		cr_assert_eq(solver_node_layout_valid(case_template(c,
+		    "service_constraints_of"), str(k, "hardwaretype"), str(k,
+		    "imagetype"), get(k, "services"), &valid, err), 0, "%s",
+		    err);
+		cr_assert_eq(valid, json_object_get_boolean(get(k,
+		    "expected_valid")), "%s", json_object_to_json_string(k));
+	}
+}
+
+Test(solver, valid_service_sets)
+{
+	struct json_object	*c = case_named(
+	    "NodeLayoutGeneratorTest.testGetValidServiceSets");
+	struct json_object	*got;
+	char			 err[LOOMD_ERR_LEN];
+
+	cr_assert_eq(solver_valid_service_sets(case_template(c, "template"),
+	    get(c, "cluster_services"), get(c, "input_services"), &got, err),
+	    0, "%s", err);
+	assert_same_set(got, get(c, "expected_sets"), same_names,
+	    "valid service sets");
+	json_object_put(got);
+}
+
+Test(solver, valid_node_layouts)
+{
+	struct json_object	*c = case_named(
+	    "NodeLayoutGeneratorTest.testGetValidNodeLayouts");
+	struct json_object	*got;
+	char			 err[LOOMD_ERR_LEN];
+
+	cr_assert_eq(solver_valid_node_layouts(case_template(c, "template"),
+	    get(c, "cluster_services"), get(c, "input_services"),
+	    get(c, "allowed_hardwaretypes"), get(c, "allowed_imagetypes"),
+	    &got, err), 0, "%s", err);
+	assert_same_set(got, get(c, "expected_layouts"), same_layout,
+	    "valid node layouts");
+	json_object_put(got);
+}
+
+Test(solver, narrow_node_layouts)
+{
+	struct json_object	*c = case_named(
+	    "NodeLayoutGeneratorTest.testNarrowNodeLayouts");
+	struct json_object	*checks = get(c, "checks"), *k, *got, *want;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i, j;
+
+	cr_assert_eq(json_object_array_length(checks), 4);
+	for (i = 0; i < json_object_array_length(checks); i++) {
+		k = json_object_array_get_idx(checks, i);
+		cr_assert_eq(solver_narrow_node_layouts(get(c, "input_layouts"),
+		    get(k, "hardware_preferences"), get(k, "image_preferences"),
+		    &got, err), 0, "%s", err);
+		want = get(k, "expected");
+		cr_assert_eq(json_object_array_length(got),
+		    json_object_array_length(want), "check %zu: %s", i,
+		    json_object_to_json_string(got));
+		for (j = 0; j < json_object_array_length(want); j++)
+			cr_assert(same_layout(json_object_array_get_idx(got, j),
+			    json_object_array_get_idx(want, j)),
+			    "check %zu position %zu: got %s", i, j,
+			    json_object_to_json_string(got));
+		json_object_put(got);
+	}
+}
+
+Test(solver, unconstrained_services)
+{
+	struct json_object	*c = case_named(
+	    "NodeLayoutGeneratorTest.testGetUnconstrainedService");
+	struct json_object	*got;
+	char			 err[LOOMD_ERR_LEN];
+
+	cr_assert_eq(solver_unconstrained_services(case_template(c,
+	    "template"), get(c, "cluster_services"), &got, err), 0, "%s", err);
+	cr_assert(same_names(got, get(c, "expected")), "got %s",
+	    json_object_to_json_string(got));
+	json_object_put(got);
+}
+
+Test(solver, node_layout_preferences)
+{
+	struct json_object	*cases, *c, *got, *want;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i, j;
+
+	cases = cases_of_kind("node_layout_preferences");
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		c = json_object_array_get_idx(cases, i);
+		cr_assert_eq(solver_node_layout_preferences(case_template(c,
+		    "template"), get(c, "cluster_services"), get(c,
+		    "allowed_hardwaretypes"), get(c, "allowed_imagetypes"),
+		    &got, err), 0, "%s", err);
+		want = get(c, "expected");
+		cr_assert_eq(json_object_array_length(got),
+		    json_object_array_length(want), "%s",
+		    json_object_to_json_string(got));
+		for (j = 0; j < json_object_array_length(want); j++)
+			cr_assert(same_layout(json_object_array_get_idx(got, j),
+			    json_object_array_get_idx(want, j)));
+		json_object_put(got);
+	}
+	json_object_put(cases);
+}
+
+Test(solver, every_fixture_kind_is_covered)
+{
+	static const char *const kinds[] = { "hostname", "solve_cluster",
+	    "solve_constraints", "layout_finder_is_valid",
+	    "layout_finder_counts", "service_set_is_valid",
+	    "node_layout_is_valid", "valid_service_sets", "valid_node_layouts",
+	    "narrow_node_layouts", "unconstrained_services",
+	    "node_layout_preferences" };
+	struct json_object	*cases = get(g_exp, "cases");
+	size_t			 i, j;
+
+	cr_assert_eq(json_object_array_length(cases), 19);
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		const char *k = str(json_object_array_get_idx(cases, i),
+		    "kind");
+
+		for (j = 0; j < sizeof kinds / sizeof kinds[0]; j++) {
+			if (strcmp(k, kinds[j]) == 0)
+				break;
+		}
+		cr_assert_lt(j, sizeof kinds / sizeof kinds[0],
+		    "unhandled kind %s", k);
+	}
+}
+
+/* The lease table of section 3.4 step 5. */
+Test(solver, lease_table)
+{
+	static const struct {
+		int64_t	 initial, requested, lease;
+		bool	 fails;
+	} rows[] = {
+		{ 0, 200, 200, false },
+		{ 0, 0, 0, false },
+		{ 0, -1, 0, false },
+		{ 10000, 20000, 0, true },
+		{ 10000, 10000, 10000, false },
+		{ 10000, 500, 500, false },
+		{ 10000, 0, 0, true },
+		{ 10000, -1, 10000, false },
+	};
+	char	err[LOOMD_ERR_LEN];
+	int64_t	lease;
+	size_t	i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		lease = -42;
+		if (rows[i].fails) {
+			cr_assert_eq(solver_lease_duration(rows[i].initial,
+			    rows[i].requested, &lease, err), -1, "row %zu", i);
+			cr_assert_str_eq(err, "lease duration cannot be "
+			    "greater than specified in template");
+		} else {
+			cr_assert_eq(solver_lease_duration(rows[i].initial,
+			    rows[i].requested, &lease, err), 0, "row %zu", i);
+			cr_assert_eq(lease, rows[i].lease, "row %zu", i);
+		}
+	}
+	cr_assert_eq(solver_lease_duration(0, -5, &lease, err), -1);
+	cr_assert_str_eq(err, "invalid lease duration: -5");
+	cr_assert_eq(solver_lease_duration(-7, -1, &lease, err), -1);
+	cr_assert_str_eq(err, "invalid lease duration: -7");
+}
+
+/* A one-service catalogue for the message and lease tests. */
+static const char *small_catalogue =
+    "{\"providers\":[{\"name\":\"joyent\",\"providertype\":\"joyent\","
+    "\"provisioner\":{}},{\"name\":\"rackspace\",\"providertype\":"
+    "\"rackspace\",\"provisioner\":{}},{\"name\":\"ec2\",\"providertype\":"
+    "\"ec2\",\"provisioner\":{}}],"
+    "\"hardwaretypes\":[{\"name\":\"small\",\"providermap\":{\"joyent\":"
+    "{\"flavor\":\"S\"},\"ec2\":{\"flavor\":\"m1.small\"}}},"
+    "{\"name\":\"large\",\"providermap\":{\"joyent\":{\"flavor\":\"L\"}}}],"
+    "\"imagetypes\":[{\"name\":\"centos6\",\"providermap\":{\"joyent\":"
+    "{\"image\":\"C6\"}}}],"
+    "\"services\":[{\"name\":\"base\",\"dependson\":[],\"provisioner\":"
+    "{\"actions\":{\"install\":{\"type\":\"chef\",\"script\":\"a\"},"
+    "\"configure\":{\"type\":\"shell\"},\"start\":{\"type\":\"chef\"}}}},"
+    "{\"name\":\"web\",\"dependson\":[\"base\"],\"provisioner\":"
+    "{\"actions\":{\"install\":{\"type\":\"puppet\"}}}}],"
+    "\"clustertemplates\":["
+    "{\"name\":\"t0\",\"defaults\":{\"services\":[\"base\",\"web\"],"
+    "\"provider\":\"joyent\",\"config\":{}},"
+    "\"administration\":{\"leaseduration\":{\"initial\":0,\"max\":0,"
+    "\"step\":0}}},"
+    "{\"name\":\"t10k\",\"defaults\":{\"services\":[\"base\"],"
+    "\"provider\":\"joyent\",\"config\":{}},"
+    "\"compatibility\":{\"services\":[\"base\",\"web\"]},"
+    "\"administration\":{\"leaseduration\":{\"initial\":10000,"
+    "\"max\":20000,\"step\":0}}},"
+    "{\"name\":\"ghost\",\"defaults\":{\"services\":[\"base\",\"nosuch\"],"
+    "\"provider\":\"joyent\",\"config\":{}}},"
+    "{\"name\":\"bigonly\",\"defaults\":{\"services\":[\"base\"],"
+    "\"provider\":\"joyent\",\"hardwaretype\":\"large\",\"config\":{}},"
+    "\"compatibility\":{\"hardwaretypes\":[\"small\"]}}]}";
+
+/* Solve on small_catalogue; returns solver_solve's result. */
+static int
+small_solve(const char *tmpl, const char *provider, const char *hw,
+    struct json_object *services, int64_t lease, struct solver_result **res,
+    char *err)
+{
+	struct json_object	*cj = json_tokener_parse(small_catalogue);
+	struct solver_catalogue	 cat;
+	struct solver_request	 r;
+	struct solver_options	 o;
+	int			 counter = 0, rc;
+
+	cr_assert_not_null(cj);
+	solver_catalogue_from_export(&cat, cj);
+	memset(&r, 0, sizeof r);
+	r.cluster_id = "00000042";
+	r.name = "c_1.x";
+	r.template_name = tmpl;
+	r.num_machines = 3;
+	r.provider = provider;
+	r.hardwaretype = hw;
+	r.services = services;
+	r.lease_duration = lease;
+	r.create_time = 5000;
+	o = test_opts(&counter, 0);
+	rc = solver_solve(&cat, &r, &o, res, err);
+	json_object_put(cj);
+	return (rc);
+}
+
+Test(solver, resolution_messages)
+{
+	struct solver_result	*res;
+	struct json_object	*s;
+	char			 err[LOOMD_ERR_LEN];
+
+	cr_assert_eq(small_solve("nope", NULL, NULL, NULL, -1, &res, err), -1);
+	cr_assert_str_eq(err, "cluster template nope does not exist.");
+	cr_assert_eq(small_solve("t0", "openstack", NULL, NULL, -1, &res, err),
+	    -1);
+	cr_assert_str_eq(err, "provider openstack does not exist.");
+	/* rackspace exists but no hardware type maps to it */
+	cr_assert_eq(small_solve("t0", "rackspace", NULL, NULL, -1, &res, err),
+	    -1);
+	cr_assert_str_eq(err, "no hardware types are available to use with "
+	    "template t0 and provider rackspace");
+	/* ec2 has a flavor for small but no image */
+	cr_assert_eq(small_solve("t0", "ec2", NULL, NULL, -1, &res, err), -1);
+	cr_assert_str_eq(err, "no image types are available to use with "
+	    "template t0 and provider ec2");
+	/* the template default hardware type is not compatible */
+	cr_assert_eq(small_solve("bigonly", NULL, NULL, NULL, -1, &res, err),
+	    -1);
+	cr_assert_str_eq(err, "no hardware types are available to use with "
+	    "template bigonly and provider joyent");
+	/* a requested hardware type overrides the default */
+	cr_assert_eq(small_solve("bigonly", NULL, "small", NULL, -1, &res,
+	    err), 0, "%s", err);
+	cr_assert_not_null(res);
+	solver_result_free(res);
+	cr_assert_eq(small_solve("t0", NULL, "medium", NULL, -1, &res, err),
+	    -1);
+	cr_assert_str_eq(err, "no hardware types are available to use with "
+	    "template t0 and provider joyent");
+
+	cr_assert_eq(small_solve("t10k", NULL, NULL, NULL, 20000, &res, err),
+	    -1);
+	cr_assert_str_eq(err, "lease duration cannot be greater than "
+	    "specified in template");
+	cr_assert_eq(small_solve("t0", NULL, NULL, NULL, -3, &res, err), -1);
+	cr_assert_str_eq(err, "invalid lease duration: -3");
+
+	s = json_tokener_parse("[\"base\",\"mysql\"]");
+	cr_assert_eq(small_solve("t10k", NULL, NULL, s, -1, &res, err), -1);
+	cr_assert_str_eq(err, "service mysql is not allowed with template "
+	    "t10k");
+	json_object_put(s);
+	s = json_tokener_parse("[\"zz\",\"base\",\"aa\"]");
+	cr_assert_eq(small_solve("t10k", NULL, NULL, s, -1, &res, err), -1);
+	cr_assert_str_eq(err, "services zz,aa are not allowed with template "
+	    "t10k");
+	json_object_put(s);
+	cr_assert_eq(small_solve("ghost", NULL, NULL, NULL, -1, &res, err), -1);
+	cr_assert_str_eq(err, "service nosuch does not exist");
+	s = json_tokener_parse("[\"web\"]");
+	cr_assert_eq(small_solve("t0", NULL, NULL, s, -1, &res, err), -1);
+	cr_assert_str_eq(err, "service web depends on base, which is not in "
+	    "the set of cluster services");
+	json_object_put(s);
+	/* an empty service list means the template defaults */
+	s = json_tokener_parse("[]");
+	cr_assert_eq(small_solve("t0", NULL, NULL, s, -1, &res, err), 0);
+	cr_assert_not_null(res);
+	cr_assert_eq(json_object_array_length(res->services), 2);
+	solver_result_free(res);
+	json_object_put(s);
+}
+
+Test(solver, lease_and_expire_time)
+{
+	struct solver_result	*res;
+	char			 err[LOOMD_ERR_LEN];
+
+	cr_assert_eq(small_solve("t10k", NULL, NULL, NULL, -1, &res, err), 0,
+	    "%s", err);
+	cr_assert_eq(res->lease_duration, 10000);
+	cr_assert_eq(res->expire_time, 5000 + 10000);
+	solver_result_free(res);
+	cr_assert_eq(small_solve("t10k", NULL, NULL, NULL, 500, &res, err), 0);
+	cr_assert_eq(res->expire_time, 5000 + 500);
+	solver_result_free(res);
+	cr_assert_eq(small_solve("t0", NULL, NULL, NULL, 0, &res, err), 0);
+	cr_assert_eq(res->lease_duration, 0);
+	cr_assert_eq(res->expire_time, 0);
+	solver_result_free(res);
+	cr_assert_eq(small_solve("t0", NULL, NULL, NULL, 200, &res, err), 0);
+	cr_assert_eq(res->expire_time, 5200);
+	solver_result_free(res);
+}
+
+Test(solver, automators_hostnames_and_types)
+{
+	struct solver_result	*res;
+	struct json_object	*props, *autos;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i;
+
+	cr_assert_eq(small_solve("t0", NULL, NULL, NULL, -1, &res, err), 0,
+	    "%s", err);
+	cr_assert_eq(res->num_nodes, 3);
+	for (i = 0; i < res->num_nodes; i++) {
+		props = get(json_object_array_get_idx(res->nodes, i),
+		    "properties");
+		/* unconstrained services go on every node */
+		cr_assert_eq(json_object_array_length(get(
+		    json_object_array_get_idx(res->nodes, i), "services")), 2);
+		/* "large" < "small": the comparator takes the smaller name */
+		cr_assert_str_eq(str(props, "hardwaretype"), "large");
+		cr_assert_str_eq(str(props, "flavor"), "L");
+		cr_assert_str_eq(str(props, "imagetype"), "centos6");
+		cr_assert_str_eq(str(props, "image"), "C6");
+		autos = get(props, "automators");
+		cr_assert_eq(json_object_array_length(autos), 3, "%s",
+		    json_object_to_json_string(autos));
+		cr_assert(arr_has(autos, "chef"));
+		cr_assert(arr_has(autos, "shell"));
+		cr_assert(arr_has(autos, "puppet"));
+	}
+	cr_assert_str_eq(str(get(json_object_array_get_idx(res->nodes, 2),
+	    "properties"), "hostname"), "c-1-x42-1002.local");
+	solver_result_free(res);
+}
+
+Test(solver, no_machines_no_layout)
+{
+	struct json_object	*cj = json_tokener_parse(small_catalogue);
+	struct solver_catalogue	 cat;
+	struct solver_request	 r;
+	struct solver_result	*res = (void *)1;
+	struct solver_options	 o;
+	char			 err[LOOMD_ERR_LEN];
+	int			 counter = 0;
+
+	solver_catalogue_from_export(&cat, cj);
+	memset(&r, 0, sizeof r);
+	r.cluster_id = "1";
+	r.name = "n";
+	r.template_name = "t0";
+	r.lease_duration = -1;
+	o = test_opts(&counter, 0);
+	r.num_machines = 0;
+	cr_assert_eq(solver_solve(&cat, &r, &o, &res, err), 0);
+	cr_assert_null(res);
+	r.num_machines = -4;
+	cr_assert_eq(solver_solve(&cat, &r, &o, &res, err), 0);
+	cr_assert_null(res);
+	cr_assert_eq(counter, 0);
+	/* no id callback is an error, not a crash */
+	r.num_machines = 2;
+	o.node_id = NULL;
+	cr_assert_eq(solver_solve(&cat, &r, &o, &res, err), -1);
+	json_object_put(cj);
+}
+
+/*
+ * a and b must coexist, a needs 2 nodes and b allows 1: no layout exists,
+ * but the greedy start places all nodes, so the walk would visit every
+ * composition of N over the 63 layouts.
+ */
+static const char *pathological =
+    "{\"name\":\"pathological\",\"defaults\":{\"services\":[\"a\",\"b\","
+    "\"c\",\"d\",\"e\",\"f\",\"g\"],\"provider\":\"joyent\",\"config\":{}},"
+    "\"constraints\":{\"layout\":{\"mustcoexist\":[[\"a\",\"b\"]],"
+    "\"cantcoexist\":[]},\"services\":{"
+    "\"a\":{\"quantities\":{\"min\":2,\"max\":2}},"
+    "\"b\":{\"quantities\":{\"min\":0,\"max\":1}},"
+    "\"c\":{\"quantities\":{}},\"d\":{\"quantities\":{}},"
+    "\"e\":{\"quantities\":{}},\"f\":{\"quantities\":{}},"
+    "\"g\":{\"quantities\":{}}}}}";
+
+static int
+solve_inline(const char *tmpl_text, const char *services_text, int64_t n,
+    int64_t max_steps, struct json_object **nodes, char *err)
+{
+	struct json_object	*t = json_tokener_parse(tmpl_text);
+	struct json_object	*svcs = json_tokener_parse(services_text);
+	struct json_object	*defs = json_object_new_array();
+	struct json_object	*hw = json_tokener_parse("{\"small\":\"f\"}");
+	struct json_object	*img = json_tokener_parse(
+	    "{\"centos6\":\"i\"}");
+	struct json_object	*d;
+	struct solver_options	 o;
+	size_t			 i;
+	int			 counter = 0, rc;
+
+	cr_assert_not_null(t);
+	cr_assert_not_null(svcs);
+	for (i = 0; i < json_object_array_length(svcs); i++) {
+		d = json_object_new_object();
+		json_object_object_add(d, "name", json_object_get(
+		    json_object_array_get_idx(svcs, i)));
+		json_object_array_add(defs, d);
+	}
+	o = test_opts(&counter, max_steps);
+	rc = solver_solve_constraints(t, "1", "p", n, hw, img, svcs, defs, &o,
+	    nodes, err);
+	json_object_put(t);
+	json_object_put(svcs);
+	json_object_put(defs);
+	json_object_put(hw);
+	json_object_put(img);
+	return (rc);
+}
+
+Test(solver, step_bound)
+{
+	struct json_object	*nodes = NULL;
+	char			 err[LOOMD_ERR_LEN];
+	const char		*svcs = "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\","
+	    "\"g\"]";
+
+	cr_assert_eq(solve_inline(pathological, svcs, 10, 1000, &nodes, err),
+	    -1);
+	cr_assert_null(nodes);
+	cr_assert_str_eq(err, "no layout found within 1000 steps");
+	/* the default bound also ends, with its own number */
+	cr_assert_eq(solve_inline(pathological, svcs, 10, 0, &nodes, err), -1);
+	cr_assert_str_eq(err, "no layout found within 1000000 steps");
+	/* a small search space is exhausted: no layout, no error */
+	cr_assert_eq(solve_inline(pathological, svcs, 2, 1000000, &nodes, err),
+	    0, "%s", err);
+	cr_assert_null(nodes);
+}
+
+Test(solver, step_bound_covers_service_sets)
+{
+	struct json_object	*nodes = NULL;
+	char			*t, *s, *p, *q;
+	char			 err[LOOMD_ERR_LEN];
+	int			 i;
+
+	/* 40 independent constrained services: 2^40 - 1 service sets */
+	t = calloc(1, 8192);
+	s = calloc(1, 1024);
+	p = t + sprintf(t, "{\"name\":\"wide\",\"defaults\":{\"services\":[],"
+	    "\"provider\":\"x\"},\"constraints\":{\"services\":{");
+	q = s + sprintf(s, "[");
+	for (i = 0; i < 40; i++) {
+		p += sprintf(p, "%s\"s%d\":{\"quantities\":{}}", i ? "," : "",
+		    i);
+		q += sprintf(q, "%s\"s%d\"", i ? "," : "", i);
+	}
+	sprintf(p, "}}}");
+	sprintf(q, "]");
+	cr_assert_eq(solve_inline(t, s, 5, 5000, &nodes, err), -1);
+	cr_assert_str_eq(err, "no layout found within 5000 steps");
+	free(t);
+	free(s);
+}
+
+/* Reactor template, maps and services of SolverTest.testSolveReactor. */
+static int
+solve_reactor(int64_t n, struct json_object **nodes, char *err)
+{
+	struct json_object	*c = case_named("SolverTest.testSolveReactor");
+	struct solver_options	 o;
+	int			 counter = 0;
+
+	o = test_opts(&counter, 0);
+	return (solver_solve_constraints(case_template(c, "template"),
+	    str(c, "clusterId"), str(c, "clusterName"), n, get(c,
+	    "hardwaretype_flavors"), get(c, "imagetype_images"), get(c,
+	    "services"), get(c, "service_definitions"), &o, nodes, err));
+}
+
+Test(solver, reactor_10000_nodes)
+{
+	struct json_object	*c = case_named("SolverTest.testSolveReactor");
+	struct json_object	*nodes, *sets = get(get(c, "expected"),
+	    "service_set_counts"), *e;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i;
+	int			 total = 0;
+
+	cr_assert_eq(solve_reactor(10000, &nodes, err), 0, "%s", err);
+	cr_assert_not_null(nodes);
+	cr_assert_eq(json_object_array_length(nodes), 10000);
+	/* the same three node kinds as at 200 nodes; masters and the
+	 * zookeeper/reactor node stay at one each (max 1) */
+	for (i = 0; i < json_object_array_length(sets); i++) {
+		e = json_object_array_get_idx(sets, i);
+		int n = count_nodes_with(nodes, get(e, "services"));
+
+		if (json_object_get_int(get(e, "count")) == 1)
+			cr_assert_eq(n, 1);
+		total += n;
+	}
+	cr_assert_eq(total, 10000);
+	cr_assert_str_eq(str(get(json_object_array_get_idx(nodes, 9999),
+	    "properties"), "nodenum"), "10999");
+	json_object_put(nodes);
+}
+
+Test(solver, deterministic)
+{
+	struct json_object	*a, *b;
+	char			 err[LOOMD_ERR_LEN];
+
+	cr_assert_eq(solve_reactor(200, &a, err), 0);
+	cr_assert_eq(solve_reactor(200, &b, err), 0);
+	cr_assert(json_object_equal(a, b));
+	json_object_put(a);
+	json_object_put(b);
+}
+
+/* Step A's fast service-set enumeration against the plain definition. */
+Test(solver, valid_sets_match_definition)
+{
+	static const char *const names[] = { "reactor-medium", "reactor" };
+	struct json_object	*t, *defaults, *got, *subset, *all;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i, k, n;
+	unsigned		 mask;
+	int			 valid, nvalid;
+
+	for (i = 0; i < 2; i++) {
+		t = catalogue_template(names[i]);
+		defaults = get(get(t, "defaults"), "services");
+		n = json_object_array_length(defaults);
+		cr_assert_eq(solver_valid_service_sets(t, defaults, defaults,
+		    &got, err), 0, "%s", err);
+		all = json_object_new_array();
+		nvalid = 0;
+		for (mask = 1; mask < (1u << n); mask++) {
+			subset = json_object_new_array();
+			for (k = 0; k < n; k++) {
+				if (mask & (1u << k))
+					json_object_array_add(subset,
+					    json_object_get(
+					    json_object_array_get_idx(defaults,
+					    k)));
+			}
+			cr_assert_eq(solver_service_set_valid(t, subset,
+			    defaults, &valid, err), 0);
+			if (valid) {
+				json_object_array_add(all, subset);
+				nvalid++;
+			} else
+				json_object_put(subset);
+		}
+		cr_assert_gt(nvalid, 0);
+		assert_same_set(got, all, same_names, names[i]);
+		json_object_put(all);
+		json_object_put(got);
+	}
+}
+
+/* Step A's direct choice of types against narrowing all layouts. */
+Test(solver, preferences_match_narrowing)
+{
+	struct json_object	*c = case_named(
+	    "NodeLayoutGeneratorTest.testGetValidNodeLayouts");
+	struct json_object	*t = case_template(c, "template");
+	struct json_object	*all, *narrowed, *prefs;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 j;
+
+	cr_assert_eq(solver_valid_node_layouts(t, get(c, "cluster_services"),
+	    get(c, "cluster_services"), get(c, "allowed_hardwaretypes"),
+	    get(c, "allowed_imagetypes"), &all, err), 0, "%s", err);
+	cr_assert_eq(solver_narrow_node_layouts(all, NULL, NULL, &narrowed,
+	    err), 0, "%s", err);
+	cr_assert_eq(solver_node_layout_preferences(t, get(c,
+	    "cluster_services"), get(c, "allowed_hardwaretypes"), get(c,
+	    "allowed_imagetypes"), &prefs, err), 0, "%s", err);
+	cr_assert_eq(json_object_array_length(prefs),
+	    json_object_array_length(narrowed));
+	cr_assert_eq(json_object_array_length(prefs), 5);
+	for (j = 0; j < json_object_array_length(prefs); j++)
+		cr_assert(same_layout(json_object_array_get_idx(prefs, j),
+		    json_object_array_get_idx(narrowed, j)), "%s vs %s",
+		    json_object_to_json_string(prefs),
+		    json_object_to_json_string(narrowed));
+	json_object_put(all);
+	json_object_put(narrowed);
+	json_object_put(prefs);
+}
+
+Test(solver, partial_compatibility_means_empty)
+{
+	struct json_object	*nodes;
+	char			 err[LOOMD_ERR_LEN];
+
+	/* only "services" given: hardware and image types are unrestricted */
+	cr_assert_eq(solve_inline("{\"name\":\"p\",\"defaults\":{\"services\":"
+	    "[\"a\"],\"provider\":\"x\"},\"compatibility\":{\"services\":"
+	    "[\"a\"]}}", "[\"a\"]", 2, 0, &nodes, err), 0, "%s", err);
+	cr_assert_not_null(nodes);
+	cr_assert_eq(json_object_array_length(nodes), 2);
+	json_object_put(nodes);
+}
+
+Test(solver, request_from_json)
+{
+	struct json_object	*j;
+	struct solver_request	 r;
+	char			 err[LOOMD_ERR_LEN];
+
+	j = json_tokener_parse("{\"name\":\"c\",\"description\":\"d\","
+	    "\"clusterTemplateName\":\"t\",\"numMachines\":\"5\",\"services\":"
+	    "[\"a\"],\"hardwareType\":\"hw\",\"leaseDuration\":-1}");
+	memset(&r, 0, sizeof r);
+	cr_assert_eq(solver_request_from_json(&r, j, err), 0, "%s", err);
+	cr_assert_str_eq(r.name, "c");
+	cr_assert_str_eq(r.template_name, "t");
+	cr_assert_eq(r.num_machines, 5);
+	cr_assert_null(r.provider);
+	cr_assert_str_eq(r.hardwaretype, "hw");
+	cr_assert_null(r.imagetype);
+	cr_assert_eq(r.lease_duration, -1);
+	cr_assert_eq(json_object_array_length(r.services), 1);
+	json_object_put(j);
+	j = json_tokener_parse("{\"numMachines\":[1]}");
+	cr_assert_eq(solver_request_from_json(&r, j, err), -1);
+	cr_assert_str_eq(err, "invalid cluster request: bad numMachines");
+	json_object_put(j);
+}
+
+Test(solver, malformed_templates)
+{
+	static const char *const bad[] = {
+		"[]",
+		"{\"defaults\":{\"services\":[],\"provider\":\"p\"}}",
+		"{\"name\":\"x\"}",
+		"{\"name\":\"x\",\"defaults\":{\"provider\":\"p\"}}",
+		"{\"name\":\"x\",\"defaults\":{\"services\":[]}}",
+		"{\"name\":\"x\",\"defaults\":{\"services\":[1],"
+		    "\"provider\":\"p\"}}",
+		"{\"name\":\"x\",\"defaults\":{\"services\":[],"
+		    "\"provider\":\"p\"},\"constraints\":{\"layout\":"
+		    "{\"cantcoexist\":[null]}}}",
+		"{\"name\":\"x\",\"defaults\":{\"services\":[],"
+		    "\"provider\":\"p\"},\"constraints\":{\"services\":"
+		    "{\"a\":{\"quantities\":{\"max\":\"many\"}}}}}",
+	};
+	static const char *const msg[] = {
+		"invalid cluster template: not an object",
+		"invalid cluster template: no name",
+		"cluster defaults must be specified",
+		"default services must be specified",
+		"default provider must be specified",
+		"invalid cluster template x: bad defaults.services",
+		"invalid cluster template x: bad constraints.layout",
+		"invalid cluster template x: bad constraints.services",
+	};
+	struct solver_input	*in = (void *)1;
+	struct json_object	*t;
+	char			 err[LOOMD_ERR_LEN];
+	size_t			 i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		t = json_tokener_parse(bad[i]);
+		cr_assert_not_null(t, "%zu", i);
+		cr_assert_eq(solver_input_from_json(&in, t, &g_cat, err), -1,
+		    "%s", bad[i]);
+		cr_assert_null(in);
+		cr_assert_str_eq(err, msg[i]);
+		json_object_put(t);
+	}
+	solver_input_free(NULL);
+	solver_result_free(NULL);
+}
+
+Test(solver, input_solve_uses_given_template)
+{
+	struct solver_input	*in;
+	struct solver_request	 r;
+	struct solver_result	*res;
+	struct solver_options	 o;
+	char			 err[LOOMD_ERR_LEN];
+	int			 counter = 0;
+
+	cr_assert_eq(solver_input_from_json(&in, catalogue_template(
+	    "reactor-medium"), &g_cat, err), 0, "%s", err);
+	memset(&r, 0, sizeof r);
+	r.cluster_id = "7";
+	r.name = "x";
+	r.template_name = "not consulted";
+	r.num_machines = 10;
+	r.lease_duration = -1;
+	o = test_opts(&counter, 0);
+	cr_assert_eq(solver_input_solve(in, &r, &o, &res, err), 0, "%s", err);
+	cr_assert_not_null(res);
+	cr_assert_eq(res->num_nodes, 10);
+	solver_result_free(res);
+	solver_input_free(in);
+}
