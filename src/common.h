@@ -65,8 +65,13 @@ char *xstrndup(const char *s, size_t n);
 /* Caller frees the returned string with free(). */
 char *xasprintf(const char *fmt, ...) LOOMD_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) LOOMD_PRINTF(1, 0);
-/* Abort via fatalx() if p is NULL (for library allocations). */
-#define xcheck(p)                                                             \
-	((p) ? (p) : (fatalx("%s: out of memory", __func__), (p)))
+/* Abort via fatalx() if p is NULL (for library allocations); p is
+ * evaluated once. */
+#define xcheck(p) __extension__ ({					\
+	__typeof__(p) xcheck_p_ = (p);					\
+	if (xcheck_p_ == NULL)						\
+		fatalx("%s: out of memory", __func__);			\
+	xcheck_p_;							\
+})
 
 #endif /* LOOMD_COMMON_H */

@@ -21,11 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_admin.h"
 #include "api_health.h"
 #include "cfg.h"
 
 const struct api_route *const http_route_tables[] = {
 	api_health_routes,
+	api_admin_routes,
 	NULL,
 };
 

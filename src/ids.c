@@ -237,6 +237,7 @@ ids_shutdown(void)
 
 struct ids_reserve {
 	enum ids_kind	kind;
+	int64_t		count;	/* values to reserve */
 	int64_t		first;
 };
 
@@ -263,7 +264,7 @@ ids_reserve_tx(struct db_conn *c, void *arg)
 	db_rows_free(r);
 	return db_exec(c, "UPDATE id_counters SET next_value = ?, blocks = "
 	    "blocks + 1 WHERE kind = ? AND residue = ?", &n, "isi",
-	    rs->first + k->ids_increment_by * k->ids_block_size,
+	    rs->first + k->ids_increment_by * rs->count,
 	    ids_kind_names[rs->kind], residue);
 }
 
@@ -271,7 +272,7 @@ enum db_status
 ids_next(enum ids_kind kind, int64_t *out, char err[LOOMD_ERR_LEN])
 {
 	struct ids_block *b = &ids_blocks[kind];
-	struct ids_reserve rs = { kind, 0 };
+	struct ids_reserve rs = { kind, ids_cfg->ids_block_size, 0 };
 	enum db_status st = DB_OK;
 
 	pthread_mutex_lock(&ids_lock);
@@ -295,6 +296,34 @@ ids_next(enum ids_kind kind, int64_t *out, char err[LOOMD_ERR_LEN])
 	*out = b->next;
 	b->next += ids_cfg->ids_increment_by;
 	b->left--;
+out:
+	pthread_mutex_unlock(&ids_lock);
+	return st;
+}
+
+enum db_status
+ids_reserve(enum ids_kind kind, int64_t count, int64_t *first,
+    char err[LOOMD_ERR_LEN])
+{
+	struct ids_block *b = &ids_blocks[kind];
+	struct ids_reserve rs = { kind, count, 0 };
+	enum db_status st = DB_OK;
+
+	pthread_mutex_lock(&ids_lock);
+	if (count <= b->left) {
+		/* The current block has room: take a run of it. */
+		*first = b->next;
+		b->next += ids_cfg->ids_increment_by * count;
+		b->left -= count;
+		goto out;
+	}
+	if (ids_conn == NULL &&
+	    (ids_conn = db_connect(DB_ROLE_WORKER, &st, err)) == NULL)
+		goto out;
+	if ((st = db_tx_run(ids_conn, ids_reserve_tx, &rs, err)) != DB_OK)
+		goto out;
+	b->blocks++;
+	*first = rs.first;
 out:
 	pthread_mutex_unlock(&ids_lock);
 	return st;

@@ -69,6 +69,14 @@ void ids_shutdown(void);
 enum db_status ids_next(enum ids_kind kind, int64_t *out,
     char err[LOOMD_ERR_LEN]);
 
+/*
+ * Reserve count consecutive IDs of kind for this datacenter: *first, then
+ * *first + increment_by, ... (count values).  Thread-safe; one transaction
+ * at most.  Used for the tasks of a plan.
+ */
+enum db_status ids_reserve(enum ids_kind kind, int64_t count, int64_t *first,
+    char err[LOOMD_ERR_LEN]);
+
 /* Kind name as stored in id_counters ("cluster", "job", "task"). */
 const char *ids_kind_name(enum ids_kind kind);
 

@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #include "api_health.h"
+#include "auth.h"
+#include "codec.h"
+#include "entity_store.h"
 #include "cfg.h"
 #include "common.h"
 #include "db.h"
@@ -46,6 +49,8 @@ main_usage(int code)
 	    "      --port-file F   write the bound port to F\n"
 	    "  -V, --version       print the version and exit\n"
 	    "      --dump-keys     print the configuration key table\n"
+	    "      --add-user NAME [--admin]  create an API user, print its key\n"
+	    "      --revoke-user NAME         delete an API user\n"
 	    "  -h, --help          this text\n");
 	exit(code);
 }
@@ -151,6 +156,85 @@ main_prepare_db(const struct cfg *c, const char *me)
 	    (long long)cfg_ids_residue(c));
 }
 
+struct main_user {
+	const char	*name;
+	const char	*hash;
+	bool		 admin;
+	bool		 found;
+};
+
+/* Store a user's key hash (db_tx_run body). */
+static enum db_status
+main_user_put_fn(struct db_conn *conn, void *arg)
+{
+	struct main_user *u = arg;
+
+	return entity_store_user_put_tx(conn, u->name, u->hash, u->admin);
+}
+
+/* Delete a user (db_tx_run body). */
+static enum db_status
+main_user_delete_fn(struct db_conn *conn, void *arg)
+{
+	struct main_user *u = arg;
+
+	return entity_store_user_delete_tx(conn, u->name, &u->found);
+}
+
+/*
+ * --add-user NAME [--admin]: create or replace NAME with a new random API
+ * key, printed once on stdout; --revoke-user NAME: delete it.
+ */
+static int
+main_users(const struct cfg *c, const char *add, const char *revoke,
+    bool admin)
+{
+	char err[LOOMD_ERR_LEN], key[65], hash[128];
+	struct main_user u = { NULL, NULL, admin, false };
+	struct db_conn *conn;
+	enum db_status st;
+
+	db_global_init(c);
+	conn = main_connect(DB_ROLE_ADMIN);
+	if (schema_create_database(conn, c->db_name, err) != 0)
+		fatalx("%s", err);
+	db_close(conn);
+	conn = main_connect(DB_ROLE_WORKER);
+	if (schema_apply(conn, "loomd-cli", err) != SCHEMA_OK)
+		fatalx("schema: %s", err);
+	if (add != NULL) {
+		char nerr[LOOMD_ERR_LEN];
+
+		if (codec_check_name(add, nerr) != 0) {
+			fprintf(stderr, "loomd: --add-user: %s\n", nerr);
+			return EX_USAGE;
+		}
+		if (auth_new_key(key, hash, err) != 0)
+			fatalx("%s", err);
+		u.name = add;
+		u.hash = hash;
+		if ((st = db_tx_run(conn, main_user_put_fn, &u, err)) != DB_OK)
+			fatalx("add user: %s", err);
+		printf("%s\n", key);
+		fprintf(stderr, "loomd: user %s%s added; the key above is "
+		    "shown only once\n", add, admin ? " (admin)" : "");
+	} else {
+		u.name = revoke;
+		if ((st = db_tx_run(conn, main_user_delete_fn, &u, err)) !=
+		    DB_OK)
+			fatalx("revoke user: %s", err);
+		if (!u.found) {
+			fprintf(stderr, "loomd: no user %s\n", revoke);
+			return 1;
+		}
+		fprintf(stderr, "loomd: user %s revoked (cached keys expire "
+		    "within a minute)\n", revoke);
+	}
+	db_close(conn);
+	db_global_end();
+	return 0;
+}
+
 /* SIGHUP: reload; a bad file keeps the running configuration. */
 static void
 main_reload(struct cfg *c)
@@ -189,13 +273,17 @@ main(int argc, char **argv)
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "dump-keys", no_argument, NULL, 'K' },
+		{ "add-user", required_argument, NULL, 'A' },
+		{ "revoke-user", required_argument, NULL, 'R' },
+		{ "admin", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = LOOMD_SYSCONFDIR "/loomd.conf";
 	const char *port_file = NULL;
 	char err[LOOMD_ERR_LEN], host[256], me[512];
-	bool test_only = false;
+	bool test_only = false, user_admin = false;
+	const char *add_user = NULL, *revoke_user = NULL;
 	enum log_level lvl;
 	struct cfg c;
 	sigset_t set;
@@ -229,6 +317,15 @@ main(int argc, char **argv)
 		case 'K':
 			main_dump_keys();
 			exit(0);
+		case 'A':
+			add_user = optarg;
+			break;
+		case 'R':
+			revoke_user = optarg;
+			break;
+		case 'a':
+			user_admin = true;
+			break;
 		case 'h':
 			main_usage(0);
 		default:
@@ -246,6 +343,10 @@ main(int argc, char **argv)
 	}
 	if (log_level_parse(c.log_level, &lvl) == 0)
 		log_set_level(lvl);
+	if (auth_init(&c, err) != 0)
+		fatalx("%s", err);
+	if (add_user != NULL || revoke_user != NULL)
+		return main_users(&c, add_user, revoke_user, user_admin);
 
 	/* Signals are taken by sigwait() below, in this thread only. */
 	signal(SIGPIPE, SIG_IGN);

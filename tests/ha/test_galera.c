@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -278,6 +279,7 @@ Test(galera, readyz_follows_isolation_and_heal)
 	struct fx_daemon d[4];
 	char script[1024];
 	double t0, turned = -1;
+	bool wrote;
 	int i;
 
 	fx_srcpath(script, sizeof script, "scripts/galera-local");
@@ -293,7 +295,27 @@ Test(galera, readyz_follows_isolation_and_heal)
 	}
 	cr_assert_eq(fx_shell("'%s' isolate 3 >/dev/null", script), 0);
 	t0 = fx_now_ms();
+	wrote = false;
 	while (fx_now_ms() - t0 < 12000) {
+		/* A write to dc3 while its node is being cut off. */
+		if (!wrote && fx_now_ms() - t0 > 2000) {
+			struct fx_resp r;
+			const char *b = "{\"name\":\"iso\",\"providertype\":"
+			    "\"joyent\"}";
+
+			fx_http(d[3].port, "PUT", "/v1/loom/providers/iso",
+			    "X-Loom-UserID: admin", b, strlen(b), 15000, &r);
+			cr_expect(r.status == 200 || r.status == 503,
+			    "write during isolation: %ld %s", r.status,
+			    r.error);
+			/* write_timeout_ms is 3000 in the fixture. */
+			cr_expect_lt(r.ms, 3000 + 1000, "write took %.0f ms",
+			    r.ms);
+			cr_log_info("write during isolation: %ld in %.0f ms",
+			    r.status, r.ms);
+			fx_resp_free(&r);
+			wrote = true;
+		}
 		cr_expect_eq(readyz(d[1].port), 200, "dc1 lost readiness");
 		cr_expect_eq(readyz(d[2].port), 200, "dc2 lost readiness");
 		if (readyz(d[3].port) == 503) {
@@ -302,6 +324,7 @@ Test(galera, readyz_follows_isolation_and_heal)
 		}
 		usleep(100000);
 	}
+	cr_expect(wrote, "no write was sent during the isolation");
 	cr_expect_geq(turned, 0, "dc3 never turned 503");
 	cr_expect_leq(turned, 8000, "dc3 turned 503 after %.0f ms", turned);
 	cr_log_info("dc3 not ready %.0f ms after isolation", turned);
@@ -312,6 +335,119 @@ Test(galera, readyz_follows_isolation_and_heal)
 	cr_expect_eq(readyz(d[3].port), 200, "dc3 not ready after heal");
 	for (i = 1; i <= 3; i++)
 		fx_daemon_stop(&d[i]);
+}
+
+/* Send a request to port; returns the status (0: no answer). */
+static long
+http_status(int port, const char *method, const char *path,
+    const char *body, char *out, size_t n)
+{
+	struct fx_resp r;
+	long s;
+
+	fx_http(port, method, path, "X-Loom-UserID: admin", body,
+	    body != NULL ? strlen(body) : 0, 15000, &r);
+	s = r.status;
+	if (out != NULL)
+		snprintf(out, n, "%s", r.body != NULL ? r.body : "");
+	fx_resp_free(&r);
+	return s;
+}
+
+Test(galera, write_in_one_datacenter_is_read_at_once_in_the_others)
+{
+	struct fx_daemon d[4];
+	char body[256], path[128], out[1024];
+	int i, stale = 0;
+
+	for (i = 1; i <= 3; i++)
+		dc(&d[i], i, NULL);
+	start_three(d);
+	for (i = 0; i < 200; i++) {
+		snprintf(body, sizeof body, "{\"name\":\"p%d\",\"description\":"
+		    "\"v%d\",\"providertype\":\"joyent\"}", i % 7, i);
+		snprintf(path, sizeof path, "/v1/loom/providers/p%d", i % 7);
+		cr_assert_eq(http_status(d[1].port, "PUT", path, body, NULL,
+		    0), 200);
+		snprintf(body, sizeof body, "\"description\":\"v%d\"", i);
+		if (http_status(d[2 + i % 2].port, "GET", path, NULL, out,
+		    sizeof out) != 200 || strstr(out, body) == NULL)
+			stale++;
+	}
+	cr_expect_eq(stale, 0, "%d stale reads of 200", stale);
+	for (i = 1; i <= 3; i++)
+		fx_daemon_stop(&d[i]);
+}
+
+struct race_arg {
+	int	port;
+	int	round;
+	char	who;
+	long	status;
+};
+
+/* Thread: PUT provider "race" with a description naming this writer. */
+static void *
+race_put(void *p)
+{
+	struct race_arg *a = p;
+	char body[256];
+
+	snprintf(body, sizeof body, "{\"name\":\"race\",\"description\":"
+	    "\"round %d by %c\",\"providertype\":\"joyent\",\"provisioner\":"
+	    "{\"auth\":{\"owner\":\"%c\",\"round\":\"%d\"}}}", a->round,
+	    a->who, a->who, a->round);
+	a->status = http_status(a->port, "PUT", "/v1/loom/providers/race",
+	    body, NULL, 0);
+	return NULL;
+}
+
+Test(galera, concurrent_puts_from_two_datacenters_never_mix)
+{
+	struct fx_daemon d[4];
+	struct race_arg a, b;
+	pthread_t ta, tb;
+	char out[2048], wa[128], wb[128], oa[64], ob[64];
+	int round, won_a = 0, won_b = 0;
+
+	for (round = 1; round <= 3; round++)
+		dc(&d[round], round, NULL);
+	start_three(d);
+	for (round = 0; round < 50; round++) {
+		a = (struct race_arg){ d[1].port, round, 'A', 0 };
+		b = (struct race_arg){ d[2].port, round, 'B', 0 };
+		pthread_create(&ta, NULL, race_put, &a);
+		pthread_create(&tb, NULL, race_put, &b);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		cr_expect(a.status == 200 || a.status == 503 ||
+		    a.status == 500, "A got %ld", a.status);
+		cr_expect(b.status == 200 || b.status == 503 ||
+		    b.status == 500, "B got %ld", b.status);
+		cr_assert_eq(http_status(d[3].port, "GET",
+		    "/v1/loom/providers/race", NULL, out, sizeof out), 200);
+		snprintf(wa, sizeof wa, "\"round %d by A\"", round);
+		snprintf(wb, sizeof wb, "\"round %d by B\"", round);
+		snprintf(oa, sizeof oa, "\"owner\":\"A\"");
+		snprintf(ob, sizeof ob, "\"owner\":\"B\"");
+		if (strstr(out, wa) != NULL) {
+			cr_expect(strstr(out, oa) != NULL, "mixed: %s", out);
+			cr_expect(a.status == 200, "A's write stored but A "
+			    "got %ld", a.status);
+			won_a++;
+		} else if (strstr(out, wb) != NULL) {
+			cr_expect(strstr(out, ob) != NULL, "mixed: %s", out);
+			cr_expect(b.status == 200, "B's write stored but B "
+			    "got %ld", b.status);
+			won_b++;
+		} else {
+			cr_expect_fail("round %d: neither write stored: %s",
+			    round, out);
+		}
+	}
+	cr_log_info("race: A won %d, B won %d of 50", won_a, won_b);
+	for (round = 1; round <= 3; round++)
+		fx_daemon_stop(&d[round]);
 }
 
 int
