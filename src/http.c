@@ -22,11 +22,13 @@
 #include <unistd.h>
 
 #include "api_admin.h"
+#include "api_clusters.h"
 #include "api_health.h"
 #include "cfg.h"
 
 const struct api_route *const http_route_tables[] = {
 	api_health_routes,
+	api_clusters_routes,
 	api_admin_routes,
 	NULL,
 };

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_clusters.h"
 #include "api_health.h"
 #include "auth.h"
 #include "codec.h"
@@ -30,6 +31,8 @@
 #include "http.h"
 #include "ids.h"
 #include "schema.h"
+#include "cluster_store.h"
+#include "scheduler.h"
 
 #ifndef LOOMD_SYSCONFDIR
 #define LOOMD_SYSCONFDIR "/usr/local/etc"
@@ -369,6 +372,10 @@ main(int argc, char **argv)
 	if (health_start(&c, err) != 0)
 		fatalx("%s", err);
 	api_health_init(&c);
+	api_clusters_init(&c);
+	cs_init(&c, me);
+	if (scheduler_start(&c, err) != 0)
+		fatalx("%s", err);
 	if (http_start(&c, port, port_file, err) != 0) {
 		log_error("startup: %s", err);
 		health_stop();
@@ -388,6 +395,7 @@ main(int argc, char **argv)
 		break;
 	}
 	http_stop(10000);
+	scheduler_stop();
 	health_stop();
 	ids_shutdown();
 	db_global_end();

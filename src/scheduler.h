@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * scheduler.h - the background thread every loomd runs: it solves, plans
+ * and advances the jobs of its datacenter's clusters, fails timed-out
+ * tasks and deletes expired clusters (cluster_store.c does the work).  It
+ * looks for work every scheduler.interval_ms, at once when kicked, and does
+ * nothing while the local database node cannot take writes.
+ */
+#ifndef LOOMD_SCHEDULER_H
+#define LOOMD_SCHEDULER_H
+
+#include <stdint.h>
+
+#include "common.h"
+
+struct cfg;
+
+/* Start the thread; borrows cfg for the process lifetime. */
+int scheduler_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
+    LOOMD_MUSTCHECK;
+/* Stop and join it. */
+void scheduler_stop(void);
+/* Wake it now (new work may be there). */
+void scheduler_kick(void);
+/* Passes run so far (for metrics and tests). */
+uint64_t scheduler_passes(void);
+
+#endif /* LOOMD_SCHEDULER_H */
