@@ -115,18 +115,23 @@ main_connect(enum db_role role)
 	}
 }
 
-/* Create the database, apply migrations, register the ID partition. */
-static void
+/*
+ * Create the database, apply migrations, register the ID partition.
+ * Returns 0, or the exit code (everything it opened is closed).
+ */
+static int
 main_prepare_db(const struct cfg *c, const char *me)
 {
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *conn;
 	enum ids_result ir;
+	int rc = 0;
 
 	conn = main_connect(DB_ROLE_ADMIN);
 	if (schema_create_database(conn, c->db_name, err) != 0) {
 		log_error("startup: %s", err);
-		exit(EX_UNAVAILABLE);
+		db_close(conn);
+		return EX_UNAVAILABLE;
 	}
 	db_close(conn);
 
@@ -137,26 +142,32 @@ main_prepare_db(const struct cfg *c, const char *me)
 	case SCHEMA_TOO_NEW:
 	case SCHEMA_MISMATCH:
 		log_error("startup: refusing to start: %s", err);
-		exit(EX_CONFIG);
+		rc = EX_CONFIG;
+		goto out;
 	default:
 		log_error("startup: schema: %s", err);
-		exit(EX_UNAVAILABLE);
+		rc = EX_UNAVAILABLE;
+		goto out;
 	}
 	ir = ids_register(conn, c, err);
 	if (ir == IDS_REFUSED) {
 		/* Like a configuration error: name the file and the key. */
 		fprintf(stderr, "%s: ids: %s\n", c->path, err);
-		exit(EX_CONFIG);
+		rc = EX_CONFIG;
+		goto out;
 	}
 	if (ir != IDS_OK) {
 		log_error("startup: %s", err);
-		exit(EX_UNAVAILABLE);
+		rc = EX_UNAVAILABLE;
+		goto out;
 	}
-	db_close(conn);
 	log_info("startup: datacenter %s, ID partition start_num %lld "
 	    "increment_by %lld (residue %lld)", c->datacenter,
 	    (long long)c->ids_start_num, (long long)c->ids_increment_by,
 	    (long long)cfg_ids_residue(c));
+out:
+	db_close(conn);
+	return rc;
 }
 
 struct main_user {
@@ -210,6 +221,8 @@ main_users(const struct cfg *c, const char *add, const char *revoke,
 
 		if (codec_check_name(add, nerr) != 0) {
 			fprintf(stderr, "loomd: --add-user: %s\n", nerr);
+			db_close(conn);
+			db_global_end();
 			return EX_USAGE;
 		}
 		if (auth_new_key(key, hash, err) != 0)
@@ -228,6 +241,8 @@ main_users(const struct cfg *c, const char *add, const char *revoke,
 			fatalx("revoke user: %s", err);
 		if (!u.found) {
 			fprintf(stderr, "loomd: no user %s\n", revoke);
+			db_close(conn);
+			db_global_end();
 			return 1;
 		}
 		fprintf(stderr, "loomd: user %s revoked (cached keys expire "
@@ -290,7 +305,7 @@ main(int argc, char **argv)
 	enum log_level lvl;
 	struct cfg c;
 	sigset_t set;
-	int ch, sig, port = -1;
+	int ch, sig, rc, port = -1;
 	char *end;
 
 	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
@@ -349,7 +364,11 @@ main(int argc, char **argv)
 	if (auth_init(&c, err) != 0)
 		fatalx("%s", err);
 	if (add_user != NULL || revoke_user != NULL)
-		return main_users(&c, add_user, revoke_user, user_admin);
+	{
+		rc = main_users(&c, add_user, revoke_user, user_admin);
+		cfg_free(&c);
+		return rc;
+	}
 
 	/* Signals are taken by sigwait() below, in this thread only. */
 	signal(SIGPIPE, SIG_IGN);
@@ -366,7 +385,11 @@ main(int argc, char **argv)
 	log_info("loomd %s starting as %s", PACKAGE_VERSION, me);
 
 	db_global_init(&c);
-	main_prepare_db(&c, me);
+	if ((rc = main_prepare_db(&c, me)) != 0) {
+		db_global_end();
+		cfg_free(&c);
+		return rc;
+	}
 	ids_init(&c);
 	health_set_schema_ok(true);
 	if (health_start(&c, err) != 0)

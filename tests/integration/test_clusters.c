@@ -1,0 +1,872 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_clusters.c - the cluster lifecycle of a real loomd on a real
+ * mariadbd, through HTTP, as the original server's LoomClusterHandlerTest,
+ * LoomTaskHandlerTest and LoomRPCHandlerTest describe (LOOM-0.9-API.md
+ * 7.2-7.4): the test plays the provisioner with take/finish and waits on
+ * observable state, with timeouts.  The catalogue is the one those tests
+ * set up (tests/data/loom-fixtures/cluster-handler-fixtures.json).
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+static struct fx_db db;
+static char dbname[64];
+static struct fx_daemon d;
+
+#define ADMIN "X-Loom-UserID: admin"
+
+static void
+start(const char *extra)
+{
+	char path[1024], *body;
+	struct fx_resp r;
+	FILE *fp;
+	long n;
+
+	fx_db_from_env(&db);
+	fx_db_name(dbname, sizeof dbname);
+	fx_daemon_prepare(&d, &db, dbname, extra);
+	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
+	fx_srcpath(path, sizeof path,
+	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "%s", path);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	body = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(body, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	fx_http(d.port, "POST", "/v1/loom/import", ADMIN, body, (size_t)n,
+	    10000, &r);
+	cr_assert_eq(r.status, 200, "import: %s", r.body);
+	fx_resp_free(&r);
+	free(body);
+}
+
+static void
+setup(void)
+{
+	start("task = { timeout_seconds = 3; };");
+}
+
+static void
+teardown(void)
+{
+	char sql[128];
+
+	fx_daemon_stop(&d);
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
+	fx_sql(&db, NULL, sql, NULL, 0);
+}
+
+TestSuite(clusters, .init = setup, .fini = teardown, .timeout = 120);
+
+/* One request; the body is parsed into *o when it is JSON (caller puts). */
+static long
+call(const char *user, const char *method, const char *path,
+    const char *body, struct json_object **o)
+{
+	char hdr[128];
+	struct fx_resp r;
+	long s;
+
+	snprintf(hdr, sizeof hdr, "X-Loom-UserID: %s", user);
+	cr_assert_eq(fx_http(d.port, method, path, user != NULL ? hdr : NULL,
+	    body, body != NULL ? strlen(body) : 0, 15000, &r), 0, "%s %s: %s",
+	    method, path, r.error);
+	s = r.status;
+	if (o != NULL)
+		*o = r.len > 0 ? json_tokener_parse(r.body) : NULL;
+	fx_resp_free(&r);
+	return s;
+}
+
+/* String member (borrowed) or "". */
+static const char *
+js(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return "";
+	return json_object_get_string(v);
+}
+
+static int64_t
+ji(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return -1;
+	return json_object_get_int64(v);
+}
+
+/* Create a cluster as user; returns its id in id[32]. */
+static void
+create(const char *user, const char *body, char id[32])
+{
+	struct json_object *o;
+
+	cr_assert_eq(call(user, "POST", "/v1/loom/clusters", body, &o), 200,
+	    "create %s", body);
+	snprintf(id, 32, "%s", js(o, "id"));
+	cr_assert_eq(strlen(id), 8, "id %s", id);
+	json_object_put(o);
+}
+
+/*
+ * Wait until the cluster's status is "status/actionstatus/action/total/
+ * done" (a field "*" matches anything); fails after 15 s.
+ */
+static void
+wait_status(const char *user, const char *id, const char *want)
+{
+	char path[128], got[256] = "";
+	struct json_object *o;
+	double deadline = fx_now_ms() + 15000;
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
+	while (fx_now_ms() < deadline) {
+		char w[256], *wp, *gp, *ws, *gs;
+		bool match = true;
+
+		o = NULL;
+		if (call(user, "GET", path, NULL, &o) == 200) {
+			snprintf(got, sizeof got, "%s/%s/%s/%lld/%lld",
+			    js(o, "status"), js(o, "actionstatus"),
+			    js(o, "action"), (long long)ji(o, "stepstotal"),
+			    (long long)ji(o, "stepscompleted"));
+		}
+		json_object_put(o);
+		snprintf(w, sizeof w, "%s", want);
+		{
+			char g[256];
+
+			snprintf(g, sizeof g, "%s", got);
+			for (wp = strtok_r(w, "/", &ws), gp = strtok_r(g, "/",
+			    &gs); wp != NULL; wp = strtok_r(NULL, "/", &ws),
+			    gp = strtok_r(NULL, "/", &gs))
+				if (gp == NULL || (strcmp(wp, "*") != 0 &&
+				    strcmp(wp, gp) != 0))
+					match = false;
+		}
+		if (match)
+			return;
+		usleep(50000);
+	}
+	cr_assert_fail("cluster %s: want %s, got %s", id, want, got);
+}
+
+/* Take a task as worker, waiting up to 10 s; NULL if none came. */
+static struct json_object *
+take(const char *worker)
+{
+	char body[128];
+	struct json_object *o;
+	double deadline = fx_now_ms() + 10000;
+	long s;
+
+	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
+	while (fx_now_ms() < deadline) {
+		o = NULL;
+		s = call(NULL, "POST", "/v1/loom/tasks/take", body, &o);
+		cr_assert(s == 200 || s == 204, "take: %ld", s);
+		if (s == 200)
+			return o;
+		json_object_put(o);
+		usleep(50000);
+	}
+	return NULL;
+}
+
+/* Take once without waiting: the status code. */
+static long
+take_now(const char *worker)
+{
+	char body[128];
+	struct json_object *o = NULL;
+	long s;
+
+	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
+	s = call(NULL, "POST", "/v1/loom/tasks/take", body, &o);
+	json_object_put(o);
+	return s;
+}
+
+/* Finish a task; returns the status code. */
+static long
+finish(const char *worker, const char *task, int status, const char *extra)
+{
+	char body[1024];
+
+	snprintf(body, sizeof body, "{\"workerId\":\"%s\",\"taskId\":\"%s\","
+	    "\"status\":%d%s%s}", worker, task, status, extra != NULL ? "," :
+	    "", extra != NULL ? extra : "");
+	return call(NULL, "POST", "/v1/loom/tasks/finish", body, NULL);
+}
+
+/* Take the next task and check its name; returns it (caller puts). */
+static struct json_object *
+take_named(const char *worker, const char *name)
+{
+	struct json_object *t = take(worker);
+
+	cr_assert_not_null(t, "no %s task", name);
+	cr_assert_str_eq(js(t, "taskName"), name);
+	return t;
+}
+
+/* Drive a cluster to ACTIVE by completing every task. */
+static void
+complete_all(const char *user, const char *id, int ntasks)
+{
+	struct json_object *t;
+	int i;
+
+	for (i = 0; i < ntasks; i++) {
+		t = take("w-all");
+		cr_assert_not_null(t, "task %d of %d", i + 1, ntasks);
+		cr_assert_eq(finish("w-all", js(t, "taskId"), 0,
+		    "\"result\":{\"ipaddress\":\"10.1.1.1\"}"), 200);
+		json_object_put(t);
+	}
+	wait_status(user, id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*");
+}
+
+#define ONE "{\"name\":\"c%d\",\"numMachines\":%d,\"clusterTemplate\":" \
+	"\"one-machine\"%s}"
+
+/* A one-machine cluster body. */
+static const char *
+one(int n, int machines, const char *extra)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof buf, ONE, n, machines, extra != NULL ? extra :
+	    "");
+	return buf;
+}
+
+Test(clusters, status_progression_configs_and_node_actions)
+{
+	struct json_object *t, *cfg, *cl, *v, *nodes, *acts;
+	char id[32], path[128], ip[32];
+	const char *names[] = { "CREATE", "CONFIRM", "BOOTSTRAP" };
+	int i;
+
+	create("user1", one(1, 1, NULL), id);
+	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
+	for (i = 0; i < 3; i++) {
+		t = take_named("worker1", names[i]);
+		cr_expect_str_eq(js(t, "clusterId"), id);
+		json_object_object_get_ex(t, "config", &cfg);
+		json_object_object_get_ex(cfg, "cluster", &cl);
+		cr_expect_str_eq(json_object_to_json_string_ext(cl,
+		    JSON_C_TO_STRING_PLAIN), "{\"defaultconfig\":\"value1\"}");
+		if (i > 0)
+			cr_expect_str_eq(js(cfg, "ipaddress"), ip,
+			    "the previous result is in the config");
+		cr_expect(json_object_object_get_ex(cfg, "nodes", &v));
+		cr_expect(json_object_object_get_ex(cfg, "provider", &v));
+		snprintf(ip, sizeof ip, "10.0.0.%d", i + 1);
+		{
+			char res[128];
+
+			snprintf(res, sizeof res, "\"result\":{\"ipaddress\":"
+			    "\"%s\"}", ip);
+			cr_assert_eq(finish("worker1", js(t, "taskId"), 0,
+			    res), 200);
+		}
+		json_object_put(t);
+	}
+	wait_status("user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert(json_object_object_get_ex(cl, "nodes", &nodes));
+	cr_assert_eq(json_object_array_length(nodes), 1);
+	v = json_object_array_get_idx(nodes, 0);
+	cr_expect_eq(strlen(js(v, "id")), 36, "a UUID node id");
+	json_object_object_get_ex(v, "actions", &acts);
+	cr_expect_eq(json_object_array_length(acts), 3);
+	for (i = 0; i < 3; i++) {
+		struct json_object *a = json_object_array_get_idx(acts, i);
+
+		cr_expect_str_eq(js(a, "action"), names[i]);
+		cr_expect_str_eq(js(a, "status"), "complete");
+	}
+	json_object_object_get_ex(v, "properties", &v);
+	cr_expect_str_eq(js(v, "ipaddress"), "10.0.0.3");
+	cr_expect_str_eq(js(cl, "status"), "active");
+	json_object_put(cl);
+	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/00000567/status",
+	    NULL, NULL), 404);
+}
+
+Test(clusters, user_config_replaces_the_template_default)
+{
+	struct json_object *t, *cfg, *cl;
+	char id[32];
+
+	create("user1", one(2, 1, ",\"config\":{\"mine\":{\"k\":\"v\"}}"), id);
+	t = take_named("worker1", "CREATE");
+	json_object_object_get_ex(t, "config", &cfg);
+	json_object_object_get_ex(cfg, "cluster", &cl);
+	cr_expect_str_eq(json_object_to_json_string_ext(cl,
+	    JSON_C_TO_STRING_PLAIN), "{\"mine\":{\"k\":\"v\"}}");
+	json_object_put(t);
+}
+
+Test(clusters, optional_arguments_reach_the_solver)
+{
+	struct json_object *cl, *nodes, *p;
+	char id[32], path[128];
+
+	create("user1", one(3, 1, ",\"hardwaretype\":\"medium\","
+	    "\"imagetype\":\"centos6\",\"provider\":\"joyent\","
+	    "\"services\":[\"zookeeper\"]"), id);
+	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	json_object_object_get_ex(cl, "nodes", &nodes);
+	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
+	    "properties", &p);
+	cr_expect_str_eq(js(p, "hardwaretype"), "medium");
+	cr_expect_str_eq(js(p, "flavor"), "Medium 4GB");
+	cr_expect_str_eq(js(p, "imagetype"), "centos6");
+	json_object_put(cl);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/services", id);
+	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_expect_str_eq(json_object_to_json_string_ext(cl,
+	    JSON_C_TO_STRING_PLAIN), "[\"zookeeper\"]");
+	json_object_put(cl);
+}
+
+Test(clusters, delete_runs_delete_tasks_then_terminates)
+{
+	struct json_object *t, *cl, *nodes, *acts;
+	char id[32], path[128];
+	size_t n;
+
+	create("user1", one(4, 2, NULL), id);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 409,
+	    "a PENDING cluster cannot be deleted");
+	complete_all("user1", id, 6);
+	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
+	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_DELETE/2/0");
+	t = take_named("w2", "DELETE");
+	cr_assert_eq(finish("w2", js(t, "taskId"), 0, NULL), 200);
+	json_object_put(t);
+	t = take_named("w2", "DELETE");
+	cr_assert_eq(finish("w2", js(t, "taskId"), 0, NULL), 200);
+	json_object_put(t);
+	wait_status("user1", id, "TERMINATED/COMPLETE/CLUSTER_DELETE/2/2");
+	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	json_object_object_get_ex(cl, "nodes", &nodes);
+	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
+	    "actions", &acts);
+	n = json_object_array_length(acts);
+	cr_expect_str_eq(js(json_object_array_get_idx(acts, n - 1), "action"),
+	    "DELETE");
+	json_object_put(cl);
+	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200,
+	    "deleting a terminated cluster is a no-op");
+}
+
+Test(clusters, a_task_failing_three_times_fails_the_job)
+{
+	struct json_object *t;
+	char id[32];
+	int i;
+
+	create("user1", one(5, 1, NULL), id);
+	for (i = 0; i < 3; i++) {
+		t = take_named("w3", "CREATE");
+		cr_assert_eq(finish("w3", js(t, "taskId"), 1,
+		    "\"stdout\":\"out\",\"stderr\":\"boom\""), 200);
+		json_object_put(t);
+	}
+	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/3/0");
+}
+
+Test(clusters, confirm_failures_roll_back_and_retry_from_create)
+{
+	struct json_object *t;
+	char id[32];
+	int i, rollbacks = 0;
+
+	create("user1", one(6, 1, NULL), id);
+	t = take_named("w4", "CREATE");
+	cr_assert_eq(finish("w4", js(t, "taskId"), 0, NULL), 200);
+	json_object_put(t);
+	for (i = 0; i < 3; i++) {
+		char want[64];
+
+		t = take_named("w4", "CONFIRM");
+		cr_assert_eq(finish("w4", js(t, "taskId"), 1, NULL), 200);
+		json_object_put(t);
+		if (i == 2)
+			break;
+		snprintf(want, sizeof want, "PENDING/RUNNING/CLUSTER_CREATE/"
+		    "%d/*", 4 + i);
+		wait_status("user1", id, want);
+		/* A DELETE rollback (no node) and a new CREATE follow. */
+		for (int k = 0; k < 2; k++) {
+			t = take("w4");
+			cr_assert_not_null(t);
+			if (strcmp(js(t, "taskName"), "DELETE") == 0) {
+				cr_expect_str_eq(js(t, "nodeId"), "");
+				rollbacks++;
+			} else {
+				cr_expect_str_eq(js(t, "taskName"), "CREATE");
+			}
+			cr_assert_eq(finish("w4", js(t, "taskId"), 0, NULL),
+			    200);
+			json_object_put(t);
+		}
+	}
+	cr_expect_eq(rollbacks, 2);
+	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/5/3");
+}
+
+Test(clusters, an_unsolvable_cluster_is_terminated)
+{
+	char id[32], path[128];
+
+	create("user1", "{\"name\":\"u\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"reactor-medium\"}", id);
+	wait_status("user1", id, "TERMINATED/FAILED/SOLVE_LAYOUT/0/0");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200);
+	wait_status("user1", id, "TERMINATED/FAILED/SOLVE_LAYOUT/0/0");
+}
+
+Test(clusters, abort_with_tasks_in_flight)
+{
+	struct json_object *t, *cl;
+	char id[32], path[128];
+	int i;
+
+	create("user1", one(7, 2, NULL), id);
+	/* Two CREATEs and one CONFIRM done, the second CONFIRM queued. */
+	for (i = 0; i < 3; i++) {
+		t = take("w5");
+		cr_assert_not_null(t);
+		cr_assert_eq(finish("w5", js(t, "taskId"), 0, NULL), 200);
+		json_object_put(t);
+	}
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
+	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/6/3");
+	cr_expect_eq(take_now("w5"), 204, "the queued task was dropped");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_expect_str_eq(js(cl, "message"), "Aborted by user.");
+	json_object_put(cl);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
+	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200,
+	    "abort of a cluster that is not PENDING is a no-op");
+}
+
+Test(clusters, abort_of_a_delete_is_refused)
+{
+	char id[32], path[128];
+
+	create("user1", one(8, 1, NULL), id);
+	complete_all("user1", id, 3);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
+	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 409);
+}
+
+Test(clusters, listing_and_ownership)
+{
+	struct json_object *o;
+	char a[32], b[32], path[128];
+
+	create("user1", "{\"name\":\"own1\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"reactor-medium\"}", a);
+	create("user2", "{\"name\":\"own2\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"reactor-medium\"}", b);
+	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_expect_eq(json_object_array_length(o), 1);
+	cr_expect_str_eq(js(json_object_array_get_idx(o, 0), "id"), a);
+	json_object_put(o);
+	cr_assert_eq(call("admin", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_expect_eq(json_object_array_length(o), 2);
+	cr_expect_str_eq(js(json_object_array_get_idx(o, 0), "id"), b,
+	    "newest first");
+	cr_expect_str_eq(js(json_object_array_get_idx(o, 0), "name"), "own2");
+	json_object_put(o);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", a);
+	cr_expect_eq(call("user2", "GET", path, NULL, NULL), 404);
+	cr_expect_eq(call("user2", "DELETE", path, NULL, NULL), 404);
+	cr_expect_eq(call("admin", "GET", path, NULL, NULL), 200);
+	wait_status("admin", a, "TERMINATED/*/*/*/*");
+	cr_expect_eq(call("admin", "DELETE", path, NULL, NULL), 200);
+	cr_expect_eq(call(NULL, "GET", "/v1/loom/clusters", NULL, NULL), 401);
+}
+
+Test(clusters, plans_of_the_jobs)
+{
+	struct json_object *o, *p, *stages;
+	char id[32], path[160], job[48];
+	const char *names[] = { "CREATE", "CONFIRM", "BOOTSTRAP" };
+	size_t i;
+
+	create("user1", one(9, 1, NULL), id);
+	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans", id);
+	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(json_object_array_length(o), 2);
+	p = json_object_array_get_idx(o, 0);
+	cr_expect_str_eq(js(p, "action"), "SOLVE_LAYOUT");
+	json_object_object_get_ex(p, "stages", &stages);
+	cr_expect_eq(json_object_array_length(stages), 0);
+	p = json_object_array_get_idx(o, 1);
+	cr_expect_str_eq(js(p, "action"), "CLUSTER_CREATE");
+	snprintf(job, sizeof job, "%s", js(p, "id"));
+	json_object_object_get_ex(p, "stages", &stages);
+	cr_assert_eq(json_object_array_length(stages), 3);
+	for (i = 0; i < 3; i++) {
+		struct json_object *s = json_object_array_get_idx(stages, i);
+
+		cr_expect_eq(json_object_array_length(s), 1);
+		cr_expect_str_eq(js(json_object_array_get_idx(s, 0),
+		    "taskName"), names[i]);
+	}
+	json_object_put(o);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/%s", id, job);
+	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_expect_str_eq(js(o, "id"), job);
+	json_object_put(o);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/x-y", id);
+	cr_expect_eq(call("user1", "GET", path, NULL, NULL), 400);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/00000099-001",
+	    id);
+	cr_expect_eq(call("user1", "GET", path, NULL, NULL), 400,
+	    "a job of another cluster");
+}
+
+Test(clusters, bad_requests_store_nothing)
+{
+	struct json_object *o;
+
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
+	    "{\"name\":\"m\",\"numMachines\":10001,\"clusterTemplate\":"
+	    "\"one-machine\"}", NULL), 400);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
+	    "{\"name\":\"m\",\"numMachines\":0,\"clusterTemplate\":"
+	    "\"one-machine\"}", NULL), 400);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
+	    "{\"numMachines\":1,\"clusterTemplate\":\"one-machine\"}", NULL),
+	    400);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
+	    "{\"name\":\"m\",\"clusterTemplate\":\"one-machine\"}", NULL), 400);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
+	    "{\"name\":\"m\",\"numMachines\":1}", NULL), 400);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters", "", NULL),
+	    400);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters", "{bad", NULL),
+	    400);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
+	    "{\"name\":\"a b\",\"numMachines\":1,\"clusterTemplate\":"
+	    "\"one-machine\"}", NULL), 400);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
+	    "{\"name\":\"m\",\"numMachines\":\"many\",\"clusterTemplate\":"
+	    "\"one-machine\"}", NULL), 400);
+	cr_assert_eq(call("admin", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_expect_eq(json_object_array_length(o), 0, "nothing was stored");
+	json_object_put(o);
+	/* Bad and unknown ids on every cluster route. */
+	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/abc", NULL,
+	    NULL), 400);
+	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999", NULL,
+	    NULL), 404);
+	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999/status",
+	    NULL, NULL), 404);
+	cr_expect_eq(call("user1", "GET",
+	    "/v1/loom/clusters/99999999/services", NULL, NULL), 404);
+	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999/plans",
+	    NULL, NULL), 404);
+	cr_expect_eq(call("user1", "DELETE", "/v1/loom/clusters/99999999",
+	    NULL, NULL), 404);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/99999999/abort",
+	    NULL, NULL), 404);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/99999999",
+	    "{\"expireTime\":5}", NULL), 404);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/00000001",
+	    "", NULL), 400);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/00000001",
+	    "{'foo':'bar'}", NULL), 400);
+	/* getClusterStatuses for a user with no clusters. */
+	cr_expect_eq(call("nobody", "POST", "/v1/loom/getClusterStatuses",
+	    NULL, NULL), 404);
+}
+
+Test(clusters, take_and_finish_rules)
+{
+	struct json_object *t, *cl, *nodes, *acts, *a;
+	char id[32], path[128];
+
+	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/take", "", NULL), 400);
+	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/take", "{}", NULL),
+	    400);
+	cr_expect_eq(finish("w6", "00000001-001-001", 0, NULL), 417);
+	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/finish",
+	    "{\"workerId\":\"w6\",\"status\":0}", NULL), 400);
+	create("user1", one(10, 1, NULL), id);
+	t = take_named("w6", "CREATE");
+	cr_expect_eq(finish("other", js(t, "taskId"), 0, NULL), 417);
+	cr_expect_eq(finish("w6", js(t, "taskId"), 1,
+	    "\"stdout\":\"some output\",\"stderr\":\"an error\""), 200);
+	cr_expect_eq(finish("w6", js(t, "taskId"), 0, NULL), 417,
+	    "finishing twice");
+	json_object_put(t);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	json_object_object_get_ex(cl, "nodes", &nodes);
+	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
+	    "actions", &acts);
+	a = json_object_array_get_idx(acts, 0);
+	cr_expect_str_eq(js(a, "status"), "failed");
+	cr_expect_str_eq(js(a, "stdout"), "some output");
+	cr_expect_str_eq(js(a, "stderr"), "an error");
+	json_object_put(cl);
+}
+
+Test(clusters, a_task_that_times_out_fails_and_is_retried)
+{
+	struct json_object *t, *t2;
+	char id[32], task[64];
+
+	create("user1", one(11, 1, NULL), id);
+	t = take_named("slow", "CREATE");
+	snprintf(task, sizeof task, "%s", js(t, "taskId"));
+	json_object_put(t);
+	/* task.timeout_seconds is 3 here: the retry is offered again. */
+	t2 = take("fast");
+	cr_assert_not_null(t2, "the timed-out task was not retried");
+	cr_expect_str_eq(js(t2, "taskId"), task, "a new attempt, same task");
+	cr_expect_eq(finish("slow", task, 0, NULL), 417, "the late finish");
+	cr_expect_eq(finish("fast", task, 0, NULL), 200);
+	json_object_put(t2);
+	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/1");
+}
+
+Test(clusters, statuses_rpc_per_user)
+{
+	struct json_object *o;
+	char a[32];
+
+	create("user1", one(12, 1, NULL), a);
+	create("user1", one(13, 1, NULL), a);
+	create("user2", one(14, 1, NULL), a);
+	cr_assert_eq(call("user1", "POST", "/v1/loom/getClusterStatuses",
+	    NULL, &o), 200);
+	cr_expect_eq(json_object_array_length(o), 2);
+	json_object_put(o);
+	cr_assert_eq(call("user2", "POST", "/v1/loom/getClusterStatuses",
+	    NULL, &o), 200);
+	cr_expect_eq(json_object_array_length(o), 1);
+	cr_expect_str_eq(js(json_object_array_get_idx(o, 0), "clusterid"), a);
+	json_object_put(o);
+	cr_assert_eq(call("admin", "POST", "/v1/loom/getClusterStatuses",
+	    NULL, &o), 200);
+	cr_expect_eq(json_object_array_length(o), 3);
+	json_object_put(o);
+}
+
+Test(clusters, idempotency_key_answers_once)
+{
+	struct json_object *o;
+	const char *body = "{\"name\":\"idem\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"one-machine\"}";
+	struct fx_resp r1, r2, r3;
+
+	fx_http(d.port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: user1\nIdempotency-Key: k-1", body, strlen(body),
+	    10000, &r1);
+	fx_http(d.port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: user1\nIdempotency-Key: k-1", body, strlen(body),
+	    10000, &r2);
+	cr_expect_eq(r1.status, 200);
+	cr_expect_eq(r2.status, 200);
+	cr_expect_str_eq(r2.body, r1.body, "the same answer");
+	body = "{\"name\":\"x\",\"numMachines\":2,\"clusterTemplate\":"
+	    "\"one-machine\"}";
+	fx_http(d.port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: user1\nIdempotency-Key: k-1", body, strlen(body),
+	    10000, &r3);
+	cr_expect_eq(r3.status, 422);
+	fx_resp_free(&r1);
+	fx_resp_free(&r2);
+	fx_resp_free(&r3);
+	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_expect_eq(json_object_array_length(o), 1, "one cluster created");
+	json_object_put(o);
+}
+
+/* Add a template like one-machine with the given lease. */
+static void
+lease_template(const char *name, long initial, long max, long step)
+{
+	char body[512];
+
+	snprintf(body, sizeof body, "{\"name\":\"%s\",\"defaults\":{"
+	    "\"services\":[\"zookeeper\"],\"provider\":\"joyent\","
+	    "\"config\":{}},\"administration\":{\"leaseduration\":{"
+	    "\"initial\":%ld,\"max\":%ld,\"step\":%ld}}}", name, initial, max,
+	    step);
+	{
+		char path[128];
+
+		snprintf(path, sizeof path, "/v1/loom/clustertemplates/%s",
+		    name);
+		cr_assert_eq(call("admin", "PUT", path, body, NULL), 200,
+		    "%s", body);
+	}
+}
+
+/* Create with a requested lease (-1: none) and return expire - create,
+ * or -1 when the cluster was terminated. */
+static long long
+lease_of(const char *tmpl, long requested)
+{
+	char body[256], id[32], path[128];
+	struct json_object *o;
+	long long r;
+
+	if (requested >= 0)
+		snprintf(body, sizeof body, "{\"name\":\"l\",\"numMachines\":1,"
+		    "\"clusterTemplate\":\"%s\",\"administration\":{"
+		    "\"leaseduration\":{\"initial\":%ld}}}", tmpl, requested);
+	else
+		snprintf(body, sizeof body, "{\"name\":\"l\",\"numMachines\":1,"
+		    "\"clusterTemplate\":\"%s\"}", tmpl);
+	create("user1", body, id);
+	wait_status("user1", id, "*/*/*/*/*");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
+	{
+		double deadline = fx_now_ms() + 10000;
+
+		while (fx_now_ms() < deadline) {
+			call("user1", "GET", path, NULL, &o);
+			if (strcmp(js(o, "action"), "SOLVE_LAYOUT") != 0 ||
+			    strcmp(js(o, "status"), "TERMINATED") == 0)
+				break;
+			json_object_put(o);
+			o = NULL;
+			usleep(50000);
+		}
+	}
+	if (strcmp(js(o, "status"), "TERMINATED") == 0) {
+		json_object_put(o);
+		return -1;
+	}
+	json_object_put(o);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	call("user1", "GET", path, NULL, &o);
+	r = ji(o, "expireTime") == 0 ? 0 : ji(o, "expireTime") -
+	    ji(o, "createTime");
+	json_object_put(o);
+	return r;
+}
+
+Test(clusters, lease_table_of_cluster_creation)
+{
+	lease_template("lease0", 0, 0, 0);
+	cr_expect_eq(lease_of("lease0", 200), 200);
+	cr_expect_eq(lease_of("lease0", 0), 0);
+	cr_expect_eq(lease_of("lease0", -1), 0);
+	cr_expect_eq(lease_of("one-machine", 20000), -1);
+	cr_expect_eq(lease_of("one-machine", 10000), 10000);
+	cr_expect_eq(lease_of("one-machine", 500), 500);
+	cr_expect_eq(lease_of("one-machine", 0), -1);
+	cr_expect_eq(lease_of("one-machine", -1), 10000);
+}
+
+/* POST a new expire time (relative to base) and return the status. */
+static long
+prolong(const char *id, long long at)
+{
+	char path[128], body[128];
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	snprintf(body, sizeof body, "{'expireTime' : %lld}", at);
+	return call("user1", "POST", path, body, NULL);
+}
+
+Test(clusters, prolong_rules)
+{
+	struct json_object *o;
+	char id[32], path[128];
+	long long c;
+
+	lease_template("limited", 100000, 1200000, 100000);
+	create("user1", "{\"name\":\"p\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"limited\"}", id);
+	cr_expect_eq(prolong(id, 1), 400, "PENDING cannot be prolonged");
+	complete_all("user1", id, 3);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	call("user1", "GET", path, NULL, &o);
+	c = ji(o, "createTime");
+	cr_expect_eq(ji(o, "expireTime") - c, 100000);
+	json_object_put(o);
+	cr_expect_eq(prolong(id, c + 300000), 400, "more than one step");
+	cr_expect_eq(prolong(id, c - 100000), 400, "before creation");
+	cr_expect_eq(prolong(id, c + 50000), 200, "a reduction");
+	cr_expect_eq(prolong(id, c + 150000), 200);
+	cr_expect_eq(prolong(id, c + 250000), 200);
+	call("user1", "GET", path, NULL, &o);
+	cr_expect_eq(ji(o, "expireTime"), c + 250000);
+	json_object_put(o);
+	{
+		long long at = c + 250000;
+
+		while (at + 100000 <= c + 1200000) {
+			at += 100000;
+			cr_expect_eq(prolong(id, at), 200);
+		}
+		cr_expect_eq(prolong(id, at + 100000), 400, "beyond max");
+	}
+	cr_expect_eq(call("user1", "POST", path, "", NULL), 400);
+	cr_expect_eq(call("user1", "POST", path, "{'foo':'bar'}", NULL), 400);
+	/* A template without limits: any time. */
+	lease_template("forever", 0, 0, 0);
+	create("user1", "{\"name\":\"f\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"forever\"}", id);
+	complete_all("user1", id, 3);
+	cr_expect_eq(prolong(id, 4102444800000LL), 200);
+}
+
+Test(clusters, expired_clusters_are_deleted_by_the_system)
+{
+	char id[32];
+	struct json_object *t;
+
+	lease_template("short", 1000, 0, 0);
+	create("user1", "{\"name\":\"e\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"short\"}", id);
+	complete_all("user1", id, 3);
+	/* The lease of one second runs out: a delete job appears. */
+	t = take("w7");
+	cr_assert_not_null(t, "no DELETE task after expiry");
+	cr_expect_str_eq(js(t, "taskName"), "DELETE");
+	cr_expect_eq(finish("w7", js(t, "taskId"), 0, NULL), 200);
+	json_object_put(t);
+	wait_status("user1", id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1");
+}
