@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_concurrency.c - many clients and provisioners at once against a
+ * real loomd: 4 clients create 20 clusters of 1 to 5 nodes concurrently
+ * while loom-dummy-provisioner runs 8 workers; every cluster must reach
+ * ACTIVE, every task must be finished exactly once (retried attempts
+ * excepted and counted), and after deletion every cluster is TERMINATED.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+#define NCLIENTS 4
+#define PER_CLIENT 5
+
+static struct fx_db db;
+static char dbname[64];
+static struct fx_daemon d;
+static pid_t prov = -1;
+static char provlog[300];
+
+static void
+setup(void)
+{
+	char path[1024], *body;
+	struct fx_resp r;
+	FILE *fp;
+	long n;
+
+	fx_db_from_env(&db);
+	fx_db_name(dbname, sizeof dbname);
+	fx_daemon_prepare(&d, &db, dbname,
+	    "scheduler = { interval_ms = 50; };");
+	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
+	fx_srcpath(path, sizeof path,
+	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	body = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(body, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	fx_http(d.port, "POST", "/v1/loom/import", "X-Loom-UserID: admin",
+	    body, (size_t)n, 10000, &r);
+	cr_assert_eq(r.status, 200);
+	fx_resp_free(&r);
+	free(body);
+}
+
+static void
+teardown(void)
+{
+	char sql[128];
+
+	if (prov > 0) {
+		kill(prov, SIGTERM);
+		waitpid(prov, NULL, 0);
+	}
+	fx_daemon_stop(&d);
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
+	fx_sql(&db, NULL, sql, NULL, 0);
+}
+
+TestSuite(concurrency, .init = setup, .fini = teardown, .timeout = 240);
+
+/* Start the dummy provisioner with n workers against loomd. */
+static void
+start_provisioner(int workers)
+{
+	const char *b = getenv("LOOMD_BUILDDIR");
+	char bin[1024], uri[64], nw[16];
+
+	snprintf(bin, sizeof bin, "%s/src/loom-dummy-provisioner",
+	    b != NULL ? b : ".");
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d", d.port);
+	snprintf(nw, sizeof nw, "%d", workers);
+	snprintf(provlog, sizeof provlog, "%s/provisioner.log", d.dir);
+	prov = fork();
+	cr_assert_neq(prov, -1);
+	if (prov == 0) {
+		char errlog[320];
+
+		snprintf(errlog, sizeof errlog, "%s/provisioner.err", d.dir);
+		if (freopen(errlog, "w", stderr) == NULL)
+			_exit(126);
+		execl(bin, bin, "--uri", uri, "--workers", nw, "--poll-ms",
+		    "20", "--log", provlog, "--seed", "7", (char *)NULL);
+		_exit(127);
+	}
+}
+
+struct client {
+	int	n;
+	char	ids[PER_CLIENT][32];
+};
+
+/* Thread: one client creating its clusters. */
+static void *
+client_main(void *p)
+{
+	struct client *c = p;
+	char body[256], user[32];
+	struct fx_resp r;
+	int i;
+
+	snprintf(user, sizeof user, "X-Loom-UserID: client%d", c->n);
+	for (i = 0; i < PER_CLIENT; i++) {
+		snprintf(body, sizeof body, "{\"name\":\"cc%d-%d\","
+		    "\"numMachines\":%d,\"clusterTemplate\":\"one-machine\"}",
+		    c->n, i, 1 + (c->n * PER_CLIENT + i) % 5);
+		fx_http(d.port, "POST", "/v1/loom/clusters", user, body,
+		    strlen(body), 15000, &r);
+		if (r.status == 200) {
+			struct json_object *o = json_tokener_parse(r.body), *v;
+
+			if (json_object_object_get_ex(o, "id", &v))
+				snprintf(c->ids[i], 32, "%s",
+				    json_object_get_string(v));
+			json_object_put(o);
+		}
+		fx_resp_free(&r);
+	}
+	return NULL;
+}
+
+/* Wait until every listed cluster has status want; returns how many do. */
+static int
+wait_all(struct client *cl, const char *want, double ms)
+{
+	double deadline = fx_now_ms() + ms;
+	char path[128], user[32];
+	int k, i, ok = 0;
+
+	while (fx_now_ms() < deadline) {
+		ok = 0;
+		for (k = 0; k < NCLIENTS; k++) {
+			snprintf(user, sizeof user, "X-Loom-UserID: client%d",
+			    k);
+			for (i = 0; i < PER_CLIENT; i++) {
+				struct fx_resp r;
+
+				snprintf(path, sizeof path,
+				    "/v1/loom/clusters/%s/status",
+				    cl[k].ids[i]);
+				fx_http(d.port, "GET", path, user, NULL, 0,
+				    10000, &r);
+				if (r.status == 200 && strstr(r.body, want))
+					ok++;
+				fx_resp_free(&r);
+			}
+		}
+		if (ok == NCLIENTS * PER_CLIENT)
+			break;
+		usleep(200000);
+	}
+	return ok;
+}
+
+Test(concurrency, clients_and_provisioners_at_once)
+{
+	struct client cl[NCLIENTS];
+	pthread_t th[NCLIENTS];
+	char path[128], user[32], line[512], out[64];
+	int k, i, ok, tasks, dup = 0, lines = 0;
+	FILE *fp;
+
+	start_provisioner(8);
+	for (k = 0; k < NCLIENTS; k++) {
+		memset(&cl[k], 0, sizeof cl[k]);
+		cl[k].n = k;
+		pthread_create(&th[k], NULL, client_main, &cl[k]);
+	}
+	for (k = 0; k < NCLIENTS; k++)
+		pthread_join(th[k], NULL);
+	for (k = 0; k < NCLIENTS; k++)
+		for (i = 0; i < PER_CLIENT; i++)
+			cr_assert_eq(strlen(cl[k].ids[i]), 8, "client %d "
+			    "cluster %d was not created", k, i);
+	ok = wait_all(cl, "\"status\":\"ACTIVE\"", 120000);
+	cr_assert_eq(ok, NCLIENTS * PER_CLIENT, "%d of %d ACTIVE", ok,
+	    NCLIENTS * PER_CLIENT);
+
+	/* Every task of every create job finished ok exactly once. */
+	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM tasks WHERE "
+	    "cluster_action = 'CLUSTER_CREATE' AND is_rollback = 0", out,
+	    sizeof out), 0, "%s", out);
+	tasks = atoi(out);
+	fx_sql(&db, dbname, "SELECT COUNT(*) FROM tasks WHERE status <> "
+	    "'COMPLETE' AND is_rollback = 0", out, sizeof out);
+	cr_expect_str_eq(out, "0", "every task complete");
+	fx_sql(&db, dbname, "SELECT COALESCE(MAX(attempts), 0) FROM tasks",
+	    out, sizeof out);
+	cr_expect_str_eq(out, "1", "no task needed a second attempt");
+	usleep(300000);
+	fp = fopen(provlog, "r");
+	cr_assert_not_null(fp, "no provisioner log");
+	{
+		char **seen = calloc((size_t)tasks * 2 + 16, sizeof *seen);
+		int nseen = 0;
+
+		while (fgets(line, sizeof line, fp) != NULL) {
+			char worker[128], task[128], st[32];
+
+			if (sscanf(line, "%127s %127s %31s", worker, task, st)
+			    != 3 || strcmp(st, "ok") != 0)
+				continue;
+			lines++;
+			for (i = 0; i < nseen; i++)
+				if (strcmp(seen[i], task) == 0)
+					dup++;
+			if (nseen < tasks * 2 + 16)
+				seen[nseen++] = strdup(task);
+		}
+		for (i = 0; i < nseen; i++)
+			free(seen[i]);
+		free(seen);
+	}
+	fclose(fp);
+	cr_expect_eq(dup, 0, "%d tasks finished twice", dup);
+	cr_expect_eq(lines, tasks, "%d finished in the log, %d tasks", lines,
+	    tasks);
+
+	/* Delete them all. */
+	for (k = 0; k < NCLIENTS; k++) {
+		snprintf(user, sizeof user, "X-Loom-UserID: client%d", k);
+		for (i = 0; i < PER_CLIENT; i++) {
+			struct fx_resp r;
+
+			snprintf(path, sizeof path, "/v1/loom/clusters/%s",
+			    cl[k].ids[i]);
+			fx_http(d.port, "DELETE", path, user, NULL, 0, 10000,
+			    &r);
+			cr_expect_eq(r.status, 200);
+			fx_resp_free(&r);
+		}
+	}
+	ok = wait_all(cl, "\"status\":\"TERMINATED\"", 120000);
+	cr_expect_eq(ok, NCLIENTS * PER_CLIENT, "%d of %d TERMINATED", ok,
+	    NCLIENTS * PER_CLIENT);
+}
