@@ -40,7 +40,10 @@ struct db_conn {
 	char			 last_error[LOOMD_ERR_LEN];
 	struct db_cached	 cache[DB_CACHE_SIZE];
 	unsigned int		 seed;	/* backoff jitter */
+	struct timespec		 last_used;
 };
+
+#define DB_IDLE_PING_MS 2000	/* ping a link idle longer than this */
 
 static const struct cfg *db_cfg;
 static pthread_key_t db_thread_key;
@@ -641,6 +644,29 @@ db_backoff(struct db_conn *c, int n)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * A link idle for a while may have died with a database restart: ping it
+ * (outside any transaction, so nothing is ambiguous) and drop it if dead,
+ * so the request runs on a fresh one instead of failing.
+ */
+static void
+db_check_idle(struct db_conn *c)
+{
+	struct timespec now;
+	int64_t ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - c->last_used.tv_sec) * 1000 +
+	    (now.tv_nsec - c->last_used.tv_nsec) / 1000000;
+	c->last_used = now;
+	if (c->connected && c->my != NULL && ms > DB_IDLE_PING_MS &&
+	    mysql_ping(c->my) != 0) {
+		log_info("db: idle connection lost (%s); reconnecting",
+		    mysql_error(c->my));
+		db_disconnect(c);
+	}
+}
+
 /* Shared loop of db_tx_run() and db_read_run(). */
 static enum db_status
 db_runner(struct db_conn *c, db_tx_fn fn, void *arg, bool tx,
@@ -652,6 +678,7 @@ db_runner(struct db_conn *c, db_tx_fn fn, void *arg, bool tx,
 
 	if (tx)
 		DB_COUNT(tx_total);
+	db_check_idle(c);
 	for (;;) {
 		commit_sent = false;
 		if (!c->connected) {
@@ -680,13 +707,16 @@ failed:
 			continue;
 		}
 		/*
-		 * The link died before COMMIT was sent: the server rolled
-		 * the transaction back, so running it again once on a new
-		 * connection is safe.  Not for 1047 (the node itself is out
-		 * of the Primary Component) and not after COMMIT was sent.
+		 * A stale link (2006: the server went away while the
+		 * connection sat idle, e.g. after a database restart) found
+		 * before COMMIT was sent: the server rolled the transaction
+		 * back, so running it again once on a new connection is
+		 * safe.  Not for 2013 (a read timed out: the node is stalled
+		 * and a second try would double the wait), not for 1047 (out
+		 * of the Primary Component) and never after COMMIT was sent.
 		 */
 		if (st == DB_UNAVAILABLE && !commit_sent && reconnects == 0 &&
-		    c->last_errno != ER_UNKNOWN_COM_ERROR) {
+		    c->last_errno == CR_SERVER_GONE_ERROR) {
 			reconnects++;
 			db_disconnect(c);
 			continue;

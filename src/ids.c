@@ -91,6 +91,25 @@ ids_register_tx(struct db_conn *c, void *arg)
 	size_t i, others = 0;
 	int kind;
 
+	/*
+	 * A datacenter already registered with these values, whose
+	 * counters exist, needs no write at all: restarts stay free of
+	 * certification conflicts.
+	 */
+	if ((st = db_query(c, "SELECT p.start_num, p.increment_by, "
+	    "(SELECT COUNT(*) FROM id_counters k WHERE k.residue = "
+	    "p.residue) FROM id_partitions p WHERE p.datacenter = ?", &r, "s",
+	    k->datacenter)) != DB_OK)
+		return st;
+	if (r->nrows == 1 && db_rows_int(r, 0, 0) == k->ids_start_num &&
+	    db_rows_int(r, 0, 1) == k->ids_increment_by &&
+	    db_rows_int(r, 0, 2) == IDS_KIND_COUNT) {
+		db_rows_free(r);
+		return DB_OK;
+	}
+	db_rows_free(r);
+	r = NULL;
+
 	/* Serialise every registration across the whole cluster. */
 	if ((st = db_exec(c, "UPDATE id_registry SET generation = "
 	    "generation + 1 WHERE id = 1", NULL, "")) != DB_OK)

@@ -106,10 +106,32 @@ Test(dbdown, killed_database_gives_fast_503_and_loomd_recovers)
 	took = until_status(d.port, "/readyz", 503, 3000, &slowest);
 	cr_expect_geq(took, 0, "/readyz not 503 within 3 s");
 	cr_expect_lt(slowest, 3000, "a request took %.0f ms", slowest);
+	/* A request that needs the database: 503, fast, every time. */
+	{
+		struct fx_resp r;
+		int i;
+
+		for (i = 0; i < 5; i++) {
+			fx_http(d.port, "GET", "/v1/loom/providers",
+			    "X-Loom-UserID: admin", NULL, 0, 10000, &r);
+			cr_expect_eq(r.status, 503, "%s", r.body);
+			cr_expect_lt(r.ms, 3000, "took %.0f ms", r.ms);
+			fx_resp_free(&r);
+		}
+	}
 
 	cr_assert_eq(fx_shell("'%s' restart --dir %s >/dev/null 2>&1", script,
 	    dir), 0);
 	took = until_status(d.port, "/readyz", 200, 15000, NULL);
 	cr_expect_geq(took, 0, "loomd did not recover");
+	/* Requests work again without restarting loomd. */
+	{
+		struct fx_resp r;
+
+		fx_http(d.port, "GET", "/v1/loom/providers",
+		    "X-Loom-UserID: admin", NULL, 0, 10000, &r);
+		cr_expect_eq(r.status, 200, "%s", r.body);
+		fx_resp_free(&r);
+	}
 	cr_expect_eq(fx_daemon_stop(&d), 0);
 }
