@@ -13,6 +13,7 @@
 
 #include "cfg.h"
 #include "health.h"
+#include "scheduler.h"
 
 static const struct cfg *api_health_cfg;
 
@@ -77,6 +78,13 @@ api_health_readyz(struct http_req *req UNUSED, struct http_resp *resp)
 		    json_object_new_int64(hs.wsrep.cluster_size));
 	}
 	json_object_object_add(o, "galera", g);
+	{
+		char adopted[256];
+
+		scheduler_adopted(adopted, sizeof adopted);
+		json_object_object_add(o, "adopted_datacenters",
+		    json_object_new_string(adopted));
+	}
 	/* Copy the text out; json-c frees its buffer with o. */
 	http_resp_text(resp, json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN));

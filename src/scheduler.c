@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "cfg.h"
@@ -24,6 +25,13 @@ static pthread_mutex_t sched_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sched_cond = PTHREAD_COND_INITIALIZER;
 static bool sched_running, sched_stopping, sched_kicked;
 static uint64_t sched_passes;
+static const char *sched_me;	/* server id, for heartbeats */
+
+#define SCHED_MAX_RES 64
+/* Residues this server works: its own, then adopted ones.  Guarded. */
+static int64_t sched_res[SCHED_MAX_RES];
+static size_t sched_nres;
+static char sched_adopted[256];	/* "dc2,dc3" for /readyz */
 
 void
 scheduler_kick(void)
@@ -64,15 +72,120 @@ scheduler_wait(int64_t ms)
 	return stop;
 }
 
+void
+scheduler_adopted(char *out, size_t n)
+{
+	pthread_mutex_lock(&sched_lock);
+	snprintf(out, n, "%s", sched_adopted);
+	pthread_mutex_unlock(&sched_lock);
+}
+
+/* Write this server's heartbeat row (only ever written by its owner). */
+static enum db_status
+scheduler_beat_tx(struct db_conn *c, void *arg UNUSED)
+{
+	return db_exec(c, "INSERT INTO servers (server_id, datacenter, "
+	    "residue, address) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+	    "last_seen = CURRENT_TIMESTAMP(3)", NULL, "ssis", sched_me,
+	    sched_cfg->datacenter, cfg_ids_residue(sched_cfg),
+	    sched_cfg->server_host);
+}
+
+/*
+ * Work out which residues this server works: its own, plus those of dead
+ * datacenters (no heartbeat for ha.dc_dead_after) whose next live
+ * datacenter in residue order is this one, so exactly one adopts each.
+ * Logs takeovers and handbacks.
+ */
+static void
+scheduler_plan_residues(struct db_conn *c, int64_t *res, size_t *nres)
+{
+	int64_t own = cfg_ids_residue(sched_cfg);
+	char adopted[256] = "";
+	struct db_rows *r;
+	size_t i, j, n, me = 0;
+	bool found = false;
+
+	res[0] = own;
+	*nres = 1;
+	if (db_query(c, "SELECT p.datacenter, p.residue, COALESCE(MAX("
+	    "s.last_seen) > CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND, 0) FROM "
+	    "id_partitions p LEFT JOIN servers s ON s.datacenter = "
+	    "p.datacenter GROUP BY p.datacenter, p.residue ORDER BY p.residue",
+	    &r, "i", sched_cfg->ha_dc_dead_after) != DB_OK)
+		goto keep;
+	n = r->nrows;
+	for (i = 0; i < n; i++)
+		if (db_rows_int(r, i, 1) == own) {
+			me = i;
+			found = true;
+		}
+	for (i = 0; found && i < n; i++) {
+		if (db_rows_int(r, i, 2) != 0 || i == me)
+			continue;	/* live, or ourselves */
+		/* The next live datacenter after i, cyclically. */
+		for (j = 1; j < n; j++) {
+			size_t k = (i + j) % n;
+
+			if (k == me || db_rows_int(r, k, 2) != 0)
+				break;
+		}
+		if (j < n && (i + j) % n == me && *nres < SCHED_MAX_RES) {
+			res[(*nres)++] = db_rows_int(r, i, 1);
+			if (adopted[0] != '\0')
+				strncat(adopted, ",", sizeof adopted -
+				    strlen(adopted) - 1);
+			strncat(adopted, db_rows_get(r, i, 0), sizeof adopted -
+			    strlen(adopted) - 1);
+		}
+	}
+	db_rows_free(r);
+	pthread_mutex_lock(&sched_lock);
+	if (strcmp(adopted, sched_adopted) != 0) {
+		if (adopted[0] != '\0')
+			log_warn("ha: working the clusters of dead "
+			    "datacenter(s) %s", adopted);
+		if (sched_adopted[0] != '\0')
+			log_warn("ha: no longer adopting %s (was: %s)",
+			    adopted[0] != '\0' ? "all of them" : "any",
+			    sched_adopted);
+		snprintf(sched_adopted, sizeof sched_adopted, "%s", adopted);
+	}
+	memcpy(sched_res, res, *nres * sizeof *res);
+	sched_nres = *nres;
+	pthread_mutex_unlock(&sched_lock);
+	return;
+keep:
+	/* No answer: keep working what we worked before. */
+	pthread_mutex_lock(&sched_lock);
+	if (sched_nres > 0) {
+		memcpy(res, sched_res, sched_nres * sizeof *res);
+		*nres = sched_nres;
+	}
+	pthread_mutex_unlock(&sched_lock);
+}
+
+/* Monotonic milliseconds. */
+static int64_t
+scheduler_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The thread: passes until stopped. */
 static void *
 scheduler_main(void *arg UNUSED)
 {
 	char err[LOOMD_ERR_LEN], why[LOOMD_ERR_LEN];
 	struct db_conn *c = NULL;
-	int64_t residue = cfg_ids_residue(sched_cfg);
+	int64_t res[SCHED_MAX_RES], next_beat = 0, now;
+	size_t nres = 1;
 	int handled;
 
+	res[0] = cfg_ids_residue(sched_cfg);
 	for (;;) {
 		handled = 0;
 		if (!health_writable(why)) {
@@ -81,7 +194,14 @@ scheduler_main(void *arg UNUSED)
 		    (c = db_connect(DB_ROLE_WORKER, NULL, err)) == NULL) {
 			log_debug("scheduler: %s", err);
 		} else {
-			handled = cs_schedule(c, &residue, 1);
+			if ((now = scheduler_now_ms()) >= next_beat) {
+				if (db_tx_run(c, scheduler_beat_tx, NULL,
+				    err) != DB_OK)
+					log_warn("ha: heartbeat: %s", err);
+				scheduler_plan_residues(c, res, &nres);
+				next_beat = now + sched_cfg->ha_heartbeat_ms;
+			}
+			handled = cs_schedule(c, res, nres);
 			__atomic_add_fetch(&sched_passes, 1, __ATOMIC_RELAXED);
 			if (!db_connected(c)) {
 				db_close(c);
@@ -97,9 +217,11 @@ scheduler_main(void *arg UNUSED)
 }
 
 int
-scheduler_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
+scheduler_start(const struct cfg *cfg, const char *me,
+    char err[LOOMD_ERR_LEN])
 {
 	sched_cfg = cfg;
+	sched_me = me;
 	sched_stopping = false;
 	if (pthread_create(&sched_thread, NULL, scheduler_main, NULL) != 0) {
 		snprintf(err, LOOMD_ERR_LEN, "cannot start scheduler thread");

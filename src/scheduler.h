@@ -9,15 +9,24 @@
 #ifndef LOOMD_SCHEDULER_H
 #define LOOMD_SCHEDULER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common.h"
 
 struct cfg;
 
-/* Start the thread; borrows cfg for the process lifetime. */
-int scheduler_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
-    LOOMD_MUSTCHECK;
+/*
+ * Start the thread; borrows cfg and me (this server's id, its heartbeat
+ * row) for the process lifetime.  Besides its own datacenter's clusters
+ * it works those of every dead datacenter (no heartbeat for
+ * ha.dc_dead_after seconds) whose next live datacenter in residue order is
+ * its own, and hands them back when that datacenter beats again.
+ */
+int scheduler_start(const struct cfg *cfg, const char *me,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+/* The datacenters adopted now, comma-separated ("" for none). */
+void scheduler_adopted(char *out, size_t n);
 /* Stop and join it. */
 void scheduler_stop(void);
 /* Wake it now (new work may be there). */

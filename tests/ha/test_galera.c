@@ -641,6 +641,83 @@ Test(galera, two_servers_of_one_datacenter_and_another_never_double_work)
 		cr_expect_eq(fx_daemon_stop(&d[i]), 0, "server %d exit", i);
 }
 
+/* GET /readyz of port: the adopted datacenters into out. */
+static void
+adopted_of(int port, char *out, size_t n)
+{
+	char body[2048], *p;
+
+	out[0] = '\0';
+	if (http_status(port, "GET", "/readyz", NULL, body, sizeof body) == 0)
+		return;
+	if ((p = strstr(body, "\"adopted_datacenters\":\"")) != NULL)
+		snprintf(out, n, "%.*s", (int)strcspn(p + 23, "\""), p + 23);
+}
+
+Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
+{
+	struct fx_daemon d[4];
+	const char *ha = "ha = { dc_dead_after = 3; heartbeat_ms = 300; "
+	    "health_interval_ms = 200; };";
+	char id[32], log2[256], adopted[256];
+	double t_kill, took = -1;
+	pid_t p2;
+	int i;
+
+	for (i = 1; i <= 3; i++) {
+		char extra[512];
+
+		snprintf(extra, sizeof extra, "datacenter = \"dc%d\";\nids = { "
+		    "start_num = %d; increment_by = 10; };\n%s", i, i, ha);
+		fx_daemon_prepare(&d[i], &node[i], dbname, extra);
+	}
+	start_three(d);
+	import_catalogue(d[2].port);
+	/* A cluster of dc1, planned, its tasks queued; no provisioner yet. */
+	create_cluster(d[1].port, 1, 2, id);
+	cr_assert(cluster_reaches(d[1].port, id, "\"actionstatus\":\"RUNNING\"",
+	    20000), "cluster %s not running", id);
+	kill(d[1].pid, SIGKILL);
+	waitpid(d[1].pid, NULL, 0);
+	d[1].pid = -1;
+	t_kill = fx_now_ms();
+	snprintf(log2, sizeof log2, "%s/prov.log", d[2].dir);
+	p2 = provisioner(d[2].port, "dc2", log2);
+	/* dc2 is next after dc1 in residue order: it adopts dc1. */
+	while (fx_now_ms() - t_kill < 20000) {
+		adopted_of(d[2].port, adopted, sizeof adopted);
+		if (strcmp(adopted, "dc1") == 0) {
+			took = fx_now_ms() - t_kill;
+			break;
+		}
+		usleep(100000);
+	}
+	cr_expect_geq(took, 0, "dc2 never adopted dc1");
+	cr_expect_leq(took, 3000 + 5000, "takeover after %.0f ms", took);
+	cr_log_info("takeover of dc1 by dc2 %.0f ms after the kill", took);
+	adopted_of(d[3].port, adopted, sizeof adopted);
+	cr_expect_str_eq(adopted, "", "only one datacenter adopts");
+	cr_expect(cluster_reaches(d[3].port, id, "\"status\":\"ACTIVE\"",
+	    30000), "dc1's cluster %s not finished by the survivors", id);
+	/* dc1 comes back: dc2 hands its clusters back. */
+	cr_assert_eq(fx_daemon_start(&d[1], NULL), 0);
+	{
+		double t0 = fx_now_ms();
+		bool back = false;
+
+		while (!back && fx_now_ms() - t0 < 15000) {
+			adopted_of(d[2].port, adopted, sizeof adopted);
+			back = adopted[0] == '\0';
+			usleep(100000);
+		}
+		cr_expect(back, "dc2 still adopts %s", adopted);
+	}
+	kill(p2, SIGTERM);
+	waitpid(p2, NULL, 0);
+	for (i = 1; i <= 3; i++)
+		fx_daemon_stop(&d[i]);
+}
+
 int
 main(int argc, char *argv[])
 {
