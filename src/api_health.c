@@ -9,10 +9,14 @@
 #include "api_health.h"
 
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg.h"
+#include "db.h"
 #include "health.h"
+#include "ids.h"
+#include "metrics.h"
 #include "scheduler.h"
 
 static const struct cfg *api_health_cfg;
@@ -97,7 +101,156 @@ api_health_readyz(struct http_req *req UNUSED, struct http_resp *resp)
 	return API_OK;
 }
 
+/* Scrape-time figures read from the database (db_read_run body). */
+static enum db_status
+api_health_metrics_db(struct db_conn *c, void *arg)
+{
+	struct metrics_buf *b = arg;
+	char label[200];
+	struct db_rows *r;
+	enum db_status st;
+	size_t i;
+
+	b->len = 0;	/* a re-run starts the page part again */
+	if (b->s != NULL)
+		b->s[0] = '\0';
+	if ((st = db_query(c, "SELECT action, status, COUNT(*) FROM jobs "
+	    "GROUP BY action, status", &r, "")) != DB_OK)
+		return st;
+	metrics_printf(b, "# HELP loomd_jobs Jobs by action and status.\n"
+	    "# TYPE loomd_jobs gauge\n");
+	for (i = 0; i < r->nrows; i++)
+		metrics_printf(b, "loomd_jobs{action=\"%s\",status=\"%s\"} "
+		    "%s\n", db_rows_get(r, i, 0), db_rows_get(r, i, 1),
+		    db_rows_get(r, i, 2));
+	db_rows_free(r);
+	if ((st = db_query(c, "SELECT status, q_state, COUNT(*) FROM tasks "
+	    "GROUP BY status, q_state", &r, "")) != DB_OK)
+		return st;
+	metrics_printf(b, "# HELP loomd_tasks Tasks by status and queue "
+	    "state.\n# TYPE loomd_tasks gauge\n");
+	for (i = 0; i < r->nrows; i++)
+		metrics_printf(b, "loomd_tasks{status=\"%s\",queue=\"%s\"} "
+		    "%s\n", db_rows_get(r, i, 0), db_rows_get(r, i, 1),
+		    db_rows_get(r, i, 2));
+	db_rows_free(r);
+	if ((st = db_query(c, "SELECT COUNT(*), COALESCE(MIN(j.create_time), "
+	    "0) FROM jobs j WHERE j.needs_work = 1", &r, "")) != DB_OK)
+		return st;
+	metrics_printf(b, "# HELP loomd_scheduler_backlog_jobs Jobs waiting "
+	    "for a scheduler.\n# TYPE loomd_scheduler_backlog_jobs gauge\n"
+	    "loomd_scheduler_backlog_jobs %s\n", db_rows_get(r, 0, 0));
+	db_rows_free(r);
+	if ((st = db_query(c, "SELECT datacenter, TIMESTAMPDIFF(MICROSECOND, "
+	    "MAX(last_seen), CURRENT_TIMESTAMP(6)) FROM servers GROUP BY "
+	    "datacenter", &r, "")) != DB_OK)
+		return st;
+	metrics_printf(b, "# HELP loomd_heartbeat_age_seconds Age of the "
+	    "newest heartbeat of each datacenter.\n# TYPE "
+	    "loomd_heartbeat_age_seconds gauge\n");
+	for (i = 0; i < r->nrows; i++) {
+		metrics_label(db_rows_get(r, i, 0), label, sizeof label);
+		metrics_printf(b, "loomd_heartbeat_age_seconds{datacenter="
+		    "\"%s\"} %.3f\n", label, (double)db_rows_int(r, i, 1) /
+		    1e6);
+	}
+	db_rows_free(r);
+	return DB_OK;
+}
+
+/* GET /metrics: Prometheus text exposition. */
+static enum api_status
+api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
+{
+	struct metrics_buf b = { NULL, 0, 0 }, dbpart = { NULL, 0, 0 };
+	char err[LOOMD_ERR_LEN], adopted[256];
+	struct health_state hs;
+	struct db_stats ds;
+	struct db_conn *c;
+	int k;
+
+	metrics_write_requests(&b);
+	db_stats_get(&ds);
+	metrics_printf(&b, "# HELP loomd_db_transactions_total Transactions "
+	    "run by the transaction runner.\n# TYPE "
+	    "loomd_db_transactions_total counter\n"
+	    "loomd_db_transactions_total %llu\n"
+	    "# HELP loomd_db_commits_total Transactions committed.\n"
+	    "# TYPE loomd_db_commits_total counter\n"
+	    "loomd_db_commits_total %llu\n"
+	    "# HELP loomd_db_retries_total Whole-transaction re-runs by "
+	    "error code.\n# TYPE loomd_db_retries_total counter\n"
+	    "loomd_db_retries_total{code=\"1213\"} %llu\n"
+	    "loomd_db_retries_total{code=\"1205\"} %llu\n"
+	    "loomd_db_retries_total{code=\"1020\"} %llu\n"
+	    "loomd_db_retries_total{code=\"1317\"} %llu\n"
+	    "# HELP loomd_db_unavailable_total Requests that found the "
+	    "database unavailable.\n# TYPE loomd_db_unavailable_total "
+	    "counter\nloomd_db_unavailable_total %llu\n"
+	    "# HELP loomd_db_conflicts_total Unique-key conflicts.\n"
+	    "# TYPE loomd_db_conflicts_total counter\n"
+	    "loomd_db_conflicts_total %llu\n"
+	    "# HELP loomd_db_reconnects_total Connections (re)opened.\n"
+	    "# TYPE loomd_db_reconnects_total counter\n"
+	    "loomd_db_reconnects_total %llu\n",
+	    (unsigned long long)ds.tx_total,
+	    (unsigned long long)ds.tx_committed,
+	    (unsigned long long)ds.retries_1213,
+	    (unsigned long long)ds.retries_1205,
+	    (unsigned long long)ds.retries_1020,
+	    (unsigned long long)ds.retries_1317,
+	    (unsigned long long)ds.unavailable,
+	    (unsigned long long)ds.conflicts,
+	    (unsigned long long)ds.reconnects);
+	metrics_printf(&b, "# HELP loomd_id_blocks_reserved_total ID blocks "
+	    "reserved by this server.\n# TYPE loomd_id_blocks_reserved_total "
+	    "counter\n");
+	for (k = 0; k < IDS_KIND_COUNT; k++)
+		metrics_printf(&b, "loomd_id_blocks_reserved_total{kind=\"%s\"}"
+		    " %llu\n", ids_kind_name(k),
+		    (unsigned long long)ids_blocks_reserved(k));
+	metrics_printf(&b, "# HELP loomd_scheduler_passes_total Scheduler "
+	    "passes.\n# TYPE loomd_scheduler_passes_total counter\n"
+	    "loomd_scheduler_passes_total %llu\n",
+	    (unsigned long long)scheduler_passes());
+	scheduler_adopted(adopted, sizeof adopted);
+	metrics_printf(&b, "# HELP loomd_adopted_datacenters Dead "
+	    "datacenters whose clusters this server works.\n# TYPE "
+	    "loomd_adopted_datacenters gauge\nloomd_adopted_datacenters %d\n",
+	    adopted[0] == '\0' ? 0 : 1 + (int)(strchr(adopted, ',') != NULL));
+	health_get(&hs);
+	metrics_printf(&b, "# HELP loomd_ready 1 when /readyz answers 200.\n"
+	    "# TYPE loomd_ready gauge\nloomd_ready %d\n"
+	    "# HELP loomd_wsrep_local_state Galera wsrep_local_state (4 = "
+	    "Synced).\n# TYPE loomd_wsrep_local_state gauge\n"
+	    "loomd_wsrep_local_state %d\n"
+	    "# HELP loomd_wsrep_cluster_size Galera wsrep_cluster_size.\n"
+	    "# TYPE loomd_wsrep_cluster_size gauge\n"
+	    "loomd_wsrep_cluster_size %lld\n"
+	    "# HELP loomd_wsrep_primary 1 when wsrep_cluster_status is "
+	    "Primary.\n# TYPE loomd_wsrep_primary gauge\n"
+	    "loomd_wsrep_primary %d\n"
+	    "# HELP loomd_wsrep_local_cert_failures Galera certification "
+	    "failures of the local node.\n# TYPE "
+	    "loomd_wsrep_local_cert_failures counter\n"
+	    "loomd_wsrep_local_cert_failures %lld\n", hs.ready ? 1 : 0,
+	    hs.wsrep.local_state, (long long)hs.wsrep.cluster_size,
+	    strcmp(hs.wsrep.cluster_status, "Primary") == 0,
+	    (long long)hs.wsrep.cert_failures);
+	if ((c = db_thread_conn(NULL, err)) != NULL &&
+	    db_read_run(c, api_health_metrics_db, &dbpart, err) == DB_OK &&
+	    dbpart.s != NULL)
+		metrics_printf(&b, "%s", dbpart.s);
+	free(dbpart.s);
+	resp->body = b.s;
+	resp->body_len = b.len;
+	resp->content_type = "text/plain; version=0.0.4";
+	return API_OK;
+}
+
 const struct api_route api_health_routes[] = {
+	{ "GET", "/metrics", api_health_metrics,
+	  "Prometheus metrics" },
 	{ "GET", "/status", api_health_status, "Loom liveness: OK" },
 	{ "GET", "/healthz", api_health_healthz, "process liveness" },
 	{ "GET", "/readyz", api_health_readyz,

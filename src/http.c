@@ -25,6 +25,7 @@
 #include "api_clusters.h"
 #include "api_health.h"
 #include "cfg.h"
+#include "metrics.h"
 
 const struct api_route *const http_route_tables[] = {
 	api_health_routes,
@@ -283,9 +284,10 @@ http_dispatch(struct MHD_Connection *conn, const char *url,
 {
 	struct http_resp resp;
 	struct http_req req;
-	const struct api_route *rt;
+	const struct api_route *rt = NULL;
 	enum api_status status;
 	char buf[1024], allow[64];
+	double ms;
 	bool known;
 	enum MHD_Result ret;
 	int code;
@@ -318,12 +320,13 @@ http_dispatch(struct MHD_Connection *conn, const char *url,
 		    method, url);
 	}
 	code = resp.code != 0 ? resp.code : http_code(status);
+	ms = http_elapsed_ms(&ctx->start);
+	metrics_request(rt, code, ms);
 	if (code >= 500)
-		log_warn("%s %s -> %d (%.1f ms): %s", method, url, code,
-		    http_elapsed_ms(&ctx->start), resp.err);
+		log_warn("%s %s -> %d (%.1f ms): %s", method, url, code, ms,
+		    resp.err);
 	else
-		log_debug("%s %s -> %d (%.1f ms)", method, url, code,
-		    http_elapsed_ms(&ctx->start));
+		log_debug("%s %s -> %d (%.1f ms)", method, url, code, ms);
 	ret = http_send(conn, req.id, status, &resp);
 	free(resp.body);
 	log_set_request_id(0);
@@ -418,6 +421,7 @@ http_start(const struct cfg *cfg, int port, const char *port_file,
 	int rc;
 
 	http_cfg = cfg;
+	metrics_init();
 	if (port < 0)
 		port = (int)cfg->server_port;
 	memset(&hints, 0, sizeof hints);

@@ -200,3 +200,76 @@ Test(health, many_concurrent_requests_all_answer)
 	}
 	cr_expect_eq(ok, 200);
 }
+
+/* The value of the first sample line starting with prefix, or -1. */
+static double
+sample(const char *page, const char *prefix)
+{
+	const char *p = page;
+	size_t n = strlen(prefix);
+
+	while ((p = strstr(p, prefix)) != NULL) {
+		if ((p == page || p[-1] == '\n') && p[n] == ' ')
+			return atof(p + n + 1);
+		p += n;
+	}
+	return -1;
+}
+
+Test(health, metrics_counters_move)
+{
+	const char *req = "loomd_http_requests_total{route=\"GET /status\","
+	    "code=\"200\"}";
+	const char *tx = "loomd_db_transactions_total";
+	struct fx_resp r;
+	double before, after, txb, txa;
+	int i;
+
+	fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
+	fx_resp_free(&r);
+	cr_assert_eq(fx_http(d.port, "GET", "/metrics", NULL, NULL, 0, 5000,
+	    &r), 0);
+	cr_assert_eq(r.status, 200);
+	before = sample(r.body, req);
+	txb = sample(r.body, tx);
+	cr_expect_geq(before, 1, "%s", r.body);
+	cr_expect(strstr(r.body, "# TYPE loomd_http_request_duration_seconds "
+	    "histogram") != NULL);
+	cr_expect(strstr(r.body, "loomd_wsrep_cluster_size") != NULL);
+	fx_resp_free(&r);
+	/* The first heartbeat comes with the scheduler's first pass. */
+	{
+		double deadline = fx_now_ms() + 5000;
+		bool beat = false;
+
+		while (!beat && fx_now_ms() < deadline) {
+			fx_http(d.port, "GET", "/metrics", NULL, NULL, 0, 5000,
+			    &r);
+			beat = strstr(r.body, "loomd_heartbeat_age_seconds{"
+			    "datacenter=\"dc1\"}") != NULL;
+			fx_resp_free(&r);
+			usleep(100000);
+		}
+		cr_expect(beat, "no heartbeat of dc1 in /metrics");
+	}
+	for (i = 0; i < 3; i++) {
+		fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
+		fx_resp_free(&r);
+	}
+	/* A write goes through the transaction runner. */
+	{
+		const char *b = "{\"name\":\"m1\",\"providertype\":"
+		    "\"joyent\"}";
+
+		fx_http(d.port, "POST", "/v1/loom/providers",
+		    "X-Loom-UserID: admin", b, strlen(b), 5000, &r);
+	}
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	fx_resp_free(&r);
+	fx_http(d.port, "GET", "/metrics", NULL, NULL, 0, 5000, &r);
+	after = sample(r.body, req);
+	txa = sample(r.body, tx);
+	cr_expect_eq(after, before + 3, "before %g after %g", before, after);
+	cr_expect_gt(txa, txb, "transactions did not move");
+	fx_resp_free(&r);
+}

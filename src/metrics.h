@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * metrics.h - counters for GET /metrics (Prometheus text exposition
+ * format 0.0.4): requests by route and status with a latency histogram,
+ * kept with atomic counters so the hot path takes no lock.  The rest of
+ * the page (database, IDs, jobs, Galera) is read at scrape time by
+ * api_health.c.
+ */
+#ifndef LOOMD_METRICS_H
+#define LOOMD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+struct api_route;
+
+/* Number the routes of every route table; call once before serving. */
+void metrics_init(void);
+
+/* Count one request: route (NULL when no route matched), code, time. */
+void metrics_request(const struct api_route *route, int code, double ms);
+
+/* A growable text buffer for the exposition page. */
+struct metrics_buf {
+	char	*s;	/* owned; the caller frees it with free() */
+	size_t	 len;
+	size_t	 cap;
+};
+
+/* Append formatted text. */
+void metrics_printf(struct metrics_buf *b, const char *fmt, ...)
+    LOOMD_PRINTF(2, 3);
+
+/* Append the request metrics (HELP/TYPE lines included). */
+void metrics_write_requests(struct metrics_buf *b);
+
+/* Escape a label value into out (backslash, quote, newline). */
+void metrics_label(const char *in, char *out, size_t n);
+
+#endif /* LOOMD_METRICS_H */
