@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <mysql.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -716,6 +717,242 @@ Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
 	waitpid(p2, NULL, 0);
 	for (i = 1; i <= 3; i++)
 		fx_daemon_stop(&d[i]);
+}
+
+struct taker {
+	int	port;
+	char	name[32];
+	char	(*ids)[64];
+	size_t	n, cap;
+	bool	*stop;
+};
+
+/* Thread: take and finish tasks through one datacenter until stopped. */
+static void *
+taker_main(void *p)
+{
+	struct taker *t = p;
+	char body[256], fin[512], out[8192];
+	long s;
+
+	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", t->name);
+	while (!__atomic_load_n(t->stop, __ATOMIC_RELAXED)) {
+		const char *k;
+
+		s = http_status(t->port, "POST", "/v1/loom/tasks/take", body,
+		    out, sizeof out);
+		if (s != 200) {
+			usleep(20000);
+			continue;
+		}
+		if ((k = strstr(out, "\"taskId\":\"")) == NULL)
+			continue;
+		if (t->n < t->cap)
+			snprintf(t->ids[t->n++], 64, "%.*s",
+			    (int)strcspn(k + 10, "\""), k + 10);
+		snprintf(fin, sizeof fin, "{\"workerId\":\"%s\",\"taskId\":"
+		    "\"%.*s\",\"status\":0}", t->name,
+		    (int)strcspn(k + 10, "\""), k + 10);
+		while (http_status(t->port, "POST", "/v1/loom/tasks/finish",
+		    fin, NULL, 0) == 503)
+			usleep(20000);
+	}
+	return NULL;
+}
+
+struct naive {
+	const struct fx_db	*db;
+	const char		*name;
+	int			 claimed[200];
+	int			 n;
+};
+
+/*
+ * Thread: the naive read-then-write take this test must catch: read a
+ * free row, then claim it without checking that it is still free.
+ */
+static void *
+naive_main(void *p)
+{
+	struct naive *nv = p;
+	unsigned int tmo = 10;
+	MYSQL *my = mysql_init(NULL);
+	int i;
+
+	mysql_optionsv(my, MYSQL_OPT_CONNECT_TIMEOUT, &tmo);
+	if (mysql_real_connect(my, nv->db->host, nv->db->user,
+	    nv->db->password, dbname, nv->db->port, NULL, 0) == NULL)
+		return NULL;
+	for (i = 0; i < 200; i++) {
+		MYSQL_STMT *st = mysql_stmt_init(my);
+		MYSQL_BIND b[2];
+		int id = 0;
+		char owner[16];
+		unsigned long olen;
+
+		const char *q = "SELECT id FROM naive_tasks WHERE owner IS NULL "
+		    "ORDER BY id LIMIT 1";
+		memset(b, 0, sizeof b);
+		b[0].buffer_type = MYSQL_TYPE_LONG;
+		b[0].buffer = &id;
+		if (mysql_stmt_prepare(st, q, strlen(q)) != 0 ||
+		    mysql_stmt_execute(st) != 0 ||
+		    mysql_stmt_bind_result(st, b) != 0 ||
+		    mysql_stmt_fetch(st) != 0) {
+			mysql_stmt_close(st);
+			break;
+		}
+		mysql_stmt_close(st);
+		st = mysql_stmt_init(my);
+		q = "UPDATE naive_tasks SET owner = ? WHERE id = ?";
+		snprintf(owner, sizeof owner, "%s", nv->name);
+		olen = strlen(owner);
+		memset(b, 0, sizeof b);
+		b[0].buffer_type = MYSQL_TYPE_STRING;
+		b[0].buffer = owner;
+		b[0].buffer_length = olen;
+		b[0].length = &olen;
+		b[1].buffer_type = MYSQL_TYPE_LONG;
+		b[1].buffer = &id;
+		if (mysql_stmt_prepare(st, q, strlen(q)) == 0 &&
+		    mysql_stmt_bind_param(st, b) == 0 &&
+		    mysql_stmt_execute(st) == 0 &&
+		    mysql_stmt_affected_rows(st) > 0)
+			nv->claimed[nv->n++] = id;
+		mysql_stmt_close(st);
+	}
+	mysql_close(my);
+	return NULL;
+}
+
+Test(galera, take_is_exclusive_across_datacenters_and_a_naive_take_is_not)
+{
+	struct fx_daemon d[4];
+	struct taker tk[6];
+	struct naive nv[2];
+	pthread_t th[6];
+	char ids[40][32], (*all)[64];
+	bool stop = false;
+	size_t i, j, total = 0, dup = 0;
+	int active = 0, collisions = 0;
+
+	for (i = 1; i <= 3; i++)
+		dc(&d[i], (int)i, NULL);
+	start_three(d);
+	import_catalogue(d[1].port);
+	for (i = 0; i < 6; i++) {
+		tk[i].port = d[1 + i % 3].port;
+		snprintf(tk[i].name, sizeof tk[i].name, "t%zu", i);
+		tk[i].cap = 400;
+		tk[i].ids = calloc(tk[i].cap, sizeof *tk[i].ids);
+		tk[i].n = 0;
+		tk[i].stop = &stop;
+		pthread_create(&th[i], NULL, taker_main, &tk[i]);
+	}
+	for (i = 0; i < 40; i++)
+		create_cluster(d[1 + i % 3].port, (int)i, 1, ids[i]);
+	for (i = 0; i < 40; i++)
+		active += cluster_reaches(d[1 + (i + 2) % 3].port, ids[i],
+		    "\"status\":\"ACTIVE\"", 60000);
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < 6; i++)
+		pthread_join(th[i], NULL);
+	cr_expect_eq(active, 40, "%d of 40 ACTIVE", active);
+	for (i = 0; i < 6; i++)
+		total += tk[i].n;
+	all = calloc(total + 1, sizeof *all);
+	total = 0;
+	for (i = 0; i < 6; i++) {
+		for (j = 0; j < tk[i].n; j++)
+			memcpy(all[total++], tk[i].ids[j], 64);
+		free(tk[i].ids);
+	}
+	for (i = 0; i < total; i++)
+		for (j = i + 1; j < total; j++)
+			dup += strcmp(all[i], all[j]) == 0;
+	free(all);
+	cr_expect_eq(total, 40 * 3, "%zu takes for 120 tasks", total);
+	cr_expect_eq(dup, 0, "%zu tasks were handed out twice", dup);
+
+	/* The negative control: the naive pattern does double-claim. */
+	cr_assert_eq(fx_sql(&node[1], dbname, "CREATE TABLE naive_tasks (id "
+	    "INT PRIMARY KEY, owner VARCHAR(16) NULL) ENGINE=InnoDB", NULL, 0),
+	    0);
+	cr_assert_eq(fx_sql(&node[1], dbname, "INSERT INTO naive_tasks (id) "
+	    "SELECT seq FROM seq_1_to_200", NULL, 0), 0);
+	nv[0] = (struct naive){ &node[1], "A", { 0 }, 0 };
+	nv[1] = (struct naive){ &node[2], "B", { 0 }, 0 };
+	pthread_create(&th[0], NULL, naive_main, &nv[0]);
+	pthread_create(&th[1], NULL, naive_main, &nv[1]);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	for (i = 0; i < (size_t)nv[0].n; i++)
+		for (j = 0; j < (size_t)nv[1].n; j++)
+			collisions += nv[0].claimed[i] == nv[1].claimed[j];
+	cr_log_info("naive read-then-write take: %d of %d+%d claims were "
+	    "double", collisions, nv[0].n, nv[1].n);
+	cr_expect_gt(collisions, 0, "the naive take never double-claimed: "
+	    "this test could not catch the bug it looks for");
+	for (i = 1; i <= 3; i++)
+		fx_daemon_stop(&d[i]);
+}
+
+Test(galera, stale_read_probe)
+{
+	struct fx_daemon d[4], e[4];
+	char body[256], path[128], out[1024];
+	int i, stale_on = 0, stale_off = 0;
+
+	for (i = 1; i <= 2; i++)
+		dc(&d[i], i, NULL);
+	dc(&d[3], 3, NULL);
+	start_three(d);
+	for (i = 0; i < 1000; i++) {
+		snprintf(body, sizeof body, "{\"name\":\"s%d\",\"providertype\":"
+		    "\"joyent\"}", i);
+		cr_assert_eq(http_status(d[1].port, "POST",
+		    "/v1/loom/providers", body, NULL, 0), 200);
+		snprintf(path, sizeof path, "/v1/loom/providers/s%d", i);
+		if (http_status(d[2].port, "GET", path, NULL, out,
+		    sizeof out) != 200)
+			stale_on++;
+	}
+	cr_expect_eq(stale_on, 0, "%d stale reads of 1000 with sync_wait",
+	    stale_on);
+	for (i = 1; i <= 3; i++)
+		fx_daemon_stop(&d[i]);
+	/* The same with db.sync_wait off: reported, not asserted. */
+	for (i = 1; i <= 3; i++) {
+		char extra[512];
+
+		snprintf(extra, sizeof extra, "datacenter = \"dc%d\";\nids = { "
+		    "start_num = %d; increment_by = 10; };\n", i, i);
+		fx_daemon_prepare(&e[i], &node[i], dbname, extra);
+		/* Turn causal reads off in the db group. */
+		{
+			char cmd[1024];
+
+			snprintf(cmd, sizeof cmd, "sed -i 's/name = \"%s\";/"
+			    "name = \"%s\"; sync_wait = false;/' '%s'", dbname,
+			    dbname, e[i].conf);
+			cr_assert_eq(fx_shell("%s", cmd), 0);
+		}
+	}
+	start_three(e);
+	for (i = 0; i < 1000; i++) {
+		snprintf(body, sizeof body, "{\"name\":\"o%d\",\"providertype\":"
+		    "\"joyent\"}", i);
+		cr_assert_eq(http_status(e[1].port, "POST",
+		    "/v1/loom/providers", body, NULL, 0), 200);
+		snprintf(path, sizeof path, "/v1/loom/providers/o%d", i);
+		if (http_status(e[2].port, "GET", path, NULL, out,
+		    sizeof out) != 200)
+			stale_off++;
+	}
+	cr_log_info("stale reads of 1000: %d with db.sync_wait, %d without",
+	    stale_on, stale_off);
+	for (i = 1; i <= 3; i++)
+		fx_daemon_stop(&e[i]);
 }
 
 int
