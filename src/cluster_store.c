@@ -86,6 +86,14 @@ cs_fail(struct cs_out *out, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Set out's body to the JSON text of o (o stays the caller's). */
+static void
+cs_out_json(struct cs_out *out, struct json_object *o)
+{
+	free(out->body);
+	out->body = xstrdup(json_object_to_json_string_ext(o, CS_JSON));
+}
+
 /* Map the outcome of a transaction into out (unless fn already did). */
 static void
 cs_finish_tx(struct cs_out *out, enum db_status st, const char *err)
@@ -382,8 +390,7 @@ cs_list_fn(struct db_conn *c, void *arg)
 		jsonin_append(arr, o);
 	}
 	db_rows_free(r);
-	free(a->out->body);
-	a->out->body = xstrdup(json_object_to_json_string_ext(arr, CS_JSON));
+	cs_out_json(a->out, arr);
 	json_object_put(arr);
 	return DB_OK;
 }
@@ -468,8 +475,7 @@ cs_get_fn(struct db_conn *c, void *arg)
 		return st;
 	}
 	jsonin_set(doc, "nodes", nodes);
-	free(a->out->body);
-	a->out->body = xstrdup(json_object_to_json_string_ext(doc, CS_JSON));
+	cs_out_json(a->out, doc);
 	json_object_put(doc);
 	return DB_OK;
 }
@@ -496,12 +502,12 @@ cs_services_fn(struct db_conn *c, void *arg)
 		return st;
 	doc = cs_parse(db_rows_get(r, 0, 0));
 	db_rows_free(r);
-	free(a->out->body);
 	if (json_object_object_get_ex(doc, "services", &sv))
-		a->out->body = xstrdup(json_object_to_json_string_ext(sv,
-		    CS_JSON));
-	else
+		cs_out_json(a->out, sv);
+	else {
+		free(a->out->body);
 		a->out->body = xstrdup("[]");
+	}
 	json_object_put(doc);
 	return DB_OK;
 }
@@ -578,8 +584,7 @@ cs_status_fn(struct db_conn *c, void *arg)
 	db_rows_free(r);
 	if (st != DB_OK)
 		return st;
-	free(a->out->body);
-	a->out->body = xstrdup(json_object_to_json_string_ext(o, CS_JSON));
+	cs_out_json(a->out, o);
 	json_object_put(o);
 	return DB_OK;
 }
@@ -686,9 +691,7 @@ cs_plans_fn(struct db_conn *c, void *arg)
 			st = DB_ABORT;
 		}
 		if (st == DB_OK) {
-			free(a->out->body);
-			a->out->body = xstrdup(json_object_to_json_string_ext(
-			    p, CS_JSON));
+			cs_out_json(a->out, p);
 			json_object_put(p);
 		}
 		json_object_put(doc);
@@ -704,9 +707,7 @@ cs_plans_fn(struct db_conn *c, void *arg)
 			jsonin_append(arr, p);
 	}
 	if (st == DB_OK) {
-		free(a->out->body);
-		a->out->body = xstrdup(json_object_to_json_string_ext(arr,
-		    CS_JSON));
+		cs_out_json(a->out, arr);
 	}
 	json_object_put(arr);
 	json_object_put(doc);
@@ -758,9 +759,7 @@ cs_statuses_fn(struct db_conn *c, void *arg)
 		st = DB_ABORT;
 	}
 	if (st == DB_OK) {
-		free(a->out->body);
-		a->out->body = xstrdup(json_object_to_json_string_ext(arr,
-		    CS_JSON));
+		cs_out_json(a->out, arr);
 	}
 	json_object_put(arr);
 	return st;

@@ -77,6 +77,7 @@ health_main(void *arg UNUSED)
 		health_last.wsrep = w;
 		health_last.probed_at = health_now_ms();
 		health_last.probes++;
+		pthread_cond_broadcast(&health_cond);	/* for health_start() */
 		if (health_stopping) {
 			pthread_mutex_unlock(&health_lock);
 			break;
@@ -113,6 +114,22 @@ health_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
 		return -1;
 	}
 	health_running = true;
+	/*
+	 * Wait for the first probe (a few seconds at most), so the server
+	 * does not answer its first requests with "not probed yet".
+	 */
+	{
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 3;
+		pthread_mutex_lock(&health_lock);
+		while (health_last.probes == 0 &&
+		    pthread_cond_timedwait(&health_cond, &health_lock,
+		    &until) == 0)
+			;
+		pthread_mutex_unlock(&health_lock);
+	}
 	return 0;
 }
 

@@ -461,26 +461,7 @@ Test(galera, concurrent_puts_from_two_datacenters_never_mix)
 static void
 import_catalogue(int port)
 {
-	char path[1024], *body;
-	struct fx_resp r;
-	FILE *fp;
-	long n;
-
-	fx_srcpath(path, sizeof path,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
-	fp = fopen(path, "r");
-	cr_assert_not_null(fp);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	body = calloc(1, (size_t)n + 1);
-	cr_assert_eq(fread(body, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	fx_http(port, "POST", "/v1/loom/import", "X-Loom-UserID: admin", body,
-	    (size_t)n, 15000, &r);
-	cr_assert_eq(r.status, 200, "import: %s", r.body);
-	fx_resp_free(&r);
-	free(body);
+	fx_import(port, "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
 /* Start loom-dummy-provisioner against port; its log is log. */

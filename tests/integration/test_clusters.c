@@ -28,30 +28,11 @@ static struct fx_daemon d;
 static void
 start(const char *extra)
 {
-	char path[1024], *body;
-	struct fx_resp r;
-	FILE *fp;
-	long n;
-
 	fx_db_from_env(&db);
 	fx_db_name(dbname, sizeof dbname);
 	fx_daemon_prepare(&d, &db, dbname, extra);
 	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
-	fx_srcpath(path, sizeof path,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
-	fp = fopen(path, "r");
-	cr_assert_not_null(fp, "%s", path);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	body = calloc(1, (size_t)n + 1);
-	cr_assert_eq(fread(body, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	fx_http(d.port, "POST", "/v1/loom/import", ADMIN, body, (size_t)n,
-	    10000, &r);
-	cr_assert_eq(r.status, 200, "import: %s", r.body);
-	fx_resp_free(&r);
-	free(body);
+	fx_import(d.port, "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
 static void

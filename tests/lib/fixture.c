@@ -380,3 +380,27 @@ fx_shell(const char *fmt, ...)
 	st = system(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
+
+void
+fx_import(int port, const char *rel)
+{
+	char path[1024], *body;
+	struct fx_resp r;
+	FILE *fp;
+	long n;
+
+	fx_srcpath(path, sizeof path, rel);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "%s", path);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	body = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(body, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	fx_http(port, "POST", "/v1/loom/import", "X-Loom-UserID: admin", body,
+	    (size_t)n, 15000, &r);
+	cr_assert_eq(r.status, 200, "import %s: %s", rel, r.body);
+	fx_resp_free(&r);
+	free(body);
+}

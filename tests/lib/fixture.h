@@ -93,6 +93,12 @@ int fx_http(int port, const char *method, const char *path,
     long timeout_ms, struct fx_resp *r);
 void fx_resp_free(struct fx_resp *r);
 
+/*
+ * POST the file rel (under $LOOMD_SRCDIR) to /v1/loom/import on port as
+ * admin; the test fails unless it answers 200.
+ */
+void fx_import(int port, const char *rel);
+
 /* Milliseconds on a monotonic clock. */
 double fx_now_ms(void);
 
