@@ -38,7 +38,8 @@ start(const char *extra)
 static void
 setup(void)
 {
-	start("task = { timeout_seconds = 3; };");
+	start("task = { timeout_seconds = 3; };\n"
+	    "node = { max_log_length = 16; max_actions = 4; };");
 }
 
 static void
@@ -850,4 +851,63 @@ Test(clusters, expired_clusters_are_deleted_by_the_system)
 	cr_expect_eq(finish("w7", js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
 	wait_status("user1", id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1");
+}
+
+Test(clusters, long_logs_are_cut_and_old_actions_dropped)
+{
+	struct json_object *t, *cl, *nodes, *acts, *a;
+	char id[32], path[128];
+	int i;
+
+	create("user1", one(15, 1, NULL), id);
+	/* node.max_log_length is 16 and node.max_actions 4 here. */
+	for (i = 0; i < 3; i++) {
+		t = take_named("w8", "CREATE");
+		cr_assert_eq(finish("w8", js(t, "taskId"), 1,
+		    "\"stdout\":\"0123456789abcdefXYZ\",\"stderr\":\"e\""),
+		    200);
+		json_object_put(t);
+	}
+	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/*/*");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	json_object_object_get_ex(cl, "nodes", &nodes);
+	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
+	    "actions", &acts);
+	cr_expect_eq(json_object_array_length(acts), 3);
+	a = json_object_array_get_idx(acts, 0);
+	cr_expect_str_eq(js(a, "stdout"), "[snipped]3456789abcdefXYZ");
+	cr_expect_str_eq(js(a, "stderr"), "e");
+	json_object_put(cl);
+}
+
+Test(clusters, a_macro_error_fails_the_task)
+{
+	struct json_object *t, *cl;
+	char id[32], path[128];
+	int i;
+
+	cr_assert_eq(call("admin", "PUT", "/v1/loom/services/svcm",
+	    "{\"name\":\"svcm\",\"provisioner\":{\"actions\":{\"install\":"
+	    "{\"type\":\"shell\",\"script\":\"install.sh\"}}}}", NULL), 200);
+	cr_assert_eq(call("admin", "PUT", "/v1/loom/clustertemplates/macrobad",
+	    "{\"name\":\"macrobad\",\"defaults\":{\"services\":[\"svcm\"],"
+	    "\"provider\":\"joyent\",\"config\":{\"x\":"
+	    "\"%nonsense.macro%\"}}}", NULL), 200);
+	create("user1", "{\"name\":\"mb\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"macrobad\"}", id);
+	for (i = 0; i < 3; i++) {
+		t = take("w9");
+		cr_assert_not_null(t, "hardware task %d", i);
+		cr_assert_eq(finish("w9", js(t, "taskId"), 0, NULL), 200);
+		json_object_put(t);
+	}
+	/* INSTALL cannot be configured: it fails, is retried, and fails. */
+	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/4/3");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_expect(strncmp(js(cl, "message"), "Exception while expanding "
+	    "macros: ", 34) == 0, "message: %s", js(cl, "message"));
+	json_object_put(cl);
+	cr_expect_eq(take_now("w9"), 204, "the task never reached a worker");
 }
