@@ -20,6 +20,7 @@
 #include "cfg.h"
 
 static const struct cfg *health_cfg;
+static const char *health_me;
 static pthread_t health_thread;
 static bool health_running;
 static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -46,6 +47,28 @@ health_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Write this server's heartbeat row (only ever written by its owner). */
+static enum db_status
+health_beat_tx(struct db_conn *c, void *arg UNUSED)
+{
+	return db_exec(c, "INSERT INTO servers (server_id, datacenter, "
+	    "residue, address) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+	    "last_seen = CURRENT_TIMESTAMP(3)", NULL, "ssis", health_me,
+	    health_cfg->datacenter, cfg_ids_residue(health_cfg),
+	    health_cfg->server_host);
+}
+
+/* Is the probed state one this server may write in? */
+static bool
+health_probe_writable(const struct db_wsrep *w)
+{
+	if (!w->wsrep_on)
+		return true;
+	return w->ready && strcmp(w->cluster_status, "Primary") == 0 &&
+	    (w->local_state == 4 || (w->local_state == 2 &&
+	    health_cfg->ha_available_when_donor));
+}
+
 /* The probe loop. */
 static void *
 health_main(void *arg UNUSED)
@@ -55,7 +78,7 @@ health_main(void *arg UNUSED)
 	struct db_wsrep w;
 	enum db_status st;
 	struct timespec until;
-	int64_t ms;
+	int64_t ms, next_beat = 0;
 
 	for (;;) {
 		err[0] = '\0';
@@ -69,6 +92,17 @@ health_main(void *arg UNUSED)
 				db_close(c);
 				c = NULL;
 			}
+		}
+		if (c != NULL && health_me != NULL &&
+		    health_probe_writable(&w) &&
+		    health_now_ms() >= next_beat) {
+			char berr[LOOMD_ERR_LEN];
+
+			/* Fails quietly before migration 0001 exists. */
+			if (db_tx_run(c, health_beat_tx, NULL, berr) != DB_OK)
+				log_debug("ha: heartbeat: %s", berr);
+			next_beat = health_now_ms() +
+			    health_cfg->ha_heartbeat_ms;
 		}
 		pthread_mutex_lock(&health_lock);
 		health_last.reachable = c != NULL;
@@ -105,9 +139,10 @@ health_main(void *arg UNUSED)
 }
 
 int
-health_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
+health_start(const struct cfg *cfg, const char *me, char err[LOOMD_ERR_LEN])
 {
 	health_cfg = cfg;
+	health_me = me;
 	health_stopping = false;
 	if (pthread_create(&health_thread, NULL, health_main, NULL) != 0) {
 		snprintf(err, LOOMD_ERR_LEN, "cannot start health thread");

@@ -28,9 +28,15 @@ struct health_state {
 	uint64_t	probes;
 };
 
-/* Start the probe thread; borrows cfg for the process lifetime. */
-int health_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
-    LOOMD_MUSTCHECK;
+/*
+ * Start the probe thread; borrows cfg and me (this server's id) for the
+ * process lifetime.  While the node can take writes, the thread also
+ * writes this server's heartbeat row (table servers) every
+ * ha.heartbeat_ms: it is the thread least likely to be busy, so a busy
+ * scheduler never makes its datacenter look dead.
+ */
+int health_start(const struct cfg *cfg, const char *me,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 /* Stop and join the probe thread. */
 void health_stop(void);
 /* Record that the schema is current (set once after migrations). */

@@ -392,12 +392,12 @@ main(int argc, char **argv)
 	}
 	ids_init(&c);
 	health_set_schema_ok(true);
-	if (health_start(&c, err) != 0)
+	if (health_start(&c, me, err) != 0)
 		fatalx("%s", err);
 	api_health_init(&c);
 	api_clusters_init(&c);
 	cs_init(&c, me);
-	if (scheduler_start(&c, me, err) != 0)
+	if (scheduler_start(&c, err) != 0)
 		fatalx("%s", err);
 	if (http_start(&c, port, port_file, err) != 0) {
 		log_error("startup: %s", err);

@@ -25,7 +25,6 @@ static pthread_mutex_t sched_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sched_cond = PTHREAD_COND_INITIALIZER;
 static bool sched_running, sched_stopping, sched_kicked;
 static uint64_t sched_passes;
-static const char *sched_me;	/* server id, for heartbeats */
 
 #define SCHED_MAX_RES 64
 /* Residues this server works: its own, then adopted ones.  Guarded. */
@@ -78,17 +77,6 @@ scheduler_adopted(char *out, size_t n)
 	pthread_mutex_lock(&sched_lock);
 	snprintf(out, n, "%s", sched_adopted);
 	pthread_mutex_unlock(&sched_lock);
-}
-
-/* Write this server's heartbeat row (only ever written by its owner). */
-static enum db_status
-scheduler_beat_tx(struct db_conn *c, void *arg UNUSED)
-{
-	return db_exec(c, "INSERT INTO servers (server_id, datacenter, "
-	    "residue, address) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
-	    "last_seen = CURRENT_TIMESTAMP(3)", NULL, "ssis", sched_me,
-	    sched_cfg->datacenter, cfg_ids_residue(sched_cfg),
-	    sched_cfg->server_host);
 }
 
 /*
@@ -194,10 +182,8 @@ scheduler_main(void *arg UNUSED)
 		    (c = db_connect(DB_ROLE_WORKER, NULL, err)) == NULL) {
 			log_debug("scheduler: %s", err);
 		} else {
+			/* Heartbeats come from the health thread. */
 			if ((now = scheduler_now_ms()) >= next_beat) {
-				if (db_tx_run(c, scheduler_beat_tx, NULL,
-				    err) != DB_OK)
-					log_warn("ha: heartbeat: %s", err);
 				scheduler_plan_residues(c, res, &nres);
 				next_beat = now + sched_cfg->ha_heartbeat_ms;
 			}
@@ -217,11 +203,9 @@ scheduler_main(void *arg UNUSED)
 }
 
 int
-scheduler_start(const struct cfg *cfg, const char *me,
-    char err[LOOMD_ERR_LEN])
+scheduler_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
 {
 	sched_cfg = cfg;
-	sched_me = me;
 	sched_stopping = false;
 	if (pthread_create(&sched_thread, NULL, scheduler_main, NULL) != 0) {
 		snprintf(err, LOOMD_ERR_LEN, "cannot start scheduler thread");

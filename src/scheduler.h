@@ -17,14 +17,14 @@
 struct cfg;
 
 /*
- * Start the thread; borrows cfg and me (this server's id, its heartbeat
- * row) for the process lifetime.  Besides its own datacenter's clusters
- * it works those of every dead datacenter (no heartbeat for
- * ha.dc_dead_after seconds) whose next live datacenter in residue order is
- * its own, and hands them back when that datacenter beats again.
+ * Start the thread; borrows cfg for the process lifetime.  Besides its own
+ * datacenter's clusters it works those of every dead datacenter (no
+ * heartbeat, see health.h, for ha.dc_dead_after seconds) whose next live
+ * datacenter in residue order is its own, and hands them back when that
+ * datacenter beats again.
  */
-int scheduler_start(const struct cfg *cfg, const char *me,
-    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int scheduler_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
+    LOOMD_MUSTCHECK;
 /* The datacenters adopted now, comma-separated ("" for none). */
 void scheduler_adopted(char *out, size_t n);
 /* Stop and join it. */

@@ -746,6 +746,7 @@ struct naive {
 	const char		*name;
 	int			 claimed[200];
 	int			 n;
+	pthread_barrier_t	*start;
 };
 
 /*
@@ -763,6 +764,9 @@ naive_main(void *p)
 	mysql_optionsv(my, MYSQL_OPT_CONNECT_TIMEOUT, &tmo);
 	if (mysql_real_connect(my, nv->db->host, nv->db->user,
 	    nv->db->password, dbname, nv->db->port, NULL, 0) == NULL)
+		nv->n = -1;
+	pthread_barrier_wait(nv->start);
+	if (nv->n < 0)
 		return NULL;
 	for (i = 0; i < 200; i++) {
 		MYSQL_STMT *st = mysql_stmt_init(my);
@@ -784,6 +788,8 @@ naive_main(void *p)
 			break;
 		}
 		mysql_stmt_close(st);
+		/* The window between reading and writing a worker has. */
+		usleep(2000);
 		st = mysql_stmt_init(my);
 		q = "UPDATE naive_tasks SET owner = ? WHERE id = ?";
 		snprintf(owner, sizeof owner, "%s", nv->name);
@@ -861,12 +867,20 @@ Test(galera, take_is_exclusive_across_datacenters_and_a_naive_take_is_not)
 	    0);
 	cr_assert_eq(fx_sql(&node[1], dbname, "INSERT INTO naive_tasks (id) "
 	    "SELECT seq FROM seq_1_to_200", NULL, 0), 0);
-	nv[0] = (struct naive){ &node[1], "A", { 0 }, 0 };
-	nv[1] = (struct naive){ &node[2], "B", { 0 }, 0 };
-	pthread_create(&th[0], NULL, naive_main, &nv[0]);
-	pthread_create(&th[1], NULL, naive_main, &nv[1]);
-	pthread_join(th[0], NULL);
-	pthread_join(th[1], NULL);
+	{
+		pthread_barrier_t start;
+
+		pthread_barrier_init(&start, NULL, 2);
+		nv[0] = (struct naive){ &node[1], "A", { 0 }, 0, &start };
+		nv[1] = (struct naive){ &node[2], "B", { 0 }, 0, &start };
+		pthread_create(&th[0], NULL, naive_main, &nv[0]);
+		pthread_create(&th[1], NULL, naive_main, &nv[1]);
+		pthread_join(th[0], NULL);
+		pthread_join(th[1], NULL);
+		pthread_barrier_destroy(&start);
+	}
+	cr_assert_geq(nv[0].n, 0, "naive worker A could not connect");
+	cr_assert_geq(nv[1].n, 0, "naive worker B could not connect");
 	for (i = 0; i < (size_t)nv[0].n; i++)
 		for (j = 0; j < (size_t)nv[1].n; j++)
 			collisions += nv[0].claimed[i] == nv[1].claimed[j];
