@@ -1291,6 +1291,26 @@ cs_take_tx(struct db_conn *c, void *arg)
 	uint64_t n;
 	size_t i;
 
+	/*
+	 * A worker asking again while it holds a task lost our answer (a
+	 * timeout, a dropped connection): hand it the same task again rather
+	 * than leave that one stranded until task.timeout_seconds.
+	 */
+	if ((st = db_query(c, "SELECT job_id, cluster_id, task_name, node_id, "
+	    "id, config FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
+	    "ORDER BY taken_at LIMIT 1", &r, "s", a->worker)) != DB_OK)
+		return st;
+	if (r->nrows == 1) {
+		free(a->out->body);
+		a->out->body = cs_task_json(db_rows_get(r, 0, 4),
+		    db_rows_get(r, 0, 0), db_rows_int(r, 0, 1),
+		    db_rows_get(r, 0, 2), db_rows_get(r, 0, 3),
+		    db_rows_get(r, 0, 5));
+		a->out->code = 200;
+		goto out;
+	}
+	db_rows_free(r);
+	r = NULL;
 	/* This datacenter's tasks first, then the oldest. */
 	if ((st = db_query(c, "SELECT id FROM tasks WHERE q_state = 'queued' "
 	    "ORDER BY residue <> ?, q_seq LIMIT 8", &cand, "i", a->residue)) !=

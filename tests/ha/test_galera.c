@@ -305,7 +305,7 @@ Test(galera, readyz_follows_isolation_and_heal)
 	wrote = false;
 	while (fx_now_ms() - t0 < 12000) {
 		/* A write to dc3 while its node is being cut off. */
-		if (!wrote && fx_now_ms() - t0 > 2000) {
+		if (!wrote && fx_now_ms() - t0 > 300) {
 			struct fx_resp r;
 			const char *b = "{\"name\":\"iso\",\"providertype\":"
 			    "\"joyent\"}";
@@ -680,7 +680,7 @@ Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
 	adopted_of(d[3].port, adopted, sizeof adopted);
 	cr_expect_str_eq(adopted, "", "only one datacenter adopts");
 	cr_expect(cluster_reaches(d[3].port, id, "\"status\":\"ACTIVE\"",
-	    30000), "dc1's cluster %s not finished by the survivors", id);
+	    60000), "dc1's cluster %s not finished by the survivors", id);
 	/* dc1 comes back: dc2 hands its clusters back. */
 	cr_assert_eq(fx_daemon_start(&d[1], NULL), 0);
 	{

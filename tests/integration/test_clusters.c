@@ -612,6 +612,14 @@ Test(clusters, take_and_finish_rules)
 	    "{\"workerId\":\"w6\",\"status\":0}", NULL), 400);
 	create("user1", one(10, 1, NULL), id);
 	t = take_named("w6", "CREATE");
+	/* Asking again while holding it (a lost answer): the same task. */
+	{
+		struct json_object *again = take("w6");
+
+		cr_assert_not_null(again);
+		cr_expect_str_eq(js(again, "taskId"), js(t, "taskId"));
+		json_object_put(again);
+	}
 	cr_expect_eq(finish("other", js(t, "taskId"), 0, NULL), 417);
 	cr_expect_eq(finish("w6", js(t, "taskId"), 1,
 	    "\"stdout\":\"some output\",\"stderr\":\"an error\""), 200);
