@@ -1326,6 +1326,17 @@ cs_take_tx(struct db_conn *c, void *arg)
 			goto out;
 		if (n != 1)
 			continue;	/* taken by someone else just now */
+		/* The hand-out record: a second one of this attempt fails. */
+		st = db_exec(c, "INSERT INTO task_takes (task_id, attempt, "
+		    "worker_id, taken_at) SELECT id, attempts, ?, ? FROM tasks "
+		    "WHERE id = ?", NULL, "sis", a->worker, now, id);
+		if (st == DB_CONFLICT) {
+			log_warn("take: task %s was already handed out; "
+			    "looking again", id);
+			st = DB_RETRY;
+		}
+		if (st != DB_OK)
+			goto out;
 		if ((st = db_query(c, "SELECT job_id, cluster_id, task_name, "
 		    "node_id, service, config FROM tasks WHERE id = ?", &r,
 		    "s", id)) != DB_OK)
@@ -1373,19 +1384,71 @@ out:
 	return st;
 }
 
+/* Read back whether worker holds task id (db_read_run body). */
+struct cs_verify_arg {
+	const char	*worker;
+	const char	*task;
+	bool		 mine;
+};
+
+static enum db_status
+cs_verify_take_fn(struct db_conn *c, void *arg)
+{
+	struct cs_verify_arg *v = arg;
+	struct db_rows *r;
+	enum db_status st;
+
+	if ((st = db_query(c, "SELECT COUNT(*) FROM tasks WHERE id = ? AND "
+	    "q_state = 'taken' AND worker_id = ?", &r, "ss", v->task,
+	    v->worker)) != DB_OK)
+		return st;
+	v->mine = db_rows_int(r, 0, 0) == 1;
+	db_rows_free(r);
+	return DB_OK;
+}
+
 void
 cs_take(const char *worker, struct cs_out *out)
 {
 	struct cs_take_arg a = { worker, out, 0 };
-	char err[LOOMD_ERR_LEN];
+	char err[LOOMD_ERR_LEN], task[64];
 	struct db_conn *c;
 	enum db_status st;
+	int round;
 
 	a.residue = cfg_ids_residue(cs_cfg);
 	if ((c = cs_conn(out)) == NULL)
 		return;
-	st = db_tx_run(c, cs_take_tx, &a, err);
-	cs_finish_tx(out, st, err);
+	for (round = 0; round < 3; round++) {
+		struct cs_verify_arg v = { worker, task, false };
+		const char *p;
+
+		st = db_tx_run(c, cs_take_tx, &a, err);
+		cs_finish_tx(out, st, err);
+		if (out->code != 200 || out->body == NULL ||
+		    (p = strstr(out->body, "\"taskId\":\"")) == NULL)
+			return;
+		snprintf(task, sizeof task, "%.*s", (int)strcspn(p + 10,
+		    "\""), p + 10);
+		/*
+		 * Read the hand-out back (a causal read: it waits for every
+		 * write set ordered before it) before answering.  Under
+		 * Galera a take was seen to report a commit whose rows a
+		 * concurrent take on another node had won; such a task must
+		 * not reach this worker.
+		 */
+		if (db_read_run(c, cs_verify_take_fn, &v, err) != DB_OK ||
+		    v.mine)
+			return;
+		log_warn("take: task %s went to another worker; taking "
+		    "again", task);
+		free(out->body);
+		out->body = NULL;
+		out->code = 0;
+	}
+	free(out->body);
+	out->body = NULL;
+	out->code = 204;
 }
 
 struct cs_finish_arg {

@@ -186,6 +186,32 @@ db_simple(struct db_conn *c, const char *sql)
 	return db_exec(c, sql, NULL, "");
 }
 
+/*
+ * Transaction control (START TRANSACTION, COMMIT, ROLLBACK) through the
+ * client library's own calls, not as prepared statements: a transaction
+ * that Galera aborted (brute-force abort by a replicated write) while the
+ * client sat between two statements was seen to "commit" without error
+ * when COMMIT came as COM_STMT_EXECUTE, so an answer went out for work that
+ * was rolled back.  mysql_commit()/mysql_rollback() report it.
+ */
+static enum db_status
+db_txctl(struct db_conn *c, const char *what)
+{
+	int rc;
+
+	if (!c->connected || c->my == NULL)
+		return db_fail(c, CR_SERVER_GONE_ERROR, "not connected");
+	if (strcmp(what, "COMMIT") == 0)
+		rc = mysql_commit(c->my);
+	else if (strcmp(what, "ROLLBACK") == 0)
+		rc = mysql_rollback(c->my);
+	else
+		rc = mysql_real_query(c->my, what, strlen(what));
+	if (rc != 0)
+		return db_fail(c, mysql_errno(c->my), mysql_error(c->my));
+	return DB_OK;
+}
+
 /* (Re)open the server link of c for its role. */
 static enum db_status
 db_open(struct db_conn *c)
@@ -686,21 +712,21 @@ db_runner(struct db_conn *c, db_tx_fn fn, void *arg, bool tx,
 				goto done;
 			DB_COUNT(reconnects);
 		}
-		if (tx && (st = db_simple(c, "START TRANSACTION")) != DB_OK)
+		if (tx && (st = db_txctl(c, "START TRANSACTION")) != DB_OK)
 			goto failed;
 		c->last_errno = 0;
 		if ((st = fn(c, arg)) != DB_OK)
 			goto failed;
 		if (tx) {
 			commit_sent = true;
-			if ((st = db_simple(c, "COMMIT")) != DB_OK)
+			if ((st = db_txctl(c, "COMMIT")) != DB_OK)
 				goto failed;
 			DB_COUNT(tx_committed);
 		}
 		goto done;
 failed:
 		if (tx && c->connected)
-			(void)db_simple(c, "ROLLBACK");
+			(void)db_txctl(c, "ROLLBACK");
 		if (st == DB_RETRY && attempt < db_cfg->db_tx_max_retries) {
 			db_count_retry(c->last_errno);
 			db_backoff(c, attempt++);
