@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# drill-check.sh - the failover drills as a test: scripts/failover-drill with
+# --fault kill and then --fault isolate (60 s of load each, about 2.5 min
+# with the rig's start and stop), each on a fresh scripts/ha-local rig in
+# private directories and ports.  Exit 0 when both pass, 1 when one fails,
+# 77 (skipped) when haproxy, mariadbd or galera-4 is missing, unless
+# LOOMD_TEST_REQUIRE_DB=1.  Reports (report.json, timeline.png, logs) go to
+# LOOMD_DRILL_REPORTS (default ./drill-reports).
+#   LOOMD_DRILL_FAULTS   faults to drill (default "kill isolate")
+#   LOOMD_DRILL_DURATION seconds of load per drill (default 60)
+set -u -o pipefail
+SRCDIR=${LOOMD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+REPORTS=${LOOMD_DRILL_REPORTS:-$PWD/drill-reports}
+FAULTS=${LOOMD_DRILL_FAULTS:-kill isolate}
+DURATION=${LOOMD_DRILL_DURATION:-60}
+
+# The rig of this test only: its own directories, the default private ports.
+export LOOMD_HA_DIR=${LOOMD_HA_DIR:-/tmp/loomd-drill-rig}
+export LOOMD_HA_GALERA_DIR=${LOOMD_HA_GALERA_DIR:-/tmp/loomd-drill-galera}
+if [ -n "${LOOMD_BIN:-}" ]; then
+	export LOOMD_BIN
+	export LOOMD_PROVISIONER_BIN=${LOOMD_PROVISIONER_BIN:-$(dirname "$LOOMD_BIN")/loom-dummy-provisioner}
+fi
+
+missing=
+for t in haproxy mariadbd python3 curl; do
+	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+done
+[ -f /usr/lib/galera/libgalera_smm.so ] || missing="$missing galera-4"
+if [ -n "$missing" ]; then
+	echo "drill-check: missing:$missing"
+	[ "${LOOMD_TEST_REQUIRE_DB:-0}" = 1 ] && exit 1
+	exit 77
+fi
+
+# shellcheck disable=SC2317
+cleanup() {
+	"$SRCDIR/scripts/ha-local" down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$REPORTS"
+rc=0
+for fault in $FAULTS; do
+	echo "drill-check: --fault $fault --duration $DURATION"
+	if "$SRCDIR/scripts/failover-drill" --fault "$fault" \
+	    --duration "$DURATION" --report "$REPORTS/$fault"; then
+		echo "PASS: failover drill $fault"
+	else
+		echo "FAIL: failover drill $fault (report in $REPORTS/$fault)"
+		rc=1
+	fi
+done
+exit $rc
