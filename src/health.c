@@ -58,15 +58,51 @@ health_beat_tx(struct db_conn *c, void *arg UNUSED)
 	    health_cfg->server_host);
 }
 
-/* Is the probed state one this server may write in? */
-static bool
-health_probe_writable(const struct db_wsrep *w)
+static pthread_t health_beat_thread;
+static bool health_beat_running;
+
+/*
+ * The heartbeat loop, in a thread of its own: during a Galera eviction
+ * every commit stalls for seconds, and a heartbeat waiting there must not
+ * hold up the probe (which would make /readyz report a stalled probe on
+ * the healthy nodes).
+ */
+static void *
+health_beat_main(void *arg UNUSED)
 {
-	if (!w->wsrep_on)
-		return true;
-	return w->ready && strcmp(w->cluster_status, "Primary") == 0 &&
-	    (w->local_state == 4 || (w->local_state == 2 &&
-	    health_cfg->ha_available_when_donor));
+	char err[LOOMD_ERR_LEN];
+	struct db_conn *c = NULL;
+	struct health_state hs;
+	struct timespec ts;
+	int64_t ms;
+
+	for (;;) {
+		pthread_mutex_lock(&health_lock);
+		if (health_stopping) {
+			pthread_mutex_unlock(&health_lock);
+			break;
+		}
+		pthread_mutex_unlock(&health_lock);
+		health_get(&hs);
+		if (hs.db_ok) {
+			if (c == NULL)
+				c = db_connect(DB_ROLE_HEALTH, NULL, err);
+			if (c != NULL && db_tx_run(c, health_beat_tx, NULL,
+			    err) != DB_OK) {
+				log_debug("ha: heartbeat: %s", err);
+				if (!db_connected(c)) {
+					db_close(c);
+					c = NULL;
+				}
+			}
+		}
+		ms = health_cfg->ha_heartbeat_ms;
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+	db_close(c);
+	return NULL;
 }
 
 /* The probe loop. */
@@ -78,7 +114,7 @@ health_main(void *arg UNUSED)
 	struct db_wsrep w;
 	enum db_status st;
 	struct timespec until;
-	int64_t ms, next_beat = 0;
+	int64_t ms;
 
 	for (;;) {
 		err[0] = '\0';
@@ -92,17 +128,6 @@ health_main(void *arg UNUSED)
 				db_close(c);
 				c = NULL;
 			}
-		}
-		if (c != NULL && health_me != NULL &&
-		    health_probe_writable(&w) &&
-		    health_now_ms() >= next_beat) {
-			char berr[LOOMD_ERR_LEN];
-
-			/* Fails quietly before migration 0001 exists. */
-			if (db_tx_run(c, health_beat_tx, NULL, berr) != DB_OK)
-				log_debug("ha: heartbeat: %s", berr);
-			next_beat = health_now_ms() +
-			    health_cfg->ha_heartbeat_ms;
 		}
 		pthread_mutex_lock(&health_lock);
 		health_last.reachable = c != NULL;
@@ -149,6 +174,9 @@ health_start(const struct cfg *cfg, const char *me, char err[LOOMD_ERR_LEN])
 		return -1;
 	}
 	health_running = true;
+	if (me != NULL && pthread_create(&health_beat_thread, NULL,
+	    health_beat_main, NULL) == 0)
+		health_beat_running = true;
 	/*
 	 * Wait for the first probe (a few seconds at most), so the server
 	 * does not answer its first requests with "not probed yet".
@@ -178,6 +206,9 @@ health_stop(void)
 	pthread_cond_broadcast(&health_cond);
 	pthread_mutex_unlock(&health_lock);
 	pthread_join(health_thread, NULL);
+	if (health_beat_running)
+		pthread_join(health_beat_thread, NULL);
+	health_beat_running = false;
 	health_running = false;
 }
 

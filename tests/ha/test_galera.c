@@ -93,14 +93,31 @@ start_three(struct fx_daemon d[4])
 		snprintf(portfile, sizeof portfile, "%s/port", d[i].dir);
 		d[i].port = 0;
 		while (fx_now_ms() < deadline && d[i].port == 0) {
+			int st;
+
 			if ((fp = fopen(portfile, "r")) != NULL) {
 				if (fgets(buf, sizeof buf, fp) != NULL)
 					d[i].port = atoi(buf);
 				fclose(fp);
 			}
+			if (d[i].port == 0 &&
+			    waitpid(d[i].pid, &st, WNOHANG) == d[i].pid) {
+				char log[4096];
+
+				d[i].pid = -1;
+				fx_daemon_log(&d[i], log, sizeof log);
+				cr_assert_fail("server %d exited (%d) at start:"
+				    "\n%s", i, WEXITSTATUS(st), log);
+			}
 			usleep(20000);
 		}
-		cr_assert_gt(d[i].port, 0, "dc%d did not start", i);
+		if (d[i].port == 0) {
+			char log[4096];
+
+			fx_daemon_log(&d[i], log, sizeof log);
+			cr_assert_fail("server %d did not start in 60 s:\n%s",
+			    i, log);
+		}
 	}
 }
 
