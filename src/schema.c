@@ -254,6 +254,9 @@ schema_one(struct db_conn *c, const struct schema_migration *m,
 			    "another server to apply migration %s", m->name);
 			return SCHEMA_FAILED;
 		}
+		if (!waited)
+			log_info("schema: waiting for migration %s, claimed "
+			    "by another server", m->name);
 		waited = true;
 		schema_sleep_ms(200);
 	}
