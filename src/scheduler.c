@@ -96,11 +96,23 @@ scheduler_plan_residues(struct db_conn *c, int64_t *res, size_t *nres)
 
 	res[0] = own;
 	*nres = 1;
-	if (db_query(c, "SELECT p.datacenter, p.residue, COALESCE(MAX("
-	    "s.last_seen) > CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND, 0) FROM "
-	    "id_partitions p LEFT JOIN servers s ON s.datacenter = "
-	    "p.datacenter GROUP BY p.datacenter, p.residue ORDER BY p.residue",
-	    &r, "i", sched_cfg->ha_dc_dead_after) != DB_OK)
+	/*
+	 * Alive: a heartbeat, or the partition's registration, within
+	 * ha.dc_dead_after of the newest heartbeat of any server (never of
+	 * a time past this node's clock, so a server whose clock runs ahead
+	 * cannot age the others).  Measured against the newest heartbeat, a
+	 * commit stall (a Galera eviction holds every write for seconds)
+	 * ages every datacenter alike and makes none of them look dead; a
+	 * datacenter that registered but has not beaten yet is not adopted.
+	 */
+	if (db_query(c, "SELECT p.datacenter, p.residue, GREATEST(COALESCE("
+	    "MAX(s.last_seen), p.registered_at), p.registered_at) > LEAST("
+	    "COALESCE((SELECT MAX(last_seen) FROM servers), "
+	    "CURRENT_TIMESTAMP(3)), CURRENT_TIMESTAMP(3)) - INTERVAL ? SECOND "
+	    "FROM id_partitions p LEFT JOIN servers s ON s.datacenter = "
+	    "p.datacenter GROUP BY p.datacenter, p.residue, p.registered_at "
+	    "ORDER BY p.residue", &r, "i", sched_cfg->ha_dc_dead_after) !=
+	    DB_OK)
 		goto keep;
 	n = r->nrows;
 	for (i = 0; i < n; i++)
