@@ -251,6 +251,10 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 const struct api_route api_health_routes[] = {
 	{ "GET", "/metrics", api_health_metrics,
 	  "Prometheus metrics" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct api_route api_health_probe_routes[] = {
 	{ "GET", "/status", api_health_status, "Loom liveness: OK" },
 	{ "GET", "/healthz", api_health_healthz, "process liveness" },
 	{ "GET", "/readyz", api_health_readyz,

@@ -11,7 +11,12 @@
 struct cfg;
 
 /* Routes of this module (static table). */
-extern const struct api_route api_health_routes[];
+extern const struct api_route api_health_routes[];	/* /metrics */
+/*
+ * /status, /healthz and /readyz: answered from the cached probe without
+ * touching the database; also served by the health listener.
+ */
+extern const struct api_route api_health_probe_routes[];
 
 /* Borrow cfg for the datacenter name in /readyz. */
 void api_health_init(const struct cfg *cfg);

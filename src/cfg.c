@@ -28,6 +28,9 @@ const struct cfg_key cfg_keys[] = {
 	  false, false, "address the HTTP API listens on" },
 	{ "server.port", CFG_INT, CFG_OFF(server_port), 0, 65535, "55054",
 	  false, false, "HTTP port (0 = any free port)" },
+	{ "server.health_port", CFG_INT, CFG_OFF(server_health_port), 0,
+	  65535, "0", false, false, "second port serving only /status, "
+	  "/healthz and /readyz, with a thread of its own (0 = none)" },
 	{ "server.threads", CFG_INT, CFG_OFF(server_threads), 1, 512, "8",
 	  false, false, "HTTP worker threads, each with its own database "
 	  "connection" },
@@ -91,6 +94,10 @@ const struct cfg_key cfg_keys[] = {
 	  "report ready while the local node is an SST donor" },
 	{ "ha.drain_file", CFG_STRING, CFG_OFF(ha_drain_file), 0, 0, "", false,
 	  false, "if this file exists, /readyz answers 503 (draining)" },
+	{ "ha.rejoin_holddown_ms", CFG_INT, CFG_OFF(ha_rejoin_holddown_ms), 0,
+	  600000, "5000", false, false, "after the database was unusable, "
+	  "how long it must look usable again before this server is ready "
+	  "and takes writes" },
 	{ "ha.health_interval_ms", CFG_INT, CFG_OFF(ha_health_interval_ms),
 	  100, 10000, "500", false, false,
 	  "how often the Galera state is probed for /readyz" },
@@ -447,6 +454,11 @@ cfg_cross_check(struct cfg *c, const config_t *lc, const char *file,
 		    "db.tx_backoff_max_ms", "must not be less than "
 		    "db.tx_backoff_base_ms (%" PRId64 ")",
 		    c->db_tx_backoff_base_ms);
+	if (c->server_health_port != 0 &&
+	    c->server_health_port == c->server_port)
+		cfg_add(errs, file, cfg_line_of(lc, "server.health_port"),
+		    "server.health_port", "must differ from server.port (%"
+		    PRId64 ")", c->server_port);
 	if (c->db_password_file[0] != '\0') {
 		int line = cfg_line_of(lc, "db.password_file");
 

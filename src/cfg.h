@@ -18,6 +18,7 @@ struct cfg {
 	/* server */
 	char	*server_host;
 	int64_t	 server_port;
+	int64_t	 server_health_port;
 	int64_t	 server_threads;
 	int64_t	 server_max_body_bytes;
 	int64_t	 server_connection_timeout_s;
@@ -48,6 +49,7 @@ struct cfg {
 	bool	 ha_available_when_donor;
 	char	*ha_drain_file;
 	int64_t	 ha_health_interval_ms;
+	int64_t	 ha_rejoin_holddown_ms;
 	/* logging */
 	char	*log_level;
 	/* provisioning */

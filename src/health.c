@@ -35,6 +35,9 @@ static struct {
 	int64_t		probed_at;	/* monotonic ms; 0 = never */
 	uint64_t	probes;
 	bool		schema_ok;
+	int64_t		last_usable_at;	/* monotonic ms; 0 = never */
+	int64_t		usable_since;	/* 0 = not usable now */
+	int64_t		rejoined_at;	/* start of the rejoin hold-down */
 } health_last;
 
 /* Monotonic clock in milliseconds. */
@@ -45,6 +48,82 @@ health_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Is the database usable by the probe's findings: reachable, and with
+ * Galera in the Primary Component, ready and synced (or a donor when
+ * ha.available_when_donor)?  If not, reason gets why.
+ */
+static bool
+health_usable(bool reachable, const char *error, const struct db_wsrep *w,
+    char *reason, size_t n)
+{
+	if (!reachable) {
+		snprintf(reason, n, "database unreachable: %s", error);
+		return false;
+	}
+	if (!w->wsrep_on)
+		return true;
+	if (!w->ready) {
+		snprintf(reason, n, "galera: wsrep_ready is OFF");
+		return false;
+	}
+	if (strcmp(w->cluster_status, "Primary") != 0) {
+		snprintf(reason, n, "galera: node not in the Primary Component "
+		    "(wsrep_cluster_status=%s)", w->cluster_status);
+		return false;
+	}
+	if (w->local_state != 4 && !(w->local_state == 2 &&
+	    health_cfg->ha_available_when_donor)) {
+		snprintf(reason, n, "galera: node not synced "
+		    "(wsrep_local_state=%d %s)", w->local_state,
+		    w->local_state_comment);
+		return false;
+	}
+	return true;
+}
+
+/* A probe older than this is stalled. */
+static int64_t
+health_stale_ms(void)
+{
+	int64_t stale = 3 * health_cfg->ha_health_interval_ms;
+
+	return stale < 1500 ? 1500 : stale;
+}
+
+/*
+ * Follow the probe's verdicts (health_lock held, after probed_at is set).
+ * When the database is usable again after at least the stale time of
+ * being unusable or unprobed (a pause of the node or of this process
+ * looks like that), start the rejoin hold-down: a node resumed after a
+ * pause still shows its old Primary view for seconds before Galera tells
+ * it that it was evicted.
+ */
+static void
+health_track(bool usable)
+{
+	int64_t now = health_last.probed_at, stale, spell;
+
+	if (!usable) {
+		health_last.usable_since = 0;
+		return;
+	}
+	stale = health_stale_ms();
+	spell = health_last.last_usable_at == 0 ? 0 :
+	    now - health_last.last_usable_at;
+	if (health_last.usable_since == 0 || spell >= stale) {
+		health_last.usable_since = now;
+		if (spell >= stale && health_cfg->ha_rejoin_holddown_ms > 0) {
+			health_last.rejoined_at = now;
+			log_warn("health: database usable again after %lld ms; "
+			    "ready in %lld ms (ha.rejoin_holddown_ms)",
+			    (long long)spell,
+			    (long long)health_cfg->ha_rejoin_holddown_ms);
+		}
+	}
+	health_last.last_usable_at = now;
 }
 
 /* Write this server's heartbeat row (only ever written by its owner). */
@@ -110,7 +189,7 @@ static void *
 health_main(void *arg UNUSED)
 {
 	struct db_conn *c = NULL;
-	char err[LOOMD_ERR_LEN];
+	char err[LOOMD_ERR_LEN], why[LOOMD_ERR_LEN];
 	struct db_wsrep w;
 	enum db_status st;
 	struct timespec until;
@@ -136,6 +215,8 @@ health_main(void *arg UNUSED)
 		health_last.wsrep = w;
 		health_last.probed_at = health_now_ms();
 		health_last.probes++;
+		health_track(health_usable(c != NULL, err, &w, why,
+		    sizeof why));
 		pthread_cond_broadcast(&health_cond);	/* for health_start() */
 		if (health_stopping) {
 			pthread_mutex_unlock(&health_lock);
@@ -223,12 +304,12 @@ health_set_schema_ok(bool ok)
 void
 health_get(struct health_state *out)
 {
-	int64_t stale = 3 * health_cfg->ha_health_interval_ms;
+	int64_t stale = health_stale_ms();
 	const struct db_wsrep *w = &out->wsrep;
+	char error[LOOMD_ERR_LEN];
+	int64_t rejoined_at, held;
 	struct stat st;
 
-	if (stale < 1500)
-		stale = 1500;
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&health_lock);
 	out->db_reachable = health_last.reachable;
@@ -237,9 +318,10 @@ health_get(struct health_state *out)
 	out->probes = health_last.probes;
 	out->probe_age_ms = health_last.probed_at == 0 ? -1 :
 	    health_now_ms() - health_last.probed_at;
-	if (!health_last.reachable)
-		snprintf(out->reason, sizeof out->reason,
-		    "database unreachable: %s", health_last.error);
+	snprintf(error, sizeof error, "%s", health_last.error);
+	rejoined_at = health_last.usable_since != 0 &&
+	    health_last.usable_since == health_last.rejoined_at ?
+	    health_last.rejoined_at : 0;
 	pthread_mutex_unlock(&health_lock);
 
 	out->draining = health_cfg->ha_drain_file[0] != '\0' &&
@@ -255,27 +337,17 @@ health_get(struct health_state *out)
 		    (long long)out->probe_age_ms);
 		return;
 	}
-	if (!out->db_reachable)
+	if (!health_usable(out->db_reachable, error, w, out->reason,
+	    sizeof out->reason))
 		return;
-	if (w->wsrep_on) {
-		if (!w->ready) {
-			snprintf(out->reason, sizeof out->reason,
-			    "galera: wsrep_ready is OFF");
-			return;
-		}
-		if (strcmp(w->cluster_status, "Primary") != 0) {
-			snprintf(out->reason, sizeof out->reason,
-			    "galera: node not in the Primary Component "
-			    "(wsrep_cluster_status=%s)", w->cluster_status);
-			return;
-		}
-		if (w->local_state != 4 && !(w->local_state == 2 &&
-		    health_cfg->ha_available_when_donor)) {
-			snprintf(out->reason, sizeof out->reason,
-			    "galera: node not synced (wsrep_local_state=%d "
-			    "%s)", w->local_state, w->local_state_comment);
-			return;
-		}
+	if (rejoined_at != 0 &&
+	    (held = health_now_ms() - rejoined_at) <
+	    health_cfg->ha_rejoin_holddown_ms) {
+		snprintf(out->reason, sizeof out->reason, "rejoining: "
+		    "database usable again for %lld of %lld ms "
+		    "(ha.rejoin_holddown_ms)", (long long)held,
+		    (long long)health_cfg->ha_rejoin_holddown_ms);
+		return;
 	}
 	out->db_ok = true;
 	if (!out->schema_ok) {

@@ -28,9 +28,16 @@
 #include "metrics.h"
 
 const struct api_route *const http_route_tables[] = {
+	api_health_probe_routes,
 	api_health_routes,
 	api_clusters_routes,
 	api_admin_routes,
+	NULL,
+};
+
+/* What the health listener (server.health_port) serves. */
+static const struct api_route *const http_probe_tables[] = {
+	api_health_probe_routes,
 	NULL,
 };
 
@@ -44,6 +51,7 @@ struct http_ctx {
 };
 
 static struct MHD_Daemon *http_daemon;
+static struct MHD_Daemon *http_health_daemon;
 static const struct cfg *http_cfg;
 static int http_bound_port;
 static unsigned long long http_next_id;
@@ -233,8 +241,8 @@ http_send(struct MHD_Connection *conn, unsigned long long id,
 
 /* Find the route for method and path; fill req params or an Allow list. */
 static const struct api_route *
-http_route(struct http_req *req, char *buf, size_t n, char *allow,
-    size_t allow_n, bool *path_known)
+http_route(const struct api_route *const *tables, struct http_req *req,
+    char *buf, size_t n, char *allow, size_t allow_n, bool *path_known)
 {
 	const struct api_route *const *t;
 	const struct api_route *rt;
@@ -243,7 +251,7 @@ http_route(struct http_req *req, char *buf, size_t n, char *allow,
 
 	*path_known = false;
 	allow[0] = '\0';
-	for (t = http_route_tables; *t != NULL; t++) {
+	for (t = tables; *t != NULL; t++) {
 		for (rt = *t; rt->method != NULL; rt++) {
 			if (!http_match(rt->pattern, req->path, params, &np,
 			    buf, n))
@@ -279,8 +287,9 @@ http_elapsed_ms(const struct timespec *start)
 
 /* Dispatch a complete request. */
 static enum MHD_Result
-http_dispatch(struct MHD_Connection *conn, const char *url,
-    const char *method, struct http_ctx *ctx)
+http_dispatch(const struct api_route *const *tables,
+    struct MHD_Connection *conn, const char *url, const char *method,
+    struct http_ctx *ctx)
 {
 	struct http_resp resp;
 	struct http_req req;
@@ -306,7 +315,7 @@ http_dispatch(struct MHD_Connection *conn, const char *url,
 		status = http_fail(&resp, API_TOO_LARGE, "request body larger "
 		    "than %lld bytes",
 		    (long long)http_cfg->server_max_body_bytes);
-	} else if ((rt = http_route(&req, buf, sizeof buf, allow,
+	} else if ((rt = http_route(tables, &req, buf, sizeof buf, allow,
 	    sizeof allow, &known)) != NULL) {
 		status = rt->handler(&req, &resp);
 	} else if (known) {
@@ -333,9 +342,12 @@ http_dispatch(struct MHD_Connection *conn, const char *url,
 	return ret;
 }
 
-/* The MHD access handler: accumulate the body, then dispatch. */
+/*
+ * The MHD access handler: accumulate the body, then dispatch to the route
+ * tables cls (borrowed, static).
+ */
 static enum MHD_Result
-http_access(void *cls UNUSED, struct MHD_Connection *conn, const char *url,
+http_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version UNUSED, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
@@ -377,7 +389,7 @@ http_access(void *cls UNUSED, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	return http_dispatch(conn, url, method, ctx);
+	return http_dispatch(cls, conn, url, method, ctx);
 }
 
 /* Free the per-request state when MHD is done with the request. */
@@ -409,21 +421,23 @@ http_mhd_log(void *cls UNUSED, const char *fmt, va_list ap)
 	log_warn("http: %s", msg);
 }
 
-int
-http_start(const struct cfg *cfg, int port, const char *port_file,
+/*
+ * Listen on host:port (0 = any free port) and serve tables with threads
+ * worker threads (1: the polling thread itself).  Returns the daemon and
+ * the bound port, or NULL with err.
+ */
+static struct MHD_Daemon *
+http_listen(const struct cfg *cfg, int port, unsigned int threads,
+    const struct api_route *const *tables, int *bound,
     char err[LOOMD_ERR_LEN])
 {
 	struct sockaddr_storage ss;
 	struct addrinfo hints, *ai = NULL;
 	const union MHD_DaemonInfo *info;
+	struct MHD_Daemon *d;
 	char portstr[16];
-	FILE *fp;
 	int rc;
 
-	http_cfg = cfg;
-	metrics_init();
-	if (port < 0)
-		port = (int)cfg->server_port;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -432,30 +446,64 @@ http_start(const struct cfg *cfg, int port, const char *port_file,
 	if ((rc = getaddrinfo(cfg->server_host, portstr, &hints, &ai)) != 0) {
 		snprintf(err, LOOMD_ERR_LEN, "server.host %s: %s",
 		    cfg->server_host, gai_strerror(rc));
-		return -1;
+		return NULL;
 	}
 	memset(&ss, 0, sizeof ss);
 	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
-	http_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
 	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-	    (uint16_t)port, NULL, NULL, http_access, NULL,
+	    (uint16_t)port, NULL, NULL, http_access, (void *)tables,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->server_threads,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)cfg->server_connection_timeout_s,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	    MHD_OPTION_END);
-	if (http_daemon == NULL) {
+	if (d == NULL) {
 		snprintf(err, LOOMD_ERR_LEN, "cannot listen on %s port %d",
 		    cfg->server_host, port);
-		return -1;
+		return NULL;
 	}
-	info = MHD_get_daemon_info(http_daemon, MHD_DAEMON_INFO_BIND_PORT);
-	http_bound_port = info != NULL ? info->port : port;
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	*bound = info != NULL ? info->port : port;
+	return d;
+}
+
+int
+http_start(const struct cfg *cfg, int port, const char *port_file,
+    char err[LOOMD_ERR_LEN])
+{
+	FILE *fp;
+	int hport;
+
+	http_cfg = cfg;
+	metrics_init();
+	if (port < 0)
+		port = (int)cfg->server_port;
+	if ((http_daemon = http_listen(cfg, port,
+	    (unsigned int)cfg->server_threads, http_route_tables,
+	    &http_bound_port, err)) == NULL)
+		return -1;
+	/*
+	 * The health listener has a thread of its own and serves only the
+	 * cached probes, so /readyz answers even while every API thread
+	 * waits on a stalled database.
+	 */
+	if (cfg->server_health_port > 0) {
+		if ((http_health_daemon = http_listen(cfg,
+		    (int)cfg->server_health_port, 1, http_probe_tables,
+		    &hport, err)) == NULL) {
+			MHD_stop_daemon(http_daemon);
+			http_daemon = NULL;
+			return -1;
+		}
+		log_info("http: health listener on %s port %d",
+		    cfg->server_host, hport);
+	}
 	if (port_file != NULL) {
 		char tmp[4096];
 
@@ -499,4 +547,7 @@ http_stop(int timeout_ms)
 	}
 	MHD_stop_daemon(http_daemon);
 	http_daemon = NULL;
+	if (http_health_daemon != NULL)
+		MHD_stop_daemon(http_health_daemon);
+	http_health_daemon = NULL;
 }

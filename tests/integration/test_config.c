@@ -64,6 +64,10 @@ static const struct bad_conf bad_confs[] = {
 	  "characters of [a-zA-Z0-9_.-] (got \"dc 1\")" },
 	{ "server = { host = \"\"; };", "1: server.host: must not be empty" },
 	{ "server = { port = ; };", "1: (syntax): syntax error" },
+	{ "server = { port = 7000; health_port = 7000; };",
+	  "1: server.health_port: must differ from server.port (7000)" },
+	{ "ha = { rejoin_holddown_ms = -1; };", "1: ha.rejoin_holddown_ms: "
+	  "must be between 0 and 600000 (got -1)" },
 	{ "auth = { require_api_key = \"yes\"; };", "1: auth.require_api_key: "
 	  "expected a boolean (true or false), got a string" },
 };

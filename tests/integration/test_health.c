@@ -2,11 +2,14 @@
 /*
  * test_health.c - /status, /healthz and /readyz of a real loomd on a real
  * mariadbd, the drain file, unknown routes (404), wrong methods (405 with
- * Allow), oversized bodies (413) and the JSON error shape.
+ * Allow), oversized bodies (413), the JSON error shape, the health
+ * listener (server.health_port) and the rejoin hold-down after a pause.
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@ static struct fx_db db;
 static char dbname[64];
 static struct fx_daemon d;
 static char drain[300];
+static int health_port;
 
 static void
 setup(void)
@@ -29,8 +33,12 @@ setup(void)
 	fx_db_name(dbname, sizeof dbname);
 	snprintf(drain, sizeof drain, "/tmp/loomd-drain.%ld", (long)getpid());
 	unlink(drain);
+	health_port = fx_free_port();
+	cr_assert_gt(health_port, 0);
 	snprintf(extra, sizeof extra, "ha = { drain_file = \"%s\"; "
-	    "health_interval_ms = 200; };", drain);
+	    "health_interval_ms = 200; rejoin_holddown_ms = 2000; };\n"
+	    "server = { host = \"127.0.0.1\"; threads = 4; health_port = %d; "
+	    "};", drain, health_port);
 	fx_daemon_prepare(&d, &db, dbname, extra);
 	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
 }
@@ -272,4 +280,93 @@ Test(health, metrics_counters_move)
 	cr_expect_eq(after, before + 3, "before %g after %g", before, after);
 	cr_expect_gt(txa, txb, "transactions did not move");
 	fx_resp_free(&r);
+}
+
+/* Body of GET path on port (caller frees), status in *code. */
+static char *
+get_body(int port, const char *path, long *code)
+{
+	struct fx_resp r;
+	char *b;
+
+	fx_http(port, "GET", path, "X-Loom-UserID: admin", NULL, 0, 2000, &r);
+	*code = r.status;
+	b = strdup(r.body != NULL ? r.body : "");
+	fx_resp_free(&r);
+	return b;
+}
+
+Test(health, health_listener_serves_probes_only)
+{
+	long code;
+	char *b;
+
+	cr_assert_eq(readyz_until(200), 200);
+	b = get_body(health_port, "/readyz", &code);
+	cr_expect_eq(code, 200, "%s", b);
+	cr_expect(strstr(b, "\"status\":\"ready\"") != NULL, "%s", b);
+	free(b);
+	b = get_body(health_port, "/status", &code);
+	cr_expect_eq(code, 200);
+	cr_expect_str_eq(b, "OK\n");
+	free(b);
+	b = get_body(health_port, "/healthz", &code);
+	cr_expect_eq(code, 200);
+	free(b);
+	/* The API and /metrics are on the main port only. */
+	b = get_body(health_port, "/v1/loom/providers", &code);
+	cr_expect_eq(code, 404, "%s", b);
+	free(b);
+	b = get_body(health_port, "/metrics", &code);
+	cr_expect_eq(code, 404, "%s", b);
+	free(b);
+	b = get_body(d.port, "/v1/loom/providers", &code);
+	cr_expect_eq(code, 200, "%s", b);
+	free(b);
+}
+
+/*
+ * A server frozen for longer than the probe's stale time (SIGSTOP, as
+ * when its host or VM is paused) is not ready at once when it resumes:
+ * it may be looking at an old Galera view.  It reports "rejoining" and
+ * refuses writes for ha.rejoin_holddown_ms (2 s here), then is ready.
+ */
+Test(health, resumed_server_holds_readiness_down)
+{
+	double t0, ready_ms = -1;
+	bool rejoining = false, refused = false;
+	long code;
+	char *b;
+
+	cr_assert_eq(readyz_until(200), 200);
+	cr_assert_eq(kill(d.pid, SIGSTOP), 0);
+	sleep(3);
+	cr_assert_eq(kill(d.pid, SIGCONT), 0);
+	t0 = fx_now_ms();
+	while (fx_now_ms() - t0 < 10000) {
+		b = get_body(health_port, "/readyz", &code);
+		if (code == 503 && strstr(b, "rejoining") != NULL &&
+		    !rejoining) {
+			struct fx_resp r;
+
+			rejoining = true;
+			fx_http(d.port, "POST", "/v1/loom/clusters",
+			    "X-Loom-UserID: admin", "{}", 2, 5000, &r);
+			refused = r.status == 503 && r.body != NULL &&
+			    strstr(r.body, "rejoining") != NULL;
+			cr_expect(refused, "a write in the hold-down got %ld: "
+			    "%s", r.status, r.body);
+			fx_resp_free(&r);
+		}
+		free(b);
+		if (code == 200) {
+			ready_ms = fx_now_ms() - t0;
+			break;
+		}
+		usleep(50000);
+	}
+	cr_expect(rejoining, "never reported rejoining after SIGCONT");
+	cr_expect_geq(ready_ms, 1500, "ready %.0f ms after SIGCONT", ready_ms);
+	cr_expect_lt(ready_ms, 6000, "not ready %.0f ms after SIGCONT",
+	    ready_ms);
 }

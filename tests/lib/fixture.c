@@ -9,7 +9,10 @@
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <mysql.h>
 #include <signal.h>
@@ -165,6 +168,25 @@ fx_srcpath(char *out, size_t n, const char *rel)
 	snprintf(out, n, "%s/%s", src != NULL ? src : ".", rel);
 }
 
+int
+fx_free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int fd, port = -1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return -1;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
 void
 fx_daemon_prepare(struct fx_daemon *d, const struct fx_db *db,
     const char *dbname, const char *extra)
@@ -179,7 +201,10 @@ fx_daemon_prepare(struct fx_daemon *d, const struct fx_db *db,
 	snprintf(d->log, sizeof d->log, "%s/loomd.log", d->dir);
 	fp = fopen(d->conf, "w");
 	cr_assert_not_null(fp);
-	fprintf(fp, "server = { host = \"127.0.0.1\"; threads = 4; };\n");
+	/* An extra server group replaces this one (libconfig has no merge). */
+	if (extra == NULL || strstr(extra, "server = {") == NULL)
+		fprintf(fp, "server = { host = \"127.0.0.1\"; threads = 4; "
+		    "};\n");
 	fprintf(fp, "db = { %s%s%s host = \"%s\"; port = %d; user = \"%s\"; "
 	    "password = \"%s\"; name = \"%s\"; connect_timeout_ms = 2000; "
 	    "read_timeout_ms = 3000; write_timeout_ms = 3000; };\n",

@@ -49,10 +49,14 @@ struct fx_daemon {
 	char	log[300];	/* its stderr */
 };
 
+/* A TCP port on 127.0.0.1 that was free a moment ago, or -1. */
+int fx_free_port(void);
+
 /*
  * Write a configuration for db/dbname with extra lines appended (may be
  * NULL; later keys are errors in libconfig, so extra must not repeat the
- * base keys: see fx_conf_text()).  Returns the path in d->conf.
+ * base keys, except that a "server = {" group in extra replaces the base
+ * one).  Returns the path in d->conf.
  */
 void fx_daemon_prepare(struct fx_daemon *d, const struct fx_db *db,
     const char *dbname, const char *extra);
