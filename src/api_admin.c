@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_common.h"
 #include "auth.h"
 #include "codec.h"
 #include "db.h"
 #include "entity_store.h"
-#include "health.h"
 #include "jsonin.h"
 
 /* Arguments and results of one store call. */
@@ -65,18 +65,6 @@ api_admin_type(struct http_req *req, struct http_resp *resp,
 	    0)
 		return http_fail(resp, API_NOT_FOUND, "no route for %s %s",
 		    req->method, req->path);
-	return API_OK;
-}
-
-/* Refuse writes at once when the local node cannot take them. */
-static enum api_status
-api_admin_writable(struct http_resp *resp)
-{
-	char why[LOOMD_ERR_LEN];
-
-	if (!health_writable(why))
-		return http_fail(resp, API_UNAVAILABLE, "not accepting writes: "
-		    "%s", why);
 	return API_OK;
 }
 
@@ -250,7 +238,7 @@ api_admin_put_or_post(struct http_req *req, struct http_resp *resp,
 	/* The admin check comes before the body is looked at (Loom). */
 	if ((as = api_admin_type(req, resp, &type)) != API_OK ||
 	    (as = auth_admin(req, resp, &user)) != API_OK ||
-	    (as = api_admin_writable(resp)) != API_OK ||
+	    (as = api_common_writable(resp)) != API_OK ||
 	    (as = api_admin_decode(req, resp, type, &ent)) != API_OK)
 		return as;
 	op.kind = codec_type_path(type);
@@ -297,7 +285,7 @@ api_admin_delete(struct http_req *req, struct http_resp *resp)
 
 	if ((as = api_admin_type(req, resp, &type)) != API_OK ||
 	    (as = auth_admin(req, resp, &user)) != API_OK ||
-	    (as = api_admin_writable(resp)) != API_OK)
+	    (as = api_common_writable(resp)) != API_OK)
 		return as;
 	op.kind = codec_type_path(type);
 	op.name = req->params[1];
@@ -408,7 +396,7 @@ api_admin_import(struct http_req *req, struct http_resp *resp)
 	const char *user;
 
 	if ((as = auth_admin(req, resp, &user)) != API_OK ||
-	    (as = api_admin_writable(resp)) != API_OK)
+	    (as = api_common_writable(resp)) != API_OK)
 		return as;
 	if (jsonin_parse(req->body, req->body_len, 0, &in, &why, err) != 0)
 		return http_fail(resp, API_BAD_REQUEST, "Json syntax error: "
