@@ -35,13 +35,12 @@ struct api_admin_op {
 	struct json_object	*import;	/* canonical import object */
 };
 
-/* Map a database failure to 503 (unavailable) or 500. */
+/* Map a database failure to 503 (transient) or 500. */
 static enum api_status
 api_admin_db_fail(struct http_resp *resp, enum db_status st, const char *err)
 {
-	if (st == DB_UNAVAILABLE || st == DB_RETRY)
-		return http_fail(resp, API_UNAVAILABLE, "%s", err);
-	return http_fail(resp, API_INTERNAL, "%s", err);
+	return http_fail(resp, db_status_transient(st) ? API_UNAVAILABLE :
+	    API_INTERNAL, "%s", err);
 }
 
 /* The calling thread's connection, or 503. */
