@@ -43,16 +43,20 @@ api_admin_db_fail(struct http_resp *resp, enum db_status st, const char *err)
 	    API_INTERNAL, "%s", err);
 }
 
-/* The calling thread's connection, or 503. */
-static struct db_conn *
-api_admin_conn(struct http_resp *resp, enum api_status *status)
+/*
+ * Run fn on op with the calling thread's connection: in one transaction
+ * when tx, else as autocommit reads.  A database that cannot be reached
+ * is DB_UNAVAILABLE (503, as when it is lost on the way); err gets why.
+ */
+static enum db_status
+api_admin_run(bool tx, db_tx_fn fn, struct api_admin_op *op,
+    char err[LOOMD_ERR_LEN])
 {
-	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 
 	if ((c = db_thread_conn(NULL, err)) == NULL)
-		*status = http_fail(resp, API_UNAVAILABLE, "%s", err);
-	return c;
+		return DB_UNAVAILABLE;
+	return tx ? db_tx_run(c, fn, op, err) : db_read_run(c, fn, op, err);
 }
 
 /* The entity type named by the first path parameter, or 404. */
@@ -117,7 +121,6 @@ api_admin_list(struct http_req *req, struct http_resp *resp)
 	char err[LOOMD_ERR_LEN];
 	enum codec_type type;
 	enum api_status as;
-	struct db_conn *c;
 	enum db_status st;
 	const char *user;
 	bool adm;
@@ -125,10 +128,9 @@ api_admin_list(struct http_req *req, struct http_resp *resp)
 	if ((as = api_admin_type(req, resp, &type)) != API_OK ||
 	    (as = auth_user(req, resp, &user, &adm)) != API_OK)
 		return as;
-	if ((c = api_admin_conn(resp, &as)) == NULL)
-		return as;
 	op.kind = codec_type_path(type);
-	if ((st = db_read_run(c, api_admin_list_fn, &op, err)) != DB_OK) {
+	if ((st = api_admin_run(false, api_admin_list_fn, &op, err)) !=
+	    DB_OK) {
 		free(op.out);
 		return api_admin_db_fail(resp, st, err);
 	}
@@ -154,7 +156,6 @@ api_admin_get(struct http_req *req, struct http_resp *resp)
 	char err[LOOMD_ERR_LEN];
 	enum codec_type type;
 	enum api_status as;
-	struct db_conn *c;
 	enum db_status st;
 	const char *user;
 	bool adm;
@@ -162,11 +163,9 @@ api_admin_get(struct http_req *req, struct http_resp *resp)
 	if ((as = api_admin_type(req, resp, &type)) != API_OK ||
 	    (as = auth_user(req, resp, &user, &adm)) != API_OK)
 		return as;
-	if ((c = api_admin_conn(resp, &as)) == NULL)
-		return as;
 	op.kind = codec_type_path(type);
 	op.name = req->params[1];
-	st = db_read_run(c, api_admin_get_fn, &op, err);
+	st = api_admin_run(false, api_admin_get_fn, &op, err);
 	if (st == DB_ABORT)
 		return http_fail(resp, API_NOT_FOUND, "%s %s  not found.",
 		    codec_type_word(type), op.name);
@@ -207,13 +206,9 @@ api_admin_write(struct http_resp *resp, db_tx_fn fn, struct api_admin_op *op,
     enum codec_type type)
 {
 	char err[LOOMD_ERR_LEN];
-	enum api_status as;
-	struct db_conn *c;
 	enum db_status st;
 
-	if ((c = api_admin_conn(resp, &as)) == NULL)
-		return as;
-	st = db_tx_run(c, fn, op, err);
+	st = api_admin_run(true, fn, op, err);
 	if (st == DB_CONFLICT)
 		return http_fail(resp, API_BAD_REQUEST, "%s %s already exists",
 		    codec_type_word(type), op->name);
@@ -332,17 +327,15 @@ api_admin_export(struct http_req *req, struct http_resp *resp)
 	struct api_admin_op op = { 0 };
 	char err[LOOMD_ERR_LEN];
 	enum api_status as;
-	struct db_conn *c;
 	enum db_status st;
 	const char *user;
 	bool adm;
 
 	if ((as = auth_user(req, resp, &user, &adm)) != API_OK)
 		return as;
-	if ((c = api_admin_conn(resp, &as)) == NULL)
-		return as;
 	/* One transaction so the five lists are one snapshot. */
-	if ((st = db_tx_run(c, api_admin_export_fn, &op, err)) != DB_OK) {
+	if ((st = api_admin_run(true, api_admin_export_fn, &op, err)) !=
+	    DB_OK) {
 		free(op.out);
 		return api_admin_db_fail(resp, st, err);
 	}
@@ -390,7 +383,6 @@ api_admin_import(struct http_req *req, struct http_resp *resp)
 	enum codec_error kind;
 	enum jsonin_error why;
 	enum api_status as;
-	struct db_conn *c;
 	enum db_status st;
 	const char *user;
 
@@ -408,11 +400,7 @@ api_admin_import(struct http_req *req, struct http_resp *resp)
 		return API_BAD_REQUEST;
 	}
 	json_object_put(in);
-	if ((c = api_admin_conn(resp, &as)) == NULL) {
-		json_object_put(op.import);
-		return as;
-	}
-	st = db_tx_run(c, api_admin_import_fn, &op, err);
+	st = api_admin_run(true, api_admin_import_fn, &op, err);
 	json_object_put(op.import);
 	if (st != DB_OK)
 		return api_admin_db_fail(resp, st, err);
