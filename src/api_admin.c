@@ -114,30 +114,6 @@ api_admin_list_fn(struct db_conn *c, void *arg)
 	return entity_store_list(c, op->kind, &op->out);
 }
 
-static enum api_status
-api_admin_list(struct http_req *req, struct http_resp *resp)
-{
-	struct api_admin_op op = { 0 };
-	char err[LOOMD_ERR_LEN];
-	enum codec_type type;
-	enum api_status as;
-	enum db_status st;
-	const char *user;
-	bool adm;
-
-	if ((as = api_admin_type(req, resp, &type)) != API_OK ||
-	    (as = auth_user(req, resp, &user, &adm)) != API_OK)
-		return as;
-	op.kind = codec_type_path(type);
-	if ((st = api_admin_run(false, api_admin_list_fn, &op, err)) !=
-	    DB_OK) {
-		free(op.out);
-		return api_admin_db_fail(resp, st, err);
-	}
-	resp->body = op.out;
-	return API_OK;
-}
-
 /* GET /v1/loom/{type}/{name}. */
 static enum db_status
 api_admin_get_fn(struct db_conn *c, void *arg)
@@ -149,8 +125,12 @@ api_admin_get_fn(struct db_conn *c, void *arg)
 	return entity_store_get(c, op->kind, op->name, &op->out);
 }
 
+/*
+ * GET /v1/loom/{type} (list_fn) and /v1/loom/{type}/{name} (get_fn, 404
+ * when there is no such entity).
+ */
 static enum api_status
-api_admin_get(struct http_req *req, struct http_resp *resp)
+api_admin_read(struct http_req *req, struct http_resp *resp)
 {
 	struct api_admin_op op = { 0 };
 	char err[LOOMD_ERR_LEN];
@@ -164,14 +144,17 @@ api_admin_get(struct http_req *req, struct http_resp *resp)
 	    (as = auth_user(req, resp, &user, &adm)) != API_OK)
 		return as;
 	op.kind = codec_type_path(type);
-	op.name = req->params[1];
-	st = api_admin_run(false, api_admin_get_fn, &op, err);
-	if (st == DB_ABORT)
-		return http_fail(resp, API_NOT_FOUND, "%s %s  not found.",
-		    codec_type_word(type), op.name);
-	if (st != DB_OK)
+	op.name = req->nparams > 1 ? req->params[1] : NULL;
+	st = api_admin_run(false, op.name != NULL ? api_admin_get_fn :
+	    api_admin_list_fn, &op, err);
+	if (st != DB_OK) {
+		free(op.out);
+		if (st == DB_ABORT)
+			return http_fail(resp, API_NOT_FOUND, "%s %s  not "
+			    "found.", codec_type_word(type), op.name);
 		return api_admin_db_fail(resp, st, err);
-	resp->body = op.out;
+	}
+	resp->body = op.out;	/* resp owns it now */
 	return API_OK;
 }
 
@@ -412,11 +395,11 @@ const struct api_route api_admin_routes[] = {
 	  "the whole catalogue in one object" },
 	{ "POST", "/v1/loom/import", api_admin_import,
 	  "replace the whole catalogue (admin)" },
-	{ "GET", "/v1/loom/{type}", api_admin_list,
+	{ "GET", "/v1/loom/{type}", api_admin_read,
 	  "list the entities of a type" },
 	{ "POST", "/v1/loom/{type}", api_admin_post,
 	  "create an entity (admin)" },
-	{ "GET", "/v1/loom/{type}/{name}", api_admin_get, "get one entity" },
+	{ "GET", "/v1/loom/{type}/{name}", api_admin_read, "get one entity" },
 	{ "PUT", "/v1/loom/{type}/{name}", api_admin_put,
 	  "create or replace an entity (admin)" },
 	{ "DELETE", "/v1/loom/{type}/{name}", api_admin_delete,
