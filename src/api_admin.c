@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_common.h"
 #include "auth.h"
 #include "codec.h"
 #include "db.h"
 #include "entity_store.h"
-#include "health.h"
 #include "jsonin.h"
 
 /* Arguments and results of one store call. */
@@ -35,25 +35,28 @@ struct api_admin_op {
 	struct json_object	*import;	/* canonical import object */
 };
 
-/* Map a database failure to 503 (unavailable) or 500. */
+/* Map a database failure to 503 (transient) or 500. */
 static enum api_status
 api_admin_db_fail(struct http_resp *resp, enum db_status st, const char *err)
 {
-	if (st == DB_UNAVAILABLE || st == DB_RETRY)
-		return http_fail(resp, API_UNAVAILABLE, "%s", err);
-	return http_fail(resp, API_INTERNAL, "%s", err);
+	return http_fail(resp, db_status_transient(st) ? API_UNAVAILABLE :
+	    API_INTERNAL, "%s", err);
 }
 
-/* The calling thread's connection, or 503. */
-static struct db_conn *
-api_admin_conn(struct http_resp *resp, enum api_status *status)
+/*
+ * Run fn on op with the calling thread's connection: in one transaction
+ * when tx, else as autocommit reads.  A database that cannot be reached
+ * is DB_UNAVAILABLE (503, as when it is lost on the way); err gets why.
+ */
+static enum db_status
+api_admin_run(bool tx, db_tx_fn fn, struct api_admin_op *op,
+    char err[LOOMD_ERR_LEN])
 {
-	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 
 	if ((c = db_thread_conn(NULL, err)) == NULL)
-		*status = http_fail(resp, API_UNAVAILABLE, "%s", err);
-	return c;
+		return DB_UNAVAILABLE;
+	return tx ? db_tx_run(c, fn, op, err) : db_read_run(c, fn, op, err);
 }
 
 /* The entity type named by the first path parameter, or 404. */
@@ -65,18 +68,6 @@ api_admin_type(struct http_req *req, struct http_resp *resp,
 	    0)
 		return http_fail(resp, API_NOT_FOUND, "no route for %s %s",
 		    req->method, req->path);
-	return API_OK;
-}
-
-/* Refuse writes at once when the local node cannot take them. */
-static enum api_status
-api_admin_writable(struct http_resp *resp)
-{
-	char why[LOOMD_ERR_LEN];
-
-	if (!health_writable(why))
-		return http_fail(resp, API_UNAVAILABLE, "not accepting writes: "
-		    "%s", why);
 	return API_OK;
 }
 
@@ -123,32 +114,6 @@ api_admin_list_fn(struct db_conn *c, void *arg)
 	return entity_store_list(c, op->kind, &op->out);
 }
 
-static enum api_status
-api_admin_list(struct http_req *req, struct http_resp *resp)
-{
-	struct api_admin_op op = { 0 };
-	char err[LOOMD_ERR_LEN];
-	enum codec_type type;
-	enum api_status as;
-	struct db_conn *c;
-	enum db_status st;
-	const char *user;
-	bool adm;
-
-	if ((as = api_admin_type(req, resp, &type)) != API_OK ||
-	    (as = auth_user(req, resp, &user, &adm)) != API_OK)
-		return as;
-	if ((c = api_admin_conn(resp, &as)) == NULL)
-		return as;
-	op.kind = codec_type_path(type);
-	if ((st = db_read_run(c, api_admin_list_fn, &op, err)) != DB_OK) {
-		free(op.out);
-		return api_admin_db_fail(resp, st, err);
-	}
-	resp->body = op.out;
-	return API_OK;
-}
-
 /* GET /v1/loom/{type}/{name}. */
 static enum db_status
 api_admin_get_fn(struct db_conn *c, void *arg)
@@ -160,14 +125,17 @@ api_admin_get_fn(struct db_conn *c, void *arg)
 	return entity_store_get(c, op->kind, op->name, &op->out);
 }
 
+/*
+ * GET /v1/loom/{type} (list_fn) and /v1/loom/{type}/{name} (get_fn, 404
+ * when there is no such entity).
+ */
 static enum api_status
-api_admin_get(struct http_req *req, struct http_resp *resp)
+api_admin_read(struct http_req *req, struct http_resp *resp)
 {
 	struct api_admin_op op = { 0 };
 	char err[LOOMD_ERR_LEN];
 	enum codec_type type;
 	enum api_status as;
-	struct db_conn *c;
 	enum db_status st;
 	const char *user;
 	bool adm;
@@ -175,17 +143,18 @@ api_admin_get(struct http_req *req, struct http_resp *resp)
 	if ((as = api_admin_type(req, resp, &type)) != API_OK ||
 	    (as = auth_user(req, resp, &user, &adm)) != API_OK)
 		return as;
-	if ((c = api_admin_conn(resp, &as)) == NULL)
-		return as;
 	op.kind = codec_type_path(type);
-	op.name = req->params[1];
-	st = db_read_run(c, api_admin_get_fn, &op, err);
-	if (st == DB_ABORT)
-		return http_fail(resp, API_NOT_FOUND, "%s %s  not found.",
-		    codec_type_word(type), op.name);
-	if (st != DB_OK)
+	op.name = req->nparams > 1 ? req->params[1] : NULL;
+	st = api_admin_run(false, op.name != NULL ? api_admin_get_fn :
+	    api_admin_list_fn, &op, err);
+	if (st != DB_OK) {
+		free(op.out);
+		if (st == DB_ABORT)
+			return http_fail(resp, API_NOT_FOUND, "%s %s  not "
+			    "found.", codec_type_word(type), op.name);
 		return api_admin_db_fail(resp, st, err);
-	resp->body = op.out;
+	}
+	resp->body = op.out;	/* resp owns it now */
 	return API_OK;
 }
 
@@ -220,13 +189,9 @@ api_admin_write(struct http_resp *resp, db_tx_fn fn, struct api_admin_op *op,
     enum codec_type type)
 {
 	char err[LOOMD_ERR_LEN];
-	enum api_status as;
-	struct db_conn *c;
 	enum db_status st;
 
-	if ((c = api_admin_conn(resp, &as)) == NULL)
-		return as;
-	st = db_tx_run(c, fn, op, err);
+	st = api_admin_run(true, fn, op, err);
 	if (st == DB_CONFLICT)
 		return http_fail(resp, API_BAD_REQUEST, "%s %s already exists",
 		    codec_type_word(type), op->name);
@@ -250,7 +215,7 @@ api_admin_put_or_post(struct http_req *req, struct http_resp *resp,
 	/* The admin check comes before the body is looked at (Loom). */
 	if ((as = api_admin_type(req, resp, &type)) != API_OK ||
 	    (as = auth_admin(req, resp, &user)) != API_OK ||
-	    (as = api_admin_writable(resp)) != API_OK ||
+	    (as = api_common_writable(resp)) != API_OK ||
 	    (as = api_admin_decode(req, resp, type, &ent)) != API_OK)
 		return as;
 	op.kind = codec_type_path(type);
@@ -297,7 +262,7 @@ api_admin_delete(struct http_req *req, struct http_resp *resp)
 
 	if ((as = api_admin_type(req, resp, &type)) != API_OK ||
 	    (as = auth_admin(req, resp, &user)) != API_OK ||
-	    (as = api_admin_writable(resp)) != API_OK)
+	    (as = api_common_writable(resp)) != API_OK)
 		return as;
 	op.kind = codec_type_path(type);
 	op.name = req->params[1];
@@ -345,17 +310,15 @@ api_admin_export(struct http_req *req, struct http_resp *resp)
 	struct api_admin_op op = { 0 };
 	char err[LOOMD_ERR_LEN];
 	enum api_status as;
-	struct db_conn *c;
 	enum db_status st;
 	const char *user;
 	bool adm;
 
 	if ((as = auth_user(req, resp, &user, &adm)) != API_OK)
 		return as;
-	if ((c = api_admin_conn(resp, &as)) == NULL)
-		return as;
 	/* One transaction so the five lists are one snapshot. */
-	if ((st = db_tx_run(c, api_admin_export_fn, &op, err)) != DB_OK) {
+	if ((st = api_admin_run(true, api_admin_export_fn, &op, err)) !=
+	    DB_OK) {
 		free(op.out);
 		return api_admin_db_fail(resp, st, err);
 	}
@@ -403,12 +366,11 @@ api_admin_import(struct http_req *req, struct http_resp *resp)
 	enum codec_error kind;
 	enum jsonin_error why;
 	enum api_status as;
-	struct db_conn *c;
 	enum db_status st;
 	const char *user;
 
 	if ((as = auth_admin(req, resp, &user)) != API_OK ||
-	    (as = api_admin_writable(resp)) != API_OK)
+	    (as = api_common_writable(resp)) != API_OK)
 		return as;
 	if (jsonin_parse(req->body, req->body_len, 0, &in, &why, err) != 0)
 		return http_fail(resp, API_BAD_REQUEST, "Json syntax error: "
@@ -421,11 +383,7 @@ api_admin_import(struct http_req *req, struct http_resp *resp)
 		return API_BAD_REQUEST;
 	}
 	json_object_put(in);
-	if ((c = api_admin_conn(resp, &as)) == NULL) {
-		json_object_put(op.import);
-		return as;
-	}
-	st = db_tx_run(c, api_admin_import_fn, &op, err);
+	st = api_admin_run(true, api_admin_import_fn, &op, err);
 	json_object_put(op.import);
 	if (st != DB_OK)
 		return api_admin_db_fail(resp, st, err);
@@ -437,11 +395,11 @@ const struct api_route api_admin_routes[] = {
 	  "the whole catalogue in one object" },
 	{ "POST", "/v1/loom/import", api_admin_import,
 	  "replace the whole catalogue (admin)" },
-	{ "GET", "/v1/loom/{type}", api_admin_list,
+	{ "GET", "/v1/loom/{type}", api_admin_read,
 	  "list the entities of a type" },
 	{ "POST", "/v1/loom/{type}", api_admin_post,
 	  "create an entity (admin)" },
-	{ "GET", "/v1/loom/{type}/{name}", api_admin_get, "get one entity" },
+	{ "GET", "/v1/loom/{type}/{name}", api_admin_read, "get one entity" },
 	{ "PUT", "/v1/loom/{type}/{name}", api_admin_put,
 	  "create or replace an entity (admin)" },
 	{ "DELETE", "/v1/loom/{type}/{name}", api_admin_delete,

@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_common.h"
 #include "auth.h"
 #include "cfg.h"
 #include "cluster_store.h"
 #include "codec.h"
-#include "health.h"
 #include "jsonin.h"
 #include "scheduler.h"
 
@@ -78,18 +78,6 @@ api_clusters_user(struct http_req *req, struct http_resp *resp,
 	return API_OK;
 }
 
-/* Refuse writes at once when the local node cannot take them. */
-static enum api_status
-api_clusters_writable(struct http_resp *resp)
-{
-	char why[LOOMD_ERR_LEN];
-
-	if (!health_writable(why))
-		return http_fail(resp, API_UNAVAILABLE, "not accepting writes: "
-		    "%s", why);
-	return API_OK;
-}
-
 /* The cluster id of the path, or 400. */
 static enum api_status
 api_clusters_id(struct http_req *req, struct http_resp *resp, int64_t *id)
@@ -134,7 +122,7 @@ api_clusters_create(struct http_req *req, struct http_resp *resp)
 	int64_t num, lease = -1;
 
 	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
-	    (as = api_clusters_writable(resp)) != API_OK)
+	    (as = api_common_writable(resp)) != API_OK)
 		return as;
 	if (jsonin_parse(req->body, req->body_len, 0, &body, NULL, err) != 0)
 		return http_fail(resp, API_BAD_REQUEST, "invalid cluster "
@@ -304,7 +292,7 @@ api_clusters_write(struct http_req *req, struct http_resp *resp,
 
 	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
 	    (as = api_clusters_id(req, resp, &id)) != API_OK ||
-	    (as = api_clusters_writable(resp)) != API_OK)
+	    (as = api_common_writable(resp)) != API_OK)
 		return as;
 	api_clusters_idem(req, &idem, hex);
 	fn(&u, id, &idem, &out);
@@ -339,7 +327,7 @@ api_clusters_expire(struct http_req *req, struct http_resp *resp)
 
 	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
 	    (as = api_clusters_id(req, resp, &id)) != API_OK ||
-	    (as = api_clusters_writable(resp)) != API_OK)
+	    (as = api_common_writable(resp)) != API_OK)
 		return as;
 	if (jsonin_parse(req->body, req->body_len, 0, &body, &why, err) != 0)
 		return http_fail(resp, API_BAD_REQUEST, why ==
@@ -387,7 +375,7 @@ api_tasks_take(struct http_req *req, struct http_resp *resp)
 	const char *worker;
 	enum api_status as;
 
-	if ((as = api_clusters_writable(resp)) != API_OK)
+	if ((as = api_common_writable(resp)) != API_OK)
 		return as;
 	if (jsonin_parse(req->body, req->body_len, 0, &body, NULL, err) != 0)
 		return http_fail(resp, API_BAD_REQUEST, "invalid request.");
@@ -413,7 +401,7 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 	enum api_status as;
 	int64_t status;
 
-	if ((as = api_clusters_writable(resp)) != API_OK)
+	if ((as = api_common_writable(resp)) != API_OK)
 		return as;
 	if (jsonin_parse(req->body, req->body_len, 0, &body, NULL, err) != 0)
 		return http_fail(resp, API_BAD_REQUEST, "invalid request.");

@@ -107,10 +107,7 @@ cs_finish_tx(struct cs_out *out, enum db_status st, const char *err)
 	out->body = NULL;
 	if (st == DB_ABORT)
 		return;		/* fn set code and msg */
-	if (st == DB_UNAVAILABLE || st == DB_RETRY)
-		cs_fail(out, 503, "%s", err);
-	else
-		cs_fail(out, 500, "%s", err);
+	cs_fail(out, db_status_transient(st) ? 503 : 500, "%s", err);
 }
 
 /* The calling thread's connection, or a 503 in out. */

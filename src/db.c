@@ -131,6 +131,12 @@ db_status_name(enum db_status s)
 	return "unknown";
 }
 
+bool
+db_status_transient(enum db_status s)
+{
+	return s == DB_UNAVAILABLE || s == DB_RETRY;
+}
+
 /* Milliseconds to whole seconds, rounded up, at least 1. */
 static unsigned int
 db_ms_to_s(int64_t ms)

@@ -154,6 +154,13 @@ bool db_connected(const struct db_conn *c);
 enum db_status db_classify(unsigned int err);
 /* "ok", "retry", "unavailable", ... */
 const char *db_status_name(enum db_status s);
+/*
+ * Is a failed call's s worth trying again later: the database could not
+ * be reached (DB_UNAVAILABLE) or the transaction kept losing to others
+ * until the retries ran out (DB_RETRY)?  Requests answer these 503 and
+ * every other failure 500.
+ */
+bool db_status_transient(enum db_status s);
 
 /* Read the Galera state of the node c is connected to. */
 enum db_status db_wsrep_read(struct db_conn *c, struct db_wsrep *out);

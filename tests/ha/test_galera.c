@@ -481,30 +481,6 @@ import_catalogue(int port)
 	fx_import(port, "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
-/* Start loom-dummy-provisioner against port; its log is log. */
-static pid_t
-provisioner(int port, const char *prefix, const char *log)
-{
-	const char *b = getenv("LOOMD_BUILDDIR");
-	char bin[1024], uri[64];
-	pid_t pid;
-
-	snprintf(bin, sizeof bin, "%s/src/loom-dummy-provisioner",
-	    b != NULL ? b : ".");
-	snprintf(uri, sizeof uri, "http://127.0.0.1:%d", port);
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		if (freopen("/dev/null", "w", stderr) == NULL)
-			_exit(126);
-		execl(bin, bin, "--uri", uri, "--workers", "4", "--poll-ms",
-		    "20", "--worker-prefix", prefix, "--log", log,
-		    (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* Create a one-machine cluster of n nodes through port; id into id[32]. */
 static void
 create_cluster(int port, int k, int n, char id[32])
@@ -551,15 +527,13 @@ Test(galera, created_in_dc1_provisioned_through_dc2_and_dc3)
 	import_catalogue(d[1].port);
 	snprintf(log2, sizeof log2, "%s/prov.log", d[2].dir);
 	snprintf(log3, sizeof log3, "%s/prov.log", d[3].dir);
-	p2 = provisioner(d[2].port, "dc2", log2);
-	p3 = provisioner(d[3].port, "dc3", log3);
+	p2 = fx_provisioner_start(d[2].port, 4, "dc2", NULL, log2, NULL);
+	p3 = fx_provisioner_start(d[3].port, 4, "dc3", NULL, log3, NULL);
 	create_cluster(d[1].port, 1, 3, id);
 	cr_expect(cluster_reaches(d[3].port, id, "\"status\":\"ACTIVE\"",
 	    60000), "cluster %s did not become ACTIVE", id);
-	kill(p2, SIGTERM);
-	kill(p3, SIGTERM);
-	waitpid(p2, NULL, 0);
-	waitpid(p3, NULL, 0);
+	fx_provisioner_stop(&p2);
+	fx_provisioner_stop(&p3);
 	for (i = 1; i <= 3; i++)
 		cr_expect_eq(fx_daemon_stop(&d[i]), 0, "dc%d exit", i);
 }
@@ -614,8 +588,8 @@ Test(galera, two_servers_of_one_datacenter_and_another_never_double_work)
 	for (i = 0; i < 2; i++) {
 		snprintf(logs[i], sizeof logs[i], "%s/prov.log", d[1 + 2 * i].dir);
 		lp[i] = logs[i];
-		p[i] = provisioner(d[1 + 2 * i].port, i == 0 ? "pa" : "pb",
-		    logs[i]);
+		p[i] = fx_provisioner_start(d[1 + 2 * i].port, 4, i == 0 ?
+		    "pa" : "pb", NULL, logs[i], NULL);
 	}
 	for (i = 0; i < 30; i++)
 		create_cluster(d[1 + i % 3].port, i, 1 + i % 2, ids[i]);
@@ -632,10 +606,8 @@ Test(galera, two_servers_of_one_datacenter_and_another_never_double_work)
 	fx_sql(&node[2], dbname, "SELECT COALESCE(MAX(attempts), 0) FROM "
 	    "tasks", out, sizeof out);
 	cr_expect_str_eq(out, "1", "no task was submitted twice");
-	for (i = 0; i < 2; i++) {
-		kill(p[i], SIGTERM);
-		waitpid(p[i], NULL, 0);
-	}
+	for (i = 0; i < 2; i++)
+		fx_provisioner_stop(&p[i]);
 	for (i = 1; i <= 3; i++)
 		cr_expect_eq(fx_daemon_stop(&d[i]), 0, "server %d exit", i);
 }
@@ -681,7 +653,7 @@ Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
 	d[1].pid = -1;
 	t_kill = fx_now_ms();
 	snprintf(log2, sizeof log2, "%s/prov.log", d[2].dir);
-	p2 = provisioner(d[2].port, "dc2", log2);
+	p2 = fx_provisioner_start(d[2].port, 4, "dc2", NULL, log2, NULL);
 	/* dc2 is next after dc1 in residue order: it adopts dc1. */
 	while (fx_now_ms() - t_kill < 20000) {
 		adopted_of(d[2].port, adopted, sizeof adopted);
@@ -725,8 +697,7 @@ Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
 		}
 		cr_expect(back, "dc2 still adopts %s", adopted);
 	}
-	kill(p2, SIGTERM);
-	waitpid(p2, NULL, 0);
+	fx_provisioner_stop(&p2);
 	for (i = 1; i <= 3; i++)
 		fx_daemon_stop(&d[i]);
 }

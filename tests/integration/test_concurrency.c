@@ -11,11 +11,9 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -45,42 +43,13 @@ teardown(void)
 {
 	char sql[128];
 
-	if (prov > 0) {
-		kill(prov, SIGTERM);
-		waitpid(prov, NULL, 0);
-	}
+	fx_provisioner_stop(&prov);
 	fx_daemon_stop(&d);
 	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
 	fx_sql(&db, NULL, sql, NULL, 0);
 }
 
 TestSuite(concurrency, .init = setup, .fini = teardown, .timeout = 240);
-
-/* Start the dummy provisioner with n workers against loomd. */
-static void
-start_provisioner(int workers)
-{
-	const char *b = getenv("LOOMD_BUILDDIR");
-	char bin[1024], uri[64], nw[16];
-
-	snprintf(bin, sizeof bin, "%s/src/loom-dummy-provisioner",
-	    b != NULL ? b : ".");
-	snprintf(uri, sizeof uri, "http://127.0.0.1:%d", d.port);
-	snprintf(nw, sizeof nw, "%d", workers);
-	snprintf(provlog, sizeof provlog, "%s/provisioner.log", d.dir);
-	prov = fork();
-	cr_assert_neq(prov, -1);
-	if (prov == 0) {
-		char errlog[320];
-
-		snprintf(errlog, sizeof errlog, "%s/provisioner.err", d.dir);
-		if (freopen(errlog, "w", stderr) == NULL)
-			_exit(126);
-		execl(bin, bin, "--uri", uri, "--workers", nw, "--poll-ms",
-		    "20", "--log", provlog, "--seed", "7", (char *)NULL);
-		_exit(127);
-	}
-}
 
 struct client {
 	int	n;
@@ -153,11 +122,13 @@ Test(concurrency, clients_and_provisioners_at_once)
 {
 	struct client cl[NCLIENTS];
 	pthread_t th[NCLIENTS];
-	char path[128], user[32], line[512], out[64];
+	char path[128], user[32], line[512], out[64], errlog[300];
 	int k, i, ok, tasks, dup = 0, lines = 0;
 	FILE *fp;
 
-	start_provisioner(8);
+	snprintf(provlog, sizeof provlog, "%s/provisioner.log", d.dir);
+	snprintf(errlog, sizeof errlog, "%s/provisioner.err", d.dir);
+	prov = fx_provisioner_start(d.port, 8, NULL, "7", provlog, errlog);
 	for (k = 0; k < NCLIENTS; k++) {
 		memset(&cl[k], 0, sizeof cl[k]);
 		cl[k].n = k;

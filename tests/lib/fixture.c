@@ -302,6 +302,59 @@ fx_daemon_log(const struct fx_daemon *d, char *out, size_t n)
 	fclose(fp);
 }
 
+pid_t
+fx_provisioner_start(int port, int workers, const char *prefix,
+    const char *seed, const char *log, const char *errlog)
+{
+	const char *b = getenv("LOOMD_BUILDDIR"), *argv[16];
+	char bin[1024], uri[64], nw[16];
+	size_t n = 0;
+	pid_t pid;
+
+	snprintf(bin, sizeof bin, "%s/src/loom-dummy-provisioner",
+	    b != NULL ? b : ".");
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d", port);
+	snprintf(nw, sizeof nw, "%d", workers);
+	argv[n++] = bin;
+	argv[n++] = "--uri";
+	argv[n++] = uri;
+	argv[n++] = "--workers";
+	argv[n++] = nw;
+	argv[n++] = "--poll-ms";
+	argv[n++] = "20";
+	if (prefix != NULL) {
+		argv[n++] = "--worker-prefix";
+		argv[n++] = prefix;
+	}
+	argv[n++] = "--log";
+	argv[n++] = log;
+	if (seed != NULL) {
+		argv[n++] = "--seed";
+		argv[n++] = seed;
+	}
+	argv[n] = NULL;
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		if (freopen(errlog != NULL ? errlog : "/dev/null", "w",
+		    stderr) == NULL)
+			_exit(126);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+void
+fx_provisioner_stop(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGTERM);
+	waitpid(*pid, NULL, 0);
+	*pid = -1;
+}
+
 int
 fx_run_loomd(const char *conf, const char *args, char *out, size_t n)
 {

@@ -2,8 +2,8 @@
 /*
  * fixture.h - what integration and HA tests share: the test database from
  * the environment (scripts/test-db, scripts/galera-local), a real loomd
- * process started on a free port, HTTP through libcurl, and SQL through
- * loomd's own db module.
+ * process started on a free port, loom-dummy-provisioner against it, HTTP
+ * through libcurl, and SQL through loomd's own db module.
  */
 #ifndef LOOMD_FIXTURE_H
 #define LOOMD_FIXTURE_H
@@ -77,6 +77,20 @@ int fx_daemon_stop(struct fx_daemon *d);
 
 /* Read d's log into out (size n). */
 void fx_daemon_log(const struct fx_daemon *d, char *out, size_t n);
+
+/*
+ * Start loom-dummy-provisioner ($LOOMD_BUILDDIR/src) against the loomd on
+ * 127.0.0.1:port: workers workers polling every 20 ms, one line per
+ * finished task in log.  prefix names its workers and seed fixes its
+ * random choices (each NULL: the provisioner's default); its stderr goes
+ * to errlog (NULL: /dev/null).  Returns its pid (the test fails if it
+ * cannot fork); stop it with fx_provisioner_stop().
+ */
+pid_t fx_provisioner_start(int port, int workers, const char *prefix,
+    const char *seed, const char *log, const char *errlog);
+
+/* SIGTERM and reap *pid, then set it to -1; no-op when *pid <= 0. */
+void fx_provisioner_stop(pid_t *pid);
 
 /* One HTTP exchange. */
 struct fx_resp {

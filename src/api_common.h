@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_common.h - glue shared by the api_*.c handler modules: the checks
+ * several route families make before they do any work.  Only what more
+ * than one handler module needs belongs here.
+ */
+#ifndef LOOMD_API_COMMON_H
+#define LOOMD_API_COMMON_H
+
+#include "http.h"
+
+/*
+ * Refuse a write at once when the local database node cannot take it
+ * (health_writable() is false): API_UNAVAILABLE with "not accepting
+ * writes: <reason>" in resp, else API_OK.
+ */
+enum api_status api_common_writable(struct http_resp *resp);
+
+#endif /* LOOMD_API_COMMON_H */
