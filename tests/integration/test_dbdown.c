@@ -121,6 +121,8 @@ Test(dbdown, killed_database_gives_fast_503_and_loomd_recovers)
 		}
 	}
 
+	/* Down longer than the probe's stale time (1.5 s): a real outage. */
+	sleep(2);
 	cr_assert_eq(fx_shell("'%s' restart --dir %s >/dev/null 2>&1", script,
 	    dir), 0);
 	/*
