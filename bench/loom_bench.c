@@ -132,6 +132,14 @@ struct loom_bench_opts {
 	size_t				 ndb_pids;
 	const char			*during[LOOM_BENCH_MAX_DURING];
 	size_t				 nduring;	/* shell commands */
+	uint64_t			 max_requests;	/* 0: by time */
+};
+
+/* The --cpu-pid processes' summed RSS, sampled each second. */
+struct loom_bench_rss {
+	double		t;		/* seconds into the window */
+	uint64_t	requests;	/* answered in the window so far */
+	double		mb;
 };
 
 /* A growable byte buffer, NUL-terminated when len > 0. */
@@ -229,6 +237,10 @@ struct loom_bench_run {
 	struct loom_bench_cpu		 cpu1;
 	int				 sampled;	/* cpu0 taken */
 	pid_t				 during_pid[LOOM_BENCH_MAX_DURING];
+	struct loom_bench_rss		*rss;		/* owned */
+	size_t				 nrss;
+	size_t				 caprss;
+	double				 next_rss;
 };
 
 static volatile sig_atomic_t loom_bench_interrupted;
@@ -292,6 +304,8 @@ loom_bench_usage(FILE *fp)
 "                      targets)\n"
 "  --scrape-delay-ms MS  wait before scraping, for the health probe to\n"
 "                      refresh the Galera counters (default 1200)\n"
+"  --requests N        end the measured window after N answered requests\n"
+"                      (--duration is then an upper bound)\n"
 "  --cpu-pid PID       a loomd whose CPU time in the measured window is\n"
 "                      reported (repeat)\n"
 "  --db-cpu-pid PID    the same for a database server (repeat)\n"
@@ -380,6 +394,7 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "scrape-delay-ms", required_argument, NULL, 'D' },
 		{ "cpu-pid", required_argument, NULL, 'P' },
+		{ "requests", required_argument, NULL, 'R' },
 		{ "db-cpu-pid", required_argument, NULL, 'B' },
 		{ "during", required_argument, NULL, 'x' },
 		{ "label", required_argument, NULL, 'l' },
@@ -522,6 +537,12 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 				o->db_pids[o->ndb_pids++] = (long)v;
 			else
 				goto bad;
+			break;
+		case 'R':
+			if (loom_bench_parse_uint(optarg, 1, ULONG_MAX, &v) !=
+			    0)
+				goto bad;
+			o->max_requests = v;
 			break;
 		case 'x':
 			if (o->nduring == LOOM_BENCH_MAX_DURING)
@@ -1322,6 +1343,49 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 	}
 }
 
+/* Resident set size of pid in MB (VmRSS), 0 if unknown. */
+static double
+loom_bench_proc_rss(long pid)
+{
+	char path[64], line[256];
+	double mb = 0;
+	long kb;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, fp) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) {
+			mb = kb / 1024.0;
+			break;
+		}
+	fclose(fp);
+	return mb;
+}
+
+/* Append an RSS sample of the --cpu-pid processes (their sum). */
+static void
+loom_bench_rss_sample(struct loom_bench_run *r, double now)
+{
+	struct loom_bench_rss *x;
+	size_t i;
+
+	if (r->o->ncpu_pids == 0)
+		return;
+	if (r->nrss == r->caprss) {
+		r->caprss = r->caprss == 0 ? 256 : r->caprss * 2;
+		r->rss = xreallocarray(r->rss, r->caprss, sizeof *r->rss);
+	}
+	x = &r->rss[r->nrss++];
+	x->t = now - r->t_measure;
+	x->requests = r->st.requests;
+	x->mb = 0;
+	for (i = 0; i < r->o->ncpu_pids; i++)
+		x->mb += loom_bench_proc_rss(r->o->cpu_pids[i]);
+	r->next_rss = now + 1.0;
+}
+
 /*
  * The event loop: keeps every connection busy until the phase ends (setup:
  * setup_want clusters created; run: t_end), then waits for what is in
@@ -1346,12 +1410,20 @@ loom_bench_loop(struct loom_bench_run *r)
 			r->sampled = 1;
 			loom_bench_cpu_sample(o, &r->cpu0);
 			loom_bench_during_start(r);
+			loom_bench_rss_sample(r, now);
 		}
+		if (r->phase == LOOM_BENCH_RUN && r->sampled &&
+		    now >= r->next_rss)
+			loom_bench_rss_sample(r, now);
+		if (r->phase == LOOM_BENCH_RUN && o->max_requests > 0 &&
+		    r->st.requests >= o->max_requests && now < r->t_end)
+			r->t_end = now;
 		if (r->phase == LOOM_BENCH_RUN && (now >= r->t_end ||
 		    loom_bench_interrupted)) {
 			r->phase = LOOM_BENCH_DRAIN;
 			r->t_stop = now < r->t_end ? now : r->t_end;
 			if (r->sampled) {
+				loom_bench_rss_sample(r, now);
 				loom_bench_cpu_sample(o, &r->cpu1);
 				loom_bench_during_stop(r);
 			}
@@ -1481,6 +1553,8 @@ loom_bench_run_free(struct loom_bench_run *r)
 {
 	unsigned i;
 
+	free(r->rss);
+	r->rss = NULL;
 	if (r->conns != NULL) {
 		for (i = 0; i < r->o->conns; i++) {
 			if (r->conns[i].easy != NULL)
@@ -1572,6 +1646,60 @@ loom_bench_lat_json(struct loom_bench_samples *sm)
 	json_object_object_add(l, "mean", loom_bench_jnum(sm->n > 0 ?
 	    sum / (double)sm->n / 1000.0 : NAN));
 	return l;
+}
+
+/*
+ * RSS figures: the first and last samples, the one at half the window,
+ * the largest, and the growth over the second half (last - half).
+ * Returns 0, or -1 when there are fewer than two samples.
+ */
+static int
+loom_bench_rss_figures(const struct loom_bench_run *r, double *first,
+    double *half, double *last, double *max)
+{
+	size_t i, h;
+
+	if (r->nrss < 2)
+		return -1;
+	h = r->nrss / 2;
+	*first = r->rss[0].mb;
+	*half = r->rss[h].mb;
+	*last = r->rss[r->nrss - 1].mb;
+	*max = 0;
+	for (i = 0; i < r->nrss; i++)
+		if (r->rss[i].mb > *max)
+			*max = r->rss[i].mb;
+	return 0;
+}
+
+/* {"first_mb",...,"samples":[[t, requests, mb], ...]} or NULL. */
+static struct json_object *
+loom_bench_rss_json(const struct loom_bench_run *r)
+{
+	struct json_object *o, *a, *x;
+	double first, half, last, max;
+	size_t i;
+
+	if (loom_bench_rss_figures(r, &first, &half, &last, &max) != 0)
+		return NULL;
+	o = xcheck(json_object_new_object());
+	json_object_object_add(o, "first_mb", loom_bench_jnum(first));
+	json_object_object_add(o, "half_mb", loom_bench_jnum(half));
+	json_object_object_add(o, "last_mb", loom_bench_jnum(last));
+	json_object_object_add(o, "max_mb", loom_bench_jnum(max));
+	json_object_object_add(o, "second_half_growth_mb",
+	    loom_bench_jnum(last - half));
+	a = xcheck(json_object_new_array());
+	for (i = 0; i < r->nrss; i++) {
+		x = xcheck(json_object_new_array());
+		json_object_array_add(x, loom_bench_jnum(r->rss[i].t));
+		json_object_array_add(x, xcheck(json_object_new_int64(
+		    (int64_t)r->rss[i].requests)));
+		json_object_array_add(x, loom_bench_jnum(r->rss[i].mb));
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "samples", a);
+	return o;
 }
 
 /* The results as JSON; caller releases with json_object_put(). */
@@ -1673,6 +1801,7 @@ loom_bench_results(struct loom_bench_run *r, double secs,
 		    (c1->total - c0->total) : NAN));
 		json_object_object_add(j, "cpu", cj);
 	}
+	json_object_object_add(j, "rss", loom_bench_rss_json(r));
 	json_object_object_add(j, "setup_clusters",
 	    xcheck(json_object_new_int64((int64_t)r->setup_ok)));
 	json_object_object_add(j, "setup_s", loom_bench_jnum(setup_secs));
@@ -1733,6 +1862,17 @@ loom_bench_summary(const struct loom_bench_run *r, double secs,
 	} else
 		printf(", db counters unavailable");
 	printf("\n");
+	{
+		double first, half, last, max;
+
+		if (loom_bench_rss_figures(r, &first, &half, &last, &max) ==
+		    0)
+			printf("loomd RSS: %.1f MB at the start, %.1f at half "
+			    "time, %.1f at the end (max %.1f), second half "
+			    "%+.1f MB, after %llu requests\n", first, half,
+			    last, max, last - half,
+			    (unsigned long long)st->requests);
+	}
 }
 
 static void
