@@ -266,10 +266,16 @@ db_open(struct db_conn *c)
 	/* 1193: unknown variable, a MariaDB built without wsrep. */
 	if (st != DB_OK && c->last_errno != ER_UNKNOWN_SYSTEM_VARIABLE)
 		goto fail;
-	/* A lock wait never outlasts the write timeout. */
+	/*
+	 * A lock wait ends (1205, retried) a second before the client's
+	 * read timeout would give up on the statement: a client that gives
+	 * up first closes the link while the server side still waits, and
+	 * still holds that transaction's locks, for the rest of the lock
+	 * timeout, and other transactions queue behind it.
+	 */
 	if (c->role != DB_ROLE_HEALTH &&
 	    (st = db_exec(c, "SET SESSION innodb_lock_wait_timeout = ?",
-	    NULL, "i", (int64_t)wto)) != DB_OK)
+	    NULL, "i", (int64_t)(rto > 1 ? rto - 1 : 1))) != DB_OK)
 		goto fail;
 	c->last_errno = 0;
 	c->last_error[0] = '\0';

@@ -457,12 +457,13 @@ http_listen(const struct cfg *cfg, int port, unsigned int threads,
 	    (uint16_t)port, NULL, NULL, http_access, (void *)tables,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)cfg->server_connection_timeout_s,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-	    MHD_OPTION_END);
+	    /* Last: one thread is no pool (MHD warns about a pool of 1). */
+	    threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+	    threads, MHD_OPTION_END);
 	if (d == NULL) {
 		snprintf(err, LOOMD_ERR_LEN, "cannot listen on %s port %d",
 		    cfg->server_host, port);
