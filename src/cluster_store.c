@@ -443,34 +443,50 @@ cs_load_nodes(struct db_conn *c, int64_t id, bool for_update,
 	return DB_OK;
 }
 
-/* GET /clusters/{id} */
+/*
+ * GET /clusters/{id}: one statement (one round trip, one causal wait, one
+ * snapshot) returns the cluster row, its latest job's message and its
+ * nodes in order, told apart by the first column.
+ */
 static enum db_status
 cs_get_fn(struct db_conn *c, void *arg)
 {
 	struct cs_read_arg *a = arg;
-	struct json_object *doc, *nodes;
-	struct db_rows *r, *jr;
+	struct json_object *doc = NULL, *nodes, *n;
+	struct db_rows *r;
 	enum db_status st;
+	size_t i;
 
-	if ((st = cs_load_cluster(c, a->u, a->id, false, &r, a->out)) !=
-	    DB_OK)
+	if ((st = db_query(c, "(SELECT 0 AS part, doc, owner_id AS owner, "
+	    "0 AS nodenum, '' AS nid FROM clusters WHERE id = ?) UNION ALL "
+	    "(SELECT 1, j.status_message, NULL, 0, '' FROM clusters k JOIN "
+	    "jobs j ON j.id = k.latest_job WHERE k.id = ?) UNION ALL "
+	    "(SELECT 2, doc, NULL, nodenum, id FROM nodes WHERE cluster_id = "
+	    "?) ORDER BY part, nodenum, nid", &r, "iii", a->id, a->id,
+	    a->id)) != DB_OK)
 		return st;
-	doc = cs_parse(db_rows_get(r, 0, 0));
-	st = db_query(c, "SELECT status_message FROM jobs WHERE id = ?", &jr,
-	    "s", db_rows_get(r, 0, 2));
+	if (r->nrows == 0 || db_rows_int(r, 0, 0) != 0 || (!a->u->sees_all &&
+	    strcmp(db_rows_get(r, 0, 2), a->u->id) != 0)) {
+		char cid[32];
+
+		db_rows_free(r);
+		cs_fail(a->out, 404, "cluster %s not found.",
+		    ids_format_cluster(a->id, cid, sizeof cid));
+		return DB_ABORT;
+	}
+	doc = cs_parse(db_rows_get(r, 0, 1));
+	nodes = jsonin_new_array();
+	for (i = 1; i < r->nrows; i++) {
+		const char *v = db_rows_get(r, i, 1);
+
+		if (db_rows_int(r, i, 0) == 1) {
+			if (v != NULL)
+				jsonin_set(doc, "message",
+				    jsonin_new_string(v));
+		} else if (v != NULL && (n = cs_parse(v)) != NULL)
+			jsonin_append(nodes, n);
+	}
 	db_rows_free(r);
-	if (st != DB_OK) {
-		json_object_put(doc);
-		return st;
-	}
-	if (jr->nrows == 1 && db_rows_get(jr, 0, 0) != NULL)
-		jsonin_set(doc, "message", jsonin_new_string(db_rows_get(jr,
-		    0, 0)));
-	db_rows_free(jr);
-	if ((st = cs_load_nodes(c, a->id, false, &nodes)) != DB_OK) {
-		json_object_put(doc);
-		return st;
-	}
 	jsonin_set(doc, "nodes", nodes);
 	cs_out_json(a->out, doc);
 	json_object_put(doc);
@@ -1254,6 +1270,7 @@ struct cs_take_arg {
 	const char	*worker;
 	struct cs_out	*out;
 	int64_t		 residue;
+	size_t		 spread;	/* first candidate tried (a hash) */
 };
 
 /* Build the SchedulableTask JSON text (section 1.7) of a task row. */
@@ -1286,7 +1303,7 @@ cs_take_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	int64_t now = cs_now_ms();
 	uint64_t n;
-	size_t i;
+	size_t i, k;
 
 	/*
 	 * A worker asking again while it holds a task lost our answer (a
@@ -1308,13 +1325,28 @@ cs_take_tx(struct db_conn *c, void *arg)
 	}
 	db_rows_free(r);
 	r = NULL;
-	/* This datacenter's tasks first, then the oldest. */
+	/*
+	 * This datacenter's oldest tasks first, then the oldest of any
+	 * (both read tasks_queue_residue / tasks_queue in order).  Workers
+	 * start at different candidates, so that takers do not all wait on
+	 * the row lock (or, across datacenters, lose certification) of the
+	 * same first task.
+	 */
 	if ((st = db_query(c, "SELECT id FROM tasks WHERE q_state = 'queued' "
-	    "ORDER BY residue <> ?, q_seq LIMIT 8", &cand, "i", a->residue)) !=
-	    DB_OK)
+	    "AND residue = ? ORDER BY q_seq LIMIT 8", &cand, "i",
+	    a->residue)) != DB_OK)
 		return st;
-	for (i = 0; i < cand->nrows; i++) {
-		const char *id = db_rows_get(cand, i, 0);
+	if (cand->nrows == 0) {
+		db_rows_free(cand);
+		if ((st = db_query(c, "SELECT id FROM tasks WHERE q_state = "
+		    "'queued' ORDER BY q_seq LIMIT 8", &cand, "")) != DB_OK)
+			return st;
+	}
+	for (k = 0; k < cand->nrows; k++) {
+		const char *id;
+
+		i = (k + a->spread) % cand->nrows;
+		id = db_rows_get(cand, i, 0);
 
 		if ((st = db_exec(c, "UPDATE tasks SET q_state = 'taken', "
 		    "worker_id = ?, taken_at = ?, version = version + 1 WHERE "
@@ -1407,18 +1439,20 @@ cs_verify_take_fn(struct db_conn *c, void *arg)
 void
 cs_take(const char *worker, struct cs_out *out)
 {
-	struct cs_take_arg a = { worker, out, 0 };
+	struct cs_take_arg a = { worker, out, 0, 0 };
 	char err[LOOMD_ERR_LEN], task[64];
 	struct db_conn *c;
 	enum db_status st;
+	const char *p;
 	int round;
 
 	a.residue = cfg_ids_residue(cs_cfg);
+	for (p = worker; *p != '\0'; p++)	/* FNV-1a */
+		a.spread = (a.spread ^ (unsigned char)*p) * 16777619u;
 	if ((c = cs_conn(out)) == NULL)
 		return;
 	for (round = 0; round < 3; round++) {
 		struct cs_verify_arg v = { worker, task, false };
-		const char *p;
 
 		st = db_tx_run(c, cs_take_tx, &a, err);
 		cs_finish_tx(out, st, err);
