@@ -1302,8 +1302,10 @@ cs_take_tx(struct db_conn *c, void *arg)
 	struct db_rows *cand = NULL, *r = NULL, *jr = NULL;
 	enum db_status st;
 	int64_t now = cs_now_ms();
+	bool foreign = false;
 	uint64_t n;
-	size_t i, k;
+	size_t k = 0;
+	int tries;
 
 	/*
 	 * A worker asking again while it holds a task lost our answer (a
@@ -1326,28 +1328,43 @@ cs_take_tx(struct db_conn *c, void *arg)
 	db_rows_free(r);
 	r = NULL;
 	/*
-	 * This datacenter's oldest tasks first, then the oldest of any
-	 * (both read tasks_queue_residue / tasks_queue in order).  Workers
-	 * start at different candidates, so that takers do not all wait on
-	 * the row lock (or, across datacenters, lose certification) of the
-	 * same first task.
+	 * This datacenter's oldest queued task first, locked with SKIP
+	 * LOCKED: takers on this node never wait for each other and the
+	 * queue stays first in, first out.  When none is left, the oldest
+	 * of the other datacenters' (a survivor working a dead one's
+	 * queue): candidates read without locks, each worker starting at
+	 * one of its own so that takers on different nodes do not all lose
+	 * certification over the same first task.
 	 */
-	if ((st = db_query(c, "SELECT id FROM tasks WHERE q_state = 'queued' "
-	    "AND residue = ? ORDER BY q_seq LIMIT 8", &cand, "i",
-	    a->residue)) != DB_OK)
-		return st;
-	if (cand->nrows == 0) {
-		db_rows_free(cand);
-		if ((st = db_query(c, "SELECT id FROM tasks WHERE q_state = "
-		    "'queued' ORDER BY q_seq LIMIT 8", &cand, "")) != DB_OK)
-			return st;
-	}
-	for (k = 0; k < cand->nrows; k++) {
+	for (tries = 0; tries < 16; tries++) {
 		const char *id;
 
-		i = (k + a->spread) % cand->nrows;
-		id = db_rows_get(cand, i, 0);
-
+		if (!foreign) {
+			db_rows_free(cand);
+			cand = NULL;
+			if ((st = db_query(c, "SELECT id FROM tasks WHERE "
+			    "q_state = 'queued' AND residue = ? ORDER BY q_seq "
+			    "LIMIT 1 FOR UPDATE SKIP LOCKED", &cand, "i",
+			    a->residue)) != DB_OK)
+				goto out;
+			if (cand->nrows == 0) {
+				foreign = true;
+				db_rows_free(cand);
+				cand = NULL;
+				if ((st = db_query(c, "SELECT id FROM tasks "
+				    "FORCE INDEX (tasks_queue) WHERE q_state = "
+				    "'queued' AND residue <> ? ORDER BY q_seq "
+				    "LIMIT 8", &cand, "i", a->residue)) != DB_OK)
+					goto out;
+			}
+		}
+		if (!foreign)
+			id = db_rows_get(cand, 0, 0);
+		else if (k < cand->nrows)
+			id = db_rows_get(cand, (k++ + a->spread) % cand->nrows,
+			    0);
+		else
+			break;
 		if ((st = db_exec(c, "UPDATE tasks SET q_state = 'taken', "
 		    "worker_id = ?, taken_at = ?, version = version + 1 WHERE "
 		    "id = ? AND q_state = 'queued'", &n, "sis", a->worker, now,
@@ -1482,6 +1499,9 @@ cs_take(const char *worker, struct cs_out *out)
 	out->code = 204;
 }
 
+struct cs_adv;
+static enum db_status cs_advance_inline(struct db_conn *, const char *);
+
 struct cs_finish_arg {
 	const char		*worker;
 	const char		*task_id;
@@ -1502,8 +1522,8 @@ cs_finish_task_tx(struct db_conn *c, void *arg)
 	const char *status = a->status == 0 ? "COMPLETE" : "FAILED";
 
 	if ((st = db_query(c, "SELECT q_state, worker_id, job_id, node_id, "
-	    "task_name, service FROM tasks WHERE id = ? FOR UPDATE", &r, "s",
-	    a->task_id)) != DB_OK)
+	    "task_name, service, stage FROM tasks WHERE id = ? FOR UPDATE", &r,
+	    "s", a->task_id)) != DB_OK)
 		return st;
 	if (r->nrows == 0 || strcmp(db_rows_get(r, 0, 0), "taken") != 0 ||
 	    db_rows_get(r, 0, 1) == NULL ||
@@ -1531,6 +1551,39 @@ cs_finish_task_tx(struct db_conn *c, void *arg)
 		}
 		if (st != DB_OK)
 			goto out;
+	}
+	/*
+	 * The last task of its stage done: advance the job here, in this
+	 * transaction, rather than leave it to a scheduler pass (a claim,
+	 * a read and a transaction of its own).  Otherwise the scheduler
+	 * does it, as for a failure: two finishes of a stage's last tasks
+	 * racing on two nodes may each see the other's task unfinished.
+	 */
+	/* (A rollback task has no stage: the scheduler handles it.) */
+	if (a->status == 0 && db_rows_get(r, 0, 6) != NULL) {
+		struct db_rows *open;
+
+		/*
+		 * The job's row lock first: the snapshot of the consistent
+		 * read below (and of the advance) is then taken after every
+		 * local transaction that advanced this job committed.
+		 */
+		if ((st = db_exec(c, "SELECT id FROM jobs WHERE id = ? FOR "
+		    "UPDATE", NULL, "s", db_rows_get(r, 0, 2))) != DB_OK)
+			goto out;
+		if ((st = db_query(c, "SELECT id FROM tasks WHERE job_id = ? "
+		    "AND stage = ? AND status <> 'COMPLETE' ORDER BY seq DESC "
+		    "LIMIT 1", &open, "si", db_rows_get(r, 0, 2),
+		    db_rows_int(r, 0, 6))) != DB_OK)
+			goto out;
+		if (open->nrows == 0) {
+			db_rows_free(open);
+			if ((st = cs_advance_inline(c, db_rows_get(r, 0, 2))) ==
+			    DB_OK)
+				a->out->code = 200;
+			goto out;
+		}
+		db_rows_free(open);
 	}
 	st = db_exec(c, "UPDATE jobs SET needs_work = 1 WHERE id = ?", NULL,
 	    "s", db_rows_get(r, 0, 2));
@@ -1575,36 +1628,76 @@ cs_claim(struct db_conn *c, const char *id)
 	return n == 1;
 }
 
-/* The catalogue as an export object (new ref). */
+/*
+ * The catalogue the solver last used, kept by the scheduler thread (the
+ * only caller of cs_load_catalogue) with the fingerprint of the entities
+ * table it was read under.
+ */
+static struct {
+	char			 stamp[96];	/* count, version sum, newest */
+	struct json_object	*catalogue;
+} cs_cat_cache;
+
+/*
+ * The catalogue as an export object (new ref).  One statement checks the
+ * fingerprint of the entities table (rows, sum of versions, newest
+ * change: an insert, update or delete changes one of them); only when it
+ * moved is the catalogue read again, in one statement, and parsed.
+ */
 static enum db_status
 cs_load_catalogue(struct db_conn *c, struct json_object **out)
 {
 	static const char *kinds[] = { "providers", "hardwaretypes",
 	    "imagetypes", "services", "clustertemplates" };
-	struct json_object *arr;
+	struct json_object *arr[5], *cat;
 	struct db_rows *r;
 	enum db_status st;
+	char stamp[sizeof cs_cat_cache.stamp];
 	size_t k, i;
 
-	*out = jsonin_new_object();
-	for (k = 0; k < 5; k++) {
-		if ((st = db_query(c, "SELECT doc FROM entities WHERE kind = ? "
-		    "ORDER BY name", &r, "s", kinds[k])) != DB_OK) {
-			json_object_put(*out);
-			*out = NULL;
-			return st;
-		}
-		arr = jsonin_new_array();
-		for (i = 0; i < r->nrows; i++) {
-			struct json_object *e = cs_parse(db_rows_get(r, i, 0));
-
-			if (e != NULL)
-				jsonin_append(arr, e);
-		}
-		jsonin_set(*out, kinds[k], arr);
-		db_rows_free(r);
+	*out = NULL;
+	if ((st = db_query(c, "SELECT COUNT(*), COALESCE(SUM(version), 0), "
+	    "COALESCE(MAX(updated_at), '') FROM entities", &r, "")) != DB_OK)
+		return st;
+	snprintf(stamp, sizeof stamp, "%s/%s/%s", db_rows_get(r, 0, 0),
+	    db_rows_get(r, 0, 1), db_rows_get(r, 0, 2));
+	db_rows_free(r);
+	if (cs_cat_cache.catalogue != NULL &&
+	    strcmp(stamp, cs_cat_cache.stamp) == 0) {
+		*out = json_object_get(cs_cat_cache.catalogue);
+		return DB_OK;
 	}
+	if ((st = db_query(c, "SELECT kind, doc FROM entities WHERE kind IN "
+	    "(?, ?, ?, ?, ?) ORDER BY kind, name", &r, "sssss", kinds[0],
+	    kinds[1], kinds[2], kinds[3], kinds[4])) != DB_OK)
+		return st;
+	cat = jsonin_new_object();
+	for (k = 0; k < 5; k++) {
+		arr[k] = jsonin_new_array();
+		jsonin_set(cat, kinds[k], arr[k]);
+	}
+	for (i = 0; i < r->nrows; i++) {
+		struct json_object *e;
+
+		for (k = 0; k < 5; k++)
+			if (strcmp(db_rows_get(r, i, 0), kinds[k]) == 0)
+				break;
+		if (k < 5 && (e = cs_parse(db_rows_get(r, i, 1))) != NULL)
+			jsonin_append(arr[k], e);
+	}
+	db_rows_free(r);
+	json_object_put(cs_cat_cache.catalogue);
+	cs_cat_cache.catalogue = cat;
+	snprintf(cs_cat_cache.stamp, sizeof cs_cat_cache.stamp, "%s", stamp);
+	*out = json_object_get(cat);
 	return DB_OK;
+}
+
+void
+cs_schedule_done(void)
+{
+	json_object_put(cs_cat_cache.catalogue);
+	memset(&cs_cat_cache, 0, sizeof cs_cat_cache);
 }
 
 /* Solver node-id callback: a random (version 4) UUID. */
@@ -2554,6 +2647,20 @@ save:
 		    (int64_t)a->requeue, a->job);
 out:
 	cs_stasks_free(tasks, n);
+	return st;
+}
+
+/* Advance job inside the caller's transaction. */
+static enum db_status
+cs_advance_inline(struct db_conn *c, const char *job)
+{
+	struct cs_adv a;
+	enum db_status st;
+
+	memset(&a, 0, sizeof a);
+	a.job = job;
+	st = cs_advance_tx(c, &a);
+	cs_adv_reset(&a);
 	return st;
 }
 
