@@ -92,6 +92,8 @@ void cs_finish(const char *worker, const char *task_id, int64_t status,
  * can run again at once when there was work).
  */
 int cs_schedule(struct db_conn *c, const int64_t *res, size_t n);
+/* Free what cs_schedule() keeps between passes (the catalogue cache). */
+void cs_schedule_done(void);
 
 /* Parse a cluster id ("00000001", "1"): 0 or -1 when malformed. */
 int cs_parse_cluster_id(const char *s, int64_t *out) LOOMD_MUSTCHECK;

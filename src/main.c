@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -372,6 +373,16 @@ main(int argc, char **argv)
 
 	/* Signals are taken by sigwait() below, in this thread only. */
 	signal(SIGPIPE, SIG_IGN);
+#ifdef M_MMAP_THRESHOLD
+	/*
+	 * A fixed threshold: buffers of 256 KiB and more (large list and
+	 * plan bodies, their json-c trees' arrays) are mmapped and given
+	 * back on free.  glibc's default raises the threshold after each
+	 * such free, and the heaps of the HTTP threads then keep the
+	 * largest response ever built: RSS grew with the largest list.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

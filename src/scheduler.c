@@ -210,6 +210,7 @@ scheduler_main(void *arg UNUSED)
 		    sched_cfg->scheduler_interval_ms))
 			break;
 	}
+	cs_schedule_done();
 	db_close(c);
 	return NULL;
 }
