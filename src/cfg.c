@@ -95,7 +95,7 @@ const struct cfg_key cfg_keys[] = {
 	{ "ha.drain_file", CFG_STRING, CFG_OFF(ha_drain_file), 0, 0, "", false,
 	  false, "if this file exists, /readyz answers 503 (draining)" },
 	{ "ha.rejoin_holddown_ms", CFG_INT, CFG_OFF(ha_rejoin_holddown_ms), 0,
-	  600000, "5000", false, false, "after the database was unusable, "
+	  600000, "10000", false, false, "after the database was unusable, "
 	  "how long it must look usable again before this server is ready "
 	  "and takes writes" },
 	{ "ha.health_interval_ms", CFG_INT, CFG_OFF(ha_health_interval_ms),
