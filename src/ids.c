@@ -25,10 +25,20 @@ struct ids_block {
 	uint64_t	blocks;
 };
 
+/*
+ * ids_lock guards the in-memory blocks and the pool of idle allocator
+ * connections, and is never held across database I/O: a thread that
+ * needs a new block takes a connection from the pool (or opens one),
+ * reserves the block with the lock released, then installs it.  Two
+ * threads refilling at once each reserve a block of their own; the spare
+ * values of the one that loses are dropped (a gap, never a duplicate).
+ */
+#define IDS_POOL_MAX 4
 static const struct cfg *ids_cfg;
 static pthread_mutex_t ids_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ids_block ids_blocks[IDS_KIND_COUNT];
-static struct db_conn *ids_conn;
+static struct db_conn *ids_pool[IDS_POOL_MAX];
+static size_t ids_npool;
 
 const char *
 ids_kind_name(enum ids_kind kind)
@@ -249,8 +259,8 @@ void
 ids_shutdown(void)
 {
 	pthread_mutex_lock(&ids_lock);
-	db_close(ids_conn);
-	ids_conn = NULL;
+	while (ids_npool > 0)
+		db_close(ids_pool[--ids_npool]);
 	pthread_mutex_unlock(&ids_lock);
 }
 
@@ -287,37 +297,65 @@ ids_reserve_tx(struct db_conn *c, void *arg)
 	    ids_kind_names[rs->kind], residue);
 }
 
+/*
+ * Reserve a block of rs->count values on an allocator connection, with
+ * ids_lock not held.  Returns DB_OK with rs->first set, or the failure.
+ */
+static enum db_status
+ids_refill(struct ids_reserve *rs, char err[LOOMD_ERR_LEN])
+{
+	struct db_conn *c = NULL;
+	enum db_status st = DB_OK;
+
+	pthread_mutex_lock(&ids_lock);
+	if (ids_npool > 0)
+		c = ids_pool[--ids_npool];
+	pthread_mutex_unlock(&ids_lock);
+	if (c == NULL && (c = db_connect(DB_ROLE_WORKER, &st, err)) == NULL)
+		return st;
+	if ((st = db_tx_run(c, ids_reserve_tx, rs, err)) == DB_ERROR)
+		snprintf(err, LOOMD_ERR_LEN, "no id_counters row for %s: "
+		    "partition not registered", ids_kind_names[rs->kind]);
+	if (db_connected(c)) {
+		pthread_mutex_lock(&ids_lock);
+		if (ids_npool < IDS_POOL_MAX) {
+			ids_pool[ids_npool++] = c;
+			c = NULL;
+		}
+		pthread_mutex_unlock(&ids_lock);
+	}
+	db_close(c);
+	return st;
+}
+
 enum db_status
 ids_next(enum ids_kind kind, int64_t *out, char err[LOOMD_ERR_LEN])
 {
 	struct ids_block *b = &ids_blocks[kind];
 	struct ids_reserve rs = { kind, ids_cfg->ids_block_size, 0 };
-	enum db_status st = DB_OK;
+	enum db_status st;
 
 	pthread_mutex_lock(&ids_lock);
-	if (b->left == 0) {
-		if (ids_conn == NULL &&
-		    (ids_conn = db_connect(DB_ROLE_WORKER, &st, err)) ==
-		    NULL)
-			goto out;
-		if ((st = db_tx_run(ids_conn, ids_reserve_tx, &rs, err)) !=
-		    DB_OK) {
-			if (st == DB_ERROR)
-				snprintf(err, LOOMD_ERR_LEN, "no id_counters "
-				    "row for %s: partition not registered",
-				    ids_kind_names[kind]);
-			goto out;
-		}
-		b->next = rs.first;
-		b->left = ids_cfg->ids_block_size;
-		b->blocks++;
+	if (b->left > 0) {
+		*out = b->next;
+		b->next += ids_cfg->ids_increment_by;
+		b->left--;
+		pthread_mutex_unlock(&ids_lock);
+		return DB_OK;
 	}
-	*out = b->next;
-	b->next += ids_cfg->ids_increment_by;
-	b->left--;
-out:
 	pthread_mutex_unlock(&ids_lock);
-	return st;
+	if ((st = ids_refill(&rs, err)) != DB_OK)
+		return st;
+	pthread_mutex_lock(&ids_lock);
+	b->blocks++;
+	*out = rs.first;
+	if (b->left == 0) {
+		/* The rest of the new block serves the next callers. */
+		b->next = rs.first + ids_cfg->ids_increment_by;
+		b->left = rs.count - 1;
+	}
+	pthread_mutex_unlock(&ids_lock);
+	return DB_OK;
 }
 
 enum db_status
@@ -326,7 +364,7 @@ ids_reserve(enum ids_kind kind, int64_t count, int64_t *first,
 {
 	struct ids_block *b = &ids_blocks[kind];
 	struct ids_reserve rs = { kind, count, 0 };
-	enum db_status st = DB_OK;
+	enum db_status st;
 
 	pthread_mutex_lock(&ids_lock);
 	if (count <= b->left) {
@@ -334,18 +372,17 @@ ids_reserve(enum ids_kind kind, int64_t count, int64_t *first,
 		*first = b->next;
 		b->next += ids_cfg->ids_increment_by * count;
 		b->left -= count;
-		goto out;
+		pthread_mutex_unlock(&ids_lock);
+		return DB_OK;
 	}
-	if (ids_conn == NULL &&
-	    (ids_conn = db_connect(DB_ROLE_WORKER, &st, err)) == NULL)
-		goto out;
-	if ((st = db_tx_run(ids_conn, ids_reserve_tx, &rs, err)) != DB_OK)
-		goto out;
-	b->blocks++;
-	*first = rs.first;
-out:
 	pthread_mutex_unlock(&ids_lock);
-	return st;
+	if ((st = ids_refill(&rs, err)) != DB_OK)
+		return st;
+	pthread_mutex_lock(&ids_lock);
+	b->blocks++;
+	pthread_mutex_unlock(&ids_lock);
+	*first = rs.first;
+	return DB_OK;
 }
 
 uint64_t

@@ -62,9 +62,10 @@ void ids_shutdown(void);
 
 /*
  * Next ID of kind for this datacenter.  Thread-safe.  Reserves a new block
- * of ids.block_size values (one transaction on the allocator's own
- * connection, never inside the caller's transaction) when the current one
- * is used up.  Returns DB_OK or the database failure with err set.
+ * of ids.block_size values (one transaction on an allocator connection of
+ * its own, never inside the caller's transaction, and with no lock held
+ * meanwhile) when the current one is used up.  Returns DB_OK or the
+ * database failure with err set.
  */
 enum db_status ids_next(enum ids_kind kind, int64_t *out,
     char err[LOOMD_ERR_LEN]);
