@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * api_clusters.c - handlers of the cluster, RPC and provisioner routes.
- * They parse and validate requests with Loom's messages, then call
- * cluster_store, which does each change in one transaction.  Writes that
- * carry an Idempotency-Key (create, delete, abort, lease change) are
- * answered once: a retry with the same key and body gets the stored
- * answer, the same key with another body gets 422.
+ * api_clusters.c - handlers of the cluster and RPC routes.  They parse
+ * and validate requests with Loom's messages, then call cluster_store
+ * (each change one transaction) or cluster_read, and answer with the
+ * outcome through api_common_outcome().  Writes that carry an
+ * Idempotency-Key (create, delete, abort, lease change) are answered
+ * once: a retry with the same key and body gets the stored answer, the
+ * same key with another body gets 422.
  */
 #include "config.h"
 
@@ -20,8 +21,11 @@
 #include "api_common.h"
 #include "auth.h"
 #include "cfg.h"
+#include "cluster_read.h"
+#include "cluster_request.h"
 #include "cluster_store.h"
-#include "codec.h"
+#include "domain.h"
+#include "idem_store.h"
 #include "jsonin.h"
 #include "scheduler.h"
 
@@ -33,41 +37,10 @@ api_clusters_init(const struct cfg *cfg)
 	api_clusters_cfg = cfg;
 }
 
-/* Map a cluster_store outcome onto the response. */
-static enum api_status
-api_clusters_out(struct http_resp *resp, struct cs_out *out)
-{
-	resp->body = out->body;
-	out->body = NULL;
-	switch (out->code) {
-	case 200:
-		return API_OK;
-	case 204:
-		free(resp->body);
-		resp->body = NULL;
-		return API_NO_CONTENT;
-	case 400:
-		return http_fail(resp, API_BAD_REQUEST, "%s", out->msg);
-	case 404:
-		return http_fail(resp, API_NOT_FOUND, "%s", out->msg);
-	case 409:
-		return http_fail(resp, API_CONFLICT, "%s", out->msg);
-	case 417:
-		return http_fail(resp, API_EXPECTATION_FAILED, "%s",
-		    out->msg);
-	case 422:
-		return http_fail(resp, API_UNPROCESSABLE, "%s", out->msg);
-	case 503:
-		return http_fail(resp, API_UNAVAILABLE, "%s", out->msg);
-	default:
-		return http_fail(resp, API_INTERNAL, "%s", out->msg);
-	}
-}
-
 /* Authenticate and fill the cluster_store user. */
 static enum api_status
 api_clusters_user(struct http_req *req, struct http_resp *resp,
-    struct cs_user *u)
+    struct cluster_store_user *u)
 {
 	enum api_status st;
 	bool is_admin;
@@ -82,7 +55,7 @@ api_clusters_user(struct http_req *req, struct http_resp *resp,
 static enum api_status
 api_clusters_id(struct http_req *req, struct http_resp *resp, int64_t *id)
 {
-	if (cs_parse_cluster_id(req->params[0], id) != 0)
+	if (domain_parse_cluster_id(req->params[0], id) != 0)
 		return http_fail(resp, API_BAD_REQUEST, "invalid cluster id "
 		    "%s", req->params[0]);
 	return API_OK;
@@ -90,13 +63,15 @@ api_clusters_id(struct http_req *req, struct http_resp *resp, int64_t *id)
 
 /* Idempotency-Key and the request hash (method, path, body). */
 static void
-api_clusters_idem(struct http_req *req, struct cs_idem *idem, char hex[65])
+api_clusters_idem(struct http_req *req, struct idem_store_key *idem,
+    char hex[65])
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256_state st;
 
 	idem->key = http_header(req, "Idempotency-Key");
 	idem->hash = hex;
+	idem->code = 200;	/* the status of every stored answer */
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const unsigned char *)req->method,
 	    strlen(req->method) + 1);
@@ -112,152 +87,85 @@ api_clusters_idem(struct http_req *req, struct cs_idem *idem, char hex[65])
 static enum api_status
 api_clusters_create(struct http_req *req, struct http_resp *resp)
 {
-	struct json_object *body = NULL, *rq, *adm, *ld, *cfg = NULL, *sv;
+	struct domain_out out = { DOMAIN_OK, "", NULL };
 	char err[LOOMD_ERR_LEN], hex[65];
-	const char *name, *tmpl, *desc = NULL, *s;
-	struct cs_out out = { 0, "", NULL };
-	struct cs_idem idem;
-	struct cs_user u;
+	struct cluster_request rq;
+	struct idem_store_key idem;
+	struct cluster_store_user u;
 	enum api_status as;
-	int64_t num, lease = -1;
 
 	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
 	    (as = api_common_writable(resp)) != API_OK)
 		return as;
-	if (jsonin_parse(req->body, req->body_len, 0, &body, NULL, err) != 0)
-		return http_fail(resp, API_BAD_REQUEST, "invalid cluster "
-		    "request: %s", err);
-	as = API_BAD_REQUEST;
-	if (jsonin_get_string(body, "name", &name, NULL) != JSONIN_OK) {
-		http_fail(resp, as, "cluster must have a name");
-		goto out;
+	if (cluster_request_parse(&rq, req->body, req->body_len,
+	    api_clusters_cfg->cluster_max_size, err) != 0) {
+		cluster_request_free(&rq);
+		return http_fail(resp, API_BAD_REQUEST, "%s", err);
 	}
-	switch (jsonin_get_int64(body, "numMachines", &num, NULL)) {
-	case JSONIN_ABSENT:
-		http_fail(resp, as, "numMachines must be specified");
-		goto out;
-	case JSONIN_BADTYPE:
-		http_fail(resp, as, "numMachines must be an integer");
-		goto out;
-	default:
-		break;
-	}
-	if (jsonin_get_string(body, "clusterTemplate", &tmpl, NULL) !=
-	    JSONIN_OK) {
-		http_fail(resp, as, "clusterTemplate must be specified");
-		goto out;
-	}
-	if (num > api_clusters_cfg->cluster_max_size) {
-		http_fail(resp, as, "numMachines above max cluster size %lld",
-		    (long long)api_clusters_cfg->cluster_max_size);
-		goto out;
-	}
-	if (num <= 0) {
-		http_fail(resp, as, "cluster size must be greater than 0");
-		goto out;
-	}
-	if (codec_check_name(name, err) != 0) {
-		http_fail(resp, as, "%s", err);
-		goto out;
-	}
-	if (jsonin_get_object(body, "administration", &adm, NULL) ==
-	    JSONIN_OK &&
-	    jsonin_get_object(adm, "leaseduration", &ld, NULL) == JSONIN_OK &&
-	    jsonin_get_int64(ld, "initial", &lease, NULL) == JSONIN_BADTYPE) {
-		http_fail(resp, as, "lease duration must be an integer");
-		goto out;
-	}
-	if (jsonin_get_string(body, "description", &desc, NULL) ==
-	    JSONIN_BADTYPE) {
-		http_fail(resp, as, "description must be a string");
-		goto out;
-	}
-	if (jsonin_get_object(body, "config", &cfg, NULL) == JSONIN_BADTYPE) {
-		http_fail(resp, as, "config must be an object");
-		goto out;
-	}
-	rq = jsonin_new_object();
-	jsonin_set(rq, "name", jsonin_new_string(name));
-	jsonin_set(rq, "description", jsonin_new_string(desc != NULL ? desc :
-	    ""));
-	jsonin_set(rq, "clusterTemplateName", jsonin_new_string(tmpl));
-	jsonin_set(rq, "numMachines", jsonin_new_int64(num));
-	if (jsonin_get_string(body, "provider", &s, NULL) == JSONIN_OK)
-		jsonin_set(rq, "provider", jsonin_new_string(s));
-	if (jsonin_get_array(body, "services", &sv, NULL) == JSONIN_OK)
-		jsonin_set(rq, "services", jsonin_copy(sv));
-	if (jsonin_get_string(body, "hardwaretype", &s, NULL) == JSONIN_OK)
-		jsonin_set(rq, "hardwareType", jsonin_new_string(s));
-	if (jsonin_get_string(body, "imagetype", &s, NULL) == JSONIN_OK)
-		jsonin_set(rq, "imageType", jsonin_new_string(s));
-	jsonin_set(rq, "leaseDuration", jsonin_new_int64(lease));
 	api_clusters_idem(req, &idem, hex);
-	cs_create(&u, rq, cfg, desc, &idem, &out);
-	json_object_put(rq);
+	cluster_store_create(&u, &rq, &idem, &out);
+	cluster_request_free(&rq);
 	scheduler_kick();
-	as = api_clusters_out(resp, &out);
-out:
-	json_object_put(body);
-	return as;
+	return api_common_outcome(resp, &out);
 }
 
 /* GET /v1/loom/clusters */
 static enum api_status
 api_clusters_list(struct http_req *req, struct http_resp *resp)
 {
-	struct cs_out out = { 0, "", NULL };
+	struct domain_out out = { DOMAIN_OK, "", NULL };
 	enum api_status as;
-	struct cs_user u;
+	struct cluster_store_user u;
 
 	if ((as = api_clusters_user(req, resp, &u)) != API_OK)
 		return as;
-	cs_list(&u, &out);
-	return api_clusters_out(resp, &out);
+	cluster_read_list(&u, &out);
+	return api_common_outcome(resp, &out);
 }
 
 /* The read routes of one cluster share this shape. */
 static enum api_status
 api_clusters_read(struct http_req *req, struct http_resp *resp,
-    void (*fn)(const struct cs_user *, int64_t, struct cs_out *))
+    void (*fn)(const struct cluster_store_user *, int64_t, struct domain_out *))
 {
-	struct cs_out out = { 0, "", NULL };
+	struct domain_out out = { DOMAIN_OK, "", NULL };
 	enum api_status as;
-	struct cs_user u;
+	struct cluster_store_user u;
 	int64_t id;
 
 	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
 	    (as = api_clusters_id(req, resp, &id)) != API_OK)
 		return as;
 	fn(&u, id, &out);
-	return api_clusters_out(resp, &out);
+	return api_common_outcome(resp, &out);
 }
 
 static enum api_status
 api_clusters_get(struct http_req *req, struct http_resp *resp)
 {
-	return api_clusters_read(req, resp, cs_get);
+	return api_clusters_read(req, resp, cluster_read_get);
 }
 
 static enum api_status
 api_clusters_services(struct http_req *req, struct http_resp *resp)
 {
-	return api_clusters_read(req, resp, cs_services);
+	return api_clusters_read(req, resp, cluster_read_services);
 }
 
 static enum api_status
 api_clusters_status(struct http_req *req, struct http_resp *resp)
 {
-	return api_clusters_read(req, resp, cs_status);
+	return api_clusters_read(req, resp, cluster_read_status);
 }
 
 /* GET /v1/loom/clusters/{id}/plans and /plans/{job} */
 static enum api_status
 api_clusters_plans(struct http_req *req, struct http_resp *resp)
 {
-	struct cs_out out = { 0, "", NULL };
+	struct domain_out out = { DOMAIN_OK, "", NULL };
 	const char *job = NULL, *p;
 	enum api_status as;
-	struct cs_user u;
+	struct cluster_store_user u;
 	int64_t id;
 
 	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
@@ -273,20 +181,21 @@ api_clusters_plans(struct http_req *req, struct http_resp *resp)
 			return http_fail(resp, API_BAD_REQUEST, "invalid job "
 			    "id %s", job);
 	}
-	cs_plans(&u, id, job, &out);
-	return api_clusters_out(resp, &out);
+	cluster_read_plans(&u, id, job, &out);
+	return api_common_outcome(resp, &out);
 }
 
 /* DELETE /v1/loom/clusters/{id} and POST .../abort share this. */
 static enum api_status
 api_clusters_write(struct http_req *req, struct http_resp *resp,
-    void (*fn)(const struct cs_user *, int64_t, const struct cs_idem *,
-    struct cs_out *))
+    void (*fn)(const struct cluster_store_user *, int64_t,
+    const struct idem_store_key *,
+    struct domain_out *))
 {
-	struct cs_out out = { 0, "", NULL };
-	struct cs_idem idem;
+	struct domain_out out = { DOMAIN_OK, "", NULL };
+	struct idem_store_key idem;
 	enum api_status as;
-	struct cs_user u;
+	struct cluster_store_user u;
 	char hex[65];
 	int64_t id;
 
@@ -297,32 +206,32 @@ api_clusters_write(struct http_req *req, struct http_resp *resp,
 	api_clusters_idem(req, &idem, hex);
 	fn(&u, id, &idem, &out);
 	scheduler_kick();
-	return api_clusters_out(resp, &out);
+	return api_common_outcome(resp, &out);
 }
 
 static enum api_status
 api_clusters_delete(struct http_req *req, struct http_resp *resp)
 {
-	return api_clusters_write(req, resp, cs_delete);
+	return api_clusters_write(req, resp, cluster_store_delete);
 }
 
 static enum api_status
 api_clusters_abort(struct http_req *req, struct http_resp *resp)
 {
-	return api_clusters_write(req, resp, cs_abort);
+	return api_clusters_write(req, resp, cluster_store_abort);
 }
 
 /* POST /v1/loom/clusters/{id}: change expireTime. */
 static enum api_status
 api_clusters_expire(struct http_req *req, struct http_resp *resp)
 {
-	struct cs_out out = { 0, "", NULL };
+	struct domain_out out = { DOMAIN_OK, "", NULL };
 	struct json_object *body = NULL;
 	char err[LOOMD_ERR_LEN], hex[65];
 	enum jsonin_error why;
-	struct cs_idem idem;
+	struct idem_store_key idem;
 	enum api_status as;
-	struct cs_user u;
+	struct cluster_store_user u;
 	int64_t id, expire;
 
 	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
@@ -347,90 +256,22 @@ api_clusters_expire(struct http_req *req, struct http_resp *resp)
 	}
 	json_object_put(body);
 	api_clusters_idem(req, &idem, hex);
-	cs_set_expire(&u, id, expire, &idem, &out);
-	return api_clusters_out(resp, &out);
+	cluster_store_set_expire(&u, id, expire, &idem, &out);
+	return api_common_outcome(resp, &out);
 }
 
 /* POST /v1/loom/getClusterStatuses */
 static enum api_status
 api_clusters_statuses(struct http_req *req, struct http_resp *resp)
 {
-	struct cs_out out = { 0, "", NULL };
+	struct domain_out out = { DOMAIN_OK, "", NULL };
 	enum api_status as;
-	struct cs_user u;
+	struct cluster_store_user u;
 
 	if ((as = api_clusters_user(req, resp, &u)) != API_OK)
 		return as;
-	cs_statuses(&u, &out);
-	return api_clusters_out(resp, &out);
-}
-
-/* POST /v1/loom/tasks/take */
-static enum api_status
-api_tasks_take(struct http_req *req, struct http_resp *resp)
-{
-	struct cs_out out = { 0, "", NULL };
-	struct json_object *body = NULL;
-	char err[LOOMD_ERR_LEN];
-	const char *worker;
-	enum api_status as;
-
-	if ((as = api_common_writable(resp)) != API_OK)
-		return as;
-	if (jsonin_parse(req->body, req->body_len, 0, &body, NULL, err) != 0)
-		return http_fail(resp, API_BAD_REQUEST, "invalid request.");
-	if (jsonin_get_string(body, "workerId", &worker, NULL) != JSONIN_OK ||
-	    worker[0] == '\0' || strlen(worker) > 255) {
-		json_object_put(body);
-		return http_fail(resp, API_BAD_REQUEST, "workerId must be "
-		    "specified.");
-	}
-	cs_take(worker, &out);
-	json_object_put(body);
-	return api_clusters_out(resp, &out);
-}
-
-/* POST /v1/loom/tasks/finish */
-static enum api_status
-api_tasks_finish(struct http_req *req, struct http_resp *resp)
-{
-	struct cs_out out = { 0, "", NULL };
-	struct json_object *body = NULL, *result = NULL;
-	const char *worker, *task, *so = NULL, *se = NULL;
-	char err[LOOMD_ERR_LEN];
-	enum api_status as;
-	int64_t status;
-
-	if ((as = api_common_writable(resp)) != API_OK)
-		return as;
-	if (jsonin_parse(req->body, req->body_len, 0, &body, NULL, err) != 0)
-		return http_fail(resp, API_BAD_REQUEST, "invalid request.");
-	as = API_BAD_REQUEST;
-	if (jsonin_get_string(body, "workerId", &worker, NULL) != JSONIN_OK) {
-		http_fail(resp, as, "workerId must be specified.");
-		goto out;
-	}
-	if (jsonin_get_string(body, "taskId", &task, NULL) != JSONIN_OK) {
-		http_fail(resp, as, "taskId must be specified.");
-		goto out;
-	}
-	if (jsonin_get_int64(body, "status", &status, NULL) != JSONIN_OK) {
-		http_fail(resp, as, "status must be specified.");
-		goto out;
-	}
-	if (jsonin_get_object(body, "result", &result, NULL) ==
-	    JSONIN_BADTYPE ||
-	    jsonin_get_string(body, "stdout", &so, NULL) == JSONIN_BADTYPE ||
-	    jsonin_get_string(body, "stderr", &se, NULL) == JSONIN_BADTYPE) {
-		http_fail(resp, as, "invalid request.");
-		goto out;
-	}
-	cs_finish(worker, task, status, result, so, se, &out);
-	scheduler_kick();
-	as = api_clusters_out(resp, &out);
-out:
-	json_object_put(body);
-	return as;
+	cluster_read_statuses(&u, &out);
+	return api_common_outcome(resp, &out);
 }
 
 const struct api_route api_clusters_routes[] = {
@@ -456,9 +297,5 @@ const struct api_route api_clusters_routes[] = {
 	  "the plan of one job" },
 	{ "POST", "/v1/loom/getClusterStatuses", api_clusters_statuses,
 	  "the status of every visible cluster" },
-	{ "POST", "/v1/loom/tasks/take", api_tasks_take,
-	  "a provisioner takes a task (200 or 204)" },
-	{ "POST", "/v1/loom/tasks/finish", api_tasks_finish,
-	  "a provisioner reports a task's result" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api_clusters.h - the cluster endpoints of LOOM-0.9-API.md 1.5 and 1.6
- * and the provisioner task endpoints of 1.7.
+ * (the provisioner endpoints of 1.7 are in api_tasks.h).
  */
 #ifndef LOOMD_API_CLUSTERS_H
 #define LOOMD_API_CLUSTERS_H

@@ -8,6 +8,8 @@
 
 #include "api_common.h"
 
+#include <stdlib.h>
+
 #include "health.h"
 
 enum api_status
@@ -19,4 +21,46 @@ api_common_writable(struct http_resp *resp)
 		return http_fail(resp, API_UNAVAILABLE, "not accepting writes: "
 		    "%s", why);
 	return API_OK;
+}
+
+enum api_status
+api_common_outcome(struct http_resp *resp, struct domain_out *out)
+{
+	enum api_status as;
+
+	switch (out->res) {
+	case DOMAIN_OK:
+		resp->body = out->body;
+		out->body = NULL;
+		return API_OK;
+	case DOMAIN_EMPTY:
+		as = API_NO_CONTENT;
+		break;
+	case DOMAIN_INVALID:
+		as = API_BAD_REQUEST;
+		break;
+	case DOMAIN_NOT_FOUND:
+		as = API_NOT_FOUND;
+		break;
+	case DOMAIN_CONFLICT:
+		as = API_CONFLICT;
+		break;
+	case DOMAIN_PRECONDITION:
+		as = API_EXPECTATION_FAILED;
+		break;
+	case DOMAIN_KEY_REUSED:
+		as = API_UNPROCESSABLE;
+		break;
+	case DOMAIN_UNAVAILABLE:
+		as = API_UNAVAILABLE;
+		break;
+	default:
+		as = API_INTERNAL;
+		break;
+	}
+	free(out->body);
+	out->body = NULL;
+	if (as == API_NO_CONTENT)
+		return as;
+	return http_fail(resp, as, "%s", out->msg);
 }

@@ -7,6 +7,7 @@
 #ifndef LOOMD_API_COMMON_H
 #define LOOMD_API_COMMON_H
 
+#include "domain.h"
 #include "http.h"
 
 /*
@@ -15,5 +16,13 @@
  * writes: <reason>" in resp, else API_OK.
  */
 enum api_status api_common_writable(struct http_resp *resp);
+
+/*
+ * Answer with the outcome of a domain operation: the one place where a
+ * domain result becomes an api_status.  out->body moves to resp (on
+ * DOMAIN_OK); the message of a failure becomes the error body.
+ */
+enum api_status api_common_outcome(struct http_resp *resp,
+    struct domain_out *out);
 
 #endif /* LOOMD_API_COMMON_H */

@@ -24,6 +24,7 @@
 #include "api_admin.h"
 #include "api_clusters.h"
 #include "api_health.h"
+#include "api_tasks.h"
 #include "cfg.h"
 #include "metrics.h"
 
@@ -31,6 +32,7 @@ const struct api_route *const http_route_tables[] = {
 	api_health_probe_routes,
 	api_health_routes,
 	api_clusters_routes,
+	api_tasks_routes,
 	api_admin_routes,
 	NULL,
 };

@@ -32,7 +32,7 @@
 #include "http.h"
 #include "ids.h"
 #include "schema.h"
-#include "cluster_store.h"
+#include "domain.h"
 #include "scheduler.h"
 
 #ifndef LOOMD_SYSCONFDIR
@@ -407,7 +407,7 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	api_health_init(&c);
 	api_clusters_init(&c);
-	cs_init(&c, me);
+	domain_init(&c, me);
 	if (scheduler_start(&c, err) != 0)
 		fatalx("%s", err);
 	if (http_start(&c, port, port_file, err) != 0) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * scheduler.c - the scheduler thread (see scheduler.h).  Several loomd of
- * one datacenter may run it at once: cluster_store claims each job with a
+ * one datacenter may run it at once: job_store claims each job with a
  * lease, so none is processed twice at the same time.
  */
 #include "config.h"
@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "cfg.h"
-#include "cluster_store.h"
+#include "jobs.h"
 #include "db.h"
 #include "health.h"
 
@@ -199,7 +199,7 @@ scheduler_main(void *arg UNUSED)
 				scheduler_plan_residues(c, res, &nres);
 				next_beat = now + sched_cfg->ha_heartbeat_ms;
 			}
-			handled = cs_schedule(c, res, nres);
+			handled = jobs_run(c, res, nres);
 			__atomic_add_fetch(&sched_passes, 1, __ATOMIC_RELAXED);
 			if (!db_connected(c)) {
 				db_close(c);
@@ -210,7 +210,7 @@ scheduler_main(void *arg UNUSED)
 		    sched_cfg->scheduler_interval_ms))
 			break;
 	}
-	cs_schedule_done();
+	jobs_done();
 	db_close(c);
 	return NULL;
 }

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_tasks.c - handlers of the provisioner routes (LOOM-0.9-API.md 1.7):
+ * a worker takes a task and reports its result.  They validate the body
+ * with Loom's messages and call task_store.
+ */
+#include "config.h"
+
+#include "api_tasks.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+#include "api_common.h"
+#include "domain.h"
+#include "jsonin.h"
+#include "scheduler.h"
+#include "task_store.h"
+
+/* POST /v1/loom/tasks/take */
+static enum api_status
+api_tasks_take(struct http_req *req, struct http_resp *resp)
+{
+	struct domain_out out = { DOMAIN_OK, "", NULL };
+	struct json_object *body = NULL;
+	char err[LOOMD_ERR_LEN];
+	const char *worker;
+	enum api_status as;
+
+	if ((as = api_common_writable(resp)) != API_OK)
+		return as;
+	if (jsonin_parse(req->body, req->body_len, 0, &body, NULL, err) != 0)
+		return http_fail(resp, API_BAD_REQUEST, "invalid request.");
+	if (jsonin_get_string(body, "workerId", &worker, NULL) != JSONIN_OK ||
+	    worker[0] == '\0' || strlen(worker) > 255) {
+		json_object_put(body);
+		return http_fail(resp, API_BAD_REQUEST, "workerId must be "
+		    "specified.");
+	}
+	task_store_take(worker, &out);
+	json_object_put(body);
+	return api_common_outcome(resp, &out);
+}
+
+/* POST /v1/loom/tasks/finish */
+static enum api_status
+api_tasks_finish(struct http_req *req, struct http_resp *resp)
+{
+	struct domain_out out = { DOMAIN_OK, "", NULL };
+	struct json_object *body = NULL, *result = NULL;
+	const char *worker, *task, *so = NULL, *se = NULL;
+	char err[LOOMD_ERR_LEN];
+	enum api_status as;
+	int64_t status;
+
+	if ((as = api_common_writable(resp)) != API_OK)
+		return as;
+	if (jsonin_parse(req->body, req->body_len, 0, &body, NULL, err) != 0)
+		return http_fail(resp, API_BAD_REQUEST, "invalid request.");
+	as = API_BAD_REQUEST;
+	if (jsonin_get_string(body, "workerId", &worker, NULL) != JSONIN_OK) {
+		http_fail(resp, as, "workerId must be specified.");
+		goto out;
+	}
+	if (jsonin_get_string(body, "taskId", &task, NULL) != JSONIN_OK) {
+		http_fail(resp, as, "taskId must be specified.");
+		goto out;
+	}
+	if (jsonin_get_int64(body, "status", &status, NULL) != JSONIN_OK) {
+		http_fail(resp, as, "status must be specified.");
+		goto out;
+	}
+	if (jsonin_get_object(body, "result", &result, NULL) ==
+	    JSONIN_BADTYPE ||
+	    jsonin_get_string(body, "stdout", &so, NULL) == JSONIN_BADTYPE ||
+	    jsonin_get_string(body, "stderr", &se, NULL) == JSONIN_BADTYPE) {
+		http_fail(resp, as, "invalid request.");
+		goto out;
+	}
+	task_store_finish(worker, task, status, result, so, se, &out);
+	scheduler_kick();
+	as = api_common_outcome(resp, &out);
+out:
+	json_object_put(body);
+	return as;
+}
+
+const struct api_route api_tasks_routes[] = {
+	{ "POST", "/v1/loom/tasks/take", api_tasks_take,
+	  "a provisioner takes a task (200 or 204)" },
+	{ "POST", "/v1/loom/tasks/finish", api_tasks_finish,
+	  "a provisioner reports a task's result" },
+	{ NULL, NULL, NULL, NULL },
+};

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cluster_read.c - the read routes of the cluster domain (see
+ * cluster_read.h).  Each runs through db_read_run() on the calling
+ * thread's connection; cluster_view builds the JSON.
+ */
+#include "config.h"
+
+#include "cluster_read.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster_view.h"
+#include "ids.h"
+#include "jsonin.h"
+
+struct cluster_read_arg {
+	const struct cluster_store_user	*u;
+	int64_t			 id;
+	const char		*job;
+	struct domain_out		*out;
+};
+
+/* GET /clusters */
+static enum db_status
+cluster_read_list_fn(struct db_conn *c, void *arg)
+{
+	struct cluster_read_arg *a = arg;
+	struct json_object *arr;
+	struct db_rows *r;
+	enum db_status st;
+	size_t i;
+
+	if (a->u->sees_all)
+		st = db_query(c, "SELECT id, name, create_time, expire_time, "
+		    "template_name, num_nodes, status, owner_id FROM clusters "
+		    "ORDER BY create_time DESC, id DESC", &r, "");
+	else
+		st = db_query(c, "SELECT id, name, create_time, expire_time, "
+		    "template_name, num_nodes, status, owner_id FROM clusters "
+		    "WHERE owner_id = ? ORDER BY create_time DESC, id DESC",
+		    &r, "s", a->u->id);
+	if (st != DB_OK)
+		return st;
+	arr = jsonin_new_array();
+	for (i = 0; i < r->nrows; i++)
+		jsonin_append(arr, cluster_view_summary(r, i));
+	db_rows_free(r);
+	domain_out_json(a->out, arr);
+	json_object_put(arr);
+	return DB_OK;
+}
+
+/* Run a read function on this thread's connection and map the result. */
+static void
+cluster_read_run(db_tx_fn fn, struct cluster_read_arg *a)
+{
+	char err[LOOMD_ERR_LEN];
+	struct db_conn *c;
+	enum db_status st;
+
+	if ((c = domain_conn(a->out)) == NULL)
+		return;
+	st = db_read_run(c, fn, a, err);
+	domain_finish_tx(a->out, st, err);
+}
+
+void
+cluster_read_list(const struct cluster_store_user *u, struct domain_out *out)
+{
+	struct cluster_read_arg a = { u, 0, NULL, out };
+
+	cluster_read_run(cluster_read_list_fn, &a);
+}
+
+/* The nodes of a cluster as a JSON array, in nodenum order (new ref). */
+
+static enum db_status
+cluster_read_get_fn(struct db_conn *c, void *arg)
+{
+	struct cluster_read_arg *a = arg;
+	struct json_object *doc = NULL, *nodes, *n;
+	struct db_rows *r;
+	enum db_status st;
+	size_t i;
+
+	if ((st = db_query(c, "(SELECT 0 AS part, doc, owner_id AS owner, "
+	    "0 AS nodenum, '' AS nid FROM clusters WHERE id = ?) UNION ALL "
+	    "(SELECT 1, j.status_message, NULL, 0, '' FROM clusters k JOIN "
+	    "jobs j ON j.id = k.latest_job WHERE k.id = ?) UNION ALL "
+	    "(SELECT 2, doc, NULL, nodenum, id FROM nodes WHERE cluster_id = "
+	    "?) ORDER BY part, nodenum, nid", &r, "iii", a->id, a->id,
+	    a->id)) != DB_OK)
+		return st;
+	if (r->nrows == 0 || db_rows_int(r, 0, 0) != 0 || (!a->u->sees_all &&
+	    strcmp(db_rows_get(r, 0, 2), a->u->id) != 0)) {
+		char cid[32];
+
+		db_rows_free(r);
+		domain_fail(a->out, DOMAIN_NOT_FOUND, "cluster %s not found.",
+		    ids_format_cluster(a->id, cid, sizeof cid));
+		return DB_ABORT;
+	}
+	doc = domain_parse(db_rows_get(r, 0, 1));
+	nodes = jsonin_new_array();
+	for (i = 1; i < r->nrows; i++) {
+		const char *v = db_rows_get(r, i, 1);
+
+		if (db_rows_int(r, i, 0) == 1) {
+			if (v != NULL)
+				jsonin_set(doc, "message",
+				    jsonin_new_string(v));
+		} else if (v != NULL && (n = domain_parse(v)) != NULL)
+			jsonin_append(nodes, n);
+	}
+	db_rows_free(r);
+	jsonin_set(doc, "nodes", nodes);
+	domain_out_json(a->out, doc);
+	json_object_put(doc);
+	return DB_OK;
+}
+
+void
+cluster_read_get(const struct cluster_store_user *u, int64_t id,
+    struct domain_out *out)
+{
+	struct cluster_read_arg a = { u, id, NULL, out };
+
+	cluster_read_run(cluster_read_get_fn, &a);
+}
+
+/* GET /clusters/{id}/services */
+static enum db_status
+cluster_read_services_fn(struct db_conn *c, void *arg)
+{
+	struct cluster_read_arg *a = arg;
+	struct json_object *doc, *sv;
+	struct db_rows *r;
+	enum db_status st;
+
+	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r,
+	    a->out)) !=
+	    DB_OK)
+		return st;
+	doc = domain_parse(db_rows_get(r, 0, 0));
+	db_rows_free(r);
+	if (json_object_object_get_ex(doc, "services", &sv))
+		domain_out_json(a->out, sv);
+	else {
+		free(a->out->body);
+		a->out->body = xstrdup("[]");
+	}
+	json_object_put(doc);
+	return DB_OK;
+}
+
+void
+cluster_read_services(const struct cluster_store_user *u, int64_t id,
+    struct domain_out *out)
+{
+	struct cluster_read_arg a = { u, id, NULL, out };
+
+	cluster_read_run(cluster_read_services_fn, &a);
+}
+
+/*
+ * The status object of section 1.5 for cluster id with latest job jid:
+ * stepstotal = tasks registered in the job's taskStatus (counted, not
+ * rollbacks), stepscompleted = those COMPLETE.  NULL if the job is gone.
+ */
+static enum db_status
+cluster_read_status_object(struct db_conn *c, int64_t id, const char *cstatus,
+    const char *jid, struct json_object **out)
+{
+	struct db_rows *r;
+	enum db_status st;
+
+	*out = NULL;
+	if ((st = db_query(c, "SELECT j.action, j.status, "
+	    "(SELECT COUNT(*) FROM tasks t WHERE t.job_id = j.id AND "
+	    "t.counted = 1 AND t.is_rollback = 0), (SELECT COUNT(*) FROM "
+	    "tasks t WHERE t.job_id = j.id AND t.counted = 1 AND "
+	    "t.is_rollback = 0 AND t.status = 'COMPLETE') FROM jobs j WHERE "
+	    "j.id = ?", &r, "s", jid)) != DB_OK)
+		return st;
+	if (r->nrows == 1)
+		*out = cluster_view_status(id, cstatus, db_rows_get(r, 0, 0),
+		    db_rows_get(r, 0, 1), db_rows_int(r, 0, 2),
+		    db_rows_int(r, 0, 3));
+	db_rows_free(r);
+	return DB_OK;
+}
+
+/* GET /clusters/{id}/status */
+static enum db_status
+cluster_read_status_fn(struct db_conn *c, void *arg)
+{
+	struct cluster_read_arg *a = arg;
+	struct json_object *o;
+	struct db_rows *r;
+	enum db_status st;
+	char cid[32];
+
+	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r,
+	    a->out)) !=
+	    DB_OK)
+		return st;
+	st = cluster_read_status_object(c, a->id, db_rows_get(r, 0, 1),
+	    db_rows_get(r, 0, 2), &o);
+	if (st == DB_OK && o == NULL) {
+		domain_fail(a->out, DOMAIN_NOT_FOUND,
+		    "job %s not found for cluster %s",
+		    db_rows_get(r, 0, 2), ids_format_cluster(a->id, cid,
+		    sizeof cid));
+		st = DB_ABORT;
+	}
+	db_rows_free(r);
+	if (st != DB_OK)
+		return st;
+	domain_out_json(a->out, o);
+	json_object_put(o);
+	return DB_OK;
+}
+
+void
+cluster_read_status(const struct cluster_store_user *u, int64_t id,
+    struct domain_out *out)
+{
+	struct cluster_read_arg a = { u, id, NULL, out };
+
+	cluster_read_run(cluster_read_status_fn, &a);
+}
+
+/* The plan JSON of one job (section 1.5). */
+static enum db_status
+cluster_read_plan_object(struct db_conn *c, const char *jid,
+    struct json_object **out)
+{
+	struct db_rows *jr, *r;
+	enum db_status st;
+
+	*out = NULL;
+	if ((st = db_query(c, "SELECT cluster_id, action, current_stage FROM "
+	    "jobs WHERE id = ?", &jr, "s", jid)) != DB_OK)
+		return st;
+	if (jr->nrows == 0) {
+		db_rows_free(jr);
+		return DB_OK;
+	}
+	if ((st = db_query(c, "SELECT id, task_name, node_id, service, stage "
+	    "FROM tasks WHERE job_id = ? AND stage IS NOT NULL ORDER BY "
+	    "stage, seq", &r, "s", jid)) != DB_OK) {
+		db_rows_free(jr);
+		return st;
+	}
+	*out = cluster_view_plan(jid, db_rows_int(jr, 0, 0), db_rows_get(jr,
+	    0, 1), db_rows_int(jr, 0, 2), r);
+	db_rows_free(r);
+	db_rows_free(jr);
+	return DB_OK;
+}
+
+/* GET /clusters/{id}/plans[/{job}] */
+static enum db_status
+cluster_read_plans_fn(struct db_conn *c, void *arg)
+{
+	struct cluster_read_arg *a = arg;
+	struct json_object *doc, *jobs, *arr, *p;
+	struct db_rows *r;
+	enum db_status st = DB_OK;
+	char cid[32];
+	size_t i;
+
+	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r,
+	    a->out)) !=
+	    DB_OK)
+		return st;
+	doc = domain_parse(db_rows_get(r, 0, 0));
+	db_rows_free(r);
+	ids_format_cluster(a->id, cid, sizeof cid);
+	if (!json_object_object_get_ex(doc, "jobs", &jobs))
+		jobs = NULL;
+	if (a->job != NULL) {
+		bool mine = false;
+
+		for (i = 0; jobs != NULL && i < json_object_array_length(jobs);
+		    i++)
+			mine |= strcmp(json_object_get_string(
+			    json_object_array_get_idx(jobs, i)), a->job) == 0;
+		if (!mine) {
+			json_object_put(doc);
+			domain_fail(a->out, DOMAIN_INVALID,
+			    "Job %s does not belong to "
+			    "cluster %s", a->job, cid);
+			return DB_ABORT;
+		}
+		st = cluster_read_plan_object(c, a->job, &p);
+		if (st == DB_OK && p == NULL) {
+			domain_fail(a->out, DOMAIN_NOT_FOUND,
+			    "job %s not found", a->job);
+			st = DB_ABORT;
+		}
+		if (st == DB_OK) {
+			domain_out_json(a->out, p);
+			json_object_put(p);
+		}
+		json_object_put(doc);
+		return st;
+	}
+	arr = jsonin_new_array();
+	for (i = 0; jobs != NULL && i < json_object_array_length(jobs); i++) {
+		st = cluster_read_plan_object(c, json_object_get_string(
+		    json_object_array_get_idx(jobs, i)), &p);
+		if (st != DB_OK)
+			break;
+		if (p != NULL)
+			jsonin_append(arr, p);
+	}
+	if (st == DB_OK) {
+		domain_out_json(a->out, arr);
+	}
+	json_object_put(arr);
+	json_object_put(doc);
+	return st;
+}
+
+void
+cluster_read_plans(const struct cluster_store_user *u, int64_t id,
+    const char *job,
+    struct domain_out *out)
+{
+	struct cluster_read_arg a = { u, id, job, out };
+
+	cluster_read_run(cluster_read_plans_fn, &a);
+}
+
+/* POST /getClusterStatuses */
+static enum db_status
+cluster_read_statuses_fn(struct db_conn *c, void *arg)
+{
+	struct cluster_read_arg *a = arg;
+	struct json_object *arr, *o;
+	struct db_rows *r;
+	enum db_status st = DB_OK;
+	size_t i;
+
+	if (a->u->sees_all)
+		st = db_query(c, "SELECT id, status, latest_job FROM clusters "
+		    "ORDER BY id", &r, "");
+	else
+		st = db_query(c, "SELECT id, status, latest_job FROM clusters "
+		    "WHERE owner_id = ? ORDER BY id", &r, "s", a->u->id);
+	if (st != DB_OK)
+		return st;
+	if (r->nrows == 0) {
+		db_rows_free(r);
+		domain_fail(a->out, DOMAIN_NOT_FOUND, "No clusters found");
+		return DB_ABORT;
+	}
+	arr = jsonin_new_array();
+	for (i = 0; i < r->nrows && st == DB_OK; i++) {
+		st = cluster_read_status_object(c, db_rows_int(r, i, 0),
+		    db_rows_get(r, i, 1), db_rows_get(r, i, 2), &o);
+		if (st == DB_OK && o != NULL)
+			jsonin_append(arr, o);
+	}
+	db_rows_free(r);
+	if (st == DB_OK && json_object_array_length(arr) == 0) {
+		domain_fail(a->out, DOMAIN_NOT_FOUND,
+		    "No jobs found for clusters");
+		st = DB_ABORT;
+	}
+	if (st == DB_OK) {
+		domain_out_json(a->out, arr);
+	}
+	json_object_put(arr);
+	return st;
+}
+
+void
+cluster_read_statuses(const struct cluster_store_user *u,
+    struct domain_out *out)
+{
+	struct cluster_read_arg a = { u, 0, NULL, out };
+
+	cluster_read_run(cluster_read_statuses_fn, &a);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cluster_view.h - the Loom JSON of the cluster domain (LOOM-0.9-API.md
+ * section 1.5 and 1.7), built from rows the stores read.  Pure: no
+ * database access, no globals.  Every function returns a new object (or
+ * string) the caller owns.
+ */
+#ifndef LOOMD_CLUSTER_VIEW_H
+#define LOOMD_CLUSTER_VIEW_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+/*
+ * The stored document of a new cluster: id cid, no nodes yet, job jid,
+ * status "pending" and a copy of config (NULL: {}).  All borrowed.
+ */
+struct json_object *cluster_view_new_doc(const char *cid, const char *name,
+    const char *description, int64_t now, const char *jid,
+    const char *owner, struct json_object *config);
+
+/*
+ * A cluster summary of GET /clusters from row i of r (id, name,
+ * create_time, expire_time, template_name, num_nodes, status, owner_id).
+ */
+struct json_object *cluster_view_summary(const struct db_rows *r, size_t i);
+
+/* The status object of cluster id (its status cstatus) and its job. */
+struct json_object *cluster_view_status(int64_t id, const char *cstatus,
+    const char *action, const char *action_status, int64_t total,
+    int64_t done);
+
+/*
+ * The plan of job jid of cluster (action, current stage), its stages from
+ * the task rows r (id, task_name, node_id, service, stage), in stage order.
+ */
+struct json_object *cluster_view_plan(const char *jid, int64_t cluster,
+    const char *action, int64_t current_stage, const struct db_rows *r);
+
+/*
+ * The SchedulableTask JSON text of a task (config is its JSON text; NULL
+ * gives {}; node may be NULL).  Returns a string the caller frees.
+ */
+char *cluster_view_task(const char *id, const char *job, int64_t cluster,
+    const char *name, const char *node, const char *config);
+
+#endif /* LOOMD_CLUSTER_VIEW_H */

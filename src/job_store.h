@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * job_store.h - rows of the jobs table.  A job that needs work
+ * (jobs.needs_work = 1) is Loom's job queue; a server claims one with a
+ * lease taken by compare-and-swap, so two servers of one datacenter never
+ * work a job at once (LOOM-0.9-API.md section 3).
+ */
+#ifndef LOOMD_JOB_STORE_H
+#define LOOMD_JOB_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "db.h"
+
+/* A job row as the job pipeline reads it. */
+struct job_store_job {
+	char		 id[64];
+	int64_t		 cluster;
+	char		 action[16];	/* SOLVE_LAYOUT, CLUSTER_CREATE, ... */
+	char		 status[16];	/* NOT_SUBMITTED, RUNNING, ... */
+	bool		 planned;
+	int64_t		 version;
+};
+
+/* Read job id (without locking) into *j; *found clear when it is gone. */
+enum db_status job_store_read(struct db_conn *c, const char *id,
+    struct job_store_job *j, bool *found);
+/* Claim job id for this server with a lease; true when it is ours. */
+bool job_store_claim(struct db_conn *c, const char *id);
+/* Add job jid of cluster (action, status), needing work, in a transaction. */
+enum db_status job_store_insert_tx(struct db_conn *c, const char *jid,
+    int64_t cluster, const char *action, const char *status, int64_t now);
+/* Mark job jid as needing work (the scheduler settles it), in a transaction. */
+enum db_status job_store_needs_work_tx(struct db_conn *c, const char *jid);
+/* Release a job that needs no work (needs_work and lease cleared). */
+enum db_status job_store_release(struct db_conn *c, const char *jid);
+/*
+ * Fail job with msg and set its cluster's status, in a transaction of its
+ * own; DB_ABORT when the job changed since it was read.
+ */
+enum db_status job_store_fail(struct db_conn *c,
+    const struct job_store_job *job, const char *msg,
+    const char *cluster_status, char err[LOOMD_ERR_LEN]);
+
+#endif /* LOOMD_JOB_STORE_H */

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * jobs.c - the scheduler pass (see jobs.h).  A job that needs work is
+ * claimed with a lease taken by compare-and-swap (job_store_claim()), so
+ * two servers of one datacenter never process it at once.
+ */
+#include "config.h"
+
+#include "jobs.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "cluster_store.h"
+#include "domain.h"
+#include "job_store.h"
+#include "jobs_advance.h"
+#include "jobs_plan.h"
+#include "jobs_solve.h"
+#include "task_store.h"
+
+/* Work one claimed job. */
+static void
+jobs_work(struct db_conn *c, const char *id)
+{
+	struct job_store_job job;
+	bool found;
+
+	if (job_store_read(c, id, &job, &found) != DB_OK || !found)
+		return;
+	if (strcmp(job.action, "SOLVE_LAYOUT") == 0) {
+		if (strcmp(job.status, "NOT_SUBMITTED") == 0)
+			jobs_solve(c, &job);
+		else
+			(void)job_store_release(c, id);
+		return;
+	}
+	if (!job.planned && strcmp(job.status, "FAILED") != 0) {
+		jobs_plan(c, &job);
+		/* Submit the first stage at once. */
+		if (job_store_read(c, id, &job, &found) != DB_OK || !found ||
+		    !job.planned)
+			return;
+	}
+	jobs_advance(c, &job);
+}
+
+int
+jobs_run(struct db_conn *c, const int64_t *res, size_t n)
+{
+	const struct cfg *cfg = domain_cfg();
+	char err[LOOMD_ERR_LEN];
+	struct db_rows *r;
+	int64_t now = domain_now_ms();
+	size_t k, i;
+	int handled = 0;
+
+	for (k = 0; k < n; k++) {
+		if (db_query(c, "SELECT id FROM jobs WHERE needs_work = 1 AND "
+		    "residue = ? AND lease_until < ? LIMIT 64", &r, "ii",
+		    res[k], now) != DB_OK)
+			return handled;
+		for (i = 0; i < r->nrows; i++) {
+			if (!job_store_claim(c, db_rows_get(r, i, 0)))
+				continue;
+			jobs_work(c, db_rows_get(r, i, 0));
+			handled++;
+		}
+		db_rows_free(r);
+
+		/* Tasks a provisioner took and never finished. */
+		if (db_query(c, "SELECT id FROM tasks WHERE q_state = 'taken' "
+		    "AND residue = ? AND taken_at < ? LIMIT 100", &r, "ii",
+		    res[k], now - cfg->task_timeout_seconds * 1000) == DB_OK) {
+			for (i = 0; i < r->nrows; i++) {
+				if (task_store_timeout(c, db_rows_get(r, i, 0),
+				    now - cfg->task_timeout_seconds * 1000,
+				    cfg->task_timeout_seconds, err) == DB_OK) {
+					log_info("task %s timed out",
+					    db_rows_get(r, i, 0));
+					handled++;
+				}
+			}
+			db_rows_free(r);
+		}
+
+		/* Clusters whose lease ran out are deleted by the system. */
+		if (db_query(c, "SELECT id FROM clusters WHERE residue = ? AND "
+		    "status IN ('ACTIVE', 'INCOMPLETE') AND expire_time > 0 "
+		    "AND expire_time < ? LIMIT 50", &r, "ii", res[k], now) ==
+		    DB_OK) {
+			for (i = 0; i < r->nrows; i++) {
+				if (cluster_store_delete_expired(c,
+				    db_rows_int(r, i, 0), err) == DB_OK) {
+					log_info("cluster %s expired: "
+					    "deleting", db_rows_get(r, i, 0));
+					handled++;
+				}
+			}
+			db_rows_free(r);
+		}
+	}
+	return handled;
+}
+
+void
+jobs_done(void)
+{
+	jobs_solve_done();
+}

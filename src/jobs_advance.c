@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * jobs_advance.c - the advance step of the job pipeline (see
+ * jobs_advance.h): submit the current stage's tasks, retry or roll back
+ * failed ones (section 3.8), move to the next stage, and settle the job
+ * and its cluster when the last stage is done or the job failed.
+ */
+#include "config.h"
+
+#include "jobs_advance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "cluster_store.h"
+#include "domain.h"
+#include "ids.h"
+#include "jsonin.h"
+#include "macro.h"
+#include "planner.h"
+#include "taskconfig.h"
+
+struct jobs_advance_state {
+	const char		*job;
+	/* loaded on first need, per attempt */
+	struct json_object	*doc;
+	struct json_object	*nodes;
+	struct json_object	*nodes_map;
+	int64_t			 cluster;
+	enum planner_cluster_action ca;
+	/* outcome */
+	char			 msg[LOOMD_ERR_LEN];
+	bool			 requeue;
+};
+
+/* Release what one attempt of the advance loaded. */
+static void
+jobs_advance_reset(struct jobs_advance_state *a)
+{
+	json_object_put(a->doc);
+	json_object_put(a->nodes);
+	json_object_put(a->nodes_map);
+	a->doc = a->nodes = a->nodes_map = NULL;
+	a->msg[0] = '\0';
+	a->requeue = false;
+}
+
+/* Load the cluster doc and nodes once per attempt. */
+static enum db_status
+jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
+{
+	struct db_rows *r;
+	enum db_status st;
+
+	if (a->doc != NULL)
+		return DB_OK;
+	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ?", &r,
+	    "i", a->cluster)) != DB_OK)
+		return st;
+	a->doc = r->nrows == 1 ? domain_parse(db_rows_get(r, 0, 0)) :
+	    jsonin_new_object();
+	db_rows_free(r);
+	if ((st = cluster_store_load_nodes_tx(c, a->cluster, false,
+	    &a->nodes)) != DB_OK)
+		return st;
+	a->nodes_map = taskconfig_nodes_map(a->nodes);
+	return DB_OK;
+}
+
+/* The node object of id in the loaded nodes (borrowed) or NULL. */
+static struct json_object *
+jobs_advance_node(struct jobs_advance_state *a, const char *id)
+{
+	size_t i;
+
+	if (id == NULL)
+		return NULL;
+	for (i = 0; i < json_object_array_length(a->nodes); i++) {
+		struct json_object *n = json_object_array_get_idx(a->nodes, i);
+		const char *nid = domain_str(n, "id");
+
+		if (nid != NULL && strcmp(nid, id) == 0)
+			return n;
+	}
+	return NULL;
+}
+
+/* One task row of the current stage. */
+struct jobs_advance_stask {
+	char	*id;
+	char	*status;
+	int64_t	 attempts;
+	char	*name;		/* UPPER action */
+	char	*node;		/* may be NULL */
+	char	*service;
+	char	*orig;		/* original config */
+	char	*config;	/* current attempt's config, may be NULL */
+	int64_t	 seq;
+};
+
+static void
+jobs_advance_stasks_free(struct jobs_advance_stask *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(t[i].id);
+		free(t[i].status);
+		free(t[i].name);
+		free(t[i].node);
+		free(t[i].service);
+		free(t[i].orig);
+		free(t[i].config);
+	}
+	free(t);
+}
+
+/*
+ * Submit one task: its config from the original, node properties and
+ * the nodes map, macros expanded for service tasks; then queue it.  A
+ * macro error fails the task (false).
+ */
+static enum db_status
+jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
+    const struct jobs_advance_stask *t,
+    bool *ok)
+{
+	struct json_object *cfg, *node;
+	enum planner_action act;
+	int64_t now = domain_now_ms();
+	char err[LOOMD_ERR_LEN];
+	enum db_status st;
+
+	*ok = true;
+	if ((st = jobs_advance_load(c, a)) != DB_OK)
+		return st;
+	cfg = domain_parse(t->orig);
+	if (cfg == NULL)
+		cfg = jsonin_new_object();
+	node = jobs_advance_node(a, t->node);
+	if (node != NULL)
+		taskconfig_prepare_submit(cfg, node, a->nodes_map);
+	if (planner_action_parse(t->name, &act) == 0 &&
+	    !planner_action_is_hardware(act) &&
+	    strchr(t->orig, '%') != NULL) {
+		struct macro_cluster *mc = macro_cluster_new(a->nodes, node);
+		const char *path[2] = { NULL, NULL };
+		enum macro_error_kind kind;
+
+		/* Every key but the shared "nodes" map. */
+		json_object_object_foreach(cfg, key, val) {
+			(void)val;
+			if (strcmp(key, "nodes") == 0)
+				continue;
+			path[0] = key;
+			if (macro_expand_json(mc, cfg, path, NULL, &kind,
+			    err) != 0) {
+				*ok = false;
+				break;
+			}
+		}
+		macro_cluster_free(mc);
+	}
+	if (!*ok) {
+		json_object_put(cfg);
+		snprintf(a->msg, sizeof a->msg, "Exception while expanding "
+		    "macros: %s", err);
+		return db_exec(c, "UPDATE tasks SET status = 'FAILED', "
+		    "status_code = -1, status_message = ?, status_time = ?, "
+		    "version = version + 1 WHERE id = ?", NULL, "sis", a->msg,
+		    now, t->id);
+	}
+	st = db_exec(c, "UPDATE tasks SET status = 'IN_PROGRESS', q_state = "
+	    "'queued', q_seq = ?, submit_time = ?, status_time = ?, config = "
+	    "?, version = version + 1 WHERE id = ?", NULL, "iiiss", now * 1000 +
+	    (int64_t)(t->seq % 1000), now, now, json_object_to_json_string_ext(
+	    cfg, DOMAIN_JSON), t->id);
+	json_object_put(cfg);
+	return st;
+}
+
+/*
+ * Schedule the retry of a failed task (section 3.8).  The task to submit
+ * now is either t itself (*self) or a new task described in *now_task
+ * (owned by the caller, freed with jobs_advance_stasks_free-style fields).
+ */
+static enum db_status
+jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
+    const struct jobs_advance_stask *t,
+    int cur, struct jobs_advance_stask *now_task, bool *self)
+{
+	struct planner_retry r;
+	enum planner_action act;
+	char err[LOOMD_ERR_LEN];
+	int64_t residue = a->cluster % domain_cfg()->ids_increment_by, first;
+	int64_t now = domain_now_ms();
+	enum db_status st;
+	size_t i;
+
+	memset(now_task, 0, sizeof *now_task);
+	*self = false;
+	if (planner_action_parse(t->name, &act) != 0)
+		act = PLANNER_ACTION_CREATE;
+	planner_retry_decide(a->ca, act, (int)t->attempts,
+	    (int)domain_cfg()->task_max_action_retries, &r);
+	if (r.rollback) {
+		char rid[64], cid[32];
+
+		if ((st = ids_next(IDS_TASK, &first, err)) != DB_OK)
+			return st;
+		ids_format_task(a->job, first, rid, sizeof rid);
+		ids_format_cluster(a->cluster, cid, sizeof cid);
+		if ((st = db_exec(c, "INSERT INTO tasks (id, job_id, "
+		    "cluster_id, residue, stage, node_id, service, task_name, "
+		    "cluster_action, status, is_rollback, q_state, q_seq, "
+		    "submit_time, original_config, config) VALUES (?, ?, ?, ?, "
+		    "NULL, NULL, ?, ?, ?, 'NOT_SUBMITTED', 1, 'queued', ?, ?, "
+		    "?, ?)", NULL, "ssiisssiiss", rid, a->job, a->cluster,
+		    residue, t->service, planner_action_upper(
+		    r.rollback_action), planner_cluster_action_upper(a->ca),
+		    now * 1000, now, t->config != NULL ? t->config : t->orig,
+		    t->config != NULL ? t->config : t->orig)) != DB_OK)
+			return st;
+	}
+	/* A new attempt of the failed task, from its original config. */
+	if ((st = db_exec(c, "UPDATE tasks SET attempts = attempts + 1, "
+	    "status = 'NOT_SUBMITTED', config = NULL, version = version + 1 "
+	    "WHERE id = ?", NULL, "s", t->id)) != DB_OK)
+		return st;
+	if (r.nbefore == 0) {
+		*self = true;
+		return DB_OK;
+	}
+	if ((st = jobs_advance_load(c, a)) != DB_OK)
+		return st;
+	if ((st = ids_reserve(IDS_TASK, (int64_t)r.nbefore, &first, err)) !=
+	    DB_OK)
+		return st;
+	/* Make room: the failed task and the later retry tasks follow. */
+	if ((st = db_exec(c, "UPDATE tasks SET stage = stage + ? WHERE "
+	    "job_id = ? AND stage > ?", NULL, "isi", (int64_t)r.nbefore,
+	    a->job, (int64_t)cur)) != DB_OK)
+		return st;
+	if ((st = db_exec(c, "UPDATE tasks SET stage = ?, seq = 0 WHERE id = "
+	    "?", NULL, "is", (int64_t)(cur + (int)r.nbefore), t->id)) != DB_OK)
+		return st;
+	for (i = 0; i < r.nbefore; i++) {
+		struct json_object *cfg = NULL;
+		const char *svc = planner_action_is_hardware(r.before[i]) ?
+		    "" : t->service;
+		char nid[64];
+
+		if (taskconfig_build(a->doc, jobs_advance_node(a, t->node),
+		    svc[0] != '\0' ? svc : NULL, r.before[i], &cfg, err) != 0 ||
+		    cfg == NULL) {
+			json_object_put(cfg);
+			cfg = jsonin_new_object();
+		}
+		ids_format_task(a->job, first + (int64_t)i *
+		    domain_cfg()->ids_increment_by, nid, sizeof nid);
+		st = db_exec(c, "INSERT INTO tasks (id, job_id, cluster_id, "
+		    "residue, stage, seq, node_id, service, task_name, "
+		    "cluster_action, status, counted, original_config) VALUES "
+		    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOT_SUBMITTED', ?, ?)",
+		    NULL, "ssiiiissssis", nid, a->job, a->cluster, residue,
+		    (int64_t)(cur + (int)i), t->seq, t->node, svc,
+		    planner_action_upper(r.before[i]),
+		    planner_cluster_action_upper(a->ca), (int64_t)(i == 0),
+		    json_object_to_json_string_ext(cfg, DOMAIN_JSON));
+		if (i == 0 && st == DB_OK) {
+			now_task->id = xstrdup(nid);
+			now_task->name = xstrdup(planner_action_upper(
+			    r.before[i]));
+			now_task->node = t->node != NULL ? xstrdup(t->node) :
+			    NULL;
+			now_task->service = xstrdup(svc);
+			now_task->orig = xstrdup(
+			    json_object_to_json_string_ext(cfg, DOMAIN_JSON));
+			now_task->seq = t->seq;
+		}
+		json_object_put(cfg);
+		if (st != DB_OK)
+			return st;
+	}
+	return DB_OK;
+}
+
+/* Read the current stage's tasks and register them in the job. */
+static enum db_status
+jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
+    struct jobs_advance_stask **out, size_t *n)
+{
+	struct db_rows *r;
+	enum db_status st;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = db_exec(c, "UPDATE tasks SET counted = 1 WHERE job_id = ? "
+	    "AND stage = ? AND counted = 0", NULL, "si", job, (int64_t)stage))
+	    != DB_OK)
+		return st;
+	if ((st = db_query(c, "SELECT id, status, attempts, task_name, "
+	    "node_id, service, original_config, config, seq FROM tasks WHERE "
+	    "job_id = ? AND stage = ? ORDER BY seq FOR UPDATE", &r, "si", job,
+	    (int64_t)stage)) != DB_OK)
+		return st;
+	*out = xcalloc(r->nrows + 1, sizeof **out);
+	for (i = 0; i < r->nrows; i++) {
+		struct jobs_advance_stask *t = &(*out)[i];
+
+		t->id = xstrdup(db_rows_get(r, i, 0));
+		t->status = xstrdup(db_rows_get(r, i, 1));
+		t->attempts = db_rows_int(r, i, 2);
+		t->name = xstrdup(db_rows_get(r, i, 3));
+		t->node = db_rows_get(r, i, 4) != NULL ?
+		    xstrdup(db_rows_get(r, i, 4)) : NULL;
+		t->service = xstrdup(db_rows_get(r, i, 5));
+		t->orig = xstrdup(db_rows_get(r, i, 6));
+		t->config = db_rows_get(r, i, 7) != NULL ?
+		    xstrdup(db_rows_get(r, i, 7)) : NULL;
+		t->seq = db_rows_int(r, i, 8);
+	}
+	*n = r->nrows;
+	db_rows_free(r);
+	return DB_OK;
+}
+
+static enum db_status
+jobs_advance_body_tx(struct db_conn *c, void *arg)
+{
+	struct jobs_advance_state *a = arg;
+	struct jobs_advance_stask *tasks = NULL;
+	char status[16], action[16];
+	struct db_rows *r;
+	enum db_status st;
+	size_t n = 0, i;
+	bool failed, finished = false;
+	int cur;
+
+	jobs_advance_reset(a);
+	if ((st = db_query(c, "SELECT cluster_id, action, status, "
+	    "current_stage, status_message FROM jobs WHERE id = ? FOR UPDATE",
+	    &r, "s", a->job)) != DB_OK)
+		return st;
+	if (r->nrows == 0) {
+		db_rows_free(r);
+		return DB_OK;
+	}
+	a->cluster = db_rows_int(r, 0, 0);
+	snprintf(action, sizeof action, "%s", db_rows_get(r, 0, 1));
+	snprintf(status, sizeof status, "%s", db_rows_get(r, 0, 2));
+	cur = (int)db_rows_int(r, 0, 3);
+	if (db_rows_get(r, 0, 4) != NULL)
+		snprintf(a->msg, sizeof a->msg, "%s", db_rows_get(r, 0, 4));
+	db_rows_free(r);
+	a->ca = strcmp(action, "CLUSTER_DELETE") == 0 ?
+	    PLANNER_CLUSTER_DELETE : PLANNER_CLUSTER_CREATE;
+	failed = strcmp(status, "FAILED") == 0;
+	if (strcmp(status, "COMPLETE") == 0)
+		goto save;
+	for (;;) {
+		struct jobs_advance_stask *submit = NULL, extra;
+		size_t nsub = 0, completed = 0, busy = 0;
+		bool self, ok = true;
+
+		if ((st = jobs_advance_stage_tasks(c, a->job, cur, &tasks,
+		    &n)) != DB_OK)
+			goto out;
+		submit = xcalloc(n + 1, sizeof *submit);
+		for (i = 0; i < n && !failed; i++) {
+			const struct jobs_advance_stask *t = &tasks[i];
+
+			if (strcmp(t->status, "COMPLETE") == 0)
+				completed++;
+			else if (strcmp(t->status, "NOT_SUBMITTED") == 0)
+				submit[nsub++] = *t;
+			else if (strcmp(t->status, "IN_PROGRESS") == 0)
+				busy++;
+			else if (strcmp(t->status, "FAILED") == 0 &&
+			    t->attempts >= domain_cfg()->task_max_action_retries)
+				failed = true;
+		}
+		/* Retries, only while the job still stands. */
+		for (i = 0; i < n && !failed; i++) {
+			const struct jobs_advance_stask *t = &tasks[i];
+
+			if (strcmp(t->status, "FAILED") != 0)
+				continue;
+			if ((st = jobs_advance_retry(c, a, t, cur, &extra,
+			    &self)) !=
+			    DB_OK) {
+				free(submit);
+				goto out;
+			}
+			if (self) {
+				/* Borrowed from tasks[]; freed with them. */
+				submit[nsub++] = *t;
+			} else {
+				if ((st = jobs_advance_submit(c, a, &extra,
+				    &ok)) !=
+				    DB_OK) {
+					free(extra.id);
+					free(extra.name);
+					free(extra.node);
+					free(extra.service);
+					free(extra.orig);
+					free(submit);
+					goto out;
+				}
+				free(extra.id);
+				free(extra.name);
+				free(extra.node);
+				free(extra.service);
+				free(extra.orig);
+				busy++;
+				if (!ok) {
+					a->requeue = true;
+					break;
+				}
+			}
+		}
+		for (i = 0; i < nsub && !failed && ok; i++) {
+			if ((st = jobs_advance_submit(c, a, &submit[i],
+			    &ok)) != DB_OK) {
+				free(submit);
+				goto out;
+			}
+			busy++;
+			if (!ok)
+				a->requeue = true;
+		}
+		free(submit);
+		if (failed || !ok)
+			break;
+		if (busy > 0 || completed < n)
+			break;
+		/* The stage is done: the next one, or the job is. */
+		jobs_advance_stasks_free(tasks, n);
+		tasks = NULL;
+		n = 0;
+		if ((st = db_query(c, "SELECT COUNT(*) FROM tasks WHERE job_id "
+		    "= ? AND stage = ?", &r, "si", a->job, (int64_t)(cur + 1)))
+		    != DB_OK)
+			goto out;
+		i = (size_t)db_rows_int(r, 0, 0);
+		db_rows_free(r);
+		if (i == 0) {
+			finished = true;
+			break;
+		}
+		cur++;
+	}
+save:
+	if (finished) {
+		snprintf(status, sizeof status, "COMPLETE");
+		st = cluster_store_set_status_tx(c, a->cluster,
+		    a->ca == PLANNER_CLUSTER_DELETE ? "TERMINATED" : "ACTIVE");
+	} else if (failed) {
+		snprintf(status, sizeof status, "FAILED");
+		/* Queued tasks of a failed job are dropped at once. */
+		if ((st = db_exec(c, "UPDATE tasks SET status = 'DROPPED', "
+		    "q_state = 'none', status_time = ? WHERE job_id = ? AND "
+		    "q_state = 'queued'", NULL, "is", domain_now_ms(),
+		    a->job)) !=
+		    DB_OK)
+			goto out;
+		if ((st = db_query(c, "SELECT COUNT(*) FROM tasks WHERE job_id "
+		    "= ? AND q_state = 'taken'", &r, "s", a->job)) != DB_OK)
+			goto out;
+		i = (size_t)db_rows_int(r, 0, 0);
+		db_rows_free(r);
+		if (i == 0) {
+			if ((st = db_query(c, "SELECT status FROM clusters "
+			    "WHERE id = ?", &r, "i", a->cluster)) != DB_OK)
+				goto out;
+			if (r->nrows == 1 && strcmp(db_rows_get(r, 0, 0),
+			    "PENDING") == 0)
+				st = cluster_store_set_status_tx(c, a->cluster,
+				    "INCOMPLETE");
+			db_rows_free(r);
+		}
+	}
+	if (st == DB_OK)
+		st = db_exec(c, "UPDATE jobs SET status = ?, current_stage = "
+		    "?, status_message = ?, needs_work = ?, lease_until = 0, "
+		    "version = version + 1 WHERE id = ?", NULL, "sisis",
+		    status, (int64_t)cur, a->msg[0] != '\0' ? a->msg : NULL,
+		    (int64_t)a->requeue, a->job);
+out:
+	jobs_advance_stasks_free(tasks, n);
+	return st;
+}
+
+/* Advance job inside the caller's transaction. */
+enum db_status
+jobs_advance_tx(struct db_conn *c, const char *job)
+{
+	struct jobs_advance_state a;
+	enum db_status st;
+
+	memset(&a, 0, sizeof a);
+	a.job = job;
+	st = jobs_advance_body_tx(c, &a);
+	jobs_advance_reset(&a);
+	return st;
+}
+
+/* Advance job id, in one transaction. */
+void
+jobs_advance(struct db_conn *c, const struct job_store_job *job)
+{
+	struct jobs_advance_state a;
+	char err[LOOMD_ERR_LEN];
+	enum db_status st;
+
+	memset(&a, 0, sizeof a);
+	a.job = job->id;
+	st = db_tx_run(c, jobs_advance_body_tx, &a, err);
+	if (st != DB_OK)
+		log_warn("advance %s: %s", job->id, err);
+	jobs_advance_reset(&a);
+}
+

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * jobs_advance.h - advance a planned job (LOOM-0.9-API.md section 3.7):
+ * submit its current stage, retry failed tasks, move on when the stage is
+ * complete and settle the job and its cluster at the end.
+ */
+#ifndef LOOMD_JOBS_ADVANCE_H
+#define LOOMD_JOBS_ADVANCE_H
+
+#include "db.h"
+#include "job_store.h"
+
+/* Advance job (borrowed), claimed by this server, in a transaction on c. */
+void jobs_advance(struct db_conn *c, const struct job_store_job *job);
+/* Advance job jid inside the caller's open transaction. */
+enum db_status jobs_advance_tx(struct db_conn *c, const char *jid);
+
+#endif /* LOOMD_JOBS_ADVANCE_H */

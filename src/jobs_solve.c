@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * jobs_solve.c - the solve step of the job pipeline (see jobs_solve.h).
+ * Big clusters write their nodes in chunks of DOMAIN_CHUNK rows per
+ * transaction before one final transaction publishes them, keeping write
+ * sets small for Galera.
+ */
+#include "config.h"
+
+#include "jobs_solve.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "cluster_request.h"
+#include "cluster_store.h"
+#include "domain.h"
+#include "ids.h"
+#include "jsonin.h"
+#include "solver.h"
+
+/*
+ * The catalogue the solver last used, kept by the scheduler thread (the
+ * only caller of jobs_solve_catalogue) with the fingerprint of the entities
+ * table it was read under.
+ */
+static struct {
+	char			 stamp[96];	/* count, version sum, newest */
+	struct json_object	*catalogue;
+} jobs_solve_cache;
+
+/*
+ * The catalogue as an export object (new ref).  One statement checks the
+ * fingerprint of the entities table (rows, sum of versions, newest
+ * change: an insert, update or delete changes one of them); only when it
+ * moved is the catalogue read again, in one statement, and parsed.
+ */
+static enum db_status
+jobs_solve_catalogue(struct db_conn *c, struct json_object **out)
+{
+	static const char *kinds[] = { "providers", "hardwaretypes",
+	    "imagetypes", "services", "clustertemplates" };
+	struct json_object *arr[5], *cat;
+	struct db_rows *r;
+	enum db_status st;
+	char stamp[sizeof jobs_solve_cache.stamp];
+	size_t k, i;
+
+	*out = NULL;
+	if ((st = db_query(c, "SELECT COUNT(*), COALESCE(SUM(version), 0), "
+	    "COALESCE(MAX(updated_at), '') FROM entities", &r, "")) != DB_OK)
+		return st;
+	snprintf(stamp, sizeof stamp, "%s/%s/%s", db_rows_get(r, 0, 0),
+	    db_rows_get(r, 0, 1), db_rows_get(r, 0, 2));
+	db_rows_free(r);
+	if (jobs_solve_cache.catalogue != NULL &&
+	    strcmp(stamp, jobs_solve_cache.stamp) == 0) {
+		*out = json_object_get(jobs_solve_cache.catalogue);
+		return DB_OK;
+	}
+	if ((st = db_query(c, "SELECT kind, doc FROM entities WHERE kind IN "
+	    "(?, ?, ?, ?, ?) ORDER BY kind, name", &r, "sssss", kinds[0],
+	    kinds[1], kinds[2], kinds[3], kinds[4])) != DB_OK)
+		return st;
+	cat = jsonin_new_object();
+	for (k = 0; k < 5; k++) {
+		arr[k] = jsonin_new_array();
+		jsonin_set(cat, kinds[k], arr[k]);
+	}
+	for (i = 0; i < r->nrows; i++) {
+		struct json_object *e;
+
+		for (k = 0; k < 5; k++)
+			if (strcmp(db_rows_get(r, i, 0), kinds[k]) == 0)
+				break;
+		if (k < 5 && (e = domain_parse(db_rows_get(r, i, 1))) != NULL)
+			jsonin_append(arr[k], e);
+	}
+	db_rows_free(r);
+	json_object_put(jobs_solve_cache.catalogue);
+	jobs_solve_cache.catalogue = cat;
+	snprintf(jobs_solve_cache.stamp, sizeof jobs_solve_cache.stamp, "%s",
+	    stamp);
+	*out = json_object_get(cat);
+	return DB_OK;
+}
+
+void
+jobs_solve_done(void)
+{
+	json_object_put(jobs_solve_cache.catalogue);
+	memset(&jobs_solve_cache, 0, sizeof jobs_solve_cache);
+}
+
+/* Solver node-id callback: a random (version 4) UUID. */
+static int
+jobs_solve_node_id(void *arg UNUSED, char id[SOLVER_NODE_ID_LEN])
+{
+	char buf[DOMAIN_UUID_LEN];
+
+	domain_uuid(buf);
+	snprintf(id, SOLVER_NODE_ID_LEN, "%s", buf);
+	return 0;
+}
+
+struct jobs_solve_rows_arg {
+	int64_t			 cluster;
+	struct json_object	*nodes;		/* array, borrowed */
+	size_t			 from, to;
+};
+
+/* Write nodes[from, to) of a solved cluster (first chunk clears). */
+static enum db_status
+jobs_solve_write_nodes_tx(struct db_conn *c, void *arg)
+{
+	struct jobs_solve_rows_arg *a = arg;
+	enum db_status st;
+	size_t i;
+
+	if (a->from == 0 && (st = db_exec(c, "DELETE FROM nodes WHERE "
+	    "cluster_id = ?", NULL, "i", a->cluster)) != DB_OK)
+		return st;
+	for (i = a->from; i < a->to; i++) {
+		struct json_object *n = json_object_array_get_idx(a->nodes, i);
+		struct json_object *props;
+		const char *num = NULL;
+
+		if (json_object_object_get_ex(n, "properties", &props))
+			num = domain_str(props, "nodenum");
+		if ((st = db_exec(c, "INSERT INTO nodes (id, cluster_id, "
+		    "nodenum, doc) VALUES (?, ?, ?, ?)", NULL, "siis",
+		    domain_str(n, "id"), a->cluster, num != NULL ?
+		    (int64_t)strtoll(num, NULL, 10) : (int64_t)i,
+		    json_object_to_json_string_ext(n, DOMAIN_JSON))) != DB_OK)
+			return st;
+	}
+	return DB_OK;
+}
+
+struct jobs_solve_solved_arg {
+	const struct job_store_job	*job;
+	struct solver_result	*res;
+	char			 create_job[48];
+};
+
+/* Publish a solved layout: job COMPLETE, new CLUSTER_CREATE job. */
+static enum db_status
+jobs_solve_solved_tx(struct db_conn *c, void *arg)
+{
+	struct jobs_solve_solved_arg *a = arg;
+	struct json_object *doc, *ids;
+	struct db_rows *r;
+	enum db_status st;
+	uint64_t n = 0;
+	size_t i;
+
+	if ((st = db_exec(c, "UPDATE jobs SET status = 'COMPLETE', "
+	    "needs_work = 0, lease_until = 0, version = version + 1 WHERE "
+	    "id = ? AND version = ? AND status = 'NOT_SUBMITTED'", &n, "si",
+	    a->job->id, a->job->version)) != DB_OK)
+		return st;
+	if (n != 1)
+		return DB_ABORT;
+	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ? FOR "
+	    "UPDATE", &r, "i", a->job->cluster)) != DB_OK)
+		return st;
+	if (r->nrows == 0) {
+		db_rows_free(r);
+		return DB_OK;
+	}
+	doc = domain_parse(db_rows_get(r, 0, 0));
+	db_rows_free(r);
+	ids = jsonin_new_array();
+	for (i = 0; i < a->res->num_nodes; i++)
+		jsonin_append(ids, jsonin_new_string(domain_str(
+		    json_object_array_get_idx(a->res->nodes, i), "id")));
+	jsonin_set(doc, "nodes", ids);
+	jsonin_set(doc, "services", jsonin_copy(a->res->services));
+	jsonin_set(doc, "provider", jsonin_copy(a->res->provider));
+	jsonin_set(doc, "clusterTemplate", jsonin_copy(
+	    a->res->clustertemplate));
+	jsonin_set(doc, "expireTime", jsonin_new_int64(a->res->expire_time));
+	cluster_store_doc_add_job(doc, a->create_job);
+	st = job_store_insert_tx(c, a->create_job, a->job->cluster,
+	    "CLUSTER_CREATE", "NOT_SUBMITTED", domain_now_ms());
+	if (st == DB_OK)
+		st = db_exec(c, "UPDATE clusters SET template_name = ?, "
+		    "num_nodes = ?, expire_time = ?, version = version + 1 "
+		    "WHERE id = ?", NULL, "siii", domain_str(
+		    a->res->clustertemplate, "name"), (int64_t)
+		    a->res->num_nodes, a->res->expire_time, a->job->cluster);
+	if (st == DB_OK)
+		st = cluster_store_save_tx(c, a->job->cluster, doc, "PENDING",
+		    a->create_job);
+	json_object_put(doc);
+	return st;
+}
+
+/* Read what solving needs (db_read_run body). */
+struct jobs_solve_in {
+	int64_t			 cluster;
+	char			*request;
+	int64_t			 create_time;
+	struct json_object	*catalogue;
+	bool			 found;
+};
+
+static enum db_status
+jobs_solve_read_fn(struct db_conn *c, void *arg)
+{
+	struct jobs_solve_in *in = arg;
+	struct db_rows *r;
+	enum db_status st;
+
+	if ((st = db_query(c, "SELECT request, create_time FROM clusters "
+	    "WHERE id = ?", &r, "i", in->cluster)) != DB_OK)
+		return st;
+	in->found = r->nrows == 1;
+	if (in->found) {
+		free(in->request);
+		in->request = xstrdup(db_rows_get(r, 0, 0));
+		in->create_time = db_rows_int(r, 0, 1);
+	}
+	db_rows_free(r);
+	json_object_put(in->catalogue);
+	in->catalogue = NULL;
+	return in->found ? jobs_solve_catalogue(c, &in->catalogue) : DB_OK;
+}
+
+/* Solve a SOLVE_LAYOUT job (section 3.3). */
+void
+jobs_solve(struct db_conn *c, const struct job_store_job *job)
+{
+	struct jobs_solve_in in = { job->cluster, NULL, 0, NULL, false };
+	struct cluster_request crq;
+	struct solver_catalogue cat;
+	struct solver_request req;
+	struct solver_options opts;
+	struct solver_result *res = NULL;
+	struct json_object *rq = NULL;
+	char err[LOOMD_ERR_LEN], msg[LOOMD_ERR_LEN], cid[32];
+	enum db_status st;
+	int64_t jnum;
+	size_t i;
+	int rc;
+
+	memset(&crq, 0, sizeof crq);
+	if ((st = db_read_run(c, jobs_solve_read_fn, &in, err)) != DB_OK ||
+	    !in.found)
+		goto out;
+	rq = domain_parse(in.request);
+	solver_catalogue_from_export(&cat, in.catalogue);
+	memset(&req, 0, sizeof req);
+	solver_options_init(&opts);
+	opts.max_steps = domain_cfg()->solver_max_steps;
+	opts.node_id = jobs_solve_node_id;
+	if (rq == NULL || cluster_request_from_json(&crq, rq, err) != 0) {
+		snprintf(msg, sizeof msg, "Exception while solving layout");
+		goto failed;
+	}
+	req.name = crq.name;
+	req.template_name = crq.template_name;
+	req.num_machines = crq.num_machines;
+	req.provider = crq.provider;
+	req.services = crq.services;
+	req.hardwaretype = crq.hardwaretype;
+	req.imagetype = crq.imagetype;
+	req.lease_duration = crq.lease;
+	req.cluster_id = ids_format_cluster(job->cluster, cid, sizeof cid);
+	req.create_time = in.create_time;
+	rc = solver_solve(&cat, &req, &opts, &res, err);
+	if (rc != 0 || res == NULL || res->num_nodes == 0) {
+		if (rc != 0)
+			snprintf(msg, sizeof msg, "Layout solving failed: %s",
+			    err);
+		else
+			snprintf(msg, sizeof msg, "Layout solving failed");
+		goto failed;
+	}
+	/* Nodes first, in chunks; the final transaction publishes them. */
+	for (i = 0; i < res->num_nodes; i += DOMAIN_CHUNK) {
+		struct jobs_solve_rows_arg ra = { job->cluster, res->nodes, i,
+		    i + DOMAIN_CHUNK < res->num_nodes ? i + DOMAIN_CHUNK :
+		    res->num_nodes };
+
+		if ((st = db_tx_run(c, jobs_solve_write_nodes_tx, &ra,
+		    err)) != DB_OK) {
+			log_warn("solve %s: writing nodes: %s", job->id, err);
+			goto out;
+		}
+	}
+	if (ids_next(IDS_JOB, &jnum, err) != DB_OK) {
+		log_warn("solve %s: %s", job->id, err);
+		goto out;
+	}
+	{
+		struct jobs_solve_solved_arg sa = { job, res, "" };
+
+		ids_format_job(cid, jnum, sa.create_job,
+		    sizeof sa.create_job);
+		st = db_tx_run(c, jobs_solve_solved_tx, &sa, err);
+		if (st == DB_OK)
+			log_info("cluster %s solved: %zu nodes, job %s", cid,
+			    res->num_nodes, sa.create_job);
+		else if (st != DB_ABORT)
+			log_warn("solve %s: %s", job->id, err);
+	}
+	goto out;
+failed:
+	log_info("cluster %s: %s", ids_format_cluster(job->cluster, cid,
+	    sizeof cid), msg);
+	if ((st = job_store_fail(c, job, msg, "TERMINATED", err)) != DB_OK &&
+	    st != DB_ABORT)
+		log_warn("solve %s: %s", job->id, err);
+out:
+	solver_result_free(res);
+	cluster_request_free(&crq);
+	json_object_put(rq);
+	json_object_put(in.catalogue);
+	free(in.request);
+}

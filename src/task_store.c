@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * task_store.c - the provisioner queue on MariaDB/Galera (see
+ * task_store.h).  A take locks this datacenter's oldest queued task with
+ * SKIP LOCKED and records the hand-out; a finish closes the node's action
+ * and, when it completes a stage, advances the job in the same
+ * transaction.
+ */
+#include "config.h"
+
+#include "task_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "cluster_view.h"
+#include "job_store.h"
+#include "jobs_advance.h"
+#include "jsonin.h"
+
+/* ---------------------------------------------------------------- */
+/* Nodes: actions and results                                       */
+
+/* Truncate a log to the last max characters, prefixed "[snipped]". */
+static char *
+task_store_truncate_log(const char *s, int64_t max)
+{
+	size_t n;
+
+	if (s == NULL)
+		return xstrdup("");
+	n = strlen(s);
+	if ((int64_t)n <= max)
+		return xstrdup(s);
+	return xasprintf("[snipped]%s", s + n - (size_t)max);
+}
+
+/*
+ * Load node id FOR UPDATE, let fn change its doc, and write it back.
+ * DB_ABORT when fn returns false (nothing written).
+ */
+static enum db_status
+task_store_update_node_tx(struct db_conn *c, const char *node_id,
+    bool (*fn)(struct json_object *node, void *arg), void *arg)
+{
+	struct json_object *node;
+	struct db_rows *r;
+	enum db_status st;
+
+	if ((st = db_query(c, "SELECT doc FROM nodes WHERE id = ? FOR UPDATE",
+	    &r, "s", node_id)) != DB_OK)
+		return st;
+	if (r->nrows == 0) {
+		db_rows_free(r);
+		return DB_OK;	/* the node is gone: nothing to record */
+	}
+	node = domain_parse(db_rows_get(r, 0, 0));
+	db_rows_free(r);
+	if (!fn(node, arg)) {
+		json_object_put(node);
+		return DB_ABORT;
+	}
+	st = db_exec(c, "UPDATE nodes SET doc = ?, version = version + 1 "
+	    "WHERE id = ?", NULL, "ss", json_object_to_json_string_ext(node,
+	    DOMAIN_JSON), node_id);
+	json_object_put(node);
+	return st;
+}
+
+struct task_store_action_arg {
+	const char		*task_id;
+	const char		*service;
+	const char		*action;	/* UPPER */
+	const char		*status;	/* for closing */
+	struct json_object	*result;
+	const char		*stdout_s;
+	const char		*stderr_s;
+	int64_t			 now;
+};
+
+/* Append an in_progress action, dropping the oldest past the maximum. */
+static bool
+task_store_node_open_action(struct json_object *node, void *arg)
+{
+	struct task_store_action_arg *a = arg;
+	struct json_object *acts, *act, *trimmed;
+	size_t n, i;
+
+	if (!json_object_object_get_ex(node, "actions", &acts) ||
+	    !json_object_is_type(acts, json_type_array)) {
+		acts = jsonin_new_array();
+		jsonin_set(node, "actions", acts);
+	}
+	act = jsonin_new_object();
+	jsonin_set(act, "taskId", jsonin_new_string(a->task_id));
+	jsonin_set(act, "service", jsonin_new_string(a->service));
+	jsonin_set(act, "action", jsonin_new_string(a->action));
+	jsonin_set(act, "submitTime", jsonin_new_int64(a->now));
+	jsonin_set(act, "statusTime", jsonin_new_int64(a->now));
+	jsonin_set(act, "status", jsonin_new_string("in_progress"));
+	jsonin_append(acts, act);
+	n = json_object_array_length(acts);
+	if ((int64_t)n > domain_cfg()->node_max_actions) {
+		trimmed = jsonin_new_array();
+		for (i = n - (size_t)domain_cfg()->node_max_actions; i < n; i++)
+			jsonin_append(trimmed, json_object_get(
+			    json_object_array_get_idx(acts, i)));
+		jsonin_set(node, "actions", trimmed);
+	}
+	return true;
+}
+
+/*
+ * Close the node's last action (which must be in progress, else false:
+ * the finish is refused) and merge the provisioner's result into properties.
+ */
+static bool
+task_store_node_close_action(struct json_object *node, void *arg)
+{
+	struct task_store_action_arg *a = arg;
+	struct json_object *acts, *act, *props;
+	const char *st;
+	size_t n;
+
+	if (!json_object_object_get_ex(node, "actions", &acts) ||
+	    (n = json_object_array_length(acts)) == 0)
+		return false;
+	act = json_object_array_get_idx(acts, n - 1);
+	if ((st = domain_str(act, "status")) == NULL ||
+	    strcmp(st, "in_progress") != 0)
+		return false;
+	jsonin_set(act, "status", jsonin_new_string(a->status));
+	jsonin_set(act, "statusTime", jsonin_new_int64(a->now));
+	if (strcmp(a->status, "failed") == 0) {
+		jsonin_set(act, "stdout", jsonin_new_string(""));
+		jsonin_set(act, "stderr", jsonin_new_string(""));
+		json_object_put(NULL);
+		{
+			char *o = task_store_truncate_log(a->stdout_s,
+			    domain_cfg()->node_max_log_length);
+			char *e = task_store_truncate_log(a->stderr_s,
+			    domain_cfg()->node_max_log_length);
+
+			jsonin_set(act, "stdout", jsonin_new_string(o));
+			jsonin_set(act, "stderr", jsonin_new_string(e));
+			free(o);
+			free(e);
+		}
+	}
+	if (a->result != NULL &&
+	    json_object_is_type(a->result, json_type_object)) {
+		if (!json_object_object_get_ex(node, "properties", &props)) {
+			props = jsonin_new_object();
+			jsonin_set(node, "properties", props);
+		}
+		json_object_object_foreach(a->result, k, v)
+			jsonin_set(props, k, jsonin_copy(v));
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------- */
+/* Take and finish                                                  */
+
+struct task_store_take_arg {
+	const char	*worker;
+	struct domain_out	*out;
+	int64_t		 residue;
+	size_t		 spread;	/* first candidate tried (a hash) */
+};
+
+static enum db_status
+task_store_take_tx(struct db_conn *c, void *arg)
+{
+	struct task_store_take_arg *a = arg;
+	struct db_rows *cand = NULL, *r = NULL, *jr = NULL;
+	enum db_status st;
+	int64_t now = domain_now_ms();
+	bool foreign = false;
+	uint64_t n;
+	size_t k = 0;
+	int tries;
+
+	/*
+	 * A worker asking again while it holds a task lost our answer (a
+	 * timeout, a dropped connection): hand it the same task again rather
+	 * than leave that one stranded until task.timeout_seconds.
+	 */
+	if ((st = db_query(c, "SELECT job_id, cluster_id, task_name, node_id, "
+	    "id, config FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
+	    "ORDER BY taken_at LIMIT 1", &r, "s", a->worker)) != DB_OK)
+		return st;
+	if (r->nrows == 1) {
+		free(a->out->body);
+		a->out->body = cluster_view_task(db_rows_get(r, 0, 4),
+		    db_rows_get(r, 0, 0), db_rows_int(r, 0, 1),
+		    db_rows_get(r, 0, 2), db_rows_get(r, 0, 3),
+		    db_rows_get(r, 0, 5));
+		a->out->res = DOMAIN_OK;
+		goto out;
+	}
+	db_rows_free(r);
+	r = NULL;
+	/*
+	 * This datacenter's oldest queued task first, locked with SKIP
+	 * LOCKED: takers on this node never wait for each other and the
+	 * queue stays first in, first out.  When none is left, the oldest
+	 * of the other datacenters' (a survivor working a dead one's
+	 * queue): candidates read without locks, each worker starting at
+	 * one of its own so that takers on different nodes do not all lose
+	 * certification over the same first task.
+	 */
+	for (tries = 0; tries < 16; tries++) {
+		const char *id;
+
+		if (!foreign) {
+			db_rows_free(cand);
+			cand = NULL;
+			if ((st = db_query(c, "SELECT id FROM tasks WHERE "
+			    "q_state = 'queued' AND residue = ? ORDER BY q_seq "
+			    "LIMIT 1 FOR UPDATE SKIP LOCKED", &cand, "i",
+			    a->residue)) != DB_OK)
+				goto out;
+			if (cand->nrows == 0) {
+				foreign = true;
+				db_rows_free(cand);
+				cand = NULL;
+				if ((st = db_query(c, "SELECT id FROM tasks "
+				    "FORCE INDEX (tasks_queue) WHERE q_state = "
+				    "'queued' AND residue <> ? ORDER BY q_seq "
+				    "LIMIT 8", &cand, "i",
+				    a->residue)) != DB_OK)
+					goto out;
+			}
+		}
+		if (!foreign)
+			id = db_rows_get(cand, 0, 0);
+		else if (k < cand->nrows)
+			id = db_rows_get(cand, (k++ + a->spread) % cand->nrows,
+			    0);
+		else
+			break;
+		if ((st = db_exec(c, "UPDATE tasks SET q_state = 'taken', "
+		    "worker_id = ?, taken_at = ?, version = version + 1 WHERE "
+		    "id = ? AND q_state = 'queued'", &n, "sis", a->worker, now,
+		    id)) != DB_OK)
+			goto out;
+		if (n != 1)
+			continue;	/* taken by someone else just now */
+		/* The hand-out record: a second one of this attempt fails. */
+		st = db_exec(c, "INSERT INTO task_takes (task_id, attempt, "
+		    "worker_id, taken_at) SELECT id, attempts, ?, ? FROM tasks "
+		    "WHERE id = ?", NULL, "sis", a->worker, now, id);
+		if (st == DB_CONFLICT) {
+			log_warn("take: task %s was already handed out; "
+			    "looking again", id);
+			st = DB_RETRY;
+		}
+		if (st != DB_OK)
+			goto out;
+		if ((st = db_query(c, "SELECT job_id, cluster_id, task_name, "
+		    "node_id, service, config FROM tasks WHERE id = ?", &r,
+		    "s", id)) != DB_OK)
+			goto out;
+		if ((st = db_query(c, "SELECT status FROM jobs WHERE id = ?",
+		    &jr, "s", db_rows_get(r, 0, 0))) != DB_OK)
+			goto out;
+		if (jr->nrows == 0 || strcmp(db_rows_get(jr, 0, 0),
+		    "FAILED") == 0) {
+			/* Its job failed: drop it and let the job settle. */
+			if ((st = db_exec(c, "UPDATE tasks SET status = "
+			    "'DROPPED', q_state = 'none', worker_id = NULL, "
+			    "status_time = ? WHERE id = ?", NULL, "is", now,
+			    id)) != DB_OK ||
+			    (st = job_store_needs_work_tx(c, db_rows_get(r, 0,
+			    0))) != DB_OK)
+				goto out;
+			db_rows_free(r);
+			db_rows_free(jr);
+			r = jr = NULL;
+			continue;
+		}
+		if (db_rows_get(r, 0, 3) != NULL) {
+			struct task_store_action_arg aa = { id, db_rows_get(r,
+			    0, 4),
+			    db_rows_get(r, 0, 2), NULL, NULL, NULL, NULL,
+			    now };
+
+			if ((st = task_store_update_node_tx(c, db_rows_get(r, 0,
+			    3),
+			    task_store_node_open_action, &aa)) != DB_OK)
+				goto out;
+		}
+		free(a->out->body);
+		a->out->body = cluster_view_task(id, db_rows_get(r, 0, 0),
+		    db_rows_int(r, 0, 1), db_rows_get(r, 0, 2),
+		    db_rows_get(r, 0, 3), db_rows_get(r, 0, 5));
+		a->out->res = DOMAIN_OK;
+		goto out;
+	}
+	a->out->res = DOMAIN_EMPTY;
+out:
+	db_rows_free(cand);
+	db_rows_free(r);
+	db_rows_free(jr);
+	return st;
+}
+
+/* Read back whether worker holds task id (db_read_run body). */
+struct task_store_verify_arg {
+	const char	*worker;
+	const char	*task;
+	bool		 mine;
+};
+
+static enum db_status
+task_store_verify_take_fn(struct db_conn *c, void *arg)
+{
+	struct task_store_verify_arg *v = arg;
+	struct db_rows *r;
+	enum db_status st;
+
+	if ((st = db_query(c, "SELECT COUNT(*) FROM tasks WHERE id = ? AND "
+	    "q_state = 'taken' AND worker_id = ?", &r, "ss", v->task,
+	    v->worker)) != DB_OK)
+		return st;
+	v->mine = db_rows_int(r, 0, 0) == 1;
+	db_rows_free(r);
+	return DB_OK;
+}
+
+void
+task_store_take(const char *worker, struct domain_out *out)
+{
+	struct task_store_take_arg a = { worker, out, 0, 0 };
+	char err[LOOMD_ERR_LEN], task[64];
+	struct db_conn *c;
+	enum db_status st;
+	const char *p;
+	int round;
+
+	a.residue = cfg_ids_residue(domain_cfg());
+	for (p = worker; *p != '\0'; p++)	/* FNV-1a */
+		a.spread = (a.spread ^ (unsigned char)*p) * 16777619u;
+	if ((c = domain_conn(out)) == NULL)
+		return;
+	for (round = 0; round < 3; round++) {
+		struct task_store_verify_arg v = { worker, task, false };
+
+		st = db_tx_run(c, task_store_take_tx, &a, err);
+		domain_finish_tx(out, st, err);
+		if (out->res != DOMAIN_OK || out->body == NULL ||
+		    (p = strstr(out->body, "\"taskId\":\"")) == NULL)
+			return;
+		snprintf(task, sizeof task, "%.*s", (int)strcspn(p + 10,
+		    "\""), p + 10);
+		/*
+		 * Read the hand-out back (a causal read: it waits for every
+		 * write set ordered before it) before answering.  Under
+		 * Galera a take was seen to report a commit whose rows a
+		 * concurrent take on another node had won; such a task must
+		 * not reach this worker.
+		 */
+		if (db_read_run(c, task_store_verify_take_fn, &v,
+		    err) != DB_OK ||
+		    v.mine)
+			return;
+		log_warn("take: task %s went to another worker; taking "
+		    "again", task);
+		free(out->body);
+		out->body = NULL;
+		out->res = DOMAIN_OK;
+	}
+	free(out->body);
+	out->body = NULL;
+	out->res = DOMAIN_EMPTY;
+}
+
+struct task_store_finish_arg {
+	const char		*worker;
+	const char		*task_id;
+	int64_t			 status;
+	struct json_object	*result;
+	const char		*stdout_s;
+	const char		*stderr_s;
+	struct domain_out		*out;
+};
+
+static enum db_status
+task_store_finish_task_tx(struct db_conn *c, void *arg)
+{
+	struct task_store_finish_arg *a = arg;
+	struct db_rows *r;
+	enum db_status st;
+	int64_t now = domain_now_ms();
+	const char *status = a->status == 0 ? "COMPLETE" : "FAILED";
+
+	if ((st = db_query(c, "SELECT q_state, worker_id, job_id, node_id, "
+	    "task_name, service, stage FROM tasks WHERE id = ? FOR UPDATE", &r,
+	    "s", a->task_id)) != DB_OK)
+		return st;
+	if (r->nrows == 0 || strcmp(db_rows_get(r, 0, 0), "taken") != 0 ||
+	    db_rows_get(r, 0, 1) == NULL ||
+	    strcmp(db_rows_get(r, 0, 1), a->worker) != 0) {
+		db_rows_free(r);
+		domain_fail(a->out, DOMAIN_PRECONDITION,
+		    "Worker is not the owner of the task");
+		return DB_ABORT;
+	}
+	if ((st = db_exec(c, "UPDATE tasks SET status = ?, status_code = ?, "
+	    "status_time = ?, q_state = 'none', worker_id = NULL, version = "
+	    "version + 1 WHERE id = ?", NULL, "siis", status, a->status, now,
+	    a->task_id)) != DB_OK)
+		goto out;
+	if (db_rows_get(r, 0, 3) != NULL) {
+		struct task_store_action_arg aa = { a->task_id, db_rows_get(r,
+		    0, 5),
+		    db_rows_get(r, 0, 4), a->status == 0 ? "complete" :
+		    "failed", a->result, a->stdout_s, a->stderr_s, now };
+
+		st = task_store_update_node_tx(c, db_rows_get(r, 0, 3),
+		    task_store_node_close_action, &aa);
+		if (st == DB_ABORT) {
+			domain_fail(a->out, DOMAIN_PRECONDITION,
+			    "Worker is not the owner of the "
+			    "task");
+			goto out;
+		}
+		if (st != DB_OK)
+			goto out;
+	}
+	/*
+	 * The last task of its stage done: advance the job here, in this
+	 * transaction, rather than leave it to a scheduler pass (a claim,
+	 * a read and a transaction of its own).  Otherwise the scheduler
+	 * does it, as for a failure: two finishes of a stage's last tasks
+	 * racing on two nodes may each see the other's task unfinished.
+	 */
+	/* (A rollback task has no stage: the scheduler handles it.) */
+	if (a->status == 0 && db_rows_get(r, 0, 6) != NULL) {
+		struct db_rows *open;
+
+		/*
+		 * The job's row lock first: the snapshot of the consistent
+		 * read below (and of the advance) is then taken after every
+		 * local transaction that advanced this job committed.
+		 */
+		if ((st = db_exec(c, "SELECT id FROM jobs WHERE id = ? FOR "
+		    "UPDATE", NULL, "s", db_rows_get(r, 0, 2))) != DB_OK)
+			goto out;
+		if ((st = db_query(c, "SELECT id FROM tasks WHERE job_id = ? "
+		    "AND stage = ? AND status <> 'COMPLETE' ORDER BY seq DESC "
+		    "LIMIT 1", &open, "si", db_rows_get(r, 0, 2),
+		    db_rows_int(r, 0, 6))) != DB_OK)
+			goto out;
+		if (open->nrows == 0) {
+			db_rows_free(open);
+			if ((st = jobs_advance_tx(c, db_rows_get(r, 0, 2))) ==
+			    DB_OK)
+				a->out->res = DOMAIN_OK;
+			goto out;
+		}
+		db_rows_free(open);
+	}
+	st = job_store_needs_work_tx(c, db_rows_get(r, 0, 2));
+	a->out->res = DOMAIN_OK;
+out:
+	db_rows_free(r);
+	return st;
+}
+
+void
+task_store_finish(const char *worker, const char *task_id, int64_t status,
+    struct json_object *result, const char *stdout_s, const char *stderr_s,
+    struct domain_out *out)
+{
+	struct task_store_finish_arg a = { worker, task_id, status, result,
+	    stdout_s,
+	    stderr_s, out };
+	char err[LOOMD_ERR_LEN];
+	struct db_conn *c;
+	enum db_status st;
+
+	if ((c = domain_conn(out)) == NULL)
+		return;
+	st = db_tx_run(c, task_store_finish_task_tx, &a, err);
+	domain_finish_tx(out, st, err);
+}
+
+/* ---------------------------------------------------------------- */
+/* Timeouts                                                         */
+
+struct task_store_timeout_arg {
+	const char	*task;
+	int64_t		 cutoff;
+	char		 msg[128];
+};
+
+static enum db_status
+task_store_timeout_tx(struct db_conn *c, void *arg)
+{
+	struct task_store_timeout_arg *a = arg;
+	struct db_rows *r;
+	enum db_status st;
+	int64_t now = domain_now_ms();
+
+	if ((st = db_query(c, "SELECT job_id, node_id, task_name, service "
+	    "FROM tasks WHERE id = ? AND q_state = 'taken' AND taken_at < ? "
+	    "FOR UPDATE", &r, "si", a->task, a->cutoff)) != DB_OK)
+		return st;
+	if (r->nrows == 0) {
+		db_rows_free(r);
+		return DB_OK;	/* finished meanwhile */
+	}
+	st = db_exec(c, "UPDATE tasks SET status = 'FAILED', status_code = "
+	    "-1, status_message = ?, status_time = ?, q_state = 'none', "
+	    "worker_id = NULL, version = version + 1 WHERE id = ?", NULL, "sis",
+	    a->msg, now, a->task);
+	if (st == DB_OK && db_rows_get(r, 0, 1) != NULL) {
+		struct task_store_action_arg aa = { a->task, db_rows_get(r, 0,
+		    3),
+		    db_rows_get(r, 0, 2), "failed", NULL, "", a->msg, now };
+
+		st = task_store_update_node_tx(c, db_rows_get(r, 0, 1),
+		    task_store_node_close_action, &aa);
+		if (st == DB_ABORT)
+			st = DB_OK;	/* no open action: nothing to close */
+	}
+	if (st == DB_OK)
+		st = job_store_needs_work_tx(c, db_rows_get(r, 0, 0));
+	db_rows_free(r);
+	return st;
+}
+
+enum db_status
+task_store_timeout(struct db_conn *c, const char *task, int64_t cutoff,
+    int64_t secs, char err[LOOMD_ERR_LEN])
+{
+	struct task_store_timeout_arg ta;
+
+	ta.task = task;
+	ta.cutoff = cutoff;
+	snprintf(ta.msg, sizeof ta.msg, "Timed out by system after %lld secs",
+	    (long long)secs);
+	return db_tx_run(c, task_store_timeout_tx, &ta, err);
+}

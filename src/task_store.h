@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * task_store.h - the provisioner queue (tasks.q_state) and the node
+ * actions that record it: take, finish and time out a task
+ * (LOOM-0.9-API.md sections 3.6 to 3.8).  Each is one transaction through
+ * db_tx_run().
+ */
+#ifndef LOOMD_TASK_STORE_H
+#define LOOMD_TASK_STORE_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "db.h"
+#include "domain.h"
+
+/*
+ * Hand worker (borrowed) its next task: DOMAIN_OK with the task JSON in
+ * out->body (the caller frees it), or DOMAIN_EMPTY when none is queued.
+ */
+void task_store_take(const char *worker, struct domain_out *out);
+
+/*
+ * Record the result of task_id that worker holds (status 0: complete).
+ * result, stdout_s and stderr_s are borrowed and may be NULL.
+ * DOMAIN_PRECONDITION when worker does not hold the task.
+ */
+void task_store_finish(const char *worker, const char *task_id,
+    int64_t status, struct json_object *result, const char *stdout_s,
+    const char *stderr_s, struct domain_out *out);
+
+/*
+ * Fail task, taken before cutoff (ms) and still unfinished, as timed out
+ * after secs seconds, in a transaction of its own on c.
+ */
+enum db_status task_store_timeout(struct db_conn *c, const char *task,
+    int64_t cutoff, int64_t secs, char err[LOOMD_ERR_LEN]);
+
+#endif /* LOOMD_TASK_STORE_H */
