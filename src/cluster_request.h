@@ -20,13 +20,13 @@ struct cluster_request {
 	char			*name;
 	char			*description;	/* "" when absent */
 	char			*template_name;	/* clusterTemplate */
-	int64_t			 num_machines;	/* 1 .. cluster.max_size */
+	int64_t			 num_machines;	/* 1 .. max size */
 	char			*provider;	/* NULL: the template's */
-	char			*hardwaretype;	/* NULL: the template's */
-	char			*imagetype;	/* NULL: the template's */
+	char			*hardwaretype;	/* NULL: template's */
+	char			*imagetype;	/* NULL: template's */
 	struct json_object	*services;	/* array, or NULL */
 	struct json_object	*config;	/* object, or NULL */
-	int64_t			 lease;		/* ms; -1: not requested */
+	int64_t			 lease;		/* ms; -1: none */
 };
 
 /*

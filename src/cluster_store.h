@@ -2,10 +2,10 @@
 /*
  * cluster_store.h - cluster rows on the database: create, delete, abort
  * and change the lease of a cluster (LOOM-0.9-API.md section 3), and the
- * cluster-row helpers that cluster_read and the job pipeline share.  Every state
- * change is one transaction through db_tx_run(), using SELECT ... FOR
- * UPDATE or compare-and-swap on a version column, so any loomd of any
- * datacenter may call any of these at any time.
+ * cluster-row helpers that cluster_read and the job pipeline share.
+ * Every state change is one transaction through db_tx_run(), using
+ * SELECT ... FOR UPDATE or compare-and-swap on a version column, so any
+ * loomd of any datacenter may call any of these at any time.
  *
  * The request operations answer in a struct domain_out (domain.h) the
  * caller zeroes before and frees the body of after.

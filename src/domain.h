@@ -24,7 +24,7 @@ struct cfg;
 /* What became of a domain operation. */
 enum domain_result {
 	DOMAIN_OK = 0,		/* done; out->body may hold the answer */
-	DOMAIN_EMPTY,		/* done, nothing to give (no task queued) */
+	DOMAIN_EMPTY,		/* done, nothing to give (no task) */
 	DOMAIN_INVALID,		/* the request cannot be carried out */
 	DOMAIN_NOT_FOUND,	/* no such (visible) cluster, job or task */
 	DOMAIN_CONFLICT,	/* the cluster's state forbids it now */

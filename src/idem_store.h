@@ -17,8 +17,8 @@
 /* The idempotency of one write (all borrowed). */
 struct idem_store_key {
 	const char	*key;	/* NULL: the write has none */
-	const char	*hash;	/* the request's hash, 64 hex characters */
-	int64_t		 code;	/* wire status recorded with the answer */
+	const char	*hash;	/* request hash, 64 hex characters */
+	int64_t		 code;	/* status stored with answer */
 };
 
 /*

@@ -18,8 +18,8 @@
 struct job_store_job {
 	char		 id[64];
 	int64_t		 cluster;
-	char		 action[16];	/* SOLVE_LAYOUT, CLUSTER_CREATE, ... */
-	char		 status[16];	/* NOT_SUBMITTED, RUNNING, ... */
+	char		 action[16];	/* SOLVE_LAYOUT, ... */
+	char		 status[16];	/* NOT_SUBMITTED, ... */
 	bool		 planned;
 	int64_t		 version;
 };

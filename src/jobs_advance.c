@@ -380,7 +380,8 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 			else if (strcmp(t->status, "IN_PROGRESS") == 0)
 				busy++;
 			else if (strcmp(t->status, "FAILED") == 0 &&
-			    t->attempts >= domain_cfg()->task_max_action_retries)
+			    t->attempts >=
+			    domain_cfg()->task_max_action_retries)
 				failed = true;
 		}
 		/* Retries, only while the job still stands. */
