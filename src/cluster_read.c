@@ -142,8 +142,7 @@ cluster_read_services_fn(struct db_conn *c, void *arg)
 	enum db_status st;
 
 	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r,
-	    a->out)) !=
-	    DB_OK)
+	    a->out)) != DB_OK)
 		return st;
 	doc = domain_parse(db_rows_get(r, 0, 0));
 	db_rows_free(r);
@@ -205,8 +204,7 @@ cluster_read_status_fn(struct db_conn *c, void *arg)
 	char cid[32];
 
 	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r,
-	    a->out)) !=
-	    DB_OK)
+	    a->out)) != DB_OK)
 		return st;
 	st = cluster_read_status_object(c, a->id, db_rows_get(r, 0, 1),
 	    db_rows_get(r, 0, 2), &o);
@@ -275,8 +273,7 @@ cluster_read_plans_fn(struct db_conn *c, void *arg)
 	size_t i;
 
 	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r,
-	    a->out)) !=
-	    DB_OK)
+	    a->out)) != DB_OK)
 		return st;
 	doc = domain_parse(db_rows_get(r, 0, 0));
 	db_rows_free(r);

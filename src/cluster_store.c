@@ -387,8 +387,7 @@ cluster_store_abort_tx(struct db_conn *c, void *arg)
 	    done)
 		return st;
 	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r,
-	    a->out)) !=
-	    DB_OK)
+	    a->out)) != DB_OK)
 		return st;
 	if (strcmp(db_rows_get(r, 0, 1), "PENDING") != 0) {
 		db_rows_free(r);
@@ -483,8 +482,7 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 	    done)
 		return st;
 	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r,
-	    a->out)) !=
-	    DB_OK)
+	    a->out)) != DB_OK)
 		return st;
 	status = db_rows_get(r, 0, 1);
 	create = db_rows_int(r, 0, 3);

@@ -391,8 +391,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 			if (strcmp(t->status, "FAILED") != 0)
 				continue;
 			if ((st = jobs_advance_retry(c, a, t, cur, &extra,
-			    &self)) !=
-			    DB_OK) {
+			    &self)) != DB_OK) {
 				free(submit);
 				goto out;
 			}
@@ -401,8 +400,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 				submit[nsub++] = *t;
 			} else {
 				if ((st = jobs_advance_submit(c, a, &extra,
-				    &ok)) !=
-				    DB_OK) {
+				    &ok)) != DB_OK) {
 					free(extra.id);
 					free(extra.name);
 					free(extra.node);
@@ -465,8 +463,7 @@ save:
 		if ((st = db_exec(c, "UPDATE tasks SET status = 'DROPPED', "
 		    "q_state = 'none', status_time = ? WHERE job_id = ? AND "
 		    "q_state = 'queued'", NULL, "is", domain_now_ms(),
-		    a->job)) !=
-		    DB_OK)
+		    a->job)) != DB_OK)
 			goto out;
 		if ((st = db_query(c, "SELECT COUNT(*) FROM tasks WHERE job_id "
 		    "= ? AND q_state = 'taken'", &r, "s", a->job)) != DB_OK)

@@ -363,9 +363,8 @@ task_store_take(const char *worker, struct domain_out *out)
 		 * concurrent take on another node had won; such a task must
 		 * not reach this worker.
 		 */
-		if (db_read_run(c, task_store_verify_take_fn, &v,
-		    err) != DB_OK ||
-		    v.mine)
+		if (db_read_run(c, task_store_verify_take_fn, &v, err) !=
+		    DB_OK || v.mine)
 			return;
 		log_warn("take: task %s went to another worker; taking "
 		    "again", task);
