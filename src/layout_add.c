@@ -26,7 +26,7 @@ struct layout_add_changes {
 	const struct layout_add_constraints	*c;
 	const struct layout_add_layout		*l;
 	char					*service;
-	size_t					*ex;	/* entry indexes */
+	size_t					*ex;	/* entries */
 	size_t					 nex;
 	int					*cap;
 	int					*v;

@@ -21,7 +21,7 @@
  *	if (layout_add_solve(&constraints, L, add, nadd, 0, &t, err) != 0)
  *		fail the job with err (bad input or the step guard);
  *	if (t == NULL)
- *		fail the job: "Unable to solve layout."; the cluster stays ACTIVE;
+ *		fail the job "Unable to solve layout.", cluster ACTIVE;
  *	for each change i of t: layout_add_cluster_apply(cl, change, NULL);
  *	write every node with changed != 0 (services, automators properties);
  *	free t, L and cl.
@@ -116,12 +116,12 @@ struct layout_add_layout *layout_add_layout_copy(
  * copied, sorted and de-duplicated; all arguments are borrowed.
  */
 void		 layout_add_layout_add(struct layout_add_layout *l,
-		    const char *hw, const char *img, const char *const *services,
-		    size_t n, int count);
+		    const char *hw, const char *img,
+		    const char *const *services, size_t n, int count);
 /* The count of a node layout (services in any order). */
 int		 layout_add_layout_count(const struct layout_add_layout *l,
-		    const char *hw, const char *img, const char *const *services,
-		    size_t n);
+		    const char *hw, const char *img,
+		    const char *const *services, size_t n);
 /* Number of nodes (the sum of the counts). */
 long long	 layout_add_layout_total(const struct layout_add_layout *l);
 /* 1 if a and b are the same multiset. */
@@ -139,15 +139,17 @@ long long	 layout_add_layout_service_count(
  * of M' it has all of M'; (c) every constrained service on it allows hw
  * and img.  Returns 1 or 0.
  */
-int		 layout_add_node_valid(const struct layout_add_constraints *c,
-		    const char *hw, const char *img, const char *const *services,
-		    size_t n, const char *const *cluster_services, size_t ncs);
+int		 layout_add_node_valid(
+		    const struct layout_add_constraints *c, const char *hw,
+		    const char *img, const char *const *services, size_t n,
+		    const char *const *cluster_services, size_t ncs);
 /*
  * ClusterLayout.isValid: every node layout valid for the layout's own
  * services, and every constrained service present has
  * min <= count <= max and count <= the number of nodes.  Returns 1 or 0.
  */
-int		 layout_add_layout_valid(const struct layout_add_constraints *c,
+int		 layout_add_layout_valid(
+		    const struct layout_add_constraints *c,
 		    const struct layout_add_layout *l);
 
 /*
@@ -207,7 +209,8 @@ struct layout_add_change *layout_add_change_new(const char *service);
 void		 layout_add_change_free(struct layout_add_change *ch);
 /* canApplyChange: every layout of the change is in l with at least as
  * many nodes.  Returns 1 or 0. */
-int		 layout_add_change_can_apply(const struct layout_add_change *ch,
+int		 layout_add_change_can_apply(
+		    const struct layout_add_change *ch,
 		    const struct layout_add_layout *l);
 /*
  * applyChange to a layout: for each (nl, k): count(nl + {service}) += k,
@@ -259,12 +262,14 @@ void		 layout_add_tracker_free(struct layout_add_tracker *t);
 int		 layout_add_tracker_add(struct layout_add_tracker *t,
 		    struct layout_add_change *ch);
 /* removeLastChange (no-op when there is none). */
-void		 layout_add_tracker_remove_last(struct layout_add_tracker *t);
+void		 layout_add_tracker_remove_last(
+		    struct layout_add_tracker *t);
 /* The current layout, borrowed from t until its next change. */
 const struct layout_add_layout *layout_add_tracker_current(
 		    const struct layout_add_tracker *t);
 /* Number of changes, and change i (borrowed from t). */
-size_t		 layout_add_tracker_nchanges(const struct layout_add_tracker *t);
+size_t		 layout_add_tracker_nchanges(
+		    const struct layout_add_tracker *t);
 const struct layout_add_change *layout_add_tracker_change(
 		    const struct layout_add_tracker *t, size_t i);
 
@@ -294,9 +299,9 @@ int		 layout_add_solve(const struct layout_add_constraints *c,
 struct layout_add_node {
 	const char		*id;
 	long long		 nodenum;
-	const char		*hardwaretype;	/* properties.hardwaretype */
-	const char		*imagetype;	/* properties.imagetype */
-	struct layout_add_names	 services;	/* node.services names */
+	const char		*hardwaretype;	/* properties */
+	const char		*imagetype;	/* properties */
+	struct layout_add_names	 services;	/* their names */
 };
 
 /* A node of a layout_add_cluster (owned by it; read-only). */
@@ -305,7 +310,7 @@ struct layout_add_cnode {
 	long long	  nodenum;
 	char		 *hardwaretype;
 	char		 *imagetype;
-	char		**services;	/* stored order, then added ones */
+	char		**services;	/* stored, then added */
 	size_t		  nservices;
 	size_t		  input_ix;	/* index in the input array */
 	int		  changed;	/* 1 once a service was added */

@@ -27,14 +27,14 @@ struct svcdeps_set {
 struct svcdeps {
 	char			 **names;	/* every name, ascending */
 	size_t			   nnames;
-	size_t			  *svc;		/* name indexes of services */
+	size_t			  *svc;		/* the services */
 	size_t			   nsvc;
 	int			  *is_svc;	/* per name */
 	unsigned int		  *actions;	/* per name */
 	struct svcdeps_set	  *prov;	/* per name: its providers */
 	const char		 **prov_names;	/* all provider lists */
-	size_t			  *prov_off;	/* per name, into prov_names */
-	struct svcdeps_set	  *given[2];	/* per name, after step 2 */
+	size_t			  *prov_off;	/* per name */
+	struct svcdeps_set	  *given[2];	/* after step 2 */
 	struct svcdeps_set	  *min[2];	/* per name */
 	struct svcdeps_set	  *rev[2];	/* per name */
 	const char		 **min_names[2];
@@ -42,7 +42,7 @@ struct svcdeps {
 	const char		 **rev_names[2];
 	size_t			  *rev_off[2];
 	struct svcdeps_action_dep *adeps;	/* per name and action */
-	size_t			  *adeps_off;	/* nnames * ACTION_COUNT + 1 */
+	size_t			  *adeps_off;	/* per (name, to) */
 };
 
 static const char *const svcdeps_action_names[SVCDEPS_ACTION_COUNT] = {
@@ -409,7 +409,8 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 	struct svcdeps			 *d = NULL;
 	const struct svcdeps_service	**def = NULL, *s;
 	char				**all = NULL;
-	size_t				  nall = 0, cap = 0, i, j, x, p, k;
+	size_t				  nall = 0, cap = 0;
+	size_t				  i, j, x, p, k;
 	size_t				  total, a;
 	struct svcdeps_set		  tmp;
 	int				  gi;

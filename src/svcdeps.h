@@ -17,9 +17,9 @@
  *	struct svcdeps *d;
  *	if (svcdeps_new(svcs, nsvcs, &d, err) != 0)
  *		fail the job;
- *	deps = svcdeps_action_deps(d, "hbase-master", SVCDEPS_START, &n);
- *	for each deps[i]: edge (m, deps[i].action, deps[i].service) -> (n, START,
- *	    "hbase-master") for every node m hosting deps[i].service;
+ *	deps = svcdeps_action_deps(d, svc, SVCDEPS_START, &n);
+ *	for each deps[i], for every node m hosting deps[i].service: edge
+ *	    (m, deps[i].action, deps[i].service) -> (n, START, svc);
  *	svcdeps_free(d);
  */
 #ifndef LOOMD_SVCDEPS_H
@@ -88,7 +88,7 @@ struct svcdeps_service {
 /* An action of a service that must finish first (ActionOnService). */
 struct svcdeps_action_dep {
 	enum svcdeps_action	 action;
-	const char		*service;	/* borrowed from the resolver */
+	const char		*service;	/* borrowed from it */
 };
 
 /* The resolver of one cluster's services. */
@@ -97,8 +97,8 @@ struct svcdeps;
 /* "CREATE" ... "DELETE"; NULL if out of range.  Static strings. */
 const char	*svcdeps_action_name(enum svcdeps_action a);
 /* Exact upper-case name ("START"); -1 if unknown. */
-int		 svcdeps_action_parse(const char *s, enum svcdeps_action *out)
-		    LOOMD_MUSTCHECK;
+int		 svcdeps_action_parse(const char *s,
+		    enum svcdeps_action *out) LOOMD_MUSTCHECK;
 /* 1 for INITIALIZE, START, STOP (ProvisionerAction.isRuntimeAction). */
 int		 svcdeps_action_is_runtime(enum svcdeps_action a);
 /* 1 for INSTALL, REMOVE (ProvisionerAction.isInstallTimeAction). */
@@ -116,8 +116,8 @@ int		 svcdeps_action_is_install(enum svcdeps_action a);
  * with svcdeps_free().  Time O(S * (S + D)) for S services and D
  * dependency names.
  */
-int		 svcdeps_new(const struct svcdeps_service *services, size_t n,
-		    struct svcdeps **out, char err[LOOMD_ERR_LEN])
+int		 svcdeps_new(const struct svcdeps_service *services,
+		    size_t n, struct svcdeps **out, char err[LOOMD_ERR_LEN])
 		    LOOMD_MUSTCHECK;
 /* Free a resolver; NULL is a no-op. */
 void		 svcdeps_free(struct svcdeps *d);
@@ -182,7 +182,7 @@ int		 svcdeps_runtime_depends_on(const struct svcdeps *d,
 /* The service expansion of a runtime job (JobPlanner.expandServices). */
 enum svcdeps_expand {
 	SVCDEPS_EXPAND_START = 0,	/* plus what they runtime-depend on */
-	SVCDEPS_EXPAND_STOP,		/* plus what runtime-depends on them */
+	SVCDEPS_EXPAND_STOP,		/* plus what depends on them */
 	SVCDEPS_EXPAND_RESTART,		/* as STOP */
 };
 

@@ -235,7 +235,8 @@ section(struct json_object *root, const char *name)
 Test(layout_add, cluster_layout_validity)
 {
 	struct json_object		*root = load("layout-add.json", 0);
-	struct json_object		*cases = section(root, "cluster_layout");
+	struct json_object		*cases = section(root,
+					    "cluster_layout");
 	struct json_object		*c;
 	struct layout_add_constraints	 cons;
 	struct layout_add_layout	*l;
@@ -422,7 +423,8 @@ cnode_has(const struct layout_add_cnode *cn, const char *s)
 Test(layout_add, apply_change_to_cluster)
 {
 	struct json_object		*root = load("layout-add.json", 0);
-	struct json_object		*c = section(root, "apply_to_cluster");
+	struct json_object		*c = section(root,
+					    "apply_to_cluster");
 	struct json_object		*steps, *st;
 	struct layout_add_constraints	 cons;
 	struct layout_add_node		*nodes;
@@ -511,11 +513,12 @@ Test(layout_add, tracker)
 				cr_assert_eq(ok, json_object_get_boolean(opt(st,
 				    "accepted")), "%s step %zu",
 				    str(c, "test"), k);
-				if (ok)
-					cr_assert_eq(layout_add_tracker_change(t,
-					    nch++), ch);
-				else
+				if (!ok)
 					layout_add_change_free(ch);
+				else
+					cr_assert_eq(ch,
+					    layout_add_tracker_change(t,
+					    nch++));
 			} else {
 				layout_add_tracker_remove_last(t);
 				nch--;
@@ -693,9 +696,9 @@ Test(layout_add, service_order)
 {
 	struct json_object		*cat;
 	struct layout_add_constraints	 cons;
-	const char			*svcs[] = { "zookeeper", "resourcemanager",
-					    "reactor", "aaa", "datanode",
-					    "namenode" };
+	const char			*svcs[] = { "zookeeper",
+					    "resourcemanager", "reactor", "aaa",
+					    "datanode", "namenode" };
 	const char			*want[] = { "namenode", "reactor",
 					    "zookeeper", "datanode", "aaa",
 					    "resourcemanager" };
@@ -811,7 +814,8 @@ Test(layout_add, layout_multiset)
 	layout_add_layout_add(b, "medium", "centos6",
 	    (const char *const[]){ "b", "a" }, 2, -1);
 	cr_assert(layout_add_layout_equal(a, b));
-	cr_assert_eq(a->entries[0].nl.nservices, 2);	/* more services first */
+	/* more services first */
+	cr_assert_eq(a->entries[0].nl.nservices, 2);
 	cr_assert_eq(layout_add_layout_count(a, "medium", "centos6",
 	    (const char *const[]){ "b", "a" }, 2), 2);
 	cr_assert_eq(layout_add_layout_service_count(a, "a"), 2);

@@ -108,7 +108,8 @@ tsvcs_build(struct json_object *c, struct tsvcs *t)
 		acts = opt(s, "actions");
 		for (j = 0; acts != NULL &&
 		    j < json_object_array_length(acts); j++) {
-			cr_assert_eq(svcdeps_action_parse(json_object_get_string(
+			cr_assert_eq(svcdeps_action_parse(
+			    json_object_get_string(
 			    json_object_array_get_idx(acts, j)), &a), 0);
 			o->actions |= SVCDEPS_BIT(a);
 		}
