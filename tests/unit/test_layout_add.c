@@ -897,3 +897,57 @@ Test(layout_add, cluster_input_checks)
 	cr_assert_str_eq(err, "node a is listed twice");
 	layout_add_cluster_free(NULL);
 }
+
+Test(layout_add, ten_thousand_nodes, .timeout = 30)
+{
+	struct layout_add_constraints	 cons;
+	struct layout_add_constraint	 sc = { "b", { NULL, 0 },
+					    { NULL, 0 }, 0, 100 };
+	struct layout_add_node		*in;
+	struct layout_add_cluster	*cl;
+	struct layout_add_layout	*l;
+	struct layout_add_tracker	*t;
+	const char			*m[] = { "m" }, *w[] = { "w" };
+	const char			*add[] = { "a", "b" };
+	char				 err[LOOMD_ERR_LEN], (*ids)[8];
+	size_t				 i, k, withb = 0;
+
+	memset(&cons, 0, sizeof(cons));
+	cons.services = &sc;
+	cons.nservices = 1;
+	in = xcalloc(10000, sizeof(*in));
+	ids = xcalloc(10000, sizeof(*ids));
+	for (i = 0; i < 10000; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "n%05zu", 9999 - i);
+		in[i].id = ids[i];
+		in[i].nodenum = 1000 + 9999 - (long long)i;
+		in[i].hardwaretype = i == 9999 ? "large" : "medium";
+		in[i].imagetype = "centos6";
+		in[i].services.v = i == 9999 ? m : w;
+		in[i].services.n = 1;
+	}
+	cr_assert_eq(layout_add_cluster_new(in, 10000, NULL, 0, &cl, err), 0);
+	l = layout_add_cluster_layout(cl);
+	cr_assert_eq(layout_add_solve(&cons, l, add, 2, 0, &t, err), 0,
+	    "%s", err);
+	cr_assert_not_null(t);
+	/* b (constrained, max 100) first, then a on every node */
+	cr_assert_str_eq(layout_add_tracker_change(t, 0)->service, "b");
+	for (k = 0; k < layout_add_tracker_nchanges(t); k++)
+		cr_assert_eq(layout_add_cluster_apply(cl,
+		    layout_add_tracker_change(t, k), NULL, err), 0, "%s", err);
+	for (i = 0; i < cl->nnodes; i++) {
+		cr_assert(cnode_has(&cl->nodes[i], "a"));
+		withb += cnode_has(&cl->nodes[i], "b");
+		/* b went to the large node, then the lowest node numbers */
+		if (i >= 1 && i < 100)
+			cr_assert(cnode_has(&cl->nodes[i], "b"));
+	}
+	cr_assert_eq(withb, 100);
+	cr_assert(cnode_has(&cl->nodes[0], "b"));
+	layout_add_tracker_free(t);
+	layout_add_layout_free(l);
+	layout_add_cluster_free(cl);
+	free(in);
+	free(ids);
+}
