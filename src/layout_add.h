@@ -228,7 +228,8 @@ struct layout_add_layout *layout_add_change_apply(
  * (AddServiceChangeIterator): the node layouts that stay valid with the
  * service added, sorted by the comparator, and every way to add the
  * service to k of their nodes for k from min(nodes, max) down to
- * max(min, 1), each k in descending lexicographic order.
+ * max(min, 1), each k in descending lexicographic order.  Layouts that
+ * already hold the service are not expandable (adding it changes nothing).
  */
 struct layout_add_changes;
 

@@ -951,3 +951,83 @@ Test(layout_add, ten_thousand_nodes, .timeout = 30)
 	free(in);
 	free(ids);
 }
+
+/* Brute force: every vector of sum total under max, descending lex. */
+static void
+brute(const int *max, size_t n, size_t at, int rem, int *cur, int **out,
+    size_t *nout)
+{
+	int	x, top;
+
+	if (at == n) {
+		if (rem == 0) {
+			*out = xreallocarray(*out, *nout + 1, n *
+			    sizeof(**out));
+			memcpy(*out + *nout * n, cur, n * sizeof(*cur));
+			(*nout)++;
+		}
+		return;
+	}
+	top = max[at] < rem ? max[at] : rem;
+	for (x = top; x >= 0; x--) {
+		cur[at] = x;
+		brute(max, n, at + 1, rem - x, cur, out, nout);
+	}
+}
+
+/* -1, 0, 1 as a is lexicographically below, equal to, above b. */
+static int
+lexcmp(const int *a, const int *b, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return (a[i] < b[i] ? -1 : 1);
+	return (0);
+}
+
+Test(layout_add, combinations_match_brute_force)
+{
+	struct layout_add_combo	*it;
+	char			 err[LOOMD_ERR_LEN];
+	int			 max[5], start[5], cur[5], got[5], *all;
+	int			 items, from;
+	size_t			 n, i, k, nall;
+	unsigned int		 seed = 12345;
+
+	for (k = 0; k < 2000; k++) {
+		n = 1 + rand_r(&seed) % 5;
+		items = 1 + rand_r(&seed) % 8;
+		for (i = 0; i < n; i++) {
+			max[i] = rand_r(&seed) % 6;
+			start[i] = rand_r(&seed) % 4;
+		}
+		start[0]++;
+		from = rand_r(&seed) % 2;
+		if (from)
+			for (items = 0, i = 0; i < n; i++)
+				items += start[i];
+		all = NULL;
+		nall = 0;
+		brute(max, n, 0, items, cur, &all, &nall);
+		if (from)
+			cr_assert_eq(layout_add_combo_new_from(n, start, max,
+			    &it, err), 0);
+		else
+			cr_assert_eq(layout_add_combo_new(n, items, max, &it,
+			    err), 0);
+		for (i = 0; i < nall; i++) {
+			if (from && lexcmp(all + i * n, start, n) > 0)
+				continue;
+			cr_assert_eq(layout_add_combo_next(it, got), 1,
+			    "case %zu ended early", k);
+			cr_assert_eq(lexcmp(got, all + i * n, n), 0,
+			    "case %zu vector %zu", k, i);
+		}
+		cr_assert_eq(layout_add_combo_next(it, got), 0,
+		    "case %zu too long", k);
+		layout_add_combo_free(it);
+		free(all);
+	}
+}
