@@ -200,4 +200,35 @@ void		 svcdeps_expand(const struct svcdeps *d,
 		    enum svcdeps_expand how, const char *const *services,
 		    size_t n, const char ***out, size_t *nout);
 
+/*
+ * The add-services validation of section 4.2 (Solver.validateServicesToAdd)
+ * with U = cluster + request, each check in turn:
+ * 1. every name of U has a definition in catalogue[0, ncat) (the services
+ *    the entity store returned; a repeated name keeps its last definition):
+ *    "service <s> does not exist";
+ * 2. no requested service is on the cluster already (loomd; Java let it
+ *    through and corrupted the layout counts): "service <s> is already on
+ *    the cluster";
+ * 3. with a non-empty compat (the template's compatible services), every
+ *    requested service is in it: "<s1>,<s2> are incompatible with the
+ *    cluster";
+ * 4. every install.requires and runtime.requires (or dependson) name of
+ *    a service of U is in U or provided by one: "<a> requires <b>, which is
+ *    not on the cluster or in the list of services to add.", one line per
+ *    pair; uses are never required;
+ * 5. no service of U names another service of U in its conflicts:
+ *    "<a> conflicts with <c>.", one line per pair.
+ * Names and lines come in ascending order (Java: hash order), lines
+ * joined by "\n".  An empty request gives "Services to add must be
+ * specified.".  All arguments are borrowed.  Returns 0 when the request
+ * may go on to the layout search, or -1 with *why set to the message (the
+ * 400 body; it can be long, so it is a new string the caller frees with
+ * free()).
+ */
+int		 svcdeps_check_add(const struct svcdeps_service *catalogue,
+		    size_t ncat, const struct svcdeps_names *cluster,
+		    const struct svcdeps_names *request,
+		    const struct svcdeps_names *compat, char **why)
+		    LOOMD_MUSTCHECK;
+
 #endif /* LOOMD_SVCDEPS_H */

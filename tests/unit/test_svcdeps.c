@@ -477,3 +477,43 @@ Test(svcdeps, empty_and_unknown)
 	svcdeps_free(d);
 	svcdeps_free(NULL);
 }
+
+Test(svcdeps, check_add)
+{
+	struct json_object	*root = load_ops("svcdeps.json");
+	struct json_object	*sec = opt(root, "check_add"), *cases, *c;
+	struct json_object	*exp;
+	struct tsvcs		 cat;
+	struct svcdeps_names	 cl, rq, co;
+	char			*why;
+	int			 rc;
+	size_t			 i;
+
+	cr_assert_not_null(sec);
+	tsvcs_build(sec, &cat);
+	cases = opt(sec, "cases");
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		c = json_object_array_get_idx(cases, i);
+		cl = names_of(opt(c, "cluster"));
+		rq = names_of(opt(c, "request"));
+		co = names_of(opt(c, "compat"));
+		rc = svcdeps_check_add(cat.v, cat.n, &cl, &rq, &co, &why);
+		exp = opt(c, "expect");
+		if (exp == NULL) {
+			cr_assert_eq(rc, 0, "%s: %s",
+			    json_object_get_string(opt(c, "test")), why);
+			cr_assert_null(why);
+		} else {
+			cr_assert_eq(rc, -1, "%s",
+			    json_object_get_string(opt(c, "test")));
+			cr_assert_str_eq(why, json_object_get_string(exp),
+			    "%s", json_object_get_string(opt(c, "test")));
+		}
+		free(why);
+		free((void *)cl.v);
+		free((void *)rq.v);
+		free((void *)co.v);
+	}
+	tsvcs_free(&cat);
+	json_object_put(root);
+}
