@@ -1088,7 +1088,8 @@ cs_expire_tx(struct db_conn *c, void *arg)
 	else if (max != 0 && step != 0 && a->expire - cur > step)
 		cs_fail(a->out, 400, "New expire time cannot be greater than "
 		    "allowed increment");
-	else if (max != 0 && create + max < a->expire)
+	else if (max != 0 && max <= INT64_MAX - create &&
+	    create + max < a->expire)	/* a larger max: no bound */
 		cs_fail(a->out, 400, "Cluster cannot be prolonged beyond its "
 		    "max duration");
 	db_rows_free(r);
