@@ -657,9 +657,9 @@ http_edge(const struct http_listener *l, struct MHD_Connection *conn,
 			    "Content-Length %.32s", sc.cl);
 		if (cl > (unsigned long long)http_cfg->server_max_body_bytes)
 			return http_fail(resp, API_TOO_LARGE, "request body "
-			    "of %llu bytes is larger than %lld bytes (server."
-			    "max_body_bytes)", cl,
-			    (long long)http_cfg->server_max_body_bytes);
+			    "larger than %lld bytes (server.max_body_bytes; "
+			    "%llu declared)",
+			    (long long)http_cfg->server_max_body_bytes, cl);
 	}
 	*close = false;
 	for (s = url; *s != '\0'; s = e) {
