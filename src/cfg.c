@@ -44,8 +44,9 @@ const struct cfg_key cfg_keys[] = {
 	{ "server.header_timeout_ms", CFG_INT,
 	  CFG_OFF(server_header_timeout_ms), 100, 600000, "10000", false,
 	  false, "a connection that has not sent complete request headers "
-	  "this long after it opened (or after its previous answer) is "
-	  "closed, however slowly it trickles" },
+	  "this long after it opened (plus server.connection_timeout_s "
+	  "after its previous answer) is closed, however slowly it "
+	  "trickles" },
 	{ "server.max_connections", CFG_INT, CFG_OFF(server_max_connections),
 	  16, 65536, "1000", false, false, "open connections the API "
 	  "listener accepts; more are closed at once" },

@@ -94,6 +94,7 @@ struct http_sock {
 	int			 fd;
 	struct timespec		 since;		/* headers are due from */
 	bool			 in_request;	/* headers complete */
+	bool			 kept_alive;	/* since is a previous answer */
 	bool			 closing;	/* shut down by the sweeper */
 	bool			 bad_nul;	/* %00 in the path or query */
 };
@@ -796,6 +797,7 @@ http_completed(void *cls UNUSED, struct MHD_Connection *conn,
 		/* The next request's headers are due from now. */
 		pthread_mutex_lock(&http_socks_lock);
 		sk->in_request = false;
+		sk->kept_alive = true;
 		clock_gettime(CLOCK_MONOTONIC, &sk->since);
 		pthread_mutex_unlock(&http_socks_lock);
 	}
@@ -859,13 +861,18 @@ http_unescape(void *cls UNUSED, struct MHD_Connection *conn, char *s)
 /*
  * The header sweeper: shut down every connection whose request headers
  * are overdue, however slowly they trickle (MHD's idle timeout restarts on
- * every byte).  The socket stays open until MHD sees the shutdown and
- * closes the connection, so no descriptor is reused under us.
+ * every byte): server.header_timeout_ms after the connection opened, or
+ * that plus server.connection_timeout_s after the previous answer on a
+ * keep-alive connection (an idle one is closed by MHD's idle timeout
+ * before, so a proxy's pooled connections live as long as they did).  The
+ * socket stays open until MHD sees the shutdown and closes the connection,
+ * so no descriptor is reused under us.
  */
 static void *
 http_sweep(void *arg UNUSED)
 {
 	int64_t limit = http_cfg->server_header_timeout_ms;
+	int64_t kept = limit + http_cfg->server_connection_timeout_s * 1000;
 	int64_t step = limit / 4 < 200 ? limit / 4 : 200;
 	struct timespec now, wake;
 	struct http_sock *sk;
@@ -884,7 +891,7 @@ http_sweep(void *arg UNUSED)
 				continue;
 			if ((now.tv_sec - sk->since.tv_sec) * 1000 +
 			    (now.tv_nsec - sk->since.tv_nsec) / 1000000 <=
-			    limit)
+			    (sk->kept_alive ? kept : limit))
 				continue;
 			sk->closing = true;
 			shutdown(sk->fd, SHUT_RDWR);

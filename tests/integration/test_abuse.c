@@ -345,7 +345,7 @@ Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 	int fd, i;
 
 	start("server = { host = \"127.0.0.1\"; threads = 4; "
-	    "header_timeout_ms = 500; };");
+	    "header_timeout_ms = 500; connection_timeout_s = 1; };");
 	fd = conn_to(d.port);
 	t0 = fx_now_ms();
 	send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 32, MSG_NOSIGNAL);
@@ -360,6 +360,24 @@ Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 	    fx_now_ms() - t0);
 	close(fd);
 	cr_expect_geq(metric(d.port, "loomd_http_header_timeouts_total "), 1);
+	/* The same after one honest request on a keep-alive connection:
+	 * header_timeout_ms + connection_timeout_s after the answer. */
+	fd = conn_to(d.port);
+	send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 35,
+	    MSG_NOSIGNAL);
+	read_all(fd, b, sizeof b, 300, &eof);
+	cr_expect_eq(strncmp(b, "HTTP/1.1 200", 12), 0, "%s", b);
+	t0 = fx_now_ms();
+	eof = false;
+	for (i = 0; i < 50 && !eof; i++) {
+		if (send(fd, "X", 1, MSG_NOSIGNAL) != 1)
+			break;
+		read_all(fd, b, sizeof b, 100, &eof);
+	}
+	cr_expect(eof || i < 50, "the trickling keep-alive was closed");
+	cr_expect_lt(fx_now_ms() - t0, 2600, "closed after %.0f ms",
+	    fx_now_ms() - t0);
+	close(fd);
 	/* A keep-alive connection that answers in time is left alone. */
 	fd = conn_to(d.port);
 	for (i = 0; i < 3; i++) {
