@@ -798,6 +798,7 @@ http_completed(void *cls UNUSED, struct MHD_Connection *conn,
 		pthread_mutex_lock(&http_socks_lock);
 		sk->in_request = false;
 		sk->kept_alive = true;
+		sk->bad_nul = false;
 		clock_gettime(CLOCK_MONOTONIC, &sk->since);
 		pthread_mutex_unlock(&http_socks_lock);
 	}
