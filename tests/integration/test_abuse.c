@@ -250,6 +250,40 @@ Test(abuse, task_routes_only_on_their_listener_and_with_the_token)
 	unlink(tok);
 }
 
+Test(abuse, a_provisioner_pointed_at_the_task_listener_works)
+{
+	char extra[512], b[1024], id[32], path[128];
+	int tport = fx_free_port(), i;
+	pid_t prov;
+	const char *p;
+
+	snprintf(extra, sizeof extra, "server = { host = \"127.0.0.1\"; "
+	    "threads = 4; tasks_port = %d; };\nscheduler = { interval_ms = "
+	    "50; };", tport);
+	start(extra);
+	fx_import(d.port,
+	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: u", "{\"name\":\"t\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"one-machine\"}", b, sizeof b), 200, "%s",
+	    b);
+	cr_assert_not_null(p = strstr(b, "\"id\":\""), "%s", b);
+	snprintf(id, sizeof id, "%.8s", p + 6);
+	/* Only its URL changes: the Loom provisioner has no other setting. */
+	prov = fx_provisioner_start(tport, 2, NULL, "1", "/dev/null", NULL);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
+	for (i = 0; i < 150; i++) {
+		req(d.port, "GET", path, "X-Loom-UserID: u", NULL, b, sizeof b);
+		if (strstr(b, "\"status\":\"ACTIVE\"") != NULL)
+			break;
+		usleep(100 * 1000);
+	}
+	fx_provisioner_stop(&prov);
+	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
+	cr_expect_eq(metric(d.port,
+	    "loomd_task_requests_refused_total{reason=\"listener\"} "), 0);
+}
+
 Test(abuse, token_alone_guards_the_task_routes_on_the_api_listener)
 {
 	char extra[512], tok[256];
