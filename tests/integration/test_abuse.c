@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -299,6 +301,55 @@ Test(abuse, token_alone_guards_the_task_routes_on_the_api_listener)
 	    401);
 	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/take",
 	    "X-Loom-ProvisionerKey: another-token", take, NULL, 0), 204);
+	unlink(tok);
+}
+
+Test(abuse, the_dummy_provisioner_sends_the_token)
+{
+	char extra[512], tok[256], b[1024], id[32], path[128], bin[512];
+	char uri[64];
+	const char *p;
+	pid_t prov;
+	int i, st;
+
+	token_file(tok, sizeof tok, "tok-for-the-provisioner");
+	snprintf(extra, sizeof extra, "tasks = { token_file = \"%s\"; };\n"
+	    "scheduler = { interval_ms = 50; };", tok);
+	start(extra);
+	fx_import(d.port,
+	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: u", "{\"name\":\"t\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"one-machine\"}", b, sizeof b), 200, "%s",
+	    b);
+	cr_assert_not_null(p = strstr(b, "\"id\":\""), "%s", b);
+	snprintf(id, sizeof id, "%.8s", p + 6);
+	snprintf(bin, sizeof bin, "%s/src/loom-dummy-provisioner",
+	    getenv("LOOMD_BUILDDIR"));
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d", d.port);
+	prov = fork();
+	cr_assert_geq(prov, 0);
+	if (prov == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(bin, bin, "--uri", uri, "--workers", "2", "--poll-ms",
+		    "20", "--token-file", tok, (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
+	for (i = 0; i < 150; i++) {
+		req(d.port, "GET", path, "X-Loom-UserID: u", NULL, b, sizeof b);
+		if (strstr(b, "\"status\":\"ACTIVE\"") != NULL)
+			break;
+		usleep(100 * 1000);
+	}
+	kill(prov, SIGTERM);
+	waitpid(prov, &st, 0);
+	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
+	cr_expect_eq(metric(d.port,
+	    "loomd_task_requests_refused_total{reason=\"token\"} "), 0);
 	unlink(tok);
 }
 
