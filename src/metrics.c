@@ -199,8 +199,8 @@ metrics_write_requests(struct metrics_buf *b)
 		metrics_printf(b, "loomd_http_request_duration_seconds_count{"
 		    "route=\"%s\"} %llu\n", label, (unsigned long long)cum);
 	}
-	metrics_printf(b, "# HELP loomd_task_requests_refused_total Requests to "
-	    "/v1/loom/tasks/ refused: on the API listener while "
+	metrics_printf(b, "# HELP loomd_task_requests_refused_total "
+	    "Requests to /v1/loom/tasks/ refused: on the API listener while "
 	    "server.tasks_port is set, or without the tasks token.\n"
 	    "# TYPE loomd_task_requests_refused_total counter\n"
 	    "loomd_task_requests_refused_total{reason=\"listener\"} %llu\n"
