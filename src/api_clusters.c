@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -9,6 +9,7 @@
 #include "api_tasks.h"
 
 #include <json-c/json.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "api_common.h"
@@ -68,6 +69,10 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 	}
 	if (jsonin_get_int64(body, "status", &status, NULL) != JSONIN_OK) {
 		http_fail(resp, as, "status must be specified.");
+		goto out;
+	}
+	if (status < INT32_MIN || status > INT32_MAX) {
+		http_fail(resp, as, "status must be a 32-bit integer.");
 		goto out;
 	}
 	if (jsonin_get_object(body, "result", &result, NULL) ==

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libconfig.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,26 @@ const struct cfg_key cfg_keys[] = {
 	{ "server.connection_timeout_s", CFG_INT,
 	  CFG_OFF(server_connection_timeout_s), 1, 3600, "30", false, false,
 	  "idle HTTP connections are closed after this many seconds" },
+	{ "server.header_timeout_ms", CFG_INT,
+	  CFG_OFF(server_header_timeout_ms), 100, 600000, "10000", false,
+	  false, "a connection that has not sent complete request headers "
+	  "this long after it opened (plus server.connection_timeout_s "
+	  "after its previous answer) is closed, however slowly it "
+	  "trickles" },
+	{ "server.max_connections", CFG_INT, CFG_OFF(server_max_connections),
+	  16, 65536, "1000", false, false, "open connections the API "
+	  "listener accepts; more are closed at once" },
+	{ "server.max_connections_per_ip", CFG_INT,
+	  CFG_OFF(server_max_connections_per_ip), 0, 65536, "256", false,
+	  false, "open connections one client address may hold on each "
+	  "listener (0 = no per-address limit)" },
+	{ "server.tasks_host", CFG_STRING, CFG_OFF(server_tasks_host), 0, 0,
+	  "127.0.0.1", false, false, "address of the provisioner listener "
+	  "(bind it to an internal network)" },
+	{ "server.tasks_port", CFG_INT, CFG_OFF(server_tasks_port), 0, 65535,
+	  "0", false, false, "port serving only /v1/loom/tasks/*; when set, "
+	  "the API listener answers those routes with 404 (0 = the task "
+	  "routes stay on server.port)" },
 	{ "datacenter", CFG_STRING, CFG_OFF(datacenter), 0, 0, "dc1", false,
 	  false, "name of this datacenter in the ID partition registry" },
 	{ "ids.start_num", CFG_INT, CFG_OFF(ids_start_num), 0, CFG_INT_MAX53,
@@ -123,6 +144,17 @@ const struct cfg_key cfg_keys[] = {
 	{ "auth.require_api_key", CFG_BOOL, CFG_OFF(auth_require_api_key), 0,
 	  0, "false", false, false,
 	  "verify X-Loom-ApiKey against the users table" },
+	{ "auth.max_failures", CFG_INT, CFG_OFF(auth_max_failures), 0,
+	  1000000, "10", false, false, "failed API key checks one client "
+	  "address may make per auth.failure_window_s before it gets 429 "
+	  "(0 = no limit)" },
+	{ "auth.failure_window_s", CFG_INT, CFG_OFF(auth_failure_window_s), 1,
+	  86400, "60", false, false, "window of auth.max_failures, in "
+	  "seconds" },
+	{ "tasks.token_file", CFG_STRING, CFG_OFF(tasks_token_file), 0, 0, "",
+	  false, false, "file holding the provisioner token that "
+	  "/v1/loom/tasks/* then require (X-Loom-ProvisionerKey or "
+	  "Authorization: Bearer); must not be readable by group or others" },
 	{ NULL, 0, 0, 0, 0, NULL, false, false, NULL },
 };
 
@@ -217,6 +249,10 @@ cfg_free(struct cfg *c)
 	}
 	free(c->path);
 	c->path = NULL;
+	if (c->tasks_token != NULL)
+		sodium_memzero(c->tasks_token, strlen(c->tasks_token));
+	free(c->tasks_token);
+	c->tasks_token = NULL;
 }
 
 void
@@ -372,46 +408,52 @@ cfg_valid_name(const char *s, size_t max, bool allow_dot_dash)
 	return true;
 }
 
-/* Read db.password_file into c->db_password, refusing loose modes. */
+/*
+ * Read the secret file path (named by key) into *out (owned, replaced),
+ * without its trailing newline, refusing loose modes and empty files.
+ */
 static void
-cfg_read_password_file(struct cfg *c, const char *file, int line,
-    struct cfg_errors *errs)
+cfg_read_secret_file(const char *path, const char *key, char **out,
+    const char *file, int line, struct cfg_errors *errs)
 {
 	char buf[1024];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(c->db_password_file, O_RDONLY | O_CLOEXEC)) == -1) {
-		cfg_add(errs, file, line, "db.password_file",
-		    "cannot open %s: %s", c->db_password_file,
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cfg_add(errs, file, line, key, "cannot open %s: %s", path,
 		    strerror(errno));
 		return;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		cfg_add(errs, file, line, "db.password_file",
-		    "%s is not a regular file", c->db_password_file);
+		cfg_add(errs, file, line, key, "%s is not a regular file",
+		    path);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
-		cfg_add(errs, file, line, "db.password_file",
+		cfg_add(errs, file, line, key,
 		    "%s is readable by group or others (mode %04o); "
-		    "chmod 600 it", c->db_password_file,
-		    (unsigned)(st.st_mode & 07777));
+		    "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	if ((n = read(fd, buf, sizeof buf - 1)) < 0) {
-		cfg_add(errs, file, line, "db.password_file",
-		    "cannot read %s: %s", c->db_password_file,
+		cfg_add(errs, file, line, key, "cannot read %s: %s", path,
 		    strerror(errno));
 		goto out;
 	}
 	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
-	free(c->db_password);
-	c->db_password = xstrdup(buf);
+	if (n == 0 && strcmp(key, "tasks.token_file") == 0) {
+		cfg_add(errs, file, line, key, "%s is empty; write a long "
+		    "random token into it", path);
+		goto out;
+	}
+	free(*out);
+	*out = xstrdup(buf);
 out:
+	sodium_memzero(buf, sizeof buf);
 	close(fd);
 }
 
@@ -466,8 +508,28 @@ cfg_cross_check(struct cfg *c, const config_t *lc, const char *file,
 			cfg_add(errs, file, line, "db.password_file",
 			    "cannot be combined with db.password");
 		else
-			cfg_read_password_file(c, file, line, errs);
+			cfg_read_secret_file(c->db_password_file,
+			    "db.password_file", &c->db_password, file, line,
+			    errs);
 	}
+	if (c->tasks_token_file[0] != '\0')
+		cfg_read_secret_file(c->tasks_token_file, "tasks.token_file",
+		    &c->tasks_token, file, cfg_line_of(lc, "tasks.token_file"),
+		    errs);
+	if (c->server_tasks_port != 0 &&
+	    (c->server_tasks_port == c->server_port ||
+	    c->server_tasks_port == c->server_health_port))
+		cfg_add(errs, file, cfg_line_of(lc, "server.tasks_port"),
+		    "server.tasks_port", "must differ from server.port and "
+		    "server.health_port");
+	if (c->server_max_connections < c->server_threads)
+		cfg_add(errs, file, cfg_line_of(lc, "server.max_connections"),
+		    "server.max_connections", "must not be less than "
+		    "server.threads (%" PRId64 ")", c->server_threads);
+	if (c->server_tasks_port != 0 && c->server_tasks_host[0] == '\0')
+		cfg_add(errs, file, cfg_line_of(lc, "server.tasks_host"),
+		    "server.tasks_host", "must not be empty when "
+		    "server.tasks_port is set");
 }
 
 /* Common part of cfg_load() and cfg_load_string(). */

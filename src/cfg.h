@@ -22,6 +22,11 @@ struct cfg {
 	int64_t	 server_threads;
 	int64_t	 server_max_body_bytes;
 	int64_t	 server_connection_timeout_s;
+	int64_t	 server_header_timeout_ms;
+	int64_t	 server_max_connections;
+	int64_t	 server_max_connections_per_ip;
+	char	*server_tasks_host;
+	int64_t	 server_tasks_port;
 	/* identity and ids */
 	char	*datacenter;
 	int64_t	 ids_start_num;
@@ -62,9 +67,15 @@ struct cfg {
 	int64_t	 cluster_max_size;
 	/* auth */
 	bool	 auth_require_api_key;
+	int64_t	 auth_max_failures;
+	int64_t	 auth_failure_window_s;
+	/* provisioner routes */
+	char	*tasks_token_file;
 
 	/* Not keys: where the file was, for messages.  Owned. */
 	char	*path;
+	/* The token read from tasks.token_file; NULL without one.  Owned. */
+	char	*tasks_token;
 };
 
 enum cfg_type {

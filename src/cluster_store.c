@@ -8,6 +8,7 @@
 
 #include "cluster_store.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,7 +506,8 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 		domain_fail(a->out, DOMAIN_INVALID,
 		    "New expire time cannot be greater than "
 		    "allowed increment");
-	else if (max != 0 && create + max < a->expire)
+	else if (max != 0 && max <= INT64_MAX - create &&
+	    create + max < a->expire)	/* a larger max: no bound */
 		domain_fail(a->out, DOMAIN_INVALID,
 		    "Cluster cannot be prolonged beyond its "
 		    "max duration");

@@ -55,6 +55,7 @@ static const struct dprov_optdef dprov_optdefs[] = {
 	    DPROV_OFF(backoff_max_ms) },
 	{ "fail-rate", 0, DPROV_K_RATE, 0, 0, DPROV_OFF(fail_rate) },
 	{ "log", 0, DPROV_K_STR, 0, 0, DPROV_OFF(log_path) },
+	{ "token-file", 0, DPROV_K_STR, 0, 0, DPROV_OFF(token_file) },
 	{ "max-tasks", 0, DPROV_K_U64, 0, UINT64_MAX, DPROV_OFF(max_tasks) },
 	{ "idle-exit", 0, DPROV_K_UINT, 0, 31536000,
 	    DPROV_OFF(idle_exit_s) },
@@ -72,6 +73,8 @@ static const char dprov_usage_text[] =
     "  --fail-rate P         fraction 0..1 of tasks reported failed "
     "(default 0)\n"
     "  --log FILE            append one line per finished task (- = stdout)\n"
+    "  --token-file FILE     send the token in FILE as X-Loom-ProvisionerKey\n"
+    "                        (loomd's tasks.token_file)\n"
     "  --max-tasks N         exit after N tasks (default 0 = no limit)\n"
     "  --idle-exit S         exit after S seconds without a task "
     "(default 0 = never)\n"

@@ -37,6 +37,7 @@ struct dprov_opts {
 	const char *uri;		/* loomd or load-balancer base URL */
 	const char *worker_prefix;	/* NULL: <hostname>.<pid> */
 	const char *log_path;		/* NULL: no task log; "-": stdout */
+	const char *token_file;		/* NULL: no X-Loom-ProvisionerKey */
 	unsigned workers;		/* threads, 1..DPROV_MAX_WORKERS */
 	unsigned delay_ms;		/* simulated work per task */
 	unsigned poll_ms;		/* sleep after a 204 */

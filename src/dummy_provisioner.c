@@ -88,6 +88,8 @@ static struct {
 };
 
 static struct dprov_opts dummy_provisioner_opts;
+/* "X-Loom-ProvisionerKey: <token>" from --token-file, or "". */
+static char dummy_provisioner_token_header[1100];
 static char *dummy_provisioner_take_url;	/* owned */
 static char *dummy_provisioner_finish_url;	/* owned */
 static int dummy_provisioner_log_fd = -1;
@@ -266,6 +268,11 @@ dummy_provisioner_curl_init(struct dummy_provisioner_worker *w,
 	/* No "Expect: 100-continue" wait on large finish bodies. */
 	h = xcheck(curl_slist_append(w->headers, "Expect:"));
 	w->headers = h;
+	if (dummy_provisioner_token_header[0] != '\0') {
+		h = xcheck(curl_slist_append(w->headers,
+		    dummy_provisioner_token_header));
+		w->headers = h;
+	}
 	if (curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS,
 	    (long)o->timeout_ms) != CURLE_OK ||
@@ -570,6 +577,33 @@ dummy_provisioner_open_log(const char *path, char err[LOOMD_ERR_LEN])
 	return 0;
 }
 
+/* Read the token of path into dummy_provisioner_token_header; 0 or -1. */
+static int
+dummy_provisioner_read_token(const char *path, char err[LOOMD_ERR_LEN])
+{
+	char buf[1024];
+	size_t n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, LOOMD_ERR_LEN, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (n == 0 || strpbrk(buf, "\r\n") != NULL) {
+		snprintf(err, LOOMD_ERR_LEN, "%s: not one line of token", path);
+		return -1;
+	}
+	snprintf(dummy_provisioner_token_header,
+	    sizeof dummy_provisioner_token_header,
+	    "X-Loom-ProvisionerKey: %s", buf);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -610,6 +644,12 @@ main(int argc, char **argv)
 	if (dummy_provisioner_open_log(o->log_path, err) != 0) {
 		fprintf(stderr, "loom-dummy-provisioner: --log %s\n", err);
 		return EX_CANTCREAT;
+	}
+	if (o->token_file != NULL &&
+	    dummy_provisioner_read_token(o->token_file, err) != 0) {
+		fprintf(stderr, "loom-dummy-provisioner: --token-file %s\n",
+		    err);
+		return EX_NOINPUT;
 	}
 
 	memset(&sa, 0, sizeof sa);

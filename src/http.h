@@ -29,6 +29,9 @@ enum api_status {
 	API_UNPROCESSABLE,	/* 422 */
 	API_INTERNAL,		/* 500 */
 	API_UNAVAILABLE,	/* 503 */
+	API_URI_TOO_LONG,	/* 414 */
+	API_TOO_MANY_REQUESTS,	/* 429 */
+	API_NOT_IMPLEMENTED,	/* 501 */
 };
 
 #define HTTP_MAX_PARAMS 4
@@ -86,6 +89,9 @@ int http_port(void);
 
 /* A request header (borrowed, valid during the request) or NULL. */
 const char *http_header(struct http_req *req, const char *name);
+
+/* The client's address as text into out (size n); "?" if unknown. */
+void http_client_addr(struct http_req *req, char *out, size_t n);
 
 /* Set resp->body to a copy of s. */
 void http_resp_text(struct http_resp *resp, const char *s);

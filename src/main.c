@@ -220,13 +220,19 @@ main_users(const struct cfg *c, const char *add, const char *revoke,
 	if (add != NULL) {
 		char nerr[LOOMD_ERR_LEN];
 
-		if (codec_check_name(add, nerr) != 0) {
+		if (strcmp(add, AUTH_SYSTEM_USER) == 0)
+			snprintf(nerr, sizeof nerr, "%s is loomd's internal "
+			    "user and cannot be given a key; choose another "
+			    "name", AUTH_SYSTEM_USER);
+		if (strcmp(add, AUTH_SYSTEM_USER) == 0 ||
+		    codec_check_name(add, nerr) != 0) {
 			fprintf(stderr, "loomd: --add-user: %s\n", nerr);
 			db_close(conn);
 			db_global_end();
 			return EX_USAGE;
 		}
-		if (auth_new_key(key, hash, err) != 0)
+		if (auth_secret_load(conn, err) != 0 ||
+		    auth_new_key(add, key, hash, err) != 0)
 			fatalx("%s", err);
 		u.name = add;
 		u.hash = hash;

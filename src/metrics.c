@@ -17,7 +17,7 @@
 
 #define METRICS_MAX_ROUTES 64
 static const int metrics_codes[] = { 200, 204, 400, 401, 403, 404, 405, 409,
-    413, 417, 422, 500, 503 };
+    413, 414, 417, 422, 429, 500, 501, 503 };
 #define METRICS_NCODES (sizeof metrics_codes / sizeof metrics_codes[0])
 static const double metrics_buckets[] = { 1, 2.5, 5, 10, 25, 50, 100, 250,
     500, 1000, 2500, 5000 };
@@ -29,6 +29,8 @@ static size_t metrics_nroutes = 1;
 static uint64_t metrics_count[METRICS_MAX_ROUTES][METRICS_NCODES + 1];
 static uint64_t metrics_hist[METRICS_MAX_ROUTES][METRICS_NBUCKETS + 1];
 static uint64_t metrics_sum_us[METRICS_MAX_ROUTES];
+static uint64_t metrics_task_refusals[2];
+static uint64_t metrics_header_timeouts;
 
 void
 metrics_init(void)
@@ -67,6 +69,18 @@ metrics_request(const struct api_route *route, int code, double ms)
 	__atomic_add_fetch(&metrics_hist[slot][b], 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&metrics_sum_us[slot], (uint64_t)(ms * 1000),
 	    __ATOMIC_RELAXED);
+}
+
+void
+metrics_task_refused(enum metrics_task_refusal why)
+{
+	__atomic_add_fetch(&metrics_task_refusals[why], 1, __ATOMIC_RELAXED);
+}
+
+void
+metrics_header_timeout(void)
+{
+	__atomic_add_fetch(&metrics_header_timeouts, 1, __ATOMIC_RELAXED);
 }
 
 void
@@ -185,4 +199,21 @@ metrics_write_requests(struct metrics_buf *b)
 		metrics_printf(b, "loomd_http_request_duration_seconds_count{"
 		    "route=\"%s\"} %llu\n", label, (unsigned long long)cum);
 	}
+	metrics_printf(b, "# HELP loomd_task_requests_refused_total "
+	    "Requests to /v1/loom/tasks/ refused: on the API listener while "
+	    "server.tasks_port is set, or without the tasks token.\n"
+	    "# TYPE loomd_task_requests_refused_total counter\n"
+	    "loomd_task_requests_refused_total{reason=\"listener\"} %llu\n"
+	    "loomd_task_requests_refused_total{reason=\"token\"} %llu\n",
+	    (unsigned long long)__atomic_load_n(&metrics_task_refusals[
+	    METRICS_TASK_LISTENER], __ATOMIC_RELAXED),
+	    (unsigned long long)__atomic_load_n(&metrics_task_refusals[
+	    METRICS_TASK_TOKEN], __ATOMIC_RELAXED));
+	metrics_printf(b, "# HELP loomd_http_header_timeouts_total Connections "
+	    "closed because their request headers took longer than "
+	    "server.header_timeout_ms.\n# TYPE "
+	    "loomd_http_header_timeouts_total counter\n"
+	    "loomd_http_header_timeouts_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&metrics_header_timeouts,
+	    __ATOMIC_RELAXED));
 }

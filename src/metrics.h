@@ -22,6 +22,18 @@ void metrics_init(void);
 /* Count one request: route (NULL when no route matched), code, time. */
 void metrics_request(const struct api_route *route, int code, double ms);
 
+/* Why a provisioner request was refused. */
+enum metrics_task_refusal {
+	METRICS_TASK_LISTENER,	/* on the API listener, server.tasks_port set */
+	METRICS_TASK_TOKEN,	/* missing or wrong tasks token */
+};
+
+/* Count one refused /v1/loom/tasks/ request. */
+void metrics_task_refused(enum metrics_task_refusal why);
+
+/* Count one connection closed for overdue request headers. */
+void metrics_header_timeout(void);
+
 /* A growable text buffer for the exposition page. */
 struct metrics_buf {
 	char	*s;	/* owned; the caller frees it with free() */

@@ -2,11 +2,13 @@
 /*
  * test_apikey.c - auth.require_api_key = true on a real loomd: users added
  * with "loomd --add-user", a missing, a wrong and a right key, the admin
- * flag, revocation, and a users table that never holds the clear key.
+ * flag, revocation, a users table that never holds the clear key, and
+ * keys issued as Argon2id hashes rewritten as keyed hashes on first use.
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,14 +93,39 @@ Test(apikey, missing_wrong_and_right_keys)
 	/* Twice: the second comes from the verified-key cache. */
 	cr_expect_eq(get_as("alice", key, NULL, 0), 200);
 
-	/* The table holds a salted Argon2id hash, never the key. */
+	/* The table holds a keyed hash, never the key. */
 	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM users WHERE key_hash "
 	    "LIKE '%%%s%%'", key);
 	fx_sql(&db, dbname, sql, out, sizeof out);
 	cr_expect_str_eq(out, "0");
-	fx_sql(&db, dbname, "SELECT LEFT(key_hash, 10) FROM users WHERE "
+	fx_sql(&db, dbname, "SELECT LEFT(key_hash, 8) FROM users WHERE "
 	    "name = 'alice'", out, sizeof out);
-	cr_expect_str_eq(out, "$argon2id$");
+	cr_expect_str_eq(out, "$loomk1$");
+}
+
+Test(apikey, argon2id_rows_are_rewritten_on_their_next_good_use)
+{
+	char hash[crypto_pwhash_STRBYTES], sql[512], out[512];
+	const char *key = "6c6f6f6d642d6b65792d6973737565642d6265666f72652d3030"
+	    "30362d2d2d2d2d2d";
+
+	cr_assert_geq(sodium_init(), 0);
+	cr_assert_eq(crypto_pwhash_str(hash, key, strlen(key),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE), 0);
+	snprintf(sql, sizeof sql, "INSERT INTO users (name, key_hash) VALUES "
+	    "('dave', '%s')", hash);
+	cr_assert_eq(fx_sql(&db, dbname, sql, out, sizeof out), 0, "%s", out);
+	cr_expect_eq(get_as("dave", "00", NULL, 0), 401);
+	fx_sql(&db, dbname, "SELECT LEFT(key_hash, 9) FROM users WHERE "
+	    "name = 'dave'", out, sizeof out);
+	cr_expect_str_eq(out, "$argon2id", "a wrong key changes nothing");
+	cr_expect_eq(get_as("dave", key, NULL, 0), 200);
+	fx_sql(&db, dbname, "SELECT LEFT(key_hash, 8) FROM users WHERE "
+	    "name = 'dave'", out, sizeof out);
+	cr_expect_str_eq(out, "$loomk1$");
+	/* The same key still works against the rewritten row. */
+	cr_expect_eq(get_as("dave", key, NULL, 0), 200);
 }
 
 Test(apikey, writes_need_an_admin_user)

@@ -843,6 +843,28 @@ Test(clusters, prolong_rules)
 	cr_expect_eq(prolong(id, 4102444800000LL), 200);
 }
 
+/* A template max near 2^63: create + max must not overflow (it did, and
+ * such a cluster could never be prolonged). */
+Test(clusters, prolong_with_the_largest_max)
+{
+	struct json_object *o;
+	char id[32], path[128];
+	long long c;
+
+	lease_template("forever", 100000, 9223372036854775807L, 0);
+	create("user1", "{\"name\":\"f\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"forever\"}", id);
+	complete_all("user1", id, 3);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	call("user1", "GET", path, NULL, &o);
+	c = ji(o, "createTime");
+	json_object_put(o);
+	cr_expect_eq(prolong(id, c + 1000000000000LL), 200);
+	call("user1", "GET", path, NULL, &o);
+	cr_expect_eq(ji(o, "expireTime"), c + 1000000000000LL);
+	json_object_put(o);
+}
+
 Test(clusters, expired_clusters_are_deleted_by_the_system)
 {
 	char id[32];

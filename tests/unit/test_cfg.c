@@ -8,7 +8,10 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cfg.h"
 
@@ -131,4 +134,61 @@ Test(cfg, unknown_keys_are_found_by_name)
 	cr_assert_not_null(cfg_find_key("db.sync_wait"));
 	cr_assert_null(cfg_find_key("db.sync"));
 	cr_assert_null(cfg_find_key("db"));
+}
+
+Test(cfg, listener_and_limit_rules)
+{
+	struct cfg_errors errs = { NULL, 0 };
+	struct cfg c;
+
+	cr_assert_eq(cfg_load_string(&c, "l.conf",
+	    "server = { port = 5000; tasks_port = 5000; threads = 64;\n"
+	    "           max_connections = 32; tasks_host = \"\"; };\n", &errs),
+	    -1);
+	cr_assert_eq(errs.n, 3);
+	cr_expect_str_eq(errs.lines[0], "l.conf:1: server.tasks_port: must "
+	    "differ from server.port and server.health_port");
+	cr_expect_str_eq(errs.lines[1], "l.conf:2: server.max_connections: "
+	    "must not be less than server.threads (64)");
+	cr_expect_str_eq(errs.lines[2], "l.conf:2: server.tasks_host: must "
+	    "not be empty when server.tasks_port is set");
+	cr_expect_null(c.tasks_token);
+	cfg_free(&c);
+	cfg_errors_free(&errs);
+}
+
+Test(cfg, token_file_is_read_and_checked)
+{
+	struct cfg_errors errs = { NULL, 0 };
+	char path[64], text[256];
+	struct cfg c;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "/tmp/loomd-cfg-token.%d", (int)getpid());
+	fp = fopen(path, "w");
+	cr_assert_not_null(fp);
+	fputs("tok-123\n", fp);
+	fclose(fp);
+	snprintf(text, sizeof text, "tasks = { token_file = \"%s\"; };\n",
+	    path);
+	chmod(path, 0600);
+	cr_assert_eq(cfg_load_string(&c, "t.conf", text, &errs), 0);
+	cr_expect_str_eq(c.tasks_token, "tok-123");
+	cfg_free(&c);
+	chmod(path, 0640);
+	cr_assert_eq(cfg_load_string(&c, "t.conf", text, &errs), -1);
+	cr_expect_not_null(strstr(errs.lines[0], "chmod 600"), "%s",
+	    errs.lines[0]);
+	cr_expect_null(c.tasks_token);
+	cfg_free(&c);
+	cfg_errors_free(&errs);
+	fp = fopen(path, "w");
+	fclose(fp);
+	chmod(path, 0600);
+	cr_assert_eq(cfg_load_string(&c, "t.conf", text, &errs), -1);
+	cr_expect_not_null(strstr(errs.lines[0], "is empty"), "%s",
+	    errs.lines[0]);
+	cfg_free(&c);
+	cfg_errors_free(&errs);
+	unlink(path);
 }

@@ -112,6 +112,7 @@ Test(dprov, defaults)
 	cr_assert_eq(o.idle_exit_s, 0);
 	cr_assert_eq(o.seed_set, 0);
 	cr_assert_null(o.log_path);
+	cr_assert_null(o.token_file);
 	cr_assert_null(o.worker_prefix);
 	cr_assert(o.fail_rate == 0.0);
 }
@@ -126,7 +127,9 @@ Test(dprov, options_both_forms)
 	    "--fail-rate=0.25", "--log", "/tmp/x.log", "--max-tasks", "5",
 	    "--idle-exit=3", "--seed", "18446744073709551615", "--poll-ms",
 	    "20", "--timeout-ms=500", "--backoff-base-ms", "10",
-	    "--backoff-max-ms", "90", "-v", NULL), 0, "%s", err);
+	    "--backoff-max-ms", "90", "--token-file", "/tmp/t", "-v", NULL), 0,
+	    "%s", err);
+	cr_assert_str_eq(o.token_file, "/tmp/t");
 	cr_assert_str_eq(o.uri, "http://lb:8080/");
 	cr_assert_eq(o.workers, 8);
 	cr_assert_str_eq(o.worker_prefix, "dc1");
