@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "common.h"
+#include "jsonx.h"
+#include "strtab.h"
 
 /* No service: the vertex is a hardware action. */
 #define PLANNER_NOSVC UINT32_MAX
@@ -68,18 +70,9 @@ static const struct planner_action_dependency
 	{ PLANNER_ACTION_START, PLANNER_ACTION_INITIALIZE },
 };
 
-/* Interned strings with a hash index; index i is strs[i]. */
-struct planner_strtab {
-	char	**strs;
-	size_t	  n;
-	size_t	  cap;
-	size_t	 *slots;	/* string index + 1; 0 = empty */
-	size_t	  nslots;	/* power of two, at least 2 * n */
-};
-
 struct planner_services {
 	size_t				 n;
-	struct planner_strtab		*names;	/* index order = name order */
+	struct strtab		*names;	/* index order = name order */
 	unsigned int			*actions; /* bit a: defines action a */
 	size_t				*min_off;	/* n + 1 */
 	size_t				*min;
@@ -103,7 +96,7 @@ struct planner_pair {
 /* Vertices [0, nhubs) are hubs, the rest are tasks. */
 struct planner_dag {
 	enum planner_cluster_action	 ca;
-	struct planner_strtab		*nodes;
+	struct strtab		*nodes;
 	struct planner_services		*svcs;
 	size_t				 nhubs;
 	struct planner_vertex		*v;
@@ -248,122 +241,13 @@ planner_action_order(enum planner_cluster_action ca, size_t *n)
 	}
 }
 
-/* FNV-1a. */
-static uint64_t
-planner_hash(const char *s)
-{
-	uint64_t	h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (h);
-}
-
-/* A new empty string table. */
-static struct planner_strtab *
-planner_strtab_new(void)
-{
-	struct planner_strtab	*t;
-
-	t = xcalloc(1, sizeof *t);
-	t->nslots = 16;
-	t->slots = xcalloc(t->nslots, sizeof *t->slots);
-	return (t);
-}
-
-/* Free a string table and its strings; NULL is a no-op. */
-static void
-planner_strtab_free(struct planner_strtab *t)
-{
-	size_t	i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < t->n; i++)
-		free(t->strs[i]);
-	free(t->strs);
-	free(t->slots);
-	free(t);
-}
-
-/* The slot holding s, or the empty slot where it would go. */
-static size_t
-planner_strtab_slot(const struct planner_strtab *t, const char *s)
-{
-	size_t	mask = t->nslots - 1, i;
-
-	i = (size_t)planner_hash(s) & mask;
-	while (t->slots[i] != 0 && strcmp(t->strs[t->slots[i] - 1], s) != 0)
-		i = (i + 1) & mask;
-	return (i);
-}
-
-/* Index of s, or -1. */
-static int
-planner_strtab_find(const struct planner_strtab *t, const char *s,
-    size_t *ix)
-{
-	size_t	slot;
-
-	slot = planner_strtab_slot(t, s);
-	if (t->slots[slot] == 0)
-		return (-1);
-	*ix = t->slots[slot] - 1;
-	return (0);
-}
-
-/* Index of s, added (copied) if absent; *added tells which. */
-static size_t
-planner_strtab_intern(struct planner_strtab *t, const char *s, int *added)
-{
-	size_t	slot, i;
-
-	slot = planner_strtab_slot(t, s);
-	if (t->slots[slot] != 0) {
-		if (added != NULL)
-			*added = 0;
-		return (t->slots[slot] - 1);
-	}
-	if (t->n == t->cap) {
-		t->cap = t->cap == 0 ? 16 : t->cap * 2;
-		t->strs = xreallocarray(t->strs, t->cap, sizeof *t->strs);
-	}
-	t->strs[t->n] = xstrdup(s);
-	t->slots[slot] = ++t->n;
-	if (t->n * 2 > t->nslots) {
-		free(t->slots);
-		t->nslots *= 2;
-		t->slots = xcalloc(t->nslots, sizeof *t->slots);
-		for (i = 0; i < t->n; i++)
-			t->slots[planner_strtab_slot(t, t->strs[i])] = i + 1;
-	}
-	if (added != NULL)
-		*added = 1;
-	return (t->n - 1);
-}
-
-/* obj[key] if obj is an object and the value is present and not null. */
-static struct json_object *
-planner_get(struct json_object *obj, const char *key)
-{
-	struct json_object	*v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object))
-		return (NULL);
-	if (!json_object_object_get_ex(obj, key, &v))
-		return (NULL);
-	return (v);	/* NULL for JSON null */
-}
-
 /* The name of a Service object, or NULL if it has none. */
 static const char *
 planner_service_name(struct json_object *def)
 {
 	struct json_object	*name;
 
-	name = planner_get(def, "name");
+	name = jsonx_get(def, "name");
 	if (name == NULL || !json_object_is_type(name, json_type_string))
 		return (NULL);
 	return (json_object_get_string(name));
@@ -378,12 +262,12 @@ planner_service_actions(struct json_object *def, unsigned int *mask,
 	enum planner_action	 a;
 
 	*mask = 0;
-	prov = planner_get(def, "provisioner");
+	prov = jsonx_get(def, "provisioner");
 	if (prov == NULL)
 		return (0);
 	if (!json_object_is_type(prov, json_type_object))
 		goto bad;
-	acts = planner_get(prov, "actions");
+	acts = jsonx_get(prov, "actions");
 	if (acts == NULL)
 		return (0);
 	if (!json_object_is_type(acts, json_type_object))
@@ -543,11 +427,11 @@ planner_services_build(struct json_object **defs, size_t n,
 	*out = NULL;
 	svcs = xcalloc(1, sizeof *svcs);
 	svcs->n = n;
-	svcs->names = planner_strtab_new();
+	svcs->names = strtab_new(true);
 	if (n > 1)
 		qsort(defs, n, sizeof *defs, planner_def_cmp);
 	for (s = 0; s < n; s++)
-		planner_strtab_intern(svcs->names,
+		strtab_intern(svcs->names,
 		    planner_service_name(defs[s]), NULL);
 	svcs->actions = xcalloc(n == 0 ? 1 : n, sizeof *svcs->actions);
 	svcs->words = (n + 63) / 64;
@@ -561,7 +445,7 @@ planner_services_build(struct json_object **defs, size_t n,
 		    err) != 0)
 			goto fail;
 		raw_off[s] = nraw;
-		deps = planner_get(defs[s], "dependson");
+		deps = jsonx_get(defs[s], "dependson");
 		if (deps == NULL)
 			continue;
 		if (!json_object_is_type(deps, json_type_array)) {
@@ -578,7 +462,7 @@ planner_services_build(struct json_object **defs, size_t n,
 				    "dependson", svcs->names->strs[s]);
 				goto fail;
 			}
-			if (planner_strtab_find(svcs->names,
+			if (strtab_find(svcs->names,
 			    json_object_get_string(d), &ix) != 0)
 				continue;	/* on no node: ignored */
 			if (nraw == rawcap) {
@@ -664,7 +548,7 @@ int
 planner_services_new(struct json_object *services,
     struct planner_services **out, char err[LOOMD_ERR_LEN])
 {
-	struct planner_strtab	 *seen;
+	struct strtab	 *seen;
 	struct json_object	**defs = NULL, *def;
 	size_t			  n = 0, len, i;
 	int			  added, rc;
@@ -676,7 +560,7 @@ planner_services_new(struct json_object *services,
 		return (-1);
 	}
 	len = services == NULL ? 0 : json_object_array_length(services);
-	seen = planner_strtab_new();
+	seen = strtab_new(true);
 	defs = xreallocarray(NULL, len + 1, sizeof *defs);
 	for (i = 0; i < len; i++) {
 		def = json_object_array_get_idx(services, i);
@@ -684,17 +568,17 @@ planner_services_new(struct json_object *services,
 			planner_err(err, "service %zu has no name", i);
 			goto fail;
 		}
-		planner_strtab_intern(seen, planner_service_name(def), &added);
+		strtab_intern(seen, planner_service_name(def), &added);
 		if (added)
 			defs[n++] = def;
 	}
 	rc = planner_services_build(defs, n, out, err);
 	free(defs);
-	planner_strtab_free(seen);
+	strtab_free(seen);
 	return (rc);
 fail:
 	free(defs);
-	planner_strtab_free(seen);
+	strtab_free(seen);
 	return (-1);
 }
 
@@ -703,7 +587,7 @@ planner_services_free(struct planner_services *svcs)
 {
 	if (svcs == NULL)
 		return;
-	planner_strtab_free(svcs->names);
+	strtab_free(svcs->names);
 	free(svcs->actions);
 	free(svcs->min_off);
 	free(svcs->min);
@@ -733,7 +617,7 @@ planner_services_find(const struct planner_services *svcs, const char *name,
 {
 	if (name == NULL)
 		return (-1);
-	return (planner_strtab_find(svcs->names, name, i));
+	return (strtab_find(svcs->names, name, i));
 }
 
 int
@@ -821,7 +705,7 @@ planner_dag_edge(struct planner_dag *dag, uint32_t from, uint32_t to)
 static int
 planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
     struct json_object ***defs, size_t *ndefs, size_t **off, size_t **nsvc,
-    struct planner_strtab *seen, char err[LOOMD_ERR_LEN])
+    struct strtab *seen, char err[LOOMD_ERR_LEN])
 {
 	struct json_object	*node, *id, *list, *def;
 	const char		*name;
@@ -833,12 +717,12 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 	*off = xcalloc(nnodes + 1, sizeof **off);
 	for (i = 0; i < nnodes; i++) {
 		node = json_object_array_get_idx(nodes, i);
-		id = planner_get(node, "id");
+		id = jsonx_get(node, "id");
 		if (id == NULL || !json_object_is_type(id, json_type_string)) {
 			planner_err(err, "node %zu has no id", i);
 			return (-1);
 		}
-		planner_strtab_intern(dag->nodes, json_object_get_string(id),
+		strtab_intern(dag->nodes, json_object_get_string(id),
 		    &added);
 		if (!added) {
 			planner_err(err, "duplicate node id %s",
@@ -846,7 +730,7 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 			return (-1);
 		}
 		(*off)[i] = n;
-		list = planner_get(node, "services");
+		list = jsonx_get(node, "services");
 		if (list == NULL)
 			continue;
 		if (!json_object_is_type(list, json_type_array)) {
@@ -863,7 +747,7 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 				    "name", json_object_get_string(id));
 				return (-1);
 			}
-			t = planner_strtab_intern(seen, name, &added);
+			t = strtab_intern(seen, name, &added);
 			if (added) {
 				if (*ndefs == dcap) {
 					dcap = dcap == 0 ? 16 : dcap * 2;
@@ -986,7 +870,7 @@ planner_dag_build(enum planner_cluster_action ca, struct json_object *nodes,
     struct planner_dag **out, char err[LOOMD_ERR_LEN])
 {
 	struct planner_dag	 *dag;
-	struct planner_strtab	 *seen;
+	struct strtab	 *seen;
 	struct json_object	**defs = NULL;
 	size_t			  ndefs = 0, *off = NULL, *nsvc = NULL;
 	size_t			 *remap = NULL, t, norder;
@@ -1004,8 +888,8 @@ planner_dag_build(enum planner_cluster_action ca, struct json_object *nodes,
 	}
 	dag = xcalloc(1, sizeof *dag);
 	dag->ca = ca;
-	dag->nodes = planner_strtab_new();
-	seen = planner_strtab_new();
+	dag->nodes = strtab_new(true);
+	seen = strtab_new(true);
 	if (planner_dag_read_nodes(dag, nodes, &defs, &ndefs, &off, &nsvc,
 	    seen, err) != 0)
 		goto fail;
@@ -1027,7 +911,7 @@ planner_dag_build(enum planner_cluster_action ca, struct json_object *nodes,
 	free(off);
 	free(nsvc);
 	free(remap);
-	planner_strtab_free(seen);
+	strtab_free(seen);
 	*out = dag;
 	return (0);
 fail:
@@ -1035,7 +919,7 @@ fail:
 	free(off);
 	free(nsvc);
 	free(remap);
-	planner_strtab_free(seen);
+	strtab_free(seen);
 	planner_dag_free(dag);
 	return (-1);
 }
@@ -1045,7 +929,7 @@ planner_dag_free(struct planner_dag *dag)
 {
 	if (dag == NULL)
 		return;
-	planner_strtab_free(dag->nodes);
+	strtab_free(dag->nodes);
 	planner_services_free(dag->svcs);
 	free(dag->v);
 	free(dag->e);
@@ -1267,8 +1151,8 @@ planner_plan_new(void)
 	struct planner_plan	*plan;
 
 	plan = xcalloc(1, sizeof *plan);
-	plan->node_tab = planner_strtab_new();
-	plan->svc_tab = planner_strtab_new();
+	plan->node_tab = strtab_new(true);
+	plan->svc_tab = strtab_new(true);
 	return (plan);
 }
 
@@ -1279,8 +1163,8 @@ planner_plan_free(struct planner_plan *plan)
 		return;
 	free(plan->tasks);
 	free(plan->stages);
-	planner_strtab_free(plan->node_tab);
-	planner_strtab_free(plan->svc_tab);
+	strtab_free(plan->node_tab);
+	strtab_free(plan->svc_tab);
 	free(plan);
 }
 
@@ -1328,11 +1212,11 @@ planner_plan_add_task(struct planner_plan *plan, const char *node_id,
 	size_t		 n, s;
 	const char	*svc = "";
 
-	n = planner_strtab_intern(plan->node_tab, node_id, NULL);
+	n = strtab_intern(plan->node_tab, node_id, NULL);
 	if (n >= UINT32_MAX)
 		fatalx("%s: too many nodes", __func__);
 	if (service != NULL && *service != '\0') {
-		s = planner_strtab_intern(plan->svc_tab, service, NULL);
+		s = strtab_intern(plan->svc_tab, service, NULL);
 		svc = plan->svc_tab->strs[s];
 	}
 	/* Interning may move the table, not the strings. */
@@ -1440,10 +1324,10 @@ planner_dag_linearize(const struct planner_dag *dag,
 
 	plan = planner_plan_new();
 	for (i = 0; i < dag->nodes->n; i++)
-		planner_strtab_intern(plan->node_tab, dag->nodes->strs[i],
+		strtab_intern(plan->node_tab, dag->nodes->strs[i],
 		    NULL);
 	for (i = 0; i < dag->svcs->n; i++)
-		planner_strtab_intern(plan->svc_tab,
+		strtab_intern(plan->svc_tab,
 		    dag->svcs->names->strs[i], NULL);
 	plan->tasks_cap = ntasks;
 	plan->tasks = xreallocarray(NULL, ntasks, sizeof *plan->tasks);
@@ -1484,41 +1368,6 @@ fail:
 	return (-1);
 }
 
-/* Abort on a failed json-c allocation. */
-static struct json_object *
-planner_json_check(struct json_object *o)
-{
-	if (o == NULL)
-		fatalx("json-c: out of memory");
-	return (o);
-}
-
-/* obj[key] = v, taking ownership of v. */
-static void
-planner_json_set(struct json_object *obj, const char *key,
-    struct json_object *v)
-{
-	if (json_object_object_add(obj, key, v) != 0)
-		fatalx("json-c: out of memory");
-}
-
-/* Append v to arr, taking ownership of v. */
-static void
-planner_json_append(struct json_object *arr, struct json_object *v)
-{
-	if (json_object_array_add(arr, v) != 0)
-		fatalx("json-c: out of memory");
-}
-
-/* A JSON string, or JSON null for NULL. */
-static struct json_object *
-planner_json_string(const char *s)
-{
-	if (s == NULL)
-		return (NULL);
-	return (planner_json_check(json_object_new_string(s)));
-}
-
 struct json_object *
 planner_plan_json(const struct planner_plan *plan, const char *job_id,
     const char *cluster_id, enum planner_cluster_action ca,
@@ -1528,33 +1377,32 @@ planner_plan_json(const struct planner_plan *plan, const char *job_id,
 	const struct planner_task	*t;
 	size_t				 s, i, k;
 
-	root = planner_json_check(json_object_new_object());
-	planner_json_set(root, "id", planner_json_string(job_id));
-	planner_json_set(root, "clusterId", planner_json_string(cluster_id));
-	planner_json_set(root, "action",
-	    planner_json_string(planner_cluster_action_upper(ca)));
-	planner_json_set(root, "currentStage",
-	    planner_json_check(json_object_new_int(current_stage)));
-	stages = planner_json_check(json_object_new_array());
+	root = jsonx_new_object();
+	jsonx_set(root, "id", jsonx_new_string_or_null(job_id));
+	jsonx_set(root, "clusterId", jsonx_new_string_or_null(cluster_id));
+	jsonx_set(root, "action",
+	    jsonx_new_string_or_null(planner_cluster_action_upper(ca)));
+	jsonx_set(root, "currentStage", jsonx_new_int64(current_stage));
+	stages = jsonx_new_array();
 	for (s = 0; plan != NULL && s < plan->nstages; s++) {
-		stage = planner_json_check(json_object_new_array());
+		stage = jsonx_new_array();
 		for (i = 0; i < plan->stages[s].ntasks; i++) {
 			k = plan->stages[s].first + i;
 			t = &plan->tasks[k];
-			task = planner_json_check(json_object_new_object());
-			planner_json_set(task, "id", planner_json_string(
+			task = jsonx_new_object();
+			jsonx_set(task, "id", jsonx_new_string_or_null(
 			    task_ids == NULL ? NULL : task_ids[k]));
-			planner_json_set(task, "taskName", planner_json_string(
+			jsonx_set(task, "taskName", jsonx_new_string_or_null(
 			    planner_action_upper(t->action)));
-			planner_json_set(task, "nodeId",
-			    planner_json_string(t->node_id));
-			planner_json_set(task, "service",
-			    planner_json_string(t->service));
-			planner_json_append(stage, task);
+			jsonx_set(task, "nodeId",
+			    jsonx_new_string_or_null(t->node_id));
+			jsonx_set(task, "service",
+			    jsonx_new_string_or_null(t->service));
+			jsonx_append(stage, task);
 		}
-		planner_json_append(stages, stage);
+		jsonx_append(stages, stage);
 	}
-	planner_json_set(root, "stages", stages);
+	jsonx_set(root, "stages", stages);
 	return (root);
 }
 
@@ -1731,7 +1579,7 @@ planner_retry_apply_stages(struct json_object *staged, size_t current_stage,
 	if (nbefore == 0)
 		return (0);
 	if (json_object_array_put_idx(stage, i,
-	    planner_json_string(before_ids[0])) != 0)
+	    jsonx_new_string_or_null(before_ids[0])) != 0)
 		fatalx("json-c: out of memory");
 
 	/* json-c 0.16 has no insert: cut the tail, append, put it back. */
@@ -1745,13 +1593,13 @@ planner_retry_apply_stages(struct json_object *staged, size_t current_stage,
 	    json_object_array_del_idx(staged, current_stage + 1, ntail) != 0)
 		fatalx("%s: json_object_array_del_idx failed", __func__);
 	for (i = 1; i <= nbefore; i++) {
-		one = planner_json_check(json_object_new_array());
-		planner_json_append(one, planner_json_string(
+		one = jsonx_new_array();
+		jsonx_append(one, jsonx_new_string_or_null(
 		    i < nbefore ? before_ids[i] : failed_id));
-		planner_json_append(staged, one);
+		jsonx_append(staged, one);
 	}
 	for (i = 0; i < ntail; i++)
-		planner_json_append(staged, tail[i]);
+		jsonx_append(staged, tail[i]);
 	free(tail);
 	return (0);
 }

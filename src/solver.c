@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "common.h"
+#include "jsonx.h"
+#include "strtab.h"
 
 /* Java Integer.MAX_VALUE: the default of quantities.max. */
 #define SOLVER_QTY_MAX 2147483647
@@ -32,14 +34,6 @@ struct solver_names {
 	const char	**v;
 	size_t		  n;
 	size_t		  cap;
-};
-
-/* Open-addressing map from borrowed string to int. */
-struct solver_index {
-	const char	**keys;
-	int		 *vals;
-	size_t		  cap;
-	size_t		  n;
 };
 
 /* One entry of constraints.services. */
@@ -68,7 +62,7 @@ struct solver_template {
 	size_t				 ncant;
 	struct solver_constraint	*cons;
 	size_t				 ncons;
-	struct solver_index		 cons_index;
+	struct strtab		 cons_index;
 	int64_t				 lease_initial;
 };
 
@@ -109,7 +103,7 @@ struct solver_space {
 	struct solver_svc		*svc;
 	size_t				 nsvc;
 	size_t				 capsvc;
-	struct solver_index		 index;
+	struct strtab		 index;
 	int				*byrank;
 	size_t				 nq;
 	struct solver_types		 hw;
@@ -199,44 +193,6 @@ solver_qsort(void *base, size_t n, size_t sz,
 		qsort(base, n, sz, cmp);
 }
 
-/* Abort on a NULL from a json-c constructor. */
-static struct json_object *
-solver_jck(struct json_object *o)
-{
-	if (o == NULL)
-		fatalx("solver: out of memory");
-	return (o);
-}
-
-/* A new JSON array with room for n elements. */
-static struct json_object *
-solver_jarray(size_t n)
-{
-#if JSON_C_VERSION_NUM >= ((0 << 16) | (16 << 8))
-	return (solver_jck(json_object_new_array_ext(n > 0 ? (int)n : 1)));
-#else
-	(void)n;
-	return (solver_jck(json_object_new_array()));
-#endif
-}
-
-/* Add a value under a constant, new key. */
-static void
-solver_jadd(struct json_object *obj, const char *key, struct json_object *v)
-{
-	if (json_object_object_add_ex(obj, key, v,
-	    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0)
-		fatalx("solver: out of memory");
-}
-
-/* Append to a JSON array. */
-static void
-solver_jpush(struct json_object *arr, struct json_object *v)
-{
-	if (json_object_array_add(arr, v) != 0)
-		fatalx("solver: out of memory");
-}
-
 /* Grow an array of elements of size sz so that it holds one more. */
 static void *
 solver_grow(void *v, size_t n, size_t *cap, size_t sz)
@@ -247,28 +203,6 @@ solver_grow(void *v, size_t n, size_t *cap, size_t sz)
 	return (xreallocarray(v, *cap, sz));
 }
 
-/* Member of an object, NULL when absent, JSON null or o not an object. */
-static struct json_object *
-solver_get(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_is_type(o, json_type_object))
-		return (NULL);
-	if (!json_object_object_get_ex(o, key, &v))
-		return (NULL);
-	return (v);
-}
-
-/* The string of v, or NULL if v is not a string. */
-static const char *
-solver_str(struct json_object *v)
-{
-	if (!json_object_is_type(v, json_type_string))
-		return (NULL);
-	return (json_object_get_string(v));
-}
-
 /* True for a non-NULL, non-empty string. */
 static bool
 solver_nonempty(const char *s)
@@ -276,57 +210,15 @@ solver_nonempty(const char *s)
 	return (s != NULL && *s != '\0');
 }
 
-/* Parse a decimal long as Java Long.parseLong does. */
+/* Index of key in ix, or -1. */
 static int
-solver_parse_decimal(const char *s, int64_t *out)
+solver_index_get(const struct strtab *ix, const char *key)
 {
-	uint64_t	 v = 0, lim;
-	bool		 neg = false;
-	int		 d;
+	size_t	i;
 
-	if (s == NULL)
+	if (strtab_find(ix, key, &i) != 0)
 		return (-1);
-	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
-	if (*s == '\0')
-		return (-1);
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return (-1);
-		d = *s - '0';
-		if (v > (lim - d) / 10)
-			return (-1);
-		v = v * 10 + d;
-	}
-	if (neg)
-		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
-	else
-		*out = (int64_t)v;
-	return (0);
-}
-
-/* A JSON integer, integral double or numeric string. */
-static int
-solver_parse_int(struct json_object *v, int64_t *out)
-{
-	double	d;
-
-	switch (json_object_get_type(v)) {
-	case json_type_int:
-		*out = json_object_get_int64(v);
-		return (0);
-	case json_type_double:
-		d = json_object_get_double(v);
-		if (!(d >= -9.2e18 && d <= 9.2e18) || (double)(int64_t)d != d)
-			return (-1);
-		*out = (int64_t)d;
-		return (0);
-	case json_type_string:
-		return (solver_parse_decimal(json_object_get_string(v), out));
-	default:
-		return (-1);
-	}
+	return ((int)i);
 }
 
 /* Append a name. */
@@ -370,83 +262,13 @@ solver_names_parse(struct json_object *v, struct solver_names *out)
 		return (-1);
 	n = json_object_array_length(v);
 	for (i = 0; i < n; i++) {
-		const char *s = solver_str(json_object_array_get_idx(v, i));
+		const char *s = jsonx_str(json_object_array_get_idx(v, i));
 
 		if (s == NULL)
 			return (-1);
 		solver_names_add(out, s);
 	}
 	return (0);
-}
-
-/* FNV-1a hash of a string. */
-static uint64_t
-solver_hash(const char *s)
-{
-	uint64_t	h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (h);
-}
-
-/* Value stored under key, or -1. */
-static int
-solver_index_get(const struct solver_index *ix, const char *key)
-{
-	size_t	h;
-
-	if (ix->cap == 0)
-		return (-1);
-	h = solver_hash(key) & (ix->cap - 1);
-	while (ix->keys[h] != NULL) {
-		if (strcmp(ix->keys[h], key) == 0)
-			return (ix->vals[h]);
-		h = (h + 1) & (ix->cap - 1);
-	}
-	return (-1);
-}
-
-/* Insert key -> val unless present; returns the value now stored. */
-static int
-solver_index_add(struct solver_index *ix, const char *key, int val)
-{
-	struct solver_index	 old = *ix;
-	size_t			 h, i;
-
-	if ((ix->n + 1) * 2 > ix->cap) {
-		ix->cap = old.cap != 0 ? old.cap * 2 : 16;
-		ix->keys = xcalloc(ix->cap, sizeof *ix->keys);
-		ix->vals = xcalloc(ix->cap, sizeof *ix->vals);
-		ix->n = 0;
-		for (i = 0; i < old.cap; i++) {
-			if (old.keys[i] != NULL)
-				solver_index_add(ix, old.keys[i], old.vals[i]);
-		}
-		free(old.keys);
-		free(old.vals);
-	}
-	h = solver_hash(key) & (ix->cap - 1);
-	while (ix->keys[h] != NULL) {
-		if (strcmp(ix->keys[h], key) == 0)
-			return (ix->vals[h]);
-		h = (h + 1) & (ix->cap - 1);
-	}
-	ix->keys[h] = key;
-	ix->vals[h] = val;
-	ix->n++;
-	return (val);
-}
-
-/* Release an index. */
-static void
-solver_index_clear(struct solver_index *ix)
-{
-	free(ix->keys);
-	free(ix->vals);
-	memset(ix, 0, sizeof *ix);
 }
 
 /* Release everything a parsed template owns. */
@@ -470,7 +292,7 @@ solver_template_clear(struct solver_template *t)
 		solver_names_clear(&t->cons[i].imagetypes);
 	}
 	free(t->cons);
-	solver_index_clear(&t->cons_index);
+	strtab_clear(&t->cons_index);
 	memset(t, 0, sizeof *t);
 }
 
@@ -520,21 +342,21 @@ solver_constraints_parse(struct solver_template *t, struct json_object *sc,
 		c->max = SOLVER_QTY_MAX;
 		if (!json_object_is_type(val, json_type_object))
 			return (-1);
-		if (solver_names_parse(solver_get(val, "hardwaretypes"),
+		if (solver_names_parse(jsonx_get(val, "hardwaretypes"),
 		    &c->hardwaretypes) != 0 ||
-		    solver_names_parse(solver_get(val, "imagetypes"),
+		    solver_names_parse(jsonx_get(val, "imagetypes"),
 		    &c->imagetypes) != 0)
 			return (-1);
-		q = solver_get(val, "quantities");
+		q = jsonx_get(val, "quantities");
 		if (q != NULL && !json_object_is_type(q, json_type_object))
 			return (-1);
-		if ((v = solver_get(q, "min")) != NULL &&
-		    solver_parse_int(v, &c->min) != 0)
+		if ((v = jsonx_get(q, "min")) != NULL &&
+		    jsonx_long(v, &c->min) != 0)
 			return (-1);
-		if ((v = solver_get(q, "max")) != NULL &&
-		    solver_parse_int(v, &c->max) != 0)
+		if ((v = jsonx_get(q, "max")) != NULL &&
+		    jsonx_long(v, &c->max) != 0)
 			return (-1);
-		solver_index_add(&t->cons_index, key, (int)(n - 1));
+		(void)strtab_intern(&t->cons_index, key, NULL);
 	}
 	return (0);
 }
@@ -553,70 +375,70 @@ solver_template_parse(struct solver_template *t, struct json_object *j,
 	if (!json_object_is_type(j, json_type_object))
 		goto fail;
 	msg = "invalid cluster template: no name";
-	if ((t->name = solver_str(solver_get(j, "name"))) == NULL)
+	if ((t->name = jsonx_str(jsonx_get(j, "name"))) == NULL)
 		goto fail;
 	msg = "cluster defaults must be specified";
-	d = solver_get(j, "defaults");
+	d = jsonx_get(j, "defaults");
 	if (!json_object_is_type(d, json_type_object))
 		goto fail;
 	msg = "default services must be specified";
-	if ((v = solver_get(d, "services")) == NULL)
+	if ((v = jsonx_get(d, "services")) == NULL)
 		goto fail;
 	msg = NULL;
 	what = "defaults.services";
 	if (solver_names_parse(v, &t->services) != 0)
 		goto fail;
 	msg = "default provider must be specified";
-	if ((v = solver_get(d, "provider")) == NULL)
+	if ((v = jsonx_get(d, "provider")) == NULL)
 		goto fail;
 	msg = NULL;
 	what = "defaults.provider";
-	if ((t->provider = solver_str(v)) == NULL)
+	if ((t->provider = jsonx_str(v)) == NULL)
 		goto fail;
 	what = "defaults.hardwaretype";
-	v = solver_get(d, "hardwaretype");
-	if (v != NULL && (t->hardwaretype = solver_str(v)) == NULL)
+	v = jsonx_get(d, "hardwaretype");
+	if (v != NULL && (t->hardwaretype = jsonx_str(v)) == NULL)
 		goto fail;
 	what = "defaults.imagetype";
-	v = solver_get(d, "imagetype");
-	if (v != NULL && (t->imagetype = solver_str(v)) == NULL)
+	v = jsonx_get(d, "imagetype");
+	if (v != NULL && (t->imagetype = jsonx_str(v)) == NULL)
 		goto fail;
 
 	/* a missing or partial compatibility means empty sets (QUIRK 5) */
 	what = "compatibility";
-	c = solver_get(j, "compatibility");
+	c = jsonx_get(j, "compatibility");
 	if (c != NULL && !json_object_is_type(c, json_type_object))
 		goto fail;
-	if (solver_names_parse(solver_get(c, "hardwaretypes"),
+	if (solver_names_parse(jsonx_get(c, "hardwaretypes"),
 	    &t->compat_hw) != 0 ||
-	    solver_names_parse(solver_get(c, "imagetypes"),
+	    solver_names_parse(jsonx_get(c, "imagetypes"),
 	    &t->compat_img) != 0 ||
-	    solver_names_parse(solver_get(c, "services"), &t->compat_svc) != 0)
+	    solver_names_parse(jsonx_get(c, "services"), &t->compat_svc) != 0)
 		goto fail;
 
 	what = "constraints";
-	k = solver_get(j, "constraints");
+	k = jsonx_get(j, "constraints");
 	if (k != NULL && !json_object_is_type(k, json_type_object))
 		goto fail;
 	what = "constraints.layout";
-	l = solver_get(k, "layout");
+	l = jsonx_get(k, "layout");
 	if (l != NULL && !json_object_is_type(l, json_type_object))
 		goto fail;
-	if (solver_name_sets_parse(solver_get(l, "mustcoexist"), &t->must,
+	if (solver_name_sets_parse(jsonx_get(l, "mustcoexist"), &t->must,
 	    &t->nmust) != 0 ||
-	    solver_name_sets_parse(solver_get(l, "cantcoexist"), &t->cant,
+	    solver_name_sets_parse(jsonx_get(l, "cantcoexist"), &t->cant,
 	    &t->ncant) != 0)
 		goto fail;
-	if (solver_constraints_parse(t, solver_get(k, "services"),
+	if (solver_constraints_parse(t, jsonx_get(k, "services"),
 	    &what) != 0)
 		goto fail;
 
 	what = "administration";
-	a = solver_get(j, "administration");
+	a = jsonx_get(j, "administration");
 	if (a != NULL && !json_object_is_type(a, json_type_object))
 		goto fail;
-	v = solver_get(solver_get(a, "leaseduration"), "initial");
-	if (v != NULL && solver_parse_int(v, &t->lease_initial) != 0)
+	v = jsonx_get(jsonx_get(a, "leaseduration"), "initial");
+	if (v != NULL && jsonx_long(v, &t->lease_initial) != 0)
 		goto fail;
 	return (0);
 
@@ -645,7 +467,7 @@ static void
 solver_space_clear(struct solver_space *sp)
 {
 	free(sp->svc);
-	solver_index_clear(&sp->index);
+	strtab_clear(&sp->index);
 	free(sp->byrank);
 	free(sp->hw.v);
 	free(sp->img.v);
@@ -656,10 +478,10 @@ solver_space_clear(struct solver_space *sp)
 static int
 solver_space_add(struct solver_space *sp, const char *name, bool cluster)
 {
-	int	i;
+	int	i, added;
 
-	i = solver_index_add(&sp->index, name, (int)sp->nsvc);
-	if (i == (int)sp->nsvc) {
+	i = (int)strtab_intern(&sp->index, name, &added);
+	if (added) {
 		sp->svc = solver_grow(sp->svc, sp->nsvc, &sp->capsvc,
 		    sizeof *sp->svc);
 		memset(&sp->svc[i], 0, sizeof sp->svc[i]);
@@ -1501,13 +1323,13 @@ solver_automators(const struct solver_space *sp, const struct solver_layout *l,
 
 	out->n = 0;
 	for (i = 0; i < l->n; i++) {
-		acts = solver_get(solver_get(sp->svc[l->svc[i]].def,
+		acts = jsonx_get(jsonx_get(sp->svc[l->svc[i]].def,
 		    "provisioner"), "actions");
 		if (!json_object_is_type(acts, json_type_object))
 			continue;
 		json_object_object_foreach(acts, key, val) {
 			(void)key;
-			type = solver_str(solver_get(val, "type"));
+			type = jsonx_str(jsonx_get(val, "type"));
 			if (type != NULL && !solver_names_has(out, type))
 				solver_names_add(out, type);
 		}
@@ -1545,31 +1367,29 @@ solver_step_c(struct solver_space *sp, const struct solver_layouts *ls,
 	clen = strlen(clean);
 	for (i = 0; i < ls->n; i++)
 		total += (size_t)counts[i];
-	shared[0] = solver_jck(json_object_new_string(cluster_id));
-	nodes = solver_jarray(total);
+	shared[0] = jsonx_new_string(cluster_id);
+	nodes = jsonx_new_array_ext(total);
 	for (i = 0; i < ls->n; i++) {
 		l = &ls->v[i];
 		if (counts[i] == 0)
 			continue;
-		svcs = solver_jarray(l->n);
+		svcs = jsonx_new_array_ext(l->n);
 		for (j = 0; j < l->n; j++) {
 			s = l->svc[j];
-			if (copies[s] == NULL && json_object_deep_copy(
-			    sp->svc[s].def, &copies[s], NULL) != 0)
-				fatalx("solver: out of memory");
-			solver_jpush(svcs, json_object_get(copies[s]));
+			if (copies[s] == NULL)
+				copies[s] = jsonx_copy(sp->svc[s].def);
+			jsonx_append(svcs, json_object_get(copies[s]));
 		}
 		solver_automators(sp, l, &autos);
-		autoarr = solver_jarray(autos.n);
+		autoarr = jsonx_new_array_ext(autos.n);
 		for (j = 0; j < autos.n; j++)
-			solver_jpush(autoarr, solver_jck(
-			    json_object_new_string(autos.v[j])));
+			jsonx_append(autoarr, jsonx_new_string(autos.v[j]));
 		for (j = 1; j < 5; j++)
 			json_object_put(shared[j]);
-		shared[1] = solver_jck(json_object_new_string(l->hw));
-		shared[2] = solver_jck(json_object_new_string(l->img));
-		shared[3] = solver_jck(json_object_new_string(l->flavor));
-		shared[4] = solver_jck(json_object_new_string(l->image));
+		shared[1] = jsonx_new_string(l->hw);
+		shared[2] = jsonx_new_string(l->img);
+		shared[3] = jsonx_new_string(l->flavor);
+		shared[4] = jsonx_new_string(l->image);
 		for (c = 0; c < counts[i]; c++, nodenum++) {
 			memset(id, 0, sizeof id);
 			if (opts->node_id(opts->node_id_arg, id) != 0) {
@@ -1577,31 +1397,31 @@ solver_step_c(struct solver_space *sp, const struct solver_layouts *ls,
 				goto fail;
 			}
 			id[sizeof id - 1] = '\0';
-			node = solver_jck(json_object_new_object());
-			solver_jpush(nodes, node);
-			solver_jadd(node, "id",
-			    solver_jck(json_object_new_string(id)));
-			solver_jadd(node, "clusterId",
+			node = jsonx_new_object();
+			jsonx_append(nodes, node);
+			jsonx_add_new(node, "id",
+			    jsonx_new_string(id));
+			jsonx_add_new(node, "clusterId",
 			    json_object_get(shared[0]));
-			solver_jadd(node, "services", json_object_get(svcs));
-			props = solver_jck(json_object_new_object());
-			solver_jadd(node, "properties", props);
-			solver_jadd(props, "hardwaretype",
+			jsonx_add_new(node, "services", json_object_get(svcs));
+			props = jsonx_new_object();
+			jsonx_add_new(node, "properties", props);
+			jsonx_add_new(props, "hardwaretype",
 			    json_object_get(shared[1]));
-			solver_jadd(props, "imagetype",
+			jsonx_add_new(props, "imagetype",
 			    json_object_get(shared[2]));
-			solver_jadd(props, "flavor",
+			jsonx_add_new(props, "flavor",
 			    json_object_get(shared[3]));
-			solver_jadd(props, "image", json_object_get(shared[4]));
+			jsonx_add_new(props, "image", json_object_get(shared[4]));
 			snprintf(num, sizeof num, "%" PRId64, nodenum);
-			solver_jadd(props, "nodenum",
-			    solver_jck(json_object_new_string(num)));
+			jsonx_add_new(props, "nodenum",
+			    jsonx_new_string(num));
 			solver_hostname_fmt(host, clean, clen, idnum, nodenum);
-			solver_jadd(props, "hostname",
-			    solver_jck(json_object_new_string(host)));
-			solver_jadd(props, "automators",
+			jsonx_add_new(props, "hostname",
+			    jsonx_new_string(host));
+			jsonx_add_new(props, "automators",
 			    json_object_get(autoarr));
-			solver_jadd(node, "actions", solver_jarray(0));
+			jsonx_add_new(node, "actions", jsonx_new_array_ext(0));
 		}
 		json_object_put(svcs);
 		json_object_put(autoarr);
@@ -1643,7 +1463,7 @@ solver_core(struct solver_space *sp, const char *cluster_id,
 		solver_err(err, "no node id generator");
 		return (-1);
 	}
-	if (solver_parse_decimal(cluster_id, &idnum) != 0) {
+	if (jsonx_parse_long(cluster_id, &idnum) != 0) {
 		solver_err(err, "invalid cluster id: %s",
 		    cluster_id != NULL ? cluster_id : "null");
 		return (-1);
@@ -1676,7 +1496,7 @@ solver_options_init(struct solver_options *opts)
 static struct json_object *
 solver_get_array(struct json_object *o, const char *key)
 {
-	struct json_object	*v = solver_get(o, key);
+	struct json_object	*v = jsonx_get(o, key);
 
 	return (json_object_is_type(v, json_type_array) ? v : NULL);
 }
@@ -1697,12 +1517,12 @@ solver_catalogue_from_export(struct solver_catalogue *cat,
 static int
 solver_opt_str(struct json_object *o, const char *key, const char **out)
 {
-	struct json_object	*v = solver_get(o, key);
+	struct json_object	*v = jsonx_get(o, key);
 
 	*out = NULL;
 	if (v == NULL)
 		return (0);
-	return ((*out = solver_str(v)) != NULL ? 0 : -1);
+	return ((*out = jsonx_str(v)) != NULL ? 0 : -1);
 }
 
 int
@@ -1734,16 +1554,16 @@ solver_request_from_json(struct solver_request *req,
 		goto fail;
 	what = "numMachines";
 	req->num_machines = 0;
-	if ((v = solver_get(request_json, what)) != NULL &&
-	    solver_parse_int(v, &req->num_machines) != 0)
+	if ((v = jsonx_get(request_json, what)) != NULL &&
+	    jsonx_long(v, &req->num_machines) != 0)
 		goto fail;
 	what = "leaseDuration";
 	req->lease_duration = -1;
-	if ((v = solver_get(request_json, what)) != NULL &&
-	    solver_parse_int(v, &req->lease_duration) != 0)
+	if ((v = jsonx_get(request_json, what)) != NULL &&
+	    jsonx_long(v, &req->lease_duration) != 0)
 		goto fail;
 	what = "services";
-	req->services = solver_get(request_json, what);
+	req->services = jsonx_get(request_json, what);
 	if (solver_names_parse(req->services, &ns) != 0)
 		goto fail;
 	solver_names_clear(&ns);
@@ -1767,7 +1587,7 @@ solver_cat_find(struct json_object *arr, const char *name)
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(arr, i);
-		s = solver_str(solver_get(e, "name"));
+		s = jsonx_str(jsonx_get(e, "name"));
 		if (s != NULL && strcmp(s, name) == 0)
 			return (e);
 	}
@@ -1781,11 +1601,11 @@ solver_cat_type(struct solver_types *ts, struct json_object *e,
 {
 	const char	*name, *v;
 
-	if ((name = solver_str(solver_get(e, "name"))) == NULL)
+	if ((name = jsonx_str(jsonx_get(e, "name"))) == NULL)
 		return;
 	if (allowed->n != 0 && !solver_names_has(allowed, name))
 		return;
-	v = solver_str(solver_get(solver_get(solver_get(e, "providermap"),
+	v = jsonx_str(jsonx_get(jsonx_get(jsonx_get(e, "providermap"),
 	    provider), key));
 	if (v != NULL)
 		solver_types_add(ts, name, v);
@@ -1852,7 +1672,7 @@ solver_hostname(char out[SOLVER_HOSTNAME_LEN], const char *name,
 	char	*clean;
 	int64_t	 idnum;
 
-	if (solver_parse_decimal(cluster_id, &idnum) != 0) {
+	if (jsonx_parse_long(cluster_id, &idnum) != 0) {
 		solver_err(err, "invalid cluster id: %s",
 		    cluster_id != NULL ? cluster_id : "null");
 		return (-1);
@@ -1901,17 +1721,6 @@ solver_result_free(struct solver_result *res)
 	json_object_put(res->clustertemplate);
 	json_object_put(res->provider);
 	free(res);
-}
-
-/* Deep copy of a JSON value (NULL stays NULL). */
-static struct json_object *
-solver_copy(struct json_object *src)
-{
-	struct json_object	*dst = NULL;
-
-	if (src != NULL && json_object_deep_copy(src, &dst, NULL) != 0)
-		fatalx("solver: out of memory");
-	return (dst);
 }
 
 /* Section 3.4 step 6: the services are allowed, exist, and are closed. */
@@ -1963,7 +1772,7 @@ solver_check_services(struct solver_space *sp,
 	for (i = 0; i < sp->nsvc; i++) {
 		deps = solver_get_array(sp->svc[i].def, "dependson");
 		for (j = 0; j < json_object_array_length(deps); j++) {
-			d = solver_str(json_object_array_get_idx(deps, j));
+			d = jsonx_str(json_object_array_get_idx(deps, j));
 			if (d != NULL && solver_index_get(&sp->index, d) < 0) {
 				solver_err(err, "service %s depends on %s, "
 				    "which is not in the set of cluster "
@@ -2042,12 +1851,11 @@ solver_input_solve(const struct solver_input *in,
 		res = xcalloc(1, sizeof *res);
 		res->nodes = nodes;
 		res->num_nodes = json_object_array_length(nodes);
-		res->services = solver_jck(json_object_new_array());
+		res->services = jsonx_new_array();
 		for (i = 0; i < sp.nsvc; i++)
-			solver_jpush(res->services, solver_jck(
-			    json_object_new_string(sp.svc[i].name)));
-		res->clustertemplate = solver_copy(t->json);
-		res->provider = solver_copy(provider);
+			jsonx_append(res->services, jsonx_new_string(sp.svc[i].name));
+		res->clustertemplate = jsonx_copy(t->json);
+		res->provider = jsonx_copy(provider);
 		res->lease_duration = lease;
 		if (lease == 0)
 			res->expire_time = 0;
@@ -2121,11 +1929,11 @@ solver_names_parse_set(struct json_object *v, struct solver_names *ns)
 static struct json_object *
 solver_names_json(const char *const *v, size_t n)
 {
-	struct json_object	*arr = solver_jck(json_object_new_array());
+	struct json_object	*arr = jsonx_new_array();
 	size_t			 i;
 
 	for (i = 0; i < n; i++)
-		solver_jpush(arr, solver_jck(json_object_new_string(v[i])));
+		jsonx_append(arr, jsonx_new_string(v[i]));
 	return (arr);
 }
 
@@ -2133,13 +1941,13 @@ solver_names_json(const char *const *v, size_t n)
 static struct json_object *
 solver_layout_json(const struct solver_layout *l)
 {
-	struct json_object	*o = solver_jck(json_object_new_object());
+	struct json_object	*o = jsonx_new_object();
 
-	solver_jadd(o, "hardwaretype", solver_jck(json_object_new_string(
-	    l->hw)));
-	solver_jadd(o, "imagetype", solver_jck(json_object_new_string(
-	    l->img)));
-	solver_jadd(o, "services", solver_names_json(l->names, l->n));
+	jsonx_add_new(o, "hardwaretype", jsonx_new_string(
+	    l->hw));
+	jsonx_add_new(o, "imagetype", jsonx_new_string(
+	    l->img));
+	jsonx_add_new(o, "services", solver_names_json(l->names, l->n));
 	return (o);
 }
 
@@ -2147,11 +1955,11 @@ solver_layout_json(const struct solver_layout *l)
 static struct json_object *
 solver_layouts_json(const struct solver_layouts *ls)
 {
-	struct json_object	*arr = solver_jck(json_object_new_array());
+	struct json_object	*arr = jsonx_new_array();
 	size_t			 i;
 
 	for (i = 0; i < ls->n; i++)
-		solver_jpush(arr, solver_layout_json(&ls->v[i]));
+		jsonx_append(arr, solver_layout_json(&ls->v[i]));
 	return (arr);
 }
 
@@ -2173,7 +1981,7 @@ solver_layouts_parse(struct json_object *arr, struct solver_space *sp,
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		e = json_object_array_get_idx(arr, i);
 		memset(&ns, 0, sizeof ns);
-		if (solver_names_parse_set(solver_get(e, "services"),
+		if (solver_names_parse_set(jsonx_get(e, "services"),
 		    &ns) != 0) {
 			solver_names_clear(&ns);
 			solver_err(err, "invalid node layout");
@@ -2182,8 +1990,8 @@ solver_layouts_parse(struct json_object *arr, struct solver_space *sp,
 		l = solver_layouts_new(ls);
 		l->names = ns.v;
 		l->n = ns.n;
-		l->hw = solver_str(solver_get(e, "hardwaretype"));
-		l->img = solver_str(solver_get(e, "imagetype"));
+		l->hw = jsonx_str(jsonx_get(e, "hardwaretype"));
+		l->img = jsonx_str(jsonx_get(e, "imagetype"));
 		if (l->hw == NULL || l->img == NULL) {
 			solver_err(err, "invalid node layout");
 			return (-1);
@@ -2243,11 +2051,11 @@ solver_unconstrained_services(struct json_object *tmpl,
 	if (solver_hook_setup(&t, &sp, tmpl, cluster_services, 0, err) != 0)
 		return (-1);
 	solver_space_finish(&sp);
-	*out = solver_jck(json_object_new_array());
+	*out = jsonx_new_array();
 	for (i = 0; i < sp.nsvc; i++) {
 		if (!sp.svc[i].constrained)
-			solver_jpush(*out, solver_jck(json_object_new_string(
-			    sp.svc[i].name)));
+			jsonx_append(*out, jsonx_new_string(
+			    sp.svc[i].name));
 	}
 	solver_hook_clear(&t, &sp);
 	return (0);
@@ -2381,12 +2189,12 @@ solver_valid_service_sets(struct json_object *tmpl,
 		return (-1);
 	if (solver_hook_sets(&sp, input_services, &sets, err) != 0)
 		goto fail;
-	*out = solver_jck(json_object_new_array());
+	*out = jsonx_new_array();
 	for (i = 0; i < sets.n; i++) {
 		memset(&l, 0, sizeof l);
 		solver_layout_set_members(&sp, &l, sets.pool + sets.off[i],
 		    sets.len[i]);
-		solver_jpush(*out, solver_names_json(l.names, l.n));
+		jsonx_append(*out, solver_names_json(l.names, l.n));
 		solver_layout_clear(&l);
 	}
 	rc = 0;
@@ -2422,7 +2230,7 @@ solver_valid_node_layouts(struct json_object *tmpl,
 	}
 	if (solver_hook_sets(&sp, input_services, &sets, err) != 0)
 		goto fail;
-	*out = solver_jck(json_object_new_array());
+	*out = jsonx_new_array();
 	for (h = 0; h < hw.n; h++) {
 		for (g = 0; g < img.n; g++) {
 			for (i = 0; i < sets.n; i++) {
@@ -2440,7 +2248,7 @@ solver_valid_node_layouts(struct json_object *tmpl,
 				l.img = img.v[g];
 				solver_layout_set_members(&sp, &l, x,
 				    sets.len[i]);
-				solver_jpush(*out, solver_layout_json(&l));
+				jsonx_append(*out, solver_layout_json(&l));
 				solver_layout_clear(&l);
 			}
 		}
@@ -2557,10 +2365,10 @@ solver_find_node_counts(struct json_object *tmpl,
 	if (solver_step_b(&sp, &ls, num_machines, &counts, err) != 0)
 		goto fail;
 	if (counts != NULL) {
-		*out = solver_jck(json_object_new_array());
+		*out = jsonx_new_array();
 		for (i = 0; i < ls.n; i++)
-			solver_jpush(*out, solver_jck(json_object_new_int64(
-			    counts[i])));
+			jsonx_append(*out, jsonx_new_int64(
+			    counts[i]));
 	}
 	rc = 0;
 fail:
@@ -2598,7 +2406,7 @@ solver_node_counts_valid(struct json_object *tmpl,
 	}
 	solver_walk_init(&w, &sp, &ls, num_machines);
 	for (i = 0; i < ls.n; i++) {
-		if (solver_parse_int(json_object_array_get_idx(counts, i),
+		if (jsonx_long(json_object_array_get_idx(counts, i),
 		    &v) != 0) {
 			solver_err(err, "counts must be integers");
 			goto fail;
@@ -2623,12 +2431,12 @@ solver_hook_map(struct solver_types *ts, struct json_object *map, char *err)
 		return (-1);
 	}
 	json_object_object_foreach(map, key, val) {
-		if (solver_str(val) == NULL) {
+		if (jsonx_str(val) == NULL) {
 			solver_err(err, "type map must be an object of "
 			    "strings");
 			return (-1);
 		}
-		solver_types_add(ts, key, solver_str(val));
+		solver_types_add(ts, key, jsonx_str(val));
 	}
 	solver_types_finish(ts);
 	return (0);
