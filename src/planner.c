@@ -26,21 +26,9 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
-
-/* Copy a message into a caller's error buffer. */
-void LOOMD_PRINTF(2, 3)
-planner_err(char err[LOOMD_ERR_LEN], const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, LOOMD_ERR_LEN, fmt, ap);
-	va_end(ap);
-}
 
 int
 planner_plan(enum planner_cluster_action ca, struct json_object *nodes,
@@ -60,6 +48,6 @@ planner_plan(enum planner_cluster_action ca, struct json_object *nodes,
 	return (0);
 fail:
 	planner_dag_free(dag);
-	planner_err(err, "%s", PLANNER_ERR_SCHEDULE);
+	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
 	return (-1);
 }

@@ -52,20 +52,47 @@ const struct planner_action_dependency
 	{ PLANNER_ACTION_START, PLANNER_ACTION_INITIALIZE },
 };
 
+/* names[i] if i < n, else NULL. */
+static const char *
+planner_action_name(const char *const *names, unsigned int i, unsigned int n)
+{
+	if (i >= n)
+		return (NULL);
+	return (names[i]);
+}
+
+/*
+ * Index of s among the n names of upper or lower (upper NULL: lower only),
+ * or -1; s NULL gives -1.
+ */
+static int
+planner_action_lookup(const char *s, const char *const *upper,
+    const char *const *lower, int n)
+{
+	int	i;
+
+	if (s == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if ((upper != NULL && strcmp(s, upper[i]) == 0) ||
+		    strcmp(s, lower[i]) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
 const char *
 planner_action_upper(enum planner_action a)
 {
-	if ((unsigned int)a >= PLANNER_ACTION_COUNT)
-		return (NULL);
-	return (planner_action_names_upper[a]);
+	return (planner_action_name(planner_action_names_upper, a,
+	    PLANNER_ACTION_COUNT));
 }
 
 const char *
 planner_action_lower(enum planner_action a)
 {
-	if ((unsigned int)a >= PLANNER_ACTION_COUNT)
-		return (NULL);
-	return (planner_action_names_lower[a]);
+	return (planner_action_name(planner_action_names_lower, a,
+	    PLANNER_ACTION_COUNT));
 }
 
 int
@@ -73,16 +100,12 @@ planner_action_parse(const char *s, enum planner_action *out)
 {
 	int	i;
 
-	if (s == NULL)
+	i = planner_action_lookup(s, planner_action_names_upper,
+	    planner_action_names_lower, PLANNER_ACTION_COUNT);
+	if (i < 0)
 		return (-1);
-	for (i = 0; i < PLANNER_ACTION_COUNT; i++) {
-		if (strcmp(s, planner_action_names_upper[i]) == 0 ||
-		    strcmp(s, planner_action_names_lower[i]) == 0) {
-			*out = (enum planner_action)i;
-			return (0);
-		}
-	}
-	return (-1);
+	*out = (enum planner_action)i;
+	return (0);
 }
 
 /* Parse an exact lower-case action name (a provisioner.actions key). */
@@ -91,13 +114,12 @@ planner_action_parse_lower(const char *s, enum planner_action *out)
 {
 	int	i;
 
-	for (i = 0; i < PLANNER_ACTION_COUNT; i++) {
-		if (strcmp(s, planner_action_names_lower[i]) == 0) {
-			*out = (enum planner_action)i;
-			return (0);
-		}
-	}
-	return (-1);
+	i = planner_action_lookup(s, NULL, planner_action_names_lower,
+	    PLANNER_ACTION_COUNT);
+	if (i < 0)
+		return (-1);
+	*out = (enum planner_action)i;
+	return (0);
 }
 
 int
@@ -110,17 +132,15 @@ planner_action_is_hardware(enum planner_action a)
 const char *
 planner_cluster_action_upper(enum planner_cluster_action ca)
 {
-	if ((unsigned int)ca >= PLANNER_CLUSTER_ACTION_COUNT)
-		return (NULL);
-	return (planner_cluster_action_names_upper[ca]);
+	return (planner_action_name(planner_cluster_action_names_upper, ca,
+	    PLANNER_CLUSTER_ACTION_COUNT));
 }
 
 const char *
 planner_cluster_action_lower(enum planner_cluster_action ca)
 {
-	if ((unsigned int)ca >= PLANNER_CLUSTER_ACTION_COUNT)
-		return (NULL);
-	return (planner_cluster_action_names_lower[ca]);
+	return (planner_action_name(planner_cluster_action_names_lower, ca,
+	    PLANNER_CLUSTER_ACTION_COUNT));
 }
 
 int
@@ -128,16 +148,12 @@ planner_cluster_action_parse(const char *s, enum planner_cluster_action *out)
 {
 	int	i;
 
-	if (s == NULL)
+	i = planner_action_lookup(s, planner_cluster_action_names_upper,
+	    planner_cluster_action_names_lower, PLANNER_CLUSTER_ACTION_COUNT);
+	if (i < 0)
 		return (-1);
-	for (i = 0; i < PLANNER_CLUSTER_ACTION_COUNT; i++) {
-		if (strcmp(s, planner_cluster_action_names_upper[i]) == 0 ||
-		    strcmp(s, planner_cluster_action_names_lower[i]) == 0) {
-			*out = (enum planner_cluster_action)i;
-			return (0);
-		}
-	}
-	return (-1);
+	*out = (enum planner_cluster_action)i;
+	return (0);
 }
 
 const enum planner_action *

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
 
@@ -70,13 +71,13 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 		node = json_object_array_get_idx(nodes, i);
 		id = jsonx_get(node, "id");
 		if (id == NULL || !json_object_is_type(id, json_type_string)) {
-			planner_err(err, "node %zu has no id", i);
+			errbuf_set(err, "node %zu has no id", i);
 			return (-1);
 		}
 		strtab_intern(dag->nodes, json_object_get_string(id),
 		    &added);
 		if (!added) {
-			planner_err(err, "duplicate node id %s",
+			errbuf_set(err, "duplicate node id %s",
 			    json_object_get_string(id));
 			return (-1);
 		}
@@ -85,7 +86,7 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 		if (list == NULL)
 			continue;
 		if (!json_object_is_type(list, json_type_array)) {
-			planner_err(err, "node %s: malformed services",
+			errbuf_set(err, "node %s: malformed services",
 			    json_object_get_string(id));
 			return (-1);
 		}
@@ -94,7 +95,7 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 			def = json_object_array_get_idx(list, k);
 			name = planner_services_def_name(def);
 			if (name == NULL) {
-				planner_err(err, "node %s: service without "
+				errbuf_set(err, "node %s: service without "
 				    "name", json_object_get_string(id));
 				return (-1);
 			}
@@ -228,13 +229,13 @@ planner_dag_build(enum planner_cluster_action ca, struct json_object *nodes,
 
 	*out = NULL;
 	if (planner_action_order(ca, &norder) == NULL) {
-		planner_err(err, "cluster action %s has no action order",
+		errbuf_set(err, "cluster action %s has no action order",
 		    planner_cluster_action_upper(ca) == NULL ? "?" :
 		    planner_cluster_action_upper(ca));
 		return (-1);
 	}
 	if (nodes != NULL && !json_object_is_type(nodes, json_type_array)) {
-		planner_err(err, "nodes must be an array");
+		errbuf_set(err, "nodes must be an array");
 		return (-1);
 	}
 	dag = xcalloc(1, sizeof *dag);
@@ -254,7 +255,7 @@ planner_dag_build(enum planner_cluster_action ca, struct json_object *nodes,
 	}
 	planner_dag_fill(dag, off, nsvc, remap);
 	if (dag->nv >= UINT32_MAX) {
-		planner_err(err, "too many tasks");
+		errbuf_set(err, "too many tasks");
 		goto fail;
 	}
 

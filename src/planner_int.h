@@ -81,12 +81,6 @@ struct planner_key {
 	uint32_t	node;
 };
 
-/* planner.c */
-
-/* Copy a message into a caller's error buffer. */
-void planner_err(char err[LOOMD_ERR_LEN], const char *fmt, ...)
-    LOOMD_PRINTF(2, 3);
-
 /* planner_action.c */
 
 /* The action dependencies of CLUSTER_CREATE. */

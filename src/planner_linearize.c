@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
 
@@ -56,7 +57,7 @@ planner_linearize_layers(size_t nv, size_t nhubs, const struct planner_pair *e,
 	uint32_t	 u, v, l;
 
 	if (nv <= nhubs) {
-		planner_err(err, "no tasks to schedule");
+		errbuf_set(err, "no tasks to schedule");
 		return (-1);
 	}
 	planner_linearize_csr(nv, e, ne, &off, &adj);
@@ -85,7 +86,7 @@ planner_linearize_layers(size_t nv, size_t nhubs, const struct planner_pair *e,
 	free(indeg);
 	free(queue);
 	if (tail != nv) {
-		planner_err(err, "dependency cycle among %zu tasks",
+		errbuf_set(err, "dependency cycle among %zu tasks",
 		    nv - tail);
 		return (-1);
 	}
@@ -107,13 +108,13 @@ planner_linearize(size_t nvert, const struct planner_edge *edges,
 	int			 rc;
 
 	if (nvert >= UINT32_MAX) {
-		planner_err(err, "too many vertices");
+		errbuf_set(err, "too many vertices");
 		return (-1);
 	}
 	e = xreallocarray(NULL, nedges + 1, sizeof *e);
 	for (i = 0; i < nedges; i++) {
 		if (edges[i].from >= nvert || edges[i].to >= nvert) {
-			planner_err(err, "edge %zu out of range", i);
+			errbuf_set(err, "edge %zu out of range", i);
 			free(e);
 			return (-1);
 		}

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
 
@@ -57,16 +58,16 @@ planner_retry_apply_stages(struct json_object *staged, size_t current_stage,
 	size_t			  len, n, i, ntail;
 
 	if (staged == NULL || !json_object_is_type(staged, json_type_array)) {
-		planner_err(err, "stagedTasks must be an array");
+		errbuf_set(err, "stagedTasks must be an array");
 		return (-1);
 	}
 	if (current_stage >= json_object_array_length(staged)) {
-		planner_err(err, "no stage %zu", current_stage);
+		errbuf_set(err, "no stage %zu", current_stage);
 		return (-1);
 	}
 	stage = json_object_array_get_idx(staged, current_stage);
 	if (stage == NULL || !json_object_is_type(stage, json_type_array)) {
-		planner_err(err, "stage %zu is not an array", current_stage);
+		errbuf_set(err, "stage %zu is not an array", current_stage);
 		return (-1);
 	}
 	n = json_object_array_length(stage);
@@ -77,7 +78,7 @@ planner_retry_apply_stages(struct json_object *staged, size_t current_stage,
 			break;
 	}
 	if (i == n) {
-		planner_err(err, "task %s is not in stage %zu", failed_id,
+		errbuf_set(err, "task %s is not in stage %zu", failed_id,
 		    current_stage);
 		return (-1);
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
 
@@ -57,7 +58,7 @@ planner_services_def_actions(struct json_object *def, unsigned int *mask,
 	}
 	return (0);
 bad:
-	planner_err(err, "service %s: malformed provisioner actions",
+	errbuf_set(err, "service %s: malformed provisioner actions",
 	    planner_services_def_name(def));
 	return (-1);
 }
@@ -202,7 +203,7 @@ planner_services_build(struct json_object **defs, size_t n,
 	uint64_t		*rclos = NULL, *uni = NULL, *seen = NULL;
 	size_t			*queue = NULL, *found = NULL, acap = 0;
 	size_t			 s, k, len, ix, w;
-	int			 d_i;
+	int			 d_i, rc = -1;
 
 	*out = NULL;
 	svcs = xcalloc(1, sizeof *svcs);
@@ -229,7 +230,7 @@ planner_services_build(struct json_object **defs, size_t n,
 		if (deps == NULL)
 			continue;
 		if (!json_object_is_type(deps, json_type_array)) {
-			planner_err(err, "service %s: malformed dependson",
+			errbuf_set(err, "service %s: malformed dependson",
 			    svcs->names->strs[s]);
 			goto fail;
 		}
@@ -238,7 +239,7 @@ planner_services_build(struct json_object **defs, size_t n,
 			d = json_object_array_get_idx(deps, k);
 			if (d == NULL ||
 			    !json_object_is_type(d, json_type_string)) {
-				planner_err(err, "service %s: malformed "
+				errbuf_set(err, "service %s: malformed "
 				    "dependson", svcs->names->strs[s]);
 				goto fail;
 			}
@@ -303,15 +304,9 @@ planner_services_build(struct json_object **defs, size_t n,
 		}
 	}
 
-	free(raw_off);
-	free(raw);
-	free(rclos);
-	free(uni);
-	free(queue);
-	free(found);
-	free(seen);
 	*out = svcs;
-	return (0);
+	svcs = NULL;
+	rc = 0;
 fail:
 	free(raw_off);
 	free(raw);
@@ -321,7 +316,7 @@ fail:
 	free(found);
 	free(seen);
 	planner_services_free(svcs);
-	return (-1);
+	return (rc);
 }
 
 int
@@ -336,7 +331,7 @@ planner_services_new(struct json_object *services,
 	*out = NULL;
 	if (services != NULL &&
 	    !json_object_is_type(services, json_type_array)) {
-		planner_err(err, "services must be an array");
+		errbuf_set(err, "services must be an array");
 		return (-1);
 	}
 	len = services == NULL ? 0 : json_object_array_length(services);
@@ -345,7 +340,7 @@ planner_services_new(struct json_object *services,
 	for (i = 0; i < len; i++) {
 		def = json_object_array_get_idx(services, i);
 		if (planner_services_def_name(def) == NULL) {
-			planner_err(err, "service %zu has no name", i);
+			errbuf_set(err, "service %zu has no name", i);
 			goto fail;
 		}
 		strtab_intern(seen, planner_services_def_name(def), &added);

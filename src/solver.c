@@ -26,19 +26,9 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
-
-/* Format a message into a caller-owned error buffer. */
-void LOOMD_PRINTF(2, 3)
-solver_err(char *err, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, LOOMD_ERR_LEN, fmt, ap);
-	va_end(ap);
-}
 
 /* qsort that accepts an empty (possibly NULL) array. */
 void
@@ -102,11 +92,11 @@ solver_core(struct solver_space *sp, const char *cluster_id,
 	memset(&ls, 0, sizeof ls);
 	*out = NULL;
 	if (opts == NULL || opts->node_id == NULL) {
-		solver_err(err, "no node id generator");
+		errbuf_set(err, "no node id generator");
 		return (-1);
 	}
 	if (jsonx_parse_long(cluster_id, &idnum) != 0) {
-		solver_err(err, "invalid cluster id: %s",
+		errbuf_set(err, "invalid cluster id: %s",
 		    cluster_id != NULL ? cluster_id : "null");
 		return (-1);
 	}
@@ -171,29 +161,28 @@ int
 solver_request_from_json(struct solver_request *req,
     struct json_object *request_json, char err[LOOMD_ERR_LEN])
 {
-	struct solver_names	 ns = { NULL, 0, 0 };
-	struct json_object	*v;
-	const char		*what;
+	static const char *const keys[] = {
+		"name", "clusterTemplateName", "provider", "hardwareType",
+		"imageType",
+	};
+	const char		**strs[] = {
+		&req->name, &req->template_name, &req->provider,
+		&req->hardwaretype, &req->imagetype,
+	};
+	struct solver_names	  ns = { NULL, 0, 0 };
+	struct json_object	 *v;
+	const char		 *what;
+	size_t			  i;
 
 	if (!json_object_is_type(request_json, json_type_object)) {
-		solver_err(err, "invalid cluster request");
+		errbuf_set(err, "invalid cluster request");
 		return (-1);
 	}
-	what = "name";
-	if (solver_opt_str(request_json, what, &req->name) != 0)
-		goto fail;
-	what = "clusterTemplateName";
-	if (solver_opt_str(request_json, what, &req->template_name) != 0)
-		goto fail;
-	what = "provider";
-	if (solver_opt_str(request_json, what, &req->provider) != 0)
-		goto fail;
-	what = "hardwareType";
-	if (solver_opt_str(request_json, what, &req->hardwaretype) != 0)
-		goto fail;
-	what = "imageType";
-	if (solver_opt_str(request_json, what, &req->imagetype) != 0)
-		goto fail;
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		what = keys[i];
+		if (solver_opt_str(request_json, what, strs[i]) != 0)
+			goto fail;
+	}
 	what = "numMachines";
 	req->num_machines = 0;
 	if ((v = jsonx_get(request_json, what)) != NULL &&
@@ -212,7 +201,7 @@ solver_request_from_json(struct solver_request *req,
 	return (0);
 fail:
 	solver_names_clear(&ns);
-	solver_err(err, "invalid cluster request: bad %s", what);
+	errbuf_set(err, "invalid cluster request: bad %s", what);
 	return (-1);
 }
 
@@ -295,12 +284,12 @@ solver_lease_duration(int64_t template_initial, int64_t requested,
 	else if (template_initial == 0 || template_initial >= eff)
 		l = requested;
 	else {
-		solver_err(err, "lease duration cannot be greater than "
+		errbuf_set(err, "lease duration cannot be greater than "
 		    "specified in template");
 		return (-1);
 	}
 	if (l < 0) {
-		solver_err(err, "invalid lease duration: %" PRId64, l);
+		errbuf_set(err, "invalid lease duration: %" PRId64, l);
 		return (-1);
 	}
 	*lease = l;
@@ -315,7 +304,7 @@ solver_hostname(char out[SOLVER_HOSTNAME_LEN], const char *name,
 	int64_t	 idnum;
 
 	if (jsonx_parse_long(cluster_id, &idnum) != 0) {
-		solver_err(err, "invalid cluster id: %s",
+		errbuf_set(err, "invalid cluster id: %s",
 		    cluster_id != NULL ? cluster_id : "null");
 		return (-1);
 	}
@@ -385,7 +374,7 @@ solver_check_services(struct solver_space *sp,
 		}
 	}
 	if (bad.n == 1) {
-		solver_err(err, "service %s is not allowed with template %s",
+		errbuf_set(err, "service %s is not allowed with template %s",
 		    bad.v[0], t->name);
 		goto fail;
 	}
@@ -398,7 +387,7 @@ solver_check_services(struct solver_space *sp,
 				strcat(list, ",");
 			strcat(list, bad.v[i]);
 		}
-		solver_err(err, "services %s are not allowed with template %s",
+		errbuf_set(err, "services %s are not allowed with template %s",
 		    list, t->name);
 		goto fail;
 	}
@@ -406,7 +395,7 @@ solver_check_services(struct solver_space *sp,
 		sp->svc[i].def = solver_cat_find(cat->services,
 		    sp->svc[i].name);
 		if (sp->svc[i].def == NULL) {
-			solver_err(err, "service %s does not exist",
+			errbuf_set(err, "service %s does not exist",
 			    sp->svc[i].name);
 			goto fail;
 		}
@@ -416,7 +405,7 @@ solver_check_services(struct solver_space *sp,
 		for (j = 0; j < json_object_array_length(deps); j++) {
 			d = jsonx_str(json_object_array_get_idx(deps, j));
 			if (d != NULL && solver_index(&sp->index, d) < 0) {
-				solver_err(err, "service %s depends on %s, "
+				errbuf_set(err, "service %s depends on %s, "
 				    "which is not in the set of cluster "
 				    "services", sp->svc[i].name, d);
 				goto fail;
@@ -452,14 +441,14 @@ solver_input_solve(const struct solver_input *in,
 
 	pname = solver_nonempty(req->provider) ? req->provider : t->provider;
 	if ((provider = solver_cat_find(cat->providers, pname)) == NULL) {
-		solver_err(err, "provider %s does not exist.", pname);
+		errbuf_set(err, "provider %s does not exist.", pname);
 		goto fail;
 	}
 	solver_cat_types(&sp.hw, cat->hardwaretypes,
 	    solver_required(req->hardwaretype, t->hardwaretype), &t->compat_hw,
 	    pname, "flavor");
 	if (sp.hw.n == 0) {
-		solver_err(err, "no hardware types are available to use with "
+		errbuf_set(err, "no hardware types are available to use with "
 		    "template %s and provider %s", t->name, pname);
 		goto fail;
 	}
@@ -467,7 +456,7 @@ solver_input_solve(const struct solver_input *in,
 	    solver_required(req->imagetype, t->imagetype), &t->compat_img,
 	    pname, "image");
 	if (sp.img.n == 0) {
-		solver_err(err, "no image types are available to use with "
+		errbuf_set(err, "no image types are available to use with "
 		    "template %s and provider %s", t->name, pname);
 		goto fail;
 	}
@@ -476,7 +465,7 @@ solver_input_solve(const struct solver_input *in,
 		goto fail;
 
 	if (solver_names_parse(req->services, &rs) != 0) {
-		solver_err(err, "invalid cluster request: bad services");
+		errbuf_set(err, "invalid cluster request: bad services");
 		goto fail;
 	}
 	names = rs.n != 0 ? &rs : &t->services;
@@ -527,7 +516,7 @@ solver_solve(const struct solver_catalogue *cat,
 	*out = NULL;
 	name = req->template_name != NULL ? req->template_name : "null";
 	if ((tj = solver_cat_find(cat->clustertemplates, name)) == NULL) {
-		solver_err(err, "cluster template %s does not exist.", name);
+		errbuf_set(err, "cluster template %s does not exist.", name);
 		return (-1);
 	}
 	if (solver_input_from_json(&in, tj, cat, err) != 0)

@@ -168,8 +168,6 @@ struct solver_walk {
 
 /* solver.c */
 
-/* Format a message into a caller-owned error buffer. */
-void solver_err(char *err, const char *fmt, ...) LOOMD_PRINTF(2, 3);
 /* qsort that accepts an empty (possibly NULL) array. */
 void solver_qsort(void *base, size_t n, size_t sz,
     int (*cmp)(const void *, const void *));

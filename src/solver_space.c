@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
 
@@ -70,7 +71,7 @@ solver_space_add_json(struct solver_space *sp, struct json_object *arr,
 	size_t			i;
 
 	if (arr == NULL || solver_names_parse(arr, &ns) != 0) {
-		solver_err(err, "service names must be an array of strings");
+		errbuf_set(err, "service names must be an array of strings");
 		solver_names_clear(&ns);
 		return (-1);
 	}
@@ -172,7 +173,7 @@ int
 solver_space_step(struct solver_space *sp, char *err)
 {
 	if (sp->steps >= sp->max_steps) {
-		solver_err(err, "no layout found within %" PRId64 " steps",
+		errbuf_set(err, "no layout found within %" PRId64 " steps",
 		    sp->max_steps);
 		return (-1);
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
 
@@ -131,7 +132,7 @@ solver_step_c(struct solver_space *sp, const struct solver_layouts *ls,
 		for (c = 0; c < counts[i]; c++, nodenum++) {
 			memset(id, 0, sizeof id);
 			if (opts->node_id(opts->node_id_arg, id) != 0) {
-				solver_err(err, "cannot generate a node id");
+				errbuf_set(err, "cannot generate a node id");
 				goto fail;
 			}
 			id[sizeof id - 1] = '\0';

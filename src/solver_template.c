@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
 
@@ -194,9 +195,9 @@ solver_template_parse(struct solver_template *t, struct json_object *j,
 
 fail:
 	if (msg != NULL)
-		solver_err(err, "%s", msg);
+		errbuf_set(err, "%s", msg);
 	else
-		solver_err(err, "invalid cluster template %s: bad %s",
+		errbuf_set(err, "invalid cluster template %s: bad %s",
 		    t->name, what);
 	solver_template_clear(t);
 	return (-1);

@@ -20,7 +20,7 @@ struct strtab {
 	size_t		  n;
 	size_t		  cap;
 	size_t		 *slots;	/* entry index + 1; 0 = empty */
-	size_t		  nslots;	/* 0 or a power of two >= 2 * n */
+	size_t		  nslots;	/* 0, or a power of two >= 2n */
 	bool		  copy;		/* strs are owned copies */
 };
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 
 /* The keys of a ServiceAction and of a "nodes" map entry, in order. */
@@ -24,19 +25,6 @@ static const char *const taskconfig_action_keys[] = {
 static const char *const taskconfig_node_keys[] = {
 	"ipaddress", "hostname", "nodenum", "automators",
 };
-
-/* Copy a message into a caller's error buffer. */
-static void LOOMD_PRINTF(2, 3)
-taskconfig_err(char err[LOOMD_ERR_LEN], const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, LOOMD_ERR_LEN, fmt, ap);
-	va_end(ap);
-}
 
 /* Copy every key of node["properties"] to the top level of config. */
 static void
@@ -84,7 +72,7 @@ taskconfig_build(struct json_object *cluster, struct json_object *node,
 
 	*out = NULL;
 	if (node == NULL || !json_object_is_type(node, json_type_object)) {
-		taskconfig_err(err, "node must be an object");
+		errbuf_set(err, "node must be an object");
 		return (-1);
 	}
 
@@ -94,7 +82,7 @@ taskconfig_build(struct json_object *cluster, struct json_object *node,
 		def = taskconfig_find_service(node, service);
 		if (def == NULL) {
 			id = jsonx_get(node, "id");
-			taskconfig_err(err, "service %s is not on node %s",
+			errbuf_set(err, "service %s is not on node %s",
 			    service, id == NULL ? "?" :
 			    json_object_get_string(id));
 			return (-1);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
 #include "jsonx.h"
 #include "solver_int.h"
 #include "strtab.h"
@@ -95,7 +96,7 @@ solver_layouts_parse(struct json_object *arr, struct solver_space *sp,
 	int			 s;
 
 	if (!json_object_is_type(arr, json_type_array)) {
-		solver_err(err, "node layouts must be an array");
+		errbuf_set(err, "node layouts must be an array");
 		return (-1);
 	}
 	for (i = 0; i < json_object_array_length(arr); i++) {
@@ -104,7 +105,7 @@ solver_layouts_parse(struct json_object *arr, struct solver_space *sp,
 		if (solver_names_parse_set(jsonx_get(e, "services"),
 		    &ns) != 0) {
 			solver_names_clear(&ns);
-			solver_err(err, "invalid node layout");
+			errbuf_set(err, "invalid node layout");
 			return (-1);
 		}
 		l = solver_layouts_new(ls);
@@ -113,7 +114,7 @@ solver_layouts_parse(struct json_object *arr, struct solver_space *sp,
 		l->hw = jsonx_str(jsonx_get(e, "hardwaretype"));
 		l->img = jsonx_str(jsonx_get(e, "imagetype"));
 		if (l->hw == NULL || l->img == NULL) {
-			solver_err(err, "invalid node layout");
+			errbuf_set(err, "invalid node layout");
 			return (-1);
 		}
 		if (sp == NULL)
@@ -122,7 +123,7 @@ solver_layouts_parse(struct json_object *arr, struct solver_space *sp,
 		for (j = 0; j < l->n; j++) {
 			if ((s = solver_index(&sp->index,
 			    l->names[j])) < 0 || !sp->svc[s].cluster) {
-				solver_err(err, "layout service %s is not a "
+				errbuf_set(err, "layout service %s is not a "
 				    "cluster service", l->names[j]);
 				return (-1);
 			}
@@ -197,7 +198,7 @@ solver_service_set_valid(struct json_object *tmpl,
 		return (-1);
 	if (solver_names_parse_set(service_set, &set) != 0 ||
 	    solver_names_parse_set(cluster_services, &cs) != 0) {
-		solver_err(err, "service names must be an array of strings");
+		errbuf_set(err, "service names must be an array of strings");
 		goto fail;
 	}
 	*valid = 1;
@@ -246,7 +247,7 @@ solver_node_layout_valid(struct json_object *tmpl, const char *hw,
 	if (solver_template_parse(&t, tmpl, err) != 0)
 		return (-1);
 	if (solver_names_parse_set(services, &ns) != 0) {
-		solver_err(err, "service names must be an array of strings");
+		errbuf_set(err, "service names must be an array of strings");
 		goto fail;
 	}
 	*valid = 1;
@@ -277,7 +278,7 @@ solver_hook_sets(struct solver_space *sp, struct json_object *input,
 	int			rc = -1;
 
 	if (solver_names_parse_set(input, &ns) != 0) {
-		solver_err(err, "service names must be an array of strings");
+		errbuf_set(err, "service names must be an array of strings");
 		goto fail;
 	}
 	for (i = 0; i < ns.n; i++)
@@ -345,7 +346,7 @@ solver_valid_node_layouts(struct json_object *tmpl,
 		return (-1);
 	if (solver_names_parse_set(hw_names, &hw) != 0 ||
 	    solver_names_parse_set(img_names, &img) != 0) {
-		solver_err(err, "type names must be an array of strings");
+		errbuf_set(err, "type names must be an array of strings");
 		goto fail;
 	}
 	if (solver_hook_sets(&sp, input_services, &sets, err) != 0)
@@ -397,7 +398,7 @@ solver_narrow_node_layouts(struct json_object *layouts,
 	memset(&ls, 0, sizeof ls);
 	if (solver_names_parse(hw_prefs, &hw) != 0 ||
 	    solver_names_parse(img_prefs, &img) != 0) {
-		solver_err(err, "preferences must be arrays of strings");
+		errbuf_set(err, "preferences must be arrays of strings");
 		goto fail;
 	}
 	if (solver_layouts_parse(layouts, NULL, &ls, err) != 0)
@@ -424,7 +425,7 @@ solver_hook_types(struct solver_types *ts, struct json_object *names,
 
 	if (solver_names_parse_set(names, &ns) != 0) {
 		solver_names_clear(&ns);
-		solver_err(err, "type names must be an array of strings");
+		errbuf_set(err, "type names must be an array of strings");
 		return (-1);
 	}
 	for (i = 0; i < ns.n; i++)
@@ -522,14 +523,14 @@ solver_node_counts_valid(struct json_object *tmpl,
 		goto fail;
 	if (!json_object_is_type(counts, json_type_array) ||
 	    json_object_array_length(counts) != ls.n) {
-		solver_err(err, "one count per node layout is needed");
+		errbuf_set(err, "one count per node layout is needed");
 		goto fail;
 	}
 	solver_step_b_walk_init(&w, &sp, &ls, num_machines);
 	for (i = 0; i < ls.n; i++) {
 		if (jsonx_long(json_object_array_get_idx(counts, i),
 		    &v) != 0) {
-			solver_err(err, "counts must be integers");
+			errbuf_set(err, "counts must be integers");
 			goto fail;
 		}
 		solver_step_b_walk_update(&w, i, v);
@@ -548,12 +549,12 @@ static int
 solver_hook_map(struct solver_types *ts, struct json_object *map, char *err)
 {
 	if (!json_object_is_type(map, json_type_object)) {
-		solver_err(err, "type map must be an object of strings");
+		errbuf_set(err, "type map must be an object of strings");
 		return (-1);
 	}
 	json_object_object_foreach(map, key, val) {
 		if (jsonx_str(val) == NULL) {
-			solver_err(err, "type map must be an object of "
+			errbuf_set(err, "type map must be an object of "
 			    "strings");
 			return (-1);
 		}
@@ -586,7 +587,7 @@ solver_solve_constraints(struct json_object *tmpl, const char *cluster_id,
 	for (i = 0; i < sp.nsvc; i++) {
 		sp.svc[i].def = solver_cat_find(service_defs, sp.svc[i].name);
 		if (sp.svc[i].def == NULL) {
-			solver_err(err, "service %s does not exist",
+			errbuf_set(err, "service %s does not exist",
 			    sp.svc[i].name);
 			goto fail;
 		}
