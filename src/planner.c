@@ -19,16 +19,8 @@
 #include "planner.h"
 #include "planner_int.h"
 
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "common.h"
 #include "errbuf.h"
-#include "jsonx.h"
-#include "strtab.h"
 
 int
 planner_plan(enum planner_cluster_action ca, struct json_object *nodes,

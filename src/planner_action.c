@@ -9,15 +9,7 @@
 
 #include "planner_int.h"
 
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include "common.h"
-#include "jsonx.h"
-#include "strtab.h"
 
 static const char *const planner_action_names_upper[PLANNER_ACTION_COUNT] = {
 	"CREATE", "CONFIRM", "BOOTSTRAP", "INSTALL", "REMOVE", "INITIALIZE",

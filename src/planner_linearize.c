@@ -8,16 +8,12 @@
 
 #include "planner_int.h"
 
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 #include "errbuf.h"
-#include "jsonx.h"
-#include "strtab.h"
 
 /* Build the out-edge lists (CSR) of nv vertices. */
 void

@@ -9,7 +9,6 @@
 
 #include "planner_int.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

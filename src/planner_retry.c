@@ -8,16 +8,13 @@
 
 #include "planner_int.h"
 
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 #include "errbuf.h"
 #include "jsonx.h"
-#include "strtab.h"
 
 void
 planner_retry_decide(enum planner_cluster_action ca,

@@ -10,9 +10,7 @@
 
 #include "planner_int.h"
 
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -9,16 +9,11 @@
 
 #include "solver_int.h"
 
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
-#include "jsonx.h"
-#include "strtab.h"
 
 /* Release one layout's arrays. */
 void

@@ -10,15 +10,12 @@
 #include "solver_int.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 #include "errbuf.h"
-#include "jsonx.h"
 #include "strtab.h"
 
 /* Start an empty space for template t. */

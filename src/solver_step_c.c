@@ -10,8 +10,6 @@
 #include "solver_int.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +17,6 @@
 #include "common.h"
 #include "errbuf.h"
 #include "jsonx.h"
-#include "strtab.h"
 
 /* Copy of name with '_' and '.' replaced by '-'. */
 char *

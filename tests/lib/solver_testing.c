@@ -8,9 +8,7 @@
 
 #include "solver_testing.h"
 
-#include <inttypes.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +16,6 @@
 #include "errbuf.h"
 #include "jsonx.h"
 #include "solver_int.h"
-#include "strtab.h"
 
 /* Order of string pointers. */
 static int
