@@ -7,9 +7,8 @@
  * depending on nothing so that both reactor templates solve, plus the
  * services of the reactor template and a few with actions) and solved for
  * a few small cluster sizes with a small step bound.  A result that breaks
- * the solver's invariants aborts.  Build:
- *   clang -fsanitize=fuzzer,address,undefined -Isrc fuzz/fuzz_solver.c
- *     src/solver.c src/log.c src/xmem.c $(pkg-config --cflags --libs json-c)
+ * the solver's invariants aborts.  Build with "make fuzz" (clang), which
+ * compiles it with the solver's sources (solver*.c) and the modules they use.
  */
 #include "config.h"
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "jsonin.h"
+#include "jsonx.h"
 
 /* Result of one decode, and the buffer its message goes to. */
 struct codec_ctx {
@@ -215,8 +216,8 @@ codec_string_set(struct codec_ctx *c, struct json_object *arr,
 	size_t i, n;
 
 	n = json_object_array_length(arr);
-	set = jsonin_new_array();
-	seen = jsonin_new_object();
+	set = jsonx_new_array();
+	seen = jsonx_new_object();
 	for (i = 0; i < n; i++) {
 		if (jsonin_value_string(json_object_array_get_idx(arr, i),
 		    &s) != JSONIN_OK) {
@@ -227,8 +228,8 @@ codec_string_set(struct codec_ctx *c, struct json_object *arr,
 		}
 		if (json_object_object_get_ex(seen, s, &dummy))
 			continue;
-		jsonin_set(seen, s, NULL);
-		jsonin_append(set, jsonin_new_string(s));
+		jsonx_set(seen, s, NULL);
+		jsonx_append(set, jsonx_new_string(s));
 	}
 	json_object_put(seen);
 	*out = set;
@@ -305,15 +306,15 @@ codec_read_set_of_sets(struct codec_ctx *c, struct json_object *obj,
 	case JSONIN_OK:
 		break;
 	case JSONIN_ABSENT:
-		*out = jsonin_new_array();
+		*out = jsonx_new_array();
 		return (0);
 	default:
 		return (codec_fail(c, CODEC_ERR_PLAIN, "%s must be an array",
 		    what));
 	}
 	n = json_object_array_length(arr);
-	*out = jsonin_new_array();
-	seen = jsonin_new_object();
+	*out = jsonx_new_array();
+	seen = jsonx_new_object();
 	for (i = 0; i < n; i++) {
 		inner = json_object_array_get_idx(arr, i);
 		if (inner == NULL || !json_object_is_type(inner,
@@ -328,8 +329,8 @@ codec_read_set_of_sets(struct codec_ctx *c, struct json_object *obj,
 		if (json_object_object_get_ex(seen, k, &dummy))
 			json_object_put(set);
 		else {
-			jsonin_set(seen, k, NULL);
-			jsonin_append(*out, set);
+			jsonx_set(seen, k, NULL);
+			jsonx_append(*out, set);
 		}
 		free(k);
 	}
@@ -354,11 +355,11 @@ codec_string_map(struct codec_ctx *c, struct json_object *v,
 	struct json_object *map;
 	const char *s;
 
-	map = jsonin_new_object();
+	map = jsonx_new_object();
 	json_object_object_foreach(v, key, val) {
 		switch (jsonin_value_string(val, &s)) {
 		case JSONIN_OK:
-			jsonin_set(map, key, jsonin_new_string(s));
+			jsonx_set(map, key, jsonx_new_string(s));
 			break;
 		case JSONIN_ABSENT:
 			break;
@@ -385,7 +386,7 @@ codec_read_map2(struct codec_ctx *c, struct json_object *obj,
 
 	if ((rc = codec_read_object(c, obj, key, what, &src)) <= 0)
 		return (rc);
-	map = jsonin_new_object();
+	map = jsonx_new_object();
 	json_object_object_foreach(src, k, val) {
 		if (val == NULL)
 			continue;
@@ -398,7 +399,7 @@ codec_read_map2(struct codec_ctx *c, struct json_object *obj,
 			json_object_put(map);
 			return (-1);
 		}
-		jsonin_set(map, k, inner);
+		jsonx_set(map, k, inner);
 	}
 	*out = map;
 	return (1);
@@ -434,11 +435,11 @@ codec_name_rule(struct codec_ctx *c, int have, const char *name)
 static struct json_object *
 codec_out_named(const char *name, const char *description)
 {
-	struct json_object *o = jsonin_new_object();
+	struct json_object *o = jsonx_new_object();
 
-	jsonin_set(o, "name", jsonin_new_string(name));
+	jsonx_set(o, "name", jsonx_new_string(name));
 	if (description != NULL)
-		jsonin_set(o, "description", jsonin_new_string(description));
+		jsonx_set(o, "description", jsonx_new_string(description));
 	return (o);
 }
 
@@ -464,7 +465,7 @@ codec_parse_provider(struct codec_ctx *c, struct json_object *in,
 	    &prov)) < 0)
 		goto fail;
 	if (rc == 0)
-		prov = jsonin_new_object();
+		prov = jsonx_new_object();
 	if (codec_name_rule(c, have_name, name) < 0)
 		goto fail;
 	if (ptype == NULL) {
@@ -473,8 +474,8 @@ codec_parse_provider(struct codec_ctx *c, struct json_object *in,
 	}
 
 	o = codec_out_named(name, desc);
-	jsonin_set(o, "providertype", jsonin_new_string(ptype));
-	jsonin_set(o, "provisioner", prov);
+	jsonx_set(o, "providertype", jsonx_new_string(ptype));
+	jsonx_set(o, "provisioner", prov);
 	*out = o;
 	return (0);
 fail:
@@ -506,7 +507,7 @@ codec_parse_hwimg(struct codec_ctx *c, struct json_object *in,
 	}
 
 	o = codec_out_named(name, desc);
-	jsonin_set(o, "providermap", map);
+	jsonx_set(o, "providermap", map);
 	*out = o;
 	return (0);
 fail:
@@ -527,11 +528,11 @@ codec_service_action(struct codec_ctx *c, const char *action,
 	if (!json_object_is_type(v, json_type_object))
 		return (codec_fail(c, CODEC_ERR_PLAIN,
 		    "provisioner.actions.%s must be an object", action));
-	o = jsonin_new_object();
+	o = jsonx_new_object();
 	for (i = 0; fields[i] != NULL; i++) {
 		switch (jsonin_get_string(v, fields[i], &s, NULL)) {
 		case JSONIN_OK:
-			jsonin_set(o, fields[i], jsonin_new_string(s));
+			jsonx_set(o, fields[i], jsonx_new_string(s));
 			break;
 		case JSONIN_ABSENT:
 			break;
@@ -564,17 +565,17 @@ codec_parse_service(struct codec_ctx *c, struct json_object *in,
 	if ((rc = codec_read_set(c, in, "dependson", "dependson", &deps)) < 0)
 		goto fail;
 	if (rc == 0)
-		deps = jsonin_new_array();
+		deps = jsonx_new_array();
 	if ((rc = codec_read_object(c, in, "provisioner", "provisioner",
 	    &prov)) < 0)
 		goto fail;
 	if (rc == 0)
-		actions = jsonin_new_object();
+		actions = jsonx_new_object();
 	else if ((rc = codec_read_object(c, prov, "actions",
 	    "provisioner.actions", &src)) < 0)
 		goto fail;
 	else if (rc == 1) {
-		actions = jsonin_new_object();
+		actions = jsonx_new_object();
 		json_object_object_foreach(src, key, val) {
 			if (codec_lookup(codec_actions, key) < 0) {
 				codec_fail(c, CODEC_ERR_MESSAGE,
@@ -586,7 +587,7 @@ codec_parse_service(struct codec_ctx *c, struct json_object *in,
 				continue;
 			if (codec_service_action(c, key, val, &act) < 0)
 				goto fail;
-			jsonin_set(actions, key, act);
+			jsonx_set(actions, key, act);
 		}
 	}
 	if (codec_name_rule(c, have_name, name) < 0)
@@ -598,10 +599,10 @@ codec_parse_service(struct codec_ctx *c, struct json_object *in,
 	}
 
 	o = codec_out_named(name, desc);
-	jsonin_set(o, "dependson", deps);
-	p = jsonin_new_object();
-	jsonin_set(p, "actions", actions);
-	jsonin_set(o, "provisioner", p);
+	jsonx_set(o, "dependson", deps);
+	p = jsonx_new_object();
+	jsonx_set(p, "actions", actions);
+	jsonx_set(o, "provisioner", p);
 	*out = o;
 	return (0);
 fail:
@@ -648,15 +649,15 @@ codec_template_defaults(struct codec_ctx *c, struct json_object *in,
 		goto fail;
 	}
 
-	o = jsonin_new_object();
-	jsonin_set(o, "services", services);
-	jsonin_set(o, "provider", jsonin_new_string(provider));
+	o = jsonx_new_object();
+	jsonx_set(o, "services", services);
+	jsonx_set(o, "provider", jsonx_new_string(provider));
 	if (hw != NULL)
-		jsonin_set(o, "hardwaretype", jsonin_new_string(hw));
+		jsonx_set(o, "hardwaretype", jsonx_new_string(hw));
 	if (img != NULL)
-		jsonin_set(o, "imagetype", jsonin_new_string(img));
-	jsonin_set(o, "config", config != NULL ? jsonin_copy(config) :
-	    jsonin_new_object());
+		jsonx_set(o, "imagetype", jsonx_new_string(img));
+	jsonx_set(o, "config", config != NULL ? jsonx_copy(config) :
+	    jsonx_new_object());
 	*out = o;
 	return (1);
 fail:
@@ -681,16 +682,16 @@ codec_template_compat(struct codec_ctx *c, struct json_object *in,
 	if ((rc = codec_read_object(c, in, "compatibility", "compatibility",
 	    &src)) < 0)
 		return (-1);
-	o = jsonin_new_object();
+	o = jsonx_new_object();
 	for (i = 0; keys[i] != NULL; i++) {
 		if (rc == 0) {
-			jsonin_set(o, keys[i], jsonin_new_array());
+			jsonx_set(o, keys[i], jsonx_new_array());
 			continue;
 		}
 		snprintf(what, sizeof what, "compatibility.%s", keys[i]);
 		switch (codec_read_set(c, src, keys[i], what, &set)) {
 		case 1:
-			jsonin_set(o, keys[i], set);
+			jsonx_set(o, keys[i], set);
 			break;
 		case 0:
 			break;
@@ -772,20 +773,20 @@ codec_service_constraint(struct codec_ctx *c, const char *svc,
 		return (-1);
 	}
 
-	o = jsonin_new_object();
+	o = jsonx_new_object();
 	if (hw != NULL)
-		jsonin_set(o, "hardwaretypes", hw);
+		jsonx_set(o, "hardwaretypes", hw);
 	if (img != NULL)
-		jsonin_set(o, "imagetypes", img);
-	oq = jsonin_new_object();
-	jsonin_set(oq, "min", jsonin_new_int64(min));
-	jsonin_set(oq, "max", jsonin_new_int64(max));
-	jsonin_set(oq, "stepSize", jsonin_new_int64(step));
+		jsonx_set(o, "imagetypes", img);
+	oq = jsonx_new_object();
+	jsonx_set(oq, "min", jsonx_new_int64(min));
+	jsonx_set(oq, "max", jsonx_new_int64(max));
+	jsonx_set(oq, "stepSize", jsonx_new_int64(step));
 	if (ratio != NULL) {
 		snprintf(what, sizeof what, "%d:%d", rmin, rmax);
-		jsonin_set(oq, "ratio", jsonin_new_string(what));
+		jsonx_set(oq, "ratio", jsonx_new_string(what));
 	}
-	jsonin_set(o, "quantities", oq);
+	jsonx_set(o, "quantities", oq);
 	*out = o;
 	return (0);
 }
@@ -814,14 +815,14 @@ codec_template_constraints(struct codec_ctx *c, struct json_object *in,
 	    "constraints.services", &svcs) < 0)
 		goto fail;
 
-	o = jsonin_new_object();
-	ol = jsonin_new_object();
-	jsonin_set(ol, "mustcoexist", must);
-	jsonin_set(ol, "cantcoexist", cant);
+	o = jsonx_new_object();
+	ol = jsonx_new_object();
+	jsonx_set(ol, "mustcoexist", must);
+	jsonx_set(ol, "cantcoexist", cant);
 	must = cant = NULL;
-	jsonin_set(o, "layout", ol);
-	os = jsonin_new_object();
-	jsonin_set(o, "services", os);
+	jsonx_set(o, "layout", ol);
+	os = jsonx_new_object();
+	jsonx_set(o, "services", os);
 	if (svcs != NULL) {
 		json_object_object_foreach(svcs, key, val) {
 			if (val == NULL || json_object_is_type(val,
@@ -829,7 +830,7 @@ codec_template_constraints(struct codec_ctx *c, struct json_object *in,
 				continue;
 			if (codec_service_constraint(c, key, val, &sc) < 0)
 				goto fail;
-			jsonin_set(os, key, sc);
+			jsonx_set(os, key, sc);
 		}
 	}
 	*out = o;
@@ -879,12 +880,12 @@ codec_template_admin(struct codec_ctx *c, struct json_object *in,
 			return (codec_fail(c, CODEC_ERR_MESSAGE,
 			    "step should be >=0"));
 	}
-	o = jsonin_new_object();
-	ol = jsonin_new_object();
-	jsonin_set(ol, "initial", jsonin_new_int64(initial));
-	jsonin_set(ol, "max", jsonin_new_int64(max));
-	jsonin_set(ol, "step", jsonin_new_int64(step));
-	jsonin_set(o, "leaseduration", ol);
+	o = jsonx_new_object();
+	ol = jsonx_new_object();
+	jsonx_set(ol, "initial", jsonx_new_int64(initial));
+	jsonx_set(ol, "max", jsonx_new_int64(max));
+	jsonx_set(ol, "step", jsonx_new_int64(step));
+	jsonx_set(o, "leaseduration", ol);
 	*out = o;
 	return (0);
 }
@@ -917,10 +918,10 @@ codec_parse_template(struct codec_ctx *c, struct json_object *in,
 	}
 
 	o = codec_out_named(name, desc != NULL ? desc : "");
-	jsonin_set(o, "defaults", defaults);
-	jsonin_set(o, "compatibility", compat);
-	jsonin_set(o, "constraints", cons);
-	jsonin_set(o, "administration", admin);
+	jsonx_set(o, "defaults", defaults);
+	jsonx_set(o, "compatibility", compat);
+	jsonx_set(o, "constraints", cons);
+	jsonx_set(o, "administration", admin);
 	*out = o;
 	return (0);
 fail:
@@ -1016,17 +1017,17 @@ codec_last_by_name(struct json_object *list)
 	const char *name;
 
 	n = json_object_array_length(list);
-	last = jsonin_new_object();
+	last = jsonx_new_object();
 	for (i = 0; i < n; i++) {
 		name = codec_name(json_object_array_get_idx(list, i));
-		jsonin_set(last, name, jsonin_new_int64((int64_t)i));
+		jsonx_set(last, name, jsonx_new_int64((int64_t)i));
 	}
-	out = jsonin_new_array();
+	out = jsonx_new_array();
 	for (i = 0; i < n; i++) {
 		ent = json_object_array_get_idx(list, i);
 		if (json_object_object_get_ex(last, codec_name(ent), &idx) &&
 		    json_object_get_int64(idx) == (int64_t)i)
-			jsonin_append(out, json_object_get(ent));
+			jsonx_append(out, json_object_get(ent));
 	}
 	json_object_put(last);
 	return (out);
@@ -1051,9 +1052,9 @@ codec_parse_import(struct json_object *in, struct json_object **out,
 		snprintf(err, LOOMD_ERR_LEN, "import must be a JSON object");
 		goto fail;
 	}
-	res = jsonin_new_object();
+	res = jsonx_new_object();
 	for (t = 0; t < CODEC_NTYPES; t++) {
-		list = jsonin_new_array();
+		list = jsonx_new_array();
 		switch (jsonin_get_array(in, codec_paths[t], &section, NULL)) {
 		case JSONIN_OK:
 			break;
@@ -1071,7 +1072,7 @@ codec_parse_import(struct json_object *in, struct json_object **out,
 			if (codec_parse((enum codec_type)t,
 			    json_object_array_get_idx(section, i), &ent,
 			    &ekind, eerr) == 0) {
-				jsonin_append(list, ent);
+				jsonx_append(list, ent);
 				continue;
 			}
 			*kind = ekind;
@@ -1086,7 +1087,7 @@ codec_parse_import(struct json_object *in, struct json_object **out,
 				    codec_words[t], i, eerr);
 			goto fail;
 		}
-		jsonin_set(res, codec_paths[t], codec_last_by_name(list));
+		jsonx_set(res, codec_paths[t], codec_last_by_name(list));
 		json_object_put(list);
 		list = NULL;
 	}

@@ -19,6 +19,8 @@
 
 #include <json-c/json.h>
 
+#include "jsonx.h"
+
 /* Kinds of option value. */
 enum dprov_kind {
 	DPROV_K_STR = 0,
@@ -359,21 +361,14 @@ dprov_json_string(struct json_object *o)
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)));
 }
 
-/* Add a string member (copied) to o. */
-static void
-dprov_json_add_str(struct json_object *o, const char *key, const char *s)
-{
-	json_object_object_add(o, key, xcheck(json_object_new_string(s)));
-}
-
 char *
 dprov_take_body(const char *worker_id)
 {
 	struct json_object *o;
 	char *s;
 
-	o = xcheck(json_object_new_object());
-	dprov_json_add_str(o, "workerId", worker_id);
+	o = jsonx_new_object();
+	jsonx_set(o, "workerId", jsonx_new_string(worker_id));
 	s = dprov_json_string(o);
 	json_object_put(o);
 	return s;
@@ -389,8 +384,7 @@ dprov_json_dup(struct json_object *o, const char *key)
 	struct json_object *v;
 	const char *s;
 
-	if (o == NULL || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
+	if ((v = jsonx_get(o, key)) == NULL)
 		return NULL;
 	switch (json_object_get_type(v)) {
 	case json_type_string:
@@ -506,20 +500,20 @@ dprov_task_result(const struct dprov_task *t)
 	struct json_object *r;
 	char ip[DPROV_IP_LEN], *pid;
 
-	r = xcheck(json_object_new_object());
+	r = jsonx_new_object();
 	if (t->node_id == NULL)
 		return r;
 	if (strcmp(t->task_name, "CREATE") == 0) {
 		dprov_fake_ip(t->node_id, ip);
-		dprov_json_add_str(r, "ipaddress", ip);
+		jsonx_set(r, "ipaddress", jsonx_new_string(ip));
 		if (t->hostname != NULL)
-			dprov_json_add_str(r, "hostname", t->hostname);
+			jsonx_set(r, "hostname", jsonx_new_string(t->hostname));
 		pid = xasprintf("dummy-%s", t->node_id);
-		dprov_json_add_str(r, "provider_id", pid);
+		jsonx_set(r, "provider_id", jsonx_new_string(pid));
 		free(pid);
 	} else if (strcmp(t->task_name, "CONFIRM") == 0) {
 		dprov_fake_ip(t->node_id, ip);
-		dprov_json_add_str(r, "ipaddress", ip);
+		jsonx_set(r, "ipaddress", jsonx_new_string(ip));
 	}
 	return r;
 }
@@ -540,15 +534,14 @@ dprov_finish_body(const char *worker_id, const struct dprov_task *t,
 		    "%s %s on node %s\n", worker_id, name, t->task_id, node);
 	else
 		err = xstrdup("");
-	o = xcheck(json_object_new_object());
-	dprov_json_add_str(o, "workerId", worker_id);
-	dprov_json_add_str(o, "taskId", t->task_id);
-	json_object_object_add(o, "status",
-	    xcheck(json_object_new_int(failed ? 1 : 0)));
-	dprov_json_add_str(o, "stdout", out);
-	dprov_json_add_str(o, "stderr", err);
-	json_object_object_add(o, "result", failed ?
-	    xcheck(json_object_new_object()) : dprov_task_result(t));
+	o = jsonx_new_object();
+	jsonx_set(o, "workerId", jsonx_new_string(worker_id));
+	jsonx_set(o, "taskId", jsonx_new_string(t->task_id));
+	jsonx_set(o, "status", jsonx_new_int64(failed ? 1 : 0));
+	jsonx_set(o, "stdout", jsonx_new_string(out));
+	jsonx_set(o, "stderr", jsonx_new_string(err));
+	jsonx_set(o, "result", failed ? jsonx_new_object() :
+	    dprov_task_result(t));
 	s = dprov_json_string(o);
 	json_object_put(o);
 	free(out);

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonx.h"
+
 /* State of the duplicate-key / UTF-8 pass over a NUL-terminated body. */
 struct jsonin_scan {
 	const char *buf;
@@ -623,19 +625,6 @@ jsonin_value_string(struct json_object *v, const char **out)
 	return (JSONIN_OK);
 }
 
-/* Look up obj[key]; NULL if obj is not an object or key is missing. */
-static struct json_object *
-jsonin_field(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object))
-		return (NULL);
-	if (!json_object_object_get_ex(obj, key, &v))
-		return (NULL);
-	return (v);
-}
-
 /* Fill err for a getter that did not return JSONIN_OK. */
 static enum jsonin_get
 jsonin_get_result(enum jsonin_get r, const char *key, const char *what,
@@ -654,7 +643,7 @@ enum jsonin_get
 jsonin_get_int64(struct json_object *obj, const char *key, int64_t *out,
     char err[LOOMD_ERR_LEN])
 {
-	return (jsonin_get_result(jsonin_value_int64(jsonin_field(obj, key),
+	return (jsonin_get_result(jsonin_value_int64(jsonx_get(obj, key),
 	    INT64_MIN, INT64_MAX, out), key, "an integer", err));
 }
 
@@ -665,7 +654,7 @@ jsonin_get_int(struct json_object *obj, const char *key, int *out,
 	enum jsonin_get r;
 	int64_t x;
 
-	r = jsonin_value_int64(jsonin_field(obj, key), INT_MIN, INT_MAX, &x);
+	r = jsonin_value_int64(jsonx_get(obj, key), INT_MIN, INT_MAX, &x);
 	if (r == JSONIN_OK)
 		*out = (int)x;
 	return (jsonin_get_result(r, key, "an integer in int range", err));
@@ -675,7 +664,7 @@ enum jsonin_get
 jsonin_get_string(struct json_object *obj, const char *key, const char **out,
     char err[LOOMD_ERR_LEN])
 {
-	return (jsonin_get_result(jsonin_value_string(jsonin_field(obj, key),
+	return (jsonin_get_result(jsonin_value_string(jsonx_get(obj, key),
 	    out), key, "a string", err));
 }
 
@@ -684,7 +673,7 @@ static enum jsonin_get
 jsonin_get_typed(struct json_object *obj, const char *key, enum json_type t,
     struct json_object **out)
 {
-	struct json_object *v = jsonin_field(obj, key);
+	struct json_object *v = jsonx_get(obj, key);
 
 	if (v == NULL || json_object_is_type(v, json_type_null))
 		return (JSONIN_ABSENT);
@@ -708,64 +697,4 @@ jsonin_get_array(struct json_object *obj, const char *key,
 {
 	return (jsonin_get_result(jsonin_get_typed(obj, key, json_type_array,
 	    out), key, "an array", err));
-}
-
-/*
- * Abort on a NULL from json-c.  (xcheck() of common.h evaluates its
- * argument twice, so it is only ever given a variable.)
- */
-static struct json_object *
-jsonin_check(struct json_object *o)
-{
-	return (xcheck(o));
-}
-
-struct json_object *
-jsonin_new_object(void)
-{
-	return (jsonin_check(json_object_new_object()));
-}
-
-struct json_object *
-jsonin_new_array(void)
-{
-	return (jsonin_check(json_object_new_array()));
-}
-
-struct json_object *
-jsonin_new_string(const char *s)
-{
-	return (jsonin_check(json_object_new_string(s)));
-}
-
-struct json_object *
-jsonin_new_int64(int64_t v)
-{
-	return (jsonin_check(json_object_new_int64(v)));
-}
-
-struct json_object *
-jsonin_copy(struct json_object *src)
-{
-	struct json_object *dst = NULL;
-
-	if (src == NULL)
-		return (NULL);
-	if (json_object_deep_copy(src, &dst, NULL) != 0)
-		fatalx("%s: out of memory", __func__);
-	return (dst);
-}
-
-void
-jsonin_set(struct json_object *obj, const char *key, struct json_object *v)
-{
-	if (json_object_object_add(obj, key, v) != 0)
-		fatalx("%s: out of memory", __func__);
-}
-
-void
-jsonin_append(struct json_object *arr, struct json_object *v)
-{
-	if (json_object_array_add(arr, v) != 0)
-		fatalx("%s: out of memory", __func__);
 }

@@ -96,7 +96,7 @@ struct planner_stage {
 	size_t	ntasks;
 };
 
-struct planner_strtab;
+struct strtab;
 
 /*
  * An ordered list of stages.  Tasks are stored stage after stage in one
@@ -112,8 +112,8 @@ struct planner_plan {
 	/* private */
 	size_t			 tasks_cap;
 	size_t			 stages_cap;
-	struct planner_strtab	*node_tab;
-	struct planner_strtab	*svc_tab;
+	struct strtab		*node_tab;
+	struct strtab		*svc_tab;
 };
 
 /*

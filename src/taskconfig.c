@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "common.h"
+#include "errbuf.h"
+#include "jsonx.h"
 
 /* The keys of a ServiceAction and of a "nodes" map entry, in order. */
 static const char *const taskconfig_action_keys[] = {
@@ -24,65 +26,6 @@ static const char *const taskconfig_node_keys[] = {
 	"ipaddress", "hostname", "nodenum", "automators",
 };
 
-/* Copy a message into a caller's error buffer. */
-static void LOOMD_PRINTF(2, 3)
-taskconfig_err(char err[LOOMD_ERR_LEN], const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, LOOMD_ERR_LEN, fmt, ap);
-	va_end(ap);
-}
-
-/* obj[key] if obj is an object and the value is present and not null. */
-static struct json_object *
-taskconfig_get(struct json_object *obj, const char *key)
-{
-	struct json_object	*v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object))
-		return (NULL);
-	if (!json_object_object_get_ex(obj, key, &v))
-		return (NULL);
-	return (v);
-}
-
-/* A deep copy of src (NULL stays NULL); out of memory is fatal. */
-static struct json_object *
-taskconfig_copy(struct json_object *src)
-{
-	struct json_object	*dst = NULL;
-
-	if (src == NULL)
-		return (NULL);
-	if (json_object_deep_copy(src, &dst, NULL) != 0 || dst == NULL)
-		fatalx("json-c: deep copy failed");
-	return (dst);
-}
-
-/* obj[key] = v, taking ownership of v. */
-static void
-taskconfig_set(struct json_object *obj, const char *key,
-    struct json_object *v)
-{
-	if (json_object_object_add(obj, key, v) != 0)
-		fatalx("json-c: out of memory");
-}
-
-/* A new empty object; out of memory is fatal. */
-static struct json_object *
-taskconfig_new_object(void)
-{
-	struct json_object	*o;
-
-	if ((o = json_object_new_object()) == NULL)
-		fatalx("json-c: out of memory");
-	return (o);
-}
-
 /* Copy every key of node["properties"] to the top level of config. */
 static void
 taskconfig_copy_properties(struct json_object *config,
@@ -90,11 +33,11 @@ taskconfig_copy_properties(struct json_object *config,
 {
 	struct json_object	*props;
 
-	props = taskconfig_get(node, "properties");
+	props = jsonx_get(node, "properties");
 	if (props == NULL || !json_object_is_type(props, json_type_object))
 		return;
 	json_object_object_foreach(props, key, val)
-		taskconfig_set(config, key, taskconfig_copy(val));
+		jsonx_set(config, key, jsonx_copy(val));
 }
 
 /* The Service object named name among the node's services, or NULL. */
@@ -104,13 +47,13 @@ taskconfig_find_service(struct json_object *node, const char *name)
 	struct json_object	*list, *def, *n;
 	size_t			 len, i;
 
-	list = taskconfig_get(node, "services");
+	list = jsonx_get(node, "services");
 	if (list == NULL || !json_object_is_type(list, json_type_array))
 		return (NULL);
 	len = json_object_array_length(list);
 	for (i = 0; i < len; i++) {
 		def = json_object_array_get_idx(list, i);
-		n = taskconfig_get(def, "name");
+		n = jsonx_get(def, "name");
 		if (n != NULL && json_object_is_type(n, json_type_string) &&
 		    strcmp(json_object_get_string(n), name) == 0)
 			return (def);
@@ -129,7 +72,7 @@ taskconfig_build(struct json_object *cluster, struct json_object *node,
 
 	*out = NULL;
 	if (node == NULL || !json_object_is_type(node, json_type_object)) {
-		taskconfig_err(err, "node must be an object");
+		errbuf_set(err, "node must be an object");
 		return (-1);
 	}
 
@@ -138,55 +81,52 @@ taskconfig_build(struct json_object *cluster, struct json_object *node,
 	if (service != NULL && *service != '\0') {
 		def = taskconfig_find_service(node, service);
 		if (def == NULL) {
-			id = taskconfig_get(node, "id");
-			taskconfig_err(err, "service %s is not on node %s",
+			id = jsonx_get(node, "id");
+			errbuf_set(err, "service %s is not on node %s",
 			    service, id == NULL ? "?" :
 			    json_object_get_string(id));
 			return (-1);
 		}
-		act = taskconfig_get(taskconfig_get(taskconfig_get(def,
+		act = jsonx_get(jsonx_get(jsonx_get(def,
 		    "provisioner"), "actions"), planner_action_lower(action));
 		if (act == NULL)
 			return (0);
 	}
 
-	config = taskconfig_new_object();
-	conf = taskconfig_get(cluster, "config");
+	config = jsonx_new_object();
+	conf = jsonx_get(cluster, "config");
 	if (conf == NULL || !json_object_is_type(conf, json_type_object) ||
 	    json_object_object_length(conf) == 0) {
-		conf = taskconfig_get(taskconfig_get(taskconfig_get(cluster,
+		conf = jsonx_get(jsonx_get(jsonx_get(cluster,
 		    "clusterTemplate"), "defaults"), "config");
 	}
 	if (conf == NULL || !json_object_is_type(conf, json_type_object))
-		taskconfig_set(config, "cluster", taskconfig_new_object());
+		jsonx_set(config, "cluster", jsonx_new_object());
 	else
-		taskconfig_set(config, "cluster", taskconfig_copy(conf));
+		jsonx_set(config, "cluster", jsonx_copy(conf));
 
 	if (act != NULL) {
-		svc = taskconfig_new_object();
-		v = json_object_new_string(service);
-		if (v == NULL)
-			fatalx("json-c: out of memory");
-		taskconfig_set(svc, "name", v);
-		v = taskconfig_new_object();
+		svc = jsonx_new_object();
+		jsonx_set(svc, "name", jsonx_new_string(service));
+		v = jsonx_new_object();
 		for (i = 0; i < sizeof taskconfig_action_keys /
 		    sizeof taskconfig_action_keys[0]; i++) {
 			struct json_object *f;
 
-			f = taskconfig_get(act, taskconfig_action_keys[i]);
+			f = jsonx_get(act, taskconfig_action_keys[i]);
 			if (f != NULL)
-				taskconfig_set(v, taskconfig_action_keys[i],
-				    taskconfig_copy(f));
+				jsonx_set(v, taskconfig_action_keys[i],
+				    jsonx_copy(f));
 		}
-		taskconfig_set(svc, "action", v);
-		taskconfig_set(config, "service", svc);
+		jsonx_set(svc, "action", v);
+		jsonx_set(config, "service", svc);
 	}
 
 	taskconfig_copy_properties(config, node);
 
-	v = taskconfig_get(cluster, "provider");
+	v = jsonx_get(cluster, "provider");
 	if (v != NULL)
-		taskconfig_set(config, "provider", taskconfig_copy(v));
+		jsonx_set(config, "provider", jsonx_copy(v));
 
 	*out = config;
 	return (0);
@@ -198,25 +138,25 @@ taskconfig_nodes_map(struct json_object *nodes)
 	struct json_object	*map, *node, *id, *props, *entry, *v;
 	size_t			 len, i, k;
 
-	map = taskconfig_new_object();
+	map = jsonx_new_object();
 	if (nodes == NULL || !json_object_is_type(nodes, json_type_array))
 		return (map);
 	len = json_object_array_length(nodes);
 	for (i = 0; i < len; i++) {
 		node = json_object_array_get_idx(nodes, i);
-		id = taskconfig_get(node, "id");
+		id = jsonx_get(node, "id");
 		if (id == NULL || !json_object_is_type(id, json_type_string))
 			continue;
-		props = taskconfig_get(node, "properties");
-		entry = taskconfig_new_object();
+		props = jsonx_get(node, "properties");
+		entry = jsonx_new_object();
 		for (k = 0; k < sizeof taskconfig_node_keys /
 		    sizeof taskconfig_node_keys[0]; k++) {
-			v = taskconfig_get(props, taskconfig_node_keys[k]);
+			v = jsonx_get(props, taskconfig_node_keys[k]);
 			if (v != NULL)
-				taskconfig_set(entry, taskconfig_node_keys[k],
-				    taskconfig_copy(v));
+				jsonx_set(entry, taskconfig_node_keys[k],
+				    jsonx_copy(v));
 		}
-		taskconfig_set(map, json_object_get_string(id), entry);
+		jsonx_set(map, json_object_get_string(id), entry);
 	}
 	return (map);
 }
@@ -229,5 +169,5 @@ taskconfig_prepare_submit(struct json_object *config,
 		return;
 	taskconfig_copy_properties(config, node);
 	if (nodes_map != NULL)
-		taskconfig_set(config, "nodes", json_object_get(nodes_map));
+		jsonx_set(config, "nodes", json_object_get(nodes_map));
 }

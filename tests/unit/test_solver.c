@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "solver.h"
+#include "solver_testing.h"
 
 static struct json_object	*g_exp;		/* solver-expected.json */
 static struct json_object	*g_cat_json;	/* solver-catalogue.json */
