@@ -3,7 +3,9 @@
  * http.c - libmicrohttpd glue: body accumulation with a size bound, route
  * dispatch (404 for an unknown path, 405 with Allow for a known path with
  * another method), request ids, access logging and the api_status to HTTP
- * mapping with JSON error bodies {"status":N,"message":"..."}.
+ * mapping.  Errors on a /v1/loom path are text/plain bodies holding only the
+ * message (LOOM-0.9-API.md §0: the Loom UI shows that text as is); errors on
+ * loomd's own paths are JSON bodies {"status":N,"message":"..."}.
  */
 #include "config.h"
 
@@ -21,25 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api_admin.h"
-#include "api_clusters.h"
-#include "api_health.h"
 #include "cfg.h"
 #include "metrics.h"
 
-const struct api_route *const http_route_tables[] = {
-	api_health_probe_routes,
-	api_health_routes,
-	api_clusters_routes,
-	api_admin_routes,
-	NULL,
-};
-
-/* What the health listener (server.health_port) serves. */
-static const struct api_route *const http_probe_tables[] = {
-	api_health_probe_routes,
-	NULL,
-};
+/* Content type of the error bodies of /v1/loom paths. */
+#define HTTP_LOOM_ERROR_TYPE "text/plain; charset=utf-8"
 
 /* Per-connection request state, from the first callback to completion. */
 struct http_ctx {
@@ -187,10 +175,20 @@ http_match(const char *pattern, const char *path,
 	return true;
 }
 
-/* Queue a response for status/resp; takes ownership of resp->body. */
+bool
+http_loom_path(const char *path)
+{
+	return strncmp(path, "/v1/loom", 8) == 0 &&
+	    (path[8] == '\0' || path[8] == '/');
+}
+
+/*
+ * Queue a response for status/resp to a request for url; takes ownership
+ * of resp->body.
+ */
 static enum MHD_Result
-http_send(struct MHD_Connection *conn, unsigned long long id,
-    enum api_status status, struct http_resp *resp)
+http_send(struct MHD_Connection *conn, const char *url,
+    unsigned long long id, enum api_status status, struct http_resp *resp)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -198,7 +196,15 @@ http_send(struct MHD_Connection *conn, unsigned long long id,
 	int code;
 
 	code = resp->code != 0 ? resp->code : http_code(status);
-	if (status != API_OK && status != API_NO_CONTENT) {
+	if (status != API_OK && status != API_NO_CONTENT &&
+	    http_loom_path(url)) {
+		/* Loom's format, whatever the request's Accept header says. */
+		free(resp->body);
+		resp->body = xstrdup(resp->err[0] != '\0' ? resp->err :
+		    http_default_message(status));
+		resp->body_len = 0;
+		resp->content_type = HTTP_LOOM_ERROR_TYPE;
+	} else if (status != API_OK && status != API_NO_CONTENT) {
 		json_object *o = json_object_new_object();
 		const char *msg = resp->err[0] != '\0' ? resp->err :
 		    http_default_message(status);
@@ -336,7 +342,7 @@ http_dispatch(const struct api_route *const *tables,
 		    resp.err);
 	else
 		log_debug("%s %s -> %d (%.1f ms)", method, url, code, ms);
-	ret = http_send(conn, req.id, status, &resp);
+	ret = http_send(conn, url, req.id, status, &resp);
 	free(resp.body);
 	log_set_request_id(0);
 	return ret;
@@ -475,19 +481,24 @@ http_listen(const struct cfg *cfg, int port, unsigned int threads,
 }
 
 int
-http_start(const struct cfg *cfg, int port, const char *port_file,
-    char err[LOOMD_ERR_LEN])
+http_start(const struct cfg *cfg, const struct api_route *const *tables,
+    const struct api_route *const *probe_tables, int port,
+    const char *port_file, char err[LOOMD_ERR_LEN])
 {
+	const struct api_route *const *t;
+	const struct api_route *rt;
 	FILE *fp;
 	int hport;
 
 	http_cfg = cfg;
-	metrics_init();
+	for (t = tables; *t != NULL; t++)
+		for (rt = *t; rt->method != NULL; rt++)
+			metrics_route_add(rt, rt->method, rt->pattern);
 	if (port < 0)
 		port = (int)cfg->server_port;
 	if ((http_daemon = http_listen(cfg, port,
-	    (unsigned int)cfg->server_threads, http_route_tables,
-	    &http_bound_port, err)) == NULL)
+	    (unsigned int)cfg->server_threads, tables, &http_bound_port,
+	    err)) == NULL)
 		return -1;
 	/*
 	 * The health listener has a thread of its own and serves only the
@@ -496,7 +507,7 @@ http_start(const struct cfg *cfg, int port, const char *port_file,
 	 */
 	if (cfg->server_health_port > 0) {
 		if ((http_health_daemon = http_listen(cfg,
-		    (int)cfg->server_health_port, 1, http_probe_tables,
+		    (int)cfg->server_health_port, 1, probe_tables,
 		    &hport, err)) == NULL) {
 			MHD_stop_daemon(http_daemon);
 			http_daemon = NULL;
