@@ -491,7 +491,11 @@ http_start(const struct cfg *cfg, const struct api_route *const *tables,
 	int hport;
 
 	http_cfg = cfg;
+	/* A route on both listeners is registered once. */
 	for (t = tables; *t != NULL; t++)
+		for (rt = *t; rt->method != NULL; rt++)
+			metrics_route_add(rt, rt->method, rt->pattern);
+	for (t = probe_tables; *t != NULL; t++)
 		for (rt = *t; rt->method != NULL; rt++)
 			metrics_route_add(rt, rt->method, rt->pattern);
 	if (port < 0)
