@@ -3,7 +3,9 @@
  * http.c - libmicrohttpd glue: body accumulation with a size bound, route
  * dispatch (404 for an unknown path, 405 with Allow for a known path with
  * another method), request ids, access logging and the api_status to HTTP
- * mapping with JSON error bodies {"status":N,"message":"..."}.
+ * mapping.  Errors on a /v1/loom path are text/plain bodies holding only the
+ * message (LOOM-0.9-API.md §0: the Loom UI shows that text as is); errors on
+ * loomd's own paths are JSON bodies {"status":N,"message":"..."}.
  *
  * Before a request reaches a handler it passes the edge checks: no NUL in
  * a header or the decoded path, one Content-Length and never one with a
@@ -37,27 +39,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api_admin.h"
-#include "api_clusters.h"
-#include "api_health.h"
-#include "api_tasks.h"
 #include "cfg.h"
 #include "metrics.h"
 
-const struct api_route *const http_route_tables[] = {
-	api_health_probe_routes,
-	api_health_routes,
-	api_clusters_routes,
-	api_tasks_routes,
-	api_admin_routes,
-	NULL,
-};
-
-/* What the health listener (server.health_port) serves. */
-static const struct api_route *const http_probe_tables[] = {
-	api_health_probe_routes,
-	NULL,
-};
+/* Content type of the error bodies of /v1/loom paths. */
+#define HTTP_LOOM_ERROR_TYPE "text/plain; charset=utf-8"
 
 /* Longest path segment; no name or id comes near it. */
 #define HTTP_MAX_SEGMENT 2048
@@ -105,13 +91,13 @@ static struct MHD_Daemon *http_daemon;
 static struct MHD_Daemon *http_health_daemon;
 static struct MHD_Daemon *http_tasks_daemon;
 static struct http_listener http_api_listener = {
-	http_route_tables, HTTP_KIND_API
+	NULL, HTTP_KIND_API
 };
 static struct http_listener http_health_listener = {
-	http_probe_tables, HTTP_KIND_HEALTH
+	NULL, HTTP_KIND_HEALTH
 };
 static struct http_listener http_tasks_listener = {
-	http_route_tables, HTTP_KIND_TASKS
+	NULL, HTTP_KIND_TASKS
 };
 static pthread_mutex_t http_socks_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t http_sweep_cond = PTHREAD_COND_INITIALIZER;
@@ -285,14 +271,22 @@ http_match(const char *pattern, const char *path,
 	return true;
 }
 
+bool
+http_loom_path(const char *path)
+{
+	return strncmp(path, "/v1/loom", 8) == 0 &&
+	    (path[8] == '\0' || path[8] == '/');
+}
+
 /*
- * Queue a response for status/resp; takes ownership of resp->body.  close:
- * the connection is closed after it (the rest of the request is not
- * trusted or not read).
+ * Queue a response for status/resp to a request for url; takes ownership
+ * of resp->body.  close: the connection is closed after it (the rest of
+ * the request is not trusted or not read).
  */
 static enum MHD_Result
-http_send(struct MHD_Connection *conn, unsigned long long id,
-    enum api_status status, struct http_resp *resp, bool close)
+http_send(struct MHD_Connection *conn, const char *url,
+    unsigned long long id, enum api_status status, struct http_resp *resp,
+    bool close)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -300,7 +294,15 @@ http_send(struct MHD_Connection *conn, unsigned long long id,
 	int code;
 
 	code = resp->code != 0 ? resp->code : http_code(status);
-	if (status != API_OK && status != API_NO_CONTENT) {
+	if (status != API_OK && status != API_NO_CONTENT &&
+	    http_loom_path(url)) {
+		/* Loom's format, whatever the request's Accept header says. */
+		free(resp->body);
+		resp->body = xstrdup(resp->err[0] != '\0' ? resp->err :
+		    http_default_message(status));
+		resp->body_len = 0;
+		resp->content_type = HTTP_LOOM_ERROR_TYPE;
+	} else if (status != API_OK && status != API_NO_CONTENT) {
 		json_object *o = json_object_new_object();
 		const char *msg = resp->err[0] != '\0' ? resp->err :
 		    http_default_message(status);
@@ -421,7 +423,7 @@ http_answer(struct MHD_Connection *conn, const char *method, const char *url,
 	if (code == 500)
 		snprintf(resp->err, sizeof resp->err, "Internal error; the "
 		    "server log has the cause under request id %llu", id);
-	ret = http_send(conn, id, status, resp, close);
+	ret = http_send(conn, url, id, status, resp, close);
 	free(resp->body);
 	resp->body = NULL;
 	ctx->answered = true;
@@ -1032,14 +1034,26 @@ http_stop_listeners(void)
 }
 
 int
-http_start(const struct cfg *cfg, int port, const char *port_file,
-    char err[LOOMD_ERR_LEN])
+http_start(const struct cfg *cfg, const struct api_route *const *tables,
+    const struct api_route *const *probe_tables, int port,
+    const char *port_file, char err[LOOMD_ERR_LEN])
 {
+	const struct api_route *const *t;
+	const struct api_route *rt;
 	FILE *fp;
 	int hport, tport;
 
 	http_cfg = cfg;
-	metrics_init();
+	http_api_listener.tables = tables;
+	http_tasks_listener.tables = tables;
+	http_health_listener.tables = probe_tables;
+	/* A route on both listeners is registered once. */
+	for (t = tables; *t != NULL; t++)
+		for (rt = *t; rt->method != NULL; rt++)
+			metrics_route_add(rt, rt->method, rt->pattern);
+	for (t = probe_tables; *t != NULL; t++)
+		for (rt = *t; rt->method != NULL; rt++)
+			metrics_route_add(rt, rt->method, rt->pattern);
 	http_check_fds(cfg);
 	if (port < 0)
 		port = (int)cfg->server_port;

@@ -2,8 +2,10 @@
 /*
  * http.h - the HTTP front end: libmicrohttpd with a thread pool, request
  * bodies bounded by server.max_body_bytes, and dispatch from the route
- * tables every api_*.c module exports.  Handlers return an api_status; one
- * function maps it to the HTTP code and the JSON error body.
+ * tables the caller hands to http_start().  Handlers return an api_status;
+ * one function maps it to the HTTP code and the error body: on a /v1/loom
+ * path the message alone as text/plain, as Loom sent it; elsewhere (loomd's
+ * own /status, /healthz, /readyz, /metrics) {"status":N,"message":"..."}.
  */
 #ifndef LOOMD_HTTP_H
 #define LOOMD_HTTP_H
@@ -71,12 +73,15 @@ struct api_route {
 };
 
 /*
- * Start serving (borrows cfg for the lifetime of the server).  port
- * overrides server.port when >= 0.  port_file, when not NULL, receives the
- * bound port.  Returns 0 or -1 with err.
+ * Start serving (borrows cfg, tables and probe_tables for the lifetime of
+ * the server).  tables: the NULL-terminated route tables of the API
+ * listener; probe_tables: those of the health listener (server.health_port).
+ * port overrides server.port when >= 0.  port_file, when not NULL, receives
+ * the bound port.  Returns 0 or -1 with err.
  */
-int http_start(const struct cfg *cfg, int port, const char *port_file,
-    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int http_start(const struct cfg *cfg, const struct api_route *const *tables,
+    const struct api_route *const *probe_tables, int port,
+    const char *port_file, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Stop accepting, let in-flight requests finish (up to timeout_ms), then
@@ -110,7 +115,10 @@ bool http_match(const char *pattern, const char *path,
     const char *params[HTTP_MAX_PARAMS], size_t *nparams, char *buf,
     size_t n);
 
-/* Every route table, NULL-terminated (for docs checks and dispatch). */
-extern const struct api_route *const http_route_tables[];
+/*
+ * Whether path is under /v1/loom, where errors are sent as Loom sent them:
+ * text/plain, the message alone.  Pure; for tests.
+ */
+bool http_loom_path(const char *path);
 
 #endif /* LOOMD_HTTP_H */

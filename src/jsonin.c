@@ -341,7 +341,8 @@ jsonin_scan_object(struct jsonin_scan *s, size_t *p, int depth)
 			goto fail;
 		if ((key = jsonin_scan_key(s, ks, ke, escaped)) == NULL)
 			goto fail;
-		if (json_object_object_get_ex(seen, key, &prev) &&
+		if (strcmp(key, JSONIN_DROPPED_KEY) != 0 &&
+		    json_object_object_get_ex(seen, key, &prev) &&
 		    jsonin_scan_repeat(s, key, json_object_get_int64(prev), vs,
 		    i) != 0)
 			goto fail;
@@ -426,6 +427,28 @@ jsonin_scan_value(struct jsonin_scan *s, size_t *p, int depth)
 	default:
 		return (jsonin_scan_literal(s, p));
 	}
+}
+
+/*
+ * Remove every member named JSONIN_DROPPED_KEY from o, at any depth (the
+ * recursion is bounded by JSONIN_MAX_DEPTH).
+ */
+static void
+jsonin_drop_keys(struct json_object *o)
+{
+	struct lh_entry *e;
+	size_t i;
+
+	if (json_object_is_type(o, json_type_array)) {
+		for (i = 0; i < json_object_array_length(o); i++)
+			jsonin_drop_keys(json_object_array_get_idx(o, i));
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_del(o, JSONIN_DROPPED_KEY);
+	for (e = json_object_get_object(o)->head; e != NULL; e = e->next)
+		jsonin_drop_keys((struct json_object *)lh_entry_v(e));
 }
 
 int
@@ -515,6 +538,7 @@ jsonin_parse(const void *buf, size_t len, int flags, struct json_object **out,
 		    "body must be a JSON object");
 		goto fail;
 	}
+	jsonin_drop_keys(obj);
 
 	json_tokener_free(tok);
 	free(copy);

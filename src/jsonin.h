@@ -6,11 +6,13 @@
  * strings, comments, trailing commas), and rejects what a server must not
  * take: an empty body, malformed JSON, trailing garbage, a top level of the
  * wrong kind, nesting deeper than JSONIN_MAX_DEPTH, invalid UTF-8, NUL
- * characters and conflicting duplicate keys.  The typed getters read fields
- * the way Gson did: a number may be given as a string ("numMachines":"5"),
- * a string field may be given as a number, and null means absent.  The
- * thin json-c allocation wrappers (fatal on out of memory) are in jsonx.h.
- * Pure: no I/O.
+ * characters and conflicting duplicate keys.  A member named "__proto__" is
+ * dropped at any depth, as if absent: the form parser bundled with the Loom
+ * UI adds "__proto__":{} to every object it posts on Node 12 and later.
+ * The typed getters read fields the way Gson did: a number may be given as
+ * a string ("numMachines":"5"), a string field may be given as a number,
+ * and null means absent.  The thin json-c allocation wrappers (fatal on out
+ * of memory) are in jsonx.h.  Pure: no I/O.
  */
 #ifndef LOOMD_JSONIN_H
 #define LOOMD_JSONIN_H
@@ -25,6 +27,9 @@
 
 /* Deepest nesting of arrays/objects accepted in a body (64 ok, 65 not). */
 #define JSONIN_MAX_DEPTH 64
+
+/* Key dropped from every object of a parsed body. */
+#define JSONIN_DROPPED_KEY "__proto__"
 
 /* Flags for jsonin_parse(): what the top level may be besides an object. */
 #define JSONIN_ALLOW_ARRAY 0x1	/* a top-level array is accepted */
@@ -46,8 +51,9 @@ enum jsonin_error {
  * with json_object_put().  On failure returns -1, *out is NULL, err says
  * why (e.g. "empty body", "malformed JSON: ... at offset 7") and, if why is
  * not NULL, *why gets the class of the failure.  Identical duplicate keys
- * are accepted (the value is the same either way).  Runs in time linear in
- * len.
+ * are accepted (the value is the same either way).  Members named
+ * JSONIN_DROPPED_KEY are removed from the tree, at any depth, and never
+ * count as duplicates.  Runs in time linear in len.
  */
 int jsonin_parse(const void *buf, size_t len, int flags,
     struct json_object **out, enum jsonin_error *why,

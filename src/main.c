@@ -22,6 +22,7 @@
 
 #include "api_clusters.h"
 #include "api_health.h"
+#include "api_routes.h"
 #include "auth.h"
 #include "codec.h"
 #include "entity_store.h"
@@ -416,7 +417,8 @@ main(int argc, char **argv)
 	domain_init(&c, me);
 	if (scheduler_start(&c, err) != 0)
 		fatalx("%s", err);
-	if (http_start(&c, port, port_file, err) != 0) {
+	if (http_start(&c, api_routes_all, api_routes_probe, port, port_file,
+	    err) != 0) {
 		log_error("startup: %s", err);
 		health_stop();
 		exit(EX_UNAVAILABLE);

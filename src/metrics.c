@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics.c - request counters and the exposition text helpers (see
- * metrics.h).  Routes are numbered once at startup from the route tables,
- * so a request only does a lookup in a small array and atomic adds.
+ * metrics.h).  Routes are numbered once at startup as the HTTP layer
+ * registers them, so a request only does a lookup in a small array and
+ * atomic adds.  Depends on nothing but common.h.
  */
 #include "config.h"
 
@@ -13,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
-
 #define METRICS_MAX_ROUTES 64
 static const int metrics_codes[] = { 200, 204, 400, 401, 403, 404, 405, 409,
     413, 414, 417, 422, 429, 500, 501, 503 };
@@ -24,7 +23,12 @@ static const double metrics_buckets[] = { 1, 2.5, 5, 10, 25, 50, 100, 250,
 #define METRICS_NBUCKETS (sizeof metrics_buckets / sizeof metrics_buckets[0])
 
 /* Slot 0 is "no route matched". */
-static const struct api_route *metrics_routes[METRICS_MAX_ROUTES];
+struct metrics_route {
+	const void	*key;
+	const char	*method;
+	const char	*pattern;
+};
+static struct metrics_route metrics_routes[METRICS_MAX_ROUTES];
 static size_t metrics_nroutes = 1;
 static uint64_t metrics_count[METRICS_MAX_ROUTES][METRICS_NCODES + 1];
 static uint64_t metrics_hist[METRICS_MAX_ROUTES][METRICS_NBUCKETS + 1];
@@ -33,25 +37,28 @@ static uint64_t metrics_task_refusals[2];
 static uint64_t metrics_header_timeouts;
 
 void
-metrics_init(void)
+metrics_route_add(const void *key, const char *method, const char *pattern)
 {
-	const struct api_route *const *t;
-	const struct api_route *r;
+	size_t i;
 
-	metrics_nroutes = 1;
-	for (t = http_route_tables; *t != NULL; t++)
-		for (r = *t; r->method != NULL; r++)
-			if (metrics_nroutes < METRICS_MAX_ROUTES)
-				metrics_routes[metrics_nroutes++] = r;
+	for (i = 1; i < metrics_nroutes; i++)
+		if (metrics_routes[i].key == key)
+			return;
+	if (metrics_nroutes == METRICS_MAX_ROUTES)
+		return;
+	metrics_routes[metrics_nroutes].key = key;
+	metrics_routes[metrics_nroutes].method = method;
+	metrics_routes[metrics_nroutes].pattern = pattern;
+	metrics_nroutes++;
 }
 
 void
-metrics_request(const struct api_route *route, int code, double ms)
+metrics_request(const void *key, int code, double ms)
 {
 	size_t i, slot = 0, c = METRICS_NCODES, b = METRICS_NBUCKETS;
 
-	for (i = 1; route != NULL && i < metrics_nroutes; i++)
-		if (metrics_routes[i] == route) {
+	for (i = 1; key != NULL && i < metrics_nroutes; i++)
+		if (metrics_routes[i].key == key) {
 			slot = i;
 			break;
 		}
@@ -135,8 +142,8 @@ metrics_route_label(size_t i, char *out, size_t n)
 	if (i == 0)
 		snprintf(raw, sizeof raw, "unmatched");
 	else
-		snprintf(raw, sizeof raw, "%s %s", metrics_routes[i]->method,
-		    metrics_routes[i]->pattern);
+		snprintf(raw, sizeof raw, "%s %s", metrics_routes[i].method,
+		    metrics_routes[i].pattern);
 	metrics_label(raw, out, n);
 }
 

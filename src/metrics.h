@@ -4,7 +4,8 @@
  * format 0.0.4): requests by route and status with a latency histogram,
  * kept with atomic counters so the hot path takes no lock.  The rest of
  * the page (database, IDs, jobs, Galera) is read at scrape time by
- * api_health.c.
+ * api_health.c.  It knows nothing of HTTP dispatch: the HTTP layer
+ * registers its routes with metrics_route_add().
  */
 #ifndef LOOMD_METRICS_H
 #define LOOMD_METRICS_H
@@ -14,13 +15,17 @@
 
 #include "common.h"
 
-struct api_route;
+/*
+ * Register a route before serving: key identifies it in metrics_request()
+ * and method and pattern label it (all three borrowed; they must live as
+ * long as the process, e.g. a static route table row).  Routes past the
+ * 63rd are counted as unmatched.
+ */
+void metrics_route_add(const void *key, const char *method,
+    const char *pattern);
 
-/* Number the routes of every route table; call once before serving. */
-void metrics_init(void);
-
-/* Count one request: route (NULL when no route matched), code, time. */
-void metrics_request(const struct api_route *route, int code, double ms);
+/* Count one request: route key (NULL when no route matched), code, time. */
+void metrics_request(const void *key, int code, double ms);
 
 /* Why a provisioner request was refused. */
 enum metrics_task_refusal {

@@ -117,8 +117,22 @@ Test(dbdown, killed_database_gives_fast_503_and_loomd_recovers)
 			    "X-Loom-UserID: admin", NULL, 0, 10000, &r);
 			cr_expect_eq(r.status, 503, "%s", r.body);
 			cr_expect_lt(r.ms, 3000, "took %.0f ms", r.ms);
+			/* Loom's error format: the message as plain text. */
+			cr_expect_str_eq(r.ctype, "text/plain; charset=utf-8");
+			cr_expect(r.body[0] != '\0' && r.body[0] != '{',
+			    "%s", r.body);
 			fx_resp_free(&r);
 		}
+		/* A write is refused at once, whatever Accept says. */
+		fx_http(d.port, "POST", "/v1/loom/providers",
+		    "X-Loom-UserID: admin\nAccept: application/json",
+		    "{\"name\":\"p\",\"providertype\":\"joyent\"}", 36, 10000,
+		    &r);
+		cr_expect_eq(r.status, 503, "%s", r.body);
+		cr_expect_str_eq(r.ctype, "text/plain; charset=utf-8");
+		cr_expect(strncmp(r.body, "not accepting writes: ", 22) == 0,
+		    "%s", r.body);
+		fx_resp_free(&r);
 	}
 
 	/* Down longer than the probe's stale time (1.5 s): a real outage. */

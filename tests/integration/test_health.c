@@ -2,7 +2,7 @@
 /*
  * test_health.c - /status, /healthz and /readyz of a real loomd on a real
  * mariadbd, the drain file, unknown routes (404), wrong methods (405 with
- * Allow), oversized bodies (413), the JSON error shape, the health
+ * Allow), oversized bodies (413), the two error formats, the health
  * listener (server.health_port) and the rejoin hold-down after a pause.
  */
 #include "config.h"
@@ -148,19 +148,28 @@ Test(health, drain_file_turns_readyz_503_and_back)
 	cr_expect_eq(readyz_until(200), 200);
 }
 
-Test(health, unknown_route_is_404_json)
+Test(health, unknown_route_is_404_in_each_format)
 {
 	struct fx_resp r;
 	json_object *o;
 
-	fx_http(d.port, "GET", "/v1/loom/nothing-here", NULL, NULL, 0, 2000,
+	/* Under /v1/loom: Loom's plain-text message. */
+	fx_http(d.port, "GET", "/v1/loom/clusters/00000001/nothing-here",
+	    "X-Loom-UserID: admin\nAccept: application/json", NULL, 0, 2000,
 	    &r);
 	cr_expect_eq(r.status, 404);
+	cr_expect_str_eq(r.ctype, "text/plain; charset=utf-8");
+	cr_expect_str_eq(r.body,
+	    "no route for GET /v1/loom/clusters/00000001/nothing-here");
+	fx_resp_free(&r);
+	/* Elsewhere: loomd's JSON error. */
+	fx_http(d.port, "GET", "/nothing-here", NULL, NULL, 0, 2000, &r);
+	cr_expect_eq(r.status, 404);
+	cr_expect_str_eq(r.ctype, "application/json");
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "%s", r.body);
 	cr_expect_str_eq(jstr(o, "status"), "404");
-	cr_expect_str_eq(jstr(o, "message"),
-	    "no route for GET /v1/loom/nothing-here");
+	cr_expect_str_eq(jstr(o, "message"), "no route for GET /nothing-here");
 	json_object_put(o);
 	fx_resp_free(&r);
 }

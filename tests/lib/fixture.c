@@ -428,9 +428,14 @@ fx_http(int port, const char *method, const char *path, const char *headers,
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	rc = curl_easy_perform(c);
 	r->ms = fx_now_ms() - t0;
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK) {
+		char *ct = NULL;
+
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	else
+		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) ==
+		    CURLE_OK && ct != NULL)
+			snprintf(r->ctype, sizeof r->ctype, "%s", ct);
+	} else
 		snprintf(r->error, sizeof r->error, "%s",
 		    curl_easy_strerror(rc));
 	curl_slist_free_all(hl);

@@ -99,6 +99,7 @@ struct fx_resp {
 	size_t	len;
 	double	ms;		/* elapsed */
 	char	error[256];	/* curl error when status is 0 */
+	char	ctype[128];	/* Content-Type, "" when none */
 };
 
 /*

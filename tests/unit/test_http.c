@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_http.c - route pattern matching and the status mapping.
+ * test_http.c - route pattern matching, the status mapping, which paths
+ * get Loom's error format and the route tables main.c hands to http.
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
 
+#include "api_routes.h"
 #include "http.h"
 
 Test(http, literal_and_parameter_segments)
@@ -57,11 +59,42 @@ Test(http, every_route_table_row_is_well_formed)
 	const struct api_route *const *t;
 	const struct api_route *r;
 
-	for (t = http_route_tables; *t != NULL; t++) {
+	for (t = api_routes_all; *t != NULL; t++) {
 		for (r = *t; r->method != NULL; r++) {
 			cr_assert_not_null(r->handler, "%s", r->pattern);
 			cr_assert_eq(r->pattern[0], '/', "%s", r->pattern);
 			cr_assert_not_null(r->summary, "%s", r->pattern);
 		}
 	}
+}
+
+Test(http, loom_paths_get_loom_errors)
+{
+	cr_assert(http_loom_path("/v1/loom"));
+	cr_assert(http_loom_path("/v1/loom/"));
+	cr_assert(http_loom_path("/v1/loom/providers"));
+	cr_assert(http_loom_path("/v1/loom/no/such/route"));
+	cr_assert(!http_loom_path("/v1/loomx"));
+	cr_assert(!http_loom_path("/v1/lo"));
+	cr_assert(!http_loom_path("/status"));
+	cr_assert(!http_loom_path("/readyz"));
+	cr_assert(!http_loom_path("/healthz"));
+	cr_assert(!http_loom_path("/metrics"));
+	cr_assert(!http_loom_path("/"));
+}
+
+Test(http, health_listener_serves_only_the_probes)
+{
+	const struct api_route *const *t;
+	const struct api_route *r;
+	size_t n = 0;
+
+	for (t = api_routes_probe; *t != NULL; t++)
+		for (r = *t; r->method != NULL; r++) {
+			cr_assert(!http_loom_path(r->pattern), "%s",
+			    r->pattern);
+			cr_assert_str_eq(r->method, "GET", "%s", r->pattern);
+			n++;
+		}
+	cr_assert_eq(n, 3);
 }

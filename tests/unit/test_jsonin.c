@@ -311,6 +311,35 @@ Test(jsonin, keys_in_different_objects_are_not_duplicates)
 	json_object_put(o);
 }
 
+Test(jsonin, proto_keys_dropped_at_any_depth)
+{
+	struct json_object *o, *pm, *j, *v;
+
+	/* The Loom UI's form parser on Node 12+ posts exactly this. */
+	o = must_parse("{\"name\":\"x\",\"providermap\":{\"joyent\":{"
+	    "\"flavor\":\"2GB\",\"__proto__\":{}},\"__proto__\":{}},"
+	    "\"__proto__\":{}}", 0);
+	cr_assert_str_eq(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN), "{\"name\":\"x\",\"providermap\":{"
+	    "\"joyent\":{\"flavor\":\"2GB\"}}}");
+	cr_assert(json_object_object_get_ex(o, "providermap", &pm));
+	cr_assert(json_object_object_get_ex(pm, "joyent", &j));
+	cr_assert(!json_object_object_get_ex(j, "__proto__", &v));
+	json_object_put(o);
+	/* Inside arrays, with any value, given twice: still absent. */
+	o = must_parse("{\"a\":[{\"__proto__\":{\"b\":1},\"c\":2},[{"
+	    "'__proto__':[1]}]],\"__proto__\":1,\"__proto__\":\"x\"}", 0);
+	cr_assert_str_eq(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN), "{\"a\":[{\"c\":2},[{}]]}");
+	json_object_put(o);
+	/* Only that exact key: look-alikes stay. */
+	o = must_parse("{\"__proto\":1,\"proto__\":2,\"__PROTO__\":3}", 0);
+	cr_assert_eq(json_object_object_length(o), 3);
+	json_object_put(o);
+	/* Dropping never makes bad input good. */
+	must_fail("{\"__proto__\":{}", 0, JSONIN_ERR_SYNTAX);
+}
+
 Test(jsonin, single_quoted_strings_accepted)
 {
 	struct json_object *o, *v;
