@@ -177,15 +177,15 @@ Test(errors, every_loom_error_class_is_plain_text)
 		/* The cause stays in the log; the body names the request. */
 		static const char pfx[] = "Internal error; the server log has "
 		    "the cause under request id ";
-		struct fx_resp r;
+		struct fx_resp r5;
 
 		cr_expect_eq(req("GET", "/v1/loom/providers/nope", ADMIN,
-		    NULL, &r), 500, "%ld %s", r.status, r.body);
-		cr_expect_str_eq(r.ctype, LOOM_TYPE);
-		cr_expect_eq(strncmp(r.body, pfx, sizeof pfx - 1), 0, "%s",
-		    r.body);
-		cr_expect_null(strstr(r.body, "1146"), "%s", r.body);
-		fx_resp_free(&r);
+		    NULL, &r5), 500, "%ld %s", r5.status, r5.body);
+		cr_expect_str_eq(r5.ctype, LOOM_TYPE);
+		cr_expect_eq(strncmp(r5.body, pfx, sizeof pfx - 1), 0, "%s",
+		    r5.body);
+		cr_expect_null(strstr(r5.body, "1146"), "%s", r5.body);
+		fx_resp_free(&r5);
 	}
 	cr_assert_eq(fx_sql(&db, dbname, "RENAME TABLE entities_gone TO "
 	    "entities", NULL, 0), 0);
