@@ -38,6 +38,7 @@ teardown(void)
 }
 
 TestSuite(apikey, .init = setup, .fini = teardown, .timeout = 60);
+FX_MAIN(FX_NEED_DB, 0)
 
 /* Run loomd --add-user and return the printed key in key[80]. */
 static void

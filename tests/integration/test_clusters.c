@@ -53,6 +53,7 @@ teardown(void)
 }
 
 TestSuite(clusters, .init = setup, .fini = teardown, .timeout = 120);
+FX_MAIN(FX_NEED_DB, 0)
 
 /* One request; the body is parsed into *o when it is JSON (caller puts). */
 static long

@@ -50,6 +50,7 @@ teardown(void)
 }
 
 TestSuite(concurrency, .init = setup, .fini = teardown, .timeout = 240);
+FX_MAIN(FX_NEED_DB, 0)
 
 struct client {
 	int	n;

@@ -55,6 +55,7 @@ teardown(void)
 }
 
 TestSuite(health, .init = setup, .fini = teardown, .timeout = 60);
+FX_MAIN(FX_NEED_DB, 0)
 
 /* Parse body as JSON and return the string at key (borrowed from o). */
 static const char *

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "fixture.h"
+#include "fixture_data.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -76,6 +77,44 @@ fx_db_prefix(struct fx_db *db, const char *prefix)
 	if (db->host[0] == '\0')
 		snprintf(db->host, sizeof db->host, "127.0.0.1");
 	return db->user[0] != '\0' && (db->socket[0] != '\0' || db->port > 0);
+}
+
+int
+fx_main(int argc, char *argv[], enum fx_need need, int jobs)
+{
+	struct criterion_test_set *tests = criterion_initialize();
+	const char *req = getenv("LOOMD_TEST_REQUIRE_DB"), *what = NULL;
+	char prefix[64];
+	struct fx_db db;
+	int result = 0, i;
+
+	if (jobs > 0)
+		criterion_options.jobs = jobs;
+	if (!criterion_handle_args(argc, argv, true))
+		goto done;
+	if (need == FX_NEED_DB && !fx_db_prefix(&db, "LOOMD_TEST_DB"))
+		what = "LOOMD_TEST_DB_* not set: start a test database with "
+		    "eval \"$(scripts/test-db start)\"";
+	for (i = 1; need == FX_NEED_GALERA && what == NULL && i <= 3; i++) {
+		snprintf(prefix, sizeof prefix, "LOOMD_GALERA_N%d", i);
+		if (!fx_db_prefix(&db, prefix))
+			what = "LOOMD_GALERA_N1..3_* not set: start "
+			    "scripts/galera-local up and export "
+			    "scripts/galera-local env N as docs/HACKING.md shows";
+	}
+	if (what == NULL) {
+		result = !criterion_run_all_tests(tests);
+	} else if (req != NULL && strcmp(req, "1") == 0) {
+		fprintf(stderr, "%s: %s, but LOOMD_TEST_REQUIRE_DB=1\n",
+		    argv[0], what);
+		result = 1;
+	} else {
+		fprintf(stderr, "%s: skipped: %s\n", argv[0], what);
+		result = 77;
+	}
+done:
+	criterion_finalize(tests);
+	return (result);
 }
 
 void
@@ -163,9 +202,7 @@ done:
 void
 fx_srcpath(char *out, size_t n, const char *rel)
 {
-	const char *src = getenv("LOOMD_SRCDIR");
-
-	snprintf(out, n, "%s/%s", src != NULL ? src : ".", rel);
+	snprintf(out, n, "%s/%s", fx_data_srcdir(), rel);
 }
 
 int

@@ -12,6 +12,28 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* What an integration or HA test binary needs beyond loomd itself. */
+enum fx_need {
+	FX_NEED_DB,		/* a test server: LOOMD_TEST_DB_* */
+	FX_NEED_GALERA		/* the 3-node rig: LOOMD_GALERA_N1..3_* */
+};
+
+/*
+ * The main of a test binary whose tests need a database: Criterion's
+ * main, except that when the variables of need are missing no test runs
+ * and it exits 77, which automake reports as SKIP (1, a failure, under
+ * LOOMD_TEST_REQUIRE_DB=1).  --help and --list answer without a database.
+ * jobs > 0 caps how many tests run at once.  Use it as FX_MAIN(need, jobs)
+ * at file scope; a binary without it runs its tests anywhere.
+ */
+int fx_main(int argc, char *argv[], enum fx_need need, int jobs);
+#define FX_MAIN(need, jobs)						\
+	int								\
+	main(int argc, char *argv[])					\
+	{								\
+		return (fx_main(argc, argv, (need), (jobs)));		\
+	}
+
 /* Connection parameters of one database server. */
 struct fx_db {
 	char	socket[256];	/* empty: use host:port */
@@ -123,7 +145,7 @@ double fx_now_ms(void);
 /* Run a shell command; returns its exit status. */
 int fx_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Path under the source tree ($LOOMD_SRCDIR). */
+/* Path of rel under the source tree (fx_data_srcdir()). */
 void fx_srcpath(char *out, size_t n, const char *rel);
 
 #endif /* LOOMD_FIXTURE_H */
