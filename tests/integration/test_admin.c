@@ -29,22 +29,15 @@ static struct json_object *ex;	/* entities-examples.json */
 static void
 setup(void)
 {
-	fx_db_from_env(&db);
-	fx_db_name(dbname, sizeof dbname);
-	fx_daemon_prepare(&d, &db, dbname, NULL);
-	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
+	fx_setup(&db, dbname, sizeof dbname, &d, NULL);
 	ex = fx_data_loom("entities-examples.json");
 }
 
 static void
 teardown(void)
 {
-	char sql[128];
-
-	fx_daemon_stop(&d);
+	fx_teardown(&db, dbname, &d);
 	json_object_put(ex);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
-	fx_sql(&db, NULL, sql, NULL, 0);
 }
 
 TestSuite(admin, .init = setup, .fini = teardown, .timeout = 60);

@@ -10,6 +10,7 @@
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <json-c/json.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -392,6 +393,26 @@ fx_provisioner_stop(pid_t *pid)
 	*pid = -1;
 }
 
+void
+fx_setup(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
+    const char *extra)
+{
+	fx_db_from_env(db);
+	fx_db_name(dbname, n);
+	fx_daemon_prepare(d, db, dbname, extra);
+	cr_assert_eq(fx_daemon_start(d, NULL), 0, "loomd did not start");
+}
+
+void
+fx_teardown(const struct fx_db *db, const char *dbname, struct fx_daemon *d)
+{
+	char sql[128];
+
+	fx_daemon_stop(d);
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
+	fx_sql(db, NULL, sql, NULL, 0);
+}
+
 int
 fx_run_loomd(const char *conf, const char *args, char *out, size_t n)
 {
@@ -494,6 +515,46 @@ fx_shell(const char *fmt, ...)
 	va_end(ap);
 	st = system(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+long
+fx_call(int port, const char *user, const char *method, const char *path,
+    const char *body, struct json_object **o)
+{
+	char hdr[128];
+	struct fx_resp r;
+	long s;
+
+	snprintf(hdr, sizeof hdr, "X-Loom-UserID: %s", user != NULL ? user :
+	    "");
+	cr_assert_eq(fx_http(port, method, path, user != NULL ? hdr : NULL,
+	    body, body != NULL ? strlen(body) : 0, 15000, &r), 0, "%s %s: %s",
+	    method, path, r.error);
+	s = r.status;
+	if (o != NULL)
+		*o = r.len > 0 ? json_tokener_parse(r.body) : NULL;
+	fx_resp_free(&r);
+	return (s);
+}
+
+const char *
+fx_js(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return ("");
+	return (json_object_get_string(v));
+}
+
+int64_t
+fx_ji(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return (-1);
+	return (json_object_get_int64(v));
 }
 
 void

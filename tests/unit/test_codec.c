@@ -45,18 +45,20 @@ fmt(const char *f, ...)
 	return (s);
 }
 
-/* Parse tests/data/<rel> with jsonin (which must accept it). */
+/* Parse tests/data/<dir>/<name> with jsonin (which must accept it). */
 static struct json_object *
-load_rel(const char *rel)
+load_rel(const char *dir, const char *name)
 {
 	struct json_object *o = NULL;
-	char err[LOOMD_ERR_LEN], *buf;
+	char err[LOOMD_ERR_LEN], *rel, *buf;
 	size_t len;
 
+	rel = fmt("%s/%s", dir, name);
 	buf = fx_data_read(rel, &len);
 	cr_assert_eq(jsonin_parse(buf, len, JSONIN_ALLOW_ARRAY, &o, NULL, err),
 	    0, "%s: %s", rel, err);
 	free(buf);
+	free(rel);
 	return (o);
 }
 
@@ -64,26 +66,14 @@ load_rel(const char *rel)
 static struct json_object *
 load_fixture(const char *name)
 {
-	struct json_object *o;
-	char *rel;
-
-	rel = fmt("loom-fixtures/%s", name);
-	o = load_rel(rel);
-	free(rel);
-	return (o);
+	return (load_rel("loom-fixtures", name));
 }
 
 /* A table of loomd's own, tests/data/codec/<name>. */
 static struct json_object *
 load_data(const char *name)
 {
-	struct json_object *o;
-	char *rel;
-
-	rel = fmt("codec/%s", name);
-	o = load_rel(rel);
-	free(rel);
-	return (o);
+	return (load_rel("codec", name));
 }
 
 /*
@@ -618,7 +608,7 @@ Test(codec, defaults_catalogue_decodes)
 			    ".json") != 0)
 				continue;
 			path = fmt("%s/%s", rel, de->d_name);
-			in = load_rel(path);
+			in = load_rel(rel, de->d_name);
 			out = must_decode(t, in);
 			/* Each file is named after its entity. */
 			cr_assert_eq(strlen(codec_name(out)), nlen - 5);
