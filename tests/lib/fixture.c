@@ -115,7 +115,7 @@ fx_main(int argc, char *argv[], enum fx_need need, int jobs)
 	}
 done:
 	criterion_finalize(tests);
-	return (result);
+	return result;
 }
 
 void
@@ -534,7 +534,7 @@ fx_call(int port, const char *user, const char *method, const char *path,
 	if (o != NULL)
 		*o = r.len > 0 ? json_tokener_parse(r.body) : NULL;
 	fx_resp_free(&r);
-	return (s);
+	return s;
 }
 
 const char *
@@ -543,8 +543,8 @@ fx_js(struct json_object *o, const char *key)
 	struct json_object *v;
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return ("");
-	return (json_object_get_string(v));
+		return "";
+	return json_object_get_string(v);
 }
 
 int64_t
@@ -553,8 +553,8 @@ fx_ji(struct json_object *o, const char *key)
 	struct json_object *v;
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return (-1);
-	return (json_object_get_int64(v));
+		return -1;
+	return json_object_get_int64(v);
 }
 
 void

@@ -21,7 +21,7 @@ fx_data_srcdir(void)
 {
 	const char *src = getenv("LOOMD_SRCDIR");
 
-	return (src != NULL && *src != '\0' ? src : LOOMD_TEST_SRCDIR);
+	return src != NULL && *src != '\0' ? src : LOOMD_TEST_SRCDIR;
 }
 
 void
@@ -53,7 +53,7 @@ fx_data_read(const char *rel, size_t *len)
 	buf[got] = '\0';
 	if (len != NULL)
 		*len = got;
-	return (buf);
+	return buf;
 }
 
 struct json_object *
@@ -66,7 +66,7 @@ fx_data_json(const char *rel)
 	o = json_object_from_file(path);
 	cr_assert_not_null(o, "cannot load %s: %s", path,
 	    json_util_get_last_err());
-	return (o);
+	return o;
 }
 
 struct json_object *
@@ -75,5 +75,5 @@ fx_data_loom(const char *name)
 	char rel[1024];
 
 	snprintf(rel, sizeof rel, "loom-fixtures/%s", name);
-	return (fx_data_json(rel));
+	return fx_data_json(rel);
 }
