@@ -52,6 +52,8 @@ teardown(void)
 }
 
 TestSuite(galera, .init = setup, .fini = teardown, .timeout = 300);
+/* One cluster, faults on its nodes: never run these in parallel. */
+FX_MAIN(FX_NEED_GALERA, 1)
 
 /* Prepare the loomd of datacenter i (1..3) on Galera node i. */
 static void
@@ -950,18 +952,4 @@ Test(galera, stale_read_probe)
 	    stale_on, stale_off);
 	for (i = 1; i <= 3; i++)
 		fx_daemon_stop(&e[i]);
-}
-
-int
-main(int argc, char *argv[])
-{
-	struct criterion_test_set *tests = criterion_initialize();
-	int result = 0;
-
-	/* One cluster, faults on its nodes: never run these in parallel. */
-	criterion_options.jobs = 1;
-	if (criterion_handle_args(argc, argv, true))
-		result = !criterion_run_all_tests(tests);
-	criterion_finalize(tests);
-	return result;
 }

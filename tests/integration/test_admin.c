@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "fixture_data.h"
 
 static struct fx_db db;
 static char dbname[64];
@@ -28,31 +29,19 @@ static struct json_object *ex;	/* entities-examples.json */
 static void
 setup(void)
 {
-	char path[1024];
-	const char *fx = getenv("LOOMD_FIXTURES");
-
-	fx_db_from_env(&db);
-	fx_db_name(dbname, sizeof dbname);
-	fx_daemon_prepare(&d, &db, dbname, NULL);
-	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
-	snprintf(path, sizeof path, "%s/entities-examples.json",
-	    fx != NULL ? fx : "tests/data/loom-fixtures");
-	ex = json_object_from_file(path);
-	cr_assert_not_null(ex, "cannot read %s", path);
+	fx_setup(&db, dbname, sizeof dbname, &d, NULL);
+	ex = fx_data_loom("entities-examples.json");
 }
 
 static void
 teardown(void)
 {
-	char sql[128];
-
-	fx_daemon_stop(&d);
+	fx_teardown(&db, dbname, &d);
 	json_object_put(ex);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
-	fx_sql(&db, NULL, sql, NULL, 0);
 }
 
 TestSuite(admin, .init = setup, .fini = teardown, .timeout = 60);
+FX_MAIN(FX_NEED_DB, 0)
 
 /* Send a request; returns the status; body kept in *r (caller frees). */
 static long

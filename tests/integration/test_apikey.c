@@ -22,24 +22,18 @@ static struct fx_daemon d;
 static void
 setup(void)
 {
-	fx_db_from_env(&db);
-	fx_db_name(dbname, sizeof dbname);
-	fx_daemon_prepare(&d, &db, dbname,
+	fx_setup(&db, dbname, sizeof dbname, &d,
 	    "auth = { require_api_key = true; };");
-	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
 }
 
 static void
 teardown(void)
 {
-	char sql[128];
-
-	fx_daemon_stop(&d);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
-	fx_sql(&db, NULL, sql, NULL, 0);
+	fx_teardown(&db, dbname, &d);
 }
 
 TestSuite(apikey, .init = setup, .fini = teardown, .timeout = 60);
+FX_MAIN(FX_NEED_DB, 0)
 
 /* Run loomd --add-user and return the printed key in key[80]. */
 static void

@@ -28,10 +28,7 @@ static struct fx_daemon d;
 static void
 start(const char *extra)
 {
-	fx_db_from_env(&db);
-	fx_db_name(dbname, sizeof dbname);
-	fx_daemon_prepare(&d, &db, dbname, extra);
-	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
+	fx_setup(&db, dbname, sizeof dbname, &d, extra);
 	fx_import(d.port, "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
@@ -45,56 +42,21 @@ setup(void)
 static void
 teardown(void)
 {
-	char sql[128];
-
-	fx_daemon_stop(&d);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
-	fx_sql(&db, NULL, sql, NULL, 0);
+	fx_teardown(&db, dbname, &d);
 }
 
 TestSuite(clusters, .init = setup, .fini = teardown, .timeout = 120);
+FX_MAIN(FX_NEED_DB, 0)
 
 /* One request; the body is parsed into *o when it is JSON (caller puts). */
 static long
 call(const char *user, const char *method, const char *path,
     const char *body, struct json_object **o)
 {
-	char hdr[128];
-	struct fx_resp r;
-	long s;
-
-	snprintf(hdr, sizeof hdr, "X-Loom-UserID: %s", user);
-	cr_assert_eq(fx_http(d.port, method, path, user != NULL ? hdr : NULL,
-	    body, body != NULL ? strlen(body) : 0, 15000, &r), 0, "%s %s: %s",
-	    method, path, r.error);
-	s = r.status;
-	if (o != NULL)
-		*o = r.len > 0 ? json_tokener_parse(r.body) : NULL;
-	fx_resp_free(&r);
-	return s;
+	return fx_call(d.port, user, method, path, body, o);
 }
 
 /* String member (borrowed) or "". */
-static const char *
-js(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return "";
-	return json_object_get_string(v);
-}
-
-static int64_t
-ji(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return -1;
-	return json_object_get_int64(v);
-}
-
 /* Create a cluster as user; returns its id in id[32]. */
 static void
 create(const char *user, const char *body, char id[32])
@@ -103,7 +65,7 @@ create(const char *user, const char *body, char id[32])
 
 	cr_assert_eq(call(user, "POST", "/v1/loom/clusters", body, &o), 200,
 	    "create %s", body);
-	snprintf(id, 32, "%s", js(o, "id"));
+	snprintf(id, 32, "%s", fx_js(o, "id"));
 	cr_assert_eq(strlen(id), 8, "id %s", id);
 	json_object_put(o);
 }
@@ -127,9 +89,10 @@ wait_status(const char *user, const char *id, const char *want)
 		o = NULL;
 		if (call(user, "GET", path, NULL, &o) == 200) {
 			snprintf(got, sizeof got, "%s/%s/%s/%lld/%lld",
-			    js(o, "status"), js(o, "actionstatus"),
-			    js(o, "action"), (long long)ji(o, "stepstotal"),
-			    (long long)ji(o, "stepscompleted"));
+			    fx_js(o, "status"), fx_js(o, "actionstatus"),
+			    fx_js(o, "action"),
+			    (long long)fx_ji(o, "stepstotal"),
+			    (long long)fx_ji(o, "stepscompleted"));
 		}
 		json_object_put(o);
 		snprintf(w, sizeof w, "%s", want);
@@ -206,7 +169,7 @@ take_named(const char *worker, const char *name)
 	struct json_object *t = take(worker);
 
 	cr_assert_not_null(t, "no %s task", name);
-	cr_assert_str_eq(js(t, "taskName"), name);
+	cr_assert_str_eq(fx_js(t, "taskName"), name);
 	return t;
 }
 
@@ -220,7 +183,7 @@ complete_all(const char *user, const char *id, int ntasks)
 	for (i = 0; i < ntasks; i++) {
 		t = take("w-all");
 		cr_assert_not_null(t, "task %d of %d", i + 1, ntasks);
-		cr_assert_eq(finish("w-all", js(t, "taskId"), 0,
+		cr_assert_eq(finish("w-all", fx_js(t, "taskId"), 0,
 		    "\"result\":{\"ipaddress\":\"10.1.1.1\"}"), 200);
 		json_object_put(t);
 	}
@@ -252,13 +215,13 @@ Test(clusters, status_progression_configs_and_node_actions)
 	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
 	for (i = 0; i < 3; i++) {
 		t = take_named("worker1", names[i]);
-		cr_expect_str_eq(js(t, "clusterId"), id);
+		cr_expect_str_eq(fx_js(t, "clusterId"), id);
 		json_object_object_get_ex(t, "config", &cfg);
 		json_object_object_get_ex(cfg, "cluster", &cl);
 		cr_expect_str_eq(json_object_to_json_string_ext(cl,
 		    JSON_C_TO_STRING_PLAIN), "{\"defaultconfig\":\"value1\"}");
 		if (i > 0)
-			cr_expect_str_eq(js(cfg, "ipaddress"), ip,
+			cr_expect_str_eq(fx_js(cfg, "ipaddress"), ip,
 			    "the previous result is in the config");
 		cr_expect(json_object_object_get_ex(cfg, "nodes", &v));
 		cr_expect(json_object_object_get_ex(cfg, "provider", &v));
@@ -268,7 +231,7 @@ Test(clusters, status_progression_configs_and_node_actions)
 
 			snprintf(res, sizeof res, "\"result\":{\"ipaddress\":"
 			    "\"%s\"}", ip);
-			cr_assert_eq(finish("worker1", js(t, "taskId"), 0,
+			cr_assert_eq(finish("worker1", fx_js(t, "taskId"), 0,
 			    res), 200);
 		}
 		json_object_put(t);
@@ -279,18 +242,18 @@ Test(clusters, status_progression_configs_and_node_actions)
 	cr_assert(json_object_object_get_ex(cl, "nodes", &nodes));
 	cr_assert_eq(json_object_array_length(nodes), 1);
 	v = json_object_array_get_idx(nodes, 0);
-	cr_expect_eq(strlen(js(v, "id")), 36, "a UUID node id");
+	cr_expect_eq(strlen(fx_js(v, "id")), 36, "a UUID node id");
 	json_object_object_get_ex(v, "actions", &acts);
 	cr_expect_eq(json_object_array_length(acts), 3);
 	for (i = 0; i < 3; i++) {
 		struct json_object *a = json_object_array_get_idx(acts, i);
 
-		cr_expect_str_eq(js(a, "action"), names[i]);
-		cr_expect_str_eq(js(a, "status"), "complete");
+		cr_expect_str_eq(fx_js(a, "action"), names[i]);
+		cr_expect_str_eq(fx_js(a, "status"), "complete");
 	}
 	json_object_object_get_ex(v, "properties", &v);
-	cr_expect_str_eq(js(v, "ipaddress"), "10.0.0.3");
-	cr_expect_str_eq(js(cl, "status"), "active");
+	cr_expect_str_eq(fx_js(v, "ipaddress"), "10.0.0.3");
+	cr_expect_str_eq(fx_js(cl, "status"), "active");
 	json_object_put(cl);
 	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/00000567/status",
 	    NULL, NULL), 404);
@@ -324,9 +287,9 @@ Test(clusters, optional_arguments_reach_the_solver)
 	json_object_object_get_ex(cl, "nodes", &nodes);
 	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
 	    "properties", &p);
-	cr_expect_str_eq(js(p, "hardwaretype"), "medium");
-	cr_expect_str_eq(js(p, "flavor"), "Medium 4GB");
-	cr_expect_str_eq(js(p, "imagetype"), "centos6");
+	cr_expect_str_eq(fx_js(p, "hardwaretype"), "medium");
+	cr_expect_str_eq(fx_js(p, "flavor"), "Medium 4GB");
+	cr_expect_str_eq(fx_js(p, "imagetype"), "centos6");
 	json_object_put(cl);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/services", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
@@ -349,10 +312,10 @@ Test(clusters, delete_runs_delete_tasks_then_terminates)
 	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
 	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_DELETE/2/0");
 	t = take_named("w2", "DELETE");
-	cr_assert_eq(finish("w2", js(t, "taskId"), 0, NULL), 200);
+	cr_assert_eq(finish("w2", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
 	t = take_named("w2", "DELETE");
-	cr_assert_eq(finish("w2", js(t, "taskId"), 0, NULL), 200);
+	cr_assert_eq(finish("w2", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
 	wait_status("user1", id, "TERMINATED/COMPLETE/CLUSTER_DELETE/2/2");
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
@@ -360,8 +323,8 @@ Test(clusters, delete_runs_delete_tasks_then_terminates)
 	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
 	    "actions", &acts);
 	n = json_object_array_length(acts);
-	cr_expect_str_eq(js(json_object_array_get_idx(acts, n - 1), "action"),
-	    "DELETE");
+	cr_expect_str_eq(fx_js(json_object_array_get_idx(acts, n - 1),
+	    "action"), "DELETE");
 	json_object_put(cl);
 	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200,
 	    "deleting a terminated cluster is a no-op");
@@ -376,7 +339,7 @@ Test(clusters, a_task_failing_three_times_fails_the_job)
 	create("user1", one(5, 1, NULL), id);
 	for (i = 0; i < 3; i++) {
 		t = take_named("w3", "CREATE");
-		cr_assert_eq(finish("w3", js(t, "taskId"), 1,
+		cr_assert_eq(finish("w3", fx_js(t, "taskId"), 1,
 		    "\"stdout\":\"out\",\"stderr\":\"boom\""), 200);
 		json_object_put(t);
 	}
@@ -391,13 +354,13 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 
 	create("user1", one(6, 1, NULL), id);
 	t = take_named("w4", "CREATE");
-	cr_assert_eq(finish("w4", js(t, "taskId"), 0, NULL), 200);
+	cr_assert_eq(finish("w4", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
 	for (i = 0; i < 3; i++) {
 		char want[64];
 
 		t = take_named("w4", "CONFIRM");
-		cr_assert_eq(finish("w4", js(t, "taskId"), 1, NULL), 200);
+		cr_assert_eq(finish("w4", fx_js(t, "taskId"), 1, NULL), 200);
 		json_object_put(t);
 		if (i == 2)
 			break;
@@ -408,13 +371,14 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 		for (int k = 0; k < 2; k++) {
 			t = take("w4");
 			cr_assert_not_null(t);
-			if (strcmp(js(t, "taskName"), "DELETE") == 0) {
-				cr_expect_str_eq(js(t, "nodeId"), "");
+			if (strcmp(fx_js(t, "taskName"), "DELETE") == 0) {
+				cr_expect_str_eq(fx_js(t, "nodeId"), "");
 				rollbacks++;
 			} else {
-				cr_expect_str_eq(js(t, "taskName"), "CREATE");
+				cr_expect_str_eq(fx_js(t, "taskName"),
+				    "CREATE");
 			}
-			cr_assert_eq(finish("w4", js(t, "taskId"), 0, NULL),
+			cr_assert_eq(finish("w4", fx_js(t, "taskId"), 0, NULL),
 			    200);
 			json_object_put(t);
 		}
@@ -446,7 +410,7 @@ Test(clusters, abort_with_tasks_in_flight)
 	for (i = 0; i < 3; i++) {
 		t = take("w5");
 		cr_assert_not_null(t);
-		cr_assert_eq(finish("w5", js(t, "taskId"), 0, NULL), 200);
+		cr_assert_eq(finish("w5", fx_js(t, "taskId"), 0, NULL), 200);
 		json_object_put(t);
 	}
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
@@ -455,7 +419,7 @@ Test(clusters, abort_with_tasks_in_flight)
 	cr_expect_eq(take_now("w5"), 204, "the queued task was dropped");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
-	cr_expect_str_eq(js(cl, "message"), "Aborted by user.");
+	cr_expect_str_eq(fx_js(cl, "message"), "Aborted by user.");
 	json_object_put(cl);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
 	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200,
@@ -485,13 +449,14 @@ Test(clusters, listing_and_ownership)
 	    "\"clusterTemplate\":\"reactor-medium\"}", b);
 	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
 	cr_expect_eq(json_object_array_length(o), 1);
-	cr_expect_str_eq(js(json_object_array_get_idx(o, 0), "id"), a);
+	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "id"), a);
 	json_object_put(o);
 	cr_assert_eq(call("admin", "GET", "/v1/loom/clusters", NULL, &o), 200);
 	cr_expect_eq(json_object_array_length(o), 2);
-	cr_expect_str_eq(js(json_object_array_get_idx(o, 0), "id"), b,
+	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "id"), b,
 	    "newest first");
-	cr_expect_str_eq(js(json_object_array_get_idx(o, 0), "name"), "own2");
+	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "name"),
+	    "own2");
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", a);
 	cr_expect_eq(call("user2", "GET", path, NULL, NULL), 404);
@@ -515,25 +480,25 @@ Test(clusters, plans_of_the_jobs)
 	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
 	cr_assert_eq(json_object_array_length(o), 2);
 	p = json_object_array_get_idx(o, 0);
-	cr_expect_str_eq(js(p, "action"), "SOLVE_LAYOUT");
+	cr_expect_str_eq(fx_js(p, "action"), "SOLVE_LAYOUT");
 	json_object_object_get_ex(p, "stages", &stages);
 	cr_expect_eq(json_object_array_length(stages), 0);
 	p = json_object_array_get_idx(o, 1);
-	cr_expect_str_eq(js(p, "action"), "CLUSTER_CREATE");
-	snprintf(job, sizeof job, "%s", js(p, "id"));
+	cr_expect_str_eq(fx_js(p, "action"), "CLUSTER_CREATE");
+	snprintf(job, sizeof job, "%s", fx_js(p, "id"));
 	json_object_object_get_ex(p, "stages", &stages);
 	cr_assert_eq(json_object_array_length(stages), 3);
 	for (i = 0; i < 3; i++) {
 		struct json_object *s = json_object_array_get_idx(stages, i);
 
 		cr_expect_eq(json_object_array_length(s), 1);
-		cr_expect_str_eq(js(json_object_array_get_idx(s, 0),
+		cr_expect_str_eq(fx_js(json_object_array_get_idx(s, 0),
 		    "taskName"), names[i]);
 	}
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/%s", id, job);
 	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
-	cr_expect_str_eq(js(o, "id"), job);
+	cr_expect_str_eq(fx_js(o, "id"), job);
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/x-y", id);
 	cr_expect_eq(call("user1", "GET", path, NULL, NULL), 400);
@@ -617,13 +582,13 @@ Test(clusters, take_and_finish_rules)
 		struct json_object *again = take("w6");
 
 		cr_assert_not_null(again);
-		cr_expect_str_eq(js(again, "taskId"), js(t, "taskId"));
+		cr_expect_str_eq(fx_js(again, "taskId"), fx_js(t, "taskId"));
 		json_object_put(again);
 	}
-	cr_expect_eq(finish("other", js(t, "taskId"), 0, NULL), 417);
-	cr_expect_eq(finish("w6", js(t, "taskId"), 1,
+	cr_expect_eq(finish("other", fx_js(t, "taskId"), 0, NULL), 417);
+	cr_expect_eq(finish("w6", fx_js(t, "taskId"), 1,
 	    "\"stdout\":\"some output\",\"stderr\":\"an error\""), 200);
-	cr_expect_eq(finish("w6", js(t, "taskId"), 0, NULL), 417,
+	cr_expect_eq(finish("w6", fx_js(t, "taskId"), 0, NULL), 417,
 	    "finishing twice");
 	json_object_put(t);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
@@ -632,9 +597,9 @@ Test(clusters, take_and_finish_rules)
 	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
 	    "actions", &acts);
 	a = json_object_array_get_idx(acts, 0);
-	cr_expect_str_eq(js(a, "status"), "failed");
-	cr_expect_str_eq(js(a, "stdout"), "some output");
-	cr_expect_str_eq(js(a, "stderr"), "an error");
+	cr_expect_str_eq(fx_js(a, "status"), "failed");
+	cr_expect_str_eq(fx_js(a, "stdout"), "some output");
+	cr_expect_str_eq(fx_js(a, "stderr"), "an error");
 	json_object_put(cl);
 }
 
@@ -645,12 +610,12 @@ Test(clusters, a_task_that_times_out_fails_and_is_retried)
 
 	create("user1", one(11, 1, NULL), id);
 	t = take_named("slow", "CREATE");
-	snprintf(task, sizeof task, "%s", js(t, "taskId"));
+	snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
 	json_object_put(t);
 	/* task.timeout_seconds is 3 here: the retry is offered again. */
 	t2 = take("fast");
 	cr_assert_not_null(t2, "the timed-out task was not retried");
-	cr_expect_str_eq(js(t2, "taskId"), task, "a new attempt, same task");
+	cr_expect_str_eq(fx_js(t2, "taskId"), task, "a new attempt, same task");
 	cr_expect_eq(finish("slow", task, 0, NULL), 417, "the late finish");
 	cr_expect_eq(finish("fast", task, 0, NULL), 200);
 	json_object_put(t2);
@@ -672,7 +637,8 @@ Test(clusters, statuses_rpc_per_user)
 	cr_assert_eq(call("user2", "POST", "/v1/loom/getClusterStatuses",
 	    NULL, &o), 200);
 	cr_expect_eq(json_object_array_length(o), 1);
-	cr_expect_str_eq(js(json_object_array_get_idx(o, 0), "clusterid"), a);
+	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "clusterid"),
+	    a);
 	json_object_put(o);
 	cr_assert_eq(call("admin", "POST", "/v1/loom/getClusterStatuses",
 	    NULL, &o), 200);
@@ -755,23 +721,23 @@ lease_of(const char *tmpl, long requested)
 
 		while (fx_now_ms() < deadline) {
 			call("user1", "GET", path, NULL, &o);
-			if (strcmp(js(o, "action"), "SOLVE_LAYOUT") != 0 ||
-			    strcmp(js(o, "status"), "TERMINATED") == 0)
+			if (strcmp(fx_js(o, "action"), "SOLVE_LAYOUT") != 0 ||
+			    strcmp(fx_js(o, "status"), "TERMINATED") == 0)
 				break;
 			json_object_put(o);
 			o = NULL;
 			usleep(50000);
 		}
 	}
-	if (strcmp(js(o, "status"), "TERMINATED") == 0) {
+	if (strcmp(fx_js(o, "status"), "TERMINATED") == 0) {
 		json_object_put(o);
 		return -1;
 	}
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	call("user1", "GET", path, NULL, &o);
-	r = ji(o, "expireTime") == 0 ? 0 : ji(o, "expireTime") -
-	    ji(o, "createTime");
+	r = fx_ji(o, "expireTime") == 0 ? 0 : fx_ji(o, "expireTime") -
+	    fx_ji(o, "createTime");
 	json_object_put(o);
 	return r;
 }
@@ -813,8 +779,8 @@ Test(clusters, prolong_rules)
 	complete_all("user1", id, 3);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	call("user1", "GET", path, NULL, &o);
-	c = ji(o, "createTime");
-	cr_expect_eq(ji(o, "expireTime") - c, 100000);
+	c = fx_ji(o, "createTime");
+	cr_expect_eq(fx_ji(o, "expireTime") - c, 100000);
 	json_object_put(o);
 	cr_expect_eq(prolong(id, c + 300000), 400, "more than one step");
 	cr_expect_eq(prolong(id, c - 100000), 400, "before creation");
@@ -822,7 +788,7 @@ Test(clusters, prolong_rules)
 	cr_expect_eq(prolong(id, c + 150000), 200);
 	cr_expect_eq(prolong(id, c + 250000), 200);
 	call("user1", "GET", path, NULL, &o);
-	cr_expect_eq(ji(o, "expireTime"), c + 250000);
+	cr_expect_eq(fx_ji(o, "expireTime"), c + 250000);
 	json_object_put(o);
 	{
 		long long at = c + 250000;
@@ -877,8 +843,8 @@ Test(clusters, expired_clusters_are_deleted_by_the_system)
 	/* The lease of one second runs out: a delete job appears. */
 	t = take("w7");
 	cr_assert_not_null(t, "no DELETE task after expiry");
-	cr_expect_str_eq(js(t, "taskName"), "DELETE");
-	cr_expect_eq(finish("w7", js(t, "taskId"), 0, NULL), 200);
+	cr_expect_str_eq(fx_js(t, "taskName"), "DELETE");
+	cr_expect_eq(finish("w7", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
 	wait_status("user1", id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1");
 }
@@ -893,7 +859,7 @@ Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 	/* node.max_log_length is 16 and node.max_actions 4 here. */
 	for (i = 0; i < 3; i++) {
 		t = take_named("w8", "CREATE");
-		cr_assert_eq(finish("w8", js(t, "taskId"), 1,
+		cr_assert_eq(finish("w8", fx_js(t, "taskId"), 1,
 		    "\"stdout\":\"0123456789abcdefXYZ\",\"stderr\":\"e\""),
 		    200);
 		json_object_put(t);
@@ -906,8 +872,8 @@ Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 	    "actions", &acts);
 	cr_expect_eq(json_object_array_length(acts), 3);
 	a = json_object_array_get_idx(acts, 0);
-	cr_expect_str_eq(js(a, "stdout"), "[snipped]3456789abcdefXYZ");
-	cr_expect_str_eq(js(a, "stderr"), "e");
+	cr_expect_str_eq(fx_js(a, "stdout"), "[snipped]3456789abcdefXYZ");
+	cr_expect_str_eq(fx_js(a, "stderr"), "e");
 	json_object_put(cl);
 }
 
@@ -929,15 +895,15 @@ Test(clusters, a_macro_error_fails_the_task)
 	for (i = 0; i < 3; i++) {
 		t = take("w9");
 		cr_assert_not_null(t, "hardware task %d", i);
-		cr_assert_eq(finish("w9", js(t, "taskId"), 0, NULL), 200);
+		cr_assert_eq(finish("w9", fx_js(t, "taskId"), 0, NULL), 200);
 		json_object_put(t);
 	}
 	/* INSTALL cannot be configured: it fails, is retried, and fails. */
 	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/4/3");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
-	cr_expect(strncmp(js(cl, "message"), "Exception while expanding "
-	    "macros: ", 34) == 0, "message: %s", js(cl, "message"));
+	cr_expect(strncmp(fx_js(cl, "message"), "Exception while expanding "
+	    "macros: ", 34) == 0, "message: %s", fx_js(cl, "message"));
 	json_object_put(cl);
 	cr_expect_eq(take_now("w9"), 204, "the task never reached a worker");
 }

@@ -30,26 +30,20 @@ static char provlog[300];
 static void
 setup(void)
 {
-	fx_db_from_env(&db);
-	fx_db_name(dbname, sizeof dbname);
-	fx_daemon_prepare(&d, &db, dbname,
+	fx_setup(&db, dbname, sizeof dbname, &d,
 	    "scheduler = { interval_ms = 50; };");
-	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
 	fx_import(d.port, "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
 static void
 teardown(void)
 {
-	char sql[128];
-
 	fx_provisioner_stop(&prov);
-	fx_daemon_stop(&d);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
-	fx_sql(&db, NULL, sql, NULL, 0);
+	fx_teardown(&db, dbname, &d);
 }
 
 TestSuite(concurrency, .init = setup, .fini = teardown, .timeout = 240);
+FX_MAIN(FX_NEED_DB, 0)
 
 struct client {
 	int	n;

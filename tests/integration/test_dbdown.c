@@ -67,6 +67,7 @@ teardown(void)
 }
 
 TestSuite(dbdown, .init = setup, .fini = teardown, .timeout = 180);
+FX_MAIN(FX_NEED_DB, 0)
 
 /* Poll GET path until it answers want; returns ms taken or -1. */
 static double

@@ -29,8 +29,6 @@ setup(void)
 {
 	char extra[512];
 
-	fx_db_from_env(&db);
-	fx_db_name(dbname, sizeof dbname);
 	snprintf(drain, sizeof drain, "/tmp/loomd-drain.%ld", (long)getpid());
 	unlink(drain);
 	health_port = fx_free_port();
@@ -39,33 +37,18 @@ setup(void)
 	    "health_interval_ms = 200; rejoin_holddown_ms = 2000; };\n"
 	    "server = { host = \"127.0.0.1\"; threads = 4; health_port = %d; "
 	    "};", drain, health_port);
-	fx_daemon_prepare(&d, &db, dbname, extra);
-	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
+	fx_setup(&db, dbname, sizeof dbname, &d, extra);
 }
 
 static void
 teardown(void)
 {
-	char sql[128];
-
-	fx_daemon_stop(&d);
+	fx_teardown(&db, dbname, &d);
 	unlink(drain);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
-	fx_sql(&db, NULL, sql, NULL, 0);
 }
 
 TestSuite(health, .init = setup, .fini = teardown, .timeout = 60);
-
-/* Parse body as JSON and return the string at key (borrowed from o). */
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return json_object_get_string(v);
-}
+FX_MAIN(FX_NEED_DB, 0)
 
 /* Poll /readyz until it answers want (or 5 s pass); returns last code. */
 static long
@@ -115,9 +98,9 @@ Test(health, readyz_reports_ready_with_details)
 	fx_http(d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "%s", r.body);
-	cr_expect_str_eq(jstr(o, "status"), "ready");
-	cr_expect_str_eq(jstr(o, "datacenter"), "dc1");
-	cr_expect_str_eq(jstr(o, "database_reachable"), "true");
+	cr_expect_str_eq(fx_js(o, "status"), "ready");
+	cr_expect_str_eq(fx_js(o, "datacenter"), "dc1");
+	cr_expect_str_eq(fx_js(o, "database_reachable"), "true");
 	json_object_put(o);
 	fx_resp_free(&r);
 }
@@ -135,8 +118,8 @@ Test(health, drain_file_turns_readyz_503_and_back)
 	cr_expect_eq(r.status, 503);
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "%s", r.body);
-	cr_expect_str_eq(jstr(o, "status"), "not ready");
-	cr_expect(strstr(jstr(o, "reason"), "draining") != NULL, "%s",
+	cr_expect_str_eq(fx_js(o, "status"), "not ready");
+	cr_expect(strstr(fx_js(o, "reason"), "draining") != NULL, "%s",
 	    r.body);
 	json_object_put(o);
 	fx_resp_free(&r);
@@ -168,8 +151,8 @@ Test(health, unknown_route_is_404_in_each_format)
 	cr_expect_str_eq(r.ctype, "application/json");
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "%s", r.body);
-	cr_expect_str_eq(jstr(o, "status"), "404");
-	cr_expect_str_eq(jstr(o, "message"), "no route for GET /nothing-here");
+	cr_expect_str_eq(fx_js(o, "status"), "404");
+	cr_expect_str_eq(fx_js(o, "message"), "no route for GET /nothing-here");
 	json_object_put(o);
 	fx_resp_free(&r);
 }

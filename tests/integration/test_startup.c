@@ -40,6 +40,7 @@ teardown(void)
 }
 
 TestSuite(startup, .init = setup, .fini = teardown, .timeout = 120);
+FX_MAIN(FX_NEED_DB, 0)
 
 /* Prepare a daemon of datacenter dc with the given partition. */
 static void

@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include "fixture.h"
+#include "fixture_data.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <json-c/json.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -76,6 +78,44 @@ fx_db_prefix(struct fx_db *db, const char *prefix)
 	if (db->host[0] == '\0')
 		snprintf(db->host, sizeof db->host, "127.0.0.1");
 	return db->user[0] != '\0' && (db->socket[0] != '\0' || db->port > 0);
+}
+
+int
+fx_main(int argc, char *argv[], enum fx_need need, int jobs)
+{
+	struct criterion_test_set *tests = criterion_initialize();
+	const char *req = getenv("LOOMD_TEST_REQUIRE_DB"), *what = NULL;
+	char prefix[64];
+	struct fx_db db;
+	int result = 0, i;
+
+	if (jobs > 0)
+		criterion_options.jobs = jobs;
+	if (!criterion_handle_args(argc, argv, true))
+		goto done;
+	if (need == FX_NEED_DB && !fx_db_prefix(&db, "LOOMD_TEST_DB"))
+		what = "LOOMD_TEST_DB_* not set: start a test database with "
+		    "eval \"$(scripts/test-db start)\"";
+	for (i = 1; need == FX_NEED_GALERA && what == NULL && i <= 3; i++) {
+		snprintf(prefix, sizeof prefix, "LOOMD_GALERA_N%d", i);
+		if (!fx_db_prefix(&db, prefix))
+			what = "LOOMD_GALERA_N1..3_* not set: start "
+			    "scripts/galera-local up and export "
+			    "scripts/galera-local env N as docs/HACKING.md shows";
+	}
+	if (what == NULL) {
+		result = !criterion_run_all_tests(tests);
+	} else if (req != NULL && strcmp(req, "1") == 0) {
+		fprintf(stderr, "%s: %s, but LOOMD_TEST_REQUIRE_DB=1\n",
+		    argv[0], what);
+		result = 1;
+	} else {
+		fprintf(stderr, "%s: skipped: %s\n", argv[0], what);
+		result = 77;
+	}
+done:
+	criterion_finalize(tests);
+	return result;
 }
 
 void
@@ -163,9 +203,7 @@ done:
 void
 fx_srcpath(char *out, size_t n, const char *rel)
 {
-	const char *src = getenv("LOOMD_SRCDIR");
-
-	snprintf(out, n, "%s/%s", src != NULL ? src : ".", rel);
+	snprintf(out, n, "%s/%s", fx_data_srcdir(), rel);
 }
 
 int
@@ -355,6 +393,26 @@ fx_provisioner_stop(pid_t *pid)
 	*pid = -1;
 }
 
+void
+fx_setup(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
+    const char *extra)
+{
+	fx_db_from_env(db);
+	fx_db_name(dbname, n);
+	fx_daemon_prepare(d, db, dbname, extra);
+	cr_assert_eq(fx_daemon_start(d, NULL), 0, "loomd did not start");
+}
+
+void
+fx_teardown(const struct fx_db *db, const char *dbname, struct fx_daemon *d)
+{
+	char sql[128];
+
+	fx_daemon_stop(d);
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
+	fx_sql(db, NULL, sql, NULL, 0);
+}
+
 int
 fx_run_loomd(const char *conf, const char *args, char *out, size_t n)
 {
@@ -462,6 +520,46 @@ fx_shell(const char *fmt, ...)
 	va_end(ap);
 	st = system(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+long
+fx_call(int port, const char *user, const char *method, const char *path,
+    const char *body, struct json_object **o)
+{
+	char hdr[128];
+	struct fx_resp r;
+	long s;
+
+	snprintf(hdr, sizeof hdr, "X-Loom-UserID: %s", user != NULL ? user :
+	    "");
+	cr_assert_eq(fx_http(port, method, path, user != NULL ? hdr : NULL,
+	    body, body != NULL ? strlen(body) : 0, 15000, &r), 0, "%s %s: %s",
+	    method, path, r.error);
+	s = r.status;
+	if (o != NULL)
+		*o = r.len > 0 ? json_tokener_parse(r.body) : NULL;
+	fx_resp_free(&r);
+	return s;
+}
+
+const char *
+fx_js(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return "";
+	return json_object_get_string(v);
+}
+
+int64_t
+fx_ji(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return -1;
+	return json_object_get_int64(v);
 }
 
 void

@@ -10,7 +10,32 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+struct json_object;
+
+/* What an integration or HA test binary needs beyond loomd itself. */
+enum fx_need {
+	FX_NEED_DB,		/* a test server: LOOMD_TEST_DB_* */
+	FX_NEED_GALERA		/* the 3-node rig: LOOMD_GALERA_N1..3_* */
+};
+
+/*
+ * The main of a test binary whose tests need a database: Criterion's
+ * main, except that when the variables of need are missing no test runs
+ * and it exits 77, which automake reports as SKIP (1, a failure, under
+ * LOOMD_TEST_REQUIRE_DB=1).  --help and --list answer without a database.
+ * jobs > 0 caps how many tests run at once.  Use it as FX_MAIN(need, jobs)
+ * at file scope; a binary without it runs its tests anywhere.
+ */
+int fx_main(int argc, char *argv[], enum fx_need need, int jobs);
+#define FX_MAIN(need, jobs)						\
+	int								\
+	main(int argc, char *argv[])					\
+	{								\
+		return (fx_main(argc, argv, (need), (jobs)));		\
+	}
 
 /* Connection parameters of one database server. */
 struct fx_db {
@@ -68,6 +93,19 @@ void fx_daemon_prepare(struct fx_daemon *d, const struct fx_db *db,
  */
 int fx_daemon_start(struct fx_daemon *d, int *status);
 
+/*
+ * The start of most database suites: db from LOOMD_TEST_DB_*, a fresh
+ * database name in dbname (size n), and d prepared with extra (may be NULL,
+ * as in fx_daemon_prepare) and started; the test fails if loomd does not
+ * start.
+ */
+void fx_setup(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
+    const char *extra);
+
+/* Its end: stop d (if running) and drop dbname on db. */
+void fx_teardown(const struct fx_db *db, const char *dbname,
+    struct fx_daemon *d);
+
 /* Run loomd with args ("-t" etc.) on conf to completion; exit status and
  * stderr (into out, size n) are returned. */
 int fx_run_loomd(const char *conf, const char *args, char *out, size_t n);
@@ -113,6 +151,22 @@ int fx_http(int port, const char *method, const char *path,
 void fx_resp_free(struct fx_resp *r);
 
 /*
+ * Send method path with body (may be NULL) to 127.0.0.1:port as user (the
+ * X-Loom-UserID header; NULL: none), giving up after 15 s; the test fails
+ * when no HTTP answer comes.  Returns the status, and when o is not NULL
+ * the body parsed as JSON in *o (NULL for an empty or non-JSON body; the
+ * caller puts it).
+ */
+long fx_call(int port, const char *user, const char *method, const char *path,
+    const char *body, struct json_object **o);
+
+/* o[key] as a string, "" when o is NULL or has no key (borrowed from o). */
+const char *fx_js(struct json_object *o, const char *key);
+
+/* o[key] as an integer, -1 when o is NULL or has no key. */
+int64_t fx_ji(struct json_object *o, const char *key);
+
+/*
  * POST the file rel (under $LOOMD_SRCDIR) to /v1/loom/import on port as
  * admin; the test fails unless it answers 200.
  */
@@ -124,7 +178,7 @@ double fx_now_ms(void);
 /* Run a shell command; returns its exit status. */
 int fx_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Path under the source tree ($LOOMD_SRCDIR). */
+/* Path of rel under the source tree (fx_data_srcdir()). */
 void fx_srcpath(char *out, size_t n, const char *rel);
 
 #endif /* LOOMD_FIXTURE_H */

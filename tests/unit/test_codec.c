@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_codec.c - unit tests of the admin entity codec against the Loom 0.9
- * fixtures ($LOOMD_FIXTURES, default /work/shared/loom-fixtures): every
- * admin example must decode and come back equal as a JSON tree (the
- * LoomAdminHandlerTest round trip), the two templates that do not round
- * trip must give json_strings_output_form, the Java objects, the solver and
- * cluster-handler catalogues and the whole defaults/ catalogue must decode,
- * and the import/export steps of testExportImport must hold.  Hand-written
- * tables in tests/data/codec/ give canonical forms and refusals derived from
- * LOOM-0.9-API.md §2 and §1.3.
+ * fixtures (tests/data/loom-fixtures): every admin example must decode and
+ * come back equal as a JSON tree (the LoomAdminHandlerTest round trip), the
+ * two templates that do not round trip must give json_strings_output_form,
+ * the Java objects, the solver and cluster-handler catalogues and the whole
+ * defaults/ catalogue must decode, and the import/export steps of
+ * testExportImport must hold.  Hand-written tables in tests/data/codec/
+ * give canonical forms and refusals derived from LOOM-0.9-API.md §2 and
+ * §1.3.
  */
 #include <criterion/criterion.h>
 
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "fixture_data.h"
 #include "jsonin.h"
 
 #define NAME_MSG "invalid name.  Name must consist of only [a-zA-Z0-9_.-]"
@@ -44,81 +45,35 @@ fmt(const char *f, ...)
 	return (s);
 }
 
-/* Directory of the Loom fixtures. */
-static const char *
-fixtures_dir(void)
-{
-	const char *d = getenv("LOOMD_FIXTURES");
-
-	return (d != NULL && *d != '\0' ? d : "/work/shared/loom-fixtures");
-}
-
-/*
- * Path of tests/data/codec/<name>: under $LOOMD_SRCDIR when set (make
- * check), else next to this source file.  Caller frees.
- */
-static char *
-data_path(const char *name)
-{
-	const char *src = getenv("LOOMD_SRCDIR"), *file = __FILE__;
-	const char *cut;
-
-	if (src != NULL && *src != '\0') {
-		return (fmt("%s/tests/data/codec/%s", src, name));
-	}
-	cut = strstr(file, "unit/test_codec.c");
-	cr_assert_not_null(cut, "cannot locate tests/data from %s", file);
-	return (fmt("%.*sdata/codec/%s", (int)(cut - file), file, name));
-}
-
-/* Read and parse a JSON file with jsonin (which must accept it). */
+/* Parse tests/data/<dir>/<name> with jsonin (which must accept it). */
 static struct json_object *
-load_path(const char *path)
+load_rel(const char *dir, const char *name)
 {
 	struct json_object *o = NULL;
-	char err[LOOMD_ERR_LEN], *buf;
+	char err[LOOMD_ERR_LEN], *rel, *buf;
 	size_t len;
-	long n;
-	FILE *f;
 
-	f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s", path);
-	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	cr_assert(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	cr_assert_not_null(buf);
-	len = fread(buf, 1, (size_t)n, f);
-	cr_assert_eq(len, (size_t)n, "short read of %s", path);
-	fclose(f);
+	rel = fmt("%s/%s", dir, name);
+	buf = fx_data_read(rel, &len);
 	cr_assert_eq(jsonin_parse(buf, len, JSONIN_ALLOW_ARRAY, &o, NULL, err),
-	    0, "%s: %s", path, err);
+	    0, "%s: %s", rel, err);
 	free(buf);
+	free(rel);
 	return (o);
 }
 
+/* A file of the Loom fixtures, tests/data/loom-fixtures/<name>. */
 static struct json_object *
 load_fixture(const char *name)
 {
-	struct json_object *o;
-	char *path;
-
-	path = fmt("%s/%s", fixtures_dir(), name);
-	o = load_path(path);
-	free(path);
-	return (o);
+	return (load_rel("loom-fixtures", name));
 }
 
+/* A table of loomd's own, tests/data/codec/<name>. */
 static struct json_object *
 load_data(const char *name)
 {
-	struct json_object *o;
-	char *path = data_path(name);
-
-	o = load_path(path);
-	free(path);
-	return (o);
+	return (load_rel("codec", name));
 }
 
 /*
@@ -634,7 +589,7 @@ Test(codec, cluster_handler_catalogue_is_canonical)
 Test(codec, defaults_catalogue_decodes)
 {
 	struct json_object *in, *out;
-	char *dir, *path, err[LOOMD_ERR_LEN];
+	char *rel, *path, dir[4096], err[LOOMD_ERR_LEN];
 	struct dirent *de;
 	enum codec_type t;
 	size_t nlen;
@@ -643,8 +598,8 @@ Test(codec, defaults_catalogue_decodes)
 
 	for (i = 0; i < CODEC_NTYPES; i++) {
 		t = (enum codec_type)i;
-		dir = fmt("%s/defaults/%s", fixtures_dir(),
-		    codec_type_path(t));
+		rel = fmt("loom-fixtures/defaults/%s", codec_type_path(t));
+		fx_data_path(dir, sizeof dir, rel);
 		d = opendir(dir);
 		cr_assert_not_null(d, "cannot open %s", dir);
 		while ((de = readdir(d)) != NULL) {
@@ -652,8 +607,8 @@ Test(codec, defaults_catalogue_decodes)
 			if (nlen < 6 || strcmp(de->d_name + nlen - 5,
 			    ".json") != 0)
 				continue;
-			path = fmt("%s/%s", dir, de->d_name);
-			in = load_path(path);
+			path = fmt("%s/%s", rel, de->d_name);
+			in = load_rel(rel, de->d_name);
 			out = must_decode(t, in);
 			/* Each file is named after its entity. */
 			cr_assert_eq(strlen(codec_name(out)), nlen - 5);
@@ -668,7 +623,7 @@ Test(codec, defaults_catalogue_decodes)
 			total++;
 		}
 		closedir(d);
-		free(dir);
+		free(rel);
 	}
 	cr_assert_eq(total, 27, "defaults/ holds 27 files");
 }

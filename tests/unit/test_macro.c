@@ -2,11 +2,10 @@
 /*
  * test_macro.c - unit tests of the macro module: every case of
  * macro-cases.json (ExpressionTest, ParserTest, ExpanderTest of Loom 0.9),
- * read at test time from $LOOMD_FIXTURES (default
- * /work/shared/loom-fixtures), plus loomd's own cases for the rules of
- * LOOM-0.9-API.md section 6 the fixtures do not reach: errors, the null
- * macro QUIRK, the self forms, all-or-nothing JSON expansion and the
- * limits that keep hostile input cheap.
+ * read at test time from tests/data/loom-fixtures, plus loomd's own cases
+ * for the rules of LOOM-0.9-API.md section 6 the fixtures do not reach:
+ * errors, the null macro QUIRK, the self forms, all-or-nothing JSON
+ * expansion and the limits that keep hostile input cheap.
  */
 #include "config.h"
 
@@ -19,23 +18,14 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "fixture_data.h"
 #include "macro.h"
 
 /* Load macro-cases.json; the caller puts it. */
 static struct json_object *
 fx_load(void)
 {
-	struct json_object	*fx;
-	const char		*dir;
-	char			 path[4096];
-
-	dir = getenv("LOOMD_FIXTURES");
-	if (dir == NULL || *dir == '\0')
-		dir = "/work/shared/loom-fixtures";
-	snprintf(path, sizeof path, "%s/macro-cases.json", dir);
-	fx = json_object_from_file(path);
-	cr_assert_not_null(fx, "cannot load %s", path);
-	return (fx);
+	return (fx_data_loom("macro-cases.json"));
 }
 
 /* Borrowed member of an object; fails the test if missing. */

@@ -17,24 +17,8 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "fixture_data.h"
 #include "planner.h"
-
-/* Load a JSON file of the fixture directory ($LOOMD_FIXTURES). */
-static struct json_object *
-load_fixture(const char *file)
-{
-	const char		*dir = getenv("LOOMD_FIXTURES");
-	char			*path;
-	struct json_object	*o;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/work/shared/loom-fixtures";
-	path = xasprintf("%s/%s", dir, file);
-	o = json_object_from_file(path);
-	cr_assert_not_null(o, "cannot load %s", path);
-	free(path);
-	return (o);
-}
 
 /* The case of planner-cases.json named test (borrowed from root). */
 static struct json_object *
@@ -310,7 +294,7 @@ Test(planner, dedup_nodes_per_stage)
 	enum planner_action	 a;
 	size_t			 s, i;
 
-	root = load_fixture("planner-cases.json");
+	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "ClusterSchedulerTest.testDedupNodesPerStage");
 	in = get(c, "input_stages");
 	plan = planner_plan_new();
@@ -368,7 +352,7 @@ Test(planner, minimize_dependencies)
 	const size_t		*deps;
 	size_t			 n, i, k, ix;
 
-	root = load_fixture("planner-cases.json");
+	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "ClusterSchedulerTest.testMinimizeDependencies");
 	svcs = mk_services(c);
 	cr_assert_eq(planner_services_new(svcs, &g, err), 0, "%s", err);
@@ -410,7 +394,7 @@ Test(planner, depends_on)
 	size_t			 i, j, k, ia, ib;
 	int			 expect;
 
-	root = load_fixture("planner-cases.json");
+	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "ClusterSchedulerTest.testDependsOn");
 	deps = get(c, "dependencies");
 	names = get(c, "services");
@@ -460,7 +444,7 @@ Test(planner, direct_action_dependencies)
 	size_t				 i, n, k, j, total = 0, ix;
 	int				 listed;
 
-	root = load_fixture("planner-cases.json");
+	root = fx_data_loom("planner-cases.json");
 	c = find_case(root,
 	    "ClusterSchedulerTest.testFindDirectActionDependencies");
 	svcs = mk_services(c);
@@ -527,7 +511,7 @@ check_task_dag(const char *test, enum planner_cluster_action ca)
 	char			 err[LOOMD_ERR_LEN], **a, **b, *ka, *kb;
 	size_t			 n, nw, i, ne;
 
-	root = load_fixture("planner-cases.json");
+	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, test);
 	nodes = mk_nodes(c);
 	cr_assert_eq(planner_dag_build(ca, nodes, &dag, err), 0, "%s", err);
@@ -628,7 +612,7 @@ run_linearize_case(const char *test)
 	size_t			 nkeys = 0, ne, i, s, k, nstages, na, *st;
 	int			 rc;
 
-	root = load_fixture("planner-cases.json");
+	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, test);
 	edges = get(c, "edges");
 	ne = json_object_array_length(edges);
@@ -716,7 +700,7 @@ Test(planner, scheduler_plan)
 	char			 err[LOOMD_ERR_LEN];
 	size_t			 s, i, k;
 
-	root = load_fixture("planner-cases.json");
+	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "SchedulerTest.testScheduler");
 	nodes = scheduler_nodes(c);
 	cr_assert_eq(planner_plan(PLANNER_CLUSTER_CREATE, nodes, &plan, err),
@@ -770,7 +754,7 @@ Test(planner, delete_plan)
 	size_t			 i;
 
 	/* testDeleteCluster reuses NODE1/NODE2: one stage, 2 DELETEs. */
-	root = load_fixture("planner-cases.json");
+	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "SchedulerTest.testScheduler");
 	nodes = scheduler_nodes(c);
 	cr_assert_eq(planner_plan(PLANNER_CLUSTER_DELETE, nodes, &plan, err),
@@ -794,7 +778,7 @@ one_machine_nodes(void)
 	struct json_object	*cat, *svcs, *s, *node, *list, *nodes;
 	size_t			 i;
 
-	cat = load_fixture("cluster-handler-fixtures.json");
+	cat = fx_data_loom("cluster-handler-fixtures.json");
 	svcs = get(cat, "services");
 	list = json_object_new_array();
 	for (i = 0; i < json_object_array_length(svcs); i++) {

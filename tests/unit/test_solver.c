@@ -3,7 +3,7 @@
  * test_solver.c - unit tests of the layout solver (LOOM-0.9-API.md 3.4).
  * Every case of solver-expected.json (SolverTest, ClusterLayoutFinderTest,
  * NodeLayoutGeneratorTest) is run against solver-catalogue.json, read from
- * $LOOMD_FIXTURES (default /work/shared/loom-fixtures); further tests cover
+ * tests/data/loom-fixtures; further tests cover
  * each input-resolution message, the lease table, the step bound, a
  * 10,000-node solve and cross-checks of the fast paths against the plain
  * definitions.
@@ -20,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "fixture_data.h"
 #include "solver.h"
 #include "solver_testing.h"
 
@@ -27,31 +28,11 @@ static struct json_object	*g_exp;		/* solver-expected.json */
 static struct json_object	*g_cat_json;	/* solver-catalogue.json */
 static struct solver_catalogue	 g_cat;
 
-static const char *
-fixtures_dir(void)
-{
-	const char	*d = getenv("LOOMD_FIXTURES");
-
-	return (d != NULL && *d != '\0' ? d : "/work/shared/loom-fixtures");
-}
-
-static struct json_object *
-load_fixture(const char *file)
-{
-	char			 path[4096];
-	struct json_object	*o;
-
-	snprintf(path, sizeof path, "%s/%s", fixtures_dir(), file);
-	o = json_object_from_file(path);
-	cr_assert_not_null(o, "cannot read fixture %s", path);
-	return (o);
-}
-
 static void
 setup(void)
 {
-	g_exp = load_fixture("solver-expected.json");
-	g_cat_json = load_fixture("solver-catalogue.json");
+	g_exp = fx_data_loom("solver-expected.json");
+	g_cat_json = fx_data_loom("solver-catalogue.json");
 	solver_catalogue_from_export(&g_cat, g_cat_json);
 }
 

@@ -15,25 +15,9 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "fixture_data.h"
 #include "planner.h"
 #include "taskconfig.h"
-
-/* Load a JSON file of the fixture directory ($LOOMD_FIXTURES). */
-static struct json_object *
-load_fixture(const char *file)
-{
-	const char		*dir = getenv("LOOMD_FIXTURES");
-	char			*path;
-	struct json_object	*o;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/work/shared/loom-fixtures";
-	path = xasprintf("%s/%s", dir, file);
-	o = json_object_from_file(path);
-	cr_assert_not_null(o, "cannot load %s", path);
-	free(path);
-	return (o);
-}
 
 /* Parse JSON text, which must be valid. */
 static struct json_object *
@@ -166,7 +150,7 @@ tc_cluster(struct json_object *user_config)
 {
 	struct json_object	*cat, *cluster, *tmpl, *defaults;
 
-	cat = load_fixture("solver-catalogue.json");
+	cat = fx_data_loom("solver-catalogue.json");
 	cluster = json_object_new_object();
 	json_object_object_add(cluster, "id", json_object_new_string("1"));
 	json_object_object_add(cluster, "name",
@@ -341,7 +325,7 @@ Test(taskconfig, one_machine_default_config)
 	 * one-machine template has no user config, so every task's
 	 * "cluster" is {"defaultconfig":"value1"}; no provider data.
 	 */
-	cat = load_fixture("cluster-handler-fixtures.json");
+	cat = fx_data_loom("cluster-handler-fixtures.json");
 	cluster = json_object_new_object();
 	json_object_object_add(cluster, "provider",
 	    json_object_get(entity(cat, "providers", "joyent")));
