@@ -53,6 +53,7 @@ teardown(void)
 }
 
 TestSuite(abuse, .init = setup, .fini = teardown, .timeout = 60);
+FX_MAIN(FX_NEED_DB, 0)
 
 /* Start loomd with extra configuration lines. */
 static void

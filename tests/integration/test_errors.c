@@ -50,6 +50,7 @@ teardown(void)
 }
 
 TestSuite(errors, .init = setup, .fini = teardown, .timeout = 60);
+FX_MAIN(FX_NEED_DB, 0)
 
 /* One request with body (may be NULL); the answer in *r (caller frees). */
 static long
