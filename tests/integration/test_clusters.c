@@ -823,11 +823,11 @@ Test(clusters, prolong_with_the_largest_max)
 	complete_all("user1", id, 3);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	call("user1", "GET", path, NULL, &o);
-	c = ji(o, "createTime");
+	c = fx_ji(o, "createTime");
 	json_object_put(o);
 	cr_expect_eq(prolong(id, c + 1000000000000LL), 200);
 	call("user1", "GET", path, NULL, &o);
-	cr_expect_eq(ji(o, "expireTime"), c + 1000000000000LL);
+	cr_expect_eq(fx_ji(o, "expireTime"), c + 1000000000000LL);
 	json_object_put(o);
 }
 
