@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "fixture_data.h"
 #include "layout_add.h"
 
 /* Allocations of one test, freed by arena_free(). */
@@ -40,31 +41,17 @@ arena_free(void)
 		free(arena[--narena]);
 }
 
-/* Load a JSON file: tests/data/ops/<file> ($LOOMD_SRCDIR) or, with
- * fixture != 0, a file of $LOOMD_FIXTURES. */
+/* Load tests/data/ops/<file> or, with fixture != 0, the original
+ * server's fixture <file> (the caller puts it). */
 static struct json_object *
 load(const char *file, int fixture)
 {
-	const char		*dir;
-	char			*path;
-	struct json_object	*o;
+	char rel[256];
 
-	if (fixture) {
-		dir = getenv("LOOMD_FIXTURES");
-		if (dir == NULL || *dir == '\0')
-			dir = "tests/data/loom-fixtures";
-		path = xasprintf("%s/%s", dir, file);
-	} else {
-		dir = getenv("LOOMD_SRCDIR");
-		if (dir == NULL || *dir == '\0')
-			dir = ".";
-		path = xasprintf("%s/tests/data/ops/%s", dir, file);
-	}
-	o = json_object_from_file(path);
-	cr_assert_not_null(o, "cannot load %s (set LOOMD_SRCDIR and "
-	    "LOOMD_FIXTURES)", path);
-	free(path);
-	return (o);
+	if (fixture)
+		return (fx_data_loom(file));
+	snprintf(rel, sizeof rel, "ops/%s", file);
+	return (fx_data_json(rel));
 }
 
 /* obj[key] or NULL (borrowed). */

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "fixture_data.h"
 #include "svcdeps.h"
 
 /* Services built from a case, with the arrays they own. */
@@ -23,21 +24,14 @@ struct tsvcs {
 	size_t			 n;
 };
 
-/* Load tests/data/ops/<file> of the source tree ($LOOMD_SRCDIR). */
+/* Load tests/data/ops/<file> (the caller puts it). */
 static struct json_object *
 load_ops(const char *file)
 {
-	const char		*dir = getenv("LOOMD_SRCDIR");
-	char			*path;
-	struct json_object	*o;
+	char rel[256];
 
-	if (dir == NULL || *dir == '\0')
-		dir = ".";
-	path = xasprintf("%s/tests/data/ops/%s", dir, file);
-	o = json_object_from_file(path);
-	cr_assert_not_null(o, "cannot load %s (set LOOMD_SRCDIR)", path);
-	free(path);
-	return (o);
+	snprintf(rel, sizeof rel, "ops/%s", file);
+	return (fx_data_json(rel));
 }
 
 /* obj[key] or NULL (borrowed). */
