@@ -73,7 +73,8 @@ expect_loom(const char *method, const char *path, const char *hdr,
 	cr_expect_eq(req(method, path, hdr, body, &r), status,
 	    "%s %s: %ld %s", method, path, r.status, r.body);
 	cr_expect_str_eq(r.ctype, LOOM_TYPE, "%s %s", method, path);
-	cr_expect_str_eq(r.body, message, "%s %s", method, path);
+	cr_expect_str_eq(r.body, message, "%s %s: got \"%s\"", method, path,
+	    r.body);
 	fx_resp_free(&r);
 }
 
@@ -93,8 +94,8 @@ expect_json(const char *method, const char *path, const char *body,
 	cr_expect(json_object_object_get_ex(o, "status", &v));
 	cr_expect_eq(json_object_get_int64(v), status);
 	cr_expect(json_object_object_get_ex(o, "message", &v));
-	cr_expect_str_eq(json_object_get_string(v), message, "%s %s",
-	    method, path);
+	cr_expect_str_eq(json_object_get_string(v), message,
+	    "%s %s: got \"%s\"", method, path, json_object_get_string(v));
 	json_object_put(o);
 	fx_resp_free(&r);
 }
@@ -165,7 +166,8 @@ Test(errors, every_loom_error_class_is_plain_text)
 	/* 413. */
 	big = big_body(2 * 1024 * 1024);
 	expect_loom("POST", "/v1/loom/providers", ADMIN, big, 413,
-	    "request body larger than 1048576 bytes");
+	    "request body larger than 1048576 bytes "
+	    "(server.max_body_bytes; 2097152 declared)");
 	free(big);
 	/* 417: finishing a task the worker does not hold. */
 	expect_loom("POST", "/v1/loom/tasks/finish", ANON, "{\"workerId\":"
@@ -215,7 +217,8 @@ Test(errors, loomd_own_routes_keep_json_errors)
 	expect_json("GET", "/v1/loomx", NULL, 404, "no route for GET /v1/loomx");
 	big = big_body(2 * 1024 * 1024);
 	expect_json("POST", "/status", big, 413,
-	    "request body larger than 1048576 bytes");
+	    "request body larger than 1048576 bytes "
+	    "(server.max_body_bytes; 2097152 declared)");
 	free(big);
 }
 
