@@ -16,6 +16,7 @@
 #include "cluster_view.h"
 #include "ids.h"
 #include "jsonin.h"
+#include "jsonx.h"
 
 struct cluster_read_arg {
 	const struct cluster_store_user	*u;
@@ -45,9 +46,9 @@ cluster_read_list_fn(struct db_conn *c, void *arg)
 		    &r, "s", a->u->id);
 	if (st != DB_OK)
 		return st;
-	arr = jsonin_new_array();
+	arr = jsonx_new_array();
 	for (i = 0; i < r->nrows; i++)
-		jsonin_append(arr, cluster_view_summary(r, i));
+		jsonx_append(arr, cluster_view_summary(r, i));
 	db_rows_free(r);
 	domain_out_json(a->out, arr);
 	json_object_put(arr);
@@ -105,19 +106,19 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 		return DB_ABORT;
 	}
 	doc = domain_parse(db_rows_get(r, 0, 1));
-	nodes = jsonin_new_array();
+	nodes = jsonx_new_array();
 	for (i = 1; i < r->nrows; i++) {
 		const char *v = db_rows_get(r, i, 1);
 
 		if (db_rows_int(r, i, 0) == 1) {
 			if (v != NULL)
-				jsonin_set(doc, "message",
-				    jsonin_new_string(v));
+				jsonx_set(doc, "message",
+				    jsonx_new_string(v));
 		} else if (v != NULL && (n = domain_parse(v)) != NULL)
-			jsonin_append(nodes, n);
+			jsonx_append(nodes, n);
 	}
 	db_rows_free(r);
-	jsonin_set(doc, "nodes", nodes);
+	jsonx_set(doc, "nodes", nodes);
 	domain_out_json(a->out, doc);
 	json_object_put(doc);
 	return DB_OK;
@@ -307,14 +308,14 @@ cluster_read_plans_fn(struct db_conn *c, void *arg)
 		json_object_put(doc);
 		return st;
 	}
-	arr = jsonin_new_array();
+	arr = jsonx_new_array();
 	for (i = 0; jobs != NULL && i < json_object_array_length(jobs); i++) {
 		st = cluster_read_plan_object(c, json_object_get_string(
 		    json_object_array_get_idx(jobs, i)), &p);
 		if (st != DB_OK)
 			break;
 		if (p != NULL)
-			jsonin_append(arr, p);
+			jsonx_append(arr, p);
 	}
 	if (st == DB_OK) {
 		domain_out_json(a->out, arr);
@@ -357,12 +358,12 @@ cluster_read_statuses_fn(struct db_conn *c, void *arg)
 		domain_fail(a->out, DOMAIN_NOT_FOUND, "No clusters found");
 		return DB_ABORT;
 	}
-	arr = jsonin_new_array();
+	arr = jsonx_new_array();
 	for (i = 0; i < r->nrows && st == DB_OK; i++) {
 		st = cluster_read_status_object(c, db_rows_int(r, i, 0),
 		    db_rows_get(r, i, 1), db_rows_get(r, i, 2), &o);
 		if (st == DB_OK && o != NULL)
-			jsonin_append(arr, o);
+			jsonx_append(arr, o);
 	}
 	db_rows_free(r);
 	if (st == DB_OK && json_object_array_length(arr) == 0) {

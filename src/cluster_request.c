@@ -15,6 +15,7 @@
 
 #include "codec.h"
 #include "jsonin.h"
+#include "jsonx.h"
 
 /* Set err and fail. */
 static int LOOMD_PRINTF(2, 3)
@@ -105,9 +106,9 @@ cluster_request_parse(struct cluster_request *rq, const void *body,
 	rq->hardwaretype = cluster_request_opt(b, "hardwaretype");
 	rq->imagetype = cluster_request_opt(b, "imagetype");
 	if (jsonin_get_array(b, "services", &sv, NULL) == JSONIN_OK)
-		rq->services = jsonin_copy(sv);
+		rq->services = jsonx_copy(sv);
 	if (cfg != NULL)
-		rq->config = jsonin_copy(cfg);
+		rq->config = jsonx_copy(cfg);
 	rq->lease = lease;
 	json_object_put(b);
 	return 0;
@@ -119,24 +120,24 @@ fail:
 struct json_object *
 cluster_request_to_json(const struct cluster_request *rq)
 {
-	struct json_object *o = jsonin_new_object();
+	struct json_object *o = jsonx_new_object();
 
-	jsonin_set(o, "name", jsonin_new_string(rq->name));
-	jsonin_set(o, "description", jsonin_new_string(rq->description !=
+	jsonx_set(o, "name", jsonx_new_string(rq->name));
+	jsonx_set(o, "description", jsonx_new_string(rq->description !=
 	    NULL ? rq->description : ""));
-	jsonin_set(o, "clusterTemplateName", jsonin_new_string(
+	jsonx_set(o, "clusterTemplateName", jsonx_new_string(
 	    rq->template_name));
-	jsonin_set(o, "numMachines", jsonin_new_int64(rq->num_machines));
+	jsonx_set(o, "numMachines", jsonx_new_int64(rq->num_machines));
 	if (rq->provider != NULL)
-		jsonin_set(o, "provider", jsonin_new_string(rq->provider));
+		jsonx_set(o, "provider", jsonx_new_string(rq->provider));
 	if (rq->services != NULL)
-		jsonin_set(o, "services", jsonin_copy(rq->services));
+		jsonx_set(o, "services", jsonx_copy(rq->services));
 	if (rq->hardwaretype != NULL)
-		jsonin_set(o, "hardwareType", jsonin_new_string(
+		jsonx_set(o, "hardwareType", jsonx_new_string(
 		    rq->hardwaretype));
 	if (rq->imagetype != NULL)
-		jsonin_set(o, "imageType", jsonin_new_string(rq->imagetype));
-	jsonin_set(o, "leaseDuration", jsonin_new_int64(rq->lease));
+		jsonx_set(o, "imageType", jsonx_new_string(rq->imagetype));
+	jsonx_set(o, "leaseDuration", jsonx_new_int64(rq->lease));
 	return o;
 }
 
@@ -199,7 +200,7 @@ cluster_request_from_json(struct cluster_request *rq,
 			if (!json_object_is_type(json_object_array_get_idx(sv,
 			    i), json_type_string))
 				goto fail;
-		rq->services = jsonin_copy(sv);
+		rq->services = jsonx_copy(sv);
 		break;
 	case JSONIN_ABSENT:
 		break;

@@ -20,6 +20,7 @@
 #include "ids.h"
 #include "job_store.h"
 #include "jsonin.h"
+#include "jsonx.h"
 
 /* ---------------------------------------------------------------- */
 /* Create                                                           */
@@ -157,12 +158,12 @@ cluster_store_load_nodes_tx(struct db_conn *c, int64_t id, bool for_update,
 		    "ORDER BY nodenum, id", &r, "i", id);
 	if (st != DB_OK)
 		return st;
-	*nodes = jsonin_new_array();
+	*nodes = jsonx_new_array();
 	for (i = 0; i < r->nrows; i++) {
 		struct json_object *n = domain_parse(db_rows_get(r, i, 0));
 
 		if (n != NULL)
-			jsonin_append(*nodes, n);
+			jsonx_append(*nodes, n);
 	}
 	db_rows_free(r);
 	return DB_OK;
@@ -183,7 +184,7 @@ cluster_store_save_tx(struct db_conn *c, int64_t id, struct json_object *doc,
 {
 	char low[16];
 
-	jsonin_set(doc, "status", jsonin_new_string(domain_lower(status, low,
+	jsonx_set(doc, "status", jsonx_new_string(domain_lower(status, low,
 	    sizeof low)));
 	if (latest_job != NULL)
 		return db_exec(c, "UPDATE clusters SET doc = ?, status = ?, "
@@ -225,10 +226,10 @@ cluster_store_doc_add_job(struct json_object *doc, const char *jid)
 
 	if (!json_object_object_get_ex(doc, "jobs", &jobs) ||
 	    !json_object_is_type(jobs, json_type_array)) {
-		jobs = jsonin_new_array();
-		jsonin_set(doc, "jobs", jobs);
+		jobs = jsonx_new_array();
+		jsonx_set(doc, "jobs", jobs);
 	}
-	jsonin_append(jobs, jsonin_new_string(jid));
+	jsonx_append(jobs, jsonx_new_string(jid));
 }
 
 /* ---------------------------------------------------------------- */
@@ -516,7 +517,7 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 		json_object_put(doc);
 		return DB_ABORT;
 	}
-	jsonin_set(doc, "expireTime", jsonin_new_int64(a->expire));
+	jsonx_set(doc, "expireTime", jsonx_new_int64(a->expire));
 	st = db_exec(c, "UPDATE clusters SET expire_time = ?, doc = ?, "
 	    "version = version + 1 WHERE id = ?", NULL, "isi", a->expire,
 	    json_object_to_json_string_ext(doc, DOMAIN_JSON), a->id);

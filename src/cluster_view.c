@@ -11,6 +11,7 @@
 #include "domain.h"
 #include "ids.h"
 #include "jsonin.h"
+#include "jsonx.h"
 
 struct json_object *
 cluster_view_new_doc(const char *cid, const char *name,
@@ -19,41 +20,41 @@ cluster_view_new_doc(const char *cid, const char *name,
 {
 	struct json_object *doc, *jobs;
 
-	doc = jsonin_new_object();
-	jsonin_set(doc, "id", jsonin_new_string(cid));
-	jsonin_set(doc, "name", jsonin_new_string(name));
-	jsonin_set(doc, "description", jsonin_new_string(description != NULL ?
+	doc = jsonx_new_object();
+	jsonx_set(doc, "id", jsonx_new_string(cid));
+	jsonx_set(doc, "name", jsonx_new_string(name));
+	jsonx_set(doc, "description", jsonx_new_string(description != NULL ?
 	    description : ""));
-	jsonin_set(doc, "createTime", jsonin_new_int64(now));
-	jsonin_set(doc, "expireTime", jsonin_new_int64(0));
-	jsonin_set(doc, "nodes", jsonin_new_array());
-	jsonin_set(doc, "services", jsonin_new_array());
-	jobs = jsonin_new_array();
-	jsonin_append(jobs, jsonin_new_string(jid));
-	jsonin_set(doc, "jobs", jobs);
-	jsonin_set(doc, "ownerId", jsonin_new_string(owner));
-	jsonin_set(doc, "status", jsonin_new_string("pending"));
-	jsonin_set(doc, "config", config != NULL ? jsonin_copy(config) :
-	    jsonin_new_object());
+	jsonx_set(doc, "createTime", jsonx_new_int64(now));
+	jsonx_set(doc, "expireTime", jsonx_new_int64(0));
+	jsonx_set(doc, "nodes", jsonx_new_array());
+	jsonx_set(doc, "services", jsonx_new_array());
+	jobs = jsonx_new_array();
+	jsonx_append(jobs, jsonx_new_string(jid));
+	jsonx_set(doc, "jobs", jobs);
+	jsonx_set(doc, "ownerId", jsonx_new_string(owner));
+	jsonx_set(doc, "status", jsonx_new_string("pending"));
+	jsonx_set(doc, "config", config != NULL ? jsonx_copy(config) :
+	    jsonx_new_object());
 	return doc;
 }
 
 struct json_object *
 cluster_view_summary(const struct db_rows *r, size_t i)
 {
-	struct json_object *o = jsonin_new_object();
+	struct json_object *o = jsonx_new_object();
 	char cid[32];
 
-	jsonin_set(o, "id", jsonin_new_string(ids_format_cluster(
+	jsonx_set(o, "id", jsonx_new_string(ids_format_cluster(
 	    db_rows_int(r, i, 0), cid, sizeof cid)));
-	jsonin_set(o, "name", jsonin_new_string(db_rows_get(r, i, 1)));
-	jsonin_set(o, "createTime", jsonin_new_int64(db_rows_int(r, i, 2)));
-	jsonin_set(o, "expireTime", jsonin_new_int64(db_rows_int(r, i, 3)));
-	jsonin_set(o, "clusterTemplate", jsonin_new_string(db_rows_get(r, i,
+	jsonx_set(o, "name", jsonx_new_string(db_rows_get(r, i, 1)));
+	jsonx_set(o, "createTime", jsonx_new_int64(db_rows_int(r, i, 2)));
+	jsonx_set(o, "expireTime", jsonx_new_int64(db_rows_int(r, i, 3)));
+	jsonx_set(o, "clusterTemplate", jsonx_new_string(db_rows_get(r, i,
 	    4)));
-	jsonin_set(o, "numNodes", jsonin_new_int64(db_rows_int(r, i, 5)));
-	jsonin_set(o, "status", jsonin_new_string(db_rows_get(r, i, 6)));
-	jsonin_set(o, "ownerId", jsonin_new_string(db_rows_get(r, i, 7)));
+	jsonx_set(o, "numNodes", jsonx_new_int64(db_rows_int(r, i, 5)));
+	jsonx_set(o, "status", jsonx_new_string(db_rows_get(r, i, 6)));
+	jsonx_set(o, "ownerId", jsonx_new_string(db_rows_get(r, i, 7)));
 	return o;
 }
 
@@ -61,16 +62,16 @@ struct json_object *
 cluster_view_status(int64_t id, const char *cstatus, const char *action,
     const char *action_status, int64_t total, int64_t done)
 {
-	struct json_object *o = jsonin_new_object();
+	struct json_object *o = jsonx_new_object();
 	char cid[32];
 
-	jsonin_set(o, "clusterid", jsonin_new_string(ids_format_cluster(id,
+	jsonx_set(o, "clusterid", jsonx_new_string(ids_format_cluster(id,
 	    cid, sizeof cid)));
-	jsonin_set(o, "stepstotal", jsonin_new_int64(total));
-	jsonin_set(o, "stepscompleted", jsonin_new_int64(done));
-	jsonin_set(o, "status", jsonin_new_string(cstatus));
-	jsonin_set(o, "actionstatus", jsonin_new_string(action_status));
-	jsonin_set(o, "action", jsonin_new_string(action));
+	jsonx_set(o, "stepstotal", jsonx_new_int64(total));
+	jsonx_set(o, "stepscompleted", jsonx_new_int64(done));
+	jsonx_set(o, "status", jsonx_new_string(cstatus));
+	jsonx_set(o, "actionstatus", jsonx_new_string(action_status));
+	jsonx_set(o, "action", jsonx_new_string(action));
 	return o;
 }
 
@@ -83,31 +84,31 @@ cluster_view_plan(const char *jid, int64_t cluster, const char *action,
 	char cid[32];
 	size_t i;
 
-	o = jsonin_new_object();
-	jsonin_set(o, "id", jsonin_new_string(jid));
-	jsonin_set(o, "clusterId", jsonin_new_string(ids_format_cluster(
+	o = jsonx_new_object();
+	jsonx_set(o, "id", jsonx_new_string(jid));
+	jsonx_set(o, "clusterId", jsonx_new_string(ids_format_cluster(
 	    cluster, cid, sizeof cid)));
-	jsonin_set(o, "action", jsonin_new_string(action));
-	jsonin_set(o, "currentStage", jsonin_new_int64(current_stage));
-	stages = jsonin_new_array();
+	jsonx_set(o, "action", jsonx_new_string(action));
+	jsonx_set(o, "currentStage", jsonx_new_int64(current_stage));
+	stages = jsonx_new_array();
 	for (i = 0; i < r->nrows; i++) {
 		s = db_rows_int(r, i, 4);
 		if (s != cur) {
-			stage = jsonin_new_array();
-			jsonin_append(stages, stage);
+			stage = jsonx_new_array();
+			jsonx_append(stages, stage);
 			cur = s;
 		}
-		t = jsonin_new_object();
-		jsonin_set(t, "id", jsonin_new_string(db_rows_get(r, i, 0)));
-		jsonin_set(t, "taskName", jsonin_new_string(db_rows_get(r, i,
+		t = jsonx_new_object();
+		jsonx_set(t, "id", jsonx_new_string(db_rows_get(r, i, 0)));
+		jsonx_set(t, "taskName", jsonx_new_string(db_rows_get(r, i,
 		    1)));
-		jsonin_set(t, "nodeId", jsonin_new_string(db_rows_get(r, i,
+		jsonx_set(t, "nodeId", jsonx_new_string(db_rows_get(r, i,
 		    2) != NULL ? db_rows_get(r, i, 2) : ""));
-		jsonin_set(t, "service", jsonin_new_string(db_rows_get(r, i,
+		jsonx_set(t, "service", jsonx_new_string(db_rows_get(r, i,
 		    3)));
-		jsonin_append(stage, t);
+		jsonx_append(stage, t);
 	}
-	jsonin_set(o, "stages", stages);
+	jsonx_set(o, "stages", stages);
 	return o;
 }
 
@@ -115,18 +116,18 @@ char *
 cluster_view_task(const char *id, const char *job, int64_t cluster,
     const char *name, const char *node, const char *config)
 {
-	struct json_object *o = jsonin_new_object(), *cfg;
+	struct json_object *o = jsonx_new_object(), *cfg;
 	char cid[32], *s;
 
-	jsonin_set(o, "taskId", jsonin_new_string(id));
-	jsonin_set(o, "jobId", jsonin_new_string(job));
-	jsonin_set(o, "clusterId", jsonin_new_string(ids_format_cluster(
+	jsonx_set(o, "taskId", jsonx_new_string(id));
+	jsonx_set(o, "jobId", jsonx_new_string(job));
+	jsonx_set(o, "clusterId", jsonx_new_string(ids_format_cluster(
 	    cluster, cid, sizeof cid)));
-	jsonin_set(o, "taskName", jsonin_new_string(name));
+	jsonx_set(o, "taskName", jsonx_new_string(name));
 	if (node != NULL)
-		jsonin_set(o, "nodeId", jsonin_new_string(node));
+		jsonx_set(o, "nodeId", jsonx_new_string(node));
 	cfg = domain_parse(config != NULL ? config : "{}");
-	jsonin_set(o, "config", cfg != NULL ? cfg : jsonin_new_object());
+	jsonx_set(o, "config", cfg != NULL ? cfg : jsonx_new_object());
 	s = xstrdup(json_object_to_json_string_ext(o, DOMAIN_JSON));
 	json_object_put(o);
 	return s;

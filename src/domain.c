@@ -142,17 +142,6 @@ domain_parse(const char *text)
 }
 
 const char *
-domain_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-const char *
 domain_lower(const char *s, char *buf, size_t n)
 {
 	size_t i;

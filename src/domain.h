@@ -85,8 +85,6 @@ struct db_conn *domain_conn(struct domain_out *out);
 
 /* Parse JSON text stored by loomd (new ref; NULL and a log if corrupt). */
 struct json_object *domain_parse(const char *text);
-/* String member of o or NULL (borrowed from o). */
-const char *domain_str(struct json_object *o, const char *key);
 /* Lower-case copy of s into buf of n bytes; returns buf. */
 const char *domain_lower(const char *s, char *buf, size_t n);
 

@@ -18,6 +18,7 @@
 #include "domain.h"
 #include "ids.h"
 #include "jsonin.h"
+#include "jsonx.h"
 #include "macro.h"
 #include "planner.h"
 #include "taskconfig.h"
@@ -60,7 +61,7 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 	    "i", a->cluster)) != DB_OK)
 		return st;
 	a->doc = r->nrows == 1 ? domain_parse(db_rows_get(r, 0, 0)) :
-	    jsonin_new_object();
+	    jsonx_new_object();
 	db_rows_free(r);
 	if ((st = cluster_store_load_nodes_tx(c, a->cluster, false,
 	    &a->nodes)) != DB_OK)
@@ -79,7 +80,7 @@ jobs_advance_node(struct jobs_advance_state *a, const char *id)
 		return NULL;
 	for (i = 0; i < json_object_array_length(a->nodes); i++) {
 		struct json_object *n = json_object_array_get_idx(a->nodes, i);
-		const char *nid = domain_str(n, "id");
+		const char *nid = jsonx_get_str(n, "id");
 
 		if (nid != NULL && strcmp(nid, id) == 0)
 			return n;
@@ -138,7 +139,7 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
 		return st;
 	cfg = domain_parse(t->orig);
 	if (cfg == NULL)
-		cfg = jsonin_new_object();
+		cfg = jsonx_new_object();
 	node = jobs_advance_node(a, t->node);
 	if (node != NULL)
 		taskconfig_prepare_submit(cfg, node, a->nodes_map);
@@ -256,7 +257,7 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 		    svc[0] != '\0' ? svc : NULL, r.before[i], &cfg, err) != 0 ||
 		    cfg == NULL) {
 			json_object_put(cfg);
-			cfg = jsonin_new_object();
+			cfg = jsonx_new_object();
 		}
 		ids_format_task(a->job, first + (int64_t)i *
 		    domain_cfg()->ids_increment_by, nid, sizeof nid);

@@ -20,6 +20,7 @@
 #include "domain.h"
 #include "ids.h"
 #include "jsonin.h"
+#include "jsonx.h"
 #include "solver.h"
 
 /*
@@ -65,10 +66,10 @@ jobs_solve_catalogue(struct db_conn *c, struct json_object **out)
 	    "(?, ?, ?, ?, ?) ORDER BY kind, name", &r, "sssss", kinds[0],
 	    kinds[1], kinds[2], kinds[3], kinds[4])) != DB_OK)
 		return st;
-	cat = jsonin_new_object();
+	cat = jsonx_new_object();
 	for (k = 0; k < 5; k++) {
-		arr[k] = jsonin_new_array();
-		jsonin_set(cat, kinds[k], arr[k]);
+		arr[k] = jsonx_new_array();
+		jsonx_set(cat, kinds[k], arr[k]);
 	}
 	for (i = 0; i < r->nrows; i++) {
 		struct json_object *e;
@@ -77,7 +78,7 @@ jobs_solve_catalogue(struct db_conn *c, struct json_object **out)
 			if (strcmp(db_rows_get(r, i, 0), kinds[k]) == 0)
 				break;
 		if (k < 5 && (e = domain_parse(db_rows_get(r, i, 1))) != NULL)
-			jsonin_append(arr[k], e);
+			jsonx_append(arr[k], e);
 	}
 	db_rows_free(r);
 	json_object_put(jobs_solve_cache.catalogue);
@@ -129,10 +130,10 @@ jobs_solve_write_nodes_tx(struct db_conn *c, void *arg)
 		const char *num = NULL;
 
 		if (json_object_object_get_ex(n, "properties", &props))
-			num = domain_str(props, "nodenum");
+			num = jsonx_get_str(props, "nodenum");
 		if ((st = db_exec(c, "INSERT INTO nodes (id, cluster_id, "
 		    "nodenum, doc) VALUES (?, ?, ?, ?)", NULL, "siis",
-		    domain_str(n, "id"), a->cluster, num != NULL ?
+		    jsonx_get_str(n, "id"), a->cluster, num != NULL ?
 		    (int64_t)strtoll(num, NULL, 10) : (int64_t)i,
 		    json_object_to_json_string_ext(n, DOMAIN_JSON))) != DB_OK)
 			return st;
@@ -173,23 +174,23 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 	}
 	doc = domain_parse(db_rows_get(r, 0, 0));
 	db_rows_free(r);
-	ids = jsonin_new_array();
+	ids = jsonx_new_array();
 	for (i = 0; i < a->res->num_nodes; i++)
-		jsonin_append(ids, jsonin_new_string(domain_str(
+		jsonx_append(ids, jsonx_new_string(jsonx_get_str(
 		    json_object_array_get_idx(a->res->nodes, i), "id")));
-	jsonin_set(doc, "nodes", ids);
-	jsonin_set(doc, "services", jsonin_copy(a->res->services));
-	jsonin_set(doc, "provider", jsonin_copy(a->res->provider));
-	jsonin_set(doc, "clusterTemplate", jsonin_copy(
+	jsonx_set(doc, "nodes", ids);
+	jsonx_set(doc, "services", jsonx_copy(a->res->services));
+	jsonx_set(doc, "provider", jsonx_copy(a->res->provider));
+	jsonx_set(doc, "clusterTemplate", jsonx_copy(
 	    a->res->clustertemplate));
-	jsonin_set(doc, "expireTime", jsonin_new_int64(a->res->expire_time));
+	jsonx_set(doc, "expireTime", jsonx_new_int64(a->res->expire_time));
 	cluster_store_doc_add_job(doc, a->create_job);
 	st = job_store_insert_tx(c, a->create_job, a->job->cluster,
 	    "CLUSTER_CREATE", "NOT_SUBMITTED", domain_now_ms());
 	if (st == DB_OK)
 		st = db_exec(c, "UPDATE clusters SET template_name = ?, "
 		    "num_nodes = ?, expire_time = ?, version = version + 1 "
-		    "WHERE id = ?", NULL, "siii", domain_str(
+		    "WHERE id = ?", NULL, "siii", jsonx_get_str(
 		    a->res->clustertemplate, "name"), (int64_t)
 		    a->res->num_nodes, a->res->expire_time, a->job->cluster);
 	if (st == DB_OK)

@@ -311,7 +311,7 @@ jsonin_scan_object(struct jsonin_scan *s, size_t *p, int depth)
 	int escaped, rc = -1;
 	char *key = NULL;
 
-	seen = jsonin_new_object();
+	seen = jsonx_new_object();
 	for (;;) {
 		if (jsonin_scan_ws(s, &i) != 0)
 			goto fail;
@@ -347,7 +347,7 @@ jsonin_scan_object(struct jsonin_scan *s, size_t *p, int depth)
 		    i) != 0)
 			goto fail;
 		/* Remember the latest value: each is compared at most twice. */
-		jsonin_set(seen, key, jsonin_new_int64(((int64_t)vs << 32) |
+		jsonx_set(seen, key, jsonx_new_int64(((int64_t)vs << 32) |
 		    (int64_t)i));
 		free(key);
 		key = NULL;

@@ -100,17 +100,4 @@ enum jsonin_get jsonin_get_object(struct json_object *obj, const char *key,
 enum jsonin_get jsonin_get_array(struct json_object *obj, const char *key,
     struct json_object **out, char err[LOOMD_ERR_LEN]);
 
-/*
- * The json-c constructors that never return NULL moved to jsonx.h; these
- * names remain for the modules that still spell them the old way and go
- * once those use the jsonx_ names.
- */
-#define jsonin_new_object jsonx_new_object
-#define jsonin_new_array jsonx_new_array
-#define jsonin_new_string jsonx_new_string
-#define jsonin_new_int64 jsonx_new_int64
-#define jsonin_copy jsonx_copy
-#define jsonin_set jsonx_set
-#define jsonin_append jsonx_append
-
 #endif /* LOOMD_JSONIN_H */

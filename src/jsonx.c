@@ -30,6 +30,12 @@ jsonx_str(struct json_object *v)
 	return (json_object_get_string(v));
 }
 
+const char *
+jsonx_get_str(struct json_object *o, const char *key)
+{
+	return (jsonx_str(jsonx_get(o, key)));
+}
+
 int
 jsonx_parse_long(const char *s, int64_t *out)
 {

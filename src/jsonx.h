@@ -25,6 +25,9 @@
 struct json_object *jsonx_get(struct json_object *o, const char *key);
 /* The string of v, or NULL if v is not a JSON string; borrowed from v. */
 const char *jsonx_str(struct json_object *v);
+/* The string member key of o, or NULL (absent, null or not a string);
+ * borrowed from o. */
+const char *jsonx_get_str(struct json_object *o, const char *key);
 
 /*
  * Parse a decimal integer as Java's Long.parseLong does: an optional sign

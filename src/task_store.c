@@ -19,6 +19,7 @@
 #include "job_store.h"
 #include "jobs_advance.h"
 #include "jsonin.h"
+#include "jsonx.h"
 
 /* ---------------------------------------------------------------- */
 /* Nodes: actions and results                                       */
@@ -90,24 +91,24 @@ task_store_node_open_action(struct json_object *node, void *arg)
 
 	if (!json_object_object_get_ex(node, "actions", &acts) ||
 	    !json_object_is_type(acts, json_type_array)) {
-		acts = jsonin_new_array();
-		jsonin_set(node, "actions", acts);
+		acts = jsonx_new_array();
+		jsonx_set(node, "actions", acts);
 	}
-	act = jsonin_new_object();
-	jsonin_set(act, "taskId", jsonin_new_string(a->task_id));
-	jsonin_set(act, "service", jsonin_new_string(a->service));
-	jsonin_set(act, "action", jsonin_new_string(a->action));
-	jsonin_set(act, "submitTime", jsonin_new_int64(a->now));
-	jsonin_set(act, "statusTime", jsonin_new_int64(a->now));
-	jsonin_set(act, "status", jsonin_new_string("in_progress"));
-	jsonin_append(acts, act);
+	act = jsonx_new_object();
+	jsonx_set(act, "taskId", jsonx_new_string(a->task_id));
+	jsonx_set(act, "service", jsonx_new_string(a->service));
+	jsonx_set(act, "action", jsonx_new_string(a->action));
+	jsonx_set(act, "submitTime", jsonx_new_int64(a->now));
+	jsonx_set(act, "statusTime", jsonx_new_int64(a->now));
+	jsonx_set(act, "status", jsonx_new_string("in_progress"));
+	jsonx_append(acts, act);
 	n = json_object_array_length(acts);
 	if ((int64_t)n > domain_cfg()->node_max_actions) {
-		trimmed = jsonin_new_array();
+		trimmed = jsonx_new_array();
 		for (i = n - (size_t)domain_cfg()->node_max_actions; i < n; i++)
-			jsonin_append(trimmed, json_object_get(
+			jsonx_append(trimmed, json_object_get(
 			    json_object_array_get_idx(acts, i)));
-		jsonin_set(node, "actions", trimmed);
+		jsonx_set(node, "actions", trimmed);
 	}
 	return true;
 }
@@ -128,14 +129,14 @@ task_store_node_close_action(struct json_object *node, void *arg)
 	    (n = json_object_array_length(acts)) == 0)
 		return false;
 	act = json_object_array_get_idx(acts, n - 1);
-	if ((st = domain_str(act, "status")) == NULL ||
+	if ((st = jsonx_get_str(act, "status")) == NULL ||
 	    strcmp(st, "in_progress") != 0)
 		return false;
-	jsonin_set(act, "status", jsonin_new_string(a->status));
-	jsonin_set(act, "statusTime", jsonin_new_int64(a->now));
+	jsonx_set(act, "status", jsonx_new_string(a->status));
+	jsonx_set(act, "statusTime", jsonx_new_int64(a->now));
 	if (strcmp(a->status, "failed") == 0) {
-		jsonin_set(act, "stdout", jsonin_new_string(""));
-		jsonin_set(act, "stderr", jsonin_new_string(""));
+		jsonx_set(act, "stdout", jsonx_new_string(""));
+		jsonx_set(act, "stderr", jsonx_new_string(""));
 		json_object_put(NULL);
 		{
 			char *o = task_store_truncate_log(a->stdout_s,
@@ -143,8 +144,8 @@ task_store_node_close_action(struct json_object *node, void *arg)
 			char *e = task_store_truncate_log(a->stderr_s,
 			    domain_cfg()->node_max_log_length);
 
-			jsonin_set(act, "stdout", jsonin_new_string(o));
-			jsonin_set(act, "stderr", jsonin_new_string(e));
+			jsonx_set(act, "stdout", jsonx_new_string(o));
+			jsonx_set(act, "stderr", jsonx_new_string(e));
 			free(o);
 			free(e);
 		}
@@ -152,11 +153,11 @@ task_store_node_close_action(struct json_object *node, void *arg)
 	if (a->result != NULL &&
 	    json_object_is_type(a->result, json_type_object)) {
 		if (!json_object_object_get_ex(node, "properties", &props)) {
-			props = jsonin_new_object();
-			jsonin_set(node, "properties", props);
+			props = jsonx_new_object();
+			jsonx_set(node, "properties", props);
 		}
 		json_object_object_foreach(a->result, k, v)
-			jsonin_set(props, k, jsonin_copy(v));
+			jsonx_set(props, k, jsonx_copy(v));
 	}
 	return true;
 }

@@ -22,6 +22,7 @@
 #include "codec.h"
 #include "fixture_data.h"
 #include "jsonin.h"
+#include "jsonx.h"
 
 #define NAME_MSG "invalid name.  Name must consist of only [a-zA-Z0-9_.-]"
 
@@ -421,15 +422,15 @@ Test(codec, export_import_steps)
 		cr_assert_str_eq(json_object_get_string(at(step,
 		    "import_from")), "java_objects");
 		/* Build the import body from the named Java objects. */
-		body = jsonin_new_object();
+		body = jsonx_new_object();
 		json_object_object_foreach(at(step, "import"), type, names) {
-			arr = jsonin_new_array();
+			arr = jsonx_new_array();
 			n = json_object_array_length(names);
 			for (i = 0; i < n; i++)
-				jsonin_append(arr, json_object_get(find_named(
+				jsonx_append(arr, json_object_get(find_named(
 				    at(objs, type), json_object_get_string(
 				    json_object_array_get_idx(names, i)))));
-			jsonin_set(body, type, arr);
+			jsonx_set(body, type, arr);
 		}
 		cr_assert_eq(codec_parse_import(body, &out, &kind, err), 0,
 		    "step %zu: %s", s + 1, err);
@@ -735,7 +736,7 @@ Test(codec, invalid_table)
 
 Test(codec, not_an_object_is_plain_invalid_input)
 {
-	struct json_object *arr = jsonin_new_array(), *out;
+	struct json_object *arr = jsonx_new_array(), *out;
 	char err[LOOMD_ERR_LEN];
 	enum codec_error kind;
 	int i;
@@ -761,9 +762,9 @@ Test(codec, name_length_limit)
 	memset(name, 'a', sizeof name);
 	name[CODEC_NAME_MAX] = '\0';
 	cr_assert_eq(codec_check_name(name, err), 0);
-	in = jsonin_new_object();
-	jsonin_set(in, "name", jsonin_new_string(name));
-	jsonin_set(in, "providertype", jsonin_new_string("ec2"));
+	in = jsonx_new_object();
+	jsonx_set(in, "name", jsonx_new_string(name));
+	jsonx_set(in, "providertype", jsonx_new_string("ec2"));
 	cr_assert_eq(codec_parse(CODEC_PROVIDER, in, &out, &kind, err), 0,
 	    "%s", err);
 	cr_assert_str_eq(codec_name(out), name);
@@ -771,7 +772,7 @@ Test(codec, name_length_limit)
 
 	name[CODEC_NAME_MAX] = 'a';
 	name[CODEC_NAME_MAX + 1] = '\0';
-	jsonin_set(in, "name", jsonin_new_string(name));
+	jsonx_set(in, "name", jsonx_new_string(name));
 	cr_assert_eq(codec_parse(CODEC_PROVIDER, in, &out, &kind, err), -1);
 	cr_assert_eq(kind, CODEC_ERR_MESSAGE);
 	cr_assert_str_eq(err,
@@ -853,13 +854,13 @@ Test(codec, input_is_not_modified)
 	enum codec_error kind;
 
 	cr_assert_eq(jsonin_parse(s, strlen(s), 0, &in, NULL, err), 0);
-	copy = jsonin_copy(in);
+	copy = jsonx_copy(in);
 	cr_assert_eq(codec_parse(CODEC_CLUSTERTEMPLATE, in, &out, &kind, err),
 	    0, "%s", err);
 	cr_assert(tree_equal(in, copy));
 	/* The output does not share the config with the input. */
 	json_object_object_add(at(in, "defaults.config"), "z",
-	    jsonin_new_int64(1));
+	    jsonx_new_int64(1));
 	cr_assert_eq(json_object_object_length(at(out, "defaults.config")), 1);
 	json_object_put(in);
 	json_object_put(copy);

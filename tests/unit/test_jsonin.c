@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "jsonin.h"
+#include "jsonx.h"
 
 /* Parse the C string s; assert success and return the tree. */
 static struct json_object *
@@ -515,7 +516,7 @@ Test(jsonin, copy_keeps_number_text)
 	struct json_object *o, *c;
 
 	o = must_parse("{\"d\":1.50,\"a\":[1,'x',{\"b\":null}]}", 0);
-	c = jsonin_copy(o);
+	c = jsonx_copy(o);
 	cr_assert(c != o);
 	cr_assert(json_object_equal(o, c));
 	cr_assert_str_eq(json_object_to_json_string_ext(c,
@@ -523,7 +524,7 @@ Test(jsonin, copy_keeps_number_text)
 	    "{\"d\":1.50,\"a\":[1,\"x\",{\"b\":null}]}");
 	json_object_put(o);
 	json_object_put(c);
-	cr_assert_null(jsonin_copy(NULL));
+	cr_assert_null(jsonx_copy(NULL));
 }
 
 /* Big body of n copies of the member text m, wrapped in {...}. */
