@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # drill-check.sh - the failover drills as a test: scripts/failover-drill with
-# --fault kill and then --fault isolate (60 s of load each, about 2.5 min
-# with the rig's start and stop), each on a fresh scripts/ha-local rig in
-# private directories and ports.  Exit 0 when both pass, 1 when one fails,
+# --fault kill under --load-noise (a CPU burner and an fsync-heavy disk
+# writer started by the drill) and then --fault isolate (60 s of load each,
+# about 2.5 min with the rig's start and stop), each on a fresh
+# scripts/ha-local rig in private directories and ports.  Exit 0 when both pass, 1 when one fails,
 # 77 (skipped) unless LOOMD_TEST_REQUIRE_DB=1 or LOOMD_DRILL=1 (the drills
 # start three Galera nodes and take minutes: scripts/test-all and CI set
 # the first; make distcheck sets neither), and when haproxy, mariadbd or
@@ -11,11 +12,13 @@
 # LOOMD_DRILL_REPORTS (default ./drill-reports).
 #   LOOMD_DRILL_FAULTS   faults to drill (default "kill isolate")
 #   LOOMD_DRILL_DURATION seconds of load per drill (default 60)
+#   LOOMD_DRILL_NOISE    faults drilled under --load-noise (default "kill")
 set -u -o pipefail
 SRCDIR=${LOOMD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 REPORTS=${LOOMD_DRILL_REPORTS:-$PWD/drill-reports}
 FAULTS=${LOOMD_DRILL_FAULTS:-kill isolate}
 DURATION=${LOOMD_DRILL_DURATION:-60}
+NOISE=${LOOMD_DRILL_NOISE-kill}
 
 # The rig of this test only: its own directories, the default private ports.
 export LOOMD_HA_DIR=${LOOMD_HA_DIR:-/tmp/loomd-drill-rig}
@@ -50,12 +53,14 @@ trap 'exit 130' INT TERM
 mkdir -p "$REPORTS"
 rc=0
 for fault in $FAULTS; do
-	echo "drill-check: --fault $fault --duration $DURATION"
+	extra=()
+	case " $NOISE " in *" $fault "*) extra=(--load-noise) ;; esac
+	echo "drill-check: --fault $fault --duration $DURATION ${extra[*]}"
 	if "$SRCDIR/scripts/failover-drill" --fault "$fault" \
-	    --duration "$DURATION" --report "$REPORTS/$fault"; then
-		echo "PASS: failover drill $fault"
+	    --duration "$DURATION" --report "$REPORTS/$fault" "${extra[@]}"; then
+		echo "PASS: failover drill $fault ${extra[*]}"
 	else
-		echo "FAIL: failover drill $fault (report in $REPORTS/$fault)"
+		echo "FAIL: failover drill $fault ${extra[*]} (report in $REPORTS/$fault)"
 		rc=1
 	fi
 done

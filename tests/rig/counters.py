@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: Apache-2.0
+"""counters - server counters of the three Galera nodes, summed, around a
+measured window (scripts/bench's db_counters and db_per_unit).
+
+"python3 -m rig counters OUT" snapshots them into OUT.0 at once and into
+OUT.1 on SIGINT or SIGTERM (loom-bench --during stops it so at the end of
+its window), then writes the deltas as a JSON object to OUT.json."""
+
+import json
+import signal
+import time
+
+from . import db
+
+COUNTERS = ("Questions", "Com_commit", "wsrep_replicated",
+            "wsrep_replicated_bytes", "Innodb_row_lock_waits",
+            "Innodb_row_lock_time", "wsrep_local_cert_failures",
+            "wsrep_local_bf_aborts", "wsrep_causal_reads")
+
+
+def snapshot(galera):
+    """{name: value summed over the nodes}; the three queries run at once."""
+    stmt = "SHOW GLOBAL STATUS WHERE Variable_name IN (%s)" % ", ".join(
+        "'%s'" % c for c in COUNTERS)
+    procs = [db.start(galera.socket(i), stmt) for i in (1, 2, 3)]
+    total = {}
+    for p in procs:
+        rc, out, _ = db.finish(p)
+        for line in out.splitlines():
+            w = line.split("\t")
+            if len(w) == 2 and w[1].lstrip("-").isdigit():
+                total[w[0]] = total.get(w[0], 0) + int(w[1])
+    return total
+
+
+def write(path, snap):
+    with open(path, "w") as f:
+        for k in sorted(snap):
+            f.write("%s %d\n" % (k, snap[k]))
+
+
+def delta(a, b):
+    return {k: b[k] - a[k] for k in sorted(a) if k in b}
+
+
+def sample(galera, out):
+    """Snapshot now, wait for SIGINT/SIGTERM, snapshot, write the delta."""
+    stop = []
+
+    def on_signal(signum, frame):
+        stop.append(signum)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    first = snapshot(galera)
+    write(out + ".0", first)
+    while not stop:
+        time.sleep(0.05)
+    last = snapshot(galera)
+    write(out + ".1", last)
+    with open(out + ".json", "w") as f:
+        json.dump(delta(first, last), f)
+        f.write("\n")
+    return 0
