@@ -57,6 +57,7 @@ static struct {
 	int64_t		ready_after;
 	char		holddown_why[128];
 	int64_t		ticked_at;	/* last tick of the freeze watch */
+	bool		galera;		/* wsrep on, as last seen answering */
 } health_last;
 
 /* Monotonic clock in milliseconds. */
@@ -201,7 +202,7 @@ health_watch_main(void *arg UNUSED)
 		if (gap >= health_stale_ms()) {
 			snprintf(why, sizeof why, "this process was frozen "
 			    "for %lld ms", (long long)gap);
-			health_hold_down(now, health_last.wsrep.wsrep_on, why);
+			health_hold_down(now, health_last.galera, why);
 		}
 		if (health_stopping) {
 			pthread_mutex_unlock(&health_lock);
@@ -309,6 +310,8 @@ health_main(void *arg UNUSED)
 		snprintf(health_last.error, sizeof health_last.error, "%s",
 		    err);
 		health_last.wsrep = w;
+		if (c != NULL)
+			health_last.galera = w.wsrep_on;
 		health_last.probed_at = health_now_ms();
 		health_last.probes++;
 		usable = health_usable(c != NULL, err, &w, why, sizeof why);
