@@ -12,11 +12,11 @@
  * 1317) with loomd's session settings (wsrep_sync_wait=1,
  * innodb_lock_wait_timeout).  After each race a third connection (node C,
  * causal reads) checks that every take whose COMMIT reported success left
- * its rows: the task row naming its worker, its task_takes row and the
- * action it opened in the node document.  It counts the read-backs that
- * would have made loomd take again ("went to another worker"), and reads
- * wsrep_local_bf_aborts, wsrep_local_replays and wsrep_local_cert_failures
- * on A and B around the run.
+ * its rows (the task row naming its worker and its task_takes row) and
+ * says whether the action it opened in the node document is there.  It
+ * counts the read-backs that would have made loomd take again ("went to
+ * another worker"), and reads wsrep_local_bf_aborts, wsrep_local_replays
+ * and wsrep_local_cert_failures on A and B around the run.
  *
  *	take-race --a SOCKET --b SOCKET --c SOCKET [--user U] [--password P]
  *	    [--db NAME] [--iterations N] [--jitter-us J] [--verbose]
@@ -154,7 +154,8 @@ tr_take_tx(struct db_conn *c, void *arg)
 				if ((st = db_query(c, "SELECT id FROM tasks "
 				    "FORCE INDEX (tasks_queue) WHERE q_state = "
 				    "'queued' AND residue <> ? ORDER BY q_seq "
-				    "LIMIT 8", &cand, "i", a->residue)) != DB_OK)
+				    "LIMIT 8", &cand, "i", a->residue)) !=
+				    DB_OK)
 					goto out;
 			}
 		}
@@ -451,8 +452,9 @@ tr_probe_run(struct db_conn *a, struct db_conn *b, struct db_conn *cc,
 			silent++;
 		printf("probe %lld: %d attempt(s), the first one's statement "
 		    "after the abort got %u; runner %s%s%s, last second write "
-		    "%s (%u), in_transaction %lld; row 1 = %lld (A wrote %lld), "
-		    "row 2 = %lld\n", (long long)p.round, p.attempts,
+		    "%s (%u), in_transaction %lld; row 1 = %lld "
+		    "(A wrote %lld), row 2 = %lld\n", (long long)p.round,
+		    p.attempts,
 		    p.first_errno, db_status_name(st),
 		    st != DB_OK ? ": " : "", st != DB_OK ? err : "",
 		    db_status_name(p.second), p.second_errno,
