@@ -104,7 +104,10 @@ health_usable(bool reachable, const char *error, const struct db_wsrep *w,
 	return true;
 }
 
-/* A probe older than this is stalled. */
+/*
+ * The stale time: three probe intervals, at least 1.5 s.  An unusable
+ * spell or a freeze this long starts the rejoin hold-down.
+ */
 static int64_t
 health_stale_ms(void)
 {
