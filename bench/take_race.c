@@ -19,8 +19,12 @@
  * and wsrep_local_cert_failures on A and B around the run.
  *
  *	take-race --a SOCKET --b SOCKET --c SOCKET [--user U] [--password P]
- *	    [--db NAME] [--iterations N] [--jitter-us J] [--verbose]
- *	    [--idle-abort]
+ *	    [--db NAME] [--iterations N] [--jitter-us J] [--takers K]
+ *	    [--verbose] [--idle-abort]
+ *
+ * --takers K (1..16) races K takers on each node for K queued tasks at a
+ * time (each with its own connection and worker id), as several
+ * provisioner workers per datacenter do.
  *
  * --idle-abort runs N times a narrower probe instead: a transaction on A
  * (through db_tx_run) is brute-force aborted by a write committed on B
@@ -45,6 +49,8 @@
 #include "common.h"
 #include "db.h"
 
+#define TR_MAX_TAKERS	16
+
 struct tr_side {
 	const char	*name;		/* "A" or "B" */
 	const char	*worker;
@@ -56,10 +62,12 @@ struct tr_side {
 	enum db_status	 st;
 	char		 err[LOOMD_ERR_LEN];
 	bool		 mine;		/* the read-back found it ours */
+	char		 errs[512];	/* every statement failure */
 	int		 retries;	/* attempts that fn started */
 	/* Totals: */
 	uint64_t	 taken, none, failed, readback_lost, missing,
-			 attempts;
+			 attempts, lost;
+	const char	*sock;		/* its node */
 };
 
 static struct cfg tr_cfg;
@@ -78,7 +86,12 @@ tr_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Connect to the node at socket (loomd's API connection settings). */
+/*
+ * Connect to the node at socket (loomd's API connection settings).  The
+ * runner reconnects a lost link with the configuration of the moment, so
+ * the socket is left pointing nowhere afterwards: a connection that was
+ * lost fails instead of moving to another node.
+ */
 static struct db_conn *
 tr_connect(const char *socket)
 {
@@ -87,7 +100,10 @@ tr_connect(const char *socket)
 
 	free(tr_cfg.db_socket);
 	tr_cfg.db_socket = xstrdup(socket);
-	if ((c = db_connect(DB_ROLE_API, NULL, err)) == NULL) {
+	c = db_connect(DB_ROLE_API, NULL, err);
+	free(tr_cfg.db_socket);
+	tr_cfg.db_socket = xstrdup("/nonexistent/take-race-no-reconnect");
+	if (c == NULL) {
 		fprintf(stderr, "take-race: %s: %s\n", socket, err);
 		exit(2);
 	}
@@ -216,6 +232,20 @@ out:
 	return st;
 }
 
+/* tr_take_tx, noting each failure (the runner keeps only the last). */
+static enum db_status
+tr_take_noted(struct db_conn *c, void *arg)
+{
+	struct tr_side *a = arg;
+	enum db_status st = tr_take_tx(c, a);
+	size_t n = strlen(a->errs);
+
+	if (st != DB_OK && n + 2 < sizeof a->errs)
+		snprintf(a->errs + n, sizeof a->errs - n, "%s%s",
+		    n > 0 ? "; " : "", db_error(c));
+	return st;
+}
+
 /* cs_verify_take_fn. */
 struct tr_verify {
 	const char	*worker;
@@ -257,7 +287,8 @@ tr_side_main(void *arg)
 		s->retries = 0;
 		s->mine = false;
 		s->err[0] = '\0';
-		s->st = db_tx_run(s->c, tr_take_tx, s, s->err);
+		s->errs[0] = '\0';
+		s->st = db_tx_run(s->c, tr_take_noted, s, s->err);
 		if (s->st == DB_OK && s->task[0] != '\0') {
 			struct tr_verify v = { s->worker, s->task, false };
 
@@ -265,6 +296,11 @@ tr_side_main(void *arg)
 			    DB_OK)
 				s->mine = v.mine;
 		}
+		if (!db_connected(s->c))
+			fprintf(stderr, "take-race: %s lost its connection in "
+			    "race %lld: statements failed with: %s; the "
+			    "runner: %s\n", s->name, (long long)tr_iter,
+			    s->errs, s->err);
 		pthread_barrier_wait(&tr_done);
 	}
 	return NULL;
@@ -290,6 +326,18 @@ tr_status(struct db_conn *c, const char *name)
 static const char *tr_counters[] = { "WSREP_LOCAL_BF_ABORTS",
     "WSREP_LOCAL_REPLAYS", "WSREP_LOCAL_CERT_FAILURES" };
 
+/* The three counters of the node at socket, on a connection of their own. */
+static void
+tr_counters_of(const char *socket, int64_t out[3])
+{
+	struct db_conn *c = tr_connect(socket);
+	int j;
+
+	for (j = 0; j < 3; j++)
+		out[j] = tr_status(c, tr_counters[j]);
+	db_close(c);
+}
+
 /* Queue a fresh task of residue 1 (with its job and node), on c. */
 static int
 tr_queue(struct db_conn *c, int64_t i)
@@ -300,9 +348,7 @@ tr_queue(struct db_conn *c, int64_t i)
 	snprintf(task, sizeof task, "race-%lld-t", (long long)i);
 	snprintf(job, sizeof job, "race-%lld-j", (long long)i);
 	snprintf(node, sizeof node, "race-%lld-n", (long long)i);
-	if (db_exec(c, "UPDATE tasks SET q_state = 'none' WHERE q_state = "
-	    "'taken'", NULL, "") != DB_OK ||
-	    db_exec(c, "INSERT INTO jobs (id, cluster_id, residue, action, "
+	if (db_exec(c, "INSERT INTO jobs (id, cluster_id, residue, action, "
 	    "status, create_time) VALUES (?, ?, 1, 'CLUSTER_CREATE', "
 	    "'RUNNING', ?)", NULL, "sii", job, i, now) != DB_OK ||
 	    db_exec(c, "INSERT INTO nodes (id, cluster_id, nodenum, doc) "
@@ -474,7 +520,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: take-race --a SOCKET --b SOCKET --c SOCKET "
 	    "[--user U] [--password P] [--db NAME] [--iterations N] "
-	    "[--jitter-us J] [--verbose] [--idle-abort]\n");
+	    "[--jitter-us J] [--takers K] [--verbose] [--idle-abort]\n");
 	exit(2);
 }
 
@@ -492,20 +538,18 @@ main(int argc, char **argv)
 		{ "jitter-us", required_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "idle-abort", no_argument, NULL, 'i' },
+		{ "takers", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *sa = NULL, *sb = NULL, *sc = NULL, *p;
-	struct tr_side A = { "A", "race-worker-a", 1, 0, NULL, "", DB_OK, "",
-	    false, 0, 0, 0, 0, 0, 0, 0 };
-	struct tr_side B = { "B", "race-worker-b", 2, 0, NULL, "", DB_OK, "",
-	    false, 0, 0, 0, 0, 0, 0, 0 };
-	struct tr_side *sides[2] = { &A, &B };
-	int64_t before[2][3], after[2][3], n = 2000;
-	uint64_t both = 0, neither = 0, multi_attempt = 0;
+	static struct tr_side sd[2 * TR_MAX_TAKERS];
+	static pthread_t th[2 * TR_MAX_TAKERS];
+	int64_t before[2][3], after[2][3], n = 2000, seq = 0;
+	uint64_t twice = 0, neither = 0, multi_attempt = 0;
+	struct tr_side tot[2];
 	struct db_conn *cc;
-	pthread_t th[2];
 	char rows[1024];
-	int o, i, j;
+	int o, i, j, k, ns, takers = 1;
 	bool probe = false;
 
 	cfg_defaults(&tr_cfg);
@@ -536,36 +580,64 @@ main(int argc, char **argv)
 		case 'j': tr_jitter_us = atoi(optarg); break;
 		case 'v': tr_verbose = true; break;
 		case 'i': probe = true; break;
+		case 't': takers = atoi(optarg); break;
 		default: usage();
 		}
 	}
-	if (sa == NULL || sb == NULL || sc == NULL || n <= 0)
+	if (sa == NULL || sb == NULL || sc == NULL || n <= 0 || takers < 1 ||
+	    takers > TR_MAX_TAKERS)
 		usage();
+	ns = 2 * takers;
 	db_global_init(&tr_cfg);
-	A.c = tr_connect(sa);
-	B.c = tr_connect(sb);
+	/* Takers 0..takers-1 on node A (residue 1), the others on B. */
+	for (i = 0; i < ns; i++) {
+		struct tr_side *s = &sd[i];
+		bool a = i < takers;
+
+		s->name = xasprintf("%c%d", a ? 'A' : 'B', i % takers + 1);
+		s->worker = xasprintf("race-worker-%c%d", a ? 'a' : 'b',
+		    i % takers + 1);
+		s->residue = a ? 1 : 2;
+		for (p = s->worker; *p != '\0'; p++)	/* cs_take's FNV-1a */
+			s->spread = (s->spread ^ (unsigned char)*p) *
+			    16777619u;
+		s->sock = a ? sa : sb;
+		s->c = tr_connect(s->sock);
+	}
 	cc = tr_connect(sc);
 	if (probe)
-		return tr_probe_run(A.c, B.c, cc, n);
-	for (p = B.worker; *p != '\0'; p++)	/* as cs_take: FNV-1a */
-		B.spread = (B.spread ^ (unsigned char)*p) * 16777619u;
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < 3; j++)
-			before[i][j] = tr_status(sides[i]->c, tr_counters[j]);
-	pthread_barrier_init(&tr_start, NULL, 3);
-	pthread_barrier_init(&tr_done, NULL, 3);
-	for (i = 0; i < 2; i++)
-		pthread_create(&th[i], NULL, tr_side_main, sides[i]);
+		return tr_probe_run(sd[0].c, sd[takers].c, cc, n);
+	tr_counters_of(sa, before[0]);
+	tr_counters_of(sb, before[1]);
+	pthread_barrier_init(&tr_start, NULL, (unsigned int)ns + 1);
+	pthread_barrier_init(&tr_done, NULL, (unsigned int)ns + 1);
+	for (i = 0; i < ns; i++)
+		pthread_create(&th[i], NULL, tr_side_main, &sd[i]);
 	for (tr_iter = 1; tr_iter <= n; tr_iter++) {
 		int oks = 0;
 
-		if (tr_queue(cc, tr_iter) != 0)
+		/* A fresh queue: takers tasks of residue 1. */
+		if (db_exec(cc, "UPDATE tasks SET q_state = 'none' WHERE "
+		    "q_state IN ('taken', 'queued')", NULL, "") != DB_OK) {
+			fprintf(stderr, "take-race: %s\n", db_error(cc));
+			break;
+		}
+		for (k = 0; k < takers; k++)
+			if (tr_queue(cc, ++seq) != 0)
+				break;
+		if (k < takers)
 			break;
 		pthread_barrier_wait(&tr_start);
 		pthread_barrier_wait(&tr_done);
-		for (i = 0; i < 2; i++) {
-			struct tr_side *s = sides[i];
+		for (i = 0; i < ns; i++) {
+			struct tr_side *s = &sd[i];
 
+			/* A lost link: a new one to the same node. */
+			if (!db_connected(s->c)) {
+				s->lost++;
+				db_close(s->c);
+				s->c = tr_connect(s->sock);
+			}
 			s->attempts += (uint64_t)s->retries;
 			if (s->retries > 1)
 				multi_attempt++;
@@ -594,9 +666,13 @@ main(int argc, char **argv)
 				    rows);
 			}
 		}
-		if (oks == 2)
-			both++;
-		else if (oks == 0)
+		for (i = 0; i < ns; i++)
+			for (j = i + 1; j < ns; j++)
+				if (sd[i].st == DB_OK && sd[j].st == DB_OK &&
+				    sd[i].task[0] != '\0' &&
+				    strcmp(sd[i].task, sd[j].task) == 0)
+					twice++;
+		if (oks == 0)
 			neither++;
 		if (tr_iter % 500 == 0)
 			fprintf(stderr, "take-race: %lld races\n",
@@ -604,37 +680,54 @@ main(int argc, char **argv)
 	}
 	tr_stop = true;
 	pthread_barrier_wait(&tr_start);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < ns; i++)
 		pthread_join(th[i], NULL);
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < 3; j++)
-			after[i][j] = tr_status(sides[i]->c, tr_counters[j]);
-	printf("races: %lld (jitter up to %d us)\n", (long long)(tr_iter - 1),
+	tr_counters_of(sa, after[0]);
+	tr_counters_of(sb, after[1]);
+	memset(tot, 0, sizeof tot);
+	for (i = 0; i < ns; i++) {
+		struct tr_side *t = &tot[i < takers ? 0 : 1];
+
+		t->taken += sd[i].taken;
+		t->none += sd[i].none;
+		t->failed += sd[i].failed;
+		t->attempts += sd[i].attempts;
+		t->readback_lost += sd[i].readback_lost;
+		t->missing += sd[i].missing;
+		t->lost += sd[i].lost;
+	}
+	printf("races: %lld, %d taker(s) and %d task(s) per node and race "
+	    "(jitter up to %d us)\n", (long long)(tr_iter - 1), takers, takers,
 	    tr_jitter_us);
 	for (i = 0; i < 2; i++) {
-		struct tr_side *s = sides[i];
+		struct tr_side *s = &tot[i];
 
+		s->name = i == 0 ? "A" : "B";
+		s->residue = i == 0 ? 1 : 2;
 		printf("%s (%s, residue %lld): took %llu, found none %llu, "
 		    "failed %llu, transaction runs %llu, read-back not ours "
-		    "%llu, committed but rows missing %llu\n", s->name,
+		    "%llu, committed but rows missing %llu, connections "
+		    "lost %llu\n", s->name,
 		    i == 0 ? "own queue, SKIP LOCKED" : "foreign, unlocked "
 		    "read", (long long)s->residue,
 		    (unsigned long long)s->taken, (unsigned long long)s->none,
 		    (unsigned long long)s->failed,
 		    (unsigned long long)s->attempts,
 		    (unsigned long long)s->readback_lost,
-		    (unsigned long long)s->missing);
+		    (unsigned long long)s->missing,
+		    (unsigned long long)s->lost);
 		printf("%s node: bf_aborts +%lld, replays +%lld, "
 		    "cert_failures +%lld\n", s->name,
 		    (long long)(after[i][0] - before[i][0]),
 		    (long long)(after[i][1] - before[i][1]),
 		    (long long)(after[i][2] - before[i][2]));
 	}
-	printf("both took the task: %llu, neither: %llu, races with a "
-	    "re-run transaction: %llu\n", (unsigned long long)both,
+	printf("a task taken by two takers in one race: %llu, races where "
+	    "nobody took anything: %llu, taker runs with a re-run "
+	    "transaction: %llu\n", (unsigned long long)twice,
 	    (unsigned long long)neither, (unsigned long long)multi_attempt);
-	db_close(A.c);
-	db_close(B.c);
+	for (i = 0; i < ns; i++)
+		db_close(sd[i].c);
 	db_close(cc);
-	return A.missing + B.missing > 0 ? 1 : 0;
+	return tot[0].missing + tot[1].missing > 0 ? 1 : 0;
 }
