@@ -377,7 +377,9 @@ tr_rows_exist(struct db_conn *c, const struct tr_side *s, char *rows,
 {
 	struct db_rows *t = NULL, *k = NULL, *d = NULL;
 	char needle[96];
-	bool task_ok, take_ok, act_ok;
+	bool task_ok, take_ok;
+	const char *p;
+	int acts;
 
 	snprintf(needle, sizeof needle, "\"taskId\":\"%s\"", s->task);
 	if (db_query(c, "SELECT worker_id, q_state FROM tasks WHERE id = ?",
@@ -395,13 +397,17 @@ tr_rows_exist(struct db_conn *c, const struct tr_side *s, char *rows,
 	    strcmp(db_rows_get(t, 0, 0), s->worker) == 0;
 	take_ok = k->nrows >= 1 && db_rows_get(k, 0, 0) != NULL &&
 	    strcmp(db_rows_get(k, 0, 0), s->worker) == 0;
-	act_ok = d->nrows == 1 && db_rows_get(d, 0, 0) != NULL &&
-	    strstr(db_rows_get(d, 0, 0), needle) != NULL;
+	acts = 0;
+	if (d->nrows == 1 && db_rows_get(d, 0, 0) != NULL)
+		for (p = db_rows_get(d, 0, 0); (p = strstr(p, needle)) !=
+		    NULL; p++)
+			acts++;
 	snprintf(rows, n, "tasks.worker_id=%s, task_takes: %zu row(s) "
-	    "(worker %s), the node's action for the task: %s",
+	    "(worker %s), actions for the task in the node document: %d "
+	    "(one per take that committed it)",
 	    t->nrows == 1 && db_rows_get(t, 0, 0) ? db_rows_get(t, 0, 0) :
 	    "NULL", k->nrows, k->nrows >= 1 ? db_rows_get(k, 0, 0) : "-",
-	    act_ok ? "present" : "absent");
+	    acts);
 	db_rows_free(t);
 	db_rows_free(k);
 	db_rows_free(d);
