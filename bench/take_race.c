@@ -66,7 +66,7 @@ struct tr_side {
 	int		 retries;	/* attempts that fn started */
 	/* Totals: */
 	uint64_t	 taken, none, failed, readback_lost, missing,
-			 attempts, lost;
+			 attempts, lost, silent;
 	const char	*sock;		/* its node */
 };
 
@@ -240,6 +240,8 @@ tr_take_noted(struct db_conn *c, void *arg)
 	enum db_status st = tr_take_tx(c, a);
 	size_t n = strlen(a->errs);
 
+	if (st == DB_RETRY && strstr(db_error(c), "without reporting") != NULL)
+		a->silent++;	/* db_tx_run caught a silent abort */
 	if (st != DB_OK && n + 2 < sizeof a->errs)
 		snprintf(a->errs + n, sizeof a->errs - n, "%s%s",
 		    n > 0 ? "; " : "", db_error(c));
@@ -701,6 +703,7 @@ main(int argc, char **argv)
 		t->readback_lost += sd[i].readback_lost;
 		t->missing += sd[i].missing;
 		t->lost += sd[i].lost;
+		t->silent += sd[i].silent;
 	}
 	printf("races: %lld, %d taker(s) and %d task(s) per node and race "
 	    "(jitter up to %d us)\n", (long long)(tr_iter - 1), takers, takers,
@@ -713,7 +716,8 @@ main(int argc, char **argv)
 		printf("%s (%s, residue %lld): took %llu, found none %llu, "
 		    "failed %llu, transaction runs %llu, read-back not ours "
 		    "%llu, committed but rows missing %llu, connections "
-		    "lost %llu\n", s->name,
+		    "lost %llu, silent aborts caught by the runner %llu\n",
+		    s->name,
 		    i == 0 ? "own queue, SKIP LOCKED" : "foreign, unlocked "
 		    "read", (long long)s->residue,
 		    (unsigned long long)s->taken, (unsigned long long)s->none,
@@ -721,7 +725,8 @@ main(int argc, char **argv)
 		    (unsigned long long)s->attempts,
 		    (unsigned long long)s->readback_lost,
 		    (unsigned long long)s->missing,
-		    (unsigned long long)s->lost);
+		    (unsigned long long)s->lost,
+		    (unsigned long long)s->silent);
 		printf("%s node: bf_aborts +%lld, replays +%lld, "
 		    "cert_failures +%lld\n", s->name,
 		    (long long)(after[i][0] - before[i][0]),
