@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ struct db_conn {
 	struct db_cached	 cache[DB_CACHE_SIZE];
 	unsigned int		 seed;	/* backoff jitter */
 	struct timespec		 last_used;
+	bool			 in_tx;	/* inside db_tx_run's transaction */
 };
 
 #define DB_IDLE_PING_MS 2000	/* ping a link idle longer than this */
@@ -490,6 +492,33 @@ db_run(struct db_conn *c, const char *sql, const char *fmt, va_list ap,
 	return stmt;
 }
 
+/*
+ * Inside db_tx_run, after a DML statement: does the server still say that
+ * the transaction is open (the status of its reply, no round trip)?  A
+ * brute-force abort that lands while the client sits between two
+ * statements was seen to end the transaction without the next prepared
+ * statement being told: it and the rest then ran in autocommit, and
+ * COMMIT "succeeded" with the first writes gone (docs/ha.md, the lost
+ * take).  Treated as the deadlock it is, so the runner re-runs it.
+ */
+static enum db_status
+db_check_in_tx(struct db_conn *c, const char *sql)
+{
+	unsigned int status = 0;
+
+	if (!c->in_tx || (strncasecmp(sql, "SELECT", 6) != 0 &&
+	    strncasecmp(sql, "UPDATE", 6) != 0 &&
+	    strncasecmp(sql, "INSERT", 6) != 0 &&
+	    strncasecmp(sql, "DELETE", 6) != 0 &&
+	    strncasecmp(sql, "REPLACE", 7) != 0))
+		return DB_OK;
+	if (mariadb_get_infov(c->my, MARIADB_CONNECTION_SERVER_STATUS,
+	    &status) != 0 || (status & SERVER_STATUS_IN_TRANS) != 0)
+		return DB_OK;
+	return db_fail(c, ER_LOCK_DEADLOCK, "the server ended the transaction "
+	    "without reporting it (a brute-force abort); running it again");
+}
+
 enum db_status
 db_exec(struct db_conn *c, const char *sql, uint64_t *affected,
     const char *fmt, ...)
@@ -508,7 +537,7 @@ db_exec(struct db_conn *c, const char *sql, uint64_t *affected,
 	/* A statement that returns rows (SET does not) must be drained. */
 	if (mysql_stmt_field_count(stmt) > 0)
 		mysql_stmt_free_result(stmt);
-	return DB_OK;
+	return db_check_in_tx(c, sql);
 }
 
 enum db_status
@@ -605,6 +634,10 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 		goto fail;
 	}
 	mysql_stmt_free_result(stmt);
+	if ((st = db_check_in_tx(c, sql)) != DB_OK) {
+		db_rows_free(r);
+		return st;
+	}
 	*out = r;
 	return DB_OK;
 fail:
@@ -726,9 +759,11 @@ db_runner(struct db_conn *c, db_tx_fn fn, void *arg, bool tx,
 		}
 		if (tx && (st = db_txctl(c, "START TRANSACTION")) != DB_OK)
 			goto failed;
+		c->in_tx = tx;
 		c->last_errno = 0;
 		if ((st = fn(c, arg)) != DB_OK)
 			goto failed;
+		c->in_tx = false;
 		if (tx) {
 			commit_sent = true;
 			if ((st = db_txctl(c, "COMMIT")) != DB_OK)
@@ -737,6 +772,7 @@ db_runner(struct db_conn *c, db_tx_fn fn, void *arg, bool tx,
 		}
 		goto done;
 failed:
+		c->in_tx = false;
 		if (tx && c->connected)
 			(void)db_txctl(c, "ROLLBACK");
 		if (st == DB_RETRY && attempt < db_cfg->db_tx_max_retries) {

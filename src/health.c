@@ -4,8 +4,17 @@
  * DESIGN.md section 7: ready iff the node is reachable and, on Galera,
  * wsrep_ready=ON, wsrep_cluster_status=Primary and wsrep_local_state=4
  * (or 2, Donor, with ha.available_when_donor), the schema is current and
- * no drain file exists.  A probe older than three intervals (at least
- * 1.5 s) counts as a hung database.
+ * no drain file exists.
+ *
+ * Only what the database says counts against it: an error, a lost
+ * connection, a Galera state other than Primary and Synced.  A probe that
+ * is merely late (a loaded host, a slow answer) is not evidence; only a
+ * probe that has not finished for the stale time plus its own timeouts
+ * counts as a hung database.  The rejoin hold-down starts, on Galera only,
+ * when the database was unusable for the stale time (three intervals, at
+ * least 1.5 s), or when this process was frozen that long (SIGSTOP, a VM
+ * pause), which the freeze watch measures as the gap between two of its
+ * ticks on the monotonic clock.
  */
 #include "config.h"
 
@@ -13,6 +22,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,6 +36,10 @@ static bool health_running;
 static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t health_cond = PTHREAD_COND_INITIALIZER;
 static bool health_stopping;
+static int64_t health_probe_delay_ms;	/* test-only, see health_start() */
+
+#define HEALTH_TICK_MS		100	/* period of the freeze watch */
+#define HEALTH_PROBE_BUDGET_MS	3000	/* a probe's own timeouts */
 
 /* Guarded by health_lock. */
 static struct {
@@ -35,9 +49,15 @@ static struct {
 	int64_t		probed_at;	/* monotonic ms; 0 = never */
 	uint64_t	probes;
 	bool		schema_ok;
-	int64_t		last_usable_at;	/* monotonic ms; 0 = never */
-	int64_t		usable_since;	/* 0 = not usable now */
-	int64_t		rejoined_at;	/* start of the rejoin hold-down */
+	/* Start of the last probe that found the database usable; 0 never. */
+	int64_t		last_usable_at;
+	/* Start of the first failed probe since then; 0 = none. */
+	int64_t		failing_since;
+	/* End of the rejoin hold-down (0 = none) and what started it. */
+	int64_t		ready_after;
+	char		holddown_why[128];
+	int64_t		ticked_at;	/* last tick of the freeze watch */
+	bool		galera;		/* wsrep on, as last seen answering */
 } health_last;
 
 /* Monotonic clock in milliseconds. */
@@ -84,7 +104,10 @@ health_usable(bool reachable, const char *error, const struct db_wsrep *w,
 	return true;
 }
 
-/* A probe older than this is stalled. */
+/*
+ * The stale time: three probe intervals, at least 1.5 s.  An unusable
+ * spell or a freeze this long starts the rejoin hold-down.
+ */
 static int64_t
 health_stale_ms(void)
 {
@@ -94,36 +117,103 @@ health_stale_ms(void)
 }
 
 /*
- * Follow the probe's verdicts (health_lock held, after probed_at is set).
- * When the database is usable again after at least the stale time of
- * being unusable or unprobed (a pause of the node or of this process
- * looks like that), start the rejoin hold-down: a node resumed after a
- * pause still shows its old Primary view for seconds before Galera tells
- * it that it was evicted.
+ * A probe that has not finished for this long counts as a hung database:
+ * the stale time plus the probe's own timeouts (1 s to connect, 1 s per
+ * read), so a probe that is only slow never does.
+ */
+static int64_t
+health_stall_ms(void)
+{
+	return health_stale_ms() + HEALTH_PROBE_BUDGET_MS;
+}
+
+/*
+ * Start (or extend) the rejoin hold-down at now (health_lock held), on
+ * Galera only: a plain MariaDB has no view to rejoin.
  */
 static void
-health_track(bool usable)
+health_hold_down(int64_t now, bool wsrep_on, const char *why)
 {
-	int64_t now = health_last.probed_at, stale, spell;
+	int64_t hold = health_cfg->ha_rejoin_holddown_ms;
 
-	if (!usable) {
-		health_last.usable_since = 0;
+	if (!wsrep_on || hold <= 0) {
+		log_info("health: %s; no rejoin hold-down (%s)", why,
+		    wsrep_on ? "ha.rejoin_holddown_ms = 0" : "no Galera");
 		return;
 	}
-	stale = health_stale_ms();
-	spell = health_last.last_usable_at == 0 ? 0 :
-	    now - health_last.last_usable_at;
-	if (health_last.usable_since == 0 || spell >= stale) {
-		health_last.usable_since = now;
-		if (spell >= stale && health_cfg->ha_rejoin_holddown_ms > 0) {
-			health_last.rejoined_at = now;
-			log_warn("health: database usable again after %lld ms; "
-			    "ready in %lld ms (ha.rejoin_holddown_ms)",
-			    (long long)spell,
-			    (long long)health_cfg->ha_rejoin_holddown_ms);
-		}
+	if (now + hold > health_last.ready_after) {
+		health_last.ready_after = now + hold;
+		snprintf(health_last.holddown_why,
+		    sizeof health_last.holddown_why, "%s", why);
 	}
-	health_last.last_usable_at = now;
+	log_warn("health: %s; ready in %lld ms (ha.rejoin_holddown_ms)", why,
+	    (long long)(health_last.ready_after - now));
+}
+
+/*
+ * Follow the probe's verdicts (health_lock held, after probed_at is set).
+ * started is when the probe began: a late answer does not lengthen a
+ * spell.  When the database is usable again after it said it was not
+ * for at least the stale time, start the rejoin hold-down.  A failed
+ * probe inside a hold-down does not end it: ready_after stands.
+ */
+static void
+health_track(bool usable, int64_t started, bool wsrep_on)
+{
+	int64_t spell;
+	char why[128];
+
+	if (!usable) {
+		if (health_last.failing_since == 0)
+			health_last.failing_since = started;
+		return;
+	}
+	if (health_last.failing_since != 0 &&
+	    health_last.last_usable_at != 0 &&
+	    (spell = started - health_last.failing_since) >=
+	    health_stale_ms()) {
+		snprintf(why, sizeof why, "database unusable for %lld ms",
+		    (long long)spell);
+		health_hold_down(health_last.probed_at, wsrep_on, why);
+	}
+	health_last.failing_since = 0;
+	health_last.last_usable_at = started;
+}
+
+/*
+ * The freeze watch: a tick every HEALTH_TICK_MS on the monotonic clock.
+ * A gap of the stale time or more between two ticks means that this
+ * process (or its host) did not run: SIGSTOP, a VM pause.  A slow probe
+ * or a slow database never delays it.
+ */
+static pthread_t health_watch_thread;
+static bool health_watch_running;
+
+static void *
+health_watch_main(void *arg UNUSED)
+{
+	struct timespec ts = { 0, HEALTH_TICK_MS * 1000000L };
+	int64_t now, gap;
+	char why[128];
+
+	for (;;) {
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+		pthread_mutex_lock(&health_lock);
+		now = health_now_ms();
+		gap = now - health_last.ticked_at;
+		health_last.ticked_at = now;
+		if (gap >= health_stale_ms()) {
+			snprintf(why, sizeof why, "this process was frozen "
+			    "for %lld ms", (long long)gap);
+			health_hold_down(now, health_last.galera, why);
+		}
+		if (health_stopping) {
+			pthread_mutex_unlock(&health_lock);
+			break;
+		}
+		pthread_mutex_unlock(&health_lock);
+	}
+	return NULL;
 }
 
 /* Write this server's heartbeat row (only ever written by its owner). */
@@ -193,14 +283,24 @@ health_main(void *arg UNUSED)
 	struct db_wsrep w;
 	enum db_status st;
 	struct timespec until;
-	int64_t ms;
+	int64_t ms, started;
+	bool usable;
 
 	for (;;) {
 		err[0] = '\0';
 		memset(&w, 0, sizeof w);
+		started = health_now_ms();
 		if (c == NULL)
 			c = db_connect(DB_ROLE_HEALTH, &st, err);
 		if (c != NULL) {
+			if (health_probe_delay_ms > 0) {
+				struct timespec d = {
+				    health_probe_delay_ms / 1000,
+				    (health_probe_delay_ms % 1000) *
+				    1000000L };
+
+				nanosleep(&d, NULL);
+			}
 			st = db_wsrep_read(c, &w);
 			if (st != DB_OK) {
 				snprintf(err, sizeof err, "%s", db_error(c));
@@ -213,16 +313,18 @@ health_main(void *arg UNUSED)
 		snprintf(health_last.error, sizeof health_last.error, "%s",
 		    err);
 		health_last.wsrep = w;
+		if (c != NULL)
+			health_last.galera = w.wsrep_on;
 		health_last.probed_at = health_now_ms();
 		health_last.probes++;
-		health_track(health_usable(c != NULL, err, &w, why,
-		    sizeof why));
+		usable = health_usable(c != NULL, err, &w, why, sizeof why);
+		health_track(usable, started, w.wsrep_on);
 		pthread_cond_broadcast(&health_cond);	/* for health_start() */
 		if (health_stopping) {
 			pthread_mutex_unlock(&health_lock);
 			break;
 		}
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		ms = health_cfg->ha_health_interval_ms;
 		until.tv_sec += ms / 1000;
 		until.tv_nsec += (ms % 1000) * 1000000L;
@@ -247,14 +349,37 @@ health_main(void *arg UNUSED)
 int
 health_start(const struct cfg *cfg, const char *me, char err[LOOMD_ERR_LEN])
 {
+	pthread_condattr_t ca;
+	const char *e;
+
 	health_cfg = cfg;
 	health_me = me;
 	health_stopping = false;
+	/* The waits run on the monotonic clock: a clock step is no freeze. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&health_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	/*
+	 * Test-only: delay every probe between connecting and asking, as
+	 * a loaded host or a slow answer would (docs/HACKING.md).
+	 */
+	if ((e = getenv("LOOMD_TEST_PROBE_DELAY_MS")) != NULL &&
+	    (health_probe_delay_ms = strtoll(e, NULL, 10)) > 0)
+		log_warn("health: LOOMD_TEST_PROBE_DELAY_MS: every probe is "
+		    "delayed by %lld ms (a test-only setting)",
+		    (long long)health_probe_delay_ms);
+	pthread_mutex_lock(&health_lock);
+	health_last.ticked_at = health_now_ms();
+	pthread_mutex_unlock(&health_lock);
 	if (pthread_create(&health_thread, NULL, health_main, NULL) != 0) {
 		snprintf(err, LOOMD_ERR_LEN, "cannot start health thread");
 		return -1;
 	}
 	health_running = true;
+	if (pthread_create(&health_watch_thread, NULL, health_watch_main,
+	    NULL) == 0)
+		health_watch_running = true;
 	if (me != NULL && pthread_create(&health_beat_thread, NULL,
 	    health_beat_main, NULL) == 0)
 		health_beat_running = true;
@@ -265,7 +390,7 @@ health_start(const struct cfg *cfg, const char *me, char err[LOOMD_ERR_LEN])
 	{
 		struct timespec until;
 
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += 3;
 		pthread_mutex_lock(&health_lock);
 		while (health_last.probes == 0 &&
@@ -290,6 +415,9 @@ health_stop(void)
 	if (health_beat_running)
 		pthread_join(health_beat_thread, NULL);
 	health_beat_running = false;
+	if (health_watch_running)
+		pthread_join(health_watch_thread, NULL);
+	health_watch_running = false;
 	health_running = false;
 }
 
@@ -304,24 +432,24 @@ health_set_schema_ok(bool ok)
 void
 health_get(struct health_state *out)
 {
-	int64_t stale = health_stale_ms();
 	const struct db_wsrep *w = &out->wsrep;
-	char error[LOOMD_ERR_LEN];
-	int64_t rejoined_at, held;
+	char error[LOOMD_ERR_LEN], why[128];
+	int64_t now, ready_after, tick_age;
 	struct stat st;
 
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&health_lock);
+	now = health_now_ms();
 	out->db_reachable = health_last.reachable;
 	out->wsrep = health_last.wsrep;
 	out->schema_ok = health_last.schema_ok;
 	out->probes = health_last.probes;
 	out->probe_age_ms = health_last.probed_at == 0 ? -1 :
-	    health_now_ms() - health_last.probed_at;
+	    now - health_last.probed_at;
 	snprintf(error, sizeof error, "%s", health_last.error);
-	rejoined_at = health_last.usable_since != 0 &&
-	    health_last.usable_since == health_last.rejoined_at ?
-	    health_last.rejoined_at : 0;
+	ready_after = health_last.ready_after;
+	snprintf(why, sizeof why, "%s", health_last.holddown_why);
+	tick_age = health_watch_running ? now - health_last.ticked_at : 0;
 	pthread_mutex_unlock(&health_lock);
 
 	out->draining = health_cfg->ha_drain_file[0] != '\0' &&
@@ -331,7 +459,16 @@ health_get(struct health_state *out)
 		    "database not probed yet");
 		return;
 	}
-	if (out->probe_age_ms > stale) {
+	/*
+	 * Resumed a moment ago, before the freeze watch ran: the cached
+	 * probe is older than the freeze and says nothing.
+	 */
+	if (tick_age >= health_stale_ms()) {
+		snprintf(out->reason, sizeof out->reason, "this process was "
+		    "frozen for %lld ms", (long long)tick_age);
+		return;
+	}
+	if (out->probe_age_ms > health_stall_ms()) {
 		snprintf(out->reason, sizeof out->reason,
 		    "database probe stalled for %lld ms",
 		    (long long)out->probe_age_ms);
@@ -340,12 +477,10 @@ health_get(struct health_state *out)
 	if (!health_usable(out->db_reachable, error, w, out->reason,
 	    sizeof out->reason))
 		return;
-	if (rejoined_at != 0 &&
-	    (held = health_now_ms() - rejoined_at) <
-	    health_cfg->ha_rejoin_holddown_ms) {
-		snprintf(out->reason, sizeof out->reason, "rejoining: "
-		    "database usable again for %lld of %lld ms "
-		    "(ha.rejoin_holddown_ms)", (long long)held,
+	if (ready_after != 0 && now < ready_after) {
+		snprintf(out->reason, sizeof out->reason, "rejoining: %s; "
+		    "ready in %lld ms (ha.rejoin_holddown_ms = %lld)", why,
+		    (long long)(ready_after - now),
 		    (long long)health_cfg->ha_rejoin_holddown_ms);
 		return;
 	}

@@ -3,7 +3,10 @@
  * health.h - readiness.  A background thread probes the local database node
  * (its own connection, wsrep_sync_wait=0, 1 s timeouts) every
  * ha.health_interval_ms and caches the Galera state, so /readyz and the
- * write gate answer at once even when the database hangs.
+ * write gate answer at once even when the database hangs.  A second thread
+ * ticks every 100 ms to notice a freeze of the process; on Galera a freeze,
+ * or the database found unusable, for the stale time starts the rejoin
+ * hold-down (ha.rejoin_holddown_ms).  A probe that is only late does not.
  */
 #ifndef LOOMD_HEALTH_H
 #define LOOMD_HEALTH_H
@@ -45,7 +48,8 @@ void health_set_schema_ok(bool ok);
 void health_get(struct health_state *out);
 /*
  * May this server take writes now?  False when the last probe found the
- * node out of the Primary Component or unreachable; reason gets why.
+ * node out of the Primary Component or unreachable, during a rejoin
+ * hold-down, and right after a freeze; reason gets why.
  */
 bool health_writable(char reason[LOOMD_ERR_LEN]);
 
