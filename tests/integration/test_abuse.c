@@ -31,7 +31,6 @@
 static struct fx_db db;
 static char dbname[64];
 static struct fx_daemon d;
-static bool started;
 
 static void
 setup(void)
@@ -44,12 +43,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char sql[128];
-
-	if (started)
-		fx_daemon_stop(&d);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
-	fx_sql(&db, NULL, sql, NULL, 0);
+	fx_teardown(&db, dbname, &d);
 }
 
 TestSuite(abuse, .init = setup, .fini = teardown, .timeout = 60);
@@ -61,7 +55,6 @@ start(const char *extra)
 {
 	fx_daemon_prepare(&d, &db, dbname, extra);
 	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
-	started = true;
 }
 
 /* A TCP connection to 127.0.0.1:port, or the test fails. */
@@ -156,6 +149,26 @@ req(int port, const char *method, const char *path, const char *hdrs,
 		snprintf(out, n, "%s", r.body != NULL ? r.body : "");
 	fx_resp_free(&r);
 	return s;
+}
+
+/*
+ * Import the Loom fixtures and create a one-machine cluster as user u; its
+ * id into id (size n).
+ */
+static void
+create_cluster(char *id, size_t n)
+{
+	char b[1024];
+	const char *p;
+
+	fx_import(d.port,
+	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: u", "{\"name\":\"t\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"one-machine\"}", b, sizeof b), 200, "%s",
+	    b);
+	cr_assert_not_null(p = strstr(b, "\"id\":\""), "%s", b);
+	snprintf(id, n, "%.8s", p + 6);
 }
 
 /* The value of a metric line that starts with name, or -1. */
@@ -258,20 +271,12 @@ Test(abuse, a_provisioner_pointed_at_the_task_listener_works)
 	char extra[512], b[1024], id[32], path[128];
 	int tport = fx_free_port(), i;
 	pid_t prov;
-	const char *p;
 
 	snprintf(extra, sizeof extra, "server = { host = \"127.0.0.1\"; "
 	    "threads = 4; tasks_port = %d; };\nscheduler = { interval_ms = "
 	    "50; };", tport);
 	start(extra);
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
-	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
-	    "X-Loom-UserID: u", "{\"name\":\"t\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"one-machine\"}", b, sizeof b), 200, "%s",
-	    b);
-	cr_assert_not_null(p = strstr(b, "\"id\":\""), "%s", b);
-	snprintf(id, sizeof id, "%.8s", p + 6);
+	create_cluster(id, sizeof id);
 	/* Only its URL changes: the Loom provisioner has no other setting. */
 	prov = fx_provisioner_start(tport, 2, NULL, "1", "/dev/null", NULL);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
@@ -309,7 +314,6 @@ Test(abuse, the_dummy_provisioner_sends_the_token)
 {
 	char extra[512], tok[256], b[1024], id[32], path[128], bin[512];
 	char uri[64];
-	const char *p;
 	pid_t prov;
 	int i, st;
 
@@ -317,14 +321,7 @@ Test(abuse, the_dummy_provisioner_sends_the_token)
 	snprintf(extra, sizeof extra, "tasks = { token_file = \"%s\"; };\n"
 	    "scheduler = { interval_ms = 50; };", tok);
 	start(extra);
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
-	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
-	    "X-Loom-UserID: u", "{\"name\":\"t\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"one-machine\"}", b, sizeof b), 200, "%s",
-	    b);
-	cr_assert_not_null(p = strstr(b, "\"id\":\""), "%s", b);
-	snprintf(id, sizeof id, "%.8s", p + 6);
+	create_cluster(id, sizeof id);
 	snprintf(bin, sizeof bin, "%s/src/loom-dummy-provisioner",
 	    getenv("LOOMD_BUILDDIR"));
 	snprintf(uri, sizeof uri, "http://127.0.0.1:%d", d.port);

@@ -542,6 +542,31 @@ fx_call(int port, const char *user, const char *method, const char *path,
 	return s;
 }
 
+long
+fx_req(int port, const char *method, const char *path, const char *hdr,
+    const char *body, struct fx_resp *r)
+{
+	cr_assert_eq(fx_http(port, method, path, hdr, body,
+	    body != NULL ? strlen(body) : 0, 10000, r), 0, "%s %s: %s",
+	    method, path, r->error);
+	return r->status;
+}
+
+void
+fx_expect_loom(int port, const char *method, const char *path,
+    const char *hdr, const char *body, long status, const char *message)
+{
+	struct fx_resp r;
+
+	cr_expect_eq(fx_req(port, method, path, hdr, body, &r), status,
+	    "%s %s: %ld %s", method, path, r.status, r.body);
+	cr_expect_str_eq(r.ctype, "text/plain; charset=utf-8", "%s %s",
+	    method, path);
+	cr_expect_str_eq(r.body, message, "%s %s: got \"%s\"", method, path,
+	    r.body);
+	fx_resp_free(&r);
+}
+
 const char *
 fx_js(struct json_object *o, const char *key)
 {

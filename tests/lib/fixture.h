@@ -160,6 +160,22 @@ void fx_resp_free(struct fx_resp *r);
 long fx_call(int port, const char *user, const char *method, const char *path,
     const char *body, struct json_object **o);
 
+/*
+ * Send method path with body (may be NULL) and header lines hdr (may be
+ * NULL) to 127.0.0.1:port, giving up after 10 s; the test fails when no
+ * HTTP answer comes.  Returns the status; the answer is in *r (the caller
+ * frees it with fx_resp_free).
+ */
+long fx_req(int port, const char *method, const char *path, const char *hdr,
+    const char *body, struct fx_resp *r);
+
+/*
+ * Expect that request to answer status with a Loom error body: text/plain,
+ * the message alone (checks with cr_expect, so one test reports them all).
+ */
+void fx_expect_loom(int port, const char *method, const char *path,
+    const char *hdr, const char *body, long status, const char *message);
+
 /* o[key] as a string, "" when o is NULL or has no key (borrowed from o). */
 const char *fx_js(struct json_object *o, const char *key);
 
