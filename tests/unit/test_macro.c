@@ -28,16 +28,6 @@ fx_load(void)
 	return (fx_data_loom("macro-cases.json"));
 }
 
-/* Borrowed member of an object; fails the test if missing. */
-static struct json_object *
-fx_get(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	cr_assert(json_object_object_get_ex(o, key, &v), "no key %s", key);
-	return (v);
-}
-
 /* Member as a string, or NULL if absent or JSON null. */
 static const char *
 fx_str(struct json_object *o, const char *key)
@@ -60,24 +50,14 @@ fx_has(struct json_object *o, const char *key)
 static struct json_object *
 fx_node(struct json_object *fx, const char *id)
 {
-	struct json_object	*nodes, *n;
-	size_t			 i;
-
-	nodes = fx_get(fx, "cluster_nodes");
-	for (i = 0; i < json_object_array_length(nodes); i++) {
-		n = json_object_array_get_idx(nodes, i);
-		if (strcmp(fx_str(n, "id"), id) == 0)
-			return (n);
-	}
-	cr_assert_fail("no node %s in the fixture", id);
-	return (NULL);
+	return (fx_data_find(fx_data_get(fx, "cluster_nodes"), "id", id));
 }
 
 /* Context for the shared cluster with the given target (or none). */
 static struct macro_cluster *
 fx_cluster(struct json_object *fx, const char *target)
 {
-	return (macro_cluster_new(fx_get(fx, "cluster_nodes"),
+	return (macro_cluster_new(fx_data_get(fx, "cluster_nodes"),
 	    target == NULL ? NULL : fx_node(fx, target)));
 }
 
@@ -88,7 +68,7 @@ fx_type(struct json_object *fx, const char *name)
 	const char	*prefix;
 	int		 i;
 
-	prefix = fx_str(fx_get(fx, "expression_types"), name);
+	prefix = fx_str(fx_data_get(fx, "expression_types"), name);
 	cr_assert_not_null(prefix, "unknown type %s", name);
 	for (i = 0; macro_type_prefix((enum macro_type)i) != NULL; i++) {
 		if (strcmp(macro_type_prefix((enum macro_type)i), prefix) == 0)
@@ -122,7 +102,7 @@ fx_check_expr(struct json_object *fx, const struct macro_expr *e,
 	    "%s: format '%s'", what, e->format ? e->format : "(null)");
 	cr_assert(fx_streq(e->separator, fx_str(want, "separator")),
 	    "%s: separator", what);
-	inst = fx_get(want, "instance");
+	inst = fx_data_get(want, "instance");
 	cr_assert_eq(e->instance, inst == NULL ? -1 :
 	    json_object_get_int(inst), "%s: instance", what);
 }
@@ -136,7 +116,7 @@ fx_each(struct json_object *fx, const char *kind,
 	size_t			 i;
 	int			 n = 0;
 
-	cases = fx_get(fx, "cases");
+	cases = fx_data_get(fx, "cases");
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
 		if (strcmp(fx_str(c, "kind"), kind) != 0)
@@ -210,7 +190,7 @@ case_evaluate(struct json_object *fx, struct json_object *c)
 	int			 rc, rc2, changed;
 
 	test = fx_str(c, "test");
-	want = fx_get(c, "expression");
+	want = fx_data_get(c, "expression");
 	cl = fx_cluster(fx, fx_str(c, "target_node"));
 
 	/* The expression as ExpressionTest builds it. */
@@ -223,7 +203,7 @@ case_evaluate(struct json_object *fx, struct json_object *c)
 	e.format_len = fmt ? strlen(fmt) : 0;
 	e.separator = (char *)sep;
 	e.separator_len = sep ? strlen(sep) : 0;
-	inst = fx_get(want, "instance");
+	inst = fx_data_get(want, "instance");
 	e.instance = inst == NULL ? -1 : json_object_get_int(inst);
 
 	/* The same expression from its macro text. */
@@ -297,7 +277,7 @@ case_macro_name(struct json_object *fx, struct json_object *c)
 		cr_assert_eq(kind, MACRO_ERR_SYNTAX);
 		return;
 	}
-	want = fx_get(c, "expected");
+	want = fx_data_get(c, "expected");
 	cr_assert_eq(rc, 0, "'%s': %s", in, err);
 	cr_assert_eq(type, fx_type(fx, fx_str(want, "type")));
 	cr_assert_eq(len, strlen(fx_str(want, "service")));
@@ -337,7 +317,7 @@ case_parse(struct json_object *fx, struct json_object *c)
 		return;
 	}
 	cr_assert_eq(rc, 0, "'%s': %s", in, err);
-	fx_check_expr(fx, &e, fx_get(c, "expected"), in);
+	fx_check_expr(fx, &e, fx_data_get(c, "expected"), in);
 	macro_expr_clear(&e);
 	cr_assert_eq(macro_validate(text, strlen(text), NULL, err), 0,
 	    "'%s': %s", text, err);
@@ -395,19 +375,20 @@ case_expand_json(struct json_object *fx, struct json_object *c)
 	int			 changed = -1;
 
 	cl = fx_cluster(fx, fx_str(c, "target_node"));
-	cr_assert_eq(json_object_deep_copy(fx_get(c, "input"), &tree, NULL),
-	    0);
-	path = fx_path(fx_get(c, "path"));
+	cr_assert_eq(json_object_deep_copy(fx_data_get(c, "input"), &tree,
+	    NULL), 0);
+	path = fx_path(fx_data_get(c, "path"));
 	cr_assert_eq(macro_expand_json(cl, tree, path, &changed, &kind, err),
 	    0, "%s: %s", fx_str(c, "test"), err);
 	if (fx_has(c, "expected_changed"))
 		cr_assert_eq(changed,
-		    json_object_get_boolean(fx_get(c, "expected_changed")));
+		    json_object_get_boolean(fx_data_get(c,
+		    "expected_changed")));
 
-	vals = fx_get(c, "expected_values");
+	vals = fx_data_get(c, "expected_values");
 	for (i = 0; i < json_object_array_length(vals); i++) {
 		v = json_object_array_get_idx(vals, i);
-		vpath = fx_path(fx_get(v, "path"));
+		vpath = fx_path(fx_data_get(v, "path"));
 		at = tree;
 		for (j = 0; vpath[j] != NULL; j++)
 			cr_assert(json_object_object_get_ex(at, vpath[j], &at),
@@ -458,7 +439,7 @@ Test(macro, fixture_cases)
 	for (j = 0; j < sizeof fx_kinds / sizeof fx_kinds[0]; j++)
 		cr_assert_eq(fx_each(fx, fx_kinds[j].kind, fx_kinds[j].fn),
 		    fx_kinds[j].n, "kind %s", fx_kinds[j].kind);
-	cases = fx_get(fx, "cases");
+	cases = fx_data_get(fx, "cases");
 	cr_assert_eq(json_object_array_length(cases), 73);
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		k = fx_str(json_object_array_get_idx(cases, i), "kind");
