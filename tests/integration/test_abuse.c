@@ -36,17 +36,10 @@ static void
 setup(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	fx_db_from_env(&db);
-	fx_db_name(dbname, sizeof dbname);
+	fx_suite(&db, dbname, sizeof dbname, &d);
 }
 
-static void
-teardown(void)
-{
-	fx_teardown(&db, dbname, &d);
-}
-
-TestSuite(abuse, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(abuse, .init = setup, .fini = fx_fini, .timeout = 60);
 FX_MAIN(FX_NEED_DB, 0)
 
 /* Start loomd with extra configuration lines. */

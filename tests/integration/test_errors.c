@@ -36,13 +36,7 @@ setup(void)
 	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
-static void
-teardown(void)
-{
-	fx_teardown(&db, dbname, &d);
-}
-
-TestSuite(errors, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(errors, .init = setup, .fini = fx_fini, .timeout = 60);
 FX_MAIN(FX_NEED_DB, 0)
 
 
@@ -82,23 +76,46 @@ big_body(size_t n)
 	return big;
 }
 
+/*
+ * POST body to /v1/loom/clusters as user1 (it must answer 200), the new
+ * cluster's path into path (size n); returns GET path parsed (caller puts).
+ */
+static struct json_object *
+create_cluster(const char *body, char *path, size_t n)
+{
+	struct json_object *o, *v;
+	struct fx_resp r;
+
+	cr_assert_eq(fx_req(d.port, "POST", "/v1/loom/clusters", USER1, body,
+	    &r), 200, "%s", r.body);
+	o = json_tokener_parse(r.body);
+	cr_assert(json_object_object_get_ex(o, "id", &v), "%s", r.body);
+	snprintf(path, n, "/v1/loom/clusters/%s", json_object_get_string(v));
+	json_object_put(o);
+	fx_resp_free(&r);
+	cr_assert_eq(fx_req(d.port, "GET", path, USER1, NULL, &r), 200);
+	o = json_tokener_parse(r.body);
+	cr_assert_not_null(o, "%s", r.body);
+	fx_resp_free(&r);
+	return (o);
+}
+
 Test(errors, every_loom_error_class_is_plain_text)
 {
 	char path[128], want[256], jobs[64];
 	struct json_object *o, *v;
-	struct fx_resp r;
 	char *big;
 
 	/* 400: bad input, with loomd's detail after Loom's text. */
-	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN, "[dsfmqo",
-	    400,
+	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN,
+	    "[dsfmqo", 400,
 	    "invalid input: malformed JSON: unexpected character at offset 1");
 	fx_expect_loom(d.port, "POST", "/v1/loom/clusters", USER1,
-	    "{\"name\":\"c0\","
-	    "\"numMachines\":0,\"clusterTemplate\":\"one-machine\"}", 400,
+	    "{\"name\":\"c0\",\"numMachines\":0,"
+	    "\"clusterTemplate\":\"one-machine\"}", 400,
 	    "cluster size must be greater than 0");
 	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN,
-	    "{\"name\":\"joyent\"," "\"providertype\":\"joyent\"}", 400,
+	    "{\"name\":\"joyent\",\"providertype\":\"joyent\"}", 400,
 	    "provider joyent already exists");
 	/* 401 and 403. */
 	fx_expect_loom(d.port, "GET", "/v1/loom/providers", ANON, NULL, 401,
@@ -109,31 +126,21 @@ Test(errors, every_loom_error_class_is_plain_text)
 	fx_expect_loom(d.port, "GET", "/v1/loom/providers/nope", ADMIN, NULL,
 	    404, "provider nope  not found.");
 	fx_expect_loom(d.port, "GET", "/v1/loom/clusters/00000001/nothing",
-	    USER1, NULL,
-	    404, "no route for GET /v1/loom/clusters/00000001/nothing");
+	    USER1, NULL, 404,
+	    "no route for GET /v1/loom/clusters/00000001/nothing");
 	/* 405, with the Allow header as before. */
 	fx_expect_loom(d.port, "PATCH", "/v1/loom/clusters", USER1, NULL, 405,
 	    "method PATCH not allowed on /v1/loom/clusters");
 	/* 409: deleting a cluster whose create job is still underway. */
-	cr_assert_eq(fx_req(d.port, "POST", "/v1/loom/clusters", USER1,
-	    "{\"name\":"
-	    "\"c1\",\"numMachines\":1,\"clusterTemplate\":\"one-machine\"}",
-	    &r), 200, "%s", r.body);
-	o = json_tokener_parse(r.body);
-	cr_assert(json_object_object_get_ex(o, "id", &v), "%s", r.body);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s",
-	    json_object_get_string(v));
-	json_object_put(o);
-	fx_resp_free(&r);
-	cr_assert_eq(fx_req(d.port, "GET", path, USER1, NULL, &r), 200);
-	o = json_tokener_parse(r.body);
-	cr_assert(json_object_object_get_ex(o, "jobs", &v), "%s", r.body);
+	o = create_cluster("{\"name\":\"c1\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"one-machine\"}", path, sizeof path);
+	cr_assert(json_object_object_get_ex(o, "jobs", &v), "%s",
+	    json_object_to_json_string(o));
 	snprintf(jobs, sizeof jobs, "%s", json_object_get_string(
 	    json_object_array_get_idx(v, json_object_array_length(v) - 1)));
 	snprintf(want, sizeof want, "Job %s is still underway for cluster %s",
 	    jobs, path + strlen("/v1/loom/clusters/"));
 	json_object_put(o);
-	fx_resp_free(&r);
 	fx_expect_loom(d.port, "DELETE", path, USER1, NULL, 409, want);
 	/* 413. */
 	big = big_body(2 * 1024 * 1024);
@@ -143,8 +150,8 @@ Test(errors, every_loom_error_class_is_plain_text)
 	free(big);
 	/* 417: finishing a task the worker does not hold. */
 	fx_expect_loom(d.port, "POST", "/v1/loom/tasks/finish", ANON,
-	    "{\"workerId\":"
-	    "\"w1\",\"taskId\":\"00000009-001-001\",\"status\":0}", 417,
+	    "{\"workerId\":\"w1\",\"taskId\":\"00000009-001-001\","
+	    "\"status\":0}", 417,
 	    "Worker is not the owner of the task");
 	/* 500: the database fails the statement (a table is missing). */
 	cr_assert_eq(fx_sql(&db, dbname, "RENAME TABLE entities TO "
@@ -236,27 +243,16 @@ Test(errors, proto_keys_are_never_stored_in_a_cluster)
 {
 	char path[128], n[32];
 	struct json_object *o, *v;
-	struct fx_resp r;
 
-	cr_assert_eq(fx_req(d.port, "POST", "/v1/loom/clusters", USER1,
-	    "{\"name\":"
-	    "\"ui\",\"numMachines\":1,\"clusterTemplate\":\"one-machine\","
-	    "\"config\":{\"mine\":{\"k\":\"v\",\"__proto__\":{}},\"list\":[{"
-	    "\"__proto__\":{}}],\"__proto__\":{}},\"__proto__\":{}}", &r), 200,
-	    "%s", r.body);
-	o = json_tokener_parse(r.body);
-	cr_assert(json_object_object_get_ex(o, "id", &v), "%s", r.body);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s",
-	    json_object_get_string(v));
-	json_object_put(o);
-	fx_resp_free(&r);
-	cr_assert_eq(fx_req(d.port, "GET", path, USER1, NULL, &r), 200);
-	o = json_tokener_parse(r.body);
-	cr_assert(json_object_object_get_ex(o, "config", &v), "%s", r.body);
+	o = create_cluster("{\"name\":\"ui\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"one-machine\",\"config\":{\"mine\":{\"k\":"
+	    "\"v\",\"__proto__\":{}},\"list\":[{\"__proto__\":{}}],"
+	    "\"__proto__\":{}},\"__proto__\":{}}", path, sizeof path);
+	cr_assert(json_object_object_get_ex(o, "config", &v), "%s",
+	    json_object_to_json_string(o));
 	cr_expect_str_eq(json_object_to_json_string_ext(v,
 	    JSON_C_TO_STRING_PLAIN), "{\"mine\":{\"k\":\"v\"},\"list\":[{}]}");
 	json_object_put(o);
-	fx_resp_free(&r);
 	/* Nowhere in the rows either. */
 	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM clusters",
 	    n, sizeof n), 0, "%s", n);

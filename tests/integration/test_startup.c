@@ -66,6 +66,22 @@ expect_refused(struct fx_daemon *d, const char *msg)
 	cr_expect(strstr(log, msg) != NULL, "want: %s\ngot:\n%s", msg, log);
 }
 
+/* Start loomd for d without waiting; it writes its port to <dir>/port. */
+static void
+spawn(struct fx_daemon *d)
+{
+	char portfile[320];
+
+	snprintf(portfile, sizeof portfile, "%s/port", d->dir);
+	d->pid = fork();
+	if (d->pid == 0) {
+		freopen(d->log, "w", stderr);
+		execl(getenv("LOOMD_BIN"), "loomd", "-c", d->conf, "--port",
+		    "0", "--port-file", portfile, (char *)NULL);
+		_exit(127);
+	}
+}
+
 Test(startup, fresh_database_gets_every_migration_once)
 {
 	struct fx_daemon d;
@@ -105,20 +121,9 @@ Test(startup, three_servers_starting_together_apply_migrations_once)
 	dc(&d[0], "dc1", 1, 10);
 	dc(&d[1], "dc2", 2, 10);
 	dc(&d[2], "dc3", 3, 10);
-	for (i = 0; i < 3; i++) {
-		/* Start all three without waiting in between. */
-		char portfile[320];
-
-		snprintf(portfile, sizeof portfile, "%s/port", d[i].dir);
-		d[i].pid = fork();
-		if (d[i].pid == 0) {
-			freopen(d[i].log, "w", stderr);
-			execl(getenv("LOOMD_BIN"), "loomd", "-c", d[i].conf,
-			    "--port", "0", "--port-file", portfile,
-			    (char *)NULL);
-			_exit(127);
-		}
-	}
+	/* Start all three without waiting in between. */
+	for (i = 0; i < 3; i++)
+		spawn(&d[i]);
 	for (i = 0; i < 3; i++) {
 		char portfile[320];
 		FILE *fp = NULL;
@@ -211,19 +216,8 @@ Test(startup, two_datacenters_racing_for_one_residue_start_once)
 		cr_assert_eq(fx_daemon_start(&z, NULL), 0);
 		fx_daemon_stop(&z);
 	}
-	for (i = 0; i < 2; i++) {
-		char portfile[320];
-
-		snprintf(portfile, sizeof portfile, "%s/port", d[i].dir);
-		d[i].pid = fork();
-		if (d[i].pid == 0) {
-			freopen(d[i].log, "w", stderr);
-			execl(getenv("LOOMD_BIN"), "loomd", "-c", d[i].conf,
-			    "--port", "0", "--port-file", portfile,
-			    (char *)NULL);
-			_exit(127);
-		}
-	}
+	for (i = 0; i < 2; i++)
+		spawn(&d[i]);
 	for (i = 0; i < 2; i++) {
 		char portfile[320];
 		double deadline = fx_now_ms() + 30000;

@@ -393,12 +393,33 @@ fx_provisioner_stop(pid_t *pid)
 	*pid = -1;
 }
 
+/* What fx_suite was given, for fx_fini (borrowed). */
+static const struct fx_db	*fx_suite_db;
+static const char		*fx_suite_dbname;
+static struct fx_daemon		*fx_suite_d;
+
+void
+fx_suite(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d)
+{
+	fx_db_from_env(db);
+	fx_db_name(dbname, n);
+	fx_suite_db = db;
+	fx_suite_dbname = dbname;
+	fx_suite_d = d;
+}
+
+void
+fx_fini(void)
+{
+	if (fx_suite_d != NULL)
+		fx_teardown(fx_suite_db, fx_suite_dbname, fx_suite_d);
+}
+
 void
 fx_setup(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
     const char *extra)
 {
-	fx_db_from_env(db);
-	fx_db_name(dbname, n);
+	fx_suite(db, dbname, n, d);
 	fx_daemon_prepare(d, db, dbname, extra);
 	cr_assert_eq(fx_daemon_start(d, NULL), 0, "loomd did not start");
 }

@@ -106,6 +106,17 @@ void fx_setup(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
 void fx_teardown(const struct fx_db *db, const char *dbname,
     struct fx_daemon *d);
 
+/*
+ * The part of fx_setup that starts nothing: db from LOOMD_TEST_DB_* and a
+ * fresh database name in dbname (size n); db, dbname and d (all borrowed
+ * until the suite ends) are what fx_fini tears down.
+ */
+void fx_suite(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d);
+
+/* A suite's .fini: fx_teardown of what fx_suite or fx_setup was given
+ * (nothing when neither ran). */
+void fx_fini(void);
+
 /* Run loomd with args ("-t" etc.) on conf to completion; exit status and
  * stderr (into out, size n) are returned. */
 int fx_run_loomd(const char *conf, const char *args, char *out, size_t n);
