@@ -414,27 +414,41 @@ Test(abuse, one_address_holds_at_most_its_share)
 		close(fds[i]);
 }
 
+/*
+ * Send fd one header byte every 100 ms, at most max of them, until loomd
+ * closes it; returns whether it did, with the time it took in *ms.
+ */
+static bool
+trickle(int fd, int max, double *ms)
+{
+	double t0 = fx_now_ms();
+	bool eof = false;
+	char b[256];
+	int i;
+
+	for (i = 0; i < max && !eof; i++) {
+		if (send(fd, "X", 1, MSG_NOSIGNAL) != 1)
+			break;
+		read_all(fd, b, sizeof b, 100, &eof);
+	}
+	*ms = fx_now_ms() - t0;
+	return (eof || i < max);
+}
+
 Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 {
 	char b[256];
-	double t0 = 0;
 	bool eof = false;
+	double ms;
 	int fd, i;
 
 	start("server = { host = \"127.0.0.1\"; threads = 4; "
 	    "header_timeout_ms = 500; connection_timeout_s = 1; };");
 	fd = conn_to(d.port);
-	t0 = fx_now_ms();
 	send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 32, MSG_NOSIGNAL);
 	/* One header byte every 100 ms: the idle timeout never fires. */
-	for (i = 0; i < 40 && !eof; i++) {
-		if (send(fd, "X", 1, MSG_NOSIGNAL) != 1)
-			break;
-		read_all(fd, b, sizeof b, 100, &eof);
-	}
-	cr_expect(eof || i < 40, "the trickling connection was closed");
-	cr_expect_lt(fx_now_ms() - t0, 2000, "closed after %.0f ms",
-	    fx_now_ms() - t0);
+	cr_expect(trickle(fd, 40, &ms), "the trickling connection was closed");
+	cr_expect_lt(ms, 2000, "closed after %.0f ms", ms);
 	close(fd);
 	cr_expect_geq(metric(d.port, "loomd_http_header_timeouts_total "), 1);
 	/* The same after one honest request on a keep-alive connection:
@@ -444,16 +458,8 @@ Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 	    MSG_NOSIGNAL);
 	read_all(fd, b, sizeof b, 300, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 200", 12), 0, "%s", b);
-	t0 = fx_now_ms();
-	eof = false;
-	for (i = 0; i < 50 && !eof; i++) {
-		if (send(fd, "X", 1, MSG_NOSIGNAL) != 1)
-			break;
-		read_all(fd, b, sizeof b, 100, &eof);
-	}
-	cr_expect(eof || i < 50, "the trickling keep-alive was closed");
-	cr_expect_lt(fx_now_ms() - t0, 2600, "closed after %.0f ms",
-	    fx_now_ms() - t0);
+	cr_expect(trickle(fd, 50, &ms), "the trickling keep-alive was closed");
+	cr_expect_lt(ms, 2600, "closed after %.0f ms", ms);
 	close(fd);
 	/* A keep-alive connection that answers in time is left alone. */
 	fd = conn_to(d.port);

@@ -75,6 +75,22 @@ static const char TC_PROVIDER[] =
     "\"openstack_api_url\":\"http://1.2.3.4:5000/v2.0/tokens\","
     "\"openstack_username\":\"user\"}}}";
 
+/* What follows "cluster" in both expected configs below. */
+#define TC_REST								\
+    "\"service\":{\"name\":\"datanode\",\"action\":{\"type\":\"chef\","	\
+    "\"script\":\"install recipe\","					\
+    "\"data\":\"{\\\"foo\\\": { \\\"bar\\\": \\\"baz\\\" } }\"}},"	\
+    "\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\","	\
+    "\"bootstrap_keypair\":\"iad-root\","				\
+    "\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\","		\
+    "\"automators\":[\"chef\",\"shell\"],"				\
+    "\"provider\":" "{\"name\":\"openstack-central\","			\
+    "\"description\":\"Default provider\","				\
+    "\"providertype\":\"openstack\","					\
+    "\"provisioner\":{\"auth\":{"					\
+    "\"openstack_api_url\":\"http://1.2.3.4:5000/v2.0/tokens\","	\
+    "\"openstack_username\":\"user\"}}}}"
+
 /*
  * DEFAULT_CONFIG of TaskConfigTest.testConfig (\u0027 written as ').  The
  * Java Node constructor adds automators ["chef","shell"] from s1 and s2.
@@ -88,18 +104,7 @@ static const char TC_DEFAULT_CONFIG[] =
     "\"hdfs://%host.service.hadoop-hdfs-namenode%/hbase\","
     "\"hbase.zookeeper.quorum\":"
     "\"%join(map(host.service.zookeeper-server,'$:2181'),',')%\"}}},"
-    "\"service\":{\"name\":\"datanode\",\"action\":{\"type\":\"chef\","
-    "\"script\":\"install recipe\","
-    "\"data\":\"{\\\"foo\\\": { \\\"bar\\\": \\\"baz\\\" } }\"}},"
-    "\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\","
-    "\"bootstrap_keypair\":\"iad-root\","
-    "\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\","
-    "\"automators\":[\"chef\",\"shell\"],"
-    "\"provider\":" "{\"name\":\"openstack-central\","
-    "\"description\":\"Default provider\",\"providertype\":\"openstack\","
-    "\"provisioner\":{\"auth\":{"
-    "\"openstack_api_url\":\"http://1.2.3.4:5000/v2.0/tokens\","
-    "\"openstack_username\":\"user\"}}}}";
+    TC_REST;
 
 /* USER_CONFIG: the user config holds only the "hadoop" part. */
 static const char TC_USER_CONFIG[] =
@@ -107,18 +112,7 @@ static const char TC_USER_CONFIG[] =
     "\"hdfs://%host.service.hadoop-hdfs-namenode%\"},\"yarn_site\":{"
     "\"yarn.resourcemanager.hostname\":"
     "\"%host.service.hadoop-yarn-resourcemanager%\"}}},"
-    "\"service\":{\"name\":\"datanode\",\"action\":{\"type\":\"chef\","
-    "\"script\":\"install recipe\","
-    "\"data\":\"{\\\"foo\\\": { \\\"bar\\\": \\\"baz\\\" } }\"}},"
-    "\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\","
-    "\"bootstrap_keypair\":\"iad-root\","
-    "\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\","
-    "\"automators\":[\"chef\",\"shell\"],"
-    "\"provider\":" "{\"name\":\"openstack-central\","
-    "\"description\":\"Default provider\",\"providertype\":\"openstack\","
-    "\"provisioner\":{\"auth\":{"
-    "\"openstack_api_url\":\"http://1.2.3.4:5000/v2.0/tokens\","
-    "\"openstack_username\":\"user\"}}}}";
+    TC_REST;
 
 /*
  * TaskConfigTest's cluster: template hadoop-dev whose default config is
