@@ -143,18 +143,12 @@ struct loom_bench_rss {
 };
 
 /* A growable byte buffer, NUL-terminated when len > 0. */
-struct loom_bench_buf {
-	char	*data;
-	size_t	 len;
-	size_t	 cap;
-};
-
 /* One closed-loop connection. */
 struct loom_bench_conn {
 	CURL			*easy;
 	unsigned		 n;
 	const char		*base;		/* borrowed from the options */
-	struct loom_bench_buf	 resp;
+	struct dprov_buf	 resp;
 	char			*url;		/* owned */
 	char			*body;		/* owned POST body or NULL */
 	char			*take_body;	/* owned */
@@ -598,28 +592,15 @@ bad:
 	return -1;
 }
 
-/* libcurl write callback: append to a loom_bench_buf. */
+/* libcurl write callback: append to a dprov_buf. */
 static size_t
 loom_bench_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	struct loom_bench_buf *b = arg;
-	size_t n = size * nmemb;
-
-	if (n > LOOM_BENCH_MAX_BODY - b->len)
-		return 0;
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap != 0 ? b->cap * 2 : 4096;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+	return dprov_buf_append(arg, LOOM_BENCH_MAX_BODY, ptr, size * nmemb);
 }
 
 static void
-loom_bench_buf_reset(struct loom_bench_buf *b)
+loom_bench_buf_reset(struct dprov_buf *b)
 {
 	b->len = 0;
 	if (b->data != NULL)
@@ -627,7 +608,7 @@ loom_bench_buf_reset(struct loom_bench_buf *b)
 }
 
 static const char *
-loom_bench_buf_str(const struct loom_bench_buf *b)
+loom_bench_buf_str(const struct dprov_buf *b)
 {
 	return b->data != NULL ? b->data : "";
 }
@@ -640,7 +621,7 @@ loom_bench_buf_str(const struct loom_bench_buf *b)
  */
 static long
 loom_bench_http(const char *method, const char *url, const char *user,
-    const char *body, unsigned timeout_ms, struct loom_bench_buf *resp,
+    const char *body, unsigned timeout_ms, struct dprov_buf *resp,
     char err[LOOMD_ERR_LEN])
 {
 	struct curl_slist *h = NULL;
@@ -696,7 +677,7 @@ fail:
 static char *
 loom_bench_slurp(const char *path, char err[LOOMD_ERR_LEN])
 {
-	struct loom_bench_buf b = { NULL, 0, 0 };
+	struct dprov_buf b = { NULL, 0, 0 };
 	char chunk[8192];
 	size_t n;
 	FILE *fp;
@@ -730,7 +711,7 @@ loom_bench_setup_catalogue(const struct loom_bench_opts *o,
     char err[LOOMD_ERR_LEN])
 {
 	struct json_object *cat = NULL, *tmpls, *t, *v, *copy = NULL, *adm;
-	struct loom_bench_buf resp = { NULL, 0, 0 };
+	struct dprov_buf resp = { NULL, 0, 0 };
 	char *path = NULL, *text = NULL, *url = NULL;
 	const char *env, *name;
 	size_t i;
@@ -835,7 +816,7 @@ loom_bench_metric(const char *line, const char *name, double *sum, int *seen)
 static void
 loom_bench_scrape(const struct loom_bench_opts *o, struct loom_bench_db *d)
 {
-	struct loom_bench_buf resp = { NULL, 0, 0 };
+	struct dprov_buf resp = { NULL, 0, 0 };
 	char err[LOOMD_ERR_LEN], *url, *line, *save;
 	int s_tx, s_co, s_re, s_ce, s_ba;
 	size_t i;
