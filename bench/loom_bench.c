@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -365,6 +366,42 @@ loom_bench_url_ok(const char *s)
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
+/* The options that set an unsigned field: letter, range, field. */
+static const struct {
+	int		 ch;
+	unsigned long	 lo;
+	unsigned long	 hi;
+	size_t		 off;
+} loom_bench_uints[] = {
+	{ 'c', 1, LOOM_BENCH_MAX_CONNS, offsetof(struct loom_bench_opts,
+	    conns) },
+	{ 'p', 0, 60000, offsetof(struct loom_bench_opts, poll_ms) },
+	{ 'o', 10, 3600000, offsetof(struct loom_bench_opts, timeout_ms) },
+	{ 'e', 0, 86400, offsetof(struct loom_bench_opts, settle_s) },
+	{ 'D', 0, 60000, offsetof(struct loom_bench_opts, scrape_delay_ms) },
+};
+
+/* Set the unsigned field of option ch from arg; -1 when out of range. */
+static int
+loom_bench_set_uint(struct loom_bench_opts *o, int ch, const char *arg)
+{
+	unsigned long v;
+	size_t i;
+
+	for (i = 0; i < sizeof loom_bench_uints / sizeof loom_bench_uints[0];
+	    i++) {
+		if (loom_bench_uints[i].ch != ch)
+			continue;
+		if (loom_bench_parse_uint(arg, loom_bench_uints[i].lo,
+		    loom_bench_uints[i].hi, &v) != 0)
+			return -1;
+		*(unsigned *)(void *)((char *)o + loom_bench_uints[i].off) =
+		    (unsigned)v;
+		return 0;
+	}
+	return -1;
+}
+
 /* Parse argv into o; 0, 1 for --help, or -1 with err. */
 static int
 loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
@@ -453,10 +490,12 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			}
 			break;
 		case 'c':
-			if (loom_bench_parse_uint(optarg, 1,
-			    LOOM_BENCH_MAX_CONNS, &v) != 0)
+		case 'p':
+		case 'o':
+		case 'e':
+		case 'D':
+			if (loom_bench_set_uint(o, ch, optarg) != 0)
 				goto bad;
-			o->conns = (unsigned)v;
 			break;
 		case 'd':
 			if (loom_bench_parse_secs(optarg, 0.1, 86400,
@@ -499,26 +538,6 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			o->mix[0] = a;
 			o->mix[1] = b;
 			o->mix[2] = c;
-			break;
-		case 'p':
-			if (loom_bench_parse_uint(optarg, 0, 60000, &v) != 0)
-				goto bad;
-			o->poll_ms = (unsigned)v;
-			break;
-		case 'o':
-			if (loom_bench_parse_uint(optarg, 10, 3600000, &v) != 0)
-				goto bad;
-			o->timeout_ms = (unsigned)v;
-			break;
-		case 'e':
-			if (loom_bench_parse_uint(optarg, 0, 86400, &v) != 0)
-				goto bad;
-			o->settle_s = (unsigned)v;
-			break;
-		case 'D':
-			if (loom_bench_parse_uint(optarg, 0, 60000, &v) != 0)
-				goto bad;
-			o->scrape_delay_ms = (unsigned)v;
 			break;
 		case 'P':
 		case 'B':
