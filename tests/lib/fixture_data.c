@@ -109,3 +109,21 @@ fx_data_find(struct json_object *arr, const char *key, const char *value)
 	cr_assert_fail("no element with %s \"%s\"", key, value);
 	return NULL;
 }
+
+const char **
+fx_data_strv(struct json_object *arr, size_t *n)
+{
+	const char **v;
+	size_t i;
+
+	*n = 0;
+	if (arr == NULL)
+		return NULL;
+	*n = json_object_array_length(arr);
+	v = calloc(*n + 1, sizeof *v);
+	cr_assert_not_null(v);
+	for (i = 0; i < *n; i++)
+		v[i] = json_object_get_string(json_object_array_get_idx(arr,
+		    i));
+	return v;
+}

@@ -49,4 +49,11 @@ const char *fx_data_str(struct json_object *o, const char *key);
 struct json_object *fx_data_find(struct json_object *arr, const char *key,
     const char *value);
 
+/*
+ * The strings of the JSON array arr (NULL: none) as a new NULL-terminated
+ * vector, their count in *n; the caller frees the vector with free(), the
+ * strings are borrowed from arr.  NULL (and *n = 0) when arr is NULL.
+ */
+const char **fx_data_strv(struct json_object *arr, size_t *n);
+
 #endif /* LOOMD_FIXTURE_DATA_H */
