@@ -164,6 +164,25 @@ create_cluster(char *id, size_t n)
 	snprintf(id, n, "%.8s", p + 6);
 }
 
+/*
+ * Poll the status of cluster id (as user u) for up to 15 s until it is
+ * ACTIVE; the last answer is in b (size n).
+ */
+static void
+wait_active(const char *id, char *b, size_t n)
+{
+	char path[128];
+	int i;
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
+	for (i = 0; i < 150; i++) {
+		req(d.port, "GET", path, "X-Loom-UserID: u", NULL, b, n);
+		if (strstr(b, "\"status\":\"ACTIVE\"") != NULL)
+			break;
+		usleep(100 * 1000);
+	}
+}
+
 /* The value of a metric line that starts with name, or -1. */
 static long
 metric(int port, const char *name)
@@ -261,8 +280,8 @@ Test(abuse, task_routes_only_on_their_listener_and_with_the_token)
 
 Test(abuse, a_provisioner_pointed_at_the_task_listener_works)
 {
-	char extra[512], b[1024], id[32], path[128];
-	int tport = fx_free_port(), i;
+	char extra[512], b[1024], id[32];
+	int tport = fx_free_port();
 	pid_t prov;
 
 	snprintf(extra, sizeof extra, "server = { host = \"127.0.0.1\"; "
@@ -272,13 +291,7 @@ Test(abuse, a_provisioner_pointed_at_the_task_listener_works)
 	create_cluster(id, sizeof id);
 	/* Only its URL changes: the Loom provisioner has no other setting. */
 	prov = fx_provisioner_start(tport, 2, NULL, "1", "/dev/null", NULL);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
-	for (i = 0; i < 150; i++) {
-		req(d.port, "GET", path, "X-Loom-UserID: u", NULL, b, sizeof b);
-		if (strstr(b, "\"status\":\"ACTIVE\"") != NULL)
-			break;
-		usleep(100 * 1000);
-	}
+	wait_active(id, b, sizeof b);
 	fx_provisioner_stop(&prov);
 	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
 	cr_expect_eq(metric(d.port,
@@ -305,10 +318,10 @@ Test(abuse, token_alone_guards_the_task_routes_on_the_api_listener)
 
 Test(abuse, the_dummy_provisioner_sends_the_token)
 {
-	char extra[512], tok[256], b[1024], id[32], path[128], bin[512];
+	char extra[512], tok[256], b[1024], id[32], bin[512];
 	char uri[64];
 	pid_t prov;
-	int i, st;
+	int st;
 
 	token_file(tok, sizeof tok, "tok-for-the-provisioner");
 	snprintf(extra, sizeof extra, "tasks = { token_file = \"%s\"; };\n"
@@ -329,13 +342,7 @@ Test(abuse, the_dummy_provisioner_sends_the_token)
 		    "20", "--token-file", tok, (char *)NULL);
 		_exit(127);
 	}
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
-	for (i = 0; i < 150; i++) {
-		req(d.port, "GET", path, "X-Loom-UserID: u", NULL, b, sizeof b);
-		if (strstr(b, "\"status\":\"ACTIVE\"") != NULL)
-			break;
-		usleep(100 * 1000);
-	}
+	wait_active(id, b, sizeof b);
 	kill(prov, SIGTERM);
 	waitpid(prov, &st, 0);
 	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
@@ -534,30 +541,39 @@ Test(abuse, bodies_over_the_limit)
 	cr_expect_eq(strncmp(b, "HTTP/1.1 501", 12), 0, "%s", b);
 }
 
-Test(abuse, smuggling_is_refused_and_the_connection_closed)
+/*
+ * Send r as it is; expect a 400, the only answer when once, and the
+ * connection closed after it.
+ */
+static void
+expect_400_closed(const char *r, bool once)
 {
 	char b[4096];
-	const char *r;
 	bool eof;
+
+	raw(d.port, r, strlen(r), b, sizeof b, &eof);
+	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
+	if (once)
+		cr_expect_eq(count_of(b, "HTTP/1.1 "), 1, "%s", b);
+	cr_expect(eof, "%s", r);
+}
+
+Test(abuse, smuggling_is_refused_and_the_connection_closed)
+{
+	const char *r;
 
 	start(NULL);
 	/* Two different lengths: the "body" must not run as a request. */
 	r = "POST /v1/loom/getClusterStatuses HTTP/1.1\r\nHost: x\r\n"
 	    "X-Loom-UserID: u\r\nContent-Length: 2\r\nContent-Length: 44\r\n"
 	    "\r\n{}GET /v1/loom/providers HTTP/1.1\r\nHost: x\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
-	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect_eq(count_of(b, "HTTP/1.1 "), 1, "%s", b);
-	cr_expect(eof);
+	expect_400_closed(r, true);
 	/* Transfer-Encoding with Content-Length. */
 	r = "POST /v1/loom/getClusterStatuses HTTP/1.1\r\nHost: x\r\n"
 	    "X-Loom-UserID: u\r\nContent-Length: 5\r\nTransfer-Encoding: "
 	    "chunked\r\n\r\n0\r\n\r\nGET /v1/loom/providers HTTP/1.1\r\n"
 	    "Host: x\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
-	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect_eq(count_of(b, "HTTP/1.1 "), 1, "%s", b);
-	cr_expect(eof);
+	expect_400_closed(r, true);
 	/*
 	 * Malformed lengths: libmicrohttpd answers them itself, before
 	 * loomd sees the request; 0.9.75 repeats the header block of that
@@ -566,17 +582,10 @@ Test(abuse, smuggling_is_refused_and_the_connection_closed)
 	 */
 	r = "POST /v1/loom/getClusterStatuses HTTP/1.1\r\nHost: x\r\n"
 	    "X-Loom-UserID: u\r\nContent-Length: -1\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
-	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect(eof);
-#if MHD_VERSION >= 0x01000000
-	cr_expect_eq(count_of(b, "HTTP/1.1 "), 1, "%s", b);
-#endif
+	expect_400_closed(r, MHD_VERSION >= 0x01000000);
 	r = "POST /v1/loom/getClusterStatuses HTTP/1.1\r\nHost: x\r\n"
 	    "X-Loom-UserID: u\r\nContent-Length: 12abc\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
-	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect(eof);
+	expect_400_closed(r, false);
 }
 
 Test(abuse, nul_bytes_in_headers_and_paths)
