@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -143,18 +144,12 @@ struct loom_bench_rss {
 };
 
 /* A growable byte buffer, NUL-terminated when len > 0. */
-struct loom_bench_buf {
-	char	*data;
-	size_t	 len;
-	size_t	 cap;
-};
-
 /* One closed-loop connection. */
 struct loom_bench_conn {
 	CURL			*easy;
 	unsigned		 n;
 	const char		*base;		/* borrowed from the options */
-	struct loom_bench_buf	 resp;
+	struct dprov_buf	 resp;
 	char			*url;		/* owned */
 	char			*body;		/* owned POST body or NULL */
 	char			*take_body;	/* owned */
@@ -371,6 +366,42 @@ loom_bench_url_ok(const char *s)
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
+/* The options that set an unsigned field: letter, range, field. */
+static const struct {
+	int		 ch;
+	unsigned long	 lo;
+	unsigned long	 hi;
+	size_t		 off;
+} loom_bench_uints[] = {
+	{ 'c', 1, LOOM_BENCH_MAX_CONNS, offsetof(struct loom_bench_opts,
+	    conns) },
+	{ 'p', 0, 60000, offsetof(struct loom_bench_opts, poll_ms) },
+	{ 'o', 10, 3600000, offsetof(struct loom_bench_opts, timeout_ms) },
+	{ 'e', 0, 86400, offsetof(struct loom_bench_opts, settle_s) },
+	{ 'D', 0, 60000, offsetof(struct loom_bench_opts, scrape_delay_ms) },
+};
+
+/* Set the unsigned field of option ch from arg; -1 when out of range. */
+static int
+loom_bench_set_uint(struct loom_bench_opts *o, int ch, const char *arg)
+{
+	unsigned long v;
+	size_t i;
+
+	for (i = 0; i < sizeof loom_bench_uints / sizeof loom_bench_uints[0];
+	    i++) {
+		if (loom_bench_uints[i].ch != ch)
+			continue;
+		if (loom_bench_parse_uint(arg, loom_bench_uints[i].lo,
+		    loom_bench_uints[i].hi, &v) != 0)
+			return -1;
+		*(unsigned *)(void *)((char *)o + loom_bench_uints[i].off) =
+		    (unsigned)v;
+		return 0;
+	}
+	return -1;
+}
+
 /* Parse argv into o; 0, 1 for --help, or -1 with err. */
 static int
 loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
@@ -459,10 +490,12 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			}
 			break;
 		case 'c':
-			if (loom_bench_parse_uint(optarg, 1,
-			    LOOM_BENCH_MAX_CONNS, &v) != 0)
+		case 'p':
+		case 'o':
+		case 'e':
+		case 'D':
+			if (loom_bench_set_uint(o, ch, optarg) != 0)
 				goto bad;
-			o->conns = (unsigned)v;
 			break;
 		case 'd':
 			if (loom_bench_parse_secs(optarg, 0.1, 86400,
@@ -505,26 +538,6 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			o->mix[0] = a;
 			o->mix[1] = b;
 			o->mix[2] = c;
-			break;
-		case 'p':
-			if (loom_bench_parse_uint(optarg, 0, 60000, &v) != 0)
-				goto bad;
-			o->poll_ms = (unsigned)v;
-			break;
-		case 'o':
-			if (loom_bench_parse_uint(optarg, 10, 3600000, &v) != 0)
-				goto bad;
-			o->timeout_ms = (unsigned)v;
-			break;
-		case 'e':
-			if (loom_bench_parse_uint(optarg, 0, 86400, &v) != 0)
-				goto bad;
-			o->settle_s = (unsigned)v;
-			break;
-		case 'D':
-			if (loom_bench_parse_uint(optarg, 0, 60000, &v) != 0)
-				goto bad;
-			o->scrape_delay_ms = (unsigned)v;
 			break;
 		case 'P':
 		case 'B':
@@ -598,28 +611,15 @@ bad:
 	return -1;
 }
 
-/* libcurl write callback: append to a loom_bench_buf. */
+/* libcurl write callback: append to a dprov_buf. */
 static size_t
 loom_bench_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	struct loom_bench_buf *b = arg;
-	size_t n = size * nmemb;
-
-	if (n > LOOM_BENCH_MAX_BODY - b->len)
-		return 0;
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap != 0 ? b->cap * 2 : 4096;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+	return dprov_buf_append(arg, LOOM_BENCH_MAX_BODY, ptr, size * nmemb);
 }
 
 static void
-loom_bench_buf_reset(struct loom_bench_buf *b)
+loom_bench_buf_reset(struct dprov_buf *b)
 {
 	b->len = 0;
 	if (b->data != NULL)
@@ -627,7 +627,7 @@ loom_bench_buf_reset(struct loom_bench_buf *b)
 }
 
 static const char *
-loom_bench_buf_str(const struct loom_bench_buf *b)
+loom_bench_buf_str(const struct dprov_buf *b)
 {
 	return b->data != NULL ? b->data : "";
 }
@@ -640,7 +640,7 @@ loom_bench_buf_str(const struct loom_bench_buf *b)
  */
 static long
 loom_bench_http(const char *method, const char *url, const char *user,
-    const char *body, unsigned timeout_ms, struct loom_bench_buf *resp,
+    const char *body, unsigned timeout_ms, struct dprov_buf *resp,
     char err[LOOMD_ERR_LEN])
 {
 	struct curl_slist *h = NULL;
@@ -696,7 +696,7 @@ fail:
 static char *
 loom_bench_slurp(const char *path, char err[LOOMD_ERR_LEN])
 {
-	struct loom_bench_buf b = { NULL, 0, 0 };
+	struct dprov_buf b = { NULL, 0, 0 };
 	char chunk[8192];
 	size_t n;
 	FILE *fp;
@@ -730,7 +730,7 @@ loom_bench_setup_catalogue(const struct loom_bench_opts *o,
     char err[LOOMD_ERR_LEN])
 {
 	struct json_object *cat = NULL, *tmpls, *t, *v, *copy = NULL, *adm;
-	struct loom_bench_buf resp = { NULL, 0, 0 };
+	struct dprov_buf resp = { NULL, 0, 0 };
 	char *path = NULL, *text = NULL, *url = NULL;
 	const char *env, *name;
 	size_t i;
@@ -835,7 +835,7 @@ loom_bench_metric(const char *line, const char *name, double *sum, int *seen)
 static void
 loom_bench_scrape(const struct loom_bench_opts *o, struct loom_bench_db *d)
 {
-	struct loom_bench_buf resp = { NULL, 0, 0 };
+	struct dprov_buf resp = { NULL, 0, 0 };
 	char err[LOOMD_ERR_LEN], *url, *line, *save;
 	int s_tx, s_co, s_re, s_ce, s_ba;
 	size_t i;

@@ -71,6 +71,19 @@ api_admin_type(struct http_req *req, struct http_resp *resp,
 	return API_OK;
 }
 
+/* Answer 400 with the body Loom gives a codec error of kind. */
+static enum api_status
+api_admin_codec_fail(struct http_resp *resp, enum codec_error kind,
+    const char *err)
+{
+	char *body;
+
+	body = codec_error_body(kind, err);
+	http_fail(resp, API_BAD_REQUEST, "%s", body);
+	free(body);
+	return API_BAD_REQUEST;
+}
+
 /*
  * Parse and validate the body as an entity of type; on API_OK *ent is the
  * canonical object (caller puts it).
@@ -79,7 +92,7 @@ static enum api_status
 api_admin_decode(struct http_req *req, struct http_resp *resp,
     enum codec_type type, struct json_object **ent)
 {
-	char err[LOOMD_ERR_LEN], *body;
+	char err[LOOMD_ERR_LEN];
 	struct json_object *in = NULL;
 	enum codec_error kind;
 	enum jsonin_error why;
@@ -94,10 +107,7 @@ api_admin_decode(struct http_req *req, struct http_resp *resp,
 	}
 	if (codec_parse(type, in, ent, &kind, err) != 0) {
 		json_object_put(in);
-		body = codec_error_body(kind, err);
-		http_fail(resp, API_BAD_REQUEST, "%s", body);
-		free(body);
-		return API_BAD_REQUEST;
+		return api_admin_codec_fail(resp, kind, err);
 	}
 	json_object_put(in);
 	return API_OK;
@@ -362,7 +372,7 @@ api_admin_import(struct http_req *req, struct http_resp *resp)
 {
 	struct api_admin_op op = { 0 };
 	struct json_object *in = NULL;
-	char err[LOOMD_ERR_LEN], *body;
+	char err[LOOMD_ERR_LEN];
 	enum codec_error kind;
 	enum jsonin_error why;
 	enum api_status as;
@@ -377,10 +387,7 @@ api_admin_import(struct http_req *req, struct http_resp *resp)
 		    "%s", err);
 	if (codec_parse_import(in, &op.import, &kind, err) != 0) {
 		json_object_put(in);
-		body = codec_error_body(CODEC_ERR_MESSAGE, err);
-		http_fail(resp, API_BAD_REQUEST, "%s", body);
-		free(body);
-		return API_BAD_REQUEST;
+		return api_admin_codec_fail(resp, CODEC_ERR_MESSAGE, err);
 	}
 	json_object_put(in);
 	st = api_admin_run(true, api_admin_import_fn, &op, err);

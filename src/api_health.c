@@ -102,6 +102,29 @@ api_health_readyz(struct http_req *req UNUSED, struct http_resp *resp)
 }
 
 /* Scrape-time figures read from the database (db_read_run body). */
+/*
+ * A gauge with two labels from sql, whose rows are (label 1, label 2,
+ * value): its HELP and TYPE lines, then one sample a row.
+ */
+static enum db_status
+api_health_gauge2(struct db_conn *c, struct metrics_buf *b, const char *sql,
+    const char *name, const char *help, const char *l1, const char *l2)
+{
+	struct db_rows *r;
+	enum db_status st;
+	size_t i;
+
+	if ((st = db_query(c, sql, &r, "")) != DB_OK)
+		return st;
+	metrics_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	for (i = 0; i < r->nrows; i++)
+		metrics_printf(b, "%s{%s=\"%s\",%s=\"%s\"} %s\n", name, l1,
+		    db_rows_get(r, i, 0), l2, db_rows_get(r, i, 1),
+		    db_rows_get(r, i, 2));
+	db_rows_free(r);
+	return DB_OK;
+}
+
 static enum db_status
 api_health_metrics_db(struct db_conn *c, void *arg)
 {
@@ -114,26 +137,13 @@ api_health_metrics_db(struct db_conn *c, void *arg)
 	b->len = 0;	/* a re-run starts the page part again */
 	if (b->s != NULL)
 		b->s[0] = '\0';
-	if ((st = db_query(c, "SELECT action, status, COUNT(*) FROM jobs "
-	    "GROUP BY action, status", &r, "")) != DB_OK)
+	if ((st = api_health_gauge2(c, b, "SELECT action, status, COUNT(*) "
+	    "FROM jobs GROUP BY action, status", "loomd_jobs",
+	    "Jobs by action and status.", "action", "status")) != DB_OK ||
+	    (st = api_health_gauge2(c, b, "SELECT status, q_state, COUNT(*) "
+	    "FROM tasks GROUP BY status, q_state", "loomd_tasks",
+	    "Tasks by status and queue state.", "status", "queue")) != DB_OK)
 		return st;
-	metrics_printf(b, "# HELP loomd_jobs Jobs by action and status.\n"
-	    "# TYPE loomd_jobs gauge\n");
-	for (i = 0; i < r->nrows; i++)
-		metrics_printf(b, "loomd_jobs{action=\"%s\",status=\"%s\"} "
-		    "%s\n", db_rows_get(r, i, 0), db_rows_get(r, i, 1),
-		    db_rows_get(r, i, 2));
-	db_rows_free(r);
-	if ((st = db_query(c, "SELECT status, q_state, COUNT(*) FROM tasks "
-	    "GROUP BY status, q_state", &r, "")) != DB_OK)
-		return st;
-	metrics_printf(b, "# HELP loomd_tasks Tasks by status and queue "
-	    "state.\n# TYPE loomd_tasks gauge\n");
-	for (i = 0; i < r->nrows; i++)
-		metrics_printf(b, "loomd_tasks{status=\"%s\",queue=\"%s\"} "
-		    "%s\n", db_rows_get(r, i, 0), db_rows_get(r, i, 1),
-		    db_rows_get(r, i, 2));
-	db_rows_free(r);
 	if ((st = db_query(c, "SELECT COUNT(*), COALESCE(MIN(j.create_time), "
 	    "0) FROM jobs j WHERE j.needs_work = 1", &r, "")) != DB_OK)
 		return st;

@@ -362,13 +362,9 @@ cluster_store_delete(const struct cluster_store_user *u, int64_t id,
     const struct idem_store_key *idem,
     struct domain_out *out)
 {
-	struct cluster_store_write_arg a;
+	struct cluster_store_write_arg a = { .u = u, .idem = idem,
+	    .out = out, .id = id };
 
-	memset(&a, 0, sizeof a);
-	a.u = u;
-	a.idem = idem;
-	a.out = out;
-	a.id = id;
 	if (cluster_store_reserve_job(&a) != 0)
 		return;
 	cluster_store_write(cluster_store_delete_tx, &a);
@@ -402,30 +398,25 @@ cluster_store_abort_tx(struct db_conn *c, void *arg)
 		db_rows_free(r);
 		return st;
 	}
-	if (jr->nrows == 0) {
-		db_rows_free(jr);
-		db_rows_free(r);
-		domain_fail(a->out, DOMAIN_CONFLICT,
-		    "Cannot be aborted at this time.");
-		return DB_ABORT;
-	}
-	js = db_rows_get(jr, 0, 0);
-	ja = db_rows_get(jr, 0, 1);
-	if (strcmp(js, "FAILED") == 0 || strcmp(js, "COMPLETE") == 0) {
+	js = jr->nrows > 0 ? db_rows_get(jr, 0, 0) : NULL;
+	ja = jr->nrows > 0 ? db_rows_get(jr, 0, 1) : NULL;
+	if (js != NULL && (strcmp(js, "FAILED") == 0 ||
+	    strcmp(js, "COMPLETE") == 0)) {
 		/* Let the scheduler settle the cluster. */
 		st = job_store_needs_work_tx(c, db_rows_get(r, 0, 2));
-	} else if (strcmp(ja, "CLUSTER_CREATE") != 0 ||
-	    strcmp(js, "RUNNING") != 0) {
-		db_rows_free(jr);
-		db_rows_free(r);
-		domain_fail(a->out, DOMAIN_CONFLICT,
-		    "Cannot be aborted at this time.");
-		return DB_ABORT;
-	} else {
+	} else if (js != NULL && strcmp(ja, "CLUSTER_CREATE") == 0 &&
+	    strcmp(js, "RUNNING") == 0) {
 		st = db_exec(c, "UPDATE jobs SET status = 'FAILED', "
 		    "status_message = 'Aborted by user.', needs_work = 1, "
 		    "version = version + 1 WHERE id = ?", NULL, "s",
 		    db_rows_get(r, 0, 2));
+	} else {
+		/* No job, or one past the point where it can stop. */
+		db_rows_free(jr);
+		db_rows_free(r);
+		domain_fail(a->out, DOMAIN_CONFLICT,
+		    "Cannot be aborted at this time.");
+		return DB_ABORT;
 	}
 	db_rows_free(jr);
 	db_rows_free(r);
@@ -440,13 +431,9 @@ cluster_store_abort(const struct cluster_store_user *u, int64_t id,
     const struct idem_store_key *idem,
     struct domain_out *out)
 {
-	struct cluster_store_write_arg a;
+	struct cluster_store_write_arg a = { .u = u, .idem = idem,
+	    .out = out, .id = id };
 
-	memset(&a, 0, sizeof a);
-	a.u = u;
-	a.idem = idem;
-	a.out = out;
-	a.id = id;
 	cluster_store_write(cluster_store_abort_tx, &a);
 }
 
@@ -533,14 +520,9 @@ cluster_store_set_expire(const struct cluster_store_user *u, int64_t id,
     int64_t expire,
     const struct idem_store_key *idem, struct domain_out *out)
 {
-	struct cluster_store_write_arg a;
+	struct cluster_store_write_arg a = { .u = u, .idem = idem,
+	    .out = out, .id = id, .expire = expire };
 
-	memset(&a, 0, sizeof a);
-	a.u = u;
-	a.idem = idem;
-	a.out = out;
-	a.id = id;
-	a.expire = expire;
 	cluster_store_write(cluster_store_expire_tx, &a);
 }
 

@@ -565,3 +565,19 @@ dprov_log_line(const char *worker_id, const char *task_id,
 	return xasprintf("%s %s %s http=%s action=%s tries=%u\n", worker_id,
 	    task_id, outcome, code, task_name, tries);
 }
+
+size_t
+dprov_buf_append(struct dprov_buf *b, size_t max, const char *p, size_t n)
+{
+	if (n > max - b->len)
+		return 0;
+	if (b->len + n + 1 > b->cap) {
+		while (b->len + n + 1 > b->cap)
+			b->cap = b->cap != 0 ? b->cap * 2 : 4096;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}

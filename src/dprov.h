@@ -10,6 +10,7 @@
 #ifndef LOOMD_DPROV_H
 #define LOOMD_DPROV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -168,5 +169,19 @@ char *dprov_finish_body(const char *worker_id, const struct dprov_task *t,
 char *dprov_log_line(const char *worker_id, const char *task_id,
     const char *outcome, long http_code, const char *task_name,
     unsigned tries);
+
+/* A growing NUL-terminated buffer of an HTTP answer (data owned: free()). */
+struct dprov_buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+
+/*
+ * Append the n bytes at p to b, as a libcurl write callback does: returns
+ * n, or 0 (which makes curl fail the transfer) when b would pass max bytes.
+ */
+size_t dprov_buf_append(struct dprov_buf *b, size_t max, const char *p,
+    size_t n);
 
 #endif /* LOOMD_DPROV_H */

@@ -54,11 +54,6 @@ enum dummy_provisioner_claim {
 };
 
 /* A growing response buffer. */
-struct dummy_provisioner_buf {
-	char *data;
-	size_t len, cap;
-};
-
 /* One worker thread. */
 struct dummy_provisioner_worker {
 	pthread_t thread;
@@ -70,7 +65,7 @@ struct dummy_provisioner_worker {
 	CURL *curl;			/* owned */
 	struct curl_slist *headers;	/* owned */
 	char curl_err[CURL_ERROR_SIZE];
-	struct dummy_provisioner_buf resp;
+	struct dprov_buf resp;
 };
 
 /* State shared by the threads; counters and stop under lock. */
@@ -233,20 +228,8 @@ dummy_provisioner_log_task(const char *line)
 static size_t
 dummy_provisioner_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	struct dummy_provisioner_buf *b = arg;
-	size_t n = size * nmemb;
-
-	if (n > DUMMY_PROVISIONER_MAX_BODY - b->len)
-		return 0;	/* makes curl fail with CURLE_WRITE_ERROR */
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap != 0 ? b->cap * 2 : 4096;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+	return dprov_buf_append(arg, DUMMY_PROVISIONER_MAX_BODY, ptr,
+	    size * nmemb);
 }
 
 /* Set up the worker's curl handle; 0 or -1 with err. */

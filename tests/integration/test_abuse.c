@@ -31,28 +31,15 @@
 static struct fx_db db;
 static char dbname[64];
 static struct fx_daemon d;
-static bool started;
 
 static void
 setup(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	fx_db_from_env(&db);
-	fx_db_name(dbname, sizeof dbname);
+	fx_suite(&db, dbname, sizeof dbname, &d);
 }
 
-static void
-teardown(void)
-{
-	char sql[128];
-
-	if (started)
-		fx_daemon_stop(&d);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
-	fx_sql(&db, NULL, sql, NULL, 0);
-}
-
-TestSuite(abuse, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(abuse, .init = setup, .fini = fx_fini, .timeout = 60);
 FX_MAIN(FX_NEED_DB, 0)
 
 /* Start loomd with extra configuration lines. */
@@ -61,7 +48,6 @@ start(const char *extra)
 {
 	fx_daemon_prepare(&d, &db, dbname, extra);
 	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
-	started = true;
 }
 
 /* A TCP connection to 127.0.0.1:port, or the test fails. */
@@ -156,6 +142,45 @@ req(int port, const char *method, const char *path, const char *hdrs,
 		snprintf(out, n, "%s", r.body != NULL ? r.body : "");
 	fx_resp_free(&r);
 	return s;
+}
+
+/*
+ * Import the Loom fixtures and create a one-machine cluster as user u; its
+ * id into id (size n).
+ */
+static void
+create_cluster(char *id, size_t n)
+{
+	char b[1024];
+	const char *p;
+
+	fx_import(d.port,
+	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: u", "{\"name\":\"t\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"one-machine\"}", b, sizeof b), 200, "%s",
+	    b);
+	cr_assert_not_null(p = strstr(b, "\"id\":\""), "%s", b);
+	snprintf(id, n, "%.8s", p + 6);
+}
+
+/*
+ * Poll the status of cluster id (as user u) for up to 15 s until it is
+ * ACTIVE; the last answer is in b (size n).
+ */
+static void
+wait_active(const char *id, char *b, size_t n)
+{
+	char path[128];
+	int i;
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
+	for (i = 0; i < 150; i++) {
+		req(d.port, "GET", path, "X-Loom-UserID: u", NULL, b, n);
+		if (strstr(b, "\"status\":\"ACTIVE\"") != NULL)
+			break;
+		usleep(100 * 1000);
+	}
 }
 
 /* The value of a metric line that starts with name, or -1. */
@@ -255,32 +280,18 @@ Test(abuse, task_routes_only_on_their_listener_and_with_the_token)
 
 Test(abuse, a_provisioner_pointed_at_the_task_listener_works)
 {
-	char extra[512], b[1024], id[32], path[128];
-	int tport = fx_free_port(), i;
+	char extra[512], b[1024], id[32];
+	int tport = fx_free_port();
 	pid_t prov;
-	const char *p;
 
 	snprintf(extra, sizeof extra, "server = { host = \"127.0.0.1\"; "
 	    "threads = 4; tasks_port = %d; };\nscheduler = { interval_ms = "
 	    "50; };", tport);
 	start(extra);
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
-	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
-	    "X-Loom-UserID: u", "{\"name\":\"t\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"one-machine\"}", b, sizeof b), 200, "%s",
-	    b);
-	cr_assert_not_null(p = strstr(b, "\"id\":\""), "%s", b);
-	snprintf(id, sizeof id, "%.8s", p + 6);
+	create_cluster(id, sizeof id);
 	/* Only its URL changes: the Loom provisioner has no other setting. */
 	prov = fx_provisioner_start(tport, 2, NULL, "1", "/dev/null", NULL);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
-	for (i = 0; i < 150; i++) {
-		req(d.port, "GET", path, "X-Loom-UserID: u", NULL, b, sizeof b);
-		if (strstr(b, "\"status\":\"ACTIVE\"") != NULL)
-			break;
-		usleep(100 * 1000);
-	}
+	wait_active(id, b, sizeof b);
 	fx_provisioner_stop(&prov);
 	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
 	cr_expect_eq(metric(d.port,
@@ -307,24 +318,16 @@ Test(abuse, token_alone_guards_the_task_routes_on_the_api_listener)
 
 Test(abuse, the_dummy_provisioner_sends_the_token)
 {
-	char extra[512], tok[256], b[1024], id[32], path[128], bin[512];
+	char extra[512], tok[256], b[1024], id[32], bin[512];
 	char uri[64];
-	const char *p;
 	pid_t prov;
-	int i, st;
+	int st;
 
 	token_file(tok, sizeof tok, "tok-for-the-provisioner");
 	snprintf(extra, sizeof extra, "tasks = { token_file = \"%s\"; };\n"
 	    "scheduler = { interval_ms = 50; };", tok);
 	start(extra);
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
-	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
-	    "X-Loom-UserID: u", "{\"name\":\"t\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"one-machine\"}", b, sizeof b), 200, "%s",
-	    b);
-	cr_assert_not_null(p = strstr(b, "\"id\":\""), "%s", b);
-	snprintf(id, sizeof id, "%.8s", p + 6);
+	create_cluster(id, sizeof id);
 	snprintf(bin, sizeof bin, "%s/src/loom-dummy-provisioner",
 	    getenv("LOOMD_BUILDDIR"));
 	snprintf(uri, sizeof uri, "http://127.0.0.1:%d", d.port);
@@ -339,13 +342,7 @@ Test(abuse, the_dummy_provisioner_sends_the_token)
 		    "20", "--token-file", tok, (char *)NULL);
 		_exit(127);
 	}
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
-	for (i = 0; i < 150; i++) {
-		req(d.port, "GET", path, "X-Loom-UserID: u", NULL, b, sizeof b);
-		if (strstr(b, "\"status\":\"ACTIVE\"") != NULL)
-			break;
-		usleep(100 * 1000);
-	}
+	wait_active(id, b, sizeof b);
 	kill(prov, SIGTERM);
 	waitpid(prov, &st, 0);
 	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
@@ -424,27 +421,41 @@ Test(abuse, one_address_holds_at_most_its_share)
 		close(fds[i]);
 }
 
+/*
+ * Send fd one header byte every 100 ms, at most max of them, until loomd
+ * closes it; returns whether it did, with the time it took in *ms.
+ */
+static bool
+trickle(int fd, int max, double *ms)
+{
+	double t0 = fx_now_ms();
+	bool eof = false;
+	char b[256];
+	int i;
+
+	for (i = 0; i < max && !eof; i++) {
+		if (send(fd, "X", 1, MSG_NOSIGNAL) != 1)
+			break;
+		read_all(fd, b, sizeof b, 100, &eof);
+	}
+	*ms = fx_now_ms() - t0;
+	return (eof || i < max);
+}
+
 Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 {
 	char b[256];
-	double t0 = 0;
 	bool eof = false;
+	double ms;
 	int fd, i;
 
 	start("server = { host = \"127.0.0.1\"; threads = 4; "
 	    "header_timeout_ms = 500; connection_timeout_s = 1; };");
 	fd = conn_to(d.port);
-	t0 = fx_now_ms();
 	send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 32, MSG_NOSIGNAL);
 	/* One header byte every 100 ms: the idle timeout never fires. */
-	for (i = 0; i < 40 && !eof; i++) {
-		if (send(fd, "X", 1, MSG_NOSIGNAL) != 1)
-			break;
-		read_all(fd, b, sizeof b, 100, &eof);
-	}
-	cr_expect(eof || i < 40, "the trickling connection was closed");
-	cr_expect_lt(fx_now_ms() - t0, 2000, "closed after %.0f ms",
-	    fx_now_ms() - t0);
+	cr_expect(trickle(fd, 40, &ms), "the trickling connection was closed");
+	cr_expect_lt(ms, 2000, "closed after %.0f ms", ms);
 	close(fd);
 	cr_expect_geq(metric(d.port, "loomd_http_header_timeouts_total "), 1);
 	/* The same after one honest request on a keep-alive connection:
@@ -454,16 +465,8 @@ Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 	    MSG_NOSIGNAL);
 	read_all(fd, b, sizeof b, 300, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 200", 12), 0, "%s", b);
-	t0 = fx_now_ms();
-	eof = false;
-	for (i = 0; i < 50 && !eof; i++) {
-		if (send(fd, "X", 1, MSG_NOSIGNAL) != 1)
-			break;
-		read_all(fd, b, sizeof b, 100, &eof);
-	}
-	cr_expect(eof || i < 50, "the trickling keep-alive was closed");
-	cr_expect_lt(fx_now_ms() - t0, 2600, "closed after %.0f ms",
-	    fx_now_ms() - t0);
+	cr_expect(trickle(fd, 50, &ms), "the trickling keep-alive was closed");
+	cr_expect_lt(ms, 2600, "closed after %.0f ms", ms);
 	close(fd);
 	/* A keep-alive connection that answers in time is left alone. */
 	fd = conn_to(d.port);
@@ -538,30 +541,39 @@ Test(abuse, bodies_over_the_limit)
 	cr_expect_eq(strncmp(b, "HTTP/1.1 501", 12), 0, "%s", b);
 }
 
-Test(abuse, smuggling_is_refused_and_the_connection_closed)
+/*
+ * Send r as it is; expect a 400, the only answer when once, and the
+ * connection closed after it.
+ */
+static void
+expect_400_closed(const char *r, bool once)
 {
 	char b[4096];
-	const char *r;
 	bool eof;
+
+	raw(d.port, r, strlen(r), b, sizeof b, &eof);
+	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
+	if (once)
+		cr_expect_eq(count_of(b, "HTTP/1.1 "), 1, "%s", b);
+	cr_expect(eof, "%s", r);
+}
+
+Test(abuse, smuggling_is_refused_and_the_connection_closed)
+{
+	const char *r;
 
 	start(NULL);
 	/* Two different lengths: the "body" must not run as a request. */
 	r = "POST /v1/loom/getClusterStatuses HTTP/1.1\r\nHost: x\r\n"
 	    "X-Loom-UserID: u\r\nContent-Length: 2\r\nContent-Length: 44\r\n"
 	    "\r\n{}GET /v1/loom/providers HTTP/1.1\r\nHost: x\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
-	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect_eq(count_of(b, "HTTP/1.1 "), 1, "%s", b);
-	cr_expect(eof);
+	expect_400_closed(r, true);
 	/* Transfer-Encoding with Content-Length. */
 	r = "POST /v1/loom/getClusterStatuses HTTP/1.1\r\nHost: x\r\n"
 	    "X-Loom-UserID: u\r\nContent-Length: 5\r\nTransfer-Encoding: "
 	    "chunked\r\n\r\n0\r\n\r\nGET /v1/loom/providers HTTP/1.1\r\n"
 	    "Host: x\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
-	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect_eq(count_of(b, "HTTP/1.1 "), 1, "%s", b);
-	cr_expect(eof);
+	expect_400_closed(r, true);
 	/*
 	 * Malformed lengths: libmicrohttpd answers them itself, before
 	 * loomd sees the request; 0.9.75 repeats the header block of that
@@ -570,17 +582,10 @@ Test(abuse, smuggling_is_refused_and_the_connection_closed)
 	 */
 	r = "POST /v1/loom/getClusterStatuses HTTP/1.1\r\nHost: x\r\n"
 	    "X-Loom-UserID: u\r\nContent-Length: -1\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
-	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect(eof);
-#if MHD_VERSION >= 0x01000000
-	cr_expect_eq(count_of(b, "HTTP/1.1 "), 1, "%s", b);
-#endif
+	expect_400_closed(r, MHD_VERSION >= 0x01000000);
 	r = "POST /v1/loom/getClusterStatuses HTTP/1.1\r\nHost: x\r\n"
 	    "X-Loom-UserID: u\r\nContent-Length: 12abc\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
-	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect(eof);
+	expect_400_closed(r, false);
 }
 
 Test(abuse, nul_bytes_in_headers_and_paths)

@@ -43,23 +43,13 @@ teardown(void)
 TestSuite(admin, .init = setup, .fini = teardown, .timeout = 60);
 FX_MAIN(FX_NEED_DB, 0)
 
-/* Send a request; returns the status; body kept in *r (caller frees). */
-static long
-req(const char *method, const char *path, const char *hdr, const char *body,
-    struct fx_resp *r)
-{
-	cr_assert_eq(fx_http(d.port, method, path, hdr, body,
-	    body != NULL ? strlen(body) : 0, 10000, r), 0, "%s %s: %s",
-	    method, path, r->error);
-	return r->status;
-}
 
 /* Status only. */
 static long
 st(const char *method, const char *path, const char *hdr, const char *body)
 {
 	struct fx_resp r;
-	long s = req(method, path, hdr, body, &r);
+	long s = fx_req(d.port, method, path, hdr, body, &r);
 
 	fx_resp_free(&r);
 	return s;
@@ -74,16 +64,10 @@ expect_error(const char *method, const char *path, const char *hdr,
     const char *body, long status, const char *message)
 {
 	char hdrs[256];
-	struct fx_resp r;
 
 	snprintf(hdrs, sizeof hdrs, "%s%sAccept: application/json",
 	    hdr != NULL ? hdr : "", hdr != NULL ? "\n" : "");
-	cr_expect_eq(req(method, path, hdrs, body, &r), status,
-	    "%s %s: %ld %s", method, path, r.status, r.body);
-	cr_expect_str_eq(r.ctype, "text/plain; charset=utf-8", "%s %s",
-	    method, path);
-	cr_expect_str_eq(r.body, message, "%s %s", method, path);
-	fx_resp_free(&r);
+	fx_expect_loom(d.port, method, path, hdrs, body, status, message);
 }
 
 /* The example entity `name` of json_strings[type] (borrowed). */
@@ -165,7 +149,7 @@ Test(admin, per_type_crud_script)
 		cr_expect_eq(st("GET", p1, ADMIN, NULL), 404, "%s", type);
 		cr_expect_eq(st("POST", pt, ADMIN,
 		    json_object_to_json_string(e[0])), 200, "%s", type);
-		cr_expect_eq(req("GET", p1, ADMIN, NULL, &r), 200);
+		cr_expect_eq(fx_req(d.port, "GET", p1, ADMIN, NULL, &r), 200);
 		cr_expect(json_equal_text(r.body, e[0]), "%s: %s", type,
 		    r.body);
 		fx_resp_free(&r);
@@ -175,13 +159,13 @@ Test(admin, per_type_crud_script)
 		cr_expect_eq(st("GET", p1, ADMIN, NULL), 404);
 		cr_expect_eq(st("PUT", p1, ADMIN,
 		    json_object_to_json_string(e[0])), 200);
-		cr_expect_eq(req("GET", p1, ADMIN, NULL, &r), 200);
+		cr_expect_eq(fx_req(d.port, "GET", p1, ADMIN, NULL, &r), 200);
 		cr_expect(json_equal_text(r.body, e[0]), "%s: %s", type,
 		    r.body);
 		fx_resp_free(&r);
 		cr_expect_eq(st("POST", pt, ADMIN,
 		    json_object_to_json_string(e[1])), 200);
-		cr_expect_eq(req("GET", pt, ADMIN, NULL, &r), 200);
+		cr_expect_eq(fx_req(d.port, "GET", pt, ADMIN, NULL, &r), 200);
 		cr_expect(json_set_equal(r.body, e, 2), "%s list: %s", type,
 		    r.body);
 		fx_resp_free(&r);
@@ -253,8 +237,8 @@ Test(admin, export_import_replaces_not_merges)
 		body = import_body(imp);
 		cr_expect_eq(st("POST", "/v1/loom/import", ADMIN,
 		    json_object_to_json_string(body)), 200, "step %zu", i);
-		cr_expect_eq(req("GET", "/v1/loom/export", ADMIN, NULL, &r),
-		    200);
+		cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/export", ADMIN,
+		    NULL, &r), 200);
 		exp = json_tokener_parse(r.body);
 		cr_assert_not_null(exp);
 		cr_expect_eq(json_object_object_length(exp), 5);
@@ -330,7 +314,8 @@ Test(admin, bad_input_has_exact_status_and_message)
 	big[n] = '\0';
 	big[0] = '{';
 	big[n - 1] = '}';
-	cr_expect_eq(req("POST", "/v1/loom/providers", ADMIN, big, &r), 413);
+	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/providers", ADMIN, big,
+	    &r), 413);
 	fx_resp_free(&r);
 	free(big);
 	/* A missing user header, on a user route and an admin route. */
@@ -350,7 +335,8 @@ Test(admin, bad_input_has_exact_status_and_message)
 	    "{\"name\":\"p1\",\"providertype\":\"joyent\"}", 400,
 	    "mismatch between provider name and name in path.");
 	/* Nothing of the failures above was stored. */
-	cr_expect_eq(req("GET", "/v1/loom/providers", ADMIN, NULL, &r), 200);
+	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers", ADMIN, NULL,
+	    &r), 200);
 	cr_expect_eq(strstr(r.body, "\"name\":\"x\"") == NULL, 1);
 	cr_expect_eq(strstr(r.body, "\"name\":\"a\"") == NULL, 1);
 	fx_resp_free(&r);
@@ -363,8 +349,8 @@ Test(admin, lenient_json_like_loom_clients_send)
 	cr_expect_eq(st("POST", "/v1/loom/providers", ADMIN,
 	    "{'name':'q1','providertype':'joyent','description':'quoted'}"),
 	    200);
-	cr_expect_eq(req("GET", "/v1/loom/providers/q1", ADMIN, NULL, &r),
-	    200);
+	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers/q1", ADMIN, NULL,
+	    &r), 200);
 	cr_expect(strstr(r.body, "\"description\":\"quoted\"") != NULL, "%s",
 	    r.body);
 	fx_resp_free(&r);
@@ -373,8 +359,8 @@ Test(admin, lenient_json_like_loom_clients_send)
 	    "{\"name\":\"t1\",\"defaults\":{\"services\":[\"s\"],"
 	    "\"provider\":\"p\"},\"administration\":{\"leaseduration\":"
 	    "{\"initial\":\"10\",\"max\":\"20\",\"step\":\"5\"}}}"), 200);
-	cr_expect_eq(req("GET", "/v1/loom/clustertemplates/t1", ADMIN, NULL,
-	    &r), 200);
+	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/clustertemplates/t1",
+	    ADMIN, NULL, &r), 200);
 	cr_expect(strstr(r.body, "\"initial\":10") != NULL, "%s", r.body);
 	fx_resp_free(&r);
 }
@@ -408,8 +394,8 @@ Test(admin, sql_metacharacters_are_stored_literally)
 	    "\\\\\\\" %%_ `\"}");
 	cr_assert_eq(st("POST", "/v1/loom/providers", ADMIN, body), 200,
 	    "%s", body);
-	cr_assert_eq(req("GET", "/v1/loom/providers/meta", ADMIN, NULL, &r),
-	    200);
+	cr_assert_eq(fx_req(d.port, "GET", "/v1/loom/providers/meta", ADMIN,
+	    NULL, &r), 200);
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o);
 	json_object_object_get_ex(o, "description", &v);
@@ -426,16 +412,16 @@ Test(admin, import_with_one_bad_entity_changes_nothing)
 
 	cr_assert_eq(st("POST", "/v1/loom/providers", ADMIN,
 	    "{\"name\":\"keep\",\"providertype\":\"joyent\"}"), 200);
-	req("GET", "/v1/loom/export", ADMIN, NULL, &r);
+	fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r);
 	before = strdup(r.body);
 	fx_resp_free(&r);
-	cr_expect_eq(req("POST", "/v1/loom/import", ADMIN,
+	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/import", ADMIN,
 	    "{\"providers\":[{\"name\":\"ok\",\"providertype\":\"joyent\"},"
 	    "{\"name\":\"bad\",\"providertype\":\"nope\"}]}", &r), 400);
 	cr_expect(strstr(r.body, "bad") != NULL, "names the entity: %s",
 	    r.body);
 	fx_resp_free(&r);
-	req("GET", "/v1/loom/export", ADMIN, NULL, &r);
+	fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r);
 	cr_expect_str_eq(r.body, before);
 	fx_resp_free(&r);
 	free(before);
@@ -454,7 +440,8 @@ Test(admin, sample_catalogue_imports_and_exports)
 	cr_assert_not_null(cat, "%s", path);
 	cr_expect_eq(st("POST", "/v1/loom/import", ADMIN,
 	    json_object_to_json_string(cat)), 200);
-	cr_assert_eq(req("GET", "/v1/loom/export", ADMIN, NULL, &r), 200);
+	cr_assert_eq(fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r),
+	    200);
 	exp = json_tokener_parse(r.body);
 	cr_assert_not_null(exp);
 	json_object_object_get_ex(exp, "providers", &a);

@@ -26,13 +26,7 @@ setup(void)
 	    "auth = { require_api_key = true; };");
 }
 
-static void
-teardown(void)
-{
-	fx_teardown(&db, dbname, &d);
-}
-
-TestSuite(apikey, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(apikey, .init = setup, .fini = fx_fini, .timeout = 60);
 FX_MAIN(FX_NEED_DB, 0)
 
 /* Run loomd --add-user and return the printed key in key[80]. */

@@ -39,13 +39,7 @@ setup(void)
 	    "node = { max_log_length = 16; max_actions = 4; };");
 }
 
-static void
-teardown(void)
-{
-	fx_teardown(&db, dbname, &d);
-}
-
-TestSuite(clusters, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(clusters, .init = setup, .fini = fx_fini, .timeout = 120);
 FX_MAIN(FX_NEED_DB, 0)
 
 /* One request; the body is parsed into *o when it is JSON (caller puts). */

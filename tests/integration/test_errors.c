@@ -31,52 +31,14 @@ static struct fx_daemon d;
 static void
 setup(void)
 {
-	fx_db_from_env(&db);
-	fx_db_name(dbname, sizeof dbname);
-	fx_daemon_prepare(&d, &db, dbname, NULL);
-	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
+	fx_setup(&db, dbname, sizeof dbname, &d, NULL);
 	fx_import(d.port,
 	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
-static void
-teardown(void)
-{
-	char sql[128];
-
-	fx_daemon_stop(&d);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
-	fx_sql(&db, NULL, sql, NULL, 0);
-}
-
-TestSuite(errors, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(errors, .init = setup, .fini = fx_fini, .timeout = 60);
 FX_MAIN(FX_NEED_DB, 0)
 
-/* One request with body (may be NULL); the answer in *r (caller frees). */
-static long
-req(const char *method, const char *path, const char *hdr, const char *body,
-    struct fx_resp *r)
-{
-	cr_assert_eq(fx_http(d.port, method, path, hdr, body,
-	    body != NULL ? strlen(body) : 0, 10000, r), 0, "%s %s: %s",
-	    method, path, r->error);
-	return r->status;
-}
-
-/* Expect status with a Loom error body: text/plain, exactly message. */
-static void
-expect_loom(const char *method, const char *path, const char *hdr,
-    const char *body, long status, const char *message)
-{
-	struct fx_resp r;
-
-	cr_expect_eq(req(method, path, hdr, body, &r), status,
-	    "%s %s: %ld %s", method, path, r.status, r.body);
-	cr_expect_str_eq(r.ctype, LOOM_TYPE, "%s %s", method, path);
-	cr_expect_str_eq(r.body, message, "%s %s: got \"%s\"", method, path,
-	    r.body);
-	fx_resp_free(&r);
-}
 
 /* Expect status with loomd's JSON error body {"status":N,"message":m}. */
 static void
@@ -86,8 +48,8 @@ expect_json(const char *method, const char *path, const char *body,
 	struct json_object *o, *v;
 	struct fx_resp r;
 
-	cr_expect_eq(req(method, path, "Accept: text/plain", body, &r),
-	    status, "%s %s: %ld %s", method, path, r.status, r.body);
+	cr_expect_eq(fx_req(d.port, method, path, "Accept: text/plain", body,
+	    &r), status, "%s %s: %ld %s", method, path, r.status, r.body);
 	cr_expect_str_eq(r.ctype, "application/json", "%s %s", method, path);
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "not JSON: %s", r.body);
@@ -114,64 +76,82 @@ big_body(size_t n)
 	return big;
 }
 
+/*
+ * POST body to /v1/loom/clusters as user1 (it must answer 200), the new
+ * cluster's path into path (size n); returns GET path parsed (caller puts).
+ */
+static struct json_object *
+create_cluster(const char *body, char *path, size_t n)
+{
+	struct json_object *o, *v;
+	struct fx_resp r;
+
+	cr_assert_eq(fx_req(d.port, "POST", "/v1/loom/clusters", USER1, body,
+	    &r), 200, "%s", r.body);
+	o = json_tokener_parse(r.body);
+	cr_assert(json_object_object_get_ex(o, "id", &v), "%s", r.body);
+	snprintf(path, n, "/v1/loom/clusters/%s", json_object_get_string(v));
+	json_object_put(o);
+	fx_resp_free(&r);
+	cr_assert_eq(fx_req(d.port, "GET", path, USER1, NULL, &r), 200);
+	o = json_tokener_parse(r.body);
+	cr_assert_not_null(o, "%s", r.body);
+	fx_resp_free(&r);
+	return (o);
+}
+
 Test(errors, every_loom_error_class_is_plain_text)
 {
 	char path[128], want[256], jobs[64];
 	struct json_object *o, *v;
-	struct fx_resp r;
 	char *big;
 
 	/* 400: bad input, with loomd's detail after Loom's text. */
-	expect_loom("POST", "/v1/loom/providers", ADMIN, "[dsfmqo", 400,
+	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN,
+	    "[dsfmqo", 400,
 	    "invalid input: malformed JSON: unexpected character at offset 1");
-	expect_loom("POST", "/v1/loom/clusters", USER1, "{\"name\":\"c0\","
-	    "\"numMachines\":0,\"clusterTemplate\":\"one-machine\"}", 400,
+	fx_expect_loom(d.port, "POST", "/v1/loom/clusters", USER1,
+	    "{\"name\":\"c0\",\"numMachines\":0,"
+	    "\"clusterTemplate\":\"one-machine\"}", 400,
 	    "cluster size must be greater than 0");
-	expect_loom("POST", "/v1/loom/providers", ADMIN, "{\"name\":\"joyent\","
-	    "\"providertype\":\"joyent\"}", 400,
+	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN,
+	    "{\"name\":\"joyent\",\"providertype\":\"joyent\"}", 400,
 	    "provider joyent already exists");
 	/* 401 and 403. */
-	expect_loom("GET", "/v1/loom/providers", ANON, NULL, 401,
+	fx_expect_loom(d.port, "GET", "/v1/loom/providers", ANON, NULL, 401,
 	    "X-Loom-UserID not found in the request header.");
-	expect_loom("PUT", "/v1/loom/providers/joyent", USER1, "body", 403,
-	    "user unauthorized, must be admin.");
+	fx_expect_loom(d.port, "PUT", "/v1/loom/providers/joyent", USER1,
+	    "body", 403, "user unauthorized, must be admin.");
 	/* 404: an entity, a cluster, and a path no route knows. */
-	expect_loom("GET", "/v1/loom/providers/nope", ADMIN, NULL, 404,
-	    "provider nope  not found.");
-	expect_loom("GET", "/v1/loom/clusters/00000001/nothing", USER1, NULL,
-	    404, "no route for GET /v1/loom/clusters/00000001/nothing");
+	fx_expect_loom(d.port, "GET", "/v1/loom/providers/nope", ADMIN, NULL,
+	    404, "provider nope  not found.");
+	fx_expect_loom(d.port, "GET", "/v1/loom/clusters/00000001/nothing",
+	    USER1, NULL, 404,
+	    "no route for GET /v1/loom/clusters/00000001/nothing");
 	/* 405, with the Allow header as before. */
-	expect_loom("PATCH", "/v1/loom/clusters", USER1, NULL, 405,
+	fx_expect_loom(d.port, "PATCH", "/v1/loom/clusters", USER1, NULL, 405,
 	    "method PATCH not allowed on /v1/loom/clusters");
 	/* 409: deleting a cluster whose create job is still underway. */
-	cr_assert_eq(req("POST", "/v1/loom/clusters", USER1, "{\"name\":"
-	    "\"c1\",\"numMachines\":1,\"clusterTemplate\":\"one-machine\"}",
-	    &r), 200, "%s", r.body);
-	o = json_tokener_parse(r.body);
-	cr_assert(json_object_object_get_ex(o, "id", &v), "%s", r.body);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s",
-	    json_object_get_string(v));
-	json_object_put(o);
-	fx_resp_free(&r);
-	cr_assert_eq(req("GET", path, USER1, NULL, &r), 200);
-	o = json_tokener_parse(r.body);
-	cr_assert(json_object_object_get_ex(o, "jobs", &v), "%s", r.body);
+	o = create_cluster("{\"name\":\"c1\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"one-machine\"}", path, sizeof path);
+	cr_assert(json_object_object_get_ex(o, "jobs", &v), "%s",
+	    json_object_to_json_string(o));
 	snprintf(jobs, sizeof jobs, "%s", json_object_get_string(
 	    json_object_array_get_idx(v, json_object_array_length(v) - 1)));
 	snprintf(want, sizeof want, "Job %s is still underway for cluster %s",
 	    jobs, path + strlen("/v1/loom/clusters/"));
 	json_object_put(o);
-	fx_resp_free(&r);
-	expect_loom("DELETE", path, USER1, NULL, 409, want);
+	fx_expect_loom(d.port, "DELETE", path, USER1, NULL, 409, want);
 	/* 413. */
 	big = big_body(2 * 1024 * 1024);
-	expect_loom("POST", "/v1/loom/providers", ADMIN, big, 413,
+	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN, big, 413,
 	    "request body larger than 1048576 bytes "
 	    "(server.max_body_bytes; 2097152 declared)");
 	free(big);
 	/* 417: finishing a task the worker does not hold. */
-	expect_loom("POST", "/v1/loom/tasks/finish", ANON, "{\"workerId\":"
-	    "\"w1\",\"taskId\":\"00000009-001-001\",\"status\":0}", 417,
+	fx_expect_loom(d.port, "POST", "/v1/loom/tasks/finish", ANON,
+	    "{\"workerId\":\"w1\",\"taskId\":\"00000009-001-001\","
+	    "\"status\":0}", 417,
 	    "Worker is not the owner of the task");
 	/* 500: the database fails the statement (a table is missing). */
 	cr_assert_eq(fx_sql(&db, dbname, "RENAME TABLE entities TO "
@@ -182,8 +162,8 @@ Test(errors, every_loom_error_class_is_plain_text)
 		    "the cause under request id ";
 		struct fx_resp r5;
 
-		cr_expect_eq(req("GET", "/v1/loom/providers/nope", ADMIN,
-		    NULL, &r5), 500, "%ld %s", r5.status, r5.body);
+		cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers/nope",
+		    ADMIN, NULL, &r5), 500, "%ld %s", r5.status, r5.body);
 		cr_expect_str_eq(r5.ctype, LOOM_TYPE);
 		cr_expect_eq(strncmp(r5.body, pfx, sizeof pfx - 1), 0, "%s",
 		    r5.body);
@@ -192,15 +172,16 @@ Test(errors, every_loom_error_class_is_plain_text)
 	}
 	cr_assert_eq(fx_sql(&db, dbname, "RENAME TABLE entities_gone TO "
 	    "entities", NULL, 0), 0);
-	expect_loom("GET", "/v1/loom/providers/nope", ADMIN, NULL, 404,
-	    "provider nope  not found.");
+	fx_expect_loom(d.port, "GET", "/v1/loom/providers/nope", ADMIN, NULL,
+	    404, "provider nope  not found.");
 }
 
 Test(errors, success_bodies_stay_json)
 {
 	struct fx_resp r;
 
-	cr_expect_eq(req("GET", "/v1/loom/providers", ADMIN, NULL, &r), 200);
+	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers", ADMIN, NULL,
+	    &r), 200);
 	cr_expect_str_eq(r.ctype, "application/json");
 	cr_expect_eq(r.body[0], '[', "%s", r.body);
 	fx_resp_free(&r);
@@ -231,22 +212,24 @@ Test(errors, proto_keys_are_absent_in_entities)
 	struct fx_resp r;
 	char n[32];
 
-	cr_expect_eq(req("POST", "/v1/loom/hardwaretypes", ADMIN, UI_HWTYPE,
-	    &r), 200, "%s", r.body);
+	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/hardwaretypes", ADMIN,
+	    UI_HWTYPE, &r), 200, "%s", r.body);
 	fx_resp_free(&r);
-	cr_expect_eq(req("GET", "/v1/loom/hardwaretypes/x", ADMIN, NULL, &r),
-	    200);
+	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/hardwaretypes/x", ADMIN,
+	    NULL, &r), 200);
 	cr_expect_str_eq(r.body, "{\"name\":\"x\",\"providermap\":{\"joyent\":"
 	    "{\"flavor\":\"2GB\"}}}");
 	fx_resp_free(&r);
 	/* PUT (the UI's save of an existing entity) and import alike. */
-	cr_expect_eq(req("PUT", "/v1/loom/hardwaretypes/x", ADMIN, UI_HWTYPE,
-	    &r), 200, "%s", r.body);
+	cr_expect_eq(fx_req(d.port, "PUT", "/v1/loom/hardwaretypes/x", ADMIN,
+	    UI_HWTYPE, &r), 200, "%s", r.body);
 	fx_resp_free(&r);
-	cr_expect_eq(req("POST", "/v1/loom/import", ADMIN, "{\"hardwaretypes\":"
+	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/import", ADMIN,
+	    "{\"hardwaretypes\":"
 	    "[" UI_HWTYPE "],\"__proto__\":{}}", &r), 200, "%s", r.body);
 	fx_resp_free(&r);
-	cr_expect_eq(req("GET", "/v1/loom/export", ADMIN, NULL, &r), 200);
+	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r),
+	    200);
 	cr_expect_null(strstr(r.body, "__proto__"), "%s", r.body);
 	cr_expect_neq(strstr(r.body, "\"flavor\":\"2GB\""), NULL, "%s",
 	    r.body);
@@ -260,26 +243,16 @@ Test(errors, proto_keys_are_never_stored_in_a_cluster)
 {
 	char path[128], n[32];
 	struct json_object *o, *v;
-	struct fx_resp r;
 
-	cr_assert_eq(req("POST", "/v1/loom/clusters", USER1, "{\"name\":"
-	    "\"ui\",\"numMachines\":1,\"clusterTemplate\":\"one-machine\","
-	    "\"config\":{\"mine\":{\"k\":\"v\",\"__proto__\":{}},\"list\":[{"
-	    "\"__proto__\":{}}],\"__proto__\":{}},\"__proto__\":{}}", &r), 200,
-	    "%s", r.body);
-	o = json_tokener_parse(r.body);
-	cr_assert(json_object_object_get_ex(o, "id", &v), "%s", r.body);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s",
-	    json_object_get_string(v));
-	json_object_put(o);
-	fx_resp_free(&r);
-	cr_assert_eq(req("GET", path, USER1, NULL, &r), 200);
-	o = json_tokener_parse(r.body);
-	cr_assert(json_object_object_get_ex(o, "config", &v), "%s", r.body);
+	o = create_cluster("{\"name\":\"ui\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"one-machine\",\"config\":{\"mine\":{\"k\":"
+	    "\"v\",\"__proto__\":{}},\"list\":[{\"__proto__\":{}}],"
+	    "\"__proto__\":{}},\"__proto__\":{}}", path, sizeof path);
+	cr_assert(json_object_object_get_ex(o, "config", &v), "%s",
+	    json_object_to_json_string(o));
 	cr_expect_str_eq(json_object_to_json_string_ext(v,
 	    JSON_C_TO_STRING_PLAIN), "{\"mine\":{\"k\":\"v\"},\"list\":[{}]}");
 	json_object_put(o);
-	fx_resp_free(&r);
 	/* Nowhere in the rows either. */
 	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM clusters",
 	    n, sizeof n), 0, "%s", n);

@@ -247,6 +247,10 @@ Test(health, metrics_counters_move)
 	cr_expect(strstr(r.body, "# TYPE loomd_http_request_duration_seconds "
 	    "histogram") != NULL);
 	cr_expect(strstr(r.body, "loomd_wsrep_cluster_size") != NULL);
+	cr_expect(strstr(r.body, "# HELP loomd_jobs Jobs by action and "
+	    "status.\n# TYPE loomd_jobs gauge\n") != NULL, "%s", r.body);
+	cr_expect(strstr(r.body, "# HELP loomd_tasks Tasks by status and queue "
+	    "state.\n# TYPE loomd_tasks gauge\n") != NULL, "%s", r.body);
 	fx_resp_free(&r);
 	/* The first heartbeat comes with the scheduler's first pass. */
 	{

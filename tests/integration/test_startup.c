@@ -66,6 +66,34 @@ expect_refused(struct fx_daemon *d, const char *msg)
 	cr_expect(strstr(log, msg) != NULL, "want: %s\ngot:\n%s", msg, log);
 }
 
+/*
+ * Configure d as datacenter name (start_num, increment_by), start it and
+ * stop it again: its registration stays in the database.
+ */
+static void
+register_dc(struct fx_daemon *d, const char *name, int start, int inc)
+{
+	dc(d, name, start, inc);
+	cr_assert_eq(fx_daemon_start(d, NULL), 0);
+	fx_daemon_stop(d);
+}
+
+/* Start loomd for d without waiting; it writes its port to <dir>/port. */
+static void
+spawn(struct fx_daemon *d)
+{
+	char portfile[320];
+
+	snprintf(portfile, sizeof portfile, "%s/port", d->dir);
+	d->pid = fork();
+	if (d->pid == 0) {
+		freopen(d->log, "w", stderr);
+		execl(getenv("LOOMD_BIN"), "loomd", "-c", d->conf, "--port",
+		    "0", "--port-file", portfile, (char *)NULL);
+		_exit(127);
+	}
+}
+
 Test(startup, fresh_database_gets_every_migration_once)
 {
 	struct fx_daemon d;
@@ -105,20 +133,9 @@ Test(startup, three_servers_starting_together_apply_migrations_once)
 	dc(&d[0], "dc1", 1, 10);
 	dc(&d[1], "dc2", 2, 10);
 	dc(&d[2], "dc3", 3, 10);
-	for (i = 0; i < 3; i++) {
-		/* Start all three without waiting in between. */
-		char portfile[320];
-
-		snprintf(portfile, sizeof portfile, "%s/port", d[i].dir);
-		d[i].pid = fork();
-		if (d[i].pid == 0) {
-			freopen(d[i].log, "w", stderr);
-			execl(getenv("LOOMD_BIN"), "loomd", "-c", d[i].conf,
-			    "--port", "0", "--port-file", portfile,
-			    (char *)NULL);
-			_exit(127);
-		}
-	}
+	/* Start all three without waiting in between. */
+	for (i = 0; i < 3; i++)
+		spawn(&d[i]);
 	for (i = 0; i < 3; i++) {
 		char portfile[320];
 		FILE *fp = NULL;
@@ -159,9 +176,7 @@ Test(startup, increment_mismatch_is_refused)
 {
 	struct fx_daemon a, b;
 
-	dc(&a, "dc1", 1, 10);
-	cr_assert_eq(fx_daemon_start(&a, NULL), 0);
-	fx_daemon_stop(&a);
+	register_dc(&a, "dc1", 1, 10);
 	dc(&b, "dc2", 2, 20);
 	expect_refused(&b, "ids: datacenter dc1 uses increment_by 10 "
 	    "(start_num 1) but this configuration has increment_by 20; "
@@ -172,9 +187,7 @@ Test(startup, datacenter_returning_with_other_values_is_refused)
 {
 	struct fx_daemon a, b;
 
-	dc(&a, "dc1", 1, 10);
-	cr_assert_eq(fx_daemon_start(&a, NULL), 0);
-	fx_daemon_stop(&a);
+	register_dc(&a, "dc1", 1, 10);
 	dc(&b, "dc1", 4, 10);
 	expect_refused(&b, "ids: datacenter dc1 is registered with start_num "
 	    "1, increment_by 10 but this configuration has start_num 4, "
@@ -185,12 +198,8 @@ Test(startup, the_last_free_residue_is_kept)
 {
 	struct fx_daemon a, b, c;
 
-	dc(&a, "dc1", 0, 3);
-	cr_assert_eq(fx_daemon_start(&a, NULL), 0);
-	fx_daemon_stop(&a);
-	dc(&b, "dc2", 1, 3);
-	cr_assert_eq(fx_daemon_start(&b, NULL), 0);
-	fx_daemon_stop(&b);
+	register_dc(&a, "dc1", 0, 3);
+	register_dc(&b, "dc2", 1, 3);
 	dc(&c, "dc3", 2, 3);
 	expect_refused(&c, "ids: registering datacenter dc3 would make 3 "
 	    "datacenters with increment_by 3, leaving no free residue");
@@ -211,19 +220,8 @@ Test(startup, two_datacenters_racing_for_one_residue_start_once)
 		cr_assert_eq(fx_daemon_start(&z, NULL), 0);
 		fx_daemon_stop(&z);
 	}
-	for (i = 0; i < 2; i++) {
-		char portfile[320];
-
-		snprintf(portfile, sizeof portfile, "%s/port", d[i].dir);
-		d[i].pid = fork();
-		if (d[i].pid == 0) {
-			freopen(d[i].log, "w", stderr);
-			execl(getenv("LOOMD_BIN"), "loomd", "-c", d[i].conf,
-			    "--port", "0", "--port-file", portfile,
-			    (char *)NULL);
-			_exit(127);
-		}
-	}
+	for (i = 0; i < 2; i++)
+		spawn(&d[i]);
 	for (i = 0; i < 2; i++) {
 		char portfile[320];
 		double deadline = fx_now_ms() + 30000;
@@ -258,16 +256,12 @@ Test(startup, a_new_counter_starts_above_stored_ids)
 	struct fx_daemon a, b;
 	char out[64];
 
-	dc(&a, "dc1", 1, 10);
-	cr_assert_eq(fx_daemon_start(&a, NULL), 0);
-	fx_daemon_stop(&a);
+	register_dc(&a, "dc1", 1, 10);
 	/* dc1 has handed out cluster IDs up to 5001. */
 	cr_assert_eq(fx_sql(&db, dbname, "UPDATE id_counters SET next_value "
 	    "= 5011 WHERE kind = 'cluster' AND residue = 1", out, sizeof out),
 	    0, "%s", out);
-	dc(&b, "dc2", 2, 10);
-	cr_assert_eq(fx_daemon_start(&b, NULL), 0);
-	fx_daemon_stop(&b);
+	register_dc(&b, "dc2", 2, 10);
 	fx_sql(&db, dbname, "SELECT next_value FROM id_counters WHERE kind = "
 	    "'cluster' AND residue = 2", out, sizeof out);
 	cr_expect_str_eq(out, "5012");
@@ -280,9 +274,7 @@ Test(startup, schema_newer_than_the_binary_is_refused)
 {
 	struct fx_daemon a, b;
 
-	dc(&a, "dc1", 1, 10);
-	cr_assert_eq(fx_daemon_start(&a, NULL), 0);
-	fx_daemon_stop(&a);
+	register_dc(&a, "dc1", 1, 10);
 	cr_assert_eq(fx_sql(&db, dbname, "INSERT INTO schema_version (version,"
 	    " name, checksum, state, applied_by) VALUES (9999, '9999_future',"
 	    " '0', 'done', 'test')", NULL, 0), 0);

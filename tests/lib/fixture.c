@@ -393,12 +393,33 @@ fx_provisioner_stop(pid_t *pid)
 	*pid = -1;
 }
 
+/* What fx_suite was given, for fx_fini (borrowed). */
+static const struct fx_db	*fx_suite_db;
+static const char		*fx_suite_dbname;
+static struct fx_daemon		*fx_suite_d;
+
+void
+fx_suite(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d)
+{
+	fx_db_from_env(db);
+	fx_db_name(dbname, n);
+	fx_suite_db = db;
+	fx_suite_dbname = dbname;
+	fx_suite_d = d;
+}
+
+void
+fx_fini(void)
+{
+	if (fx_suite_d != NULL)
+		fx_teardown(fx_suite_db, fx_suite_dbname, fx_suite_d);
+}
+
 void
 fx_setup(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
     const char *extra)
 {
-	fx_db_from_env(db);
-	fx_db_name(dbname, n);
+	fx_suite(db, dbname, n, d);
 	fx_daemon_prepare(d, db, dbname, extra);
 	cr_assert_eq(fx_daemon_start(d, NULL), 0, "loomd did not start");
 }
@@ -540,6 +561,31 @@ fx_call(int port, const char *user, const char *method, const char *path,
 		*o = r.len > 0 ? json_tokener_parse(r.body) : NULL;
 	fx_resp_free(&r);
 	return s;
+}
+
+long
+fx_req(int port, const char *method, const char *path, const char *hdr,
+    const char *body, struct fx_resp *r)
+{
+	cr_assert_eq(fx_http(port, method, path, hdr, body,
+	    body != NULL ? strlen(body) : 0, 10000, r), 0, "%s %s: %s",
+	    method, path, r->error);
+	return r->status;
+}
+
+void
+fx_expect_loom(int port, const char *method, const char *path,
+    const char *hdr, const char *body, long status, const char *message)
+{
+	struct fx_resp r;
+
+	cr_expect_eq(fx_req(port, method, path, hdr, body, &r), status,
+	    "%s %s: %ld %s", method, path, r.status, r.body);
+	cr_expect_str_eq(r.ctype, "text/plain; charset=utf-8", "%s %s",
+	    method, path);
+	cr_expect_str_eq(r.body, message, "%s %s: got \"%s\"", method, path,
+	    r.body);
+	fx_resp_free(&r);
 }
 
 const char *

@@ -106,6 +106,17 @@ void fx_setup(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
 void fx_teardown(const struct fx_db *db, const char *dbname,
     struct fx_daemon *d);
 
+/*
+ * The part of fx_setup that starts nothing: db from LOOMD_TEST_DB_* and a
+ * fresh database name in dbname (size n); db, dbname and d (all borrowed
+ * until the suite ends) are what fx_fini tears down.
+ */
+void fx_suite(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d);
+
+/* A suite's .fini: fx_teardown of what fx_suite or fx_setup was given
+ * (nothing when neither ran). */
+void fx_fini(void);
+
 /* Run loomd with args ("-t" etc.) on conf to completion; exit status and
  * stderr (into out, size n) are returned. */
 int fx_run_loomd(const char *conf, const char *args, char *out, size_t n);
@@ -159,6 +170,22 @@ void fx_resp_free(struct fx_resp *r);
  */
 long fx_call(int port, const char *user, const char *method, const char *path,
     const char *body, struct json_object **o);
+
+/*
+ * Send method path with body (may be NULL) and header lines hdr (may be
+ * NULL) to 127.0.0.1:port, giving up after 10 s; the test fails when no
+ * HTTP answer comes.  Returns the status; the answer is in *r (the caller
+ * frees it with fx_resp_free).
+ */
+long fx_req(int port, const char *method, const char *path, const char *hdr,
+    const char *body, struct fx_resp *r);
+
+/*
+ * Expect that request to answer status with a Loom error body: text/plain,
+ * the message alone (checks with cr_expect, so one test reports them all).
+ */
+void fx_expect_loom(int port, const char *method, const char *path,
+    const char *hdr, const char *body, long status, const char *message);
 
 /* o[key] as a string, "" when o is NULL or has no key (borrowed from o). */
 const char *fx_js(struct json_object *o, const char *key);

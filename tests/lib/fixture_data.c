@@ -77,3 +77,53 @@ fx_data_loom(const char *name)
 	snprintf(rel, sizeof rel, "loom-fixtures/%s", name);
 	return fx_data_json(rel);
 }
+
+struct json_object *
+fx_data_get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	cr_assert(json_object_object_get_ex(o, key, &v), "no key %s", key);
+	return v;
+}
+
+const char *
+fx_data_str(struct json_object *o, const char *key)
+{
+	return json_object_get_string(fx_data_get(o, key));
+}
+
+struct json_object *
+fx_data_find(struct json_object *arr, const char *key, const char *value)
+{
+	struct json_object *e, *v;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (json_object_object_get_ex(e, key, &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), value) == 0)
+			return e;
+	}
+	cr_assert_fail("no element with %s \"%s\"", key, value);
+	return NULL;
+}
+
+const char **
+fx_data_strv(struct json_object *arr, size_t *n)
+{
+	const char **v;
+	size_t i;
+
+	*n = 0;
+	if (arr == NULL)
+		return NULL;
+	*n = json_object_array_length(arr);
+	v = calloc(*n + 1, sizeof *v);
+	cr_assert_not_null(v);
+	for (i = 0; i < *n; i++)
+		v[i] = json_object_get_string(json_object_array_get_idx(arr,
+		    i));
+	return v;
+}

@@ -36,4 +36,24 @@ struct json_object *fx_data_json(const char *rel);
  * fixtures (caller puts). */
 struct json_object *fx_data_loom(const char *name);
 
+/* o[key], which must exist; the test fails otherwise (borrowed from o). */
+struct json_object *fx_data_get(struct json_object *o, const char *key);
+
+/* o[key] as a string; the key must exist (borrowed from o). */
+const char *fx_data_str(struct json_object *o, const char *key);
+
+/*
+ * The first object of the array arr whose member key is the string value;
+ * the test fails when there is none (borrowed from arr).
+ */
+struct json_object *fx_data_find(struct json_object *arr, const char *key,
+    const char *value);
+
+/*
+ * The strings of the JSON array arr (NULL: none) as a new NULL-terminated
+ * vector, their count in *n; the caller frees the vector with free(), the
+ * strings are borrowed from arr.  NULL (and *n = 0) when arr is NULL.
+ */
+const char **fx_data_strv(struct json_object *arr, size_t *n);
+
 #endif /* LOOMD_FIXTURE_DATA_H */

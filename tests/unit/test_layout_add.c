@@ -79,18 +79,10 @@ str(struct json_object *obj, const char *key)
 static struct layout_add_names
 names_of(struct json_object *arr)
 {
-	struct layout_add_names	  l = { NULL, 0 };
-	const char		**v;
-	size_t			  i;
+	struct layout_add_names	 l;
+	const char		**v = fx_data_strv(arr, &l.n);
 
-	if (arr == NULL)
-		return (l);
-	l.n = json_object_array_length(arr);
-	v = keep(xcalloc(l.n + 1, sizeof(*v)));
-	for (i = 0; i < l.n; i++)
-		v[i] = json_object_get_string(json_object_array_get_idx(arr,
-		    i));
-	l.v = v;
+	l.v = v != NULL ? keep(v) : NULL;
 	return (l);
 }
 

@@ -24,35 +24,7 @@
 static struct json_object *
 find_case(struct json_object *root, const char *test)
 {
-	struct json_object	*cases, *c, *name;
-	size_t			 i;
-
-	cr_assert(json_object_object_get_ex(root, "cases", &cases));
-	for (i = 0; i < json_object_array_length(cases); i++) {
-		c = json_object_array_get_idx(cases, i);
-		if (json_object_object_get_ex(c, "test", &name) &&
-		    strcmp(json_object_get_string(name), test) == 0)
-			return (c);
-	}
-	cr_assert_fail("no case %s", test);
-	return (NULL);
-}
-
-/* obj[key], which must exist (borrowed). */
-static struct json_object *
-get(struct json_object *obj, const char *key)
-{
-	struct json_object	*v;
-
-	cr_assert(json_object_object_get_ex(obj, key, &v), "no key %s", key);
-	return (v);
-}
-
-/* String obj[key] (borrowed). */
-static const char *
-gets(struct json_object *obj, const char *key)
-{
-	return (json_object_get_string(get(obj, key)));
+	return (fx_data_find(fx_data_get(root, "cases"), "test", test));
 }
 
 /*
@@ -68,13 +40,13 @@ mk_service(struct json_object *def)
 
 	svc = json_object_new_object();
 	json_object_object_add(svc, "name",
-	    json_object_new_string(gets(def, "name")));
+	    json_object_new_string(fx_data_str(def, "name")));
 	json_object_object_add(svc, "description", json_object_new_string(""));
 	json_object_object_add(svc, "dependson",
-	    json_object_get(get(def, "dependson")));
+	    json_object_get(fx_data_get(def, "dependson")));
 	prov = json_object_new_object();
 	acts = json_object_new_object();
-	list = get(def, "actions");
+	list = fx_data_get(def, "actions");
 	for (i = 0; i < json_object_array_length(list); i++) {
 		cr_assert_eq(planner_action_parse(json_object_get_string(
 		    json_object_array_get_idx(list, i)), &a), 0);
@@ -96,7 +68,7 @@ mk_service(struct json_object *def)
 static struct json_object *
 mk_services(struct json_object *c)
 {
-	struct json_object	*defs = get(c, "services"), *arr;
+	struct json_object	*defs = fx_data_get(c, "services"), *arr;
 	size_t			 i;
 
 	arr = json_object_new_array();
@@ -115,24 +87,26 @@ mk_nodes(struct json_object *c)
 	size_t			 i, k, j;
 
 	svcs = mk_services(c);
-	list = get(c, "nodes");
+	list = fx_data_get(c, "nodes");
 	nodes = json_object_new_array();
 	for (i = 0; i < json_object_array_length(list); i++) {
 		n = json_object_array_get_idx(list, i);
 		node = json_object_new_object();
 		json_object_object_add(node, "id",
-		    json_object_new_string(gets(n, "id")));
+		    json_object_new_string(fx_data_str(n, "id")));
 		json_object_object_add(node, "clusterId",
 		    json_object_new_string("1"));
 		names = json_object_new_array();
-		for (k = 0; k < json_object_array_length(get(n, "services"));
+		for (k = 0; k < json_object_array_length(fx_data_get(n,
+		    "services"));
 		    k++) {
 			const char *want = json_object_get_string(
-			    json_object_array_get_idx(get(n, "services"), k));
+			    json_object_array_get_idx(fx_data_get(n,
+			    "services"), k));
 
 			for (j = 0; j < json_object_array_length(svcs); j++) {
 				s = json_object_array_get_idx(svcs, j);
-				if (strcmp(gets(s, "name"), want) == 0)
+				if (strcmp(fx_data_str(s, "name"), want) == 0)
 					break;
 			}
 			cr_assert_lt(j, json_object_array_length(svcs));
@@ -158,8 +132,8 @@ task_key(const char *node, const char *action, const char *service)
 static char *
 fixture_key(struct json_object *t)
 {
-	return (task_key(gets(t, "node"), gets(t, "action"),
-	    gets(t, "service")));
+	return (task_key(fx_data_str(t, "node"), fx_data_str(t, "action"),
+	    fx_data_str(t, "service")));
 }
 
 /* Key of a plan task. */
@@ -296,22 +270,22 @@ Test(planner, dedup_nodes_per_stage)
 
 	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "ClusterSchedulerTest.testDedupNodesPerStage");
-	in = get(c, "input_stages");
+	in = fx_data_get(c, "input_stages");
 	plan = planner_plan_new();
 	for (s = 0; s < json_object_array_length(in); s++) {
 		stage = json_object_array_get_idx(in, s);
 		planner_plan_add_stage(plan);
 		for (i = 0; i < json_object_array_length(stage); i++) {
 			t = json_object_array_get_idx(stage, i);
-			cr_assert_eq(planner_action_parse(gets(t, "action"),
-			    &a), 0);
-			planner_plan_add_task(plan, gets(t, "node"), a,
-			    gets(t, "service"));
+			cr_assert_eq(planner_action_parse(fx_data_str(t,
+			    "action"), &a), 0);
+			planner_plan_add_task(plan, fx_data_str(t, "node"), a,
+			    fx_data_str(t, "service"));
 		}
 	}
 	cr_assert_eq(plan->nstages, 3);
 	planner_plan_dedup(plan);
-	want = get(c, "expected_stages");
+	want = fx_data_get(c, "expected_stages");
 	cr_assert_eq(plan->nstages, json_object_array_length(want));
 	for (s = 0; s < plan->nstages; s++)
 		assert_stage(plan, s, json_object_array_get_idx(want, s));
@@ -356,10 +330,10 @@ Test(planner, minimize_dependencies)
 	c = find_case(root, "ClusterSchedulerTest.testMinimizeDependencies");
 	svcs = mk_services(c);
 	cr_assert_eq(planner_services_new(svcs, &g, err), 0, "%s", err);
-	want = get(c, "expected");
+	want = fx_data_get(c, "expected");
 	cr_assert_eq(planner_services_count(g), 6);
 	for (i = 0; i < planner_services_count(g); i++) {
-		list = get(want, planner_services_name(g, i));
+		list = fx_data_get(want, planner_services_name(g, i));
 		deps = planner_services_min_deps(g, i, &n);
 		cr_assert_eq(n, json_object_array_length(list), "%s",
 		    planner_services_name(g, i));
@@ -396,8 +370,8 @@ Test(planner, depends_on)
 
 	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "ClusterSchedulerTest.testDependsOn");
-	deps = get(c, "dependencies");
-	names = get(c, "services");
+	deps = fx_data_get(c, "dependencies");
+	names = fx_data_get(c, "services");
 	svcs = json_object_new_array();
 	for (i = 0; i < json_object_array_length(names); i++) {
 		a = json_object_get_string(json_object_array_get_idx(names, i));
@@ -409,10 +383,10 @@ Test(planner, depends_on)
 		json_object_array_add(svcs, def);
 	}
 	cr_assert_eq(planner_services_new(svcs, &g, err), 0, "%s", err);
-	want = get(c, "expected_transitive");
+	want = fx_data_get(c, "expected_transitive");
 	for (i = 0; i < json_object_array_length(names); i++) {
 		a = json_object_get_string(json_object_array_get_idx(names, i));
-		list = get(want, a);
+		list = fx_data_get(want, a);
 		for (j = 0; j < json_object_array_length(names); j++) {
 			b = json_object_get_string(
 			    json_object_array_get_idx(names, j));
@@ -449,27 +423,28 @@ Test(planner, direct_action_dependencies)
 	    "ClusterSchedulerTest.testFindDirectActionDependencies");
 	svcs = mk_services(c);
 	cr_assert_eq(planner_services_new(svcs, &g, err), 0, "%s", err);
-	want = get(c, "expected");
+	want = fx_data_get(c, "expected");
 	/* Every listed (service, action) has exactly its dependencies. */
 	for (k = 0; k < json_object_array_length(want); k++) {
 		e = json_object_array_get_idx(want, k);
-		cr_assert_eq(planner_services_find(g, gets(e, "service"), &i),
+		cr_assert_eq(planner_services_find(g, fx_data_str(e, "service"),
+		    &i), 0);
+		cr_assert_eq(planner_action_parse(fx_data_str(e, "action"), &a),
 		    0);
-		cr_assert_eq(planner_action_parse(gets(e, "action"), &a), 0);
 		deps = planner_services_action_deps(g, i, a, &n);
-		dl = get(e, "depends_on");
+		dl = fx_data_get(e, "depends_on");
 		cr_assert_eq(n, json_object_array_length(dl), "%s %s",
-		    gets(e, "service"), gets(e, "action"));
+		    fx_data_str(e, "service"), fx_data_str(e, "action"));
 		for (j = 0; j < n; j++) {
 			struct json_object *w = json_object_array_get_idx(dl,
 			    j);
 
 			/* Both lists are ordered by service name. */
 			cr_assert_eq(planner_services_find(g,
-			    gets(w, "service"), &ix), 0);
+			    fx_data_str(w, "service"), &ix), 0);
 			cr_assert_eq(deps[j].service, ix);
-			cr_assert_eq(planner_action_parse(gets(w, "action"),
-			    &da), 0);
+			cr_assert_eq(planner_action_parse(fx_data_str(w,
+			    "action"), &da), 0);
 			cr_assert_eq(deps[j].action, da);
 		}
 	}
@@ -483,9 +458,9 @@ Test(planner, direct_action_dependencies)
 			listed = 0;
 			for (k = 0; k < json_object_array_length(want); k++) {
 				e = json_object_array_get_idx(want, k);
-				if (strcmp(gets(e, "service"),
+				if (strcmp(fx_data_str(e, "service"),
 				    planner_services_name(g, i)) == 0 &&
-				    strcmp(gets(e, "action"),
+				    strcmp(fx_data_str(e, "action"),
 				    planner_action_upper(a)) == 0)
 					listed = 1;
 			}
@@ -516,7 +491,7 @@ check_task_dag(const char *test, enum planner_cluster_action ca)
 	nodes = mk_nodes(c);
 	cr_assert_eq(planner_dag_build(ca, nodes, &dag, err), 0, "%s", err);
 
-	want = get(c, "expected_vertices");
+	want = fx_data_get(c, "expected_vertices");
 	n = planner_dag_ntasks(dag);
 	nw = json_object_array_length(want);
 	a = xcalloc(n + 1, sizeof *a);
@@ -529,7 +504,7 @@ check_task_dag(const char *test, enum planner_cluster_action ca)
 		b[i] = fixture_key(json_object_array_get_idx(want, i));
 	assert_same_keys(a, n, b, nw, "vertices");
 
-	want = get(c, "expected_edges");
+	want = fx_data_get(c, "expected_edges");
 	planner_dag_edges(dag, &edges, &ne);
 	nw = json_object_array_length(want);
 	a = xcalloc(ne + 1, sizeof *a);
@@ -546,8 +521,8 @@ check_task_dag(const char *test, enum planner_cluster_action ca)
 	for (i = 0; i < nw; i++) {
 		struct json_object *e = json_object_array_get_idx(want, i);
 
-		ka = fixture_key(get(e, "from"));
-		kb = fixture_key(get(e, "to"));
+		ka = fixture_key(fx_data_get(e, "from"));
+		kb = fixture_key(fx_data_get(e, "to"));
 		b[i] = xasprintf("%s -> %s", ka, kb);
 		free(ka);
 		free(kb);
@@ -614,19 +589,20 @@ run_linearize_case(const char *test)
 
 	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, test);
-	edges = get(c, "edges");
+	edges = fx_data_get(c, "edges");
 	ne = json_object_array_length(edges);
 	pe = xcalloc(ne, sizeof *pe);
 	for (i = 0; i < ne; i++) {
 		e = json_object_array_get_idx(edges, i);
 		pe[i].from = vertex_id(&keys, &nkeys,
-		    fixture_key(get(e, "from")));
-		pe[i].to = vertex_id(&keys, &nkeys, fixture_key(get(e, "to")));
+		    fixture_key(fx_data_get(e, "from")));
+		pe[i].to = vertex_id(&keys, &nkeys, fixture_key(fx_data_get(e,
+		    "to")));
 	}
 	st = xcalloc(nkeys, sizeof *st);
 	rc = planner_linearize(nkeys, pe, ne, st, &nstages, err);
 	if (rc == 0) {
-		want = get(c, "expected_stages");
+		want = fx_data_get(c, "expected_stages");
 		cr_assert_eq(nstages, json_object_array_length(want));
 		for (s = 0; s < nstages; s++) {
 			stage = json_object_array_get_idx(want, s);
@@ -690,7 +666,7 @@ Test(planner, linearize_cycle_fails)
 static struct json_object *
 scheduler_nodes(struct json_object *c)
 {
-	return (json_object_get(get(c, "stored_nodes")));
+	return (json_object_get(fx_data_get(c, "stored_nodes")));
 }
 
 Test(planner, scheduler_plan)
@@ -706,8 +682,8 @@ Test(planner, scheduler_plan)
 	cr_assert_eq(planner_plan(PLANNER_CLUSTER_CREATE, nodes, &plan, err),
 	    0, "%s", err);
 	cr_assert_eq(plan->nstages,
-	    (size_t)json_object_get_int(get(c, "expected_num_stages")));
-	want = get(c, "expected_stages_with_3_and_4_merged");
+	    (size_t)json_object_get_int(fx_data_get(c, "expected_num_stages")));
+	want = fx_data_get(c, "expected_stages_with_3_and_4_merged");
 	cr_assert_eq(plan->nstages - 1, json_object_array_length(want));
 	/* Stages 3 and 4 each hold one task per node: 2 + 2. */
 	cr_assert_eq(plan->stages[3].ntasks, 2);
@@ -779,11 +755,11 @@ one_machine_nodes(void)
 	size_t			 i;
 
 	cat = fx_data_loom("cluster-handler-fixtures.json");
-	svcs = get(cat, "services");
+	svcs = fx_data_get(cat, "services");
 	list = json_object_new_array();
 	for (i = 0; i < json_object_array_length(svcs); i++) {
 		s = json_object_array_get_idx(svcs, i);
-		if (strcmp(gets(s, "name"), "zookeeper") == 0)
+		if (strcmp(fx_data_str(s, "name"), "zookeeper") == 0)
 			json_object_array_add(list, json_object_get(s));
 	}
 	cr_assert_eq(json_object_array_length(list), 1);
@@ -868,7 +844,7 @@ Test(planner, plan_json)
 	    PLANNER_SOLVE_LAYOUT, 0, NULL);
 	parsed = json_tokener_parse(text);
 	cr_assert_not_null(parsed, "bad JSON %s", text);
-	cr_assert_str_eq(json_object_get_string(get(parsed, "id")),
+	cr_assert_str_eq(json_object_get_string(fx_data_get(parsed, "id")),
 	    "1-\"0\\01\n");
 	free(text);
 	json_object_put(parsed);

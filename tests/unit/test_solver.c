@@ -45,16 +45,6 @@ teardown(void)
 
 TestSuite(solver, .init = setup, .fini = teardown, .timeout = 60);
 
-/* Member lookup that must succeed. */
-static struct json_object *
-get(struct json_object *o, const char *key)
-{
-	struct json_object	*v = NULL;
-
-	cr_assert(json_object_object_get_ex(o, key, &v), "no key %s", key);
-	return (v);
-}
-
 /* Member lookup that may fail (NULL). */
 static struct json_object *
 opt(struct json_object *o, const char *key)
@@ -66,23 +56,17 @@ opt(struct json_object *o, const char *key)
 	return (v);
 }
 
-static const char *
-str(struct json_object *o, const char *key)
-{
-	return (json_object_get_string(get(o, key)));
-}
-
 /* The cases of solver-expected.json of one kind (new array). */
 static struct json_object *
 cases_of_kind(const char *kind)
 {
-	struct json_object	*cases = get(g_exp, "cases"), *out, *c;
+	struct json_object	*cases = fx_data_get(g_exp, "cases"), *out, *c;
 	size_t			 i;
 
 	out = json_object_new_array();
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
-		if (strcmp(str(c, "kind"), kind) == 0)
+		if (strcmp(fx_data_str(c, "kind"), kind) == 0)
 			json_object_array_add(out, json_object_get(c));
 	}
 	cr_assert_gt(json_object_array_length(out), 0, "no %s case", kind);
@@ -93,43 +77,26 @@ cases_of_kind(const char *kind)
 static struct json_object *
 case_named(const char *test)
 {
-	struct json_object	*cases = get(g_exp, "cases"), *c;
-	size_t			 i;
-
-	for (i = 0; i < json_object_array_length(cases); i++) {
-		c = json_object_array_get_idx(cases, i);
-		if (strcmp(str(c, "test"), test) == 0)
-			return (c);
-	}
-	cr_assert_fail("no case %s", test);
-	return (NULL);
+	return (fx_data_find(fx_data_get(g_exp, "cases"), "test", test));
 }
 
 /* A catalogue template by name. */
 static struct json_object *
 catalogue_template(const char *name)
 {
-	struct json_object	*t = g_cat.clustertemplates, *e;
-	size_t			 i;
-
-	for (i = 0; i < json_object_array_length(t); i++) {
-		e = json_object_array_get_idx(t, i);
-		if (strcmp(str(e, "name"), name) == 0)
-			return (e);
-	}
-	cr_assert_fail("no template %s in the catalogue", name);
-	return (NULL);
+	return (fx_data_find(g_cat.clustertemplates, "name", name));
 }
 
 /* A case template: {"file","name"} reference or inline JSON. */
 static struct json_object *
 case_template(struct json_object *c, const char *key)
 {
-	struct json_object	*t = get(c, key);
+	struct json_object	*t = fx_data_get(c, key);
 
 	if (opt(t, "file") != NULL) {
-		cr_assert_str_eq(str(t, "file"), "solver-catalogue.json");
-		return (catalogue_template(str(t, "name")));
+		cr_assert_str_eq(fx_data_str(t, "file"),
+		    "solver-catalogue.json");
+		return (catalogue_template(fx_data_str(t, "name")));
 	}
 	return (t);
 }
@@ -168,9 +135,10 @@ same_names(struct json_object *a, struct json_object *b)
 static bool
 same_layout(struct json_object *a, struct json_object *b)
 {
-	return (strcmp(str(a, "hardwaretype"), str(b, "hardwaretype")) == 0 &&
-	    strcmp(str(a, "imagetype"), str(b, "imagetype")) == 0 &&
-	    same_names(get(a, "services"), get(b, "services")));
+	return (strcmp(fx_data_str(a, "hardwaretype"), fx_data_str(b,
+	    "hardwaretype")) == 0 && strcmp(fx_data_str(a, "imagetype"),
+	    fx_data_str(b, "imagetype")) == 0 && same_names(fx_data_get(a,
+	    "services"), fx_data_get(b, "services")));
 }
 
 /* Whether arr holds an element equal to x under eq. */
@@ -232,12 +200,12 @@ test_opts(int *counter, int64_t max_steps)
 static struct json_object *
 node_service_names(struct json_object *node)
 {
-	struct json_object	*svcs = get(node, "services"), *out;
+	struct json_object	*svcs = fx_data_get(node, "services"), *out;
 	size_t			 i;
 
 	out = json_object_new_array();
 	for (i = 0; i < json_object_array_length(svcs); i++)
-		json_object_array_add(out, json_object_new_string(str(
+		json_object_array_add(out, json_object_new_string(fx_data_str(
 		    json_object_array_get_idx(svcs, i), "name")));
 	return (out);
 }
@@ -272,18 +240,19 @@ check_nodes(struct json_object *nodes, struct json_object *expected)
 		for (i = 0; i < json_object_array_length(v); i++) {
 			e = json_object_array_get_idx(v, i);
 			cr_assert_eq(count_nodes_with(nodes,
-			    get(e, "services")), json_object_get_int(
-			    get(e, "count")), "nodes with %s",
-			    json_object_to_json_string(get(e, "services")));
+			    fx_data_get(e, "services")), json_object_get_int(
+			    fx_data_get(e, "count")), "nodes with %s",
+			    json_object_to_json_string(fx_data_get(e,
+			    "services")));
 		}
 	}
 	if ((v = opt(expected, "every_node_properties")) != NULL) {
 		for (i = 0; i < json_object_array_length(nodes); i++) {
-			props = get(json_object_array_get_idx(nodes, i),
+			props = fx_data_get(json_object_array_get_idx(nodes, i),
 			    "properties");
 			j = 0;
 			json_object_object_foreach(v, key, val) {
-				cr_assert_str_eq(str(props, key),
+				cr_assert_str_eq(fx_data_str(props, key),
 				    json_object_get_string(val));
 				j++;
 			}
@@ -302,7 +271,7 @@ case_request(struct json_object *c, struct json_object *request)
 	memset(&r, 0, sizeof r);
 	cr_assert_eq(solver_request_from_json(&r, request, err), 0, "%s",
 	    err);
-	r.cluster_id = str(get(c, "cluster"), "id");
+	r.cluster_id = fx_data_str(fx_data_get(c, "cluster"), "id");
 	r.create_time = 1000000;
 	return (r);
 }
@@ -316,7 +285,7 @@ entity(struct json_object *arr, const char *name)
 
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		e = json_object_array_get_idx(arr, i);
-		if (strcmp(str(e, "name"), name) == 0)
+		if (strcmp(fx_data_str(e, "name"), name) == 0)
 			return (e);
 	}
 	return (NULL);
@@ -329,13 +298,14 @@ Test(solver, hostname)
 	size_t			 i;
 
 	c = case_named("SolverTest.testCreateHostname");
-	checks = get(c, "checks");
+	checks = fx_data_get(c, "checks");
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_hostname(host, str(k, "clusterName"),
-		    str(k, "clusterId"), json_object_get_int64(get(k,
-		    "nodenum")), err), 0, "%s", err);
-		cr_assert_str_eq(host, str(k, "expected"));
+		cr_assert_eq(solver_hostname(host, fx_data_str(k,
+		    "clusterName"), fx_data_str(k, "clusterId"),
+		    json_object_get_int64(fx_data_get(k, "nodenum")), err), 0,
+		    "%s", err);
+		cr_assert_str_eq(host, fx_data_str(k, "expected"));
 		cr_assert_leq(strlen(host), 255);
 	}
 	cr_assert_eq(solver_hostname(host, "x", "00000079", 1000, err), 0);
@@ -348,7 +318,7 @@ Test(solver, end_to_end_reactor_5_nodes)
 {
 	struct json_object	*c = case_named("SolverTest.testEndToEnd");
 	struct json_object	*node, *props, *svcs, *hw, *img;
-	struct solver_request	 r = case_request(c, get(c, "request"));
+	struct solver_request	 r = case_request(c, fx_data_get(c, "request"));
 	struct solver_result	*res;
 	struct solver_options	 o;
 	char			 err[LOOMD_ERR_LEN], want[64];
@@ -358,45 +328,51 @@ Test(solver, end_to_end_reactor_5_nodes)
 	o = test_opts(&counter, 0);
 	cr_assert_eq(solver_solve(&g_cat, &r, &o, &res, err), 0, "%s", err);
 	cr_assert_not_null(res);
-	check_nodes(res->nodes, get(c, "expected"));
+	check_nodes(res->nodes, fx_data_get(c, "expected"));
 	cr_assert_eq(res->num_nodes, 5);
 	cr_assert_eq(counter, 5, "one id per node");
 	/* cluster fields: services = template defaults, provider, lease 0 */
-	cr_assert(same_names(res->services, get(get(catalogue_template(
+	cr_assert(same_names(res->services,
+	    fx_data_get(fx_data_get(catalogue_template(
 	    "reactor-medium"), "defaults"), "services")));
-	cr_assert_str_eq(str(res->provider, "name"), "joyent");
-	cr_assert_str_eq(str(res->clustertemplate, "name"), "reactor-medium");
+	cr_assert_str_eq(fx_data_str(res->provider, "name"), "joyent");
+	cr_assert_str_eq(fx_data_str(res->clustertemplate, "name"),
+	    "reactor-medium");
 	cr_assert_eq(res->lease_duration, 0);
 	cr_assert_eq(res->expire_time, 0);
 	/* Node JSON of section 2.6 */
 	for (i = 0; i < res->num_nodes; i++) {
 		node = json_object_array_get_idx(res->nodes, i);
 		snprintf(want, sizeof want, "node-%06zu", i);
-		cr_assert_str_eq(str(node, "id"), want);
-		cr_assert_str_eq(str(node, "clusterId"), "1");
-		cr_assert_eq(json_object_array_length(get(node, "actions")), 0);
-		props = get(node, "properties");
+		cr_assert_str_eq(fx_data_str(node, "id"), want);
+		cr_assert_str_eq(fx_data_str(node, "clusterId"), "1");
+		cr_assert_eq(json_object_array_length(fx_data_get(node,
+		    "actions")), 0);
+		props = fx_data_get(node, "properties");
 		snprintf(want, sizeof want, "%zu", 1000 + i);
-		cr_assert_str_eq(str(props, "nodenum"), want);
+		cr_assert_str_eq(fx_data_str(props, "nodenum"), want);
 		snprintf(want, sizeof want, "mycluster1-%zu.local", 1000 + i);
-		cr_assert_str_eq(str(props, "hostname"), want);
-		hw = entity(g_cat.hardwaretypes, str(props, "hardwaretype"));
-		img = entity(g_cat.imagetypes, str(props, "imagetype"));
+		cr_assert_str_eq(fx_data_str(props, "hostname"), want);
+		hw = entity(g_cat.hardwaretypes, fx_data_str(props,
+		    "hardwaretype"));
+		img = entity(g_cat.imagetypes, fx_data_str(props, "imagetype"));
 		cr_assert_not_null(hw);
 		cr_assert_not_null(img);
-		cr_assert_str_eq(str(props, "flavor"), str(get(get(hw,
-		    "providermap"), "joyent"), "flavor"));
-		cr_assert_str_eq(str(props, "image"), str(get(get(img,
-		    "providermap"), "joyent"), "image"));
-		cr_assert_eq(json_object_array_length(get(props,
+		cr_assert_str_eq(fx_data_str(props, "flavor"),
+		    fx_data_str(fx_data_get(fx_data_get(hw, "providermap"),
+		    "joyent"), "flavor"));
+		cr_assert_str_eq(fx_data_str(props, "image"),
+		    fx_data_str(fx_data_get(fx_data_get(img, "providermap"),
+		    "joyent"), "image"));
+		cr_assert_eq(json_object_array_length(fx_data_get(props,
 		    "automators")), 0, "the services have no actions");
-		svcs = get(node, "services");
+		svcs = fx_data_get(node, "services");
 		for (j = 0; j < json_object_array_length(svcs); j++) {
 			struct json_object *s = json_object_array_get_idx(
 			    svcs, j);
 
 			cr_assert(json_object_equal(s, entity(g_cat.services,
-			    str(s, "name"))), "full service JSON");
+			    fx_data_str(s, "name"))), "full service JSON");
 		}
 	}
 	solver_result_free(res);
@@ -438,13 +414,14 @@ Test(solver, error_cases)
 		e = opt(c, "expected");
 		if (e == NULL || opt(e, "error") == NULL)
 			continue;
-		r = case_request(c, get(c, "request"));
+		r = case_request(c, fx_data_get(c, "request"));
 		err[0] = '\0';
 		cr_assert_eq(solver_solve(&g_cat, &r, &o, &res, err), -1,
-		    "%s must fail", str(c, "test"));
+		    "%s must fail", fx_data_str(c, "test"));
 		cr_assert_null(res);
 		if (opt(e, "message_from_code") != NULL)
-			cr_assert_str_eq(err, str(e, "message_from_code"));
+			cr_assert_str_eq(err, fx_data_str(e,
+			    "message_from_code"));
 		else {
 			/* the (service, dependency) pairs the note allows */
 			cr_assert(dependency_message_allowed(err), "%s", err);
@@ -462,7 +439,7 @@ catalogue_with(const char *section, struct json_object *extra)
 	struct json_object	*copy = NULL, *arr;
 
 	cr_assert_eq(json_object_deep_copy(g_cat_json, &copy, NULL), 0);
-	arr = get(copy, section);
+	arr = fx_data_get(copy, section);
 	json_object_array_add(arr, extra);
 	return (copy);
 }
@@ -470,8 +447,9 @@ catalogue_with(const char *section, struct json_object *extra)
 Test(solver, required_types)
 {
 	struct json_object	*c = case_named("SolverTest.testRequiredTypes");
-	struct json_object	*add = get(c, "add_templates"), *cat_json;
-	struct json_object	*checks = get(c, "checks"), *k;
+	struct json_object	*add = fx_data_get(c, "add_templates"),
+	    *cat_json;
+	struct json_object	*checks = fx_data_get(c, "checks"), *k;
 	struct solver_catalogue	 cat;
 	struct solver_request	 r;
 	struct solver_result	*res;
@@ -487,11 +465,11 @@ Test(solver, required_types)
 	o = test_opts(&counter, 0);
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
-		r = case_request(c, get(k, "request"));
+		r = case_request(c, fx_data_get(k, "request"));
 		cr_assert_eq(solver_solve(&cat, &r, &o, &res, err), 0, "%s",
 		    err);
 		cr_assert_not_null(res);
-		check_nodes(res->nodes, get(k, "expected"));
+		check_nodes(res->nodes, fx_data_get(k, "expected"));
 		solver_result_free(res);
 	}
 	json_object_put(cat_json);
@@ -517,13 +495,16 @@ Test(solver, solve_constraints_cases)
 		counter = 0;
 		o = test_opts(&counter, 0);
 		cr_assert_eq(solver_solve_constraints(case_template(c,
-		    "template"), str(c, "clusterId"), str(c, "clusterName"),
-		    json_object_get_int64(get(c, "numMachines")), get(c,
-		    "hardwaretype_flavors"), get(c, "imagetype_images"),
-		    get(c, "services"), get(c, "service_definitions"), &o,
-		    &nodes, err), 0, "%s: %s", str(c, "test"), err);
-		cr_assert_not_null(nodes, "%s", str(c, "test"));
-		check_nodes(nodes, get(c, "expected"));
+		    "template"), fx_data_str(c, "clusterId"),
+		    fx_data_str(c, "clusterName"),
+		    json_object_get_int64(fx_data_get(c, "numMachines")),
+		    fx_data_get(c, "hardwaretype_flavors"),
+		    fx_data_get(c, "imagetype_images"),
+		    fx_data_get(c, "services"),
+		    fx_data_get(c, "service_definitions"), &o, &nodes, err), 0,
+		    "%s: %s", fx_data_str(c, "test"), err);
+		cr_assert_not_null(nodes, "%s", fx_data_str(c, "test"));
+		check_nodes(nodes, fx_data_get(c, "expected"));
 		json_object_put(nodes);
 	}
 	json_object_put(cases);
@@ -533,7 +514,7 @@ Test(solver, layout_finder_is_valid)
 {
 	struct json_object	*c = case_named(
 	    "ClusterLayoutFinderTest.testIsValidCluster");
-	struct json_object	*checks = get(c, "checks"), *k;
+	struct json_object	*checks = fx_data_get(c, "checks"), *k;
 	char			 err[LOOMD_ERR_LEN];
 	size_t			 i;
 	int			 valid;
@@ -541,10 +522,11 @@ Test(solver, layout_finder_is_valid)
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
 		cr_assert_eq(solver_node_counts_valid(case_template(c,
-		    "template"), get(c, "services"), get(c, "node_layouts"),
-		    json_object_get_int64(get(k, "numMachines")),
-		    get(k, "node_counts"), &valid, err), 0, "%s", err);
-		cr_assert_eq(valid, json_object_get_boolean(get(k,
+		    "template"), fx_data_get(c, "services"),
+		    fx_data_get(c, "node_layouts"),
+		    json_object_get_int64(fx_data_get(k, "numMachines")),
+		    fx_data_get(k, "node_counts"), &valid, err), 0, "%s", err);
+		cr_assert_eq(valid, json_object_get_boolean(fx_data_get(k,
 		    "expected_valid")), "check %zu: %s", i,
 		    json_object_to_json_string(k));
 	}
@@ -562,17 +544,18 @@ Test(solver, layout_finder_counts)
 	 * and the svc1..svc3 template with 2 machines -> no solution */
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
-		checks = get(c, "checks");
+		checks = fx_data_get(c, "checks");
 		for (j = 0; j < json_object_array_length(checks); j++) {
 			k = json_object_array_get_idx(checks, j);
 			cr_assert_eq(solver_find_node_counts(case_template(c,
-			    "template"), get(c, "services"), get(c,
-			    "node_layouts"), json_object_get_int64(get(k,
+			    "template"), fx_data_get(c, "services"),
+			    fx_data_get(c, "node_layouts"),
+			    json_object_get_int64(fx_data_get(k,
 			    "numMachines")), 0, &got, err), 0, "%s", err);
-			want = get(k, "expected_counts");
+			want = fx_data_get(k, "expected_counts");
 			if (want == NULL)
 				cr_assert_null(got, "%s must have no solution",
-				    str(c, "test"));
+				    fx_data_str(c, "test"));
 			else
 				cr_assert(json_object_equal(got, want),
 				    "got %s want %s",
@@ -590,7 +573,7 @@ Test(solver, service_set_is_valid)
 {
 	struct json_object	*c = case_named(
 	    "NodeLayoutGeneratorTest.testIsValidServiceSet");
-	struct json_object	*checks = get(c, "checks"), *k;
+	struct json_object	*checks = fx_data_get(c, "checks"), *k;
 	char			 err[LOOMD_ERR_LEN];
 	size_t			 i;
 	int			 valid;
@@ -598,9 +581,10 @@ Test(solver, service_set_is_valid)
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
 		cr_assert_eq(solver_service_set_valid(case_template(c,
-		    "layout_constraint_of"), get(k, "service_set"), get(c,
+		    "layout_constraint_of"), fx_data_get(k, "service_set"),
+		    fx_data_get(c,
 		    "cluster_services"), &valid, err), 0, "%s", err);
-		cr_assert_eq(valid, json_object_get_boolean(get(k,
+		cr_assert_eq(valid, json_object_get_boolean(fx_data_get(k,
 		    "expected_valid")), "%s", json_object_to_json_string(k));
 	}
 }
@@ -609,7 +593,7 @@ Test(solver, node_layout_is_valid)
 {
 	struct json_object	*c = case_named(
 	    "NodeLayoutGeneratorTest.testIsValidNodeLayout");
-	struct json_object	*checks = get(c, "checks"), *k;
+	struct json_object	*checks = fx_data_get(c, "checks"), *k;
 	char			 err[LOOMD_ERR_LEN];
 	size_t			 i;
 	int			 valid;
@@ -617,10 +601,11 @@ Test(solver, node_layout_is_valid)
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
 		cr_assert_eq(solver_node_layout_valid(case_template(c,
-		    "service_constraints_of"), str(k, "hardwaretype"), str(k,
-		    "imagetype"), get(k, "services"), &valid, err), 0, "%s",
-		    err);
-		cr_assert_eq(valid, json_object_get_boolean(get(k,
+		    "service_constraints_of"), fx_data_str(k, "hardwaretype"),
+		    fx_data_str(k,
+		    "imagetype"), fx_data_get(k, "services"), &valid, err), 0,
+		    "%s", err);
+		cr_assert_eq(valid, json_object_get_boolean(fx_data_get(k,
 		    "expected_valid")), "%s", json_object_to_json_string(k));
 	}
 }
@@ -633,9 +618,9 @@ Test(solver, valid_service_sets)
 	char			 err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(solver_valid_service_sets(case_template(c, "template"),
-	    get(c, "cluster_services"), get(c, "input_services"), &got, err),
-	    0, "%s", err);
-	assert_same_set(got, get(c, "expected_sets"), same_names,
+	    fx_data_get(c, "cluster_services"), fx_data_get(c,
+	    "input_services"), &got, err), 0, "%s", err);
+	assert_same_set(got, fx_data_get(c, "expected_sets"), same_names,
 	    "valid service sets");
 	json_object_put(got);
 }
@@ -648,10 +633,11 @@ Test(solver, valid_node_layouts)
 	char			 err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(solver_valid_node_layouts(case_template(c, "template"),
-	    get(c, "cluster_services"), get(c, "input_services"),
-	    get(c, "allowed_hardwaretypes"), get(c, "allowed_imagetypes"),
-	    &got, err), 0, "%s", err);
-	assert_same_set(got, get(c, "expected_layouts"), same_layout,
+	    fx_data_get(c, "cluster_services"), fx_data_get(c,
+	    "input_services"),
+	    fx_data_get(c, "allowed_hardwaretypes"), fx_data_get(c,
+	    "allowed_imagetypes"), &got, err), 0, "%s", err);
+	assert_same_set(got, fx_data_get(c, "expected_layouts"), same_layout,
 	    "valid node layouts");
 	json_object_put(got);
 }
@@ -660,17 +646,19 @@ Test(solver, narrow_node_layouts)
 {
 	struct json_object	*c = case_named(
 	    "NodeLayoutGeneratorTest.testNarrowNodeLayouts");
-	struct json_object	*checks = get(c, "checks"), *k, *got, *want;
+	struct json_object	*checks = fx_data_get(c, "checks"), *k, *got,
+	    *want;
 	char			 err[LOOMD_ERR_LEN];
 	size_t			 i, j;
 
 	cr_assert_eq(json_object_array_length(checks), 4);
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_narrow_node_layouts(get(c, "input_layouts"),
-		    get(k, "hardware_preferences"), get(k, "image_preferences"),
-		    &got, err), 0, "%s", err);
-		want = get(k, "expected");
+		cr_assert_eq(solver_narrow_node_layouts(fx_data_get(c,
+		    "input_layouts"), fx_data_get(k, "hardware_preferences"),
+		    fx_data_get(k, "image_preferences"), &got, err), 0, "%s",
+		    err);
+		want = fx_data_get(k, "expected");
 		cr_assert_eq(json_object_array_length(got),
 		    json_object_array_length(want), "check %zu: %s", i,
 		    json_object_to_json_string(got));
@@ -691,8 +679,9 @@ Test(solver, unconstrained_services)
 	char			 err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(solver_unconstrained_services(case_template(c,
-	    "template"), get(c, "cluster_services"), &got, err), 0, "%s", err);
-	cr_assert(same_names(got, get(c, "expected")), "got %s",
+	    "template"), fx_data_get(c, "cluster_services"), &got, err), 0,
+	    "%s", err);
+	cr_assert(same_names(got, fx_data_get(c, "expected")), "got %s",
 	    json_object_to_json_string(got));
 	json_object_put(got);
 }
@@ -707,10 +696,11 @@ Test(solver, node_layout_preferences)
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
 		cr_assert_eq(solver_node_layout_preferences(case_template(c,
-		    "template"), get(c, "cluster_services"), get(c,
-		    "allowed_hardwaretypes"), get(c, "allowed_imagetypes"),
-		    &got, err), 0, "%s", err);
-		want = get(c, "expected");
+		    "template"), fx_data_get(c, "cluster_services"),
+		    fx_data_get(c,
+		    "allowed_hardwaretypes"), fx_data_get(c,
+		    "allowed_imagetypes"), &got, err), 0, "%s", err);
+		want = fx_data_get(c, "expected");
 		cr_assert_eq(json_object_array_length(got),
 		    json_object_array_length(want), "%s",
 		    json_object_to_json_string(got));
@@ -730,12 +720,12 @@ Test(solver, every_fixture_kind_is_covered)
 	    "node_layout_is_valid", "valid_service_sets", "valid_node_layouts",
 	    "narrow_node_layouts", "unconstrained_services",
 	    "node_layout_preferences" };
-	struct json_object	*cases = get(g_exp, "cases");
+	struct json_object	*cases = fx_data_get(g_exp, "cases");
 	size_t			 i, j;
 
 	cr_assert_eq(json_object_array_length(cases), 19);
 	for (i = 0; i < json_object_array_length(cases); i++) {
-		const char *k = str(json_object_array_get_idx(cases, i),
+		const char *k = fx_data_str(json_object_array_get_idx(cases, i),
 		    "kind");
 
 		for (j = 0; j < sizeof kinds / sizeof kinds[0]; j++) {
@@ -949,25 +939,26 @@ Test(solver, automators_hostnames_and_types)
 	    "%s", err);
 	cr_assert_eq(res->num_nodes, 3);
 	for (i = 0; i < res->num_nodes; i++) {
-		props = get(json_object_array_get_idx(res->nodes, i),
+		props = fx_data_get(json_object_array_get_idx(res->nodes, i),
 		    "properties");
 		/* unconstrained services go on every node */
-		cr_assert_eq(json_object_array_length(get(
+		cr_assert_eq(json_object_array_length(fx_data_get(
 		    json_object_array_get_idx(res->nodes, i), "services")), 2);
 		/* "large" < "small": the comparator takes the smaller name */
-		cr_assert_str_eq(str(props, "hardwaretype"), "large");
-		cr_assert_str_eq(str(props, "flavor"), "L");
-		cr_assert_str_eq(str(props, "imagetype"), "centos6");
-		cr_assert_str_eq(str(props, "image"), "C6");
-		autos = get(props, "automators");
+		cr_assert_str_eq(fx_data_str(props, "hardwaretype"), "large");
+		cr_assert_str_eq(fx_data_str(props, "flavor"), "L");
+		cr_assert_str_eq(fx_data_str(props, "imagetype"), "centos6");
+		cr_assert_str_eq(fx_data_str(props, "image"), "C6");
+		autos = fx_data_get(props, "automators");
 		cr_assert_eq(json_object_array_length(autos), 3, "%s",
 		    json_object_to_json_string(autos));
 		cr_assert(arr_has(autos, "chef"));
 		cr_assert(arr_has(autos, "shell"));
 		cr_assert(arr_has(autos, "puppet"));
 	}
-	cr_assert_str_eq(str(get(json_object_array_get_idx(res->nodes, 2),
-	    "properties"), "hostname"), "c-1-x42-1002.local");
+	cr_assert_str_eq(fx_data_str(fx_data_get(
+	    json_object_array_get_idx(res->nodes, 2), "properties"),
+	    "hostname"), "c-1-x42-1002.local");
 	solver_result_free(res);
 }
 
@@ -1108,16 +1099,17 @@ solve_reactor(int64_t n, struct json_object **nodes, char *err)
 
 	o = test_opts(&counter, 0);
 	return (solver_solve_constraints(case_template(c, "template"),
-	    str(c, "clusterId"), str(c, "clusterName"), n, get(c,
-	    "hardwaretype_flavors"), get(c, "imagetype_images"), get(c,
-	    "services"), get(c, "service_definitions"), &o, nodes, err));
+	    fx_data_str(c, "clusterId"), fx_data_str(c, "clusterName"), n,
+	    fx_data_get(c, "hardwaretype_flavors"),
+	    fx_data_get(c, "imagetype_images"), fx_data_get(c, "services"),
+	    fx_data_get(c, "service_definitions"), &o, nodes, err));
 }
 
 Test(solver, reactor_10000_nodes)
 {
 	struct json_object	*c = case_named("SolverTest.testSolveReactor");
-	struct json_object	*nodes, *sets = get(get(c, "expected"),
-	    "service_set_counts"), *e;
+	struct json_object	*nodes, *sets = fx_data_get(fx_data_get(c,
+	    "expected"), "service_set_counts"), *e;
 	char			 err[LOOMD_ERR_LEN];
 	size_t			 i;
 	int			 total = 0;
@@ -1129,15 +1121,16 @@ Test(solver, reactor_10000_nodes)
 	 * zookeeper/reactor node stay at one each (max 1) */
 	for (i = 0; i < json_object_array_length(sets); i++) {
 		e = json_object_array_get_idx(sets, i);
-		int n = count_nodes_with(nodes, get(e, "services"));
+		int n = count_nodes_with(nodes, fx_data_get(e, "services"));
 
-		if (json_object_get_int(get(e, "count")) == 1)
+		if (json_object_get_int(fx_data_get(e, "count")) == 1)
 			cr_assert_eq(n, 1);
 		total += n;
 	}
 	cr_assert_eq(total, 10000);
-	cr_assert_str_eq(str(get(json_object_array_get_idx(nodes, 9999),
-	    "properties"), "nodenum"), "10999");
+	cr_assert_str_eq(fx_data_str(fx_data_get(
+	    json_object_array_get_idx(nodes, 9999), "properties"), "nodenum"),
+	    "10999");
 	json_object_put(nodes);
 }
 
@@ -1165,7 +1158,7 @@ Test(solver, valid_sets_match_definition)
 
 	for (i = 0; i < 2; i++) {
 		t = catalogue_template(names[i]);
-		defaults = get(get(t, "defaults"), "services");
+		defaults = fx_data_get(fx_data_get(t, "defaults"), "services");
 		n = json_object_array_length(defaults);
 		cr_assert_eq(solver_valid_service_sets(t, defaults, defaults,
 		    &got, err), 0, "%s", err);
@@ -1205,14 +1198,15 @@ Test(solver, preferences_match_narrowing)
 	char			 err[LOOMD_ERR_LEN];
 	size_t			 j;
 
-	cr_assert_eq(solver_valid_node_layouts(t, get(c, "cluster_services"),
-	    get(c, "cluster_services"), get(c, "allowed_hardwaretypes"),
-	    get(c, "allowed_imagetypes"), &all, err), 0, "%s", err);
+	cr_assert_eq(solver_valid_node_layouts(t, fx_data_get(c,
+	    "cluster_services"), fx_data_get(c, "cluster_services"),
+	    fx_data_get(c, "allowed_hardwaretypes"), fx_data_get(c,
+	    "allowed_imagetypes"), &all, err), 0, "%s", err);
 	cr_assert_eq(solver_narrow_node_layouts(all, NULL, NULL, &narrowed,
 	    err), 0, "%s", err);
-	cr_assert_eq(solver_node_layout_preferences(t, get(c,
-	    "cluster_services"), get(c, "allowed_hardwaretypes"), get(c,
-	    "allowed_imagetypes"), &prefs, err), 0, "%s", err);
+	cr_assert_eq(solver_node_layout_preferences(t, fx_data_get(c,
+	    "cluster_services"), fx_data_get(c, "allowed_hardwaretypes"),
+	    fx_data_get(c, "allowed_imagetypes"), &prefs, err), 0, "%s", err);
 	cr_assert_eq(json_object_array_length(prefs),
 	    json_object_array_length(narrowed));
 	cr_assert_eq(json_object_array_length(prefs), 5);

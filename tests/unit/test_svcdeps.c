@@ -49,17 +49,7 @@ opt(struct json_object *obj, const char *key)
 static struct json_object *
 find_case(struct json_object *root, const char *test)
 {
-	struct json_object	*cases = opt(root, "cases"), *c;
-	size_t			 i;
-
-	cr_assert_not_null(cases);
-	for (i = 0; i < json_object_array_length(cases); i++) {
-		c = json_object_array_get_idx(cases, i);
-		if (strcmp(json_object_get_string(opt(c, "test")), test) == 0)
-			return (c);
-	}
-	cr_assert_fail("no case %s", test);
-	return (NULL);
+	return (fx_data_find(fx_data_get(root, "cases"), "test", test));
 }
 
 /* A name list from a JSON array (NULL = empty); strings borrowed from
@@ -67,18 +57,9 @@ find_case(struct json_object *root, const char *test)
 static struct svcdeps_names
 names_of(struct json_object *arr)
 {
-	struct svcdeps_names	 l = { NULL, 0 };
-	const char		**v;
-	size_t			 i;
+	struct svcdeps_names	 l;
 
-	if (arr == NULL)
-		return (l);
-	l.n = json_object_array_length(arr);
-	v = xcalloc(l.n + 1, sizeof(*v));
-	for (i = 0; i < l.n; i++)
-		v[i] = json_object_get_string(json_object_array_get_idx(arr,
-		    i));
-	l.v = v;
+	l.v = fx_data_strv(arr, &l.n);
 	return (l);
 }
 

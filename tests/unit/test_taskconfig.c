@@ -30,31 +30,11 @@ parse(const char *text)
 	return (o);
 }
 
-/* obj[key], which must exist (borrowed). */
-static struct json_object *
-get(struct json_object *obj, const char *key)
-{
-	struct json_object	*v;
-
-	cr_assert(json_object_object_get_ex(obj, key, &v), "no key %s", key);
-	return (v);
-}
-
 /* The entity named name in the array of a catalogue export (borrowed). */
 static struct json_object *
 entity(struct json_object *cat, const char *kind, const char *name)
 {
-	struct json_object	*list, *e;
-	size_t			 i;
-
-	list = get(cat, kind);
-	for (i = 0; i < json_object_array_length(list); i++) {
-		e = json_object_array_get_idx(list, i);
-		if (strcmp(json_object_get_string(get(e, "name")), name) == 0)
-			return (e);
-	}
-	cr_assert_fail("no %s %s", kind, name);
-	return (NULL);
+	return (fx_data_find(fx_data_get(cat, kind), "name", name));
 }
 
 /* Assert that config's top-level keys are exactly keys, in order. */
@@ -95,6 +75,22 @@ static const char TC_PROVIDER[] =
     "\"openstack_api_url\":\"http://1.2.3.4:5000/v2.0/tokens\","
     "\"openstack_username\":\"user\"}}}";
 
+/* What follows "cluster" in both expected configs below. */
+#define TC_REST								\
+    "\"service\":{\"name\":\"datanode\",\"action\":{\"type\":\"chef\","	\
+    "\"script\":\"install recipe\","					\
+    "\"data\":\"{\\\"foo\\\": { \\\"bar\\\": \\\"baz\\\" } }\"}},"	\
+    "\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\","	\
+    "\"bootstrap_keypair\":\"iad-root\","				\
+    "\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\","		\
+    "\"automators\":[\"chef\",\"shell\"],"				\
+    "\"provider\":" "{\"name\":\"openstack-central\","			\
+    "\"description\":\"Default provider\","				\
+    "\"providertype\":\"openstack\","					\
+    "\"provisioner\":{\"auth\":{"					\
+    "\"openstack_api_url\":\"http://1.2.3.4:5000/v2.0/tokens\","	\
+    "\"openstack_username\":\"user\"}}}}"
+
 /*
  * DEFAULT_CONFIG of TaskConfigTest.testConfig (\u0027 written as ').  The
  * Java Node constructor adds automators ["chef","shell"] from s1 and s2.
@@ -108,18 +104,7 @@ static const char TC_DEFAULT_CONFIG[] =
     "\"hdfs://%host.service.hadoop-hdfs-namenode%/hbase\","
     "\"hbase.zookeeper.quorum\":"
     "\"%join(map(host.service.zookeeper-server,'$:2181'),',')%\"}}},"
-    "\"service\":{\"name\":\"datanode\",\"action\":{\"type\":\"chef\","
-    "\"script\":\"install recipe\","
-    "\"data\":\"{\\\"foo\\\": { \\\"bar\\\": \\\"baz\\\" } }\"}},"
-    "\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\","
-    "\"bootstrap_keypair\":\"iad-root\","
-    "\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\","
-    "\"automators\":[\"chef\",\"shell\"],"
-    "\"provider\":" "{\"name\":\"openstack-central\","
-    "\"description\":\"Default provider\",\"providertype\":\"openstack\","
-    "\"provisioner\":{\"auth\":{"
-    "\"openstack_api_url\":\"http://1.2.3.4:5000/v2.0/tokens\","
-    "\"openstack_username\":\"user\"}}}}";
+    TC_REST;
 
 /* USER_CONFIG: the user config holds only the "hadoop" part. */
 static const char TC_USER_CONFIG[] =
@@ -127,18 +112,7 @@ static const char TC_USER_CONFIG[] =
     "\"hdfs://%host.service.hadoop-hdfs-namenode%\"},\"yarn_site\":{"
     "\"yarn.resourcemanager.hostname\":"
     "\"%host.service.hadoop-yarn-resourcemanager%\"}}},"
-    "\"service\":{\"name\":\"datanode\",\"action\":{\"type\":\"chef\","
-    "\"script\":\"install recipe\","
-    "\"data\":\"{\\\"foo\\\": { \\\"bar\\\": \\\"baz\\\" } }\"}},"
-    "\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\","
-    "\"bootstrap_keypair\":\"iad-root\","
-    "\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\","
-    "\"automators\":[\"chef\",\"shell\"],"
-    "\"provider\":" "{\"name\":\"openstack-central\","
-    "\"description\":\"Default provider\",\"providertype\":\"openstack\","
-    "\"provisioner\":{\"auth\":{"
-    "\"openstack_api_url\":\"http://1.2.3.4:5000/v2.0/tokens\","
-    "\"openstack_username\":\"user\"}}}}";
+    TC_REST;
 
 /*
  * TaskConfigTest's cluster: template hadoop-dev whose default config is
@@ -164,7 +138,8 @@ tc_cluster(struct json_object *user_config)
 	    "[\"namenode\",\"datanode\",\"resourcemanager\",\"nodemanager\"]"));
 	json_object_object_add(defaults, "provider",
 	    json_object_new_string("openstack1"));
-	json_object_object_add(defaults, "config", json_object_get(get(get(
+	json_object_object_add(defaults, "config",
+	    json_object_get(fx_data_get(fx_data_get(
 	    entity(cat, "clustertemplates", "reactor-medium"), "defaults"),
 	    "config")));
 	json_object_object_add(tmpl, "defaults", defaults);
@@ -220,14 +195,15 @@ Test(taskconfig, default_config)
 	assert_keys(config, keys);
 
 	/* The result owns its objects: changing it leaves the inputs. */
-	json_object_object_add(get(config, "cluster"), "x",
+	json_object_object_add(fx_data_get(config, "cluster"), "x",
 	    json_object_new_int(1));
-	json_object_object_add(get(config, "provider"), "x",
+	json_object_object_add(fx_data_get(config, "provider"), "x",
 	    json_object_new_int(1));
-	cr_assert_not(json_object_object_get_ex(get(get(get(cluster,
-	    "clusterTemplate"), "defaults"), "config"), "x", NULL));
-	cr_assert_not(json_object_object_get_ex(get(cluster, "provider"), "x",
-	    NULL));
+	cr_assert_not(json_object_object_get_ex(fx_data_get(fx_data_get(
+	    fx_data_get(cluster, "clusterTemplate"), "defaults"), "config"),
+	    "x", NULL));
+	cr_assert_not(json_object_object_get_ex(fx_data_get(cluster,
+	    "provider"), "x", NULL));
 	json_object_put(want);
 	json_object_put(config);
 	json_object_put(node);
@@ -242,7 +218,8 @@ Test(taskconfig, user_config)
 
 	conf = tc_cluster(NULL);
 	user = json_object_new_object();
-	json_object_object_add(user, "hadoop", json_object_get(get(get(get(get(
+	json_object_object_add(user, "hadoop",
+	    json_object_get(fx_data_get(fx_data_get(fx_data_get(fx_data_get(
 	    conf, "clusterTemplate"), "defaults"), "config"), "hadoop")));
 	json_object_put(conf);
 	cluster = tc_cluster(user);
@@ -270,8 +247,9 @@ Test(taskconfig, service_action_without_data)
 	    PLANNER_ACTION_CONFIGURE, &config, err), 0, "%s", err);
 	want = parse("{\"name\":\"namenode\",\"action\":{\"type\":\"chef\","
 	    "\"script\":\"configure recipe\"}}");
-	cr_assert(json_object_equal(get(config, "service"), want), "got %s",
-	    json_object_to_json_string(get(config, "service")));
+	cr_assert(json_object_equal(fx_data_get(config, "service"), want),
+	    "got %s", json_object_to_json_string(fx_data_get(config,
+	    "service")));
 	json_object_put(want);
 	json_object_put(config);
 
@@ -335,15 +313,15 @@ Test(taskconfig, one_machine_default_config)
 	node = parse("{\"id\":\"n1\",\"services\":[],\"properties\":{"
 	    "\"hostname\":\"c-1-1000.local\",\"nodenum\":\"1000\","
 	    "\"automators\":[]}}");
-	json_object_array_add(get(node, "services"),
+	json_object_array_add(fx_data_get(node, "services"),
 	    json_object_get(entity(cat, "services", "zookeeper")));
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
 	    PLANNER_ACTION_CONFIRM, &config, err), 0, "%s", err);
 	want = parse("{\"defaultconfig\":\"value1\"}");
-	cr_assert(json_object_equal(get(config, "cluster"), want));
-	cr_assert(json_object_equal(get(config, "provider"),
-	    entity(cat, "providers", "joyent")));
-	cr_assert_str_eq(json_object_get_string(get(config, "nodenum")),
+	cr_assert(json_object_equal(fx_data_get(config, "cluster"), want));
+	cr_assert(json_object_equal(fx_data_get(config, "provider"), entity(cat,
+	    "providers", "joyent")));
+	cr_assert_str_eq(json_object_get_string(fx_data_get(config, "nodenum")),
 	    "1000");
 	json_object_put(want);
 	json_object_put(config);
@@ -354,7 +332,7 @@ Test(taskconfig, one_machine_default_config)
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
 	    PLANNER_ACTION_CREATE, &config, err), 0, "%s", err);
 	want = parse("{\"userconfig\":\"value2\"}");
-	cr_assert(json_object_equal(get(config, "cluster"), want));
+	cr_assert(json_object_equal(fx_data_get(config, "cluster"), want));
 	json_object_put(want);
 	json_object_put(config);
 
@@ -364,7 +342,8 @@ Test(taskconfig, one_machine_default_config)
 	json_object_object_add(cluster, "config", json_object_new_object());
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
 	    PLANNER_ACTION_CREATE, &config, err), 0, "%s", err);
-	cr_assert_eq(json_object_object_length(get(config, "cluster")), 0);
+	cr_assert_eq(json_object_object_length(fx_data_get(config, "cluster")),
+	    0);
 	cr_assert_not(json_object_object_get_ex(config, "provider", NULL));
 	json_object_put(config);
 	json_object_put(node);
@@ -383,12 +362,13 @@ Test(taskconfig, property_overrides)
 	    "\"provider\":\"q\",\"ipaddress\":\"1.2.3.4\"}}");
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
 	    PLANNER_ACTION_BOOTSTRAP, &config, err), 0, "%s", err);
-	cr_assert_str_eq(json_object_get_string(get(config, "cluster")), "c");
+	cr_assert_str_eq(json_object_get_string(fx_data_get(config, "cluster")),
+	    "c");
 	/* The provider is added last. */
-	cr_assert(json_object_is_type(get(config, "provider"),
+	cr_assert(json_object_is_type(fx_data_get(config, "provider"),
 	    json_type_object));
-	cr_assert_str_eq(json_object_get_string(get(config, "ipaddress")),
-	    "1.2.3.4");
+	cr_assert_str_eq(json_object_get_string(fx_data_get(config,
+	    "ipaddress")), "1.2.3.4");
 	json_object_put(config);
 	json_object_put(node);
 	json_object_put(cluster);
@@ -423,21 +403,22 @@ Test(taskconfig, nodes_map_and_submit)
 	cr_assert_not(json_object_object_get_ex(config, "nodes", NULL));
 
 	/* Submit time: properties re-copied, the map shared. */
-	json_object_object_add(get(node, "properties"), "ipaddress",
+	json_object_object_add(fx_data_get(node, "properties"), "ipaddress",
 	    json_object_new_string("10.0.0.2"));
-	json_object_object_add(get(node, "properties"), "hostname",
+	json_object_object_add(fx_data_get(node, "properties"), "hostname",
 	    json_object_new_string("h2b"));
 	taskconfig_prepare_submit(config, node, map);
-	cr_assert_str_eq(json_object_get_string(get(config, "ipaddress")),
-	    "10.0.0.2");
-	cr_assert_str_eq(json_object_get_string(get(config, "hostname")),
-	    "h2b");
-	cr_assert_eq(get(config, "nodes"), map);
+	cr_assert_str_eq(json_object_get_string(fx_data_get(config,
+	    "ipaddress")), "10.0.0.2");
+	cr_assert_str_eq(json_object_get_string(fx_data_get(config,
+	    "hostname")), "h2b");
+	cr_assert_eq(fx_data_get(config, "nodes"), map);
 	json_object_put(map);		/* config still holds it */
-	cr_assert_eq(json_object_object_length(get(config, "nodes")), 3);
+	cr_assert_eq(json_object_object_length(fx_data_get(config, "nodes")),
+	    3);
 	/* The unexpanded macro is left for the caller. */
-	cr_assert_str_eq(json_object_get_string(get(get(config, "cluster"),
-	    "k")), "%host.service.s%");
+	cr_assert_str_eq(json_object_get_string(fx_data_get(fx_data_get(config,
+	    "cluster"), "k")), "%host.service.s%");
 	taskconfig_prepare_submit(config, node, NULL);
 	taskconfig_prepare_submit(NULL, node, NULL);
 	json_object_put(config);
