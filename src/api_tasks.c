@@ -50,7 +50,8 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 	struct domain_out out = { DOMAIN_OK, "", NULL };
 	struct json_object *body = NULL, *result = NULL;
 	const char *worker, *task, *so = NULL, *se = NULL;
-	char err[LOOMD_ERR_LEN];
+	char err[LOOMD_ERR_LEN], hex[65];
+	struct idem_store_key idem;
 	enum api_status as;
 	int64_t status;
 
@@ -82,7 +83,8 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 		http_fail(resp, as, "invalid request.");
 		goto out;
 	}
-	task_store_finish(worker, task, status, result, so, se, &out);
+	api_common_idem(req, &idem, hex);
+	task_store_finish(worker, task, status, result, so, se, &idem, &out);
 	scheduler_kick();
 	as = api_common_outcome(resp, &out);
 out:

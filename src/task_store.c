@@ -385,6 +385,7 @@ struct task_store_finish_arg {
 	struct json_object	*result;
 	const char		*stdout_s;
 	const char		*stderr_s;
+	const struct idem_store_key	*idem;
 	struct domain_out		*out;
 };
 
@@ -396,7 +397,12 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	int64_t now = domain_now_ms();
 	const char *status = a->status == 0 ? "COMPLETE" : "FAILED";
+	bool done;
 
+	/* A replay of a recorded finish: its answer, before the owner test. */
+	if ((st = idem_store_check_tx(c, a->worker, a->idem, a->out,
+	    &done)) != DB_OK || done)
+		return st;
 	if ((st = db_query(c, "SELECT q_state, worker_id, job_id, node_id, "
 	    "task_name, service, stage FROM tasks WHERE id = ? FOR UPDATE", &r,
 	    "s", a->task_id)) != DB_OK)
@@ -458,14 +464,19 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 		if (open->nrows == 0) {
 			db_rows_free(open);
 			if ((st = jobs_advance_tx(c, db_rows_get(r, 0, 2))) ==
-			    DB_OK)
+			    DB_OK) {
 				a->out->res = DOMAIN_OK;
+				st = idem_store_save_tx(c, a->worker, a->idem,
+				    a->out);
+			}
 			goto out;
 		}
 		db_rows_free(open);
 	}
 	st = job_store_needs_work_tx(c, db_rows_get(r, 0, 2));
 	a->out->res = DOMAIN_OK;
+	if (st == DB_OK)
+		st = idem_store_save_tx(c, a->worker, a->idem, a->out);
 out:
 	db_rows_free(r);
 	return st;
@@ -474,11 +485,11 @@ out:
 void
 task_store_finish(const char *worker, const char *task_id, int64_t status,
     struct json_object *result, const char *stdout_s, const char *stderr_s,
-    struct domain_out *out)
+    const struct idem_store_key *idem, struct domain_out *out)
 {
 	struct task_store_finish_arg a = { worker, task_id, status, result,
 	    stdout_s,
-	    stderr_s, out };
+	    stderr_s, idem, out };
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;

@@ -14,6 +14,7 @@
 #include "common.h"
 #include "db.h"
 #include "domain.h"
+#include "idem_store.h"
 
 /*
  * Hand worker (borrowed) its next task: DOMAIN_OK with the task JSON in
@@ -23,12 +24,16 @@ void task_store_take(const char *worker, struct domain_out *out);
 
 /*
  * Record the result of task_id that worker holds (status 0: complete).
- * result, stdout_s and stderr_s are borrowed and may be NULL.
- * DOMAIN_PRECONDITION when worker does not hold the task.
+ * result, stdout_s, stderr_s and idem are borrowed and may be NULL.
+ * DOMAIN_PRECONDITION when worker does not hold the task.  With an
+ * Idempotency-Key (idem, keyed by worker) a replay of a recorded finish
+ * gets its answer again and changes nothing; the key of another request
+ * is DOMAIN_KEY_REUSED.
  */
 void task_store_finish(const char *worker, const char *task_id,
     int64_t status, struct json_object *result, const char *stdout_s,
-    const char *stderr_s, struct domain_out *out);
+    const char *stderr_s, const struct idem_store_key *idem,
+    struct domain_out *out);
 
 /*
  * Fail task, taken before cutoff (ms) and still unfinished, as timed out
