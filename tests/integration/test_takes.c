@@ -145,7 +145,7 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	create(id);
 	wait_queued(id);
 	/*
-	 * Hold the cluster's node row for 2 s from a client of our own, so
+	 * Hold the cluster's node row for 3 s from a client of our own, so
 	 * the take (which records the action on the node) answers only
 	 * after its client has gone.
 	 */
@@ -154,12 +154,17 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	else
 		snprintf(where, sizeof where, "--host='%s' --port=%d",
 		    db.host, db.port);
-	snprintf(cmd, sizeof cmd, "mariadb %s -u'%s' -p'%s' '%s' -e \"BEGIN; "
-	    "SELECT id FROM nodes WHERE cluster_id = %s FOR UPDATE; SELECT "
-	    "SLEEP(2); COMMIT;\" >/dev/null 2>&1 &", where, db.user,
-	    db.password, dbname, id);
+	snprintf(cmd, sizeof cmd, "MYSQL_PWD='%s' mariadb %s -u'%s' '%s' -e "
+	    "\"BEGIN; SELECT id FROM nodes WHERE cluster_id = %s FOR UPDATE; "
+	    "SELECT SLEEP(3); COMMIT;\" </dev/null >/dev/null 2>&1 &",
+	    db.password, where, db.user, dbname, id);
 	cr_assert_eq(fx_shell("%s", cmd), 0);
-	usleep(500 * 1000);
+	secs = fx_now_ms() + 10000;
+	while (fx_now_ms() < secs && strcmp(sql(n, sizeof n, "SELECT COUNT(*) "
+	    "FROM information_schema.PROCESSLIST WHERE INFO = '%s'",
+	    "SELECT SLEEP(3)"), "1") != 0)
+		usleep(20 * 1000);
+	cr_assert_str_eq(n, "1", "the node row is held");
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	cr_assert_geq(fd, 0);
 	memset(&sa, 0, sizeof sa);
