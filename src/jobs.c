@@ -81,7 +81,9 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 					log_info("task %s timed out",
 					    db_rows_get(r, i, 0));
 					handled++;
-				}
+				} else
+					log_warn("task %s: cannot time it out: "
+					    "%s", db_rows_get(r, i, 0), err);
 			}
 			db_rows_free(r);
 		}
@@ -101,8 +103,11 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 
 				if (task_store_requeue(c, db_rows_get(r, i, 0),
 				    NULL, now - cfg->task_undelivered_seconds *
-				    1000, &requeued, err) == DB_OK &&
-				    requeued) {
+				    1000, &requeued, err) != DB_OK)
+					log_warn("task %s: cannot queue it "
+					    "again: %s", db_rows_get(r, i, 0),
+					    err);
+				else if (requeued) {
 					log_warn("task %s: no answer reached "
 					    "worker %s in %lld s; queued again",
 					    db_rows_get(r, i, 0),
