@@ -145,9 +145,10 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	create(id);
 	wait_queued(id);
 	/*
-	 * Hold the cluster's node row for 3 s from a client of our own, so
-	 * the take (which records the action on the node) answers only
-	 * after its client has gone.
+	 * Hold the cluster's node row for 1.5 s from a client of our own,
+	 * so the take (which records the action on the node) answers only
+	 * after its client has gone.  Less than loomd's lock wait (the
+	 * fixture's read timeout less a second): the take must not give up.
 	 */
 	if (db.socket[0] != '\0')
 		snprintf(where, sizeof where, "--socket='%s'", db.socket);
@@ -156,13 +157,13 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 		    db.host, db.port);
 	snprintf(cmd, sizeof cmd, "MYSQL_PWD='%s' mariadb %s -u'%s' '%s' -e "
 	    "\"BEGIN; SELECT id FROM nodes WHERE cluster_id = %s FOR UPDATE; "
-	    "SELECT SLEEP(3); COMMIT;\" </dev/null >/dev/null 2>&1 &",
+	    "SELECT SLEEP(1.5); COMMIT;\" </dev/null >/dev/null 2>&1 &",
 	    db.password, where, db.user, dbname, id);
 	cr_assert_eq(fx_shell("%s", cmd), 0);
 	secs = fx_now_ms() + 10000;
 	while (fx_now_ms() < secs && strcmp(sql(n, sizeof n, "SELECT COUNT(*) "
 	    "FROM information_schema.PROCESSLIST WHERE INFO = '%s'",
-	    "SELECT SLEEP(3)"), "1") != 0)
+	    "SELECT SLEEP(1.5)"), "1") != 0)
 		usleep(20 * 1000);
 	cr_assert_str_eq(n, "1", "the node row is held");
 	fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -176,8 +177,17 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	    "Host: 127.0.0.1\r\nContent-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
 	cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	/*
+	 * The take has begun: it waits for the node row.  (INNODB_TRX is a
+	 * cache refreshed only when not read for 100 ms: poll slower.)
+	 */
+	secs = fx_now_ms() + 10000;
+	while (fx_now_ms() < secs && strcmp(sql(n, sizeof n, "SELECT COUNT(*) "
+	    "FROM information_schema.INNODB_TRX WHERE trx_state = '%s'",
+	    "LOCK WAIT"), "1") != 0)
+		usleep(150 * 1000);
+	cr_assert_str_eq(n, "1", "the take waits for the node row");
 	/* The client gives up (a timeout, a cut by the load balancer). */
-	usleep(500 * 1000);
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	close(fd);
 	/* Another worker gets the task in seconds, not after 300 s. */
