@@ -13,7 +13,6 @@
 #include "api_clusters.h"
 
 #include <json-c/json.h>
-#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,28 +61,6 @@ api_clusters_id(struct http_req *req, struct http_resp *resp, int64_t *id)
 	return API_OK;
 }
 
-/* Idempotency-Key and the request hash (method, path, body). */
-static void
-api_clusters_idem(struct http_req *req, struct idem_store_key *idem,
-    char hex[65])
-{
-	unsigned char h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_state st;
-
-	idem->key = http_header(req, "Idempotency-Key");
-	idem->hash = hex;
-	idem->code = 200;	/* the status of every stored answer */
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const unsigned char *)req->method,
-	    strlen(req->method) + 1);
-	crypto_hash_sha256_update(&st, (const unsigned char *)req->path,
-	    strlen(req->path) + 1);
-	crypto_hash_sha256_update(&st, (const unsigned char *)req->body,
-	    req->body_len);
-	crypto_hash_sha256_final(&st, h);
-	sodium_bin2hex(hex, 65, h, sizeof h);
-}
-
 /* POST /v1/loom/clusters */
 static enum api_status
 api_clusters_create(struct http_req *req, struct http_resp *resp)
@@ -103,7 +80,7 @@ api_clusters_create(struct http_req *req, struct http_resp *resp)
 		cluster_request_free(&rq);
 		return http_fail(resp, API_BAD_REQUEST, "%s", err);
 	}
-	api_clusters_idem(req, &idem, hex);
+	api_common_idem(req, &idem, hex);
 	cluster_store_create(&u, &rq, &idem, &out);
 	cluster_request_free(&rq);
 	scheduler_kick();
@@ -204,7 +181,7 @@ api_clusters_write(struct http_req *req, struct http_resp *resp,
 	    (as = api_clusters_id(req, resp, &id)) != API_OK ||
 	    (as = api_common_writable(resp)) != API_OK)
 		return as;
-	api_clusters_idem(req, &idem, hex);
+	api_common_idem(req, &idem, hex);
 	fn(&u, id, &idem, &out);
 	scheduler_kick();
 	return api_common_outcome(resp, &out);
@@ -256,7 +233,7 @@ api_clusters_expire(struct http_req *req, struct http_resp *resp)
 		    "an integer");
 	}
 	json_object_put(body);
-	api_clusters_idem(req, &idem, hex);
+	api_common_idem(req, &idem, hex);
 	cluster_store_set_expire(&u, id, expire, &idem, &out);
 	return api_common_outcome(resp, &out);
 }

@@ -8,7 +8,9 @@
 
 #include "api_common.h"
 
+#include <sodium.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "health.h"
 
@@ -63,4 +65,25 @@ api_common_outcome(struct http_resp *resp, struct domain_out *out)
 	if (as == API_NO_CONTENT)
 		return as;
 	return http_fail(resp, as, "%s", out->msg);
+}
+
+void
+api_common_idem(struct http_req *req, struct idem_store_key *idem,
+    char hex[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+
+	idem->key = http_header(req, "Idempotency-Key");
+	idem->hash = hex;
+	idem->code = 200;	/* the status of every stored answer */
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)req->method,
+	    strlen(req->method) + 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)req->path,
+	    strlen(req->path) + 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)req->body,
+	    req->body_len);
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(hex, 65, h, sizeof h);
 }

@@ -9,6 +9,7 @@
 
 #include "domain.h"
 #include "http.h"
+#include "idem_store.h"
 
 /*
  * Refuse a write at once when the local database node cannot take it
@@ -24,5 +25,13 @@ enum api_status api_common_writable(struct http_resp *resp);
  */
 enum api_status api_common_outcome(struct http_resp *resp,
     struct domain_out *out);
+
+/*
+ * Fill idem from req's Idempotency-Key (borrowed from req; NULL when it
+ * has none) and the hash of its method, path and body, written into hex
+ * (caller's buffer, which idem->hash then borrows).
+ */
+void api_common_idem(struct http_req *req, struct idem_store_key *idem,
+    char hex[65]);
 
 #endif /* LOOMD_API_COMMON_H */

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api_common.h"
@@ -18,6 +19,24 @@
 #include "scheduler.h"
 #include "task_store.h"
 
+/* The hand-out whose answer is being sent. */
+struct api_tasks_handout {
+	char	*worker;	/* owned */
+	char	*task;		/* owned */
+};
+
+/* http_resp done: record whether the take's answer reached the worker. */
+static void
+api_tasks_take_done(void *arg, bool sent)
+{
+	struct api_tasks_handout *h = arg;
+
+	task_store_delivered(h->worker, h->task, sent);
+	free(h->worker);
+	free(h->task);
+	free(h);
+}
+
 /* POST /v1/loom/tasks/take */
 static enum api_status
 api_tasks_take(struct http_req *req, struct http_resp *resp)
@@ -25,7 +44,7 @@ api_tasks_take(struct http_req *req, struct http_resp *resp)
 	struct domain_out out = { DOMAIN_OK, "", NULL };
 	struct json_object *body = NULL;
 	char err[LOOMD_ERR_LEN];
-	const char *worker;
+	const char *worker, *p;
 	enum api_status as;
 
 	if ((as = api_common_writable(resp)) != API_OK)
@@ -39,6 +58,16 @@ api_tasks_take(struct http_req *req, struct http_resp *resp)
 		    "specified.");
 	}
 	task_store_take(worker, &out);
+	if (out.res == DOMAIN_OK && out.body != NULL &&
+	    (p = strstr(out.body, "\"taskId\":\"")) != NULL) {
+		struct api_tasks_handout *h = xcalloc(1, sizeof *h);
+
+		h->worker = xstrdup(worker);
+		h->task = xasprintf("%.*s", (int)strcspn(p + 10, "\""),
+		    p + 10);
+		resp->done = api_tasks_take_done;
+		resp->done_arg = h;
+	}
 	json_object_put(body);
 	return api_common_outcome(resp, &out);
 }
@@ -50,7 +79,8 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 	struct domain_out out = { DOMAIN_OK, "", NULL };
 	struct json_object *body = NULL, *result = NULL;
 	const char *worker, *task, *so = NULL, *se = NULL;
-	char err[LOOMD_ERR_LEN];
+	char err[LOOMD_ERR_LEN], hex[65];
+	struct idem_store_key idem;
 	enum api_status as;
 	int64_t status;
 
@@ -82,7 +112,8 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 		http_fail(resp, as, "invalid request.");
 		goto out;
 	}
-	task_store_finish(worker, task, status, result, so, se, &out);
+	api_common_idem(req, &idem, hex);
+	task_store_finish(worker, task, status, result, so, se, &idem, &out);
 	scheduler_kick();
 	as = api_common_outcome(resp, &out);
 out:

@@ -132,6 +132,10 @@ const struct cfg_key cfg_keys[] = {
 	{ "task.timeout_seconds", CFG_INT, CFG_OFF(task_timeout_seconds), 1,
 	  604800, "1800", false, false,
 	  "a taken task not finished in this time fails" },
+	{ "task.undelivered_seconds", CFG_INT,
+	  CFG_OFF(task_undelivered_seconds), 1, 604800, "10", false, false,
+	  "a take whose answer never reached the worker is queued again "
+	  "after this time" },
 	{ "task.max_action_retries", CFG_INT, CFG_OFF(task_max_action_retries),
 	  1, 100, "3", false, false, "attempts per task" },
 	{ "node.max_actions", CFG_INT, CFG_OFF(node_max_actions), 1, 100000,

@@ -61,6 +61,7 @@ struct cfg {
 	int64_t	 solver_max_steps;
 	int64_t	 scheduler_interval_ms;
 	int64_t	 task_timeout_seconds;
+	int64_t	 task_undelivered_seconds;
 	int64_t	 task_max_action_retries;
 	int64_t	 node_max_actions;
 	int64_t	 node_max_log_length;

@@ -70,6 +70,8 @@ struct http_ctx {
 	bool		 too_large;
 	bool		 answered;	/* a response is already queued */
 	struct timespec	 start;
+	void		(*done)(void *, bool);	/* from the handler's resp */
+	void		*done_arg;	/* owned by done */
 };
 
 /*
@@ -518,6 +520,8 @@ http_dispatch(const struct http_listener *l, struct MHD_Connection *conn,
 	}
 	ret = http_answer(conn, method, url, ctx, rt, req.id, status, &resp,
 	    false);
+	ctx->done = resp.done;
+	ctx->done_arg = resp.done_arg;
 	log_set_request_id(0);
 	return ret;
 }
@@ -792,7 +796,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 /* Free the per-request state when MHD is done with the request. */
 static void
 http_completed(void *cls UNUSED, struct MHD_Connection *conn,
-    void **con_cls, enum MHD_RequestTerminationCode toe UNUSED)
+    void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct http_ctx *ctx = *con_cls;
 	struct http_sock *sk = http_sock_of(conn);
@@ -808,6 +812,9 @@ http_completed(void *cls UNUSED, struct MHD_Connection *conn,
 	}
 	if (ctx == NULL)
 		return;
+	if (ctx->done != NULL)
+		ctx->done(ctx->done_arg, toe ==
+		    MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	free(ctx->body);
 	free(ctx);
 	*con_cls = NULL;

@@ -59,6 +59,13 @@ struct http_resp {
 	char		 err[LOOMD_ERR_LEN];	/* message for errors */
 	const char	*extra_header;	/* static name, or NULL */
 	char		 extra_value[128];
+	/*
+	 * Called once when the server is done with the request, sent true
+	 * when the whole response was written to the client's socket; it
+	 * owns (and frees) done_arg.  NULL: nothing to call.
+	 */
+	void		(*done)(void *done_arg, bool sent);
+	void		*done_arg;
 };
 
 typedef enum api_status (*api_handler)(struct http_req *req,

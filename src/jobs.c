@@ -81,6 +81,39 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 					log_info("task %s timed out",
 					    db_rows_get(r, i, 0));
 					handled++;
+				} else
+					log_warn("task %s: cannot time it out: "
+					    "%s", db_rows_get(r, i, 0), err);
+			}
+			db_rows_free(r);
+		}
+
+		/*
+		 * Tasks handed out whose answer never reached the worker:
+		 * queued again (the worker never saw them).
+		 */
+		if (db_query(c, "SELECT t.id, t.worker_id FROM tasks t JOIN "
+		    "task_takes k ON k.task_id = t.id AND k.attempt = "
+		    "t.attempts AND k.worker_id = t.worker_id WHERE t.q_state = "
+		    "'taken' AND t.residue = ? AND t.taken_at < ? AND "
+		    "k.delivered_at IS NULL LIMIT 100", &r, "ii", res[k],
+		    now - cfg->task_undelivered_seconds * 1000) == DB_OK) {
+			for (i = 0; i < r->nrows; i++) {
+				bool requeued;
+
+				if (task_store_requeue(c, db_rows_get(r, i, 0),
+				    NULL, now - cfg->task_undelivered_seconds *
+				    1000, &requeued, err) != DB_OK)
+					log_warn("task %s: cannot queue it "
+					    "again: %s", db_rows_get(r, i, 0),
+					    err);
+				else if (requeued) {
+					log_warn("task %s: no answer reached "
+					    "worker %s in %lld s; queued again",
+					    db_rows_get(r, i, 0),
+					    db_rows_get(r, i, 1), (long long)
+					    cfg->task_undelivered_seconds);
+					handled++;
 				}
 			}
 			db_rows_free(r);

@@ -385,6 +385,7 @@ struct task_store_finish_arg {
 	struct json_object	*result;
 	const char		*stdout_s;
 	const char		*stderr_s;
+	const struct idem_store_key	*idem;
 	struct domain_out		*out;
 };
 
@@ -396,7 +397,12 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	int64_t now = domain_now_ms();
 	const char *status = a->status == 0 ? "COMPLETE" : "FAILED";
+	bool done;
 
+	/* A replay of a recorded finish: its answer, before the owner test. */
+	if ((st = idem_store_check_tx(c, a->worker, a->idem, a->out,
+	    &done)) != DB_OK || done)
+		return st;
 	if ((st = db_query(c, "SELECT q_state, worker_id, job_id, node_id, "
 	    "task_name, service, stage FROM tasks WHERE id = ? FOR UPDATE", &r,
 	    "s", a->task_id)) != DB_OK)
@@ -458,14 +464,19 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 		if (open->nrows == 0) {
 			db_rows_free(open);
 			if ((st = jobs_advance_tx(c, db_rows_get(r, 0, 2))) ==
-			    DB_OK)
+			    DB_OK) {
 				a->out->res = DOMAIN_OK;
+				st = idem_store_save_tx(c, a->worker, a->idem,
+				    a->out);
+			}
 			goto out;
 		}
 		db_rows_free(open);
 	}
 	st = job_store_needs_work_tx(c, db_rows_get(r, 0, 2));
 	a->out->res = DOMAIN_OK;
+	if (st == DB_OK)
+		st = idem_store_save_tx(c, a->worker, a->idem, a->out);
 out:
 	db_rows_free(r);
 	return st;
@@ -474,11 +485,11 @@ out:
 void
 task_store_finish(const char *worker, const char *task_id, int64_t status,
     struct json_object *result, const char *stdout_s, const char *stderr_s,
-    struct domain_out *out)
+    const struct idem_store_key *idem, struct domain_out *out)
 {
 	struct task_store_finish_arg a = { worker, task_id, status, result,
 	    stdout_s,
-	    stderr_s, out };
+	    stderr_s, idem, out };
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
@@ -487,6 +498,124 @@ task_store_finish(const char *worker, const char *task_id, int64_t status,
 		return;
 	st = db_tx_run(c, task_store_finish_task_tx, &a, err);
 	domain_finish_tx(out, st, err);
+}
+
+/* ---------------------------------------------------------------- */
+/* Hand-outs whose answer was lost                                  */
+
+struct task_store_delivery_arg {
+	const char	*worker;
+	const char	*task;
+	int64_t		 cutoff;	/* requeue: taken before */
+	bool		 requeued;
+};
+
+static enum db_status
+task_store_delivered_tx(struct db_conn *c, void *arg)
+{
+	struct task_store_delivery_arg *a = arg;
+
+	return db_exec(c, "UPDATE task_takes SET delivered_at = ? WHERE "
+	    "task_id = ? AND worker_id = ? AND delivered_at IS NULL", NULL,
+	    "iss", domain_now_ms(), a->task, a->worker);
+}
+
+/*
+ * The task back to the front of the queue, its hand-out record gone (the
+ * next take of this attempt records its own) and the node's action it
+ * opened closed as failed, with no failure counted against the task.
+ */
+static enum db_status
+task_store_requeue_tx(struct db_conn *c, void *arg)
+{
+	struct task_store_delivery_arg *a = arg;
+	struct db_rows *r = NULL, *k = NULL;
+	enum db_status st;
+	int64_t now = domain_now_ms();
+	char msg[320];
+
+	a->requeued = false;
+	if ((st = db_query(c, "SELECT worker_id, attempts, node_id, "
+	    "task_name, service FROM tasks WHERE id = ? AND q_state = 'taken' "
+	    "AND taken_at < ? FOR UPDATE", &r, "si", a->task, a->cutoff)) !=
+	    DB_OK)
+		return st;
+	if (r->nrows == 0 || (a->worker != NULL &&
+	    strcmp(db_rows_get(r, 0, 0), a->worker) != 0))
+		goto out;	/* finished, timed out or taken again */
+	if ((st = db_query(c, "SELECT delivered_at FROM task_takes WHERE "
+	    "task_id = ? AND attempt = ? AND worker_id = ? FOR UPDATE", &k,
+	    "sis", a->task, db_rows_int(r, 0, 1), db_rows_get(r, 0, 0))) !=
+	    DB_OK)
+		goto out;
+	if (k->nrows == 0 || db_rows_get(k, 0, 0) != NULL)
+		goto out;	/* delivered (or no record): the worker has it */
+	if ((st = db_exec(c, "DELETE FROM task_takes WHERE task_id = ? AND "
+	    "attempt = ?", NULL, "si", a->task, db_rows_int(r, 0, 1))) !=
+	    DB_OK ||
+	    (st = db_exec(c, "UPDATE tasks SET q_state = 'queued', worker_id "
+	    "= NULL, taken_at = 0, version = version + 1 WHERE id = ?", NULL,
+	    "s", a->task)) != DB_OK)
+		goto out;
+	snprintf(msg, sizeof msg, "Not delivered to worker %s; queued again",
+	    db_rows_get(r, 0, 0));
+	if (db_rows_get(r, 0, 2) != NULL) {
+		struct task_store_action_arg aa = { a->task, db_rows_get(r, 0,
+		    4), db_rows_get(r, 0, 3), "failed", NULL, "", msg, now };
+
+		st = task_store_update_node_tx(c, db_rows_get(r, 0, 2),
+		    task_store_node_close_action, &aa);
+		if (st == DB_ABORT)
+			st = DB_OK;	/* no open action: nothing to close */
+		if (st != DB_OK)
+			goto out;
+	}
+	a->requeued = true;
+out:
+	db_rows_free(r);
+	db_rows_free(k);
+	return st;
+}
+
+enum db_status
+task_store_requeue(struct db_conn *c, const char *task, const char *worker,
+    int64_t cutoff, bool *requeued, char err[LOOMD_ERR_LEN])
+{
+	struct task_store_delivery_arg a = { worker, task, cutoff, false };
+	enum db_status st;
+
+	st = db_tx_run(c, task_store_requeue_tx, &a, err);
+	*requeued = st == DB_OK && a.requeued;
+	return st;
+}
+
+void
+task_store_delivered(const char *worker, const char *task_id, bool sent)
+{
+	struct task_store_delivery_arg a = { worker, task_id, INT64_MAX,
+	    false };
+	struct domain_out out = { DOMAIN_OK, "", NULL };
+	char err[LOOMD_ERR_LEN];
+	struct db_conn *c;
+	enum db_status st;
+
+	if ((c = domain_conn(&out)) == NULL) {
+		log_warn("take: task %s for %s: %s", task_id, worker,
+		    out.msg);
+		free(out.body);
+		return;
+	}
+	if (sent)
+		st = db_tx_run(c, task_store_delivered_tx, &a, err);
+	else
+		st = db_tx_run(c, task_store_requeue_tx, &a, err);
+	if (st != DB_OK)
+		log_warn("take: task %s for %s: cannot record that the answer "
+		    "%s: %s", task_id, worker, sent ? "was delivered" :
+		    "was lost", err);
+	else if (a.requeued)
+		log_warn("take: the answer handing task %s to %s was lost; "
+		    "queued again", task_id, worker);
 }
 
 /* ---------------------------------------------------------------- */

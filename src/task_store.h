@@ -9,11 +9,13 @@
 #define LOOMD_TASK_STORE_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common.h"
 #include "db.h"
 #include "domain.h"
+#include "idem_store.h"
 
 /*
  * Hand worker (borrowed) its next task: DOMAIN_OK with the task JSON in
@@ -23,12 +25,35 @@ void task_store_take(const char *worker, struct domain_out *out);
 
 /*
  * Record the result of task_id that worker holds (status 0: complete).
- * result, stdout_s and stderr_s are borrowed and may be NULL.
- * DOMAIN_PRECONDITION when worker does not hold the task.
+ * result, stdout_s, stderr_s and idem are borrowed and may be NULL.
+ * DOMAIN_PRECONDITION when worker does not hold the task.  With an
+ * Idempotency-Key (idem, keyed by worker) a replay of a recorded finish
+ * gets its answer again and changes nothing; the key of another request
+ * is DOMAIN_KEY_REUSED.
  */
 void task_store_finish(const char *worker, const char *task_id,
     int64_t status, struct json_object *result, const char *stdout_s,
-    const char *stderr_s, struct domain_out *out);
+    const char *stderr_s, const struct idem_store_key *idem,
+    struct domain_out *out);
+
+/*
+ * What became of the answer of a take that handed worker task_id (both
+ * borrowed): sent, it reached the worker's connection and the hand-out
+ * is recorded as delivered; not sent, the task is queued again at once
+ * if worker still holds it.  Errors are logged: an undelivered hand-out
+ * is queued again by task_store_requeue() later.
+ */
+void task_store_delivered(const char *worker, const char *task_id,
+    bool sent);
+
+/*
+ * Queue task again when it was taken before cutoff (ms) by worker (NULL:
+ * by anyone) and the answer of that hand-out was never delivered, in a
+ * transaction of its own on c.  *requeued tells whether it was.
+ */
+enum db_status task_store_requeue(struct db_conn *c, const char *task,
+    const char *worker, int64_t cutoff, bool *requeued,
+    char err[LOOMD_ERR_LEN]);
 
 /*
  * Fail task, taken before cutoff (ms) and still unfinished, as timed out
