@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common.h"
 
@@ -48,6 +49,7 @@ struct http_req {
 	size_t			 body_len;
 	unsigned long long	 id;		/* request id */
 	void			*conn;		/* MHD connection */
+	int64_t			 wait_until_ms;	/* set by a parking handler */
 };
 
 /* What a handler answers. */
@@ -59,6 +61,7 @@ struct http_resp {
 	char		 err[LOOMD_ERR_LEN];	/* message for errors */
 	const char	*extra_header;	/* static name, or NULL */
 	char		 extra_value[128];
+	bool		 parked;	/* handler suspended conn: no answer */
 };
 
 typedef enum api_status (*api_handler)(struct http_req *req,
