@@ -18,6 +18,7 @@
 #include "ids.h"
 #include "metrics.h"
 #include "scheduler.h"
+#include "takewait.h"
 
 static const struct cfg *api_health_cfg;
 
@@ -223,6 +224,9 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	    "passes.\n# TYPE loomd_scheduler_passes_total counter\n"
 	    "loomd_scheduler_passes_total %llu\n",
 	    (unsigned long long)scheduler_passes());
+	metrics_printf(&b, "# HELP loomd_takes_waiting Takes waiting for a "
+	    "task (task.take_wait_ms).\n# TYPE loomd_takes_waiting gauge\n"
+	    "loomd_takes_waiting %zu\n", takewait_parked());
 	scheduler_adopted(adopted, sizeof adopted);
 	metrics_printf(&b, "# HELP loomd_adopted_datacenters Dead "
 	    "datacenters whose clusters this server works.\n# TYPE "

@@ -14,9 +14,11 @@
 #include <string.h>
 
 #include "api_common.h"
+#include "cfg.h"
 #include "domain.h"
 #include "jsonin.h"
 #include "scheduler.h"
+#include "takewait.h"
 #include "task_store.h"
 
 /* The hand-out whose answer is being sent. */
@@ -37,7 +39,11 @@ api_tasks_take_done(void *arg, bool sent)
 	free(h);
 }
 
-/* POST /v1/loom/tasks/take */
+/*
+ * POST /v1/loom/tasks/take.  With no task for the worker the request is
+ * parked up to task.take_wait_ms (see takewait.h) and called again when
+ * woken; at its deadline it answers 204 as a take that does not wait.
+ */
 static enum api_status
 api_tasks_take(struct http_req *req, struct http_resp *resp)
 {
@@ -46,6 +52,9 @@ api_tasks_take(struct http_req *req, struct http_resp *resp)
 	char err[LOOMD_ERR_LEN];
 	const char *worker, *p;
 	enum api_status as;
+	int64_t wait_ms, now;
+	uint64_t gen;
+	int round;
 
 	if ((as = api_common_writable(resp)) != API_OK)
 		return as;
@@ -57,7 +66,34 @@ api_tasks_take(struct http_req *req, struct http_resp *resp)
 		return http_fail(resp, API_BAD_REQUEST, "workerId must be "
 		    "specified.");
 	}
-	task_store_take(worker, &out);
+	wait_ms = domain_cfg()->task_take_wait_ms;
+	now = takewait_now_ms();
+	if (req->wait_until_ms != 0 && (now >= req->wait_until_ms ||
+	    takewait_draining())) {
+		/* Woken at its deadline or by the drain: nothing came. */
+		json_object_put(body);
+		out.res = DOMAIN_EMPTY;
+		return api_common_outcome(resp, &out);
+	}
+	for (round = 0; round < 4; round++) {
+		gen = takewait_gen();
+		task_store_take(worker, &out);
+		if (out.res != DOMAIN_EMPTY || wait_ms <= 0)
+			break;
+		if (req->wait_until_ms == 0)
+			req->wait_until_ms = now + wait_ms;
+		switch (takewait_park(req->conn, req->wait_until_ms, gen)) {
+		case TAKEWAIT_PARKED:
+			json_object_put(body);
+			resp->parked = true;
+			return API_NO_CONTENT;
+		case TAKEWAIT_AGAIN:
+			continue;
+		case TAKEWAIT_REFUSED:
+			break;
+		}
+		break;
+	}
 	if (out.res == DOMAIN_OK && out.body != NULL &&
 	    (p = strstr(out.body, "\"taskId\":\"")) != NULL) {
 		struct api_tasks_handout *h = xcalloc(1, sizeof *h);
@@ -114,6 +150,7 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 	}
 	api_common_idem(req, &idem, hex);
 	task_store_finish(worker, task, status, result, so, se, &idem, &out);
+	takewait_flush();
 	scheduler_kick();
 	as = api_common_outcome(resp, &out);
 out:

@@ -136,6 +136,9 @@ const struct cfg_key cfg_keys[] = {
 	  CFG_OFF(task_undelivered_seconds), 1, 604800, "10", false, false,
 	  "a take whose answer never reached the worker is queued again "
 	  "after this time" },
+	{ "task.take_wait_ms", CFG_INT, CFG_OFF(task_take_wait_ms), 0, 50000,
+	  "5000", false, false,
+	  "how long a take with no task waits for one (0: answer at once)" },
 	{ "task.max_action_retries", CFG_INT, CFG_OFF(task_max_action_retries),
 	  1, 100, "3", false, false, "attempts per task" },
 	{ "node.max_actions", CFG_INT, CFG_OFF(node_max_actions), 1, 100000,

@@ -69,6 +69,7 @@ struct http_ctx {
 	size_t		 cap;
 	bool		 too_large;
 	bool		 answered;	/* a response is already queued */
+	int64_t		 wait_until_ms;	/* of a parked request */
 	struct timespec	 start;
 	void		(*done)(void *, bool);	/* from the handler's resp */
 	void		*done_arg;	/* owned by done */
@@ -498,6 +499,7 @@ http_dispatch(const struct http_listener *l, struct MHD_Connection *conn,
 	req.body = ctx->body != NULL ? ctx->body : "";
 	req.body_len = ctx->body != NULL ? ctx->len : 0;
 	req.conn = conn;
+	req.wait_until_ms = ctx->wait_until_ms;
 	req.id = __atomic_add_fetch(&http_next_id, 1, __ATOMIC_RELAXED);
 	log_set_request_id(req.id);
 
@@ -508,6 +510,13 @@ http_dispatch(const struct http_listener *l, struct MHD_Connection *conn,
 	} else if ((rt = http_route(l->tables, &req, buf, sizeof buf, allow,
 	    sizeof allow, &known)) != NULL) {
 		status = rt->handler(&req, &resp);
+		if (resp.parked) {
+			/* Suspended: called again when it is resumed. */
+			ctx->wait_until_ms = req.wait_until_ms;
+			free(resp.body);
+			log_set_request_id(0);
+			return MHD_YES;
+		}
 	} else if (known) {
 		status = http_fail(&resp, API_METHOD_NOT_ALLOWED,
 		    "method %s not allowed on %s", method, url);
@@ -961,6 +970,7 @@ http_listen(const struct cfg *cfg, const char *host, int port,
 	freeaddrinfo(ai);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+	    MHD_ALLOW_SUSPEND_RESUME |
 	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    (uint16_t)port, NULL, NULL, http_access, (void *)l,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common.h"
 
@@ -48,6 +49,7 @@ struct http_req {
 	size_t			 body_len;
 	unsigned long long	 id;		/* request id */
 	void			*conn;		/* MHD connection */
+	int64_t			 wait_until_ms;	/* set by a parking handler */
 };
 
 /* What a handler answers. */
@@ -66,6 +68,7 @@ struct http_resp {
 	 */
 	void		(*done)(void *done_arg, bool sent);
 	void		*done_arg;
+	bool		 parked;	/* handler suspended conn: no answer */
 };
 
 typedef enum api_status (*api_handler)(struct http_req *req,

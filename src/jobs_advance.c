@@ -21,6 +21,7 @@
 #include "jsonx.h"
 #include "macro.h"
 #include "planner.h"
+#include "takewait.h"
 #include "taskconfig.h"
 
 struct jobs_advance_state {
@@ -179,6 +180,8 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
 	    (int64_t)(t->seq % 1000), now, now, json_object_to_json_string_ext(
 	    cfg, DOMAIN_JSON), t->id);
 	json_object_put(cfg);
+	if (st == DB_OK)
+		takewait_queued(1);	/* woken after the commit */
 	return st;
 }
 
@@ -520,6 +523,7 @@ jobs_advance(struct db_conn *c, const struct job_store_job *job)
 	st = db_tx_run(c, jobs_advance_body_tx, &a, err);
 	if (st != DB_OK)
 		log_warn("advance %s: %s", job->id, err);
+	takewait_flush();
 	jobs_advance_reset(&a);
 }
 

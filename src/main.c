@@ -35,6 +35,7 @@
 #include "schema.h"
 #include "domain.h"
 #include "scheduler.h"
+#include "takewait.h"
 
 #ifndef LOOMD_SYSCONFDIR
 #define LOOMD_SYSCONFDIR "/usr/local/etc"
@@ -417,6 +418,8 @@ main(int argc, char **argv)
 	domain_init(&c, me);
 	if (scheduler_start(&c, err) != 0)
 		fatalx("%s", err);
+	if (takewait_start(&c, err) != 0)
+		fatalx("%s", err);
 	if (http_start(&c, api_routes_all, api_routes_probe, port, port_file,
 	    err) != 0) {
 		log_error("startup: %s", err);
@@ -436,7 +439,9 @@ main(int argc, char **argv)
 		    "SIGINT");
 		break;
 	}
+	takewait_drain();	/* waiting takes answer now */
 	http_stop(10000);
+	takewait_stop();
 	scheduler_stop();
 	health_stop();
 	ids_shutdown();

@@ -79,7 +79,10 @@ def loomd_conf(i, galera, profile="ha", db_name=None, db_extra="",
                                  ("health_interval_ms", 250),
                                  ("job_lease_ms", 5000)]))
         out.append(_group("scheduler", [("interval_ms", 200)]))
-        out.append(_group("task", [("timeout_seconds", int(task_timeout))]))
+        # Takes wait for work, well inside the provisioners' 5 s
+        # request timeout (scripts/ha-local).
+        out.append(_group("task", [("timeout_seconds", int(task_timeout)),
+                                   ("take_wait_ms", 2000)]))
     elif profile == "bench":
         out.append(_group("ha", [("health_interval_ms", 200)]))
     return "\n".join(out) + "\n"
