@@ -4,7 +4,11 @@ measured window (scripts/bench's db_counters and db_per_unit).
 
 "python3 -m rig counters OUT" snapshots them into OUT.0 at once and into
 OUT.1 on SIGINT or SIGTERM (loom-bench --during stops it so at the end of
-its window), then writes the deltas as a JSON object to OUT.json."""
+its window), then writes the deltas as a JSON object to OUT.json, with
+"window_s": the seconds between the middles of the two snapshots.  On a
+busy machine the first snapshot can come a second or more after the load
+generator's window opened, so a count per unit of work is the delta over
+(rate x window_s), not over the generator's own count."""
 
 import json
 import signal
@@ -51,13 +55,19 @@ def sample(galera, out):
         stop.append(signum)
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    t0 = time.monotonic()
     first = snapshot(galera)
+    t1 = time.monotonic()
     write(out + ".0", first)
     while not stop:
         time.sleep(0.05)
+    t2 = time.monotonic()
     last = snapshot(galera)
+    t3 = time.monotonic()
     write(out + ".1", last)
+    d = delta(first, last)
+    d["window_s"] = round((t2 + t3) / 2 - (t0 + t1) / 2, 3)
     with open(out + ".json", "w") as f:
-        json.dump(delta(first, last), f)
+        json.dump(d, f)
         f.write("\n")
     return 0
