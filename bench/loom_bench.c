@@ -9,7 +9,8 @@
  * a setup phase), list (GET /v1/loom/clusters), takefinish (take and
  * finish tasks with loom-dummy-provisioner's parsing and finish bodies,
  * dprov.c), lifecycle (create a cluster and poll its status until ACTIVE
- * while provisioners run) and mixed (create/get/list by percentage).  It
+ * while provisioners run), mixed (create/get/list by percentage) and
+ * status (GET /status, loomd's HTTP layer alone: the HTTP ceiling).  It
  * reports the rate, latency percentiles from the sorted samples of the
  * measured window, errors by HTTP status, the deltas of loomd's
  * transactions, commits, retries and Galera certification failures
@@ -64,6 +65,7 @@ enum loom_bench_workload {
 	LOOM_BENCH_TAKEFINISH,
 	LOOM_BENCH_LIFECYCLE,
 	LOOM_BENCH_MIXED,
+	LOOM_BENCH_STATUS,
 };
 
 /* One workload: its name, what it counts and its setup default. */
@@ -81,6 +83,7 @@ static const struct loom_bench_wl loom_bench_wls[] = {
 	{ "takefinish", LOOM_BENCH_TAKEFINISH, "tasks", 1000 },
 	{ "lifecycle", LOOM_BENCH_LIFECYCLE, "clusters", 0 },
 	{ "mixed", LOOM_BENCH_MIXED, "requests", 300 },
+	{ "status", LOOM_BENCH_STATUS, "requests", 0 },
 };
 
 /* The request a connection has in flight (or sends next). */
@@ -92,11 +95,13 @@ enum loom_bench_op {
 	LOOM_BENCH_OP_TAKE,
 	LOOM_BENCH_OP_FINISH,
 	LOOM_BENCH_OP_STATUS,
+	LOOM_BENCH_OP_LIVENESS,	/* GET /status */
 	LOOM_BENCH_OP_COUNT
 };
 
 static const char *const loom_bench_op_names[LOOM_BENCH_OP_COUNT] = {
 	"none", "create", "get", "list", "take", "finish", "status",
+	"liveness",
 };
 
 enum loom_bench_phase {
@@ -275,8 +280,8 @@ loom_bench_usage(FILE *fp)
 "usage: loom-bench --target URL [--target URL ...] [options]\n"
 "  --target URL        loomd or a load balancer (repeat: connections are\n"
 "                      spread over the targets round-robin)\n"
-"  --workload W        create, get, list, takefinish, lifecycle or mixed\n"
-"                      (default create)\n"
+"  --workload W        create, get, list, takefinish, lifecycle, mixed\n"
+"                      or status (GET /status; default create)\n"
 "  --conns N           concurrent connections, closed loop (default 8)\n"
 "  --duration S        measured seconds (default 10)\n"
 "  --warmup S          seconds run before measuring (default 2)\n"
@@ -1174,6 +1179,9 @@ loom_bench_next(struct loom_bench_run *r, struct loom_bench_conn *c,
 			loom_bench_send(r, c, LOOM_BENCH_OP_LIST,
 			    "/v1/loom/clusters", NULL);
 		break;
+	case LOOM_BENCH_STATUS:
+		loom_bench_send(r, c, LOOM_BENCH_OP_LIVENESS, "/status", NULL);
+		break;
 	}
 }
 
@@ -1281,6 +1289,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 		break;
 	case LOOM_BENCH_OP_GET:
 	case LOOM_BENCH_OP_LIST:
+	case LOOM_BENCH_OP_LIVENESS:
 		if (code != 200) {
 			loom_bench_error(r, c, code, now);
 			c->in_unit = 0;

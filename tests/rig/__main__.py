@@ -14,9 +14,9 @@ the rig library for the bash scripts.
       loomd.conf of datacenter I on standard output
   haproxy-cfg --template FILE --sock PATH HA-OPTIONS
       the rig's HAProxy configuration on standard output
-  counters [--dir D] [--port-base B] OUT
-      server counters into OUT.0 now, OUT.1 and the deltas OUT.json on
-      SIGINT/SIGTERM (scripts/bench, through loom-bench --during)
+  counters [--dir D] [--port-base B] [--on-usr1] OUT
+      server counters into OUT.0 now (with --on-usr1: on SIGUSR1), OUT.1
+      and the deltas OUT.json on SIGINT/SIGTERM (scripts/bench)
   diag [--dir D] [--port-base B] OUT_DIR LABEL
       diagnostics of every node into OUT_DIR/LABEL-nI.txt
 
@@ -94,6 +94,7 @@ def main(argv):
     p.add_argument("--sock", required=True)
     p = sub.add_parser("counters")
     add_galera(p)
+    p.add_argument("--on-usr1", action="store_true")
     p.add_argument("out")
     p = sub.add_parser("diag")
     add_galera(p)
@@ -126,7 +127,7 @@ def main(argv):
                 sys.stdout.write(haproxy.haproxy_cfg(f.read(), ha_of(a),
                                                      a.sock))
         elif a.cmd == "counters":
-            return counters.sample(galera_of(a, a.who), a.out)
+            return counters.sample(galera_of(a, a.who), a.out, a.on_usr1)
         elif a.cmd == "diag":
             res = diag.snapshot(galera_of(a, a.who), a.out_dir, a.label)
             for i, r in sorted(res.items()):

@@ -4,9 +4,17 @@ measured window (scripts/bench's db_counters and db_per_unit).
 
 "python3 -m rig counters OUT" snapshots them into OUT.0 at once and into
 OUT.1 on SIGINT or SIGTERM (loom-bench --during stops it so at the end of
-its window), then writes the deltas as a JSON object to OUT.json."""
+its window), then writes the deltas as a JSON object to OUT.json, with
+"window_s": the seconds between the middles of the two snapshots.  With
+--on-usr1 the first snapshot waits for SIGUSR1 (OUT.ready tells that the
+process listens): started ahead, it answers at once, where a Python start
+can take seconds on a busy machine.  On a
+busy machine the first snapshot can come a second or more after the load
+generator's window opened, so a count per unit of work is the delta over
+(rate x window_s), not over the generator's own count."""
 
 import json
+import os
 import signal
 import time
 
@@ -43,21 +51,41 @@ def delta(a, b):
     return {k: b[k] - a[k] for k in sorted(a) if k in b}
 
 
-def sample(galera, out):
-    """Snapshot now, wait for SIGINT/SIGTERM, snapshot, write the delta."""
+def sample(galera, out, on_usr1=False):
+    """Snapshot now (or on SIGUSR1), wait for SIGINT/SIGTERM, snapshot,
+    write the delta.  Stopped before the first snapshot: nothing written,
+    exit 1."""
     stop = []
+    go = []
 
     def on_signal(signum, frame):
         stop.append(signum)
+
+    def on_go(signum, frame):
+        go.append(signum)
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGUSR1, on_go)
+    if on_usr1:
+        with open(out + ".ready", "w") as f:
+            f.write("%d\n" % os.getpid())
+    while on_usr1 and not go:
+        if stop:
+            return 1
+        time.sleep(0.01)
+    t0 = time.monotonic()
     first = snapshot(galera)
+    t1 = time.monotonic()
     write(out + ".0", first)
     while not stop:
         time.sleep(0.05)
+    t2 = time.monotonic()
     last = snapshot(galera)
+    t3 = time.monotonic()
     write(out + ".1", last)
+    d = delta(first, last)
+    d["window_s"] = round((t2 + t3) / 2 - (t0 + t1) / 2, 3)
     with open(out + ".json", "w") as f:
-        json.dump(delta(first, last), f)
+        json.dump(d, f)
         f.write("\n")
     return 0
