@@ -35,54 +35,55 @@
 #include "planner.h"
 #include "solver.h"
 
-#define BENCH_PLAN_MAX_SIZES	32
-#define BENCH_PLAN_MAX_RUNS	15
-#define BENCH_PLAN_CLUSTER_ID	"00000001"
-#define BENCH_PLAN_JOB_ID	"00000001-001"
-#define BENCH_PLAN_TASK_ID_LEN	40
+#define BENCH_PLAN_MAX_SIZES 32
+#define BENCH_PLAN_MAX_RUNS 15
+#define BENCH_PLAN_CLUSTER_ID "00000001"
+#define BENCH_PLAN_JOB_ID "00000001-001"
+#define BENCH_PLAN_TASK_ID_LEN 40
 
 /* What a child sends back to the parent through a pipe. */
 struct bench_plan_result {
-	int		ok;
-	size_t		nodes;
-	size_t		tasks;
-	size_t		stages;
-	size_t		json_bytes;
-	double		load_ms;
-	double		solve_ms;
-	double		plan_ms;
-	double		json_ms;
-	long		rss_load_kb;	/* ru_maxrss after each phase */
-	long		rss_solve_kb;
-	long		rss_plan_kb;
-	long		rss_json_kb;
-	long		peak_kb;	/* set by the parent from wait4() */
-	double		cpu_ms;		/* idem: user + system */
-	char		err[LOOMD_ERR_LEN];
+	int ok;
+	size_t nodes;
+	size_t tasks;
+	size_t stages;
+	size_t json_bytes;
+	double load_ms;
+	double solve_ms;
+	double plan_ms;
+	double json_ms;
+	long rss_load_kb; /* ru_maxrss after each phase */
+	long rss_solve_kb;
+	long rss_plan_kb;
+	long rss_json_kb;
+	long peak_kb;  /* set by the parent from wait4() */
+	double cpu_ms; /* idem: user + system */
+	char err[LOOMD_ERR_LEN];
 };
 
 /* Command-line settings. */
 struct bench_plan_opts {
-	const char	*fixtures;
-	long		 sizes[BENCH_PLAN_MAX_SIZES];
-	size_t		 nsizes;
-	int		 runs;
-	int		 json;
-	int		 dump;
-	int		 verbose;
-	int64_t		 max_steps;
+	const char *fixtures;
+	long sizes[BENCH_PLAN_MAX_SIZES];
+	size_t nsizes;
+	int runs;
+	int json;
+	int dump;
+	int verbose;
+	int64_t max_steps;
 };
 
 /* The catalogue the benchmark solves against, and the JSON it borrows. */
 struct bench_plan_data {
-	struct json_object	*export_obj;	/* owns what cat uses */
-	struct solver_catalogue	 cat;
+	struct json_object *export_obj; /* owns what cat uses */
+	struct solver_catalogue cat;
 };
 
 static void
 bench_plan_usage(FILE *f)
 {
-	fprintf(f, "usage: bench_plan [--fixtures DIR] [--runs R] [--no-json]"
+	fprintf(f,
+	    "usage: bench_plan [--fixtures DIR] [--runs R] [--no-json]"
 	    " [--verbose]\n"
 	    "                  [--max-steps B] [--dump-plan] [--nodes N ...]\n"
 	    "Solves and plans the reactor template for each N (default 100"
@@ -96,28 +97,28 @@ bench_plan_usage(FILE *f)
 static double
 bench_plan_now_ms(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static long
 bench_plan_maxrss_kb(void)
 {
-	struct rusage	ru;
+	struct rusage ru;
 
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
-		return (-1);
-	return (ru.ru_maxrss);
+		return -1;
+	return ru.ru_maxrss;
 }
 
 /* Reads DIR/file as JSON; NULL with err set on failure. */
 static struct json_object *
 bench_plan_load(const char *dir, const char *file, char *err)
 {
-	struct json_object	*o;
-	char			*path;
+	struct json_object *o;
+	char *path;
 
 	path = xasprintf("%s/%s", dir, file);
 	o = json_object_from_file(path);
@@ -125,18 +126,18 @@ bench_plan_load(const char *dir, const char *file, char *err)
 		snprintf(err, LOOMD_ERR_LEN, "%s: %s", path,
 		    json_util_get_last_err());
 	free(path);
-	return (o);
+	return o;
 }
 
 /* Borrowed member of o, or NULL. */
 static struct json_object *
 bench_plan_get(struct json_object *o, const char *key)
 {
-	struct json_object	*v = NULL;
+	struct json_object *v = NULL;
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return (NULL);
-	return (v);
+		return NULL;
+	return v;
 }
 
 /* Length of arr, 0 if it is not an array (json-c asserts on those). */
@@ -144,36 +145,36 @@ static size_t
 bench_plan_len(struct json_object *arr)
 {
 	if (!json_object_is_type(arr, json_type_array))
-		return (0);
-	return (json_object_array_length(arr));
+		return 0;
+	return json_object_array_length(arr);
 }
 
 /* Borrowed element of array arr whose "name" is name, or NULL. */
 static struct json_object *
 bench_plan_find(struct json_object *arr, const char *name)
 {
-	struct json_object	*e;
-	const char		*n;
-	size_t			 i;
+	struct json_object *e;
+	const char *n;
+	size_t i;
 
 	for (i = 0; i < bench_plan_len(arr); i++) {
 		e = json_object_array_get_idx(arr, i);
 		n = json_object_get_string(bench_plan_get(e, "name"));
 		if (n != NULL && strcmp(n, name) == 0)
-			return (e);
+			return e;
 	}
-	return (NULL);
+	return NULL;
 }
 
 /* A deep copy of o (json-c >= 0.13); failure is fatal. */
 static struct json_object *
 bench_plan_copy(struct json_object *o)
 {
-	struct json_object	*c = NULL;
+	struct json_object *c = NULL;
 
 	if (json_object_deep_copy(o, &c, NULL) != 0)
 		fatalx("json_object_deep_copy failed");
-	return (c);
+	return c;
 }
 
 /*
@@ -193,25 +194,27 @@ static struct json_object *
 bench_plan_service(const char *dir, const char *name,
     struct json_object *examples, struct json_object *expected, char *err)
 {
-	struct json_object	*file = NULL, *svc = NULL, *deps, *nd, *e;
-	const char		*d;
-	char			*fn;
-	size_t			 i;
+	struct json_object *file = NULL, *svc = NULL, *deps, *nd, *e;
+	const char *d;
+	char *fn;
+	size_t i;
 
 	if (strcmp(name, "hosts") == 0) {
 		e = bench_plan_find(bench_plan_get(bench_plan_get(examples,
-		    "json_strings"), "services"), name);
+						       "json_strings"),
+					"services"),
+		    name);
 		if (e == NULL)
 			goto missing;
-		return (bench_plan_copy(e));
+		return bench_plan_copy(e);
 	}
 	if (strcmp(name, "firewall") == 0) {
 		svc = bench_plan_load(dir, "defaults/services/base.json", err);
 		if (svc == NULL)
-			return (NULL);
+			return NULL;
 		json_object_object_add(svc, "name",
 		    json_object_new_string("firewall"));
-		return (svc);
+		return svc;
 	}
 	fn = xasprintf("%s/defaults/services/%s.json", dir, name);
 	if (access(fn, R_OK) == 0)
@@ -232,24 +235,25 @@ bench_plan_service(const char *dir, const char *name,
 				json_object_array_add(nd, json_object_get(e));
 		}
 		json_object_object_add(file, "dependson", nd);
-		return (file);
+		return file;
 	}
 	for (i = 0; i < bench_plan_len(bench_plan_get(expected, "cases"));
-	    i++) {
+	     i++) {
 		e = json_object_array_get_idx(bench_plan_get(expected,
-		    "cases"), i);
+						  "cases"),
+		    i);
 		d = json_object_get_string(bench_plan_get(e, "test"));
 		if (d == NULL || strcmp(d, "SolverTest.testSolveReactor") != 0)
 			continue;
 		e = bench_plan_find(bench_plan_get(e, "service_definitions"),
 		    name);
 		if (e != NULL)
-			return (bench_plan_copy(e));
+			return bench_plan_copy(e);
 	}
 missing:
-	snprintf(err, LOOMD_ERR_LEN, "no definition of service %s in %s",
-	    name, dir);
-	return (NULL);
+	snprintf(err, LOOMD_ERR_LEN, "no definition of service %s in %s", name,
+	    dir);
+	return NULL;
 }
 
 /*
@@ -263,28 +267,30 @@ missing:
 static int
 bench_plan_catalogue(const char *dir, struct bench_plan_data *d, char *err)
 {
-	struct json_object	*cat = NULL, *examples = NULL;
-	struct json_object	*expected = NULL, *tmpl, *svcs, *names, *s;
-	struct json_object	*templates, *defaults;
-	const char		*name;
-	size_t			 i;
-	int			 rc = -1;
+	struct json_object *cat = NULL, *examples = NULL;
+	struct json_object *expected = NULL, *tmpl, *svcs, *names, *s;
+	struct json_object *templates, *defaults;
+	const char *name;
+	size_t i;
+	int rc = -1;
 
 	memset(d, 0, sizeof *d);
 	if ((cat = bench_plan_load(dir, "solver-catalogue.json", err)) == NULL)
 		goto fail;
-	if ((examples = bench_plan_load(dir, "entities-examples.json",
-	    err)) == NULL)
+	if ((examples = bench_plan_load(dir, "entities-examples.json", err)) ==
+	    NULL)
 		goto fail;
-	if ((expected = bench_plan_load(dir, "solver-expected.json",
-	    err)) == NULL)
+	if ((expected = bench_plan_load(dir, "solver-expected.json", err)) ==
+	    NULL)
 		goto fail;
 	tmpl = bench_plan_find(bench_plan_get(cat, "clustertemplates"),
 	    "reactor");
 	defaults = bench_plan_get(tmpl, "defaults");
 	if (!json_object_is_type(defaults, json_type_object)) {
-		snprintf(err, LOOMD_ERR_LEN, "no reactor template with "
-		    "defaults in %s/solver-catalogue.json", dir);
+		snprintf(err, LOOMD_ERR_LEN,
+		    "no reactor template with "
+		    "defaults in %s/solver-catalogue.json",
+		    dir);
 		goto fail;
 	}
 	tmpl = bench_plan_copy(tmpl);
@@ -305,8 +311,8 @@ bench_plan_catalogue(const char *dir, struct bench_plan_data *d, char *err)
 	json_object_object_add(d->export_obj, "services", svcs);
 	names = bench_plan_get(defaults, "services");
 	for (i = 0; i < bench_plan_len(names); i++) {
-		name = json_object_get_string(json_object_array_get_idx(names,
-		    i));
+		name = json_object_get_string(
+		    json_object_array_get_idx(names, i));
 		if (name == NULL)
 			continue;
 		s = bench_plan_service(dir, name, examples, expected, err);
@@ -324,18 +330,18 @@ fail:
 	json_object_put(cat);
 	json_object_put(examples);
 	json_object_put(expected);
-	return (rc);
+	return rc;
 }
 
 /* Node ids shaped like Loom's UUIDs, numbered from 1. */
 static int
 bench_plan_node_id(void *arg, char id[SOLVER_NODE_ID_LEN])
 {
-	unsigned long	*n = arg;
+	unsigned long *n = arg;
 
 	snprintf(id, SOLVER_NODE_ID_LEN, "00000000-0000-4000-8000-%012lu",
 	    ++*n);
-	return (0);
+	return 0;
 }
 
 /* One run, in the child: fills r. */
@@ -343,16 +349,16 @@ static void
 bench_plan_run(const struct bench_plan_opts *o, long nnodes,
     struct bench_plan_result *r)
 {
-	struct bench_plan_data	 d;
-	struct solver_request	 req;
-	struct solver_options	 sopts;
-	struct solver_result	*res = NULL;
-	struct planner_plan	*plan = NULL;
-	const char		**ids = NULL;
-	char			*idbuf = NULL, *json = NULL;
-	unsigned long		 counter = 0;
-	double			 t0, t1;
-	size_t			 i, n;
+	struct bench_plan_data d;
+	struct solver_request req;
+	struct solver_options sopts;
+	struct solver_result *res = NULL;
+	struct planner_plan *plan = NULL;
+	const char **ids = NULL;
+	char *idbuf = NULL, *json = NULL;
+	unsigned long counter = 0;
+	double t0, t1;
+	size_t i, n;
 
 	memset(r, 0, sizeof *r);
 	t0 = bench_plan_now_ms();
@@ -387,8 +393,8 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	r->nodes = res->num_nodes;
 
 	t0 = bench_plan_now_ms();
-	if (planner_plan(PLANNER_CLUSTER_CREATE, res->nodes, &plan,
-	    r->err) != 0)
+	if (planner_plan(PLANNER_CLUSTER_CREATE, res->nodes, &plan, r->err) !=
+	    0)
 		goto done;
 	t1 = bench_plan_now_ms();
 	r->plan_ms = t1 - t0;
@@ -398,8 +404,10 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	for (i = n = 0; i < plan->nstages; i++)
 		n += plan->stages[i].ntasks;
 	if (n != plan->ntasks) {
-		snprintf(r->err, sizeof r->err, "stages hold %zu tasks, plan "
-		    "%zu", n, plan->ntasks);
+		snprintf(r->err, sizeof r->err,
+		    "stages hold %zu tasks, plan "
+		    "%zu",
+		    n, plan->ntasks);
 		goto done;
 	}
 
@@ -438,23 +446,23 @@ static int
 bench_plan_fork(const struct bench_plan_opts *o, long nnodes,
     struct bench_plan_result *r)
 {
-	struct rusage	 ru;
-	pid_t		 pid;
-	ssize_t		 got;
-	size_t		 off = 0;
-	int		 fd[2], status;
+	struct rusage ru;
+	pid_t pid;
+	ssize_t got;
+	size_t off = 0;
+	int fd[2], status;
 
 	memset(r, 0, sizeof *r);
 	if (pipe(fd) != 0) {
 		snprintf(r->err, sizeof r->err, "pipe: %s", strerror(errno));
-		return (-1);
+		return -1;
 	}
 	fflush(stdout);
 	if ((pid = fork()) == -1) {
 		snprintf(r->err, sizeof r->err, "fork: %s", strerror(errno));
 		close(fd[0]);
 		close(fd[1]);
-		return (-1);
+		return -1;
 	}
 	if (pid == 0) {
 		close(fd[0]);
@@ -482,7 +490,7 @@ bench_plan_fork(const struct bench_plan_opts *o, long nnodes,
 		if (errno != EINTR) {
 			snprintf(r->err, sizeof r->err, "wait4: %s",
 			    strerror(errno));
-			return (-1);
+			return -1;
 		}
 	}
 	if (off != sizeof *r || !WIFEXITED(status) ||
@@ -490,14 +498,14 @@ bench_plan_fork(const struct bench_plan_opts *o, long nnodes,
 		r->ok = 0;
 		snprintf(r->err, sizeof r->err, "child died (status %d)",
 		    status);
-		return (-1);
+		return -1;
 	}
 	r->peak_kb = ru.ru_maxrss;
 	r->cpu_ms = (double)ru.ru_utime.tv_sec * 1e3 +
 	    (double)ru.ru_utime.tv_usec / 1e3 +
 	    (double)ru.ru_stime.tv_sec * 1e3 +
 	    (double)ru.ru_stime.tv_usec / 1e3;
-	return (r->ok ? 0 : -1);
+	return r->ok ? 0 : -1;
 }
 
 /* One run in detail (--verbose). */
@@ -505,20 +513,20 @@ static void
 bench_plan_verbose(int run, const struct bench_plan_result *r)
 {
 	printf("  run %d: solve %.1f, plan %.1f, json %.1f ms; cpu %.1f ms;"
-	    " load %.1f ms\n", run, r->solve_ms, r->plan_ms,
-	    r->json_ms, r->cpu_ms, r->load_ms);
+	       " load %.1f ms\n",
+	    run, r->solve_ms, r->plan_ms, r->json_ms, r->cpu_ms, r->load_ms);
 	printf("    maxrss after load %.1f, solve %.1f, plan %.1f, json %.1f"
-	    " MB; json %zu B\n", r->rss_load_kb / 1024.0,
-	    r->rss_solve_kb / 1024.0, r->rss_plan_kb / 1024.0,
-	    r->rss_json_kb / 1024.0, r->json_bytes);
+	       " MB; json %zu B\n",
+	    r->rss_load_kb / 1024.0, r->rss_solve_kb / 1024.0,
+	    r->rss_plan_kb / 1024.0, r->rss_json_kb / 1024.0, r->json_bytes);
 }
 
 static int
 bench_plan_cmp_double(const void *a, const void *b)
 {
-	double	x = *(const double *)a, y = *(const double *)b;
+	double x = *(const double *)a, y = *(const double *)b;
 
-	return ((x > y) - (x < y));
+	return (x > y) - (x < y);
 }
 
 /* Median of n values (the mean of the middle two when n is even). */
@@ -527,29 +535,28 @@ bench_plan_median(double *v, size_t n)
 {
 	qsort(v, n, sizeof *v, bench_plan_cmp_double);
 	if (n % 2 == 1)
-		return (v[n / 2]);
-	return ((v[n / 2 - 1] + v[n / 2]) / 2);
+		return v[n / 2];
+	return (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* nproc (the CPUs this process may run on), as nproc(1) counts them. */
 static int
 bench_plan_nproc(void)
 {
-	cpu_set_t	set;
+	cpu_set_t set;
 
 	if (sched_getaffinity(0, sizeof set, &set) == 0)
-		return (CPU_COUNT(&set));
-	return ((int)sysconf(_SC_NPROCESSORS_ONLN));
+		return CPU_COUNT(&set);
+	return (int)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
 /* First value of "key : value" in a /proc file, or "?". */
 static void
-bench_plan_proc_value(const char *file, const char *key, char *out,
-    size_t len)
+bench_plan_proc_value(const char *file, const char *key, char *out, size_t len)
 {
-	FILE	*f;
-	char	 line[512], *p;
-	size_t	 klen = strlen(key);
+	FILE *f;
+	char line[512], *p;
+	size_t klen = strlen(key);
 
 	snprintf(out, len, "?");
 	if ((f = fopen(file, "r")) == NULL)
@@ -571,9 +578,9 @@ bench_plan_proc_value(const char *file, const char *key, char *out,
 static void
 bench_plan_machine(const struct bench_plan_opts *o)
 {
-	struct utsname	u;
-	char		model[256], mem[64], load[128];
-	FILE		*f;
+	struct utsname u;
+	char model[256], mem[64], load[128];
+	FILE *f;
 
 	bench_plan_proc_value("/proc/cpuinfo", "model name", model,
 	    sizeof model);
@@ -602,60 +609,61 @@ bench_plan_machine(const struct bench_plan_opts *o)
 #else
 	    ", NOT optimised (-O0)"
 #endif
-	    );
+	);
 	printf("fixtures: %s\n", o->fixtures);
 	printf("work: solve the reactor template for N nodes (solver_solve),"
-	    " plan CLUSTER_CREATE\n(planner_plan), render the plan JSON"
-	    " (planner_plan_json_string).\n");
+	       " plan CLUSTER_CREATE\n(planner_plan), render the plan JSON"
+	       " (planner_plan_json_string).\n");
 	if (o->runs == 1)
 		printf("1 run per size, in a process of its own.\n");
 	else
 		printf("%d runs per size, each in a process of its own; each"
-		    " figure is the median.\n", o->runs);
+		       " figure is the median.\n",
+		    o->runs);
 	printf("total ms = solve + plan + json; cpu ms = user + system time"
-	    " of the whole\nprocess (fixture loading and freeing included):"
-	    " compare them on a busy machine.\n\n");
+	       " of the whole\nprocess (fixture loading and freeing included):"
+	       " compare them on a busy machine.\n\n");
 }
 
 static int
 bench_plan_parse_long(const char *s, long min, long max, long *out)
 {
-	char	*end;
-	long	 v;
+	char *end;
+	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		return (-1);
+		return -1;
 	*out = v;
-	return (0);
+	return 0;
 }
 
 static int
 bench_plan_args(int argc, char **argv, struct bench_plan_opts *o)
 {
-	const char	*env;
-	long		 v;
-	int		 i;
+	const char *env;
+	long v;
+	int i;
 
 	memset(o, 0, sizeof *o);
 	o->runs = 3;
 	o->json = 1;
 	env = getenv("LOOMD_FIXTURES");
-	o->fixtures = env != NULL && *env != '\0' ? env :
-	    "tests/data/loom-fixtures";
+	o->fixtures =
+	    env != NULL && *env != '\0' ? env : "tests/data/loom-fixtures";
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--fixtures") == 0 && i + 1 < argc)
 			o->fixtures = argv[++i];
 		else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
 			if (bench_plan_parse_long(argv[++i], 1,
-			    BENCH_PLAN_MAX_RUNS, &v) != 0)
+				BENCH_PLAN_MAX_RUNS, &v) != 0)
 				goto bad;
 			o->runs = (int)v;
 		} else if (strcmp(argv[i], "--max-steps") == 0 &&
 		    i + 1 < argc) {
 			if (bench_plan_parse_long(argv[++i], 1, LONG_MAX,
-			    &v) != 0)
+				&v) != 0)
 				goto bad;
 			o->max_steps = v;
 		} else if (strcmp(argv[i], "--no-json") == 0)
@@ -670,7 +678,7 @@ bench_plan_args(int argc, char **argv, struct bench_plan_opts *o)
 			while (i + 1 < argc && argv[i + 1][0] != '-') {
 				if (o->nsizes == BENCH_PLAN_MAX_SIZES ||
 				    bench_plan_parse_long(argv[++i], 1,
-				    1000000000L, &v) != 0)
+					1000000000L, &v) != 0)
 					goto bad;
 				o->sizes[o->nsizes++] = v;
 			}
@@ -686,33 +694,35 @@ bench_plan_args(int argc, char **argv, struct bench_plan_opts *o)
 		o->sizes[o->nsizes++] = 1000;
 		o->sizes[o->nsizes++] = 10000;
 	}
-	return (0);
+	return 0;
 bad:
 	fprintf(stderr, "bench_plan: bad argument near \"%s\"\n",
 	    i < argc ? argv[i] : argv[argc - 1]);
 	bench_plan_usage(stderr);
-	return (-1);
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct bench_plan_opts		 o;
-	struct bench_plan_result	 r[BENCH_PLAN_MAX_RUNS];
-	double				 col[6][BENCH_PLAN_MAX_RUNS];
-	double				 med[6];
-	char				*path;
-	size_t				 s;
-	int				 k, c, failed = 0;
+	struct bench_plan_opts o;
+	struct bench_plan_result r[BENCH_PLAN_MAX_RUNS];
+	double col[6][BENCH_PLAN_MAX_RUNS];
+	double med[6];
+	char *path;
+	size_t s;
+	int k, c, failed = 0;
 
 	if (bench_plan_args(argc, argv, &o) != 0)
-		return (1);
+		return 1;
 	path = xasprintf("%s/solver-catalogue.json", o.fixtures);
 	if (access(path, R_OK) != 0) {
-		fprintf(stderr, "bench_plan: %s: %s (use --fixtures DIR or "
-		    "LOOMD_FIXTURES)\n", path, strerror(errno));
+		fprintf(stderr,
+		    "bench_plan: %s: %s (use --fixtures DIR or "
+		    "LOOMD_FIXTURES)\n",
+		    path, strerror(errno));
 		free(path);
-		return (1);
+		return 1;
 	}
 	free(path);
 	bench_plan_machine(&o);
@@ -730,14 +740,16 @@ main(int argc, char **argv)
 			col[0][k] = r[k].solve_ms;
 			col[1][k] = r[k].plan_ms;
 			col[2][k] = r[k].json_ms;
-			col[3][k] = r[k].solve_ms + r[k].plan_ms +
-			    r[k].json_ms;
+			col[3][k] =
+			    r[k].solve_ms + r[k].plan_ms + r[k].json_ms;
 			col[4][k] = (double)r[k].peak_kb / 1024;
 			col[5][k] = r[k].cpu_ms;
 			if (r[k].tasks != r[0].tasks ||
 			    r[k].stages != r[0].stages)
-				fprintf(stderr, "bench_plan: %ld nodes: runs "
-				    "disagree on the plan\n", o.sizes[s]);
+				fprintf(stderr,
+				    "bench_plan: %ld nodes: runs "
+				    "disagree on the plan\n",
+				    o.sizes[s]);
 			if (o.verbose)
 				bench_plan_verbose(k + 1, &r[k]);
 		}
@@ -754,5 +766,5 @@ main(int argc, char **argv)
 		printf(" %8.1f %11.1f %8.1f\n", med[3], med[4], med[5]);
 		fflush(stdout);
 	}
-	return (failed);
+	return failed;
 }

@@ -47,16 +47,16 @@
 #include "common.h"
 #include "dprov.h"
 
-#define LOOM_BENCH_MAX_TARGETS	16
-#define LOOM_BENCH_MAX_CONNS	4096
-#define LOOM_BENCH_MAX_CODES	16
-#define LOOM_BENCH_MAX_DURING	4
-#define LOOM_BENCH_MAX_BODY	(64u * 1024 * 1024)
-#define LOOM_BENCH_ID_LEN	64
-#define LOOM_BENCH_SHOW_ERRORS	5
-#define LOOM_BENCH_TEMPLATE	"loom-bench-1node"
-#define LOOM_BENCH_FIXTURE	"cluster-handler-fixtures.json"
-#define LOOM_BENCH_SOURCE_TMPL	"one-machine"
+#define LOOM_BENCH_MAX_TARGETS 16
+#define LOOM_BENCH_MAX_CONNS 4096
+#define LOOM_BENCH_MAX_CODES 16
+#define LOOM_BENCH_MAX_DURING 4
+#define LOOM_BENCH_MAX_BODY (64u * 1024 * 1024)
+#define LOOM_BENCH_ID_LEN 64
+#define LOOM_BENCH_SHOW_ERRORS 5
+#define LOOM_BENCH_TEMPLATE "loom-bench-1node"
+#define LOOM_BENCH_FIXTURE "cluster-handler-fixtures.json"
+#define LOOM_BENCH_SOURCE_TMPL "one-machine"
 
 enum loom_bench_workload {
 	LOOM_BENCH_CREATE = 0,
@@ -70,10 +70,10 @@ enum loom_bench_workload {
 
 /* One workload: its name, what it counts and its setup default. */
 struct loom_bench_wl {
-	const char			*name;
-	enum loom_bench_workload	 w;
-	const char			*unit;		/* what rate counts */
-	unsigned			 setup_count;	/* clusters first */
+	const char *name;
+	enum loom_bench_workload w;
+	const char *unit;     /* what rate counts */
+	unsigned setup_count; /* clusters first */
 };
 
 static const struct loom_bench_wl loom_bench_wls[] = {
@@ -88,159 +88,165 @@ static const struct loom_bench_wl loom_bench_wls[] = {
 
 /* The request a connection has in flight (or sends next). */
 enum loom_bench_op {
-	LOOM_BENCH_OP_NONE = 0,	/* start a new unit of work */
+	LOOM_BENCH_OP_NONE = 0, /* start a new unit of work */
 	LOOM_BENCH_OP_CREATE,
 	LOOM_BENCH_OP_GET,
 	LOOM_BENCH_OP_LIST,
 	LOOM_BENCH_OP_TAKE,
 	LOOM_BENCH_OP_FINISH,
 	LOOM_BENCH_OP_STATUS,
-	LOOM_BENCH_OP_LIVENESS,	/* GET /status */
+	LOOM_BENCH_OP_LIVENESS, /* GET /status */
 	LOOM_BENCH_OP_COUNT
 };
 
 static const char *const loom_bench_op_names[LOOM_BENCH_OP_COUNT] = {
-	"none", "create", "get", "list", "take", "finish", "status",
+	"none",
+	"create",
+	"get",
+	"list",
+	"take",
+	"finish",
+	"status",
 	"liveness",
 };
 
 enum loom_bench_phase {
-	LOOM_BENCH_SETUP = 0,	/* creating the clusters get/list/... use */
-	LOOM_BENCH_RUN,		/* warm-up, then the measured window */
-	LOOM_BENCH_DRAIN,	/* no new work; finish what is in flight */
+	LOOM_BENCH_SETUP = 0, /* creating the clusters get/list/... use */
+	LOOM_BENCH_RUN,	      /* warm-up, then the measured window */
+	LOOM_BENCH_DRAIN,     /* no new work; finish what is in flight */
 };
 
 struct loom_bench_opts {
-	const char			*targets[LOOM_BENCH_MAX_TARGETS];
-	size_t				 ntargets;
-	const char			*metrics[LOOM_BENCH_MAX_TARGETS];
-	size_t				 nmetrics;
-	const struct loom_bench_wl	*wl;
-	unsigned			 conns;
-	double				 duration;
-	double				 warmup;
-	const char			*user;
-	const char			*json_path;
-	const char			*template;
-	const char			*fixtures;
-	const char			*label;
-	int				 setup;
-	long				 setup_count;	/* -1: default */
-	unsigned			 mix[3];	/* create, get, list */
-	unsigned			 poll_ms;
-	unsigned			 timeout_ms;
-	unsigned			 settle_s;
-	unsigned			 scrape_delay_ms;
-	uint64_t			 seed;
-	long				 cpu_pids[LOOM_BENCH_MAX_TARGETS];
-	size_t				 ncpu_pids;
-	long				 db_pids[LOOM_BENCH_MAX_TARGETS];
-	size_t				 ndb_pids;
-	const char			*during[LOOM_BENCH_MAX_DURING];
-	size_t				 nduring;	/* shell commands */
-	uint64_t			 max_requests;	/* 0: by time */
+	const char *targets[LOOM_BENCH_MAX_TARGETS];
+	size_t ntargets;
+	const char *metrics[LOOM_BENCH_MAX_TARGETS];
+	size_t nmetrics;
+	const struct loom_bench_wl *wl;
+	unsigned conns;
+	double duration;
+	double warmup;
+	const char *user;
+	const char *json_path;
+	const char *template;
+	const char *fixtures;
+	const char *label;
+	int setup;
+	long setup_count; /* -1: default */
+	unsigned mix[3];  /* create, get, list */
+	unsigned poll_ms;
+	unsigned timeout_ms;
+	unsigned settle_s;
+	unsigned scrape_delay_ms;
+	uint64_t seed;
+	long cpu_pids[LOOM_BENCH_MAX_TARGETS];
+	size_t ncpu_pids;
+	long db_pids[LOOM_BENCH_MAX_TARGETS];
+	size_t ndb_pids;
+	const char *during[LOOM_BENCH_MAX_DURING];
+	size_t nduring;	       /* shell commands */
+	uint64_t max_requests; /* 0: by time */
 };
 
 /* The --cpu-pid processes' summed RSS, sampled each second. */
 struct loom_bench_rss {
-	double		t;		/* seconds into the window */
-	uint64_t	requests;	/* answered in the window so far */
-	double		mb;
+	double t;	   /* seconds into the window */
+	uint64_t requests; /* answered in the window so far */
+	double mb;
 };
 
 /* A growable byte buffer, NUL-terminated when len > 0. */
 /* One closed-loop connection. */
 struct loom_bench_conn {
-	CURL			*easy;
-	unsigned		 n;
-	const char		*base;		/* borrowed from the options */
-	struct dprov_buf	 resp;
-	char			*url;		/* owned */
-	char			*body;		/* owned POST body or NULL */
-	char			*take_body;	/* owned */
-	char			 worker[64];
-	char			 cluster[LOOM_BENCH_ID_LEN];
-	char			 errbuf[CURL_ERROR_SIZE];
-	enum loom_bench_op	 op;		/* in flight */
-	enum loom_bench_op	 next;		/* continuation, or NONE */
-	struct dprov_task	*task;		/* taken, not yet finished */
-	int			 busy;
-	int			 in_unit;
-	double			 t_req;
-	double			 t_unit;
-	double			 wake;		/* idle until then */
-	uint64_t		 seq;
+	CURL *easy;
+	unsigned n;
+	const char *base; /* borrowed from the options */
+	struct dprov_buf resp;
+	char *url;	 /* owned */
+	char *body;	 /* owned POST body or NULL */
+	char *take_body; /* owned */
+	char worker[64];
+	char cluster[LOOM_BENCH_ID_LEN];
+	char errbuf[CURL_ERROR_SIZE];
+	enum loom_bench_op op;	 /* in flight */
+	enum loom_bench_op next; /* continuation, or NONE */
+	struct dprov_task *task; /* taken, not yet finished */
+	int busy;
+	int in_unit;
+	double t_req;
+	double t_unit;
+	double wake; /* idle until then */
+	uint64_t seq;
 };
 
 /* Latency samples in microseconds, sorted before use. */
 struct loom_bench_samples {
-	uint32_t	*us;
-	size_t		 n;
-	size_t		 cap;
+	uint32_t *us;
+	size_t n;
+	size_t cap;
 };
 
 /* Figures from the measured window. */
 struct loom_bench_stats {
-	uint64_t			 requests;
-	uint64_t			 units;
-	uint64_t			 errors;
-	uint64_t			 empty;	/* takes answered 204 */
-	struct loom_bench_samples	 unit_lat;	/* per unit of work */
-	struct loom_bench_samples	 op_lat[LOOM_BENCH_OP_COUNT];
-	long		 codes[LOOM_BENCH_MAX_CODES];	/* 0 = no answer */
-	uint64_t	 code_n[LOOM_BENCH_MAX_CODES];
-	size_t		 ncodes;
+	uint64_t requests;
+	uint64_t units;
+	uint64_t errors;
+	uint64_t empty;			    /* takes answered 204 */
+	struct loom_bench_samples unit_lat; /* per unit of work */
+	struct loom_bench_samples op_lat[LOOM_BENCH_OP_COUNT];
+	long codes[LOOM_BENCH_MAX_CODES]; /* 0 = no answer */
+	uint64_t code_n[LOOM_BENCH_MAX_CODES];
+	size_t ncodes;
 };
 
 /* The counters scraped from GET /metrics, summed over the servers. */
 struct loom_bench_db {
-	int	ok;		/* every server answered with every figure */
-	double	tx;
-	double	commits;
-	double	retries;
-	double	cert;
-	double	backlog;
+	int ok; /* every server answered with every figure */
+	double tx;
+	double commits;
+	double retries;
+	double cert;
+	double backlog;
 };
 
 /* CPU figures sampled at the start and the end of the measured window. */
 struct loom_bench_cpu {
-	double	server;		/* --cpu-pid processes, seconds */
-	double	db;		/* --db-cpu-pid processes, seconds */
-	double	self;		/* loom-bench itself */
-	double	busy;		/* the machine (/proc/stat), ticks */
-	double	total;
+	double server; /* --cpu-pid processes, seconds */
+	double db;     /* --db-cpu-pid processes, seconds */
+	double self;   /* loom-bench itself */
+	double busy;   /* the machine (/proc/stat), ticks */
+	double total;
 };
 
 struct loom_bench_run {
-	const struct loom_bench_opts	*o;
-	CURLM				*multi;
-	struct curl_slist		*headers;
-	struct loom_bench_conn		*conns;
-	enum loom_bench_phase		 phase;
-	double				 t_start;
-	double				 t_measure;	/* end of warm-up */
-	double				 t_end;
-	double				 t_stop;	/* actual end */
-	uint64_t			 rng;
+	const struct loom_bench_opts *o;
+	CURLM *multi;
+	struct curl_slist *headers;
+	struct loom_bench_conn *conns;
+	enum loom_bench_phase phase;
+	double t_start;
+	double t_measure; /* end of warm-up */
+	double t_end;
+	double t_stop; /* actual end */
+	uint64_t rng;
 	/* Setup. */
-	uint64_t			 setup_want;
-	uint64_t			 setup_issued;
-	uint64_t			 setup_ok;
-	uint64_t			 setup_err;
+	uint64_t setup_want;
+	uint64_t setup_issued;
+	uint64_t setup_ok;
+	uint64_t setup_err;
 	/* Cluster ids for get and mixed. */
-	char				(*ids)[LOOM_BENCH_ID_LEN];
-	size_t				 nids;
-	size_t				 capids;
-	uint64_t			 shown_errors;
-	struct loom_bench_stats		 st;
-	struct loom_bench_cpu		 cpu0;
-	struct loom_bench_cpu		 cpu1;
-	int				 sampled;	/* cpu0 taken */
-	pid_t				 during_pid[LOOM_BENCH_MAX_DURING];
-	struct loom_bench_rss		*rss;		/* owned */
-	size_t				 nrss;
-	size_t				 caprss;
-	double				 next_rss;
+	char (*ids)[LOOM_BENCH_ID_LEN];
+	size_t nids;
+	size_t capids;
+	uint64_t shown_errors;
+	struct loom_bench_stats st;
+	struct loom_bench_cpu cpu0;
+	struct loom_bench_cpu cpu1;
+	int sampled; /* cpu0 taken */
+	pid_t during_pid[LOOM_BENCH_MAX_DURING];
+	struct loom_bench_rss *rss; /* owned */
+	size_t nrss;
+	size_t caprss;
+	double next_rss;
 };
 
 static volatile sig_atomic_t loom_bench_interrupted;
@@ -277,45 +283,48 @@ static void
 loom_bench_usage(FILE *fp)
 {
 	fputs(
-"usage: loom-bench --target URL [--target URL ...] [options]\n"
-"  --target URL        loomd or a load balancer (repeat: connections are\n"
-"                      spread over the targets round-robin)\n"
-"  --workload W        create, get, list, takefinish, lifecycle, mixed\n"
-"                      or status (GET /status; default create)\n"
-"  --conns N           concurrent connections, closed loop (default 8)\n"
-"  --duration S        measured seconds (default 10)\n"
-"  --warmup S          seconds run before measuring (default 2)\n"
-"  --user U            X-Loom-UserID (default bench)\n"
-"  --template NAME     cluster template (default " LOOM_BENCH_TEMPLATE ")\n"
-"  --setup             import the test catalogue and create the template\n"
-"                      " LOOM_BENCH_TEMPLATE " first (as admin)\n"
-"  --fixtures FILE     catalogue for --setup (default\n"
-"                      $LOOMD_FIXTURES/" LOOM_BENCH_FIXTURE ", else\n"
-"                      tests/data/loom-fixtures/" LOOM_BENCH_FIXTURE ")\n"
-"  --setup-count N     clusters created before get (300), list (100),\n"
-"                      mixed (300) and takefinish (1000); not measured\n"
-"  --mix C,G,L         mixed: percentages of create, get, list (10,80,10)\n"
-"  --poll-ms MS        lifecycle status poll interval and pause after an\n"
-"                      empty take (default 25)\n"
-"  --timeout-ms MS     per request (default 10000)\n"
-"  --settle S          wait up to S s for the scheduler backlog to empty\n"
-"                      after the setup (default 300)\n"
-"  --metrics URL       loomd whose /metrics to scrape (repeat; default: the\n"
-"                      targets)\n"
-"  --scrape-delay-ms MS  wait before scraping, for the health probe to\n"
-"                      refresh the Galera counters (default 1200)\n"
-"  --requests N        end the measured window after N answered requests\n"
-"                      (--duration is then an upper bound)\n"
-"  --cpu-pid PID       a loomd whose CPU time in the measured window is\n"
-"                      reported (repeat)\n"
-"  --db-cpu-pid PID    the same for a database server (repeat)\n"
-"  --during CMD        run the shell command CMD during the measured window\n"
-"                      (e.g. perf record -g -p PID -o FILE); its process\n"
-"                      group gets SIGINT at the end of the window, SIGTERM\n"
-"                      5 s later (repeat, up to 4 commands)\n"
-"  --label TEXT        free text copied into the JSON\n"
-"  --json FILE         write the results as JSON\n"
-"  --seed N            random seed (default: time and pid)\n",
+	    "usage: loom-bench --target URL [--target URL ...] [options]\n"
+	    "  --target URL        loomd or a load balancer (repeat: connections are\n"
+	    "                      spread over the targets round-robin)\n"
+	    "  --workload W        create, get, list, takefinish, lifecycle, mixed\n"
+	    "                      or status (GET /status; default create)\n"
+	    "  --conns N           concurrent connections, closed loop (default 8)\n"
+	    "  --duration S        measured seconds (default 10)\n"
+	    "  --warmup S          seconds run before measuring (default 2)\n"
+	    "  --user U            X-Loom-UserID (default bench)\n"
+	    "  --template NAME     cluster template (default " LOOM_BENCH_TEMPLATE
+	    ")\n"
+	    "  --setup             import the test catalogue and create the template\n"
+	    "                      " LOOM_BENCH_TEMPLATE " first (as admin)\n"
+	    "  --fixtures FILE     catalogue for --setup (default\n"
+	    "                      $LOOMD_FIXTURES/" LOOM_BENCH_FIXTURE
+	    ", else\n"
+	    "                      tests/data/loom-fixtures/" LOOM_BENCH_FIXTURE
+	    ")\n"
+	    "  --setup-count N     clusters created before get (300), list (100),\n"
+	    "                      mixed (300) and takefinish (1000); not measured\n"
+	    "  --mix C,G,L         mixed: percentages of create, get, list (10,80,10)\n"
+	    "  --poll-ms MS        lifecycle status poll interval and pause after an\n"
+	    "                      empty take (default 25)\n"
+	    "  --timeout-ms MS     per request (default 10000)\n"
+	    "  --settle S          wait up to S s for the scheduler backlog to empty\n"
+	    "                      after the setup (default 300)\n"
+	    "  --metrics URL       loomd whose /metrics to scrape (repeat; default: the\n"
+	    "                      targets)\n"
+	    "  --scrape-delay-ms MS  wait before scraping, for the health probe to\n"
+	    "                      refresh the Galera counters (default 1200)\n"
+	    "  --requests N        end the measured window after N answered requests\n"
+	    "                      (--duration is then an upper bound)\n"
+	    "  --cpu-pid PID       a loomd whose CPU time in the measured window is\n"
+	    "                      reported (repeat)\n"
+	    "  --db-cpu-pid PID    the same for a database server (repeat)\n"
+	    "  --during CMD        run the shell command CMD during the measured window\n"
+	    "                      (e.g. perf record -g -p PID -o FILE); its process\n"
+	    "                      group gets SIGINT at the end of the window, SIGTERM\n"
+	    "                      5 s later (repeat, up to 4 commands)\n"
+	    "  --label TEXT        free text copied into the JSON\n"
+	    "  --json FILE         write the results as JSON\n"
+	    "  --seed N            random seed (default: time and pid)\n",
 	    fp);
 }
 
@@ -360,7 +369,8 @@ loom_bench_name_ok(const char *s)
 		return 0;
 	for (; *s != '\0'; s++)
 		if (strchr("abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *s) == NULL)
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+			*s) == NULL)
 			return 0;
 	return 1;
 }
@@ -373,13 +383,13 @@ loom_bench_url_ok(const char *s)
 
 /* The options that set an unsigned field: letter, range, field. */
 static const struct {
-	int		 ch;
-	unsigned long	 lo;
-	unsigned long	 hi;
-	size_t		 off;
+	int ch;
+	unsigned long lo;
+	unsigned long hi;
+	size_t off;
 } loom_bench_uints[] = {
-	{ 'c', 1, LOOM_BENCH_MAX_CONNS, offsetof(struct loom_bench_opts,
-	    conns) },
+	{ 'c', 1, LOOM_BENCH_MAX_CONNS,
+	    offsetof(struct loom_bench_opts, conns) },
 	{ 'p', 0, 60000, offsetof(struct loom_bench_opts, poll_ms) },
 	{ 'o', 10, 3600000, offsetof(struct loom_bench_opts, timeout_ms) },
 	{ 'e', 0, 86400, offsetof(struct loom_bench_opts, settle_s) },
@@ -394,11 +404,11 @@ loom_bench_set_uint(struct loom_bench_opts *o, int ch, const char *arg)
 	size_t i;
 
 	for (i = 0; i < sizeof loom_bench_uints / sizeof loom_bench_uints[0];
-	    i++) {
+	     i++) {
 		if (loom_bench_uints[i].ch != ch)
 			continue;
 		if (loom_bench_parse_uint(arg, loom_bench_uints[i].lo,
-		    loom_bench_uints[i].hi, &v) != 0)
+			loom_bench_uints[i].hi, &v) != 0)
 			return -1;
 		*(unsigned *)(void *)((char *)o + loom_bench_uints[i].off) =
 		    (unsigned)v;
@@ -467,8 +477,10 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 		case 't':
 		case 'M':
 			if (!loom_bench_url_ok(optarg)) {
-				snprintf(err, LOOMD_ERR_LEN, "bad URL '%s' "
-				    "(http:// or https://)", optarg);
+				snprintf(err, LOOMD_ERR_LEN,
+				    "bad URL '%s' "
+				    "(http:// or https://)",
+				    optarg);
 				return -1;
 			}
 			if (ch == 't' && o->ntargets < LOOM_BENCH_MAX_TARGETS)
@@ -484,13 +496,17 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			break;
 		case 'w':
 			o->wl = NULL;
-			for (i = 0; i < sizeof loom_bench_wls /
-			    sizeof loom_bench_wls[0]; i++)
-				if (strcmp(optarg, loom_bench_wls[i].name) == 0)
+			for (i = 0; i <
+			     sizeof loom_bench_wls / sizeof loom_bench_wls[0];
+			     i++)
+				if (strcmp(optarg, loom_bench_wls[i].name) ==
+				    0)
 					o->wl = &loom_bench_wls[i];
 			if (o->wl == NULL) {
-				snprintf(err, LOOMD_ERR_LEN, "unknown workload "
-				    "'%s'", optarg);
+				snprintf(err, LOOMD_ERR_LEN,
+				    "unknown workload "
+				    "'%s'",
+				    optarg);
 				return -1;
 			}
 			break;
@@ -504,12 +520,12 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			break;
 		case 'd':
 			if (loom_bench_parse_secs(optarg, 0.1, 86400,
-			    &o->duration) != 0)
+				&o->duration) != 0)
 				goto bad;
 			break;
 		case 'W':
 			if (loom_bench_parse_secs(optarg, 0, 3600,
-			    &o->warmup) != 0)
+				&o->warmup) != 0)
 				goto bad;
 			break;
 		case 'u':
@@ -529,14 +545,17 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			o->fixtures = optarg;
 			break;
 		case 'S':
-			if (loom_bench_parse_uint(optarg, 0, 10000000, &v) != 0)
+			if (loom_bench_parse_uint(optarg, 0, 10000000, &v) !=
+			    0)
 				goto bad;
 			o->setup_count = (long)v;
 			break;
 		case 'm':
-			if (sscanf(optarg, "%u,%u,%u%n", &a, &b, &c, &n) != 3 ||
+			if (sscanf(optarg, "%u,%u,%u%n", &a, &b, &c, &n) !=
+				3 ||
 			    optarg[n] != '\0' || a + b + c != 100) {
-				snprintf(err, LOOMD_ERR_LEN, "--mix needs "
+				snprintf(err, LOOMD_ERR_LEN,
+				    "--mix needs "
 				    "three percentages adding up to 100");
 				return -1;
 			}
@@ -574,16 +593,18 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			o->json_path = optarg;
 			break;
 		case 'r':
-			if (loom_bench_parse_uint(optarg, 0, ULONG_MAX,
-			    &v) != 0)
+			if (loom_bench_parse_uint(optarg, 0, ULONG_MAX, &v) !=
+			    0)
 				goto bad;
 			o->seed = v;
 			break;
 		case 'h':
 			return 1;
 		default:
-			snprintf(err, LOOMD_ERR_LEN, "unknown option or "
-			    "missing value: %s", argv[optind - 1]);
+			snprintf(err, LOOMD_ERR_LEN,
+			    "unknown option or "
+			    "missing value: %s",
+			    argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -597,8 +618,8 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 		return -1;
 	}
 	if (o->nmetrics == 0) {
-		memcpy(o->metrics, o->targets, o->ntargets * sizeof
-		    o->targets[0]);
+		memcpy(o->metrics, o->targets,
+		    o->ntargets * sizeof o->targets[0]);
 		o->nmetrics = o->ntargets;
 	}
 	if (o->setup_count < 0)
@@ -669,17 +690,20 @@ loom_bench_http(const char *method, const char *url, const char *user,
 	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms) !=
-	    CURLE_OK ||
+		CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ebuf) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, loom_bench_write_cb) !=
-	    CURLE_OK ||
+		CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, resp) != CURLE_OK ||
-	    (body != NULL && (curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE,
-	    (long)strlen(body)) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body) != CURLE_OK)) ||
-	    (strcmp(method, "GET") != 0 && curl_easy_setopt(e,
-	    CURLOPT_CUSTOMREQUEST, method) != CURLE_OK)) {
+	    (body != NULL &&
+		(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE,
+		     (long)strlen(body)) != CURLE_OK ||
+		    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body) !=
+			CURLE_OK)) ||
+	    (strcmp(method, "GET") != 0 &&
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) !=
+		    CURLE_OK)) {
 		snprintf(err, LOOMD_ERR_LEN, "curl_easy_setopt failed");
 		goto fail;
 	}
@@ -714,8 +738,8 @@ loom_bench_slurp(const char *path, char err[LOOMD_ERR_LEN])
 		if (loom_bench_write_cb(chunk, 1, n, &b) != n)
 			break;
 	if (ferror(fp) || b.data == NULL) {
-		snprintf(err, LOOMD_ERR_LEN, "%s: %s", path, ferror(fp) ?
-		    "read error" : "empty file");
+		snprintf(err, LOOMD_ERR_LEN, "%s: %s", path,
+		    ferror(fp) ? "read error" : "empty file");
 		fclose(fp);
 		free(b.data);
 		return NULL;
@@ -754,8 +778,10 @@ loom_bench_setup_catalogue(const struct loom_bench_opts *o,
 	code = loom_bench_http("POST", url, "admin", text, 30000, &resp, err);
 	if (code != 200) {
 		if (code >= 0)
-			snprintf(err, LOOMD_ERR_LEN, "import %s: HTTP %ld: "
-			    "%.200s", path, code, loom_bench_buf_str(&resp));
+			snprintf(err, LOOMD_ERR_LEN,
+			    "import %s: HTTP %ld: "
+			    "%.200s",
+			    path, code, loom_bench_buf_str(&resp));
 		goto fail;
 	}
 	if ((cat = json_tokener_parse(text)) == NULL ||
@@ -777,28 +803,32 @@ loom_bench_setup_catalogue(const struct loom_bench_opts *o,
 		goto fail;
 	}
 	if (json_object_deep_copy(json_object_array_get_idx(tmpls, i), &copy,
-	    NULL) != 0) {
+		NULL) != 0) {
 		snprintf(err, LOOMD_ERR_LEN, "json_object_deep_copy failed");
 		goto fail;
 	}
 	json_object_object_add(copy, "name",
 	    xcheck(json_object_new_string(LOOM_BENCH_TEMPLATE)));
-	json_object_object_add(copy, "description", xcheck(
-	    json_object_new_string("loom-bench: one-machine, no lease")));
+	json_object_object_add(copy, "description",
+	    xcheck(
+		json_object_new_string("loom-bench: one-machine, no lease")));
 	adm = xcheck(json_object_new_object());
-	json_object_object_add(adm, "leaseduration", xcheck(
-	    json_tokener_parse("{\"initial\":0,\"max\":0,\"step\":0}")));
+	json_object_object_add(adm, "leaseduration",
+	    xcheck(
+		json_tokener_parse("{\"initial\":0,\"max\":0,\"step\":0}")));
 	json_object_object_add(copy, "administration", adm);
 	free(url);
 	url = xasprintf("%s/v1/loom/clustertemplates/%s", o->targets[0],
 	    LOOM_BENCH_TEMPLATE);
 	code = loom_bench_http("PUT", url, "admin",
-	    json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN), 30000,
-	    &resp, err);
+	    json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN),
+	    30000, &resp, err);
 	if (code != 200) {
 		if (code >= 0)
-			snprintf(err, LOOMD_ERR_LEN, "PUT template: HTTP %ld: "
-			    "%.200s", code, loom_bench_buf_str(&resp));
+			snprintf(err, LOOMD_ERR_LEN,
+			    "PUT template: HTTP %ld: "
+			    "%.200s",
+			    code, loom_bench_buf_str(&resp));
 		goto fail;
 	}
 	rc = 0;
@@ -850,7 +880,7 @@ loom_bench_scrape(const struct loom_bench_opts *o, struct loom_bench_db *d)
 	for (i = 0; i < o->nmetrics; i++) {
 		url = xasprintf("%s/metrics", o->metrics[i]);
 		if (loom_bench_http("GET", url, NULL, NULL, 10000, &resp,
-		    err) != 200) {
+			err) != 200) {
 			fprintf(stderr, "loom-bench: %s: no metrics\n", url);
 			d->ok = 0;
 			free(url);
@@ -859,7 +889,7 @@ loom_bench_scrape(const struct loom_bench_opts *o, struct loom_bench_db *d)
 		free(url);
 		s_tx = s_co = s_re = s_ce = s_ba = 0;
 		for (line = strtok_r(resp.data, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save)) {
+		     line = strtok_r(NULL, "\n", &save)) {
 			loom_bench_metric(line, "loomd_db_transactions_total",
 			    &d->tx, &s_tx);
 			loom_bench_metric(line, "loomd_db_commits_total",
@@ -867,12 +897,13 @@ loom_bench_scrape(const struct loom_bench_opts *o, struct loom_bench_db *d)
 			loom_bench_metric(line, "loomd_db_retries_total",
 			    &d->retries, &s_re);
 			loom_bench_metric(line,
-			    "loomd_wsrep_local_cert_failures", &d->cert, &s_ce);
+			    "loomd_wsrep_local_cert_failures", &d->cert,
+			    &s_ce);
 			/* One shared database: the backlog of one is all. */
 			if (i == 0)
 				loom_bench_metric(line,
-				    "loomd_scheduler_backlog_jobs", &d->backlog,
-				    &s_ba);
+				    "loomd_scheduler_backlog_jobs",
+				    &d->backlog, &s_ba);
 		}
 		if (!s_tx || !s_co || !s_re || !s_ce || (i == 0 && !s_ba))
 			d->ok = 0;
@@ -896,8 +927,10 @@ loom_bench_settle(const struct loom_bench_opts *o)
 			return -1;
 		if (loom_bench_now() - last >= 10) {
 			last = loom_bench_now();
-			fprintf(stderr, "loom-bench: waiting for the "
-			    "scheduler: %.0f jobs in its backlog\n", d.backlog);
+			fprintf(stderr,
+			    "loom-bench: waiting for the "
+			    "scheduler: %.0f jobs in its backlog\n",
+			    d.backlog);
 		}
 		loom_bench_sleep_ms(200);
 	}
@@ -919,8 +952,10 @@ loom_bench_proc_cpu(long pid)
 	fclose(fp);
 	/* Fields 14 and 15, counted after the ")" that ends field 2. */
 	if (!ok || (p = strrchr(line, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
-	    "%llu", &ut, &st) != 2)
+	    sscanf(p + 1,
+		" %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+		"%llu",
+		&ut, &st) != 2)
 		return 0;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -940,13 +975,13 @@ loom_bench_cpu_sample(const struct loom_bench_opts *o,
 	for (i = 0; i < o->ndb_pids; i++)
 		c->db += loom_bench_proc_cpu(o->db_pids[i]);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		c->self = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec /
-		    1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec /
-		    1e6;
+		c->self = (double)ru.ru_utime.tv_sec +
+		    ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+		    ru.ru_stime.tv_usec / 1e6;
 	if ((fp = fopen("/proc/stat", "r")) == NULL)
 		return;
 	if (fscanf(fp, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		&v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
 		for (i = 0; i < 8; i++)
 			c->total += (double)v[i];
 		c->busy = c->total - (double)v[3] - (double)v[4];
@@ -1077,18 +1112,19 @@ loom_bench_send(struct loom_bench_run *r, struct loom_bench_conn *c,
 	free(c->url);
 	c->url = xasprintf("%s%s", c->base, path);
 	free(c->body);
-	c->body = body;		/* owned; must live until the answer */
+	c->body = body; /* owned; must live until the answer */
 	loom_bench_buf_reset(&c->resp);
 	c->errbuf[0] = '\0';
 	ok = curl_easy_setopt(c->easy, CURLOPT_URL, c->url) == CURLE_OK;
 	if (body == NULL)
-		ok = ok && curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L) ==
-		    CURLE_OK;
+		ok = ok &&
+		    curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L) == CURLE_OK;
 	else
-		ok = ok && curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE,
-		    (long)strlen(body)) == CURLE_OK &&
+		ok = ok &&
+		    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE,
+			(long)strlen(body)) == CURLE_OK &&
 		    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body) ==
-		    CURLE_OK;
+			CURLE_OK;
 	if (!ok)
 		fatalx("curl_easy_setopt failed");
 	c->op = op;
@@ -1104,8 +1140,9 @@ loom_bench_send_create(struct loom_bench_run *r, struct loom_bench_conn *c)
 	char *body;
 
 	body = xasprintf("{\"name\":\"lb%ld-%u-%llu\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"%s\"}", (long)getpid(), c->n,
-	    (unsigned long long)++c->seq, r->o->template);
+			 "\"clusterTemplate\":\"%s\"}",
+	    (long)getpid(), c->n, (unsigned long long)++c->seq,
+	    r->o->template);
 	loom_bench_send(r, c, LOOM_BENCH_OP_CREATE, "/v1/loom/clusters", body);
 }
 
@@ -1138,8 +1175,8 @@ loom_bench_next(struct loom_bench_run *r, struct loom_bench_conn *c,
 		/* Even while draining: leave no task taken and unfinished. */
 		c->next = LOOM_BENCH_OP_NONE;
 		loom_bench_send(r, c, LOOM_BENCH_OP_FINISH,
-		    "/v1/loom/tasks/finish", dprov_finish_body(c->worker,
-		    c->task, 0));
+		    "/v1/loom/tasks/finish",
+		    dprov_finish_body(c->worker, c->task, 0));
 		return;
 	}
 	if (r->phase != LOOM_BENCH_RUN)
@@ -1166,8 +1203,8 @@ loom_bench_next(struct loom_bench_run *r, struct loom_bench_conn *c,
 		    NULL);
 		break;
 	case LOOM_BENCH_TAKEFINISH:
-		loom_bench_send(r, c, LOOM_BENCH_OP_TAKE, "/v1/loom/tasks/take",
-		    xstrdup(c->take_body));
+		loom_bench_send(r, c, LOOM_BENCH_OP_TAKE,
+		    "/v1/loom/tasks/take", xstrdup(c->take_body));
 		break;
 	case LOOM_BENCH_MIXED:
 		x = loom_bench_rand(r, 100);
@@ -1195,8 +1232,9 @@ loom_bench_sample(struct loom_bench_samples *sm, double secs)
 		sm->cap = sm->cap != 0 ? sm->cap * 2 : 4096;
 		sm->us = xreallocarray(sm->us, sm->cap, sizeof sm->us[0]);
 	}
-	sm->us[sm->n++] = us > UINT32_MAX ? UINT32_MAX : us < 0 ? 0 :
-	    (uint32_t)us;
+	sm->us[sm->n++] = us > UINT32_MAX ? UINT32_MAX :
+	    us < 0			  ? 0 :
+					    (uint32_t)us;
 }
 
 /* One unit of work completed at now. */
@@ -1222,8 +1260,8 @@ loom_bench_error(struct loom_bench_run *r, struct loom_bench_conn *c,
 	if (r->shown_errors < LOOM_BENCH_SHOW_ERRORS) {
 		r->shown_errors++;
 		fprintf(stderr, "loom-bench: %s: %s%ld %.200s\n", c->url,
-		    code == 0 ? "no answer: " : "HTTP ", code, code == 0 ?
-		    c->errbuf : loom_bench_buf_str(&c->resp));
+		    code == 0 ? "no answer: " : "HTTP ", code,
+		    code == 0 ? c->errbuf : loom_bench_buf_str(&c->resp));
 	}
 	if (r->phase == LOOM_BENCH_SETUP)
 		r->setup_err++;
@@ -1254,8 +1292,9 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 	curl_multi_remove_handle(r->multi, c->easy);
 	c->busy = 0;
 	c->wake = 0;
-	if (rc == CURLE_OK && curl_easy_getinfo(c->easy,
-	    CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
+	if (rc == CURLE_OK &&
+	    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code) !=
+		CURLE_OK)
 		code = 0;
 	if (rc != CURLE_OK && c->errbuf[0] == '\0')
 		snprintf(c->errbuf, sizeof c->errbuf, "%s",
@@ -1267,8 +1306,9 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 	body = loom_bench_buf_str(&c->resp);
 	switch (c->op) {
 	case LOOM_BENCH_OP_CREATE:
-		if (code != 200 || loom_bench_json_str(body, "id", c->cluster,
-		    sizeof c->cluster) != 0) {
+		if (code != 200 ||
+		    loom_bench_json_str(body, "id", c->cluster,
+			sizeof c->cluster) != 0) {
 			loom_bench_error(r, c, code, now);
 			c->in_unit = 0;
 			break;
@@ -1307,8 +1347,8 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 		}
 		dprov_task_free(c->task);
 		c->task = NULL;
-		if (code != 200 || dprov_task_parse(body, c->resp.len, &c->task,
-		    err) != 0) {
+		if (code != 200 ||
+		    dprov_task_parse(body, c->resp.len, &c->task, err) != 0) {
 			loom_bench_error(r, c, code, now);
 			c->in_unit = 0;
 			break;
@@ -1326,8 +1366,9 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 		loom_bench_unit_done(r, c, now);
 		break;
 	case LOOM_BENCH_OP_STATUS:
-		if (code != 200 || loom_bench_json_str(body, "status", status,
-		    sizeof status) != 0) {
+		if (code != 200 ||
+		    loom_bench_json_str(body, "status", status,
+			sizeof status) != 0) {
 			/* Count it, but keep following the cluster. */
 			loom_bench_error(r, c, code, now);
 			c->next = LOOM_BENCH_OP_STATUS;
@@ -1340,8 +1381,10 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 			c->next = LOOM_BENCH_OP_STATUS;
 			c->wake = now + r->o->poll_ms / 1000.0;
 		} else {
-			snprintf(c->errbuf, sizeof c->errbuf, "cluster %s is "
-			    "%s", c->cluster, status);
+			snprintf(c->errbuf, sizeof c->errbuf,
+			    "cluster %s is "
+			    "%s",
+			    c->cluster, status);
 			loom_bench_error(r, c, 0, now);
 			c->in_unit = 0;
 		}
@@ -1427,8 +1470,8 @@ loom_bench_loop(struct loom_bench_run *r)
 		if (r->phase == LOOM_BENCH_RUN && o->max_requests > 0 &&
 		    r->st.requests >= o->max_requests && now < r->t_end)
 			r->t_end = now;
-		if (r->phase == LOOM_BENCH_RUN && (now >= r->t_end ||
-		    loom_bench_interrupted)) {
+		if (r->phase == LOOM_BENCH_RUN &&
+		    (now >= r->t_end || loom_bench_interrupted)) {
 			r->phase = LOOM_BENCH_DRAIN;
 			r->t_stop = now < r->t_end ? now : r->t_end;
 			if (r->sampled) {
@@ -1439,8 +1482,9 @@ loom_bench_loop(struct loom_bench_run *r)
 		}
 		/* No new work from now on: wait for what is in flight. */
 		done = r->phase == LOOM_BENCH_DRAIN ||
-		    (r->phase == LOOM_BENCH_SETUP && (loom_bench_interrupted ||
-		    r->setup_issued >= r->setup_want));
+		    (r->phase == LOOM_BENCH_SETUP &&
+			(loom_bench_interrupted ||
+			    r->setup_issued >= r->setup_want));
 		if (done && drain_until == 0)
 			drain_until = now + o->timeout_ms / 1000.0 + 1;
 		busy = ready = 0;
@@ -1449,7 +1493,7 @@ loom_bench_loop(struct loom_bench_run *r)
 			c = &r->conns[i];
 			if (!c->busy && c->wake <= now &&
 			    !(r->phase == LOOM_BENCH_SETUP &&
-			    loom_bench_interrupted))
+				loom_bench_interrupted))
 				loom_bench_next(r, c, now);
 			if (c->busy)
 				busy++;
@@ -1459,8 +1503,10 @@ loom_bench_loop(struct loom_bench_run *r)
 		if (busy == 0 && done)
 			break;
 		if (drain_until != 0 && now > drain_until) {
-			fprintf(stderr, "loom-bench: %d requests still open "
-			    "after the timeout; dropped\n", busy);
+			fprintf(stderr,
+			    "loom-bench: %d requests still open "
+			    "after the timeout; dropped\n",
+			    busy);
 			break;
 		}
 		if ((mc = curl_multi_perform(r->multi, &running)) != CURLM_OK)
@@ -1471,7 +1517,7 @@ loom_bench_loop(struct loom_bench_run *r)
 				continue;
 			priv = NULL;
 			if (curl_easy_getinfo(msg->easy_handle,
-			    CURLINFO_PRIVATE, &priv) != CURLE_OK ||
+				CURLINFO_PRIVATE, &priv) != CURLE_OK ||
 			    priv == NULL)
 				fatalx("curl_easy_getinfo: no connection");
 			c = (struct loom_bench_conn *)(void *)priv;
@@ -1480,13 +1526,13 @@ loom_bench_loop(struct loom_bench_run *r)
 				ready = 1;
 		}
 		if (ready)
-			continue;	/* send the next requests at once */
+			continue; /* send the next requests at once */
 		if (r->phase == LOOM_BENCH_RUN && r->t_end - now < wait)
 			wait = r->t_end - now;
 		if (wait < 0)
 			wait = 0;
-		if ((mc = curl_multi_poll(r->multi, NULL, 0, (int)(wait * 1000 +
-		    0.999), NULL)) != CURLM_OK)
+		if ((mc = curl_multi_poll(r->multi, NULL, 0,
+			 (int)(wait * 1000 + 0.999), NULL)) != CURLM_OK)
 			fatalx("curl_multi_poll: %s", curl_multi_strerror(mc));
 	}
 	/* Whatever is still open was given up. */
@@ -1511,15 +1557,15 @@ loom_bench_conns_init(struct loom_bench_run *r, char err[LOOMD_ERR_LEN])
 	}
 	/* Keep every connection in the cache between requests. */
 	if (curl_multi_setopt(r->multi, CURLMOPT_MAXCONNECTS,
-	    (long)o->conns * 2) != CURLM_OK) {
+		(long)o->conns * 2) != CURLM_OK) {
 		snprintf(err, LOOMD_ERR_LEN, "curl_multi_setopt failed");
 		return -1;
 	}
 	uh = xasprintf("X-Loom-UserID: %s", o->user);
 	r->headers = xcheck(curl_slist_append(NULL, uh));
 	free(uh);
-	r->headers = xcheck(curl_slist_append(r->headers,
-	    "Content-Type: application/json"));
+	r->headers = xcheck(
+	    curl_slist_append(r->headers, "Content-Type: application/json"));
 	r->headers = xcheck(curl_slist_append(r->headers, "Expect:"));
 	r->conns = xcalloc(o->conns, sizeof r->conns[0]);
 	for (i = 0; i < o->conns; i++) {
@@ -1534,23 +1580,24 @@ loom_bench_conns_init(struct loom_bench_run *r, char err[LOOMD_ERR_LEN])
 			return -1;
 		}
 		if (curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L) !=
-		    CURLE_OK ||
+			CURLE_OK ||
 		    curl_easy_setopt(c->easy, CURLOPT_PROXY, "") != CURLE_OK ||
 		    curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS,
-		    (long)o->timeout_ms) != CURLE_OK ||
-		    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, r->headers) !=
-		    CURLE_OK ||
+			(long)o->timeout_ms) != CURLE_OK ||
+		    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER,
+			r->headers) != CURLE_OK ||
 		    curl_easy_setopt(c->easy, CURLOPT_USERAGENT,
-		    "loom-bench") != CURLE_OK ||
+			"loom-bench") != CURLE_OK ||
 		    curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION,
-		    loom_bench_write_cb) != CURLE_OK ||
+			loom_bench_write_cb) != CURLE_OK ||
 		    curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &c->resp) !=
-		    CURLE_OK ||
-		    curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf) !=
-		    CURLE_OK ||
+			CURLE_OK ||
+		    curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER,
+			c->errbuf) != CURLE_OK ||
 		    curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (char *)c) !=
-		    CURLE_OK) {
-			snprintf(err, LOOMD_ERR_LEN, "curl_easy_setopt failed");
+			CURLE_OK) {
+			snprintf(err, LOOMD_ERR_LEN,
+			    "curl_easy_setopt failed");
 			return -1;
 		}
 	}
@@ -1640,20 +1687,20 @@ loom_bench_lat_json(struct loom_bench_samples *sm)
 	for (i = 0; i < sm->n; i++)
 		sum += sm->us[i];
 	l = xcheck(json_object_new_object());
-	json_object_object_add(l, "n", xcheck(json_object_new_int64(
-	    (int64_t)sm->n)));
-	json_object_object_add(l, "p50", loom_bench_jnum(loom_bench_pct(sm,
-	    0.5)));
-	json_object_object_add(l, "p90", loom_bench_jnum(loom_bench_pct(sm,
-	    0.9)));
-	json_object_object_add(l, "p99", loom_bench_jnum(loom_bench_pct(sm,
-	    0.99)));
-	json_object_object_add(l, "p999", loom_bench_jnum(loom_bench_pct(sm,
-	    0.999)));
-	json_object_object_add(l, "max", loom_bench_jnum(loom_bench_pct(sm,
-	    1.0)));
-	json_object_object_add(l, "mean", loom_bench_jnum(sm->n > 0 ?
-	    sum / (double)sm->n / 1000.0 : NAN));
+	json_object_object_add(l, "n",
+	    xcheck(json_object_new_int64((int64_t)sm->n)));
+	json_object_object_add(l, "p50",
+	    loom_bench_jnum(loom_bench_pct(sm, 0.5)));
+	json_object_object_add(l, "p90",
+	    loom_bench_jnum(loom_bench_pct(sm, 0.9)));
+	json_object_object_add(l, "p99",
+	    loom_bench_jnum(loom_bench_pct(sm, 0.99)));
+	json_object_object_add(l, "p999",
+	    loom_bench_jnum(loom_bench_pct(sm, 0.999)));
+	json_object_object_add(l, "max",
+	    loom_bench_jnum(loom_bench_pct(sm, 1.0)));
+	json_object_object_add(l, "mean",
+	    loom_bench_jnum(sm->n > 0 ? sum / (double)sm->n / 1000.0 : NAN));
 	return l;
 }
 
@@ -1702,8 +1749,9 @@ loom_bench_rss_json(const struct loom_bench_run *r)
 	for (i = 0; i < r->nrss; i++) {
 		x = xcheck(json_object_new_array());
 		json_object_array_add(x, loom_bench_jnum(r->rss[i].t));
-		json_object_array_add(x, xcheck(json_object_new_int64(
-		    (int64_t)r->rss[i].requests)));
+		json_object_array_add(x,
+		    xcheck(
+			json_object_new_int64((int64_t)r->rss[i].requests)));
 		json_object_array_add(x, loom_bench_jnum(r->rss[i].mb));
 		json_object_array_add(a, x);
 	}
@@ -1736,8 +1784,8 @@ loom_bench_results(struct loom_bench_run *r, double secs,
 		json_object_array_add(a,
 		    xcheck(json_object_new_string(o->targets[i])));
 	json_object_object_add(j, "targets", a);
-	json_object_object_add(j, "conns", xcheck(json_object_new_int(
-	    (int)o->conns)));
+	json_object_object_add(j, "conns",
+	    xcheck(json_object_new_int((int)o->conns)));
 	json_object_object_add(j, "user",
 	    xcheck(json_object_new_string(o->user)));
 	json_object_object_add(j, "template",
@@ -1748,12 +1796,12 @@ loom_bench_results(struct loom_bench_run *r, double secs,
 	    xcheck(json_object_new_string(o->wl->unit)));
 	json_object_object_add(j, "units",
 	    xcheck(json_object_new_int64((int64_t)st->units)));
-	json_object_object_add(j, "rate", loom_bench_jnum(secs > 0 ?
-	    st->units / secs : NAN));
+	json_object_object_add(j, "rate",
+	    loom_bench_jnum(secs > 0 ? st->units / secs : NAN));
 	json_object_object_add(j, "requests",
 	    xcheck(json_object_new_int64((int64_t)st->requests)));
-	json_object_object_add(j, "request_rate", loom_bench_jnum(secs > 0 ?
-	    st->requests / secs : NAN));
+	json_object_object_add(j, "request_rate",
+	    loom_bench_jnum(secs > 0 ? st->requests / secs : NAN));
 	json_object_object_add(j, "errors",
 	    xcheck(json_object_new_int64((int64_t)st->errors)));
 	ec = xcheck(json_object_new_object());
@@ -1794,8 +1842,8 @@ loom_bench_results(struct loom_bench_run *r, double secs,
 			json_object_object_add(cj, "server_s",
 			    loom_bench_jnum(c1->server - c0->server));
 			json_object_object_add(cj, "server_ms_per_unit",
-			    loom_bench_jnum(1000 * (c1->server - c0->server) /
-			    u));
+			    loom_bench_jnum(
+				1000 * (c1->server - c0->server) / u));
 		}
 		if (o->ndb_pids > 0) {
 			json_object_object_add(cj, "db_s",
@@ -1805,9 +1853,11 @@ loom_bench_results(struct loom_bench_run *r, double secs,
 		}
 		json_object_object_add(cj, "bench_s",
 		    loom_bench_jnum(c1->self - c0->self));
-		json_object_object_add(cj, "machine_busy_pct", loom_bench_jnum(
-		    c1->total > c0->total ? 100 * (c1->busy - c0->busy) /
-		    (c1->total - c0->total) : NAN));
+		json_object_object_add(cj, "machine_busy_pct",
+		    loom_bench_jnum(c1->total > c0->total ?
+			    100 * (c1->busy - c0->busy) /
+				(c1->total - c0->total) :
+			    NAN));
 		json_object_object_add(j, "cpu", cj);
 	}
 	json_object_object_add(j, "rss", loom_bench_rss_json(r));
@@ -1830,12 +1880,16 @@ loom_bench_results(struct loom_bench_run *r, double secs,
 		    loom_bench_jnum(d1->retries - d0->retries));
 		json_object_object_add(db, "cert_failures",
 		    loom_bench_jnum(d1->cert - d0->cert));
-		json_object_object_add(db, "retry_pct", loom_bench_jnum(
-		    d1->commits > d0->commits ? 100.0 * (d1->retries -
-		    d0->retries) / (d1->commits - d0->commits) : NAN));
-		json_object_object_add(db, "cert_failure_pct", loom_bench_jnum(
-		    d1->commits > d0->commits ? 100.0 * (d1->cert - d0->cert) /
-		    (d1->commits - d0->commits) : NAN));
+		json_object_object_add(db, "retry_pct",
+		    loom_bench_jnum(d1->commits > d0->commits ?
+			    100.0 * (d1->retries - d0->retries) /
+				(d1->commits - d0->commits) :
+			    NAN));
+		json_object_object_add(db, "cert_failure_pct",
+		    loom_bench_jnum(d1->commits > d0->commits ?
+			    100.0 * (d1->cert - d0->cert) /
+				(d1->commits - d0->commits) :
+			    NAN));
 		json_object_object_add(j, "db", db);
 	} else
 		json_object_object_add(j, "db", NULL);
@@ -1852,9 +1906,10 @@ loom_bench_summary(const struct loom_bench_run *r, double secs,
 	double dc;
 
 	printf("%s conns=%u targets=%zu %.1fs: %.1f %s/s (%.1f req/s) "
-	    "p50 %.2f p99 %.2f p999 %.2f ms, errors %llu", o->wl->name,
-	    o->conns, o->ntargets, secs, secs > 0 ? st->units / secs : 0.0,
-	    o->wl->unit, secs > 0 ? st->requests / secs : 0.0,
+	       "p50 %.2f p99 %.2f p999 %.2f ms, errors %llu",
+	    o->wl->name, o->conns, o->ntargets, secs,
+	    secs > 0 ? st->units / secs : 0.0, o->wl->unit,
+	    secs > 0 ? st->requests / secs : 0.0,
 	    loom_bench_pct(&st->unit_lat, 0.5),
 	    loom_bench_pct(&st->unit_lat, 0.99),
 	    loom_bench_pct(&st->unit_lat, 0.999),
@@ -1864,22 +1919,22 @@ loom_bench_summary(const struct loom_bench_run *r, double secs,
 	if (d0->ok && d1->ok) {
 		dc = d1->commits - d0->commits;
 		printf(", commits +%.0f, tx retries +%.0f (%.3f%%), cert "
-		    "failures +%.0f (%.3f%%)", dc, d1->retries - d0->retries,
+		       "failures +%.0f (%.3f%%)",
+		    dc, d1->retries - d0->retries,
 		    dc > 0 ? 100 * (d1->retries - d0->retries) / dc : 0.0,
-		    d1->cert - d0->cert, dc > 0 ? 100 * (d1->cert - d0->cert) /
-		    dc : 0.0);
+		    d1->cert - d0->cert,
+		    dc > 0 ? 100 * (d1->cert - d0->cert) / dc : 0.0);
 	} else
 		printf(", db counters unavailable");
 	printf("\n");
 	{
 		double first, half, last, max;
 
-		if (loom_bench_rss_figures(r, &first, &half, &last, &max) ==
-		    0)
+		if (loom_bench_rss_figures(r, &first, &half, &last, &max) == 0)
 			printf("loomd RSS: %.1f MB at the start, %.1f at half "
-			    "time, %.1f at the end (max %.1f), second half "
-			    "%+.1f MB, after %llu requests\n", first, half,
-			    last, max, last - half,
+			       "time, %.1f at the end (max %.1f), second half "
+			       "%+.1f MB, after %llu requests\n",
+			    first, half, last, max, last - half,
 			    (unsigned long long)st->requests);
 	}
 }
@@ -1946,7 +2001,8 @@ main(int argc, char **argv)
 		if (loom_bench_interrupted)
 			goto out;
 		if (r.setup_ok == 0 || r.setup_err > r.setup_want / 10) {
-			fprintf(stderr, "loom-bench: setup: %llu of %llu "
+			fprintf(stderr,
+			    "loom-bench: setup: %llu of %llu "
 			    "clusters created\n",
 			    (unsigned long long)r.setup_ok,
 			    (unsigned long long)r.setup_want);
@@ -1955,12 +2011,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "loom-bench: setup: %llu clusters in %.1f s\n",
 		    (unsigned long long)r.setup_ok, setup_secs);
 		if ((settle_secs = loom_bench_settle(&o)) < 0) {
-			fprintf(stderr, "loom-bench: the scheduler backlog did "
-			    "not empty within %u s\n", o.settle_s);
+			fprintf(stderr,
+			    "loom-bench: the scheduler backlog did "
+			    "not empty within %u s\n",
+			    o.settle_s);
 			goto out;
 		}
-		fprintf(stderr, "loom-bench: scheduler backlog empty after "
-		    "%.1f s\n", settle_secs);
+		fprintf(stderr,
+		    "loom-bench: scheduler backlog empty after "
+		    "%.1f s\n",
+		    settle_secs);
 		loom_bench_sleep_ms(o.scrape_delay_ms);
 	}
 	r.shown_errors = 0;
@@ -1973,7 +2033,8 @@ main(int argc, char **argv)
 	loom_bench_loop(&r);
 	secs = r.t_stop - r.t_measure;
 	if (secs <= 0) {
-		fprintf(stderr, "loom-bench: interrupted during the warm-up\n");
+		fprintf(stderr,
+		    "loom-bench: interrupted during the warm-up\n");
 		goto out;
 	}
 	loom_bench_sleep_ms(o.scrape_delay_ms);
@@ -1989,9 +2050,11 @@ main(int argc, char **argv)
 			    strerror(errno));
 			goto out;
 		}
-		rc = fprintf(fp, "%s\n", json_object_to_json_string_ext(j,
-		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-		    JSON_C_TO_STRING_NOSLASHESCAPE)) < 0;
+		rc =
+		    fprintf(fp, "%s\n",
+			json_object_to_json_string_ext(j,
+			    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				JSON_C_TO_STRING_NOSLASHESCAPE)) < 0;
 		if (fclose(fp) != 0 || rc != 0) {
 			fprintf(stderr, "loom-bench: %s: write failed\n",
 			    o.json_path);
@@ -2001,8 +2064,10 @@ main(int argc, char **argv)
 	if (loom_bench_interrupted)
 		status = 130;
 	else if (r.st.units == 0) {
-		fprintf(stderr, "loom-bench: no %s completed in the measured "
-		    "window\n", o.wl->unit);
+		fprintf(stderr,
+		    "loom-bench: no %s completed in the measured "
+		    "window\n",
+		    o.wl->unit);
 		status = 2;
 	} else
 		status = 0;

@@ -49,25 +49,25 @@
 #include "common.h"
 #include "db.h"
 
-#define TR_MAX_TAKERS	16
+#define TR_MAX_TAKERS 16
 
 struct tr_side {
-	const char	*name;		/* "A" or "B" */
-	const char	*worker;
-	int64_t		 residue;
-	size_t		 spread;
-	struct db_conn	*c;
+	const char *name; /* "A" or "B" */
+	const char *worker;
+	int64_t residue;
+	size_t spread;
+	struct db_conn *c;
 	/* One race: */
-	char		 task[64];	/* taken task, "" for none */
-	enum db_status	 st;
-	char		 err[LOOMD_ERR_LEN];
-	bool		 mine;		/* the read-back found it ours */
-	char		 errs[512];	/* every statement failure */
-	int		 retries;	/* attempts that fn started */
+	char task[64]; /* taken task, "" for none */
+	enum db_status st;
+	char err[LOOMD_ERR_LEN];
+	bool mine;	/* the read-back found it ours */
+	char errs[512]; /* every statement failure */
+	int retries;	/* attempts that fn started */
 	/* Totals: */
-	uint64_t	 taken, none, failed, readback_lost, missing,
-			 attempts, lost, silent;
-	const char	*sock;		/* its node */
+	uint64_t taken, none, failed, readback_lost, missing, attempts, lost,
+	    silent;
+	const char *sock; /* its node */
 };
 
 static struct cfg tr_cfg;
@@ -142,9 +142,11 @@ tr_take_tx(struct db_conn *c, void *arg)
 
 	a->retries++;
 	a->task[0] = '\0';
-	if ((st = db_query(c, "SELECT job_id, cluster_id, task_name, node_id, "
-	    "id, config FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
-	    "ORDER BY taken_at LIMIT 1", &r, "s", a->worker)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT job_id, cluster_id, task_name, node_id, "
+		 "id, config FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
+		 "ORDER BY taken_at LIMIT 1",
+		 &r, "s", a->worker)) != DB_OK)
 		return st;
 	if (r->nrows == 1) {
 		snprintf(a->task, sizeof a->task, "%s", db_rows_get(r, 0, 4));
@@ -158,20 +160,22 @@ tr_take_tx(struct db_conn *c, void *arg)
 		if (!foreign) {
 			db_rows_free(cand);
 			cand = NULL;
-			if ((st = db_query(c, "SELECT id FROM tasks WHERE "
-			    "q_state = 'queued' AND residue = ? ORDER BY q_seq "
-			    "LIMIT 1 FOR UPDATE SKIP LOCKED", &cand, "i",
-			    a->residue)) != DB_OK)
+			if ((st = db_query(c,
+				 "SELECT id FROM tasks WHERE "
+				 "q_state = 'queued' AND residue = ? ORDER BY q_seq "
+				 "LIMIT 1 FOR UPDATE SKIP LOCKED",
+				 &cand, "i", a->residue)) != DB_OK)
 				goto out;
 			if (cand->nrows == 0) {
 				foreign = true;
 				db_rows_free(cand);
 				cand = NULL;
-				if ((st = db_query(c, "SELECT id FROM tasks "
-				    "FORCE INDEX (tasks_queue) WHERE q_state = "
-				    "'queued' AND residue <> ? ORDER BY q_seq "
-				    "LIMIT 8", &cand, "i", a->residue)) !=
-				    DB_OK)
+				if ((st = db_query(c,
+					 "SELECT id FROM tasks "
+					 "FORCE INDEX (tasks_queue) WHERE q_state = "
+					 "'queued' AND residue <> ? ORDER BY q_seq "
+					 "LIMIT 8",
+					 &cand, "i", a->residue)) != DB_OK)
 					goto out;
 			}
 		}
@@ -182,40 +186,46 @@ tr_take_tx(struct db_conn *c, void *arg)
 			    0);
 		else
 			break;
-		if ((st = db_exec(c, "UPDATE tasks SET q_state = 'taken', "
-		    "worker_id = ?, taken_at = ?, version = version + 1 WHERE "
-		    "id = ? AND q_state = 'queued'", &n, "sis", a->worker, now,
-		    id)) != DB_OK)
+		if ((st = db_exec(c,
+			 "UPDATE tasks SET q_state = 'taken', "
+			 "worker_id = ?, taken_at = ?, version = version + 1 WHERE "
+			 "id = ? AND q_state = 'queued'",
+			 &n, "sis", a->worker, now, id)) != DB_OK)
 			goto out;
 		if (n != 1)
 			continue;
-		st = db_exec(c, "INSERT INTO task_takes (task_id, attempt, "
+		st = db_exec(c,
+		    "INSERT INTO task_takes (task_id, attempt, "
 		    "worker_id, taken_at) SELECT id, attempts, ?, ? FROM tasks "
-		    "WHERE id = ?", NULL, "sis", a->worker, now, id);
+		    "WHERE id = ?",
+		    NULL, "sis", a->worker, now, id);
 		if (st == DB_CONFLICT)
 			st = DB_RETRY;
 		if (st != DB_OK)
 			goto out;
-		if ((st = db_query(c, "SELECT job_id, cluster_id, task_name, "
-		    "node_id, service, config FROM tasks WHERE id = ?", &r,
-		    "s", id)) != DB_OK)
+		if ((st = db_query(c,
+			 "SELECT job_id, cluster_id, task_name, "
+			 "node_id, service, config FROM tasks WHERE id = ?",
+			 &r, "s", id)) != DB_OK)
 			goto out;
 		if ((st = db_query(c, "SELECT status FROM jobs WHERE id = ?",
-		    &jr, "s", db_rows_get(r, 0, 0))) != DB_OK)
+			 &jr, "s", db_rows_get(r, 0, 0))) != DB_OK)
 			goto out;
 		if (db_rows_get(r, 0, 3) != NULL) {
 			char *doc;
 
-			if ((st = db_query(c, "SELECT doc FROM nodes WHERE "
-			    "id = ? FOR UPDATE", &nr, "s", db_rows_get(r, 0,
-			    3))) != DB_OK)
+			if ((st = db_query(c,
+				 "SELECT doc FROM nodes WHERE "
+				 "id = ? FOR UPDATE",
+				 &nr, "s", db_rows_get(r, 0, 3))) != DB_OK)
 				goto out;
 			if (nr->nrows == 1) {
-				doc = tr_open_action(db_rows_get(nr, 0, 0),
-				    id);
-				st = db_exec(c, "UPDATE nodes SET doc = ?, "
-				    "version = version + 1 WHERE id = ?", NULL,
-				    "ss", doc, db_rows_get(r, 0, 3));
+				doc =
+				    tr_open_action(db_rows_get(nr, 0, 0), id);
+				st = db_exec(c,
+				    "UPDATE nodes SET doc = ?, "
+				    "version = version + 1 WHERE id = ?",
+				    NULL, "ss", doc, db_rows_get(r, 0, 3));
 				free(doc);
 				if (st != DB_OK)
 					goto out;
@@ -241,7 +251,7 @@ tr_take_noted(struct db_conn *c, void *arg)
 	size_t n = strlen(a->errs);
 
 	if (st == DB_RETRY && strstr(db_error(c), "without reporting") != NULL)
-		a->silent++;	/* db_tx_run caught a silent abort */
+		a->silent++; /* db_tx_run caught a silent abort */
 	if (st != DB_OK && n + 2 < sizeof a->errs)
 		snprintf(a->errs + n, sizeof a->errs - n, "%s%s",
 		    n > 0 ? "; " : "", db_error(c));
@@ -250,9 +260,9 @@ tr_take_noted(struct db_conn *c, void *arg)
 
 /* cs_verify_take_fn. */
 struct tr_verify {
-	const char	*worker;
-	const char	*task;
-	bool		 mine;
+	const char *worker;
+	const char *task;
+	bool mine;
 };
 
 static enum db_status
@@ -262,9 +272,10 @@ tr_verify_fn(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 
-	if ((st = db_query(c, "SELECT COUNT(*) FROM tasks WHERE id = ? AND "
-	    "q_state = 'taken' AND worker_id = ?", &r, "ss", v->task,
-	    v->worker)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT COUNT(*) FROM tasks WHERE id = ? AND "
+		 "q_state = 'taken' AND worker_id = ?",
+		 &r, "ss", v->task, v->worker)) != DB_OK)
 		return st;
 	v->mine = db_rows_int(r, 0, 0) == 1;
 	db_rows_free(r);
@@ -276,8 +287,8 @@ static void *
 tr_side_main(void *arg)
 {
 	struct tr_side *s = arg;
-	unsigned int seed = (unsigned int)(uintptr_t)s ^ (unsigned int)time(
-	    NULL);
+	unsigned int seed =
+	    (unsigned int)(uintptr_t)s ^ (unsigned int)time(NULL);
 
 	for (;;) {
 		pthread_barrier_wait(&tr_start);
@@ -299,10 +310,11 @@ tr_side_main(void *arg)
 				s->mine = v.mine;
 		}
 		if (!db_connected(s->c))
-			fprintf(stderr, "take-race: %s lost its connection in "
+			fprintf(stderr,
+			    "take-race: %s lost its connection in "
 			    "race %lld: statements failed with: %s; the "
-			    "runner: %s\n", s->name, (long long)tr_iter,
-			    s->errs, s->err);
+			    "runner: %s\n",
+			    s->name, (long long)tr_iter, s->errs, s->err);
 		pthread_barrier_wait(&tr_done);
 	}
 	return NULL;
@@ -315,9 +327,10 @@ tr_status(struct db_conn *c, const char *name)
 	struct db_rows *r;
 	int64_t v = -1;
 
-	if (db_query(c, "SELECT VARIABLE_VALUE FROM "
-	    "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = ?", &r,
-	    "s", name) == DB_OK) {
+	if (db_query(c,
+		"SELECT VARIABLE_VALUE FROM "
+		"information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = ?",
+		&r, "s", name) == DB_OK) {
 		if (r->nrows == 1)
 			v = db_rows_int(r, 0, 0);
 		db_rows_free(r);
@@ -326,7 +339,7 @@ tr_status(struct db_conn *c, const char *name)
 }
 
 static const char *tr_counters[] = { "WSREP_LOCAL_BF_ABORTS",
-    "WSREP_LOCAL_REPLAYS", "WSREP_LOCAL_CERT_FAILURES" };
+	"WSREP_LOCAL_REPLAYS", "WSREP_LOCAL_CERT_FAILURES" };
 
 /* The three counters of the node at socket, on a connection of their own. */
 static void
@@ -350,18 +363,22 @@ tr_queue(struct db_conn *c, int64_t i)
 	snprintf(task, sizeof task, "race-%lld-t", (long long)i);
 	snprintf(job, sizeof job, "race-%lld-j", (long long)i);
 	snprintf(node, sizeof node, "race-%lld-n", (long long)i);
-	if (db_exec(c, "INSERT INTO jobs (id, cluster_id, residue, action, "
-	    "status, create_time) VALUES (?, ?, 1, 'CLUSTER_CREATE', "
-	    "'RUNNING', ?)", NULL, "sii", job, i, now) != DB_OK ||
-	    db_exec(c, "INSERT INTO nodes (id, cluster_id, nodenum, doc) "
-	    "VALUES (?, ?, 1, '{\"id\":\"n\",\"actions\":[]}')", NULL, "si",
-	    node, i) != DB_OK ||
-	    db_exec(c, "INSERT INTO tasks (id, job_id, cluster_id, residue, "
-	    "stage, node_id, service, task_name, cluster_action, status, "
-	    "q_state, q_seq, original_config, config) VALUES (?, ?, ?, 1, 0, "
-	    "?, 'zookeeper', 'CREATE', 'CLUSTER_CREATE', 'IN_PROGRESS', "
-	    "'queued', ?, '{}', '{}')", NULL, "ssisi", task, job, i, node,
-	    i) != DB_OK) {
+	if (db_exec(c,
+		"INSERT INTO jobs (id, cluster_id, residue, action, "
+		"status, create_time) VALUES (?, ?, 1, 'CLUSTER_CREATE', "
+		"'RUNNING', ?)",
+		NULL, "sii", job, i, now) != DB_OK ||
+	    db_exec(c,
+		"INSERT INTO nodes (id, cluster_id, nodenum, doc) "
+		"VALUES (?, ?, 1, '{\"id\":\"n\",\"actions\":[]}')",
+		NULL, "si", node, i) != DB_OK ||
+	    db_exec(c,
+		"INSERT INTO tasks (id, job_id, cluster_id, residue, "
+		"stage, node_id, service, task_name, cluster_action, status, "
+		"q_state, q_seq, original_config, config) VALUES (?, ?, ?, 1, 0, "
+		"?, 'zookeeper', 'CREATE', 'CLUSTER_CREATE', 'IN_PROGRESS', "
+		"'queued', ?, '{}', '{}')",
+		NULL, "ssisi", task, job, i, node, i) != DB_OK) {
 		fprintf(stderr, "take-race: queueing task %lld: %s\n",
 		    (long long)i, db_error(c));
 		return -1;
@@ -374,8 +391,7 @@ tr_queue(struct db_conn *c, int64_t i)
  * rows gets what was found.
  */
 static bool
-tr_rows_exist(struct db_conn *c, const struct tr_side *s, char *rows,
-    size_t n)
+tr_rows_exist(struct db_conn *c, const struct tr_side *s, char *rows, size_t n)
 {
 	struct db_rows *t = NULL, *k = NULL, *d = NULL;
 	char needle[96];
@@ -385,11 +401,13 @@ tr_rows_exist(struct db_conn *c, const struct tr_side *s, char *rows,
 
 	snprintf(needle, sizeof needle, "\"taskId\":\"%s\"", s->task);
 	if (db_query(c, "SELECT worker_id, q_state FROM tasks WHERE id = ?",
-	    &t, "s", s->task) != DB_OK ||
+		&t, "s", s->task) != DB_OK ||
 	    db_query(c, "SELECT worker_id FROM task_takes WHERE task_id = ?",
-	    &k, "s", s->task) != DB_OK ||
-	    db_query(c, "SELECT n.doc FROM nodes n JOIN tasks t ON t.node_id "
-	    "= n.id WHERE t.id = ?", &d, "s", s->task) != DB_OK) {
+		&k, "s", s->task) != DB_OK ||
+	    db_query(c,
+		"SELECT n.doc FROM nodes n JOIN tasks t ON t.node_id "
+		"= n.id WHERE t.id = ?",
+		&d, "s", s->task) != DB_OK) {
 		snprintf(rows, n, "check failed: %s", db_error(c));
 		db_rows_free(t);
 		db_rows_free(k);
@@ -401,15 +419,16 @@ tr_rows_exist(struct db_conn *c, const struct tr_side *s, char *rows,
 	    strcmp(db_rows_get(k, 0, 0), s->worker) == 0;
 	acts = 0;
 	if (d->nrows == 1 && db_rows_get(d, 0, 0) != NULL)
-		for (p = db_rows_get(d, 0, 0); (p = strstr(p, needle)) !=
-		    NULL; p++)
+		for (p = db_rows_get(d, 0, 0); (p = strstr(p, needle)) != NULL;
+		     p++)
 			acts++;
-	snprintf(rows, n, "tasks.worker_id=%s, task_takes: %zu row(s) "
+	snprintf(rows, n,
+	    "tasks.worker_id=%s, task_takes: %zu row(s) "
 	    "(worker %s), actions for the task in the node document: %d "
 	    "(one per take that committed it)",
 	    t->nrows == 1 && db_rows_get(t, 0, 0) ? db_rows_get(t, 0, 0) :
-	    "NULL", k->nrows, k->nrows >= 1 ? db_rows_get(k, 0, 0) : "-",
-	    acts);
+						    "NULL",
+	    k->nrows, k->nrows >= 1 ? db_rows_get(k, 0, 0) : "-", acts);
 	db_rows_free(t);
 	db_rows_free(k);
 	db_rows_free(d);
@@ -425,13 +444,13 @@ tr_rows_exist(struct db_conn *c, const struct tr_side *s, char *rows,
  * writes are in the database afterwards?
  */
 struct tr_probe {
-	struct db_conn	*other;
-	int64_t		 round;
-	enum db_status	 second;	/* status of A's second write */
-	int64_t		 in_tx;		/* @@in_transaction after it */
-	unsigned int	 second_errno;
-	int		 attempts;	/* runs of the function */
-	unsigned int	 first_errno;	/* the first attempt's failure */
+	struct db_conn *other;
+	int64_t round;
+	enum db_status second; /* status of A's second write */
+	int64_t in_tx;	       /* @@in_transaction after it */
+	unsigned int second_errno;
+	int attempts;		  /* runs of the function */
+	unsigned int first_errno; /* the first attempt's failure */
 };
 
 static enum db_status
@@ -446,11 +465,11 @@ tr_probe_tx(struct db_conn *c, void *arg)
 	p->second_errno = 0;
 	p->in_tx = -1;
 	if ((st = db_exec(c, "UPDATE bfprobe SET v = ? WHERE id = 1", NULL,
-	    "i", p->round)) != DB_OK)
+		 "i", p->round)) != DB_OK)
 		return st;
 	/* B wins row 1 while A is idle. */
 	if (db_exec(p->other, "UPDATE bfprobe SET v = ? WHERE id = 1", NULL,
-	    "i", -p->round) != DB_OK)
+		"i", -p->round) != DB_OK)
 		fprintf(stderr, "take-race: B's write: %s\n",
 		    db_error(p->other));
 	usleep(300000);
@@ -480,10 +499,12 @@ tr_probe_run(struct db_conn *a, struct db_conn *b, struct db_conn *cc,
 	enum db_status st;
 	int64_t v1, v2;
 
-	if (db_exec(cc, "CREATE TABLE IF NOT EXISTS bfprobe (id INT NOT NULL "
-	    "PRIMARY KEY, v BIGINT NOT NULL) ENGINE=InnoDB", NULL, "") !=
-	    DB_OK || db_exec(cc, "REPLACE INTO bfprobe VALUES (1, 0), (2, 0)",
-	    NULL, "") != DB_OK) {
+	if (db_exec(cc,
+		"CREATE TABLE IF NOT EXISTS bfprobe (id INT NOT NULL "
+		"PRIMARY KEY, v BIGINT NOT NULL) ENGINE=InnoDB",
+		NULL, "") != DB_OK ||
+	    db_exec(cc, "REPLACE INTO bfprobe VALUES (1, 0), (2, 0)", NULL,
+		"") != DB_OK) {
 		fprintf(stderr, "take-race: %s\n", db_error(cc));
 		return 2;
 	}
@@ -491,8 +512,10 @@ tr_probe_run(struct db_conn *a, struct db_conn *b, struct db_conn *cc,
 		p.attempts = 0;
 		p.first_errno = 0;
 		st = db_tx_run(a, tr_probe_tx, &p, err);
-		if (db_query(cc, "SELECT (SELECT v FROM bfprobe WHERE id = 1), "
-		    "(SELECT v FROM bfprobe WHERE id = 2)", &r, "") != DB_OK)
+		if (db_query(cc,
+			"SELECT (SELECT v FROM bfprobe WHERE id = 1), "
+			"(SELECT v FROM bfprobe WHERE id = 2)",
+			&r, "") != DB_OK)
 			return 2;
 		v1 = db_rows_int(r, 0, 0);
 		v2 = db_rows_int(r, 0, 1);
@@ -504,29 +527,30 @@ tr_probe_run(struct db_conn *a, struct db_conn *b, struct db_conn *cc,
 		/* Told OK, yet its first write is not there: */
 		if (st == DB_OK && v1 != p.round)
 			silent++;
-		printf("probe %lld: %d attempt(s), the first one's statement "
+		printf(
+		    "probe %lld: %d attempt(s), the first one's statement "
 		    "after the abort got %u; runner %s%s%s, last second write "
 		    "%s (%u), in_transaction %lld; row 1 = %lld "
-		    "(A wrote %lld), row 2 = %lld\n", (long long)p.round,
-		    p.attempts,
-		    p.first_errno, db_status_name(st),
-		    st != DB_OK ? ": " : "", st != DB_OK ? err : "",
-		    db_status_name(p.second), p.second_errno,
-		    (long long)p.in_tx, (long long)v1, (long long)p.round,
-		    (long long)v2);
+		    "(A wrote %lld), row 2 = %lld\n",
+		    (long long)p.round, p.attempts, p.first_errno,
+		    db_status_name(st), st != DB_OK ? ": " : "",
+		    st != DB_OK ? err : "", db_status_name(p.second),
+		    p.second_errno, (long long)p.in_tx, (long long)v1,
+		    (long long)p.round, (long long)v2);
 	}
 	printf("idle abort probe: %lld runs; the statement after the abort "
-	    "failed in %llu, the runner reported failure in %llu, reported "
-	    "success without A's writes in %llu\n", (long long)n,
-	    (unsigned long long)second_err, (unsigned long long)runs_err,
-	    (unsigned long long)silent);
+	       "failed in %llu, the runner reported failure in %llu, reported "
+	       "success without A's writes in %llu\n",
+	    (long long)n, (unsigned long long)second_err,
+	    (unsigned long long)runs_err, (unsigned long long)silent);
 	return silent > 0 ? 1 : 0;
 }
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: take-race --a SOCKET --b SOCKET --c SOCKET "
+	fprintf(stderr,
+	    "usage: take-race --a SOCKET --b SOCKET --c SOCKET "
 	    "[--user U] [--password P] [--db NAME] [--iterations N] "
 	    "[--jitter-us J] [--takers K] [--verbose] [--idle-abort]\n");
 	exit(2);
@@ -535,8 +559,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "a", required_argument, NULL, 'a' },
+	static const struct option opts[] = { { "a", required_argument, NULL,
+						  'a' },
 		{ "b", required_argument, NULL, 'b' },
 		{ "c", required_argument, NULL, 'c' },
 		{ "user", required_argument, NULL, 'u' },
@@ -547,8 +571,7 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "idle-abort", no_argument, NULL, 'i' },
 		{ "takers", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{ NULL, 0, NULL, 0 } };
 	const char *sa = NULL, *sb = NULL, *sc = NULL, *p;
 	static struct tr_side sd[2 * TR_MAX_TAKERS];
 	static pthread_t th[2 * TR_MAX_TAKERS];
@@ -569,9 +592,15 @@ main(int argc, char **argv)
 	tr_cfg.db_name = xstrdup("takerace");
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'a': sa = optarg; break;
-		case 'b': sb = optarg; break;
-		case 'c': sc = optarg; break;
+		case 'a':
+			sa = optarg;
+			break;
+		case 'b':
+			sb = optarg;
+			break;
+		case 'c':
+			sc = optarg;
+			break;
 		case 'u':
 			free(tr_cfg.db_user);
 			tr_cfg.db_user = xstrdup(optarg);
@@ -584,12 +613,23 @@ main(int argc, char **argv)
 			free(tr_cfg.db_name);
 			tr_cfg.db_name = xstrdup(optarg);
 			break;
-		case 'n': n = strtoll(optarg, NULL, 10); break;
-		case 'j': tr_jitter_us = atoi(optarg); break;
-		case 'v': tr_verbose = true; break;
-		case 'i': probe = true; break;
-		case 't': takers = atoi(optarg); break;
-		default: usage();
+		case 'n':
+			n = strtoll(optarg, NULL, 10);
+			break;
+		case 'j':
+			tr_jitter_us = atoi(optarg);
+			break;
+		case 'v':
+			tr_verbose = true;
+			break;
+		case 'i':
+			probe = true;
+			break;
+		case 't':
+			takers = atoi(optarg);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (sa == NULL || sb == NULL || sc == NULL || n <= 0 || takers < 1 ||
@@ -606,9 +646,9 @@ main(int argc, char **argv)
 		s->worker = xasprintf("race-worker-%c%d", a ? 'a' : 'b',
 		    i % takers + 1);
 		s->residue = a ? 1 : 2;
-		for (p = s->worker; *p != '\0'; p++)	/* cs_take's FNV-1a */
-			s->spread = (s->spread ^ (unsigned char)*p) *
-			    16777619u;
+		for (p = s->worker; *p != '\0'; p++) /* cs_take's FNV-1a */
+			s->spread =
+			    (s->spread ^ (unsigned char)*p) * 16777619u;
 		s->sock = a ? sa : sb;
 		s->c = tr_connect(s->sock);
 	}
@@ -625,8 +665,10 @@ main(int argc, char **argv)
 		int oks = 0;
 
 		/* A fresh queue: takers tasks of residue 1. */
-		if (db_exec(cc, "UPDATE tasks SET q_state = 'none' WHERE "
-		    "q_state IN ('taken', 'queued')", NULL, "") != DB_OK) {
+		if (db_exec(cc,
+			"UPDATE tasks SET q_state = 'none' WHERE "
+			"q_state IN ('taken', 'queued')",
+			NULL, "") != DB_OK) {
 			fprintf(stderr, "take-race: %s\n", db_error(cc));
 			break;
 		}
@@ -652,8 +694,9 @@ main(int argc, char **argv)
 			if (s->st != DB_OK) {
 				s->failed++;
 				if (tr_verbose)
-					printf("%lld %s: %s\n", (long long)
-					    tr_iter, s->name, s->err);
+					printf("%lld %s: %s\n",
+					    (long long)tr_iter, s->name,
+					    s->err);
 				continue;
 			}
 			if (s->task[0] == '\0') {
@@ -666,11 +709,14 @@ main(int argc, char **argv)
 				s->readback_lost++;
 			if (!tr_rows_exist(cc, s, rows, sizeof rows)) {
 				s->missing++;
-				printf("MISSING %lld: %s's COMMIT reported "
+				printf(
+				    "MISSING %lld: %s's COMMIT reported "
 				    "success for %s (%d attempt(s), read-back "
-				    "%s), but: %s\n", (long long)tr_iter,
-				    s->name, s->task, s->retries, s->mine ?
-				    "found it ours" : "found it not ours",
+				    "%s), but: %s\n",
+				    (long long)tr_iter, s->name, s->task,
+				    s->retries,
+				    s->mine ? "found it ours" :
+					      "found it not ours",
 				    rows);
 			}
 		}
@@ -706,37 +752,40 @@ main(int argc, char **argv)
 		t->silent += sd[i].silent;
 	}
 	printf("races: %lld, %d taker(s) and %d task(s) per node and race "
-	    "(jitter up to %d us)\n", (long long)(tr_iter - 1), takers, takers,
-	    tr_jitter_us);
+	       "(jitter up to %d us)\n",
+	    (long long)(tr_iter - 1), takers, takers, tr_jitter_us);
 	for (i = 0; i < 2; i++) {
 		struct tr_side *s = &tot[i];
 
 		s->name = i == 0 ? "A" : "B";
 		s->residue = i == 0 ? 1 : 2;
-		printf("%s (%s, residue %lld): took %llu, found none %llu, "
+		printf(
+		    "%s (%s, residue %lld): took %llu, found none %llu, "
 		    "failed %llu, transaction runs %llu, read-back not ours "
 		    "%llu, committed but rows missing %llu, connections "
 		    "lost %llu, silent aborts caught by the runner %llu\n",
 		    s->name,
-		    i == 0 ? "own queue, SKIP LOCKED" : "foreign, unlocked "
-		    "read", (long long)s->residue,
-		    (unsigned long long)s->taken, (unsigned long long)s->none,
-		    (unsigned long long)s->failed,
+		    i == 0 ? "own queue, SKIP LOCKED" :
+			     "foreign, unlocked "
+			     "read",
+		    (long long)s->residue, (unsigned long long)s->taken,
+		    (unsigned long long)s->none, (unsigned long long)s->failed,
 		    (unsigned long long)s->attempts,
 		    (unsigned long long)s->readback_lost,
 		    (unsigned long long)s->missing,
 		    (unsigned long long)s->lost,
 		    (unsigned long long)s->silent);
 		printf("%s node: bf_aborts +%lld, replays +%lld, "
-		    "cert_failures +%lld\n", s->name,
-		    (long long)(after[i][0] - before[i][0]),
+		       "cert_failures +%lld\n",
+		    s->name, (long long)(after[i][0] - before[i][0]),
 		    (long long)(after[i][1] - before[i][1]),
 		    (long long)(after[i][2] - before[i][2]));
 	}
 	printf("a task taken by two takers in one race: %llu, races where "
-	    "nobody took anything: %llu, taker runs with a re-run "
-	    "transaction: %llu\n", (unsigned long long)twice,
-	    (unsigned long long)neither, (unsigned long long)multi_attempt);
+	       "nobody took anything: %llu, taker runs with a re-run "
+	       "transaction: %llu\n",
+	    (unsigned long long)twice, (unsigned long long)neither,
+	    (unsigned long long)multi_attempt);
 	for (i = 0; i < ns; i++)
 		db_close(sd[i].c);
 	db_close(cc);

@@ -22,12 +22,20 @@
 #include "common.h"
 #include "jsonin.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The fields the cluster and task handlers read. */
 static const char *const fuzz_jsonin_keys[] = {
-	"name", "numMachines", "clusterTemplate", "status", "workerId",
-	"taskId", "expireTime", "administration", "config", "services",
+	"name",
+	"numMachines",
+	"clusterTemplate",
+	"status",
+	"workerId",
+	"taskId",
+	"expireTime",
+	"administration",
+	"config",
+	"services",
 };
 
 /* Run the getters a handler runs on object o. */
@@ -41,7 +49,7 @@ fuzz_jsonin_getters(struct json_object *o)
 	int n;
 
 	for (i = 0; i < sizeof fuzz_jsonin_keys / sizeof fuzz_jsonin_keys[0];
-	    i++) {
+	     i++) {
 		const char *k = fuzz_jsonin_keys[i];
 		char err[LOOMD_ERR_LEN];
 
@@ -63,7 +71,8 @@ fuzz_jsonin_codecs(struct json_object *o)
 	int t;
 
 	for (t = 0; t < CODEC_NTYPES; t++) {
-		if (codec_parse((enum codec_type)t, o, &out, &kind, err) == 0) {
+		if (codec_parse((enum codec_type)t, o, &out, &kind, err) ==
+		    0) {
 			(void)codec_name(out);
 			if (t == CODEC_CLUSTERTEMPLATE)
 				(void)codec_check_template_lease(out, err);
@@ -83,7 +92,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int flags[] = { 0, JSONIN_ALLOW_ARRAY,
-	    JSONIN_ALLOW_ARRAY | JSONIN_ALLOW_SCALAR };
+		JSONIN_ALLOW_ARRAY | JSONIN_ALLOW_SCALAR };
 	struct json_object *o;
 	enum jsonin_error why;
 	char err[LOOMD_ERR_LEN];

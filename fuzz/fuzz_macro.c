@@ -21,10 +21,11 @@
 #include "common.h"
 #include "macro.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* macro-cases.json "cluster_nodes", in ascending node id. */
-static const char fuzz_macro_nodes[] = "["
+static const char fuzz_macro_nodes[] =
+    "["
     "{\"id\":\"bar\",\"services\":[\"svc1\"],\"properties\":"
     "{\"hostname\":\"rab\",\"ipaddress\":\"9.6.8.1\",\"nodenum\":\"5\"}},"
     "{\"id\":\"foo\",\"services\":[\"svc1\",\"svc2\"],\"properties\":"
@@ -44,8 +45,8 @@ static struct macro_cluster *fuzz_macro_clusters[FUZZ_MACRO_NNODES + 1];
 static void
 fuzz_macro_init(void)
 {
-	struct json_object	*nodes;
-	int			 i;
+	struct json_object *nodes;
+	int i;
 
 	nodes = json_tokener_parse(fuzz_macro_nodes);
 	if (nodes == NULL)
@@ -53,23 +54,23 @@ fuzz_macro_init(void)
 	for (i = 0; i < FUZZ_MACRO_NNODES; i++)
 		fuzz_macro_clusters[i] = macro_cluster_new(nodes,
 		    json_object_array_get_idx(nodes, (size_t)i));
-	fuzz_macro_clusters[FUZZ_MACRO_NNODES] = macro_cluster_new(nodes,
-	    NULL);
+	fuzz_macro_clusters[FUZZ_MACRO_NNODES] =
+	    macro_cluster_new(nodes, NULL);
 	json_object_put(nodes);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char		*text = (const char *)data;
+	const char *text = (const char *)data;
 	const struct macro_cluster *cl;
-	struct macro_expr	 e;
-	struct macro_list	*l;
-	struct json_object	*tree, *arr;
-	enum macro_error_kind	 kind, kind2;
-	char			 err[LOOMD_ERR_LEN], *out, *val;
-	size_t			 outlen;
-	int			 changed, rc, rc2;
+	struct macro_expr e;
+	struct macro_list *l;
+	struct json_object *tree, *arr;
+	enum macro_error_kind kind, kind2;
+	char err[LOOMD_ERR_LEN], *out, *val;
+	size_t outlen;
+	int changed, rc, rc2;
 
 	if (fuzz_macro_clusters[0] == NULL)
 		fuzz_macro_init();
@@ -88,8 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc2 = macro_list_parse(text, size, &l, &kind2, err);
 	if (rc != rc2 || kind != kind2)
 		abort();
-	if (rc == 0 && (l == NULL || l->len != size ||
-	    l->tail_off > size))
+	if (rc == 0 && (l == NULL || l->len != size || l->tail_off > size))
 		abort();
 	macro_list_free(l);
 
@@ -105,8 +105,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc2 == 0) {
 		if (out == NULL || out[outlen] != '\0')
 			abort();
-		if (!changed && (outlen != size || memcmp(out, text,
-		    size) != 0))
+		if (!changed &&
+		    (outlen != size || memcmp(out, text, size) != 0))
 			abort();
 		if (rc != 0)
 			abort();
@@ -117,16 +117,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The same text inside a JSON tree, twice. */
 	tree = json_object_new_object();
 	arr = json_object_new_array();
-	json_object_array_add(arr, json_object_new_string_len(text,
-	    (int)size));
+	json_object_array_add(arr,
+	    json_object_new_string_len(text, (int)size));
 	json_object_array_add(arr, json_object_new_int(1));
 	json_object_object_add(tree, "a", arr);
-	json_object_object_add(tree, "b", json_object_new_string_len(text,
-	    (int)size));
+	json_object_object_add(tree, "b",
+	    json_object_new_string_len(text, (int)size));
 	rc = macro_expand_json(cl, tree, NULL, &changed, &kind, err);
 	if ((rc2 != 0 && rc == 0) ||
 	    (rc2 == 0 && rc != 0 && kind != MACRO_ERR_TOO_LARGE))
 		abort();
 	json_object_put(tree);
-	return (0);
+	return 0;
 }

@@ -23,13 +23,13 @@
 
 #include "solver.h"
 
-int	LLVMFuzzerInitialize(int *, char ***);
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerInitialize(int *, char ***);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define FUZZ_MAX_STEPS 2000
 
-#define SVC(n, deps)							\
-	"{\"name\":\"" n "\",\"description\":\"\",\"dependson\":" deps	\
+#define SVC(n, deps) \
+	"{\"name\":\"" n "\",\"description\":\"\",\"dependson\":" deps \
 	",\"provisioner\":{\"actions\":{}}}"
 
 static const char fuzz_catalogue_text[] =
@@ -49,42 +49,40 @@ static const char fuzz_catalogue_text[] =
     "\"joyent-hash-of-centos6.4\"}}},"
     "{\"name\":\"ubuntu12\",\"providermap\":{\"joyent\":{\"image\":"
     "\"joyent-hash-of-ubuntu12\"}}}],"
-    "\"services\":["
-    SVC("namenode", "[]") ","
-    SVC("datanode", "[\"namenode\"]") ","
-    SVC("resourcemanager", "[\"datanode\"]") ","
-    SVC("nodemanager", "[\"resourcemanager\"]") ","
-    SVC("hbasemaster", "[\"zookeeper\",\"datanode\"]") ","
-    SVC("regionserver", "[\"hbasemaster\"]") ","
-    SVC("zookeeper", "[]") ","
-    SVC("reactor", "[]") ","
-    SVC("firewall", "[]") "," SVC("hosts", "[]") ","
-    SVC("hadoop-hdfs-namenode", "[]") ","
-    SVC("hadoop-hdfs-datanode", "[]") ","
-    SVC("hadoop-yarn-resourcemanager", "[]") ","
-    SVC("hadoop-yarn-nodemanager", "[]") ","
-    SVC("zookeeper-server", "[]") "," SVC("hbase-master", "[]") ","
-    SVC("hbase-regionserver", "[]") ","
-    SVC("a", "[]") "," SVC("b", "[]") "," SVC("c", "[]") ","
-    "{\"name\":\"svc1\",\"dependson\":[],\"provisioner\":{\"actions\":{"
-    "\"install\":{\"type\":\"chef\",\"script\":\"x\"},"
-    "\"start\":{\"type\":\"shell\"}}}},"
-    "{\"name\":\"svc2\",\"dependson\":[\"svc1\"],\"provisioner\":{\"actions\":"
-    "{\"configure\":{\"type\":\"chef\"}}}},"
-    "{\"name\":\"svc3\",\"dependson\":[],\"provisioner\":{\"actions\":{}}}"
-    "],\"clustertemplates\":[]}";
+    "\"services\":[" SVC("namenode", "[]") "," SVC("datanode",
+	"[\"namenode\"]") "," SVC("resourcemanager",
+	"[\"datanode\"]") "," SVC("nodemanager",
+	"[\"resourcemanager\"]") "," SVC("hbasemaster",
+	"[\"zookeeper\",\"datanode\"]") "," SVC("regionserver",
+	"[\"hbasemaster\"]") "," SVC("zookeeper", "[]") "," SVC("reactor",
+	"[]") "," SVC("firewall", "[]") "," SVC("hosts",
+	"[]") "," SVC("hadoop-hdfs-namenode",
+	"[]") "," SVC("hadoop-hdfs-datanode",
+	"[]") "," SVC("hadoop-yarn-resourcemanager",
+	"[]") "," SVC("hadoop-yarn-nodemanager",
+	"[]") "," SVC("zookeeper-server", "[]") "," SVC("hbase-master",
+	"[]") "," SVC("hbase-regionserver", "[]") "," SVC("a",
+	"[]") "," SVC("b", "[]") "," SVC("c",
+	"[]") ","
+	      "{\"name\":\"svc1\",\"dependson\":[],\"provisioner\":{\"actions\":{"
+	      "\"install\":{\"type\":\"chef\",\"script\":\"x\"},"
+	      "\"start\":{\"type\":\"shell\"}}}},"
+	      "{\"name\":\"svc2\",\"dependson\":[\"svc1\"],\"provisioner\":{\"actions\":"
+	      "{\"configure\":{\"type\":\"chef\"}}}},"
+	      "{\"name\":\"svc3\",\"dependson\":[],\"provisioner\":{\"actions\":{}}}"
+	      "],\"clustertemplates\":[]}";
 
-static struct json_object	*fuzz_catalogue_json;
-static struct solver_catalogue	 fuzz_catalogue;
+static struct json_object *fuzz_catalogue_json;
+static struct solver_catalogue fuzz_catalogue;
 
 /* Deterministic node ids. */
 static int
 fuzz_node_id(void *arg, char id[SOLVER_NODE_ID_LEN])
 {
-	unsigned	*n = arg;
+	unsigned *n = arg;
 
 	snprintf(id, SOLVER_NODE_ID_LEN, "node-%u", (*n)++);
-	return (0);
+	return 0;
 }
 
 int
@@ -96,15 +94,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (fuzz_catalogue_json == NULL)
 		abort();
 	solver_catalogue_from_export(&fuzz_catalogue, fuzz_catalogue_json);
-	return (0);
+	return 0;
 }
 
 /* Abort unless res is a plausible answer for n machines. */
 static void
 fuzz_check(const struct solver_result *res, int64_t n)
 {
-	struct json_object	*node, *props, *v;
-	size_t			 i;
+	struct json_object *node, *props, *v;
+	size_t i;
 
 	if (res->num_nodes != (size_t)n ||
 	    json_object_array_length(res->nodes) != (size_t)n)
@@ -114,7 +112,7 @@ fuzz_check(const struct solver_result *res, int64_t n)
 		if (!json_object_object_get_ex(node, "properties", &props) ||
 		    !json_object_object_get_ex(props, "nodenum", &v) ||
 		    atoll(json_object_get_string(v)) !=
-		    SOLVER_FIRST_NODENUM + (long long)i ||
+			SOLVER_FIRST_NODENUM + (long long)i ||
 		    !json_object_object_get_ex(props, "hostname", &v) ||
 		    strlen(json_object_get_string(v)) > 255)
 			abort();
@@ -125,28 +123,28 @@ fuzz_check(const struct solver_result *res, int64_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int64_t	 sizes[] = { 1, 3, 8 };
-	struct json_tokener	*tok;
-	struct json_object	*tmpl;
-	struct solver_input	*in = NULL;
-	struct solver_request	 req;
-	struct solver_result	*res;
-	struct solver_options	 opts;
-	char			 err[LOOMD_ERR_LEN];
-	unsigned		 counter = 0;
-	size_t			 i;
+	static const int64_t sizes[] = { 1, 3, 8 };
+	struct json_tokener *tok;
+	struct json_object *tmpl;
+	struct solver_input *in = NULL;
+	struct solver_request req;
+	struct solver_result *res;
+	struct solver_options opts;
+	char err[LOOMD_ERR_LEN];
+	unsigned counter = 0;
+	size_t i;
 
 	if (size > 65536)
-		return (0);
+		return 0;
 	if ((tok = json_tokener_new()) == NULL)
 		abort();
 	tmpl = json_tokener_parse_ex(tok, (const char *)data, (int)size);
 	json_tokener_free(tok);
 	if (tmpl == NULL)
-		return (0);
+		return 0;
 	if (solver_input_from_json(&in, tmpl, &fuzz_catalogue, err) != 0) {
 		json_object_put(tmpl);
-		return (0);
+		return 0;
 	}
 	solver_options_init(&opts);
 	opts.max_steps = FUZZ_MAX_STEPS;
@@ -172,5 +170,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	solver_input_free(in);
 	json_object_put(tmpl);
-	return (0);
+	return 0;
 }

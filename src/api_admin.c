@@ -27,20 +27,21 @@
 
 /* Arguments and results of one store call. */
 struct api_admin_op {
-	const char		*kind;
-	const char		*name;
-	const char		*doc;
-	char			*out;	/* owned result text */
-	bool			 found;
-	struct json_object	*import;	/* canonical import object */
+	const char *kind;
+	const char *name;
+	const char *doc;
+	char *out; /* owned result text */
+	bool found;
+	struct json_object *import; /* canonical import object */
 };
 
 /* Map a database failure to 503 (transient) or 500. */
 static enum api_status
 api_admin_db_fail(struct http_resp *resp, enum db_status st, const char *err)
 {
-	return http_fail(resp, db_status_transient(st) ? API_UNAVAILABLE :
-	    API_INTERNAL, "%s", err);
+	return http_fail(resp,
+	    db_status_transient(st) ? API_UNAVAILABLE : API_INTERNAL, "%s",
+	    err);
 }
 
 /*
@@ -64,8 +65,8 @@ static enum api_status
 api_admin_type(struct http_req *req, struct http_resp *resp,
     enum codec_type *type)
 {
-	if (req->nparams < 1 || codec_type_from_path(req->params[0], type) !=
-	    0)
+	if (req->nparams < 1 ||
+	    codec_type_from_path(req->params[0], type) != 0)
 		return http_fail(resp, API_NOT_FOUND, "no route for %s %s",
 		    req->method, req->path);
 	return API_OK;
@@ -100,7 +101,8 @@ api_admin_decode(struct http_req *req, struct http_resp *resp,
 	*ent = NULL;
 	if (jsonin_parse(req->body, req->body_len, 0, &in, &why, err) != 0) {
 		if (why == JSONIN_ERR_EMPTY)
-			return http_fail(resp, API_BAD_REQUEST, "invalid "
+			return http_fail(resp, API_BAD_REQUEST,
+			    "invalid "
 			    "input: empty body");
 		return http_fail(resp, API_BAD_REQUEST, "invalid input: %s",
 		    err);
@@ -155,16 +157,18 @@ api_admin_read(struct http_req *req, struct http_resp *resp)
 		return as;
 	op.kind = codec_type_path(type);
 	op.name = req->nparams > 1 ? req->params[1] : NULL;
-	st = api_admin_run(false, op.name != NULL ? api_admin_get_fn :
-	    api_admin_list_fn, &op, err);
+	st = api_admin_run(false,
+	    op.name != NULL ? api_admin_get_fn : api_admin_list_fn, &op, err);
 	if (st != DB_OK) {
 		free(op.out);
 		if (st == DB_ABORT)
-			return http_fail(resp, API_NOT_FOUND, "%s %s  not "
-			    "found.", codec_type_word(type), op.name);
+			return http_fail(resp, API_NOT_FOUND,
+			    "%s %s  not "
+			    "found.",
+			    codec_type_word(type), op.name);
 		return api_admin_db_fail(resp, st, err);
 	}
-	resp->body = op.out;	/* resp owns it now */
+	resp->body = op.out; /* resp owns it now */
 	return API_OK;
 }
 
@@ -212,8 +216,7 @@ api_admin_write(struct http_resp *resp, db_tx_fn fn, struct api_admin_op *op,
 
 /* POST /v1/loom/{type} and PUT /v1/loom/{type}/{name}. */
 static enum api_status
-api_admin_put_or_post(struct http_req *req, struct http_resp *resp,
-    bool put)
+api_admin_put_or_post(struct http_req *req, struct http_resp *resp, bool put)
 {
 	struct api_admin_op op = { 0 };
 	struct json_object *ent = NULL;
@@ -231,8 +234,10 @@ api_admin_put_or_post(struct http_req *req, struct http_resp *resp,
 	op.kind = codec_type_path(type);
 	op.name = codec_name(ent);
 	if (put && strcmp(op.name, req->params[1]) != 0) {
-		as = http_fail(resp, API_BAD_REQUEST, "mismatch between %s "
-		    "name and name in path.", codec_type_word(type));
+		as = http_fail(resp, API_BAD_REQUEST,
+		    "mismatch between %s "
+		    "name and name in path.",
+		    codec_type_word(type));
 		goto out;
 	}
 	if (type == CODEC_CLUSTERTEMPLATE &&
@@ -240,10 +245,10 @@ api_admin_put_or_post(struct http_req *req, struct http_resp *resp,
 		as = http_fail(resp, API_BAD_REQUEST, "%s", err);
 		goto out;
 	}
-	op.doc = json_object_to_json_string_ext(ent, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	as = api_admin_write(resp, put ? api_admin_upsert_fn :
-	    api_admin_insert_fn, &op, type);
+	op.doc = json_object_to_json_string_ext(ent,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	as = api_admin_write(resp,
+	    put ? api_admin_upsert_fn : api_admin_insert_fn, &op, type);
 out:
 	json_object_put(ent);
 	return as;
@@ -350,16 +355,17 @@ api_admin_import_fn(struct db_conn *c, void *arg)
 		return st;
 	for (t = 0; t < CODEC_NTYPES; t++) {
 		if (!json_object_object_get_ex(op->import, codec_type_path(t),
-		    &arr))
+			&arr))
 			continue;
 		n = json_object_array_length(arr);
 		for (i = 0; i < n; i++) {
 			ent = json_object_array_get_idx(arr, i);
 			/* Upsert: a name given twice keeps the last. */
 			st = entity_store_upsert_tx(c, codec_type_path(t),
-			    codec_name(ent), json_object_to_json_string_ext(
-			    ent, JSON_C_TO_STRING_PLAIN |
-			    JSON_C_TO_STRING_NOSLASHESCAPE));
+			    codec_name(ent),
+			    json_object_to_json_string_ext(ent,
+				JSON_C_TO_STRING_PLAIN |
+				    JSON_C_TO_STRING_NOSLASHESCAPE));
 			if (st != DB_OK)
 				return st;
 		}
@@ -383,8 +389,10 @@ api_admin_import(struct http_req *req, struct http_resp *resp)
 	    (as = api_common_writable(resp)) != API_OK)
 		return as;
 	if (jsonin_parse(req->body, req->body_len, 0, &in, &why, err) != 0)
-		return http_fail(resp, API_BAD_REQUEST, "Json syntax error: "
-		    "%s", err);
+		return http_fail(resp, API_BAD_REQUEST,
+		    "Json syntax error: "
+		    "%s",
+		    err);
 	if (codec_parse_import(in, &op.import, &kind, err) != 0) {
 		json_object_put(in);
 		return api_admin_codec_fail(resp, CODEC_ERR_MESSAGE, err);
@@ -399,17 +407,17 @@ api_admin_import(struct http_req *req, struct http_resp *resp)
 
 const struct api_route api_admin_routes[] = {
 	{ "GET", "/v1/loom/export", api_admin_export,
-	  "the whole catalogue in one object" },
+	    "the whole catalogue in one object" },
 	{ "POST", "/v1/loom/import", api_admin_import,
-	  "replace the whole catalogue (admin)" },
+	    "replace the whole catalogue (admin)" },
 	{ "GET", "/v1/loom/{type}", api_admin_read,
-	  "list the entities of a type" },
+	    "list the entities of a type" },
 	{ "POST", "/v1/loom/{type}", api_admin_post,
-	  "create an entity (admin)" },
+	    "create an entity (admin)" },
 	{ "GET", "/v1/loom/{type}/{name}", api_admin_read, "get one entity" },
 	{ "PUT", "/v1/loom/{type}/{name}", api_admin_put,
-	  "create or replace an entity (admin)" },
+	    "create or replace an entity (admin)" },
 	{ "DELETE", "/v1/loom/{type}/{name}", api_admin_delete,
-	  "delete an entity (admin)" },
+	    "delete an entity (admin)" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -56,8 +56,10 @@ static enum api_status
 api_clusters_id(struct http_req *req, struct http_resp *resp, int64_t *id)
 {
 	if (domain_parse_cluster_id(req->params[0], id) != 0)
-		return http_fail(resp, API_BAD_REQUEST, "invalid cluster id "
-		    "%s", req->params[0]);
+		return http_fail(resp, API_BAD_REQUEST,
+		    "invalid cluster id "
+		    "%s",
+		    req->params[0]);
 	return API_OK;
 }
 
@@ -76,7 +78,7 @@ api_clusters_create(struct http_req *req, struct http_resp *resp)
 	    (as = api_common_writable(resp)) != API_OK)
 		return as;
 	if (cluster_request_parse(&rq, req->body, req->body_len,
-	    api_clusters_cfg->cluster_max_size, err) != 0) {
+		api_clusters_cfg->cluster_max_size, err) != 0) {
 		cluster_request_free(&rq);
 		return http_fail(resp, API_BAD_REQUEST, "%s", err);
 	}
@@ -104,7 +106,8 @@ api_clusters_list(struct http_req *req, struct http_resp *resp)
 /* The read routes of one cluster share this shape. */
 static enum api_status
 api_clusters_read(struct http_req *req, struct http_resp *resp,
-    void (*fn)(const struct cluster_store_user *, int64_t, struct domain_out *))
+    void (
+	*fn)(const struct cluster_store_user *, int64_t, struct domain_out *))
 {
 	struct domain_out out = { DOMAIN_OK, "", NULL };
 	enum api_status as;
@@ -156,8 +159,10 @@ api_clusters_plans(struct http_req *req, struct http_resp *resp)
 			;
 		if (p == job || *p != '-' || p[1] == '\0' ||
 		    strspn(p + 1, "0123456789") != strlen(p + 1))
-			return http_fail(resp, API_BAD_REQUEST, "invalid job "
-			    "id %s", job);
+			return http_fail(resp, API_BAD_REQUEST,
+			    "invalid job "
+			    "id %s",
+			    job);
 	}
 	cluster_read_plans(&u, id, job, &out);
 	return api_common_outcome(resp, &out);
@@ -167,8 +172,7 @@ api_clusters_plans(struct http_req *req, struct http_resp *resp)
 static enum api_status
 api_clusters_write(struct http_req *req, struct http_resp *resp,
     void (*fn)(const struct cluster_store_user *, int64_t,
-    const struct idem_store_key *,
-    struct domain_out *))
+	const struct idem_store_key *, struct domain_out *))
 {
 	struct domain_out out = { DOMAIN_OK, "", NULL };
 	struct idem_store_key idem;
@@ -217,19 +221,21 @@ api_clusters_expire(struct http_req *req, struct http_resp *resp)
 	    (as = api_common_writable(resp)) != API_OK)
 		return as;
 	if (jsonin_parse(req->body, req->body_len, 0, &body, &why, err) != 0)
-		return http_fail(resp, API_BAD_REQUEST, why ==
-		    JSONIN_ERR_EMPTY ? "expire time not specified" :
-		    "Invalid JSON");
+		return http_fail(resp, API_BAD_REQUEST,
+		    why == JSONIN_ERR_EMPTY ? "expire time not specified" :
+					      "Invalid JSON");
 	switch (jsonin_get_int64(body, "expireTime", &expire, NULL)) {
 	case JSONIN_OK:
 		break;
 	case JSONIN_ABSENT:
 		json_object_put(body);
-		return http_fail(resp, API_BAD_REQUEST, "expire time not "
+		return http_fail(resp, API_BAD_REQUEST,
+		    "expire time not "
 		    "specified");
 	default:
 		json_object_put(body);
-		return http_fail(resp, API_BAD_REQUEST, "expire time must be "
+		return http_fail(resp, API_BAD_REQUEST,
+		    "expire time must be "
 		    "an integer");
 	}
 	json_object_put(body);
@@ -254,26 +260,26 @@ api_clusters_statuses(struct http_req *req, struct http_resp *resp)
 
 const struct api_route api_clusters_routes[] = {
 	{ "GET", "/v1/loom/clusters", api_clusters_list,
-	  "list visible clusters, newest first" },
+	    "list visible clusters, newest first" },
 	{ "POST", "/v1/loom/clusters", api_clusters_create,
-	  "create a cluster" },
+	    "create a cluster" },
 	{ "GET", "/v1/loom/clusters/{id}", api_clusters_get,
-	  "a cluster with its nodes" },
+	    "a cluster with its nodes" },
 	{ "POST", "/v1/loom/clusters/{id}", api_clusters_expire,
-	  "change a cluster's expire time" },
+	    "change a cluster's expire time" },
 	{ "DELETE", "/v1/loom/clusters/{id}", api_clusters_delete,
-	  "delete a cluster" },
+	    "delete a cluster" },
 	{ "GET", "/v1/loom/clusters/{id}/services", api_clusters_services,
-	  "a cluster's services" },
+	    "a cluster's services" },
 	{ "GET", "/v1/loom/clusters/{id}/status", api_clusters_status,
-	  "a cluster's status and progress" },
+	    "a cluster's status and progress" },
 	{ "POST", "/v1/loom/clusters/{id}/abort", api_clusters_abort,
-	  "abort a cluster's running job" },
+	    "abort a cluster's running job" },
 	{ "GET", "/v1/loom/clusters/{id}/plans", api_clusters_plans,
-	  "the plans of a cluster's jobs" },
+	    "the plans of a cluster's jobs" },
 	{ "GET", "/v1/loom/clusters/{id}/plans/{job}", api_clusters_plans,
-	  "the plan of one job" },
+	    "the plan of one job" },
 	{ "POST", "/v1/loom/getClusterStatuses", api_clusters_statuses,
-	  "the status of every visible cluster" },
+	    "the status of every visible cluster" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -20,8 +20,10 @@ api_common_writable(struct http_resp *resp)
 	char why[LOOMD_ERR_LEN];
 
 	if (!health_writable(why))
-		return http_fail(resp, API_UNAVAILABLE, "not accepting writes: "
-		    "%s", why);
+		return http_fail(resp, API_UNAVAILABLE,
+		    "not accepting writes: "
+		    "%s",
+		    why);
 	return API_OK;
 }
 
@@ -76,7 +78,7 @@ api_common_idem(struct http_req *req, struct idem_store_key *idem,
 
 	idem->key = http_header(req, "Idempotency-Key");
 	idem->hash = hex;
-	idem->code = 200;	/* the status of every stored answer */
+	idem->code = 200; /* the status of every stored answer */
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const unsigned char *)req->method,
 	    strlen(req->method) + 1);

@@ -91,8 +91,8 @@ api_health_readyz(struct http_req *req UNUSED, struct http_resp *resp)
 		    json_object_new_string(adopted));
 	}
 	/* Copy the text out; json-c frees its buffer with o. */
-	http_resp_text(resp, json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN));
+	http_resp_text(resp,
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	if (!hs.ready) {
 		/* The body already names the reason; send it as is. */
@@ -135,35 +135,47 @@ api_health_metrics_db(struct db_conn *c, void *arg)
 	enum db_status st;
 	size_t i;
 
-	b->len = 0;	/* a re-run starts the page part again */
+	b->len = 0; /* a re-run starts the page part again */
 	if (b->s != NULL)
 		b->s[0] = '\0';
-	if ((st = api_health_gauge2(c, b, "SELECT action, status, COUNT(*) "
-	    "FROM jobs GROUP BY action, status", "loomd_jobs",
-	    "Jobs by action and status.", "action", "status")) != DB_OK ||
-	    (st = api_health_gauge2(c, b, "SELECT status, q_state, COUNT(*) "
-	    "FROM tasks GROUP BY status, q_state", "loomd_tasks",
-	    "Tasks by status and queue state.", "status", "queue")) != DB_OK)
+	if ((st = api_health_gauge2(c, b,
+		 "SELECT action, status, COUNT(*) "
+		 "FROM jobs GROUP BY action, status",
+		 "loomd_jobs", "Jobs by action and status.", "action",
+		 "status")) != DB_OK ||
+	    (st = api_health_gauge2(c, b,
+		 "SELECT status, q_state, COUNT(*) "
+		 "FROM tasks GROUP BY status, q_state",
+		 "loomd_tasks", "Tasks by status and queue state.", "status",
+		 "queue")) != DB_OK)
 		return st;
-	if ((st = db_query(c, "SELECT COUNT(*), COALESCE(MIN(j.create_time), "
-	    "0) FROM jobs j WHERE j.needs_work = 1", &r, "")) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT COUNT(*), COALESCE(MIN(j.create_time), "
+		 "0) FROM jobs j WHERE j.needs_work = 1",
+		 &r, "")) != DB_OK)
 		return st;
-	metrics_printf(b, "# HELP loomd_scheduler_backlog_jobs Jobs waiting "
+	metrics_printf(b,
+	    "# HELP loomd_scheduler_backlog_jobs Jobs waiting "
 	    "for a scheduler.\n# TYPE loomd_scheduler_backlog_jobs gauge\n"
-	    "loomd_scheduler_backlog_jobs %s\n", db_rows_get(r, 0, 0));
+	    "loomd_scheduler_backlog_jobs %s\n",
+	    db_rows_get(r, 0, 0));
 	db_rows_free(r);
-	if ((st = db_query(c, "SELECT datacenter, TIMESTAMPDIFF(MICROSECOND, "
-	    "MAX(last_seen), CURRENT_TIMESTAMP(6)) FROM servers GROUP BY "
-	    "datacenter", &r, "")) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT datacenter, TIMESTAMPDIFF(MICROSECOND, "
+		 "MAX(last_seen), CURRENT_TIMESTAMP(6)) FROM servers GROUP BY "
+		 "datacenter",
+		 &r, "")) != DB_OK)
 		return st;
-	metrics_printf(b, "# HELP loomd_heartbeat_age_seconds Age of the "
+	metrics_printf(b,
+	    "# HELP loomd_heartbeat_age_seconds Age of the "
 	    "newest heartbeat of each datacenter.\n# TYPE "
 	    "loomd_heartbeat_age_seconds gauge\n");
 	for (i = 0; i < r->nrows; i++) {
 		metrics_label(db_rows_get(r, i, 0), label, sizeof label);
-		metrics_printf(b, "loomd_heartbeat_age_seconds{datacenter="
-		    "\"%s\"} %.3f\n", label, (double)db_rows_int(r, i, 1) /
-		    1e6);
+		metrics_printf(b,
+		    "loomd_heartbeat_age_seconds{datacenter="
+		    "\"%s\"} %.3f\n",
+		    label, (double)db_rows_int(r, i, 1) / 1e6);
 	}
 	db_rows_free(r);
 	return DB_OK;
@@ -182,7 +194,8 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 
 	metrics_write_requests(&b);
 	db_stats_get(&ds);
-	metrics_printf(&b, "# HELP loomd_db_transactions_total Transactions "
+	metrics_printf(&b,
+	    "# HELP loomd_db_transactions_total Transactions "
 	    "run by the transaction runner.\n# TYPE "
 	    "loomd_db_transactions_total counter\n"
 	    "loomd_db_transactions_total %llu\n"
@@ -213,27 +226,35 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	    (unsigned long long)ds.unavailable,
 	    (unsigned long long)ds.conflicts,
 	    (unsigned long long)ds.reconnects);
-	metrics_printf(&b, "# HELP loomd_id_blocks_reserved_total ID blocks "
+	metrics_printf(&b,
+	    "# HELP loomd_id_blocks_reserved_total ID blocks "
 	    "reserved by this server.\n# TYPE loomd_id_blocks_reserved_total "
 	    "counter\n");
 	for (k = 0; k < IDS_KIND_COUNT; k++)
-		metrics_printf(&b, "loomd_id_blocks_reserved_total{kind=\"%s\"}"
-		    " %llu\n", ids_kind_name(k),
+		metrics_printf(&b,
+		    "loomd_id_blocks_reserved_total{kind=\"%s\"}"
+		    " %llu\n",
+		    ids_kind_name(k),
 		    (unsigned long long)ids_blocks_reserved(k));
-	metrics_printf(&b, "# HELP loomd_scheduler_passes_total Scheduler "
+	metrics_printf(&b,
+	    "# HELP loomd_scheduler_passes_total Scheduler "
 	    "passes.\n# TYPE loomd_scheduler_passes_total counter\n"
 	    "loomd_scheduler_passes_total %llu\n",
 	    (unsigned long long)scheduler_passes());
-	metrics_printf(&b, "# HELP loomd_takes_waiting Takes waiting for a "
+	metrics_printf(&b,
+	    "# HELP loomd_takes_waiting Takes waiting for a "
 	    "task (task.take_wait_ms).\n# TYPE loomd_takes_waiting gauge\n"
-	    "loomd_takes_waiting %zu\n", takewait_parked());
+	    "loomd_takes_waiting %zu\n",
+	    takewait_parked());
 	scheduler_adopted(adopted, sizeof adopted);
-	metrics_printf(&b, "# HELP loomd_adopted_datacenters Dead "
+	metrics_printf(&b,
+	    "# HELP loomd_adopted_datacenters Dead "
 	    "datacenters whose clusters this server works.\n# TYPE "
 	    "loomd_adopted_datacenters gauge\nloomd_adopted_datacenters %d\n",
 	    adopted[0] == '\0' ? 0 : 1 + (int)(strchr(adopted, ',') != NULL));
 	health_get(&hs);
-	metrics_printf(&b, "# HELP loomd_ready 1 when /readyz answers 200.\n"
+	metrics_printf(&b,
+	    "# HELP loomd_ready 1 when /readyz answers 200.\n"
 	    "# TYPE loomd_ready gauge\nloomd_ready %d\n"
 	    "# HELP loomd_wsrep_local_state Galera wsrep_local_state (4 = "
 	    "Synced).\n# TYPE loomd_wsrep_local_state gauge\n"
@@ -247,8 +268,9 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	    "# HELP loomd_wsrep_local_cert_failures Galera certification "
 	    "failures of the local node.\n# TYPE "
 	    "loomd_wsrep_local_cert_failures counter\n"
-	    "loomd_wsrep_local_cert_failures %lld\n", hs.ready ? 1 : 0,
-	    hs.wsrep.local_state, (long long)hs.wsrep.cluster_size,
+	    "loomd_wsrep_local_cert_failures %lld\n",
+	    hs.ready ? 1 : 0, hs.wsrep.local_state,
+	    (long long)hs.wsrep.cluster_size,
 	    strcmp(hs.wsrep.cluster_status, "Primary") == 0,
 	    (long long)hs.wsrep.cert_failures);
 	if ((c = db_thread_conn(NULL, err)) != NULL &&
@@ -263,8 +285,7 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 }
 
 const struct api_route api_health_routes[] = {
-	{ "GET", "/metrics", api_health_metrics,
-	  "Prometheus metrics" },
+	{ "GET", "/metrics", api_health_metrics, "Prometheus metrics" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -272,6 +293,6 @@ const struct api_route api_health_probe_routes[] = {
 	{ "GET", "/status", api_health_status, "Loom liveness: OK" },
 	{ "GET", "/healthz", api_health_healthz, "process liveness" },
 	{ "GET", "/readyz", api_health_readyz,
-	  "readiness for load balancers (Galera state, drain file)" },
+	    "readiness for load balancers (Galera state, drain file)" },
 	{ NULL, NULL, NULL, NULL },
 };

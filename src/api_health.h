@@ -11,7 +11,7 @@
 struct cfg;
 
 /* Routes of this module (static table). */
-extern const struct api_route api_health_routes[];	/* /metrics */
+extern const struct api_route api_health_routes[]; /* /metrics */
 /*
  * /status, /healthz and /readyz: answered from the cached probe without
  * touching the database; also served by the health listener.

@@ -23,8 +23,8 @@
 
 /* The hand-out whose answer is being sent. */
 struct api_tasks_handout {
-	char	*worker;	/* owned */
-	char	*task;		/* owned */
+	char *worker; /* owned */
+	char *task;   /* owned */
 };
 
 /* http_resp done: record whether the take's answer reached the worker. */
@@ -63,13 +63,14 @@ api_tasks_take(struct http_req *req, struct http_resp *resp)
 	if (jsonin_get_string(body, "workerId", &worker, NULL) != JSONIN_OK ||
 	    worker[0] == '\0' || strlen(worker) > 255) {
 		json_object_put(body);
-		return http_fail(resp, API_BAD_REQUEST, "workerId must be "
+		return http_fail(resp, API_BAD_REQUEST,
+		    "workerId must be "
 		    "specified.");
 	}
 	wait_ms = domain_cfg()->task_take_wait_ms;
 	now = takewait_now_ms();
-	if (req->wait_until_ms != 0 && (now >= req->wait_until_ms ||
-	    takewait_draining())) {
+	if (req->wait_until_ms != 0 &&
+	    (now >= req->wait_until_ms || takewait_draining())) {
 		/* Woken at its deadline or by the drain: nothing came. */
 		json_object_put(body);
 		out.res = DOMAIN_EMPTY;
@@ -99,8 +100,8 @@ api_tasks_take(struct http_req *req, struct http_resp *resp)
 		struct api_tasks_handout *h = xcalloc(1, sizeof *h);
 
 		h->worker = xstrdup(worker);
-		h->task = xasprintf("%.*s", (int)strcspn(p + 10, "\""),
-		    p + 10);
+		h->task =
+		    xasprintf("%.*s", (int)strcspn(p + 10, "\""), p + 10);
 		resp->done = api_tasks_take_done;
 		resp->done_arg = h;
 	}
@@ -142,7 +143,7 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	if (jsonin_get_object(body, "result", &result, NULL) ==
-	    JSONIN_BADTYPE ||
+		JSONIN_BADTYPE ||
 	    jsonin_get_string(body, "stdout", &so, NULL) == JSONIN_BADTYPE ||
 	    jsonin_get_string(body, "stderr", &se, NULL) == JSONIN_BADTYPE) {
 		http_fail(resp, as, "invalid request.");
@@ -160,8 +161,8 @@ out:
 
 const struct api_route api_tasks_routes[] = {
 	{ "POST", "/v1/loom/tasks/take", api_tasks_take,
-	  "a provisioner takes a task (200 or 204)" },
+	    "a provisioner takes a task (200 or 204)" },
 	{ "POST", "/v1/loom/tasks/finish", api_tasks_finish,
-	  "a provisioner reports a task's result" },
+	    "a provisioner reports a task's result" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -33,16 +33,16 @@
 
 /* One cache slot: digest of "user\0key", its admin flag and expiry. */
 struct auth_cached {
-	unsigned char	digest[32];
-	bool		is_admin;
-	time_t		expires;
+	unsigned char digest[32];
+	bool is_admin;
+	time_t expires;
 };
 
 /* Failed key checks of one client address in the current window. */
 struct auth_failures {
-	char		addr[64];
-	time_t		window_start;
-	int64_t		count;
+	char addr[64];
+	time_t window_start;
+	int64_t count;
 };
 
 static const struct cfg *auth_cfg;
@@ -79,13 +79,15 @@ auth_secret_fn(struct db_conn *c, void *arg)
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(fresh, sizeof fresh, raw, sizeof raw);
 	sodium_memzero(raw, sizeof raw);
-	st = db_exec(c, "INSERT IGNORE INTO auth_secret (id, secret) VALUES "
-	    "(1, ?)", NULL, "s", fresh);
+	st = db_exec(c,
+	    "INSERT IGNORE INTO auth_secret (id, secret) VALUES "
+	    "(1, ?)",
+	    NULL, "s", fresh);
 	sodium_memzero(fresh, sizeof fresh);
 	if (st != DB_OK)
 		return st;
 	if ((st = db_query(c, "SELECT secret FROM auth_secret WHERE id = 1",
-	    &r, "")) != DB_OK)
+		 &r, "")) != DB_OK)
 		return st;
 	hex[0] = '\0';
 	if (r->nrows == 1)
@@ -111,8 +113,10 @@ auth_secret_load(struct db_conn *c, char err[LOOMD_ERR_LEN])
 	if (db_tx_run(c, auth_secret_fn, hex, err) != DB_OK)
 		return -1;
 	if (sodium_hex2bin(raw, sizeof raw, hex, strlen(hex), NULL, &n,
-	    NULL) != 0 || n != sizeof raw) {
-		snprintf(err, LOOMD_ERR_LEN, "auth_secret holds no valid key; "
+		NULL) != 0 ||
+	    n != sizeof raw) {
+		snprintf(err, LOOMD_ERR_LEN,
+		    "auth_secret holds no valid key; "
 		    "delete its row and restart loomd to make a new one (every "
 		    "API key must then be re-issued)");
 		return -1;
@@ -160,7 +164,8 @@ auth_new_key(const char *user, char key[65], char hash[128],
 	unsigned char raw[32];
 
 	if (!auth_secret_loaded) {
-		snprintf(err, LOOMD_ERR_LEN, "the server secret is not loaded");
+		snprintf(err, LOOMD_ERR_LEN,
+		    "the server secret is not loaded");
 		return -1;
 	}
 	randombytes_buf(raw, sizeof raw);
@@ -182,8 +187,9 @@ auth_key_matches(const char *hash, const char *user, const char *key)
 	/* An unknown user is compared with zeros: the same work. */
 	memset(want, 0, sizeof want);
 	stored_ok = hash != NULL && strncmp(hash, AUTH_HASH_PREFIX, p) == 0 &&
-	    sodium_hex2bin(want, sizeof want, hash + p, strlen(hash + p),
-	    NULL, &n, NULL) == 0 && n == sizeof want;
+	    sodium_hex2bin(want, sizeof want, hash + p, strlen(hash + p), NULL,
+		&n, NULL) == 0 &&
+	    n == sizeof want;
 	return sodium_memcmp(want, got, sizeof want) == 0 && stored_ok;
 }
 
@@ -230,9 +236,9 @@ auth_cache_put(const unsigned char d[32], bool is_admin)
 }
 
 struct auth_lookup {
-	const char	*user;
-	char		*hash;
-	bool		 is_admin;
+	const char *user;
+	char *hash;
+	bool is_admin;
 };
 
 /* Read the user's row (db_read_run body). */
@@ -248,9 +254,9 @@ auth_lookup_fn(struct db_conn *c, void *arg)
 
 /* A row to rewrite from Argon2id to the keyed hash (db_tx_run body). */
 struct auth_rehash {
-	const char	*user;
-	const char	*old;
-	const char	*fresh;
+	const char *user;
+	const char *old;
+	const char *fresh;
 };
 
 static enum db_status
@@ -258,8 +264,10 @@ auth_rehash_fn(struct db_conn *c, void *arg)
 {
 	struct auth_rehash *h = arg;
 
-	return db_exec(c, "UPDATE users SET key_hash = ? WHERE name = ? AND "
-	    "key_hash = ?", NULL, "sss", h->fresh, h->user, h->old);
+	return db_exec(c,
+	    "UPDATE users SET key_hash = ? WHERE name = ? AND "
+	    "key_hash = ?",
+	    NULL, "sss", h->fresh, h->user, h->old);
 }
 
 /* The failure slot of a client address (auth_lock held). */
@@ -267,7 +275,7 @@ static struct auth_failures *
 auth_fail_slot_locked(const char *addr, time_t now)
 {
 	struct auth_failures *f;
-	uint32_t h = 2166136261u;	/* FNV-1a */
+	uint32_t h = 2166136261u; /* FNV-1a */
 	const char *p;
 
 	for (p = addr; *p != '\0'; p++)
@@ -311,8 +319,8 @@ auth_fail_count(const char *addr)
 
 /* Verify X-Loom-ApiKey for user. */
 static enum api_status
-auth_check_key(struct http_req *req, struct http_resp *resp,
-    const char *user, bool *is_admin)
+auth_check_key(struct http_req *req, struct http_resp *resp, const char *user,
+    bool *is_admin)
 {
 	const char *key = http_header(req, "X-Loom-ApiKey");
 	struct auth_lookup l = { user, NULL, false };
@@ -328,9 +336,11 @@ auth_check_key(struct http_req *req, struct http_resp *resp,
 		resp->extra_header = "Retry-After";
 		snprintf(resp->extra_value, sizeof resp->extra_value, "%lld",
 		    (long long)wait);
-		return http_fail(resp, API_TOO_MANY_REQUESTS, "too many failed "
+		return http_fail(resp, API_TOO_MANY_REQUESTS,
+		    "too many failed "
 		    "API key checks from %s; retry in %lld seconds with a "
-		    "valid X-Loom-ApiKey", addr, (long long)wait);
+		    "valid X-Loom-ApiKey",
+		    addr, (long long)wait);
 	}
 	if (key == NULL || key[0] == '\0' || strlen(key) > 256) {
 		auth_fail_count(addr);
@@ -348,8 +358,9 @@ auth_check_key(struct http_req *req, struct http_resp *resp,
 		free(l.hash);
 		return http_fail(resp, API_UNAVAILABLE, "%s", err);
 	}
-	if (l.hash != NULL && strncmp(l.hash, AUTH_ARGON2_PREFIX,
-	    sizeof AUTH_ARGON2_PREFIX - 1) == 0) {
+	if (l.hash != NULL &&
+	    strncmp(l.hash, AUTH_ARGON2_PREFIX,
+		sizeof AUTH_ARGON2_PREFIX - 1) == 0) {
 		/* A key issued before 0006: check it once the slow way. */
 		ok = crypto_pwhash_str_verify(l.hash, key, strlen(key)) == 0;
 		if (ok) {
@@ -357,11 +368,14 @@ auth_check_key(struct http_req *req, struct http_resp *resp,
 
 			auth_hash(user, key, fresh);
 			if (db_tx_run(c, auth_rehash_fn, &h, err) != DB_OK)
-				log_warn("auth: cannot rewrite the key hash of "
-				    "%s: %s", user, err);
+				log_warn(
+				    "auth: cannot rewrite the key hash of "
+				    "%s: %s",
+				    user, err);
 			else
 				log_info("auth: key of %s now stored as a "
-				    "keyed hash", user);
+					 "keyed hash",
+				    user);
 		}
 	} else
 		ok = auth_key_matches(l.hash, user, key);
@@ -385,12 +399,15 @@ auth_user(struct http_req *req, struct http_resp *resp, const char **user,
 		return http_fail(resp, API_UNAUTHORIZED,
 		    "X-Loom-UserID not found in the request header.");
 	if (strlen(u) > AUTH_USER_MAX)
-		return http_fail(resp, API_BAD_REQUEST, "X-Loom-UserID is "
+		return http_fail(resp, API_BAD_REQUEST,
+		    "X-Loom-UserID is "
 		    "longer than %d characters; use a shorter user name",
 		    AUTH_USER_MAX);
 	if (strcmp(u, AUTH_SYSTEM_USER) == 0)
-		return http_fail(resp, API_FORBIDDEN, "user %s is internal to "
-		    "loomd and cannot be used by clients", AUTH_SYSTEM_USER);
+		return http_fail(resp, API_FORBIDDEN,
+		    "user %s is internal to "
+		    "loomd and cannot be used by clients",
+		    AUTH_SYSTEM_USER);
 	*user = u;
 	*is_admin = strcmp(u, AUTH_ADMIN_USER) == 0;
 	if (auth_cfg->auth_require_api_key)

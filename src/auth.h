@@ -29,8 +29,7 @@ struct cfg;
 struct db_conn;
 
 /* Call once at startup (initialises libsodium); borrows cfg. */
-int auth_init(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
-    LOOMD_MUSTCHECK;
+int auth_init(const struct cfg *cfg, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Authenticate req.  On API_OK *user (borrowed from the request) and
@@ -49,8 +48,8 @@ enum api_status auth_admin(struct http_req *req, struct http_resp *resp,
  * no loomd has yet; once per process (later calls return 0 at once).
  * Returns 0 or -1 with err.
  */
-int auth_secret_load(struct db_conn *c, char err[LOOMD_ERR_LEN])
-    LOOMD_MUSTCHECK;
+int auth_secret_load(struct db_conn *c,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * A new random API key (64 hex characters) for user in key[65] and its

@@ -26,149 +26,165 @@
 
 const struct cfg_key cfg_keys[] = {
 	{ "server.host", CFG_STRING, CFG_OFF(server_host), 0, 0, "127.0.0.1",
-	  false, false, "address the HTTP API listens on" },
+	    false, false, "address the HTTP API listens on" },
 	{ "server.port", CFG_INT, CFG_OFF(server_port), 0, 65535, "55054",
-	  false, false, "HTTP port (0 = any free port)" },
-	{ "server.health_port", CFG_INT, CFG_OFF(server_health_port), 0,
-	  65535, "0", false, false, "second port serving only /status, "
-	  "/healthz and /readyz, with a thread of its own (0 = none)" },
+	    false, false, "HTTP port (0 = any free port)" },
+	{ "server.health_port", CFG_INT, CFG_OFF(server_health_port), 0, 65535,
+	    "0", false, false,
+	    "second port serving only /status, "
+	    "/healthz and /readyz, with a thread of its own (0 = none)" },
 	{ "server.threads", CFG_INT, CFG_OFF(server_threads), 1, 512, "8",
-	  false, false, "HTTP worker threads, each with its own database "
-	  "connection" },
+	    false, false,
+	    "HTTP worker threads, each with its own database "
+	    "connection" },
 	{ "server.max_body_bytes", CFG_INT, CFG_OFF(server_max_body_bytes),
-	  1024, 1073741824, "1048576", false, false,
-	  "largest request body accepted; larger gets 413" },
+	    1024, 1073741824, "1048576", false, false,
+	    "largest request body accepted; larger gets 413" },
 	{ "server.connection_timeout_s", CFG_INT,
-	  CFG_OFF(server_connection_timeout_s), 1, 3600, "30", false, false,
-	  "idle HTTP connections are closed after this many seconds" },
+	    CFG_OFF(server_connection_timeout_s), 1, 3600, "30", false, false,
+	    "idle HTTP connections are closed after this many seconds" },
 	{ "server.header_timeout_ms", CFG_INT,
-	  CFG_OFF(server_header_timeout_ms), 100, 600000, "10000", false,
-	  false, "a connection that has not sent complete request headers "
-	  "this long after it opened (plus server.connection_timeout_s "
-	  "after its previous answer) is closed, however slowly it "
-	  "trickles" },
+	    CFG_OFF(server_header_timeout_ms), 100, 600000, "10000", false,
+	    false,
+	    "a connection that has not sent complete request headers "
+	    "this long after it opened (plus server.connection_timeout_s "
+	    "after its previous answer) is closed, however slowly it "
+	    "trickles" },
 	{ "server.max_connections", CFG_INT, CFG_OFF(server_max_connections),
-	  16, 65536, "1000", false, false, "open connections the API "
-	  "listener accepts; more are closed at once" },
+	    16, 65536, "1000", false, false,
+	    "open connections the API "
+	    "listener accepts; more are closed at once" },
 	{ "server.max_connections_per_ip", CFG_INT,
-	  CFG_OFF(server_max_connections_per_ip), 0, 65536, "256", false,
-	  false, "open connections one client address may hold on each "
-	  "listener (0 = no per-address limit)" },
+	    CFG_OFF(server_max_connections_per_ip), 0, 65536, "256", false,
+	    false,
+	    "open connections one client address may hold on each "
+	    "listener (0 = no per-address limit)" },
 	{ "server.tasks_host", CFG_STRING, CFG_OFF(server_tasks_host), 0, 0,
-	  "127.0.0.1", false, false, "address of the provisioner listener "
-	  "(bind it to an internal network)" },
+	    "127.0.0.1", false, false,
+	    "address of the provisioner listener "
+	    "(bind it to an internal network)" },
 	{ "server.tasks_port", CFG_INT, CFG_OFF(server_tasks_port), 0, 65535,
-	  "0", false, false, "port serving only /v1/loom/tasks/*; when set, "
-	  "the API listener answers those routes with 404 (0 = the task "
-	  "routes stay on server.port)" },
+	    "0", false, false,
+	    "port serving only /v1/loom/tasks/*; when set, "
+	    "the API listener answers those routes with 404 (0 = the task "
+	    "routes stay on server.port)" },
 	{ "datacenter", CFG_STRING, CFG_OFF(datacenter), 0, 0, "dc1", false,
-	  false, "name of this datacenter in the ID partition registry" },
+	    false, "name of this datacenter in the ID partition registry" },
 	{ "ids.start_num", CFG_INT, CFG_OFF(ids_start_num), 0, CFG_INT_MAX53,
-	  "1", false, false, "first ID of this datacenter's partition" },
+	    "1", false, false, "first ID of this datacenter's partition" },
 	{ "ids.increment_by", CFG_INT, CFG_OFF(ids_increment_by), 1, 1000000,
-	  "1", false, false, "ID step, the same in every datacenter" },
+	    "1", false, false, "ID step, the same in every datacenter" },
 	{ "ids.block_size", CFG_INT, CFG_OFF(ids_block_size), 1, 1000000,
-	  "100", false, false, "IDs reserved per counter transaction" },
+	    "100", false, false, "IDs reserved per counter transaction" },
 	{ "db.host", CFG_STRING, CFG_OFF(db_host), 0, 0, "127.0.0.1", false,
-	  false, "local Galera/MariaDB node (ignored when db.socket is set)" },
-	{ "db.port", CFG_INT, CFG_OFF(db_port), 1, 65535, "3306", false,
-	  false, "TCP port of the database" },
+	    false,
+	    "local Galera/MariaDB node (ignored when db.socket is set)" },
+	{ "db.port", CFG_INT, CFG_OFF(db_port), 1, 65535, "3306", false, false,
+	    "TCP port of the database" },
 	{ "db.socket", CFG_STRING, CFG_OFF(db_socket), 0, 0, "", false, false,
-	  "unix socket of the database; empty = use TCP" },
-	{ "db.user", CFG_STRING, CFG_OFF(db_user), 0, 0, "loomd", false,
-	  false, "database user" },
+	    "unix socket of the database; empty = use TCP" },
+	{ "db.user", CFG_STRING, CFG_OFF(db_user), 0, 0, "loomd", false, false,
+	    "database user" },
 	{ "db.password", CFG_STRING, CFG_OFF(db_password), 0, 0, "", false,
-	  true, "database password (prefer db.password_file)" },
+	    true, "database password (prefer db.password_file)" },
 	{ "db.password_file", CFG_STRING, CFG_OFF(db_password_file), 0, 0, "",
-	  false, false, "file holding the database password; must not be "
-	  "readable by group or others" },
+	    false, false,
+	    "file holding the database password; must not be "
+	    "readable by group or others" },
 	{ "db.name", CFG_STRING, CFG_OFF(db_name), 0, 0, "loomd", false, false,
-	  "database (schema) name" },
+	    "database (schema) name" },
 	{ "db.connect_timeout_ms", CFG_INT, CFG_OFF(db_connect_timeout_ms),
-	  100, 600000, "2000", false, false,
-	  "database connect timeout (rounded up to whole seconds)" },
+	    100, 600000, "2000", false, false,
+	    "database connect timeout (rounded up to whole seconds)" },
 	{ "db.read_timeout_ms", CFG_INT, CFG_OFF(db_read_timeout_ms), 100,
-	  3600000, "5000", false, false,
-	  "database read timeout (rounded up to whole seconds)" },
+	    3600000, "5000", false, false,
+	    "database read timeout (rounded up to whole seconds)" },
 	{ "db.write_timeout_ms", CFG_INT, CFG_OFF(db_write_timeout_ms), 100,
-	  3600000, "5000", false, false,
-	  "database write timeout (rounded up to whole seconds)" },
+	    3600000, "5000", false, false,
+	    "database write timeout (rounded up to whole seconds)" },
 	{ "db.sync_wait", CFG_BOOL, CFG_OFF(db_sync_wait), 0, 0, "true", false,
-	  false, "wsrep_sync_wait=1 on API connections (causal reads)" },
+	    false, "wsrep_sync_wait=1 on API connections (causal reads)" },
 	{ "db.tx_max_retries", CFG_INT, CFG_OFF(db_tx_max_retries), 0, 1000,
-	  "10", false, false, "re-runs of a transaction on deadlock or "
-	  "certification failure" },
+	    "10", false, false,
+	    "re-runs of a transaction on deadlock or "
+	    "certification failure" },
 	{ "db.tx_backoff_base_ms", CFG_INT, CFG_OFF(db_tx_backoff_base_ms), 1,
-	  10000, "2", false, false, "first retry backoff; doubles per retry" },
+	    10000, "2", false, false,
+	    "first retry backoff; doubles per retry" },
 	{ "db.tx_backoff_max_ms", CFG_INT, CFG_OFF(db_tx_backoff_max_ms), 1,
-	  60000, "200", false, false, "cap of the retry backoff" },
+	    60000, "200", false, false, "cap of the retry backoff" },
 	{ "ha.heartbeat_ms", CFG_INT, CFG_OFF(ha_heartbeat_ms), 100, 60000,
-	  "1000", false, false, "heartbeat interval of this server" },
+	    "1000", false, false, "heartbeat interval of this server" },
 	{ "ha.dc_dead_after", CFG_INT, CFG_OFF(ha_dc_dead_after), 2, 3600,
-	  "15", false, false, "seconds without heartbeat before a datacenter "
-	  "is dead and its work is adopted" },
+	    "15", false, false,
+	    "seconds without heartbeat before a datacenter "
+	    "is dead and its work is adopted" },
 	{ "ha.job_lease_ms", CFG_INT, CFG_OFF(ha_job_lease_ms), 500, 600000,
-	  "10000", false, false, "lease on a job while a scheduler advances "
-	  "it" },
+	    "10000", false, false,
+	    "lease on a job while a scheduler advances "
+	    "it" },
 	{ "ha.available_when_donor", CFG_BOOL,
-	  CFG_OFF(ha_available_when_donor), 0, 0, "false", false, false,
-	  "report ready while the local node is an SST donor" },
+	    CFG_OFF(ha_available_when_donor), 0, 0, "false", false, false,
+	    "report ready while the local node is an SST donor" },
 	{ "ha.drain_file", CFG_STRING, CFG_OFF(ha_drain_file), 0, 0, "", false,
-	  false, "if this file exists, /readyz answers 503 (draining)" },
+	    false, "if this file exists, /readyz answers 503 (draining)" },
 	{ "ha.rejoin_holddown_ms", CFG_INT, CFG_OFF(ha_rejoin_holddown_ms), 0,
-	  600000, "10000", false, false, "after the database was unusable, "
-	  "how long it must look usable again before this server is ready "
-	  "and takes writes" },
+	    600000, "10000", false, false,
+	    "after the database was unusable, "
+	    "how long it must look usable again before this server is ready "
+	    "and takes writes" },
 	{ "ha.health_interval_ms", CFG_INT, CFG_OFF(ha_health_interval_ms),
-	  100, 10000, "500", false, false,
-	  "how often the Galera state is probed for /readyz" },
+	    100, 10000, "500", false, false,
+	    "how often the Galera state is probed for /readyz" },
 	{ "log.level", CFG_STRING, CFG_OFF(log_level), 0, 0, "info", true,
-	  false, "error, warn, info or debug" },
+	    false, "error, warn, info or debug" },
 	{ "solver.max_steps", CFG_INT, CFG_OFF(solver_max_steps), 1000,
-	  1000000000, "1000000", false, false,
-	  "bound on the solver's layout search" },
+	    1000000000, "1000000", false, false,
+	    "bound on the solver's layout search" },
 	{ "scheduler.interval_ms", CFG_INT, CFG_OFF(scheduler_interval_ms), 10,
-	  60000, "200", false, false, "how often schedulers look for work" },
+	    60000, "200", false, false, "how often schedulers look for work" },
 	{ "task.timeout_seconds", CFG_INT, CFG_OFF(task_timeout_seconds), 1,
-	  604800, "1800", false, false,
-	  "a taken task not finished in this time fails" },
+	    604800, "1800", false, false,
+	    "a taken task not finished in this time fails" },
 	{ "task.undelivered_seconds", CFG_INT,
-	  CFG_OFF(task_undelivered_seconds), 1, 604800, "10", false, false,
-	  "a take whose answer never reached the worker is queued again "
-	  "after this time" },
+	    CFG_OFF(task_undelivered_seconds), 1, 604800, "10", false, false,
+	    "a take whose answer never reached the worker is queued again "
+	    "after this time" },
 	{ "task.take_wait_ms", CFG_INT, CFG_OFF(task_take_wait_ms), 0, 50000,
-	  "5000", false, false,
-	  "how long a take with no task waits for one (0: answer at once)" },
+	    "5000", false, false,
+	    "how long a take with no task waits for one (0: answer at once)" },
 	{ "task.max_action_retries", CFG_INT, CFG_OFF(task_max_action_retries),
-	  1, 100, "3", false, false, "attempts per task" },
+	    1, 100, "3", false, false, "attempts per task" },
 	{ "node.max_actions", CFG_INT, CFG_OFF(node_max_actions), 1, 100000,
-	  "200", false, false, "actions kept per node" },
+	    "200", false, false, "actions kept per node" },
 	{ "node.max_log_length", CFG_INT, CFG_OFF(node_max_log_length), 16,
-	  1048576, "2048", false, false,
-	  "stdout/stderr characters kept per failed action" },
+	    1048576, "2048", false, false,
+	    "stdout/stderr characters kept per failed action" },
 	{ "cluster.max_size", CFG_INT, CFG_OFF(cluster_max_size), 1, 1000000,
-	  "10000", false, false, "largest numMachines accepted" },
+	    "10000", false, false, "largest numMachines accepted" },
 	{ "auth.require_api_key", CFG_BOOL, CFG_OFF(auth_require_api_key), 0,
-	  0, "false", false, false,
-	  "verify X-Loom-ApiKey against the users table" },
-	{ "auth.max_failures", CFG_INT, CFG_OFF(auth_max_failures), 0,
-	  1000000, "10", false, false, "failed API key checks one client "
-	  "address may make per auth.failure_window_s before it gets 429 "
-	  "(0 = no limit)" },
+	    0, "false", false, false,
+	    "verify X-Loom-ApiKey against the users table" },
+	{ "auth.max_failures", CFG_INT, CFG_OFF(auth_max_failures), 0, 1000000,
+	    "10", false, false,
+	    "failed API key checks one client "
+	    "address may make per auth.failure_window_s before it gets 429 "
+	    "(0 = no limit)" },
 	{ "auth.failure_window_s", CFG_INT, CFG_OFF(auth_failure_window_s), 1,
-	  86400, "60", false, false, "window of auth.max_failures, in "
-	  "seconds" },
+	    86400, "60", false, false,
+	    "window of auth.max_failures, in "
+	    "seconds" },
 	{ "tasks.token_file", CFG_STRING, CFG_OFF(tasks_token_file), 0, 0, "",
-	  false, false, "file holding the provisioner token that "
-	  "/v1/loom/tasks/* then require (X-Loom-ProvisionerKey or "
-	  "Authorization: Bearer); must not be readable by group or others" },
+	    false, false,
+	    "file holding the provisioner token that "
+	    "/v1/loom/tasks/* then require (X-Loom-ProvisionerKey or "
+	    "Authorization: Bearer); must not be readable by group or others" },
 	{ NULL, 0, 0, 0, 0, NULL, false, false, NULL },
 };
 
 /* Append one formatted problem to errs. */
-static void LOOMD_PRINTF(5, 6)
-cfg_add(struct cfg_errors *errs, const char *file, int line, const char *key,
-    const char *fmt, ...)
+static void LOOMD_PRINTF(5, 6) cfg_add(struct cfg_errors *errs,
+    const char *file, int line, const char *key, const char *fmt, ...)
 {
 	char msg[LOOMD_ERR_LEN];
 	va_list ap;
@@ -176,10 +192,10 @@ cfg_add(struct cfg_errors *errs, const char *file, int line, const char *key,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	errs->lines = xreallocarray(errs->lines, errs->n + 1,
-	    sizeof *errs->lines);
-	errs->lines[errs->n++] = xasprintf("%s:%d: %s: %s", file, line, key,
-	    msg);
+	errs->lines =
+	    xreallocarray(errs->lines, errs->n + 1, sizeof *errs->lines);
+	errs->lines[errs->n++] =
+	    xasprintf("%s:%d: %s: %s", file, line, key, msg);
 }
 
 const struct cfg_key *
@@ -320,7 +336,8 @@ cfg_take(struct cfg *c, const struct cfg_key *k, const config_setting_t *s,
 		if (v < k->min || v > k->max) {
 			cfg_add(errs, file, line, k->name,
 			    "must be between %" PRId64 " and %" PRId64
-			    " (got %lld)", k->min, k->max, v);
+			    " (got %lld)",
+			    k->min, k->max, v);
 			return;
 		}
 		*(int64_t *)((char *)c + k->offset) = v;
@@ -441,7 +458,8 @@ cfg_read_secret_file(const char *path, const char *key, char **out,
 	if ((st.st_mode & 077) != 0) {
 		cfg_add(errs, file, line, key,
 		    "%s is readable by group or others (mode %04o); "
-		    "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+		    "chmod 600 it",
+		    path, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	if ((n = read(fd, buf, sizeof buf - 1)) < 0) {
@@ -453,8 +471,10 @@ cfg_read_secret_file(const char *path, const char *key, char **out,
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
 	if (n == 0 && strcmp(key, "tasks.token_file") == 0) {
-		cfg_add(errs, file, line, key, "%s is empty; write a long "
-		    "random token into it", path);
+		cfg_add(errs, file, line, key,
+		    "%s is empty; write a long "
+		    "random token into it",
+		    path);
 		goto out;
 	}
 	free(*out);
@@ -473,14 +493,17 @@ cfg_cross_check(struct cfg *c, const config_t *lc, const char *file,
 
 	if (!cfg_valid_name(c->datacenter, 64, true))
 		cfg_add(errs, file, cfg_line_of(lc, "datacenter"),
-		    "datacenter", "must be 1 to 64 characters of "
-		    "[a-zA-Z0-9_.-] (got \"%s\")", c->datacenter);
-	if (c->ids_increment_by > 1 &&
-	    c->ids_start_num >= c->ids_increment_by)
+		    "datacenter",
+		    "must be 1 to 64 characters of "
+		    "[a-zA-Z0-9_.-] (got \"%s\")",
+		    c->datacenter);
+	if (c->ids_increment_by > 1 && c->ids_start_num >= c->ids_increment_by)
 		cfg_add(errs, file, cfg_line_of(lc, "ids.start_num"),
-		    "ids.start_num", "must be less than ids.increment_by "
+		    "ids.start_num",
+		    "must be less than ids.increment_by "
 		    "(%" PRId64 ") so that it names its residue (got %" PRId64
-		    ")", c->ids_increment_by, c->ids_start_num);
+		    ")",
+		    c->ids_increment_by, c->ids_start_num);
 	if (c->server_host[0] == '\0')
 		cfg_add(errs, file, cfg_line_of(lc, "server.host"),
 		    "server.host", "must not be empty");
@@ -500,14 +523,16 @@ cfg_cross_check(struct cfg *c, const config_t *lc, const char *file,
 		    c->log_level);
 	if (c->db_tx_backoff_max_ms < c->db_tx_backoff_base_ms)
 		cfg_add(errs, file, cfg_line_of(lc, "db.tx_backoff_max_ms"),
-		    "db.tx_backoff_max_ms", "must not be less than "
+		    "db.tx_backoff_max_ms",
+		    "must not be less than "
 		    "db.tx_backoff_base_ms (%" PRId64 ")",
 		    c->db_tx_backoff_base_ms);
 	if (c->server_health_port != 0 &&
 	    c->server_health_port == c->server_port)
 		cfg_add(errs, file, cfg_line_of(lc, "server.health_port"),
-		    "server.health_port", "must differ from server.port (%"
-		    PRId64 ")", c->server_port);
+		    "server.health_port",
+		    "must differ from server.port (%" PRId64 ")",
+		    c->server_port);
 	if (c->db_password_file[0] != '\0') {
 		int line = cfg_line_of(lc, "db.password_file");
 
@@ -525,17 +550,21 @@ cfg_cross_check(struct cfg *c, const config_t *lc, const char *file,
 		    errs);
 	if (c->server_tasks_port != 0 &&
 	    (c->server_tasks_port == c->server_port ||
-	    c->server_tasks_port == c->server_health_port))
+		c->server_tasks_port == c->server_health_port))
 		cfg_add(errs, file, cfg_line_of(lc, "server.tasks_port"),
-		    "server.tasks_port", "must differ from server.port and "
+		    "server.tasks_port",
+		    "must differ from server.port and "
 		    "server.health_port");
 	if (c->server_max_connections < c->server_threads)
 		cfg_add(errs, file, cfg_line_of(lc, "server.max_connections"),
-		    "server.max_connections", "must not be less than "
-		    "server.threads (%" PRId64 ")", c->server_threads);
+		    "server.max_connections",
+		    "must not be less than "
+		    "server.threads (%" PRId64 ")",
+		    c->server_threads);
 	if (c->server_tasks_port != 0 && c->server_tasks_host[0] == '\0')
 		cfg_add(errs, file, cfg_line_of(lc, "server.tasks_host"),
-		    "server.tasks_host", "must not be empty when "
+		    "server.tasks_host",
+		    "must not be empty when "
 		    "server.tasks_port is set");
 }
 
@@ -551,8 +580,10 @@ cfg_finish(struct cfg *c, config_t *lc, int parsed, const char *file,
 			cfg_add(errs, file, 0, "(file)", "cannot read: %s",
 			    strerror(errno));
 		else
-			cfg_add(errs, config_error_file(lc) != NULL ?
-			    config_error_file(lc) : file,
+			cfg_add(errs,
+			    config_error_file(lc) != NULL ?
+				config_error_file(lc) :
+				file,
 			    config_error_line(lc), "(syntax)", "%s",
 			    config_error_text(lc));
 		return -1;
@@ -614,8 +645,8 @@ cfg_apply_reload(struct cfg *c, const struct cfg *nc)
 			same = *(const bool *)a == *(const bool *)b;
 			break;
 		default:
-			same = strcmp(*(char *const *)a,
-			    *(char *const *)b) == 0;
+			same =
+			    strcmp(*(char *const *)a, *(char *const *)b) == 0;
 			break;
 		}
 		if (same)

@@ -16,68 +16,68 @@
 
 struct cfg {
 	/* server */
-	char	*server_host;
-	int64_t	 server_port;
-	int64_t	 server_health_port;
-	int64_t	 server_threads;
-	int64_t	 server_max_body_bytes;
-	int64_t	 server_connection_timeout_s;
-	int64_t	 server_header_timeout_ms;
-	int64_t	 server_max_connections;
-	int64_t	 server_max_connections_per_ip;
-	char	*server_tasks_host;
-	int64_t	 server_tasks_port;
+	char *server_host;
+	int64_t server_port;
+	int64_t server_health_port;
+	int64_t server_threads;
+	int64_t server_max_body_bytes;
+	int64_t server_connection_timeout_s;
+	int64_t server_header_timeout_ms;
+	int64_t server_max_connections;
+	int64_t server_max_connections_per_ip;
+	char *server_tasks_host;
+	int64_t server_tasks_port;
 	/* identity and ids */
-	char	*datacenter;
-	int64_t	 ids_start_num;
-	int64_t	 ids_increment_by;
-	int64_t	 ids_block_size;
+	char *datacenter;
+	int64_t ids_start_num;
+	int64_t ids_increment_by;
+	int64_t ids_block_size;
 	/* database */
-	char	*db_host;
-	int64_t	 db_port;
-	char	*db_socket;
-	char	*db_user;
-	char	*db_password;
-	char	*db_password_file;
-	char	*db_name;
-	int64_t	 db_connect_timeout_ms;
-	int64_t	 db_read_timeout_ms;
-	int64_t	 db_write_timeout_ms;
-	bool	 db_sync_wait;
-	int64_t	 db_tx_max_retries;
-	int64_t	 db_tx_backoff_base_ms;
-	int64_t	 db_tx_backoff_max_ms;
+	char *db_host;
+	int64_t db_port;
+	char *db_socket;
+	char *db_user;
+	char *db_password;
+	char *db_password_file;
+	char *db_name;
+	int64_t db_connect_timeout_ms;
+	int64_t db_read_timeout_ms;
+	int64_t db_write_timeout_ms;
+	bool db_sync_wait;
+	int64_t db_tx_max_retries;
+	int64_t db_tx_backoff_base_ms;
+	int64_t db_tx_backoff_max_ms;
 	/* high availability */
-	int64_t	 ha_heartbeat_ms;
-	int64_t	 ha_dc_dead_after;
-	int64_t	 ha_job_lease_ms;
-	bool	 ha_available_when_donor;
-	char	*ha_drain_file;
-	int64_t	 ha_health_interval_ms;
-	int64_t	 ha_rejoin_holddown_ms;
+	int64_t ha_heartbeat_ms;
+	int64_t ha_dc_dead_after;
+	int64_t ha_job_lease_ms;
+	bool ha_available_when_donor;
+	char *ha_drain_file;
+	int64_t ha_health_interval_ms;
+	int64_t ha_rejoin_holddown_ms;
 	/* logging */
-	char	*log_level;
+	char *log_level;
 	/* provisioning */
-	int64_t	 solver_max_steps;
-	int64_t	 scheduler_interval_ms;
-	int64_t	 task_timeout_seconds;
-	int64_t	 task_undelivered_seconds;
-	int64_t	 task_max_action_retries;
-	int64_t	 task_take_wait_ms;
-	int64_t	 node_max_actions;
-	int64_t	 node_max_log_length;
-	int64_t	 cluster_max_size;
+	int64_t solver_max_steps;
+	int64_t scheduler_interval_ms;
+	int64_t task_timeout_seconds;
+	int64_t task_undelivered_seconds;
+	int64_t task_max_action_retries;
+	int64_t task_take_wait_ms;
+	int64_t node_max_actions;
+	int64_t node_max_log_length;
+	int64_t cluster_max_size;
 	/* auth */
-	bool	 auth_require_api_key;
-	int64_t	 auth_max_failures;
-	int64_t	 auth_failure_window_s;
+	bool auth_require_api_key;
+	int64_t auth_max_failures;
+	int64_t auth_failure_window_s;
 	/* provisioner routes */
-	char	*tasks_token_file;
+	char *tasks_token_file;
 
 	/* Not keys: where the file was, for messages.  Owned. */
-	char	*path;
+	char *path;
 	/* The token read from tasks.token_file; NULL without one.  Owned. */
-	char	*tasks_token;
+	char *tasks_token;
 };
 
 enum cfg_type {
@@ -88,14 +88,14 @@ enum cfg_type {
 
 /* One row of the key table. */
 struct cfg_key {
-	const char	*name;		/* dotted path, e.g. "db.port" */
-	enum cfg_type	 type;
-	size_t		 offset;	/* into struct cfg */
-	int64_t		 min, max;	/* CFG_INT bounds, inclusive */
-	const char	*def;		/* default, as text */
-	bool		 reloadable;
-	bool		 secret;	/* never logged */
-	const char	*help;		/* one line */
+	const char *name; /* dotted path, e.g. "db.port" */
+	enum cfg_type type;
+	size_t offset;	  /* into struct cfg */
+	int64_t min, max; /* CFG_INT bounds, inclusive */
+	const char *def;  /* default, as text */
+	bool reloadable;
+	bool secret;	  /* never logged */
+	const char *help; /* one line */
 };
 
 /* The key table, terminated by a row with name NULL.  Borrowed, static. */
@@ -106,8 +106,8 @@ extern const struct cfg_key cfg_keys[];
  * Owned by the struct; release with cfg_errors_free().
  */
 struct cfg_errors {
-	char	**lines;
-	size_t	  n;
+	char **lines;
+	size_t n;
 };
 
 /* Fill c with the defaults of the table.  Caller frees with cfg_free(). */
@@ -119,8 +119,8 @@ void cfg_defaults(struct cfg *c);
  * (c then holds a partial result and must still be freed with cfg_free()).
  * Reads db.password_file and checks its permissions.
  */
-int cfg_load(struct cfg *c, const char *path, struct cfg_errors *errs)
-    LOOMD_MUSTCHECK;
+int cfg_load(struct cfg *c, const char *path,
+    struct cfg_errors *errs) LOOMD_MUSTCHECK;
 
 /*
  * Load from a string (for tests); `name` is used as the file name in

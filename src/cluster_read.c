@@ -19,10 +19,10 @@
 #include "jsonx.h"
 
 struct cluster_read_arg {
-	const struct cluster_store_user	*u;
-	int64_t			 id;
-	const char		*job;
-	struct domain_out		*out;
+	const struct cluster_store_user *u;
+	int64_t id;
+	const char *job;
+	struct domain_out *out;
 };
 
 /* GET /clusters */
@@ -36,11 +36,14 @@ cluster_read_list_fn(struct db_conn *c, void *arg)
 	size_t i;
 
 	if (a->u->sees_all)
-		st = db_query(c, "SELECT id, name, create_time, expire_time, "
+		st = db_query(c,
+		    "SELECT id, name, create_time, expire_time, "
 		    "template_name, num_nodes, status, owner_id FROM clusters "
-		    "ORDER BY create_time DESC, id DESC", &r, "");
+		    "ORDER BY create_time DESC, id DESC",
+		    &r, "");
 	else
-		st = db_query(c, "SELECT id, name, create_time, expire_time, "
+		st = db_query(c,
+		    "SELECT id, name, create_time, expire_time, "
 		    "template_name, num_nodes, status, owner_id FROM clusters "
 		    "WHERE owner_id = ? ORDER BY create_time DESC, id DESC",
 		    &r, "s", a->u->id);
@@ -88,16 +91,17 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 	enum db_status st;
 	size_t i;
 
-	if ((st = db_query(c, "(SELECT 0 AS part, doc, owner_id AS owner, "
-	    "0 AS nodenum, '' AS nid FROM clusters WHERE id = ?) UNION ALL "
-	    "(SELECT 1, j.status_message, NULL, 0, '' FROM clusters k JOIN "
-	    "jobs j ON j.id = k.latest_job WHERE k.id = ?) UNION ALL "
-	    "(SELECT 2, doc, NULL, nodenum, id FROM nodes WHERE cluster_id = "
-	    "?) ORDER BY part, nodenum, nid", &r, "iii", a->id, a->id,
-	    a->id)) != DB_OK)
+	if ((st = db_query(c,
+		 "(SELECT 0 AS part, doc, owner_id AS owner, "
+		 "0 AS nodenum, '' AS nid FROM clusters WHERE id = ?) UNION ALL "
+		 "(SELECT 1, j.status_message, NULL, 0, '' FROM clusters k JOIN "
+		 "jobs j ON j.id = k.latest_job WHERE k.id = ?) UNION ALL "
+		 "(SELECT 2, doc, NULL, nodenum, id FROM nodes WHERE cluster_id = "
+		 "?) ORDER BY part, nodenum, nid",
+		 &r, "iii", a->id, a->id, a->id)) != DB_OK)
 		return st;
-	if (r->nrows == 0 || db_rows_int(r, 0, 0) != 0 || (!a->u->sees_all &&
-	    strcmp(db_rows_get(r, 0, 2), a->u->id) != 0)) {
+	if (r->nrows == 0 || db_rows_int(r, 0, 0) != 0 ||
+	    (!a->u->sees_all && strcmp(db_rows_get(r, 0, 2), a->u->id) != 0)) {
 		char cid[32];
 
 		db_rows_free(r);
@@ -112,8 +116,7 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 
 		if (db_rows_int(r, i, 0) == 1) {
 			if (v != NULL)
-				jsonx_set(doc, "message",
-				    jsonx_new_string(v));
+				jsonx_set(doc, "message", jsonx_new_string(v));
 		} else if (v != NULL && (n = domain_parse(v)) != NULL)
 			jsonx_append(nodes, n);
 	}
@@ -142,8 +145,8 @@ cluster_read_services_fn(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 
-	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r,
-	    a->out)) != DB_OK)
+	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r, a->out)) !=
+	    DB_OK)
 		return st;
 	doc = domain_parse(db_rows_get(r, 0, 0));
 	db_rows_free(r);
@@ -179,12 +182,14 @@ cluster_read_status_object(struct db_conn *c, int64_t id, const char *cstatus,
 	enum db_status st;
 
 	*out = NULL;
-	if ((st = db_query(c, "SELECT j.action, j.status, "
-	    "(SELECT COUNT(*) FROM tasks t WHERE t.job_id = j.id AND "
-	    "t.counted = 1 AND t.is_rollback = 0), (SELECT COUNT(*) FROM "
-	    "tasks t WHERE t.job_id = j.id AND t.counted = 1 AND "
-	    "t.is_rollback = 0 AND t.status = 'COMPLETE') FROM jobs j WHERE "
-	    "j.id = ?", &r, "s", jid)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT j.action, j.status, "
+		 "(SELECT COUNT(*) FROM tasks t WHERE t.job_id = j.id AND "
+		 "t.counted = 1 AND t.is_rollback = 0), (SELECT COUNT(*) FROM "
+		 "tasks t WHERE t.job_id = j.id AND t.counted = 1 AND "
+		 "t.is_rollback = 0 AND t.status = 'COMPLETE') FROM jobs j WHERE "
+		 "j.id = ?",
+		 &r, "s", jid)) != DB_OK)
 		return st;
 	if (r->nrows == 1)
 		*out = cluster_view_status(id, cstatus, db_rows_get(r, 0, 0),
@@ -204,16 +209,15 @@ cluster_read_status_fn(struct db_conn *c, void *arg)
 	enum db_status st;
 	char cid[32];
 
-	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r,
-	    a->out)) != DB_OK)
+	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r, a->out)) !=
+	    DB_OK)
 		return st;
 	st = cluster_read_status_object(c, a->id, db_rows_get(r, 0, 1),
 	    db_rows_get(r, 0, 2), &o);
 	if (st == DB_OK && o == NULL) {
 		domain_fail(a->out, DOMAIN_NOT_FOUND,
-		    "job %s not found for cluster %s",
-		    db_rows_get(r, 0, 2), ids_format_cluster(a->id, cid,
-		    sizeof cid));
+		    "job %s not found for cluster %s", db_rows_get(r, 0, 2),
+		    ids_format_cluster(a->id, cid, sizeof cid));
 		st = DB_ABORT;
 	}
 	db_rows_free(r);
@@ -242,21 +246,25 @@ cluster_read_plan_object(struct db_conn *c, const char *jid,
 	enum db_status st;
 
 	*out = NULL;
-	if ((st = db_query(c, "SELECT cluster_id, action, current_stage FROM "
-	    "jobs WHERE id = ?", &jr, "s", jid)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT cluster_id, action, current_stage FROM "
+		 "jobs WHERE id = ?",
+		 &jr, "s", jid)) != DB_OK)
 		return st;
 	if (jr->nrows == 0) {
 		db_rows_free(jr);
 		return DB_OK;
 	}
-	if ((st = db_query(c, "SELECT id, task_name, node_id, service, stage "
-	    "FROM tasks WHERE job_id = ? AND stage IS NOT NULL ORDER BY "
-	    "stage, seq", &r, "s", jid)) != DB_OK) {
+	if ((st = db_query(c,
+		 "SELECT id, task_name, node_id, service, stage "
+		 "FROM tasks WHERE job_id = ? AND stage IS NOT NULL ORDER BY "
+		 "stage, seq",
+		 &r, "s", jid)) != DB_OK) {
 		db_rows_free(jr);
 		return st;
 	}
-	*out = cluster_view_plan(jid, db_rows_int(jr, 0, 0), db_rows_get(jr,
-	    0, 1), db_rows_int(jr, 0, 2), r);
+	*out = cluster_view_plan(jid, db_rows_int(jr, 0, 0),
+	    db_rows_get(jr, 0, 1), db_rows_int(jr, 0, 2), r);
 	db_rows_free(r);
 	db_rows_free(jr);
 	return DB_OK;
@@ -273,8 +281,8 @@ cluster_read_plans_fn(struct db_conn *c, void *arg)
 	char cid[32];
 	size_t i;
 
-	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r,
-	    a->out)) != DB_OK)
+	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r, a->out)) !=
+	    DB_OK)
 		return st;
 	doc = domain_parse(db_rows_get(r, 0, 0));
 	db_rows_free(r);
@@ -285,14 +293,16 @@ cluster_read_plans_fn(struct db_conn *c, void *arg)
 		bool mine = false;
 
 		for (i = 0; jobs != NULL && i < json_object_array_length(jobs);
-		    i++)
+		     i++)
 			mine |= strcmp(json_object_get_string(
-			    json_object_array_get_idx(jobs, i)), a->job) == 0;
+					   json_object_array_get_idx(jobs, i)),
+				    a->job) == 0;
 		if (!mine) {
 			json_object_put(doc);
 			domain_fail(a->out, DOMAIN_INVALID,
 			    "Job %s does not belong to "
-			    "cluster %s", a->job, cid);
+			    "cluster %s",
+			    a->job, cid);
 			return DB_ABORT;
 		}
 		st = cluster_read_plan_object(c, a->job, &p);
@@ -310,8 +320,9 @@ cluster_read_plans_fn(struct db_conn *c, void *arg)
 	}
 	arr = jsonx_new_array();
 	for (i = 0; jobs != NULL && i < json_object_array_length(jobs); i++) {
-		st = cluster_read_plan_object(c, json_object_get_string(
-		    json_object_array_get_idx(jobs, i)), &p);
+		st = cluster_read_plan_object(c,
+		    json_object_get_string(json_object_array_get_idx(jobs, i)),
+		    &p);
 		if (st != DB_OK)
 			break;
 		if (p != NULL)
@@ -327,8 +338,7 @@ cluster_read_plans_fn(struct db_conn *c, void *arg)
 
 void
 cluster_read_plans(const struct cluster_store_user *u, int64_t id,
-    const char *job,
-    struct domain_out *out)
+    const char *job, struct domain_out *out)
 {
 	struct cluster_read_arg a = { u, id, job, out };
 
@@ -346,11 +356,15 @@ cluster_read_statuses_fn(struct db_conn *c, void *arg)
 	size_t i;
 
 	if (a->u->sees_all)
-		st = db_query(c, "SELECT id, status, latest_job FROM clusters "
-		    "ORDER BY id", &r, "");
+		st = db_query(c,
+		    "SELECT id, status, latest_job FROM clusters "
+		    "ORDER BY id",
+		    &r, "");
 	else
-		st = db_query(c, "SELECT id, status, latest_job FROM clusters "
-		    "WHERE owner_id = ? ORDER BY id", &r, "s", a->u->id);
+		st = db_query(c,
+		    "SELECT id, status, latest_job FROM clusters "
+		    "WHERE owner_id = ? ORDER BY id",
+		    &r, "s", a->u->id);
 	if (st != DB_OK)
 		return st;
 	if (r->nrows == 0) {

@@ -19,7 +19,7 @@
 
 /* Set err and fail. */
 static int LOOMD_PRINTF(2, 3)
-cluster_request_err(char err[LOOMD_ERR_LEN], const char *fmt, ...)
+    cluster_request_err(char err[LOOMD_ERR_LEN], const char *fmt, ...)
 {
 	va_list ap;
 
@@ -41,8 +41,8 @@ cluster_request_opt(struct json_object *o, const char *key)
 }
 
 int
-cluster_request_parse(struct cluster_request *rq, const void *body,
-    size_t len, int64_t max_size, char err[LOOMD_ERR_LEN])
+cluster_request_parse(struct cluster_request *rq, const void *body, size_t len,
+    int64_t max_size, char err[LOOMD_ERR_LEN])
 {
 	struct json_object *b = NULL, *adm, *ld, *cfg = NULL, *sv;
 	const char *name, *tmpl, *desc = NULL;
@@ -73,12 +73,15 @@ cluster_request_parse(struct cluster_request *rq, const void *body,
 		goto fail;
 	}
 	if (num > max_size) {
-		cluster_request_err(err, "numMachines above max cluster size "
-		    "%lld", (long long)max_size);
+		cluster_request_err(err,
+		    "numMachines above max cluster size "
+		    "%lld",
+		    (long long)max_size);
 		goto fail;
 	}
 	if (num <= 0) {
-		cluster_request_err(err, "cluster size must be greater than 0");
+		cluster_request_err(err,
+		    "cluster size must be greater than 0");
 		goto fail;
 	}
 	if (codec_check_name(name, err) != 0)
@@ -123,18 +126,18 @@ cluster_request_to_json(const struct cluster_request *rq)
 	struct json_object *o = jsonx_new_object();
 
 	jsonx_set(o, "name", jsonx_new_string(rq->name));
-	jsonx_set(o, "description", jsonx_new_string(rq->description !=
-	    NULL ? rq->description : ""));
-	jsonx_set(o, "clusterTemplateName", jsonx_new_string(
-	    rq->template_name));
+	jsonx_set(o, "description",
+	    jsonx_new_string(rq->description != NULL ? rq->description : ""));
+	jsonx_set(o, "clusterTemplateName",
+	    jsonx_new_string(rq->template_name));
 	jsonx_set(o, "numMachines", jsonx_new_int64(rq->num_machines));
 	if (rq->provider != NULL)
 		jsonx_set(o, "provider", jsonx_new_string(rq->provider));
 	if (rq->services != NULL)
 		jsonx_set(o, "services", jsonx_copy(rq->services));
 	if (rq->hardwaretype != NULL)
-		jsonx_set(o, "hardwareType", jsonx_new_string(
-		    rq->hardwaretype));
+		jsonx_set(o, "hardwareType",
+		    jsonx_new_string(rq->hardwaretype));
 	if (rq->imagetype != NULL)
 		jsonx_set(o, "imageType", jsonx_new_string(rq->imagetype));
 	jsonx_set(o, "leaseDuration", jsonx_new_int64(rq->lease));
@@ -190,15 +193,15 @@ cluster_request_from_json(struct cluster_request *rq,
 	    JSONIN_BADTYPE)
 		goto fail;
 	what = "leaseDuration";
-	if (jsonin_get_int64(stored, what, &rq->lease, NULL) ==
-	    JSONIN_BADTYPE)
+	if (jsonin_get_int64(stored, what, &rq->lease, NULL) == JSONIN_BADTYPE)
 		goto fail;
 	what = "services";
 	switch (jsonin_get_array(stored, what, &sv, NULL)) {
 	case JSONIN_OK:
 		for (i = 0; i < json_object_array_length(sv); i++)
 			if (!json_object_is_type(json_object_array_get_idx(sv,
-			    i), json_type_string))
+						     i),
+				json_type_string))
 				goto fail;
 		rq->services = jsonx_copy(sv);
 		break;

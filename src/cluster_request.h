@@ -17,16 +17,16 @@
 
 /* A validated cluster request; every member is owned by the struct. */
 struct cluster_request {
-	char			*name;
-	char			*description;	/* "" when absent */
-	char			*template_name;	/* clusterTemplate */
-	int64_t			 num_machines;	/* 1 .. max size */
-	char			*provider;	/* NULL: the template's */
-	char			*hardwaretype;	/* NULL: template's */
-	char			*imagetype;	/* NULL: template's */
-	struct json_object	*services;	/* array, or NULL */
-	struct json_object	*config;	/* object, or NULL */
-	int64_t			 lease;		/* ms; -1: none */
+	char *name;
+	char *description;	      /* "" when absent */
+	char *template_name;	      /* clusterTemplate */
+	int64_t num_machines;	      /* 1 .. max size */
+	char *provider;		      /* NULL: the template's */
+	char *hardwaretype;	      /* NULL: template's */
+	char *imagetype;	      /* NULL: template's */
+	struct json_object *services; /* array, or NULL */
+	struct json_object *config;   /* object, or NULL */
+	int64_t lease;		      /* ms; -1: none */
 };
 
 /*

@@ -26,16 +26,16 @@
 /* Create                                                           */
 
 struct cluster_store_create_arg {
-	const struct cluster_store_user	*u;
-	const struct idem_store_key	*idem;
-	struct domain_out		*out;
-	int64_t			 id;
-	char			 cid[32];
-	char			 jid[48];
-	const char		*name;
-	const char		*doc;
-	const char		*request;
-	int64_t			 now;
+	const struct cluster_store_user *u;
+	const struct idem_store_key *idem;
+	struct domain_out *out;
+	int64_t id;
+	char cid[32];
+	char jid[48];
+	const char *name;
+	const char *doc;
+	const char *request;
+	int64_t now;
 };
 
 static enum db_status
@@ -45,18 +45,20 @@ cluster_store_create_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	bool done;
 
-	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out,
-	    &done)) != DB_OK ||
+	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out, &done)) !=
+		DB_OK ||
 	    done)
 		return st;
-	if ((st = db_exec(c, "INSERT INTO clusters (id, residue, owner_id, "
-	    "name, status, create_time, latest_job, request, doc) VALUES "
-	    "(?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)", NULL, "iississs", a->id,
-	    a->id % domain_cfg()->ids_increment_by, a->u->id, a->name, a->now,
-	    a->jid, a->request, a->doc)) != DB_OK)
+	if ((st = db_exec(c,
+		 "INSERT INTO clusters (id, residue, owner_id, "
+		 "name, status, create_time, latest_job, request, doc) VALUES "
+		 "(?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)",
+		 NULL, "iississs", a->id,
+		 a->id % domain_cfg()->ids_increment_by, a->u->id, a->name,
+		 a->now, a->jid, a->request, a->doc)) != DB_OK)
 		return st;
 	if ((st = job_store_insert_tx(c, a->jid, a->id, "SOLVE_LAYOUT",
-	    "NOT_SUBMITTED", a->now)) != DB_OK)
+		 "NOT_SUBMITTED", a->now)) != DB_OK)
 		return st;
 	free(a->out->body);
 	a->out->body = xasprintf("{\"id\":\"%s\"}", a->cid);
@@ -112,24 +114,28 @@ cluster_store_create(const struct cluster_store_user *u,
  * DB_ABORT with DOMAIN_NOT_FOUND in out when absent or not visible.
  */
 enum db_status
-cluster_store_load_tx(struct db_conn *c,
-    const struct cluster_store_user *u, int64_t id,
-    bool for_update, struct db_rows **r, struct domain_out *out)
+cluster_store_load_tx(struct db_conn *c, const struct cluster_store_user *u,
+    int64_t id, bool for_update, struct db_rows **r, struct domain_out *out)
 {
 	enum db_status st;
 
 	if (for_update)
-		st = db_query(c, "SELECT doc, status, latest_job, "
+		st = db_query(c,
+		    "SELECT doc, status, latest_job, "
 		    "create_time, expire_time, owner_id, num_nodes FROM "
-		    "clusters WHERE id = ? FOR UPDATE", r, "i", id);
+		    "clusters WHERE id = ? FOR UPDATE",
+		    r, "i", id);
 	else
-		st = db_query(c, "SELECT doc, status, latest_job, "
+		st = db_query(c,
+		    "SELECT doc, status, latest_job, "
 		    "create_time, expire_time, owner_id, num_nodes FROM "
-		    "clusters WHERE id = ?", r, "i", id);
+		    "clusters WHERE id = ?",
+		    r, "i", id);
 	if (st != DB_OK)
 		return st;
-	if ((*r)->nrows == 0 || (u != NULL && !u->sees_all &&
-	    strcmp(db_rows_get(*r, 0, 5), u->id) != 0)) {
+	if ((*r)->nrows == 0 ||
+	    (u != NULL && !u->sees_all &&
+		strcmp(db_rows_get(*r, 0, 5), u->id) != 0)) {
 		char cid[32];
 
 		db_rows_free(*r);
@@ -151,11 +157,15 @@ cluster_store_load_nodes_tx(struct db_conn *c, int64_t id, bool for_update,
 
 	*nodes = NULL;
 	if (for_update)
-		st = db_query(c, "SELECT doc FROM nodes WHERE cluster_id = ? "
-		    "ORDER BY nodenum, id FOR UPDATE", &r, "i", id);
+		st = db_query(c,
+		    "SELECT doc FROM nodes WHERE cluster_id = ? "
+		    "ORDER BY nodenum, id FOR UPDATE",
+		    &r, "i", id);
 	else
-		st = db_query(c, "SELECT doc FROM nodes WHERE cluster_id = ? "
-		    "ORDER BY nodenum, id", &r, "i", id);
+		st = db_query(c,
+		    "SELECT doc FROM nodes WHERE cluster_id = ? "
+		    "ORDER BY nodenum, id",
+		    &r, "i", id);
 	if (st != DB_OK)
 		return st;
 	*nodes = jsonx_new_array();
@@ -184,16 +194,20 @@ cluster_store_save_tx(struct db_conn *c, int64_t id, struct json_object *doc,
 {
 	char low[16];
 
-	jsonx_set(doc, "status", jsonx_new_string(domain_lower(status, low,
-	    sizeof low)));
+	jsonx_set(doc, "status",
+	    jsonx_new_string(domain_lower(status, low, sizeof low)));
 	if (latest_job != NULL)
-		return db_exec(c, "UPDATE clusters SET doc = ?, status = ?, "
+		return db_exec(c,
+		    "UPDATE clusters SET doc = ?, status = ?, "
 		    "latest_job = ?, version = version + 1 WHERE id = ?",
-		    NULL, "sssi", json_object_to_json_string_ext(doc,
-		    DOMAIN_JSON), status, latest_job, id);
-	return db_exec(c, "UPDATE clusters SET doc = ?, status = ?, "
-	    "version = version + 1 WHERE id = ?", NULL, "ssi",
-	    json_object_to_json_string_ext(doc, DOMAIN_JSON), status, id);
+		    NULL, "sssi",
+		    json_object_to_json_string_ext(doc, DOMAIN_JSON), status,
+		    latest_job, id);
+	return db_exec(c,
+	    "UPDATE clusters SET doc = ?, status = ?, "
+	    "version = version + 1 WHERE id = ?",
+	    NULL, "ssi", json_object_to_json_string_ext(doc, DOMAIN_JSON),
+	    status, id);
 }
 
 /* Set a cluster's status (loading and saving its doc). */
@@ -204,8 +218,10 @@ cluster_store_set_status_tx(struct db_conn *c, int64_t id, const char *status)
 	struct db_rows *r;
 	enum db_status st;
 
-	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ? FOR "
-	    "UPDATE", &r, "i", id)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT doc FROM clusters WHERE id = ? FOR "
+		 "UPDATE",
+		 &r, "i", id)) != DB_OK)
 		return st;
 	if (r->nrows == 0) {
 		db_rows_free(r);
@@ -236,12 +252,12 @@ cluster_store_doc_add_job(struct json_object *doc, const char *jid)
 /* Delete, abort, lease change                                      */
 
 struct cluster_store_write_arg {
-	const struct cluster_store_user	*u;
-	const struct idem_store_key	*idem;
-	struct domain_out		*out;
-	int64_t			 id;
-	char			 jid[48];	/* a reserved job id */
-	int64_t			 expire;
+	const struct cluster_store_user *u;
+	const struct idem_store_key *idem;
+	struct domain_out *out;
+	int64_t id;
+	char jid[48]; /* a reserved job id */
+	int64_t expire;
 };
 
 /*
@@ -265,8 +281,10 @@ cluster_store_delete_row_tx(struct db_conn *c,
 		return DB_OK;
 	}
 	if (strcmp(status, "PENDING") == 0) {
-		domain_fail(a->out, DOMAIN_CONFLICT, "Job %s is still underway "
-		    "for cluster %s", db_rows_get(r, 0, 2), cid);
+		domain_fail(a->out, DOMAIN_CONFLICT,
+		    "Job %s is still underway "
+		    "for cluster %s",
+		    db_rows_get(r, 0, 2), cid);
 		db_rows_free(r);
 		return DB_ABORT;
 	}
@@ -282,7 +300,7 @@ cluster_store_delete_row_tx(struct db_conn *c,
 	db_rows_free(r);
 	cluster_store_doc_add_job(doc, a->jid);
 	if ((st = job_store_insert_tx(c, a->jid, a->id, "CLUSTER_DELETE",
-	    "RUNNING", domain_now_ms())) == DB_OK)
+		 "RUNNING", domain_now_ms())) == DB_OK)
 		st = cluster_store_save_tx(c, a->id, doc, "PENDING", a->jid);
 	json_object_put(doc);
 	if (st != DB_OK)
@@ -300,10 +318,11 @@ cluster_store_delete_tx(struct db_conn *c, void *arg)
 	bool done;
 
 	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out, &done)) !=
-	    DB_OK || done)
+		DB_OK ||
+	    done)
 		return st;
-	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r,
-	    a->out)) != DB_OK)
+	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r, a->out)) !=
+	    DB_OK)
 		return st;
 	if ((st = cluster_store_delete_row_tx(c, a, r)) != DB_OK)
 		return st;
@@ -318,8 +337,8 @@ cluster_store_delete_expired_tx(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 
-	if ((st = cluster_store_load_tx(c, NULL, a->id, true, &r,
-	    a->out)) != DB_OK)
+	if ((st = cluster_store_load_tx(c, NULL, a->id, true, &r, a->out)) !=
+	    DB_OK)
 		return st;
 	st = cluster_store_delete_row_tx(c, a, r);
 	/* A cluster with a job underway is looked at again next pass. */
@@ -359,11 +378,12 @@ cluster_store_write(db_tx_fn fn, struct cluster_store_write_arg *a)
 
 void
 cluster_store_delete(const struct cluster_store_user *u, int64_t id,
-    const struct idem_store_key *idem,
-    struct domain_out *out)
+    const struct idem_store_key *idem, struct domain_out *out)
 {
-	struct cluster_store_write_arg a = { .u = u, .idem = idem,
-	    .out = out, .id = id };
+	struct cluster_store_write_arg a = { .u = u,
+		.idem = idem,
+		.out = out,
+		.id = id };
 
 	if (cluster_store_reserve_job(&a) != 0)
 		return;
@@ -380,36 +400,39 @@ cluster_store_abort_tx(struct db_conn *c, void *arg)
 	const char *js, *ja;
 	bool done;
 
-	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out,
-	    &done)) != DB_OK ||
+	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out, &done)) !=
+		DB_OK ||
 	    done)
 		return st;
-	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r,
-	    a->out)) != DB_OK)
+	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r, a->out)) !=
+	    DB_OK)
 		return st;
 	if (strcmp(db_rows_get(r, 0, 1), "PENDING") != 0) {
 		db_rows_free(r);
 		a->out->res = DOMAIN_OK;
 		return idem_store_save_tx(c, a->u->id, a->idem, a->out);
 	}
-	st = db_query(c, "SELECT status, action, planned FROM jobs WHERE "
-	    "id = ? FOR UPDATE", &jr, "s", db_rows_get(r, 0, 2));
+	st = db_query(c,
+	    "SELECT status, action, planned FROM jobs WHERE "
+	    "id = ? FOR UPDATE",
+	    &jr, "s", db_rows_get(r, 0, 2));
 	if (st != DB_OK) {
 		db_rows_free(r);
 		return st;
 	}
 	js = jr->nrows > 0 ? db_rows_get(jr, 0, 0) : NULL;
 	ja = jr->nrows > 0 ? db_rows_get(jr, 0, 1) : NULL;
-	if (js != NULL && (strcmp(js, "FAILED") == 0 ||
-	    strcmp(js, "COMPLETE") == 0)) {
+	if (js != NULL &&
+	    (strcmp(js, "FAILED") == 0 || strcmp(js, "COMPLETE") == 0)) {
 		/* Let the scheduler settle the cluster. */
 		st = job_store_needs_work_tx(c, db_rows_get(r, 0, 2));
 	} else if (js != NULL && strcmp(ja, "CLUSTER_CREATE") == 0 &&
 	    strcmp(js, "RUNNING") == 0) {
-		st = db_exec(c, "UPDATE jobs SET status = 'FAILED', "
+		st = db_exec(c,
+		    "UPDATE jobs SET status = 'FAILED', "
 		    "status_message = 'Aborted by user.', needs_work = 1, "
-		    "version = version + 1 WHERE id = ?", NULL, "s",
-		    db_rows_get(r, 0, 2));
+		    "version = version + 1 WHERE id = ?",
+		    NULL, "s", db_rows_get(r, 0, 2));
 	} else {
 		/* No job, or one past the point where it can stop. */
 		db_rows_free(jr);
@@ -428,11 +451,12 @@ cluster_store_abort_tx(struct db_conn *c, void *arg)
 
 void
 cluster_store_abort(const struct cluster_store_user *u, int64_t id,
-    const struct idem_store_key *idem,
-    struct domain_out *out)
+    const struct idem_store_key *idem, struct domain_out *out)
 {
-	struct cluster_store_write_arg a = { .u = u, .idem = idem,
-	    .out = out, .id = id };
+	struct cluster_store_write_arg a = { .u = u,
+		.idem = idem,
+		.out = out,
+		.id = id };
 
 	cluster_store_write(cluster_store_abort_tx, &a);
 }
@@ -466,12 +490,12 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 	const char *status;
 	bool done;
 
-	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out,
-	    &done)) != DB_OK ||
+	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out, &done)) !=
+		DB_OK ||
 	    done)
 		return st;
-	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r,
-	    a->out)) != DB_OK)
+	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r, a->out)) !=
+	    DB_OK)
 		return st;
 	status = db_rows_get(r, 0, 1);
 	create = db_rows_int(r, 0, 3);
@@ -495,7 +519,7 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 		    "New expire time cannot be greater than "
 		    "allowed increment");
 	else if (max != 0 && max <= INT64_MAX - create &&
-	    create + max < a->expire)	/* a larger max: no bound */
+	    create + max < a->expire) /* a larger max: no bound */
 		domain_fail(a->out, DOMAIN_INVALID,
 		    "Cluster cannot be prolonged beyond its "
 		    "max duration");
@@ -505,8 +529,10 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 		return DB_ABORT;
 	}
 	jsonx_set(doc, "expireTime", jsonx_new_int64(a->expire));
-	st = db_exec(c, "UPDATE clusters SET expire_time = ?, doc = ?, "
-	    "version = version + 1 WHERE id = ?", NULL, "isi", a->expire,
+	st = db_exec(c,
+	    "UPDATE clusters SET expire_time = ?, doc = ?, "
+	    "version = version + 1 WHERE id = ?",
+	    NULL, "isi", a->expire,
 	    json_object_to_json_string_ext(doc, DOMAIN_JSON), a->id);
 	json_object_put(doc);
 	if (st != DB_OK)
@@ -517,11 +543,13 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 
 void
 cluster_store_set_expire(const struct cluster_store_user *u, int64_t id,
-    int64_t expire,
-    const struct idem_store_key *idem, struct domain_out *out)
+    int64_t expire, const struct idem_store_key *idem, struct domain_out *out)
 {
-	struct cluster_store_write_arg a = { .u = u, .idem = idem,
-	    .out = out, .id = id, .expire = expire };
+	struct cluster_store_write_arg a = { .u = u,
+		.idem = idem,
+		.out = out,
+		.id = id,
+		.expire = expire };
 
 	cluster_store_write(cluster_store_expire_tx, &a);
 }

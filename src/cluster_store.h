@@ -26,8 +26,8 @@ struct idem_store_key;
 
 /* Who asks: a user id and whether it sees all clusters (borrowed). */
 struct cluster_store_user {
-	const char	*id;
-	bool		 sees_all;	/* admin or system */
+	const char *id;
+	bool sees_all; /* admin or system */
 };
 
 /*
@@ -46,8 +46,7 @@ void cluster_store_abort(const struct cluster_store_user *u, int64_t id,
     const struct idem_store_key *idem, struct domain_out *out);
 /* Change a cluster's expire time (section 3.11). */
 void cluster_store_set_expire(const struct cluster_store_user *u, int64_t id,
-    int64_t expire, const struct idem_store_key *idem,
-    struct domain_out *out);
+    int64_t expire, const struct idem_store_key *idem, struct domain_out *out);
 
 /*
  * Background: delete cluster id, whose lease ran out, on connection c.

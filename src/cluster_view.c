@@ -15,16 +15,16 @@
 
 struct json_object *
 cluster_view_new_doc(const char *cid, const char *name,
-    const char *description, int64_t now, const char *jid,
-    const char *owner, struct json_object *config)
+    const char *description, int64_t now, const char *jid, const char *owner,
+    struct json_object *config)
 {
 	struct json_object *doc, *jobs;
 
 	doc = jsonx_new_object();
 	jsonx_set(doc, "id", jsonx_new_string(cid));
 	jsonx_set(doc, "name", jsonx_new_string(name));
-	jsonx_set(doc, "description", jsonx_new_string(description != NULL ?
-	    description : ""));
+	jsonx_set(doc, "description",
+	    jsonx_new_string(description != NULL ? description : ""));
 	jsonx_set(doc, "createTime", jsonx_new_int64(now));
 	jsonx_set(doc, "expireTime", jsonx_new_int64(0));
 	jsonx_set(doc, "nodes", jsonx_new_array());
@@ -34,8 +34,8 @@ cluster_view_new_doc(const char *cid, const char *name,
 	jsonx_set(doc, "jobs", jobs);
 	jsonx_set(doc, "ownerId", jsonx_new_string(owner));
 	jsonx_set(doc, "status", jsonx_new_string("pending"));
-	jsonx_set(doc, "config", config != NULL ? jsonx_copy(config) :
-	    jsonx_new_object());
+	jsonx_set(doc, "config",
+	    config != NULL ? jsonx_copy(config) : jsonx_new_object());
 	return doc;
 }
 
@@ -45,13 +45,14 @@ cluster_view_summary(const struct db_rows *r, size_t i)
 	struct json_object *o = jsonx_new_object();
 	char cid[32];
 
-	jsonx_set(o, "id", jsonx_new_string(ids_format_cluster(
-	    db_rows_int(r, i, 0), cid, sizeof cid)));
+	jsonx_set(o, "id",
+	    jsonx_new_string(
+		ids_format_cluster(db_rows_int(r, i, 0), cid, sizeof cid)));
 	jsonx_set(o, "name", jsonx_new_string(db_rows_get(r, i, 1)));
 	jsonx_set(o, "createTime", jsonx_new_int64(db_rows_int(r, i, 2)));
 	jsonx_set(o, "expireTime", jsonx_new_int64(db_rows_int(r, i, 3)));
-	jsonx_set(o, "clusterTemplate", jsonx_new_string(db_rows_get(r, i,
-	    4)));
+	jsonx_set(o, "clusterTemplate",
+	    jsonx_new_string(db_rows_get(r, i, 4)));
 	jsonx_set(o, "numNodes", jsonx_new_int64(db_rows_int(r, i, 5)));
 	jsonx_set(o, "status", jsonx_new_string(db_rows_get(r, i, 6)));
 	jsonx_set(o, "ownerId", jsonx_new_string(db_rows_get(r, i, 7)));
@@ -65,8 +66,8 @@ cluster_view_status(int64_t id, const char *cstatus, const char *action,
 	struct json_object *o = jsonx_new_object();
 	char cid[32];
 
-	jsonx_set(o, "clusterid", jsonx_new_string(ids_format_cluster(id,
-	    cid, sizeof cid)));
+	jsonx_set(o, "clusterid",
+	    jsonx_new_string(ids_format_cluster(id, cid, sizeof cid)));
 	jsonx_set(o, "stepstotal", jsonx_new_int64(total));
 	jsonx_set(o, "stepscompleted", jsonx_new_int64(done));
 	jsonx_set(o, "status", jsonx_new_string(cstatus));
@@ -86,8 +87,8 @@ cluster_view_plan(const char *jid, int64_t cluster, const char *action,
 
 	o = jsonx_new_object();
 	jsonx_set(o, "id", jsonx_new_string(jid));
-	jsonx_set(o, "clusterId", jsonx_new_string(ids_format_cluster(
-	    cluster, cid, sizeof cid)));
+	jsonx_set(o, "clusterId",
+	    jsonx_new_string(ids_format_cluster(cluster, cid, sizeof cid)));
 	jsonx_set(o, "action", jsonx_new_string(action));
 	jsonx_set(o, "currentStage", jsonx_new_int64(current_stage));
 	stages = jsonx_new_array();
@@ -100,12 +101,14 @@ cluster_view_plan(const char *jid, int64_t cluster, const char *action,
 		}
 		t = jsonx_new_object();
 		jsonx_set(t, "id", jsonx_new_string(db_rows_get(r, i, 0)));
-		jsonx_set(t, "taskName", jsonx_new_string(db_rows_get(r, i,
-		    1)));
-		jsonx_set(t, "nodeId", jsonx_new_string(db_rows_get(r, i,
-		    2) != NULL ? db_rows_get(r, i, 2) : ""));
-		jsonx_set(t, "service", jsonx_new_string(db_rows_get(r, i,
-		    3)));
+		jsonx_set(t, "taskName",
+		    jsonx_new_string(db_rows_get(r, i, 1)));
+		jsonx_set(t, "nodeId",
+		    jsonx_new_string(db_rows_get(r, i, 2) != NULL ?
+			    db_rows_get(r, i, 2) :
+			    ""));
+		jsonx_set(t, "service",
+		    jsonx_new_string(db_rows_get(r, i, 3)));
 		jsonx_append(stage, t);
 	}
 	jsonx_set(o, "stages", stages);
@@ -121,8 +124,8 @@ cluster_view_task(const char *id, const char *job, int64_t cluster,
 
 	jsonx_set(o, "taskId", jsonx_new_string(id));
 	jsonx_set(o, "jobId", jsonx_new_string(job));
-	jsonx_set(o, "clusterId", jsonx_new_string(ids_format_cluster(
-	    cluster, cid, sizeof cid)));
+	jsonx_set(o, "clusterId",
+	    jsonx_new_string(ids_format_cluster(cluster, cid, sizeof cid)));
 	jsonx_set(o, "taskName", jsonx_new_string(name));
 	if (node != NULL)
 		jsonx_set(o, "nodeId", jsonx_new_string(node));

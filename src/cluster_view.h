@@ -19,8 +19,8 @@
  * status "pending" and a copy of config (NULL: {}).  All borrowed.
  */
 struct json_object *cluster_view_new_doc(const char *cid, const char *name,
-    const char *description, int64_t now, const char *jid,
-    const char *owner, struct json_object *config);
+    const char *description, int64_t now, const char *jid, const char *owner,
+    struct json_object *config);
 
 /*
  * A cluster summary of GET /clusters from row i of r (id, name,

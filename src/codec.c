@@ -36,31 +36,51 @@ struct codec_ctx {
 };
 
 static const char *codec_words[CODEC_NTYPES] = {
-	"provider", "hardware type", "image type", "service",
+	"provider",
+	"hardware type",
+	"image type",
+	"service",
 	"cluster template",
 };
 
 static const char *codec_paths[CODEC_NTYPES] = {
-	"providers", "hardwaretypes", "imagetypes", "services",
+	"providers",
+	"hardwaretypes",
+	"imagetypes",
+	"services",
 	"clustertemplates",
 };
 
 /* Provider.Type, lower-case as on the wire (§2.1). */
 static const char *codec_provider_types[] = {
-	"openstack", "ec2", "rackspace", "joyent", NULL,
+	"openstack",
+	"ec2",
+	"rackspace",
+	"joyent",
+	NULL,
 };
 
 /* ProvisionerAction, lower-case, in planner order (§2.3). */
 static const char *codec_actions[] = {
-	"create", "confirm", "bootstrap", "install", "remove", "initialize",
-	"configure", "start", "stop", "delete", NULL,
+	"create",
+	"confirm",
+	"bootstrap",
+	"install",
+	"remove",
+	"initialize",
+	"configure",
+	"start",
+	"stop",
+	"delete",
+	NULL,
 };
 
-#define CODEC_NAME_MSG "invalid name.  Name must consist of only [a-zA-Z0-9_.-]"
+#define CODEC_NAME_MSG \
+	"invalid name.  Name must consist of only [a-zA-Z0-9_.-]"
 
 /* Record a failure of the given kind; always returns -1. */
-static int LOOMD_PRINTF(3, 4)
-codec_fail(struct codec_ctx *c, enum codec_error kind, const char *fmt, ...)
+static int LOOMD_PRINTF(3, 4) codec_fail(struct codec_ctx *c,
+    enum codec_error kind, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,23 +88,23 @@ codec_fail(struct codec_ctx *c, enum codec_error kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->err, LOOMD_ERR_LEN, fmt, ap);
 	va_end(ap);
-	return (-1);
+	return -1;
 }
 
 const char *
 codec_type_word(enum codec_type type)
 {
 	if ((unsigned int)type >= CODEC_NTYPES)
-		return ("entity");
-	return (codec_words[type]);
+		return "entity";
+	return codec_words[type];
 }
 
 const char *
 codec_type_path(enum codec_type type)
 {
 	if ((unsigned int)type >= CODEC_NTYPES)
-		return ("");
-	return (codec_paths[type]);
+		return "";
+	return codec_paths[type];
 }
 
 int
@@ -95,10 +115,10 @@ codec_type_from_path(const char *path, enum codec_type *out)
 	for (i = 0; i < CODEC_NTYPES; i++) {
 		if (strcmp(path, codec_paths[i]) == 0) {
 			*out = (enum codec_type)i;
-			return (0);
+			return 0;
 		}
 	}
-	return (-1);
+	return -1;
 }
 
 int
@@ -110,28 +130,28 @@ codec_check_name(const char *name, char err[LOOMD_ERR_LEN])
 		goto bad;
 	for (p = name; *p != '\0'; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
-		    *p == '-'))
+			(*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
+			*p == '-'))
 			goto bad;
 	}
 	if (p - name > CODEC_NAME_MAX) {
 		snprintf(err, LOOMD_ERR_LEN,
 		    "invalid name.  Name must be at most %d characters",
 		    CODEC_NAME_MAX);
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 bad:
 	snprintf(err, LOOMD_ERR_LEN, "%s", CODEC_NAME_MSG);
-	return (-1);
+	return -1;
 }
 
 char *
 codec_error_body(enum codec_error kind, const char *err)
 {
 	if (kind == CODEC_ERR_MESSAGE)
-		return (xasprintf("invalid input: %s", err));
-	return (xstrdup("invalid input"));
+		return xasprintf("invalid input: %s", err);
+	return xstrdup("invalid input");
 }
 
 const char *
@@ -140,8 +160,8 @@ codec_name(struct json_object *ent)
 	const char *name;
 
 	if (jsonin_get_string(ent, "name", &name, NULL) != JSONIN_OK)
-		return (NULL);
-	return (name);
+		return NULL;
+	return name;
 }
 
 /*
@@ -157,12 +177,12 @@ codec_read_string(struct codec_ctx *c, struct json_object *obj,
 {
 	switch (jsonin_get_string(obj, key, out, NULL)) {
 	case JSONIN_OK:
-		return (1);
+		return 1;
 	case JSONIN_ABSENT:
-		return (0);
+		return 0;
 	default:
-		return (codec_fail(c, CODEC_ERR_PLAIN, "%s must be a string",
-		    what));
+		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be a string",
+		    what);
 	}
 }
 
@@ -173,12 +193,12 @@ codec_read_object(struct codec_ctx *c, struct json_object *obj,
 {
 	switch (jsonin_get_object(obj, key, out, NULL)) {
 	case JSONIN_OK:
-		return (1);
+		return 1;
 	case JSONIN_ABSENT:
-		return (0);
+		return 0;
 	default:
-		return (codec_fail(c, CODEC_ERR_PLAIN, "%s must be an object",
-		    what));
+		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be an object",
+		    what);
 	}
 }
 
@@ -193,13 +213,13 @@ codec_read_int(struct codec_ctx *c, struct json_object *obj, const char *key,
 		v = NULL;
 	switch (jsonin_value_int64(v, min, max, out)) {
 	case JSONIN_OK:
-		return (1);
+		return 1;
 	case JSONIN_ABSENT:
-		return (0);
+		return 0;
 	default:
-		return (codec_fail(c, CODEC_ERR_PLAIN,
+		return codec_fail(c, CODEC_ERR_PLAIN,
 		    "%s must be an integer in [%lld, %lld]", what,
-		    (long long)min, (long long)max));
+		    (long long)min, (long long)max);
 	}
 }
 
@@ -220,11 +240,11 @@ codec_string_set(struct codec_ctx *c, struct json_object *arr,
 	seen = jsonx_new_object();
 	for (i = 0; i < n; i++) {
 		if (jsonin_value_string(json_object_array_get_idx(arr, i),
-		    &s) != JSONIN_OK) {
+			&s) != JSONIN_OK) {
 			json_object_put(set);
 			json_object_put(seen);
-			return (codec_fail(c, CODEC_ERR_PLAIN,
-			    "%s must hold only strings", what));
+			return codec_fail(c, CODEC_ERR_PLAIN,
+			    "%s must hold only strings", what);
 		}
 		if (json_object_object_get_ex(seen, s, &dummy))
 			continue;
@@ -233,7 +253,7 @@ codec_string_set(struct codec_ctx *c, struct json_object *arr,
 	}
 	json_object_put(seen);
 	*out = set;
-	return (1);
+	return 1;
 }
 
 /* A Set<String> field: *out is a new array, or absent. */
@@ -245,12 +265,12 @@ codec_read_set(struct codec_ctx *c, struct json_object *obj, const char *key,
 
 	switch (jsonin_get_array(obj, key, &arr, NULL)) {
 	case JSONIN_OK:
-		return (codec_string_set(c, arr, what, out));
+		return codec_string_set(c, arr, what, out);
 	case JSONIN_ABSENT:
-		return (0);
+		return 0;
 	default:
-		return (codec_fail(c, CODEC_ERR_PLAIN, "%s must be an array",
-		    what));
+		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be an array",
+		    what);
 	}
 }
 
@@ -258,7 +278,7 @@ codec_read_set(struct codec_ctx *c, struct json_object *obj, const char *key,
 static int
 codec_strcmp(const void *a, const void *b)
 {
-	return (strcmp(*(const char *const *)a, *(const char *const *)b));
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /*
@@ -275,8 +295,8 @@ codec_set_key(struct json_object *set)
 	n = json_object_array_length(set);
 	v = xcalloc(n + 1, sizeof *v);
 	for (i = 0; i < n; i++) {
-		v[i] = json_object_get_string(json_object_array_get_idx(set,
-		    i));
+		v[i] =
+		    json_object_get_string(json_object_array_get_idx(set, i));
 		total += strlen(v[i]) + 24;
 	}
 	qsort(v, n, sizeof *v, codec_strcmp);
@@ -286,7 +306,7 @@ codec_set_key(struct json_object *set)
 		off += snprintf(key + off, total - off, "%zu:%s", strlen(v[i]),
 		    v[i]);
 	free(v);
-	return (key);
+	return key;
 }
 
 /*
@@ -307,18 +327,18 @@ codec_read_set_of_sets(struct codec_ctx *c, struct json_object *obj,
 		break;
 	case JSONIN_ABSENT:
 		*out = jsonx_new_array();
-		return (0);
+		return 0;
 	default:
-		return (codec_fail(c, CODEC_ERR_PLAIN, "%s must be an array",
-		    what));
+		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be an array",
+		    what);
 	}
 	n = json_object_array_length(arr);
 	*out = jsonx_new_array();
 	seen = jsonx_new_object();
 	for (i = 0; i < n; i++) {
 		inner = json_object_array_get_idx(arr, i);
-		if (inner == NULL || !json_object_is_type(inner,
-		    json_type_array)) {
+		if (inner == NULL ||
+		    !json_object_is_type(inner, json_type_array)) {
 			codec_fail(c, CODEC_ERR_PLAIN,
 			    "%s must hold only arrays", what);
 			goto fail;
@@ -335,12 +355,12 @@ codec_read_set_of_sets(struct codec_ctx *c, struct json_object *obj,
 		free(k);
 	}
 	json_object_put(seen);
-	return (1);
+	return 1;
 fail:
 	json_object_put(seen);
 	json_object_put(*out);
 	*out = NULL;
-	return (-1);
+	return -1;
 }
 
 /*
@@ -349,14 +369,14 @@ fail:
  * Gson dropped them on output.
  */
 static int
-codec_string_map(struct codec_ctx *c, struct json_object *v,
-    const char *what, struct json_object **out)
+codec_string_map(struct codec_ctx *c, struct json_object *v, const char *what,
+    struct json_object **out)
 {
 	struct json_object *map;
 	const char *s;
 
 	map = jsonx_new_object();
-	json_object_object_foreach(v, key, val) {
+	json_object_object_foreach (v, key, val) {
 		switch (jsonin_value_string(val, &s)) {
 		case JSONIN_OK:
 			jsonx_set(map, key, jsonx_new_string(s));
@@ -365,12 +385,12 @@ codec_string_map(struct codec_ctx *c, struct json_object *v,
 			break;
 		default:
 			json_object_put(map);
-			return (codec_fail(c, CODEC_ERR_PLAIN,
-			    "%s.%.64s must be a string", what, key));
+			return codec_fail(c, CODEC_ERR_PLAIN,
+			    "%s.%.64s must be a string", what, key);
 		}
 	}
 	*out = map;
-	return (1);
+	return 1;
 }
 
 /*
@@ -378,31 +398,31 @@ codec_string_map(struct codec_ctx *c, struct json_object *v,
  * object, or absent.
  */
 static int
-codec_read_map2(struct codec_ctx *c, struct json_object *obj,
-    const char *key, const char *what, struct json_object **out)
+codec_read_map2(struct codec_ctx *c, struct json_object *obj, const char *key,
+    const char *what, struct json_object **out)
 {
 	struct json_object *src = NULL, *map, *inner = NULL;
 	int rc;
 
 	if ((rc = codec_read_object(c, obj, key, what, &src)) <= 0)
-		return (rc);
+		return rc;
 	map = jsonx_new_object();
-	json_object_object_foreach(src, k, val) {
+	json_object_object_foreach (src, k, val) {
 		if (val == NULL)
 			continue;
 		if (!json_object_is_type(val, json_type_object)) {
 			json_object_put(map);
-			return (codec_fail(c, CODEC_ERR_PLAIN,
-			    "%s.%.64s must be an object", what, k));
+			return codec_fail(c, CODEC_ERR_PLAIN,
+			    "%s.%.64s must be an object", what, k);
 		}
 		if (codec_string_map(c, val, what, &inner) < 0) {
 			json_object_put(map);
-			return (-1);
+			return -1;
 		}
 		jsonx_set(map, k, inner);
 	}
 	*out = map;
-	return (1);
+	return 1;
 }
 
 /* Index of s in the NULL-terminated table, or -1. */
@@ -413,9 +433,9 @@ codec_lookup(const char *const *table, const char *s)
 
 	for (i = 0; table[i] != NULL; i++) {
 		if (strcmp(table[i], s) == 0)
-			return (i);
+			return i;
 	}
-	return (-1);
+	return -1;
 }
 
 /* The name rule of NamedEntity: missing is a plain error (Java NPE). */
@@ -423,12 +443,12 @@ static int
 codec_name_rule(struct codec_ctx *c, int have, const char *name)
 {
 	if (!have)
-		return (codec_fail(c, CODEC_ERR_PLAIN, "name is missing"));
+		return codec_fail(c, CODEC_ERR_PLAIN, "name is missing");
 	if (codec_check_name(name, c->err) != 0) {
 		c->kind = CODEC_ERR_MESSAGE;
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /* Start an output object with name and (if given) description. */
@@ -440,7 +460,7 @@ codec_out_named(const char *name, const char *description)
 	jsonx_set(o, "name", jsonx_new_string(name));
 	if (description != NULL)
 		jsonx_set(o, "description", jsonx_new_string(description));
-	return (o);
+	return o;
 }
 
 /* Provider (§2.1). */
@@ -457,12 +477,12 @@ codec_parse_provider(struct codec_ctx *c, struct json_object *in,
 	if (codec_read_string(c, in, "description", "description", &desc) < 0)
 		goto fail;
 	if ((rc = codec_read_string(c, in, "providertype", "providertype",
-	    &ptype)) < 0)
+		 &ptype)) < 0)
 		goto fail;
 	if (rc == 1 && codec_lookup(codec_provider_types, ptype) < 0)
 		ptype = NULL;
 	if ((rc = codec_read_map2(c, in, "provisioner", "provisioner",
-	    &prov)) < 0)
+		 &prov)) < 0)
 		goto fail;
 	if (rc == 0)
 		prov = jsonx_new_object();
@@ -477,10 +497,10 @@ codec_parse_provider(struct codec_ctx *c, struct json_object *in,
 	jsonx_set(o, "providertype", jsonx_new_string(ptype));
 	jsonx_set(o, "provisioner", prov);
 	*out = o;
-	return (0);
+	return 0;
 fail:
 	json_object_put(prov);
-	return (-1);
+	return -1;
 }
 
 /* HardwareType and ImageType (§2.2). */
@@ -496,8 +516,8 @@ codec_parse_hwimg(struct codec_ctx *c, struct json_object *in,
 		goto fail;
 	if (codec_read_string(c, in, "description", "description", &desc) < 0)
 		goto fail;
-	if ((rc = codec_read_map2(c, in, "providermap", "providermap",
-	    &map)) < 0)
+	if ((rc = codec_read_map2(c, in, "providermap", "providermap", &map)) <
+	    0)
 		goto fail;
 	if (codec_name_rule(c, have_name, name) < 0)
 		goto fail;
@@ -509,10 +529,10 @@ codec_parse_hwimg(struct codec_ctx *c, struct json_object *in,
 	o = codec_out_named(name, desc);
 	jsonx_set(o, "providermap", map);
 	*out = o;
-	return (0);
+	return 0;
 fail:
 	json_object_put(map);
-	return (-1);
+	return -1;
 }
 
 /* One ServiceAction {type, script, data}; absent members are omitted. */
@@ -526,8 +546,8 @@ codec_service_action(struct codec_ctx *c, const char *action,
 	int i;
 
 	if (!json_object_is_type(v, json_type_object))
-		return (codec_fail(c, CODEC_ERR_PLAIN,
-		    "provisioner.actions.%s must be an object", action));
+		return codec_fail(c, CODEC_ERR_PLAIN,
+		    "provisioner.actions.%s must be an object", action);
 	o = jsonx_new_object();
 	for (i = 0; fields[i] != NULL; i++) {
 		switch (jsonin_get_string(v, fields[i], &s, NULL)) {
@@ -538,13 +558,13 @@ codec_service_action(struct codec_ctx *c, const char *action,
 			break;
 		default:
 			json_object_put(o);
-			return (codec_fail(c, CODEC_ERR_PLAIN,
+			return codec_fail(c, CODEC_ERR_PLAIN,
 			    "provisioner.actions.%s.%s must be a string",
-			    action, fields[i]));
+			    action, fields[i]);
 		}
 	}
 	*out = o;
-	return (0);
+	return 0;
 }
 
 /* Service (§2.3). */
@@ -553,7 +573,8 @@ codec_parse_service(struct codec_ctx *c, struct json_object *in,
     struct json_object **out)
 {
 	const char *name = NULL, *desc = NULL;
-	struct json_object *deps = NULL, *prov = NULL, *src = NULL, *act = NULL;
+	struct json_object *deps = NULL, *prov = NULL, *src = NULL,
+			   *act = NULL;
 	struct json_object *actions = NULL;
 	struct json_object *o, *p;
 	int have_name, rc;
@@ -567,23 +588,23 @@ codec_parse_service(struct codec_ctx *c, struct json_object *in,
 	if (rc == 0)
 		deps = jsonx_new_array();
 	if ((rc = codec_read_object(c, in, "provisioner", "provisioner",
-	    &prov)) < 0)
+		 &prov)) < 0)
 		goto fail;
 	if (rc == 0)
 		actions = jsonx_new_object();
 	else if ((rc = codec_read_object(c, prov, "actions",
-	    "provisioner.actions", &src)) < 0)
+		      "provisioner.actions", &src)) < 0)
 		goto fail;
 	else if (rc == 1) {
 		actions = jsonx_new_object();
-		json_object_object_foreach(src, key, val) {
+		json_object_object_foreach (src, key, val) {
 			if (codec_lookup(codec_actions, key) < 0) {
 				codec_fail(c, CODEC_ERR_MESSAGE,
 				    "invalid provisioner action %.64s.", key);
 				goto fail;
 			}
-			if (val == NULL || json_object_is_type(val,
-			    json_type_null))
+			if (val == NULL ||
+			    json_object_is_type(val, json_type_null))
 				continue;
 			if (codec_service_action(c, key, val, &act) < 0)
 				goto fail;
@@ -604,11 +625,11 @@ codec_parse_service(struct codec_ctx *c, struct json_object *in,
 	jsonx_set(p, "actions", actions);
 	jsonx_set(o, "provisioner", p);
 	*out = o;
-	return (0);
+	return 0;
 fail:
 	json_object_put(deps);
 	json_object_put(actions);
-	return (-1);
+	return -1;
 }
 
 /* Template "defaults" (ClusterDefaults); *out stays NULL when absent. */
@@ -622,21 +643,21 @@ codec_template_defaults(struct codec_ctx *c, struct json_object *in,
 
 	*out = NULL;
 	if ((rc = codec_read_object(c, in, "defaults", "defaults", &src)) <= 0)
-		return (rc);
+		return rc;
 	if ((rc = codec_read_set(c, src, "services", "defaults.services",
-	    &services)) < 0)
+		 &services)) < 0)
 		goto fail;
 	if ((have_provider = codec_read_string(c, src, "provider",
-	    "defaults.provider", &provider)) < 0)
+		 "defaults.provider", &provider)) < 0)
 		goto fail;
 	if (codec_read_string(c, src, "hardwaretype", "defaults.hardwaretype",
-	    &hw) < 0)
+		&hw) < 0)
 		goto fail;
 	if (codec_read_string(c, src, "imagetype", "defaults.imagetype",
-	    &img) < 0)
+		&img) < 0)
 		goto fail;
-	if (codec_read_object(c, src, "config", "defaults.config",
-	    &config) < 0)
+	if (codec_read_object(c, src, "config", "defaults.config", &config) <
+	    0)
 		goto fail;
 	if (rc == 0) {
 		codec_fail(c, CODEC_ERR_MESSAGE,
@@ -656,13 +677,13 @@ codec_template_defaults(struct codec_ctx *c, struct json_object *in,
 		jsonx_set(o, "hardwaretype", jsonx_new_string(hw));
 	if (img != NULL)
 		jsonx_set(o, "imagetype", jsonx_new_string(img));
-	jsonx_set(o, "config", config != NULL ? jsonx_copy(config) :
-	    jsonx_new_object());
+	jsonx_set(o, "config",
+	    config != NULL ? jsonx_copy(config) : jsonx_new_object());
 	*out = o;
-	return (1);
+	return 1;
 fail:
 	json_object_put(services);
-	return (-1);
+	return -1;
 }
 
 /*
@@ -674,14 +695,14 @@ codec_template_compat(struct codec_ctx *c, struct json_object *in,
     struct json_object **out)
 {
 	static const char *keys[] = { "hardwaretypes", "imagetypes",
-	    "services", NULL };
+		"services", NULL };
 	struct json_object *src = NULL, *o, *set = NULL;
 	char what[64];
 	int i, rc;
 
 	if ((rc = codec_read_object(c, in, "compatibility", "compatibility",
-	    &src)) < 0)
-		return (-1);
+		 &src)) < 0)
+		return -1;
 	o = jsonx_new_object();
 	for (i = 0; keys[i] != NULL; i++) {
 		if (rc == 0) {
@@ -697,11 +718,11 @@ codec_template_compat(struct codec_ctx *c, struct json_object *in,
 			break;
 		default:
 			json_object_put(o);
-			return (-1);
+			return -1;
 		}
 	}
 	*out = o;
-	return (0);
+	return 0;
 }
 
 /* Integer with the "a:b" syntax of Java Integer.valueOf(). */
@@ -717,20 +738,20 @@ codec_ratio_part(const char *s, size_t n, int *out)
 		i++;
 	}
 	if (i == n)
-		return (-1);
+		return -1;
 	for (; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
-			return (-1);
+			return -1;
 		v = v * 10 + (s[i] - '0');
 		if (v > (long long)INT_MAX + 1)
-			return (-1);
+			return -1;
 	}
 	if (neg)
 		v = -v;
 	if (v < INT_MIN || v > INT_MAX)
-		return (-1);
+		return -1;
 	*out = (int)v;
-	return (0);
+	return 0;
 }
 
 /* One ServiceConstraint (§2.4): "quantities" is required. */
@@ -745,32 +766,33 @@ codec_service_constraint(struct codec_ctx *c, const char *svc,
 	char what[128];
 
 	if (!json_object_is_type(v, json_type_object))
-		return (codec_fail(c, CODEC_ERR_PLAIN,
-		    "constraints.services.%.64s must be an object", svc));
+		return codec_fail(c, CODEC_ERR_PLAIN,
+		    "constraints.services.%.64s must be an object", svc);
 	if (jsonin_get_object(v, "quantities", &q, NULL) != JSONIN_OK)
-		return (codec_fail(c, CODEC_ERR_PLAIN,
-		    "constraints.services.%.64s.quantities is missing", svc));
+		return codec_fail(c, CODEC_ERR_PLAIN,
+		    "constraints.services.%.64s.quantities is missing", svc);
 	snprintf(what, sizeof what, "%.64s quantities", svc);
 	if (codec_read_int(c, q, "min", what, INT_MIN, INT_MAX, &min) < 0 ||
 	    codec_read_int(c, q, "max", what, INT_MIN, INT_MAX, &max) < 0 ||
-	    codec_read_int(c, q, "stepSize", what, INT_MIN, INT_MAX,
-	    &step) < 0 ||
+	    codec_read_int(c, q, "stepSize", what, INT_MIN, INT_MAX, &step) <
+		0 ||
 	    codec_read_string(c, q, "ratio", what, &ratio) < 0)
-		return (-1);
-	if (ratio != NULL && ((colon = strchr(ratio, ':')) == NULL ||
-	    codec_ratio_part(ratio, colon - ratio, &rmin) != 0 ||
-	    codec_ratio_part(colon + 1, strlen(colon + 1), &rmax) != 0))
-		return (codec_fail(c, CODEC_ERR_PLAIN,
-		    "%s: ratio must be \"<int>:<int>\"", what));
+		return -1;
+	if (ratio != NULL &&
+	    ((colon = strchr(ratio, ':')) == NULL ||
+		codec_ratio_part(ratio, colon - ratio, &rmin) != 0 ||
+		codec_ratio_part(colon + 1, strlen(colon + 1), &rmax) != 0))
+		return codec_fail(c, CODEC_ERR_PLAIN,
+		    "%s: ratio must be \"<int>:<int>\"", what);
 	snprintf(what, sizeof what, "constraints.services.%.64s.hardwaretypes",
 	    svc);
 	if (codec_read_set(c, v, "hardwaretypes", what, &hw) < 0)
-		return (-1);
+		return -1;
 	snprintf(what, sizeof what, "constraints.services.%.64s.imagetypes",
 	    svc);
 	if (codec_read_set(c, v, "imagetypes", what, &img) < 0) {
 		json_object_put(hw);
-		return (-1);
+		return -1;
 	}
 
 	o = jsonx_new_object();
@@ -788,7 +810,7 @@ codec_service_constraint(struct codec_ctx *c, const char *svc,
 	}
 	jsonx_set(o, "quantities", oq);
 	*out = o;
-	return (0);
+	return 0;
 }
 
 /* Template "constraints": layout sets and per-service constraints. */
@@ -801,18 +823,20 @@ codec_template_constraints(struct codec_ctx *c, struct json_object *in,
 	struct json_object *sc = NULL;
 
 	if (codec_read_object(c, in, "constraints", "constraints", &src) < 0)
-		return (-1);
-	if (src != NULL && codec_read_object(c, src, "layout",
-	    "constraints.layout", &layout) < 0)
-		return (-1);
+		return -1;
+	if (src != NULL &&
+	    codec_read_object(c, src, "layout", "constraints.layout",
+		&layout) < 0)
+		return -1;
 	if (codec_read_set_of_sets(c, layout, "mustcoexist",
-	    "constraints.layout.mustcoexist", &must) < 0)
+		"constraints.layout.mustcoexist", &must) < 0)
 		goto fail;
 	if (codec_read_set_of_sets(c, layout, "cantcoexist",
-	    "constraints.layout.cantcoexist", &cant) < 0)
+		"constraints.layout.cantcoexist", &cant) < 0)
 		goto fail;
-	if (src != NULL && codec_read_object(c, src, "services",
-	    "constraints.services", &svcs) < 0)
+	if (src != NULL &&
+	    codec_read_object(c, src, "services", "constraints.services",
+		&svcs) < 0)
 		goto fail;
 
 	o = jsonx_new_object();
@@ -824,9 +848,9 @@ codec_template_constraints(struct codec_ctx *c, struct json_object *in,
 	os = jsonx_new_object();
 	jsonx_set(o, "services", os);
 	if (svcs != NULL) {
-		json_object_object_foreach(svcs, key, val) {
-			if (val == NULL || json_object_is_type(val,
-			    json_type_null))
+		json_object_object_foreach (svcs, key, val) {
+			if (val == NULL ||
+			    json_object_is_type(val, json_type_null))
 				continue;
 			if (codec_service_constraint(c, key, val, &sc) < 0)
 				goto fail;
@@ -834,12 +858,12 @@ codec_template_constraints(struct codec_ctx *c, struct json_object *in,
 		}
 	}
 	*out = o;
-	return (0);
+	return 0;
 fail:
 	json_object_put(must);
 	json_object_put(cant);
 	json_object_put(o);
-	return (-1);
+	return -1;
 }
 
 /* Template "administration": the lease durations, 0/0/0 by default. */
@@ -852,33 +876,34 @@ codec_template_admin(struct codec_ctx *c, struct json_object *in,
 	int a = 0, b = 0, d = 0;
 
 	if (codec_read_object(c, in, "administration", "administration",
-	    &src) < 0)
-		return (-1);
-	if (src != NULL && codec_read_object(c, src, "leaseduration",
-	    "administration.leaseduration", &ld) < 0)
-		return (-1);
+		&src) < 0)
+		return -1;
+	if (src != NULL &&
+	    codec_read_object(c, src, "leaseduration",
+		"administration.leaseduration", &ld) < 0)
+		return -1;
 	if (ld != NULL) {
 		if ((a = codec_read_int(c, ld, "initial",
-		    "leaseduration.initial", INT64_MIN, INT64_MAX,
-		    &initial)) < 0 ||
+			 "leaseduration.initial", INT64_MIN, INT64_MAX,
+			 &initial)) < 0 ||
 		    (b = codec_read_int(c, ld, "max", "leaseduration.max",
-		    INT64_MIN, INT64_MAX, &max)) < 0 ||
+			 INT64_MIN, INT64_MAX, &max)) < 0 ||
 		    (d = codec_read_int(c, ld, "step", "leaseduration.step",
-		    INT64_MIN, INT64_MAX, &step)) < 0)
-			return (-1);
+			 INT64_MIN, INT64_MAX, &step)) < 0)
+			return -1;
 		/* new LeaseDuration(Long, Long, Long) unboxes: NPE first. */
 		if (a == 0 || b == 0 || d == 0)
-			return (codec_fail(c, CODEC_ERR_PLAIN,
-			    "leaseduration needs initial, max and step"));
+			return codec_fail(c, CODEC_ERR_PLAIN,
+			    "leaseduration needs initial, max and step");
 		if (initial < 0)
-			return (codec_fail(c, CODEC_ERR_MESSAGE,
-			    "initial lease duration should be >=0"));
+			return codec_fail(c, CODEC_ERR_MESSAGE,
+			    "initial lease duration should be >=0");
 		if (max < 0)
-			return (codec_fail(c, CODEC_ERR_MESSAGE,
-			    "max lease duration should be >=0"));
+			return codec_fail(c, CODEC_ERR_MESSAGE,
+			    "max lease duration should be >=0");
 		if (step < 0)
-			return (codec_fail(c, CODEC_ERR_MESSAGE,
-			    "step should be >=0"));
+			return codec_fail(c, CODEC_ERR_MESSAGE,
+			    "step should be >=0");
 	}
 	o = jsonx_new_object();
 	ol = jsonx_new_object();
@@ -887,7 +912,7 @@ codec_template_admin(struct codec_ctx *c, struct json_object *in,
 	jsonx_set(ol, "step", jsonx_new_int64(step));
 	jsonx_set(o, "leaseduration", ol);
 	*out = o;
-	return (0);
+	return 0;
 }
 
 /* ClusterTemplate (§2.4). */
@@ -923,19 +948,18 @@ codec_parse_template(struct codec_ctx *c, struct json_object *in,
 	jsonx_set(o, "constraints", cons);
 	jsonx_set(o, "administration", admin);
 	*out = o;
-	return (0);
+	return 0;
 fail:
 	json_object_put(defaults);
 	json_object_put(compat);
 	json_object_put(cons);
 	json_object_put(admin);
-	return (-1);
+	return -1;
 }
 
 int
 codec_parse(enum codec_type type, struct json_object *in,
-    struct json_object **out, enum codec_error *kind,
-    char err[LOOMD_ERR_LEN])
+    struct json_object **out, enum codec_error *kind, char err[LOOMD_ERR_LEN])
 {
 	struct codec_ctx c = { .kind = CODEC_ERR_NONE, .err = err };
 	int rc;
@@ -967,11 +991,11 @@ codec_parse(enum codec_type type, struct json_object *in,
 		goto fail;
 	}
 	if (rc == 0)
-		return (0);
+		return 0;
 fail:
 	*out = NULL;
 	*kind = c.kind;
-	return (-1);
+	return -1;
 }
 
 int
@@ -997,12 +1021,13 @@ codec_check_template_lease(struct json_object *tmpl, char err[LOOMD_ERR_LEN])
 		max = INT64_MAX;
 	if (max < initial) {
 		name = codec_name(tmpl);
-		snprintf(err, LOOMD_ERR_LEN, "Initial lease duration cannot be "
+		snprintf(err, LOOMD_ERR_LEN,
+		    "Initial lease duration cannot be "
 		    "more than max lease duration for cluster template %s",
 		    name != NULL ? name : "");
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -1030,7 +1055,7 @@ codec_last_by_name(struct json_object *list)
 			jsonx_append(out, json_object_get(ent));
 	}
 	json_object_put(last);
-	return (out);
+	return out;
 }
 
 int
@@ -1070,14 +1095,15 @@ codec_parse_import(struct json_object *in, struct json_object **out,
 		n = section != NULL ? json_object_array_length(section) : 0;
 		for (i = 0; i < n; i++) {
 			if (codec_parse((enum codec_type)t,
-			    json_object_array_get_idx(section, i), &ent,
-			    &ekind, eerr) == 0) {
+				json_object_array_get_idx(section, i), &ent,
+				&ekind, eerr) == 0) {
 				jsonx_append(list, ent);
 				continue;
 			}
 			*kind = ekind;
-			if (jsonin_get_string(json_object_array_get_idx(
-			    section, i), "name", &name, NULL) == JSONIN_OK &&
+			if (jsonin_get_string(
+				json_object_array_get_idx(section, i), "name",
+				&name, NULL) == JSONIN_OK &&
 			    strlen(name) <= CODEC_NAME_MAX)
 				snprintf(err, LOOMD_ERR_LEN,
 				    "%s %.255s: %.200s", codec_words[t], name,
@@ -1092,9 +1118,9 @@ codec_parse_import(struct json_object *in, struct json_object **out,
 		list = NULL;
 	}
 	*out = res;
-	return (0);
+	return 0;
 fail:
 	json_object_put(list);
 	json_object_put(res);
-	return (-1);
+	return -1;
 }

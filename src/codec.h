@@ -46,8 +46,8 @@ const char *codec_type_word(enum codec_type type);
 /* URL segment and export key: "providers", ... "clustertemplates". */
 const char *codec_type_path(enum codec_type type);
 /* Map a URL segment / export key to its type; -1 if unknown. */
-int codec_type_from_path(const char *path, enum codec_type *out)
-    LOOMD_MUSTCHECK;
+int codec_type_from_path(const char *path,
+    enum codec_type *out) LOOMD_MUSTCHECK;
 
 /*
  * Validate the name of an entity or cluster: non-empty, only
@@ -55,8 +55,8 @@ int codec_type_from_path(const char *path, enum codec_type *out)
  * message to send after "invalid input: " (Loom's "invalid name.  Name must
  * consist of only [a-zA-Z0-9_.-]", or the length message).
  */
-int codec_check_name(const char *name, char err[LOOMD_ERR_LEN])
-    LOOMD_MUSTCHECK;
+int codec_check_name(const char *name,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Decode and validate one entity of the given type from in (borrowed).  On

@@ -41,10 +41,10 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...)                                                        \
-	do {                                                                  \
-		if (log_get_level() >= LOG_LEVEL_DEBUG)                       \
-			log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__);                \
+#define log_debug(...) \
+	do { \
+		if (log_get_level() >= LOG_LEVEL_DEBUG) \
+			log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__); \
 	} while (0)
 
 /* Log at error level with ": strerror(errno)" appended, then exit(1). */
@@ -67,11 +67,12 @@ char *xasprintf(const char *fmt, ...) LOOMD_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) LOOMD_PRINTF(1, 0);
 /* Abort via fatalx() if p is NULL (for library allocations); p is
  * evaluated once. */
-#define xcheck(p) __extension__ ({					\
-	__typeof__(p) xcheck_p_ = (p);					\
-	if (xcheck_p_ == NULL)						\
-		fatalx("%s: out of memory", __func__);			\
-	xcheck_p_;							\
-})
+#define xcheck(p) \
+	__extension__({ \
+		__typeof__(p) xcheck_p_ = (p); \
+		if (xcheck_p_ == NULL) \
+			fatalx("%s: out of memory", __func__); \
+		xcheck_p_; \
+	})
 
 #endif /* LOOMD_COMMON_H */

@@ -25,27 +25,27 @@
 #include "cfg.h"
 
 #define DB_MAX_PARAMS 32
-#define DB_CACHE_SIZE 64	/* statements cached per connection */
+#define DB_CACHE_SIZE 64 /* statements cached per connection */
 
 struct db_cached {
-	const char	*key;	/* the caller's sql pointer */
-	char		*sql;	/* our copy, to detect a reused pointer */
-	MYSQL_STMT	*stmt;
+	const char *key; /* the caller's sql pointer */
+	char *sql;	 /* our copy, to detect a reused pointer */
+	MYSQL_STMT *stmt;
 };
 
 struct db_conn {
-	MYSQL			*my;
-	enum db_role		 role;
-	bool			 connected;
-	unsigned int		 last_errno;
-	char			 last_error[LOOMD_ERR_LEN];
-	struct db_cached	 cache[DB_CACHE_SIZE];
-	unsigned int		 seed;	/* backoff jitter */
-	struct timespec		 last_used;
-	bool			 in_tx;	/* inside db_tx_run's transaction */
+	MYSQL *my;
+	enum db_role role;
+	bool connected;
+	unsigned int last_errno;
+	char last_error[LOOMD_ERR_LEN];
+	struct db_cached cache[DB_CACHE_SIZE];
+	unsigned int seed; /* backoff jitter */
+	struct timespec last_used;
+	bool in_tx; /* inside db_tx_run's transaction */
 };
 
-#define DB_IDLE_PING_MS 2000	/* ping a link idle longer than this */
+#define DB_IDLE_PING_MS 2000 /* ping a link idle longer than this */
 
 static const struct cfg *db_cfg;
 static pthread_key_t db_thread_key;
@@ -91,22 +91,22 @@ db_classify(unsigned int err)
 	switch (err) {
 	case 0:
 		return DB_OK;
-	case ER_LOCK_DEADLOCK:		/* 1213 */
-	case ER_LOCK_WAIT_TIMEOUT:	/* 1205 */
-	case ER_CHECKREAD:		/* 1020 */
-	case ER_QUERY_INTERRUPTED:	/* 1317 */
+	case ER_LOCK_DEADLOCK:	   /* 1213 */
+	case ER_LOCK_WAIT_TIMEOUT: /* 1205 */
+	case ER_CHECKREAD:	   /* 1020 */
+	case ER_QUERY_INTERRUPTED: /* 1317 */
 		return DB_RETRY;
-	case ER_UNKNOWN_COM_ERROR:	/* 1047: not in Primary Component */
-	case CR_CONNECTION_ERROR:	/* 2002 */
-	case CR_CONN_HOST_ERROR:	/* 2003 */
-	case CR_SERVER_GONE_ERROR:	/* 2006 */
-	case CR_SERVER_LOST:		/* 2013 */
-	case CR_SERVER_LOST_EXTENDED:	/* 2055 */
-	case ER_SERVER_SHUTDOWN:	/* 1053 */
-	case ER_CONNECTION_KILLED:	/* 1927 */
-	case CR_COMMANDS_OUT_OF_SYNC:	/* 2014: the link is unusable */
+	case ER_UNKNOWN_COM_ERROR:    /* 1047: not in Primary Component */
+	case CR_CONNECTION_ERROR:     /* 2002 */
+	case CR_CONN_HOST_ERROR:      /* 2003 */
+	case CR_SERVER_GONE_ERROR:    /* 2006 */
+	case CR_SERVER_LOST:	      /* 2013 */
+	case CR_SERVER_LOST_EXTENDED: /* 2055 */
+	case ER_SERVER_SHUTDOWN:      /* 1053 */
+	case ER_CONNECTION_KILLED:    /* 1927 */
+	case CR_COMMANDS_OUT_OF_SYNC: /* 2014: the link is unusable */
 		return DB_UNAVAILABLE;
-	case ER_DUP_ENTRY:		/* 1062 */
+	case ER_DUP_ENTRY: /* 1062 */
 		return DB_CONFLICT;
 	default:
 		return DB_ERROR;
@@ -247,8 +247,8 @@ db_open(struct db_conn *c)
 	host = sock != NULL ? "localhost" : k->db_host;
 	port = sock != NULL ? 0 : (unsigned int)k->db_port;
 	dbname = c->role == DB_ROLE_ADMIN ? NULL : k->db_name;
-	if (mysql_real_connect(c->my, host, k->db_user, k->db_password,
-	    dbname, port, sock, CLIENT_FOUND_ROWS) == NULL) {
+	if (mysql_real_connect(c->my, host, k->db_user, k->db_password, dbname,
+		port, sock, CLIENT_FOUND_ROWS) == NULL) {
 		st = db_fail(c, mysql_errno(c->my), mysql_error(c->my));
 		/* Bad credentials or schema: not a transient outage. */
 		if (c->last_errno == ER_ACCESS_DENIED_ERROR ||
@@ -276,8 +276,8 @@ db_open(struct db_conn *c)
 	 * timeout, and other transactions queue behind it.
 	 */
 	if (c->role != DB_ROLE_HEALTH &&
-	    (st = db_exec(c, "SET SESSION innodb_lock_wait_timeout = ?",
-	    NULL, "i", (int64_t)(rto > 1 ? rto - 1 : 1))) != DB_OK)
+	    (st = db_exec(c, "SET SESSION innodb_lock_wait_timeout = ?", NULL,
+		 "i", (int64_t)(rto > 1 ? rto - 1 : 1))) != DB_OK)
 		goto fail;
 	c->last_errno = 0;
 	c->last_error[0] = '\0';
@@ -328,8 +328,8 @@ db_thread_conn(enum db_status *status, char err[LOOMD_ERR_LEN])
 		mysql_thread_init();
 		c = xcalloc(1, sizeof *c);
 		c->role = DB_ROLE_API;
-		c->seed = (unsigned int)time(NULL) ^
-		    (unsigned int)(uintptr_t)c;
+		c->seed =
+		    (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)c;
 		pthread_setspecific(db_thread_key, c);
 	}
 	if (!c->connected) {
@@ -393,8 +393,8 @@ db_prepare(struct db_conn *c, const char *sql, enum db_status *st)
 	if ((stmt = mysql_stmt_init(c->my)) == NULL)
 		fatalx("mysql_stmt_init: out of memory");
 	if (mysql_stmt_prepare(stmt, sql, strlen(sql)) != 0) {
-		*st = db_fail(c, mysql_stmt_errno(stmt),
-		    mysql_stmt_error(stmt));
+		*st =
+		    db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
 		mysql_stmt_close(stmt);
 		return NULL;
 	}
@@ -406,10 +406,10 @@ db_prepare(struct db_conn *c, const char *sql, enum db_status *st)
 
 /* Storage for bound parameters of one call. */
 struct db_params {
-	MYSQL_BIND	bind[DB_MAX_PARAMS];
-	int64_t		ints[DB_MAX_PARAMS];
-	unsigned long	lens[DB_MAX_PARAMS];
-	my_bool		nulls[DB_MAX_PARAMS];
+	MYSQL_BIND bind[DB_MAX_PARAMS];
+	int64_t ints[DB_MAX_PARAMS];
+	unsigned long lens[DB_MAX_PARAMS];
+	my_bool nulls[DB_MAX_PARAMS];
 };
 
 /* Bind the varargs described by fmt. */
@@ -484,8 +484,8 @@ db_run(struct db_conn *c, const char *sql, const char *fmt, va_list ap,
 	db_bind_params(&p, fmt, ap);
 	if ((fmt[0] != '\0' && mysql_stmt_bind_param(stmt, p.bind) != 0) ||
 	    mysql_stmt_execute(stmt) != 0) {
-		*st = db_fail(c, mysql_stmt_errno(stmt),
-		    mysql_stmt_error(stmt));
+		*st =
+		    db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
 		return NULL;
 	}
 	*st = DB_OK;
@@ -506,16 +506,19 @@ db_check_in_tx(struct db_conn *c, const char *sql)
 {
 	unsigned int status = 0;
 
-	if (!c->in_tx || (strncasecmp(sql, "SELECT", 6) != 0 &&
-	    strncasecmp(sql, "UPDATE", 6) != 0 &&
-	    strncasecmp(sql, "INSERT", 6) != 0 &&
-	    strncasecmp(sql, "DELETE", 6) != 0 &&
-	    strncasecmp(sql, "REPLACE", 7) != 0))
+	if (!c->in_tx ||
+	    (strncasecmp(sql, "SELECT", 6) != 0 &&
+		strncasecmp(sql, "UPDATE", 6) != 0 &&
+		strncasecmp(sql, "INSERT", 6) != 0 &&
+		strncasecmp(sql, "DELETE", 6) != 0 &&
+		strncasecmp(sql, "REPLACE", 7) != 0))
 		return DB_OK;
 	if (mariadb_get_infov(c->my, MARIADB_CONNECTION_SERVER_STATUS,
-	    &status) != 0 || (status & SERVER_STATUS_IN_TRANS) != 0)
+		&status) != 0 ||
+	    (status & SERVER_STATUS_IN_TRANS) != 0)
 		return DB_OK;
-	return db_fail(c, ER_LOCK_DEADLOCK, "the server ended the transaction "
+	return db_fail(c, ER_LOCK_DEADLOCK,
+	    "the server ended the transaction "
 	    "without reporting it (a brute-force abort); running it again");
 }
 
@@ -567,8 +570,8 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 	r = xcalloc(1, sizeof *r);
 	r->ncols = ncols;
 	if (mysql_stmt_store_result(stmt) != 0) {
-		st = db_fail(c, mysql_stmt_errno(stmt),
-		    mysql_stmt_error(stmt));
+		st =
+		    db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
 		goto fail;
 	}
 	memset(bind, 0, sizeof bind);
@@ -581,12 +584,12 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 		bind[i].error = &errs[i];
 	}
 	if (ncols > 0 && mysql_stmt_bind_result(stmt, bind) != 0) {
-		st = db_fail(c, mysql_stmt_errno(stmt),
-		    mysql_stmt_error(stmt));
+		st =
+		    db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
 		goto fail;
 	}
-	while ((rc = mysql_stmt_fetch(stmt)) == 0 ||
-	    rc == MYSQL_DATA_TRUNCATED) {
+	while (
+	    (rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
 		if (r->nrows == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
 			r->cells = xreallocarray(r->cells, cap * ncols,
@@ -614,10 +617,9 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 				big.buffer = cell;
 				big.buffer_length = lens[i];
 				if (mysql_stmt_fetch_column(stmt, &big,
-				    (unsigned int)i, 0) != 0) {
+					(unsigned int)i, 0) != 0) {
 					free(cell);
-					st = db_fail(c,
-					    mysql_stmt_errno(stmt),
+					st = db_fail(c, mysql_stmt_errno(stmt),
 					    mysql_stmt_error(stmt));
 					goto fail;
 				}
@@ -629,8 +631,8 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 		r->nrows++;
 	}
 	if (rc != MYSQL_NO_DATA) {
-		st = db_fail(c, mysql_stmt_errno(stmt),
-		    mysql_stmt_error(stmt));
+		st =
+		    db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
 		goto fail;
 	}
 	mysql_stmt_free_result(stmt);
@@ -849,11 +851,13 @@ db_wsrep_read(struct db_conn *c, struct db_wsrep *out)
 	db_rows_free(r);
 	if (!out->wsrep_on)
 		return DB_OK;
-	st = db_query(c, "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM "
+	st = db_query(c,
+	    "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM "
 	    "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN "
 	    "('WSREP_READY', 'WSREP_CLUSTER_STATUS', 'WSREP_LOCAL_STATE', "
 	    "'WSREP_LOCAL_STATE_COMMENT', 'WSREP_CLUSTER_SIZE', "
-	    "'WSREP_LOCAL_CERT_FAILURES')", &r, "");
+	    "'WSREP_LOCAL_CERT_FAILURES')",
+	    &r, "");
 	if (st != DB_OK)
 		return st;
 	for (i = 0; i < r->nrows; i++) {
@@ -884,25 +888,25 @@ db_wsrep_read(struct db_conn *c, struct db_wsrep *out)
 void
 db_stats_get(struct db_stats *out)
 {
-	out->tx_total = __atomic_load_n(&db_counters.tx_total,
-	    __ATOMIC_RELAXED);
-	out->tx_committed = __atomic_load_n(&db_counters.tx_committed,
-	    __ATOMIC_RELAXED);
-	out->tx_retries = __atomic_load_n(&db_counters.tx_retries,
-	    __ATOMIC_RELAXED);
-	out->retries_1213 = __atomic_load_n(&db_counters.retries_1213,
-	    __ATOMIC_RELAXED);
-	out->retries_1205 = __atomic_load_n(&db_counters.retries_1205,
-	    __ATOMIC_RELAXED);
-	out->retries_1020 = __atomic_load_n(&db_counters.retries_1020,
-	    __ATOMIC_RELAXED);
-	out->retries_1317 = __atomic_load_n(&db_counters.retries_1317,
-	    __ATOMIC_RELAXED);
-	out->unavailable = __atomic_load_n(&db_counters.unavailable,
-	    __ATOMIC_RELAXED);
-	out->conflicts = __atomic_load_n(&db_counters.conflicts,
-	    __ATOMIC_RELAXED);
+	out->tx_total =
+	    __atomic_load_n(&db_counters.tx_total, __ATOMIC_RELAXED);
+	out->tx_committed =
+	    __atomic_load_n(&db_counters.tx_committed, __ATOMIC_RELAXED);
+	out->tx_retries =
+	    __atomic_load_n(&db_counters.tx_retries, __ATOMIC_RELAXED);
+	out->retries_1213 =
+	    __atomic_load_n(&db_counters.retries_1213, __ATOMIC_RELAXED);
+	out->retries_1205 =
+	    __atomic_load_n(&db_counters.retries_1205, __ATOMIC_RELAXED);
+	out->retries_1020 =
+	    __atomic_load_n(&db_counters.retries_1020, __ATOMIC_RELAXED);
+	out->retries_1317 =
+	    __atomic_load_n(&db_counters.retries_1317, __ATOMIC_RELAXED);
+	out->unavailable =
+	    __atomic_load_n(&db_counters.unavailable, __ATOMIC_RELAXED);
+	out->conflicts =
+	    __atomic_load_n(&db_counters.conflicts, __ATOMIC_RELAXED);
 	out->errors = __atomic_load_n(&db_counters.errors, __ATOMIC_RELAXED);
-	out->reconnects = __atomic_load_n(&db_counters.reconnects,
-	    __ATOMIC_RELAXED);
+	out->reconnects =
+	    __atomic_load_n(&db_counters.reconnects, __ATOMIC_RELAXED);
 }

@@ -19,7 +19,7 @@ struct cfg;
 enum db_status {
 	DB_OK = 0,
 	DB_RETRY,	/* 1213/1205/1020/1317: rerun the whole transaction */
-	DB_UNAVAILABLE,	/* 1047, 2002/2003/2006/2013, connect failure */
+	DB_UNAVAILABLE, /* 1047, 2002/2003/2006/2013, connect failure */
 	DB_CONFLICT,	/* 1062: a unique key is taken */
 	DB_ERROR,	/* anything else */
 	DB_ABORT,	/* the transaction function chose to roll back */
@@ -28,8 +28,8 @@ enum db_status {
 /* What a connection is for; decides timeouts and wsrep_sync_wait. */
 enum db_role {
 	DB_ROLE_API,	/* HTTP threads: sync_wait per db.sync_wait */
-	DB_ROLE_WORKER,	/* background threads: as API */
-	DB_ROLE_HEALTH,	/* health probe: sync_wait 0, 1 s timeouts */
+	DB_ROLE_WORKER, /* background threads: as API */
+	DB_ROLE_HEALTH, /* health probe: sync_wait 0, 1 s timeouts */
 	DB_ROLE_ADMIN,	/* startup: no database selected until created */
 };
 
@@ -40,36 +40,36 @@ struct db_conn;
  * the caller; release with db_rows_free().
  */
 struct db_rows {
-	size_t	  nrows;
-	size_t	  ncols;
-	char	**cells;	/* nrows * ncols, row-major */
-	size_t	 *lens;
+	size_t nrows;
+	size_t ncols;
+	char **cells; /* nrows * ncols, row-major */
+	size_t *lens;
 };
 
 /* Error counters, for metrics.  Read with db_stats_get(). */
 struct db_stats {
-	uint64_t	tx_total;
-	uint64_t	tx_committed;
-	uint64_t	tx_retries;
-	uint64_t	retries_1213;
-	uint64_t	retries_1205;
-	uint64_t	retries_1020;
-	uint64_t	retries_1317;
-	uint64_t	unavailable;
-	uint64_t	conflicts;
-	uint64_t	errors;
-	uint64_t	reconnects;
+	uint64_t tx_total;
+	uint64_t tx_committed;
+	uint64_t tx_retries;
+	uint64_t retries_1213;
+	uint64_t retries_1205;
+	uint64_t retries_1020;
+	uint64_t retries_1317;
+	uint64_t unavailable;
+	uint64_t conflicts;
+	uint64_t errors;
+	uint64_t reconnects;
 };
 
 /* Galera state of the local node, from the health connection. */
 struct db_wsrep {
-	bool	wsrep_on;	/* false on a plain MariaDB */
-	bool	ready;		/* wsrep_ready = ON */
-	char	cluster_status[32];	/* Primary / non-Primary / ... */
-	int	local_state;	/* 4 = Synced, 2 = Donor */
-	char	local_state_comment[32];
-	int64_t	cluster_size;
-	int64_t	cert_failures;
+	bool wsrep_on;		 /* false on a plain MariaDB */
+	bool ready;		 /* wsrep_ready = ON */
+	char cluster_status[32]; /* Primary / non-Primary / ... */
+	int local_state;	 /* 4 = Synced, 2 = Donor */
+	char local_state_comment[32];
+	int64_t cluster_size;
+	int64_t cert_failures;
 };
 
 /*
@@ -126,8 +126,8 @@ enum db_status db_read_run(struct db_conn *c, db_tx_fn fn, void *arg,
  * unchanged while c lives: use string literals).  *affected (may be NULL)
  * gets the affected row count.
  */
-enum db_status db_exec(struct db_conn *c, const char *sql,
-    uint64_t *affected, const char *fmt, ...);
+enum db_status db_exec(struct db_conn *c, const char *sql, uint64_t *affected,
+    const char *fmt, ...);
 
 /*
  * Run a query with bound parameters (as db_exec) and return all rows in

@@ -74,15 +74,16 @@ domain_uuid(char buf[DOMAIN_UUID_LEN])
 	randombytes_buf(b, sizeof b);
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(buf, DOMAIN_UUID_LEN, "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
-	    b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-	    b[15]);
+	snprintf(buf, DOMAIN_UUID_LEN,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+	    b[11], b[12], b[13], b[14], b[15]);
 }
 
 void
-domain_fail(struct domain_out *out, enum domain_result res,
-    const char *fmt, ...)
+domain_fail(struct domain_out *out, enum domain_result res, const char *fmt,
+    ...)
 {
 	va_list ap;
 
@@ -115,7 +116,7 @@ domain_finish_tx(struct domain_out *out, enum db_status st, const char *err)
 	free(out->body);
 	out->body = NULL;
 	if (st == DB_ABORT)
-		return;		/* the body set the outcome */
+		return; /* the body set the outcome */
 	domain_fail(out, domain_from_db(st), "%s", err);
 }
 
@@ -133,11 +134,12 @@ domain_conn(struct domain_out *out)
 struct json_object *
 domain_parse(const char *text)
 {
-	struct json_object *o = json_tokener_parse(text != NULL ? text :
-	    "null");
+	struct json_object *o =
+	    json_tokener_parse(text != NULL ? text : "null");
 
 	if (o == NULL && text != NULL)
-		log_error("cluster_store: stored JSON is corrupt: %.80s", text);
+		log_error("cluster_store: stored JSON is corrupt: %.80s",
+		    text);
 	return o;
 }
 

@@ -23,16 +23,16 @@ struct cfg;
 
 /* What became of a domain operation. */
 enum domain_result {
-	DOMAIN_OK = 0,		/* done; out->body may hold the answer */
-	DOMAIN_EMPTY,		/* done, nothing to give (no task) */
-	DOMAIN_INVALID,		/* the request cannot be carried out */
-	DOMAIN_NOT_FOUND,	/* no such (visible) cluster, job or task */
-	DOMAIN_CONFLICT,	/* the cluster's state forbids it now */
-	DOMAIN_PRECONDITION,	/* the caller's claim does not hold (Loom
+	DOMAIN_OK = 0,	     /* done; out->body may hold the answer */
+	DOMAIN_EMPTY,	     /* done, nothing to give (no task) */
+	DOMAIN_INVALID,	     /* the request cannot be carried out */
+	DOMAIN_NOT_FOUND,    /* no such (visible) cluster, job or task */
+	DOMAIN_CONFLICT,     /* the cluster's state forbids it now */
+	DOMAIN_PRECONDITION, /* the caller's claim does not hold (Loom
 				   answers "expectation failed") */
-	DOMAIN_KEY_REUSED,	/* Idempotency-Key of another request */
-	DOMAIN_UNAVAILABLE,	/* the database is busy or away: retry */
-	DOMAIN_INTERNAL,	/* anything else */
+	DOMAIN_KEY_REUSED,   /* Idempotency-Key of another request */
+	DOMAIN_UNAVAILABLE,  /* the database is busy or away: retry */
+	DOMAIN_INTERNAL,     /* anything else */
 };
 
 /*
@@ -41,9 +41,9 @@ enum domain_result {
  * text, owned: the caller frees it with free()).  Zero it before use.
  */
 struct domain_out {
-	enum domain_result	 res;
-	char			 msg[LOOMD_ERR_LEN];
-	char			*body;
+	enum domain_result res;
+	char msg[LOOMD_ERR_LEN];
+	char *body;
 };
 
 /* How stored JSON is written. */
@@ -54,23 +54,23 @@ struct domain_out {
 #define DOMAIN_UUID_LEN 37
 
 /* Borrow cfg for the process lifetime; me names this server in leases. */
-void			 domain_init(const struct cfg *cfg, const char *me);
+void domain_init(const struct cfg *cfg, const char *me);
 /* The configuration and server name given to domain_init() (borrowed). */
-const struct cfg	*domain_cfg(void);
-const char		*domain_me(void);
+const struct cfg *domain_cfg(void);
+const char *domain_me(void);
 
 /* Milliseconds since the epoch. */
-int64_t	domain_now_ms(void);
+int64_t domain_now_ms(void);
 /* Parse a cluster id ("00000001", "1"): 0 or -1 when malformed. */
-int	domain_parse_cluster_id(const char *s, int64_t *out) LOOMD_MUSTCHECK;
+int domain_parse_cluster_id(const char *s, int64_t *out) LOOMD_MUSTCHECK;
 /* A random (version 4) UUID into buf (DOMAIN_UUID_LEN bytes). */
-void	domain_uuid(char buf[DOMAIN_UUID_LEN]);
+void domain_uuid(char buf[DOMAIN_UUID_LEN]);
 
 /* Set out to a failure res with a formatted message. */
-void	domain_fail(struct domain_out *out, enum domain_result res,
-	    const char *fmt, ...) LOOMD_PRINTF(3, 4);
+void domain_fail(struct domain_out *out, enum domain_result res,
+    const char *fmt, ...) LOOMD_PRINTF(3, 4);
 /* Set out's body to the JSON text of o (o stays the caller's). */
-void	domain_out_json(struct domain_out *out, struct json_object *o);
+void domain_out_json(struct domain_out *out, struct json_object *o);
 /* The outcome of a database status other than DB_ABORT (the one map). */
 enum domain_result domain_from_db(enum db_status st);
 /*
@@ -78,8 +78,8 @@ enum domain_result domain_from_db(enum db_status st);
  * DB_ABORT means the body set the failure itself, any other status is
  * turned into an outcome with err as the message.
  */
-void	domain_finish_tx(struct domain_out *out, enum db_status st,
-	    const char *err);
+void domain_finish_tx(struct domain_out *out, enum db_status st,
+    const char *err);
 /* The calling thread's connection, or NULL with DOMAIN_UNAVAILABLE. */
 struct db_conn *domain_conn(struct domain_out *out);
 

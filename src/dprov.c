@@ -33,10 +33,10 @@ enum dprov_kind {
 /* One long option. */
 struct dprov_optdef {
 	const char *name;
-	char short_name;	/* 0: none */
+	char short_name; /* 0: none */
 	enum dprov_kind kind;
 	unsigned long long min, max;
-	size_t off;		/* offset in struct dprov_opts */
+	size_t off; /* offset in struct dprov_opts */
 };
 
 #define DPROV_OFF(f) offsetof(struct dprov_opts, f)
@@ -49,8 +49,7 @@ static const struct dprov_optdef dprov_optdefs[] = {
 	{ "worker-prefix", 0, DPROV_K_STR, 0, 0, DPROV_OFF(worker_prefix) },
 	{ "delay-ms", 0, DPROV_K_UINT, 0, 86400000, DPROV_OFF(delay_ms) },
 	{ "poll-ms", 0, DPROV_K_UINT, 1, 3600000, DPROV_OFF(poll_ms) },
-	{ "timeout-ms", 0, DPROV_K_UINT, 100, 3600000,
-	    DPROV_OFF(timeout_ms) },
+	{ "timeout-ms", 0, DPROV_K_UINT, 100, 3600000, DPROV_OFF(timeout_ms) },
 	{ "backoff-base-ms", 0, DPROV_K_UINT, 1, 3600000,
 	    DPROV_OFF(backoff_base_ms) },
 	{ "backoff-max-ms", 0, DPROV_K_UINT, 1, 3600000,
@@ -59,8 +58,7 @@ static const struct dprov_optdef dprov_optdefs[] = {
 	{ "log", 0, DPROV_K_STR, 0, 0, DPROV_OFF(log_path) },
 	{ "token-file", 0, DPROV_K_STR, 0, 0, DPROV_OFF(token_file) },
 	{ "max-tasks", 0, DPROV_K_U64, 0, UINT64_MAX, DPROV_OFF(max_tasks) },
-	{ "idle-exit", 0, DPROV_K_UINT, 0, 31536000,
-	    DPROV_OFF(idle_exit_s) },
+	{ "idle-exit", 0, DPROV_K_UINT, 0, 31536000, DPROV_OFF(idle_exit_s) },
 	{ "seed", 0, DPROV_K_U64, 0, UINT64_MAX, DPROV_OFF(seed) },
 	{ "verbose", 'v', DPROV_K_FLAG, 0, 0, DPROV_OFF(verbose) },
 };
@@ -110,8 +108,8 @@ dprov_usage(void)
 
 /* Parse an unsigned decimal in [min, max]; 0 or -1. */
 static int
-dprov_parse_ull(const char *s, unsigned long long min,
-    unsigned long long max, unsigned long long *out)
+dprov_parse_ull(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *out)
 {
 	unsigned long long v;
 	char *end;
@@ -148,9 +146,10 @@ dprov_opts_set(struct dprov_opts *o, const struct dprov_optdef *def,
 	case DPROV_K_UINT:
 	case DPROV_K_U64:
 		if (dprov_parse_ull(value, def->min, def->max, &v) != 0) {
-			snprintf(err, LOOMD_ERR_LEN, "--%s: '%s' is not a "
-			    "whole number from %llu to %llu", def->name, value,
-			    def->min, def->max);
+			snprintf(err, LOOMD_ERR_LEN,
+			    "--%s: '%s' is not a "
+			    "whole number from %llu to %llu",
+			    def->name, value, def->min, def->max);
 			return -1;
 		}
 		if (def->kind == DPROV_K_UINT) {
@@ -168,8 +167,10 @@ dprov_opts_set(struct dprov_opts *o, const struct dprov_optdef *def,
 		d = strtod(value, &end);
 		if (*value == '\0' || *end != '\0' || errno != 0 ||
 		    !(d >= 0.0 && d <= 1.0)) {
-			snprintf(err, LOOMD_ERR_LEN, "--%s: '%s' is not a "
-			    "number from 0 to 1", def->name, value);
+			snprintf(err, LOOMD_ERR_LEN,
+			    "--%s: '%s' is not a "
+			    "number from 0 to 1",
+			    def->name, value);
 			return -1;
 		}
 		memcpy(base, &d, sizeof d);
@@ -211,12 +212,12 @@ dprov_opts_parse(struct dprov_opts *o, int argc, char *const argv[],
 		} else if (strncmp(arg, "--", 2) == 0 && arg[2] != '\0') {
 			name = arg + 2;
 			eq = strchr(name, '=');
-			namelen = eq != NULL ? (size_t)(eq - name) :
-			    strlen(name);
+			namelen =
+			    eq != NULL ? (size_t)(eq - name) : strlen(name);
 			for (i = 0; i < DPROV_NOPTS; i++) {
 				if (strlen(dprov_optdefs[i].name) == namelen &&
 				    strncmp(dprov_optdefs[i].name, name,
-				    namelen) == 0)
+					namelen) == 0)
 					def = &dprov_optdefs[i];
 			}
 			if (eq != NULL)
@@ -250,15 +251,18 @@ dprov_opts_parse(struct dprov_opts *o, int argc, char *const argv[],
 			o->seed_set = 1;
 	}
 	if (o->backoff_base_ms > o->backoff_max_ms) {
-		snprintf(err, LOOMD_ERR_LEN, "--backoff-base-ms (%u) is larger "
-		    "than --backoff-max-ms (%u)", o->backoff_base_ms,
-		    o->backoff_max_ms);
+		snprintf(err, LOOMD_ERR_LEN,
+		    "--backoff-base-ms (%u) is larger "
+		    "than --backoff-max-ms (%u)",
+		    o->backoff_base_ms, o->backoff_max_ms);
 		return -1;
 	}
 	if (strncmp(o->uri, "http://", 7) != 0 &&
 	    strncmp(o->uri, "https://", 8) != 0) {
-		snprintf(err, LOOMD_ERR_LEN, "--uri: '%s' is not an http:// "
-		    "or https:// URL", o->uri);
+		snprintf(err, LOOMD_ERR_LEN,
+		    "--uri: '%s' is not an http:// "
+		    "or https:// URL",
+		    o->uri);
 		return -1;
 	}
 	return 0;
@@ -335,8 +339,7 @@ dprov_finish_verdict(long http_code)
 }
 
 char *
-dprov_worker_id(const char *prefix, const char *hostname, long pid,
-    unsigned n)
+dprov_worker_id(const char *prefix, const char *hostname, long pid, unsigned n)
 {
 	if (prefix != NULL)
 		return xasprintf("%s.%u", prefix, n);
@@ -430,7 +433,8 @@ dprov_task_parse(const char *body, size_t len, struct dprov_task **out,
 	if (root == NULL || jerr != json_tokener_success) {
 		snprintf(err, LOOMD_ERR_LEN, "task is not JSON: %s",
 		    root == NULL && jerr == json_tokener_continue ?
-		    "unexpected end of data" : json_tokener_error_desc(jerr));
+			"unexpected end of data" :
+			json_tokener_error_desc(jerr));
 		goto fail;
 	}
 	if (!json_object_is_type(root, json_type_object)) {
@@ -507,7 +511,8 @@ dprov_task_result(const struct dprov_task *t)
 		dprov_fake_ip(t->node_id, ip);
 		jsonx_set(r, "ipaddress", jsonx_new_string(ip));
 		if (t->hostname != NULL)
-			jsonx_set(r, "hostname", jsonx_new_string(t->hostname));
+			jsonx_set(r, "hostname",
+			    jsonx_new_string(t->hostname));
 		pid = xasprintf("dummy-%s", t->node_id);
 		jsonx_set(r, "provider_id", jsonx_new_string(pid));
 		free(pid);
@@ -531,7 +536,8 @@ dprov_finish_body(const char *worker_id, const struct dprov_task *t,
 	    name, t->task_id, node);
 	if (failed)
 		err = xasprintf("dummy provisioner %s: simulated failure of "
-		    "%s %s on node %s\n", worker_id, name, t->task_id, node);
+				"%s %s on node %s\n",
+		    worker_id, name, t->task_id, node);
 	else
 		err = xstrdup("");
 	o = jsonx_new_object();
@@ -540,8 +546,8 @@ dprov_finish_body(const char *worker_id, const struct dprov_task *t,
 	jsonx_set(o, "status", jsonx_new_int64(failed ? 1 : 0));
 	jsonx_set(o, "stdout", jsonx_new_string(out));
 	jsonx_set(o, "stderr", jsonx_new_string(err));
-	jsonx_set(o, "result", failed ? jsonx_new_object() :
-	    dprov_task_result(t));
+	jsonx_set(o, "result",
+	    failed ? jsonx_new_object() : dprov_task_result(t));
 	s = dprov_json_string(o);
 	json_object_put(o);
 	free(out);
@@ -550,9 +556,8 @@ dprov_finish_body(const char *worker_id, const struct dprov_task *t,
 }
 
 char *
-dprov_log_line(const char *worker_id, const char *task_id,
-    const char *outcome, long http_code, const char *task_name,
-    unsigned tries)
+dprov_log_line(const char *worker_id, const char *task_id, const char *outcome,
+    long http_code, const char *task_name, unsigned tries)
 {
 	char code[32];
 

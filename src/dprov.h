@@ -35,21 +35,21 @@ enum dprov_action {
  */
 struct dprov_opts {
 	enum dprov_action action;
-	const char *uri;		/* loomd or load-balancer base URL */
-	const char *worker_prefix;	/* NULL: <hostname>.<pid> */
-	const char *log_path;		/* NULL: no task log; "-": stdout */
-	const char *token_file;		/* NULL: no X-Loom-ProvisionerKey */
-	unsigned workers;		/* threads, 1..DPROV_MAX_WORKERS */
-	unsigned delay_ms;		/* simulated work per task */
-	unsigned poll_ms;		/* sleep after a 204 */
-	unsigned timeout_ms;		/* whole-request timeout */
-	unsigned backoff_base_ms;	/* first retry delay (before jitter) */
-	unsigned backoff_max_ms;	/* cap on any retry delay */
-	double fail_rate;		/* 0..1: fraction reported failed */
-	uint64_t max_tasks;		/* 0: unlimited */
-	unsigned idle_exit_s;		/* 0: never */
+	const char *uri;	   /* loomd or load-balancer base URL */
+	const char *worker_prefix; /* NULL: <hostname>.<pid> */
+	const char *log_path;	   /* NULL: no task log; "-": stdout */
+	const char *token_file;	   /* NULL: no X-Loom-ProvisionerKey */
+	unsigned workers;	   /* threads, 1..DPROV_MAX_WORKERS */
+	unsigned delay_ms;	   /* simulated work per task */
+	unsigned poll_ms;	   /* sleep after a 204 */
+	unsigned timeout_ms;	   /* whole-request timeout */
+	unsigned backoff_base_ms;  /* first retry delay (before jitter) */
+	unsigned backoff_max_ms;   /* cap on any retry delay */
+	double fail_rate;	   /* 0..1: fraction reported failed */
+	uint64_t max_tasks;	   /* 0: unlimited */
+	unsigned idle_exit_s;	   /* 0: never */
 	uint64_t seed;
-	int seed_set;			/* --seed given */
+	int seed_set; /* --seed given */
 	int verbose;
 };
 
@@ -81,22 +81,22 @@ int dprov_rng_chance(uint64_t *state, double p);
  * into [cap/2, cap] ("equal jitter"), so it never exceeds max_ms and never
  * falls below half of the un-jittered delay.
  */
-unsigned dprov_backoff_ms(unsigned attempt, unsigned base_ms,
-    unsigned max_ms, uint64_t rnd);
+unsigned dprov_backoff_ms(unsigned attempt, unsigned base_ms, unsigned max_ms,
+    uint64_t rnd);
 
 /* How the answer to a take is handled. */
 enum dprov_take_verdict {
-	DPROV_TAKE_TASK = 0,	/* 200: a task is ours now */
-	DPROV_TAKE_EMPTY,	/* 204: nothing to do, poll again */
-	DPROV_TAKE_RETRY,	/* no answer or an error: back off, retry */
+	DPROV_TAKE_TASK = 0, /* 200: a task is ours now */
+	DPROV_TAKE_EMPTY,    /* 204: nothing to do, poll again */
+	DPROV_TAKE_RETRY,    /* no answer or an error: back off, retry */
 };
 
 /* How the answer to a finish is handled. */
 enum dprov_finish_verdict {
-	DPROV_FINISH_DONE = 0,	/* 2xx: recorded */
-	DPROV_FINISH_LOST,	/* 417: the task is no longer ours */
-	DPROV_FINISH_REJECTED,	/* 400, 413, 422: the body itself is refused */
-	DPROV_FINISH_RETRY,	/* no answer (0) or anything else: retry */
+	DPROV_FINISH_DONE = 0, /* 2xx: recorded */
+	DPROV_FINISH_LOST,     /* 417: the task is no longer ours */
+	DPROV_FINISH_REJECTED, /* 400, 413, 422: the body itself is refused */
+	DPROV_FINISH_RETRY,    /* no answer (0) or anything else: retry */
 };
 
 /* Judge an HTTP status (0 = no response at all). */
@@ -119,11 +119,11 @@ char *dprov_take_body(const char *worker_id);
 /* A task as handed to a provisioner (the fields the dummy uses). */
 struct dprov_task {
 	char *task_id;
-	char *job_id;		/* NULL if absent */
-	char *cluster_id;	/* NULL if absent */
-	char *task_name;	/* UPPER, e.g. "CREATE"; "" if absent */
-	char *node_id;		/* NULL for rollback tasks */
-	char *hostname;		/* from the config's node properties, or NULL */
+	char *job_id;	  /* NULL if absent */
+	char *cluster_id; /* NULL if absent */
+	char *task_name;  /* UPPER, e.g. "CREATE"; "" if absent */
+	char *node_id;	  /* NULL for rollback tasks */
+	char *hostname;	  /* from the config's node properties, or NULL */
 };
 
 /*
@@ -172,9 +172,9 @@ char *dprov_log_line(const char *worker_id, const char *task_id,
 
 /* A growing NUL-terminated buffer of an HTTP answer (data owned: free()). */
 struct dprov_buf {
-	char	*data;
-	size_t	 len;
-	size_t	 cap;
+	char *data;
+	size_t len;
+	size_t cap;
 };
 
 /*

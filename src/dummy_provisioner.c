@@ -42,15 +42,15 @@
 /* Levels of stopping. */
 enum dummy_provisioner_stop {
 	DUMMY_PROVISIONER_RUN = 0,
-	DUMMY_PROVISIONER_GRACEFUL,	/* finish the tasks in hand, exit */
-	DUMMY_PROVISIONER_FORCE,	/* give up the tasks in hand too */
+	DUMMY_PROVISIONER_GRACEFUL, /* finish the tasks in hand, exit */
+	DUMMY_PROVISIONER_FORCE,    /* give up the tasks in hand too */
 };
 
 /* Outcome of a claim on the --max-tasks budget. */
 enum dummy_provisioner_claim {
 	DUMMY_PROVISIONER_CLAIMED = 0,
-	DUMMY_PROVISIONER_WAIT,		/* others' takes may still give back */
-	DUMMY_PROVISIONER_DONE,		/* budget used up, or stopping */
+	DUMMY_PROVISIONER_WAIT, /* others' takes may still give back */
+	DUMMY_PROVISIONER_DONE, /* budget used up, or stopping */
 };
 
 /* A growing response buffer. */
@@ -58,12 +58,12 @@ enum dummy_provisioner_claim {
 struct dummy_provisioner_worker {
 	pthread_t thread;
 	unsigned n;
-	char *id;			/* owned; the workerId sent */
-	char *take_body;		/* owned */
+	char *id;	 /* owned; the workerId sent */
+	char *take_body; /* owned */
 	uint64_t rng;
-	unsigned attempt;		/* consecutive failed requests */
-	CURL *curl;			/* owned */
-	struct curl_slist *headers;	/* owned */
+	unsigned attempt;	    /* consecutive failed requests */
+	CURL *curl;		    /* owned */
+	struct curl_slist *headers; /* owned */
 	char curl_err[CURL_ERROR_SIZE];
 	struct dprov_buf resp;
 };
@@ -71,13 +71,13 @@ struct dummy_provisioner_worker {
 /* State shared by the threads; counters and stop under lock. */
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* signalled when stop changes */
+	pthread_cond_t cond; /* signalled when stop changes */
 	enum dummy_provisioner_stop stop;
-	uint64_t claimed;		/* takes in flight + tasks taken */
+	uint64_t claimed; /* takes in flight + tasks taken */
 	uint64_t taken, ok, failed, lost, retries, abandoned;
-	unsigned busy;			/* workers holding a task */
-	unsigned live;			/* workers still running */
-	struct timespec last_task;	/* monotonic: last take or finish */
+	unsigned busy;		   /* workers holding a task */
+	unsigned live;		   /* workers still running */
+	struct timespec last_task; /* monotonic: last take or finish */
 } dummy_provisioner_st = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
@@ -85,8 +85,8 @@ static struct {
 static struct dprov_opts dummy_provisioner_opts;
 /* "X-Loom-ProvisionerKey: <token>" from --token-file, or "". */
 static char dummy_provisioner_token_header[1100];
-static char *dummy_provisioner_take_url;	/* owned */
-static char *dummy_provisioner_finish_url;	/* owned */
+static char *dummy_provisioner_take_url;   /* owned */
+static char *dummy_provisioner_finish_url; /* owned */
 static int dummy_provisioner_log_fd = -1;
 
 /* Milliseconds from a to b. */
@@ -137,7 +137,7 @@ dummy_provisioner_sleep(unsigned ms, enum dummy_provisioner_stop wake)
 	pthread_mutex_lock(&dummy_provisioner_st.lock);
 	while (dummy_provisioner_st.stop < wake &&
 	    pthread_cond_timedwait(&dummy_provisioner_st.cond,
-	    &dummy_provisioner_st.lock, &until) != ETIMEDOUT)
+		&dummy_provisioner_st.lock, &until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&dummy_provisioner_st.lock);
 }
@@ -169,7 +169,8 @@ dummy_provisioner_settle(int took)
 	if (took) {
 		dummy_provisioner_st.taken++;
 		dummy_provisioner_st.busy++;
-		clock_gettime(CLOCK_MONOTONIC, &dummy_provisioner_st.last_task);
+		clock_gettime(CLOCK_MONOTONIC,
+		    &dummy_provisioner_st.last_task);
 	} else
 		dummy_provisioner_st.claimed--;
 	pthread_mutex_unlock(&dummy_provisioner_st.lock);
@@ -258,19 +259,19 @@ dummy_provisioner_curl_init(struct dummy_provisioner_worker *w,
 	}
 	if (curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS,
-	    (long)o->timeout_ms) != CURLE_OK ||
+		(long)o->timeout_ms) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)o->timeout_ms) != CURLE_OK ||
+		(long)o->timeout_ms) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, w->headers) !=
-	    CURLE_OK ||
+		CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_USERAGENT,
-	    "loom-dummy-provisioner/" PACKAGE_VERSION) != CURLE_OK ||
+		"loom-dummy-provisioner/" PACKAGE_VERSION) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION,
-	    dummy_provisioner_write_cb) != CURLE_OK ||
+		dummy_provisioner_write_cb) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_WRITEDATA, &w->resp) !=
-	    CURLE_OK ||
+		CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_ERRORBUFFER, w->curl_err) !=
-	    CURLE_OK ||
+		CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_POST, 1L) != CURLE_OK ||
 	    /* Talk to loomd directly, whatever http_proxy says. */
 	    curl_easy_setopt(w->curl, CURLOPT_PROXY, "") != CURLE_OK) {
@@ -301,18 +302,18 @@ dummy_provisioner_post(struct dummy_provisioner_worker *w, const char *url,
 	w->curl_err[0] = '\0';
 	if (curl_easy_setopt(w->curl, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE,
-	    (long)strlen(body)) != CURLE_OK ||
+		(long)strlen(body)) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_FRESH_CONNECT, (long)fresh) !=
-	    CURLE_OK ||
+		CURLE_OK ||
 	    curl_easy_setopt(w->curl, CURLOPT_FORBID_REUSE, (long)fresh) !=
-	    CURLE_OK)
+		CURLE_OK)
 		fatalx("%s: curl_easy_setopt failed", w->id);
 	rc = curl_easy_perform(w->curl);
 	if (rc != CURLE_OK) {
 		log_warn("%s: POST %s: %s", w->id, url,
 		    w->curl_err[0] != '\0' ? w->curl_err :
-		    curl_easy_strerror(rc));
+					     curl_easy_strerror(rc));
 		return 0;
 	}
 	if (curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &code) !=
@@ -387,8 +388,10 @@ dummy_provisioner_finish(struct dummy_provisioner_worker *w,
 		break;
 	case DPROV_FINISH_LOST:
 		log_warn("%s: task %s is no longer ours (HTTP 417)%s", w->id,
-		    t->task_id, tries > 1 ? "; an earlier try may have been "
-		    "recorded" : "");
+		    t->task_id,
+		    tries > 1 ? "; an earlier try may have been "
+				"recorded" :
+				"");
 		break;
 	case DPROV_FINISH_REJECTED:
 		dummy_provisioner_log_answer(w, "finish rejected", code);
@@ -416,7 +419,7 @@ dummy_provisioner_handle(struct dummy_provisioner_worker *w)
 	int failed;
 
 	if (dprov_task_parse(w->resp.data != NULL ? w->resp.data : "",
-	    w->resp.len, &t, err) != 0) {
+		w->resp.len, &t, err) != 0) {
 		/* It is ours but we cannot name it: loomd will time it out. */
 		log_error("%s: take returned an unusable task: %s: %.200s",
 		    w->id, err, w->resp.data != NULL ? w->resp.data : "");
@@ -427,8 +430,8 @@ dummy_provisioner_handle(struct dummy_provisioner_worker *w)
 		return;
 	}
 	failed = dprov_rng_chance(&w->rng, o->fail_rate);
-	log_debug("%s: took %s %s node %s%s", w->id, t->task_name,
-	    t->task_id, t->node_id != NULL ? t->node_id : "-",
+	log_debug("%s: took %s %s node %s%s", w->id, t->task_name, t->task_id,
+	    t->node_id != NULL ? t->node_id : "-",
 	    failed ? " (will fail)" : "");
 	if (o->delay_ms > 0)
 		dummy_provisioner_sleep(o->delay_ms, DUMMY_PROVISIONER_FORCE);
@@ -516,18 +519,20 @@ dummy_provisioner_wait(const sigset_t *sigs)
 		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig > 0) {
 			nsig++;
-			log_info("%s: %s", strsignal(sig), nsig == 1 ?
-			    "finishing the tasks in hand, then exiting" :
-			    "abandoning the tasks in hand");
+			log_info("%s: %s", strsignal(sig),
+			    nsig == 1 ?
+				"finishing the tasks in hand, then exiting" :
+				"abandoning the tasks in hand");
 			dummy_provisioner_set_stop(nsig == 1 ?
-			    DUMMY_PROVISIONER_GRACEFUL :
-			    DUMMY_PROVISIONER_FORCE);
+				DUMMY_PROVISIONER_GRACEFUL :
+				DUMMY_PROVISIONER_FORCE);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		pthread_mutex_lock(&dummy_provisioner_st.lock);
 		live = dummy_provisioner_st.live;
-		idle = dummy_provisioner_ms_between(
-		    &dummy_provisioner_st.last_task, &now);
+		idle = dummy_provisioner_ms_between(&dummy_provisioner_st
+							 .last_task,
+		    &now);
 		if (o->idle_exit_s != 0 && dummy_provisioner_st.busy == 0 &&
 		    dummy_provisioner_st.stop == DUMMY_PROVISIONER_RUN &&
 		    idle >= (long long)o->idle_exit_s * 1000) {
@@ -551,8 +556,8 @@ dummy_provisioner_open_log(const char *path, char err[LOOMD_ERR_LEN])
 		dummy_provisioner_log_fd = STDOUT_FILENO;
 		return 0;
 	}
-	dummy_provisioner_log_fd = open(path,
-	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	dummy_provisioner_log_fd =
+	    open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (dummy_provisioner_log_fd == -1) {
 		snprintf(err, LOOMD_ERR_LEN, "%s: %s", path, strerror(errno));
 		return -1;
@@ -578,12 +583,13 @@ dummy_provisioner_read_token(const char *path, char err[LOOMD_ERR_LEN])
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
 	if (n == 0 || strpbrk(buf, "\r\n") != NULL) {
-		snprintf(err, LOOMD_ERR_LEN, "%s: not one line of token", path);
+		snprintf(err, LOOMD_ERR_LEN, "%s: not one line of token",
+		    path);
 		return -1;
 	}
 	snprintf(dummy_provisioner_token_header,
-	    sizeof dummy_provisioner_token_header,
-	    "X-Loom-ProvisionerKey: %s", buf);
+	    sizeof dummy_provisioner_token_header, "X-Loom-ProvisionerKey: %s",
+	    buf);
 	return 0;
 }
 
@@ -653,8 +659,8 @@ main(int argc, char **argv)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("curl_global_init failed");
 	dummy_provisioner_take_url = dprov_url(o->uri, "/v1/loom/tasks/take");
-	dummy_provisioner_finish_url = dprov_url(o->uri,
-	    "/v1/loom/tasks/finish");
+	dummy_provisioner_finish_url =
+	    dprov_url(o->uri, "/v1/loom/tasks/finish");
 	log_info("loom-dummy-provisioner %s: %u worker(s) on %s, seed %llu",
 	    PACKAGE_VERSION, o->workers, o->uri, (unsigned long long)o->seed);
 
@@ -663,8 +669,8 @@ main(int argc, char **argv)
 		struct dummy_provisioner_worker *w = &workers[i];
 
 		w->n = i;
-		w->id = dprov_worker_id(o->worker_prefix, host, (long)getpid(),
-		    i);
+		w->id =
+		    dprov_worker_id(o->worker_prefix, host, (long)getpid(), i);
 		w->take_body = dprov_take_body(w->id);
 		w->rng = dprov_rng_seed(o->seed, i);
 		if (dummy_provisioner_curl_init(w, err) != 0) {
@@ -694,7 +700,8 @@ main(int argc, char **argv)
 	if (started == o->workers && dummy_provisioner_st.abandoned == 0)
 		rc = EXIT_SUCCESS;
 
-	fprintf(stderr, "loom-dummy-provisioner: summary: taken=%llu ok=%llu "
+	fprintf(stderr,
+	    "loom-dummy-provisioner: summary: taken=%llu ok=%llu "
 	    "failed=%llu lost=%llu retries=%llu\n",
 	    (unsigned long long)dummy_provisioner_st.taken,
 	    (unsigned long long)dummy_provisioner_st.ok,
@@ -702,7 +709,8 @@ main(int argc, char **argv)
 	    (unsigned long long)dummy_provisioner_st.lost,
 	    (unsigned long long)dummy_provisioner_st.retries);
 	if (dummy_provisioner_st.abandoned != 0)
-		fprintf(stderr, "loom-dummy-provisioner: %llu task(s) "
+		fprintf(stderr,
+		    "loom-dummy-provisioner: %llu task(s) "
 		    "abandoned by a second signal (counted as lost)\n",
 		    (unsigned long long)dummy_provisioner_st.abandoned);
 

@@ -19,8 +19,10 @@ entity_store_get(struct db_conn *c, const char *kind, const char *name,
 	enum db_status st;
 
 	*doc = NULL;
-	if ((st = db_query(c, "SELECT doc FROM entities WHERE kind = ? AND "
-	    "name = ?", &r, "ss", kind, name)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT doc FROM entities WHERE kind = ? AND "
+		 "name = ?",
+		 &r, "ss", kind, name)) != DB_OK)
 		return st;
 	if (r->nrows == 1)
 		*doc = xstrdup(db_rows_get(r, 0, 0));
@@ -37,8 +39,10 @@ entity_store_list(struct db_conn *c, const char *kind, char **out)
 	char *p;
 
 	*out = NULL;
-	if ((st = db_query(c, "SELECT doc FROM entities WHERE kind = ? "
-	    "ORDER BY name", &r, "s", kind)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT doc FROM entities WHERE kind = ? "
+		 "ORDER BY name",
+		 &r, "s", kind)) != DB_OK)
 		return st;
 	for (i = 0; i < r->nrows; i++)
 		len += r->lens[i] + 1;
@@ -61,18 +65,21 @@ enum db_status
 entity_store_insert_tx(struct db_conn *c, const char *kind, const char *name,
     const char *doc)
 {
-	return db_exec(c, "INSERT INTO entities (kind, name, doc) VALUES "
-	    "(?, ?, ?)", NULL, "sss", kind, name, doc);
+	return db_exec(c,
+	    "INSERT INTO entities (kind, name, doc) VALUES "
+	    "(?, ?, ?)",
+	    NULL, "sss", kind, name, doc);
 }
 
 enum db_status
 entity_store_upsert_tx(struct db_conn *c, const char *kind, const char *name,
     const char *doc)
 {
-	return db_exec(c, "INSERT INTO entities (kind, name, doc) VALUES "
+	return db_exec(c,
+	    "INSERT INTO entities (kind, name, doc) VALUES "
 	    "(?, ?, ?) ON DUPLICATE KEY UPDATE doc = VALUES(doc), "
-	    "version = version + 1, updated_at = CURRENT_TIMESTAMP(3)", NULL,
-	    "sss", kind, name, doc);
+	    "version = version + 1, updated_at = CURRENT_TIMESTAMP(3)",
+	    NULL, "sss", kind, name, doc);
 }
 
 enum db_status
@@ -82,8 +89,8 @@ entity_store_delete_tx(struct db_conn *c, const char *kind, const char *name,
 	enum db_status st;
 	uint64_t n = 0;
 
-	st = db_exec(c, "DELETE FROM entities WHERE kind = ? AND name = ?",
-	    &n, "ss", kind, name);
+	st = db_exec(c, "DELETE FROM entities WHERE kind = ? AND name = ?", &n,
+	    "ss", kind, name);
 	*found = n > 0;
 	return st;
 }
@@ -102,8 +109,10 @@ entity_store_user_get(struct db_conn *c, const char *name, char **hash,
 	enum db_status st;
 
 	*hash = NULL;
-	if ((st = db_query(c, "SELECT key_hash, is_admin FROM users WHERE "
-	    "name = ?", &r, "s", name)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT key_hash, is_admin FROM users WHERE "
+		 "name = ?",
+		 &r, "s", name)) != DB_OK)
 		return st;
 	if (r->nrows == 1) {
 		*hash = xstrdup(db_rows_get(r, 0, 0));
@@ -114,13 +123,14 @@ entity_store_user_get(struct db_conn *c, const char *name, char **hash,
 }
 
 enum db_status
-entity_store_user_put_tx(struct db_conn *c, const char *name,
-    const char *hash, bool is_admin)
+entity_store_user_put_tx(struct db_conn *c, const char *name, const char *hash,
+    bool is_admin)
 {
-	return db_exec(c, "INSERT INTO users (name, key_hash, is_admin) VALUES "
+	return db_exec(c,
+	    "INSERT INTO users (name, key_hash, is_admin) VALUES "
 	    "(?, ?, ?) ON DUPLICATE KEY UPDATE key_hash = VALUES(key_hash), "
-	    "is_admin = VALUES(is_admin)", NULL, "ssi", name, hash,
-	    (int64_t)is_admin);
+	    "is_admin = VALUES(is_admin)",
+	    NULL, "ssi", name, hash, (int64_t)is_admin);
 }
 
 enum db_status

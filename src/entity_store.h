@@ -48,7 +48,7 @@ enum db_status entity_store_user_get(struct db_conn *c, const char *name,
 enum db_status entity_store_user_put_tx(struct db_conn *c, const char *name,
     const char *hash, bool is_admin);
 /* Delete a user; *found says whether it existed. */
-enum db_status entity_store_user_delete_tx(struct db_conn *c,
-    const char *name, bool *found);
+enum db_status entity_store_user_delete_tx(struct db_conn *c, const char *name,
+    bool *found);
 
 #endif /* LOOMD_ENTITY_STORE_H */

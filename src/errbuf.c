@@ -12,7 +12,7 @@
 void
 errbuf_set(char err[LOOMD_ERR_LEN], const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	if (err == NULL)
 		return;

@@ -36,28 +36,28 @@ static bool health_running;
 static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t health_cond = PTHREAD_COND_INITIALIZER;
 static bool health_stopping;
-static int64_t health_probe_delay_ms;	/* test-only, see health_start() */
+static int64_t health_probe_delay_ms; /* test-only, see health_start() */
 
-#define HEALTH_TICK_MS		100	/* period of the freeze watch */
-#define HEALTH_PROBE_BUDGET_MS	3000	/* a probe's own timeouts */
+#define HEALTH_TICK_MS 100	    /* period of the freeze watch */
+#define HEALTH_PROBE_BUDGET_MS 3000 /* a probe's own timeouts */
 
 /* Guarded by health_lock. */
 static struct {
-	bool		reachable;
-	char		error[LOOMD_ERR_LEN];
-	struct db_wsrep	wsrep;
-	int64_t		probed_at;	/* monotonic ms; 0 = never */
-	uint64_t	probes;
-	bool		schema_ok;
+	bool reachable;
+	char error[LOOMD_ERR_LEN];
+	struct db_wsrep wsrep;
+	int64_t probed_at; /* monotonic ms; 0 = never */
+	uint64_t probes;
+	bool schema_ok;
 	/* Start of the last probe that found the database usable; 0 never. */
-	int64_t		last_usable_at;
+	int64_t last_usable_at;
 	/* Start of the first failed probe since then; 0 = none. */
-	int64_t		failing_since;
+	int64_t failing_since;
 	/* End of the rejoin hold-down (0 = none) and what started it. */
-	int64_t		ready_after;
-	char		holddown_why[128];
-	int64_t		ticked_at;	/* last tick of the freeze watch */
-	bool		galera;		/* wsrep on, as last seen answering */
+	int64_t ready_after;
+	char holddown_why[128];
+	int64_t ticked_at; /* last tick of the freeze watch */
+	bool galera;	   /* wsrep on, as last seen answering */
 } health_last;
 
 /* Monotonic clock in milliseconds. */
@@ -90,15 +90,18 @@ health_usable(bool reachable, const char *error, const struct db_wsrep *w,
 		return false;
 	}
 	if (strcmp(w->cluster_status, "Primary") != 0) {
-		snprintf(reason, n, "galera: node not in the Primary Component "
-		    "(wsrep_cluster_status=%s)", w->cluster_status);
+		snprintf(reason, n,
+		    "galera: node not in the Primary Component "
+		    "(wsrep_cluster_status=%s)",
+		    w->cluster_status);
 		return false;
 	}
-	if (w->local_state != 4 && !(w->local_state == 2 &&
-	    health_cfg->ha_available_when_donor)) {
-		snprintf(reason, n, "galera: node not synced "
-		    "(wsrep_local_state=%d %s)", w->local_state,
-		    w->local_state_comment);
+	if (w->local_state != 4 &&
+	    !(w->local_state == 2 && health_cfg->ha_available_when_donor)) {
+		snprintf(reason, n,
+		    "galera: node not synced "
+		    "(wsrep_local_state=%d %s)",
+		    w->local_state, w->local_state_comment);
 		return false;
 	}
 	return true;
@@ -171,7 +174,7 @@ health_track(bool usable, int64_t started, bool wsrep_on)
 	if (health_last.failing_since != 0 &&
 	    health_last.last_usable_at != 0 &&
 	    (spell = started - health_last.failing_since) >=
-	    health_stale_ms()) {
+		health_stale_ms()) {
 		snprintf(why, sizeof why, "database unusable for %lld ms",
 		    (long long)spell);
 		health_hold_down(health_last.probed_at, wsrep_on, why);
@@ -203,8 +206,10 @@ health_watch_main(void *arg UNUSED)
 		gap = now - health_last.ticked_at;
 		health_last.ticked_at = now;
 		if (gap >= health_stale_ms()) {
-			snprintf(why, sizeof why, "this process was frozen "
-			    "for %lld ms", (long long)gap);
+			snprintf(why, sizeof why,
+			    "this process was frozen "
+			    "for %lld ms",
+			    (long long)gap);
 			health_hold_down(now, health_last.galera, why);
 		}
 		if (health_stopping) {
@@ -220,11 +225,12 @@ health_watch_main(void *arg UNUSED)
 static enum db_status
 health_beat_tx(struct db_conn *c, void *arg UNUSED)
 {
-	return db_exec(c, "INSERT INTO servers (server_id, datacenter, "
+	return db_exec(c,
+	    "INSERT INTO servers (server_id, datacenter, "
 	    "residue, address) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
-	    "last_seen = CURRENT_TIMESTAMP(3)", NULL, "ssis", health_me,
-	    health_cfg->datacenter, cfg_ids_residue(health_cfg),
-	    health_cfg->server_host);
+	    "last_seen = CURRENT_TIMESTAMP(3)",
+	    NULL, "ssis", health_me, health_cfg->datacenter,
+	    cfg_ids_residue(health_cfg), health_cfg->server_host);
 }
 
 static pthread_t health_beat_thread;
@@ -256,8 +262,8 @@ health_beat_main(void *arg UNUSED)
 		if (hs.db_ok) {
 			if (c == NULL)
 				c = db_connect(DB_ROLE_HEALTH, NULL, err);
-			if (c != NULL && db_tx_run(c, health_beat_tx, NULL,
-			    err) != DB_OK) {
+			if (c != NULL &&
+			    db_tx_run(c, health_beat_tx, NULL, err) != DB_OK) {
 				log_debug("ha: heartbeat: %s", err);
 				if (!db_connected(c)) {
 					db_close(c);
@@ -294,10 +300,10 @@ health_main(void *arg UNUSED)
 			c = db_connect(DB_ROLE_HEALTH, &st, err);
 		if (c != NULL) {
 			if (health_probe_delay_ms > 0) {
-				struct timespec d = {
-				    health_probe_delay_ms / 1000,
-				    (health_probe_delay_ms % 1000) *
-				    1000000L };
+				struct timespec d = { health_probe_delay_ms /
+					    1000,
+					(health_probe_delay_ms % 1000) *
+					    1000000L };
 
 				nanosleep(&d, NULL);
 			}
@@ -319,7 +325,7 @@ health_main(void *arg UNUSED)
 		health_last.probes++;
 		usable = health_usable(c != NULL, err, &w, why, sizeof why);
 		health_track(usable, started, w.wsrep_on);
-		pthread_cond_broadcast(&health_cond);	/* for health_start() */
+		pthread_cond_broadcast(&health_cond); /* for health_start() */
 		if (health_stopping) {
 			pthread_mutex_unlock(&health_lock);
 			break;
@@ -334,7 +340,7 @@ health_main(void *arg UNUSED)
 		}
 		while (!health_stopping &&
 		    pthread_cond_timedwait(&health_cond, &health_lock,
-		    &until) == 0)
+			&until) == 0)
 			;
 		if (health_stopping) {
 			pthread_mutex_unlock(&health_lock);
@@ -367,7 +373,7 @@ health_start(const struct cfg *cfg, const char *me, char err[LOOMD_ERR_LEN])
 	if ((e = getenv("LOOMD_TEST_PROBE_DELAY_MS")) != NULL &&
 	    (health_probe_delay_ms = strtoll(e, NULL, 10)) > 0)
 		log_warn("health: LOOMD_TEST_PROBE_DELAY_MS: every probe is "
-		    "delayed by %lld ms (a test-only setting)",
+			 "delayed by %lld ms (a test-only setting)",
 		    (long long)health_probe_delay_ms);
 	pthread_mutex_lock(&health_lock);
 	health_last.ticked_at = health_now_ms();
@@ -378,10 +384,11 @@ health_start(const struct cfg *cfg, const char *me, char err[LOOMD_ERR_LEN])
 	}
 	health_running = true;
 	if (pthread_create(&health_watch_thread, NULL, health_watch_main,
-	    NULL) == 0)
+		NULL) == 0)
 		health_watch_running = true;
-	if (me != NULL && pthread_create(&health_beat_thread, NULL,
-	    health_beat_main, NULL) == 0)
+	if (me != NULL &&
+	    pthread_create(&health_beat_thread, NULL, health_beat_main,
+		NULL) == 0)
 		health_beat_running = true;
 	/*
 	 * Wait for the first probe (a few seconds at most), so the server
@@ -395,7 +402,7 @@ health_start(const struct cfg *cfg, const char *me, char err[LOOMD_ERR_LEN])
 		pthread_mutex_lock(&health_lock);
 		while (health_last.probes == 0 &&
 		    pthread_cond_timedwait(&health_cond, &health_lock,
-		    &until) == 0)
+			&until) == 0)
 			;
 		pthread_mutex_unlock(&health_lock);
 	}
@@ -444,8 +451,8 @@ health_get(struct health_state *out)
 	out->wsrep = health_last.wsrep;
 	out->schema_ok = health_last.schema_ok;
 	out->probes = health_last.probes;
-	out->probe_age_ms = health_last.probed_at == 0 ? -1 :
-	    now - health_last.probed_at;
+	out->probe_age_ms =
+	    health_last.probed_at == 0 ? -1 : now - health_last.probed_at;
 	snprintf(error, sizeof error, "%s", health_last.error);
 	ready_after = health_last.ready_after;
 	snprintf(why, sizeof why, "%s", health_last.holddown_why);
@@ -464,8 +471,10 @@ health_get(struct health_state *out)
 	 * probe is older than the freeze and says nothing.
 	 */
 	if (tick_age >= health_stale_ms()) {
-		snprintf(out->reason, sizeof out->reason, "this process was "
-		    "frozen for %lld ms", (long long)tick_age);
+		snprintf(out->reason, sizeof out->reason,
+		    "this process was "
+		    "frozen for %lld ms",
+		    (long long)tick_age);
 		return;
 	}
 	if (out->probe_age_ms > health_stall_ms()) {
@@ -475,12 +484,13 @@ health_get(struct health_state *out)
 		return;
 	}
 	if (!health_usable(out->db_reachable, error, w, out->reason,
-	    sizeof out->reason))
+		sizeof out->reason))
 		return;
 	if (ready_after != 0 && now < ready_after) {
-		snprintf(out->reason, sizeof out->reason, "rejoining: %s; "
-		    "ready in %lld ms (ha.rejoin_holddown_ms = %lld)", why,
-		    (long long)(ready_after - now),
+		snprintf(out->reason, sizeof out->reason,
+		    "rejoining: %s; "
+		    "ready in %lld ms (ha.rejoin_holddown_ms = %lld)",
+		    why, (long long)(ready_after - now),
 		    (long long)health_cfg->ha_rejoin_holddown_ms);
 		return;
 	}

@@ -20,15 +20,15 @@
 struct cfg;
 
 struct health_state {
-	bool		ready;
-	char		reason[LOOMD_ERR_LEN];	/* why not ready */
-	bool		db_reachable;
-	bool		db_ok;		/* database fine (ignores drain) */
-	bool		draining;
-	bool		schema_ok;
-	struct db_wsrep	wsrep;
-	int64_t		probe_age_ms;	/* since the last finished probe */
-	uint64_t	probes;
+	bool ready;
+	char reason[LOOMD_ERR_LEN]; /* why not ready */
+	bool db_reachable;
+	bool db_ok; /* database fine (ignores drain) */
+	bool draining;
+	bool schema_ok;
+	struct db_wsrep wsrep;
+	int64_t probe_age_ms; /* since the last finished probe */
+	uint64_t probes;
 };
 
 /*

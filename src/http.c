@@ -52,27 +52,27 @@
 
 /* What a listener serves. */
 enum http_kind {
-	HTTP_KIND_API,		/* server.port */
-	HTTP_KIND_HEALTH,	/* server.health_port */
-	HTTP_KIND_TASKS,	/* server.tasks_port: /v1/loom/tasks/ only */
+	HTTP_KIND_API,	  /* server.port */
+	HTTP_KIND_HEALTH, /* server.health_port */
+	HTTP_KIND_TASKS,  /* server.tasks_port: /v1/loom/tasks/ only */
 };
 
 struct http_listener {
-	const struct api_route *const	*tables;
-	enum http_kind			 kind;
+	const struct api_route *const *tables;
+	enum http_kind kind;
 };
 
 /* Per-connection request state, from the first callback to completion. */
 struct http_ctx {
-	char		*body;
-	size_t		 len;
-	size_t		 cap;
-	bool		 too_large;
-	bool		 answered;	/* a response is already queued */
-	int64_t		 wait_until_ms;	/* of a parked request */
-	struct timespec	 start;
-	void		(*done)(void *, bool);	/* from the handler's resp */
-	void		*done_arg;	/* owned by done */
+	char *body;
+	size_t len;
+	size_t cap;
+	bool too_large;
+	bool answered;	       /* a response is already queued */
+	int64_t wait_until_ms; /* of a parked request */
+	struct timespec start;
+	void (*done)(void *, bool); /* from the handler's resp */
+	void *done_arg;		    /* owned by done */
 };
 
 /*
@@ -81,27 +81,21 @@ struct http_ctx {
  * guarded by http_socks_lock; bad_nul is the connection thread's own.
  */
 struct http_sock {
-	struct http_sock	*prev, *next;
-	int			 fd;
-	struct timespec		 since;		/* headers are due from */
-	bool			 in_request;	/* headers complete */
-	bool			 kept_alive;	/* since is a previous answer */
-	bool			 closing;	/* shut down by the sweeper */
-	bool			 bad_nul;	/* %00 in the path or query */
+	struct http_sock *prev, *next;
+	int fd;
+	struct timespec since; /* headers are due from */
+	bool in_request;       /* headers complete */
+	bool kept_alive;       /* since is a previous answer */
+	bool closing;	       /* shut down by the sweeper */
+	bool bad_nul;	       /* %00 in the path or query */
 };
 
 static struct MHD_Daemon *http_daemon;
 static struct MHD_Daemon *http_health_daemon;
 static struct MHD_Daemon *http_tasks_daemon;
-static struct http_listener http_api_listener = {
-	NULL, HTTP_KIND_API
-};
-static struct http_listener http_health_listener = {
-	NULL, HTTP_KIND_HEALTH
-};
-static struct http_listener http_tasks_listener = {
-	NULL, HTTP_KIND_TASKS
-};
+static struct http_listener http_api_listener = { NULL, HTTP_KIND_API };
+static struct http_listener http_health_listener = { NULL, HTTP_KIND_HEALTH };
+static struct http_listener http_tasks_listener = { NULL, HTTP_KIND_TASKS };
 static pthread_mutex_t http_socks_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t http_sweep_cond = PTHREAD_COND_INITIALIZER;
 static struct http_sock *http_socks;
@@ -111,7 +105,7 @@ static bool http_sweeper_stop;
 static const struct cfg *http_cfg;
 static int http_bound_port;
 static unsigned long long http_next_id;
-static int http_inflight;	/* requests between first call and completion */
+static int http_inflight; /* requests between first call and completion */
 
 int
 http_code(enum api_status status)
@@ -198,8 +192,7 @@ http_resp_text(struct http_resp *resp, const char *s)
 }
 
 enum api_status
-http_fail(struct http_resp *resp, enum api_status status, const char *fmt,
-    ...)
+http_fail(struct http_resp *resp, enum api_status status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -222,16 +215,20 @@ http_client_addr(struct http_req *req, char *out, size_t n)
 	const struct sockaddr *sa;
 
 	snprintf(out, n, "?");
-	if (req->conn == NULL || (ci = MHD_get_connection_info(req->conn,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS)) == NULL ||
+	if (req->conn == NULL ||
+	    (ci = MHD_get_connection_info(req->conn,
+		 MHD_CONNECTION_INFO_CLIENT_ADDRESS)) == NULL ||
 	    (sa = ci->client_addr) == NULL)
 		return;
 	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)
-		    (const void *)sa)->sin_addr, out, (socklen_t)n);
+		inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    out, (socklen_t)n);
 	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr, out, (socklen_t)n);
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)(const void *)sa)
+			 ->sin6_addr,
+		    out, (socklen_t)n);
 }
 
 bool
@@ -287,9 +284,8 @@ http_loom_path(const char *path)
  * the request is not trusted or not read).
  */
 static enum MHD_Result
-http_send(struct MHD_Connection *conn, const char *url,
-    unsigned long long id, enum api_status status, struct http_resp *resp,
-    bool close)
+http_send(struct MHD_Connection *conn, const char *url, unsigned long long id,
+    enum api_status status, struct http_resp *resp, bool close)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -301,18 +297,19 @@ http_send(struct MHD_Connection *conn, const char *url,
 	    http_loom_path(url)) {
 		/* Loom's format, whatever the request's Accept header says. */
 		free(resp->body);
-		resp->body = xstrdup(resp->err[0] != '\0' ? resp->err :
-		    http_default_message(status));
+		resp->body = xstrdup(resp->err[0] != '\0' ?
+			resp->err :
+			http_default_message(status));
 		resp->body_len = 0;
 		resp->content_type = HTTP_LOOM_ERROR_TYPE;
 	} else if (status != API_OK && status != API_NO_CONTENT) {
 		json_object *o = json_object_new_object();
-		const char *msg = resp->err[0] != '\0' ? resp->err :
+		const char *msg = resp->err[0] != '\0' ?
+		    resp->err :
 		    http_default_message(status);
 
 		/* json-c owns o until put; we copy its text. */
-		json_object_object_add(o, "status",
-		    json_object_new_int(code));
+		json_object_object_add(o, "status", json_object_new_int(code));
 		json_object_object_add(o, "message",
 		    json_object_new_string(msg));
 		free(resp->body);
@@ -335,7 +332,7 @@ http_send(struct MHD_Connection *conn, const char *url,
 	if (code != 204)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    resp->content_type != NULL ? resp->content_type :
-		    "application/json");
+						 "application/json");
 	snprintf(idbuf, sizeof idbuf, "%llu", id);
 	MHD_add_response_header(r, "X-Request-Id", idbuf);
 	if (resp->extra_header != NULL)
@@ -364,12 +361,12 @@ http_route(const struct api_route *const *tables, struct http_req *req,
 	for (t = tables; *t != NULL; t++) {
 		for (rt = *t; rt->method != NULL; rt++) {
 			if (!http_match(rt->pattern, req->path, params, &np,
-			    buf, n))
+				buf, n))
 				continue;
 			/* HEAD is GET without the body (MHD drops it). */
 			if (strcmp(rt->method, req->method) == 0 ||
 			    (strcmp(req->method, "HEAD") == 0 &&
-			    strcmp(rt->method, "GET") == 0)) {
+				strcmp(rt->method, "GET") == 0)) {
 				memcpy(req->params, params, sizeof params);
 				req->nparams = np;
 				return rt;
@@ -377,13 +374,13 @@ http_route(const struct api_route *const *tables, struct http_req *req,
 			*path_known = true;
 			if (strstr(allow, rt->method) == NULL) {
 				if (allow[0] != '\0')
-					strncat(allow, ", ", allow_n -
-					    strlen(allow) - 1);
-				strncat(allow, rt->method, allow_n -
-				    strlen(allow) - 1);
+					strncat(allow, ", ",
+					    allow_n - strlen(allow) - 1);
+				strncat(allow, rt->method,
+				    allow_n - strlen(allow) - 1);
 				if (strcmp(rt->method, "GET") == 0)
-					strncat(allow, ", HEAD", allow_n -
-					    strlen(allow) - 1);
+					strncat(allow, ", HEAD",
+					    allow_n - strlen(allow) - 1);
 			}
 		}
 	}
@@ -424,8 +421,10 @@ http_answer(struct MHD_Connection *conn, const char *method, const char *url,
 	else
 		log_debug("%s %s -> %d (%.1f ms)", method, url, code, ms);
 	if (code == 500)
-		snprintf(resp->err, sizeof resp->err, "Internal error; the "
-		    "server log has the cause under request id %llu", id);
+		snprintf(resp->err, sizeof resp->err,
+		    "Internal error; the "
+		    "server log has the cause under request id %llu",
+		    id);
 	ret = http_send(conn, url, id, status, resp, close);
 	free(resp->body);
 	resp->body = NULL;
@@ -462,8 +461,9 @@ http_task_token_ok(struct MHD_Connection *conn)
 
 	t = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "X-Loom-ProvisionerKey");
-	if (t == NULL && (t = MHD_lookup_connection_value(conn,
-	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)) != NULL) {
+	if (t == NULL &&
+	    (t = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		 MHD_HTTP_HEADER_AUTHORIZATION)) != NULL) {
 		if (strncasecmp(t, "Bearer ", 7) != 0)
 			return false;
 		for (t += 7; *t == ' '; t++)
@@ -504,11 +504,12 @@ http_dispatch(const struct http_listener *l, struct MHD_Connection *conn,
 	log_set_request_id(req.id);
 
 	if (ctx->too_large) {
-		status = http_fail(&resp, API_TOO_LARGE, "request body larger "
+		status = http_fail(&resp, API_TOO_LARGE,
+		    "request body larger "
 		    "than %lld bytes",
 		    (long long)http_cfg->server_max_body_bytes);
 	} else if ((rt = http_route(l->tables, &req, buf, sizeof buf, allow,
-	    sizeof allow, &known)) != NULL) {
+			sizeof allow, &known)) != NULL) {
 		status = rt->handler(&req, &resp);
 		if (resp.parked) {
 			/* Suspended: called again when it is resumed. */
@@ -539,16 +540,16 @@ http_dispatch(const struct http_listener *l, struct MHD_Connection *conn,
 
 /* What the header scan of one request found. */
 struct http_scan {
-	bool		 nul;		/* a NUL in a name or value */
-	size_t		 n;		/* headers seen, in order */
-	const char	*key[HTTP_SCAN_MAX];
-	const char	*end[HTTP_SCAN_MAX];	/* of each value */
-	int		 n_cl;		/* Content-Length headers */
-	bool		 cl_differ;	/* two of them differ */
-	const char	*cl;		/* the first */
-	size_t		 cl_len;
-	const char	*te;		/* Transfer-Encoding */
-	size_t		 idem_len;	/* Idempotency-Key */
+	bool nul; /* a NUL in a name or value */
+	size_t n; /* headers seen, in order */
+	const char *key[HTTP_SCAN_MAX];
+	const char *end[HTTP_SCAN_MAX]; /* of each value */
+	int n_cl;			/* Content-Length headers */
+	bool cl_differ;			/* two of them differ */
+	const char *cl;			/* the first */
+	size_t cl_len;
+	const char *te;	 /* Transfer-Encoding */
+	size_t idem_len; /* Idempotency-Key */
 };
 
 /* MHD_get_connection_values_n iterator filling a struct http_scan. */
@@ -601,7 +602,7 @@ http_scan_hidden(const struct http_scan *sc)
 	size_t i;
 
 	if (sc->n == HTTP_SCAN_MAX)
-		return false;	/* not all seen: do not guess */
+		return false; /* not all seen: do not guess */
 	for (i = 0; i < sc->n; i++) {
 		const char *e = sc->end[i];
 
@@ -654,27 +655,35 @@ http_edge(const struct http_listener *l, struct MHD_Connection *conn,
 	MHD_get_connection_values_n(conn, MHD_HEADER_KIND, http_scan_header,
 	    &sc);
 	if (sc.nul || http_scan_hidden(&sc) || (sk != NULL && sk->bad_nul))
-		return http_fail(resp, API_BAD_REQUEST, "a NUL byte in a "
+		return http_fail(resp, API_BAD_REQUEST,
+		    "a NUL byte in a "
 		    "header or in the path; remove it");
 	if (sc.cl_differ)
-		return http_fail(resp, API_BAD_REQUEST, "conflicting "
+		return http_fail(resp, API_BAD_REQUEST,
+		    "conflicting "
 		    "Content-Length headers; send one");
 	if (sc.te != NULL && sc.n_cl > 0)
-		return http_fail(resp, API_BAD_REQUEST, "Transfer-Encoding "
+		return http_fail(resp, API_BAD_REQUEST,
+		    "Transfer-Encoding "
 		    "and Content-Length together; send one of them");
 	if (sc.te != NULL && strcasecmp(sc.te, "chunked") != 0)
-		return http_fail(resp, API_NOT_IMPLEMENTED, "Transfer-Encoding "
+		return http_fail(resp, API_NOT_IMPLEMENTED,
+		    "Transfer-Encoding "
 		    "%.64s is not supported; send the body with "
-		    "Content-Length or chunked", sc.te);
+		    "Content-Length or chunked",
+		    sc.te);
 	if (sc.cl != NULL) {
 		errno = 0;
 		cl = strtoull(sc.cl, &end, 10);
 		if (sc.cl[0] < '0' || sc.cl[0] > '9' || *end != '\0' ||
 		    errno != 0)
-			return http_fail(resp, API_BAD_REQUEST, "invalid "
-			    "Content-Length %.32s", sc.cl);
+			return http_fail(resp, API_BAD_REQUEST,
+			    "invalid "
+			    "Content-Length %.32s",
+			    sc.cl);
 		if (cl > (unsigned long long)http_cfg->server_max_body_bytes)
-			return http_fail(resp, API_TOO_LARGE, "request body "
+			return http_fail(resp, API_TOO_LARGE,
+			    "request body "
 			    "larger than %lld bytes (server.max_body_bytes; "
 			    "%llu declared)",
 			    (long long)http_cfg->server_max_body_bytes, cl);
@@ -685,31 +694,37 @@ http_edge(const struct http_listener *l, struct MHD_Connection *conn,
 			s++;
 		e = s + strcspn(s, "/");
 		if (e - s > HTTP_MAX_SEGMENT)
-			return http_fail(resp, API_URI_TOO_LONG, "a path "
+			return http_fail(resp, API_URI_TOO_LONG,
+			    "a path "
 			    "segment is longer than %d bytes",
 			    HTTP_MAX_SEGMENT);
 	}
 	if (sc.idem_len >= 256)
-		return http_fail(resp, API_BAD_REQUEST, "Idempotency-Key is "
+		return http_fail(resp, API_BAD_REQUEST,
+		    "Idempotency-Key is "
 		    "%zu bytes; use at most 255 (a UUID is enough)",
 		    sc.idem_len);
 	if (http_task_path(url)) {
 		if (l->kind == HTTP_KIND_API && http_cfg->server_tasks_port) {
 			metrics_task_refused(METRICS_TASK_LISTENER);
-			return http_fail(resp, API_NOT_FOUND, "no route for "
+			return http_fail(resp, API_NOT_FOUND,
+			    "no route for "
 			    "%s here; provisioners use server.tasks_port",
 			    url);
 		}
 		if (http_cfg->tasks_token != NULL &&
 		    !http_task_token_ok(conn)) {
 			metrics_task_refused(METRICS_TASK_TOKEN);
-			return http_fail(resp, API_UNAUTHORIZED, "missing or "
+			return http_fail(resp, API_UNAUTHORIZED,
+			    "missing or "
 			    "wrong provisioner token; send it in "
 			    "X-Loom-ProvisionerKey or Authorization: Bearer");
 		}
 	} else if (l->kind == HTTP_KIND_TASKS) {
-		return http_fail(resp, API_NOT_FOUND, "no route for %s; this "
-		    "listener serves only /v1/loom/tasks/", url);
+		return http_fail(resp, API_NOT_FOUND,
+		    "no route for %s; this "
+		    "listener serves only /v1/loom/tasks/",
+		    url);
 	}
 	return API_OK;
 }
@@ -743,9 +758,11 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 			pthread_mutex_unlock(&http_socks_lock);
 		}
 		memset(&resp, 0, sizeof resp);
-		if ((st = http_edge(cls, conn, url, &resp, &close)) != API_OK) {
-			unsigned long long id = __atomic_add_fetch(
-			    &http_next_id, 1, __ATOMIC_RELAXED);
+		if ((st = http_edge(cls, conn, url, &resp, &close)) !=
+		    API_OK) {
+			unsigned long long id =
+			    __atomic_add_fetch(&http_next_id, 1,
+				__ATOMIC_RELAXED);
 
 			log_set_request_id(id);
 			ret = http_answer(conn, method, url, ctx, NULL, id, st,
@@ -781,8 +798,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 			*upload_data_size = 0;
 			if (ctx->len > 2 * max) {
 				log_info("http: %s %s: chunked body over %zu "
-				    "bytes, connection closed", method, url,
-				    2 * max);
+					 "bytes, connection closed",
+				    method, url, 2 * max);
 				return MHD_NO;
 			}
 			return MHD_YES;
@@ -804,8 +821,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 
 /* Free the per-request state when MHD is done with the request. */
 static void
-http_completed(void *cls UNUSED, struct MHD_Connection *conn,
-    void **con_cls, enum MHD_RequestTerminationCode toe)
+http_completed(void *cls UNUSED, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
 {
 	struct http_ctx *ctx = *con_cls;
 	struct http_sock *sk = http_sock_of(conn);
@@ -822,8 +839,8 @@ http_completed(void *cls UNUSED, struct MHD_Connection *conn,
 	if (ctx == NULL)
 		return;
 	if (ctx->done != NULL)
-		ctx->done(ctx->done_arg, toe ==
-		    MHD_REQUEST_TERMINATED_COMPLETED_OK);
+		ctx->done(ctx->done_arg,
+		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	free(ctx->body);
 	free(ctx);
 	*con_cls = NULL;
@@ -911,7 +928,7 @@ http_sweep(void *arg UNUSED)
 			if (sk->in_request || sk->closing || sk->fd < 0)
 				continue;
 			if ((now.tv_sec - sk->since.tv_sec) * 1000 +
-			    (now.tv_nsec - sk->since.tv_nsec) / 1000000 <=
+				(now.tv_nsec - sk->since.tv_nsec) / 1000000 <=
 			    (sk->kept_alive ? kept : limit))
 				continue;
 			sk->closing = true;
@@ -968,10 +985,9 @@ http_listen(const struct cfg *cfg, const char *host, int port,
 	memset(&ss, 0, sizeof ss);
 	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
-	    MHD_ALLOW_SUSPEND_RESUME |
-	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+		MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    (uint16_t)port, NULL, NULL, http_access, (void *)l,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -1020,10 +1036,10 @@ http_check_fds(const struct cfg *cfg)
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && (long long)rl.rlim_cur < need)
 		log_warn("http: server.max_connections %lld needs about %lld "
-		    "file descriptors but the limit is %llu; raise it "
-		    "(LimitNOFILE= in loomd.service) or lower "
-		    "server.max_connections", (long long)
-		    cfg->server_max_connections, need,
+			 "file descriptors but the limit is %llu; raise it "
+			 "(LimitNOFILE= in loomd.service) or lower "
+			 "server.max_connections",
+		    (long long)cfg->server_max_connections, need,
 		    (unsigned long long)rl.rlim_cur);
 }
 
@@ -1076,15 +1092,16 @@ http_start(const struct cfg *cfg, const struct api_route *const *tables,
 		port = (int)cfg->server_port;
 	http_sweeper_stop = false;
 	if (pthread_create(&http_sweeper, NULL, http_sweep, NULL) != 0) {
-		snprintf(err, LOOMD_ERR_LEN, "cannot start the header sweeper "
+		snprintf(err, LOOMD_ERR_LEN,
+		    "cannot start the header sweeper "
 		    "thread");
 		return -1;
 	}
 	http_sweeper_running = true;
 	if ((http_daemon = http_listen(cfg, cfg->server_host, port,
-	    (unsigned int)cfg->server_threads,
-	    (unsigned int)cfg->server_max_connections, &http_api_listener,
-	    &http_bound_port, err)) == NULL)
+		 (unsigned int)cfg->server_threads,
+		 (unsigned int)cfg->server_max_connections, &http_api_listener,
+		 &http_bound_port, err)) == NULL)
 		goto fail;
 	/*
 	 * The health listener has a thread of its own and serves only the
@@ -1093,9 +1110,9 @@ http_start(const struct cfg *cfg, const struct api_route *const *tables,
 	 */
 	if (cfg->server_health_port > 0) {
 		if ((http_health_daemon = http_listen(cfg, cfg->server_host,
-		    (int)cfg->server_health_port, 1,
-		    HTTP_HEALTH_MAX_CONNECTIONS, &http_health_listener,
-		    &hport, err)) == NULL)
+			 (int)cfg->server_health_port, 1,
+			 HTTP_HEALTH_MAX_CONNECTIONS, &http_health_listener,
+			 &hport, err)) == NULL)
 			goto fail;
 		log_info("http: health listener on %s port %d",
 		    cfg->server_host, hport);
@@ -1103,17 +1120,19 @@ http_start(const struct cfg *cfg, const struct api_route *const *tables,
 	/* The provisioner routes, on an address of their own. */
 	if (cfg->server_tasks_port > 0) {
 		if ((http_tasks_daemon = http_listen(cfg,
-		    cfg->server_tasks_host, (int)cfg->server_tasks_port,
-		    (unsigned int)(cfg->server_threads > 4 ? 4 :
-		    cfg->server_threads),
-		    (unsigned int)cfg->server_max_connections,
-		    &http_tasks_listener, &tport, err)) == NULL)
+			 cfg->server_tasks_host, (int)cfg->server_tasks_port,
+			 (unsigned int)(cfg->server_threads > 4 ?
+				 4 :
+				 cfg->server_threads),
+			 (unsigned int)cfg->server_max_connections,
+			 &http_tasks_listener, &tport, err)) == NULL)
 			goto fail;
 		log_info("http: provisioner listener on %s port %d%s",
-		    cfg->server_tasks_host, tport, cfg->tasks_token != NULL ?
-		    " (token required)" : "");
+		    cfg->server_tasks_host, tport,
+		    cfg->tasks_token != NULL ? " (token required)" : "");
 	} else if (cfg->tasks_token == NULL)
-		log_info("http: /v1/loom/tasks/ is served on the API listener "
+		log_info(
+		    "http: /v1/loom/tasks/ is served on the API listener "
 		    "without a token; set server.tasks_port to an internal "
 		    "address or tasks.token_file");
 	if (port_file != NULL) {

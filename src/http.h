@@ -25,10 +25,10 @@ enum api_status {
 	API_UNAUTHORIZED,	/* 401 */
 	API_FORBIDDEN,		/* 403 */
 	API_NOT_FOUND,		/* 404 */
-	API_METHOD_NOT_ALLOWED,	/* 405 */
+	API_METHOD_NOT_ALLOWED, /* 405 */
 	API_CONFLICT,		/* 409 */
 	API_TOO_LARGE,		/* 413 */
-	API_EXPECTATION_FAILED,	/* 417 */
+	API_EXPECTATION_FAILED, /* 417 */
 	API_UNPROCESSABLE,	/* 422 */
 	API_INTERNAL,		/* 500 */
 	API_UNAVAILABLE,	/* 503 */
@@ -41,45 +41,45 @@ enum api_status {
 
 /* One request as a handler sees it.  Everything is borrowed. */
 struct http_req {
-	const char		*method;
-	const char		*path;
-	const char		*params[HTTP_MAX_PARAMS];	/* {x} parts */
-	size_t			 nparams;
-	const char		*body;		/* NUL-terminated */
-	size_t			 body_len;
-	unsigned long long	 id;		/* request id */
-	void			*conn;		/* MHD connection */
-	int64_t			 wait_until_ms;	/* set by a parking handler */
+	const char *method;
+	const char *path;
+	const char *params[HTTP_MAX_PARAMS]; /* {x} parts */
+	size_t nparams;
+	const char *body; /* NUL-terminated */
+	size_t body_len;
+	unsigned long long id; /* request id */
+	void *conn;	       /* MHD connection */
+	int64_t wait_until_ms; /* set by a parking handler */
 };
 
 /* What a handler answers. */
 struct http_resp {
-	int		 code;		/* 0: derived from the status */
-	char		*body;		/* owned; freed by http after sending */
-	size_t		 body_len;	/* 0: strlen(body) */
-	const char	*content_type;	/* static; default application/json */
-	char		 err[LOOMD_ERR_LEN];	/* message for errors */
-	const char	*extra_header;	/* static name, or NULL */
-	char		 extra_value[128];
+	int code;		  /* 0: derived from the status */
+	char *body;		  /* owned; freed by http after sending */
+	size_t body_len;	  /* 0: strlen(body) */
+	const char *content_type; /* static; default application/json */
+	char err[LOOMD_ERR_LEN];  /* message for errors */
+	const char *extra_header; /* static name, or NULL */
+	char extra_value[128];
 	/*
 	 * Called once when the server is done with the request, sent true
 	 * when the whole response was written to the client's socket; it
 	 * owns (and frees) done_arg.  NULL: nothing to call.
 	 */
-	void		(*done)(void *done_arg, bool sent);
-	void		*done_arg;
-	bool		 parked;	/* handler suspended conn: no answer */
+	void (*done)(void *done_arg, bool sent);
+	void *done_arg;
+	bool parked; /* handler suspended conn: no answer */
 };
 
-typedef enum api_status (*api_handler)(struct http_req *req,
-    struct http_resp *resp);
+typedef enum api_status (
+    *api_handler)(struct http_req *req, struct http_resp *resp);
 
 /* A row of a route table; tables end with a row whose method is NULL. */
 struct api_route {
-	const char	*method;
-	const char	*pattern;	/* "/v1/loom/providers/{name}" */
-	api_handler	 handler;
-	const char	*summary;
+	const char *method;
+	const char *pattern; /* "/v1/loom/providers/{name}" */
+	api_handler handler;
+	const char *summary;
 };
 
 /*
@@ -122,8 +122,7 @@ int http_code(enum api_status status);
  * copied into buf, size n) and return true.  Pure; for tests.
  */
 bool http_match(const char *pattern, const char *path,
-    const char *params[HTTP_MAX_PARAMS], size_t *nparams, char *buf,
-    size_t n);
+    const char *params[HTTP_MAX_PARAMS], size_t *nparams, char *buf, size_t n);
 
 /*
  * Whether path is under /v1/loom, where errors are sent as Loom sent them:

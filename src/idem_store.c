@@ -19,15 +19,18 @@ idem_store_check_tx(struct db_conn *c, const char *user,
 	*done = false;
 	if (idem == NULL || idem->key == NULL)
 		return DB_OK;
-	if ((st = db_query(c, "SELECT request_hash, status_code, body FROM "
-	    "idempotency WHERE user_id = ? AND idem_key = ? FOR UPDATE", &r,
-	    "ss", user, idem->key)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT request_hash, status_code, body FROM "
+		 "idempotency WHERE user_id = ? AND idem_key = ? FOR UPDATE",
+		 &r, "ss", user, idem->key)) != DB_OK)
 		return st;
 	if (r->nrows == 1) {
 		if (strcmp(db_rows_get(r, 0, 0), idem->hash) != 0) {
 			db_rows_free(r);
-			domain_fail(out, DOMAIN_KEY_REUSED, "Idempotency-Key "
-			    "%s was used for a different request", idem->key);
+			domain_fail(out, DOMAIN_KEY_REUSED,
+			    "Idempotency-Key "
+			    "%s was used for a different request",
+			    idem->key);
 			return DB_ABORT;
 		}
 		/* Only successful answers are stored. */
@@ -46,8 +49,9 @@ idem_store_save_tx(struct db_conn *c, const char *user,
 {
 	if (idem == NULL || idem->key == NULL)
 		return DB_OK;
-	return db_exec(c, "INSERT INTO idempotency (user_id, idem_key, "
-	    "request_hash, status_code, body) VALUES (?, ?, ?, ?, ?)", NULL,
-	    "sssis", user, idem->key, idem->hash, idem->code,
+	return db_exec(c,
+	    "INSERT INTO idempotency (user_id, idem_key, "
+	    "request_hash, status_code, body) VALUES (?, ?, ?, ?, ?)",
+	    NULL, "sssis", user, idem->key, idem->hash, idem->code,
 	    out->body != NULL ? out->body : "");
 }

@@ -16,9 +16,9 @@
 
 /* The idempotency of one write (all borrowed). */
 struct idem_store_key {
-	const char	*key;	/* NULL: the write has none */
-	const char	*hash;	/* request hash, 64 hex characters */
-	int64_t		 code;	/* status stored with answer */
+	const char *key;  /* NULL: the write has none */
+	const char *hash; /* request hash, 64 hex characters */
+	int64_t code;	  /* status stored with answer */
 };
 
 /*

@@ -16,13 +16,13 @@
 #include "cfg.h"
 
 static const char *ids_kind_names[IDS_KIND_COUNT] = { "cluster", "job",
-    "task" };
+	"task" };
 
 /* One in-memory block per kind: values next, next+inc, ... < end. */
 struct ids_block {
-	int64_t		next;
-	int64_t		left;
-	uint64_t	blocks;
+	int64_t next;
+	int64_t left;
+	uint64_t blocks;
 };
 
 /*
@@ -51,19 +51,24 @@ ids_validate_local(int64_t start_num, int64_t increment_by,
     char err[LOOMD_ERR_LEN])
 {
 	if (increment_by < 1) {
-		snprintf(err, LOOMD_ERR_LEN, "increment_by must be at least 1 "
-		    "(got %" PRId64 ")", increment_by);
+		snprintf(err, LOOMD_ERR_LEN,
+		    "increment_by must be at least 1 "
+		    "(got %" PRId64 ")",
+		    increment_by);
 		return -1;
 	}
 	if (start_num < 0) {
-		snprintf(err, LOOMD_ERR_LEN, "start_num must not be negative "
-		    "(got %" PRId64 ")", start_num);
+		snprintf(err, LOOMD_ERR_LEN,
+		    "start_num must not be negative "
+		    "(got %" PRId64 ")",
+		    start_num);
 		return -1;
 	}
 	if (increment_by > 1 && start_num >= increment_by) {
-		snprintf(err, LOOMD_ERR_LEN, "start_num (%" PRId64 ") must be "
-		    "less than increment_by (%" PRId64 ")", start_num,
-		    increment_by);
+		snprintf(err, LOOMD_ERR_LEN,
+		    "start_num (%" PRId64 ") must be "
+		    "less than increment_by (%" PRId64 ")",
+		    start_num, increment_by);
 		return -1;
 	}
 	return 0;
@@ -84,8 +89,8 @@ ids_first_at_or_above(int64_t floor, int64_t start_num, int64_t increment_by)
 }
 
 struct ids_reg {
-	const struct cfg	*cfg;
-	char			*msg;	/* refusal, LOOMD_ERR_LEN */
+	const struct cfg *cfg;
+	char *msg; /* refusal, LOOMD_ERR_LEN */
 };
 
 /* The registration transaction (see ids_register()). */
@@ -106,10 +111,11 @@ ids_register_tx(struct db_conn *c, void *arg)
 	 * counters exist, needs no write at all: restarts stay free of
 	 * certification conflicts.
 	 */
-	if ((st = db_query(c, "SELECT p.start_num, p.increment_by, "
-	    "(SELECT COUNT(*) FROM id_counters k WHERE k.residue = "
-	    "p.residue) FROM id_partitions p WHERE p.datacenter = ?", &r, "s",
-	    k->datacenter)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT p.start_num, p.increment_by, "
+		 "(SELECT COUNT(*) FROM id_counters k WHERE k.residue = "
+		 "p.residue) FROM id_partitions p WHERE p.datacenter = ?",
+		 &r, "s", k->datacenter)) != DB_OK)
 		return st;
 	if (r->nrows == 1 && db_rows_int(r, 0, 0) == k->ids_start_num &&
 	    db_rows_int(r, 0, 1) == k->ids_increment_by &&
@@ -121,12 +127,15 @@ ids_register_tx(struct db_conn *c, void *arg)
 	r = NULL;
 
 	/* Serialise every registration across the whole cluster. */
-	if ((st = db_exec(c, "UPDATE id_registry SET generation = "
-	    "generation + 1 WHERE id = 1", NULL, "")) != DB_OK)
+	if ((st = db_exec(c,
+		 "UPDATE id_registry SET generation = "
+		 "generation + 1 WHERE id = 1",
+		 NULL, "")) != DB_OK)
 		return st;
-	if ((st = db_query(c, "SELECT datacenter, start_num, increment_by, "
-	    "residue FROM id_partitions ORDER BY datacenter FOR UPDATE", &r,
-	    "")) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT datacenter, start_num, increment_by, "
+		 "residue FROM id_partitions ORDER BY datacenter FOR UPDATE",
+		 &r, "")) != DB_OK)
 		return st;
 	for (i = 0; i < r->nrows; i++) {
 		const char *dc = db_rows_get(r, i, 0);
@@ -138,11 +147,14 @@ ids_register_tx(struct db_conn *c, void *arg)
 			    inc != k->ids_increment_by) {
 				snprintf(reg->msg, LOOMD_ERR_LEN,
 				    "datacenter %s is registered with "
-				    "start_num %" PRId64 ", increment_by %"
-				    PRId64 " but this configuration has "
-				    "start_num %" PRId64 ", increment_by %"
-				    PRId64 "; IDs already issued would "
-				    "collide", dc, s, inc, k->ids_start_num,
+				    "start_num %" PRId64
+				    ", increment_by %" PRId64
+				    " but this configuration has "
+				    "start_num %" PRId64
+				    ", increment_by %" PRId64
+				    "; IDs already issued would "
+				    "collide",
+				    dc, s, inc, k->ids_start_num,
 				    k->ids_increment_by);
 				goto refuse;
 			}
@@ -151,18 +163,23 @@ ids_register_tx(struct db_conn *c, void *arg)
 		}
 		others++;
 		if (inc != k->ids_increment_by) {
-			snprintf(reg->msg, LOOMD_ERR_LEN, "datacenter %s uses "
+			snprintf(reg->msg, LOOMD_ERR_LEN,
+			    "datacenter %s uses "
 			    "increment_by %" PRId64 " (start_num %" PRId64
-			    ") but this configuration has increment_by %"
-			    PRId64 "; every datacenter must use the same "
-			    "increment_by", dc, inc, s, k->ids_increment_by);
+			    ") but this configuration has increment_by %" PRId64
+			    "; every datacenter must use the same "
+			    "increment_by",
+			    dc, inc, s, k->ids_increment_by);
 			goto refuse;
 		}
 		if (res == residue) {
-			snprintf(reg->msg, LOOMD_ERR_LEN, "datacenter %s "
-			    "already holds residue %" PRId64 " (start_num %"
-			    PRId64 ", increment_by %" PRId64 "); choose "
-			    "another ids.start_num", dc, res, s, inc);
+			snprintf(reg->msg, LOOMD_ERR_LEN,
+			    "datacenter %s "
+			    "already holds residue %" PRId64
+			    " (start_num %" PRId64 ", increment_by %" PRId64
+			    "); choose "
+			    "another ids.start_num",
+			    dc, res, s, inc);
 			goto refuse;
 		}
 	}
@@ -172,24 +189,29 @@ ids_register_tx(struct db_conn *c, void *arg)
 	 */
 	if (!self_known && k->ids_increment_by > 1 &&
 	    (int64_t)others + 1 >= k->ids_increment_by) {
-		snprintf(reg->msg, LOOMD_ERR_LEN, "registering datacenter %s "
+		snprintf(reg->msg, LOOMD_ERR_LEN,
+		    "registering datacenter %s "
 		    "would make %zu datacenters with increment_by %" PRId64
 		    ", leaving no free residue; raise ids.increment_by in "
-		    "every datacenter", k->datacenter, others + 1,
-		    k->ids_increment_by);
+		    "every datacenter",
+		    k->datacenter, others + 1, k->ids_increment_by);
 		goto refuse;
 	}
 	db_rows_free(r);
 	r = NULL;
-	if (!self_known && (st = db_exec(c, "INSERT INTO id_partitions "
-	    "(datacenter, start_num, increment_by, residue) VALUES "
-	    "(?, ?, ?, ?)", NULL, "siii", k->datacenter, k->ids_start_num,
-	    k->ids_increment_by, residue)) != DB_OK)
+	if (!self_known &&
+	    (st = db_exec(c,
+		 "INSERT INTO id_partitions "
+		 "(datacenter, start_num, increment_by, residue) VALUES "
+		 "(?, ?, ?, ?)",
+		 NULL, "siii", k->datacenter, k->ids_start_num,
+		 k->ids_increment_by, residue)) != DB_OK)
 		return st;
 	for (kind = 0; kind < IDS_KIND_COUNT; kind++) {
-		if ((st = db_query(c, "SELECT next_value FROM id_counters "
-		    "WHERE kind = ? AND residue = ? FOR UPDATE", &r, "si",
-		    ids_kind_names[kind], residue)) != DB_OK)
+		if ((st = db_query(c,
+			 "SELECT next_value FROM id_counters "
+			 "WHERE kind = ? AND residue = ? FOR UPDATE",
+			 &r, "si", ids_kind_names[kind], residue)) != DB_OK)
 			return st;
 		i = r->nrows;
 		db_rows_free(r);
@@ -197,18 +219,21 @@ ids_register_tx(struct db_conn *c, void *arg)
 		if (i != 0)
 			continue;
 		/* A new counter starts above every ID of its kind. */
-		if ((st = db_query(c, "SELECT COALESCE(MAX(next_value), 0) "
-		    "FROM id_counters WHERE kind = ?", &r, "s",
-		    ids_kind_names[kind])) != DB_OK)
+		if ((st = db_query(c,
+			 "SELECT COALESCE(MAX(next_value), 0) "
+			 "FROM id_counters WHERE kind = ?",
+			 &r, "s", ids_kind_names[kind])) != DB_OK)
 			return st;
 		floor = db_rows_int(r, 0, 0);
 		db_rows_free(r);
 		r = NULL;
 		first = ids_first_at_or_above(floor, k->ids_start_num,
 		    k->ids_increment_by);
-		if ((st = db_exec(c, "INSERT INTO id_counters (kind, residue, "
-		    "next_value) VALUES (?, ?, ?)", NULL, "sii",
-		    ids_kind_names[kind], residue, first)) != DB_OK)
+		if ((st = db_exec(c,
+			 "INSERT INTO id_counters (kind, residue, "
+			 "next_value) VALUES (?, ?, ?)",
+			 NULL, "sii", ids_kind_names[kind], residue, first)) !=
+		    DB_OK)
 			return st;
 	}
 	return DB_OK;
@@ -218,15 +243,14 @@ refuse:
 }
 
 enum ids_result
-ids_register(struct db_conn *c, const struct cfg *cfg,
-    char err[LOOMD_ERR_LEN])
+ids_register(struct db_conn *c, const struct cfg *cfg, char err[LOOMD_ERR_LEN])
 {
 	char msg[LOOMD_ERR_LEN] = "", txerr[LOOMD_ERR_LEN] = "";
 	struct ids_reg reg = { cfg, msg };
 	enum db_status st;
 
 	if (ids_validate_local(cfg->ids_start_num, cfg->ids_increment_by,
-	    err) != 0)
+		err) != 0)
 		return IDS_REFUSED;
 	st = db_tx_run(c, ids_register_tx, &reg, txerr);
 	if (st == DB_ABORT) {
@@ -235,9 +259,11 @@ ids_register(struct db_conn *c, const struct cfg *cfg,
 	}
 	if (st == DB_CONFLICT) {
 		/* Lost a race on the residue's unique key. */
-		snprintf(err, LOOMD_ERR_LEN, "another datacenter registered "
+		snprintf(err, LOOMD_ERR_LEN,
+		    "another datacenter registered "
 		    "residue %" PRId64 " at the same moment; choose another "
-		    "ids.start_num", cfg_ids_residue(cfg));
+		    "ids.start_num",
+		    cfg_ids_residue(cfg));
 		return IDS_REFUSED;
 	}
 	if (st != DB_OK) {
@@ -265,9 +291,9 @@ ids_shutdown(void)
 }
 
 struct ids_reserve {
-	enum ids_kind	kind;
-	int64_t		count;	/* values to reserve */
-	int64_t		first;
+	enum ids_kind kind;
+	int64_t count; /* values to reserve */
+	int64_t first;
 };
 
 /* Reserve the next block of this datacenter's counter row. */
@@ -281,9 +307,10 @@ ids_reserve_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	uint64_t n = 0;
 
-	if ((st = db_query(c, "SELECT next_value FROM id_counters WHERE "
-	    "kind = ? AND residue = ? FOR UPDATE", &r, "si",
-	    ids_kind_names[rs->kind], residue)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT next_value FROM id_counters WHERE "
+		 "kind = ? AND residue = ? FOR UPDATE",
+		 &r, "si", ids_kind_names[rs->kind], residue)) != DB_OK)
 		return st;
 	if (r->nrows != 1) {
 		db_rows_free(r);
@@ -291,9 +318,10 @@ ids_reserve_tx(struct db_conn *c, void *arg)
 	}
 	rs->first = db_rows_int(r, 0, 0);
 	db_rows_free(r);
-	return db_exec(c, "UPDATE id_counters SET next_value = ?, blocks = "
-	    "blocks + 1 WHERE kind = ? AND residue = ?", &n, "isi",
-	    rs->first + k->ids_increment_by * rs->count,
+	return db_exec(c,
+	    "UPDATE id_counters SET next_value = ?, blocks = "
+	    "blocks + 1 WHERE kind = ? AND residue = ?",
+	    &n, "isi", rs->first + k->ids_increment_by * rs->count,
 	    ids_kind_names[rs->kind], residue);
 }
 
@@ -314,8 +342,10 @@ ids_refill(struct ids_reserve *rs, char err[LOOMD_ERR_LEN])
 	if (c == NULL && (c = db_connect(DB_ROLE_WORKER, &st, err)) == NULL)
 		return st;
 	if ((st = db_tx_run(c, ids_reserve_tx, rs, err)) == DB_ERROR)
-		snprintf(err, LOOMD_ERR_LEN, "no id_counters row for %s: "
-		    "partition not registered", ids_kind_names[rs->kind]);
+		snprintf(err, LOOMD_ERR_LEN,
+		    "no id_counters row for %s: "
+		    "partition not registered",
+		    ids_kind_names[rs->kind]);
 	if (db_connected(c)) {
 		pthread_mutex_lock(&ids_lock);
 		if (ids_npool < IDS_POOL_MAX) {

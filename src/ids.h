@@ -26,8 +26,8 @@ enum ids_kind {
 /* Outcome of ids_register(). */
 enum ids_result {
 	IDS_OK = 0,
-	IDS_REFUSED,	/* partition conflict: a configuration error */
-	IDS_DB_FAILED,	/* the database failed; err says how */
+	IDS_REFUSED,   /* partition conflict: a configuration error */
+	IDS_DB_FAILED, /* the database failed; err says how */
 };
 
 /* Pure: check start_num/increment_by alone; 0 or -1 with err. */

@@ -20,16 +20,18 @@ job_store_read(struct db_conn *c, const char *id, struct job_store_job *j,
 	enum db_status st;
 
 	*found = false;
-	if ((st = db_query(c, "SELECT cluster_id, action, status, planned, "
-	    "version FROM jobs WHERE id = ?", &r, "s", id)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT cluster_id, action, status, planned, "
+		 "version FROM jobs WHERE id = ?",
+		 &r, "s", id)) != DB_OK)
 		return st;
 	if (r->nrows == 1) {
 		snprintf(j->id, sizeof j->id, "%s", id);
 		j->cluster = db_rows_int(r, 0, 0);
-		snprintf(j->action, sizeof j->action, "%s", db_rows_get(r, 0,
-		    1));
-		snprintf(j->status, sizeof j->status, "%s", db_rows_get(r, 0,
-		    2));
+		snprintf(j->action, sizeof j->action, "%s",
+		    db_rows_get(r, 0, 1));
+		snprintf(j->status, sizeof j->status, "%s",
+		    db_rows_get(r, 0, 2));
 		j->planned = db_rows_int(r, 0, 3) != 0;
 		j->version = db_rows_int(r, 0, 4);
 		*found = true;
@@ -44,10 +46,12 @@ job_store_claim(struct db_conn *c, const char *id)
 	int64_t now = domain_now_ms();
 	uint64_t n = 0;
 
-	if (db_exec(c, "UPDATE jobs SET lease_owner = ?, lease_until = ? "
-	    "WHERE id = ? AND needs_work = 1 AND (lease_until < ? OR "
-	    "lease_owner = ?)", &n, "sisis", domain_me(), now +
-	    domain_cfg()->ha_job_lease_ms, id, now, domain_me()) != DB_OK)
+	if (db_exec(c,
+		"UPDATE jobs SET lease_owner = ?, lease_until = ? "
+		"WHERE id = ? AND needs_work = 1 AND (lease_until < ? OR "
+		"lease_owner = ?)",
+		&n, "sisis", domain_me(), now + domain_cfg()->ha_job_lease_ms,
+		id, now, domain_me()) != DB_OK)
 		return false;
 	return n == 1;
 }
@@ -56,10 +60,12 @@ enum db_status
 job_store_insert_tx(struct db_conn *c, const char *jid, int64_t cluster,
     const char *action, const char *status, int64_t now)
 {
-	return db_exec(c, "INSERT INTO jobs (id, cluster_id, residue, "
+	return db_exec(c,
+	    "INSERT INTO jobs (id, cluster_id, residue, "
 	    "action, status, needs_work, create_time) VALUES (?, ?, ?, ?, ?, "
-	    "1, ?)", NULL, "siissi", jid, cluster, cluster %
-	    domain_cfg()->ids_increment_by, action, status, now);
+	    "1, ?)",
+	    NULL, "siissi", jid, cluster,
+	    cluster % domain_cfg()->ids_increment_by, action, status, now);
 }
 
 enum db_status
@@ -72,15 +78,17 @@ job_store_needs_work_tx(struct db_conn *c, const char *jid)
 enum db_status
 job_store_release(struct db_conn *c, const char *jid)
 {
-	return db_exec(c, "UPDATE jobs SET needs_work = 0, lease_until = 0 "
-	    "WHERE id = ?", NULL, "s", jid);
+	return db_exec(c,
+	    "UPDATE jobs SET needs_work = 0, lease_until = 0 "
+	    "WHERE id = ?",
+	    NULL, "s", jid);
 }
 
 /* Fail a job and set its cluster's status, then release it. */
 struct job_store_fail_arg {
-	const struct job_store_job	*job;
-	const char			*msg;
-	const char			*cluster_status;
+	const struct job_store_job *job;
+	const char *msg;
+	const char *cluster_status;
 };
 
 static enum db_status
@@ -90,13 +98,14 @@ job_store_fail_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	uint64_t n = 0;
 
-	if ((st = db_exec(c, "UPDATE jobs SET status = 'FAILED', "
-	    "status_message = ?, needs_work = 0, lease_until = 0, version = "
-	    "version + 1 WHERE id = ? AND version = ?", &n, "ssi", a->msg,
-	    a->job->id, a->job->version)) != DB_OK)
+	if ((st = db_exec(c,
+		 "UPDATE jobs SET status = 'FAILED', "
+		 "status_message = ?, needs_work = 0, lease_until = 0, version = "
+		 "version + 1 WHERE id = ? AND version = ?",
+		 &n, "ssi", a->msg, a->job->id, a->job->version)) != DB_OK)
 		return st;
 	if (n != 1)
-		return DB_ABORT;	/* changed meanwhile: look again */
+		return DB_ABORT; /* changed meanwhile: look again */
 	return cluster_store_set_status_tx(c, a->job->cluster,
 	    a->cluster_status);
 }

@@ -16,12 +16,12 @@
 
 /* A job row as the job pipeline reads it. */
 struct job_store_job {
-	char		 id[64];
-	int64_t		 cluster;
-	char		 action[16];	/* SOLVE_LAYOUT, ... */
-	char		 status[16];	/* NOT_SUBMITTED, ... */
-	bool		 planned;
-	int64_t		 version;
+	char id[64];
+	int64_t cluster;
+	char action[16]; /* SOLVE_LAYOUT, ... */
+	char status[16]; /* NOT_SUBMITTED, ... */
+	bool planned;
+	int64_t version;
 };
 
 /* Read job id (without locking) into *j; *found clear when it is gone. */

@@ -58,9 +58,10 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 	int handled = 0;
 
 	for (k = 0; k < n; k++) {
-		if (db_query(c, "SELECT id FROM jobs WHERE needs_work = 1 AND "
-		    "residue = ? AND lease_until < ? LIMIT 64", &r, "ii",
-		    res[k], now) != DB_OK)
+		if (db_query(c,
+			"SELECT id FROM jobs WHERE needs_work = 1 AND "
+			"residue = ? AND lease_until < ? LIMIT 64",
+			&r, "ii", res[k], now) != DB_OK)
 			return handled;
 		for (i = 0; i < r->nrows; i++) {
 			if (!job_store_claim(c, db_rows_get(r, i, 0)))
@@ -71,19 +72,24 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 		db_rows_free(r);
 
 		/* Tasks a provisioner took and never finished. */
-		if (db_query(c, "SELECT id FROM tasks WHERE q_state = 'taken' "
-		    "AND residue = ? AND taken_at < ? LIMIT 100", &r, "ii",
-		    res[k], now - cfg->task_timeout_seconds * 1000) == DB_OK) {
+		if (db_query(c,
+			"SELECT id FROM tasks WHERE q_state = 'taken' "
+			"AND residue = ? AND taken_at < ? LIMIT 100",
+			&r, "ii", res[k],
+			now - cfg->task_timeout_seconds * 1000) == DB_OK) {
 			for (i = 0; i < r->nrows; i++) {
 				if (task_store_timeout(c, db_rows_get(r, i, 0),
-				    now - cfg->task_timeout_seconds * 1000,
-				    cfg->task_timeout_seconds, err) == DB_OK) {
+					now - cfg->task_timeout_seconds * 1000,
+					cfg->task_timeout_seconds,
+					err) == DB_OK) {
 					log_info("task %s timed out",
 					    db_rows_get(r, i, 0));
 					handled++;
 				} else
-					log_warn("task %s: cannot time it out: "
-					    "%s", db_rows_get(r, i, 0), err);
+					log_warn(
+					    "task %s: cannot time it out: "
+					    "%s",
+					    db_rows_get(r, i, 0), err);
 			}
 			db_rows_free(r);
 		}
@@ -92,27 +98,34 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 		 * Tasks handed out whose answer never reached the worker:
 		 * queued again (the worker never saw them).
 		 */
-		if (db_query(c, "SELECT t.id, t.worker_id FROM tasks t JOIN "
-		    "task_takes k ON k.task_id = t.id AND k.attempt = "
-		    "t.attempts AND k.worker_id = t.worker_id WHERE t.q_state = "
-		    "'taken' AND t.residue = ? AND t.taken_at < ? AND "
-		    "k.delivered_at IS NULL LIMIT 100", &r, "ii", res[k],
-		    now - cfg->task_undelivered_seconds * 1000) == DB_OK) {
+		if (db_query(c,
+			"SELECT t.id, t.worker_id FROM tasks t JOIN "
+			"task_takes k ON k.task_id = t.id AND k.attempt = "
+			"t.attempts AND k.worker_id = t.worker_id WHERE t.q_state = "
+			"'taken' AND t.residue = ? AND t.taken_at < ? AND "
+			"k.delivered_at IS NULL LIMIT 100",
+			&r, "ii", res[k],
+			now - cfg->task_undelivered_seconds * 1000) == DB_OK) {
 			for (i = 0; i < r->nrows; i++) {
 				bool requeued;
 
 				if (task_store_requeue(c, db_rows_get(r, i, 0),
-				    NULL, now - cfg->task_undelivered_seconds *
-				    1000, &requeued, err) != DB_OK)
+					NULL,
+					now -
+					    cfg->task_undelivered_seconds *
+						1000,
+					&requeued, err) != DB_OK)
 					log_warn("task %s: cannot queue it "
-					    "again: %s", db_rows_get(r, i, 0),
-					    err);
+						 "again: %s",
+					    db_rows_get(r, i, 0), err);
 				else if (requeued) {
-					log_warn("task %s: no answer reached "
+					log_warn(
+					    "task %s: no answer reached "
 					    "worker %s in %lld s; queued again",
 					    db_rows_get(r, i, 0),
-					    db_rows_get(r, i, 1), (long long)
-					    cfg->task_undelivered_seconds);
+					    db_rows_get(r, i, 1),
+					    (long long)
+						cfg->task_undelivered_seconds);
 					handled++;
 				}
 			}
@@ -120,15 +133,17 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 		}
 
 		/* Clusters whose lease ran out are deleted by the system. */
-		if (db_query(c, "SELECT id FROM clusters WHERE residue = ? AND "
-		    "status IN ('ACTIVE', 'INCOMPLETE') AND expire_time > 0 "
-		    "AND expire_time < ? LIMIT 50", &r, "ii", res[k], now) ==
-		    DB_OK) {
+		if (db_query(c,
+			"SELECT id FROM clusters WHERE residue = ? AND "
+			"status IN ('ACTIVE', 'INCOMPLETE') AND expire_time > 0 "
+			"AND expire_time < ? LIMIT 50",
+			&r, "ii", res[k], now) == DB_OK) {
 			for (i = 0; i < r->nrows; i++) {
 				if (cluster_store_delete_expired(c,
-				    db_rows_int(r, i, 0), err) == DB_OK) {
+					db_rows_int(r, i, 0), err) == DB_OK) {
 					log_info("cluster %s expired: "
-					    "deleting", db_rows_get(r, i, 0));
+						 "deleting",
+					    db_rows_get(r, i, 0));
 					handled++;
 				}
 			}

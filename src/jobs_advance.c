@@ -25,16 +25,16 @@
 #include "taskconfig.h"
 
 struct jobs_advance_state {
-	const char		*job;
+	const char *job;
 	/* loaded on first need, per attempt */
-	struct json_object	*doc;
-	struct json_object	*nodes;
-	struct json_object	*nodes_map;
-	int64_t			 cluster;
+	struct json_object *doc;
+	struct json_object *nodes;
+	struct json_object *nodes_map;
+	int64_t cluster;
 	enum planner_cluster_action ca;
 	/* outcome */
-	char			 msg[LOOMD_ERR_LEN];
-	bool			 requeue;
+	char msg[LOOMD_ERR_LEN];
+	bool requeue;
 };
 
 /* Release what one attempt of the advance loaded. */
@@ -58,14 +58,14 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 
 	if (a->doc != NULL)
 		return DB_OK;
-	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ?", &r,
-	    "i", a->cluster)) != DB_OK)
+	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ?", &r, "i",
+		 a->cluster)) != DB_OK)
 		return st;
 	a->doc = r->nrows == 1 ? domain_parse(db_rows_get(r, 0, 0)) :
-	    jsonx_new_object();
+				 jsonx_new_object();
 	db_rows_free(r);
 	if ((st = cluster_store_load_nodes_tx(c, a->cluster, false,
-	    &a->nodes)) != DB_OK)
+		 &a->nodes)) != DB_OK)
 		return st;
 	a->nodes_map = taskconfig_nodes_map(a->nodes);
 	return DB_OK;
@@ -91,15 +91,15 @@ jobs_advance_node(struct jobs_advance_state *a, const char *id)
 
 /* One task row of the current stage. */
 struct jobs_advance_stask {
-	char	*id;
-	char	*status;
-	int64_t	 attempts;
-	char	*name;		/* UPPER action */
-	char	*node;		/* may be NULL */
-	char	*service;
-	char	*orig;		/* original config */
-	char	*config;	/* current attempt's config, may be NULL */
-	int64_t	 seq;
+	char *id;
+	char *status;
+	int64_t attempts;
+	char *name; /* UPPER action */
+	char *node; /* may be NULL */
+	char *service;
+	char *orig;   /* original config */
+	char *config; /* current attempt's config, may be NULL */
+	int64_t seq;
 };
 
 static void
@@ -126,8 +126,7 @@ jobs_advance_stasks_free(struct jobs_advance_stask *t, size_t n)
  */
 static enum db_status
 jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
-    const struct jobs_advance_stask *t,
-    bool *ok)
+    const struct jobs_advance_stask *t, bool *ok)
 {
 	struct json_object *cfg, *node;
 	enum planner_action act;
@@ -145,20 +144,19 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
 	if (node != NULL)
 		taskconfig_prepare_submit(cfg, node, a->nodes_map);
 	if (planner_action_parse(t->name, &act) == 0 &&
-	    !planner_action_is_hardware(act) &&
-	    strchr(t->orig, '%') != NULL) {
+	    !planner_action_is_hardware(act) && strchr(t->orig, '%') != NULL) {
 		struct macro_cluster *mc = macro_cluster_new(a->nodes, node);
 		const char *path[2] = { NULL, NULL };
 		enum macro_error_kind kind;
 
 		/* Every key but the shared "nodes" map. */
-		json_object_object_foreach(cfg, key, val) {
+		json_object_object_foreach (cfg, key, val) {
 			(void)val;
 			if (strcmp(key, "nodes") == 0)
 				continue;
 			path[0] = key;
 			if (macro_expand_json(mc, cfg, path, NULL, &kind,
-			    err) != 0) {
+				err) != 0) {
 				*ok = false;
 				break;
 			}
@@ -167,21 +165,25 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
 	}
 	if (!*ok) {
 		json_object_put(cfg);
-		snprintf(a->msg, sizeof a->msg, "Exception while expanding "
-		    "macros: %s", err);
-		return db_exec(c, "UPDATE tasks SET status = 'FAILED', "
+		snprintf(a->msg, sizeof a->msg,
+		    "Exception while expanding "
+		    "macros: %s",
+		    err);
+		return db_exec(c,
+		    "UPDATE tasks SET status = 'FAILED', "
 		    "status_code = -1, status_message = ?, status_time = ?, "
-		    "version = version + 1 WHERE id = ?", NULL, "sis", a->msg,
-		    now, t->id);
+		    "version = version + 1 WHERE id = ?",
+		    NULL, "sis", a->msg, now, t->id);
 	}
-	st = db_exec(c, "UPDATE tasks SET status = 'IN_PROGRESS', q_state = "
+	st = db_exec(c,
+	    "UPDATE tasks SET status = 'IN_PROGRESS', q_state = "
 	    "'queued', q_seq = ?, submit_time = ?, status_time = ?, config = "
-	    "?, version = version + 1 WHERE id = ?", NULL, "iiiss", now * 1000 +
-	    (int64_t)(t->seq % 1000), now, now, json_object_to_json_string_ext(
-	    cfg, DOMAIN_JSON), t->id);
+	    "?, version = version + 1 WHERE id = ?",
+	    NULL, "iiiss", now * 1000 + (int64_t)(t->seq % 1000), now, now,
+	    json_object_to_json_string_ext(cfg, DOMAIN_JSON), t->id);
 	json_object_put(cfg);
 	if (st == DB_OK)
-		takewait_queued(1);	/* woken after the commit */
+		takewait_queued(1); /* woken after the commit */
 	return st;
 }
 
@@ -192,8 +194,8 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
  */
 static enum db_status
 jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
-    const struct jobs_advance_stask *t,
-    int cur, struct jobs_advance_stask *now_task, bool *self)
+    const struct jobs_advance_stask *t, int cur,
+    struct jobs_advance_stask *now_task, bool *self)
 {
 	struct planner_retry r;
 	enum planner_action act;
@@ -216,22 +218,26 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 			return st;
 		ids_format_task(a->job, first, rid, sizeof rid);
 		ids_format_cluster(a->cluster, cid, sizeof cid);
-		if ((st = db_exec(c, "INSERT INTO tasks (id, job_id, "
-		    "cluster_id, residue, stage, node_id, service, task_name, "
-		    "cluster_action, status, is_rollback, q_state, q_seq, "
-		    "submit_time, original_config, config) VALUES (?, ?, ?, ?, "
-		    "NULL, NULL, ?, ?, ?, 'NOT_SUBMITTED', 1, 'queued', ?, ?, "
-		    "?, ?)", NULL, "ssiisssiiss", rid, a->job, a->cluster,
-		    residue, t->service, planner_action_upper(
-		    r.rollback_action), planner_cluster_action_upper(a->ca),
-		    now * 1000, now, t->config != NULL ? t->config : t->orig,
-		    t->config != NULL ? t->config : t->orig)) != DB_OK)
+		if ((st = db_exec(c,
+			 "INSERT INTO tasks (id, job_id, "
+			 "cluster_id, residue, stage, node_id, service, task_name, "
+			 "cluster_action, status, is_rollback, q_state, q_seq, "
+			 "submit_time, original_config, config) VALUES (?, ?, ?, ?, "
+			 "NULL, NULL, ?, ?, ?, 'NOT_SUBMITTED', 1, 'queued', ?, ?, "
+			 "?, ?)",
+			 NULL, "ssiisssiiss", rid, a->job, a->cluster, residue,
+			 t->service, planner_action_upper(r.rollback_action),
+			 planner_cluster_action_upper(a->ca), now * 1000, now,
+			 t->config != NULL ? t->config : t->orig,
+			 t->config != NULL ? t->config : t->orig)) != DB_OK)
 			return st;
 	}
 	/* A new attempt of the failed task, from its original config. */
-	if ((st = db_exec(c, "UPDATE tasks SET attempts = attempts + 1, "
-	    "status = 'NOT_SUBMITTED', config = NULL, version = version + 1 "
-	    "WHERE id = ?", NULL, "s", t->id)) != DB_OK)
+	if ((st = db_exec(c,
+		 "UPDATE tasks SET attempts = attempts + 1, "
+		 "status = 'NOT_SUBMITTED', config = NULL, version = version + 1 "
+		 "WHERE id = ?",
+		 NULL, "s", t->id)) != DB_OK)
 		return st;
 	if (r.nbefore == 0) {
 		*self = true;
@@ -243,28 +249,35 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 	    DB_OK)
 		return st;
 	/* Make room: the failed task and the later retry tasks follow. */
-	if ((st = db_exec(c, "UPDATE tasks SET stage = stage + ? WHERE "
-	    "job_id = ? AND stage > ?", NULL, "isi", (int64_t)r.nbefore,
-	    a->job, (int64_t)cur)) != DB_OK)
+	if ((st = db_exec(c,
+		 "UPDATE tasks SET stage = stage + ? WHERE "
+		 "job_id = ? AND stage > ?",
+		 NULL, "isi", (int64_t)r.nbefore, a->job, (int64_t)cur)) !=
+	    DB_OK)
 		return st;
-	if ((st = db_exec(c, "UPDATE tasks SET stage = ?, seq = 0 WHERE id = "
-	    "?", NULL, "is", (int64_t)(cur + (int)r.nbefore), t->id)) != DB_OK)
+	if ((st = db_exec(c,
+		 "UPDATE tasks SET stage = ?, seq = 0 WHERE id = "
+		 "?",
+		 NULL, "is", (int64_t)(cur + (int)r.nbefore), t->id)) != DB_OK)
 		return st;
 	for (i = 0; i < r.nbefore; i++) {
 		struct json_object *cfg = NULL;
-		const char *svc = planner_action_is_hardware(r.before[i]) ?
-		    "" : t->service;
+		const char *svc =
+		    planner_action_is_hardware(r.before[i]) ? "" : t->service;
 		char nid[64];
 
 		if (taskconfig_build(a->doc, jobs_advance_node(a, t->node),
-		    svc[0] != '\0' ? svc : NULL, r.before[i], &cfg, err) != 0 ||
+			svc[0] != '\0' ? svc : NULL, r.before[i], &cfg,
+			err) != 0 ||
 		    cfg == NULL) {
 			json_object_put(cfg);
 			cfg = jsonx_new_object();
 		}
-		ids_format_task(a->job, first + (int64_t)i *
-		    domain_cfg()->ids_increment_by, nid, sizeof nid);
-		st = db_exec(c, "INSERT INTO tasks (id, job_id, cluster_id, "
+		ids_format_task(a->job,
+		    first + (int64_t)i * domain_cfg()->ids_increment_by, nid,
+		    sizeof nid);
+		st = db_exec(c,
+		    "INSERT INTO tasks (id, job_id, cluster_id, "
 		    "residue, stage, seq, node_id, service, task_name, "
 		    "cluster_action, status, counted, original_config) VALUES "
 		    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'NOT_SUBMITTED', ?, ?)",
@@ -275,10 +288,10 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 		    json_object_to_json_string_ext(cfg, DOMAIN_JSON));
 		if (i == 0 && st == DB_OK) {
 			now_task->id = xstrdup(nid);
-			now_task->name = xstrdup(planner_action_upper(
-			    r.before[i]));
-			now_task->node = t->node != NULL ? xstrdup(t->node) :
-			    NULL;
+			now_task->name =
+			    xstrdup(planner_action_upper(r.before[i]));
+			now_task->node =
+			    t->node != NULL ? xstrdup(t->node) : NULL;
 			now_task->service = xstrdup(svc);
 			now_task->orig = xstrdup(
 			    json_object_to_json_string_ext(cfg, DOMAIN_JSON));
@@ -302,14 +315,16 @@ jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
 
 	*out = NULL;
 	*n = 0;
-	if ((st = db_exec(c, "UPDATE tasks SET counted = 1 WHERE job_id = ? "
-	    "AND stage = ? AND counted = 0", NULL, "si", job, (int64_t)stage))
-	    != DB_OK)
+	if ((st = db_exec(c,
+		 "UPDATE tasks SET counted = 1 WHERE job_id = ? "
+		 "AND stage = ? AND counted = 0",
+		 NULL, "si", job, (int64_t)stage)) != DB_OK)
 		return st;
-	if ((st = db_query(c, "SELECT id, status, attempts, task_name, "
-	    "node_id, service, original_config, config, seq FROM tasks WHERE "
-	    "job_id = ? AND stage = ? ORDER BY seq FOR UPDATE", &r, "si", job,
-	    (int64_t)stage)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT id, status, attempts, task_name, "
+		 "node_id, service, original_config, config, seq FROM tasks WHERE "
+		 "job_id = ? AND stage = ? ORDER BY seq FOR UPDATE",
+		 &r, "si", job, (int64_t)stage)) != DB_OK)
 		return st;
 	*out = xcalloc(r->nrows + 1, sizeof **out);
 	for (i = 0; i < r->nrows; i++) {
@@ -320,11 +335,13 @@ jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
 		t->attempts = db_rows_int(r, i, 2);
 		t->name = xstrdup(db_rows_get(r, i, 3));
 		t->node = db_rows_get(r, i, 4) != NULL ?
-		    xstrdup(db_rows_get(r, i, 4)) : NULL;
+		    xstrdup(db_rows_get(r, i, 4)) :
+		    NULL;
 		t->service = xstrdup(db_rows_get(r, i, 5));
 		t->orig = xstrdup(db_rows_get(r, i, 6));
 		t->config = db_rows_get(r, i, 7) != NULL ?
-		    xstrdup(db_rows_get(r, i, 7)) : NULL;
+		    xstrdup(db_rows_get(r, i, 7)) :
+		    NULL;
 		t->seq = db_rows_int(r, i, 8);
 	}
 	*n = r->nrows;
@@ -345,9 +362,10 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	int cur;
 
 	jobs_advance_reset(a);
-	if ((st = db_query(c, "SELECT cluster_id, action, status, "
-	    "current_stage, status_message FROM jobs WHERE id = ? FOR UPDATE",
-	    &r, "s", a->job)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT cluster_id, action, status, "
+		 "current_stage, status_message FROM jobs WHERE id = ? FOR UPDATE",
+		 &r, "s", a->job)) != DB_OK)
 		return st;
 	if (r->nrows == 0) {
 		db_rows_free(r);
@@ -361,7 +379,8 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		snprintf(a->msg, sizeof a->msg, "%s", db_rows_get(r, 0, 4));
 	db_rows_free(r);
 	a->ca = strcmp(action, "CLUSTER_DELETE") == 0 ?
-	    PLANNER_CLUSTER_DELETE : PLANNER_CLUSTER_CREATE;
+	    PLANNER_CLUSTER_DELETE :
+	    PLANNER_CLUSTER_CREATE;
 	failed = strcmp(status, "FAILED") == 0;
 	if (strcmp(status, "COMPLETE") == 0)
 		goto save;
@@ -371,7 +390,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		bool self, ok = true;
 
 		if ((st = jobs_advance_stage_tasks(c, a->job, cur, &tasks,
-		    &n)) != DB_OK)
+			 &n)) != DB_OK)
 			goto out;
 		submit = xcalloc(n + 1, sizeof *submit);
 		for (i = 0; i < n && !failed; i++) {
@@ -385,7 +404,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 				busy++;
 			else if (strcmp(t->status, "FAILED") == 0 &&
 			    t->attempts >=
-			    domain_cfg()->task_max_action_retries)
+				domain_cfg()->task_max_action_retries)
 				failed = true;
 		}
 		/* Retries, only while the job still stands. */
@@ -395,7 +414,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 			if (strcmp(t->status, "FAILED") != 0)
 				continue;
 			if ((st = jobs_advance_retry(c, a, t, cur, &extra,
-			    &self)) != DB_OK) {
+				 &self)) != DB_OK) {
 				free(submit);
 				goto out;
 			}
@@ -404,7 +423,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 				submit[nsub++] = *t;
 			} else {
 				if ((st = jobs_advance_submit(c, a, &extra,
-				    &ok)) != DB_OK) {
+					 &ok)) != DB_OK) {
 					free(extra.id);
 					free(extra.name);
 					free(extra.node);
@@ -427,7 +446,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		}
 		for (i = 0; i < nsub && !failed && ok; i++) {
 			if ((st = jobs_advance_submit(c, a, &submit[i],
-			    &ok)) != DB_OK) {
+				 &ok)) != DB_OK) {
 				free(submit);
 				goto out;
 			}
@@ -444,9 +463,10 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		jobs_advance_stasks_free(tasks, n);
 		tasks = NULL;
 		n = 0;
-		if ((st = db_query(c, "SELECT COUNT(*) FROM tasks WHERE job_id "
-		    "= ? AND stage = ?", &r, "si", a->job, (int64_t)(cur + 1)))
-		    != DB_OK)
+		if ((st = db_query(c,
+			 "SELECT COUNT(*) FROM tasks WHERE job_id "
+			 "= ? AND stage = ?",
+			 &r, "si", a->job, (int64_t)(cur + 1))) != DB_OK)
 			goto out;
 		i = (size_t)db_rows_int(r, 0, 0);
 		db_rows_free(r);
@@ -464,33 +484,40 @@ save:
 	} else if (failed) {
 		snprintf(status, sizeof status, "FAILED");
 		/* Queued tasks of a failed job are dropped at once. */
-		if ((st = db_exec(c, "UPDATE tasks SET status = 'DROPPED', "
-		    "q_state = 'none', status_time = ? WHERE job_id = ? AND "
-		    "q_state = 'queued'", NULL, "is", domain_now_ms(),
-		    a->job)) != DB_OK)
+		if ((st = db_exec(c,
+			 "UPDATE tasks SET status = 'DROPPED', "
+			 "q_state = 'none', status_time = ? WHERE job_id = ? AND "
+			 "q_state = 'queued'",
+			 NULL, "is", domain_now_ms(), a->job)) != DB_OK)
 			goto out;
-		if ((st = db_query(c, "SELECT COUNT(*) FROM tasks WHERE job_id "
-		    "= ? AND q_state = 'taken'", &r, "s", a->job)) != DB_OK)
+		if ((st = db_query(c,
+			 "SELECT COUNT(*) FROM tasks WHERE job_id "
+			 "= ? AND q_state = 'taken'",
+			 &r, "s", a->job)) != DB_OK)
 			goto out;
 		i = (size_t)db_rows_int(r, 0, 0);
 		db_rows_free(r);
 		if (i == 0) {
-			if ((st = db_query(c, "SELECT status FROM clusters "
-			    "WHERE id = ?", &r, "i", a->cluster)) != DB_OK)
+			if ((st = db_query(c,
+				 "SELECT status FROM clusters "
+				 "WHERE id = ?",
+				 &r, "i", a->cluster)) != DB_OK)
 				goto out;
-			if (r->nrows == 1 && strcmp(db_rows_get(r, 0, 0),
-			    "PENDING") == 0)
+			if (r->nrows == 1 &&
+			    strcmp(db_rows_get(r, 0, 0), "PENDING") == 0)
 				st = cluster_store_set_status_tx(c, a->cluster,
 				    "INCOMPLETE");
 			db_rows_free(r);
 		}
 	}
 	if (st == DB_OK)
-		st = db_exec(c, "UPDATE jobs SET status = ?, current_stage = "
+		st = db_exec(c,
+		    "UPDATE jobs SET status = ?, current_stage = "
 		    "?, status_message = ?, needs_work = ?, lease_until = 0, "
-		    "version = version + 1 WHERE id = ?", NULL, "sisis",
-		    status, (int64_t)cur, a->msg[0] != '\0' ? a->msg : NULL,
-		    (int64_t)a->requeue, a->job);
+		    "version = version + 1 WHERE id = ?",
+		    NULL, "sisis", status, (int64_t)cur,
+		    a->msg[0] != '\0' ? a->msg : NULL, (int64_t)a->requeue,
+		    a->job);
 out:
 	jobs_advance_stasks_free(tasks, n);
 	return st;
@@ -526,4 +553,3 @@ jobs_advance(struct db_conn *c, const struct job_store_job *job)
 	takewait_flush();
 	jobs_advance_reset(&a);
 }
-

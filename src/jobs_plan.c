@@ -24,20 +24,20 @@
 
 /* One task row of a new plan. */
 struct jobs_plan_task {
-	char	 id[64];
-	int	 stage;
-	int	 seq;
-	char	*config;	/* owned JSON text */
-	size_t	 k;		/* index in the plan */
+	char id[64];
+	int stage;
+	int seq;
+	char *config; /* owned JSON text */
+	size_t k;     /* index in the plan */
 };
 
 struct jobs_plan_rows {
-	const struct job_store_job	*job;
-	struct planner_plan	*plan;
-	struct jobs_plan_task	*tasks;
-	size_t			 n;
-	size_t			 from, to;
-	const char		*ca;
+	const struct job_store_job *job;
+	struct planner_plan *plan;
+	struct jobs_plan_task *tasks;
+	size_t n;
+	size_t from, to;
+	const char *ca;
 };
 
 /* Insert tasks[from, to) of a plan (the first chunk clears old ones). */
@@ -49,22 +49,27 @@ jobs_plan_write_tasks_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	size_t i;
 
-	if (p->from == 0 && (st = db_exec(c, "DELETE FROM tasks WHERE "
-	    "job_id = ?", NULL, "s", p->job->id)) != DB_OK)
+	if (p->from == 0 &&
+	    (st = db_exec(c,
+		 "DELETE FROM tasks WHERE "
+		 "job_id = ?",
+		 NULL, "s", p->job->id)) != DB_OK)
 		return st;
 	for (i = p->from; i < p->to; i++) {
 		const struct jobs_plan_task *t = &p->tasks[i];
 		const struct planner_task *pt = &p->plan->tasks[t->k];
 
-		if ((st = db_exec(c, "INSERT INTO tasks (id, job_id, "
-		    "cluster_id, residue, stage, seq, node_id, service, "
-		    "task_name, cluster_action, status, counted, "
-		    "original_config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		    "'NOT_SUBMITTED', 1, ?)", NULL, "ssiiiisssss", t->id,
-		    p->job->id, p->job->cluster, residue, (int64_t)t->stage,
-		    (int64_t)t->seq, pt->node_id, pt->service,
-		    planner_action_upper(pt->action), p->ca, t->config)) !=
-		    DB_OK)
+		if ((st = db_exec(c,
+			 "INSERT INTO tasks (id, job_id, "
+			 "cluster_id, residue, stage, seq, node_id, service, "
+			 "task_name, cluster_action, status, counted, "
+			 "original_config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			 "'NOT_SUBMITTED', 1, ?)",
+			 NULL, "ssiiiisssss", t->id, p->job->id,
+			 p->job->cluster, residue, (int64_t)t->stage,
+			 (int64_t)t->seq, pt->node_id, pt->service,
+			 planner_action_upper(pt->action), p->ca,
+			 t->config)) != DB_OK)
 			return st;
 	}
 	return DB_OK;
@@ -78,19 +83,20 @@ jobs_plan_planned_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	uint64_t n = 0;
 
-	if ((st = db_exec(c, "UPDATE jobs SET planned = 1, status = "
-	    "'RUNNING', current_stage = 0, needs_work = 1, version = version "
-	    "+ 1 WHERE id = ? AND version = ? AND planned = 0", &n, "si",
-	    job->id, job->version)) != DB_OK)
+	if ((st = db_exec(c,
+		 "UPDATE jobs SET planned = 1, status = "
+		 "'RUNNING', current_stage = 0, needs_work = 1, version = version "
+		 "+ 1 WHERE id = ? AND version = ? AND planned = 0",
+		 &n, "si", job->id, job->version)) != DB_OK)
 		return st;
 	return n == 1 ? DB_OK : DB_ABORT;
 }
 
 /* Read a cluster doc and its nodes (db_read_run body). */
 struct jobs_plan_cluster_in {
-	int64_t			 cluster;
-	struct json_object	*doc;
-	struct json_object	*nodes;
+	int64_t cluster;
+	struct json_object *doc;
+	struct json_object *nodes;
 };
 
 static enum db_status
@@ -103,8 +109,8 @@ jobs_plan_cluster_read_fn(struct db_conn *c, void *arg)
 	json_object_put(in->doc);
 	json_object_put(in->nodes);
 	in->doc = in->nodes = NULL;
-	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ?", &r,
-	    "i", in->cluster)) != DB_OK)
+	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ?", &r, "i",
+		 in->cluster)) != DB_OK)
 		return st;
 	if (r->nrows == 1)
 		in->doc = domain_parse(db_rows_get(r, 0, 0));
@@ -130,7 +136,8 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job)
 	    in.doc == NULL)
 		goto out;
 	ca = strcmp(job->action, "CLUSTER_DELETE") == 0 ?
-	    PLANNER_CLUSTER_DELETE : PLANNER_CLUSTER_CREATE;
+	    PLANNER_CLUSTER_DELETE :
+	    PLANNER_CLUSTER_CREATE;
 	if (json_object_array_length(in.nodes) == 0 ||
 	    planner_plan(ca, in.nodes, &plan, err) != 0)
 		goto failed;
@@ -138,20 +145,23 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job)
 	for (s = 0; s < plan->nstages; s++) {
 		int seq = 0;
 
-		for (k = plan->stages[s].first; k < plan->stages[s].first +
-		    plan->stages[s].ntasks; k++) {
+		for (k = plan->stages[s].first;
+		     k < plan->stages[s].first + plan->stages[s].ntasks; k++) {
 			const struct planner_task *pt = &plan->tasks[k];
 			struct json_object *cfg = NULL;
 
 			if (taskconfig_build(in.doc,
-			    json_object_array_get_idx(in.nodes, pt->node_ix),
-			    planner_action_is_hardware(pt->action) ? NULL :
-			    pt->service, pt->action, &cfg, err) != 0) {
+				json_object_array_get_idx(in.nodes,
+				    pt->node_ix),
+				planner_action_is_hardware(pt->action) ?
+				    NULL :
+				    pt->service,
+				pt->action, &cfg, err) != 0) {
 				log_warn("plan %s: %s", job->id, err);
 				goto failed;
 			}
 			if (cfg == NULL)
-				continue;	/* the service lacks it */
+				continue; /* the service lacks it */
 			tasks[n].k = k;
 			tasks[n].stage = stage;
 			tasks[n].seq = seq++;
@@ -170,12 +180,13 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job)
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		ids_format_task(job->id, first + (int64_t)i *
-		    domain_cfg()->ids_increment_by, tasks[i].id,
-		    sizeof tasks[i].id);
+		ids_format_task(job->id,
+		    first + (int64_t)i * domain_cfg()->ids_increment_by,
+		    tasks[i].id, sizeof tasks[i].id);
 	for (i = 0; i < n; i += DOMAIN_CHUNK) {
 		struct jobs_plan_rows pr = { job, plan, tasks, n, i,
-		    i + DOMAIN_CHUNK < n ? i + DOMAIN_CHUNK : n, job->action };
+			i + DOMAIN_CHUNK < n ? i + DOMAIN_CHUNK : n,
+			job->action };
 
 		if ((st = db_tx_run(c, jobs_plan_write_tasks_tx, &pr, err)) !=
 		    DB_OK) {
@@ -183,8 +194,8 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job)
 			goto out;
 		}
 	}
-	if ((st = db_tx_run(c, jobs_plan_planned_tx, (void *)job,
-	    err)) != DB_OK &&
+	if ((st = db_tx_run(c, jobs_plan_planned_tx, (void *)job, err)) !=
+		DB_OK &&
 	    st != DB_ABORT)
 		log_warn("plan %s: %s", job->id, err);
 	else if (st == DB_OK)
@@ -193,8 +204,9 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job)
 	goto out;
 failed:
 	if ((st = job_store_fail(c, job, "Failed to schedule the action",
-	    ca == PLANNER_CLUSTER_DELETE ? "INCOMPLETE" : "TERMINATED",
-	    err)) != DB_OK && st != DB_ABORT)
+		 ca == PLANNER_CLUSTER_DELETE ? "INCOMPLETE" : "TERMINATED",
+		 err)) != DB_OK &&
+	    st != DB_ABORT)
 		log_warn("plan %s: %s", job->id, err);
 out:
 	if (tasks != NULL)
@@ -205,4 +217,3 @@ out:
 	json_object_put(in.doc);
 	json_object_put(in.nodes);
 }
-

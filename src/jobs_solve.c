@@ -29,8 +29,8 @@
  * table it was read under.
  */
 static struct {
-	char			 stamp[96];	/* count, version sum, newest */
-	struct json_object	*catalogue;
+	char stamp[96]; /* count, version sum, newest */
+	struct json_object *catalogue;
 } jobs_solve_cache;
 
 /*
@@ -43,7 +43,7 @@ static enum db_status
 jobs_solve_catalogue(struct db_conn *c, struct json_object **out)
 {
 	static const char *kinds[] = { "providers", "hardwaretypes",
-	    "imagetypes", "services", "clustertemplates" };
+		"imagetypes", "services", "clustertemplates" };
 	struct json_object *arr[5], *cat;
 	struct db_rows *r;
 	enum db_status st;
@@ -51,8 +51,10 @@ jobs_solve_catalogue(struct db_conn *c, struct json_object **out)
 	size_t k, i;
 
 	*out = NULL;
-	if ((st = db_query(c, "SELECT COUNT(*), COALESCE(SUM(version), 0), "
-	    "COALESCE(MAX(updated_at), '') FROM entities", &r, "")) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT COUNT(*), COALESCE(SUM(version), 0), "
+		 "COALESCE(MAX(updated_at), '') FROM entities",
+		 &r, "")) != DB_OK)
 		return st;
 	snprintf(stamp, sizeof stamp, "%s/%s/%s", db_rows_get(r, 0, 0),
 	    db_rows_get(r, 0, 1), db_rows_get(r, 0, 2));
@@ -62,9 +64,11 @@ jobs_solve_catalogue(struct db_conn *c, struct json_object **out)
 		*out = json_object_get(jobs_solve_cache.catalogue);
 		return DB_OK;
 	}
-	if ((st = db_query(c, "SELECT kind, doc FROM entities WHERE kind IN "
-	    "(?, ?, ?, ?, ?) ORDER BY kind, name", &r, "sssss", kinds[0],
-	    kinds[1], kinds[2], kinds[3], kinds[4])) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT kind, doc FROM entities WHERE kind IN "
+		 "(?, ?, ?, ?, ?) ORDER BY kind, name",
+		 &r, "sssss", kinds[0], kinds[1], kinds[2], kinds[3],
+		 kinds[4])) != DB_OK)
 		return st;
 	cat = jsonx_new_object();
 	for (k = 0; k < 5; k++) {
@@ -108,9 +112,9 @@ jobs_solve_node_id(void *arg UNUSED, char id[SOLVER_NODE_ID_LEN])
 }
 
 struct jobs_solve_rows_arg {
-	int64_t			 cluster;
-	struct json_object	*nodes;		/* array, borrowed */
-	size_t			 from, to;
+	int64_t cluster;
+	struct json_object *nodes; /* array, borrowed */
+	size_t from, to;
 };
 
 /* Write nodes[from, to) of a solved cluster (first chunk clears). */
@@ -121,8 +125,11 @@ jobs_solve_write_nodes_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	size_t i;
 
-	if (a->from == 0 && (st = db_exec(c, "DELETE FROM nodes WHERE "
-	    "cluster_id = ?", NULL, "i", a->cluster)) != DB_OK)
+	if (a->from == 0 &&
+	    (st = db_exec(c,
+		 "DELETE FROM nodes WHERE "
+		 "cluster_id = ?",
+		 NULL, "i", a->cluster)) != DB_OK)
 		return st;
 	for (i = a->from; i < a->to; i++) {
 		struct json_object *n = json_object_array_get_idx(a->nodes, i);
@@ -131,20 +138,23 @@ jobs_solve_write_nodes_tx(struct db_conn *c, void *arg)
 
 		if (json_object_object_get_ex(n, "properties", &props))
 			num = jsonx_get_str(props, "nodenum");
-		if ((st = db_exec(c, "INSERT INTO nodes (id, cluster_id, "
-		    "nodenum, doc) VALUES (?, ?, ?, ?)", NULL, "siis",
-		    jsonx_get_str(n, "id"), a->cluster, num != NULL ?
-		    (int64_t)strtoll(num, NULL, 10) : (int64_t)i,
-		    json_object_to_json_string_ext(n, DOMAIN_JSON))) != DB_OK)
+		if ((st = db_exec(c,
+			 "INSERT INTO nodes (id, cluster_id, "
+			 "nodenum, doc) VALUES (?, ?, ?, ?)",
+			 NULL, "siis", jsonx_get_str(n, "id"), a->cluster,
+			 num != NULL ? (int64_t)strtoll(num, NULL, 10) :
+				       (int64_t)i,
+			 json_object_to_json_string_ext(n, DOMAIN_JSON))) !=
+		    DB_OK)
 			return st;
 	}
 	return DB_OK;
 }
 
 struct jobs_solve_solved_arg {
-	const struct job_store_job	*job;
-	struct solver_result	*res;
-	char			 create_job[48];
+	const struct job_store_job *job;
+	struct solver_result *res;
+	char create_job[48];
 };
 
 /* Publish a solved layout: job COMPLETE, new CLUSTER_CREATE job. */
@@ -158,15 +168,18 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 	uint64_t n = 0;
 	size_t i;
 
-	if ((st = db_exec(c, "UPDATE jobs SET status = 'COMPLETE', "
-	    "needs_work = 0, lease_until = 0, version = version + 1 WHERE "
-	    "id = ? AND version = ? AND status = 'NOT_SUBMITTED'", &n, "si",
-	    a->job->id, a->job->version)) != DB_OK)
+	if ((st = db_exec(c,
+		 "UPDATE jobs SET status = 'COMPLETE', "
+		 "needs_work = 0, lease_until = 0, version = version + 1 WHERE "
+		 "id = ? AND version = ? AND status = 'NOT_SUBMITTED'",
+		 &n, "si", a->job->id, a->job->version)) != DB_OK)
 		return st;
 	if (n != 1)
 		return DB_ABORT;
-	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ? FOR "
-	    "UPDATE", &r, "i", a->job->cluster)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT doc FROM clusters WHERE id = ? FOR "
+		 "UPDATE",
+		 &r, "i", a->job->cluster)) != DB_OK)
 		return st;
 	if (r->nrows == 0) {
 		db_rows_free(r);
@@ -176,23 +189,28 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 	db_rows_free(r);
 	ids = jsonx_new_array();
 	for (i = 0; i < a->res->num_nodes; i++)
-		jsonx_append(ids, jsonx_new_string(jsonx_get_str(
-		    json_object_array_get_idx(a->res->nodes, i), "id")));
+		jsonx_append(ids,
+		    jsonx_new_string(
+			jsonx_get_str(json_object_array_get_idx(a->res->nodes,
+					  i),
+			    "id")));
 	jsonx_set(doc, "nodes", ids);
 	jsonx_set(doc, "services", jsonx_copy(a->res->services));
 	jsonx_set(doc, "provider", jsonx_copy(a->res->provider));
-	jsonx_set(doc, "clusterTemplate", jsonx_copy(
-	    a->res->clustertemplate));
+	jsonx_set(doc, "clusterTemplate", jsonx_copy(a->res->clustertemplate));
 	jsonx_set(doc, "expireTime", jsonx_new_int64(a->res->expire_time));
 	cluster_store_doc_add_job(doc, a->create_job);
 	st = job_store_insert_tx(c, a->create_job, a->job->cluster,
 	    "CLUSTER_CREATE", "NOT_SUBMITTED", domain_now_ms());
 	if (st == DB_OK)
-		st = db_exec(c, "UPDATE clusters SET template_name = ?, "
+		st = db_exec(c,
+		    "UPDATE clusters SET template_name = ?, "
 		    "num_nodes = ?, expire_time = ?, version = version + 1 "
-		    "WHERE id = ?", NULL, "siii", jsonx_get_str(
-		    a->res->clustertemplate, "name"), (int64_t)
-		    a->res->num_nodes, a->res->expire_time, a->job->cluster);
+		    "WHERE id = ?",
+		    NULL, "siii",
+		    jsonx_get_str(a->res->clustertemplate, "name"),
+		    (int64_t)a->res->num_nodes, a->res->expire_time,
+		    a->job->cluster);
 	if (st == DB_OK)
 		st = cluster_store_save_tx(c, a->job->cluster, doc, "PENDING",
 		    a->create_job);
@@ -202,11 +220,11 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 
 /* Read what solving needs (db_read_run body). */
 struct jobs_solve_in {
-	int64_t			 cluster;
-	char			*request;
-	int64_t			 create_time;
-	struct json_object	*catalogue;
-	bool			 found;
+	int64_t cluster;
+	char *request;
+	int64_t create_time;
+	struct json_object *catalogue;
+	bool found;
 };
 
 static enum db_status
@@ -216,8 +234,10 @@ jobs_solve_read_fn(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 
-	if ((st = db_query(c, "SELECT request, create_time FROM clusters "
-	    "WHERE id = ?", &r, "i", in->cluster)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT request, create_time FROM clusters "
+		 "WHERE id = ?",
+		 &r, "i", in->cluster)) != DB_OK)
 		return st;
 	in->found = r->nrows == 1;
 	if (in->found) {
@@ -284,11 +304,11 @@ jobs_solve(struct db_conn *c, const struct job_store_job *job)
 	/* Nodes first, in chunks; the final transaction publishes them. */
 	for (i = 0; i < res->num_nodes; i += DOMAIN_CHUNK) {
 		struct jobs_solve_rows_arg ra = { job->cluster, res->nodes, i,
-		    i + DOMAIN_CHUNK < res->num_nodes ? i + DOMAIN_CHUNK :
-		    res->num_nodes };
+			i + DOMAIN_CHUNK < res->num_nodes ? i + DOMAIN_CHUNK :
+							    res->num_nodes };
 
-		if ((st = db_tx_run(c, jobs_solve_write_nodes_tx, &ra,
-		    err)) != DB_OK) {
+		if ((st = db_tx_run(c, jobs_solve_write_nodes_tx, &ra, err)) !=
+		    DB_OK) {
 			log_warn("solve %s: writing nodes: %s", job->id, err);
 			goto out;
 		}
@@ -300,8 +320,7 @@ jobs_solve(struct db_conn *c, const struct job_store_job *job)
 	{
 		struct jobs_solve_solved_arg sa = { job, res, "" };
 
-		ids_format_job(cid, jnum, sa.create_job,
-		    sizeof sa.create_job);
+		ids_format_job(cid, jnum, sa.create_job, sizeof sa.create_job);
 		st = db_tx_run(c, jobs_solve_solved_tx, &sa, err);
 		if (st == DB_OK)
 			log_info("cluster %s solved: %zu nodes, job %s", cid,
@@ -311,8 +330,8 @@ jobs_solve(struct db_conn *c, const struct job_store_job *job)
 	}
 	goto out;
 failed:
-	log_info("cluster %s: %s", ids_format_cluster(job->cluster, cid,
-	    sizeof cid), msg);
+	log_info("cluster %s: %s",
+	    ids_format_cluster(job->cluster, cid, sizeof cid), msg);
 	if ((st = job_store_fail(c, job, msg, "TERMINATED", err)) != DB_OK &&
 	    st != DB_ABORT)
 		log_warn("solve %s: %s", job->id, err);

@@ -36,9 +36,8 @@ struct jsonin_scan {
 static int jsonin_scan_value(struct jsonin_scan *, size_t *, int);
 
 /* Set the failure class and message of a scan. */
-static int LOOMD_PRINTF(3, 4)
-jsonin_scan_fail(struct jsonin_scan *s, enum jsonin_error why,
-    const char *fmt, ...)
+static int LOOMD_PRINTF(3, 4) jsonin_scan_fail(struct jsonin_scan *s,
+    enum jsonin_error why, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,14 +45,14 @@ jsonin_scan_fail(struct jsonin_scan *s, enum jsonin_error why,
 	va_start(ap, fmt);
 	vsnprintf(s->err, LOOMD_ERR_LEN, fmt, ap);
 	va_end(ap);
-	return (-1);
+	return -1;
 }
 
 /* JSON whitespace (what json-c skips between tokens). */
 static int
 jsonin_is_ws(char c)
 {
-	return (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /*
@@ -77,9 +76,10 @@ jsonin_scan_ws(struct jsonin_scan *s, size_t *p)
 				while (i < s->len && s->buf[i] != '*')
 					i++;
 				if (i + 1 >= s->len)
-					return (jsonin_scan_fail(s,
-					    JSONIN_ERR_SYNTAX, "malformed JSON: "
-					    "unterminated comment"));
+					return jsonin_scan_fail(s,
+					    JSONIN_ERR_SYNTAX,
+					    "malformed JSON: "
+					    "unterminated comment");
 				i += 2;
 				if (s->buf[i - 1] == '/')
 					break;
@@ -91,7 +91,7 @@ jsonin_scan_ws(struct jsonin_scan *s, size_t *p)
 			break;
 	}
 	*p = i;
-	return (0);
+	return 0;
 }
 
 /*
@@ -118,17 +118,17 @@ jsonin_utf8_len(const unsigned char *u, size_t avail)
 		cp = u[0] & 0x07;
 		min = 0x10000;
 	} else
-		return (0);
+		return 0;
 	if (n > avail)
-		return (0);
+		return 0;
 	for (k = 1; k < n; k++) {
 		if ((u[k] & 0xc0) != 0x80)
-			return (0);
+			return 0;
 		cp = (cp << 6) | (u[k] & 0x3f);
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return (0);
-	return (n);
+		return 0;
+	return n;
 }
 
 /*
@@ -150,34 +150,36 @@ jsonin_scan_string(struct jsonin_scan *s, size_t *p, int *escaped)
 				break;
 			if (s->buf[i + 1] == 'u' && i + 5 < s->len &&
 			    memcmp(s->buf + i + 2, "0000", 4) == 0)
-				return (jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
+				return jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
 				    "malformed JSON: \\u0000 in a string at "
-				    "offset %zu", i));
+				    "offset %zu",
+				    i);
 			*escaped = 1;
 			i += 2;
 		} else if (u[i] >= 0x80) {
 			n = jsonin_utf8_len(u + i, s->len - i);
 			if (n == 0)
-				return (jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
+				return jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
 				    "malformed JSON: invalid UTF-8 at offset "
-				    "%zu", i));
+				    "%zu",
+				    i);
 			i += n;
 		} else
 			i++;
 	}
 	if (i >= s->len)
-		return (jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
-		    "malformed JSON: unterminated string"));
+		return jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
+		    "malformed JSON: unterminated string");
 	*p = i + 1;
-	return (0);
+	return 0;
 }
 
 /* Characters json-c takes into a bare literal (numbers, true, NaN, ...). */
 static int
 jsonin_is_literal_char(char c)
 {
-	return ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || c == '+' || c == '-' || c == '.');
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '+' || c == '-' || c == '.';
 }
 
 /*
@@ -197,8 +199,8 @@ jsonin_scan_literal(struct jsonin_scan *s, size_t *p)
 		i++;
 	n = i - *p;
 	if (n == 0)
-		return (jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
-		    "malformed JSON: unexpected character at offset %zu", i));
+		return jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
+		    "malformed JSON: unexpected character at offset %zu", i);
 
 	d = lit;
 	limit = uint64_max;
@@ -216,13 +218,14 @@ jsonin_scan_literal(struct jsonin_scan *s, size_t *p)
 		nlimit = strlen(limit);
 		if ((size_t)(lit + n - d) > nlimit ||
 		    ((size_t)(lit + n - d) == nlimit &&
-		    memcmp(d, limit, nlimit) > 0))
-			return (jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
+			memcmp(d, limit, nlimit) > 0))
+			return jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
 			    "malformed JSON: integer out of range at offset "
-			    "%zu", *p));
+			    "%zu",
+			    *p);
 	}
 	*p = i;
-	return (0);
+	return 0;
 }
 
 /*
@@ -245,10 +248,10 @@ jsonin_scan_parse(struct jsonin_scan *s, size_t from, size_t to,
 	if (json_tokener_get_error(s->tok) != json_tokener_success) {
 		json_object_put(*out);
 		*out = NULL;
-		return (jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
-		    "malformed JSON at offset %zu", from));
+		return jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
+		    "malformed JSON at offset %zu", from);
 	}
-	return (0);
+	return 0;
 }
 
 /* Decoded text of the key whose quoted form is buf[from, to). */
@@ -259,18 +262,18 @@ jsonin_scan_key(struct jsonin_scan *s, size_t from, size_t to, int escaped)
 	char *key;
 
 	if (!escaped)
-		return (xstrndup(s->buf + from + 1, to - from - 2));
+		return xstrndup(s->buf + from + 1, to - from - 2);
 	if (jsonin_scan_parse(s, from, to, &o) != 0)
-		return (NULL);
+		return NULL;
 	if (!json_object_is_type(o, json_type_string)) {
 		json_object_put(o);
 		jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
 		    "malformed JSON: bad key at offset %zu", from);
-		return (NULL);
+		return NULL;
 	}
 	key = xstrdup(json_object_get_string(o));
 	json_object_put(o);
-	return (key);
+	return key;
 }
 
 /*
@@ -286,20 +289,21 @@ jsonin_scan_repeat(struct jsonin_scan *s, const char *key, int64_t prev,
 	int equal;
 
 	if (jsonin_scan_parse(s, (size_t)(prev >> 32),
-	    (size_t)(prev & 0xffffffff), &a) != 0)
-		return (-1);
+		(size_t)(prev & 0xffffffff), &a) != 0)
+		return -1;
 	if (jsonin_scan_parse(s, from, to, &b) != 0) {
 		json_object_put(a);
-		return (-1);
+		return -1;
 	}
 	equal = json_object_equal(a, b);
 	json_object_put(a);
 	json_object_put(b);
 	if (!equal)
-		return (jsonin_scan_fail(s, JSONIN_ERR_DUPLICATE,
+		return jsonin_scan_fail(s, JSONIN_ERR_DUPLICATE,
 		    "duplicate key \"%.64s\" with different values at "
-		    "offset %zu", key, from));
-	return (0);
+		    "offset %zu",
+		    key, from);
+	return 0;
 }
 
 /* Scan an object starting at the '{' at *p. */
@@ -344,11 +348,11 @@ jsonin_scan_object(struct jsonin_scan *s, size_t *p, int depth)
 		if (strcmp(key, JSONIN_DROPPED_KEY) != 0 &&
 		    json_object_object_get_ex(seen, key, &prev) &&
 		    jsonin_scan_repeat(s, key, json_object_get_int64(prev), vs,
-		    i) != 0)
+			i) != 0)
 			goto fail;
 		/* Remember the latest value: each is compared at most twice. */
-		jsonx_set(seen, key, jsonx_new_int64(((int64_t)vs << 32) |
-		    (int64_t)i));
+		jsonx_set(seen, key,
+		    jsonx_new_int64(((int64_t)vs << 32) | (int64_t)i));
 		free(key);
 		key = NULL;
 		if (jsonin_scan_ws(s, &i) != 0)
@@ -370,7 +374,7 @@ jsonin_scan_object(struct jsonin_scan *s, size_t *p, int depth)
 fail:
 	free(key);
 	json_object_put(seen);
-	return (rc);
+	return rc;
 }
 
 /* Scan an array starting at the '[' at *p. */
@@ -381,25 +385,26 @@ jsonin_scan_array(struct jsonin_scan *s, size_t *p, int depth)
 
 	for (;;) {
 		if (jsonin_scan_ws(s, &i) != 0)
-			return (-1);
+			return -1;
 		if (s->buf[i] == ']')
 			break;
 		if (jsonin_scan_value(s, &i, depth + 1) != 0)
-			return (-1);
+			return -1;
 		if (jsonin_scan_ws(s, &i) != 0)
-			return (-1);
+			return -1;
 		if (s->buf[i] == ',') {
 			i++;
 			continue;
 		}
 		if (s->buf[i] != ']')
-			return (jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
+			return jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
 			    "malformed JSON: ',' or ']' expected at offset "
-			    "%zu", i));
+			    "%zu",
+			    i);
 		break;
 	}
 	*p = i + 1;
-	return (0);
+	return 0;
 }
 
 /* Scan one value at *p; depth counts the containers around it. */
@@ -409,23 +414,23 @@ jsonin_scan_value(struct jsonin_scan *s, size_t *p, int depth)
 	int escaped;
 
 	if (*p >= s->len)
-		return (jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
-		    "malformed JSON: unexpected end of data"));
+		return jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
+		    "malformed JSON: unexpected end of data");
 	switch (s->buf[*p]) {
 	case '{':
 	case '[':
 		if (depth > JSONIN_MAX_DEPTH)
-			return (jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
+			return jsonin_scan_fail(s, JSONIN_ERR_SYNTAX,
 			    "malformed JSON: nesting deeper than %d",
-			    JSONIN_MAX_DEPTH));
+			    JSONIN_MAX_DEPTH);
 		if (s->buf[*p] == '{')
-			return (jsonin_scan_object(s, p, depth));
-		return (jsonin_scan_array(s, p, depth));
+			return jsonin_scan_object(s, p, depth);
+		return jsonin_scan_array(s, p, depth);
 	case '"':
 	case '\'':
-		return (jsonin_scan_string(s, p, &escaped));
+		return jsonin_scan_string(s, p, &escaped);
 	default:
-		return (jsonin_scan_literal(s, p));
+		return jsonin_scan_literal(s, p);
 	}
 }
 
@@ -543,7 +548,7 @@ jsonin_parse(const void *buf, size_t len, int flags, struct json_object **out,
 	json_tokener_free(tok);
 	free(copy);
 	*out = obj;
-	return (0);
+	return 0;
 fail:
 	if (why != NULL)
 		*why = s.why;
@@ -551,7 +556,7 @@ fail:
 	if (tok != NULL)
 		json_tokener_free(tok); /* not NULL-safe in json-c 0.16 */
 	free(copy);
-	return (-1);
+	return -1;
 }
 
 /*
@@ -567,24 +572,24 @@ jsonin_text_int64(const char *s, int64_t *out)
 	double d;
 
 	if (*s == '\0')
-		return (-1);
+		return -1;
 	for (c = s; *c != '\0'; c++) {
 		if (strchr("0123456789+-.eE", *c) == NULL)
-			return (-1);
+			return -1;
 	}
 	errno = 0;
 	ll = strtoll(s, &end, 10);
 	if (*end == '\0' && errno == 0) {
 		*out = ll;
-		return (0);
+		return 0;
 	}
 	errno = 0;
 	d = strtod(s, &end);
 	if (*end != '\0' || errno != 0 || !isfinite(d) || d != floor(d) ||
 	    d < -9223372036854775808.0 || d >= 9223372036854775808.0)
-		return (-1);
+		return -1;
 	*out = (int64_t)d;
-	return (0);
+	return 0;
 }
 
 enum jsonin_get
@@ -595,32 +600,32 @@ jsonin_value_int64(struct json_object *v, int64_t min, int64_t max,
 	double d;
 
 	if (v == NULL || json_object_is_type(v, json_type_null))
-		return (JSONIN_ABSENT);
+		return JSONIN_ABSENT;
 	switch (json_object_get_type(v)) {
 	case json_type_int:
 		x = json_object_get_int64(v);
 		if (x == INT64_MAX &&
 		    json_object_get_uint64(v) > (uint64_t)INT64_MAX)
-			return (JSONIN_BADTYPE);
+			return JSONIN_BADTYPE;
 		break;
 	case json_type_double:
 		d = json_object_get_double(v);
 		if (!isfinite(d) || d != floor(d) ||
 		    d < -9223372036854775808.0 || d >= 9223372036854775808.0)
-			return (JSONIN_BADTYPE);
+			return JSONIN_BADTYPE;
 		x = (int64_t)d;
 		break;
 	case json_type_string:
 		if (jsonin_text_int64(json_object_get_string(v), &x) != 0)
-			return (JSONIN_BADTYPE);
+			return JSONIN_BADTYPE;
 		break;
 	default:
-		return (JSONIN_BADTYPE);
+		return JSONIN_BADTYPE;
 	}
 	if (x < min || x > max)
-		return (JSONIN_BADTYPE);
+		return JSONIN_BADTYPE;
 	*out = x;
-	return (JSONIN_OK);
+	return JSONIN_OK;
 }
 
 enum jsonin_get
@@ -629,13 +634,13 @@ jsonin_value_string(struct json_object *v, const char **out)
 	const char *s;
 
 	if (v == NULL || json_object_is_type(v, json_type_null))
-		return (JSONIN_ABSENT);
+		return JSONIN_ABSENT;
 	switch (json_object_get_type(v)) {
 	case json_type_string:
 		s = json_object_get_string(v);
 		/* An embedded NUL would silently cut the C string. */
 		if (strlen(s) != (size_t)json_object_get_string_len(v))
-			return (JSONIN_BADTYPE);
+			return JSONIN_BADTYPE;
 		break;
 	case json_type_int:
 	case json_type_double:
@@ -643,10 +648,10 @@ jsonin_value_string(struct json_object *v, const char **out)
 		s = json_object_get_string(v);
 		break;
 	default:
-		return (JSONIN_BADTYPE);
+		return JSONIN_BADTYPE;
 	}
 	*out = s;
-	return (JSONIN_OK);
+	return JSONIN_OK;
 }
 
 /* Fill err for a getter that did not return JSONIN_OK. */
@@ -655,20 +660,21 @@ jsonin_get_result(enum jsonin_get r, const char *key, const char *what,
     char err[LOOMD_ERR_LEN])
 {
 	if (err == NULL || r == JSONIN_OK)
-		return (r);
+		return r;
 	if (r == JSONIN_ABSENT)
 		snprintf(err, LOOMD_ERR_LEN, "%.128s is missing", key);
 	else
 		snprintf(err, LOOMD_ERR_LEN, "%.128s must be %s", key, what);
-	return (r);
+	return r;
 }
 
 enum jsonin_get
 jsonin_get_int64(struct json_object *obj, const char *key, int64_t *out,
     char err[LOOMD_ERR_LEN])
 {
-	return (jsonin_get_result(jsonin_value_int64(jsonx_get(obj, key),
-	    INT64_MIN, INT64_MAX, out), key, "an integer", err));
+	return jsonin_get_result(jsonin_value_int64(jsonx_get(obj, key),
+				     INT64_MIN, INT64_MAX, out),
+	    key, "an integer", err);
 }
 
 enum jsonin_get
@@ -681,15 +687,15 @@ jsonin_get_int(struct json_object *obj, const char *key, int *out,
 	r = jsonin_value_int64(jsonx_get(obj, key), INT_MIN, INT_MAX, &x);
 	if (r == JSONIN_OK)
 		*out = (int)x;
-	return (jsonin_get_result(r, key, "an integer in int range", err));
+	return jsonin_get_result(r, key, "an integer in int range", err);
 }
 
 enum jsonin_get
 jsonin_get_string(struct json_object *obj, const char *key, const char **out,
     char err[LOOMD_ERR_LEN])
 {
-	return (jsonin_get_result(jsonin_value_string(jsonx_get(obj, key),
-	    out), key, "a string", err));
+	return jsonin_get_result(jsonin_value_string(jsonx_get(obj, key), out),
+	    key, "a string", err);
 }
 
 /* Getter for a container field of the given json-c type. */
@@ -700,25 +706,27 @@ jsonin_get_typed(struct json_object *obj, const char *key, enum json_type t,
 	struct json_object *v = jsonx_get(obj, key);
 
 	if (v == NULL || json_object_is_type(v, json_type_null))
-		return (JSONIN_ABSENT);
+		return JSONIN_ABSENT;
 	if (!json_object_is_type(v, t))
-		return (JSONIN_BADTYPE);
+		return JSONIN_BADTYPE;
 	*out = v;
-	return (JSONIN_OK);
+	return JSONIN_OK;
 }
 
 enum jsonin_get
 jsonin_get_object(struct json_object *obj, const char *key,
     struct json_object **out, char err[LOOMD_ERR_LEN])
 {
-	return (jsonin_get_result(jsonin_get_typed(obj, key, json_type_object,
-	    out), key, "an object", err));
+	return jsonin_get_result(jsonin_get_typed(obj, key, json_type_object,
+				     out),
+	    key, "an object", err);
 }
 
 enum jsonin_get
 jsonin_get_array(struct json_object *obj, const char *key,
     struct json_object **out, char err[LOOMD_ERR_LEN])
 {
-	return (jsonin_get_result(jsonin_get_typed(obj, key, json_type_array,
-	    out), key, "an array", err));
+	return jsonin_get_result(jsonin_get_typed(obj, key, json_type_array,
+				     out),
+	    key, "an array", err);
 }

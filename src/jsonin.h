@@ -38,11 +38,11 @@
 /* Why jsonin_parse() failed, so that each handler can send its own body. */
 enum jsonin_error {
 	JSONIN_ERR_NONE = 0,
-	JSONIN_ERR_EMPTY,      /* no body, only whitespace, or "null" */
-	JSONIN_ERR_SYNTAX,     /* malformed, trailing garbage, too deep,
+	JSONIN_ERR_EMPTY,     /* no body, only whitespace, or "null" */
+	JSONIN_ERR_SYNTAX,    /* malformed, trailing garbage, too deep,
 				  bad UTF-8, NUL, too large */
-	JSONIN_ERR_DUPLICATE,  /* same key twice with different values */
-	JSONIN_ERR_TOP_LEVEL,  /* top level not an object (or allowed kind) */
+	JSONIN_ERR_DUPLICATE, /* same key twice with different values */
+	JSONIN_ERR_TOP_LEVEL, /* top level not an object (or allowed kind) */
 };
 
 /*

@@ -15,50 +15,50 @@
 #include <string.h>
 
 struct layout_add_combo {
-	size_t		 n;
-	int		*max;
-	int		*cur;
-	long long	 total;
-	int		 pending;	/* cur holds the next vector */
+	size_t n;
+	int *max;
+	int *cur;
+	long long total;
+	int pending; /* cur holds the next vector */
 };
 
 struct layout_add_changes {
-	const struct layout_add_constraints	*c;
-	const struct layout_add_layout		*l;
-	char					*service;
-	size_t					*ex;	/* entries */
-	size_t					 nex;
-	int					*cap;
-	int					*v;
-	int					 k;
-	int					 lo;
-	struct layout_add_combo			*combo;
+	const struct layout_add_constraints *c;
+	const struct layout_add_layout *l;
+	char *service;
+	size_t *ex; /* entries */
+	size_t nex;
+	int *cap;
+	int *v;
+	int k;
+	int lo;
+	struct layout_add_combo *combo;
 };
 
 struct layout_add_tracker {
-	struct layout_add_layout	**states;	/* nchanges + 1 */
-	struct layout_add_change	**changes;
-	size_t				  nchanges;
-	size_t				  cap;
+	struct layout_add_layout **states; /* nchanges + 1 */
+	struct layout_add_change **changes;
+	size_t nchanges;
+	size_t cap;
 };
 
 /* qsort comparator of C strings. */
 static int
 layout_add_cmp_str(const void *a, const void *b)
 {
-	return (strcmp(*(char *const *)a, *(char *const *)b));
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* 1 if the name list l holds s. */
 static int
 layout_add_names_has(const char *const *v, size_t n, const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (strcmp(v[i], s) == 0)
-			return (1);
-	return (0);
+			return 1;
+	return 0;
 }
 
 /* Fill nl with copies of hw, img and the sorted unique services. */
@@ -66,7 +66,7 @@ static void
 layout_add_nl_init(struct layout_add_node_layout *nl, const char *hw,
     const char *img, const char *const *services, size_t n)
 {
-	size_t	i, j;
+	size_t i, j;
 
 	nl->hardwaretype = xstrdup(hw != NULL ? hw : "");
 	nl->imagetype = xstrdup(img != NULL ? img : "");
@@ -90,8 +90,8 @@ static void
 layout_add_nl_copy(struct layout_add_node_layout *dst,
     const struct layout_add_node_layout *src, const char *extra)
 {
-	const char	**v;
-	size_t		  i;
+	const char **v;
+	size_t i;
 
 	v = xcalloc(src->nservices + 2, sizeof(*v));
 	for (i = 0; i < src->nservices; i++)
@@ -106,7 +106,7 @@ layout_add_nl_copy(struct layout_add_node_layout *dst,
 static void
 layout_add_nl_clear(struct layout_add_node_layout *nl)
 {
-	size_t	i;
+	size_t i;
 
 	free(nl->hardwaretype);
 	free(nl->imagetype);
@@ -120,39 +120,40 @@ layout_add_nl_clear(struct layout_add_node_layout *nl)
 static int
 layout_add_nl_has(const struct layout_add_node_layout *nl, const char *s)
 {
-	return (nl->nservices > 0 && bsearch(&s, nl->services, nl->nservices,
-	    sizeof(*nl->services), layout_add_cmp_str) != NULL);
+	return nl->nservices > 0 &&
+	    bsearch(&s, nl->services, nl->nservices, sizeof(*nl->services),
+		layout_add_cmp_str) != NULL;
 }
 
 int
 layout_add_node_layout_cmp(const struct layout_add_node_layout *a,
     const struct layout_add_node_layout *b)
 {
-	size_t	i;
-	int	r;
+	size_t i;
+	int r;
 
 	if (a->nservices != b->nservices)
-		return (a->nservices > b->nservices ? -1 : 1);
+		return a->nservices > b->nservices ? -1 : 1;
 	if ((r = strcmp(a->hardwaretype, b->hardwaretype)) != 0)
-		return (r);
+		return r;
 	if ((r = strcmp(a->imagetype, b->imagetype)) != 0)
-		return (r);
+		return r;
 	for (i = 0; i < a->nservices; i++)
 		if ((r = strcmp(a->services[i], b->services[i])) != 0)
-			return (r);
-	return (0);
+			return r;
+	return 0;
 }
 
 struct layout_add_layout *
 layout_add_layout_new(void)
 {
-	return (xcalloc(1, sizeof(struct layout_add_layout)));
+	return xcalloc(1, sizeof(struct layout_add_layout));
 }
 
 void
 layout_add_layout_free(struct layout_add_layout *l)
 {
-	size_t	i;
+	size_t i;
 
 	if (l == NULL)
 		return;
@@ -170,15 +171,15 @@ static int
 layout_add_find(const struct layout_add_layout *l,
     const struct layout_add_node_layout *nl, size_t *at)
 {
-	size_t	lo = 0, hi = l->nentries, mid;
-	int	r;
+	size_t lo = 0, hi = l->nentries, mid;
+	int r;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		r = layout_add_node_layout_cmp(&l->entries[mid].nl, nl);
 		if (r == 0) {
 			*at = mid;
-			return (1);
+			return 1;
 		}
 		if (r < 0)
 			lo = mid + 1;
@@ -186,7 +187,7 @@ layout_add_find(const struct layout_add_layout *l,
 			hi = mid;
 	}
 	*at = lo;
-	return (0);
+	return 0;
 }
 
 /*
@@ -197,8 +198,8 @@ static void
 layout_add_add_nl(struct layout_add_layout *l,
     const struct layout_add_node_layout *cnl, int count, int take)
 {
-	struct layout_add_node_layout	*nl;
-	size_t				 at;
+	struct layout_add_node_layout *nl;
+	size_t at;
 
 	/* with take, the caller hands its (non-const) layout over */
 	nl = (struct layout_add_node_layout *)(uintptr_t)cnl;
@@ -222,8 +223,8 @@ layout_add_add_nl(struct layout_add_layout *l,
 	}
 	if (l->nentries == l->cap) {
 		l->cap = l->cap == 0 ? 4 : l->cap * 2;
-		l->entries = xreallocarray(l->entries, l->cap,
-		    sizeof(*l->entries));
+		l->entries =
+		    xreallocarray(l->entries, l->cap, sizeof(*l->entries));
 	}
 	memmove(&l->entries[at + 1], &l->entries[at],
 	    (l->nentries - at) * sizeof(*l->entries));
@@ -240,7 +241,7 @@ void
 layout_add_layout_add(struct layout_add_layout *l, const char *hw,
     const char *img, const char *const *services, size_t n, int count)
 {
-	struct layout_add_node_layout	nl;
+	struct layout_add_node_layout nl;
 
 	layout_add_nl_init(&nl, hw, img, services, n);
 	layout_add_add_nl(l, &nl, count, 1);
@@ -249,17 +250,16 @@ layout_add_layout_add(struct layout_add_layout *l, const char *hw,
 struct layout_add_layout *
 layout_add_layout_copy(const struct layout_add_layout *l)
 {
-	struct layout_add_layout	*c = layout_add_layout_new();
-	size_t				 i;
+	struct layout_add_layout *c = layout_add_layout_new();
+	size_t i;
 
 	c->cap = c->nentries = l->nentries;
 	c->entries = xcalloc(l->nentries + 1, sizeof(*c->entries));
 	for (i = 0; i < l->nentries; i++) {
-		layout_add_nl_copy(&c->entries[i].nl, &l->entries[i].nl,
-		    NULL);
+		layout_add_nl_copy(&c->entries[i].nl, &l->entries[i].nl, NULL);
 		c->entries[i].count = l->entries[i].count;
 	}
-	return (c);
+	return c;
 }
 
 /* The count of node layout nl in l. */
@@ -267,86 +267,85 @@ static int
 layout_add_count_nl(const struct layout_add_layout *l,
     const struct layout_add_node_layout *nl)
 {
-	size_t	at;
+	size_t at;
 
-	return (layout_add_find(l, nl, &at) ? l->entries[at].count : 0);
+	return layout_add_find(l, nl, &at) ? l->entries[at].count : 0;
 }
 
 int
 layout_add_layout_count(const struct layout_add_layout *l, const char *hw,
     const char *img, const char *const *services, size_t n)
 {
-	struct layout_add_node_layout	nl;
-	int				c;
+	struct layout_add_node_layout nl;
+	int c;
 
 	layout_add_nl_init(&nl, hw, img, services, n);
 	c = layout_add_count_nl(l, &nl);
 	layout_add_nl_clear(&nl);
-	return (c);
+	return c;
 }
 
 long long
 layout_add_layout_total(const struct layout_add_layout *l)
 {
-	long long	t = 0;
-	size_t		i;
+	long long t = 0;
+	size_t i;
 
 	for (i = 0; i < l->nentries; i++)
 		t += l->entries[i].count;
-	return (t);
+	return t;
 }
 
 int
 layout_add_layout_equal(const struct layout_add_layout *a,
     const struct layout_add_layout *b)
 {
-	size_t	i;
+	size_t i;
 
 	if (a->nentries != b->nentries)
-		return (0);
+		return 0;
 	for (i = 0; i < a->nentries; i++)
 		if (a->entries[i].count != b->entries[i].count ||
 		    layout_add_node_layout_cmp(&a->entries[i].nl,
-		    &b->entries[i].nl) != 0)
-			return (0);
-	return (1);
+			&b->entries[i].nl) != 0)
+			return 0;
+	return 1;
 }
 
 long long
 layout_add_layout_service_count(const struct layout_add_layout *l,
     const char *s)
 {
-	long long	t = 0;
-	size_t		i;
+	long long t = 0;
+	size_t i;
 
 	for (i = 0; i < l->nentries; i++)
 		if (layout_add_nl_has(&l->entries[i].nl, s))
 			t += l->entries[i].count;
-	return (t);
+	return t;
 }
 
 /* The constraint of service s, or NULL. */
 static const struct layout_add_constraint *
-layout_add_constraint_of(const struct layout_add_constraints *c,
-    const char *s)
+layout_add_constraint_of(const struct layout_add_constraints *c, const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < c->nservices; i++)
 		if (strcmp(c->services[i].service, s) == 0)
-			return (&c->services[i]);
-	return (NULL);
+			return &c->services[i];
+	return NULL;
 }
 
 int
-layout_add_node_valid(const struct layout_add_constraints *c,
-    const char *hw, const char *img, const char *const *services, size_t n,
+layout_add_node_valid(const struct layout_add_constraints *c, const char *hw,
+    const char *img, const char *const *services, size_t n,
     const char *const *cluster_services, size_t ncs)
 {
-	const struct layout_add_constraint	*sc;
-	const struct layout_add_names		*m;
-	size_t					 i, j;
-	int					 some, all;
+	const struct layout_add_constraint *sc;
+	const struct layout_add_names *m;
+	size_t i, j;
+	int some, all;
 
 	/* (a) no cantcoexist set inside the node */
 	for (i = 0; i < c->ncantcoexist; i++) {
@@ -357,7 +356,7 @@ layout_add_node_valid(const struct layout_add_constraints *c,
 			if (!layout_add_names_has(services, n, m->v[j]))
 				break;
 		if (j == m->n)
-			return (0);
+			return 0;
 	}
 	/* (b) mustcoexist, restricted to the cluster's services */
 	for (i = 0; i < c->nmustcoexist; i++) {
@@ -366,7 +365,7 @@ layout_add_node_valid(const struct layout_add_constraints *c,
 		all = 1;
 		for (j = 0; j < m->n; j++) {
 			if (!layout_add_names_has(cluster_services, ncs,
-			    m->v[j]))
+				m->v[j]))
 				continue;
 			if (layout_add_names_has(services, n, m->v[j]))
 				some = 1;
@@ -374,20 +373,22 @@ layout_add_node_valid(const struct layout_add_constraints *c,
 				all = 0;
 		}
 		if (some && !all)
-			return (0);
+			return 0;
 	}
 	/* (c) hardware and image types of constrained services */
 	for (i = 0; i < n; i++) {
 		if ((sc = layout_add_constraint_of(c, services[i])) == NULL)
 			continue;
-		if (sc->hardwaretypes.n > 0 && !layout_add_names_has(
-		    sc->hardwaretypes.v, sc->hardwaretypes.n, hw))
-			return (0);
-		if (sc->imagetypes.n > 0 && !layout_add_names_has(
-		    sc->imagetypes.v, sc->imagetypes.n, img))
-			return (0);
+		if (sc->hardwaretypes.n > 0 &&
+		    !layout_add_names_has(sc->hardwaretypes.v,
+			sc->hardwaretypes.n, hw))
+			return 0;
+		if (sc->imagetypes.n > 0 &&
+		    !layout_add_names_has(sc->imagetypes.v, sc->imagetypes.n,
+			img))
+			return 0;
 	}
-	return (1);
+	return 1;
 }
 
 /* The distinct services of l (borrowed from l), plus extra if given;
@@ -396,8 +397,8 @@ static const char **
 layout_add_services_of(const struct layout_add_layout *l, const char *extra,
     size_t *n)
 {
-	const char	**v;
-	size_t		  i, j, cap = 1;
+	const char **v;
+	size_t i, j, cap = 1;
 
 	for (i = 0; i < l->nentries; i++)
 		cap += l->entries[i].nl.nservices;
@@ -408,30 +409,29 @@ layout_add_services_of(const struct layout_add_layout *l, const char *extra,
 	for (i = 0; i < l->nentries; i++)
 		for (j = 0; j < l->entries[i].nl.nservices; j++)
 			if (!layout_add_names_has(v, *n,
-			    l->entries[i].nl.services[j]))
+				l->entries[i].nl.services[j]))
 				v[(*n)++] = l->entries[i].nl.services[j];
-	return (v);
+	return v;
 }
 
 /* Node-layout validity of nl against the cluster services cs[0, ncs). */
 static int
 layout_add_nl_valid(const struct layout_add_constraints *c,
-    const struct layout_add_node_layout *nl, const char *const *cs,
-    size_t ncs)
+    const struct layout_add_node_layout *nl, const char *const *cs, size_t ncs)
 {
-	return (layout_add_node_valid(c, nl->hardwaretype, nl->imagetype,
-	    (const char *const *)nl->services, nl->nservices, cs, ncs));
+	return layout_add_node_valid(c, nl->hardwaretype, nl->imagetype,
+	    (const char *const *)nl->services, nl->nservices, cs, ncs);
 }
 
 int
 layout_add_layout_valid(const struct layout_add_constraints *c,
     const struct layout_add_layout *l)
 {
-	const struct layout_add_constraint	*sc;
-	const char				**cs;
-	size_t					  ncs, i;
-	long long				  total, k;
-	int					  ok = 1;
+	const struct layout_add_constraint *sc;
+	const char **cs;
+	size_t ncs, i;
+	long long total, k;
+	int ok = 1;
 
 	cs = layout_add_services_of(l, NULL, &ncs);
 	for (i = 0; ok && i < l->nentries; i++)
@@ -446,7 +446,7 @@ layout_add_layout_valid(const struct layout_add_constraints *c,
 			ok = 0;
 	}
 	free(cs);
-	return (ok);
+	return ok;
 }
 
 /* Placement order of two requested services (see the header). */
@@ -454,36 +454,38 @@ static int
 layout_add_order_cmp(const struct layout_add_constraints *c, const char *a,
     const char *b)
 {
-	const struct layout_add_constraint	*ca, *cb;
+	const struct layout_add_constraint *ca, *cb;
 
 	ca = layout_add_constraint_of(c, a);
 	cb = layout_add_constraint_of(c, b);
 	if (ca != NULL && cb == NULL)
-		return (-1);
+		return -1;
 	if (ca == NULL && cb != NULL)
-		return (1);
+		return 1;
 	if (ca != NULL) {
 		if (ca->max != cb->max)
-			return (ca->max < cb->max ? -1 : 1);
+			return ca->max < cb->max ? -1 : 1;
 		if (ca->min != cb->min)
-			return (ca->min > cb->min ? -1 : 1);
+			return ca->min > cb->min ? -1 : 1;
 	}
-	return (strcmp(a, b));
+	return strcmp(a, b);
 }
 
 void
 layout_add_service_order(const struct layout_add_constraints *c,
     const char *const *services, size_t n, size_t *order)
 {
-	size_t	i, j, t;
+	size_t i, j, t;
 
 	for (i = 0; i < n; i++)
 		order[i] = i;
 	/* insertion sort: n is the length of one request */
 	for (i = 1; i < n; i++) {
 		t = order[i];
-		for (j = i; j > 0 && layout_add_order_cmp(c,
-		    services[order[j - 1]], services[t]) > 0; j--)
+		for (j = i; j > 0 &&
+		     layout_add_order_cmp(c, services[order[j - 1]],
+			 services[t]) > 0;
+		     j--)
 			order[j] = order[j - 1];
 		order[j] = t;
 	}
@@ -498,10 +500,10 @@ static int
 layout_add_combo_step(int *v, const int *max, size_t n, long long total,
     int or_equal)
 {
-	long long	*cap, *psum, rem, hi, lo;
-	unsigned char	*pok;
-	size_t		 i, p;
-	int		 found = 0;
+	long long *cap, *psum, rem, hi, lo;
+	unsigned char *pok;
+	size_t i, p;
+	int found = 0;
 
 	cap = xcalloc(n + 1, sizeof(*cap));
 	psum = xcalloc(n + 1, sizeof(*psum));
@@ -545,15 +547,15 @@ out:
 	free(cap);
 	free(psum);
 	free(pok);
-	return (found);
+	return found;
 }
 
 /* Common part of the two constructors. */
 static struct layout_add_combo *
 layout_add_combo_alloc(size_t nslots, const int *max)
 {
-	struct layout_add_combo	*it;
-	size_t			 i;
+	struct layout_add_combo *it;
+	size_t i;
 
 	it = xcalloc(1, sizeof(*it));
 	it->n = nslots;
@@ -561,26 +563,26 @@ layout_add_combo_alloc(size_t nslots, const int *max)
 	it->cur = xcalloc(nslots, sizeof(*it->cur));
 	for (i = 0; i < nslots; i++)
 		it->max[i] = max == NULL ? LAYOUT_ADD_UNBOUNDED :
-		    (max[i] < 0 ? 0 : max[i]);
-	return (it);
+					   (max[i] < 0 ? 0 : max[i]);
+	return it;
 }
 
 int
 layout_add_combo_new(size_t nslots, int nitems, const int *max,
     struct layout_add_combo **out, char err[LOOMD_ERR_LEN])
 {
-	struct layout_add_combo	*it;
-	long long		 rem;
-	size_t			 i;
+	struct layout_add_combo *it;
+	long long rem;
+	size_t i;
 
 	*out = NULL;
 	if (nslots == 0) {
 		snprintf(err, LOOMD_ERR_LEN, "must have more than 0 slots");
-		return (-1);
+		return -1;
 	}
 	if (nitems < 1) {
 		snprintf(err, LOOMD_ERR_LEN, "must have more than 0 items");
-		return (-1);
+		return -1;
 	}
 	it = layout_add_combo_alloc(nslots, max);
 	it->total = nitems;
@@ -591,58 +593,58 @@ layout_add_combo_new(size_t nslots, int nitems, const int *max,
 	}
 	it->pending = rem == 0;
 	*out = it;
-	return (0);
+	return 0;
 }
 
 int
 layout_add_combo_new_from(size_t nslots, const int *start, const int *max,
     struct layout_add_combo **out, char err[LOOMD_ERR_LEN])
 {
-	struct layout_add_combo	*it;
-	long long		 total = 0;
-	size_t			 i;
+	struct layout_add_combo *it;
+	long long total = 0;
+	size_t i;
 
 	*out = NULL;
 	if (nslots == 0) {
 		snprintf(err, LOOMD_ERR_LEN, "must have more than 0 slots");
-		return (-1);
+		return -1;
 	}
 	for (i = 0; i < nslots; i++) {
 		if (start[i] < 0) {
 			snprintf(err, LOOMD_ERR_LEN,
 			    "negative count in the initial state");
-			return (-1);
+			return -1;
 		}
 		total += start[i];
 	}
 	if (total < 1 || total > LAYOUT_ADD_UNBOUNDED) {
 		snprintf(err, LOOMD_ERR_LEN, "must have more than 0 items");
-		return (-1);
+		return -1;
 	}
 	it = layout_add_combo_alloc(nslots, max);
 	it->total = total;
 	memcpy(it->cur, start, nslots * sizeof(*it->cur));
-	it->pending = layout_add_combo_step(it->cur, it->max, nslots, total,
-	    1);
+	it->pending =
+	    layout_add_combo_step(it->cur, it->max, nslots, total, 1);
 	*out = it;
-	return (0);
+	return 0;
 }
 
 int
 layout_add_combo_has_next(struct layout_add_combo *it)
 {
-	return (it->pending);
+	return it->pending;
 }
 
 int
 layout_add_combo_next(struct layout_add_combo *it, int *v)
 {
 	if (!it->pending)
-		return (0);
+		return 0;
 	memcpy(v, it->cur, it->n * sizeof(*v));
-	it->pending = layout_add_combo_step(it->cur, it->max, it->n,
-	    it->total, 0);
-	return (1);
+	it->pending =
+	    layout_add_combo_step(it->cur, it->max, it->n, it->total, 0);
+	return 1;
 }
 
 void
@@ -658,12 +660,12 @@ layout_add_combo_free(struct layout_add_combo *it)
 struct layout_add_change *
 layout_add_change_new(const char *service)
 {
-	struct layout_add_change	*ch;
+	struct layout_add_change *ch;
 
 	ch = xcalloc(1, sizeof(*ch));
 	ch->service = xstrdup(service);
 	ch->counts = layout_add_layout_new();
-	return (ch);
+	return ch;
 }
 
 void
@@ -680,25 +682,25 @@ int
 layout_add_change_can_apply(const struct layout_add_change *ch,
     const struct layout_add_layout *l)
 {
-	size_t	i;
+	size_t i;
 
 	if (l == NULL)
-		return (0);
+		return 0;
 	for (i = 0; i < ch->counts->nentries; i++)
 		if (layout_add_count_nl(l, &ch->counts->entries[i].nl) <
 		    ch->counts->entries[i].count)
-			return (0);
-	return (1);
+			return 0;
+	return 1;
 }
 
 struct layout_add_layout *
 layout_add_change_apply(const struct layout_add_change *ch,
     const struct layout_add_layout *l)
 {
-	struct layout_add_layout	*r = layout_add_layout_copy(l);
-	struct layout_add_node_layout	 grown;
-	const struct layout_add_entry	*e;
-	size_t				 i;
+	struct layout_add_layout *r = layout_add_layout_copy(l);
+	struct layout_add_node_layout grown;
+	const struct layout_add_entry *e;
+	size_t i;
 
 	for (i = 0; i < ch->counts->nentries; i++) {
 		e = &ch->counts->entries[i];
@@ -708,20 +710,20 @@ layout_add_change_apply(const struct layout_add_change *ch,
 		layout_add_add_nl(r, &grown, e->count, 1);
 		layout_add_add_nl(r, &e->nl, -e->count, 0);
 	}
-	return (r);
+	return r;
 }
 
 struct layout_add_changes *
 layout_add_changes_new(const struct layout_add_constraints *c,
     const struct layout_add_layout *l, const char *service)
 {
-	struct layout_add_changes		*it;
-	const struct layout_add_constraint	*sc;
-	struct layout_add_node_layout		 grown;
-	const char				**cs;
-	size_t					  ncs, i;
-	long long				  n = 0;
-	char					  err[LOOMD_ERR_LEN];
+	struct layout_add_changes *it;
+	const struct layout_add_constraint *sc;
+	struct layout_add_node_layout grown;
+	const char **cs;
+	size_t ncs, i;
+	long long n = 0;
+	char err[LOOMD_ERR_LEN];
 
 	it = xcalloc(1, sizeof(*it));
 	it->c = c;
@@ -755,30 +757,30 @@ layout_add_changes_new(const struct layout_add_constraints *c,
 		n = LAYOUT_ADD_UNBOUNDED;
 	it->k = (int)n;
 	if (it->nex > 0 && it->k >= 1 && it->k >= it->lo &&
-	    layout_add_combo_new(it->nex, it->k, it->cap, &it->combo,
-	    err) != 0)
+	    layout_add_combo_new(it->nex, it->k, it->cap, &it->combo, err) !=
+		0)
 		it->combo = NULL;
-	return (it);
+	return it;
 }
 
 struct layout_add_change *
 layout_add_changes_next(struct layout_add_changes *it)
 {
-	struct layout_add_change	*ch;
-	const struct layout_add_entry	*e;
-	char				 err[LOOMD_ERR_LEN];
-	size_t				 i;
+	struct layout_add_change *ch;
+	const struct layout_add_entry *e;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
 
 	if (it->combo == NULL)
-		return (NULL);
+		return NULL;
 	while (!layout_add_combo_has_next(it->combo)) {
 		layout_add_combo_free(it->combo);
 		it->combo = NULL;
 		if (--it->k < it->lo || it->k < 1)
-			return (NULL);
+			return NULL;
 		if (layout_add_combo_new(it->nex, it->k, it->cap, &it->combo,
-		    err) != 0)
-			return (NULL);
+			err) != 0)
+			return NULL;
 	}
 	(void)layout_add_combo_next(it->combo, it->v);
 	ch = layout_add_change_new(it->service);
@@ -788,7 +790,7 @@ layout_add_changes_next(struct layout_add_changes *it)
 		e = &it->l->entries[it->ex[i]];
 		layout_add_add_nl(ch->counts, &e->nl, it->v[i], 0);
 	}
-	return (ch);
+	return ch;
 }
 
 void
@@ -807,20 +809,20 @@ layout_add_changes_free(struct layout_add_changes *it)
 struct layout_add_tracker *
 layout_add_tracker_new(const struct layout_add_layout *start)
 {
-	struct layout_add_tracker	*t;
+	struct layout_add_tracker *t;
 
 	t = xcalloc(1, sizeof(*t));
 	t->cap = 8;
 	t->states = xcalloc(t->cap + 1, sizeof(*t->states));
 	t->changes = xcalloc(t->cap, sizeof(*t->changes));
 	t->states[0] = layout_add_layout_copy(start);
-	return (t);
+	return t;
 }
 
 void
 layout_add_tracker_free(struct layout_add_tracker *t)
 {
-	size_t	i;
+	size_t i;
 
 	if (t == NULL)
 		return;
@@ -837,20 +839,20 @@ int
 layout_add_tracker_add(struct layout_add_tracker *t,
     struct layout_add_change *ch)
 {
-	const struct layout_add_layout	*cur = t->states[t->nchanges];
+	const struct layout_add_layout *cur = t->states[t->nchanges];
 
 	if (!layout_add_change_can_apply(ch, cur))
-		return (0);
+		return 0;
 	if (t->nchanges == t->cap) {
 		t->cap *= 2;
-		t->states = xreallocarray(t->states, t->cap + 1,
-		    sizeof(*t->states));
-		t->changes = xreallocarray(t->changes, t->cap,
-		    sizeof(*t->changes));
+		t->states =
+		    xreallocarray(t->states, t->cap + 1, sizeof(*t->states));
+		t->changes =
+		    xreallocarray(t->changes, t->cap, sizeof(*t->changes));
 	}
 	t->states[t->nchanges + 1] = layout_add_change_apply(ch, cur);
 	t->changes[t->nchanges++] = ch;
-	return (1);
+	return 1;
 }
 
 void
@@ -866,30 +868,30 @@ layout_add_tracker_remove_last(struct layout_add_tracker *t)
 const struct layout_add_layout *
 layout_add_tracker_current(const struct layout_add_tracker *t)
 {
-	return (t->states[t->nchanges]);
+	return t->states[t->nchanges];
 }
 
 size_t
 layout_add_tracker_nchanges(const struct layout_add_tracker *t)
 {
-	return (t->nchanges);
+	return t->nchanges;
 }
 
 const struct layout_add_change *
 layout_add_tracker_change(const struct layout_add_tracker *t, size_t i)
 {
-	return (i < t->nchanges ? t->changes[i] : NULL);
+	return i < t->nchanges ? t->changes[i] : NULL;
 }
 
 /* The state of one search. */
 struct layout_add_search {
-	const struct layout_add_constraints	*c;
-	const char *const			*services;
-	const size_t				*order;
-	size_t					 n;
-	long long				 steps;
-	long long				 max_steps;
-	struct layout_add_tracker		*t;
+	const struct layout_add_constraints *c;
+	const char *const *services;
+	const size_t *order;
+	size_t n;
+	long long steps;
+	long long max_steps;
+	struct layout_add_tracker *t;
 };
 
 /* Place services order[depth..n) (canAddServicesToCluster): 1 placed,
@@ -897,12 +899,12 @@ struct layout_add_search {
 static int
 layout_add_search_rec(struct layout_add_search *s, size_t depth)
 {
-	struct layout_add_changes	*it;
-	struct layout_add_change	*ch;
-	int				 r = 0;
+	struct layout_add_changes *it;
+	struct layout_add_change *ch;
+	int r = 0;
 
 	if (depth == s->n)
-		return (1);
+		return 1;
 	it = layout_add_changes_new(s->c, layout_add_tracker_current(s->t),
 	    s->services[s->order[depth]]);
 	while ((ch = layout_add_changes_next(it)) != NULL) {
@@ -916,7 +918,7 @@ layout_add_search_rec(struct layout_add_search *s, size_t depth)
 			continue;
 		}
 		if (!layout_add_layout_valid(s->c,
-		    layout_add_tracker_current(s->t))) {
+			layout_add_tracker_current(s->t))) {
 			layout_add_tracker_remove_last(s->t);
 			continue;
 		}
@@ -925,18 +927,18 @@ layout_add_search_rec(struct layout_add_search *s, size_t depth)
 		layout_add_tracker_remove_last(s->t);
 	}
 	layout_add_changes_free(it);
-	return (r);
+	return r;
 }
 
 int
 layout_add_solve(const struct layout_add_constraints *c,
-    const struct layout_add_layout *l, const char *const *services,
-    size_t n, long long max_steps, struct layout_add_tracker **out,
+    const struct layout_add_layout *l, const char *const *services, size_t n,
+    long long max_steps, struct layout_add_tracker **out,
     char err[LOOMD_ERR_LEN])
 {
-	struct layout_add_search	 s;
-	size_t				*order = NULL, i, j;
-	int				 r;
+	struct layout_add_search s;
+	size_t *order = NULL, i, j;
+	int r;
 
 	*out = NULL;
 	memset(&s, 0, sizeof(s));
@@ -975,8 +977,10 @@ layout_add_solve(const struct layout_add_constraints *c,
 	s.t = layout_add_tracker_new(l);
 	r = layout_add_search_rec(&s, 0);
 	if (r < 0) {
-		snprintf(err, LOOMD_ERR_LEN, "no layout found within %lld "
-		    "steps", s.max_steps);
+		snprintf(err, LOOMD_ERR_LEN,
+		    "no layout found within %lld "
+		    "steps",
+		    s.max_steps);
 		goto fail;
 	}
 	if (r == 1) {
@@ -985,23 +989,23 @@ layout_add_solve(const struct layout_add_constraints *c,
 	}
 	layout_add_tracker_free(s.t);
 	free(order);
-	return (0);
+	return 0;
 
 fail:
 	layout_add_tracker_free(s.t);
 	free(order);
-	return (-1);
+	return -1;
 }
 
 /* qsort comparator of cluster nodes: nodenum, then id. */
 static int
 layout_add_cnode_cmp(const void *a, const void *b)
 {
-	const struct layout_add_cnode	*x = a, *y = b;
+	const struct layout_add_cnode *x = a, *y = b;
 
 	if (x->nodenum != y->nodenum)
-		return (x->nodenum < y->nodenum ? -1 : 1);
-	return (strcmp(x->id, y->id));
+		return x->nodenum < y->nodenum ? -1 : 1;
+	return strcmp(x->id, y->id);
 }
 
 /* Add s to cluster.services unless it is there. */
@@ -1009,7 +1013,7 @@ static void
 layout_add_cluster_add_service(struct layout_add_cluster *cl, const char *s)
 {
 	if (layout_add_names_has((const char *const *)cl->services,
-	    cl->nservices, s))
+		cl->nservices, s))
 		return;
 	cl->services = xreallocarray(cl->services, cl->nservices + 1,
 	    sizeof(*cl->services));
@@ -1021,11 +1025,11 @@ layout_add_cluster_new(const struct layout_add_node *nodes, size_t n,
     const char *const *cluster_services, size_t ncs,
     struct layout_add_cluster **out, char err[LOOMD_ERR_LEN])
 {
-	struct layout_add_cluster	*cl;
-	struct layout_add_cnode		*cn;
-	const struct layout_add_node	*in;
-	char				**ids = NULL;
-	size_t				  i, j;
+	struct layout_add_cluster *cl;
+	struct layout_add_cnode *cn;
+	const struct layout_add_node *in;
+	char **ids = NULL;
+	size_t i, j;
 
 	*out = NULL;
 	cl = xcalloc(1, sizeof(*cl));
@@ -1036,8 +1040,9 @@ layout_add_cluster_new(const struct layout_add_node *nodes, size_t n,
 		    in->imagetype == NULL) {
 			snprintf(err, LOOMD_ERR_LEN, "node %s has no %s",
 			    in->id != NULL ? in->id : "(null)",
-			    in->id == NULL ? "id" : in->hardwaretype == NULL ?
-			    "hardwaretype" : "imagetype");
+			    in->id == NULL		 ? "id" :
+				in->hardwaretype == NULL ? "hardwaretype" :
+							   "imagetype");
 			goto fail;
 		}
 		cn = &cl->nodes[cl->nnodes++];
@@ -1046,12 +1051,12 @@ layout_add_cluster_new(const struct layout_add_node *nodes, size_t n,
 		cn->hardwaretype = xstrdup(in->hardwaretype);
 		cn->imagetype = xstrdup(in->imagetype);
 		cn->input_ix = i;
-		cn->services = xcalloc(in->services.n + 1,
-		    sizeof(*cn->services));
+		cn->services =
+		    xcalloc(in->services.n + 1, sizeof(*cn->services));
 		for (j = 0; j < in->services.n; j++)
-			if (!layout_add_names_has(
-			    (const char *const *)cn->services, cn->nservices,
-			    in->services.v[j]))
+			if (!layout_add_names_has((const char *const *)
+						      cn->services,
+				cn->nservices, in->services.v[j]))
 				cn->services[cn->nservices++] =
 				    xstrdup(in->services.v[j]);
 	}
@@ -1074,18 +1079,18 @@ layout_add_cluster_new(const struct layout_add_node *nodes, size_t n,
 	for (i = 0; i < ncs; i++)
 		layout_add_cluster_add_service(cl, cluster_services[i]);
 	*out = cl;
-	return (0);
+	return 0;
 
 fail:
 	free(ids);
 	layout_add_cluster_free(cl);
-	return (-1);
+	return -1;
 }
 
 void
 layout_add_cluster_free(struct layout_add_cluster *cl)
 {
-	size_t	i, j;
+	size_t i, j;
 
 	if (cl == NULL)
 		return;
@@ -1116,15 +1121,15 @@ layout_add_cnode_nl(const struct layout_add_cnode *cn,
 struct layout_add_layout *
 layout_add_cluster_layout(const struct layout_add_cluster *cl)
 {
-	struct layout_add_layout	*l = layout_add_layout_new();
-	struct layout_add_node_layout	 nl;
-	size_t				 i;
+	struct layout_add_layout *l = layout_add_layout_new();
+	struct layout_add_node_layout nl;
+	size_t i;
 
 	for (i = 0; i < cl->nnodes; i++) {
 		layout_add_cnode_nl(&cl->nodes[i], &nl);
 		layout_add_add_nl(l, &nl, 1, 1);
 	}
-	return (l);
+	return l;
 }
 
 int
@@ -1132,19 +1137,21 @@ layout_add_cluster_apply(struct layout_add_cluster *cl,
     const struct layout_add_change *ch, size_t *naffected,
     char err[LOOMD_ERR_LEN])
 {
-	struct layout_add_layout	*cur, *left;
-	struct layout_add_node_layout	 nl;
-	struct layout_add_cnode		*cn;
-	size_t				 i, at, affected = 0;
+	struct layout_add_layout *cur, *left;
+	struct layout_add_node_layout nl;
+	struct layout_add_cnode *cn;
+	size_t i, at, affected = 0;
 
 	if (naffected != NULL)
 		*naffected = 0;
 	cur = layout_add_cluster_layout(cl);
 	if (!layout_add_change_can_apply(ch, cur)) {
 		layout_add_layout_free(cur);
-		snprintf(err, LOOMD_ERR_LEN, "the change of service %s does "
-		    "not fit the cluster's nodes", ch->service);
-		return (-1);
+		snprintf(err, LOOMD_ERR_LEN,
+		    "the change of service %s does "
+		    "not fit the cluster's nodes",
+		    ch->service);
+		return -1;
 	}
 	layout_add_layout_free(cur);
 	left = layout_add_layout_copy(ch->counts);
@@ -1168,15 +1175,15 @@ layout_add_cluster_apply(struct layout_add_cluster *cl,
 	layout_add_cluster_add_service(cl, ch->service);
 	if (naffected != NULL)
 		*naffected = affected;
-	return (0);
+	return 0;
 }
 
 const char **
 layout_add_automators(const struct layout_add_cnode *node,
     const struct layout_add_service_def *defs, size_t ndefs, size_t *n)
 {
-	const char	**v = NULL;
-	size_t		  i, j, k, cap = 0;
+	const char **v = NULL;
+	size_t i, j, k, cap = 0;
 
 	*n = 0;
 	for (i = 0; i < node->nservices; i++) {
@@ -1195,5 +1202,5 @@ layout_add_automators(const struct layout_add_cnode *node,
 			v[(*n)++] = defs[j].types.v[k];
 		}
 	}
-	return (v);
+	return v;
 }

@@ -28,25 +28,25 @@
 
 /* A parsed macro whose strings point into the text it came from. */
 struct macro_view {
-	enum macro_type	 type;
-	const char	*service;
-	size_t		 service_len;
-	const char	*format;	/* NULL = no map() */
-	size_t		 format_len;
-	const char	*separator;	/* NULL = no join(), use "," */
-	size_t		 separator_len;
-	int		 instance;	/* -1 = no [i] */
+	enum macro_type type;
+	const char *service;
+	size_t service_len;
+	const char *format; /* NULL = no map() */
+	size_t format_len;
+	const char *separator; /* NULL = no join(), use "," */
+	size_t separator_len;
+	int instance; /* -1 = no [i] */
 };
 
 /* One node, with the properties macros use copied out of its JSON. */
 struct macro_node {
-	char		*id;
-	char		*host;		/* NULL = missing */
-	size_t		 host_len;
-	char		*ip;		/* NULL = missing */
-	size_t		 ip_len;
-	int		 has_nodenum;
-	long long	 nodenum;
+	char *id;
+	char *host; /* NULL = missing */
+	size_t host_len;
+	char *ip; /* NULL = missing */
+	size_t ip_len;
+	int has_nodenum;
+	long long nodenum;
 };
 
 /*
@@ -55,51 +55,51 @@ struct macro_node {
  * ordered by nodenum (stable); otherwise bad_node names one without.
  */
 struct macro_group {
-	char		*name;
-	size_t		 name_len;
-	size_t		 first;
-	size_t		 n;
-	int		 sorted_ok;
-	size_t		 bad_node;
+	char *name;
+	size_t name_len;
+	size_t first;
+	size_t n;
+	int sorted_ok;
+	size_t bad_node;
 };
 
 struct macro_cluster {
-	struct macro_node	*nodes;
-	size_t			 nnodes;
-	struct macro_group	*groups;	/* by name, for bsearch */
-	size_t			 ngroups;
-	size_t			*order;
-	size_t			*sorted;
-	struct macro_node	 target;
-	int			 has_target;
+	struct macro_node *nodes;
+	size_t nnodes;
+	struct macro_group *groups; /* by name, for bsearch */
+	size_t ngroups;
+	size_t *order;
+	size_t *sorted;
+	struct macro_node target;
+	int has_target;
 };
 
 /* Growable output buffer charged against a shared byte budget. */
 struct macro_buf {
-	char	*data;
-	size_t	 len;
-	size_t	 cap;
-	size_t	*budget;
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t *budget;
 };
 
 /* A (service name, node index) pair used while building the index. */
 struct macro_pair {
-	const char	*name;
-	size_t		 name_len;
-	size_t		 node;
+	const char *name;
+	size_t name_len;
+	size_t node;
 };
 
 /* A (nodenum, node index) pair used to sort a group. */
 struct macro_numkey {
-	long long	 nodenum;
-	size_t		 node;
+	long long nodenum;
+	size_t node;
 };
 
 /* A string object of the tree and the value it gets once all succeeded. */
 struct macro_repl {
-	struct json_object	*obj;
-	char			*val;
-	size_t			 len;
+	struct json_object *obj;
+	char *val;
+	size_t len;
 };
 
 static const char *const macro_prefixes[] = {
@@ -113,25 +113,24 @@ static const char *const macro_prefixes[] = {
 #define MACRO_NTYPES (sizeof macro_prefixes / sizeof macro_prefixes[0])
 
 /* Record an error of the given kind; always returns -1. */
-static int LOOMD_PRINTF(4, 5)
-macro_error(enum macro_error_kind *kind, enum macro_error_kind k,
-    char err[LOOMD_ERR_LEN], const char *fmt, ...)
+static int LOOMD_PRINTF(4, 5) macro_error(enum macro_error_kind *kind,
+    enum macro_error_kind k, char err[LOOMD_ERR_LEN], const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	if (kind != NULL)
 		*kind = k;
 	va_start(ap, fmt);
 	vsnprintf(err, LOOMD_ERR_LEN, fmt, ap);
 	va_end(ap);
-	return (-1);
+	return -1;
 }
 
 /* Copy a printable, bounded excerpt of s[0, len) into out. */
 static void
 macro_quote(const char *s, size_t len, char *out, size_t outsz)
 {
-	size_t	i, n;
+	size_t i, n;
 
 	n = 0;
 	for (i = 0; i < len && n + 4 < outsz; i++) {
@@ -152,25 +151,25 @@ macro_quote(const char *s, size_t len, char *out, size_t outsz)
 static int
 macro_namecmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-	int	cmp;
+	int cmp;
 
 	cmp = memcmp(a, b, alen < blen ? alen : blen);
 	if (cmp != 0)
-		return (cmp);
-	return ((alen > blen) - (alen < blen));
+		return cmp;
+	return (alen > blen) - (alen < blen);
 }
 
 /* Copy n bytes into a new NUL-terminated string. */
 static char *
 macro_dup(const char *s, size_t n)
 {
-	char	*p;
+	char *p;
 
 	p = xmalloc(n + 1);
 	if (n != 0)
 		memcpy(p, s, n);
 	p[n] = '\0';
-	return (p);
+	return p;
 }
 
 /* Append s[0, n) to b, failing if the budget is exhausted. */
@@ -178,13 +177,13 @@ static int
 macro_buf_add(struct macro_buf *b, const char *s, size_t n,
     enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
 {
-	size_t	ncap;
+	size_t ncap;
 
 	if (n == 0)
-		return (0);
+		return 0;
 	if (n > *b->budget)
-		return (macro_error(kind, MACRO_ERR_TOO_LARGE, err,
-		    "macro expansion exceeds %u bytes", MACRO_OUTPUT_MAX));
+		return macro_error(kind, MACRO_ERR_TOO_LARGE, err,
+		    "macro expansion exceeds %u bytes", MACRO_OUTPUT_MAX);
 	*b->budget -= n;
 	if (b->len + n + 1 > b->cap) {
 		ncap = b->cap == 0 ? 64 : b->cap;
@@ -196,7 +195,7 @@ macro_buf_add(struct macro_buf *b, const char *s, size_t n,
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
-	return (0);
+	return 0;
 }
 
 /* Make sure b holds a NUL-terminated (possibly empty) string. */
@@ -214,8 +213,8 @@ const char *
 macro_type_prefix(enum macro_type type)
 {
 	if ((unsigned)type >= MACRO_NTYPES)
-		return (NULL);
-	return (macro_prefixes[type]);
+		return NULL;
+	return macro_prefixes[type];
 }
 
 const char *
@@ -223,15 +222,15 @@ macro_error_kind_name(enum macro_error_kind kind)
 {
 	switch (kind) {
 	case MACRO_ERR_NONE:
-		return ("none");
+		return "none";
 	case MACRO_ERR_SYNTAX:
-		return ("syntax");
+		return "syntax";
 	case MACRO_ERR_INCOMPLETE:
-		return ("incomplete cluster");
+		return "incomplete cluster";
 	case MACRO_ERR_TOO_LARGE:
-		return ("too large");
+		return "too large";
 	}
-	return ("unknown");
+	return "unknown";
 }
 
 int
@@ -239,8 +238,8 @@ macro_parse_name(const char *name, size_t len, enum macro_type *type,
     const char **service, size_t *service_len, enum macro_error_kind *kind,
     char err[LOOMD_ERR_LEN])
 {
-	char	q[MACRO_QUOTE_MAX + 8];
-	size_t	i, plen;
+	char q[MACRO_QUOTE_MAX + 8];
+	size_t i, plen;
 
 	for (i = 0; i < MACRO_NTYPES; i++) {
 		plen = strlen(macro_prefixes[i]);
@@ -251,30 +250,30 @@ macro_parse_name(const char *name, size_t len, enum macro_type *type,
 		*type = (enum macro_type)i;
 		*service = name + plen;
 		*service_len = len - plen;
-		return (0);
+		return 0;
 	}
 	macro_quote(name, len, q, sizeof q);
-	return (macro_error(kind, MACRO_ERR_SYNTAX, err,
-	    "'%s' is not a valid macro name", q));
+	return macro_error(kind, MACRO_ERR_SYNTAX, err,
+	    "'%s' is not a valid macro name", q);
 }
 
 /* Whether c may appear in a macro name: [A-Za-z0-9_.-]. */
 static int
 macro_name_char(unsigned char c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.');
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
 }
 
 /* Parser state for one macro body. */
 struct macro_parser {
-	const char		*s;
-	size_t			 len;
-	const char		*name;
-	size_t			 name_len;
-	struct macro_view	*view;
-	const char		*why;	/* static error reason */
-	size_t			 at;	/* where it happened */
+	const char *s;
+	size_t len;
+	const char *name;
+	size_t name_len;
+	struct macro_view *view;
+	const char *why; /* static error reason */
+	size_t at;	 /* where it happened */
 };
 
 /* Note a syntax error at position at; always returns -1. */
@@ -283,7 +282,7 @@ macro_parser_fail(struct macro_parser *p, size_t at, const char *why)
 {
 	p->why = why;
 	p->at = at;
-	return (-1);
+	return -1;
 }
 
 /* Expect character c at *pos and move past it. */
@@ -293,16 +292,16 @@ macro_parser_expect(struct macro_parser *p, size_t *pos, char c)
 	if (*pos >= p->len || p->s[*pos] != c) {
 		switch (c) {
 		case ',':
-			return (macro_parser_fail(p, *pos, "',' expected"));
+			return macro_parser_fail(p, *pos, "',' expected");
 		case ')':
-			return (macro_parser_fail(p, *pos, "')' expected"));
+			return macro_parser_fail(p, *pos, "')' expected");
 		default:
-			return (macro_parser_fail(p, *pos,
-			    "character expected"));
+			return macro_parser_fail(p, *pos,
+			    "character expected");
 		}
 	}
 	(*pos)++;
-	return (0);
+	return 0;
 }
 
 /* Parse a literal in '...' or "..." (no escapes) at *pos. */
@@ -310,88 +309,88 @@ static int
 macro_parser_literal(struct macro_parser *p, size_t *pos, const char **lit,
     size_t *lit_len)
 {
-	const char	*end;
-	char		 quote;
+	const char *end;
+	char quote;
 
 	if (*pos >= p->len || (p->s[*pos] != '\'' && p->s[*pos] != '"'))
-		return (macro_parser_fail(p, *pos, "' or \" expected"));
+		return macro_parser_fail(p, *pos, "' or \" expected");
 	quote = p->s[*pos];
 	end = memchr(p->s + *pos + 1, quote, p->len - *pos - 1);
 	if (end == NULL)
-		return (macro_parser_fail(p, *pos, "unterminated literal"));
+		return macro_parser_fail(p, *pos, "unterminated literal");
 	*lit = p->s + *pos + 1;
 	*lit_len = (size_t)(end - *lit);
 	*pos = (size_t)(end - p->s) + 1;
-	return (0);
+	return 0;
 }
 
 /* Parse an optional "[digits]" at *pos. */
 static int
 macro_parser_instance(struct macro_parser *p, size_t *pos)
 {
-	size_t		i, start;
-	long long	v;
+	size_t i, start;
+	long long v;
 
 	if (p->s[*pos] != '[')
-		return (0);
+		return 0;
 	start = *pos + 1;
 	v = 0;
 	for (i = start; i < p->len && p->s[i] != ']'; i++) {
 		if (p->s[i] < '0' || p->s[i] > '9')
-			return (macro_parser_fail(p, i,
-			    "a service number must consist of digits only"));
+			return macro_parser_fail(p, i,
+			    "a service number must consist of digits only");
 		v = v * 10 + (p->s[i] - '0');
 		if (v > INT_MAX)
-			return (macro_parser_fail(p, start,
-			    "service number too large"));
+			return macro_parser_fail(p, start,
+			    "service number too large");
 	}
 	if (i == start)
-		return (macro_parser_fail(p, start, "no service number seen"));
+		return macro_parser_fail(p, start, "no service number seen");
 	if (i >= p->len)
-		return (macro_parser_fail(p, i, "no ending bracket ']' seen"));
+		return macro_parser_fail(p, i, "no ending bracket ']' seen");
 	p->view->instance = (int)v;
 	*pos = i + 1;
-	return (0);
+	return 0;
 }
 
 /* Parse <type><service>[i] at *pos; the name is checked later. */
 static int
 macro_parser_basic(struct macro_parser *p, size_t *pos)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = *pos; i < p->len; i++) {
 		if (!macro_name_char((unsigned char)p->s[i]))
 			break;
 	}
 	if (i == *pos)
-		return (macro_parser_fail(p, *pos,
-		    "a macro name must not be empty"));
+		return macro_parser_fail(p, *pos,
+		    "a macro name must not be empty");
 	p->name = p->s + *pos;
 	p->name_len = i - *pos;
 	*pos = i;
 	if (i < p->len)
-		return (macro_parser_instance(p, pos));
-	return (0);
+		return macro_parser_instance(p, pos);
+	return 0;
 }
 
 /* Parse map(basic,'fmt') or basic at *pos. */
 static int
 macro_parser_inner(struct macro_parser *p, size_t *pos)
 {
-	struct macro_view	*v = p->view;
+	struct macro_view *v = p->view;
 
 	if (p->len - *pos >= 4 && memcmp(p->s + *pos, "map(", 4) == 0) {
 		*pos += 4;
 		if (macro_parser_basic(p, pos) != 0 ||
 		    macro_parser_expect(p, pos, ',') != 0 ||
-		    macro_parser_literal(p, pos, &v->format,
-		    &v->format_len) != 0 ||
+		    macro_parser_literal(p, pos, &v->format, &v->format_len) !=
+			0 ||
 		    macro_parser_expect(p, pos, ')') != 0)
-			return (-1);
-		return (0);
+			return -1;
+		return 0;
 	}
-	return (macro_parser_basic(p, pos));
+	return macro_parser_basic(p, pos);
 }
 
 /* Parse one macro body into a view borrowing from body. */
@@ -399,9 +398,9 @@ static int
 macro_parse_view(const char *body, size_t len, struct macro_view *view,
     enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
 {
-	struct macro_parser	p;
-	char			q[MACRO_QUOTE_MAX + 8];
-	size_t			pos;
+	struct macro_parser p;
+	char q[MACRO_QUOTE_MAX + 8];
+	size_t pos;
 
 	memset(view, 0, sizeof *view);
 	view->instance = -1;
@@ -415,7 +414,7 @@ macro_parse_view(const char *body, size_t len, struct macro_view *view,
 		if (macro_parser_inner(&p, &pos) != 0 ||
 		    macro_parser_expect(&p, &pos, ',') != 0 ||
 		    macro_parser_literal(&p, &pos, &view->separator,
-		    &view->separator_len) != 0 ||
+			&view->separator_len) != 0 ||
 		    macro_parser_expect(&p, &pos, ')') != 0)
 			goto fail;
 	} else if (macro_parser_inner(&p, &pos) != 0)
@@ -425,26 +424,26 @@ macro_parse_view(const char *body, size_t len, struct macro_view *view,
 		goto fail;
 	}
 	if (macro_parse_name(p.name, p.name_len, &view->type, &view->service,
-	    &view->service_len, kind, err) != 0)
-		return (-1);
-	return (0);
+		&view->service_len, kind, err) != 0)
+		return -1;
+	return 0;
 
 fail:
 	macro_quote(body, len, q, sizeof q);
-	return (macro_error(kind, MACRO_ERR_SYNTAX, err,
-	    "invalid macro '%s': %s at position %zu", q, p.why, p.at));
+	return macro_error(kind, MACRO_ERR_SYNTAX, err,
+	    "invalid macro '%s': %s at position %zu", q, p.why, p.at);
 }
 
 int
 macro_parse_expr(const char *body, size_t len, struct macro_expr *out,
     enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
 {
-	struct macro_view	v;
+	struct macro_view v;
 
 	memset(out, 0, sizeof *out);
 	out->instance = -1;
 	if (macro_parse_view(body, len, &v, kind, err) != 0)
-		return (-1);
+		return -1;
 	out->type = v.type;
 	out->service = macro_dup(v.service, v.service_len);
 	if (v.format != NULL) {
@@ -456,7 +455,7 @@ macro_parse_expr(const char *body, size_t len, struct macro_expr *out,
 		out->separator_len = v.separator_len;
 	}
 	out->instance = v.instance;
-	return (0);
+	return 0;
 }
 
 void
@@ -477,47 +476,47 @@ macro_format_buf(struct macro_buf *b, const char *fmt, size_t fmt_len,
     const char *value, size_t value_len, enum macro_error_kind *kind,
     char err[LOOMD_ERR_LEN])
 {
-	const char	*dollar;
-	size_t		 i, n;
+	const char *dollar;
+	size_t i, n;
 
 	if (fmt == NULL)
-		return (macro_buf_add(b, value, value_len, kind, err));
+		return macro_buf_add(b, value, value_len, kind, err);
 	i = 0;
 	while (i < fmt_len) {
 		dollar = memchr(fmt + i, '$', fmt_len - i);
 		n = dollar == NULL ? fmt_len - i : (size_t)(dollar - fmt) - i;
 		if (macro_buf_add(b, fmt + i, n, kind, err) != 0)
-			return (-1);
+			return -1;
 		i += n;
 		if (dollar == NULL)
 			break;
 		if (i + 1 < fmt_len && fmt[i + 1] == '$') {
 			if (macro_buf_add(b, "$", 1, kind, err) != 0)
-				return (-1);
+				return -1;
 			i += 2;
 		} else {
 			if (macro_buf_add(b, value, value_len, kind, err) != 0)
-				return (-1);
+				return -1;
 			i++;
 		}
 	}
-	return (0);
+	return 0;
 }
 
 char *
 macro_format(const char *format, const char *value)
 {
-	struct macro_buf	b;
-	size_t			budget = SIZE_MAX;
-	char			err[LOOMD_ERR_LEN];
+	struct macro_buf b;
+	size_t budget = SIZE_MAX;
+	char err[LOOMD_ERR_LEN];
 
 	memset(&b, 0, sizeof b);
 	b.budget = &budget;
 	if (macro_format_buf(&b, format, strlen(format), value, strlen(value),
-	    NULL, err) != 0)
-		fatalx("%s: %s", __func__, err);	/* unlimited budget */
+		NULL, err) != 0)
+		fatalx("%s: %s", __func__, err); /* unlimited budget */
 	macro_buf_terminate(&b);
-	return (b.data);
+	return b.data;
 }
 
 /*
@@ -527,30 +526,30 @@ macro_format(const char *format, const char *value)
 static int
 macro_next_percent(const char *s, size_t len, size_t pos, size_t *at)
 {
-	const char	*p;
+	const char *p;
 
 	while (pos < len) {
 		p = memchr(s + pos, '%', len - pos);
 		if (p == NULL)
-			return (-1);
+			return -1;
 		pos = (size_t)(p - s);
 		if (pos + 1 < len && s[pos + 1] == '%') {
 			pos += 2;
 			continue;
 		}
 		*at = pos;
-		return (0);
+		return 0;
 	}
-	return (-1);
+	return -1;
 }
 
 int
 macro_list_parse(const char *text, size_t len, struct macro_list **out,
     enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
 {
-	struct macro_list	*l;
-	struct macro_item	*it;
-	size_t			 pos, p1, p2, cap;
+	struct macro_list *l;
+	struct macro_item *it;
+	size_t pos, p1, p2, cap;
 
 	*out = NULL;
 	l = xcalloc(1, sizeof *l);
@@ -564,31 +563,31 @@ macro_list_parse(const char *text, size_t len, struct macro_list **out,
 			break;
 		if (l->nitems == cap) {
 			cap = cap == 0 ? 4 : cap * 2;
-			l->items = xreallocarray(l->items, cap,
-			    sizeof *l->items);
+			l->items =
+			    xreallocarray(l->items, cap, sizeof *l->items);
 		}
 		it = &l->items[l->nitems];
 		it->lit_off = pos;
 		it->lit_len = p1 - pos;
 		if (macro_parse_expr(l->text + p1 + 1, p2 - p1 - 1, &it->expr,
-		    kind, err) != 0)
+			kind, err) != 0)
 			goto fail;
 		l->nitems++;
 		pos = p2 + 1;
 	}
 	l->tail_off = pos;
 	*out = l;
-	return (0);
+	return 0;
 
 fail:
 	macro_list_free(l);
-	return (-1);
+	return -1;
 }
 
 void
 macro_list_free(struct macro_list *list)
 {
-	size_t	i;
+	size_t i;
 
 	if (list == NULL)
 		return;
@@ -603,26 +602,26 @@ macro_list_free(struct macro_list *list)
 static char *
 macro_prop(struct json_object *props, const char *key, size_t *len)
 {
-	struct json_object	*v;
-	const char		*s;
+	struct json_object *v;
+	const char *s;
 
 	*len = 0;
 	if (!json_object_object_get_ex(props, key, &v) || v == NULL)
-		return (NULL);
+		return NULL;
 	switch (json_object_get_type(v)) {
 	case json_type_string:
 		*len = (size_t)json_object_get_string_len(v);
-		return (macro_dup(json_object_get_string(v), *len));
+		return macro_dup(json_object_get_string(v), *len);
 	case json_type_int:
 	case json_type_double:
 	case json_type_boolean:
 		s = json_object_get_string(v);
 		if (s == NULL)
-			return (NULL);
+			return NULL;
 		*len = strlen(s);
-		return (macro_dup(s, *len));
+		return macro_dup(s, *len);
 	default:
-		return (NULL);
+		return NULL;
 	}
 }
 
@@ -630,40 +629,40 @@ macro_prop(struct json_object *props, const char *key, size_t *len)
 static int
 macro_nodenum(struct json_object *props, long long *out)
 {
-	struct json_object	*v;
-	const char		*s;
-	char			*end;
-	double			 d;
-	long long		 n;
+	struct json_object *v;
+	const char *s;
+	char *end;
+	double d;
+	long long n;
 
 	if (!json_object_object_get_ex(props, "nodenum", &v) || v == NULL)
-		return (-1);
+		return -1;
 	switch (json_object_get_type(v)) {
 	case json_type_int:
 		*out = (long long)json_object_get_int64(v);
-		return (0);
+		return 0;
 	case json_type_double:
 		d = json_object_get_double(v);
 		if (!isfinite(d) || d >= 9.2e18 || d <= -9.2e18)
-			return (-1);
+			return -1;
 		*out = (long long)d;
-		return (0);
+		return 0;
 	case json_type_string:
 		s = json_object_get_string(v);
 		if ((size_t)json_object_get_string_len(v) != strlen(s))
-			return (-1);
+			return -1;
 		if (!((s[0] >= '0' && s[0] <= '9') ||
-		    ((s[0] == '-' || s[0] == '+') && s[1] >= '0' &&
-		    s[1] <= '9')))
-			return (-1);
+			((s[0] == '-' || s[0] == '+') && s[1] >= '0' &&
+			    s[1] <= '9')))
+			return -1;
 		errno = 0;
 		n = strtoll(s, &end, 10);
 		if (errno != 0 || *end != '\0')
-			return (-1);
+			return -1;
 		*out = n;
-		return (0);
+		return 0;
 	default:
-		return (-1);
+		return -1;
 	}
 }
 
@@ -671,7 +670,7 @@ macro_nodenum(struct json_object *props, long long *out)
 static void
 macro_node_load(struct macro_node *n, struct json_object *node)
 {
-	struct json_object	*id, *props;
+	struct json_object *id, *props;
 
 	memset(n, 0, sizeof *n);
 	if (json_object_object_get_ex(node, "id", &id) && id != NULL &&
@@ -702,25 +701,25 @@ macro_node_clear(struct macro_node *n)
 static int
 macro_pair_cmp(const void *a, const void *b)
 {
-	const struct macro_pair	*pa = a, *pb = b;
-	int			 cmp;
+	const struct macro_pair *pa = a, *pb = b;
+	int cmp;
 
 	cmp = macro_namecmp(pa->name, pa->name_len, pb->name, pb->name_len);
 	if (cmp != 0)
-		return (cmp);
-	return ((pa->node > pb->node) - (pa->node < pb->node));
+		return cmp;
+	return (pa->node > pb->node) - (pa->node < pb->node);
 }
 
 /* qsort order for a group: by nodenum, then node index (stable). */
 static int
 macro_numkey_cmp(const void *a, const void *b)
 {
-	const struct macro_numkey	*ka = a, *kb = b;
+	const struct macro_numkey *ka = a, *kb = b;
 
 	if (ka->nodenum != kb->nodenum)
-		return ((ka->nodenum > kb->nodenum) -
-		    (ka->nodenum < kb->nodenum));
-	return ((ka->node > kb->node) - (ka->node < kb->node));
+		return (ka->nodenum > kb->nodenum) -
+		    (ka->nodenum < kb->nodenum);
+	return (ka->node > kb->node) - (ka->node < kb->node);
 }
 
 /* Append the (service, node) pairs of one node to *pairs. */
@@ -728,8 +727,8 @@ static void
 macro_collect_services(struct json_object *node, size_t idx,
     struct macro_pair **pairs, size_t *npairs, size_t *cap)
 {
-	struct json_object	*svcs, *s, *name;
-	size_t			 i, n;
+	struct json_object *svcs, *s, *name;
+	size_t i, n;
 
 	if (!json_object_object_get_ex(node, "services", &svcs) ||
 	    !json_object_is_type(svcs, json_type_array))
@@ -760,8 +759,8 @@ macro_collect_services(struct json_object *node, size_t idx,
 static void
 macro_group_sort(struct macro_cluster *c, struct macro_group *g)
 {
-	struct macro_numkey	*keys;
-	size_t			 i, node;
+	struct macro_numkey *keys;
+	size_t i, node;
 
 	for (i = 0; i < g->n; i++) {
 		node = c->order[g->first + i];
@@ -787,11 +786,11 @@ macro_group_sort(struct macro_cluster *c, struct macro_group *g)
 struct macro_cluster *
 macro_cluster_new(struct json_object *nodes, struct json_object *target)
 {
-	struct macro_cluster	*c;
-	struct macro_pair	*pairs = NULL;
-	struct macro_group	*g = NULL;
-	struct json_object	*node;
-	size_t			 i, n, npairs = 0, cap = 0, k;
+	struct macro_cluster *c;
+	struct macro_pair *pairs = NULL;
+	struct macro_group *g = NULL;
+	struct json_object *node;
+	size_t i, n, npairs = 0, cap = 0, k;
 
 	c = xcalloc(1, sizeof *c);
 	if (target != NULL && json_object_is_type(target, json_type_object)) {
@@ -799,7 +798,7 @@ macro_cluster_new(struct json_object *nodes, struct json_object *target)
 		c->has_target = 1;
 	}
 	if (nodes == NULL || !json_object_is_type(nodes, json_type_array))
-		return (c);
+		return c;
 	n = json_object_array_length(nodes);
 	c->nodes = xreallocarray(NULL, n == 0 ? 1 : n, sizeof *c->nodes);
 	for (i = 0; i < n; i++) {
@@ -820,9 +819,10 @@ macro_cluster_new(struct json_object *nodes, struct json_object *target)
 	k = 0;
 	for (i = 0; i < npairs; i++) {
 		if (i > 0 && macro_pair_cmp(&pairs[i - 1], &pairs[i]) == 0)
-			continue;	/* a service listed twice on a node */
-		if (c->ngroups == 0 || macro_namecmp(g->name, g->name_len,
-		    pairs[i].name, pairs[i].name_len) != 0) {
+			continue; /* a service listed twice on a node */
+		if (c->ngroups == 0 ||
+		    macro_namecmp(g->name, g->name_len, pairs[i].name,
+			pairs[i].name_len) != 0) {
 			g = &c->groups[c->ngroups++];
 			g->name = macro_dup(pairs[i].name, pairs[i].name_len);
 			g->name_len = pairs[i].name_len;
@@ -837,13 +837,13 @@ macro_cluster_new(struct json_object *nodes, struct json_object *target)
 
 done:
 	free(pairs);
-	return (c);
+	return c;
 }
 
 void
 macro_cluster_free(struct macro_cluster *cluster)
 {
-	size_t	i;
+	size_t i;
 
 	if (cluster == NULL)
 		return;
@@ -863,8 +863,8 @@ macro_cluster_free(struct macro_cluster *cluster)
 static const struct macro_group *
 macro_find_group(const struct macro_cluster *c, const char *name, size_t len)
 {
-	size_t	lo, hi, mid;
-	int	cmp;
+	size_t lo, hi, mid;
+	int cmp;
 
 	lo = 0;
 	hi = c->ngroups;
@@ -873,55 +873,53 @@ macro_find_group(const struct macro_cluster *c, const char *name, size_t len)
 		cmp = macro_namecmp(c->groups[mid].name,
 		    c->groups[mid].name_len, name, len);
 		if (cmp == 0)
-			return (&c->groups[mid]);
+			return &c->groups[mid];
 		if (cmp < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return (NULL);
+	return NULL;
 }
 
 /* Pick hostname or ipaddress of n for a macro type. */
 static const char *
-macro_node_value(const struct macro_node *n, enum macro_type type,
-    size_t *len, const char **prop)
+macro_node_value(const struct macro_node *n, enum macro_type type, size_t *len,
+    const char **prop)
 {
 	if (type == MACRO_IP_OF_SERVICE || type == MACRO_SELF_IP_OF_SERVICE) {
 		*prop = "ipaddress";
 		*len = n->ip_len;
-		return (n->ip);
+		return n->ip;
 	}
 	*prop = "hostname";
 	*len = n->host_len;
-	return (n->host);
+	return n->host;
 }
 
 /* Append a single node's hostname/ip, or fail if it lacks it. */
 static int
 macro_eval_one(struct macro_buf *b, const struct macro_node *n,
-    enum macro_type type, enum macro_error_kind *kind,
-    char err[LOOMD_ERR_LEN])
+    enum macro_type type, enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
 {
-	const char	*v, *prop;
-	size_t		 len;
+	const char *v, *prop;
+	size_t len;
 
 	v = macro_node_value(n, type, &len, &prop);
 	if (v == NULL)
-		return (macro_error(kind, MACRO_ERR_INCOMPLETE, err,
-		    "property '%s' not defined for node '%s'", prop, n->id));
-	return (macro_buf_add(b, v, len, kind, err));
+		return macro_error(kind, MACRO_ERR_INCOMPLETE, err,
+		    "property '%s' not defined for node '%s'", prop, n->id);
+	return macro_buf_add(b, v, len, kind, err);
 }
 
 /* Fail for a group whose nodes cannot all be ordered by nodenum. */
 static int
-macro_eval_unsorted(const struct macro_cluster *c,
-    const struct macro_group *g, enum macro_error_kind *kind,
-    char err[LOOMD_ERR_LEN])
+macro_eval_unsorted(const struct macro_cluster *c, const struct macro_group *g,
+    enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
 {
-	return (macro_error(kind, MACRO_ERR_INCOMPLETE, err,
+	return macro_error(kind, MACRO_ERR_INCOMPLETE, err,
 	    "property 'nodenum' not defined or not a number for node '%s'",
-	    c->nodes[g->bad_node].id));
+	    c->nodes[g->bad_node].id);
 }
 
 /* 1-based rank of the target among the group's nodes, 0 if absent. */
@@ -929,7 +927,7 @@ static size_t
 macro_eval_rank(const struct macro_cluster *c, const struct macro_group *g,
     long long nodenum)
 {
-	size_t	lo, hi, mid;
+	size_t lo, hi, mid;
 
 	lo = 0;
 	hi = g->n;
@@ -941,8 +939,8 @@ macro_eval_rank(const struct macro_cluster *c, const struct macro_group *g,
 			hi = mid;
 	}
 	if (lo < g->n && c->nodes[c->sorted[g->first + lo]].nodenum == nodenum)
-		return (lo + 1);
-	return (0);
+		return lo + 1;
+	return 0;
 }
 
 /* Evaluate the single-valued forms: num, self, [i]. */
@@ -951,56 +949,57 @@ macro_eval_single(const struct macro_cluster *c, const struct macro_group *g,
     const struct macro_view *v, struct macro_buf *b, int *isnull,
     enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
 {
-	char	num[32];
-	size_t	rank;
-	int	n;
+	char num[32];
+	size_t rank;
+	int n;
 
 	switch (v->type) {
 	case MACRO_NUM_OF_SERVICE:
 		n = snprintf(num, sizeof num, "%zu", g->n);
-		return (macro_buf_add(b, num, (size_t)n, kind, err));
+		return macro_buf_add(b, num, (size_t)n, kind, err);
 	case MACRO_SELF_INSTANCE_OF_SERVICE:
 		if (!c->has_target)
 			goto notarget;
 		if (!c->target.has_nodenum)
-			return (macro_error(kind, MACRO_ERR_INCOMPLETE, err,
+			return macro_error(kind, MACRO_ERR_INCOMPLETE, err,
 			    "property 'nodenum' not defined or not a number "
-			    "for node '%s'", c->target.id));
+			    "for node '%s'",
+			    c->target.id);
 		if (!g->sorted_ok)
-			return (macro_eval_unsorted(c, g, kind, err));
+			return macro_eval_unsorted(c, g, kind, err);
 		rank = macro_eval_rank(c, g, c->target.nodenum);
 		if (rank == 0) {
 			/* The target lacks the service: not for us. */
 			*isnull = 1;
-			return (0);
+			return 0;
 		}
 		n = snprintf(num, sizeof num, "%zu", rank);
-		return (macro_buf_add(b, num, (size_t)n, kind, err));
+		return macro_buf_add(b, num, (size_t)n, kind, err);
 	case MACRO_SELF_HOST_OF_SERVICE:
 	case MACRO_SELF_IP_OF_SERVICE:
 		if (!c->has_target)
 			goto notarget;
-		return (macro_eval_one(b, &c->target, v->type, kind, err));
+		return macro_eval_one(b, &c->target, v->type, kind, err);
 	case MACRO_HOST_OF_SERVICE:
 	case MACRO_IP_OF_SERVICE:
 		if ((size_t)v->instance >= g->n)
-			return (macro_error(kind, MACRO_ERR_INCOMPLETE, err,
+			return macro_error(kind, MACRO_ERR_INCOMPLETE, err,
 			    "unable to expand macro, index %d of service "
 			    "'%s' is out of range: %zu node%s with the "
-			    "service", v->instance, g->name, g->n,
-			    g->n == 1 ? "" : "s"));
+			    "service",
+			    v->instance, g->name, g->n, g->n == 1 ? "" : "s");
 		if (!g->sorted_ok)
-			return (macro_eval_unsorted(c, g, kind, err));
-		return (macro_eval_one(b,
+			return macro_eval_unsorted(c, g, kind, err);
+		return macro_eval_one(b,
 		    &c->nodes[c->sorted[g->first + (size_t)v->instance]],
-		    v->type, kind, err));
+		    v->type, kind, err);
 	}
-	return (macro_error(kind, MACRO_ERR_SYNTAX, err, "bad macro type"));
+	return macro_error(kind, MACRO_ERR_SYNTAX, err, "bad macro type");
 
 notarget:
-	return (macro_error(kind, MACRO_ERR_INCOMPLETE, err,
+	return macro_error(kind, MACRO_ERR_INCOMPLETE, err,
 	    "no target node to evaluate '%s%s'", macro_prefixes[v->type],
-	    g->name));
+	    g->name);
 }
 
 /*
@@ -1013,20 +1012,21 @@ macro_eval_view(const struct macro_cluster *c, const struct macro_view *v,
     struct macro_buf *b, int *isnull, enum macro_error_kind *kind,
     char err[LOOMD_ERR_LEN])
 {
-	const struct macro_group	*g;
-	const struct macro_node		*n;
-	const char			*val, *prop, *sep;
-	size_t				 i, len, seplen;
+	const struct macro_group *g;
+	const struct macro_node *n;
+	const char *val, *prop, *sep;
+	size_t i, len, seplen;
 
 	*isnull = 0;
 	g = macro_find_group(c, v->service, v->service_len);
 	if (g == NULL) {
 		*isnull = 1;
-		return (0);
+		return 0;
 	}
-	if (v->instance >= 0 || (v->type != MACRO_HOST_OF_SERVICE &&
-	    v->type != MACRO_IP_OF_SERVICE))
-		return (macro_eval_single(c, g, v, b, isnull, kind, err));
+	if (v->instance >= 0 ||
+	    (v->type != MACRO_HOST_OF_SERVICE &&
+		v->type != MACRO_IP_OF_SERVICE))
+		return macro_eval_single(c, g, v, b, isnull, kind, err);
 
 	sep = v->separator != NULL ? v->separator : ",";
 	seplen = v->separator != NULL ? v->separator_len : 1;
@@ -1034,16 +1034,16 @@ macro_eval_view(const struct macro_cluster *c, const struct macro_view *v,
 		n = &c->nodes[c->order[g->first + i]];
 		val = macro_node_value(n, v->type, &len, &prop);
 		if (val == NULL)
-			return (macro_error(kind, MACRO_ERR_INCOMPLETE, err,
+			return macro_error(kind, MACRO_ERR_INCOMPLETE, err,
 			    "property '%s' not defined for node '%s'", prop,
-			    n->id));
+			    n->id);
 		if (i > 0 && macro_buf_add(b, sep, seplen, kind, err) != 0)
-			return (-1);
+			return -1;
 		if (macro_format_buf(b, v->format, v->format_len, val, len,
-		    kind, err) != 0)
-			return (-1);
+			kind, err) != 0)
+			return -1;
 	}
-	return (0);
+	return 0;
 }
 
 int
@@ -1051,17 +1051,17 @@ macro_expr_eval(const struct macro_cluster *cluster,
     const struct macro_expr *expr, char **out, enum macro_error_kind *kind,
     char err[LOOMD_ERR_LEN])
 {
-	struct macro_view	v;
-	struct macro_buf	b;
-	size_t			budget = MACRO_OUTPUT_MAX;
-	int			isnull;
+	struct macro_view v;
+	struct macro_buf b;
+	size_t budget = MACRO_OUTPUT_MAX;
+	int isnull;
 
 	*out = NULL;
 	memset(&b, 0, sizeof b);
 	b.budget = &budget;
 	if ((unsigned)expr->type >= MACRO_NTYPES || expr->service == NULL)
-		return (macro_error(kind, MACRO_ERR_SYNTAX, err,
-		    "invalid expression"));
+		return macro_error(kind, MACRO_ERR_SYNTAX, err,
+		    "invalid expression");
 	v.type = expr->type;
 	v.service = expr->service;
 	v.service_len = strlen(expr->service);
@@ -1074,15 +1074,15 @@ macro_expr_eval(const struct macro_cluster *cluster,
 		goto fail;
 	if (isnull) {
 		free(b.data);
-		return (0);
+		return 0;
 	}
 	macro_buf_terminate(&b);
 	*out = b.data;
-	return (0);
+	return 0;
 
 fail:
 	free(b.data);
-	return (-1);
+	return -1;
 }
 
 /*
@@ -1095,9 +1095,9 @@ macro_expand_buf(const struct macro_cluster *c, const char *text, size_t len,
     struct macro_buf *b, int *changed, enum macro_error_kind *kind,
     char err[LOOMD_ERR_LEN])
 {
-	struct macro_view	v;
-	size_t			pos, p1, p2;
-	int			isnull;
+	struct macro_view v;
+	size_t pos, p1, p2;
+	int isnull;
 
 	*changed = 0;
 	pos = 0;
@@ -1106,31 +1106,31 @@ macro_expand_buf(const struct macro_cluster *c, const char *text, size_t len,
 		    macro_next_percent(text, len, p1 + 1, &p2) != 0)
 			break;
 		if (macro_parse_view(text + p1 + 1, p2 - p1 - 1, &v, kind,
-		    err) != 0)
-			return (-1);
+			err) != 0)
+			return -1;
 		if (c != NULL) {
 			if (macro_buf_add(b, text + pos, p1 - pos, kind,
-			    err) != 0)
-				return (-1);
+				err) != 0)
+				return -1;
 			if (macro_eval_view(c, &v, b, &isnull, kind, err) != 0)
-				return (-1);
+				return -1;
 			if (!isnull)
 				*changed = 1;
 		}
 		pos = p2 + 1;
 	}
 	if (*changed)
-		return (macro_buf_add(b, text + pos, len - pos, kind, err));
-	return (0);
+		return macro_buf_add(b, text + pos, len - pos, kind, err);
+	return 0;
 }
 
 int
 macro_validate(const char *text, size_t len, enum macro_error_kind *kind,
     char err[LOOMD_ERR_LEN])
 {
-	int	changed;
+	int changed;
 
-	return (macro_expand_buf(NULL, text, len, NULL, &changed, kind, err));
+	return macro_expand_buf(NULL, text, len, NULL, &changed, kind, err);
 }
 
 int
@@ -1138,9 +1138,9 @@ macro_expand_string(const struct macro_cluster *cluster, const char *text,
     size_t len, char **out, size_t *outlen, int *changed,
     enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
 {
-	struct macro_buf	b;
-	size_t			budget = MACRO_OUTPUT_MAX;
-	int			did;
+	struct macro_buf b;
+	size_t budget = MACRO_OUTPUT_MAX;
+	int did;
 
 	*out = NULL;
 	memset(&b, 0, sizeof b);
@@ -1160,11 +1160,11 @@ macro_expand_string(const struct macro_cluster *cluster, const char *text,
 	}
 	if (changed != NULL)
 		*changed = did;
-	return (0);
+	return 0;
 
 fail:
 	free(b.data);
-	return (-1);
+	return -1;
 }
 
 /* Push o onto the walk stack. */
@@ -1184,14 +1184,14 @@ macro_expand_json(const struct macro_cluster *cluster,
     struct json_object *root, const char *const *path, int *changed,
     enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
 {
-	struct json_object	**stack = NULL, *o, *next, *tmp;
-	struct macro_repl	 *repl = NULL;
-	struct macro_buf	  b;
-	size_t			  nstack = 0, scap = 0, nrepl = 0;
-	size_t			  rcap = 0, budget = MACRO_OUTPUT_MAX;
-	size_t			  i, j, mark, len;
-	const char		 *s;
-	int			  did;
+	struct json_object **stack = NULL, *o, *next, *tmp;
+	struct macro_repl *repl = NULL;
+	struct macro_buf b;
+	size_t nstack = 0, scap = 0, nrepl = 0;
+	size_t rcap = 0, budget = MACRO_OUTPUT_MAX;
+	size_t i, j, mark, len;
+	const char *s;
+	int did;
 
 	if (changed != NULL)
 		*changed = 0;
@@ -1203,11 +1203,11 @@ macro_expand_json(const struct macro_cluster *cluster,
 	for (i = 0; path != NULL && path[i] != NULL; i++) {
 		if (o == NULL || !json_object_is_type(o, json_type_object) ||
 		    !json_object_object_get_ex(o, path[i], &next))
-			return (0);
+			return 0;
 		o = next;
 	}
 	if (o == NULL)
-		return (0);
+		return 0;
 
 	/* Depth-first, in document order, without recursion. */
 	macro_push(&stack, &nstack, &scap, o);
@@ -1223,15 +1223,14 @@ macro_expand_json(const struct macro_cluster *cluster,
 				break;
 			b.len = 0;
 			if (macro_expand_buf(cluster, s, len, &b, &did, kind,
-			    err) != 0)
+				err) != 0)
 				goto fail;
-			if (!did || (b.len == len && memcmp(b.data, s,
-			    len) == 0))
+			if (!did ||
+			    (b.len == len && memcmp(b.data, s, len) == 0))
 				break;
 			if (nrepl == rcap) {
 				rcap = rcap == 0 ? 8 : rcap * 2;
-				repl = xreallocarray(repl, rcap,
-				    sizeof *repl);
+				repl = xreallocarray(repl, rcap, sizeof *repl);
 			}
 			macro_buf_terminate(&b);
 			repl[nrepl].obj = o;
@@ -1248,7 +1247,7 @@ macro_expand_json(const struct macro_cluster *cluster,
 			break;
 		case json_type_object:
 			mark = nstack;
-			json_object_object_foreach(o, key, val) {
+			json_object_object_foreach (o, key, val) {
 				(void)key;
 				macro_push(&stack, &nstack, &scap, val);
 			}
@@ -1266,7 +1265,7 @@ macro_expand_json(const struct macro_cluster *cluster,
 	/* Everything expanded: apply. */
 	for (i = 0; i < nrepl; i++) {
 		if (json_object_set_string_len(repl[i].obj, repl[i].val,
-		    (int)repl[i].len) != 1)
+			(int)repl[i].len) != 1)
 			fatalx("%s: json_object_set_string_len failed",
 			    __func__);
 		free(repl[i].val);
@@ -1276,7 +1275,7 @@ macro_expand_json(const struct macro_cluster *cluster,
 	free(repl);
 	free(stack);
 	free(b.data);
-	return (0);
+	return 0;
 
 fail:
 	for (i = 0; i < nrepl; i++)
@@ -1284,5 +1283,5 @@ fail:
 	free(repl);
 	free(stack);
 	free(b.data);
-	return (-1);
+	return -1;
 }

@@ -28,7 +28,7 @@ enum macro_type {
 	MACRO_HOST_OF_SERVICE = 0,	/* host.service.S */
 	MACRO_IP_OF_SERVICE,		/* ip.service.S */
 	MACRO_NUM_OF_SERVICE,		/* num.service.S */
-	MACRO_SELF_INSTANCE_OF_SERVICE,	/* instance.self.service.S */
+	MACRO_SELF_INSTANCE_OF_SERVICE, /* instance.self.service.S */
 	MACRO_SELF_HOST_OF_SERVICE,	/* host.self.service.S */
 	MACRO_SELF_IP_OF_SERVICE,	/* ip.self.service.S */
 };
@@ -40,9 +40,9 @@ enum macro_type {
  */
 enum macro_error_kind {
 	MACRO_ERR_NONE = 0,
-	MACRO_ERR_SYNTAX,	/* Java SyntaxException */
-	MACRO_ERR_INCOMPLETE,	/* Java IncompleteClusterException */
-	MACRO_ERR_TOO_LARGE,	/* over MACRO_OUTPUT_MAX (loomd only) */
+	MACRO_ERR_SYNTAX,     /* Java SyntaxException */
+	MACRO_ERR_INCOMPLETE, /* Java IncompleteClusterException */
+	MACRO_ERR_TOO_LARGE,  /* over MACRO_OUTPUT_MAX (loomd only) */
 };
 
 /*
@@ -51,13 +51,13 @@ enum macro_error_kind {
  * join); they may hold NUL bytes, hence the lengths.
  */
 struct macro_expr {
-	enum macro_type	 type;
-	char		*service;
-	char		*format;
-	size_t		 format_len;
-	char		*separator;
-	size_t		 separator_len;
-	int		 instance;	/* [i], or -1 when absent */
+	enum macro_type type;
+	char *service;
+	char *format;
+	size_t format_len;
+	char *separator;
+	size_t separator_len;
+	int instance; /* [i], or -1 when absent */
 };
 
 /*
@@ -66,29 +66,29 @@ struct macro_expr {
  * from tail_off to len follows the last macro.
  */
 struct macro_item {
-	size_t			 lit_off;
-	size_t			 lit_len;
-	struct macro_expr	 expr;
+	size_t lit_off;
+	size_t lit_len;
+	struct macro_expr expr;
 };
 
 struct macro_list {
 	/* Owned copy of the text, NUL-terminated. */
-	char			*text;
-	size_t			 len;
+	char *text;
+	size_t len;
 	/* Owned array of nitems items. */
-	struct macro_item	*items;
-	size_t			 nitems;
-	size_t			 tail_off;
+	struct macro_item *items;
+	size_t nitems;
+	size_t tail_off;
 };
 
 /* The nodes of a cluster and the task's target node, ready for lookups. */
 struct macro_cluster;
 
 /* "host.service." etc.; NULL for an invalid value.  Static string. */
-const char	*macro_type_prefix(enum macro_type type);
+const char *macro_type_prefix(enum macro_type type);
 
 /* Short name of an error kind ("syntax", ...).  Static string. */
-const char	*macro_error_kind_name(enum macro_error_kind kind);
+const char *macro_error_kind_name(enum macro_error_kind kind);
 
 /*
  * Split a macro name such as "host.service.abc" into its type and service
@@ -98,10 +98,9 @@ const char	*macro_error_kind_name(enum macro_error_kind kind);
  * Returns -1 (kind MACRO_ERR_SYNTAX) if no prefix matches.  kind may be
  * NULL.
  */
-int	 macro_parse_name(const char *name, size_t len,
-	    enum macro_type *type, const char **service, size_t *service_len,
-	    enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int macro_parse_name(const char *name, size_t len, enum macro_type *type,
+    const char **service, size_t *service_len, enum macro_error_kind *kind,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Parse one macro body, without the surrounding '%' (Parser.parse):
@@ -111,20 +110,18 @@ int	 macro_parse_name(const char *name, size_t len,
  * cleared (safe to clear) and the kind is MACRO_ERR_SYNTAX.  kind may be
  * NULL.
  */
-int	 macro_parse_expr(const char *body, size_t len,
-	    struct macro_expr *out, enum macro_error_kind *kind,
-	    char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int macro_parse_expr(const char *body, size_t len, struct macro_expr *out,
+    enum macro_error_kind *kind, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* Free the strings of expr and reset it; NULL is a no-op. */
-void	 macro_expr_clear(struct macro_expr *expr);
+void macro_expr_clear(struct macro_expr *expr);
 
 /*
  * Apply a map() format to one value (Expression.format): each '$' is
  * replaced by value, "$$" gives a literal '$'.  Returns a new string, the
  * caller frees it with free().
  */
-char	*macro_format(const char *format, const char *value);
+char *macro_format(const char *format, const char *value);
 
 /*
  * Scan text[0, len) for %...% macros ("%%" is skipped, not a delimiter; a
@@ -132,21 +129,18 @@ char	*macro_format(const char *format, const char *value);
  * *out is a new list, the caller frees it with macro_list_free().  A bad
  * macro fails with MACRO_ERR_SYNTAX.  kind may be NULL.
  */
-int	 macro_list_parse(const char *text, size_t len,
-	    struct macro_list **out, enum macro_error_kind *kind,
-	    char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int macro_list_parse(const char *text, size_t len, struct macro_list **out,
+    enum macro_error_kind *kind, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* Free a list from macro_list_parse(); NULL is a no-op. */
-void	 macro_list_free(struct macro_list *list);
+void macro_list_free(struct macro_list *list);
 
 /*
  * Check the syntax of every macro of text[0, len) without expanding
  * (Expander.validate).  kind may be NULL.
  */
-int	 macro_validate(const char *text, size_t len,
-	    enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int macro_validate(const char *text, size_t len, enum macro_error_kind *kind,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Build the lookup context for a cluster.  nodes is a json-c array of
@@ -162,10 +156,10 @@ int	 macro_validate(const char *text, size_t len,
  * Returns a new context, the caller frees it with macro_cluster_free().
  */
 struct macro_cluster *macro_cluster_new(struct json_object *nodes,
-	    struct json_object *target);
+    struct json_object *target);
 
 /* Free a context; NULL is a no-op. */
-void	 macro_cluster_free(struct macro_cluster *cluster);
+void macro_cluster_free(struct macro_cluster *cluster);
 
 /*
  * Evaluate one expression (Expression.evaluate).  The list forms
@@ -183,10 +177,9 @@ void	 macro_cluster_free(struct macro_cluster *cluster);
  * MACRO_ERR_INCOMPLETE (missing property, index out of range, no target
  * for a self form) or MACRO_ERR_TOO_LARGE.  kind may be NULL.
  */
-int	 macro_expr_eval(const struct macro_cluster *cluster,
-	    const struct macro_expr *expr, char **out,
-	    enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int macro_expr_eval(const struct macro_cluster *cluster,
+    const struct macro_expr *expr, char **out, enum macro_error_kind *kind,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Expand every macro of text[0, len) (Expander.expand).  Text around
@@ -201,10 +194,9 @@ int	 macro_expr_eval(const struct macro_cluster *cluster,
  * incomplete macro before a malformed one fails with MACRO_ERR_INCOMPLETE.
  * Note "%a%%b%" is not two macros: the scanner skips the "%%".
  */
-int	 macro_expand_string(const struct macro_cluster *cluster,
-	    const char *text, size_t len, char **out, size_t *outlen,
-	    int *changed, enum macro_error_kind *kind,
-	    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int macro_expand_string(const struct macro_cluster *cluster, const char *text,
+    size_t len, char **out, size_t *outlen, int *changed,
+    enum macro_error_kind *kind, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Expand, IN PLACE, every string value (not object keys) in the subtree of
@@ -218,9 +210,8 @@ int	 macro_expand_string(const struct macro_cluster *cluster,
  * walk is iterative, so nesting depth is not limited here.  kind may be
  * NULL.
  */
-int	 macro_expand_json(const struct macro_cluster *cluster,
-	    struct json_object *root, const char *const *path, int *changed,
-	    enum macro_error_kind *kind, char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int macro_expand_json(const struct macro_cluster *cluster,
+    struct json_object *root, const char *const *path, int *changed,
+    enum macro_error_kind *kind, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 #endif /* LOOMD_MACRO_H */

@@ -41,15 +41,15 @@
 #define LOOMD_SYSCONFDIR "/usr/local/etc"
 #endif
 
-#define MAIN_STARTUP_WAIT_S 30	/* wait this long for the database */
+#define MAIN_STARTUP_WAIT_S 30 /* wait this long for the database */
 
 static void LOOMD_NORETURN
 main_usage(int code)
 {
 	fprintf(code == 0 ? stdout : stderr,
 	    "usage: loomd [-t] [-c FILE] [--port N] [--port-file FILE]\n"
-	    "  -c, --config FILE   configuration file (default "
-	    LOOMD_SYSCONFDIR "/loomd.conf)\n"
+	    "  -c, --config FILE   configuration file (default " LOOMD_SYSCONFDIR
+	    "/loomd.conf)\n"
 	    "  -t, --test          validate the configuration and exit\n"
 	    "      --port N        listen on port N (0 = any free port)\n"
 	    "      --port-file F   write the bound port to F\n"
@@ -165,19 +165,19 @@ main_prepare_db(const struct cfg *c, const char *me)
 		goto out;
 	}
 	log_info("startup: datacenter %s, ID partition start_num %lld "
-	    "increment_by %lld (residue %lld)", c->datacenter,
-	    (long long)c->ids_start_num, (long long)c->ids_increment_by,
-	    (long long)cfg_ids_residue(c));
+		 "increment_by %lld (residue %lld)",
+	    c->datacenter, (long long)c->ids_start_num,
+	    (long long)c->ids_increment_by, (long long)cfg_ids_residue(c));
 out:
 	db_close(conn);
 	return rc;
 }
 
 struct main_user {
-	const char	*name;
-	const char	*hash;
-	bool		 admin;
-	bool		 found;
+	const char *name;
+	const char *hash;
+	bool admin;
+	bool found;
 };
 
 /* Store a user's key hash (db_tx_run body). */
@@ -223,9 +223,11 @@ main_users(const struct cfg *c, const char *add, const char *revoke,
 		char nerr[LOOMD_ERR_LEN];
 
 		if (strcmp(add, AUTH_SYSTEM_USER) == 0)
-			snprintf(nerr, sizeof nerr, "%s is loomd's internal "
+			snprintf(nerr, sizeof nerr,
+			    "%s is loomd's internal "
 			    "user and cannot be given a key; choose another "
-			    "name", AUTH_SYSTEM_USER);
+			    "name",
+			    AUTH_SYSTEM_USER);
 		if (strcmp(add, AUTH_SYSTEM_USER) == 0 ||
 		    codec_check_name(add, nerr) != 0) {
 			fprintf(stderr, "loomd: --add-user: %s\n", nerr);
@@ -241,8 +243,10 @@ main_users(const struct cfg *c, const char *add, const char *revoke,
 		if ((st = db_tx_run(conn, main_user_put_fn, &u, err)) != DB_OK)
 			fatalx("add user: %s", err);
 		printf("%s\n", key);
-		fprintf(stderr, "loomd: user %s%s added; the key above is "
-		    "shown only once\n", add, admin ? " (admin)" : "");
+		fprintf(stderr,
+		    "loomd: user %s%s added; the key above is "
+		    "shown only once\n",
+		    add, admin ? " (admin)" : "");
 	} else {
 		u.name = revoke;
 		if ((st = db_tx_run(conn, main_user_delete_fn, &u, err)) !=
@@ -254,8 +258,10 @@ main_users(const struct cfg *c, const char *add, const char *revoke,
 			db_global_end();
 			return 1;
 		}
-		fprintf(stderr, "loomd: user %s revoked (cached keys expire "
-		    "within a minute)\n", revoke);
+		fprintf(stderr,
+		    "loomd: user %s revoked (cached keys expire "
+		    "within a minute)\n",
+		    revoke);
 	}
 	db_close(conn);
 	db_global_end();
@@ -284,8 +290,8 @@ main_reload(struct cfg *c)
 	n = cfg_apply_reload(c, &nc);
 	if (log_level_parse(c->log_level, &lvl) == 0)
 		log_set_level(lvl);
-	log_info("reload: done%s", n > 0 ? "; some changes need a restart" :
-	    "");
+	log_info("reload: done%s",
+	    n > 0 ? "; some changes need a restart" : "");
 	cfg_errors_free(&errs);
 	cfg_free(&nc);
 }
@@ -372,8 +378,7 @@ main(int argc, char **argv)
 		log_set_level(lvl);
 	if (auth_init(&c, err) != 0)
 		fatalx("%s", err);
-	if (add_user != NULL || revoke_user != NULL)
-	{
+	if (add_user != NULL || revoke_user != NULL) {
 		rc = main_users(&c, add_user, revoke_user, user_admin);
 		cfg_free(&c);
 		return rc;
@@ -421,7 +426,7 @@ main(int argc, char **argv)
 	if (takewait_start(&c, err) != 0)
 		fatalx("%s", err);
 	if (http_start(&c, api_routes_all, api_routes_probe, port, port_file,
-	    err) != 0) {
+		err) != 0) {
 		log_error("startup: %s", err);
 		health_stop();
 		exit(EX_UNAVAILABLE);
@@ -435,11 +440,11 @@ main(int argc, char **argv)
 			main_reload(&c);
 			continue;
 		}
-		log_info("received %s; stopping", sig == SIGTERM ? "SIGTERM" :
-		    "SIGINT");
+		log_info("received %s; stopping",
+		    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	}
-	takewait_drain();	/* waiting takes answer now */
+	takewait_drain(); /* waiting takes answer now */
 	http_stop(10000);
 	takewait_stop();
 	scheduler_stop();

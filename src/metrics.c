@@ -16,17 +16,17 @@
 
 #define METRICS_MAX_ROUTES 64
 static const int metrics_codes[] = { 200, 204, 400, 401, 403, 404, 405, 409,
-    413, 414, 417, 422, 429, 500, 501, 503 };
+	413, 414, 417, 422, 429, 500, 501, 503 };
 #define METRICS_NCODES (sizeof metrics_codes / sizeof metrics_codes[0])
-static const double metrics_buckets[] = { 1, 2.5, 5, 10, 25, 50, 100, 250,
-    500, 1000, 2500, 5000 };
+static const double metrics_buckets[] = { 1, 2.5, 5, 10, 25, 50, 100, 250, 500,
+	1000, 2500, 5000 };
 #define METRICS_NBUCKETS (sizeof metrics_buckets / sizeof metrics_buckets[0])
 
 /* Slot 0 is "no route matched". */
 struct metrics_route {
-	const void	*key;
-	const char	*method;
-	const char	*pattern;
+	const void *key;
+	const char *method;
+	const char *pattern;
 };
 static struct metrics_route metrics_routes[METRICS_MAX_ROUTES];
 static size_t metrics_nroutes = 1;
@@ -153,7 +153,8 @@ metrics_write_requests(struct metrics_buf *b)
 	char label[300];
 	size_t i, k;
 
-	metrics_printf(b, "# HELP loomd_http_requests_total HTTP requests "
+	metrics_printf(b,
+	    "# HELP loomd_http_requests_total HTTP requests "
 	    "by route and status.\n# TYPE loomd_http_requests_total "
 	    "counter\n");
 	for (i = 0; i < metrics_nroutes; i++) {
@@ -165,16 +166,20 @@ metrics_write_requests(struct metrics_buf *b)
 			if (v == 0)
 				continue;
 			if (k < METRICS_NCODES)
-				metrics_printf(b, "loomd_http_requests_total{"
-				    "route=\"%s\",code=\"%d\"} %llu\n", label,
-				    metrics_codes[k], (unsigned long long)v);
+				metrics_printf(b,
+				    "loomd_http_requests_total{"
+				    "route=\"%s\",code=\"%d\"} %llu\n",
+				    label, metrics_codes[k],
+				    (unsigned long long)v);
 			else
-				metrics_printf(b, "loomd_http_requests_total{"
+				metrics_printf(b,
+				    "loomd_http_requests_total{"
 				    "route=\"%s\",code=\"other\"} %llu\n",
 				    label, (unsigned long long)v);
 		}
 	}
-	metrics_printf(b, "# HELP loomd_http_request_duration_seconds "
+	metrics_printf(b,
+	    "# HELP loomd_http_request_duration_seconds "
 	    "Request latency by route.\n# TYPE "
 	    "loomd_http_request_duration_seconds histogram\n");
 	for (i = 0; i < metrics_nroutes; i++) {
@@ -191,36 +196,50 @@ metrics_write_requests(struct metrics_buf *b)
 			cum += __atomic_load_n(&metrics_hist[i][k],
 			    __ATOMIC_RELAXED);
 			if (k < METRICS_NBUCKETS)
-				metrics_printf(b, "loomd_http_request_duration"
+				metrics_printf(b,
+				    "loomd_http_request_duration"
 				    "_seconds_bucket{route=\"%s\",le=\"%g\"} "
-				    "%llu\n", label, metrics_buckets[k] / 1000,
+				    "%llu\n",
+				    label, metrics_buckets[k] / 1000,
 				    (unsigned long long)cum);
 			else
-				metrics_printf(b, "loomd_http_request_duration"
+				metrics_printf(b,
+				    "loomd_http_request_duration"
 				    "_seconds_bucket{route=\"%s\",le=\"+Inf\"}"
-				    " %llu\n", label, (unsigned long long)cum);
+				    " %llu\n",
+				    label, (unsigned long long)cum);
 		}
-		metrics_printf(b, "loomd_http_request_duration_seconds_sum{"
-		    "route=\"%s\"} %.6f\n", label, (double)__atomic_load_n(
-		    &metrics_sum_us[i], __ATOMIC_RELAXED) / 1e6);
-		metrics_printf(b, "loomd_http_request_duration_seconds_count{"
-		    "route=\"%s\"} %llu\n", label, (unsigned long long)cum);
+		metrics_printf(b,
+		    "loomd_http_request_duration_seconds_sum{"
+		    "route=\"%s\"} %.6f\n",
+		    label,
+		    (double)__atomic_load_n(&metrics_sum_us[i],
+			__ATOMIC_RELAXED) /
+			1e6);
+		metrics_printf(b,
+		    "loomd_http_request_duration_seconds_count{"
+		    "route=\"%s\"} %llu\n",
+		    label, (unsigned long long)cum);
 	}
-	metrics_printf(b, "# HELP loomd_task_requests_refused_total "
+	metrics_printf(b,
+	    "# HELP loomd_task_requests_refused_total "
 	    "Requests to /v1/loom/tasks/ refused: on the API listener while "
 	    "server.tasks_port is set, or without the tasks token.\n"
 	    "# TYPE loomd_task_requests_refused_total counter\n"
 	    "loomd_task_requests_refused_total{reason=\"listener\"} %llu\n"
 	    "loomd_task_requests_refused_total{reason=\"token\"} %llu\n",
-	    (unsigned long long)__atomic_load_n(&metrics_task_refusals[
-	    METRICS_TASK_LISTENER], __ATOMIC_RELAXED),
-	    (unsigned long long)__atomic_load_n(&metrics_task_refusals[
-	    METRICS_TASK_TOKEN], __ATOMIC_RELAXED));
-	metrics_printf(b, "# HELP loomd_http_header_timeouts_total Connections "
+	    (unsigned long long)
+		__atomic_load_n(&metrics_task_refusals[METRICS_TASK_LISTENER],
+		    __ATOMIC_RELAXED),
+	    (unsigned long long)
+		__atomic_load_n(&metrics_task_refusals[METRICS_TASK_TOKEN],
+		    __ATOMIC_RELAXED));
+	metrics_printf(b,
+	    "# HELP loomd_http_header_timeouts_total Connections "
 	    "closed because their request headers took longer than "
 	    "server.header_timeout_ms.\n# TYPE "
 	    "loomd_http_header_timeouts_total counter\n"
 	    "loomd_http_header_timeouts_total %llu\n",
 	    (unsigned long long)__atomic_load_n(&metrics_header_timeouts,
-	    __ATOMIC_RELAXED));
+		__ATOMIC_RELAXED));
 }

@@ -29,8 +29,8 @@ void metrics_request(const void *key, int code, double ms);
 
 /* Why a provisioner request was refused. */
 enum metrics_task_refusal {
-	METRICS_TASK_LISTENER,	/* on the API listener, server.tasks_port set */
-	METRICS_TASK_TOKEN,	/* missing or wrong tasks token */
+	METRICS_TASK_LISTENER, /* on the API listener, server.tasks_port set */
+	METRICS_TASK_TOKEN,    /* missing or wrong tasks token */
 };
 
 /* Count one refused /v1/loom/tasks/ request. */
@@ -41,9 +41,9 @@ void metrics_header_timeout(void);
 
 /* A growable text buffer for the exposition page. */
 struct metrics_buf {
-	char	*s;	/* owned; the caller frees it with free() */
-	size_t	 len;
-	size_t	 cap;
+	char *s; /* owned; the caller frees it with free() */
+	size_t len;
+	size_t cap;
 };
 
 /* Append formatted text. */

@@ -26,8 +26,8 @@ int
 planner_plan(enum planner_cluster_action ca, struct json_object *nodes,
     struct planner_plan **out, char err[LOOMD_ERR_LEN])
 {
-	struct planner_dag	*dag = NULL;
-	struct planner_plan	*plan = NULL;
+	struct planner_dag *dag = NULL;
+	struct planner_plan *plan = NULL;
 
 	*out = NULL;
 	if (planner_dag_build(ca, nodes, &dag, err) != 0)
@@ -37,9 +37,9 @@ planner_plan(enum planner_cluster_action ca, struct json_object *nodes,
 	planner_dag_free(dag);
 	planner_plan_dedup(plan);
 	*out = plan;
-	return (0);
+	return 0;
 fail:
 	planner_dag_free(dag);
 	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
-	return (-1);
+	return -1;
 }

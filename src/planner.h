@@ -52,30 +52,30 @@ enum planner_cluster_action {
 #define PLANNER_CLUSTER_ACTION_COUNT 3
 
 /* "CREATE" ... "DELETE"; NULL if a is out of range.  Static strings. */
-const char	*planner_action_upper(enum planner_action a);
+const char *planner_action_upper(enum planner_action a);
 /* "create" ... "delete"; NULL if a is out of range.  Static strings. */
-const char	*planner_action_lower(enum planner_action a);
+const char *planner_action_lower(enum planner_action a);
 /* Exact "CREATE" or "create" etc. (no other casing); -1 if unknown. */
-int		 planner_action_parse(const char *s, enum planner_action *out)
-		    LOOMD_MUSTCHECK;
+int planner_action_parse(const char *s,
+    enum planner_action *out) LOOMD_MUSTCHECK;
 /* 1 for the node-level actions CREATE, CONFIRM, BOOTSTRAP, DELETE. */
-int		 planner_action_is_hardware(enum planner_action a);
+int planner_action_is_hardware(enum planner_action a);
 
 /* "SOLVE_LAYOUT" ...; NULL if out of range.  Static strings. */
-const char	*planner_cluster_action_upper(enum planner_cluster_action ca);
+const char *planner_cluster_action_upper(enum planner_cluster_action ca);
 /* "solve_layout" ...; NULL if out of range.  Static strings. */
-const char	*planner_cluster_action_lower(enum planner_cluster_action ca);
+const char *planner_cluster_action_lower(enum planner_cluster_action ca);
 /* Exact upper- or lower-case name; -1 if unknown. */
-int		 planner_cluster_action_parse(const char *s,
-		    enum planner_cluster_action *out) LOOMD_MUSTCHECK;
+int planner_cluster_action_parse(const char *s,
+    enum planner_cluster_action *out) LOOMD_MUSTCHECK;
 /*
  * The provisioner actions of a cluster action, in order (Actions
  * actionOrder): CLUSTER_CREATE = CREATE, CONFIRM, BOOTSTRAP, INSTALL,
  * CONFIGURE, INITIALIZE, START; CLUSTER_DELETE = DELETE; SOLVE_LAYOUT has
  * none (returns NULL, *n = 0: nothing to plan).  Static array.
  */
-const enum planner_action *planner_action_order(
-		    enum planner_cluster_action ca, size_t *n);
+const enum planner_action *planner_action_order(enum planner_cluster_action ca,
+    size_t *n);
 
 /*
  * One task of a plan.  node_id and service are owned by the plan and live
@@ -84,16 +84,16 @@ const enum planner_action *planner_action_order(
  * index of the node in the input array); it is what de-duplication keys on.
  */
 struct planner_task {
-	const char		*node_id;
-	const char		*service;
-	enum planner_action	 action;
-	unsigned int		 node_ix;
+	const char *node_id;
+	const char *service;
+	enum planner_action action;
+	unsigned int node_ix;
 };
 
 /* Stage i is tasks[first, first + ntasks) of its plan. */
 struct planner_stage {
-	size_t	first;
-	size_t	ntasks;
+	size_t first;
+	size_t ntasks;
 };
 
 struct strtab;
@@ -105,15 +105,15 @@ struct strtab;
  * callers; those marked private are for planner.c only.
  */
 struct planner_plan {
-	struct planner_task	*tasks;
-	size_t			 ntasks;
-	struct planner_stage	*stages;
-	size_t			 nstages;
+	struct planner_task *tasks;
+	size_t ntasks;
+	struct planner_stage *stages;
+	size_t nstages;
 	/* private */
-	size_t			 tasks_cap;
-	size_t			 stages_cap;
-	struct strtab		*node_tab;
-	struct strtab		*svc_tab;
+	size_t tasks_cap;
+	size_t stages_cap;
+	struct strtab *node_tab;
+	struct strtab *svc_tab;
 };
 
 /*
@@ -137,21 +137,19 @@ struct planner_plan {
  * O(V log V + E) for V tasks and E dependency edges; no pass is quadratic
  * in the number of nodes.
  */
-int		 planner_plan(enum planner_cluster_action ca,
-		    struct json_object *nodes, struct planner_plan **out,
-		    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int planner_plan(enum planner_cluster_action ca, struct json_object *nodes,
+    struct planner_plan **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* A new empty plan (no stages); free with planner_plan_free(). */
 struct planner_plan *planner_plan_new(void);
 /* Append an empty stage. */
-void		 planner_plan_add_stage(struct planner_plan *plan);
+void planner_plan_add_stage(struct planner_plan *plan);
 /*
  * Append a task to the last stage (a first stage is added if there is
  * none).  node_id and service are copied (service NULL means "").
  */
-void		 planner_plan_add_task(struct planner_plan *plan,
-		    const char *node_id, enum planner_action action,
-		    const char *service);
+void planner_plan_add_task(struct planner_plan *plan, const char *node_id,
+    enum planner_action action, const char *service);
 /*
  * De-duplicate in place (deDupNodePerStage): every stage is replaced by the
  * sub-stages obtained by placing each of its tasks, in order, into the
@@ -159,9 +157,9 @@ void		 planner_plan_add_task(struct planner_plan *plan,
  * dropped.  planner_plan() already does this; it is exported for plans
  * built by hand.  O(tasks).
  */
-void		 planner_plan_dedup(struct planner_plan *plan);
+void planner_plan_dedup(struct planner_plan *plan);
 /* Free a plan; NULL is a no-op. */
-void		 planner_plan_free(struct planner_plan *plan);
+void planner_plan_free(struct planner_plan *plan);
 
 /*
  * The plan JSON of GET /clusters/{id}/plans/{jobId}:
@@ -174,18 +172,16 @@ void		 planner_plan_free(struct planner_plan *plan);
  * plans prefer planner_plan_json_string().
  */
 struct json_object *planner_plan_json(const struct planner_plan *plan,
-		    const char *job_id, const char *cluster_id,
-		    enum planner_cluster_action ca, int current_stage,
-		    const char *const *task_ids);
+    const char *job_id, const char *cluster_id, enum planner_cluster_action ca,
+    int current_stage, const char *const *task_ids);
 /*
  * The same JSON as planner_plan_json(), as compact text written directly
  * (about 150 bytes per task).  Returns a new NUL-terminated string, the
  * caller frees it with free().
  */
-char		*planner_plan_json_string(const struct planner_plan *plan,
-		    const char *job_id, const char *cluster_id,
-		    enum planner_cluster_action ca, int current_stage,
-		    const char *const *task_ids);
+char *planner_plan_json_string(const struct planner_plan *plan,
+    const char *job_id, const char *cluster_id, enum planner_cluster_action ca,
+    int current_stage, const char *const *task_ids);
 
 /*
  * Retry and rollback of a failed task (JobScheduler.scheduleRetry,
@@ -206,15 +202,15 @@ char		*planner_plan_json_string(const struct planner_plan *plan,
  *   planner_retry_apply_stages().
  */
 struct planner_retry {
-	int			 retry;
-	int			 rollback;
-	enum planner_action	 rollback_action;
-	size_t			 nbefore;
-	enum planner_action	 before[PLANNER_ACTION_COUNT];
+	int retry;
+	int rollback;
+	enum planner_action rollback_action;
+	size_t nbefore;
+	enum planner_action before[PLANNER_ACTION_COUNT];
 };
-void		 planner_retry_decide(enum planner_cluster_action ca,
-		    enum planner_action failed, int attempts, int max_retries,
-		    struct planner_retry *out);
+void planner_retry_decide(enum planner_cluster_action ca,
+    enum planner_action failed, int attempts, int max_retries,
+    struct planner_retry *out);
 /*
  * Rearrange a job's stagedTasks (section 2.7: a json-c array of arrays of
  * task-id strings, modified in place, borrowed) for a retry with new tasks
@@ -224,10 +220,9 @@ void		 planner_retry_decide(enum planner_cluster_action ca,
  * [failed_id] are inserted right after it.  nbefore == 0 changes nothing.
  * Fails if current_stage does not exist or does not hold failed_id.
  */
-int		 planner_retry_apply_stages(struct json_object *staged,
-		    size_t current_stage, const char *failed_id,
-		    const char *const *before_ids, size_t nbefore,
-		    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int planner_retry_apply_stages(struct json_object *staged,
+    size_t current_stage, const char *failed_id, const char *const *before_ids,
+    size_t nbefore, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Lower-level API, used by planner_plan() and the unit tests.
@@ -235,8 +230,8 @@ int		 planner_retry_apply_stages(struct json_object *staged,
 
 /* A (service, provisioner action) pair; service indexes a service graph. */
 struct planner_svc_action {
-	size_t			 service;
-	enum planner_action	 action;
+	size_t service;
+	enum planner_action action;
 };
 
 /* The service dependency graph of a cluster. */
@@ -253,32 +248,30 @@ struct planner_services;
  * planner_services_free().  O(S * (S + D)) for S services and D
  * dependencies; independent of the number of nodes.
  */
-int		 planner_services_new(struct json_object *services,
-		    struct planner_services **out, char err[LOOMD_ERR_LEN])
-		    LOOMD_MUSTCHECK;
+int planner_services_new(struct json_object *services,
+    struct planner_services **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 /* Free a graph; NULL is a no-op. */
-void		 planner_services_free(struct planner_services *svcs);
-size_t		 planner_services_count(const struct planner_services *svcs);
+void planner_services_free(struct planner_services *svcs);
+size_t planner_services_count(const struct planner_services *svcs);
 /* Name of service i (borrowed from svcs). */
-const char	*planner_services_name(const struct planner_services *svcs,
-		    size_t i);
+const char *planner_services_name(const struct planner_services *svcs,
+    size_t i);
 /* Index of a service by name; -1 if unknown. */
-int		 planner_services_find(const struct planner_services *svcs,
-		    const char *name, size_t *i) LOOMD_MUSTCHECK;
+int planner_services_find(const struct planner_services *svcs,
+    const char *name, size_t *i) LOOMD_MUSTCHECK;
 /* 1 if service i defines provisioner action a. */
-int		 planner_services_has_action(
-		    const struct planner_services *svcs, size_t i,
-		    enum planner_action a);
+int planner_services_has_action(const struct planner_services *svcs, size_t i,
+    enum planner_action a);
 /*
  * The minimised (first-order) dependencies of service i
  * (minimizeDependencies): dependson minus everything reachable from it
  * through other services.  Array borrowed from svcs, ascending, *n long.
  */
-const size_t	*planner_services_min_deps(
-		    const struct planner_services *svcs, size_t i, size_t *n);
+const size_t *planner_services_min_deps(const struct planner_services *svcs,
+    size_t i, size_t *n);
 /* 1 if service a depends on b directly or transitively (a != b). */
-int		 planner_services_depends_on(
-		    const struct planner_services *svcs, size_t a, size_t b);
+int planner_services_depends_on(const struct planner_services *svcs, size_t a,
+    size_t b);
 /*
  * The direct action dependencies of (service i, action to)
  * (findDirectActionDependencies): the (service, action) pairs that must
@@ -286,9 +279,9 @@ int		 planner_services_depends_on(
  * service i may run.  Non-empty only for to = START or INITIALIZE.  Array
  * borrowed from svcs, ordered by service, *n long.
  */
-const struct planner_svc_action *planner_services_action_deps(
-		    const struct planner_services *svcs, size_t i,
-		    enum planner_action to, size_t *n);
+const struct planner_svc_action *
+planner_services_action_deps(const struct planner_services *svcs, size_t i,
+    enum planner_action to, size_t *n);
 
 /* The task DAG of one cluster action on a cluster's nodes. */
 struct planner_dag;
@@ -301,27 +294,27 @@ struct planner_dag;
  * kept as one hub vertex per (service, action), so the size is linear in
  * the number of tasks.
  */
-int		 planner_dag_build(enum planner_cluster_action ca,
-		    struct json_object *nodes, struct planner_dag **out,
-		    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int planner_dag_build(enum planner_cluster_action ca,
+    struct json_object *nodes, struct planner_dag **out,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 /* Free a DAG; NULL is a no-op. */
-void		 planner_dag_free(struct planner_dag *dag);
+void planner_dag_free(struct planner_dag *dag);
 /* The service graph of the DAG's cluster (borrowed from dag). */
 const struct planner_services *planner_dag_services(
-		    const struct planner_dag *dag);
+    const struct planner_dag *dag);
 /* Number of tasks (vertices). */
-size_t		 planner_dag_ntasks(const struct planner_dag *dag);
+size_t planner_dag_ntasks(const struct planner_dag *dag);
 /*
  * Task i, i < planner_dag_ntasks(); its node_id/service are borrowed from
  * dag and node_ix is the node's input index.
  */
-void		 planner_dag_task(const struct planner_dag *dag, size_t i,
-		    struct planner_task *out);
+void planner_dag_task(const struct planner_dag *dag, size_t i,
+    struct planner_task *out);
 
 /* An edge between vertices (task indexes): `to` waits for `from`. */
 struct planner_edge {
-	size_t	from;
-	size_t	to;
+	size_t from;
+	size_t to;
 };
 
 /*
@@ -330,8 +323,8 @@ struct planner_edge {
  * For tests and debugging: the expansion is quadratic in the number of
  * nodes that share a dependency.
  */
-void		 planner_dag_edges(const struct planner_dag *dag,
-		    struct planner_edge **out, size_t *n);
+void planner_dag_edges(const struct planner_dag *dag,
+    struct planner_edge **out, size_t *n);
 /*
  * Linearise the DAG into a plan (TaskDag.linearize): a task's stage is the
  * length of the longest dependency path that ends in it; tasks within a
@@ -339,9 +332,8 @@ void		 planner_dag_edges(const struct planner_dag *dag,
  * de-duplicated (see planner_plan_dedup()).  Fails on a cycle or an empty
  * DAG.  On success *out is a new plan, free with planner_plan_free().
  */
-int		 planner_dag_linearize(const struct planner_dag *dag,
-		    struct planner_plan **out, char err[LOOMD_ERR_LEN])
-		    LOOMD_MUSTCHECK;
+int planner_dag_linearize(const struct planner_dag *dag,
+    struct planner_plan **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Layered topological sort of any graph of nvert vertices [0, nvert) and
@@ -350,9 +342,8 @@ int		 planner_dag_linearize(const struct planner_dag *dag,
  * *nstages the number of stages.  Fails on a cycle (a self-loop included)
  * or when nvert is 0.  O(nvert + nedges).
  */
-int		 planner_linearize(size_t nvert,
-		    const struct planner_edge *edges, size_t nedges,
-		    size_t *stage, size_t *nstages, char err[LOOMD_ERR_LEN])
-		    LOOMD_MUSTCHECK;
+int planner_linearize(size_t nvert, const struct planner_edge *edges,
+    size_t nedges, size_t *stage, size_t *nstages,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 #endif /* LOOMD_PLANNER_H */

@@ -12,27 +12,51 @@
 #include <string.h>
 
 static const char *const planner_action_names_upper[PLANNER_ACTION_COUNT] = {
-	"CREATE", "CONFIRM", "BOOTSTRAP", "INSTALL", "REMOVE", "INITIALIZE",
-	"CONFIGURE", "START", "STOP", "DELETE",
+	"CREATE",
+	"CONFIRM",
+	"BOOTSTRAP",
+	"INSTALL",
+	"REMOVE",
+	"INITIALIZE",
+	"CONFIGURE",
+	"START",
+	"STOP",
+	"DELETE",
 };
 static const char *const planner_action_names_lower[PLANNER_ACTION_COUNT] = {
-	"create", "confirm", "bootstrap", "install", "remove", "initialize",
-	"configure", "start", "stop", "delete",
+	"create",
+	"confirm",
+	"bootstrap",
+	"install",
+	"remove",
+	"initialize",
+	"configure",
+	"start",
+	"stop",
+	"delete",
 };
-static const char *const
-    planner_cluster_action_names_upper[PLANNER_CLUSTER_ACTION_COUNT] = {
-	"SOLVE_LAYOUT", "CLUSTER_CREATE", "CLUSTER_DELETE",
-};
-static const char *const
-    planner_cluster_action_names_lower[PLANNER_CLUSTER_ACTION_COUNT] = {
-	"solve_layout", "cluster_create", "cluster_delete",
-};
+static const char
+    *const planner_cluster_action_names_upper[PLANNER_CLUSTER_ACTION_COUNT] = {
+	    "SOLVE_LAYOUT",
+	    "CLUSTER_CREATE",
+	    "CLUSTER_DELETE",
+    };
+static const char
+    *const planner_cluster_action_names_lower[PLANNER_CLUSTER_ACTION_COUNT] = {
+	    "solve_layout",
+	    "cluster_create",
+	    "cluster_delete",
+    };
 
 /* Actions.actionOrder. */
 static const enum planner_action planner_order_create[] = {
-	PLANNER_ACTION_CREATE, PLANNER_ACTION_CONFIRM, PLANNER_ACTION_BOOTSTRAP,
-	PLANNER_ACTION_INSTALL, PLANNER_ACTION_CONFIGURE,
-	PLANNER_ACTION_INITIALIZE, PLANNER_ACTION_START,
+	PLANNER_ACTION_CREATE,
+	PLANNER_ACTION_CONFIRM,
+	PLANNER_ACTION_BOOTSTRAP,
+	PLANNER_ACTION_INSTALL,
+	PLANNER_ACTION_CONFIGURE,
+	PLANNER_ACTION_INITIALIZE,
+	PLANNER_ACTION_START,
 };
 static const enum planner_action planner_order_delete[] = {
 	PLANNER_ACTION_DELETE,
@@ -40,17 +64,17 @@ static const enum planner_action planner_order_delete[] = {
 
 const struct planner_action_dependency
     planner_action_create_deps[PLANNER_NDEPS] = {
-	{ PLANNER_ACTION_START, PLANNER_ACTION_START },
-	{ PLANNER_ACTION_START, PLANNER_ACTION_INITIALIZE },
-};
+	    { PLANNER_ACTION_START, PLANNER_ACTION_START },
+	    { PLANNER_ACTION_START, PLANNER_ACTION_INITIALIZE },
+    };
 
 /* names[i] if i < n, else NULL. */
 static const char *
 planner_action_name(const char *const *names, unsigned int i, unsigned int n)
 {
 	if (i >= n)
-		return (NULL);
-	return (names[i]);
+		return NULL;
+	return names[i];
 }
 
 /*
@@ -61,91 +85,91 @@ static int
 planner_action_lookup(const char *s, const char *const *upper,
     const char *const *lower, int n)
 {
-	int	i;
+	int i;
 
 	if (s == NULL)
-		return (-1);
+		return -1;
 	for (i = 0; i < n; i++) {
 		if ((upper != NULL && strcmp(s, upper[i]) == 0) ||
 		    strcmp(s, lower[i]) == 0)
-			return (i);
+			return i;
 	}
-	return (-1);
+	return -1;
 }
 
 const char *
 planner_action_upper(enum planner_action a)
 {
-	return (planner_action_name(planner_action_names_upper, a,
-	    PLANNER_ACTION_COUNT));
+	return planner_action_name(planner_action_names_upper, a,
+	    PLANNER_ACTION_COUNT);
 }
 
 const char *
 planner_action_lower(enum planner_action a)
 {
-	return (planner_action_name(planner_action_names_lower, a,
-	    PLANNER_ACTION_COUNT));
+	return planner_action_name(planner_action_names_lower, a,
+	    PLANNER_ACTION_COUNT);
 }
 
 int
 planner_action_parse(const char *s, enum planner_action *out)
 {
-	int	i;
+	int i;
 
 	i = planner_action_lookup(s, planner_action_names_upper,
 	    planner_action_names_lower, PLANNER_ACTION_COUNT);
 	if (i < 0)
-		return (-1);
+		return -1;
 	*out = (enum planner_action)i;
-	return (0);
+	return 0;
 }
 
 /* Parse an exact lower-case action name (a provisioner.actions key). */
 int
 planner_action_parse_lower(const char *s, enum planner_action *out)
 {
-	int	i;
+	int i;
 
 	i = planner_action_lookup(s, NULL, planner_action_names_lower,
 	    PLANNER_ACTION_COUNT);
 	if (i < 0)
-		return (-1);
+		return -1;
 	*out = (enum planner_action)i;
-	return (0);
+	return 0;
 }
 
 int
 planner_action_is_hardware(enum planner_action a)
 {
-	return (a == PLANNER_ACTION_CREATE || a == PLANNER_ACTION_CONFIRM ||
-	    a == PLANNER_ACTION_BOOTSTRAP || a == PLANNER_ACTION_DELETE);
+	return a == PLANNER_ACTION_CREATE || a == PLANNER_ACTION_CONFIRM ||
+	    a == PLANNER_ACTION_BOOTSTRAP || a == PLANNER_ACTION_DELETE;
 }
 
 const char *
 planner_cluster_action_upper(enum planner_cluster_action ca)
 {
-	return (planner_action_name(planner_cluster_action_names_upper, ca,
-	    PLANNER_CLUSTER_ACTION_COUNT));
+	return planner_action_name(planner_cluster_action_names_upper, ca,
+	    PLANNER_CLUSTER_ACTION_COUNT);
 }
 
 const char *
 planner_cluster_action_lower(enum planner_cluster_action ca)
 {
-	return (planner_action_name(planner_cluster_action_names_lower, ca,
-	    PLANNER_CLUSTER_ACTION_COUNT));
+	return planner_action_name(planner_cluster_action_names_lower, ca,
+	    PLANNER_CLUSTER_ACTION_COUNT);
 }
 
 int
 planner_cluster_action_parse(const char *s, enum planner_cluster_action *out)
 {
-	int	i;
+	int i;
 
 	i = planner_action_lookup(s, planner_cluster_action_names_upper,
 	    planner_cluster_action_names_lower, PLANNER_CLUSTER_ACTION_COUNT);
 	if (i < 0)
-		return (-1);
+		return -1;
 	*out = (enum planner_cluster_action)i;
-	return (0);
+	return 0;
 }
 
 const enum planner_action *
@@ -155,13 +179,13 @@ planner_action_order(enum planner_cluster_action ca, size_t *n)
 	case PLANNER_CLUSTER_CREATE:
 		*n = sizeof planner_order_create /
 		    sizeof planner_order_create[0];
-		return (planner_order_create);
+		return planner_order_create;
 	case PLANNER_CLUSTER_DELETE:
 		*n = sizeof planner_order_delete /
 		    sizeof planner_order_delete[0];
-		return (planner_order_delete);
+		return planner_order_delete;
 	default:
 		*n = 0;
-		return (NULL);
+		return NULL;
 	}
 }

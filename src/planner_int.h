@@ -24,61 +24,61 @@
 
 /* Actions.actionDependency of CLUSTER_CREATE: `to` waits for `from`. */
 struct planner_action_dependency {
-	enum planner_action	from;
-	enum planner_action	to;
+	enum planner_action from;
+	enum planner_action to;
 };
 #define PLANNER_NDEPS 2
 
 struct planner_services {
-	size_t				 n;
-	struct strtab			*names;	/* index order = name order */
-	unsigned int			*actions; /* bit a: defines action a */
-	size_t				*min_off;	/* n + 1 */
-	size_t				*min;
-	size_t				 words;	/* bitset row length */
-	uint64_t			*mclos;	/* n rows: closure of min */
-	size_t				*adep_off; /* n * PLANNER_NDEPS + 1 */
-	struct planner_svc_action	*adep;
+	size_t n;
+	struct strtab *names;  /* index order = name order */
+	unsigned int *actions; /* bit a: defines action a */
+	size_t *min_off;       /* n + 1 */
+	size_t *min;
+	size_t words;	  /* bitset row length */
+	uint64_t *mclos;  /* n rows: closure of min */
+	size_t *adep_off; /* n * PLANNER_NDEPS + 1 */
+	struct planner_svc_action *adep;
 };
 
 struct planner_vertex {
-	uint32_t	node;
-	uint32_t	svc;	/* PLANNER_NOSVC: hardware action */
-	uint32_t	action;
+	uint32_t node;
+	uint32_t svc; /* PLANNER_NOSVC: hardware action */
+	uint32_t action;
 };
 
 struct planner_pair {
-	uint32_t	from;
-	uint32_t	to;
+	uint32_t from;
+	uint32_t to;
 };
 
 /* Vertices [0, nhubs) are hubs, the rest are tasks. */
 struct planner_dag {
-	enum planner_cluster_action	 ca;
-	struct strtab			*nodes;
-	struct planner_services		*svcs;
-	size_t				 nhubs;
-	struct planner_vertex		*v;
-	size_t				 nv;
-	size_t				 vcap;
-	struct planner_pair		*e;
-	size_t				 ne;
-	size_t				 ecap;
+	enum planner_cluster_action ca;
+	struct strtab *nodes;
+	struct planner_services *svcs;
+	size_t nhubs;
+	struct planner_vertex *v;
+	size_t nv;
+	size_t vcap;
+	struct planner_pair *e;
+	size_t ne;
+	size_t ecap;
 };
 
 /* Growable text buffer. */
 struct planner_buf {
-	char	*data;
-	size_t	 len;
-	size_t	 cap;
+	char *data;
+	size_t len;
+	size_t cap;
 };
 
 /* Sort key of one task of a linearised DAG. */
 struct planner_key {
-	uint32_t	layer;
-	uint32_t	action;	/* rank in the cluster action's order */
-	uint32_t	svc;	/* 0 = hardware, else service index + 1 */
-	uint32_t	node;
+	uint32_t layer;
+	uint32_t action; /* rank in the cluster action's order */
+	uint32_t svc;	 /* 0 = hardware, else service index + 1 */
+	uint32_t node;
 };
 
 /* planner_action.c */

@@ -20,8 +20,8 @@ void
 planner_linearize_csr(size_t nv, const struct planner_pair *e, size_t ne,
     uint32_t **off_out, uint32_t **adj_out)
 {
-	uint32_t	*off, *adj, *pos;
-	size_t		 i;
+	uint32_t *off, *adj, *pos;
+	size_t i;
 
 	off = xcalloc(nv + 1, sizeof *off);
 	adj = xreallocarray(NULL, ne + 1, sizeof *adj);
@@ -48,13 +48,13 @@ int
 planner_linearize_layers(size_t nv, size_t nhubs, const struct planner_pair *e,
     size_t ne, uint32_t *layer, size_t *nlayers, char err[LOOMD_ERR_LEN])
 {
-	uint32_t	*off = NULL, *adj = NULL, *indeg, *queue;
-	size_t		 head = 0, tail = 0, i, k, max = 0;
-	uint32_t	 u, v, l;
+	uint32_t *off = NULL, *adj = NULL, *indeg, *queue;
+	size_t head = 0, tail = 0, i, k, max = 0;
+	uint32_t u, v, l;
 
 	if (nv <= nhubs) {
 		errbuf_set(err, "no tasks to schedule");
-		return (-1);
+		return -1;
 	}
 	planner_linearize_csr(nv, e, ne, &off, &adj);
 	indeg = xcalloc(nv, sizeof *indeg);
@@ -82,48 +82,48 @@ planner_linearize_layers(size_t nv, size_t nhubs, const struct planner_pair *e,
 	free(indeg);
 	free(queue);
 	if (tail != nv) {
-		errbuf_set(err, "dependency cycle among %zu tasks",
-		    nv - tail);
-		return (-1);
+		errbuf_set(err, "dependency cycle among %zu tasks", nv - tail);
+		return -1;
 	}
 	for (i = nhubs; i < nv; i++) {
 		if (layer[i] > max)
 			max = layer[i];
 	}
 	*nlayers = max + 1;
-	return (0);
+	return 0;
 }
 
 int
 planner_linearize(size_t nvert, const struct planner_edge *edges,
     size_t nedges, size_t *stage, size_t *nstages, char err[LOOMD_ERR_LEN])
 {
-	struct planner_pair	*e;
-	uint32_t		*layer;
-	size_t			 i;
-	int			 rc;
+	struct planner_pair *e;
+	uint32_t *layer;
+	size_t i;
+	int rc;
 
 	if (nvert >= UINT32_MAX) {
 		errbuf_set(err, "too many vertices");
-		return (-1);
+		return -1;
 	}
 	e = xreallocarray(NULL, nedges + 1, sizeof *e);
 	for (i = 0; i < nedges; i++) {
 		if (edges[i].from >= nvert || edges[i].to >= nvert) {
 			errbuf_set(err, "edge %zu out of range", i);
 			free(e);
-			return (-1);
+			return -1;
 		}
 		e[i].from = (uint32_t)edges[i].from;
 		e[i].to = (uint32_t)edges[i].to;
 	}
 	layer = xreallocarray(NULL, nvert + 1, sizeof *layer);
-	rc = planner_linearize_layers(nvert, 0, e, nedges, layer, nstages, err);
+	rc =
+	    planner_linearize_layers(nvert, 0, e, nedges, layer, nstages, err);
 	if (rc == 0) {
 		for (i = 0; i < nvert; i++)
 			stage[i] = layer[i];
 	}
 	free(layer);
 	free(e);
-	return (rc);
+	return rc;
 }

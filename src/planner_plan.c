@@ -21,12 +21,12 @@
 struct planner_plan *
 planner_plan_new(void)
 {
-	struct planner_plan	*plan;
+	struct planner_plan *plan;
 
 	plan = xcalloc(1, sizeof *plan);
 	plan->node_tab = strtab_new(true);
 	plan->svc_tab = strtab_new(true);
-	return (plan);
+	return plan;
 }
 
 void
@@ -45,8 +45,8 @@ void
 planner_plan_add_stage(struct planner_plan *plan)
 {
 	if (plan->nstages == plan->stages_cap) {
-		plan->stages_cap = plan->stages_cap == 0 ? 16 :
-		    plan->stages_cap * 2;
+		plan->stages_cap =
+		    plan->stages_cap == 0 ? 16 : plan->stages_cap * 2;
 		plan->stages = xreallocarray(plan->stages, plan->stages_cap,
 		    sizeof *plan->stages);
 	}
@@ -60,13 +60,13 @@ void
 planner_plan_push(struct planner_plan *plan, const char *node_id,
     unsigned int node_ix, enum planner_action action, const char *service)
 {
-	struct planner_task	*t;
+	struct planner_task *t;
 
 	if (plan->nstages == 0)
 		planner_plan_add_stage(plan);
 	if (plan->ntasks == plan->tasks_cap) {
-		plan->tasks_cap = plan->tasks_cap == 0 ? 64 :
-		    plan->tasks_cap * 2;
+		plan->tasks_cap =
+		    plan->tasks_cap == 0 ? 64 : plan->tasks_cap * 2;
 		plan->tasks = xreallocarray(plan->tasks, plan->tasks_cap,
 		    sizeof *plan->tasks);
 	}
@@ -82,8 +82,8 @@ void
 planner_plan_add_task(struct planner_plan *plan, const char *node_id,
     enum planner_action action, const char *service)
 {
-	size_t		 n, s;
-	const char	*svc = "";
+	size_t n, s;
+	const char *svc = "";
 
 	n = strtab_intern(plan->node_tab, node_id, NULL);
 	if (n >= UINT32_MAX)
@@ -100,11 +100,11 @@ planner_plan_add_task(struct planner_plan *plan, const char *node_id,
 void
 planner_plan_dedup(struct planner_plan *plan)
 {
-	struct planner_stage	*stages = NULL;
-	struct planner_task	*tmp = NULL;
-	unsigned int		*count, *sub;
-	size_t			 nstages = 0, cap = 0, s, i, nsub, first, j;
-	size_t			 pos, *start = NULL, startcap = 0;
+	struct planner_stage *stages = NULL;
+	struct planner_task *tmp = NULL;
+	unsigned int *count, *sub;
+	size_t nstages = 0, cap = 0, s, i, nsub, first, j;
+	size_t pos, *start = NULL, startcap = 0;
 
 	count = xcalloc(plan->node_tab->n + 1, sizeof *count);
 	sub = xreallocarray(NULL, plan->ntasks + 1, sizeof *sub);
@@ -132,8 +132,8 @@ planner_plan_dedup(struct planner_plan *plan)
 		for (j = 0; j < nsub; j++) {
 			if (nstages == cap) {
 				cap = cap == 0 ? 16 : cap * 2;
-				stages = xreallocarray(stages, cap,
-				    sizeof *stages);
+				stages =
+				    xreallocarray(stages, cap, sizeof *stages);
 			}
 			stages[nstages].first = first + start[j];
 			stages[nstages].ntasks = start[j + 1] - start[j];
@@ -159,12 +159,12 @@ planner_plan_dedup(struct planner_plan *plan)
 
 struct json_object *
 planner_plan_json(const struct planner_plan *plan, const char *job_id,
-    const char *cluster_id, enum planner_cluster_action ca,
-    int current_stage, const char *const *task_ids)
+    const char *cluster_id, enum planner_cluster_action ca, int current_stage,
+    const char *const *task_ids)
 {
-	struct json_object		*root, *stages, *stage, *task;
-	const struct planner_task	*t;
-	size_t				 s, i, k;
+	struct json_object *root, *stages, *stage, *task;
+	const struct planner_task *t;
+	size_t s, i, k;
 
 	root = jsonx_new_object();
 	jsonx_set(root, "id", jsonx_new_string_or_null(job_id));
@@ -179,10 +179,12 @@ planner_plan_json(const struct planner_plan *plan, const char *job_id,
 			k = plan->stages[s].first + i;
 			t = &plan->tasks[k];
 			task = jsonx_new_object();
-			jsonx_set(task, "id", jsonx_new_string_or_null(
-			    task_ids == NULL ? NULL : task_ids[k]));
-			jsonx_set(task, "taskName", jsonx_new_string_or_null(
-			    planner_action_upper(t->action)));
+			jsonx_set(task, "id",
+			    jsonx_new_string_or_null(
+				task_ids == NULL ? NULL : task_ids[k]));
+			jsonx_set(task, "taskName",
+			    jsonx_new_string_or_null(
+				planner_action_upper(t->action)));
 			jsonx_set(task, "nodeId",
 			    jsonx_new_string_or_null(t->node_id));
 			jsonx_set(task, "service",
@@ -192,7 +194,7 @@ planner_plan_json(const struct planner_plan *plan, const char *job_id,
 		jsonx_append(stages, stage);
 	}
 	jsonx_set(root, "stages", stages);
-	return (root);
+	return root;
 }
 
 /* Append len bytes to a buffer. */
@@ -220,8 +222,8 @@ planner_plan_buf_str(struct planner_buf *b, const char *s)
 static void
 planner_plan_buf_json(struct planner_buf *b, const char *s)
 {
-	char		 esc[8];
-	const char	*run;
+	char esc[8];
+	const char *run;
 
 	if (s == NULL) {
 		planner_plan_buf_str(b, "null");
@@ -263,13 +265,13 @@ planner_plan_buf_json(struct planner_buf *b, const char *s)
 
 char *
 planner_plan_json_string(const struct planner_plan *plan, const char *job_id,
-    const char *cluster_id, enum planner_cluster_action ca,
-    int current_stage, const char *const *task_ids)
+    const char *cluster_id, enum planner_cluster_action ca, int current_stage,
+    const char *const *task_ids)
 {
-	struct planner_buf		 b = { NULL, 0, 0 };
-	const struct planner_task	*t;
-	char				 num[32];
-	size_t				 s, i, k;
+	struct planner_buf b = { NULL, 0, 0 };
+	const struct planner_task *t;
+	char num[32];
+	size_t s, i, k;
 
 	planner_plan_buf_str(&b, "{\"id\":");
 	planner_plan_buf_json(&b, job_id);
@@ -301,5 +303,5 @@ planner_plan_json_string(const struct planner_plan *plan, const char *job_id,
 		planner_plan_buf_str(&b, "]");
 	}
 	planner_plan_buf_str(&b, "]}");
-	return (b.data);
+	return b.data;
 }

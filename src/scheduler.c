@@ -30,7 +30,7 @@ static uint64_t sched_passes;
 /* Residues this server works: its own, then adopted ones.  Guarded. */
 static int64_t sched_res[SCHED_MAX_RES];
 static size_t sched_nres;
-static char sched_adopted[256];	/* "dc2,dc3" for /readyz */
+static char sched_adopted[256]; /* "dc2,dc3" for /readyz */
 
 void
 scheduler_kick(void)
@@ -105,14 +105,15 @@ scheduler_plan_residues(struct db_conn *c, int64_t *res, size_t *nres)
 	 * ages every datacenter alike and makes none of them look dead; a
 	 * datacenter that registered but has not beaten yet is not adopted.
 	 */
-	if (db_query(c, "SELECT p.datacenter, p.residue, GREATEST(COALESCE("
-	    "MAX(s.last_seen), p.registered_at), p.registered_at) > LEAST("
-	    "COALESCE((SELECT MAX(last_seen) FROM servers), "
-	    "CURRENT_TIMESTAMP(3)), CURRENT_TIMESTAMP(3)) - INTERVAL ? SECOND "
-	    "FROM id_partitions p LEFT JOIN servers s ON s.datacenter = "
-	    "p.datacenter GROUP BY p.datacenter, p.residue, p.registered_at "
-	    "ORDER BY p.residue", &r, "i", sched_cfg->ha_dc_dead_after) !=
-	    DB_OK)
+	if (db_query(c,
+		"SELECT p.datacenter, p.residue, GREATEST(COALESCE("
+		"MAX(s.last_seen), p.registered_at), p.registered_at) > LEAST("
+		"COALESCE((SELECT MAX(last_seen) FROM servers), "
+		"CURRENT_TIMESTAMP(3)), CURRENT_TIMESTAMP(3)) - INTERVAL ? SECOND "
+		"FROM id_partitions p LEFT JOIN servers s ON s.datacenter = "
+		"p.datacenter GROUP BY p.datacenter, p.residue, p.registered_at "
+		"ORDER BY p.residue",
+		&r, "i", sched_cfg->ha_dc_dead_after) != DB_OK)
 		goto keep;
 	n = r->nrows;
 	for (i = 0; i < n; i++)
@@ -122,7 +123,7 @@ scheduler_plan_residues(struct db_conn *c, int64_t *res, size_t *nres)
 		}
 	for (i = 0; found && i < n; i++) {
 		if (db_rows_int(r, i, 2) != 0 || i == me)
-			continue;	/* live, or ourselves */
+			continue; /* live, or ourselves */
 		/* The next live datacenter after i, cyclically. */
 		for (j = 1; j < n; j++) {
 			size_t k = (i + j) % n;
@@ -133,10 +134,10 @@ scheduler_plan_residues(struct db_conn *c, int64_t *res, size_t *nres)
 		if (j < n && (i + j) % n == me && *nres < SCHED_MAX_RES) {
 			res[(*nres)++] = db_rows_int(r, i, 1);
 			if (adopted[0] != '\0')
-				strncat(adopted, ",", sizeof adopted -
-				    strlen(adopted) - 1);
-			strncat(adopted, db_rows_get(r, i, 0), sizeof adopted -
-			    strlen(adopted) - 1);
+				strncat(adopted, ",",
+				    sizeof adopted - strlen(adopted) - 1);
+			strncat(adopted, db_rows_get(r, i, 0),
+			    sizeof adopted - strlen(adopted) - 1);
 		}
 	}
 	db_rows_free(r);
@@ -144,7 +145,8 @@ scheduler_plan_residues(struct db_conn *c, int64_t *res, size_t *nres)
 	if (strcmp(adopted, sched_adopted) != 0) {
 		if (adopted[0] != '\0')
 			log_warn("ha: working the clusters of dead "
-			    "datacenter(s) %s", adopted);
+				 "datacenter(s) %s",
+			    adopted);
 		if (sched_adopted[0] != '\0')
 			log_warn("ha: no longer adopting %s (was: %s)",
 			    adopted[0] != '\0' ? "all of them" : "any",
@@ -206,8 +208,8 @@ scheduler_main(void *arg UNUSED)
 				c = NULL;
 			}
 		}
-		if (scheduler_wait(handled > 0 ? 0 :
-		    sched_cfg->scheduler_interval_ms))
+		if (scheduler_wait(
+			handled > 0 ? 0 : sched_cfg->scheduler_interval_ms))
 			break;
 	}
 	jobs_done();

@@ -23,8 +23,8 @@ struct cfg;
  * datacenter in residue order is its own, and hands them back when that
  * datacenter beats again.
  */
-int scheduler_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
-    LOOMD_MUSTCHECK;
+int scheduler_start(const struct cfg *cfg,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 /* The datacenters adopted now, comma-separated ("" for none). */
 void scheduler_adopted(char *out, size_t n);
 /* Stop and join it. */

@@ -21,8 +21,8 @@
 
 #include "db.h"
 
-#define SCHEMA_WAIT_S	300	/* how long to wait for another applier */
-#define SCHEMA_STALE_S	120	/* an 'applying' claim older than this is dead */
+#define SCHEMA_WAIT_S 300  /* how long to wait for another applier */
+#define SCHEMA_STALE_S 120 /* an 'applying' claim older than this is dead */
 
 void
 schema_checksum(const char *s, char out[17])
@@ -53,7 +53,8 @@ schema_create_database(struct db_conn *admin, const char *name,
 
 	/* An identifier cannot be bound; cfg allows only [A-Za-z0-9_]. */
 	sql = xasprintf("CREATE DATABASE IF NOT EXISTS `%s` "
-	    "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", name);
+			"CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+	    name);
 	st = db_exec(admin, sql, NULL, "");
 	free(sql);
 	if (st != DB_OK) {
@@ -83,8 +84,8 @@ schema_run_statements(struct db_conn *c, const struct schema_migration *m,
 		p = nl != NULL ? nl + 1 : p + n;
 		for (q = line; q < line + n && (*q == ' ' || *q == '\t'); q++)
 			;
-		if (q == line + n || (n - (q - line) >= 2 && q[0] == '-' &&
-		    q[1] == '-'))
+		if (q == line + n ||
+		    (n - (q - line) >= 2 && q[0] == '-' && q[1] == '-'))
 			continue;
 		if (len + n + 2 > cap) {
 			cap = (len + n + 2) * 2;
@@ -118,10 +119,10 @@ schema_run_statements(struct db_conn *c, const struct schema_migration *m,
 }
 
 struct schema_claim {
-	const struct schema_migration	*m;
-	const char			*me;
-	const char			*checksum;
-	const char			*stale_owner;	/* takeover CAS */
+	const struct schema_migration *m;
+	const char *me;
+	const char *checksum;
+	const char *stale_owner; /* takeover CAS */
 };
 
 /* Insert our claim row for a migration (db_tx_run body). */
@@ -130,7 +131,8 @@ schema_claim_tx(struct db_conn *c, void *arg)
 {
 	struct schema_claim *cl = arg;
 
-	return db_exec(c, "INSERT INTO schema_version (version, name, "
+	return db_exec(c,
+	    "INSERT INTO schema_version (version, name, "
 	    "checksum, state, applied_by) VALUES (?, ?, ?, 'applying', ?)",
 	    NULL, "isss", (int64_t)cl->m->version, cl->m->name, cl->checksum,
 	    cl->me);
@@ -144,11 +146,13 @@ schema_takeover_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	uint64_t n = 0;
 
-	st = db_exec(c, "UPDATE schema_version SET applied_by = ?, "
+	st = db_exec(c,
+	    "UPDATE schema_version SET applied_by = ?, "
 	    "updated_at = CURRENT_TIMESTAMP(3) WHERE version = ? AND "
 	    "state = 'applying' AND applied_by = ? AND updated_at < "
-	    "CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND", &n, "sisi", cl->me,
-	    (int64_t)cl->m->version, cl->stale_owner, (int64_t)SCHEMA_STALE_S);
+	    "CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND",
+	    &n, "sisi", cl->me, (int64_t)cl->m->version, cl->stale_owner,
+	    (int64_t)SCHEMA_STALE_S);
 	if (st == DB_OK && n != 1)
 		return DB_ABORT;
 	return st;
@@ -162,9 +166,11 @@ schema_done_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	uint64_t n = 0;
 
-	st = db_exec(c, "UPDATE schema_version SET state = 'done', "
+	st = db_exec(c,
+	    "UPDATE schema_version SET state = 'done', "
 	    "updated_at = CURRENT_TIMESTAMP(3) WHERE version = ? AND "
-	    "applied_by = ?", &n, "is", (int64_t)cl->m->version, cl->me);
+	    "applied_by = ?",
+	    &n, "is", (int64_t)cl->m->version, cl->me);
 	if (st == DB_OK && n != 1)
 		return DB_ABORT;
 	return st;
@@ -181,8 +187,8 @@ schema_sleep_ms(long ms)
 
 /* Bring one migration to 'done', applying it or waiting for its applier. */
 static enum schema_result
-schema_one(struct db_conn *c, const struct schema_migration *m,
-    const char *me, char err[LOOMD_ERR_LEN])
+schema_one(struct db_conn *c, const struct schema_migration *m, const char *me,
+    char err[LOOMD_ERR_LEN])
 {
 	struct schema_claim cl = { m, me, NULL, NULL };
 	char sum[17], txerr[LOOMD_ERR_LEN];
@@ -194,10 +200,11 @@ schema_one(struct db_conn *c, const struct schema_migration *m,
 	schema_checksum(m->sql, sum);
 	cl.checksum = sum;
 	for (;;) {
-		st = db_query(c, "SELECT state, checksum, applied_by, "
+		st = db_query(c,
+		    "SELECT state, checksum, applied_by, "
 		    "updated_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND "
-		    "FROM schema_version WHERE version = ?", &r, "ii",
-		    (int64_t)SCHEMA_STALE_S, (int64_t)m->version);
+		    "FROM schema_version WHERE version = ?",
+		    &r, "ii", (int64_t)SCHEMA_STALE_S, (int64_t)m->version);
 		if (st != DB_OK) {
 			snprintf(err, LOOMD_ERR_LEN, "read schema_version: %s",
 			    db_error(c));
@@ -206,7 +213,8 @@ schema_one(struct db_conn *c, const struct schema_migration *m,
 		if (r->nrows == 1 &&
 		    strcmp(db_rows_get(r, 0, 0), "done") == 0) {
 			if (strcmp(db_rows_get(r, 0, 1), sum) != 0) {
-				snprintf(err, LOOMD_ERR_LEN, "migration %s "
+				snprintf(err, LOOMD_ERR_LEN,
+				    "migration %s "
 				    "was applied with checksum %s but this "
 				    "loomd has %s: the binaries differ",
 				    m->name, db_rows_get(r, 0, 1), sum);
@@ -216,18 +224,21 @@ schema_one(struct db_conn *c, const struct schema_migration *m,
 			db_rows_free(r);
 			if (waited)
 				log_info("schema: migration %s applied by "
-				    "another server, verified", m->name);
+					 "another server, verified",
+				    m->name);
 			return SCHEMA_OK;
 		}
 		if (r->nrows == 0) {
 			st = db_tx_run(c, schema_claim_tx, &cl, txerr);
 		} else if (db_rows_int(r, 0, 3) != 0) {
 			cl.stale_owner = db_rows_get(r, 0, 2);
-			log_warn("schema: migration %s claimed by %s long ago; "
-			    "taking it over", m->name, cl.stale_owner);
+			log_warn(
+			    "schema: migration %s claimed by %s long ago; "
+			    "taking it over",
+			    m->name, cl.stale_owner);
 			st = db_tx_run(c, schema_takeover_tx, &cl, txerr);
 		} else {
-			st = DB_ABORT;	/* someone is applying it */
+			st = DB_ABORT; /* someone is applying it */
 		}
 		db_rows_free(r);
 		r = NULL;
@@ -237,8 +248,8 @@ schema_one(struct db_conn *c, const struct schema_migration *m,
 				return SCHEMA_FAILED;
 			if (db_tx_run(c, schema_done_tx, &cl, txerr) !=
 			    DB_OK) {
-				snprintf(err, LOOMD_ERR_LEN, "mark %s done: %s",
-				    m->name, txerr);
+				snprintf(err, LOOMD_ERR_LEN,
+				    "mark %s done: %s", m->name, txerr);
 				return SCHEMA_FAILED;
 			}
 			log_info("schema: migration %s applied", m->name);
@@ -250,13 +261,16 @@ schema_one(struct db_conn *c, const struct schema_migration *m,
 			return SCHEMA_FAILED;
 		}
 		if (time(NULL) > deadline) {
-			snprintf(err, LOOMD_ERR_LEN, "timed out waiting for "
-			    "another server to apply migration %s", m->name);
+			snprintf(err, LOOMD_ERR_LEN,
+			    "timed out waiting for "
+			    "another server to apply migration %s",
+			    m->name);
 			return SCHEMA_FAILED;
 		}
 		if (!waited)
 			log_info("schema: waiting for migration %s, claimed "
-			    "by another server", m->name);
+				 "by another server",
+			    m->name);
 		waited = true;
 		schema_sleep_ms(200);
 	}
@@ -270,19 +284,22 @@ schema_apply(struct db_conn *c, const char *me, char err[LOOMD_ERR_LEN])
 	unsigned int i;
 	int64_t top;
 
-	if (db_exec(c, "CREATE TABLE IF NOT EXISTS schema_version ("
-	    "version INT NOT NULL, name VARCHAR(255) NOT NULL, "
-	    "checksum CHAR(16) NOT NULL, state VARCHAR(16) NOT NULL, "
-	    "applied_by VARCHAR(255) NOT NULL, "
-	    "updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), "
-	    "PRIMARY KEY (version)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-	    NULL, "") != DB_OK) {
+	if (db_exec(c,
+		"CREATE TABLE IF NOT EXISTS schema_version ("
+		"version INT NOT NULL, name VARCHAR(255) NOT NULL, "
+		"checksum CHAR(16) NOT NULL, state VARCHAR(16) NOT NULL, "
+		"applied_by VARCHAR(255) NOT NULL, "
+		"updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), "
+		"PRIMARY KEY (version)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+		NULL, "") != DB_OK) {
 		snprintf(err, LOOMD_ERR_LEN, "create schema_version: %s",
 		    db_error(c));
 		return SCHEMA_FAILED;
 	}
-	if (db_query(c, "SELECT COALESCE(MAX(version), 0) FROM "
-	    "schema_version", &r, "") != DB_OK) {
+	if (db_query(c,
+		"SELECT COALESCE(MAX(version), 0) FROM "
+		"schema_version",
+		&r, "") != DB_OK) {
 		snprintf(err, LOOMD_ERR_LEN, "read schema_version: %s",
 		    db_error(c));
 		return SCHEMA_FAILED;
@@ -290,9 +307,11 @@ schema_apply(struct db_conn *c, const char *me, char err[LOOMD_ERR_LEN])
 	top = db_rows_int(r, 0, 0);
 	db_rows_free(r);
 	if (top > (int64_t)schema_latest()) {
-		snprintf(err, LOOMD_ERR_LEN, "the database schema is at "
+		snprintf(err, LOOMD_ERR_LEN,
+		    "the database schema is at "
 		    "version %lld but this loomd only knows up to %u: "
-		    "upgrade loomd", (long long)top, schema_latest());
+		    "upgrade loomd",
+		    (long long)top, schema_latest());
 		return SCHEMA_TOO_NEW;
 	}
 	for (i = 0; i < schema_migrations_count; i++)

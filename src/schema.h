@@ -13,9 +13,9 @@
 struct db_conn;
 
 struct schema_migration {
-	unsigned int	 version;
-	const char	*name;
-	const char	*sql;	/* statements, each ending in ";\n" */
+	unsigned int version;
+	const char *name;
+	const char *sql; /* statements, each ending in ";\n" */
 };
 
 /* The embedded migrations, in version order (generated). */
@@ -25,9 +25,9 @@ extern const unsigned int schema_migrations_count;
 /* Outcome of schema_apply(). */
 enum schema_result {
 	SCHEMA_OK = 0,
-	SCHEMA_TOO_NEW,		/* the database is ahead of this binary */
-	SCHEMA_MISMATCH,	/* an applied migration differs from ours */
-	SCHEMA_FAILED,		/* database error or timeout */
+	SCHEMA_TOO_NEW,	 /* the database is ahead of this binary */
+	SCHEMA_MISMATCH, /* an applied migration differs from ours */
+	SCHEMA_FAILED,	 /* database error or timeout */
 };
 
 /*

@@ -42,36 +42,36 @@ void *
 solver_grow(void *v, size_t n, size_t *cap, size_t sz)
 {
 	if (n < *cap)
-		return (v);
+		return v;
 	*cap = *cap != 0 ? *cap * 2 : 8;
-	return (xreallocarray(v, *cap, sz));
+	return xreallocarray(v, *cap, sz);
 }
 
 /* Order of ints. */
 int
 solver_int_cmp(const void *a, const void *b)
 {
-	const int	*x = a, *y = b;
+	const int *x = a, *y = b;
 
-	return (*x < *y ? -1 : *x > *y);
+	return *x < *y ? -1 : *x > *y;
 }
 
 /* True for a non-NULL, non-empty string. */
 static bool
 solver_nonempty(const char *s)
 {
-	return (s != NULL && *s != '\0');
+	return s != NULL && *s != '\0';
 }
 
 /* Index of key in ix, or -1. */
 int
 solver_index(const struct strtab *ix, const char *key)
 {
-	size_t	i;
+	size_t i;
 
 	if (strtab_find(ix, key, &i) != 0)
-		return (-1);
-	return ((int)i);
+		return -1;
+	return (int)i;
 }
 
 /*
@@ -83,36 +83,37 @@ solver_core(struct solver_space *sp, const char *cluster_id,
     const char *cluster_name, int64_t num_machines,
     const struct solver_options *opts, struct json_object **out, char *err)
 {
-	struct solver_layouts	 ls;
-	int64_t			*counts = NULL, idnum;
-	int			 rc = -1;
+	struct solver_layouts ls;
+	int64_t *counts = NULL, idnum;
+	int rc = -1;
 
 	memset(&ls, 0, sizeof ls);
 	*out = NULL;
 	if (opts == NULL || opts->node_id == NULL) {
 		errbuf_set(err, "no node id generator");
-		return (-1);
+		return -1;
 	}
 	if (jsonx_parse_long(cluster_id, &idnum) != 0) {
 		errbuf_set(err, "invalid cluster id: %s",
 		    cluster_id != NULL ? cluster_id : "null");
-		return (-1);
+		return -1;
 	}
 	if (num_machines <= 0)
-		return (0);
+		return 0;
 	sp->steps = 0;
 	if (solver_step_a(sp, &ls, err) != 0)
 		goto fail;
 	if (solver_step_b(sp, &ls, num_machines, &counts, err) != 0)
 		goto fail;
-	if (counts != NULL && solver_step_c(sp, &ls, counts, cluster_id, idnum,
-	    cluster_name, opts, out, err) != 0)
+	if (counts != NULL &&
+	    solver_step_c(sp, &ls, counts, cluster_id, idnum, cluster_name,
+		opts, out, err) != 0)
 		goto fail;
 	rc = 0;
 fail:
 	free(counts);
 	solver_layouts_clear(&ls);
-	return (rc);
+	return rc;
 }
 
 void
@@ -126,9 +127,9 @@ solver_options_init(struct solver_options *opts)
 static struct json_object *
 solver_get_array(struct json_object *o, const char *key)
 {
-	struct json_object	*v = jsonx_get(o, key);
+	struct json_object *v = jsonx_get(o, key);
 
-	return (json_object_is_type(v, json_type_array) ? v : NULL);
+	return json_object_is_type(v, json_type_array) ? v : NULL;
 }
 
 void
@@ -139,20 +140,20 @@ solver_catalogue_from_export(struct solver_catalogue *cat,
 	cat->hardwaretypes = solver_get_array(export_obj, "hardwaretypes");
 	cat->imagetypes = solver_get_array(export_obj, "imagetypes");
 	cat->services = solver_get_array(export_obj, "services");
-	cat->clustertemplates = solver_get_array(export_obj,
-	    "clustertemplates");
+	cat->clustertemplates =
+	    solver_get_array(export_obj, "clustertemplates");
 }
 
 /* Optional string member: -1 if present and not a string. */
 static int
 solver_opt_str(struct json_object *o, const char *key, const char **out)
 {
-	struct json_object	*v = jsonx_get(o, key);
+	struct json_object *v = jsonx_get(o, key);
 
 	*out = NULL;
 	if (v == NULL)
-		return (0);
-	return ((*out = jsonx_str(v)) != NULL ? 0 : -1);
+		return 0;
+	return (*out = jsonx_str(v)) != NULL ? 0 : -1;
 }
 
 int
@@ -160,21 +161,27 @@ solver_request_from_json(struct solver_request *req,
     struct json_object *request_json, char err[LOOMD_ERR_LEN])
 {
 	static const char *const keys[] = {
-		"name", "clusterTemplateName", "provider", "hardwareType",
+		"name",
+		"clusterTemplateName",
+		"provider",
+		"hardwareType",
 		"imageType",
 	};
-	const char		**strs[] = {
-		&req->name, &req->template_name, &req->provider,
-		&req->hardwaretype, &req->imagetype,
+	const char **strs[] = {
+		&req->name,
+		&req->template_name,
+		&req->provider,
+		&req->hardwaretype,
+		&req->imagetype,
 	};
-	struct solver_names	  ns = { NULL, 0, 0 };
-	struct json_object	 *v;
-	const char		 *what;
-	size_t			  i;
+	struct solver_names ns = { NULL, 0, 0 };
+	struct json_object *v;
+	const char *what;
+	size_t i;
 
 	if (!json_object_is_type(request_json, json_type_object)) {
 		errbuf_set(err, "invalid cluster request");
-		return (-1);
+		return -1;
 	}
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		what = keys[i];
@@ -196,31 +203,31 @@ solver_request_from_json(struct solver_request *req,
 	if (solver_names_parse(req->services, &ns) != 0)
 		goto fail;
 	solver_names_clear(&ns);
-	return (0);
+	return 0;
 fail:
 	solver_names_clear(&ns);
 	errbuf_set(err, "invalid cluster request: bad %s", what);
-	return (-1);
+	return -1;
 }
 
 /* The element of an entity array whose name is name, or NULL. */
 struct json_object *
 solver_cat_find(struct json_object *arr, const char *name)
 {
-	struct json_object	*e;
-	const char		*s;
-	size_t			 i, n;
+	struct json_object *e;
+	const char *s;
+	size_t i, n;
 
 	if (name == NULL || !json_object_is_type(arr, json_type_array))
-		return (NULL);
+		return NULL;
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(arr, i);
 		s = jsonx_str(jsonx_get(e, "name"));
 		if (s != NULL && strcmp(s, name) == 0)
-			return (e);
+			return e;
 	}
-	return (NULL);
+	return NULL;
 }
 
 /* Add type entity e if allowed and mapped for the provider. */
@@ -228,14 +235,14 @@ static void
 solver_cat_type(struct solver_types *ts, struct json_object *e,
     const struct solver_names *allowed, const char *provider, const char *key)
 {
-	const char	*name, *v;
+	const char *name, *v;
 
 	if ((name = jsonx_str(jsonx_get(e, "name"))) == NULL)
 		return;
 	if (allowed->n != 0 && !solver_names_has(allowed, name))
 		return;
-	v = jsonx_str(jsonx_get(jsonx_get(jsonx_get(e, "providermap"),
-	    provider), key));
+	v = jsonx_str(
+	    jsonx_get(jsonx_get(jsonx_get(e, "providermap"), provider), key));
 	if (v != NULL)
 		solver_space_type_add(ts, name, v);
 }
@@ -246,7 +253,7 @@ solver_cat_types(struct solver_types *ts, struct json_object *arr,
     const char *required, const struct solver_names *allowed,
     const char *provider, const char *key)
 {
-	size_t	i, n;
+	size_t i, n;
 
 	if (required != NULL) {
 		struct json_object *e = solver_cat_find(arr, required);
@@ -266,50 +273,51 @@ solver_cat_types(struct solver_types *ts, struct json_object *arr,
 static const char *
 solver_required(const char *requested, const char *dflt)
 {
-	const char	*r = solver_nonempty(requested) ? requested : dflt;
+	const char *r = solver_nonempty(requested) ? requested : dflt;
 
-	return (solver_nonempty(r) ? r : NULL);
+	return solver_nonempty(r) ? r : NULL;
 }
 
 int
 solver_lease_duration(int64_t template_initial, int64_t requested,
     int64_t *lease, char err[LOOMD_ERR_LEN])
 {
-	int64_t	l, eff = requested == 0 ? INT64_MAX : requested;
+	int64_t l, eff = requested == 0 ? INT64_MAX : requested;
 
 	if (requested == -1)
 		l = template_initial;
 	else if (template_initial == 0 || template_initial >= eff)
 		l = requested;
 	else {
-		errbuf_set(err, "lease duration cannot be greater than "
+		errbuf_set(err,
+		    "lease duration cannot be greater than "
 		    "specified in template");
-		return (-1);
+		return -1;
 	}
 	if (l < 0) {
 		errbuf_set(err, "invalid lease duration: %" PRId64, l);
-		return (-1);
+		return -1;
 	}
 	*lease = l;
-	return (0);
+	return 0;
 }
 
 int
 solver_hostname(char out[SOLVER_HOSTNAME_LEN], const char *name,
     const char *cluster_id, int64_t nodenum, char err[LOOMD_ERR_LEN])
 {
-	char	*clean;
-	int64_t	 idnum;
+	char *clean;
+	int64_t idnum;
 
 	if (jsonx_parse_long(cluster_id, &idnum) != 0) {
 		errbuf_set(err, "invalid cluster id: %s",
 		    cluster_id != NULL ? cluster_id : "null");
-		return (-1);
+		return -1;
 	}
 	clean = solver_step_c_clean_name(name);
 	solver_step_c_hostname(out, clean, strlen(clean), idnum, nodenum);
 	free(clean);
-	return (0);
+	return 0;
 }
 
 int
@@ -317,18 +325,18 @@ solver_input_from_json(struct solver_input **out,
     struct json_object *template_json, const struct solver_catalogue *cat,
     char err[LOOMD_ERR_LEN])
 {
-	struct solver_input	*in;
+	struct solver_input *in;
 
 	*out = NULL;
 	in = xcalloc(1, sizeof *in);
 	if (solver_template_parse(&in->t, template_json, err) != 0) {
 		free(in);
-		return (-1);
+		return -1;
 	}
 	if (cat != NULL)
 		in->cat = *cat;
 	*out = in;
-	return (0);
+	return 0;
 }
 
 void
@@ -357,13 +365,13 @@ static int
 solver_check_services(struct solver_space *sp,
     const struct solver_catalogue *cat, char *err)
 {
-	const struct solver_template	*t = sp->t;
-	struct solver_names		 bad = { NULL, 0, 0 };
-	struct json_object		*deps;
-	const char			*d;
-	char				*list = NULL;
-	size_t				 i, j, len = 0;
-	int				 rc = -1;
+	const struct solver_template *t = sp->t;
+	struct solver_names bad = { NULL, 0, 0 };
+	struct json_object *deps;
+	const char *d;
+	char *list = NULL;
+	size_t i, j, len = 0;
+	int rc = -1;
 
 	if (t->compat_svc.n != 0) {
 		for (i = 0; i < sp->nsvc; i++) {
@@ -390,8 +398,8 @@ solver_check_services(struct solver_space *sp,
 		goto fail;
 	}
 	for (i = 0; i < sp->nsvc; i++) {
-		sp->svc[i].def = solver_cat_find(cat->services,
-		    sp->svc[i].name);
+		sp->svc[i].def =
+		    solver_cat_find(cat->services, sp->svc[i].name);
 		if (sp->svc[i].def == NULL) {
 			errbuf_set(err, "service %s does not exist",
 			    sp->svc[i].name);
@@ -403,9 +411,11 @@ solver_check_services(struct solver_space *sp,
 		for (j = 0; j < json_object_array_length(deps); j++) {
 			d = jsonx_str(json_object_array_get_idx(deps, j));
 			if (d != NULL && solver_index(&sp->index, d) < 0) {
-				errbuf_set(err, "service %s depends on %s, "
+				errbuf_set(err,
+				    "service %s depends on %s, "
 				    "which is not in the set of cluster "
-				    "services", sp->svc[i].name, d);
+				    "services",
+				    sp->svc[i].name, d);
 				goto fail;
 			}
 		}
@@ -414,7 +424,7 @@ solver_check_services(struct solver_space *sp,
 fail:
 	free(list);
 	solver_names_clear(&bad);
-	return (rc);
+	return rc;
 }
 
 int
@@ -422,17 +432,17 @@ solver_input_solve(const struct solver_input *in,
     const struct solver_request *req, const struct solver_options *opts,
     struct solver_result **out, char err[LOOMD_ERR_LEN])
 {
-	const struct solver_template	*t = &in->t;
-	const struct solver_catalogue	*cat = &in->cat;
-	struct solver_space		 sp;
-	struct solver_names		 rs = { NULL, 0, 0 };
-	const struct solver_names	*names;
-	struct solver_result		*res;
-	struct json_object		*provider, *nodes = NULL;
-	const char			*pname;
-	int64_t				 lease;
-	size_t				 i;
-	int				 rc = -1;
+	const struct solver_template *t = &in->t;
+	const struct solver_catalogue *cat = &in->cat;
+	struct solver_space sp;
+	struct solver_names rs = { NULL, 0, 0 };
+	const struct solver_names *names;
+	struct solver_result *res;
+	struct json_object *provider, *nodes = NULL;
+	const char *pname;
+	int64_t lease;
+	size_t i;
+	int rc = -1;
 
 	*out = NULL;
 	solver_space_init(&sp, t, opts != NULL ? opts->max_steps : 0);
@@ -446,20 +456,24 @@ solver_input_solve(const struct solver_input *in,
 	    solver_required(req->hardwaretype, t->hardwaretype), &t->compat_hw,
 	    pname, "flavor");
 	if (sp.hw.n == 0) {
-		errbuf_set(err, "no hardware types are available to use with "
-		    "template %s and provider %s", t->name, pname);
+		errbuf_set(err,
+		    "no hardware types are available to use with "
+		    "template %s and provider %s",
+		    t->name, pname);
 		goto fail;
 	}
 	solver_cat_types(&sp.img, cat->imagetypes,
 	    solver_required(req->imagetype, t->imagetype), &t->compat_img,
 	    pname, "image");
 	if (sp.img.n == 0) {
-		errbuf_set(err, "no image types are available to use with "
-		    "template %s and provider %s", t->name, pname);
+		errbuf_set(err,
+		    "no image types are available to use with "
+		    "template %s and provider %s",
+		    t->name, pname);
 		goto fail;
 	}
 	if (solver_lease_duration(t->lease_initial, req->lease_duration,
-	    &lease, err) != 0)
+		&lease, err) != 0)
 		goto fail;
 
 	if (solver_names_parse(req->services, &rs) != 0) {
@@ -474,7 +488,7 @@ solver_input_solve(const struct solver_input *in,
 	solver_space_finish(&sp);
 
 	if (solver_core(&sp, req->cluster_id, req->name, req->num_machines,
-	    opts, &nodes, err) != 0)
+		opts, &nodes, err) != 0)
 		goto fail;
 	if (nodes != NULL) {
 		res = xcalloc(1, sizeof *res);
@@ -490,7 +504,7 @@ solver_input_solve(const struct solver_input *in,
 		if (lease == 0)
 			res->expire_time = 0;
 		else if (__builtin_add_overflow(req->create_time, lease,
-		    &res->expire_time))
+			     &res->expire_time))
 			res->expire_time = INT64_MAX;
 		*out = res;
 	}
@@ -498,7 +512,7 @@ solver_input_solve(const struct solver_input *in,
 fail:
 	solver_names_clear(&rs);
 	solver_space_clear(&sp);
-	return (rc);
+	return rc;
 }
 
 int
@@ -506,20 +520,20 @@ solver_solve(const struct solver_catalogue *cat,
     const struct solver_request *req, const struct solver_options *opts,
     struct solver_result **out, char err[LOOMD_ERR_LEN])
 {
-	struct solver_input	*in;
-	struct json_object	*tj;
-	const char		*name;
-	int			 rc;
+	struct solver_input *in;
+	struct json_object *tj;
+	const char *name;
+	int rc;
 
 	*out = NULL;
 	name = req->template_name != NULL ? req->template_name : "null";
 	if ((tj = solver_cat_find(cat->clustertemplates, name)) == NULL) {
 		errbuf_set(err, "cluster template %s does not exist.", name);
-		return (-1);
+		return -1;
 	}
 	if (solver_input_from_json(&in, tj, cat, err) != 0)
-		return (-1);
+		return -1;
 	rc = solver_input_solve(in, req, opts, out, err);
 	solver_input_free(in);
-	return (rc);
+	return rc;
 }

@@ -35,11 +35,11 @@
  * passed to; the solver never modifies them.
  */
 struct solver_catalogue {
-	struct json_object	*providers;
-	struct json_object	*hardwaretypes;
-	struct json_object	*imagetypes;
-	struct json_object	*services;
-	struct json_object	*clustertemplates;
+	struct json_object *providers;
+	struct json_object *hardwaretypes;
+	struct json_object *imagetypes;
+	struct json_object *services;
+	struct json_object *clustertemplates;
 };
 
 /*
@@ -48,16 +48,16 @@ struct solver_catalogue {
  * means "use the template default"; NULL or [] services likewise.
  */
 struct solver_request {
-	const char		*cluster_id;	/* "00000001": numeric */
-	const char		*name;		/* cluster name (hostnames) */
-	const char		*template_name;	/* clusterTemplateName */
-	int64_t			 num_machines;	/* <= 0 gives no layout */
-	const char		*provider;
-	struct json_object	*services;	/* array of names, or NULL */
-	const char		*hardwaretype;
-	const char		*imagetype;
-	int64_t			 lease_duration;/* ms, -1 = not requested */
-	int64_t			 create_time;	/* ms, for expireTime */
+	const char *cluster_id;	   /* "00000001": numeric */
+	const char *name;	   /* cluster name (hostnames) */
+	const char *template_name; /* clusterTemplateName */
+	int64_t num_machines;	   /* <= 0 gives no layout */
+	const char *provider;
+	struct json_object *services; /* array of names, or NULL */
+	const char *hardwaretype;
+	const char *imagetype;
+	int64_t lease_duration; /* ms, -1 = not requested */
+	int64_t create_time;	/* ms, for expireTime */
 };
 
 /*
@@ -67,9 +67,9 @@ struct solver_request {
  * with node_id_arg (borrowed).  It is required by the solve calls.
  */
 struct solver_options {
-	int64_t	  max_steps;	/* <= 0: SOLVER_DEFAULT_MAX_STEPS */
-	int	(*node_id)(void *arg, char id[SOLVER_NODE_ID_LEN]);
-	void	 *node_id_arg;
+	int64_t max_steps; /* <= 0: SOLVER_DEFAULT_MAX_STEPS */
+	int (*node_id)(void *arg, char id[SOLVER_NODE_ID_LEN]);
+	void *node_id_arg;
 };
 
 /*
@@ -84,27 +84,27 @@ struct solver_options {
  * time (json-c reference counts are not atomic).
  */
 struct solver_result {
-	struct json_object	*nodes;		/* Node JSON, nodenum order */
-	size_t			 num_nodes;
-	struct json_object	*services;	/* cluster.services names */
-	struct json_object	*clustertemplate; /* copy of the template */
-	struct json_object	*provider;	/* copy of the provider */
-	int64_t			 lease_duration;/* ms, 0 = unlimited */
-	int64_t			 expire_time;	/* 0 = never */
+	struct json_object *nodes; /* Node JSON, nodenum order */
+	size_t num_nodes;
+	struct json_object *services;	     /* cluster.services names */
+	struct json_object *clustertemplate; /* copy of the template */
+	struct json_object *provider;	     /* copy of the provider */
+	int64_t lease_duration;		     /* ms, 0 = unlimited */
+	int64_t expire_time;		     /* 0 = never */
 };
 
 /* Template and catalogue parsed for solving. */
 struct solver_input;
 
 /* Sets opts to the defaults: SOLVER_DEFAULT_MAX_STEPS, no id callback. */
-void	solver_options_init(struct solver_options *opts);
+void solver_options_init(struct solver_options *opts);
 
 /*
  * Points cat at the arrays of an export/import object (missing keys or
  * non-arrays become NULL).  The pointers are borrowed from export_obj.
  */
-void	solver_catalogue_from_export(struct solver_catalogue *cat,
-	    struct json_object *export_obj);
+void solver_catalogue_from_export(struct solver_catalogue *cat,
+    struct json_object *export_obj);
 
 /*
  * Fills req from a ClusterRequest JSON object (section 2.10; numbers may
@@ -112,9 +112,8 @@ void	solver_catalogue_from_export(struct solver_catalogue *cat,
  * and an absent leaseDuration -1.  cluster_id and create_time are not part
  * of it and are left untouched.  Strings are borrowed from request_json.
  */
-int	solver_request_from_json(struct solver_request *req,
-	    struct json_object *request_json, char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int solver_request_from_json(struct solver_request *req,
+    struct json_object *request_json, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Solve a cluster request (section 3.4): look the template up by
@@ -126,10 +125,9 @@ int	solver_request_from_json(struct solver_request *req,
  * reason in err (an input-resolution message of section 3.4, or
  * "no layout found within N steps") otherwise.
  */
-int	solver_solve(const struct solver_catalogue *cat,
-	    const struct solver_request *req, const struct solver_options *opts,
-	    struct solver_result **out, char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int solver_solve(const struct solver_catalogue *cat,
+    const struct solver_request *req, const struct solver_options *opts,
+    struct solver_result **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Parse template_json (a cluster template, section 2.4) for solving
@@ -137,32 +135,30 @@ int	solver_solve(const struct solver_catalogue *cat,
  * frees with solver_input_free().  Fails on a template that is not
  * well-formed enough to solve with.
  */
-int	solver_input_from_json(struct solver_input **out,
-	    struct json_object *template_json,
-	    const struct solver_catalogue *cat, char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int solver_input_from_json(struct solver_input **out,
+    struct json_object *template_json, const struct solver_catalogue *cat,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* Frees an input; NULL is a no-op. */
-void	solver_input_free(struct solver_input *in);
+void solver_input_free(struct solver_input *in);
 
 /*
  * As solver_solve(), with the template of in (req->template_name is not
  * consulted).  Same return convention.
  */
-int	solver_input_solve(const struct solver_input *in,
-	    const struct solver_request *req, const struct solver_options *opts,
-	    struct solver_result **out, char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int solver_input_solve(const struct solver_input *in,
+    const struct solver_request *req, const struct solver_options *opts,
+    struct solver_result **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* Frees a result and everything it owns; NULL is a no-op. */
-void	solver_result_free(struct solver_result *res);
+void solver_result_free(struct solver_result *res);
 
 /*
  * The lease of section 3.4 step 5: template initial lease (0 = unlimited)
  * and requested lease (-1 = not requested) give *lease (0 = unlimited).
  */
-int	solver_lease_duration(int64_t template_initial, int64_t requested,
-	    int64_t *lease, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_lease_duration(int64_t template_initial, int64_t requested,
+    int64_t *lease, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Loom's createHostname: '_' and '.' of name become '-', then
@@ -170,8 +166,8 @@ int	solver_lease_duration(int64_t template_initial, int64_t requested,
  * cut so the whole fits in 255 characters.  Fails if cluster_id is not a
  * decimal number.
  */
-int	solver_hostname(char out[SOLVER_HOSTNAME_LEN], const char *name,
-	    const char *cluster_id, int64_t nodenum, char err[LOOMD_ERR_LEN])
-	    LOOMD_MUSTCHECK;
+int solver_hostname(char out[SOLVER_HOSTNAME_LEN], const char *name,
+    const char *cluster_id, int64_t nodenum,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 #endif /* LOOMD_SOLVER_H */

@@ -24,146 +24,146 @@
 
 /* A growable list of borrowed strings. */
 struct solver_names {
-	const char	**v;
-	size_t		  n;
-	size_t		  cap;
+	const char **v;
+	size_t n;
+	size_t cap;
 };
 
 /* One entry of constraints.services. */
 struct solver_constraint {
-	const char		*service;
-	struct solver_names	 hardwaretypes;
-	struct solver_names	 imagetypes;
-	int64_t			 min;
-	int64_t			 max;
+	const char *service;
+	struct solver_names hardwaretypes;
+	struct solver_names imagetypes;
+	int64_t min;
+	int64_t max;
 };
 
 /* The parts of a cluster template the solver reads; strings borrowed. */
 struct solver_template {
-	struct json_object		*json;
-	const char			*name;
-	const char			*provider;
-	const char			*hardwaretype;
-	const char			*imagetype;
-	struct solver_names		 services;
-	struct solver_names		 compat_hw;
-	struct solver_names		 compat_img;
-	struct solver_names		 compat_svc;
-	struct solver_names		*must;
-	size_t				 nmust;
-	struct solver_names		*cant;
-	size_t				 ncant;
-	struct solver_constraint	*cons;
-	size_t				 ncons;
-	struct strtab			 cons_index;
-	int64_t				 lease_initial;
+	struct json_object *json;
+	const char *name;
+	const char *provider;
+	const char *hardwaretype;
+	const char *imagetype;
+	struct solver_names services;
+	struct solver_names compat_hw;
+	struct solver_names compat_img;
+	struct solver_names compat_svc;
+	struct solver_names *must;
+	size_t nmust;
+	struct solver_names *cant;
+	size_t ncant;
+	struct solver_constraint *cons;
+	size_t ncons;
+	struct strtab cons_index;
+	int64_t lease_initial;
 };
 
 struct solver_input {
-	struct solver_template	 t;
-	struct solver_catalogue	 cat;
+	struct solver_template t;
+	struct solver_catalogue cat;
 };
 
 /* A service known to one solve. */
 struct solver_svc {
-	const char		*name;
-	struct json_object	*def;		/* borrowed, or NULL */
-	int			 cons;		/* template cons index or -1 */
-	int			 q;		/* quantity slot or -1 */
-	int			 rank;		/* position in name order */
-	bool			 cluster;	/* a cluster service */
-	bool			 in_layout;	/* in a layout constraint */
-	bool			 constrained;	/* in C of step A */
-	bool			 input;		/* candidate for service sets */
+	const char *name;
+	struct json_object *def; /* borrowed, or NULL */
+	int cons;		 /* template cons index or -1 */
+	int q;			 /* quantity slot or -1 */
+	int rank;		 /* position in name order */
+	bool cluster;		 /* a cluster service */
+	bool in_layout;		 /* in a layout constraint */
+	bool constrained;	 /* in C of step A */
+	bool input;		 /* candidate for service sets */
 };
 
 /* A usable hardware or image type: name and flavor/image. */
 struct solver_type {
-	const char	*name;
-	const char	*value;
-	size_t		 seq;
+	const char *name;
+	const char *value;
+	size_t seq;
 };
 
 struct solver_types {
-	struct solver_type	*v;
-	size_t			 n;
-	size_t			 cap;
+	struct solver_type *v;
+	size_t n;
+	size_t cap;
 };
 
 /* Everything one solve works on. */
 struct solver_space {
-	const struct solver_template	*t;
-	struct solver_svc		*svc;
-	size_t				 nsvc;
-	size_t				 capsvc;
-	struct strtab			 index;
-	int				*byrank;
-	size_t				 nq;
-	struct solver_types		 hw;
-	struct solver_types		 img;
-	int64_t				 max_steps;
-	int64_t				 steps;
+	const struct solver_template *t;
+	struct solver_svc *svc;
+	size_t nsvc;
+	size_t capsvc;
+	struct strtab index;
+	int *byrank;
+	size_t nq;
+	struct solver_types hw;
+	struct solver_types img;
+	int64_t max_steps;
+	int64_t steps;
 };
 
 /* Service sets as runs of service indices in one pool. */
 struct solver_sets {
-	int	*pool;
-	size_t	 npool;
-	size_t	 cappool;
-	size_t	*off;
-	size_t	*len;
-	size_t	 n;
-	size_t	 cap;
+	int *pool;
+	size_t npool;
+	size_t cappool;
+	size_t *off;
+	size_t *len;
+	size_t n;
+	size_t cap;
 };
 
 /* A node layout; names sorted, svc parallel to names (or NULL). */
 struct solver_layout {
-	const char	 *hw;
-	const char	 *img;
-	const char	 *flavor;
-	const char	 *image;
-	const char	**names;
-	int		 *svc;
-	size_t		  n;
+	const char *hw;
+	const char *img;
+	const char *flavor;
+	const char *image;
+	const char **names;
+	int *svc;
+	size_t n;
 };
 
 struct solver_layouts {
-	struct solver_layout	*v;
-	size_t			 n;
-	size_t			 cap;
+	struct solver_layout *v;
+	size_t n;
+	size_t cap;
 };
 
 /* Optional preference lists of the comparator. */
 struct solver_prefs {
-	const struct solver_names	*hw;
-	const struct solver_names	*img;
+	const struct solver_names *hw;
+	const struct solver_names *img;
 };
 
 /* State of the service-set enumeration. */
 struct solver_dfs {
-	struct solver_space	*sp;
-	struct solver_sets	*out;
-	size_t			 nblocks;
-	size_t			*boff;
-	int			*bmem;
-	size_t			*coff;
-	int			*chit;
-	int			*cnt;
-	int			*need;
-	int			*cur;
-	size_t			 ncur;
+	struct solver_space *sp;
+	struct solver_sets *out;
+	size_t nblocks;
+	size_t *boff;
+	int *bmem;
+	size_t *coff;
+	int *chit;
+	int *cnt;
+	int *need;
+	int *cur;
+	size_t ncur;
 };
 
 /* State of the composition walk. */
 struct solver_walk {
-	int64_t		*n;
-	int64_t		*qc;
-	int64_t		*lo;
-	int64_t		*hi;
-	int64_t		*max;
-	size_t		*qoff;
-	int		*qmem;
-	size_t		 bad;
+	int64_t *n;
+	int64_t *qc;
+	int64_t *lo;
+	int64_t *hi;
+	int64_t *max;
+	size_t *qoff;
+	int *qmem;
+	size_t bad;
 };
 
 /* solver.c */
@@ -209,8 +209,8 @@ int solver_template_parse(struct solver_template *t, struct json_object *j,
 /* solver_space.c */
 
 /* Start an empty space for template t. */
-void solver_space_init(struct solver_space *sp, const struct solver_template *t,
-    int64_t max_steps);
+void solver_space_init(struct solver_space *sp,
+    const struct solver_template *t, int64_t max_steps);
 /* Release a space. */
 void solver_space_clear(struct solver_space *sp);
 /* Add a service name (once); returns its index. */
@@ -240,8 +240,8 @@ void solver_layouts_clear(struct solver_layouts *ls);
 /* A new zeroed layout at the end of the list. */
 struct solver_layout *solver_layouts_new(struct solver_layouts *ls);
 /* Fill the services of l from service indices (sorted by name). */
-void solver_layout_set_members(struct solver_space *sp, struct solver_layout *l,
-    const int *m, size_t n);
+void solver_layout_set_members(struct solver_space *sp,
+    struct solver_layout *l, const int *m, size_t n);
 /*
  * NodeLayoutComparator: more services first; then hardware preference,
  * image preference, hardware name, image name, sorted service names.
@@ -251,7 +251,8 @@ int solver_layout_cmp(const struct solver_layout *a,
 /* Stable merge sort of layouts with a comparator that takes prefs. */
 void solver_layouts_sort(struct solver_layouts *ls,
     int (*cmp)(const struct solver_layout *, const struct solver_layout *,
-    const struct solver_prefs *), const struct solver_prefs *p);
+	const struct solver_prefs *),
+    const struct solver_prefs *p);
 /* Keep the comparator-minimal layout of each service set, sorted. */
 void solver_layouts_narrow(struct solver_layouts *ls,
     const struct solver_prefs *p);

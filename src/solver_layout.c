@@ -28,7 +28,7 @@ solver_layout_clear(struct solver_layout *l)
 void
 solver_layouts_clear(struct solver_layouts *ls)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < ls->n; i++)
 		solver_layout_clear(&ls->v[i]);
@@ -42,7 +42,7 @@ solver_layouts_new(struct solver_layouts *ls)
 {
 	ls->v = solver_grow(ls->v, ls->n, &ls->cap, sizeof *ls->v);
 	memset(&ls->v[ls->n], 0, sizeof ls->v[ls->n]);
-	return (&ls->v[ls->n++]);
+	return &ls->v[ls->n++];
 }
 
 /* Fill the services of l from service indices (sorted by name). */
@@ -50,7 +50,7 @@ void
 solver_layout_set_members(struct solver_space *sp, struct solver_layout *l,
     const int *m, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	l->n = n;
 	l->svc = xcalloc(n + 1, sizeof *l->svc);
@@ -68,15 +68,15 @@ solver_layout_set_members(struct solver_space *sp, struct solver_layout *l,
 static size_t
 solver_layout_pref_rank(const char *v, const struct solver_names *p)
 {
-	size_t	i;
+	size_t i;
 
 	if (p == NULL)
-		return (SIZE_MAX);
+		return SIZE_MAX;
 	for (i = 0; i < p->n; i++) {
 		if (strcmp(p->v[i], v) == 0)
-			return (i);
+			return i;
 	}
-	return (SIZE_MAX);
+	return SIZE_MAX;
 }
 
 /*
@@ -87,30 +87,30 @@ int
 solver_layout_cmp(const struct solver_layout *a, const struct solver_layout *b,
     const struct solver_prefs *p)
 {
-	size_t	ra, rb, i;
-	int	c;
+	size_t ra, rb, i;
+	int c;
 
 	if (a->n != b->n)
-		return (a->n > b->n ? -1 : 1);
+		return a->n > b->n ? -1 : 1;
 	if (p != NULL) {
 		ra = solver_layout_pref_rank(a->hw, p->hw);
 		rb = solver_layout_pref_rank(b->hw, p->hw);
 		if (ra != rb)
-			return (ra < rb ? -1 : 1);
+			return ra < rb ? -1 : 1;
 		ra = solver_layout_pref_rank(a->img, p->img);
 		rb = solver_layout_pref_rank(b->img, p->img);
 		if (ra != rb)
-			return (ra < rb ? -1 : 1);
+			return ra < rb ? -1 : 1;
 	}
 	if ((c = strcmp(a->hw, b->hw)) != 0)
-		return (c);
+		return c;
 	if ((c = strcmp(a->img, b->img)) != 0)
-		return (c);
+		return c;
 	for (i = 0; i < a->n; i++) {
 		if ((c = strcmp(a->names[i], b->names[i])) != 0)
-			return (c);
+			return c;
 	}
-	return (0);
+	return 0;
 }
 
 /* Order by service set first, then by the comparator (for narrowing). */
@@ -118,26 +118,27 @@ static int
 solver_layout_set_cmp(const struct solver_layout *a,
     const struct solver_layout *b, const struct solver_prefs *p)
 {
-	size_t	i;
-	int	c;
+	size_t i;
+	int c;
 
 	if (a->n != b->n)
-		return (a->n < b->n ? -1 : 1);
+		return a->n < b->n ? -1 : 1;
 	for (i = 0; i < a->n; i++) {
 		if ((c = strcmp(a->names[i], b->names[i])) != 0)
-			return (c);
+			return c;
 	}
-	return (solver_layout_cmp(a, b, p));
+	return solver_layout_cmp(a, b, p);
 }
 
 /* Stable merge sort of layouts with a comparator that takes prefs. */
 void
 solver_layouts_sort(struct solver_layouts *ls,
     int (*cmp)(const struct solver_layout *, const struct solver_layout *,
-    const struct solver_prefs *), const struct solver_prefs *p)
+	const struct solver_prefs *),
+    const struct solver_prefs *p)
 {
-	struct solver_layout	*a = ls->v, *b, *t;
-	size_t			 w, i, l, m, r, x, y;
+	struct solver_layout *a = ls->v, *b, *t;
+	size_t w, i, l, m, r, x, y;
 
 	if (ls->n < 2)
 		return;
@@ -171,26 +172,27 @@ static bool
 solver_layout_same_set(const struct solver_layout *a,
     const struct solver_layout *b)
 {
-	size_t	i;
+	size_t i;
 
 	if (a->n != b->n)
-		return (false);
+		return false;
 	for (i = 0; i < a->n; i++) {
 		if (strcmp(a->names[i], b->names[i]) != 0)
-			return (false);
+			return false;
 	}
-	return (true);
+	return true;
 }
 
 /* Keep the comparator-minimal layout of each service set, sorted. */
 void
 solver_layouts_narrow(struct solver_layouts *ls, const struct solver_prefs *p)
 {
-	size_t	i, n = 0;
+	size_t i, n = 0;
 
 	solver_layouts_sort(ls, solver_layout_set_cmp, p);
 	for (i = 0; i < ls->n; i++) {
-		if (n > 0 && solver_layout_same_set(&ls->v[n - 1], &ls->v[i])) {
+		if (n > 0 &&
+		    solver_layout_same_set(&ls->v[n - 1], &ls->v[i])) {
 			solver_layout_clear(&ls->v[i]);
 			continue;
 		}

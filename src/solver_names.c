@@ -34,32 +34,32 @@ solver_names_clear(struct solver_names *ns)
 bool
 solver_names_has(const struct solver_names *ns, const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < ns->n; i++) {
 		if (strcmp(ns->v[i], s) == 0)
-			return (true);
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 /* Parse an optional array of strings; NULL gives an empty list. */
 int
 solver_names_parse(struct json_object *v, struct solver_names *out)
 {
-	size_t	i, n;
+	size_t i, n;
 
 	if (v == NULL)
-		return (0);
+		return 0;
 	if (!json_object_is_type(v, json_type_array))
-		return (-1);
+		return -1;
 	n = json_object_array_length(v);
 	for (i = 0; i < n; i++) {
 		const char *s = jsonx_str(json_object_array_get_idx(v, i));
 
 		if (s == NULL)
-			return (-1);
+			return -1;
 		solver_names_add(out, s);
 	}
-	return (0);
+	return 0;
 }

@@ -44,7 +44,7 @@ solver_space_clear(struct solver_space *sp)
 int
 solver_space_add(struct solver_space *sp, const char *name, bool cluster)
 {
-	int	i, added;
+	int i, added;
 
 	i = (int)strtab_intern(&sp->index, name, &added);
 	if (added) {
@@ -56,7 +56,7 @@ solver_space_add(struct solver_space *sp, const char *name, bool cluster)
 	}
 	if (cluster)
 		sp->svc[i].cluster = true;
-	return (i);
+	return i;
 }
 
 /* Add every string of a JSON array; fails on a non-string. */
@@ -64,18 +64,18 @@ int
 solver_space_add_json(struct solver_space *sp, struct json_object *arr,
     bool cluster, char *err)
 {
-	struct solver_names	ns = { NULL, 0, 0 };
-	size_t			i;
+	struct solver_names ns = { NULL, 0, 0 };
+	size_t i;
 
 	if (arr == NULL || solver_names_parse(arr, &ns) != 0) {
 		errbuf_set(err, "service names must be an array of strings");
 		solver_names_clear(&ns);
-		return (-1);
+		return -1;
 	}
 	for (i = 0; i < ns.n; i++)
 		solver_space_add(sp, ns.v[i], cluster);
 	solver_names_clear(&ns);
-	return (0);
+	return 0;
 }
 
 /* Order of services by name. */
@@ -84,21 +84,21 @@ solver_space_svc_cmp(const void *a, const void *b)
 {
 	const struct solver_svc *const *x = a, *const *y = b;
 
-	return (strcmp((*x)->name, (*y)->name));
+	return strcmp((*x)->name, (*y)->name);
 }
 
 /* Once the services are known: constraints, quantity slots, ranks. */
 void
 solver_space_finish(struct solver_space *sp)
 {
-	const struct solver_template	 *t = sp->t;
-	struct solver_svc		**order;
-	size_t				  i, j;
-	int				  k;
+	const struct solver_template *t = sp->t;
+	struct solver_svc **order;
+	size_t i, j;
+	int k;
 
 	for (i = 0; i < t->nmust + t->ncant; i++) {
-		const struct solver_names *ns = i < t->nmust ? &t->must[i] :
-		    &t->cant[i - t->nmust];
+		const struct solver_names *ns =
+		    i < t->nmust ? &t->must[i] : &t->cant[i - t->nmust];
 
 		for (j = 0; j < ns->n; j++) {
 			if ((k = solver_index(&sp->index, ns->v[j])) >= 0)
@@ -141,24 +141,24 @@ solver_space_type_add(struct solver_types *ts, const char *name,
 static int
 solver_space_type_cmp(const void *a, const void *b)
 {
-	const struct solver_type	*x = a, *y = b;
-	int				 c;
+	const struct solver_type *x = a, *y = b;
+	int c;
 
 	if ((c = strcmp(x->name, y->name)) != 0)
-		return (c);
-	return (x->seq < y->seq ? -1 : x->seq > y->seq);
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* Sort types by name and keep the last value of each name. */
 void
 solver_space_types_finish(struct solver_types *ts)
 {
-	size_t	i, n = 0;
+	size_t i, n = 0;
 
 	solver_qsort(ts->v, ts->n, sizeof *ts->v, solver_space_type_cmp);
 	for (i = 0; i < ts->n; i++) {
-		if (i + 1 < ts->n && strcmp(ts->v[i].name,
-		    ts->v[i + 1].name) == 0)
+		if (i + 1 < ts->n &&
+		    strcmp(ts->v[i].name, ts->v[i + 1].name) == 0)
 			continue;
 		ts->v[n++] = ts->v[i];
 	}
@@ -172,10 +172,10 @@ solver_space_step(struct solver_space *sp, char *err)
 	if (sp->steps >= sp->max_steps) {
 		errbuf_set(err, "no layout found within %" PRId64 " steps",
 		    sp->max_steps);
-		return (-1);
+		return -1;
 	}
 	sp->steps++;
-	return (0);
+	return 0;
 }
 
 /* Whether service s allows hardware (col 0) or image (col 1) type name. */
@@ -183,12 +183,12 @@ bool
 solver_space_type_allowed(const struct solver_space *sp, int s, int img,
     const char *name)
 {
-	const struct solver_constraint	*c;
-	const struct solver_names	*ns;
+	const struct solver_constraint *c;
+	const struct solver_names *ns;
 
 	if (sp->svc[s].cons < 0)
-		return (true);
+		return true;
 	c = &sp->t->cons[sp->svc[s].cons];
 	ns = img ? &c->imagetypes : &c->hardwaretypes;
-	return (ns->n == 0 || solver_names_has(ns, name));
+	return ns->n == 0 || solver_names_has(ns, name);
 }

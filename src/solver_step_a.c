@@ -22,8 +22,8 @@ solver_step_a_sets_add(struct solver_sets *ss, const int *m, size_t n)
 {
 	while (ss->pool == NULL || ss->npool + n > ss->cappool) {
 		ss->cappool = ss->cappool != 0 ? ss->cappool * 2 : 64;
-		ss->pool = xreallocarray(ss->pool, ss->cappool,
-		    sizeof *ss->pool);
+		ss->pool =
+		    xreallocarray(ss->pool, ss->cappool, sizeof *ss->pool);
 	}
 	if (ss->n == ss->cap) {
 		ss->cap = ss->cap != 0 ? ss->cap * 2 : 16;
@@ -56,19 +56,19 @@ solver_step_a_uf_find(int *parent, int i)
 		parent[i] = parent[parent[i]];
 		i = parent[i];
 	}
-	return (i);
+	return i;
 }
 
 /* Depth-first enumeration of block unions that contain no CC set. */
 static int
 solver_step_a_dfs(struct solver_dfs *d, size_t from, char *err)
 {
-	size_t	j, m;
-	bool	ok;
+	size_t j, m;
+	bool ok;
 
 	for (j = from; j < d->nblocks; j++) {
 		if (solver_space_step(d->sp, err) != 0)
-			return (-1);
+			return -1;
 		ok = true;
 		for (m = d->coff[j]; m < d->coff[j + 1]; m++) {
 			if (++d->cnt[d->chit[m]] == d->need[d->chit[m]])
@@ -79,13 +79,13 @@ solver_step_a_dfs(struct solver_dfs *d, size_t from, char *err)
 				d->cur[d->ncur++] = d->bmem[m];
 			solver_step_a_sets_add(d->out, d->cur, d->ncur);
 			if (solver_step_a_dfs(d, j + 1, err) != 0)
-				return (-1);
+				return -1;
 			d->ncur -= d->boff[j + 1] - d->boff[j];
 		}
 		for (m = d->coff[j]; m < d->coff[j + 1]; m++)
 			d->cnt[d->chit[m]]--;
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -100,15 +100,15 @@ int
 solver_step_a_valid_sets(struct solver_space *sp, struct solver_sets *out,
     char *err)
 {
-	const struct solver_template	*t = sp->t;
-	struct solver_dfs		 d;
-	struct solver_sets		 ccs;
-	int				*parent, *blockof, *tmp, *scc;
-	size_t				*sccoff, *fill;
-	bool				*poison;
-	size_t				 i, j, n = sp->nsvc, nb = 0, ntmp;
-	size_t				 nhit = 0, m;
-	int				 r, rc = -1, s, first;
+	const struct solver_template *t = sp->t;
+	struct solver_dfs d;
+	struct solver_sets ccs;
+	int *parent, *blockof, *tmp, *scc;
+	size_t *sccoff, *fill;
+	bool *poison;
+	size_t i, j, n = sp->nsvc, nb = 0, ntmp;
+	size_t nhit = 0, m;
+	int r, rc = -1, s, first;
 
 	memset(&d, 0, sizeof d);
 	memset(&ccs, 0, sizeof ccs);
@@ -116,7 +116,7 @@ solver_step_a_valid_sets(struct solver_space *sp, struct solver_sets *out,
 	d.out = out;
 	for (i = 0; i < t->ncant; i++) {
 		if (t->cant[i].n == 0)
-			return (0);	/* an empty set is inside every set */
+			return 0; /* an empty set is inside every set */
 	}
 	parent = xcalloc(n + 1, sizeof *parent);
 	blockof = xcalloc(n + 1, sizeof *blockof);
@@ -238,7 +238,7 @@ solver_step_a_valid_sets(struct solver_space *sp, struct solver_sets *out,
 	free(d.coff);
 	free(d.chit);
 	free(d.cur);
-	return (rc);
+	return rc;
 }
 
 /*
@@ -249,13 +249,13 @@ solver_step_a_valid_sets(struct solver_space *sp, struct solver_sets *out,
 int
 solver_step_a(struct solver_space *sp, struct solver_layouts *out, char *err)
 {
-	struct solver_sets	 sets;
-	struct solver_layout	*l;
-	uint8_t			*hwok = NULL, *imgok = NULL;
-	int			*u, *m;
-	size_t			 nu = 0, i, j, h, g, nhw = sp->hw.n;
-	size_t			 nimg = sp->img.n;
-	int			 rc = -1;
+	struct solver_sets sets;
+	struct solver_layout *l;
+	uint8_t *hwok = NULL, *imgok = NULL;
+	int *u, *m;
+	size_t nu = 0, i, j, h, g, nhw = sp->hw.n;
+	size_t nimg = sp->img.n;
+	int rc = -1;
 
 	memset(&sets, 0, sizeof sets);
 	u = xcalloc(sp->nsvc + 1, sizeof *u);
@@ -318,5 +318,5 @@ fail:
 	free(imgok);
 	free(u);
 	free(m);
-	return (rc);
+	return rc;
 }

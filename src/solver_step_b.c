@@ -20,16 +20,16 @@
 static bool
 solver_step_b_walk_ok(const struct solver_walk *w, int q, int64_t v)
 {
-	return (v >= w->lo[q] && v <= w->hi[q]);
+	return v >= w->lo[q] && v <= w->hi[q];
 }
 
 /* Change the count of layout i by delta, keeping the service counts. */
 void
 solver_step_b_walk_update(struct solver_walk *w, size_t i, int64_t delta)
 {
-	size_t	m;
-	int	q;
-	bool	was;
+	size_t m;
+	int q;
+	bool was;
 
 	if (delta == 0)
 		return;
@@ -62,8 +62,8 @@ void
 solver_step_b_walk_init(struct solver_walk *w, const struct solver_space *sp,
     const struct solver_layouts *ls, int64_t num_machines)
 {
-	const struct solver_constraint	*c;
-	size_t				 i, j, nq = 0;
+	const struct solver_constraint *c;
+	size_t i, j, nq = 0;
 
 	memset(w, 0, sizeof *w);
 	w->n = xcalloc(ls->n + 1, sizeof *w->n);
@@ -78,8 +78,8 @@ solver_step_b_walk_init(struct solver_walk *w, const struct solver_space *sp,
 		c = &sp->t->cons[sp->svc[i].cons];
 		w->lo[sp->svc[i].q] = c->min;
 		w->max[sp->svc[i].q] = c->max;
-		w->hi[sp->svc[i].q] = c->max < num_machines ? c->max :
-		    num_machines;
+		w->hi[sp->svc[i].q] =
+		    c->max < num_machines ? c->max : num_machines;
 	}
 	for (i = 0; i < sp->nq; i++) {
 		if (!solver_step_b_walk_ok(w, (int)i, 0))
@@ -110,14 +110,14 @@ int
 solver_step_b(struct solver_space *sp, const struct solver_layouts *ls,
     int64_t num_machines, int64_t **out, char *err)
 {
-	struct solver_walk	 w;
-	size_t			*stack = NULL, ns = 0, i, k = ls->n, e, m;
-	int64_t			 total = 0, mx, d, v;
-	int			 q, rc = -1;
+	struct solver_walk w;
+	size_t *stack = NULL, ns = 0, i, k = ls->n, e, m;
+	int64_t total = 0, mx, d, v;
+	int q, rc = -1;
 
 	*out = NULL;
 	if (k == 0)
-		return (0);
+		return 0;
 	solver_step_b_walk_init(&w, sp, ls, num_machines);
 	for (i = 0; i < k; i++) {
 		mx = num_machines - total;
@@ -171,5 +171,5 @@ solver_step_b(struct solver_space *sp, const struct solver_layouts *ls,
 fail:
 	free(stack);
 	solver_step_b_walk_clear(&w);
-	return (rc);
+	return rc;
 }

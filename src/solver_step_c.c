@@ -22,14 +22,14 @@
 char *
 solver_step_c_clean_name(const char *name)
 {
-	char	*c, *p;
+	char *c, *p;
 
 	c = xstrdup(name != NULL ? name : "");
 	for (p = c; *p != '\0'; p++) {
 		if (*p == '_' || *p == '.')
 			*p = '-';
 	}
-	return (c);
+	return c;
 }
 
 /* Hostname from a cleaned name: cut the name to fit 255 characters. */
@@ -37,11 +37,11 @@ void
 solver_step_c_hostname(char out[SOLVER_HOSTNAME_LEN], const char *clean,
     size_t clen, int64_t idnum, int64_t nodenum)
 {
-	char	post[64];
-	size_t	pl, keep = clen;
+	char post[64];
+	size_t pl, keep = clen;
 
-	pl = (size_t)snprintf(post, sizeof post, "%" PRId64 "-%" PRId64
-	    ".local", idnum, nodenum);
+	pl = (size_t)snprintf(post, sizeof post,
+	    "%" PRId64 "-%" PRId64 ".local", idnum, nodenum);
 	if (keep + pl > SOLVER_HOSTNAME_LEN - 1)
 		keep = SOLVER_HOSTNAME_LEN - 1 - pl;
 	memcpy(out, clean, keep);
@@ -53,17 +53,18 @@ static void
 solver_step_c_automators(const struct solver_space *sp,
     const struct solver_layout *l, struct solver_names *out)
 {
-	struct json_object	*acts;
-	const char		*type;
-	size_t			 i;
+	struct json_object *acts;
+	const char *type;
+	size_t i;
 
 	out->n = 0;
 	for (i = 0; i < l->n; i++) {
-		acts = jsonx_get(jsonx_get(sp->svc[l->svc[i]].def,
-		    "provisioner"), "actions");
+		acts =
+		    jsonx_get(jsonx_get(sp->svc[l->svc[i]].def, "provisioner"),
+			"actions");
 		if (!json_object_is_type(acts, json_type_object))
 			continue;
-		json_object_object_foreach(acts, key, val) {
+		json_object_object_foreach (acts, key, val) {
 			(void)key;
 			type = jsonx_str(jsonx_get(val, "type"));
 			if (type != NULL && !solver_names_has(out, type))
@@ -84,17 +85,17 @@ solver_step_c(struct solver_space *sp, const struct solver_layouts *ls,
     const char *cluster_name, const struct solver_options *opts,
     struct json_object **out, char *err)
 {
-	const struct solver_layout	 *l;
-	struct json_object		**copies, *nodes, *node, *props;
-	struct json_object		 *svcs = NULL, *autoarr = NULL;
-	struct json_object		 *shared[5];
-	struct solver_names		  autos = { NULL, 0, 0 };
-	char				  id[SOLVER_NODE_ID_LEN];
-	char				  host[SOLVER_HOSTNAME_LEN], num[24];
-	char				 *clean;
-	size_t				  i, j, clen, total = 0;
-	int64_t				  c, nodenum = SOLVER_FIRST_NODENUM;
-	int				  s, rc = -1;
+	const struct solver_layout *l;
+	struct json_object **copies, *nodes, *node, *props;
+	struct json_object *svcs = NULL, *autoarr = NULL;
+	struct json_object *shared[5];
+	struct solver_names autos = { NULL, 0, 0 };
+	char id[SOLVER_NODE_ID_LEN];
+	char host[SOLVER_HOSTNAME_LEN], num[24];
+	char *clean;
+	size_t i, j, clen, total = 0;
+	int64_t c, nodenum = SOLVER_FIRST_NODENUM;
+	int s, rc = -1;
 
 	*out = NULL;
 	memset(shared, 0, sizeof shared);
@@ -135,8 +136,7 @@ solver_step_c(struct solver_space *sp, const struct solver_layouts *ls,
 			id[sizeof id - 1] = '\0';
 			node = jsonx_new_object();
 			jsonx_append(nodes, node);
-			jsonx_add_new(node, "id",
-			    jsonx_new_string(id));
+			jsonx_add_new(node, "id", jsonx_new_string(id));
 			jsonx_add_new(node, "clusterId",
 			    json_object_get(shared[0]));
 			jsonx_add_new(node, "services", json_object_get(svcs));
@@ -151,8 +151,7 @@ solver_step_c(struct solver_space *sp, const struct solver_layouts *ls,
 			jsonx_add_new(props, "image",
 			    json_object_get(shared[4]));
 			snprintf(num, sizeof num, "%" PRId64, nodenum);
-			jsonx_add_new(props, "nodenum",
-			    jsonx_new_string(num));
+			jsonx_add_new(props, "nodenum", jsonx_new_string(num));
 			solver_step_c_hostname(host, clean, clen, idnum,
 			    nodenum);
 			jsonx_add_new(props, "hostname",
@@ -179,5 +178,5 @@ fail:
 	free(copies);
 	free(clean);
 	solver_names_clear(&autos);
-	return (rc);
+	return rc;
 }

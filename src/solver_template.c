@@ -22,7 +22,7 @@
 void
 solver_template_clear(struct solver_template *t)
 {
-	size_t	i;
+	size_t i;
 
 	solver_names_clear(&t->services);
 	solver_names_clear(&t->compat_hw);
@@ -48,12 +48,12 @@ static int
 solver_template_name_sets(struct json_object *v, struct solver_names **out,
     size_t *nout)
 {
-	size_t	i, n;
+	size_t i, n;
 
 	if (v == NULL)
-		return (0);
+		return 0;
 	if (!json_object_is_type(v, json_type_array))
-		return (-1);
+		return -1;
 	n = json_object_array_length(v);
 	*out = xcalloc(n != 0 ? n : 1, sizeof **out);
 	*nout = n;
@@ -61,9 +61,9 @@ solver_template_name_sets(struct json_object *v, struct solver_names **out,
 		struct json_object *e = json_object_array_get_idx(v, i);
 
 		if (e == NULL || solver_names_parse(e, &(*out)[i]) != 0)
-			return (-1);
+			return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /* Parse constraints.services into t->cons. */
@@ -71,41 +71,41 @@ static int
 solver_template_constraints(struct solver_template *t, struct json_object *sc,
     const char **what)
 {
-	struct solver_constraint	*c;
-	struct json_object		*q, *v;
-	size_t				 n = 0;
+	struct solver_constraint *c;
+	struct json_object *q, *v;
+	size_t n = 0;
 
 	if (sc == NULL)
-		return (0);
+		return 0;
 	*what = "constraints.services";
 	if (!json_object_is_type(sc, json_type_object))
-		return (-1);
+		return -1;
 	t->cons = xcalloc(json_object_object_length(sc) + 1, sizeof *t->cons);
-	json_object_object_foreach(sc, key, val) {
+	json_object_object_foreach (sc, key, val) {
 		c = &t->cons[n++];
 		t->ncons = n;
 		c->service = key;
 		c->min = 0;
 		c->max = SOLVER_QTY_MAX;
 		if (!json_object_is_type(val, json_type_object))
-			return (-1);
+			return -1;
 		if (solver_names_parse(jsonx_get(val, "hardwaretypes"),
-		    &c->hardwaretypes) != 0 ||
+			&c->hardwaretypes) != 0 ||
 		    solver_names_parse(jsonx_get(val, "imagetypes"),
-		    &c->imagetypes) != 0)
-			return (-1);
+			&c->imagetypes) != 0)
+			return -1;
 		q = jsonx_get(val, "quantities");
 		if (q != NULL && !json_object_is_type(q, json_type_object))
-			return (-1);
+			return -1;
 		if ((v = jsonx_get(q, "min")) != NULL &&
 		    jsonx_long(v, &c->min) != 0)
-			return (-1);
+			return -1;
 		if ((v = jsonx_get(q, "max")) != NULL &&
 		    jsonx_long(v, &c->max) != 0)
-			return (-1);
+			return -1;
 		(void)strtab_intern(&t->cons_index, key, NULL);
 	}
-	return (0);
+	return 0;
 }
 
 /* Parse the solver's view of a cluster template (section 2.4). */
@@ -113,8 +113,8 @@ int
 solver_template_parse(struct solver_template *t, struct json_object *j,
     char *err)
 {
-	struct json_object	*d, *c, *k, *l, *a, *v;
-	const char		*what = "", *msg = NULL;
+	struct json_object *d, *c, *k, *l, *a, *v;
+	const char *what = "", *msg = NULL;
 
 	memset(t, 0, sizeof *t);
 	t->json = j;
@@ -156,10 +156,10 @@ solver_template_parse(struct solver_template *t, struct json_object *j,
 	c = jsonx_get(j, "compatibility");
 	if (c != NULL && !json_object_is_type(c, json_type_object))
 		goto fail;
-	if (solver_names_parse(jsonx_get(c, "hardwaretypes"),
-	    &t->compat_hw) != 0 ||
-	    solver_names_parse(jsonx_get(c, "imagetypes"),
-	    &t->compat_img) != 0 ||
+	if (solver_names_parse(jsonx_get(c, "hardwaretypes"), &t->compat_hw) !=
+		0 ||
+	    solver_names_parse(jsonx_get(c, "imagetypes"), &t->compat_img) !=
+		0 ||
 	    solver_names_parse(jsonx_get(c, "services"), &t->compat_svc) != 0)
 		goto fail;
 
@@ -172,12 +172,12 @@ solver_template_parse(struct solver_template *t, struct json_object *j,
 	if (l != NULL && !json_object_is_type(l, json_type_object))
 		goto fail;
 	if (solver_template_name_sets(jsonx_get(l, "mustcoexist"), &t->must,
-	    &t->nmust) != 0 ||
+		&t->nmust) != 0 ||
 	    solver_template_name_sets(jsonx_get(l, "cantcoexist"), &t->cant,
-	    &t->ncant) != 0)
+		&t->ncant) != 0)
 		goto fail;
-	if (solver_template_constraints(t, jsonx_get(k, "services"),
-	    &what) != 0)
+	if (solver_template_constraints(t, jsonx_get(k, "services"), &what) !=
+	    0)
 		goto fail;
 
 	what = "administration";
@@ -187,14 +187,14 @@ solver_template_parse(struct solver_template *t, struct json_object *j,
 	v = jsonx_get(jsonx_get(a, "leaseduration"), "initial");
 	if (v != NULL && jsonx_long(v, &t->lease_initial) != 0)
 		goto fail;
-	return (0);
+	return 0;
 
 fail:
 	if (msg != NULL)
 		errbuf_set(err, "%s", msg);
 	else
-		errbuf_set(err, "invalid cluster template %s: bad %s",
-		    t->name, what);
+		errbuf_set(err, "invalid cluster template %s: bad %s", t->name,
+		    what);
 	solver_template_clear(t);
-	return (-1);
+	return -1;
 }

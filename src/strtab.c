@@ -15,32 +15,32 @@
 static uint64_t
 strtab_hash(const char *s)
 {
-	uint64_t	h = 14695981039346656037ULL;
+	uint64_t h = 14695981039346656037ULL;
 
 	for (; *s != '\0'; s++) {
 		h ^= (unsigned char)*s;
 		h *= 1099511628211ULL;
 	}
-	return (h);
+	return h;
 }
 
 /* The slot holding s, or the empty slot where it would go (nslots > 0). */
 static size_t
 strtab_slot(const struct strtab *t, const char *s)
 {
-	size_t	mask = t->nslots - 1, i;
+	size_t mask = t->nslots - 1, i;
 
 	i = (size_t)strtab_hash(s) & mask;
 	while (t->slots[i] != 0 && strcmp(t->strs[t->slots[i] - 1], s) != 0)
 		i = (i + 1) & mask;
-	return (i);
+	return i;
 }
 
 /* Rebuild the slots with room for nslots (a power of two). */
 static void
 strtab_rehash(struct strtab *t, size_t nslots)
 {
-	size_t	i;
+	size_t i;
 
 	free(t->slots);
 	t->nslots = nslots;
@@ -59,8 +59,8 @@ strtab_init(struct strtab *t, bool copy)
 void
 strtab_clear(struct strtab *t)
 {
-	bool	copy = t->copy;
-	size_t	i;
+	bool copy = t->copy;
+	size_t i;
 
 	if (copy) {
 		for (i = 0; i < t->n; i++)
@@ -74,11 +74,11 @@ strtab_clear(struct strtab *t)
 struct strtab *
 strtab_new(bool copy)
 {
-	struct strtab	*t;
+	struct strtab *t;
 
 	t = xmalloc(sizeof *t);
 	strtab_init(t, copy);
-	return (t);
+	return t;
 }
 
 void
@@ -93,21 +93,21 @@ strtab_free(struct strtab *t)
 int
 strtab_find(const struct strtab *t, const char *s, size_t *ix)
 {
-	size_t	slot;
+	size_t slot;
 
 	if (t->nslots == 0)
-		return (-1);
+		return -1;
 	slot = strtab_slot(t, s);
 	if (t->slots[slot] == 0)
-		return (-1);
+		return -1;
 	*ix = t->slots[slot] - 1;
-	return (0);
+	return 0;
 }
 
 size_t
 strtab_intern(struct strtab *t, const char *s, int *added)
 {
-	size_t	slot;
+	size_t slot;
 
 	if (t->nslots == 0)
 		strtab_rehash(t, 16);
@@ -115,7 +115,7 @@ strtab_intern(struct strtab *t, const char *s, int *added)
 	if (t->slots[slot] != 0) {
 		if (added != NULL)
 			*added = 0;
-		return (t->slots[slot] - 1);
+		return t->slots[slot] - 1;
 	}
 	if (t->n == t->cap) {
 		t->cap = t->cap == 0 ? 16 : t->cap * 2;
@@ -127,17 +127,17 @@ strtab_intern(struct strtab *t, const char *s, int *added)
 		strtab_rehash(t, t->nslots * 2);
 	if (added != NULL)
 		*added = 1;
-	return (t->n - 1);
+	return t->n - 1;
 }
 
 const char *
 strtab_str(const struct strtab *t, size_t i)
 {
-	return (t->strs[i]);
+	return t->strs[i];
 }
 
 size_t
 strtab_count(const struct strtab *t)
 {
-	return (t->n);
+	return t->n;
 }

@@ -16,12 +16,12 @@
 #include "common.h"
 
 struct strtab {
-	const char	**strs;		/* strs[i] is entry i */
-	size_t		  n;
-	size_t		  cap;
-	size_t		 *slots;	/* entry index + 1; 0 = empty */
-	size_t		  nslots;	/* 0, or a power of two >= 2n */
-	bool		  copy;		/* strs are owned copies */
+	const char **strs; /* strs[i] is entry i */
+	size_t n;
+	size_t cap;
+	size_t *slots; /* entry index + 1; 0 = empty */
+	size_t nslots; /* 0, or a power of two >= 2n */
+	bool copy;     /* strs are owned copies */
 };
 
 /*

@@ -19,42 +19,50 @@
 
 /* A sorted set of name indexes (or, while building, an unsorted list). */
 struct svcdeps_set {
-	size_t	*v;
-	size_t	 n;
-	size_t	 cap;
+	size_t *v;
+	size_t n;
+	size_t cap;
 };
 
 struct svcdeps {
-	char			 **names;	/* every name, ascending */
-	size_t			   nnames;
-	size_t			  *svc;		/* the services */
-	size_t			   nsvc;
-	int			  *is_svc;	/* per name */
-	unsigned int		  *actions;	/* per name */
-	struct svcdeps_set	  *prov;	/* per name: its providers */
-	const char		 **prov_names;	/* all provider lists */
-	size_t			  *prov_off;	/* per name */
-	struct svcdeps_set	  *given[2];	/* after step 2 */
-	struct svcdeps_set	  *min[2];	/* per name */
-	struct svcdeps_set	  *rev[2];	/* per name */
-	const char		 **min_names[2];
-	size_t			  *min_off[2];
-	const char		 **rev_names[2];
-	size_t			  *rev_off[2];
-	struct svcdeps_action_dep *adeps;	/* per name and action */
-	size_t			  *adeps_off;	/* per (name, to) */
+	char **names; /* every name, ascending */
+	size_t nnames;
+	size_t *svc; /* the services */
+	size_t nsvc;
+	int *is_svc;		      /* per name */
+	unsigned int *actions;	      /* per name */
+	struct svcdeps_set *prov;     /* per name: its providers */
+	const char **prov_names;      /* all provider lists */
+	size_t *prov_off;	      /* per name */
+	struct svcdeps_set *given[2]; /* after step 2 */
+	struct svcdeps_set *min[2];   /* per name */
+	struct svcdeps_set *rev[2];   /* per name */
+	const char **min_names[2];
+	size_t *min_off[2];
+	const char **rev_names[2];
+	size_t *rev_off[2];
+	struct svcdeps_action_dep *adeps; /* per name and action */
+	size_t *adeps_off;		  /* per (name, to) */
 };
 
 static const char *const svcdeps_action_names[SVCDEPS_ACTION_COUNT] = {
-	"CREATE", "CONFIRM", "BOOTSTRAP", "INSTALL", "REMOVE", "INITIALIZE",
-	"CONFIGURE", "START", "STOP", "DELETE",
+	"CREATE",
+	"CONFIRM",
+	"BOOTSTRAP",
+	"INSTALL",
+	"REMOVE",
+	"INITIALIZE",
+	"CONFIGURE",
+	"START",
+	"STOP",
+	"DELETE",
 };
 
 /* The global action dependencies of section 7.2 (Actions). */
 static const struct {
-	enum svcdeps_action	from;
-	enum svcdeps_action	to;
-	int			reversed;
+	enum svcdeps_action from;
+	enum svcdeps_action to;
+	int reversed;
 } svcdeps_global[] = {
 	{ SVCDEPS_START, SVCDEPS_START, 0 },
 	{ SVCDEPS_START, SVCDEPS_INITIALIZE, 0 },
@@ -67,37 +75,37 @@ const char *
 svcdeps_action_name(enum svcdeps_action a)
 {
 	if ((unsigned int)a >= SVCDEPS_ACTION_COUNT)
-		return (NULL);
-	return (svcdeps_action_names[a]);
+		return NULL;
+	return svcdeps_action_names[a];
 }
 
 int
 svcdeps_action_parse(const char *s, enum svcdeps_action *out)
 {
-	size_t	i;
+	size_t i;
 
 	if (s == NULL)
-		return (-1);
+		return -1;
 	for (i = 0; i < SVCDEPS_ACTION_COUNT; i++) {
 		if (strcmp(s, svcdeps_action_names[i]) == 0) {
 			*out = (enum svcdeps_action)i;
-			return (0);
+			return 0;
 		}
 	}
-	return (-1);
+	return -1;
 }
 
 int
 svcdeps_action_is_runtime(enum svcdeps_action a)
 {
-	return (a == SVCDEPS_INITIALIZE || a == SVCDEPS_START ||
-	    a == SVCDEPS_STOP);
+	return a == SVCDEPS_INITIALIZE || a == SVCDEPS_START ||
+	    a == SVCDEPS_STOP;
 }
 
 int
 svcdeps_action_is_install(enum svcdeps_action a)
 {
-	return (a == SVCDEPS_INSTALL || a == SVCDEPS_REMOVE);
+	return a == SVCDEPS_INSTALL || a == SVCDEPS_REMOVE;
 }
 
 /* Append x to a set under construction. */
@@ -115,16 +123,16 @@ svcdeps_set_push(struct svcdeps_set *s, size_t x)
 static int
 svcdeps_cmp_size(const void *a, const void *b)
 {
-	size_t	x = *(const size_t *)a, y = *(const size_t *)b;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-	return (x < y ? -1 : x > y);
+	return x < y ? -1 : x > y;
 }
 
 /* Sort a set and drop duplicates. */
 static void
 svcdeps_set_finish(struct svcdeps_set *s)
 {
-	size_t	i, j;
+	size_t i, j;
 
 	if (s->n < 2)
 		return;
@@ -139,7 +147,7 @@ svcdeps_set_finish(struct svcdeps_set *s)
 static void
 svcdeps_sets_free(struct svcdeps_set *sets, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	if (sets == NULL)
 		return;
@@ -152,20 +160,20 @@ svcdeps_sets_free(struct svcdeps_set *sets, size_t n)
 static int
 svcdeps_cmp_str(const void *a, const void *b)
 {
-	return (strcmp(*(char *const *)a, *(char *const *)b));
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Index of name, or SVCDEPS_NONE. */
 static size_t
 svcdeps_lookup(const struct svcdeps *d, const char *name)
 {
-	char	**p;
+	char **p;
 
 	if (name == NULL || d->nnames == 0)
-		return (SVCDEPS_NONE);
+		return SVCDEPS_NONE;
 	p = bsearch(&name, d->names, d->nnames, sizeof(*d->names),
 	    svcdeps_cmp_str);
-	return (p == NULL ? SVCDEPS_NONE : (size_t)(p - d->names));
+	return p == NULL ? SVCDEPS_NONE : (size_t)(p - d->names);
 }
 
 /* Check a name list: every entry must be a string. */
@@ -173,21 +181,21 @@ static int
 svcdeps_check_names(const struct svcdeps_names *l, const char *svc,
     const char *what, char err[LOOMD_ERR_LEN])
 {
-	size_t	i;
+	size_t i;
 
 	if (l->n > 0 && l->v == NULL) {
 		snprintf(err, LOOMD_ERR_LEN, "service %s: %s list missing",
 		    svc, what);
-		return (-1);
+		return -1;
 	}
 	for (i = 0; i < l->n; i++) {
 		if (l->v[i] == NULL || l->v[i][0] == '\0') {
 			snprintf(err, LOOMD_ERR_LEN,
 			    "service %s: empty name in %s", svc, what);
-			return (-1);
+			return -1;
 		}
 	}
-	return (0);
+	return 0;
 }
 
 /* Add the names of l to the list all (*n entries, *cap allocated). */
@@ -195,7 +203,7 @@ static void
 svcdeps_collect(char ***all, size_t *n, size_t *cap,
     const struct svcdeps_names *l)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < l->n; i++) {
 		if (*n == *cap) {
@@ -211,7 +219,7 @@ static void
 svcdeps_replace(const struct svcdeps *d, const struct svcdeps_names *l,
     struct svcdeps_set *out)
 {
-	size_t	i, j, x;
+	size_t i, j, x;
 
 	for (i = 0; i < l->n; i++) {
 		x = svcdeps_lookup(d, l->v[i]);
@@ -232,8 +240,8 @@ static void
 svcdeps_reach(const struct svcdeps *d, const struct svcdeps_set *g,
     const struct svcdeps_set *start, unsigned char *mark)
 {
-	struct svcdeps_set	 q = { NULL, 0, 0 };
-	size_t			 head, i, x;
+	struct svcdeps_set q = { NULL, 0, 0 };
+	size_t head, i, x;
 
 	for (i = 0; i < start->n; i++) {
 		if (!mark[start->v[i]]) {
@@ -257,29 +265,29 @@ svcdeps_reach(const struct svcdeps *d, const struct svcdeps_set *g,
 
 /* dependsOn over graph g: a != b and b reachable from a. */
 static int
-svcdeps_reaches(const struct svcdeps *d, const struct svcdeps_set *g,
-    size_t a, size_t b)
+svcdeps_reaches(const struct svcdeps *d, const struct svcdeps_set *g, size_t a,
+    size_t b)
 {
-	unsigned char	*mark;
-	int		 r;
+	unsigned char *mark;
+	int r;
 
 	if (a == b || !d->is_svc[a])
-		return (0);
+		return 0;
 	mark = xcalloc(d->nnames, 1);
 	svcdeps_reach(d, g, &g[a], mark);
 	r = mark[b];
 	free(mark);
-	return (r);
+	return r;
 }
 
 /* Step 3: the minimised sets of graph gi from the given sets. */
 static void
 svcdeps_minimise(struct svcdeps *d, int gi)
 {
-	struct svcdeps_set	*given = d->given[gi];
-	struct svcdeps_set	 front, next;
-	unsigned char		*ind;
-	size_t			 k, i, j, x, y;
+	struct svcdeps_set *given = d->given[gi];
+	struct svcdeps_set front, next;
+	unsigned char *ind;
+	size_t k, i, j, x, y;
 
 	ind = xmalloc(d->nnames);
 	for (k = 0; k < d->nsvc; k++) {
@@ -326,7 +334,7 @@ static void
 svcdeps_flatten(const struct svcdeps *d, const struct svcdeps_set *sets,
     const char ***names, size_t **off)
 {
-	size_t	x, i, total = 0;
+	size_t x, i, total = 0;
 
 	*off = xcalloc(d->nnames + 1, sizeof(**off));
 	for (x = 0; x < d->nnames; x++)
@@ -349,12 +357,12 @@ static void
 svcdeps_direct(const struct svcdeps *d, size_t x, size_t k,
     struct svcdeps_set *out)
 {
-	enum svcdeps_action	 from = svcdeps_global[k].from;
+	enum svcdeps_action from = svcdeps_global[k].from;
 	const struct svcdeps_set *g;
-	struct svcdeps_set	 q = { NULL, 0, 0 }, found = { NULL, 0, 0 };
-	unsigned char		*seen, *drop;
-	size_t			 head, i, j, p;
-	int			 gi;
+	struct svcdeps_set q = { NULL, 0, 0 }, found = { NULL, 0, 0 };
+	unsigned char *seen, *drop;
+	size_t head, i, j, p;
+	int gi;
 
 	if (!(d->actions[x] & SVCDEPS_BIT(svcdeps_global[k].to)))
 		return;
@@ -406,21 +414,21 @@ int
 svcdeps_new(const struct svcdeps_service *services, size_t n,
     struct svcdeps **out, char err[LOOMD_ERR_LEN])
 {
-	struct svcdeps			 *d = NULL;
-	const struct svcdeps_service	**def = NULL, *s;
-	char				**all = NULL;
-	size_t				  nall = 0, cap = 0;
-	size_t				  i, j, x, p, k;
-	size_t				  total, a;
-	struct svcdeps_set		  tmp;
-	int				  gi;
+	struct svcdeps *d = NULL;
+	const struct svcdeps_service **def = NULL, *s;
+	char **all = NULL;
+	size_t nall = 0, cap = 0;
+	size_t i, j, x, p, k;
+	size_t total, a;
+	struct svcdeps_set tmp;
+	int gi;
 
 	*out = NULL;
 	for (i = 0; i < n; i++) {
 		s = &services[i];
 		if (s->name == NULL || s->name[0] == '\0') {
-			snprintf(err, LOOMD_ERR_LEN,
-			    "service %zu has no name", i);
+			snprintf(err, LOOMD_ERR_LEN, "service %zu has no name",
+			    i);
 			goto fail;
 		}
 		if (s->actions >= SVCDEPS_BIT(SVCDEPS_ACTION_COUNT)) {
@@ -429,25 +437,25 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 			goto fail;
 		}
 		if (svcdeps_check_names(&s->provides, s->name, "provides",
-		    err) != 0 ||
+			err) != 0 ||
 		    svcdeps_check_names(&s->conflicts, s->name, "conflicts",
-		    err) != 0 ||
+			err) != 0 ||
 		    svcdeps_check_names(&s->install_requires, s->name,
-		    "install.requires", err) != 0 ||
+			"install.requires", err) != 0 ||
 		    svcdeps_check_names(&s->install_uses, s->name,
-		    "install.uses", err) != 0 ||
+			"install.uses", err) != 0 ||
 		    svcdeps_check_names(&s->runtime_requires, s->name,
-		    "runtime.requires", err) != 0 ||
+			"runtime.requires", err) != 0 ||
 		    svcdeps_check_names(&s->runtime_uses, s->name,
-		    "runtime.uses", err) != 0 ||
+			"runtime.uses", err) != 0 ||
 		    svcdeps_check_names(&s->dependson, s->name, "dependson",
-		    err) != 0)
+			err) != 0)
 			goto fail;
 	}
 
 	/* every name mentioned, sorted and unique */
 	for (i = 0; i < n; i++) {
-		struct svcdeps_names	one = { &services[i].name, 1 };
+		struct svcdeps_names one = { &services[i].name, 1 };
 
 		s = &services[i];
 		svcdeps_collect(&all, &nall, &cap, &one);
@@ -510,8 +518,9 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 		    &d->given[SVCDEPS_GRAPH_INSTALL][x]);
 		svcdeps_replace(d, &s->install_uses,
 		    &d->given[SVCDEPS_GRAPH_INSTALL][x]);
-		svcdeps_replace(d, s->runtime_requires.n > 0 ?
-		    &s->runtime_requires : &s->dependson,
+		svcdeps_replace(d,
+		    s->runtime_requires.n > 0 ? &s->runtime_requires :
+						&s->dependson,
 		    &d->given[SVCDEPS_GRAPH_RUNTIME][x]);
 		svcdeps_replace(d, &s->runtime_uses,
 		    &d->given[SVCDEPS_GRAPH_RUNTIME][x]);
@@ -547,9 +556,10 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 				for (j = 0; j < tmp.n; j++) {
 					if (total == cap) {
 						cap = cap == 0 ? 16 : cap * 2;
-						d->adeps = xreallocarray(
-						    d->adeps, cap,
-						    sizeof(*d->adeps));
+						d->adeps =
+						    xreallocarray(d->adeps,
+							cap,
+							sizeof(*d->adeps));
 					}
 					d->adeps[total].action =
 					    svcdeps_global[k].from;
@@ -565,20 +575,20 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 
 	free(def);
 	*out = d;
-	return (0);
+	return 0;
 
 fail:
 	free(all);
 	free(def);
 	svcdeps_free(d);
-	return (-1);
+	return -1;
 }
 
 void
 svcdeps_free(struct svcdeps *d)
 {
-	size_t	i;
-	int	gi;
+	size_t i;
+	int gi;
 
 	if (d == NULL)
 		return;
@@ -608,34 +618,34 @@ svcdeps_free(struct svcdeps *d)
 size_t
 svcdeps_count(const struct svcdeps *d)
 {
-	return (d->nsvc);
+	return d->nsvc;
 }
 
 const char *
 svcdeps_name(const struct svcdeps *d, size_t i)
 {
 	if (i >= d->nsvc)
-		return (NULL);
-	return (d->names[d->svc[i]]);
+		return NULL;
+	return d->names[d->svc[i]];
 }
 
 int
 svcdeps_has(const struct svcdeps *d, const char *name)
 {
-	size_t	x = svcdeps_lookup(d, name);
+	size_t x = svcdeps_lookup(d, name);
 
-	return (x != SVCDEPS_NONE && d->is_svc[x]);
+	return x != SVCDEPS_NONE && d->is_svc[x];
 }
 
 int
 svcdeps_defines(const struct svcdeps *d, const char *name,
     enum svcdeps_action a)
 {
-	size_t	x = svcdeps_lookup(d, name);
+	size_t x = svcdeps_lookup(d, name);
 
 	if (x == SVCDEPS_NONE || (unsigned int)a >= SVCDEPS_ACTION_COUNT)
-		return (0);
-	return ((d->actions[x] & SVCDEPS_BIT(a)) != 0);
+		return 0;
+	return (d->actions[x] & SVCDEPS_BIT(a)) != 0;
 }
 
 /* The slice [off[x], off[x + 1]) of names, or NULL. */
@@ -643,75 +653,75 @@ static const char *const *
 svcdeps_slice(const char **names, const size_t *off, size_t x, size_t *n)
 {
 	*n = off[x + 1] - off[x];
-	return (*n == 0 ? NULL : names + off[x]);
+	return *n == 0 ? NULL : names + off[x];
 }
 
 const char *const *
 svcdeps_providers(const struct svcdeps *d, const char *name, size_t *n)
 {
-	size_t	x = svcdeps_lookup(d, name);
+	size_t x = svcdeps_lookup(d, name);
 
 	*n = 0;
 	if (x == SVCDEPS_NONE)
-		return (NULL);
-	return (svcdeps_slice(d->prov_names, d->prov_off, x, n));
+		return NULL;
+	return svcdeps_slice(d->prov_names, d->prov_off, x, n);
 }
 
 const char *const *
 svcdeps_min_deps(const struct svcdeps *d, enum svcdeps_graph g,
     const char *svc, size_t *n)
 {
-	size_t	x = svcdeps_lookup(d, svc);
+	size_t x = svcdeps_lookup(d, svc);
 
 	*n = 0;
 	if (x == SVCDEPS_NONE || (unsigned int)g > SVCDEPS_GRAPH_RUNTIME)
-		return (NULL);
-	return (svcdeps_slice(d->min_names[g], d->min_off[g], x, n));
+		return NULL;
+	return svcdeps_slice(d->min_names[g], d->min_off[g], x, n);
 }
 
 const char *const *
 svcdeps_min_rdeps(const struct svcdeps *d, enum svcdeps_graph g,
     const char *svc, size_t *n)
 {
-	size_t	x = svcdeps_lookup(d, svc);
+	size_t x = svcdeps_lookup(d, svc);
 
 	*n = 0;
 	if (x == SVCDEPS_NONE || (unsigned int)g > SVCDEPS_GRAPH_RUNTIME)
-		return (NULL);
-	return (svcdeps_slice(d->rev_names[g], d->rev_off[g], x, n));
+		return NULL;
+	return svcdeps_slice(d->rev_names[g], d->rev_off[g], x, n);
 }
 
 const struct svcdeps_action_dep *
 svcdeps_action_deps(const struct svcdeps *d, const char *svc,
     enum svcdeps_action to, size_t *n)
 {
-	size_t	x = svcdeps_lookup(d, svc), i;
+	size_t x = svcdeps_lookup(d, svc), i;
 
 	*n = 0;
 	if (x == SVCDEPS_NONE || (unsigned int)to >= SVCDEPS_ACTION_COUNT)
-		return (NULL);
+		return NULL;
 	i = x * SVCDEPS_ACTION_COUNT + (size_t)to;
 	*n = d->adeps_off[i + 1] - d->adeps_off[i];
-	return (*n == 0 ? NULL : d->adeps + d->adeps_off[i]);
+	return *n == 0 ? NULL : d->adeps + d->adeps_off[i];
 }
 
 int
 svcdeps_depends_on(const struct svcdeps *d, enum svcdeps_graph g,
     const char *a, const char *b)
 {
-	size_t	x = svcdeps_lookup(d, a), y = svcdeps_lookup(d, b);
+	size_t x = svcdeps_lookup(d, a), y = svcdeps_lookup(d, b);
 
 	if (x == SVCDEPS_NONE || y == SVCDEPS_NONE ||
 	    (unsigned int)g > SVCDEPS_GRAPH_RUNTIME)
-		return (0);
-	return (svcdeps_reaches(d, d->min[g], x, y));
+		return 0;
+	return svcdeps_reaches(d, d->min[g], x, y);
 }
 
 int
 svcdeps_runtime_depends_on(const struct svcdeps *d, const char *a,
     const char *b)
 {
-	return (svcdeps_depends_on(d, SVCDEPS_GRAPH_RUNTIME, a, b));
+	return svcdeps_depends_on(d, SVCDEPS_GRAPH_RUNTIME, a, b);
 }
 
 void
@@ -719,9 +729,9 @@ svcdeps_expand(const struct svcdeps *d, enum svcdeps_expand how,
     const char *const *services, size_t n, const char ***out, size_t *nout)
 {
 	const struct svcdeps_set *g;
-	struct svcdeps_set	 start = { NULL, 0, 0 };
-	unsigned char		*mark;
-	size_t			 i, x, k;
+	struct svcdeps_set start = { NULL, 0, 0 };
+	unsigned char *mark;
+	size_t i, x, k;
 
 	*out = NULL;
 	*nout = 0;
@@ -758,12 +768,12 @@ svcdeps_expand(const struct svcdeps *d, enum svcdeps_expand how,
 static int
 svcdeps_names_has(const struct svcdeps_names *l, const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->v[i], s) == 0)
-			return (1);
-	return (0);
+			return 1;
+	return 0;
 }
 
 /* The last definition of name in catalogue, or NULL. */
@@ -771,20 +781,20 @@ static const struct svcdeps_service *
 svcdeps_def(const struct svcdeps_service *catalogue, size_t ncat,
     const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = ncat; i > 0; i--)
 		if (catalogue[i - 1].name != NULL &&
 		    strcmp(catalogue[i - 1].name, name) == 0)
-			return (&catalogue[i - 1]);
-	return (NULL);
+			return &catalogue[i - 1];
+	return NULL;
 }
 
 /* Append a line to *msg (new or grown; NULL to start). */
 static void
 svcdeps_line(char **msg, const char *sep, const char *line)
 {
-	char	*m;
+	char *m;
 
 	if (*msg == NULL)
 		m = xstrdup(line);
@@ -800,8 +810,8 @@ static const char **
 svcdeps_union(const struct svcdeps_names *a, const struct svcdeps_names *b,
     size_t *n)
 {
-	const char	**v;
-	size_t		  i, j;
+	const char **v;
+	size_t i, j;
 
 	v = xcalloc(a->n + b->n + 1, sizeof(*v));
 	*n = 0;
@@ -815,7 +825,7 @@ svcdeps_union(const struct svcdeps_names *a, const struct svcdeps_names *b,
 		if (strcmp(v[i], v[j - 1]) != 0)
 			v[j++] = v[i];
 	*n = j;
-	return (v);
+	return v;
 }
 
 int
@@ -823,17 +833,17 @@ svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
     const struct svcdeps_names *cluster, const struct svcdeps_names *request,
     const struct svcdeps_names *compat, char **why)
 {
-	const struct svcdeps_service	 *s;
-	struct svcdeps_names		  all, prov, none = { NULL, 0 };
-	const char			**u = NULL, **r = NULL, **p = NULL;
-	const char			**need = NULL, *line_b;
-	char				 *msg = NULL, *line;
-	size_t				  nu, nr, np, nneed, i, j;
+	const struct svcdeps_service *s;
+	struct svcdeps_names all, prov, none = { NULL, 0 };
+	const char **u = NULL, **r = NULL, **p = NULL;
+	const char **need = NULL, *line_b;
+	char *msg = NULL, *line;
+	size_t nu, nr, np, nneed, i, j;
 
 	*why = NULL;
 	if (request->n == 0) {
 		*why = xstrdup("Services to add must be specified.");
-		return (-1);
+		return -1;
 	}
 	u = svcdeps_union(cluster, request, &nu);
 	all.v = u;
@@ -861,8 +871,9 @@ svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
 			if (!svcdeps_names_has(compat, r[i]))
 				svcdeps_line(&msg, ",", r[i]);
 		if (msg != NULL) {
-			line = xasprintf("%s are incompatible with the cluster",
-			    msg);
+			line =
+			    xasprintf("%s are incompatible with the cluster",
+				msg);
 			free(msg);
 			msg = line;
 			goto fail;
@@ -883,15 +894,17 @@ svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
 		s = svcdeps_def(catalogue, ncat, u[i]);
 		need = svcdeps_union(&s->install_requires,
 		    s->runtime_requires.n > 0 ? &s->runtime_requires :
-		    &s->dependson, &nneed);
+						&s->dependson,
+		    &nneed);
 		for (j = 0; j < nneed; j++) {
 			line_b = need[j];
 			if (svcdeps_names_has(&all, line_b) ||
 			    svcdeps_names_has(&prov, line_b))
 				continue;
-			line = xasprintf("%s requires %s, which is not on the "
-			    "cluster or in the list of services to add.", u[i],
-			    line_b);
+			line = xasprintf(
+			    "%s requires %s, which is not on the "
+			    "cluster or in the list of services to add.",
+			    u[i], line_b);
 			svcdeps_line(&msg, "\n", line);
 			free(line);
 		}
@@ -916,12 +929,12 @@ svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
 	free(u);
 	free(r);
 	free(p);
-	return (0);
+	return 0;
 
 fail:
 	free(u);
 	free(r);
 	free(p);
 	*why = msg;
-	return (-1);
+	return -1;
 }

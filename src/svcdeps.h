@@ -58,8 +58,8 @@ enum svcdeps_graph {
 
 /* A list of names; v may be NULL when n is 0.  Borrowed. */
 struct svcdeps_names {
-	const char *const	*v;
-	size_t			 n;
+	const char *const *v;
+	size_t n;
 };
 
 /*
@@ -74,35 +74,35 @@ struct svcdeps_names {
  * left empty.
  */
 struct svcdeps_service {
-	const char		*name;
-	unsigned int		 actions;
-	struct svcdeps_names	 provides;
-	struct svcdeps_names	 conflicts;
-	struct svcdeps_names	 install_requires;
-	struct svcdeps_names	 install_uses;
-	struct svcdeps_names	 runtime_requires;
-	struct svcdeps_names	 runtime_uses;
-	struct svcdeps_names	 dependson;
+	const char *name;
+	unsigned int actions;
+	struct svcdeps_names provides;
+	struct svcdeps_names conflicts;
+	struct svcdeps_names install_requires;
+	struct svcdeps_names install_uses;
+	struct svcdeps_names runtime_requires;
+	struct svcdeps_names runtime_uses;
+	struct svcdeps_names dependson;
 };
 
 /* An action of a service that must finish first (ActionOnService). */
 struct svcdeps_action_dep {
-	enum svcdeps_action	 action;
-	const char		*service;	/* borrowed from it */
+	enum svcdeps_action action;
+	const char *service; /* borrowed from it */
 };
 
 /* The resolver of one cluster's services. */
 struct svcdeps;
 
 /* "CREATE" ... "DELETE"; NULL if out of range.  Static strings. */
-const char	*svcdeps_action_name(enum svcdeps_action a);
+const char *svcdeps_action_name(enum svcdeps_action a);
 /* Exact upper-case name ("START"); -1 if unknown. */
-int		 svcdeps_action_parse(const char *s,
-		    enum svcdeps_action *out) LOOMD_MUSTCHECK;
+int svcdeps_action_parse(const char *s,
+    enum svcdeps_action *out) LOOMD_MUSTCHECK;
 /* 1 for INITIALIZE, START, STOP (ProvisionerAction.isRuntimeAction). */
-int		 svcdeps_action_is_runtime(enum svcdeps_action a);
+int svcdeps_action_is_runtime(enum svcdeps_action a);
 /* 1 for INSTALL, REMOVE (ProvisionerAction.isInstallTimeAction). */
-int		 svcdeps_action_is_install(enum svcdeps_action a);
+int svcdeps_action_is_install(enum svcdeps_action a);
 
 /*
  * Build the resolver of services[0, n) (borrowed for the call only; every
@@ -116,29 +116,28 @@ int		 svcdeps_action_is_install(enum svcdeps_action a);
  * with svcdeps_free().  Time O(S * (S + D)) for S services and D
  * dependency names.
  */
-int		 svcdeps_new(const struct svcdeps_service *services,
-		    size_t n, struct svcdeps **out, char err[LOOMD_ERR_LEN])
-		    LOOMD_MUSTCHECK;
+int svcdeps_new(const struct svcdeps_service *services, size_t n,
+    struct svcdeps **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 /* Free a resolver; NULL is a no-op. */
-void		 svcdeps_free(struct svcdeps *d);
+void svcdeps_free(struct svcdeps *d);
 
 /* Number of distinct services. */
-size_t		 svcdeps_count(const struct svcdeps *d);
+size_t svcdeps_count(const struct svcdeps *d);
 /* Name of service i in ascending name order (borrowed from d). */
-const char	*svcdeps_name(const struct svcdeps *d, size_t i);
+const char *svcdeps_name(const struct svcdeps *d, size_t i);
 /* 1 if name is a service of d. */
-int		 svcdeps_has(const struct svcdeps *d, const char *name);
+int svcdeps_has(const struct svcdeps *d, const char *name);
 /* 1 if service name defines action a (0 for an unknown service). */
-int		 svcdeps_defines(const struct svcdeps *d, const char *name,
-		    enum svcdeps_action a);
+int svcdeps_defines(const struct svcdeps *d, const char *name,
+    enum svcdeps_action a);
 
 /*
  * The provides index (step 1): the services that provide name, other than
  * a service named name itself.  Array borrowed from d, ascending, *n long;
  * NULL with *n = 0 when nobody provides name.
  */
-const char *const *svcdeps_providers(const struct svcdeps *d,
-		    const char *name, size_t *n);
+const char *const *svcdeps_providers(const struct svcdeps *d, const char *name,
+    size_t *n);
 
 /*
  * The minimised dependencies of service svc in graph g (steps 2-3):
@@ -147,11 +146,11 @@ const char *const *svcdeps_providers(const struct svcdeps *d,
  * long; NULL with *n = 0 for none or an unknown service.
  */
 const char *const *svcdeps_min_deps(const struct svcdeps *d,
-		    enum svcdeps_graph g, const char *svc, size_t *n);
+    enum svcdeps_graph g, const char *svc, size_t *n);
 /* The reversed minimised graph: the services whose minimised g
  * dependencies hold svc.  Same conventions. */
 const char *const *svcdeps_min_rdeps(const struct svcdeps *d,
-		    enum svcdeps_graph g, const char *svc, size_t *n);
+    enum svcdeps_graph g, const char *svc, size_t *n);
 
 /*
  * The direct action dependencies of action `to` of service svc (step 4)
@@ -167,23 +166,23 @@ const char *const *svcdeps_min_rdeps(const struct svcdeps *d,
  * name, *n long (NULL when *n is 0).
  */
 const struct svcdeps_action_dep *svcdeps_action_deps(const struct svcdeps *d,
-		    const char *svc, enum svcdeps_action to, size_t *n);
+    const char *svc, enum svcdeps_action to, size_t *n);
 
 /*
  * dependsOn (step 5): 1 if a != b and b is reachable from a in the
  * minimised graph g (a must be a service; b may be any name).
  */
-int		 svcdeps_depends_on(const struct svcdeps *d,
-		    enum svcdeps_graph g, const char *a, const char *b);
+int svcdeps_depends_on(const struct svcdeps *d, enum svcdeps_graph g,
+    const char *a, const char *b);
 /* runtimeDependsOn: svcdeps_depends_on() over the runtime graph. */
-int		 svcdeps_runtime_depends_on(const struct svcdeps *d,
-		    const char *a, const char *b);
+int svcdeps_runtime_depends_on(const struct svcdeps *d, const char *a,
+    const char *b);
 
 /* The service expansion of a runtime job (JobPlanner.expandServices). */
 enum svcdeps_expand {
-	SVCDEPS_EXPAND_START = 0,	/* plus what they runtime-depend on */
-	SVCDEPS_EXPAND_STOP,		/* plus what depends on them */
-	SVCDEPS_EXPAND_RESTART,		/* as STOP */
+	SVCDEPS_EXPAND_START = 0, /* plus what they runtime-depend on */
+	SVCDEPS_EXPAND_STOP,	  /* plus what depends on them */
+	SVCDEPS_EXPAND_RESTART,	  /* as STOP */
 };
 
 /*
@@ -196,9 +195,8 @@ enum svcdeps_expand {
  * frees the array (not the names) with free().  *out is NULL when *nout is
  * 0.  O(S * (S + D)).
  */
-void		 svcdeps_expand(const struct svcdeps *d,
-		    enum svcdeps_expand how, const char *const *services,
-		    size_t n, const char ***out, size_t *nout);
+void svcdeps_expand(const struct svcdeps *d, enum svcdeps_expand how,
+    const char *const *services, size_t n, const char ***out, size_t *nout);
 
 /*
  * The add-services validation of section 4.2 (Solver.validateServicesToAdd)
@@ -225,10 +223,8 @@ void		 svcdeps_expand(const struct svcdeps *d,
  * 400 body; it can be long, so it is a new string the caller frees with
  * free()).
  */
-int		 svcdeps_check_add(const struct svcdeps_service *catalogue,
-		    size_t ncat, const struct svcdeps_names *cluster,
-		    const struct svcdeps_names *request,
-		    const struct svcdeps_names *compat, char **why)
-		    LOOMD_MUSTCHECK;
+int svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
+    const struct svcdeps_names *cluster, const struct svcdeps_names *request,
+    const struct svcdeps_names *compat, char **why) LOOMD_MUSTCHECK;
 
 #endif /* LOOMD_SVCDEPS_H */

@@ -24,9 +24,9 @@
 #define TAKEWAIT_POLL_MAX 64
 
 struct takewait_waiter {
-	struct takewait_waiter	*next;
-	struct MHD_Connection	*conn;
-	int64_t			 deadline;
+	struct takewait_waiter *next;
+	struct MHD_Connection *conn;
+	int64_t deadline;
 };
 
 static pthread_mutex_t takewait_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -36,7 +36,7 @@ static struct takewait_waiter *takewait_head, **takewait_tail = &takewait_head;
 static size_t takewait_n;
 static bool takewait_drained, takewait_stopping, takewait_running;
 static int64_t takewait_next_poll;
-static uint64_t takewait_generation;	/* atomic */
+static uint64_t takewait_generation; /* atomic */
 static pthread_t takewait_thread;
 static _Thread_local size_t takewait_pending;
 
@@ -130,7 +130,7 @@ takewait_park(void *conn, int64_t deadline_ms, uint64_t gen)
 	w->deadline = deadline_ms;
 	*takewait_tail = w;
 	takewait_tail = &w->next;
-	if (takewait_n++ == 0)	/* this take just looked: poll later */
+	if (takewait_n++ == 0) /* this take just looked: poll later */
 		takewait_next_poll = takewait_now_ms() + TAKEWAIT_POLL_MS;
 	/* Under the lock: no wake-up can resume it before it is suspended. */
 	MHD_suspend_connection(conn);
@@ -172,9 +172,10 @@ takewait_poll_fn(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 
-	if ((st = db_query(c, "SELECT COUNT(*) FROM (SELECT 1 FROM tasks "
-	    "WHERE q_state = 'queued' LIMIT ?) q", &r, "i",
-	    (int64_t)TAKEWAIT_POLL_MAX)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT COUNT(*) FROM (SELECT 1 FROM tasks "
+		 "WHERE q_state = 'queued' LIMIT ?) q",
+		 &r, "i", (int64_t)TAKEWAIT_POLL_MAX)) != DB_OK)
 		return st;
 	*n = (size_t)db_rows_int(r, 0, 0);
 	db_rows_free(r);
@@ -252,9 +253,9 @@ takewait_start(const struct cfg *cfg UNUSED, char err[LOOMD_ERR_LEN])
 	pthread_condattr_destroy(&ca);
 	takewait_stopping = false;
 	takewait_drained = false;
-	if (pthread_create(&takewait_thread, NULL, takewait_main, NULL) !=
-	    0) {
-		snprintf(err, LOOMD_ERR_LEN, "cannot start the take-wait "
+	if (pthread_create(&takewait_thread, NULL, takewait_main, NULL) != 0) {
+		snprintf(err, LOOMD_ERR_LEN,
+		    "cannot start the take-wait "
 		    "thread");
 		return -1;
 	}

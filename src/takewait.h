@@ -23,17 +23,17 @@ struct cfg;
 #define TAKEWAIT_POLL_MS 150
 
 enum takewait_park {
-	TAKEWAIT_PARKED,	/* suspended: answer nothing now */
-	TAKEWAIT_AGAIN,		/* tasks were queued meanwhile: look again */
-	TAKEWAIT_REFUSED,	/* draining or stopped: answer now */
+	TAKEWAIT_PARKED,  /* suspended: answer nothing now */
+	TAKEWAIT_AGAIN,	  /* tasks were queued meanwhile: look again */
+	TAKEWAIT_REFUSED, /* draining or stopped: answer now */
 };
 
 /*
  * Start the thread that wakes parked takes at their deadline and runs the
  * poll; borrows cfg for the process lifetime.  Returns 0 or -1 with err.
  */
-int takewait_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
-    LOOMD_MUSTCHECK;
+int takewait_start(const struct cfg *cfg,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 /* Wake every parked take (they answer 204) and park no more. */
 void takewait_drain(void);
 /* Stop and join the thread (after takewait_drain and the HTTP stop). */

@@ -51,11 +51,11 @@ task_store_update_node_tx(struct db_conn *c, const char *node_id,
 	enum db_status st;
 
 	if ((st = db_query(c, "SELECT doc FROM nodes WHERE id = ? FOR UPDATE",
-	    &r, "s", node_id)) != DB_OK)
+		 &r, "s", node_id)) != DB_OK)
 		return st;
 	if (r->nrows == 0) {
 		db_rows_free(r);
-		return DB_OK;	/* the node is gone: nothing to record */
+		return DB_OK; /* the node is gone: nothing to record */
 	}
 	node = domain_parse(db_rows_get(r, 0, 0));
 	db_rows_free(r);
@@ -63,22 +63,24 @@ task_store_update_node_tx(struct db_conn *c, const char *node_id,
 		json_object_put(node);
 		return DB_ABORT;
 	}
-	st = db_exec(c, "UPDATE nodes SET doc = ?, version = version + 1 "
-	    "WHERE id = ?", NULL, "ss", json_object_to_json_string_ext(node,
-	    DOMAIN_JSON), node_id);
+	st = db_exec(c,
+	    "UPDATE nodes SET doc = ?, version = version + 1 "
+	    "WHERE id = ?",
+	    NULL, "ss", json_object_to_json_string_ext(node, DOMAIN_JSON),
+	    node_id);
 	json_object_put(node);
 	return st;
 }
 
 struct task_store_action_arg {
-	const char		*task_id;
-	const char		*service;
-	const char		*action;	/* UPPER */
-	const char		*status;	/* for closing */
-	struct json_object	*result;
-	const char		*stdout_s;
-	const char		*stderr_s;
-	int64_t			 now;
+	const char *task_id;
+	const char *service;
+	const char *action; /* UPPER */
+	const char *status; /* for closing */
+	struct json_object *result;
+	const char *stdout_s;
+	const char *stderr_s;
+	int64_t now;
 };
 
 /* Append an in_progress action, dropping the oldest past the maximum. */
@@ -105,9 +107,11 @@ task_store_node_open_action(struct json_object *node, void *arg)
 	n = json_object_array_length(acts);
 	if ((int64_t)n > domain_cfg()->node_max_actions) {
 		trimmed = jsonx_new_array();
-		for (i = n - (size_t)domain_cfg()->node_max_actions; i < n; i++)
-			jsonx_append(trimmed, json_object_get(
-			    json_object_array_get_idx(acts, i)));
+		for (i = n - (size_t)domain_cfg()->node_max_actions; i < n;
+		     i++)
+			jsonx_append(trimmed,
+			    json_object_get(
+				json_object_array_get_idx(acts, i)));
 		jsonx_set(node, "actions", trimmed);
 	}
 	return true;
@@ -156,7 +160,7 @@ task_store_node_close_action(struct json_object *node, void *arg)
 			props = jsonx_new_object();
 			jsonx_set(node, "properties", props);
 		}
-		json_object_object_foreach(a->result, k, v)
+		json_object_object_foreach (a->result, k, v)
 			jsonx_set(props, k, jsonx_copy(v));
 	}
 	return true;
@@ -166,10 +170,10 @@ task_store_node_close_action(struct json_object *node, void *arg)
 /* Take and finish                                                  */
 
 struct task_store_take_arg {
-	const char	*worker;
-	struct domain_out	*out;
-	int64_t		 residue;
-	size_t		 spread;	/* first candidate tried (a hash) */
+	const char *worker;
+	struct domain_out *out;
+	int64_t residue;
+	size_t spread; /* first candidate tried (a hash) */
 };
 
 static enum db_status
@@ -189,9 +193,11 @@ task_store_take_tx(struct db_conn *c, void *arg)
 	 * timeout, a dropped connection): hand it the same task again rather
 	 * than leave that one stranded until task.timeout_seconds.
 	 */
-	if ((st = db_query(c, "SELECT job_id, cluster_id, task_name, node_id, "
-	    "id, config FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
-	    "ORDER BY taken_at LIMIT 1", &r, "s", a->worker)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT job_id, cluster_id, task_name, node_id, "
+		 "id, config FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
+		 "ORDER BY taken_at LIMIT 1",
+		 &r, "s", a->worker)) != DB_OK)
 		return st;
 	if (r->nrows == 1) {
 		free(a->out->body);
@@ -219,20 +225,22 @@ task_store_take_tx(struct db_conn *c, void *arg)
 		if (!foreign) {
 			db_rows_free(cand);
 			cand = NULL;
-			if ((st = db_query(c, "SELECT id FROM tasks WHERE "
-			    "q_state = 'queued' AND residue = ? ORDER BY q_seq "
-			    "LIMIT 1 FOR UPDATE SKIP LOCKED", &cand, "i",
-			    a->residue)) != DB_OK)
+			if ((st = db_query(c,
+				 "SELECT id FROM tasks WHERE "
+				 "q_state = 'queued' AND residue = ? ORDER BY q_seq "
+				 "LIMIT 1 FOR UPDATE SKIP LOCKED",
+				 &cand, "i", a->residue)) != DB_OK)
 				goto out;
 			if (cand->nrows == 0) {
 				foreign = true;
 				db_rows_free(cand);
 				cand = NULL;
-				if ((st = db_query(c, "SELECT id FROM tasks "
-				    "FORCE INDEX (tasks_queue) WHERE q_state = "
-				    "'queued' AND residue <> ? ORDER BY q_seq "
-				    "LIMIT 8", &cand, "i",
-				    a->residue)) != DB_OK)
+				if ((st = db_query(c,
+					 "SELECT id FROM tasks "
+					 "FORCE INDEX (tasks_queue) WHERE q_state = "
+					 "'queued' AND residue <> ? ORDER BY q_seq "
+					 "LIMIT 8",
+					 &cand, "i", a->residue)) != DB_OK)
 					goto out;
 			}
 		}
@@ -243,40 +251,46 @@ task_store_take_tx(struct db_conn *c, void *arg)
 			    0);
 		else
 			break;
-		if ((st = db_exec(c, "UPDATE tasks SET q_state = 'taken', "
-		    "worker_id = ?, taken_at = ?, version = version + 1 WHERE "
-		    "id = ? AND q_state = 'queued'", &n, "sis", a->worker, now,
-		    id)) != DB_OK)
+		if ((st = db_exec(c,
+			 "UPDATE tasks SET q_state = 'taken', "
+			 "worker_id = ?, taken_at = ?, version = version + 1 WHERE "
+			 "id = ? AND q_state = 'queued'",
+			 &n, "sis", a->worker, now, id)) != DB_OK)
 			goto out;
 		if (n != 1)
-			continue;	/* taken by someone else just now */
+			continue; /* taken by someone else just now */
 		/* The hand-out record: a second one of this attempt fails. */
-		st = db_exec(c, "INSERT INTO task_takes (task_id, attempt, "
+		st = db_exec(c,
+		    "INSERT INTO task_takes (task_id, attempt, "
 		    "worker_id, taken_at) SELECT id, attempts, ?, ? FROM tasks "
-		    "WHERE id = ?", NULL, "sis", a->worker, now, id);
+		    "WHERE id = ?",
+		    NULL, "sis", a->worker, now, id);
 		if (st == DB_CONFLICT) {
 			log_warn("take: task %s was already handed out; "
-			    "looking again", id);
+				 "looking again",
+			    id);
 			st = DB_RETRY;
 		}
 		if (st != DB_OK)
 			goto out;
-		if ((st = db_query(c, "SELECT job_id, cluster_id, task_name, "
-		    "node_id, service, config FROM tasks WHERE id = ?", &r,
-		    "s", id)) != DB_OK)
+		if ((st = db_query(c,
+			 "SELECT job_id, cluster_id, task_name, "
+			 "node_id, service, config FROM tasks WHERE id = ?",
+			 &r, "s", id)) != DB_OK)
 			goto out;
 		if ((st = db_query(c, "SELECT status FROM jobs WHERE id = ?",
-		    &jr, "s", db_rows_get(r, 0, 0))) != DB_OK)
+			 &jr, "s", db_rows_get(r, 0, 0))) != DB_OK)
 			goto out;
-		if (jr->nrows == 0 || strcmp(db_rows_get(jr, 0, 0),
-		    "FAILED") == 0) {
+		if (jr->nrows == 0 ||
+		    strcmp(db_rows_get(jr, 0, 0), "FAILED") == 0) {
 			/* Its job failed: drop it and let the job settle. */
-			if ((st = db_exec(c, "UPDATE tasks SET status = "
-			    "'DROPPED', q_state = 'none', worker_id = NULL, "
-			    "status_time = ? WHERE id = ?", NULL, "is", now,
-			    id)) != DB_OK ||
-			    (st = job_store_needs_work_tx(c, db_rows_get(r, 0,
-			    0))) != DB_OK)
+			if ((st = db_exec(c,
+				 "UPDATE tasks SET status = "
+				 "'DROPPED', q_state = 'none', worker_id = NULL, "
+				 "status_time = ? WHERE id = ?",
+				 NULL, "is", now, id)) != DB_OK ||
+			    (st = job_store_needs_work_tx(c,
+				 db_rows_get(r, 0, 0))) != DB_OK)
 				goto out;
 			db_rows_free(r);
 			db_rows_free(jr);
@@ -284,14 +298,13 @@ task_store_take_tx(struct db_conn *c, void *arg)
 			continue;
 		}
 		if (db_rows_get(r, 0, 3) != NULL) {
-			struct task_store_action_arg aa = { id, db_rows_get(r,
-			    0, 4),
-			    db_rows_get(r, 0, 2), NULL, NULL, NULL, NULL,
-			    now };
+			struct task_store_action_arg aa = { id,
+				db_rows_get(r, 0, 4), db_rows_get(r, 0, 2),
+				NULL, NULL, NULL, NULL, now };
 
-			if ((st = task_store_update_node_tx(c, db_rows_get(r, 0,
-			    3),
-			    task_store_node_open_action, &aa)) != DB_OK)
+			if ((st = task_store_update_node_tx(c,
+				 db_rows_get(r, 0, 3),
+				 task_store_node_open_action, &aa)) != DB_OK)
 				goto out;
 		}
 		free(a->out->body);
@@ -311,9 +324,9 @@ out:
 
 /* Read back whether worker holds task id (db_read_run body). */
 struct task_store_verify_arg {
-	const char	*worker;
-	const char	*task;
-	bool		 mine;
+	const char *worker;
+	const char *task;
+	bool mine;
 };
 
 static enum db_status
@@ -323,9 +336,10 @@ task_store_verify_take_fn(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 
-	if ((st = db_query(c, "SELECT COUNT(*) FROM tasks WHERE id = ? AND "
-	    "q_state = 'taken' AND worker_id = ?", &r, "ss", v->task,
-	    v->worker)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT COUNT(*) FROM tasks WHERE id = ? AND "
+		 "q_state = 'taken' AND worker_id = ?",
+		 &r, "ss", v->task, v->worker)) != DB_OK)
 		return st;
 	v->mine = db_rows_int(r, 0, 0) == 1;
 	db_rows_free(r);
@@ -343,7 +357,7 @@ task_store_take(const char *worker, struct domain_out *out)
 	int round;
 
 	a.residue = cfg_ids_residue(domain_cfg());
-	for (p = worker; *p != '\0'; p++)	/* FNV-1a */
+	for (p = worker; *p != '\0'; p++) /* FNV-1a */
 		a.spread = (a.spread ^ (unsigned char)*p) * 16777619u;
 	if ((c = domain_conn(out)) == NULL)
 		return;
@@ -355,8 +369,8 @@ task_store_take(const char *worker, struct domain_out *out)
 		if (out->res != DOMAIN_OK || out->body == NULL ||
 		    (p = strstr(out->body, "\"taskId\":\"")) == NULL)
 			return;
-		snprintf(task, sizeof task, "%.*s", (int)strcspn(p + 10,
-		    "\""), p + 10);
+		snprintf(task, sizeof task, "%.*s", (int)strcspn(p + 10, "\""),
+		    p + 10);
 		/*
 		 * Read the hand-out back (a causal read: it waits for every
 		 * write set ordered before it) before answering.  Under
@@ -365,10 +379,12 @@ task_store_take(const char *worker, struct domain_out *out)
 		 * not reach this worker.
 		 */
 		if (db_read_run(c, task_store_verify_take_fn, &v, err) !=
-		    DB_OK || v.mine)
+			DB_OK ||
+		    v.mine)
 			return;
 		log_warn("take: task %s went to another worker; taking "
-		    "again", task);
+			 "again",
+		    task);
 		free(out->body);
 		out->body = NULL;
 		out->res = DOMAIN_OK;
@@ -379,14 +395,14 @@ task_store_take(const char *worker, struct domain_out *out)
 }
 
 struct task_store_finish_arg {
-	const char		*worker;
-	const char		*task_id;
-	int64_t			 status;
-	struct json_object	*result;
-	const char		*stdout_s;
-	const char		*stderr_s;
-	const struct idem_store_key	*idem;
-	struct domain_out		*out;
+	const char *worker;
+	const char *task_id;
+	int64_t status;
+	struct json_object *result;
+	const char *stdout_s;
+	const char *stderr_s;
+	const struct idem_store_key *idem;
+	struct domain_out *out;
 };
 
 static enum db_status
@@ -400,12 +416,14 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	bool done;
 
 	/* A replay of a recorded finish: its answer, before the owner test. */
-	if ((st = idem_store_check_tx(c, a->worker, a->idem, a->out,
-	    &done)) != DB_OK || done)
+	if ((st = idem_store_check_tx(c, a->worker, a->idem, a->out, &done)) !=
+		DB_OK ||
+	    done)
 		return st;
-	if ((st = db_query(c, "SELECT q_state, worker_id, job_id, node_id, "
-	    "task_name, service, stage FROM tasks WHERE id = ? FOR UPDATE", &r,
-	    "s", a->task_id)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT q_state, worker_id, job_id, node_id, "
+		 "task_name, service, stage FROM tasks WHERE id = ? FOR UPDATE",
+		 &r, "s", a->task_id)) != DB_OK)
 		return st;
 	if (r->nrows == 0 || strcmp(db_rows_get(r, 0, 0), "taken") != 0 ||
 	    db_rows_get(r, 0, 1) == NULL ||
@@ -415,16 +433,17 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 		    "Worker is not the owner of the task");
 		return DB_ABORT;
 	}
-	if ((st = db_exec(c, "UPDATE tasks SET status = ?, status_code = ?, "
-	    "status_time = ?, q_state = 'none', worker_id = NULL, version = "
-	    "version + 1 WHERE id = ?", NULL, "siis", status, a->status, now,
-	    a->task_id)) != DB_OK)
+	if ((st = db_exec(c,
+		 "UPDATE tasks SET status = ?, status_code = ?, "
+		 "status_time = ?, q_state = 'none', worker_id = NULL, version = "
+		 "version + 1 WHERE id = ?",
+		 NULL, "siis", status, a->status, now, a->task_id)) != DB_OK)
 		goto out;
 	if (db_rows_get(r, 0, 3) != NULL) {
-		struct task_store_action_arg aa = { a->task_id, db_rows_get(r,
-		    0, 5),
-		    db_rows_get(r, 0, 4), a->status == 0 ? "complete" :
-		    "failed", a->result, a->stdout_s, a->stderr_s, now };
+		struct task_store_action_arg aa = { a->task_id,
+			db_rows_get(r, 0, 5), db_rows_get(r, 0, 4),
+			a->status == 0 ? "complete" : "failed", a->result,
+			a->stdout_s, a->stderr_s, now };
 
 		st = task_store_update_node_tx(c, db_rows_get(r, 0, 3),
 		    task_store_node_close_action, &aa);
@@ -453,13 +472,17 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 		 * read below (and of the advance) is then taken after every
 		 * local transaction that advanced this job committed.
 		 */
-		if ((st = db_exec(c, "SELECT id FROM jobs WHERE id = ? FOR "
-		    "UPDATE", NULL, "s", db_rows_get(r, 0, 2))) != DB_OK)
+		if ((st = db_exec(c,
+			 "SELECT id FROM jobs WHERE id = ? FOR "
+			 "UPDATE",
+			 NULL, "s", db_rows_get(r, 0, 2))) != DB_OK)
 			goto out;
-		if ((st = db_query(c, "SELECT id FROM tasks WHERE job_id = ? "
-		    "AND stage = ? AND status <> 'COMPLETE' ORDER BY seq DESC "
-		    "LIMIT 1", &open, "si", db_rows_get(r, 0, 2),
-		    db_rows_int(r, 0, 6))) != DB_OK)
+		if ((st = db_query(c,
+			 "SELECT id FROM tasks WHERE job_id = ? "
+			 "AND stage = ? AND status <> 'COMPLETE' ORDER BY seq DESC "
+			 "LIMIT 1",
+			 &open, "si", db_rows_get(r, 0, 2),
+			 db_rows_int(r, 0, 6))) != DB_OK)
 			goto out;
 		if (open->nrows == 0) {
 			db_rows_free(open);
@@ -488,8 +511,7 @@ task_store_finish(const char *worker, const char *task_id, int64_t status,
     const struct idem_store_key *idem, struct domain_out *out)
 {
 	struct task_store_finish_arg a = { worker, task_id, status, result,
-	    stdout_s,
-	    stderr_s, idem, out };
+		stdout_s, stderr_s, idem, out };
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
@@ -504,10 +526,10 @@ task_store_finish(const char *worker, const char *task_id, int64_t status,
 /* Hand-outs whose answer was lost                                  */
 
 struct task_store_delivery_arg {
-	const char	*worker;
-	const char	*task;
-	int64_t		 cutoff;	/* requeue: taken before */
-	bool		 requeued;
+	const char *worker;
+	const char *task;
+	int64_t cutoff; /* requeue: taken before */
+	bool requeued;
 };
 
 static enum db_status
@@ -515,9 +537,10 @@ task_store_delivered_tx(struct db_conn *c, void *arg)
 {
 	struct task_store_delivery_arg *a = arg;
 
-	return db_exec(c, "UPDATE task_takes SET delivered_at = ? WHERE "
-	    "task_id = ? AND worker_id = ? AND delivered_at IS NULL", NULL,
-	    "iss", domain_now_ms(), a->task, a->worker);
+	return db_exec(c,
+	    "UPDATE task_takes SET delivered_at = ? WHERE "
+	    "task_id = ? AND worker_id = ? AND delivered_at IS NULL",
+	    NULL, "iss", domain_now_ms(), a->task, a->worker);
 }
 
 /*
@@ -535,38 +558,44 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 	char msg[320];
 
 	a->requeued = false;
-	if ((st = db_query(c, "SELECT worker_id, attempts, node_id, "
-	    "task_name, service FROM tasks WHERE id = ? AND q_state = 'taken' "
-	    "AND taken_at < ? FOR UPDATE", &r, "si", a->task, a->cutoff)) !=
-	    DB_OK)
+	if ((st = db_query(c,
+		 "SELECT worker_id, attempts, node_id, "
+		 "task_name, service FROM tasks WHERE id = ? AND q_state = 'taken' "
+		 "AND taken_at < ? FOR UPDATE",
+		 &r, "si", a->task, a->cutoff)) != DB_OK)
 		return st;
-	if (r->nrows == 0 || (a->worker != NULL &&
-	    strcmp(db_rows_get(r, 0, 0), a->worker) != 0))
-		goto out;	/* finished, timed out or taken again */
-	if ((st = db_query(c, "SELECT delivered_at FROM task_takes WHERE "
-	    "task_id = ? AND attempt = ? AND worker_id = ? FOR UPDATE", &k,
-	    "sis", a->task, db_rows_int(r, 0, 1), db_rows_get(r, 0, 0))) !=
-	    DB_OK)
+	if (r->nrows == 0 ||
+	    (a->worker != NULL &&
+		strcmp(db_rows_get(r, 0, 0), a->worker) != 0))
+		goto out; /* finished, timed out or taken again */
+	if ((st = db_query(c,
+		 "SELECT delivered_at FROM task_takes WHERE "
+		 "task_id = ? AND attempt = ? AND worker_id = ? FOR UPDATE",
+		 &k, "sis", a->task, db_rows_int(r, 0, 1),
+		 db_rows_get(r, 0, 0))) != DB_OK)
 		goto out;
 	if (k->nrows == 0 || db_rows_get(k, 0, 0) != NULL)
-		goto out;	/* delivered (or no record): the worker has it */
-	if ((st = db_exec(c, "DELETE FROM task_takes WHERE task_id = ? AND "
-	    "attempt = ?", NULL, "si", a->task, db_rows_int(r, 0, 1))) !=
-	    DB_OK ||
-	    (st = db_exec(c, "UPDATE tasks SET q_state = 'queued', worker_id "
-	    "= NULL, taken_at = 0, version = version + 1 WHERE id = ?", NULL,
-	    "s", a->task)) != DB_OK)
+		goto out; /* delivered (or no record): the worker has it */
+	if ((st = db_exec(c,
+		 "DELETE FROM task_takes WHERE task_id = ? AND "
+		 "attempt = ?",
+		 NULL, "si", a->task, db_rows_int(r, 0, 1))) != DB_OK ||
+	    (st = db_exec(c,
+		 "UPDATE tasks SET q_state = 'queued', worker_id "
+		 "= NULL, taken_at = 0, version = version + 1 WHERE id = ?",
+		 NULL, "s", a->task)) != DB_OK)
 		goto out;
 	snprintf(msg, sizeof msg, "Not delivered to worker %s; queued again",
 	    db_rows_get(r, 0, 0));
 	if (db_rows_get(r, 0, 2) != NULL) {
-		struct task_store_action_arg aa = { a->task, db_rows_get(r, 0,
-		    4), db_rows_get(r, 0, 3), "failed", NULL, "", msg, now };
+		struct task_store_action_arg aa = { a->task,
+			db_rows_get(r, 0, 4), db_rows_get(r, 0, 3), "failed",
+			NULL, "", msg, now };
 
 		st = task_store_update_node_tx(c, db_rows_get(r, 0, 2),
 		    task_store_node_close_action, &aa);
 		if (st == DB_ABORT)
-			st = DB_OK;	/* no open action: nothing to close */
+			st = DB_OK; /* no open action: nothing to close */
 		if (st != DB_OK)
 			goto out;
 	}
@@ -593,15 +622,14 @@ void
 task_store_delivered(const char *worker, const char *task_id, bool sent)
 {
 	struct task_store_delivery_arg a = { worker, task_id, INT64_MAX,
-	    false };
+		false };
 	struct domain_out out = { DOMAIN_OK, "", NULL };
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
 
 	if ((c = domain_conn(&out)) == NULL) {
-		log_warn("take: task %s for %s: %s", task_id, worker,
-		    out.msg);
+		log_warn("take: task %s for %s: %s", task_id, worker, out.msg);
 		free(out.body);
 		return;
 	}
@@ -611,20 +639,21 @@ task_store_delivered(const char *worker, const char *task_id, bool sent)
 		st = db_tx_run(c, task_store_requeue_tx, &a, err);
 	if (st != DB_OK)
 		log_warn("take: task %s for %s: cannot record that the answer "
-		    "%s: %s", task_id, worker, sent ? "was delivered" :
-		    "was lost", err);
+			 "%s: %s",
+		    task_id, worker, sent ? "was delivered" : "was lost", err);
 	else if (a.requeued)
 		log_warn("take: the answer handing task %s to %s was lost; "
-		    "queued again", task_id, worker);
+			 "queued again",
+		    task_id, worker);
 }
 
 /* ---------------------------------------------------------------- */
 /* Timeouts                                                         */
 
 struct task_store_timeout_arg {
-	const char	*task;
-	int64_t		 cutoff;
-	char		 msg[128];
+	const char *task;
+	int64_t cutoff;
+	char msg[128];
 };
 
 static enum db_status
@@ -635,27 +664,30 @@ task_store_timeout_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	int64_t now = domain_now_ms();
 
-	if ((st = db_query(c, "SELECT job_id, node_id, task_name, service "
-	    "FROM tasks WHERE id = ? AND q_state = 'taken' AND taken_at < ? "
-	    "FOR UPDATE", &r, "si", a->task, a->cutoff)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT job_id, node_id, task_name, service "
+		 "FROM tasks WHERE id = ? AND q_state = 'taken' AND taken_at < ? "
+		 "FOR UPDATE",
+		 &r, "si", a->task, a->cutoff)) != DB_OK)
 		return st;
 	if (r->nrows == 0) {
 		db_rows_free(r);
-		return DB_OK;	/* finished meanwhile */
+		return DB_OK; /* finished meanwhile */
 	}
-	st = db_exec(c, "UPDATE tasks SET status = 'FAILED', status_code = "
+	st = db_exec(c,
+	    "UPDATE tasks SET status = 'FAILED', status_code = "
 	    "-1, status_message = ?, status_time = ?, q_state = 'none', "
-	    "worker_id = NULL, version = version + 1 WHERE id = ?", NULL, "sis",
-	    a->msg, now, a->task);
+	    "worker_id = NULL, version = version + 1 WHERE id = ?",
+	    NULL, "sis", a->msg, now, a->task);
 	if (st == DB_OK && db_rows_get(r, 0, 1) != NULL) {
-		struct task_store_action_arg aa = { a->task, db_rows_get(r, 0,
-		    3),
-		    db_rows_get(r, 0, 2), "failed", NULL, "", a->msg, now };
+		struct task_store_action_arg aa = { a->task,
+			db_rows_get(r, 0, 3), db_rows_get(r, 0, 2), "failed",
+			NULL, "", a->msg, now };
 
 		st = task_store_update_node_tx(c, db_rows_get(r, 0, 1),
 		    task_store_node_close_action, &aa);
 		if (st == DB_ABORT)
-			st = DB_OK;	/* no open action: nothing to close */
+			st = DB_OK; /* no open action: nothing to close */
 	}
 	if (st == DB_OK)
 		st = job_store_needs_work_tx(c, db_rows_get(r, 0, 0));

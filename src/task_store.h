@@ -31,10 +31,9 @@ void task_store_take(const char *worker, struct domain_out *out);
  * gets its answer again and changes nothing; the key of another request
  * is DOMAIN_KEY_REUSED.
  */
-void task_store_finish(const char *worker, const char *task_id,
-    int64_t status, struct json_object *result, const char *stdout_s,
-    const char *stderr_s, const struct idem_store_key *idem,
-    struct domain_out *out);
+void task_store_finish(const char *worker, const char *task_id, int64_t status,
+    struct json_object *result, const char *stdout_s, const char *stderr_s,
+    const struct idem_store_key *idem, struct domain_out *out);
 
 /*
  * What became of the answer of a take that handed worker task_id (both
@@ -43,8 +42,7 @@ void task_store_finish(const char *worker, const char *task_id,
  * if worker still holds it.  Errors are logged: an undelivered hand-out
  * is queued again by task_store_requeue() later.
  */
-void task_store_delivered(const char *worker, const char *task_id,
-    bool sent);
+void task_store_delivered(const char *worker, const char *task_id, bool sent);
 
 /*
  * Queue task again when it was taken before cutoff (ms) by worker (NULL:

@@ -20,10 +20,15 @@
 
 /* The keys of a ServiceAction and of a "nodes" map entry, in order. */
 static const char *const taskconfig_action_keys[] = {
-	"type", "script", "data",
+	"type",
+	"script",
+	"data",
 };
 static const char *const taskconfig_node_keys[] = {
-	"ipaddress", "hostname", "nodenum", "automators",
+	"ipaddress",
+	"hostname",
+	"nodenum",
+	"automators",
 };
 
 /* Copy every key of node["properties"] to the top level of config. */
@@ -31,12 +36,12 @@ static void
 taskconfig_copy_properties(struct json_object *config,
     struct json_object *node)
 {
-	struct json_object	*props;
+	struct json_object *props;
 
 	props = jsonx_get(node, "properties");
 	if (props == NULL || !json_object_is_type(props, json_type_object))
 		return;
-	json_object_object_foreach(props, key, val)
+	json_object_object_foreach (props, key, val)
 		jsonx_set(config, key, jsonx_copy(val));
 }
 
@@ -44,36 +49,36 @@ taskconfig_copy_properties(struct json_object *config,
 static struct json_object *
 taskconfig_find_service(struct json_object *node, const char *name)
 {
-	struct json_object	*list, *def, *n;
-	size_t			 len, i;
+	struct json_object *list, *def, *n;
+	size_t len, i;
 
 	list = jsonx_get(node, "services");
 	if (list == NULL || !json_object_is_type(list, json_type_array))
-		return (NULL);
+		return NULL;
 	len = json_object_array_length(list);
 	for (i = 0; i < len; i++) {
 		def = json_object_array_get_idx(list, i);
 		n = jsonx_get(def, "name");
 		if (n != NULL && json_object_is_type(n, json_type_string) &&
 		    strcmp(json_object_get_string(n), name) == 0)
-			return (def);
+			return def;
 	}
-	return (NULL);
+	return NULL;
 }
 
 int
 taskconfig_build(struct json_object *cluster, struct json_object *node,
-    const char *service, enum planner_action action,
-    struct json_object **out, char err[LOOMD_ERR_LEN])
+    const char *service, enum planner_action action, struct json_object **out,
+    char err[LOOMD_ERR_LEN])
 {
-	struct json_object	*config = NULL, *conf, *def, *act, *svc;
-	struct json_object	*v, *id;
-	size_t			 i;
+	struct json_object *config = NULL, *conf, *def, *act, *svc;
+	struct json_object *v, *id;
+	size_t i;
 
 	*out = NULL;
 	if (node == NULL || !json_object_is_type(node, json_type_object)) {
 		errbuf_set(err, "node must be an object");
-		return (-1);
+		return -1;
 	}
 
 	/* Service action first: no config at all if it is undefined. */
@@ -83,22 +88,25 @@ taskconfig_build(struct json_object *cluster, struct json_object *node,
 		if (def == NULL) {
 			id = jsonx_get(node, "id");
 			errbuf_set(err, "service %s is not on node %s",
-			    service, id == NULL ? "?" :
-			    json_object_get_string(id));
-			return (-1);
+			    service,
+			    id == NULL ? "?" : json_object_get_string(id));
+			return -1;
 		}
-		act = jsonx_get(jsonx_get(jsonx_get(def,
-		    "provisioner"), "actions"), planner_action_lower(action));
+		act = jsonx_get(jsonx_get(jsonx_get(def, "provisioner"),
+				    "actions"),
+		    planner_action_lower(action));
 		if (act == NULL)
-			return (0);
+			return 0;
 	}
 
 	config = jsonx_new_object();
 	conf = jsonx_get(cluster, "config");
 	if (conf == NULL || !json_object_is_type(conf, json_type_object) ||
 	    json_object_object_length(conf) == 0) {
-		conf = jsonx_get(jsonx_get(jsonx_get(cluster,
-		    "clusterTemplate"), "defaults"), "config");
+		conf =
+		    jsonx_get(jsonx_get(jsonx_get(cluster, "clusterTemplate"),
+				  "defaults"),
+			"config");
 	}
 	if (conf == NULL || !json_object_is_type(conf, json_type_object))
 		jsonx_set(config, "cluster", jsonx_new_object());
@@ -110,7 +118,8 @@ taskconfig_build(struct json_object *cluster, struct json_object *node,
 		jsonx_set(svc, "name", jsonx_new_string(service));
 		v = jsonx_new_object();
 		for (i = 0; i < sizeof taskconfig_action_keys /
-		    sizeof taskconfig_action_keys[0]; i++) {
+			 sizeof taskconfig_action_keys[0];
+		     i++) {
 			struct json_object *f;
 
 			f = jsonx_get(act, taskconfig_action_keys[i]);
@@ -129,18 +138,18 @@ taskconfig_build(struct json_object *cluster, struct json_object *node,
 		jsonx_set(config, "provider", jsonx_copy(v));
 
 	*out = config;
-	return (0);
+	return 0;
 }
 
 struct json_object *
 taskconfig_nodes_map(struct json_object *nodes)
 {
-	struct json_object	*map, *node, *id, *props, *entry, *v;
-	size_t			 len, i, k;
+	struct json_object *map, *node, *id, *props, *entry, *v;
+	size_t len, i, k;
 
 	map = jsonx_new_object();
 	if (nodes == NULL || !json_object_is_type(nodes, json_type_array))
-		return (map);
+		return map;
 	len = json_object_array_length(nodes);
 	for (i = 0; i < len; i++) {
 		node = json_object_array_get_idx(nodes, i);
@@ -150,7 +159,8 @@ taskconfig_nodes_map(struct json_object *nodes)
 		props = jsonx_get(node, "properties");
 		entry = jsonx_new_object();
 		for (k = 0; k < sizeof taskconfig_node_keys /
-		    sizeof taskconfig_node_keys[0]; k++) {
+			 sizeof taskconfig_node_keys[0];
+		     k++) {
 			v = jsonx_get(props, taskconfig_node_keys[k]);
 			if (v != NULL)
 				jsonx_set(entry, taskconfig_node_keys[k],
@@ -158,12 +168,12 @@ taskconfig_nodes_map(struct json_object *nodes)
 		}
 		jsonx_set(map, json_object_get_string(id), entry);
 	}
-	return (map);
+	return map;
 }
 
 void
-taskconfig_prepare_submit(struct json_object *config,
-    struct json_object *node, struct json_object *nodes_map)
+taskconfig_prepare_submit(struct json_object *config, struct json_object *node,
+    struct json_object *nodes_map)
 {
 	if (config == NULL || !json_object_is_type(config, json_type_object))
 		return;

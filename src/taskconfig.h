@@ -36,10 +36,9 @@
  * scheduled).  Fails if node is not an object or the named service is not
  * on the node.
  */
-int		 taskconfig_build(struct json_object *cluster,
-		    struct json_object *node, const char *service,
-		    enum planner_action action, struct json_object **out,
-		    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int taskconfig_build(struct json_object *cluster, struct json_object *node,
+    const char *service, enum planner_action action, struct json_object **out,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * The "nodes" map of a submitted task (TaskConfig.addNodeList):
@@ -63,7 +62,7 @@ struct json_object *taskconfig_nodes_map(struct json_object *nodes);
  * for exact Java behaviour.  nodes_map may be NULL (then only the
  * properties are updated).
  */
-void		 taskconfig_prepare_submit(struct json_object *config,
-		    struct json_object *node, struct json_object *nodes_map);
+void taskconfig_prepare_submit(struct json_object *config,
+    struct json_object *node, struct json_object *nodes_map);
 
 #endif /* LOOMD_TASKCONFIG_H */

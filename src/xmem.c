@@ -54,7 +54,8 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 		fatalx("xreallocarray: %zu * %zu overflows", nmemb, size);
 	if ((p = realloc(ptr, nmemb * size)) == NULL)
 		fatalx("xreallocarray: out of memory allocating %zu * %zu "
-		    "bytes", nmemb, size);
+		       "bytes",
+		    nmemb, size);
 	return p;
 }
 

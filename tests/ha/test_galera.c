@@ -61,10 +61,11 @@ dc(struct fx_daemon *d, int i, const char *more)
 {
 	char extra[512];
 
-	snprintf(extra, sizeof extra, "datacenter = \"dc%d\";\nids = { "
+	snprintf(extra, sizeof extra,
+	    "datacenter = \"dc%d\";\nids = { "
 	    "start_num = %d; increment_by = 10; };\nha = { "
-	    "health_interval_ms = 200; };\n%s", i, i, more != NULL ? more :
-	    "");
+	    "health_interval_ms = 200; };\n%s",
+	    i, i, more != NULL ? more : "");
 	fx_daemon_prepare(d, &node[i], dbname, extra);
 }
 
@@ -108,8 +109,10 @@ start_three(struct fx_daemon d[4])
 
 				d[i].pid = -1;
 				fx_daemon_log(&d[i], log, sizeof log);
-				cr_assert_fail("server %d exited (%d) at start:"
-				    "\n%s", i, WEXITSTATUS(st), log);
+				cr_assert_fail(
+				    "server %d exited (%d) at start:"
+				    "\n%s",
+				    i, WEXITSTATUS(st), log);
 			}
 			usleep(20000);
 		}
@@ -132,10 +135,13 @@ cert_failures(void)
 	int i;
 
 	for (i = 1; i <= 3; i++) {
-		cr_assert_eq(fx_sql(&node[i], NULL, "SELECT VARIABLE_VALUE FROM "
-		    "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = "
-		    "'WSREP_LOCAL_CERT_FAILURES'", out, sizeof out), 0, "%s",
-		    out);
+		cr_assert_eq(
+		    fx_sql(&node[i], NULL,
+			"SELECT VARIABLE_VALUE FROM "
+			"information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = "
+			"'WSREP_LOCAL_CERT_FAILURES'",
+			out, sizeof out),
+		    0, "%s", out);
 		sum += atol(out);
 	}
 	return sum;
@@ -170,11 +176,15 @@ Test(galera, three_datacenters_starting_together_migrate_once)
 			applied++;
 	}
 	cr_expect_eq(applied, 1, "exactly one server applies 0001");
-	fx_sql(&node[3], dbname, "SELECT COUNT(*) FROM schema_version WHERE "
-	    "state = 'done'", out, sizeof out);
+	fx_sql(&node[3], dbname,
+	    "SELECT COUNT(*) FROM schema_version WHERE "
+	    "state = 'done'",
+	    out, sizeof out);
 	cr_expect_eq(atoi(out), (int)schema_latest());
-	fx_sql(&node[2], dbname, "SELECT GROUP_CONCAT(residue ORDER BY "
-	    "residue) FROM id_partitions", out, sizeof out);
+	fx_sql(&node[2], dbname,
+	    "SELECT GROUP_CONCAT(residue ORDER BY "
+	    "residue) FROM id_partitions",
+	    out, sizeof out);
 	cr_expect_str_eq(out, "1,2,3");
 	for (i = 1; i <= 3; i++) {
 		cr_expect_eq(readyz(d[i].port), 200);
@@ -197,11 +207,13 @@ alloc_child(int i, int fd, double start_at)
 	int64_t id;
 	int n;
 
-	snprintf(text, sizeof text, "datacenter = \"dc%d\";\nids = { "
+	snprintf(text, sizeof text,
+	    "datacenter = \"dc%d\";\nids = { "
 	    "start_num = %d; increment_by = 10; block_size = 100; };\n"
 	    "db = { host = \"%s\"; port = %d; user = \"%s\"; password = "
-	    "\"%s\"; name = \"%s\"; };\n", i, i, node[i].host, node[i].port,
-	    node[i].user, node[i].password, dbname);
+	    "\"%s\"; name = \"%s\"; };\n",
+	    i, i, node[i].host, node[i].port, node[i].user, node[i].password,
+	    dbname);
 	if (cfg_load_string(&k, "alloc", text, &errs) != 0)
 		_exit(10);
 	db_global_init(&k);
@@ -283,8 +295,10 @@ Test(galera, concurrent_allocation_is_unique_residue_bound_and_conflict_free)
 		fp = fopen(path[i], "r");
 		cr_assert_not_null(fp);
 		while (fscanf(fp, "%d %lld", &dcn, &id) == 2) {
-			cr_assert_eq(id % 10, dcn, "id %lld of dc%d outside "
-			    "its residue", id, dcn);
+			cr_assert_eq(id % 10, dcn,
+			    "id %lld of dc%d outside "
+			    "its residue",
+			    id, dcn);
 			all[n++] = id;
 		}
 		fclose(fp);
@@ -293,8 +307,7 @@ Test(galera, concurrent_allocation_is_unique_residue_bound_and_conflict_free)
 	cr_assert_eq(n, 3 * NIDS);
 	qsort(all, n, sizeof *all, cmp_ll);
 	for (k = 1; k < n; k++)
-		cr_assert_neq(all[k], all[k - 1], "duplicate id %lld",
-		    all[k]);
+		cr_assert_neq(all[k], all[k - 1], "duplicate id %lld", all[k]);
 	free(all);
 	cr_expect_eq(after - before, 0, "%ld certification failures",
 	    after - before);
@@ -327,7 +340,7 @@ Test(galera, readyz_follows_isolation_and_heal)
 		if (!wrote && fx_now_ms() - t0 > 300) {
 			struct fx_resp r;
 			const char *b = "{\"name\":\"iso\",\"providertype\":"
-			    "\"joyent\"}";
+					"\"joyent\"}";
 
 			fx_http(d[3].port, "PUT", "/v1/loom/providers/iso",
 			    "X-Loom-UserID: admin", b, strlen(b), 15000, &r);
@@ -365,8 +378,8 @@ Test(galera, readyz_follows_isolation_and_heal)
 
 /* Send a request to port; returns the status (0: no answer). */
 static long
-http_status(int port, const char *method, const char *path,
-    const char *body, char *out, size_t n)
+http_status(int port, const char *method, const char *path, const char *body,
+    char *out, size_t n)
 {
 	struct fx_resp r;
 	long s;
@@ -390,14 +403,18 @@ Test(galera, write_in_one_datacenter_is_read_at_once_in_the_others)
 		dc(&d[i], i, NULL);
 	start_three(d);
 	for (i = 0; i < 200; i++) {
-		snprintf(body, sizeof body, "{\"name\":\"p%d\",\"description\":"
-		    "\"v%d\",\"providertype\":\"joyent\"}", i % 7, i);
+		snprintf(body, sizeof body,
+		    "{\"name\":\"p%d\",\"description\":"
+		    "\"v%d\",\"providertype\":\"joyent\"}",
+		    i % 7, i);
 		snprintf(path, sizeof path, "/v1/loom/providers/p%d", i % 7);
 		cr_assert_eq(http_status(d[1].port, "PUT", path, body, NULL,
-		    0), 200);
+				 0),
+		    200);
 		snprintf(body, sizeof body, "\"description\":\"v%d\"", i);
 		if (http_status(d[2 + i % 2].port, "GET", path, NULL, out,
-		    sizeof out) != 200 || strstr(out, body) == NULL)
+			sizeof out) != 200 ||
+		    strstr(out, body) == NULL)
 			stale++;
 	}
 	cr_expect_eq(stale, 0, "%d stale reads of 200", stale);
@@ -406,10 +423,10 @@ Test(galera, write_in_one_datacenter_is_read_at_once_in_the_others)
 }
 
 struct race_arg {
-	int	port;
-	int	round;
-	char	who;
-	long	status;
+	int port;
+	int round;
+	char who;
+	long status;
 };
 
 /* Thread: PUT provider "race" with a description naming this writer. */
@@ -419,10 +436,11 @@ race_put(void *p)
 	struct race_arg *a = p;
 	char body[256];
 
-	snprintf(body, sizeof body, "{\"name\":\"race\",\"description\":"
+	snprintf(body, sizeof body,
+	    "{\"name\":\"race\",\"description\":"
 	    "\"round %d by %c\",\"providertype\":\"joyent\",\"provisioner\":"
-	    "{\"auth\":{\"owner\":\"%c\",\"round\":\"%d\"}}}", a->round,
-	    a->who, a->who, a->round);
+	    "{\"auth\":{\"owner\":\"%c\",\"round\":\"%d\"}}}",
+	    a->round, a->who, a->who, a->round);
 	a->status = http_status(a->port, "PUT", "/v1/loom/providers/race",
 	    body, NULL, 0);
 	return NULL;
@@ -447,24 +465,32 @@ Test(galera, concurrent_puts_from_two_datacenters_never_mix)
 		pthread_join(ta, NULL);
 		pthread_join(tb, NULL);
 		cr_expect(a.status == 200 || a.status == 503 ||
-		    a.status == 500, "A got %ld", a.status);
+			a.status == 500,
+		    "A got %ld", a.status);
 		cr_expect(b.status == 200 || b.status == 503 ||
-		    b.status == 500, "B got %ld", b.status);
+			b.status == 500,
+		    "B got %ld", b.status);
 		cr_assert_eq(http_status(d[3].port, "GET",
-		    "/v1/loom/providers/race", NULL, out, sizeof out), 200);
+				 "/v1/loom/providers/race", NULL, out,
+				 sizeof out),
+		    200);
 		snprintf(wa, sizeof wa, "\"round %d by A\"", round);
 		snprintf(wb, sizeof wb, "\"round %d by B\"", round);
 		snprintf(oa, sizeof oa, "\"owner\":\"A\"");
 		snprintf(ob, sizeof ob, "\"owner\":\"B\"");
 		if (strstr(out, wa) != NULL) {
 			cr_expect(strstr(out, oa) != NULL, "mixed: %s", out);
-			cr_expect(a.status == 200, "A's write stored but A "
-			    "got %ld", a.status);
+			cr_expect(a.status == 200,
+			    "A's write stored but A "
+			    "got %ld",
+			    a.status);
 			won_a++;
 		} else if (strstr(out, wb) != NULL) {
 			cr_expect(strstr(out, ob) != NULL, "mixed: %s", out);
-			cr_expect(b.status == 200, "B's write stored but B "
-			    "got %ld", b.status);
+			cr_expect(b.status == 200,
+			    "B's write stored but B "
+			    "got %ld",
+			    b.status);
 			won_b++;
 		} else {
 			cr_expect_fail("round %d: neither write stored: %s",
@@ -480,7 +506,8 @@ Test(galera, concurrent_puts_from_two_datacenters_never_mix)
 static void
 import_catalogue(int port)
 {
-	fx_import(port, "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_import(port,
+	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
 /* Create a one-machine cluster of n nodes through port; id into id[32]. */
@@ -490,10 +517,13 @@ create_cluster(int port, int k, int n, char id[32])
 	char body[256], out[256];
 	char *p;
 
-	snprintf(body, sizeof body, "{\"name\":\"g%d\",\"numMachines\":%d,"
-	    "\"clusterTemplate\":\"one-machine\"}", k, n);
+	snprintf(body, sizeof body,
+	    "{\"name\":\"g%d\",\"numMachines\":%d,"
+	    "\"clusterTemplate\":\"one-machine\"}",
+	    k, n);
 	cr_assert_eq(http_status(port, "POST", "/v1/loom/clusters", body, out,
-	    sizeof out), 200, "%s", out);
+			 sizeof out),
+	    200, "%s", out);
 	p = strstr(out, "\"id\":\"");
 	cr_assert_not_null(p, "%s", out);
 	snprintf(id, 32, "%.8s", p + 6);
@@ -509,7 +539,8 @@ cluster_reaches(int port, const char *id, const char *want, double ms)
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
 	while (fx_now_ms() < deadline) {
 		if (http_status(port, "GET", path, NULL, out, sizeof out) ==
-		    200 && strstr(out, want) != NULL)
+			200 &&
+		    strstr(out, want) != NULL)
 			return true;
 		usleep(100000);
 	}
@@ -533,7 +564,8 @@ Test(galera, created_in_dc1_provisioned_through_dc2_and_dc3)
 	p3 = fx_provisioner_start(d[3].port, 4, "dc3", NULL, log3, NULL);
 	create_cluster(d[1].port, 1, 3, id);
 	cr_expect(cluster_reaches(d[3].port, id, "\"status\":\"ACTIVE\"",
-	    60000), "cluster %s did not become ACTIVE", id);
+		      60000),
+	    "cluster %s did not become ACTIVE", id);
 	fx_provisioner_stop(&p2);
 	fx_provisioner_stop(&p3);
 	for (i = 1; i <= 3; i++)
@@ -555,8 +587,9 @@ duplicate_finishes(const char *const *logs, size_t nlogs, int *total)
 		if ((fp = fopen(logs[k], "r")) == NULL)
 			continue;
 		while (fgets(line, sizeof line, fp) != NULL) {
-			if (sscanf(line, "%127s %127s %31s", worker, task, st)
-			    != 3 || strcmp(st, "ok") != 0)
+			if (sscanf(line, "%127s %127s %31s", worker, task,
+				st) != 3 ||
+			    strcmp(st, "ok") != 0)
 				continue;
 			(*total)++;
 			for (i = 0; i < nseen; i++)
@@ -588,10 +621,11 @@ Test(galera, two_servers_of_one_datacenter_and_another_never_double_work)
 	start_three(d);
 	import_catalogue(d[1].port);
 	for (i = 0; i < 2; i++) {
-		snprintf(logs[i], sizeof logs[i], "%s/prov.log", d[1 + 2 * i].dir);
+		snprintf(logs[i], sizeof logs[i], "%s/prov.log",
+		    d[1 + 2 * i].dir);
 		lp[i] = logs[i];
-		p[i] = fx_provisioner_start(d[1 + 2 * i].port, 4, i == 0 ?
-		    "pa" : "pb", NULL, logs[i], NULL);
+		p[i] = fx_provisioner_start(d[1 + 2 * i].port, 4,
+		    i == 0 ? "pa" : "pb", NULL, logs[i], NULL);
 	}
 	for (i = 0; i < 30; i++)
 		create_cluster(d[1 + i % 3].port, i, 1 + i % 2, ids[i]);
@@ -602,11 +636,15 @@ Test(galera, two_servers_of_one_datacenter_and_another_never_double_work)
 	usleep(300000);
 	dup = duplicate_finishes(lp, 2, &total);
 	cr_expect_eq(dup, 0, "%d tasks finished twice", dup);
-	fx_sql(&node[1], dbname, "SELECT COUNT(*) FROM tasks WHERE "
-	    "is_rollback = 0", out, sizeof out);
+	fx_sql(&node[1], dbname,
+	    "SELECT COUNT(*) FROM tasks WHERE "
+	    "is_rollback = 0",
+	    out, sizeof out);
 	cr_expect_eq(total, atoi(out), "%d finishes for %s tasks", total, out);
-	fx_sql(&node[2], dbname, "SELECT COALESCE(MAX(attempts), 0) FROM "
-	    "tasks", out, sizeof out);
+	fx_sql(&node[2], dbname,
+	    "SELECT COALESCE(MAX(attempts), 0) FROM "
+	    "tasks",
+	    out, sizeof out);
 	cr_expect_str_eq(out, "1", "no task was submitted twice");
 	for (i = 0; i < 2; i++)
 		fx_provisioner_stop(&p[i]);
@@ -631,7 +669,7 @@ Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
 {
 	struct fx_daemon d[4];
 	const char *ha = "ha = { dc_dead_after = 3; heartbeat_ms = 300; "
-	    "health_interval_ms = 200; };";
+			 "health_interval_ms = 200; };";
 	char id[32], log2[256], adopted[256];
 	double t_kill, took = -1;
 	pid_t p2;
@@ -640,16 +678,19 @@ Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
 	for (i = 1; i <= 3; i++) {
 		char extra[512];
 
-		snprintf(extra, sizeof extra, "datacenter = \"dc%d\";\nids = { "
-		    "start_num = %d; increment_by = 10; };\n%s", i, i, ha);
+		snprintf(extra, sizeof extra,
+		    "datacenter = \"dc%d\";\nids = { "
+		    "start_num = %d; increment_by = 10; };\n%s",
+		    i, i, ha);
 		fx_daemon_prepare(&d[i], &node[i], dbname, extra);
 	}
 	start_three(d);
 	import_catalogue(d[2].port);
 	/* A cluster of dc1, planned, its tasks queued; no provisioner yet. */
 	create_cluster(d[1].port, 1, 2, id);
-	cr_assert(cluster_reaches(d[1].port, id, "\"actionstatus\":\"RUNNING\"",
-	    20000), "cluster %s not running", id);
+	cr_assert(cluster_reaches(d[1].port, id,
+		      "\"actionstatus\":\"RUNNING\"", 20000),
+	    "cluster %s not running", id);
 	kill(d[1].pid, SIGKILL);
 	waitpid(d[1].pid, NULL, 0);
 	d[1].pid = -1;
@@ -685,7 +726,8 @@ Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
 		cr_expect_str_eq(adopted, "", "only one datacenter adopts");
 	}
 	cr_expect(cluster_reaches(d[3].port, id, "\"status\":\"ACTIVE\"",
-	    60000), "dc1's cluster %s not finished by the survivors", id);
+		      60000),
+	    "dc1's cluster %s not finished by the survivors", id);
 	/* dc1 comes back: dc2 hands its clusters back. */
 	cr_assert_eq(fx_daemon_start(&d[1], NULL), 0);
 	{
@@ -705,11 +747,11 @@ Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
 }
 
 struct taker {
-	int	port;
-	char	name[32];
-	char	(*ids)[64];
-	size_t	n, cap;
-	bool	*stop;
+	int port;
+	char name[32];
+	char (*ids)[64];
+	size_t n, cap;
+	bool *stop;
 };
 
 /* Thread: take and finish tasks through one datacenter until stopped. */
@@ -735,22 +777,23 @@ taker_main(void *p)
 		if (t->n < t->cap)
 			snprintf(t->ids[t->n++], 64, "%.*s",
 			    (int)strcspn(k + 10, "\""), k + 10);
-		snprintf(fin, sizeof fin, "{\"workerId\":\"%s\",\"taskId\":"
-		    "\"%.*s\",\"status\":0}", t->name,
-		    (int)strcspn(k + 10, "\""), k + 10);
+		snprintf(fin, sizeof fin,
+		    "{\"workerId\":\"%s\",\"taskId\":"
+		    "\"%.*s\",\"status\":0}",
+		    t->name, (int)strcspn(k + 10, "\""), k + 10);
 		while (http_status(t->port, "POST", "/v1/loom/tasks/finish",
-		    fin, NULL, 0) == 503)
+			   fin, NULL, 0) == 503)
 			usleep(20000);
 	}
 	return NULL;
 }
 
 struct naive {
-	const struct fx_db	*db;
-	const char		*name;
-	int			 claimed[200];
-	int			 n;
-	pthread_barrier_t	*start;
+	const struct fx_db *db;
+	const char *name;
+	int claimed[200];
+	int n;
+	pthread_barrier_t *start;
 };
 
 /*
@@ -767,7 +810,7 @@ naive_main(void *p)
 
 	mysql_optionsv(my, MYSQL_OPT_CONNECT_TIMEOUT, &tmo);
 	if (mysql_real_connect(my, nv->db->host, nv->db->user,
-	    nv->db->password, dbname, nv->db->port, NULL, 0) == NULL)
+		nv->db->password, dbname, nv->db->port, NULL, 0) == NULL)
 		nv->n = -1;
 	pthread_barrier_wait(nv->start);
 	if (nv->n < 0)
@@ -779,7 +822,8 @@ naive_main(void *p)
 		char owner[16];
 		unsigned long olen;
 
-		const char *q = "SELECT id FROM naive_tasks WHERE owner IS NULL "
+		const char *q =
+		    "SELECT id FROM naive_tasks WHERE owner IS NULL "
 		    "ORDER BY id LIMIT 1";
 		memset(b, 0, sizeof b);
 		b[0].buffer_type = MYSQL_TYPE_LONG;
@@ -866,11 +910,17 @@ Test(galera, take_is_exclusive_across_datacenters_and_a_naive_take_is_not)
 	cr_expect_eq(dup, 0, "%zu tasks were handed out twice", dup);
 
 	/* The negative control: the naive pattern does double-claim. */
-	cr_assert_eq(fx_sql(&node[1], dbname, "CREATE TABLE naive_tasks (id "
-	    "INT PRIMARY KEY, owner VARCHAR(16) NULL) ENGINE=InnoDB", NULL, 0),
+	cr_assert_eq(
+	    fx_sql(&node[1], dbname,
+		"CREATE TABLE naive_tasks (id "
+		"INT PRIMARY KEY, owner VARCHAR(16) NULL) ENGINE=InnoDB",
+		NULL, 0),
 	    0);
-	cr_assert_eq(fx_sql(&node[1], dbname, "INSERT INTO naive_tasks (id) "
-	    "SELECT seq FROM seq_1_to_200", NULL, 0), 0);
+	cr_assert_eq(fx_sql(&node[1], dbname,
+			 "INSERT INTO naive_tasks (id) "
+			 "SELECT seq FROM seq_1_to_200",
+			 NULL, 0),
+	    0);
 	{
 		pthread_barrier_t start;
 
@@ -889,8 +939,10 @@ Test(galera, take_is_exclusive_across_datacenters_and_a_naive_take_is_not)
 		for (j = 0; j < (size_t)nv[1].n; j++)
 			collisions += nv[0].claimed[i] == nv[1].claimed[j];
 	cr_log_info("naive read-then-write take: %d of %d+%d claims were "
-	    "double", collisions, nv[0].n, nv[1].n);
-	cr_expect_gt(collisions, 0, "the naive take never double-claimed: "
+		    "double",
+	    collisions, nv[0].n, nv[1].n);
+	cr_expect_gt(collisions, 0,
+	    "the naive take never double-claimed: "
 	    "this test could not catch the bug it looks for");
 	for (i = 1; i <= 3; i++)
 		fx_daemon_stop(&d[i]);
@@ -907,13 +959,16 @@ Test(galera, stale_read_probe)
 	dc(&d[3], 3, NULL);
 	start_three(d);
 	for (i = 0; i < 1000; i++) {
-		snprintf(body, sizeof body, "{\"name\":\"s%d\",\"providertype\":"
-		    "\"joyent\"}", i);
+		snprintf(body, sizeof body,
+		    "{\"name\":\"s%d\",\"providertype\":"
+		    "\"joyent\"}",
+		    i);
 		cr_assert_eq(http_status(d[1].port, "POST",
-		    "/v1/loom/providers", body, NULL, 0), 200);
+				 "/v1/loom/providers", body, NULL, 0),
+		    200);
 		snprintf(path, sizeof path, "/v1/loom/providers/s%d", i);
 		if (http_status(d[2].port, "GET", path, NULL, out,
-		    sizeof out) != 200)
+			sizeof out) != 200)
 			stale_on++;
 	}
 	cr_expect_eq(stale_on, 0, "%d stale reads of 1000 with sync_wait",
@@ -924,28 +979,34 @@ Test(galera, stale_read_probe)
 	for (i = 1; i <= 3; i++) {
 		char extra[512];
 
-		snprintf(extra, sizeof extra, "datacenter = \"dc%d\";\nids = { "
-		    "start_num = %d; increment_by = 10; };\n", i, i);
+		snprintf(extra, sizeof extra,
+		    "datacenter = \"dc%d\";\nids = { "
+		    "start_num = %d; increment_by = 10; };\n",
+		    i, i);
 		fx_daemon_prepare(&e[i], &node[i], dbname, extra);
 		/* Turn causal reads off in the db group. */
 		{
 			char cmd[1024];
 
-			snprintf(cmd, sizeof cmd, "sed -i 's/name = \"%s\";/"
-			    "name = \"%s\"; sync_wait = false;/' '%s'", dbname,
-			    dbname, e[i].conf);
+			snprintf(cmd, sizeof cmd,
+			    "sed -i 's/name = \"%s\";/"
+			    "name = \"%s\"; sync_wait = false;/' '%s'",
+			    dbname, dbname, e[i].conf);
 			cr_assert_eq(fx_shell("%s", cmd), 0);
 		}
 	}
 	start_three(e);
 	for (i = 0; i < 1000; i++) {
-		snprintf(body, sizeof body, "{\"name\":\"o%d\",\"providertype\":"
-		    "\"joyent\"}", i);
+		snprintf(body, sizeof body,
+		    "{\"name\":\"o%d\",\"providertype\":"
+		    "\"joyent\"}",
+		    i);
 		cr_assert_eq(http_status(e[1].port, "POST",
-		    "/v1/loom/providers", body, NULL, 0), 200);
+				 "/v1/loom/providers", body, NULL, 0),
+		    200);
 		snprintf(path, sizeof path, "/v1/loom/providers/o%d", i);
 		if (http_status(e[2].port, "GET", path, NULL, out,
-		    sizeof out) != 200)
+			sizeof out) != 200)
 			stale_off++;
 	}
 	cr_log_info("stale reads of 1000: %d with db.sync_wait, %d without",

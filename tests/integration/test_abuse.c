@@ -135,8 +135,8 @@ req(int port, const char *method, const char *path, const char *hdrs,
 	struct fx_resp r;
 	long s;
 
-	fx_http(port, method, path, hdrs, body, body != NULL ? strlen(body) :
-	    0, 10000, &r);
+	fx_http(port, method, path, hdrs, body,
+	    body != NULL ? strlen(body) : 0, 10000, &r);
 	s = r.status;
 	if (out != NULL)
 		snprintf(out, n, "%s", r.body != NULL ? r.body : "");
@@ -157,9 +157,11 @@ create_cluster(char *id, size_t n)
 	fx_import(d.port,
 	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
-	    "X-Loom-UserID: u", "{\"name\":\"t\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"one-machine\"}", b, sizeof b), 200, "%s",
-	    b);
+			 "X-Loom-UserID: u",
+			 "{\"name\":\"t\",\"numMachines\":1,"
+			 "\"clusterTemplate\":\"one-machine\"}",
+			 b, sizeof b),
+	    200, "%s", b);
 	cr_assert_not_null(p = strstr(b, "\"id\":\""), "%s", b);
 	snprintf(id, n, "%.8s", p + 6);
 }
@@ -214,8 +216,10 @@ raw_req(int port, const char *method, const char *path, const char *hdrs,
 	bool eof;
 
 	cr_assert_not_null(buf);
-	snprintf(buf, len, "%s %s HTTP/1.1\r\nHost: x\r\n%sConnection: "
-	    "close\r\n\r\n", method, path, hdrs);
+	snprintf(buf, len,
+	    "%s %s HTTP/1.1\r\nHost: x\r\n%sConnection: "
+	    "close\r\n\r\n",
+	    method, path, hdrs);
 	raw(port, buf, strlen(buf), out, n, &eof);
 	free(buf);
 	if (strncmp(out, "HTTP/1.1 ", 9) != 0)
@@ -245,36 +249,50 @@ Test(abuse, task_routes_only_on_their_listener_and_with_the_token)
 	int tport = fx_free_port();
 
 	token_file(tok, sizeof tok, "s3cret-provisioner-token");
-	snprintf(extra, sizeof extra, "server = { host = \"127.0.0.1\"; "
+	snprintf(extra, sizeof extra,
+	    "server = { host = \"127.0.0.1\"; "
 	    "threads = 4; tasks_port = %d; };\ntasks = { token_file = "
-	    "\"%s\"; };", tport, tok);
+	    "\"%s\"; };",
+	    tport, tok);
 	start(extra);
 	/* The public listener does not serve them at all. */
 	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/take", NULL, take, b,
-	    sizeof b), 404, "%s", b);
-	cr_expect_eq(req(d.port, "POST", "//v1//loom/tasks/finish", NULL,
-	    take, b, sizeof b), 404, "%s", b);
+			 sizeof b),
+	    404, "%s", b);
+	cr_expect_eq(req(d.port, "POST", "//v1//loom/tasks/finish", NULL, take,
+			 b, sizeof b),
+	    404, "%s", b);
 	/* The provisioner listener wants the token. */
 	cr_expect_eq(req(tport, "POST", "/v1/loom/tasks/take", NULL, take, b,
-	    sizeof b), 401, "%s", b);
+			 sizeof b),
+	    401, "%s", b);
 	cr_expect_eq(req(tport, "POST", "/v1/loom/tasks/take",
-	    "X-Loom-ProvisionerKey: s3cret-provisioner-tokeN", take, b,
-	    sizeof b), 401, "%s", b);
+			 "X-Loom-ProvisionerKey: s3cret-provisioner-tokeN",
+			 take, b, sizeof b),
+	    401, "%s", b);
 	cr_expect_eq(req(tport, "POST", "/v1/loom/tasks/take",
-	    "Authorization: Basic czNjcmV0", take, b, sizeof b), 401);
+			 "Authorization: Basic czNjcmV0", take, b, sizeof b),
+	    401);
 	cr_expect_eq(req(tport, "POST", "/v1/loom/tasks/take",
-	    "X-Loom-ProvisionerKey: s3cret-provisioner-token", take, b,
-	    sizeof b), 204, "%s", b);
+			 "X-Loom-ProvisionerKey: s3cret-provisioner-token",
+			 take, b, sizeof b),
+	    204, "%s", b);
 	cr_expect_eq(req(tport, "POST", "/v1/loom/tasks/take",
-	    "Authorization: Bearer s3cret-provisioner-token", take, b,
-	    sizeof b), 204, "%s", b);
+			 "Authorization: Bearer s3cret-provisioner-token",
+			 take, b, sizeof b),
+	    204, "%s", b);
 	/* ... and serves nothing else. */
 	cr_expect_eq(req(tport, "GET", "/v1/loom/providers",
-	    "X-Loom-UserID: admin", NULL, b, sizeof b), 404, "%s", b);
-	cr_expect_eq(metric(d.port,
-	    "loomd_task_requests_refused_total{reason=\"listener\"} "), 2);
-	cr_expect_eq(metric(d.port,
-	    "loomd_task_requests_refused_total{reason=\"token\"} "), 3);
+			 "X-Loom-UserID: admin", NULL, b, sizeof b),
+	    404, "%s", b);
+	cr_expect_eq(
+	    metric(d.port,
+		"loomd_task_requests_refused_total{reason=\"listener\"} "),
+	    2);
+	cr_expect_eq(
+	    metric(d.port,
+		"loomd_task_requests_refused_total{reason=\"token\"} "),
+	    3);
 	unlink(tok);
 }
 
@@ -284,9 +302,11 @@ Test(abuse, a_provisioner_pointed_at_the_task_listener_works)
 	int tport = fx_free_port();
 	pid_t prov;
 
-	snprintf(extra, sizeof extra, "server = { host = \"127.0.0.1\"; "
+	snprintf(extra, sizeof extra,
+	    "server = { host = \"127.0.0.1\"; "
 	    "threads = 4; tasks_port = %d; };\nscheduler = { interval_ms = "
-	    "50; };", tport);
+	    "50; };",
+	    tport);
 	start(extra);
 	create_cluster(id, sizeof id);
 	/* Only its URL changes: the Loom provisioner has no other setting. */
@@ -294,8 +314,10 @@ Test(abuse, a_provisioner_pointed_at_the_task_listener_works)
 	wait_active(id, b, sizeof b);
 	fx_provisioner_stop(&prov);
 	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
-	cr_expect_eq(metric(d.port,
-	    "loomd_task_requests_refused_total{reason=\"listener\"} "), 0);
+	cr_expect_eq(
+	    metric(d.port,
+		"loomd_task_requests_refused_total{reason=\"listener\"} "),
+	    0);
 }
 
 Test(abuse, token_alone_guards_the_task_routes_on_the_api_listener)
@@ -307,12 +329,16 @@ Test(abuse, token_alone_guards_the_task_routes_on_the_api_listener)
 	    tok);
 	start(extra);
 	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/take", NULL, take,
-	    NULL, 0), 401);
+			 NULL, 0),
+	    401);
 	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/finish", NULL,
-	    "{\"workerId\":\"x\",\"taskId\":\"1\",\"status\":1}", NULL, 0),
+			 "{\"workerId\":\"x\",\"taskId\":\"1\",\"status\":1}",
+			 NULL, 0),
 	    401);
 	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/take",
-	    "X-Loom-ProvisionerKey: another-token", take, NULL, 0), 204);
+			 "X-Loom-ProvisionerKey: another-token", take, NULL,
+			 0),
+	    204);
 	unlink(tok);
 }
 
@@ -324,8 +350,10 @@ Test(abuse, the_dummy_provisioner_sends_the_token)
 	int st;
 
 	token_file(tok, sizeof tok, "tok-for-the-provisioner");
-	snprintf(extra, sizeof extra, "tasks = { token_file = \"%s\"; };\n"
-	    "scheduler = { interval_ms = 50; };", tok);
+	snprintf(extra, sizeof extra,
+	    "tasks = { token_file = \"%s\"; };\n"
+	    "scheduler = { interval_ms = 50; };",
+	    tok);
 	start(extra);
 	create_cluster(id, sizeof id);
 	snprintf(bin, sizeof bin, "%s/src/loom-dummy-provisioner",
@@ -346,8 +374,10 @@ Test(abuse, the_dummy_provisioner_sends_the_token)
 	kill(prov, SIGTERM);
 	waitpid(prov, &st, 0);
 	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
-	cr_expect_eq(metric(d.port,
-	    "loomd_task_requests_refused_total{reason=\"token\"} "), 0);
+	cr_expect_eq(
+	    metric(d.port,
+		"loomd_task_requests_refused_total{reason=\"token\"} "),
+	    0);
 	unlink(tok);
 }
 
@@ -376,7 +406,8 @@ Test(abuse, idle_connections_do_not_starve_the_health_listener)
 	double t0;
 	bool eof;
 
-	snprintf(extra, sizeof extra, "server = { host = \"127.0.0.1\"; "
+	snprintf(extra, sizeof extra,
+	    "server = { host = \"127.0.0.1\"; "
 	    "threads = 4; health_port = %d; max_connections = 16; "
 	    "max_connections_per_ip = 0; header_timeout_ms = 1000; };",
 	    hport);
@@ -386,7 +417,8 @@ Test(abuse, idle_connections_do_not_starve_the_health_listener)
 	/* The ones over the limit are closed at once. */
 	for (i = 0; i < 40; i++)
 		if (read_all(fds[i], b, sizeof b, i < 16 ? 0 : 300, &eof) ==
-		    0 && eof)
+			0 &&
+		    eof)
 			closed++;
 	cr_expect_gt(closed, 0, "the connections over the limit are closed");
 	/* The health listener answers whatever the API listener holds. */
@@ -396,8 +428,7 @@ Test(abuse, idle_connections_do_not_starve_the_health_listener)
 	/* The idle ones are gone after header_timeout_ms; the API is back. */
 	usleep(1600 * 1000);
 	t0 = fx_now_ms();
-	cr_expect_eq(req(d.port, "GET", "/healthz", NULL, NULL, NULL, 0),
-	    200);
+	cr_expect_eq(req(d.port, "GET", "/healthz", NULL, NULL, NULL, 0), 200);
 	cr_expect_lt(fx_now_ms() - t0, 1000);
 	for (i = 0; i < 40; i++)
 		close(fds[i]);
@@ -410,7 +441,7 @@ Test(abuse, one_address_holds_at_most_its_share)
 	bool eof;
 
 	start("server = { host = \"127.0.0.1\"; threads = 4; "
-	    "max_connections_per_ip = 4; };");
+	      "max_connections_per_ip = 4; };");
 	for (i = 0; i < 5; i++)
 		fds[i] = conn_to(d.port);
 	cr_expect_eq(read_all(fds[4], b, sizeof b, 1000, &eof), 0);
@@ -439,7 +470,7 @@ trickle(int fd, int max, double *ms)
 		read_all(fd, b, sizeof b, 100, &eof);
 	}
 	*ms = fx_now_ms() - t0;
-	return (eof || i < max);
+	return eof || i < max;
 }
 
 Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
@@ -450,7 +481,7 @@ Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 	int fd, i;
 
 	start("server = { host = \"127.0.0.1\"; threads = 4; "
-	    "header_timeout_ms = 500; connection_timeout_s = 1; };");
+	      "header_timeout_ms = 500; connection_timeout_s = 1; };");
 	fd = conn_to(d.port);
 	send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 32, MSG_NOSIGNAL);
 	/* One header byte every 100 ms: the idle timeout never fires. */
@@ -461,8 +492,7 @@ Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 	/* The same after one honest request on a keep-alive connection:
 	 * header_timeout_ms + connection_timeout_s after the answer. */
 	fd = conn_to(d.port);
-	send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 35,
-	    MSG_NOSIGNAL);
+	send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 35, MSG_NOSIGNAL);
 	read_all(fd, b, sizeof b, 300, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 200", 12), 0, "%s", b);
 	cr_expect(trickle(fd, 50, &ms), "the trickling keep-alive was closed");
@@ -492,7 +522,7 @@ Test(abuse, bodies_over_the_limit)
 	ssize_t sent = 0;
 
 	start("server = { host = \"127.0.0.1\"; threads = 4; "
-	    "max_body_bytes = 65536; };");
+	      "max_body_bytes = 65536; };");
 	/* A declared 100 MB body: 413 before any of it is sent. */
 	r = "POST /v1/loom/clusters HTTP/1.1\r\nHost: x\r\nX-Loom-UserID: u\r\n"
 	    "Content-Length: 100000000\r\n\r\n";
@@ -513,7 +543,7 @@ Test(abuse, bodies_over_the_limit)
 	memset(chunk, 'x', sizeof chunk);
 	memcpy(chunk, "1000\r\n", 6);
 	memcpy(chunk + 6 + 4096, "\r\n", 2);
-	for (i = 0; i < 20; i++)	/* 80 KiB */
+	for (i = 0; i < 20; i++) /* 80 KiB */
 		send(fd, chunk, 6 + 4096 + 2, MSG_NOSIGNAL);
 	send(fd, "0\r\n\r\n", 5, MSG_NOSIGNAL);
 	read_all(fd, b, sizeof b, 3000, &eof);
@@ -590,9 +620,11 @@ Test(abuse, smuggling_is_refused_and_the_connection_closed)
 
 Test(abuse, nul_bytes_in_headers_and_paths)
 {
-	static const char r1[] = "GET /v1/loom/providers HTTP/1.1\r\n"
+	static const char r1[] =
+	    "GET /v1/loom/providers HTTP/1.1\r\n"
 	    "Host: x\r\nX-Loom-UserID: admin\0junk\r\n\r\n";
-	static const char r2[] = "GET /v1/loom/providers HTTP/1.1\r\n"
+	static const char r2[] =
+	    "GET /v1/loom/providers HTTP/1.1\r\n"
 	    "X-Loom-UserID: admin\0junk\r\nHost: x\r\n\r\n";
 	const char *r;
 	char b[4096];
@@ -604,14 +636,16 @@ Test(abuse, nul_bytes_in_headers_and_paths)
 	raw(d.port, r2, sizeof r2 - 1, b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
 	cr_expect_eq(req(d.port, "GET", "/v1/loom/providers/joyent%00x",
-	    "X-Loom-UserID: admin", NULL, b, sizeof b), 400, "%s", b);
+			 "X-Loom-UserID: admin", NULL, b, sizeof b),
+	    400, "%s", b);
 	/* Lines without a NUL, CRLF or bare LF, still pass. */
 	r = "GET /v1/loom/providers HTTP/1.1\nHost: x\nX-Loom-UserID: admin"
 	    "\n\n";
 	raw(d.port, r, strlen(r), b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 200", 12), 0, "%s", b);
 	cr_expect_eq(req(d.port, "GET", "/v1/loom/providers",
-	    "X-Loom-UserID: admin", NULL, b, sizeof b), 200, "%s", b);
+			 "X-Loom-UserID: admin", NULL, b, sizeof b),
+	    200, "%s", b);
 }
 
 Test(abuse, lengths_and_ranges_at_the_edge)
@@ -619,33 +653,40 @@ Test(abuse, lengths_and_ranges_at_the_edge)
 	char hdr[20100], path[20100], b[1024];
 	size_t i;
 	const char *cl = "{\"name\":\"c\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"t\"}";
+			 "\"clusterTemplate\":\"t\"}";
 
 	start(NULL);
 	memcpy(hdr, "X-Loom-UserID: ", 15);
 	memset(hdr + 15, 'u', 256);
 	hdr[15 + 256] = '\0';
 	cr_expect_eq(req(d.port, "POST", "/v1/loom/clusters", hdr, cl, b,
-	    sizeof b), 400, "%s", b);
+			 sizeof b),
+	    400, "%s", b);
 	cr_expect_null(strstr(b, "1406"), "%s", b);
 	snprintf(hdr, sizeof hdr, "X-Loom-UserID: u\nIdempotency-Key: ");
 	i = strlen(hdr);
 	memset(hdr + i, 'k', 256);
 	hdr[i + 256] = '\0';
 	cr_expect_eq(req(d.port, "POST", "/v1/loom/clusters", hdr, cl, b,
-	    sizeof b), 400, "%s", b);
-	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/finish", NULL,
-	    "{\"workerId\":\"w\",\"taskId\":\"t\",\"status\":2147483648}", b,
-	    sizeof b), 400, "%s", b);
+			 sizeof b),
+	    400, "%s", b);
+	cr_expect_eq(
+	    req(d.port, "POST", "/v1/loom/tasks/finish", NULL,
+		"{\"workerId\":\"w\",\"taskId\":\"t\",\"status\":2147483648}",
+		b, sizeof b),
+	    400, "%s", b);
 	cr_expect_null(strstr(b, "1264"), "%s", b);
-	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/finish", NULL,
-	    "{\"workerId\":\"w\",\"taskId\":\"t\",\"status\":-2147483649}", b,
-	    sizeof b), 400, "%s", b);
+	cr_expect_eq(
+	    req(d.port, "POST", "/v1/loom/tasks/finish", NULL,
+		"{\"workerId\":\"w\",\"taskId\":\"t\",\"status\":-2147483649}",
+		b, sizeof b),
+	    400, "%s", b);
 	snprintf(path, sizeof path, "/v1/loom/providers/");
 	memset(path + strlen(path), 'p', 20000);
 	path[19 + 20000] = '\0';
 	cr_expect_eq(raw_req(d.port, "GET", path, "X-Loom-UserID: admin\r\n",
-	    b, sizeof b), 414, "%s", b);
+			 b, sizeof b),
+	    414, "%s", b);
 }
 
 Test(abuse, the_system_user_is_internal)
@@ -654,11 +695,14 @@ Test(abuse, the_system_user_is_internal)
 
 	start(NULL);
 	cr_expect_eq(req(d.port, "GET", "/v1/loom/clusters",
-	    "X-Loom-UserID: system", NULL, out, sizeof out), 403, "%s", out);
+			 "X-Loom-UserID: system", NULL, out, sizeof out),
+	    403, "%s", out);
 	cr_expect_eq(req(d.port, "POST", "/v1/loom/getClusterStatuses",
-	    "X-Loom-UserID: system", "{}", out, sizeof out), 403);
+			 "X-Loom-UserID: system", "{}", out, sizeof out),
+	    403);
 	cr_expect_neq(fx_run_loomd(d.conf, "--add-user system", out,
-	    sizeof out), 0);
+			  sizeof out),
+	    0);
 	cr_expect_not_null(strstr(out, "internal"), "%s", out);
 }
 
@@ -667,21 +711,25 @@ Test(abuse, head_wherever_get_is_served)
 	char extra[256], b[1024];
 	int hport = fx_free_port();
 
-	snprintf(extra, sizeof extra, "server = { host = \"127.0.0.1\"; "
-	    "threads = 4; health_port = %d; };", hport);
+	snprintf(extra, sizeof extra,
+	    "server = { host = \"127.0.0.1\"; "
+	    "threads = 4; health_port = %d; };",
+	    hport);
 	start(extra);
-	cr_expect_eq(raw_req(d.port, "HEAD", "/healthz", "", b, sizeof b), 200);
+	cr_expect_eq(raw_req(d.port, "HEAD", "/healthz", "", b, sizeof b),
+	    200);
 	cr_expect_eq(raw_req(d.port, "HEAD", "/readyz", "", b, sizeof b), 200);
 	cr_expect_eq(raw_req(d.port, "HEAD", "/status", "", b, sizeof b), 200);
 	cr_expect_eq(raw_req(hport, "HEAD", "/readyz", "", b, sizeof b), 200);
 	cr_expect_eq(raw_req(d.port, "HEAD", "/v1/loom/providers",
-	    "X-Loom-UserID: admin\r\n", b, sizeof b), 200);
+			 "X-Loom-UserID: admin\r\n", b, sizeof b),
+	    200);
 	/* No body, but the length of the one GET would send. */
 	cr_expect_eq(raw_req(d.port, "HEAD", "/healthz", "", b, sizeof b),
 	    200);
 	cr_expect_not_null(strstr(b, "Content-Length: "), "%s", b);
-	cr_expect_neq(strncmp(strstr(b, "Content-Length: ") + 16, "0\r", 3),
-	    0, "%s", b);
+	cr_expect_neq(strncmp(strstr(b, "Content-Length: ") + 16, "0\r", 3), 0,
+	    "%s", b);
 	cr_expect_str_eq(strstr(b, "\r\n\r\n"), "\r\n\r\n", "no body: %s", b);
 	/* Allow names HEAD beside GET. */
 	cr_expect_eq(raw_req(d.port, "PUT", "/healthz", "", b, sizeof b), 405);
@@ -700,8 +748,9 @@ wrong_key_ms(const char *user, int n)
 	    user);
 	for (i = 0; i < n; i++) {
 		t0 = fx_now_ms();
-		cr_expect_eq(req(d.port, "GET", "/v1/loom/providers", hdr, NULL,
-		    NULL, 0), 401);
+		cr_expect_eq(req(d.port, "GET", "/v1/loom/providers", hdr,
+				 NULL, NULL, 0),
+		    401);
 		sum += fx_now_ms() - t0;
 	}
 	return sum / n;
@@ -717,7 +766,7 @@ Test(abuse, wrong_keys_are_cheap_uniform_and_limited)
 	int i;
 
 	start("auth = { require_api_key = true; max_failures = 40; "
-	    "failure_window_s = 60; };");
+	      "failure_window_s = 60; };");
 	snprintf(cmd, sizeof cmd, "'%s' -c '%s' --add-user alice 2>/dev/null",
 	    getenv("LOOMD_BIN"), d.conf);
 	fp = popen(cmd, "r");
@@ -725,16 +774,21 @@ Test(abuse, wrong_keys_are_cheap_uniform_and_limited)
 	cr_assert_not_null(fgets(key, sizeof key, fp));
 	cr_assert_eq(pclose(fp), 0);
 	key[strcspn(key, "\n")] = '\0';
-	fx_sql(&db, dbname, "SELECT LEFT(key_hash, 8) FROM users WHERE name = "
-	    "'alice'", out, sizeof out);
+	fx_sql(&db, dbname,
+	    "SELECT LEFT(key_hash, 8) FROM users WHERE name = "
+	    "'alice'",
+	    out, sizeof out);
 	cr_expect_str_eq(out, "$loomk1$", "a keyed hash, not Argon2id");
 	/* The reference: a user whose key is still an Argon2id hash. */
 	cr_assert_geq(sodium_init(), 0);
 	cr_assert_eq(crypto_pwhash_str(hash, "k", 1,
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE), 0);
-	snprintf(sql, sizeof sql, "INSERT INTO users (name, key_hash) VALUES "
-	    "('legacy', '%s')", hash);
+			 crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			 crypto_pwhash_MEMLIMIT_INTERACTIVE),
+	    0);
+	snprintf(sql, sizeof sql,
+	    "INSERT INTO users (name, key_hash) VALUES "
+	    "('legacy', '%s')",
+	    hash);
 	cr_assert_eq(fx_sql(&db, dbname, sql, out, sizeof out), 0, "%s", out);
 	argon = wrong_key_ms("legacy", 4);
 	known = wrong_key_ms("alice", 10);
@@ -749,7 +803,8 @@ Test(abuse, wrong_keys_are_cheap_uniform_and_limited)
 		req(d.port, "GET", "/v1/loom/providers",
 		    "X-Loom-UserID: nobody\nX-Loom-ApiKey: 00", NULL, NULL, 0);
 	cr_expect_eq(req(d.port, "GET", "/v1/loom/providers",
-	    "X-Loom-UserID: alice\nX-Loom-ApiKey: 00", NULL, out, sizeof out),
+			 "X-Loom-UserID: alice\nX-Loom-ApiKey: 00", NULL, out,
+			 sizeof out),
 	    429, "%s", out);
 	cr_expect_not_null(strstr(out, "retry in"), "%s", out);
 	snprintf(hdr, sizeof hdr, "X-Loom-UserID: alice\nX-Loom-ApiKey: %s",
@@ -765,11 +820,13 @@ Test(abuse, a_500_names_the_request_id_not_the_database_error)
 
 	start(NULL);
 	cr_expect_eq(req(d.port, "GET", "/v1/loom/clusters",
-	    "X-Loom-UserID: u", NULL, b, sizeof b), 200, "%s", b);
+			 "X-Loom-UserID: u", NULL, b, sizeof b),
+	    200, "%s", b);
 	cr_assert_eq(fx_sql(&db, dbname, "DROP TABLE clusters", b, sizeof b),
 	    0, "%s", b);
 	cr_expect_eq(req(d.port, "GET", "/v1/loom/clusters",
-	    "X-Loom-UserID: u", NULL, b, sizeof b), 500, "%s", b);
+			 "X-Loom-UserID: u", NULL, b, sizeof b),
+	    500, "%s", b);
 	cr_expect_null(strstr(b, "clusters"), "%s", b);
 	cr_expect_null(strstr(b, "1146"), "%s", b);
 	cr_expect_not_null(strstr(b, "request id"), "%s", b);

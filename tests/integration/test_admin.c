@@ -21,7 +21,7 @@
 static struct fx_db db;
 static char dbname[64];
 static struct fx_daemon d;
-static struct json_object *ex;	/* entities-examples.json */
+static struct json_object *ex; /* entities-examples.json */
 
 #define ADMIN "X-Loom-UserID: admin"
 #define USER1 "X-Loom-UserID: user1"
@@ -42,7 +42,6 @@ teardown(void)
 
 TestSuite(admin, .init = setup, .fini = teardown, .timeout = 60);
 FX_MAIN(FX_NEED_DB, 0)
-
 
 /* Status only. */
 static long
@@ -148,23 +147,27 @@ Test(admin, per_type_crud_script)
 
 		cr_expect_eq(st("GET", p1, ADMIN, NULL), 404, "%s", type);
 		cr_expect_eq(st("POST", pt, ADMIN,
-		    json_object_to_json_string(e[0])), 200, "%s", type);
+				 json_object_to_json_string(e[0])),
+		    200, "%s", type);
 		cr_expect_eq(fx_req(d.port, "GET", p1, ADMIN, NULL, &r), 200);
 		cr_expect(json_equal_text(r.body, e[0]), "%s: %s", type,
 		    r.body);
 		fx_resp_free(&r);
 		cr_expect_eq(st("POST", pt, ADMIN,
-		    json_object_to_json_string(e[0])), 400, "%s dup", type);
+				 json_object_to_json_string(e[0])),
+		    400, "%s dup", type);
 		cr_expect_eq(st("DELETE", p1, ADMIN, NULL), 200);
 		cr_expect_eq(st("GET", p1, ADMIN, NULL), 404);
 		cr_expect_eq(st("PUT", p1, ADMIN,
-		    json_object_to_json_string(e[0])), 200);
+				 json_object_to_json_string(e[0])),
+		    200);
 		cr_expect_eq(fx_req(d.port, "GET", p1, ADMIN, NULL, &r), 200);
 		cr_expect(json_equal_text(r.body, e[0]), "%s: %s", type,
 		    r.body);
 		fx_resp_free(&r);
 		cr_expect_eq(st("POST", pt, ADMIN,
-		    json_object_to_json_string(e[1])), 200);
+				 json_object_to_json_string(e[1])),
+		    200);
 		cr_expect_eq(fx_req(d.port, "GET", pt, ADMIN, NULL, &r), 200);
 		cr_expect(json_set_equal(r.body, e, 2), "%s list: %s", type,
 		    r.body);
@@ -179,7 +182,7 @@ Test(admin, per_type_crud_script)
 Test(admin, non_admin_user_is_forbidden_to_write)
 {
 	static const char *types[] = { "providers", "hardwaretypes",
-	    "imagetypes", "services", "clustertemplates" };
+		"imagetypes", "services", "clustertemplates" };
 	char path[128];
 	size_t i;
 
@@ -206,16 +209,17 @@ import_body(struct json_object *imp)
 {
 	struct json_object *body = json_object_new_object(), *arr, *names;
 	static const char *types[] = { "providers", "hardwaretypes",
-	    "imagetypes", "services", "clustertemplates" };
+		"imagetypes", "services", "clustertemplates" };
 	size_t t, i;
 
 	for (t = 0; t < 5; t++) {
 		arr = json_object_new_array();
 		json_object_object_get_ex(imp, types[t], &names);
 		for (i = 0; i < json_object_array_length(names); i++)
-			json_object_array_add(arr, json_object_get(example(
-			    "java_objects", types[t], json_object_get_string(
-			    json_object_array_get_idx(names, i)))));
+			json_object_array_add(arr,
+			    json_object_get(example("java_objects", types[t],
+				json_object_get_string(
+				    json_object_array_get_idx(names, i)))));
 		json_object_object_add(body, types[t], arr);
 	}
 	return body;
@@ -225,20 +229,22 @@ Test(admin, export_import_replaces_not_merges)
 {
 	struct json_object *cases, *c, *imp, *body, *exp, *arr, *got;
 	static const char *types[] = { "providers", "hardwaretypes",
-	    "imagetypes", "services", "clustertemplates" };
+		"imagetypes", "services", "clustertemplates" };
 	struct fx_resp r;
 	size_t i, t, j;
 
-	cr_assert(json_object_object_get_ex(ex, "export_import_cases",
-	    &cases));
+	cr_assert(
+	    json_object_object_get_ex(ex, "export_import_cases", &cases));
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
 		json_object_object_get_ex(c, "import", &imp);
 		body = import_body(imp);
 		cr_expect_eq(st("POST", "/v1/loom/import", ADMIN,
-		    json_object_to_json_string(body)), 200, "step %zu", i);
+				 json_object_to_json_string(body)),
+		    200, "step %zu", i);
 		cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/export", ADMIN,
-		    NULL, &r), 200);
+				 NULL, &r),
+		    200);
 		exp = json_tokener_parse(r.body);
 		cr_assert_not_null(exp);
 		cr_expect_eq(json_object_object_length(exp), 5);
@@ -252,7 +258,9 @@ Test(admin, export_import_replaces_not_merges)
 				want[j] = json_object_array_get_idx(arr, j);
 			json_object_object_get_ex(exp, types[t], &got);
 			cr_expect(json_set_equal(json_object_to_json_string(
-			    got), want, n), "step %zu %s: %s", i, types[t],
+						     got),
+				      want, n),
+			    "step %zu %s: %s", i, types[t],
 			    json_object_to_json_string(got));
 		}
 		json_object_put(exp);
@@ -287,7 +295,8 @@ Test(admin, bad_input_has_exact_status_and_message)
 	expect_error("POST", "/v1/loom/providers", ADMIN, "", 400,
 	    "invalid input: empty body");
 	cr_expect_eq(st("POST", "/v1/loom/providers", ADMIN,
-	    "{\"name\": \"x\", "), 400);
+			 "{\"name\": \"x\", "),
+	    400);
 	/* Wrong type: name must be a string. */
 	expect_error("POST", "/v1/loom/providers", ADMIN,
 	    "{\"name\":{\"a\":1},\"providertype\":\"joyent\"}", 400,
@@ -295,17 +304,22 @@ Test(admin, bad_input_has_exact_status_and_message)
 	/* Not an object. */
 	cr_expect_eq(st("POST", "/v1/loom/providers", ADMIN, "[1,2]"), 400);
 	/* Illegal name and a 256-character name. */
-	expect_error("POST", "/v1/loom/services", ADMIN,
-	    "{\"name\":\"a b\"}", 400, "invalid input: invalid name.  Name "
+	expect_error("POST", "/v1/loom/services", ADMIN, "{\"name\":\"a b\"}",
+	    400,
+	    "invalid input: invalid name.  Name "
 	    "must consist of only [a-zA-Z0-9_.-]");
 	memset(name, 'n', 256);
 	name[256] = '\0';
-	snprintf(body, sizeof body, "{\"name\":\"%s\",\"providertype\":"
-	    "\"joyent\"}", name);
+	snprintf(body, sizeof body,
+	    "{\"name\":\"%s\",\"providertype\":"
+	    "\"joyent\"}",
+	    name);
 	cr_expect_eq(st("POST", "/v1/loom/providers", ADMIN, body), 400);
 	name[255] = '\0';
-	snprintf(body, sizeof body, "{\"name\":\"%s\",\"providertype\":"
-	    "\"joyent\"}", name);
+	snprintf(body, sizeof body,
+	    "{\"name\":\"%s\",\"providertype\":"
+	    "\"joyent\"}",
+	    name);
 	cr_expect_eq(st("POST", "/v1/loom/providers", ADMIN, body), 200,
 	    "255 characters are allowed");
 	/* A 2 MiB body. */
@@ -315,7 +329,8 @@ Test(admin, bad_input_has_exact_status_and_message)
 	big[0] = '{';
 	big[n - 1] = '}';
 	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/providers", ADMIN, big,
-	    &r), 413);
+			 &r),
+	    413);
 	fx_resp_free(&r);
 	free(big);
 	/* A missing user header, on a user route and an admin route. */
@@ -324,19 +339,22 @@ Test(admin, bad_input_has_exact_status_and_message)
 	expect_error("POST", "/v1/loom/providers", NULL, "{}", 403,
 	    "user unauthorized, must be admin.");
 	/* Conflicting duplicate keys, invalid UTF-8. */
-	cr_expect_eq(st("POST", "/v1/loom/providers", ADMIN,
-	    "{\"name\":\"a\",\"name\":\"b\",\"providertype\":\"joyent\"}"),
+	cr_expect_eq(
+	    st("POST", "/v1/loom/providers", ADMIN,
+		"{\"name\":\"a\",\"name\":\"b\",\"providertype\":\"joyent\"}"),
 	    400);
 	cr_expect_eq(st("POST", "/v1/loom/providers", ADMIN,
-	    "{\"name\":\"u\",\"description\":\"\xc3\x28\","
-	    "\"providertype\":\"joyent\"}"), 400);
+			 "{\"name\":\"u\",\"description\":\"\xc3\x28\","
+			 "\"providertype\":\"joyent\"}"),
+	    400);
 	/* Mismatched PUT name. */
 	expect_error("PUT", "/v1/loom/providers/other", ADMIN,
 	    "{\"name\":\"p1\",\"providertype\":\"joyent\"}", 400,
 	    "mismatch between provider name and name in path.");
 	/* Nothing of the failures above was stored. */
 	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers", ADMIN, NULL,
-	    &r), 200);
+			 &r),
+	    200);
 	cr_expect_eq(strstr(r.body, "\"name\":\"x\"") == NULL, 1);
 	cr_expect_eq(strstr(r.body, "\"name\":\"a\"") == NULL, 1);
 	fx_resp_free(&r);
@@ -346,21 +364,26 @@ Test(admin, lenient_json_like_loom_clients_send)
 {
 	struct fx_resp r;
 
-	cr_expect_eq(st("POST", "/v1/loom/providers", ADMIN,
-	    "{'name':'q1','providertype':'joyent','description':'quoted'}"),
+	cr_expect_eq(
+	    st("POST", "/v1/loom/providers", ADMIN,
+		"{'name':'q1','providertype':'joyent','description':'quoted'}"),
 	    200);
-	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers/q1", ADMIN, NULL,
-	    &r), 200);
+	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers/q1", ADMIN,
+			 NULL, &r),
+	    200);
 	cr_expect(strstr(r.body, "\"description\":\"quoted\"") != NULL, "%s",
 	    r.body);
 	fx_resp_free(&r);
 	/* Numbers given as strings in a template's lease. */
-	cr_expect_eq(st("POST", "/v1/loom/clustertemplates", ADMIN,
-	    "{\"name\":\"t1\",\"defaults\":{\"services\":[\"s\"],"
-	    "\"provider\":\"p\"},\"administration\":{\"leaseduration\":"
-	    "{\"initial\":\"10\",\"max\":\"20\",\"step\":\"5\"}}}"), 200);
+	cr_expect_eq(
+	    st("POST", "/v1/loom/clustertemplates", ADMIN,
+		"{\"name\":\"t1\",\"defaults\":{\"services\":[\"s\"],"
+		"\"provider\":\"p\"},\"administration\":{\"leaseduration\":"
+		"{\"initial\":\"10\",\"max\":\"20\",\"step\":\"5\"}}}"),
+	    200);
 	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/clustertemplates/t1",
-	    ADMIN, NULL, &r), 200);
+			 ADMIN, NULL, &r),
+	    200);
 	cr_expect(strstr(r.body, "\"initial\":10") != NULL, "%s", r.body);
 	fx_resp_free(&r);
 }
@@ -370,13 +393,16 @@ Test(admin, template_lease_rules)
 	expect_error("POST", "/v1/loom/clustertemplates", ADMIN,
 	    "{\"name\":\"t2\",\"defaults\":{\"services\":[\"s\"],"
 	    "\"provider\":\"p\"},\"administration\":{\"leaseduration\":"
-	    "{\"initial\":100,\"max\":50,\"step\":5}}}", 400,
+	    "{\"initial\":100,\"max\":50,\"step\":5}}}",
+	    400,
 	    "Initial lease duration cannot be more than max lease duration "
 	    "for cluster template t2");
-	cr_expect_eq(st("POST", "/v1/loom/clustertemplates", ADMIN,
-	    "{\"name\":\"t3\",\"defaults\":{\"services\":[\"s\"],"
-	    "\"provider\":\"p\"},\"administration\":{\"leaseduration\":"
-	    "{\"initial\":-1,\"max\":50,\"step\":5}}}"), 400);
+	cr_expect_eq(
+	    st("POST", "/v1/loom/clustertemplates", ADMIN,
+		"{\"name\":\"t3\",\"defaults\":{\"services\":[\"s\"],"
+		"\"provider\":\"p\"},\"administration\":{\"leaseduration\":"
+		"{\"initial\":-1,\"max\":50,\"step\":5}}}"),
+	    400);
 	expect_error("POST", "/v1/loom/clustertemplates", ADMIN,
 	    "{\"name\":\"t4\",\"defaults\":{\"provider\":\"p\"}}", 400,
 	    "invalid input: default services must be specified");
@@ -389,13 +415,15 @@ Test(admin, sql_metacharacters_are_stored_literally)
 	struct fx_resp r;
 	struct json_object *o, *v;
 
-	snprintf(body, sizeof body, "{\"name\":\"meta\",\"providertype\":"
+	snprintf(body, sizeof body,
+	    "{\"name\":\"meta\",\"providertype\":"
 	    "\"joyent\",\"description\":\"x'); DROP TABLE entities; -- "
 	    "\\\\\\\" %%_ `\"}");
-	cr_assert_eq(st("POST", "/v1/loom/providers", ADMIN, body), 200,
-	    "%s", body);
+	cr_assert_eq(st("POST", "/v1/loom/providers", ADMIN, body), 200, "%s",
+	    body);
 	cr_assert_eq(fx_req(d.port, "GET", "/v1/loom/providers/meta", ADMIN,
-	    NULL, &r), 200);
+			 NULL, &r),
+	    200);
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o);
 	json_object_object_get_ex(o, "description", &v);
@@ -411,13 +439,17 @@ Test(admin, import_with_one_bad_entity_changes_nothing)
 	char *before;
 
 	cr_assert_eq(st("POST", "/v1/loom/providers", ADMIN,
-	    "{\"name\":\"keep\",\"providertype\":\"joyent\"}"), 200);
+			 "{\"name\":\"keep\",\"providertype\":\"joyent\"}"),
+	    200);
 	fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r);
 	before = strdup(r.body);
 	fx_resp_free(&r);
-	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/import", ADMIN,
-	    "{\"providers\":[{\"name\":\"ok\",\"providertype\":\"joyent\"},"
-	    "{\"name\":\"bad\",\"providertype\":\"nope\"}]}", &r), 400);
+	cr_expect_eq(
+	    fx_req(d.port, "POST", "/v1/loom/import", ADMIN,
+		"{\"providers\":[{\"name\":\"ok\",\"providertype\":\"joyent\"},"
+		"{\"name\":\"bad\",\"providertype\":\"nope\"}]}",
+		&r),
+	    400);
 	cr_expect(strstr(r.body, "bad") != NULL, "names the entity: %s",
 	    r.body);
 	fx_resp_free(&r);
@@ -439,7 +471,8 @@ Test(admin, sample_catalogue_imports_and_exports)
 	cat = json_object_from_file(path);
 	cr_assert_not_null(cat, "%s", path);
 	cr_expect_eq(st("POST", "/v1/loom/import", ADMIN,
-	    json_object_to_json_string(cat)), 200);
+			 json_object_to_json_string(cat)),
+	    200);
 	cr_assert_eq(fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r),
 	    200);
 	exp = json_tokener_parse(r.body);

@@ -55,8 +55,10 @@ get_as(const char *user, const char *key, char *body, size_t n)
 	long s;
 
 	if (key != NULL)
-		snprintf(hdr, sizeof hdr, "X-Loom-UserID: %s\nX-Loom-ApiKey: "
-		    "%s", user, key);
+		snprintf(hdr, sizeof hdr,
+		    "X-Loom-UserID: %s\nX-Loom-ApiKey: "
+		    "%s",
+		    user, key);
 	else
 		snprintf(hdr, sizeof hdr, "X-Loom-UserID: %s", user);
 	fx_http(d.port, "GET", "/v1/loom/providers", hdr, NULL, 0, 10000, &r);
@@ -82,35 +84,47 @@ Test(apikey, missing_wrong_and_right_keys)
 	cr_expect_eq(get_as("alice", key, NULL, 0), 200);
 
 	/* The table holds a keyed hash, never the key. */
-	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM users WHERE key_hash "
-	    "LIKE '%%%s%%'", key);
+	snprintf(sql, sizeof sql,
+	    "SELECT COUNT(*) FROM users WHERE key_hash "
+	    "LIKE '%%%s%%'",
+	    key);
 	fx_sql(&db, dbname, sql, out, sizeof out);
 	cr_expect_str_eq(out, "0");
-	fx_sql(&db, dbname, "SELECT LEFT(key_hash, 8) FROM users WHERE "
-	    "name = 'alice'", out, sizeof out);
+	fx_sql(&db, dbname,
+	    "SELECT LEFT(key_hash, 8) FROM users WHERE "
+	    "name = 'alice'",
+	    out, sizeof out);
 	cr_expect_str_eq(out, "$loomk1$");
 }
 
 Test(apikey, argon2id_rows_are_rewritten_on_their_next_good_use)
 {
 	char hash[crypto_pwhash_STRBYTES], sql[512], out[512];
-	const char *key = "6c6f6f6d642d6b65792d6973737565642d6265666f72652d3030"
+	const char *key =
+	    "6c6f6f6d642d6b65792d6973737565642d6265666f72652d3030"
 	    "30362d2d2d2d2d2d";
 
 	cr_assert_geq(sodium_init(), 0);
 	cr_assert_eq(crypto_pwhash_str(hash, key, strlen(key),
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE), 0);
-	snprintf(sql, sizeof sql, "INSERT INTO users (name, key_hash) VALUES "
-	    "('dave', '%s')", hash);
+			 crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			 crypto_pwhash_MEMLIMIT_INTERACTIVE),
+	    0);
+	snprintf(sql, sizeof sql,
+	    "INSERT INTO users (name, key_hash) VALUES "
+	    "('dave', '%s')",
+	    hash);
 	cr_assert_eq(fx_sql(&db, dbname, sql, out, sizeof out), 0, "%s", out);
 	cr_expect_eq(get_as("dave", "00", NULL, 0), 401);
-	fx_sql(&db, dbname, "SELECT LEFT(key_hash, 9) FROM users WHERE "
-	    "name = 'dave'", out, sizeof out);
+	fx_sql(&db, dbname,
+	    "SELECT LEFT(key_hash, 9) FROM users WHERE "
+	    "name = 'dave'",
+	    out, sizeof out);
 	cr_expect_str_eq(out, "$argon2id", "a wrong key changes nothing");
 	cr_expect_eq(get_as("dave", key, NULL, 0), 200);
-	fx_sql(&db, dbname, "SELECT LEFT(key_hash, 8) FROM users WHERE "
-	    "name = 'dave'", out, sizeof out);
+	fx_sql(&db, dbname,
+	    "SELECT LEFT(key_hash, 8) FROM users WHERE "
+	    "name = 'dave'",
+	    out, sizeof out);
 	cr_expect_str_eq(out, "$loomk1$");
 	/* The same key still works against the rewritten row. */
 	cr_expect_eq(get_as("dave", key, NULL, 0), 200);
@@ -148,8 +162,10 @@ Test(apikey, revoked_user_is_refused)
 	char key[80], cmd[1024];
 
 	add_user("carol", false, key);
-	snprintf(cmd, sizeof cmd, "'%s' -c '%s' --revoke-user carol "
-	    "2>/dev/null", getenv("LOOMD_BIN"), d.conf);
+	snprintf(cmd, sizeof cmd,
+	    "'%s' -c '%s' --revoke-user carol "
+	    "2>/dev/null",
+	    getenv("LOOMD_BIN"), d.conf);
 	cr_assert_eq(fx_shell("%s", cmd), 0);
 	cr_expect_eq(get_as("carol", key, NULL, 0), 401);
 	cr_expect_neq(fx_shell("%s", cmd), 0, "revoking twice fails");

@@ -29,14 +29,15 @@ static void
 start(const char *extra)
 {
 	fx_setup(&db, dbname, sizeof dbname, &d, extra);
-	fx_import(d.port, "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_import(d.port,
+	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
 static void
 setup(void)
 {
 	start("task = { timeout_seconds = 3; };\n"
-	    "node = { max_log_length = 16; max_actions = 4; };");
+	      "node = { max_log_length = 16; max_actions = 4; };");
 }
 
 TestSuite(clusters, .init = setup, .fini = fx_fini, .timeout = 120);
@@ -44,8 +45,8 @@ FX_MAIN(FX_NEED_DB, 0)
 
 /* One request; the body is parsed into *o when it is JSON (caller puts). */
 static long
-call(const char *user, const char *method, const char *path,
-    const char *body, struct json_object **o)
+call(const char *user, const char *method, const char *path, const char *body,
+    struct json_object **o)
 {
 	return fx_call(d.port, user, method, path, body, o);
 }
@@ -94,11 +95,13 @@ wait_status(const char *user, const char *id, const char *want)
 			char g[256];
 
 			snprintf(g, sizeof g, "%s", got);
-			for (wp = strtok_r(w, "/", &ws), gp = strtok_r(g, "/",
-			    &gs); wp != NULL; wp = strtok_r(NULL, "/", &ws),
+			for (wp = strtok_r(w, "/", &ws),
+			    gp = strtok_r(g, "/", &gs);
+			     wp != NULL; wp = strtok_r(NULL, "/", &ws),
 			    gp = strtok_r(NULL, "/", &gs))
-				if (gp == NULL || (strcmp(wp, "*") != 0 &&
-				    strcmp(wp, gp) != 0))
+				if (gp == NULL ||
+				    (strcmp(wp, "*") != 0 &&
+					strcmp(wp, gp) != 0))
 					match = false;
 		}
 		if (match)
@@ -150,9 +153,11 @@ finish(const char *worker, const char *task, int status, const char *extra)
 {
 	char body[1024];
 
-	snprintf(body, sizeof body, "{\"workerId\":\"%s\",\"taskId\":\"%s\","
-	    "\"status\":%d%s%s}", worker, task, status, extra != NULL ? "," :
-	    "", extra != NULL ? extra : "");
+	snprintf(body, sizeof body,
+	    "{\"workerId\":\"%s\",\"taskId\":\"%s\","
+	    "\"status\":%d%s%s}",
+	    worker, task, status, extra != NULL ? "," : "",
+	    extra != NULL ? extra : "");
 	return call(NULL, "POST", "/v1/loom/tasks/finish", body, NULL);
 }
 
@@ -178,13 +183,15 @@ complete_all(const char *user, const char *id, int ntasks)
 		t = take("w-all");
 		cr_assert_not_null(t, "task %d of %d", i + 1, ntasks);
 		cr_assert_eq(finish("w-all", fx_js(t, "taskId"), 0,
-		    "\"result\":{\"ipaddress\":\"10.1.1.1\"}"), 200);
+				 "\"result\":{\"ipaddress\":\"10.1.1.1\"}"),
+		    200);
 		json_object_put(t);
 	}
 	wait_status(user, id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*");
 }
 
-#define ONE "{\"name\":\"c%d\",\"numMachines\":%d,\"clusterTemplate\":" \
+#define ONE \
+	"{\"name\":\"c%d\",\"numMachines\":%d,\"clusterTemplate\":" \
 	"\"one-machine\"%s}"
 
 /* A one-machine cluster body. */
@@ -193,8 +200,8 @@ one(int n, int machines, const char *extra)
 {
 	static char buf[1024];
 
-	snprintf(buf, sizeof buf, ONE, n, machines, extra != NULL ? extra :
-	    "");
+	snprintf(buf, sizeof buf, ONE, n, machines,
+	    extra != NULL ? extra : "");
 	return buf;
 }
 
@@ -213,7 +220,8 @@ Test(clusters, status_progression_configs_and_node_actions)
 		json_object_object_get_ex(t, "config", &cfg);
 		json_object_object_get_ex(cfg, "cluster", &cl);
 		cr_expect_str_eq(json_object_to_json_string_ext(cl,
-		    JSON_C_TO_STRING_PLAIN), "{\"defaultconfig\":\"value1\"}");
+				     JSON_C_TO_STRING_PLAIN),
+		    "{\"defaultconfig\":\"value1\"}");
 		if (i > 0)
 			cr_expect_str_eq(fx_js(cfg, "ipaddress"), ip,
 			    "the previous result is in the config");
@@ -223,10 +231,13 @@ Test(clusters, status_progression_configs_and_node_actions)
 		{
 			char res[128];
 
-			snprintf(res, sizeof res, "\"result\":{\"ipaddress\":"
-			    "\"%s\"}", ip);
+			snprintf(res, sizeof res,
+			    "\"result\":{\"ipaddress\":"
+			    "\"%s\"}",
+			    ip);
 			cr_assert_eq(finish("worker1", fx_js(t, "taskId"), 0,
-			    res), 200);
+					 res),
+			    200);
 		}
 		json_object_put(t);
 	}
@@ -250,7 +261,8 @@ Test(clusters, status_progression_configs_and_node_actions)
 	cr_expect_str_eq(fx_js(cl, "status"), "active");
 	json_object_put(cl);
 	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/00000567/status",
-	    NULL, NULL), 404);
+			 NULL, NULL),
+	    404);
 }
 
 Test(clusters, user_config_replaces_the_template_default)
@@ -263,7 +275,8 @@ Test(clusters, user_config_replaces_the_template_default)
 	json_object_object_get_ex(t, "config", &cfg);
 	json_object_object_get_ex(cfg, "cluster", &cl);
 	cr_expect_str_eq(json_object_to_json_string_ext(cl,
-	    JSON_C_TO_STRING_PLAIN), "{\"mine\":{\"k\":\"v\"}}");
+			     JSON_C_TO_STRING_PLAIN),
+	    "{\"mine\":{\"k\":\"v\"}}");
 	json_object_put(t);
 }
 
@@ -272,9 +285,12 @@ Test(clusters, optional_arguments_reach_the_solver)
 	struct json_object *cl, *nodes, *p;
 	char id[32], path[128];
 
-	create("user1", one(3, 1, ",\"hardwaretype\":\"medium\","
-	    "\"imagetype\":\"centos6\",\"provider\":\"joyent\","
-	    "\"services\":[\"zookeeper\"]"), id);
+	create("user1",
+	    one(3, 1,
+		",\"hardwaretype\":\"medium\","
+		"\"imagetype\":\"centos6\",\"provider\":\"joyent\","
+		"\"services\":[\"zookeeper\"]"),
+	    id);
 	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
@@ -288,7 +304,8 @@ Test(clusters, optional_arguments_reach_the_solver)
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/services", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
 	cr_expect_str_eq(json_object_to_json_string_ext(cl,
-	    JSON_C_TO_STRING_PLAIN), "[\"zookeeper\"]");
+			     JSON_C_TO_STRING_PLAIN),
+	    "[\"zookeeper\"]");
 	json_object_put(cl);
 }
 
@@ -318,7 +335,8 @@ Test(clusters, delete_runs_delete_tasks_then_terminates)
 	    "actions", &acts);
 	n = json_object_array_length(acts);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(acts, n - 1),
-	    "action"), "DELETE");
+			     "action"),
+	    "DELETE");
 	json_object_put(cl);
 	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200,
 	    "deleting a terminated cluster is a no-op");
@@ -334,7 +352,8 @@ Test(clusters, a_task_failing_three_times_fails_the_job)
 	for (i = 0; i < 3; i++) {
 		t = take_named("w3", "CREATE");
 		cr_assert_eq(finish("w3", fx_js(t, "taskId"), 1,
-		    "\"stdout\":\"out\",\"stderr\":\"boom\""), 200);
+				 "\"stdout\":\"out\",\"stderr\":\"boom\""),
+		    200);
 		json_object_put(t);
 	}
 	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/3/0");
@@ -358,8 +377,10 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 		json_object_put(t);
 		if (i == 2)
 			break;
-		snprintf(want, sizeof want, "PENDING/RUNNING/CLUSTER_CREATE/"
-		    "%d/*", 4 + i);
+		snprintf(want, sizeof want,
+		    "PENDING/RUNNING/CLUSTER_CREATE/"
+		    "%d/*",
+		    4 + i);
 		wait_status("user1", id, want);
 		/* A DELETE rollback (no node) and a new CREATE follow. */
 		for (int k = 0; k < 2; k++) {
@@ -385,8 +406,10 @@ Test(clusters, an_unsolvable_cluster_is_terminated)
 {
 	char id[32], path[128];
 
-	create("user1", "{\"name\":\"u\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"reactor-medium\"}", id);
+	create("user1",
+	    "{\"name\":\"u\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"reactor-medium\"}",
+	    id);
 	wait_status("user1", id, "TERMINATED/FAILED/SOLVE_LAYOUT/0/0");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200);
@@ -437,10 +460,14 @@ Test(clusters, listing_and_ownership)
 	struct json_object *o;
 	char a[32], b[32], path[128];
 
-	create("user1", "{\"name\":\"own1\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"reactor-medium\"}", a);
-	create("user2", "{\"name\":\"own2\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"reactor-medium\"}", b);
+	create("user1",
+	    "{\"name\":\"own1\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"reactor-medium\"}",
+	    a);
+	create("user2",
+	    "{\"name\":\"own2\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"reactor-medium\"}",
+	    b);
 	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
 	cr_expect_eq(json_object_array_length(o), 1);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "id"), a);
@@ -487,7 +514,8 @@ Test(clusters, plans_of_the_jobs)
 
 		cr_expect_eq(json_object_array_length(s), 1);
 		cr_expect_str_eq(fx_js(json_object_array_get_idx(s, 0),
-		    "taskName"), names[i]);
+				     "taskName"),
+		    names[i]);
 	}
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/%s", id, job);
@@ -506,56 +534,83 @@ Test(clusters, bad_requests_store_nothing)
 {
 	struct json_object *o;
 
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
-	    "{\"name\":\"m\",\"numMachines\":10001,\"clusterTemplate\":"
-	    "\"one-machine\"}", NULL), 400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
-	    "{\"name\":\"m\",\"numMachines\":0,\"clusterTemplate\":"
-	    "\"one-machine\"}", NULL), 400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
-	    "{\"numMachines\":1,\"clusterTemplate\":\"one-machine\"}", NULL),
+	cr_expect_eq(
+	    call("user1", "POST", "/v1/loom/clusters",
+		"{\"name\":\"m\",\"numMachines\":10001,\"clusterTemplate\":"
+		"\"one-machine\"}",
+		NULL),
+	    400);
+	cr_expect_eq(
+	    call("user1", "POST", "/v1/loom/clusters",
+		"{\"name\":\"m\",\"numMachines\":0,\"clusterTemplate\":"
+		"\"one-machine\"}",
+		NULL),
+	    400);
+	cr_expect_eq(
+	    call("user1", "POST", "/v1/loom/clusters",
+		"{\"numMachines\":1,\"clusterTemplate\":\"one-machine\"}",
+		NULL),
+	    400);
+	cr_expect_eq(
+	    call("user1", "POST", "/v1/loom/clusters",
+		"{\"name\":\"m\",\"clusterTemplate\":\"one-machine\"}", NULL),
 	    400);
 	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
-	    "{\"name\":\"m\",\"clusterTemplate\":\"one-machine\"}", NULL), 400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
-	    "{\"name\":\"m\",\"numMachines\":1}", NULL), 400);
+			 "{\"name\":\"m\",\"numMachines\":1}", NULL),
+	    400);
 	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters", "", NULL),
 	    400);
 	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters", "{bad", NULL),
 	    400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
-	    "{\"name\":\"a b\",\"numMachines\":1,\"clusterTemplate\":"
-	    "\"one-machine\"}", NULL), 400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
-	    "{\"name\":\"m\",\"numMachines\":\"many\",\"clusterTemplate\":"
-	    "\"one-machine\"}", NULL), 400);
+	cr_expect_eq(
+	    call("user1", "POST", "/v1/loom/clusters",
+		"{\"name\":\"a b\",\"numMachines\":1,\"clusterTemplate\":"
+		"\"one-machine\"}",
+		NULL),
+	    400);
+	cr_expect_eq(
+	    call("user1", "POST", "/v1/loom/clusters",
+		"{\"name\":\"m\",\"numMachines\":\"many\",\"clusterTemplate\":"
+		"\"one-machine\"}",
+		NULL),
+	    400);
 	cr_assert_eq(call("admin", "GET", "/v1/loom/clusters", NULL, &o), 200);
 	cr_expect_eq(json_object_array_length(o), 0, "nothing was stored");
 	json_object_put(o);
 	/* Bad and unknown ids on every cluster route. */
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/abc", NULL,
-	    NULL), 400);
+	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/abc", NULL, NULL),
+	    400);
 	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999", NULL,
-	    NULL), 404);
+			 NULL),
+	    404);
 	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999/status",
-	    NULL, NULL), 404);
+			 NULL, NULL),
+	    404);
 	cr_expect_eq(call("user1", "GET",
-	    "/v1/loom/clusters/99999999/services", NULL, NULL), 404);
+			 "/v1/loom/clusters/99999999/services", NULL, NULL),
+	    404);
 	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999/plans",
-	    NULL, NULL), 404);
+			 NULL, NULL),
+	    404);
 	cr_expect_eq(call("user1", "DELETE", "/v1/loom/clusters/99999999",
-	    NULL, NULL), 404);
+			 NULL, NULL),
+	    404);
 	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/99999999/abort",
-	    NULL, NULL), 404);
+			 NULL, NULL),
+	    404);
 	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/99999999",
-	    "{\"expireTime\":5}", NULL), 404);
+			 "{\"expireTime\":5}", NULL),
+	    404);
+	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/00000001", "",
+			 NULL),
+	    400);
 	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/00000001",
-	    "", NULL), 400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/00000001",
-	    "{'foo':'bar'}", NULL), 400);
+			 "{'foo':'bar'}", NULL),
+	    400);
 	/* getClusterStatuses for a user with no clusters. */
 	cr_expect_eq(call("nobody", "POST", "/v1/loom/getClusterStatuses",
-	    NULL, NULL), 404);
+			 NULL, NULL),
+	    404);
 }
 
 Test(clusters, take_and_finish_rules)
@@ -568,7 +623,8 @@ Test(clusters, take_and_finish_rules)
 	    400);
 	cr_expect_eq(finish("w6", "00000001-001-001", 0, NULL), 417);
 	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/finish",
-	    "{\"workerId\":\"w6\",\"status\":0}", NULL), 400);
+			 "{\"workerId\":\"w6\",\"status\":0}", NULL),
+	    400);
 	create("user1", one(10, 1, NULL), id);
 	t = take_named("w6", "CREATE");
 	/* Asking again while holding it (a lost answer): the same task. */
@@ -581,7 +637,8 @@ Test(clusters, take_and_finish_rules)
 	}
 	cr_expect_eq(finish("other", fx_js(t, "taskId"), 0, NULL), 417);
 	cr_expect_eq(finish("w6", fx_js(t, "taskId"), 1,
-	    "\"stdout\":\"some output\",\"stderr\":\"an error\""), 200);
+			 "\"stdout\":\"some output\",\"stderr\":\"an error\""),
+	    200);
 	cr_expect_eq(finish("w6", fx_js(t, "taskId"), 0, NULL), 417,
 	    "finishing twice");
 	json_object_put(t);
@@ -609,7 +666,8 @@ Test(clusters, a_task_that_times_out_fails_and_is_retried)
 	/* task.timeout_seconds is 3 here: the retry is offered again. */
 	t2 = take("fast");
 	cr_assert_not_null(t2, "the timed-out task was not retried");
-	cr_expect_str_eq(fx_js(t2, "taskId"), task, "a new attempt, same task");
+	cr_expect_str_eq(fx_js(t2, "taskId"), task,
+	    "a new attempt, same task");
 	cr_expect_eq(finish("slow", task, 0, NULL), 417, "the late finish");
 	cr_expect_eq(finish("fast", task, 0, NULL), 200);
 	json_object_put(t2);
@@ -624,18 +682,21 @@ Test(clusters, statuses_rpc_per_user)
 	create("user1", one(12, 1, NULL), a);
 	create("user1", one(13, 1, NULL), a);
 	create("user2", one(14, 1, NULL), a);
-	cr_assert_eq(call("user1", "POST", "/v1/loom/getClusterStatuses",
-	    NULL, &o), 200);
+	cr_assert_eq(call("user1", "POST", "/v1/loom/getClusterStatuses", NULL,
+			 &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 2);
 	json_object_put(o);
-	cr_assert_eq(call("user2", "POST", "/v1/loom/getClusterStatuses",
-	    NULL, &o), 200);
+	cr_assert_eq(call("user2", "POST", "/v1/loom/getClusterStatuses", NULL,
+			 &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 1);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "clusterid"),
 	    a);
 	json_object_put(o);
-	cr_assert_eq(call("admin", "POST", "/v1/loom/getClusterStatuses",
-	    NULL, &o), 200);
+	cr_assert_eq(call("admin", "POST", "/v1/loom/getClusterStatuses", NULL,
+			 &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 3);
 	json_object_put(o);
 }
@@ -644,7 +705,7 @@ Test(clusters, idempotency_key_answers_once)
 {
 	struct json_object *o;
 	const char *body = "{\"name\":\"idem\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"one-machine\"}";
+			   "\"clusterTemplate\":\"one-machine\"}";
 	struct fx_resp r1, r2, r3;
 
 	fx_http(d.port, "POST", "/v1/loom/clusters",
@@ -657,7 +718,7 @@ Test(clusters, idempotency_key_answers_once)
 	cr_expect_eq(r2.status, 200);
 	cr_expect_str_eq(r2.body, r1.body, "the same answer");
 	body = "{\"name\":\"x\",\"numMachines\":2,\"clusterTemplate\":"
-	    "\"one-machine\"}";
+	       "\"one-machine\"}";
 	fx_http(d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1\nIdempotency-Key: k-1", body, strlen(body),
 	    10000, &r3);
@@ -676,18 +737,19 @@ lease_template(const char *name, long initial, long max, long step)
 {
 	char body[512];
 
-	snprintf(body, sizeof body, "{\"name\":\"%s\",\"defaults\":{"
+	snprintf(body, sizeof body,
+	    "{\"name\":\"%s\",\"defaults\":{"
 	    "\"services\":[\"zookeeper\"],\"provider\":\"joyent\","
 	    "\"config\":{}},\"administration\":{\"leaseduration\":{"
-	    "\"initial\":%ld,\"max\":%ld,\"step\":%ld}}}", name, initial, max,
-	    step);
+	    "\"initial\":%ld,\"max\":%ld,\"step\":%ld}}}",
+	    name, initial, max, step);
 	{
 		char path[128];
 
 		snprintf(path, sizeof path, "/v1/loom/clustertemplates/%s",
 		    name);
-		cr_assert_eq(call("admin", "PUT", path, body, NULL), 200,
-		    "%s", body);
+		cr_assert_eq(call("admin", "PUT", path, body, NULL), 200, "%s",
+		    body);
 	}
 }
 
@@ -701,12 +763,16 @@ lease_of(const char *tmpl, long requested)
 	long long r;
 
 	if (requested >= 0)
-		snprintf(body, sizeof body, "{\"name\":\"l\",\"numMachines\":1,"
+		snprintf(body, sizeof body,
+		    "{\"name\":\"l\",\"numMachines\":1,"
 		    "\"clusterTemplate\":\"%s\",\"administration\":{"
-		    "\"leaseduration\":{\"initial\":%ld}}}", tmpl, requested);
+		    "\"leaseduration\":{\"initial\":%ld}}}",
+		    tmpl, requested);
 	else
-		snprintf(body, sizeof body, "{\"name\":\"l\",\"numMachines\":1,"
-		    "\"clusterTemplate\":\"%s\"}", tmpl);
+		snprintf(body, sizeof body,
+		    "{\"name\":\"l\",\"numMachines\":1,"
+		    "\"clusterTemplate\":\"%s\"}",
+		    tmpl);
 	create("user1", body, id);
 	wait_status("user1", id, "*/*/*/*/*");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
@@ -730,8 +796,9 @@ lease_of(const char *tmpl, long requested)
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	call("user1", "GET", path, NULL, &o);
-	r = fx_ji(o, "expireTime") == 0 ? 0 : fx_ji(o, "expireTime") -
-	    fx_ji(o, "createTime");
+	r = fx_ji(o, "expireTime") == 0 ?
+	    0 :
+	    fx_ji(o, "expireTime") - fx_ji(o, "createTime");
 	json_object_put(o);
 	return r;
 }
@@ -767,8 +834,10 @@ Test(clusters, prolong_rules)
 	long long c;
 
 	lease_template("limited", 100000, 1200000, 100000);
-	create("user1", "{\"name\":\"p\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"limited\"}", id);
+	create("user1",
+	    "{\"name\":\"p\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"limited\"}",
+	    id);
 	cr_expect_eq(prolong(id, 1), 400, "PENDING cannot be prolonged");
 	complete_all("user1", id, 3);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
@@ -797,8 +866,10 @@ Test(clusters, prolong_rules)
 	cr_expect_eq(call("user1", "POST", path, "{'foo':'bar'}", NULL), 400);
 	/* A template without limits: any time. */
 	lease_template("forever", 0, 0, 0);
-	create("user1", "{\"name\":\"f\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"forever\"}", id);
+	create("user1",
+	    "{\"name\":\"f\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"forever\"}",
+	    id);
 	complete_all("user1", id, 3);
 	cr_expect_eq(prolong(id, 4102444800000LL), 200);
 }
@@ -812,8 +883,10 @@ Test(clusters, prolong_with_the_largest_max)
 	long long c;
 
 	lease_template("forever", 100000, 9223372036854775807L, 0);
-	create("user1", "{\"name\":\"f\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"forever\"}", id);
+	create("user1",
+	    "{\"name\":\"f\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"forever\"}",
+	    id);
 	complete_all("user1", id, 3);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	call("user1", "GET", path, NULL, &o);
@@ -831,8 +904,10 @@ Test(clusters, expired_clusters_are_deleted_by_the_system)
 	struct json_object *t;
 
 	lease_template("short", 1000, 0, 0);
-	create("user1", "{\"name\":\"e\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"short\"}", id);
+	create("user1",
+	    "{\"name\":\"e\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"short\"}",
+	    id);
 	complete_all("user1", id, 3);
 	/* The lease of one second runs out: a delete job appears. */
 	t = take("w7");
@@ -853,8 +928,9 @@ Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 	/* node.max_log_length is 16 and node.max_actions 4 here. */
 	for (i = 0; i < 3; i++) {
 		t = take_named("w8", "CREATE");
-		cr_assert_eq(finish("w8", fx_js(t, "taskId"), 1,
-		    "\"stdout\":\"0123456789abcdefXYZ\",\"stderr\":\"e\""),
+		cr_assert_eq(
+		    finish("w8", fx_js(t, "taskId"), 1,
+			"\"stdout\":\"0123456789abcdefXYZ\",\"stderr\":\"e\""),
 		    200);
 		json_object_put(t);
 	}
@@ -877,15 +953,23 @@ Test(clusters, a_macro_error_fails_the_task)
 	char id[32], path[128];
 	int i;
 
-	cr_assert_eq(call("admin", "PUT", "/v1/loom/services/svcm",
-	    "{\"name\":\"svcm\",\"provisioner\":{\"actions\":{\"install\":"
-	    "{\"type\":\"shell\",\"script\":\"install.sh\"}}}}", NULL), 200);
-	cr_assert_eq(call("admin", "PUT", "/v1/loom/clustertemplates/macrobad",
-	    "{\"name\":\"macrobad\",\"defaults\":{\"services\":[\"svcm\"],"
-	    "\"provider\":\"joyent\",\"config\":{\"x\":"
-	    "\"%nonsense.macro%\"}}}", NULL), 200);
-	create("user1", "{\"name\":\"mb\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"macrobad\"}", id);
+	cr_assert_eq(
+	    call("admin", "PUT", "/v1/loom/services/svcm",
+		"{\"name\":\"svcm\",\"provisioner\":{\"actions\":{\"install\":"
+		"{\"type\":\"shell\",\"script\":\"install.sh\"}}}}",
+		NULL),
+	    200);
+	cr_assert_eq(
+	    call("admin", "PUT", "/v1/loom/clustertemplates/macrobad",
+		"{\"name\":\"macrobad\",\"defaults\":{\"services\":[\"svcm\"],"
+		"\"provider\":\"joyent\",\"config\":{\"x\":"
+		"\"%nonsense.macro%\"}}}",
+		NULL),
+	    200);
+	create("user1",
+	    "{\"name\":\"mb\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"macrobad\"}",
+	    id);
 	for (i = 0; i < 3; i++) {
 		t = take("w9");
 		cr_assert_not_null(t, "hardware task %d", i);
@@ -896,8 +980,11 @@ Test(clusters, a_macro_error_fails_the_task)
 	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/4/3");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
-	cr_expect(strncmp(fx_js(cl, "message"), "Exception while expanding "
-	    "macros: ", 34) == 0, "message: %s", fx_js(cl, "message"));
+	cr_expect(strncmp(fx_js(cl, "message"),
+		      "Exception while expanding "
+		      "macros: ",
+		      34) == 0,
+	    "message: %s", fx_js(cl, "message"));
 	json_object_put(cl);
 	cr_expect_eq(take_now("w9"), 204, "the task never reached a worker");
 }

@@ -32,7 +32,8 @@ setup(void)
 {
 	fx_setup(&db, dbname, sizeof dbname, &d,
 	    "scheduler = { interval_ms = 50; };");
-	fx_import(d.port, "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_import(d.port,
+	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
 static void
@@ -46,8 +47,8 @@ TestSuite(concurrency, .init = setup, .fini = teardown, .timeout = 240);
 FX_MAIN(FX_NEED_DB, 0)
 
 struct client {
-	int	n;
-	char	ids[PER_CLIENT][32];
+	int n;
+	char ids[PER_CLIENT][32];
 };
 
 /* Thread: one client creating its clusters. */
@@ -61,7 +62,8 @@ client_main(void *p)
 
 	snprintf(user, sizeof user, "X-Loom-UserID: client%d", c->n);
 	for (i = 0; i < PER_CLIENT; i++) {
-		snprintf(body, sizeof body, "{\"name\":\"cc%d-%d\","
+		snprintf(body, sizeof body,
+		    "{\"name\":\"cc%d-%d\","
 		    "\"numMachines\":%d,\"clusterTemplate\":\"one-machine\"}",
 		    c->n, i, 1 + (c->n * PER_CLIENT + i) % 5);
 		fx_http(d.port, "POST", "/v1/loom/clusters", user, body,
@@ -132,19 +134,26 @@ Test(concurrency, clients_and_provisioners_at_once)
 		pthread_join(th[k], NULL);
 	for (k = 0; k < NCLIENTS; k++)
 		for (i = 0; i < PER_CLIENT; i++)
-			cr_assert_eq(strlen(cl[k].ids[i]), 8, "client %d "
-			    "cluster %d was not created", k, i);
+			cr_assert_eq(strlen(cl[k].ids[i]), 8,
+			    "client %d "
+			    "cluster %d was not created",
+			    k, i);
 	ok = wait_all(cl, "\"status\":\"ACTIVE\"", 120000);
 	cr_assert_eq(ok, NCLIENTS * PER_CLIENT, "%d of %d ACTIVE", ok,
 	    NCLIENTS * PER_CLIENT);
 
 	/* Every task of every create job finished ok exactly once. */
-	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM tasks WHERE "
-	    "cluster_action = 'CLUSTER_CREATE' AND is_rollback = 0", out,
-	    sizeof out), 0, "%s", out);
+	cr_assert_eq(
+	    fx_sql(&db, dbname,
+		"SELECT COUNT(*) FROM tasks WHERE "
+		"cluster_action = 'CLUSTER_CREATE' AND is_rollback = 0",
+		out, sizeof out),
+	    0, "%s", out);
 	tasks = atoi(out);
-	fx_sql(&db, dbname, "SELECT COUNT(*) FROM tasks WHERE status <> "
-	    "'COMPLETE' AND is_rollback = 0", out, sizeof out);
+	fx_sql(&db, dbname,
+	    "SELECT COUNT(*) FROM tasks WHERE status <> "
+	    "'COMPLETE' AND is_rollback = 0",
+	    out, sizeof out);
 	cr_expect_str_eq(out, "0", "every task complete");
 	fx_sql(&db, dbname, "SELECT COALESCE(MAX(attempts), 0) FROM tasks",
 	    out, sizeof out);
@@ -159,8 +168,9 @@ Test(concurrency, clients_and_provisioners_at_once)
 		while (fgets(line, sizeof line, fp) != NULL) {
 			char worker[128], task[128], st[32];
 
-			if (sscanf(line, "%127s %127s %31s", worker, task, st)
-			    != 3 || strcmp(st, "ok") != 0)
+			if (sscanf(line, "%127s %127s %31s", worker, task,
+				st) != 3 ||
+			    strcmp(st, "ok") != 0)
 				continue;
 			lines++;
 			for (i = 0; i < nseen; i++)

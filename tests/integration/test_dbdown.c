@@ -28,7 +28,7 @@ setup(void)
 	char env[2048], *line, *save, *eq;
 	FILE *fp;
 
-	fx_db_from_env(&db);	/* the suite runs where test DBs may run */
+	fx_db_from_env(&db); /* the suite runs where test DBs may run */
 	fx_srcpath(script, sizeof script, "scripts/test-db");
 	snprintf(dir, sizeof dir, "/tmp/loomd-dbdown.%ld", (long)getpid());
 	snprintf(env, sizeof env, "'%s' start --dir %s 2>/dev/null", script,
@@ -41,7 +41,7 @@ setup(void)
 	memset(&db, 0, sizeof db);
 	snprintf(db.host, sizeof db.host, "127.0.0.1");
 	for (line = strtok_r(env, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *v;
 
 		if ((eq = strchr(line, '=')) == NULL)
@@ -104,7 +104,8 @@ Test(dbdown, killed_database_gives_fast_503_and_loomd_recovers)
 	cr_assert_geq(until_status(d.port, "/readyz", 200, 5000, NULL), 0);
 
 	cr_assert_eq(fx_shell("'%s' kill --dir %s >/dev/null 2>&1", script,
-	    dir), 0);
+			 dir),
+	    0);
 	/* connect_timeout_ms is 2000 in the fixture: 503 within 3 s. */
 	took = until_status(d.port, "/readyz", 503, 3000, &slowest);
 	cr_expect_geq(took, 0, "/readyz not 503 within 3 s");
@@ -121,8 +122,8 @@ Test(dbdown, killed_database_gives_fast_503_and_loomd_recovers)
 			cr_expect_lt(r.ms, 3000, "took %.0f ms", r.ms);
 			/* Loom's error format: the message as plain text. */
 			cr_expect_str_eq(r.ctype, "text/plain; charset=utf-8");
-			cr_expect(r.body[0] != '\0' && r.body[0] != '{',
-			    "%s", r.body);
+			cr_expect(r.body[0] != '\0' && r.body[0] != '{', "%s",
+			    r.body);
 			fx_resp_free(&r);
 		}
 		/* A write is refused at once, whatever Accept says. */
@@ -144,7 +145,8 @@ Test(dbdown, killed_database_gives_fast_503_and_loomd_recovers)
 	 */
 	sleep(2);
 	cr_assert_eq(fx_shell("'%s' restart --dir %s >/dev/null 2>&1", script,
-	    dir), 0);
+			 dir),
+	    0);
 	{
 		double t0 = fx_now_ms(), ready = -1;
 		struct fx_resp r;
@@ -153,7 +155,7 @@ Test(dbdown, killed_database_gives_fast_503_and_loomd_recovers)
 			fx_http(d.port, "GET", "/readyz", NULL, NULL, 0, 10000,
 			    &r);
 			cr_expect(r.status != 503 || r.body == NULL ||
-			    strstr(r.body, "rejoining") == NULL,
+				strstr(r.body, "rejoining") == NULL,
 			    "a hold-down after a plain MariaDB restart: %s",
 			    r.body);
 			if (r.status == 200)

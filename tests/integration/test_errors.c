@@ -39,7 +39,6 @@ setup(void)
 TestSuite(errors, .init = setup, .fini = fx_fini, .timeout = 60);
 FX_MAIN(FX_NEED_DB, 0)
 
-
 /* Expect status with loomd's JSON error body {"status":N,"message":m}. */
 static void
 expect_json(const char *method, const char *path, const char *body,
@@ -49,7 +48,8 @@ expect_json(const char *method, const char *path, const char *body,
 	struct fx_resp r;
 
 	cr_expect_eq(fx_req(d.port, method, path, "Accept: text/plain", body,
-	    &r), status, "%s %s: %ld %s", method, path, r.status, r.body);
+			 &r),
+	    status, "%s %s: %ld %s", method, path, r.status, r.body);
 	cr_expect_str_eq(r.ctype, "application/json", "%s %s", method, path);
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "not JSON: %s", r.body);
@@ -87,7 +87,8 @@ create_cluster(const char *body, char *path, size_t n)
 	struct fx_resp r;
 
 	cr_assert_eq(fx_req(d.port, "POST", "/v1/loom/clusters", USER1, body,
-	    &r), 200, "%s", r.body);
+			 &r),
+	    200, "%s", r.body);
 	o = json_tokener_parse(r.body);
 	cr_assert(json_object_object_get_ex(o, "id", &v), "%s", r.body);
 	snprintf(path, n, "/v1/loom/clusters/%s", json_object_get_string(v));
@@ -97,7 +98,7 @@ create_cluster(const char *body, char *path, size_t n)
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "%s", r.body);
 	fx_resp_free(&r);
-	return (o);
+	return o;
 }
 
 Test(errors, every_loom_error_class_is_plain_text)
@@ -107,13 +108,13 @@ Test(errors, every_loom_error_class_is_plain_text)
 	char *big;
 
 	/* 400: bad input, with loomd's detail after Loom's text. */
-	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN,
-	    "[dsfmqo", 400,
+	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN, "[dsfmqo",
+	    400,
 	    "invalid input: malformed JSON: unexpected character at offset 1");
 	fx_expect_loom(d.port, "POST", "/v1/loom/clusters", USER1,
 	    "{\"name\":\"c0\",\"numMachines\":0,"
-	    "\"clusterTemplate\":\"one-machine\"}", 400,
-	    "cluster size must be greater than 0");
+	    "\"clusterTemplate\":\"one-machine\"}",
+	    400, "cluster size must be greater than 0");
 	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN,
 	    "{\"name\":\"joyent\",\"providertype\":\"joyent\"}", 400,
 	    "provider joyent already exists");
@@ -133,11 +134,13 @@ Test(errors, every_loom_error_class_is_plain_text)
 	    "method PATCH not allowed on /v1/loom/clusters");
 	/* 409: deleting a cluster whose create job is still underway. */
 	o = create_cluster("{\"name\":\"c1\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"one-machine\"}", path, sizeof path);
+			   "\"clusterTemplate\":\"one-machine\"}",
+	    path, sizeof path);
 	cr_assert(json_object_object_get_ex(o, "jobs", &v), "%s",
 	    json_object_to_json_string(o));
-	snprintf(jobs, sizeof jobs, "%s", json_object_get_string(
-	    json_object_array_get_idx(v, json_object_array_length(v) - 1)));
+	snprintf(jobs, sizeof jobs, "%s",
+	    json_object_get_string(json_object_array_get_idx(v,
+		json_object_array_length(v) - 1)));
 	snprintf(want, sizeof want, "Job %s is still underway for cluster %s",
 	    jobs, path + strlen("/v1/loom/clusters/"));
 	json_object_put(o);
@@ -151,27 +154,34 @@ Test(errors, every_loom_error_class_is_plain_text)
 	/* 417: finishing a task the worker does not hold. */
 	fx_expect_loom(d.port, "POST", "/v1/loom/tasks/finish", ANON,
 	    "{\"workerId\":\"w1\",\"taskId\":\"00000009-001-001\","
-	    "\"status\":0}", 417,
-	    "Worker is not the owner of the task");
+	    "\"status\":0}",
+	    417, "Worker is not the owner of the task");
 	/* 500: the database fails the statement (a table is missing). */
-	cr_assert_eq(fx_sql(&db, dbname, "RENAME TABLE entities TO "
-	    "entities_gone", NULL, 0), 0);
+	cr_assert_eq(fx_sql(&db, dbname,
+			 "RENAME TABLE entities TO "
+			 "entities_gone",
+			 NULL, 0),
+	    0);
 	{
 		/* The cause stays in the log; the body names the request. */
 		static const char pfx[] = "Internal error; the server log has "
-		    "the cause under request id ";
+					  "the cause under request id ";
 		struct fx_resp r5;
 
 		cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers/nope",
-		    ADMIN, NULL, &r5), 500, "%ld %s", r5.status, r5.body);
+				 ADMIN, NULL, &r5),
+		    500, "%ld %s", r5.status, r5.body);
 		cr_expect_str_eq(r5.ctype, LOOM_TYPE);
 		cr_expect_eq(strncmp(r5.body, pfx, sizeof pfx - 1), 0, "%s",
 		    r5.body);
 		cr_expect_null(strstr(r5.body, "1146"), "%s", r5.body);
 		fx_resp_free(&r5);
 	}
-	cr_assert_eq(fx_sql(&db, dbname, "RENAME TABLE entities_gone TO "
-	    "entities", NULL, 0), 0);
+	cr_assert_eq(fx_sql(&db, dbname,
+			 "RENAME TABLE entities_gone TO "
+			 "entities",
+			 NULL, 0),
+	    0);
 	fx_expect_loom(d.port, "GET", "/v1/loom/providers/nope", ADMIN, NULL,
 	    404, "provider nope  not found.");
 }
@@ -181,7 +191,8 @@ Test(errors, success_bodies_stay_json)
 	struct fx_resp r;
 
 	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers", ADMIN, NULL,
-	    &r), 200);
+			 &r),
+	    200);
 	cr_expect_str_eq(r.ctype, "application/json");
 	cr_expect_eq(r.body[0], '[', "%s", r.body);
 	fx_resp_free(&r);
@@ -195,7 +206,8 @@ Test(errors, loomd_own_routes_keep_json_errors)
 	    "method DELETE not allowed on /readyz");
 	expect_json("POST", "/metrics", NULL, 405,
 	    "method POST not allowed on /metrics");
-	expect_json("GET", "/v1/loomx", NULL, 404, "no route for GET /v1/loomx");
+	expect_json("GET", "/v1/loomx", NULL, 404,
+	    "no route for GET /v1/loomx");
 	big = big_body(2 * 1024 * 1024);
 	expect_json("POST", "/status", big, 413,
 	    "request body larger than 1048576 bytes "
@@ -204,7 +216,8 @@ Test(errors, loomd_own_routes_keep_json_errors)
 }
 
 /* The exact body the Loom UI posts for a hardware type on Node 12+. */
-#define UI_HWTYPE "{\"name\":\"x\",\"providermap\":{\"joyent\":{\"flavor\":" \
+#define UI_HWTYPE \
+	"{\"name\":\"x\",\"providermap\":{\"joyent\":{\"flavor\":" \
 	"\"2GB\",\"__proto__\":{}},\"__proto__\":{}},\"__proto__\":{}}"
 
 Test(errors, proto_keys_are_absent_in_entities)
@@ -213,20 +226,26 @@ Test(errors, proto_keys_are_absent_in_entities)
 	char n[32];
 
 	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/hardwaretypes", ADMIN,
-	    UI_HWTYPE, &r), 200, "%s", r.body);
+			 UI_HWTYPE, &r),
+	    200, "%s", r.body);
 	fx_resp_free(&r);
 	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/hardwaretypes/x", ADMIN,
-	    NULL, &r), 200);
-	cr_expect_str_eq(r.body, "{\"name\":\"x\",\"providermap\":{\"joyent\":"
+			 NULL, &r),
+	    200);
+	cr_expect_str_eq(r.body,
+	    "{\"name\":\"x\",\"providermap\":{\"joyent\":"
 	    "{\"flavor\":\"2GB\"}}}");
 	fx_resp_free(&r);
 	/* PUT (the UI's save of an existing entity) and import alike. */
 	cr_expect_eq(fx_req(d.port, "PUT", "/v1/loom/hardwaretypes/x", ADMIN,
-	    UI_HWTYPE, &r), 200, "%s", r.body);
+			 UI_HWTYPE, &r),
+	    200, "%s", r.body);
 	fx_resp_free(&r);
 	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/import", ADMIN,
-	    "{\"hardwaretypes\":"
-	    "[" UI_HWTYPE "],\"__proto__\":{}}", &r), 200, "%s", r.body);
+			 "{\"hardwaretypes\":"
+			 "[" UI_HWTYPE "],\"__proto__\":{}}",
+			 &r),
+	    200, "%s", r.body);
 	fx_resp_free(&r);
 	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r),
 	    200);
@@ -234,8 +253,11 @@ Test(errors, proto_keys_are_absent_in_entities)
 	cr_expect_neq(strstr(r.body, "\"flavor\":\"2GB\""), NULL, "%s",
 	    r.body);
 	fx_resp_free(&r);
-	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM entities WHERE "
-	    "doc LIKE '%\\_\\_proto\\_\\_%'", n, sizeof n), 0, "%s", n);
+	cr_assert_eq(fx_sql(&db, dbname,
+			 "SELECT COUNT(*) FROM entities WHERE "
+			 "doc LIKE '%\\_\\_proto\\_\\_%'",
+			 n, sizeof n),
+	    0, "%s", n);
 	cr_expect_str_eq(n, "0");
 }
 
@@ -244,25 +266,34 @@ Test(errors, proto_keys_are_never_stored_in_a_cluster)
 	char path[128], n[32];
 	struct json_object *o, *v;
 
-	o = create_cluster("{\"name\":\"ui\",\"numMachines\":1,"
+	o = create_cluster(
+	    "{\"name\":\"ui\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"one-machine\",\"config\":{\"mine\":{\"k\":"
 	    "\"v\",\"__proto__\":{}},\"list\":[{\"__proto__\":{}}],"
-	    "\"__proto__\":{}},\"__proto__\":{}}", path, sizeof path);
+	    "\"__proto__\":{}},\"__proto__\":{}}",
+	    path, sizeof path);
 	cr_assert(json_object_object_get_ex(o, "config", &v), "%s",
 	    json_object_to_json_string(o));
 	cr_expect_str_eq(json_object_to_json_string_ext(v,
-	    JSON_C_TO_STRING_PLAIN), "{\"mine\":{\"k\":\"v\"},\"list\":[{}]}");
+			     JSON_C_TO_STRING_PLAIN),
+	    "{\"mine\":{\"k\":\"v\"},\"list\":[{}]}");
 	json_object_put(o);
 	/* Nowhere in the rows either. */
-	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM clusters",
-	    n, sizeof n), 0, "%s", n);
+	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM clusters", n,
+			 sizeof n),
+	    0, "%s", n);
 	cr_expect_str_eq(n, "1");
-	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM clusters WHERE "
-	    "CONCAT(doc, request) LIKE '%\\_\\_proto\\_\\_%'", n, sizeof n), 0,
-	    "%s", n);
+	cr_assert_eq(fx_sql(&db, dbname,
+			 "SELECT COUNT(*) FROM clusters WHERE "
+			 "CONCAT(doc, request) LIKE '%\\_\\_proto\\_\\_%'",
+			 n, sizeof n),
+	    0, "%s", n);
 	cr_expect_str_eq(n, "0");
 	/* The same query finds what is there. */
-	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM clusters WHERE "
-	    "doc LIKE '%\"mine\":{\"k\":\"v\"}%'", n, sizeof n), 0, "%s", n);
+	cr_assert_eq(fx_sql(&db, dbname,
+			 "SELECT COUNT(*) FROM clusters WHERE "
+			 "doc LIKE '%\"mine\":{\"k\":\"v\"}%'",
+			 n, sizeof n),
+	    0, "%s", n);
 	cr_expect_str_eq(n, "1");
 }

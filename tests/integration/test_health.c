@@ -37,10 +37,12 @@ setup(void)
 	unlink(drain);
 	health_port = fx_free_port();
 	cr_assert_gt(health_port, 0);
-	snprintf(extra, sizeof extra, "ha = { drain_file = \"%s\"; "
+	snprintf(extra, sizeof extra,
+	    "ha = { drain_file = \"%s\"; "
 	    "health_interval_ms = 200; rejoin_holddown_ms = 2000; };\n"
 	    "server = { host = \"127.0.0.1\"; threads = 4; health_port = %d; "
-	    "};", drain, health_port);
+	    "};",
+	    drain, health_port);
 	fx_setup(&db, dbname, sizeof dbname, &d, extra);
 }
 
@@ -85,7 +87,8 @@ Test(health, status_is_loom_ok)
 	struct fx_resp r;
 
 	cr_assert_eq(fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000,
-	    &r), 0, "%s", r.error);
+			 &r),
+	    0, "%s", r.error);
 	cr_expect_eq(r.status, 200);
 	cr_expect_str_eq(r.body, "OK\n");
 	fx_resp_free(&r);
@@ -163,7 +166,8 @@ Test(health, unknown_route_is_404_in_each_format)
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "%s", r.body);
 	cr_expect_str_eq(fx_js(o, "status"), "404");
-	cr_expect_str_eq(fx_js(o, "message"), "no route for GET /nothing-here");
+	cr_expect_str_eq(fx_js(o, "message"),
+	    "no route for GET /nothing-here");
 	json_object_put(o);
 	fx_resp_free(&r);
 }
@@ -175,7 +179,8 @@ Test(health, wrong_method_is_405)
 	fx_http(d.port, "DELETE", "/readyz", NULL, NULL, 0, 2000, &r);
 	cr_expect_eq(r.status, 405);
 	cr_expect(strstr(r.body, "method DELETE not allowed on /readyz") !=
-	    NULL, "%s", r.body);
+		NULL,
+	    "%s", r.body);
 	fx_resp_free(&r);
 }
 
@@ -187,10 +192,12 @@ Test(health, oversized_body_is_413)
 
 	memset(big, 'x', n);
 	cr_assert_eq(fx_http(d.port, "POST", "/status", NULL, big, n, 10000,
-	    &r), 0, "%s", r.error);
+			 &r),
+	    0, "%s", r.error);
 	cr_expect_eq(r.status, 413);
 	cr_expect(strstr(r.body, "request body larger than 1048576 bytes") !=
-	    NULL, "%s", r.body);
+		NULL,
+	    "%s", r.body);
 	fx_resp_free(&r);
 	free(big);
 	/* The server still serves afterwards. */
@@ -230,7 +237,7 @@ sample(const char *page, const char *prefix)
 Test(health, metrics_counters_move)
 {
 	const char *req = "loomd_http_requests_total{route=\"GET /status\","
-	    "code=\"200\"}";
+			  "code=\"200\"}";
 	const char *tx = "loomd_db_transactions_total";
 	struct fx_resp r;
 	double before, after, txb, txa;
@@ -239,18 +246,24 @@ Test(health, metrics_counters_move)
 	fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
 	fx_resp_free(&r);
 	cr_assert_eq(fx_http(d.port, "GET", "/metrics", NULL, NULL, 0, 5000,
-	    &r), 0);
+			 &r),
+	    0);
 	cr_assert_eq(r.status, 200);
 	before = sample(r.body, req);
 	txb = sample(r.body, tx);
 	cr_expect_geq(before, 1, "%s", r.body);
-	cr_expect(strstr(r.body, "# TYPE loomd_http_request_duration_seconds "
-	    "histogram") != NULL);
+	cr_expect(strstr(r.body,
+		      "# TYPE loomd_http_request_duration_seconds "
+		      "histogram") != NULL);
 	cr_expect(strstr(r.body, "loomd_wsrep_cluster_size") != NULL);
-	cr_expect(strstr(r.body, "# HELP loomd_jobs Jobs by action and "
-	    "status.\n# TYPE loomd_jobs gauge\n") != NULL, "%s", r.body);
-	cr_expect(strstr(r.body, "# HELP loomd_tasks Tasks by status and queue "
-	    "state.\n# TYPE loomd_tasks gauge\n") != NULL, "%s", r.body);
+	cr_expect(strstr(r.body,
+		      "# HELP loomd_jobs Jobs by action and "
+		      "status.\n# TYPE loomd_jobs gauge\n") != NULL,
+	    "%s", r.body);
+	cr_expect(strstr(r.body,
+		      "# HELP loomd_tasks Tasks by status and queue "
+		      "state.\n# TYPE loomd_tasks gauge\n") != NULL,
+	    "%s", r.body);
 	fx_resp_free(&r);
 	/* The first heartbeat comes with the scheduler's first pass. */
 	{
@@ -260,8 +273,9 @@ Test(health, metrics_counters_move)
 		while (!beat && fx_now_ms() < deadline) {
 			fx_http(d.port, "GET", "/metrics", NULL, NULL, 0, 5000,
 			    &r);
-			beat = strstr(r.body, "loomd_heartbeat_age_seconds{"
-			    "datacenter=\"dc1\"}") != NULL;
+			beat = strstr(r.body,
+				   "loomd_heartbeat_age_seconds{"
+				   "datacenter=\"dc1\"}") != NULL;
 			fx_resp_free(&r);
 			usleep(100000);
 		}
@@ -274,7 +288,7 @@ Test(health, metrics_counters_move)
 	/* A write goes through the transaction runner. */
 	{
 		const char *b = "{\"name\":\"m1\",\"providertype\":"
-		    "\"joyent\"}";
+				"\"joyent\"}";
 
 		fx_http(d.port, "POST", "/v1/loom/providers",
 		    "X-Loom-UserID: admin", b, strlen(b), 5000, &r);
@@ -377,8 +391,8 @@ freeze(struct fx_daemon *dd, int hport, int ms, bool *rejoining,
 		if (code == 503 && strstr(b, "rejoining") != NULL &&
 		    !*rejoining) {
 			*rejoining = true;
-			*write_code = write_provider(dd->port, "frozen",
-			    write_body, n);
+			*write_code =
+			    write_provider(dd->port, "frozen", write_body, n);
 		}
 		free(b);
 		if (code == 200) {
@@ -408,8 +422,8 @@ Test(health, frozen_server_on_plain_mariadb_has_no_holddown)
 	cr_expect_geq(ready_ms, 0, "not ready after SIGCONT");
 	cr_expect_lt(ready_ms, 1500, "ready only %.0f ms after SIGCONT",
 	    ready_ms);
-	cr_expect_eq(write_provider(d.port, "after-freeze", body,
-	    sizeof body), 200, "%s", body);
+	cr_expect_eq(write_provider(d.port, "after-freeze", body, sizeof body),
+	    200, "%s", body);
 }
 
 /*
@@ -484,9 +498,11 @@ gsetup(void)
 	fx_db_name(gdbname, sizeof gdbname);
 	ghealth_port = fx_free_port();
 	cr_assert_gt(ghealth_port, 0);
-	snprintf(extra, sizeof extra, "ha = { health_interval_ms = 200; "
+	snprintf(extra, sizeof extra,
+	    "ha = { health_interval_ms = 200; "
 	    "rejoin_holddown_ms = 3000; };\nserver = { host = \"127.0.0.1\"; "
-	    "threads = 4; health_port = %d; };", ghealth_port);
+	    "threads = 4; health_port = %d; };",
+	    ghealth_port);
 	fx_daemon_prepare(&gd, &gnode, gdbname, extra);
 	cr_assert_eq(fx_daemon_start(&gd, NULL), 0, "loomd did not start");
 }
@@ -510,12 +526,14 @@ kill_loomd_connections(void)
 	char sql[256], ids[1024], *id, *save;
 	int n = 0;
 
-	snprintf(sql, sizeof sql, "SELECT GROUP_CONCAT(ID) FROM "
-	    "information_schema.PROCESSLIST WHERE DB = '%s'", gdbname);
+	snprintf(sql, sizeof sql,
+	    "SELECT GROUP_CONCAT(ID) FROM "
+	    "information_schema.PROCESSLIST WHERE DB = '%s'",
+	    gdbname);
 	if (fx_sql(&gnode, NULL, sql, ids, sizeof ids) != 0)
 		return -1;
 	for (id = strtok_r(ids, ",", &save); id != NULL;
-	    id = strtok_r(NULL, ",", &save)) {
+	     id = strtok_r(NULL, ",", &save)) {
 		snprintf(sql, sizeof sql, "KILL CONNECTION %s", id);
 		n += fx_sql(&gnode, NULL, sql, NULL, 0) == 0;
 	}
@@ -545,7 +563,8 @@ Test(health_galera, frozen_server_holds_writes_down)
 	cr_expect_lt(ready_ms, 6000, "not ready %.0f ms after SIGCONT",
 	    ready_ms);
 	cr_expect_eq(write_provider(gd.port, "after-holddown", body,
-	    sizeof body), 200, "%s", body);
+			 sizeof body),
+	    200, "%s", body);
 }
 
 /*
@@ -580,6 +599,8 @@ Test(health_galera, failed_probe_does_not_end_holddown)
 		usleep(50000);
 	}
 	cr_expect(rejoining, "never reported rejoining after SIGCONT");
-	cr_expect_geq(ready_ms, 2800, "ready %.0f ms after SIGCONT: the "
-	    "failed probe ended the hold-down", ready_ms);
+	cr_expect_geq(ready_ms, 2800,
+	    "ready %.0f ms after SIGCONT: the "
+	    "failed probe ended the hold-down",
+	    ready_ms);
 }

@@ -42,18 +42,20 @@ FX_MAIN(FX_NEED_DB, 0)
 
 /* method path as user1 with key (NULL: none) and body; answer into r. */
 static long
-keyed(const char *method, const char *path, const char *key,
-    const char *body, struct fx_resp *r)
+keyed(const char *method, const char *path, const char *key, const char *body,
+    struct fx_resp *r)
 {
 	char hdr[256];
 
 	if (key != NULL)
-		snprintf(hdr, sizeof hdr, "X-Loom-UserID: user1\n"
-		    "Idempotency-Key: %s", key);
+		snprintf(hdr, sizeof hdr,
+		    "X-Loom-UserID: user1\n"
+		    "Idempotency-Key: %s",
+		    key);
 	else
 		snprintf(hdr, sizeof hdr, "X-Loom-UserID: user1");
-	fx_http(d.port, method, path, hdr, body, body != NULL ?
-	    strlen(body) : 0, 10000, r);
+	fx_http(d.port, method, path, hdr, body,
+	    body != NULL ? strlen(body) : 0, 10000, r);
 	return r->status;
 }
 
@@ -75,10 +77,13 @@ create(const char *tmpl, char id[32])
 	struct json_object *o;
 	char body[256];
 
-	snprintf(body, sizeof body, "{\"name\":\"i\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"%s\"}", tmpl);
+	snprintf(body, sizeof body,
+	    "{\"name\":\"i\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"%s\"}",
+	    tmpl);
 	cr_assert_eq(fx_call(d.port, "user1", "POST", "/v1/loom/clusters",
-	    body, &o), 200, "create %s", body);
+			 body, &o),
+	    200, "create %s", body);
 	snprintf(id, 32, "%s", fx_js(o, "id"));
 	json_object_put(o);
 }
@@ -131,15 +136,19 @@ Test(idempotency, delete_answers_once_and_deletes_once)
 	/* Without the key the retry is a second delete, refused. */
 	cr_expect_eq(keyed("DELETE", path, NULL, NULL, &r3), 409, "%s",
 	    r3.body);
-	sql(n, sizeof n, "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
-	    "AND action = 'CLUSTER_DELETE'", id);
+	sql(n, sizeof n,
+	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
+	    "AND action = 'CLUSTER_DELETE'",
+	    id);
 	cr_expect_str_eq(n, "1", "one delete job");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", other);
 	cr_expect_eq(keyed("DELETE", path, "del-1", NULL, &r4), 422, "%s",
 	    r4.body);
 	cr_expect_not_null(strstr(r4.body, "del-1"), "%s", r4.body);
-	sql(n, sizeof n, "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
-	    "AND action = 'CLUSTER_DELETE'", other);
+	sql(n, sizeof n,
+	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
+	    "AND action = 'CLUSTER_DELETE'",
+	    other);
 	cr_expect_str_eq(n, "0", "the other cluster untouched");
 	fx_resp_free(&r1);
 	fx_resp_free(&r2);
@@ -156,31 +165,43 @@ Test(idempotency, abort_answers_once)
 	create("one-machine", id);
 	create("one-machine", other);
 	/* Abortable once its create job runs (nobody takes its tasks). */
-	while (fx_now_ms() < deadline && strcmp(sql(n, sizeof n,
-	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s AND action = "
-	    "'CLUSTER_CREATE' AND status = 'RUNNING'", id), "1") != 0)
+	while (fx_now_ms() < deadline &&
+	    strcmp(
+		sql(n, sizeof n,
+		    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s AND action = "
+		    "'CLUSTER_CREATE' AND status = 'RUNNING'",
+		    id),
+		"1") != 0)
 		usleep(50 * 1000);
 	cr_assert_str_eq(n, "1", "the create job runs");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
 	cr_expect_eq(keyed("POST", path, "abort-1", NULL, &r1), 200, "%s",
 	    r1.body);
 	wait_status(id, "INCOMPLETE");
-	sql(v1, sizeof v1, "SELECT CONCAT(COUNT(*), '/', SUM(version), '/', "
-	    "SUM(needs_work)) FROM jobs WHERE cluster_id = %s", id);
+	sql(v1, sizeof v1,
+	    "SELECT CONCAT(COUNT(*), '/', SUM(version), '/', "
+	    "SUM(needs_work)) FROM jobs WHERE cluster_id = %s",
+	    id);
 	cr_expect_eq(keyed("POST", path, "abort-1", NULL, &r2), 200, "%s",
 	    r2.body);
 	cr_expect_str_eq(r2.body, r1.body, "the same answer");
-	sql(v2, sizeof v2, "SELECT CONCAT(COUNT(*), '/', SUM(version), '/', "
-	    "SUM(needs_work)) FROM jobs WHERE cluster_id = %s", id);
+	sql(v2, sizeof v2,
+	    "SELECT CONCAT(COUNT(*), '/', SUM(version), '/', "
+	    "SUM(needs_work)) FROM jobs WHERE cluster_id = %s",
+	    id);
 	cr_expect_str_eq(v2, v1, "the replay changed no job");
-	sql(n, sizeof n, "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
-	    "AND status_message = 'Aborted by user.'", id);
+	sql(n, sizeof n,
+	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
+	    "AND status_message = 'Aborted by user.'",
+	    id);
 	cr_expect_str_eq(n, "1", "aborted once");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", other);
 	cr_expect_eq(keyed("POST", path, "abort-1", NULL, &r3), 422, "%s",
 	    r3.body);
-	sql(n, sizeof n, "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
-	    "AND status = 'FAILED'", other);
+	sql(n, sizeof n,
+	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
+	    "AND status = 'FAILED'",
+	    other);
 	cr_expect_str_eq(n, "0", "the other cluster not aborted");
 	fx_resp_free(&r1);
 	fx_resp_free(&r2);
@@ -194,12 +215,14 @@ Test(idempotency, lease_change_answers_once_and_sets_once)
 	struct json_object *o;
 	long long c;
 
-	snprintf(tmpl, sizeof tmpl, "{\"name\":\"idem-lease\",\"defaults\":{"
+	snprintf(tmpl, sizeof tmpl,
+	    "{\"name\":\"idem-lease\",\"defaults\":{"
 	    "\"services\":[\"zookeeper\"],\"provider\":\"joyent\","
 	    "\"config\":{}},\"administration\":{\"leaseduration\":{"
 	    "\"initial\":100000,\"max\":1200000,\"step\":100000}}}");
 	cr_assert_eq(fx_call(d.port, "admin", "PUT",
-	    "/v1/loom/clustertemplates/idem-lease", tmpl, NULL), 200);
+			 "/v1/loom/clustertemplates/idem-lease", tmpl, NULL),
+	    200);
 	active("idem-lease", id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(fx_call(d.port, "user1", "GET", path, NULL, &o), 200);
@@ -210,8 +233,7 @@ Test(idempotency, lease_change_answers_once_and_sets_once)
 	    r1.body);
 	/* Someone else shortens the lease meanwhile... */
 	snprintf(body, sizeof body, "{\"expireTime\":%lld}", c + 50000);
-	cr_expect_eq(keyed("POST", path, NULL, body, &r2), 200, "%s",
-	    r2.body);
+	cr_expect_eq(keyed("POST", path, NULL, body, &r2), 200, "%s", r2.body);
 	/* ... and the late retry of the first change does not undo it. */
 	snprintf(body, sizeof body, "{\"expireTime\":%lld}", c + 150000);
 	cr_expect_eq(keyed("POST", path, "lease-1", body, &r3), 200, "%s",
@@ -262,15 +284,18 @@ Test(idempotency, finish_answers_once_and_finishes_once)
 
 	create("one-machine", id);
 	take("w1", task);
-	snprintf(body, sizeof body, "{\"workerId\":\"w1\",\"taskId\":\"%s\","
-	    "\"status\":0,\"result\":{\"ipaddress\":\"10.0.0.1\"}}", task);
+	snprintf(body, sizeof body,
+	    "{\"workerId\":\"w1\",\"taskId\":\"%s\","
+	    "\"status\":0,\"result\":{\"ipaddress\":\"10.0.0.1\"}}",
+	    task);
 	fx_http(d.port, "POST", "/v1/loom/tasks/finish",
 	    "Idempotency-Key: fin-1", body, strlen(body), 10000, &r1);
 	cr_expect_eq(r1.status, 200, "%s", r1.body);
 	/* The job moves on: w1 gets the next task of the cluster. */
 	take("w1", next);
 	cr_expect_str_neq(next, task);
-	sql(v1, sizeof v1, "SELECT CONCAT(t.version, '/', n.version) FROM "
+	sql(v1, sizeof v1,
+	    "SELECT CONCAT(t.version, '/', n.version) FROM "
 	    "tasks t JOIN nodes n ON n.id = t.node_id WHERE t.id = '%s'",
 	    task);
 	/* The answer was lost: the worker sends the finish again. */
@@ -278,25 +303,32 @@ Test(idempotency, finish_answers_once_and_finishes_once)
 	    "Idempotency-Key: fin-1", body, strlen(body), 10000, &r2);
 	cr_expect_eq(r2.status, 200, "%s", r2.body);
 	cr_expect_str_eq(r2.body, r1.body, "the same answer");
-	sql(v2, sizeof v2, "SELECT CONCAT(t.version, '/', n.version) FROM "
+	sql(v2, sizeof v2,
+	    "SELECT CONCAT(t.version, '/', n.version) FROM "
 	    "tasks t JOIN nodes n ON n.id = t.node_id WHERE t.id = '%s'",
 	    task);
 	cr_expect_str_eq(v2, v1, "the replay changed neither task nor node");
-	sql(n, sizeof n, "SELECT CONCAT(q_state, '/', worker_id) FROM tasks "
-	    "WHERE id = '%s'", next);
+	sql(n, sizeof n,
+	    "SELECT CONCAT(q_state, '/', worker_id) FROM tasks "
+	    "WHERE id = '%s'",
+	    next);
 	cr_expect_str_eq(n, "taken/w1", "the next task still w1's");
 	/* Without the key the same retry is refused as Loom refuses it. */
 	fx_http(d.port, "POST", "/v1/loom/tasks/finish", NULL, body,
 	    strlen(body), 10000, &r3);
 	cr_expect_eq(r3.status, 417, "%s", r3.body);
 	/* The key with another result is refused and records nothing. */
-	snprintf(body, sizeof body, "{\"workerId\":\"w1\",\"taskId\":\"%s\","
-	    "\"status\":1}", next);
+	snprintf(body, sizeof body,
+	    "{\"workerId\":\"w1\",\"taskId\":\"%s\","
+	    "\"status\":1}",
+	    next);
 	fx_http(d.port, "POST", "/v1/loom/tasks/finish",
 	    "Idempotency-Key: fin-1", body, strlen(body), 10000, &r4);
 	cr_expect_eq(r4.status, 422, "%s", r4.body);
-	sql(n, sizeof n, "SELECT CONCAT(q_state, '/', status) FROM tasks "
-	    "WHERE id = '%s'", next);
+	sql(n, sizeof n,
+	    "SELECT CONCAT(q_state, '/', status) FROM tasks "
+	    "WHERE id = '%s'",
+	    next);
 	cr_expect_str_eq(n, "taken/IN_PROGRESS", "next not finished");
 	fx_resp_free(&r1);
 	fx_resp_free(&r2);

@@ -48,8 +48,10 @@ dc(struct fx_daemon *d, const char *name, int start, int inc)
 {
 	char extra[256];
 
-	snprintf(extra, sizeof extra, "datacenter = \"%s\";\nids = { "
-	    "start_num = %d; increment_by = %d; };", name, start, inc);
+	snprintf(extra, sizeof extra,
+	    "datacenter = \"%s\";\nids = { "
+	    "start_num = %d; increment_by = %d; };",
+	    name, start, inc);
 	fx_daemon_prepare(d, &db, dbname, extra);
 }
 
@@ -101,18 +103,28 @@ Test(startup, fresh_database_gets_every_migration_once)
 
 	dc(&d, "dc1", 1, 10);
 	cr_assert_eq(fx_daemon_start(&d, NULL), 0);
-	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM schema_version "
-	    "WHERE state = 'done'", out, sizeof out), 0, "%s", out);
+	cr_assert_eq(fx_sql(&db, dbname,
+			 "SELECT COUNT(*) FROM schema_version "
+			 "WHERE state = 'done'",
+			 out, sizeof out),
+	    0, "%s", out);
 	cr_expect_eq(atoi(out), (int)schema_latest());
-	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM "
-	    "information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
-	    "ENGINE <> 'InnoDB'", out, sizeof out), 0, "%s", out);
+	cr_assert_eq(
+	    fx_sql(&db, dbname,
+		"SELECT COUNT(*) FROM "
+		"information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+		"ENGINE <> 'InnoDB'",
+		out, sizeof out),
+	    0, "%s", out);
 	cr_expect_str_eq(out, "0", "every table is InnoDB");
-	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM "
-	    "information_schema.TABLES t WHERE t.TABLE_SCHEMA = DATABASE() "
-	    "AND NOT EXISTS (SELECT 1 FROM information_schema.STATISTICS s "
-	    "WHERE s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = "
-	    "t.TABLE_NAME AND s.INDEX_NAME = 'PRIMARY')", out, sizeof out),
+	cr_assert_eq(
+	    fx_sql(&db, dbname,
+		"SELECT COUNT(*) FROM "
+		"information_schema.TABLES t WHERE t.TABLE_SCHEMA = DATABASE() "
+		"AND NOT EXISTS (SELECT 1 FROM information_schema.STATISTICS s "
+		"WHERE s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = "
+		"t.TABLE_NAME AND s.INDEX_NAME = 'PRIMARY')",
+		out, sizeof out),
 	    0, "%s", out);
 	cr_expect_str_eq(out, "0", "every table has a primary key");
 	cr_expect_eq(fx_daemon_stop(&d), 0, "SIGTERM is a clean exit");
@@ -167,7 +179,8 @@ Test(startup, residue_taken_by_another_datacenter_is_refused)
 	dc(&a, "dc1", 1, 10);
 	cr_assert_eq(fx_daemon_start(&a, NULL), 0);
 	dc(&b, "dc2", 1, 10);
-	expect_refused(&b, "ids: datacenter dc1 already holds residue 1 "
+	expect_refused(&b,
+	    "ids: datacenter dc1 already holds residue 1 "
 	    "(start_num 1, increment_by 10); choose another ids.start_num");
 	fx_daemon_stop(&a);
 }
@@ -178,7 +191,8 @@ Test(startup, increment_mismatch_is_refused)
 
 	register_dc(&a, "dc1", 1, 10);
 	dc(&b, "dc2", 2, 20);
-	expect_refused(&b, "ids: datacenter dc1 uses increment_by 10 "
+	expect_refused(&b,
+	    "ids: datacenter dc1 uses increment_by 10 "
 	    "(start_num 1) but this configuration has increment_by 20; "
 	    "every datacenter must use the same increment_by");
 }
@@ -189,7 +203,8 @@ Test(startup, datacenter_returning_with_other_values_is_refused)
 
 	register_dc(&a, "dc1", 1, 10);
 	dc(&b, "dc1", 4, 10);
-	expect_refused(&b, "ids: datacenter dc1 is registered with start_num "
+	expect_refused(&b,
+	    "ids: datacenter dc1 is registered with start_num "
 	    "1, increment_by 10 but this configuration has start_num 4, "
 	    "increment_by 10");
 }
@@ -201,7 +216,8 @@ Test(startup, the_last_free_residue_is_kept)
 	register_dc(&a, "dc1", 0, 3);
 	register_dc(&b, "dc2", 1, 3);
 	dc(&c, "dc3", 2, 3);
-	expect_refused(&c, "ids: registering datacenter dc3 would make 3 "
+	expect_refused(&c,
+	    "ids: registering datacenter dc3 would make 3 "
 	    "datacenters with increment_by 3, leaving no free residue");
 }
 
@@ -258,15 +274,21 @@ Test(startup, a_new_counter_starts_above_stored_ids)
 
 	register_dc(&a, "dc1", 1, 10);
 	/* dc1 has handed out cluster IDs up to 5001. */
-	cr_assert_eq(fx_sql(&db, dbname, "UPDATE id_counters SET next_value "
-	    "= 5011 WHERE kind = 'cluster' AND residue = 1", out, sizeof out),
+	cr_assert_eq(fx_sql(&db, dbname,
+			 "UPDATE id_counters SET next_value "
+			 "= 5011 WHERE kind = 'cluster' AND residue = 1",
+			 out, sizeof out),
 	    0, "%s", out);
 	register_dc(&b, "dc2", 2, 10);
-	fx_sql(&db, dbname, "SELECT next_value FROM id_counters WHERE kind = "
-	    "'cluster' AND residue = 2", out, sizeof out);
+	fx_sql(&db, dbname,
+	    "SELECT next_value FROM id_counters WHERE kind = "
+	    "'cluster' AND residue = 2",
+	    out, sizeof out);
 	cr_expect_str_eq(out, "5012");
-	fx_sql(&db, dbname, "SELECT next_value FROM id_counters WHERE kind = "
-	    "'job' AND residue = 2", out, sizeof out);
+	fx_sql(&db, dbname,
+	    "SELECT next_value FROM id_counters WHERE kind = "
+	    "'job' AND residue = 2",
+	    out, sizeof out);
 	cr_expect_str_eq(out, "2");
 }
 
@@ -275,11 +297,16 @@ Test(startup, schema_newer_than_the_binary_is_refused)
 	struct fx_daemon a, b;
 
 	register_dc(&a, "dc1", 1, 10);
-	cr_assert_eq(fx_sql(&db, dbname, "INSERT INTO schema_version (version,"
-	    " name, checksum, state, applied_by) VALUES (9999, '9999_future',"
-	    " '0', 'done', 'test')", NULL, 0), 0);
+	cr_assert_eq(
+	    fx_sql(&db, dbname,
+		"INSERT INTO schema_version (version,"
+		" name, checksum, state, applied_by) VALUES (9999, '9999_future',"
+		" '0', 'done', 'test')",
+		NULL, 0),
+	    0);
 	dc(&b, "dc1", 1, 10);
-	expect_refused(&b, "the database schema is at version 9999 but this "
+	expect_refused(&b,
+	    "the database schema is at version 9999 but this "
 	    "loomd only knows up to");
 }
 
@@ -292,15 +319,18 @@ Test(startup, sighup_reloads_the_log_level_and_names_restart_keys)
 	dc(&d, "dc1", 1, 10);
 	cr_assert_eq(fx_daemon_start(&d, NULL), 0);
 	fp = fopen(d.conf, "a");
-	fprintf(fp, "log = { level = \"debug\"; };\n"
+	fprintf(fp,
+	    "log = { level = \"debug\"; };\n"
 	    "cluster = { max_size = 5; };\n");
 	fclose(fp);
 	kill(d.pid, SIGHUP);
 	usleep(500000);
 	fx_daemon_log(&d, log, sizeof log);
 	cr_expect(strstr(log, "reload: log.level changed") != NULL, "%s", log);
-	cr_expect(strstr(log, "reload: cluster.max_size changed: restart "
-	    "required") != NULL, "%s", log);
+	cr_expect(strstr(log,
+		      "reload: cluster.max_size changed: restart "
+		      "required") != NULL,
+	    "%s", log);
 	/* A broken file keeps the running configuration. */
 	fp = fopen(d.conf, "a");
 	fprintf(fp, "nonsense = ;\n");
@@ -308,7 +338,9 @@ Test(startup, sighup_reloads_the_log_level_and_names_restart_keys)
 	kill(d.pid, SIGHUP);
 	usleep(500000);
 	fx_daemon_log(&d, log, sizeof log);
-	cr_expect(strstr(log, "reload: failed; keeping the running "
-	    "configuration") != NULL, "%s", log);
+	cr_expect(strstr(log,
+		      "reload: failed; keeping the running "
+		      "configuration") != NULL,
+	    "%s", log);
 	cr_expect_eq(fx_daemon_stop(&d), 0);
 }

@@ -60,9 +60,12 @@ create(char id[32])
 {
 	struct json_object *o;
 
-	cr_assert_eq(fx_call(d.port, "user1", "POST", "/v1/loom/clusters",
-	    "{\"name\":\"t\",\"numMachines\":1,\"clusterTemplate\":"
-	    "\"one-machine\"}", &o), 200);
+	cr_assert_eq(
+	    fx_call(d.port, "user1", "POST", "/v1/loom/clusters",
+		"{\"name\":\"t\",\"numMachines\":1,\"clusterTemplate\":"
+		"\"one-machine\"}",
+		&o),
+	    200);
 	snprintf(id, 32, "%s", fx_js(o, "id"));
 	json_object_put(o);
 }
@@ -111,9 +114,13 @@ wait_queued(const char *id)
 	char n[64];
 	double deadline = fx_now_ms() + 15000;
 
-	while (fx_now_ms() < deadline && strcmp(sql(n, sizeof n,
-	    "SELECT COUNT(*) FROM tasks WHERE cluster_id = %s AND q_state = "
-	    "'queued'", id), "1") != 0)
+	while (fx_now_ms() < deadline &&
+	    strcmp(
+		sql(n, sizeof n,
+		    "SELECT COUNT(*) FROM tasks WHERE cluster_id = %s AND q_state = "
+		    "'queued'",
+		    id),
+		"1") != 0)
 		usleep(50 * 1000);
 	cr_assert_str_eq(n, "1", "a task of cluster %s is queued", id);
 }
@@ -125,9 +132,13 @@ wait_delivered(const char *task)
 	char n[64];
 	double deadline = fx_now_ms() + 5000;
 
-	while (fx_now_ms() < deadline && strcmp(sql(n, sizeof n,
-	    "SELECT COUNT(*) FROM task_takes WHERE task_id = '%s' AND "
-	    "delivered_at IS NOT NULL", task), "1") != 0)
+	while (fx_now_ms() < deadline &&
+	    strcmp(
+		sql(n, sizeof n,
+		    "SELECT COUNT(*) FROM task_takes WHERE task_id = '%s' AND "
+		    "delivered_at IS NOT NULL",
+		    task),
+		"1") != 0)
 		usleep(20 * 1000);
 	cr_assert_str_eq(n, "1", "the answer's delivery is on record");
 }
@@ -153,17 +164,21 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	if (db.socket[0] != '\0')
 		snprintf(where, sizeof where, "--socket='%s'", db.socket);
 	else
-		snprintf(where, sizeof where, "--host='%s' --port=%d",
-		    db.host, db.port);
-	snprintf(cmd, sizeof cmd, "MYSQL_PWD='%s' mariadb %s -u'%s' '%s' -e "
+		snprintf(where, sizeof where, "--host='%s' --port=%d", db.host,
+		    db.port);
+	snprintf(cmd, sizeof cmd,
+	    "MYSQL_PWD='%s' mariadb %s -u'%s' '%s' -e "
 	    "\"BEGIN; SELECT id FROM nodes WHERE cluster_id = %s FOR UPDATE; "
 	    "SELECT SLEEP(1.5); COMMIT;\" </dev/null >/dev/null 2>&1 &",
 	    db.password, where, db.user, dbname, id);
 	cr_assert_eq(fx_shell("%s", cmd), 0);
 	secs = fx_now_ms() + 10000;
-	while (fx_now_ms() < secs && strcmp(sql(n, sizeof n, "SELECT COUNT(*) "
-	    "FROM information_schema.PROCESSLIST WHERE INFO = '%s'",
-	    "SELECT SLEEP(1.5)"), "1") != 0)
+	while (fx_now_ms() < secs &&
+	    strcmp(sql(n, sizeof n,
+		       "SELECT COUNT(*) "
+		       "FROM information_schema.PROCESSLIST WHERE INFO = '%s'",
+		       "SELECT SLEEP(1.5)"),
+		"1") != 0)
 		usleep(20 * 1000);
 	cr_assert_str_eq(n, "1", "the node row is held");
 	fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -173,18 +188,24 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	sa.sin_port = htons((uint16_t)d.port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	snprintf(req, sizeof req, "POST /v1/loom/tasks/take HTTP/1.1\r\n"
+	snprintf(req, sizeof req,
+	    "POST /v1/loom/tasks/take HTTP/1.1\r\n"
 	    "Host: 127.0.0.1\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	    "Content-Length: %zu\r\n\r\n%s",
+	    strlen(body), body);
 	cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	/*
 	 * The take has begun: it waits for the node row.  (INNODB_TRX is a
 	 * cache refreshed only when not read for 100 ms: poll slower.)
 	 */
 	secs = fx_now_ms() + 10000;
-	while (fx_now_ms() < secs && strcmp(sql(n, sizeof n, "SELECT COUNT(*) "
-	    "FROM information_schema.INNODB_TRX WHERE trx_state = '%s'",
-	    "LOCK WAIT"), "1") != 0)
+	while (fx_now_ms() < secs &&
+	    strcmp(
+		sql(n, sizeof n,
+		    "SELECT COUNT(*) "
+		    "FROM information_schema.INNODB_TRX WHERE trx_state = '%s'",
+		    "LOCK WAIT"),
+		"1") != 0)
 		usleep(150 * 1000);
 	cr_assert_str_eq(n, "1", "the take waits for the node row");
 	/* The client gives up (a timeout, a cut by the load balancer). */
@@ -193,17 +214,23 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	/* Another worker gets the task in seconds, not after 300 s. */
 	secs = take_within("w2", again, 10);
 	cr_expect_lt(secs, 10);
-	sql(task, 64, "SELECT id FROM tasks WHERE cluster_id = %s AND "
-	    "q_state = 'taken'", id);
+	sql(task, 64,
+	    "SELECT id FROM tasks WHERE cluster_id = %s AND "
+	    "q_state = 'taken'",
+	    id);
 	cr_expect_str_eq(again, task);
 	sql(n, sizeof n, "SELECT worker_id FROM tasks WHERE id = '%s'", again);
 	cr_expect_str_eq(n, "w2");
 	/* w1's take happened, and its action says what became of it. */
-	sql(n, sizeof n, "SELECT LOCATE('Not delivered to worker w1', doc) "
-	    "> 0 FROM nodes WHERE cluster_id = %s", id);
+	sql(n, sizeof n,
+	    "SELECT LOCATE('Not delivered to worker w1', doc) "
+	    "> 0 FROM nodes WHERE cluster_id = %s",
+	    id);
 	cr_expect_str_eq(n, "1", "the node records the lost hand-out");
-	sql(n, sizeof n, "SELECT CONCAT(COUNT(*), '/', MAX(worker_id)) FROM "
-	    "task_takes WHERE task_id = '%s'", again);
+	sql(n, sizeof n,
+	    "SELECT CONCAT(COUNT(*), '/', MAX(worker_id)) FROM "
+	    "task_takes WHERE task_id = '%s'",
+	    again);
 	cr_expect_str_eq(n, "1/w2", "one hand-out on record, w2's");
 }
 
@@ -220,8 +247,10 @@ Test(takes, hand_out_never_recorded_as_delivered_is_handed_out_again)
 	 * between the take's commit and its answer: the hand-out is on
 	 * record and its delivery is not.
 	 */
-	sql(n, sizeof n, "UPDATE task_takes SET delivered_at = NULL WHERE "
-	    "task_id = '%s'", task);
+	sql(n, sizeof n,
+	    "UPDATE task_takes SET delivered_at = NULL WHERE "
+	    "task_id = '%s'",
+	    task);
 	secs = take_within("w2", again, 15);
 	cr_expect_str_eq(again, task);
 	cr_expect_lt(secs, 8, "within task.undelivered_seconds and a pass");
@@ -230,14 +259,18 @@ Test(takes, hand_out_never_recorded_as_delivered_is_handed_out_again)
 		char body[256];
 		struct fx_resp r;
 
-		snprintf(body, sizeof body, "{\"workerId\":\"w1\",\"taskId\":"
-		    "\"%s\",\"status\":0}", task);
+		snprintf(body, sizeof body,
+		    "{\"workerId\":\"w1\",\"taskId\":"
+		    "\"%s\",\"status\":0}",
+		    task);
 		fx_http(d.port, "POST", "/v1/loom/tasks/finish", NULL, body,
 		    strlen(body), 10000, &r);
 		cr_expect_eq(r.status, 417, "%s", r.body);
 		fx_resp_free(&r);
-		snprintf(body, sizeof body, "{\"workerId\":\"w2\",\"taskId\":"
-		    "\"%s\",\"status\":0}", task);
+		snprintf(body, sizeof body,
+		    "{\"workerId\":\"w2\",\"taskId\":"
+		    "\"%s\",\"status\":0}",
+		    task);
 		fx_http(d.port, "POST", "/v1/loom/tasks/finish", NULL, body,
 		    strlen(body), 10000, &r);
 		cr_expect_eq(r.status, 200, "%s", r.body);
@@ -256,8 +289,10 @@ Test(takes, delivered_take_stays_with_its_worker)
 	/* Twice task.undelivered_seconds: nothing is handed out again. */
 	sleep(4);
 	cr_expect_eq(take_once("w2", other), 204, "%s", other);
-	snprintf(body, sizeof body, "{\"workerId\":\"w1\",\"taskId\":\"%s\","
-	    "\"status\":0}", task);
+	snprintf(body, sizeof body,
+	    "{\"workerId\":\"w1\",\"taskId\":\"%s\","
+	    "\"status\":0}",
+	    task);
 	fx_http(d.port, "POST", "/v1/loom/tasks/finish", NULL, body,
 	    strlen(body), 10000, &r);
 	cr_expect_eq(r.status, 200, "%s", r.body);

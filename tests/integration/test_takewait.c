@@ -26,7 +26,8 @@ static char dbname[64];
 static struct fx_daemon d, d2;
 
 #define USER "X-Loom-UserID: user1"
-#define ONE_MACHINE "{\"name\":\"tw\",\"numMachines\":1," \
+#define ONE_MACHINE \
+	"{\"name\":\"tw\",\"numMachines\":1," \
 	"\"clusterTemplate\":\"one-machine\"}"
 
 static void
@@ -60,14 +61,14 @@ wall_ms(void)
 
 /* One take run on a thread of its own. */
 struct take_job {
-	pthread_t	 t;
-	int		 port;
-	char		 worker[32];
-	long		 status;	/* 0: no answer */
-	size_t		 len;
-	char		 task[64];
-	double		 ms;		/* its duration */
-	double		 done_wall;	/* wall clock of the answer */
+	pthread_t t;
+	int port;
+	char worker[32];
+	long status; /* 0: no answer */
+	size_t len;
+	char task[64];
+	double ms;	  /* its duration */
+	double done_wall; /* wall clock of the answer */
 };
 
 static void *
@@ -109,7 +110,8 @@ create_cluster(int port)
 	struct fx_resp r;
 
 	cr_assert_eq(fx_http(port, "POST", "/v1/loom/clusters", USER,
-	    ONE_MACHINE, strlen(ONE_MACHINE), 15000, &r), 0);
+			 ONE_MACHINE, strlen(ONE_MACHINE), 15000, &r),
+	    0);
 	cr_assert_eq(r.status, 200, "create: %ld %s", r.status, r.body);
 	fx_resp_free(&r);
 }
@@ -120,9 +122,11 @@ first_submit_ms(void)
 {
 	char out[64];
 
-	cr_assert_eq(fx_sql(&db, dbname, "SELECT MIN(submit_time) FROM "
-	    "tasks WHERE submit_time > 0", out, sizeof out), 0,
-	    "%s", out);
+	cr_assert_eq(fx_sql(&db, dbname,
+			 "SELECT MIN(submit_time) FROM "
+			 "tasks WHERE submit_time > 0",
+			 out, sizeof out),
+	    0, "%s", out);
 	return atof(out);
 }
 
@@ -139,7 +143,8 @@ takes_waiting(int port, int n)
 	while (!found && fx_now_ms() < deadline) {
 		memset(&r, 0, sizeof r);
 		if (fx_http(port, "GET", "/metrics", NULL, NULL, 0, 5000,
-		    &r) == 0 && r.status == 200 && r.body != NULL)
+			&r) == 0 &&
+		    r.status == 200 && r.body != NULL)
 			found = strstr(r.body, want) != NULL;
 		fx_resp_free(&r);
 		if (!found)
@@ -187,8 +192,10 @@ Test(takewait, a_waiting_take_answers_when_a_task_is_queued)
 	sub = first_submit_ms();
 	cr_log_info("local: answered %.0f ms after the queueing",
 	    j.done_wall - sub);
-	cr_expect(j.done_wall - sub < 200, "answered %.0f ms after the task "
-	    "was queued", j.done_wall - sub);
+	cr_expect(j.done_wall - sub < 200,
+	    "answered %.0f ms after the task "
+	    "was queued",
+	    j.done_wall - sub);
 }
 
 Test(takewait, another_loomds_task_wakes_a_waiting_take)
@@ -198,7 +205,7 @@ Test(takewait, another_loomds_task_wakes_a_waiting_take)
 
 	/* d's scheduler sleeps: only d2 works the job and queues its task. */
 	start("task = { take_wait_ms = 20000; };\n"
-	    "scheduler = { interval_ms = 60000; };");
+	      "scheduler = { interval_ms = 60000; };");
 	fx_daemon_prepare(&d2, &db, dbname, "task = { take_wait_ms = 0; };");
 	cr_assert_eq(fx_daemon_start(&d2, NULL), 0, "second loomd");
 	take_spawn(&j, d.port, "w-remote");
@@ -209,8 +216,10 @@ Test(takewait, another_loomds_task_wakes_a_waiting_take)
 	sub = first_submit_ms();
 	cr_log_info("remote: answered %.0f ms after the queueing",
 	    j.done_wall - sub);
-	cr_expect(j.done_wall - sub < 450, "answered %.0f ms after the task "
-	    "was queued (one poll is %d ms)", j.done_wall - sub, 150);
+	cr_expect(j.done_wall - sub < 450,
+	    "answered %.0f ms after the task "
+	    "was queued (one poll is %d ms)",
+	    j.done_wall - sub, 150);
 }
 
 Test(takewait, waiting_takes_leave_the_threads_to_other_requests)
@@ -220,7 +229,7 @@ Test(takewait, waiting_takes_leave_the_threads_to_other_requests)
 	size_t i;
 
 	start("server = { host = \"127.0.0.1\"; threads = 2; };\n"
-	    "task = { take_wait_ms = 6000; };");
+	      "task = { take_wait_ms = 6000; };");
 	for (i = 0; i < 16; i++) {
 		char w[32];
 
@@ -230,12 +239,14 @@ Test(takewait, waiting_takes_leave_the_threads_to_other_requests)
 	/* All 16 wait at once, on a pool of 2 threads. */
 	cr_expect(takes_waiting(d.port, 16), "16 takes waiting");
 	cr_assert_eq(fx_http(d.port, "GET", "/status", NULL, NULL, 0, 5000,
-	    &r), 0);
+			 &r),
+	    0);
 	cr_expect_eq(r.status, 200);
 	cr_expect(r.ms < 500, "GET /status took %.0f ms", r.ms);
 	fx_resp_free(&r);
-	cr_assert_eq(fx_http(d.port, "GET", "/v1/loom/clusters", USER, NULL,
-	    0, 5000, &r), 0);
+	cr_assert_eq(fx_http(d.port, "GET", "/v1/loom/clusters", USER, NULL, 0,
+			 5000, &r),
+	    0);
 	cr_expect_eq(r.status, 200);
 	cr_expect(r.ms < 500, "GET /v1/loom/clusters took %.0f ms", r.ms);
 	fx_resp_free(&r);

@@ -45,7 +45,8 @@ fx_no_db(const char *what)
 	if (req != NULL && strcmp(req, "1") == 0)
 		cr_assert_fail("%s not set but LOOMD_TEST_REQUIRE_DB=1", what);
 	cr_skip_test("%s not set; start scripts/test-db or "
-	    "scripts/galera-local", what);
+		     "scripts/galera-local",
+	    what);
 }
 
 /* Copy env var name into out, or "" if unset. */
@@ -95,11 +96,12 @@ fx_main(int argc, char *argv[], enum fx_need need, int jobs)
 		goto done;
 	if (need == FX_NEED_DB && !fx_db_prefix(&db, "LOOMD_TEST_DB"))
 		what = "LOOMD_TEST_DB_* not set: start a test database with "
-		    "eval \"$(scripts/test-db start)\"";
+		       "eval \"$(scripts/test-db start)\"";
 	for (i = 1; need == FX_NEED_GALERA && what == NULL && i <= 3; i++) {
 		snprintf(prefix, sizeof prefix, "LOOMD_GALERA_N%d", i);
 		if (!fx_db_prefix(&db, prefix))
-			what = "LOOMD_GALERA_N1..3_* not set: start "
+			what =
+			    "LOOMD_GALERA_N1..3_* not set: start "
 			    "scripts/galera-local up and export "
 			    "scripts/galera-local env N as docs/HACKING.md shows";
 	}
@@ -146,8 +148,8 @@ fx_db_name(char *out, size_t n)
 }
 
 int
-fx_sql(const struct fx_db *db, const char *dbname, const char *sql,
-    char *out, size_t n)
+fx_sql(const struct fx_db *db, const char *dbname, const char *sql, char *out,
+    size_t n)
 {
 	unsigned int tmo = 10;
 	MYSQL_STMT *stmt = NULL;
@@ -164,8 +166,8 @@ fx_sql(const struct fx_db *db, const char *dbname, const char *sql,
 	mysql_optionsv(my, MYSQL_OPT_CONNECT_TIMEOUT, &tmo);
 	mysql_optionsv(my, MYSQL_OPT_READ_TIMEOUT, &tmo);
 	if (mysql_real_connect(my, db->socket[0] ? "localhost" : db->host,
-	    db->user, db->password, dbname, db->socket[0] ? 0 : db->port,
-	    db->socket[0] ? db->socket : NULL, 0) == NULL) {
+		db->user, db->password, dbname, db->socket[0] ? 0 : db->port,
+		db->socket[0] ? db->socket : NULL, 0) == NULL) {
 		if (out != NULL)
 			snprintf(out, n, "%s", mysql_error(my));
 		goto done;
@@ -241,9 +243,11 @@ fx_daemon_prepare(struct fx_daemon *d, const struct fx_db *db,
 	cr_assert_not_null(fp);
 	/* An extra server group replaces this one (libconfig has no merge). */
 	if (extra == NULL || strstr(extra, "server = {") == NULL)
-		fprintf(fp, "server = { host = \"127.0.0.1\"; threads = 4; "
+		fprintf(fp,
+		    "server = { host = \"127.0.0.1\"; threads = 4; "
 		    "};\n");
-	fprintf(fp, "db = { %s%s%s host = \"%s\"; port = %d; user = \"%s\"; "
+	fprintf(fp,
+	    "db = { %s%s%s host = \"%s\"; port = %d; user = \"%s\"; "
 	    "password = \"%s\"; name = \"%s\"; connect_timeout_ms = 2000; "
 	    "read_timeout_ms = 3000; write_timeout_ms = 3000; };\n",
 	    db->socket[0] ? "socket = \"" : "", db->socket,
@@ -284,7 +288,7 @@ fx_daemon_start(struct fx_daemon *d, int *status)
 			d->pid = -1;
 			if (status != NULL)
 				*status = WIFEXITED(st) ? WEXITSTATUS(st) :
-				    128 + WTERMSIG(st);
+							  128 + WTERMSIG(st);
 			return -1;
 		}
 		if ((fp = fopen(portfile, "r")) != NULL) {
@@ -375,7 +379,7 @@ fx_provisioner_start(int port, int workers, const char *prefix,
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
 		if (freopen(errlog != NULL ? errlog : "/dev/null", "w",
-		    stderr) == NULL)
+			stderr) == NULL)
 			_exit(126);
 		execv(bin, (char *const *)argv);
 		_exit(127);
@@ -394,9 +398,9 @@ fx_provisioner_stop(pid_t *pid)
 }
 
 /* What fx_suite was given, for fx_fini (borrowed). */
-static const struct fx_db	*fx_suite_db;
-static const char		*fx_suite_dbname;
-static struct fx_daemon		*fx_suite_d;
+static const struct fx_db *fx_suite_db;
+static const char *fx_suite_dbname;
+static struct fx_daemon *fx_suite_d;
 
 void
 fx_suite(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d)
@@ -494,7 +498,7 @@ fx_http(int port, const char *method, const char *path, const char *headers,
 	if (headers != NULL) {
 		copy = strdup(headers);
 		for (line = strtok_r(copy, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save))
+		     line = strtok_r(NULL, "\n", &save))
 			hl = curl_slist_append(hl, line);
 		free(copy);
 	}
@@ -512,7 +516,8 @@ fx_http(int port, const char *method, const char *path, const char *headers,
 
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) ==
-		    CURLE_OK && ct != NULL)
+			CURLE_OK &&
+		    ct != NULL)
 			snprintf(r->ctype, sizeof r->ctype, "%s", ct);
 	} else
 		snprintf(r->error, sizeof r->error, "%s",
@@ -551,11 +556,11 @@ fx_call(int port, const char *user, const char *method, const char *path,
 	struct fx_resp r;
 	long s;
 
-	snprintf(hdr, sizeof hdr, "X-Loom-UserID: %s", user != NULL ? user :
-	    "");
+	snprintf(hdr, sizeof hdr, "X-Loom-UserID: %s",
+	    user != NULL ? user : "");
 	cr_assert_eq(fx_http(port, method, path, user != NULL ? hdr : NULL,
-	    body, body != NULL ? strlen(body) : 0, 15000, &r), 0, "%s %s: %s",
-	    method, path, r.error);
+			 body, body != NULL ? strlen(body) : 0, 15000, &r),
+	    0, "%s %s: %s", method, path, r.error);
 	s = r.status;
 	if (o != NULL)
 		*o = r.len > 0 ? json_tokener_parse(r.body) : NULL;
@@ -568,21 +573,21 @@ fx_req(int port, const char *method, const char *path, const char *hdr,
     const char *body, struct fx_resp *r)
 {
 	cr_assert_eq(fx_http(port, method, path, hdr, body,
-	    body != NULL ? strlen(body) : 0, 10000, r), 0, "%s %s: %s",
-	    method, path, r->error);
+			 body != NULL ? strlen(body) : 0, 10000, r),
+	    0, "%s %s: %s", method, path, r->error);
 	return r->status;
 }
 
 void
-fx_expect_loom(int port, const char *method, const char *path,
-    const char *hdr, const char *body, long status, const char *message)
+fx_expect_loom(int port, const char *method, const char *path, const char *hdr,
+    const char *body, long status, const char *message)
 {
 	struct fx_resp r;
 
 	cr_expect_eq(fx_req(port, method, path, hdr, body, &r), status,
 	    "%s %s: %ld %s", method, path, r.status, r.body);
-	cr_expect_str_eq(r.ctype, "text/plain; charset=utf-8", "%s %s",
-	    method, path);
+	cr_expect_str_eq(r.ctype, "text/plain; charset=utf-8", "%s %s", method,
+	    path);
 	cr_expect_str_eq(r.body, message, "%s %s: got \"%s\"", method, path,
 	    r.body);
 	fx_resp_free(&r);

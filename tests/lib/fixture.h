@@ -17,8 +17,8 @@ struct json_object;
 
 /* What an integration or HA test binary needs beyond loomd itself. */
 enum fx_need {
-	FX_NEED_DB,		/* a test server: LOOMD_TEST_DB_* */
-	FX_NEED_GALERA		/* the 3-node rig: LOOMD_GALERA_N1..3_* */
+	FX_NEED_DB,    /* a test server: LOOMD_TEST_DB_* */
+	FX_NEED_GALERA /* the 3-node rig: LOOMD_GALERA_N1..3_* */
 };
 
 /*
@@ -30,20 +30,19 @@ enum fx_need {
  * at file scope; a binary without it runs its tests anywhere.
  */
 int fx_main(int argc, char *argv[], enum fx_need need, int jobs);
-#define FX_MAIN(need, jobs)						\
-	int								\
-	main(int argc, char *argv[])					\
-	{								\
-		return (fx_main(argc, argv, (need), (jobs)));		\
+#define FX_MAIN(need, jobs) \
+	int main(int argc, char *argv[]) \
+	{ \
+		return fx_main(argc, argv, (need), (jobs)); \
 	}
 
 /* Connection parameters of one database server. */
 struct fx_db {
-	char	socket[256];	/* empty: use host:port */
-	char	host[64];
-	int	port;
-	char	user[64];
-	char	password[64];
+	char socket[256]; /* empty: use host:port */
+	char host[64];
+	int port;
+	char user[64];
+	char password[64];
 };
 
 /*
@@ -67,11 +66,11 @@ int fx_sql(const struct fx_db *db, const char *dbname, const char *sql,
 
 /* A loomd process. */
 struct fx_daemon {
-	pid_t	pid;
-	int	port;
-	char	dir[256];	/* private temp dir */
-	char	conf[300];
-	char	log[300];	/* its stderr */
+	pid_t pid;
+	int port;
+	char dir[256]; /* private temp dir */
+	char conf[300];
+	char log[300]; /* its stderr */
 };
 
 /* A TCP port on 127.0.0.1 that was free a moment ago, or -1. */
@@ -143,12 +142,12 @@ void fx_provisioner_stop(pid_t *pid);
 
 /* One HTTP exchange. */
 struct fx_resp {
-	long	status;		/* 0 when the request failed or timed out */
-	char	*body;		/* owned; free() */
-	size_t	len;
-	double	ms;		/* elapsed */
-	char	error[256];	/* curl error when status is 0 */
-	char	ctype[128];	/* Content-Type, "" when none */
+	long status; /* 0 when the request failed or timed out */
+	char *body;  /* owned; free() */
+	size_t len;
+	double ms;	 /* elapsed */
+	char error[256]; /* curl error when status is 0 */
+	char ctype[128]; /* Content-Type, "" when none */
 };
 
 /*
@@ -157,8 +156,8 @@ struct fx_resp {
  * timeout_ms.  Returns 0 if an HTTP answer came, -1 otherwise.
  */
 int fx_http(int port, const char *method, const char *path,
-    const char *headers, const char *body, size_t body_len,
-    long timeout_ms, struct fx_resp *r);
+    const char *headers, const char *body, size_t body_len, long timeout_ms,
+    struct fx_resp *r);
 void fx_resp_free(struct fx_resp *r);
 
 /*

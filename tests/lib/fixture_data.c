@@ -123,7 +123,7 @@ fx_data_strv(struct json_object *arr, size_t *n)
 	v = calloc(*n + 1, sizeof *v);
 	cr_assert_not_null(v);
 	for (i = 0; i < *n; i++)
-		v[i] = json_object_get_string(json_object_array_get_idx(arr,
-		    i));
+		v[i] =
+		    json_object_get_string(json_object_array_get_idx(arr, i));
 	return v;
 }

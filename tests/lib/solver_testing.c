@@ -21,64 +21,62 @@
 static int
 solver_strp_cmp(const void *a, const void *b)
 {
-	const char *const	*x = a, *const *y = b;
+	const char *const *x = a, *const *y = b;
 
-	return (strcmp(*x, *y));
+	return strcmp(*x, *y);
 }
 
 /* Parse a JSON name list into sorted, distinct names. */
 static int
 solver_names_parse_set(struct json_object *v, struct solver_names *ns)
 {
-	size_t	i, n = 0;
+	size_t i, n = 0;
 
 	if (v == NULL || solver_names_parse(v, ns) != 0)
-		return (-1);
+		return -1;
 	solver_qsort(ns->v, ns->n, sizeof *ns->v, solver_strp_cmp);
 	for (i = 0; i < ns->n; i++) {
 		if (n == 0 || strcmp(ns->v[n - 1], ns->v[i]) != 0)
 			ns->v[n++] = ns->v[i];
 	}
 	ns->n = n;
-	return (0);
+	return 0;
 }
 
 /* A name array. */
 static struct json_object *
 solver_names_json(const char *const *v, size_t n)
 {
-	struct json_object	*arr = jsonx_new_array();
-	size_t			 i;
+	struct json_object *arr = jsonx_new_array();
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		jsonx_append(arr, jsonx_new_string(v[i]));
-	return (arr);
+	return arr;
 }
 
 /* {"hardwaretype","imagetype","services"} of a layout. */
 static struct json_object *
 solver_layout_json(const struct solver_layout *l)
 {
-	struct json_object	*o = jsonx_new_object();
+	struct json_object *o = jsonx_new_object();
 
-	jsonx_add_new(o, "hardwaretype", jsonx_new_string(
-	    l->hw));
-	jsonx_add_new(o, "imagetype", jsonx_new_string(
-	    l->img));
+	jsonx_add_new(o, "hardwaretype", jsonx_new_string(l->hw));
+	jsonx_add_new(o, "imagetype", jsonx_new_string(l->img));
 	jsonx_add_new(o, "services", solver_names_json(l->names, l->n));
-	return (o);
+	return o;
 }
 
 /* Array of layouts. */
 static struct json_object *
 solver_layouts_json(const struct solver_layouts *ls)
 {
-	struct json_object	*arr = jsonx_new_array();
-	size_t			 i;
+	struct json_object *arr = jsonx_new_array();
+	size_t i;
 
 	for (i = 0; i < ls->n; i++)
 		jsonx_append(arr, solver_layout_json(&ls->v[i]));
-	return (arr);
+	return arr;
 }
 
 /* Parse layouts; with sp, bind their services to it. */
@@ -86,24 +84,24 @@ static int
 solver_layouts_parse(struct json_object *arr, struct solver_space *sp,
     struct solver_layouts *ls, char *err)
 {
-	struct solver_names	 ns;
-	struct solver_layout	*l;
-	struct json_object	*e;
-	size_t			 i, j;
-	int			 s;
+	struct solver_names ns;
+	struct solver_layout *l;
+	struct json_object *e;
+	size_t i, j;
+	int s;
 
 	if (!json_object_is_type(arr, json_type_array)) {
 		errbuf_set(err, "node layouts must be an array");
-		return (-1);
+		return -1;
 	}
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		e = json_object_array_get_idx(arr, i);
 		memset(&ns, 0, sizeof ns);
-		if (solver_names_parse_set(jsonx_get(e, "services"),
-		    &ns) != 0) {
+		if (solver_names_parse_set(jsonx_get(e, "services"), &ns) !=
+		    0) {
 			solver_names_clear(&ns);
 			errbuf_set(err, "invalid node layout");
-			return (-1);
+			return -1;
 		}
 		l = solver_layouts_new(ls);
 		l->names = ns.v;
@@ -112,22 +110,24 @@ solver_layouts_parse(struct json_object *arr, struct solver_space *sp,
 		l->img = jsonx_str(jsonx_get(e, "imagetype"));
 		if (l->hw == NULL || l->img == NULL) {
 			errbuf_set(err, "invalid node layout");
-			return (-1);
+			return -1;
 		}
 		if (sp == NULL)
 			continue;
 		l->svc = xcalloc(l->n + 1, sizeof *l->svc);
 		for (j = 0; j < l->n; j++) {
-			if ((s = solver_index(&sp->index,
-			    l->names[j])) < 0 || !sp->svc[s].cluster) {
-				errbuf_set(err, "layout service %s is not a "
-				    "cluster service", l->names[j]);
-				return (-1);
+			if ((s = solver_index(&sp->index, l->names[j])) < 0 ||
+			    !sp->svc[s].cluster) {
+				errbuf_set(err,
+				    "layout service %s is not a "
+				    "cluster service",
+				    l->names[j]);
+				return -1;
 			}
 			l->svc[j] = s;
 		}
 	}
-	return (0);
+	return 0;
 }
 
 /* Parse a template and set up a space over the cluster services. */
@@ -138,14 +138,14 @@ solver_hook_setup(struct solver_template *t, struct solver_space *sp,
 {
 	memset(sp, 0, sizeof *sp);
 	if (solver_template_parse(t, tmpl, err) != 0)
-		return (-1);
+		return -1;
 	solver_space_init(sp, t, max_steps);
 	if (solver_space_add_json(sp, cluster_services, true, err) != 0) {
 		solver_space_clear(sp);
 		solver_template_clear(t);
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /* Release what solver_hook_setup() made. */
@@ -161,22 +161,21 @@ solver_unconstrained_services(struct json_object *tmpl,
     struct json_object *cluster_services, struct json_object **out,
     char err[LOOMD_ERR_LEN])
 {
-	struct solver_template	t;
-	struct solver_space	sp;
-	size_t			i;
+	struct solver_template t;
+	struct solver_space sp;
+	size_t i;
 
 	*out = NULL;
 	if (solver_hook_setup(&t, &sp, tmpl, cluster_services, 0, err) != 0)
-		return (-1);
+		return -1;
 	solver_space_finish(&sp);
 	*out = jsonx_new_array();
 	for (i = 0; i < sp.nsvc; i++) {
 		if (!sp.svc[i].constrained)
-			jsonx_append(*out, jsonx_new_string(
-			    sp.svc[i].name));
+			jsonx_append(*out, jsonx_new_string(sp.svc[i].name));
 	}
 	solver_hook_clear(&t, &sp);
-	return (0);
+	return 0;
 }
 
 int
@@ -184,15 +183,15 @@ solver_service_set_valid(struct json_object *tmpl,
     struct json_object *service_set, struct json_object *cluster_services,
     int *valid, char err[LOOMD_ERR_LEN])
 {
-	struct solver_template	 t;
-	struct solver_names	 set = { NULL, 0, 0 }, cs = { NULL, 0, 0 };
+	struct solver_template t;
+	struct solver_names set = { NULL, 0, 0 }, cs = { NULL, 0, 0 };
 	const struct solver_names *m;
-	size_t			 i, j;
-	bool			 touched, all;
-	int			 rc = -1;
+	size_t i, j;
+	bool touched, all;
+	int rc = -1;
 
 	if (solver_template_parse(&t, tmpl, err) != 0)
-		return (-1);
+		return -1;
 	if (solver_names_parse_set(service_set, &set) != 0 ||
 	    solver_names_parse_set(cluster_services, &cs) != 0) {
 		errbuf_set(err, "service names must be an array of strings");
@@ -227,7 +226,7 @@ fail:
 	solver_names_clear(&set);
 	solver_names_clear(&cs);
 	solver_template_clear(&t);
-	return (rc);
+	return rc;
 }
 
 int
@@ -235,14 +234,14 @@ solver_node_layout_valid(struct json_object *tmpl, const char *hw,
     const char *img, struct json_object *services, int *valid,
     char err[LOOMD_ERR_LEN])
 {
-	struct solver_template		 t;
-	struct solver_names		 ns = { NULL, 0, 0 };
-	const struct solver_constraint	*c;
-	size_t				 i;
-	int				 k, rc = -1;
+	struct solver_template t;
+	struct solver_names ns = { NULL, 0, 0 };
+	const struct solver_constraint *c;
+	size_t i;
+	int k, rc = -1;
 
 	if (solver_template_parse(&t, tmpl, err) != 0)
-		return (-1);
+		return -1;
 	if (solver_names_parse_set(services, &ns) != 0) {
 		errbuf_set(err, "service names must be an array of strings");
 		goto fail;
@@ -253,16 +252,16 @@ solver_node_layout_valid(struct json_object *tmpl, const char *hw,
 			continue;
 		c = &t.cons[k];
 		if ((c->hardwaretypes.n != 0 &&
-		    !solver_names_has(&c->hardwaretypes, hw)) ||
+			!solver_names_has(&c->hardwaretypes, hw)) ||
 		    (c->imagetypes.n != 0 &&
-		    !solver_names_has(&c->imagetypes, img)))
+			!solver_names_has(&c->imagetypes, img)))
 			*valid = 0;
 	}
 	rc = 0;
 fail:
 	solver_names_clear(&ns);
 	solver_template_clear(&t);
-	return (rc);
+	return rc;
 }
 
 /* Valid sets of the input services (which may lie outside the cluster). */
@@ -270,9 +269,9 @@ static int
 solver_hook_sets(struct solver_space *sp, struct json_object *input,
     struct solver_sets *sets, char *err)
 {
-	struct solver_names	ns = { NULL, 0, 0 };
-	size_t			i;
-	int			rc = -1;
+	struct solver_names ns = { NULL, 0, 0 };
+	size_t i;
+	int rc = -1;
 
 	if (solver_names_parse_set(input, &ns) != 0) {
 		errbuf_set(err, "service names must be an array of strings");
@@ -286,7 +285,7 @@ solver_hook_sets(struct solver_space *sp, struct json_object *input,
 	rc = solver_step_a_valid_sets(sp, sets, err);
 fail:
 	solver_names_clear(&ns);
-	return (rc);
+	return rc;
 }
 
 int
@@ -294,17 +293,17 @@ solver_valid_service_sets(struct json_object *tmpl,
     struct json_object *cluster_services, struct json_object *input_services,
     struct json_object **out, char err[LOOMD_ERR_LEN])
 {
-	struct solver_template	t;
-	struct solver_space	sp;
-	struct solver_sets	sets;
-	struct solver_layout	l;
-	size_t			i;
-	int			rc = -1;
+	struct solver_template t;
+	struct solver_space sp;
+	struct solver_sets sets;
+	struct solver_layout l;
+	size_t i;
+	int rc = -1;
 
 	*out = NULL;
 	memset(&sets, 0, sizeof sets);
 	if (solver_hook_setup(&t, &sp, tmpl, cluster_services, 0, err) != 0)
-		return (-1);
+		return -1;
 	if (solver_hook_sets(&sp, input_services, &sets, err) != 0)
 		goto fail;
 	*out = jsonx_new_array();
@@ -319,7 +318,7 @@ solver_valid_service_sets(struct json_object *tmpl,
 fail:
 	solver_step_a_sets_clear(&sets);
 	solver_hook_clear(&t, &sp);
-	return (rc);
+	return rc;
 }
 
 int
@@ -328,19 +327,19 @@ solver_valid_node_layouts(struct json_object *tmpl,
     struct json_object *hw_names, struct json_object *img_names,
     struct json_object **out, char err[LOOMD_ERR_LEN])
 {
-	struct solver_template	 t;
-	struct solver_space	 sp;
-	struct solver_sets	 sets;
-	struct solver_names	 hw = { NULL, 0, 0 }, img = { NULL, 0, 0 };
-	struct solver_layout	 l;
-	const int		*x;
-	size_t			 i, j, h, g;
-	int			 rc = -1;
+	struct solver_template t;
+	struct solver_space sp;
+	struct solver_sets sets;
+	struct solver_names hw = { NULL, 0, 0 }, img = { NULL, 0, 0 };
+	struct solver_layout l;
+	const int *x;
+	size_t i, j, h, g;
+	int rc = -1;
 
 	*out = NULL;
 	memset(&sets, 0, sizeof sets);
 	if (solver_hook_setup(&t, &sp, tmpl, cluster_services, 0, err) != 0)
-		return (-1);
+		return -1;
 	if (solver_names_parse_set(hw_names, &hw) != 0 ||
 	    solver_names_parse_set(img_names, &img) != 0) {
 		errbuf_set(err, "type names must be an array of strings");
@@ -355,9 +354,9 @@ solver_valid_node_layouts(struct json_object *tmpl,
 				x = sets.pool + sets.off[i];
 				for (j = 0; j < sets.len[i]; j++) {
 					if (!solver_space_type_allowed(&sp,
-					    x[j], 0, hw.v[h]) ||
+						x[j], 0, hw.v[h]) ||
 					    !solver_space_type_allowed(&sp,
-					    x[j], 1, img.v[g]))
+						x[j], 1, img.v[g]))
 						break;
 				}
 				if (j < sets.len[i])
@@ -378,7 +377,7 @@ fail:
 	solver_names_clear(&img);
 	solver_step_a_sets_clear(&sets);
 	solver_hook_clear(&t, &sp);
-	return (rc);
+	return rc;
 }
 
 int
@@ -386,10 +385,10 @@ solver_narrow_node_layouts(struct json_object *layouts,
     struct json_object *hw_prefs, struct json_object *img_prefs,
     struct json_object **out, char err[LOOMD_ERR_LEN])
 {
-	struct solver_layouts	ls;
-	struct solver_names	hw = { NULL, 0, 0 }, img = { NULL, 0, 0 };
-	struct solver_prefs	p;
-	int			rc = -1;
+	struct solver_layouts ls;
+	struct solver_names hw = { NULL, 0, 0 }, img = { NULL, 0, 0 };
+	struct solver_prefs p;
+	int rc = -1;
 
 	*out = NULL;
 	memset(&ls, 0, sizeof ls);
@@ -409,7 +408,7 @@ fail:
 	solver_layouts_clear(&ls);
 	solver_names_clear(&hw);
 	solver_names_clear(&img);
-	return (rc);
+	return rc;
 }
 
 /* Usable types from a name list (no flavor or image values). */
@@ -417,19 +416,19 @@ static int
 solver_hook_types(struct solver_types *ts, struct json_object *names,
     char *err)
 {
-	struct solver_names	ns = { NULL, 0, 0 };
-	size_t			i;
+	struct solver_names ns = { NULL, 0, 0 };
+	size_t i;
 
 	if (solver_names_parse_set(names, &ns) != 0) {
 		solver_names_clear(&ns);
 		errbuf_set(err, "type names must be an array of strings");
-		return (-1);
+		return -1;
 	}
 	for (i = 0; i < ns.n; i++)
 		solver_space_type_add(ts, ns.v[i], ns.v[i]);
 	solver_space_types_finish(ts);
 	solver_names_clear(&ns);
-	return (0);
+	return 0;
 }
 
 int
@@ -438,15 +437,15 @@ solver_node_layout_preferences(struct json_object *tmpl,
     struct json_object *img_names, struct json_object **out,
     char err[LOOMD_ERR_LEN])
 {
-	struct solver_template	t;
-	struct solver_space	sp;
-	struct solver_layouts	ls;
-	int			rc = -1;
+	struct solver_template t;
+	struct solver_space sp;
+	struct solver_layouts ls;
+	int rc = -1;
 
 	*out = NULL;
 	memset(&ls, 0, sizeof ls);
 	if (solver_hook_setup(&t, &sp, tmpl, cluster_services, 0, err) != 0)
-		return (-1);
+		return -1;
 	if (solver_hook_types(&sp.hw, hw_names, err) != 0 ||
 	    solver_hook_types(&sp.img, img_names, err) != 0)
 		goto fail;
@@ -458,26 +457,25 @@ solver_node_layout_preferences(struct json_object *tmpl,
 fail:
 	solver_layouts_clear(&ls);
 	solver_hook_clear(&t, &sp);
-	return (rc);
+	return rc;
 }
 
 int
-solver_find_node_counts(struct json_object *tmpl,
-    struct json_object *services, struct json_object *layouts,
-    int64_t num_machines, int64_t max_steps, struct json_object **out,
-    char err[LOOMD_ERR_LEN])
+solver_find_node_counts(struct json_object *tmpl, struct json_object *services,
+    struct json_object *layouts, int64_t num_machines, int64_t max_steps,
+    struct json_object **out, char err[LOOMD_ERR_LEN])
 {
-	struct solver_template	 t;
-	struct solver_space	 sp;
-	struct solver_layouts	 ls;
-	int64_t			*counts = NULL;
-	size_t			 i;
-	int			 rc = -1;
+	struct solver_template t;
+	struct solver_space sp;
+	struct solver_layouts ls;
+	int64_t *counts = NULL;
+	size_t i;
+	int rc = -1;
 
 	*out = NULL;
 	memset(&ls, 0, sizeof ls);
 	if (solver_hook_setup(&t, &sp, tmpl, services, max_steps, err) != 0)
-		return (-1);
+		return -1;
 	solver_space_finish(&sp);
 	if (solver_layouts_parse(layouts, &sp, &ls, err) != 0)
 		goto fail;
@@ -486,15 +484,14 @@ solver_find_node_counts(struct json_object *tmpl,
 	if (counts != NULL) {
 		*out = jsonx_new_array();
 		for (i = 0; i < ls.n; i++)
-			jsonx_append(*out, jsonx_new_int64(
-			    counts[i]));
+			jsonx_append(*out, jsonx_new_int64(counts[i]));
 	}
 	rc = 0;
 fail:
 	free(counts);
 	solver_layouts_clear(&ls);
 	solver_hook_clear(&t, &sp);
-	return (rc);
+	return rc;
 }
 
 int
@@ -503,18 +500,18 @@ solver_node_counts_valid(struct json_object *tmpl,
     int64_t num_machines, struct json_object *counts, int *valid,
     char err[LOOMD_ERR_LEN])
 {
-	struct solver_template	t;
-	struct solver_space	sp;
-	struct solver_layouts	ls;
-	struct solver_walk	w;
-	int64_t			v;
-	size_t			i;
-	int			rc = -1;
+	struct solver_template t;
+	struct solver_space sp;
+	struct solver_layouts ls;
+	struct solver_walk w;
+	int64_t v;
+	size_t i;
+	int rc = -1;
 
 	memset(&ls, 0, sizeof ls);
 	memset(&w, 0, sizeof w);
 	if (solver_hook_setup(&t, &sp, tmpl, services, 0, err) != 0)
-		return (-1);
+		return -1;
 	solver_space_finish(&sp);
 	if (solver_layouts_parse(layouts, &sp, &ls, err) != 0)
 		goto fail;
@@ -525,8 +522,8 @@ solver_node_counts_valid(struct json_object *tmpl,
 	}
 	solver_step_b_walk_init(&w, &sp, &ls, num_machines);
 	for (i = 0; i < ls.n; i++) {
-		if (jsonx_long(json_object_array_get_idx(counts, i),
-		    &v) != 0) {
+		if (jsonx_long(json_object_array_get_idx(counts, i), &v) !=
+		    0) {
 			errbuf_set(err, "counts must be integers");
 			goto fail;
 		}
@@ -538,7 +535,7 @@ fail:
 	solver_step_b_walk_clear(&w);
 	solver_layouts_clear(&ls);
 	solver_hook_clear(&t, &sp);
-	return (rc);
+	return rc;
 }
 
 /* Types from a JSON object of name -> flavor (or image) strings. */
@@ -547,18 +544,19 @@ solver_hook_map(struct solver_types *ts, struct json_object *map, char *err)
 {
 	if (!json_object_is_type(map, json_type_object)) {
 		errbuf_set(err, "type map must be an object of strings");
-		return (-1);
+		return -1;
 	}
-	json_object_object_foreach(map, key, val) {
+	json_object_object_foreach (map, key, val) {
 		if (jsonx_str(val) == NULL) {
-			errbuf_set(err, "type map must be an object of "
+			errbuf_set(err,
+			    "type map must be an object of "
 			    "strings");
-			return (-1);
+			return -1;
 		}
 		solver_space_type_add(ts, key, jsonx_str(val));
 	}
 	solver_space_types_finish(ts);
-	return (0);
+	return 0;
 }
 
 int
@@ -569,15 +567,15 @@ solver_solve_constraints(struct json_object *tmpl, const char *cluster_id,
     const struct solver_options *opts, struct json_object **out,
     char err[LOOMD_ERR_LEN])
 {
-	struct solver_template	t;
-	struct solver_space	sp;
-	size_t			i;
-	int			rc = -1;
+	struct solver_template t;
+	struct solver_space sp;
+	size_t i;
+	int rc = -1;
 
 	*out = NULL;
 	if (solver_hook_setup(&t, &sp, tmpl, services,
-	    opts != NULL ? opts->max_steps : 0, err) != 0)
-		return (-1);
+		opts != NULL ? opts->max_steps : 0, err) != 0)
+		return -1;
 	if (solver_hook_map(&sp.hw, hw_flavors, err) != 0 ||
 	    solver_hook_map(&sp.img, img_images, err) != 0)
 		goto fail;
@@ -594,5 +592,5 @@ solver_solve_constraints(struct json_object *tmpl, const char *cluster_id,
 	    out, err);
 fail:
 	solver_hook_clear(&t, &sp);
-	return (rc);
+	return rc;
 }

@@ -26,62 +26,59 @@
  */
 
 /* NodeLayoutGenerator.findUnconstrainedServices: *out = name array. */
-int	solver_unconstrained_services(struct json_object *tmpl,
-	    struct json_object *cluster_services, struct json_object **out,
-	    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_unconstrained_services(struct json_object *tmpl,
+    struct json_object *cluster_services, struct json_object **out,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* NodeLayoutGenerator.isValidServiceSet: *valid = 1 or 0. */
-int	solver_service_set_valid(struct json_object *tmpl,
-	    struct json_object *service_set,
-	    struct json_object *cluster_services, int *valid,
-	    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_service_set_valid(struct json_object *tmpl,
+    struct json_object *service_set, struct json_object *cluster_services,
+    int *valid, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* NodeLayoutGenerator.isValidNodeLayout: *valid = 1 or 0. */
-int	solver_node_layout_valid(struct json_object *tmpl, const char *hw,
-	    const char *img, struct json_object *services, int *valid,
-	    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_node_layout_valid(struct json_object *tmpl, const char *hw,
+    const char *img, struct json_object *services, int *valid,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* findValidServiceSets(input_services): *out = array of name arrays. */
-int	solver_valid_service_sets(struct json_object *tmpl,
-	    struct json_object *cluster_services,
-	    struct json_object *input_services, struct json_object **out,
-	    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_valid_service_sets(struct json_object *tmpl,
+    struct json_object *cluster_services, struct json_object *input_services,
+    struct json_object **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* findValidNodeLayouts(findValidServiceSets(input)): *out = layouts. */
-int	solver_valid_node_layouts(struct json_object *tmpl,
-	    struct json_object *cluster_services,
-	    struct json_object *input_services, struct json_object *hw_names,
-	    struct json_object *img_names, struct json_object **out,
-	    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_valid_node_layouts(struct json_object *tmpl,
+    struct json_object *cluster_services, struct json_object *input_services,
+    struct json_object *hw_names, struct json_object *img_names,
+    struct json_object **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * narrowNodeLayouts(layouts, hw_prefs, img_prefs); a NULL preference list
  * means none.  *out = ordered layout array.
  */
-int	solver_narrow_node_layouts(struct json_object *layouts,
-	    struct json_object *hw_prefs, struct json_object *img_prefs,
-	    struct json_object **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_narrow_node_layouts(struct json_object *layouts,
+    struct json_object *hw_prefs, struct json_object *img_prefs,
+    struct json_object **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* generateNodeLayoutPreferences: *out = ordered layout array (list L). */
-int	solver_node_layout_preferences(struct json_object *tmpl,
-	    struct json_object *cluster_services, struct json_object *hw_names,
-	    struct json_object *img_names, struct json_object **out,
-	    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_node_layout_preferences(struct json_object *tmpl,
+    struct json_object *cluster_services, struct json_object *hw_names,
+    struct json_object *img_names, struct json_object **out,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * ClusterLayoutFinder.findValidNodeCounts over the ordered layouts:
  * *out = array of counts, or NULL when there is no solution.
  */
-int	solver_find_node_counts(struct json_object *tmpl,
-	    struct json_object *services, struct json_object *layouts,
-	    int64_t num_machines, int64_t max_steps, struct json_object **out,
-	    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_find_node_counts(struct json_object *tmpl,
+    struct json_object *services, struct json_object *layouts,
+    int64_t num_machines, int64_t max_steps, struct json_object **out,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* ClusterLayoutFinder.isValidCluster with the given counts: *valid. */
-int	solver_node_counts_valid(struct json_object *tmpl,
-	    struct json_object *services, struct json_object *layouts,
-	    int64_t num_machines, struct json_object *counts, int *valid,
-	    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_node_counts_valid(struct json_object *tmpl,
+    struct json_object *services, struct json_object *layouts,
+    int64_t num_machines, struct json_object *counts, int *valid,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
  * Solver.solveConstraints: steps A-C with explicit maps hardware type ->
@@ -89,11 +86,11 @@ int	solver_node_counts_valid(struct json_object *tmpl,
  * services (name array) and their definitions (service JSON array).
  * *out = Node JSON array, or NULL when there is no solution.
  */
-int	solver_solve_constraints(struct json_object *tmpl,
-	    const char *cluster_id, const char *cluster_name,
-	    int64_t num_machines, struct json_object *hw_flavors,
-	    struct json_object *img_images, struct json_object *services,
-	    struct json_object *service_defs, const struct solver_options *opts,
-	    struct json_object **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+int solver_solve_constraints(struct json_object *tmpl, const char *cluster_id,
+    const char *cluster_name, int64_t num_machines,
+    struct json_object *hw_flavors, struct json_object *img_images,
+    struct json_object *services, struct json_object *service_defs,
+    const struct solver_options *opts, struct json_object **out,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 #endif /* LOOMD_SOLVER_TESTING_H */

@@ -41,9 +41,10 @@ Test(cfg, every_default_is_within_its_bounds)
 		if (k->type != CFG_INT)
 			continue;
 		v = strtoll(k->def, NULL, 10);
-		cr_assert(v >= k->min && v <= k->max, "%s default %lld out "
-		    "of [%lld, %lld]", k->name, v, (long long)k->min,
-		    (long long)k->max);
+		cr_assert(v >= k->min && v <= k->max,
+		    "%s default %lld out "
+		    "of [%lld, %lld]",
+		    k->name, v, (long long)k->min, (long long)k->max);
 	}
 }
 
@@ -59,7 +60,8 @@ Test(cfg, a_valid_file_sets_every_kind_of_key)
 	    "ids = { start_num = 3; increment_by = 10; block_size = 50; };\n"
 	    "db = { socket = \"/run/x.sock\"; sync_wait = false; "
 	    "tx_max_retries = 7L; };\n"
-	    "log = { level = \"debug\"; };\n", &errs);
+	    "log = { level = \"debug\"; };\n",
+	    &errs);
 	cr_assert_eq(rc, 0, "%s", errs.n ? errs.lines[0] : "");
 	cr_assert_str_eq(c.datacenter, "east-1");
 	cr_assert_str_eq(c.server_host, "0.0.0.0");
@@ -82,18 +84,21 @@ Test(cfg, all_problems_are_reported_with_their_lines)
 	struct cfg c;
 
 	cr_assert_eq(cfg_load_string(&c, "m.conf",
-	    "server = { port = 99999; };\n"
-	    "bogus = 1;\n"
-	    "ids = { start_num = 12;\n"
-	    "        increment_by = 10; };\n"
-	    "log = { level = 3; };\n", &errs), -1);
+			 "server = { port = 99999; };\n"
+			 "bogus = 1;\n"
+			 "ids = { start_num = 12;\n"
+			 "        increment_by = 10; };\n"
+			 "log = { level = 3; };\n",
+			 &errs),
+	    -1);
 	cr_assert_eq(errs.n, 4);
 	cr_assert_str_eq(errs.lines[0],
 	    "m.conf:1: server.port: must be between 0 and 65535 (got 99999)");
 	cr_assert_str_eq(errs.lines[1], "m.conf:2: bogus: unknown key");
 	cr_assert_str_eq(errs.lines[2],
 	    "m.conf:5: log.level: expected a string, got an integer");
-	cr_assert_str_eq(errs.lines[3], "m.conf:3: ids.start_num: must be "
+	cr_assert_str_eq(errs.lines[3],
+	    "m.conf:3: ids.start_num: must be "
 	    "less than ids.increment_by (10) so that it names its residue "
 	    "(got 12)");
 	cfg_free(&c);
@@ -106,7 +111,9 @@ Test(cfg, start_num_may_exceed_increment_of_one)
 	struct cfg c;
 
 	cr_assert_eq(cfg_load_string(&c, "o.conf",
-	    "ids = { start_num = 1000; increment_by = 1; };\n", &errs), 0);
+			 "ids = { start_num = 1000; increment_by = 1; };\n",
+			 &errs),
+	    0);
 	cr_assert_eq(cfg_ids_residue(&c), 0);
 	cfg_free(&c);
 	cfg_errors_free(&errs);
@@ -118,9 +125,13 @@ Test(cfg, reload_applies_reloadable_and_counts_restarts)
 	struct cfg a, b;
 
 	cr_assert_eq(cfg_load_string(&a, "a", "log = { level = \"info\"; };",
-	    &errs), 0);
-	cr_assert_eq(cfg_load_string(&b, "b", "log = { level = \"debug\"; };"
-	    "server = { port = 1234; threads = 2; };", &errs), 0);
+			 &errs),
+	    0);
+	cr_assert_eq(cfg_load_string(&b, "b",
+			 "log = { level = \"debug\"; };"
+			 "server = { port = 1234; threads = 2; };",
+			 &errs),
+	    0);
 	cr_assert_eq(cfg_apply_reload(&a, &b), 2);
 	cr_assert_str_eq(a.log_level, "debug");
 	cr_assert_eq(a.server_port, 55054, "port needs a restart");
@@ -141,16 +152,21 @@ Test(cfg, listener_and_limit_rules)
 	struct cfg_errors errs = { NULL, 0 };
 	struct cfg c;
 
-	cr_assert_eq(cfg_load_string(&c, "l.conf",
-	    "server = { port = 5000; tasks_port = 5000; threads = 64;\n"
-	    "           max_connections = 32; tasks_host = \"\"; };\n", &errs),
+	cr_assert_eq(
+	    cfg_load_string(&c, "l.conf",
+		"server = { port = 5000; tasks_port = 5000; threads = 64;\n"
+		"           max_connections = 32; tasks_host = \"\"; };\n",
+		&errs),
 	    -1);
 	cr_assert_eq(errs.n, 3);
-	cr_expect_str_eq(errs.lines[0], "l.conf:1: server.tasks_port: must "
+	cr_expect_str_eq(errs.lines[0],
+	    "l.conf:1: server.tasks_port: must "
 	    "differ from server.port and server.health_port");
-	cr_expect_str_eq(errs.lines[1], "l.conf:2: server.max_connections: "
+	cr_expect_str_eq(errs.lines[1],
+	    "l.conf:2: server.max_connections: "
 	    "must not be less than server.threads (64)");
-	cr_expect_str_eq(errs.lines[2], "l.conf:2: server.tasks_host: must "
+	cr_expect_str_eq(errs.lines[2],
+	    "l.conf:2: server.tasks_host: must "
 	    "not be empty when server.tasks_port is set");
 	cr_expect_null(c.tasks_token);
 	cfg_free(&c);

@@ -22,8 +22,8 @@ must_parse(struct cluster_request *rq, const char *s)
 {
 	char err[LOOMD_ERR_LEN] = "";
 
-	cr_assert_eq(cluster_request_parse(rq, s, strlen(s), MAX_SIZE, err),
-	    0, "refused %s: %s", s, err);
+	cr_assert_eq(cluster_request_parse(rq, s, strlen(s), MAX_SIZE, err), 0,
+	    "refused %s: %s", s, err);
 }
 
 /* Parse the C string s; assert it is refused with message want. */
@@ -45,7 +45,8 @@ Test(cluster_request, parses_a_full_request)
 {
 	struct cluster_request rq;
 
-	must_parse(&rq, "{\"name\":\"web\",\"description\":\"front\","
+	must_parse(&rq,
+	    "{\"name\":\"web\",\"description\":\"front\","
 	    "\"clusterTemplate\":\"hadoop\",\"numMachines\":\"5\","
 	    "\"provider\":\"rackspace\",\"hardwaretype\":\"large\","
 	    "\"imagetype\":\"centos6\",\"services\":[\"hdfs\",\"yarn\"],"
@@ -60,7 +61,8 @@ Test(cluster_request, parses_a_full_request)
 	cr_assert_str_eq(rq.imagetype, "centos6");
 	cr_assert_eq(json_object_array_length(rq.services), 2);
 	cr_assert_str_eq(json_object_to_json_string_ext(rq.config,
-	    JSON_C_TO_STRING_PLAIN), "{\"k\":1}");
+			     JSON_C_TO_STRING_PLAIN),
+	    "{\"k\":1}");
 	cr_assert_eq(rq.lease, 3600000);
 	cluster_request_free(&rq);
 	cr_assert_null(rq.name);
@@ -70,7 +72,8 @@ Test(cluster_request, optional_members_default)
 {
 	struct cluster_request rq;
 
-	must_parse(&rq, "{\"name\":\"c1\",\"clusterTemplate\":\"t\","
+	must_parse(&rq,
+	    "{\"name\":\"c1\",\"clusterTemplate\":\"t\","
 	    "\"numMachines\":1,\"provider\":7}");
 	cr_assert_str_eq(rq.description, "");
 	cr_assert_str_eq(rq.provider, "7", "numbers are read as strings");
@@ -92,23 +95,28 @@ Test(cluster_request, refuses_with_loom_messages)
 	must_refuse("{\"name\":\"a\",\"clusterTemplate\":\"t\"}",
 	    "numMachines must be specified");
 	must_refuse("{\"name\":\"a\",\"clusterTemplate\":\"t\","
-	    "\"numMachines\":\"x\"}", "numMachines must be an integer");
+		    "\"numMachines\":\"x\"}",
+	    "numMachines must be an integer");
 	must_refuse("{\"name\":\"a\",\"numMachines\":1}",
 	    "clusterTemplate must be specified");
 	snprintf(big, sizeof big, "numMachines above max cluster size %d",
 	    MAX_SIZE);
 	must_refuse("{\"name\":\"a\",\"clusterTemplate\":\"t\","
-	    "\"numMachines\":101}", big);
+		    "\"numMachines\":101}",
+	    big);
 	must_refuse("{\"name\":\"a\",\"clusterTemplate\":\"t\","
-	    "\"numMachines\":0}", "cluster size must be greater than 0");
+		    "\"numMachines\":0}",
+	    "cluster size must be greater than 0");
 	must_refuse("{\"name\":\"a\",\"clusterTemplate\":\"t\","
-	    "\"numMachines\":1,\"administration\":{\"leaseduration\":"
-	    "{\"initial\":\"soon\"}}}", "lease duration must be an integer");
+		    "\"numMachines\":1,\"administration\":{\"leaseduration\":"
+		    "{\"initial\":\"soon\"}}}",
+	    "lease duration must be an integer");
 	must_refuse("{\"name\":\"a\",\"clusterTemplate\":\"t\","
-	    "\"numMachines\":1,\"description\":[]}",
+		    "\"numMachines\":1,\"description\":[]}",
 	    "description must be a string");
 	must_refuse("{\"name\":\"a\",\"clusterTemplate\":\"t\","
-	    "\"numMachines\":1,\"config\":[]}", "config must be an object");
+		    "\"numMachines\":1,\"config\":[]}",
+	    "config must be an object");
 }
 
 Test(cluster_request, refuses_a_bad_name)
@@ -116,7 +124,7 @@ Test(cluster_request, refuses_a_bad_name)
 	struct cluster_request rq;
 	char err[LOOMD_ERR_LEN] = "";
 	const char *s = "{\"name\":\"no spaces\",\"clusterTemplate\":\"t\","
-	    "\"numMachines\":1}";
+			"\"numMachines\":1}";
 
 	cr_assert_eq(cluster_request_parse(&rq, s, strlen(s), MAX_SIZE, err),
 	    -1);
@@ -130,11 +138,13 @@ Test(cluster_request, stored_form_is_canonical_and_reads_back)
 	struct json_object *o;
 	char err[LOOMD_ERR_LEN] = "";
 
-	must_parse(&rq, "{\"services\":[\"s\"],\"numMachines\":3,"
+	must_parse(&rq,
+	    "{\"services\":[\"s\"],\"numMachines\":3,"
 	    "\"imagetype\":\"i\",\"name\":\"n\",\"clusterTemplate\":\"t\"}");
 	o = cluster_request_to_json(&rq);
 	cr_assert_str_eq(json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN), "{\"name\":\"n\",\"description\":\"\","
+			     JSON_C_TO_STRING_PLAIN),
+	    "{\"name\":\"n\",\"description\":\"\","
 	    "\"clusterTemplateName\":\"t\",\"numMachines\":3,\"services\":"
 	    "[\"s\"],\"imageType\":\"i\",\"leaseDuration\":-1}");
 	cr_assert_eq(cluster_request_from_json(&back, o, err), 0, "%s", err);
@@ -144,8 +154,9 @@ Test(cluster_request, stored_form_is_canonical_and_reads_back)
 	cr_assert_null(back.provider);
 	cr_assert_null(back.hardwaretype);
 	cr_assert_str_eq(back.imagetype, "i");
-	cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(
-	    back.services, 0)), "s");
+	cr_assert_str_eq(json_object_get_string(
+			     json_object_array_get_idx(back.services, 0)),
+	    "s");
 	cr_assert_eq(back.lease, -1);
 	json_object_put(o);
 	cluster_request_free(&back);
@@ -155,17 +166,17 @@ Test(cluster_request, stored_form_is_canonical_and_reads_back)
 Test(cluster_request, refuses_a_malformed_stored_request)
 {
 	static const struct {
-		const char	*json;
-		const char	*want;
+		const char *json;
+		const char *want;
 	} cases[] = {
 		{ "[]", "invalid cluster request" },
 		{ "{\"name\":1}", "invalid cluster request: bad name" },
 		{ "{\"numMachines\":\"x\"}",
-		  "invalid cluster request: bad numMachines" },
+		    "invalid cluster request: bad numMachines" },
 		{ "{\"services\":[\"a\",2]}",
-		  "invalid cluster request: bad services" },
+		    "invalid cluster request: bad services" },
 		{ "{\"services\":\"a\"}",
-		  "invalid cluster request: bad services" },
+		    "invalid cluster request: bad services" },
 	};
 	struct cluster_request rq;
 	char err[LOOMD_ERR_LEN];

@@ -22,7 +22,7 @@ rows(const char **cells, size_t nrows, size_t ncols)
 
 	r.nrows = nrows;
 	r.ncols = ncols;
-	r.cells = (char **)cells;	/* only read */
+	r.cells = (char **)cells; /* only read */
 	r.lens = NULL;
 	return r;
 }
@@ -41,13 +41,15 @@ Test(cluster_view, new_doc)
 	struct json_object *cfg = json_tokener_parse("{\"a\":1}");
 
 	expect_json(cluster_view_new_doc("00000007", "web", NULL, 1000,
-	    "00000007-001", "alice", cfg), "{\"id\":\"00000007\",\"name\":"
+			"00000007-001", "alice", cfg),
+	    "{\"id\":\"00000007\",\"name\":"
 	    "\"web\",\"description\":\"\",\"createTime\":1000,\"expireTime\":0,"
 	    "\"nodes\":[],\"services\":[],\"jobs\":[\"00000007-001\"],"
 	    "\"ownerId\":\"alice\",\"status\":\"pending\",\"config\":"
 	    "{\"a\":1}}");
-	expect_json(cluster_view_new_doc("00000008", "db", "d", 5, "j",
-	    "bob", NULL), "{\"id\":\"00000008\",\"name\":\"db\","
+	expect_json(cluster_view_new_doc("00000008", "db", "d", 5, "j", "bob",
+			NULL),
+	    "{\"id\":\"00000008\",\"name\":\"db\","
 	    "\"description\":\"d\",\"createTime\":5,\"expireTime\":0,"
 	    "\"nodes\":[],\"services\":[],\"jobs\":[\"j\"],\"ownerId\":"
 	    "\"bob\",\"status\":\"pending\",\"config\":{}}");
@@ -57,10 +59,11 @@ Test(cluster_view, new_doc)
 Test(cluster_view, summary)
 {
 	const char *cells[] = { "7", "web", "1000", "2000", "hadoop", "3",
-	    "ACTIVE", "alice" };
+		"ACTIVE", "alice" };
 	struct db_rows r = rows(cells, 1, 8);
 
-	expect_json(cluster_view_summary(&r, 0), "{\"id\":\"00000007\","
+	expect_json(cluster_view_summary(&r, 0),
+	    "{\"id\":\"00000007\","
 	    "\"name\":\"web\",\"createTime\":1000,\"expireTime\":2000,"
 	    "\"clusterTemplate\":\"hadoop\",\"numNodes\":3,\"status\":"
 	    "\"ACTIVE\",\"ownerId\":\"alice\"}");
@@ -69,7 +72,8 @@ Test(cluster_view, summary)
 Test(cluster_view, status)
 {
 	expect_json(cluster_view_status(12, "PENDING", "CLUSTER_CREATE",
-	    "RUNNING", 9, 4), "{\"clusterid\":\"00000012\",\"stepstotal\":9,"
+			"RUNNING", 9, 4),
+	    "{\"clusterid\":\"00000012\",\"stepstotal\":9,"
 	    "\"stepscompleted\":4,\"status\":\"PENDING\",\"actionstatus\":"
 	    "\"RUNNING\",\"action\":\"CLUSTER_CREATE\"}");
 }
@@ -77,14 +81,27 @@ Test(cluster_view, status)
 Test(cluster_view, plan_groups_stages)
 {
 	const char *cells[] = {
-		"t1", "CREATE", "n1", "", "0",
-		"t2", "CREATE", "n2", "", "0",
-		"t3", "INSTALL", NULL, "hdfs", "1",
+		"t1",
+		"CREATE",
+		"n1",
+		"",
+		"0",
+		"t2",
+		"CREATE",
+		"n2",
+		"",
+		"0",
+		"t3",
+		"INSTALL",
+		NULL,
+		"hdfs",
+		"1",
 	};
 	struct db_rows r = rows(cells, 3, 5), none = rows(NULL, 0, 5);
 
 	expect_json(cluster_view_plan("00000001-002", 1, "CLUSTER_CREATE", 1,
-	    &r), "{\"id\":\"00000001-002\",\"clusterId\":\"00000001\","
+			&r),
+	    "{\"id\":\"00000001-002\",\"clusterId\":\"00000001\","
 	    "\"action\":\"CLUSTER_CREATE\",\"currentStage\":1,\"stages\":"
 	    "[[{\"id\":\"t1\",\"taskName\":\"CREATE\",\"nodeId\":\"n1\","
 	    "\"service\":\"\"},{\"id\":\"t2\",\"taskName\":\"CREATE\","
@@ -99,14 +116,16 @@ Test(cluster_view, task)
 {
 	char *s;
 
-	s = cluster_view_task("00000001-002-003", "00000001-002", 1,
-	    "INSTALL", "n1", "{\"service\":\"hdfs\"}");
-	cr_assert_str_eq(s, "{\"taskId\":\"00000001-002-003\",\"jobId\":"
+	s = cluster_view_task("00000001-002-003", "00000001-002", 1, "INSTALL",
+	    "n1", "{\"service\":\"hdfs\"}");
+	cr_assert_str_eq(s,
+	    "{\"taskId\":\"00000001-002-003\",\"jobId\":"
 	    "\"00000001-002\",\"clusterId\":\"00000001\",\"taskName\":"
 	    "\"INSTALL\",\"nodeId\":\"n1\",\"config\":{\"service\":\"hdfs\"}}");
 	free(s);
 	s = cluster_view_task("r", "j", 3, "CONFIRM", NULL, NULL);
-	cr_assert_str_eq(s, "{\"taskId\":\"r\",\"jobId\":\"j\",\"clusterId\":"
+	cr_assert_str_eq(s,
+	    "{\"taskId\":\"r\",\"jobId\":\"j\",\"clusterId\":"
 	    "\"00000003\",\"taskName\":\"CONFIRM\",\"config\":{}}");
 	free(s);
 }

@@ -43,7 +43,7 @@ fmt(const char *f, ...)
 	va_start(ap, f);
 	vsnprintf(s, (size_t)n + 1, f, ap);
 	va_end(ap);
-	return (s);
+	return s;
 }
 
 /* Parse tests/data/<dir>/<name> with jsonin (which must accept it). */
@@ -60,21 +60,21 @@ load_rel(const char *dir, const char *name)
 	    0, "%s: %s", rel, err);
 	free(buf);
 	free(rel);
-	return (o);
+	return o;
 }
 
 /* A file of the Loom fixtures, tests/data/loom-fixtures/<name>. */
 static struct json_object *
 load_fixture(const char *name)
 {
-	return (load_rel("loom-fixtures", name));
+	return load_rel("loom-fixtures", name);
 }
 
 /* A table of loomd's own, tests/data/codec/<name>. */
 static struct json_object *
 load_data(const char *name)
 {
-	return (load_rel("codec", name));
+	return load_rel("codec", name);
 }
 
 /*
@@ -92,46 +92,46 @@ tree_equal(struct json_object *a, struct json_object *b)
 	if ((ta == json_type_int || ta == json_type_double) &&
 	    (tb == json_type_int || tb == json_type_double)) {
 		if (ta == json_type_int && tb == json_type_int)
-			return (json_object_get_int64(a) ==
-			    json_object_get_int64(b));
-		return (json_object_get_double(a) ==
-		    json_object_get_double(b));
+			return json_object_get_int64(a) ==
+			    json_object_get_int64(b);
+		return json_object_get_double(a) == json_object_get_double(b);
 	}
 	if (ta != tb)
-		return (0);
+		return 0;
 	switch (ta) {
 	case json_type_null:
-		return (1);
+		return 1;
 	case json_type_boolean:
-		return (json_object_get_boolean(a) ==
-		    json_object_get_boolean(b));
+		return json_object_get_boolean(a) ==
+		    json_object_get_boolean(b);
 	case json_type_string:
-		return (json_object_get_string_len(a) ==
+		return json_object_get_string_len(a) ==
 		    json_object_get_string_len(b) &&
-		    memcmp(json_object_get_string(a), json_object_get_string(b),
-		    (size_t)json_object_get_string_len(a)) == 0);
+		    memcmp(json_object_get_string(a),
+			json_object_get_string(b),
+			(size_t)json_object_get_string_len(a)) == 0;
 	case json_type_array:
 		n = json_object_array_length(a);
 		if (n != json_object_array_length(b))
-			return (0);
+			return 0;
 		for (i = 0; i < n; i++) {
 			if (!tree_equal(json_object_array_get_idx(a, i),
-			    json_object_array_get_idx(b, i)))
-				return (0);
+				json_object_array_get_idx(b, i)))
+				return 0;
 		}
-		return (1);
+		return 1;
 	case json_type_object:
 		if (json_object_object_length(a) !=
 		    json_object_object_length(b))
-			return (0);
-		json_object_object_foreach(a, key, av) {
+			return 0;
+		json_object_object_foreach (a, key, av) {
 			if (!json_object_object_get_ex(b, key, &bv) ||
 			    !tree_equal(av, bv))
-				return (0);
+				return 0;
 		}
-		return (1);
+		return 1;
 	default:
-		return (0);
+		return 0;
 	}
 }
 
@@ -144,13 +144,14 @@ set_equal(struct json_object *a, struct json_object *b)
 	int ok = 1;
 
 	if (n != json_object_array_length(b))
-		return (0);
+		return 0;
 	used = calloc(n + 1, 1);
 	cr_assert_not_null(used);
 	for (i = 0; i < n && ok; i++) {
 		for (j = 0; j < n; j++) {
-			if (!used[j] && tree_equal(json_object_array_get_idx(
-			    a, i), json_object_array_get_idx(b, j))) {
+			if (!used[j] &&
+			    tree_equal(json_object_array_get_idx(a, i),
+				json_object_array_get_idx(b, j))) {
 				used[j] = 1;
 				break;
 			}
@@ -158,14 +159,14 @@ set_equal(struct json_object *a, struct json_object *b)
 		ok = j < n;
 	}
 	free(used);
-	return (ok);
+	return ok;
 }
 
 static const char *
 js(struct json_object *o)
 {
-	return (json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	return json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 /* Type of a URL word, asserting it is one. */
@@ -175,7 +176,7 @@ type_of(const char *path)
 	enum codec_type t = CODEC_PROVIDER;
 
 	cr_assert_eq(codec_type_from_path(path, &t), 0, "type %s", path);
-	return (t);
+	return t;
 }
 
 /*
@@ -203,7 +204,7 @@ must_decode(enum codec_type t, struct json_object *in)
 	    js(again), s);
 	json_object_put(text);
 	json_object_put(again);
-	return (out);
+	return out;
 }
 
 /* Assert decode(in) equals want as a tree. */
@@ -229,9 +230,9 @@ find_named(struct json_object *list, const char *name)
 		e = json_object_array_get_idx(list, i);
 		if (json_object_object_get_ex(e, "name", &v) &&
 		    strcmp(json_object_get_string(v), name) == 0)
-			return (e);
+			return e;
 	}
-	return (NULL);
+	return NULL;
 }
 
 /* obj[k1][k2]... (borrowed); asserts every step exists. */
@@ -243,11 +244,11 @@ at(struct json_object *o, const char *path)
 
 	cr_assert_not_null(copy);
 	for (tok = strtok_r(copy, ".", &save); tok != NULL;
-	    tok = strtok_r(NULL, ".", &save))
+	     tok = strtok_r(NULL, ".", &save))
 		cr_assert(json_object_object_get_ex(v, tok, &v), "no %s in %s",
 		    path, js(o));
 	free(copy);
-	return (v);
+	return v;
 }
 
 /* Is name listed in the JSON array arr of strings? */
@@ -257,22 +258,23 @@ listed(struct json_object *arr, const char *name)
 	size_t i, n;
 
 	if (arr == NULL)
-		return (0);
+		return 0;
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {
-		if (strcmp(json_object_get_string(json_object_array_get_idx(
-		    arr, i)), name) == 0)
-			return (1);
+		if (strcmp(json_object_get_string(
+			       json_object_array_get_idx(arr, i)),
+			name) == 0)
+			return 1;
 	}
-	return (0);
+	return 0;
 }
 
 Test(codec, type_tables)
 {
 	static const char *words[] = { "provider", "hardware type",
-	    "image type", "service", "cluster template" };
+		"image type", "service", "cluster template" };
 	static const char *paths[] = { "providers", "hardwaretypes",
-	    "imagetypes", "services", "clustertemplates" };
+		"imagetypes", "services", "clustertemplates" };
 	enum codec_type t;
 	int i;
 
@@ -323,17 +325,19 @@ Test(codec, admin_rest_examples_round_trip)
 		for (k = 0; k < 2; k++) {
 			name = json_object_get_string(at(c, keys[k]));
 			ent = find_named(list, name);
-			cr_assert_not_null(ent, "%s not in json_strings", name);
+			cr_assert_not_null(ent, "%s not in json_strings",
+			    name);
 			/* POST then GET: equal to what was posted. */
 			out = must_decode(t, ent);
-			cr_assert(tree_equal(out, ent), "%s: got\n%s\nwant\n%s",
-			    name, js(out), js(ent));
+			cr_assert(tree_equal(out, ent),
+			    "%s: got\n%s\nwant\n%s", name, js(out), js(ent));
 			/* PUT compares the body name with the path. */
 			cr_assert_str_eq(codec_name(out), name);
 			/* POST/PUT lease validation passes for these. */
 			if (t == CODEC_CLUSTERTEMPLATE)
 				cr_assert_eq(codec_check_template_lease(out,
-				    err), 0, "%s", err);
+						 err),
+				    0, "%s", err);
 			json_object_put(out);
 			checked++;
 		}
@@ -355,7 +359,7 @@ Test(codec, json_strings_decode_to_output_form)
 	strings = at(ex, "json_strings");
 	odd = at(ex, "json_strings_that_do_not_round_trip");
 	form = at(ex, "json_strings_output_form");
-	json_object_object_foreach(strings, type, v) {
+	json_object_object_foreach (strings, type, v) {
 		t = type_of(type);
 		list = v;
 		oddlist = NULL;
@@ -391,7 +395,7 @@ Test(codec, java_objects_round_trip)
 
 	ex = load_fixture("entities-examples.json");
 	objs = at(ex, "java_objects");
-	json_object_object_foreach(objs, type, list) {
+	json_object_object_foreach (objs, type, list) {
 		t = type_of(type);
 		n = json_object_array_length(list);
 		for (i = 0; i < n; i++) {
@@ -419,17 +423,20 @@ Test(codec, export_import_steps)
 	cr_assert_eq(json_object_array_length(steps), 3);
 	for (s = 0; s < 3; s++) {
 		step = json_object_array_get_idx(steps, s);
-		cr_assert_str_eq(json_object_get_string(at(step,
-		    "import_from")), "java_objects");
+		cr_assert_str_eq(json_object_get_string(
+				     at(step, "import_from")),
+		    "java_objects");
 		/* Build the import body from the named Java objects. */
 		body = jsonx_new_object();
-		json_object_object_foreach(at(step, "import"), type, names) {
+		json_object_object_foreach (at(step, "import"), type, names) {
 			arr = jsonx_new_array();
 			n = json_object_array_length(names);
 			for (i = 0; i < n; i++)
-				jsonx_append(arr, json_object_get(find_named(
-				    at(objs, type), json_object_get_string(
-				    json_object_array_get_idx(names, i)))));
+				jsonx_append(arr,
+				    json_object_get(find_named(at(objs, type),
+					json_object_get_string(
+					    json_object_array_get_idx(names,
+						i)))));
 			jsonx_set(body, type, arr);
 		}
 		cr_assert_eq(codec_parse_import(body, &out, &kind, err), 0,
@@ -455,14 +462,15 @@ Test(codec, import_missing_keys_are_empty_lists)
 	char err[LOOMD_ERR_LEN];
 	enum codec_error kind;
 	const char *s = "{\"services\":[{\"name\":\"s\"}],\"other\":1,"
-	    "\"providers\":null}";
+			"\"providers\":null}";
 	int t;
 
 	cr_assert_eq(jsonin_parse("{}", 2, 0, &in, NULL, err), 0);
 	cr_assert_eq(codec_parse_import(in, &out, &kind, err), 0, "%s", err);
 	for (t = 0; t < CODEC_NTYPES; t++)
-		cr_assert_eq(json_object_array_length(at(out,
-		    codec_type_path((enum codec_type)t))), 0);
+		cr_assert_eq(json_object_array_length(
+				 at(out, codec_type_path((enum codec_type)t))),
+		    0);
 	json_object_put(in);
 	json_object_put(out);
 
@@ -472,8 +480,10 @@ Test(codec, import_missing_keys_are_empty_lists)
 	cr_assert_eq(json_object_array_length(at(out, "services")), 1);
 	cr_assert_eq(json_object_array_length(at(out, "providers")), 0);
 	/* Entities come out canonical. */
-	cr_assert_eq(json_object_array_length(at(json_object_array_get_idx(
-	    at(out, "services"), 0), "dependson")), 0);
+	cr_assert_eq(json_object_array_length(
+			 at(json_object_array_get_idx(at(out, "services"), 0),
+			     "dependson")),
+	    0);
 	json_object_put(in);
 	json_object_put(out);
 }
@@ -487,18 +497,19 @@ Test(codec, import_refusals_name_the_entity)
 	} cases[] = {
 		{ "{\"clustertemplates\":[{\"name\":\"ok\",\"defaults\":"
 		  "{\"services\":[],\"provider\":\"p\"}},{\"name\":\"bad\","
-		  "\"defaults\":{\"provider\":\"p\"}}]}", CODEC_ERR_MESSAGE,
-		  "cluster template bad: default services must be specified" },
+		  "\"defaults\":{\"provider\":\"p\"}}]}",
+		    CODEC_ERR_MESSAGE,
+		    "cluster template bad: default services must be specified" },
 		{ "{\"providers\":[{\"name\":\"p\",\"providertype\":\"x\"}]}",
-		  CODEC_ERR_MESSAGE, "provider p: invalid provider type." },
+		    CODEC_ERR_MESSAGE, "provider p: invalid provider type." },
 		{ "{\"providers\":[{}]}", CODEC_ERR_PLAIN,
-		  "provider #0: name is missing" },
+		    "provider #0: name is missing" },
 		{ "{\"services\":[{\"name\":\"s\"},{\"name\":\"?\"}]}",
-		  CODEC_ERR_MESSAGE, "service ?: " NAME_MSG },
+		    CODEC_ERR_MESSAGE, "service ?: " NAME_MSG },
 		{ "{\"hardwaretypes\":{}}", CODEC_ERR_PLAIN,
-		  "hardwaretypes must be an array" },
+		    "hardwaretypes must be an array" },
 		{ "{\"imagetypes\":[5]}", CODEC_ERR_PLAIN,
-		  "image type #0: image type must be a JSON object" },
+		    "image type #0: image type must be a JSON object" },
 	};
 	struct json_object *in, *out;
 	char err[LOOMD_ERR_LEN];
@@ -507,7 +518,8 @@ Test(codec, import_refusals_name_the_entity)
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		cr_assert_eq(jsonin_parse(cases[i].body, strlen(cases[i].body),
-		    0, &in, NULL, err), 0, "%s", err);
+				 0, &in, NULL, err),
+		    0, "%s", err);
 		out = (struct json_object *)1;
 		cr_assert_eq(codec_parse_import(in, &out, &kind, err), -1,
 		    "accepted %s", cases[i].body);
@@ -523,7 +535,8 @@ Test(codec, import_refusals_name_the_entity)
 
 Test(codec, import_skips_lease_check_and_last_name_wins)
 {
-	const char *s = "{\"clustertemplates\":[{\"name\":\"t\",\"defaults\":"
+	const char *s =
+	    "{\"clustertemplates\":[{\"name\":\"t\",\"defaults\":"
 	    "{\"services\":[],\"provider\":\"p\"},\"administration\":"
 	    "{\"leaseduration\":{\"initial\":200,\"max\":100,\"step\":0}}}],"
 	    "\"providers\":[{\"name\":\"p\",\"description\":\"one\","
@@ -536,15 +549,18 @@ Test(codec, import_skips_lease_check_and_last_name_wins)
 
 	cr_assert_eq(jsonin_parse(s, strlen(s), 0, &in, NULL, err), 0);
 	cr_assert_eq(codec_parse_import(in, &out, &kind, err), 0, "%s", err);
-	cr_assert_eq(json_object_array_length(at(out, "clustertemplates")),
-	    1);
+	cr_assert_eq(json_object_array_length(at(out, "clustertemplates")), 1);
 	/* POST/PUT would refuse it; import does not check. */
-	cr_assert_eq(codec_check_template_lease(json_object_array_get_idx(
-	    at(out, "clustertemplates"), 0), err), -1);
+	cr_assert_eq(codec_check_template_lease(
+			 json_object_array_get_idx(at(out, "clustertemplates"),
+			     0),
+			 err),
+	    -1);
 	prov = at(out, "providers");
 	cr_assert_eq(json_object_array_length(prov), 2);
-	cr_assert_str_eq(json_object_get_string(at(find_named(prov, "p"),
-	    "description")), "two");
+	cr_assert_str_eq(json_object_get_string(
+			     at(find_named(prov, "p"), "description")),
+	    "two");
 	cr_assert_not_null(find_named(prov, "q"));
 	json_object_put(in);
 	json_object_put(out);
@@ -605,8 +621,8 @@ Test(codec, defaults_catalogue_decodes)
 		cr_assert_not_null(d, "cannot open %s", dir);
 		while ((de = readdir(d)) != NULL) {
 			nlen = strlen(de->d_name);
-			if (nlen < 6 || strcmp(de->d_name + nlen - 5,
-			    ".json") != 0)
+			if (nlen < 6 ||
+			    strcmp(de->d_name + nlen - 5, ".json") != 0)
 				continue;
 			path = fmt("%s/%s", rel, de->d_name);
 			in = load_rel(rel, de->d_name);
@@ -614,10 +630,12 @@ Test(codec, defaults_catalogue_decodes)
 			/* Each file is named after its entity. */
 			cr_assert_eq(strlen(codec_name(out)), nlen - 5);
 			cr_assert_eq(strncmp(codec_name(out), de->d_name,
-			    nlen - 5), 0, "%s", path);
+					 nlen - 5),
+			    0, "%s", path);
 			if (t == CODEC_CLUSTERTEMPLATE)
 				cr_assert_eq(codec_check_template_lease(out,
-				    err), 0, "%s", err);
+						 err),
+				    0, "%s", err);
 			json_object_put(in);
 			json_object_put(out);
 			free(path);
@@ -641,7 +659,7 @@ decode_default(enum codec_type t, const char *rel)
 	out = must_decode(t, in);
 	json_object_put(in);
 	free(name);
-	return (out);
+	return out;
 }
 
 Test(codec, defaults_catalogue_conversions)
@@ -669,11 +687,14 @@ Test(codec, defaults_catalogue_conversions)
 	json_object_put(o);
 
 	/* lamp.json has no cantcoexist: materialised as []. */
-	o = decode_default(CODEC_CLUSTERTEMPLATE, "clustertemplates/lamp.json");
-	cr_assert_eq(json_object_array_length(at(o,
-	    "constraints.layout.cantcoexist")), 0);
-	cr_assert_eq(json_object_array_length(at(o,
-	    "constraints.layout.mustcoexist")), 1);
+	o = decode_default(CODEC_CLUSTERTEMPLATE,
+	    "clustertemplates/lamp.json");
+	cr_assert_eq(json_object_array_length(
+			 at(o, "constraints.layout.cantcoexist")),
+	    0);
+	cr_assert_eq(json_object_array_length(
+			 at(o, "constraints.layout.mustcoexist")),
+	    1);
 	v = at(o, "constraints.services.haproxy.quantities");
 	cr_assert_eq(json_object_get_int64(at(v, "min")), 0);
 	cr_assert_eq(json_object_get_int64(at(v, "max")), 1);
@@ -693,8 +714,9 @@ Test(codec, canonical_table)
 	cr_assert(n >= 10);
 	for (i = 0; i < n; i++) {
 		c = json_object_array_get_idx(cases, i);
-		assert_decodes_to(type_of(json_object_get_string(at(c,
-		    "type"))), at(c, "in"), at(c, "out"),
+		assert_decodes_to(type_of(
+				      json_object_get_string(at(c, "type"))),
+		    at(c, "in"), at(c, "out"),
 		    json_object_get_string(at(c, "what")));
 	}
 	json_object_put(data);
@@ -716,12 +738,15 @@ Test(codec, invalid_table)
 		c = json_object_array_get_idx(cases, i);
 		what = json_object_get_string(at(c, "what"));
 		want = strcmp(json_object_get_string(at(c, "kind")),
-		    "message") == 0 ? CODEC_ERR_MESSAGE : CODEC_ERR_PLAIN;
+			   "message") == 0 ?
+		    CODEC_ERR_MESSAGE :
+		    CODEC_ERR_PLAIN;
 		out = (struct json_object *)1;
 		err[0] = '\0';
-		cr_assert_eq(codec_parse(type_of(json_object_get_string(at(c,
-		    "type"))), at(c, "in"), &out, &kind, err), -1,
-		    "accepted: %s", what);
+		cr_assert_eq(codec_parse(type_of(json_object_get_string(
+					     at(c, "type"))),
+				 at(c, "in"), &out, &kind, err),
+		    -1, "accepted: %s", what);
 		cr_assert_null(out, "%s", what);
 		cr_assert_eq(kind, want, "%s: kind %d (%s)", what, kind, err);
 		cr_assert_neq(err[0], '\0', "%s: no reason given", what);
@@ -743,10 +768,12 @@ Test(codec, not_an_object_is_plain_invalid_input)
 
 	for (i = 0; i < CODEC_NTYPES; i++) {
 		cr_assert_eq(codec_parse((enum codec_type)i, arr, &out, &kind,
-		    err), -1);
+				 err),
+		    -1);
 		cr_assert_eq(kind, CODEC_ERR_PLAIN);
-		cr_assert_eq(codec_parse((enum codec_type)i, NULL, &out,
-		    &kind, err), -1);
+		cr_assert_eq(codec_parse((enum codec_type)i, NULL, &out, &kind,
+				 err),
+		    -1);
 		cr_assert_eq(kind, CODEC_ERR_PLAIN);
 	}
 	json_object_put(arr);
@@ -783,9 +810,9 @@ Test(codec, name_length_limit)
 Test(codec, check_name)
 {
 	static const char *good[] = { "a", "A-Z_0.9", "reactor-medium",
-	    "hadoop.example", "_", "-", ".", NULL };
+		"hadoop.example", "_", "-", ".", NULL };
 	static const char *bad[] = { "", "?", "a b", "a/b", "a\tb",
-	    "caf\xc3\xa9", "a:b", "a%b", NULL };
+		"caf\xc3\xa9", "a:b", "a%b", NULL };
 	char err[LOOMD_ERR_LEN];
 	int i;
 
@@ -804,12 +831,12 @@ Test(codec, template_lease_check)
 		long long initial, max;
 		int ok;
 	} cases[] = {
-		{ 0, 0, 1 },		/* both unlimited */
-		{ 10000, 900000, 1 },	/* hadoop-reactor */
-		{ 10000, 30000, 1 },	/* one-machine */
-		{ 100, 0, 1 },		/* max unlimited */
+		{ 0, 0, 1 },	      /* both unlimited */
+		{ 10000, 900000, 1 }, /* hadoop-reactor */
+		{ 10000, 30000, 1 },  /* one-machine */
+		{ 100, 0, 1 },	      /* max unlimited */
 		{ 100, 100, 1 },
-		{ 0, 100, 0 },		/* unlimited initial > max */
+		{ 0, 100, 0 }, /* unlimited initial > max */
 		{ 200, 100, 0 },
 	};
 	struct json_object *in, *out;
@@ -818,24 +845,29 @@ Test(codec, template_lease_check)
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		snprintf(body, sizeof body, "{\"name\":\"tmpl-%zu\","
+		snprintf(body, sizeof body,
+		    "{\"name\":\"tmpl-%zu\","
 		    "\"defaults\":{\"services\":[],\"provider\":\"p\"},"
 		    "\"administration\":{\"leaseduration\":{\"initial\":%lld,"
-		    "\"max\":%lld,\"step\":0}}}", i, cases[i].initial,
-		    cases[i].max);
+		    "\"max\":%lld,\"step\":0}}}",
+		    i, cases[i].initial, cases[i].max);
 		cr_assert_eq(jsonin_parse(body, strlen(body), 0, &in, NULL,
-		    err), 0, "%s", err);
+				 err),
+		    0, "%s", err);
 		/* The codec itself accepts every one of them (import). */
 		cr_assert_eq(codec_parse(CODEC_CLUSTERTEMPLATE, in, &out,
-		    &kind, err), 0, "%s", err);
+				 &kind, err),
+		    0, "%s", err);
 		err[0] = '\0';
 		cr_assert_eq(codec_check_template_lease(out, err),
 		    cases[i].ok ? 0 : -1, "%lld/%lld", cases[i].initial,
 		    cases[i].max);
 		if (!cases[i].ok) {
-			snprintf(body, sizeof body, "Initial lease duration "
+			snprintf(body, sizeof body,
+			    "Initial lease duration "
 			    "cannot be more than max lease duration for "
-			    "cluster template tmpl-%zu", i);
+			    "cluster template tmpl-%zu",
+			    i);
 			cr_assert_str_eq(err, body);
 		}
 		json_object_put(in);
@@ -845,7 +877,8 @@ Test(codec, template_lease_check)
 
 Test(codec, input_is_not_modified)
 {
-	const char *s = "{\"name\":\"t\",\"defaults\":{\"services\":[\"a\","
+	const char *s =
+	    "{\"name\":\"t\",\"defaults\":{\"services\":[\"a\","
 	    "\"a\"],\"provider\":\"p\",\"config\":{\"x\":{\"y\":1}}},"
 	    "\"constraints\":{\"services\":{\"a\":{\"quantities\":"
 	    "{\"min\":\"1\"}}}}}";

@@ -123,12 +123,14 @@ Test(dprov, options_both_forms)
 	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(test_dprov_parse(&o, err, "--uri", "http://lb:8080/",
-	    "--workers=8", "--worker-prefix", "dc1", "--delay-ms", "250",
-	    "--fail-rate=0.25", "--log", "/tmp/x.log", "--max-tasks", "5",
-	    "--idle-exit=3", "--seed", "18446744073709551615", "--poll-ms",
-	    "20", "--timeout-ms=500", "--backoff-base-ms", "10",
-	    "--backoff-max-ms", "90", "--token-file", "/tmp/t", "-v", NULL), 0,
-	    "%s", err);
+			 "--workers=8", "--worker-prefix", "dc1", "--delay-ms",
+			 "250", "--fail-rate=0.25", "--log", "/tmp/x.log",
+			 "--max-tasks", "5", "--idle-exit=3", "--seed",
+			 "18446744073709551615", "--poll-ms", "20",
+			 "--timeout-ms=500", "--backoff-base-ms", "10",
+			 "--backoff-max-ms", "90", "--token-file", "/tmp/t",
+			 "-v", NULL),
+	    0, "%s", err);
 	cr_assert_str_eq(o.token_file, "/tmp/t");
 	cr_assert_str_eq(o.uri, "http://lb:8080/");
 	cr_assert_eq(o.workers, 8);
@@ -183,7 +185,8 @@ Test(dprov, bad_options)
 		{ "--delay-ms", "12x",
 		    "--delay-ms: '12x' is not a whole number from 0 to "
 		    "86400000" },
-		{ "--max-tasks", "", "--max-tasks: '' is not a whole number "
+		{ "--max-tasks", "",
+		    "--max-tasks: '' is not a whole number "
 		    "from 0 to 18446744073709551615" },
 		{ "--fail-rate", "1.5",
 		    "--fail-rate: '1.5' is not a number from 0 to 1" },
@@ -192,7 +195,8 @@ Test(dprov, bad_options)
 		{ "--fail-rate", "nan",
 		    "--fail-rate: 'nan' is not a number from 0 to 1" },
 		{ "--log", "", "--log: empty value" },
-		{ "--uri", "127.0.0.1:55054", "--uri: '127.0.0.1:55054' is "
+		{ "--uri", "127.0.0.1:55054",
+		    "--uri: '127.0.0.1:55054' is "
 		    "not an http:// or https:// URL" },
 		{ "--verbose=1", NULL, "--verbose takes no value" },
 	};
@@ -202,12 +206,15 @@ Test(dprov, bad_options)
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		cr_assert_eq(test_dprov_parse(&o, err, bad[i][0], bad[i][1],
-		    NULL), -1, "%s accepted", bad[i][0]);
+				 NULL),
+		    -1, "%s accepted", bad[i][0]);
 		cr_assert_str_eq(err, bad[i][2]);
 	}
 	cr_assert_eq(test_dprov_parse(&o, err, "--backoff-base-ms", "600",
-	    "--backoff-max-ms", "500", NULL), -1);
-	cr_assert_str_eq(err, "--backoff-base-ms (600) is larger than "
+			 "--backoff-max-ms", "500", NULL),
+	    -1);
+	cr_assert_str_eq(err,
+	    "--backoff-base-ms (600) is larger than "
 	    "--backoff-max-ms (500)");
 }
 
@@ -229,7 +236,8 @@ Test(dprov, backoff_doubles_then_caps_with_jitter)
 	/* No overflow, whatever the attempt count. */
 	cr_assert_eq(dprov_backoff_ms(100000, 1, 5000, 0), 2500);
 	cr_assert_eq(dprov_backoff_ms(UINT32_MAX, 3600000, 3600000,
-	    UINT64_MAX) <= 3600000, 1);
+			 UINT64_MAX) <= 3600000,
+	    1);
 	for (a = 0; a < 40; a++) {
 		d = 100u << (a < 6 ? a : 6);
 		if (d > 5000)
@@ -340,7 +348,8 @@ Test(dprov, task_variants)
 	struct dprov_task *t;
 
 	/* Hostname only in config.nodes.<nodeId>. */
-	t = test_dprov_task_ok("{\"taskId\":\"1-1-1\",\"taskName\":\"CREATE\","
+	t = test_dprov_task_ok(
+	    "{\"taskId\":\"1-1-1\",\"taskName\":\"CREATE\","
 	    "\"nodeId\":\"n1\",\"config\":{\"nodes\":{\"n0\":{\"hostname\":"
 	    "\"a\"},\"n1\":{\"hostname\":\"b.local\"}}}}");
 	cr_assert_str_eq(t->hostname, "b.local");
@@ -348,7 +357,7 @@ Test(dprov, task_variants)
 	dprov_task_free(t);
 	/* A rollback task has no nodeId (nulls are omitted, §0, §3.8). */
 	t = test_dprov_task_ok(" {\"taskId\":\"00000001-001-009\","
-	    "\"taskName\":\"DELETE\",\"config\":{}}\n");
+			       "\"taskName\":\"DELETE\",\"config\":{}}\n");
 	cr_assert_null(t->node_id);
 	cr_assert_null(t->hostname);
 	dprov_task_free(t);
@@ -377,13 +386,15 @@ Test(dprov, rejects_unusable_tasks)
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		t = (struct dprov_task *)1;
 		cr_assert_eq(dprov_task_parse(bad[i][0], strlen(bad[i][0]), &t,
-		    err), -1, "accepted %s", bad[i][0]);
+				 err),
+		    -1, "accepted %s", bad[i][0]);
 		cr_assert_null(t);
 		if (bad[i][1] != NULL)
 			cr_assert_str_eq(err, bad[i][1]);
 	}
 	/* The length is honoured: the body need not end in NUL. */
-	cr_assert_eq(dprov_task_parse("{\"taskId\":\"5\"}GARBAGE", 14, &t, err),
+	cr_assert_eq(dprov_task_parse("{\"taskId\":\"5\"}GARBAGE", 14, &t,
+			 err),
 	    0, "%s", err);
 	cr_assert_str_eq(t->task_id, "5");
 	dprov_task_free(t);
@@ -405,7 +416,8 @@ Test(dprov, fake_ip_is_a_stable_private_address)
 		dprov_fake_ip(id, seen[i]);
 		n = 0;
 		cr_assert_eq(sscanf(seen[i], "%u.%u.%u.%u%n", &o1, &o2, &o3,
-		    &o4, &n), 4, "%s", seen[i]);
+				 &o4, &n),
+		    4, "%s", seen[i]);
 		cr_assert_eq((size_t)n, strlen(seen[i]));
 		cr_assert_eq(o1, 10);
 		cr_assert(o2 <= 255 && o3 <= 255);
@@ -428,7 +440,8 @@ Test(dprov, create_results_like_a_cloud)
 	struct json_object *r;
 	char ip[DPROV_IP_LEN];
 
-	t = test_dprov_task_ok("{\"taskId\":\"1-1-1\",\"taskName\":\"CREATE\","
+	t = test_dprov_task_ok(
+	    "{\"taskId\":\"1-1-1\",\"taskName\":\"CREATE\","
 	    "\"nodeId\":\"n-42\",\"config\":{\"hostname\":\"c1-1000.local\"}}");
 	r = dprov_task_result(t);
 	dprov_fake_ip("n-42", ip);
@@ -472,7 +485,8 @@ Test(dprov, finish_body_follows_the_spec)
 	struct json_object *o, *v;
 	char *s;
 
-	t = test_dprov_task_ok("{\"taskId\":\"00000001-002-071\","
+	t = test_dprov_task_ok(
+	    "{\"taskId\":\"00000001-002-071\","
 	    "\"taskName\":\"CREATE\",\"nodeId\":\"n-1\",\"config\":"
 	    "{\"hostname\":\"h.local\"}}");
 	s = dprov_finish_body("w.1", t, 0);
@@ -483,8 +497,8 @@ Test(dprov, finish_body_follows_the_spec)
 	cr_assert(json_object_is_type(v, json_type_int));
 	cr_assert_eq(json_object_get_int(v), 0);
 	cr_assert_str_eq(test_dprov_str(o, "stderr"), "");
-	cr_assert_not_null(strstr(test_dprov_str(o, "stdout"),
-	    "00000001-002-071"));
+	cr_assert_not_null(
+	    strstr(test_dprov_str(o, "stdout"), "00000001-002-071"));
 	cr_assert(json_object_object_get_ex(o, "result", &v));
 	cr_assert_str_eq(test_dprov_str(v, "provider_id"), "dummy-n-1");
 	cr_assert_str_eq(test_dprov_str(v, "hostname"), "h.local");
@@ -512,7 +526,8 @@ Test(dprov, log_line)
 
 	s = dprov_log_line("h.1.0", "00000001-002-071", "ok", 200, "CREATE",
 	    1);
-	cr_assert_str_eq(s, "h.1.0 00000001-002-071 ok http=200 "
+	cr_assert_str_eq(s,
+	    "h.1.0 00000001-002-071 ok http=200 "
 	    "action=CREATE tries=1\n");
 	free(s);
 	s = dprov_log_line("h.1.0", "7", "lost", 417, "", 3);

@@ -19,8 +19,7 @@ Test(http, literal_and_parameter_segments)
 	cr_assert(http_match("/status", "/status", p, &n, buf, sizeof buf));
 	cr_assert_eq(n, 0);
 	cr_assert(!http_match("/status", "/statusx", p, &n, buf, sizeof buf));
-	cr_assert(!http_match("/status", "/status/x", p, &n, buf,
-	    sizeof buf));
+	cr_assert(!http_match("/status", "/status/x", p, &n, buf, sizeof buf));
 	cr_assert(http_match("/v1/loom/providers/{name}",
 	    "/v1/loom/providers/joyent", p, &n, buf, sizeof buf));
 	cr_assert_eq(n, 1);

@@ -18,7 +18,8 @@ Test(ids, local_rules)
 	cr_assert_eq(ids_validate_local(0, 10, err), 0);
 	cr_assert_eq(ids_validate_local(9, 10, err), 0);
 	cr_assert_eq(ids_validate_local(10, 10, err), -1);
-	cr_assert_str_eq(err, "start_num (10) must be less than "
+	cr_assert_str_eq(err,
+	    "start_num (10) must be less than "
 	    "increment_by (10)");
 	cr_assert_eq(ids_validate_local(-1, 10, err), -1);
 	cr_assert_str_eq(err, "start_num must not be negative (got -1)");

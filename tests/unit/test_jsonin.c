@@ -29,7 +29,7 @@ must_parse(const char *s, int flags)
 	    "refused %s: %s", s, err);
 	cr_assert_not_null(o);
 	cr_assert_eq(why, JSONIN_ERR_SYNTAX, "why touched on success");
-	return (o);
+	return o;
 }
 
 /* Parse len bytes; assert failure with the given class. */
@@ -75,7 +75,7 @@ nested(int depth, int in_object)
 	if (in_object)
 		*p++ = '}';
 	*p = '\0';
-	return (s);
+	return s;
 }
 
 Test(jsonin, empty_body_is_its_own_class)
@@ -149,17 +149,27 @@ Test(jsonin, comments_end_where_json_c_ends_them)
 	 * comment: here the comment runs to the last two characters before
 	 * the '}', so json-c sees one "a" and so must the duplicate scan.
 	 */
-	o = must_parse("{\"a\":1 /* **" "/ ,\"a\":2 *" "/}", 0);
+	o = must_parse("{\"a\":1 /* **"
+		       "/ ,\"a\":2 *"
+		       "/}",
+	    0);
 	cr_assert_eq(json_object_object_length(o), 1);
 	cr_assert(json_object_object_get_ex(o, "a", &v));
 	cr_assert_eq(json_object_get_int64(v), 1);
 	json_object_put(o);
-	o = must_parse("[1/*/ **" "/*" "/]", JSONIN_ALLOW_ARRAY);
+	o = must_parse("[1/*/ **"
+		       "/*"
+		       "/]",
+	    JSONIN_ALLOW_ARRAY);
 	cr_assert_eq(json_object_array_length(o), 1);
 	json_object_put(o);
 	/* Never closed for json-c: refused. */
-	must_fail("[1/* **" "/]", JSONIN_ALLOW_ARRAY, JSONIN_ERR_SYNTAX);
-	o = must_parse("[1/* ***" "/]", JSONIN_ALLOW_ARRAY);
+	must_fail("[1/* **"
+		  "/]",
+	    JSONIN_ALLOW_ARRAY, JSONIN_ERR_SYNTAX);
+	o = must_parse("[1/* ***"
+		       "/]",
+	    JSONIN_ALLOW_ARRAY);
 	json_object_put(o);
 }
 
@@ -285,7 +295,8 @@ Test(jsonin, identical_duplicate_keys_accepted)
 	json_object_put(o);
 
 	o = must_parse("{\"a\":{\"x\":[1,2],\"y\":'s'},\"b\":0,"
-	    "\"a\" : { \"y\" : \"s\", \"x\" : [ 1 , 2 ] } }", 0);
+		       "\"a\" : { \"y\" : \"s\", \"x\" : [ 1 , 2 ] } }",
+	    0);
 	cr_assert_eq(json_object_object_length(o), 2);
 	json_object_put(o);
 
@@ -303,12 +314,12 @@ Test(jsonin, keys_in_different_objects_are_not_duplicates)
 	json_object_put(o);
 	/* Quotes, braces and colons inside strings are not structure. */
 	o = must_parse("{\"a\":\"}{\\\",'\",\"b\":'\"a\":1,\"a\":2',"
-	    "\"c\":[\"a\",\"a\"]}", 0);
+		       "\"c\":[\"a\",\"a\"]}",
+	    0);
 	cr_assert_eq(json_object_object_length(o), 3);
 	json_object_put(o);
 	/* Comments are skipped by json-c and by the duplicate scan. */
-	o = must_parse("/* {\"a\":1} */ {\"a\" /* , \"a\":2 */ : 1} // x",
-	    0);
+	o = must_parse("/* {\"a\":1} */ {\"a\" /* , \"a\":2 */ : 1} // x", 0);
 	json_object_put(o);
 }
 
@@ -317,21 +328,27 @@ Test(jsonin, proto_keys_dropped_at_any_depth)
 	struct json_object *o, *pm, *j, *v;
 
 	/* The Loom UI's form parser on Node 12+ posts exactly this. */
-	o = must_parse("{\"name\":\"x\",\"providermap\":{\"joyent\":{"
+	o = must_parse(
+	    "{\"name\":\"x\",\"providermap\":{\"joyent\":{"
 	    "\"flavor\":\"2GB\",\"__proto__\":{}},\"__proto__\":{}},"
-	    "\"__proto__\":{}}", 0);
+	    "\"__proto__\":{}}",
+	    0);
 	cr_assert_str_eq(json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN), "{\"name\":\"x\",\"providermap\":{"
+			     JSON_C_TO_STRING_PLAIN),
+	    "{\"name\":\"x\",\"providermap\":{"
 	    "\"joyent\":{\"flavor\":\"2GB\"}}}");
 	cr_assert(json_object_object_get_ex(o, "providermap", &pm));
 	cr_assert(json_object_object_get_ex(pm, "joyent", &j));
 	cr_assert(!json_object_object_get_ex(j, "__proto__", &v));
 	json_object_put(o);
 	/* Inside arrays, with any value, given twice: still absent. */
-	o = must_parse("{\"a\":[{\"__proto__\":{\"b\":1},\"c\":2},[{"
-	    "'__proto__':[1]}]],\"__proto__\":1,\"__proto__\":\"x\"}", 0);
+	o = must_parse(
+	    "{\"a\":[{\"__proto__\":{\"b\":1},\"c\":2},[{"
+	    "'__proto__':[1]}]],\"__proto__\":1,\"__proto__\":\"x\"}",
+	    0);
 	cr_assert_str_eq(json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN), "{\"a\":[{\"c\":2},[{}]]}");
+			     JSON_C_TO_STRING_PLAIN),
+	    "{\"a\":[{\"c\":2},[{}]]}");
 	json_object_put(o);
 	/* Only that exact key: look-alikes stay. */
 	o = must_parse("{\"__proto\":1,\"proto__\":2,\"__PROTO__\":3}", 0);
@@ -385,8 +402,10 @@ Test(jsonin, integer_literals_json_c_would_saturate_refused)
 	must_fail("{\"a\":123456789012345678901234}", 0, JSONIN_ERR_SYNTAX);
 	must_fail("{\"a\":18446744073709551616}", 0, JSONIN_ERR_SYNTAX);
 	must_fail("{\"a\":-9223372036854775809}", 0, JSONIN_ERR_SYNTAX);
-	o = must_parse("{\"a\":-9223372036854775808,"
-	    "\"b\":18446744073709551615,\"c\":000000000000000000000001}", 0);
+	o = must_parse(
+	    "{\"a\":-9223372036854775808,"
+	    "\"b\":18446744073709551615,\"c\":000000000000000000000001}",
+	    0);
 	cr_assert(json_object_object_get_ex(o, "a", &v));
 	cr_assert_eq(json_object_get_int64(v), INT64_MIN);
 	cr_assert(json_object_object_get_ex(o, "b", &v));
@@ -400,8 +419,10 @@ Test(jsonin, get_int64_accepts_numbers_as_strings)
 	char err[LOOMD_ERR_LEN];
 	int64_t x;
 
-	o = must_parse("{\"i\":5,\"s\":\"5\",\"neg\":\"-3\",\"d\":5.0,"
-	    "\"sd\":\"5.0\",\"e\":\"1e3\",\"big\":9223372036854775807}", 0);
+	o = must_parse(
+	    "{\"i\":5,\"s\":\"5\",\"neg\":\"-3\",\"d\":5.0,"
+	    "\"sd\":\"5.0\",\"e\":\"1e3\",\"big\":9223372036854775807}",
+	    0);
 	x = 0;
 	cr_assert_eq(jsonin_get_int64(o, "i", &x, err), JSONIN_OK);
 	cr_assert_eq(x, 5);
@@ -425,17 +446,19 @@ Test(jsonin, get_int64_accepts_numbers_as_strings)
 
 Test(jsonin, get_int64_absent_and_bad_type_differ)
 {
-	static const char *bad[] = { "str", "t", "obj", "arr", "frac",
-	    "sfrac", "empty", "space", "huge", "nan", "hex", NULL };
+	static const char *bad[] = { "str", "t", "obj", "arr", "frac", "sfrac",
+		"empty", "space", "huge", "nan", "hex", NULL };
 	struct json_object *o;
 	char err[LOOMD_ERR_LEN];
 	int64_t x = 42;
 	int i;
 
-	o = must_parse("{\"n\":null,\"str\":\"abc\",\"t\":true,\"obj\":{},"
+	o = must_parse(
+	    "{\"n\":null,\"str\":\"abc\",\"t\":true,\"obj\":{},"
 	    "\"arr\":[1],\"frac\":1.5,\"sfrac\":\"1.5\",\"empty\":\"\","
 	    "\"space\":\" 5\",\"huge\":18446744073709551615,\"nan\":NaN,"
-	    "\"hex\":\"0x10\"}", 0);
+	    "\"hex\":\"0x10\"}",
+	    0);
 	cr_assert_eq(jsonin_get_int64(o, "missing", &x, err), JSONIN_ABSENT);
 	cr_assert_str_eq(err, "missing is missing");
 	cr_assert_eq(jsonin_get_int64(o, "n", &x, err), JSONIN_ABSENT);
@@ -458,7 +481,8 @@ Test(jsonin, get_int_is_java_int_range)
 	int x = 0;
 
 	o = must_parse("{\"max\":2147483647,\"over\":2147483648,"
-	    "\"min\":\"-2147483648\",\"under\":\"-2147483649\"}", 0);
+		       "\"min\":\"-2147483648\",\"under\":\"-2147483649\"}",
+	    0);
 	cr_assert_eq(jsonin_get_int(o, "max", &x, NULL), JSONIN_OK);
 	cr_assert_eq(x, INT_MAX);
 	cr_assert_eq(jsonin_get_int(o, "min", &x, NULL), JSONIN_OK);
@@ -475,7 +499,8 @@ Test(jsonin, get_string_takes_scalars_as_text)
 	const char *s;
 
 	o = must_parse("{\"s\":\"w1\",\"i\":6,\"d\":1.50,\"b\":true,"
-	    "\"n\":null,\"o\":{},\"a\":[]}", 0);
+		       "\"n\":null,\"o\":{},\"a\":[]}",
+	    0);
 	cr_assert_eq(jsonin_get_string(o, "s", &s, err), JSONIN_OK);
 	cr_assert_str_eq(s, "w1");
 	cr_assert_eq(jsonin_get_string(o, "i", &s, err), JSONIN_OK);
@@ -520,7 +545,7 @@ Test(jsonin, copy_keeps_number_text)
 	cr_assert(c != o);
 	cr_assert(json_object_equal(o, c));
 	cr_assert_str_eq(json_object_to_json_string_ext(c,
-	    JSON_C_TO_STRING_PLAIN),
+			     JSON_C_TO_STRING_PLAIN),
 	    "{\"d\":1.50,\"a\":[1,\"x\",{\"b\":null}]}");
 	json_object_put(o);
 	json_object_put(c);
@@ -548,7 +573,7 @@ repeat_members(const char *first, const char *m, size_t n, size_t *len)
 	*p++ = '}';
 	*p = '\0';
 	*len = (size_t)(p - s);
-	return (s);
+	return s;
 }
 
 Test(jsonin, duplicate_scan_is_linear, .timeout = 20)

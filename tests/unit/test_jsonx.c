@@ -15,7 +15,7 @@
 
 Test(jsonx, get_and_str)
 {
-	struct json_object	*o;
+	struct json_object *o;
 
 	o = json_tokener_parse("{\"a\":\"x\",\"n\":null,\"i\":3}");
 	cr_assert_not_null(o);
@@ -31,7 +31,7 @@ Test(jsonx, get_and_str)
 
 Test(jsonx, parse_long_as_java)
 {
-	int64_t	v;
+	int64_t v;
 
 	cr_assert_eq(jsonx_parse_long("42", &v), 0);
 	cr_assert_eq(v, 42);
@@ -51,11 +51,11 @@ Test(jsonx, parse_long_as_java)
 
 Test(jsonx, long_of_values)
 {
-	struct json_object	*o;
-	int64_t			 v;
+	struct json_object *o;
+	int64_t v;
 
 	o = json_tokener_parse("{\"i\":5,\"d\":6.0,\"f\":6.5,\"s\":\"-3\","
-	    "\"t\":\"5.0\",\"b\":true,\"big\":1e19}");
+			       "\"t\":\"5.0\",\"b\":true,\"big\":1e19}");
 	cr_assert_not_null(o);
 	cr_assert_eq(jsonx_long(jsonx_get(o, "i"), &v), 0);
 	cr_assert_eq(v, 5);
@@ -73,7 +73,7 @@ Test(jsonx, long_of_values)
 
 Test(jsonx, builders)
 {
-	struct json_object	*o, *a, *c;
+	struct json_object *o, *a, *c;
 
 	o = jsonx_new_object();
 	a = jsonx_new_array_ext(4);
@@ -83,7 +83,8 @@ Test(jsonx, builders)
 	jsonx_set(o, "name", jsonx_new_string("x"));
 	jsonx_set(o, "name", jsonx_new_string("y"));
 	c = jsonx_copy(o);
-	cr_assert_str_eq(json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN),
+	cr_assert_str_eq(json_object_to_json_string_ext(c,
+			     JSON_C_TO_STRING_PLAIN),
 	    "{\"list\":[1,null],\"name\":\"y\"}");
 	cr_assert_null(jsonx_copy(NULL));
 	cr_assert_null(jsonx_new_string_or_null(NULL));

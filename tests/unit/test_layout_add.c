@@ -23,15 +23,15 @@
 #include "layout_add.h"
 
 /* Allocations of one test, freed by arena_free(). */
-static void	*arena[4096];
-static size_t	 narena;
+static void *arena[4096];
+static size_t narena;
 
 static void *
 keep(void *p)
 {
 	cr_assert_lt(narena, sizeof(arena) / sizeof(arena[0]));
 	arena[narena++] = p;
-	return (p);
+	return p;
 }
 
 static void
@@ -49,41 +49,41 @@ load(const char *file, int fixture)
 	char rel[256];
 
 	if (fixture)
-		return (fx_data_loom(file));
+		return fx_data_loom(file);
 	snprintf(rel, sizeof rel, "ops/%s", file);
-	return (fx_data_json(rel));
+	return fx_data_json(rel);
 }
 
 /* obj[key] or NULL (borrowed). */
 static struct json_object *
 opt(struct json_object *obj, const char *key)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
 	    !json_object_object_get_ex(obj, key, &v))
-		return (NULL);
-	return (v);
+		return NULL;
+	return v;
 }
 
 static const char *
 str(struct json_object *obj, const char *key)
 {
-	struct json_object	*v = opt(obj, key);
+	struct json_object *v = opt(obj, key);
 
 	cr_assert_not_null(v, "no key %s", key);
-	return (json_object_get_string(v));
+	return json_object_get_string(v);
 }
 
 /* Names of a JSON string array (strings borrowed, array in the arena). */
 static struct layout_add_names
 names_of(struct json_object *arr)
 {
-	struct layout_add_names	 l;
-	const char		**v = fx_data_strv(arr, &l.n);
+	struct layout_add_names l;
+	const char **v = fx_data_strv(arr, &l.n);
 
 	l.v = v != NULL ? keep(v) : NULL;
-	return (l);
+	return l;
 }
 
 /* Constraints from a template "constraints" object (arena, borrowed
@@ -91,13 +91,13 @@ names_of(struct json_object *arr)
 static void
 cons_from_json(struct json_object *obj, struct layout_add_constraints *c)
 {
-	struct json_object		*lay = opt(obj, "layout");
-	struct json_object		*must = opt(lay, "mustcoexist");
-	struct json_object		*cant = opt(lay, "cantcoexist");
-	struct json_object		*svcs = opt(obj, "services"), *q;
-	struct layout_add_constraint	*sc;
-	struct layout_add_names		*m;
-	size_t				 i, n = 0;
+	struct json_object *lay = opt(obj, "layout");
+	struct json_object *must = opt(lay, "mustcoexist");
+	struct json_object *cant = opt(lay, "cantcoexist");
+	struct json_object *svcs = opt(obj, "services"), *q;
+	struct layout_add_constraint *sc;
+	struct layout_add_names *m;
+	size_t i, n = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->nmustcoexist = must == NULL ? 0 : json_object_array_length(must);
@@ -110,16 +110,19 @@ cons_from_json(struct json_object *obj, struct layout_add_constraints *c)
 	for (i = 0; i < c->ncantcoexist; i++)
 		m[i] = names_of(json_object_array_get_idx(cant, i));
 	c->cantcoexist = m;
-	sc = keep(xcalloc(svcs == NULL ? 1 :
-	    (size_t)json_object_object_length(svcs) + 1, sizeof(*sc)));
+	sc = keep(
+	    xcalloc(svcs == NULL ? 1 :
+				   (size_t)json_object_object_length(svcs) + 1,
+		sizeof(*sc)));
 	if (svcs != NULL) {
-		json_object_object_foreach(svcs, name, def) {
+		json_object_object_foreach (svcs, name, def) {
 			sc[n].service = name;
-			sc[n].hardwaretypes = names_of(opt(def,
-			    "hardwaretypes"));
+			sc[n].hardwaretypes =
+			    names_of(opt(def, "hardwaretypes"));
 			sc[n].imagetypes = names_of(opt(def, "imagetypes"));
 			q = opt(def, "quantities");
-			sc[n].min = opt(q, "min") == NULL ? 0 :
+			sc[n].min = opt(q, "min") == NULL ?
+			    0 :
 			    json_object_get_int(opt(q, "min"));
 			sc[n].max = opt(q, "max") == NULL ?
 			    LAYOUT_ADD_UNBOUNDED :
@@ -136,7 +139,7 @@ static void
 named_cons(struct json_object *root, const char *name,
     struct layout_add_constraints *c)
 {
-	struct json_object	*o = opt(opt(root, "constraints"), name);
+	struct json_object *o = opt(opt(root, "constraints"), name);
 
 	cr_assert_not_null(o, "no constraints %s", name);
 	cons_from_json(o, c);
@@ -146,45 +149,46 @@ named_cons(struct json_object *root, const char *name,
 static void
 add_entry(struct layout_add_layout *l, struct json_object *e, int count)
 {
-	struct layout_add_names	s;
+	struct layout_add_names s;
 
 	s = names_of(json_object_array_get_idx(e, 3));
-	layout_add_layout_add(l, json_object_get_string(
-	    json_object_array_get_idx(e, 1)), json_object_get_string(
-	    json_object_array_get_idx(e, 2)), s.v, s.n, count);
+	layout_add_layout_add(l,
+	    json_object_get_string(json_object_array_get_idx(e, 1)),
+	    json_object_get_string(json_object_array_get_idx(e, 2)), s.v, s.n,
+	    count);
 }
 
 /* A new layout from a list of entries. */
 static struct layout_add_layout *
 layout_of(struct json_object *arr)
 {
-	struct layout_add_layout	*l = layout_add_layout_new();
-	struct json_object		*e;
-	size_t				 i;
+	struct layout_add_layout *l = layout_add_layout_new();
+	struct json_object *e;
+	size_t i;
 
 	cr_assert_not_null(arr);
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		e = json_object_array_get_idx(arr, i);
-		add_entry(l, e, json_object_get_int(
-		    json_object_array_get_idx(e, 0)));
+		add_entry(l, e,
+		    json_object_get_int(json_object_array_get_idx(e, 0)));
 	}
-	return (l);
+	return l;
 }
 
 /* A new change of service with counts given as layout entries. */
 static struct layout_add_change *
 change_of(const char *service, struct json_object *counts)
 {
-	struct layout_add_change	*ch = layout_add_change_new(service);
-	struct json_object		*e;
-	size_t				 i;
+	struct layout_add_change *ch = layout_add_change_new(service);
+	struct json_object *e;
+	size_t i;
 
 	for (i = 0; i < json_object_array_length(counts); i++) {
 		e = json_object_array_get_idx(counts, i);
-		add_entry(ch->counts, e, json_object_get_int(
-		    json_object_array_get_idx(e, 0)));
+		add_entry(ch->counts, e,
+		    json_object_get_int(json_object_array_get_idx(e, 0)));
 	}
-	return (ch);
+	return ch;
 }
 
 /* Assert that layout got equals the entries want, naming the step. */
@@ -192,11 +196,12 @@ static void
 assert_layout(const struct layout_add_layout *got, struct json_object *want,
     const char *what)
 {
-	struct layout_add_layout	*w = layout_of(want);
+	struct layout_add_layout *w = layout_of(want);
 
-	cr_assert(layout_add_layout_equal(got, w), "%s: layout differs "
-	    "(%zu entries, %lld nodes; expected %zu, %lld)", what,
-	    got->nentries, layout_add_layout_total(got), w->nentries,
+	cr_assert(layout_add_layout_equal(got, w),
+	    "%s: layout differs "
+	    "(%zu entries, %lld nodes; expected %zu, %lld)",
+	    what, got->nentries, layout_add_layout_total(got), w->nentries,
 	    layout_add_layout_total(w));
 	layout_add_layout_free(w);
 }
@@ -205,21 +210,20 @@ assert_layout(const struct layout_add_layout *got, struct json_object *want,
 static struct json_object *
 section(struct json_object *root, const char *name)
 {
-	struct json_object	*s = opt(root, name);
+	struct json_object *s = opt(root, name);
 
 	cr_assert_not_null(s, "no section %s", name);
-	return (s);
+	return s;
 }
 
 Test(layout_add, cluster_layout_validity)
 {
-	struct json_object		*root = load("layout-add.json", 0);
-	struct json_object		*cases = section(root,
-					    "cluster_layout");
-	struct json_object		*c;
-	struct layout_add_constraints	 cons;
-	struct layout_add_layout	*l;
-	size_t				 i;
+	struct json_object *root = load("layout-add.json", 0);
+	struct json_object *cases = section(root, "cluster_layout");
+	struct json_object *c;
+	struct layout_add_constraints cons;
+	struct layout_add_layout *l;
+	size_t i;
 
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
@@ -236,16 +240,15 @@ Test(layout_add, cluster_layout_validity)
 
 Test(layout_add, change_iterator)
 {
-	struct json_object		*root = load("layout-add.json", 0);
-	struct json_object		*cases = section(root,
-					    "change_iterator");
-	struct json_object		*c, *slots, *vecs, *v;
-	struct layout_add_constraints	 cons;
-	struct layout_add_layout	*l, *want;
-	struct layout_add_changes	*it;
-	struct layout_add_change	*ch;
-	size_t				 i, k, j;
-	int				 cnt;
+	struct json_object *root = load("layout-add.json", 0);
+	struct json_object *cases = section(root, "change_iterator");
+	struct json_object *c, *slots, *vecs, *v;
+	struct layout_add_constraints cons;
+	struct layout_add_layout *l, *want;
+	struct layout_add_changes *it;
+	struct layout_add_change *ch;
+	size_t i, k, j;
+	int cnt;
 
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
@@ -262,15 +265,17 @@ Test(layout_add, change_iterator)
 				    json_object_array_get_idx(v, j));
 				if (cnt == 0)
 					continue;
-				struct json_object *e = json_object_new_array();
+				struct json_object *e =
+				    json_object_new_array();
 				json_object_array_add(e,
 				    json_object_new_int(cnt));
 				for (size_t x = 0; x < 3; x++)
 					json_object_array_add(e,
 					    json_object_get(
-					    json_object_array_get_idx(
-					    json_object_array_get_idx(slots,
-					    j), x)));
+						json_object_array_get_idx(
+						    json_object_array_get_idx(
+							slots, j),
+						    x)));
 				add_entry(want, e, cnt);
 				json_object_put(e);
 			}
@@ -284,8 +289,8 @@ Test(layout_add, change_iterator)
 			layout_add_layout_free(want);
 		}
 		ch = layout_add_changes_next(it);
-		cr_assert_null(ch, "%s: more than %zu changes",
-		    str(c, "test"), k);
+		cr_assert_null(ch, "%s: more than %zu changes", str(c, "test"),
+		    k);
 		cr_assert_null(layout_add_changes_next(it));
 		layout_add_changes_free(it);
 		layout_add_layout_free(l);
@@ -296,15 +301,14 @@ Test(layout_add, change_iterator)
 
 Test(layout_add, apply_change_to_layout)
 {
-	struct json_object		*root = load("layout-add.json", 0);
-	struct json_object		*cases = section(root,
-					    "add_services_change");
-	struct json_object		*c, *steps, *st;
-	struct layout_add_constraints	 cons;
-	struct layout_add_layout	*l, *next;
-	struct layout_add_change	*ch;
-	size_t				 i, k;
-	int				 can;
+	struct json_object *root = load("layout-add.json", 0);
+	struct json_object *cases = section(root, "add_services_change");
+	struct json_object *c, *steps, *st;
+	struct layout_add_constraints cons;
+	struct layout_add_layout *l, *next;
+	struct layout_add_change *ch;
+	size_t i, k;
+	int can;
 
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
@@ -340,20 +344,21 @@ Test(layout_add, apply_change_to_layout)
 static struct layout_add_node *
 nodes_of(struct json_object *list, size_t *n)
 {
-	struct layout_add_node	*v;
-	struct json_object	*kind;
-	size_t			 i, k, total = 0, at;
-	long long		 num = 1000;
+	struct layout_add_node *v;
+	struct json_object *kind;
+	size_t i, k, total = 0, at;
+	long long num = 1000;
 
 	for (i = 0; i < json_object_array_length(list); i++)
-		total += (size_t)json_object_get_int(opt(
-		    json_object_array_get_idx(list, i), "count"));
+		total += (size_t)json_object_get_int(
+		    opt(json_object_array_get_idx(list, i), "count"));
 	v = keep(xcalloc(total + 1, sizeof(*v)));
 	at = total;
 	for (i = 0; i < json_object_array_length(list); i++) {
 		kind = json_object_array_get_idx(list, i);
-		for (k = 0; k < (size_t)json_object_get_int(opt(kind,
-		    "count")); k++) {
+		for (k = 0;
+		     k < (size_t)json_object_get_int(opt(kind, "count"));
+		     k++) {
 			at--;
 			v[at].id = keep(xasprintf("node-%04lld", num));
 			v[at].nodenum = num++;
@@ -363,7 +368,7 @@ nodes_of(struct json_object *list, size_t *n)
 		}
 	}
 	*n = total;
-	return (v);
+	return v;
 }
 
 /* Assert the cluster's services are the set want. */
@@ -371,19 +376,20 @@ static void
 assert_cluster_services(const struct layout_add_cluster *cl,
     struct json_object *want)
 {
-	size_t	i, j;
-	int	found;
+	size_t i, j;
+	int found;
 
 	cr_assert_eq(cl->nservices, json_object_array_length(want));
 	for (i = 0; i < json_object_array_length(want); i++) {
 		found = 0;
 		for (j = 0; j < cl->nservices; j++)
-			if (strcmp(cl->services[j], json_object_get_string(
-			    json_object_array_get_idx(want, i))) == 0)
+			if (strcmp(cl->services[j],
+				json_object_get_string(
+				    json_object_array_get_idx(want, i))) == 0)
 				found = 1;
 		cr_assert(found, "cluster service %s missing",
-		    json_object_get_string(json_object_array_get_idx(want,
-		    i)));
+		    json_object_get_string(
+			json_object_array_get_idx(want, i)));
 	}
 }
 
@@ -391,34 +397,33 @@ assert_cluster_services(const struct layout_add_cluster *cl,
 static int
 cnode_has(const struct layout_add_cnode *cn, const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < cn->nservices; i++)
 		if (strcmp(cn->services[i], s) == 0)
-			return (1);
-	return (0);
+			return 1;
+	return 0;
 }
 
 Test(layout_add, apply_change_to_cluster)
 {
-	struct json_object		*root = load("layout-add.json", 0);
-	struct json_object		*c = section(root,
-					    "apply_to_cluster");
-	struct json_object		*steps, *st;
-	struct layout_add_constraints	 cons;
-	struct layout_add_node		*nodes;
-	struct layout_add_names		 cs;
-	struct layout_add_cluster	*cl;
-	struct layout_add_layout	*l;
-	struct layout_add_change	*ch;
-	char				 err[LOOMD_ERR_LEN];
-	size_t				 n, k, i, changed, naff;
+	struct json_object *root = load("layout-add.json", 0);
+	struct json_object *c = section(root, "apply_to_cluster");
+	struct json_object *steps, *st;
+	struct layout_add_constraints cons;
+	struct layout_add_node *nodes;
+	struct layout_add_names cs;
+	struct layout_add_cluster *cl;
+	struct layout_add_layout *l;
+	struct layout_add_change *ch;
+	char err[LOOMD_ERR_LEN];
+	size_t n, k, i, changed, naff;
 
 	named_cons(root, str(c, "constraints"), &cons);
 	nodes = nodes_of(opt(c, "nodes"), &n);
 	cs = names_of(opt(c, "cluster_services"));
-	cr_assert_eq(layout_add_cluster_new(nodes, n, cs.v, cs.n, &cl, err),
-	    0, "%s", err);
+	cr_assert_eq(layout_add_cluster_new(nodes, n, cs.v, cs.n, &cl, err), 0,
+	    "%s", err);
 	for (i = 0; i < cl->nnodes; i++) {
 		cr_assert_eq(cl->nodes[i].nodenum, 1000 + (long long)i);
 		cr_assert_eq(cl->nodes[i].input_ix, n - 1 - i);
@@ -437,15 +442,16 @@ Test(layout_add, apply_change_to_cluster)
 		assert_cluster_services(cl, opt(st, "cluster_services"));
 		for (i = 0, changed = 0; i < cl->nnodes; i++)
 			changed += cl->nodes[i].changed != 0;
-		cr_assert_eq(changed, (size_t)json_object_get_int(opt(st,
-		    "affected_total")), "step %zu: %zu nodes changed", k,
-		    changed);
+		cr_assert_eq(changed,
+		    (size_t)json_object_get_int(opt(st, "affected_total")),
+		    "step %zu: %zu nodes changed", k, changed);
 		if (k == 1) {
 			/* loomd: the lowest node numbers of the layout */
 			cr_assert_eq(naff, 25);
 			for (i = 1; i < cl->nnodes; i++)
 				cr_assert_eq(cnode_has(&cl->nodes[i],
-				    "nodemanager"), i <= 25, "nodenum %lld",
+						 "nodemanager"),
+				    i <= 25, "nodenum %lld",
 				    cl->nodes[i].nodenum);
 		}
 		layout_add_change_free(ch);
@@ -465,15 +471,15 @@ Test(layout_add, apply_change_to_cluster)
 
 Test(layout_add, tracker)
 {
-	struct json_object		*root = load("layout-add.json", 0);
-	struct json_object		*cases = section(root, "tracker");
-	struct json_object		*c, *steps, *st, *add;
-	struct layout_add_constraints	 cons;
-	struct layout_add_layout	*l;
-	struct layout_add_tracker	*t;
-	struct layout_add_change	*ch;
-	size_t				 i, k, nch;
-	int				 ok;
+	struct json_object *root = load("layout-add.json", 0);
+	struct json_object *cases = section(root, "tracker");
+	struct json_object *c, *steps, *st, *add;
+	struct layout_add_constraints cons;
+	struct layout_add_layout *l;
+	struct layout_add_tracker *t;
+	struct layout_add_change *ch;
+	size_t i, k, nch;
+	int ok;
 
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
@@ -489,15 +495,16 @@ Test(layout_add, tracker)
 				ch = change_of(str(add, "service"),
 				    opt(add, "counts"));
 				ok = layout_add_tracker_add(t, ch);
-				cr_assert_eq(ok, json_object_get_boolean(opt(st,
-				    "accepted")), "%s step %zu",
-				    str(c, "test"), k);
+				cr_assert_eq(ok,
+				    json_object_get_boolean(
+					opt(st, "accepted")),
+				    "%s step %zu", str(c, "test"), k);
 				if (!ok)
 					layout_add_change_free(ch);
 				else
 					cr_assert_eq(ch,
 					    layout_add_tracker_change(t,
-					    nch++));
+						nch++));
 			} else {
 				layout_add_tracker_remove_last(t);
 				nch--;
@@ -506,7 +513,7 @@ Test(layout_add, tracker)
 			assert_layout(layout_add_tracker_current(t),
 			    opt(st, "expect"), str(c, "test"));
 		}
-		layout_add_tracker_remove_last(t);	/* no-op at 0 */
+		layout_add_tracker_remove_last(t); /* no-op at 0 */
 		layout_add_tracker_free(t);
 	}
 	json_object_put(root);
@@ -517,36 +524,37 @@ Test(layout_add, tracker)
 static struct json_object *
 fixture_template(struct json_object *cat, const char *name)
 {
-	struct json_object	*list = opt(cat, "clustertemplates"), *t;
-	size_t			 i;
+	struct json_object *list = opt(cat, "clustertemplates"), *t;
+	size_t i;
 
 	for (i = 0; list != NULL && i < json_object_array_length(list); i++) {
 		t = json_object_array_get_idx(list, i);
 		if (strcmp(str(t, "name"), name) == 0)
-			return (t);
+			return t;
 	}
 	cr_assert_fail("no template %s", name);
-	return (NULL);
+	return NULL;
 }
 
 Test(layout_add, updater)
 {
-	struct json_object		*root = load("layout-add.json", 0);
-	struct json_object		*u = section(root, "updater");
-	struct json_object		*cat, *cases, *c, *exp;
-	struct layout_add_constraints	 cons;
-	struct layout_add_node		*nodes;
-	struct layout_add_names		 cs, add;
-	struct layout_add_cluster	*cl;
-	struct layout_add_layout	*l, *after;
-	struct layout_add_tracker	*t;
-	const struct layout_add_change	*ch;
-	char				 err[LOOMD_ERR_LEN];
-	size_t				 n, i, k, j;
+	struct json_object *root = load("layout-add.json", 0);
+	struct json_object *u = section(root, "updater");
+	struct json_object *cat, *cases, *c, *exp;
+	struct layout_add_constraints cons;
+	struct layout_add_node *nodes;
+	struct layout_add_names cs, add;
+	struct layout_add_cluster *cl;
+	struct layout_add_layout *l, *after;
+	struct layout_add_tracker *t;
+	const struct layout_add_change *ch;
+	char err[LOOMD_ERR_LEN];
+	size_t n, i, k, j;
 
 	cat = load(str(u, "template_fixture"), 1);
 	cons_from_json(opt(fixture_template(cat, str(u, "template")),
-	    "constraints"), &cons);
+			   "constraints"),
+	    &cons);
 	nodes = nodes_of(opt(u, "nodes"), &n);
 	cs = names_of(opt(u, "cluster_services"));
 	cases = opt(u, "cases");
@@ -554,11 +562,13 @@ Test(layout_add, updater)
 		c = json_object_array_get_idx(cases, i);
 		add = names_of(opt(c, "add"));
 		cr_assert_eq(layout_add_cluster_new(nodes, n, cs.v, cs.n, &cl,
-		    err), 0, "%s", err);
+				 err),
+		    0, "%s", err);
 		l = layout_add_cluster_layout(cl);
 		cr_assert(layout_add_layout_valid(&cons, l));
 		cr_assert_eq(layout_add_solve(&cons, l, add.v, add.n, 0, &t,
-		    err), 0, "%s: %s", str(c, "test"), err);
+				 err),
+		    0, "%s: %s", str(c, "test"), err);
 		exp = opt(c, "expect");
 		if (exp == NULL) {
 			cr_assert_null(t, "%s: found a layout",
@@ -572,7 +582,8 @@ Test(layout_add, updater)
 			for (k = 0; k < layout_add_tracker_nchanges(t); k++) {
 				ch = layout_add_tracker_change(t, k);
 				cr_assert_eq(layout_add_cluster_apply(cl, ch,
-				    NULL, err), 0, "%s", err);
+						 NULL, err),
+				    0, "%s", err);
 			}
 			after = layout_add_cluster_layout(cl);
 			assert_layout(after, exp, "materialised");
@@ -593,19 +604,20 @@ Test(layout_add, updater)
 
 Test(layout_add, slotted_combinations)
 {
-	struct json_object		*root = load("layout-add.json", 0);
-	struct json_object		*cases = section(root, "combination");
-	struct json_object		*c, *jmax, *jstart, *exp, *v;
-	struct layout_add_combo		*it;
-	char				 err[LOOMD_ERR_LEN];
-	int				 max[16], start[16], got[16], rc;
-	size_t				 i, k, j, nslots;
+	struct json_object *root = load("layout-add.json", 0);
+	struct json_object *cases = section(root, "combination");
+	struct json_object *c, *jmax, *jstart, *exp, *v;
+	struct layout_add_combo *it;
+	char err[LOOMD_ERR_LEN];
+	int max[16], start[16], got[16], rc;
+	size_t i, k, j, nslots;
 
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
 		jmax = opt(c, "max");
 		jstart = opt(c, "start");
-		nslots = jstart != NULL ? json_object_array_length(jstart) :
+		nslots = jstart != NULL ?
+		    json_object_array_length(jstart) :
 		    (size_t)json_object_get_int(opt(c, "slots"));
 		cr_assert_leq(nslots, 16);
 		for (j = 0; jmax != NULL && j < nslots; j++)
@@ -618,9 +630,9 @@ Test(layout_add, slotted_combinations)
 			rc = layout_add_combo_new_from(nslots, start,
 			    jmax != NULL ? max : NULL, &it, err);
 		} else
-			rc = layout_add_combo_new(nslots, json_object_get_int(
-			    opt(c, "items")), jmax != NULL ? max : NULL, &it,
-			    err);
+			rc = layout_add_combo_new(nslots,
+			    json_object_get_int(opt(c, "items")),
+			    jmax != NULL ? max : NULL, &it, err);
 		if (opt(c, "error") != NULL) {
 			cr_assert_eq(rc, -1, "%s", str(c, "test"));
 			cr_assert_null(it);
@@ -631,8 +643,9 @@ Test(layout_add, slotted_combinations)
 			cr_assert(layout_add_combo_has_next(it));
 			cr_assert_eq(layout_add_combo_next(it, got), 1);
 			for (j = 0; j < nslots; j++)
-				cr_assert_eq(got[j], json_object_get_int(
-				    json_object_array_get_idx(exp, j)));
+				cr_assert_eq(got[j],
+				    json_object_get_int(
+					json_object_array_get_idx(exp, j)));
 			layout_add_combo_free(it);
 			continue;
 		}
@@ -645,8 +658,9 @@ Test(layout_add, slotted_combinations)
 			cr_assert_eq(layout_add_combo_next(it, got), 1,
 			    "%s: ended at %zu", str(c, "test"), k);
 			for (j = 0; j < nslots; j++)
-				cr_assert_eq(got[j], json_object_get_int(
-				    json_object_array_get_idx(v, j)),
+				cr_assert_eq(got[j],
+				    json_object_get_int(
+					json_object_array_get_idx(v, j)),
 				    "%s: vector %zu slot %zu", str(c, "test"),
 				    k, j);
 		}
@@ -668,20 +682,19 @@ reactor_cons(struct layout_add_constraints *cons, struct json_object **cat)
 {
 	*cat = load("solver-catalogue.json", 1);
 	cons_from_json(opt(fixture_template(*cat, "reactor-medium"),
-	    "constraints"), cons);
+			   "constraints"),
+	    cons);
 }
 
 Test(layout_add, service_order)
 {
-	struct json_object		*cat;
-	struct layout_add_constraints	 cons;
-	const char			*svcs[] = { "zookeeper",
-					    "resourcemanager", "reactor", "aaa",
-					    "datanode", "namenode" };
-	const char			*want[] = { "namenode", "reactor",
-					    "zookeeper", "datanode", "aaa",
-					    "resourcemanager" };
-	size_t				 order[6], i;
+	struct json_object *cat;
+	struct layout_add_constraints cons;
+	const char *svcs[] = { "zookeeper", "resourcemanager", "reactor",
+		"aaa", "datanode", "namenode" };
+	const char *want[] = { "namenode", "reactor", "zookeeper", "datanode",
+		"aaa", "resourcemanager" };
+	size_t order[6], i;
 
 	reactor_cons(&cons, &cat);
 	layout_add_service_order(&cons, svcs, 6, order);
@@ -695,33 +708,32 @@ Test(layout_add, service_order)
 static struct layout_add_layout *
 hadoop_layout(void)
 {
-	struct layout_add_layout	*l = layout_add_layout_new();
+	struct layout_add_layout *l = layout_add_layout_new();
 
 	layout_add_layout_add(l, "large-mem", "centos6",
 	    (const char *const[]){ "namenode" }, 1, 1);
 	layout_add_layout_add(l, "medium", "centos6",
 	    (const char *const[]){ "datanode" }, 1, 50);
-	return (l);
+	return l;
 }
 
 Test(layout_add, step_guard)
 {
-	struct json_object		*cat;
-	struct layout_add_constraints	 cons;
-	struct layout_add_layout	*l = hadoop_layout();
-	struct layout_add_tracker	*t;
-	const char			*add[] = { "resourcemanager",
-					    "nodemanager", "hbasemaster",
-					    "regionserver" };
-	char				 err[LOOMD_ERR_LEN];
+	struct json_object *cat;
+	struct layout_add_constraints cons;
+	struct layout_add_layout *l = hadoop_layout();
+	struct layout_add_tracker *t;
+	const char *add[] = { "resourcemanager", "nodemanager", "hbasemaster",
+		"regionserver" };
+	char err[LOOMD_ERR_LEN];
 
 	reactor_cons(&cons, &cat);
 	cr_assert_eq(layout_add_solve(&cons, l, add, 4, 1, &t, err), -1);
 	cr_assert_null(t);
 	cr_assert_str_eq(err, "no layout found within 1 steps");
 	/* four services, one accepted change each: four steps suffice */
-	cr_assert_eq(layout_add_solve(&cons, l, add, 4, 4, &t, err), 0,
-	    "%s", err);
+	cr_assert_eq(layout_add_solve(&cons, l, add, 4, 4, &t, err), 0, "%s",
+	    err);
 	cr_assert_not_null(t);
 	cr_assert_str_eq(layout_add_tracker_change(t, 0)->service,
 	    "hbasemaster");
@@ -735,21 +747,23 @@ Test(layout_add, step_guard)
 
 Test(layout_add, bad_requests)
 {
-	struct json_object		*cat;
-	struct layout_add_constraints	 cons;
-	struct layout_add_layout	*l = hadoop_layout();
-	struct layout_add_tracker	*t;
-	char				 err[LOOMD_ERR_LEN];
+	struct json_object *cat;
+	struct layout_add_constraints cons;
+	struct layout_add_layout *l = hadoop_layout();
+	struct layout_add_tracker *t;
+	char err[LOOMD_ERR_LEN];
 
 	reactor_cons(&cons, &cat);
 	cr_assert_eq(layout_add_solve(&cons, l,
-	    (const char *const[]){ "hbasemaster", "namenode" }, 2, 0, &t,
-	    err), -1);
+			 (const char *const[]){ "hbasemaster", "namenode" }, 2,
+			 0, &t, err),
+	    -1);
 	cr_assert_null(t);
 	cr_assert_str_eq(err, "service namenode is already on the cluster");
 	cr_assert_eq(layout_add_solve(&cons, l,
-	    (const char *const[]){ "hbasemaster", "hbasemaster" }, 2, 0, &t,
-	    err), -1);
+			 (const char *const[]){ "hbasemaster", "hbasemaster" },
+			 2, 0, &t, err),
+	    -1);
 	cr_assert_str_eq(err, "service hbasemaster is listed twice");
 	cr_assert_eq(layout_add_solve(&cons, l, NULL, 0, 0, &t, err), -1);
 	cr_assert_str_eq(err, "Services to add must be specified.");
@@ -760,8 +774,8 @@ Test(layout_add, bad_requests)
 
 Test(layout_add, apply_keeps_counts_of_present_service)
 {
-	struct layout_add_layout	*l = hadoop_layout(), *r;
-	struct layout_add_change	*ch = layout_add_change_new("datanode");
+	struct layout_add_layout *l = hadoop_layout(), *r;
+	struct layout_add_change *ch = layout_add_change_new("datanode");
 
 	/* Java left count - k nodes here (QUIRK 2); loomd changes nothing */
 	layout_add_layout_add(ch->counts, "medium", "centos6",
@@ -777,9 +791,9 @@ Test(layout_add, apply_keeps_counts_of_present_service)
 
 Test(layout_add, layout_multiset)
 {
-	struct layout_add_layout	*a = layout_add_layout_new();
-	struct layout_add_layout	*b = layout_add_layout_new();
-	struct layout_add_layout	*c;
+	struct layout_add_layout *a = layout_add_layout_new();
+	struct layout_add_layout *b = layout_add_layout_new();
+	struct layout_add_layout *c;
 
 	layout_add_layout_add(a, "medium", "centos6",
 	    (const char *const[]){ "b", "a", "b" }, 3, 2);
@@ -796,7 +810,8 @@ Test(layout_add, layout_multiset)
 	/* more services first */
 	cr_assert_eq(a->entries[0].nl.nservices, 2);
 	cr_assert_eq(layout_add_layout_count(a, "medium", "centos6",
-	    (const char *const[]){ "b", "a" }, 2), 2);
+			 (const char *const[]){ "b", "a" }, 2),
+	    2);
 	cr_assert_eq(layout_add_layout_service_count(a, "a"), 2);
 	cr_assert_eq(layout_add_layout_service_count(a, "x"), 1);
 	cr_assert_eq(layout_add_layout_total(a), 3);
@@ -806,7 +821,7 @@ Test(layout_add, layout_multiset)
 	c = layout_add_layout_copy(a);
 	cr_assert(layout_add_layout_equal(a, c));
 	cr_assert(layout_add_node_layout_cmp(&a->entries[0].nl,
-	    &c->entries[1].nl) < 0);
+		      &c->entries[1].nl) < 0);
 	layout_add_layout_free(a);
 	layout_add_layout_free(b);
 	layout_add_layout_free(c);
@@ -815,22 +830,22 @@ Test(layout_add, layout_multiset)
 
 Test(layout_add, automators_recomputed)
 {
-	struct layout_add_node		 in[2];
-	struct layout_add_cluster	*cl;
-	struct layout_add_change	*ch;
-	const char			*s1[] = { "web" }, **aut;
-	const char			*t_web[] = { "chef-solo", "shell" };
-	const char			*t_db[] = { "shell", "puppet" };
-	struct layout_add_service_def	 defs[2] = {
-		{ "web", { t_web, 2 } }, { "db", { t_db, 2 } } };
-	char				 err[LOOMD_ERR_LEN];
-	size_t				 n, naff;
+	struct layout_add_node in[2];
+	struct layout_add_cluster *cl;
+	struct layout_add_change *ch;
+	const char *s1[] = { "web" }, **aut;
+	const char *t_web[] = { "chef-solo", "shell" };
+	const char *t_db[] = { "shell", "puppet" };
+	struct layout_add_service_def defs[2] = { { "web", { t_web, 2 } },
+		{ "db", { t_db, 2 } } };
+	char err[LOOMD_ERR_LEN];
+	size_t n, naff;
 
 	memset(in, 0, sizeof(in));
 	in[0] = (struct layout_add_node){ "b", 1001, "medium", "centos6",
-	    { s1, 1 } };
+		{ s1, 1 } };
 	in[1] = (struct layout_add_node){ "a", 1001, "medium", "centos6",
-	    { s1, 1 } };
+		{ s1, 1 } };
 	cr_assert_eq(layout_add_cluster_new(in, 2, s1, 1, &cl, err), 0);
 	/* equal nodenums: by id */
 	cr_assert_str_eq(cl->nodes[0].id, "a");
@@ -859,13 +874,13 @@ Test(layout_add, automators_recomputed)
 
 Test(layout_add, cluster_input_checks)
 {
-	struct layout_add_node		 in[2];
-	struct layout_add_cluster	*cl;
-	char				 err[LOOMD_ERR_LEN];
+	struct layout_add_node in[2];
+	struct layout_add_cluster *cl;
+	char err[LOOMD_ERR_LEN];
 
 	memset(in, 0, sizeof(in));
-	in[0] = (struct layout_add_node){ "a", 1000, "medium", NULL,
-	    { NULL, 0 } };
+	in[0] =
+	    (struct layout_add_node){ "a", 1000, "medium", NULL, { NULL, 0 } };
 	cr_assert_eq(layout_add_cluster_new(in, 1, NULL, 0, &cl, err), -1);
 	cr_assert_null(cl);
 	cr_assert_str_eq(err, "node a has no imagetype");
@@ -879,17 +894,17 @@ Test(layout_add, cluster_input_checks)
 
 Test(layout_add, ten_thousand_nodes, .timeout = 30)
 {
-	struct layout_add_constraints	 cons;
-	struct layout_add_constraint	 sc = { "b", { NULL, 0 },
-					    { NULL, 0 }, 0, 100 };
-	struct layout_add_node		*in;
-	struct layout_add_cluster	*cl;
-	struct layout_add_layout	*l;
-	struct layout_add_tracker	*t;
-	const char			*m[] = { "m" }, *w[] = { "w" };
-	const char			*add[] = { "a", "b" };
-	char				 err[LOOMD_ERR_LEN], (*ids)[8];
-	size_t				 i, k, withb = 0;
+	struct layout_add_constraints cons;
+	struct layout_add_constraint sc = { "b", { NULL, 0 }, { NULL, 0 }, 0,
+		100 };
+	struct layout_add_node *in;
+	struct layout_add_cluster *cl;
+	struct layout_add_layout *l;
+	struct layout_add_tracker *t;
+	const char *m[] = { "m" }, *w[] = { "w" };
+	const char *add[] = { "a", "b" };
+	char err[LOOMD_ERR_LEN], (*ids)[8];
+	size_t i, k, withb = 0;
 
 	memset(&cons, 0, sizeof(cons));
 	cons.services = &sc;
@@ -907,14 +922,15 @@ Test(layout_add, ten_thousand_nodes, .timeout = 30)
 	}
 	cr_assert_eq(layout_add_cluster_new(in, 10000, NULL, 0, &cl, err), 0);
 	l = layout_add_cluster_layout(cl);
-	cr_assert_eq(layout_add_solve(&cons, l, add, 2, 0, &t, err), 0,
-	    "%s", err);
+	cr_assert_eq(layout_add_solve(&cons, l, add, 2, 0, &t, err), 0, "%s",
+	    err);
 	cr_assert_not_null(t);
 	/* b (constrained, max 100) first, then a on every node */
 	cr_assert_str_eq(layout_add_tracker_change(t, 0)->service, "b");
 	for (k = 0; k < layout_add_tracker_nchanges(t); k++)
 		cr_assert_eq(layout_add_cluster_apply(cl,
-		    layout_add_tracker_change(t, k), NULL, err), 0, "%s", err);
+				 layout_add_tracker_change(t, k), NULL, err),
+		    0, "%s", err);
 	for (i = 0; i < cl->nnodes; i++) {
 		cr_assert(cnode_has(&cl->nodes[i], "a"));
 		withb += cnode_has(&cl->nodes[i], "b");
@@ -936,12 +952,12 @@ static void
 brute(const int *max, size_t n, size_t at, int rem, int *cur, int **out,
     size_t *nout)
 {
-	int	x, top;
+	int x, top;
 
 	if (at == n) {
 		if (rem == 0) {
-			*out = xreallocarray(*out, *nout + 1, n *
-			    sizeof(**out));
+			*out =
+			    xreallocarray(*out, *nout + 1, n * sizeof(**out));
 			memcpy(*out + *nout * n, cur, n * sizeof(*cur));
 			(*nout)++;
 		}
@@ -958,22 +974,22 @@ brute(const int *max, size_t n, size_t at, int rem, int *cur, int **out,
 static int
 lexcmp(const int *a, const int *b, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (a[i] != b[i])
-			return (a[i] < b[i] ? -1 : 1);
-	return (0);
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
 }
 
 Test(layout_add, combinations_match_brute_force)
 {
-	struct layout_add_combo	*it;
-	char			 err[LOOMD_ERR_LEN];
-	int			 max[5], start[5], cur[5], got[5], *all;
-	int			 items, from;
-	size_t			 n, i, k, nall;
-	unsigned int		 seed = 12345;
+	struct layout_add_combo *it;
+	char err[LOOMD_ERR_LEN];
+	int max[5], start[5], cur[5], got[5], *all;
+	int items, from;
+	size_t n, i, k, nall;
+	unsigned int seed = 12345;
 
 	for (k = 0; k < 2000; k++) {
 		n = 1 + rand_r(&seed) % 5;
@@ -992,10 +1008,12 @@ Test(layout_add, combinations_match_brute_force)
 		brute(max, n, 0, items, cur, &all, &nall);
 		if (from)
 			cr_assert_eq(layout_add_combo_new_from(n, start, max,
-			    &it, err), 0);
+					 &it, err),
+			    0);
 		else
 			cr_assert_eq(layout_add_combo_new(n, items, max, &it,
-			    err), 0);
+					 err),
+			    0);
 		for (i = 0; i < nall; i++) {
 			if (from && lexcmp(all + i * n, start, n) > 0)
 				continue;

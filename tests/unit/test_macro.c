@@ -25,57 +25,57 @@
 static struct json_object *
 fx_load(void)
 {
-	return (fx_data_loom("macro-cases.json"));
+	return fx_data_loom("macro-cases.json");
 }
 
 /* Member as a string, or NULL if absent or JSON null. */
 static const char *
 fx_str(struct json_object *o, const char *key)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-		return (NULL);
-	return (json_object_get_string(v));
+		return NULL;
+	return json_object_get_string(v);
 }
 
 /* Whether the object has the key (even with a null value). */
 static int
 fx_has(struct json_object *o, const char *key)
 {
-	return (json_object_object_get_ex(o, key, NULL));
+	return json_object_object_get_ex(o, key, NULL);
 }
 
 /* Node of the shared cluster with the given id (borrowed). */
 static struct json_object *
 fx_node(struct json_object *fx, const char *id)
 {
-	return (fx_data_find(fx_data_get(fx, "cluster_nodes"), "id", id));
+	return fx_data_find(fx_data_get(fx, "cluster_nodes"), "id", id);
 }
 
 /* Context for the shared cluster with the given target (or none). */
 static struct macro_cluster *
 fx_cluster(struct json_object *fx, const char *target)
 {
-	return (macro_cluster_new(fx_data_get(fx, "cluster_nodes"),
-	    target == NULL ? NULL : fx_node(fx, target)));
+	return macro_cluster_new(fx_data_get(fx, "cluster_nodes"),
+	    target == NULL ? NULL : fx_node(fx, target));
 }
 
 /* Map a fixture type name (HOST_OF_SERVICE ...) to the enum. */
 static enum macro_type
 fx_type(struct json_object *fx, const char *name)
 {
-	const char	*prefix;
-	int		 i;
+	const char *prefix;
+	int i;
 
 	prefix = fx_str(fx_data_get(fx, "expression_types"), name);
 	cr_assert_not_null(prefix, "unknown type %s", name);
 	for (i = 0; macro_type_prefix((enum macro_type)i) != NULL; i++) {
 		if (strcmp(macro_type_prefix((enum macro_type)i), prefix) == 0)
-			return ((enum macro_type)i);
+			return (enum macro_type)i;
 	}
 	cr_assert_fail("no macro type with prefix %s", prefix);
-	return (MACRO_HOST_OF_SERVICE);
+	return MACRO_HOST_OF_SERVICE;
 }
 
 /* Compare nullable strings. */
@@ -83,8 +83,8 @@ static int
 fx_streq(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
-		return (a == b);
-	return (strcmp(a, b) == 0);
+		return a == b;
+	return strcmp(a, b) == 0;
 }
 
 /* Check a parsed expression against a fixture expression object. */
@@ -92,19 +92,20 @@ static void
 fx_check_expr(struct json_object *fx, const struct macro_expr *e,
     struct json_object *want, const char *what)
 {
-	struct json_object	*inst;
+	struct json_object *inst;
 
-	cr_assert_eq(e->type, fx_type(fx, fx_str(want, "type")),
-	    "%s: type", what);
-	cr_assert_str_eq(e->service, fx_str(want, "service"),
-	    "%s: service", what);
+	cr_assert_eq(e->type, fx_type(fx, fx_str(want, "type")), "%s: type",
+	    what);
+	cr_assert_str_eq(e->service, fx_str(want, "service"), "%s: service",
+	    what);
 	cr_assert(fx_streq(e->format, fx_str(want, "format")),
 	    "%s: format '%s'", what, e->format ? e->format : "(null)");
 	cr_assert(fx_streq(e->separator, fx_str(want, "separator")),
 	    "%s: separator", what);
 	inst = fx_data_get(want, "instance");
-	cr_assert_eq(e->instance, inst == NULL ? -1 :
-	    json_object_get_int(inst), "%s: instance", what);
+	cr_assert_eq(e->instance,
+	    inst == NULL ? -1 : json_object_get_int(inst), "%s: instance",
+	    what);
 }
 
 /* Run fn over every case of the given kind; returns how many. */
@@ -112,9 +113,9 @@ static int
 fx_each(struct json_object *fx, const char *kind,
     void (*fn)(struct json_object *, struct json_object *))
 {
-	struct json_object	*cases, *c;
-	size_t			 i;
-	int			 n = 0;
+	struct json_object *cases, *c;
+	size_t i;
+	int n = 0;
 
 	cases = fx_data_get(fx, "cases");
 	for (i = 0; i < json_object_array_length(cases); i++) {
@@ -124,21 +125,22 @@ fx_each(struct json_object *fx, const char *kind,
 		fn(fx, c);
 		n++;
 	}
-	return (n);
+	return n;
 }
 
 /* Expand text against the shared cluster; expects success. */
 static char *
 expand_ok(const struct macro_cluster *cl, const char *text, int *changed)
 {
-	char			 err[LOOMD_ERR_LEN] = "";
-	char			*out;
-	enum macro_error_kind	 kind = MACRO_ERR_NONE;
+	char err[LOOMD_ERR_LEN] = "";
+	char *out;
+	enum macro_error_kind kind = MACRO_ERR_NONE;
 
 	cr_assert_eq(macro_expand_string(cl, text, strlen(text), &out, NULL,
-	    changed, &kind, err), 0, "'%s': %s", text, err);
+			 changed, &kind, err),
+	    0, "'%s': %s", text, err);
 	cr_assert_eq(kind, MACRO_ERR_NONE);
-	return (out);
+	return out;
 }
 
 /*
@@ -149,8 +151,8 @@ static void
 expect_expand(const struct macro_cluster *cl, const char *text,
     const char *want, int changed)
 {
-	char	*out;
-	int	 got = -1;
+	char *out;
+	int got = -1;
 
 	out = expand_ok(cl, text, changed >= 0 ? &got : NULL);
 	cr_assert_str_eq(out, want, "'%s'", text);
@@ -164,12 +166,13 @@ static void
 expand_fail(const struct macro_cluster *cl, const char *text,
     enum macro_error_kind want)
 {
-	char			 err[LOOMD_ERR_LEN] = "";
-	char			*out = (char *)1;
-	enum macro_error_kind	 kind = MACRO_ERR_NONE;
+	char err[LOOMD_ERR_LEN] = "";
+	char *out = (char *)1;
+	enum macro_error_kind kind = MACRO_ERR_NONE;
 
 	cr_assert_eq(macro_expand_string(cl, text, strlen(text), &out, NULL,
-	    NULL, &kind, err), -1, "'%s' should fail", text);
+			 NULL, &kind, err),
+	    -1, "'%s' should fail", text);
 	cr_assert_null(out);
 	cr_assert_eq(kind, want, "'%s': kind %s, want %s (%s)", text,
 	    macro_error_kind_name(kind), macro_error_kind_name(want), err);
@@ -181,13 +184,13 @@ expand_fail(const struct macro_cluster *cl, const char *text,
 static void
 case_evaluate(struct json_object *fx, struct json_object *c)
 {
-	struct json_object	*want, *inst;
-	struct macro_cluster	*cl;
-	struct macro_expr	 e, parsed;
-	enum macro_error_kind	 kind = MACRO_ERR_NONE;
-	const char		*test, *macro, *expected, *experr, *fmt, *sep;
-	char			 err[LOOMD_ERR_LEN], text[256], *out, *out2;
-	int			 rc, rc2, changed;
+	struct json_object *want, *inst;
+	struct macro_cluster *cl;
+	struct macro_expr e, parsed;
+	enum macro_error_kind kind = MACRO_ERR_NONE;
+	const char *test, *macro, *expected, *experr, *fmt, *sep;
+	char err[LOOMD_ERR_LEN], text[256], *out, *out2;
+	int rc, rc2, changed;
 
 	test = fx_str(c, "test");
 	want = fx_data_get(c, "expression");
@@ -209,7 +212,8 @@ case_evaluate(struct json_object *fx, struct json_object *c)
 	/* The same expression from its macro text. */
 	macro = fx_str(c, "equivalent_macro");
 	cr_assert_eq(macro_parse_expr(macro, strlen(macro), &parsed, NULL,
-	    err), 0, "%s: %s", test, err);
+			 err),
+	    0, "%s: %s", test, err);
 	fx_check_expr(fx, &parsed, want, test);
 
 	experr = fx_str(c, "expected_error");
@@ -249,7 +253,7 @@ case_evaluate(struct json_object *fx, struct json_object *c)
 static void
 case_format(UNUSED struct json_object *fx, struct json_object *c)
 {
-	char	*out;
+	char *out;
 
 	out = macro_format(fx_str(c, "format"), fx_str(c, "value"));
 	cr_assert_str_eq(out, fx_str(c, "expected"), "format '%s'",
@@ -260,13 +264,13 @@ case_format(UNUSED struct json_object *fx, struct json_object *c)
 static void
 case_macro_name(struct json_object *fx, struct json_object *c)
 {
-	struct json_object	*want;
-	enum macro_error_kind	 kind = MACRO_ERR_NONE;
-	enum macro_type		 type;
-	const char		*in, *svc;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 len;
-	int			 rc;
+	struct json_object *want;
+	enum macro_error_kind kind = MACRO_ERR_NONE;
+	enum macro_type type;
+	const char *in, *svc;
+	char err[LOOMD_ERR_LEN];
+	size_t len;
+	int rc;
 
 	in = fx_str(c, "input");
 	rc = macro_parse_name(in, strlen(in), &type, &svc, &len, &kind, err);
@@ -287,11 +291,11 @@ case_macro_name(struct json_object *fx, struct json_object *c)
 static void
 case_parse(struct json_object *fx, struct json_object *c)
 {
-	struct macro_expr	 e;
-	enum macro_error_kind	 kind = MACRO_ERR_NONE;
-	const char		*in;
-	char			 err[LOOMD_ERR_LEN] = "", text[256];
-	int			 rc;
+	struct macro_expr e;
+	enum macro_error_kind kind = MACRO_ERR_NONE;
+	const char *in;
+	char err[LOOMD_ERR_LEN] = "", text[256];
+	int rc;
 
 	in = fx_str(c, "input");
 	rc = macro_parse_expr(in, strlen(in), &e, &kind, err);
@@ -306,7 +310,8 @@ case_parse(struct json_object *fx, struct json_object *c)
 		/* An empty macro cannot occur in a text: "%%" is skipped. */
 		if (*in == '\0') {
 			cr_assert_eq(macro_validate(text, strlen(text), NULL,
-			    err), 0);
+					 err),
+			    0);
 			return;
 		}
 		/* The same inside a text. */
@@ -326,20 +331,20 @@ case_parse(struct json_object *fx, struct json_object *c)
 static void
 case_validate(UNUSED struct json_object *fx, struct json_object *c)
 {
-	const char	*in;
-	char		 err[LOOMD_ERR_LEN];
+	const char *in;
+	char err[LOOMD_ERR_LEN];
 
 	in = fx_str(c, "input");
 	cr_assert(fx_has(c, "expected_error"));
 	cr_assert_null(fx_str(c, "expected_error"));
-	cr_assert_eq(macro_validate(in, strlen(in), NULL, err), 0,
-	    "'%s': %s", in, err);
+	cr_assert_eq(macro_validate(in, strlen(in), NULL, err), 0, "'%s': %s",
+	    in, err);
 }
 
 static void
 case_expand_string(struct json_object *fx, struct json_object *c)
 {
-	struct macro_cluster	*cl;
+	struct macro_cluster *cl;
 
 	cl = fx_cluster(fx, fx_str(c, "target_node"));
 	expect_expand(cl, fx_str(c, "input"), fx_str(c, "expected"), 1);
@@ -350,40 +355,41 @@ case_expand_string(struct json_object *fx, struct json_object *c)
 static const char **
 fx_path(struct json_object *arr)
 {
-	const char	**p;
-	size_t		  i, n;
+	const char **p;
+	size_t i, n;
 
 	if (arr == NULL)
-		return (NULL);
+		return NULL;
 	n = json_object_array_length(arr);
 	p = xcalloc(n + 1, sizeof *p);
 	for (i = 0; i < n; i++)
-		p[i] = json_object_get_string(json_object_array_get_idx(arr,
-		    i));
-	return (p);
+		p[i] =
+		    json_object_get_string(json_object_array_get_idx(arr, i));
+	return p;
 }
 
 static void
 case_expand_json(struct json_object *fx, struct json_object *c)
 {
-	struct json_object	*tree = NULL, *vals, *v, *at, *subs;
-	struct macro_cluster	*cl;
-	enum macro_error_kind	 kind = MACRO_ERR_NONE;
-	const char		**path, **vpath, *text;
-	char			 err[LOOMD_ERR_LEN] = "";
-	size_t			 i, j;
-	int			 changed = -1;
+	struct json_object *tree = NULL, *vals, *v, *at, *subs;
+	struct macro_cluster *cl;
+	enum macro_error_kind kind = MACRO_ERR_NONE;
+	const char **path, **vpath, *text;
+	char err[LOOMD_ERR_LEN] = "";
+	size_t i, j;
+	int changed = -1;
 
 	cl = fx_cluster(fx, fx_str(c, "target_node"));
 	cr_assert_eq(json_object_deep_copy(fx_data_get(c, "input"), &tree,
-	    NULL), 0);
+			 NULL),
+	    0);
 	path = fx_path(fx_data_get(c, "path"));
 	cr_assert_eq(macro_expand_json(cl, tree, path, &changed, &kind, err),
 	    0, "%s: %s", fx_str(c, "test"), err);
 	if (fx_has(c, "expected_changed"))
 		cr_assert_eq(changed,
-		    json_object_get_boolean(fx_data_get(c,
-		    "expected_changed")));
+		    json_object_get_boolean(
+			fx_data_get(c, "expected_changed")));
 
 	vals = fx_data_get(c, "expected_values");
 	for (i = 0; i < json_object_array_length(vals); i++) {
@@ -403,10 +409,14 @@ case_expand_json(struct json_object *fx, struct json_object *c)
 		text = json_object_to_json_string_ext(tree,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		for (i = 0; i < json_object_array_length(subs); i++)
-			cr_assert_not_null(strstr(text, json_object_get_string(
-			    json_object_array_get_idx(subs, i))),
-			    "'%s' not in %s", json_object_get_string(
-			    json_object_array_get_idx(subs, i)), text);
+			cr_assert_not_null(
+			    strstr(text,
+				json_object_get_string(
+				    json_object_array_get_idx(subs, i))),
+			    "'%s' not in %s",
+			    json_object_get_string(
+				json_object_array_get_idx(subs, i)),
+			    text);
 	}
 	free(path);
 	json_object_put(tree);
@@ -415,9 +425,9 @@ case_expand_json(struct json_object *fx, struct json_object *c)
 
 /* The kinds of macro-cases.json, the case function of each, and how many. */
 static const struct {
-	const char	*kind;
-	void		(*fn)(struct json_object *, struct json_object *);
-	int		 n;
+	const char *kind;
+	void (*fn)(struct json_object *, struct json_object *);
+	int n;
 } fx_kinds[] = {
 	{ "evaluate_expression", case_evaluate, 18 },
 	{ "format", case_format, 7 },
@@ -432,9 +442,9 @@ static const struct {
  * 73 cases, none of a kind not handled above. */
 Test(macro, fixture_cases)
 {
-	struct json_object	*fx = fx_load(), *cases;
-	const char		*k;
-	size_t			 i, j;
+	struct json_object *fx = fx_load(), *cases;
+	const char *k;
+	size_t i, j;
 
 	for (j = 0; j < sizeof fx_kinds / sizeof fx_kinds[0]; j++)
 		cr_assert_eq(fx_each(fx, fx_kinds[j].kind, fx_kinds[j].fn),
@@ -457,7 +467,8 @@ Test(macro, fixture_cases)
 /* Section 6 example, on a cluster whose nodes are full section 2.6 Nodes. */
 Test(macro, spec_example_zookeeper_full_node_json)
 {
-	static const char nodes_json[] = "["
+	static const char nodes_json[] =
+	    "["
 	    "{\"id\":\"a\",\"clusterId\":\"00000001\",\"services\":["
 	    "{\"name\":\"zookeeper\",\"description\":\"\",\"dependson\":[],"
 	    "\"provisioner\":{\"actions\":{}}}],"
@@ -470,25 +481,29 @@ Test(macro, spec_example_zookeeper_full_node_json)
 	    "\"properties\":{\"hostname\":\"hostB\",\"nodenum\":\"1002\"}},"
 	    "{\"id\":\"d\",\"services\":[{\"name\":\"zookeeper\"}],"
 	    "\"properties\":{\"hostname\":\"hostC\",\"nodenum\":\"1003\"}}]";
-	struct json_object	*nodes;
-	struct macro_cluster	*cl;
+	struct json_object *nodes;
+	struct macro_cluster *cl;
 
 	nodes = json_tokener_parse(nodes_json);
 	cr_assert_not_null(nodes);
 	cl = macro_cluster_new(nodes, json_object_array_get_idx(nodes, 2));
-	json_object_put(nodes);	/* the context keeps copies */
-	expect_expand(cl, "%join(map(host.service.zookeeper,'$:2181'),',')%"
-	    "/ns", "hostA:2181,hostB:2181,hostC:2181/ns", 1);
-	expect_expand(cl, "%instance.self.service.zookeeper% of "
-	    "%num.service.zookeeper%", "2 of 3", -1);
+	json_object_put(nodes); /* the context keeps copies */
+	expect_expand(cl,
+	    "%join(map(host.service.zookeeper,'$:2181'),',')%"
+	    "/ns",
+	    "hostA:2181,hostB:2181,hostC:2181/ns", 1);
+	expect_expand(cl,
+	    "%instance.self.service.zookeeper% of "
+	    "%num.service.zookeeper%",
+	    "2 of 3", -1);
 	macro_cluster_free(cl);
 }
 
 /* The scanner skips "%%" and does not un-escape it; a lone '%' is text. */
 Test(macro, percent_handling)
 {
-	struct json_object	*fx = fx_load();
-	struct macro_cluster	*cl = fx_cluster(fx, "foo");
+	struct json_object *fx = fx_load();
+	struct macro_cluster *cl = fx_cluster(fx, "foo");
 
 	expect_expand(cl, "100%% sure: %num.service.svc1%", "100%% sure: 3",
 	    -1);
@@ -515,10 +530,10 @@ Test(macro, percent_handling)
 Test(macro, syntax_errors)
 {
 	static const char *const bad[] = {
-		"%%%",			/* "%%", then a lone '%' */
-		"a%%b%%c",			/* no macro at all */
-		"x%%%y%",			/* "%%", then macro "y" */
-		"%reverse(host.service.svc1,',')%",	/* unknown */
+		"%%%",				    /* "%%", then a lone '%' */
+		"a%%b%%c",			    /* no macro at all */
+		"x%%%y%",			    /* "%%", then macro "y" */
+		"%reverse(host.service.svc1,',')%", /* unknown */
 		"%join(reverse(host.service.svc1),',')%",
 		"%map(join(host.service.svc1,','),'$')%",
 		"%join(join(host.service.svc1,','),',')%",
@@ -527,8 +542,8 @@ Test(macro, syntax_errors)
 		"%host.service.svc1 %",
 		"% host.service.svc1%",
 		"%HOST.service.svc1%",
-		"%cluster.owner%",		/* added after 0.9 */
-		"%host.service.svc1[x]%",	/* bad index */
+		"%cluster.owner%",	  /* added after 0.9 */
+		"%host.service.svc1[x]%", /* bad index */
 		"%host.service.svc1[-1]%",
 		"%host.service.svc1[1.]%",
 		"%host.service.svc1[ 1]%",
@@ -541,10 +556,10 @@ Test(macro, syntax_errors)
 		"%host.service.své%",
 		"ok %num.service.svc1% then %bad%",
 	};
-	struct json_object	*fx = fx_load();
-	struct macro_cluster	*cl = fx_cluster(fx, "foo");
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
+	struct json_object *fx = fx_load();
+	struct macro_cluster *cl = fx_cluster(fx, "foo");
+	char err[LOOMD_ERR_LEN];
+	size_t i;
 
 	/* The first two are in fact valid text: check the scanner. */
 	for (i = 0; i < 2; i++)
@@ -562,13 +577,14 @@ Test(macro, syntax_errors)
 /* Leading zeros and the largest index parse; the index is 0-based. */
 Test(macro, index_forms)
 {
-	struct json_object	*fx = fx_load();
-	struct macro_cluster	*cl = fx_cluster(fx, "foo");
-	struct macro_expr	 e;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *fx = fx_load();
+	struct macro_cluster *cl = fx_cluster(fx, "foo");
+	struct macro_expr e;
+	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(macro_parse_expr("ip.service.x[2147483647]", 24, &e, NULL,
-	    err), 0, "%s", err);
+			 err),
+	    0, "%s", err);
 	cr_assert_eq(e.instance, 2147483647);
 	macro_expr_clear(&e);
 	/* svc1 by nodenum: foo(0) oof, bar(5) rab, one(8) eno. */
@@ -593,31 +609,35 @@ Test(macro, index_forms)
  */
 Test(macro, nodenum_order_is_numeric)
 {
-	struct json_object	*nodes;
-	struct macro_cluster	*cl;
+	struct json_object *nodes;
+	struct macro_cluster *cl;
 
-	nodes = json_tokener_parse("["
+	nodes = json_tokener_parse(
+	    "["
 	    "{\"id\":\"a\",\"services\":[\"s\"],\"properties\":"
 	    "{\"hostname\":\"ten\",\"nodenum\":\"10\"}},"
 	    "{\"id\":\"b\",\"services\":[\"s\"],\"properties\":"
 	    "{\"hostname\":\"nine\",\"nodenum\":9}}]");
 	cl = macro_cluster_new(nodes, json_object_array_get_idx(nodes, 0));
-	expect_expand(cl, "%host.service.s[0]% %host.service.s% "
-	    "%instance.self.service.s%", "nine ten,nine 2", -1);
+	expect_expand(cl,
+	    "%host.service.s[0]% %host.service.s% "
+	    "%instance.self.service.s%",
+	    "nine ten,nine 2", -1);
 	macro_cluster_free(cl);
 	json_object_put(nodes);
 }
 
 Test(macro, self_forms)
 {
-	struct json_object	*fx = fx_load();
-	struct macro_cluster	*cl;
+	struct json_object *fx = fx_load();
+	struct macro_cluster *cl;
 
 	/* one: nodenum 8, third svc1 node by nodenum. */
 	cl = fx_cluster(fx, "one");
-	expect_expand(cl, "%instance.self.service.svc1%/"
-	    "%host.self.service.svc1%/%ip.self.service.svc1%", "3/eno/9.1.3.4",
-	    -1);
+	expect_expand(cl,
+	    "%instance.self.service.svc1%/"
+	    "%host.self.service.svc1%/%ip.self.service.svc1%",
+	    "3/eno/9.1.3.4", -1);
 	/* The self host/ip forms give the target's own value (section 6). */
 	expect_expand(cl, "%host.self.service.svc3%", "eno", -1);
 	/* Target without the service: instance.self is null. */
@@ -647,23 +667,26 @@ Test(macro, self_forms)
 /* QUIRK of section 6: null macros vanish only if another one expanded. */
 Test(macro, null_macro_quirk)
 {
-	struct json_object	*fx = fx_load();
-	struct macro_cluster	*cl = fx_cluster(fx, "bar");
-	char			*out;
-	int			 changed;
+	struct json_object *fx = fx_load();
+	struct macro_cluster *cl = fx_cluster(fx, "bar");
+	char *out;
+	int changed;
 
 	out = expand_ok(cl, "a%host.service.svc4%b%num.service.svc2%c",
 	    &changed);
 	cr_assert_str_eq(out, "ab2c");
 	cr_assert_eq(changed, 1);
 	free(out);
-	out = expand_ok(cl, "a%num.service.svc2%b%instance.self.service.svc2%c",
-	    &changed);
+	out = expand_ok(cl,
+	    "a%num.service.svc2%b%instance.self.service.svc2%c", &changed);
 	cr_assert_str_eq(out, "a2bc");
 	free(out);
-	expect_expand(cl, "a%host.service.svc4%b%instance.self.service."
-	    "svc2%c", "a%host.service.svc4%b%instance.self.service."
-	    "svc2%c", 0);
+	expect_expand(cl,
+	    "a%host.service.svc4%b%instance.self.service."
+	    "svc2%c",
+	    "a%host.service.svc4%b%instance.self.service."
+	    "svc2%c",
+	    0);
 	macro_cluster_free(cl);
 	json_object_put(fx);
 }
@@ -671,14 +694,15 @@ Test(macro, null_macro_quirk)
 /* A missing property fails; the message names property and node. */
 Test(macro, incomplete_cluster_messages)
 {
-	struct json_object	*fx = fx_load();
-	struct macro_cluster	*cl = fx_cluster(fx, "foo");
-	char			 err[LOOMD_ERR_LEN], *out;
-	enum macro_error_kind	 kind;
-	const char		*t = "%host.service.svc3%";
+	struct json_object *fx = fx_load();
+	struct macro_cluster *cl = fx_cluster(fx, "foo");
+	char err[LOOMD_ERR_LEN], *out;
+	enum macro_error_kind kind;
+	const char *t = "%host.service.svc3%";
 
 	cr_assert_eq(macro_expand_string(cl, t, strlen(t), &out, NULL, NULL,
-	    &kind, err), -1);
+			 &kind, err),
+	    -1);
 	cr_assert_eq(kind, MACRO_ERR_INCOMPLETE);
 	cr_assert_not_null(strstr(err, "hostname"), "%s", err);
 	cr_assert_not_null(strstr(err, "thr"), "%s", err);
@@ -690,11 +714,12 @@ Test(macro, incomplete_cluster_messages)
 /* Nodes without a usable nodenum cannot be ordered for [i] / self. */
 Test(macro, missing_nodenum)
 {
-	struct json_object	*nodes;
-	struct macro_cluster	*cl;
-	char			*out;
+	struct json_object *nodes;
+	struct macro_cluster *cl;
+	char *out;
 
-	nodes = json_tokener_parse("["
+	nodes = json_tokener_parse(
+	    "["
 	    "{\"id\":\"a\",\"services\":[\"s\"],\"properties\":"
 	    "{\"hostname\":\"ha\",\"nodenum\":\"1\"}},"
 	    "{\"id\":\"b\",\"services\":[\"s\"],\"properties\":"
@@ -703,8 +728,10 @@ Test(macro, missing_nodenum)
 	expand_fail(cl, "%host.service.s[0]%", MACRO_ERR_INCOMPLETE);
 	expand_fail(cl, "%instance.self.service.s%", MACRO_ERR_INCOMPLETE);
 	/* The list, count and self-host forms do not need it. */
-	out = expand_ok(cl, "%host.service.s%;%num.service.s%;"
-	    "%host.self.service.s%", NULL);
+	out = expand_ok(cl,
+	    "%host.service.s%;%num.service.s%;"
+	    "%host.self.service.s%",
+	    NULL);
 	cr_assert_str_eq(out, "ha,hb;2;ha");
 	free(out);
 	macro_cluster_free(cl);
@@ -713,10 +740,10 @@ Test(macro, missing_nodenum)
 
 Test(macro, list_parse)
 {
-	struct macro_list	*l;
-	const char		*t = "a %num.service.x% b %%c "
-	    "%join(ip.service.y,'-')%tail %";
-	char			 err[LOOMD_ERR_LEN];
+	struct macro_list *l;
+	const char *t = "a %num.service.x% b %%c "
+			"%join(ip.service.y,'-')%tail %";
+	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(macro_list_parse(t, strlen(t), &l, NULL, err), 0, "%s",
 	    err);
@@ -742,15 +769,16 @@ Test(macro, list_parse)
 /* JSON expansion: arrays, numbers untouched, keys untouched, paths. */
 Test(macro, json_walk)
 {
-	struct json_object	*fx = fx_load(), *tree, *v;
-	struct macro_cluster	*cl = fx_cluster(fx, "foo");
+	struct json_object *fx = fx_load(), *tree, *v;
+	struct macro_cluster *cl = fx_cluster(fx, "foo");
 	static const char *const path[] = { "a", NULL };
 	static const char *const nopath[] = { "a", "zz", NULL };
 	static const char *const badpath[] = { "n", "x", NULL };
-	char			 err[LOOMD_ERR_LEN];
-	int			 changed;
+	char err[LOOMD_ERR_LEN];
+	int changed;
 
-	tree = json_tokener_parse("{\"a\":[\"%num.service.svc1%\",1,null,"
+	tree = json_tokener_parse(
+	    "{\"a\":[\"%num.service.svc1%\",1,null,"
 	    "{\"%host.service.svc1%\":\"%host.service.svc1[0]%\"}],"
 	    "\"b\":\"%num.service.svc2%\",\"n\":5}");
 	cr_assert_eq(macro_expand_json(cl, tree, nopath, &changed, NULL, err),
@@ -763,7 +791,8 @@ Test(macro, json_walk)
 	    "%s", err);
 	cr_assert_eq(changed, 1);
 	cr_assert_str_eq(json_object_to_json_string_ext(tree,
-	    JSON_C_TO_STRING_PLAIN), "{\"a\":[\"3\",1,null,"
+			     JSON_C_TO_STRING_PLAIN),
+	    "{\"a\":[\"3\",1,null,"
 	    "{\"%host.service.svc1%\":\"oof\"}],"
 	    "\"b\":\"%num.service.svc2%\",\"n\":5}");
 	cr_assert_eq(macro_expand_json(cl, tree, NULL, &changed, NULL, err),
@@ -793,13 +822,14 @@ Test(macro, json_walk)
 /* A failure anywhere leaves the whole tree untouched. */
 Test(macro, json_all_or_nothing)
 {
-	struct json_object	*fx = fx_load(), *tree;
-	struct macro_cluster	*cl = fx_cluster(fx, "foo");
-	enum macro_error_kind	 kind = MACRO_ERR_NONE;
-	char			 err[LOOMD_ERR_LEN], *before;
-	int			 changed = -1;
+	struct json_object *fx = fx_load(), *tree;
+	struct macro_cluster *cl = fx_cluster(fx, "foo");
+	enum macro_error_kind kind = MACRO_ERR_NONE;
+	char err[LOOMD_ERR_LEN], *before;
+	int changed = -1;
 
-	tree = json_tokener_parse("{\"ok\":\"%num.service.svc1%\","
+	tree = json_tokener_parse(
+	    "{\"ok\":\"%num.service.svc1%\","
 	    "\"list\":[\"%host.service.svc1%\",\"%host.service.svc3%\"],"
 	    "\"after\":\"%num.service.svc2%\"}");
 	before = xstrdup(json_object_to_json_string(tree));
@@ -814,8 +844,9 @@ Test(macro, json_all_or_nothing)
 	tree = json_tokener_parse("[\"%num.service.svc1%\",\"%bad%\"]");
 	cr_assert_eq(macro_expand_json(cl, tree, NULL, NULL, &kind, err), -1);
 	cr_assert_eq(kind, MACRO_ERR_SYNTAX);
-	cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(tree,
-	    0)), "%num.service.svc1%");
+	cr_assert_str_eq(json_object_get_string(
+			     json_object_array_get_idx(tree, 0)),
+	    "%num.service.svc1%");
 	json_object_put(tree);
 	macro_cluster_free(cl);
 	json_object_put(fx);
@@ -824,11 +855,11 @@ Test(macro, json_all_or_nothing)
 /* The output budget stops runaway expansion. */
 Test(macro, output_limit)
 {
-	struct json_object	*nodes, *n, *props, *svcs, *tree;
-	struct macro_cluster	*cl;
-	enum macro_error_kind	 kind = MACRO_ERR_NONE;
-	char			*host, *text, err[LOOMD_ERR_LEN], *out;
-	size_t			 i, hlen = 1024 * 1024;
+	struct json_object *nodes, *n, *props, *svcs, *tree;
+	struct macro_cluster *cl;
+	enum macro_error_kind kind = MACRO_ERR_NONE;
+	char *host, *text, err[LOOMD_ERR_LEN], *out;
+	size_t i, hlen = 1024 * 1024;
 
 	host = xmalloc(hlen + 1);
 	memset(host, 'h', hlen);
@@ -838,7 +869,8 @@ Test(macro, output_limit)
 	props = json_object_new_object();
 	svcs = json_object_new_array();
 	json_object_array_add(svcs, json_object_new_string("s"));
-	json_object_object_add(props, "hostname", json_object_new_string(host));
+	json_object_object_add(props, "hostname",
+	    json_object_new_string(host));
 	json_object_object_add(props, "nodenum", json_object_new_int(1));
 	json_object_object_add(n, "id", json_object_new_string("big"));
 	json_object_object_add(n, "services", svcs);
@@ -853,12 +885,14 @@ Test(macro, output_limit)
 	for (i = 0; i < 15; i++)
 		strcat(text, "%host.service.s% ");
 	cr_assert_eq(macro_expand_string(cl, text, strlen(text), &out, NULL,
-	    NULL, &kind, err), 0, "%s", err);
+			 NULL, &kind, err),
+	    0, "%s", err);
 	cr_assert_eq(strlen(out), 15 * (hlen + 1));
 	free(out);
 	strcat(text, "%host.service.s% %host.service.s%");
 	cr_assert_eq(macro_expand_string(cl, text, strlen(text), &out, NULL,
-	    NULL, &kind, err), -1);
+			 NULL, &kind, err),
+	    -1);
 	cr_assert_eq(kind, MACRO_ERR_TOO_LARGE);
 	/* ...and the budget spans all strings of one JSON expansion. */
 	tree = json_object_new_array();
@@ -876,13 +910,13 @@ Test(macro, output_limit)
 /* Long and deeply nested hostile input stays linear and recursion-free. */
 Test(macro, hostile_input_is_cheap, .timeout = 60)
 {
-	struct json_object	*fx = fx_load(), *tree, *inner;
-	struct macro_cluster	*cl = fx_cluster(fx, "foo");
-	static const char	 unit[] = "%num.service.svc1%,";
-	char			 err[LOOMD_ERR_LEN], *text, *out;
-	size_t			 i, n = 100000, len, outlen;
-	clock_t			 t0;
-	int			 changed;
+	struct json_object *fx = fx_load(), *tree, *inner;
+	struct macro_cluster *cl = fx_cluster(fx, "foo");
+	static const char unit[] = "%num.service.svc1%,";
+	char err[LOOMD_ERR_LEN], *text, *out;
+	size_t i, n = 100000, len, outlen;
+	clock_t t0;
+	int changed;
 
 	t0 = clock();
 	/* 1.8 MB of macros. */
@@ -892,7 +926,8 @@ Test(macro, hostile_input_is_cheap, .timeout = 60)
 		memcpy(text + i * (sizeof unit - 1), unit, sizeof unit - 1);
 	text[len] = '\0';
 	cr_assert_eq(macro_expand_string(cl, text, len, &out, &outlen,
-	    &changed, NULL, err), 0, "%s", err);
+			 &changed, NULL, err),
+	    0, "%s", err);
 	cr_assert_eq(outlen, 2 * n);
 	cr_assert(memcmp(out, "3,3,", 4) == 0);
 	free(out);
@@ -917,8 +952,8 @@ Test(macro, hostile_input_is_cheap, .timeout = 60)
 		json_object_array_add(inner, tree);
 		tree = inner;
 	}
-	cr_assert_eq(macro_expand_json(cl, tree, NULL, &changed, NULL, err),
-	    0, "%s", err);
+	cr_assert_eq(macro_expand_json(cl, tree, NULL, &changed, NULL, err), 0,
+	    "%s", err);
 	cr_assert_eq(changed, 1);
 	inner = tree;
 	for (i = 0; i < 5000; i++)
@@ -933,15 +968,16 @@ Test(macro, hostile_input_is_cheap, .timeout = 60)
 /* Embedded NUL bytes are data, not terminators. */
 Test(macro, embedded_nul)
 {
-	struct json_object	*fx = fx_load();
-	struct macro_cluster	*cl = fx_cluster(fx, "foo");
-	static const char	 t[] = "a\0b%join(host.service.svc2,'\0')%c";
-	static const char	 want[] = "a\0boof\0owtc";
-	char			 err[LOOMD_ERR_LEN], *out;
-	size_t			 outlen;
+	struct json_object *fx = fx_load();
+	struct macro_cluster *cl = fx_cluster(fx, "foo");
+	static const char t[] = "a\0b%join(host.service.svc2,'\0')%c";
+	static const char want[] = "a\0boof\0owtc";
+	char err[LOOMD_ERR_LEN], *out;
+	size_t outlen;
 
 	cr_assert_eq(macro_expand_string(cl, t, sizeof t - 1, &out, &outlen,
-	    NULL, NULL, err), 0, "%s", err);
+			 NULL, NULL, err),
+	    0, "%s", err);
 	cr_assert_eq(outlen, sizeof want - 1);
 	cr_assert(memcmp(out, want, outlen) == 0);
 	free(out);

@@ -24,7 +24,7 @@
 static struct json_object *
 find_case(struct json_object *root, const char *test)
 {
-	return (fx_data_find(fx_data_get(root, "cases"), "test", test));
+	return fx_data_find(fx_data_get(root, "cases"), "test", test);
 }
 
 /*
@@ -34,9 +34,9 @@ find_case(struct json_object *root, const char *test)
 static struct json_object *
 mk_service(struct json_object *def)
 {
-	struct json_object	*svc, *prov, *acts, *act, *list;
-	enum planner_action	 a;
-	size_t			 i;
+	struct json_object *svc, *prov, *acts, *act, *list;
+	enum planner_action a;
+	size_t i;
 
 	svc = json_object_new_object();
 	json_object_object_add(svc, "name",
@@ -48,8 +48,11 @@ mk_service(struct json_object *def)
 	acts = json_object_new_object();
 	list = fx_data_get(def, "actions");
 	for (i = 0; i < json_object_array_length(list); i++) {
-		cr_assert_eq(planner_action_parse(json_object_get_string(
-		    json_object_array_get_idx(list, i)), &a), 0);
+		cr_assert_eq(planner_action_parse(
+				 json_object_get_string(
+				     json_object_array_get_idx(list, i)),
+				 &a),
+		    0);
 		act = json_object_new_object();
 		json_object_object_add(act, "type",
 		    json_object_new_string("chef"));
@@ -61,30 +64,30 @@ mk_service(struct json_object *def)
 	}
 	json_object_object_add(prov, "actions", acts);
 	json_object_object_add(svc, "provisioner", prov);
-	return (svc);
+	return svc;
 }
 
 /* The fixture services of a case as a json array of Service objects. */
 static struct json_object *
 mk_services(struct json_object *c)
 {
-	struct json_object	*defs = fx_data_get(c, "services"), *arr;
-	size_t			 i;
+	struct json_object *defs = fx_data_get(c, "services"), *arr;
+	size_t i;
 
 	arr = json_object_new_array();
 	for (i = 0; i < json_object_array_length(defs); i++)
 		json_object_array_add(arr,
 		    mk_service(json_object_array_get_idx(defs, i)));
-	return (arr);
+	return arr;
 }
 
 /* Node objects for a case's nodes [{id, services: [names]}]. */
 static struct json_object *
 mk_nodes(struct json_object *c)
 {
-	struct json_object	*svcs, *list, *nodes, *n, *node, *names;
-	struct json_object	*s = NULL;
-	size_t			 i, k, j;
+	struct json_object *svcs, *list, *nodes, *n, *node, *names;
+	struct json_object *s = NULL;
+	size_t i, k, j;
 
 	svcs = mk_services(c);
 	list = fx_data_get(c, "nodes");
@@ -97,12 +100,13 @@ mk_nodes(struct json_object *c)
 		json_object_object_add(node, "clusterId",
 		    json_object_new_string("1"));
 		names = json_object_new_array();
-		for (k = 0; k < json_object_array_length(fx_data_get(n,
-		    "services"));
-		    k++) {
+		for (k = 0;
+		     k < json_object_array_length(fx_data_get(n, "services"));
+		     k++) {
 			const char *want = json_object_get_string(
 			    json_object_array_get_idx(fx_data_get(n,
-			    "services"), k));
+							  "services"),
+				k));
 
 			for (j = 0; j < json_object_array_length(svcs); j++) {
 				s = json_object_array_get_idx(svcs, j);
@@ -118,44 +122,44 @@ mk_nodes(struct json_object *c)
 		json_object_array_add(nodes, node);
 	}
 	json_object_put(svcs);
-	return (nodes);
+	return nodes;
 }
 
 /* "node|ACTION|service" (caller frees). */
 static char *
 task_key(const char *node, const char *action, const char *service)
 {
-	return (xasprintf("%s|%s|%s", node, action, service));
+	return xasprintf("%s|%s|%s", node, action, service);
 }
 
 /* Key of a fixture task {node, action, service}. */
 static char *
 fixture_key(struct json_object *t)
 {
-	return (task_key(fx_data_str(t, "node"), fx_data_str(t, "action"),
-	    fx_data_str(t, "service")));
+	return task_key(fx_data_str(t, "node"), fx_data_str(t, "action"),
+	    fx_data_str(t, "service"));
 }
 
 /* Key of a plan task. */
 static char *
 plan_key(const struct planner_task *t)
 {
-	return (task_key(t->node_id, planner_action_upper(t->action),
-	    t->service));
+	return task_key(t->node_id, planner_action_upper(t->action),
+	    t->service);
 }
 
 /* Compare strings through pointers, for qsort. */
 static int
 strp_cmp(const void *a, const void *b)
 {
-	return (strcmp(*(char *const *)a, *(char *const *)b));
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Assert that two lists of n keys hold the same multiset; frees them. */
 static void
 assert_same_keys(char **a, size_t na, char **b, size_t nb, const char *what)
 {
-	size_t	i;
+	size_t i;
 
 	cr_assert_eq(na, nb, "%s: %zu tasks, expected %zu", what, na, nb);
 	qsort(a, na, sizeof *a, strp_cmp);
@@ -175,9 +179,9 @@ static void
 assert_stage(const struct planner_plan *plan, size_t s,
     struct json_object *want)
 {
-	char	**a, **b;
-	size_t	  n = plan->stages[s].ntasks, nw, i;
-	char	  what[64];
+	char **a, **b;
+	size_t n = plan->stages[s].ntasks, nw, i;
+	char what[64];
 
 	nw = json_object_array_length(want);
 	a = xcalloc(n + 1, sizeof *a);
@@ -194,8 +198,8 @@ assert_stage(const struct planner_plan *plan, size_t s,
 static void
 assert_one_task_per_node(const struct planner_plan *plan)
 {
-	size_t	 s, i, j;
-	long	*last;
+	size_t s, i, j;
+	long *last;
 
 	last = xcalloc(plan->ntasks + 1, sizeof *last);
 	for (i = 0; i < plan->ntasks + 1; i++)
@@ -214,10 +218,10 @@ assert_one_task_per_node(const struct planner_plan *plan)
 
 Test(planner, action_names)
 {
-	enum planner_action		 a;
-	enum planner_cluster_action	 ca;
-	const enum planner_action	*order;
-	size_t				 n;
+	enum planner_action a;
+	enum planner_cluster_action ca;
+	const enum planner_action *order;
+	size_t n;
 
 	cr_assert_str_eq(planner_action_upper(PLANNER_ACTION_CREATE),
 	    "CREATE");
@@ -263,10 +267,10 @@ Test(planner, action_names)
 
 Test(planner, dedup_nodes_per_stage)
 {
-	struct json_object	*root, *c, *in, *stage, *t, *want;
-	struct planner_plan	*plan;
-	enum planner_action	 a;
-	size_t			 s, i;
+	struct json_object *root, *c, *in, *stage, *t, *want;
+	struct planner_plan *plan;
+	enum planner_action a;
+	size_t s, i;
 
 	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "ClusterSchedulerTest.testDedupNodesPerStage");
@@ -278,7 +282,9 @@ Test(planner, dedup_nodes_per_stage)
 		for (i = 0; i < json_object_array_length(stage); i++) {
 			t = json_object_array_get_idx(stage, i);
 			cr_assert_eq(planner_action_parse(fx_data_str(t,
-			    "action"), &a), 0);
+							      "action"),
+					 &a),
+			    0);
 			planner_plan_add_task(plan, fx_data_str(t, "node"), a,
 			    fx_data_str(t, "service"));
 		}
@@ -300,7 +306,7 @@ Test(planner, dedup_nodes_per_stage)
 
 Test(planner, dedup_drops_empty_stages)
 {
-	struct planner_plan	*plan;
+	struct planner_plan *plan;
 
 	plan = planner_plan_new();
 	planner_plan_add_stage(plan);
@@ -320,11 +326,11 @@ Test(planner, dedup_drops_empty_stages)
 
 Test(planner, minimize_dependencies)
 {
-	struct json_object	*root, *c, *svcs, *want, *list;
-	struct planner_services	*g;
-	char			 err[LOOMD_ERR_LEN];
-	const size_t		*deps;
-	size_t			 n, i, k, ix;
+	struct json_object *root, *c, *svcs, *want, *list;
+	struct planner_services *g;
+	char err[LOOMD_ERR_LEN];
+	const size_t *deps;
+	size_t n, i, k, ix;
 
 	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "ClusterSchedulerTest.testMinimizeDependencies");
@@ -340,8 +346,11 @@ Test(planner, minimize_dependencies)
 		for (k = 0; k < n; k++) {
 			/* Both are sorted by name. */
 			cr_assert_eq(planner_services_find(g,
-			    json_object_get_string(
-			    json_object_array_get_idx(list, k)), &ix), 0);
+					 json_object_get_string(
+					     json_object_array_get_idx(list,
+						 k)),
+					 &ix),
+			    0);
 			cr_assert_eq(deps[k], ix, "%s",
 			    planner_services_name(g, i));
 		}
@@ -360,13 +369,13 @@ Test(planner, minimize_dependencies)
 
 Test(planner, depends_on)
 {
-	struct json_object	*root, *c, *deps, *names, *svcs, *def;
-	struct json_object	*want, *list, *d;
-	struct planner_services	*g;
-	char			 err[LOOMD_ERR_LEN];
-	const char		*a, *b;
-	size_t			 i, j, k, ia, ib;
-	int			 expect;
+	struct json_object *root, *c, *deps, *names, *svcs, *def;
+	struct json_object *want, *list, *d;
+	struct planner_services *g;
+	char err[LOOMD_ERR_LEN];
+	const char *a, *b;
+	size_t i, j, k, ia, ib;
+	int expect;
 
 	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "ClusterSchedulerTest.testDependsOn");
@@ -374,7 +383,8 @@ Test(planner, depends_on)
 	names = fx_data_get(c, "services");
 	svcs = json_object_new_array();
 	for (i = 0; i < json_object_array_length(names); i++) {
-		a = json_object_get_string(json_object_array_get_idx(names, i));
+		a = json_object_get_string(
+		    json_object_array_get_idx(names, i));
 		def = json_object_new_object();
 		json_object_object_add(def, "name", json_object_new_string(a));
 		if (json_object_object_get_ex(deps, a, &d))
@@ -385,7 +395,8 @@ Test(planner, depends_on)
 	cr_assert_eq(planner_services_new(svcs, &g, err), 0, "%s", err);
 	want = fx_data_get(c, "expected_transitive");
 	for (i = 0; i < json_object_array_length(names); i++) {
-		a = json_object_get_string(json_object_array_get_idx(names, i));
+		a = json_object_get_string(
+		    json_object_array_get_idx(names, i));
 		list = fx_data_get(want, a);
 		for (j = 0; j < json_object_array_length(names); j++) {
 			b = json_object_get_string(
@@ -393,8 +404,9 @@ Test(planner, depends_on)
 			expect = 0;
 			for (k = 0; k < json_object_array_length(list); k++) {
 				if (strcmp(json_object_get_string(
-				    json_object_array_get_idx(list, k)),
-				    b) == 0)
+					       json_object_array_get_idx(list,
+						   k)),
+					b) == 0)
 					expect = 1;
 			}
 			cr_assert_eq(planner_services_find(g, a, &ia), 0);
@@ -410,13 +422,13 @@ Test(planner, depends_on)
 
 Test(planner, direct_action_dependencies)
 {
-	struct json_object		*root, *c, *svcs, *want, *e, *dl;
-	struct planner_services		*g;
-	const struct planner_svc_action	*deps;
-	char				 err[LOOMD_ERR_LEN];
-	enum planner_action		 a, da;
-	size_t				 i, n, k, j, total = 0, ix;
-	int				 listed;
+	struct json_object *root, *c, *svcs, *want, *e, *dl;
+	struct planner_services *g;
+	const struct planner_svc_action *deps;
+	char err[LOOMD_ERR_LEN];
+	enum planner_action a, da;
+	size_t i, n, k, j, total = 0, ix;
+	int listed;
 
 	root = fx_data_loom("planner-cases.json");
 	c = find_case(root,
@@ -427,24 +439,29 @@ Test(planner, direct_action_dependencies)
 	/* Every listed (service, action) has exactly its dependencies. */
 	for (k = 0; k < json_object_array_length(want); k++) {
 		e = json_object_array_get_idx(want, k);
-		cr_assert_eq(planner_services_find(g, fx_data_str(e, "service"),
-		    &i), 0);
-		cr_assert_eq(planner_action_parse(fx_data_str(e, "action"), &a),
+		cr_assert_eq(planner_services_find(g,
+				 fx_data_str(e, "service"), &i),
+		    0);
+		cr_assert_eq(planner_action_parse(fx_data_str(e, "action"),
+				 &a),
 		    0);
 		deps = planner_services_action_deps(g, i, a, &n);
 		dl = fx_data_get(e, "depends_on");
 		cr_assert_eq(n, json_object_array_length(dl), "%s %s",
 		    fx_data_str(e, "service"), fx_data_str(e, "action"));
 		for (j = 0; j < n; j++) {
-			struct json_object *w = json_object_array_get_idx(dl,
-			    j);
+			struct json_object *w =
+			    json_object_array_get_idx(dl, j);
 
 			/* Both lists are ordered by service name. */
 			cr_assert_eq(planner_services_find(g,
-			    fx_data_str(w, "service"), &ix), 0);
+					 fx_data_str(w, "service"), &ix),
+			    0);
 			cr_assert_eq(deps[j].service, ix);
 			cr_assert_eq(planner_action_parse(fx_data_str(w,
-			    "action"), &da), 0);
+							      "action"),
+					 &da),
+			    0);
 			cr_assert_eq(deps[j].action, da);
 		}
 	}
@@ -459,9 +476,9 @@ Test(planner, direct_action_dependencies)
 			for (k = 0; k < json_object_array_length(want); k++) {
 				e = json_object_array_get_idx(want, k);
 				if (strcmp(fx_data_str(e, "service"),
-				    planner_services_name(g, i)) == 0 &&
+					planner_services_name(g, i)) == 0 &&
 				    strcmp(fx_data_str(e, "action"),
-				    planner_action_upper(a)) == 0)
+					planner_action_upper(a)) == 0)
 					listed = 1;
 			}
 			cr_assert(listed, "unexpected deps of %s %s",
@@ -479,12 +496,12 @@ Test(planner, direct_action_dependencies)
 static void
 check_task_dag(const char *test, enum planner_cluster_action ca)
 {
-	struct json_object	*root, *c, *nodes, *want;
-	struct planner_dag	*dag;
-	struct planner_task	 ta, tb;
-	struct planner_edge	*edges;
-	char			 err[LOOMD_ERR_LEN], **a, **b, *ka, *kb;
-	size_t			 n, nw, i, ne;
+	struct json_object *root, *c, *nodes, *want;
+	struct planner_dag *dag;
+	struct planner_task ta, tb;
+	struct planner_edge *edges;
+	char err[LOOMD_ERR_LEN], **a, **b, *ka, *kb;
+	size_t n, nw, i, ne;
 
 	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, test);
@@ -563,29 +580,29 @@ Test(planner, delete_task_dag)
 static size_t
 vertex_id(char ***keys, size_t *n, char *key)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < *n; i++) {
 		if (strcmp((*keys)[i], key) == 0) {
 			free(key);
-			return (i);
+			return i;
 		}
 	}
 	*keys = xreallocarray(*keys, *n + 1, sizeof **keys);
 	(*keys)[*n] = key;
-	return ((*n)++);
+	return (*n)++;
 }
 
 /* Run a TaskDagTest linearize case; returns 0 or -1 (cycle). */
 static int
 run_linearize_case(const char *test)
 {
-	struct json_object	*root, *c, *edges, *e, *want, *stage;
-	struct planner_edge	*pe;
-	char			**keys = NULL, err[LOOMD_ERR_LEN];
-	char			**a, **b;
-	size_t			 nkeys = 0, ne, i, s, k, nstages, na, *st;
-	int			 rc;
+	struct json_object *root, *c, *edges, *e, *want, *stage;
+	struct planner_edge *pe;
+	char **keys = NULL, err[LOOMD_ERR_LEN];
+	char **a, **b;
+	size_t nkeys = 0, ne, i, s, k, nstages, na, *st;
+	int rc;
 
 	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, test);
@@ -596,8 +613,8 @@ run_linearize_case(const char *test)
 		e = json_object_array_get_idx(edges, i);
 		pe[i].from = vertex_id(&keys, &nkeys,
 		    fixture_key(fx_data_get(e, "from")));
-		pe[i].to = vertex_id(&keys, &nkeys, fixture_key(fx_data_get(e,
-		    "to")));
+		pe[i].to = vertex_id(&keys, &nkeys,
+		    fixture_key(fx_data_get(e, "to")));
 	}
 	st = xcalloc(nkeys, sizeof *st);
 	rc = planner_linearize(nkeys, pe, ne, st, &nstages, err);
@@ -622,7 +639,8 @@ run_linearize_case(const char *test)
 		}
 	} else {
 		cr_assert(json_object_object_get_ex(c, "expected_error",
-		    &want), "%s: unexpected error %s", test, err);
+			      &want),
+		    "%s: unexpected error %s", test, err);
 	}
 	for (i = 0; i < nkeys; i++)
 		free(keys[i]);
@@ -630,7 +648,7 @@ run_linearize_case(const char *test)
 	free(pe);
 	free(st);
 	json_object_put(root);
-	return (rc);
+	return rc;
 }
 
 Test(planner, linearize_single_host)
@@ -646,9 +664,9 @@ Test(planner, linearize_multiple_hosts)
 
 Test(planner, linearize_cycle_fails)
 {
-	struct planner_edge	 e[3] = { { 0, 1 }, { 1, 2 }, { 2, 1 } };
-	size_t			 st[3], n;
-	char			 err[LOOMD_ERR_LEN];
+	struct planner_edge e[3] = { { 0, 1 }, { 1, 2 }, { 2, 1 } };
+	size_t st[3], n;
+	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(run_linearize_case("TaskDagTest.testNoDag"), -1);
 	/* A longer cycle reachable from a source, and the empty graph. */
@@ -666,15 +684,15 @@ Test(planner, linearize_cycle_fails)
 static struct json_object *
 scheduler_nodes(struct json_object *c)
 {
-	return (json_object_get(fx_data_get(c, "stored_nodes")));
+	return json_object_get(fx_data_get(c, "stored_nodes"));
 }
 
 Test(planner, scheduler_plan)
 {
-	struct json_object	*root, *c, *nodes, *want, *w;
-	struct planner_plan	*plan;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 s, i, k;
+	struct json_object *root, *c, *nodes, *want, *w;
+	struct planner_plan *plan;
+	char err[LOOMD_ERR_LEN];
+	size_t s, i, k;
 
 	root = fx_data_loom("planner-cases.json");
 	c = find_case(root, "SchedulerTest.testScheduler");
@@ -682,7 +700,8 @@ Test(planner, scheduler_plan)
 	cr_assert_eq(planner_plan(PLANNER_CLUSTER_CREATE, nodes, &plan, err),
 	    0, "%s", err);
 	cr_assert_eq(plan->nstages,
-	    (size_t)json_object_get_int(fx_data_get(c, "expected_num_stages")));
+	    (size_t)json_object_get_int(
+		fx_data_get(c, "expected_num_stages")));
 	want = fx_data_get(c, "expected_stages_with_3_and_4_merged");
 	cr_assert_eq(plan->nstages - 1, json_object_array_length(want));
 	/* Stages 3 and 4 each hold one task per node: 2 + 2. */
@@ -706,8 +725,8 @@ Test(planner, scheduler_plan)
 			for (k = 3; k <= 4; k++) {
 				for (i = 0; i < plan->stages[k].ntasks; i++) {
 					const struct planner_task *t =
-					    &plan->tasks[plan->stages[k].first
-					    + i];
+					    &plan->tasks
+						 [plan->stages[k].first + i];
 
 					planner_plan_add_task(m, t->node_id,
 					    t->action, t->service);
@@ -724,10 +743,10 @@ Test(planner, scheduler_plan)
 
 Test(planner, delete_plan)
 {
-	struct json_object	*root, *c, *nodes;
-	struct planner_plan	*plan;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
+	struct json_object *root, *c, *nodes;
+	struct planner_plan *plan;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
 
 	/* testDeleteCluster reuses NODE1/NODE2: one stage, 2 DELETEs. */
 	root = fx_data_loom("planner-cases.json");
@@ -751,8 +770,8 @@ Test(planner, delete_plan)
 static struct json_object *
 one_machine_nodes(void)
 {
-	struct json_object	*cat, *svcs, *s, *node, *list, *nodes;
-	size_t			 i;
+	struct json_object *cat, *svcs, *s, *node, *list, *nodes;
+	size_t i;
 
 	cat = fx_data_loom("cluster-handler-fixtures.json");
 	svcs = fx_data_get(cat, "services");
@@ -773,14 +792,14 @@ one_machine_nodes(void)
 	nodes = json_object_new_array();
 	json_object_array_add(nodes, node);
 	json_object_put(cat);
-	return (nodes);
+	return nodes;
 }
 
 Test(planner, one_node_without_actions)
 {
-	struct json_object	*nodes;
-	struct planner_plan	*plan;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *nodes;
+	struct planner_plan *plan;
+	char err[LOOMD_ERR_LEN];
 
 	nodes = one_machine_nodes();
 	cr_assert_eq(planner_plan(PLANNER_CLUSTER_CREATE, nodes, &plan, err),
@@ -798,18 +817,19 @@ Test(planner, one_node_without_actions)
 
 Test(planner, plan_json)
 {
-	struct json_object	*nodes, *got, *want, *parsed;
-	struct planner_plan	*plan;
-	char			 err[LOOMD_ERR_LEN], *text;
-	const char		*ids[] = { "00000079-002-001",
-				    "00000079-002-002", "00000079-002-003" };
+	struct json_object *nodes, *got, *want, *parsed;
+	struct planner_plan *plan;
+	char err[LOOMD_ERR_LEN], *text;
+	const char *ids[] = { "00000079-002-001", "00000079-002-002",
+		"00000079-002-003" };
 
 	nodes = one_machine_nodes();
 	cr_assert_eq(planner_plan(PLANNER_CLUSTER_CREATE, nodes, &plan, err),
 	    0, "%s", err);
 	got = planner_plan_json(plan, "00000079-002", "00000079",
 	    PLANNER_CLUSTER_CREATE, 0, ids);
-	want = json_tokener_parse("{\"id\":\"00000079-002\","
+	want = json_tokener_parse(
+	    "{\"id\":\"00000079-002\","
 	    "\"clusterId\":\"00000079\",\"action\":\"CLUSTER_CREATE\","
 	    "\"currentStage\":0,\"stages\":["
 	    "[{\"id\":\"00000079-002-001\",\"taskName\":\"CREATE\","
@@ -837,7 +857,8 @@ Test(planner, plan_json)
 	/* A SOLVE_LAYOUT job has no stages; strings are escaped. */
 	got = planner_plan_json(NULL, "1-001", "1", PLANNER_SOLVE_LAYOUT, 0,
 	    NULL);
-	want = json_tokener_parse("{\"id\":\"1-001\",\"clusterId\":\"1\","
+	want = json_tokener_parse(
+	    "{\"id\":\"1-001\",\"clusterId\":\"1\","
 	    "\"action\":\"SOLVE_LAYOUT\",\"currentStage\":0,\"stages\":[]}");
 	cr_assert(json_object_equal(got, want));
 	text = planner_plan_json_string(NULL, "1-\"0\\01\n", "1",
@@ -856,9 +877,9 @@ Test(planner, plan_json)
 
 Test(planner, plan_failures)
 {
-	struct json_object	*nodes, *node;
-	struct planner_plan	*plan;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *nodes, *node;
+	struct planner_plan *plan;
+	char err[LOOMD_ERR_LEN];
 
 	/* No nodes: an empty DAG. */
 	nodes = json_object_new_array();
@@ -893,16 +914,17 @@ Test(planner, plan_failures)
 
 Test(planner, dependency_edge_cases)
 {
-	struct json_object	*nodes;
-	struct planner_plan	*plan;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i, s_a = 99, s_b = 99;
+	struct json_object *nodes;
+	struct planner_plan *plan;
+	char err[LOOMD_ERR_LEN];
+	size_t i, s_a = 99, s_b = 99;
 
 	/*
 	 * a and b depend on each other (a cycle vanishes when minimised)
 	 * and a depends on "ghost", which is on no node (ignored).
 	 */
-	nodes = json_tokener_parse("[{\"id\":\"n1\",\"services\":["
+	nodes = json_tokener_parse(
+	    "[{\"id\":\"n1\",\"services\":["
 	    "{\"name\":\"a\",\"dependson\":[\"b\",\"ghost\"],"
 	    "\"provisioner\":{\"actions\":{\"start\":{\"type\":\"x\"}}}},"
 	    "{\"name\":\"b\",\"dependson\":[\"a\"],"
@@ -929,30 +951,30 @@ Test(planner, dependency_edge_cases)
 
 Test(planner, retry_decide)
 {
-	struct planner_retry	r;
+	struct planner_retry r;
 
-	planner_retry_decide(PLANNER_CLUSTER_CREATE, PLANNER_ACTION_CONFIRM,
-	    1, 3, &r);
+	planner_retry_decide(PLANNER_CLUSTER_CREATE, PLANNER_ACTION_CONFIRM, 1,
+	    3, &r);
 	cr_assert(r.retry);
 	cr_assert(r.rollback);
 	cr_assert_eq(r.rollback_action, PLANNER_ACTION_DELETE);
 	cr_assert_eq(r.nbefore, 1);
 	cr_assert_eq(r.before[0], PLANNER_ACTION_CREATE);
 
-	planner_retry_decide(PLANNER_CLUSTER_CREATE, PLANNER_ACTION_CONFIRM,
-	    3, 3, &r);
+	planner_retry_decide(PLANNER_CLUSTER_CREATE, PLANNER_ACTION_CONFIRM, 3,
+	    3, &r);
 	cr_assert_not(r.retry);
 	cr_assert_not(r.rollback);
 	cr_assert_eq(r.nbefore, 0);
 
-	planner_retry_decide(PLANNER_CLUSTER_CREATE, PLANNER_ACTION_INSTALL,
-	    2, 3, &r);
+	planner_retry_decide(PLANNER_CLUSTER_CREATE, PLANNER_ACTION_INSTALL, 2,
+	    3, &r);
 	cr_assert(r.retry);
 	cr_assert_not(r.rollback);
 	cr_assert_eq(r.nbefore, 0);
 
-	planner_retry_decide(PLANNER_CLUSTER_DELETE, PLANNER_ACTION_DELETE,
-	    1, 3, &r);
+	planner_retry_decide(PLANNER_CLUSTER_DELETE, PLANNER_ACTION_DELETE, 1,
+	    3, &r);
 	cr_assert(r.retry);
 	cr_assert_not(r.rollback);
 	cr_assert_eq(r.nbefore, 0);
@@ -964,29 +986,29 @@ Test(planner, retry_decide)
  * rules of section 3.7 with the planner's retry decision.
  */
 struct sim_task {
-	char			*id;
-	enum planner_action	 action;
-	char			 status[16];
-	int			 attempts;
+	char *id;
+	enum planner_action action;
+	char status[16];
+	int attempts;
 };
 
 struct sim_job {
-	struct json_object	*staged;
-	struct json_object	*status;	/* taskStatus */
-	size_t			 current;
-	int			 failed;
-	int			 complete;
-	struct sim_task		 tasks[32];
-	size_t			 ntasks;
-	size_t			 nrollbacks;
-	int			 next_id;
+	struct json_object *staged;
+	struct json_object *status; /* taskStatus */
+	size_t current;
+	int failed;
+	int complete;
+	struct sim_task tasks[32];
+	size_t ntasks;
+	size_t nrollbacks;
+	int next_id;
 };
 
 /* A new task of the job (1 attempt, NOT_SUBMITTED). */
 static struct sim_task *
 sim_new_task(struct sim_job *job, enum planner_action action)
 {
-	struct sim_task	*t;
+	struct sim_task *t;
 
 	cr_assert_lt(job->ntasks, 32);
 	t = &job->tasks[job->ntasks++];
@@ -994,20 +1016,20 @@ sim_new_task(struct sim_job *job, enum planner_action action)
 	t->action = action;
 	strcpy(t->status, "not_submitted");
 	t->attempts = 1;
-	return (t);
+	return t;
 }
 
 static struct sim_task *
 sim_find(struct sim_job *job, const char *id)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < job->ntasks; i++) {
 		if (strcmp(job->tasks[i].id, id) == 0)
-			return (&job->tasks[i]);
+			return &job->tasks[i];
 	}
 	cr_assert_fail("no task %s", id);
-	return (NULL);
+	return NULL;
 }
 
 /* Submit a task: taskStatus and status IN_PROGRESS. */
@@ -1023,18 +1045,19 @@ sim_submit(struct sim_job *job, struct sim_task *t)
 static int
 sim_pass(struct sim_job *job)
 {
-	struct json_object	*stage;
-	struct sim_task		*t, *todo[32], *nt;
-	struct planner_retry	 r;
-	const char		*ids[PLANNER_ACTION_COUNT];
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 n, i, k, ntodo = 0, completed = 0;
+	struct json_object *stage;
+	struct sim_task *t, *todo[32], *nt;
+	struct planner_retry r;
+	const char *ids[PLANNER_ACTION_COUNT];
+	char err[LOOMD_ERR_LEN];
+	size_t n, i, k, ntodo = 0, completed = 0;
 
 	stage = json_object_array_get_idx(job->staged, job->current);
 	n = json_object_array_length(stage);
 	for (i = 0; i < n; i++) {
-		t = sim_find(job, json_object_get_string(
-		    json_object_array_get_idx(stage, i)));
+		t = sim_find(job,
+		    json_object_get_string(
+			json_object_array_get_idx(stage, i)));
 		json_object_object_add(job->status, t->id,
 		    json_object_new_string(t->status));
 		if (strcmp(t->status, "complete") == 0)
@@ -1042,8 +1065,8 @@ sim_pass(struct sim_job *job)
 		else if (strcmp(t->status, "not_submitted") == 0)
 			todo[ntodo++] = t;
 		else if (strcmp(t->status, "failed") == 0) {
-			planner_retry_decide(PLANNER_CLUSTER_CREATE,
-			    t->action, t->attempts, 3, &r);
+			planner_retry_decide(PLANNER_CLUSTER_CREATE, t->action,
+			    t->attempts, 3, &r);
 			if (!r.retry) {
 				job->failed = 1;
 				continue;
@@ -1051,33 +1074,34 @@ sim_pass(struct sim_job *job)
 			if (r.rollback) {
 				cr_assert_eq(r.rollback_action,
 				    PLANNER_ACTION_DELETE);
-				job->nrollbacks++;	/* queued, no stage */
+				job->nrollbacks++; /* queued, no stage */
 			}
-			t->attempts++;			/* addAttempt() */
+			t->attempts++; /* addAttempt() */
 			strcpy(t->status, "not_submitted");
 			for (k = 0; k < r.nbefore; k++) {
 				nt = sim_new_task(job, r.before[k]);
 				ids[k] = nt->id;
 			}
 			cr_assert_eq(planner_retry_apply_stages(job->staged,
-			    job->current, t->id, ids, r.nbefore, err), 0,
-			    "%s", err);
-			todo[ntodo++] = r.nbefore > 0 ?
-			    sim_find(job, ids[0]) : t;
+					 job->current, t->id, ids, r.nbefore,
+					 err),
+			    0, "%s", err);
+			todo[ntodo++] =
+			    r.nbefore > 0 ? sim_find(job, ids[0]) : t;
 		}
 	}
 	if (job->failed)
-		return (0);
+		return 0;
 	for (i = 0; i < ntodo; i++)
 		sim_submit(job, todo[i]);
 	if (completed == n) {
 		if (job->current + 1 < json_object_array_length(job->staged)) {
 			job->current++;
-			return (1);
+			return 1;
 		}
 		job->complete = 1;
 	}
-	return (0);
+	return 0;
 }
 
 /* Run JobScheduler passes until the job queue is empty. */
@@ -1092,7 +1116,7 @@ sim_drain(struct sim_job *job)
 static void
 sim_provision(struct sim_job *job, enum planner_action fail)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < job->ntasks; i++) {
 		if (strcmp(job->tasks[i].status, "in_progress") != 0)
@@ -1106,26 +1130,26 @@ sim_provision(struct sim_job *job, enum planner_action fail)
 static size_t
 sim_completed(struct sim_job *job)
 {
-	size_t	n = 0;
+	size_t n = 0;
 
-	json_object_object_foreach(job->status, key, val) {
+	json_object_object_foreach (job->status, key, val) {
 		(void)key;
 		if (strcmp(json_object_get_string(val), "complete") == 0)
 			n++;
 	}
-	return (n);
+	return n;
 }
 
 /* A planned 1-node create job: [CREATE] [CONFIRM] [BOOTSTRAP]. */
 static void
 sim_start(struct sim_job *job)
 {
-	struct json_object	*nodes;
-	struct planner_plan	*plan;
-	struct sim_task		*t;
-	struct json_object	*stage;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 s, i;
+	struct json_object *nodes;
+	struct planner_plan *plan;
+	struct sim_task *t;
+	struct json_object *stage;
+	char err[LOOMD_ERR_LEN];
+	size_t s, i;
 
 	memset(job, 0, sizeof *job);
 	job->next_id = 1;
@@ -1153,7 +1177,7 @@ sim_start(struct sim_job *job)
 static void
 sim_free(struct sim_job *job)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < job->ntasks; i++)
 		free(job->tasks[i].id);
@@ -1163,18 +1187,18 @@ sim_free(struct sim_job *job)
 
 Test(planner, retry_rollback_sequence)
 {
-	struct sim_job	job;
+	struct sim_job job;
 
 	/* testFailedRetryClusterStatus: CONFIRM fails 3 times. */
 	sim_start(&job);
 	cr_assert_eq(json_object_object_length(job.status), 3);
-	sim_drain(&job);			/* submits CREATE */
+	sim_drain(&job); /* submits CREATE */
 	sim_provision(&job, PLANNER_ACTION_CONFIRM);
-	sim_drain(&job);			/* submits CONFIRM */
+	sim_drain(&job); /* submits CONFIRM */
 	cr_assert_eq(json_object_object_length(job.status), 3);
 	cr_assert_eq(job.nrollbacks, 0);
 
-	sim_provision(&job, PLANNER_ACTION_CONFIRM);	/* failure 1 */
+	sim_provision(&job, PLANNER_ACTION_CONFIRM); /* failure 1 */
 	sim_drain(&job);
 	cr_assert_eq(json_object_object_length(job.status), 4);
 	cr_assert_eq(job.nrollbacks, 1);
@@ -1182,9 +1206,9 @@ Test(planner, retry_rollback_sequence)
 	/* [CREATE] [CREATE'] [CONFIRM] [BOOTSTRAP] */
 	cr_assert_eq(json_object_array_length(job.staged), 4);
 
-	sim_provision(&job, PLANNER_ACTION_CONFIRM);	/* CREATE' done */
-	sim_drain(&job);				/* CONFIRM again */
-	sim_provision(&job, PLANNER_ACTION_CONFIRM);	/* failure 2 */
+	sim_provision(&job, PLANNER_ACTION_CONFIRM); /* CREATE' done */
+	sim_drain(&job);			     /* CONFIRM again */
+	sim_provision(&job, PLANNER_ACTION_CONFIRM); /* failure 2 */
 	sim_drain(&job);
 	cr_assert_eq(json_object_object_length(job.status), 5);
 	cr_assert_eq(job.nrollbacks, 2);
@@ -1192,11 +1216,11 @@ Test(planner, retry_rollback_sequence)
 
 	sim_provision(&job, PLANNER_ACTION_CONFIRM);
 	sim_drain(&job);
-	sim_provision(&job, PLANNER_ACTION_CONFIRM);	/* failure 3 */
+	sim_provision(&job, PLANNER_ACTION_CONFIRM); /* failure 3 */
 	sim_drain(&job);
 	cr_assert(job.failed);
 	cr_assert_not(job.complete);
-	cr_assert_eq(job.nrollbacks, 2);		/* none after the 3rd */
+	cr_assert_eq(job.nrollbacks, 2); /* none after the 3rd */
 	cr_assert_eq(json_object_object_length(job.status), 5);
 	cr_assert_eq(sim_completed(&job), 3);
 	sim_free(&job);
@@ -1230,9 +1254,9 @@ Test(planner, retry_rollback_sequence)
 
 Test(planner, retry_apply_stages)
 {
-	struct json_object	*staged, *want;
-	const char		*ids[] = { "c2", "x" };
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *staged, *want;
+	const char *ids[] = { "c2", "x" };
+	char err[LOOMD_ERR_LEN];
 
 	staged = json_tokener_parse("[[\"a\"],[\"b\",\"c\"],[\"d\"]]");
 	cr_assert_eq(planner_retry_apply_stages(staged, 1, "c", ids, 2, err),
@@ -1257,12 +1281,23 @@ Test(planner, retry_apply_stages)
  * A reactor-like 10,000-node cluster: one master, one zookeeper/reactor
  * node and 9,998 workers, each also with base and hosts.
  */
-enum { SC_BASE, SC_HOSTS, SC_NN, SC_DN, SC_RM, SC_NM, SC_HM, SC_RS, SC_ZK,
-    SC_REACTOR, SC_N };
+enum {
+	SC_BASE,
+	SC_HOSTS,
+	SC_NN,
+	SC_DN,
+	SC_RM,
+	SC_NM,
+	SC_HM,
+	SC_RS,
+	SC_ZK,
+	SC_REACTOR,
+	SC_N
+};
 static const struct {
-	const char	*name;
-	const char	*actions[4];
-	int		 deps[4];	/* -1 terminated */
+	const char *name;
+	const char *actions[4];
+	int deps[4]; /* -1 terminated */
 } scale_svcs[SC_N] = {
 	{ "base", { "configure" }, { -1 } },
 	{ "hosts", { "configure" }, { -1 } },
@@ -1284,43 +1319,44 @@ static const struct {
 	    { SC_BASE, SC_ZK, SC_RS, SC_NM } },
 };
 static const int scale_master[] = { SC_BASE, SC_HOSTS, SC_NN, SC_RM, SC_HM,
-    -1 };
+	-1 };
 static const int scale_reactor[] = { SC_BASE, SC_HOSTS, SC_ZK, SC_REACTOR,
-    -1 };
+	-1 };
 static const int scale_worker[] = { SC_BASE, SC_HOSTS, SC_DN, SC_NM, SC_RS,
-    -1 };
+	-1 };
 #define SCALE_NODES 10000
 /* The service actions of CLUSTER_CREATE, in order. */
 static const enum planner_action scale_order[4] = { PLANNER_ACTION_INSTALL,
-    PLANNER_ACTION_CONFIGURE, PLANNER_ACTION_INITIALIZE, PLANNER_ACTION_START };
+	PLANNER_ACTION_CONFIGURE, PLANNER_ACTION_INITIALIZE,
+	PLANNER_ACTION_START };
 
 /* Number of actions service s defines. */
 static size_t
 scale_nactions(int s)
 {
-	size_t	n = 0;
+	size_t n = 0;
 
 	while (n < 4 && scale_svcs[s].actions[n] != NULL)
 		n++;
-	return (n);
+	return n;
 }
 
 /* The services of node i of the scale cluster. */
 static const int *
 scale_layout(size_t i)
 {
-	return (i == 0 ? scale_master : i == 1 ? scale_reactor : scale_worker);
+	return i == 0 ? scale_master : i == 1 ? scale_reactor : scale_worker;
 }
 
 /* Build nnodes of the scale cluster (services shared by reference). */
 static struct json_object *
 scale_nodes(size_t nnodes)
 {
-	struct json_object	*svc[SC_N], *nodes, *node, *list, *o, *acts;
-	struct json_object	*deps;
-	const int		*lay;
-	size_t			 i, k;
-	int			 s;
+	struct json_object *svc[SC_N], *nodes, *node, *list, *o, *acts;
+	struct json_object *deps;
+	const int *lay;
+	size_t i, k;
+	int s;
 
 	for (s = 0; s < SC_N; s++) {
 		svc[s] = json_object_new_object();
@@ -1328,8 +1364,9 @@ scale_nodes(size_t nnodes)
 		    json_object_new_string(scale_svcs[s].name));
 		deps = json_object_new_array();
 		for (k = 0; k < 4 && scale_svcs[s].deps[k] >= 0; k++)
-			json_object_array_add(deps, json_object_new_string(
-			    scale_svcs[scale_svcs[s].deps[k]].name));
+			json_object_array_add(deps,
+			    json_object_new_string(
+				scale_svcs[scale_svcs[s].deps[k]].name));
 		json_object_object_add(svc[s], "dependson", deps);
 		acts = json_object_new_object();
 		for (k = 0; k < scale_nactions(s); k++) {
@@ -1359,21 +1396,22 @@ scale_nodes(size_t nnodes)
 	}
 	for (s = 0; s < SC_N; s++)
 		json_object_put(svc[s]);
-	return (nodes);
+	return nodes;
 }
 
 /* Stage of (node, service, action) or -1; st is SCALE_NODES x SC_N x 10. */
-#define ST(st, n, s, a) ((st)[((size_t)(n) * SC_N + (size_t)(s)) * \
-	PLANNER_ACTION_COUNT + (size_t)(a)])
+#define ST(st, n, s, a) \
+	((st)[((size_t)(n)*SC_N + (size_t)(s)) * PLANNER_ACTION_COUNT + \
+	    (size_t)(a)])
 
 Test(planner, scale_10000_nodes, .timeout = 60)
 {
-	struct json_object	*nodes;
-	struct planner_plan	*plan;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 want = 0, i, k, s, n;
-	const int		*lay;
-	int			*st, *hw, svc, a, prev, max_dn, max_rs, max_nm;
+	struct json_object *nodes;
+	struct planner_plan *plan;
+	char err[LOOMD_ERR_LEN];
+	size_t want = 0, i, k, s, n;
+	const int *lay;
+	int *st, *hw, svc, a, prev, max_dn, max_rs, max_nm;
 
 	nodes = scale_nodes(SCALE_NODES);
 	cr_assert_eq(planner_plan(PLANNER_CLUSTER_CREATE, nodes, &plan, err),
@@ -1390,12 +1428,11 @@ Test(planner, scale_10000_nodes, .timeout = 60)
 	assert_one_task_per_node(plan);
 
 	/* Record each task's stage. */
-	st = xreallocarray(NULL, (size_t)SCALE_NODES * SC_N *
-	    PLANNER_ACTION_COUNT, sizeof *st);
+	st = xreallocarray(NULL,
+	    (size_t)SCALE_NODES * SC_N * PLANNER_ACTION_COUNT, sizeof *st);
 	hw = xreallocarray(NULL, (size_t)SCALE_NODES * PLANNER_ACTION_COUNT,
 	    sizeof *hw);
-	for (i = 0; i < (size_t)SCALE_NODES * SC_N * PLANNER_ACTION_COUNT;
-	    i++)
+	for (i = 0; i < (size_t)SCALE_NODES * SC_N * PLANNER_ACTION_COUNT; i++)
 		st[i] = -1;
 	for (i = 0; i < (size_t)SCALE_NODES * PLANNER_ACTION_COUNT; i++)
 		hw[i] = -1;
@@ -1412,8 +1449,8 @@ Test(planner, scale_10000_nodes, .timeout = 60)
 				continue;
 			}
 			for (svc = 0; svc < SC_N; svc++) {
-				if (strcmp(scale_svcs[svc].name,
-				    t->service) == 0)
+				if (strcmp(scale_svcs[svc].name, t->service) ==
+				    0)
 					break;
 			}
 			cr_assert_lt(svc, SC_N);
@@ -1445,14 +1482,14 @@ Test(planner, scale_10000_nodes, .timeout = 60)
 		}
 		if (i >= 2) {
 			if (ST(st, i, SC_DN, PLANNER_ACTION_START) > max_dn)
-				max_dn = ST(st, i, SC_DN,
-				    PLANNER_ACTION_START);
+				max_dn =
+				    ST(st, i, SC_DN, PLANNER_ACTION_START);
 			if (ST(st, i, SC_RS, PLANNER_ACTION_START) > max_rs)
-				max_rs = ST(st, i, SC_RS,
-				    PLANNER_ACTION_START);
+				max_rs =
+				    ST(st, i, SC_RS, PLANNER_ACTION_START);
 			if (ST(st, i, SC_NM, PLANNER_ACTION_START) > max_nm)
-				max_nm = ST(st, i, SC_NM,
-				    PLANNER_ACTION_START);
+				max_nm =
+				    ST(st, i, SC_NM, PLANNER_ACTION_START);
 			/* datanode starts after the namenode. */
 			cr_assert_gt(ST(st, i, SC_DN, PLANNER_ACTION_START),
 			    ST(st, 0, SC_NN, PLANNER_ACTION_START));
@@ -1485,13 +1522,13 @@ Test(planner, scale_10000_nodes, .timeout = 60)
 
 Test(planner, hub_layers_match_expanded_graph)
 {
-	struct json_object	*nodes;
-	struct planner_dag	*dag;
-	struct planner_plan	*plan;
-	struct planner_edge	*edges;
-	struct planner_task	 t;
-	char			 err[LOOMD_ERR_LEN], **keys, *k;
-	size_t			 n, ne, i, j, s, nstages, *st, found;
+	struct json_object *nodes;
+	struct planner_dag *dag;
+	struct planner_plan *plan;
+	struct planner_edge *edges;
+	struct planner_task t;
+	char err[LOOMD_ERR_LEN], **keys, *k;
+	size_t n, ne, i, j, s, nstages, *st, found;
 
 	/*
 	 * Oracle: the stages of the DAG with hub vertices must be the plain
@@ -1499,7 +1536,8 @@ Test(planner, hub_layers_match_expanded_graph)
 	 */
 	nodes = scale_nodes(40);
 	cr_assert_eq(planner_dag_build(PLANNER_CLUSTER_CREATE, nodes, &dag,
-	    err), 0, "%s", err);
+			 err),
+	    0, "%s", err);
 	n = planner_dag_ntasks(dag);
 	planner_dag_edges(dag, &edges, &ne);
 	/* Workers' datanode START feeds both masters' waits: expanded. */

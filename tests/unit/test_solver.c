@@ -24,9 +24,9 @@
 #include "solver.h"
 #include "solver_testing.h"
 
-static struct json_object	*g_exp;		/* solver-expected.json */
-static struct json_object	*g_cat_json;	/* solver-catalogue.json */
-static struct solver_catalogue	 g_cat;
+static struct json_object *g_exp;      /* solver-expected.json */
+static struct json_object *g_cat_json; /* solver-catalogue.json */
+static struct solver_catalogue g_cat;
 
 static void
 setup(void)
@@ -49,19 +49,19 @@ TestSuite(solver, .init = setup, .fini = teardown, .timeout = 60);
 static struct json_object *
 opt(struct json_object *o, const char *key)
 {
-	struct json_object	*v = NULL;
+	struct json_object *v = NULL;
 
 	if (!json_object_object_get_ex(o, key, &v))
-		return (NULL);
-	return (v);
+		return NULL;
+	return v;
 }
 
 /* The cases of solver-expected.json of one kind (new array). */
 static struct json_object *
 cases_of_kind(const char *kind)
 {
-	struct json_object	*cases = fx_data_get(g_exp, "cases"), *out, *c;
-	size_t			 i;
+	struct json_object *cases = fx_data_get(g_exp, "cases"), *out, *c;
+	size_t i;
 
 	out = json_object_new_array();
 	for (i = 0; i < json_object_array_length(cases); i++) {
@@ -70,75 +70,78 @@ cases_of_kind(const char *kind)
 			json_object_array_add(out, json_object_get(c));
 	}
 	cr_assert_gt(json_object_array_length(out), 0, "no %s case", kind);
-	return (out);
+	return out;
 }
 
 /* The case of one test method. */
 static struct json_object *
 case_named(const char *test)
 {
-	return (fx_data_find(fx_data_get(g_exp, "cases"), "test", test));
+	return fx_data_find(fx_data_get(g_exp, "cases"), "test", test);
 }
 
 /* A catalogue template by name. */
 static struct json_object *
 catalogue_template(const char *name)
 {
-	return (fx_data_find(g_cat.clustertemplates, "name", name));
+	return fx_data_find(g_cat.clustertemplates, "name", name);
 }
 
 /* A case template: {"file","name"} reference or inline JSON. */
 static struct json_object *
 case_template(struct json_object *c, const char *key)
 {
-	struct json_object	*t = fx_data_get(c, key);
+	struct json_object *t = fx_data_get(c, key);
 
 	if (opt(t, "file") != NULL) {
 		cr_assert_str_eq(fx_data_str(t, "file"),
 		    "solver-catalogue.json");
-		return (catalogue_template(fx_data_str(t, "name")));
+		return catalogue_template(fx_data_str(t, "name"));
 	}
-	return (t);
+	return t;
 }
 
 /* Whether a string array holds s. */
 static bool
 arr_has(struct json_object *arr, const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		if (strcmp(json_object_get_string(
-		    json_object_array_get_idx(arr, i)), s) == 0)
-			return (true);
+			       json_object_array_get_idx(arr, i)),
+			s) == 0)
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 /* Set equality of two string arrays without repeats. */
 static bool
 same_names(struct json_object *a, struct json_object *b)
 {
-	size_t	i;
+	size_t i;
 
 	if (json_object_array_length(a) != json_object_array_length(b))
-		return (false);
+		return false;
 	for (i = 0; i < json_object_array_length(a); i++) {
-		if (!arr_has(b, json_object_get_string(
-		    json_object_array_get_idx(a, i))))
-			return (false);
+		if (!arr_has(b,
+			json_object_get_string(
+			    json_object_array_get_idx(a, i))))
+			return false;
 	}
-	return (true);
+	return true;
 }
 
 /* Equality of node layouts (service lists as sets). */
 static bool
 same_layout(struct json_object *a, struct json_object *b)
 {
-	return (strcmp(fx_data_str(a, "hardwaretype"), fx_data_str(b,
-	    "hardwaretype")) == 0 && strcmp(fx_data_str(a, "imagetype"),
-	    fx_data_str(b, "imagetype")) == 0 && same_names(fx_data_get(a,
-	    "services"), fx_data_get(b, "services")));
+	return strcmp(fx_data_str(a, "hardwaretype"),
+		   fx_data_str(b, "hardwaretype")) == 0 &&
+	    strcmp(fx_data_str(a, "imagetype"), fx_data_str(b, "imagetype")) ==
+	    0 &&
+	    same_names(fx_data_get(a, "services"), fx_data_get(b, "services"));
 }
 
 /* Whether arr holds an element equal to x under eq. */
@@ -146,13 +149,13 @@ static bool
 arr_has_eq(struct json_object *arr, struct json_object *x,
     bool (*eq)(struct json_object *, struct json_object *))
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		if (eq(json_object_array_get_idx(arr, i), x))
-			return (true);
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 /* Equality as sets of elements under eq. */
@@ -160,16 +163,17 @@ static void
 assert_same_set(struct json_object *got, struct json_object *want,
     bool (*eq)(struct json_object *, struct json_object *), const char *what)
 {
-	size_t	i;
+	size_t i;
 
 	cr_assert_eq(json_object_array_length(got),
 	    json_object_array_length(want), "%s: got %s, want %s", what,
 	    json_object_to_json_string(got), json_object_to_json_string(want));
 	for (i = 0; i < json_object_array_length(want); i++) {
 		cr_assert(arr_has_eq(got, json_object_array_get_idx(want, i),
-		    eq), "%s: missing %s in %s", what,
-		    json_object_to_json_string(json_object_array_get_idx(want,
-		    i)),
+			      eq),
+		    "%s: missing %s in %s", what,
+		    json_object_to_json_string(
+			json_object_array_get_idx(want, i)),
 		    json_object_to_json_string(got));
 	}
 }
@@ -178,60 +182,62 @@ assert_same_set(struct json_object *got, struct json_object *want,
 static int
 counter_id(void *arg, char id[SOLVER_NODE_ID_LEN])
 {
-	int	*n = arg;
+	int *n = arg;
 
 	snprintf(id, SOLVER_NODE_ID_LEN, "node-%06d", (*n)++);
-	return (0);
+	return 0;
 }
 
 static struct solver_options
 test_opts(int *counter, int64_t max_steps)
 {
-	struct solver_options	o;
+	struct solver_options o;
 
 	solver_options_init(&o);
 	o.max_steps = max_steps;
 	o.node_id = counter_id;
 	o.node_id_arg = counter;
-	return (o);
+	return o;
 }
 
 /* The service names of a node, as a new array. */
 static struct json_object *
 node_service_names(struct json_object *node)
 {
-	struct json_object	*svcs = fx_data_get(node, "services"), *out;
-	size_t			 i;
+	struct json_object *svcs = fx_data_get(node, "services"), *out;
+	size_t i;
 
 	out = json_object_new_array();
 	for (i = 0; i < json_object_array_length(svcs); i++)
-		json_object_array_add(out, json_object_new_string(fx_data_str(
-		    json_object_array_get_idx(svcs, i), "name")));
-	return (out);
+		json_object_array_add(out,
+		    json_object_new_string(
+			fx_data_str(json_object_array_get_idx(svcs, i),
+			    "name")));
+	return out;
 }
 
 /* Number of nodes whose service-name set is exactly names. */
 static int
 count_nodes_with(struct json_object *nodes, struct json_object *names)
 {
-	struct json_object	*got;
-	size_t			 i;
-	int			 n = 0;
+	struct json_object *got;
+	size_t i;
+	int n = 0;
 
 	for (i = 0; i < json_object_array_length(nodes); i++) {
 		got = node_service_names(json_object_array_get_idx(nodes, i));
 		n += same_names(got, names);
 		json_object_put(got);
 	}
-	return (n);
+	return n;
 }
 
 /* Check node_count / service_set_counts / every_node_properties. */
 static void
 check_nodes(struct json_object *nodes, struct json_object *expected)
 {
-	struct json_object	*v, *e, *props;
-	size_t			 i, j;
+	struct json_object *v, *e, *props;
+	size_t i, j;
 
 	if ((v = opt(expected, "node_count")) != NULL)
 		cr_assert_eq((int)json_object_array_length(nodes),
@@ -240,18 +246,20 @@ check_nodes(struct json_object *nodes, struct json_object *expected)
 		for (i = 0; i < json_object_array_length(v); i++) {
 			e = json_object_array_get_idx(v, i);
 			cr_assert_eq(count_nodes_with(nodes,
-			    fx_data_get(e, "services")), json_object_get_int(
-			    fx_data_get(e, "count")), "nodes with %s",
-			    json_object_to_json_string(fx_data_get(e,
-			    "services")));
+					 fx_data_get(e, "services")),
+			    json_object_get_int(fx_data_get(e, "count")),
+			    "nodes with %s",
+			    json_object_to_json_string(
+				fx_data_get(e, "services")));
 		}
 	}
 	if ((v = opt(expected, "every_node_properties")) != NULL) {
 		for (i = 0; i < json_object_array_length(nodes); i++) {
-			props = fx_data_get(json_object_array_get_idx(nodes, i),
-			    "properties");
+			props =
+			    fx_data_get(json_object_array_get_idx(nodes, i),
+				"properties");
 			j = 0;
-			json_object_object_foreach(v, key, val) {
+			json_object_object_foreach (v, key, val) {
 				cr_assert_str_eq(fx_data_str(props, key),
 				    json_object_get_string(val));
 				j++;
@@ -265,46 +273,48 @@ check_nodes(struct json_object *nodes, struct json_object *expected)
 static struct solver_request
 case_request(struct json_object *c, struct json_object *request)
 {
-	struct solver_request	r;
-	char			err[LOOMD_ERR_LEN];
+	struct solver_request r;
+	char err[LOOMD_ERR_LEN];
 
 	memset(&r, 0, sizeof r);
-	cr_assert_eq(solver_request_from_json(&r, request, err), 0, "%s",
-	    err);
+	cr_assert_eq(solver_request_from_json(&r, request, err), 0, "%s", err);
 	r.cluster_id = fx_data_str(fx_data_get(c, "cluster"), "id");
 	r.create_time = 1000000;
-	return (r);
+	return r;
 }
 
 /* The type entity of an array by name. */
 static struct json_object *
 entity(struct json_object *arr, const char *name)
 {
-	struct json_object	*e;
-	size_t			 i;
+	struct json_object *e;
+	size_t i;
 
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		e = json_object_array_get_idx(arr, i);
 		if (strcmp(fx_data_str(e, "name"), name) == 0)
-			return (e);
+			return e;
 	}
-	return (NULL);
+	return NULL;
 }
 
 Test(solver, hostname)
 {
-	struct json_object	*c, *checks, *k;
-	char			 host[SOLVER_HOSTNAME_LEN], err[LOOMD_ERR_LEN];
-	size_t			 i;
+	struct json_object *c, *checks, *k;
+	char host[SOLVER_HOSTNAME_LEN], err[LOOMD_ERR_LEN];
+	size_t i;
 
 	c = case_named("SolverTest.testCreateHostname");
 	checks = fx_data_get(c, "checks");
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_hostname(host, fx_data_str(k,
-		    "clusterName"), fx_data_str(k, "clusterId"),
-		    json_object_get_int64(fx_data_get(k, "nodenum")), err), 0,
-		    "%s", err);
+		cr_assert_eq(solver_hostname(host,
+				 fx_data_str(k, "clusterName"),
+				 fx_data_str(k, "clusterId"),
+				 json_object_get_int64(
+				     fx_data_get(k, "nodenum")),
+				 err),
+		    0, "%s", err);
 		cr_assert_str_eq(host, fx_data_str(k, "expected"));
 		cr_assert_leq(strlen(host), 255);
 	}
@@ -316,14 +326,14 @@ Test(solver, hostname)
 
 Test(solver, end_to_end_reactor_5_nodes)
 {
-	struct json_object	*c = case_named("SolverTest.testEndToEnd");
-	struct json_object	*node, *props, *svcs, *hw, *img;
-	struct solver_request	 r = case_request(c, fx_data_get(c, "request"));
-	struct solver_result	*res;
-	struct solver_options	 o;
-	char			 err[LOOMD_ERR_LEN], want[64];
-	size_t			 i, j;
-	int			 counter = 0;
+	struct json_object *c = case_named("SolverTest.testEndToEnd");
+	struct json_object *node, *props, *svcs, *hw, *img;
+	struct solver_request r = case_request(c, fx_data_get(c, "request"));
+	struct solver_result *res;
+	struct solver_options o;
+	char err[LOOMD_ERR_LEN], want[64];
+	size_t i, j;
+	int counter = 0;
 
 	o = test_opts(&counter, 0);
 	cr_assert_eq(solver_solve(&g_cat, &r, &o, &res, err), 0, "%s", err);
@@ -333,8 +343,9 @@ Test(solver, end_to_end_reactor_5_nodes)
 	cr_assert_eq(counter, 5, "one id per node");
 	/* cluster fields: services = template defaults, provider, lease 0 */
 	cr_assert(same_names(res->services,
-	    fx_data_get(fx_data_get(catalogue_template(
-	    "reactor-medium"), "defaults"), "services")));
+	    fx_data_get(fx_data_get(catalogue_template("reactor-medium"),
+			    "defaults"),
+		"services")));
 	cr_assert_str_eq(fx_data_str(res->provider, "name"), "joyent");
 	cr_assert_str_eq(fx_data_str(res->clustertemplate, "name"),
 	    "reactor-medium");
@@ -346,33 +357,40 @@ Test(solver, end_to_end_reactor_5_nodes)
 		snprintf(want, sizeof want, "node-%06zu", i);
 		cr_assert_str_eq(fx_data_str(node, "id"), want);
 		cr_assert_str_eq(fx_data_str(node, "clusterId"), "1");
-		cr_assert_eq(json_object_array_length(fx_data_get(node,
-		    "actions")), 0);
+		cr_assert_eq(json_object_array_length(
+				 fx_data_get(node, "actions")),
+		    0);
 		props = fx_data_get(node, "properties");
 		snprintf(want, sizeof want, "%zu", 1000 + i);
 		cr_assert_str_eq(fx_data_str(props, "nodenum"), want);
 		snprintf(want, sizeof want, "mycluster1-%zu.local", 1000 + i);
 		cr_assert_str_eq(fx_data_str(props, "hostname"), want);
-		hw = entity(g_cat.hardwaretypes, fx_data_str(props,
-		    "hardwaretype"));
-		img = entity(g_cat.imagetypes, fx_data_str(props, "imagetype"));
+		hw = entity(g_cat.hardwaretypes,
+		    fx_data_str(props, "hardwaretype"));
+		img =
+		    entity(g_cat.imagetypes, fx_data_str(props, "imagetype"));
 		cr_assert_not_null(hw);
 		cr_assert_not_null(img);
 		cr_assert_str_eq(fx_data_str(props, "flavor"),
 		    fx_data_str(fx_data_get(fx_data_get(hw, "providermap"),
-		    "joyent"), "flavor"));
+				    "joyent"),
+			"flavor"));
 		cr_assert_str_eq(fx_data_str(props, "image"),
 		    fx_data_str(fx_data_get(fx_data_get(img, "providermap"),
-		    "joyent"), "image"));
-		cr_assert_eq(json_object_array_length(fx_data_get(props,
-		    "automators")), 0, "the services have no actions");
+				    "joyent"),
+			"image"));
+		cr_assert_eq(json_object_array_length(
+				 fx_data_get(props, "automators")),
+		    0, "the services have no actions");
 		svcs = fx_data_get(node, "services");
 		for (j = 0; j < json_object_array_length(svcs); j++) {
-			struct json_object *s = json_object_array_get_idx(
-			    svcs, j);
+			struct json_object *s =
+			    json_object_array_get_idx(svcs, j);
 
-			cr_assert(json_object_equal(s, entity(g_cat.services,
-			    fx_data_str(s, "name"))), "full service JSON");
+			cr_assert(json_object_equal(s,
+				      entity(g_cat.services,
+					  fx_data_str(s, "name"))),
+			    "full service JSON");
 		}
 	}
 	solver_result_free(res);
@@ -383,30 +401,31 @@ static bool
 dependency_message_allowed(const char *err)
 {
 	static const char *const pairs[][2] = { { "reactor", "zookeeper" },
-	    { "reactor", "regionserver" }, { "reactor", "nodemanager" },
-	    { "datanode", "namenode" } };
-	char	want[256];
-	size_t	i;
+		{ "reactor", "regionserver" }, { "reactor", "nodemanager" },
+		{ "datanode", "namenode" } };
+	char want[256];
+	size_t i;
 
 	for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-		snprintf(want, sizeof want, "service %s depends on %s, which "
-		    "is not in the set of cluster services", pairs[i][0],
-		    pairs[i][1]);
+		snprintf(want, sizeof want,
+		    "service %s depends on %s, which "
+		    "is not in the set of cluster services",
+		    pairs[i][0], pairs[i][1]);
 		if (strcmp(err, want) == 0)
-			return (true);
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 Test(solver, error_cases)
 {
-	struct json_object	*cases = cases_of_kind("solve_cluster"), *c, *e;
-	struct solver_request	 r;
-	struct solver_result	*res;
-	struct solver_options	 o;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
-	int			 counter = 0, n = 0;
+	struct json_object *cases = cases_of_kind("solve_cluster"), *c, *e;
+	struct solver_request r;
+	struct solver_result *res;
+	struct solver_options o;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
+	int counter = 0, n = 0;
 
 	o = test_opts(&counter, 0);
 	for (i = 0; i < json_object_array_length(cases); i++) {
@@ -420,8 +439,8 @@ Test(solver, error_cases)
 		    "%s must fail", fx_data_str(c, "test"));
 		cr_assert_null(res);
 		if (opt(e, "message_from_code") != NULL)
-			cr_assert_str_eq(err, fx_data_str(e,
-			    "message_from_code"));
+			cr_assert_str_eq(err,
+			    fx_data_str(e, "message_from_code"));
 		else {
 			/* the (service, dependency) pairs the note allows */
 			cr_assert(dependency_message_allowed(err), "%s", err);
@@ -436,31 +455,30 @@ Test(solver, error_cases)
 static struct json_object *
 catalogue_with(const char *section, struct json_object *extra)
 {
-	struct json_object	*copy = NULL, *arr;
+	struct json_object *copy = NULL, *arr;
 
 	cr_assert_eq(json_object_deep_copy(g_cat_json, &copy, NULL), 0);
 	arr = fx_data_get(copy, section);
 	json_object_array_add(arr, extra);
-	return (copy);
+	return copy;
 }
 
 Test(solver, required_types)
 {
-	struct json_object	*c = case_named("SolverTest.testRequiredTypes");
-	struct json_object	*add = fx_data_get(c, "add_templates"),
-	    *cat_json;
-	struct json_object	*checks = fx_data_get(c, "checks"), *k;
-	struct solver_catalogue	 cat;
-	struct solver_request	 r;
-	struct solver_result	*res;
-	struct solver_options	 o;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
-	int			 counter = 0;
+	struct json_object *c = case_named("SolverTest.testRequiredTypes");
+	struct json_object *add = fx_data_get(c, "add_templates"), *cat_json;
+	struct json_object *checks = fx_data_get(c, "checks"), *k;
+	struct solver_catalogue cat;
+	struct solver_request r;
+	struct solver_result *res;
+	struct solver_options o;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
+	int counter = 0;
 
 	cr_assert_eq(json_object_array_length(add), 1);
-	cat_json = catalogue_with("clustertemplates", json_object_get(
-	    json_object_array_get_idx(add, 0)));
+	cat_json = catalogue_with("clustertemplates",
+	    json_object_get(json_object_array_get_idx(add, 0)));
 	solver_catalogue_from_export(&cat, cat_json);
 	o = test_opts(&counter, 0);
 	for (i = 0; i < json_object_array_length(checks); i++) {
@@ -477,12 +495,12 @@ Test(solver, required_types)
 
 Test(solver, solve_constraints_cases)
 {
-	struct json_object	*cases = cases_of_kind("solve_constraints"), *c;
-	struct json_object	*nodes;
-	struct solver_options	 o;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
-	int			 counter;
+	struct json_object *cases = cases_of_kind("solve_constraints"), *c;
+	struct json_object *nodes;
+	struct solver_options o;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
+	int counter;
 
 	/*
 	 * testServiceConstraintsDontApplyWhenServiceNotOnCluster and
@@ -495,14 +513,17 @@ Test(solver, solve_constraints_cases)
 		counter = 0;
 		o = test_opts(&counter, 0);
 		cr_assert_eq(solver_solve_constraints(case_template(c,
-		    "template"), fx_data_str(c, "clusterId"),
-		    fx_data_str(c, "clusterName"),
-		    json_object_get_int64(fx_data_get(c, "numMachines")),
-		    fx_data_get(c, "hardwaretype_flavors"),
-		    fx_data_get(c, "imagetype_images"),
-		    fx_data_get(c, "services"),
-		    fx_data_get(c, "service_definitions"), &o, &nodes, err), 0,
-		    "%s: %s", fx_data_str(c, "test"), err);
+							  "template"),
+				 fx_data_str(c, "clusterId"),
+				 fx_data_str(c, "clusterName"),
+				 json_object_get_int64(
+				     fx_data_get(c, "numMachines")),
+				 fx_data_get(c, "hardwaretype_flavors"),
+				 fx_data_get(c, "imagetype_images"),
+				 fx_data_get(c, "services"),
+				 fx_data_get(c, "service_definitions"), &o,
+				 &nodes, err),
+		    0, "%s: %s", fx_data_str(c, "test"), err);
 		cr_assert_not_null(nodes, "%s", fx_data_str(c, "test"));
 		check_nodes(nodes, fx_data_get(c, "expected"));
 		json_object_put(nodes);
@@ -512,33 +533,36 @@ Test(solver, solve_constraints_cases)
 
 Test(solver, layout_finder_is_valid)
 {
-	struct json_object	*c = case_named(
-	    "ClusterLayoutFinderTest.testIsValidCluster");
-	struct json_object	*checks = fx_data_get(c, "checks"), *k;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
-	int			 valid;
+	struct json_object *c =
+	    case_named("ClusterLayoutFinderTest.testIsValidCluster");
+	struct json_object *checks = fx_data_get(c, "checks"), *k;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
+	int valid;
 
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
 		cr_assert_eq(solver_node_counts_valid(case_template(c,
-		    "template"), fx_data_get(c, "services"),
-		    fx_data_get(c, "node_layouts"),
-		    json_object_get_int64(fx_data_get(k, "numMachines")),
-		    fx_data_get(k, "node_counts"), &valid, err), 0, "%s", err);
-		cr_assert_eq(valid, json_object_get_boolean(fx_data_get(k,
-		    "expected_valid")), "check %zu: %s", i,
-		    json_object_to_json_string(k));
+							  "template"),
+				 fx_data_get(c, "services"),
+				 fx_data_get(c, "node_layouts"),
+				 json_object_get_int64(
+				     fx_data_get(k, "numMachines")),
+				 fx_data_get(k, "node_counts"), &valid, err),
+		    0, "%s", err);
+		cr_assert_eq(valid,
+		    json_object_get_boolean(fx_data_get(k, "expected_valid")),
+		    "check %zu: %s", i, json_object_to_json_string(k));
 	}
 }
 
 Test(solver, layout_finder_counts)
 {
-	struct json_object	*cases = cases_of_kind("layout_finder_counts");
-	struct json_object	*c, *checks, *k, *got, *want;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i, j;
-	int			 n = 0;
+	struct json_object *cases = cases_of_kind("layout_finder_counts");
+	struct json_object *c, *checks, *k, *got, *want;
+	char err[LOOMD_ERR_LEN];
+	size_t i, j;
+	int n = 0;
 
 	/* N=5 -> [1,3,1,0,0], N=10 -> [1,8,1,0,0], N=54 -> [1,50,3,0,0],
 	 * and the svc1..svc3 template with 2 machines -> no solution */
@@ -548,10 +572,13 @@ Test(solver, layout_finder_counts)
 		for (j = 0; j < json_object_array_length(checks); j++) {
 			k = json_object_array_get_idx(checks, j);
 			cr_assert_eq(solver_find_node_counts(case_template(c,
-			    "template"), fx_data_get(c, "services"),
-			    fx_data_get(c, "node_layouts"),
-			    json_object_get_int64(fx_data_get(k,
-			    "numMachines")), 0, &got, err), 0, "%s", err);
+								 "template"),
+					 fx_data_get(c, "services"),
+					 fx_data_get(c, "node_layouts"),
+					 json_object_get_int64(
+					     fx_data_get(k, "numMachines")),
+					 0, &got, err),
+			    0, "%s", err);
 			want = fx_data_get(k, "expected_counts");
 			if (want == NULL)
 				cr_assert_null(got, "%s must have no solution",
@@ -571,55 +598,61 @@ Test(solver, layout_finder_counts)
 
 Test(solver, service_set_is_valid)
 {
-	struct json_object	*c = case_named(
-	    "NodeLayoutGeneratorTest.testIsValidServiceSet");
-	struct json_object	*checks = fx_data_get(c, "checks"), *k;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
-	int			 valid;
+	struct json_object *c =
+	    case_named("NodeLayoutGeneratorTest.testIsValidServiceSet");
+	struct json_object *checks = fx_data_get(c, "checks"), *k;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
+	int valid;
 
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_service_set_valid(case_template(c,
-		    "layout_constraint_of"), fx_data_get(k, "service_set"),
-		    fx_data_get(c,
-		    "cluster_services"), &valid, err), 0, "%s", err);
-		cr_assert_eq(valid, json_object_get_boolean(fx_data_get(k,
-		    "expected_valid")), "%s", json_object_to_json_string(k));
+		cr_assert_eq(solver_service_set_valid(
+				 case_template(c, "layout_constraint_of"),
+				 fx_data_get(k, "service_set"),
+				 fx_data_get(c, "cluster_services"), &valid,
+				 err),
+		    0, "%s", err);
+		cr_assert_eq(valid,
+		    json_object_get_boolean(fx_data_get(k, "expected_valid")),
+		    "%s", json_object_to_json_string(k));
 	}
 }
 
 Test(solver, node_layout_is_valid)
 {
-	struct json_object	*c = case_named(
-	    "NodeLayoutGeneratorTest.testIsValidNodeLayout");
-	struct json_object	*checks = fx_data_get(c, "checks"), *k;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
-	int			 valid;
+	struct json_object *c =
+	    case_named("NodeLayoutGeneratorTest.testIsValidNodeLayout");
+	struct json_object *checks = fx_data_get(c, "checks"), *k;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
+	int valid;
 
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_node_layout_valid(case_template(c,
-		    "service_constraints_of"), fx_data_str(k, "hardwaretype"),
-		    fx_data_str(k,
-		    "imagetype"), fx_data_get(k, "services"), &valid, err), 0,
-		    "%s", err);
-		cr_assert_eq(valid, json_object_get_boolean(fx_data_get(k,
-		    "expected_valid")), "%s", json_object_to_json_string(k));
+		cr_assert_eq(solver_node_layout_valid(
+				 case_template(c, "service_constraints_of"),
+				 fx_data_str(k, "hardwaretype"),
+				 fx_data_str(k, "imagetype"),
+				 fx_data_get(k, "services"), &valid, err),
+		    0, "%s", err);
+		cr_assert_eq(valid,
+		    json_object_get_boolean(fx_data_get(k, "expected_valid")),
+		    "%s", json_object_to_json_string(k));
 	}
 }
 
 Test(solver, valid_service_sets)
 {
-	struct json_object	*c = case_named(
-	    "NodeLayoutGeneratorTest.testGetValidServiceSets");
-	struct json_object	*got;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *c =
+	    case_named("NodeLayoutGeneratorTest.testGetValidServiceSets");
+	struct json_object *got;
+	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(solver_valid_service_sets(case_template(c, "template"),
-	    fx_data_get(c, "cluster_services"), fx_data_get(c,
-	    "input_services"), &got, err), 0, "%s", err);
+			 fx_data_get(c, "cluster_services"),
+			 fx_data_get(c, "input_services"), &got, err),
+	    0, "%s", err);
 	assert_same_set(got, fx_data_get(c, "expected_sets"), same_names,
 	    "valid service sets");
 	json_object_put(got);
@@ -627,16 +660,17 @@ Test(solver, valid_service_sets)
 
 Test(solver, valid_node_layouts)
 {
-	struct json_object	*c = case_named(
-	    "NodeLayoutGeneratorTest.testGetValidNodeLayouts");
-	struct json_object	*got;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *c =
+	    case_named("NodeLayoutGeneratorTest.testGetValidNodeLayouts");
+	struct json_object *got;
+	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(solver_valid_node_layouts(case_template(c, "template"),
-	    fx_data_get(c, "cluster_services"), fx_data_get(c,
-	    "input_services"),
-	    fx_data_get(c, "allowed_hardwaretypes"), fx_data_get(c,
-	    "allowed_imagetypes"), &got, err), 0, "%s", err);
+			 fx_data_get(c, "cluster_services"),
+			 fx_data_get(c, "input_services"),
+			 fx_data_get(c, "allowed_hardwaretypes"),
+			 fx_data_get(c, "allowed_imagetypes"), &got, err),
+	    0, "%s", err);
 	assert_same_set(got, fx_data_get(c, "expected_layouts"), same_layout,
 	    "valid node layouts");
 	json_object_put(got);
@@ -644,27 +678,29 @@ Test(solver, valid_node_layouts)
 
 Test(solver, narrow_node_layouts)
 {
-	struct json_object	*c = case_named(
-	    "NodeLayoutGeneratorTest.testNarrowNodeLayouts");
-	struct json_object	*checks = fx_data_get(c, "checks"), *k, *got,
-	    *want;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i, j;
+	struct json_object *c =
+	    case_named("NodeLayoutGeneratorTest.testNarrowNodeLayouts");
+	struct json_object *checks = fx_data_get(c, "checks"), *k, *got, *want;
+	char err[LOOMD_ERR_LEN];
+	size_t i, j;
 
 	cr_assert_eq(json_object_array_length(checks), 4);
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
 		cr_assert_eq(solver_narrow_node_layouts(fx_data_get(c,
-		    "input_layouts"), fx_data_get(k, "hardware_preferences"),
-		    fx_data_get(k, "image_preferences"), &got, err), 0, "%s",
-		    err);
+							    "input_layouts"),
+				 fx_data_get(k, "hardware_preferences"),
+				 fx_data_get(k, "image_preferences"), &got,
+				 err),
+		    0, "%s", err);
 		want = fx_data_get(k, "expected");
 		cr_assert_eq(json_object_array_length(got),
 		    json_object_array_length(want), "check %zu: %s", i,
 		    json_object_to_json_string(got));
 		for (j = 0; j < json_object_array_length(want); j++)
-			cr_assert(same_layout(json_object_array_get_idx(got, j),
-			    json_object_array_get_idx(want, j)),
+			cr_assert(same_layout(json_object_array_get_idx(got,
+						  j),
+				      json_object_array_get_idx(want, j)),
 			    "check %zu position %zu: got %s", i, j,
 			    json_object_to_json_string(got));
 		json_object_put(got);
@@ -673,14 +709,15 @@ Test(solver, narrow_node_layouts)
 
 Test(solver, unconstrained_services)
 {
-	struct json_object	*c = case_named(
-	    "NodeLayoutGeneratorTest.testGetUnconstrainedService");
-	struct json_object	*got;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *c =
+	    case_named("NodeLayoutGeneratorTest.testGetUnconstrainedService");
+	struct json_object *got;
+	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(solver_unconstrained_services(case_template(c,
-	    "template"), fx_data_get(c, "cluster_services"), &got, err), 0,
-	    "%s", err);
+						       "template"),
+			 fx_data_get(c, "cluster_services"), &got, err),
+	    0, "%s", err);
 	cr_assert(same_names(got, fx_data_get(c, "expected")), "got %s",
 	    json_object_to_json_string(got));
 	json_object_put(got);
@@ -688,25 +725,28 @@ Test(solver, unconstrained_services)
 
 Test(solver, node_layout_preferences)
 {
-	struct json_object	*cases, *c, *got, *want;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i, j;
+	struct json_object *cases, *c, *got, *want;
+	char err[LOOMD_ERR_LEN];
+	size_t i, j;
 
 	cases = cases_of_kind("node_layout_preferences");
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
 		cr_assert_eq(solver_node_layout_preferences(case_template(c,
-		    "template"), fx_data_get(c, "cluster_services"),
-		    fx_data_get(c,
-		    "allowed_hardwaretypes"), fx_data_get(c,
-		    "allowed_imagetypes"), &got, err), 0, "%s", err);
+								"template"),
+				 fx_data_get(c, "cluster_services"),
+				 fx_data_get(c, "allowed_hardwaretypes"),
+				 fx_data_get(c, "allowed_imagetypes"), &got,
+				 err),
+		    0, "%s", err);
 		want = fx_data_get(c, "expected");
 		cr_assert_eq(json_object_array_length(got),
 		    json_object_array_length(want), "%s",
 		    json_object_to_json_string(got));
 		for (j = 0; j < json_object_array_length(want); j++)
-			cr_assert(same_layout(json_object_array_get_idx(got, j),
-			    json_object_array_get_idx(want, j)));
+			cr_assert(
+			    same_layout(json_object_array_get_idx(got, j),
+				json_object_array_get_idx(want, j)));
 		json_object_put(got);
 	}
 	json_object_put(cases);
@@ -715,18 +755,18 @@ Test(solver, node_layout_preferences)
 Test(solver, every_fixture_kind_is_covered)
 {
 	static const char *const kinds[] = { "hostname", "solve_cluster",
-	    "solve_constraints", "layout_finder_is_valid",
-	    "layout_finder_counts", "service_set_is_valid",
-	    "node_layout_is_valid", "valid_service_sets", "valid_node_layouts",
-	    "narrow_node_layouts", "unconstrained_services",
-	    "node_layout_preferences" };
-	struct json_object	*cases = fx_data_get(g_exp, "cases");
-	size_t			 i, j;
+		"solve_constraints", "layout_finder_is_valid",
+		"layout_finder_counts", "service_set_is_valid",
+		"node_layout_is_valid", "valid_service_sets",
+		"valid_node_layouts", "narrow_node_layouts",
+		"unconstrained_services", "node_layout_preferences" };
+	struct json_object *cases = fx_data_get(g_exp, "cases");
+	size_t i, j;
 
 	cr_assert_eq(json_object_array_length(cases), 19);
 	for (i = 0; i < json_object_array_length(cases); i++) {
-		const char *k = fx_data_str(json_object_array_get_idx(cases, i),
-		    "kind");
+		const char *k =
+		    fx_data_str(json_object_array_get_idx(cases, i), "kind");
 
 		for (j = 0; j < sizeof kinds / sizeof kinds[0]; j++) {
 			if (strcmp(k, kinds[j]) == 0)
@@ -741,8 +781,8 @@ Test(solver, every_fixture_kind_is_covered)
 Test(solver, lease_table)
 {
 	static const struct {
-		int64_t	 initial, requested, lease;
-		bool	 fails;
+		int64_t initial, requested, lease;
+		bool fails;
 	} rows[] = {
 		{ 0, 200, 200, false },
 		{ 0, 0, 0, false },
@@ -753,20 +793,23 @@ Test(solver, lease_table)
 		{ 10000, 0, 0, true },
 		{ 10000, -1, 10000, false },
 	};
-	char	err[LOOMD_ERR_LEN];
-	int64_t	lease;
-	size_t	i;
+	char err[LOOMD_ERR_LEN];
+	int64_t lease;
+	size_t i;
 
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		lease = -42;
 		if (rows[i].fails) {
 			cr_assert_eq(solver_lease_duration(rows[i].initial,
-			    rows[i].requested, &lease, err), -1, "row %zu", i);
-			cr_assert_str_eq(err, "lease duration cannot be "
+					 rows[i].requested, &lease, err),
+			    -1, "row %zu", i);
+			cr_assert_str_eq(err,
+			    "lease duration cannot be "
 			    "greater than specified in template");
 		} else {
 			cr_assert_eq(solver_lease_duration(rows[i].initial,
-			    rows[i].requested, &lease, err), 0, "row %zu", i);
+					 rows[i].requested, &lease, err),
+			    0, "row %zu", i);
 			cr_assert_eq(lease, rows[i].lease, "row %zu", i);
 		}
 	}
@@ -814,11 +857,11 @@ small_solve(const char *tmpl, const char *provider, const char *hw,
     struct json_object *services, int64_t lease, struct solver_result **res,
     char *err)
 {
-	struct json_object	*cj = json_tokener_parse(small_catalogue);
-	struct solver_catalogue	 cat;
-	struct solver_request	 r;
-	struct solver_options	 o;
-	int			 counter = 0, rc;
+	struct json_object *cj = json_tokener_parse(small_catalogue);
+	struct solver_catalogue cat;
+	struct solver_request r;
+	struct solver_options o;
+	int counter = 0, rc;
 
 	cr_assert_not_null(cj);
 	solver_catalogue_from_export(&cat, cj);
@@ -835,14 +878,14 @@ small_solve(const char *tmpl, const char *provider, const char *hw,
 	o = test_opts(&counter, 0);
 	rc = solver_solve(&cat, &r, &o, res, err);
 	json_object_put(cj);
-	return (rc);
+	return rc;
 }
 
 Test(solver, resolution_messages)
 {
-	struct solver_result	*res;
-	struct json_object	*s;
-	char			 err[LOOMD_ERR_LEN];
+	struct solver_result *res;
+	struct json_object *s;
+	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(small_solve("nope", NULL, NULL, NULL, -1, &res, err), -1);
 	cr_assert_str_eq(err, "cluster template nope does not exist.");
@@ -852,49 +895,59 @@ Test(solver, resolution_messages)
 	/* rackspace exists but no hardware type maps to it */
 	cr_assert_eq(small_solve("t0", "rackspace", NULL, NULL, -1, &res, err),
 	    -1);
-	cr_assert_str_eq(err, "no hardware types are available to use with "
+	cr_assert_str_eq(err,
+	    "no hardware types are available to use with "
 	    "template t0 and provider rackspace");
 	/* ec2 has a flavor for small but no image */
 	cr_assert_eq(small_solve("t0", "ec2", NULL, NULL, -1, &res, err), -1);
-	cr_assert_str_eq(err, "no image types are available to use with "
+	cr_assert_str_eq(err,
+	    "no image types are available to use with "
 	    "template t0 and provider ec2");
 	/* the template default hardware type is not compatible */
 	cr_assert_eq(small_solve("bigonly", NULL, NULL, NULL, -1, &res, err),
 	    -1);
-	cr_assert_str_eq(err, "no hardware types are available to use with "
+	cr_assert_str_eq(err,
+	    "no hardware types are available to use with "
 	    "template bigonly and provider joyent");
 	/* a requested hardware type overrides the default */
 	cr_assert_eq(small_solve("bigonly", NULL, "small", NULL, -1, &res,
-	    err), 0, "%s", err);
+			 err),
+	    0, "%s", err);
 	cr_assert_not_null(res);
 	solver_result_free(res);
 	cr_assert_eq(small_solve("t0", NULL, "medium", NULL, -1, &res, err),
 	    -1);
-	cr_assert_str_eq(err, "no hardware types are available to use with "
+	cr_assert_str_eq(err,
+	    "no hardware types are available to use with "
 	    "template t0 and provider joyent");
 
 	cr_assert_eq(small_solve("t10k", NULL, NULL, NULL, 20000, &res, err),
 	    -1);
-	cr_assert_str_eq(err, "lease duration cannot be greater than "
+	cr_assert_str_eq(err,
+	    "lease duration cannot be greater than "
 	    "specified in template");
 	cr_assert_eq(small_solve("t0", NULL, NULL, NULL, -3, &res, err), -1);
 	cr_assert_str_eq(err, "invalid lease duration: -3");
 
 	s = json_tokener_parse("[\"base\",\"mysql\"]");
 	cr_assert_eq(small_solve("t10k", NULL, NULL, s, -1, &res, err), -1);
-	cr_assert_str_eq(err, "service mysql is not allowed with template "
+	cr_assert_str_eq(err,
+	    "service mysql is not allowed with template "
 	    "t10k");
 	json_object_put(s);
 	s = json_tokener_parse("[\"zz\",\"base\",\"aa\"]");
 	cr_assert_eq(small_solve("t10k", NULL, NULL, s, -1, &res, err), -1);
-	cr_assert_str_eq(err, "services zz,aa are not allowed with template "
+	cr_assert_str_eq(err,
+	    "services zz,aa are not allowed with template "
 	    "t10k");
 	json_object_put(s);
-	cr_assert_eq(small_solve("ghost", NULL, NULL, NULL, -1, &res, err), -1);
+	cr_assert_eq(small_solve("ghost", NULL, NULL, NULL, -1, &res, err),
+	    -1);
 	cr_assert_str_eq(err, "service nosuch does not exist");
 	s = json_tokener_parse("[\"web\"]");
 	cr_assert_eq(small_solve("t0", NULL, NULL, s, -1, &res, err), -1);
-	cr_assert_str_eq(err, "service web depends on base, which is not in "
+	cr_assert_str_eq(err,
+	    "service web depends on base, which is not in "
 	    "the set of cluster services");
 	json_object_put(s);
 	/* an empty service list means the template defaults */
@@ -908,8 +961,8 @@ Test(solver, resolution_messages)
 
 Test(solver, lease_and_expire_time)
 {
-	struct solver_result	*res;
-	char			 err[LOOMD_ERR_LEN];
+	struct solver_result *res;
+	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(small_solve("t10k", NULL, NULL, NULL, -1, &res, err), 0,
 	    "%s", err);
@@ -930,10 +983,10 @@ Test(solver, lease_and_expire_time)
 
 Test(solver, automators_hostnames_and_types)
 {
-	struct solver_result	*res;
-	struct json_object	*props, *autos;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
+	struct solver_result *res;
+	struct json_object *props, *autos;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
 
 	cr_assert_eq(small_solve("t0", NULL, NULL, NULL, -1, &res, err), 0,
 	    "%s", err);
@@ -943,7 +996,9 @@ Test(solver, automators_hostnames_and_types)
 		    "properties");
 		/* unconstrained services go on every node */
 		cr_assert_eq(json_object_array_length(fx_data_get(
-		    json_object_array_get_idx(res->nodes, i), "services")), 2);
+				 json_object_array_get_idx(res->nodes, i),
+				 "services")),
+		    2);
 		/* "large" < "small": the comparator takes the smaller name */
 		cr_assert_str_eq(fx_data_str(props, "hardwaretype"), "large");
 		cr_assert_str_eq(fx_data_str(props, "flavor"), "L");
@@ -956,21 +1011,23 @@ Test(solver, automators_hostnames_and_types)
 		cr_assert(arr_has(autos, "shell"));
 		cr_assert(arr_has(autos, "puppet"));
 	}
-	cr_assert_str_eq(fx_data_str(fx_data_get(
-	    json_object_array_get_idx(res->nodes, 2), "properties"),
-	    "hostname"), "c-1-x42-1002.local");
+	cr_assert_str_eq(
+	    fx_data_str(fx_data_get(json_object_array_get_idx(res->nodes, 2),
+			    "properties"),
+		"hostname"),
+	    "c-1-x42-1002.local");
 	solver_result_free(res);
 }
 
 Test(solver, no_machines_no_layout)
 {
-	struct json_object	*cj = json_tokener_parse(small_catalogue);
-	struct solver_catalogue	 cat;
-	struct solver_request	 r;
-	struct solver_result	*res = (void *)1;
-	struct solver_options	 o;
-	char			 err[LOOMD_ERR_LEN];
-	int			 counter = 0;
+	struct json_object *cj = json_tokener_parse(small_catalogue);
+	struct solver_catalogue cat;
+	struct solver_request r;
+	struct solver_result *res = (void *)1;
+	struct solver_options o;
+	char err[LOOMD_ERR_LEN];
+	int counter = 0;
 
 	solver_catalogue_from_export(&cat, cj);
 	memset(&r, 0, sizeof r);
@@ -1013,23 +1070,22 @@ static int
 solve_inline(const char *tmpl_text, const char *services_text, int64_t n,
     int64_t max_steps, struct json_object **nodes, char *err)
 {
-	struct json_object	*t = json_tokener_parse(tmpl_text);
-	struct json_object	*svcs = json_tokener_parse(services_text);
-	struct json_object	*defs = json_object_new_array();
-	struct json_object	*hw = json_tokener_parse("{\"small\":\"f\"}");
-	struct json_object	*img = json_tokener_parse(
-	    "{\"centos6\":\"i\"}");
-	struct json_object	*d;
-	struct solver_options	 o;
-	size_t			 i;
-	int			 counter = 0, rc;
+	struct json_object *t = json_tokener_parse(tmpl_text);
+	struct json_object *svcs = json_tokener_parse(services_text);
+	struct json_object *defs = json_object_new_array();
+	struct json_object *hw = json_tokener_parse("{\"small\":\"f\"}");
+	struct json_object *img = json_tokener_parse("{\"centos6\":\"i\"}");
+	struct json_object *d;
+	struct solver_options o;
+	size_t i;
+	int counter = 0, rc;
 
 	cr_assert_not_null(t);
 	cr_assert_not_null(svcs);
 	for (i = 0; i < json_object_array_length(svcs); i++) {
 		d = json_object_new_object();
-		json_object_object_add(d, "name", json_object_get(
-		    json_object_array_get_idx(svcs, i)));
+		json_object_object_add(d, "name",
+		    json_object_get(json_object_array_get_idx(svcs, i)));
 		json_object_array_add(defs, d);
 	}
 	o = test_opts(&counter, max_steps);
@@ -1040,15 +1096,15 @@ solve_inline(const char *tmpl_text, const char *services_text, int64_t n,
 	json_object_put(defs);
 	json_object_put(hw);
 	json_object_put(img);
-	return (rc);
+	return rc;
 }
 
 Test(solver, step_bound)
 {
-	struct json_object	*nodes = NULL;
-	char			 err[LOOMD_ERR_LEN];
-	const char		*svcs = "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\","
-	    "\"g\"]";
+	struct json_object *nodes = NULL;
+	char err[LOOMD_ERR_LEN];
+	const char *svcs = "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\","
+			   "\"g\"]";
 
 	cr_assert_eq(solve_inline(pathological, svcs, 10, 1000, &nodes, err),
 	    -1);
@@ -1065,16 +1121,18 @@ Test(solver, step_bound)
 
 Test(solver, step_bound_covers_service_sets)
 {
-	struct json_object	*nodes = NULL;
-	char			*t, *s, *p, *q;
-	char			 err[LOOMD_ERR_LEN];
-	int			 i;
+	struct json_object *nodes = NULL;
+	char *t, *s, *p, *q;
+	char err[LOOMD_ERR_LEN];
+	int i;
 
 	/* 40 independent constrained services: 2^40 - 1 service sets */
 	t = calloc(1, 8192);
 	s = calloc(1, 1024);
-	p = t + sprintf(t, "{\"name\":\"wide\",\"defaults\":{\"services\":[],"
-	    "\"provider\":\"x\"},\"constraints\":{\"services\":{");
+	p = t +
+	    sprintf(t,
+		"{\"name\":\"wide\",\"defaults\":{\"services\":[],"
+		"\"provider\":\"x\"},\"constraints\":{\"services\":{");
 	q = s + sprintf(s, "[");
 	for (i = 0; i < 40; i++) {
 		p += sprintf(p, "%s\"s%d\":{\"quantities\":{}}", i ? "," : "",
@@ -1093,26 +1151,28 @@ Test(solver, step_bound_covers_service_sets)
 static int
 solve_reactor(int64_t n, struct json_object **nodes, char *err)
 {
-	struct json_object	*c = case_named("SolverTest.testSolveReactor");
-	struct solver_options	 o;
-	int			 counter = 0;
+	struct json_object *c = case_named("SolverTest.testSolveReactor");
+	struct solver_options o;
+	int counter = 0;
 
 	o = test_opts(&counter, 0);
-	return (solver_solve_constraints(case_template(c, "template"),
+	return solver_solve_constraints(case_template(c, "template"),
 	    fx_data_str(c, "clusterId"), fx_data_str(c, "clusterName"), n,
 	    fx_data_get(c, "hardwaretype_flavors"),
 	    fx_data_get(c, "imagetype_images"), fx_data_get(c, "services"),
-	    fx_data_get(c, "service_definitions"), &o, nodes, err));
+	    fx_data_get(c, "service_definitions"), &o, nodes, err);
 }
 
 Test(solver, reactor_10000_nodes)
 {
-	struct json_object	*c = case_named("SolverTest.testSolveReactor");
-	struct json_object	*nodes, *sets = fx_data_get(fx_data_get(c,
-	    "expected"), "service_set_counts"), *e;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
-	int			 total = 0;
+	struct json_object *c = case_named("SolverTest.testSolveReactor");
+	struct json_object *nodes,
+	    *sets =
+		fx_data_get(fx_data_get(c, "expected"), "service_set_counts"),
+	    *e;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
+	int total = 0;
 
 	cr_assert_eq(solve_reactor(10000, &nodes, err), 0, "%s", err);
 	cr_assert_not_null(nodes);
@@ -1128,16 +1188,18 @@ Test(solver, reactor_10000_nodes)
 		total += n;
 	}
 	cr_assert_eq(total, 10000);
-	cr_assert_str_eq(fx_data_str(fx_data_get(
-	    json_object_array_get_idx(nodes, 9999), "properties"), "nodenum"),
+	cr_assert_str_eq(
+	    fx_data_str(fx_data_get(json_object_array_get_idx(nodes, 9999),
+			    "properties"),
+		"nodenum"),
 	    "10999");
 	json_object_put(nodes);
 }
 
 Test(solver, deterministic)
 {
-	struct json_object	*a, *b;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *a, *b;
+	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(solve_reactor(200, &a, err), 0);
 	cr_assert_eq(solve_reactor(200, &b, err), 0);
@@ -1150,18 +1212,19 @@ Test(solver, deterministic)
 Test(solver, valid_sets_match_definition)
 {
 	static const char *const names[] = { "reactor-medium", "reactor" };
-	struct json_object	*t, *defaults, *got, *subset, *all;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i, k, n;
-	unsigned		 mask;
-	int			 valid, nvalid;
+	struct json_object *t, *defaults, *got, *subset, *all;
+	char err[LOOMD_ERR_LEN];
+	size_t i, k, n;
+	unsigned mask;
+	int valid, nvalid;
 
 	for (i = 0; i < 2; i++) {
 		t = catalogue_template(names[i]);
 		defaults = fx_data_get(fx_data_get(t, "defaults"), "services");
 		n = json_object_array_length(defaults);
 		cr_assert_eq(solver_valid_service_sets(t, defaults, defaults,
-		    &got, err), 0, "%s", err);
+				 &got, err),
+		    0, "%s", err);
 		all = json_object_new_array();
 		nvalid = 0;
 		for (mask = 1; mask < (1u << n); mask++) {
@@ -1170,11 +1233,12 @@ Test(solver, valid_sets_match_definition)
 				if (mask & (1u << k))
 					json_object_array_add(subset,
 					    json_object_get(
-					    json_object_array_get_idx(defaults,
-					    k)));
+						json_object_array_get_idx(
+						    defaults, k)));
 			}
 			cr_assert_eq(solver_service_set_valid(t, subset,
-			    defaults, &valid, err), 0);
+					 defaults, &valid, err),
+			    0);
 			if (valid) {
 				json_object_array_add(all, subset);
 				nvalid++;
@@ -1191,29 +1255,34 @@ Test(solver, valid_sets_match_definition)
 /* Step A's direct choice of types against narrowing all layouts. */
 Test(solver, preferences_match_narrowing)
 {
-	struct json_object	*c = case_named(
-	    "NodeLayoutGeneratorTest.testGetValidNodeLayouts");
-	struct json_object	*t = case_template(c, "template");
-	struct json_object	*all, *narrowed, *prefs;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 j;
+	struct json_object *c =
+	    case_named("NodeLayoutGeneratorTest.testGetValidNodeLayouts");
+	struct json_object *t = case_template(c, "template");
+	struct json_object *all, *narrowed, *prefs;
+	char err[LOOMD_ERR_LEN];
+	size_t j;
 
-	cr_assert_eq(solver_valid_node_layouts(t, fx_data_get(c,
-	    "cluster_services"), fx_data_get(c, "cluster_services"),
-	    fx_data_get(c, "allowed_hardwaretypes"), fx_data_get(c,
-	    "allowed_imagetypes"), &all, err), 0, "%s", err);
+	cr_assert_eq(solver_valid_node_layouts(t,
+			 fx_data_get(c, "cluster_services"),
+			 fx_data_get(c, "cluster_services"),
+			 fx_data_get(c, "allowed_hardwaretypes"),
+			 fx_data_get(c, "allowed_imagetypes"), &all, err),
+	    0, "%s", err);
 	cr_assert_eq(solver_narrow_node_layouts(all, NULL, NULL, &narrowed,
-	    err), 0, "%s", err);
-	cr_assert_eq(solver_node_layout_preferences(t, fx_data_get(c,
-	    "cluster_services"), fx_data_get(c, "allowed_hardwaretypes"),
-	    fx_data_get(c, "allowed_imagetypes"), &prefs, err), 0, "%s", err);
+			 err),
+	    0, "%s", err);
+	cr_assert_eq(solver_node_layout_preferences(t,
+			 fx_data_get(c, "cluster_services"),
+			 fx_data_get(c, "allowed_hardwaretypes"),
+			 fx_data_get(c, "allowed_imagetypes"), &prefs, err),
+	    0, "%s", err);
 	cr_assert_eq(json_object_array_length(prefs),
 	    json_object_array_length(narrowed));
 	cr_assert_eq(json_object_array_length(prefs), 5);
 	for (j = 0; j < json_object_array_length(prefs); j++)
 		cr_assert(same_layout(json_object_array_get_idx(prefs, j),
-		    json_object_array_get_idx(narrowed, j)), "%s vs %s",
-		    json_object_to_json_string(prefs),
+			      json_object_array_get_idx(narrowed, j)),
+		    "%s vs %s", json_object_to_json_string(prefs),
 		    json_object_to_json_string(narrowed));
 	json_object_put(all);
 	json_object_put(narrowed);
@@ -1222,13 +1291,17 @@ Test(solver, preferences_match_narrowing)
 
 Test(solver, partial_compatibility_means_empty)
 {
-	struct json_object	*nodes;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *nodes;
+	char err[LOOMD_ERR_LEN];
 
 	/* only "services" given: hardware and image types are unrestricted */
-	cr_assert_eq(solve_inline("{\"name\":\"p\",\"defaults\":{\"services\":"
-	    "[\"a\"],\"provider\":\"x\"},\"compatibility\":{\"services\":"
-	    "[\"a\"]}}", "[\"a\"]", 2, 0, &nodes, err), 0, "%s", err);
+	cr_assert_eq(
+	    solve_inline(
+		"{\"name\":\"p\",\"defaults\":{\"services\":"
+		"[\"a\"],\"provider\":\"x\"},\"compatibility\":{\"services\":"
+		"[\"a\"]}}",
+		"[\"a\"]", 2, 0, &nodes, err),
+	    0, "%s", err);
 	cr_assert_not_null(nodes);
 	cr_assert_eq(json_object_array_length(nodes), 2);
 	json_object_put(nodes);
@@ -1236,11 +1309,12 @@ Test(solver, partial_compatibility_means_empty)
 
 Test(solver, request_from_json)
 {
-	struct json_object	*j;
-	struct solver_request	 r;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *j;
+	struct solver_request r;
+	char err[LOOMD_ERR_LEN];
 
-	j = json_tokener_parse("{\"name\":\"c\",\"description\":\"d\","
+	j = json_tokener_parse(
+	    "{\"name\":\"c\",\"description\":\"d\","
 	    "\"clusterTemplateName\":\"t\",\"numMachines\":\"5\",\"services\":"
 	    "[\"a\"],\"hardwareType\":\"hw\",\"leaseDuration\":-1}");
 	memset(&r, 0, sizeof r);
@@ -1269,13 +1343,13 @@ Test(solver, malformed_templates)
 		"{\"name\":\"x\",\"defaults\":{\"provider\":\"p\"}}",
 		"{\"name\":\"x\",\"defaults\":{\"services\":[]}}",
 		"{\"name\":\"x\",\"defaults\":{\"services\":[1],"
-		    "\"provider\":\"p\"}}",
+		"\"provider\":\"p\"}}",
 		"{\"name\":\"x\",\"defaults\":{\"services\":[],"
-		    "\"provider\":\"p\"},\"constraints\":{\"layout\":"
-		    "{\"cantcoexist\":[null]}}}",
+		"\"provider\":\"p\"},\"constraints\":{\"layout\":"
+		"{\"cantcoexist\":[null]}}}",
 		"{\"name\":\"x\",\"defaults\":{\"services\":[],"
-		    "\"provider\":\"p\"},\"constraints\":{\"services\":"
-		    "{\"a\":{\"quantities\":{\"max\":\"many\"}}}}}",
+		"\"provider\":\"p\"},\"constraints\":{\"services\":"
+		"{\"a\":{\"quantities\":{\"max\":\"many\"}}}}}",
 	};
 	static const char *const msg[] = {
 		"invalid cluster template: not an object",
@@ -1287,10 +1361,10 @@ Test(solver, malformed_templates)
 		"invalid cluster template x: bad constraints.layout",
 		"invalid cluster template x: bad constraints.services",
 	};
-	struct solver_input	*in = (void *)1;
-	struct json_object	*t;
-	char			 err[LOOMD_ERR_LEN];
-	size_t			 i;
+	struct solver_input *in = (void *)1;
+	struct json_object *t;
+	char err[LOOMD_ERR_LEN];
+	size_t i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		t = json_tokener_parse(bad[i]);
@@ -1307,15 +1381,16 @@ Test(solver, malformed_templates)
 
 Test(solver, input_solve_uses_given_template)
 {
-	struct solver_input	*in;
-	struct solver_request	 r;
-	struct solver_result	*res;
-	struct solver_options	 o;
-	char			 err[LOOMD_ERR_LEN];
-	int			 counter = 0;
+	struct solver_input *in;
+	struct solver_request r;
+	struct solver_result *res;
+	struct solver_options o;
+	char err[LOOMD_ERR_LEN];
+	int counter = 0;
 
-	cr_assert_eq(solver_input_from_json(&in, catalogue_template(
-	    "reactor-medium"), &g_cat, err), 0, "%s", err);
+	cr_assert_eq(solver_input_from_json(&in,
+			 catalogue_template("reactor-medium"), &g_cat, err),
+	    0, "%s", err);
 	memset(&r, 0, sizeof r);
 	r.cluster_id = "7";
 	r.name = "x";

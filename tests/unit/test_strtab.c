@@ -15,10 +15,10 @@
 
 Test(strtab, indices_follow_insertion_order_across_growth)
 {
-	struct strtab	*t = strtab_new(true);
-	char		 buf[32];
-	size_t		 i, ix;
-	int		 added;
+	struct strtab *t = strtab_new(true);
+	char buf[32];
+	size_t i, ix;
+	int added;
 
 	for (i = 0; i < 1000; i++) {
 		snprintf(buf, sizeof buf, "s%zu", i);
@@ -42,8 +42,8 @@ Test(strtab, indices_follow_insertion_order_across_growth)
 
 Test(strtab, copy_owns_and_borrow_shares)
 {
-	struct strtab	 copied, borrowed;
-	char		 name[] = "node1";
+	struct strtab copied, borrowed;
+	char name[] = "node1";
 
 	strtab_init(&copied, true);
 	strtab_init(&borrowed, false);
@@ -59,8 +59,8 @@ Test(strtab, copy_owns_and_borrow_shares)
 
 Test(strtab, zeroed_table_is_empty)
 {
-	struct strtab	t;
-	size_t		ix;
+	struct strtab t;
+	size_t ix;
 
 	memset(&t, 0, sizeof t);
 	cr_assert_eq(strtab_count(&t), 0);

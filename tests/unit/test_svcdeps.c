@@ -20,8 +20,8 @@
 
 /* Services built from a case, with the arrays they own. */
 struct tsvcs {
-	struct svcdeps_service	*v;
-	size_t			 n;
+	struct svcdeps_service *v;
+	size_t n;
 };
 
 /* Load tests/data/ops/<file> (the caller puts it). */
@@ -31,25 +31,25 @@ load_ops(const char *file)
 	char rel[256];
 
 	snprintf(rel, sizeof rel, "ops/%s", file);
-	return (fx_data_json(rel));
+	return fx_data_json(rel);
 }
 
 /* obj[key] or NULL (borrowed). */
 static struct json_object *
 opt(struct json_object *obj, const char *key)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (obj == NULL || !json_object_object_get_ex(obj, key, &v))
-		return (NULL);
-	return (v);
+		return NULL;
+	return v;
 }
 
 /* The case named test (borrowed from root). */
 static struct json_object *
 find_case(struct json_object *root, const char *test)
 {
-	return (fx_data_find(fx_data_get(root, "cases"), "test", test));
+	return fx_data_find(fx_data_get(root, "cases"), "test", test);
 }
 
 /* A name list from a JSON array (NULL = empty); strings borrowed from
@@ -57,21 +57,21 @@ find_case(struct json_object *root, const char *test)
 static struct svcdeps_names
 names_of(struct json_object *arr)
 {
-	struct svcdeps_names	 l;
+	struct svcdeps_names l;
 
 	l.v = fx_data_strv(arr, &l.n);
-	return (l);
+	return l;
 }
 
 /* The services of a case (strings borrowed from c). */
 static void
 tsvcs_build(struct json_object *c, struct tsvcs *t)
 {
-	struct json_object	*defs = opt(c, "services"), *s, *deps, *acts;
-	struct json_object	*inst, *rt;
-	struct svcdeps_service	*o;
-	enum svcdeps_action	 a;
-	size_t			 i, j;
+	struct json_object *defs = opt(c, "services"), *s, *deps, *acts;
+	struct json_object *inst, *rt;
+	struct svcdeps_service *o;
+	enum svcdeps_action a;
+	size_t i, j;
 
 	cr_assert_not_null(defs);
 	t->n = json_object_array_length(defs);
@@ -81,11 +81,14 @@ tsvcs_build(struct json_object *c, struct tsvcs *t)
 		o = &t->v[i];
 		o->name = json_object_get_string(opt(s, "name"));
 		acts = opt(s, "actions");
-		for (j = 0; acts != NULL &&
-		    j < json_object_array_length(acts); j++) {
+		for (j = 0; acts != NULL && j < json_object_array_length(acts);
+		     j++) {
 			cr_assert_eq(svcdeps_action_parse(
-			    json_object_get_string(
-			    json_object_array_get_idx(acts, j)), &a), 0);
+					 json_object_get_string(
+					     json_object_array_get_idx(acts,
+						 j)),
+					 &a),
+			    0);
 			o->actions |= SVCDEPS_BIT(a);
 		}
 		deps = opt(s, "dependencies");
@@ -104,7 +107,7 @@ tsvcs_build(struct json_object *c, struct tsvcs *t)
 static void
 tsvcs_free(struct tsvcs *t)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < t->n; i++) {
 		free((void *)t->v[i].provides.v);
@@ -123,12 +126,13 @@ static void
 assert_names(const char *const *got, size_t n, struct json_object *want,
     const char *what)
 {
-	size_t	i, nw = want == NULL ? 0 : json_object_array_length(want);
+	size_t i, nw = want == NULL ? 0 : json_object_array_length(want);
 
 	cr_assert_eq(n, nw, "%s: %zu names, expected %zu", what, n, nw);
 	for (i = 0; i < n; i++)
-		cr_assert_str_eq(got[i], json_object_get_string(
-		    json_object_array_get_idx(want, i)), "%s [%zu]", what, i);
+		cr_assert_str_eq(got[i],
+		    json_object_get_string(json_object_array_get_idx(want, i)),
+		    "%s [%zu]", what, i);
 }
 
 /* Check the minimised sets of graph g against want {svc: [deps]}. */
@@ -136,11 +140,11 @@ static void
 check_min(const struct svcdeps *d, enum svcdeps_graph g,
     struct json_object *want)
 {
-	const char *const	*deps, *const *rdeps;
-	const char		*name;
-	char			 what[128];
-	size_t			 i, j, k, n, nr;
-	int			 found;
+	const char *const *deps, *const *rdeps;
+	const char *name;
+	char what[128];
+	size_t i, j, k, n, nr;
+	int found;
 
 	for (i = 0; i < svcdeps_count(d); i++) {
 		name = svcdeps_name(d, i);
@@ -165,17 +169,17 @@ check_min(const struct svcdeps *d, enum svcdeps_graph g,
 static int
 cmp_str(const void *a, const void *b)
 {
-	return (strcmp(*(char *const *)a, *(char *const *)b));
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Check every direct action dependency of d against want (exact set). */
 static void
 check_action_deps(const struct svcdeps *d, struct json_object *want)
 {
-	const struct svcdeps_action_dep	*deps;
-	const char			*name;
-	char				**got = NULL, **exp;
-	size_t				  ngot = 0, nexp, i, n, a;
+	const struct svcdeps_action_dep *deps;
+	const char *name;
+	char **got = NULL, **exp;
+	size_t ngot = 0, nexp, i, n, a;
 
 	for (i = 0; i < svcdeps_count(d); i++) {
 		name = svcdeps_name(d, i);
@@ -185,11 +189,12 @@ check_action_deps(const struct svcdeps *d, struct json_object *want)
 			for (size_t k = 0; k < n; k++) {
 				if (k > 0)
 					cr_assert(strcmp(deps[k - 1].service,
-					    deps[k].service) < 0);
-				got = xreallocarray(got, ngot + 1,
-				    sizeof(*got));
+						      deps[k].service) < 0);
+				got =
+				    xreallocarray(got, ngot + 1, sizeof(*got));
 				got[ngot++] = xasprintf("%s %s <- %s %s",
-				    svcdeps_action_name((enum svcdeps_action)a),
+				    svcdeps_action_name(
+					(enum svcdeps_action)a),
 				    name, svcdeps_action_name(deps[k].action),
 				    deps[k].service);
 			}
@@ -206,8 +211,8 @@ check_action_deps(const struct svcdeps *d, struct json_object *want)
 		qsort(exp, nexp, sizeof(*exp), cmp_str);
 	for (i = 0; i < ngot && i < nexp; i++)
 		cr_expect_str_eq(got[i], exp[i]);
-	cr_assert_eq(ngot, nexp, "%zu action dependencies, expected %zu",
-	    ngot, nexp);
+	cr_assert_eq(ngot, nexp, "%zu action dependencies, expected %zu", ngot,
+	    nexp);
 	for (i = 0; i < ngot; i++)
 		free(got[i]);
 	for (i = 0; i < nexp; i++)
@@ -220,12 +225,12 @@ check_action_deps(const struct svcdeps *d, struct json_object *want)
 static void
 check_expand(const struct svcdeps *d, struct json_object *list)
 {
-	struct json_object	*e;
-	struct svcdeps_names	 in;
-	const char		**out, *how;
-	enum svcdeps_expand	 h;
-	size_t			 i, nout;
-	char			 what[64];
+	struct json_object *e;
+	struct svcdeps_names in;
+	const char **out, *how;
+	enum svcdeps_expand h;
+	size_t i, nout;
+	char what[64];
 
 	for (i = 0; i < json_object_array_length(list); i++) {
 		e = json_object_array_get_idx(list, i);
@@ -249,13 +254,13 @@ check_expand(const struct svcdeps *d, struct json_object *list)
 static void
 run_case(const char *test)
 {
-	struct json_object	*root, *c, *w, *list;
-	struct tsvcs		 t;
-	struct svcdeps		*d;
-	char			 err[LOOMD_ERR_LEN];
-	const char *const	*prov;
-	size_t			 n, i, j;
-	int			 want;
+	struct json_object *root, *c, *w, *list;
+	struct tsvcs t;
+	struct svcdeps *d;
+	char err[LOOMD_ERR_LEN];
+	const char *const *prov;
+	size_t n, i, j;
+	int want;
 
 	root = load_ops("svcdeps.json");
 	c = find_case(root, test);
@@ -267,28 +272,31 @@ run_case(const char *test)
 	if ((w = opt(c, "min_install")) != NULL)
 		check_min(d, SVCDEPS_GRAPH_INSTALL, w);
 	if ((w = opt(c, "providers")) != NULL) {
-		json_object_object_foreach(w, key, val) {
+		json_object_object_foreach (w, key, val) {
 			prov = svcdeps_providers(d, key, &n);
 			assert_names(prov, n, val, key);
 		}
 	}
 	if ((w = opt(c, "depends_on_runtime")) != NULL) {
-		json_object_object_foreach(w, a, unused_a) {
+		json_object_object_foreach (w, a, unused_a) {
 			(void)unused_a;
-			json_object_object_foreach(w, b, unused_b) {
+			json_object_object_foreach (w, b, unused_b) {
 				(void)unused_b;
 				list = opt(w, a);
 				want = 0;
 				for (i = 0; i < json_object_array_length(list);
-				    i++)
-					if (strcmp(b, json_object_get_string(
-					    json_object_array_get_idx(list,
-					    i))) == 0)
+				     i++)
+					if (strcmp(b,
+						json_object_get_string(
+						    json_object_array_get_idx(
+							list, i))) == 0)
 						want = 1;
 				cr_assert_eq(svcdeps_runtime_depends_on(d, a,
-				    b), want, "dependsOn(%s, %s)", a, b);
+						 b),
+				    want, "dependsOn(%s, %s)", a, b);
 				cr_assert_eq(svcdeps_depends_on(d,
-				    SVCDEPS_GRAPH_RUNTIME, a, b), want);
+						 SVCDEPS_GRAPH_RUNTIME, a, b),
+				    want);
 			}
 		}
 	}
@@ -299,14 +307,14 @@ run_case(const char *test)
 
 	/* services come out in ascending name order, each once */
 	for (i = 1; i < svcdeps_count(d); i++)
-		cr_assert(strcmp(svcdeps_name(d, i - 1),
-		    svcdeps_name(d, i)) < 0);
+		cr_assert(
+		    strcmp(svcdeps_name(d, i - 1), svcdeps_name(d, i)) < 0);
 	for (i = 0; i < t.n; i++) {
 		cr_assert(svcdeps_has(d, t.v[i].name));
 		for (j = 0; j < SVCDEPS_ACTION_COUNT; j++)
 			if (t.v[i].actions & SVCDEPS_BIT(j))
 				cr_assert(svcdeps_defines(d, t.v[i].name,
-				    (enum svcdeps_action)j) ||
+					      (enum svcdeps_action)j) ||
 				    strcmp(t.v[i].name, "y") == 0);
 	}
 
@@ -323,7 +331,7 @@ Test(svcdeps, minimize_dependencies)
 Test(svcdeps, minimize_dependencies_with_provides)
 {
 	run_case("ServiceDependencyResolverTest."
-	    "testMinimizeDependenciesWithProvides");
+		 "testMinimizeDependenciesWithProvides");
 }
 
 Test(svcdeps, depends_on)
@@ -334,13 +342,13 @@ Test(svcdeps, depends_on)
 Test(svcdeps, cluster_runtime_dependencies)
 {
 	run_case("ServiceDependencyResolverTest."
-	    "testClusterRuntimeDependencies");
+		 "testClusterRuntimeDependencies");
 }
 
 Test(svcdeps, cluster_install_dependencies)
 {
 	run_case("ServiceDependencyResolverTest."
-	    "testClusterInstallDependencies");
+		 "testClusterInstallDependencies");
 }
 
 Test(svcdeps, service_uses_dependency)
@@ -375,8 +383,8 @@ Test(svcdeps, pass_through_and_missing)
 
 Test(svcdeps, every_case_has_a_test)
 {
-	struct json_object	*root = load_ops("svcdeps.json");
-	struct json_object	*cases = opt(root, "cases");
+	struct json_object *root = load_ops("svcdeps.json");
+	struct json_object *cases = opt(root, "cases");
 
 	/* the Test() list above names each case once */
 	cr_assert_eq(json_object_array_length(cases), 11);
@@ -385,12 +393,14 @@ Test(svcdeps, every_case_has_a_test)
 
 Test(svcdeps, action_names)
 {
-	enum svcdeps_action	a;
-	size_t			i;
+	enum svcdeps_action a;
+	size_t i;
 
 	for (i = 0; i < SVCDEPS_ACTION_COUNT; i++) {
 		cr_assert_eq(svcdeps_action_parse(svcdeps_action_name(
-		    (enum svcdeps_action)i), &a), 0);
+						      (enum svcdeps_action)i),
+				 &a),
+		    0);
 		cr_assert_eq((size_t)a, i);
 	}
 	cr_assert_null(svcdeps_action_name(SVCDEPS_ACTION_COUNT));
@@ -405,10 +415,10 @@ Test(svcdeps, action_names)
 
 Test(svcdeps, bad_input_is_refused)
 {
-	struct svcdeps_service	 s[2];
-	struct svcdeps		*d = (struct svcdeps *)1;
-	const char		*bad[] = { "" };
-	char			 err[LOOMD_ERR_LEN];
+	struct svcdeps_service s[2];
+	struct svcdeps *d = (struct svcdeps *)1;
+	const char *bad[] = { "" };
+	char err[LOOMD_ERR_LEN];
 
 	memset(s, 0, sizeof(s));
 	s[0].name = "a";
@@ -431,10 +441,10 @@ Test(svcdeps, bad_input_is_refused)
 
 Test(svcdeps, empty_and_unknown)
 {
-	struct svcdeps	*d;
-	const char	**out;
-	size_t		  n;
-	char		  err[LOOMD_ERR_LEN];
+	struct svcdeps *d;
+	const char **out;
+	size_t n;
+	char err[LOOMD_ERR_LEN];
 
 	cr_assert_eq(svcdeps_new(NULL, 0, &d, err), 0);
 	cr_assert_eq(svcdeps_count(d), 0);
@@ -455,14 +465,14 @@ Test(svcdeps, empty_and_unknown)
 
 Test(svcdeps, check_add)
 {
-	struct json_object	*root = load_ops("svcdeps.json");
-	struct json_object	*sec = opt(root, "check_add"), *cases, *c;
-	struct json_object	*exp;
-	struct tsvcs		 cat;
-	struct svcdeps_names	 cl, rq, co;
-	char			*why;
-	int			 rc;
-	size_t			 i;
+	struct json_object *root = load_ops("svcdeps.json");
+	struct json_object *sec = opt(root, "check_add"), *cases, *c;
+	struct json_object *exp;
+	struct tsvcs cat;
+	struct svcdeps_names cl, rq, co;
+	char *why;
+	int rc;
+	size_t i;
 
 	cr_assert_not_null(sec);
 	tsvcs_build(sec, &cat);

@@ -23,27 +23,27 @@
 static struct json_object *
 parse(const char *text)
 {
-	struct json_object	*o;
+	struct json_object *o;
 
 	o = json_tokener_parse(text);
 	cr_assert_not_null(o, "bad JSON: %s", text);
-	return (o);
+	return o;
 }
 
 /* The entity named name in the array of a catalogue export (borrowed). */
 static struct json_object *
 entity(struct json_object *cat, const char *kind, const char *name)
 {
-	return (fx_data_find(fx_data_get(cat, kind), "name", name));
+	return fx_data_find(fx_data_get(cat, kind), "name", name);
 }
 
 /* Assert that config's top-level keys are exactly keys, in order. */
 static void
 assert_keys(struct json_object *config, const char *const *keys)
 {
-	size_t	i = 0;
+	size_t i = 0;
 
-	json_object_object_foreach(config, key, val) {
+	json_object_object_foreach (config, key, val) {
 		(void)val;
 		cr_assert_not_null(keys[i], "extra key %s", key);
 		cr_assert_str_eq(key, keys[i]);
@@ -76,20 +76,21 @@ static const char TC_PROVIDER[] =
     "\"openstack_username\":\"user\"}}}";
 
 /* What follows "cluster" in both expected configs below. */
-#define TC_REST								\
-    "\"service\":{\"name\":\"datanode\",\"action\":{\"type\":\"chef\","	\
-    "\"script\":\"install recipe\","					\
-    "\"data\":\"{\\\"foo\\\": { \\\"bar\\\": \\\"baz\\\" } }\"}},"	\
-    "\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\","	\
-    "\"bootstrap_keypair\":\"iad-root\","				\
-    "\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\","		\
-    "\"automators\":[\"chef\",\"shell\"],"				\
-    "\"provider\":" "{\"name\":\"openstack-central\","			\
-    "\"description\":\"Default provider\","				\
-    "\"providertype\":\"openstack\","					\
-    "\"provisioner\":{\"auth\":{"					\
-    "\"openstack_api_url\":\"http://1.2.3.4:5000/v2.0/tokens\","	\
-    "\"openstack_username\":\"user\"}}}}"
+#define TC_REST \
+	"\"service\":{\"name\":\"datanode\",\"action\":{\"type\":\"chef\"," \
+	"\"script\":\"install recipe\"," \
+	"\"data\":\"{\\\"foo\\\": { \\\"bar\\\": \\\"baz\\\" } }\"}}," \
+	"\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\"," \
+	"\"bootstrap_keypair\":\"iad-root\"," \
+	"\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\"," \
+	"\"automators\":[\"chef\",\"shell\"]," \
+	"\"provider\":" \
+	"{\"name\":\"openstack-central\"," \
+	"\"description\":\"Default provider\"," \
+	"\"providertype\":\"openstack\"," \
+	"\"provisioner\":{\"auth\":{" \
+	"\"openstack_api_url\":\"http://1.2.3.4:5000/v2.0/tokens\"," \
+	"\"openstack_username\":\"user\"}}}}"
 
 /*
  * DEFAULT_CONFIG of TaskConfigTest.testConfig (\u0027 written as ').  The
@@ -103,16 +104,14 @@ static const char TC_DEFAULT_CONFIG[] =
     "\"hbase_site\":{\"hbase.rootdir\":"
     "\"hdfs://%host.service.hadoop-hdfs-namenode%/hbase\","
     "\"hbase.zookeeper.quorum\":"
-    "\"%join(map(host.service.zookeeper-server,'$:2181'),',')%\"}}},"
-    TC_REST;
+    "\"%join(map(host.service.zookeeper-server,'$:2181'),',')%\"}}}," TC_REST;
 
 /* USER_CONFIG: the user config holds only the "hadoop" part. */
 static const char TC_USER_CONFIG[] =
     "{\"cluster\":{\"hadoop\":{\"core_site\":{\"fs.defaultFS\":"
     "\"hdfs://%host.service.hadoop-hdfs-namenode%\"},\"yarn_site\":{"
     "\"yarn.resourcemanager.hostname\":"
-    "\"%host.service.hadoop-yarn-resourcemanager%\"}}},"
-    TC_REST;
+    "\"%host.service.hadoop-yarn-resourcemanager%\"}}}," TC_REST;
 
 /*
  * TaskConfigTest's cluster: template hadoop-dev whose default config is
@@ -122,7 +121,7 @@ static const char TC_USER_CONFIG[] =
 static struct json_object *
 tc_cluster(struct json_object *user_config)
 {
-	struct json_object	*cat, *cluster, *tmpl, *defaults;
+	struct json_object *cat, *cluster, *tmpl, *defaults;
 
 	cat = fx_data_loom("solver-catalogue.json");
 	cluster = json_object_new_object();
@@ -134,31 +133,34 @@ tc_cluster(struct json_object *user_config)
 	json_object_object_add(tmpl, "name",
 	    json_object_new_string("hadoop-dev"));
 	defaults = json_object_new_object();
-	json_object_object_add(defaults, "services", parse(
-	    "[\"namenode\",\"datanode\",\"resourcemanager\",\"nodemanager\"]"));
+	json_object_object_add(defaults, "services",
+	    parse(
+		"[\"namenode\",\"datanode\",\"resourcemanager\",\"nodemanager\"]"));
 	json_object_object_add(defaults, "provider",
 	    json_object_new_string("openstack1"));
 	json_object_object_add(defaults, "config",
-	    json_object_get(fx_data_get(fx_data_get(
-	    entity(cat, "clustertemplates", "reactor-medium"), "defaults"),
-	    "config")));
+	    json_object_get(
+		fx_data_get(fx_data_get(entity(cat, "clustertemplates",
+					    "reactor-medium"),
+				"defaults"),
+		    "config")));
 	json_object_object_add(tmpl, "defaults", defaults);
 	json_object_object_add(cluster, "clusterTemplate", tmpl);
 	json_object_object_add(cluster, "nodes",
 	    parse("[\"node1\",\"node2\"]"));
 	json_object_object_add(cluster, "services",
 	    parse("[\"datanode\",\"namenode\",\"hosts\"]"));
-	json_object_object_add(cluster, "config", user_config != NULL ?
-	    user_config : json_object_new_object());
+	json_object_object_add(cluster, "config",
+	    user_config != NULL ? user_config : json_object_new_object());
 	json_object_put(cat);
-	return (cluster);
+	return cluster;
 }
 
 /* TaskConfigTest's node1 with services s1, s2. */
 static struct json_object *
 tc_node1(void)
 {
-	struct json_object	*node, *svcs;
+	struct json_object *node, *svcs;
 
 	node = json_object_new_object();
 	json_object_object_add(node, "id", json_object_new_string("node1"));
@@ -167,27 +169,29 @@ tc_node1(void)
 	json_object_array_add(svcs, parse(TC_S1));
 	json_object_array_add(svcs, parse(TC_S2));
 	json_object_object_add(node, "services", svcs);
-	json_object_object_add(node, "properties", parse(
-	    "{\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\","
-	    "\"bootstrap_keypair\":\"iad-root\","
-	    "\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\","
-	    "\"automators\":[\"chef\",\"shell\"]}"));
+	json_object_object_add(node, "properties",
+	    parse(
+		"{\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\","
+		"\"bootstrap_keypair\":\"iad-root\","
+		"\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\","
+		"\"automators\":[\"chef\",\"shell\"]}"));
 	json_object_object_add(node, "actions", json_object_new_array());
-	return (node);
+	return node;
 }
 
 Test(taskconfig, default_config)
 {
-	struct json_object	*cluster, *node, *config, *want;
-	char			 err[LOOMD_ERR_LEN];
-	const char *const	 keys[] = { "cluster", "service", "flavor",
-				    "hostname", "bootstrap_keypair", "image",
-				    "automators", "provider", NULL };
+	struct json_object *cluster, *node, *config, *want;
+	char err[LOOMD_ERR_LEN];
+	const char *const keys[] = { "cluster", "service", "flavor",
+		"hostname", "bootstrap_keypair", "image", "automators",
+		"provider", NULL };
 
 	cluster = tc_cluster(NULL);
 	node = tc_node1();
 	cr_assert_eq(taskconfig_build(cluster, node, "datanode",
-	    PLANNER_ACTION_INSTALL, &config, err), 0, "%s", err);
+			 PLANNER_ACTION_INSTALL, &config, err),
+	    0, "%s", err);
 	cr_assert_not_null(config);
 	want = parse(TC_DEFAULT_CONFIG);
 	cr_assert(json_object_equal(config, want), "got %s",
@@ -199,11 +203,14 @@ Test(taskconfig, default_config)
 	    json_object_new_int(1));
 	json_object_object_add(fx_data_get(config, "provider"), "x",
 	    json_object_new_int(1));
-	cr_assert_not(json_object_object_get_ex(fx_data_get(fx_data_get(
-	    fx_data_get(cluster, "clusterTemplate"), "defaults"), "config"),
+	cr_assert_not(json_object_object_get_ex(
+	    fx_data_get(fx_data_get(fx_data_get(cluster, "clusterTemplate"),
+			    "defaults"),
+		"config"),
 	    "x", NULL));
-	cr_assert_not(json_object_object_get_ex(fx_data_get(cluster,
-	    "provider"), "x", NULL));
+	cr_assert_not(
+	    json_object_object_get_ex(fx_data_get(cluster, "provider"), "x",
+		NULL));
 	json_object_put(want);
 	json_object_put(config);
 	json_object_put(node);
@@ -212,20 +219,25 @@ Test(taskconfig, default_config)
 
 Test(taskconfig, user_config)
 {
-	struct json_object	*conf, *cluster, *node, *config, *want;
-	struct json_object	*user;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *conf, *cluster, *node, *config, *want;
+	struct json_object *user;
+	char err[LOOMD_ERR_LEN];
 
 	conf = tc_cluster(NULL);
 	user = json_object_new_object();
 	json_object_object_add(user, "hadoop",
-	    json_object_get(fx_data_get(fx_data_get(fx_data_get(fx_data_get(
-	    conf, "clusterTemplate"), "defaults"), "config"), "hadoop")));
+	    json_object_get(
+		fx_data_get(fx_data_get(fx_data_get(fx_data_get(conf,
+							"clusterTemplate"),
+					    "defaults"),
+				"config"),
+		    "hadoop")));
 	json_object_put(conf);
 	cluster = tc_cluster(user);
 	node = tc_node1();
 	cr_assert_eq(taskconfig_build(cluster, node, "datanode",
-	    PLANNER_ACTION_INSTALL, &config, err), 0, "%s", err);
+			 PLANNER_ACTION_INSTALL, &config, err),
+	    0, "%s", err);
 	want = parse(TC_USER_CONFIG);
 	cr_assert(json_object_equal(config, want), "got %s",
 	    json_object_to_json_string(config));
@@ -237,56 +249,61 @@ Test(taskconfig, user_config)
 
 Test(taskconfig, service_action_without_data)
 {
-	struct json_object	*cluster, *node, *config, *want;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *cluster, *node, *config, *want;
+	char err[LOOMD_ERR_LEN];
 
 	/* namenode's configure action has no data: none in the section. */
 	cluster = tc_cluster(NULL);
 	node = tc_node1();
 	cr_assert_eq(taskconfig_build(cluster, node, "namenode",
-	    PLANNER_ACTION_CONFIGURE, &config, err), 0, "%s", err);
+			 PLANNER_ACTION_CONFIGURE, &config, err),
+	    0, "%s", err);
 	want = parse("{\"name\":\"namenode\",\"action\":{\"type\":\"chef\","
-	    "\"script\":\"configure recipe\"}}");
+		     "\"script\":\"configure recipe\"}}");
 	cr_assert(json_object_equal(fx_data_get(config, "service"), want),
-	    "got %s", json_object_to_json_string(fx_data_get(config,
-	    "service")));
+	    "got %s",
+	    json_object_to_json_string(fx_data_get(config, "service")));
 	json_object_put(want);
 	json_object_put(config);
 
 	/* datanode does not define configure: no config, task skipped. */
 	config = (struct json_object *)1;
 	cr_assert_eq(taskconfig_build(cluster, node, "datanode",
-	    PLANNER_ACTION_CONFIGURE, &config, err), 0, "%s", err);
+			 PLANNER_ACTION_CONFIGURE, &config, err),
+	    0, "%s", err);
 	cr_assert_null(config);
 
 	/* A service that is not on the node is an error. */
 	cr_assert_eq(taskconfig_build(cluster, node, "hosts",
-	    PLANNER_ACTION_CONFIGURE, &config, err), -1);
+			 PLANNER_ACTION_CONFIGURE, &config, err),
+	    -1);
 	cr_assert_null(config);
 	cr_assert_str_eq(err, "service hosts is not on node node1");
 	cr_assert_eq(taskconfig_build(cluster, NULL, NULL,
-	    PLANNER_ACTION_CREATE, &config, err), -1);
+			 PLANNER_ACTION_CREATE, &config, err),
+	    -1);
 	json_object_put(node);
 	json_object_put(cluster);
 }
 
 Test(taskconfig, hardware_task)
 {
-	struct json_object	*cluster, *node, *config;
-	char			 err[LOOMD_ERR_LEN];
-	const char *const	 keys[] = { "cluster", "flavor", "hostname",
-				    "bootstrap_keypair", "image", "automators",
-				    "provider", NULL };
+	struct json_object *cluster, *node, *config;
+	char err[LOOMD_ERR_LEN];
+	const char *const keys[] = { "cluster", "flavor", "hostname",
+		"bootstrap_keypair", "image", "automators", "provider", NULL };
 
 	cluster = tc_cluster(NULL);
 	node = tc_node1();
-	cr_assert_eq(taskconfig_build(cluster, node, "",
-	    PLANNER_ACTION_CREATE, &config, err), 0, "%s", err);
+	cr_assert_eq(taskconfig_build(cluster, node, "", PLANNER_ACTION_CREATE,
+			 &config, err),
+	    0, "%s", err);
 	cr_assert_not_null(config);
 	assert_keys(config, keys);
 	json_object_put(config);
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
-	    PLANNER_ACTION_DELETE, &config, err), 0, "%s", err);
+			 PLANNER_ACTION_DELETE, &config, err),
+	    0, "%s", err);
 	assert_keys(config, keys);
 	json_object_put(config);
 	json_object_put(node);
@@ -295,8 +312,8 @@ Test(taskconfig, hardware_task)
 
 Test(taskconfig, one_machine_default_config)
 {
-	struct json_object	*cat, *cluster, *node, *config, *want;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *cat, *cluster, *node, *config, *want;
+	char err[LOOMD_ERR_LEN];
 
 	/*
 	 * LoomClusterHandlerTest.testClusterStatus: the cluster of the
@@ -311,17 +328,19 @@ Test(taskconfig, one_machine_default_config)
 	    json_object_get(entity(cat, "clustertemplates", "one-machine")));
 	json_object_object_add(cluster, "config", json_object_new_object());
 	node = parse("{\"id\":\"n1\",\"services\":[],\"properties\":{"
-	    "\"hostname\":\"c-1-1000.local\",\"nodenum\":\"1000\","
-	    "\"automators\":[]}}");
+		     "\"hostname\":\"c-1-1000.local\",\"nodenum\":\"1000\","
+		     "\"automators\":[]}}");
 	json_object_array_add(fx_data_get(node, "services"),
 	    json_object_get(entity(cat, "services", "zookeeper")));
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
-	    PLANNER_ACTION_CONFIRM, &config, err), 0, "%s", err);
+			 PLANNER_ACTION_CONFIRM, &config, err),
+	    0, "%s", err);
 	want = parse("{\"defaultconfig\":\"value1\"}");
 	cr_assert(json_object_equal(fx_data_get(config, "cluster"), want));
-	cr_assert(json_object_equal(fx_data_get(config, "provider"), entity(cat,
-	    "providers", "joyent")));
-	cr_assert_str_eq(json_object_get_string(fx_data_get(config, "nodenum")),
+	cr_assert(json_object_equal(fx_data_get(config, "provider"),
+	    entity(cat, "providers", "joyent")));
+	cr_assert_str_eq(json_object_get_string(
+			     fx_data_get(config, "nodenum")),
 	    "1000");
 	json_object_put(want);
 	json_object_put(config);
@@ -330,7 +349,8 @@ Test(taskconfig, one_machine_default_config)
 	json_object_object_add(cluster, "config",
 	    parse("{\"userconfig\":\"value2\"}"));
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
-	    PLANNER_ACTION_CREATE, &config, err), 0, "%s", err);
+			 PLANNER_ACTION_CREATE, &config, err),
+	    0, "%s", err);
 	want = parse("{\"userconfig\":\"value2\"}");
 	cr_assert(json_object_equal(fx_data_get(config, "cluster"), want));
 	json_object_put(want);
@@ -341,7 +361,8 @@ Test(taskconfig, one_machine_default_config)
 	json_object_object_del(cluster, "clusterTemplate");
 	json_object_object_add(cluster, "config", json_object_new_object());
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
-	    PLANNER_ACTION_CREATE, &config, err), 0, "%s", err);
+			 PLANNER_ACTION_CREATE, &config, err),
+	    0, "%s", err);
 	cr_assert_eq(json_object_object_length(fx_data_get(config, "cluster")),
 	    0);
 	cr_assert_not(json_object_object_get_ex(config, "provider", NULL));
@@ -353,22 +374,26 @@ Test(taskconfig, one_machine_default_config)
 
 Test(taskconfig, property_overrides)
 {
-	struct json_object	*cluster, *node, *config;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *cluster, *node, *config;
+	char err[LOOMD_ERR_LEN];
 
 	/* Properties go after "cluster"/"service" and may replace them. */
-	cluster = parse("{\"config\":{\"a\":1},\"provider\":{\"name\":\"p\"}}");
+	cluster =
+	    parse("{\"config\":{\"a\":1},\"provider\":{\"name\":\"p\"}}");
 	node = parse("{\"id\":\"n\",\"properties\":{\"cluster\":\"c\","
-	    "\"provider\":\"q\",\"ipaddress\":\"1.2.3.4\"}}");
+		     "\"provider\":\"q\",\"ipaddress\":\"1.2.3.4\"}}");
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
-	    PLANNER_ACTION_BOOTSTRAP, &config, err), 0, "%s", err);
-	cr_assert_str_eq(json_object_get_string(fx_data_get(config, "cluster")),
+			 PLANNER_ACTION_BOOTSTRAP, &config, err),
+	    0, "%s", err);
+	cr_assert_str_eq(json_object_get_string(
+			     fx_data_get(config, "cluster")),
 	    "c");
 	/* The provider is added last. */
 	cr_assert(json_object_is_type(fx_data_get(config, "provider"),
 	    json_type_object));
-	cr_assert_str_eq(json_object_get_string(fx_data_get(config,
-	    "ipaddress")), "1.2.3.4");
+	cr_assert_str_eq(json_object_get_string(
+			     fx_data_get(config, "ipaddress")),
+	    "1.2.3.4");
 	json_object_put(config);
 	json_object_put(node);
 	json_object_put(cluster);
@@ -376,17 +401,19 @@ Test(taskconfig, property_overrides)
 
 Test(taskconfig, nodes_map_and_submit)
 {
-	struct json_object	*nodes, *map, *want, *cluster, *config, *node;
-	char			 err[LOOMD_ERR_LEN];
+	struct json_object *nodes, *map, *want, *cluster, *config, *node;
+	char err[LOOMD_ERR_LEN];
 
-	nodes = parse("[{\"id\":\"n1\",\"properties\":{\"hostname\":\"h1\","
+	nodes = parse(
+	    "[{\"id\":\"n1\",\"properties\":{\"hostname\":\"h1\","
 	    "\"nodenum\":\"1000\",\"flavor\":\"5\",\"automators\":[\"chef\"],"
 	    "\"ipaddress\":\"10.0.0.1\"}},"
 	    "{\"id\":\"n2\",\"properties\":{\"hostname\":\"h2\","
 	    "\"nodenum\":\"1001\"}},"
 	    "{\"id\":\"n3\"}]");
 	map = taskconfig_nodes_map(nodes);
-	want = parse("{\"n1\":{\"ipaddress\":\"10.0.0.1\",\"hostname\":\"h1\","
+	want = parse(
+	    "{\"n1\":{\"ipaddress\":\"10.0.0.1\",\"hostname\":\"h1\","
 	    "\"nodenum\":\"1000\",\"automators\":[\"chef\"]},"
 	    "\"n2\":{\"hostname\":\"h2\",\"nodenum\":\"1001\"},\"n3\":{}}");
 	cr_assert(json_object_equal(map, want), "got %s",
@@ -395,10 +422,11 @@ Test(taskconfig, nodes_map_and_submit)
 
 	/* Plan time, before the node got its ip address. */
 	cluster = parse("{\"config\":{},\"clusterTemplate\":{\"defaults\":{"
-	    "\"config\":{\"k\":\"%host.service.s%\"}}}}");
+			"\"config\":{\"k\":\"%host.service.s%\"}}}}");
 	node = parse("{\"id\":\"n2\",\"properties\":{\"hostname\":\"h2\"}}");
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
-	    PLANNER_ACTION_BOOTSTRAP, &config, err), 0, "%s", err);
+			 PLANNER_ACTION_BOOTSTRAP, &config, err),
+	    0, "%s", err);
 	cr_assert_not(json_object_object_get_ex(config, "ipaddress", NULL));
 	cr_assert_not(json_object_object_get_ex(config, "nodes", NULL));
 
@@ -408,17 +436,20 @@ Test(taskconfig, nodes_map_and_submit)
 	json_object_object_add(fx_data_get(node, "properties"), "hostname",
 	    json_object_new_string("h2b"));
 	taskconfig_prepare_submit(config, node, map);
-	cr_assert_str_eq(json_object_get_string(fx_data_get(config,
-	    "ipaddress")), "10.0.0.2");
-	cr_assert_str_eq(json_object_get_string(fx_data_get(config,
-	    "hostname")), "h2b");
+	cr_assert_str_eq(json_object_get_string(
+			     fx_data_get(config, "ipaddress")),
+	    "10.0.0.2");
+	cr_assert_str_eq(json_object_get_string(
+			     fx_data_get(config, "hostname")),
+	    "h2b");
 	cr_assert_eq(fx_data_get(config, "nodes"), map);
-	json_object_put(map);		/* config still holds it */
+	json_object_put(map); /* config still holds it */
 	cr_assert_eq(json_object_object_length(fx_data_get(config, "nodes")),
 	    3);
 	/* The unexpanded macro is left for the caller. */
-	cr_assert_str_eq(json_object_get_string(fx_data_get(fx_data_get(config,
-	    "cluster"), "k")), "%host.service.s%");
+	cr_assert_str_eq(json_object_get_string(
+			     fx_data_get(fx_data_get(config, "cluster"), "k")),
+	    "%host.service.s%");
 	taskconfig_prepare_submit(config, node, NULL);
 	taskconfig_prepare_submit(NULL, node, NULL);
 	json_object_put(config);
