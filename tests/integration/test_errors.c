@@ -103,8 +103,8 @@ create_cluster(const char *body, char *path, size_t n)
 
 Test(errors, every_loom_error_class_is_plain_text)
 {
-	char path[128], want[256], jobs[64];
-	struct json_object *o, *v;
+	char path[128], want[256];
+	struct json_object *o;
 	char *big;
 
 	/* 400: bad input, with loomd's detail after Loom's text. */
@@ -136,15 +136,32 @@ Test(errors, every_loom_error_class_is_plain_text)
 	o = create_cluster("{\"name\":\"c1\",\"numMachines\":1,"
 			   "\"clusterTemplate\":\"one-machine\"}",
 	    path, sizeof path);
-	cr_assert(json_object_object_get_ex(o, "jobs", &v), "%s",
-	    json_object_to_json_string(o));
-	snprintf(jobs, sizeof jobs, "%s",
-	    json_object_get_string(json_object_array_get_idx(v,
-		json_object_array_length(v) - 1)));
-	snprintf(want, sizeof want, "Job %s is still underway for cluster %s",
-	    jobs, path + strlen("/v1/loom/clusters/"));
 	json_object_put(o);
-	fx_expect_loom(d.port, "DELETE", path, USER1, NULL, 409, want);
+	{
+		/*
+		 * The job underway moves on (solve, then create) while the
+		 * test runs, so the answer may name either: Loom's message
+		 * for one of this cluster's jobs.
+		 */
+		const char *cid = path + strlen("/v1/loom/clusters/");
+		struct fx_resp r4;
+		const char *p;
+		char tail[96];
+
+		cr_expect_eq(fx_req(d.port, "DELETE", path, USER1, NULL, &r4),
+		    409, "%ld %s", r4.status, r4.body);
+		cr_expect_str_eq(r4.ctype, LOOM_TYPE);
+		snprintf(want, sizeof want, "Job %s-", cid);
+		snprintf(tail, sizeof tail,
+		    " is still underway for cluster %s", cid);
+		p = strncmp(r4.body, want, strlen(want)) == 0 ?
+		    r4.body + strlen(want) :
+		    "";
+		cr_expect(strspn(p, "0123456789") == 3 &&
+			strcmp(p + 3, tail) == 0,
+		    "%s", r4.body);
+		fx_resp_free(&r4);
+	}
 	/* 413. */
 	big = big_body(2 * 1024 * 1024);
 	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN, big, 413,
