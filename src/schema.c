@@ -23,6 +23,7 @@
 
 #define SCHEMA_WAIT_S 300  /* how long to wait for another applier */
 #define SCHEMA_STALE_S 120 /* an 'applying' claim older than this is dead */
+#define SCHEMA_DDL_TRIES 5 /* runs of one statement that lost a deadlock */
 
 void
 schema_checksum(const char *s, char out[17])
@@ -65,6 +66,15 @@ schema_create_database(struct db_conn *admin, const char *name,
 	return 0;
 }
 
+/* Sleep ms milliseconds. */
+static void
+schema_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
 /* Run each statement of one migration, in order, in autocommit. */
 static int
 schema_run_statements(struct db_conn *c, const struct schema_migration *m,
@@ -73,7 +83,8 @@ schema_run_statements(struct db_conn *c, const struct schema_migration *m,
 	const char *p = m->sql, *nl;
 	size_t len = 0, cap = 256;
 	char *stmt = xmalloc(cap);
-	int rc = 0;
+	enum db_status st;
+	int rc = 0, tries;
 
 	while (*p != '\0') {
 		const char *line = p, *q;
@@ -103,7 +114,23 @@ schema_run_statements(struct db_conn *c, const struct schema_migration *m,
 			/* Drop the ";\n" and run it. */
 			stmt[len - 2] = '\0';
 			sql = xstrdup(stmt);
-			if (db_exec(c, sql, NULL, "") != DB_OK) {
+			/*
+			 * On Galera a DDL statement can lose to a concurrent
+			 * write (1213).  Migration statements are idempotent
+			 * (IF NOT EXISTS), so the statement runs again.
+			 */
+			for (tries = 1;; tries++) {
+				st = db_exec(c, sql, NULL, "");
+				if (st != DB_RETRY ||
+				    tries == SCHEMA_DDL_TRIES)
+					break;
+				log_warn(
+				    "schema: migration %s: %s; running the "
+				    "statement again",
+				    m->name, db_error(c));
+				schema_sleep_ms(200L * tries);
+			}
+			if (st != DB_OK) {
 				snprintf(err, LOOMD_ERR_LEN,
 				    "migration %s: %s", m->name, db_error(c));
 				free(sql);
@@ -174,15 +201,6 @@ schema_done_tx(struct db_conn *c, void *arg)
 	if (st == DB_OK && n != 1)
 		return DB_ABORT;
 	return st;
-}
-
-/* Sleep ms milliseconds. */
-static void
-schema_sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* Bring one migration to 'done', applying it or waiting for its applier. */
