@@ -49,8 +49,8 @@ api_tasks_take(struct http_req *req, struct http_resp *resp)
 {
 	struct domain_out out = { DOMAIN_OK, "", NULL };
 	struct json_object *body = NULL;
-	char err[LOOMD_ERR_LEN];
-	const char *worker, *p;
+	char err[LOOMD_ERR_LEN], task[TASK_STORE_ID_LEN];
+	const char *worker;
 	enum api_status as;
 	int64_t wait_ms, now;
 	uint64_t gen;
@@ -78,7 +78,7 @@ api_tasks_take(struct http_req *req, struct http_resp *resp)
 	}
 	for (round = 0; round < 4; round++) {
 		gen = takewait_gen();
-		task_store_take(worker, &out);
+		task_store_take(worker, &out, task);
 		if (out.res != DOMAIN_EMPTY || wait_ms <= 0)
 			break;
 		if (req->wait_until_ms == 0)
@@ -95,13 +95,11 @@ api_tasks_take(struct http_req *req, struct http_resp *resp)
 		}
 		break;
 	}
-	if (out.res == DOMAIN_OK && out.body != NULL &&
-	    (p = strstr(out.body, "\"taskId\":\"")) != NULL) {
+	if (out.res == DOMAIN_OK && task[0] != '\0') {
 		struct api_tasks_handout *h = xcalloc(1, sizeof *h);
 
 		h->worker = xstrdup(worker);
-		h->task =
-		    xasprintf("%.*s", (int)strcspn(p + 10, "\""), p + 10);
+		h->task = xstrdup(task);
 		resp->done = api_tasks_take_done;
 		resp->done_arg = h;
 	}

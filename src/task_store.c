@@ -347,15 +347,17 @@ task_store_verify_take_fn(struct db_conn *c, void *arg)
 }
 
 void
-task_store_take(const char *worker, struct domain_out *out)
+task_store_take(const char *worker, struct domain_out *out,
+    char task[TASK_STORE_ID_LEN])
 {
 	struct task_store_take_arg a = { worker, out, 0, 0 };
-	char err[LOOMD_ERR_LEN], task[64];
+	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
 	const char *p;
 	int round;
 
+	task[0] = '\0';
 	a.residue = cfg_ids_residue(domain_cfg());
 	for (p = worker; *p != '\0'; p++) /* FNV-1a */
 		a.spread = (a.spread ^ (unsigned char)*p) * 16777619u;
@@ -364,13 +366,14 @@ task_store_take(const char *worker, struct domain_out *out)
 	for (round = 0; round < 3; round++) {
 		struct task_store_verify_arg v = { worker, task, false };
 
+		task[0] = '\0';
 		st = db_tx_run(c, task_store_take_tx, &a, err);
 		domain_finish_tx(out, st, err);
 		if (out->res != DOMAIN_OK || out->body == NULL ||
 		    (p = strstr(out->body, "\"taskId\":\"")) == NULL)
 			return;
-		snprintf(task, sizeof task, "%.*s", (int)strcspn(p + 10, "\""),
-		    p + 10);
+		snprintf(task, TASK_STORE_ID_LEN, "%.*s",
+		    (int)strcspn(p + 10, "\""), p + 10);
 		/*
 		 * Read the hand-out back (a causal read: it waits for every
 		 * write set ordered before it) before answering.  Under
@@ -392,6 +395,7 @@ task_store_take(const char *worker, struct domain_out *out)
 	free(out->body);
 	out->body = NULL;
 	out->res = DOMAIN_EMPTY;
+	task[0] = '\0';
 }
 
 struct task_store_finish_arg {

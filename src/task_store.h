@@ -17,11 +17,16 @@
 #include "domain.h"
 #include "idem_store.h"
 
+/* Room for a task id ("00000001-001-001") and its NUL. */
+#define TASK_STORE_ID_LEN 64
+
 /*
  * Hand worker (borrowed) its next task: DOMAIN_OK with the task JSON in
- * out->body (the caller frees it), or DOMAIN_EMPTY when none is queued.
+ * out->body (the caller frees it) and its id in task_id, or DOMAIN_EMPTY
+ * when none is queued (task_id is then "").
  */
-void task_store_take(const char *worker, struct domain_out *out);
+void task_store_take(const char *worker, struct domain_out *out,
+    char task_id[TASK_STORE_ID_LEN]);
 
 /*
  * Record the result of task_id that worker holds (status 0: complete).
