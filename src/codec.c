@@ -126,7 +126,7 @@ codec_check_name(const char *name, char err[LOOMD_ERR_LEN])
 {
 	const char *p;
 
-	if (*name == '\0')
+	if (name == NULL || *name == '\0')
 		goto bad;
 	for (p = name; *p != '\0'; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

@@ -50,7 +50,7 @@ int codec_type_from_path(const char *path,
     enum codec_type *out) LOOMD_MUSTCHECK;
 
 /*
- * Validate the name of an entity or cluster: non-empty, only
+ * Validate the name of an entity or cluster: not NULL, non-empty, only
  * [a-zA-Z0-9_.-], at most CODEC_NAME_MAX bytes.  On -1, err holds the
  * message to send after "invalid input: " (Loom's "invalid name.  Name must
  * consist of only [a-zA-Z0-9_.-]", or the length message).

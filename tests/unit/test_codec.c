@@ -823,6 +823,10 @@ Test(codec, check_name)
 		cr_assert_eq(codec_check_name(bad[i], err), -1, "%s", bad[i]);
 		cr_assert_str_eq(err, NAME_MSG);
 	}
+	/* A JSON null read as a string is NULL: the same error, no crash. */
+	err[0] = '\0';
+	cr_assert_eq(codec_check_name(NULL, err), -1);
+	cr_assert_str_eq(err, NAME_MSG);
 }
 
 Test(codec, template_lease_check)
