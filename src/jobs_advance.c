@@ -378,9 +378,8 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	if (db_rows_get(r, 0, 4) != NULL)
 		snprintf(a->msg, sizeof a->msg, "%s", db_rows_get(r, 0, 4));
 	db_rows_free(r);
-	a->ca = strcmp(action, "CLUSTER_DELETE") == 0 ?
-	    PLANNER_CLUSTER_DELETE :
-	    PLANNER_CLUSTER_CREATE;
+	if (planner_cluster_action_parse(action, &a->ca) != 0)
+		a->ca = PLANNER_CLUSTER_CREATE;
 	failed = strcmp(status, "FAILED") == 0;
 	if (strcmp(status, "COMPLETE") == 0)
 		goto save;
@@ -480,7 +479,7 @@ save:
 	if (finished) {
 		snprintf(status, sizeof status, "COMPLETE");
 		st = cluster_store_set_status_tx(c, a->cluster,
-		    a->ca == PLANNER_CLUSTER_DELETE ? "TERMINATED" : "ACTIVE");
+		    planner_cluster_action_success_status(a->ca));
 	} else if (failed) {
 		snprintf(status, sizeof status, "FAILED");
 		/* Queued tasks of a failed job are dropped at once. */
@@ -506,7 +505,8 @@ save:
 			if (r->nrows == 1 &&
 			    strcmp(db_rows_get(r, 0, 0), "PENDING") == 0)
 				st = cluster_store_set_status_tx(c, a->cluster,
-				    "INCOMPLETE");
+				    planner_cluster_action_failure_status(
+					a->ca));
 			db_rows_free(r);
 		}
 	}

@@ -135,9 +135,11 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job)
 	if (db_read_run(c, jobs_plan_cluster_read_fn, &in, err) != DB_OK ||
 	    in.doc == NULL)
 		goto out;
-	ca = strcmp(job->action, "CLUSTER_DELETE") == 0 ?
-	    PLANNER_CLUSTER_DELETE :
-	    PLANNER_CLUSTER_CREATE;
+	if (planner_cluster_action_parse(job->action, &ca) != 0) {
+		log_warn("plan %s: unknown cluster action %s", job->id,
+		    job->action);
+		goto out;
+	}
 	if (json_object_array_length(in.nodes) == 0 ||
 	    planner_plan(ca, in.nodes, &plan, err) != 0)
 		goto failed;
@@ -203,8 +205,11 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job)
 		    stage);
 	goto out;
 failed:
+	/* 0.9: a CLUSTER_CREATE that cannot be planned ends TERMINATED. */
 	if ((st = job_store_fail(c, job, "Failed to schedule the action",
-		 ca == PLANNER_CLUSTER_DELETE ? "INCOMPLETE" : "TERMINATED",
+		 ca == PLANNER_CLUSTER_CREATE ?
+		     "TERMINATED" :
+		     planner_cluster_action_failure_status(ca),
 		 err)) != DB_OK &&
 	    st != DB_ABORT)
 		log_warn("plan %s: %s", job->id, err);

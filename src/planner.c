@@ -43,3 +43,16 @@ fail:
 	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
 	return -1;
 }
+
+int
+planner_plan_scoped(enum planner_cluster_action ca, struct json_object *nodes,
+    const struct planner_scope *scope, struct planner_plan **out,
+    char err[LOOMD_ERR_LEN])
+{
+	if (scope == NULL || (scope->services == NULL && scope->nodes == NULL))
+		return planner_plan(ca, nodes, out, err);
+	/* Scoped plans come with the day-2 planner rules. */
+	*out = NULL;
+	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
+	return -1;
+}

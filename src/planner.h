@@ -43,13 +43,19 @@ enum planner_action {
 };
 #define PLANNER_ACTION_COUNT 10
 
-/* ClusterAction. */
+/* ClusterAction (0.9 has the first three; the rest are the day-2 actions). */
 enum planner_cluster_action {
 	PLANNER_SOLVE_LAYOUT = 0,
 	PLANNER_CLUSTER_CREATE,
 	PLANNER_CLUSTER_DELETE,
+	PLANNER_CLUSTER_CONFIGURE,
+	PLANNER_CLUSTER_CONFIGURE_WITH_RESTART,
+	PLANNER_STOP_SERVICES,
+	PLANNER_START_SERVICES,
+	PLANNER_RESTART_SERVICES,
+	PLANNER_ADD_SERVICES,
 };
-#define PLANNER_CLUSTER_ACTION_COUNT 3
+#define PLANNER_CLUSTER_ACTION_COUNT 9
 
 /* "CREATE" ... "DELETE"; NULL if a is out of range.  Static strings. */
 const char *planner_action_upper(enum planner_action a);
@@ -68,6 +74,20 @@ const char *planner_cluster_action_lower(enum planner_cluster_action ca);
 /* Exact upper- or lower-case name; -1 if unknown. */
 int planner_cluster_action_parse(const char *s,
     enum planner_cluster_action *out) LOOMD_MUSTCHECK;
+/*
+ * The cluster status a failed job of ca leaves (ClusterAction
+ * getFailureStatus, LOOM-0.9.7-OPS.md section 2.2): SOLVE_LAYOUT
+ * "TERMINATED", CLUSTER_CREATE and CLUSTER_DELETE "INCOMPLETE", every
+ * day-2 action "INCONSISTENT".  Static string; NULL if out of range.
+ */
+const char *planner_cluster_action_failure_status(
+    enum planner_cluster_action ca);
+/*
+ * The cluster status a completed job of ca leaves: "TERMINATED" for
+ * CLUSTER_DELETE, "ACTIVE" otherwise.  Static string.
+ */
+const char *planner_cluster_action_success_status(
+    enum planner_cluster_action ca);
 /*
  * The provisioner actions of a cluster action, in order (Actions
  * actionOrder): CLUSTER_CREATE = CREATE, CONFIRM, BOOTSTRAP, INSTALL,
@@ -138,6 +158,29 @@ struct planner_plan {
  * in the number of nodes.
  */
 int planner_plan(enum planner_cluster_action ca, struct json_object *nodes,
+    struct planner_plan **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+
+/*
+ * What a day-2 job plans (ClusterJob plannedServices / plannedNodes,
+ * LOOM-0.9.7-OPS.md section 7.1).  A NULL array means "all".  services
+ * are the requested services before the runtime expansion of section 5
+ * (START_SERVICES adds what they need, STOP/RESTART_SERVICES what depends
+ * on them); nodes are node ids (ADD_SERVICES: the changed nodes).  All
+ * borrowed.
+ */
+struct planner_scope {
+	const char *const *services;
+	size_t nservices;
+	const char *const *nodes;
+	size_t nnodes;
+};
+
+/*
+ * planner_plan() restricted to scope (NULL: everything, which is exactly
+ * planner_plan()).  Same ownership and errors.
+ */
+int planner_plan_scoped(enum planner_cluster_action ca,
+    struct json_object *nodes, const struct planner_scope *scope,
     struct planner_plan **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /* A new empty plan (no stages); free with planner_plan_free(). */

@@ -40,12 +40,24 @@ static const char
 	    "SOLVE_LAYOUT",
 	    "CLUSTER_CREATE",
 	    "CLUSTER_DELETE",
+	    "CLUSTER_CONFIGURE",
+	    "CLUSTER_CONFIGURE_WITH_RESTART",
+	    "STOP_SERVICES",
+	    "START_SERVICES",
+	    "RESTART_SERVICES",
+	    "ADD_SERVICES",
     };
 static const char
     *const planner_cluster_action_names_lower[PLANNER_CLUSTER_ACTION_COUNT] = {
 	    "solve_layout",
 	    "cluster_create",
 	    "cluster_delete",
+	    "cluster_configure",
+	    "cluster_configure_with_restart",
+	    "stop_services",
+	    "start_services",
+	    "restart_services",
+	    "add_services",
     };
 
 /* Actions.actionOrder. */
@@ -170,6 +182,32 @@ planner_cluster_action_parse(const char *s, enum planner_cluster_action *out)
 		return -1;
 	*out = (enum planner_cluster_action)i;
 	return 0;
+}
+
+const char *
+planner_cluster_action_failure_status(enum planner_cluster_action ca)
+{
+	switch (ca) {
+	case PLANNER_SOLVE_LAYOUT:
+		return "TERMINATED";
+	case PLANNER_CLUSTER_CREATE:
+	case PLANNER_CLUSTER_DELETE:
+		return "INCOMPLETE";
+	case PLANNER_CLUSTER_CONFIGURE:
+	case PLANNER_CLUSTER_CONFIGURE_WITH_RESTART:
+	case PLANNER_STOP_SERVICES:
+	case PLANNER_START_SERVICES:
+	case PLANNER_RESTART_SERVICES:
+	case PLANNER_ADD_SERVICES:
+		return "INCONSISTENT";
+	}
+	return NULL;
+}
+
+const char *
+planner_cluster_action_success_status(enum planner_cluster_action ca)
+{
+	return ca == PLANNER_CLUSTER_DELETE ? "TERMINATED" : "ACTIVE";
 }
 
 const enum planner_action *

@@ -250,6 +250,34 @@ Test(planner, action_names)
 	cr_assert_eq(ca, PLANNER_CLUSTER_CREATE);
 	cr_assert_str_eq(planner_cluster_action_lower(PLANNER_SOLVE_LAYOUT),
 	    "solve_layout");
+	cr_assert_eq(planner_cluster_action_parse(
+			 "CLUSTER_CONFIGURE_WITH_RESTART", &ca),
+	    0);
+	cr_assert_eq(ca, PLANNER_CLUSTER_CONFIGURE_WITH_RESTART);
+	cr_assert_str_eq(planner_cluster_action_upper(PLANNER_ADD_SERVICES),
+	    "ADD_SERVICES");
+	cr_assert_null(planner_cluster_action_upper(
+	    (enum planner_cluster_action)PLANNER_CLUSTER_ACTION_COUNT));
+	/* Failure and success statuses (0.9.7 section 2.2). */
+	cr_assert_str_eq(planner_cluster_action_failure_status(
+			     PLANNER_SOLVE_LAYOUT),
+	    "TERMINATED");
+	cr_assert_str_eq(planner_cluster_action_failure_status(
+			     PLANNER_CLUSTER_CREATE),
+	    "INCOMPLETE");
+	cr_assert_str_eq(planner_cluster_action_failure_status(
+			     PLANNER_CLUSTER_DELETE),
+	    "INCOMPLETE");
+	for (ca = PLANNER_CLUSTER_CONFIGURE; ca < PLANNER_CLUSTER_ACTION_COUNT;
+	     ca++)
+		cr_assert_str_eq(planner_cluster_action_failure_status(ca),
+		    "INCONSISTENT", "%s", planner_cluster_action_upper(ca));
+	cr_assert_str_eq(planner_cluster_action_success_status(
+			     PLANNER_CLUSTER_DELETE),
+	    "TERMINATED");
+	cr_assert_str_eq(planner_cluster_action_success_status(
+			     PLANNER_RESTART_SERVICES),
+	    "ACTIVE");
 
 	order = planner_action_order(PLANNER_CLUSTER_CREATE, &n);
 	cr_assert_eq(n, 7);
