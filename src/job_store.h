@@ -18,7 +18,7 @@
 struct job_store_job {
 	char id[64];
 	int64_t cluster;
-	char action[16]; /* SOLVE_LAYOUT, ... */
+	char action[40]; /* SOLVE_LAYOUT, ... (jobs.action is 40 wide) */
 	char status[16]; /* NOT_SUBMITTED, ... */
 	bool planned;
 	int64_t version;

@@ -354,7 +354,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 {
 	struct jobs_advance_state *a = arg;
 	struct jobs_advance_stask *tasks = NULL;
-	char status[16], action[16];
+	char status[16], action[40];
 	struct db_rows *r;
 	enum db_status st;
 	size_t n = 0, i;
