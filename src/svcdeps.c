@@ -45,19 +45,6 @@ struct svcdeps {
 	size_t *adeps_off;		  /* per (name, to) */
 };
 
-static const char *const svcdeps_action_names[SVCDEPS_ACTION_COUNT] = {
-	"CREATE",
-	"CONFIRM",
-	"BOOTSTRAP",
-	"INSTALL",
-	"REMOVE",
-	"INITIALIZE",
-	"CONFIGURE",
-	"START",
-	"STOP",
-	"DELETE",
-};
-
 /* The global action dependencies of section 7.2 (Actions). */
 static const struct {
 	enum svcdeps_action from;
@@ -74,38 +61,32 @@ static const struct {
 const char *
 svcdeps_action_name(enum svcdeps_action a)
 {
-	if ((unsigned int)a >= SVCDEPS_ACTION_COUNT)
-		return NULL;
-	return svcdeps_action_names[a];
+	return planner_action_upper(a);
 }
 
 int
 svcdeps_action_parse(const char *s, enum svcdeps_action *out)
 {
-	size_t i;
+	enum planner_action a;
 
-	if (s == NULL)
+	/* Upper case only: planner_action_parse() also takes lower case. */
+	if (planner_action_parse(s, &a) != 0 ||
+	    strcmp(s, planner_action_upper(a)) != 0)
 		return -1;
-	for (i = 0; i < SVCDEPS_ACTION_COUNT; i++) {
-		if (strcmp(s, svcdeps_action_names[i]) == 0) {
-			*out = (enum svcdeps_action)i;
-			return 0;
-		}
-	}
-	return -1;
+	*out = a;
+	return 0;
 }
 
 int
 svcdeps_action_is_runtime(enum svcdeps_action a)
 {
-	return a == SVCDEPS_INITIALIZE || a == SVCDEPS_START ||
-	    a == SVCDEPS_STOP;
+	return planner_action_is_runtime(a);
 }
 
 int
 svcdeps_action_is_install(enum svcdeps_action a)
 {
-	return a == SVCDEPS_INSTALL || a == SVCDEPS_REMOVE;
+	return planner_action_is_install(a);
 }
 
 /* Append x to a set under construction. */

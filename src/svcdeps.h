@@ -8,7 +8,8 @@
  * (START->START, START->INITIALIZE, STOP->STOP reversed, INSTALL->INSTALL),
  * dependsOn/runtimeDependsOn, and the service expansion of section 5
  * (which services a START, STOP or RESTART of some services affects).
- * Pure: no I/O, no json-c; the input is plain structs.
+ * Pure: no I/O, no json-c; the input is plain structs.  The planner
+ * (planner_services.c) is built on it.
  *
  * Where Java iterated hash sets, every output here is in ascending name
  * order (strcmp), so plans built from it are deterministic.
@@ -28,24 +29,25 @@
 #include <stddef.h>
 
 #include "common.h"
+#include "planner.h"
 
 /*
- * ProvisionerAction, in its Java order.  The values are those of
- * enum planner_action, so one converts to the other with a cast.
+ * The provisioner actions are the planner's enum planner_action (one
+ * enum, one name table in planner_action.c); the resolver's names for
+ * them are aliases.
  */
-enum svcdeps_action {
-	SVCDEPS_CREATE = 0,
-	SVCDEPS_CONFIRM,
-	SVCDEPS_BOOTSTRAP,
-	SVCDEPS_INSTALL,
-	SVCDEPS_REMOVE,
-	SVCDEPS_INITIALIZE,
-	SVCDEPS_CONFIGURE,
-	SVCDEPS_START,
-	SVCDEPS_STOP,
-	SVCDEPS_DELETE,
-};
-#define SVCDEPS_ACTION_COUNT 10
+#define svcdeps_action planner_action
+#define SVCDEPS_CREATE PLANNER_ACTION_CREATE
+#define SVCDEPS_CONFIRM PLANNER_ACTION_CONFIRM
+#define SVCDEPS_BOOTSTRAP PLANNER_ACTION_BOOTSTRAP
+#define SVCDEPS_INSTALL PLANNER_ACTION_INSTALL
+#define SVCDEPS_REMOVE PLANNER_ACTION_REMOVE
+#define SVCDEPS_INITIALIZE PLANNER_ACTION_INITIALIZE
+#define SVCDEPS_CONFIGURE PLANNER_ACTION_CONFIGURE
+#define SVCDEPS_START PLANNER_ACTION_START
+#define SVCDEPS_STOP PLANNER_ACTION_STOP
+#define SVCDEPS_DELETE PLANNER_ACTION_DELETE
+#define SVCDEPS_ACTION_COUNT PLANNER_ACTION_COUNT
 /* The bit of action a in svcdeps_service.actions. */
 #define SVCDEPS_BIT(a) (1u << (unsigned int)(a))
 
@@ -94,14 +96,14 @@ struct svcdeps_action_dep {
 /* The resolver of one cluster's services. */
 struct svcdeps;
 
-/* "CREATE" ... "DELETE"; NULL if out of range.  Static strings. */
+/* planner_action_upper(): "CREATE" ... "DELETE"; NULL if out of range. */
 const char *svcdeps_action_name(enum svcdeps_action a);
 /* Exact upper-case name ("START"); -1 if unknown. */
 int svcdeps_action_parse(const char *s,
     enum svcdeps_action *out) LOOMD_MUSTCHECK;
-/* 1 for INITIALIZE, START, STOP (ProvisionerAction.isRuntimeAction). */
+/* planner_action_is_runtime(): INITIALIZE, START, STOP. */
 int svcdeps_action_is_runtime(enum svcdeps_action a);
-/* 1 for INSTALL, REMOVE (ProvisionerAction.isInstallTimeAction). */
+/* planner_action_is_install(): INSTALL, REMOVE. */
 int svcdeps_action_is_install(enum svcdeps_action a);
 
 /*
