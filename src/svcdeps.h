@@ -18,7 +18,7 @@
  *	struct svcdeps *d;
  *	if (svcdeps_new(svcs, nsvcs, &d, err) != 0)
  *		fail the job;
- *	deps = svcdeps_action_deps(d, svc, SVCDEPS_START, &n);
+ *	deps = svcdeps_action_deps(d, svc, PLANNER_ACTION_START, &n);
  *	for each deps[i], for every node m hosting deps[i].service: edge
  *	    (m, deps[i].action, deps[i].service) -> (n, START, svc);
  *	svcdeps_free(d);
@@ -32,22 +32,9 @@
 #include "planner.h"
 
 /*
- * The provisioner actions are the planner's enum planner_action (one
- * enum, one name table in planner_action.c); the resolver's names for
- * them are aliases.
+ * The provisioner actions are the planner's enum planner_action, with its
+ * one name table (planner_action.c).
  */
-#define svcdeps_action planner_action
-#define SVCDEPS_CREATE PLANNER_ACTION_CREATE
-#define SVCDEPS_CONFIRM PLANNER_ACTION_CONFIRM
-#define SVCDEPS_BOOTSTRAP PLANNER_ACTION_BOOTSTRAP
-#define SVCDEPS_INSTALL PLANNER_ACTION_INSTALL
-#define SVCDEPS_REMOVE PLANNER_ACTION_REMOVE
-#define SVCDEPS_INITIALIZE PLANNER_ACTION_INITIALIZE
-#define SVCDEPS_CONFIGURE PLANNER_ACTION_CONFIGURE
-#define SVCDEPS_START PLANNER_ACTION_START
-#define SVCDEPS_STOP PLANNER_ACTION_STOP
-#define SVCDEPS_DELETE PLANNER_ACTION_DELETE
-#define SVCDEPS_ACTION_COUNT PLANNER_ACTION_COUNT
 /* The bit of action a in svcdeps_service.actions. */
 #define SVCDEPS_BIT(a) (1u << (unsigned int)(a))
 
@@ -89,7 +76,7 @@ struct svcdeps_service {
 
 /* An action of a service that must finish first (ActionOnService). */
 struct svcdeps_action_dep {
-	enum svcdeps_action action;
+	enum planner_action action;
 	const char *service; /* borrowed from it */
 };
 
@@ -97,14 +84,14 @@ struct svcdeps_action_dep {
 struct svcdeps;
 
 /* planner_action_upper(): "CREATE" ... "DELETE"; NULL if out of range. */
-const char *svcdeps_action_name(enum svcdeps_action a);
+const char *svcdeps_action_name(enum planner_action a);
 /* Exact upper-case name ("START"); -1 if unknown. */
 int svcdeps_action_parse(const char *s,
-    enum svcdeps_action *out) LOOMD_MUSTCHECK;
+    enum planner_action *out) LOOMD_MUSTCHECK;
 /* planner_action_is_runtime(): INITIALIZE, START, STOP. */
-int svcdeps_action_is_runtime(enum svcdeps_action a);
+int svcdeps_action_is_runtime(enum planner_action a);
 /* planner_action_is_install(): INSTALL, REMOVE. */
-int svcdeps_action_is_install(enum svcdeps_action a);
+int svcdeps_action_is_install(enum planner_action a);
 
 /*
  * Build the resolver of services[0, n) (borrowed for the call only; every
@@ -131,7 +118,7 @@ const char *svcdeps_name(const struct svcdeps *d, size_t i);
 int svcdeps_has(const struct svcdeps *d, const char *name);
 /* 1 if service name defines action a (0 for an unknown service). */
 int svcdeps_defines(const struct svcdeps *d, const char *name,
-    enum svcdeps_action a);
+    enum planner_action a);
 
 /*
  * The provides index (step 1): the services that provide name, other than
@@ -168,7 +155,7 @@ const char *const *svcdeps_min_rdeps(const struct svcdeps *d,
  * name, *n long (NULL when *n is 0).
  */
 const struct svcdeps_action_dep *svcdeps_action_deps(const struct svcdeps *d,
-    const char *svc, enum svcdeps_action to, size_t *n);
+    const char *svc, enum planner_action to, size_t *n);
 
 /*
  * dependsOn (step 5): 1 if a != b and b is reachable from a in the

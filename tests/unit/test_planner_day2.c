@@ -281,9 +281,11 @@ check_dedup_case(struct json_object *c, const char *test)
 		x = xcalloc(n + 1, sizeof *x);
 		y = xcalloc(nw + 1, sizeof *y);
 		for (i = 0; i < n; i++)
-			x[i] = task_key(&plan->tasks[plan->stages[s].first + i]);
+			x[i] =
+			    task_key(&plan->tasks[plan->stages[s].first + i]);
 		for (i = 0; i < nw; i++)
-			y[i] = fixture_key(json_object_array_get_idx(stage, i));
+			y[i] =
+			    fixture_key(json_object_array_get_idx(stage, i));
 		assert_same_keys(x, n, y, nw, test, "stage tasks");
 	}
 	planner_plan_free(plan);
@@ -408,9 +410,7 @@ plan_text(const struct planner_plan *plan, int sorted)
 			qsort(keys, n, sizeof *keys, strp_cmp);
 		for (i = 0; i < n; i++) {
 			tmp = xasprintf("%s%s%s", out,
-			    i > 0 ? ", " :
-				    (s > 0 ? " | " : ""),
-			    keys[i]);
+			    i > 0 ? ", " : (s > 0 ? " | " : ""), keys[i]);
 			free(out);
 			free(keys[i]);
 			out = tmp;
@@ -459,11 +459,11 @@ sort_text(const char *text)
 struct worked {
 	const char *name;
 	enum planner_cluster_action ca;
-	const char *acts[3];	  /* actions of s1, s2, s3 */
-	const char *services[3];  /* requested (NULL-ended; none: all) */
-	const char *nodes;	  /* planned node, or NULL for all */
-	const char *layers;	  /* section 7.6: stages before dedup */
-	const char *deduped;	  /* loomd's exact plan after dedup */
+	const char *acts[3];	 /* actions of s1, s2, s3 */
+	const char *services[3]; /* requested (NULL-ended; none: all) */
+	const char *nodes;	 /* planned node, or NULL for all */
+	const char *layers;	 /* section 7.6: stages before dedup */
+	const char *deduped;	 /* loomd's exact plan after dedup */
 };
 
 static const struct worked worked_plans[] = {
@@ -474,8 +474,7 @@ static const struct worked worked_plans[] = {
 	    "STOP s3@n2 | STOP s2@n2 | STOP s1@n1, STOP s1@n2 | "
 	    "START s1@n1, START s1@n2 | START s2@n2 | START s3@n2" },
 	{ "RESTART s2", PLANNER_RESTART_SERVICES,
-	    { "start,stop", "start,stop", "start,stop" }, { "s2", NULL },
-	    NULL,
+	    { "start,stop", "start,stop", "start,stop" }, { "s2", NULL }, NULL,
 	    "START s1@n1, START s1@n2, STOP s3@n2 | STOP s2@n2 | "
 	    "START s2@n2 | START s3@n2",
 	    "STOP s3@n2, START s1@n1 | START s1@n2 | STOP s2@n2 | "
@@ -485,11 +484,11 @@ static const struct worked worked_plans[] = {
 	    "STOP s3@n2 | STOP s2@n2 | STOP s1@n1, STOP s1@n2",
 	    "STOP s3@n2 | STOP s2@n2 | STOP s1@n1, STOP s1@n2" },
 	{ "STOP s2", PLANNER_STOP_SERVICES,
-	    { "start,stop", "start,stop", "start,stop" }, { "s2", NULL },
-	    NULL, "STOP s3@n2 | STOP s2@n2", "STOP s3@n2 | STOP s2@n2" },
+	    { "start,stop", "start,stop", "start,stop" }, { "s2", NULL }, NULL,
+	    "STOP s3@n2 | STOP s2@n2", "STOP s3@n2 | STOP s2@n2" },
 	{ "START s3", PLANNER_START_SERVICES,
-	    { "start,stop", "start,stop", "start,stop" }, { "s3", NULL },
-	    NULL, "START s1@n1, START s1@n2 | START s2@n2 | START s3@n2",
+	    { "start,stop", "start,stop", "start,stop" }, { "s3", NULL }, NULL,
+	    "START s1@n1, START s1@n2 | START s2@n2 | START s3@n2",
 	    "START s1@n1, START s1@n2 | START s2@n2 | START s3@n2" },
 	{ "CONFIGURE", PLANNER_CLUSTER_CONFIGURE,
 	    { "configure", "install", "configure" }, { NULL }, NULL,
@@ -605,8 +604,7 @@ Test(planner_day2, empty_dags_fail)
 	assert_schedule_fails(PLANNER_STOP_SERVICES, nodes, NULL, "stop all");
 	scope.services = &s2;
 	scope.nservices = 1;
-	assert_schedule_fails(PLANNER_STOP_SERVICES, nodes, &scope,
-	    "stop s2");
+	assert_schedule_fails(PLANNER_STOP_SERVICES, nodes, &scope, "stop s2");
 	json_object_put(nodes);
 
 	/* Nothing defines configure. */
@@ -717,7 +715,8 @@ Test(planner_day2, scope_null_is_the_whole_cluster)
 		scope.nservices = 0;
 		scope.nodes = all;
 		scope.nnodes = 2;
-		cr_assert_eq(planner_plan_scoped((enum planner_cluster_action)ca,
+		cr_assert_eq(planner_plan_scoped((enum planner_cluster_action)
+						     ca,
 				 nodes, &scope, &b, err),
 		    0, "%s", err);
 		ta = plan_text(a, 0);
@@ -746,15 +745,16 @@ Test(planner_day2, provides_and_uses_order_the_plan)
 	 * runtime-uses app.  A restart of db (mysql's 0.9 dependson) takes
 	 * along everything that depends on it.
 	 */
-	defs = parse("["
-		     "{\"name\":\"db\",\"actions\":[\"START\",\"STOP\"]},"
-		     "{\"name\":\"mysql\",\"actions\":[\"START\",\"STOP\"],"
-		     "\"dependson\":[\"db\"],"
-		     "\"dependencies\":{\"provides\":[\"sql\"]}},"
-		     "{\"name\":\"app\",\"actions\":[\"START\",\"STOP\"],"
-		     "\"dependencies\":{\"runtime\":{\"requires\":[\"sql\"]}}},"
-		     "{\"name\":\"web\",\"actions\":[\"START\",\"STOP\"],"
-		     "\"dependencies\":{\"runtime\":{\"uses\":[\"app\"]}}}]");
+	defs =
+	    parse("["
+		  "{\"name\":\"db\",\"actions\":[\"START\",\"STOP\"]},"
+		  "{\"name\":\"mysql\",\"actions\":[\"START\",\"STOP\"],"
+		  "\"dependson\":[\"db\"],"
+		  "\"dependencies\":{\"provides\":[\"sql\"]}},"
+		  "{\"name\":\"app\",\"actions\":[\"START\",\"STOP\"],"
+		  "\"dependencies\":{\"runtime\":{\"requires\":[\"sql\"]}}},"
+		  "{\"name\":\"web\",\"actions\":[\"START\",\"STOP\"],"
+		  "\"dependencies\":{\"runtime\":{\"uses\":[\"app\"]}}}]");
 	list = parse("[{\"id\":\"a\",\"services\":[\"db\",\"mysql\"]},"
 		     "{\"id\":\"b\",\"services\":[\"app\",\"web\"]}]");
 	nodes = mk_nodes(defs, list);
@@ -770,8 +770,8 @@ Test(planner_day2, provides_and_uses_order_the_plan)
 
 	/* START app starts what it needs, nothing else. */
 	svc = "app";
-	cr_assert_eq(planner_plan_scoped(PLANNER_START_SERVICES, nodes,
-			 &scope, &plan, err),
+	cr_assert_eq(planner_plan_scoped(PLANNER_START_SERVICES, nodes, &scope,
+			 &plan, err),
 	    0, "%s", err);
 	got = plan_text(plan, 0);
 	cr_assert_str_eq(got, "START db@a | START mysql@a | START app@b");
@@ -789,15 +789,16 @@ Test(planner_day2, cycles_and_bad_input)
 	char err[LOOMD_ERR_LEN], *got;
 
 	/* A runtime cycle vanishes in minimisation (Java never returned). */
-	defs = parse("["
-		     "{\"name\":\"x\",\"actions\":[\"START\",\"STOP\"],"
-		     "\"dependencies\":{\"runtime\":{\"requires\":[\"y\"]}}},"
-		     "{\"name\":\"y\",\"actions\":[\"START\",\"STOP\"],"
-		     "\"dependencies\":{\"runtime\":{\"requires\":[\"x\"]}}}]");
+	defs =
+	    parse("["
+		  "{\"name\":\"x\",\"actions\":[\"START\",\"STOP\"],"
+		  "\"dependencies\":{\"runtime\":{\"requires\":[\"y\"]}}},"
+		  "{\"name\":\"y\",\"actions\":[\"START\",\"STOP\"],"
+		  "\"dependencies\":{\"runtime\":{\"requires\":[\"x\"]}}}]");
 	list = parse("[{\"id\":\"n\",\"services\":[\"x\",\"y\"]}]");
 	nodes = mk_nodes(defs, list);
-	cr_assert_eq(planner_plan_scoped(PLANNER_RESTART_SERVICES, nodes,
-			 NULL, &plan, err),
+	cr_assert_eq(planner_plan_scoped(PLANNER_RESTART_SERVICES, nodes, NULL,
+			 &plan, err),
 	    0, "%s", err);
 	got = plan_text(plan, 0);
 	cr_assert_str_eq(got, "STOP x@n | STOP y@n | START x@n | START y@n");
@@ -808,8 +809,9 @@ Test(planner_day2, cycles_and_bad_input)
 	json_object_put(list);
 
 	/* Malformed dependencies fail the plan. */
-	nodes = parse("[{\"id\":\"n\",\"services\":[{\"name\":\"x\","
-		      "\"dependencies\":{\"runtime\":{\"requires\":\"y\"}}}]}]");
+	nodes =
+	    parse("[{\"id\":\"n\",\"services\":[{\"name\":\"x\","
+		  "\"dependencies\":{\"runtime\":{\"requires\":\"y\"}}}]}]");
 	assert_schedule_fails(PLANNER_START_SERVICES, nodes, NULL,
 	    "requires not an array");
 	json_object_put(nodes);
@@ -847,8 +849,8 @@ Test(planner_day2, restart_10000_nodes, .timeout = 60)
 		json_object_array_add(list, n);
 	}
 	nodes = mk_nodes(defs, list);
-	cr_assert_eq(planner_plan_scoped(PLANNER_RESTART_SERVICES, nodes,
-			 NULL, &plan, err),
+	cr_assert_eq(planner_plan_scoped(PLANNER_RESTART_SERVICES, nodes, NULL,
+			 &plan, err),
 	    0, "%s", err);
 	/* Each service stopped then started everywhere, one per stage. */
 	cr_assert_eq(plan->nstages, 6);
