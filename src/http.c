@@ -7,60 +7,32 @@
  * message (LOOM-0.9-API.md §0: the Loom UI shows that text as is); errors on
  * loomd's own paths are JSON bodies {"status":N,"message":"..."}.
  *
- * Before a request reaches a handler it passes the edge checks: no NUL in
- * a header or the decoded path, one Content-Length and never one with a
- * Transfer-Encoding (else 400 and the connection is closed, RFC 9112
- * 6.3), only the chunked coding (else 501), a declared body within
- * server.max_body_bytes (else 413 before any of it is read, instead of
- * 100 Continue), no path segment over HTTP_MAX_SEGMENT bytes (414), and the
- * provisioner routes only where they are served (server.tasks_port) and
- * with the token when there is one.  A sweeper thread closes connections
- * that have not sent their request headers within server.header_timeout_ms.
+ * Before a request reaches a handler it passes the edge checks of
+ * http_edge.c; the listeners, their connection limits and the header
+ * sweeper are in http_listen.c.
  */
 #include "config.h"
 
 #include "http.h"
+#include "http_int.h"
 
 #include <errno.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cfg.h"
 #include "metrics.h"
 
 /* Content type of the error bodies of /v1/loom paths. */
 #define HTTP_LOOM_ERROR_TYPE "text/plain; charset=utf-8"
-
-/* Longest path segment; no name or id comes near it. */
-#define HTTP_MAX_SEGMENT 2048
-/* Connections the health listener accepts. */
-#define HTTP_HEALTH_MAX_CONNECTIONS 128
-
-/* What a listener serves. */
-enum http_kind {
-	HTTP_KIND_API,	  /* server.port */
-	HTTP_KIND_HEALTH, /* server.health_port */
-	HTTP_KIND_TASKS,  /* server.tasks_port: /v1/loom/tasks/ only */
-};
-
-struct http_listener {
-	const struct api_route *const *tables;
-	enum http_kind kind;
-};
 
 /* Per-connection request state, from the first callback to completion. */
 struct http_ctx {
@@ -75,34 +47,7 @@ struct http_ctx {
 	void *done_arg;		    /* owned by done */
 };
 
-/*
- * Per-connection state (MHD socket context), from accept to close, in a
- * list the header sweeper walks.  prev, next, since and in_request are
- * guarded by http_socks_lock; bad_nul is the connection thread's own.
- */
-struct http_sock {
-	struct http_sock *prev, *next;
-	int fd;
-	struct timespec since; /* headers are due from */
-	bool in_request;       /* headers complete */
-	bool kept_alive;       /* since is a previous answer */
-	bool closing;	       /* shut down by the sweeper */
-	bool bad_nul;	       /* %00 in the path or query */
-};
-
-static struct MHD_Daemon *http_daemon;
-static struct MHD_Daemon *http_health_daemon;
-static struct MHD_Daemon *http_tasks_daemon;
-static struct http_listener http_api_listener = { NULL, HTTP_KIND_API };
-static struct http_listener http_health_listener = { NULL, HTTP_KIND_HEALTH };
-static struct http_listener http_tasks_listener = { NULL, HTTP_KIND_TASKS };
-static pthread_mutex_t http_socks_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t http_sweep_cond = PTHREAD_COND_INITIALIZER;
-static struct http_sock *http_socks;
-static pthread_t http_sweeper;
-static bool http_sweeper_running;
-static bool http_sweeper_stop;
-static const struct cfg *http_cfg;
+const struct cfg *http_cfg;
 static int http_bound_port;
 static unsigned long long http_next_id;
 static int http_inflight; /* requests between first call and completion */
@@ -432,53 +377,6 @@ http_answer(struct MHD_Connection *conn, const char *method, const char *url,
 	return ret;
 }
 
-/* Is url under /v1/loom/tasks (however its slashes are repeated)? */
-static bool
-http_task_path(const char *url)
-{
-	static const char *const want[] = { "v1", "loom", "tasks" };
-	const char *s = url;
-	size_t i, n;
-
-	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
-		while (*s == '/')
-			s++;
-		n = strcspn(s, "/");
-		if (n != strlen(want[i]) || memcmp(s, want[i], n) != 0)
-			return false;
-		s += n;
-	}
-	return *s == '\0' || *s == '/';
-}
-
-/* Does the request carry the provisioner token?  Constant time. */
-static bool
-http_task_token_ok(struct MHD_Connection *conn)
-{
-	unsigned char want[crypto_generichash_BYTES];
-	unsigned char got[crypto_generichash_BYTES];
-	const char *t, *tok = http_cfg->tasks_token;
-
-	t = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "X-Loom-ProvisionerKey");
-	if (t == NULL &&
-	    (t = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		 MHD_HTTP_HEADER_AUTHORIZATION)) != NULL) {
-		if (strncasecmp(t, "Bearer ", 7) != 0)
-			return false;
-		for (t += 7; *t == ' '; t++)
-			;
-	}
-	if (t == NULL)
-		return false;
-	/* Equal-length digests, so the length of the token leaks nothing. */
-	crypto_generichash(want, sizeof want, (const unsigned char *)tok,
-	    strlen(tok), NULL, 0);
-	crypto_generichash(got, sizeof got, (const unsigned char *)t,
-	    strlen(t), NULL, 0);
-	return sodium_memcmp(want, got, sizeof want) == 0;
-}
-
 /* Dispatch a complete request. */
 static enum MHD_Result
 http_dispatch(const struct http_listener *l, struct MHD_Connection *conn,
@@ -536,204 +434,11 @@ http_dispatch(const struct http_listener *l, struct MHD_Connection *conn,
 	return ret;
 }
 
-#define HTTP_SCAN_MAX 128
-
-/* What the header scan of one request found. */
-struct http_scan {
-	bool nul; /* a NUL in a name or value */
-	size_t n; /* headers seen, in order */
-	const char *key[HTTP_SCAN_MAX];
-	const char *end[HTTP_SCAN_MAX]; /* of each value */
-	int n_cl;			/* Content-Length headers */
-	bool cl_differ;			/* two of them differ */
-	const char *cl;			/* the first */
-	size_t cl_len;
-	const char *te;	 /* Transfer-Encoding */
-	size_t idem_len; /* Idempotency-Key */
-};
-
-/* MHD_get_connection_values_n iterator filling a struct http_scan. */
-static enum MHD_Result
-http_scan_header(void *cls, enum MHD_ValueKind kind UNUSED, const char *key,
-    size_t key_size, const char *value, size_t value_size)
-{
-	struct http_scan *sc = cls;
-
-	if (key == NULL)
-		return MHD_YES;
-	if (strlen(key) != key_size ||
-	    (value != NULL && strlen(value) != value_size))
-		sc->nul = true;
-	if (sc->n < HTTP_SCAN_MAX && value != NULL) {
-		sc->key[sc->n] = key;
-		sc->end[sc->n++] = value + value_size;
-	}
-	if (value == NULL)
-		value = "";
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-		if (sc->n_cl++ == 0) {
-			sc->cl = value;
-			sc->cl_len = value_size;
-		} else if (value_size != sc->cl_len ||
-		    memcmp(value, sc->cl, value_size) != 0)
-			sc->cl_differ = true;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		sc->te = value;
-	} else if (strcasecmp(key, "Idempotency-Key") == 0) {
-		sc->idem_len = value_size;
-	}
-	return MHD_YES;
-}
-
-/*
- * Was a NUL byte inside a header line?  libmicrohttpd before 1.0 cuts a
- * value at the first NUL and gives no sign of it, but it parses the header
- * block in place: each line's CR LF (or bare LF) becomes NUL bytes and the
- * next name follows at once.  So anything but those one or two NULs
- * between the end of a value and the next name, or after the last value,
- * is a hidden remainder.  (A folded header line, obsolete in RFC 9112,
- * is refused the same way, which RFC 9112 5.2 allows.)
- */
-static bool
-http_scan_hidden(const struct http_scan *sc)
-{
-#if MHD_VERSION < 0x01000000
-	bool crlf = false;
-	size_t i;
-
-	if (sc->n == HTTP_SCAN_MAX)
-		return false; /* not all seen: do not guess */
-	for (i = 0; i < sc->n; i++) {
-		const char *e = sc->end[i];
-
-		if (i + 1 < sc->n) {
-			if (sc->key[i + 1] == e + 1)
-				continue;
-			if (sc->key[i + 1] == e + 2 && e[1] == '\0') {
-				crlf = true;
-				continue;
-			}
-			return true;
-		}
-		/* The last value: its line end, then the empty line. */
-		if (e[1] != '\0' || (crlf && (e[2] != '\0' || e[3] != '\0')))
-			return true;
-	}
-#else
-	(void)sc;
-#endif
-	return false;
-}
-
-/* The connection's struct http_sock, or NULL. */
-static struct http_sock *
-http_sock_of(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci;
-
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	return ci != NULL ? ci->socket_context : NULL;
-}
-
-/*
- * The edge checks of a request whose headers just arrived (see the top of
- * the file).  Returns API_OK, or the status with resp filled and *close
- * when the connection must not be reused.
- */
-static enum api_status
-http_edge(const struct http_listener *l, struct MHD_Connection *conn,
-    const char *url, struct http_resp *resp, bool *close)
-{
-	struct http_sock *sk = http_sock_of(conn);
-	struct http_scan sc;
-	const char *s, *e;
-	char *end;
-	unsigned long long cl;
-
-	*close = true;
-	memset(&sc, 0, sizeof sc);
-	MHD_get_connection_values_n(conn, MHD_HEADER_KIND, http_scan_header,
-	    &sc);
-	if (sc.nul || http_scan_hidden(&sc) || (sk != NULL && sk->bad_nul))
-		return http_fail(resp, API_BAD_REQUEST,
-		    "a NUL byte in a "
-		    "header or in the path; remove it");
-	if (sc.cl_differ)
-		return http_fail(resp, API_BAD_REQUEST,
-		    "conflicting "
-		    "Content-Length headers; send one");
-	if (sc.te != NULL && sc.n_cl > 0)
-		return http_fail(resp, API_BAD_REQUEST,
-		    "Transfer-Encoding "
-		    "and Content-Length together; send one of them");
-	if (sc.te != NULL && strcasecmp(sc.te, "chunked") != 0)
-		return http_fail(resp, API_NOT_IMPLEMENTED,
-		    "Transfer-Encoding "
-		    "%.64s is not supported; send the body with "
-		    "Content-Length or chunked",
-		    sc.te);
-	if (sc.cl != NULL) {
-		errno = 0;
-		cl = strtoull(sc.cl, &end, 10);
-		if (sc.cl[0] < '0' || sc.cl[0] > '9' || *end != '\0' ||
-		    errno != 0)
-			return http_fail(resp, API_BAD_REQUEST,
-			    "invalid "
-			    "Content-Length %.32s",
-			    sc.cl);
-		if (cl > (unsigned long long)http_cfg->server_max_body_bytes)
-			return http_fail(resp, API_TOO_LARGE,
-			    "request body "
-			    "larger than %lld bytes (server.max_body_bytes; "
-			    "%llu declared)",
-			    (long long)http_cfg->server_max_body_bytes, cl);
-	}
-	*close = false;
-	for (s = url; *s != '\0'; s = e) {
-		while (*s == '/')
-			s++;
-		e = s + strcspn(s, "/");
-		if (e - s > HTTP_MAX_SEGMENT)
-			return http_fail(resp, API_URI_TOO_LONG,
-			    "a path "
-			    "segment is longer than %d bytes",
-			    HTTP_MAX_SEGMENT);
-	}
-	if (sc.idem_len >= 256)
-		return http_fail(resp, API_BAD_REQUEST,
-		    "Idempotency-Key is "
-		    "%zu bytes; use at most 255 (a UUID is enough)",
-		    sc.idem_len);
-	if (http_task_path(url)) {
-		if (l->kind == HTTP_KIND_API && http_cfg->server_tasks_port) {
-			metrics_task_refused(METRICS_TASK_LISTENER);
-			return http_fail(resp, API_NOT_FOUND,
-			    "no route for "
-			    "%s here; provisioners use server.tasks_port",
-			    url);
-		}
-		if (http_cfg->tasks_token != NULL &&
-		    !http_task_token_ok(conn)) {
-			metrics_task_refused(METRICS_TASK_TOKEN);
-			return http_fail(resp, API_UNAUTHORIZED,
-			    "missing or "
-			    "wrong provisioner token; send it in "
-			    "X-Loom-ProvisionerKey or Authorization: Bearer");
-		}
-	} else if (l->kind == HTTP_KIND_TASKS) {
-		return http_fail(resp, API_NOT_FOUND,
-		    "no route for %s; this "
-		    "listener serves only /v1/loom/tasks/",
-		    url);
-	}
-	return API_OK;
-}
-
 /*
  * The MHD access handler: edge checks, accumulate the body, then dispatch
  * to the listener cls (borrowed, static).
  */
-static enum MHD_Result
+enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version UNUSED, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
@@ -743,7 +448,6 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	enum MHD_Result ret;
 
 	if (ctx == NULL) {
-		struct http_sock *sk = http_sock_of(conn);
 		struct http_resp resp;
 		enum api_status st;
 		bool close;
@@ -752,13 +456,9 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 		__atomic_add_fetch(&http_inflight, 1, __ATOMIC_RELAXED);
 		clock_gettime(CLOCK_MONOTONIC, &ctx->start);
 		*con_cls = ctx;
-		if (sk != NULL) {
-			pthread_mutex_lock(&http_socks_lock);
-			sk->in_request = true;
-			pthread_mutex_unlock(&http_socks_lock);
-		}
+		http_listen_sock_request(conn);
 		memset(&resp, 0, sizeof resp);
-		if ((st = http_edge(cls, conn, url, &resp, &close)) !=
+		if ((st = http_edge_check(cls, conn, url, &resp, &close)) !=
 		    API_OK) {
 			unsigned long long id =
 			    __atomic_add_fetch(&http_next_id, 1,
@@ -820,22 +520,13 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 }
 
 /* Free the per-request state when MHD is done with the request. */
-static void
+void
 http_completed(void *cls UNUSED, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct http_ctx *ctx = *con_cls;
-	struct http_sock *sk = http_sock_of(conn);
 
-	if (sk != NULL) {
-		/* The next request's headers are due from now. */
-		pthread_mutex_lock(&http_socks_lock);
-		sk->in_request = false;
-		sk->kept_alive = true;
-		sk->bad_nul = false;
-		clock_gettime(CLOCK_MONOTONIC, &sk->since);
-		pthread_mutex_unlock(&http_socks_lock);
-	}
+	http_listen_sock_done(conn);
 	if (ctx == NULL)
 		return;
 	if (ctx->done != NULL)
@@ -847,225 +538,6 @@ http_completed(void *cls UNUSED, struct MHD_Connection *conn, void **con_cls,
 	__atomic_sub_fetch(&http_inflight, 1, __ATOMIC_RELAXED);
 }
 
-/* Track connections from accept to close for the header sweeper. */
-static void
-http_notify_connection(void *cls UNUSED, struct MHD_Connection *conn,
-    void **socket_context, enum MHD_ConnectionNotificationCode toe)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct http_sock *sk = *socket_context;
-
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		sk = xcalloc(1, sizeof *sk);
-		ci = MHD_get_connection_info(conn,
-		    MHD_CONNECTION_INFO_CONNECTION_FD);
-		sk->fd = ci != NULL ? ci->connect_fd : -1;
-		clock_gettime(CLOCK_MONOTONIC, &sk->since);
-		pthread_mutex_lock(&http_socks_lock);
-		sk->next = http_socks;
-		if (http_socks != NULL)
-			http_socks->prev = sk;
-		http_socks = sk;
-		pthread_mutex_unlock(&http_socks_lock);
-		*socket_context = sk;
-		return;
-	}
-	if (sk == NULL)
-		return;
-	/* MHD closes the socket only after this returns. */
-	pthread_mutex_lock(&http_socks_lock);
-	if (sk->prev != NULL)
-		sk->prev->next = sk->next;
-	else
-		http_socks = sk->next;
-	if (sk->next != NULL)
-		sk->next->prev = sk->prev;
-	pthread_mutex_unlock(&http_socks_lock);
-	free(sk);
-	*socket_context = NULL;
-}
-
-/* URL unescaping that remembers a %00 (the request then gets 400). */
-static size_t
-http_unescape(void *cls UNUSED, struct MHD_Connection *conn, char *s)
-{
-	struct http_sock *sk;
-
-	if (strstr(s, "%00") != NULL && (sk = http_sock_of(conn)) != NULL)
-		sk->bad_nul = true;
-	return MHD_http_unescape(s);
-}
-
-/*
- * The header sweeper: shut down every connection whose request headers
- * are overdue, however slowly they trickle (MHD's idle timeout restarts on
- * every byte): server.header_timeout_ms after the connection opened, or
- * that plus server.connection_timeout_s after the previous answer on a
- * keep-alive connection (an idle one is closed by MHD's idle timeout
- * before, so a proxy's pooled connections live as long as they did).  The
- * socket stays open until MHD sees the shutdown and closes the connection,
- * so no descriptor is reused under us.
- */
-static void *
-http_sweep(void *arg UNUSED)
-{
-	int64_t limit = http_cfg->server_header_timeout_ms;
-	int64_t kept = limit + http_cfg->server_connection_timeout_s * 1000;
-	int64_t step = limit / 4 < 200 ? limit / 4 : 200;
-	struct timespec now, wake;
-	struct http_sock *sk;
-
-	pthread_mutex_lock(&http_socks_lock);
-	while (!http_sweeper_stop) {
-		clock_gettime(CLOCK_REALTIME, &wake);
-		wake.tv_nsec += (long)(step % 1000) * 1000000L;
-		wake.tv_sec += step / 1000 + wake.tv_nsec / 1000000000L;
-		wake.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&http_sweep_cond, &http_socks_lock,
-		    &wake);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		for (sk = http_socks; sk != NULL; sk = sk->next) {
-			if (sk->in_request || sk->closing || sk->fd < 0)
-				continue;
-			if ((now.tv_sec - sk->since.tv_sec) * 1000 +
-				(now.tv_nsec - sk->since.tv_nsec) / 1000000 <=
-			    (sk->kept_alive ? kept : limit))
-				continue;
-			sk->closing = true;
-			shutdown(sk->fd, SHUT_RDWR);
-			metrics_header_timeout();
-		}
-	}
-	pthread_mutex_unlock(&http_socks_lock);
-	return NULL;
-}
-
-/* libmicrohttpd's own error messages go to our log. */
-static void
-http_mhd_log(void *cls UNUSED, const char *fmt, va_list ap)
-{
-	char msg[512];
-	size_t n;
-
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	log_warn("http: %s", msg);
-}
-
-/*
- * Listen on host:port (0 = any free port) and serve listener l (borrowed,
- * static) with threads worker threads (1: the polling thread itself) and
- * at most maxconn connections.  Returns the daemon and the bound port, or
- * NULL with err.
- */
-static struct MHD_Daemon *
-http_listen(const struct cfg *cfg, const char *host, int port,
-    unsigned int threads, unsigned int maxconn, struct http_listener *l,
-    int *bound, char err[LOOMD_ERR_LEN])
-{
-	struct sockaddr_storage ss;
-	struct addrinfo hints, *ai = NULL;
-	const union MHD_DaemonInfo *info;
-	struct MHD_Daemon *d;
-	char portstr[16];
-	int rc;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(portstr, sizeof portstr, "%d", port);
-	if ((rc = getaddrinfo(host, portstr, &hints, &ai)) != 0) {
-		snprintf(err, LOOMD_ERR_LEN, "address %s: %s", host,
-		    gai_strerror(rc));
-		return NULL;
-	}
-	memset(&ss, 0, sizeof ss);
-	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-		MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
-		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-	    (uint16_t)port, NULL, NULL, http_access, (void *)l,
-	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)cfg->server_connection_timeout_s,
-	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL,
-	    MHD_OPTION_CONNECTION_LIMIT, maxconn,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)cfg->server_max_connections_per_ip,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-	    /* Last: one thread is no pool (MHD warns about a pool of 1). */
-	    threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
-	    threads, MHD_OPTION_END);
-	if (d == NULL) {
-		snprintf(err, LOOMD_ERR_LEN, "cannot listen on %s port %d",
-		    host, port);
-		return NULL;
-	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	*bound = info != NULL ? info->port : port;
-	return d;
-}
-
-/*
- * Raise the descriptor limit to its hard limit and warn when it is still
- * too low for the configured connections (accepts would then fail for
- * every listener, the health listener and the database included).
- */
-static void
-http_check_fds(const struct cfg *cfg)
-{
-	struct rlimit rl;
-	long long need;
-
-	need = cfg->server_max_connections + HTTP_HEALTH_MAX_CONNECTIONS +
-	    (cfg->server_tasks_port != 0 ? cfg->server_max_connections : 0) +
-	    2 * cfg->server_threads + 64;
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return;
-	if (rl.rlim_cur < rl.rlim_max && (long long)rl.rlim_cur < need) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-		(void)getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur != RLIM_INFINITY && (long long)rl.rlim_cur < need)
-		log_warn("http: server.max_connections %lld needs about %lld "
-			 "file descriptors but the limit is %llu; raise it "
-			 "(LimitNOFILE= in loomd.service) or lower "
-			 "server.max_connections",
-		    (long long)cfg->server_max_connections, need,
-		    (unsigned long long)rl.rlim_cur);
-}
-
-/* Stop every listener that runs. */
-static void
-http_stop_listeners(void)
-{
-	if (http_daemon != NULL)
-		MHD_stop_daemon(http_daemon);
-	http_daemon = NULL;
-	if (http_tasks_daemon != NULL)
-		MHD_stop_daemon(http_tasks_daemon);
-	http_tasks_daemon = NULL;
-	if (http_health_daemon != NULL)
-		MHD_stop_daemon(http_health_daemon);
-	http_health_daemon = NULL;
-	if (http_sweeper_running) {
-		pthread_mutex_lock(&http_socks_lock);
-		http_sweeper_stop = true;
-		pthread_cond_signal(&http_sweep_cond);
-		pthread_mutex_unlock(&http_socks_lock);
-		pthread_join(http_sweeper, NULL);
-		http_sweeper_running = false;
-	}
-}
-
 int
 http_start(const struct cfg *cfg, const struct api_route *const *tables,
     const struct api_route *const *probe_tables, int port,
@@ -1074,12 +546,8 @@ http_start(const struct cfg *cfg, const struct api_route *const *tables,
 	const struct api_route *const *t;
 	const struct api_route *rt;
 	FILE *fp;
-	int hport, tport;
 
 	http_cfg = cfg;
-	http_api_listener.tables = tables;
-	http_tasks_listener.tables = tables;
-	http_health_listener.tables = probe_tables;
 	/* A route on both listeners is registered once. */
 	for (t = tables; *t != NULL; t++)
 		for (rt = *t; rt->method != NULL; rt++)
@@ -1087,54 +555,11 @@ http_start(const struct cfg *cfg, const struct api_route *const *tables,
 	for (t = probe_tables; *t != NULL; t++)
 		for (rt = *t; rt->method != NULL; rt++)
 			metrics_route_add(rt, rt->method, rt->pattern);
-	http_check_fds(cfg);
 	if (port < 0)
 		port = (int)cfg->server_port;
-	http_sweeper_stop = false;
-	if (pthread_create(&http_sweeper, NULL, http_sweep, NULL) != 0) {
-		snprintf(err, LOOMD_ERR_LEN,
-		    "cannot start the header sweeper "
-		    "thread");
+	if (http_listen_start(cfg, tables, probe_tables, port,
+		&http_bound_port, err) == -1)
 		return -1;
-	}
-	http_sweeper_running = true;
-	if ((http_daemon = http_listen(cfg, cfg->server_host, port,
-		 (unsigned int)cfg->server_threads,
-		 (unsigned int)cfg->server_max_connections, &http_api_listener,
-		 &http_bound_port, err)) == NULL)
-		goto fail;
-	/*
-	 * The health listener has a thread of its own and serves only the
-	 * cached probes, so /readyz answers even while every API thread
-	 * waits on a stalled database.
-	 */
-	if (cfg->server_health_port > 0) {
-		if ((http_health_daemon = http_listen(cfg, cfg->server_host,
-			 (int)cfg->server_health_port, 1,
-			 HTTP_HEALTH_MAX_CONNECTIONS, &http_health_listener,
-			 &hport, err)) == NULL)
-			goto fail;
-		log_info("http: health listener on %s port %d",
-		    cfg->server_host, hport);
-	}
-	/* The provisioner routes, on an address of their own. */
-	if (cfg->server_tasks_port > 0) {
-		if ((http_tasks_daemon = http_listen(cfg,
-			 cfg->server_tasks_host, (int)cfg->server_tasks_port,
-			 (unsigned int)(cfg->server_threads > 4 ?
-				 4 :
-				 cfg->server_threads),
-			 (unsigned int)cfg->server_max_connections,
-			 &http_tasks_listener, &tport, err)) == NULL)
-			goto fail;
-		log_info("http: provisioner listener on %s port %d%s",
-		    cfg->server_tasks_host, tport,
-		    cfg->tasks_token != NULL ? " (token required)" : "");
-	} else if (cfg->tasks_token == NULL)
-		log_info(
-		    "http: /v1/loom/tasks/ is served on the API listener "
-		    "without a token; set server.tasks_port to an internal "
-		    "address or tasks.token_file");
 	if (port_file != NULL) {
 		char tmp[4096];
 
@@ -1150,9 +575,6 @@ http_start(const struct cfg *cfg, const struct api_route *const *tables,
 	log_info("http: listening on %s port %d with %lld threads",
 	    cfg->server_host, http_bound_port, (long long)cfg->server_threads);
 	return 0;
-fail:
-	http_stop_listeners();
-	return -1;
 }
 
 int
@@ -1165,19 +587,15 @@ void
 http_stop(int timeout_ms)
 {
 	struct timespec ts = { 0, 50 * 1000000L };
-	MHD_socket fd;
 	int waited = 0;
 
-	if (http_daemon == NULL)
+	if (!http_listen_quiesce())
 		return;
-	fd = MHD_quiesce_daemon(http_daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
 	/* Idle keep-alive connections do not count, requests do. */
 	while (waited < timeout_ms &&
 	    __atomic_load_n(&http_inflight, __ATOMIC_RELAXED) > 0) {
 		nanosleep(&ts, NULL);
 		waited += 50;
 	}
-	http_stop_listeners();
+	http_listen_stop();
 }
