@@ -62,7 +62,10 @@ struct macro_cluster {
 	int has_target;
 };
 
-/* Growable output buffer charged against a shared byte budget. */
+/*
+ * Growable output buffer charged against a shared byte budget.  data is
+ * owned by whoever holds the buffer and freed with free().
+ */
 struct macro_buf {
 	char *data;
 	size_t len;
