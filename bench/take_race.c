@@ -1,29 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * take_race.c - the take race, two connections at a time: the take of
- * src/cluster_store.c (cs_take_tx, then the read-back of
- * cs_verify_take_fn) runs on Galera node A for datacenter residue 1, whose
- * own queue holds the task (the FOR UPDATE SKIP LOCKED path), and at the
- * same moment on node B for residue 2, whose own queue is empty (the
- * unlocked candidate read and UPDATE of another datacenter's task).  Both
- * go through loomd's own transaction runner (db_tx_run: START
- * TRANSACTION and COMMIT through the client library, every statement a
- * prepared statement, the whole transaction re-run on 1213/1205/1020/
- * 1317) with loomd's session settings (wsrep_sync_wait=1,
- * innodb_lock_wait_timeout).  After each race a third connection (node C,
- * causal reads) checks that every take whose COMMIT reported success left
- * its rows (the task row naming its worker and its task_takes row) and
- * says whether the action it opened in the node document is there.  It
- * counts the read-backs that would have made loomd take again ("went to
- * another worker"), and reads wsrep_local_bf_aborts, wsrep_local_replays
- * and wsrep_local_cert_failures on A and B around the run.
+ * take_race.c - the take race: loomd's own take (task_store_take in
+ * src/task_store.c: the take transaction through db_tx_run, then the
+ * causal read-back, taking again when it finds the task went to another
+ * worker) runs on Galera node A for datacenter residue 1, whose own queue
+ * holds the task (the FOR UPDATE SKIP LOCKED path), and at the same moment
+ * on node B for residue 2, whose own queue is empty (the unlocked
+ * candidate read and UPDATE of another datacenter's task).  Each taker is
+ * a process of its own with loomd's configuration for its datacenter and
+ * its node, so the take runs with loomd's session settings
+ * (wsrep_sync_wait=1, innodb_lock_wait_timeout) and its retry rules
+ * (the whole transaction re-run on 1213/1205/1020/1317).  After each race
+ * a third connection (node C, causal reads) checks that every take that
+ * reported a task left its rows (the task row naming its worker and its
+ * task_takes row) and says whether the action it opened in the node
+ * document is there.  It counts the read-backs that made the take run
+ * again ("went to another worker"), and reads wsrep_local_bf_aborts,
+ * wsrep_local_replays and wsrep_local_cert_failures on A and B around the
+ * run.
  *
  *	take-race --a SOCKET --b SOCKET --c SOCKET [--user U] [--password P]
  *	    [--db NAME] [--iterations N] [--jitter-us J] [--takers K]
  *	    [--verbose] [--idle-abort]
  *
  * --takers K (1..16) races K takers on each node for K queued tasks at a
- * time (each with its own connection and worker id), as several
+ * time (each its own process, with its own worker id), as several
  * provisioner workers per datacenter do.
  *
  * --idle-abort runs N times a narrower probe instead: a transaction on A
@@ -42,49 +43,47 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
 #include "common.h"
 #include "db.h"
+#include "domain.h"
+#include "task_store.h"
 
 #define TR_MAX_TAKERS 16
 
+/* One taker; it lives in memory shared with its process. */
 struct tr_side {
-	const char *name; /* "A" or "B" */
+	const char *name; /* "A1", "B1" ... */
 	const char *worker;
 	int64_t residue;
-	size_t spread;
-	struct db_conn *c;
-	/* One race: */
-	char task[64]; /* taken task, "" for none */
-	enum db_status st;
-	char err[LOOMD_ERR_LEN];
-	bool mine;	/* the read-back found it ours */
-	char errs[512]; /* every statement failure */
-	int retries;	/* attempts that fn started */
-	/* Totals: */
-	uint64_t taken, none, failed, readback_lost, missing, attempts, lost,
-	    silent;
 	const char *sock; /* its node */
+	/* One race: */
+	char task[TASK_STORE_ID_LEN]; /* taken task, "" for none */
+	enum domain_result res;
+	char err[LOOMD_ERR_LEN];
+	int rounds; /* takes (db_tx_run calls) of task_store_take */
+	int runs;   /* transaction runs: rounds and their re-runs */
+	/* Totals: */
+	uint64_t taken, none, failed, readback_lost, missing, attempts, lost;
+};
+
+/* What the main process and the takers share. */
+struct tr_shared {
+	pthread_barrier_t start, done;
+	int64_t iter;
+	int stop;
+	struct tr_side sd[2 * TR_MAX_TAKERS];
 };
 
 static struct cfg tr_cfg;
-static pthread_barrier_t tr_start, tr_done;
+static struct tr_shared *tr_sh;
 static int tr_jitter_us = 2000;
-static int64_t tr_iter;
-static bool tr_stop;
 static bool tr_verbose;
-
-static int64_t
-tr_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Connect to the node at socket (loomd's API connection settings).  The
@@ -110,214 +109,55 @@ tr_connect(const char *socket)
 	return c;
 }
 
-/* Open an action in a node document, as cs_node_open_action does. */
-static char *
-tr_open_action(const char *doc, const char *task)
-{
-	const char *p = strstr(doc, "\"actions\":[");
-	size_t pre;
-
-	if (p == NULL)
-		return xasprintf("{\"actions\":[{\"taskId\":\"%s\"}]}", task);
-	pre = (size_t)(p - doc) + strlen("\"actions\":[");
-	return xasprintf("%.*s{\"taskId\":\"%s\"}%s%s", (int)pre, doc, task,
-	    doc[pre] == ']' ? "" : ",", doc + pre);
-}
-
 /*
- * cs_take_tx, statement for statement (the JSON of the answer left out;
- * the node document change reduced to appending one action).
+ * A taker process: loomd's configuration for s's datacenter and node,
+ * then, each race, a jittered task_store_take.  Never returns.
  */
-static enum db_status
-tr_take_tx(struct db_conn *c, void *arg)
+static void
+tr_taker(struct tr_side *s)
 {
-	struct tr_side *a = arg;
-	struct db_rows *cand = NULL, *r = NULL, *jr = NULL, *nr = NULL;
-	enum db_status st;
-	int64_t now = tr_now_ms();
-	bool foreign = false;
-	uint64_t n;
-	size_t k = 0;
-	int tries;
+	unsigned int seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
+	struct db_stats before, after;
+	struct domain_out out;
+	char err[LOOMD_ERR_LEN];
 
-	a->retries++;
-	a->task[0] = '\0';
-	if ((st = db_query(c,
-		 "SELECT job_id, cluster_id, task_name, node_id, "
-		 "id, config FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
-		 "ORDER BY taken_at LIMIT 1",
-		 &r, "s", a->worker)) != DB_OK)
-		return st;
-	if (r->nrows == 1) {
-		snprintf(a->task, sizeof a->task, "%s", db_rows_get(r, 0, 4));
-		goto out;
+	/* A lost link is opened again to the same node, as loomd does. */
+	free(tr_cfg.db_socket);
+	tr_cfg.db_socket = xstrdup(s->sock);
+	tr_cfg.ids_increment_by = 10;
+	tr_cfg.ids_start_num = s->residue;
+	domain_init(&tr_cfg, s->worker);
+	if (db_thread_conn(NULL, err) == NULL) {
+		fprintf(stderr, "take-race: %s: %s\n", s->sock, err);
+		_exit(2);
 	}
-	db_rows_free(r);
-	r = NULL;
-	for (tries = 0; tries < 16; tries++) {
-		const char *id;
-
-		if (!foreign) {
-			db_rows_free(cand);
-			cand = NULL;
-			if ((st = db_query(c,
-				 "SELECT id FROM tasks WHERE "
-				 "q_state = 'queued' AND residue = ? ORDER BY q_seq "
-				 "LIMIT 1 FOR UPDATE SKIP LOCKED",
-				 &cand, "i", a->residue)) != DB_OK)
-				goto out;
-			if (cand->nrows == 0) {
-				foreign = true;
-				db_rows_free(cand);
-				cand = NULL;
-				if ((st = db_query(c,
-					 "SELECT id FROM tasks "
-					 "FORCE INDEX (tasks_queue) WHERE q_state = "
-					 "'queued' AND residue <> ? ORDER BY q_seq "
-					 "LIMIT 8",
-					 &cand, "i", a->residue)) != DB_OK)
-					goto out;
-			}
-		}
-		if (!foreign)
-			id = db_rows_get(cand, 0, 0);
-		else if (k < cand->nrows)
-			id = db_rows_get(cand, (k++ + a->spread) % cand->nrows,
-			    0);
-		else
-			break;
-		if ((st = db_exec(c,
-			 "UPDATE tasks SET q_state = 'taken', "
-			 "worker_id = ?, taken_at = ?, version = version + 1 WHERE "
-			 "id = ? AND q_state = 'queued'",
-			 &n, "sis", a->worker, now, id)) != DB_OK)
-			goto out;
-		if (n != 1)
-			continue;
-		st = db_exec(c,
-		    "INSERT INTO task_takes (task_id, attempt, "
-		    "worker_id, taken_at) SELECT id, attempts, ?, ? FROM tasks "
-		    "WHERE id = ?",
-		    NULL, "sis", a->worker, now, id);
-		if (st == DB_CONFLICT)
-			st = DB_RETRY;
-		if (st != DB_OK)
-			goto out;
-		if ((st = db_query(c,
-			 "SELECT job_id, cluster_id, task_name, "
-			 "node_id, service, config FROM tasks WHERE id = ?",
-			 &r, "s", id)) != DB_OK)
-			goto out;
-		if ((st = db_query(c, "SELECT status FROM jobs WHERE id = ?",
-			 &jr, "s", db_rows_get(r, 0, 0))) != DB_OK)
-			goto out;
-		if (db_rows_get(r, 0, 3) != NULL) {
-			char *doc;
-
-			if ((st = db_query(c,
-				 "SELECT doc FROM nodes WHERE "
-				 "id = ? FOR UPDATE",
-				 &nr, "s", db_rows_get(r, 0, 3))) != DB_OK)
-				goto out;
-			if (nr->nrows == 1) {
-				doc =
-				    tr_open_action(db_rows_get(nr, 0, 0), id);
-				st = db_exec(c,
-				    "UPDATE nodes SET doc = ?, "
-				    "version = version + 1 WHERE id = ?",
-				    NULL, "ss", doc, db_rows_get(r, 0, 3));
-				free(doc);
-				if (st != DB_OK)
-					goto out;
-			}
-		}
-		snprintf(a->task, sizeof a->task, "%s", id);
-		goto out;
-	}
-out:
-	db_rows_free(cand);
-	db_rows_free(r);
-	db_rows_free(jr);
-	db_rows_free(nr);
-	return st;
-}
-
-/* tr_take_tx, noting each failure (the runner keeps only the last). */
-static enum db_status
-tr_take_noted(struct db_conn *c, void *arg)
-{
-	struct tr_side *a = arg;
-	enum db_status st = tr_take_tx(c, a);
-	size_t n = strlen(a->errs);
-
-	if (st == DB_RETRY && strstr(db_error(c), "without reporting") != NULL)
-		a->silent++; /* db_tx_run caught a silent abort */
-	if (st != DB_OK && n + 2 < sizeof a->errs)
-		snprintf(a->errs + n, sizeof a->errs - n, "%s%s",
-		    n > 0 ? "; " : "", db_error(c));
-	return st;
-}
-
-/* cs_verify_take_fn. */
-struct tr_verify {
-	const char *worker;
-	const char *task;
-	bool mine;
-};
-
-static enum db_status
-tr_verify_fn(struct db_conn *c, void *arg)
-{
-	struct tr_verify *v = arg;
-	struct db_rows *r;
-	enum db_status st;
-
-	if ((st = db_query(c,
-		 "SELECT COUNT(*) FROM tasks WHERE id = ? AND "
-		 "q_state = 'taken' AND worker_id = ?",
-		 &r, "ss", v->task, v->worker)) != DB_OK)
-		return st;
-	v->mine = db_rows_int(r, 0, 0) == 1;
-	db_rows_free(r);
-	return DB_OK;
-}
-
-/* One side: wait for the start, jitter, take, read back. */
-static void *
-tr_side_main(void *arg)
-{
-	struct tr_side *s = arg;
-	unsigned int seed =
-	    (unsigned int)(uintptr_t)s ^ (unsigned int)time(NULL);
-
 	for (;;) {
-		pthread_barrier_wait(&tr_start);
-		if (tr_stop)
+		pthread_barrier_wait(&tr_sh->start);
+		if (__atomic_load_n(&tr_sh->stop, __ATOMIC_SEQ_CST))
 			break;
 		if (tr_jitter_us > 0)
 			usleep((useconds_t)(rand_r(&seed) %
 			    (unsigned int)tr_jitter_us));
-		s->retries = 0;
-		s->mine = false;
-		s->err[0] = '\0';
-		s->errs[0] = '\0';
-		s->st = db_tx_run(s->c, tr_take_noted, s, s->err);
-		if (s->st == DB_OK && s->task[0] != '\0') {
-			struct tr_verify v = { s->worker, s->task, false };
-
-			if (db_read_run(s->c, tr_verify_fn, &v, s->err) ==
-			    DB_OK)
-				s->mine = v.mine;
-		}
-		if (!db_connected(s->c))
+		memset(&out, 0, sizeof out);
+		db_stats_get(&before);
+		task_store_take(s->worker, &out, s->task);
+		db_stats_get(&after);
+		free(out.body);
+		s->res = out.res;
+		snprintf(s->err, sizeof s->err, "%s", out.msg);
+		s->rounds = (int)(after.tx_total - before.tx_total);
+		s->runs =
+		    s->rounds + (int)(after.tx_retries - before.tx_retries);
+		if (out.res == DOMAIN_UNAVAILABLE)
 			fprintf(stderr,
-			    "take-race: %s lost its connection in "
-			    "race %lld: statements failed with: %s; the "
-			    "runner: %s\n",
-			    s->name, (long long)tr_iter, s->errs, s->err);
-		pthread_barrier_wait(&tr_done);
+			    "take-race: %s could not take in race %lld: %s\n",
+			    s->name, (long long)tr_sh->iter, out.msg);
+		pthread_barrier_wait(&tr_sh->done);
 	}
-	return NULL;
+	/* Every open but the first was a lost link opened again. */
+	db_stats_get(&after);
+	s->lost = after.reconnects > 0 ? after.reconnects - 1 : 0;
+	_exit(0);
 }
 
 /* A wsrep status counter of the node c is on. */
@@ -358,7 +198,7 @@ static int
 tr_queue(struct db_conn *c, int64_t i)
 {
 	char task[64], job[64], node[64];
-	int64_t now = tr_now_ms();
+	int64_t now = domain_now_ms();
 
 	snprintf(task, sizeof task, "race-%lld-t", (long long)i);
 	snprintf(job, sizeof job, "race-%lld-j", (long long)i);
@@ -572,15 +412,15 @@ main(int argc, char **argv)
 		{ "idle-abort", no_argument, NULL, 'i' },
 		{ "takers", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 } };
-	const char *sa = NULL, *sb = NULL, *sc = NULL, *p;
-	static struct tr_side sd[2 * TR_MAX_TAKERS];
-	static pthread_t th[2 * TR_MAX_TAKERS];
+	const char *sa = NULL, *sb = NULL, *sc = NULL;
+	static pid_t pid[2 * TR_MAX_TAKERS];
 	int64_t before[2][3], after[2][3], n = 2000, seq = 0;
 	uint64_t twice = 0, neither = 0, multi_attempt = 0;
-	struct tr_side tot[2];
+	pthread_barrierattr_t ba;
+	struct tr_side tot[2], *sd;
 	struct db_conn *cc;
 	char rows[1024];
-	int o, i, j, k, ns, takers = 1;
+	int o, i, j, k, ns, st, takers = 1;
 	bool probe = false;
 
 	cfg_defaults(&tr_cfg);
@@ -637,7 +477,23 @@ main(int argc, char **argv)
 		usage();
 	ns = 2 * takers;
 	db_global_init(&tr_cfg);
+	cc = tr_connect(sc);
+	if (probe)
+		return tr_probe_run(tr_connect(sa), tr_connect(sb), cc, n);
+	tr_sh = mmap(NULL, sizeof *tr_sh, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (tr_sh == MAP_FAILED)
+		fatal("mmap");
+	memset(tr_sh, 0, sizeof *tr_sh);
+	sd = tr_sh->sd;
+	pthread_barrierattr_init(&ba);
+	pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED);
+	pthread_barrier_init(&tr_sh->start, &ba, (unsigned int)ns + 1);
+	pthread_barrier_init(&tr_sh->done, &ba, (unsigned int)ns + 1);
+	tr_counters_of(sa, before[0]);
+	tr_counters_of(sb, before[1]);
 	/* Takers 0..takers-1 on node A (residue 1), the others on B. */
+	fflush(NULL);
 	for (i = 0; i < ns; i++) {
 		struct tr_side *s = &sd[i];
 		bool a = i < takers;
@@ -646,22 +502,13 @@ main(int argc, char **argv)
 		s->worker = xasprintf("race-worker-%c%d", a ? 'a' : 'b',
 		    i % takers + 1);
 		s->residue = a ? 1 : 2;
-		for (p = s->worker; *p != '\0'; p++) /* cs_take's FNV-1a */
-			s->spread =
-			    (s->spread ^ (unsigned char)*p) * 16777619u;
 		s->sock = a ? sa : sb;
-		s->c = tr_connect(s->sock);
+		if ((pid[i] = fork()) == -1)
+			fatal("fork");
+		if (pid[i] == 0)
+			tr_taker(s);
 	}
-	cc = tr_connect(sc);
-	if (probe)
-		return tr_probe_run(sd[0].c, sd[takers].c, cc, n);
-	tr_counters_of(sa, before[0]);
-	tr_counters_of(sb, before[1]);
-	pthread_barrier_init(&tr_start, NULL, (unsigned int)ns + 1);
-	pthread_barrier_init(&tr_done, NULL, (unsigned int)ns + 1);
-	for (i = 0; i < ns; i++)
-		pthread_create(&th[i], NULL, tr_side_main, &sd[i]);
-	for (tr_iter = 1; tr_iter <= n; tr_iter++) {
+	for (tr_sh->iter = 1; tr_sh->iter <= n; tr_sh->iter++) {
 		int oks = 0;
 
 		/* A fresh queue: takers tasks of residue 1. */
@@ -677,25 +524,21 @@ main(int argc, char **argv)
 				break;
 		if (k < takers)
 			break;
-		pthread_barrier_wait(&tr_start);
-		pthread_barrier_wait(&tr_done);
+		pthread_barrier_wait(&tr_sh->start);
+		pthread_barrier_wait(&tr_sh->done);
 		for (i = 0; i < ns; i++) {
 			struct tr_side *s = &sd[i];
 
-			/* A lost link: a new one to the same node. */
-			if (!db_connected(s->c)) {
-				s->lost++;
-				db_close(s->c);
-				s->c = tr_connect(s->sock);
-			}
-			s->attempts += (uint64_t)s->retries;
-			if (s->retries > 1)
+			s->attempts += (uint64_t)s->runs;
+			if (s->runs > s->rounds)
 				multi_attempt++;
-			if (s->st != DB_OK) {
+			if (s->rounds > 1)
+				s->readback_lost += (uint64_t)s->rounds - 1;
+			if (s->res != DOMAIN_OK && s->res != DOMAIN_EMPTY) {
 				s->failed++;
 				if (tr_verbose)
 					printf("%lld %s: %s\n",
-					    (long long)tr_iter, s->name,
+					    (long long)tr_sh->iter, s->name,
 					    s->err);
 				continue;
 			}
@@ -705,37 +548,36 @@ main(int argc, char **argv)
 			}
 			oks++;
 			s->taken++;
-			if (!s->mine)
-				s->readback_lost++;
 			if (!tr_rows_exist(cc, s, rows, sizeof rows)) {
 				s->missing++;
-				printf(
-				    "MISSING %lld: %s's COMMIT reported "
-				    "success for %s (%d attempt(s), read-back "
-				    "%s), but: %s\n",
-				    (long long)tr_iter, s->name, s->task,
-				    s->retries,
-				    s->mine ? "found it ours" :
-					      "found it not ours",
-				    rows);
+				printf("MISSING %lld: %s's take reported %s "
+				       "(%d take(s), %d transaction run(s)), "
+				       "but: %s\n",
+				    (long long)tr_sh->iter, s->name, s->task,
+				    s->rounds, s->runs, rows);
 			}
 		}
 		for (i = 0; i < ns; i++)
 			for (j = i + 1; j < ns; j++)
-				if (sd[i].st == DB_OK && sd[j].st == DB_OK &&
+				if (sd[i].res == DOMAIN_OK &&
+				    sd[j].res == DOMAIN_OK &&
 				    sd[i].task[0] != '\0' &&
 				    strcmp(sd[i].task, sd[j].task) == 0)
 					twice++;
 		if (oks == 0)
 			neither++;
-		if (tr_iter % 500 == 0)
+		if (tr_sh->iter % 500 == 0)
 			fprintf(stderr, "take-race: %lld races\n",
-			    (long long)tr_iter);
+			    (long long)tr_sh->iter);
 	}
-	tr_stop = true;
-	pthread_barrier_wait(&tr_start);
+	__atomic_store_n(&tr_sh->stop, 1, __ATOMIC_SEQ_CST);
+	pthread_barrier_wait(&tr_sh->start);
 	for (i = 0; i < ns; i++)
-		pthread_join(th[i], NULL);
+		if (waitpid(pid[i], &st, 0) == -1 || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			fprintf(stderr,
+			    "take-race: taker %s did not end well\n",
+			    sd[i].name);
 	tr_counters_of(sa, after[0]);
 	tr_counters_of(sb, after[1]);
 	memset(tot, 0, sizeof tot);
@@ -749,11 +591,10 @@ main(int argc, char **argv)
 		t->readback_lost += sd[i].readback_lost;
 		t->missing += sd[i].missing;
 		t->lost += sd[i].lost;
-		t->silent += sd[i].silent;
 	}
 	printf("races: %lld, %d taker(s) and %d task(s) per node and race "
 	       "(jitter up to %d us)\n",
-	    (long long)(tr_iter - 1), takers, takers, tr_jitter_us);
+	    (long long)(tr_sh->iter - 1), takers, takers, tr_jitter_us);
 	for (i = 0; i < 2; i++) {
 		struct tr_side *s = &tot[i];
 
@@ -762,8 +603,8 @@ main(int argc, char **argv)
 		printf(
 		    "%s (%s, residue %lld): took %llu, found none %llu, "
 		    "failed %llu, transaction runs %llu, read-back not ours "
-		    "%llu, committed but rows missing %llu, connections "
-		    "lost %llu, silent aborts caught by the runner %llu\n",
+		    "%llu, taken but rows missing %llu, connections "
+		    "lost %llu\n",
 		    s->name,
 		    i == 0 ? "own queue, SKIP LOCKED" :
 			     "foreign, unlocked "
@@ -773,8 +614,7 @@ main(int argc, char **argv)
 		    (unsigned long long)s->attempts,
 		    (unsigned long long)s->readback_lost,
 		    (unsigned long long)s->missing,
-		    (unsigned long long)s->lost,
-		    (unsigned long long)s->silent);
+		    (unsigned long long)s->lost);
 		printf("%s node: bf_aborts +%lld, replays +%lld, "
 		       "cert_failures +%lld\n",
 		    s->name, (long long)(after[i][0] - before[i][0]),
@@ -786,8 +626,6 @@ main(int argc, char **argv)
 	       "transaction: %llu\n",
 	    (unsigned long long)twice, (unsigned long long)neither,
 	    (unsigned long long)multi_attempt);
-	for (i = 0; i < ns; i++)
-		db_close(sd[i].c);
 	db_close(cc);
 	return tot[0].missing + tot[1].missing > 0 ? 1 : 0;
 }

@@ -25,6 +25,39 @@ struct cluster_read_arg {
 	struct domain_out *out;
 };
 
+/*
+ * Run all_sql for a user who sees every cluster, else own_sql with the
+ * user's id as its one parameter.  *r as db_query() gives it.
+ */
+static enum db_status
+cluster_read_owned(struct db_conn *c, const struct cluster_store_user *u,
+    const char *all_sql, const char *own_sql, struct db_rows **r)
+{
+	if (u->sees_all)
+		return db_query(c, all_sql, r, "");
+	return db_query(c, own_sql, r, "s", u->id);
+}
+
+/*
+ * Load the cluster of a (404 unless the user may see it) and parse its
+ * document into *doc (new ref).
+ */
+static enum db_status
+cluster_read_doc_tx(struct db_conn *c, struct cluster_read_arg *a,
+    struct json_object **doc)
+{
+	struct db_rows *r;
+	enum db_status st;
+
+	*doc = NULL;
+	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r, a->out)) !=
+	    DB_OK)
+		return st;
+	*doc = domain_parse(db_rows_get(r, 0, 0));
+	db_rows_free(r);
+	return DB_OK;
+}
+
 /* GET /clusters */
 static enum db_status
 cluster_read_list_fn(struct db_conn *c, void *arg)
@@ -35,18 +68,14 @@ cluster_read_list_fn(struct db_conn *c, void *arg)
 	enum db_status st;
 	size_t i;
 
-	if (a->u->sees_all)
-		st = db_query(c,
-		    "SELECT id, name, create_time, expire_time, "
-		    "template_name, num_nodes, status, owner_id FROM clusters "
-		    "ORDER BY create_time DESC, id DESC",
-		    &r, "");
-	else
-		st = db_query(c,
-		    "SELECT id, name, create_time, expire_time, "
-		    "template_name, num_nodes, status, owner_id FROM clusters "
-		    "WHERE owner_id = ? ORDER BY create_time DESC, id DESC",
-		    &r, "s", a->u->id);
+	st = cluster_read_owned(c, a->u,
+	    "SELECT id, name, create_time, expire_time, "
+	    "template_name, num_nodes, status, owner_id FROM clusters "
+	    "ORDER BY create_time DESC, id DESC",
+	    "SELECT id, name, create_time, expire_time, "
+	    "template_name, num_nodes, status, owner_id FROM clusters "
+	    "WHERE owner_id = ? ORDER BY create_time DESC, id DESC",
+	    &r);
 	if (st != DB_OK)
 		return st;
 	arr = jsonx_new_array();
@@ -58,26 +87,30 @@ cluster_read_list_fn(struct db_conn *c, void *arg)
 	return DB_OK;
 }
 
-/* Run a read function on this thread's connection and map the result. */
+/*
+ * Run a read function for user u, cluster id and job (borrowed; 0 and
+ * NULL where the route has none) on this thread's connection and map the
+ * result into out.
+ */
 static void
-cluster_read_run(db_tx_fn fn, struct cluster_read_arg *a)
+cluster_read_run(db_tx_fn fn, const struct cluster_store_user *u, int64_t id,
+    const char *job, struct domain_out *out)
 {
+	struct cluster_read_arg a = { u, id, job, out };
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
 
-	if ((c = domain_conn(a->out)) == NULL)
+	if ((c = domain_conn(out)) == NULL)
 		return;
-	st = db_read_run(c, fn, a, err);
-	domain_finish_tx(a->out, st, err);
+	st = db_read_run(c, fn, &a, err);
+	domain_finish_tx(out, st, err);
 }
 
 void
 cluster_read_list(const struct cluster_store_user *u, struct domain_out *out)
 {
-	struct cluster_read_arg a = { u, 0, NULL, out };
-
-	cluster_read_run(cluster_read_list_fn, &a);
+	cluster_read_run(cluster_read_list_fn, u, 0, NULL, out);
 }
 
 /* The nodes of a cluster as a JSON array, in nodenum order (new ref). */
@@ -131,9 +164,7 @@ void
 cluster_read_get(const struct cluster_store_user *u, int64_t id,
     struct domain_out *out)
 {
-	struct cluster_read_arg a = { u, id, NULL, out };
-
-	cluster_read_run(cluster_read_get_fn, &a);
+	cluster_read_run(cluster_read_get_fn, u, id, NULL, out);
 }
 
 /* GET /clusters/{id}/services */
@@ -142,14 +173,10 @@ cluster_read_services_fn(struct db_conn *c, void *arg)
 {
 	struct cluster_read_arg *a = arg;
 	struct json_object *doc, *sv;
-	struct db_rows *r;
 	enum db_status st;
 
-	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r, a->out)) !=
-	    DB_OK)
+	if ((st = cluster_read_doc_tx(c, a, &doc)) != DB_OK)
 		return st;
-	doc = domain_parse(db_rows_get(r, 0, 0));
-	db_rows_free(r);
 	if (json_object_object_get_ex(doc, "services", &sv))
 		domain_out_json(a->out, sv);
 	else {
@@ -164,9 +191,7 @@ void
 cluster_read_services(const struct cluster_store_user *u, int64_t id,
     struct domain_out *out)
 {
-	struct cluster_read_arg a = { u, id, NULL, out };
-
-	cluster_read_run(cluster_read_services_fn, &a);
+	cluster_read_run(cluster_read_services_fn, u, id, NULL, out);
 }
 
 /*
@@ -232,9 +257,7 @@ void
 cluster_read_status(const struct cluster_store_user *u, int64_t id,
     struct domain_out *out)
 {
-	struct cluster_read_arg a = { u, id, NULL, out };
-
-	cluster_read_run(cluster_read_status_fn, &a);
+	cluster_read_run(cluster_read_status_fn, u, id, NULL, out);
 }
 
 /* The plan JSON of one job (section 1.5). */
@@ -276,16 +299,12 @@ cluster_read_plans_fn(struct db_conn *c, void *arg)
 {
 	struct cluster_read_arg *a = arg;
 	struct json_object *doc, *jobs, *arr, *p;
-	struct db_rows *r;
 	enum db_status st = DB_OK;
 	char cid[32];
 	size_t i;
 
-	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r, a->out)) !=
-	    DB_OK)
+	if ((st = cluster_read_doc_tx(c, a, &doc)) != DB_OK)
 		return st;
-	doc = domain_parse(db_rows_get(r, 0, 0));
-	db_rows_free(r);
 	ids_format_cluster(a->id, cid, sizeof cid);
 	if (!json_object_object_get_ex(doc, "jobs", &jobs))
 		jobs = NULL;
@@ -340,9 +359,7 @@ void
 cluster_read_plans(const struct cluster_store_user *u, int64_t id,
     const char *job, struct domain_out *out)
 {
-	struct cluster_read_arg a = { u, id, job, out };
-
-	cluster_read_run(cluster_read_plans_fn, &a);
+	cluster_read_run(cluster_read_plans_fn, u, id, job, out);
 }
 
 /* POST /getClusterStatuses */
@@ -355,16 +372,12 @@ cluster_read_statuses_fn(struct db_conn *c, void *arg)
 	enum db_status st = DB_OK;
 	size_t i;
 
-	if (a->u->sees_all)
-		st = db_query(c,
-		    "SELECT id, status, latest_job FROM clusters "
-		    "ORDER BY id",
-		    &r, "");
-	else
-		st = db_query(c,
-		    "SELECT id, status, latest_job FROM clusters "
-		    "WHERE owner_id = ? ORDER BY id",
-		    &r, "s", a->u->id);
+	st = cluster_read_owned(c, a->u,
+	    "SELECT id, status, latest_job FROM clusters "
+	    "ORDER BY id",
+	    "SELECT id, status, latest_job FROM clusters "
+	    "WHERE owner_id = ? ORDER BY id",
+	    &r);
 	if (st != DB_OK)
 		return st;
 	if (r->nrows == 0) {
@@ -396,7 +409,5 @@ void
 cluster_read_statuses(const struct cluster_store_user *u,
     struct domain_out *out)
 {
-	struct cluster_read_arg a = { u, 0, NULL, out };
-
-	cluster_read_run(cluster_read_statuses_fn, &a);
+	cluster_read_run(cluster_read_statuses_fn, u, 0, NULL, out);
 }

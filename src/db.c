@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * db.c - MariaDB connections, prepared-statement cache, error classes and
- * the retrying transaction runner.  See db.h for the contracts and
- * GALERA.md for why the whole transaction (never one statement) is re-run.
+ * the statements themselves (db_exec, db_query).  The retrying
+ * transaction runner is in db_tx.c.  See db.h for the contracts.
  */
 #include "config.h"
 
@@ -23,36 +23,12 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "db_int.h"
 
 #define DB_MAX_PARAMS 32
-#define DB_CACHE_SIZE 64 /* statements cached per connection */
-
-struct db_cached {
-	const char *key; /* the caller's sql pointer */
-	char *sql;	 /* our copy, to detect a reused pointer */
-	MYSQL_STMT *stmt;
-};
-
-struct db_conn {
-	MYSQL *my;
-	enum db_role role;
-	bool connected;
-	unsigned int last_errno;
-	char last_error[LOOMD_ERR_LEN];
-	struct db_cached cache[DB_CACHE_SIZE];
-	unsigned int seed; /* backoff jitter */
-	struct timespec last_used;
-	bool in_tx; /* inside db_tx_run's transaction */
-};
-
-#define DB_IDLE_PING_MS 2000 /* ping a link idle longer than this */
-
-static const struct cfg *db_cfg;
+const struct cfg *db_cfg;
 static pthread_key_t db_thread_key;
 static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
-
-static struct db_stats db_counters;
-#define DB_COUNT(f) __atomic_add_fetch(&db_counters.f, 1, __ATOMIC_RELAXED)
 
 /* Thread-exit destructor of the per-thread API connection. */
 static void
@@ -149,7 +125,7 @@ db_ms_to_s(int64_t ms)
 }
 
 /* Record the error of the MYSQL handle or a statement into c. */
-static enum db_status
+enum db_status
 db_fail(struct db_conn *c, unsigned int err, const char *msg)
 {
 	enum db_status st = db_classify(err);
@@ -160,6 +136,13 @@ db_fail(struct db_conn *c, unsigned int err, const char *msg)
 	if (st == DB_UNAVAILABLE)
 		c->connected = false;
 	return st;
+}
+
+/* Record the error of statement stmt into c. */
+static enum db_status
+db_fail_stmt(struct db_conn *c, MYSQL_STMT *stmt)
+{
+	return db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
 }
 
 /* Drop every cached statement of c. */
@@ -177,7 +160,7 @@ db_cache_clear(struct db_conn *c)
 }
 
 /* Close the server link of c, keeping the struct. */
-static void
+void
 db_disconnect(struct db_conn *c)
 {
 	db_cache_clear(c);
@@ -202,7 +185,7 @@ db_simple(struct db_conn *c, const char *sql)
  * when COMMIT came as COM_STMT_EXECUTE, so an answer went out for work that
  * was rolled back.  mysql_commit()/mysql_rollback() report it.
  */
-static enum db_status
+enum db_status
 db_txctl(struct db_conn *c, const char *what)
 {
 	int rc;
@@ -221,7 +204,7 @@ db_txctl(struct db_conn *c, const char *what)
 }
 
 /* (Re)open the server link of c for its role. */
-static enum db_status
+enum db_status
 db_open(struct db_conn *c)
 {
 	const struct cfg *k = db_cfg;
@@ -287,24 +270,50 @@ fail:
 	return st;
 }
 
-struct db_conn *
-db_connect(enum db_role role, enum db_status *status, char err[LOOMD_ERR_LEN])
+/* A new, unconnected connection; the caller frees it with db_close(). */
+static struct db_conn *
+db_conn_new(enum db_role role)
 {
 	struct db_conn *c;
-	enum db_status st;
 
 	c = xcalloc(1, sizeof *c);
 	c->role = role;
 	c->seed = (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)c;
-	if ((st = db_open(c)) != DB_OK) {
-		snprintf(err, LOOMD_ERR_LEN, "database: %s", c->last_error);
-		if (status != NULL)
-			*status = st;
+	return c;
+}
+
+/*
+ * Open c if it is not connected, reporting as db_connect() does; with
+ * counted set, count a (re)connect.
+ */
+static enum db_status
+db_ensure_open(struct db_conn *c, bool counted, enum db_status *status,
+    char err[LOOMD_ERR_LEN])
+{
+	enum db_status st = DB_OK;
+
+	if (!c->connected) {
+		if ((st = db_open(c)) != DB_OK)
+			snprintf(err, LOOMD_ERR_LEN, "database: %s",
+			    c->last_error);
+		else if (counted)
+			DB_COUNT(reconnects);
+	}
+	if (status != NULL)
+		*status = st;
+	return st;
+}
+
+struct db_conn *
+db_connect(enum db_role role, enum db_status *status, char err[LOOMD_ERR_LEN])
+{
+	struct db_conn *c;
+
+	c = db_conn_new(role);
+	if (db_ensure_open(c, false, status, err) != DB_OK) {
 		db_close(c);
 		return NULL;
 	}
-	if (status != NULL)
-		*status = DB_OK;
 	return c;
 }
 
@@ -321,29 +330,15 @@ struct db_conn *
 db_thread_conn(enum db_status *status, char err[LOOMD_ERR_LEN])
 {
 	struct db_conn *c;
-	enum db_status st;
 
 	pthread_once(&db_key_once, db_key_init);
 	if ((c = pthread_getspecific(db_thread_key)) == NULL) {
 		mysql_thread_init();
-		c = xcalloc(1, sizeof *c);
-		c->role = DB_ROLE_API;
-		c->seed =
-		    (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)c;
+		c = db_conn_new(DB_ROLE_API);
 		pthread_setspecific(db_thread_key, c);
 	}
-	if (!c->connected) {
-		if ((st = db_open(c)) != DB_OK) {
-			snprintf(err, LOOMD_ERR_LEN, "database: %s",
-			    c->last_error);
-			if (status != NULL)
-				*status = st;
-			return NULL;
-		}
-		DB_COUNT(reconnects);
-	}
-	if (status != NULL)
-		*status = DB_OK;
+	if (db_ensure_open(c, true, status, err) != DB_OK)
+		return NULL;
 	return c;
 }
 
@@ -393,8 +388,7 @@ db_prepare(struct db_conn *c, const char *sql, enum db_status *st)
 	if ((stmt = mysql_stmt_init(c->my)) == NULL)
 		fatalx("mysql_stmt_init: out of memory");
 	if (mysql_stmt_prepare(stmt, sql, strlen(sql)) != 0) {
-		*st =
-		    db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+		*st = db_fail_stmt(c, stmt);
 		mysql_stmt_close(stmt);
 		return NULL;
 	}
@@ -484,8 +478,7 @@ db_run(struct db_conn *c, const char *sql, const char *fmt, va_list ap,
 	db_bind_params(&p, fmt, ap);
 	if ((fmt[0] != '\0' && mysql_stmt_bind_param(stmt, p.bind) != 0) ||
 	    mysql_stmt_execute(stmt) != 0) {
-		*st =
-		    db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+		*st = db_fail_stmt(c, stmt);
 		return NULL;
 	}
 	*st = DB_OK;
@@ -570,8 +563,7 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 	r = xcalloc(1, sizeof *r);
 	r->ncols = ncols;
 	if (mysql_stmt_store_result(stmt) != 0) {
-		st =
-		    db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+		st = db_fail_stmt(c, stmt);
 		goto fail;
 	}
 	memset(bind, 0, sizeof bind);
@@ -584,8 +576,7 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 		bind[i].error = &errs[i];
 	}
 	if (ncols > 0 && mysql_stmt_bind_result(stmt, bind) != 0) {
-		st =
-		    db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+		st = db_fail_stmt(c, stmt);
 		goto fail;
 	}
 	while (
@@ -619,8 +610,7 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 				if (mysql_stmt_fetch_column(stmt, &big,
 					(unsigned int)i, 0) != 0) {
 					free(cell);
-					st = db_fail(c, mysql_stmt_errno(stmt),
-					    mysql_stmt_error(stmt));
+					st = db_fail_stmt(c, stmt);
 					goto fail;
 				}
 			}
@@ -631,8 +621,7 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 		r->nrows++;
 	}
 	if (rc != MYSQL_NO_DATA) {
-		st =
-		    db_fail(c, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+		st = db_fail_stmt(c, stmt);
 		goto fail;
 	}
 	mysql_stmt_free_result(stmt);
@@ -676,160 +665,6 @@ db_rows_int(const struct db_rows *r, size_t row, size_t col)
 	const char *s = db_rows_get(r, row, col);
 
 	return s != NULL ? strtoll(s, NULL, 10) : 0;
-}
-
-/* Count a retry by its error number. */
-static void
-db_count_retry(unsigned int err)
-{
-	DB_COUNT(tx_retries);
-	switch (err) {
-	case ER_LOCK_DEADLOCK:
-		DB_COUNT(retries_1213);
-		break;
-	case ER_LOCK_WAIT_TIMEOUT:
-		DB_COUNT(retries_1205);
-		break;
-	case ER_CHECKREAD:
-		DB_COUNT(retries_1020);
-		break;
-	default:
-		DB_COUNT(retries_1317);
-		break;
-	}
-}
-
-/* Sleep before retry number n (0-based): capped, jittered, doubling. */
-static void
-db_backoff(struct db_conn *c, int n)
-{
-	int64_t cap = db_cfg->db_tx_backoff_base_ms, ms;
-	struct timespec ts;
-
-	while (n-- > 0 && cap < db_cfg->db_tx_backoff_max_ms)
-		cap *= 2;
-	if (cap > db_cfg->db_tx_backoff_max_ms)
-		cap = db_cfg->db_tx_backoff_max_ms;
-	/* Jitter in [cap/2, cap] so racing nodes spread out. */
-	ms = cap / 2 + rand_r(&c->seed) % (cap / 2 + 1);
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
-/*
- * A link idle for a while may have died with a database restart: ping it
- * (outside any transaction, so nothing is ambiguous) and drop it if dead,
- * so the request runs on a fresh one instead of failing.
- */
-static void
-db_check_idle(struct db_conn *c)
-{
-	struct timespec now;
-	int64_t ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (now.tv_sec - c->last_used.tv_sec) * 1000 +
-	    (now.tv_nsec - c->last_used.tv_nsec) / 1000000;
-	c->last_used = now;
-	if (c->connected && c->my != NULL && ms > DB_IDLE_PING_MS &&
-	    mysql_ping(c->my) != 0) {
-		log_info("db: idle connection lost (%s); reconnecting",
-		    mysql_error(c->my));
-		db_disconnect(c);
-	}
-}
-
-/* Shared loop of db_tx_run() and db_read_run(). */
-static enum db_status
-db_runner(struct db_conn *c, db_tx_fn fn, void *arg, bool tx,
-    char err[LOOMD_ERR_LEN])
-{
-	int attempt = 0, reconnects = 0;
-	bool commit_sent;
-	enum db_status st;
-
-	if (tx)
-		DB_COUNT(tx_total);
-	db_check_idle(c);
-	for (;;) {
-		commit_sent = false;
-		if (!c->connected) {
-			if ((st = db_open(c)) != DB_OK)
-				goto done;
-			DB_COUNT(reconnects);
-		}
-		if (tx && (st = db_txctl(c, "START TRANSACTION")) != DB_OK)
-			goto failed;
-		c->in_tx = tx;
-		c->last_errno = 0;
-		if ((st = fn(c, arg)) != DB_OK)
-			goto failed;
-		c->in_tx = false;
-		if (tx) {
-			commit_sent = true;
-			if ((st = db_txctl(c, "COMMIT")) != DB_OK)
-				goto failed;
-			DB_COUNT(tx_committed);
-		}
-		goto done;
-failed:
-		c->in_tx = false;
-		if (tx && c->connected)
-			(void)db_txctl(c, "ROLLBACK");
-		if (st == DB_RETRY && attempt < db_cfg->db_tx_max_retries) {
-			db_count_retry(c->last_errno);
-			db_backoff(c, attempt++);
-			continue;
-		}
-		/*
-		 * A stale link (2006: the server went away while the
-		 * connection sat idle, e.g. after a database restart) found
-		 * before COMMIT was sent: the server rolled the transaction
-		 * back, so running it again once on a new connection is
-		 * safe.  Not for 2013 (a read timed out: the node is stalled
-		 * and a second try would double the wait), not for 1047 (out
-		 * of the Primary Component) and never after COMMIT was sent.
-		 */
-		if (st == DB_UNAVAILABLE && !commit_sent && reconnects == 0 &&
-		    c->last_errno == CR_SERVER_GONE_ERROR) {
-			reconnects++;
-			db_disconnect(c);
-			continue;
-		}
-		goto done;
-	}
-done:
-	switch (st) {
-	case DB_OK:
-	case DB_ABORT:
-		break;
-	case DB_UNAVAILABLE:
-		DB_COUNT(unavailable);
-		break;
-	case DB_CONFLICT:
-		DB_COUNT(conflicts);
-		break;
-	default:
-		DB_COUNT(errors);
-		break;
-	}
-	if (st != DB_OK && st != DB_ABORT && err != NULL)
-		snprintf(err, LOOMD_ERR_LEN, "database %s: %s",
-		    db_status_name(st), c->last_error);
-	return st;
-}
-
-enum db_status
-db_tx_run(struct db_conn *c, db_tx_fn fn, void *arg, char err[LOOMD_ERR_LEN])
-{
-	return db_runner(c, fn, arg, true, err);
-}
-
-enum db_status
-db_read_run(struct db_conn *c, db_tx_fn fn, void *arg, char err[LOOMD_ERR_LEN])
-{
-	return db_runner(c, fn, arg, false, err);
 }
 
 enum db_status
@@ -883,30 +718,4 @@ db_wsrep_read(struct db_conn *c, struct db_wsrep *out)
 	}
 	db_rows_free(r);
 	return DB_OK;
-}
-
-void
-db_stats_get(struct db_stats *out)
-{
-	out->tx_total =
-	    __atomic_load_n(&db_counters.tx_total, __ATOMIC_RELAXED);
-	out->tx_committed =
-	    __atomic_load_n(&db_counters.tx_committed, __ATOMIC_RELAXED);
-	out->tx_retries =
-	    __atomic_load_n(&db_counters.tx_retries, __ATOMIC_RELAXED);
-	out->retries_1213 =
-	    __atomic_load_n(&db_counters.retries_1213, __ATOMIC_RELAXED);
-	out->retries_1205 =
-	    __atomic_load_n(&db_counters.retries_1205, __ATOMIC_RELAXED);
-	out->retries_1020 =
-	    __atomic_load_n(&db_counters.retries_1020, __ATOMIC_RELAXED);
-	out->retries_1317 =
-	    __atomic_load_n(&db_counters.retries_1317, __ATOMIC_RELAXED);
-	out->unavailable =
-	    __atomic_load_n(&db_counters.unavailable, __ATOMIC_RELAXED);
-	out->conflicts =
-	    __atomic_load_n(&db_counters.conflicts, __ATOMIC_RELAXED);
-	out->errors = __atomic_load_n(&db_counters.errors, __ATOMIC_RELAXED);
-	out->reconnects =
-	    __atomic_load_n(&db_counters.reconnects, __ATOMIC_RELAXED);
 }

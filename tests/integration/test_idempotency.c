@@ -31,13 +31,7 @@ setup(void)
 	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
-static void
-teardown(void)
-{
-	fx_teardown(&db, dbname, &d);
-}
-
-TestSuite(idempotency, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(idempotency, .init = setup, .fini = fx_fini, .timeout = 120);
 FX_MAIN(FX_NEED_DB, 0)
 
 /* method path as user1 with key (NULL: none) and body; answer into r. */
@@ -57,35 +51,6 @@ keyed(const char *method, const char *path, const char *key, const char *body,
 	fx_http(d.port, method, path, hdr, body,
 	    body != NULL ? strlen(body) : 0, 10000, r);
 	return r->status;
-}
-
-/* The first column of the first row of sql (printf format) into out. */
-static const char *
-sql(char *out, size_t n, const char *fmt, const char *arg)
-{
-	char q[512];
-
-	snprintf(q, sizeof q, fmt, arg);
-	cr_assert_eq(fx_sql(&db, dbname, q, out, n), 0, "%s: %s", q, out);
-	return out;
-}
-
-/* Create a cluster of template tmpl as user1; its id into id[32]. */
-static void
-create(const char *tmpl, char id[32])
-{
-	struct json_object *o;
-	char body[256];
-
-	snprintf(body, sizeof body,
-	    "{\"name\":\"i\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"%s\"}",
-	    tmpl);
-	cr_assert_eq(fx_call(d.port, "user1", "POST", "/v1/loom/clusters",
-			 body, &o),
-	    200, "create %s", body);
-	snprintf(id, 32, "%s", fx_js(o, "id"));
-	json_object_put(o);
 }
 
 /* Wait (up to 30 s) until cluster id's status is want. */
@@ -108,13 +73,22 @@ wait_status(const char *id, const char *want)
 	cr_assert_fail("cluster %s is %s, not %s", id, got, want);
 }
 
+/* How many jobs of cluster id match the SQL condition cond, into out. */
+static const char *
+jobs_count(const char *id, const char *cond, char out[64])
+{
+	return fx_sqlf(&db, dbname, out, 64,
+	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s AND %s", id,
+	    cond);
+}
+
 /* An ACTIVE cluster of template tmpl, built by the dummy provisioner. */
 static void
 active(const char *tmpl, char id[32])
 {
 	pid_t prov;
 
-	create(tmpl, id);
+	fx_create_cluster(d.port, "user1", "i", tmpl, id);
 	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
 	wait_status(id, "ACTIVE");
 	fx_provisioner_stop(&prov);
@@ -126,7 +100,7 @@ Test(idempotency, delete_answers_once_and_deletes_once)
 	struct fx_resp r1, r2, r3, r4;
 
 	active("one-machine", id);
-	create("one-machine", other);
+	fx_create_cluster(d.port, "user1", "i", "one-machine", other);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_expect_eq(keyed("DELETE", path, "del-1", NULL, &r1), 200, "%s",
 	    r1.body);
@@ -136,20 +110,14 @@ Test(idempotency, delete_answers_once_and_deletes_once)
 	/* Without the key the retry is a second delete, refused. */
 	cr_expect_eq(keyed("DELETE", path, NULL, NULL, &r3), 409, "%s",
 	    r3.body);
-	sql(n, sizeof n,
-	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
-	    "AND action = 'CLUSTER_DELETE'",
-	    id);
-	cr_expect_str_eq(n, "1", "one delete job");
+	cr_expect_str_eq(jobs_count(id, "action = 'CLUSTER_DELETE'", n), "1",
+	    "one delete job");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", other);
 	cr_expect_eq(keyed("DELETE", path, "del-1", NULL, &r4), 422, "%s",
 	    r4.body);
 	cr_expect_not_null(strstr(r4.body, "del-1"), "%s", r4.body);
-	sql(n, sizeof n,
-	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
-	    "AND action = 'CLUSTER_DELETE'",
-	    other);
-	cr_expect_str_eq(n, "0", "the other cluster untouched");
+	cr_expect_str_eq(jobs_count(other, "action = 'CLUSTER_DELETE'", n),
+	    "0", "the other cluster untouched");
 	fx_resp_free(&r1);
 	fx_resp_free(&r2);
 	fx_resp_free(&r3);
@@ -158,51 +126,39 @@ Test(idempotency, delete_answers_once_and_deletes_once)
 
 Test(idempotency, abort_answers_once)
 {
+	/* The jobs of the cluster: count/versions/needs_work. */
+	const char *state = "SELECT CONCAT(COUNT(*), '/', SUM(version), '/', "
+			    "SUM(needs_work)) FROM jobs WHERE cluster_id = %s";
 	char id[32], other[32], path[128], n[64], v1[64], v2[64];
 	struct fx_resp r1, r2, r3;
-	double deadline = fx_now_ms() + 15000;
 
-	create("one-machine", id);
-	create("one-machine", other);
+	fx_create_cluster(d.port, "user1", "i", "one-machine", id);
+	fx_create_cluster(d.port, "user1", "i", "one-machine", other);
 	/* Abortable once its create job runs (nobody takes its tasks). */
-	while (fx_now_ms() < deadline &&
-	    strcmp(
-		sql(n, sizeof n,
-		    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s AND action = "
-		    "'CLUSTER_CREATE' AND status = 'RUNNING'",
-		    id),
-		"1") != 0)
-		usleep(50 * 1000);
-	cr_assert_str_eq(n, "1", "the create job runs");
+	cr_assert_str_eq(fx_sqlf_wait(&db, dbname, "1", 15000, 50, n, sizeof n,
+			     "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
+			     "AND action = 'CLUSTER_CREATE' AND status = "
+			     "'RUNNING'",
+			     id),
+	    "1", "the create job runs");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
 	cr_expect_eq(keyed("POST", path, "abort-1", NULL, &r1), 200, "%s",
 	    r1.body);
 	wait_status(id, "INCOMPLETE");
-	sql(v1, sizeof v1,
-	    "SELECT CONCAT(COUNT(*), '/', SUM(version), '/', "
-	    "SUM(needs_work)) FROM jobs WHERE cluster_id = %s",
-	    id);
+	fx_sqlf(&db, dbname, v1, sizeof v1, state, id);
 	cr_expect_eq(keyed("POST", path, "abort-1", NULL, &r2), 200, "%s",
 	    r2.body);
 	cr_expect_str_eq(r2.body, r1.body, "the same answer");
-	sql(v2, sizeof v2,
-	    "SELECT CONCAT(COUNT(*), '/', SUM(version), '/', "
-	    "SUM(needs_work)) FROM jobs WHERE cluster_id = %s",
-	    id);
+	fx_sqlf(&db, dbname, v2, sizeof v2, state, id);
 	cr_expect_str_eq(v2, v1, "the replay changed no job");
-	sql(n, sizeof n,
-	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
-	    "AND status_message = 'Aborted by user.'",
-	    id);
-	cr_expect_str_eq(n, "1", "aborted once");
+	cr_expect_str_eq(jobs_count(id, "status_message = 'Aborted by user.'",
+			     n),
+	    "1", "aborted once");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", other);
 	cr_expect_eq(keyed("POST", path, "abort-1", NULL, &r3), 422, "%s",
 	    r3.body);
-	sql(n, sizeof n,
-	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
-	    "AND status = 'FAILED'",
-	    other);
-	cr_expect_str_eq(n, "0", "the other cluster not aborted");
+	cr_expect_str_eq(jobs_count(other, "status = 'FAILED'", n), "0",
+	    "the other cluster not aborted");
 	fx_resp_free(&r1);
 	fx_resp_free(&r2);
 	fx_resp_free(&r3);
@@ -251,81 +207,45 @@ Test(idempotency, lease_change_answers_once_and_sets_once)
 	fx_resp_free(&r4);
 }
 
-/* Take as worker until a task comes (up to 15 s); its id into task. */
-static void
-take(const char *worker, char task[64])
-{
-	char body[128];
-	struct fx_resp r;
-	struct json_object *o;
-	double deadline = fx_now_ms() + 15000;
-
-	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
-	while (fx_now_ms() < deadline) {
-		fx_http(d.port, "POST", "/v1/loom/tasks/take", NULL, body,
-		    strlen(body), 10000, &r);
-		if (r.status == 200) {
-			o = json_tokener_parse(r.body);
-			snprintf(task, 64, "%s", fx_js(o, "taskId"));
-			json_object_put(o);
-			fx_resp_free(&r);
-			return;
-		}
-		fx_resp_free(&r);
-		usleep(50 * 1000);
-	}
-	cr_assert_fail("no task for %s", worker);
-}
-
 Test(idempotency, finish_answers_once_and_finishes_once)
 {
-	char id[32], task[64], next[64], body[256], v1[64], v2[64], n[64];
+	const char *result = "{\"ipaddress\":\"10.0.0.1\"}";
+	/* The versions of the task and of its node. */
+	const char *state = "SELECT CONCAT(t.version, '/', n.version) FROM "
+			    "tasks t JOIN nodes n ON n.id = t.node_id WHERE "
+			    "t.id = '%s'";
+	char id[32], task[64], next[64], v1[64], v2[64], n[64];
 	struct fx_resp r1, r2, r3, r4;
 
-	create("one-machine", id);
-	take("w1", task);
-	snprintf(body, sizeof body,
-	    "{\"workerId\":\"w1\",\"taskId\":\"%s\","
-	    "\"status\":0,\"result\":{\"ipaddress\":\"10.0.0.1\"}}",
-	    task);
-	fx_http(d.port, "POST", "/v1/loom/tasks/finish",
-	    "Idempotency-Key: fin-1", body, strlen(body), 10000, &r1);
-	cr_expect_eq(r1.status, 200, "%s", r1.body);
+	fx_create_cluster(d.port, "user1", "i", "one-machine", id);
+	fx_take_within(d.port, "w1", task, 15);
+	cr_expect_eq(fx_finish(d.port, "w1", task, 0, result,
+			 "Idempotency-Key: fin-1", &r1),
+	    200, "%s", r1.body);
 	/* The job moves on: w1 gets the next task of the cluster. */
-	take("w1", next);
+	fx_take_within(d.port, "w1", next, 15);
 	cr_expect_str_neq(next, task);
-	sql(v1, sizeof v1,
-	    "SELECT CONCAT(t.version, '/', n.version) FROM "
-	    "tasks t JOIN nodes n ON n.id = t.node_id WHERE t.id = '%s'",
-	    task);
+	fx_sqlf(&db, dbname, v1, sizeof v1, state, task);
 	/* The answer was lost: the worker sends the finish again. */
-	fx_http(d.port, "POST", "/v1/loom/tasks/finish",
-	    "Idempotency-Key: fin-1", body, strlen(body), 10000, &r2);
-	cr_expect_eq(r2.status, 200, "%s", r2.body);
+	cr_expect_eq(fx_finish(d.port, "w1", task, 0, result,
+			 "Idempotency-Key: fin-1", &r2),
+	    200, "%s", r2.body);
 	cr_expect_str_eq(r2.body, r1.body, "the same answer");
-	sql(v2, sizeof v2,
-	    "SELECT CONCAT(t.version, '/', n.version) FROM "
-	    "tasks t JOIN nodes n ON n.id = t.node_id WHERE t.id = '%s'",
-	    task);
+	fx_sqlf(&db, dbname, v2, sizeof v2, state, task);
 	cr_expect_str_eq(v2, v1, "the replay changed neither task nor node");
-	sql(n, sizeof n,
+	fx_sqlf(&db, dbname, n, sizeof n,
 	    "SELECT CONCAT(q_state, '/', worker_id) FROM tasks "
 	    "WHERE id = '%s'",
 	    next);
 	cr_expect_str_eq(n, "taken/w1", "the next task still w1's");
 	/* Without the key the same retry is refused as Loom refuses it. */
-	fx_http(d.port, "POST", "/v1/loom/tasks/finish", NULL, body,
-	    strlen(body), 10000, &r3);
-	cr_expect_eq(r3.status, 417, "%s", r3.body);
+	cr_expect_eq(fx_finish(d.port, "w1", task, 0, result, NULL, &r3), 417,
+	    "%s", r3.body);
 	/* The key with another result is refused and records nothing. */
-	snprintf(body, sizeof body,
-	    "{\"workerId\":\"w1\",\"taskId\":\"%s\","
-	    "\"status\":1}",
-	    next);
-	fx_http(d.port, "POST", "/v1/loom/tasks/finish",
-	    "Idempotency-Key: fin-1", body, strlen(body), 10000, &r4);
-	cr_expect_eq(r4.status, 422, "%s", r4.body);
-	sql(n, sizeof n,
+	cr_expect_eq(fx_finish(d.port, "w1", next, 1, NULL,
+			 "Idempotency-Key: fin-1", &r4),
+	    422, "%s", r4.body);
+	fx_sqlf(&db, dbname, n, sizeof n,
 	    "SELECT CONCAT(q_state, '/', status) FROM tasks "
 	    "WHERE id = '%s'",
 	    next);

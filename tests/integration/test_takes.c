@@ -34,95 +34,21 @@ setup(void)
 	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
 
-static void
-teardown(void)
-{
-	fx_teardown(&db, dbname, &d);
-}
-
-TestSuite(takes, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(takes, .init = setup, .fini = fx_fini, .timeout = 120);
 FX_MAIN(FX_NEED_DB, 0)
-
-/* The first column of the first row of sql (printf format) into out. */
-static const char *
-sql(char *out, size_t n, const char *fmt, const char *arg)
-{
-	char q[512];
-
-	snprintf(q, sizeof q, fmt, arg);
-	cr_assert_eq(fx_sql(&db, dbname, q, out, n), 0, "%s: %s", q, out);
-	return out;
-}
-
-/* Create a one-machine cluster as user1; its id into id[32]. */
-static void
-create(char id[32])
-{
-	struct json_object *o;
-
-	cr_assert_eq(
-	    fx_call(d.port, "user1", "POST", "/v1/loom/clusters",
-		"{\"name\":\"t\",\"numMachines\":1,\"clusterTemplate\":"
-		"\"one-machine\"}",
-		&o),
-	    200);
-	snprintf(id, 32, "%s", fx_js(o, "id"));
-	json_object_put(o);
-}
-
-/* One take as worker: its HTTP status, the task id into task. */
-static long
-take_once(const char *worker, char task[64])
-{
-	char body[128];
-	struct fx_resp r;
-	struct json_object *o;
-	long status;
-
-	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
-	fx_http(d.port, "POST", "/v1/loom/tasks/take", NULL, body,
-	    strlen(body), 10000, &r);
-	task[0] = '\0';
-	if ((status = r.status) == 200) {
-		o = json_tokener_parse(r.body);
-		snprintf(task, 64, "%s", fx_js(o, "taskId"));
-		json_object_put(o);
-	}
-	fx_resp_free(&r);
-	return status;
-}
-
-/* Take as worker until a task comes or secs pass; the time it took. */
-static double
-take_within(const char *worker, char task[64], double secs)
-{
-	double start = fx_now_ms();
-
-	while (fx_now_ms() < start + secs * 1000) {
-		if (take_once(worker, task) == 200)
-			return (fx_now_ms() - start) / 1000;
-		usleep(50 * 1000);
-	}
-	cr_assert_fail("no task for %s within %.0f s", worker, secs);
-	return -1;
-}
 
 /* Wait until cluster id has a queued task (its first stage submitted). */
 static void
 wait_queued(const char *id)
 {
 	char n[64];
-	double deadline = fx_now_ms() + 15000;
 
-	while (fx_now_ms() < deadline &&
-	    strcmp(
-		sql(n, sizeof n,
-		    "SELECT COUNT(*) FROM tasks WHERE cluster_id = %s AND q_state = "
-		    "'queued'",
-		    id),
-		"1") != 0)
-		usleep(50 * 1000);
-	cr_assert_str_eq(n, "1", "a task of cluster %s is queued", id);
+	cr_assert_str_eq(
+	    fx_sqlf_wait(&db, dbname, "1", 15000, 50, n, sizeof n,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND q_state = 'queued'",
+		id),
+	    "1", "a task of cluster %s is queued", id);
 }
 
 /* Wait (up to 5 s) until the delivery of task's answer is on record. */
@@ -130,17 +56,23 @@ static void
 wait_delivered(const char *task)
 {
 	char n[64];
-	double deadline = fx_now_ms() + 5000;
 
-	while (fx_now_ms() < deadline &&
-	    strcmp(
-		sql(n, sizeof n,
-		    "SELECT COUNT(*) FROM task_takes WHERE task_id = '%s' AND "
-		    "delivered_at IS NOT NULL",
-		    task),
-		"1") != 0)
-		usleep(20 * 1000);
-	cr_assert_str_eq(n, "1", "the answer's delivery is on record");
+	cr_assert_str_eq(fx_sqlf_wait(&db, dbname, "1", 5000, 20, n, sizeof n,
+			     "SELECT COUNT(*) FROM task_takes WHERE task_id = "
+			     "'%s' AND delivered_at IS NOT NULL",
+			     task),
+	    "1", "the answer's delivery is on record");
+}
+
+/* Finish task as worker (status 0) and expect the answer want. */
+static void
+finish_expect(const char *worker, const char *task, long want)
+{
+	struct fx_resp r;
+
+	cr_expect_eq(fx_finish(d.port, worker, task, 0, NULL, NULL, &r), want,
+	    "%s", r.body);
+	fx_resp_free(&r);
 }
 
 Test(takes, answer_to_a_vanished_client_is_handed_out_again)
@@ -153,7 +85,7 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	int fd;
 	double secs;
 
-	create(id);
+	fx_create_cluster(d.port, "user1", "t", "one-machine", id);
 	wait_queued(id);
 	/*
 	 * Hold the cluster's node row for 1.5 s from a client of our own,
@@ -172,15 +104,10 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	    "SELECT SLEEP(1.5); COMMIT;\" </dev/null >/dev/null 2>&1 &",
 	    db.password, where, db.user, dbname, id);
 	cr_assert_eq(fx_shell("%s", cmd), 0);
-	secs = fx_now_ms() + 10000;
-	while (fx_now_ms() < secs &&
-	    strcmp(sql(n, sizeof n,
-		       "SELECT COUNT(*) "
-		       "FROM information_schema.PROCESSLIST WHERE INFO = '%s'",
-		       "SELECT SLEEP(1.5)"),
-		"1") != 0)
-		usleep(20 * 1000);
-	cr_assert_str_eq(n, "1", "the node row is held");
+	cr_assert_str_eq(fx_sqlf_wait(&db, dbname, "1", 10000, 20, n, sizeof n,
+			     "SELECT COUNT(*) FROM information_schema."
+			     "PROCESSLIST WHERE INFO = 'SELECT SLEEP(1.5)'"),
+	    "1", "the node row is held");
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	cr_assert_geq(fd, 0);
 	memset(&sa, 0, sizeof sa);
@@ -198,36 +125,32 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	 * The take has begun: it waits for the node row.  (INNODB_TRX is a
 	 * cache refreshed only when not read for 100 ms: poll slower.)
 	 */
-	secs = fx_now_ms() + 10000;
-	while (fx_now_ms() < secs &&
-	    strcmp(
-		sql(n, sizeof n,
-		    "SELECT COUNT(*) "
-		    "FROM information_schema.INNODB_TRX WHERE trx_state = '%s'",
-		    "LOCK WAIT"),
-		"1") != 0)
-		usleep(150 * 1000);
-	cr_assert_str_eq(n, "1", "the take waits for the node row");
+	cr_assert_str_eq(fx_sqlf_wait(&db, dbname, "1", 10000, 150, n,
+			     sizeof n,
+			     "SELECT COUNT(*) FROM information_schema."
+			     "INNODB_TRX WHERE trx_state = 'LOCK WAIT'"),
+	    "1", "the take waits for the node row");
 	/* The client gives up (a timeout, a cut by the load balancer). */
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	close(fd);
 	/* Another worker gets the task in seconds, not after 300 s. */
-	secs = take_within("w2", again, 10);
+	secs = fx_take_within(d.port, "w2", again, 10);
 	cr_expect_lt(secs, 10);
-	sql(task, 64,
+	fx_sqlf(&db, dbname, task, 64,
 	    "SELECT id FROM tasks WHERE cluster_id = %s AND "
 	    "q_state = 'taken'",
 	    id);
 	cr_expect_str_eq(again, task);
-	sql(n, sizeof n, "SELECT worker_id FROM tasks WHERE id = '%s'", again);
+	fx_sqlf(&db, dbname, n, sizeof n,
+	    "SELECT worker_id FROM tasks WHERE id = '%s'", again);
 	cr_expect_str_eq(n, "w2");
 	/* w1's take happened, and its action says what became of it. */
-	sql(n, sizeof n,
+	fx_sqlf(&db, dbname, n, sizeof n,
 	    "SELECT LOCATE('Not delivered to worker w1', doc) "
 	    "> 0 FROM nodes WHERE cluster_id = %s",
 	    id);
 	cr_expect_str_eq(n, "1", "the node records the lost hand-out");
-	sql(n, sizeof n,
+	fx_sqlf(&db, dbname, n, sizeof n,
 	    "SELECT CONCAT(COUNT(*), '/', MAX(worker_id)) FROM "
 	    "task_takes WHERE task_id = '%s'",
 	    again);
@@ -239,62 +162,35 @@ Test(takes, hand_out_never_recorded_as_delivered_is_handed_out_again)
 	char id[32], task[64], again[64], n[64];
 	double secs;
 
-	create(id);
-	take_within("w1", task, 15);
+	fx_create_cluster(d.port, "user1", "t", "one-machine", id);
+	fx_take_within(d.port, "w1", task, 15);
 	wait_delivered(task);
 	/*
 	 * The state a loomd leaves when it dies (or loses its database)
 	 * between the take's commit and its answer: the hand-out is on
 	 * record and its delivery is not.
 	 */
-	sql(n, sizeof n,
+	fx_sqlf(&db, dbname, n, sizeof n,
 	    "UPDATE task_takes SET delivered_at = NULL WHERE "
 	    "task_id = '%s'",
 	    task);
-	secs = take_within("w2", again, 15);
+	secs = fx_take_within(d.port, "w2", again, 15);
 	cr_expect_str_eq(again, task);
 	cr_expect_lt(secs, 8, "within task.undelivered_seconds and a pass");
 	/* w1 never saw it: its late finish is refused, w2's recorded. */
-	{
-		char body[256];
-		struct fx_resp r;
-
-		snprintf(body, sizeof body,
-		    "{\"workerId\":\"w1\",\"taskId\":"
-		    "\"%s\",\"status\":0}",
-		    task);
-		fx_http(d.port, "POST", "/v1/loom/tasks/finish", NULL, body,
-		    strlen(body), 10000, &r);
-		cr_expect_eq(r.status, 417, "%s", r.body);
-		fx_resp_free(&r);
-		snprintf(body, sizeof body,
-		    "{\"workerId\":\"w2\",\"taskId\":"
-		    "\"%s\",\"status\":0}",
-		    task);
-		fx_http(d.port, "POST", "/v1/loom/tasks/finish", NULL, body,
-		    strlen(body), 10000, &r);
-		cr_expect_eq(r.status, 200, "%s", r.body);
-		fx_resp_free(&r);
-	}
+	finish_expect("w1", task, 417);
+	finish_expect("w2", task, 200);
 }
 
 Test(takes, delivered_take_stays_with_its_worker)
 {
-	char id[32], task[64], other[64], body[256];
-	struct fx_resp r;
+	char id[32], task[64], other[64];
 
-	create(id);
-	take_within("w1", task, 15);
+	fx_create_cluster(d.port, "user1", "t", "one-machine", id);
+	fx_take_within(d.port, "w1", task, 15);
 	wait_delivered(task);
 	/* Twice task.undelivered_seconds: nothing is handed out again. */
 	sleep(4);
-	cr_expect_eq(take_once("w2", other), 204, "%s", other);
-	snprintf(body, sizeof body,
-	    "{\"workerId\":\"w1\",\"taskId\":\"%s\","
-	    "\"status\":0}",
-	    task);
-	fx_http(d.port, "POST", "/v1/loom/tasks/finish", NULL, body,
-	    strlen(body), 10000, &r);
-	cr_expect_eq(r.status, 200, "%s", r.body);
-	fx_resp_free(&r);
+	cr_expect_eq(fx_take(d.port, "w2", other), 204, "%s", other);
+	finish_expect("w1", task, 200);
 }

@@ -636,3 +636,112 @@ fx_import(int port, const char *rel)
 	fx_resp_free(&r);
 	free(body);
 }
+
+/* fx_sqlf with its arguments in ap. */
+static const char *
+fx_vsqlf(const struct fx_db *db, const char *dbname, char *out, size_t n,
+    const char *fmt, va_list ap)
+{
+	char q[2048];
+
+	vsnprintf(q, sizeof q, fmt, ap);
+	cr_assert_eq(fx_sql(db, dbname, q, out, n), 0, "%s: %s", q, out);
+	return out;
+}
+
+const char *
+fx_sqlf(const struct fx_db *db, const char *dbname, char *out, size_t n,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fx_vsqlf(db, dbname, out, n, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+const char *
+fx_sqlf_wait(const struct fx_db *db, const char *dbname, const char *want,
+    double timeout_ms, int poll_ms, char *out, size_t n, const char *fmt, ...)
+{
+	double deadline = fx_now_ms() + timeout_ms;
+	va_list ap;
+
+	for (;;) {
+		va_start(ap, fmt);
+		fx_vsqlf(db, dbname, out, n, fmt, ap);
+		va_end(ap);
+		if (strcmp(out, want) == 0 || fx_now_ms() >= deadline)
+			return out;
+		usleep((useconds_t)poll_ms * 1000);
+	}
+}
+
+void
+fx_create_cluster(int port, const char *user, const char *name,
+    const char *tmpl, char id[32])
+{
+	struct json_object *o;
+	char body[256];
+
+	snprintf(body, sizeof body,
+	    "{\"name\":\"%s\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"%s\"}",
+	    name, tmpl);
+	cr_assert_eq(fx_call(port, user, "POST", "/v1/loom/clusters", body,
+			 &o),
+	    200, "create %s", body);
+	snprintf(id, 32, "%s", fx_js(o, "id"));
+	json_object_put(o);
+}
+
+long
+fx_take(int port, const char *worker, char task[64])
+{
+	struct json_object *o;
+	struct fx_resp r;
+	char body[128];
+	long status;
+
+	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
+	fx_http(port, "POST", "/v1/loom/tasks/take", NULL, body, strlen(body),
+	    10000, &r);
+	task[0] = '\0';
+	if ((status = r.status) == 200) {
+		o = json_tokener_parse(r.body);
+		snprintf(task, 64, "%s", fx_js(o, "taskId"));
+		json_object_put(o);
+	}
+	fx_resp_free(&r);
+	return status;
+}
+
+double
+fx_take_within(int port, const char *worker, char task[64], double secs)
+{
+	double start = fx_now_ms();
+
+	while (fx_now_ms() < start + secs * 1000) {
+		if (fx_take(port, worker, task) == 200)
+			return (fx_now_ms() - start) / 1000;
+		usleep(50 * 1000);
+	}
+	cr_assert_fail("no task for %s within %.0f s", worker, secs);
+	return -1;
+}
+
+long
+fx_finish(int port, const char *worker, const char *task, int status,
+    const char *result, const char *hdr, struct fx_resp *r)
+{
+	char body[1024];
+
+	snprintf(body, sizeof body,
+	    "{\"workerId\":\"%s\",\"taskId\":\"%s\",\"status\":%d%s%s}",
+	    worker, task, status, result != NULL ? ",\"result\":" : "",
+	    result != NULL ? result : "");
+	fx_http(port, "POST", "/v1/loom/tasks/finish", hdr, body, strlen(body),
+	    10000, r);
+	return r->status;
+}

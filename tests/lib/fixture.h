@@ -207,4 +207,49 @@ int fx_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Path of rel under the source tree (fx_data_srcdir()). */
 void fx_srcpath(char *out, size_t n, const char *rel);
 
+/*
+ * Run the SQL of fmt (printf format) on dbname and put the first column of
+ * its first row into out (size n); the test fails when the statement does.
+ * Returns out.
+ */
+const char *fx_sqlf(const struct fx_db *db, const char *dbname, char *out,
+    size_t n, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * Run the SQL of fmt (as fx_sqlf) every poll_ms until its value is want or
+ * timeout_ms pass.  Returns out, the last value: the caller asserts it.
+ */
+const char *fx_sqlf_wait(const struct fx_db *db, const char *dbname,
+    const char *want, double timeout_ms, int poll_ms, char *out, size_t n,
+    const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+/*
+ * Create a cluster named name of template tmpl with one machine as user on
+ * port; the test fails unless it answers 200.  Its id goes into id.
+ */
+void fx_create_cluster(int port, const char *user, const char *name,
+    const char *tmpl, char id[32]);
+
+/*
+ * One POST /tasks/take as worker on port: returns the HTTP status and puts
+ * the task id into task ("" when no task came).
+ */
+long fx_take(int port, const char *worker, char task[64]);
+
+/*
+ * Take as worker until a task comes (its id into task) or secs pass (the
+ * test fails).  Returns the seconds it took.
+ */
+double fx_take_within(int port, const char *worker, char task[64],
+    double secs);
+
+/*
+ * POST /tasks/finish of task as worker with status, result (JSON text of
+ * the "result" member, may be NULL) and header lines hdr (may be NULL).
+ * Returns the HTTP status; the answer is in *r (the caller frees it with
+ * fx_resp_free).
+ */
+long fx_finish(int port, const char *worker, const char *task, int status,
+    const char *result, const char *hdr, struct fx_resp *r);
+
 #endif /* LOOMD_FIXTURE_H */

@@ -216,11 +216,20 @@ section(struct json_object *root, const char *name)
 	return s;
 }
 
-Test(layout_add, cluster_layout_validity)
+/*
+ * A check of one case of a section: the case c, its named constraints and
+ * *l, a new layout of its "layout" that the runner frees after the call
+ * (fn may free and replace it, or free it and set it to NULL).
+ */
+typedef void (*case_fn)(struct json_object *c,
+    const struct layout_add_constraints *cons, struct layout_add_layout **l);
+
+/* Run fn on every case of section name of layout-add.json. */
+static void
+each_case(const char *name, case_fn fn)
 {
 	struct json_object *root = load("layout-add.json", 0);
-	struct json_object *cases = section(root, "cluster_layout");
-	struct json_object *c;
+	struct json_object *cases = section(root, name), *c;
 	struct layout_add_constraints cons;
 	struct layout_add_layout *l;
 	size_t i;
@@ -229,111 +238,109 @@ Test(layout_add, cluster_layout_validity)
 		c = json_object_array_get_idx(cases, i);
 		named_cons(root, str(c, "constraints"), &cons);
 		l = layout_of(opt(c, "layout"));
-		cr_assert_eq(layout_add_layout_valid(&cons, l),
-		    json_object_get_boolean(opt(c, "valid")), "%s",
-		    str(c, "test"));
+		fn(c, &cons, &l);
 		layout_add_layout_free(l);
 	}
 	json_object_put(root);
 	arena_free();
+}
+
+static void
+validity_case(struct json_object *c, const struct layout_add_constraints *cons,
+    struct layout_add_layout **l)
+{
+	cr_assert_eq(layout_add_layout_valid(cons, *l),
+	    json_object_get_boolean(opt(c, "valid")), "%s", str(c, "test"));
+}
+
+Test(layout_add, cluster_layout_validity)
+{
+	each_case("cluster_layout", validity_case);
+}
+
+static void
+change_iterator_case(struct json_object *c,
+    const struct layout_add_constraints *cons, struct layout_add_layout **lp)
+{
+	struct json_object *slots, *vecs, *v;
+	struct layout_add_layout *l = *lp, *want;
+	struct layout_add_changes *it;
+	struct layout_add_change *ch;
+	size_t k, j;
+	int cnt;
+
+	slots = opt(c, "slots");
+	vecs = opt(c, "vectors");
+	it = layout_add_changes_new(cons, l, str(c, "service"));
+	for (k = 0; k < json_object_array_length(vecs); k++) {
+		v = json_object_array_get_idx(vecs, k);
+		want = layout_add_layout_new();
+		for (j = 0; j < json_object_array_length(v); j++) {
+			cnt = json_object_get_int(
+			    json_object_array_get_idx(v, j));
+			if (cnt == 0)
+				continue;
+			struct json_object *e = json_object_new_array();
+			json_object_array_add(e, json_object_new_int(cnt));
+			for (size_t x = 0; x < 3; x++)
+				json_object_array_add(e,
+				    json_object_get(json_object_array_get_idx(
+					json_object_array_get_idx(slots, j),
+					x)));
+			add_entry(want, e, cnt);
+			json_object_put(e);
+		}
+		ch = layout_add_changes_next(it);
+		cr_assert_not_null(ch, "%s: change %zu missing",
+		    str(c, "test"), k);
+		cr_assert_str_eq(ch->service, str(c, "service"));
+		cr_assert(layout_add_layout_equal(ch->counts, want),
+		    "%s: change %zu differs", str(c, "test"), k);
+		layout_add_change_free(ch);
+		layout_add_layout_free(want);
+	}
+	ch = layout_add_changes_next(it);
+	cr_assert_null(ch, "%s: more than %zu changes", str(c, "test"), k);
+	cr_assert_null(layout_add_changes_next(it));
+	layout_add_changes_free(it);
 }
 
 Test(layout_add, change_iterator)
 {
-	struct json_object *root = load("layout-add.json", 0);
-	struct json_object *cases = section(root, "change_iterator");
-	struct json_object *c, *slots, *vecs, *v;
-	struct layout_add_constraints cons;
-	struct layout_add_layout *l, *want;
-	struct layout_add_changes *it;
-	struct layout_add_change *ch;
-	size_t i, k, j;
-	int cnt;
+	each_case("change_iterator", change_iterator_case);
+}
 
-	for (i = 0; i < json_object_array_length(cases); i++) {
-		c = json_object_array_get_idx(cases, i);
-		named_cons(root, str(c, "constraints"), &cons);
-		l = layout_of(opt(c, "layout"));
-		slots = opt(c, "slots");
-		vecs = opt(c, "vectors");
-		it = layout_add_changes_new(&cons, l, str(c, "service"));
-		for (k = 0; k < json_object_array_length(vecs); k++) {
-			v = json_object_array_get_idx(vecs, k);
-			want = layout_add_layout_new();
-			for (j = 0; j < json_object_array_length(v); j++) {
-				cnt = json_object_get_int(
-				    json_object_array_get_idx(v, j));
-				if (cnt == 0)
-					continue;
-				struct json_object *e =
-				    json_object_new_array();
-				json_object_array_add(e,
-				    json_object_new_int(cnt));
-				for (size_t x = 0; x < 3; x++)
-					json_object_array_add(e,
-					    json_object_get(
-						json_object_array_get_idx(
-						    json_object_array_get_idx(
-							slots, j),
-						    x)));
-				add_entry(want, e, cnt);
-				json_object_put(e);
-			}
-			ch = layout_add_changes_next(it);
-			cr_assert_not_null(ch, "%s: change %zu missing",
-			    str(c, "test"), k);
-			cr_assert_str_eq(ch->service, str(c, "service"));
-			cr_assert(layout_add_layout_equal(ch->counts, want),
-			    "%s: change %zu differs", str(c, "test"), k);
-			layout_add_change_free(ch);
-			layout_add_layout_free(want);
+static void
+apply_to_layout_case(struct json_object *c,
+    const struct layout_add_constraints *cons, struct layout_add_layout **l)
+{
+	struct json_object *steps, *st;
+	struct layout_add_layout *next;
+	struct layout_add_change *ch;
+	size_t k;
+	int can;
+
+	(void)cons;
+	steps = opt(c, "steps");
+	for (k = 0; k < json_object_array_length(steps); k++) {
+		st = json_object_array_get_idx(steps, k);
+		ch = change_of(str(st, "service"), opt(st, "counts"));
+		can = json_object_get_boolean(opt(st, "can_apply"));
+		cr_assert_eq(layout_add_change_can_apply(ch, *l), can,
+		    "%s step %zu", str(c, "test"), k);
+		if (can) {
+			next = layout_add_change_apply(ch, *l);
+			assert_layout(next, opt(st, "expect"), str(c, "test"));
+			layout_add_layout_free(*l);
+			*l = next;
 		}
-		ch = layout_add_changes_next(it);
-		cr_assert_null(ch, "%s: more than %zu changes", str(c, "test"),
-		    k);
-		cr_assert_null(layout_add_changes_next(it));
-		layout_add_changes_free(it);
-		layout_add_layout_free(l);
+		layout_add_change_free(ch);
 	}
-	json_object_put(root);
-	arena_free();
 }
 
 Test(layout_add, apply_change_to_layout)
 {
-	struct json_object *root = load("layout-add.json", 0);
-	struct json_object *cases = section(root, "add_services_change");
-	struct json_object *c, *steps, *st;
-	struct layout_add_constraints cons;
-	struct layout_add_layout *l, *next;
-	struct layout_add_change *ch;
-	size_t i, k;
-	int can;
-
-	for (i = 0; i < json_object_array_length(cases); i++) {
-		c = json_object_array_get_idx(cases, i);
-		named_cons(root, str(c, "constraints"), &cons);
-		l = layout_of(opt(c, "layout"));
-		steps = opt(c, "steps");
-		for (k = 0; k < json_object_array_length(steps); k++) {
-			st = json_object_array_get_idx(steps, k);
-			ch = change_of(str(st, "service"), opt(st, "counts"));
-			can = json_object_get_boolean(opt(st, "can_apply"));
-			cr_assert_eq(layout_add_change_can_apply(ch, l), can,
-			    "%s step %zu", str(c, "test"), k);
-			if (can) {
-				next = layout_add_change_apply(ch, l);
-				assert_layout(next, opt(st, "expect"),
-				    str(c, "test"));
-				layout_add_layout_free(l);
-				l = next;
-			}
-			layout_add_change_free(ch);
-		}
-		layout_add_layout_free(l);
-	}
-	json_object_put(root);
-	arena_free();
+	each_case("add_services_change", apply_to_layout_case);
 }
 
 /*
@@ -469,55 +476,51 @@ Test(layout_add, apply_change_to_cluster)
 	arena_free();
 }
 
-Test(layout_add, tracker)
+static void
+tracker_case(struct json_object *c, const struct layout_add_constraints *cons,
+    struct layout_add_layout **l)
 {
-	struct json_object *root = load("layout-add.json", 0);
-	struct json_object *cases = section(root, "tracker");
-	struct json_object *c, *steps, *st, *add;
-	struct layout_add_constraints cons;
-	struct layout_add_layout *l;
+	struct json_object *steps, *st, *add;
 	struct layout_add_tracker *t;
 	struct layout_add_change *ch;
-	size_t i, k, nch;
+	size_t k, nch;
 	int ok;
 
-	for (i = 0; i < json_object_array_length(cases); i++) {
-		c = json_object_array_get_idx(cases, i);
-		named_cons(root, str(c, "constraints"), &cons);
-		l = layout_of(opt(c, "layout"));
-		t = layout_add_tracker_new(l);
-		layout_add_layout_free(l);
-		steps = opt(c, "steps");
-		nch = 0;
-		for (k = 0; k < json_object_array_length(steps); k++) {
-			st = json_object_array_get_idx(steps, k);
-			if ((add = opt(st, "add")) != NULL) {
-				ch = change_of(str(add, "service"),
-				    opt(add, "counts"));
-				ok = layout_add_tracker_add(t, ch);
-				cr_assert_eq(ok,
-				    json_object_get_boolean(
-					opt(st, "accepted")),
-				    "%s step %zu", str(c, "test"), k);
-				if (!ok)
-					layout_add_change_free(ch);
-				else
-					cr_assert_eq(ch,
-					    layout_add_tracker_change(t,
-						nch++));
-			} else {
-				layout_add_tracker_remove_last(t);
-				nch--;
-			}
-			cr_assert_eq(layout_add_tracker_nchanges(t), nch);
-			assert_layout(layout_add_tracker_current(t),
-			    opt(st, "expect"), str(c, "test"));
+	(void)cons;
+	t = layout_add_tracker_new(*l);
+	layout_add_layout_free(*l);
+	*l = NULL;
+	steps = opt(c, "steps");
+	nch = 0;
+	for (k = 0; k < json_object_array_length(steps); k++) {
+		st = json_object_array_get_idx(steps, k);
+		if ((add = opt(st, "add")) != NULL) {
+			ch =
+			    change_of(str(add, "service"), opt(add, "counts"));
+			ok = layout_add_tracker_add(t, ch);
+			cr_assert_eq(ok,
+			    json_object_get_boolean(opt(st, "accepted")),
+			    "%s step %zu", str(c, "test"), k);
+			if (!ok)
+				layout_add_change_free(ch);
+			else
+				cr_assert_eq(ch,
+				    layout_add_tracker_change(t, nch++));
+		} else {
+			layout_add_tracker_remove_last(t);
+			nch--;
 		}
-		layout_add_tracker_remove_last(t); /* no-op at 0 */
-		layout_add_tracker_free(t);
+		cr_assert_eq(layout_add_tracker_nchanges(t), nch);
+		assert_layout(layout_add_tracker_current(t), opt(st, "expect"),
+		    str(c, "test"));
 	}
-	json_object_put(root);
-	arena_free();
+	layout_add_tracker_remove_last(t); /* no-op at 0 */
+	layout_add_tracker_free(t);
+}
+
+Test(layout_add, tracker)
+{
+	each_case("tracker", tracker_case);
 }
 
 /* The template `name` of a fixture catalogue (borrowed from cat). */

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * db_tx.c - the retrying transaction runner (db_tx_run, db_read_run) and
+ * the database counters.  See db.h for the contracts and GALERA.md for
+ * why the whole transaction (never one statement) is re-run.
+ */
+#include "config.h"
+
+#include "db.h"
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "db_int.h"
+
+struct db_stats db_counters;
+
+/* Every field of struct db_stats (all uint64_t), for db_stats_get(). */
+static const size_t db_stats_fields[] = {
+	offsetof(struct db_stats, tx_total),
+	offsetof(struct db_stats, tx_committed),
+	offsetof(struct db_stats, tx_retries),
+	offsetof(struct db_stats, retries_1213),
+	offsetof(struct db_stats, retries_1205),
+	offsetof(struct db_stats, retries_1020),
+	offsetof(struct db_stats, retries_1317),
+	offsetof(struct db_stats, unavailable),
+	offsetof(struct db_stats, conflicts),
+	offsetof(struct db_stats, errors),
+	offsetof(struct db_stats, reconnects),
+};
+_Static_assert(sizeof db_stats_fields / sizeof db_stats_fields[0] ==
+	sizeof(struct db_stats) / sizeof(uint64_t),
+    "db_stats_fields must list every field of struct db_stats");
+
+/* Count a retry by its error number. */
+static void
+db_count_retry(unsigned int err)
+{
+	DB_COUNT(tx_retries);
+	switch (err) {
+	case ER_LOCK_DEADLOCK:
+		DB_COUNT(retries_1213);
+		break;
+	case ER_LOCK_WAIT_TIMEOUT:
+		DB_COUNT(retries_1205);
+		break;
+	case ER_CHECKREAD:
+		DB_COUNT(retries_1020);
+		break;
+	default:
+		DB_COUNT(retries_1317);
+		break;
+	}
+}
+
+/* Sleep before retry number n (0-based): capped, jittered, doubling. */
+static void
+db_backoff(struct db_conn *c, int n)
+{
+	int64_t cap = db_cfg->db_tx_backoff_base_ms, ms;
+	struct timespec ts;
+
+	while (n-- > 0 && cap < db_cfg->db_tx_backoff_max_ms)
+		cap *= 2;
+	if (cap > db_cfg->db_tx_backoff_max_ms)
+		cap = db_cfg->db_tx_backoff_max_ms;
+	/* Jitter in [cap/2, cap] so racing nodes spread out. */
+	ms = cap / 2 + rand_r(&c->seed) % (cap / 2 + 1);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * A link idle for a while may have died with a database restart: ping it
+ * (outside any transaction, so nothing is ambiguous) and drop it if dead,
+ * so the request runs on a fresh one instead of failing.
+ */
+static void
+db_check_idle(struct db_conn *c)
+{
+	struct timespec now;
+	int64_t ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - c->last_used.tv_sec) * 1000 +
+	    (now.tv_nsec - c->last_used.tv_nsec) / 1000000;
+	c->last_used = now;
+	if (c->connected && c->my != NULL && ms > DB_IDLE_PING_MS &&
+	    mysql_ping(c->my) != 0) {
+		log_info("db: idle connection lost (%s); reconnecting",
+		    mysql_error(c->my));
+		db_disconnect(c);
+	}
+}
+
+/* Shared loop of db_tx_run() and db_read_run(). */
+static enum db_status
+db_runner(struct db_conn *c, db_tx_fn fn, void *arg, bool tx,
+    char err[LOOMD_ERR_LEN])
+{
+	int attempt = 0, reconnects = 0;
+	bool commit_sent;
+	enum db_status st;
+
+	if (tx)
+		DB_COUNT(tx_total);
+	db_check_idle(c);
+	for (;;) {
+		commit_sent = false;
+		if (!c->connected) {
+			if ((st = db_open(c)) != DB_OK)
+				goto done;
+			DB_COUNT(reconnects);
+		}
+		if (tx && (st = db_txctl(c, "START TRANSACTION")) != DB_OK)
+			goto failed;
+		c->in_tx = tx;
+		c->last_errno = 0;
+		if ((st = fn(c, arg)) != DB_OK)
+			goto failed;
+		c->in_tx = false;
+		if (tx) {
+			commit_sent = true;
+			if ((st = db_txctl(c, "COMMIT")) != DB_OK)
+				goto failed;
+			DB_COUNT(tx_committed);
+		}
+		goto done;
+failed:
+		c->in_tx = false;
+		if (tx && c->connected)
+			(void)db_txctl(c, "ROLLBACK");
+		if (st == DB_RETRY && attempt < db_cfg->db_tx_max_retries) {
+			db_count_retry(c->last_errno);
+			db_backoff(c, attempt++);
+			continue;
+		}
+		/*
+		 * A stale link (2006: the server went away while the
+		 * connection sat idle, e.g. after a database restart) found
+		 * before COMMIT was sent: the server rolled the transaction
+		 * back, so running it again once on a new connection is
+		 * safe.  Not for 2013 (a read timed out: the node is stalled
+		 * and a second try would double the wait), not for 1047 (out
+		 * of the Primary Component) and never after COMMIT was sent.
+		 */
+		if (st == DB_UNAVAILABLE && !commit_sent && reconnects == 0 &&
+		    c->last_errno == CR_SERVER_GONE_ERROR) {
+			reconnects++;
+			db_disconnect(c);
+			continue;
+		}
+		goto done;
+	}
+done:
+	switch (st) {
+	case DB_OK:
+	case DB_ABORT:
+		break;
+	case DB_UNAVAILABLE:
+		DB_COUNT(unavailable);
+		break;
+	case DB_CONFLICT:
+		DB_COUNT(conflicts);
+		break;
+	default:
+		DB_COUNT(errors);
+		break;
+	}
+	if (st != DB_OK && st != DB_ABORT && err != NULL)
+		snprintf(err, LOOMD_ERR_LEN, "database %s: %s",
+		    db_status_name(st), c->last_error);
+	return st;
+}
+
+enum db_status
+db_tx_run(struct db_conn *c, db_tx_fn fn, void *arg, char err[LOOMD_ERR_LEN])
+{
+	return db_runner(c, fn, arg, true, err);
+}
+
+enum db_status
+db_read_run(struct db_conn *c, db_tx_fn fn, void *arg, char err[LOOMD_ERR_LEN])
+{
+	return db_runner(c, fn, arg, false, err);
+}
+
+void
+db_stats_get(struct db_stats *out)
+{
+	const uint64_t *from;
+	uint64_t *to;
+	size_t i, off;
+
+	for (i = 0; i < sizeof db_stats_fields / sizeof db_stats_fields[0];
+	     i++) {
+		off = db_stats_fields[i];
+		from = (const void *)((const char *)&db_counters + off);
+		to = (void *)((char *)out + off);
+		*to = __atomic_load_n(from, __ATOMIC_RELAXED);
+	}
+}
