@@ -70,8 +70,8 @@ api_cluster_ops_pause_resume(struct http_req *req, struct http_resp *resp,
 	if ((as = api_cluster_ops_user(req, resp, &u)) != API_OK)
 		return as;
 	if (domain_parse_cluster_id(req->params[0], &id) != 0)
-		return http_fail(resp, API_BAD_REQUEST, "invalid cluster id %s",
-		    req->params[0]);
+		return http_fail(resp, API_BAD_REQUEST,
+		    "invalid cluster id %s", req->params[0]);
 	if ((as = api_common_writable(resp)) != API_OK)
 		return as;
 	cluster_store_pause(&u, id, pause, &out);
@@ -140,13 +140,15 @@ api_cluster_ops_node_properties(struct http_req *req, struct http_resp *resp)
 		return as;
 	/* An empty body is a bad request (Loom answered 500). */
 	if (jsonin_parse(req->body, req->body_len, 0, &body, NULL, err) != 0)
-		return http_fail(resp, API_BAD_REQUEST, API_CLUSTER_OPS_BAD_BODY);
+		return http_fail(resp, API_BAD_REQUEST,
+		    API_CLUSTER_OPS_BAD_BODY);
 	g = jsonin_get_string(body, "clusterId", &cid, NULL);
 	if (g == JSONIN_BADTYPE ||
 	    !api_cluster_ops_strings(body, "properties", &props) ||
 	    !api_cluster_ops_strings(body, "services", &svcs)) {
 		json_object_put(body);
-		return http_fail(resp, API_BAD_REQUEST, API_CLUSTER_OPS_BAD_BODY);
+		return http_fail(resp, API_BAD_REQUEST,
+		    API_CLUSTER_OPS_BAD_BODY);
 	}
 	if (g == JSONIN_ABSENT) {
 		json_object_put(body);

@@ -23,6 +23,7 @@
 #include "job_store.h"
 #include "jsonin.h"
 #include "jsonx.h"
+#include "takewait.h"
 
 /* ---------------------------------------------------------------- */
 /* Create                                                           */
@@ -301,12 +302,12 @@ cluster_store_park_tx(struct db_conn *c, const char *jid)
 }
 
 static enum db_status
-cluster_store_unpark_tx(struct db_conn *c, const char *jid)
+cluster_store_unpark_tx(struct db_conn *c, const char *jid, uint64_t *n)
 {
 	return db_exec(c,
 	    "UPDATE tasks SET q_state = 'queued', version = "
 	    "version + 1 WHERE job_id = ? AND q_state = 'paused'",
-	    NULL, "s", jid);
+	    n, "s", jid);
 }
 
 /* ---------------------------------------------------------------- */
@@ -319,7 +320,8 @@ struct cluster_store_write_arg {
 	int64_t id;
 	char jid[48]; /* a reserved job id */
 	int64_t expire;
-	bool pause; /* pause, or resume */
+	bool pause;	   /* pause, or resume */
+	uint64_t unparked; /* tasks a resume queued again */
 };
 
 /*
@@ -498,7 +500,8 @@ cluster_store_abort_tx(struct db_conn *c, void *arg)
 		    NULL, "s", db_rows_get(r, 0, 2));
 		/* Its parked tasks queue again, for the advance to drop. */
 		if (st == DB_OK && strcmp(js, "PAUSED") == 0)
-			st = cluster_store_unpark_tx(c, db_rows_get(r, 0, 2));
+			st = cluster_store_unpark_tx(c, db_rows_get(r, 0, 2),
+			    NULL);
 	} else {
 		/* No job, or one past the point where it can stop. */
 		db_rows_free(jr);
@@ -575,7 +578,7 @@ cluster_store_pause_tx(struct db_conn *c, void *arg)
 		 "version = version + 1 WHERE id = ?",
 		 NULL, "s", jid)) != DB_OK)
 		return st;
-	return cluster_store_unpark_tx(c, jid);
+	return cluster_store_unpark_tx(c, jid, &a->unparked);
 }
 
 void
@@ -588,6 +591,9 @@ cluster_store_pause(const struct cluster_store_user *u, int64_t id, bool pause,
 		.pause = pause };
 
 	cluster_store_write(cluster_store_pause_tx, &a);
+	/* Takes waiting on this loomd look at the tasks queued again. */
+	if (out->res == DOMAIN_OK && a.unparked > 0)
+		takewait_kick((size_t)a.unparked);
 }
 
 /* The template lease of a cluster doc: max and step (0 when absent). */

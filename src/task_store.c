@@ -559,13 +559,14 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 	struct db_rows *r = NULL, *k = NULL;
 	enum db_status st;
 	int64_t now = domain_now_ms();
+	uint64_t paused = 0;
 	char msg[320];
 
 	a->requeued = false;
 	if ((st = db_query(c,
 		 "SELECT worker_id, attempts, node_id, "
-		 "task_name, service FROM tasks WHERE id = ? AND q_state = 'taken' "
-		 "AND taken_at < ? FOR UPDATE",
+		 "task_name, service, job_id FROM tasks WHERE id = ? AND "
+		 "q_state = 'taken' AND taken_at < ? FOR UPDATE",
 		 &r, "si", a->task, a->cutoff)) != DB_OK)
 		return st;
 	if (r->nrows == 0 ||
@@ -580,14 +581,26 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 		goto out;
 	if (k->nrows == 0 || db_rows_get(k, 0, 0) != NULL)
 		goto out; /* delivered (or no record): the worker has it */
+	/*
+	 * The task of a paused job waits parked with the job's other tasks.
+	 * The job's row is written either way it goes, so a resume that
+	 * commits at the same time on another node fails certification
+	 * against this and one of them runs again.
+	 */
+	if ((st = db_exec(c,
+		 "UPDATE jobs SET version = version + 1 WHERE "
+		 "id = ? AND status = 'PAUSED'",
+		 &paused, "s", db_rows_get(r, 0, 5))) != DB_OK)
+		goto out;
 	if ((st = db_exec(c,
 		 "DELETE FROM task_takes WHERE task_id = ? AND "
 		 "attempt = ?",
 		 NULL, "si", a->task, db_rows_int(r, 0, 1))) != DB_OK ||
 	    (st = db_exec(c,
-		 "UPDATE tasks SET q_state = 'queued', worker_id "
+		 "UPDATE tasks SET q_state = ?, worker_id "
 		 "= NULL, taken_at = 0, version = version + 1 WHERE id = ?",
-		 NULL, "s", a->task)) != DB_OK)
+		 NULL, "ss", paused == 1 ? "paused" : "queued", a->task)) !=
+		DB_OK)
 		goto out;
 	snprintf(msg, sizeof msg, "Not delivered to worker %s; queued again",
 	    db_rows_get(r, 0, 0));

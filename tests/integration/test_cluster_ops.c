@@ -47,8 +47,7 @@ call(const char *user, const char *method, const char *path, const char *body,
 }
 
 /* One SQL statement on the test's database; its first value in out. */
-static void
-sql(char *out, size_t n, const char *fmt, ...)
+static void sql(char *out, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -297,8 +296,8 @@ Test(cluster_ops, an_expired_inconsistent_cluster_is_deleted)
 	make_inconsistent(id);
 	make_inconsistent(keep);
 	/* Only the first one's lease has run out. */
-	sql(NULL, 0,
-	    "UPDATE clusters SET expire_time = 1 WHERE id = %lld", atoll(id));
+	sql(NULL, 0, "UPDATE clusters SET expire_time = 1 WHERE id = %lld",
+	    atoll(id));
 	t = take("w-exp");
 	cr_assert_not_null(t, "no DELETE task after expiry");
 	cr_expect_str_eq(fx_js(t, "taskName"), "DELETE");
@@ -501,8 +500,7 @@ Test(cluster_ops, a_paused_create_can_be_aborted)
 
 Test(cluster_ops, the_list_filters_by_status)
 {
-	char pending[32], active[32], term[32], mine2[32], want[128],
-	    got[256];
+	char pending[32], active[32], term[32], mine2[32], want[128], got[256];
 
 	one("user1", 1, 1, true, active);
 	create("user1",
@@ -631,9 +629,9 @@ node_props(const char *user, const char *body, char *out, size_t n)
 
 	s = call(user, "POST", "/v1/loom/getNodeProperties", body, &o);
 	snprintf(out, n, "%s",
-	    o != NULL ? json_object_to_json_string_ext(o,
-			    JSON_C_TO_STRING_PLAIN) :
-			"");
+	    o != NULL ?
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) :
+		"");
 	json_object_put(o);
 	return s;
 }
@@ -710,8 +708,9 @@ Test(cluster_ops, get_node_properties)
 	    "X-Loom-UserID: user1", "{\"properties\":[\"ipaddress\"]}", 400,
 	    "clusterId must be specified.");
 	fx_expect_loom(d.port, "POST", "/v1/loom/getNodeProperties",
-	    "X-Loom-UserID: user1", "{\"clusterId\":\"1\",\"properties\":\"x\"}",
-	    400, "Invalid request body. Must be a valid JSON Object.");
+	    "X-Loom-UserID: user1",
+	    "{\"clusterId\":\"1\",\"properties\":\"x\"}", 400,
+	    "Invalid request body. Must be a valid JSON Object.");
 	fx_expect_loom(d.port, "POST", "/v1/loom/getNodeProperties",
 	    "X-Loom-UserID: user1", "{\"clusterId\":\"1\",\"services\":[{}]}",
 	    400, "Invalid request body. Must be a valid JSON Object.");
