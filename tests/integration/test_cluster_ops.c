@@ -369,7 +369,7 @@ Test(cluster_ops, latest_job_id_follows_the_jobs)
 
 Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 {
-	struct json_object *t, *o;
+	struct json_object *t, *t2, *o;
 	char id[32], path[128], got[256], v[64];
 
 	/* Two machines, six tasks: two CREATEs done, the CONFIRMs queued. */
@@ -402,6 +402,25 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	    "cluster_id = %lld AND action = 'CLUSTER_CREATE'",
 	    atoll(id));
 	cr_expect_str_eq(v, "PAUSED/1", "no stage advance while paused");
+	sql(v, sizeof v,
+	    "SELECT GROUP_CONCAT(q_state ORDER BY q_state) FROM tasks WHERE "
+	    "cluster_id = %lld AND stage = 1",
+	    atoll(id));
+	cr_expect_str_eq(v, "none,paused", "one done, one held back");
+	{
+		struct fx_resp m;
+
+		cr_assert_eq(fx_http(d.port, "GET", "/metrics", NULL, NULL, 0,
+				 5000, &m),
+		    0);
+		cr_expect(strstr(m.body,
+			      "loomd_jobs{action=\"CLUSTER_CREATE\","
+			      "status=\"PAUSED\"} 1") != NULL,
+		    "paused job in /metrics");
+		cr_expect(strstr(m.body, "queue=\"paused\"} 1") != NULL,
+		    "held task in /metrics");
+		fx_resp_free(&m);
+	}
 	cr_expect_eq(fx_daemon_stop(&d), 0);
 	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd restarts");
 	usleep(600000);
@@ -420,7 +439,27 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	cr_expect_str_eq(fx_js(t, "taskName"), "CONFIRM");
 	cr_expect_eq(finish("w2", fx_js(t, "taskId")), 200);
 	json_object_put(t);
-	complete_n(2);
+	/*
+	 * Both BOOTSTRAPs in flight, then paused: their finishes complete
+	 * the last stage, yet the job does not end until it is resumed.
+	 */
+	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/6/4");
+	t = take("w3");
+	cr_assert_not_null(t);
+	t2 = take("w4");
+	cr_assert_not_null(t2);
+	cr_expect_str_eq(fx_js(t2, "taskName"), "BOOTSTRAP");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
+	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(finish("w3", fx_js(t, "taskId")), 200);
+	cr_expect_eq(finish("w4", fx_js(t2, "taskId")), 200);
+	json_object_put(t);
+	json_object_put(t2);
+	usleep(600000);
+	status_of("user1", id, got, sizeof got);
+	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/6");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
+	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
 	wait_status("user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6");
 }
 
