@@ -556,10 +556,10 @@ static enum db_status
 task_store_requeue_tx(struct db_conn *c, void *arg)
 {
 	struct task_store_delivery_arg *a = arg;
-	struct db_rows *r = NULL, *k = NULL;
+	struct db_rows *r = NULL, *k = NULL, *j = NULL;
 	enum db_status st;
 	int64_t now = domain_now_ms();
-	uint64_t paused = 0;
+	bool paused;
 	char msg[320];
 
 	a->requeued = false;
@@ -583,15 +583,17 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 		goto out; /* delivered (or no record): the worker has it */
 	/*
 	 * The task of a paused job waits parked with the job's other tasks.
-	 * The job's row is written either way it goes, so a resume that
+	 * The job's row is written either way, so a pause or resume that
 	 * commits at the same time on another node fails certification
-	 * against this and one of them runs again.
+	 * against this and one of them runs again (requeues are rare).
 	 */
 	if ((st = db_exec(c,
-		 "UPDATE jobs SET version = version + 1 WHERE "
-		 "id = ? AND status = 'PAUSED'",
-		 &paused, "s", db_rows_get(r, 0, 5))) != DB_OK)
+		 "UPDATE jobs SET version = version + 1 WHERE id = ?", NULL,
+		 "s", db_rows_get(r, 0, 5))) != DB_OK ||
+	    (st = db_query(c, "SELECT status FROM jobs WHERE id = ?", &j, "s",
+		 db_rows_get(r, 0, 5))) != DB_OK)
 		goto out;
+	paused = j->nrows == 1 && strcmp(db_rows_get(j, 0, 0), "PAUSED") == 0;
 	if ((st = db_exec(c,
 		 "DELETE FROM task_takes WHERE task_id = ? AND "
 		 "attempt = ?",
@@ -599,8 +601,7 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 	    (st = db_exec(c,
 		 "UPDATE tasks SET q_state = ?, worker_id "
 		 "= NULL, taken_at = 0, version = version + 1 WHERE id = ?",
-		 NULL, "ss", paused == 1 ? "paused" : "queued", a->task)) !=
-		DB_OK)
+		 NULL, "ss", paused ? "paused" : "queued", a->task)) != DB_OK)
 		goto out;
 	snprintf(msg, sizeof msg, "Not delivered to worker %s; queued again",
 	    db_rows_get(r, 0, 0));
@@ -620,6 +621,7 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 out:
 	db_rows_free(r);
 	db_rows_free(k);
+	db_rows_free(j);
 	return st;
 }
 

@@ -28,9 +28,12 @@ static struct fx_daemon d;
 static void
 setup(void)
 {
-	/* A take with no task answers at once: the tests look for none. */
+	/*
+	 * A take with no task answers at once: the tests look for none.  A
+	 * hand-out not delivered within a second is queued again.
+	 */
 	fx_setup(&db, dbname, sizeof dbname, &d,
-	    "task = { take_wait_ms = 0; };");
+	    "task = { take_wait_ms = 0; undelivered_seconds = 1; };");
 	fx_import(d.port,
 	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
 }
@@ -461,6 +464,50 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
 	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
 	wait_status("user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6");
+}
+
+Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
+{
+	struct json_object *t;
+	char id[32], path[128], task[64], v[64];
+	double deadline;
+
+	one("user1", 1, 1, false, id);
+	t = take("w1");
+	cr_assert_not_null(t);
+	snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
+	json_object_put(t);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
+	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	/*
+	 * The state a loomd leaves when it dies between a take's commit and
+	 * its answer: the hand-out is on record, its delivery is not.
+	 */
+	deadline = fx_now_ms() + 10000;
+	do {
+		sql(v, sizeof v,
+		    "SELECT COUNT(*) FROM task_takes WHERE task_id = '%s' "
+		    "AND delivered_at IS NOT NULL",
+		    task);
+	} while (strcmp(v, "1") != 0 && fx_now_ms() < deadline &&
+	    usleep(20000) == 0);
+	sql(NULL, 0,
+	    "UPDATE task_takes SET delivered_at = NULL WHERE task_id = '%s'",
+	    task);
+	deadline = fx_now_ms() + 10000;
+	do {
+		usleep(100000);
+		sql(v, sizeof v, "SELECT q_state FROM tasks WHERE id = '%s'",
+		    task);
+	} while (strcmp(v, "taken") == 0 && fx_now_ms() < deadline);
+	cr_expect_str_eq(v, "paused", "queued again, but held back");
+	cr_expect_eq(take_now("w2"), 204);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
+	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	t = take("w2");
+	cr_assert_not_null(t);
+	cr_expect_str_eq(fx_js(t, "taskId"), task);
+	json_object_put(t);
 }
 
 Test(cluster_ops, pause_and_resume_rules)
