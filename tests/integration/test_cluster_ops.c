@@ -510,6 +510,25 @@ Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 	json_object_put(t);
 }
 
+/* Coopr 0.9.9 ClusterHandlerTest.testPauseResumeCluster, as written. */
+Test(cluster_ops, coopr_pause_resume_cluster)
+{
+	char id[32], path[128], got[256];
+
+	one("user1", 1, 2, false, id);
+	complete_n(2);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
+	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	status_of("user1", id, got, sizeof got);
+	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/2");
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
+	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	status_of("user1", id, got, sizeof got);
+	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CREATE/6/2");
+	complete_n(4);
+	wait_status("user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6");
+}
+
 Test(cluster_ops, pause_and_resume_rules)
 {
 	char id[32], other[32], path[128], got[256];
@@ -695,6 +714,30 @@ Test(cluster_ops, template_size_constraint)
 	    "X-Loom-UserID: user1",
 	    "{\"name\":\"s\",\"numMachines\":4,\"clusterTemplate\":\"sized\"}",
 	    400, "Size must be at least 2 but not greater than 3. Now it's 4");
+	/* Coopr 0.9.9 ClusterHandlerTest.testInvalidNumMachines (2..50). */
+	snprintf(body, sizeof body, SIZED, "two-to-fifty",
+	    "\"size\":{\"min\":2,\"max\":50}");
+	cr_assert_eq(call("admin", "POST", "/v1/loom/clustertemplates", body,
+			 NULL),
+	    200);
+	fx_expect_loom(d.port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: user1",
+	    "{\"name\":\"s\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"two-to-fifty\"}",
+	    400,
+	    "Size must be at least 2 but not greater than 50. Now it's 1");
+	fx_expect_loom(d.port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: user1",
+	    "{\"name\":\"s\",\"numMachines\":500,"
+	    "\"clusterTemplate\":\"two-to-fifty\"}",
+	    400,
+	    "Size must be at least 2 but not greater than 50. Now it's 500");
+	/* cluster.max_size (10000) is checked first. */
+	fx_expect_loom(d.port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: user1",
+	    "{\"name\":\"s\",\"numMachines\":10001,"
+	    "\"clusterTemplate\":\"two-to-fifty\"}",
+	    400, "numMachines above max cluster size 10000");
 	list_ids("admin", "", got, sizeof got);
 	cr_expect_str_eq(got, "", "nothing stored");
 	create("user1",
