@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_cluster_ops.h"
 #include "api_common.h"
 #include "auth.h"
 #include "cfg.h"
@@ -99,7 +100,7 @@ api_clusters_list(struct http_req *req, struct http_resp *resp)
 
 	if ((as = api_clusters_user(req, resp, &u)) != API_OK)
 		return as;
-	cluster_read_list(&u, &out);
+	cluster_read_list_status(&u, api_cluster_ops_list_filter(req), &out);
 	return api_common_outcome(resp, &out);
 }
 

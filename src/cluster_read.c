@@ -58,24 +58,65 @@ cluster_read_doc_tx(struct db_conn *c, struct cluster_read_arg *a,
 	return DB_OK;
 }
 
+/* GET /clusters: the common part and the status filter (0: all). */
+struct cluster_read_list_arg {
+	struct cluster_read_arg base;
+	unsigned int filter; /* bit i: cluster_view_statuses[i] */
+};
+
+/* GET /clusters?status=: the summaries of the statuses in la->filter. */
+static enum db_status
+cluster_read_list_filtered(struct db_conn *c,
+    const struct cluster_read_list_arg *la, struct db_rows **r)
+{
+	const struct cluster_read_arg *a = &la->base;
+	const char *in[CLUSTER_VIEW_NSTATUS];
+	int s, k = 0;
+
+	/* Five slots, the unused ones repeat a wanted status. */
+	for (s = 0; s < CLUSTER_VIEW_NSTATUS; s++)
+		if (la->filter & (1u << s))
+			in[k++] = cluster_view_statuses[s];
+	for (s = k; s < CLUSTER_VIEW_NSTATUS; s++)
+		in[s] = in[0];
+	if (a->u->sees_all)
+		return db_query(c,
+		    "SELECT id, name, create_time, "
+		    "expire_time, template_name, num_nodes, status, "
+		    "owner_id FROM clusters WHERE status IN (?, ?, ?, ?, "
+		    "?) ORDER BY create_time DESC, id DESC",
+		    r, "sssss", in[0], in[1], in[2], in[3], in[4]);
+	return db_query(c,
+	    "SELECT id, name, create_time, "
+	    "expire_time, template_name, num_nodes, status, "
+	    "owner_id FROM clusters WHERE owner_id = ? AND "
+	    "status IN (?, ?, ?, ?, ?) ORDER BY create_time DESC, "
+	    "id DESC",
+	    r, "ssssss", a->u->id, in[0], in[1], in[2], in[3], in[4]);
+}
+
 /* GET /clusters */
 static enum db_status
 cluster_read_list_fn(struct db_conn *c, void *arg)
 {
-	struct cluster_read_arg *a = arg;
+	struct cluster_read_list_arg *la = arg;
+	struct cluster_read_arg *a = &la->base;
 	struct json_object *arr;
 	struct db_rows *r;
 	enum db_status st;
 	size_t i;
 
-	st = cluster_read_owned(c, a->u,
-	    "SELECT id, name, create_time, expire_time, "
-	    "template_name, num_nodes, status, owner_id FROM clusters "
-	    "ORDER BY create_time DESC, id DESC",
-	    "SELECT id, name, create_time, expire_time, "
-	    "template_name, num_nodes, status, owner_id FROM clusters "
-	    "WHERE owner_id = ? ORDER BY create_time DESC, id DESC",
-	    &r);
+	if (la->filter != 0)
+		st = cluster_read_list_filtered(c, la, &r);
+	else
+		st = cluster_read_owned(c, a->u,
+		    "SELECT id, name, create_time, expire_time, "
+		    "template_name, num_nodes, status, owner_id FROM clusters "
+		    "ORDER BY create_time DESC, id DESC",
+		    "SELECT id, name, create_time, expire_time, "
+		    "template_name, num_nodes, status, owner_id FROM clusters "
+		    "WHERE owner_id = ? ORDER BY create_time DESC, id DESC",
+		    &r);
 	if (st != DB_OK)
 		return st;
 	arr = jsonx_new_array();
@@ -88,6 +129,24 @@ cluster_read_list_fn(struct db_conn *c, void *arg)
 }
 
 /*
+ * Run a read function with argument a (borrowed; a->out receives the
+ * result, and fn may take a struct that begins with a) on this thread's
+ * connection and map the result into a->out.
+ */
+static void
+cluster_read_run_arg(db_tx_fn fn, struct cluster_read_arg *a)
+{
+	char err[LOOMD_ERR_LEN];
+	struct db_conn *c;
+	enum db_status st;
+
+	if ((c = domain_conn(a->out)) == NULL)
+		return;
+	st = db_read_run(c, fn, a, err);
+	domain_finish_tx(a->out, st, err);
+}
+
+/*
  * Run a read function for user u, cluster id and job (borrowed; 0 and
  * NULL where the route has none) on this thread's connection and map the
  * result into out.
@@ -97,20 +156,23 @@ cluster_read_run(db_tx_fn fn, const struct cluster_store_user *u, int64_t id,
     const char *job, struct domain_out *out)
 {
 	struct cluster_read_arg a = { u, id, job, out };
-	char err[LOOMD_ERR_LEN];
-	struct db_conn *c;
-	enum db_status st;
 
-	if ((c = domain_conn(out)) == NULL)
-		return;
-	st = db_read_run(c, fn, &a, err);
-	domain_finish_tx(out, st, err);
+	cluster_read_run_arg(fn, &a);
 }
 
 void
 cluster_read_list(const struct cluster_store_user *u, struct domain_out *out)
 {
-	cluster_read_run(cluster_read_list_fn, u, 0, NULL, out);
+	cluster_read_list_status(u, 0, out);
+}
+
+void
+cluster_read_list_status(const struct cluster_store_user *u,
+    unsigned int filter, struct domain_out *out)
+{
+	struct cluster_read_list_arg a = { { u, 0, NULL, out }, filter };
+
+	cluster_read_run_arg(cluster_read_list_fn, &a.base);
 }
 
 /* The nodes of a cluster as a JSON array, in nodenum order (new ref). */
@@ -126,7 +188,8 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 
 	if ((st = db_query(c,
 		 "(SELECT 0 AS part, doc, owner_id AS owner, "
-		 "0 AS nodenum, '' AS nid FROM clusters WHERE id = ?) UNION ALL "
+		 "0 AS nodenum, latest_job AS nid FROM clusters WHERE id = ?) "
+		 "UNION ALL "
 		 "(SELECT 1, j.status_message, NULL, 0, '' FROM clusters k JOIN "
 		 "jobs j ON j.id = k.latest_job WHERE k.id = ?) UNION ALL "
 		 "(SELECT 2, doc, NULL, nodenum, id FROM nodes WHERE cluster_id = "
@@ -143,6 +206,8 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 		return DB_ABORT;
 	}
 	doc = domain_parse(db_rows_get(r, 0, 1));
+	/* Loom 0.9.7's latestJobId, beside 0.9's jobs. */
+	jsonx_set(doc, "latestJobId", jsonx_new_string(db_rows_get(r, 0, 4)));
 	nodes = jsonx_new_array();
 	for (i = 1; i < r->nrows; i++) {
 		const char *v = db_rows_get(r, i, 1);
@@ -410,4 +475,121 @@ cluster_read_statuses(const struct cluster_store_user *u,
     struct domain_out *out)
 {
 	cluster_read_run(cluster_read_statuses_fn, u, 0, NULL, out);
+}
+
+/* POST /getNodeProperties: what to give (arrays of strings, borrowed). */
+struct cluster_read_props_arg {
+	struct cluster_read_arg base;
+	struct json_object *props;
+	struct json_object *services;
+};
+
+/* Does node (a node doc) run every service named in want? */
+static bool
+cluster_read_node_has(struct json_object *node, struct json_object *want)
+{
+	struct json_object *have, *sv;
+	size_t i, j, n;
+	bool found;
+
+	n = want != NULL ? json_object_array_length(want) : 0;
+	if (n == 0)
+		return true;
+	if (!json_object_object_get_ex(node, "services", &have) ||
+	    !json_object_is_type(have, json_type_array))
+		return false;
+	for (i = 0; i < n; i++) {
+		const char *w =
+		    json_object_get_string(json_object_array_get_idx(want, i));
+
+		found = false;
+		for (j = 0; j < json_object_array_length(have) && !found;
+		     j++) {
+			const char *name;
+
+			sv = json_object_array_get_idx(have, j);
+			name = json_object_is_type(sv, json_type_string) ?
+			    json_object_get_string(sv) :
+			    jsonx_get_str(sv, "name");
+			found = name != NULL && strcmp(name, w) == 0;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* POST /getNodeProperties */
+static enum db_status
+cluster_read_node_properties_fn(struct db_conn *c, void *arg)
+{
+	struct cluster_read_props_arg *pa = arg;
+	struct cluster_read_arg *a = &pa->base;
+	struct json_object *res, *nodes, *node, *props, *p, *v;
+	struct db_rows *r;
+	enum db_status st;
+	size_t i, j, np;
+
+	res = jsonx_new_object();
+	st = cluster_store_load_tx(c, a->u, a->id, false, &r, a->out);
+	if (st == DB_ABORT) {
+		/* Unknown or not the user's: no nodes. */
+		a->out->res = DOMAIN_OK;
+		a->out->msg[0] = '\0';
+		domain_out_json(a->out, res);
+		json_object_put(res);
+		return DB_OK;
+	}
+	if (st != DB_OK) {
+		json_object_put(res);
+		return st;
+	}
+	db_rows_free(r);
+	if ((st = cluster_store_load_nodes_tx(c, a->id, false, &nodes)) !=
+	    DB_OK) {
+		json_object_put(res);
+		return st;
+	}
+	np = pa->props != NULL ? json_object_array_length(pa->props) : 0;
+	for (i = 0; i < json_object_array_length(nodes); i++) {
+		const char *nid;
+
+		node = json_object_array_get_idx(nodes, i);
+		if ((nid = jsonx_get_str(node, "id")) == NULL ||
+		    !cluster_read_node_has(node, pa->services))
+			continue;
+		if (!json_object_object_get_ex(node, "properties", &props) ||
+		    !json_object_is_type(props, json_type_object))
+			props = NULL;
+		if (np == 0) {
+			jsonx_set(res, nid,
+			    props != NULL ? jsonx_copy(props) :
+					    jsonx_new_object());
+			continue;
+		}
+		p = jsonx_new_object();
+		for (j = 0; j < np && props != NULL; j++) {
+			const char *k = json_object_get_string(
+			    json_object_array_get_idx(pa->props, j));
+
+			if (json_object_object_get_ex(props, k, &v))
+				jsonx_set(p, k, jsonx_copy(v));
+		}
+		jsonx_set(res, nid, p);
+	}
+	json_object_put(nodes);
+	domain_out_json(a->out, res);
+	json_object_put(res);
+	return DB_OK;
+}
+
+void
+cluster_read_node_properties(const struct cluster_store_user *u, int64_t id,
+    struct json_object *props, struct json_object *services,
+    struct domain_out *out)
+{
+	struct cluster_read_props_arg a = { { u, id, NULL, out }, props,
+		services };
+
+	cluster_read_run_arg(cluster_read_node_properties_fn, &a.base);
 }

@@ -17,6 +17,12 @@
 /* Cluster summaries, newest first. */
 void cluster_read_list(const struct cluster_store_user *u,
     struct domain_out *out);
+/*
+ * Cluster summaries, newest first, of the statuses in filter (bit i:
+ * cluster_view_statuses[i]; 0: all).
+ */
+void cluster_read_list_status(const struct cluster_store_user *u,
+    unsigned int filter, struct domain_out *out);
 /* One cluster with full nodes and "message". */
 void cluster_read_get(const struct cluster_store_user *u, int64_t id,
     struct domain_out *out);
@@ -31,6 +37,17 @@ void cluster_read_plans(const struct cluster_store_user *u, int64_t id,
     const char *job, struct domain_out *out);
 /* The status of every visible cluster. */
 void cluster_read_statuses(const struct cluster_store_user *u,
+    struct domain_out *out);
+
+/*
+ * POST /getNodeProperties (LOOM-0.9.7-OPS.md section 8.7): node id ->
+ * properties of the nodes of cluster id that run every service named in
+ * services, with only the keys named in props when it is not empty (both
+ * arrays of strings, borrowed, may be NULL).  A cluster u cannot see
+ * gives {}.
+ */
+void cluster_read_node_properties(const struct cluster_store_user *u,
+    int64_t id, struct json_object *props, struct json_object *services,
     struct domain_out *out);
 
 #endif /* LOOMD_CLUSTER_READ_H */

@@ -16,11 +16,14 @@
 #include "cfg.h"
 #include "cluster_request.h"
 #include "cluster_view.h"
+#include "codec.h"
+#include "entity_store.h"
 #include "idem_store.h"
 #include "ids.h"
 #include "job_store.h"
 #include "jsonin.h"
 #include "jsonx.h"
+#include "takewait.h"
 
 /* ---------------------------------------------------------------- */
 /* Create                                                           */
@@ -36,7 +39,39 @@ struct cluster_store_create_arg {
 	const char *doc;
 	const char *request;
 	int64_t now;
+	const char *template_name;
+	int64_t num_machines;
 };
+
+/*
+ * The size constraint of the named template (Coopr 0.9.9), checked before
+ * anything is stored; an unknown template is left to the solver.
+ */
+static enum db_status
+cluster_store_check_size_tx(struct db_conn *c,
+    struct cluster_store_create_arg *a)
+{
+	struct json_object *t;
+	char *doc, err[LOOMD_ERR_LEN];
+	enum db_status st;
+	int rc;
+
+	st = entity_store_get(c, codec_type_path(CODEC_CLUSTERTEMPLATE),
+	    a->template_name, &doc);
+	if (st == DB_ABORT)
+		return DB_OK;
+	if (st != DB_OK)
+		return st;
+	t = domain_parse(doc);
+	free(doc);
+	rc =
+	    t != NULL ? codec_check_template_size(t, a->num_machines, err) : 0;
+	json_object_put(t);
+	if (rc == 0)
+		return DB_OK;
+	domain_fail(a->out, DOMAIN_INVALID, "%s", err);
+	return DB_ABORT;
+}
 
 static enum db_status
 cluster_store_create_tx(struct db_conn *c, void *arg)
@@ -48,6 +83,8 @@ cluster_store_create_tx(struct db_conn *c, void *arg)
 	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out, &done)) !=
 		DB_OK ||
 	    done)
+		return st;
+	if ((st = cluster_store_check_size_tx(c, a)) != DB_OK)
 		return st;
 	if ((st = db_exec(c,
 		 "INSERT INTO clusters (id, residue, owner_id, "
@@ -84,6 +121,8 @@ cluster_store_create(const struct cluster_store_user *u,
 	a.out = out;
 	a.name = rq->name;
 	a.now = domain_now_ms();
+	a.template_name = rq->template_name;
+	a.num_machines = rq->num_machines;
 	if ((c = domain_conn(out)) == NULL)
 		return;
 	/* IDs are reserved outside the transaction; a gap is harmless. */
@@ -248,6 +287,29 @@ cluster_store_doc_add_job(struct json_object *doc, const char *jid)
 	jsonx_append(jobs, jsonx_new_string(jid));
 }
 
+/*
+ * The queued tasks of a paused job are parked (q_state 'paused'): the
+ * take reads only 'queued' rows, so it skips them at no cost.  Unpark
+ * puts them back in their old place in the queue.
+ */
+static enum db_status
+cluster_store_park_tx(struct db_conn *c, const char *jid)
+{
+	return db_exec(c,
+	    "UPDATE tasks SET q_state = 'paused', version = "
+	    "version + 1 WHERE job_id = ? AND q_state = 'queued'",
+	    NULL, "s", jid);
+}
+
+static enum db_status
+cluster_store_unpark_tx(struct db_conn *c, const char *jid, uint64_t *n)
+{
+	return db_exec(c,
+	    "UPDATE tasks SET q_state = 'queued', version = "
+	    "version + 1 WHERE job_id = ? AND q_state = 'paused'",
+	    n, "s", jid);
+}
+
 /* ---------------------------------------------------------------- */
 /* Delete, abort, lease change                                      */
 
@@ -258,6 +320,8 @@ struct cluster_store_write_arg {
 	int64_t id;
 	char jid[48]; /* a reserved job id */
 	int64_t expire;
+	bool pause;	   /* pause, or resume */
+	uint64_t unparked; /* tasks a resume queued again */
 };
 
 /*
@@ -427,12 +491,17 @@ cluster_store_abort_tx(struct db_conn *c, void *arg)
 		/* Let the scheduler settle the cluster. */
 		st = job_store_needs_work_tx(c, db_rows_get(r, 0, 2));
 	} else if (js != NULL && strcmp(ja, "CLUSTER_CREATE") == 0 &&
-	    strcmp(js, "RUNNING") == 0) {
+	    (strcmp(js, "RUNNING") == 0 || strcmp(js, "PAUSED") == 0)) {
+		/* A paused create aborts as a running one (Coopr refused). */
 		st = db_exec(c,
 		    "UPDATE jobs SET status = 'FAILED', "
 		    "status_message = 'Aborted by user.', needs_work = 1, "
 		    "version = version + 1 WHERE id = ?",
 		    NULL, "s", db_rows_get(r, 0, 2));
+		/* Its parked tasks queue again, for the advance to drop. */
+		if (st == DB_OK && strcmp(js, "PAUSED") == 0)
+			st = cluster_store_unpark_tx(c, db_rows_get(r, 0, 2),
+			    NULL);
 	} else {
 		/* No job, or one past the point where it can stop. */
 		db_rows_free(jr);
@@ -459,6 +528,72 @@ cluster_store_abort(const struct cluster_store_user *u, int64_t id,
 		.id = id };
 
 	cluster_store_write(cluster_store_abort_tx, &a);
+}
+
+/*
+ * POST /clusters/{id}/pause and /resume (Coopr 0.9.9, section 10.1): only
+ * a RUNNING job of a PENDING cluster pauses and only a PAUSED one resumes;
+ * anything else is a no-op that succeeds.
+ */
+static enum db_status
+cluster_store_pause_tx(struct db_conn *c, void *arg)
+{
+	struct cluster_store_write_arg *a = arg;
+	const char *from = a->pause ? "RUNNING" : "PAUSED";
+	struct db_rows *r, *jr = NULL;
+	enum db_status st;
+	char jid[64];
+
+	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r, a->out)) !=
+	    DB_OK)
+		return st;
+	a->out->res = DOMAIN_OK;
+	snprintf(jid, sizeof jid, "%s", db_rows_get(r, 0, 2));
+	if (strcmp(db_rows_get(r, 0, 1), "PENDING") != 0) {
+		db_rows_free(r);
+		return DB_OK;
+	}
+	db_rows_free(r);
+	if ((st = db_query(c,
+		 "SELECT status FROM jobs WHERE id = ? FOR UPDATE", &jr, "s",
+		 jid)) != DB_OK)
+		return st;
+	if (jr->nrows == 0 || strcmp(db_rows_get(jr, 0, 0), from) != 0) {
+		db_rows_free(jr);
+		return DB_OK;
+	}
+	db_rows_free(jr);
+	if (a->pause) {
+		if ((st = db_exec(c,
+			 "UPDATE jobs SET status = 'PAUSED', "
+			 "status_message = 'Paused by user.', version = "
+			 "version + 1 WHERE id = ?",
+			 NULL, "s", jid)) != DB_OK)
+			return st;
+		return cluster_store_park_tx(c, jid);
+	}
+	if ((st = db_exec(c,
+		 "UPDATE jobs SET status = 'RUNNING', "
+		 "status_message = 'Resumed by user.', needs_work = 1, "
+		 "version = version + 1 WHERE id = ?",
+		 NULL, "s", jid)) != DB_OK)
+		return st;
+	return cluster_store_unpark_tx(c, jid, &a->unparked);
+}
+
+void
+cluster_store_pause(const struct cluster_store_user *u, int64_t id, bool pause,
+    struct domain_out *out)
+{
+	struct cluster_store_write_arg a = { .u = u,
+		.out = out,
+		.id = id,
+		.pause = pause };
+
+	cluster_store_write(cluster_store_pause_tx, &a);
+	/* Takes waiting on this loomd look at the tasks queued again. */
+	if (out->res == DOMAIN_OK && a.unparked > 0)
+		takewait_kick((size_t)a.unparked);
 }
 
 /* The template lease of a cluster doc: max and step (0 when absent). */

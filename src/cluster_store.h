@@ -44,6 +44,12 @@ void cluster_store_delete(const struct cluster_store_user *u, int64_t id,
 /* Abort a cluster's running job (section 3.9). */
 void cluster_store_abort(const struct cluster_store_user *u, int64_t id,
     const struct idem_store_key *idem, struct domain_out *out);
+/*
+ * Pause (pause true) or resume the running job of a cluster (Coopr 0.9.9,
+ * LOOM-0.9.7-OPS.md section 10.1).
+ */
+void cluster_store_pause(const struct cluster_store_user *u, int64_t id,
+    bool pause, struct domain_out *out);
 /* Change a cluster's expire time (section 3.11). */
 void cluster_store_set_expire(const struct cluster_store_user *u, int64_t id,
     int64_t expire, const struct idem_store_key *idem, struct domain_out *out);

@@ -7,6 +7,8 @@
 #include "cluster_view.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "domain.h"
 #include "ids.h"
@@ -57,6 +59,40 @@ cluster_view_summary(const struct db_rows *r, size_t i)
 	jsonx_set(o, "status", jsonx_new_string(db_rows_get(r, i, 6)));
 	jsonx_set(o, "ownerId", jsonx_new_string(db_rows_get(r, i, 7)));
 	return o;
+}
+
+const char *const cluster_view_statuses[CLUSTER_VIEW_NSTATUS] = {
+	"PENDING",
+	"ACTIVE",
+	"INCOMPLETE",
+	"INCONSISTENT",
+	"TERMINATED",
+};
+
+unsigned int
+cluster_view_status_filter(const char *param, int *unknown)
+{
+	unsigned int mask = 0;
+	const char *p, *end;
+	size_t len;
+	int i;
+
+	if (unknown != NULL)
+		*unknown = 0;
+	for (p = param; p != NULL && *p != '\0';
+	     p = *end != '\0' ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		len = (size_t)(end - p);
+		for (i = 0; i < CLUSTER_VIEW_NSTATUS; i++)
+			if (strlen(cluster_view_statuses[i]) == len &&
+			    strncasecmp(p, cluster_view_statuses[i], len) == 0)
+				break;
+		if (i < CLUSTER_VIEW_NSTATUS)
+			mask |= 1u << i;
+		else if (unknown != NULL)
+			(*unknown)++;
+	}
+	return mask;
 }
 
 struct json_object *

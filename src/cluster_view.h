@@ -28,6 +28,19 @@ struct json_object *cluster_view_new_doc(const char *cid, const char *name,
  */
 struct json_object *cluster_view_summary(const struct db_rows *r, size_t i);
 
+/* The cluster statuses, in Loom's order (upper-case, as stored). */
+#define CLUSTER_VIEW_NSTATUS 5
+extern const char *const cluster_view_statuses[CLUSTER_VIEW_NSTATUS];
+
+/*
+ * The status filter of GET /clusters?status=a,b (Coopr 0.9.9): the bit
+ * 1 << i of each name in the comma-separated list param (NULL: none)
+ * that is cluster_view_statuses[i] in any case.  Names are not trimmed;
+ * unknown ones are ignored (counted in *unknown when not NULL).  0 means
+ * no filter.
+ */
+unsigned int cluster_view_status_filter(const char *param, int *unknown);
+
 /* The status object of cluster id (its status cstatus) and its job. */
 struct json_object *cluster_view_status(int64_t id, const char *cstatus,
     const char *action, const char *action_status, int64_t total,

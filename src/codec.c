@@ -802,6 +802,44 @@ codec_service_constraint(struct codec_ctx *c, const char *svc,
 	return 0;
 }
 
+/*
+ * Template "constraints.size" (Coopr 0.9.9 SizeConstraint): min 1 and max
+ * 2147483647 by default, 1 <= min <= max.  *out is a new {"min","max"}
+ * when src has a size, else NULL: a template without one reads back as it
+ * was written (the 0.9 admin round trip).
+ */
+static int
+codec_template_size(struct codec_ctx *c, struct json_object *src,
+    struct json_object **out)
+{
+	struct json_object *sz = NULL, *o;
+	int64_t min = 1, max = INT_MAX;
+	int rc;
+
+	*out = NULL;
+	if (src == NULL)
+		return 0;
+	if ((rc = codec_read_object(c, src, "size", "constraints.size",
+		 &sz)) <= 0)
+		return rc;
+	if (codec_read_int(c, sz, "min", "constraints.size.min", INT_MIN,
+		INT_MAX, &min) < 0 ||
+	    codec_read_int(c, sz, "max", "constraints.size.max", INT_MIN,
+		INT_MAX, &max) < 0)
+		return -1;
+	if (min < 1)
+		return codec_fail(c, CODEC_ERR_MESSAGE,
+		    "Minimum must be at least 1.");
+	if (max < min)
+		return codec_fail(c, CODEC_ERR_MESSAGE,
+		    "Maximum must greater than or equal to the minimum.");
+	o = jsonx_new_object();
+	jsonx_set(o, "min", jsonx_new_int64(min));
+	jsonx_set(o, "max", jsonx_new_int64(max));
+	*out = o;
+	return 0;
+}
+
 /* Template "constraints": layout sets and per-service constraints. */
 static int
 codec_template_constraints(struct codec_ctx *c, struct json_object *in,
@@ -809,7 +847,7 @@ codec_template_constraints(struct codec_ctx *c, struct json_object *in,
 {
 	struct json_object *src = NULL, *layout = NULL, *svcs = NULL;
 	struct json_object *must = NULL, *cant = NULL, *o = NULL, *ol, *os;
-	struct json_object *sc = NULL;
+	struct json_object *sc = NULL, *size = NULL;
 
 	if (codec_read_object(c, in, "constraints", "constraints", &src) < 0)
 		return -1;
@@ -827,8 +865,13 @@ codec_template_constraints(struct codec_ctx *c, struct json_object *in,
 	    codec_read_object(c, src, "services", "constraints.services",
 		&svcs) < 0)
 		goto fail;
+	if (codec_template_size(c, src, &size) < 0)
+		goto fail;
 
 	o = jsonx_new_object();
+	if (size != NULL)
+		jsonx_set(o, "size", size);
+	size = NULL;
 	ol = jsonx_new_object();
 	jsonx_set(ol, "mustcoexist", must);
 	jsonx_set(ol, "cantcoexist", cant);
@@ -851,6 +894,7 @@ codec_template_constraints(struct codec_ctx *c, struct json_object *in,
 fail:
 	json_object_put(must);
 	json_object_put(cant);
+	json_object_put(size);
 	json_object_put(o);
 	return -1;
 }
@@ -1017,6 +1061,29 @@ codec_check_template_lease(struct json_object *tmpl, char err[LOOMD_ERR_LEN])
 		return -1;
 	}
 	return 0;
+}
+
+int
+codec_check_template_size(struct json_object *tmpl, int64_t n,
+    char err[LOOMD_ERR_LEN])
+{
+	struct json_object *cons = NULL, *size = NULL;
+	int64_t min = 1, max = INT_MAX;
+
+	if (jsonin_get_object(tmpl, "constraints", &cons, NULL) != JSONIN_OK ||
+	    jsonin_get_object(cons, "size", &size, NULL) != JSONIN_OK)
+		return 0;
+	if (jsonin_get_int64(size, "min", &min, NULL) != JSONIN_OK)
+		min = 1;
+	if (jsonin_get_int64(size, "max", &max, NULL) != JSONIN_OK)
+		max = INT_MAX;
+	if (n >= min && n <= max)
+		return 0;
+	snprintf(err, LOOMD_ERR_LEN,
+	    "Size must be at least %lld but not greater than %lld. Now it's "
+	    "%lld",
+	    (long long)min, (long long)max, (long long)n);
+	return -1;
 }
 
 /*

@@ -88,6 +88,15 @@ int codec_check_template_lease(struct json_object *tmpl,
     char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
 /*
+ * The size constraint of a canonical cluster template (Coopr 0.9.9):
+ * 0 when n machines fit constraints.size (or it has none), else -1 with
+ * "Size must be at least <min> but not greater than <max>. Now it's <n>"
+ * in err.
+ */
+int codec_check_template_size(struct json_object *tmpl, int64_t n,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+
+/*
  * Decode an /import body (borrowed; the shape of GET /export): an object
  * whose keys "providers", ... "clustertemplates" are arrays of entities; a
  * missing or null key is an empty list, other keys are ignored.  On success

@@ -30,6 +30,11 @@ jobs_work(struct db_conn *c, const char *id)
 
 	if (job_store_read(c, id, &job, &found) != DB_OK || !found)
 		return;
+	/* A paused job stands still until it is resumed (resume kicks it). */
+	if (strcmp(job.status, "PAUSED") == 0) {
+		(void)job_store_release(c, id);
+		return;
+	}
 	if (strcmp(job.action, "SOLVE_LAYOUT") == 0) {
 		if (strcmp(job.status, "NOT_SUBMITTED") == 0)
 			jobs_solve(c, &job);
@@ -132,10 +137,14 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 			db_rows_free(r);
 		}
 
-		/* Clusters whose lease ran out are deleted by the system. */
+		/*
+		 * Clusters whose lease ran out are deleted by the system,
+		 * INCONSISTENT ones too (Loom 0.9.7 let those live forever).
+		 */
 		if (db_query(c,
 			"SELECT id FROM clusters WHERE residue = ? AND "
-			"status IN ('ACTIVE', 'INCOMPLETE') AND expire_time > 0 "
+			"status IN ('ACTIVE', 'INCOMPLETE', 'INCONSISTENT') AND "
+			"expire_time > 0 "
 			"AND expire_time < ? LIMIT 50",
 			&r, "ii", res[k], now) == DB_OK) {
 			for (i = 0; i < r->nrows; i++) {

@@ -383,6 +383,12 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	failed = strcmp(status, "FAILED") == 0;
 	if (strcmp(status, "COMPLETE") == 0)
 		goto save;
+	/* Paused (Coopr 0.9.9): no submission, no stage advance. */
+	if (strcmp(status, "PAUSED") == 0)
+		return db_exec(c,
+		    "UPDATE jobs SET needs_work = 0, lease_until = 0 "
+		    "WHERE id = ?",
+		    NULL, "s", a->job);
 	for (;;) {
 		struct jobs_advance_stask *submit = NULL, extra;
 		size_t nsub = 0, completed = 0, busy = 0;

@@ -556,16 +556,17 @@ static enum db_status
 task_store_requeue_tx(struct db_conn *c, void *arg)
 {
 	struct task_store_delivery_arg *a = arg;
-	struct db_rows *r = NULL, *k = NULL;
+	struct db_rows *r = NULL, *k = NULL, *j = NULL;
 	enum db_status st;
 	int64_t now = domain_now_ms();
+	bool paused;
 	char msg[320];
 
 	a->requeued = false;
 	if ((st = db_query(c,
 		 "SELECT worker_id, attempts, node_id, "
-		 "task_name, service FROM tasks WHERE id = ? AND q_state = 'taken' "
-		 "AND taken_at < ? FOR UPDATE",
+		 "task_name, service, job_id FROM tasks WHERE id = ? AND "
+		 "q_state = 'taken' AND taken_at < ? FOR UPDATE",
 		 &r, "si", a->task, a->cutoff)) != DB_OK)
 		return st;
 	if (r->nrows == 0 ||
@@ -580,14 +581,27 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 		goto out;
 	if (k->nrows == 0 || db_rows_get(k, 0, 0) != NULL)
 		goto out; /* delivered (or no record): the worker has it */
+	/*
+	 * The task of a paused job waits parked with the job's other tasks.
+	 * The job's row is written either way, so a pause or resume that
+	 * commits at the same time on another node fails certification
+	 * against this and one of them runs again (requeues are rare).
+	 */
+	if ((st = db_exec(c,
+		 "UPDATE jobs SET version = version + 1 WHERE id = ?", NULL,
+		 "s", db_rows_get(r, 0, 5))) != DB_OK ||
+	    (st = db_query(c, "SELECT status FROM jobs WHERE id = ?", &j, "s",
+		 db_rows_get(r, 0, 5))) != DB_OK)
+		goto out;
+	paused = j->nrows == 1 && strcmp(db_rows_get(j, 0, 0), "PAUSED") == 0;
 	if ((st = db_exec(c,
 		 "DELETE FROM task_takes WHERE task_id = ? AND "
 		 "attempt = ?",
 		 NULL, "si", a->task, db_rows_int(r, 0, 1))) != DB_OK ||
 	    (st = db_exec(c,
-		 "UPDATE tasks SET q_state = 'queued', worker_id "
+		 "UPDATE tasks SET q_state = ?, worker_id "
 		 "= NULL, taken_at = 0, version = version + 1 WHERE id = ?",
-		 NULL, "s", a->task)) != DB_OK)
+		 NULL, "ss", paused ? "paused" : "queued", a->task)) != DB_OK)
 		goto out;
 	snprintf(msg, sizeof msg, "Not delivered to worker %s; queued again",
 	    db_rows_get(r, 0, 0));
@@ -607,6 +621,7 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 out:
 	db_rows_free(r);
 	db_rows_free(k);
+	db_rows_free(j);
 	return st;
 }
 

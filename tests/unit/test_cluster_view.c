@@ -129,3 +129,30 @@ Test(cluster_view, task)
 	    "\"00000003\",\"taskName\":\"CONFIRM\",\"config\":{}}");
 	free(s);
 }
+
+/* GET /clusters?status= (Coopr 0.9.9 section 10.3). */
+Test(cluster_view, status_filter)
+{
+	int unknown;
+
+	cr_assert_str_eq(cluster_view_statuses[3], "INCONSISTENT");
+	cr_expect_eq(cluster_view_status_filter(NULL, &unknown), 0u);
+	cr_expect_eq(unknown, 0);
+	cr_expect_eq(cluster_view_status_filter("", &unknown), 0u);
+	cr_expect_eq(cluster_view_status_filter("active", NULL), 1u << 1);
+	cr_expect_eq(cluster_view_status_filter("Pending,TERMINATED", NULL),
+	    (1u << 0) | (1u << 4));
+	cr_expect_eq(cluster_view_status_filter("inconsistent,incomplete",
+			 NULL),
+	    (1u << 3) | (1u << 2));
+	cr_expect_eq(cluster_view_status_filter("bogus", &unknown), 0u);
+	cr_expect_eq(unknown, 1);
+	cr_expect_eq(cluster_view_status_filter("active,bogus,,", &unknown),
+	    1u << 1);
+	cr_expect_eq(unknown, 2, "bogus and the empty name");
+	cr_expect_eq(cluster_view_status_filter(" active", &unknown), 0u,
+	    "names are not trimmed");
+	cr_expect_eq(cluster_view_status_filter("activ,actives", NULL), 0u);
+	cr_expect_eq(cluster_view_status_filter("active,active", NULL),
+	    1u << 1);
+}

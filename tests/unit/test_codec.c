@@ -903,3 +903,89 @@ Test(codec, input_is_not_modified)
 	json_object_put(copy);
 	json_object_put(out);
 }
+
+/* Coopr 0.9.9's SizeConstraint and SizeConstraintTest (3..10). */
+static struct json_object *
+sized_template(const char *size)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof buf,
+	    "{\"name\":\"t\",\"defaults\":{\"services\":[\"s\"],"
+	    "\"provider\":\"p\",\"config\":{}},\"constraints\":{\"size\":%s}}",
+	    size);
+	return json_tokener_parse(buf);
+}
+
+Test(codec, template_size_constraint)
+{
+	struct json_object *in, *out, *cons, *size;
+	char err[LOOMD_ERR_LEN];
+	enum codec_error kind;
+	int64_t n;
+
+	in = sized_template("{\"min\":3,\"max\":10}");
+	cr_assert_eq(codec_parse(CODEC_CLUSTERTEMPLATE, in, &out, &kind, err),
+	    0, "%s", err);
+	cons = at(out, "constraints");
+	cr_assert_str_eq(json_object_to_json_string_ext(at(cons, "size"),
+			     JSON_C_TO_STRING_PLAIN),
+	    "{\"min\":3,\"max\":10}");
+	for (n = 3; n <= 10; n++)
+		cr_expect_eq(codec_check_template_size(out, n, err), 0, "%lld",
+		    (long long)n);
+	cr_expect_eq(codec_check_template_size(out, 2, err), -1);
+	cr_expect_str_eq(err,
+	    "Size must be at least 3 but not greater than 10. Now it's 2");
+	cr_expect_eq(codec_check_template_size(out, 11, err), -1);
+	cr_expect_str_eq(err,
+	    "Size must be at least 3 but not greater than 10. Now it's 11");
+	json_object_put(out);
+	json_object_put(in);
+
+	/* Defaults: min 1, max 2147483647; none at all: no check. */
+	in = sized_template("{}");
+	cr_assert_eq(codec_parse(CODEC_CLUSTERTEMPLATE, in, &out, &kind, err),
+	    0, "%s", err);
+	size = at(at(out, "constraints"), "size");
+	cr_expect_str_eq(json_object_to_json_string_ext(size,
+			     JSON_C_TO_STRING_PLAIN),
+	    "{\"min\":1,\"max\":2147483647}");
+	cr_expect_eq(codec_check_template_size(out, 0, err), -1);
+	json_object_put(out);
+	json_object_put(in);
+	in = sized_template("null");
+	cr_assert_eq(codec_parse(CODEC_CLUSTERTEMPLATE, in, &out, &kind, err),
+	    0, "%s", err);
+	cr_expect(!json_object_object_get_ex(at(out, "constraints"), "size",
+		      &size),
+	    "no size given, none written");
+	cr_expect_eq(codec_check_template_size(out, 1000000, err), 0);
+	json_object_put(out);
+	json_object_put(in);
+
+	/* Refusals. */
+	in = sized_template("{\"min\":0}");
+	cr_expect_eq(codec_parse(CODEC_CLUSTERTEMPLATE, in, &out, &kind, err),
+	    -1);
+	cr_expect_eq(kind, CODEC_ERR_MESSAGE);
+	cr_expect_str_eq(err, "Minimum must be at least 1.");
+	json_object_put(in);
+	in = sized_template("{\"min\":5,\"max\":4}");
+	cr_expect_eq(codec_parse(CODEC_CLUSTERTEMPLATE, in, &out, &kind, err),
+	    -1);
+	cr_expect_eq(kind, CODEC_ERR_MESSAGE);
+	cr_expect_str_eq(err,
+	    "Maximum must greater than or equal to the minimum.");
+	json_object_put(in);
+	in = sized_template("{\"min\":\"x\"}");
+	cr_expect_eq(codec_parse(CODEC_CLUSTERTEMPLATE, in, &out, &kind, err),
+	    -1);
+	cr_expect_eq(kind, CODEC_ERR_PLAIN);
+	json_object_put(in);
+	in = sized_template("7");
+	cr_expect_eq(codec_parse(CODEC_CLUSTERTEMPLATE, in, &out, &kind, err),
+	    -1);
+	cr_expect_eq(kind, CODEC_ERR_PLAIN);
+	json_object_put(in);
+}
