@@ -141,8 +141,9 @@ callback_action_known(const char *name)
 	int i;
 
 	for (i = 0; i < PLANNER_CLUSTER_ACTION_COUNT; i++)
-		if (strcasecmp(name, planner_cluster_action_upper(
-					 (enum planner_cluster_action)i)) == 0)
+		if (strcasecmp(name,
+			planner_cluster_action_upper(
+			    (enum planner_cluster_action)i)) == 0)
 			return true;
 	return false;
 }
@@ -220,8 +221,8 @@ callback_job_json(struct db_conn *c, const char *jid, struct db_rows *job,
 	o = jsonx_new_object();
 	jsonx_set(o, "jobId", jsonx_new_string(jid));
 	jsonx_set(o, "clusterId",
-	    jsonx_new_string(ids_format_cluster(db_rows_int(job, 0, 0), cid,
-		sizeof cid)));
+	    jsonx_new_string(
+		ids_format_cluster(db_rows_int(job, 0, 0), cid, sizeof cid)));
 	jsonx_set(o, "clusterAction",
 	    jsonx_new_string(
 		domain_lower(db_rows_get(job, 0, 1), low, sizeof low)));
@@ -425,8 +426,9 @@ callback_send(CURL *h, struct callback_row *row)
 	char line[256];
 	CURLcode rc;
 
-	hdr = curl_slist_append(hdr, "Content-Type: application/json; "
-				     "charset=UTF-8");
+	hdr = curl_slist_append(hdr,
+	    "Content-Type: application/json; "
+	    "charset=UTF-8");
 	snprintf(line, sizeof line, "X-Loom-Callback-Id: %s", row->id);
 	hdr = curl_slist_append(hdr, line);
 	snprintf(line, sizeof line, "X-Loom-Callback-Event: %s", row->event);
@@ -490,7 +492,8 @@ callback_fail_job_tx(struct db_conn *c, const char *jid)
 		snprintf(msg, sizeof msg,
 		    "Cluster creation stopped by failed start callback.");
 	else
-		snprintf(msg, sizeof msg, "Failed to schedule the %s operation.",
+		snprintf(msg, sizeof msg,
+		    "Failed to schedule the %s operation.",
 		    planner_cluster_action_upper(ca));
 	if ((st = db_exec(c,
 		 "UPDATE jobs SET status = 'FAILED', status_message = ?, "
@@ -579,7 +582,8 @@ callback_record_tx(struct db_conn *c, void *arg)
 	}
 	a->outcome = CALLBACK_RETRY;
 	delay = CALLBACK_BACKOFF_MS;
-	for (n = 1; n < (uint64_t)row->attempts && delay < CALLBACK_BACKOFF_MAX_MS;
+	for (n = 1;
+	     n < (uint64_t)row->attempts && delay < CALLBACK_BACKOFF_MAX_MS;
 	     n++)
 		delay *= 2;
 	if (delay > CALLBACK_BACKOFF_MAX_MS)
@@ -722,15 +726,16 @@ callback_main(void *arg UNUSED)
 		} else {
 			nres = scheduler_residues(res, CALLBACK_MAX_RES);
 			for (k = 0; k < nres &&
-		     !__atomic_load_n(&cb_stopping, __ATOMIC_RELAXED);
-		     k++)
+			     !__atomic_load_n(&cb_stopping, __ATOMIC_RELAXED);
+			     k++)
 				sent += callback_pass(c, h, res[k]);
 			if (!db_connected(c)) {
 				db_close(c);
 				c = NULL;
 			}
 		}
-		if (callback_wait(sent > 0 ? 0 : cb_cfg->scheduler_interval_ms))
+		if (callback_wait(
+			sent > 0 ? 0 : cb_cfg->scheduler_interval_ms))
 			break;
 	}
 	curl_easy_cleanup(h);

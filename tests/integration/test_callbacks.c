@@ -212,7 +212,8 @@ start(const char *cb, int bh)
 	}
 	group[o] = '\0';
 	snprintf(extra, sizeof extra,
-	    "task = { timeout_seconds = 30; take_wait_ms = 0; };\ncallback = { %s };", group);
+	    "task = { timeout_seconds = 30; take_wait_ms = 0; };\ncallback = { %s };",
+	    group);
 	fx_setup(&db, dbname, sizeof dbname, &d, extra);
 	fx_import(d.port,
 	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
@@ -372,7 +373,8 @@ Test(callbacks, start_then_success_with_stable_ids_and_the_body)
 	snprintf(jid, sizeof jid, "%s", body_str(o, "job", "jobId"));
 	cr_expect_eq(strncmp(jid, id, 8), 0, "job %s of cluster %s: %s", jid,
 	    id, rx_calls[0].body);
-	cr_expect_str_eq(body_str(o, "job", "clusterAction"), "cluster_create");
+	cr_expect_str_eq(body_str(o, "job", "clusterAction"),
+	    "cluster_create");
 	cr_expect_str_eq(body_str(o, "job", "jobStatus"), "running");
 	cr_expect_str_eq(body_str(o, "cluster", "status"), "pending");
 	cr_expect_str_eq(body_str(o, "cluster", "id"), id);
@@ -570,12 +572,13 @@ Test(callbacks, bad_urls_and_triggers_are_config_errors)
 	snprintf(conf, sizeof conf, "/tmp/loomd-cb-%d.conf", (int)getpid());
 	f = fopen(conf, "w");
 	cr_assert_not_null(f);
-	fprintf(f, "callback = {\n"
-		   "  start_url = \"ftp://example.com/x\";\n"
-		   "  success_url = \"http:///nohost\";\n"
-		   "  failure_triggers = \"CLUSTER_CREATE, BOGUS\";\n"
-		   "  failure_url = \"https://ok.example/cb\";\n"
-		   "};\n");
+	fprintf(f,
+	    "callback = {\n"
+	    "  start_url = \"ftp://example.com/x\";\n"
+	    "  success_url = \"http:///nohost\";\n"
+	    "  failure_triggers = \"CLUSTER_CREATE, BOGUS\";\n"
+	    "  failure_url = \"https://ok.example/cb\";\n"
+	    "};\n");
 	fclose(f);
 	st = fx_run_loomd(conf, "-t", out, sizeof out);
 	cr_expect_eq(st, 78, "exit %d: %s", st, out);
@@ -584,8 +587,9 @@ Test(callbacks, bad_urls_and_triggers_are_config_errors)
 	    "or empty for none (got \"ftp://example.com/x\")",
 	    conf);
 	cr_expect_not_null(strstr(out, want), "%s", out);
-	snprintf(want, sizeof want, "%s:3: callback.success_url: must name a "
-				    "host",
+	snprintf(want, sizeof want,
+	    "%s:3: callback.success_url: must name a "
+	    "host",
 	    conf);
 	cr_expect_not_null(strstr(out, want), "%s", out);
 	snprintf(want, sizeof want,
