@@ -679,6 +679,26 @@ callback_pass(struct db_conn *c, CURL *h, int64_t res)
 	return sent;
 }
 
+/*
+ * Delete the rows of residue res that were delivered or given up more
+ * than callback.max_age_s ago, a bounded batch at a time.
+ */
+static void
+callback_purge(struct db_conn *c, int64_t res)
+{
+	uint64_t n = 0;
+
+	if (db_exec(c,
+		"DELETE FROM callbacks WHERE residue = ? AND state IN "
+		"('delivered', 'failed') AND done_at < ? LIMIT 1000",
+		&n, "ii", res,
+		domain_now_ms() - cb_cfg->callback_max_age_s * 1000) ==
+		DB_OK &&
+	    n > 0)
+		log_debug("callback: %llu finished rows deleted",
+		    (unsigned long long)n);
+}
+
 /* Wait up to ms for a kick or a stop; true when stopping. */
 static bool
 callback_wait(int64_t ms)
@@ -710,6 +730,7 @@ callback_main(void *arg UNUSED)
 	char err[LOOMD_ERR_LEN], why[LOOMD_ERR_LEN];
 	int64_t res[CALLBACK_MAX_RES];
 	struct db_conn *c = NULL;
+	int64_t next_purge = 0;
 	size_t nres, k;
 	CURL *h;
 	int sent;
@@ -729,6 +750,11 @@ callback_main(void *arg UNUSED)
 			     !__atomic_load_n(&cb_stopping, __ATOMIC_RELAXED);
 			     k++)
 				sent += callback_pass(c, h, res[k]);
+			if (domain_now_ms() >= next_purge) {
+				for (k = 0; k < nres; k++)
+					callback_purge(c, res[k]);
+				next_purge = domain_now_ms() + 60000;
+			}
 			if (!db_connected(c)) {
 				db_close(c);
 				c = NULL;
