@@ -509,10 +509,10 @@ callback_fail_job_tx(struct db_conn *c, const char *jid)
 		 "'NOT_SUBMITTED'",
 		 NULL, "is", domain_now_ms(), jid)) != DB_OK)
 		return st;
+	/* Section 9.3: every action but CLUSTER_CREATE leaves INCONSISTENT. */
 	if ((st = cluster_store_set_status_tx(c, cluster,
-		 ca == PLANNER_CLUSTER_CREATE ?
-		     "TERMINATED" :
-		     planner_cluster_action_failure_status(ca))) != DB_OK)
+		 ca == PLANNER_CLUSTER_CREATE ? "TERMINATED" :
+						"INCONSISTENT")) != DB_OK)
 		return st;
 	log_warn("job %s: %s", jid, msg);
 	return callback_enqueue_tx(c, jid, CALLBACK_FAILURE, NULL);

@@ -604,3 +604,30 @@ Test(callbacks, bad_urls_and_triggers_are_config_errors)
 	cr_expect_eq(st, 78, "exit %d: %s", st, out);
 	unlink(conf);
 }
+
+Test(callbacks,
+    a_delete_whose_start_is_given_up_leaves_the_cluster_inconsistent)
+{
+	char id[32], path[128];
+	struct json_object *o = NULL;
+	int bport, bfd;
+
+	bfd = blackhole(&bport);
+	start("start_url = \"BH/never\"; start_triggers = \"CLUSTER_DELETE\"; "
+	      "timeout_ms = 300; max_age_s = 2;",
+	    bport);
+	create(id);
+	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
+	wait_status(id, "ACTIVE/COMPLETE/CLUSTER_CREATE", 30000);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(fx_call(d.port, "user1", "DELETE", path, NULL, NULL),
+	    200);
+	wait_status(id, "INCONSISTENT/FAILED/CLUSTER_DELETE", 20000);
+	fx_provisioner_stop(&prov);
+	cr_assert_eq(fx_call(d.port, "user1", "GET", path, NULL, &o), 200);
+	cr_expect_str_eq(fx_js(o, "message"),
+	    "Failed to schedule the CLUSTER_DELETE operation.");
+	cr_expect_str_eq(fx_js(o, "status"), "inconsistent");
+	json_object_put(o);
+	close(bfd);
+}
