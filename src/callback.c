@@ -342,6 +342,10 @@ callback_gated(struct db_conn *c, const char *jid)
 	char id[96];
 	bool gated;
 
+	/* Only this server's own START rows gate, and only with its keys. */
+	if (domain_cfg()->callback_start_url[0] == '\0' ||
+	    !domain_cfg()->callback_start_gate)
+		return false;
 	snprintf(id, sizeof id, "%s.start", jid);
 	if (db_query(c,
 		"SELECT 1 FROM callbacks WHERE id = ? AND gate = 1 AND "

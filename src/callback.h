@@ -42,7 +42,10 @@ enum callback_event {
 enum db_status callback_enqueue_tx(struct db_conn *c, const char *jid,
     enum callback_event ev, bool *gated);
 
-/* Is job jid held back by its START callback (not yet answered)? */
+/*
+ * Is job jid, just planned by this server, held back by its START
+ * callback (not yet answered)?  No query without callback.start_url.
+ */
 bool callback_gated(struct db_conn *c, const char *jid);
 
 /*
