@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callback.h"
 #include "cfg.h"
 #include "db.h"
 #include "health.h"
@@ -178,7 +179,7 @@ api_health_metrics_db(struct db_conn *c, void *arg)
 		    label, (double)db_rows_int(r, i, 1) / 1e6);
 	}
 	db_rows_free(r);
-	return DB_OK;
+	return callback_metrics_db(c, b);
 }
 
 /* GET /metrics: Prometheus text exposition. */
@@ -193,6 +194,7 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	int k;
 
 	metrics_write_requests(&b);
+	callback_metrics_counters(&b);
 	db_stats_get(&ds);
 	metrics_printf(&b,
 	    "# HELP loomd_db_transactions_total Transactions "

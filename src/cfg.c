@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "callback.h"
+
 #define CFG_OFF(f) offsetof(struct cfg, f)
 #define CFG_INT_MAX53 9007199254740991LL
 
@@ -179,6 +181,38 @@ const struct cfg_key cfg_keys[] = {
 	    "file holding the provisioner token that "
 	    "/v1/loom/tasks/* then require (X-Loom-ProvisionerKey or "
 	    "Authorization: Bearer); must not be readable by group or others" },
+	{ "callback.start_url", CFG_STRING, CFG_OFF(callback_start_url), 0, 0,
+	    "", false, false,
+	    "http(s) URL POSTed when a job starts (empty = none)" },
+	{ "callback.success_url", CFG_STRING, CFG_OFF(callback_success_url), 0,
+	    0, "", false, false,
+	    "http(s) URL POSTed when a job completes (empty = none)" },
+	{ "callback.failure_url", CFG_STRING, CFG_OFF(callback_failure_url), 0,
+	    0, "", false, false,
+	    "http(s) URL POSTed when a job fails (empty = none)" },
+	{ "callback.start_triggers", CFG_STRING,
+	    CFG_OFF(callback_start_triggers), 0, 0, "", false, false,
+	    "comma list of the cluster actions whose start is posted "
+	    "(empty = all)" },
+	{ "callback.success_triggers", CFG_STRING,
+	    CFG_OFF(callback_success_triggers), 0, 0, "", false, false,
+	    "comma list of the cluster actions whose success is posted "
+	    "(empty = all)" },
+	{ "callback.failure_triggers", CFG_STRING,
+	    CFG_OFF(callback_failure_triggers), 0, 0, "", false, false,
+	    "comma list of the cluster actions whose failure is posted "
+	    "(empty = all)" },
+	{ "callback.timeout_ms", CFG_INT, CFG_OFF(callback_timeout_ms), 100,
+	    600000, "10000", false, false,
+	    "time one callback attempt may take, connect to answer" },
+	{ "callback.max_age_s", CFG_INT, CFG_OFF(callback_max_age_s), 1,
+	    2592000, "86400", false, false,
+	    "a callback not answered 2xx this long after its event is given "
+	    "up (and a gating start callback fails its job)" },
+	{ "callback.start_gate", CFG_BOOL, CFG_OFF(callback_start_gate), 0, 0,
+	    "true", false, false,
+	    "a job waits for its start callback to be answered 2xx before "
+	    "its first tasks are queued" },
 	{ NULL, 0, 0, 0, 0, NULL, false, false, NULL },
 };
 
@@ -484,6 +518,34 @@ out:
 	close(fd);
 }
 
+/* The callback URLs and trigger lists. */
+static void
+cfg_check_callbacks(const struct cfg *c, const config_t *lc, const char *file,
+    struct cfg_errors *errs)
+{
+	const char *const urls[][2] = {
+		{ "callback.start_url", c->callback_start_url },
+		{ "callback.success_url", c->callback_success_url },
+		{ "callback.failure_url", c->callback_failure_url },
+	};
+	const char *const triggers[][2] = {
+		{ "callback.start_triggers", c->callback_start_triggers },
+		{ "callback.success_triggers", c->callback_success_triggers },
+		{ "callback.failure_triggers", c->callback_failure_triggers },
+	};
+	char msg[LOOMD_ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (callback_url_check(urls[i][1], msg) != 0)
+			cfg_add(errs, file, cfg_line_of(lc, urls[i][0]),
+			    urls[i][0], "%s", msg);
+		if (callback_triggers_check(triggers[i][1], msg) != 0)
+			cfg_add(errs, file, cfg_line_of(lc, triggers[i][0]),
+			    triggers[i][0], "%s", msg);
+	}
+}
+
 /* Rules that involve more than one key, after the per-key checks. */
 static void
 cfg_cross_check(struct cfg *c, const config_t *lc, const char *file,
@@ -566,6 +628,7 @@ cfg_cross_check(struct cfg *c, const config_t *lc, const char *file,
 		    "server.tasks_host",
 		    "must not be empty when "
 		    "server.tasks_port is set");
+	cfg_check_callbacks(c, lc, file, errs);
 }
 
 /* Common part of cfg_load() and cfg_load_string(). */

@@ -73,6 +73,16 @@ struct cfg {
 	int64_t auth_failure_window_s;
 	/* provisioner routes */
 	char *tasks_token_file;
+	/* callbacks */
+	char *callback_start_url;
+	char *callback_success_url;
+	char *callback_failure_url;
+	char *callback_start_triggers;
+	char *callback_success_triggers;
+	char *callback_failure_triggers;
+	int64_t callback_timeout_ms;
+	int64_t callback_max_age_s;
+	bool callback_start_gate;
 
 	/* Not keys: where the file was, for messages.  Owned. */
 	char *path;

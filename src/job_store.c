@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "callback.h"
 #include "cfg.h"
 #include "cluster_store.h"
 #include "domain.h"
@@ -106,8 +107,10 @@ job_store_fail_tx(struct db_conn *c, void *arg)
 		return st;
 	if (n != 1)
 		return DB_ABORT; /* changed meanwhile: look again */
-	return cluster_store_set_status_tx(c, a->job->cluster,
-	    a->cluster_status);
+	if ((st = cluster_store_set_status_tx(c, a->job->cluster,
+		 a->cluster_status)) != DB_OK)
+		return st;
+	return callback_enqueue_tx(c, a->job->id, CALLBACK_FAILURE, NULL);
 }
 
 enum db_status

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "callback.h"
 #include "cfg.h"
 #include "cluster_store.h"
 #include "domain.h"
@@ -47,6 +48,9 @@ jobs_work(struct db_conn *c, const char *id)
 		/* Submit the first stage at once. */
 		if (job_store_read(c, id, &job, &found) != DB_OK || !found ||
 		    !job.planned)
+			return;
+		/* Held back until its START callback is answered. */
+		if (callback_gated(c, id))
 			return;
 	}
 	jobs_advance(c, &job);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callback.h"
 #include "cfg.h"
 #include "cluster_store.h"
 #include "domain.h"
@@ -358,7 +359,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 	size_t n = 0, i;
-	bool failed, finished = false;
+	bool failed, finished = false, settled = false;
 	int cur;
 
 	jobs_advance_reset(a);
@@ -508,8 +509,9 @@ save:
 				 "WHERE id = ?",
 				 &r, "i", a->cluster)) != DB_OK)
 				goto out;
-			if (r->nrows == 1 &&
-			    strcmp(db_rows_get(r, 0, 0), "PENDING") == 0)
+			settled = r->nrows == 1 &&
+			    strcmp(db_rows_get(r, 0, 0), "PENDING") == 0;
+			if (settled)
 				st = cluster_store_set_status_tx(c, a->cluster,
 				    planner_cluster_action_failure_status(
 					a->ca));
@@ -524,6 +526,9 @@ save:
 		    NULL, "sisis", status, (int64_t)cur,
 		    a->msg[0] != '\0' ? a->msg : NULL, (int64_t)a->requeue,
 		    a->job);
+	if (st == DB_OK && (finished || settled))
+		st = callback_enqueue_tx(c, a->job,
+		    finished ? CALLBACK_SUCCESS : CALLBACK_FAILURE, NULL);
 out:
 	jobs_advance_stasks_free(tasks, n);
 	return st;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callback.h"
 #include "cfg.h"
 #include "cluster_store.h"
 #include "domain.h"
@@ -89,7 +90,10 @@ jobs_plan_planned_tx(struct db_conn *c, void *arg)
 		 "+ 1 WHERE id = ? AND version = ? AND planned = 0",
 		 &n, "si", job->id, job->version)) != DB_OK)
 		return st;
-	return n == 1 ? DB_OK : DB_ABORT;
+	if (n != 1)
+		return DB_ABORT;
+	/* The START callback; it may hold the job back (section 9.3). */
+	return callback_enqueue_tx(c, job->id, CALLBACK_START, NULL);
 }
 
 /* Read a cluster doc and its nodes (db_read_run body). */

@@ -24,6 +24,7 @@
 #include "api_health.h"
 #include "api_routes.h"
 #include "auth.h"
+#include "callback.h"
 #include "codec.h"
 #include "entity_store.h"
 #include "cfg.h"
@@ -425,6 +426,8 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (takewait_start(&c, err) != 0)
 		fatalx("%s", err);
+	if (callback_start(&c, err) != 0)
+		fatalx("%s", err);
 	if (http_start(&c, api_routes_all, api_routes_probe, port, port_file,
 		err) != 0) {
 		log_error("startup: %s", err);
@@ -447,6 +450,7 @@ main(int argc, char **argv)
 	takewait_drain(); /* waiting takes answer now */
 	http_stop(10000);
 	takewait_stop();
+	callback_stop();
 	scheduler_stop();
 	health_stop();
 	ids_shutdown();

@@ -79,6 +79,22 @@ scheduler_adopted(char *out, size_t n)
 	pthread_mutex_unlock(&sched_lock);
 }
 
+size_t
+scheduler_residues(int64_t *out, size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&sched_lock);
+	n = sched_nres < max ? sched_nres : max;
+	memcpy(out, sched_res, n * sizeof *out);
+	pthread_mutex_unlock(&sched_lock);
+	if (n == 0 && max > 0) {
+		out[0] = cfg_ids_residue(sched_cfg);
+		n = 1;
+	}
+	return n;
+}
+
 /*
  * Work out which residues this server works: its own, plus those of dead
  * datacenters (no heartbeat for ha.dc_dead_after) whose next live

@@ -27,6 +27,11 @@ int scheduler_start(const struct cfg *cfg,
     char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 /* The datacenters adopted now, comma-separated ("" for none). */
 void scheduler_adopted(char *out, size_t n);
+/*
+ * The residues this server works now (its own first, then adopted ones)
+ * into out (max entries); returns how many.
+ */
+size_t scheduler_residues(int64_t *out, size_t max);
 /* Stop and join it. */
 void scheduler_stop(void);
 /* Wake it now (new work may be there). */

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <microhttpd.h>
 #include <mysql.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -1013,4 +1014,151 @@ Test(galera, stale_read_probe)
 	    stale_on, stale_off);
 	for (i = 1; i <= 3; i++)
 		fx_daemon_stop(&e[i]);
+}
+
+/*
+ * A callback receiver in this process: /hold answers 503 until released,
+ * then 200; it counts the 2xx answers per X-Loom-Callback-Id.
+ */
+#define CBRX_MAX 32
+static pthread_mutex_t cbrx_lock = PTHREAD_MUTEX_INITIALIZER;
+static char cbrx_ids[CBRX_MAX][96];
+static int cbrx_ok[CBRX_MAX], cbrx_tries[CBRX_MAX], cbrx_n, cbrx_released;
+
+static enum MHD_Result
+cbrx_handler(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *data, size_t *size,
+    void **con_cls)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	const char *id;
+	int i, code;
+
+	(void)cls;
+	(void)url;
+	(void)method;
+	(void)version;
+	(void)data;
+	if (*con_cls == NULL) {
+		*con_cls = (void *)1;
+		return MHD_YES;
+	}
+	if (*size > 0) {
+		*size = 0; /* the body is not looked at */
+		return MHD_YES;
+	}
+	id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "X-Loom-Callback-Id");
+	pthread_mutex_lock(&cbrx_lock);
+	code = cbrx_released ? 200 : 503;
+	for (i = 0; i < cbrx_n; i++)
+		if (strcmp(cbrx_ids[i], id != NULL ? id : "") == 0)
+			break;
+	if (i == cbrx_n && cbrx_n < CBRX_MAX)
+		snprintf(cbrx_ids[cbrx_n++], sizeof cbrx_ids[0], "%s",
+		    id != NULL ? id : "");
+	if (i < CBRX_MAX) {
+		cbrx_tries[i]++;
+		if (code == 200)
+			cbrx_ok[i]++;
+	}
+	pthread_mutex_unlock(&cbrx_lock);
+	resp = MHD_create_response_from_buffer(0, (void *)"",
+	    MHD_RESPMEM_PERSISTENT);
+	ret = MHD_queue_response(conn, (unsigned)code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* 2xx answers given to callback id (suffix match, e.g. ".start"). */
+static int
+cbrx_ok_for(const char *suffix, char *id, size_t n)
+{
+	size_t ls = strlen(suffix);
+	int i, ok = 0;
+
+	pthread_mutex_lock(&cbrx_lock);
+	for (i = 0; i < cbrx_n; i++) {
+		size_t l = strlen(cbrx_ids[i]);
+
+		if (l >= ls && strcmp(cbrx_ids[i] + l - ls, suffix) == 0) {
+			ok += cbrx_ok[i];
+			snprintf(id, n, "%s", cbrx_ids[i]);
+		}
+	}
+	pthread_mutex_unlock(&cbrx_lock);
+	return ok;
+}
+
+Test(galera,
+    a_dead_datacenters_pending_callback_is_delivered_once_by_the_adopter)
+{
+	struct fx_daemon d[4];
+	struct MHD_Daemon *rx;
+	const union MHD_DaemonInfo *info;
+	char id[32], log2[256], cbid[96] = "", sid[96] = "";
+	double t0;
+	pid_t p2;
+	int i, tries = 0;
+
+	rx = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+		MHD_USE_THREAD_PER_CONNECTION,
+	    0, NULL, NULL, cbrx_handler, NULL, MHD_OPTION_END);
+	cr_assert_not_null(rx);
+	info = MHD_get_daemon_info(rx, MHD_DAEMON_INFO_BIND_PORT);
+	for (i = 1; i <= 3; i++) {
+		char extra[1024];
+
+		snprintf(extra, sizeof extra,
+		    "datacenter = \"dc%d\";\nids = { start_num = %d; "
+		    "increment_by = 10; };\nha = { dc_dead_after = 3; "
+		    "heartbeat_ms = 300; health_interval_ms = 200; };\n"
+		    "callback = { start_url = \"http://127.0.0.1:%d/hold\"; "
+		    "success_url = \"http://127.0.0.1:%d/hold\"; "
+		    "timeout_ms = 1000; };",
+		    i, i, (int)info->port, (int)info->port);
+		fx_daemon_prepare(&d[i], &node[i], dbname, extra);
+	}
+	start_three(d);
+	import_catalogue(d[2].port);
+	/* dc1 plans the job; its START is refused, so the job waits. */
+	create_cluster(d[1].port, 1, 1, id);
+	t0 = fx_now_ms();
+	while (cbrx_ok_for(".start", cbid, sizeof cbid) == 0 &&
+	    fx_now_ms() - t0 < 20000) {
+		pthread_mutex_lock(&cbrx_lock);
+		tries = cbrx_n > 0 ? cbrx_tries[0] : 0;
+		pthread_mutex_unlock(&cbrx_lock);
+		if (tries > 0)
+			break;
+		usleep(50000);
+	}
+	cr_assert_gt(tries, 0, "dc1 never sent the START callback");
+	kill(d[1].pid, SIGKILL);
+	waitpid(d[1].pid, NULL, 0);
+	d[1].pid = -1;
+	/* The receiver answers from now on; dc2 adopts dc1 and delivers. */
+	pthread_mutex_lock(&cbrx_lock);
+	cbrx_released = 1;
+	pthread_mutex_unlock(&cbrx_lock);
+	snprintf(log2, sizeof log2, "%s/prov.log", d[2].dir);
+	p2 = fx_provisioner_start(d[2].port, 2, "dc2", NULL, log2, NULL);
+	cr_expect(cluster_reaches(d[2].port, id, "\"status\":\"ACTIVE\"",
+		      90000),
+	    "dc1's cluster %s not finished by the adopter", id);
+	t0 = fx_now_ms();
+	while (cbrx_ok_for(".success", sid, sizeof sid) == 0 &&
+	    fx_now_ms() - t0 < 20000)
+		usleep(100000);
+	usleep(2000000); /* time for a second delivery, if there were one */
+	cr_expect_eq(cbrx_ok_for(".start", cbid, sizeof cbid), 1,
+	    "START %s answered 2xx once", cbid);
+	cr_expect_eq(cbrx_ok_for(".success", sid, sizeof sid), 1,
+	    "SUCCESS %s delivered once", sid);
+	cr_expect_eq(strncmp(cbid, id, 8), 0, "%s is a job of %s", cbid, id);
+	fx_provisioner_stop(&p2);
+	for (i = 2; i <= 3; i++)
+		fx_daemon_stop(&d[i]);
+	MHD_stop_daemon(rx);
 }

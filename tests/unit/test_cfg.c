@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "callback.h"
 #include "cfg.h"
 
 Test(cfg, defaults_match_the_table)
@@ -207,4 +208,46 @@ Test(cfg, token_file_is_read_and_checked)
 	cfg_free(&c);
 	cfg_errors_free(&errs);
 	unlink(path);
+}
+
+Test(cfg, callback_urls_and_triggers)
+{
+	struct cfg_errors errs = { NULL, 0 };
+	struct cfg c;
+
+	cr_assert_eq(cfg_load_string(&c, "cb.conf",
+			 "callback = { start_url = \"HTTPS://rx.example/a\";\n"
+			 "  success_triggers = \" cluster_create ,, "
+			 "ADD_SERVICES \"; };\n",
+			 &errs),
+	    0);
+	cr_expect(callback_triggers_match(c.callback_success_triggers,
+	    "CLUSTER_CREATE"));
+	cr_expect(callback_triggers_match(c.callback_success_triggers,
+	    "ADD_SERVICES"));
+	cr_expect(!callback_triggers_match(c.callback_success_triggers,
+	    "CLUSTER_DELETE"));
+	cr_expect(callback_triggers_match(c.callback_start_triggers,
+		      "SOLVE_LAYOUT"),
+	    "an empty list is every action");
+	cr_expect(c.callback_start_gate);
+	cfg_free(&c);
+	cr_assert_eq(cfg_load_string(&c, "cb.conf",
+			 "callback = { start_url = \"ftp://rx/a\";\n"
+			 "  failure_url = \"http://\";\n"
+			 "  start_triggers = \"CLUSTER_CREATE,STOP\"; };\n",
+			 &errs),
+	    -1);
+	cr_assert_eq(errs.n, 3);
+	cr_expect_str_eq(errs.lines[0],
+	    "cb.conf:1: callback.start_url: must be an http:// or https:// "
+	    "URL, or empty for none (got \"ftp://rx/a\")");
+	cr_expect_not_null(strstr(errs.lines[1],
+	    "cb.conf:3: callback.start_triggers: unknown cluster action "
+	    "\"STOP\""));
+	cr_expect_str_eq(errs.lines[2],
+	    "cb.conf:2: callback.failure_url: must name a host, as in "
+	    "http://receiver.example:8080/loom (got \"http://\")");
+	cfg_free(&c);
+	cfg_errors_free(&errs);
 }
