@@ -188,8 +188,7 @@ solver_result_node(struct solver_result_buf *b,
 }
 
 char *
-solver_result_node_json(const struct solver_result *res, size_t i,
-    size_t *len)
+solver_result_node_json(const struct solver_result *res, size_t i, size_t *len)
 {
 	struct solver_result_buf b = { NULL, 0, 0 };
 
@@ -252,7 +251,8 @@ solver_result_nodes_json(const struct solver_result *res)
 		jsonx_add_new(node, "services", json_object_get(l->services));
 		props = jsonx_new_object();
 		jsonx_add_new(node, "properties", props);
-		jsonx_add_new(props, "hardwaretype", json_object_get(shared[0]));
+		jsonx_add_new(props, "hardwaretype",
+		    json_object_get(shared[0]));
 		jsonx_add_new(props, "imagetype", json_object_get(shared[1]));
 		jsonx_add_new(props, "flavor", json_object_get(shared[2]));
 		jsonx_add_new(props, "image", json_object_get(shared[3]));
