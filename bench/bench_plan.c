@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_plan.c - the solver and planner benchmark: solves the Loom
- * "reactor" cluster template for N nodes (solver_solve) and plans its
- * CLUSTER_CREATE job (planner_plan), then renders the plan JSON
- * (planner_plan_json_string).  Each run happens in a forked child so that
+ * "reactor" cluster template for N nodes (solver_solve, nodes as plain
+ * data) and plans its CLUSTER_CREATE job (planner_plan_nodes), then
+ * renders the plan JSON (planner_plan_json_string).  --json-nodes solves
+ * with json-c Node objects too and plans from them (planner_plan), as
+ * loomd did before the plain nodes.  Each run happens in a forked child so that
  * the peak RSS reported (wait4() ru_maxrss) belongs to that size alone.
  * The catalogue is built at run time from the loom-fixtures (see
  * bench_plan_catalogue()).  It prints figures; it is not a test and has
  * no pass/fail threshold (exit status 1 only when a run fails).
  *
  *	bench_plan [--fixtures DIR] [--runs R] [--no-json] [--verbose]
- *	    [--max-steps B] [--dump-plan] [--nodes N ...]
+ *	    [--max-steps B] [--dump-plan] [--json-nodes] [--nodes N ...]
  */
 #include "config.h"
 
@@ -56,8 +58,11 @@ struct bench_plan_result {
 	long rss_solve_kb;
 	long rss_plan_kb;
 	long rss_json_kb;
-	long peak_kb;  /* set by the parent from wait4() */
-	double cpu_ms; /* idem: user + system */
+	long peak_kb;	     /* set by the parent from wait4() */
+	double cpu_ms;	     /* idem: user + system */
+	double solve_cpu_ms; /* CPU time (user + system) of each phase */
+	double plan_cpu_ms;
+	double json_cpu_ms;
 	char err[LOOMD_ERR_LEN];
 };
 
@@ -70,6 +75,7 @@ struct bench_plan_opts {
 	int json;
 	int dump;
 	int verbose;
+	int json_nodes;
 	int64_t max_steps;
 };
 
@@ -85,7 +91,8 @@ bench_plan_usage(FILE *f)
 	fprintf(f,
 	    "usage: bench_plan [--fixtures DIR] [--runs R] [--no-json]"
 	    " [--verbose]\n"
-	    "                  [--max-steps B] [--dump-plan] [--nodes N ...]\n"
+	    "                  [--max-steps B] [--dump-plan] [--json-nodes]\n"
+	    "                  [--nodes N ...]\n"
 	    "Solves and plans the reactor template for each N (default 100"
 	    " 1000 10000),\n"
 	    "R times each (default 3, median shown), each run in its own"
@@ -100,6 +107,16 @@ bench_plan_now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* CPU time (user + system) of this process so far, in ms. */
+static double
+bench_plan_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
@@ -354,10 +371,11 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	struct solver_options sopts;
 	struct solver_result *res = NULL;
 	struct planner_plan *plan = NULL;
+	struct planner_node *pn = NULL;
 	const char **ids = NULL;
 	char *idbuf = NULL, *json = NULL;
 	unsigned long counter = 0;
-	double t0, t1;
+	double t0, t1, c0;
 	size_t i, n;
 
 	memset(r, 0, sizeof *r);
@@ -378,12 +396,15 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	sopts.max_steps = o->max_steps;
 	sopts.node_id = bench_plan_node_id;
 	sopts.node_id_arg = &counter;
+	sopts.plain_nodes = !o->json_nodes;
 
+	c0 = bench_plan_cpu_ms();
 	t0 = bench_plan_now_ms();
 	if (solver_solve(&d.cat, &req, &sopts, &res, r->err) != 0)
 		goto done;
 	t1 = bench_plan_now_ms();
 	r->solve_ms = t1 - t0;
+	r->solve_cpu_ms = bench_plan_cpu_ms() - c0;
 	r->rss_solve_kb = bench_plan_maxrss_kb();
 	if (res == NULL) {
 		snprintf(r->err, sizeof r->err, "no layout for %ld nodes",
@@ -392,12 +413,26 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	}
 	r->nodes = res->num_nodes;
 
+	c0 = bench_plan_cpu_ms();
 	t0 = bench_plan_now_ms();
-	if (planner_plan(PLANNER_CLUSTER_CREATE, res->nodes, &plan, r->err) !=
-	    0)
-		goto done;
+	if (o->json_nodes) {
+		if (planner_plan(PLANNER_CLUSTER_CREATE, res->nodes, &plan,
+			r->err) != 0)
+			goto done;
+	} else {
+		pn = xcalloc(res->num_nodes + 1, sizeof *pn);
+		for (i = 0; i < res->num_nodes; i++) {
+			pn[i].id = res->node[i].id;
+			pn[i].services =
+			    res->layouts[res->node[i].layout].services;
+		}
+		if (planner_plan_nodes(PLANNER_CLUSTER_CREATE, pn,
+			res->num_nodes, &plan, r->err) != 0)
+			goto done;
+	}
 	t1 = bench_plan_now_ms();
 	r->plan_ms = t1 - t0;
+	r->plan_cpu_ms = bench_plan_cpu_ms() - c0;
 	r->rss_plan_kb = bench_plan_maxrss_kb();
 	r->tasks = plan->ntasks;
 	r->stages = plan->nstages;
@@ -412,20 +447,27 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	}
 
 	if (o->json) {
-		/* task ids as the scheduler would allocate them (untimed) */
+		/*
+		 * task ids as the scheduler would allocate them (untimed),
+		 * packed end to end: only the pages written count in RSS
+		 */
 		ids = xcalloc(plan->ntasks, sizeof *ids);
-		idbuf = xcalloc(plan->ntasks, BENCH_PLAN_TASK_ID_LEN);
-		for (i = 0; i < plan->ntasks; i++) {
-			ids[i] = idbuf + i * BENCH_PLAN_TASK_ID_LEN;
-			snprintf(idbuf + i * BENCH_PLAN_TASK_ID_LEN,
-			    BENCH_PLAN_TASK_ID_LEN, "%s-%06zu",
-			    BENCH_PLAN_JOB_ID, i + 1);
+		idbuf =
+		    xreallocarray(NULL, plan->ntasks, BENCH_PLAN_TASK_ID_LEN);
+		for (i = n = 0; i < plan->ntasks; i++) {
+			ids[i] = idbuf + n;
+			n +=
+			    (size_t)snprintf(idbuf + n, BENCH_PLAN_TASK_ID_LEN,
+				"%s-%06zu", BENCH_PLAN_JOB_ID, i + 1) +
+			    1;
 		}
+		c0 = bench_plan_cpu_ms();
 		t0 = bench_plan_now_ms();
 		json = planner_plan_json_string(plan, BENCH_PLAN_JOB_ID,
 		    BENCH_PLAN_CLUSTER_ID, PLANNER_CLUSTER_CREATE, 0, ids);
 		t1 = bench_plan_now_ms();
 		r->json_ms = t1 - t0;
+		r->json_cpu_ms = bench_plan_cpu_ms() - c0;
 		r->json_bytes = strlen(json);
 		r->rss_json_kb = bench_plan_maxrss_kb();
 		if (o->dump)
@@ -434,6 +476,7 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	r->ok = 1;
 done:
 	free(json);
+	free(pn);
 	free(ids);
 	free(idbuf);
 	planner_plan_free(plan);
@@ -519,6 +562,8 @@ bench_plan_verbose(int run, const struct bench_plan_result *r)
 	       " MB; json %zu B\n",
 	    r->rss_load_kb / 1024.0, r->rss_solve_kb / 1024.0,
 	    r->rss_plan_kb / 1024.0, r->rss_json_kb / 1024.0, r->json_bytes);
+	printf("    cpu of solve %.1f, plan %.1f, json %.1f ms\n",
+	    r->solve_cpu_ms, r->plan_cpu_ms, r->json_cpu_ms);
 }
 
 static int
@@ -670,6 +715,8 @@ bench_plan_args(int argc, char **argv, struct bench_plan_opts *o)
 			o->json = 0;
 		else if (strcmp(argv[i], "--dump-plan") == 0)
 			o->dump = 1;
+		else if (strcmp(argv[i], "--json-nodes") == 0)
+			o->json_nodes = 1;
 		else if (strcmp(argv[i], "--verbose") == 0 ||
 		    strcmp(argv[i], "-v") == 0)
 			o->verbose = 1;

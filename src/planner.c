@@ -53,3 +53,28 @@ fail:
 	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
 	return -1;
 }
+
+int
+planner_plan_nodes(enum planner_cluster_action ca,
+    const struct planner_node *nodes, size_t n, struct planner_plan **out,
+    char err[LOOMD_ERR_LEN])
+{
+	static const struct planner_node none;
+	struct planner_dag *dag = NULL;
+	struct planner_plan *plan = NULL;
+
+	*out = NULL;
+	if (planner_dag_build_from(ca, NULL, nodes != NULL ? nodes : &none,
+		nodes != NULL ? n : 0, NULL, &dag, err) != 0)
+		goto fail;
+	if (planner_dag_linearize(dag, &plan, err) != 0)
+		goto fail;
+	planner_dag_free(dag);
+	planner_plan_dedup(plan);
+	*out = plan;
+	return 0;
+fail:
+	planner_dag_free(dag);
+	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
+	return -1;
+}

@@ -212,6 +212,25 @@ int planner_plan_scoped(enum planner_cluster_action ca,
     struct json_object *nodes, const struct planner_scope *scope,
     struct planner_plan **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 
+/*
+ * A node as the planner reads it, for callers that hold their nodes as
+ * plain data (the solver's result) rather than as Node JSON: its id and
+ * its services, a json-c array of Service objects as in a Node's
+ * "services".  Both borrowed.
+ */
+struct planner_node {
+	const char *id;
+	struct json_object *services;
+};
+
+/*
+ * planner_plan() on n nodes given as plain data instead of a json-c
+ * array: the same rules, result, ownership and errors.
+ */
+int planner_plan_nodes(enum planner_cluster_action ca,
+    const struct planner_node *nodes, size_t n, struct planner_plan **out,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+
 /* A new empty plan (no stages); free with planner_plan_free(). */
 struct planner_plan *planner_plan_new(void);
 /* Append an empty stage. */

@@ -57,37 +57,46 @@ planner_dag_edge(struct planner_dag *dag, uint32_t from, uint32_t to)
  */
 static int
 planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
-    struct json_object ***defs, size_t *ndefs, size_t **off, size_t **nsvc,
-    struct strtab *seen, char err[LOOMD_ERR_LEN])
+    const struct planner_node *pn, size_t npn, struct json_object ***defs,
+    size_t *ndefs, size_t **off, size_t **nsvc, struct strtab *seen,
+    char err[LOOMD_ERR_LEN])
 {
 	struct json_object *node, *id, *list, *def;
-	const char *name;
+	const char *name, *idstr;
 	size_t nnodes, i, k, len, t, j, n = 0, cap = 0;
 	size_t dcap = 0;
 	int added;
 
-	nnodes = nodes == NULL ? 0 : json_object_array_length(nodes);
+	nnodes = pn != NULL ? npn :
+	    nodes == NULL   ? 0 :
+			      json_object_array_length(nodes);
 	*off = xcalloc(nnodes + 1, sizeof **off);
 	for (i = 0; i < nnodes; i++) {
-		node = json_object_array_get_idx(nodes, i);
-		id = jsonx_get(node, "id");
-		if (id == NULL || !json_object_is_type(id, json_type_string)) {
+		if (pn != NULL) {
+			idstr = pn[i].id;
+			list = pn[i].services;
+		} else {
+			node = json_object_array_get_idx(nodes, i);
+			id = jsonx_get(node, "id");
+			idstr = json_object_is_type(id, json_type_string) ?
+			    json_object_get_string(id) :
+			    NULL;
+			list = jsonx_get(node, "services");
+		}
+		if (idstr == NULL) {
 			errbuf_set(err, "node %zu has no id", i);
 			return -1;
 		}
-		strtab_intern(dag->nodes, json_object_get_string(id), &added);
+		strtab_intern(dag->nodes, idstr, &added);
 		if (!added) {
-			errbuf_set(err, "duplicate node id %s",
-			    json_object_get_string(id));
+			errbuf_set(err, "duplicate node id %s", idstr);
 			return -1;
 		}
 		(*off)[i] = n;
-		list = jsonx_get(node, "services");
 		if (list == NULL)
 			continue;
 		if (!json_object_is_type(list, json_type_array)) {
-			errbuf_set(err, "node %s: malformed services",
-			    json_object_get_string(id));
+			errbuf_set(err, "node %s: malformed services", idstr);
 			return -1;
 		}
 		len = json_object_array_length(list);
@@ -98,7 +107,7 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 				errbuf_set(err,
 				    "node %s: service without "
 				    "name",
-				    json_object_get_string(id));
+				    idstr);
 				return -1;
 			}
 			t = strtab_intern(seen, name, &added);
@@ -354,6 +363,19 @@ planner_dag_build_scoped(enum planner_cluster_action ca,
     struct json_object *nodes, const struct planner_scope *scope,
     struct planner_dag **out, char err[LOOMD_ERR_LEN])
 {
+	return planner_dag_build_from(ca, nodes, NULL, 0, scope, out, err);
+}
+
+/*
+ * planner_dag_build_scoped() on the nodes of the json-c array nodes, or,
+ * when pn is not NULL, on the npn plain nodes pn.
+ */
+int
+planner_dag_build_from(enum planner_cluster_action ca,
+    struct json_object *nodes, const struct planner_node *pn, size_t npn,
+    const struct planner_scope *scope, struct planner_dag **out,
+    char err[LOOMD_ERR_LEN])
+{
 	struct planner_dag *dag;
 	struct planner_dag_in in;
 	struct strtab *seen;
@@ -378,8 +400,8 @@ planner_dag_build_scoped(enum planner_cluster_action ca,
 	dag->ca = ca;
 	dag->nodes = strtab_new(true);
 	seen = strtab_new(true);
-	if (planner_dag_read_nodes(dag, nodes, &defs, &ndefs, &off, &nsvc,
-		seen, err) != 0)
+	if (planner_dag_read_nodes(dag, nodes, pn, npn, &defs, &ndefs, &off,
+		&nsvc, seen, err) != 0)
 		goto fail;
 	if (planner_services_build(defs, ndefs, &dag->svcs, err) != 0)
 		goto fail;

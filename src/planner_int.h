@@ -92,6 +92,17 @@ const char *planner_services_def_name(struct json_object *def);
 int planner_services_build(struct json_object **defs, size_t n,
     struct planner_services **out, char err[LOOMD_ERR_LEN]);
 
+/* planner_dag.c */
+
+/*
+ * planner_dag_build_scoped() on the nodes of the json-c array nodes, or,
+ * when pn is not NULL, on the npn plain nodes pn.
+ */
+int planner_dag_build_from(enum planner_cluster_action ca,
+    struct json_object *nodes, const struct planner_node *pn, size_t npn,
+    const struct planner_scope *scope, struct planner_dag **out,
+    char err[LOOMD_ERR_LEN]);
+
 /* planner_linearize.c */
 
 /* Build the out-edge lists (CSR) of nv vertices. */

@@ -75,15 +75,17 @@ solver_index(const struct strtab *ix, const char *key)
 }
 
 /*
- * Steps A-C on a finished space (services, definitions and types known).
- * *out is the Node JSON array, or NULL when there is no solution.
+ * Steps A-C as solver_core(), the nodes as plain data: *out is a new
+ * result holding only the nodes and their layouts (free it with
+ * solver_result_free()), or NULL when there is no solution.
  */
 int
-solver_core(struct solver_space *sp, const char *cluster_id,
+solver_core_result(struct solver_space *sp, const char *cluster_id,
     const char *cluster_name, int64_t num_machines,
-    const struct solver_options *opts, struct json_object **out, char *err)
+    const struct solver_options *opts, struct solver_result **out, char *err)
 {
 	struct solver_layouts ls;
+	struct solver_result *res = NULL;
 	int64_t *counts = NULL, idnum;
 	int rc = -1;
 
@@ -105,15 +107,41 @@ solver_core(struct solver_space *sp, const char *cluster_id,
 		goto fail;
 	if (solver_step_b(sp, &ls, num_machines, &counts, err) != 0)
 		goto fail;
-	if (counts != NULL &&
-	    solver_step_c(sp, &ls, counts, cluster_id, idnum, cluster_name,
-		opts, out, err) != 0)
-		goto fail;
+	if (counts != NULL) {
+		res = xcalloc(1, sizeof *res);
+		if (solver_step_c(sp, &ls, counts, cluster_id, idnum,
+			cluster_name, opts, res, err) != 0)
+			goto fail;
+	}
+	*out = res;
+	res = NULL;
 	rc = 0;
 fail:
+	solver_result_free(res);
 	free(counts);
 	solver_layouts_clear(&ls);
 	return rc;
+}
+
+/*
+ * Steps A-C on a finished space (services, definitions and types known).
+ * *out is the Node JSON array, or NULL when there is no solution.
+ */
+int
+solver_core(struct solver_space *sp, const char *cluster_id,
+    const char *cluster_name, int64_t num_machines,
+    const struct solver_options *opts, struct json_object **out, char *err)
+{
+	struct solver_result *res;
+
+	*out = NULL;
+	if (solver_core_result(sp, cluster_id, cluster_name, num_machines,
+		opts, &res, err) != 0)
+		return -1;
+	if (res != NULL)
+		*out = solver_result_nodes_json(res);
+	solver_result_free(res);
+	return 0;
 }
 
 void
@@ -354,6 +382,7 @@ solver_result_free(struct solver_result *res)
 	if (res == NULL)
 		return;
 	json_object_put(res->nodes);
+	solver_result_clear_nodes(res);
 	json_object_put(res->services);
 	json_object_put(res->clustertemplate);
 	json_object_put(res->provider);
@@ -437,8 +466,8 @@ solver_input_solve(const struct solver_input *in,
 	struct solver_space sp;
 	struct solver_names rs = { NULL, 0, 0 };
 	const struct solver_names *names;
-	struct solver_result *res;
-	struct json_object *provider, *nodes = NULL;
+	struct solver_result *res = NULL;
+	struct json_object *provider;
 	const char *pname;
 	int64_t lease;
 	size_t i;
@@ -487,13 +516,12 @@ solver_input_solve(const struct solver_input *in,
 		goto fail;
 	solver_space_finish(&sp);
 
-	if (solver_core(&sp, req->cluster_id, req->name, req->num_machines,
-		opts, &nodes, err) != 0)
+	if (solver_core_result(&sp, req->cluster_id, req->name,
+		req->num_machines, opts, &res, err) != 0)
 		goto fail;
-	if (nodes != NULL) {
-		res = xcalloc(1, sizeof *res);
-		res->nodes = nodes;
-		res->num_nodes = json_object_array_length(nodes);
+	if (res != NULL) {
+		if (!opts->plain_nodes)
+			res->nodes = solver_result_nodes_json(res);
 		res->services = jsonx_new_array();
 		for (i = 0; i < sp.nsvc; i++)
 			jsonx_append(res->services,

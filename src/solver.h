@@ -70,6 +70,44 @@ struct solver_options {
 	int64_t max_steps; /* <= 0: SOLVER_DEFAULT_MAX_STEPS */
 	int (*node_id)(void *arg, char id[SOLVER_NODE_ID_LEN]);
 	void *node_id_arg;
+	/*
+	 * 1: give the nodes as plain data only (solver_result.node), with
+	 * solver_result.nodes NULL; render them with solver_result_node_json()
+	 * or solver_result_nodes_text().  0 (the default): nodes holds their
+	 * json-c Node objects too, about 1.9 KB per node.
+	 */
+	int plain_nodes;
+};
+
+/*
+ * What the nodes of one layout share, owned by their result: the Service
+ * JSON of its services (one copy of each definition per solve), the
+ * automators (distinct action types) and the hardware and image
+ * properties.  Read-only.
+ */
+struct solver_node_layout {
+	struct json_object *services;
+	struct json_object *automators;
+	char *hardwaretype;
+	char *imagetype;
+	char *flavor;
+	char *image;
+	/* private: the rendered text around each node's own fields */
+	char *text_mid;
+	size_t mid_len;
+	char *text_tail;
+	size_t tail_len;
+};
+
+/*
+ * One solved node as plain data: its id, nodenum and the index of its
+ * layout in solver_result.layouts.  Its hostname follows from the nodenum
+ * (solver_result_hostname()).
+ */
+struct solver_node {
+	char id[SOLVER_NODE_ID_LEN];
+	int64_t nodenum;
+	size_t layout;
 };
 
 /*
@@ -84,13 +122,21 @@ struct solver_options {
  * time (json-c reference counts are not atomic).
  */
 struct solver_result {
-	struct json_object *nodes; /* Node JSON, nodenum order */
+	struct json_object *nodes; /* Node JSON, nodenum order, or NULL */
 	size_t num_nodes;
+	struct solver_node *node; /* num_nodes nodes, nodenum order */
+	struct solver_node_layout *layouts;
+	size_t num_layouts;
 	struct json_object *services;	     /* cluster.services names */
 	struct json_object *clustertemplate; /* copy of the template */
 	struct json_object *provider;	     /* copy of the provider */
 	int64_t lease_duration;		     /* ms, 0 = unlimited */
 	int64_t expire_time;		     /* 0 = never */
+	/* private: what the hostnames and the Node JSON are made of */
+	char *cluster_id;
+	char *clean_name;
+	size_t clean_len;
+	int64_t idnum;
 };
 
 /* Template and catalogue parsed for solving. */
@@ -152,6 +198,34 @@ int solver_input_solve(const struct solver_input *in,
 
 /* Frees a result and everything it owns; NULL is a no-op. */
 void solver_result_free(struct solver_result *res);
+
+/* The hostname of node i (i < res->num_nodes) into out. */
+void solver_result_hostname(const struct solver_result *res, size_t i,
+    char out[SOLVER_HOSTNAME_LEN]);
+
+/*
+ * The Node JSON (section 2.6) of node i, i < res->num_nodes, as compact
+ * text: byte for byte what json_object_to_json_string_ext() with
+ * JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE prints for the
+ * node's object in solver_result.nodes.  Returns a new string the caller
+ * frees with free(); *len (if not NULL) gets its length.
+ */
+char *solver_result_node_json(const struct solver_result *res, size_t i,
+    size_t *len);
+
+/*
+ * The whole node array as compact text ("[node,node,...]", as above),
+ * rendered once from the plain nodes.  Returns a new string the caller
+ * frees with free(); *len (if not NULL) gets its length.
+ */
+char *solver_result_nodes_text(const struct solver_result *res, size_t *len);
+
+/*
+ * The json-c Node array of the plain nodes (what solver_result.nodes
+ * holds when plain_nodes is 0), sharing per layout as described above.
+ * Returns a new reference the caller releases with json_object_put().
+ */
+struct json_object *solver_result_nodes_json(const struct solver_result *res);
 
 /*
  * The lease of section 3.4 step 5: template initial lease (0 = unlimited)

@@ -184,6 +184,14 @@ int solver_int_cmp(const void *a, const void *b);
 int solver_core(struct solver_space *sp, const char *cluster_id,
     const char *cluster_name, int64_t num_machines,
     const struct solver_options *opts, struct json_object **out, char *err);
+/*
+ * Steps A-C as solver_core(), the nodes as plain data: *out is a new
+ * result holding only the nodes and their layouts (free it with
+ * solver_result_free()), or NULL when there is no solution.
+ */
+int solver_core_result(struct solver_space *sp, const char *cluster_id,
+    const char *cluster_name, int64_t num_machines,
+    const struct solver_options *opts, struct solver_result **out, char *err);
 /* The element of an entity array whose name is name, or NULL. */
 struct json_object *solver_cat_find(struct json_object *arr, const char *name);
 
@@ -307,14 +315,22 @@ char *solver_step_c_clean_name(const char *name);
 void solver_step_c_hostname(char out[SOLVER_HOSTNAME_LEN], const char *clean,
     size_t clen, int64_t idnum, int64_t nodenum);
 /*
- * Step C: the nodes, numbered from SOLVER_FIRST_NODENUM in layout order.
+ * Step C: the nodes, numbered from SOLVER_FIRST_NODENUM in layout order,
+ * as plain data in res (its node, layouts, cluster_id and clean name).
  * Each service definition is copied once; the nodes of one layout share
- * (by reference count) one services array, one automators array and the
- * strings clusterId, hardwaretype, imagetype, flavor and image.
+ * one solver_node_layout.
  */
 int solver_step_c(struct solver_space *sp, const struct solver_layouts *ls,
     const int64_t *counts, const char *cluster_id, int64_t idnum,
     const char *cluster_name, const struct solver_options *opts,
-    struct json_object **out, char *err);
+    struct solver_result *res, char *err);
+
+/* solver_result.c */
+
+/* Render the shared text of layout l of res (after its fields are set). */
+void solver_result_layout_render(const struct solver_result *res,
+    struct solver_node_layout *l);
+/* Release what the plain nodes of res own (not res itself). */
+void solver_result_clear_nodes(struct solver_result *res);
 
 #endif /* LOOMD_SOLVER_INT_H */

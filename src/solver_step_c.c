@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * solver_step_c.c - step C of the solver: the Node JSON of a solved layout
+ * solver_step_c.c - step C of the solver: the nodes of a solved layout
  * (ids, nodenums, hostnames, services shared between nodes, hardware and
  * image properties, automators) as Loom's Solver.solveCluster builds
  * it.  Pure: no I/O.
@@ -74,109 +74,77 @@ solver_step_c_automators(const struct solver_space *sp,
 }
 
 /*
- * Step C: the nodes, numbered from SOLVER_FIRST_NODENUM in layout order.
+ * Step C: the nodes, numbered from SOLVER_FIRST_NODENUM in layout order,
+ * as plain data in res (its node, layouts, cluster_id and clean name).
  * Each service definition is copied once; the nodes of one layout share
- * (by reference count) one services array, one automators array and the
- * strings clusterId, hardwaretype, imagetype, flavor and image.
+ * one solver_node_layout.
  */
 int
 solver_step_c(struct solver_space *sp, const struct solver_layouts *ls,
     const int64_t *counts, const char *cluster_id, int64_t idnum,
     const char *cluster_name, const struct solver_options *opts,
-    struct json_object **out, char *err)
+    struct solver_result *res, char *err)
 {
 	const struct solver_layout *l;
-	struct json_object **copies, *nodes, *node, *props;
-	struct json_object *svcs = NULL, *autoarr = NULL;
-	struct json_object *shared[5];
+	struct solver_node_layout *nl;
+	struct solver_node *node;
+	struct json_object **copies;
 	struct solver_names autos = { NULL, 0, 0 };
-	char id[SOLVER_NODE_ID_LEN];
-	char host[SOLVER_HOSTNAME_LEN], num[24];
-	char *clean;
-	size_t i, j, clen, total = 0;
+	size_t i, j, total = 0, nlayouts = 0;
 	int64_t c, nodenum = SOLVER_FIRST_NODENUM;
 	int s, rc = -1;
 
-	*out = NULL;
-	memset(shared, 0, sizeof shared);
 	copies = xcalloc(sp->nsvc + 1, sizeof *copies);
-	clean = solver_step_c_clean_name(cluster_name);
-	clen = strlen(clean);
-	for (i = 0; i < ls->n; i++)
+	res->cluster_id = xstrdup(cluster_id);
+	res->clean_name = solver_step_c_clean_name(cluster_name);
+	res->clean_len = strlen(res->clean_name);
+	res->idnum = idnum;
+	for (i = 0; i < ls->n; i++) {
 		total += (size_t)counts[i];
-	shared[0] = jsonx_new_string(cluster_id);
-	nodes = jsonx_new_array_ext(total);
+		nlayouts += counts[i] != 0;
+	}
+	res->node = xreallocarray(NULL, total + 1, sizeof *res->node);
+	res->layouts = xcalloc(nlayouts + 1, sizeof *res->layouts);
 	for (i = 0; i < ls->n; i++) {
 		l = &ls->v[i];
 		if (counts[i] == 0)
 			continue;
-		svcs = jsonx_new_array_ext(l->n);
+		nl = &res->layouts[res->num_layouts++];
+		nl->services = jsonx_new_array_ext(l->n);
 		for (j = 0; j < l->n; j++) {
 			s = l->svc[j];
 			if (copies[s] == NULL)
 				copies[s] = jsonx_copy(sp->svc[s].def);
-			jsonx_append(svcs, json_object_get(copies[s]));
+			jsonx_append(nl->services, json_object_get(copies[s]));
 		}
 		solver_step_c_automators(sp, l, &autos);
-		autoarr = jsonx_new_array_ext(autos.n);
+		nl->automators = jsonx_new_array_ext(autos.n);
 		for (j = 0; j < autos.n; j++)
-			jsonx_append(autoarr, jsonx_new_string(autos.v[j]));
-		for (j = 1; j < 5; j++)
-			json_object_put(shared[j]);
-		shared[1] = jsonx_new_string(l->hw);
-		shared[2] = jsonx_new_string(l->img);
-		shared[3] = jsonx_new_string(l->flavor);
-		shared[4] = jsonx_new_string(l->image);
+			jsonx_append(nl->automators,
+			    jsonx_new_string(autos.v[j]));
+		nl->hardwaretype = xstrdup(l->hw);
+		nl->imagetype = xstrdup(l->img);
+		nl->flavor = xstrdup(l->flavor);
+		nl->image = xstrdup(l->image);
+		solver_result_layout_render(res, nl);
 		for (c = 0; c < counts[i]; c++, nodenum++) {
-			memset(id, 0, sizeof id);
-			if (opts->node_id(opts->node_id_arg, id) != 0) {
+			node = &res->node[res->num_nodes];
+			memset(node->id, 0, sizeof node->id);
+			if (opts->node_id(opts->node_id_arg, node->id) != 0) {
 				errbuf_set(err, "cannot generate a node id");
 				goto fail;
 			}
-			id[sizeof id - 1] = '\0';
-			node = jsonx_new_object();
-			jsonx_append(nodes, node);
-			jsonx_add_new(node, "id", jsonx_new_string(id));
-			jsonx_add_new(node, "clusterId",
-			    json_object_get(shared[0]));
-			jsonx_add_new(node, "services", json_object_get(svcs));
-			props = jsonx_new_object();
-			jsonx_add_new(node, "properties", props);
-			jsonx_add_new(props, "hardwaretype",
-			    json_object_get(shared[1]));
-			jsonx_add_new(props, "imagetype",
-			    json_object_get(shared[2]));
-			jsonx_add_new(props, "flavor",
-			    json_object_get(shared[3]));
-			jsonx_add_new(props, "image",
-			    json_object_get(shared[4]));
-			snprintf(num, sizeof num, "%" PRId64, nodenum);
-			jsonx_add_new(props, "nodenum", jsonx_new_string(num));
-			solver_step_c_hostname(host, clean, clen, idnum,
-			    nodenum);
-			jsonx_add_new(props, "hostname",
-			    jsonx_new_string(host));
-			jsonx_add_new(props, "automators",
-			    json_object_get(autoarr));
-			jsonx_add_new(node, "actions", jsonx_new_array_ext(0));
+			node->id[sizeof node->id - 1] = '\0';
+			node->nodenum = nodenum;
+			node->layout = res->num_layouts - 1;
+			res->num_nodes++;
 		}
-		json_object_put(svcs);
-		json_object_put(autoarr);
-		svcs = autoarr = NULL;
 	}
-	*out = nodes;
-	nodes = NULL;
 	rc = 0;
 fail:
-	for (j = 0; j < 5; j++)
-		json_object_put(shared[j]);
-	json_object_put(svcs);
-	json_object_put(autoarr);
-	json_object_put(nodes);
 	for (i = 0; i < sp->nsvc; i++)
 		json_object_put(copies[i]);
 	free(copies);
-	free(clean);
 	solver_names_clear(&autos);
 	return rc;
 }

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "fixture_data.h"
+#include "planner.h"
 #include "solver.h"
 #include "solver_testing.h"
 
@@ -1403,4 +1404,145 @@ Test(solver, input_solve_uses_given_template)
 	cr_assert_eq(res->num_nodes, 10);
 	solver_result_free(res);
 	solver_input_free(in);
+}
+
+/* Solve reactor-medium for n machines, cluster name, plain or not. */
+static struct solver_result *
+solve_named(const char *name, int64_t n, int plain)
+{
+	struct solver_request r;
+	struct solver_result *res;
+	struct solver_options o;
+	char err[LOOMD_ERR_LEN];
+	static int counter;
+
+	memset(&r, 0, sizeof r);
+	r.cluster_id = "00000042";
+	r.name = name;
+	r.template_name = "reactor-medium";
+	r.num_machines = n;
+	r.lease_duration = -1;
+	counter = 0;
+	o = test_opts(&counter, 0);
+	o.plain_nodes = plain;
+	cr_assert_eq(solver_solve(&g_cat, &r, &o, &res, err), 0, "%s", err);
+	cr_assert_not_null(res);
+	cr_assert_eq(res->num_nodes, (size_t)n);
+	cr_assert_eq(counter, n, "one id per node");
+	return res;
+}
+
+/*
+ * The Node JSON text rendered from the plain nodes is byte for byte what
+ * json-c prints for the Node objects, for names that need every kind of
+ * escape and for names cut to fit the hostname; with plain_nodes the
+ * json-c array is not built and the text is the same.
+ */
+Test(solver, plain_nodes_render_as_json_c)
+{
+	char weird[256], *text, *plain_text, *one, host[SOLVER_HOSTNAME_LEN];
+	char *longname;
+	const char *names[3], *want, *whost;
+	struct solver_result *res, *plain;
+	struct json_object *node;
+	size_t i, k, len, plen;
+	int n;
+
+	for (i = 1; i < 256; i++)
+		weird[i - 1] = (char)i;
+	weird[255] = '\0';
+	longname = calloc(601, 1);
+	cr_assert_not_null(longname);
+	for (i = 0; i < 600; i++)
+		longname[i] = "a/b\"c_.\\"[i % 8];
+	names[0] = "my.cluster_x";
+	names[1] = weird;
+	names[2] = longname;
+	for (k = 0; k < 3; k++) {
+		for (n = 5; n <= 54; n += 49) {
+			res = solve_named(names[k], n, 0);
+			cr_assert_not_null(res->nodes);
+			want = json_object_to_json_string_ext(res->nodes,
+			    JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE);
+			text = solver_result_nodes_text(res, &len);
+			cr_assert_eq(len, strlen(want));
+			cr_assert_str_eq(text, want, "name %zu, %d nodes", k,
+			    n);
+			for (i = 0; i < res->num_nodes; i++) {
+				node =
+				    json_object_array_get_idx(res->nodes, i);
+				one = solver_result_node_json(res, i, NULL);
+				cr_assert_str_eq(one,
+				    json_object_to_json_string_ext(node,
+					JSON_C_TO_STRING_PLAIN |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+				free(one);
+				solver_result_hostname(res, i, host);
+				whost = fx_data_str(fx_data_get(node,
+							"properties"),
+				    "hostname");
+				cr_assert_str_eq(host, whost);
+				cr_assert_leq(strlen(host), 255);
+			}
+			plain = solve_named(names[k], n, 1);
+			cr_assert_null(plain->nodes);
+			plain_text = solver_result_nodes_text(plain, &plen);
+			cr_assert_eq(plen, len);
+			cr_assert_str_eq(plain_text, text);
+			free(plain_text);
+			free(text);
+			solver_result_free(plain);
+			solver_result_free(res);
+		}
+	}
+	free(longname);
+}
+
+/* Planning the plain nodes gives the plan of their Node JSON. */
+Test(solver, plain_nodes_plan_alike)
+{
+	struct solver_result *res;
+	struct planner_plan *a, *b;
+	struct planner_node *pn, dup[2];
+	char err[LOOMD_ERR_LEN], *ja, *jb;
+	size_t i;
+
+	res = solve_named("plan", 54, 0);
+	pn = calloc(res->num_nodes, sizeof *pn);
+	cr_assert_not_null(pn);
+	for (i = 0; i < res->num_nodes; i++) {
+		pn[i].id = res->node[i].id;
+		pn[i].services = res->layouts[res->node[i].layout].services;
+	}
+	cr_assert_eq(planner_plan(PLANNER_CLUSTER_CREATE, res->nodes, &a, err),
+	    0, "%s", err);
+	cr_assert_eq(planner_plan_nodes(PLANNER_CLUSTER_CREATE, pn,
+			 res->num_nodes, &b, err),
+	    0, "%s", err);
+	cr_assert_gt(a->ntasks, res->num_nodes);
+	cr_assert_eq(a->ntasks, b->ntasks);
+	cr_assert_eq(a->nstages, b->nstages);
+	ja = planner_plan_json_string(a, "j", "42", PLANNER_CLUSTER_CREATE, 0,
+	    NULL);
+	jb = planner_plan_json_string(b, "j", "42", PLANNER_CLUSTER_CREATE, 0,
+	    NULL);
+	cr_assert_str_eq(ja, jb);
+	free(ja);
+	free(jb);
+	planner_plan_free(a);
+	planner_plan_free(b);
+	/* the same errors: a repeated id, no nodes */
+	dup[0] = pn[0];
+	dup[1] = pn[0];
+	cr_assert_eq(planner_plan_nodes(PLANNER_CLUSTER_CREATE, dup, 2, &b,
+			 err),
+	    -1);
+	cr_assert_null(b);
+	cr_assert_str_eq(err, PLANNER_ERR_SCHEDULE);
+	cr_assert_eq(planner_plan_nodes(PLANNER_CLUSTER_CREATE, NULL, 0, &b,
+			 err),
+	    -1);
+	free(pn);
+	solver_result_free(res);
 }
