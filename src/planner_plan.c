@@ -197,111 +197,270 @@ planner_plan_json(const struct planner_plan *plan, const char *job_id,
 	return root;
 }
 
-/* Append len bytes to a buffer. */
-static void
-planner_plan_buf_add(struct planner_buf *b, const char *s, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		while (b->len + len + 1 > b->cap)
-			b->cap = b->cap == 0 ? 256 : b->cap * 2;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, s, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
+/* A string as a JSON literal: its bytes, its length, its escaped length. */
+struct planner_plan_lit {
+	const char *s; /* NULL: the literal null */
+	size_t raw;    /* strlen(s) */
+	size_t esc;    /* length of the escaped content, quotes excluded */
+};
 
-/* Append a NUL-terminated string to a buffer. */
-static void
-planner_plan_buf_str(struct planner_buf *b, const char *s)
+/* Fill *l for s (NULL: null); returns the literal's length. */
+static size_t
+planner_plan_lit_of(struct planner_plan_lit *l, const char *s)
 {
-	planner_plan_buf_add(b, s, strlen(s));
-}
+	const unsigned char *p;
+	size_t extra = 0;
 
-/* Append a JSON string literal (or null for NULL). */
-static void
-planner_plan_buf_json(struct planner_buf *b, const char *s)
-{
-	char esc[8];
-	const char *run;
-
+	l->s = s;
 	if (s == NULL) {
-		planner_plan_buf_str(b, "null");
-		return;
+		l->raw = l->esc = 0;
+		return 4;
 	}
-	planner_plan_buf_add(b, "\"", 1);
-	for (run = s; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
 			continue;
-		planner_plan_buf_add(b, run, (size_t)(s - run));
-		switch (c) {
+		switch (*p) {
 		case '"':
-			planner_plan_buf_str(b, "\\\"");
-			break;
 		case '\\':
-			planner_plan_buf_str(b, "\\\\");
-			break;
 		case '\n':
-			planner_plan_buf_str(b, "\\n");
-			break;
 		case '\r':
-			planner_plan_buf_str(b, "\\r");
-			break;
 		case '\t':
-			planner_plan_buf_str(b, "\\t");
+			extra += 1;
 			break;
 		default:
-			snprintf(esc, sizeof esc, "\\u%04x", c);
-			planner_plan_buf_str(b, esc);
+			extra += 5; /* \u00XX */
 			break;
 		}
-		run = s + 1;
 	}
-	planner_plan_buf_add(b, run, (size_t)(s - run));
-	planner_plan_buf_add(b, "\"", 1);
+	l->raw = (size_t)((const char *)p - s);
+	l->esc = l->raw + extra;
+	return l->esc + 2;
 }
+
+/* The length of the literal *l. */
+static size_t
+planner_plan_lit_len(const struct planner_plan_lit *l)
+{
+	return l->s == NULL ? 4 : l->esc + 2;
+}
+
+/* Write the literal *l at o; returns the end. */
+static char *
+planner_plan_lit_put(char *o, const struct planner_plan_lit *l)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+
+	if (l->s == NULL) {
+		memcpy(o, "null", 4);
+		return o + 4;
+	}
+	*o++ = '"';
+	if (l->esc == l->raw) {
+		memcpy(o, l->s, l->raw);
+		o += l->raw;
+	} else {
+		for (p = (const unsigned char *)l->s; *p != '\0'; p++) {
+			if (*p >= 0x20 && *p != '"' && *p != '\\') {
+				*o++ = (char)*p;
+				continue;
+			}
+			*o++ = '\\';
+			switch (*p) {
+			case '"':
+				*o++ = '"';
+				break;
+			case '\\':
+				*o++ = '\\';
+				break;
+			case '\n':
+				*o++ = 'n';
+				break;
+			case '\r':
+				*o++ = 'r';
+				break;
+			case '\t':
+				*o++ = 't';
+				break;
+			default:
+				memcpy(o, "u00", 3);
+				o[3] = hex[*p >> 4];
+				o[4] = hex[*p & 0xf];
+				o += 5;
+				break;
+			}
+		}
+	}
+	*o++ = '"';
+	return o;
+}
+
+/* Write len bytes of s at o; returns the end. */
+static char *
+planner_plan_put(char *o, const char *s, size_t len)
+{
+	memcpy(o, s, len);
+	return o + len;
+}
+
+#define PLANNER_PLAN_SVC_CACHE 64
+
+/*
+ * What planner_plan_json_string() renders once: the literals of the
+ * actions, of the plan's node ids and of the services met.
+ */
+struct planner_plan_lits {
+	struct planner_plan_lit action[PLANNER_ACTION_COUNT];
+	struct planner_plan_lit *node; /* node_tab order */
+	size_t nnode;
+	struct planner_plan_lit svc[PLANNER_PLAN_SVC_CACHE];
+};
+
+/* The literals of task t (task id tid) into id, name, node and svc. */
+static void
+planner_plan_task_lits(struct planner_plan_lits *c,
+    const struct planner_task *t, const char *tid, struct planner_plan_lit *id,
+    const struct planner_plan_lit **name, struct planner_plan_lit *nametmp,
+    const struct planner_plan_lit **node, struct planner_plan_lit *nodetmp,
+    const struct planner_plan_lit **svc)
+{
+	struct planner_plan_lit *l;
+
+	planner_plan_lit_of(id, tid);
+	if ((unsigned int)t->action < PLANNER_ACTION_COUNT)
+		*name = &c->action[t->action];
+	else {
+		planner_plan_lit_of(nametmp, planner_action_upper(t->action));
+		*name = nametmp;
+	}
+	if (t->node_ix < c->nnode && c->node[t->node_ix].s == t->node_id)
+		*node = &c->node[t->node_ix];
+	else {
+		planner_plan_lit_of(nodetmp, t->node_id);
+		*node = nodetmp;
+	}
+	/* Services are few: a direct-mapped cache on the pointer. */
+	l = &c->svc[((uintptr_t)t->service >> 3) % PLANNER_PLAN_SVC_CACHE];
+	if (l->s != t->service || l->s == NULL)
+		planner_plan_lit_of(l, t->service);
+	*svc = l;
+}
+
+#define PLANNER_PLAN_TASK_ID "{\"id\":"
+#define PLANNER_PLAN_TASK_NAME ",\"taskName\":"
+#define PLANNER_PLAN_TASK_NODE ",\"nodeId\":"
+#define PLANNER_PLAN_TASK_SVC ",\"service\":"
+#define PLANNER_PLAN_CONST(s) s, sizeof s - 1
 
 char *
 planner_plan_json_string(const struct planner_plan *plan, const char *job_id,
     const char *cluster_id, enum planner_cluster_action ca, int current_stage,
     const char *const *task_ids)
 {
-	struct planner_buf b = { NULL, 0, 0 };
+	struct planner_plan_lits c;
+	struct planner_plan_lit head[3], id, nametmp, nodetmp;
+	const struct planner_plan_lit *name, *node, *svc;
 	const struct planner_task *t;
-	char num[32];
-	size_t s, i, k;
+	char num[32], *out, *o;
+	size_t s, i, k, len, numlen, total = 0;
+	int pass;
 
-	planner_plan_buf_str(&b, "{\"id\":");
-	planner_plan_buf_json(&b, job_id);
-	planner_plan_buf_str(&b, ",\"clusterId\":");
-	planner_plan_buf_json(&b, cluster_id);
-	planner_plan_buf_str(&b, ",\"action\":");
-	planner_plan_buf_json(&b, planner_cluster_action_upper(ca));
-	snprintf(num, sizeof num, ",\"currentStage\":%d", current_stage);
-	planner_plan_buf_str(&b, num);
-	planner_plan_buf_str(&b, ",\"stages\":[");
-	for (s = 0; plan != NULL && s < plan->nstages; s++) {
-		planner_plan_buf_str(&b, s == 0 ? "[" : ",[");
-		for (i = 0; i < plan->stages[s].ntasks; i++) {
-			k = plan->stages[s].first + i;
-			t = &plan->tasks[k];
-			planner_plan_buf_str(&b,
-			    i == 0 ? "{\"id\":" : ",{\"id\":");
-			planner_plan_buf_json(&b,
-			    task_ids == NULL ? NULL : task_ids[k]);
-			planner_plan_buf_str(&b, ",\"taskName\":");
-			planner_plan_buf_json(&b,
-			    planner_action_upper(t->action));
-			planner_plan_buf_str(&b, ",\"nodeId\":");
-			planner_plan_buf_json(&b, t->node_id);
-			planner_plan_buf_str(&b, ",\"service\":");
-			planner_plan_buf_json(&b, t->service);
-			planner_plan_buf_str(&b, "}");
-		}
-		planner_plan_buf_str(&b, "]");
+	memset(&c, 0, sizeof c);
+	for (k = 0; k < PLANNER_ACTION_COUNT; k++)
+		planner_plan_lit_of(&c.action[k],
+		    planner_action_upper((enum planner_action)k));
+	if (plan != NULL && plan->node_tab != NULL) {
+		c.nnode = plan->node_tab->n;
+		c.node = xreallocarray(NULL, c.nnode + 1, sizeof *c.node);
+		for (k = 0; k < c.nnode; k++)
+			planner_plan_lit_of(&c.node[k],
+			    plan->node_tab->strs[k]);
 	}
-	planner_plan_buf_str(&b, "]}");
-	return b.data;
+	planner_plan_lit_of(&head[0], job_id);
+	planner_plan_lit_of(&head[1], cluster_id);
+	planner_plan_lit_of(&head[2], planner_cluster_action_upper(ca));
+	numlen = (size_t)snprintf(num, sizeof num, ",\"currentStage\":%d",
+	    current_stage);
+
+	/* Pass 0 sizes the text, pass 1 writes it into one allocation. */
+	out = o = NULL;
+	len = 0;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			total = len;
+			o = out = xmalloc(total + 1);
+		}
+		len += sizeof "{\"id\":" - 1 + planner_plan_lit_len(&head[0]) +
+		    sizeof ",\"clusterId\":" - 1 +
+		    planner_plan_lit_len(&head[1]) + sizeof ",\"action\":" -
+		    1 + planner_plan_lit_len(&head[2]) + numlen +
+		    sizeof ",\"stages\":[" - 1;
+		if (pass == 1) {
+			o = planner_plan_put(o,
+			    PLANNER_PLAN_CONST("{\"id\":"));
+			o = planner_plan_lit_put(o, &head[0]);
+			o = planner_plan_put(o,
+			    PLANNER_PLAN_CONST(",\"clusterId\":"));
+			o = planner_plan_lit_put(o, &head[1]);
+			o = planner_plan_put(o,
+			    PLANNER_PLAN_CONST(",\"action\":"));
+			o = planner_plan_lit_put(o, &head[2]);
+			o = planner_plan_put(o, num, numlen);
+			o = planner_plan_put(o,
+			    PLANNER_PLAN_CONST(",\"stages\":["));
+		}
+		for (s = 0; plan != NULL && s < plan->nstages; s++) {
+			len += (s == 0 ? 1 : 2) + 1;
+			if (pass == 1)
+				o = s == 0 ? planner_plan_put(o, "[", 1) :
+					     planner_plan_put(o, ",[", 2);
+			for (i = 0; i < plan->stages[s].ntasks; i++) {
+				k = plan->stages[s].first + i;
+				t = &plan->tasks[k];
+				planner_plan_task_lits(&c, t,
+				    task_ids == NULL ? NULL : task_ids[k], &id,
+				    &name, &nametmp, &node, &nodetmp, &svc);
+				if (pass == 0) {
+					len += (i == 0 ? 0 : 1) +
+					    sizeof PLANNER_PLAN_TASK_ID - 1 +
+					    planner_plan_lit_len(&id) +
+					    sizeof PLANNER_PLAN_TASK_NAME - 1 +
+					    planner_plan_lit_len(name) +
+					    sizeof PLANNER_PLAN_TASK_NODE - 1 +
+					    planner_plan_lit_len(node) +
+					    sizeof PLANNER_PLAN_TASK_SVC - 1 +
+					    planner_plan_lit_len(svc) + 1;
+					continue;
+				}
+				if (i > 0)
+					*o++ = ',';
+				o = planner_plan_put(o,
+				    PLANNER_PLAN_CONST(PLANNER_PLAN_TASK_ID));
+				o = planner_plan_lit_put(o, &id);
+				o = planner_plan_put(o,
+				    PLANNER_PLAN_CONST(
+					PLANNER_PLAN_TASK_NAME));
+				o = planner_plan_lit_put(o, name);
+				o = planner_plan_put(o,
+				    PLANNER_PLAN_CONST(
+					PLANNER_PLAN_TASK_NODE));
+				o = planner_plan_lit_put(o, node);
+				o = planner_plan_put(o,
+				    PLANNER_PLAN_CONST(PLANNER_PLAN_TASK_SVC));
+				o = planner_plan_lit_put(o, svc);
+				*o++ = '}';
+			}
+			if (pass == 1)
+				*o++ = ']';
+		}
+		len += 2;
+		if (pass == 1)
+			o = planner_plan_put(o, "]}", 2);
+	}
+	if ((size_t)(o - out) != total)
+		fatalx("%s: wrote %zu bytes, sized %zu", __func__,
+		    (size_t)(o - out), total);
+	*o = '\0';
+	free(c.node);
+	return out;
 }
