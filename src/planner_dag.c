@@ -50,6 +50,15 @@ planner_dag_edge(struct planner_dag *dag, uint32_t from, uint32_t to)
 	dag->ne++;
 }
 
+#define PLANNER_DAG_LIST_CACHE 64
+
+/* A services list already read: its entries nsvc[first, first + n). */
+struct planner_dag_list {
+	struct json_object *list;
+	size_t first;
+	size_t n;
+};
+
 /*
  * Read the nodes: intern their ids into dag->nodes, collect the first
  * definition of every service into *defs and, for node i, the (unique)
@@ -65,8 +74,10 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 	const char *name, *idstr;
 	size_t nnodes, i, k, len, t, j, n = 0, cap = 0;
 	size_t dcap = 0;
+	struct planner_dag_list cache[PLANNER_DAG_LIST_CACHE], *lc;
 	int added;
 
+	memset(cache, 0, sizeof cache);
 	nnodes = pn != NULL ? npn :
 	    nodes == NULL   ? 0 :
 			      json_object_array_length(nodes);
@@ -95,6 +106,20 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 		(*off)[i] = n;
 		if (list == NULL)
 			continue;
+		/* Nodes of one layout share their list: reuse its entries. */
+		lc = &cache[((uintptr_t)list >> 4) % PLANNER_DAG_LIST_CACHE];
+		if (lc->list == list) {
+			if (n + lc->n > cap) {
+				while (n + lc->n > cap)
+					cap = cap == 0 ? 64 : cap * 2;
+				*nsvc =
+				    xreallocarray(*nsvc, cap, sizeof **nsvc);
+			}
+			memcpy(*nsvc + n, *nsvc + lc->first,
+			    lc->n * sizeof **nsvc);
+			n += lc->n;
+			continue;
+		}
 		if (!json_object_is_type(list, json_type_array)) {
 			errbuf_set(err, "node %s: malformed services", idstr);
 			return -1;
@@ -130,6 +155,9 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 			}
 			(*nsvc)[n++] = t;
 		}
+		lc->list = list;
+		lc->first = (*off)[i];
+		lc->n = n - (*off)[i];
 	}
 	(*off)[nnodes] = n;
 	return 0;
@@ -556,15 +584,79 @@ planner_dag_key_cmp(const void *a, const void *b)
 	return 0;
 }
 
-int
-planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
+/*
+ * Sort the n keys, whose (layer, action, svc, node) are distinct, with
+ * layer < nlayers, action < nrank, svc < nsvc1 and node < nnodes: two
+ * counting passes (node, then the rest) when the buckets are few, else
+ * qsort.  The result is the same either way.
+ */
+static void
+planner_dag_sort_keys(struct planner_key *keys, size_t n, size_t nlayers,
+    size_t nrank, size_t nsvc1, size_t nnodes)
+{
+	struct planner_key *tmp;
+	uint32_t *cnt, b;
+	size_t nb, i, sum, c, ncnt;
+
+	if (n < 2)
+		return;
+	nb = nlayers * nrank * nsvc1;
+	if (nlayers == 0 || nb / nlayers / nrank != nsvc1 ||
+	    nb > 4 * n + 4096 || nb >= UINT32_MAX || nnodes > 4 * n + 4096) {
+		qsort(keys, n, sizeof *keys, planner_dag_key_cmp);
+		return;
+	}
+	ncnt = nb > nnodes ? nb : nnodes;
+	cnt = xreallocarray(NULL, ncnt + 1, sizeof *cnt);
+	tmp = xreallocarray(NULL, n, sizeof *tmp);
+	/* By node into tmp. */
+	memset(cnt, 0, (nnodes + 1) * sizeof *cnt);
+	for (i = 0; i < n; i++)
+		cnt[keys[i].node]++;
+	for (i = 0, sum = 0; i < nnodes; i++) {
+		c = cnt[i];
+		cnt[i] = (uint32_t)sum;
+		sum += c;
+	}
+	for (i = 0; i < n; i++)
+		tmp[cnt[keys[i].node]++] = keys[i];
+	/* Stable, by (layer, action, svc) back into keys. */
+	memset(cnt, 0, (nb + 1) * sizeof *cnt);
+	for (i = 0; i < n; i++) {
+		b = (tmp[i].layer * (uint32_t)nrank + tmp[i].action) *
+			(uint32_t)nsvc1 +
+		    tmp[i].svc;
+		cnt[b]++;
+	}
+	for (i = 0, sum = 0; i < nb; i++) {
+		c = cnt[i];
+		cnt[i] = (uint32_t)sum;
+		sum += c;
+	}
+	for (i = 0; i < n; i++) {
+		b = (tmp[i].layer * (uint32_t)nrank + tmp[i].action) *
+			(uint32_t)nsvc1 +
+		    tmp[i].svc;
+		keys[cnt[b]++] = tmp[i];
+	}
+	free(tmp);
+	free(cnt);
+}
+
+/*
+ * planner_dag_linearize(); with move, the plan takes dag's node table
+ * instead of copying it (dag is then only good for planner_dag_free()).
+ */
+static int
+planner_dag_linearize_into(struct planner_dag *mdag,
+    const struct planner_dag *dag, struct planner_plan **out,
     char err[LOOMD_ERR_LEN])
 {
 	struct planner_plan *plan;
 	struct planner_key *keys;
 	uint32_t *layer, rank[PLANNER_ACTION_COUNT];
 	uint32_t cur = UINT32_MAX;
-	size_t nlayers, ntasks, i, norder;
+	size_t nlayers, ntasks, i, norder, nnodes;
 	const struct planner_vertex *v;
 	const enum planner_action *order;
 
@@ -585,6 +677,7 @@ planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
 	for (i = 0; i < norder; i++)
 		rank[order[i]] = (uint32_t)i;
 	ntasks = dag->nv - dag->nhubs;
+	nnodes = dag->nodes->n;
 	keys = xreallocarray(NULL, ntasks, sizeof *keys);
 	for (i = 0; i < ntasks; i++) {
 		v = &dag->v[dag->nhubs + i];
@@ -594,12 +687,19 @@ planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
 		keys[i].node = v->node;
 	}
 	free(layer);
-	if (ntasks > 1)
-		qsort(keys, ntasks, sizeof *keys, planner_dag_key_cmp);
+	planner_dag_sort_keys(keys, ntasks, nlayers,
+	    norder + PLANNER_ACTION_COUNT, dag->svcs->n + 1, nnodes);
 
 	plan = planner_plan_new();
-	for (i = 0; i < dag->nodes->n; i++)
-		strtab_intern(plan->node_tab, dag->nodes->strs[i], NULL);
+	if (mdag != NULL) {
+		strtab_free(plan->node_tab);
+		plan->node_tab = mdag->nodes;
+		mdag->nodes = NULL;
+	} else {
+		for (i = 0; i < nnodes; i++)
+			strtab_intern(plan->node_tab, dag->nodes->strs[i],
+			    NULL);
+	}
 	for (i = 0; i < dag->svcs->n; i++)
 		strtab_intern(plan->svc_tab, dag->svcs->names->strs[i], NULL);
 	plan->tasks_cap = ntasks;
@@ -620,4 +720,22 @@ planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
 	free(keys);
 	*out = plan;
 	return 0;
+}
+
+int
+planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
+    char err[LOOMD_ERR_LEN])
+{
+	return planner_dag_linearize_into(NULL, dag, out, err);
+}
+
+/*
+ * planner_dag_linearize() that moves dag's node table into the plan: dag
+ * is then only good for planner_dag_free().
+ */
+int
+planner_dag_linearize_move(struct planner_dag *dag, struct planner_plan **out,
+    char err[LOOMD_ERR_LEN])
+{
+	return planner_dag_linearize_into(dag, dag, out, err);
 }
