@@ -30,6 +30,7 @@ planner_dag_vertex(struct planner_dag *dag, uint32_t node, uint32_t svc,
 	if (dag->nv == dag->vcap) {
 		dag->vcap = dag->vcap == 0 ? 64 : dag->vcap * 2;
 		dag->v = xreallocarray(dag->v, dag->vcap, sizeof *dag->v);
+		planner_plan_huge(dag->v, dag->vcap * sizeof *dag->v);
 	}
 	dag->v[dag->nv].node = node;
 	dag->v[dag->nv].svc = svc;
@@ -44,6 +45,7 @@ planner_dag_edge(struct planner_dag *dag, uint32_t from, uint32_t to)
 	if (dag->ne == dag->ecap) {
 		dag->ecap = dag->ecap == 0 ? 64 : dag->ecap * 2;
 		dag->e = xreallocarray(dag->e, dag->ecap, sizeof *dag->e);
+		planner_plan_huge(dag->e, dag->ecap * sizeof *dag->e);
 	}
 	dag->e[dag->ne].from = from;
 	dag->e[dag->ne].to = to;
@@ -250,6 +252,7 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 
 	/* The chains of the planned entries, and what each action waits for. */
 	ev = xreallocarray(NULL, nent * PLANNER_ACTION_COUNT + 1, sizeof *ev);
+	planner_plan_huge(ev, nent * PLANNER_ACTION_COUNT * sizeof *ev);
 	for (k = 0; k < nent * PLANNER_ACTION_COUNT; k++)
 		ev[k] = PLANNER_NOV;
 	for (i = 0; i < nnodes; i++) {
@@ -609,6 +612,7 @@ planner_dag_sort_keys(struct planner_key *keys, size_t n, size_t nlayers,
 	ncnt = nb > nnodes ? nb : nnodes;
 	cnt = xreallocarray(NULL, ncnt + 1, sizeof *cnt);
 	tmp = xreallocarray(NULL, n, sizeof *tmp);
+	planner_plan_huge(tmp, n * sizeof *tmp);
 	/* By node into tmp. */
 	memset(cnt, 0, (nnodes + 1) * sizeof *cnt);
 	for (i = 0; i < n; i++)
@@ -662,6 +666,7 @@ planner_dag_linearize_into(struct planner_dag *mdag,
 
 	*out = NULL;
 	layer = xreallocarray(NULL, dag->nv + 1, sizeof *layer);
+	planner_plan_huge(layer, dag->nv * sizeof *layer);
 	if (planner_linearize_layers(dag->nv, dag->nhubs, dag->e, dag->ne,
 		layer, &nlayers, err) != 0) {
 		free(layer);
@@ -679,6 +684,7 @@ planner_dag_linearize_into(struct planner_dag *mdag,
 	ntasks = dag->nv - dag->nhubs;
 	nnodes = dag->nodes->n;
 	keys = xreallocarray(NULL, ntasks, sizeof *keys);
+	planner_plan_huge(keys, ntasks * sizeof *keys);
 	for (i = 0; i < ntasks; i++) {
 		v = &dag->v[dag->nhubs + i];
 		keys[i].layer = layer[dag->nhubs + i];
@@ -704,6 +710,7 @@ planner_dag_linearize_into(struct planner_dag *mdag,
 		strtab_intern(plan->svc_tab, dag->svcs->names->strs[i], NULL);
 	plan->tasks_cap = ntasks;
 	plan->tasks = xreallocarray(NULL, ntasks, sizeof *plan->tasks);
+	planner_plan_huge(plan->tasks, ntasks * sizeof *plan->tasks);
 	for (i = 0; i < ntasks; i++) {
 		if (keys[i].layer != cur) {
 			planner_plan_add_stage(plan);

@@ -127,6 +127,13 @@ int planner_linearize_layers(size_t nv, size_t nhubs,
 
 /* planner_plan.c */
 
+/*
+ * A hint that the large array [p, p + len) (heap memory the caller owns)
+ * be backed by transparent huge pages where the system allows it: its
+ * first touch then faults once per 2 MB instead of once per 4 KB.
+ */
+void planner_plan_huge(void *p, size_t len);
+
 /* Append a task whose strings are already owned by the plan. */
 void planner_plan_push(struct planner_plan *plan, const char *node_id,
     unsigned int node_ix, enum planner_action action, const char *service);

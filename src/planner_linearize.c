@@ -30,6 +30,9 @@ planner_linearize_csr(size_t nv, const struct planner_pair *e, size_t ne,
 	for (i = 0; i < nv; i++)
 		off[i + 1] += off[i];
 	pos = xreallocarray(NULL, nv + 1, sizeof *pos);
+	planner_plan_huge(off, nv * sizeof *off);
+	planner_plan_huge(adj, ne * sizeof *adj);
+	planner_plan_huge(pos, nv * sizeof *pos);
 	memcpy(pos, off, nv * sizeof *pos);
 	for (i = 0; i < ne; i++)
 		adj[pos[e[i].from]++] = e[i].to;
@@ -59,6 +62,8 @@ planner_linearize_layers(size_t nv, size_t nhubs, const struct planner_pair *e,
 	planner_linearize_csr(nv, e, ne, &off, &adj);
 	indeg = xcalloc(nv, sizeof *indeg);
 	queue = xreallocarray(NULL, nv, sizeof *queue);
+	planner_plan_huge(indeg, nv * sizeof *indeg);
+	planner_plan_huge(queue, nv * sizeof *queue);
 	for (i = 0; i < ne; i++)
 		indeg[e[i].to]++;
 	for (i = 0; i < nv; i++) {

@@ -9,6 +9,8 @@
 
 #include "planner_int.h"
 
+#include <sys/mman.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,28 @@
 #include "common.h"
 #include "jsonx.h"
 #include "strtab.h"
+
+/* Huge pages: their size, and the smallest array worth the hint. */
+#define PLANNER_PLAN_HUGE ((uintptr_t)2 << 20)
+#define PLANNER_PLAN_HUGE_MIN ((size_t)4 << 20)
+
+void
+planner_plan_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t a, b;
+
+	if (p == NULL || len < PLANNER_PLAN_HUGE_MIN)
+		return;
+	a = ((uintptr_t)p + PLANNER_PLAN_HUGE - 1) & ~(PLANNER_PLAN_HUGE - 1);
+	b = ((uintptr_t)p + len) & ~(PLANNER_PLAN_HUGE - 1);
+	if (b > a)
+		(void)madvise((void *)a, (size_t)(b - a), MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
 
 struct planner_plan *
 planner_plan_new(void)
@@ -69,6 +93,8 @@ planner_plan_push(struct planner_plan *plan, const char *node_id,
 		    plan->tasks_cap == 0 ? 64 : plan->tasks_cap * 2;
 		plan->tasks = xreallocarray(plan->tasks, plan->tasks_cap,
 		    sizeof *plan->tasks);
+		planner_plan_huge(plan->tasks,
+		    plan->tasks_cap * sizeof *plan->tasks);
 	}
 	t = &plan->tasks[plan->ntasks++];
 	t->node_id = node_id;
@@ -109,6 +135,8 @@ planner_plan_dedup(struct planner_plan *plan)
 	count = xcalloc(plan->node_tab->n + 1, sizeof *count);
 	sub = xreallocarray(NULL, plan->ntasks + 1, sizeof *sub);
 	tmp = xreallocarray(NULL, plan->ntasks + 1, sizeof *tmp);
+	planner_plan_huge(sub, plan->ntasks * sizeof *sub);
+	planner_plan_huge(tmp, plan->ntasks * sizeof *tmp);
 	for (s = 0; s < plan->nstages; s++) {
 		first = plan->stages[s].first;
 		/* Sub-stage of a task = tasks of its node placed before. */
@@ -389,6 +417,7 @@ planner_plan_json_string(const struct planner_plan *plan, const char *job_id,
 		if (pass == 1) {
 			total = len;
 			o = out = xmalloc(total + 1);
+			planner_plan_huge(out, total + 1);
 		}
 		len += sizeof "{\"id\":" - 1 + planner_plan_lit_len(&head[0]) +
 		    sizeof ",\"clusterId\":" - 1 +
