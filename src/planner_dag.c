@@ -588,48 +588,51 @@ planner_dag_key_cmp(const void *a, const void *b)
 }
 
 /*
- * Sort the n keys, whose (layer, action, svc, node) are distinct, with
- * layer < nlayers, action < nrank, svc < nsvc1 and node < nnodes: two
- * counting passes (node, then the rest) when the buckets are few, else
- * qsort.  The result is the same either way.
+ * The stage order of the tasks of dag, as task indexes, by (layer,
+ * action rank, service, node): two counting passes, by node then by the
+ * rest, which give what a sort on the (distinct) keys gives.  NULL when
+ * the key ranges are too wide to count: the caller then sorts.
  */
-static void
-planner_dag_sort_keys(struct planner_key *keys, size_t n, size_t nlayers,
-    size_t nrank, size_t nsvc1, size_t nnodes)
+static uint32_t *
+planner_dag_order(const struct planner_dag *dag, const uint32_t *layer,
+    size_t nlayers, const uint32_t *rank, size_t nrank)
 {
-	struct planner_key *tmp;
-	uint32_t *cnt, b;
-	size_t nb, i, sum, c, ncnt;
+	const struct planner_vertex *v;
+	uint32_t *cnt, *byn, *perm, b;
+	size_t n, nb, nsvc1, nnodes, i, sum, c, ncnt;
 
-	if (n < 2)
-		return;
+	n = dag->nv - dag->nhubs;
+	nsvc1 = dag->svcs->n + 1;
+	nnodes = dag->nodes->n;
 	nb = nlayers * nrank * nsvc1;
 	if (nlayers == 0 || nb / nlayers / nrank != nsvc1 ||
-	    nb > 4 * n + 4096 || nb >= UINT32_MAX || nnodes > 4 * n + 4096) {
-		qsort(keys, n, sizeof *keys, planner_dag_key_cmp);
-		return;
-	}
+	    nb > 4 * n + 4096 || nb >= UINT32_MAX || nnodes > 4 * n + 4096)
+		return NULL;
 	ncnt = nb > nnodes ? nb : nnodes;
 	cnt = xreallocarray(NULL, ncnt + 1, sizeof *cnt);
-	tmp = xreallocarray(NULL, n, sizeof *tmp);
-	planner_plan_huge(tmp, n * sizeof *tmp);
-	/* By node into tmp. */
+	byn = xreallocarray(NULL, n + 1, sizeof *byn);
+	perm = xreallocarray(NULL, n + 1, sizeof *perm);
+	planner_plan_huge(byn, n * sizeof *byn);
+	planner_plan_huge(perm, n * sizeof *perm);
+	/* By node into byn. */
 	memset(cnt, 0, (nnodes + 1) * sizeof *cnt);
 	for (i = 0; i < n; i++)
-		cnt[keys[i].node]++;
+		cnt[dag->v[dag->nhubs + i].node]++;
 	for (i = 0, sum = 0; i < nnodes; i++) {
 		c = cnt[i];
 		cnt[i] = (uint32_t)sum;
 		sum += c;
 	}
 	for (i = 0; i < n; i++)
-		tmp[cnt[keys[i].node]++] = keys[i];
-	/* Stable, by (layer, action, svc) back into keys. */
+		byn[cnt[dag->v[dag->nhubs + i].node]++] = (uint32_t)i;
+	/* Stable, by (layer, action, service) into perm. */
 	memset(cnt, 0, (nb + 1) * sizeof *cnt);
 	for (i = 0; i < n; i++) {
-		b = (tmp[i].layer * (uint32_t)nrank + tmp[i].action) *
+		v = &dag->v[dag->nhubs + i];
+		b = (layer[dag->nhubs + i] * (uint32_t)nrank +
+			rank[v->action]) *
 			(uint32_t)nsvc1 +
-		    tmp[i].svc;
+		    (v->svc == PLANNER_NOSVC ? 0 : v->svc + 1);
 		cnt[b]++;
 	}
 	for (i = 0, sum = 0; i < nb; i++) {
@@ -638,18 +641,60 @@ planner_dag_sort_keys(struct planner_key *keys, size_t n, size_t nlayers,
 		sum += c;
 	}
 	for (i = 0; i < n; i++) {
-		b = (tmp[i].layer * (uint32_t)nrank + tmp[i].action) *
+		v = &dag->v[dag->nhubs + byn[i]];
+		b = (layer[dag->nhubs + byn[i]] * (uint32_t)nrank +
+			rank[v->action]) *
 			(uint32_t)nsvc1 +
-		    tmp[i].svc;
-		keys[cnt[b]++] = tmp[i];
+		    (v->svc == PLANNER_NOSVC ? 0 : v->svc + 1);
+		perm[cnt[b]++] = byn[i];
 	}
-	free(tmp);
+	free(byn);
 	free(cnt);
+	return perm;
+}
+
+/* A sort key and the task it belongs to. */
+struct planner_dag_ikey {
+	struct planner_key k; /* first: planner_dag_key_cmp() compares it */
+	uint32_t ix;
+};
+
+/*
+ * The tasks of dag in stage order (layer, action rank, service, node),
+ * as task indexes, sorted with qsort.
+ */
+static uint32_t *
+planner_dag_order_sorted(const struct planner_dag *dag, const uint32_t *layer,
+    const uint32_t *rank)
+{
+	const struct planner_vertex *v;
+	struct planner_dag_ikey *keys;
+	uint32_t *perm;
+	size_t n, i;
+
+	n = dag->nv - dag->nhubs;
+	keys = xreallocarray(NULL, n + 1, sizeof *keys);
+	for (i = 0; i < n; i++) {
+		v = &dag->v[dag->nhubs + i];
+		keys[i].k.layer = layer[dag->nhubs + i];
+		keys[i].k.action = rank[v->action];
+		keys[i].k.svc = v->svc == PLANNER_NOSVC ? 0 : v->svc + 1;
+		keys[i].k.node = v->node;
+		keys[i].ix = (uint32_t)i;
+	}
+	if (n > 1)
+		qsort(keys, n, sizeof *keys, planner_dag_key_cmp);
+	perm = xreallocarray(NULL, n + 1, sizeof *perm);
+	for (i = 0; i < n; i++)
+		perm[i] = keys[i].ix;
+	free(keys);
+	return perm;
 }
 
 /*
- * planner_dag_linearize(); with move, the plan takes dag's node table
- * instead of copying it (dag is then only good for planner_dag_free()).
+ * planner_dag_linearize(); with mdag (dag itself), the plan takes the
+ * node table of dag instead of copying it (dag is then only good for
+ * planner_dag_free()).
  */
 static int
 planner_dag_linearize_into(struct planner_dag *mdag,
@@ -657,9 +702,8 @@ planner_dag_linearize_into(struct planner_dag *mdag,
     char err[LOOMD_ERR_LEN])
 {
 	struct planner_plan *plan;
-	struct planner_key *keys;
-	uint32_t *layer, rank[PLANNER_ACTION_COUNT];
-	uint32_t cur = UINT32_MAX;
+	uint32_t *layer, *perm, rank[PLANNER_ACTION_COUNT];
+	uint32_t cur = UINT32_MAX, u;
 	size_t nlayers, ntasks, i, norder, nnodes;
 	const struct planner_vertex *v;
 	const enum planner_action *order;
@@ -683,18 +727,10 @@ planner_dag_linearize_into(struct planner_dag *mdag,
 		rank[order[i]] = (uint32_t)i;
 	ntasks = dag->nv - dag->nhubs;
 	nnodes = dag->nodes->n;
-	keys = xreallocarray(NULL, ntasks, sizeof *keys);
-	planner_plan_huge(keys, ntasks * sizeof *keys);
-	for (i = 0; i < ntasks; i++) {
-		v = &dag->v[dag->nhubs + i];
-		keys[i].layer = layer[dag->nhubs + i];
-		keys[i].action = rank[v->action];
-		keys[i].svc = v->svc == PLANNER_NOSVC ? 0 : v->svc + 1;
-		keys[i].node = v->node;
-	}
-	free(layer);
-	planner_dag_sort_keys(keys, ntasks, nlayers,
-	    norder + PLANNER_ACTION_COUNT, dag->svcs->n + 1, nnodes);
+	perm = planner_dag_order(dag, layer, nlayers, rank,
+	    norder + PLANNER_ACTION_COUNT);
+	if (perm == NULL)
+		perm = planner_dag_order_sorted(dag, layer, rank);
 
 	plan = planner_plan_new();
 	if (mdag != NULL) {
@@ -712,19 +748,19 @@ planner_dag_linearize_into(struct planner_dag *mdag,
 	plan->tasks = xreallocarray(NULL, ntasks, sizeof *plan->tasks);
 	planner_plan_huge(plan->tasks, ntasks * sizeof *plan->tasks);
 	for (i = 0; i < ntasks; i++) {
-		if (keys[i].layer != cur) {
+		u = (uint32_t)dag->nhubs + perm[i];
+		v = &dag->v[u];
+		if (layer[u] != cur) {
 			planner_plan_add_stage(plan);
-			cur = keys[i].layer;
+			cur = layer[u];
 		}
-		planner_plan_push(plan, plan->node_tab->strs[keys[i].node],
-		    keys[i].node,
-		    keys[i].action < norder ?
-			order[keys[i].action] :
-			(enum planner_action)(keys[i].action - norder),
-		    keys[i].svc == 0 ? "" :
-				       plan->svc_tab->strs[keys[i].svc - 1]);
+		planner_plan_push(plan, plan->node_tab->strs[v->node], v->node,
+		    (enum planner_action)v->action,
+		    v->svc == PLANNER_NOSVC ? "" :
+					      plan->svc_tab->strs[v->svc]);
 	}
-	free(keys);
+	free(perm);
+	free(layer);
 	*out = plan;
 	return 0;
 }
