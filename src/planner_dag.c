@@ -188,6 +188,7 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 	const enum planner_action *order;
 	const struct planner_svc_action *deps;
 	uint32_t *hub, *ev, hw[PLANNER_ACTION_COUNT], prev, v, h;
+	uint32_t slot[PLANNER_ACTION_COUNT], nslot = 0;
 	size_t *hosts_off, *hosts, *enode, *fill;
 	unsigned char *active;
 	size_t norder, nnodes, nent, i, k, j, d, ndeps, p;
@@ -250,11 +251,27 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 	}
 	dag->nhubs = dag->nv;
 
-	/* The chains of the planned entries, and what each action waits for. */
-	ev = xreallocarray(NULL, nent * PLANNER_ACTION_COUNT + 1, sizeof *ev);
-	planner_plan_huge(ev, nent * PLANNER_ACTION_COUNT * sizeof *ev);
-	for (k = 0; k < nent * PLANNER_ACTION_COUNT; k++)
+	/*
+	 * The vertex of each entry and service action (ev), with a slot per
+	 * action that a chain or a hub uses.
+	 */
+	for (k = 0; k < PLANNER_ACTION_COUNT; k++)
+		slot[k] = PLANNER_NOV;
+	for (k = 0; k < norder; k++) {
+		if (!planner_action_is_hardware(order[k]) &&
+		    slot[order[k]] == PLANNER_NOV)
+			slot[order[k]] = nslot++;
+	}
+	for (h = 0; h < dag->nhubs; h++) {
+		if (slot[dag->v[h].action] == PLANNER_NOV)
+			slot[dag->v[h].action] = nslot++;
+	}
+	ev = xreallocarray(NULL, nent * nslot + 1, sizeof *ev);
+	planner_plan_huge(ev, nent * nslot * sizeof *ev);
+	for (k = 0; k < nent * nslot; k++)
 		ev[k] = PLANNER_NOV;
+
+	/* The chains of the planned entries, and what each action waits for. */
 	for (i = 0; i < nnodes; i++) {
 		if (!in->pnode[i])
 			continue;
@@ -278,7 +295,7 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 					isnew = 1;
 					v = planner_dag_vertex(dag,
 					    (uint32_t)i, s, a);
-					ev[j * PLANNER_ACTION_COUNT + a] = v;
+					ev[j * nslot + slot[a]] = v;
 				} else
 					continue;
 				/*
@@ -313,11 +330,11 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 		a = (enum planner_action)dag->v[h].action;
 		for (k = hosts_off[p]; k < hosts_off[p + 1]; k++) {
 			j = hosts[k];
-			v = ev[j * PLANNER_ACTION_COUNT + a];
+			v = ev[j * nslot + slot[a]];
 			if (v == PLANNER_NOV) {
 				v = planner_dag_vertex(dag, (uint32_t)enode[j],
 				    (uint32_t)p, a);
-				ev[j * PLANNER_ACTION_COUNT + a] = v;
+				ev[j * nslot + slot[a]] = v;
 			}
 			planner_dag_edge(dag, v, h);
 		}
