@@ -130,13 +130,11 @@ planner_plan_dedup(struct planner_plan *plan)
 	struct planner_task *tmp = NULL;
 	unsigned int *count, *sub;
 	size_t nstages = 0, cap = 0, s, i, nsub, first, j;
-	size_t pos, *start = NULL, startcap = 0;
+	size_t pos, *start = NULL, startcap = 0, tmpcap = 0;
 
 	count = xcalloc(plan->node_tab->n + 1, sizeof *count);
 	sub = xreallocarray(NULL, plan->ntasks + 1, sizeof *sub);
-	tmp = xreallocarray(NULL, plan->ntasks + 1, sizeof *tmp);
 	planner_plan_huge(sub, plan->ntasks * sizeof *sub);
-	planner_plan_huge(tmp, plan->ntasks * sizeof *tmp);
 	for (s = 0; s < plan->nstages; s++) {
 		first = plan->stages[s].first;
 		/* Sub-stage of a task = tasks of its node placed before. */
@@ -167,12 +165,20 @@ planner_plan_dedup(struct planner_plan *plan)
 			stages[nstages].ntasks = start[j + 1] - start[j];
 			nstages++;
 		}
+		if (nsub <= 1)
+			continue; /* no node twice: the stage stays as it is */
+		if (plan->stages[s].ntasks > tmpcap) {
+			tmpcap = plan->stages[s].ntasks;
+			free(tmp);
+			tmp = xreallocarray(NULL, tmpcap, sizeof *tmp);
+			planner_plan_huge(tmp, tmpcap * sizeof *tmp);
+		}
 		/* Stable placement, in task order, within the stage. */
 		for (i = first; i < first + plan->stages[s].ntasks; i++) {
-			pos = first + start[sub[i]]++;
+			pos = start[sub[i]]++;
 			tmp[pos] = plan->tasks[i];
 		}
-		memcpy(plan->tasks + first, tmp + first,
+		memcpy(plan->tasks + first, tmp,
 		    plan->stages[s].ntasks * sizeof *tmp);
 	}
 	free(plan->stages);
