@@ -348,36 +348,68 @@ struct planner_plan_lits {
 	struct planner_plan_lit *node; /* node_tab order */
 	size_t nnode;
 	struct planner_plan_lit svc[PLANNER_PLAN_SVC_CACHE];
+	size_t nsvc;
+	uint32_t *idlen; /* per task: its id's length, UINT32_MAX: escaped */
 };
 
-/* The literals of task t (task id tid) into id, name, node and svc. */
+/*
+ * The literals of task k, t (task id tid), into id, name, node and svc;
+ * pass 0 notes the length of the id, pass 1 uses it.
+ */
 static void
-planner_plan_task_lits(struct planner_plan_lits *c,
+planner_plan_task_lits(struct planner_plan_lits *c, int pass, size_t k,
     const struct planner_task *t, const char *tid, struct planner_plan_lit *id,
-    const struct planner_plan_lit **name, struct planner_plan_lit *nametmp,
-    const struct planner_plan_lit **node, struct planner_plan_lit *nodetmp,
-    const struct planner_plan_lit **svc)
+    const struct planner_plan_lit **name, struct planner_plan_lit *tmp,
+    const struct planner_plan_lit **node, const struct planner_plan_lit **svc)
 {
 	struct planner_plan_lit *l;
+	size_t h, i;
 
-	planner_plan_lit_of(id, tid);
+	if (pass == 1 && tid != NULL && c->idlen != NULL &&
+	    c->idlen[k] != UINT32_MAX) {
+		id->s = tid;
+		id->raw = id->esc = c->idlen[k];
+	} else {
+		planner_plan_lit_of(id, tid);
+		if (pass == 0 && tid != NULL && c->idlen != NULL)
+			c->idlen[k] =
+			    id->esc == id->raw && id->raw < UINT32_MAX ?
+			    (uint32_t)id->raw :
+			    UINT32_MAX;
+	}
 	if ((unsigned int)t->action < PLANNER_ACTION_COUNT)
 		*name = &c->action[t->action];
 	else {
-		planner_plan_lit_of(nametmp, planner_action_upper(t->action));
-		*name = nametmp;
+		planner_plan_lit_of(&tmp[0], planner_action_upper(t->action));
+		*name = &tmp[0];
 	}
 	if (t->node_ix < c->nnode && c->node[t->node_ix].s == t->node_id)
 		*node = &c->node[t->node_ix];
 	else {
-		planner_plan_lit_of(nodetmp, t->node_id);
-		*node = nodetmp;
+		planner_plan_lit_of(&tmp[1], t->node_id);
+		*node = &tmp[1];
 	}
-	/* Services are few: a direct-mapped cache on the pointer. */
-	l = &c->svc[((uintptr_t)t->service >> 3) % PLANNER_PLAN_SVC_CACHE];
-	if (l->s != t->service || l->s == NULL)
+	/* Services are few: an open-addressing cache on the pointer. */
+	h = (size_t)(((uint64_t)(uintptr_t)t->service >> 4) *
+		UINT64_C(0x9e3779b97f4a7c15) >>
+	    58);
+	for (i = 0; t->service != NULL && i < PLANNER_PLAN_SVC_CACHE; i++) {
+		l = &c->svc[(h + i) % PLANNER_PLAN_SVC_CACHE];
+		if (l->s == t->service) {
+			*svc = l;
+			return;
+		}
+		if (l->s != NULL)
+			continue;
+		if (c->nsvc >= PLANNER_PLAN_SVC_CACHE / 2)
+			break;
+		c->nsvc++;
 		planner_plan_lit_of(l, t->service);
-	*svc = l;
+		*svc = l;
+		return;
+	}
+	planner_plan_lit_of(&tmp[2], t->service);
+	*svc = &tmp[2];
 }
 
 #define PLANNER_PLAN_TASK_ID "{\"id\":"
@@ -392,7 +424,7 @@ planner_plan_json_string(const struct planner_plan *plan, const char *job_id,
     const char *const *task_ids)
 {
 	struct planner_plan_lits c;
-	struct planner_plan_lit head[3], id, nametmp, nodetmp;
+	struct planner_plan_lit head[3], id, tmp[3];
 	const struct planner_plan_lit *name, *node, *svc;
 	const struct planner_task *t;
 	char num[32], *out, *o;
@@ -409,6 +441,11 @@ planner_plan_json_string(const struct planner_plan *plan, const char *job_id,
 		for (k = 0; k < c.nnode; k++)
 			planner_plan_lit_of(&c.node[k],
 			    plan->node_tab->strs[k]);
+	}
+	if (plan != NULL && task_ids != NULL) {
+		c.idlen =
+		    xreallocarray(NULL, plan->ntasks + 1, sizeof *c.idlen);
+		planner_plan_huge(c.idlen, plan->ntasks * sizeof *c.idlen);
 	}
 	planner_plan_lit_of(&head[0], job_id);
 	planner_plan_lit_of(&head[1], cluster_id);
@@ -452,9 +489,9 @@ planner_plan_json_string(const struct planner_plan *plan, const char *job_id,
 			for (i = 0; i < plan->stages[s].ntasks; i++) {
 				k = plan->stages[s].first + i;
 				t = &plan->tasks[k];
-				planner_plan_task_lits(&c, t,
+				planner_plan_task_lits(&c, pass, k, t,
 				    task_ids == NULL ? NULL : task_ids[k], &id,
-				    &name, &nametmp, &node, &nodetmp, &svc);
+				    &name, tmp, &node, &svc);
 				if (pass == 0) {
 					len += (i == 0 ? 0 : 1) +
 					    sizeof PLANNER_PLAN_TASK_ID - 1 +
@@ -497,5 +534,6 @@ planner_plan_json_string(const struct planner_plan *plan, const char *job_id,
 		    (size_t)(o - out), total);
 	*o = '\0';
 	free(c.node);
+	free(c.idlen);
 	return out;
 }
