@@ -29,8 +29,8 @@ planner_dag_vertex(struct planner_dag *dag, uint32_t node, uint32_t svc,
 {
 	if (dag->nv == dag->vcap) {
 		dag->vcap = dag->vcap == 0 ? 64 : dag->vcap * 2;
-		dag->v = xreallocarray(dag->v, dag->vcap, sizeof *dag->v);
-		planner_plan_huge(dag->v, dag->vcap * sizeof *dag->v);
+		dag->v = planner_plan_grow(dag->v, dag->nv, dag->vcap,
+		    sizeof *dag->v);
 	}
 	dag->v[dag->nv].node = node;
 	dag->v[dag->nv].svc = svc;
@@ -44,8 +44,8 @@ planner_dag_edge(struct planner_dag *dag, uint32_t from, uint32_t to)
 {
 	if (dag->ne == dag->ecap) {
 		dag->ecap = dag->ecap == 0 ? 64 : dag->ecap * 2;
-		dag->e = xreallocarray(dag->e, dag->ecap, sizeof *dag->e);
-		planner_plan_huge(dag->e, dag->ecap * sizeof *dag->e);
+		dag->e = planner_plan_grow(dag->e, dag->ne, dag->ecap,
+		    sizeof *dag->e);
 	}
 	dag->e[dag->ne].from = from;
 	dag->e[dag->ne].to = to;
@@ -114,8 +114,8 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 			if (n + lc->n > cap) {
 				while (n + lc->n > cap)
 					cap = cap == 0 ? 64 : cap * 2;
-				*nsvc =
-				    xreallocarray(*nsvc, cap, sizeof **nsvc);
+				*nsvc = planner_plan_grow(*nsvc, n, cap,
+				    sizeof **nsvc);
 			}
 			memcpy(*nsvc + n, *nsvc + lc->first,
 			    lc->n * sizeof **nsvc);
@@ -152,8 +152,8 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 				continue; /* listed twice on this node */
 			if (n == cap) {
 				cap = cap == 0 ? 64 : cap * 2;
-				*nsvc =
-				    xreallocarray(*nsvc, cap, sizeof **nsvc);
+				*nsvc = planner_plan_grow(*nsvc, n, cap,
+				    sizeof **nsvc);
 			}
 			(*nsvc)[n++] = t;
 		}
@@ -205,6 +205,8 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 	hosts_off = xcalloc(svcs->n + 2, sizeof *hosts_off);
 	hosts = xreallocarray(NULL, nent + 1, sizeof *hosts);
 	enode = xreallocarray(NULL, nent + 1, sizeof *enode);
+	planner_plan_huge(hosts, nent * sizeof *hosts);
+	planner_plan_huge(enode, nent * sizeof *enode);
 	fill = xcalloc(svcs->n + 1, sizeof *fill);
 	active = xcalloc(svcs->n + 1, 1);
 	for (i = 0; i < nnodes; i++) {

@@ -133,6 +133,14 @@ int planner_linearize_layers(size_t nv, size_t nhubs,
  * first touch then faults once per 2 MB instead of once per 4 KB.
  */
 void planner_plan_huge(void *p, size_t len);
+/*
+ * Grow the array p of n elements of size bytes to cap elements (p is
+ * freed; returns the new array, caller frees): a large new array gets
+ * the huge-page hint before the elements are copied into it.
+ */
+void *planner_plan_grow(void *p, size_t n, size_t cap, size_t size);
+/* nmemb zeroed elements of size bytes, large ones hinted (caller frees). */
+void *planner_plan_zalloc(size_t nmemb, size_t size);
 
 /* Append a task whose strings are already owned by the plan. */
 void planner_plan_push(struct planner_plan *plan, const char *node_id,

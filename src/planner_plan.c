@@ -42,6 +42,34 @@ planner_plan_huge(void *p, size_t len)
 #endif
 }
 
+void *
+planner_plan_grow(void *p, size_t n, size_t cap, size_t size)
+{
+	void *q;
+
+	if (cap * size < PLANNER_PLAN_HUGE_MIN)
+		return xreallocarray(p, cap, size);
+	q = xreallocarray(NULL, cap, size);
+	planner_plan_huge(q, cap * size);
+	if (n > 0)
+		memcpy(q, p, n * size);
+	free(p);
+	return q;
+}
+
+void *
+planner_plan_zalloc(size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (nmemb * size < PLANNER_PLAN_HUGE_MIN)
+		return xcalloc(nmemb, size);
+	p = xreallocarray(NULL, nmemb, size);
+	planner_plan_huge(p, nmemb * size);
+	memset(p, 0, nmemb * size);
+	return p;
+}
+
 struct planner_plan *
 planner_plan_new(void)
 {
@@ -91,10 +119,8 @@ planner_plan_push(struct planner_plan *plan, const char *node_id,
 	if (plan->ntasks == plan->tasks_cap) {
 		plan->tasks_cap =
 		    plan->tasks_cap == 0 ? 64 : plan->tasks_cap * 2;
-		plan->tasks = xreallocarray(plan->tasks, plan->tasks_cap,
-		    sizeof *plan->tasks);
-		planner_plan_huge(plan->tasks,
-		    plan->tasks_cap * sizeof *plan->tasks);
+		plan->tasks = planner_plan_grow(plan->tasks, plan->ntasks,
+		    plan->tasks_cap, sizeof *plan->tasks);
 	}
 	t = &plan->tasks[plan->ntasks++];
 	t->node_id = node_id;
