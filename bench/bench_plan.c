@@ -63,6 +63,8 @@ struct bench_plan_result {
 	double solve_cpu_ms; /* CPU time (user + system) of each phase */
 	double plan_cpu_ms;
 	double json_cpu_ms;
+	double sys_ms[3]; /* system time of solve, plan, json */
+	long minflt[3];	  /* minor page faults of solve, plan, json */
 	char err[LOOMD_ERR_LEN];
 };
 
@@ -108,6 +110,18 @@ bench_plan_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* System time (ms) and minor page faults of this process so far. */
+static void
+bench_plan_sys(double *ms, long *minflt)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*ms = (double)ru.ru_stime.tv_sec * 1e3 +
+	    (double)ru.ru_stime.tv_usec / 1e3;
+	*minflt = ru.ru_minflt;
 }
 
 /* CPU time (user + system) of this process so far, in ms. */
@@ -362,6 +376,18 @@ bench_plan_node_id(void *arg, char id[SOLVER_NODE_ID_LEN])
 }
 
 /* One run, in the child: fills r. */
+/* Record the system time and faults of phase i, begun at (s0, f0). */
+static void
+bench_plan_phase(struct bench_plan_result *r, int i, double s0, long f0)
+{
+	double s1;
+	long f1;
+
+	bench_plan_sys(&s1, &f1);
+	r->sys_ms[i] = s1 - s0;
+	r->minflt[i] = f1 - f0;
+}
+
 static void
 bench_plan_run(const struct bench_plan_opts *o, long nnodes,
     struct bench_plan_result *r)
@@ -375,7 +401,8 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	const char **ids = NULL;
 	char *idbuf = NULL, *json = NULL;
 	unsigned long counter = 0;
-	double t0, t1, c0;
+	double t0, t1, c0, s0;
+	long f0;
 	size_t i, n;
 
 	memset(r, 0, sizeof *r);
@@ -398,6 +425,7 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	sopts.node_id_arg = &counter;
 	sopts.plain_nodes = !o->json_nodes;
 
+	bench_plan_sys(&s0, &f0);
 	c0 = bench_plan_cpu_ms();
 	t0 = bench_plan_now_ms();
 	if (solver_solve(&d.cat, &req, &sopts, &res, r->err) != 0)
@@ -405,6 +433,7 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	t1 = bench_plan_now_ms();
 	r->solve_ms = t1 - t0;
 	r->solve_cpu_ms = bench_plan_cpu_ms() - c0;
+	bench_plan_phase(r, 0, s0, f0);
 	r->rss_solve_kb = bench_plan_maxrss_kb();
 	if (res == NULL) {
 		snprintf(r->err, sizeof r->err, "no layout for %ld nodes",
@@ -413,6 +442,7 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	}
 	r->nodes = res->num_nodes;
 
+	bench_plan_sys(&s0, &f0);
 	c0 = bench_plan_cpu_ms();
 	t0 = bench_plan_now_ms();
 	if (o->json_nodes) {
@@ -433,6 +463,7 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	t1 = bench_plan_now_ms();
 	r->plan_ms = t1 - t0;
 	r->plan_cpu_ms = bench_plan_cpu_ms() - c0;
+	bench_plan_phase(r, 1, s0, f0);
 	r->rss_plan_kb = bench_plan_maxrss_kb();
 	r->tasks = plan->ntasks;
 	r->stages = plan->nstages;
@@ -461,6 +492,7 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 				"%s-%06zu", BENCH_PLAN_JOB_ID, i + 1) +
 			    1;
 		}
+		bench_plan_sys(&s0, &f0);
 		c0 = bench_plan_cpu_ms();
 		t0 = bench_plan_now_ms();
 		json = planner_plan_json_string(plan, BENCH_PLAN_JOB_ID,
@@ -468,6 +500,7 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 		t1 = bench_plan_now_ms();
 		r->json_ms = t1 - t0;
 		r->json_cpu_ms = bench_plan_cpu_ms() - c0;
+		bench_plan_phase(r, 2, s0, f0);
 		r->json_bytes = strlen(json);
 		r->rss_json_kb = bench_plan_maxrss_kb();
 		if (o->dump)
@@ -564,6 +597,10 @@ bench_plan_verbose(int run, const struct bench_plan_result *r)
 	    r->rss_plan_kb / 1024.0, r->rss_json_kb / 1024.0, r->json_bytes);
 	printf("    cpu of solve %.1f, plan %.1f, json %.1f ms\n",
 	    r->solve_cpu_ms, r->plan_cpu_ms, r->json_cpu_ms);
+	printf("    system time of solve %.1f, plan %.1f, json %.1f ms; "
+	       "minor faults %ld, %ld, %ld\n",
+	    r->sys_ms[0], r->sys_ms[1], r->sys_ms[2], r->minflt[0],
+	    r->minflt[1], r->minflt[2]);
 }
 
 static int

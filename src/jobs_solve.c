@@ -113,7 +113,7 @@ jobs_solve_node_id(void *arg UNUSED, char id[SOLVER_NODE_ID_LEN])
 
 struct jobs_solve_rows_arg {
 	int64_t cluster;
-	struct json_object *nodes; /* array, borrowed */
+	const struct solver_result *res; /* plain nodes, borrowed */
 	size_t from, to;
 };
 
@@ -132,20 +132,15 @@ jobs_solve_write_nodes_tx(struct db_conn *c, void *arg)
 		 NULL, "i", a->cluster)) != DB_OK)
 		return st;
 	for (i = a->from; i < a->to; i++) {
-		struct json_object *n = json_object_array_get_idx(a->nodes, i);
-		struct json_object *props;
-		const char *num = NULL;
+		char *doc = solver_result_node_json(a->res, i, NULL);
 
-		if (json_object_object_get_ex(n, "properties", &props))
-			num = jsonx_get_str(props, "nodenum");
-		if ((st = db_exec(c,
-			 "INSERT INTO nodes (id, cluster_id, "
-			 "nodenum, doc) VALUES (?, ?, ?, ?)",
-			 NULL, "siis", jsonx_get_str(n, "id"), a->cluster,
-			 num != NULL ? (int64_t)strtoll(num, NULL, 10) :
-				       (int64_t)i,
-			 json_object_to_json_string_ext(n, DOMAIN_JSON))) !=
-		    DB_OK)
+		st = db_exec(c,
+		    "INSERT INTO nodes (id, cluster_id, "
+		    "nodenum, doc) VALUES (?, ?, ?, ?)",
+		    NULL, "siis", a->res->node[i].id, a->cluster,
+		    a->res->node[i].nodenum, doc);
+		free(doc);
+		if (st != DB_OK)
 			return st;
 	}
 	return DB_OK;
@@ -189,11 +184,7 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 	db_rows_free(r);
 	ids = jsonx_new_array();
 	for (i = 0; i < a->res->num_nodes; i++)
-		jsonx_append(ids,
-		    jsonx_new_string(
-			jsonx_get_str(json_object_array_get_idx(a->res->nodes,
-					  i),
-			    "id")));
+		jsonx_append(ids, jsonx_new_string(a->res->node[i].id));
 	jsonx_set(doc, "nodes", ids);
 	jsonx_set(doc, "services", jsonx_copy(a->res->services));
 	jsonx_set(doc, "provider", jsonx_copy(a->res->provider));
@@ -278,6 +269,7 @@ jobs_solve(struct db_conn *c, const struct job_store_job *job)
 	solver_options_init(&opts);
 	opts.max_steps = domain_cfg()->solver_max_steps;
 	opts.node_id = jobs_solve_node_id;
+	opts.plain_nodes = 1; /* node documents rendered from plain nodes */
 	if (rq == NULL || cluster_request_from_json(&crq, rq, err) != 0) {
 		snprintf(msg, sizeof msg, "Exception while solving layout");
 		goto failed;
@@ -303,7 +295,7 @@ jobs_solve(struct db_conn *c, const struct job_store_job *job)
 	}
 	/* Nodes first, in chunks; the final transaction publishes them. */
 	for (i = 0; i < res->num_nodes; i += DOMAIN_CHUNK) {
-		struct jobs_solve_rows_arg ra = { job->cluster, res->nodes, i,
+		struct jobs_solve_rows_arg ra = { job->cluster, res, i,
 			i + DOMAIN_CHUNK < res->num_nodes ? i + DOMAIN_CHUNK :
 							    res->num_nodes };
 

@@ -42,7 +42,7 @@ planner_plan_scoped(enum planner_cluster_action ca, struct json_object *nodes,
 	*out = NULL;
 	if (planner_dag_build_scoped(ca, nodes, scope, &dag, err) != 0)
 		goto fail;
-	if (planner_dag_linearize(dag, &plan, err) != 0)
+	if (planner_dag_linearize_move(dag, &plan, err) != 0)
 		goto fail;
 	planner_dag_free(dag);
 	planner_plan_dedup(plan);
@@ -67,7 +67,7 @@ planner_plan_nodes(enum planner_cluster_action ca,
 	if (planner_dag_build_from(ca, NULL, nodes != NULL ? nodes : &none,
 		nodes != NULL ? n : 0, NULL, &dag, err) != 0)
 		goto fail;
-	if (planner_dag_linearize(dag, &plan, err) != 0)
+	if (planner_dag_linearize_move(dag, &plan, err) != 0)
 		goto fail;
 	planner_dag_free(dag);
 	planner_plan_dedup(plan);

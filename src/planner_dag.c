@@ -29,7 +29,8 @@ planner_dag_vertex(struct planner_dag *dag, uint32_t node, uint32_t svc,
 {
 	if (dag->nv == dag->vcap) {
 		dag->vcap = dag->vcap == 0 ? 64 : dag->vcap * 2;
-		dag->v = xreallocarray(dag->v, dag->vcap, sizeof *dag->v);
+		dag->v = planner_plan_grow(dag->v, dag->nv, dag->vcap,
+		    sizeof *dag->v);
 	}
 	dag->v[dag->nv].node = node;
 	dag->v[dag->nv].svc = svc;
@@ -43,12 +44,22 @@ planner_dag_edge(struct planner_dag *dag, uint32_t from, uint32_t to)
 {
 	if (dag->ne == dag->ecap) {
 		dag->ecap = dag->ecap == 0 ? 64 : dag->ecap * 2;
-		dag->e = xreallocarray(dag->e, dag->ecap, sizeof *dag->e);
+		dag->e = planner_plan_grow(dag->e, dag->ne, dag->ecap,
+		    sizeof *dag->e);
 	}
 	dag->e[dag->ne].from = from;
 	dag->e[dag->ne].to = to;
 	dag->ne++;
 }
+
+#define PLANNER_DAG_LIST_CACHE 64
+
+/* A services list already read: its entries nsvc[first, first + n). */
+struct planner_dag_list {
+	struct json_object *list;
+	size_t first;
+	size_t n;
+};
 
 /*
  * Read the nodes: intern their ids into dag->nodes, collect the first
@@ -65,8 +76,10 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 	const char *name, *idstr;
 	size_t nnodes, i, k, len, t, j, n = 0, cap = 0;
 	size_t dcap = 0;
+	struct planner_dag_list cache[PLANNER_DAG_LIST_CACHE], *lc;
 	int added;
 
+	memset(cache, 0, sizeof cache);
 	nnodes = pn != NULL ? npn :
 	    nodes == NULL   ? 0 :
 			      json_object_array_length(nodes);
@@ -95,6 +108,20 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 		(*off)[i] = n;
 		if (list == NULL)
 			continue;
+		/* Nodes of one layout share their list: reuse its entries. */
+		lc = &cache[((uintptr_t)list >> 4) % PLANNER_DAG_LIST_CACHE];
+		if (lc->list == list) {
+			if (n + lc->n > cap) {
+				while (n + lc->n > cap)
+					cap = cap == 0 ? 64 : cap * 2;
+				*nsvc = planner_plan_grow(*nsvc, n, cap,
+				    sizeof **nsvc);
+			}
+			memcpy(*nsvc + n, *nsvc + lc->first,
+			    lc->n * sizeof **nsvc);
+			n += lc->n;
+			continue;
+		}
 		if (!json_object_is_type(list, json_type_array)) {
 			errbuf_set(err, "node %s: malformed services", idstr);
 			return -1;
@@ -125,11 +152,14 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 				continue; /* listed twice on this node */
 			if (n == cap) {
 				cap = cap == 0 ? 64 : cap * 2;
-				*nsvc =
-				    xreallocarray(*nsvc, cap, sizeof **nsvc);
+				*nsvc = planner_plan_grow(*nsvc, n, cap,
+				    sizeof **nsvc);
 			}
 			(*nsvc)[n++] = t;
 		}
+		lc->list = list;
+		lc->first = (*off)[i];
+		lc->n = n - (*off)[i];
 	}
 	(*off)[nnodes] = n;
 	return 0;
@@ -158,6 +188,7 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 	const enum planner_action *order;
 	const struct planner_svc_action *deps;
 	uint32_t *hub, *ev, hw[PLANNER_ACTION_COUNT], prev, v, h;
+	uint32_t slot[PLANNER_ACTION_COUNT], nslot = 0;
 	size_t *hosts_off, *hosts, *enode, *fill;
 	unsigned char *active;
 	size_t norder, nnodes, nent, i, k, j, d, ndeps, p;
@@ -174,6 +205,8 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 	hosts_off = xcalloc(svcs->n + 2, sizeof *hosts_off);
 	hosts = xreallocarray(NULL, nent + 1, sizeof *hosts);
 	enode = xreallocarray(NULL, nent + 1, sizeof *enode);
+	planner_plan_huge(hosts, nent * sizeof *hosts);
+	planner_plan_huge(enode, nent * sizeof *enode);
 	fill = xcalloc(svcs->n + 1, sizeof *fill);
 	active = xcalloc(svcs->n + 1, 1);
 	for (i = 0; i < nnodes; i++) {
@@ -220,10 +253,27 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 	}
 	dag->nhubs = dag->nv;
 
-	/* The chains of the planned entries, and what each action waits for. */
-	ev = xreallocarray(NULL, nent * PLANNER_ACTION_COUNT + 1, sizeof *ev);
-	for (k = 0; k < nent * PLANNER_ACTION_COUNT; k++)
+	/*
+	 * The vertex of each entry and service action (ev), with a slot per
+	 * action that a chain or a hub uses.
+	 */
+	for (k = 0; k < PLANNER_ACTION_COUNT; k++)
+		slot[k] = PLANNER_NOV;
+	for (k = 0; k < norder; k++) {
+		if (!planner_action_is_hardware(order[k]) &&
+		    slot[order[k]] == PLANNER_NOV)
+			slot[order[k]] = nslot++;
+	}
+	for (h = 0; h < dag->nhubs; h++) {
+		if (slot[dag->v[h].action] == PLANNER_NOV)
+			slot[dag->v[h].action] = nslot++;
+	}
+	ev = xreallocarray(NULL, nent * nslot + 1, sizeof *ev);
+	planner_plan_huge(ev, nent * nslot * sizeof *ev);
+	for (k = 0; k < nent * nslot; k++)
 		ev[k] = PLANNER_NOV;
+
+	/* The chains of the planned entries, and what each action waits for. */
 	for (i = 0; i < nnodes; i++) {
 		if (!in->pnode[i])
 			continue;
@@ -247,7 +297,7 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 					isnew = 1;
 					v = planner_dag_vertex(dag,
 					    (uint32_t)i, s, a);
-					ev[j * PLANNER_ACTION_COUNT + a] = v;
+					ev[j * nslot + slot[a]] = v;
 				} else
 					continue;
 				/*
@@ -282,11 +332,11 @@ planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 		a = (enum planner_action)dag->v[h].action;
 		for (k = hosts_off[p]; k < hosts_off[p + 1]; k++) {
 			j = hosts[k];
-			v = ev[j * PLANNER_ACTION_COUNT + a];
+			v = ev[j * nslot + slot[a]];
 			if (v == PLANNER_NOV) {
 				v = planner_dag_vertex(dag, (uint32_t)enode[j],
 				    (uint32_t)p, a);
-				ev[j * PLANNER_ACTION_COUNT + a] = v;
+				ev[j * nslot + slot[a]] = v;
 			}
 			planner_dag_edge(dag, v, h);
 		}
@@ -556,20 +606,130 @@ planner_dag_key_cmp(const void *a, const void *b)
 	return 0;
 }
 
-int
-planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
+/*
+ * The stage order of the tasks of dag, as task indexes, by (layer,
+ * action rank, service, node): two counting passes, by node then by the
+ * rest, which give what a sort on the (distinct) keys gives.  NULL when
+ * the key ranges are too wide to count: the caller then sorts.
+ */
+static uint32_t *
+planner_dag_order(const struct planner_dag *dag, const uint32_t *layer,
+    size_t nlayers, const uint32_t *rank, size_t nrank)
+{
+	const struct planner_vertex *v;
+	uint32_t *cnt, *byn, *perm, b;
+	size_t n, nb, nsvc1, nnodes, i, sum, c, ncnt;
+
+	n = dag->nv - dag->nhubs;
+	nsvc1 = dag->svcs->n + 1;
+	nnodes = dag->nodes->n;
+	nb = nlayers * nrank * nsvc1;
+	if (nlayers == 0 || nb / nlayers / nrank != nsvc1 ||
+	    nb > 4 * n + 4096 || nb >= UINT32_MAX || nnodes > 4 * n + 4096)
+		return NULL;
+	ncnt = nb > nnodes ? nb : nnodes;
+	cnt = xreallocarray(NULL, ncnt + 1, sizeof *cnt);
+	byn = xreallocarray(NULL, n + 1, sizeof *byn);
+	perm = xreallocarray(NULL, n + 1, sizeof *perm);
+	planner_plan_huge(byn, n * sizeof *byn);
+	planner_plan_huge(perm, n * sizeof *perm);
+	/* By node into byn. */
+	memset(cnt, 0, (nnodes + 1) * sizeof *cnt);
+	for (i = 0; i < n; i++)
+		cnt[dag->v[dag->nhubs + i].node]++;
+	for (i = 0, sum = 0; i < nnodes; i++) {
+		c = cnt[i];
+		cnt[i] = (uint32_t)sum;
+		sum += c;
+	}
+	for (i = 0; i < n; i++)
+		byn[cnt[dag->v[dag->nhubs + i].node]++] = (uint32_t)i;
+	/* Stable, by (layer, action, service) into perm. */
+	memset(cnt, 0, (nb + 1) * sizeof *cnt);
+	for (i = 0; i < n; i++) {
+		v = &dag->v[dag->nhubs + i];
+		b = (layer[dag->nhubs + i] * (uint32_t)nrank +
+			rank[v->action]) *
+			(uint32_t)nsvc1 +
+		    (v->svc == PLANNER_NOSVC ? 0 : v->svc + 1);
+		cnt[b]++;
+	}
+	for (i = 0, sum = 0; i < nb; i++) {
+		c = cnt[i];
+		cnt[i] = (uint32_t)sum;
+		sum += c;
+	}
+	for (i = 0; i < n; i++) {
+		v = &dag->v[dag->nhubs + byn[i]];
+		b = (layer[dag->nhubs + byn[i]] * (uint32_t)nrank +
+			rank[v->action]) *
+			(uint32_t)nsvc1 +
+		    (v->svc == PLANNER_NOSVC ? 0 : v->svc + 1);
+		perm[cnt[b]++] = byn[i];
+	}
+	free(byn);
+	free(cnt);
+	return perm;
+}
+
+/* A sort key and the task it belongs to. */
+struct planner_dag_ikey {
+	struct planner_key k; /* first: planner_dag_key_cmp() compares it */
+	uint32_t ix;
+};
+
+/*
+ * The tasks of dag in stage order (layer, action rank, service, node),
+ * as task indexes, sorted with qsort.
+ */
+static uint32_t *
+planner_dag_order_sorted(const struct planner_dag *dag, const uint32_t *layer,
+    const uint32_t *rank)
+{
+	const struct planner_vertex *v;
+	struct planner_dag_ikey *keys;
+	uint32_t *perm;
+	size_t n, i;
+
+	n = dag->nv - dag->nhubs;
+	keys = xreallocarray(NULL, n + 1, sizeof *keys);
+	for (i = 0; i < n; i++) {
+		v = &dag->v[dag->nhubs + i];
+		keys[i].k.layer = layer[dag->nhubs + i];
+		keys[i].k.action = rank[v->action];
+		keys[i].k.svc = v->svc == PLANNER_NOSVC ? 0 : v->svc + 1;
+		keys[i].k.node = v->node;
+		keys[i].ix = (uint32_t)i;
+	}
+	if (n > 1)
+		qsort(keys, n, sizeof *keys, planner_dag_key_cmp);
+	perm = xreallocarray(NULL, n + 1, sizeof *perm);
+	for (i = 0; i < n; i++)
+		perm[i] = keys[i].ix;
+	free(keys);
+	return perm;
+}
+
+/*
+ * planner_dag_linearize(); with mdag (dag itself), the plan takes the
+ * node table of dag instead of copying it (dag is then only good for
+ * planner_dag_free()).
+ */
+static int
+planner_dag_linearize_into(struct planner_dag *mdag,
+    const struct planner_dag *dag, struct planner_plan **out,
     char err[LOOMD_ERR_LEN])
 {
 	struct planner_plan *plan;
-	struct planner_key *keys;
-	uint32_t *layer, rank[PLANNER_ACTION_COUNT];
-	uint32_t cur = UINT32_MAX;
-	size_t nlayers, ntasks, i, norder;
+	uint32_t *layer, *perm, rank[PLANNER_ACTION_COUNT];
+	uint32_t cur = UINT32_MAX, u;
+	size_t nlayers, ntasks, i, norder, nnodes;
 	const struct planner_vertex *v;
 	const enum planner_action *order;
 
 	*out = NULL;
 	layer = xreallocarray(NULL, dag->nv + 1, sizeof *layer);
+	planner_plan_huge(layer, dag->nv * sizeof *layer);
 	if (planner_linearize_layers(dag->nv, dag->nhubs, dag->e, dag->ne,
 		layer, &nlayers, err) != 0) {
 		free(layer);
@@ -585,39 +745,59 @@ planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
 	for (i = 0; i < norder; i++)
 		rank[order[i]] = (uint32_t)i;
 	ntasks = dag->nv - dag->nhubs;
-	keys = xreallocarray(NULL, ntasks, sizeof *keys);
-	for (i = 0; i < ntasks; i++) {
-		v = &dag->v[dag->nhubs + i];
-		keys[i].layer = layer[dag->nhubs + i];
-		keys[i].action = rank[v->action];
-		keys[i].svc = v->svc == PLANNER_NOSVC ? 0 : v->svc + 1;
-		keys[i].node = v->node;
-	}
-	free(layer);
-	if (ntasks > 1)
-		qsort(keys, ntasks, sizeof *keys, planner_dag_key_cmp);
+	nnodes = dag->nodes->n;
+	perm = planner_dag_order(dag, layer, nlayers, rank,
+	    norder + PLANNER_ACTION_COUNT);
+	if (perm == NULL)
+		perm = planner_dag_order_sorted(dag, layer, rank);
 
 	plan = planner_plan_new();
-	for (i = 0; i < dag->nodes->n; i++)
-		strtab_intern(plan->node_tab, dag->nodes->strs[i], NULL);
+	if (mdag != NULL) {
+		strtab_free(plan->node_tab);
+		plan->node_tab = mdag->nodes;
+		mdag->nodes = NULL;
+	} else {
+		for (i = 0; i < nnodes; i++)
+			strtab_intern(plan->node_tab, dag->nodes->strs[i],
+			    NULL);
+	}
 	for (i = 0; i < dag->svcs->n; i++)
 		strtab_intern(plan->svc_tab, dag->svcs->names->strs[i], NULL);
 	plan->tasks_cap = ntasks;
 	plan->tasks = xreallocarray(NULL, ntasks, sizeof *plan->tasks);
+	planner_plan_huge(plan->tasks, ntasks * sizeof *plan->tasks);
 	for (i = 0; i < ntasks; i++) {
-		if (keys[i].layer != cur) {
+		u = (uint32_t)dag->nhubs + perm[i];
+		v = &dag->v[u];
+		if (layer[u] != cur) {
 			planner_plan_add_stage(plan);
-			cur = keys[i].layer;
+			cur = layer[u];
 		}
-		planner_plan_push(plan, plan->node_tab->strs[keys[i].node],
-		    keys[i].node,
-		    keys[i].action < norder ?
-			order[keys[i].action] :
-			(enum planner_action)(keys[i].action - norder),
-		    keys[i].svc == 0 ? "" :
-				       plan->svc_tab->strs[keys[i].svc - 1]);
+		planner_plan_push(plan, plan->node_tab->strs[v->node], v->node,
+		    (enum planner_action)v->action,
+		    v->svc == PLANNER_NOSVC ? "" :
+					      plan->svc_tab->strs[v->svc]);
 	}
-	free(keys);
+	free(perm);
+	free(layer);
 	*out = plan;
 	return 0;
+}
+
+int
+planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
+    char err[LOOMD_ERR_LEN])
+{
+	return planner_dag_linearize_into(NULL, dag, out, err);
+}
+
+/*
+ * planner_dag_linearize() that moves dag's node table into the plan: dag
+ * is then only good for planner_dag_free().
+ */
+int
+planner_dag_linearize_move(struct planner_dag *dag, struct planner_plan **out,
+    char err[LOOMD_ERR_LEN])
+{
+	return planner_dag_linearize_into(dag, dag, out, err);
 }

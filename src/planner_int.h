@@ -103,6 +103,13 @@ int planner_dag_build_from(enum planner_cluster_action ca,
     const struct planner_scope *scope, struct planner_dag **out,
     char err[LOOMD_ERR_LEN]);
 
+/*
+ * planner_dag_linearize() that moves dag's node table into the plan: dag
+ * is then only good for planner_dag_free().
+ */
+int planner_dag_linearize_move(struct planner_dag *dag,
+    struct planner_plan **out, char err[LOOMD_ERR_LEN]);
+
 /* planner_linearize.c */
 
 /* Build the out-edge lists (CSR) of nv vertices. */
@@ -119,6 +126,21 @@ int planner_linearize_layers(size_t nv, size_t nhubs,
     char err[LOOMD_ERR_LEN]);
 
 /* planner_plan.c */
+
+/*
+ * A hint that the large array [p, p + len) (heap memory the caller owns)
+ * be backed by transparent huge pages where the system allows it: its
+ * first touch then faults once per 2 MB instead of once per 4 KB.
+ */
+void planner_plan_huge(void *p, size_t len);
+/*
+ * Grow the array p of n elements of size bytes to cap elements (p is
+ * freed; returns the new array, caller frees): a large new array gets
+ * the huge-page hint before the elements are copied into it.
+ */
+void *planner_plan_grow(void *p, size_t n, size_t cap, size_t size);
+/* nmemb zeroed elements of size bytes, large ones hinted (caller frees). */
+void *planner_plan_zalloc(size_t nmemb, size_t size);
 
 /* Append a task whose strings are already owned by the plan. */
 void planner_plan_push(struct planner_plan *plan, const char *node_id,

@@ -23,13 +23,15 @@ planner_linearize_csr(size_t nv, const struct planner_pair *e, size_t ne,
 	uint32_t *off, *adj, *pos;
 	size_t i;
 
-	off = xcalloc(nv + 1, sizeof *off);
+	off = planner_plan_zalloc(nv + 1, sizeof *off);
 	adj = xreallocarray(NULL, ne + 1, sizeof *adj);
 	for (i = 0; i < ne; i++)
 		off[e[i].from + 1]++;
 	for (i = 0; i < nv; i++)
 		off[i + 1] += off[i];
 	pos = xreallocarray(NULL, nv + 1, sizeof *pos);
+	planner_plan_huge(adj, ne * sizeof *adj);
+	planner_plan_huge(pos, nv * sizeof *pos);
 	memcpy(pos, off, nv * sizeof *pos);
 	for (i = 0; i < ne; i++)
 		adj[pos[e[i].from]++] = e[i].to;
@@ -57,8 +59,9 @@ planner_linearize_layers(size_t nv, size_t nhubs, const struct planner_pair *e,
 		return -1;
 	}
 	planner_linearize_csr(nv, e, ne, &off, &adj);
-	indeg = xcalloc(nv, sizeof *indeg);
+	indeg = planner_plan_zalloc(nv, sizeof *indeg);
 	queue = xreallocarray(NULL, nv, sizeof *queue);
+	planner_plan_huge(queue, nv * sizeof *queue);
 	for (i = 0; i < ne; i++)
 		indeg[e[i].to]++;
 	for (i = 0; i < nv; i++) {

@@ -903,6 +903,112 @@ Test(planner, plan_json)
 	json_object_put(nodes);
 }
 
+/* s as a JSON string literal, escaped as the plan text escapes (caller frees). */
+static char *
+json_lit(const char *s)
+{
+	char *out, *o;
+
+	if (s == NULL)
+		return xstrdup("null");
+	out = o = xmalloc(strlen(s) * 6 + 3);
+	*o++ = '"';
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c == '\n')
+			o += sprintf(o, "\\n");
+		else if (c == '\r')
+			o += sprintf(o, "\\r");
+		else if (c == '\t')
+			o += sprintf(o, "\\t");
+		else if (c < 0x20)
+			o += sprintf(o, "\\u%04x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+/*
+ * The plan text byte for byte, with every byte from 1 to 255 in task ids,
+ * node ids and service names, and tasks added with planner_plan_add_task().
+ */
+Test(planner, plan_json_every_byte)
+{
+	struct planner_plan *plan;
+	char names[3][256], *ids[6], *text, *lit[4], *want, *w;
+	const char *job = "j\x01\"\\/\x7f";
+	size_t i, k, len;
+
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < 255; i++)
+			names[k][i] = (char)(((i + k * 7) % 255) + 1);
+		names[k][255] = '\0';
+	}
+	plan = planner_plan_new();
+	planner_plan_add_task(plan, names[0], PLANNER_ACTION_CREATE, NULL);
+	planner_plan_add_task(plan, "n\t2", PLANNER_ACTION_CREATE, "");
+	planner_plan_add_stage(plan);
+	planner_plan_add_task(plan, names[0], PLANNER_ACTION_INSTALL,
+	    names[1]);
+	planner_plan_add_task(plan, "n\t2", PLANNER_ACTION_INSTALL, names[2]);
+	planner_plan_add_stage(plan);
+	planner_plan_add_task(plan, names[0], PLANNER_ACTION_START, names[1]);
+	planner_plan_add_task(plan, names[1], PLANNER_ACTION_START, "s");
+	for (i = 0; i < 6; i++)
+		ids[i] = i == 3 ? NULL : xasprintf("%s-%zu", names[i % 3], i);
+
+	len = 4096;
+	for (i = 0; i < 6; i++)
+		len +=
+		    6 * (ids[i] == NULL ? 4 : strlen(ids[i])) + 6 * 520 + 100;
+	want = w = xmalloc(len);
+	lit[0] = json_lit(job);
+	w += sprintf(w,
+	    "{\"id\":%s,\"clusterId\":null,\"action\":\"CLUSTER_CREATE\","
+	    "\"currentStage\":-2,\"stages\":[",
+	    lit[0]);
+	free(lit[0]);
+	for (k = 0; k < plan->nstages; k++) {
+		w += sprintf(w, "%s[", k == 0 ? "" : ",");
+		for (i = plan->stages[k].first;
+		     i < plan->stages[k].first + plan->stages[k].ntasks; i++) {
+			lit[0] = json_lit(ids[i]);
+			lit[1] = json_lit(
+			    planner_action_upper(plan->tasks[i].action));
+			lit[2] = json_lit(plan->tasks[i].node_id);
+			lit[3] = json_lit(plan->tasks[i].service);
+			w += sprintf(w,
+			    "%s{\"id\":%s,\"taskName\":%s,\"nodeId\":%s,"
+			    "\"service\":%s}",
+			    i == plan->stages[k].first ? "" : ",", lit[0],
+			    lit[1], lit[2], lit[3]);
+			free(lit[0]);
+			free(lit[1]);
+			free(lit[2]);
+			free(lit[3]);
+		}
+		*w++ = ']';
+	}
+	sprintf(w, "]}");
+	text = planner_plan_json_string(plan, job, NULL,
+	    PLANNER_CLUSTER_CREATE, -2, (const char *const *)ids);
+	cr_assert_str_eq(text, want);
+	cr_assert_eq(plan->nstages, 3);
+	cr_assert_str_eq(plan->tasks[2].service, names[1]);
+	free(text);
+	free(want);
+	for (i = 0; i < 6; i++)
+		free(ids[i]);
+	planner_plan_free(plan);
+}
+
 Test(planner, plan_failures)
 {
 	struct json_object *nodes, *node;
