@@ -8,6 +8,7 @@
 #include "api_routes.h"
 
 #include "api_admin.h"
+#include "api_cluster_day2.h"
 #include "api_clusters.h"
 #include "api_health.h"
 #include "api_tasks.h"
@@ -16,6 +17,7 @@ const struct api_route *const api_routes_all[] = {
 	api_health_probe_routes,
 	api_health_routes,
 	api_clusters_routes,
+	api_cluster_day2_routes,
 	api_tasks_routes,
 	api_admin_routes,
 	NULL,
