@@ -40,8 +40,8 @@ api_cluster_day2_user(struct http_req *req, struct http_resp *resp,
 		return st;
 	u->sees_all = is_admin || strcmp(u->id, AUTH_SYSTEM_USER) == 0;
 	if (domain_parse_cluster_id(req->params[0], id) != 0)
-		return http_fail(resp, API_BAD_REQUEST, "invalid cluster id %s",
-		    req->params[0]);
+		return http_fail(resp, API_BAD_REQUEST,
+		    "invalid cluster id %s", req->params[0]);
 	return API_OK;
 }
 
@@ -214,7 +214,6 @@ const struct api_route api_cluster_day2_routes[] = {
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/stop",
 	    api_cluster_day2_runtime, "stop a service and what needs it" },
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/restart",
-	    api_cluster_day2_runtime,
-	    "restart a service and what needs it" },
+	    api_cluster_day2_runtime, "restart a service and what needs it" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -83,7 +83,7 @@ struct cluster_day2_arg {
 	char jid[48];
 	enum cluster_day2_op op;
 	enum planner_cluster_action ca;
-	struct json_object *config;	 /* reconfigure, borrowed */
+	struct json_object *config;  /* reconfigure, borrowed */
 	const char *const *services; /* add, borrowed */
 	size_t nservices;
 	const char *svc; /* runtime action, NULL: all */
@@ -99,8 +99,7 @@ cluster_day2_has_service(struct json_object *doc, const char *name)
 	if (sv == NULL || !json_object_is_type(sv, json_type_array))
 		return 0;
 	for (i = 0; i < json_object_array_length(sv); i++) {
-		const char *s =
-		    jsonx_str(json_object_array_get_idx(sv, i));
+		const char *s = jsonx_str(json_object_array_get_idx(sv, i));
 
 		if (s != NULL && strcmp(s, name) == 0)
 			return 1;
@@ -144,8 +143,8 @@ cluster_day2_check_add(struct db_conn *c, struct cluster_day2_arg *a,
 	rq.v = a->services;
 	rq.n = a->nservices;
 	tmpl = jsonx_get(doc, "clusterTemplate");
-	compatv = svcspec_strings(
-	    jsonx_get(jsonx_get(tmpl, "compatibility"), "services"),
+	compatv = svcspec_strings(jsonx_get(jsonx_get(tmpl, "compatibility"),
+				      "services"),
 	    &compat.n);
 	compat.v = compatv;
 	rc = svcdeps_check_add(cat.v, cat.n, &cl, &rq, &compat, &why);

@@ -51,9 +51,9 @@ void cluster_day2_reconfigure(const struct cluster_store_user *u, int64_t id,
  * (svcdeps_check_add(); DOMAIN_INVALID with its message), then an
  * ADD_SERVICES job plans them.  Allowed from ACTIVE only.
  */
-void cluster_day2_add_services(const struct cluster_store_user *u,
-    int64_t id, const char *const *services, size_t n,
-    const struct idem_store_key *idem, struct domain_out *out);
+void cluster_day2_add_services(const struct cluster_store_user *u, int64_t id,
+    const char *const *services, size_t n, const struct idem_store_key *idem,
+    struct domain_out *out);
 
 /*
  * POST /clusters/{id}/services[/{svc}]/{start,stop,restart} (section 5):

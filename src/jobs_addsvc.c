@@ -67,7 +67,8 @@ jobs_addsvc_def(struct json_object *catalogue, const char *name)
 	size_t i;
 
 	for (i = 0; i < json_object_array_length(catalogue); i++) {
-		struct json_object *s = json_object_array_get_idx(catalogue, i);
+		struct json_object *s =
+		    json_object_array_get_idx(catalogue, i);
 		const char *n = jsonx_get_str(s, "name");
 
 		if (n != NULL && strcmp(n, name) == 0)
@@ -116,8 +117,8 @@ jobs_addsvc_update_node(struct json_object *node,
 		if (jobs_addsvc_node_has(node, cn->services[i]))
 			continue;
 		def = jobs_addsvc_def(catalogue, cn->services[i]);
-		jsonx_append(sv, def != NULL ? jsonx_copy(def) :
-					       jsonx_new_object());
+		jsonx_append(sv,
+		    def != NULL ? jsonx_copy(def) : jsonx_new_object());
 		if (def == NULL)
 			jsonx_set(json_object_array_get_idx(sv,
 				      json_object_array_length(sv) - 1),
@@ -137,7 +138,8 @@ jobs_addsvc_update_node(struct json_object *node,
 		if (n != NULL)
 			jsonx_append(names, jsonx_new_string(n));
 		acts = jsonx_get(jsonx_get(s, "provisioner"), "actions");
-		if (acts == NULL || !json_object_is_type(acts, json_type_object))
+		if (acts == NULL ||
+		    !json_object_is_type(acts, json_type_object))
 			continue;
 		json_object_object_foreach (acts, key, val) {
 			const char *type = jsonx_get_str(val, "type");
@@ -147,8 +149,9 @@ jobs_addsvc_update_node(struct json_object *node,
 			if (type == NULL)
 				continue;
 			for (k = 0; k < json_object_array_length(autos); k++)
-				if (strcmp(jsonx_str(json_object_array_get_idx(
-					       autos, k)),
+				if (strcmp(jsonx_str(
+					       json_object_array_get_idx(autos,
+						   k)),
 					type) == 0)
 					break;
 			if (k == json_object_array_length(autos))
@@ -162,7 +165,7 @@ jobs_addsvc_update_node(struct json_object *node,
 /* The write of a found layout. */
 struct jobs_addsvc_write {
 	const struct job_store_job *job;
-	struct json_object *nodes;  /* all, borrowed */
+	struct json_object *nodes; /* all, borrowed */
 	const struct layout_add_cluster *cl;
 	const char *planned_nodes; /* JSON text */
 };
@@ -202,8 +205,9 @@ jobs_addsvc_write_tx(struct db_conn *c, void *arg)
 			 cn->id)) != DB_OK)
 			return st;
 	}
-	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ? FOR UPDATE",
-		 &r, "i", w->job->cluster)) != DB_OK)
+	if ((st = db_query(c,
+		 "SELECT doc FROM clusters WHERE id = ? FOR UPDATE", &r, "i",
+		 w->job->cluster)) != DB_OK)
 		return st;
 	if (r->nrows == 0) {
 		db_rows_free(r);
@@ -262,8 +266,8 @@ jobs_addsvc(struct db_conn *c, const struct job_store_job *job,
 	req = svcspec_strings(services, &nreq);
 	clsv = svcspec_strings(jsonx_get(in.doc, "services"), &ncl);
 	compatv = svcspec_strings(jsonx_get(jsonx_get(jsonx_get(in.doc,
-						     "clusterTemplate"),
-					"compatibility"),
+							  "clusterTemplate"),
+						"compatibility"),
 				      "services"),
 	    &compat.n);
 	compat.v = compatv;
@@ -294,8 +298,9 @@ jobs_addsvc(struct db_conn *c, const struct job_store_job *job,
 		ln[i].imagetype = jsonx_get_str(props, "imagetype");
 		lnsv[i] = xcalloc(ns + 1, sizeof **lnsv);
 		for (k = 0; k < ns; k++) {
-			const char *sn = jsonx_get_str(
-			    json_object_array_get_idx(sv, k), "name");
+			const char *sn =
+			    jsonx_get_str(json_object_array_get_idx(sv, k),
+				"name");
 
 			if (sn != NULL)
 				lnsv[i][ln[i].services.n++] = sn;
@@ -319,8 +324,8 @@ jobs_addsvc(struct db_conn *c, const struct job_store_job *job,
 		goto failed;
 	}
 	for (i = 0; i < layout_add_tracker_nchanges(t); i++)
-		if (layout_add_cluster_apply(cl, layout_add_tracker_change(t, i),
-			NULL, err) != 0) {
+		if (layout_add_cluster_apply(cl,
+			layout_add_tracker_change(t, i), NULL, err) != 0) {
 			log_warn("add services %s: %s", job->id, err);
 			snprintf(msg, sizeof msg,
 			    "Exception while solving layout.");

@@ -93,7 +93,8 @@ svcspec_services_read(struct json_object *arr, struct svcspec_services *out)
 		svcspec_names(jsonx_get(s, "dependson"), &out->lists,
 		    &out->nlists, &d->dependson.v, &d->dependson.n);
 		acts = jsonx_get(jsonx_get(s, "provisioner"), "actions");
-		if (acts != NULL && json_object_is_type(acts, json_type_object)) {
+		if (acts != NULL &&
+		    json_object_is_type(acts, json_type_object)) {
 			json_object_object_foreach (acts, key, val) {
 				enum planner_action a;
 
@@ -189,8 +190,8 @@ svcspec_constraints_read(struct json_object *tmpl,
 			    &sc->imagetypes.n);
 			q = jsonx_get(val, "quantities");
 			sc->min = svcspec_quantity(q, "min", 0);
-			sc->max = svcspec_quantity(q, "max",
-			    LAYOUT_ADD_UNBOUNDED);
+			sc->max =
+			    svcspec_quantity(q, "max", LAYOUT_ADD_UNBOUNDED);
 			n++;
 		}
 	}

@@ -93,7 +93,8 @@ status_match(const char *want, const char *got)
 	for (wp = strtok_r(w, "/", &ws), gp = strtok_r(g, "/", &gs);
 	     wp != NULL;
 	     wp = strtok_r(NULL, "/", &ws), gp = strtok_r(NULL, "/", &gs))
-		if (gp == NULL || (strcmp(wp, "*") != 0 && strcmp(wp, gp) != 0))
+		if (gp == NULL ||
+		    (strcmp(wp, "*") != 0 && strcmp(wp, gp) != 0))
 			return false;
 	return true;
 }
@@ -154,8 +155,8 @@ finish(const char *worker, const char *task, int status)
  * is not NULL every task's config.cluster must be exactly that JSON.
  */
 static void
-drive(const char *id, const char *want, const char *fail, char *seen,
-    size_t n, const char *cluster_cfg)
+drive(const char *id, const char *want, const char *fail, char *seen, size_t n,
+    const char *cluster_cfg)
 {
 	char got[256] = "", one[160];
 	double deadline = fx_now_ms() + 20000;
@@ -249,7 +250,8 @@ latest_plan(const char *id, char *out, size_t n)
 
 		strncat(out, "|", n - strlen(out) - 1);
 		for (k = 0; k < json_object_array_length(st); k++) {
-			struct json_object *t = json_object_array_get_idx(st, k);
+			struct json_object *t =
+			    json_object_array_get_idx(st, k);
 			char one[128];
 
 			snprintf(one, sizeof one, "%s%s%s%s", k > 0 ? "," : "",
@@ -294,8 +296,8 @@ need_planner(enum planner_cluster_action ca, bool scoped)
 	int rc;
 
 	cr_assert_not_null(nodes);
-	rc = planner_plan_scoped(ca, nodes, scoped ? &scope : NULL, &plan,
-	    err);
+	rc =
+	    planner_plan_scoped(ca, nodes, scoped ? &scope : NULL, &plan, err);
 	planner_plan_free(plan);
 	json_object_put(nodes);
 	if (rc != 0) {
@@ -410,21 +412,23 @@ Test(day2, stop_start_and_restart_all_services)
 	    NULL);
 	cr_expect_str_eq(seen, "STOP app;STOP app;STOP base;STOP base;");
 	latest_plan(id, plan, sizeof plan);
-	cr_expect_str_eq(plan, "STOP_SERVICES|STOP app,STOP app|STOP base,"
-			       "STOP base");
+	cr_expect_str_eq(plan,
+	    "STOP_SERVICES|STOP app,STOP app|STOP base,"
+	    "STOP base");
 	cr_assert_eq(call("user1", "POST", cpath(id, "/services/start"), NULL,
 			 NULL),
 	    200);
-	drive(id, "ACTIVE/COMPLETE/START_SERVICES/4/4", NULL, seen, sizeof seen,
-	    NULL);
+	drive(id, "ACTIVE/COMPLETE/START_SERVICES/4/4", NULL, seen,
+	    sizeof seen, NULL);
 	cr_expect_str_eq(seen, "START base;START base;START app;START app;");
 	cr_assert_eq(call("user1", "POST", cpath(id, "/services/restart"),
 			 NULL, NULL),
 	    200);
 	drive(id, "ACTIVE/COMPLETE/RESTART_SERVICES/8/8", NULL, seen,
 	    sizeof seen, NULL);
-	cr_expect_str_eq(seen, "STOP app;STOP app;STOP base;STOP base;"
-			       "START base;START base;START app;START app;");
+	cr_expect_str_eq(seen,
+	    "STOP app;STOP app;STOP base;STOP base;"
+	    "START base;START base;START app;START app;");
 	/* The node actions record what ran. */
 	cr_assert_eq(call("user1", "GET", cpath(id, ""), NULL, &cl), 200);
 	cr_assert(json_object_object_get_ex(cl, "nodes", &nodes));
@@ -461,8 +465,8 @@ Test(day2, one_service_and_what_depends_on_it)
 	cr_assert_eq(call("user1", "POST", cpath(id, "/services/app/start"),
 			 NULL, NULL),
 	    200);
-	drive(id, "ACTIVE/COMPLETE/START_SERVICES/2/2", NULL, seen, sizeof seen,
-	    NULL);
+	drive(id, "ACTIVE/COMPLETE/START_SERVICES/2/2", NULL, seen,
+	    sizeof seen, NULL);
 	cr_expect_str_eq(seen, "START base;START app;");
 	/* Stopping app alone touches nothing else. */
 	cr_assert_eq(call("user1", "POST", cpath(id, "/services/app/stop"),
@@ -472,8 +476,8 @@ Test(day2, one_service_and_what_depends_on_it)
 	    NULL);
 	cr_expect_str_eq(seen, "STOP app;");
 	/* Restarting base restarts app too. */
-	cr_assert_eq(call("user1", "POST",
-			 cpath(id, "/services/base/restart"), NULL, NULL),
+	cr_assert_eq(call("user1", "POST", cpath(id, "/services/base/restart"),
+			 NULL, NULL),
 	    200);
 	drive(id, "ACTIVE/COMPLETE/RESTART_SERVICES/*/*", NULL, seen,
 	    sizeof seen, NULL);
@@ -529,7 +533,8 @@ Test(day2, a_plan_with_no_task_fails_its_job)
 	    200);
 	wait_status(id, "INCONSISTENT/FAILED/STOP_SERVICES/0/0");
 	cluster_message(id, msg, sizeof msg);
-	cr_expect_str_eq(msg, "Failed to schedule the STOP_SERVICES operation.");
+	cr_expect_str_eq(msg,
+	    "Failed to schedule the STOP_SERVICES operation.");
 	/* Deleting an INCONSISTENT cluster is allowed. */
 	cr_assert_eq(call("user1", "DELETE", cpath(id, ""), NULL, NULL), 200);
 	drive(id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", NULL, NULL, 0,
