@@ -28,6 +28,7 @@
 
 #include "jsonin.h"
 #include "jsonx.h"
+#include "planner.h"
 
 /* Result of one decode, and the buffer its message goes to. */
 struct codec_ctx {
@@ -60,20 +61,8 @@ static const char *codec_provider_types[] = {
 	NULL,
 };
 
-/* ProvisionerAction, lower-case, in planner order (§2.3). */
-static const char *codec_actions[] = {
-	"create",
-	"confirm",
-	"bootstrap",
-	"install",
-	"remove",
-	"initialize",
-	"configure",
-	"start",
-	"stop",
-	"delete",
-	NULL,
-};
+/* ProvisionerAction, lower-case, in planner order (§2.3): the planner's. */
+#define codec_actions planner_action_lower_names
 
 #define CODEC_NAME_MSG \
 	"invalid name.  Name must consist of only [a-zA-Z0-9_.-]"

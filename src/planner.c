@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * planner.c - the Loom 0.9 planner (LOOM-0.9-API.md section 3.5), a port of
- * ClusterScheduler, Actions and TaskDag that scales linearly with the
- * number of nodes: the service dependency graph is analysed once per
- * service (minimised dependencies, closures as bitsets, direct action
- * dependencies), then expanded per node into a task DAG in which every
+ * planner.c - the planner of Loom 0.9 (LOOM-0.9-API.md section 3.5) with
+ * the day-2 rules of Loom 0.9.7 (LOOM-0.9.7-OPS.md section 7), a port of
+ * ClusterScheduler, JobPlanner, Actions and TaskDag that scales linearly
+ * with the number of nodes: the service dependency graph is analysed once
+ * per service by the resolver of svcdeps.c (minimised install and runtime
+ * dependencies, direct action dependencies), then expanded per planned
+ * node and service into a task DAG in which every
  * "all nodes with service p must finish action F" dependency goes through
  * one hub vertex instead of an edge per pair of nodes.  Linearisation is a
  * Kahn pass computing longest-path layers (hubs take no layer), the stage
@@ -26,11 +28,19 @@ int
 planner_plan(enum planner_cluster_action ca, struct json_object *nodes,
     struct planner_plan **out, char err[LOOMD_ERR_LEN])
 {
+	return planner_plan_scoped(ca, nodes, NULL, out, err);
+}
+
+int
+planner_plan_scoped(enum planner_cluster_action ca, struct json_object *nodes,
+    const struct planner_scope *scope, struct planner_plan **out,
+    char err[LOOMD_ERR_LEN])
+{
 	struct planner_dag *dag = NULL;
 	struct planner_plan *plan = NULL;
 
 	*out = NULL;
-	if (planner_dag_build(ca, nodes, &dag, err) != 0)
+	if (planner_dag_build_scoped(ca, nodes, scope, &dag, err) != 0)
 		goto fail;
 	if (planner_dag_linearize(dag, &plan, err) != 0)
 		goto fail;
@@ -40,19 +50,6 @@ planner_plan(enum planner_cluster_action ca, struct json_object *nodes,
 	return 0;
 fail:
 	planner_dag_free(dag);
-	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
-	return -1;
-}
-
-int
-planner_plan_scoped(enum planner_cluster_action ca, struct json_object *nodes,
-    const struct planner_scope *scope, struct planner_plan **out,
-    char err[LOOMD_ERR_LEN])
-{
-	if (scope == NULL || (scope->services == NULL && scope->nodes == NULL))
-		return planner_plan(ca, nodes, out, err);
-	/* Scoped plans come with the day-2 planner rules. */
-	*out = NULL;
 	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
 	return -1;
 }

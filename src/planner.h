@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * planner.h - the Loom 0.9 cluster planner (LOOM-0.9-API.md section 3.5,
- * ClusterScheduler/Actions/TaskDag): the action order of each cluster
- * action, service dependency minimisation, direct action dependencies, the
- * task DAG of a cluster's nodes, its layered linearisation into stages and
- * the per-node de-duplication of stages; plus the plan JSON of
- * GET /clusters/{id}/plans/{jobId} (section 1.5) and the pure retry and
- * rollback decision of section 3.8.  Pure: no I/O.
+ * planner.h - the cluster planner of Loom 0.9 (LOOM-0.9-API.md section
+ * 3.5, ClusterScheduler/Actions/TaskDag) with the day-2 rules of Loom
+ * 0.9.7 (LOOM-0.9.7-OPS.md section 7, JobPlanner): the action order of
+ * each of the nine cluster actions, the service dependencies of the
+ * resolver in svcdeps.h (0.9 `dependson` and 0.9.7 `dependencies`), the
+ * global action dependencies (START->START, START->INITIALIZE, STOP->STOP
+ * reversed, INSTALL->INSTALL), the task DAG of a cluster's nodes
+ * restricted to the planned nodes and services of a day-2 job, its layered
+ * linearisation into stages and the per-node de-duplication of stages;
+ * plus the plan JSON of GET /clusters/{id}/plans/{jobId} (section 1.5) and
+ * the pure retry and rollback decision of section 3.8.  Pure: no I/O.
  *
  * Typical use (the cluster scheduler):
  *	struct planner_plan *plan;
  *	if (planner_plan(PLANNER_CLUSTER_CREATE, nodes, &plan, err) != 0)
  *		fail the job with err ("Failed to schedule the action");
+ *	(a day-2 job: planner_plan_scoped(ca, nodes, &scope, &plan, err)
+ *	with the job's plannedServices / plannedNodes in scope)
  *	for each stage s, for each task t of s: build its config with
  *	    taskconfig_build(), allocate a task id, store the task;
  *	planner_plan_free(plan);
@@ -66,6 +72,16 @@ int planner_action_parse(const char *s,
     enum planner_action *out) LOOMD_MUSTCHECK;
 /* 1 for the node-level actions CREATE, CONFIRM, BOOTSTRAP, DELETE. */
 int planner_action_is_hardware(enum planner_action a);
+/* 1 for INITIALIZE, START, STOP (ProvisionerAction.isRuntimeAction). */
+int planner_action_is_runtime(enum planner_action a);
+/* 1 for INSTALL, REMOVE (ProvisionerAction.isInstallTimeAction). */
+int planner_action_is_install(enum planner_action a);
+/*
+ * The lower-case action names ("create" ... "delete", the keys of a
+ * service's provisioner.actions) indexed by enum planner_action, then
+ * NULL.  The one name table of the provisioner actions.
+ */
+extern const char *const planner_action_lower_names[PLANNER_ACTION_COUNT + 1];
 
 /* "SOLVE_LAYOUT" ...; NULL if out of range.  Static strings. */
 const char *planner_cluster_action_upper(enum planner_cluster_action ca);
@@ -90,9 +106,14 @@ const char *planner_cluster_action_success_status(
     enum planner_cluster_action ca);
 /*
  * The provisioner actions of a cluster action, in order (Actions
- * actionOrder): CLUSTER_CREATE = CREATE, CONFIRM, BOOTSTRAP, INSTALL,
- * CONFIGURE, INITIALIZE, START; CLUSTER_DELETE = DELETE; SOLVE_LAYOUT has
- * none (returns NULL, *n = 0: nothing to plan).  Static array.
+ * actionOrder, LOOM-0.9.7-OPS.md section 7.1): CLUSTER_CREATE = CREATE,
+ * CONFIRM, BOOTSTRAP, INSTALL, CONFIGURE, INITIALIZE, START;
+ * CLUSTER_DELETE = DELETE; CLUSTER_CONFIGURE = BOOTSTRAP, CONFIGURE;
+ * CLUSTER_CONFIGURE_WITH_RESTART = BOOTSTRAP, STOP, CONFIGURE, START;
+ * STOP_SERVICES = STOP; START_SERVICES = START; RESTART_SERVICES = STOP,
+ * START; ADD_SERVICES = BOOTSTRAP, INSTALL, CONFIGURE, INITIALIZE, START.
+ * SOLVE_LAYOUT has none (returns NULL, *n = 0: nothing to plan).  Static
+ * array.
  */
 const enum planner_action *planner_action_order(enum planner_cluster_action ca,
     size_t *n);
@@ -137,14 +158,16 @@ struct planner_plan {
 };
 
 /*
- * Plan a cluster action (ClusterScheduler.run without the stores).  nodes
- * is a json-c array of section 2.6 Node objects (each with "id" and
- * "services", full Service JSON with "dependson" and
- * "provisioner.actions"; other keys are ignored), borrowed for the call
- * only.  A service name keeps the definition of its first occurrence; a
- * dependency on a service that is on no node is ignored (Java failed the
- * plan with a NullPointerException); dependency cycles between services
- * vanish in minimisation, as in Java.  Builds the task DAG, linearises it
+ * Plan a cluster action (ClusterScheduler.run without the stores) on every
+ * node and service.  nodes is a json-c array of section 2.6 Node objects
+ * (each with "id" and "services", full Service JSON with
+ * "provisioner.actions" and the dependencies as 0.9 "dependson" and/or
+ * 0.9.7 "dependencies" {provides, conflicts, install {requires, uses},
+ * runtime {requires, uses}}; other keys are ignored), borrowed for the
+ * call only.  A service name keeps the definition of its first
+ * occurrence; a dependency on a service that is on no node is ignored
+ * (Java failed the plan with a NullPointerException); dependency cycles
+ * between services vanish in minimisation, as in Java.  Builds the task DAG, linearises it
  * into stages (longest-path layers; within a stage tasks are ordered by
  * the action's place in the cluster action's order, service name, then
  * node input order) and splits every stage so that no stage has two tasks
@@ -162,10 +185,13 @@ int planner_plan(enum planner_cluster_action ca, struct json_object *nodes,
 
 /*
  * What a day-2 job plans (ClusterJob plannedServices / plannedNodes,
- * LOOM-0.9.7-OPS.md section 7.1).  A NULL array means "all".  services
- * are the requested services before the runtime expansion of section 5
- * (START_SERVICES adds what they need, STOP/RESTART_SERVICES what depends
- * on them); nodes are node ids (ADD_SERVICES: the changed nodes).  All
+ * LOOM-0.9.7-OPS.md section 7.1).  A NULL array means "all"; a non-NULL
+ * array with no entry plans nothing (the plan then fails as empty, as
+ * Java's empty set did).  services are the requested services before the
+ * runtime expansion of section 5 (START_SERVICES adds what they need,
+ * STOP/RESTART_SERVICES what depends on them; the other actions take them
+ * as they are); names that are on no node are ignored.  nodes are node
+ * ids (ADD_SERVICES: the changed nodes); unknown ids are ignored.  All
  * borrowed.
  */
 struct planner_scope {
@@ -177,7 +203,10 @@ struct planner_scope {
 
 /*
  * planner_plan() restricted to scope (NULL: everything, which is exactly
- * planner_plan()).  Same ownership and errors.
+ * planner_plan()); see planner_dag_build_scoped() for the rules of the
+ * restricted DAG.  Same ownership and errors: err is exactly
+ * PLANNER_ERR_SCHEDULE, e.g. for STOP_SERVICES on a cluster none of whose
+ * planned services defines STOP (an empty DAG).
  */
 int planner_plan_scoped(enum planner_cluster_action ca,
     struct json_object *nodes, const struct planner_scope *scope,
@@ -282,14 +311,16 @@ struct planner_services;
 
 /*
  * Build the graph of the services in services, a json-c array of Service
- * objects (name, dependson, provisioner.actions), borrowed for the call
- * only.  A repeated name keeps its first definition; dependencies on
- * services not in the array are ignored.  Services are indexed in name
- * order (strcmp).  Computes the minimised dependencies, their transitive
- * closure and the direct action dependencies of CLUSTER_CREATE (START ->
- * START, START -> INITIALIZE).  On success *out is new, free with
- * planner_services_free().  O(S * (S + D)) for S services and D
- * dependencies; independent of the number of nodes.
+ * objects (name, dependson and/or dependencies, provisioner.actions),
+ * borrowed for the call only.  A repeated name keeps its first
+ * definition; dependencies on services not in the array are ignored.
+ * Services are indexed in name order (strcmp).  An adapter over the
+ * resolver of svcdeps.h (the one implementation of the dependency rules):
+ * it keeps the minimised runtime dependencies and the direct action
+ * dependencies of the four global action dependencies as service
+ * indexes.  On success *out is new, free with planner_services_free().
+ * O(S * S * (S + D)) for S services and D dependencies; independent of
+ * the number of nodes.
  */
 int planner_services_new(struct json_object *services,
     struct planner_services **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
@@ -306,21 +337,25 @@ int planner_services_find(const struct planner_services *svcs,
 int planner_services_has_action(const struct planner_services *svcs, size_t i,
     enum planner_action a);
 /*
- * The minimised (first-order) dependencies of service i
- * (minimizeDependencies): dependson minus everything reachable from it
- * through other services.  Array borrowed from svcs, ascending, *n long.
+ * The minimised (first-order) runtime dependencies of service i
+ * (minimizeDependencies): runtime.requires (or dependson) and
+ * runtime.uses, provided names replaced by their providers, minus
+ * everything reachable from them through other services; services of the
+ * graph only.  Array borrowed from svcs, ascending, *n long.
  */
 const size_t *planner_services_min_deps(const struct planner_services *svcs,
     size_t i, size_t *n);
-/* 1 if service a depends on b directly or transitively (a != b). */
+/* 1 if service a runtime-depends on b directly or transitively (a != b). */
 int planner_services_depends_on(const struct planner_services *svcs, size_t a,
     size_t b);
 /*
  * The direct action dependencies of (service i, action to)
  * (findDirectActionDependencies): the (service, action) pairs that must
  * finish, on every node hosting that service, before action `to` of
- * service i may run.  Non-empty only for to = START or INITIALIZE.  Array
- * borrowed from svcs, ordered by service, *n long.
+ * service i may run.  Non-empty only for to = START, INITIALIZE (the
+ * STARTs of its runtime dependencies), STOP (the STOPs of the services
+ * that runtime-depend on it) or INSTALL (the INSTALLs of its install
+ * dependencies).  Array borrowed from svcs, ordered by service, *n long.
  */
 const struct planner_svc_action *
 planner_services_action_deps(const struct planner_services *svcs, size_t i,
@@ -330,16 +365,31 @@ planner_services_action_deps(const struct planner_services *svcs, size_t i,
 struct planner_dag;
 
 /*
- * Build the task DAG (createTaskDag).  nodes as for planner_plan().  A node
- * with no services yields no tasks.  On success *out is new, free with
- * planner_dag_free().  Errors name the problem (bad node JSON, duplicate
- * node id, no action order).  Dependencies of many tasks on many tasks are
- * kept as one hub vertex per (service, action), so the size is linear in
- * the number of tasks.
+ * Build the task DAG (createTaskDag) of every node and service.  nodes as
+ * for planner_plan().  A node with no services yields no tasks.  On
+ * success *out is new, free with planner_dag_free().  Errors name the
+ * problem (bad node JSON, duplicate node id, no action order).
+ * Dependencies of many tasks on many tasks are kept as one hub vertex per
+ * (service, action), so the size is linear in the number of tasks.
  */
 int planner_dag_build(enum planner_cluster_action ca,
     struct json_object *nodes, struct planner_dag **out,
     char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
+/*
+ * planner_dag_build() restricted to scope (NULL: everything), the rules of
+ * LOOM-0.9.7-OPS.md section 7.4: every planned service (after the section
+ * 5 expansion) on every planned node gets its chain of the actions of the
+ * order it defines (hardware actions shared by the node's services); each
+ * action `a` of such a chain waits for the `F` action of its direct
+ * action dependencies p on every node hosting p, planned or not, except
+ * that an install-time `a` ignores services p outside the plan.  A vertex
+ * (m, F, p) outside the plan is added on its own (no chain, no
+ * dependencies of its own) and becomes a task like the others.  Same
+ * ownership and errors as planner_dag_build().
+ */
+int planner_dag_build_scoped(enum planner_cluster_action ca,
+    struct json_object *nodes, const struct planner_scope *scope,
+    struct planner_dag **out, char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 /* Free a DAG; NULL is a no-op. */
 void planner_dag_free(struct planner_dag *dag);
 /* The service graph of the DAG's cluster (borrowed from dag). */

@@ -2,8 +2,9 @@
 /*
  * planner_action.c - the actions of Loom's planner (Actions.java): the
  * provisioner actions and cluster actions with their upper- and lower-case
- * names, the action order of each cluster action and the action
- * dependencies of CLUSTER_CREATE.  Pure: no I/O.
+ * names (the one name table of the provisioner actions: svcdeps and codec
+ * use it too) and the action order of each cluster action.  The action
+ * dependencies are the resolver's (svcdeps.c).  Pure: no I/O.
  */
 #include "config.h"
 
@@ -23,7 +24,7 @@ static const char *const planner_action_names_upper[PLANNER_ACTION_COUNT] = {
 	"STOP",
 	"DELETE",
 };
-static const char *const planner_action_names_lower[PLANNER_ACTION_COUNT] = {
+const char *const planner_action_lower_names[PLANNER_ACTION_COUNT + 1] = {
 	"create",
 	"confirm",
 	"bootstrap",
@@ -34,6 +35,7 @@ static const char *const planner_action_names_lower[PLANNER_ACTION_COUNT] = {
 	"start",
 	"stop",
 	"delete",
+	NULL,
 };
 static const char
     *const planner_cluster_action_names_upper[PLANNER_CLUSTER_ACTION_COUNT] = {
@@ -73,12 +75,35 @@ static const enum planner_action planner_order_create[] = {
 static const enum planner_action planner_order_delete[] = {
 	PLANNER_ACTION_DELETE,
 };
+static const enum planner_action planner_order_configure[] = {
+	PLANNER_ACTION_BOOTSTRAP,
+	PLANNER_ACTION_CONFIGURE,
+};
+static const enum planner_action planner_order_configure_restart[] = {
+	PLANNER_ACTION_BOOTSTRAP,
+	PLANNER_ACTION_STOP,
+	PLANNER_ACTION_CONFIGURE,
+	PLANNER_ACTION_START,
+};
+static const enum planner_action planner_order_stop[] = {
+	PLANNER_ACTION_STOP,
+};
+static const enum planner_action planner_order_start[] = {
+	PLANNER_ACTION_START,
+};
+static const enum planner_action planner_order_restart[] = {
+	PLANNER_ACTION_STOP,
+	PLANNER_ACTION_START,
+};
+static const enum planner_action planner_order_add[] = {
+	PLANNER_ACTION_BOOTSTRAP,
+	PLANNER_ACTION_INSTALL,
+	PLANNER_ACTION_CONFIGURE,
+	PLANNER_ACTION_INITIALIZE,
+	PLANNER_ACTION_START,
+};
 
-const struct planner_action_dependency
-    planner_action_create_deps[PLANNER_NDEPS] = {
-	    { PLANNER_ACTION_START, PLANNER_ACTION_START },
-	    { PLANNER_ACTION_START, PLANNER_ACTION_INITIALIZE },
-    };
+#define PLANNER_ORDER(o, n) (*(n) = sizeof(o) / sizeof((o)[0]), (o))
 
 /* names[i] if i < n, else NULL. */
 static const char *
@@ -119,7 +144,7 @@ planner_action_upper(enum planner_action a)
 const char *
 planner_action_lower(enum planner_action a)
 {
-	return planner_action_name(planner_action_names_lower, a,
+	return planner_action_name(planner_action_lower_names, a,
 	    PLANNER_ACTION_COUNT);
 }
 
@@ -129,7 +154,7 @@ planner_action_parse(const char *s, enum planner_action *out)
 	int i;
 
 	i = planner_action_lookup(s, planner_action_names_upper,
-	    planner_action_names_lower, PLANNER_ACTION_COUNT);
+	    planner_action_lower_names, PLANNER_ACTION_COUNT);
 	if (i < 0)
 		return -1;
 	*out = (enum planner_action)i;
@@ -142,7 +167,7 @@ planner_action_parse_lower(const char *s, enum planner_action *out)
 {
 	int i;
 
-	i = planner_action_lookup(s, NULL, planner_action_names_lower,
+	i = planner_action_lookup(s, NULL, planner_action_lower_names,
 	    PLANNER_ACTION_COUNT);
 	if (i < 0)
 		return -1;
@@ -155,6 +180,19 @@ planner_action_is_hardware(enum planner_action a)
 {
 	return a == PLANNER_ACTION_CREATE || a == PLANNER_ACTION_CONFIRM ||
 	    a == PLANNER_ACTION_BOOTSTRAP || a == PLANNER_ACTION_DELETE;
+}
+
+int
+planner_action_is_runtime(enum planner_action a)
+{
+	return a == PLANNER_ACTION_INITIALIZE || a == PLANNER_ACTION_START ||
+	    a == PLANNER_ACTION_STOP;
+}
+
+int
+planner_action_is_install(enum planner_action a)
+{
+	return a == PLANNER_ACTION_INSTALL || a == PLANNER_ACTION_REMOVE;
 }
 
 const char *
@@ -215,13 +253,22 @@ planner_action_order(enum planner_cluster_action ca, size_t *n)
 {
 	switch (ca) {
 	case PLANNER_CLUSTER_CREATE:
-		*n = sizeof planner_order_create /
-		    sizeof planner_order_create[0];
-		return planner_order_create;
+		return PLANNER_ORDER(planner_order_create, n);
 	case PLANNER_CLUSTER_DELETE:
-		*n = sizeof planner_order_delete /
-		    sizeof planner_order_delete[0];
-		return planner_order_delete;
+		return PLANNER_ORDER(planner_order_delete, n);
+	case PLANNER_CLUSTER_CONFIGURE:
+		return PLANNER_ORDER(planner_order_configure, n);
+	case PLANNER_CLUSTER_CONFIGURE_WITH_RESTART:
+		return PLANNER_ORDER(planner_order_configure_restart, n);
+	case PLANNER_STOP_SERVICES:
+		return PLANNER_ORDER(planner_order_stop, n);
+	case PLANNER_START_SERVICES:
+		return PLANNER_ORDER(planner_order_start, n);
+	case PLANNER_RESTART_SERVICES:
+		return PLANNER_ORDER(planner_order_restart, n);
+	case PLANNER_ADD_SERVICES:
+		return PLANNER_ORDER(planner_order_add, n);
+	case PLANNER_SOLVE_LAYOUT:
 	default:
 		*n = 0;
 		return NULL;

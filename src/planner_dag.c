@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * planner_dag.c - the task DAG of a cluster action (TaskDag and
- * createTaskDag): one vertex per node and action, with every "all nodes
- * with service p must finish action F" dependency routed through one hub
- * vertex, and its linearisation into the stages of a plan, ordered by
- * (layer, action, service, node).  Pure: no I/O.
+ * createTaskDag), restricted to the planned nodes and services of a day-2
+ * job: one vertex per node and action, with every "all nodes with service
+ * p must finish action F" dependency routed through one hub vertex (the
+ * new STOP->STOP and INSTALL->INSTALL dependencies too), and its
+ * linearisation into the stages of a plan, ordered by (layer, action,
+ * service, node).  Pure: no I/O.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
+#include "svcdeps.h"
 
 /* Append a vertex; returns its index. */
 static uint32_t
@@ -123,17 +126,32 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 	return 0;
 }
 
-/* Add the vertices and edges of every node (createTaskDag). */
+/* Where the vertices of the DAG come from (createTaskDag). */
+struct planner_dag_in {
+	const size_t *off;	    /* node i: entries [off[i], off[i + 1]) */
+	const size_t *svc;	    /* entry -> service index */
+	const unsigned char *pnode; /* planned nodes */
+	const unsigned char *psvc;  /* planned services */
+};
+
+/*
+ * Add the vertices and edges of every planned service on every planned
+ * node (createTaskDag, LOOM-0.9.7-OPS.md section 7.4).  Three passes keep
+ * it linear in the number of (node, service) entries: the hubs the
+ * planned chains need, then the chains with their hub -> task edges, then
+ * the task -> hub edges from every node hosting a hub's service (adding
+ * the vertices outside the plan).
+ */
 static void
-planner_dag_fill(struct planner_dag *dag, const size_t *off,
-    const size_t *nsvc, const size_t *remap)
+planner_dag_fill(struct planner_dag *dag, const struct planner_dag_in *in)
 {
 	const struct planner_services *svcs = dag->svcs;
 	const enum planner_action *order;
 	const struct planner_svc_action *deps;
-	uint32_t *hub, hw[PLANNER_ACTION_COUNT];
-	uint32_t cur[PLANNER_ACTION_COUNT], prev, v, h;
-	size_t norder, nnodes, i, k, j, d, ndeps;
+	uint32_t *hub, *ev, hw[PLANNER_ACTION_COUNT], prev, v, h;
+	size_t *hosts_off, *hosts, *enode, *fill;
+	unsigned char *active;
+	size_t norder, nnodes, nent, i, k, j, d, ndeps, p;
 	size_t nhub_slots;
 	enum planner_action a;
 	uint32_t s;
@@ -141,32 +159,72 @@ planner_dag_fill(struct planner_dag *dag, const size_t *off,
 
 	order = planner_action_order(dag->ca, &norder);
 	nnodes = dag->nodes->n;
+	nent = in->off[nnodes];
 
-	/* Hubs: one per (service, from-action) something depends on. */
+	/* Entries per service (CSR), node of each entry, active services. */
+	hosts_off = xcalloc(svcs->n + 2, sizeof *hosts_off);
+	hosts = xreallocarray(NULL, nent + 1, sizeof *hosts);
+	enode = xreallocarray(NULL, nent + 1, sizeof *enode);
+	fill = xcalloc(svcs->n + 1, sizeof *fill);
+	active = xcalloc(svcs->n + 1, 1);
+	for (i = 0; i < nnodes; i++) {
+		for (j = in->off[i]; j < in->off[i + 1]; j++) {
+			enode[j] = i;
+			hosts_off[in->svc[j] + 1]++;
+			if (in->pnode[i] && in->psvc[in->svc[j]])
+				active[in->svc[j]] = 1;
+		}
+	}
+	for (p = 0; p < svcs->n; p++)
+		hosts_off[p + 1] += hosts_off[p];
+	for (j = 0; j < nent; j++) {
+		p = in->svc[j];
+		hosts[hosts_off[p] + fill[p]++] = j;
+	}
+	free(fill);
+
+	/* Hubs: one per (service, from-action) a planned chain waits for. */
 	nhub_slots = svcs->n * PLANNER_ACTION_COUNT + 1;
 	hub = xreallocarray(NULL, nhub_slots, sizeof *hub);
 	for (k = 0; k < nhub_slots; k++)
 		hub[k] = PLANNER_NOV;
-	if (dag->ca == PLANNER_CLUSTER_CREATE) {
-		for (k = 0; k < svcs->adep_off[svcs->n * PLANNER_NDEPS]; k++) {
-			j = svcs->adep[k].service * PLANNER_ACTION_COUNT +
-			    svcs->adep[k].action;
-			if (hub[j] == PLANNER_NOV)
-				hub[j] = planner_dag_vertex(dag, PLANNER_NOV,
-				    (uint32_t)svcs->adep[k].service,
-				    svcs->adep[k].action);
+	for (p = 0; p < svcs->n; p++) {
+		if (!active[p])
+			continue;
+		for (k = 0; k < norder; k++) {
+			a = order[k];
+			deps =
+			    planner_services_action_deps(svcs, p, a, &ndeps);
+			for (d = 0; d < ndeps; d++) {
+				if (!in->psvc[deps[d].service] &&
+				    planner_action_is_install(a))
+					continue;
+				j = deps[d].service * PLANNER_ACTION_COUNT +
+				    deps[d].action;
+				if (hub[j] == PLANNER_NOV)
+					hub[j] = planner_dag_vertex(dag,
+					    PLANNER_NOV,
+					    (uint32_t)deps[d].service,
+					    deps[d].action);
+			}
 		}
 	}
 	dag->nhubs = dag->nv;
 
+	/* The chains of the planned entries, and what each action waits for. */
+	ev = xreallocarray(NULL, nent * PLANNER_ACTION_COUNT + 1, sizeof *ev);
+	for (k = 0; k < nent * PLANNER_ACTION_COUNT; k++)
+		ev[k] = PLANNER_NOV;
 	for (i = 0; i < nnodes; i++) {
+		if (!in->pnode[i])
+			continue;
 		for (k = 0; k < PLANNER_ACTION_COUNT; k++)
 			hw[k] = PLANNER_NOV;
-		for (j = off[i]; j < off[i + 1]; j++) {
-			s = (uint32_t)remap[nsvc[j]];
+		for (j = in->off[i]; j < in->off[i + 1]; j++) {
+			s = (uint32_t)in->svc[j];
+			if (!in->psvc[s])
+				continue;
 			prev = PLANNER_NOV;
-			for (k = 0; k < PLANNER_ACTION_COUNT; k++)
-				cur[k] = PLANNER_NOV;
 			for (k = 0; k < norder; k++) {
 				a = order[k];
 				if (planner_action_is_hardware(a)) {
@@ -180,9 +238,7 @@ planner_dag_fill(struct planner_dag *dag, const size_t *off,
 					isnew = 1;
 					v = planner_dag_vertex(dag,
 					    (uint32_t)i, s, a);
-					h = hub[s * PLANNER_ACTION_COUNT + a];
-					if (h != PLANNER_NOV)
-						planner_dag_edge(dag, v, h);
+					ev[j * PLANNER_ACTION_COUNT + a] = v;
 				} else
 					continue;
 				/*
@@ -194,37 +250,117 @@ planner_dag_fill(struct planner_dag *dag, const size_t *off,
 					dag->v[prev].svc != PLANNER_NOSVC))
 					planner_dag_edge(dag, prev, v);
 				prev = v;
-				cur[a] = v;
-			}
-			if (dag->ca != PLANNER_CLUSTER_CREATE)
-				continue;
-			for (d = 0; d < PLANNER_NDEPS; d++) {
-				a = planner_action_create_deps[d].to;
-				if (cur[a] == PLANNER_NOV)
+				if (planner_action_is_hardware(a))
 					continue;
 				deps = planner_services_action_deps(svcs, s, a,
 				    &ndeps);
-				for (k = 0; k < ndeps; k++) {
-					h = hub[deps[k].service *
+				for (d = 0; d < ndeps; d++) {
+					if (!in->psvc[deps[d].service] &&
+					    planner_action_is_install(a))
+						continue;
+					h = hub[deps[d].service *
 						PLANNER_ACTION_COUNT +
-					    deps[k].action];
-					planner_dag_edge(dag, h, cur[a]);
+					    deps[d].action];
+					planner_dag_edge(dag, h, v);
 				}
 			}
 		}
 	}
+
+	/* Every node hosting a hub's service feeds the hub. */
+	for (h = 0; h < dag->nhubs; h++) {
+		p = dag->v[h].svc;
+		a = (enum planner_action)dag->v[h].action;
+		for (k = hosts_off[p]; k < hosts_off[p + 1]; k++) {
+			j = hosts[k];
+			v = ev[j * PLANNER_ACTION_COUNT + a];
+			if (v == PLANNER_NOV) {
+				v = planner_dag_vertex(dag, (uint32_t)enode[j],
+				    (uint32_t)p, a);
+				ev[j * PLANNER_ACTION_COUNT + a] = v;
+			}
+			planner_dag_edge(dag, v, h);
+		}
+	}
+	free(ev);
 	free(hub);
+	free(hosts_off);
+	free(hosts);
+	free(enode);
+	free(active);
+}
+
+/*
+ * The planned nodes and services of scope (NULL arrays: all) into pnode
+ * (one byte per node) and psvc (one per service of the graph).  Requested
+ * services are expanded for the runtime actions (section 5).
+ */
+static void
+planner_dag_scope(const struct planner_dag *dag,
+    const struct planner_scope *scope, unsigned char *pnode,
+    unsigned char *psvc)
+{
+	const char **exp = NULL;
+	size_t nexp = 0, i, ix;
+	enum svcdeps_expand how;
+
+	memset(pnode, scope == NULL || scope->nodes == NULL, dag->nodes->n);
+	memset(psvc, scope == NULL || scope->services == NULL, dag->svcs->n);
+	if (scope == NULL)
+		return;
+	for (i = 0; scope->nodes != NULL && i < scope->nnodes; i++) {
+		if (scope->nodes[i] != NULL &&
+		    strtab_find(dag->nodes, scope->nodes[i], &ix) == 0)
+			pnode[ix] = 1;
+	}
+	if (scope->services == NULL || scope->nservices == 0)
+		return;
+	switch (dag->ca) {
+	case PLANNER_START_SERVICES:
+		how = SVCDEPS_EXPAND_START;
+		break;
+	case PLANNER_STOP_SERVICES:
+		how = SVCDEPS_EXPAND_STOP;
+		break;
+	case PLANNER_RESTART_SERVICES:
+		how = SVCDEPS_EXPAND_RESTART;
+		break;
+	default:
+		for (i = 0; i < scope->nservices; i++) {
+			if (planner_services_find(dag->svcs,
+				scope->services[i], &ix) == 0)
+				psvc[ix] = 1;
+		}
+		return;
+	}
+	svcdeps_expand(dag->svcs->deps, how, scope->services, scope->nservices,
+	    &exp, &nexp);
+	for (i = 0; i < nexp; i++) {
+		if (planner_services_find(dag->svcs, exp[i], &ix) == 0)
+			psvc[ix] = 1;
+	}
+	free(exp);
 }
 
 int
 planner_dag_build(enum planner_cluster_action ca, struct json_object *nodes,
     struct planner_dag **out, char err[LOOMD_ERR_LEN])
 {
+	return planner_dag_build_scoped(ca, nodes, NULL, out, err);
+}
+
+int
+planner_dag_build_scoped(enum planner_cluster_action ca,
+    struct json_object *nodes, const struct planner_scope *scope,
+    struct planner_dag **out, char err[LOOMD_ERR_LEN])
+{
 	struct planner_dag *dag;
+	struct planner_dag_in in;
 	struct strtab *seen;
 	struct json_object **defs = NULL;
 	size_t ndefs = 0, *off = NULL, *nsvc = NULL;
 	size_t *remap = NULL, t, norder;
+	unsigned char *pnode = NULL, *psvc = NULL;
 
 	*out = NULL;
 	if (planner_action_order(ca, &norder) == NULL) {
@@ -253,7 +389,17 @@ planner_dag_build(enum planner_cluster_action ca, struct json_object *nodes,
 			&remap[t]) != 0)
 			fatalx("%s: service %s lost", __func__, seen->strs[t]);
 	}
-	planner_dag_fill(dag, off, nsvc, remap);
+	/* Entries by service index from here on. */
+	for (t = 0; t < off[dag->nodes->n]; t++)
+		nsvc[t] = remap[nsvc[t]];
+	pnode = xcalloc(dag->nodes->n + 1, 1);
+	psvc = xcalloc(dag->svcs->n + 1, 1);
+	planner_dag_scope(dag, scope, pnode, psvc);
+	in.off = off;
+	in.svc = nsvc;
+	in.pnode = pnode;
+	in.psvc = psvc;
+	planner_dag_fill(dag, &in);
 	if (dag->nv >= UINT32_MAX) {
 		errbuf_set(err, "too many tasks");
 		goto fail;
@@ -263,6 +409,8 @@ planner_dag_build(enum planner_cluster_action ca, struct json_object *nodes,
 	free(off);
 	free(nsvc);
 	free(remap);
+	free(pnode);
+	free(psvc);
 	strtab_free(seen);
 	*out = dag;
 	return 0;
@@ -271,6 +419,8 @@ fail:
 	free(off);
 	free(nsvc);
 	free(remap);
+	free(pnode);
+	free(psvc);
 	strtab_free(seen);
 	planner_dag_free(dag);
 	return -1;
@@ -403,10 +553,13 @@ planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
 		free(layer);
 		return -1;
 	}
-	/* Rank of each action in the cluster action's order. */
+	/*
+	 * Rank of each action: its place in the cluster action's order
+	 * (every vertex's action is in it; others would sort after).
+	 */
 	order = planner_action_order(dag->ca, &norder);
 	for (i = 0; i < PLANNER_ACTION_COUNT; i++)
-		rank[i] = (uint32_t)i;
+		rank[i] = (uint32_t)(norder + i);
 	for (i = 0; i < norder; i++)
 		rank[order[i]] = (uint32_t)i;
 	ntasks = dag->nv - dag->nhubs;
@@ -435,7 +588,10 @@ planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
 			cur = keys[i].layer;
 		}
 		planner_plan_push(plan, plan->node_tab->strs[keys[i].node],
-		    keys[i].node, order[keys[i].action],
+		    keys[i].node,
+		    keys[i].action < norder ?
+			order[keys[i].action] :
+			(enum planner_action)(keys[i].action - norder),
 		    keys[i].svc == 0 ? "" :
 				       plan->svc_tab->strs[keys[i].svc - 1]);
 	}

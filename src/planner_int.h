@@ -22,22 +22,17 @@
 /* No vertex. */
 #define PLANNER_NOV UINT32_MAX
 
-/* Actions.actionDependency of CLUSTER_CREATE: `to` waits for `from`. */
-struct planner_action_dependency {
-	enum planner_action from;
-	enum planner_action to;
-};
-#define PLANNER_NDEPS 2
+struct svcdeps;
 
+/* The resolver's analysis of a cluster's services, as service indexes. */
 struct planner_services {
 	size_t n;
 	struct strtab *names;  /* index order = name order */
 	unsigned int *actions; /* bit a: defines action a */
-	size_t *min_off;       /* n + 1 */
+	struct svcdeps *deps;  /* the resolver (svcdeps.h) */
+	size_t *min_off;       /* n + 1: minimised runtime deps */
 	size_t *min;
-	size_t words;	  /* bitset row length */
-	uint64_t *mclos;  /* n rows: closure of min */
-	size_t *adep_off; /* n * PLANNER_NDEPS + 1 */
+	size_t *adep_off; /* n * PLANNER_ACTION_COUNT + 1 */
 	struct planner_svc_action *adep;
 };
 
@@ -83,9 +78,6 @@ struct planner_key {
 
 /* planner_action.c */
 
-/* The action dependencies of CLUSTER_CREATE. */
-extern const struct planner_action_dependency
-    planner_action_create_deps[PLANNER_NDEPS];
 /* Parse an exact lower-case action name (a provisioner.actions key). */
 int planner_action_parse_lower(const char *s, enum planner_action *out);
 

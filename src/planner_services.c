@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * planner_services.c - the service dependency graph of a cluster, analysed
- * once per service (ClusterScheduler's dependency part): the actions each
- * service defines, its minimised "dependson" set, the closures as bitsets
- * and the direct action dependencies that the task DAG expands per node.
- * Pure: no I/O.
+ * once per service: reads the Service JSON of the nodes (the actions each
+ * service defines, 0.9 "dependson", 0.9.7 "dependencies") and hands it to
+ * the resolver of svcdeps.c, which holds the one implementation of the
+ * dependency rules; keeps its minimised runtime dependencies and its
+ * direct action dependencies as service indexes for the task DAG.  Pure:
+ * no I/O.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include "errbuf.h"
 #include "jsonx.h"
 #include "strtab.h"
+#include "svcdeps.h"
 
 /* The name of a Service object, or NULL if it has none. */
 const char *
@@ -71,119 +74,104 @@ planner_services_def_cmp(const void *a, const void *b)
 	    planner_services_def_name(*db));
 }
 
-/* Bit b of bitset row r. */
+/*
+ * The strings of the JSON array obj[key] of service def as a name list
+ * (obj NULL or key absent: empty).  The array of pointers is new and
+ * appended to the scratch list *keep (*nkeep entries) for the caller to
+ * free; the strings are borrowed from the JSON.  Empty names are skipped
+ * (they name no service).
+ */
 static int
-planner_services_bit(const uint64_t *row, size_t b)
+planner_services_list(struct json_object *def, struct json_object *obj,
+    const char *key, const char *what, struct svcdeps_names *out, void ***keep,
+    size_t *nkeep, char err[LOOMD_ERR_LEN])
 {
-	return (row[b / 64] >> (b % 64)) & 1;
-}
+	struct json_object *arr, *e;
+	const char **v;
+	size_t len, i, n = 0;
 
-/* Set bit b of bitset row r. */
-static void
-planner_services_setbit(uint64_t *row, size_t b)
-{
-	row[b / 64] |= (uint64_t)1 << (b % 64);
+	out->v = NULL;
+	out->n = 0;
+	if (obj == NULL)
+		return 0;
+	if (!json_object_is_type(obj, json_type_object))
+		goto bad;
+	arr = jsonx_get(obj, key);
+	if (arr == NULL || json_object_is_type(arr, json_type_null))
+		return 0;
+	if (!json_object_is_type(arr, json_type_array))
+		goto bad;
+	len = json_object_array_length(arr);
+	v = xreallocarray(NULL, len + 1, sizeof *v);
+	*keep = xreallocarray(*keep, *nkeep + 1, sizeof **keep);
+	(*keep)[(*nkeep)++] = v;
+	for (i = 0; i < len; i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (e == NULL || !json_object_is_type(e, json_type_string))
+			goto bad;
+		if (*json_object_get_string(e) != '\0')
+			v[n++] = json_object_get_string(e);
+	}
+	out->v = v;
+	out->n = n;
+	return 0;
+bad:
+	errbuf_set(err, "service %s: malformed %s",
+	    planner_services_def_name(def), what);
+	return -1;
 }
 
 /*
- * Closure of a graph given in CSR form (off/adj over n vertices): row s of
- * clos gets every vertex reachable from s in one or more steps.
+ * The resolver's view of Service object def: actions, 0.9 dependson and
+ * 0.9.7 dependencies.  Name lists are borrowed from def, their arrays
+ * kept in *keep.
  */
-static void
-planner_services_closure(size_t n, const size_t *off, const size_t *adj,
-    uint64_t *clos, size_t words)
-{
-	size_t *queue, head, tail, s, u, k, v;
-
-	queue = xreallocarray(NULL, n == 0 ? 1 : n, sizeof *queue);
-	for (s = 0; s < n; s++) {
-		uint64_t *row = clos + s * words;
-
-		head = tail = 0;
-		for (k = off[s]; k < off[s + 1]; k++) {
-			v = adj[k];
-			if (!planner_services_bit(row, v)) {
-				planner_services_setbit(row, v);
-				queue[tail++] = v;
-			}
-		}
-		while (head < tail) {
-			u = queue[head++];
-			for (k = off[u]; k < off[u + 1]; k++) {
-				v = adj[k];
-				if (!planner_services_bit(row, v)) {
-					planner_services_setbit(row, v);
-					queue[tail++] = v;
-				}
-			}
-		}
-	}
-	free(queue);
-}
-
-/* Compare two size_t values, for qsort. */
 static int
-planner_services_size_cmp(const void *a, const void *b)
+planner_services_def_read(struct json_object *def, struct svcdeps_service *out,
+    void ***keep, size_t *nkeep, char err[LOOMD_ERR_LEN])
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	struct json_object *deps, *inst = NULL, *rt = NULL;
 
-	return x < y ? -1 : x > y;
-}
-
-/*
- * The direct action dependencies of (service s, dependency dep)
- * (getDirectActionDependencies), appended to the growing adep array.
- */
-static void
-planner_services_find_deps(struct planner_services *svcs, size_t s,
-    const struct planner_action_dependency *dep, size_t *queue, uint64_t *seen,
-    size_t *found, size_t *acap)
-{
-	size_t head = 0, tail = 0, nfound = 0, i, j, k, p;
-	int dominated;
-
-	if (!(svcs->actions[s] & (1u << dep->to)))
-		return;
-	memset(seen, 0, svcs->words * sizeof *seen);
-	for (k = svcs->min_off[s]; k < svcs->min_off[s + 1]; k++) {
-		planner_services_setbit(seen, svcs->min[k]);
-		queue[tail++] = svcs->min[k];
+	memset(out, 0, sizeof *out);
+	out->name = planner_services_def_name(def);
+	if (planner_services_def_actions(def, &out->actions, err) != 0)
+		return -1;
+	if (planner_services_list(def, def, "dependson", "dependson",
+		&out->dependson, keep, nkeep, err) != 0)
+		return -1;
+	deps = jsonx_get(def, "dependencies");
+	if (deps != NULL && json_object_is_type(deps, json_type_null))
+		deps = NULL;
+	if (deps != NULL) {
+		if (!json_object_is_type(deps, json_type_object)) {
+			errbuf_set(err, "service %s: malformed dependencies",
+			    out->name);
+			return -1;
+		}
+		inst = jsonx_get(deps, "install");
+		rt = jsonx_get(deps, "runtime");
+		if (inst != NULL && json_object_is_type(inst, json_type_null))
+			inst = NULL;
+		if (rt != NULL && json_object_is_type(rt, json_type_null))
+			rt = NULL;
 	}
-	while (head < tail) {
-		p = queue[head++];
-		if (svcs->actions[p] & (1u << dep->from)) {
-			found[nfound++] = p;
-			continue;
-		}
-		for (k = svcs->min_off[p]; k < svcs->min_off[p + 1]; k++) {
-			if (!planner_services_bit(seen, svcs->min[k])) {
-				planner_services_setbit(seen, svcs->min[k]);
-				queue[tail++] = svcs->min[k];
-			}
-		}
-	}
-	if (nfound > 1)
-		qsort(found, nfound, sizeof *found, planner_services_size_cmp);
-	for (i = 0; i < nfound; i++) {
-		/* Drop q when another found p depends on it. */
-		dominated = 0;
-		for (j = 0; j < nfound && !dominated; j++) {
-			if (planner_services_depends_on(svcs, found[j],
-				found[i]))
-				dominated = 1;
-		}
-		if (dominated)
-			continue;
-		k = svcs->adep_off[svcs->n * PLANNER_NDEPS];
-		if (k == *acap) {
-			*acap = *acap == 0 ? 16 : *acap * 2;
-			svcs->adep = xreallocarray(svcs->adep, *acap,
-			    sizeof *svcs->adep);
-		}
-		svcs->adep[k].service = found[i];
-		svcs->adep[k].action = dep->from;
-		svcs->adep_off[svcs->n * PLANNER_NDEPS] = k + 1;
-	}
+	if (planner_services_list(def, deps, "provides",
+		"dependencies.provides", &out->provides, keep, nkeep,
+		err) != 0 ||
+	    planner_services_list(def, deps, "conflicts",
+		"dependencies.conflicts", &out->conflicts, keep, nkeep,
+		err) != 0 ||
+	    planner_services_list(def, inst, "requires",
+		"dependencies.install", &out->install_requires, keep, nkeep,
+		err) != 0 ||
+	    planner_services_list(def, inst, "uses", "dependencies.install",
+		&out->install_uses, keep, nkeep, err) != 0 ||
+	    planner_services_list(def, rt, "requires", "dependencies.runtime",
+		&out->runtime_requires, keep, nkeep, err) != 0 ||
+	    planner_services_list(def, rt, "uses", "dependencies.runtime",
+		&out->runtime_uses, keep, nkeep, err) != 0)
+		return -1;
+	return 0;
 }
 
 /*
@@ -195,13 +183,13 @@ planner_services_build(struct json_object **defs, size_t n,
     struct planner_services **out, char err[LOOMD_ERR_LEN])
 {
 	struct planner_services *svcs;
-	struct json_object *deps, *d;
-	size_t *raw_off = NULL, *raw = NULL, nraw = 0;
-	size_t rawcap = 0;
-	uint64_t *rclos = NULL, *uni = NULL, *seen = NULL;
-	size_t *queue = NULL, *found = NULL, acap = 0;
-	size_t s, k, len, ix, w;
-	int d_i, rc = -1;
+	struct svcdeps_service *sd = NULL;
+	const struct svcdeps_action_dep *ad;
+	const char *const *md;
+	void **keep = NULL;
+	size_t nkeep = 0, s, k, nd, ix, total, cap;
+	unsigned int a;
+	int rc = -1;
 
 	*out = NULL;
 	svcs = xcalloc(1, sizeof *svcs);
@@ -213,108 +201,71 @@ planner_services_build(struct json_object **defs, size_t n,
 		strtab_intern(svcs->names, planner_services_def_name(defs[s]),
 		    NULL);
 	svcs->actions = xcalloc(n == 0 ? 1 : n, sizeof *svcs->actions);
-	svcs->words = (n + 63) / 64;
-	if (svcs->words == 0)
-		svcs->words = 1;
-
-	/* Raw dependencies, known services only, sorted and unique. */
-	raw_off = xcalloc(n + 1, sizeof *raw_off);
+	sd = xcalloc(n == 0 ? 1 : n, sizeof *sd);
 	for (s = 0; s < n; s++) {
-		if (planner_services_def_actions(defs[s], &svcs->actions[s],
+		if (planner_services_def_read(defs[s], &sd[s], &keep, &nkeep,
 			err) != 0)
 			goto fail;
-		raw_off[s] = nraw;
-		deps = jsonx_get(defs[s], "dependson");
-		if (deps == NULL)
-			continue;
-		if (!json_object_is_type(deps, json_type_array)) {
-			errbuf_set(err, "service %s: malformed dependson",
-			    svcs->names->strs[s]);
-			goto fail;
-		}
-		len = json_object_array_length(deps);
-		for (k = 0; k < len; k++) {
-			d = json_object_array_get_idx(deps, k);
-			if (d == NULL ||
-			    !json_object_is_type(d, json_type_string)) {
-				errbuf_set(err,
-				    "service %s: malformed "
-				    "dependson",
-				    svcs->names->strs[s]);
-				goto fail;
-			}
-			if (strtab_find(svcs->names, json_object_get_string(d),
-				&ix) != 0)
-				continue; /* on no node: ignored */
-			if (nraw == rawcap) {
-				rawcap = rawcap == 0 ? 16 : rawcap * 2;
-				raw = xreallocarray(raw, rawcap, sizeof *raw);
-			}
-			raw[nraw++] = ix;
-		}
-		if (nraw - raw_off[s] > 1)
-			qsort(raw + raw_off[s], nraw - raw_off[s], sizeof *raw,
-			    planner_services_size_cmp);
-		w = raw_off[s];
-		for (k = raw_off[s]; k < nraw; k++) {
-			if (k == raw_off[s] || raw[k] != raw[w - 1])
-				raw[w++] = raw[k];
-		}
-		nraw = w;
+		svcs->actions[s] = sd[s].actions;
 	}
-	raw_off[n] = nraw;
+	if (svcdeps_new(sd, n, &svcs->deps, err) != 0)
+		goto fail;
 
-	/* Minimise: drop what is reachable through another dependency. */
-	w = svcs->words;
-	rclos = xcalloc(n * w + 1, sizeof *rclos);
-	planner_services_closure(n, raw_off, raw, rclos, w);
-	uni = xcalloc(w, sizeof *uni);
+	/* Minimised runtime dependencies, services of the graph only. */
 	svcs->min_off = xcalloc(n + 1, sizeof *svcs->min_off);
-	svcs->min = xreallocarray(NULL, nraw + 1, sizeof *svcs->min);
-	nraw = 0;
+	total = cap = 0;
 	for (s = 0; s < n; s++) {
-		memset(uni, 0, w * sizeof *uni);
-		for (k = raw_off[s]; k < raw_off[s + 1]; k++) {
-			for (ix = 0; ix < w; ix++)
-				uni[ix] |= rclos[raw[k] * w + ix];
-		}
-		svcs->min_off[s] = nraw;
-		for (k = raw_off[s]; k < raw_off[s + 1]; k++) {
-			if (!planner_services_bit(uni, raw[k]))
-				svcs->min[nraw++] = raw[k];
+		svcs->min_off[s] = total;
+		md = svcdeps_min_deps(svcs->deps, SVCDEPS_GRAPH_RUNTIME,
+		    svcs->names->strs[s], &nd);
+		for (k = 0; k < nd; k++) {
+			if (strtab_find(svcs->names, md[k], &ix) != 0)
+				continue;
+			if (total == cap) {
+				cap = cap == 0 ? 16 : cap * 2;
+				svcs->min = xreallocarray(svcs->min, cap,
+				    sizeof *svcs->min);
+			}
+			svcs->min[total++] = ix;
 		}
 	}
-	svcs->min_off[n] = nraw;
-	svcs->mclos = xcalloc(n * w + 1, sizeof *svcs->mclos);
-	planner_services_closure(n, svcs->min_off, svcs->min, svcs->mclos, w);
+	svcs->min_off[n] = total;
 
-	/* Direct action dependencies of each (service, dependency). */
+	/* Direct action dependencies of each (service, action). */
 	svcs->adep_off =
-	    xcalloc(n * PLANNER_NDEPS + 1, sizeof *svcs->adep_off);
-	queue = xreallocarray(NULL, n + 1, sizeof *queue);
-	found = xreallocarray(NULL, n + 1, sizeof *found);
-	seen = xcalloc(w, sizeof *seen);
+	    xcalloc(n * PLANNER_ACTION_COUNT + 1, sizeof *svcs->adep_off);
+	total = cap = 0;
 	for (s = 0; s < n; s++) {
-		for (d_i = 0; d_i < PLANNER_NDEPS; d_i++) {
-			svcs->adep_off[s * PLANNER_NDEPS + d_i] =
-			    svcs->adep_off[n * PLANNER_NDEPS];
-			planner_services_find_deps(svcs, s,
-			    &planner_action_create_deps[d_i], queue, seen,
-			    found, &acap);
+		for (a = 0; a < PLANNER_ACTION_COUNT; a++) {
+			svcs->adep_off[s * PLANNER_ACTION_COUNT + a] = total;
+			ad = svcdeps_action_deps(svcs->deps,
+			    svcs->names->strs[s], (enum planner_action)a, &nd);
+			for (k = 0; k < nd; k++) {
+				if (strtab_find(svcs->names, ad[k].service,
+					&ix) != 0)
+					fatalx("%s: service %s lost", __func__,
+					    ad[k].service);
+				if (total == cap) {
+					cap = cap == 0 ? 16 : cap * 2;
+					svcs->adep = xreallocarray(svcs->adep,
+					    cap, sizeof *svcs->adep);
+				}
+				svcs->adep[total].service = ix;
+				svcs->adep[total].action = ad[k].action;
+				total++;
+			}
 		}
 	}
+	svcs->adep_off[n * PLANNER_ACTION_COUNT] = total;
 
 	*out = svcs;
 	svcs = NULL;
 	rc = 0;
 fail:
-	free(raw_off);
-	free(raw);
-	free(rclos);
-	free(uni);
-	free(queue);
-	free(found);
-	free(seen);
+	for (k = 0; k < nkeep; k++)
+		free(keep[k]);
+	free(keep);
+	free(sd);
 	planner_services_free(svcs);
 	return rc;
 }
@@ -364,9 +315,9 @@ planner_services_free(struct planner_services *svcs)
 		return;
 	strtab_free(svcs->names);
 	free(svcs->actions);
+	svcdeps_free(svcs->deps);
 	free(svcs->min_off);
 	free(svcs->min);
-	free(svcs->mclos);
 	free(svcs->adep_off);
 	free(svcs->adep);
 	free(svcs);
@@ -422,24 +373,20 @@ planner_services_depends_on(const struct planner_services *svcs, size_t a,
 {
 	if (a == b || a >= svcs->n || b >= svcs->n)
 		return 0;
-	return planner_services_bit(svcs->mclos + a * svcs->words, b);
+	return svcdeps_runtime_depends_on(svcs->deps, svcs->names->strs[a],
+	    svcs->names->strs[b]);
 }
 
 const struct planner_svc_action *
 planner_services_action_deps(const struct planner_services *svcs, size_t i,
     enum planner_action to, size_t *n)
 {
-	size_t k, d;
+	size_t k;
 
 	*n = 0;
-	if (i >= svcs->n)
+	if (i >= svcs->n || (unsigned int)to >= PLANNER_ACTION_COUNT)
 		return NULL;
-	for (d = 0; d < PLANNER_NDEPS; d++) {
-		if (planner_action_create_deps[d].to != to)
-			continue;
-		k = i * PLANNER_NDEPS + d;
-		*n = svcs->adep_off[k + 1] - svcs->adep_off[k];
-		return svcs->adep + svcs->adep_off[k];
-	}
-	return NULL;
+	k = i * PLANNER_ACTION_COUNT + to;
+	*n = svcs->adep_off[k + 1] - svcs->adep_off[k];
+	return *n == 0 ? NULL : svcs->adep + svcs->adep_off[k];
 }

@@ -45,67 +45,48 @@ struct svcdeps {
 	size_t *adeps_off;		  /* per (name, to) */
 };
 
-static const char *const svcdeps_action_names[SVCDEPS_ACTION_COUNT] = {
-	"CREATE",
-	"CONFIRM",
-	"BOOTSTRAP",
-	"INSTALL",
-	"REMOVE",
-	"INITIALIZE",
-	"CONFIGURE",
-	"START",
-	"STOP",
-	"DELETE",
-};
-
 /* The global action dependencies of section 7.2 (Actions). */
 static const struct {
-	enum svcdeps_action from;
-	enum svcdeps_action to;
+	enum planner_action from;
+	enum planner_action to;
 	int reversed;
 } svcdeps_global[] = {
-	{ SVCDEPS_START, SVCDEPS_START, 0 },
-	{ SVCDEPS_START, SVCDEPS_INITIALIZE, 0 },
-	{ SVCDEPS_STOP, SVCDEPS_STOP, 1 },
-	{ SVCDEPS_INSTALL, SVCDEPS_INSTALL, 0 },
+	{ PLANNER_ACTION_START, PLANNER_ACTION_START, 0 },
+	{ PLANNER_ACTION_START, PLANNER_ACTION_INITIALIZE, 0 },
+	{ PLANNER_ACTION_STOP, PLANNER_ACTION_STOP, 1 },
+	{ PLANNER_ACTION_INSTALL, PLANNER_ACTION_INSTALL, 0 },
 };
 #define SVCDEPS_NGLOBAL (sizeof(svcdeps_global) / sizeof(svcdeps_global[0]))
 
 const char *
-svcdeps_action_name(enum svcdeps_action a)
+svcdeps_action_name(enum planner_action a)
 {
-	if ((unsigned int)a >= SVCDEPS_ACTION_COUNT)
-		return NULL;
-	return svcdeps_action_names[a];
+	return planner_action_upper(a);
 }
 
 int
-svcdeps_action_parse(const char *s, enum svcdeps_action *out)
+svcdeps_action_parse(const char *s, enum planner_action *out)
 {
-	size_t i;
+	enum planner_action a;
 
-	if (s == NULL)
+	/* Upper case only: planner_action_parse() also takes lower case. */
+	if (planner_action_parse(s, &a) != 0 ||
+	    strcmp(s, planner_action_upper(a)) != 0)
 		return -1;
-	for (i = 0; i < SVCDEPS_ACTION_COUNT; i++) {
-		if (strcmp(s, svcdeps_action_names[i]) == 0) {
-			*out = (enum svcdeps_action)i;
-			return 0;
-		}
-	}
-	return -1;
+	*out = a;
+	return 0;
 }
 
 int
-svcdeps_action_is_runtime(enum svcdeps_action a)
+svcdeps_action_is_runtime(enum planner_action a)
 {
-	return a == SVCDEPS_INITIALIZE || a == SVCDEPS_START ||
-	    a == SVCDEPS_STOP;
+	return planner_action_is_runtime(a);
 }
 
 int
-svcdeps_action_is_install(enum svcdeps_action a)
+svcdeps_action_is_install(enum planner_action a)
 {
-	return a == SVCDEPS_INSTALL || a == SVCDEPS_REMOVE;
+	return planner_action_is_install(a);
 }
 
 /* Append x to a set under construction. */
@@ -357,7 +338,7 @@ static void
 svcdeps_direct(const struct svcdeps *d, size_t x, size_t k,
     struct svcdeps_set *out)
 {
-	enum svcdeps_action from = svcdeps_global[k].from;
+	enum planner_action from = svcdeps_global[k].from;
 	const struct svcdeps_set *g;
 	struct svcdeps_set q = { NULL, 0, 0 }, found = { NULL, 0, 0 };
 	unsigned char *seen, *drop;
@@ -431,7 +412,7 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 			    i);
 			goto fail;
 		}
-		if (s->actions >= SVCDEPS_BIT(SVCDEPS_ACTION_COUNT)) {
+		if (s->actions >= SVCDEPS_BIT(PLANNER_ACTION_COUNT)) {
 			snprintf(err, LOOMD_ERR_LEN,
 			    "service %s: unknown action bit", s->name);
 			goto fail;
@@ -538,13 +519,13 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 	}
 
 	/* step 4: direct action dependencies, per name and `to` action */
-	d->adeps_off = xcalloc(d->nnames * SVCDEPS_ACTION_COUNT + 1,
+	d->adeps_off = xcalloc(d->nnames * PLANNER_ACTION_COUNT + 1,
 	    sizeof(*d->adeps_off));
 	total = 0;
 	cap = 0;
 	for (x = 0; x < d->nnames; x++) {
-		for (a = 0; a < SVCDEPS_ACTION_COUNT; a++) {
-			d->adeps_off[x * SVCDEPS_ACTION_COUNT + a] = total;
+		for (a = 0; a < PLANNER_ACTION_COUNT; a++) {
+			d->adeps_off[x * PLANNER_ACTION_COUNT + a] = total;
 			if (!d->is_svc[x])
 				continue;
 			for (k = 0; k < SVCDEPS_NGLOBAL; k++) {
@@ -571,7 +552,7 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 			}
 		}
 	}
-	d->adeps_off[d->nnames * SVCDEPS_ACTION_COUNT] = total;
+	d->adeps_off[d->nnames * PLANNER_ACTION_COUNT] = total;
 
 	free(def);
 	*out = d;
@@ -639,11 +620,11 @@ svcdeps_has(const struct svcdeps *d, const char *name)
 
 int
 svcdeps_defines(const struct svcdeps *d, const char *name,
-    enum svcdeps_action a)
+    enum planner_action a)
 {
 	size_t x = svcdeps_lookup(d, name);
 
-	if (x == SVCDEPS_NONE || (unsigned int)a >= SVCDEPS_ACTION_COUNT)
+	if (x == SVCDEPS_NONE || (unsigned int)a >= PLANNER_ACTION_COUNT)
 		return 0;
 	return (d->actions[x] & SVCDEPS_BIT(a)) != 0;
 }
@@ -693,14 +674,14 @@ svcdeps_min_rdeps(const struct svcdeps *d, enum svcdeps_graph g,
 
 const struct svcdeps_action_dep *
 svcdeps_action_deps(const struct svcdeps *d, const char *svc,
-    enum svcdeps_action to, size_t *n)
+    enum planner_action to, size_t *n)
 {
 	size_t x = svcdeps_lookup(d, svc), i;
 
 	*n = 0;
-	if (x == SVCDEPS_NONE || (unsigned int)to >= SVCDEPS_ACTION_COUNT)
+	if (x == SVCDEPS_NONE || (unsigned int)to >= PLANNER_ACTION_COUNT)
 		return NULL;
-	i = x * SVCDEPS_ACTION_COUNT + (size_t)to;
+	i = x * PLANNER_ACTION_COUNT + (size_t)to;
 	*n = d->adeps_off[i + 1] - d->adeps_off[i];
 	return *n == 0 ? NULL : d->adeps + d->adeps_off[i];
 }

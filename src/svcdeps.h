@@ -8,7 +8,8 @@
  * (START->START, START->INITIALIZE, STOP->STOP reversed, INSTALL->INSTALL),
  * dependsOn/runtimeDependsOn, and the service expansion of section 5
  * (which services a START, STOP or RESTART of some services affects).
- * Pure: no I/O, no json-c; the input is plain structs.
+ * Pure: no I/O, no json-c; the input is plain structs.  The planner
+ * (planner_services.c) is built on it.
  *
  * Where Java iterated hash sets, every output here is in ascending name
  * order (strcmp), so plans built from it are deterministic.
@@ -17,7 +18,7 @@
  *	struct svcdeps *d;
  *	if (svcdeps_new(svcs, nsvcs, &d, err) != 0)
  *		fail the job;
- *	deps = svcdeps_action_deps(d, svc, SVCDEPS_START, &n);
+ *	deps = svcdeps_action_deps(d, svc, PLANNER_ACTION_START, &n);
  *	for each deps[i], for every node m hosting deps[i].service: edge
  *	    (m, deps[i].action, deps[i].service) -> (n, START, svc);
  *	svcdeps_free(d);
@@ -28,24 +29,12 @@
 #include <stddef.h>
 
 #include "common.h"
+#include "planner.h"
 
 /*
- * ProvisionerAction, in its Java order.  The values are those of
- * enum planner_action, so one converts to the other with a cast.
+ * The provisioner actions are the planner's enum planner_action, with its
+ * one name table (planner_action.c).
  */
-enum svcdeps_action {
-	SVCDEPS_CREATE = 0,
-	SVCDEPS_CONFIRM,
-	SVCDEPS_BOOTSTRAP,
-	SVCDEPS_INSTALL,
-	SVCDEPS_REMOVE,
-	SVCDEPS_INITIALIZE,
-	SVCDEPS_CONFIGURE,
-	SVCDEPS_START,
-	SVCDEPS_STOP,
-	SVCDEPS_DELETE,
-};
-#define SVCDEPS_ACTION_COUNT 10
 /* The bit of action a in svcdeps_service.actions. */
 #define SVCDEPS_BIT(a) (1u << (unsigned int)(a))
 
@@ -87,22 +76,22 @@ struct svcdeps_service {
 
 /* An action of a service that must finish first (ActionOnService). */
 struct svcdeps_action_dep {
-	enum svcdeps_action action;
+	enum planner_action action;
 	const char *service; /* borrowed from it */
 };
 
 /* The resolver of one cluster's services. */
 struct svcdeps;
 
-/* "CREATE" ... "DELETE"; NULL if out of range.  Static strings. */
-const char *svcdeps_action_name(enum svcdeps_action a);
+/* planner_action_upper(): "CREATE" ... "DELETE"; NULL if out of range. */
+const char *svcdeps_action_name(enum planner_action a);
 /* Exact upper-case name ("START"); -1 if unknown. */
 int svcdeps_action_parse(const char *s,
-    enum svcdeps_action *out) LOOMD_MUSTCHECK;
-/* 1 for INITIALIZE, START, STOP (ProvisionerAction.isRuntimeAction). */
-int svcdeps_action_is_runtime(enum svcdeps_action a);
-/* 1 for INSTALL, REMOVE (ProvisionerAction.isInstallTimeAction). */
-int svcdeps_action_is_install(enum svcdeps_action a);
+    enum planner_action *out) LOOMD_MUSTCHECK;
+/* planner_action_is_runtime(): INITIALIZE, START, STOP. */
+int svcdeps_action_is_runtime(enum planner_action a);
+/* planner_action_is_install(): INSTALL, REMOVE. */
+int svcdeps_action_is_install(enum planner_action a);
 
 /*
  * Build the resolver of services[0, n) (borrowed for the call only; every
@@ -129,7 +118,7 @@ const char *svcdeps_name(const struct svcdeps *d, size_t i);
 int svcdeps_has(const struct svcdeps *d, const char *name);
 /* 1 if service name defines action a (0 for an unknown service). */
 int svcdeps_defines(const struct svcdeps *d, const char *name,
-    enum svcdeps_action a);
+    enum planner_action a);
 
 /*
  * The provides index (step 1): the services that provide name, other than
@@ -166,7 +155,7 @@ const char *const *svcdeps_min_rdeps(const struct svcdeps *d,
  * name, *n long (NULL when *n is 0).
  */
 const struct svcdeps_action_dep *svcdeps_action_deps(const struct svcdeps *d,
-    const char *svc, enum svcdeps_action to, size_t *n);
+    const char *svc, enum planner_action to, size_t *n);
 
 /*
  * dependsOn (step 5): 1 if a != b and b is reachable from a in the

@@ -70,7 +70,7 @@ tsvcs_build(struct json_object *c, struct tsvcs *t)
 	struct json_object *defs = opt(c, "services"), *s, *deps, *acts;
 	struct json_object *inst, *rt;
 	struct svcdeps_service *o;
-	enum svcdeps_action a;
+	enum planner_action a;
 	size_t i, j;
 
 	cr_assert_not_null(defs);
@@ -183,9 +183,9 @@ check_action_deps(const struct svcdeps *d, struct json_object *want)
 
 	for (i = 0; i < svcdeps_count(d); i++) {
 		name = svcdeps_name(d, i);
-		for (a = 0; a < SVCDEPS_ACTION_COUNT; a++) {
+		for (a = 0; a < PLANNER_ACTION_COUNT; a++) {
 			deps = svcdeps_action_deps(d, name,
-			    (enum svcdeps_action)a, &n);
+			    (enum planner_action)a, &n);
 			for (size_t k = 0; k < n; k++) {
 				if (k > 0)
 					cr_assert(strcmp(deps[k - 1].service,
@@ -194,7 +194,7 @@ check_action_deps(const struct svcdeps *d, struct json_object *want)
 				    xreallocarray(got, ngot + 1, sizeof(*got));
 				got[ngot++] = xasprintf("%s %s <- %s %s",
 				    svcdeps_action_name(
-					(enum svcdeps_action)a),
+					(enum planner_action)a),
 				    name, svcdeps_action_name(deps[k].action),
 				    deps[k].service);
 			}
@@ -311,10 +311,10 @@ run_case(const char *test)
 		    strcmp(svcdeps_name(d, i - 1), svcdeps_name(d, i)) < 0);
 	for (i = 0; i < t.n; i++) {
 		cr_assert(svcdeps_has(d, t.v[i].name));
-		for (j = 0; j < SVCDEPS_ACTION_COUNT; j++)
+		for (j = 0; j < PLANNER_ACTION_COUNT; j++)
 			if (t.v[i].actions & SVCDEPS_BIT(j))
 				cr_assert(svcdeps_defines(d, t.v[i].name,
-					      (enum svcdeps_action)j) ||
+					      (enum planner_action)j) ||
 				    strcmp(t.v[i].name, "y") == 0);
 	}
 
@@ -393,24 +393,24 @@ Test(svcdeps, every_case_has_a_test)
 
 Test(svcdeps, action_names)
 {
-	enum svcdeps_action a;
+	enum planner_action a;
 	size_t i;
 
-	for (i = 0; i < SVCDEPS_ACTION_COUNT; i++) {
+	for (i = 0; i < PLANNER_ACTION_COUNT; i++) {
 		cr_assert_eq(svcdeps_action_parse(svcdeps_action_name(
-						      (enum svcdeps_action)i),
+						      (enum planner_action)i),
 				 &a),
 		    0);
 		cr_assert_eq((size_t)a, i);
 	}
-	cr_assert_null(svcdeps_action_name(SVCDEPS_ACTION_COUNT));
+	cr_assert_null(svcdeps_action_name(PLANNER_ACTION_COUNT));
 	cr_assert_eq(svcdeps_action_parse("start", &a), -1);
 	cr_assert_eq(svcdeps_action_parse(NULL, &a), -1);
-	cr_assert(svcdeps_action_is_runtime(SVCDEPS_STOP));
-	cr_assert(svcdeps_action_is_runtime(SVCDEPS_INITIALIZE));
-	cr_assert(!svcdeps_action_is_runtime(SVCDEPS_CONFIGURE));
-	cr_assert(svcdeps_action_is_install(SVCDEPS_REMOVE));
-	cr_assert(!svcdeps_action_is_install(SVCDEPS_START));
+	cr_assert(svcdeps_action_is_runtime(PLANNER_ACTION_STOP));
+	cr_assert(svcdeps_action_is_runtime(PLANNER_ACTION_INITIALIZE));
+	cr_assert(!svcdeps_action_is_runtime(PLANNER_ACTION_CONFIGURE));
+	cr_assert(svcdeps_action_is_install(PLANNER_ACTION_REMOVE));
+	cr_assert(!svcdeps_action_is_install(PLANNER_ACTION_START));
 }
 
 Test(svcdeps, bad_input_is_refused)
@@ -428,7 +428,7 @@ Test(svcdeps, bad_input_is_refused)
 	cr_assert_str_eq(err, "service 1 has no name");
 
 	s[1].name = "b";
-	s[1].actions = SVCDEPS_BIT(SVCDEPS_ACTION_COUNT);
+	s[1].actions = SVCDEPS_BIT(PLANNER_ACTION_COUNT);
 	cr_assert_eq(svcdeps_new(s, 2, &d, err), -1);
 	cr_assert_str_eq(err, "service b: unknown action bit");
 
@@ -451,11 +451,11 @@ Test(svcdeps, empty_and_unknown)
 	cr_assert_null(svcdeps_name(d, 0));
 	cr_assert_null(svcdeps_min_deps(d, SVCDEPS_GRAPH_RUNTIME, "x", &n));
 	cr_assert_eq(n, 0);
-	cr_assert_null(svcdeps_action_deps(d, "x", SVCDEPS_START, &n));
+	cr_assert_null(svcdeps_action_deps(d, "x", PLANNER_ACTION_START, &n));
 	cr_assert_eq(n, 0);
 	cr_assert_null(svcdeps_providers(d, "x", &n));
 	cr_assert_eq(svcdeps_runtime_depends_on(d, "x", "y"), 0);
-	cr_assert_eq(svcdeps_defines(d, "x", SVCDEPS_START), 0);
+	cr_assert_eq(svcdeps_defines(d, "x", PLANNER_ACTION_START), 0);
 	svcdeps_expand(d, SVCDEPS_EXPAND_STOP, NULL, 0, &out, &n);
 	cr_assert_null(out);
 	cr_assert_eq(n, 0);
