@@ -640,6 +640,16 @@ Test(day2, add_services_validation_messages)
 	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"base\"]}", 400,
 	    "service base is already on the cluster");
+	/* A 0.9.7 service model in the store: rival conflicts with app. */
+	cr_assert_eq(fx_sql(&db, dbname,
+			 "UPDATE entities SET doc = '{\"name\":\"rival\","
+			 "\"dependson\":[],\"dependencies\":{\"conflicts\":"
+			 "[\"app\"]},\"provisioner\":{\"actions\":{}}}' "
+			 "WHERE kind = 'services' AND name = 'rival'",
+			 NULL, 0),
+	    0);
+	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	    "{\"services\":[\"rival\"]}", 400, "rival conflicts with app.");
 	/* Nothing was requested: the cluster is still ACTIVE, same job. */
 	wait_status(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*");
 }
@@ -769,7 +779,7 @@ Test(day2, disallowed_statuses_answer_409)
 /* testClusterServiceActions: each route requests its action. */
 Test(day2, each_route_requests_its_action)
 {
-	char id[32], got[256];
+	char id[32], got[256], want[128];
 	const char *routes[] = { "/services/stop", "/services/start",
 		"/services/restart", "/services/base/stop",
 		"/services/base/start", "/services/base/restart" };
@@ -778,47 +788,63 @@ Test(day2, each_route_requests_its_action)
 		"RESTART_SERVICES" };
 	size_t i;
 
+	need_planner(PLANNER_STOP_SERVICES, true);
+	need_planner(PLANNER_START_SERVICES, true);
+	need_planner(PLANNER_RESTART_SERVICES, true);
 	create_active("day2", 1, id);
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		char want[128];
-
 		cr_assert_eq(call("user1", "POST", cpath(id, routes[i]), NULL,
 				 NULL),
 		    200, "%s", routes[i]);
 		status_line(id, got, sizeof got);
 		snprintf(want, sizeof want, "PENDING/*/%s/*/*", actions[i]);
 		cr_expect(status_match(want, got), "%s: %s", routes[i], got);
-		/* Let the job end (done or failed), then make it ACTIVE. */
-		snprintf(want, sizeof want, "*/*/%s/*/*", actions[i]);
-		for (;;) {
-			drive(id, want, NULL, NULL, 0, NULL);
-			status_line(id, got, sizeof got);
-			if (strncmp(got, "PENDING/", 8) != 0)
-				break;
-		}
-		if (strncmp(got, "INCONSISTENT/", 13) == 0) {
-			cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
-					 "{\"config\":{}}", NULL),
-			    200);
-			for (;;) {
-				drive(id, "*/*/*/*/*", NULL, NULL, 0, NULL);
-				status_line(id, got, sizeof got);
-				if (strncmp(got, "PENDING/", 8) != 0)
-					break;
-			}
-			if (strncmp(got, "ACTIVE/", 7) != 0) {
-				/* No planner rule yet: set it by hand. */
-				char sql[256];
-
-				snprintf(sql, sizeof sql,
-				    "UPDATE clusters SET status = 'ACTIVE' "
-				    "WHERE id = %lld",
-				    atoll(id));
-				cr_assert_eq(fx_sql(&db, dbname, sql, NULL, 0),
-				    0);
-			}
-		}
+		snprintf(want, sizeof want, "ACTIVE/COMPLETE/%s/*/*",
+		    actions[i]);
+		drive(id, want, NULL, NULL, 0, NULL);
 	}
+}
+
+/* testGetClusterConfig and testPutClusterConfig. */
+Test(day2, config_is_the_cluster_config_and_put_replaces_it)
+{
+	struct json_object *o = NULL;
+	char id[32];
+	const char *cfg = "{\"key1\":\"val1\",\"key2\":[\"arrayval1\","
+			  "\"arrayval2\"],\"key3\":{\"okey1\":\"oval1\","
+			  "\"okey2\":\"oval2\"}}";
+	char body[512];
+
+	need_planner(PLANNER_CLUSTER_CONFIGURE, false);
+	snprintf(body, sizeof body,
+	    "{\"name\":\"c\",\"numMachines\":1,\"clusterTemplate\":"
+	    "\"day2\",\"config\":%s}",
+	    cfg);
+	cr_assert_eq(call("user1", "POST", "/v1/loom/clusters", body, &o),
+	    200);
+	snprintf(id, sizeof id, "%s", fx_js(o, "id"));
+	json_object_put(o);
+	drive(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", NULL, NULL, 0, cfg);
+	o = NULL;
+	cr_assert_eq(call("user1", "GET", cpath(id, "/config"), NULL, &o),
+	    200);
+	cr_expect_str_eq(json_object_to_json_string_ext(o,
+			     JSON_C_TO_STRING_PLAIN),
+	    cfg);
+	json_object_put(o);
+	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
+			 "{\"restart\":false,\"config\":{\"key2\":\"val2\"}}",
+			 NULL),
+	    200);
+	o = NULL;
+	cr_assert_eq(call("user1", "GET", cpath(id, "/config"), NULL, &o),
+	    200);
+	cr_expect_str_eq(json_object_to_json_string_ext(o,
+			     JSON_C_TO_STRING_PLAIN),
+	    "{\"key2\":\"val2\"}", "the whole object is replaced");
+	json_object_put(o);
+	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, NULL, 0,
+	    "{\"key2\":\"val2\"}");
 }
 
 /* Idempotency-Key: the same request answered once. */
