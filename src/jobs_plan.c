@@ -132,6 +132,8 @@ jobs_plan_scope(const char *stext, const char *ntext,
     struct json_object **svcs, struct json_object **nodes, const char ***sv,
     const char ***nv, struct planner_scope *scope)
 {
+	size_t i;
+
 	memset(scope, 0, sizeof *scope);
 	*svcs = stext != NULL ? domain_parse(stext) : NULL;
 	*nodes = ntext != NULL ? domain_parse(ntext) : NULL;
@@ -139,7 +141,7 @@ jobs_plan_scope(const char *stext, const char *ntext,
 	if (*svcs != NULL) {
 		*sv =
 		    xcalloc(json_object_array_length(*svcs) + 1, sizeof **sv);
-		for (size_t i = 0; i < json_object_array_length(*svcs); i++)
+		for (i = 0; i < json_object_array_length(*svcs); i++)
 			if (jsonx_str(json_object_array_get_idx(*svcs, i)))
 				(*sv)[scope->nservices++] = jsonx_str(
 				    json_object_array_get_idx(*svcs, i));
@@ -148,7 +150,7 @@ jobs_plan_scope(const char *stext, const char *ntext,
 	if (*nodes != NULL) {
 		*nv =
 		    xcalloc(json_object_array_length(*nodes) + 1, sizeof **nv);
-		for (size_t i = 0; i < json_object_array_length(*nodes); i++)
+		for (i = 0; i < json_object_array_length(*nodes); i++)
 			if (jsonx_str(json_object_array_get_idx(*nodes, i)))
 				(*nv)[scope->nnodes++] = jsonx_str(
 				    json_object_array_get_idx(*nodes, i));
@@ -189,7 +191,11 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 		goto out;
 	if (ca == PLANNER_ADD_SERVICES && ntext == NULL) {
 		psvcs = stext != NULL ? domain_parse(stext) : NULL;
-		if (psvcs == NULL || jobs_addsvc(c, job, psvcs, &ntext) != 0 ||
+		if (psvcs == NULL) {
+			log_warn("plan %s: no services to add", job->id);
+			goto failed;
+		}
+		if (jobs_addsvc(c, job, psvcs, &ntext) != 0 ||
 		    job_store_read(c, job->id, &jobv, &found) != DB_OK ||
 		    !found)
 			goto out;

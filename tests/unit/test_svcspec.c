@@ -92,8 +92,8 @@ Test(svcspec, services_feed_the_add_services_checks)
 	free(why);
 	why = NULL;
 	cln.n = 2; /* without old */
-	cr_expect_eq(svcdeps_check_add(s.v, s.n, &cln, &rqn, &compat, &why),
-	    0, "%s", why != NULL ? why : "");
+	cr_expect_eq(svcdeps_check_add(s.v, s.n, &cln, &rqn, &compat, &why), 0,
+	    "%s", why != NULL ? why : "");
 	free(why);
 	svcspec_services_free(&s);
 	json_object_put(arr);
