@@ -9,6 +9,7 @@
 
 #include "api_admin.h"
 #include "api_cluster_ops.h"
+#include "api_cluster_day2.h"
 #include "api_clusters.h"
 #include "api_health.h"
 #include "api_tasks.h"
@@ -18,6 +19,7 @@ const struct api_route *const api_routes_all[] = {
 	api_health_routes,
 	api_clusters_routes,
 	api_cluster_ops_routes,
+	api_cluster_day2_routes,
 	api_tasks_routes,
 	api_admin_routes,
 	NULL,

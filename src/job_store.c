@@ -121,3 +121,36 @@ job_store_fail(struct db_conn *c, const struct job_store_job *job,
 
 	return db_tx_run(c, job_store_fail_tx, &a, err);
 }
+
+enum db_status
+job_store_set_scope_tx(struct db_conn *c, const char *jid,
+    const char *services, const char *nodes)
+{
+	return db_exec(c,
+	    "UPDATE jobs SET planned_services = ?, planned_nodes = ? "
+	    "WHERE id = ?",
+	    NULL, "sss", services, nodes, jid);
+}
+
+enum db_status
+job_store_read_scope(struct db_conn *c, const char *jid, char **services,
+    char **nodes)
+{
+	struct db_rows *r;
+	enum db_status st;
+
+	*services = *nodes = NULL;
+	if ((st = db_query(c,
+		 "SELECT planned_services, planned_nodes FROM jobs "
+		 "WHERE id = ?",
+		 &r, "s", jid)) != DB_OK)
+		return st;
+	if (r->nrows == 1) {
+		if (db_rows_get(r, 0, 0) != NULL)
+			*services = xstrdup(db_rows_get(r, 0, 0));
+		if (db_rows_get(r, 0, 1) != NULL)
+			*nodes = xstrdup(db_rows_get(r, 0, 1));
+	}
+	db_rows_free(r);
+	return DB_OK;
+}

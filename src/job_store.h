@@ -44,4 +44,17 @@ enum db_status job_store_fail(struct db_conn *c,
     const struct job_store_job *job, const char *msg,
     const char *cluster_status, char err[LOOMD_ERR_LEN]);
 
+/*
+ * In a transaction: set what job jid plans (LOOM-0.9.7-OPS.md section
+ * 8.2), each a JSON array as text (borrowed), NULL for "all".
+ */
+enum db_status job_store_set_scope_tx(struct db_conn *c, const char *jid,
+    const char *services, const char *nodes);
+/*
+ * Read what job jid plans: *services and *nodes are new JSON texts the
+ * caller frees with free(), NULL for "all" (or when the job is gone).
+ */
+enum db_status job_store_read_scope(struct db_conn *c, const char *jid,
+    char **services, char **nodes);
+
 #endif /* LOOMD_JOB_STORE_H */

@@ -17,6 +17,9 @@
 #include "cluster_store.h"
 #include "domain.h"
 #include "ids.h"
+#include "job_store.h"
+#include "jobs_addsvc.h"
+#include "jsonx.h"
 #include "planner.h"
 #include "taskconfig.h"
 
@@ -122,30 +125,95 @@ jobs_plan_cluster_read_fn(struct db_conn *c, void *arg)
 	return cluster_store_load_nodes_tx(c, in->cluster, false, &in->nodes);
 }
 
-/* Plan a CLUSTER_CREATE or CLUSTER_DELETE job (section 3.5). */
-void
-jobs_plan(struct db_conn *c, const struct job_store_job *job)
+/*
+ * What a day-2 job plans (section 8.2): the job's planned services and
+ * nodes as borrowed string arrays of scope, backed by the parsed JSON
+ * in *svcs and *nodes (new refs, NULL for "all") and the arrays in
+ * *sv and *nv (the caller frees them).
+ */
+static void
+jobs_plan_scope(const char *stext, const char *ntext,
+    struct json_object **svcs, struct json_object **nodes, const char ***sv,
+    const char ***nv, struct planner_scope *scope)
 {
-	struct jobs_plan_cluster_in in = { job->cluster, NULL, NULL };
+	size_t i;
+
+	memset(scope, 0, sizeof *scope);
+	*svcs = stext != NULL ? domain_parse(stext) : NULL;
+	*nodes = ntext != NULL ? domain_parse(ntext) : NULL;
+	*sv = *nv = NULL;
+	if (*svcs != NULL) {
+		*sv =
+		    xcalloc(json_object_array_length(*svcs) + 1, sizeof **sv);
+		for (i = 0; i < json_object_array_length(*svcs); i++)
+			if (jsonx_str(json_object_array_get_idx(*svcs, i)))
+				(*sv)[scope->nservices++] = jsonx_str(
+				    json_object_array_get_idx(*svcs, i));
+		scope->services = *sv;
+	}
+	if (*nodes != NULL) {
+		*nv =
+		    xcalloc(json_object_array_length(*nodes) + 1, sizeof **nv);
+		for (i = 0; i < json_object_array_length(*nodes); i++)
+			if (jsonx_str(json_object_array_get_idx(*nodes, i)))
+				(*nv)[scope->nnodes++] = jsonx_str(
+				    json_object_array_get_idx(*nodes, i));
+		scope->nodes = *nv;
+	}
+}
+
+/*
+ * Plan a job (section 3.5; day-2 actions LOOM-0.9.7-OPS.md section 2.4):
+ * an ADD_SERVICES job is laid out first (jobs_addsvc.c).
+ */
+void
+jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
+{
+	struct jobs_plan_cluster_in in = { job_in->cluster, NULL, NULL };
 	struct planner_plan *plan = NULL;
 	struct jobs_plan_task *tasks = NULL;
-	enum planner_cluster_action ca;
-	char err[LOOMD_ERR_LEN];
+	struct job_store_job jobv = *job_in, *job = &jobv;
+	enum planner_cluster_action ca = PLANNER_CLUSTER_CREATE;
+	struct json_object *psvcs = NULL, *pnodes = NULL;
+	const char **sv = NULL, **nv = NULL;
+	struct planner_scope scope;
+	char err[LOOMD_ERR_LEN], msg[LOOMD_ERR_LEN];
+	char *stext = NULL, *ntext = NULL;
 	enum db_status st;
 	size_t s, k, n = 0, i;
 	int64_t first;
 	int stage = 0;
+	bool found;
 
-	if (db_read_run(c, jobs_plan_cluster_read_fn, &in, err) != DB_OK ||
-	    in.doc == NULL)
-		goto out;
 	if (planner_cluster_action_parse(job->action, &ca) != 0) {
 		log_warn("plan %s: unknown cluster action %s", job->id,
 		    job->action);
 		goto out;
 	}
+	if (ca >= PLANNER_CLUSTER_CONFIGURE &&
+	    job_store_read_scope(c, job->id, &stext, &ntext) != DB_OK)
+		goto out;
+	if (ca == PLANNER_ADD_SERVICES && ntext == NULL) {
+		psvcs = stext != NULL ? domain_parse(stext) : NULL;
+		if (psvcs == NULL) {
+			log_warn("plan %s: no services to add", job->id);
+			goto failed;
+		}
+		if (jobs_addsvc(c, job, psvcs, &ntext) != 0 ||
+		    job_store_read(c, job->id, &jobv, &found) != DB_OK ||
+		    !found)
+			goto out;
+		json_object_put(psvcs);
+		psvcs = NULL;
+	}
+	jobs_plan_scope(stext, ntext, &psvcs, &pnodes, &sv, &nv, &scope);
+	if (db_read_run(c, jobs_plan_cluster_read_fn, &in, err) != DB_OK ||
+	    in.doc == NULL)
+		goto out;
 	if (json_object_array_length(in.nodes) == 0 ||
-	    planner_plan(ca, in.nodes, &plan, err) != 0)
+	    planner_plan_scoped(ca, in.nodes,
+		psvcs != NULL || pnodes != NULL ? &scope : NULL, &plan,
+		err) != 0)
 		goto failed;
 	tasks = xcalloc(plan->ntasks + 1, sizeof *tasks);
 	for (s = 0; s < plan->nstages; s++) {
@@ -209,8 +277,17 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job)
 		    stage);
 	goto out;
 failed:
-	/* 0.9: a CLUSTER_CREATE that cannot be planned ends TERMINATED. */
-	if ((st = job_store_fail(c, job, "Failed to schedule the action",
+	/*
+	 * 0.9: a CLUSTER_CREATE that cannot be planned ends TERMINATED; a
+	 * day-2 job names its action and leaves the cluster INCONSISTENT.
+	 */
+	if (ca >= PLANNER_CLUSTER_CONFIGURE)
+		snprintf(msg, sizeof msg,
+		    "Failed to schedule the %s operation.",
+		    planner_cluster_action_upper(ca));
+	else
+		snprintf(msg, sizeof msg, "%s", PLANNER_ERR_SCHEDULE);
+	if ((st = job_store_fail(c, job, msg,
 		 ca == PLANNER_CLUSTER_CREATE ?
 		     "TERMINATED" :
 		     planner_cluster_action_failure_status(ca),
@@ -218,6 +295,12 @@ failed:
 	    st != DB_ABORT)
 		log_warn("plan %s: %s", job->id, err);
 out:
+	json_object_put(psvcs);
+	json_object_put(pnodes);
+	free(sv);
+	free(nv);
+	free(stext);
+	free(ntext);
 	if (tasks != NULL)
 		for (i = 0; i < n; i++)
 			free(tasks[i].config);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * jobs_plan.h - plan a CLUSTER_CREATE or CLUSTER_DELETE job
- * (LOOM-0.9-API.md section 3.5): the planner's stages become task rows
- * with their configs, and the job starts running at stage 0; or the job
- * fails ("Failed to schedule the action").
+ * jobs_plan.h - plan a job (LOOM-0.9-API.md section 3.5; the day-2
+ * actions of LOOM-0.9.7-OPS.md section 2.4 on the job's planned services
+ * and nodes, an ADD_SERVICES job laid out first by jobs_addsvc): the
+ * planner's stages become task rows with their configs, and the job
+ * starts running at stage 0; or the job fails ("Failed to schedule the
+ * action", for a day-2 action "Failed to schedule the <ACTION>
+ * operation." and the cluster INCONSISTENT).
  */
 #ifndef LOOMD_JOBS_PLAN_H
 #define LOOMD_JOBS_PLAN_H
