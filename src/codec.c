@@ -556,7 +556,59 @@ codec_service_action(struct codec_ctx *c, const char *action,
 	return 0;
 }
 
-/* Service (§2.3). */
+/*
+ * The 0.9.7 service "dependencies" object (LOOM-0.9.7-OPS.md section 8.5)
+ * of in, validated and normalised into *out (new; NULL when absent): every
+ * set present ({"provides","conflicts","install":{"requires","uses"},
+ * "runtime":{"requires","uses"}}), each a set of strings.  0 or -1.
+ */
+static int
+codec_service_dependencies(struct codec_ctx *c, struct json_object *in,
+    struct json_object **out)
+{
+	static const char *const top[] = { "provides", "conflicts", NULL };
+	static const char *const phases[] = { "install", "runtime", NULL };
+	static const char *const kinds[] = { "requires", "uses", NULL };
+	struct json_object *src, *ph, *set, *o, *po;
+	char what[64];
+	int i, k, rc;
+
+	*out = NULL;
+	if ((rc = codec_read_object(c, in, "dependencies", "dependencies",
+		 &src)) <= 0)
+		return rc;
+	o = jsonx_new_object();
+	for (i = 0; top[i] != NULL; i++) {
+		snprintf(what, sizeof what, "dependencies.%s", top[i]);
+		if ((rc = codec_read_set(c, src, top[i], what, &set)) < 0)
+			goto fail;
+		jsonx_set(o, top[i], rc == 1 ? set : jsonx_new_array());
+	}
+	for (i = 0; phases[i] != NULL; i++) {
+		snprintf(what, sizeof what, "dependencies.%s", phases[i]);
+		if ((rc = codec_read_object(c, src, phases[i], what, &ph)) < 0)
+			goto fail;
+		po = jsonx_new_object();
+		jsonx_set(o, phases[i], po);
+		for (k = 0; kinds[k] != NULL; k++) {
+			snprintf(what, sizeof what, "dependencies.%s.%s",
+			    phases[i], kinds[k]);
+			set = NULL;
+			if (rc == 1 &&
+			    codec_read_set(c, ph, kinds[k], what, &set) < 0)
+				goto fail;
+			jsonx_set(po, kinds[k],
+			    set != NULL ? set : jsonx_new_array());
+		}
+	}
+	*out = o;
+	return 0;
+fail:
+	json_object_put(o);
+	return -1;
+}
+
+/* Service (§2.3; 0.9.7's "dependencies" kept beside "dependson"). */
 static int
 codec_parse_service(struct codec_ctx *c, struct json_object *in,
     struct json_object **out)
@@ -564,7 +616,7 @@ codec_parse_service(struct codec_ctx *c, struct json_object *in,
 	const char *name = NULL, *desc = NULL;
 	struct json_object *deps = NULL, *prov = NULL, *src = NULL,
 			   *act = NULL;
-	struct json_object *actions = NULL;
+	struct json_object *actions = NULL, *deps97 = NULL;
 	struct json_object *o, *p;
 	int have_name, rc;
 
@@ -576,6 +628,8 @@ codec_parse_service(struct codec_ctx *c, struct json_object *in,
 		goto fail;
 	if (rc == 0)
 		deps = jsonx_new_array();
+	if (codec_service_dependencies(c, in, &deps97) < 0)
+		goto fail;
 	if ((rc = codec_read_object(c, in, "provisioner", "provisioner",
 		 &prov)) < 0)
 		goto fail;
@@ -610,6 +664,8 @@ codec_parse_service(struct codec_ctx *c, struct json_object *in,
 
 	o = codec_out_named(name, desc);
 	jsonx_set(o, "dependson", deps);
+	if (deps97 != NULL)
+		jsonx_set(o, "dependencies", deps97);
 	p = jsonx_new_object();
 	jsonx_set(p, "actions", actions);
 	jsonx_set(o, "provisioner", p);
@@ -617,6 +673,7 @@ codec_parse_service(struct codec_ctx *c, struct json_object *in,
 	return 0;
 fail:
 	json_object_put(deps);
+	json_object_put(deps97);
 	json_object_put(actions);
 	return -1;
 }

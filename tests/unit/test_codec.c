@@ -989,3 +989,59 @@ Test(codec, template_size_constraint)
 	cr_expect_eq(kind, CODEC_ERR_PLAIN);
 	json_object_put(in);
 }
+
+/* 0.9.7 service "dependencies": normalised beside "dependson", typed. */
+Test(codec, service_dependencies)
+{
+	static const char *in_text =
+	    "{\"name\":\"hbase\",\"dependson\":[\"hadoop-hdfs\"],"
+	    "\"dependencies\":{\"provides\":[\"db\"],\"runtime\":{"
+	    "\"requires\":[\"zookeeper\",\"zookeeper\"]}},"
+	    "\"provisioner\":{\"actions\":{}}}";
+	static const char *want =
+	    "{\"provides\":[\"db\"],\"conflicts\":[],"
+	    "\"install\":{\"requires\":[],\"uses\":[]},"
+	    "\"runtime\":{\"requires\":[\"zookeeper\"],\"uses\":[]}}";
+	static const char *bad[][2] = {
+		{ "{\"name\":\"s\",\"dependencies\":[],"
+		  "\"provisioner\":{\"actions\":{}}}",
+		    "dependencies must be an object" },
+		{ "{\"name\":\"s\",\"dependencies\":{\"provides\":\"x\"},"
+		  "\"provisioner\":{\"actions\":{}}}",
+		    "dependencies.provides must be an array" },
+		{ "{\"name\":\"s\",\"dependencies\":{\"install\":{"
+		  "\"uses\":[{}]}},\"provisioner\":{\"actions\":{}}}",
+		    "dependencies.install.uses" },
+	};
+	struct json_object *in, *out, *deps;
+	char err[LOOMD_ERR_LEN];
+	enum codec_error kind;
+	size_t i;
+
+	in = json_tokener_parse(in_text);
+	cr_assert_eq(codec_parse(CODEC_SERVICE, in, &out, &kind, err), 0, "%s",
+	    err);
+	cr_assert(json_object_object_get_ex(out, "dependencies", &deps));
+	cr_assert_str_eq(json_object_to_json_string_ext(deps,
+			     JSON_C_TO_STRING_PLAIN),
+	    want);
+	cr_assert(json_object_object_get_ex(out, "dependson", NULL));
+	json_object_put(out);
+	json_object_put(in);
+	/* Without it, the output has none (0.9 entities are unchanged). */
+	in = json_tokener_parse(
+	    "{\"name\":\"s\",\"provisioner\":{\"actions\":{}}}");
+	cr_assert_eq(codec_parse(CODEC_SERVICE, in, &out, &kind, err), 0);
+	cr_assert_not(json_object_object_get_ex(out, "dependencies", NULL));
+	json_object_put(out);
+	json_object_put(in);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		in = json_tokener_parse(bad[i][0]);
+		err[0] = '\0';
+		cr_assert_eq(codec_parse(CODEC_SERVICE, in, &out, &kind, err),
+		    -1, "%s", bad[i][0]);
+		cr_assert(strstr(err, bad[i][1]) != NULL, "%s: %s", bad[i][0],
+		    err);
+		json_object_put(in);
+	}
+}
