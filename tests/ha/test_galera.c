@@ -1162,3 +1162,133 @@ Test(galera,
 		fx_daemon_stop(&d[i]);
 	MHD_stop_daemon(rx);
 }
+
+/* Forget what the receiver saw, and answer 503 again until released. */
+static void
+cbrx_reset(void)
+{
+	pthread_mutex_lock(&cbrx_lock);
+	cbrx_n = 0;
+	cbrx_released = 0;
+	memset(cbrx_ok, 0, sizeof cbrx_ok);
+	memset(cbrx_tries, 0, sizeof cbrx_tries);
+	pthread_mutex_unlock(&cbrx_lock);
+}
+
+/*
+ * A day-2 job (a reconfigure) whose START callback is still pending when
+ * its datacenter dies: the adopter delivers START once, runs the job and
+ * delivers its SUCCESS once.
+ */
+Test(galera,
+    a_dead_datacenters_day2_job_and_callback_are_finished_by_the_adopter)
+{
+	struct fx_daemon d[4];
+	struct MHD_Daemon *rx;
+	const union MHD_DaemonInfo *info;
+	char id[32], log1[256], log2[256], path[128], out[512];
+	char cbid[96] = "", sid[96] = "";
+	double t0;
+	pid_t p1, p2;
+	int i, tries = 0;
+
+	rx = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+		MHD_USE_THREAD_PER_CONNECTION,
+	    0, NULL, NULL, cbrx_handler, NULL, MHD_OPTION_END);
+	cr_assert_not_null(rx);
+	info = MHD_get_daemon_info(rx, MHD_DAEMON_INFO_BIND_PORT);
+	for (i = 1; i <= 3; i++) {
+		char extra[1024];
+
+		snprintf(extra, sizeof extra,
+		    "datacenter = \"dc%d\";\nids = { start_num = %d; "
+		    "increment_by = 10; };\nha = { dc_dead_after = 3; "
+		    "heartbeat_ms = 300; health_interval_ms = 200; };\n"
+		    "callback = { start_url = \"http://127.0.0.1:%d/hold\"; "
+		    "success_url = \"http://127.0.0.1:%d/hold\"; "
+		    "timeout_ms = 1000; };",
+		    i, i, (int)info->port, (int)info->port);
+		fx_daemon_prepare(&d[i], &node[i], dbname, extra);
+	}
+	start_three(d);
+	import_catalogue(d[2].port);
+	/* No lease: the cluster must outlive the drill, not expire in it. */
+	cr_assert_eq(fx_sql(&node[2], dbname,
+			 "UPDATE entities SET doc = JSON_SET(doc, "
+			 "'$.administration.leaseduration.initial', 0, "
+			 "'$.administration.leaseduration.max', 0) WHERE "
+			 "name = 'one-machine'",
+			 NULL, 0),
+	    0);
+	/* The cluster is made on dc1 with the receiver answering. */
+	pthread_mutex_lock(&cbrx_lock);
+	cbrx_released = 1;
+	pthread_mutex_unlock(&cbrx_lock);
+	snprintf(log1, sizeof log1, "%s/prov.log", d[1].dir);
+	p1 = fx_provisioner_start(d[1].port, 1, "dc1", NULL, log1, NULL);
+	create_cluster(d[1].port, 2, 1, id);
+	cr_assert(cluster_reaches(d[1].port, id, "\"status\":\"ACTIVE\"",
+		      90000),
+	    "cluster %s not ACTIVE", id);
+	fx_provisioner_stop(&p1);
+	/* The create's own SUCCESS goes out before the receiver forgets. */
+	t0 = fx_now_ms();
+	while (cbrx_ok_for(".success", sid, sizeof sid) == 0 &&
+	    fx_now_ms() - t0 < 20000)
+		usleep(50000);
+	cr_assert_eq(cbrx_ok_for(".success", sid, sizeof sid), 1,
+	    "the create's SUCCESS was not delivered");
+	sid[0] = '\0';
+	/* A reconfigure on dc1: its START is refused, so the job waits. */
+	cbrx_reset();
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/config", id);
+	cr_assert_eq(http_status(d[1].port, "PUT", path,
+			 "{\"config\":{\"day2\":1},\"restart\":false}", out,
+			 sizeof out),
+	    200, "%s", out);
+	t0 = fx_now_ms();
+	while (tries == 0 && fx_now_ms() - t0 < 20000) {
+		pthread_mutex_lock(&cbrx_lock);
+		tries = cbrx_n > 0 ? cbrx_tries[0] : 0;
+		pthread_mutex_unlock(&cbrx_lock);
+		usleep(50000);
+	}
+	cr_assert_gt(tries, 0, "dc1 never sent the reconfigure's START");
+	pthread_mutex_lock(&cbrx_lock);
+	snprintf(cbid, sizeof cbid, "%s", cbrx_ids[0]);
+	pthread_mutex_unlock(&cbrx_lock);
+	cr_assert_not_null(strstr(cbid, ".start"), "%s", cbid);
+	*strstr(cbid, ".start") = '\0'; /* the reconfigure's job id */
+	snprintf(sid, sizeof sid, "%s.start", cbid);
+	snprintf(cbid, sizeof cbid, "%s", sid);
+	snprintf(sid + strlen(sid) - 6, 9, ".success");
+	kill(d[1].pid, SIGKILL);
+	waitpid(d[1].pid, NULL, 0);
+	d[1].pid = -1;
+	pthread_mutex_lock(&cbrx_lock);
+	cbrx_released = 1;
+	pthread_mutex_unlock(&cbrx_lock);
+	snprintf(log2, sizeof log2, "%s/prov.log", d[2].dir);
+	p2 = fx_provisioner_start(d[2].port, 2, "dc2", NULL, log2, NULL);
+	cr_expect(cluster_reaches(d[2].port, id,
+		      "\"action\":\"CLUSTER_CONFIGURE\"", 30000),
+	    "cluster %s shows no reconfigure", id);
+	cr_expect(cluster_reaches(d[2].port, id, "\"status\":\"ACTIVE\"",
+		      90000),
+	    "dc1's reconfigure of %s not finished by the adopter", id);
+	t0 = fx_now_ms();
+	while (
+	    cbrx_ok_for(sid, out, sizeof out) == 0 && fx_now_ms() - t0 < 20000)
+		usleep(100000);
+	usleep(2000000); /* time for a second delivery, if there were one */
+	i = cbrx_ok_for(cbid, out, sizeof out);
+	cr_expect_eq(i, 1, "the reconfigure's START %s answered 2xx %d times",
+	    cbid, i);
+	i = cbrx_ok_for(sid, out, sizeof out);
+	cr_expect_eq(i, 1,
+	    "the reconfigure's SUCCESS %s answered 2xx %d times", sid, i);
+	fx_provisioner_stop(&p2);
+	for (i = 2; i <= 3; i++)
+		fx_daemon_stop(&d[i]);
+	MHD_stop_daemon(rx);
+}
