@@ -710,13 +710,7 @@ callback_wait(int64_t ms)
 	struct timespec until;
 	bool stop;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	common_deadline_ms(CLOCK_REALTIME, ms, &until);
 	pthread_mutex_lock(&cb_lock);
 	while (!cb_stopping && !cb_kicked &&
 	    pthread_cond_timedwait(&cb_cond, &cb_lock, &until) == 0)

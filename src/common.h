@@ -9,6 +9,8 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 /* Size of every caller-owned error buffer: char err[LOOMD_ERR_LEN]. */
 #define LOOMD_ERR_LEN 512
@@ -17,6 +19,22 @@
 #define LOOMD_MUSTCHECK __attribute__((warn_unused_result))
 #define LOOMD_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define LOOMD_NORETURN __attribute__((noreturn))
+
+/*
+ * *ts = now on clock clk plus ms milliseconds (ms >= 0): the absolute
+ * deadline pthread_cond_timedwait() takes on a condition of that clock.
+ */
+static inline void
+common_deadline_ms(clockid_t clk, int64_t ms, struct timespec *ts)
+{
+	clock_gettime(clk, ts);
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
 
 /* Log levels, lowest is most severe. */
 enum log_level {

@@ -127,13 +127,7 @@ dummy_provisioner_sleep(unsigned ms, enum dummy_provisioner_stop wake)
 {
 	struct timespec until;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	common_deadline_ms(CLOCK_MONOTONIC, ms, &until);
 	pthread_mutex_lock(&dummy_provisioner_st.lock);
 	while (dummy_provisioner_st.stop < wake &&
 	    pthread_cond_timedwait(&dummy_provisioner_st.cond,

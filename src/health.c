@@ -330,14 +330,8 @@ health_main(void *arg UNUSED)
 			pthread_mutex_unlock(&health_lock);
 			break;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &until);
 		ms = health_cfg->ha_health_interval_ms;
-		until.tv_sec += ms / 1000;
-		until.tv_nsec += (ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		common_deadline_ms(CLOCK_MONOTONIC, ms, &until);
 		while (!health_stopping &&
 		    pthread_cond_timedwait(&health_cond, &health_lock,
 			&until) == 0)

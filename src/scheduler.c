@@ -54,13 +54,7 @@ scheduler_wait(int64_t ms)
 	struct timespec until;
 	bool stop;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	common_deadline_ms(CLOCK_REALTIME, ms, &until);
 	pthread_mutex_lock(&sched_lock);
 	while (!sched_stopping && !sched_kicked &&
 	    pthread_cond_timedwait(&sched_cond, &sched_lock, &until) == 0)

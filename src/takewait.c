@@ -227,13 +227,7 @@ takewait_main(void *arg UNUSED)
 		for (w = takewait_head; w != NULL; w = w->next)
 			if (w->deadline < next)
 				next = w->deadline;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += (next - now) / 1000;
-		ts.tv_nsec += ((next - now) % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		common_deadline_ms(CLOCK_MONOTONIC, next - now, &ts);
 		pthread_cond_timedwait(&takewait_cond, &takewait_lock, &ts);
 	}
 	takewait_resume_locked(SIZE_MAX);
