@@ -19,46 +19,10 @@
 #include <strings.h>
 
 #include "api_common.h"
-#include "auth.h"
 #include "cluster_day2.h"
-#include "domain.h"
-#include "idem_store.h"
 #include "jsonin.h"
-#include "scheduler.h"
 
 #define API_CLUSTER_DAY2_BAD_BODY "Invalid request body."
-
-/* Authenticate, parse the cluster id and fill the user. */
-static enum api_status
-api_cluster_day2_user(struct http_req *req, struct http_resp *resp,
-    struct cluster_store_user *u, int64_t *id)
-{
-	enum api_status st;
-	bool is_admin;
-
-	if ((st = auth_user(req, resp, &u->id, &is_admin)) != API_OK)
-		return st;
-	u->sees_all = is_admin || strcmp(u->id, AUTH_SYSTEM_USER) == 0;
-	if (domain_parse_cluster_id(req->params[0], id) != 0)
-		return http_fail(resp, API_BAD_REQUEST,
-		    "invalid cluster id %s", req->params[0]);
-	return API_OK;
-}
-
-/* GET /v1/loom/clusters/{id}/config */
-static enum api_status
-api_cluster_day2_config_get(struct http_req *req, struct http_resp *resp)
-{
-	struct domain_out out = { DOMAIN_OK, "", NULL };
-	struct cluster_store_user u;
-	enum api_status as;
-	int64_t id;
-
-	if ((as = api_cluster_day2_user(req, resp, &u, &id)) != API_OK)
-		return as;
-	cluster_day2_config(&u, id, &out);
-	return api_common_outcome(resp, &out);
-}
 
 /*
  * The restart flag of a PUT config body (section 3.2): absent true, a
@@ -82,105 +46,153 @@ api_cluster_day2_restart(struct json_object *body, bool *restart)
 	return 0;
 }
 
+/* GET /v1/loom/clusters/{id}/config */
+static enum api_status
+api_cluster_day2_config_get(struct http_req *req, struct http_resp *resp)
+{
+	return api_common_cluster_read(req, resp, cluster_day2_config);
+}
+
+/* A day-2 request's body: the object, and the parts the store takes. */
+struct api_cluster_day2_body {
+	struct json_object *body; /* owned: json_object_put() */
+	struct json_object *part; /* borrowed from body: config, services */
+	bool restart;
+	const char **names; /* owned, strings borrowed from body */
+	size_t n;
+};
+
+/* Read the body as JSON with the member key of type t into b. */
+static int
+api_cluster_day2_parse(struct http_req *req, const char *key, enum json_type t,
+    struct api_cluster_day2_body *b)
+{
+	char err[LOOMD_ERR_LEN];
+	enum jsonin_error why;
+
+	if (jsonin_parse(req->body, req->body_len, 0, &b->body, &why, err) !=
+		0 ||
+	    !json_object_object_get_ex(b->body, key, &b->part) ||
+	    !json_object_is_type(b->part, t))
+		return -1;
+	return 0;
+}
+
+static enum api_status
+api_cluster_day2_config_parse(struct http_req *req, struct http_resp *resp,
+    void *arg)
+{
+	struct api_cluster_day2_body *b = arg;
+
+	if (api_cluster_day2_parse(req, "config", json_type_object, b) != 0 ||
+	    api_cluster_day2_restart(b->body, &b->restart) != 0)
+		return http_fail(resp, API_BAD_REQUEST, "%s",
+		    API_CLUSTER_DAY2_BAD_BODY);
+	return API_OK;
+}
+
+static void
+api_cluster_day2_config_store(const struct api_common_write *w, void *arg,
+    struct domain_out *out)
+{
+	struct api_cluster_day2_body *b = arg;
+
+	cluster_day2_reconfigure(&w->user, w->id, b->part, b->restart,
+	    &w->idem, out);
+}
+
+static void
+api_cluster_day2_body_free(void *arg)
+{
+	struct api_cluster_day2_body *b = arg;
+
+	free(b->names);
+	json_object_put(b->body);
+}
+
+static const struct api_common_write_desc api_cluster_day2_config_desc = {
+	.by_id = true,
+	.kick = true,
+	.parse = api_cluster_day2_config_parse,
+	.store = api_cluster_day2_config_store,
+	.done = api_cluster_day2_body_free,
+};
+
 /* PUT /v1/loom/clusters/{id}/config */
 static enum api_status
 api_cluster_day2_config_put(struct http_req *req, struct http_resp *resp)
 {
-	struct domain_out out = { DOMAIN_OK, "", NULL };
-	struct json_object *body = NULL, *config;
-	struct cluster_store_user u;
-	struct idem_store_key idem;
-	char err[LOOMD_ERR_LEN], hex[65];
-	enum jsonin_error why;
-	enum api_status as;
-	bool restart;
-	int64_t id;
+	struct api_cluster_day2_body b = { 0 };
 
-	if ((as = api_cluster_day2_user(req, resp, &u, &id)) != API_OK ||
-	    (as = api_common_writable(resp)) != API_OK)
-		return as;
-	if (jsonin_parse(req->body, req->body_len, 0, &body, &why, err) != 0 ||
-	    !json_object_object_get_ex(body, "config", &config) ||
-	    !json_object_is_type(config, json_type_object) ||
-	    api_cluster_day2_restart(body, &restart) != 0) {
-		json_object_put(body);
+	return api_common_cluster_write(req, resp,
+	    &api_cluster_day2_config_desc, &b);
+}
+
+/* A non-empty array of strings (AddServicesRequestCodec). */
+static enum api_status
+api_cluster_day2_add_parse(struct http_req *req, struct http_resp *resp,
+    void *arg)
+{
+	struct api_cluster_day2_body *b = arg;
+	size_t i;
+
+	if (api_cluster_day2_parse(req, "services", json_type_array, b) != 0 ||
+	    (b->n = json_object_array_length(b->part)) == 0)
 		return http_fail(resp, API_BAD_REQUEST, "%s",
 		    API_CLUSTER_DAY2_BAD_BODY);
+	b->names = xcalloc(b->n, sizeof *b->names);
+	for (i = 0; i < b->n; i++) {
+		struct json_object *e = json_object_array_get_idx(b->part, i);
+
+		if (!json_object_is_type(e, json_type_string) ||
+		    json_object_get_string_len(e) == 0)
+			return http_fail(resp, API_BAD_REQUEST, "%s",
+			    API_CLUSTER_DAY2_BAD_BODY);
+		b->names[i] = json_object_get_string(e);
 	}
-	api_common_idem(req, &idem, hex);
-	cluster_day2_reconfigure(&u, id, config, restart, &idem, &out);
-	json_object_put(body);
-	scheduler_kick();
-	return api_common_outcome(resp, &out);
+	return API_OK;
 }
+
+static void
+api_cluster_day2_add_store(const struct api_common_write *w, void *arg,
+    struct domain_out *out)
+{
+	struct api_cluster_day2_body *b = arg;
+
+	cluster_day2_add_services(&w->user, w->id, b->names, b->n, &w->idem,
+	    out);
+}
+
+static const struct api_common_write_desc api_cluster_day2_add_desc = {
+	.by_id = true,
+	.kick = true,
+	.parse = api_cluster_day2_add_parse,
+	.store = api_cluster_day2_add_store,
+	.done = api_cluster_day2_body_free,
+};
 
 /* POST /v1/loom/clusters/{id}/services */
 static enum api_status
 api_cluster_day2_add(struct http_req *req, struct http_resp *resp)
 {
-	struct domain_out out = { DOMAIN_OK, "", NULL };
-	struct json_object *body = NULL, *arr;
-	struct cluster_store_user u;
-	struct idem_store_key idem;
-	char err[LOOMD_ERR_LEN], hex[65];
-	enum jsonin_error why;
-	enum api_status as;
-	const char **names;
-	size_t i, n = 0;
-	int64_t id;
+	struct api_cluster_day2_body b = { 0 };
 
-	if ((as = api_cluster_day2_user(req, resp, &u, &id)) != API_OK ||
-	    (as = api_common_writable(resp)) != API_OK)
-		return as;
-	/* A non-empty array of strings (AddServicesRequestCodec). */
-	if (jsonin_parse(req->body, req->body_len, 0, &body, &why, err) != 0 ||
-	    !json_object_object_get_ex(body, "services", &arr) ||
-	    !json_object_is_type(arr, json_type_array) ||
-	    (n = json_object_array_length(arr)) == 0) {
-		json_object_put(body);
-		return http_fail(resp, API_BAD_REQUEST, "%s",
-		    API_CLUSTER_DAY2_BAD_BODY);
-	}
-	names = xcalloc(n, sizeof *names);
-	for (i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-
-		if (!json_object_is_type(e, json_type_string) ||
-		    json_object_get_string_len(e) == 0) {
-			free(names);
-			json_object_put(body);
-			return http_fail(resp, API_BAD_REQUEST, "%s",
-			    API_CLUSTER_DAY2_BAD_BODY);
-		}
-		names[i] = json_object_get_string(e);
-	}
-	api_common_idem(req, &idem, hex);
-	cluster_day2_add_services(&u, id, names, n, &idem, &out);
-	free(names);
-	json_object_put(body);
-	scheduler_kick();
-	return api_common_outcome(resp, &out);
+	return api_common_cluster_write(req, resp, &api_cluster_day2_add_desc,
+	    &b);
 }
 
 /*
- * POST /v1/loom/clusters/{id}/services[/{svc}]/{start,stop,restart}: the
- * action is the last segment of the path; no body is read.
+ * The store call of a service action: the action is the last segment of
+ * the path of req (arg), the service its second parameter if any.
  */
-static enum api_status
-api_cluster_day2_runtime(struct http_req *req, struct http_resp *resp)
+static void
+api_cluster_day2_runtime_store(const struct api_common_write *w, void *arg,
+    struct domain_out *out)
 {
-	struct domain_out out = { DOMAIN_OK, "", NULL };
-	struct cluster_store_user u;
-	struct idem_store_key idem;
+	struct http_req *req = arg;
 	enum planner_cluster_action ca;
 	const char *op, *svc;
-	enum api_status as;
-	char hex[65];
-	int64_t id;
 
-	if ((as = api_cluster_day2_user(req, resp, &u, &id)) != API_OK ||
-	    (as = api_common_writable(resp)) != API_OK)
-		return as;
 	op = strrchr(req->path, '/');
 	op = op != NULL ? op + 1 : req->path;
 	if (strcmp(op, "start") == 0)
@@ -190,10 +202,23 @@ api_cluster_day2_runtime(struct http_req *req, struct http_resp *resp)
 	else
 		ca = PLANNER_RESTART_SERVICES;
 	svc = req->nparams > 1 ? req->params[1] : NULL;
-	api_common_idem(req, &idem, hex);
-	cluster_day2_service_action(&u, id, svc, ca, &idem, &out);
-	scheduler_kick();
-	return api_common_outcome(resp, &out);
+	cluster_day2_service_action(&w->user, w->id, svc, ca, &w->idem, out);
+}
+
+/*
+ * POST /v1/loom/clusters/{id}/services[/{svc}]/{start,stop,restart}: no
+ * body is read.
+ */
+static enum api_status
+api_cluster_day2_runtime(struct http_req *req, struct http_resp *resp)
+{
+	static const struct api_common_write_desc d = {
+		.by_id = true,
+		.kick = true,
+		.store = api_cluster_day2_runtime_store,
+	};
+
+	return api_common_cluster_write(req, resp, &d, req);
 }
 
 const struct api_route api_cluster_day2_routes[] = {

@@ -17,27 +17,11 @@
 #include <string.h>
 
 #include "api_common.h"
-#include "auth.h"
 #include "cluster_read.h"
 #include "cluster_store.h"
 #include "cluster_view.h"
 #include "domain.h"
 #include "jsonin.h"
-#include "scheduler.h"
-
-/* Authenticate and fill the cluster_store user. */
-static enum api_status
-api_cluster_ops_user(struct http_req *req, struct http_resp *resp,
-    struct cluster_store_user *u)
-{
-	enum api_status st;
-	bool is_admin;
-
-	if ((st = auth_user(req, resp, &u->id, &is_admin)) != API_OK)
-		return st;
-	u->sees_all = is_admin || strcmp(u->id, AUTH_SYSTEM_USER) == 0;
-	return API_OK;
-}
 
 unsigned int
 api_cluster_ops_list_filter(struct http_req *req)
@@ -57,30 +41,34 @@ api_cluster_ops_list_filter(struct http_req *req)
 	return mask;
 }
 
+/* The store call of pause and resume; arg points to the pause flag. */
+static void
+api_cluster_ops_pause_store(const struct api_common_write *w, void *arg,
+    struct domain_out *out)
+{
+	cluster_store_pause(&w->user, w->id, *(bool *)arg, out);
+	/* Coopr answers both routes so on a store error. */
+	if (out->res == DOMAIN_INTERNAL)
+		snprintf(out->msg, sizeof out->msg, "Error pausing cluster.");
+}
+
+/* By the pause flag: only resume kicks the scheduler. */
+static const struct api_common_write_desc api_cluster_ops_pause_desc[2] = {
+	[false] = { .by_id = true,
+	    .kick = true,
+	    .store = api_cluster_ops_pause_store },
+	[true] = { .by_id = true,
+	    .kick = false,
+	    .store = api_cluster_ops_pause_store },
+};
+
 /* POST /v1/loom/clusters/{id}/pause and /resume */
 static enum api_status
 api_cluster_ops_pause_resume(struct http_req *req, struct http_resp *resp,
     bool pause)
 {
-	struct domain_out out = { DOMAIN_OK, "", NULL };
-	struct cluster_store_user u;
-	enum api_status as;
-	int64_t id;
-
-	if ((as = api_cluster_ops_user(req, resp, &u)) != API_OK)
-		return as;
-	if (domain_parse_cluster_id(req->params[0], &id) != 0)
-		return http_fail(resp, API_BAD_REQUEST,
-		    "invalid cluster id %s", req->params[0]);
-	if ((as = api_common_writable(resp)) != API_OK)
-		return as;
-	cluster_store_pause(&u, id, pause, &out);
-	/* Coopr answers both routes so on a store error. */
-	if (out.res == DOMAIN_INTERNAL)
-		snprintf(out.msg, sizeof out.msg, "Error pausing cluster.");
-	if (!pause)
-		scheduler_kick();
-	return api_common_outcome(resp, &out);
+	return api_common_cluster_write(req, resp,
+	    &api_cluster_ops_pause_desc[pause], &pause);
 }
 
 static enum api_status
@@ -136,7 +124,7 @@ api_cluster_ops_node_properties(struct http_req *req, struct http_resp *resp)
 	enum jsonin_get g;
 	int64_t id;
 
-	if ((as = api_cluster_ops_user(req, resp, &u)) != API_OK)
+	if ((as = api_common_cluster_user(req, resp, &u)) != API_OK)
 		return as;
 	/* An empty body is a bad request (Loom answered 500). */
 	if (jsonin_parse(req->body, req->body_len, 0, &body, NULL, err) != 0)

@@ -20,15 +20,12 @@
 
 #include "api_cluster_ops.h"
 #include "api_common.h"
-#include "auth.h"
 #include "cfg.h"
 #include "cluster_read.h"
 #include "cluster_request.h"
 #include "cluster_store.h"
 #include "domain.h"
-#include "idem_store.h"
 #include "jsonin.h"
-#include "scheduler.h"
 
 static const struct cfg *api_clusters_cfg;
 
@@ -38,56 +35,46 @@ api_clusters_init(const struct cfg *cfg)
 	api_clusters_cfg = cfg;
 }
 
-/* Authenticate and fill the cluster_store user. */
 static enum api_status
-api_clusters_user(struct http_req *req, struct http_resp *resp,
-    struct cluster_store_user *u)
+api_clusters_create_parse(struct http_req *req, struct http_resp *resp,
+    void *arg)
 {
-	enum api_status st;
-	bool is_admin;
+	char err[LOOMD_ERR_LEN];
 
-	if ((st = auth_user(req, resp, &u->id, &is_admin)) != API_OK)
-		return st;
-	u->sees_all = is_admin || strcmp(u->id, AUTH_SYSTEM_USER) == 0;
+	if (cluster_request_parse(arg, req->body, req->body_len,
+		api_clusters_cfg->cluster_max_size, err) != 0)
+		return http_fail(resp, API_BAD_REQUEST, "%s", err);
 	return API_OK;
 }
 
-/* The cluster id of the path, or 400. */
-static enum api_status
-api_clusters_id(struct http_req *req, struct http_resp *resp, int64_t *id)
+static void
+api_clusters_create_store(const struct api_common_write *w, void *arg,
+    struct domain_out *out)
 {
-	if (domain_parse_cluster_id(req->params[0], id) != 0)
-		return http_fail(resp, API_BAD_REQUEST,
-		    "invalid cluster id "
-		    "%s",
-		    req->params[0]);
-	return API_OK;
+	cluster_store_create(&w->user, arg, &w->idem, out);
 }
+
+static void
+api_clusters_create_done(void *arg)
+{
+	cluster_request_free(arg);
+}
+
+static const struct api_common_write_desc api_clusters_create_desc = {
+	.kick = true,
+	.parse = api_clusters_create_parse,
+	.store = api_clusters_create_store,
+	.done = api_clusters_create_done,
+};
 
 /* POST /v1/loom/clusters */
 static enum api_status
 api_clusters_create(struct http_req *req, struct http_resp *resp)
 {
-	struct domain_out out = { DOMAIN_OK, "", NULL };
-	char err[LOOMD_ERR_LEN], hex[65];
-	struct cluster_request rq;
-	struct idem_store_key idem;
-	struct cluster_store_user u;
-	enum api_status as;
+	struct cluster_request rq = { 0 };
 
-	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
-	    (as = api_common_writable(resp)) != API_OK)
-		return as;
-	if (cluster_request_parse(&rq, req->body, req->body_len,
-		api_clusters_cfg->cluster_max_size, err) != 0) {
-		cluster_request_free(&rq);
-		return http_fail(resp, API_BAD_REQUEST, "%s", err);
-	}
-	api_common_idem(req, &idem, hex);
-	cluster_store_create(&u, &rq, &idem, &out);
-	cluster_request_free(&rq);
-	scheduler_kick();
-	return api_common_outcome(resp, &out);
+	return api_common_cluster_write(req, resp, &api_clusters_create_desc,
+	    &rq);
 }
 
 /* GET /v1/loom/clusters */
@@ -98,46 +85,28 @@ api_clusters_list(struct http_req *req, struct http_resp *resp)
 	enum api_status as;
 	struct cluster_store_user u;
 
-	if ((as = api_clusters_user(req, resp, &u)) != API_OK)
+	if ((as = api_common_cluster_user(req, resp, &u)) != API_OK)
 		return as;
 	cluster_read_list_status(&u, api_cluster_ops_list_filter(req), &out);
-	return api_common_outcome(resp, &out);
-}
-
-/* The read routes of one cluster share this shape. */
-static enum api_status
-api_clusters_read(struct http_req *req, struct http_resp *resp,
-    void (
-	*fn)(const struct cluster_store_user *, int64_t, struct domain_out *))
-{
-	struct domain_out out = { DOMAIN_OK, "", NULL };
-	enum api_status as;
-	struct cluster_store_user u;
-	int64_t id;
-
-	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
-	    (as = api_clusters_id(req, resp, &id)) != API_OK)
-		return as;
-	fn(&u, id, &out);
 	return api_common_outcome(resp, &out);
 }
 
 static enum api_status
 api_clusters_get(struct http_req *req, struct http_resp *resp)
 {
-	return api_clusters_read(req, resp, cluster_read_get);
+	return api_common_cluster_read(req, resp, cluster_read_get);
 }
 
 static enum api_status
 api_clusters_services(struct http_req *req, struct http_resp *resp)
 {
-	return api_clusters_read(req, resp, cluster_read_services);
+	return api_common_cluster_read(req, resp, cluster_read_services);
 }
 
 static enum api_status
 api_clusters_status(struct http_req *req, struct http_resp *resp)
 {
-	return api_clusters_read(req, resp, cluster_read_status);
+	return api_common_cluster_read(req, resp, cluster_read_status);
 }
 
 /* GET /v1/loom/clusters/{id}/plans and /plans/{job} */
@@ -150,8 +119,8 @@ api_clusters_plans(struct http_req *req, struct http_resp *resp)
 	struct cluster_store_user u;
 	int64_t id;
 
-	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
-	    (as = api_clusters_id(req, resp, &id)) != API_OK)
+	if ((as = api_common_cluster_user(req, resp, &u)) != API_OK ||
+	    (as = api_common_cluster_id(req, resp, &id)) != API_OK)
 		return as;
 	if (req->nparams > 1) {
 		job = req->params[1];
@@ -169,80 +138,100 @@ api_clusters_plans(struct http_req *req, struct http_resp *resp)
 	return api_common_outcome(resp, &out);
 }
 
-/* DELETE /v1/loom/clusters/{id} and POST .../abort share this. */
-static enum api_status
-api_clusters_write(struct http_req *req, struct http_resp *resp,
-    void (*fn)(const struct cluster_store_user *, int64_t,
-	const struct idem_store_key *, struct domain_out *))
-{
-	struct domain_out out = { DOMAIN_OK, "", NULL };
-	struct idem_store_key idem;
-	enum api_status as;
-	struct cluster_store_user u;
-	char hex[65];
-	int64_t id;
+/* The store call of DELETE and abort, which take nothing but the id. */
+struct api_clusters_by_id {
+	void (*fn)(const struct cluster_store_user *, int64_t,
+	    const struct idem_store_key *, struct domain_out *);
+};
 
-	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
-	    (as = api_clusters_id(req, resp, &id)) != API_OK ||
-	    (as = api_common_writable(resp)) != API_OK)
-		return as;
-	api_common_idem(req, &idem, hex);
-	fn(&u, id, &idem, &out);
-	scheduler_kick();
-	return api_common_outcome(resp, &out);
+static void
+api_clusters_by_id_store(const struct api_common_write *w, void *arg,
+    struct domain_out *out)
+{
+	struct api_clusters_by_id *op = arg;
+
+	op->fn(&w->user, w->id, &w->idem, out);
 }
 
+static const struct api_common_write_desc api_clusters_by_id_desc = {
+	.by_id = true,
+	.kick = true,
+	.store = api_clusters_by_id_store,
+};
+
+/* DELETE /v1/loom/clusters/{id} */
 static enum api_status
 api_clusters_delete(struct http_req *req, struct http_resp *resp)
 {
-	return api_clusters_write(req, resp, cluster_store_delete);
+	struct api_clusters_by_id op = { cluster_store_delete };
+
+	return api_common_cluster_write(req, resp, &api_clusters_by_id_desc,
+	    &op);
 }
 
+/* POST /v1/loom/clusters/{id}/abort */
 static enum api_status
 api_clusters_abort(struct http_req *req, struct http_resp *resp)
 {
-	return api_clusters_write(req, resp, cluster_store_abort);
+	struct api_clusters_by_id op = { cluster_store_abort };
+
+	return api_common_cluster_write(req, resp, &api_clusters_by_id_desc,
+	    &op);
 }
+
+/* The expireTime of a lease change's body into *(int64_t *)arg. */
+static enum api_status
+api_clusters_expire_parse(struct http_req *req, struct http_resp *resp,
+    void *arg)
+{
+	struct json_object *body = NULL;
+	char err[LOOMD_ERR_LEN];
+	enum jsonin_error why;
+	enum jsonin_get g;
+
+	if (jsonin_parse(req->body, req->body_len, 0, &body, &why, err) != 0)
+		return http_fail(resp, API_BAD_REQUEST,
+		    why == JSONIN_ERR_EMPTY ? "expire time not specified" :
+					      "Invalid JSON");
+	g = jsonin_get_int64(body, "expireTime", arg, NULL);
+	json_object_put(body);
+	switch (g) {
+	case JSONIN_OK:
+		return API_OK;
+	case JSONIN_ABSENT:
+		return http_fail(resp, API_BAD_REQUEST,
+		    "expire time not "
+		    "specified");
+	default:
+		return http_fail(resp, API_BAD_REQUEST,
+		    "expire time must be "
+		    "an integer");
+	}
+}
+
+static void
+api_clusters_expire_store(const struct api_common_write *w, void *arg,
+    struct domain_out *out)
+{
+	cluster_store_set_expire(&w->user, w->id, *(int64_t *)arg, &w->idem,
+	    out);
+}
+
+/* No scheduler kick: a lease change makes no job. */
+static const struct api_common_write_desc api_clusters_expire_desc = {
+	.by_id = true,
+	.parse = api_clusters_expire_parse,
+	.store = api_clusters_expire_store,
+};
 
 /* POST /v1/loom/clusters/{id}: change expireTime. */
 static enum api_status
 api_clusters_expire(struct http_req *req, struct http_resp *resp)
 {
-	struct domain_out out = { DOMAIN_OK, "", NULL };
-	struct json_object *body = NULL;
-	char err[LOOMD_ERR_LEN], hex[65];
-	enum jsonin_error why;
-	struct idem_store_key idem;
-	enum api_status as;
-	struct cluster_store_user u;
-	int64_t id, expire;
+	int64_t expire = 0;
 
-	if ((as = api_clusters_user(req, resp, &u)) != API_OK ||
-	    (as = api_clusters_id(req, resp, &id)) != API_OK ||
-	    (as = api_common_writable(resp)) != API_OK)
-		return as;
-	if (jsonin_parse(req->body, req->body_len, 0, &body, &why, err) != 0)
-		return http_fail(resp, API_BAD_REQUEST,
-		    why == JSONIN_ERR_EMPTY ? "expire time not specified" :
-					      "Invalid JSON");
-	switch (jsonin_get_int64(body, "expireTime", &expire, NULL)) {
-	case JSONIN_OK:
-		break;
-	case JSONIN_ABSENT:
-		json_object_put(body);
-		return http_fail(resp, API_BAD_REQUEST,
-		    "expire time not "
-		    "specified");
-	default:
-		json_object_put(body);
-		return http_fail(resp, API_BAD_REQUEST,
-		    "expire time must be "
-		    "an integer");
-	}
-	json_object_put(body);
-	api_common_idem(req, &idem, hex);
-	cluster_store_set_expire(&u, id, expire, &idem, &out);
-	return api_common_outcome(resp, &out);
+	return api_common_cluster_write(req, resp, &api_clusters_expire_desc,
+	    &expire);
 }
 
 /* POST /v1/loom/getClusterStatuses */
@@ -253,7 +242,7 @@ api_clusters_statuses(struct http_req *req, struct http_resp *resp)
 	enum api_status as;
 	struct cluster_store_user u;
 
-	if ((as = api_clusters_user(req, resp, &u)) != API_OK)
+	if ((as = api_common_cluster_user(req, resp, &u)) != API_OK)
 		return as;
 	cluster_read_statuses(&u, &out);
 	return api_common_outcome(resp, &out);

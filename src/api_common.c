@@ -2,7 +2,8 @@
 /*
  * api_common.c - glue shared by the api_*.c handler modules (see
  * api_common.h).  Kept free of any one resource's rules, so the admin
- * catalogue and the cluster routes answer the same way.
+ * catalogue and the cluster routes answer the same way; the cluster
+ * handlers share their user, id, read and write sequences here.
  */
 #include "config.h"
 
@@ -12,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "health.h"
+#include "scheduler.h"
 
 enum api_status
 api_common_writable(struct http_resp *resp)
@@ -88,4 +91,71 @@ api_common_idem(struct http_req *req, struct idem_store_key *idem,
 	    req->body_len);
 	crypto_hash_sha256_final(&st, h);
 	sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+enum api_status
+api_common_cluster_user(struct http_req *req, struct http_resp *resp,
+    struct cluster_store_user *u)
+{
+	enum api_status st;
+	bool is_admin;
+
+	if ((st = auth_user(req, resp, &u->id, &is_admin)) != API_OK)
+		return st;
+	u->sees_all = is_admin || strcmp(u->id, AUTH_SYSTEM_USER) == 0;
+	return API_OK;
+}
+
+enum api_status
+api_common_cluster_id(struct http_req *req, struct http_resp *resp,
+    int64_t *id)
+{
+	if (domain_parse_cluster_id(req->params[0], id) != 0)
+		return http_fail(resp, API_BAD_REQUEST,
+		    "invalid cluster id "
+		    "%s",
+		    req->params[0]);
+	return API_OK;
+}
+
+enum api_status
+api_common_cluster_read(struct http_req *req, struct http_resp *resp,
+    void (
+	*fn)(const struct cluster_store_user *, int64_t, struct domain_out *))
+{
+	struct domain_out out = { DOMAIN_OK, "", NULL };
+	struct cluster_store_user u;
+	enum api_status as;
+	int64_t id;
+
+	if ((as = api_common_cluster_user(req, resp, &u)) != API_OK ||
+	    (as = api_common_cluster_id(req, resp, &id)) != API_OK)
+		return as;
+	fn(&u, id, &out);
+	return api_common_outcome(resp, &out);
+}
+
+enum api_status
+api_common_cluster_write(struct http_req *req, struct http_resp *resp,
+    const struct api_common_write_desc *d, void *arg)
+{
+	struct domain_out out = { DOMAIN_OK, "", NULL };
+	struct api_common_write w = { 0 };
+	enum api_status as;
+
+	if ((as = api_common_cluster_user(req, resp, &w.user)) != API_OK ||
+	    (d->by_id &&
+		(as = api_common_cluster_id(req, resp, &w.id)) != API_OK) ||
+	    (as = api_common_writable(resp)) != API_OK ||
+	    (d->parse != NULL && (as = d->parse(req, resp, arg)) != API_OK))
+		goto out;
+	api_common_idem(req, &w.idem, w.hex);
+	d->store(&w, arg, &out);
+	if (d->kick)
+		scheduler_kick();
+	as = api_common_outcome(resp, &out);
+out:
+	if (d->done != NULL)
+		d->done(arg);
+	return as;
 }

@@ -7,6 +7,10 @@
 #ifndef LOOMD_API_COMMON_H
 #define LOOMD_API_COMMON_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cluster_store.h"
 #include "domain.h"
 #include "http.h"
 #include "idem_store.h"
@@ -33,5 +37,58 @@ enum api_status api_common_outcome(struct http_resp *resp,
  */
 void api_common_idem(struct http_req *req, struct idem_store_key *idem,
     char hex[65]);
+
+/*
+ * Authenticate (auth_user) and fill u: u->id is borrowed from req,
+ * u->sees_all is true for an admin and the system user.
+ */
+enum api_status api_common_cluster_user(struct http_req *req,
+    struct http_resp *resp, struct cluster_store_user *u);
+
+/* Parse the cluster id of the path (req->params[0]) into id, or 400. */
+enum api_status api_common_cluster_id(struct http_req *req,
+    struct http_resp *resp, int64_t *id);
+
+/*
+ * A read of one cluster: user, cluster id, then fn, answered through
+ * api_common_outcome().
+ */
+enum api_status api_common_cluster_read(struct http_req *req,
+    struct http_resp *resp,
+    void (
+	*fn)(const struct cluster_store_user *, int64_t, struct domain_out *));
+
+/* What a cluster write hands its store call (filled by the runner). */
+struct api_common_write {
+	struct cluster_store_user user;
+	int64_t id; /* the path's cluster id when by_id, else 0 */
+	struct idem_store_key idem; /* borrows req and hex */
+	char hex[65];
+};
+
+/*
+ * One kind of cluster write.  parse (optional) reads the request into the
+ * handler's arg, or fails with the status it set in resp; store calls the
+ * domain and fills out; done (optional) frees what parse left in arg.
+ */
+struct api_common_write_desc {
+	bool by_id; /* the path's first parameter is the cluster id */
+	bool kick;  /* kick the scheduler after the store */
+	enum api_status (
+	    *parse)(struct http_req *req, struct http_resp *resp, void *arg);
+	void (*store)(const struct api_common_write *w, void *arg,
+	    struct domain_out *out);
+	void (*done)(void *arg);
+};
+
+/*
+ * The one sequence of a cluster write: the user, the cluster id (by_id),
+ * the write gate, d->parse, the Idempotency-Key, d->store, the scheduler
+ * kick (d->kick) and api_common_outcome().  arg is the handler's (zeroed
+ * or set up by it); d->done frees what parse left in it before this
+ * returns, whatever the result.
+ */
+enum api_status api_common_cluster_write(struct http_req *req,
+    struct http_resp *resp, const struct api_common_write_desc *d, void *arg);
 
 #endif /* LOOMD_API_COMMON_H */
