@@ -193,12 +193,9 @@ cluster_day2_tx(struct db_conn *c, void *arg)
 	char *planned = NULL;
 	bool done;
 
-	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out, &done)) !=
-		DB_OK ||
-	    done)
-		return st;
-	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r, a->out)) !=
-	    DB_OK) {
+	if ((st = cluster_store_open_tx(c, a->u, a->id, a->idem, &r, a->out,
+		 &done)) != DB_OK ||
+	    done) {
 		/* ClusterService's form of the message (section 1). */
 		if (st == DB_ABORT && a->out->res == DOMAIN_NOT_FOUND)
 			domain_fail(a->out, DOMAIN_NOT_FOUND,

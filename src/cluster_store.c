@@ -249,25 +249,56 @@ cluster_store_save_tx(struct db_conn *c, int64_t id, struct json_object *doc,
 	    status, id);
 }
 
+enum db_status
+cluster_store_open_tx(struct db_conn *c, const struct cluster_store_user *u,
+    int64_t id, const struct idem_store_key *idem, struct db_rows **r,
+    struct domain_out *out, bool *done)
+{
+	enum db_status st;
+
+	if ((st = idem_store_check_tx(c, u->id, idem, out, done)) != DB_OK ||
+	    *done)
+		return st;
+	return cluster_store_load_tx(c, u, id, true, r, out);
+}
+
+enum db_status
+cluster_store_doc_tx(struct db_conn *c, int64_t id, bool for_update,
+    struct json_object **doc, bool *found)
+{
+	struct db_rows *r;
+	enum db_status st;
+
+	*doc = NULL;
+	*found = false;
+	if (for_update)
+		st = db_query(c,
+		    "SELECT doc FROM clusters WHERE id = ? FOR UPDATE", &r,
+		    "i", id);
+	else
+		st = db_query(c, "SELECT doc FROM clusters WHERE id = ?", &r,
+		    "i", id);
+	if (st != DB_OK)
+		return st;
+	if (r->nrows > 0) {
+		*found = true;
+		*doc = domain_parse(db_rows_get(r, 0, 0));
+	}
+	db_rows_free(r);
+	return DB_OK;
+}
+
 /* Set a cluster's status (loading and saving its doc). */
 enum db_status
 cluster_store_set_status_tx(struct db_conn *c, int64_t id, const char *status)
 {
 	struct json_object *doc;
-	struct db_rows *r;
 	enum db_status st;
+	bool found;
 
-	if ((st = db_query(c,
-		 "SELECT doc FROM clusters WHERE id = ? FOR "
-		 "UPDATE",
-		 &r, "i", id)) != DB_OK)
+	if ((st = cluster_store_doc_tx(c, id, true, &doc, &found)) != DB_OK ||
+	    !found)
 		return st;
-	if (r->nrows == 0) {
-		db_rows_free(r);
-		return DB_OK;
-	}
-	doc = domain_parse(db_rows_get(r, 0, 0));
-	db_rows_free(r);
 	st = cluster_store_save_tx(c, id, doc, status, NULL);
 	json_object_put(doc);
 	return st;
@@ -381,12 +412,9 @@ cluster_store_delete_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	bool done;
 
-	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out, &done)) !=
-		DB_OK ||
+	if ((st = cluster_store_open_tx(c, a->u, a->id, a->idem, &r, a->out,
+		 &done)) != DB_OK ||
 	    done)
-		return st;
-	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r, a->out)) !=
-	    DB_OK)
 		return st;
 	if ((st = cluster_store_delete_row_tx(c, a, r)) != DB_OK)
 		return st;
@@ -464,12 +492,9 @@ cluster_store_abort_tx(struct db_conn *c, void *arg)
 	const char *js, *ja;
 	bool done;
 
-	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out, &done)) !=
-		DB_OK ||
+	if ((st = cluster_store_open_tx(c, a->u, a->id, a->idem, &r, a->out,
+		 &done)) != DB_OK ||
 	    done)
-		return st;
-	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r, a->out)) !=
-	    DB_OK)
 		return st;
 	if (strcmp(db_rows_get(r, 0, 1), "PENDING") != 0) {
 		db_rows_free(r);
@@ -625,12 +650,9 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 	const char *status;
 	bool done;
 
-	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out, &done)) !=
-		DB_OK ||
+	if ((st = cluster_store_open_tx(c, a->u, a->id, a->idem, &r, a->out,
+		 &done)) != DB_OK ||
 	    done)
-		return st;
-	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r, a->out)) !=
-	    DB_OK)
 		return st;
 	status = db_rows_get(r, 0, 1);
 	create = db_rows_int(r, 0, 3);

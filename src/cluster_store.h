@@ -71,6 +71,24 @@ enum db_status cluster_store_delete_expired(struct db_conn *c, int64_t id,
 enum db_status cluster_store_load_tx(struct db_conn *c,
     const struct cluster_store_user *u, int64_t id, bool for_update,
     struct db_rows **r, struct domain_out *out);
+/*
+ * In a transaction, the start of a write on cluster id keyed by idem:
+ * when idem holds the stored answer of this request, *done is true and
+ * out has it; else the row is loaded FOR UPDATE into *r (caller frees)
+ * as by cluster_store_load_tx().
+ */
+enum db_status cluster_store_open_tx(struct db_conn *c,
+    const struct cluster_store_user *u, int64_t id,
+    const struct idem_store_key *idem, struct db_rows **r,
+    struct domain_out *out, bool *done);
+/*
+ * In a transaction: read the row of cluster id (locked when for_update)
+ * and parse its doc into *doc (a new object the caller puts; NULL if the
+ * stored JSON is corrupt).  *found is false, and *doc NULL, when there
+ * is no such cluster.
+ */
+enum db_status cluster_store_doc_tx(struct db_conn *c, int64_t id,
+    bool for_update, struct json_object **doc, bool *found);
 /* In a transaction: write doc (borrowed) back with its status column. */
 enum db_status cluster_store_save_tx(struct db_conn *c, int64_t id,
     struct json_object *doc, const char *status, const char *latest_job);

@@ -34,18 +34,16 @@ jobs_addsvc_read_fn(struct db_conn *c, void *arg)
 	struct jobs_addsvc_in *in = arg;
 	struct db_rows *r;
 	enum db_status st;
+	bool found;
 	size_t i;
 
 	json_object_put(in->doc);
 	json_object_put(in->nodes);
 	json_object_put(in->catalogue);
 	in->doc = in->nodes = in->catalogue = NULL;
-	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ?", &r, "i",
-		 in->cluster)) != DB_OK)
+	if ((st = cluster_store_doc_tx(c, in->cluster, false, &in->doc,
+		 &found)) != DB_OK)
 		return st;
-	if (r->nrows == 1)
-		in->doc = domain_parse(db_rows_get(r, 0, 0));
-	db_rows_free(r);
 	if ((st = db_query(c, "SELECT doc FROM entities WHERE kind = ?", &r,
 		 "s", "services")) != DB_OK)
 		return st;
@@ -175,9 +173,9 @@ jobs_addsvc_write_tx(struct db_conn *c, void *arg)
 {
 	struct jobs_addsvc_write *w = arg;
 	struct json_object *doc, *svcs;
-	struct db_rows *r;
 	enum db_status st;
 	uint64_t n = 0;
+	bool found;
 	size_t i;
 
 	/* Still the job that was read, and still not laid out. */
@@ -205,18 +203,10 @@ jobs_addsvc_write_tx(struct db_conn *c, void *arg)
 			 cn->id)) != DB_OK)
 			return st;
 	}
-	if ((st = db_query(c,
-		 "SELECT doc FROM clusters WHERE id = ? FOR UPDATE", &r, "i",
-		 w->job->cluster)) != DB_OK)
+	if ((st = cluster_store_doc_tx(c, w->job->cluster, true, &doc,
+		 &found)) != DB_OK ||
+	    doc == NULL)
 		return st;
-	if (r->nrows == 0) {
-		db_rows_free(r);
-		return DB_OK;
-	}
-	doc = domain_parse(db_rows_get(r, 0, 0));
-	db_rows_free(r);
-	if (doc == NULL)
-		return DB_OK;
 	svcs = jsonx_new_array();
 	for (i = 0; i < w->cl->nservices; i++)
 		jsonx_append(svcs, jsonx_new_string(w->cl->services[i]));

@@ -110,18 +110,15 @@ static enum db_status
 jobs_plan_cluster_read_fn(struct db_conn *c, void *arg)
 {
 	struct jobs_plan_cluster_in *in = arg;
-	struct db_rows *r;
 	enum db_status st;
+	bool found;
 
 	json_object_put(in->doc);
 	json_object_put(in->nodes);
 	in->doc = in->nodes = NULL;
-	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ?", &r, "i",
-		 in->cluster)) != DB_OK)
+	if ((st = cluster_store_doc_tx(c, in->cluster, false, &in->doc,
+		 &found)) != DB_OK)
 		return st;
-	if (r->nrows == 1)
-		in->doc = domain_parse(db_rows_get(r, 0, 0));
-	db_rows_free(r);
 	return cluster_store_load_nodes_tx(c, in->cluster, false, &in->nodes);
 }
 

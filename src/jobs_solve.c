@@ -158,9 +158,9 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 {
 	struct jobs_solve_solved_arg *a = arg;
 	struct json_object *doc, *ids;
-	struct db_rows *r;
 	enum db_status st;
 	uint64_t n = 0;
+	bool found;
 	size_t i;
 
 	if ((st = db_exec(c,
@@ -171,17 +171,10 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 		return st;
 	if (n != 1)
 		return DB_ABORT;
-	if ((st = db_query(c,
-		 "SELECT doc FROM clusters WHERE id = ? FOR "
-		 "UPDATE",
-		 &r, "i", a->job->cluster)) != DB_OK)
+	if ((st = cluster_store_doc_tx(c, a->job->cluster, true, &doc,
+		 &found)) != DB_OK ||
+	    !found)
 		return st;
-	if (r->nrows == 0) {
-		db_rows_free(r);
-		return DB_OK;
-	}
-	doc = domain_parse(db_rows_get(r, 0, 0));
-	db_rows_free(r);
 	ids = jsonx_new_array();
 	for (i = 0; i < a->res->num_nodes; i++)
 		jsonx_append(ids, jsonx_new_string(a->res->node[i].id));
