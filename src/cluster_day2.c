@@ -258,18 +258,12 @@ cluster_day2_write(struct cluster_day2_arg *a)
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
-	int64_t jnum;
 
 	ids_format_cluster(a->id, a->cid, sizeof a->cid);
 	if ((c = domain_conn(a->out)) == NULL)
 		return;
-	/* Reserved outside the transaction; a gap is harmless. */
-	if ((st = ids_next(IDS_JOB, &jnum, err)) != DB_OK) {
-		domain_finish_tx(a->out, st, err);
-		return;
-	}
-	ids_format_job(a->cid, jnum, a->jid, sizeof a->jid);
-	st = db_tx_run(c, cluster_day2_tx, a, err);
+	if ((st = cluster_store_job_id(a->id, a->jid, err)) == DB_OK)
+		st = db_tx_run(c, cluster_day2_tx, a, err);
 	domain_finish_tx(a->out, st, err);
 }
 

@@ -111,7 +111,6 @@ cluster_store_create(const struct cluster_store_user *u,
 	struct cluster_store_create_arg a;
 	struct json_object *doc, *request;
 	char err[LOOMD_ERR_LEN];
-	int64_t jnum;
 	struct db_conn *c;
 	enum db_status st;
 
@@ -127,12 +126,11 @@ cluster_store_create(const struct cluster_store_user *u,
 		return;
 	/* IDs are reserved outside the transaction; a gap is harmless. */
 	if ((st = ids_next(IDS_CLUSTER, &a.id, err)) != DB_OK ||
-	    (st = ids_next(IDS_JOB, &jnum, err)) != DB_OK) {
+	    (st = cluster_store_job_id(a.id, a.jid, err)) != DB_OK) {
 		domain_finish_tx(out, st, err);
 		return;
 	}
 	ids_format_cluster(a.id, a.cid, sizeof a.cid);
-	ids_format_job(a.cid, jnum, a.jid, sizeof a.jid);
 	doc = cluster_view_new_doc(a.cid, a.name, rq->description, a.now,
 	    a.jid, u->id, rq->config);
 	request = cluster_request_to_json(rq);
@@ -437,20 +435,32 @@ cluster_store_delete_expired_tx(struct db_conn *c, void *arg)
 	return st == DB_ABORT && a->out->res == DOMAIN_CONFLICT ? DB_OK : st;
 }
 
+enum db_status
+cluster_store_job_id(int64_t id, char jid[CLUSTER_STORE_JID_LEN],
+    char err[LOOMD_ERR_LEN])
+{
+	enum db_status st;
+	char cid[32];
+	int64_t jnum;
+
+	if ((st = ids_next(IDS_JOB, &jnum, err)) != DB_OK)
+		return st;
+	ids_format_job(ids_format_cluster(id, cid, sizeof cid), jnum, jid,
+	    CLUSTER_STORE_JID_LEN);
+	return DB_OK;
+}
+
 /* Reserve a job id for a, or fail out. */
 static int
 cluster_store_reserve_job(struct cluster_store_write_arg *a)
 {
-	char err[LOOMD_ERR_LEN], cid[32];
+	char err[LOOMD_ERR_LEN];
 	enum db_status st;
-	int64_t jnum;
 
-	if ((st = ids_next(IDS_JOB, &jnum, err)) != DB_OK) {
+	if ((st = cluster_store_job_id(a->id, a->jid, err)) != DB_OK) {
 		domain_finish_tx(a->out, st, err);
 		return -1;
 	}
-	ids_format_job(ids_format_cluster(a->id, cid, sizeof cid), jnum,
-	    a->jid, sizeof a->jid);
 	return 0;
 }
 
@@ -718,17 +728,13 @@ cluster_store_delete_expired(struct db_conn *c, int64_t id,
 	struct cluster_store_write_arg a;
 	struct domain_out out;
 	enum db_status st;
-	char cid[32];
-	int64_t jnum;
 
 	memset(&out, 0, sizeof out);
 	memset(&a, 0, sizeof a);
 	a.out = &out;
 	a.id = id;
-	if ((st = ids_next(IDS_JOB, &jnum, err)) != DB_OK)
+	if ((st = cluster_store_job_id(id, a.jid, err)) != DB_OK)
 		return st;
-	ids_format_job(ids_format_cluster(id, cid, sizeof cid), jnum, a.jid,
-	    sizeof a.jid);
 	st = db_tx_run(c, cluster_store_delete_expired_tx, &a, err);
 	free(out.body);
 	return st;

@@ -89,6 +89,13 @@ enum db_status cluster_store_open_tx(struct db_conn *c,
  */
 enum db_status cluster_store_doc_tx(struct db_conn *c, int64_t id,
     bool for_update, struct json_object **doc, bool *found);
+/*
+ * Reserve the id of a new job of cluster id into jid (outside any
+ * transaction: a gap is harmless), or fail with err.
+ */
+#define CLUSTER_STORE_JID_LEN 48
+enum db_status cluster_store_job_id(int64_t id,
+    char jid[CLUSTER_STORE_JID_LEN], char err[LOOMD_ERR_LEN]);
 /* In a transaction: write doc (borrowed) back with its status column. */
 enum db_status cluster_store_save_tx(struct db_conn *c, int64_t id,
     struct json_object *doc, const char *status, const char *latest_job);
