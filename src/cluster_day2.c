@@ -251,14 +251,23 @@ out:
 	return st;
 }
 
-/* Reserve a job id, then run the request's transaction. */
+/*
+ * Fill in the request (u, id, idem, out) common to the three writes,
+ * reserve a job id, then run the request's transaction.
+ */
 static void
-cluster_day2_write(struct cluster_day2_arg *a)
+cluster_day2_write(const struct cluster_store_user *u, int64_t id,
+    const struct idem_store_key *idem, struct domain_out *out,
+    struct cluster_day2_arg *a)
 {
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
 
+	a->u = u;
+	a->idem = idem;
+	a->out = out;
+	a->id = id;
 	ids_format_cluster(a->id, a->cid, sizeof a->cid);
 	if ((c = domain_conn(a->out)) == NULL)
 		return;
@@ -272,16 +281,12 @@ cluster_day2_reconfigure(const struct cluster_store_user *u, int64_t id,
     struct json_object *config, bool restart,
     const struct idem_store_key *idem, struct domain_out *out)
 {
-	struct cluster_day2_arg a = { .u = u,
-		.idem = idem,
-		.out = out,
-		.id = id,
-		.op = CLUSTER_DAY2_RECONFIGURE,
+	struct cluster_day2_arg a = { .op = CLUSTER_DAY2_RECONFIGURE,
 		.ca = restart ? PLANNER_CLUSTER_CONFIGURE_WITH_RESTART :
 				PLANNER_CLUSTER_CONFIGURE,
 		.config = config };
 
-	cluster_day2_write(&a);
+	cluster_day2_write(u, id, idem, out, &a);
 }
 
 void
@@ -289,16 +294,12 @@ cluster_day2_add_services(const struct cluster_store_user *u, int64_t id,
     const char *const *services, size_t n, const struct idem_store_key *idem,
     struct domain_out *out)
 {
-	struct cluster_day2_arg a = { .u = u,
-		.idem = idem,
-		.out = out,
-		.id = id,
-		.op = CLUSTER_DAY2_ADD,
+	struct cluster_day2_arg a = { .op = CLUSTER_DAY2_ADD,
 		.ca = PLANNER_ADD_SERVICES,
 		.services = services,
 		.nservices = n };
 
-	cluster_day2_write(&a);
+	cluster_day2_write(u, id, idem, out, &a);
 }
 
 void
@@ -306,13 +307,9 @@ cluster_day2_service_action(const struct cluster_store_user *u, int64_t id,
     const char *svc, enum planner_cluster_action ca,
     const struct idem_store_key *idem, struct domain_out *out)
 {
-	struct cluster_day2_arg a = { .u = u,
-		.idem = idem,
-		.out = out,
-		.id = id,
-		.op = CLUSTER_DAY2_RUNTIME,
+	struct cluster_day2_arg a = { .op = CLUSTER_DAY2_RUNTIME,
 		.ca = ca,
 		.svc = svc };
 
-	cluster_day2_write(&a);
+	cluster_day2_write(u, id, idem, out, &a);
 }
