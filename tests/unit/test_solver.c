@@ -24,6 +24,7 @@
 #include "planner.h"
 #include "solver.h"
 #include "solver_testing.h"
+#include "unit_json.h"
 
 static struct json_object *g_exp;      /* solver-expected.json */
 static struct json_object *g_cat_json; /* solver-catalogue.json */
@@ -45,17 +46,6 @@ teardown(void)
 }
 
 TestSuite(solver, .init = setup, .fini = teardown, .timeout = 60);
-
-/* Member lookup that may fail (NULL). */
-static struct json_object *
-opt(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
 
 /* The cases of solver-expected.json of one kind (new array). */
 static struct json_object *
@@ -94,7 +84,7 @@ case_template(struct json_object *c, const char *key)
 {
 	struct json_object *t = fx_data_get(c, key);
 
-	if (opt(t, "file") != NULL) {
+	if (uj_opt(t, "file") != NULL) {
 		cr_assert_str_eq(fx_data_str(t, "file"),
 		    "solver-catalogue.json");
 		return catalogue_template(fx_data_str(t, "name"));
@@ -240,10 +230,10 @@ check_nodes(struct json_object *nodes, struct json_object *expected)
 	struct json_object *v, *e, *props;
 	size_t i, j;
 
-	if ((v = opt(expected, "node_count")) != NULL)
+	if ((v = uj_opt(expected, "node_count")) != NULL)
 		cr_assert_eq((int)json_object_array_length(nodes),
 		    json_object_get_int(v));
-	if ((v = opt(expected, "service_set_counts")) != NULL) {
+	if ((v = uj_opt(expected, "service_set_counts")) != NULL) {
 		for (i = 0; i < json_object_array_length(v); i++) {
 			e = json_object_array_get_idx(v, i);
 			cr_assert_eq(count_nodes_with(nodes,
@@ -254,7 +244,7 @@ check_nodes(struct json_object *nodes, struct json_object *expected)
 				fx_data_get(e, "services")));
 		}
 	}
-	if ((v = opt(expected, "every_node_properties")) != NULL) {
+	if ((v = uj_opt(expected, "every_node_properties")) != NULL) {
 		for (i = 0; i < json_object_array_length(nodes); i++) {
 			props =
 			    fx_data_get(json_object_array_get_idx(nodes, i),
@@ -431,15 +421,15 @@ Test(solver, error_cases)
 	o = test_opts(&counter, 0);
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
-		e = opt(c, "expected");
-		if (e == NULL || opt(e, "error") == NULL)
+		e = uj_opt(c, "expected");
+		if (e == NULL || uj_opt(e, "error") == NULL)
 			continue;
 		r = case_request(c, fx_data_get(c, "request"));
 		err[0] = '\0';
 		cr_assert_eq(solver_solve(&g_cat, &r, &o, &res, err), -1,
 		    "%s must fail", fx_data_str(c, "test"));
 		cr_assert_null(res);
-		if (opt(e, "message_from_code") != NULL)
+		if (uj_opt(e, "message_from_code") != NULL)
 			cr_assert_str_eq(err,
 			    fx_data_str(e, "message_from_code"));
 		else {
