@@ -197,3 +197,59 @@ pfx_assert_dag(struct planner_dag *dag, struct json_object *c,
 	pfx_assert_same_keys(a, ne, b, nw, 1, msg);
 	free(edges);
 }
+
+struct planner_plan *
+pfx_plan_of(struct json_object *stages)
+{
+	struct json_object *stage, *t;
+	struct planner_plan *plan;
+	enum planner_action a;
+	size_t s, i;
+
+	plan = planner_plan_new();
+	for (s = 0; s < json_object_array_length(stages); s++) {
+		stage = json_object_array_get_idx(stages, s);
+		planner_plan_add_stage(plan);
+		for (i = 0; i < json_object_array_length(stage); i++) {
+			t = json_object_array_get_idx(stage, i);
+			cr_assert_eq(planner_action_parse(fx_data_str(t,
+							      "action"),
+					 &a),
+			    0, "%s", fx_data_str(t, "action"));
+			planner_plan_add_task(plan, fx_data_str(t, "node"), a,
+			    fx_data_str(t, "service"));
+		}
+	}
+	return plan;
+}
+
+void
+pfx_assert_stage(const struct planner_plan *plan, size_t s,
+    struct json_object *want, const char *what)
+{
+	char **a, **b, msg[256];
+	size_t i, n = plan->stages[s].ntasks, nw;
+
+	nw = json_object_array_length(want);
+	a = xcalloc(n + 1, sizeof *a);
+	b = xcalloc(nw + 1, sizeof *b);
+	for (i = 0; i < n; i++)
+		a[i] = pfx_task_key(&plan->tasks[plan->stages[s].first + i]);
+	for (i = 0; i < nw; i++)
+		b[i] = pfx_fixture_key(json_object_array_get_idx(want, i));
+	snprintf(msg, sizeof msg, "%s: stage %zu", what, s);
+	pfx_assert_same_keys(a, n, b, nw, 1, msg);
+}
+
+void
+pfx_assert_stages(const struct planner_plan *plan, struct json_object *want,
+    const char *what)
+{
+	size_t s;
+
+	cr_assert_eq(plan->nstages, json_object_array_length(want),
+	    "%s: %zu stages", what, plan->nstages);
+	for (s = 0; s < plan->nstages; s++)
+		pfx_assert_stage(plan, s, json_object_array_get_idx(want, s),
+		    what);
+}

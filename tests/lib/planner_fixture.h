@@ -61,4 +61,26 @@ void pfx_assert_same_keys(char **a, size_t na, char **b, size_t nb,
 void pfx_assert_dag(struct planner_dag *dag, struct json_object *c,
     const char *what);
 
+/*
+ * A plan with the stages of tasks {node, action, service} of the fixture
+ * array stages; the caller frees it with planner_plan_free().
+ */
+struct planner_plan *pfx_plan_of(struct json_object *stages);
+
+/*
+ * Assert that stage s of plan holds exactly the tasks {node, action,
+ * service} of the array want, in any order and none twice (borrowed;
+ * what names the case in a failure).
+ */
+void pfx_assert_stage(const struct planner_plan *plan, size_t s,
+    struct json_object *want, const char *what);
+
+/*
+ * Assert that plan has the stages of want (an array of arrays of tasks
+ * {node, action, service}), each holding exactly its tasks, in any order
+ * and none twice (borrowed; what names the case in a failure).
+ */
+void pfx_assert_stages(const struct planner_plan *plan,
+    struct json_object *want, const char *what);
+
 #endif /* LOOMD_PLANNER_FIXTURE_H */

@@ -73,26 +73,6 @@ mk_nodes(struct json_object *c)
 	return nodes;
 }
 
-/* Assert that plan stage s holds exactly the fixture tasks of want. */
-static void
-assert_stage(const struct planner_plan *plan, size_t s,
-    struct json_object *want)
-{
-	char **a, **b;
-	size_t n = plan->stages[s].ntasks, nw, i;
-	char what[64];
-
-	nw = json_object_array_length(want);
-	a = xcalloc(n + 1, sizeof *a);
-	b = xcalloc(nw + 1, sizeof *b);
-	for (i = 0; i < n; i++)
-		a[i] = pfx_task_key(&plan->tasks[plan->stages[s].first + i]);
-	for (i = 0; i < nw; i++)
-		b[i] = pfx_fixture_key(json_object_array_get_idx(want, i));
-	snprintf(what, sizeof what, "stage %zu", s);
-	pfx_assert_same_keys(a, n, b, nw, 0, what);
-}
-
 /* Assert no stage of plan has two tasks for one node. */
 static void
 assert_one_task_per_node(const struct planner_plan *plan)
@@ -194,34 +174,16 @@ Test(planner, action_names)
 
 Test(planner, dedup_nodes_per_stage)
 {
-	struct json_object *root, *c, *in, *stage, *t, *want;
+	struct json_object *root, *c;
 	struct planner_plan *plan;
-	enum planner_action a;
-	size_t s, i;
 
 	root = fx_data_loom("planner-cases.json");
 	c = uj_case(root, "ClusterSchedulerTest.testDedupNodesPerStage");
-	in = fx_data_get(c, "input_stages");
-	plan = planner_plan_new();
-	for (s = 0; s < json_object_array_length(in); s++) {
-		stage = json_object_array_get_idx(in, s);
-		planner_plan_add_stage(plan);
-		for (i = 0; i < json_object_array_length(stage); i++) {
-			t = json_object_array_get_idx(stage, i);
-			cr_assert_eq(planner_action_parse(fx_data_str(t,
-							      "action"),
-					 &a),
-			    0);
-			planner_plan_add_task(plan, fx_data_str(t, "node"), a,
-			    fx_data_str(t, "service"));
-		}
-	}
+	plan = pfx_plan_of(fx_data_get(c, "input_stages"));
 	cr_assert_eq(plan->nstages, 3);
 	planner_plan_dedup(plan);
-	want = fx_data_get(c, "expected_stages");
-	cr_assert_eq(plan->nstages, json_object_array_length(want));
-	for (s = 0; s < plan->nstages; s++)
-		assert_stage(plan, s, json_object_array_get_idx(want, s));
+	pfx_assert_stages(plan, fx_data_get(c, "expected_stages"),
+	    "testDedupNodesPerStage");
 	assert_one_task_per_node(plan);
 	/* Within a stage the listed order is kept. */
 	cr_assert_str_eq(plan->tasks[plan->stages[0].first].node_id, "host1");
@@ -426,7 +388,6 @@ check_task_dag(const char *test, enum planner_cluster_action ca)
 	struct json_object *root, *c, *nodes, *want;
 	struct planner_dag *dag;
 	char err[LOOMD_ERR_LEN];
-	size_t i;
 
 	root = fx_data_loom("planner-cases.json");
 	c = uj_case(root, test);
@@ -440,10 +401,7 @@ check_task_dag(const char *test, enum planner_cluster_action ca)
 
 		cr_assert_eq(planner_dag_linearize(dag, &plan, err), 0, "%s",
 		    err);
-		cr_assert_eq(plan->nstages, json_object_array_length(want));
-		for (i = 0; i < plan->nstages; i++)
-			assert_stage(plan, i,
-			    json_object_array_get_idx(want, i));
+		pfx_assert_stages(plan, want, test);
 		planner_plan_free(plan);
 	}
 	planner_dag_free(dag);
@@ -599,11 +557,11 @@ Test(planner, scheduler_plan)
 	for (s = 0; s < plan->nstages - 1; s++) {
 		w = json_object_array_get_idx(want, s);
 		if (s < 3) {
-			assert_stage(plan, s, w);
+			pfx_assert_stage(plan, s, w, "testScheduler");
 			continue;
 		}
 		if (s > 3) {
-			assert_stage(plan, s + 1, w);
+			pfx_assert_stage(plan, s + 1, w, "testScheduler");
 			continue;
 		}
 		/* Compare the merged stages 3 + 4 through a copy plan. */
@@ -620,7 +578,7 @@ Test(planner, scheduler_plan)
 					    t->action, t->service);
 				}
 			}
-			assert_stage(m, 0, w);
+			pfx_assert_stage(m, 0, w, "testScheduler 3+4");
 			planner_plan_free(m);
 		}
 	}

@@ -71,46 +71,11 @@ check_dag_case(struct json_object *c, const char *test)
 static void
 check_dedup_case(struct json_object *c, const char *test)
 {
-	struct json_object *in, *stage, *t, *want;
 	struct planner_plan *plan;
-	enum planner_action a;
-	char **x, **y, what[256];
-	size_t s, i, n, nw;
 
-	in = fx_data_get(c, "input_stages");
-	plan = planner_plan_new();
-	for (s = 0; s < json_object_array_length(in); s++) {
-		stage = json_object_array_get_idx(in, s);
-		planner_plan_add_stage(plan);
-		for (i = 0; i < json_object_array_length(stage); i++) {
-			t = json_object_array_get_idx(stage, i);
-			cr_assert_eq(planner_action_parse(fx_data_str(t,
-							      "action"),
-					 &a),
-			    0);
-			planner_plan_add_task(plan, fx_data_str(t, "node"), a,
-			    fx_data_str(t, "service"));
-		}
-	}
+	plan = pfx_plan_of(fx_data_get(c, "input_stages"));
 	planner_plan_dedup(plan);
-	want = fx_data_get(c, "expected_stages");
-	cr_assert_eq(plan->nstages, json_object_array_length(want), "%s",
-	    test);
-	for (s = 0; s < plan->nstages; s++) {
-		stage = json_object_array_get_idx(want, s);
-		n = plan->stages[s].ntasks;
-		nw = json_object_array_length(stage);
-		x = xcalloc(n + 1, sizeof *x);
-		y = xcalloc(nw + 1, sizeof *y);
-		for (i = 0; i < n; i++)
-			x[i] = pfx_task_key(
-			    &plan->tasks[plan->stages[s].first + i]);
-		for (i = 0; i < nw; i++)
-			y[i] = pfx_fixture_key(
-			    json_object_array_get_idx(stage, i));
-		snprintf(what, sizeof what, "%s: stage %zu tasks", test, s);
-		pfx_assert_same_keys(x, n, y, nw, 1, what);
-	}
+	pfx_assert_stages(plan, fx_data_get(c, "expected_stages"), test);
 	planner_plan_free(plan);
 }
 

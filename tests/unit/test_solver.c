@@ -522,10 +522,18 @@ Test(solver, solve_constraints_cases)
 	json_object_put(cases);
 }
 
-Test(solver, layout_finder_is_valid)
+/*
+ * A validity predicate of the solver applied to one check k of case c:
+ * sets *valid, returns the entry point's result.
+ */
+typedef int (*validity_fn)(struct json_object *c, struct json_object *k,
+    int *valid, char err[LOOMD_ERR_LEN]);
+
+/* Each check of the case named test: the predicate gives expected_valid. */
+static void
+assert_validity_checks(const char *test, validity_fn fn)
 {
-	struct json_object *c =
-	    case_named("ClusterLayoutFinderTest.testIsValidCluster");
+	struct json_object *c = case_named(test);
 	struct json_object *checks = fx_data_get(c, "checks"), *k;
 	char err[LOOMD_ERR_LEN];
 	size_t i;
@@ -533,18 +541,68 @@ Test(solver, layout_finder_is_valid)
 
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_node_counts_valid(case_template(c,
-							  "template"),
-				 fx_data_get(c, "services"),
-				 fx_data_get(c, "node_layouts"),
-				 json_object_get_int64(
-				     fx_data_get(k, "numMachines")),
-				 fx_data_get(k, "node_counts"), &valid, err),
-		    0, "%s", err);
+		cr_assert_eq(fn(c, k, &valid, err), 0, "%s: %s", test, err);
 		cr_assert_eq(valid,
 		    json_object_get_boolean(fx_data_get(k, "expected_valid")),
-		    "check %zu: %s", i, json_object_to_json_string(k));
+		    "%s check %zu: %s", test, i,
+		    json_object_to_json_string(k));
 	}
+}
+
+/* ClusterLayoutFinder.isValidCluster on a check's node counts. */
+static int
+cluster_valid(struct json_object *c, struct json_object *k, int *valid,
+    char err[LOOMD_ERR_LEN])
+{
+	return solver_node_counts_valid(case_template(c, "template"),
+	    fx_data_get(c, "services"), fx_data_get(c, "node_layouts"),
+	    json_object_get_int64(fx_data_get(k, "numMachines")),
+	    fx_data_get(k, "node_counts"), valid, err);
+}
+
+/* NodeLayoutGenerator.isValidServiceSet on a check's service set. */
+static int
+service_set_valid(struct json_object *c, struct json_object *k, int *valid,
+    char err[LOOMD_ERR_LEN])
+{
+	return solver_service_set_valid(case_template(c,
+					    "layout_constraint_of"),
+	    fx_data_get(k, "service_set"), fx_data_get(c, "cluster_services"),
+	    valid, err);
+}
+
+/* NodeLayoutGenerator.isValidNodeLayout on a check's layout. */
+static int
+node_layout_valid(struct json_object *c, struct json_object *k, int *valid,
+    char err[LOOMD_ERR_LEN])
+{
+	return solver_node_layout_valid(case_template(c,
+					    "service_constraints_of"),
+	    fx_data_str(k, "hardwaretype"), fx_data_str(k, "imagetype"),
+	    fx_data_get(k, "services"), valid, err);
+}
+
+/* got and want list the same layouts in the same order. */
+static void
+assert_same_layout_order(struct json_object *got, struct json_object *want,
+    const char *what)
+{
+	size_t j;
+
+	cr_assert_eq(json_object_array_length(got),
+	    json_object_array_length(want), "%s: %s", what,
+	    json_object_to_json_string(got));
+	for (j = 0; j < json_object_array_length(want); j++)
+		cr_assert(same_layout(json_object_array_get_idx(got, j),
+			      json_object_array_get_idx(want, j)),
+		    "%s position %zu: got %s", what, j,
+		    json_object_to_json_string(got));
+}
+
+Test(solver, layout_finder_is_valid)
+{
+	assert_validity_checks("ClusterLayoutFinderTest.testIsValidCluster",
+	    cluster_valid);
 }
 
 Test(solver, layout_finder_counts)
@@ -589,48 +647,14 @@ Test(solver, layout_finder_counts)
 
 Test(solver, service_set_is_valid)
 {
-	struct json_object *c =
-	    case_named("NodeLayoutGeneratorTest.testIsValidServiceSet");
-	struct json_object *checks = fx_data_get(c, "checks"), *k;
-	char err[LOOMD_ERR_LEN];
-	size_t i;
-	int valid;
-
-	for (i = 0; i < json_object_array_length(checks); i++) {
-		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_service_set_valid(
-				 case_template(c, "layout_constraint_of"),
-				 fx_data_get(k, "service_set"),
-				 fx_data_get(c, "cluster_services"), &valid,
-				 err),
-		    0, "%s", err);
-		cr_assert_eq(valid,
-		    json_object_get_boolean(fx_data_get(k, "expected_valid")),
-		    "%s", json_object_to_json_string(k));
-	}
+	assert_validity_checks("NodeLayoutGeneratorTest.testIsValidServiceSet",
+	    service_set_valid);
 }
 
 Test(solver, node_layout_is_valid)
 {
-	struct json_object *c =
-	    case_named("NodeLayoutGeneratorTest.testIsValidNodeLayout");
-	struct json_object *checks = fx_data_get(c, "checks"), *k;
-	char err[LOOMD_ERR_LEN];
-	size_t i;
-	int valid;
-
-	for (i = 0; i < json_object_array_length(checks); i++) {
-		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_node_layout_valid(
-				 case_template(c, "service_constraints_of"),
-				 fx_data_str(k, "hardwaretype"),
-				 fx_data_str(k, "imagetype"),
-				 fx_data_get(k, "services"), &valid, err),
-		    0, "%s", err);
-		cr_assert_eq(valid,
-		    json_object_get_boolean(fx_data_get(k, "expected_valid")),
-		    "%s", json_object_to_json_string(k));
-	}
+	assert_validity_checks("NodeLayoutGeneratorTest.testIsValidNodeLayout",
+	    node_layout_valid);
 }
 
 Test(solver, valid_service_sets)
@@ -671,9 +695,9 @@ Test(solver, narrow_node_layouts)
 {
 	struct json_object *c =
 	    case_named("NodeLayoutGeneratorTest.testNarrowNodeLayouts");
-	struct json_object *checks = fx_data_get(c, "checks"), *k, *got, *want;
-	char err[LOOMD_ERR_LEN];
-	size_t i, j;
+	struct json_object *checks = fx_data_get(c, "checks"), *k, *got;
+	char err[LOOMD_ERR_LEN], what[32];
+	size_t i;
 
 	cr_assert_eq(json_object_array_length(checks), 4);
 	for (i = 0; i < json_object_array_length(checks); i++) {
@@ -684,16 +708,9 @@ Test(solver, narrow_node_layouts)
 				 fx_data_get(k, "image_preferences"), &got,
 				 err),
 		    0, "%s", err);
-		want = fx_data_get(k, "expected");
-		cr_assert_eq(json_object_array_length(got),
-		    json_object_array_length(want), "check %zu: %s", i,
-		    json_object_to_json_string(got));
-		for (j = 0; j < json_object_array_length(want); j++)
-			cr_assert(same_layout(json_object_array_get_idx(got,
-						  j),
-				      json_object_array_get_idx(want, j)),
-			    "check %zu position %zu: got %s", i, j,
-			    json_object_to_json_string(got));
+		snprintf(what, sizeof what, "check %zu", i);
+		assert_same_layout_order(got, fx_data_get(k, "expected"),
+		    what);
 		json_object_put(got);
 	}
 }
@@ -716,9 +733,9 @@ Test(solver, unconstrained_services)
 
 Test(solver, node_layout_preferences)
 {
-	struct json_object *cases, *c, *got, *want;
+	struct json_object *cases, *c, *got;
 	char err[LOOMD_ERR_LEN];
-	size_t i, j;
+	size_t i;
 
 	cases = cases_of_kind("node_layout_preferences");
 	for (i = 0; i < json_object_array_length(cases); i++) {
@@ -730,14 +747,8 @@ Test(solver, node_layout_preferences)
 				 fx_data_get(c, "allowed_imagetypes"), &got,
 				 err),
 		    0, "%s", err);
-		want = fx_data_get(c, "expected");
-		cr_assert_eq(json_object_array_length(got),
-		    json_object_array_length(want), "%s",
-		    json_object_to_json_string(got));
-		for (j = 0; j < json_object_array_length(want); j++)
-			cr_assert(
-			    same_layout(json_object_array_get_idx(got, j),
-				json_object_array_get_idx(want, j)));
+		assert_same_layout_order(got, fx_data_get(c, "expected"),
+		    fx_data_str(c, "test"));
 		json_object_put(got);
 	}
 	json_object_put(cases);
