@@ -377,8 +377,24 @@ Test(planner_day2, empty_dags_fail)
 	struct planner_scope scope = { NULL, 0, NULL, 0 };
 	struct planner_dag *dag;
 	struct planner_plan *plan;
-	const char *nosuch = "nosuch", *s2 = "s2";
+	static const char *const nosuch[] = { "nosuch" };
+	static const char *const s2[] = { "s2" };
+	static const struct {
+		enum planner_cluster_action ca;
+		struct planner_scope scope;
+		const char *what;
+	} bad[] = {
+		{ PLANNER_START_SERVICES, { nosuch, 1, NULL, 0 },
+		    "unknown service" },
+		{ PLANNER_ADD_SERVICES, { nosuch, 1, NULL, 0 },
+		    "add unknown service" },
+		{ PLANNER_CLUSTER_CONFIGURE, { NULL, 0, nosuch, 1 },
+		    "unknown node" },
+		{ PLANNER_START_SERVICES, { nosuch, 0, NULL, 0 },
+		    "empty service list" },
+	};
 	char err[LOOMD_ERR_LEN];
+	size_t i;
 
 	/* No service defines stop: STOP_SERVICES has nothing to plan. */
 	nodes = worked_nodes("start", "start", "start");
@@ -390,7 +406,7 @@ Test(planner_day2, empty_dags_fail)
 	cr_assert_null(plan);
 	planner_dag_free(dag);
 	assert_schedule_fails(PLANNER_STOP_SERVICES, nodes, NULL, "stop all");
-	scope.services = &s2;
+	scope.services = s2;
 	scope.nservices = 1;
 	assert_schedule_fails(PLANNER_STOP_SERVICES, nodes, &scope, "stop s2");
 	json_object_put(nodes);
@@ -405,24 +421,9 @@ Test(planner_day2, empty_dags_fail)
 	planner_plan_free(plan);
 
 	/* A service that is on no node, an unknown node, an empty list. */
-	scope.services = &nosuch;
-	scope.nservices = 1;
-	assert_schedule_fails(PLANNER_START_SERVICES, nodes, &scope,
-	    "unknown service");
-	assert_schedule_fails(PLANNER_ADD_SERVICES, nodes, &scope,
-	    "add unknown service");
-	scope.services = NULL;
-	scope.nservices = 0;
-	scope.nodes = &nosuch;
-	scope.nnodes = 1;
-	assert_schedule_fails(PLANNER_CLUSTER_CONFIGURE, nodes, &scope,
-	    "unknown node");
-	scope.nodes = NULL;
-	scope.nnodes = 0;
-	scope.services = &nosuch;
-	scope.nservices = 0;
-	assert_schedule_fails(PLANNER_START_SERVICES, nodes, &scope,
-	    "empty service list");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_schedule_fails(bad[i].ca, nodes, &bad[i].scope,
+		    bad[i].what);
 	/* SOLVE_LAYOUT is never planned. */
 	assert_schedule_fails(PLANNER_SOLVE_LAYOUT, nodes, NULL,
 	    "solve layout");
