@@ -103,12 +103,14 @@ bench_plan_usage(FILE *f)
 	    "\n");
 }
 
+/* The clock id (CLOCK_MONOTONIC: wall, CLOCK_PROCESS_CPUTIME_ID: CPU time
+ * of this process) in ms. */
 static double
-bench_plan_now_ms(void)
+bench_plan_clock_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
@@ -122,16 +124,6 @@ bench_plan_sys(double *ms, long *minflt)
 	*ms = (double)ru.ru_stime.tv_sec * 1e3 +
 	    (double)ru.ru_stime.tv_usec / 1e3;
 	*minflt = ru.ru_minflt;
-}
-
-/* CPU time (user + system) of this process so far, in ms. */
-static double
-bench_plan_cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static long
@@ -406,10 +398,10 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	size_t i, n;
 
 	memset(r, 0, sizeof *r);
-	t0 = bench_plan_now_ms();
+	t0 = bench_plan_clock_ms(CLOCK_MONOTONIC);
 	if (bench_plan_catalogue(o->fixtures, &d, r->err) != 0)
 		return;
-	r->load_ms = bench_plan_now_ms() - t0;
+	r->load_ms = bench_plan_clock_ms(CLOCK_MONOTONIC) - t0;
 	r->rss_load_kb = bench_plan_maxrss_kb();
 
 	memset(&req, 0, sizeof req);
@@ -426,13 +418,13 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	sopts.plain_nodes = !o->json_nodes;
 
 	bench_plan_sys(&s0, &f0);
-	c0 = bench_plan_cpu_ms();
-	t0 = bench_plan_now_ms();
+	c0 = bench_plan_clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = bench_plan_clock_ms(CLOCK_MONOTONIC);
 	if (solver_solve(&d.cat, &req, &sopts, &res, r->err) != 0)
 		goto done;
-	t1 = bench_plan_now_ms();
+	t1 = bench_plan_clock_ms(CLOCK_MONOTONIC);
 	r->solve_ms = t1 - t0;
-	r->solve_cpu_ms = bench_plan_cpu_ms() - c0;
+	r->solve_cpu_ms = bench_plan_clock_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	bench_plan_phase(r, 0, s0, f0);
 	r->rss_solve_kb = bench_plan_maxrss_kb();
 	if (res == NULL) {
@@ -443,8 +435,8 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	r->nodes = res->num_nodes;
 
 	bench_plan_sys(&s0, &f0);
-	c0 = bench_plan_cpu_ms();
-	t0 = bench_plan_now_ms();
+	c0 = bench_plan_clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = bench_plan_clock_ms(CLOCK_MONOTONIC);
 	if (o->json_nodes) {
 		if (planner_plan(PLANNER_CLUSTER_CREATE, res->nodes, &plan,
 			r->err) != 0)
@@ -460,9 +452,9 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 			res->num_nodes, &plan, r->err) != 0)
 			goto done;
 	}
-	t1 = bench_plan_now_ms();
+	t1 = bench_plan_clock_ms(CLOCK_MONOTONIC);
 	r->plan_ms = t1 - t0;
-	r->plan_cpu_ms = bench_plan_cpu_ms() - c0;
+	r->plan_cpu_ms = bench_plan_clock_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	bench_plan_phase(r, 1, s0, f0);
 	r->rss_plan_kb = bench_plan_maxrss_kb();
 	r->tasks = plan->ntasks;
@@ -493,13 +485,14 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 			    1;
 		}
 		bench_plan_sys(&s0, &f0);
-		c0 = bench_plan_cpu_ms();
-		t0 = bench_plan_now_ms();
+		c0 = bench_plan_clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+		t0 = bench_plan_clock_ms(CLOCK_MONOTONIC);
 		json = planner_plan_json_string(plan, BENCH_PLAN_JOB_ID,
 		    BENCH_PLAN_CLUSTER_ID, PLANNER_CLUSTER_CREATE, 0, ids);
-		t1 = bench_plan_now_ms();
+		t1 = bench_plan_clock_ms(CLOCK_MONOTONIC);
 		r->json_ms = t1 - t0;
-		r->json_cpu_ms = bench_plan_cpu_ms() - c0;
+		r->json_cpu_ms =
+		    bench_plan_clock_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		bench_plan_phase(r, 2, s0, f0);
 		r->json_bytes = strlen(json);
 		r->rss_json_kb = bench_plan_maxrss_kb();

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,19 +382,28 @@ loom_bench_url_ok(const char *s)
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
-/* The options that set an unsigned field: letter, range, field. */
+/*
+ * The options that set an unsigned field: letter, range, field, and
+ * whether the field is a uint64_t (else an unsigned).
+ */
 static const struct {
 	int ch;
 	unsigned long lo;
 	unsigned long hi;
 	size_t off;
+	bool wide;
 } loom_bench_uints[] = {
 	{ 'c', 1, LOOM_BENCH_MAX_CONNS,
-	    offsetof(struct loom_bench_opts, conns) },
-	{ 'p', 0, 60000, offsetof(struct loom_bench_opts, poll_ms) },
-	{ 'o', 10, 3600000, offsetof(struct loom_bench_opts, timeout_ms) },
-	{ 'e', 0, 86400, offsetof(struct loom_bench_opts, settle_s) },
-	{ 'D', 0, 60000, offsetof(struct loom_bench_opts, scrape_delay_ms) },
+	    offsetof(struct loom_bench_opts, conns), false },
+	{ 'p', 0, 60000, offsetof(struct loom_bench_opts, poll_ms), false },
+	{ 'o', 10, 3600000, offsetof(struct loom_bench_opts, timeout_ms),
+	    false },
+	{ 'e', 0, 86400, offsetof(struct loom_bench_opts, settle_s), false },
+	{ 'D', 0, 60000, offsetof(struct loom_bench_opts, scrape_delay_ms),
+	    false },
+	{ 'R', 1, ULONG_MAX, offsetof(struct loom_bench_opts, max_requests),
+	    true },
+	{ 'r', 0, ULONG_MAX, offsetof(struct loom_bench_opts, seed), true },
 };
 
 /* Set the unsigned field of option ch from arg; -1 when out of range. */
@@ -410,8 +420,12 @@ loom_bench_set_uint(struct loom_bench_opts *o, int ch, const char *arg)
 		if (loom_bench_parse_uint(arg, loom_bench_uints[i].lo,
 			loom_bench_uints[i].hi, &v) != 0)
 			return -1;
-		*(unsigned *)(void *)((char *)o + loom_bench_uints[i].off) =
-		    (unsigned)v;
+		if (loom_bench_uints[i].wide)
+			*(uint64_t *)(void *)((char *)o +
+			    loom_bench_uints[i].off) = v;
+		else
+			*(unsigned *)(void *)((char *)o +
+			    loom_bench_uints[i].off) = (unsigned)v;
 		return 0;
 	}
 	return -1;
@@ -515,6 +529,8 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 		case 'o':
 		case 'e':
 		case 'D':
+		case 'R':
+		case 'r':
 			if (loom_bench_set_uint(o, ch, optarg) != 0)
 				goto bad;
 			break;
@@ -575,12 +591,6 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			else
 				goto bad;
 			break;
-		case 'R':
-			if (loom_bench_parse_uint(optarg, 1, ULONG_MAX, &v) !=
-			    0)
-				goto bad;
-			o->max_requests = v;
-			break;
 		case 'x':
 			if (o->nduring == LOOM_BENCH_MAX_DURING)
 				goto bad;
@@ -591,12 +601,6 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			break;
 		case 'j':
 			o->json_path = optarg;
-			break;
-		case 'r':
-			if (loom_bench_parse_uint(optarg, 0, ULONG_MAX, &v) !=
-			    0)
-				goto bad;
-			o->seed = v;
 			break;
 		case 'h':
 			return 1;
