@@ -1283,6 +1283,15 @@ loom_bench_error(struct loom_bench_run *r, struct loom_bench_conn *c,
 	c->wake = now + 0.01;
 }
 
+/* Count an error answer and abandon the unit it belongs to. */
+static void
+loom_bench_abandon(struct loom_bench_run *r, struct loom_bench_conn *c,
+    long code, double now)
+{
+	loom_bench_error(r, c, code, now);
+	c->in_unit = 0;
+}
+
 /* Handle the answer to c's request. */
 static void
 loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
@@ -1313,8 +1322,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 		if (code != 200 ||
 		    loom_bench_json_str(body, "id", c->cluster,
 			sizeof c->cluster) != 0) {
-			loom_bench_error(r, c, code, now);
-			c->in_unit = 0;
+			loom_bench_abandon(r, c, code, now);
 			break;
 		}
 		if (r->phase == LOOM_BENCH_SETUP) {
@@ -1335,8 +1343,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 	case LOOM_BENCH_OP_LIST:
 	case LOOM_BENCH_OP_LIVENESS:
 		if (code != 200) {
-			loom_bench_error(r, c, code, now);
-			c->in_unit = 0;
+			loom_bench_abandon(r, c, code, now);
 			break;
 		}
 		loom_bench_unit_done(r, c, now);
@@ -1353,8 +1360,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 		c->task = NULL;
 		if (code != 200 ||
 		    dprov_task_parse(body, c->resp.len, &c->task, err) != 0) {
-			loom_bench_error(r, c, code, now);
-			c->in_unit = 0;
+			loom_bench_abandon(r, c, code, now);
 			break;
 		}
 		c->next = LOOM_BENCH_OP_FINISH;
@@ -1363,8 +1369,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 		dprov_task_free(c->task);
 		c->task = NULL;
 		if (code != 200) {
-			loom_bench_error(r, c, code, now);
-			c->in_unit = 0;
+			loom_bench_abandon(r, c, code, now);
 			break;
 		}
 		loom_bench_unit_done(r, c, now);
