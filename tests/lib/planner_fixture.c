@@ -116,6 +116,16 @@ pfx_task_key(const struct planner_task *t)
 	    t->service);
 }
 
+void
+pfx_keys_free(char **keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; keys != NULL && i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
 int
 pfx_strp_cmp(const void *a, const void *b)
 {
@@ -135,12 +145,8 @@ pfx_assert_same_keys(char **a, size_t na, char **b, size_t nb, int distinct,
 	cr_assert_eq(na, nb, "%s: %zu keys, expected %zu", what, na, nb);
 	for (i = 1; distinct && i < na; i++)
 		cr_assert_str_neq(a[i], a[i - 1], "%s: %s twice", what, a[i]);
-	for (i = 0; i < na; i++) {
-		free(a[i]);
-		free(b[i]);
-	}
-	free(a);
-	free(b);
+	pfx_keys_free(a, na);
+	pfx_keys_free(b, nb);
 }
 
 /* "from -> to" for the keys of two tasks (caller frees). */

@@ -41,6 +41,9 @@ char *pfx_fixture_key(struct json_object *t);
 /* The key of a planned task (caller frees). */
 char *pfx_task_key(const struct planner_task *t);
 
+/* Free the n keys of the vector keys and the vector (NULL: nothing). */
+void pfx_keys_free(char **keys, size_t n);
+
 /* strcmp through pointers to strings, for qsort. */
 int pfx_strp_cmp(const void *a, const void *b);
 

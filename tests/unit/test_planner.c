@@ -488,9 +488,7 @@ run_linearize_case(const char *test)
 			      &want),
 		    "%s: unexpected error %s", test, err);
 	}
-	for (i = 0; i < nkeys; i++)
-		free(keys[i]);
-	free(keys);
+	pfx_keys_free(keys, nkeys);
 	free(pe);
 	free(st);
 	json_object_put(root);
@@ -1520,9 +1518,7 @@ Test(planner, hub_layers_match_expanded_graph)
 			free(k);
 		}
 	}
-	for (i = 0; i < n; i++)
-		free(keys[i]);
-	free(keys);
+	pfx_keys_free(keys, n);
 	free(st);
 	free(edges);
 	planner_plan_free(plan);

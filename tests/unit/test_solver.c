@@ -885,75 +885,68 @@ small_solve(const char *tmpl, const char *provider, const char *hw,
 
 Test(solver, resolution_messages)
 {
+	static const struct {
+		const char *tmpl, *provider, *hw, *services;
+		int64_t lease;
+		const char *want;
+	} refused[] = {
+		{ "nope", NULL, NULL, NULL, -1,
+		    "cluster template nope does not exist." },
+		{ "t0", "openstack", NULL, NULL, -1,
+		    "provider openstack does not exist." },
+		/* rackspace exists but no hardware type maps to it */
+		{ "t0", "rackspace", NULL, NULL, -1,
+		    "no hardware types are available to use with "
+		    "template t0 and provider rackspace" },
+		/* ec2 has a flavor for small but no image */
+		{ "t0", "ec2", NULL, NULL, -1,
+		    "no image types are available to use with "
+		    "template t0 and provider ec2" },
+		/* the template default hardware type is not compatible */
+		{ "bigonly", NULL, NULL, NULL, -1,
+		    "no hardware types are available to use with "
+		    "template bigonly and provider joyent" },
+		{ "t0", NULL, "medium", NULL, -1,
+		    "no hardware types are available to use with "
+		    "template t0 and provider joyent" },
+		{ "t10k", NULL, NULL, NULL, 20000,
+		    "lease duration cannot be greater than "
+		    "specified in template" },
+		{ "t0", NULL, NULL, NULL, -3, "invalid lease duration: -3" },
+		{ "t10k", NULL, NULL, "[\"base\",\"mysql\"]", -1,
+		    "service mysql is not allowed with template t10k" },
+		{ "t10k", NULL, NULL, "[\"zz\",\"base\",\"aa\"]", -1,
+		    "services zz,aa are not allowed with template t10k" },
+		{ "ghost", NULL, NULL, NULL, -1,
+		    "service nosuch does not exist" },
+		{ "t0", NULL, NULL, "[\"web\"]", -1,
+		    "service web depends on base, which is not in "
+		    "the set of cluster services" },
+	};
 	struct solver_result *res;
 	struct json_object *s;
 	char err[LOOMD_ERR_LEN];
+	size_t i;
 
-	cr_assert_eq(small_solve("nope", NULL, NULL, NULL, -1, &res, err), -1);
-	cr_assert_str_eq(err, "cluster template nope does not exist.");
-	cr_assert_eq(small_solve("t0", "openstack", NULL, NULL, -1, &res, err),
-	    -1);
-	cr_assert_str_eq(err, "provider openstack does not exist.");
-	/* rackspace exists but no hardware type maps to it */
-	cr_assert_eq(small_solve("t0", "rackspace", NULL, NULL, -1, &res, err),
-	    -1);
-	cr_assert_str_eq(err,
-	    "no hardware types are available to use with "
-	    "template t0 and provider rackspace");
-	/* ec2 has a flavor for small but no image */
-	cr_assert_eq(small_solve("t0", "ec2", NULL, NULL, -1, &res, err), -1);
-	cr_assert_str_eq(err,
-	    "no image types are available to use with "
-	    "template t0 and provider ec2");
-	/* the template default hardware type is not compatible */
-	cr_assert_eq(small_solve("bigonly", NULL, NULL, NULL, -1, &res, err),
-	    -1);
-	cr_assert_str_eq(err,
-	    "no hardware types are available to use with "
-	    "template bigonly and provider joyent");
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		s = refused[i].services != NULL ?
+		    uj_parse(refused[i].services) :
+		    NULL;
+		cr_assert_eq(small_solve(refused[i].tmpl, refused[i].provider,
+				 refused[i].hw, s, refused[i].lease, &res,
+				 err),
+		    -1, "row %zu must be refused: %s", i, refused[i].want);
+		cr_assert_str_eq(err, refused[i].want, "row %zu", i);
+		json_object_put(s);
+	}
 	/* a requested hardware type overrides the default */
 	cr_assert_eq(small_solve("bigonly", NULL, "small", NULL, -1, &res,
 			 err),
 	    0, "%s", err);
 	cr_assert_not_null(res);
 	solver_result_free(res);
-	cr_assert_eq(small_solve("t0", NULL, "medium", NULL, -1, &res, err),
-	    -1);
-	cr_assert_str_eq(err,
-	    "no hardware types are available to use with "
-	    "template t0 and provider joyent");
-
-	cr_assert_eq(small_solve("t10k", NULL, NULL, NULL, 20000, &res, err),
-	    -1);
-	cr_assert_str_eq(err,
-	    "lease duration cannot be greater than "
-	    "specified in template");
-	cr_assert_eq(small_solve("t0", NULL, NULL, NULL, -3, &res, err), -1);
-	cr_assert_str_eq(err, "invalid lease duration: -3");
-
-	s = json_tokener_parse("[\"base\",\"mysql\"]");
-	cr_assert_eq(small_solve("t10k", NULL, NULL, s, -1, &res, err), -1);
-	cr_assert_str_eq(err,
-	    "service mysql is not allowed with template "
-	    "t10k");
-	json_object_put(s);
-	s = json_tokener_parse("[\"zz\",\"base\",\"aa\"]");
-	cr_assert_eq(small_solve("t10k", NULL, NULL, s, -1, &res, err), -1);
-	cr_assert_str_eq(err,
-	    "services zz,aa are not allowed with template "
-	    "t10k");
-	json_object_put(s);
-	cr_assert_eq(small_solve("ghost", NULL, NULL, NULL, -1, &res, err),
-	    -1);
-	cr_assert_str_eq(err, "service nosuch does not exist");
-	s = json_tokener_parse("[\"web\"]");
-	cr_assert_eq(small_solve("t0", NULL, NULL, s, -1, &res, err), -1);
-	cr_assert_str_eq(err,
-	    "service web depends on base, which is not in "
-	    "the set of cluster services");
-	json_object_put(s);
 	/* an empty service list means the template defaults */
-	s = json_tokener_parse("[]");
+	s = uj_parse("[]");
 	cr_assert_eq(small_solve("t0", NULL, NULL, s, -1, &res, err), 0);
 	cr_assert_not_null(res);
 	cr_assert_eq(json_object_array_length(res->services), 2);
