@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,24 +201,30 @@ Test(jsonin, top_level_kind_is_a_flag)
 
 Test(jsonin, nesting_limit_is_64)
 {
-	char *s;
+	static const struct {
+		int depth, in_object, flags;
+		bool accepted;
+	} rows[] = {
+		{ 64, 1, 0, true },
+		{ 65, 1, 0, false },
+		{ 64, 0, JSONIN_ALLOW_ARRAY, true },
+		{ 65, 0, JSONIN_ALLOW_ARRAY, false },
+		{ 100000, 1, 0, false },
+	};
+	char *s, what[32];
+	size_t i;
 
 	cr_assert_eq(JSONIN_MAX_DEPTH, 64);
-	s = nested(64, 1);
-	must_accept(s, 0, -1);
-	free(s);
-	s = nested(65, 1);
-	must_fail(s, 0, JSONIN_ERR_SYNTAX);
-	free(s);
-	s = nested(64, 0);
-	must_accept(s, JSONIN_ALLOW_ARRAY, -1);
-	free(s);
-	s = nested(65, 0);
-	must_fail(s, JSONIN_ALLOW_ARRAY, JSONIN_ERR_SYNTAX);
-	free(s);
-	s = nested(100000, 1);
-	must_fail(s, 0, JSONIN_ERR_SYNTAX);
-	free(s);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		s = nested(rows[i].depth, rows[i].in_object);
+		snprintf(what, sizeof what, "depth %d", rows[i].depth);
+		if (rows[i].accepted)
+			must_accept(s, rows[i].flags, -1);
+		else
+			must_fail_len(s, strlen(s), rows[i].flags,
+			    JSONIN_ERR_SYNTAX, what);
+		free(s);
+	}
 }
 
 Test(jsonin, invalid_utf8_refused)
