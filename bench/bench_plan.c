@@ -103,12 +103,14 @@ bench_plan_usage(FILE *f)
 	    "\n");
 }
 
+/* The clock id (CLOCK_MONOTONIC: wall, CLOCK_PROCESS_CPUTIME_ID: CPU time
+ * of this process) in ms. */
 static double
-bench_plan_now_ms(void)
+bench_plan_clock_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
@@ -122,16 +124,6 @@ bench_plan_sys(double *ms, long *minflt)
 	*ms = (double)ru.ru_stime.tv_sec * 1e3 +
 	    (double)ru.ru_stime.tv_usec / 1e3;
 	*minflt = ru.ru_minflt;
-}
-
-/* CPU time (user + system) of this process so far, in ms. */
-static double
-bench_plan_cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static long
@@ -376,16 +368,37 @@ bench_plan_node_id(void *arg, char id[SOLVER_NODE_ID_LEN])
 }
 
 /* One run, in the child: fills r. */
-/* Record the system time and faults of phase i, begun at (s0, f0). */
+/* The clocks and counters at the start of a phase. */
+struct bench_plan_mark {
+	double sys_ms, cpu_ms, wall_ms;
+	long minflt;
+};
+
+/* Mark the start of a phase. */
 static void
-bench_plan_phase(struct bench_plan_result *r, int i, double s0, long f0)
+bench_plan_start(struct bench_plan_mark *m)
+{
+	bench_plan_sys(&m->sys_ms, &m->minflt);
+	m->cpu_ms = bench_plan_clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+	m->wall_ms = bench_plan_clock_ms(CLOCK_MONOTONIC);
+}
+
+/*
+ * End phase i begun at m: its wall and CPU time into *wall_ms and
+ * *cpu_ms, its system time and minor faults into r.
+ */
+static void
+bench_plan_end(struct bench_plan_result *r, int i,
+    const struct bench_plan_mark *m, double *wall_ms, double *cpu_ms)
 {
 	double s1;
 	long f1;
 
+	*wall_ms = bench_plan_clock_ms(CLOCK_MONOTONIC) - m->wall_ms;
+	*cpu_ms = bench_plan_clock_ms(CLOCK_PROCESS_CPUTIME_ID) - m->cpu_ms;
 	bench_plan_sys(&s1, &f1);
-	r->sys_ms[i] = s1 - s0;
-	r->minflt[i] = f1 - f0;
+	r->sys_ms[i] = s1 - m->sys_ms;
+	r->minflt[i] = f1 - m->minflt;
 }
 
 static void
@@ -401,15 +414,15 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	const char **ids = NULL;
 	char *idbuf = NULL, *json = NULL;
 	unsigned long counter = 0;
-	double t0, t1, c0, s0;
-	long f0;
+	struct bench_plan_mark m;
+	double t0;
 	size_t i, n;
 
 	memset(r, 0, sizeof *r);
-	t0 = bench_plan_now_ms();
+	t0 = bench_plan_clock_ms(CLOCK_MONOTONIC);
 	if (bench_plan_catalogue(o->fixtures, &d, r->err) != 0)
 		return;
-	r->load_ms = bench_plan_now_ms() - t0;
+	r->load_ms = bench_plan_clock_ms(CLOCK_MONOTONIC) - t0;
 	r->rss_load_kb = bench_plan_maxrss_kb();
 
 	memset(&req, 0, sizeof req);
@@ -425,15 +438,10 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	sopts.node_id_arg = &counter;
 	sopts.plain_nodes = !o->json_nodes;
 
-	bench_plan_sys(&s0, &f0);
-	c0 = bench_plan_cpu_ms();
-	t0 = bench_plan_now_ms();
+	bench_plan_start(&m);
 	if (solver_solve(&d.cat, &req, &sopts, &res, r->err) != 0)
 		goto done;
-	t1 = bench_plan_now_ms();
-	r->solve_ms = t1 - t0;
-	r->solve_cpu_ms = bench_plan_cpu_ms() - c0;
-	bench_plan_phase(r, 0, s0, f0);
+	bench_plan_end(r, 0, &m, &r->solve_ms, &r->solve_cpu_ms);
 	r->rss_solve_kb = bench_plan_maxrss_kb();
 	if (res == NULL) {
 		snprintf(r->err, sizeof r->err, "no layout for %ld nodes",
@@ -442,9 +450,7 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 	}
 	r->nodes = res->num_nodes;
 
-	bench_plan_sys(&s0, &f0);
-	c0 = bench_plan_cpu_ms();
-	t0 = bench_plan_now_ms();
+	bench_plan_start(&m);
 	if (o->json_nodes) {
 		if (planner_plan(PLANNER_CLUSTER_CREATE, res->nodes, &plan,
 			r->err) != 0)
@@ -460,10 +466,7 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 			res->num_nodes, &plan, r->err) != 0)
 			goto done;
 	}
-	t1 = bench_plan_now_ms();
-	r->plan_ms = t1 - t0;
-	r->plan_cpu_ms = bench_plan_cpu_ms() - c0;
-	bench_plan_phase(r, 1, s0, f0);
+	bench_plan_end(r, 1, &m, &r->plan_ms, &r->plan_cpu_ms);
 	r->rss_plan_kb = bench_plan_maxrss_kb();
 	r->tasks = plan->ntasks;
 	r->stages = plan->nstages;
@@ -492,15 +495,10 @@ bench_plan_run(const struct bench_plan_opts *o, long nnodes,
 				"%s-%06zu", BENCH_PLAN_JOB_ID, i + 1) +
 			    1;
 		}
-		bench_plan_sys(&s0, &f0);
-		c0 = bench_plan_cpu_ms();
-		t0 = bench_plan_now_ms();
+		bench_plan_start(&m);
 		json = planner_plan_json_string(plan, BENCH_PLAN_JOB_ID,
 		    BENCH_PLAN_CLUSTER_ID, PLANNER_CLUSTER_CREATE, 0, ids);
-		t1 = bench_plan_now_ms();
-		r->json_ms = t1 - t0;
-		r->json_cpu_ms = bench_plan_cpu_ms() - c0;
-		bench_plan_phase(r, 2, s0, f0);
+		bench_plan_end(r, 2, &m, &r->json_ms, &r->json_cpu_ms);
 		r->json_bytes = strlen(json);
 		r->rss_json_kb = bench_plan_maxrss_kb();
 		if (o->dump)

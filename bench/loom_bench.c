@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,19 +382,28 @@ loom_bench_url_ok(const char *s)
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
-/* The options that set an unsigned field: letter, range, field. */
+/*
+ * The options that set an unsigned field: letter, range, field, and
+ * whether the field is a uint64_t (else an unsigned).
+ */
 static const struct {
 	int ch;
 	unsigned long lo;
 	unsigned long hi;
 	size_t off;
+	bool wide;
 } loom_bench_uints[] = {
 	{ 'c', 1, LOOM_BENCH_MAX_CONNS,
-	    offsetof(struct loom_bench_opts, conns) },
-	{ 'p', 0, 60000, offsetof(struct loom_bench_opts, poll_ms) },
-	{ 'o', 10, 3600000, offsetof(struct loom_bench_opts, timeout_ms) },
-	{ 'e', 0, 86400, offsetof(struct loom_bench_opts, settle_s) },
-	{ 'D', 0, 60000, offsetof(struct loom_bench_opts, scrape_delay_ms) },
+	    offsetof(struct loom_bench_opts, conns), false },
+	{ 'p', 0, 60000, offsetof(struct loom_bench_opts, poll_ms), false },
+	{ 'o', 10, 3600000, offsetof(struct loom_bench_opts, timeout_ms),
+	    false },
+	{ 'e', 0, 86400, offsetof(struct loom_bench_opts, settle_s), false },
+	{ 'D', 0, 60000, offsetof(struct loom_bench_opts, scrape_delay_ms),
+	    false },
+	{ 'R', 1, ULONG_MAX, offsetof(struct loom_bench_opts, max_requests),
+	    true },
+	{ 'r', 0, ULONG_MAX, offsetof(struct loom_bench_opts, seed), true },
 };
 
 /* Set the unsigned field of option ch from arg; -1 when out of range. */
@@ -410,8 +420,12 @@ loom_bench_set_uint(struct loom_bench_opts *o, int ch, const char *arg)
 		if (loom_bench_parse_uint(arg, loom_bench_uints[i].lo,
 			loom_bench_uints[i].hi, &v) != 0)
 			return -1;
-		*(unsigned *)(void *)((char *)o + loom_bench_uints[i].off) =
-		    (unsigned)v;
+		if (loom_bench_uints[i].wide)
+			*(uint64_t *)(void *)((char *)o +
+			    loom_bench_uints[i].off) = v;
+		else
+			*(unsigned *)(void *)((char *)o +
+			    loom_bench_uints[i].off) = (unsigned)v;
 		return 0;
 	}
 	return -1;
@@ -515,6 +529,8 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 		case 'o':
 		case 'e':
 		case 'D':
+		case 'R':
+		case 'r':
 			if (loom_bench_set_uint(o, ch, optarg) != 0)
 				goto bad;
 			break;
@@ -575,12 +591,6 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			else
 				goto bad;
 			break;
-		case 'R':
-			if (loom_bench_parse_uint(optarg, 1, ULONG_MAX, &v) !=
-			    0)
-				goto bad;
-			o->max_requests = v;
-			break;
 		case 'x':
 			if (o->nduring == LOOM_BENCH_MAX_DURING)
 				goto bad;
@@ -591,12 +601,6 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			break;
 		case 'j':
 			o->json_path = optarg;
-			break;
-		case 'r':
-			if (loom_bench_parse_uint(optarg, 0, ULONG_MAX, &v) !=
-			    0)
-				goto bad;
-			o->seed = v;
 			break;
 		case 'h':
 			return 1;
@@ -1279,6 +1283,15 @@ loom_bench_error(struct loom_bench_run *r, struct loom_bench_conn *c,
 	c->wake = now + 0.01;
 }
 
+/* Count an error answer and abandon the unit it belongs to. */
+static void
+loom_bench_abandon(struct loom_bench_run *r, struct loom_bench_conn *c,
+    long code, double now)
+{
+	loom_bench_error(r, c, code, now);
+	c->in_unit = 0;
+}
+
 /* Handle the answer to c's request. */
 static void
 loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
@@ -1309,8 +1322,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 		if (code != 200 ||
 		    loom_bench_json_str(body, "id", c->cluster,
 			sizeof c->cluster) != 0) {
-			loom_bench_error(r, c, code, now);
-			c->in_unit = 0;
+			loom_bench_abandon(r, c, code, now);
 			break;
 		}
 		if (r->phase == LOOM_BENCH_SETUP) {
@@ -1331,8 +1343,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 	case LOOM_BENCH_OP_LIST:
 	case LOOM_BENCH_OP_LIVENESS:
 		if (code != 200) {
-			loom_bench_error(r, c, code, now);
-			c->in_unit = 0;
+			loom_bench_abandon(r, c, code, now);
 			break;
 		}
 		loom_bench_unit_done(r, c, now);
@@ -1349,8 +1360,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 		c->task = NULL;
 		if (code != 200 ||
 		    dprov_task_parse(body, c->resp.len, &c->task, err) != 0) {
-			loom_bench_error(r, c, code, now);
-			c->in_unit = 0;
+			loom_bench_abandon(r, c, code, now);
 			break;
 		}
 		c->next = LOOM_BENCH_OP_FINISH;
@@ -1359,8 +1369,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 		dprov_task_free(c->task);
 		c->task = NULL;
 		if (code != 200) {
-			loom_bench_error(r, c, code, now);
-			c->in_unit = 0;
+			loom_bench_abandon(r, c, code, now);
 			break;
 		}
 		loom_bench_unit_done(r, c, now);

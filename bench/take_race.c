@@ -85,6 +85,14 @@ static struct tr_shared *tr_sh;
 static int tr_jitter_us = 2000;
 static bool tr_verbose;
 
+/* Replace the configuration string *slot with a copy of v. */
+static void
+tr_set(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = xstrdup(v);
+}
+
 /*
  * Connect to the node at socket (loomd's API connection settings).  The
  * runner reconnects a lost link with the configuration of the moment, so
@@ -97,11 +105,9 @@ tr_connect(const char *socket)
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 
-	free(tr_cfg.db_socket);
-	tr_cfg.db_socket = xstrdup(socket);
+	tr_set(&tr_cfg.db_socket, socket);
 	c = db_connect(DB_ROLE_API, NULL, err);
-	free(tr_cfg.db_socket);
-	tr_cfg.db_socket = xstrdup("/nonexistent/take-race-no-reconnect");
+	tr_set(&tr_cfg.db_socket, "/nonexistent/take-race-no-reconnect");
 	if (c == NULL) {
 		fprintf(stderr, "take-race: %s: %s\n", socket, err);
 		exit(2);
@@ -122,8 +128,7 @@ tr_taker(struct tr_side *s)
 	char err[LOOMD_ERR_LEN];
 
 	/* A lost link is opened again to the same node, as loomd does. */
-	free(tr_cfg.db_socket);
-	tr_cfg.db_socket = xstrdup(s->sock);
+	tr_set(&tr_cfg.db_socket, s->sock);
 	tr_cfg.ids_increment_by = 10;
 	tr_cfg.ids_start_num = s->residue;
 	domain_init(&tr_cfg, s->worker);
@@ -424,12 +429,9 @@ main(int argc, char **argv)
 	bool probe = false;
 
 	cfg_defaults(&tr_cfg);
-	free(tr_cfg.db_user);
-	tr_cfg.db_user = xstrdup("loomd");
-	free(tr_cfg.db_password);
-	tr_cfg.db_password = xstrdup("loomd");
-	free(tr_cfg.db_name);
-	tr_cfg.db_name = xstrdup("takerace");
+	tr_set(&tr_cfg.db_user, "loomd");
+	tr_set(&tr_cfg.db_password, "loomd");
+	tr_set(&tr_cfg.db_name, "takerace");
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'a':
@@ -442,16 +444,13 @@ main(int argc, char **argv)
 			sc = optarg;
 			break;
 		case 'u':
-			free(tr_cfg.db_user);
-			tr_cfg.db_user = xstrdup(optarg);
+			tr_set(&tr_cfg.db_user, optarg);
 			break;
 		case 'p':
-			free(tr_cfg.db_password);
-			tr_cfg.db_password = xstrdup(optarg);
+			tr_set(&tr_cfg.db_password, optarg);
 			break;
 		case 'd':
-			free(tr_cfg.db_name);
-			tr_cfg.db_name = xstrdup(optarg);
+			tr_set(&tr_cfg.db_name, optarg);
 			break;
 		case 'n':
 			n = strtoll(optarg, NULL, 10);

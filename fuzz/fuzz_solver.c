@@ -28,10 +28,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define FUZZ_MAX_STEPS 2000
 
-#define SVC(n, deps) \
-	"{\"name\":\"" n "\",\"description\":\"\",\"dependson\":" deps \
-	",\"provisioner\":{\"actions\":{}}}"
-
 static const char fuzz_catalogue_text[] =
     "{\"providers\":[{\"name\":\"joyent\",\"description\":"
     "\"joyent provider\",\"providertype\":\"joyent\",\"provisioner\":{}}],"
@@ -49,28 +45,41 @@ static const char fuzz_catalogue_text[] =
     "\"joyent-hash-of-centos6.4\"}}},"
     "{\"name\":\"ubuntu12\",\"providermap\":{\"joyent\":{\"image\":"
     "\"joyent-hash-of-ubuntu12\"}}}],"
-    "\"services\":[" SVC("namenode", "[]") "," SVC("datanode",
-	"[\"namenode\"]") "," SVC("resourcemanager",
-	"[\"datanode\"]") "," SVC("nodemanager",
-	"[\"resourcemanager\"]") "," SVC("hbasemaster",
-	"[\"zookeeper\",\"datanode\"]") "," SVC("regionserver",
-	"[\"hbasemaster\"]") "," SVC("zookeeper", "[]") "," SVC("reactor",
-	"[]") "," SVC("firewall", "[]") "," SVC("hosts",
-	"[]") "," SVC("hadoop-hdfs-namenode",
-	"[]") "," SVC("hadoop-hdfs-datanode",
-	"[]") "," SVC("hadoop-yarn-resourcemanager",
-	"[]") "," SVC("hadoop-yarn-nodemanager",
-	"[]") "," SVC("zookeeper-server", "[]") "," SVC("hbase-master",
-	"[]") "," SVC("hbase-regionserver", "[]") "," SVC("a",
-	"[]") "," SVC("b", "[]") "," SVC("c",
-	"[]") ","
-	      "{\"name\":\"svc1\",\"dependson\":[],\"provisioner\":{\"actions\":{"
-	      "\"install\":{\"type\":\"chef\",\"script\":\"x\"},"
-	      "\"start\":{\"type\":\"shell\"}}}},"
-	      "{\"name\":\"svc2\",\"dependson\":[\"svc1\"],\"provisioner\":{\"actions\":"
-	      "{\"configure\":{\"type\":\"chef\"}}}},"
-	      "{\"name\":\"svc3\",\"dependson\":[],\"provisioner\":{\"actions\":{}}}"
-	      "],\"clustertemplates\":[]}";
+    "\"services\":[],\"clustertemplates\":[]}";
+
+/* The services without actions: name and dependson (JSON), in order. */
+static const char *const fuzz_plain_services[][2] = {
+	{ "namenode", "[]" },
+	{ "datanode", "[\"namenode\"]" },
+	{ "resourcemanager", "[\"datanode\"]" },
+	{ "nodemanager", "[\"resourcemanager\"]" },
+	{ "hbasemaster", "[\"zookeeper\",\"datanode\"]" },
+	{ "regionserver", "[\"hbasemaster\"]" },
+	{ "zookeeper", "[]" },
+	{ "reactor", "[]" },
+	{ "firewall", "[]" },
+	{ "hosts", "[]" },
+	{ "hadoop-hdfs-namenode", "[]" },
+	{ "hadoop-hdfs-datanode", "[]" },
+	{ "hadoop-yarn-resourcemanager", "[]" },
+	{ "hadoop-yarn-nodemanager", "[]" },
+	{ "zookeeper-server", "[]" },
+	{ "hbase-master", "[]" },
+	{ "hbase-regionserver", "[]" },
+	{ "a", "[]" },
+	{ "b", "[]" },
+	{ "c", "[]" },
+};
+
+/* The services with actions, after those. */
+static const char fuzz_action_services[] =
+    "[{\"name\":\"svc1\",\"dependson\":[],\"provisioner\":{\"actions\":{"
+    "\"install\":{\"type\":\"chef\",\"script\":\"x\"},"
+    "\"start\":{\"type\":\"shell\"}}}},"
+    "{\"name\":\"svc2\",\"dependson\":[\"svc1\"],\"provisioner\":"
+    "{\"actions\":{\"configure\":{\"type\":\"chef\"}}}},"
+    "{\"name\":\"svc3\",\"dependson\":[],\"provisioner\":"
+    "{\"actions\":{}}}]";
 
 static struct json_object *fuzz_catalogue_json;
 static struct solver_catalogue fuzz_catalogue;
@@ -85,14 +94,58 @@ fuzz_node_id(void *arg, char id[SOLVER_NODE_ID_LEN])
 	return 0;
 }
 
+/* JSON text that must parse (the caller puts it). */
+static struct json_object *
+fuzz_parse(const char *text)
+{
+	struct json_object *o = json_tokener_parse(text);
+
+	if (o == NULL)
+		abort();
+	return o;
+}
+
+/* The catalogue export: the fixed part, then the services of the two
+ * tables (the caller puts it). */
+static struct json_object *
+fuzz_catalogue_export(void)
+{
+	struct json_object *cat, *svcs, *svc, *prov, *acts;
+	size_t i;
+
+	cat = fuzz_parse(fuzz_catalogue_text);
+	if (!json_object_object_get_ex(cat, "services", &svcs))
+		abort();
+	for (i = 0;
+	     i < sizeof fuzz_plain_services / sizeof fuzz_plain_services[0];
+	     i++) {
+		svc = json_object_new_object();
+		json_object_object_add(svc, "name",
+		    json_object_new_string(fuzz_plain_services[i][0]));
+		json_object_object_add(svc, "description",
+		    json_object_new_string(""));
+		json_object_object_add(svc, "dependson",
+		    fuzz_parse(fuzz_plain_services[i][1]));
+		prov = json_object_new_object();
+		json_object_object_add(prov, "actions",
+		    json_object_new_object());
+		json_object_object_add(svc, "provisioner", prov);
+		json_object_array_add(svcs, svc);
+	}
+	acts = fuzz_parse(fuzz_action_services);
+	for (i = 0; i < json_object_array_length(acts); i++)
+		json_object_array_add(svcs,
+		    json_object_get(json_object_array_get_idx(acts, i)));
+	json_object_put(acts);
+	return cat;
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	fuzz_catalogue_json = json_tokener_parse(fuzz_catalogue_text);
-	if (fuzz_catalogue_json == NULL)
-		abort();
+	fuzz_catalogue_json = fuzz_catalogue_export();
 	solver_catalogue_from_export(&fuzz_catalogue, fuzz_catalogue_json);
 	return 0;
 }

@@ -703,15 +703,29 @@ Test(codec, defaults_catalogue_conversions)
 	json_object_put(o);
 }
 
+/*
+ * The "cases" of tests/data/codec/<name>, at least min of them (borrowed
+ * from *data, the whole file, which the caller puts).
+ */
+static struct json_object *
+load_cases(const char *name, size_t min, struct json_object **data)
+{
+	struct json_object *cases;
+
+	*data = load_data(name);
+	cases = at(*data, "cases");
+	cr_assert(json_object_array_length(cases) >= min, "%s: %zu cases",
+	    name, json_object_array_length(cases));
+	return cases;
+}
+
 Test(codec, canonical_table)
 {
 	struct json_object *data, *cases, *c;
 	size_t i, n;
 
-	data = load_data("canonical.json");
-	cases = at(data, "cases");
+	cases = load_cases("canonical.json", 10, &data);
 	n = json_object_array_length(cases);
-	cr_assert(n >= 10);
 	for (i = 0; i < n; i++) {
 		c = json_object_array_get_idx(cases, i);
 		assert_decodes_to(type_of(
@@ -730,10 +744,8 @@ Test(codec, invalid_table)
 	const char *what;
 	size_t i, n;
 
-	data = load_data("invalid.json");
-	cases = at(data, "cases");
+	cases = load_cases("invalid.json", 50, &data);
 	n = json_object_array_length(cases);
-	cr_assert(n >= 50);
 	for (i = 0; i < n; i++) {
 		c = json_object_array_get_idx(cases, i);
 		what = json_object_get_string(at(c, "what"));

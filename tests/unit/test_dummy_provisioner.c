@@ -274,32 +274,53 @@ Test(dprov, rng_is_seeded_and_chance_has_its_rate)
 
 Test(dprov, take_verdicts)
 {
-	/* §1.7: 200 with a task, 204 when there is none. */
-	cr_assert_eq(dprov_take_verdict(200), DPROV_TAKE_TASK);
-	cr_assert_eq(dprov_take_verdict(204), DPROV_TAKE_EMPTY);
-	/* No answer, loomd or HAProxy unavailable: retry. */
-	cr_assert_eq(dprov_take_verdict(0), DPROV_TAKE_RETRY);
-	cr_assert_eq(dprov_take_verdict(503), DPROV_TAKE_RETRY);
-	cr_assert_eq(dprov_take_verdict(500), DPROV_TAKE_RETRY);
-	cr_assert_eq(dprov_take_verdict(502), DPROV_TAKE_RETRY);
-	cr_assert_eq(dprov_take_verdict(400), DPROV_TAKE_RETRY);
+	static const struct {
+		long status;
+		enum dprov_take_verdict want;
+	} rows[] = {
+		/* §1.7: 200 with a task, 204 when there is none. */
+		{ 200, DPROV_TAKE_TASK },
+		{ 204, DPROV_TAKE_EMPTY },
+		/* No answer, loomd or HAProxy unavailable: retry. */
+		{ 0, DPROV_TAKE_RETRY },
+		{ 503, DPROV_TAKE_RETRY },
+		{ 500, DPROV_TAKE_RETRY },
+		{ 502, DPROV_TAKE_RETRY },
+		{ 400, DPROV_TAKE_RETRY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		cr_assert_eq(dprov_take_verdict(rows[i].status), rows[i].want,
+		    "take answered %ld", rows[i].status);
 }
 
 Test(dprov, finish_verdicts)
 {
-	/* §1.7: 200 recorded; 417 "Worker is not the owner of the task". */
-	cr_assert_eq(dprov_finish_verdict(200), DPROV_FINISH_DONE);
-	cr_assert_eq(dprov_finish_verdict(204), DPROV_FINISH_DONE);
-	cr_assert_eq(dprov_finish_verdict(417), DPROV_FINISH_LOST);
-	cr_assert_eq(dprov_finish_verdict(400), DPROV_FINISH_REJECTED);
-	/* Anything that may succeed later is retried. */
-	cr_assert_eq(dprov_finish_verdict(0), DPROV_FINISH_RETRY);
-	cr_assert_eq(dprov_finish_verdict(503), DPROV_FINISH_RETRY);
-	cr_assert_eq(dprov_finish_verdict(500), DPROV_FINISH_RETRY);
-	cr_assert_eq(dprov_finish_verdict(504), DPROV_FINISH_RETRY);
-	cr_assert_eq(dprov_finish_verdict(408), DPROV_FINISH_RETRY);
-	cr_assert_eq(dprov_finish_verdict(429), DPROV_FINISH_RETRY);
-	cr_assert_eq(dprov_finish_verdict(404), DPROV_FINISH_RETRY);
+	static const struct {
+		long status;
+		enum dprov_finish_verdict want;
+	} rows[] = {
+		/* §1.7: 200 recorded; 417 "Worker is not the owner of the
+		 * task". */
+		{ 200, DPROV_FINISH_DONE },
+		{ 204, DPROV_FINISH_DONE },
+		{ 417, DPROV_FINISH_LOST },
+		{ 400, DPROV_FINISH_REJECTED },
+		/* Anything that may succeed later is retried. */
+		{ 0, DPROV_FINISH_RETRY },
+		{ 503, DPROV_FINISH_RETRY },
+		{ 500, DPROV_FINISH_RETRY },
+		{ 504, DPROV_FINISH_RETRY },
+		{ 408, DPROV_FINISH_RETRY },
+		{ 429, DPROV_FINISH_RETRY },
+		{ 404, DPROV_FINISH_RETRY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		cr_assert_eq(dprov_finish_verdict(rows[i].status),
+		    rows[i].want, "finish answered %ld", rows[i].status);
 }
 
 Test(dprov, worker_ids_urls_and_take_body)

@@ -39,18 +39,28 @@ Test(http, literal_and_parameter_segments)
 
 Test(http, status_codes)
 {
-	cr_assert_eq(http_code(API_OK), 200);
-	cr_assert_eq(http_code(API_NO_CONTENT), 204);
-	cr_assert_eq(http_code(API_BAD_REQUEST), 400);
-	cr_assert_eq(http_code(API_UNAUTHORIZED), 401);
-	cr_assert_eq(http_code(API_FORBIDDEN), 403);
-	cr_assert_eq(http_code(API_NOT_FOUND), 404);
-	cr_assert_eq(http_code(API_METHOD_NOT_ALLOWED), 405);
-	cr_assert_eq(http_code(API_CONFLICT), 409);
-	cr_assert_eq(http_code(API_TOO_LARGE), 413);
-	cr_assert_eq(http_code(API_EXPECTATION_FAILED), 417);
-	cr_assert_eq(http_code(API_UNPROCESSABLE), 422);
-	cr_assert_eq(http_code(API_UNAVAILABLE), 503);
+	static const struct {
+		enum api_status st;
+		int code;
+	} rows[] = {
+		{ API_OK, 200 },
+		{ API_NO_CONTENT, 204 },
+		{ API_BAD_REQUEST, 400 },
+		{ API_UNAUTHORIZED, 401 },
+		{ API_FORBIDDEN, 403 },
+		{ API_NOT_FOUND, 404 },
+		{ API_METHOD_NOT_ALLOWED, 405 },
+		{ API_CONFLICT, 409 },
+		{ API_TOO_LARGE, 413 },
+		{ API_EXPECTATION_FAILED, 417 },
+		{ API_UNPROCESSABLE, 422 },
+		{ API_UNAVAILABLE, 503 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		cr_assert_eq(http_code(rows[i].st), rows[i].code,
+		    "status %d: want %d", (int)rows[i].st, rows[i].code);
 }
 
 Test(http, every_route_table_row_is_well_formed)

@@ -31,43 +31,57 @@ Test(jsonx, get_and_str)
 
 Test(jsonx, parse_long_as_java)
 {
+	static const struct {
+		const char *s;
+		int rc;
+		int64_t v;
+	} rows[] = {
+		{ "42", 0, 42 },
+		{ "+7", 0, 7 },
+		{ "-9223372036854775808", 0, INT64_MIN },
+		{ "9223372036854775807", 0, INT64_MAX },
+		{ "9223372036854775808", -1, 0 },
+		{ "", -1, 0 },
+		{ "-", -1, 0 },
+		{ " 1", -1, 0 },
+		{ "1.0", -1, 0 },
+		{ NULL, -1, 0 },
+	};
 	int64_t v;
+	size_t i;
 
-	cr_assert_eq(jsonx_parse_long("42", &v), 0);
-	cr_assert_eq(v, 42);
-	cr_assert_eq(jsonx_parse_long("+7", &v), 0);
-	cr_assert_eq(v, 7);
-	cr_assert_eq(jsonx_parse_long("-9223372036854775808", &v), 0);
-	cr_assert_eq(v, INT64_MIN);
-	cr_assert_eq(jsonx_parse_long("9223372036854775807", &v), 0);
-	cr_assert_eq(v, INT64_MAX);
-	cr_assert_eq(jsonx_parse_long("9223372036854775808", &v), -1);
-	cr_assert_eq(jsonx_parse_long("", &v), -1);
-	cr_assert_eq(jsonx_parse_long("-", &v), -1);
-	cr_assert_eq(jsonx_parse_long(" 1", &v), -1);
-	cr_assert_eq(jsonx_parse_long("1.0", &v), -1);
-	cr_assert_eq(jsonx_parse_long(NULL, &v), -1);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		cr_assert_eq(jsonx_parse_long(rows[i].s, &v), rows[i].rc,
+		    "\"%s\"", rows[i].s != NULL ? rows[i].s : "(null)");
+		if (rows[i].rc == 0)
+			cr_assert_eq(v, rows[i].v, "\"%s\"", rows[i].s);
+	}
 }
 
 Test(jsonx, long_of_values)
 {
+	static const struct {
+		const char *key;
+		int rc;
+		int64_t v;
+	} rows[] = {
+		{ "i", 0, 5 }, { "d", 0, 6 }, { "s", 0, -3 }, { "f", -1, 0 },
+		{ "t", -1, 0 }, { "b", -1, 0 }, { "big", -1, 0 },
+		{ "missing", -1, 0 }, /* jsonx_long(NULL) */
+	};
 	struct json_object *o;
 	int64_t v;
+	size_t i;
 
 	o = json_tokener_parse("{\"i\":5,\"d\":6.0,\"f\":6.5,\"s\":\"-3\","
 			       "\"t\":\"5.0\",\"b\":true,\"big\":1e19}");
 	cr_assert_not_null(o);
-	cr_assert_eq(jsonx_long(jsonx_get(o, "i"), &v), 0);
-	cr_assert_eq(v, 5);
-	cr_assert_eq(jsonx_long(jsonx_get(o, "d"), &v), 0);
-	cr_assert_eq(v, 6);
-	cr_assert_eq(jsonx_long(jsonx_get(o, "s"), &v), 0);
-	cr_assert_eq(v, -3);
-	cr_assert_eq(jsonx_long(jsonx_get(o, "f"), &v), -1);
-	cr_assert_eq(jsonx_long(jsonx_get(o, "t"), &v), -1);
-	cr_assert_eq(jsonx_long(jsonx_get(o, "b"), &v), -1);
-	cr_assert_eq(jsonx_long(jsonx_get(o, "big"), &v), -1);
-	cr_assert_eq(jsonx_long(NULL, &v), -1);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		cr_assert_eq(jsonx_long(jsonx_get(o, rows[i].key), &v),
+		    rows[i].rc, "%s", rows[i].key);
+		if (rows[i].rc == 0)
+			cr_assert_eq(v, rows[i].v, "%s", rows[i].key);
+	}
 	json_object_put(o);
 }
 

@@ -21,6 +21,7 @@
 #include "common.h"
 #include "fixture_data.h"
 #include "layout_add.h"
+#include "unit_json.h"
 
 /* Allocations of one test, freed by arena_free(). */
 static void *arena[4096];
@@ -54,22 +55,10 @@ load(const char *file, int fixture)
 	return fx_data_json(rel);
 }
 
-/* obj[key] or NULL (borrowed). */
-static struct json_object *
-opt(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
-}
-
 static const char *
 str(struct json_object *obj, const char *key)
 {
-	struct json_object *v = opt(obj, key);
+	struct json_object *v = uj_opt(obj, key);
 
 	cr_assert_not_null(v, "no key %s", key);
 	return json_object_get_string(v);
@@ -91,10 +80,10 @@ names_of(struct json_object *arr)
 static void
 cons_from_json(struct json_object *obj, struct layout_add_constraints *c)
 {
-	struct json_object *lay = opt(obj, "layout");
-	struct json_object *must = opt(lay, "mustcoexist");
-	struct json_object *cant = opt(lay, "cantcoexist");
-	struct json_object *svcs = opt(obj, "services"), *q;
+	struct json_object *lay = uj_opt(obj, "layout");
+	struct json_object *must = uj_opt(lay, "mustcoexist");
+	struct json_object *cant = uj_opt(lay, "cantcoexist");
+	struct json_object *svcs = uj_opt(obj, "services"), *q;
 	struct layout_add_constraint *sc;
 	struct layout_add_names *m;
 	size_t i, n = 0;
@@ -118,15 +107,15 @@ cons_from_json(struct json_object *obj, struct layout_add_constraints *c)
 		json_object_object_foreach (svcs, name, def) {
 			sc[n].service = name;
 			sc[n].hardwaretypes =
-			    names_of(opt(def, "hardwaretypes"));
-			sc[n].imagetypes = names_of(opt(def, "imagetypes"));
-			q = opt(def, "quantities");
-			sc[n].min = opt(q, "min") == NULL ?
+			    names_of(uj_opt(def, "hardwaretypes"));
+			sc[n].imagetypes = names_of(uj_opt(def, "imagetypes"));
+			q = uj_opt(def, "quantities");
+			sc[n].min = uj_opt(q, "min") == NULL ?
 			    0 :
-			    json_object_get_int(opt(q, "min"));
-			sc[n].max = opt(q, "max") == NULL ?
+			    json_object_get_int(uj_opt(q, "min"));
+			sc[n].max = uj_opt(q, "max") == NULL ?
 			    LAYOUT_ADD_UNBOUNDED :
-			    json_object_get_int(opt(q, "max"));
+			    json_object_get_int(uj_opt(q, "max"));
 			n++;
 		}
 	}
@@ -139,7 +128,7 @@ static void
 named_cons(struct json_object *root, const char *name,
     struct layout_add_constraints *c)
 {
-	struct json_object *o = opt(opt(root, "constraints"), name);
+	struct json_object *o = uj_opt(uj_opt(root, "constraints"), name);
 
 	cr_assert_not_null(o, "no constraints %s", name);
 	cons_from_json(o, c);
@@ -210,7 +199,7 @@ assert_layout(const struct layout_add_layout *got, struct json_object *want,
 static struct json_object *
 section(struct json_object *root, const char *name)
 {
-	struct json_object *s = opt(root, name);
+	struct json_object *s = uj_opt(root, name);
 
 	cr_assert_not_null(s, "no section %s", name);
 	return s;
@@ -237,7 +226,7 @@ each_case(const char *name, case_fn fn)
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
 		named_cons(root, str(c, "constraints"), &cons);
-		l = layout_of(opt(c, "layout"));
+		l = layout_of(uj_opt(c, "layout"));
 		fn(c, &cons, &l);
 		layout_add_layout_free(l);
 	}
@@ -250,7 +239,7 @@ validity_case(struct json_object *c, const struct layout_add_constraints *cons,
     struct layout_add_layout **l)
 {
 	cr_assert_eq(layout_add_layout_valid(cons, *l),
-	    json_object_get_boolean(opt(c, "valid")), "%s", str(c, "test"));
+	    json_object_get_boolean(uj_opt(c, "valid")), "%s", str(c, "test"));
 }
 
 Test(layout_add, cluster_layout_validity)
@@ -269,8 +258,8 @@ change_iterator_case(struct json_object *c,
 	size_t k, j;
 	int cnt;
 
-	slots = opt(c, "slots");
-	vecs = opt(c, "vectors");
+	slots = uj_opt(c, "slots");
+	vecs = uj_opt(c, "vectors");
 	it = layout_add_changes_new(cons, l, str(c, "service"));
 	for (k = 0; k < json_object_array_length(vecs); k++) {
 		v = json_object_array_get_idx(vecs, k);
@@ -321,16 +310,17 @@ apply_to_layout_case(struct json_object *c,
 	int can;
 
 	(void)cons;
-	steps = opt(c, "steps");
+	steps = uj_opt(c, "steps");
 	for (k = 0; k < json_object_array_length(steps); k++) {
 		st = json_object_array_get_idx(steps, k);
-		ch = change_of(str(st, "service"), opt(st, "counts"));
-		can = json_object_get_boolean(opt(st, "can_apply"));
+		ch = change_of(str(st, "service"), uj_opt(st, "counts"));
+		can = json_object_get_boolean(uj_opt(st, "can_apply"));
 		cr_assert_eq(layout_add_change_can_apply(ch, *l), can,
 		    "%s step %zu", str(c, "test"), k);
 		if (can) {
 			next = layout_add_change_apply(ch, *l);
-			assert_layout(next, opt(st, "expect"), str(c, "test"));
+			assert_layout(next, uj_opt(st, "expect"),
+			    str(c, "test"));
 			layout_add_layout_free(*l);
 			*l = next;
 		}
@@ -358,20 +348,20 @@ nodes_of(struct json_object *list, size_t *n)
 
 	for (i = 0; i < json_object_array_length(list); i++)
 		total += (size_t)json_object_get_int(
-		    opt(json_object_array_get_idx(list, i), "count"));
+		    uj_opt(json_object_array_get_idx(list, i), "count"));
 	v = keep(xcalloc(total + 1, sizeof(*v)));
 	at = total;
 	for (i = 0; i < json_object_array_length(list); i++) {
 		kind = json_object_array_get_idx(list, i);
 		for (k = 0;
-		     k < (size_t)json_object_get_int(opt(kind, "count"));
+		     k < (size_t)json_object_get_int(uj_opt(kind, "count"));
 		     k++) {
 			at--;
 			v[at].id = keep(xasprintf("node-%04lld", num));
 			v[at].nodenum = num++;
 			v[at].hardwaretype = str(kind, "hardwaretype");
 			v[at].imagetype = str(kind, "imagetype");
-			v[at].services = names_of(opt(kind, "services"));
+			v[at].services = names_of(uj_opt(kind, "services"));
 		}
 	}
 	*n = total;
@@ -427,30 +417,30 @@ Test(layout_add, apply_change_to_cluster)
 	size_t n, k, i, changed, naff;
 
 	named_cons(root, str(c, "constraints"), &cons);
-	nodes = nodes_of(opt(c, "nodes"), &n);
-	cs = names_of(opt(c, "cluster_services"));
+	nodes = nodes_of(uj_opt(c, "nodes"), &n);
+	cs = names_of(uj_opt(c, "cluster_services"));
 	cr_assert_eq(layout_add_cluster_new(nodes, n, cs.v, cs.n, &cl, err), 0,
 	    "%s", err);
 	for (i = 0; i < cl->nnodes; i++) {
 		cr_assert_eq(cl->nodes[i].nodenum, 1000 + (long long)i);
 		cr_assert_eq(cl->nodes[i].input_ix, n - 1 - i);
 	}
-	steps = opt(c, "steps");
+	steps = uj_opt(c, "steps");
 	for (k = 0; k < json_object_array_length(steps); k++) {
 		st = json_object_array_get_idx(steps, k);
-		ch = change_of(str(st, "service"), opt(st, "counts"));
+		ch = change_of(str(st, "service"), uj_opt(st, "counts"));
 		cr_assert_eq(layout_add_cluster_apply(cl, ch, &naff, err), 0,
 		    "%s", err);
 		l = layout_add_cluster_layout(cl);
-		assert_layout(l, opt(st, "expect"), str(st, "service"));
+		assert_layout(l, uj_opt(st, "expect"), str(st, "service"));
 		/* the half-way nodemanager step breaks mustcoexist */
 		cr_assert_eq(layout_add_layout_valid(&cons, l), k != 1);
 		layout_add_layout_free(l);
-		assert_cluster_services(cl, opt(st, "cluster_services"));
+		assert_cluster_services(cl, uj_opt(st, "cluster_services"));
 		for (i = 0, changed = 0; i < cl->nnodes; i++)
 			changed += cl->nodes[i].changed != 0;
 		cr_assert_eq(changed,
-		    (size_t)json_object_get_int(opt(st, "affected_total")),
+		    (size_t)json_object_get_int(uj_opt(st, "affected_total")),
 		    "step %zu: %zu nodes changed", k, changed);
 		if (k == 1) {
 			/* loomd: the lowest node numbers of the layout */
@@ -490,16 +480,16 @@ tracker_case(struct json_object *c, const struct layout_add_constraints *cons,
 	t = layout_add_tracker_new(*l);
 	layout_add_layout_free(*l);
 	*l = NULL;
-	steps = opt(c, "steps");
+	steps = uj_opt(c, "steps");
 	nch = 0;
 	for (k = 0; k < json_object_array_length(steps); k++) {
 		st = json_object_array_get_idx(steps, k);
-		if ((add = opt(st, "add")) != NULL) {
-			ch =
-			    change_of(str(add, "service"), opt(add, "counts"));
+		if ((add = uj_opt(st, "add")) != NULL) {
+			ch = change_of(str(add, "service"),
+			    uj_opt(add, "counts"));
 			ok = layout_add_tracker_add(t, ch);
 			cr_assert_eq(ok,
-			    json_object_get_boolean(opt(st, "accepted")),
+			    json_object_get_boolean(uj_opt(st, "accepted")),
 			    "%s step %zu", str(c, "test"), k);
 			if (!ok)
 				layout_add_change_free(ch);
@@ -511,8 +501,8 @@ tracker_case(struct json_object *c, const struct layout_add_constraints *cons,
 			nch--;
 		}
 		cr_assert_eq(layout_add_tracker_nchanges(t), nch);
-		assert_layout(layout_add_tracker_current(t), opt(st, "expect"),
-		    str(c, "test"));
+		assert_layout(layout_add_tracker_current(t),
+		    uj_opt(st, "expect"), str(c, "test"));
 	}
 	layout_add_tracker_remove_last(t); /* no-op at 0 */
 	layout_add_tracker_free(t);
@@ -527,7 +517,7 @@ Test(layout_add, tracker)
 static struct json_object *
 fixture_template(struct json_object *cat, const char *name)
 {
-	struct json_object *list = opt(cat, "clustertemplates"), *t;
+	struct json_object *list = uj_opt(cat, "clustertemplates"), *t;
 	size_t i;
 
 	for (i = 0; list != NULL && i < json_object_array_length(list); i++) {
@@ -555,15 +545,15 @@ Test(layout_add, updater)
 	size_t n, i, k, j;
 
 	cat = load(str(u, "template_fixture"), 1);
-	cons_from_json(opt(fixture_template(cat, str(u, "template")),
+	cons_from_json(uj_opt(fixture_template(cat, str(u, "template")),
 			   "constraints"),
 	    &cons);
-	nodes = nodes_of(opt(u, "nodes"), &n);
-	cs = names_of(opt(u, "cluster_services"));
-	cases = opt(u, "cases");
+	nodes = nodes_of(uj_opt(u, "nodes"), &n);
+	cs = names_of(uj_opt(u, "cluster_services"));
+	cases = uj_opt(u, "cases");
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
-		add = names_of(opt(c, "add"));
+		add = names_of(uj_opt(c, "add"));
 		cr_assert_eq(layout_add_cluster_new(nodes, n, cs.v, cs.n, &cl,
 				 err),
 		    0, "%s", err);
@@ -572,7 +562,7 @@ Test(layout_add, updater)
 		cr_assert_eq(layout_add_solve(&cons, l, add.v, add.n, 0, &t,
 				 err),
 		    0, "%s: %s", str(c, "test"), err);
-		exp = opt(c, "expect");
+		exp = uj_opt(c, "expect");
 		if (exp == NULL) {
 			cr_assert_null(t, "%s: found a layout",
 			    str(c, "test"));
@@ -617,11 +607,11 @@ Test(layout_add, slotted_combinations)
 
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
-		jmax = opt(c, "max");
-		jstart = opt(c, "start");
+		jmax = uj_opt(c, "max");
+		jstart = uj_opt(c, "start");
 		nslots = jstart != NULL ?
 		    json_object_array_length(jstart) :
-		    (size_t)json_object_get_int(opt(c, "slots"));
+		    (size_t)json_object_get_int(uj_opt(c, "slots"));
 		cr_assert_leq(nslots, 16);
 		for (j = 0; jmax != NULL && j < nslots; j++)
 			max[j] = json_object_get_int(
@@ -634,15 +624,15 @@ Test(layout_add, slotted_combinations)
 			    jmax != NULL ? max : NULL, &it, err);
 		} else
 			rc = layout_add_combo_new(nslots,
-			    json_object_get_int(opt(c, "items")),
+			    json_object_get_int(uj_opt(c, "items")),
 			    jmax != NULL ? max : NULL, &it, err);
-		if (opt(c, "error") != NULL) {
+		if (uj_opt(c, "error") != NULL) {
 			cr_assert_eq(rc, -1, "%s", str(c, "test"));
 			cr_assert_null(it);
 			continue;
 		}
 		cr_assert_eq(rc, 0, "%s: %s", str(c, "test"), err);
-		if ((exp = opt(c, "expect_first")) != NULL) {
+		if ((exp = uj_opt(c, "expect_first")) != NULL) {
 			cr_assert(layout_add_combo_has_next(it));
 			cr_assert_eq(layout_add_combo_next(it, got), 1);
 			for (j = 0; j < nslots; j++)
@@ -652,7 +642,7 @@ Test(layout_add, slotted_combinations)
 			layout_add_combo_free(it);
 			continue;
 		}
-		exp = opt(c, "expect");
+		exp = uj_opt(c, "expect");
 		for (k = 0; k < json_object_array_length(exp); k++) {
 			v = json_object_array_get_idx(exp, k);
 			/* hasNext does not advance */
@@ -684,7 +674,7 @@ static void
 reactor_cons(struct layout_add_constraints *cons, struct json_object **cat)
 {
 	*cat = load("solver-catalogue.json", 1);
-	cons_from_json(opt(fixture_template(*cat, "reactor-medium"),
+	cons_from_json(uj_opt(fixture_template(*cat, "reactor-medium"),
 			   "constraints"),
 	    cons);
 }

@@ -19,51 +19,24 @@
 #include "common.h"
 #include "fixture_data.h"
 #include "planner.h"
-
-/* The case of planner-cases.json named test (borrowed from root). */
-static struct json_object *
-find_case(struct json_object *root, const char *test)
-{
-	return fx_data_find(fx_data_get(root, "cases"), "test", test);
-}
+#include "planner_fixture.h"
+#include "unit_json.h"
 
 /*
- * A Service object from a fixture service {name, dependson, actions}:
- * every listed action gets {type: chef, script: script, data: data}.
+ * A Service object from a 0.9 fixture service, which lists its dependson
+ * and its actions, with an empty description (the caller puts it).
  */
 static struct json_object *
 mk_service(struct json_object *def)
 {
-	struct json_object *svc, *prov, *acts, *act, *list;
-	enum planner_action a;
-	size_t i;
+	struct json_object *svc;
 
-	svc = json_object_new_object();
-	json_object_object_add(svc, "name",
-	    json_object_new_string(fx_data_str(def, "name")));
+	cr_assert_not_null(uj_opt(def, "dependson"), "%s: no dependson",
+	    fx_data_str(def, "name"));
+	cr_assert_not_null(uj_opt(def, "actions"), "%s: no actions",
+	    fx_data_str(def, "name"));
+	svc = pfx_service(def);
 	json_object_object_add(svc, "description", json_object_new_string(""));
-	json_object_object_add(svc, "dependson",
-	    json_object_get(fx_data_get(def, "dependson")));
-	prov = json_object_new_object();
-	acts = json_object_new_object();
-	list = fx_data_get(def, "actions");
-	for (i = 0; i < json_object_array_length(list); i++) {
-		cr_assert_eq(planner_action_parse(
-				 json_object_get_string(
-				     json_object_array_get_idx(list, i)),
-				 &a),
-		    0);
-		act = json_object_new_object();
-		json_object_object_add(act, "type",
-		    json_object_new_string("chef"));
-		json_object_object_add(act, "script",
-		    json_object_new_string("script"));
-		json_object_object_add(act, "data",
-		    json_object_new_string("data"));
-		json_object_object_add(acts, planner_action_lower(a), act);
-	}
-	json_object_object_add(prov, "actions", acts);
-	json_object_object_add(svc, "provisioner", prov);
 	return svc;
 }
 
@@ -81,117 +54,23 @@ mk_services(struct json_object *c)
 	return arr;
 }
 
-/* Node objects for a case's nodes [{id, services: [names]}]. */
+/* Node objects of cluster "1" for a case's nodes [{id, services}]. */
 static struct json_object *
 mk_nodes(struct json_object *c)
 {
-	struct json_object *svcs, *list, *nodes, *n, *node, *names;
-	struct json_object *s = NULL;
-	size_t i, k, j;
-
-	svcs = mk_services(c);
-	list = fx_data_get(c, "nodes");
-	nodes = json_object_new_array();
-	for (i = 0; i < json_object_array_length(list); i++) {
-		n = json_object_array_get_idx(list, i);
-		node = json_object_new_object();
-		json_object_object_add(node, "id",
-		    json_object_new_string(fx_data_str(n, "id")));
-		json_object_object_add(node, "clusterId",
-		    json_object_new_string("1"));
-		names = json_object_new_array();
-		for (k = 0;
-		     k < json_object_array_length(fx_data_get(n, "services"));
-		     k++) {
-			const char *want = json_object_get_string(
-			    json_object_array_get_idx(fx_data_get(n,
-							  "services"),
-				k));
-
-			for (j = 0; j < json_object_array_length(svcs); j++) {
-				s = json_object_array_get_idx(svcs, j);
-				if (strcmp(fx_data_str(s, "name"), want) == 0)
-					break;
-			}
-			cr_assert_lt(j, json_object_array_length(svcs));
-			json_object_array_add(names, json_object_get(s));
-		}
-		json_object_object_add(node, "services", names);
-		json_object_object_add(node, "properties",
-		    json_object_new_object());
-		json_object_array_add(nodes, node);
-	}
-	json_object_put(svcs);
-	return nodes;
-}
-
-/* "node|ACTION|service" (caller frees). */
-static char *
-task_key(const char *node, const char *action, const char *service)
-{
-	return xasprintf("%s|%s|%s", node, action, service);
-}
-
-/* Key of a fixture task {node, action, service}. */
-static char *
-fixture_key(struct json_object *t)
-{
-	return task_key(fx_data_str(t, "node"), fx_data_str(t, "action"),
-	    fx_data_str(t, "service"));
-}
-
-/* Key of a plan task. */
-static char *
-plan_key(const struct planner_task *t)
-{
-	return task_key(t->node_id, planner_action_upper(t->action),
-	    t->service);
-}
-
-/* Compare strings through pointers, for qsort. */
-static int
-strp_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Assert that two lists of n keys hold the same multiset; frees them. */
-static void
-assert_same_keys(char **a, size_t na, char **b, size_t nb, const char *what)
-{
+	struct json_object *nodes, *node;
 	size_t i;
 
-	cr_assert_eq(na, nb, "%s: %zu tasks, expected %zu", what, na, nb);
-	qsort(a, na, sizeof *a, strp_cmp);
-	qsort(b, nb, sizeof *b, strp_cmp);
-	for (i = 0; i < na; i++)
-		cr_assert_str_eq(a[i], b[i], "%s", what);
-	for (i = 0; i < na; i++) {
-		free(a[i]);
-		free(b[i]);
+	nodes = pfx_nodes(fx_data_get(c, "services"), fx_data_get(c, "nodes"),
+	    mk_service);
+	for (i = 0; i < json_object_array_length(nodes); i++) {
+		node = json_object_array_get_idx(nodes, i);
+		json_object_object_add(node, "clusterId",
+		    json_object_new_string("1"));
+		json_object_object_add(node, "properties",
+		    json_object_new_object());
 	}
-	free(a);
-	free(b);
-}
-
-/* Assert that plan stage s holds exactly the fixture tasks of want. */
-static void
-assert_stage(const struct planner_plan *plan, size_t s,
-    struct json_object *want)
-{
-	char **a, **b;
-	size_t n = plan->stages[s].ntasks, nw, i;
-	char what[64];
-
-	nw = json_object_array_length(want);
-	a = xcalloc(n + 1, sizeof *a);
-	b = xcalloc(nw + 1, sizeof *b);
-	for (i = 0; i < n; i++)
-		a[i] = plan_key(&plan->tasks[plan->stages[s].first + i]);
-	for (i = 0; i < nw; i++)
-		b[i] = fixture_key(json_object_array_get_idx(want, i));
-	snprintf(what, sizeof what, "stage %zu", s);
-	assert_same_keys(a, n, b, nw, what);
+	return nodes;
 }
 
 /* Assert no stage of plan has two tasks for one node. */
@@ -295,34 +174,16 @@ Test(planner, action_names)
 
 Test(planner, dedup_nodes_per_stage)
 {
-	struct json_object *root, *c, *in, *stage, *t, *want;
+	struct json_object *root, *c;
 	struct planner_plan *plan;
-	enum planner_action a;
-	size_t s, i;
 
 	root = fx_data_loom("planner-cases.json");
-	c = find_case(root, "ClusterSchedulerTest.testDedupNodesPerStage");
-	in = fx_data_get(c, "input_stages");
-	plan = planner_plan_new();
-	for (s = 0; s < json_object_array_length(in); s++) {
-		stage = json_object_array_get_idx(in, s);
-		planner_plan_add_stage(plan);
-		for (i = 0; i < json_object_array_length(stage); i++) {
-			t = json_object_array_get_idx(stage, i);
-			cr_assert_eq(planner_action_parse(fx_data_str(t,
-							      "action"),
-					 &a),
-			    0);
-			planner_plan_add_task(plan, fx_data_str(t, "node"), a,
-			    fx_data_str(t, "service"));
-		}
-	}
+	c = uj_case(root, "ClusterSchedulerTest.testDedupNodesPerStage");
+	plan = pfx_plan_of(fx_data_get(c, "input_stages"));
 	cr_assert_eq(plan->nstages, 3);
 	planner_plan_dedup(plan);
-	want = fx_data_get(c, "expected_stages");
-	cr_assert_eq(plan->nstages, json_object_array_length(want));
-	for (s = 0; s < plan->nstages; s++)
-		assert_stage(plan, s, json_object_array_get_idx(want, s));
+	pfx_assert_stages(plan, fx_data_get(c, "expected_stages"),
+	    "testDedupNodesPerStage");
 	assert_one_task_per_node(plan);
 	/* Within a stage the listed order is kept. */
 	cr_assert_str_eq(plan->tasks[plan->stages[0].first].node_id, "host1");
@@ -361,7 +222,7 @@ Test(planner, minimize_dependencies)
 	size_t n, i, k, ix;
 
 	root = fx_data_loom("planner-cases.json");
-	c = find_case(root, "ClusterSchedulerTest.testMinimizeDependencies");
+	c = uj_case(root, "ClusterSchedulerTest.testMinimizeDependencies");
 	svcs = mk_services(c);
 	cr_assert_eq(planner_services_new(svcs, &g, err), 0, "%s", err);
 	want = fx_data_get(c, "expected");
@@ -406,7 +267,7 @@ Test(planner, depends_on)
 	int expect;
 
 	root = fx_data_loom("planner-cases.json");
-	c = find_case(root, "ClusterSchedulerTest.testDependsOn");
+	c = uj_case(root, "ClusterSchedulerTest.testDependsOn");
 	deps = fx_data_get(c, "dependencies");
 	names = fx_data_get(c, "services");
 	svcs = json_object_new_array();
@@ -459,7 +320,7 @@ Test(planner, direct_action_dependencies)
 	int listed;
 
 	root = fx_data_loom("planner-cases.json");
-	c = find_case(root,
+	c = uj_case(root,
 	    "ClusterSchedulerTest.testFindDirectActionDependencies");
 	svcs = mk_services(c);
 	cr_assert_eq(planner_services_new(svcs, &g, err), 0, "%s", err);
@@ -526,64 +387,21 @@ check_task_dag(const char *test, enum planner_cluster_action ca)
 {
 	struct json_object *root, *c, *nodes, *want;
 	struct planner_dag *dag;
-	struct planner_task ta, tb;
-	struct planner_edge *edges;
-	char err[LOOMD_ERR_LEN], **a, **b, *ka, *kb;
-	size_t n, nw, i, ne;
+	char err[LOOMD_ERR_LEN];
 
 	root = fx_data_loom("planner-cases.json");
-	c = find_case(root, test);
+	c = uj_case(root, test);
 	nodes = mk_nodes(c);
 	cr_assert_eq(planner_dag_build(ca, nodes, &dag, err), 0, "%s", err);
 
-	want = fx_data_get(c, "expected_vertices");
-	n = planner_dag_ntasks(dag);
-	nw = json_object_array_length(want);
-	a = xcalloc(n + 1, sizeof *a);
-	b = xcalloc(nw + 1, sizeof *b);
-	for (i = 0; i < n; i++) {
-		planner_dag_task(dag, i, &ta);
-		a[i] = plan_key(&ta);
-	}
-	for (i = 0; i < nw; i++)
-		b[i] = fixture_key(json_object_array_get_idx(want, i));
-	assert_same_keys(a, n, b, nw, "vertices");
-
-	want = fx_data_get(c, "expected_edges");
-	planner_dag_edges(dag, &edges, &ne);
-	nw = json_object_array_length(want);
-	a = xcalloc(ne + 1, sizeof *a);
-	b = xcalloc(nw + 1, sizeof *b);
-	for (i = 0; i < ne; i++) {
-		planner_dag_task(dag, edges[i].from, &ta);
-		planner_dag_task(dag, edges[i].to, &tb);
-		ka = plan_key(&ta);
-		kb = plan_key(&tb);
-		a[i] = xasprintf("%s -> %s", ka, kb);
-		free(ka);
-		free(kb);
-	}
-	for (i = 0; i < nw; i++) {
-		struct json_object *e = json_object_array_get_idx(want, i);
-
-		ka = fixture_key(fx_data_get(e, "from"));
-		kb = fixture_key(fx_data_get(e, "to"));
-		b[i] = xasprintf("%s -> %s", ka, kb);
-		free(ka);
-		free(kb);
-	}
-	assert_same_keys(a, ne, b, nw, "edges");
-	free(edges);
+	pfx_assert_dag(dag, c, test);
 
 	if (json_object_object_get_ex(c, "expected_stages", &want)) {
 		struct planner_plan *plan;
 
 		cr_assert_eq(planner_dag_linearize(dag, &plan, err), 0, "%s",
 		    err);
-		cr_assert_eq(plan->nstages, json_object_array_length(want));
-		for (i = 0; i < plan->nstages; i++)
-			assert_stage(plan, i,
-			    json_object_array_get_idx(want, i));
+		pfx_assert_stages(plan, want, test);
 		planner_plan_free(plan);
 	}
 	planner_dag_free(dag);
@@ -633,16 +451,16 @@ run_linearize_case(const char *test)
 	int rc;
 
 	root = fx_data_loom("planner-cases.json");
-	c = find_case(root, test);
+	c = uj_case(root, test);
 	edges = fx_data_get(c, "edges");
 	ne = json_object_array_length(edges);
 	pe = xcalloc(ne, sizeof *pe);
 	for (i = 0; i < ne; i++) {
 		e = json_object_array_get_idx(edges, i);
 		pe[i].from = vertex_id(&keys, &nkeys,
-		    fixture_key(fx_data_get(e, "from")));
+		    pfx_fixture_key(fx_data_get(e, "from")));
 		pe[i].to = vertex_id(&keys, &nkeys,
-		    fixture_key(fx_data_get(e, "to")));
+		    pfx_fixture_key(fx_data_get(e, "to")));
 	}
 	st = xcalloc(nkeys, sizeof *st);
 	rc = planner_linearize(nkeys, pe, ne, st, &nstages, err);
@@ -660,19 +478,17 @@ run_linearize_case(const char *test)
 			b = xcalloc(json_object_array_length(stage) + 1,
 			    sizeof *b);
 			for (k = 0; k < json_object_array_length(stage); k++)
-				b[k] = fixture_key(
+				b[k] = pfx_fixture_key(
 				    json_object_array_get_idx(stage, k));
-			assert_same_keys(a, na, b,
-			    json_object_array_length(stage), test);
+			pfx_assert_same_keys(a, na, b,
+			    json_object_array_length(stage), 0, test);
 		}
 	} else {
 		cr_assert(json_object_object_get_ex(c, "expected_error",
 			      &want),
 		    "%s: unexpected error %s", test, err);
 	}
-	for (i = 0; i < nkeys; i++)
-		free(keys[i]);
-	free(keys);
+	pfx_keys_free(keys, nkeys);
 	free(pe);
 	free(st);
 	json_object_put(root);
@@ -723,7 +539,7 @@ Test(planner, scheduler_plan)
 	size_t s, i, k;
 
 	root = fx_data_loom("planner-cases.json");
-	c = find_case(root, "SchedulerTest.testScheduler");
+	c = uj_case(root, "SchedulerTest.testScheduler");
 	nodes = scheduler_nodes(c);
 	cr_assert_eq(planner_plan(PLANNER_CLUSTER_CREATE, nodes, &plan, err),
 	    0, "%s", err);
@@ -739,11 +555,11 @@ Test(planner, scheduler_plan)
 	for (s = 0; s < plan->nstages - 1; s++) {
 		w = json_object_array_get_idx(want, s);
 		if (s < 3) {
-			assert_stage(plan, s, w);
+			pfx_assert_stage(plan, s, w, "testScheduler");
 			continue;
 		}
 		if (s > 3) {
-			assert_stage(plan, s + 1, w);
+			pfx_assert_stage(plan, s + 1, w, "testScheduler");
 			continue;
 		}
 		/* Compare the merged stages 3 + 4 through a copy plan. */
@@ -760,7 +576,7 @@ Test(planner, scheduler_plan)
 					    t->action, t->service);
 				}
 			}
-			assert_stage(m, 0, w);
+			pfx_assert_stage(m, 0, w, "testScheduler 3+4");
 			planner_plan_free(m);
 		}
 	}
@@ -778,7 +594,7 @@ Test(planner, delete_plan)
 
 	/* testDeleteCluster reuses NODE1/NODE2: one stage, 2 DELETEs. */
 	root = fx_data_loom("planner-cases.json");
-	c = find_case(root, "SchedulerTest.testScheduler");
+	c = uj_case(root, "SchedulerTest.testScheduler");
 	nodes = scheduler_nodes(c);
 	cr_assert_eq(planner_plan(PLANNER_CLUSTER_DELETE, nodes, &plan, err),
 	    0, "%s", err);
@@ -1685,11 +1501,12 @@ Test(planner, hub_layers_match_expanded_graph)
 	keys = xcalloc(n, sizeof *keys);
 	for (i = 0; i < n; i++) {
 		planner_dag_task(dag, i, &t);
-		keys[i] = plan_key(&t);
+		keys[i] = pfx_task_key(&t);
 	}
 	for (s = 0; s < plan->nstages; s++) {
 		for (j = 0; j < plan->stages[s].ntasks; j++) {
-			k = plan_key(&plan->tasks[plan->stages[s].first + j]);
+			k = pfx_task_key(
+			    &plan->tasks[plan->stages[s].first + j]);
 			found = n;
 			for (i = 0; i < n; i++) {
 				if (strcmp(keys[i], k) == 0)
@@ -1701,9 +1518,7 @@ Test(planner, hub_layers_match_expanded_graph)
 			free(k);
 		}
 	}
-	for (i = 0; i < n; i++)
-		free(keys[i]);
-	free(keys);
+	pfx_keys_free(keys, n);
 	free(st);
 	free(edges);
 	planner_plan_free(plan);

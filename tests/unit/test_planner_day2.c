@@ -19,148 +19,8 @@
 #include "common.h"
 #include "fixture_data.h"
 #include "planner.h"
-
-/* obj[key] or NULL (borrowed; a JSON null is NULL too). */
-static struct json_object *
-opt(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
-}
-
-/*
- * A Service object from a fixture service {name, actions, dependson,
- * dependencies}: every listed action gets {type, script, data}; the
- * dependency fields are copied as they are.  The caller puts it.
- */
-static struct json_object *
-mk_service(struct json_object *def)
-{
-	struct json_object *svc, *prov, *acts, *act, *list, *v;
-	enum planner_action a;
-	size_t i;
-
-	svc = json_object_new_object();
-	json_object_object_add(svc, "name",
-	    json_object_new_string(fx_data_str(def, "name")));
-	if ((v = opt(def, "dependson")) != NULL)
-		json_object_object_add(svc, "dependson", json_object_get(v));
-	if ((v = opt(def, "dependencies")) != NULL)
-		json_object_object_add(svc, "dependencies",
-		    json_object_get(v));
-	prov = json_object_new_object();
-	acts = json_object_new_object();
-	list = opt(def, "actions");
-	for (i = 0; list != NULL && i < json_object_array_length(list); i++) {
-		cr_assert_eq(planner_action_parse(
-				 json_object_get_string(
-				     json_object_array_get_idx(list, i)),
-				 &a),
-		    0);
-		act = json_object_new_object();
-		json_object_object_add(act, "type",
-		    json_object_new_string("chef"));
-		json_object_object_add(act, "script",
-		    json_object_new_string("script"));
-		json_object_object_add(act, "data",
-		    json_object_new_string("data"));
-		json_object_object_add(acts, planner_action_lower(a), act);
-	}
-	json_object_object_add(prov, "actions", acts);
-	json_object_object_add(svc, "provisioner", prov);
-	return svc;
-}
-
-/*
- * Node objects for fixture services and nodes [{id, services: [names]}]
- * (the caller puts the array).
- */
-static struct json_object *
-mk_nodes(struct json_object *defs, struct json_object *list)
-{
-	struct json_object *nodes, *n, *node, *names, *want, *def;
-	size_t i, k, j;
-
-	nodes = json_object_new_array();
-	for (i = 0; i < json_object_array_length(list); i++) {
-		n = json_object_array_get_idx(list, i);
-		node = json_object_new_object();
-		json_object_object_add(node, "id",
-		    json_object_new_string(fx_data_str(n, "id")));
-		names = json_object_new_array();
-		want = fx_data_get(n, "services");
-		for (k = 0; k < json_object_array_length(want); k++) {
-			def = NULL;
-			for (j = 0; j < json_object_array_length(defs); j++) {
-				def = json_object_array_get_idx(defs, j);
-				if (strcmp(fx_data_str(def, "name"),
-					json_object_get_string(
-					    json_object_array_get_idx(want,
-						k))) == 0)
-					break;
-			}
-			cr_assert_lt(j, json_object_array_length(defs));
-			json_object_array_add(names, mk_service(def));
-		}
-		json_object_object_add(node, "services", names);
-		json_object_array_add(nodes, node);
-	}
-	return nodes;
-}
-
-/* "node|ACTION|service" (caller frees). */
-static char *
-key_of(const char *node, const char *action, const char *service)
-{
-	return xasprintf("%s|%s|%s", node, action, service);
-}
-
-/* Key of a fixture vertex {node, action, service}. */
-static char *
-fixture_key(struct json_object *t)
-{
-	return key_of(fx_data_str(t, "node"), fx_data_str(t, "action"),
-	    fx_data_str(t, "service"));
-}
-
-/* Key of a task. */
-static char *
-task_key(const struct planner_task *t)
-{
-	return key_of(t->node_id, planner_action_upper(t->action), t->service);
-}
-
-/* Compare strings through pointers, for qsort. */
-static int
-strp_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Assert two lists of keys are the same set (no duplicates); frees them. */
-static void
-assert_same_keys(char **a, size_t na, char **b, size_t nb, const char *test,
-    const char *what)
-{
-	size_t i;
-
-	qsort(a, na, sizeof *a, strp_cmp);
-	qsort(b, nb, sizeof *b, strp_cmp);
-	for (i = 0; i < na && i < nb; i++)
-		cr_assert_str_eq(a[i], b[i], "%s: %s", test, what);
-	cr_assert_eq(na, nb, "%s: %zu %s, expected %zu", test, na, what, nb);
-	for (i = 1; i < na; i++)
-		cr_assert_str_neq(a[i], a[i - 1], "%s: %s twice", test, a[i]);
-	for (i = 0; i < na; i++) {
-		free(a[i]);
-		free(b[i]);
-	}
-	free(a);
-	free(b);
-}
+#include "planner_fixture.h"
+#include "unit_json.h"
 
 /* The cluster action named s. */
 static enum planner_cluster_action
@@ -180,18 +40,16 @@ cluster_action(const char *s)
 static void
 check_dag_case(struct json_object *c, const char *test)
 {
-	struct json_object *nodes, *want, *e;
+	struct json_object *nodes;
 	struct planner_scope scope;
 	struct planner_dag *dag;
-	struct planner_task ta, tb;
-	struct planner_edge *edges;
 	const char **ps, **pn;
-	char err[LOOMD_ERR_LEN], **a, **b, *ka, *kb;
-	size_t n, nw, i, ne;
+	char err[LOOMD_ERR_LEN];
 
-	nodes = mk_nodes(fx_data_get(c, "services"), fx_data_get(c, "nodes"));
-	ps = fx_data_strv(opt(c, "planned_services"), &scope.nservices);
-	pn = fx_data_strv(opt(c, "planned_nodes"), &scope.nnodes);
+	nodes = pfx_nodes(fx_data_get(c, "services"), fx_data_get(c, "nodes"),
+	    NULL);
+	ps = fx_data_strv(uj_opt(c, "planned_services"), &scope.nservices);
+	pn = fx_data_strv(uj_opt(c, "planned_nodes"), &scope.nnodes);
 	scope.services = ps;
 	scope.nodes = pn;
 	cr_assert_eq(planner_dag_build_scoped(cluster_action(fx_data_str(c,
@@ -199,43 +57,7 @@ check_dag_case(struct json_object *c, const char *test)
 			 nodes, &scope, &dag, err),
 	    0, "%s: %s", test, err);
 
-	want = fx_data_get(c, "expected_vertices");
-	n = planner_dag_ntasks(dag);
-	nw = json_object_array_length(want);
-	a = xcalloc(n + 1, sizeof *a);
-	b = xcalloc(nw + 1, sizeof *b);
-	for (i = 0; i < n; i++) {
-		planner_dag_task(dag, i, &ta);
-		a[i] = task_key(&ta);
-	}
-	for (i = 0; i < nw; i++)
-		b[i] = fixture_key(json_object_array_get_idx(want, i));
-	assert_same_keys(a, n, b, nw, test, "vertices");
-
-	want = fx_data_get(c, "expected_edges");
-	planner_dag_edges(dag, &edges, &ne);
-	nw = json_object_array_length(want);
-	a = xcalloc(ne + 1, sizeof *a);
-	b = xcalloc(nw + 1, sizeof *b);
-	for (i = 0; i < ne; i++) {
-		planner_dag_task(dag, edges[i].from, &ta);
-		planner_dag_task(dag, edges[i].to, &tb);
-		ka = task_key(&ta);
-		kb = task_key(&tb);
-		a[i] = xasprintf("%s -> %s", ka, kb);
-		free(ka);
-		free(kb);
-	}
-	for (i = 0; i < nw; i++) {
-		e = json_object_array_get_idx(want, i);
-		ka = fixture_key(fx_data_get(e, "from"));
-		kb = fixture_key(fx_data_get(e, "to"));
-		b[i] = xasprintf("%s -> %s", ka, kb);
-		free(ka);
-		free(kb);
-	}
-	assert_same_keys(a, ne, b, nw, test, "edges");
-	free(edges);
+	pfx_assert_dag(dag, c, test);
 	free(ps);
 	free(pn);
 	planner_dag_free(dag);
@@ -249,45 +71,11 @@ check_dag_case(struct json_object *c, const char *test)
 static void
 check_dedup_case(struct json_object *c, const char *test)
 {
-	struct json_object *in, *stage, *t, *want;
 	struct planner_plan *plan;
-	enum planner_action a;
-	char **x, **y;
-	size_t s, i, n, nw;
 
-	in = fx_data_get(c, "input_stages");
-	plan = planner_plan_new();
-	for (s = 0; s < json_object_array_length(in); s++) {
-		stage = json_object_array_get_idx(in, s);
-		planner_plan_add_stage(plan);
-		for (i = 0; i < json_object_array_length(stage); i++) {
-			t = json_object_array_get_idx(stage, i);
-			cr_assert_eq(planner_action_parse(fx_data_str(t,
-							      "action"),
-					 &a),
-			    0);
-			planner_plan_add_task(plan, fx_data_str(t, "node"), a,
-			    fx_data_str(t, "service"));
-		}
-	}
+	plan = pfx_plan_of(fx_data_get(c, "input_stages"));
 	planner_plan_dedup(plan);
-	want = fx_data_get(c, "expected_stages");
-	cr_assert_eq(plan->nstages, json_object_array_length(want), "%s",
-	    test);
-	for (s = 0; s < plan->nstages; s++) {
-		stage = json_object_array_get_idx(want, s);
-		n = plan->stages[s].ntasks;
-		nw = json_object_array_length(stage);
-		x = xcalloc(n + 1, sizeof *x);
-		y = xcalloc(nw + 1, sizeof *y);
-		for (i = 0; i < n; i++)
-			x[i] =
-			    task_key(&plan->tasks[plan->stages[s].first + i]);
-		for (i = 0; i < nw; i++)
-			y[i] =
-			    fixture_key(json_object_array_get_idx(stage, i));
-		assert_same_keys(x, n, y, nw, test, "stage tasks");
-	}
+	pfx_assert_stages(plan, fx_data_get(c, "expected_stages"), test);
 	planner_plan_free(plan);
 }
 
@@ -306,9 +94,9 @@ check_same_as(const char *same_as, const char *test)
 	file[sp - same_as] = '\0';
 	root = fx_data_json(file);
 	c = fx_data_find(fx_data_get(root, "cases"), "test", sp + 1);
-	if (opt(c, "expected_vertices") != NULL)
+	if (uj_opt(c, "expected_vertices") != NULL)
 		check_dag_case(c, test);
-	else if (opt(c, "input_stages") != NULL)
+	else if (uj_opt(c, "input_stages") != NULL)
 		check_dedup_case(c, test);
 	else
 		cr_assert_fail("%s: no expectation to check", test);
@@ -327,7 +115,7 @@ Test(planner_day2, job_planner_dags)
 	for (i = 0; i < n; i++) {
 		c = json_object_array_get_idx(cases, i);
 		test = fx_data_str(c, "test");
-		if ((same = opt(c, "same_as")) != NULL) {
+		if ((same = uj_opt(c, "same_as")) != NULL) {
 			check_same_as(json_object_get_string(same), test);
 			nsame++;
 		} else {
@@ -378,7 +166,7 @@ worked_nodes(const char *a1, const char *a2, const char *a3)
 	    "[{\"id\":\"n1\",\"services\":[\"s1\"]},"
 	    "{\"id\":\"n2\",\"services\":[\"s1\",\"s2\",\"s3\"]}]");
 	cr_assert_not_null(list);
-	nodes = mk_nodes(defs, list);
+	nodes = pfx_nodes(defs, list, NULL);
 	json_object_put(defs);
 	json_object_put(list);
 	return nodes;
@@ -407,7 +195,7 @@ plan_text(const struct planner_plan *plan, int sorted)
 			    t->node_id);
 		}
 		if (sorted)
-			qsort(keys, n, sizeof *keys, strp_cmp);
+			qsort(keys, n, sizeof *keys, pfx_strp_cmp);
 		for (i = 0; i < n; i++) {
 			tmp = xasprintf("%s%s%s", out,
 			    i > 0 ? ", " : (s > 0 ? " | " : ""), keys[i]);
@@ -589,8 +377,24 @@ Test(planner_day2, empty_dags_fail)
 	struct planner_scope scope = { NULL, 0, NULL, 0 };
 	struct planner_dag *dag;
 	struct planner_plan *plan;
-	const char *nosuch = "nosuch", *s2 = "s2";
+	static const char *const nosuch[] = { "nosuch" };
+	static const char *const s2[] = { "s2" };
+	static const struct {
+		enum planner_cluster_action ca;
+		struct planner_scope scope;
+		const char *what;
+	} bad[] = {
+		{ PLANNER_START_SERVICES, { nosuch, 1, NULL, 0 },
+		    "unknown service" },
+		{ PLANNER_ADD_SERVICES, { nosuch, 1, NULL, 0 },
+		    "add unknown service" },
+		{ PLANNER_CLUSTER_CONFIGURE, { NULL, 0, nosuch, 1 },
+		    "unknown node" },
+		{ PLANNER_START_SERVICES, { nosuch, 0, NULL, 0 },
+		    "empty service list" },
+	};
 	char err[LOOMD_ERR_LEN];
+	size_t i;
 
 	/* No service defines stop: STOP_SERVICES has nothing to plan. */
 	nodes = worked_nodes("start", "start", "start");
@@ -602,7 +406,7 @@ Test(planner_day2, empty_dags_fail)
 	cr_assert_null(plan);
 	planner_dag_free(dag);
 	assert_schedule_fails(PLANNER_STOP_SERVICES, nodes, NULL, "stop all");
-	scope.services = &s2;
+	scope.services = s2;
 	scope.nservices = 1;
 	assert_schedule_fails(PLANNER_STOP_SERVICES, nodes, &scope, "stop s2");
 	json_object_put(nodes);
@@ -617,24 +421,9 @@ Test(planner_day2, empty_dags_fail)
 	planner_plan_free(plan);
 
 	/* A service that is on no node, an unknown node, an empty list. */
-	scope.services = &nosuch;
-	scope.nservices = 1;
-	assert_schedule_fails(PLANNER_START_SERVICES, nodes, &scope,
-	    "unknown service");
-	assert_schedule_fails(PLANNER_ADD_SERVICES, nodes, &scope,
-	    "add unknown service");
-	scope.services = NULL;
-	scope.nservices = 0;
-	scope.nodes = &nosuch;
-	scope.nnodes = 1;
-	assert_schedule_fails(PLANNER_CLUSTER_CONFIGURE, nodes, &scope,
-	    "unknown node");
-	scope.nodes = NULL;
-	scope.nnodes = 0;
-	scope.services = &nosuch;
-	scope.nservices = 0;
-	assert_schedule_fails(PLANNER_START_SERVICES, nodes, &scope,
-	    "empty service list");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_schedule_fails(bad[i].ca, nodes, &bad[i].scope,
+		    bad[i].what);
 	/* SOLVE_LAYOUT is never planned. */
 	assert_schedule_fails(PLANNER_SOLVE_LAYOUT, nodes, NULL,
 	    "solve layout");
@@ -682,16 +471,6 @@ Test(planner_day2, action_orders)
 	cr_assert_str_eq(planner_action_lower_names[PLANNER_ACTION_STOP],
 	    "stop");
 	cr_assert_null(planner_action_lower_names[PLANNER_ACTION_COUNT]);
-}
-
-/* Parse a JSON text that must be valid (the caller puts it). */
-static struct json_object *
-parse(const char *text)
-{
-	struct json_object *o = json_tokener_parse(text);
-
-	cr_assert_not_null(o, "%s", text);
-	return o;
 }
 
 Test(planner_day2, scope_null_is_the_whole_cluster)
@@ -745,19 +524,19 @@ Test(planner_day2, provides_and_uses_order_the_plan)
 	 * runtime-uses app.  A restart of db (mysql's 0.9 dependson) takes
 	 * along everything that depends on it.
 	 */
-	defs =
-	    parse("["
-		  "{\"name\":\"db\",\"actions\":[\"START\",\"STOP\"]},"
-		  "{\"name\":\"mysql\",\"actions\":[\"START\",\"STOP\"],"
-		  "\"dependson\":[\"db\"],"
-		  "\"dependencies\":{\"provides\":[\"sql\"]}},"
-		  "{\"name\":\"app\",\"actions\":[\"START\",\"STOP\"],"
-		  "\"dependencies\":{\"runtime\":{\"requires\":[\"sql\"]}}},"
-		  "{\"name\":\"web\",\"actions\":[\"START\",\"STOP\"],"
-		  "\"dependencies\":{\"runtime\":{\"uses\":[\"app\"]}}}]");
-	list = parse("[{\"id\":\"a\",\"services\":[\"db\",\"mysql\"]},"
-		     "{\"id\":\"b\",\"services\":[\"app\",\"web\"]}]");
-	nodes = mk_nodes(defs, list);
+	defs = uj_parse(
+	    "["
+	    "{\"name\":\"db\",\"actions\":[\"START\",\"STOP\"]},"
+	    "{\"name\":\"mysql\",\"actions\":[\"START\",\"STOP\"],"
+	    "\"dependson\":[\"db\"],"
+	    "\"dependencies\":{\"provides\":[\"sql\"]}},"
+	    "{\"name\":\"app\",\"actions\":[\"START\",\"STOP\"],"
+	    "\"dependencies\":{\"runtime\":{\"requires\":[\"sql\"]}}},"
+	    "{\"name\":\"web\",\"actions\":[\"START\",\"STOP\"],"
+	    "\"dependencies\":{\"runtime\":{\"uses\":[\"app\"]}}}]");
+	list = uj_parse("[{\"id\":\"a\",\"services\":[\"db\",\"mysql\"]},"
+			"{\"id\":\"b\",\"services\":[\"app\",\"web\"]}]");
+	nodes = pfx_nodes(defs, list, NULL);
 	cr_assert_eq(planner_plan_scoped(PLANNER_RESTART_SERVICES, nodes,
 			 &scope, &plan, err),
 	    0, "%s", err);
@@ -789,14 +568,14 @@ Test(planner_day2, cycles_and_bad_input)
 	char err[LOOMD_ERR_LEN], *got;
 
 	/* A runtime cycle vanishes in minimisation (Java never returned). */
-	defs =
-	    parse("["
-		  "{\"name\":\"x\",\"actions\":[\"START\",\"STOP\"],"
-		  "\"dependencies\":{\"runtime\":{\"requires\":[\"y\"]}}},"
-		  "{\"name\":\"y\",\"actions\":[\"START\",\"STOP\"],"
-		  "\"dependencies\":{\"runtime\":{\"requires\":[\"x\"]}}}]");
-	list = parse("[{\"id\":\"n\",\"services\":[\"x\",\"y\"]}]");
-	nodes = mk_nodes(defs, list);
+	defs = uj_parse(
+	    "["
+	    "{\"name\":\"x\",\"actions\":[\"START\",\"STOP\"],"
+	    "\"dependencies\":{\"runtime\":{\"requires\":[\"y\"]}}},"
+	    "{\"name\":\"y\",\"actions\":[\"START\",\"STOP\"],"
+	    "\"dependencies\":{\"runtime\":{\"requires\":[\"x\"]}}}]");
+	list = uj_parse("[{\"id\":\"n\",\"services\":[\"x\",\"y\"]}]");
+	nodes = pfx_nodes(defs, list, NULL);
 	cr_assert_eq(planner_plan_scoped(PLANNER_RESTART_SERVICES, nodes, NULL,
 			 &plan, err),
 	    0, "%s", err);
@@ -809,14 +588,14 @@ Test(planner_day2, cycles_and_bad_input)
 	json_object_put(list);
 
 	/* Malformed dependencies fail the plan. */
-	nodes =
-	    parse("[{\"id\":\"n\",\"services\":[{\"name\":\"x\","
-		  "\"dependencies\":{\"runtime\":{\"requires\":\"y\"}}}]}]");
+	nodes = uj_parse(
+	    "[{\"id\":\"n\",\"services\":[{\"name\":\"x\","
+	    "\"dependencies\":{\"runtime\":{\"requires\":\"y\"}}}]}]");
 	assert_schedule_fails(PLANNER_START_SERVICES, nodes, NULL,
 	    "requires not an array");
 	json_object_put(nodes);
-	nodes = parse("[{\"id\":\"n\",\"services\":[{\"name\":\"x\","
-		      "\"dependencies\":[]}]}]");
+	nodes = uj_parse("[{\"id\":\"n\",\"services\":[{\"name\":\"x\","
+			 "\"dependencies\":[]}]}]");
 	assert_schedule_fails(PLANNER_START_SERVICES, nodes, NULL,
 	    "dependencies not an object");
 	json_object_put(nodes);
@@ -832,23 +611,23 @@ Test(planner_day2, restart_10000_nodes, .timeout = 60)
 	const char *order[6] = { "s3", "s2", "s1", "s1", "s2", "s3" };
 	size_t i, s, k;
 
-	defs = parse("["
-		     "{\"name\":\"s1\",\"actions\":[\"START\",\"STOP\"]},"
-		     "{\"name\":\"s2\",\"actions\":[\"START\",\"STOP\"],"
-		     "\"dependson\":[\"s1\"]},"
-		     "{\"name\":\"s3\",\"actions\":[\"START\",\"STOP\"],"
-		     "\"dependencies\":{\"runtime\":{\"requires\":"
-		     "[\"s1\",\"s2\"]}}}]");
+	defs = uj_parse("["
+			"{\"name\":\"s1\",\"actions\":[\"START\",\"STOP\"]},"
+			"{\"name\":\"s2\",\"actions\":[\"START\",\"STOP\"],"
+			"\"dependson\":[\"s1\"]},"
+			"{\"name\":\"s3\",\"actions\":[\"START\",\"STOP\"],"
+			"\"dependencies\":{\"runtime\":{\"requires\":"
+			"[\"s1\",\"s2\"]}}}]");
 	list = json_object_new_array();
 	for (i = 0; i < SCALE_NODES; i++) {
 		n = json_object_new_object();
 		snprintf(id, sizeof id, "node%05zu", i);
 		json_object_object_add(n, "id", json_object_new_string(id));
-		names = parse("[\"s1\",\"s2\",\"s3\"]");
+		names = uj_parse("[\"s1\",\"s2\",\"s3\"]");
 		json_object_object_add(n, "services", names);
 		json_object_array_add(list, n);
 	}
-	nodes = mk_nodes(defs, list);
+	nodes = pfx_nodes(defs, list, NULL);
 	cr_assert_eq(planner_plan_scoped(PLANNER_RESTART_SERVICES, nodes, NULL,
 			 &plan, err),
 	    0, "%s", err);

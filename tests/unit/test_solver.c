@@ -24,6 +24,7 @@
 #include "planner.h"
 #include "solver.h"
 #include "solver_testing.h"
+#include "unit_json.h"
 
 static struct json_object *g_exp;      /* solver-expected.json */
 static struct json_object *g_cat_json; /* solver-catalogue.json */
@@ -45,17 +46,6 @@ teardown(void)
 }
 
 TestSuite(solver, .init = setup, .fini = teardown, .timeout = 60);
-
-/* Member lookup that may fail (NULL). */
-static struct json_object *
-opt(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
 
 /* The cases of solver-expected.json of one kind (new array). */
 static struct json_object *
@@ -94,7 +84,7 @@ case_template(struct json_object *c, const char *key)
 {
 	struct json_object *t = fx_data_get(c, key);
 
-	if (opt(t, "file") != NULL) {
+	if (uj_opt(t, "file") != NULL) {
 		cr_assert_str_eq(fx_data_str(t, "file"),
 		    "solver-catalogue.json");
 		return catalogue_template(fx_data_str(t, "name"));
@@ -240,10 +230,10 @@ check_nodes(struct json_object *nodes, struct json_object *expected)
 	struct json_object *v, *e, *props;
 	size_t i, j;
 
-	if ((v = opt(expected, "node_count")) != NULL)
+	if ((v = uj_opt(expected, "node_count")) != NULL)
 		cr_assert_eq((int)json_object_array_length(nodes),
 		    json_object_get_int(v));
-	if ((v = opt(expected, "service_set_counts")) != NULL) {
+	if ((v = uj_opt(expected, "service_set_counts")) != NULL) {
 		for (i = 0; i < json_object_array_length(v); i++) {
 			e = json_object_array_get_idx(v, i);
 			cr_assert_eq(count_nodes_with(nodes,
@@ -254,7 +244,7 @@ check_nodes(struct json_object *nodes, struct json_object *expected)
 				fx_data_get(e, "services")));
 		}
 	}
-	if ((v = opt(expected, "every_node_properties")) != NULL) {
+	if ((v = uj_opt(expected, "every_node_properties")) != NULL) {
 		for (i = 0; i < json_object_array_length(nodes); i++) {
 			props =
 			    fx_data_get(json_object_array_get_idx(nodes, i),
@@ -431,15 +421,15 @@ Test(solver, error_cases)
 	o = test_opts(&counter, 0);
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
-		e = opt(c, "expected");
-		if (e == NULL || opt(e, "error") == NULL)
+		e = uj_opt(c, "expected");
+		if (e == NULL || uj_opt(e, "error") == NULL)
 			continue;
 		r = case_request(c, fx_data_get(c, "request"));
 		err[0] = '\0';
 		cr_assert_eq(solver_solve(&g_cat, &r, &o, &res, err), -1,
 		    "%s must fail", fx_data_str(c, "test"));
 		cr_assert_null(res);
-		if (opt(e, "message_from_code") != NULL)
+		if (uj_opt(e, "message_from_code") != NULL)
 			cr_assert_str_eq(err,
 			    fx_data_str(e, "message_from_code"));
 		else {
@@ -532,10 +522,18 @@ Test(solver, solve_constraints_cases)
 	json_object_put(cases);
 }
 
-Test(solver, layout_finder_is_valid)
+/*
+ * A validity predicate of the solver applied to one check k of case c:
+ * sets *valid, returns the entry point's result.
+ */
+typedef int (*validity_fn)(struct json_object *c, struct json_object *k,
+    int *valid, char err[LOOMD_ERR_LEN]);
+
+/* Each check of the case named test: the predicate gives expected_valid. */
+static void
+assert_validity_checks(const char *test, validity_fn fn)
 {
-	struct json_object *c =
-	    case_named("ClusterLayoutFinderTest.testIsValidCluster");
+	struct json_object *c = case_named(test);
 	struct json_object *checks = fx_data_get(c, "checks"), *k;
 	char err[LOOMD_ERR_LEN];
 	size_t i;
@@ -543,18 +541,68 @@ Test(solver, layout_finder_is_valid)
 
 	for (i = 0; i < json_object_array_length(checks); i++) {
 		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_node_counts_valid(case_template(c,
-							  "template"),
-				 fx_data_get(c, "services"),
-				 fx_data_get(c, "node_layouts"),
-				 json_object_get_int64(
-				     fx_data_get(k, "numMachines")),
-				 fx_data_get(k, "node_counts"), &valid, err),
-		    0, "%s", err);
+		cr_assert_eq(fn(c, k, &valid, err), 0, "%s: %s", test, err);
 		cr_assert_eq(valid,
 		    json_object_get_boolean(fx_data_get(k, "expected_valid")),
-		    "check %zu: %s", i, json_object_to_json_string(k));
+		    "%s check %zu: %s", test, i,
+		    json_object_to_json_string(k));
 	}
+}
+
+/* ClusterLayoutFinder.isValidCluster on a check's node counts. */
+static int
+cluster_valid(struct json_object *c, struct json_object *k, int *valid,
+    char err[LOOMD_ERR_LEN])
+{
+	return solver_node_counts_valid(case_template(c, "template"),
+	    fx_data_get(c, "services"), fx_data_get(c, "node_layouts"),
+	    json_object_get_int64(fx_data_get(k, "numMachines")),
+	    fx_data_get(k, "node_counts"), valid, err);
+}
+
+/* NodeLayoutGenerator.isValidServiceSet on a check's service set. */
+static int
+service_set_valid(struct json_object *c, struct json_object *k, int *valid,
+    char err[LOOMD_ERR_LEN])
+{
+	return solver_service_set_valid(case_template(c,
+					    "layout_constraint_of"),
+	    fx_data_get(k, "service_set"), fx_data_get(c, "cluster_services"),
+	    valid, err);
+}
+
+/* NodeLayoutGenerator.isValidNodeLayout on a check's layout. */
+static int
+node_layout_valid(struct json_object *c, struct json_object *k, int *valid,
+    char err[LOOMD_ERR_LEN])
+{
+	return solver_node_layout_valid(case_template(c,
+					    "service_constraints_of"),
+	    fx_data_str(k, "hardwaretype"), fx_data_str(k, "imagetype"),
+	    fx_data_get(k, "services"), valid, err);
+}
+
+/* got and want list the same layouts in the same order. */
+static void
+assert_same_layout_order(struct json_object *got, struct json_object *want,
+    const char *what)
+{
+	size_t j;
+
+	cr_assert_eq(json_object_array_length(got),
+	    json_object_array_length(want), "%s: %s", what,
+	    json_object_to_json_string(got));
+	for (j = 0; j < json_object_array_length(want); j++)
+		cr_assert(same_layout(json_object_array_get_idx(got, j),
+			      json_object_array_get_idx(want, j)),
+		    "%s position %zu: got %s", what, j,
+		    json_object_to_json_string(got));
+}
+
+Test(solver, layout_finder_is_valid)
+{
+	assert_validity_checks("ClusterLayoutFinderTest.testIsValidCluster",
+	    cluster_valid);
 }
 
 Test(solver, layout_finder_counts)
@@ -599,48 +647,14 @@ Test(solver, layout_finder_counts)
 
 Test(solver, service_set_is_valid)
 {
-	struct json_object *c =
-	    case_named("NodeLayoutGeneratorTest.testIsValidServiceSet");
-	struct json_object *checks = fx_data_get(c, "checks"), *k;
-	char err[LOOMD_ERR_LEN];
-	size_t i;
-	int valid;
-
-	for (i = 0; i < json_object_array_length(checks); i++) {
-		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_service_set_valid(
-				 case_template(c, "layout_constraint_of"),
-				 fx_data_get(k, "service_set"),
-				 fx_data_get(c, "cluster_services"), &valid,
-				 err),
-		    0, "%s", err);
-		cr_assert_eq(valid,
-		    json_object_get_boolean(fx_data_get(k, "expected_valid")),
-		    "%s", json_object_to_json_string(k));
-	}
+	assert_validity_checks("NodeLayoutGeneratorTest.testIsValidServiceSet",
+	    service_set_valid);
 }
 
 Test(solver, node_layout_is_valid)
 {
-	struct json_object *c =
-	    case_named("NodeLayoutGeneratorTest.testIsValidNodeLayout");
-	struct json_object *checks = fx_data_get(c, "checks"), *k;
-	char err[LOOMD_ERR_LEN];
-	size_t i;
-	int valid;
-
-	for (i = 0; i < json_object_array_length(checks); i++) {
-		k = json_object_array_get_idx(checks, i);
-		cr_assert_eq(solver_node_layout_valid(
-				 case_template(c, "service_constraints_of"),
-				 fx_data_str(k, "hardwaretype"),
-				 fx_data_str(k, "imagetype"),
-				 fx_data_get(k, "services"), &valid, err),
-		    0, "%s", err);
-		cr_assert_eq(valid,
-		    json_object_get_boolean(fx_data_get(k, "expected_valid")),
-		    "%s", json_object_to_json_string(k));
-	}
+	assert_validity_checks("NodeLayoutGeneratorTest.testIsValidNodeLayout",
+	    node_layout_valid);
 }
 
 Test(solver, valid_service_sets)
@@ -681,9 +695,9 @@ Test(solver, narrow_node_layouts)
 {
 	struct json_object *c =
 	    case_named("NodeLayoutGeneratorTest.testNarrowNodeLayouts");
-	struct json_object *checks = fx_data_get(c, "checks"), *k, *got, *want;
-	char err[LOOMD_ERR_LEN];
-	size_t i, j;
+	struct json_object *checks = fx_data_get(c, "checks"), *k, *got;
+	char err[LOOMD_ERR_LEN], what[32];
+	size_t i;
 
 	cr_assert_eq(json_object_array_length(checks), 4);
 	for (i = 0; i < json_object_array_length(checks); i++) {
@@ -694,16 +708,9 @@ Test(solver, narrow_node_layouts)
 				 fx_data_get(k, "image_preferences"), &got,
 				 err),
 		    0, "%s", err);
-		want = fx_data_get(k, "expected");
-		cr_assert_eq(json_object_array_length(got),
-		    json_object_array_length(want), "check %zu: %s", i,
-		    json_object_to_json_string(got));
-		for (j = 0; j < json_object_array_length(want); j++)
-			cr_assert(same_layout(json_object_array_get_idx(got,
-						  j),
-				      json_object_array_get_idx(want, j)),
-			    "check %zu position %zu: got %s", i, j,
-			    json_object_to_json_string(got));
+		snprintf(what, sizeof what, "check %zu", i);
+		assert_same_layout_order(got, fx_data_get(k, "expected"),
+		    what);
 		json_object_put(got);
 	}
 }
@@ -726,9 +733,9 @@ Test(solver, unconstrained_services)
 
 Test(solver, node_layout_preferences)
 {
-	struct json_object *cases, *c, *got, *want;
+	struct json_object *cases, *c, *got;
 	char err[LOOMD_ERR_LEN];
-	size_t i, j;
+	size_t i;
 
 	cases = cases_of_kind("node_layout_preferences");
 	for (i = 0; i < json_object_array_length(cases); i++) {
@@ -740,14 +747,8 @@ Test(solver, node_layout_preferences)
 				 fx_data_get(c, "allowed_imagetypes"), &got,
 				 err),
 		    0, "%s", err);
-		want = fx_data_get(c, "expected");
-		cr_assert_eq(json_object_array_length(got),
-		    json_object_array_length(want), "%s",
-		    json_object_to_json_string(got));
-		for (j = 0; j < json_object_array_length(want); j++)
-			cr_assert(
-			    same_layout(json_object_array_get_idx(got, j),
-				json_object_array_get_idx(want, j)));
+		assert_same_layout_order(got, fx_data_get(c, "expected"),
+		    fx_data_str(c, "test"));
 		json_object_put(got);
 	}
 	json_object_put(cases);
@@ -884,75 +885,68 @@ small_solve(const char *tmpl, const char *provider, const char *hw,
 
 Test(solver, resolution_messages)
 {
+	static const struct {
+		const char *tmpl, *provider, *hw, *services;
+		int64_t lease;
+		const char *want;
+	} refused[] = {
+		{ "nope", NULL, NULL, NULL, -1,
+		    "cluster template nope does not exist." },
+		{ "t0", "openstack", NULL, NULL, -1,
+		    "provider openstack does not exist." },
+		/* rackspace exists but no hardware type maps to it */
+		{ "t0", "rackspace", NULL, NULL, -1,
+		    "no hardware types are available to use with "
+		    "template t0 and provider rackspace" },
+		/* ec2 has a flavor for small but no image */
+		{ "t0", "ec2", NULL, NULL, -1,
+		    "no image types are available to use with "
+		    "template t0 and provider ec2" },
+		/* the template default hardware type is not compatible */
+		{ "bigonly", NULL, NULL, NULL, -1,
+		    "no hardware types are available to use with "
+		    "template bigonly and provider joyent" },
+		{ "t0", NULL, "medium", NULL, -1,
+		    "no hardware types are available to use with "
+		    "template t0 and provider joyent" },
+		{ "t10k", NULL, NULL, NULL, 20000,
+		    "lease duration cannot be greater than "
+		    "specified in template" },
+		{ "t0", NULL, NULL, NULL, -3, "invalid lease duration: -3" },
+		{ "t10k", NULL, NULL, "[\"base\",\"mysql\"]", -1,
+		    "service mysql is not allowed with template t10k" },
+		{ "t10k", NULL, NULL, "[\"zz\",\"base\",\"aa\"]", -1,
+		    "services zz,aa are not allowed with template t10k" },
+		{ "ghost", NULL, NULL, NULL, -1,
+		    "service nosuch does not exist" },
+		{ "t0", NULL, NULL, "[\"web\"]", -1,
+		    "service web depends on base, which is not in "
+		    "the set of cluster services" },
+	};
 	struct solver_result *res;
 	struct json_object *s;
 	char err[LOOMD_ERR_LEN];
+	size_t i;
 
-	cr_assert_eq(small_solve("nope", NULL, NULL, NULL, -1, &res, err), -1);
-	cr_assert_str_eq(err, "cluster template nope does not exist.");
-	cr_assert_eq(small_solve("t0", "openstack", NULL, NULL, -1, &res, err),
-	    -1);
-	cr_assert_str_eq(err, "provider openstack does not exist.");
-	/* rackspace exists but no hardware type maps to it */
-	cr_assert_eq(small_solve("t0", "rackspace", NULL, NULL, -1, &res, err),
-	    -1);
-	cr_assert_str_eq(err,
-	    "no hardware types are available to use with "
-	    "template t0 and provider rackspace");
-	/* ec2 has a flavor for small but no image */
-	cr_assert_eq(small_solve("t0", "ec2", NULL, NULL, -1, &res, err), -1);
-	cr_assert_str_eq(err,
-	    "no image types are available to use with "
-	    "template t0 and provider ec2");
-	/* the template default hardware type is not compatible */
-	cr_assert_eq(small_solve("bigonly", NULL, NULL, NULL, -1, &res, err),
-	    -1);
-	cr_assert_str_eq(err,
-	    "no hardware types are available to use with "
-	    "template bigonly and provider joyent");
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		s = refused[i].services != NULL ?
+		    uj_parse(refused[i].services) :
+		    NULL;
+		cr_assert_eq(small_solve(refused[i].tmpl, refused[i].provider,
+				 refused[i].hw, s, refused[i].lease, &res,
+				 err),
+		    -1, "row %zu must be refused: %s", i, refused[i].want);
+		cr_assert_str_eq(err, refused[i].want, "row %zu", i);
+		json_object_put(s);
+	}
 	/* a requested hardware type overrides the default */
 	cr_assert_eq(small_solve("bigonly", NULL, "small", NULL, -1, &res,
 			 err),
 	    0, "%s", err);
 	cr_assert_not_null(res);
 	solver_result_free(res);
-	cr_assert_eq(small_solve("t0", NULL, "medium", NULL, -1, &res, err),
-	    -1);
-	cr_assert_str_eq(err,
-	    "no hardware types are available to use with "
-	    "template t0 and provider joyent");
-
-	cr_assert_eq(small_solve("t10k", NULL, NULL, NULL, 20000, &res, err),
-	    -1);
-	cr_assert_str_eq(err,
-	    "lease duration cannot be greater than "
-	    "specified in template");
-	cr_assert_eq(small_solve("t0", NULL, NULL, NULL, -3, &res, err), -1);
-	cr_assert_str_eq(err, "invalid lease duration: -3");
-
-	s = json_tokener_parse("[\"base\",\"mysql\"]");
-	cr_assert_eq(small_solve("t10k", NULL, NULL, s, -1, &res, err), -1);
-	cr_assert_str_eq(err,
-	    "service mysql is not allowed with template "
-	    "t10k");
-	json_object_put(s);
-	s = json_tokener_parse("[\"zz\",\"base\",\"aa\"]");
-	cr_assert_eq(small_solve("t10k", NULL, NULL, s, -1, &res, err), -1);
-	cr_assert_str_eq(err,
-	    "services zz,aa are not allowed with template "
-	    "t10k");
-	json_object_put(s);
-	cr_assert_eq(small_solve("ghost", NULL, NULL, NULL, -1, &res, err),
-	    -1);
-	cr_assert_str_eq(err, "service nosuch does not exist");
-	s = json_tokener_parse("[\"web\"]");
-	cr_assert_eq(small_solve("t0", NULL, NULL, s, -1, &res, err), -1);
-	cr_assert_str_eq(err,
-	    "service web depends on base, which is not in "
-	    "the set of cluster services");
-	json_object_put(s);
 	/* an empty service list means the template defaults */
-	s = json_tokener_parse("[]");
+	s = uj_parse("[]");
 	cr_assert_eq(small_solve("t0", NULL, NULL, s, -1, &res, err), 0);
 	cr_assert_not_null(res);
 	cr_assert_eq(json_object_array_length(res->services), 2);

@@ -17,6 +17,7 @@
 #include "common.h"
 #include "fixture_data.h"
 #include "svcdeps.h"
+#include "unit_json.h"
 
 /* Services built from a case, with the arrays they own. */
 struct tsvcs {
@@ -34,24 +35,6 @@ load_ops(const char *file)
 	return fx_data_json(rel);
 }
 
-/* obj[key] or NULL (borrowed). */
-static struct json_object *
-opt(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
-}
-
-/* The case named test (borrowed from root). */
-static struct json_object *
-find_case(struct json_object *root, const char *test)
-{
-	return fx_data_find(fx_data_get(root, "cases"), "test", test);
-}
-
 /* A name list from a JSON array (NULL = empty); strings borrowed from
  * arr, the array itself is new (freed by tsvcs_free). */
 static struct svcdeps_names
@@ -67,7 +50,7 @@ names_of(struct json_object *arr)
 static void
 tsvcs_build(struct json_object *c, struct tsvcs *t)
 {
-	struct json_object *defs = opt(c, "services"), *s, *deps, *acts;
+	struct json_object *defs = uj_opt(c, "services"), *s, *deps, *acts;
 	struct json_object *inst, *rt;
 	struct svcdeps_service *o;
 	enum planner_action a;
@@ -79,8 +62,8 @@ tsvcs_build(struct json_object *c, struct tsvcs *t)
 	for (i = 0; i < t->n; i++) {
 		s = json_object_array_get_idx(defs, i);
 		o = &t->v[i];
-		o->name = json_object_get_string(opt(s, "name"));
-		acts = opt(s, "actions");
+		o->name = json_object_get_string(uj_opt(s, "name"));
+		acts = uj_opt(s, "actions");
 		for (j = 0; acts != NULL && j < json_object_array_length(acts);
 		     j++) {
 			cr_assert_eq(svcdeps_action_parse(
@@ -91,16 +74,16 @@ tsvcs_build(struct json_object *c, struct tsvcs *t)
 			    0);
 			o->actions |= SVCDEPS_BIT(a);
 		}
-		deps = opt(s, "dependencies");
-		inst = opt(deps, "install");
-		rt = opt(deps, "runtime");
-		o->provides = names_of(opt(deps, "provides"));
-		o->conflicts = names_of(opt(deps, "conflicts"));
-		o->install_requires = names_of(opt(inst, "requires"));
-		o->install_uses = names_of(opt(inst, "uses"));
-		o->runtime_requires = names_of(opt(rt, "requires"));
-		o->runtime_uses = names_of(opt(rt, "uses"));
-		o->dependson = names_of(opt(s, "dependson"));
+		deps = uj_opt(s, "dependencies");
+		inst = uj_opt(deps, "install");
+		rt = uj_opt(deps, "runtime");
+		o->provides = names_of(uj_opt(deps, "provides"));
+		o->conflicts = names_of(uj_opt(deps, "conflicts"));
+		o->install_requires = names_of(uj_opt(inst, "requires"));
+		o->install_uses = names_of(uj_opt(inst, "uses"));
+		o->runtime_requires = names_of(uj_opt(rt, "requires"));
+		o->runtime_uses = names_of(uj_opt(rt, "uses"));
+		o->dependson = names_of(uj_opt(s, "dependson"));
 	}
 }
 
@@ -150,7 +133,7 @@ check_min(const struct svcdeps *d, enum svcdeps_graph g,
 		name = svcdeps_name(d, i);
 		deps = svcdeps_min_deps(d, g, name, &n);
 		snprintf(what, sizeof(what), "min(%s)", name);
-		assert_names(deps, n, opt(want, name), what);
+		assert_names(deps, n, uj_opt(want, name), what);
 		/* the reversed graph holds the same edges */
 		for (j = 0; j < n; j++) {
 			if (!svcdeps_has(d, deps[j]))
@@ -234,17 +217,17 @@ check_expand(const struct svcdeps *d, struct json_object *list)
 
 	for (i = 0; i < json_object_array_length(list); i++) {
 		e = json_object_array_get_idx(list, i);
-		how = json_object_get_string(opt(e, "how"));
+		how = json_object_get_string(uj_opt(e, "how"));
 		if (strcmp(how, "START") == 0)
 			h = SVCDEPS_EXPAND_START;
 		else if (strcmp(how, "STOP") == 0)
 			h = SVCDEPS_EXPAND_STOP;
 		else
 			h = SVCDEPS_EXPAND_RESTART;
-		in = names_of(opt(e, "services"));
+		in = names_of(uj_opt(e, "services"));
 		svcdeps_expand(d, h, in.v, in.n, &out, &nout);
 		snprintf(what, sizeof(what), "expand #%zu", i);
-		assert_names(out, nout, opt(e, "expect"), what);
+		assert_names(out, nout, uj_opt(e, "expect"), what);
 		free(out);
 		free((void *)in.v);
 	}
@@ -263,26 +246,26 @@ run_case(const char *test)
 	int want;
 
 	root = load_ops("svcdeps.json");
-	c = find_case(root, test);
+	c = uj_case(root, test);
 	tsvcs_build(c, &t);
 	cr_assert_eq(svcdeps_new(t.v, t.n, &d, err), 0, "%s", err);
 
-	if ((w = opt(c, "min_runtime")) != NULL)
+	if ((w = uj_opt(c, "min_runtime")) != NULL)
 		check_min(d, SVCDEPS_GRAPH_RUNTIME, w);
-	if ((w = opt(c, "min_install")) != NULL)
+	if ((w = uj_opt(c, "min_install")) != NULL)
 		check_min(d, SVCDEPS_GRAPH_INSTALL, w);
-	if ((w = opt(c, "providers")) != NULL) {
+	if ((w = uj_opt(c, "providers")) != NULL) {
 		json_object_object_foreach (w, key, val) {
 			prov = svcdeps_providers(d, key, &n);
 			assert_names(prov, n, val, key);
 		}
 	}
-	if ((w = opt(c, "depends_on_runtime")) != NULL) {
+	if ((w = uj_opt(c, "depends_on_runtime")) != NULL) {
 		json_object_object_foreach (w, a, unused_a) {
 			(void)unused_a;
 			json_object_object_foreach (w, b, unused_b) {
 				(void)unused_b;
-				list = opt(w, a);
+				list = uj_opt(w, a);
 				want = 0;
 				for (i = 0; i < json_object_array_length(list);
 				     i++)
@@ -300,9 +283,9 @@ run_case(const char *test)
 			}
 		}
 	}
-	if ((w = opt(c, "action_deps")) != NULL)
+	if ((w = uj_opt(c, "action_deps")) != NULL)
 		check_action_deps(d, w);
-	if ((w = opt(c, "expand")) != NULL)
+	if ((w = uj_opt(c, "expand")) != NULL)
 		check_expand(d, w);
 
 	/* services come out in ascending name order, each once */
@@ -384,7 +367,7 @@ Test(svcdeps, pass_through_and_missing)
 Test(svcdeps, every_case_has_a_test)
 {
 	struct json_object *root = load_ops("svcdeps.json");
-	struct json_object *cases = opt(root, "cases");
+	struct json_object *cases = uj_opt(root, "cases");
 
 	/* the Test() list above names each case once */
 	cr_assert_eq(json_object_array_length(cases), 11);
@@ -466,7 +449,7 @@ Test(svcdeps, empty_and_unknown)
 Test(svcdeps, check_add)
 {
 	struct json_object *root = load_ops("svcdeps.json");
-	struct json_object *sec = opt(root, "check_add"), *cases, *c;
+	struct json_object *sec = uj_opt(root, "check_add"), *cases, *c;
 	struct json_object *exp;
 	struct tsvcs cat;
 	struct svcdeps_names cl, rq, co;
@@ -476,23 +459,23 @@ Test(svcdeps, check_add)
 
 	cr_assert_not_null(sec);
 	tsvcs_build(sec, &cat);
-	cases = opt(sec, "cases");
+	cases = uj_opt(sec, "cases");
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		c = json_object_array_get_idx(cases, i);
-		cl = names_of(opt(c, "cluster"));
-		rq = names_of(opt(c, "request"));
-		co = names_of(opt(c, "compat"));
+		cl = names_of(uj_opt(c, "cluster"));
+		rq = names_of(uj_opt(c, "request"));
+		co = names_of(uj_opt(c, "compat"));
 		rc = svcdeps_check_add(cat.v, cat.n, &cl, &rq, &co, &why);
-		exp = opt(c, "expect");
+		exp = uj_opt(c, "expect");
 		if (exp == NULL) {
 			cr_assert_eq(rc, 0, "%s: %s",
-			    json_object_get_string(opt(c, "test")), why);
+			    json_object_get_string(uj_opt(c, "test")), why);
 			cr_assert_null(why);
 		} else {
 			cr_assert_eq(rc, -1, "%s",
-			    json_object_get_string(opt(c, "test")));
+			    json_object_get_string(uj_opt(c, "test")));
 			cr_assert_str_eq(why, json_object_get_string(exp),
-			    "%s", json_object_get_string(opt(c, "test")));
+			    "%s", json_object_get_string(uj_opt(c, "test")));
 		}
 		free(why);
 		free((void *)cl.v);

@@ -18,17 +18,7 @@
 #include "fixture_data.h"
 #include "planner.h"
 #include "taskconfig.h"
-
-/* Parse JSON text, which must be valid. */
-static struct json_object *
-parse(const char *text)
-{
-	struct json_object *o;
-
-	o = json_tokener_parse(text);
-	cr_assert_not_null(o, "bad JSON: %s", text);
-	return o;
-}
+#include "unit_json.h"
 
 /* The entity named name in the array of a catalogue export (borrowed). */
 static struct json_object *
@@ -128,13 +118,13 @@ tc_cluster(struct json_object *user_config)
 	json_object_object_add(cluster, "id", json_object_new_string("1"));
 	json_object_object_add(cluster, "name",
 	    json_object_new_string("cluster1"));
-	json_object_object_add(cluster, "provider", parse(TC_PROVIDER));
+	json_object_object_add(cluster, "provider", uj_parse(TC_PROVIDER));
 	tmpl = json_object_new_object();
 	json_object_object_add(tmpl, "name",
 	    json_object_new_string("hadoop-dev"));
 	defaults = json_object_new_object();
 	json_object_object_add(defaults, "services",
-	    parse(
+	    uj_parse(
 		"[\"namenode\",\"datanode\",\"resourcemanager\",\"nodemanager\"]"));
 	json_object_object_add(defaults, "provider",
 	    json_object_new_string("openstack1"));
@@ -147,9 +137,9 @@ tc_cluster(struct json_object *user_config)
 	json_object_object_add(tmpl, "defaults", defaults);
 	json_object_object_add(cluster, "clusterTemplate", tmpl);
 	json_object_object_add(cluster, "nodes",
-	    parse("[\"node1\",\"node2\"]"));
+	    uj_parse("[\"node1\",\"node2\"]"));
 	json_object_object_add(cluster, "services",
-	    parse("[\"datanode\",\"namenode\",\"hosts\"]"));
+	    uj_parse("[\"datanode\",\"namenode\",\"hosts\"]"));
 	json_object_object_add(cluster, "config",
 	    user_config != NULL ? user_config : json_object_new_object());
 	json_object_put(cat);
@@ -166,11 +156,11 @@ tc_node1(void)
 	json_object_object_add(node, "id", json_object_new_string("node1"));
 	json_object_object_add(node, "clusterId", json_object_new_string("1"));
 	svcs = json_object_new_array();
-	json_object_array_add(svcs, parse(TC_S1));
-	json_object_array_add(svcs, parse(TC_S2));
+	json_object_array_add(svcs, uj_parse(TC_S1));
+	json_object_array_add(svcs, uj_parse(TC_S2));
 	json_object_object_add(node, "services", svcs);
 	json_object_object_add(node, "properties",
-	    parse(
+	    uj_parse(
 		"{\"flavor\":\"5\",\"hostname\":\"node1.loom.continuuity.net\","
 		"\"bootstrap_keypair\":\"iad-root\","
 		"\"image\":\"f70ed7c7-b42e-4d77-83d8-40fa29825b85\","
@@ -193,7 +183,7 @@ Test(taskconfig, default_config)
 			 PLANNER_ACTION_INSTALL, &config, err),
 	    0, "%s", err);
 	cr_assert_not_null(config);
-	want = parse(TC_DEFAULT_CONFIG);
+	want = uj_parse(TC_DEFAULT_CONFIG);
 	cr_assert(json_object_equal(config, want), "got %s",
 	    json_object_to_json_string(config));
 	assert_keys(config, keys);
@@ -238,7 +228,7 @@ Test(taskconfig, user_config)
 	cr_assert_eq(taskconfig_build(cluster, node, "datanode",
 			 PLANNER_ACTION_INSTALL, &config, err),
 	    0, "%s", err);
-	want = parse(TC_USER_CONFIG);
+	want = uj_parse(TC_USER_CONFIG);
 	cr_assert(json_object_equal(config, want), "got %s",
 	    json_object_to_json_string(config));
 	json_object_put(want);
@@ -258,8 +248,8 @@ Test(taskconfig, service_action_without_data)
 	cr_assert_eq(taskconfig_build(cluster, node, "namenode",
 			 PLANNER_ACTION_CONFIGURE, &config, err),
 	    0, "%s", err);
-	want = parse("{\"name\":\"namenode\",\"action\":{\"type\":\"chef\","
-		     "\"script\":\"configure recipe\"}}");
+	want = uj_parse("{\"name\":\"namenode\",\"action\":{\"type\":\"chef\","
+			"\"script\":\"configure recipe\"}}");
 	cr_assert(json_object_equal(fx_data_get(config, "service"), want),
 	    "got %s",
 	    json_object_to_json_string(fx_data_get(config, "service")));
@@ -327,15 +317,15 @@ Test(taskconfig, one_machine_default_config)
 	json_object_object_add(cluster, "clusterTemplate",
 	    json_object_get(entity(cat, "clustertemplates", "one-machine")));
 	json_object_object_add(cluster, "config", json_object_new_object());
-	node = parse("{\"id\":\"n1\",\"services\":[],\"properties\":{"
-		     "\"hostname\":\"c-1-1000.local\",\"nodenum\":\"1000\","
-		     "\"automators\":[]}}");
+	node = uj_parse("{\"id\":\"n1\",\"services\":[],\"properties\":{"
+			"\"hostname\":\"c-1-1000.local\",\"nodenum\":\"1000\","
+			"\"automators\":[]}}");
 	json_object_array_add(fx_data_get(node, "services"),
 	    json_object_get(entity(cat, "services", "zookeeper")));
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
 			 PLANNER_ACTION_CONFIRM, &config, err),
 	    0, "%s", err);
-	want = parse("{\"defaultconfig\":\"value1\"}");
+	want = uj_parse("{\"defaultconfig\":\"value1\"}");
 	cr_assert(json_object_equal(fx_data_get(config, "cluster"), want));
 	cr_assert(json_object_equal(fx_data_get(config, "provider"),
 	    entity(cat, "providers", "joyent")));
@@ -347,11 +337,11 @@ Test(taskconfig, one_machine_default_config)
 
 	/* testUserConfig: a user config replaces the default one. */
 	json_object_object_add(cluster, "config",
-	    parse("{\"userconfig\":\"value2\"}"));
+	    uj_parse("{\"userconfig\":\"value2\"}"));
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
 			 PLANNER_ACTION_CREATE, &config, err),
 	    0, "%s", err);
-	want = parse("{\"userconfig\":\"value2\"}");
+	want = uj_parse("{\"userconfig\":\"value2\"}");
 	cr_assert(json_object_equal(fx_data_get(config, "cluster"), want));
 	json_object_put(want);
 	json_object_put(config);
@@ -379,9 +369,9 @@ Test(taskconfig, property_overrides)
 
 	/* Properties go after "cluster"/"service" and may replace them. */
 	cluster =
-	    parse("{\"config\":{\"a\":1},\"provider\":{\"name\":\"p\"}}");
-	node = parse("{\"id\":\"n\",\"properties\":{\"cluster\":\"c\","
-		     "\"provider\":\"q\",\"ipaddress\":\"1.2.3.4\"}}");
+	    uj_parse("{\"config\":{\"a\":1},\"provider\":{\"name\":\"p\"}}");
+	node = uj_parse("{\"id\":\"n\",\"properties\":{\"cluster\":\"c\","
+			"\"provider\":\"q\",\"ipaddress\":\"1.2.3.4\"}}");
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
 			 PLANNER_ACTION_BOOTSTRAP, &config, err),
 	    0, "%s", err);
@@ -404,7 +394,7 @@ Test(taskconfig, nodes_map_and_submit)
 	struct json_object *nodes, *map, *want, *cluster, *config, *node;
 	char err[LOOMD_ERR_LEN];
 
-	nodes = parse(
+	nodes = uj_parse(
 	    "[{\"id\":\"n1\",\"properties\":{\"hostname\":\"h1\","
 	    "\"nodenum\":\"1000\",\"flavor\":\"5\",\"automators\":[\"chef\"],"
 	    "\"ipaddress\":\"10.0.0.1\"}},"
@@ -412,7 +402,7 @@ Test(taskconfig, nodes_map_and_submit)
 	    "\"nodenum\":\"1001\"}},"
 	    "{\"id\":\"n3\"}]");
 	map = taskconfig_nodes_map(nodes);
-	want = parse(
+	want = uj_parse(
 	    "{\"n1\":{\"ipaddress\":\"10.0.0.1\",\"hostname\":\"h1\","
 	    "\"nodenum\":\"1000\",\"automators\":[\"chef\"]},"
 	    "\"n2\":{\"hostname\":\"h2\",\"nodenum\":\"1001\"},\"n3\":{}}");
@@ -421,9 +411,10 @@ Test(taskconfig, nodes_map_and_submit)
 	json_object_put(want);
 
 	/* Plan time, before the node got its ip address. */
-	cluster = parse("{\"config\":{},\"clusterTemplate\":{\"defaults\":{"
-			"\"config\":{\"k\":\"%host.service.s%\"}}}}");
-	node = parse("{\"id\":\"n2\",\"properties\":{\"hostname\":\"h2\"}}");
+	cluster = uj_parse("{\"config\":{},\"clusterTemplate\":{\"defaults\":{"
+			   "\"config\":{\"k\":\"%host.service.s%\"}}}}");
+	node =
+	    uj_parse("{\"id\":\"n2\",\"properties\":{\"hostname\":\"h2\"}}");
 	cr_assert_eq(taskconfig_build(cluster, node, NULL,
 			 PLANNER_ACTION_BOOTSTRAP, &config, err),
 	    0, "%s", err);
