@@ -31,6 +31,7 @@
 
 #include "jsonin.h"
 #include "jsonx.h"
+#include "strtab.h"
 
 static const char *codec_words[CODEC_NTYPES] = {
 	"provider",
@@ -256,13 +257,6 @@ codec_read_set(struct codec_ctx *c, struct json_object *obj, const char *key,
 	}
 }
 
-/* Comparison for qsort of C strings. */
-static int
-codec_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /*
  * Key identifying a set of strings regardless of order: its members sorted,
  * each prefixed by its length.  Caller frees.
@@ -281,7 +275,7 @@ codec_set_key(struct json_object *set)
 		    json_object_get_string(json_object_array_get_idx(set, i));
 		total += strlen(v[i]) + 24;
 	}
-	qsort(v, n, sizeof *v, codec_strcmp);
+	qsort(v, n, sizeof *v, strtab_cmp);
 	key = xmalloc(total);
 	key[0] = '\0';
 	for (i = 0; i < n; i++)

@@ -25,13 +25,6 @@ struct layout_add_tracker {
 	size_t cap;
 };
 
-/* qsort comparator of C strings. */
-int
-layout_add_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* 1 if the name list l holds s. */
 int
 layout_add_names_has(const char *const *v, size_t n, const char *s)
@@ -57,8 +50,7 @@ layout_add_nl_init(struct layout_add_node_layout *nl, const char *hw,
 	for (i = 0; i < n; i++)
 		nl->services[i] = xstrdup(services[i]);
 	if (n > 1)
-		qsort(nl->services, n, sizeof(*nl->services),
-		    layout_add_cmp_str);
+		qsort(nl->services, n, sizeof(*nl->services), strtab_cmp);
 	for (i = 1, j = n > 0 ? 1 : 0; i < n; i++) {
 		if (strcmp(nl->services[i], nl->services[j - 1]) == 0)
 			free(nl->services[i]);
@@ -105,7 +97,7 @@ layout_add_nl_has(const struct layout_add_node_layout *nl, const char *s)
 {
 	return nl->nservices > 0 &&
 	    bsearch(&s, nl->services, nl->nservices, sizeof(*nl->services),
-		layout_add_cmp_str) != NULL;
+		strtab_cmp) != NULL;
 }
 
 int

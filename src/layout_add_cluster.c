@@ -81,7 +81,7 @@ layout_add_cluster_new(const struct layout_add_node *nodes, size_t n,
 	for (i = 0; i < n; i++)
 		ids[i] = cl->nodes[i].id;
 	if (n > 1)
-		qsort(ids, n, sizeof(*ids), layout_add_cmp_str);
+		qsort(ids, n, sizeof(*ids), strtab_cmp);
 	for (i = 1; i < n; i++) {
 		if (strcmp(ids[i], ids[i - 1]) == 0) {
 			snprintf(err, LOOMD_ERR_LEN, "node %s is listed twice",

@@ -11,9 +11,8 @@
 #include <stddef.h>
 
 #include "layout_add.h"
+#include "strtab.h"
 
-/* qsort comparator of C strings. */
-int layout_add_cmp_str(const void *a, const void *b);
 /* 1 if the name list v[0, n) holds s. */
 int layout_add_names_has(const char *const *v, size_t n, const char *s);
 

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strtab.h"
+
 #define SVCDEPS_NONE SIZE_MAX
 
 /* A sorted set of name indexes (or, while building, an unsorted list). */
@@ -137,13 +139,6 @@ svcdeps_sets_free(struct svcdeps_set *sets, size_t n)
 	free(sets);
 }
 
-/* qsort comparator of C strings. */
-static int
-svcdeps_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Index of name, or SVCDEPS_NONE. */
 static size_t
 svcdeps_lookup(const struct svcdeps *d, const char *name)
@@ -152,8 +147,7 @@ svcdeps_lookup(const struct svcdeps *d, const char *name)
 
 	if (name == NULL || d->nnames == 0)
 		return SVCDEPS_NONE;
-	p = bsearch(&name, d->names, d->nnames, sizeof(*d->names),
-	    svcdeps_cmp_str);
+	p = bsearch(&name, d->names, d->nnames, sizeof(*d->names), strtab_cmp);
 	return p == NULL ? SVCDEPS_NONE : (size_t)(p - d->names);
 }
 
@@ -448,7 +442,7 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 		svcdeps_collect(&all, &nall, &cap, &s->dependson);
 	}
 	if (nall > 0)
-		qsort(all, nall, sizeof(*all), svcdeps_cmp_str);
+		qsort(all, nall, sizeof(*all), strtab_cmp);
 	d = xcalloc(1, sizeof(*d));
 	d->names = xcalloc(nall + 1, sizeof(*d->names));
 	for (i = 0; i < nall; i++)
@@ -801,7 +795,7 @@ svcdeps_union(const struct svcdeps_names *a, const struct svcdeps_names *b,
 	for (i = 0; i < b->n; i++)
 		v[(*n)++] = b->v[i];
 	if (*n > 1)
-		qsort(v, *n, sizeof(*v), svcdeps_cmp_str);
+		qsort(v, *n, sizeof(*v), strtab_cmp);
 	for (i = 1, j = *n > 0 ? 1 : 0; i < *n; i++)
 		if (strcmp(v[i], v[j - 1]) != 0)
 			v[j++] = v[i];
