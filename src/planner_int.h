@@ -103,6 +103,8 @@ int planner_dag_build_from(enum planner_cluster_action ca,
     const struct planner_scope *scope, struct planner_dag **out,
     char err[LOOMD_ERR_LEN]);
 
+/* planner_dag_linearize.c */
+
 /*
  * planner_dag_linearize() that moves dag's node table into the plan: dag
  * is then only good for planner_dag_free().
