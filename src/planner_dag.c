@@ -540,12 +540,11 @@ static int
 planner_dag_edge_cmp(const void *a, const void *b)
 {
 	const struct planner_edge *x = a, *y = b;
+	int r;
 
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	if (x->to != y->to)
-		return x->to < y->to ? -1 : 1;
-	return 0;
+	if ((r = planner_cmp(x->from, y->from)) == 0)
+		r = planner_cmp(x->to, y->to);
+	return r;
 }
 
 void

@@ -22,16 +22,13 @@ static int
 planner_dag_key_cmp(const void *a, const void *b)
 {
 	const struct planner_key *x = a, *y = b;
+	int r;
 
-	if (x->layer != y->layer)
-		return x->layer < y->layer ? -1 : 1;
-	if (x->action != y->action)
-		return x->action < y->action ? -1 : 1;
-	if (x->svc != y->svc)
-		return x->svc < y->svc ? -1 : 1;
-	if (x->node != y->node)
-		return x->node < y->node ? -1 : 1;
-	return 0;
+	if ((r = planner_cmp(x->layer, y->layer)) == 0 &&
+	    (r = planner_cmp(x->action, y->action)) == 0 &&
+	    (r = planner_cmp(x->svc, y->svc)) == 0)
+		r = planner_cmp(x->node, y->node);
+	return r;
 }
 
 /*

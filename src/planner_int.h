@@ -92,6 +92,13 @@ const char *planner_services_def_name(struct json_object *def);
 int planner_services_build(struct json_object **defs, size_t n,
     struct planner_services **out, char err[LOOMD_ERR_LEN]);
 
+/* -1, 0 or 1 as a is below, equal to or above b: a step of a comparator. */
+static inline int
+planner_cmp(size_t a, size_t b)
+{
+	return (a > b) - (a < b);
+}
+
 /* planner_dag.c */
 
 /*
