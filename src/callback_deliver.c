@@ -221,6 +221,33 @@ struct callback_deliver_record_arg {
 	int64_t next;
 };
 
+/*
+ * Close the attempt of a->row in state ("delivered" or "failed"; error
+ * NULL for none) if this server still holds its lease: a->outcome becomes
+ * outcome, or CALLBACK_LOST when the row had passed to another server.
+ */
+static enum db_status
+callback_deliver_close(struct db_conn *c,
+    struct callback_deliver_record_arg *a, enum callback_outcome outcome,
+    const char *state, const char *error, int64_t now)
+{
+	struct callback_deliver_row *row = a->row;
+	enum db_status st;
+	uint64_t n = 0;
+
+	a->outcome = outcome;
+	if ((st = db_exec(c,
+		 "UPDATE callbacks SET state = ?, done_at = ?, lease_until = 0, "
+		 "last_status = ?, last_error = ?, version = version + 1 WHERE "
+		 "id = ? AND lease_owner = ? AND state = 'pending'",
+		 &n, "siisss", state, now, (int64_t)row->status, error,
+		 row->id, domain_me())) != DB_OK)
+		return st;
+	if (n != 1)
+		a->outcome = CALLBACK_LOST;
+	return DB_OK;
+}
+
 /* Record the answer of an attempt (and open or close a START gate). */
 static enum db_status
 callback_deliver_record_tx(struct db_conn *c, void *arg)
@@ -232,19 +259,10 @@ callback_deliver_record_tx(struct db_conn *c, void *arg)
 	uint64_t n = 0;
 
 	if (row->status >= 200 && row->status <= 299) {
-		a->outcome = CALLBACK_DELIVERED;
-		if ((st = db_exec(c,
-			 "UPDATE callbacks SET state = 'delivered', done_at = "
-			 "?, lease_until = 0, last_status = ?, last_error = "
-			 "NULL, version = version + 1 WHERE id = ? AND "
-			 "lease_owner = ? AND state = 'pending'",
-			 &n, "iiss", now, (int64_t)row->status, row->id,
-			 domain_me())) != DB_OK)
+		if ((st = callback_deliver_close(c, a, CALLBACK_DELIVERED,
+			 "delivered", NULL, now)) != DB_OK ||
+		    a->outcome == CALLBACK_LOST)
 			return st;
-		if (n != 1) {
-			a->outcome = CALLBACK_LOST;
-			return DB_OK;
-		}
 		if (row->gate)
 			return db_exec(c,
 			    "UPDATE jobs SET needs_work = 1, lease_until = 0 "
@@ -254,19 +272,10 @@ callback_deliver_record_tx(struct db_conn *c, void *arg)
 		return DB_OK;
 	}
 	if (now - row->created_at >= cb_cfg->callback_max_age_s * 1000) {
-		a->outcome = CALLBACK_FAILED;
-		if ((st = db_exec(c,
-			 "UPDATE callbacks SET state = 'failed', done_at = ?, "
-			 "lease_until = 0, last_status = ?, last_error = ?, "
-			 "version = version + 1 WHERE id = ? AND lease_owner = "
-			 "? AND state = 'pending'",
-			 &n, "iisss", now, (int64_t)row->status, row->error,
-			 row->id, domain_me())) != DB_OK)
+		if ((st = callback_deliver_close(c, a, CALLBACK_FAILED,
+			 "failed", row->error, now)) != DB_OK ||
+		    a->outcome == CALLBACK_LOST)
 			return st;
-		if (n != 1) {
-			a->outcome = CALLBACK_LOST;
-			return DB_OK;
-		}
 		return row->gate ? callback_deliver_fail_job_tx(c, row->job) :
 				   DB_OK;
 	}
