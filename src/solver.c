@@ -242,20 +242,7 @@ fail:
 struct json_object *
 solver_cat_find(struct json_object *arr, const char *name)
 {
-	struct json_object *e;
-	const char *s;
-	size_t i, n;
-
-	if (name == NULL || !json_object_is_type(arr, json_type_array))
-		return NULL;
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(arr, i);
-		s = jsonx_str(jsonx_get(e, "name"));
-		if (s != NULL && strcmp(s, name) == 0)
-			return e;
-	}
-	return NULL;
+	return jsonx_find_named(arr, name);
 }
 
 /* Add type entity e if allowed and mapped for the provider. */
