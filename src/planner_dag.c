@@ -27,11 +27,8 @@ static uint32_t
 planner_dag_vertex(struct planner_dag *dag, uint32_t node, uint32_t svc,
     enum planner_action action)
 {
-	if (dag->nv == dag->vcap) {
-		dag->vcap = dag->vcap == 0 ? 64 : dag->vcap * 2;
-		dag->v = planner_plan_grow(dag->v, dag->nv, dag->vcap,
-		    sizeof *dag->v);
-	}
+	dag->v = planner_plan_room(dag->v, dag->nv, dag->nv + 1, &dag->vcap,
+	    sizeof *dag->v);
 	dag->v[dag->nv].node = node;
 	dag->v[dag->nv].svc = svc;
 	dag->v[dag->nv].action = action;
@@ -42,11 +39,8 @@ planner_dag_vertex(struct planner_dag *dag, uint32_t node, uint32_t svc,
 static void
 planner_dag_edge(struct planner_dag *dag, uint32_t from, uint32_t to)
 {
-	if (dag->ne == dag->ecap) {
-		dag->ecap = dag->ecap == 0 ? 64 : dag->ecap * 2;
-		dag->e = planner_plan_grow(dag->e, dag->ne, dag->ecap,
-		    sizeof *dag->e);
-	}
+	dag->e = planner_plan_room(dag->e, dag->ne, dag->ne + 1, &dag->ecap,
+	    sizeof *dag->e);
 	dag->e[dag->ne].from = from;
 	dag->e[dag->ne].to = to;
 	dag->ne++;
@@ -111,12 +105,8 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 		/* Nodes of one layout share their list: reuse its entries. */
 		lc = &cache[((uintptr_t)list >> 4) % PLANNER_DAG_LIST_CACHE];
 		if (lc->list == list) {
-			if (n + lc->n > cap) {
-				while (n + lc->n > cap)
-					cap = cap == 0 ? 64 : cap * 2;
-				*nsvc = planner_plan_grow(*nsvc, n, cap,
-				    sizeof **nsvc);
-			}
+			*nsvc = planner_plan_room(*nsvc, n, n + lc->n, &cap,
+			    sizeof **nsvc);
 			memcpy(*nsvc + n, *nsvc + lc->first,
 			    lc->n * sizeof **nsvc);
 			n += lc->n;
@@ -150,11 +140,8 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 				;
 			if (j < n)
 				continue; /* listed twice on this node */
-			if (n == cap) {
-				cap = cap == 0 ? 64 : cap * 2;
-				*nsvc = planner_plan_grow(*nsvc, n, cap,
-				    sizeof **nsvc);
-			}
+			*nsvc = planner_plan_room(*nsvc, n, n + 1, &cap,
+			    sizeof **nsvc);
 			(*nsvc)[n++] = t;
 		}
 		lc->list = list;

@@ -148,6 +148,20 @@ void planner_plan_huge(void *p, size_t len);
  * the huge-page hint before the elements are copied into it.
  */
 void *planner_plan_grow(void *p, size_t n, size_t cap, size_t size);
+/*
+ * p (an array of n elements of size bytes, capacity *cap) with room for
+ * need elements: when *cap is short it doubles (from 64) until it is
+ * enough and p grows with planner_plan_grow().
+ */
+static inline void *
+planner_plan_room(void *p, size_t n, size_t need, size_t *cap, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	while (*cap < need)
+		*cap = *cap == 0 ? 64 : *cap * 2;
+	return planner_plan_grow(p, n, *cap, size);
+}
 /* nmemb zeroed elements of size bytes, large ones hinted (caller frees). */
 void *planner_plan_zalloc(size_t nmemb, size_t size);
 
