@@ -420,6 +420,7 @@ planner_dag_build_from(enum planner_cluster_action ca,
 	size_t ndefs = 0, *off = NULL, *nsvc = NULL;
 	size_t *remap = NULL, t, norder;
 	unsigned char *pnode = NULL, *psvc = NULL;
+	int rc = -1;
 
 	*out = NULL;
 	if (planner_action_order(ca, &norder) == NULL) {
@@ -463,16 +464,9 @@ planner_dag_build_from(enum planner_cluster_action ca,
 		errbuf_set(err, "too many tasks");
 		goto fail;
 	}
-
-	free(defs);
-	free(off);
-	free(nsvc);
-	free(remap);
-	free(pnode);
-	free(psvc);
-	strtab_free(seen);
 	*out = dag;
-	return 0;
+	dag = NULL;
+	rc = 0;
 fail:
 	free(defs);
 	free(off);
@@ -482,7 +476,7 @@ fail:
 	free(psvc);
 	strtab_free(seen);
 	planner_dag_free(dag);
-	return -1;
+	return rc;
 }
 
 void
