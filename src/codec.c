@@ -153,20 +153,29 @@ codec_name(struct json_object *ent)
  * when it has the wrong JSON type.
  */
 
-/* A string (numbers and booleans are taken as their text, as Gson did). */
-int
-codec_read_string(struct codec_ctx *c, struct json_object *obj,
-    const char *key, const char *what, const char **out)
+/* A field reader's answer to a jsonin getter's result got. */
+static int
+codec_read_got(struct codec_ctx *c, enum jsonin_get got, const char *what,
+    const char *type)
 {
-	switch (jsonin_get_string(obj, key, out, NULL)) {
+	switch (got) {
 	case JSONIN_OK:
 		return 1;
 	case JSONIN_ABSENT:
 		return 0;
 	default:
-		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be a string",
-		    what);
+		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be %s", what,
+		    type);
 	}
+}
+
+/* A string (numbers and booleans are taken as their text, as Gson did). */
+int
+codec_read_string(struct codec_ctx *c, struct json_object *obj,
+    const char *key, const char *what, const char **out)
+{
+	return codec_read_got(c, jsonin_get_string(obj, key, out, NULL), what,
+	    "a string");
 }
 
 /* An object (borrowed). */
@@ -174,15 +183,8 @@ int
 codec_read_object(struct codec_ctx *c, struct json_object *obj,
     const char *key, const char *what, struct json_object **out)
 {
-	switch (jsonin_get_object(obj, key, out, NULL)) {
-	case JSONIN_OK:
-		return 1;
-	case JSONIN_ABSENT:
-		return 0;
-	default:
-		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be an object",
-		    what);
-	}
+	return codec_read_got(c, jsonin_get_object(obj, key, out, NULL), what,
+	    "an object");
 }
 
 /* An integer in [min, max]; numbers given as strings are accepted. */
@@ -245,16 +247,11 @@ codec_read_set(struct codec_ctx *c, struct json_object *obj, const char *key,
     const char *what, struct json_object **out)
 {
 	struct json_object *arr;
+	int rc;
 
-	switch (jsonin_get_array(obj, key, &arr, NULL)) {
-	case JSONIN_OK:
-		return codec_string_set(c, arr, what, out);
-	case JSONIN_ABSENT:
-		return 0;
-	default:
-		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be an array",
-		    what);
-	}
+	rc = codec_read_got(c, jsonin_get_array(obj, key, &arr, NULL), what,
+	    "an array");
+	return rc == 1 ? codec_string_set(c, arr, what, out) : rc;
 }
 
 /*
@@ -297,17 +294,13 @@ codec_read_set_of_sets(struct codec_ctx *c, struct json_object *obj,
 	struct json_object *arr = NULL, *inner, *set = NULL, *seen, *dummy;
 	size_t i, n;
 	char *k;
+	int rc;
 
-	switch (jsonin_get_array(obj, key, &arr, NULL)) {
-	case JSONIN_OK:
-		break;
-	case JSONIN_ABSENT:
+	if ((rc = codec_read_got(c, jsonin_get_array(obj, key, &arr, NULL),
+		 what, "an array")) == 0)
 		*out = jsonx_new_array();
-		return 0;
-	default:
-		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be an array",
-		    what);
-	}
+	if (rc <= 0)
+		return rc;
 	n = json_object_array_length(arr);
 	*out = jsonx_new_array();
 	seen = jsonx_new_object();
