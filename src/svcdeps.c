@@ -643,28 +643,34 @@ svcdeps_providers(const struct svcdeps *d, const char *name, size_t *n)
 	return svcdeps_slice(d->prov_names, d->prov_off, x, n);
 }
 
-const char *const *
-svcdeps_min_deps(const struct svcdeps *d, enum svcdeps_graph g,
-    const char *svc, size_t *n)
+/*
+ * The slice of svc in graph g of the flattened sets names[g] / off[g]
+ * (the minimised sets or their reverse), or NULL.
+ */
+static const char *const *
+svcdeps_graph_slice(const struct svcdeps *d, enum svcdeps_graph g,
+    const char *svc, const char **const *names, size_t *const *off, size_t *n)
 {
 	size_t x = svcdeps_lookup(d, svc);
 
 	*n = 0;
 	if (x == SVCDEPS_NONE || (unsigned int)g > SVCDEPS_GRAPH_RUNTIME)
 		return NULL;
-	return svcdeps_slice(d->min_names[g], d->min_off[g], x, n);
+	return svcdeps_slice(names[g], off[g], x, n);
+}
+
+const char *const *
+svcdeps_min_deps(const struct svcdeps *d, enum svcdeps_graph g,
+    const char *svc, size_t *n)
+{
+	return svcdeps_graph_slice(d, g, svc, d->min_names, d->min_off, n);
 }
 
 const char *const *
 svcdeps_min_rdeps(const struct svcdeps *d, enum svcdeps_graph g,
     const char *svc, size_t *n)
 {
-	size_t x = svcdeps_lookup(d, svc);
-
-	*n = 0;
-	if (x == SVCDEPS_NONE || (unsigned int)g > SVCDEPS_GRAPH_RUNTIME)
-		return NULL;
-	return svcdeps_slice(d->rev_names[g], d->rev_off[g], x, n);
+	return svcdeps_graph_slice(d, g, svc, d->rev_names, d->rev_off, n);
 }
 
 const struct svcdeps_action_dep *
