@@ -174,17 +174,12 @@ svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
 			free(line);
 		}
 	}
-	if (msg != NULL)
-		goto fail;
-	free(u);
-	free(r);
-	free(p);
-	return 0;
-
 fail:
 	free(u);
 	free(r);
 	free(p);
+	if (msg == NULL)
+		return 0;
 	*why = msg;
 	return -1;
 }
