@@ -178,6 +178,18 @@ codec_read_string(struct codec_ctx *c, struct json_object *obj,
 	    "a string");
 }
 
+int
+codec_read_named(struct codec_ctx *c, struct json_object *in,
+    const char **name, const char **desc)
+{
+	int have;
+
+	if ((have = codec_read_string(c, in, "name", "name", name)) < 0 ||
+	    codec_read_string(c, in, "description", "description", desc) < 0)
+		return -1;
+	return have;
+}
+
 /* An object (borrowed). */
 int
 codec_read_object(struct codec_ctx *c, struct json_object *obj,
@@ -441,9 +453,7 @@ codec_parse_provider(struct codec_ctx *c, struct json_object *in,
 	struct json_object *prov = NULL, *o;
 	int have_name, rc;
 
-	if ((have_name = codec_read_string(c, in, "name", "name", &name)) < 0)
-		goto fail;
-	if (codec_read_string(c, in, "description", "description", &desc) < 0)
+	if ((have_name = codec_read_named(c, in, &name, &desc)) < 0)
 		goto fail;
 	if ((rc = codec_read_string(c, in, "providertype", "providertype",
 		 &ptype)) < 0)
@@ -481,9 +491,7 @@ codec_parse_hwimg(struct codec_ctx *c, struct json_object *in,
 	struct json_object *map = NULL, *o;
 	int have_name, rc;
 
-	if ((have_name = codec_read_string(c, in, "name", "name", &name)) < 0)
-		goto fail;
-	if (codec_read_string(c, in, "description", "description", &desc) < 0)
+	if ((have_name = codec_read_named(c, in, &name, &desc)) < 0)
 		goto fail;
 	if ((rc = codec_read_map2(c, in, "providermap", "providermap", &map)) <
 	    0)

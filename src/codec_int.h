@@ -33,6 +33,12 @@ int codec_fail(struct codec_ctx *c, enum codec_error kind, const char *fmt,
 /* A string (numbers and booleans are taken as their text); borrowed. */
 int codec_read_string(struct codec_ctx *c, struct json_object *obj,
     const char *key, const char *what, const char **out);
+/*
+ * The name and description of a NamedEntity, in that order (borrowed):
+ * 1 or 0 as the name is present, -1 on a type error.
+ */
+int codec_read_named(struct codec_ctx *c, struct json_object *in,
+    const char **name, const char **desc);
 /* An object (borrowed). */
 int codec_read_object(struct codec_ctx *c, struct json_object *obj,
     const char *key, const char *what, struct json_object **out);

@@ -112,9 +112,7 @@ codec_service_parse(struct codec_ctx *c, struct json_object *in,
 	struct json_object *o, *p;
 	int have_name, rc;
 
-	if ((have_name = codec_read_string(c, in, "name", "name", &name)) < 0)
-		goto fail;
-	if (codec_read_string(c, in, "description", "description", &desc) < 0)
+	if ((have_name = codec_read_named(c, in, &name, &desc)) < 0)
 		goto fail;
 	if ((rc = codec_read_set(c, in, "dependson", "dependson", &deps)) < 0)
 		goto fail;

@@ -356,9 +356,7 @@ codec_template_parse(struct codec_ctx *c, struct json_object *in,
 	struct json_object *admin = NULL, *o;
 	int have_name;
 
-	if ((have_name = codec_read_string(c, in, "name", "name", &name)) < 0)
-		goto fail;
-	if (codec_read_string(c, in, "description", "description", &desc) < 0)
+	if ((have_name = codec_read_named(c, in, &name, &desc)) < 0)
 		goto fail;
 	if (codec_template_defaults(c, in, &defaults) < 0 ||
 	    codec_template_compat(c, in, &compat) < 0 ||
