@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "jsonx.h"
 #include "macro_int.h"
 
 /* A (service name, node index) pair used while building the index. */
@@ -117,14 +118,11 @@ macro_nodenum(struct json_object *props, long long *out)
 static void
 macro_node_load(struct macro_node *n, struct json_object *node)
 {
-	struct json_object *id, *props;
+	struct json_object *props;
+	const char *id = jsonx_get_str(node, "id");
 
 	memset(n, 0, sizeof *n);
-	if (json_object_object_get_ex(node, "id", &id) && id != NULL &&
-	    json_object_is_type(id, json_type_string))
-		n->id = xstrdup(json_object_get_string(id));
-	else
-		n->id = xstrdup("?");
+	n->id = xstrdup(id != NULL ? id : "?");
 	if (!json_object_object_get_ex(node, "properties", &props) ||
 	    !json_object_is_type(props, json_type_object))
 		return;

@@ -66,7 +66,7 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
     size_t *ndefs, size_t **off, size_t **nsvc, struct strtab *seen,
     char err[LOOMD_ERR_LEN])
 {
-	struct json_object *node, *id, *list, *def;
+	struct json_object *node, *list, *def;
 	const char *name, *idstr;
 	size_t nnodes, i, k, len, t, j, n = 0, cap = 0;
 	size_t dcap = 0;
@@ -84,10 +84,7 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 			list = pn[i].services;
 		} else {
 			node = json_object_array_get_idx(nodes, i);
-			id = jsonx_get(node, "id");
-			idstr = json_object_is_type(id, json_type_string) ?
-			    json_object_get_string(id) :
-			    NULL;
+			idstr = jsonx_get_str(node, "id");
 			list = jsonx_get(node, "services");
 		}
 		if (idstr == NULL) {
