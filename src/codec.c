@@ -206,8 +206,7 @@ codec_read_int(struct codec_ctx *c, struct json_object *obj, const char *key,
 {
 	struct json_object *v = NULL;
 
-	if (!json_object_object_get_ex(obj, key, &v))
-		v = NULL;
+	v = jsonx_get(obj, key);
 	switch (jsonin_value_int64(v, min, max, out)) {
 	case JSONIN_OK:
 		return 1;
