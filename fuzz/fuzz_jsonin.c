@@ -5,9 +5,8 @@
  * the fields handlers read, and, when the result is an object, every codec
  * (one entity of each type, the whole /import shape, the template lease
  * check) with the error body built as the admin handlers build it.  Build:
- *   clang -fsanitize=fuzzer,address,undefined -I<dir with config.h> \
- *     -Isrc $(pkg-config --cflags json-c) fuzz/fuzz_jsonin.c src/jsonin.c \
- *     src/codec.c src/log.c src/xmem.c $(pkg-config --libs json-c) -lm
+ * "make fuzz", which links it with a libFuzzer build of libloomd.a (the
+ * codec is codec.c, codec_service.c and codec_template.c).
  */
 #include "config.h"
 

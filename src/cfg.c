@@ -656,37 +656,39 @@ cfg_finish(struct cfg *c, config_t *lc, int parsed, const char *file,
 	return errs->n == before ? 0 : -1;
 }
 
+/*
+ * cfg_load() of the file name when text is NULL, else cfg_load_string()
+ * of text under name.
+ */
+static int
+cfg_load_from(struct cfg *c, const char *name, const char *text,
+    struct cfg_errors *errs)
+{
+	config_t lc;
+	int rc, ok;
+
+	cfg_defaults(c);
+	c->path = xstrdup(name);
+	config_init(&lc);
+	config_set_options(&lc, 0);
+	ok = text != NULL ? config_read_string(&lc, text) :
+			    config_read_file(&lc, name);
+	rc = cfg_finish(c, &lc, ok == CONFIG_TRUE, name, errs);
+	config_destroy(&lc);
+	return rc;
+}
+
 int
 cfg_load(struct cfg *c, const char *path, struct cfg_errors *errs)
 {
-	config_t lc;
-	int rc;
-
-	cfg_defaults(c);
-	c->path = xstrdup(path);
-	config_init(&lc);
-	config_set_options(&lc, 0);
-	rc = cfg_finish(c, &lc, config_read_file(&lc, path) == CONFIG_TRUE,
-	    path, errs);
-	config_destroy(&lc);
-	return rc;
+	return cfg_load_from(c, path, NULL, errs);
 }
 
 int
 cfg_load_string(struct cfg *c, const char *name, const char *text,
     struct cfg_errors *errs)
 {
-	config_t lc;
-	int rc;
-
-	cfg_defaults(c);
-	c->path = xstrdup(name);
-	config_init(&lc);
-	config_set_options(&lc, 0);
-	rc = cfg_finish(c, &lc, config_read_string(&lc, text) == CONFIG_TRUE,
-	    name, errs);
-	config_destroy(&lc);
-	return rc;
+	return cfg_load_from(c, name, text, errs);
 }
 
 int

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * codec.c - decode, validate and re-emit the admin entities of Loom 0.9
- * (LOOM-0.9-API.md §2.1-§2.4).  Each codec_parse_<type>() follows the order
+ * (LOOM-0.9-API.md §2.1-§2.4): the field readers, provider, hardware and
+ * image types, the dispatch and /import here; services in codec_service.c,
+ * cluster templates in codec_template.c.  Each decoder follows the order
  * in which the 0.9 Gson codecs read the fields and the constructors checked
  * them, so the first error reported is the one Loom reported: type errors
  * while reading fields (plain "invalid input"), then the constructor rules
@@ -18,6 +20,7 @@
 #include "config.h"
 
 #include "codec.h"
+#include "codec_int.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -28,13 +31,7 @@
 
 #include "jsonin.h"
 #include "jsonx.h"
-#include "planner.h"
-
-/* Result of one decode, and the buffer its message goes to. */
-struct codec_ctx {
-	enum codec_error kind;
-	char *err;
-};
+#include "strtab.h"
 
 static const char *codec_words[CODEC_NTYPES] = {
 	"provider",
@@ -61,15 +58,12 @@ static const char *codec_provider_types[] = {
 	NULL,
 };
 
-/* ProvisionerAction, lower-case, in planner order (§2.3): the planner's. */
-#define codec_actions planner_action_lower_names
-
 #define CODEC_NAME_MSG \
 	"invalid name.  Name must consist of only [a-zA-Z0-9_.-]"
 
 /* Record a failure of the given kind; always returns -1. */
-static int LOOMD_PRINTF(3, 4) codec_fail(struct codec_ctx *c,
-    enum codec_error kind, const char *fmt, ...)
+int
+codec_fail(struct codec_ctx *c, enum codec_error kind, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -159,47 +153,60 @@ codec_name(struct json_object *ent)
  * when it has the wrong JSON type.
  */
 
-/* A string (numbers and booleans are taken as their text, as Gson did). */
+/* A field reader's answer to a jsonin getter's result got. */
 static int
+codec_read_got(struct codec_ctx *c, enum jsonin_get got, const char *what,
+    const char *type)
+{
+	switch (got) {
+	case JSONIN_OK:
+		return 1;
+	case JSONIN_ABSENT:
+		return 0;
+	default:
+		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be %s", what,
+		    type);
+	}
+}
+
+/* A string (numbers and booleans are taken as their text, as Gson did). */
+int
 codec_read_string(struct codec_ctx *c, struct json_object *obj,
     const char *key, const char *what, const char **out)
 {
-	switch (jsonin_get_string(obj, key, out, NULL)) {
-	case JSONIN_OK:
-		return 1;
-	case JSONIN_ABSENT:
-		return 0;
-	default:
-		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be a string",
-		    what);
-	}
+	return codec_read_got(c, jsonin_get_string(obj, key, out, NULL), what,
+	    "a string");
+}
+
+int
+codec_read_named(struct codec_ctx *c, struct json_object *in,
+    const char **name, const char **desc)
+{
+	int have;
+
+	if ((have = codec_read_string(c, in, "name", "name", name)) < 0 ||
+	    codec_read_string(c, in, "description", "description", desc) < 0)
+		return -1;
+	return have;
 }
 
 /* An object (borrowed). */
-static int
+int
 codec_read_object(struct codec_ctx *c, struct json_object *obj,
     const char *key, const char *what, struct json_object **out)
 {
-	switch (jsonin_get_object(obj, key, out, NULL)) {
-	case JSONIN_OK:
-		return 1;
-	case JSONIN_ABSENT:
-		return 0;
-	default:
-		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be an object",
-		    what);
-	}
+	return codec_read_got(c, jsonin_get_object(obj, key, out, NULL), what,
+	    "an object");
 }
 
 /* An integer in [min, max]; numbers given as strings are accepted. */
-static int
+int
 codec_read_int(struct codec_ctx *c, struct json_object *obj, const char *key,
     const char *what, int64_t min, int64_t max, int64_t *out)
 {
 	struct json_object *v = NULL;
 
-	if (!json_object_object_get_ex(obj, key, &v))
-		v = NULL;
+	v = jsonx_get(obj, key);
 	switch (jsonin_value_int64(v, min, max, out)) {
 	case JSONIN_OK:
 		return 1;
@@ -246,28 +253,16 @@ codec_string_set(struct codec_ctx *c, struct json_object *arr,
 }
 
 /* A Set<String> field: *out is a new array, or absent. */
-static int
+int
 codec_read_set(struct codec_ctx *c, struct json_object *obj, const char *key,
     const char *what, struct json_object **out)
 {
 	struct json_object *arr;
+	int rc;
 
-	switch (jsonin_get_array(obj, key, &arr, NULL)) {
-	case JSONIN_OK:
-		return codec_string_set(c, arr, what, out);
-	case JSONIN_ABSENT:
-		return 0;
-	default:
-		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be an array",
-		    what);
-	}
-}
-
-/* Comparison for qsort of C strings. */
-static int
-codec_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	rc = codec_read_got(c, jsonin_get_array(obj, key, &arr, NULL), what,
+	    "an array");
+	return rc == 1 ? codec_string_set(c, arr, what, out) : rc;
 }
 
 /*
@@ -288,7 +283,7 @@ codec_set_key(struct json_object *set)
 		    json_object_get_string(json_object_array_get_idx(set, i));
 		total += strlen(v[i]) + 24;
 	}
-	qsort(v, n, sizeof *v, codec_strcmp);
+	qsort(v, n, sizeof *v, strtab_cmp);
 	key = xmalloc(total);
 	key[0] = '\0';
 	for (i = 0; i < n; i++)
@@ -303,24 +298,20 @@ codec_set_key(struct json_object *set)
  * sets, inner and outer duplicates removed (sets compare unordered).
  * Absent gives an empty array.
  */
-static int
+int
 codec_read_set_of_sets(struct codec_ctx *c, struct json_object *obj,
     const char *key, const char *what, struct json_object **out)
 {
 	struct json_object *arr = NULL, *inner, *set = NULL, *seen, *dummy;
 	size_t i, n;
 	char *k;
+	int rc;
 
-	switch (jsonin_get_array(obj, key, &arr, NULL)) {
-	case JSONIN_OK:
-		break;
-	case JSONIN_ABSENT:
+	if ((rc = codec_read_got(c, jsonin_get_array(obj, key, &arr, NULL),
+		 what, "an array")) == 0)
 		*out = jsonx_new_array();
-		return 0;
-	default:
-		return codec_fail(c, CODEC_ERR_PLAIN, "%s must be an array",
-		    what);
-	}
+	if (rc <= 0)
+		return rc;
 	n = json_object_array_length(arr);
 	*out = jsonx_new_array();
 	seen = jsonx_new_object();
@@ -415,7 +406,7 @@ codec_read_map2(struct codec_ctx *c, struct json_object *obj, const char *key,
 }
 
 /* Index of s in the NULL-terminated table, or -1. */
-static int
+int
 codec_lookup(const char *const *table, const char *s)
 {
 	int i;
@@ -428,7 +419,7 @@ codec_lookup(const char *const *table, const char *s)
 }
 
 /* The name rule of NamedEntity: missing is a plain error (Java NPE). */
-static int
+int
 codec_name_rule(struct codec_ctx *c, int have, const char *name)
 {
 	if (!have)
@@ -441,7 +432,7 @@ codec_name_rule(struct codec_ctx *c, int have, const char *name)
 }
 
 /* Start an output object with name and (if given) description. */
-static struct json_object *
+struct json_object *
 codec_out_named(const char *name, const char *description)
 {
 	struct json_object *o = jsonx_new_object();
@@ -461,9 +452,7 @@ codec_parse_provider(struct codec_ctx *c, struct json_object *in,
 	struct json_object *prov = NULL, *o;
 	int have_name, rc;
 
-	if ((have_name = codec_read_string(c, in, "name", "name", &name)) < 0)
-		goto fail;
-	if (codec_read_string(c, in, "description", "description", &desc) < 0)
+	if ((have_name = codec_read_named(c, in, &name, &desc)) < 0)
 		goto fail;
 	if ((rc = codec_read_string(c, in, "providertype", "providertype",
 		 &ptype)) < 0)
@@ -501,9 +490,7 @@ codec_parse_hwimg(struct codec_ctx *c, struct json_object *in,
 	struct json_object *map = NULL, *o;
 	int have_name, rc;
 
-	if ((have_name = codec_read_string(c, in, "name", "name", &name)) < 0)
-		goto fail;
-	if (codec_read_string(c, in, "description", "description", &desc) < 0)
+	if ((have_name = codec_read_named(c, in, &name, &desc)) < 0)
 		goto fail;
 	if ((rc = codec_read_map2(c, in, "providermap", "providermap", &map)) <
 	    0)
@@ -521,529 +508,6 @@ codec_parse_hwimg(struct codec_ctx *c, struct json_object *in,
 	return 0;
 fail:
 	json_object_put(map);
-	return -1;
-}
-
-/* One ServiceAction {type, script, data}; absent members are omitted. */
-static int
-codec_service_action(struct codec_ctx *c, const char *action,
-    struct json_object *v, struct json_object **out)
-{
-	static const char *fields[] = { "type", "script", "data", NULL };
-	struct json_object *o;
-	const char *s;
-	int i;
-
-	if (!json_object_is_type(v, json_type_object))
-		return codec_fail(c, CODEC_ERR_PLAIN,
-		    "provisioner.actions.%s must be an object", action);
-	o = jsonx_new_object();
-	for (i = 0; fields[i] != NULL; i++) {
-		switch (jsonin_get_string(v, fields[i], &s, NULL)) {
-		case JSONIN_OK:
-			jsonx_set(o, fields[i], jsonx_new_string(s));
-			break;
-		case JSONIN_ABSENT:
-			break;
-		default:
-			json_object_put(o);
-			return codec_fail(c, CODEC_ERR_PLAIN,
-			    "provisioner.actions.%s.%s must be a string",
-			    action, fields[i]);
-		}
-	}
-	*out = o;
-	return 0;
-}
-
-/*
- * The 0.9.7 service "dependencies" object (LOOM-0.9.7-OPS.md section 8.5)
- * of in, validated and normalised into *out (new; NULL when absent): every
- * set present ({"provides","conflicts","install":{"requires","uses"},
- * "runtime":{"requires","uses"}}), each a set of strings.  0 or -1.
- */
-static int
-codec_service_dependencies(struct codec_ctx *c, struct json_object *in,
-    struct json_object **out)
-{
-	static const char *const top[] = { "provides", "conflicts", NULL };
-	static const char *const phases[] = { "install", "runtime", NULL };
-	static const char *const kinds[] = { "requires", "uses", NULL };
-	struct json_object *src, *ph, *set, *o, *po;
-	char what[64];
-	int i, k, rc;
-
-	*out = NULL;
-	if ((rc = codec_read_object(c, in, "dependencies", "dependencies",
-		 &src)) <= 0)
-		return rc;
-	o = jsonx_new_object();
-	for (i = 0; top[i] != NULL; i++) {
-		snprintf(what, sizeof what, "dependencies.%s", top[i]);
-		if ((rc = codec_read_set(c, src, top[i], what, &set)) < 0)
-			goto fail;
-		jsonx_set(o, top[i], rc == 1 ? set : jsonx_new_array());
-	}
-	for (i = 0; phases[i] != NULL; i++) {
-		snprintf(what, sizeof what, "dependencies.%s", phases[i]);
-		if ((rc = codec_read_object(c, src, phases[i], what, &ph)) < 0)
-			goto fail;
-		po = jsonx_new_object();
-		jsonx_set(o, phases[i], po);
-		for (k = 0; kinds[k] != NULL; k++) {
-			snprintf(what, sizeof what, "dependencies.%s.%s",
-			    phases[i], kinds[k]);
-			set = NULL;
-			if (rc == 1 &&
-			    codec_read_set(c, ph, kinds[k], what, &set) < 0)
-				goto fail;
-			jsonx_set(po, kinds[k],
-			    set != NULL ? set : jsonx_new_array());
-		}
-	}
-	*out = o;
-	return 0;
-fail:
-	json_object_put(o);
-	return -1;
-}
-
-/* Service (§2.3; 0.9.7's "dependencies" kept beside "dependson"). */
-static int
-codec_parse_service(struct codec_ctx *c, struct json_object *in,
-    struct json_object **out)
-{
-	const char *name = NULL, *desc = NULL;
-	struct json_object *deps = NULL, *prov = NULL, *src = NULL,
-			   *act = NULL;
-	struct json_object *actions = NULL, *deps97 = NULL;
-	struct json_object *o, *p;
-	int have_name, rc;
-
-	if ((have_name = codec_read_string(c, in, "name", "name", &name)) < 0)
-		goto fail;
-	if (codec_read_string(c, in, "description", "description", &desc) < 0)
-		goto fail;
-	if ((rc = codec_read_set(c, in, "dependson", "dependson", &deps)) < 0)
-		goto fail;
-	if (rc == 0)
-		deps = jsonx_new_array();
-	if (codec_service_dependencies(c, in, &deps97) < 0)
-		goto fail;
-	if ((rc = codec_read_object(c, in, "provisioner", "provisioner",
-		 &prov)) < 0)
-		goto fail;
-	if (rc == 0)
-		actions = jsonx_new_object();
-	else if ((rc = codec_read_object(c, prov, "actions",
-		      "provisioner.actions", &src)) < 0)
-		goto fail;
-	else if (rc == 1) {
-		actions = jsonx_new_object();
-		json_object_object_foreach (src, key, val) {
-			if (codec_lookup(codec_actions, key) < 0) {
-				codec_fail(c, CODEC_ERR_MESSAGE,
-				    "invalid provisioner action %.64s.", key);
-				goto fail;
-			}
-			if (val == NULL ||
-			    json_object_is_type(val, json_type_null))
-				continue;
-			if (codec_service_action(c, key, val, &act) < 0)
-				goto fail;
-			jsonx_set(actions, key, act);
-		}
-	}
-	if (codec_name_rule(c, have_name, name) < 0)
-		goto fail;
-	if (actions == NULL) {
-		codec_fail(c, CODEC_ERR_MESSAGE,
-		    "service must contain provisioner actions");
-		goto fail;
-	}
-
-	o = codec_out_named(name, desc);
-	jsonx_set(o, "dependson", deps);
-	if (deps97 != NULL)
-		jsonx_set(o, "dependencies", deps97);
-	p = jsonx_new_object();
-	jsonx_set(p, "actions", actions);
-	jsonx_set(o, "provisioner", p);
-	*out = o;
-	return 0;
-fail:
-	json_object_put(deps);
-	json_object_put(deps97);
-	json_object_put(actions);
-	return -1;
-}
-
-/* Template "defaults" (ClusterDefaults); *out stays NULL when absent. */
-static int
-codec_template_defaults(struct codec_ctx *c, struct json_object *in,
-    struct json_object **out)
-{
-	const char *provider = NULL, *hw = NULL, *img = NULL;
-	struct json_object *src = NULL, *services = NULL, *config = NULL, *o;
-	int rc, have_provider;
-
-	*out = NULL;
-	if ((rc = codec_read_object(c, in, "defaults", "defaults", &src)) <= 0)
-		return rc;
-	if ((rc = codec_read_set(c, src, "services", "defaults.services",
-		 &services)) < 0)
-		goto fail;
-	if ((have_provider = codec_read_string(c, src, "provider",
-		 "defaults.provider", &provider)) < 0)
-		goto fail;
-	if (codec_read_string(c, src, "hardwaretype", "defaults.hardwaretype",
-		&hw) < 0)
-		goto fail;
-	if (codec_read_string(c, src, "imagetype", "defaults.imagetype",
-		&img) < 0)
-		goto fail;
-	if (codec_read_object(c, src, "config", "defaults.config", &config) <
-	    0)
-		goto fail;
-	if (rc == 0) {
-		codec_fail(c, CODEC_ERR_MESSAGE,
-		    "default services must be specified");
-		goto fail;
-	}
-	if (!have_provider) {
-		codec_fail(c, CODEC_ERR_MESSAGE,
-		    "default provider must be specified");
-		goto fail;
-	}
-
-	o = jsonx_new_object();
-	jsonx_set(o, "services", services);
-	jsonx_set(o, "provider", jsonx_new_string(provider));
-	if (hw != NULL)
-		jsonx_set(o, "hardwaretype", jsonx_new_string(hw));
-	if (img != NULL)
-		jsonx_set(o, "imagetype", jsonx_new_string(img));
-	jsonx_set(o, "config",
-	    config != NULL ? jsonx_copy(config) : jsonx_new_object());
-	*out = o;
-	return 1;
-fail:
-	json_object_put(services);
-	return -1;
-}
-
-/*
- * Template "compatibility": absent gives all three sets empty; a partial
- * object keeps only the sets it has (missing = empty for the solver).
- */
-static int
-codec_template_compat(struct codec_ctx *c, struct json_object *in,
-    struct json_object **out)
-{
-	static const char *keys[] = { "hardwaretypes", "imagetypes",
-		"services", NULL };
-	struct json_object *src = NULL, *o, *set = NULL;
-	char what[64];
-	int i, rc;
-
-	if ((rc = codec_read_object(c, in, "compatibility", "compatibility",
-		 &src)) < 0)
-		return -1;
-	o = jsonx_new_object();
-	for (i = 0; keys[i] != NULL; i++) {
-		if (rc == 0) {
-			jsonx_set(o, keys[i], jsonx_new_array());
-			continue;
-		}
-		snprintf(what, sizeof what, "compatibility.%s", keys[i]);
-		switch (codec_read_set(c, src, keys[i], what, &set)) {
-		case 1:
-			jsonx_set(o, keys[i], set);
-			break;
-		case 0:
-			break;
-		default:
-			json_object_put(o);
-			return -1;
-		}
-	}
-	*out = o;
-	return 0;
-}
-
-/* Integer with the "a:b" syntax of Java Integer.valueOf(). */
-static int
-codec_ratio_part(const char *s, size_t n, int *out)
-{
-	long long v = 0;
-	size_t i = 0;
-	int neg = 0;
-
-	if (n > 0 && (s[0] == '+' || s[0] == '-')) {
-		neg = s[0] == '-';
-		i++;
-	}
-	if (i == n)
-		return -1;
-	for (; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-		if (v > (long long)INT_MAX + 1)
-			return -1;
-	}
-	if (neg)
-		v = -v;
-	if (v < INT_MIN || v > INT_MAX)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* One ServiceConstraint (§2.4): "quantities" is required. */
-static int
-codec_service_constraint(struct codec_ctx *c, const char *svc,
-    struct json_object *v, struct json_object **out)
-{
-	struct json_object *q, *hw = NULL, *img = NULL, *o, *oq;
-	int64_t min = 0, max = INT_MAX, step = 1;
-	const char *ratio = NULL, *colon;
-	int rmin = 0, rmax = 0;
-	char what[128];
-
-	if (!json_object_is_type(v, json_type_object))
-		return codec_fail(c, CODEC_ERR_PLAIN,
-		    "constraints.services.%.64s must be an object", svc);
-	if (jsonin_get_object(v, "quantities", &q, NULL) != JSONIN_OK)
-		return codec_fail(c, CODEC_ERR_PLAIN,
-		    "constraints.services.%.64s.quantities is missing", svc);
-	snprintf(what, sizeof what, "%.64s quantities", svc);
-	if (codec_read_int(c, q, "min", what, INT_MIN, INT_MAX, &min) < 0 ||
-	    codec_read_int(c, q, "max", what, INT_MIN, INT_MAX, &max) < 0 ||
-	    codec_read_int(c, q, "stepSize", what, INT_MIN, INT_MAX, &step) <
-		0 ||
-	    codec_read_string(c, q, "ratio", what, &ratio) < 0)
-		return -1;
-	if (ratio != NULL &&
-	    ((colon = strchr(ratio, ':')) == NULL ||
-		codec_ratio_part(ratio, colon - ratio, &rmin) != 0 ||
-		codec_ratio_part(colon + 1, strlen(colon + 1), &rmax) != 0))
-		return codec_fail(c, CODEC_ERR_PLAIN,
-		    "%s: ratio must be \"<int>:<int>\"", what);
-	snprintf(what, sizeof what, "constraints.services.%.64s.hardwaretypes",
-	    svc);
-	if (codec_read_set(c, v, "hardwaretypes", what, &hw) < 0)
-		return -1;
-	snprintf(what, sizeof what, "constraints.services.%.64s.imagetypes",
-	    svc);
-	if (codec_read_set(c, v, "imagetypes", what, &img) < 0) {
-		json_object_put(hw);
-		return -1;
-	}
-
-	o = jsonx_new_object();
-	if (hw != NULL)
-		jsonx_set(o, "hardwaretypes", hw);
-	if (img != NULL)
-		jsonx_set(o, "imagetypes", img);
-	oq = jsonx_new_object();
-	jsonx_set(oq, "min", jsonx_new_int64(min));
-	jsonx_set(oq, "max", jsonx_new_int64(max));
-	jsonx_set(oq, "stepSize", jsonx_new_int64(step));
-	if (ratio != NULL) {
-		snprintf(what, sizeof what, "%d:%d", rmin, rmax);
-		jsonx_set(oq, "ratio", jsonx_new_string(what));
-	}
-	jsonx_set(o, "quantities", oq);
-	*out = o;
-	return 0;
-}
-
-/*
- * Template "constraints.size" (Coopr 0.9.9 SizeConstraint): min 1 and max
- * 2147483647 by default, 1 <= min <= max.  *out is a new {"min","max"}
- * when src has a size, else NULL: a template without one reads back as it
- * was written (the 0.9 admin round trip).
- */
-static int
-codec_template_size(struct codec_ctx *c, struct json_object *src,
-    struct json_object **out)
-{
-	struct json_object *sz = NULL, *o;
-	int64_t min = 1, max = INT_MAX;
-	int rc;
-
-	*out = NULL;
-	if (src == NULL)
-		return 0;
-	if ((rc = codec_read_object(c, src, "size", "constraints.size",
-		 &sz)) <= 0)
-		return rc;
-	if (codec_read_int(c, sz, "min", "constraints.size.min", INT_MIN,
-		INT_MAX, &min) < 0 ||
-	    codec_read_int(c, sz, "max", "constraints.size.max", INT_MIN,
-		INT_MAX, &max) < 0)
-		return -1;
-	if (min < 1)
-		return codec_fail(c, CODEC_ERR_MESSAGE,
-		    "Minimum must be at least 1.");
-	if (max < min)
-		return codec_fail(c, CODEC_ERR_MESSAGE,
-		    "Maximum must greater than or equal to the minimum.");
-	o = jsonx_new_object();
-	jsonx_set(o, "min", jsonx_new_int64(min));
-	jsonx_set(o, "max", jsonx_new_int64(max));
-	*out = o;
-	return 0;
-}
-
-/* Template "constraints": layout sets and per-service constraints. */
-static int
-codec_template_constraints(struct codec_ctx *c, struct json_object *in,
-    struct json_object **out)
-{
-	struct json_object *src = NULL, *layout = NULL, *svcs = NULL;
-	struct json_object *must = NULL, *cant = NULL, *o = NULL, *ol, *os;
-	struct json_object *sc = NULL, *size = NULL;
-
-	if (codec_read_object(c, in, "constraints", "constraints", &src) < 0)
-		return -1;
-	if (src != NULL &&
-	    codec_read_object(c, src, "layout", "constraints.layout",
-		&layout) < 0)
-		return -1;
-	if (codec_read_set_of_sets(c, layout, "mustcoexist",
-		"constraints.layout.mustcoexist", &must) < 0)
-		goto fail;
-	if (codec_read_set_of_sets(c, layout, "cantcoexist",
-		"constraints.layout.cantcoexist", &cant) < 0)
-		goto fail;
-	if (src != NULL &&
-	    codec_read_object(c, src, "services", "constraints.services",
-		&svcs) < 0)
-		goto fail;
-	if (codec_template_size(c, src, &size) < 0)
-		goto fail;
-
-	o = jsonx_new_object();
-	if (size != NULL)
-		jsonx_set(o, "size", size);
-	size = NULL;
-	ol = jsonx_new_object();
-	jsonx_set(ol, "mustcoexist", must);
-	jsonx_set(ol, "cantcoexist", cant);
-	must = cant = NULL;
-	jsonx_set(o, "layout", ol);
-	os = jsonx_new_object();
-	jsonx_set(o, "services", os);
-	if (svcs != NULL) {
-		json_object_object_foreach (svcs, key, val) {
-			if (val == NULL ||
-			    json_object_is_type(val, json_type_null))
-				continue;
-			if (codec_service_constraint(c, key, val, &sc) < 0)
-				goto fail;
-			jsonx_set(os, key, sc);
-		}
-	}
-	*out = o;
-	return 0;
-fail:
-	json_object_put(must);
-	json_object_put(cant);
-	json_object_put(size);
-	json_object_put(o);
-	return -1;
-}
-
-/* Template "administration": the lease durations, 0/0/0 by default. */
-static int
-codec_template_admin(struct codec_ctx *c, struct json_object *in,
-    struct json_object **out)
-{
-	struct json_object *src = NULL, *ld = NULL, *o, *ol;
-	int64_t initial = 0, max = 0, step = 0;
-	int a = 0, b = 0, d = 0;
-
-	if (codec_read_object(c, in, "administration", "administration",
-		&src) < 0)
-		return -1;
-	if (src != NULL &&
-	    codec_read_object(c, src, "leaseduration",
-		"administration.leaseduration", &ld) < 0)
-		return -1;
-	if (ld != NULL) {
-		if ((a = codec_read_int(c, ld, "initial",
-			 "leaseduration.initial", INT64_MIN, INT64_MAX,
-			 &initial)) < 0 ||
-		    (b = codec_read_int(c, ld, "max", "leaseduration.max",
-			 INT64_MIN, INT64_MAX, &max)) < 0 ||
-		    (d = codec_read_int(c, ld, "step", "leaseduration.step",
-			 INT64_MIN, INT64_MAX, &step)) < 0)
-			return -1;
-		/* new LeaseDuration(Long, Long, Long) unboxes: NPE first. */
-		if (a == 0 || b == 0 || d == 0)
-			return codec_fail(c, CODEC_ERR_PLAIN,
-			    "leaseduration needs initial, max and step");
-		if (initial < 0)
-			return codec_fail(c, CODEC_ERR_MESSAGE,
-			    "initial lease duration should be >=0");
-		if (max < 0)
-			return codec_fail(c, CODEC_ERR_MESSAGE,
-			    "max lease duration should be >=0");
-		if (step < 0)
-			return codec_fail(c, CODEC_ERR_MESSAGE,
-			    "step should be >=0");
-	}
-	o = jsonx_new_object();
-	ol = jsonx_new_object();
-	jsonx_set(ol, "initial", jsonx_new_int64(initial));
-	jsonx_set(ol, "max", jsonx_new_int64(max));
-	jsonx_set(ol, "step", jsonx_new_int64(step));
-	jsonx_set(o, "leaseduration", ol);
-	*out = o;
-	return 0;
-}
-
-/* ClusterTemplate (§2.4). */
-static int
-codec_parse_template(struct codec_ctx *c, struct json_object *in,
-    struct json_object **out)
-{
-	const char *name = NULL, *desc = NULL;
-	struct json_object *defaults = NULL, *compat = NULL, *cons = NULL;
-	struct json_object *admin = NULL, *o;
-	int have_name;
-
-	if ((have_name = codec_read_string(c, in, "name", "name", &name)) < 0)
-		goto fail;
-	if (codec_read_string(c, in, "description", "description", &desc) < 0)
-		goto fail;
-	if (codec_template_defaults(c, in, &defaults) < 0 ||
-	    codec_template_compat(c, in, &compat) < 0 ||
-	    codec_template_constraints(c, in, &cons) < 0 ||
-	    codec_template_admin(c, in, &admin) < 0)
-		goto fail;
-	if (codec_name_rule(c, have_name, name) < 0)
-		goto fail;
-	if (defaults == NULL) {
-		codec_fail(c, CODEC_ERR_MESSAGE,
-		    "cluster defaults must be specified");
-		goto fail;
-	}
-
-	o = codec_out_named(name, desc != NULL ? desc : "");
-	jsonx_set(o, "defaults", defaults);
-	jsonx_set(o, "compatibility", compat);
-	jsonx_set(o, "constraints", cons);
-	jsonx_set(o, "administration", admin);
-	*out = o;
-	return 0;
-fail:
-	json_object_put(defaults);
-	json_object_put(compat);
-	json_object_put(cons);
-	json_object_put(admin);
 	return -1;
 }
 
@@ -1071,10 +535,10 @@ codec_parse(enum codec_type type, struct json_object *in,
 		rc = codec_parse_hwimg(&c, in, out);
 		break;
 	case CODEC_SERVICE:
-		rc = codec_parse_service(&c, in, out);
+		rc = codec_service_parse(&c, in, out);
 		break;
 	case CODEC_CLUSTERTEMPLATE:
-		rc = codec_parse_template(&c, in, out);
+		rc = codec_template_parse(&c, in, out);
 		break;
 	default:
 		codec_fail(&c, CODEC_ERR_PLAIN, "unknown entity type");

@@ -36,6 +36,16 @@ common_deadline_ms(clockid_t clk, int64_t ms, struct timespec *ts)
 	}
 }
 
+/* Now on clock clk, in milliseconds. */
+static inline int64_t
+common_now_ms(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Log levels, lowest is most severe. */
 enum log_level {
 	LOG_LEVEL_ERROR = 0,

@@ -41,10 +41,7 @@ domain_me(void)
 int64_t
 domain_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return common_now_ms(CLOCK_REALTIME);
 }
 
 int

@@ -405,7 +405,7 @@ dprov_task_parse(const char *body, size_t len, struct dprov_task **out,
     char err[LOOMD_ERR_LEN])
 {
 	struct json_tokener *tok;
-	struct json_object *root = NULL, *config = NULL, *nodes, *node;
+	struct json_object *root = NULL, *config, *node;
 	struct dprov_task *t = NULL;
 	enum json_tokener_error jerr;
 
@@ -452,13 +452,11 @@ dprov_task_parse(const char *body, size_t len, struct dprov_task **out,
 	if (t->task_name == NULL)
 		t->task_name = xstrdup("");
 	t->node_id = dprov_json_dup(root, "nodeId");
-	if (json_object_object_get_ex(root, "config", &config)) {
-		t->hostname = dprov_json_dup(config, "hostname");
-		if (t->hostname == NULL && t->node_id != NULL &&
-		    json_object_object_get_ex(config, "nodes", &nodes) &&
-		    json_object_is_type(nodes, json_type_object) &&
-		    json_object_object_get_ex(nodes, t->node_id, &node))
-			t->hostname = dprov_json_dup(node, "hostname");
+	config = jsonx_get(root, "config");
+	t->hostname = dprov_json_dup(config, "hostname");
+	if (t->hostname == NULL && t->node_id != NULL) {
+		node = jsonx_get(jsonx_get(config, "nodes"), t->node_id);
+		t->hostname = dprov_json_dup(node, "hostname");
 	}
 	json_object_put(root);
 	*out = t;

@@ -358,42 +358,18 @@ ids_refill(struct ids_reserve *rs, char err[LOOMD_ERR_LEN])
 	return st;
 }
 
-enum db_status
-ids_next(enum ids_kind kind, int64_t *out, char err[LOOMD_ERR_LEN])
+/*
+ * Take count consecutive ids of kind into *first: from the current block
+ * when it has room, else from a new run of want ids reserved in the
+ * database; with keep, what the caller does not take of that run becomes
+ * the current block (unless another caller refilled it meanwhile).
+ */
+static enum db_status
+ids_take(enum ids_kind kind, int64_t count, int64_t want, bool keep,
+    int64_t *first, char err[LOOMD_ERR_LEN])
 {
 	struct ids_block *b = &ids_blocks[kind];
-	struct ids_reserve rs = { kind, ids_cfg->ids_block_size, 0 };
-	enum db_status st;
-
-	pthread_mutex_lock(&ids_lock);
-	if (b->left > 0) {
-		*out = b->next;
-		b->next += ids_cfg->ids_increment_by;
-		b->left--;
-		pthread_mutex_unlock(&ids_lock);
-		return DB_OK;
-	}
-	pthread_mutex_unlock(&ids_lock);
-	if ((st = ids_refill(&rs, err)) != DB_OK)
-		return st;
-	pthread_mutex_lock(&ids_lock);
-	b->blocks++;
-	*out = rs.first;
-	if (b->left == 0) {
-		/* The rest of the new block serves the next callers. */
-		b->next = rs.first + ids_cfg->ids_increment_by;
-		b->left = rs.count - 1;
-	}
-	pthread_mutex_unlock(&ids_lock);
-	return DB_OK;
-}
-
-enum db_status
-ids_reserve(enum ids_kind kind, int64_t count, int64_t *first,
-    char err[LOOMD_ERR_LEN])
-{
-	struct ids_block *b = &ids_blocks[kind];
-	struct ids_reserve rs = { kind, count, 0 };
+	struct ids_reserve rs = { kind, want, 0 };
 	enum db_status st;
 
 	pthread_mutex_lock(&ids_lock);
@@ -410,9 +386,27 @@ ids_reserve(enum ids_kind kind, int64_t count, int64_t *first,
 		return st;
 	pthread_mutex_lock(&ids_lock);
 	b->blocks++;
+	if (keep && b->left == 0) {
+		/* The rest of the new block serves the next callers. */
+		b->next = rs.first + ids_cfg->ids_increment_by * count;
+		b->left = rs.count - count;
+	}
 	pthread_mutex_unlock(&ids_lock);
 	*first = rs.first;
 	return DB_OK;
+}
+
+enum db_status
+ids_next(enum ids_kind kind, int64_t *out, char err[LOOMD_ERR_LEN])
+{
+	return ids_take(kind, 1, ids_cfg->ids_block_size, true, out, err);
+}
+
+enum db_status
+ids_reserve(enum ids_kind kind, int64_t count, int64_t *first,
+    char err[LOOMD_ERR_LEN])
+{
+	return ids_take(kind, count, count, false, first, err);
 }
 
 uint64_t

@@ -9,6 +9,7 @@
 #include "jsonx.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 struct json_object *
 jsonx_get(struct json_object *o, const char *key)
@@ -34,6 +35,25 @@ const char *
 jsonx_get_str(struct json_object *o, const char *key)
 {
 	return jsonx_str(jsonx_get(o, key));
+}
+
+struct json_object *
+jsonx_find_named(struct json_object *arr, const char *name)
+{
+	struct json_object *e;
+	const char *s;
+	size_t i, n;
+
+	if (name == NULL || !json_object_is_type(arr, json_type_array))
+		return NULL;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(arr, i);
+		s = jsonx_get_str(e, "name");
+		if (s != NULL && strcmp(s, name) == 0)
+			return e;
+	}
+	return NULL;
 }
 
 int

@@ -28,6 +28,13 @@ const char *jsonx_str(struct json_object *v);
 /* The string member key of o, or NULL (absent, null or not a string);
  * borrowed from o. */
 const char *jsonx_get_str(struct json_object *o, const char *key);
+/*
+ * The first element of the array arr whose "name" member is the string
+ * name; NULL when arr is not an array, name is NULL or none matches.
+ * Borrowed from arr.
+ */
+struct json_object *jsonx_find_named(struct json_object *arr,
+    const char *name);
 
 /*
  * Parse a decimal integer as Java's Long.parseLong does: an optional sign

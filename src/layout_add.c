@@ -3,37 +3,20 @@
  * layout_add.c - the add-services layout search of LOOM-0.9.7-OPS.md
  * section 4.4.  Cluster layouts are small sorted arrays of (node layout,
  * count); every set of service names is a sorted string array, so the
- * search and its output do not depend on any hash order.
+ * search and its output do not depend on any hash order.  Here: node and
+ * cluster layouts, their validity, the service order, the tracker and the
+ * search; the count vectors in layout_add_combo.c, the changes in
+ * layout_add_change.c, the existing cluster in layout_add_cluster.c.
  */
 #include "config.h"
 
 #include "layout_add.h"
+#include "layout_add_int.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct layout_add_combo {
-	size_t n;
-	int *max;
-	int *cur;
-	long long total;
-	int pending; /* cur holds the next vector */
-};
-
-struct layout_add_changes {
-	const struct layout_add_constraints *c;
-	const struct layout_add_layout *l;
-	char *service;
-	size_t *ex; /* entries */
-	size_t nex;
-	int *cap;
-	int *v;
-	int k;
-	int lo;
-	struct layout_add_combo *combo;
-};
 
 struct layout_add_tracker {
 	struct layout_add_layout **states; /* nchanges + 1 */
@@ -42,15 +25,8 @@ struct layout_add_tracker {
 	size_t cap;
 };
 
-/* qsort comparator of C strings. */
-static int
-layout_add_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* 1 if the name list l holds s. */
-static int
+int
 layout_add_names_has(const char *const *v, size_t n, const char *s)
 {
 	size_t i;
@@ -62,7 +38,7 @@ layout_add_names_has(const char *const *v, size_t n, const char *s)
 }
 
 /* Fill nl with copies of hw, img and the sorted unique services. */
-static void
+void
 layout_add_nl_init(struct layout_add_node_layout *nl, const char *hw,
     const char *img, const char *const *services, size_t n)
 {
@@ -74,8 +50,7 @@ layout_add_nl_init(struct layout_add_node_layout *nl, const char *hw,
 	for (i = 0; i < n; i++)
 		nl->services[i] = xstrdup(services[i]);
 	if (n > 1)
-		qsort(nl->services, n, sizeof(*nl->services),
-		    layout_add_cmp_str);
+		qsort(nl->services, n, sizeof(*nl->services), strtab_cmp);
 	for (i = 1, j = n > 0 ? 1 : 0; i < n; i++) {
 		if (strcmp(nl->services[i], nl->services[j - 1]) == 0)
 			free(nl->services[i]);
@@ -86,7 +61,7 @@ layout_add_nl_init(struct layout_add_node_layout *nl, const char *hw,
 }
 
 /* Deep copy of a node layout, plus one service when extra != NULL. */
-static void
+void
 layout_add_nl_copy(struct layout_add_node_layout *dst,
     const struct layout_add_node_layout *src, const char *extra)
 {
@@ -103,7 +78,7 @@ layout_add_nl_copy(struct layout_add_node_layout *dst,
 }
 
 /* Free the strings of a node layout. */
-static void
+void
 layout_add_nl_clear(struct layout_add_node_layout *nl)
 {
 	size_t i;
@@ -117,12 +92,12 @@ layout_add_nl_clear(struct layout_add_node_layout *nl)
 }
 
 /* 1 if the node layout holds service s. */
-static int
+int
 layout_add_nl_has(const struct layout_add_node_layout *nl, const char *s)
 {
 	return nl->nservices > 0 &&
 	    bsearch(&s, nl->services, nl->nservices, sizeof(*nl->services),
-		layout_add_cmp_str) != NULL;
+		strtab_cmp) != NULL;
 }
 
 int
@@ -167,7 +142,7 @@ layout_add_layout_free(struct layout_add_layout *l)
  * Find nl in l: 1 and its index in *at if there, else 0 and the index
  * where it would be inserted.
  */
-static int
+int
 layout_add_find(const struct layout_add_layout *l,
     const struct layout_add_node_layout *nl, size_t *at)
 {
@@ -194,7 +169,7 @@ layout_add_find(const struct layout_add_layout *l,
  * Add count nodes of nl to l.  With take != 0 nl's strings are taken over
  * (or freed); otherwise they are copied.
  */
-static void
+void
 layout_add_add_nl(struct layout_add_layout *l,
     const struct layout_add_node_layout *cnl, int count, int take)
 {
@@ -263,7 +238,7 @@ layout_add_layout_copy(const struct layout_add_layout *l)
 }
 
 /* The count of node layout nl in l. */
-static int
+int
 layout_add_count_nl(const struct layout_add_layout *l,
     const struct layout_add_node_layout *nl)
 {
@@ -326,7 +301,7 @@ layout_add_layout_service_count(const struct layout_add_layout *l,
 }
 
 /* The constraint of service s, or NULL. */
-static const struct layout_add_constraint *
+const struct layout_add_constraint *
 layout_add_constraint_of(const struct layout_add_constraints *c, const char *s)
 {
 	size_t i;
@@ -393,7 +368,7 @@ layout_add_node_valid(const struct layout_add_constraints *c, const char *hw,
 
 /* The distinct services of l (borrowed from l), plus extra if given;
  * caller frees the array. */
-static const char **
+const char **
 layout_add_services_of(const struct layout_add_layout *l, const char *extra,
     size_t *n)
 {
@@ -415,7 +390,7 @@ layout_add_services_of(const struct layout_add_layout *l, const char *extra,
 }
 
 /* Node-layout validity of nl against the cluster services cs[0, ncs). */
-static int
+int
 layout_add_nl_valid(const struct layout_add_constraints *c,
     const struct layout_add_node_layout *nl, const char *const *cs, size_t ncs)
 {
@@ -489,321 +464,6 @@ layout_add_service_order(const struct layout_add_constraints *c,
 			order[j] = order[j - 1];
 		order[j] = t;
 	}
-}
-
-/*
- * The largest vector w lexicographically below v (or v itself when
- * or_equal and v is valid) with sum total and 0 <= w[i] <= max[i].
- * Returns 1 with w in v, or 0 when there is none.
- */
-static int
-layout_add_combo_step(int *v, const int *max, size_t n, long long total,
-    int or_equal)
-{
-	long long *cap, *psum, rem, hi, lo;
-	unsigned char *pok;
-	size_t i, p;
-	int found = 0;
-
-	cap = xcalloc(n + 1, sizeof(*cap));
-	psum = xcalloc(n + 1, sizeof(*psum));
-	pok = xcalloc(n + 1, 1);
-	for (i = n; i > 0; i--)
-		cap[i - 1] = cap[i] + max[i - 1];
-	pok[0] = 1;
-	for (i = 0; i < n; i++) {
-		psum[i + 1] = psum[i] + v[i];
-		pok[i + 1] = pok[i] && v[i] >= 0 && v[i] <= max[i];
-	}
-	if (or_equal && pok[n] && psum[n] == total) {
-		found = 1;
-		goto out;
-	}
-	for (p = n; p > 0; p--) {
-		i = p - 1;
-		if (!pok[i] || psum[i] > total)
-			continue;
-		rem = total - psum[i];
-		hi = (long long)v[i] - 1;
-		if (hi > max[i])
-			hi = max[i];
-		if (hi > rem)
-			hi = rem;
-		lo = rem - cap[i + 1];
-		if (lo < 0)
-			lo = 0;
-		if (hi < lo)
-			continue;
-		v[i] = (int)hi;
-		rem -= hi;
-		for (i = p; i < n; i++) {
-			v[i] = rem < max[i] ? (int)rem : max[i];
-			rem -= v[i];
-		}
-		found = 1;
-		break;
-	}
-out:
-	free(cap);
-	free(psum);
-	free(pok);
-	return found;
-}
-
-/* Common part of the two constructors. */
-static struct layout_add_combo *
-layout_add_combo_alloc(size_t nslots, const int *max)
-{
-	struct layout_add_combo *it;
-	size_t i;
-
-	it = xcalloc(1, sizeof(*it));
-	it->n = nslots;
-	it->max = xcalloc(nslots, sizeof(*it->max));
-	it->cur = xcalloc(nslots, sizeof(*it->cur));
-	for (i = 0; i < nslots; i++)
-		it->max[i] = max == NULL ? LAYOUT_ADD_UNBOUNDED :
-					   (max[i] < 0 ? 0 : max[i]);
-	return it;
-}
-
-int
-layout_add_combo_new(size_t nslots, int nitems, const int *max,
-    struct layout_add_combo **out, char err[LOOMD_ERR_LEN])
-{
-	struct layout_add_combo *it;
-	long long rem;
-	size_t i;
-
-	*out = NULL;
-	if (nslots == 0) {
-		snprintf(err, LOOMD_ERR_LEN, "must have more than 0 slots");
-		return -1;
-	}
-	if (nitems < 1) {
-		snprintf(err, LOOMD_ERR_LEN, "must have more than 0 items");
-		return -1;
-	}
-	it = layout_add_combo_alloc(nslots, max);
-	it->total = nitems;
-	rem = nitems;
-	for (i = 0; i < nslots; i++) {
-		it->cur[i] = rem < it->max[i] ? (int)rem : it->max[i];
-		rem -= it->cur[i];
-	}
-	it->pending = rem == 0;
-	*out = it;
-	return 0;
-}
-
-int
-layout_add_combo_new_from(size_t nslots, const int *start, const int *max,
-    struct layout_add_combo **out, char err[LOOMD_ERR_LEN])
-{
-	struct layout_add_combo *it;
-	long long total = 0;
-	size_t i;
-
-	*out = NULL;
-	if (nslots == 0) {
-		snprintf(err, LOOMD_ERR_LEN, "must have more than 0 slots");
-		return -1;
-	}
-	for (i = 0; i < nslots; i++) {
-		if (start[i] < 0) {
-			snprintf(err, LOOMD_ERR_LEN,
-			    "negative count in the initial state");
-			return -1;
-		}
-		total += start[i];
-	}
-	if (total < 1 || total > LAYOUT_ADD_UNBOUNDED) {
-		snprintf(err, LOOMD_ERR_LEN, "must have more than 0 items");
-		return -1;
-	}
-	it = layout_add_combo_alloc(nslots, max);
-	it->total = total;
-	memcpy(it->cur, start, nslots * sizeof(*it->cur));
-	it->pending =
-	    layout_add_combo_step(it->cur, it->max, nslots, total, 1);
-	*out = it;
-	return 0;
-}
-
-int
-layout_add_combo_has_next(struct layout_add_combo *it)
-{
-	return it->pending;
-}
-
-int
-layout_add_combo_next(struct layout_add_combo *it, int *v)
-{
-	if (!it->pending)
-		return 0;
-	memcpy(v, it->cur, it->n * sizeof(*v));
-	it->pending =
-	    layout_add_combo_step(it->cur, it->max, it->n, it->total, 0);
-	return 1;
-}
-
-void
-layout_add_combo_free(struct layout_add_combo *it)
-{
-	if (it == NULL)
-		return;
-	free(it->max);
-	free(it->cur);
-	free(it);
-}
-
-struct layout_add_change *
-layout_add_change_new(const char *service)
-{
-	struct layout_add_change *ch;
-
-	ch = xcalloc(1, sizeof(*ch));
-	ch->service = xstrdup(service);
-	ch->counts = layout_add_layout_new();
-	return ch;
-}
-
-void
-layout_add_change_free(struct layout_add_change *ch)
-{
-	if (ch == NULL)
-		return;
-	free(ch->service);
-	layout_add_layout_free(ch->counts);
-	free(ch);
-}
-
-int
-layout_add_change_can_apply(const struct layout_add_change *ch,
-    const struct layout_add_layout *l)
-{
-	size_t i;
-
-	if (l == NULL)
-		return 0;
-	for (i = 0; i < ch->counts->nentries; i++)
-		if (layout_add_count_nl(l, &ch->counts->entries[i].nl) <
-		    ch->counts->entries[i].count)
-			return 0;
-	return 1;
-}
-
-struct layout_add_layout *
-layout_add_change_apply(const struct layout_add_change *ch,
-    const struct layout_add_layout *l)
-{
-	struct layout_add_layout *r = layout_add_layout_copy(l);
-	struct layout_add_node_layout grown;
-	const struct layout_add_entry *e;
-	size_t i;
-
-	for (i = 0; i < ch->counts->nentries; i++) {
-		e = &ch->counts->entries[i];
-		if (layout_add_nl_has(&e->nl, ch->service))
-			continue;
-		layout_add_nl_copy(&grown, &e->nl, ch->service);
-		layout_add_add_nl(r, &grown, e->count, 1);
-		layout_add_add_nl(r, &e->nl, -e->count, 0);
-	}
-	return r;
-}
-
-struct layout_add_changes *
-layout_add_changes_new(const struct layout_add_constraints *c,
-    const struct layout_add_layout *l, const char *service)
-{
-	struct layout_add_changes *it;
-	const struct layout_add_constraint *sc;
-	struct layout_add_node_layout grown;
-	const char **cs;
-	size_t ncs, i;
-	long long n = 0;
-	char err[LOOMD_ERR_LEN];
-
-	it = xcalloc(1, sizeof(*it));
-	it->c = c;
-	it->l = l;
-	it->service = xstrdup(service);
-	it->ex = xcalloc(l->nentries + 1, sizeof(*it->ex));
-	it->cap = xcalloc(l->nentries + 1, sizeof(*it->cap));
-	it->v = xcalloc(l->nentries + 1, sizeof(*it->v));
-	/* S' = S + {s}; entries are already in comparator order */
-	cs = layout_add_services_of(l, service, &ncs);
-	for (i = 0; i < l->nentries; i++) {
-		if (layout_add_nl_has(&l->entries[i].nl, service))
-			continue;
-		layout_add_nl_copy(&grown, &l->entries[i].nl, service);
-		if (layout_add_nl_valid(c, &grown, cs, ncs)) {
-			it->ex[it->nex] = i;
-			it->cap[it->nex++] = l->entries[i].count;
-			n += l->entries[i].count;
-		}
-		layout_add_nl_clear(&grown);
-	}
-	free(cs);
-	it->lo = 1;
-	if ((sc = layout_add_constraint_of(c, service)) != NULL) {
-		if (sc->max < n)
-			n = sc->max;
-		if (sc->min > it->lo)
-			it->lo = sc->min;
-	}
-	if (n > LAYOUT_ADD_UNBOUNDED)
-		n = LAYOUT_ADD_UNBOUNDED;
-	it->k = (int)n;
-	if (it->nex > 0 && it->k >= 1 && it->k >= it->lo &&
-	    layout_add_combo_new(it->nex, it->k, it->cap, &it->combo, err) !=
-		0)
-		it->combo = NULL;
-	return it;
-}
-
-struct layout_add_change *
-layout_add_changes_next(struct layout_add_changes *it)
-{
-	struct layout_add_change *ch;
-	const struct layout_add_entry *e;
-	char err[LOOMD_ERR_LEN];
-	size_t i;
-
-	if (it->combo == NULL)
-		return NULL;
-	while (!layout_add_combo_has_next(it->combo)) {
-		layout_add_combo_free(it->combo);
-		it->combo = NULL;
-		if (--it->k < it->lo || it->k < 1)
-			return NULL;
-		if (layout_add_combo_new(it->nex, it->k, it->cap, &it->combo,
-			err) != 0)
-			return NULL;
-	}
-	(void)layout_add_combo_next(it->combo, it->v);
-	ch = layout_add_change_new(it->service);
-	for (i = 0; i < it->nex; i++) {
-		if (it->v[i] == 0)
-			continue;
-		e = &it->l->entries[it->ex[i]];
-		layout_add_add_nl(ch->counts, &e->nl, it->v[i], 0);
-	}
-	return ch;
-}
-
-void
-layout_add_changes_free(struct layout_add_changes *it)
-{
-	if (it == NULL)
-		return;
-	layout_add_combo_free(it->combo);
-	free(it->service);
-	free(it->ex);
-	free(it->cap);
-	free(it->v);
-	free(it);
 }
 
 struct layout_add_tracker *
@@ -995,187 +655,6 @@ fail:
 	layout_add_tracker_free(s.t);
 	free(order);
 	return -1;
-}
-
-/* qsort comparator of cluster nodes: nodenum, then id. */
-static int
-layout_add_cnode_cmp(const void *a, const void *b)
-{
-	const struct layout_add_cnode *x = a, *y = b;
-
-	if (x->nodenum != y->nodenum)
-		return x->nodenum < y->nodenum ? -1 : 1;
-	return strcmp(x->id, y->id);
-}
-
-/* Add s to cluster.services unless it is there. */
-static void
-layout_add_cluster_add_service(struct layout_add_cluster *cl, const char *s)
-{
-	if (layout_add_names_has((const char *const *)cl->services,
-		cl->nservices, s))
-		return;
-	cl->services = xreallocarray(cl->services, cl->nservices + 1,
-	    sizeof(*cl->services));
-	cl->services[cl->nservices++] = xstrdup(s);
-}
-
-int
-layout_add_cluster_new(const struct layout_add_node *nodes, size_t n,
-    const char *const *cluster_services, size_t ncs,
-    struct layout_add_cluster **out, char err[LOOMD_ERR_LEN])
-{
-	struct layout_add_cluster *cl;
-	struct layout_add_cnode *cn;
-	const struct layout_add_node *in;
-	char **ids = NULL;
-	size_t i, j;
-
-	*out = NULL;
-	cl = xcalloc(1, sizeof(*cl));
-	cl->nodes = xcalloc(n + 1, sizeof(*cl->nodes));
-	for (i = 0; i < n; i++) {
-		in = &nodes[i];
-		if (in->id == NULL || in->hardwaretype == NULL ||
-		    in->imagetype == NULL) {
-			snprintf(err, LOOMD_ERR_LEN, "node %s has no %s",
-			    in->id != NULL ? in->id : "(null)",
-			    in->id == NULL		 ? "id" :
-				in->hardwaretype == NULL ? "hardwaretype" :
-							   "imagetype");
-			goto fail;
-		}
-		cn = &cl->nodes[cl->nnodes++];
-		cn->id = xstrdup(in->id);
-		cn->nodenum = in->nodenum;
-		cn->hardwaretype = xstrdup(in->hardwaretype);
-		cn->imagetype = xstrdup(in->imagetype);
-		cn->input_ix = i;
-		cn->services =
-		    xcalloc(in->services.n + 1, sizeof(*cn->services));
-		for (j = 0; j < in->services.n; j++)
-			if (!layout_add_names_has((const char *const *)
-						      cn->services,
-				cn->nservices, in->services.v[j]))
-				cn->services[cn->nservices++] =
-				    xstrdup(in->services.v[j]);
-	}
-	ids = xcalloc(n + 1, sizeof(*ids));
-	for (i = 0; i < n; i++)
-		ids[i] = cl->nodes[i].id;
-	if (n > 1)
-		qsort(ids, n, sizeof(*ids), layout_add_cmp_str);
-	for (i = 1; i < n; i++) {
-		if (strcmp(ids[i], ids[i - 1]) == 0) {
-			snprintf(err, LOOMD_ERR_LEN, "node %s is listed twice",
-			    ids[i]);
-			goto fail;
-		}
-	}
-	free(ids);
-	ids = NULL;
-	if (n > 1)
-		qsort(cl->nodes, n, sizeof(*cl->nodes), layout_add_cnode_cmp);
-	for (i = 0; i < ncs; i++)
-		layout_add_cluster_add_service(cl, cluster_services[i]);
-	*out = cl;
-	return 0;
-
-fail:
-	free(ids);
-	layout_add_cluster_free(cl);
-	return -1;
-}
-
-void
-layout_add_cluster_free(struct layout_add_cluster *cl)
-{
-	size_t i, j;
-
-	if (cl == NULL)
-		return;
-	for (i = 0; i < cl->nnodes; i++) {
-		free(cl->nodes[i].id);
-		free(cl->nodes[i].hardwaretype);
-		free(cl->nodes[i].imagetype);
-		for (j = 0; j < cl->nodes[i].nservices; j++)
-			free(cl->nodes[i].services[j]);
-		free(cl->nodes[i].services);
-	}
-	for (i = 0; i < cl->nservices; i++)
-		free(cl->services[i]);
-	free(cl->services);
-	free(cl->nodes);
-	free(cl);
-}
-
-/* The node layout of a cluster node (caller clears it). */
-static void
-layout_add_cnode_nl(const struct layout_add_cnode *cn,
-    struct layout_add_node_layout *nl)
-{
-	layout_add_nl_init(nl, cn->hardwaretype, cn->imagetype,
-	    (const char *const *)cn->services, cn->nservices);
-}
-
-struct layout_add_layout *
-layout_add_cluster_layout(const struct layout_add_cluster *cl)
-{
-	struct layout_add_layout *l = layout_add_layout_new();
-	struct layout_add_node_layout nl;
-	size_t i;
-
-	for (i = 0; i < cl->nnodes; i++) {
-		layout_add_cnode_nl(&cl->nodes[i], &nl);
-		layout_add_add_nl(l, &nl, 1, 1);
-	}
-	return l;
-}
-
-int
-layout_add_cluster_apply(struct layout_add_cluster *cl,
-    const struct layout_add_change *ch, size_t *naffected,
-    char err[LOOMD_ERR_LEN])
-{
-	struct layout_add_layout *cur, *left;
-	struct layout_add_node_layout nl;
-	struct layout_add_cnode *cn;
-	size_t i, at, affected = 0;
-
-	if (naffected != NULL)
-		*naffected = 0;
-	cur = layout_add_cluster_layout(cl);
-	if (!layout_add_change_can_apply(ch, cur)) {
-		layout_add_layout_free(cur);
-		snprintf(err, LOOMD_ERR_LEN,
-		    "the change of service %s does "
-		    "not fit the cluster's nodes",
-		    ch->service);
-		return -1;
-	}
-	layout_add_layout_free(cur);
-	left = layout_add_layout_copy(ch->counts);
-	for (i = 0; i < cl->nnodes && left->nentries > 0; i++) {
-		cn = &cl->nodes[i];
-		layout_add_cnode_nl(cn, &nl);
-		if (layout_add_find(left, &nl, &at)) {
-			if (!layout_add_nl_has(&nl, ch->service)) {
-				cn->services = xreallocarray(cn->services,
-				    cn->nservices + 1, sizeof(*cn->services));
-				cn->services[cn->nservices++] =
-				    xstrdup(ch->service);
-			}
-			cn->changed = 1;
-			affected++;
-			layout_add_add_nl(left, &nl, -1, 0);
-		}
-		layout_add_nl_clear(&nl);
-	}
-	layout_add_layout_free(left);
-	layout_add_cluster_add_service(cl, ch->service);
-	if (naffected != NULL)
-		*naffected = affected;
-	return 0;
 }
 
 const char **

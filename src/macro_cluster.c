@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "common.h"
+#include "jsonx.h"
 #include "macro_int.h"
 
 /* A (service name, node index) pair used while building the index. */
@@ -53,7 +54,7 @@ macro_prop(struct json_object *props, const char *key, size_t *len)
 	const char *s;
 
 	*len = 0;
-	if (!json_object_object_get_ex(props, key, &v) || v == NULL)
+	if ((v = jsonx_get(props, key)) == NULL)
 		return NULL;
 	switch (json_object_get_type(v)) {
 	case json_type_string:
@@ -82,7 +83,7 @@ macro_nodenum(struct json_object *props, long long *out)
 	double d;
 	long long n;
 
-	if (!json_object_object_get_ex(props, "nodenum", &v) || v == NULL)
+	if ((v = jsonx_get(props, "nodenum")) == NULL)
 		return -1;
 	switch (json_object_get_type(v)) {
 	case json_type_int:
@@ -117,16 +118,13 @@ macro_nodenum(struct json_object *props, long long *out)
 static void
 macro_node_load(struct macro_node *n, struct json_object *node)
 {
-	struct json_object *id, *props;
+	struct json_object *props;
+	const char *id = jsonx_get_str(node, "id");
 
 	memset(n, 0, sizeof *n);
-	if (json_object_object_get_ex(node, "id", &id) && id != NULL &&
-	    json_object_is_type(id, json_type_string))
-		n->id = xstrdup(json_object_get_string(id));
-	else
-		n->id = xstrdup("?");
-	if (!json_object_object_get_ex(node, "properties", &props) ||
-	    !json_object_is_type(props, json_type_object))
+	n->id = xstrdup(id != NULL ? id : "?");
+	props = jsonx_get(node, "properties");
+	if (!json_object_is_type(props, json_type_object))
 		return;
 	n->host = macro_prop(props, "hostname", &n->host_len);
 	n->ip = macro_prop(props, "ipaddress", &n->ip_len);
@@ -177,15 +175,15 @@ macro_collect_services(struct json_object *node, size_t idx,
 	struct json_object *svcs, *s, *name;
 	size_t i, n;
 
-	if (!json_object_object_get_ex(node, "services", &svcs) ||
-	    !json_object_is_type(svcs, json_type_array))
+	svcs = jsonx_get(node, "services");
+	if (!json_object_is_type(svcs, json_type_array))
 		return;
 	n = json_object_array_length(svcs);
 	for (i = 0; i < n; i++) {
 		s = json_object_array_get_idx(svcs, i);
 		if (json_object_is_type(s, json_type_object)) {
-			if (!json_object_object_get_ex(s, "name", &name) ||
-			    !json_object_is_type(name, json_type_string))
+			name = jsonx_get(s, "name");
+			if (!json_object_is_type(name, json_type_string))
 				continue;
 			s = name;
 		} else if (!json_object_is_type(s, json_type_string))

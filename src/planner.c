@@ -24,6 +24,29 @@
 #include "common.h"
 #include "errbuf.h"
 
+/*
+ * The plan of dag, built with result built (0 or -1): linearised, the
+ * tasks of each node deduplicated, in *out (new, the caller's).  Frees
+ * dag.  On any failure -1 with Loom's scheduling message in err.
+ */
+static int
+planner_from_dag(int built, struct planner_dag *dag, struct planner_plan **out,
+    char err[LOOMD_ERR_LEN])
+{
+	struct planner_plan *plan = NULL;
+
+	if (built != 0 || planner_dag_linearize_move(dag, &plan, err) != 0)
+		goto fail;
+	planner_dag_free(dag);
+	planner_plan_dedup(plan);
+	*out = plan;
+	return 0;
+fail:
+	planner_dag_free(dag);
+	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
+	return -1;
+}
+
 int
 planner_plan(enum planner_cluster_action ca, struct json_object *nodes,
     struct planner_plan **out, char err[LOOMD_ERR_LEN])
@@ -37,21 +60,11 @@ planner_plan_scoped(enum planner_cluster_action ca, struct json_object *nodes,
     char err[LOOMD_ERR_LEN])
 {
 	struct planner_dag *dag = NULL;
-	struct planner_plan *plan = NULL;
+	int built;
 
 	*out = NULL;
-	if (planner_dag_build_scoped(ca, nodes, scope, &dag, err) != 0)
-		goto fail;
-	if (planner_dag_linearize_move(dag, &plan, err) != 0)
-		goto fail;
-	planner_dag_free(dag);
-	planner_plan_dedup(plan);
-	*out = plan;
-	return 0;
-fail:
-	planner_dag_free(dag);
-	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
-	return -1;
+	built = planner_dag_build_scoped(ca, nodes, scope, &dag, err);
+	return planner_from_dag(built, dag, out, err);
 }
 
 int
@@ -61,20 +74,10 @@ planner_plan_nodes(enum planner_cluster_action ca,
 {
 	static const struct planner_node none;
 	struct planner_dag *dag = NULL;
-	struct planner_plan *plan = NULL;
+	int built;
 
 	*out = NULL;
-	if (planner_dag_build_from(ca, NULL, nodes != NULL ? nodes : &none,
-		nodes != NULL ? n : 0, NULL, &dag, err) != 0)
-		goto fail;
-	if (planner_dag_linearize_move(dag, &plan, err) != 0)
-		goto fail;
-	planner_dag_free(dag);
-	planner_plan_dedup(plan);
-	*out = plan;
-	return 0;
-fail:
-	planner_dag_free(dag);
-	errbuf_set(err, "%s", PLANNER_ERR_SCHEDULE);
-	return -1;
+	built = planner_dag_build_from(ca, NULL, nodes != NULL ? nodes : &none,
+	    nodes != NULL ? n : 0, NULL, &dag, err);
+	return planner_from_dag(built, dag, out, err);
 }

@@ -4,9 +4,9 @@
  * createTaskDag), restricted to the planned nodes and services of a day-2
  * job: one vertex per node and action, with every "all nodes with service
  * p must finish action F" dependency routed through one hub vertex (the
- * new STOP->STOP and INSTALL->INSTALL dependencies too), and its
- * linearisation into the stages of a plan, ordered by (layer, action,
- * service, node).  Pure: no I/O.
+ * new STOP->STOP and INSTALL->INSTALL dependencies too).  Its
+ * linearisation into the stages of a plan is in planner_dag_linearize.c.
+ * Pure: no I/O.
  */
 #include "config.h"
 
@@ -27,11 +27,8 @@ static uint32_t
 planner_dag_vertex(struct planner_dag *dag, uint32_t node, uint32_t svc,
     enum planner_action action)
 {
-	if (dag->nv == dag->vcap) {
-		dag->vcap = dag->vcap == 0 ? 64 : dag->vcap * 2;
-		dag->v = planner_plan_grow(dag->v, dag->nv, dag->vcap,
-		    sizeof *dag->v);
-	}
+	dag->v = planner_plan_room(dag->v, dag->nv, dag->nv + 1, &dag->vcap,
+	    sizeof *dag->v);
 	dag->v[dag->nv].node = node;
 	dag->v[dag->nv].svc = svc;
 	dag->v[dag->nv].action = action;
@@ -42,11 +39,8 @@ planner_dag_vertex(struct planner_dag *dag, uint32_t node, uint32_t svc,
 static void
 planner_dag_edge(struct planner_dag *dag, uint32_t from, uint32_t to)
 {
-	if (dag->ne == dag->ecap) {
-		dag->ecap = dag->ecap == 0 ? 64 : dag->ecap * 2;
-		dag->e = planner_plan_grow(dag->e, dag->ne, dag->ecap,
-		    sizeof *dag->e);
-	}
+	dag->e = planner_plan_room(dag->e, dag->ne, dag->ne + 1, &dag->ecap,
+	    sizeof *dag->e);
 	dag->e[dag->ne].from = from;
 	dag->e[dag->ne].to = to;
 	dag->ne++;
@@ -72,7 +66,7 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
     size_t *ndefs, size_t **off, size_t **nsvc, struct strtab *seen,
     char err[LOOMD_ERR_LEN])
 {
-	struct json_object *node, *id, *list, *def;
+	struct json_object *node, *list, *def;
 	const char *name, *idstr;
 	size_t nnodes, i, k, len, t, j, n = 0, cap = 0;
 	size_t dcap = 0;
@@ -90,10 +84,7 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 			list = pn[i].services;
 		} else {
 			node = json_object_array_get_idx(nodes, i);
-			id = jsonx_get(node, "id");
-			idstr = json_object_is_type(id, json_type_string) ?
-			    json_object_get_string(id) :
-			    NULL;
+			idstr = jsonx_get_str(node, "id");
 			list = jsonx_get(node, "services");
 		}
 		if (idstr == NULL) {
@@ -111,12 +102,8 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 		/* Nodes of one layout share their list: reuse its entries. */
 		lc = &cache[((uintptr_t)list >> 4) % PLANNER_DAG_LIST_CACHE];
 		if (lc->list == list) {
-			if (n + lc->n > cap) {
-				while (n + lc->n > cap)
-					cap = cap == 0 ? 64 : cap * 2;
-				*nsvc = planner_plan_grow(*nsvc, n, cap,
-				    sizeof **nsvc);
-			}
+			*nsvc = planner_plan_room(*nsvc, n, n + lc->n, &cap,
+			    sizeof **nsvc);
 			memcpy(*nsvc + n, *nsvc + lc->first,
 			    lc->n * sizeof **nsvc);
 			n += lc->n;
@@ -150,11 +137,8 @@ planner_dag_read_nodes(struct planner_dag *dag, struct json_object *nodes,
 				;
 			if (j < n)
 				continue; /* listed twice on this node */
-			if (n == cap) {
-				cap = cap == 0 ? 64 : cap * 2;
-				*nsvc = planner_plan_grow(*nsvc, n, cap,
-				    sizeof **nsvc);
-			}
+			*nsvc = planner_plan_room(*nsvc, n, n + 1, &cap,
+			    sizeof **nsvc);
 			(*nsvc)[n++] = t;
 		}
 		lc->list = list;
@@ -433,6 +417,7 @@ planner_dag_build_from(enum planner_cluster_action ca,
 	size_t ndefs = 0, *off = NULL, *nsvc = NULL;
 	size_t *remap = NULL, t, norder;
 	unsigned char *pnode = NULL, *psvc = NULL;
+	int rc = -1;
 
 	*out = NULL;
 	if (planner_action_order(ca, &norder) == NULL) {
@@ -476,16 +461,9 @@ planner_dag_build_from(enum planner_cluster_action ca,
 		errbuf_set(err, "too many tasks");
 		goto fail;
 	}
-
-	free(defs);
-	free(off);
-	free(nsvc);
-	free(remap);
-	free(pnode);
-	free(psvc);
-	strtab_free(seen);
 	*out = dag;
-	return 0;
+	dag = NULL;
+	rc = 0;
 fail:
 	free(defs);
 	free(off);
@@ -495,7 +473,7 @@ fail:
 	free(psvc);
 	strtab_free(seen);
 	planner_dag_free(dag);
-	return -1;
+	return rc;
 }
 
 void
@@ -540,12 +518,11 @@ static int
 planner_dag_edge_cmp(const void *a, const void *b)
 {
 	const struct planner_edge *x = a, *y = b;
+	int r;
 
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	if (x->to != y->to)
-		return x->to < y->to ? -1 : 1;
-	return 0;
+	if ((r = planner_cmp(x->from, y->from)) == 0)
+		r = planner_cmp(x->to, y->to);
+	return r;
 }
 
 void
@@ -587,217 +564,4 @@ planner_dag_edges(const struct planner_dag *dag, struct planner_edge **out,
 	}
 	*out = r;
 	*n = k;
-}
-
-/* Compare two sort keys, for qsort. */
-static int
-planner_dag_key_cmp(const void *a, const void *b)
-{
-	const struct planner_key *x = a, *y = b;
-
-	if (x->layer != y->layer)
-		return x->layer < y->layer ? -1 : 1;
-	if (x->action != y->action)
-		return x->action < y->action ? -1 : 1;
-	if (x->svc != y->svc)
-		return x->svc < y->svc ? -1 : 1;
-	if (x->node != y->node)
-		return x->node < y->node ? -1 : 1;
-	return 0;
-}
-
-/*
- * The stage order of the tasks of dag, as task indexes, by (layer,
- * action rank, service, node): two counting passes, by node then by the
- * rest, which give what a sort on the (distinct) keys gives.  NULL when
- * the key ranges are too wide to count: the caller then sorts.
- */
-static uint32_t *
-planner_dag_order(const struct planner_dag *dag, const uint32_t *layer,
-    size_t nlayers, const uint32_t *rank, size_t nrank)
-{
-	const struct planner_vertex *v;
-	uint32_t *cnt, *byn, *perm, b;
-	size_t n, nb, nsvc1, nnodes, i, sum, c, ncnt;
-
-	n = dag->nv - dag->nhubs;
-	nsvc1 = dag->svcs->n + 1;
-	nnodes = dag->nodes->n;
-	nb = nlayers * nrank * nsvc1;
-	if (nlayers == 0 || nb / nlayers / nrank != nsvc1 ||
-	    nb > 4 * n + 4096 || nb >= UINT32_MAX || nnodes > 4 * n + 4096)
-		return NULL;
-	ncnt = nb > nnodes ? nb : nnodes;
-	cnt = xreallocarray(NULL, ncnt + 1, sizeof *cnt);
-	byn = xreallocarray(NULL, n + 1, sizeof *byn);
-	perm = xreallocarray(NULL, n + 1, sizeof *perm);
-	planner_plan_huge(byn, n * sizeof *byn);
-	planner_plan_huge(perm, n * sizeof *perm);
-	/* By node into byn. */
-	memset(cnt, 0, (nnodes + 1) * sizeof *cnt);
-	for (i = 0; i < n; i++)
-		cnt[dag->v[dag->nhubs + i].node]++;
-	for (i = 0, sum = 0; i < nnodes; i++) {
-		c = cnt[i];
-		cnt[i] = (uint32_t)sum;
-		sum += c;
-	}
-	for (i = 0; i < n; i++)
-		byn[cnt[dag->v[dag->nhubs + i].node]++] = (uint32_t)i;
-	/* Stable, by (layer, action, service) into perm. */
-	memset(cnt, 0, (nb + 1) * sizeof *cnt);
-	for (i = 0; i < n; i++) {
-		v = &dag->v[dag->nhubs + i];
-		b = (layer[dag->nhubs + i] * (uint32_t)nrank +
-			rank[v->action]) *
-			(uint32_t)nsvc1 +
-		    (v->svc == PLANNER_NOSVC ? 0 : v->svc + 1);
-		cnt[b]++;
-	}
-	for (i = 0, sum = 0; i < nb; i++) {
-		c = cnt[i];
-		cnt[i] = (uint32_t)sum;
-		sum += c;
-	}
-	for (i = 0; i < n; i++) {
-		v = &dag->v[dag->nhubs + byn[i]];
-		b = (layer[dag->nhubs + byn[i]] * (uint32_t)nrank +
-			rank[v->action]) *
-			(uint32_t)nsvc1 +
-		    (v->svc == PLANNER_NOSVC ? 0 : v->svc + 1);
-		perm[cnt[b]++] = byn[i];
-	}
-	free(byn);
-	free(cnt);
-	return perm;
-}
-
-/* A sort key and the task it belongs to. */
-struct planner_dag_ikey {
-	struct planner_key k; /* first: planner_dag_key_cmp() compares it */
-	uint32_t ix;
-};
-
-/*
- * The tasks of dag in stage order (layer, action rank, service, node),
- * as task indexes, sorted with qsort.
- */
-static uint32_t *
-planner_dag_order_sorted(const struct planner_dag *dag, const uint32_t *layer,
-    const uint32_t *rank)
-{
-	const struct planner_vertex *v;
-	struct planner_dag_ikey *keys;
-	uint32_t *perm;
-	size_t n, i;
-
-	n = dag->nv - dag->nhubs;
-	keys = xreallocarray(NULL, n + 1, sizeof *keys);
-	for (i = 0; i < n; i++) {
-		v = &dag->v[dag->nhubs + i];
-		keys[i].k.layer = layer[dag->nhubs + i];
-		keys[i].k.action = rank[v->action];
-		keys[i].k.svc = v->svc == PLANNER_NOSVC ? 0 : v->svc + 1;
-		keys[i].k.node = v->node;
-		keys[i].ix = (uint32_t)i;
-	}
-	if (n > 1)
-		qsort(keys, n, sizeof *keys, planner_dag_key_cmp);
-	perm = xreallocarray(NULL, n + 1, sizeof *perm);
-	for (i = 0; i < n; i++)
-		perm[i] = keys[i].ix;
-	free(keys);
-	return perm;
-}
-
-/*
- * planner_dag_linearize(); with mdag (dag itself), the plan takes the
- * node table of dag instead of copying it (dag is then only good for
- * planner_dag_free()).
- */
-static int
-planner_dag_linearize_into(struct planner_dag *mdag,
-    const struct planner_dag *dag, struct planner_plan **out,
-    char err[LOOMD_ERR_LEN])
-{
-	struct planner_plan *plan;
-	uint32_t *layer, *perm, rank[PLANNER_ACTION_COUNT];
-	uint32_t cur = UINT32_MAX, u;
-	size_t nlayers, ntasks, i, norder, nnodes;
-	const struct planner_vertex *v;
-	const enum planner_action *order;
-
-	*out = NULL;
-	layer = xreallocarray(NULL, dag->nv + 1, sizeof *layer);
-	planner_plan_huge(layer, dag->nv * sizeof *layer);
-	if (planner_linearize_layers(dag->nv, dag->nhubs, dag->e, dag->ne,
-		layer, &nlayers, err) != 0) {
-		free(layer);
-		return -1;
-	}
-	/*
-	 * Rank of each action: its place in the cluster action's order
-	 * (every vertex's action is in it; others would sort after).
-	 */
-	order = planner_action_order(dag->ca, &norder);
-	for (i = 0; i < PLANNER_ACTION_COUNT; i++)
-		rank[i] = (uint32_t)(norder + i);
-	for (i = 0; i < norder; i++)
-		rank[order[i]] = (uint32_t)i;
-	ntasks = dag->nv - dag->nhubs;
-	nnodes = dag->nodes->n;
-	perm = planner_dag_order(dag, layer, nlayers, rank,
-	    norder + PLANNER_ACTION_COUNT);
-	if (perm == NULL)
-		perm = planner_dag_order_sorted(dag, layer, rank);
-
-	plan = planner_plan_new();
-	if (mdag != NULL) {
-		strtab_free(plan->node_tab);
-		plan->node_tab = mdag->nodes;
-		mdag->nodes = NULL;
-	} else {
-		for (i = 0; i < nnodes; i++)
-			strtab_intern(plan->node_tab, dag->nodes->strs[i],
-			    NULL);
-	}
-	for (i = 0; i < dag->svcs->n; i++)
-		strtab_intern(plan->svc_tab, dag->svcs->names->strs[i], NULL);
-	plan->tasks_cap = ntasks;
-	plan->tasks = xreallocarray(NULL, ntasks, sizeof *plan->tasks);
-	planner_plan_huge(plan->tasks, ntasks * sizeof *plan->tasks);
-	for (i = 0; i < ntasks; i++) {
-		u = (uint32_t)dag->nhubs + perm[i];
-		v = &dag->v[u];
-		if (layer[u] != cur) {
-			planner_plan_add_stage(plan);
-			cur = layer[u];
-		}
-		planner_plan_push(plan, plan->node_tab->strs[v->node], v->node,
-		    (enum planner_action)v->action,
-		    v->svc == PLANNER_NOSVC ? "" :
-					      plan->svc_tab->strs[v->svc]);
-	}
-	free(perm);
-	free(layer);
-	*out = plan;
-	return 0;
-}
-
-int
-planner_dag_linearize(const struct planner_dag *dag, struct planner_plan **out,
-    char err[LOOMD_ERR_LEN])
-{
-	return planner_dag_linearize_into(NULL, dag, out, err);
-}
-
-/*
- * planner_dag_linearize() that moves dag's node table into the plan: dag
- * is then only good for planner_dag_free().
- */
-int
-planner_dag_linearize_move(struct planner_dag *dag, struct planner_plan **out,
-    char err[LOOMD_ERR_LEN])
-{
-	return planner_dag_linearize_into(dag, dag, out, err);
 }

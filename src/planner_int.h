@@ -92,6 +92,13 @@ const char *planner_services_def_name(struct json_object *def);
 int planner_services_build(struct json_object **defs, size_t n,
     struct planner_services **out, char err[LOOMD_ERR_LEN]);
 
+/* -1, 0 or 1 as a is below, equal to or above b: a step of a comparator. */
+static inline int
+planner_cmp(size_t a, size_t b)
+{
+	return (a > b) - (a < b);
+}
+
 /* planner_dag.c */
 
 /*
@@ -102,6 +109,8 @@ int planner_dag_build_from(enum planner_cluster_action ca,
     struct json_object *nodes, const struct planner_node *pn, size_t npn,
     const struct planner_scope *scope, struct planner_dag **out,
     char err[LOOMD_ERR_LEN]);
+
+/* planner_dag_linearize.c */
 
 /*
  * planner_dag_linearize() that moves dag's node table into the plan: dag
@@ -139,6 +148,20 @@ void planner_plan_huge(void *p, size_t len);
  * the huge-page hint before the elements are copied into it.
  */
 void *planner_plan_grow(void *p, size_t n, size_t cap, size_t size);
+/*
+ * p (an array of n elements of size bytes, capacity *cap) with room for
+ * need elements: when *cap is short it doubles (from 64) until it is
+ * enough and p grows with planner_plan_grow().
+ */
+static inline void *
+planner_plan_room(void *p, size_t n, size_t need, size_t *cap, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	while (*cap < need)
+		*cap = *cap == 0 ? 64 : *cap * 2;
+	return planner_plan_grow(p, n, *cap, size);
+}
 /* nmemb zeroed elements of size bytes, large ones hinted (caller frees). */
 void *planner_plan_zalloc(size_t nmemb, size_t size);
 

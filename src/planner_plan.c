@@ -116,12 +116,8 @@ planner_plan_push(struct planner_plan *plan, const char *node_id,
 
 	if (plan->nstages == 0)
 		planner_plan_add_stage(plan);
-	if (plan->ntasks == plan->tasks_cap) {
-		plan->tasks_cap =
-		    plan->tasks_cap == 0 ? 64 : plan->tasks_cap * 2;
-		plan->tasks = planner_plan_grow(plan->tasks, plan->ntasks,
-		    plan->tasks_cap, sizeof *plan->tasks);
-	}
+	plan->tasks = planner_plan_room(plan->tasks, plan->ntasks,
+	    plan->ntasks + 1, &plan->tasks_cap, sizeof *plan->tasks);
 	t = &plan->tasks[plan->ntasks++];
 	t->node_id = node_id;
 	t->node_ix = node_ix;

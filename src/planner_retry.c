@@ -51,7 +51,8 @@ planner_retry_apply_stages(struct json_object *staged, size_t current_stage,
     const char *failed_id, const char *const *before_ids, size_t nbefore,
     char err[LOOMD_ERR_LEN])
 {
-	struct json_object *stage, *id, **tail = NULL, *one;
+	struct json_object *stage, **tail = NULL, *one;
+	const char *id;
 	size_t len, n, i, ntail;
 
 	if (staged == NULL || !json_object_is_type(staged, json_type_array)) {
@@ -69,9 +70,8 @@ planner_retry_apply_stages(struct json_object *staged, size_t current_stage,
 	}
 	n = json_object_array_length(stage);
 	for (i = 0; i < n; i++) {
-		id = json_object_array_get_idx(stage, i);
-		if (id != NULL && json_object_is_type(id, json_type_string) &&
-		    strcmp(json_object_get_string(id), failed_id) == 0)
+		id = jsonx_str(json_object_array_get_idx(stage, i));
+		if (id != NULL && strcmp(id, failed_id) == 0)
 			break;
 	}
 	if (i == n) {

@@ -242,20 +242,7 @@ fail:
 struct json_object *
 solver_cat_find(struct json_object *arr, const char *name)
 {
-	struct json_object *e;
-	const char *s;
-	size_t i, n;
-
-	if (name == NULL || !json_object_is_type(arr, json_type_array))
-		return NULL;
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(arr, i);
-		s = jsonx_str(jsonx_get(e, "name"));
-		if (s != NULL && strcmp(s, name) == 0)
-			return e;
-	}
-	return NULL;
+	return jsonx_find_named(arr, name);
 }
 
 /* Add type entity e if allowed and mapped for the provider. */
@@ -275,11 +262,16 @@ solver_cat_type(struct solver_types *ts, struct json_object *e,
 		solver_space_type_add(ts, name, v);
 }
 
-/* Section 3.4 steps 3/4: type name -> flavor (or image) map. */
-static void
+/*
+ * Section 3.4 steps 3/4: type name -> flavor (or image) map of the types
+ * of arr usable with template tname and provider.  -1 with err set when
+ * there is none ("no <what> types are available ...").
+ */
+static int
 solver_cat_types(struct solver_types *ts, struct json_object *arr,
     const char *required, const struct solver_names *allowed,
-    const char *provider, const char *key)
+    const char *tname, const char *provider, const char *key, const char *what,
+    char err[LOOMD_ERR_LEN])
 {
 	size_t i, n;
 
@@ -295,6 +287,13 @@ solver_cat_types(struct solver_types *ts, struct json_object *arr,
 			    allowed, provider, key);
 	}
 	solver_space_types_finish(ts);
+	if (ts->n != 0)
+		return 0;
+	errbuf_set(err,
+	    "no %s types are available to use with template %s and "
+	    "provider %s",
+	    what, tname, provider);
+	return -1;
 }
 
 /* The type requested, else the template default; "" means none. */
@@ -481,26 +480,14 @@ solver_input_solve(const struct solver_input *in,
 		errbuf_set(err, "provider %s does not exist.", pname);
 		goto fail;
 	}
-	solver_cat_types(&sp.hw, cat->hardwaretypes,
-	    solver_required(req->hardwaretype, t->hardwaretype), &t->compat_hw,
-	    pname, "flavor");
-	if (sp.hw.n == 0) {
-		errbuf_set(err,
-		    "no hardware types are available to use with "
-		    "template %s and provider %s",
-		    t->name, pname);
+	if (solver_cat_types(&sp.hw, cat->hardwaretypes,
+		solver_required(req->hardwaretype, t->hardwaretype),
+		&t->compat_hw, t->name, pname, "flavor", "hardware",
+		err) != 0 ||
+	    solver_cat_types(&sp.img, cat->imagetypes,
+		solver_required(req->imagetype, t->imagetype), &t->compat_img,
+		t->name, pname, "image", "image", err) != 0)
 		goto fail;
-	}
-	solver_cat_types(&sp.img, cat->imagetypes,
-	    solver_required(req->imagetype, t->imagetype), &t->compat_img,
-	    pname, "image");
-	if (sp.img.n == 0) {
-		errbuf_set(err,
-		    "no image types are available to use with "
-		    "template %s and provider %s",
-		    t->name, pname);
-		goto fail;
-	}
 	if (solver_lease_duration(t->lease_initial, req->lease_duration,
 		&lease, err) != 0)
 		goto fail;

@@ -203,6 +203,11 @@ void solver_names_add(struct solver_names *ns, const char *s);
 void solver_names_clear(struct solver_names *ns);
 /* Linear membership test. */
 bool solver_names_has(const struct solver_names *ns, const char *s);
+/*
+ * An optional JSON array v: 1 with its length in *n, 0 (and *n 0) when v
+ * is NULL, -1 when v is not an array.
+ */
+int solver_names_array(struct json_object *v, size_t *n);
 /* Parse an optional array of strings; NULL gives an empty list. */
 int solver_names_parse(struct json_object *v, struct solver_names *out);
 

@@ -43,17 +43,27 @@ solver_names_has(const struct solver_names *ns, const char *s)
 	return false;
 }
 
+int
+solver_names_array(struct json_object *v, size_t *n)
+{
+	*n = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_array))
+		return -1;
+	*n = json_object_array_length(v);
+	return 1;
+}
+
 /* Parse an optional array of strings; NULL gives an empty list. */
 int
 solver_names_parse(struct json_object *v, struct solver_names *out)
 {
 	size_t i, n;
+	int rc;
 
-	if (v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_array))
-		return -1;
-	n = json_object_array_length(v);
+	if ((rc = solver_names_array(v, &n)) <= 0)
+		return rc;
 	for (i = 0; i < n; i++) {
 		const char *s = jsonx_str(json_object_array_get_idx(v, i));
 

@@ -67,6 +67,14 @@ static void
 solver_result_quote(struct solver_result_buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
+	/* The one-letter escape of a byte below 0x20, or 0 for \u00xx. */
+	static const char letter[0x20] = {
+		['\b'] = 'b',
+		['\n'] = 'n',
+		['\r'] = 'r',
+		['\t'] = 't',
+		['\f'] = 'f',
+	};
 	const char *run = s, *end = s + len;
 	char esc[7];
 	size_t elen;
@@ -81,32 +89,15 @@ solver_result_quote(struct solver_result_buf *b, const char *s, size_t len)
 		solver_result_add(b, run, (size_t)(s - run));
 		esc[0] = '\\';
 		elen = 2;
-		switch (c) {
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '"':
-		case '\\':
+		if (c == '"' || c == '\\')
 			esc[1] = (char)c;
-			break;
-		default:
+		else if (letter[c] != 0)
+			esc[1] = letter[c];
+		else {
 			memcpy(esc + 1, "u00", 3);
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 0xf];
 			elen = 6;
-			break;
 		}
 		solver_result_add(b, esc, elen);
 		run = s + 1;

@@ -242,6 +242,27 @@ solver_step_a_valid_sets(struct solver_space *sp, struct solver_sets *out,
 }
 
 /*
+ * The first of the ntypes types that every service of x[0, n) allows
+ * (ok[service * ntypes + type] != 0), or ntypes when there is none.
+ */
+static size_t
+solver_step_a_first_type(const uint8_t *ok, size_t ntypes, const int *x,
+    size_t n)
+{
+	size_t t, j;
+
+	for (t = 0; t < ntypes; t++) {
+		for (j = 0; j < n; j++) {
+			if (!ok[x[j] * ntypes + t])
+				break;
+		}
+		if (j == n)
+			break;
+	}
+	return t;
+}
+
+/*
  * Step A: the ordered list L of node layouts.  The comparator-minimal
  * layout of a set takes the smallest hardware name and the smallest image
  * name that every member allows (the two choices are independent).
@@ -253,7 +274,7 @@ solver_step_a(struct solver_space *sp, struct solver_layouts *out, char *err)
 	struct solver_layout *l;
 	uint8_t *hwok = NULL, *imgok = NULL;
 	int *u, *m;
-	size_t nu = 0, i, j, h, g, nhw = sp->hw.n;
+	size_t nu = 0, i, h, g, nhw = sp->hw.n;
 	size_t nimg = sp->img.n;
 	int rc = -1;
 
@@ -283,22 +304,8 @@ solver_step_a(struct solver_space *sp, struct solver_layouts *out, char *err)
 	for (i = 0; i < sets.n; i++) {
 		const int *x = sets.pool + sets.off[i];
 
-		for (h = 0; h < nhw; h++) {
-			for (j = 0; j < sets.len[i]; j++) {
-				if (!hwok[x[j] * nhw + h])
-					break;
-			}
-			if (j == sets.len[i])
-				break;
-		}
-		for (g = 0; g < nimg; g++) {
-			for (j = 0; j < sets.len[i]; j++) {
-				if (!imgok[x[j] * nimg + g])
-					break;
-			}
-			if (j == sets.len[i])
-				break;
-		}
+		h = solver_step_a_first_type(hwok, nhw, x, sets.len[i]);
+		g = solver_step_a_first_type(imgok, nimg, x, sets.len[i]);
 		if (h == nhw || g == nimg)
 			continue;
 		memcpy(m, x, sets.len[i] * sizeof *m);

@@ -49,12 +49,10 @@ solver_template_name_sets(struct json_object *v, struct solver_names **out,
     size_t *nout)
 {
 	size_t i, n;
+	int rc;
 
-	if (v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_array))
-		return -1;
-	n = json_object_array_length(v);
+	if ((rc = solver_names_array(v, &n)) <= 0)
+		return rc;
 	*out = xcalloc(n != 0 ? n : 1, sizeof **out);
 	*nout = n;
 	for (i = 0; i < n; i++) {

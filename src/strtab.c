@@ -141,3 +141,9 @@ strtab_count(const struct strtab *t)
 {
 	return t->n;
 }
+
+int
+strtab_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}

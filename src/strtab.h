@@ -49,4 +49,10 @@ const char *strtab_str(const struct strtab *t, size_t i);
 /* Number of entries. */
 size_t strtab_count(const struct strtab *t);
 
+/*
+ * qsort() and bsearch() comparator of arrays of C strings (each element a
+ * char * or const char *): strcmp() order.
+ */
+int strtab_cmp(const void *a, const void *b);
+
 #endif /* LOOMD_STRTAB_H */

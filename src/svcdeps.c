@@ -4,7 +4,8 @@
  * section 7.3 and the service expansion of section 5.  Every name the
  * services mention (service names, provided names, dependency names) gets
  * an index in one sorted table; sets are sorted arrays of such indexes, so
- * every output comes out in ascending name order.
+ * every output comes out in ascending name order.  The add-services
+ * validation is in svcdeps_check.c.
  */
 #include "config.h"
 
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "strtab.h"
 
 #define SVCDEPS_NONE SIZE_MAX
 
@@ -137,13 +140,6 @@ svcdeps_sets_free(struct svcdeps_set *sets, size_t n)
 	free(sets);
 }
 
-/* qsort comparator of C strings. */
-static int
-svcdeps_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Index of name, or SVCDEPS_NONE. */
 static size_t
 svcdeps_lookup(const struct svcdeps *d, const char *name)
@@ -152,8 +148,7 @@ svcdeps_lookup(const struct svcdeps *d, const char *name)
 
 	if (name == NULL || d->nnames == 0)
 		return SVCDEPS_NONE;
-	p = bsearch(&name, d->names, d->nnames, sizeof(*d->names),
-	    svcdeps_cmp_str);
+	p = bsearch(&name, d->names, d->nnames, sizeof(*d->names), strtab_cmp);
 	return p == NULL ? SVCDEPS_NONE : (size_t)(p - d->names);
 }
 
@@ -448,7 +443,7 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 		svcdeps_collect(&all, &nall, &cap, &s->dependson);
 	}
 	if (nall > 0)
-		qsort(all, nall, sizeof(*all), svcdeps_cmp_str);
+		qsort(all, nall, sizeof(*all), strtab_cmp);
 	d = xcalloc(1, sizeof(*d));
 	d->names = xcalloc(nall + 1, sizeof(*d->names));
 	for (i = 0; i < nall; i++)
@@ -648,28 +643,34 @@ svcdeps_providers(const struct svcdeps *d, const char *name, size_t *n)
 	return svcdeps_slice(d->prov_names, d->prov_off, x, n);
 }
 
-const char *const *
-svcdeps_min_deps(const struct svcdeps *d, enum svcdeps_graph g,
-    const char *svc, size_t *n)
+/*
+ * The slice of svc in graph g of the flattened sets names[g] / off[g]
+ * (the minimised sets or their reverse), or NULL.
+ */
+static const char *const *
+svcdeps_graph_slice(const struct svcdeps *d, enum svcdeps_graph g,
+    const char *svc, const char **const *names, size_t *const *off, size_t *n)
 {
 	size_t x = svcdeps_lookup(d, svc);
 
 	*n = 0;
 	if (x == SVCDEPS_NONE || (unsigned int)g > SVCDEPS_GRAPH_RUNTIME)
 		return NULL;
-	return svcdeps_slice(d->min_names[g], d->min_off[g], x, n);
+	return svcdeps_slice(names[g], off[g], x, n);
+}
+
+const char *const *
+svcdeps_min_deps(const struct svcdeps *d, enum svcdeps_graph g,
+    const char *svc, size_t *n)
+{
+	return svcdeps_graph_slice(d, g, svc, d->min_names, d->min_off, n);
 }
 
 const char *const *
 svcdeps_min_rdeps(const struct svcdeps *d, enum svcdeps_graph g,
     const char *svc, size_t *n)
 {
-	size_t x = svcdeps_lookup(d, svc);
-
-	*n = 0;
-	if (x == SVCDEPS_NONE || (unsigned int)g > SVCDEPS_GRAPH_RUNTIME)
-		return NULL;
-	return svcdeps_slice(d->rev_names[g], d->rev_off[g], x, n);
+	return svcdeps_graph_slice(d, g, svc, d->rev_names, d->rev_off, n);
 }
 
 const struct svcdeps_action_dep *
@@ -743,179 +744,4 @@ svcdeps_expand(const struct svcdeps *d, enum svcdeps_expand how,
 				(*out)[(*nout)++] = d->names[d->svc[k]];
 	}
 	free(mark);
-}
-
-/* 1 if the name list l holds s. */
-static int
-svcdeps_names_has(const struct svcdeps_names *l, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-/* The last definition of name in catalogue, or NULL. */
-static const struct svcdeps_service *
-svcdeps_def(const struct svcdeps_service *catalogue, size_t ncat,
-    const char *name)
-{
-	size_t i;
-
-	for (i = ncat; i > 0; i--)
-		if (catalogue[i - 1].name != NULL &&
-		    strcmp(catalogue[i - 1].name, name) == 0)
-			return &catalogue[i - 1];
-	return NULL;
-}
-
-/* Append a line to *msg (new or grown; NULL to start). */
-static void
-svcdeps_line(char **msg, const char *sep, const char *line)
-{
-	char *m;
-
-	if (*msg == NULL)
-		m = xstrdup(line);
-	else
-		m = xasprintf("%s%s%s", *msg, sep, line);
-	free(*msg);
-	*msg = m;
-}
-
-/* The sorted, unique union of lists a and b (names borrowed); caller
- * frees the array. */
-static const char **
-svcdeps_union(const struct svcdeps_names *a, const struct svcdeps_names *b,
-    size_t *n)
-{
-	const char **v;
-	size_t i, j;
-
-	v = xcalloc(a->n + b->n + 1, sizeof(*v));
-	*n = 0;
-	for (i = 0; i < a->n; i++)
-		v[(*n)++] = a->v[i];
-	for (i = 0; i < b->n; i++)
-		v[(*n)++] = b->v[i];
-	if (*n > 1)
-		qsort(v, *n, sizeof(*v), svcdeps_cmp_str);
-	for (i = 1, j = *n > 0 ? 1 : 0; i < *n; i++)
-		if (strcmp(v[i], v[j - 1]) != 0)
-			v[j++] = v[i];
-	*n = j;
-	return v;
-}
-
-int
-svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
-    const struct svcdeps_names *cluster, const struct svcdeps_names *request,
-    const struct svcdeps_names *compat, char **why)
-{
-	const struct svcdeps_service *s;
-	struct svcdeps_names all, prov, none = { NULL, 0 };
-	const char **u = NULL, **r = NULL, **p = NULL;
-	const char **need = NULL, *line_b;
-	char *msg = NULL, *line;
-	size_t nu, nr, np, nneed, i, j;
-
-	*why = NULL;
-	if (request->n == 0) {
-		*why = xstrdup("Services to add must be specified.");
-		return -1;
-	}
-	u = svcdeps_union(cluster, request, &nu);
-	all.v = u;
-	all.n = nu;
-	r = svcdeps_union(request, &none, &nr);
-
-	/* 1. existence */
-	for (i = 0; i < nu; i++) {
-		if (svcdeps_def(catalogue, ncat, u[i]) == NULL) {
-			msg = xasprintf("service %s does not exist", u[i]);
-			goto fail;
-		}
-	}
-	/* 2. already on the cluster */
-	for (i = 0; i < nr; i++) {
-		if (svcdeps_names_has(cluster, r[i])) {
-			msg = xasprintf("service %s is already on the cluster",
-			    r[i]);
-			goto fail;
-		}
-	}
-	/* 3. compatibility of the requested services */
-	if (compat->n > 0) {
-		for (i = 0; i < nr; i++)
-			if (!svcdeps_names_has(compat, r[i]))
-				svcdeps_line(&msg, ",", r[i]);
-		if (msg != NULL) {
-			line =
-			    xasprintf("%s are incompatible with the cluster",
-				msg);
-			free(msg);
-			msg = line;
-			goto fail;
-		}
-	}
-	/* 4. requirements, against U and what U provides */
-	p = xcalloc(1, sizeof(*p));
-	np = 0;
-	for (i = 0; i < nu; i++) {
-		s = svcdeps_def(catalogue, ncat, u[i]);
-		p = xreallocarray(p, np + s->provides.n + 1, sizeof(*p));
-		for (j = 0; j < s->provides.n; j++)
-			p[np++] = s->provides.v[j];
-	}
-	prov.v = p;
-	prov.n = np;
-	for (i = 0; i < nu; i++) {
-		s = svcdeps_def(catalogue, ncat, u[i]);
-		need = svcdeps_union(&s->install_requires,
-		    s->runtime_requires.n > 0 ? &s->runtime_requires :
-						&s->dependson,
-		    &nneed);
-		for (j = 0; j < nneed; j++) {
-			line_b = need[j];
-			if (svcdeps_names_has(&all, line_b) ||
-			    svcdeps_names_has(&prov, line_b))
-				continue;
-			line = xasprintf(
-			    "%s requires %s, which is not on the "
-			    "cluster or in the list of services to add.",
-			    u[i], line_b);
-			svcdeps_line(&msg, "\n", line);
-			free(line);
-		}
-		free(need);
-		need = NULL;
-	}
-	if (msg != NULL)
-		goto fail;
-	/* 5. conflicts within U, by name */
-	for (i = 0; i < nu; i++) {
-		s = svcdeps_def(catalogue, ncat, u[i]);
-		for (j = 0; j < nu; j++) {
-			if (!svcdeps_names_has(&s->conflicts, u[j]))
-				continue;
-			line = xasprintf("%s conflicts with %s.", u[i], u[j]);
-			svcdeps_line(&msg, "\n", line);
-			free(line);
-		}
-	}
-	if (msg != NULL)
-		goto fail;
-	free(u);
-	free(r);
-	free(p);
-	return 0;
-
-fail:
-	free(u);
-	free(r);
-	free(p);
-	*why = msg;
-	return -1;
 }

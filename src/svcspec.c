@@ -40,6 +40,17 @@ svcspec_strings(struct json_object *arr, size_t *n)
 	return v;
 }
 
+/* Free the lists[0, n) svcspec_names() remembered, and lists. */
+static void
+svcspec_lists_free(const char ***lists, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(lists[i]);
+	free(lists);
+}
+
 /* A names list of arr, remembered in *lists for freeing. */
 static void
 svcspec_names(struct json_object *arr, const char ****lists, size_t *nlists,
@@ -110,11 +121,7 @@ svcspec_services_read(struct json_object *arr, struct svcspec_services *out)
 void
 svcspec_services_free(struct svcspec_services *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nlists; i++)
-		free(s->lists[i]);
-	free(s->lists);
+	svcspec_lists_free(s->lists, s->nlists);
 	free(s->v);
 	memset(s, 0, sizeof *s);
 }
@@ -202,11 +209,7 @@ svcspec_constraints_read(struct json_object *tmpl,
 void
 svcspec_constraints_free(struct svcspec_constraints *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nlists; i++)
-		free(s->lists[i]);
-	free(s->lists);
+	svcspec_lists_free(s->lists, s->nlists);
 	free(s->svc);
 	free(s->must);
 	free(s->cant);

@@ -43,10 +43,7 @@ static _Thread_local size_t takewait_pending;
 int64_t
 takewait_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return common_now_ms(CLOCK_MONOTONIC);
 }
 
 bool

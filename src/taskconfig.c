@@ -49,21 +49,7 @@ taskconfig_copy_properties(struct json_object *config,
 static struct json_object *
 taskconfig_find_service(struct json_object *node, const char *name)
 {
-	struct json_object *list, *def, *n;
-	size_t len, i;
-
-	list = jsonx_get(node, "services");
-	if (list == NULL || !json_object_is_type(list, json_type_array))
-		return NULL;
-	len = json_object_array_length(list);
-	for (i = 0; i < len; i++) {
-		def = json_object_array_get_idx(list, i);
-		n = jsonx_get(def, "name");
-		if (n != NULL && json_object_is_type(n, json_type_string) &&
-		    strcmp(json_object_get_string(n), name) == 0)
-			return def;
-	}
-	return NULL;
+	return jsonx_find_named(jsonx_get(node, "services"), name);
 }
 
 int
