@@ -102,10 +102,8 @@ cluster_read_list_fn(struct db_conn *c, void *arg)
 {
 	struct cluster_read_list_arg *la = arg;
 	struct cluster_read_arg *a = &la->base;
-	struct json_object *arr;
 	struct db_rows *r;
 	enum db_status st;
-	size_t i;
 
 	if (la->filter != 0)
 		st = cluster_read_list_filtered(c, la, &r);
@@ -120,12 +118,9 @@ cluster_read_list_fn(struct db_conn *c, void *arg)
 		    &r);
 	if (st != DB_OK)
 		return st;
-	arr = jsonx_new_array();
-	for (i = 0; i < r->nrows; i++)
-		jsonx_append(arr, cluster_view_summary(r, i));
+	free(a->out->body);
+	a->out->body = cluster_view_summaries(r);
 	db_rows_free(r);
-	domain_out_json(a->out, arr);
-	json_object_put(arr);
 	return DB_OK;
 }
 

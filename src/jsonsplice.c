@@ -200,13 +200,26 @@ jsonsplice_collect(struct jsonsplice_scan *s, const char *key, size_t klen,
 	}
 }
 
-/* Copy len bytes of p to o + at (o NULL: only measure); the new offset. */
-static size_t
-jsonsplice_put(char *o, size_t at, const char *p, size_t len)
+size_t
+jsonsplice_put(char *o, size_t at, const char *s, size_t len)
 {
 	if (o != NULL)
-		memcpy(o + at, p, len);
+		memcpy(o + at, s, len);
 	return at + len;
+}
+
+size_t
+jsonsplice_put_int(char *o, size_t at, int64_t v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	return jsonsplice_put(o, at, p, (size_t)(buf + sizeof buf - p));
 }
 
 /* The letter json-c writes after '\\' for byte c, or 0 for \u00xx. */
@@ -219,9 +232,8 @@ jsonsplice_escape(unsigned char c)
 	return f != NULL ? to[f - from] : '\0';
 }
 
-/* Write s as json-c writes a string (NULL: null), at o + at. */
-static size_t
-jsonsplice_quote(char *o, size_t at, const char *s)
+size_t
+jsonsplice_put_string(char *o, size_t at, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run;
@@ -257,7 +269,7 @@ jsonsplice_member_value(char *o, size_t at, const struct jsonsplice_member *m)
 	size_t i;
 
 	if (m->kind == JSONSPLICE_STRING)
-		return jsonsplice_quote(o, at, m->str);
+		return jsonsplice_put_string(o, at, m->str);
 	at = jsonsplice_put(o, at, "[", 1);
 	for (i = 0; i < m->nelems; i++) {
 		if (i > 0)
@@ -288,7 +300,7 @@ jsonsplice_write(char *o, const char *obj, size_t len, size_t close,
 			continue;
 		if (k++ > 0)
 			at = jsonsplice_put(o, at, ",", 1);
-		at = jsonsplice_quote(o, at, s->m[i].key);
+		at = jsonsplice_put_string(o, at, s->m[i].key);
 		at = jsonsplice_put(o, at, ":", 1);
 		at = jsonsplice_member_value(o, at, &s->m[i]);
 	}

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* What a member's new value is made of. */
 enum jsonsplice_kind {
@@ -47,5 +48,17 @@ bool jsonsplice_is_object(const char *s, size_t len);
  */
 char *jsonsplice_set(const char *obj, size_t len,
     const struct jsonsplice_member *m, size_t n, size_t *outlen);
+
+/*
+ * Writers of JSON text, for a text measured first and then written into
+ * one allocation of its size: each writes at o + at (o NULL: measures
+ * only) and returns the offset after what it wrote.
+ */
+/* The len bytes of s as they are. */
+size_t jsonsplice_put(char *o, size_t at, const char *s, size_t len);
+/* s as json-c writes a string without slash escaping (NULL: null). */
+size_t jsonsplice_put_string(char *o, size_t at, const char *s);
+/* v as json-c writes an integer. */
+size_t jsonsplice_put_int(char *o, size_t at, int64_t v);
 
 #endif /* LOOMD_JSONSPLICE_H */

@@ -5,7 +5,9 @@
  * equals, as a JSON value and byte for byte, what json-c builds by
  * parsing them and setting the members (the path before the splicer),
  * with strings that need escaping; members are replaced in place or
- * appended; text that is not one JSON object is refused.
+ * appended; text that is not one JSON object is refused.  The writers
+ * print integers as json-c does, and the cluster list written as text
+ * (cluster_view_summaries) equals json-c's array of cluster summaries.
  */
 #include <criterion/criterion.h>
 
@@ -15,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "cluster_view.h"
 #include "jsonsplice.h"
 
 #define CANON (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -280,4 +283,84 @@ Test(jsonsplice, nesting_deeper_than_the_limit_is_refused)
 	cr_assert(!jsonsplice_is_object(deep, strlen(deep)));
 	free(ok);
 	free(deep);
+}
+
+Test(jsonsplice, integers_as_json_c_writes_them)
+{
+	static const int64_t v[] = { INT64_MIN, INT64_MIN + 1, -1000000007,
+		-10, -9, -1, 0, 1, 9, 10, 99, 100, 1796553276929,
+		INT64_MAX - 1, INT64_MAX };
+	struct json_object *o;
+	char buf[32];
+	size_t i, n;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		o = json_object_new_int64(v[i]);
+		n = jsonsplice_put_int(NULL, 0, v[i]);
+		cr_assert_lt(n, sizeof buf);
+		cr_assert_eq(jsonsplice_put_int(buf, 0, v[i]), n);
+		buf[n] = '\0';
+		cr_assert_str_eq(buf, json_object_to_json_string(o));
+		json_object_put(o);
+	}
+}
+
+Test(jsonsplice, cluster_list_as_text_equals_the_json_c_summaries)
+{
+	char weird[256];
+	const char *cells[4 * 8] = {
+		"7",
+		"web",
+		"1000",
+		"2000",
+		"hadoop",
+		"3",
+		"ACTIVE",
+		"alice",
+		"123456789",
+		"a\"b\\c/d\n\te\x01",
+		"-5",
+		"0",
+		"t",
+		"0",
+		"PENDING",
+		"bob",
+		"0",
+		"",
+		"9223372036854775807",
+		"1",
+		"",
+		"10000",
+		"TERMINATED",
+		"",
+		"42",
+		weird,
+		"1",
+		"2",
+		weird,
+		"1",
+		"INCOMPLETE",
+		weird,
+	};
+	struct db_rows r = { 4, 8, (char **)cells, NULL };
+	struct json_object *arr;
+	size_t i, n;
+	char *got;
+	int c;
+
+	for (c = 1; c < 256; c++)
+		weird[c - 1] = (char)c;
+	weird[255] = '\0';
+	for (n = 0; n <= 4; n++) {
+		r.nrows = n;
+		arr = json_object_new_array();
+		for (i = 0; i < n; i++)
+			json_object_array_add(arr,
+			    cluster_view_summary(&r, i));
+		got = cluster_view_summaries(&r);
+		cr_assert_str_eq(got,
+		    json_object_to_json_string_ext(arr, CANON));
+		free(got);
+		json_object_put(arr);
+	}
 }
