@@ -16,6 +16,7 @@
 #include "cluster_view.h"
 #include "ids.h"
 #include "jsonin.h"
+#include "jsonsplice.h"
 #include "jsonx.h"
 
 struct cluster_read_arg {
@@ -101,10 +102,8 @@ cluster_read_list_fn(struct db_conn *c, void *arg)
 {
 	struct cluster_read_list_arg *la = arg;
 	struct cluster_read_arg *a = &la->base;
-	struct json_object *arr;
 	struct db_rows *r;
 	enum db_status st;
-	size_t i;
 
 	if (la->filter != 0)
 		st = cluster_read_list_filtered(c, la, &r);
@@ -119,12 +118,9 @@ cluster_read_list_fn(struct db_conn *c, void *arg)
 		    &r);
 	if (st != DB_OK)
 		return st;
-	arr = jsonx_new_array();
-	for (i = 0; i < r->nrows; i++)
-		jsonx_append(arr, cluster_view_summary(r, i));
+	free(a->out->body);
+	a->out->body = cluster_view_summaries(r);
 	db_rows_free(r);
-	domain_out_json(a->out, arr);
-	json_object_put(arr);
 	return DB_OK;
 }
 
@@ -175,54 +171,126 @@ cluster_read_list_status(const struct cluster_store_user *u,
 	cluster_read_run_arg(cluster_read_list_fn, &a.base);
 }
 
-/* The nodes of a cluster as a JSON array, in nodenum order (new ref). */
+/* A node row of GET /clusters/{id}: its order and its document. */
+struct cluster_read_node {
+	int64_t nodenum;
+	const char *id;
+	const char *doc;
+	size_t len;
+};
 
+/* Order of the nodes in the answer: nodenum, then node id. */
+static int
+cluster_read_node_cmp(const void *a, const void *b)
+{
+	const struct cluster_read_node *x = a, *y = b;
+
+	if (x->nodenum != y->nodenum)
+		return x->nodenum < y->nodenum ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/*
+ * GET /clusters/{id}: the stored cluster document with latestJobId, the
+ * latest job's message and the node documents in place of the node ids,
+ * spliced as text (jsonsplice): the stored documents are json-c's
+ * canonical text, so they are neither parsed nor written again.
+ */
+static enum db_status
+cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
+    size_t h)
+{
+	struct jsonsplice_member set[3];
+	struct cluster_read_node *nodes;
+	const char **elems;
+	size_t *elens, i, k = 0, n = 0;
+	const char *v, *msg = db_rows_get(r, h, 5);
+	char cid[32], *body;
+
+	nodes = xcalloc(r->nrows, sizeof *nodes);
+	for (i = 0; i < r->nrows; i++) {
+		if (i == h || (v = db_rows_get(r, i, 1)) == NULL)
+			continue;
+		if (!jsonsplice_is_object(v, r->lens[i * r->ncols + 1])) {
+			log_error(
+			    "cluster_store: stored JSON is corrupt: %.80s", v);
+			continue;
+		}
+		nodes[k].nodenum = db_rows_int(r, i, 3);
+		nodes[k].id = db_rows_get(r, i, 4);
+		nodes[k].doc = v;
+		nodes[k++].len = r->lens[i * r->ncols + 1];
+	}
+	qsort(nodes, k, sizeof *nodes, cluster_read_node_cmp);
+	elems = xcalloc(k + 1, sizeof *elems);
+	elens = xcalloc(k + 1, sizeof *elens);
+	for (i = 0; i < k; i++) {
+		elems[i] = nodes[i].doc;
+		elens[i] = nodes[i].len;
+	}
+	/* Loom 0.9.7's latestJobId, beside 0.9's jobs. */
+	set[n++] = (struct jsonsplice_member){ "latestJobId",
+		JSONSPLICE_STRING, db_rows_get(r, h, 4), NULL, NULL, 0 };
+	if (msg != NULL)
+		set[n++] = (struct jsonsplice_member){ "message",
+			JSONSPLICE_STRING, msg, NULL, NULL, 0 };
+	set[n++] = (struct jsonsplice_member){ "nodes", JSONSPLICE_ARRAY, NULL,
+		elems, elens, k };
+	body = jsonsplice_set(db_rows_get(r, h, 1), r->lens[h * r->ncols + 1],
+	    set, n, NULL);
+	free(elens);
+	free(elems);
+	free(nodes);
+	if (body == NULL) {
+		log_error("cluster_store: stored JSON is corrupt: %.80s",
+		    db_rows_get(r, h, 1));
+		domain_fail(a->out, DOMAIN_INTERNAL,
+		    "the stored document of cluster %s is corrupt; "
+		    "see the log",
+		    ids_format_cluster(a->id, cid, sizeof cid));
+		return DB_ABORT;
+	}
+	free(a->out->body);
+	a->out->body = body;
+	return DB_OK;
+}
+
+/*
+ * One statement (one round trip, one causal wait, one snapshot) returns
+ * the cluster row with its latest job's message (part 0) and its nodes
+ * (part 1).  No ORDER BY: sorting a union of LONGTEXT rows made the
+ * server build an on-disk temporary table for every GET, so the rows
+ * are put in order here.
+ */
 static enum db_status
 cluster_read_get_fn(struct db_conn *c, void *arg)
 {
 	struct cluster_read_arg *a = arg;
-	struct json_object *doc = NULL, *nodes, *n;
 	struct db_rows *r;
 	enum db_status st;
-	size_t i;
+	char cid[32];
+	size_t h;
 
 	if ((st = db_query(c,
-		 "(SELECT 0 AS part, doc, owner_id AS owner, "
-		 "0 AS nodenum, latest_job AS nid FROM clusters WHERE id = ?) "
-		 "UNION ALL "
-		 "(SELECT 1, j.status_message, NULL, 0, '' FROM clusters k JOIN "
-		 "jobs j ON j.id = k.latest_job WHERE k.id = ?) UNION ALL "
-		 "(SELECT 2, doc, NULL, nodenum, id FROM nodes WHERE cluster_id = "
-		 "?) ORDER BY part, nodenum, nid",
-		 &r, "iii", a->id, a->id, a->id)) != DB_OK)
+		 "SELECT 0 AS part, k.doc, k.owner_id, 0 AS nodenum, "
+		 "k.latest_job AS nid, j.status_message FROM clusters k "
+		 "LEFT JOIN jobs j ON j.id = k.latest_job WHERE k.id = ? "
+		 "UNION ALL SELECT 1, doc, NULL, nodenum, id, NULL FROM "
+		 "nodes WHERE cluster_id = ?",
+		 &r, "ii", a->id, a->id)) != DB_OK)
 		return st;
-	if (r->nrows == 0 || db_rows_int(r, 0, 0) != 0 ||
-	    (!a->u->sees_all && strcmp(db_rows_get(r, 0, 2), a->u->id) != 0)) {
-		char cid[32];
-
+	for (h = 0; h < r->nrows && db_rows_int(r, h, 0) != 0; h++)
+		;
+	if (h == r->nrows ||
+	    (!a->u->sees_all && strcmp(db_rows_get(r, h, 2), a->u->id) != 0)) {
 		db_rows_free(r);
 		domain_fail(a->out, DOMAIN_NOT_FOUND, "cluster %s not found.",
 		    ids_format_cluster(a->id, cid, sizeof cid));
 		return DB_ABORT;
 	}
-	doc = domain_parse(db_rows_get(r, 0, 1));
-	/* Loom 0.9.7's latestJobId, beside 0.9's jobs. */
-	jsonx_set(doc, "latestJobId", jsonx_new_string(db_rows_get(r, 0, 4)));
-	nodes = jsonx_new_array();
-	for (i = 1; i < r->nrows; i++) {
-		const char *v = db_rows_get(r, i, 1);
-
-		if (db_rows_int(r, i, 0) == 1) {
-			if (v != NULL)
-				jsonx_set(doc, "message", jsonx_new_string(v));
-		} else if (v != NULL && (n = domain_parse(v)) != NULL)
-			jsonx_append(nodes, n);
-	}
+	st = cluster_read_splice(a, r, h);
 	db_rows_free(r);
-	jsonx_set(doc, "nodes", nodes);
-	domain_out_json(a->out, doc);
-	json_object_put(doc);
-	return DB_OK;
+	return st;
 }
 
 void

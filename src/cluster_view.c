@@ -13,6 +13,7 @@
 #include "domain.h"
 #include "ids.h"
 #include "jsonin.h"
+#include "jsonsplice.h"
 #include "jsonx.h"
 
 struct json_object *
@@ -59,6 +60,76 @@ cluster_view_summary(const struct db_rows *r, size_t i)
 	jsonx_set(o, "status", jsonx_new_string(db_rows_get(r, i, 6)));
 	jsonx_set(o, "ownerId", jsonx_new_string(db_rows_get(r, i, 7)));
 	return o;
+}
+
+/* The members of a summary: the text before each value, its column. */
+static const struct {
+	const char *lead;
+	size_t col;
+	enum {
+		CLUSTER_VIEW_ID,
+		CLUSTER_VIEW_STR,
+		CLUSTER_VIEW_INT
+	} kind;
+} cluster_view_summary_fields[] = {
+	{ "{\"id\":", 0, CLUSTER_VIEW_ID },
+	{ ",\"name\":", 1, CLUSTER_VIEW_STR },
+	{ ",\"createTime\":", 2, CLUSTER_VIEW_INT },
+	{ ",\"expireTime\":", 3, CLUSTER_VIEW_INT },
+	{ ",\"clusterTemplate\":", 4, CLUSTER_VIEW_STR },
+	{ ",\"numNodes\":", 5, CLUSTER_VIEW_INT },
+	{ ",\"status\":", 6, CLUSTER_VIEW_STR },
+	{ ",\"ownerId\":", 7, CLUSTER_VIEW_STR },
+};
+
+/* Write the summaries of r at o (NULL: measure); returns the length. */
+static size_t
+cluster_view_summaries_put(char *o, const struct db_rows *r)
+{
+	const size_t nf = sizeof cluster_view_summary_fields /
+	    sizeof cluster_view_summary_fields[0];
+	size_t at = 0, i, f, col;
+	char cid[32];
+
+	at = jsonsplice_put(o, at, "[", 1);
+	for (i = 0; i < r->nrows; i++) {
+		if (i > 0)
+			at = jsonsplice_put(o, at, ",", 1);
+		for (f = 0; f < nf; f++) {
+			col = cluster_view_summary_fields[f].col;
+			at = jsonsplice_put(o, at,
+			    cluster_view_summary_fields[f].lead,
+			    strlen(cluster_view_summary_fields[f].lead));
+			switch (cluster_view_summary_fields[f].kind) {
+			case CLUSTER_VIEW_ID:
+				at = jsonsplice_put_string(o, at,
+				    ids_format_cluster(db_rows_int(r, i, col),
+					cid, sizeof cid));
+				break;
+			case CLUSTER_VIEW_STR:
+				at = jsonsplice_put_string(o, at,
+				    db_rows_get(r, i, col));
+				break;
+			case CLUSTER_VIEW_INT:
+				at = jsonsplice_put_int(o, at,
+				    db_rows_int(r, i, col));
+				break;
+			}
+		}
+		at = jsonsplice_put(o, at, "}", 1);
+	}
+	return jsonsplice_put(o, at, "]", 1);
+}
+
+char *
+cluster_view_summaries(const struct db_rows *r)
+{
+	size_t len = cluster_view_summaries_put(NULL, r);
+	char *s = xmalloc(len + 1);
+
+	cluster_view_summaries_put(s, r);
+	s[len] = '\0';
+	return s;
 }
 
 const char *const cluster_view_statuses[CLUSTER_VIEW_NSTATUS] = {

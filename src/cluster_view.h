@@ -28,6 +28,13 @@ struct json_object *cluster_view_new_doc(const char *cid, const char *name,
  */
 struct json_object *cluster_view_summary(const struct db_rows *r, size_t i);
 
+/*
+ * The JSON array of GET /clusters: the summaries of every row of r (the
+ * columns of cluster_view_summary()), written as text with the same bytes
+ * as json-c gives for those objects.  Returns a string the caller frees.
+ */
+char *cluster_view_summaries(const struct db_rows *r);
+
 /* The cluster statuses, in Loom's order (upper-case, as stored). */
 #define CLUSTER_VIEW_NSTATUS 5
 extern const char *const cluster_view_statuses[CLUSTER_VIEW_NSTATUS];
