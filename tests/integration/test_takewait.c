@@ -33,9 +33,8 @@ static struct fx_daemon d, d2;
 static void
 start(const char *extra)
 {
-	fx_setup(&db, dbname, sizeof dbname, &d, extra);
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_setup_import(&db, dbname, sizeof dbname, &d, extra,
+	    FX_CLUSTER_FIXTURES);
 }
 
 static void
