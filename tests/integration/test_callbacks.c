@@ -401,7 +401,15 @@ Test(callbacks, a_success_that_never_answers_is_given_up_and_counted)
 
 Test(callbacks, bad_urls_and_triggers_are_config_errors)
 {
+	static const char *const errs[] = {
+		"2: callback.start_url: must be an http:// or https:// URL, "
+		"or empty for none (got \"ftp://example.com/x\")",
+		"3: callback.success_url: must name a host",
+		"4: callback.failure_triggers: unknown cluster action "
+		"\"BOGUS\"",
+	};
 	char conf[256], out[4096], want[512];
+	size_t i;
 	FILE *f;
 	int st;
 
@@ -418,21 +426,11 @@ Test(callbacks, bad_urls_and_triggers_are_config_errors)
 	fclose(f);
 	st = fx_run_loomd(conf, "-t", out, sizeof out);
 	cr_expect_eq(st, 78, "exit %d: %s", st, out);
-	snprintf(want, sizeof want,
-	    "%s:2: callback.start_url: must be an http:// or https:// URL, "
-	    "or empty for none (got \"ftp://example.com/x\")",
-	    conf);
-	cr_expect_not_null(strstr(out, want), "%s", out);
-	snprintf(want, sizeof want,
-	    "%s:3: callback.success_url: must name a "
-	    "host",
-	    conf);
-	cr_expect_not_null(strstr(out, want), "%s", out);
-	snprintf(want, sizeof want,
-	    "%s:4: callback.failure_triggers: unknown cluster action "
-	    "\"BOGUS\"",
-	    conf);
-	cr_expect_not_null(strstr(out, want), "%s", out);
+	for (i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+		snprintf(want, sizeof want, "%s:%s", conf, errs[i]);
+		cr_expect_not_null(strstr(out, want), "want %s in\n%s", want,
+		    out);
+	}
 	cr_expect_null(strstr(out, "failure_url"), "a good URL passes: %s",
 	    out);
 	/* Without -t it refuses the same way. */

@@ -237,6 +237,23 @@ count_of(const char *hay, const char *needle)
 	return c;
 }
 
+/* A task name (or a part of one) and how often a walk ran it. */
+struct seen_count {
+	const char *needle;
+	int n;
+};
+
+/* Expect each of the n counts of the tasks in seen. */
+static void
+expect_seen(const char *seen, const struct seen_count *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cr_expect_eq(count_of(seen, c[i].needle), c[i].n, "%s in %s",
+		    c[i].needle, seen);
+}
+
 /*
  * Skip the test when the linked planner has no rule for ca yet: a
  * one-node cluster whose service defines every action must plan.
@@ -329,14 +346,20 @@ Test(day2, reconfigure_with_restart_reaches_every_task)
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE_WITH_RESTART/*/*", NULL,
 	    seen, sizeof seen, "{\"k\":\"v2\",\"list\":[1,2]}");
 	/* Two nodes: BOOTSTRAP each, then STOP, CONFIGURE, START each. */
-	cr_expect_eq(count_of(seen, "BOOTSTRAP;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "STOP base;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "STOP app;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE base;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE app;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "START base;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "START app;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "INSTALL"), 0, "%s", seen);
+	{
+		static const struct seen_count want[] = {
+			{ "BOOTSTRAP;", 2 },
+			{ "STOP base;", 2 },
+			{ "STOP app;", 2 },
+			{ "CONFIGURE base;", 2 },
+			{ "CONFIGURE app;", 2 },
+			{ "START base;", 2 },
+			{ "START app;", 2 },
+			{ "INSTALL", 0 },
+		};
+
+		expect_seen(seen, want, sizeof want / sizeof want[0]);
+	}
 	latest_plan(id, plan, sizeof plan);
 	cr_expect_eq(strncmp(plan, "CLUSTER_CONFIGURE_WITH_RESTART|BOOTSTRAP",
 			 40),
@@ -511,13 +534,19 @@ Test(day2, add_a_service_to_every_node)
 	    200);
 	drive(id, "ACTIVE/COMPLETE/ADD_SERVICES/*/*", NULL, seen, sizeof seen,
 	    NULL);
-	cr_expect_eq(count_of(seen, "BOOTSTRAP;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "INSTALL extra;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE extra;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "INITIALIZE extra;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "START extra;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "INSTALL app"), 0, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE app"), 0, "%s", seen);
+	{
+		static const struct seen_count want[] = {
+			{ "BOOTSTRAP;", 2 },
+			{ "INSTALL extra;", 2 },
+			{ "CONFIGURE extra;", 2 },
+			{ "INITIALIZE extra;", 2 },
+			{ "START extra;", 2 },
+			{ "INSTALL app", 0 },
+			{ "CONFIGURE app", 0 },
+		};
+
+		expect_seen(seen, want, sizeof want / sizeof want[0]);
+	}
 	latest_plan(id, plan, sizeof plan);
 	cr_expect_eq(strncmp(plan, "ADD_SERVICES|", 13), 0, "%s", plan);
 	cr_assert_eq(call("user1", "GET", cpath(id, "/services"), NULL, &o),
