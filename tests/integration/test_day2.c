@@ -237,21 +237,13 @@ count_of(const char *hay, const char *needle)
 	return c;
 }
 
-/* A task name (or a part of one) and how often a walk ran it. */
-struct seen_count {
-	const char *needle;
-	int n;
-};
-
-/* Expect each of the n counts of the tasks in seen. */
+/* Expect each of names (NULL-terminated) n times in the tasks seen. */
 static void
-expect_seen(const char *seen, const struct seen_count *c, size_t n)
+expect_times(const char *seen, int n, const char *const *names)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		cr_expect_eq(count_of(seen, c[i].needle), c[i].n, "%s in %s",
-		    c[i].needle, seen);
+	for (; *names != NULL; names++)
+		cr_expect_eq(count_of(seen, *names), n, "%s in %s", *names,
+		    seen);
 }
 
 /*
@@ -346,20 +338,11 @@ Test(day2, reconfigure_with_restart_reaches_every_task)
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE_WITH_RESTART/*/*", NULL,
 	    seen, sizeof seen, "{\"k\":\"v2\",\"list\":[1,2]}");
 	/* Two nodes: BOOTSTRAP each, then STOP, CONFIGURE, START each. */
-	{
-		static const struct seen_count want[] = {
-			{ "BOOTSTRAP;", 2 },
-			{ "STOP base;", 2 },
-			{ "STOP app;", 2 },
-			{ "CONFIGURE base;", 2 },
-			{ "CONFIGURE app;", 2 },
-			{ "START base;", 2 },
-			{ "START app;", 2 },
-			{ "INSTALL", 0 },
-		};
-
-		expect_seen(seen, want, sizeof want / sizeof want[0]);
-	}
+	expect_times(seen, 2,
+	    (const char *const[]){ "BOOTSTRAP;", "STOP base;", "STOP app;",
+		"CONFIGURE base;", "CONFIGURE app;", "START base;",
+		"START app;", NULL });
+	expect_times(seen, 0, (const char *const[]){ "INSTALL", NULL });
 	latest_plan(id, plan, sizeof plan);
 	cr_expect_eq(strncmp(plan, "CLUSTER_CONFIGURE_WITH_RESTART|BOOTSTRAP",
 			 40),
@@ -534,19 +517,12 @@ Test(day2, add_a_service_to_every_node)
 	    200);
 	drive(id, "ACTIVE/COMPLETE/ADD_SERVICES/*/*", NULL, seen, sizeof seen,
 	    NULL);
-	{
-		static const struct seen_count want[] = {
-			{ "BOOTSTRAP;", 2 },
-			{ "INSTALL extra;", 2 },
-			{ "CONFIGURE extra;", 2 },
-			{ "INITIALIZE extra;", 2 },
-			{ "START extra;", 2 },
-			{ "INSTALL app", 0 },
-			{ "CONFIGURE app", 0 },
-		};
-
-		expect_seen(seen, want, sizeof want / sizeof want[0]);
-	}
+	expect_times(seen, 2,
+	    (const char *const[]){ "BOOTSTRAP;", "INSTALL extra;",
+		"CONFIGURE extra;", "INITIALIZE extra;", "START extra;",
+		NULL });
+	expect_times(seen, 0,
+	    (const char *const[]){ "INSTALL app", "CONFIGURE app", NULL });
 	latest_plan(id, plan, sizeof plan);
 	cr_expect_eq(strncmp(plan, "ADD_SERVICES|", 13), 0, "%s", plan);
 	cr_assert_eq(call("user1", "GET", cpath(id, "/services"), NULL, &o),
