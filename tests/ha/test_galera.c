@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
-#include <microhttpd.h>
 #include <mysql.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -22,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cbrecv.h"
 #include "cfg.h"
 #include "db.h"
 #include "fixture.h"
@@ -382,16 +382,8 @@ static long
 http_status(int port, const char *method, const char *path, const char *body,
     char *out, size_t n)
 {
-	struct fx_resp r;
-	long s;
-
-	fx_http(port, method, path, "X-Loom-UserID: admin", body,
-	    body != NULL ? strlen(body) : 0, 15000, &r);
-	s = r.status;
-	if (out != NULL)
-		snprintf(out, n, "%s", r.body != NULL ? r.body : "");
-	fx_resp_free(&r);
-	return s;
+	return fx_http_text(port, method, path, "X-Loom-UserID: admin", body,
+	    15000, out, n);
 }
 
 Test(galera, write_in_one_datacenter_is_read_at_once_in_the_others)
@@ -450,55 +442,51 @@ race_put(void *p)
 Test(galera, concurrent_puts_from_two_datacenters_never_mix)
 {
 	struct fx_daemon d[4];
-	struct race_arg a, b;
-	pthread_t ta, tb;
-	char out[2048], wa[128], wb[128], oa[64], ob[64];
-	int round, won_a = 0, won_b = 0;
+	struct race_arg r[2];
+	pthread_t t[2];
+	char out[2048], w[128];
+	int round, k, won[2] = { 0, 0 };
 
 	for (round = 1; round <= 3; round++)
 		dc(&d[round], round, NULL);
 	start_three(d);
 	for (round = 0; round < 50; round++) {
-		a = (struct race_arg){ d[1].port, round, 'A', 0 };
-		b = (struct race_arg){ d[2].port, round, 'B', 0 };
-		pthread_create(&ta, NULL, race_put, &a);
-		pthread_create(&tb, NULL, race_put, &b);
-		pthread_join(ta, NULL);
-		pthread_join(tb, NULL);
-		cr_expect(a.status == 200 || a.status == 503 ||
-			a.status == 500,
-		    "A got %ld", a.status);
-		cr_expect(b.status == 200 || b.status == 503 ||
-			b.status == 500,
-		    "B got %ld", b.status);
+		/* A writes through dc1, B through dc2, at the same moment. */
+		for (k = 0; k < 2; k++) {
+			r[k] = (struct race_arg){ d[1 + k].port, round,
+				(char)('A' + k), 0 };
+			pthread_create(&t[k], NULL, race_put, &r[k]);
+		}
+		for (k = 0; k < 2; k++) {
+			pthread_join(t[k], NULL);
+			cr_expect(r[k].status == 200 || r[k].status == 503 ||
+				r[k].status == 500,
+			    "%c got %ld", r[k].who, r[k].status);
+		}
 		cr_assert_eq(http_status(d[3].port, "GET",
 				 "/v1/loom/providers/race", NULL, out,
 				 sizeof out),
 		    200);
-		snprintf(wa, sizeof wa, "\"round %d by A\"", round);
-		snprintf(wb, sizeof wb, "\"round %d by B\"", round);
-		snprintf(oa, sizeof oa, "\"owner\":\"A\"");
-		snprintf(ob, sizeof ob, "\"owner\":\"B\"");
-		if (strstr(out, wa) != NULL) {
-			cr_expect(strstr(out, oa) != NULL, "mixed: %s", out);
-			cr_expect(a.status == 200,
-			    "A's write stored but A "
-			    "got %ld",
-			    a.status);
-			won_a++;
-		} else if (strstr(out, wb) != NULL) {
-			cr_expect(strstr(out, ob) != NULL, "mixed: %s", out);
-			cr_expect(b.status == 200,
-			    "B's write stored but B "
-			    "got %ld",
-			    b.status);
-			won_b++;
-		} else {
+		/* The stored write is whole: its owner is its writer. */
+		for (k = 0; k < 2; k++) {
+			snprintf(w, sizeof w, "\"round %d by %c\"", round,
+			    r[k].who);
+			if (strstr(out, w) != NULL)
+				break;
+		}
+		if (k == 2) {
 			cr_expect_fail("round %d: neither write stored: %s",
 			    round, out);
+			continue;
 		}
+		snprintf(w, sizeof w, "\"owner\":\"%c\"", r[k].who);
+		cr_expect(strstr(out, w) != NULL, "mixed: %s", out);
+		cr_expect(r[k].status == 200,
+		    "%c's write stored but %c got %ld", r[k].who, r[k].who,
+		    r[k].status);
+		won[k]++;
 	}
-	cr_log_info("race: A won %d, B won %d of 50", won_a, won_b);
+	cr_log_info("race: A won %d, B won %d of 50", won[0], won[1]);
 	for (round = 1; round <= 3; round++)
 		fx_daemon_stop(&d[round]);
 }
@@ -507,8 +495,7 @@ Test(galera, concurrent_puts_from_two_datacenters_never_mix)
 static void
 import_catalogue(int port)
 {
-	fx_import(port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_import(port, FX_CLUSTER_FIXTURES);
 }
 
 /* Create a one-machine cluster of n nodes through port; id into id[32]. */
@@ -949,29 +936,43 @@ Test(galera, take_is_exclusive_across_datacenters_and_a_naive_take_is_not)
 		fx_daemon_stop(&d[i]);
 }
 
+/*
+ * Write 1000 providers named <prefix><n> through d[1], each read at once
+ * through d[2]: returns how many of those reads did not find it.
+ */
+static int
+stale_reads(const struct fx_daemon d[4], char prefix)
+{
+	char body[256], path[128], out[1024];
+	int i, stale = 0;
+
+	for (i = 0; i < 1000; i++) {
+		snprintf(body, sizeof body,
+		    "{\"name\":\"%c%d\",\"providertype\":"
+		    "\"joyent\"}",
+		    prefix, i);
+		cr_assert_eq(http_status(d[1].port, "POST",
+				 "/v1/loom/providers", body, NULL, 0),
+		    200);
+		snprintf(path, sizeof path, "/v1/loom/providers/%c%d", prefix,
+		    i);
+		if (http_status(d[2].port, "GET", path, NULL, out,
+			sizeof out) != 200)
+			stale++;
+	}
+	return stale;
+}
+
 Test(galera, stale_read_probe)
 {
 	struct fx_daemon d[4], e[4];
-	char body[256], path[128], out[1024];
-	int i, stale_on = 0, stale_off = 0;
+	int i, stale_on, stale_off;
 
 	for (i = 1; i <= 2; i++)
 		dc(&d[i], i, NULL);
 	dc(&d[3], 3, NULL);
 	start_three(d);
-	for (i = 0; i < 1000; i++) {
-		snprintf(body, sizeof body,
-		    "{\"name\":\"s%d\",\"providertype\":"
-		    "\"joyent\"}",
-		    i);
-		cr_assert_eq(http_status(d[1].port, "POST",
-				 "/v1/loom/providers", body, NULL, 0),
-		    200);
-		snprintf(path, sizeof path, "/v1/loom/providers/s%d", i);
-		if (http_status(d[2].port, "GET", path, NULL, out,
-			sizeof out) != 200)
-			stale_on++;
-	}
+	stale_on = stale_reads(d, 's');
 	cr_expect_eq(stale_on, 0, "%d stale reads of 1000 with sync_wait",
 	    stale_on);
 	for (i = 1; i <= 3; i++)
@@ -997,19 +998,7 @@ Test(galera, stale_read_probe)
 		}
 	}
 	start_three(e);
-	for (i = 0; i < 1000; i++) {
-		snprintf(body, sizeof body,
-		    "{\"name\":\"o%d\",\"providertype\":"
-		    "\"joyent\"}",
-		    i);
-		cr_assert_eq(http_status(e[1].port, "POST",
-				 "/v1/loom/providers", body, NULL, 0),
-		    200);
-		snprintf(path, sizeof path, "/v1/loom/providers/o%d", i);
-		if (http_status(e[2].port, "GET", path, NULL, out,
-			sizeof out) != 200)
-			stale_off++;
-	}
+	stale_off = stale_reads(e, 'o');
 	cr_log_info("stale reads of 1000: %d with db.sync_wait, %d without",
 	    stale_on, stale_off);
 	for (i = 1; i <= 3; i++)
@@ -1017,96 +1006,16 @@ Test(galera, stale_read_probe)
 }
 
 /*
- * A callback receiver in this process: /hold answers 503 until released,
- * then 200; it counts the 2xx answers per X-Loom-Callback-Id.
+ * Start the callback receiver (cbrecv: /hold answers 503 until released)
+ * and dc1..dc3 posting their callbacks to its /hold, each taking a
+ * datacenter for dead after 3 missed heartbeats; import the catalogue
+ * through dc2.
  */
-#define CBRX_MAX 32
-static pthread_mutex_t cbrx_lock = PTHREAD_MUTEX_INITIALIZER;
-static char cbrx_ids[CBRX_MAX][96];
-static int cbrx_ok[CBRX_MAX], cbrx_tries[CBRX_MAX], cbrx_n, cbrx_released;
-
-static enum MHD_Result
-cbrx_handler(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *data, size_t *size,
-    void **con_cls)
+static void
+start_three_with_receiver(struct fx_daemon d[4])
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	const char *id;
-	int i, code;
+	int i, port = cbrecv_start();
 
-	(void)cls;
-	(void)url;
-	(void)method;
-	(void)version;
-	(void)data;
-	if (*con_cls == NULL) {
-		*con_cls = (void *)1;
-		return MHD_YES;
-	}
-	if (*size > 0) {
-		*size = 0; /* the body is not looked at */
-		return MHD_YES;
-	}
-	id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "X-Loom-Callback-Id");
-	pthread_mutex_lock(&cbrx_lock);
-	code = cbrx_released ? 200 : 503;
-	for (i = 0; i < cbrx_n; i++)
-		if (strcmp(cbrx_ids[i], id != NULL ? id : "") == 0)
-			break;
-	if (i == cbrx_n && cbrx_n < CBRX_MAX)
-		snprintf(cbrx_ids[cbrx_n++], sizeof cbrx_ids[0], "%s",
-		    id != NULL ? id : "");
-	if (i < CBRX_MAX) {
-		cbrx_tries[i]++;
-		if (code == 200)
-			cbrx_ok[i]++;
-	}
-	pthread_mutex_unlock(&cbrx_lock);
-	resp = MHD_create_response_from_buffer(0, (void *)"",
-	    MHD_RESPMEM_PERSISTENT);
-	ret = MHD_queue_response(conn, (unsigned)code, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-/* 2xx answers given to callback id (suffix match, e.g. ".start"). */
-static int
-cbrx_ok_for(const char *suffix, char *id, size_t n)
-{
-	size_t ls = strlen(suffix);
-	int i, ok = 0;
-
-	pthread_mutex_lock(&cbrx_lock);
-	for (i = 0; i < cbrx_n; i++) {
-		size_t l = strlen(cbrx_ids[i]);
-
-		if (l >= ls && strcmp(cbrx_ids[i] + l - ls, suffix) == 0) {
-			ok += cbrx_ok[i];
-			snprintf(id, n, "%s", cbrx_ids[i]);
-		}
-	}
-	pthread_mutex_unlock(&cbrx_lock);
-	return ok;
-}
-
-Test(galera,
-    a_dead_datacenters_pending_callback_is_delivered_once_by_the_adopter)
-{
-	struct fx_daemon d[4];
-	struct MHD_Daemon *rx;
-	const union MHD_DaemonInfo *info;
-	char id[32], log2[256], cbid[96] = "", sid[96] = "";
-	double t0;
-	pid_t p2;
-	int i, tries = 0;
-
-	rx = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-		MHD_USE_THREAD_PER_CONNECTION,
-	    0, NULL, NULL, cbrx_handler, NULL, MHD_OPTION_END);
-	cr_assert_not_null(rx);
-	info = MHD_get_daemon_info(rx, MHD_DAEMON_INFO_BIND_PORT);
 	for (i = 1; i <= 3; i++) {
 		char extra[1024];
 
@@ -1117,62 +1026,90 @@ Test(galera,
 		    "callback = { start_url = \"http://127.0.0.1:%d/hold\"; "
 		    "success_url = \"http://127.0.0.1:%d/hold\"; "
 		    "timeout_ms = 1000; };",
-		    i, i, (int)info->port, (int)info->port);
+		    i, i, port, port);
 		fx_daemon_prepare(&d[i], &node[i], dbname, extra);
 	}
 	start_three(d);
 	import_catalogue(d[2].port);
-	/* dc1 plans the job; its START is refused, so the job waits. */
-	create_cluster(d[1].port, 1, 1, id);
-	t0 = fx_now_ms();
-	while (cbrx_ok_for(".start", cbid, sizeof cbid) == 0 &&
-	    fx_now_ms() - t0 < 20000) {
-		pthread_mutex_lock(&cbrx_lock);
-		tries = cbrx_n > 0 ? cbrx_tries[0] : 0;
-		pthread_mutex_unlock(&cbrx_lock);
-		if (tries > 0)
-			break;
+}
+
+/* Wait (20 s) until the receiver got a request; the test fails if not. */
+static void
+wait_first_callback(const char *what)
+{
+	double t0 = fx_now_ms();
+
+	while (cbrecv_count(NULL, NULL) == 0 && fx_now_ms() - t0 < 20000)
 		usleep(50000);
-	}
-	cr_assert_gt(tries, 0, "dc1 never sent the START callback");
+	cr_assert_gt(cbrecv_count(NULL, NULL), 0, "dc1 never sent %s", what);
+}
+
+/*
+ * Kill dc1, let the receiver answer from now on, and start a provisioner
+ * on dc2, the adopter: returns its pid.
+ */
+static pid_t
+kill_dc1_and_release(struct fx_daemon d[4])
+{
+	char log2[256];
+
 	kill(d[1].pid, SIGKILL);
 	waitpid(d[1].pid, NULL, 0);
 	d[1].pid = -1;
-	/* The receiver answers from now on; dc2 adopts dc1 and delivers. */
-	pthread_mutex_lock(&cbrx_lock);
-	cbrx_released = 1;
-	pthread_mutex_unlock(&cbrx_lock);
+	cbrecv_release();
 	snprintf(log2, sizeof log2, "%s/prov.log", d[2].dir);
-	p2 = fx_provisioner_start(d[2].port, 2, "dc2", NULL, log2, NULL);
+	return fx_provisioner_start(d[2].port, 2, "dc2", NULL, log2, NULL);
+}
+
+/*
+ * Wait (20 s) until the callback sid is answered 2xx, and 2 s more for a
+ * second delivery, if there were one.
+ */
+static void
+wait_delivered(const char *sid, char *id, size_t n)
+{
+	double t0 = fx_now_ms();
+
+	while (cbrecv_ok(sid, id, n) == 0 && fx_now_ms() - t0 < 20000)
+		usleep(100000);
+	usleep(2000000);
+}
+
+/* Stop the adopter's provisioner p2, dc2 and dc3, and the receiver. */
+static void
+stop_survivors(struct fx_daemon d[4], pid_t *p2)
+{
+	int i;
+
+	fx_provisioner_stop(p2);
+	for (i = 2; i <= 3; i++)
+		fx_daemon_stop(&d[i]);
+	cbrecv_stop();
+}
+
+Test(galera,
+    a_dead_datacenters_pending_callback_is_delivered_once_by_the_adopter)
+{
+	struct fx_daemon d[4];
+	char id[32], cbid[96] = "", sid[96] = "";
+	pid_t p2;
+
+	start_three_with_receiver(d);
+	/* dc1 plans the job; its START is refused, so the job waits. */
+	create_cluster(d[1].port, 1, 1, id);
+	wait_first_callback("the START callback");
+	/* The receiver answers from now on; dc2 adopts dc1 and delivers. */
+	p2 = kill_dc1_and_release(d);
 	cr_expect(cluster_reaches(d[2].port, id, "\"status\":\"ACTIVE\"",
 		      90000),
 	    "dc1's cluster %s not finished by the adopter", id);
-	t0 = fx_now_ms();
-	while (cbrx_ok_for(".success", sid, sizeof sid) == 0 &&
-	    fx_now_ms() - t0 < 20000)
-		usleep(100000);
-	usleep(2000000); /* time for a second delivery, if there were one */
-	cr_expect_eq(cbrx_ok_for(".start", cbid, sizeof cbid), 1,
+	wait_delivered(".success", sid, sizeof sid);
+	cr_expect_eq(cbrecv_ok(".start", cbid, sizeof cbid), 1,
 	    "START %s answered 2xx once", cbid);
-	cr_expect_eq(cbrx_ok_for(".success", sid, sizeof sid), 1,
+	cr_expect_eq(cbrecv_ok(".success", sid, sizeof sid), 1,
 	    "SUCCESS %s delivered once", sid);
 	cr_expect_eq(strncmp(cbid, id, 8), 0, "%s is a job of %s", cbid, id);
-	fx_provisioner_stop(&p2);
-	for (i = 2; i <= 3; i++)
-		fx_daemon_stop(&d[i]);
-	MHD_stop_daemon(rx);
-}
-
-/* Forget what the receiver saw, and answer 503 again until released. */
-static void
-cbrx_reset(void)
-{
-	pthread_mutex_lock(&cbrx_lock);
-	cbrx_n = 0;
-	cbrx_released = 0;
-	memset(cbrx_ok, 0, sizeof cbrx_ok);
-	memset(cbrx_tries, 0, sizeof cbrx_tries);
-	pthread_mutex_unlock(&cbrx_lock);
+	stop_survivors(d, &p2);
 }
 
 /*
@@ -1184,34 +1121,13 @@ Test(galera,
     a_dead_datacenters_day2_job_and_callback_are_finished_by_the_adopter)
 {
 	struct fx_daemon d[4];
-	struct MHD_Daemon *rx;
-	const union MHD_DaemonInfo *info;
-	char id[32], log1[256], log2[256], path[128], out[512];
+	char id[32], log1[256], path[128], out[512];
 	char cbid[96] = "", sid[96] = "";
 	double t0;
 	pid_t p1, p2;
-	int i, tries = 0;
+	int i;
 
-	rx = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-		MHD_USE_THREAD_PER_CONNECTION,
-	    0, NULL, NULL, cbrx_handler, NULL, MHD_OPTION_END);
-	cr_assert_not_null(rx);
-	info = MHD_get_daemon_info(rx, MHD_DAEMON_INFO_BIND_PORT);
-	for (i = 1; i <= 3; i++) {
-		char extra[1024];
-
-		snprintf(extra, sizeof extra,
-		    "datacenter = \"dc%d\";\nids = { start_num = %d; "
-		    "increment_by = 10; };\nha = { dc_dead_after = 3; "
-		    "heartbeat_ms = 300; health_interval_ms = 200; };\n"
-		    "callback = { start_url = \"http://127.0.0.1:%d/hold\"; "
-		    "success_url = \"http://127.0.0.1:%d/hold\"; "
-		    "timeout_ms = 1000; };",
-		    i, i, (int)info->port, (int)info->port);
-		fx_daemon_prepare(&d[i], &node[i], dbname, extra);
-	}
-	start_three(d);
-	import_catalogue(d[2].port);
+	start_three_with_receiver(d);
 	/* No lease: the cluster must outlive the drill, not expire in it. */
 	cr_assert_eq(fx_sql(&node[2], dbname,
 			 "UPDATE entities SET doc = JSON_SET(doc, "
@@ -1221,9 +1137,7 @@ Test(galera,
 			 NULL, 0),
 	    0);
 	/* The cluster is made on dc1 with the receiver answering. */
-	pthread_mutex_lock(&cbrx_lock);
-	cbrx_released = 1;
-	pthread_mutex_unlock(&cbrx_lock);
+	cbrecv_release();
 	snprintf(log1, sizeof log1, "%s/prov.log", d[1].dir);
 	p1 = fx_provisioner_start(d[1].port, 1, "dc1", NULL, log1, NULL);
 	create_cluster(d[1].port, 2, 1, id);
@@ -1233,62 +1147,40 @@ Test(galera,
 	fx_provisioner_stop(&p1);
 	/* The create's own SUCCESS goes out before the receiver forgets. */
 	t0 = fx_now_ms();
-	while (cbrx_ok_for(".success", sid, sizeof sid) == 0 &&
+	while (cbrecv_ok(".success", sid, sizeof sid) == 0 &&
 	    fx_now_ms() - t0 < 20000)
 		usleep(50000);
-	cr_assert_eq(cbrx_ok_for(".success", sid, sizeof sid), 1,
+	cr_assert_eq(cbrecv_ok(".success", sid, sizeof sid), 1,
 	    "the create's SUCCESS was not delivered");
 	sid[0] = '\0';
 	/* A reconfigure on dc1: its START is refused, so the job waits. */
-	cbrx_reset();
+	cbrecv_reset();
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/config", id);
 	cr_assert_eq(http_status(d[1].port, "PUT", path,
 			 "{\"config\":{\"day2\":1},\"restart\":false}", out,
 			 sizeof out),
 	    200, "%s", out);
-	t0 = fx_now_ms();
-	while (tries == 0 && fx_now_ms() - t0 < 20000) {
-		pthread_mutex_lock(&cbrx_lock);
-		tries = cbrx_n > 0 ? cbrx_tries[0] : 0;
-		pthread_mutex_unlock(&cbrx_lock);
-		usleep(50000);
-	}
-	cr_assert_gt(tries, 0, "dc1 never sent the reconfigure's START");
-	pthread_mutex_lock(&cbrx_lock);
-	snprintf(cbid, sizeof cbid, "%s", cbrx_ids[0]);
-	pthread_mutex_unlock(&cbrx_lock);
+	wait_first_callback("the reconfigure's START");
+	snprintf(cbid, sizeof cbid, "%s", cbrecv_lock(NULL)[0].id);
+	cbrecv_unlock();
 	cr_assert_not_null(strstr(cbid, ".start"), "%s", cbid);
 	*strstr(cbid, ".start") = '\0'; /* the reconfigure's job id */
 	snprintf(sid, sizeof sid, "%s.start", cbid);
 	snprintf(cbid, sizeof cbid, "%s", sid);
 	snprintf(sid + strlen(sid) - 6, 9, ".success");
-	kill(d[1].pid, SIGKILL);
-	waitpid(d[1].pid, NULL, 0);
-	d[1].pid = -1;
-	pthread_mutex_lock(&cbrx_lock);
-	cbrx_released = 1;
-	pthread_mutex_unlock(&cbrx_lock);
-	snprintf(log2, sizeof log2, "%s/prov.log", d[2].dir);
-	p2 = fx_provisioner_start(d[2].port, 2, "dc2", NULL, log2, NULL);
+	p2 = kill_dc1_and_release(d);
 	cr_expect(cluster_reaches(d[2].port, id,
 		      "\"action\":\"CLUSTER_CONFIGURE\"", 30000),
 	    "cluster %s shows no reconfigure", id);
 	cr_expect(cluster_reaches(d[2].port, id, "\"status\":\"ACTIVE\"",
 		      90000),
 	    "dc1's reconfigure of %s not finished by the adopter", id);
-	t0 = fx_now_ms();
-	while (
-	    cbrx_ok_for(sid, out, sizeof out) == 0 && fx_now_ms() - t0 < 20000)
-		usleep(100000);
-	usleep(2000000); /* time for a second delivery, if there were one */
-	i = cbrx_ok_for(cbid, out, sizeof out);
+	wait_delivered(sid, out, sizeof out);
+	i = cbrecv_ok(cbid, out, sizeof out);
 	cr_expect_eq(i, 1, "the reconfigure's START %s answered 2xx %d times",
 	    cbid, i);
-	i = cbrx_ok_for(sid, out, sizeof out);
+	i = cbrecv_ok(sid, out, sizeof out);
 	cr_expect_eq(i, 1,
 	    "the reconfigure's SUCCESS %s answered 2xx %d times", sid, i);
-	fx_provisioner_stop(&p2);
-	for (i = 2; i <= 3; i++)
-		fx_daemon_stop(&d[i]);
-	MHD_stop_daemon(rx);
+	stop_survivors(d, &p2);
 }

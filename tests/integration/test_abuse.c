@@ -132,16 +132,7 @@ static long
 req(int port, const char *method, const char *path, const char *hdrs,
     const char *body, char *out, size_t n)
 {
-	struct fx_resp r;
-	long s;
-
-	fx_http(port, method, path, hdrs, body,
-	    body != NULL ? strlen(body) : 0, 10000, &r);
-	s = r.status;
-	if (out != NULL)
-		snprintf(out, n, "%s", r.body != NULL ? r.body : "");
-	fx_resp_free(&r);
-	return s;
+	return fx_http_text(port, method, path, hdrs, body, 10000, out, n);
 }
 
 /*
@@ -154,8 +145,7 @@ create_cluster(char *id, size_t n)
 	char b[1024];
 	const char *p;
 
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_import(d.port, FX_CLUSTER_FIXTURES);
 	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
 			 "X-Loom-UserID: u",
 			 "{\"name\":\"t\",\"numMachines\":1,"

@@ -121,6 +121,17 @@ json_set_equal(const char *body, struct json_object **want, size_t n)
 	return ok;
 }
 
+/* GET path as admin answers 200 with entity e (of type, for messages). */
+static void
+expect_entity(const char *path, struct json_object *e, const char *type)
+{
+	struct fx_resp r;
+
+	cr_expect_eq(fx_req(d.port, "GET", path, ADMIN, NULL, &r), 200);
+	cr_expect(json_equal_text(r.body, e), "%s: %s", type, r.body);
+	fx_resp_free(&r);
+}
+
 Test(admin, per_type_crud_script)
 {
 	struct json_object *cases, *c, *v;
@@ -149,10 +160,7 @@ Test(admin, per_type_crud_script)
 		cr_expect_eq(st("POST", pt, ADMIN,
 				 json_object_to_json_string(e[0])),
 		    200, "%s", type);
-		cr_expect_eq(fx_req(d.port, "GET", p1, ADMIN, NULL, &r), 200);
-		cr_expect(json_equal_text(r.body, e[0]), "%s: %s", type,
-		    r.body);
-		fx_resp_free(&r);
+		expect_entity(p1, e[0], type);
 		cr_expect_eq(st("POST", pt, ADMIN,
 				 json_object_to_json_string(e[0])),
 		    400, "%s dup", type);
@@ -161,10 +169,7 @@ Test(admin, per_type_crud_script)
 		cr_expect_eq(st("PUT", p1, ADMIN,
 				 json_object_to_json_string(e[0])),
 		    200);
-		cr_expect_eq(fx_req(d.port, "GET", p1, ADMIN, NULL, &r), 200);
-		cr_expect(json_equal_text(r.body, e[0]), "%s: %s", type,
-		    r.body);
-		fx_resp_free(&r);
+		expect_entity(p1, e[0], type);
 		cr_expect_eq(st("POST", pt, ADMIN,
 				 json_object_to_json_string(e[1])),
 		    200);

@@ -12,15 +12,14 @@
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cbrecv.h"
 #include "fixture.h"
 
 static struct fx_db db;
@@ -31,140 +30,7 @@ static pid_t prov = -1; /* the dummy provisioner, when one runs */
 /* ---------------------------------------------------------------- */
 /* The receiver                                                     */
 
-#define RX_MAX 64
-
-/* One request the receiver got. */
-struct rx_call {
-	char path[32];
-	char id[96];
-	char event[16];
-	char attempt[8];
-	char ctype[96];
-	char *body; /* owned */
-	int answered;
-};
-
-static struct MHD_Daemon *rx;
-static int rx_port;
-static pthread_mutex_t rx_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct rx_call rx_calls[RX_MAX];
-static int rx_n;
-static int rx_released; /* /hold answers 200 once set */
-
-/* A request body being read. */
-struct rx_upload {
-	char *buf;
-	size_t len;
-};
-
-/* Requests to path so far with callback id id (NULL: any id). */
-static int
-rx_count(const char *path, const char *id)
-{
-	int i, n = 0;
-
-	pthread_mutex_lock(&rx_lock);
-	for (i = 0; i < rx_n; i++)
-		if (strcmp(rx_calls[i].path, path) == 0 &&
-		    (id == NULL || strcmp(rx_calls[i].id, id) == 0))
-			n++;
-	pthread_mutex_unlock(&rx_lock);
-	return n;
-}
-
-static enum MHD_Result
-rx_handler(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *data, size_t *size,
-    void **con_cls)
-{
-	struct rx_upload *u = *con_cls;
-	struct MHD_Response *resp;
-	struct rx_call *call;
-	const char *v;
-	enum MHD_Result ret;
-	int code = 200, prior;
-
-	(void)cls;
-	(void)method;
-	(void)version;
-	if (u == NULL) {
-		*con_cls = calloc(1, sizeof *u);
-		return MHD_YES;
-	}
-	if (*size > 0) {
-		u->buf = realloc(u->buf, u->len + *size + 1);
-		memcpy(u->buf + u->len, data, *size);
-		u->len += *size;
-		u->buf[u->len] = '\0';
-		*size = 0;
-		return MHD_YES;
-	}
-	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "X-Loom-Callback-Id");
-	prior = rx_count(url, v != NULL ? v : "");
-	if (strcmp(url, "/flaky") == 0 && prior < 2)
-		code = 500;
-	pthread_mutex_lock(&rx_lock);
-	if (strcmp(url, "/hold") == 0 && !rx_released)
-		code = 503;
-	if (rx_n < RX_MAX) {
-		call = &rx_calls[rx_n++];
-		snprintf(call->path, sizeof call->path, "%s", url);
-		snprintf(call->id, sizeof call->id, "%s", v != NULL ? v : "");
-		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    "X-Loom-Callback-Event");
-		snprintf(call->event, sizeof call->event, "%s",
-		    v != NULL ? v : "");
-		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    "X-Loom-Callback-Attempt");
-		snprintf(call->attempt, sizeof call->attempt, "%s",
-		    v != NULL ? v : "");
-		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    "Content-Type");
-		snprintf(call->ctype, sizeof call->ctype, "%s",
-		    v != NULL ? v : "");
-		call->body = u->buf != NULL ? strdup(u->buf) : strdup("");
-		call->answered = code;
-	}
-	pthread_mutex_unlock(&rx_lock);
-	resp = MHD_create_response_from_buffer(2, (void *)"ok",
-	    MHD_RESPMEM_PERSISTENT);
-	ret = MHD_queue_response(conn, (unsigned)code, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-/* Free a request's upload buffer. */
-static void
-rx_done(void *cls, struct MHD_Connection *conn, void **con_cls,
-    enum MHD_RequestTerminationCode toe)
-{
-	struct rx_upload *u = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (u != NULL) {
-		free(u->buf);
-		free(u);
-		*con_cls = NULL;
-	}
-}
-
-/* Start the receiver on a free port (rx_port). */
-static void
-rx_start(void)
-{
-	const union MHD_DaemonInfo *info;
-
-	rx = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-		MHD_USE_THREAD_PER_CONNECTION,
-	    0, NULL, NULL, rx_handler, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-	    rx_done, NULL, MHD_OPTION_END);
-	cr_assert_not_null(rx, "cannot start the receiver");
-	info = MHD_get_daemon_info(rx, MHD_DAEMON_INFO_BIND_PORT);
-	rx_port = info->port;
-}
+static int rx_port; /* the receiver's */
 
 /* A socket that accepts connections (kernel backlog) and never answers. */
 static int
@@ -199,7 +65,7 @@ start(const char *cb, int bh)
 	const char *p;
 	size_t o = 0;
 
-	rx_start();
+	rx_port = cbrecv_start();
 	snprintf(rxu, sizeof rxu, "http://127.0.0.1:%d", rx_port);
 	snprintf(bhu, sizeof bhu, "http://127.0.0.1:%d", bh);
 	for (p = cb; *p != '\0' && o + 64 < sizeof group;) {
@@ -214,9 +80,8 @@ start(const char *cb, int bh)
 	snprintf(extra, sizeof extra,
 	    "task = { timeout_seconds = 30; take_wait_ms = 0; };\ncallback = { %s };",
 	    group);
-	fx_setup(&db, dbname, sizeof dbname, &d, extra);
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_setup_import(&db, dbname, sizeof dbname, &d, extra,
+	    FX_CLUSTER_FIXTURES);
 }
 
 static void
@@ -224,9 +89,7 @@ fini(void)
 {
 	fx_provisioner_stop(&prov);
 	fx_fini();
-	if (rx != NULL)
-		MHD_stop_daemon(rx);
-	rx = NULL;
+	cbrecv_stop();
 }
 
 TestSuite(callbacks, .fini = fini, .timeout = 120);
@@ -236,60 +99,16 @@ FX_MAIN(FX_NEED_DB, 2)
 	"{\"name\":\"cb\",\"numMachines\":1,\"clusterTemplate\":" \
 	"\"one-machine\"}"
 
-/* Create a one-machine cluster as user1; its id into id[32]. */
-static void
-create(char id[32])
-{
-	struct json_object *o = NULL;
-
-	cr_assert_eq(fx_call(d.port, "user1", "POST", "/v1/loom/clusters",
-			 ONE_MACHINE, &o),
-	    200);
-	snprintf(id, 32, "%s", fx_js(o, "id"));
-	json_object_put(o);
-}
-
-/* The cluster's "status/actionstatus/action" now, into out. */
-static void
-status_of(const char *id, char *out, size_t n)
-{
-	struct json_object *o = NULL;
-	char path[128];
-
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
-	out[0] = '\0';
-	if (fx_call(d.port, "user1", "GET", path, NULL, &o) == 200)
-		snprintf(out, n, "%s/%s/%s", fx_js(o, "status"),
-		    fx_js(o, "actionstatus"), fx_js(o, "action"));
-	json_object_put(o);
-}
-
-/* Wait up to ms for the cluster's status to be want. */
-static void
-wait_status(const char *id, const char *want, double ms)
-{
-	double until = fx_now_ms() + ms;
-	char got[256];
-
-	do {
-		status_of(id, got, sizeof got);
-		if (strcmp(got, want) == 0)
-			return;
-		usleep(50000);
-	} while (fx_now_ms() < until);
-	cr_assert_fail("cluster %s: want %s, got %s", id, want, got);
-}
-
 /* Wait up to ms until path got n requests (any id). */
 static void
 wait_calls(const char *path, int n, double ms)
 {
 	double until = fx_now_ms() + ms;
 
-	while (rx_count(path, NULL) < n && fx_now_ms() < until)
+	while (cbrecv_count(path, NULL) < n && fx_now_ms() < until)
 		usleep(50000);
-	cr_assert_geq(rx_count(path, NULL), n, "%s: %d requests, want %d",
-	    path, rx_count(path, NULL), n);
+	cr_assert_geq(cbrecv_count(path, NULL), n, "%s: %d requests, want %d",
+	    path, cbrecv_count(path, NULL), n);
 }
 
 /* A metric's value on /metrics (-1 when missing). */
@@ -327,6 +146,29 @@ take_now(const char *w, char tid[64], char name[32])
 	return s;
 }
 
+/* Take as w1 every 100 ms until a task comes or 10 s pass (see take_now). */
+static void
+take_soon(char tid[64], char name[32])
+{
+	double t0 = fx_now_ms();
+
+	while (take_now("w1", tid, name) != 200 && fx_now_ms() - t0 < 10000)
+		usleep(100000);
+}
+
+/*
+ * Create a one-machine cluster as user1 (its id into id[32]) and run
+ * loom-dummy-provisioner (prov; the caller stops it) until it is ACTIVE.
+ */
+static void
+create_active(char id[32])
+{
+	fx_create(d.port, "user1", ONE_MACHINE, id);
+	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
+	fx_wait_status(d.port, "user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE",
+	    30000);
+}
+
 /* A request's body member path (a.b) as a string (borrowed or ""). */
 static const char *
 body_str(struct json_object *o, const char *a, const char *b)
@@ -350,6 +192,7 @@ sql(const char *q, char *out, size_t n)
 
 Test(callbacks, start_then_success_with_stable_ids_and_the_body)
 {
+	const struct cbrecv_call *calls;
 	struct json_object *o, *nodes;
 	char id[32], jid[64];
 	int i;
@@ -358,21 +201,19 @@ Test(callbacks, start_then_success_with_stable_ids_and_the_body)
 	      "success_url = \"RX/ok\"; "
 	      "start_triggers = \"cluster_create, CLUSTER_DELETE\";",
 	    0);
-	create(id);
-	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
-	wait_status(id, "ACTIVE/COMPLETE/CLUSTER_CREATE", 30000);
+	create_active(id);
 	fx_provisioner_stop(&prov);
 	wait_calls("/ok", 2, 10000);
 	usleep(500000);
-	cr_assert_eq(rx_count("/ok", NULL), 2, "one START, one SUCCESS");
-	pthread_mutex_lock(&rx_lock);
-	cr_expect_str_eq(rx_calls[0].event, "start");
-	cr_expect_str_eq(rx_calls[1].event, "success");
-	o = json_tokener_parse(rx_calls[0].body);
-	cr_assert_not_null(o, "START body is JSON: %s", rx_calls[0].body);
+	cr_assert_eq(cbrecv_count("/ok", NULL), 2, "one START, one SUCCESS");
+	calls = cbrecv_lock(NULL);
+	cr_expect_str_eq(calls[0].event, "start");
+	cr_expect_str_eq(calls[1].event, "success");
+	o = json_tokener_parse(calls[0].body);
+	cr_assert_not_null(o, "START body is JSON: %s", calls[0].body);
 	snprintf(jid, sizeof jid, "%s", body_str(o, "job", "jobId"));
 	cr_expect_eq(strncmp(jid, id, 8), 0, "job %s of cluster %s: %s", jid,
-	    id, rx_calls[0].body);
+	    id, calls[0].body);
 	cr_expect_str_eq(body_str(o, "job", "clusterAction"),
 	    "cluster_create");
 	cr_expect_str_eq(body_str(o, "job", "jobStatus"), "running");
@@ -386,21 +227,21 @@ Test(callbacks, start_then_success_with_stable_ids_and_the_body)
 		char want[128];
 
 		snprintf(want, sizeof want, "%s.start", jid);
-		cr_expect_str_eq(rx_calls[0].id, want);
+		cr_expect_str_eq(calls[0].id, want);
 		snprintf(want, sizeof want, "%s.success", jid);
-		cr_expect_str_eq(rx_calls[1].id, want);
+		cr_expect_str_eq(calls[1].id, want);
 	}
 	for (i = 0; i < 2; i++) {
-		cr_expect_str_eq(rx_calls[i].ctype,
+		cr_expect_str_eq(calls[i].ctype,
 		    "application/json; charset=UTF-8");
-		cr_expect_str_eq(rx_calls[i].attempt, "1");
+		cr_expect_str_eq(calls[i].attempt, "1");
 	}
-	o = json_tokener_parse(rx_calls[1].body);
+	o = json_tokener_parse(calls[1].body);
 	cr_assert_not_null(o);
 	cr_expect_str_eq(body_str(o, "job", "jobStatus"), "complete");
 	cr_expect_str_eq(body_str(o, "cluster", "status"), "active");
 	json_object_put(o);
-	pthread_mutex_unlock(&rx_lock);
+	cbrecv_unlock();
 	cr_expect_eq(metric("loomd_callbacks_delivered_total"), 2);
 	cr_expect_eq(metric("loomd_callbacks_pending"), 0);
 	cr_expect_eq(metric("loomd_callbacks_oldest_pending_seconds"), 0);
@@ -415,12 +256,13 @@ Test(callbacks, start_then_success_with_stable_ids_and_the_body)
 
 Test(callbacks, a_flaky_receiver_gets_the_same_id_until_it_answers)
 {
+	const struct cbrecv_call *calls;
 	char id[32], tid[64], name[32], first[96];
 	double t0;
 	int i;
 
 	start("start_url = \"RX/flaky\";", 0);
-	create(id);
+	fx_create(d.port, "user1", ONE_MACHINE, id);
 	t0 = fx_now_ms();
 	wait_calls("/flaky", 1, 15000);
 	/* Gated: no task is queued while the START is not answered 2xx. */
@@ -428,26 +270,25 @@ Test(callbacks, a_flaky_receiver_gets_the_same_id_until_it_answers)
 	wait_calls("/flaky", 3, 15000);
 	cr_expect_geq(fx_now_ms() - t0, 2500,
 	    "retries back off (1 s, then 2 s)");
-	pthread_mutex_lock(&rx_lock);
-	snprintf(first, sizeof first, "%s", rx_calls[0].id);
+	calls = cbrecv_lock(NULL);
+	snprintf(first, sizeof first, "%s", calls[0].id);
 	for (i = 0; i < 3; i++) {
 		char n[8];
 
-		cr_expect_str_eq(rx_calls[i].id, first, "attempt %d", i + 1);
+		cr_expect_str_eq(calls[i].id, first, "attempt %d", i + 1);
 		snprintf(n, sizeof n, "%d", i + 1);
-		cr_expect_str_eq(rx_calls[i].attempt, n);
+		cr_expect_str_eq(calls[i].attempt, n);
 	}
-	cr_expect_eq(rx_calls[2].answered, 200);
-	pthread_mutex_unlock(&rx_lock);
+	cr_expect_eq(calls[2].answered, 200);
+	cbrecv_unlock();
 	/* Answered: the job's first stage is queued. */
-	t0 = fx_now_ms();
-	while (take_now("w1", tid, name) != 200 && fx_now_ms() - t0 < 10000)
-		usleep(100000);
+	take_soon(tid, name);
 	cr_expect_str_eq(name, "CREATE");
-	wait_status(id, "PENDING/RUNNING/CLUSTER_CREATE", 5000);
+	fx_wait_status(d.port, "user1", id, "PENDING/RUNNING/CLUSTER_CREATE",
+	    5000);
 	cr_expect_eq(metric("loomd_callbacks_retried_total"), 2);
 	cr_expect_eq(metric("loomd_callbacks_delivered_total"), 1);
-	cr_expect_eq(rx_count("/flaky", NULL), 3, "nothing sent twice");
+	cr_expect_eq(cbrecv_count("/flaky", NULL), 3, "nothing sent twice");
 }
 
 Test(callbacks, the_start_gate_holds_the_job_until_2xx)
@@ -456,9 +297,10 @@ Test(callbacks, the_start_gate_holds_the_job_until_2xx)
 	double t0;
 
 	start("start_url = \"RX/hold\";", 0);
-	create(id);
+	fx_create(d.port, "user1", ONE_MACHINE, id);
 	wait_calls("/hold", 1, 15000);
-	wait_status(id, "PENDING/RUNNING/CLUSTER_CREATE", 5000);
+	fx_wait_status(d.port, "user1", id, "PENDING/RUNNING/CLUSTER_CREATE",
+	    5000);
 	t0 = fx_now_ms();
 	while (fx_now_ms() - t0 < 1500) {
 		cr_assert_eq(take_now("w1", tid, name), 204,
@@ -467,12 +309,8 @@ Test(callbacks, the_start_gate_holds_the_job_until_2xx)
 	}
 	cr_expect_gt(metric("loomd_callbacks_pending"), 0);
 	cr_expect_gt(metric("loomd_callbacks_oldest_pending_seconds"), 0.5);
-	pthread_mutex_lock(&rx_lock);
-	rx_released = 1;
-	pthread_mutex_unlock(&rx_lock);
-	t0 = fx_now_ms();
-	while (take_now("w1", tid, name) != 200 && fx_now_ms() - t0 < 10000)
-		usleep(100000);
+	cbrecv_release();
+	take_soon(tid, name);
 	cr_expect_str_eq(name, "CREATE", "queued once the receiver said 2xx");
 	cr_expect_eq(metric("loomd_callbacks_pending"), 0);
 }
@@ -480,17 +318,14 @@ Test(callbacks, the_start_gate_holds_the_job_until_2xx)
 Test(callbacks, without_the_gate_or_the_trigger_the_job_starts_at_once)
 {
 	char id[32], tid[64], name[32], out[64];
-	double t0;
 
 	start("start_url = \"RX/hold\"; "
 	      "start_gate = false; "
 	      "success_url = \"RX/ok\"; "
 	      "success_triggers = \"CLUSTER_DELETE\";",
 	    0);
-	create(id);
-	t0 = fx_now_ms();
-	while (take_now("w1", tid, name) != 200 && fx_now_ms() - t0 < 10000)
-		usleep(100000);
+	fx_create(d.port, "user1", ONE_MACHINE, id);
+	take_soon(tid, name);
 	cr_expect_str_eq(name, "CREATE");
 	wait_calls("/hold", 1, 10000);
 	/* CLUSTER_CREATE is not a success trigger: no row at all. */
@@ -501,6 +336,7 @@ Test(callbacks, without_the_gate_or_the_trigger_the_job_starts_at_once)
 
 Test(callbacks, a_start_that_never_answers_fails_the_job_at_max_age)
 {
+	const struct cbrecv_call *calls;
 	char id[32], tid[64], name[32], out[256], path[128];
 	struct json_object *o = NULL;
 	int bport, bfd;
@@ -510,8 +346,9 @@ Test(callbacks, a_start_that_never_answers_fails_the_job_at_max_age)
 	      "failure_url = \"RX/ok\"; "
 	      "timeout_ms = 300; max_age_s = 2;",
 	    bport);
-	create(id);
-	wait_status(id, "TERMINATED/FAILED/CLUSTER_CREATE", 20000);
+	fx_create(d.port, "user1", ONE_MACHINE, id);
+	fx_wait_status(d.port, "user1", id, "TERMINATED/FAILED/CLUSTER_CREATE",
+	    20000);
 	cr_expect_eq(take_now("w1", tid, name), 204, "no task ever queued");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(fx_call(d.port, "user1", "GET", path, NULL, &o), 200);
@@ -525,13 +362,13 @@ Test(callbacks, a_start_that_never_answers_fails_the_job_at_max_age)
 	cr_expect_eq(metric("loomd_callbacks_failed_total"), 1);
 	/* The FAILURE callback follows. */
 	wait_calls("/ok", 1, 10000);
-	pthread_mutex_lock(&rx_lock);
-	cr_expect_str_eq(rx_calls[0].event, "failure");
-	o = json_tokener_parse(rx_calls[0].body);
+	calls = cbrecv_lock(NULL);
+	cr_expect_str_eq(calls[0].event, "failure");
+	o = json_tokener_parse(calls[0].body);
 	cr_expect_str_eq(body_str(o, "job", "jobStatus"), "failed");
 	cr_expect_str_eq(body_str(o, "cluster", "status"), "terminated");
 	json_object_put(o);
-	pthread_mutex_unlock(&rx_lock);
+	cbrecv_unlock();
 	close(bfd);
 }
 
@@ -545,9 +382,7 @@ Test(callbacks, a_success_that_never_answers_is_given_up_and_counted)
 	start("success_url = \"BH/never\"; "
 	      "timeout_ms = 300; max_age_s = 2;",
 	    bport);
-	create(id);
-	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
-	wait_status(id, "ACTIVE/COMPLETE/CLUSTER_CREATE", 30000);
+	create_active(id);
 	fx_provisioner_stop(&prov);
 	t0 = fx_now_ms();
 	while (metric("loomd_callbacks_failed_total") < 1 &&
@@ -559,13 +394,22 @@ Test(callbacks, a_success_that_never_answers_is_given_up_and_counted)
 	sql("SELECT state FROM callbacks WHERE event = 'success'", out,
 	    sizeof out);
 	cr_expect_str_eq(out, "failed");
-	wait_status(id, "ACTIVE/COMPLETE/CLUSTER_CREATE", 1000);
+	fx_wait_status(d.port, "user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE",
+	    1000);
 	close(bfd);
 }
 
 Test(callbacks, bad_urls_and_triggers_are_config_errors)
 {
+	static const char *const errs[] = {
+		"2: callback.start_url: must be an http:// or https:// URL, "
+		"or empty for none (got \"ftp://example.com/x\")",
+		"3: callback.success_url: must name a host",
+		"4: callback.failure_triggers: unknown cluster action "
+		"\"BOGUS\"",
+	};
 	char conf[256], out[4096], want[512];
+	size_t i;
 	FILE *f;
 	int st;
 
@@ -582,21 +426,11 @@ Test(callbacks, bad_urls_and_triggers_are_config_errors)
 	fclose(f);
 	st = fx_run_loomd(conf, "-t", out, sizeof out);
 	cr_expect_eq(st, 78, "exit %d: %s", st, out);
-	snprintf(want, sizeof want,
-	    "%s:2: callback.start_url: must be an http:// or https:// URL, "
-	    "or empty for none (got \"ftp://example.com/x\")",
-	    conf);
-	cr_expect_not_null(strstr(out, want), "%s", out);
-	snprintf(want, sizeof want,
-	    "%s:3: callback.success_url: must name a "
-	    "host",
-	    conf);
-	cr_expect_not_null(strstr(out, want), "%s", out);
-	snprintf(want, sizeof want,
-	    "%s:4: callback.failure_triggers: unknown cluster action "
-	    "\"BOGUS\"",
-	    conf);
-	cr_expect_not_null(strstr(out, want), "%s", out);
+	for (i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+		snprintf(want, sizeof want, "%s:%s", conf, errs[i]);
+		cr_expect_not_null(strstr(out, want), "want %s in\n%s", want,
+		    out);
+	}
 	cr_expect_null(strstr(out, "failure_url"), "a good URL passes: %s",
 	    out);
 	/* Without -t it refuses the same way. */
@@ -616,13 +450,12 @@ Test(callbacks,
 	start("start_url = \"BH/never\"; start_triggers = \"CLUSTER_DELETE\"; "
 	      "timeout_ms = 300; max_age_s = 2;",
 	    bport);
-	create(id);
-	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
-	wait_status(id, "ACTIVE/COMPLETE/CLUSTER_CREATE", 30000);
+	create_active(id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(fx_call(d.port, "user1", "DELETE", path, NULL, NULL),
 	    200);
-	wait_status(id, "INCONSISTENT/FAILED/CLUSTER_DELETE", 20000);
+	fx_wait_status(d.port, "user1", id,
+	    "INCONSISTENT/FAILED/CLUSTER_DELETE", 20000);
 	fx_provisioner_stop(&prov);
 	cr_assert_eq(fx_call(d.port, "user1", "GET", path, NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "message"),

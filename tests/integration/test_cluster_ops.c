@@ -32,10 +32,9 @@ setup(void)
 	 * A take with no task answers at once: the tests look for none.  A
 	 * hand-out not delivered within a second is queued again.
 	 */
-	fx_setup(&db, dbname, sizeof dbname, &d,
-	    "task = { take_wait_ms = 0; undelivered_seconds = 1; };");
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_setup_import(&db, dbname, sizeof dbname, &d,
+	    "task = { take_wait_ms = 0; undelivered_seconds = 1; };",
+	    FX_CLUSTER_FIXTURES);
 }
 
 TestSuite(cluster_ops, .init = setup, .fini = fx_fini, .timeout = 120);
@@ -67,88 +66,6 @@ sql(char *out, size_t n, const char *fmt, ...)
 	    0, "%s: %s", q, out != NULL ? out : buf);
 }
 
-/* Create a cluster as user; returns its id in id[32]. */
-static void
-create(const char *user, const char *body, char id[32])
-{
-	struct json_object *o;
-
-	cr_assert_eq(call(user, "POST", "/v1/loom/clusters", body, &o), 200,
-	    "create %s", body);
-	snprintf(id, 32, "%s", fx_js(o, "id"));
-	cr_assert_eq(strlen(id), 8, "id %s", id);
-	json_object_put(o);
-}
-
-/* "status/actionstatus/action/total/done" of a cluster now. */
-static void
-status_of(const char *user, const char *id, char *got, size_t n)
-{
-	char path[128];
-	struct json_object *o = NULL;
-
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
-	got[0] = '\0';
-	if (call(user, "GET", path, NULL, &o) == 200)
-		snprintf(got, n, "%s/%s/%s/%lld/%lld", fx_js(o, "status"),
-		    fx_js(o, "actionstatus"), fx_js(o, "action"),
-		    (long long)fx_ji(o, "stepstotal"),
-		    (long long)fx_ji(o, "stepscompleted"));
-	json_object_put(o);
-}
-
-/* Wait until the cluster's status is exactly want; fails after 15 s. */
-static void
-wait_status(const char *user, const char *id, const char *want)
-{
-	char got[256] = "";
-	double deadline = fx_now_ms() + 15000;
-
-	while (fx_now_ms() < deadline) {
-		status_of(user, id, got, sizeof got);
-		if (strcmp(got, want) == 0)
-			return;
-		usleep(50000);
-	}
-	cr_assert_fail("cluster %s: want %s, got %s", id, want, got);
-}
-
-/* Take a task as worker, waiting up to 10 s; NULL if none came. */
-static struct json_object *
-take(const char *worker)
-{
-	char body[128];
-	struct json_object *o;
-	double deadline = fx_now_ms() + 10000;
-	long s;
-
-	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
-	while (fx_now_ms() < deadline) {
-		o = NULL;
-		s = call(NULL, "POST", "/v1/loom/tasks/take", body, &o);
-		cr_assert(s == 200 || s == 204, "take: %ld", s);
-		if (s == 200)
-			return o;
-		json_object_put(o);
-		usleep(50000);
-	}
-	return NULL;
-}
-
-/* Take once without waiting: the status code. */
-static long
-take_now(const char *worker)
-{
-	char body[128];
-	struct json_object *o = NULL;
-	long s;
-
-	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
-	s = call(NULL, "POST", "/v1/loom/tasks/take", body, &o);
-	json_object_put(o);
-	return s;
-}
-
 /* Finish a task with status 0 and an ipaddress result. */
 static long
 finish(const char *worker, const char *task)
@@ -170,7 +87,7 @@ complete_n(int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		t = take("w-all");
+		t = fx_take_json(d.port, "w-all", 10000);
 		cr_assert_not_null(t, "task %d of %d", i + 1, n);
 		cr_assert_eq(finish("w-all", fx_js(t, "taskId")), 200);
 		json_object_put(t);
@@ -187,13 +104,13 @@ one(const char *user, int k, int n, bool active, char id[32])
 	    "{\"name\":\"c%d\",\"numMachines\":%d,"
 	    "\"clusterTemplate\":\"one-machine\"}",
 	    k, n);
-	create(user, body, id);
+	fx_create(d.port, user, body, id);
 	if (!active)
 		return;
 	complete_n(3 * n);
 	snprintf(body, sizeof body, "ACTIVE/COMPLETE/CLUSTER_CREATE/%d/%d",
 	    3 * n, 3 * n);
-	wait_status(user, id, body);
+	fx_wait_status(d.port, user, id, body, 15000);
 }
 
 /*
@@ -260,7 +177,7 @@ Test(cluster_ops, inconsistent_is_shown_and_0_9_operations_accept_it)
 	cr_expect_str_eq(fx_js(o, "status"), "inconsistent");
 	create = (long long)fx_ji(o, "createTime");
 	json_object_put(o);
-	status_of("user1", id, got, sizeof got);
+	fx_status_line(d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "INCONSISTENT/COMPLETE/CLUSTER_CREATE/3/3");
 	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "status"),
@@ -284,9 +201,11 @@ Test(cluster_ops, inconsistent_is_shown_and_0_9_operations_accept_it)
 
 	/* ...and the cluster may be deleted. */
 	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_DELETE/1/0");
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_DELETE/1/0", 15000);
 	complete_n(1);
-	wait_status("user1", id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1");
+	fx_wait_status(d.port, "user1", id,
+	    "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", 15000);
 }
 
 Test(cluster_ops, an_expired_inconsistent_cluster_is_deleted)
@@ -301,14 +220,15 @@ Test(cluster_ops, an_expired_inconsistent_cluster_is_deleted)
 	/* Only the first one's lease has run out. */
 	sql(NULL, 0, "UPDATE clusters SET expire_time = 1 WHERE id = %lld",
 	    atoll(id));
-	t = take("w-exp");
+	t = fx_take_json(d.port, "w-exp", 10000);
 	cr_assert_not_null(t, "no DELETE task after expiry");
 	cr_expect_str_eq(fx_js(t, "taskName"), "DELETE");
 	cr_expect_str_eq(fx_js(t, "clusterId"), id);
 	cr_expect_eq(finish("w-exp", fx_js(t, "taskId")), 200);
 	json_object_put(t);
-	wait_status("user1", id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1");
-	status_of("user1", keep, got, sizeof got);
+	fx_wait_status(d.port, "user1", id,
+	    "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", 15000);
+	fx_status_line(d.port, "user1", keep, got, sizeof got);
 	cr_expect_str_eq(got, "INCONSISTENT/COMPLETE/CLUSTER_CREATE/3/3");
 }
 
@@ -317,7 +237,8 @@ Test(cluster_ops, only_a_cluster_create_job_can_be_aborted)
 	char id[32], path[128], got[256];
 
 	one("user1", 1, 1, false, id);
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	/*
 	 * A running day-2 job: no route starts one yet, so the test renames
 	 * the running job's action with SQL.
@@ -329,7 +250,7 @@ Test(cluster_ops, only_a_cluster_create_job_can_be_aborted)
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
 	fx_expect_loom(d.port, "POST", path, "X-Loom-UserID: user1", NULL, 409,
 	    "Cannot be aborted at this time.");
-	status_of("user1", id, got, sizeof got);
+	fx_status_line(d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CONFIGURE/3/0",
 	    "the refused abort changed nothing");
 }
@@ -370,35 +291,53 @@ Test(cluster_ops, latest_job_id_follows_the_jobs)
 /* ---------------------------------------------------------------- */
 /* Pause and resume                                                 */
 
+/*
+ * POST /clusters/{id}/<op> (pause or resume) as user1; then the cluster's
+ * status line is status and its message is message.
+ */
+static void
+pause_or_resume(const char *id, const char *op, const char *status,
+    const char *message)
+{
+	struct json_object *o = NULL;
+	char path[128], got[256];
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/%s", id, op);
+	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200, "%s", op);
+	fx_status_line(d.port, "user1", id, got, sizeof got);
+	cr_expect_str_eq(got, status, "after %s", op);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_expect_str_eq(fx_js(o, "message"), message, "after %s", op);
+	json_object_put(o);
+}
+
 Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 {
-	struct json_object *t, *t2, *o;
+	struct json_object *t, *t2;
 	char id[32], path[128], got[256], v[64];
 
 	/* Two machines, six tasks: two CREATEs done, the CONFIRMs queued. */
 	one("user1", 1, 2, false, id);
 	complete_n(2);
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/6/2");
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE/6/2", 15000);
 	/* One CONFIRM is in flight when the job is paused. */
-	t = take("w1");
+	t = fx_take_json(d.port, "w1", 10000);
 	cr_assert_not_null(t);
 	cr_expect_str_eq(fx_js(t, "taskName"), "CONFIRM");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	status_of("user1", id, got, sizeof got);
-	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/2");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
-	cr_expect_str_eq(fx_js(o, "message"), "Paused by user.");
-	json_object_put(o);
-	cr_expect_eq(take_now("w2"), 204, "a paused job hands out nothing");
+	pause_or_resume(id, "pause", "PENDING/PAUSED/CLUSTER_CREATE/6/2",
+	    "Paused by user.");
+	cr_expect_eq(fx_take(d.port, "w2", NULL), 204,
+	    "a paused job hands out nothing");
 	/* The task in flight finishes and is recorded. */
 	cr_expect_eq(finish("w1", fx_js(t, "taskId")), 200);
 	json_object_put(t);
 	usleep(600000); /* a scheduler pass or more */
-	status_of("user1", id, got, sizeof got);
+	fx_status_line(d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/3");
-	cr_expect_eq(take_now("w2"), 204, "still nothing while paused");
+	cr_expect_eq(fx_take(d.port, "w2", NULL), 204,
+	    "still nothing while paused");
 	/* The pause is in the database, so any loomd honours it. */
 	sql(v, sizeof v,
 	    "SELECT CONCAT(status, '/', current_stage) FROM jobs WHERE "
@@ -427,17 +366,12 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	cr_expect_eq(fx_daemon_stop(&d), 0);
 	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd restarts");
 	usleep(600000);
-	cr_expect_eq(take_now("w2"), 204, "a restarted loomd keeps the pause");
+	cr_expect_eq(fx_take(d.port, "w2", NULL), 204,
+	    "a restarted loomd keeps the pause");
 	/* Resume: the held CONFIRM, then the BOOTSTRAPs. */
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	status_of("user1", id, got, sizeof got);
-	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CREATE/6/3");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
-	cr_expect_str_eq(fx_js(o, "message"), "Resumed by user.");
-	json_object_put(o);
-	t = take("w2");
+	pause_or_resume(id, "resume", "PENDING/RUNNING/CLUSTER_CREATE/6/3",
+	    "Resumed by user.");
+	t = fx_take_json(d.port, "w2", 10000);
 	cr_assert_not_null(t, "resume hands the held task out");
 	cr_expect_str_eq(fx_js(t, "taskName"), "CONFIRM");
 	cr_expect_eq(finish("w2", fx_js(t, "taskId")), 200);
@@ -446,10 +380,11 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	 * Both BOOTSTRAPs in flight, then paused: their finishes complete
 	 * the last stage, yet the job does not end until it is resumed.
 	 */
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/6/4");
-	t = take("w3");
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE/6/4", 15000);
+	t = fx_take_json(d.port, "w3", 10000);
 	cr_assert_not_null(t);
-	t2 = take("w4");
+	t2 = fx_take_json(d.port, "w4", 10000);
 	cr_assert_not_null(t2);
 	cr_expect_str_eq(fx_js(t2, "taskName"), "BOOTSTRAP");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
@@ -459,11 +394,12 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	json_object_put(t);
 	json_object_put(t2);
 	usleep(600000);
-	status_of("user1", id, got, sizeof got);
+	fx_status_line(d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/6");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
 	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	wait_status("user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6");
+	fx_wait_status(d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6", 15000);
 }
 
 Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
@@ -473,7 +409,7 @@ Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 	double deadline;
 
 	one("user1", 1, 1, false, id);
-	t = take("w1");
+	t = fx_take_json(d.port, "w1", 10000);
 	cr_assert_not_null(t);
 	snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
 	json_object_put(t);
@@ -501,10 +437,10 @@ Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 		    task);
 	} while (strcmp(v, "taken") == 0 && fx_now_ms() < deadline);
 	cr_expect_str_eq(v, "paused", "queued again, but held back");
-	cr_expect_eq(take_now("w2"), 204);
+	cr_expect_eq(fx_take(d.port, "w2", NULL), 204);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
 	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	t = take("w2");
+	t = fx_take_json(d.port, "w2", 10000);
 	cr_assert_not_null(t);
 	cr_expect_str_eq(fx_js(t, "taskId"), task);
 	json_object_put(t);
@@ -519,14 +455,15 @@ Test(cluster_ops, coopr_pause_resume_cluster)
 	complete_n(2);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
 	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	status_of("user1", id, got, sizeof got);
+	fx_status_line(d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/2");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
 	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	status_of("user1", id, got, sizeof got);
+	fx_status_line(d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CREATE/6/2");
 	complete_n(4);
-	wait_status("user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6");
+	fx_wait_status(d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6", 15000);
 }
 
 Test(cluster_ops, pause_and_resume_rules)
@@ -539,14 +476,15 @@ Test(cluster_ops, pause_and_resume_rules)
 	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
 	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
-	status_of("user1", id, got, sizeof got);
+	fx_status_line(d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3");
 	/* Resume of a job that is not paused changes nothing. */
 	one("user1", 2, 1, false, other);
-	wait_status("user1", other, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
+	fx_wait_status(d.port, "user1", other,
+	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", other);
 	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
-	status_of("user1", other, got, sizeof got);
+	fx_status_line(d.port, "user1", other, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
 	/* Unknown, or another user's: not found, in Loom's words. */
 	fx_expect_loom(d.port, "POST", "/v1/loom/clusters/00000999/pause",
@@ -569,9 +507,9 @@ Test(cluster_ops, pause_and_resume_rules)
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", other);
 	cr_expect_eq(call("admin", "POST", path, NULL, NULL), 200);
 	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
-	status_of("user1", other, got, sizeof got);
+	fx_status_line(d.port, "user1", other, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/3/0");
-	cr_expect_eq(take_now("w"), 204);
+	cr_expect_eq(fx_take(d.port, "w", NULL), 204);
 }
 
 Test(cluster_ops, a_paused_create_can_be_aborted)
@@ -580,13 +518,16 @@ Test(cluster_ops, a_paused_create_can_be_aborted)
 
 	one("user1", 1, 2, false, id);
 	complete_n(2);
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/6/2");
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE/6/2", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
 	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
 	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/6/2");
-	cr_expect_eq(take_now("w"), 204, "the held tasks were dropped");
+	fx_wait_status(d.port, "user1", id,
+	    "INCOMPLETE/FAILED/CLUSTER_CREATE/6/2", 15000);
+	cr_expect_eq(fx_take(d.port, "w", NULL), 204,
+	    "the held tasks were dropped");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
 	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
 	{
@@ -608,11 +549,12 @@ Test(cluster_ops, the_list_filters_by_status)
 	char pending[32], active[32], term[32], mine2[32], want[128], got[256];
 
 	one("user1", 1, 1, true, active);
-	create("user1",
+	fx_create(d.port, "user1",
 	    "{\"name\":\"u\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    term);
-	wait_status("user1", term, "TERMINATED/FAILED/SOLVE_LAYOUT/0/0");
+	fx_wait_status(d.port, "user1", term,
+	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
 	one("user1", 2, 1, false, pending);
 	one("user2", 3, 1, false, mine2);
 
@@ -740,10 +682,11 @@ Test(cluster_ops, template_size_constraint)
 	    400, "numMachines above max cluster size 10000");
 	list_ids("admin", "", got, sizeof got);
 	cr_expect_str_eq(got, "", "nothing stored");
-	create("user1",
+	fx_create(d.port, "user1",
 	    "{\"name\":\"s\",\"numMachines\":3,\"clusterTemplate\":\"sized\"}",
 	    id);
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/9/0");
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE/9/0", 15000);
 }
 
 /* ---------------------------------------------------------------- */

@@ -28,9 +28,8 @@ static struct fx_daemon d;
 static void
 start(const char *extra)
 {
-	fx_setup(&db, dbname, sizeof dbname, &d, extra);
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_setup_import(&db, dbname, sizeof dbname, &d, extra,
+	    FX_CLUSTER_FIXTURES);
 }
 
 static void
@@ -51,102 +50,6 @@ call(const char *user, const char *method, const char *path, const char *body,
 	return fx_call(d.port, user, method, path, body, o);
 }
 
-/* String member (borrowed) or "". */
-/* Create a cluster as user; returns its id in id[32]. */
-static void
-create(const char *user, const char *body, char id[32])
-{
-	struct json_object *o;
-
-	cr_assert_eq(call(user, "POST", "/v1/loom/clusters", body, &o), 200,
-	    "create %s", body);
-	snprintf(id, 32, "%s", fx_js(o, "id"));
-	cr_assert_eq(strlen(id), 8, "id %s", id);
-	json_object_put(o);
-}
-
-/*
- * Wait until the cluster's status is "status/actionstatus/action/total/
- * done" (a field "*" matches anything); fails after 15 s.
- */
-static void
-wait_status(const char *user, const char *id, const char *want)
-{
-	char path[128], got[256] = "";
-	struct json_object *o;
-	double deadline = fx_now_ms() + 15000;
-
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
-	while (fx_now_ms() < deadline) {
-		char w[256], *wp, *gp, *ws, *gs;
-		bool match = true;
-
-		o = NULL;
-		if (call(user, "GET", path, NULL, &o) == 200) {
-			snprintf(got, sizeof got, "%s/%s/%s/%lld/%lld",
-			    fx_js(o, "status"), fx_js(o, "actionstatus"),
-			    fx_js(o, "action"),
-			    (long long)fx_ji(o, "stepstotal"),
-			    (long long)fx_ji(o, "stepscompleted"));
-		}
-		json_object_put(o);
-		snprintf(w, sizeof w, "%s", want);
-		{
-			char g[256];
-
-			snprintf(g, sizeof g, "%s", got);
-			for (wp = strtok_r(w, "/", &ws),
-			    gp = strtok_r(g, "/", &gs);
-			     wp != NULL; wp = strtok_r(NULL, "/", &ws),
-			    gp = strtok_r(NULL, "/", &gs))
-				if (gp == NULL ||
-				    (strcmp(wp, "*") != 0 &&
-					strcmp(wp, gp) != 0))
-					match = false;
-		}
-		if (match)
-			return;
-		usleep(50000);
-	}
-	cr_assert_fail("cluster %s: want %s, got %s", id, want, got);
-}
-
-/* Take a task as worker, waiting up to 10 s; NULL if none came. */
-static struct json_object *
-take(const char *worker)
-{
-	char body[128];
-	struct json_object *o;
-	double deadline = fx_now_ms() + 10000;
-	long s;
-
-	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
-	while (fx_now_ms() < deadline) {
-		o = NULL;
-		s = call(NULL, "POST", "/v1/loom/tasks/take", body, &o);
-		cr_assert(s == 200 || s == 204, "take: %ld", s);
-		if (s == 200)
-			return o;
-		json_object_put(o);
-		usleep(50000);
-	}
-	return NULL;
-}
-
-/* Take once without waiting: the status code. */
-static long
-take_now(const char *worker)
-{
-	char body[128];
-	struct json_object *o = NULL;
-	long s;
-
-	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
-	s = call(NULL, "POST", "/v1/loom/tasks/take", body, &o);
-	json_object_put(o);
-	return s;
-}
-
 /* Finish a task; returns the status code. */
 static long
 finish(const char *worker, const char *task, int status, const char *extra)
@@ -165,7 +68,7 @@ finish(const char *worker, const char *task, int status, const char *extra)
 static struct json_object *
 take_named(const char *worker, const char *name)
 {
-	struct json_object *t = take(worker);
+	struct json_object *t = fx_take_json(d.port, worker, 10000);
 
 	cr_assert_not_null(t, "no %s task", name);
 	cr_assert_str_eq(fx_js(t, "taskName"), name);
@@ -180,14 +83,15 @@ complete_all(const char *user, const char *id, int ntasks)
 	int i;
 
 	for (i = 0; i < ntasks; i++) {
-		t = take("w-all");
+		t = fx_take_json(d.port, "w-all", 10000);
 		cr_assert_not_null(t, "task %d of %d", i + 1, ntasks);
 		cr_assert_eq(finish("w-all", fx_js(t, "taskId"), 0,
 				 "\"result\":{\"ipaddress\":\"10.1.1.1\"}"),
 		    200);
 		json_object_put(t);
 	}
-	wait_status(user, id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*");
+	fx_wait_status(d.port, user, id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*",
+	    15000);
 }
 
 #define ONE \
@@ -212,8 +116,9 @@ Test(clusters, status_progression_configs_and_node_actions)
 	const char *names[] = { "CREATE", "CONFIRM", "BOOTSTRAP" };
 	int i;
 
-	create("user1", one(1, 1, NULL), id);
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
+	fx_create(d.port, "user1", one(1, 1, NULL), id);
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	for (i = 0; i < 3; i++) {
 		t = take_named("worker1", names[i]);
 		cr_expect_str_eq(fx_js(t, "clusterId"), id);
@@ -241,7 +146,8 @@ Test(clusters, status_progression_configs_and_node_actions)
 		}
 		json_object_put(t);
 	}
-	wait_status("user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3");
+	fx_wait_status(d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
 	cr_assert(json_object_object_get_ex(cl, "nodes", &nodes));
@@ -270,7 +176,8 @@ Test(clusters, user_config_replaces_the_template_default)
 	struct json_object *t, *cfg, *cl;
 	char id[32];
 
-	create("user1", one(2, 1, ",\"config\":{\"mine\":{\"k\":\"v\"}}"), id);
+	fx_create(d.port, "user1",
+	    one(2, 1, ",\"config\":{\"mine\":{\"k\":\"v\"}}"), id);
 	t = take_named("worker1", "CREATE");
 	json_object_object_get_ex(t, "config", &cfg);
 	json_object_object_get_ex(cfg, "cluster", &cl);
@@ -285,13 +192,14 @@ Test(clusters, optional_arguments_reach_the_solver)
 	struct json_object *cl, *nodes, *p;
 	char id[32], path[128];
 
-	create("user1",
+	fx_create(d.port, "user1",
 	    one(3, 1,
 		",\"hardwaretype\":\"medium\","
 		"\"imagetype\":\"centos6\",\"provider\":\"joyent\","
 		"\"services\":[\"zookeeper\"]"),
 	    id);
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
 	json_object_object_get_ex(cl, "nodes", &nodes);
@@ -311,28 +219,27 @@ Test(clusters, optional_arguments_reach_the_solver)
 
 Test(clusters, delete_runs_delete_tasks_then_terminates)
 {
-	struct json_object *t, *cl, *nodes, *acts;
+	struct json_object *t, *cl, *acts;
 	char id[32], path[128];
 	size_t n;
 
-	create("user1", one(4, 2, NULL), id);
+	fx_create(d.port, "user1", one(4, 2, NULL), id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 409,
 	    "a PENDING cluster cannot be deleted");
 	complete_all("user1", id, 6);
 	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_DELETE/2/0");
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_DELETE/2/0", 15000);
 	t = take_named("w2", "DELETE");
 	cr_assert_eq(finish("w2", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
 	t = take_named("w2", "DELETE");
 	cr_assert_eq(finish("w2", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
-	wait_status("user1", id, "TERMINATED/COMPLETE/CLUSTER_DELETE/2/2");
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
-	json_object_object_get_ex(cl, "nodes", &nodes);
-	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
-	    "actions", &acts);
+	fx_wait_status(d.port, "user1", id,
+	    "TERMINATED/COMPLETE/CLUSTER_DELETE/2/2", 15000);
+	acts = fx_node_actions(d.port, "user1", id, &cl);
 	n = json_object_array_length(acts);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(acts, n - 1),
 			     "action"),
@@ -348,7 +255,7 @@ Test(clusters, a_task_failing_three_times_fails_the_job)
 	char id[32];
 	int i;
 
-	create("user1", one(5, 1, NULL), id);
+	fx_create(d.port, "user1", one(5, 1, NULL), id);
 	for (i = 0; i < 3; i++) {
 		t = take_named("w3", "CREATE");
 		cr_assert_eq(finish("w3", fx_js(t, "taskId"), 1,
@@ -356,7 +263,8 @@ Test(clusters, a_task_failing_three_times_fails_the_job)
 		    200);
 		json_object_put(t);
 	}
-	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/3/0");
+	fx_wait_status(d.port, "user1", id,
+	    "INCOMPLETE/FAILED/CLUSTER_CREATE/3/0", 15000);
 }
 
 Test(clusters, confirm_failures_roll_back_and_retry_from_create)
@@ -365,7 +273,7 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 	char id[32];
 	int i, rollbacks = 0;
 
-	create("user1", one(6, 1, NULL), id);
+	fx_create(d.port, "user1", one(6, 1, NULL), id);
 	t = take_named("w4", "CREATE");
 	cr_assert_eq(finish("w4", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
@@ -381,10 +289,10 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 		    "PENDING/RUNNING/CLUSTER_CREATE/"
 		    "%d/*",
 		    4 + i);
-		wait_status("user1", id, want);
+		fx_wait_status(d.port, "user1", id, want, 15000);
 		/* A DELETE rollback (no node) and a new CREATE follow. */
 		for (int k = 0; k < 2; k++) {
-			t = take("w4");
+			t = fx_take_json(d.port, "w4", 10000);
 			cr_assert_not_null(t);
 			if (strcmp(fx_js(t, "taskName"), "DELETE") == 0) {
 				cr_expect_str_eq(fx_js(t, "nodeId"), "");
@@ -399,21 +307,24 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 		}
 	}
 	cr_expect_eq(rollbacks, 2);
-	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/5/3");
+	fx_wait_status(d.port, "user1", id,
+	    "INCOMPLETE/FAILED/CLUSTER_CREATE/5/3", 15000);
 }
 
 Test(clusters, an_unsolvable_cluster_is_terminated)
 {
 	char id[32], path[128];
 
-	create("user1",
+	fx_create(d.port, "user1",
 	    "{\"name\":\"u\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    id);
-	wait_status("user1", id, "TERMINATED/FAILED/SOLVE_LAYOUT/0/0");
+	fx_wait_status(d.port, "user1", id,
+	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	wait_status("user1", id, "TERMINATED/FAILED/SOLVE_LAYOUT/0/0");
+	fx_wait_status(d.port, "user1", id,
+	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
 }
 
 Test(clusters, abort_with_tasks_in_flight)
@@ -422,18 +333,20 @@ Test(clusters, abort_with_tasks_in_flight)
 	char id[32], path[128];
 	int i;
 
-	create("user1", one(7, 2, NULL), id);
+	fx_create(d.port, "user1", one(7, 2, NULL), id);
 	/* Two CREATEs and one CONFIRM done, the second CONFIRM queued. */
 	for (i = 0; i < 3; i++) {
-		t = take("w5");
+		t = fx_take_json(d.port, "w5", 10000);
 		cr_assert_not_null(t);
 		cr_assert_eq(finish("w5", fx_js(t, "taskId"), 0, NULL), 200);
 		json_object_put(t);
 	}
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
 	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/6/3");
-	cr_expect_eq(take_now("w5"), 204, "the queued task was dropped");
+	fx_wait_status(d.port, "user1", id,
+	    "INCOMPLETE/FAILED/CLUSTER_CREATE/6/3", 15000);
+	cr_expect_eq(fx_take(d.port, "w5", NULL), 204,
+	    "the queued task was dropped");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
 	cr_expect_str_eq(fx_js(cl, "message"), "Aborted by user.");
@@ -447,7 +360,7 @@ Test(clusters, abort_of_a_delete_is_refused)
 {
 	char id[32], path[128];
 
-	create("user1", one(8, 1, NULL), id);
+	fx_create(d.port, "user1", one(8, 1, NULL), id);
 	complete_all("user1", id, 3);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
@@ -460,11 +373,11 @@ Test(clusters, listing_and_ownership)
 	struct json_object *o;
 	char a[32], b[32], path[128];
 
-	create("user1",
+	fx_create(d.port, "user1",
 	    "{\"name\":\"own1\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    a);
-	create("user2",
+	fx_create(d.port, "user2",
 	    "{\"name\":\"own2\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    b);
@@ -483,7 +396,7 @@ Test(clusters, listing_and_ownership)
 	cr_expect_eq(call("user2", "GET", path, NULL, NULL), 404);
 	cr_expect_eq(call("user2", "DELETE", path, NULL, NULL), 404);
 	cr_expect_eq(call("admin", "GET", path, NULL, NULL), 200);
-	wait_status("admin", a, "TERMINATED/*/*/*/*");
+	fx_wait_status(d.port, "admin", a, "TERMINATED/*/*/*/*", 15000);
 	cr_expect_eq(call("admin", "DELETE", path, NULL, NULL), 200);
 	cr_expect_eq(call(NULL, "GET", "/v1/loom/clusters", NULL, NULL), 401);
 }
@@ -495,8 +408,9 @@ Test(clusters, plans_of_the_jobs)
 	const char *names[] = { "CREATE", "CONFIRM", "BOOTSTRAP" };
 	size_t i;
 
-	create("user1", one(9, 1, NULL), id);
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
+	fx_create(d.port, "user1", one(9, 1, NULL), id);
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
 	cr_assert_eq(json_object_array_length(o), 2);
@@ -615,8 +529,8 @@ Test(clusters, bad_requests_store_nothing)
 
 Test(clusters, take_and_finish_rules)
 {
-	struct json_object *t, *cl, *nodes, *acts, *a;
-	char id[32], path[128];
+	struct json_object *t, *cl, *acts, *a;
+	char id[32];
 
 	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/take", "", NULL), 400);
 	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/take", "{}", NULL),
@@ -625,11 +539,11 @@ Test(clusters, take_and_finish_rules)
 	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/finish",
 			 "{\"workerId\":\"w6\",\"status\":0}", NULL),
 	    400);
-	create("user1", one(10, 1, NULL), id);
+	fx_create(d.port, "user1", one(10, 1, NULL), id);
 	t = take_named("w6", "CREATE");
 	/* Asking again while holding it (a lost answer): the same task. */
 	{
-		struct json_object *again = take("w6");
+		struct json_object *again = fx_take_json(d.port, "w6", 10000);
 
 		cr_assert_not_null(again);
 		cr_expect_str_eq(fx_js(again, "taskId"), fx_js(t, "taskId"));
@@ -642,11 +556,7 @@ Test(clusters, take_and_finish_rules)
 	cr_expect_eq(finish("w6", fx_js(t, "taskId"), 0, NULL), 417,
 	    "finishing twice");
 	json_object_put(t);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
-	json_object_object_get_ex(cl, "nodes", &nodes);
-	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
-	    "actions", &acts);
+	acts = fx_node_actions(d.port, "user1", id, &cl);
 	a = json_object_array_get_idx(acts, 0);
 	cr_expect_str_eq(fx_js(a, "status"), "failed");
 	cr_expect_str_eq(fx_js(a, "stdout"), "some output");
@@ -659,19 +569,20 @@ Test(clusters, a_task_that_times_out_fails_and_is_retried)
 	struct json_object *t, *t2;
 	char id[32], task[64];
 
-	create("user1", one(11, 1, NULL), id);
+	fx_create(d.port, "user1", one(11, 1, NULL), id);
 	t = take_named("slow", "CREATE");
 	snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
 	json_object_put(t);
 	/* task.timeout_seconds is 3 here: the retry is offered again. */
-	t2 = take("fast");
+	t2 = fx_take_json(d.port, "fast", 10000);
 	cr_assert_not_null(t2, "the timed-out task was not retried");
 	cr_expect_str_eq(fx_js(t2, "taskId"), task,
 	    "a new attempt, same task");
 	cr_expect_eq(finish("slow", task, 0, NULL), 417, "the late finish");
 	cr_expect_eq(finish("fast", task, 0, NULL), 200);
 	json_object_put(t2);
-	wait_status("user1", id, "PENDING/RUNNING/CLUSTER_CREATE/3/1");
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE/3/1", 15000);
 }
 
 Test(clusters, statuses_rpc_per_user)
@@ -679,9 +590,9 @@ Test(clusters, statuses_rpc_per_user)
 	struct json_object *o;
 	char a[32];
 
-	create("user1", one(12, 1, NULL), a);
-	create("user1", one(13, 1, NULL), a);
-	create("user2", one(14, 1, NULL), a);
+	fx_create(d.port, "user1", one(12, 1, NULL), a);
+	fx_create(d.port, "user1", one(13, 1, NULL), a);
+	fx_create(d.port, "user2", one(14, 1, NULL), a);
 	cr_assert_eq(call("user1", "POST", "/v1/loom/getClusterStatuses", NULL,
 			 &o),
 	    200);
@@ -773,8 +684,8 @@ lease_of(const char *tmpl, long requested)
 		    "{\"name\":\"l\",\"numMachines\":1,"
 		    "\"clusterTemplate\":\"%s\"}",
 		    tmpl);
-	create("user1", body, id);
-	wait_status("user1", id, "*/*/*/*/*");
+	fx_create(d.port, "user1", body, id);
+	fx_wait_status(d.port, "user1", id, "*/*/*/*/*", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
 	{
 		double deadline = fx_now_ms() + 10000;
@@ -834,7 +745,7 @@ Test(clusters, prolong_rules)
 	long long c;
 
 	lease_template("limited", 100000, 1200000, 100000);
-	create("user1",
+	fx_create(d.port, "user1",
 	    "{\"name\":\"p\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"limited\"}",
 	    id);
@@ -866,7 +777,7 @@ Test(clusters, prolong_rules)
 	cr_expect_eq(call("user1", "POST", path, "{'foo':'bar'}", NULL), 400);
 	/* A template without limits: any time. */
 	lease_template("forever", 0, 0, 0);
-	create("user1",
+	fx_create(d.port, "user1",
 	    "{\"name\":\"f\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"forever\"}",
 	    id);
@@ -883,7 +794,7 @@ Test(clusters, prolong_with_the_largest_max)
 	long long c;
 
 	lease_template("forever", 100000, 9223372036854775807L, 0);
-	create("user1",
+	fx_create(d.port, "user1",
 	    "{\"name\":\"f\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"forever\"}",
 	    id);
@@ -904,27 +815,28 @@ Test(clusters, expired_clusters_are_deleted_by_the_system)
 	struct json_object *t;
 
 	lease_template("short", 1000, 0, 0);
-	create("user1",
+	fx_create(d.port, "user1",
 	    "{\"name\":\"e\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"short\"}",
 	    id);
 	complete_all("user1", id, 3);
 	/* The lease of one second runs out: a delete job appears. */
-	t = take("w7");
+	t = fx_take_json(d.port, "w7", 10000);
 	cr_assert_not_null(t, "no DELETE task after expiry");
 	cr_expect_str_eq(fx_js(t, "taskName"), "DELETE");
 	cr_expect_eq(finish("w7", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
-	wait_status("user1", id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1");
+	fx_wait_status(d.port, "user1", id,
+	    "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", 15000);
 }
 
 Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 {
-	struct json_object *t, *cl, *nodes, *acts, *a;
-	char id[32], path[128];
+	struct json_object *t, *cl, *acts, *a;
+	char id[32];
 	int i;
 
-	create("user1", one(15, 1, NULL), id);
+	fx_create(d.port, "user1", one(15, 1, NULL), id);
 	/* node.max_log_length is 16 and node.max_actions 4 here. */
 	for (i = 0; i < 3; i++) {
 		t = take_named("w8", "CREATE");
@@ -934,12 +846,9 @@ Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 		    200);
 		json_object_put(t);
 	}
-	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/*/*");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
-	json_object_object_get_ex(cl, "nodes", &nodes);
-	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
-	    "actions", &acts);
+	fx_wait_status(d.port, "user1", id,
+	    "INCOMPLETE/FAILED/CLUSTER_CREATE/*/*", 15000);
+	acts = fx_node_actions(d.port, "user1", id, &cl);
 	cr_expect_eq(json_object_array_length(acts), 3);
 	a = json_object_array_get_idx(acts, 0);
 	cr_expect_str_eq(fx_js(a, "stdout"), "[snipped]3456789abcdefXYZ");
@@ -966,18 +875,19 @@ Test(clusters, a_macro_error_fails_the_task)
 		"\"%nonsense.macro%\"}}}",
 		NULL),
 	    200);
-	create("user1",
+	fx_create(d.port, "user1",
 	    "{\"name\":\"mb\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"macrobad\"}",
 	    id);
 	for (i = 0; i < 3; i++) {
-		t = take("w9");
+		t = fx_take_json(d.port, "w9", 10000);
 		cr_assert_not_null(t, "hardware task %d", i);
 		cr_assert_eq(finish("w9", fx_js(t, "taskId"), 0, NULL), 200);
 		json_object_put(t);
 	}
 	/* INSTALL cannot be configured: it fails, is retried, and fails. */
-	wait_status("user1", id, "INCOMPLETE/FAILED/CLUSTER_CREATE/4/3");
+	fx_wait_status(d.port, "user1", id,
+	    "INCOMPLETE/FAILED/CLUSTER_CREATE/4/3", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
 	cr_expect(strncmp(fx_js(cl, "message"),
@@ -986,5 +896,6 @@ Test(clusters, a_macro_error_fails_the_task)
 		      34) == 0,
 	    "message: %s", fx_js(cl, "message"));
 	json_object_put(cl);
-	cr_expect_eq(take_now("w9"), 204, "the task never reached a worker");
+	cr_expect_eq(fx_take(d.port, "w9", NULL), 204,
+	    "the task never reached a worker");
 }

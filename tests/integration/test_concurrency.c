@@ -30,10 +30,8 @@ static char provlog[300];
 static void
 setup(void)
 {
-	fx_setup(&db, dbname, sizeof dbname, &d,
-	    "scheduler = { interval_ms = 50; };");
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_setup_import(&db, dbname, sizeof dbname, &d,
+	    "scheduler = { interval_ms = 50; };", FX_CLUSTER_FIXTURES);
 }
 
 static void

@@ -37,9 +37,9 @@ static struct fx_daemon d;
 static void
 setup(void)
 {
-	fx_setup(&db, dbname, sizeof dbname, &d,
-	    "task = { timeout_seconds = 30; max_action_retries = 3; };");
-	fx_import(d.port, "tests/data/ops/day2-catalogue.json");
+	fx_setup_import(&db, dbname, sizeof dbname, &d,
+	    "task = { timeout_seconds = 30; max_action_retries = 3; };",
+	    "tests/data/ops/day2-catalogue.json");
 }
 
 TestSuite(day2, .init = setup, .fini = fx_fini, .timeout = 180);
@@ -65,54 +65,6 @@ cpath(const char *id, const char *rest)
 
 	snprintf(buf, sizeof buf, "/v1/loom/clusters/%s%s", id, rest);
 	return buf;
-}
-
-/* The status line "STATUS/ACTIONSTATUS/ACTION/total/done" into got. */
-static void
-status_line(const char *id, char *got, size_t n)
-{
-	struct json_object *o = NULL;
-
-	got[0] = '\0';
-	if (call("user1", "GET", cpath(id, "/status"), NULL, &o) == 200)
-		snprintf(got, n, "%s/%s/%s/%lld/%lld", fx_js(o, "status"),
-		    fx_js(o, "actionstatus"), fx_js(o, "action"),
-		    (long long)fx_ji(o, "stepstotal"),
-		    (long long)fx_ji(o, "stepscompleted"));
-	json_object_put(o);
-}
-
-/* 1 if got matches want field by field ("*" matches anything). */
-static bool
-status_match(const char *want, const char *got)
-{
-	char w[256], g[256], *ws, *gs, *wp, *gp;
-
-	snprintf(w, sizeof w, "%s", want);
-	snprintf(g, sizeof g, "%s", got);
-	for (wp = strtok_r(w, "/", &ws), gp = strtok_r(g, "/", &gs);
-	     wp != NULL;
-	     wp = strtok_r(NULL, "/", &ws), gp = strtok_r(NULL, "/", &gs))
-		if (gp == NULL ||
-		    (strcmp(wp, "*") != 0 && strcmp(wp, gp) != 0))
-			return false;
-	return true;
-}
-
-/* Wait (20 s) until the cluster's status line matches want. */
-static void
-wait_status(const char *id, const char *want)
-{
-	char got[256] = "";
-	double deadline = fx_now_ms() + 20000;
-
-	while (fx_now_ms() < deadline) {
-		status_line(id, got, sizeof got);
-		if (status_match(want, got))
-			return;
-		usleep(50000);
-	}
-	cr_assert_fail("cluster %s: want %s, got %s", id, want, got);
 }
 
 /* Take one task now as worker: the task (caller puts) or NULL. */
@@ -193,8 +145,8 @@ drive(const char *id, const char *want, const char *fail, char *seen, size_t n,
 			json_object_put(t);
 			continue;
 		}
-		status_line(id, got, sizeof got);
-		if (status_match(want, got))
+		fx_status_line(d.port, "user1", id, got, sizeof got);
+		if (fx_status_match(want, got))
 			return;
 		usleep(30000);
 	}
@@ -205,16 +157,12 @@ drive(const char *id, const char *want, const char *fail, char *seen, size_t n,
 static void
 create_active(const char *tmpl, int machines, char id[32])
 {
-	struct json_object *o;
 	char body[256];
 
 	snprintf(body, sizeof body,
 	    "{\"name\":\"d2\",\"numMachines\":%d,\"clusterTemplate\":\"%s\"}",
 	    machines, tmpl);
-	cr_assert_eq(call("user1", "POST", "/v1/loom/clusters", body, &o), 200,
-	    "create %s", body);
-	snprintf(id, 32, "%s", fx_js(o, "id"));
-	json_object_put(o);
+	fx_create(d.port, "user1", body, id);
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", NULL, NULL, 0, NULL);
 }
 
@@ -264,6 +212,20 @@ latest_plan(const char *id, char *out, size_t n)
 	json_object_put(o);
 }
 
+/* GET the cluster's config as user1: 200 and exactly want (why fails). */
+static void
+expect_config(const char *id, const char *want, const char *why)
+{
+	struct json_object *o = NULL;
+
+	cr_assert_eq(call("user1", "GET", cpath(id, "/config"), NULL, &o), 200,
+	    "%s", why);
+	cr_expect_str_eq(json_object_to_json_string_ext(o,
+			     JSON_C_TO_STRING_PLAIN),
+	    want, "%s", why);
+	json_object_put(o);
+}
+
 /* Number of occurrences of needle in hay. */
 static int
 count_of(const char *hay, const char *needle)
@@ -273,6 +235,15 @@ count_of(const char *hay, const char *needle)
 	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
 		c++;
 	return c;
+}
+
+/* Expect each of names (NULL-terminated) n times in the tasks seen. */
+static void
+expect_times(const char *seen, int n, const char *const *names)
+{
+	for (; *names != NULL; names++)
+		cr_expect_eq(count_of(seen, *names), n, "%s in %s", *names,
+		    seen);
 }
 
 /*
@@ -310,34 +281,56 @@ need_planner(enum planner_cluster_action ca, bool scoped)
 	}
 }
 
+/*
+ * One step of a walk on a cluster: method route (under the cluster) with
+ * body (may be NULL) answers 200, then the provisioner is played until the
+ * status matches want, failing the tasks named fail (may be NULL), and the
+ * tasks it ran are seen, in order.
+ */
+struct step {
+	const char *method, *route, *body;
+	const char *want, *fail, *seen;
+};
+
+static void expect_409_all(const char *id, const char *svc, bool config_too);
+
+/* Walk cluster id through the n steps; each check names its step's route. */
+static void
+walk(const char *id, const struct step *steps, size_t n)
+{
+	char seen[4096];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(call("user1", steps[i].method,
+				 cpath(id, steps[i].route), steps[i].body,
+				 NULL),
+		    200, "%s %s", steps[i].method, steps[i].route);
+		drive(id, steps[i].want, steps[i].fail, seen, sizeof seen,
+		    NULL);
+		cr_expect_str_eq(seen, steps[i].seen, "%s %s", steps[i].method,
+		    steps[i].route);
+	}
+}
+
 /* ---------------------------------------------------------------- */
 /* Reconfigure                                                      */
 
 Test(day2, reconfigure_with_restart_reaches_every_task)
 {
-	struct json_object *o = NULL;
 	char id[32], seen[4096], plan[4096], msg[256];
 
 	need_planner(PLANNER_CLUSTER_CONFIGURE_WITH_RESTART, false);
 	create_active("day2", 2, id);
-	cr_assert_eq(call("user1", "GET", cpath(id, "/config"), NULL, &o),
-	    200);
-	cr_expect_str_eq(json_object_to_json_string_ext(o,
-			     JSON_C_TO_STRING_PLAIN),
-	    "{}", "no user config: GET shows {}, never the template's");
-	json_object_put(o);
+	expect_config(id, "{}",
+	    "no user config: GET shows {}, never the template's");
 	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{\"k\":\"v2\",\"list\":[1,2]}}", NULL),
 	    200);
 	/* The config is replaced at once, before any task runs. */
-	o = NULL;
-	cr_assert_eq(call("user1", "GET", cpath(id, "/config"), NULL, &o),
-	    200);
-	cr_expect_str_eq(json_object_to_json_string_ext(o,
-			     JSON_C_TO_STRING_PLAIN),
-	    "{\"k\":\"v2\",\"list\":[1,2]}");
-	json_object_put(o);
-	wait_status(id, "PENDING/*/CLUSTER_CONFIGURE_WITH_RESTART/*/*");
+	expect_config(id, "{\"k\":\"v2\",\"list\":[1,2]}", "GET config");
+	fx_wait_status(d.port, "user1", id,
+	    "PENDING/*/CLUSTER_CONFIGURE_WITH_RESTART/*/*", 20000);
 	/* Only a running CLUSTER_CREATE can be aborted. */
 	fx_expect_loom(d.port, "POST", cpath(id, "/abort"),
 	    "X-Loom-UserID: user1", NULL, 409,
@@ -345,14 +338,11 @@ Test(day2, reconfigure_with_restart_reaches_every_task)
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE_WITH_RESTART/*/*", NULL,
 	    seen, sizeof seen, "{\"k\":\"v2\",\"list\":[1,2]}");
 	/* Two nodes: BOOTSTRAP each, then STOP, CONFIGURE, START each. */
-	cr_expect_eq(count_of(seen, "BOOTSTRAP;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "STOP base;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "STOP app;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE base;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE app;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "START base;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "START app;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "INSTALL"), 0, "%s", seen);
+	expect_times(seen, 2,
+	    (const char *const[]){ "BOOTSTRAP;", "STOP base;", "STOP app;",
+		"CONFIGURE base;", "CONFIGURE app;", "START base;",
+		"START app;", NULL });
+	expect_times(seen, 0, (const char *const[]){ "INSTALL", NULL });
 	latest_plan(id, plan, sizeof plan);
 	cr_expect_eq(strncmp(plan, "CLUSTER_CONFIGURE_WITH_RESTART|BOOTSTRAP",
 			 40),
@@ -397,44 +387,34 @@ Test(day2, reconfigure_without_restart_and_back_to_template_defaults)
 
 Test(day2, stop_start_and_restart_all_services)
 {
-	char id[32], seen[4096], plan[4096];
-	struct json_object *cl = NULL, *nodes, *acts;
+	static const struct step steps[] = {
+		{ "POST", "/services/stop", NULL,
+		    "ACTIVE/COMPLETE/STOP_SERVICES/4/4", NULL,
+		    "STOP app;STOP app;STOP base;STOP base;" },
+		{ "POST", "/services/start", NULL,
+		    "ACTIVE/COMPLETE/START_SERVICES/4/4", NULL,
+		    "START base;START base;START app;START app;" },
+		{ "POST", "/services/restart", NULL,
+		    "ACTIVE/COMPLETE/RESTART_SERVICES/8/8", NULL,
+		    "STOP app;STOP app;STOP base;STOP base;"
+		    "START base;START base;START app;START app;" },
+	};
+	char id[32], plan[4096];
+	struct json_object *cl = NULL, *acts;
 	size_t na;
 
 	need_planner(PLANNER_RESTART_SERVICES, false);
 	need_planner(PLANNER_STOP_SERVICES, false);
 	need_planner(PLANNER_START_SERVICES, false);
 	create_active("day2", 2, id);
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services/stop"), NULL,
-			 NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/STOP_SERVICES/4/4", NULL, seen, sizeof seen,
-	    NULL);
-	cr_expect_str_eq(seen, "STOP app;STOP app;STOP base;STOP base;");
+	walk(id, steps, 1);
 	latest_plan(id, plan, sizeof plan);
 	cr_expect_str_eq(plan,
 	    "STOP_SERVICES|STOP app,STOP app|STOP base,"
 	    "STOP base");
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services/start"), NULL,
-			 NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/START_SERVICES/4/4", NULL, seen,
-	    sizeof seen, NULL);
-	cr_expect_str_eq(seen, "START base;START base;START app;START app;");
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services/restart"),
-			 NULL, NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/RESTART_SERVICES/8/8", NULL, seen,
-	    sizeof seen, NULL);
-	cr_expect_str_eq(seen,
-	    "STOP app;STOP app;STOP base;STOP base;"
-	    "START base;START base;START app;START app;");
+	walk(id, steps + 1, 2);
 	/* The node actions record what ran. */
-	cr_assert_eq(call("user1", "GET", cpath(id, ""), NULL, &cl), 200);
-	cr_assert(json_object_object_get_ex(cl, "nodes", &nodes));
-	acts = NULL;
-	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
-	    "actions", &acts);
+	acts = fx_node_actions(d.port, "user1", id, &cl);
 	na = json_object_array_length(acts);
 	cr_assert(na > 0);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(acts, na - 1),
@@ -448,40 +428,30 @@ Test(day2, stop_start_and_restart_all_services)
 
 Test(day2, one_service_and_what_depends_on_it)
 {
-	char id[32], seen[4096];
+	static const struct step steps[] = {
+		/* Stopping base stops app, which depends on it, first. */
+		{ "POST", "/services/base/stop", NULL,
+		    "ACTIVE/COMPLETE/STOP_SERVICES/2/2", NULL,
+		    "STOP app;STOP base;" },
+		/* Starting app starts base, which it needs, first. */
+		{ "POST", "/services/app/start", NULL,
+		    "ACTIVE/COMPLETE/START_SERVICES/2/2", NULL,
+		    "START base;START app;" },
+		/* Stopping app alone touches nothing else. */
+		{ "POST", "/services/app/stop", NULL,
+		    "ACTIVE/COMPLETE/STOP_SERVICES/1/1", NULL, "STOP app;" },
+		/* Restarting base restarts app too. */
+		{ "POST", "/services/base/restart", NULL,
+		    "ACTIVE/COMPLETE/RESTART_SERVICES/*/*", NULL,
+		    "STOP app;STOP base;START base;START app;" },
+	};
+	char id[32];
 
 	need_planner(PLANNER_STOP_SERVICES, true);
 	need_planner(PLANNER_START_SERVICES, true);
 	need_planner(PLANNER_RESTART_SERVICES, true);
 	create_active("day2", 1, id);
-	/* Stopping base stops app, which depends on it, first. */
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services/base/stop"),
-			 NULL, NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/STOP_SERVICES/2/2", NULL, seen, sizeof seen,
-	    NULL);
-	cr_expect_str_eq(seen, "STOP app;STOP base;");
-	/* Starting app starts base, which it needs, first. */
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services/app/start"),
-			 NULL, NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/START_SERVICES/2/2", NULL, seen,
-	    sizeof seen, NULL);
-	cr_expect_str_eq(seen, "START base;START app;");
-	/* Stopping app alone touches nothing else. */
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services/app/stop"),
-			 NULL, NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/STOP_SERVICES/1/1", NULL, seen, sizeof seen,
-	    NULL);
-	cr_expect_str_eq(seen, "STOP app;");
-	/* Restarting base restarts app too. */
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services/base/restart"),
-			 NULL, NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/RESTART_SERVICES/*/*", NULL, seen,
-	    sizeof seen, NULL);
-	cr_expect_str_eq(seen, "STOP app;STOP base;START base;START app;");
+	walk(id, steps, sizeof steps / sizeof steps[0]);
 }
 
 /* ---------------------------------------------------------------- */
@@ -489,29 +459,18 @@ Test(day2, one_service_and_what_depends_on_it)
 
 Test(day2, a_failing_task_leaves_inconsistent_and_reconfigure_recovers)
 {
+	/* STOP app fails three times: the job fails. */
+	static const struct step stop = { "POST", "/services/stop", NULL,
+		"INCONSISTENT/FAILED/STOP_SERVICES/*/0", "STOP app",
+		"STOP app;STOP app;STOP app;" };
 	char id[32], seen[4096], msg[256];
-	const char *svc_routes[] = { "/services/start", "/services/stop",
-		"/services/restart", "/services/app/start",
-		"/services/app/stop", "/services/app/restart" };
-	size_t i;
 
 	need_planner(PLANNER_STOP_SERVICES, false);
 	need_planner(PLANNER_CLUSTER_CONFIGURE, false);
 	create_active("day2", 1, id);
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services/stop"), NULL,
-			 NULL),
-	    200);
-	/* STOP app fails three times: the job fails. */
-	drive(id, "INCONSISTENT/FAILED/STOP_SERVICES/*/0", "STOP app", seen,
-	    sizeof seen, NULL);
-	cr_expect_str_eq(seen, "STOP app;STOP app;STOP app;");
+	walk(id, &stop, 1);
 	/* From INCONSISTENT only reconfigure (and delete) are allowed. */
-	for (i = 0; i < sizeof svc_routes / sizeof svc_routes[0]; i++)
-		fx_expect_loom(d.port, "POST", cpath(id, svc_routes[i]),
-		    "X-Loom-UserID: user1", NULL, 409, NOT_ACTIONABLE);
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"),
-	    "X-Loom-UserID: user1", "{\"services\":[\"extra\"]}", 409,
-	    NOT_ACTIONABLE);
+	expect_409_all(id, "app", false);
 	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{\"k\":\"fixed\"},\"restart\":false}",
 			 NULL),
@@ -531,7 +490,8 @@ Test(day2, a_plan_with_no_task_fails_its_job)
 	cr_assert_eq(call("user1", "POST", cpath(id, "/services/stop"), NULL,
 			 NULL),
 	    200);
-	wait_status(id, "INCONSISTENT/FAILED/STOP_SERVICES/0/0");
+	fx_wait_status(d.port, "user1", id,
+	    "INCONSISTENT/FAILED/STOP_SERVICES/0/0", 20000);
 	cluster_message(id, msg, sizeof msg);
 	cr_expect_str_eq(msg,
 	    "Failed to schedule the STOP_SERVICES operation.");
@@ -557,13 +517,12 @@ Test(day2, add_a_service_to_every_node)
 	    200);
 	drive(id, "ACTIVE/COMPLETE/ADD_SERVICES/*/*", NULL, seen, sizeof seen,
 	    NULL);
-	cr_expect_eq(count_of(seen, "BOOTSTRAP;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "INSTALL extra;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE extra;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "INITIALIZE extra;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "START extra;"), 2, "%s", seen);
-	cr_expect_eq(count_of(seen, "INSTALL app"), 0, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE app"), 0, "%s", seen);
+	expect_times(seen, 2,
+	    (const char *const[]){ "BOOTSTRAP;", "INSTALL extra;",
+		"CONFIGURE extra;", "INITIALIZE extra;", "START extra;",
+		NULL });
+	expect_times(seen, 0,
+	    (const char *const[]){ "INSTALL app", "CONFIGURE app", NULL });
 	latest_plan(id, plan, sizeof plan);
 	cr_expect_eq(strncmp(plan, "ADD_SERVICES|", 13), 0, "%s", plan);
 	cr_assert_eq(call("user1", "GET", cpath(id, "/services"), NULL, &o),
@@ -598,7 +557,8 @@ Test(day2, add_services_that_cannot_be_laid_out_fails_the_job_only)
 	cr_assert_eq(call("user1", "POST", cpath(id, "/services"),
 			 "{\"services\":[\"solo\"]}", NULL),
 	    200);
-	wait_status(id, "ACTIVE/FAILED/ADD_SERVICES/0/0");
+	fx_wait_status(d.port, "user1", id, "ACTIVE/FAILED/ADD_SERVICES/0/0",
+	    20000);
 	cluster_message(id, msg, sizeof msg);
 	cr_expect_str_eq(msg, "Unable to solve layout.");
 	cr_assert_eq(call("user1", "GET", cpath(id, "/services"), NULL, &o),
@@ -651,7 +611,8 @@ Test(day2, add_services_validation_messages)
 	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"rival\"]}", 400, "rival conflicts with app.");
 	/* Nothing was requested: the cluster is still ACTIVE, same job. */
-	wait_status(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*");
+	fx_wait_status(d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 20000);
 }
 
 /* ---------------------------------------------------------------- */
@@ -719,22 +680,34 @@ Test(day2, unknown_and_foreign_clusters_are_not_found)
 	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "{\"config\":{},\"restart\":1}", 400,
 	    "Invalid request body.");
-	wait_status(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*");
+	fx_wait_status(d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 20000);
 }
 
-/* Every day-2 request from status (the cluster is in it) gets 409. */
+/*
+ * Every day-2 request from status (the cluster is in it) gets 409: the
+ * service actions on all services and on service svc, the add, and the
+ * config change when config_too.
+ */
 static void
-expect_409_all(const char *id, bool config_too)
+expect_409_all(const char *id, const char *svc, bool config_too)
 {
 	const char *u1 = "X-Loom-UserID: user1";
-	const char *routes[] = { "/services/start", "/services/stop",
-		"/services/restart", "/services/base/start",
-		"/services/base/stop", "/services/base/restart" };
+	const char *actions[] = { "start", "stop", "restart" };
+	char route[128];
 	size_t i;
 
-	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
-		fx_expect_loom(d.port, "POST", cpath(id, routes[i]), u1, NULL,
-		    409, NOT_ACTIONABLE);
+	for (i = 0; i < 3; i++) {
+		snprintf(route, sizeof route, "/services/%s", actions[i]);
+		fx_expect_loom(d.port, "POST", cpath(id, route), u1, NULL, 409,
+		    NOT_ACTIONABLE);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(route, sizeof route, "/services/%s/%s", svc,
+		    actions[i]);
+		fx_expect_loom(d.port, "POST", cpath(id, route), u1, NULL, 409,
+		    NOT_ACTIONABLE);
+	}
 	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"extra\"]}", 409, NOT_ACTIONABLE);
 	if (config_too)
@@ -745,24 +718,20 @@ expect_409_all(const char *id, bool config_too)
 /* testServiceActionsCanOnlyRunOnActiveCluster and its add/config kin. */
 Test(day2, disallowed_statuses_answer_409)
 {
-	struct json_object *o = NULL;
 	char pending[32], incomplete[32], terminated[32];
 
 	/* PENDING: created, its first task not finished. */
-	cr_assert_eq(call("user1", "POST", "/v1/loom/clusters",
-			 "{\"name\":\"p\",\"numMachines\":1,"
-			 "\"clusterTemplate\":\"day2\"}",
-			 &o),
-	    200);
-	snprintf(pending, sizeof pending, "%s", fx_js(o, "id"));
-	json_object_put(o);
-	wait_status(pending, "PENDING/RUNNING/CLUSTER_CREATE/*/0");
-	expect_409_all(pending, true);
+	fx_create(d.port, "user1",
+	    "{\"name\":\"p\",\"numMachines\":1,\"clusterTemplate\":\"day2\"}",
+	    pending);
+	fx_wait_status(d.port, "user1", pending,
+	    "PENDING/RUNNING/CLUSTER_CREATE/*/0", 20000);
+	expect_409_all(pending, "base", true);
 	/* INCOMPLETE: its CREATE failed three times. */
 	drive(pending, "INCOMPLETE/FAILED/CLUSTER_CREATE/*/*", "CREATE", NULL,
 	    0, NULL);
 	snprintf(incomplete, sizeof incomplete, "%s", pending);
-	expect_409_all(incomplete, true);
+	expect_409_all(incomplete, "base", true);
 	/* TERMINATED: deleted. */
 	create_active("day2", 1, terminated);
 	cr_assert_eq(call("user1", "DELETE", cpath(terminated, ""), NULL,
@@ -770,10 +739,12 @@ Test(day2, disallowed_statuses_answer_409)
 	    200);
 	drive(terminated, "TERMINATED/COMPLETE/CLUSTER_DELETE/*/*", NULL, NULL,
 	    0, NULL);
-	expect_409_all(terminated, true);
+	expect_409_all(terminated, "base", true);
 	/* Nothing was requested by the refusals. */
-	wait_status(terminated, "TERMINATED/COMPLETE/CLUSTER_DELETE/*/*");
-	wait_status(incomplete, "INCOMPLETE/FAILED/CLUSTER_CREATE/*/*");
+	fx_wait_status(d.port, "user1", terminated,
+	    "TERMINATED/COMPLETE/CLUSTER_DELETE/*/*", 20000);
+	fx_wait_status(d.port, "user1", incomplete,
+	    "INCOMPLETE/FAILED/CLUSTER_CREATE/*/*", 20000);
 }
 
 /* testClusterServiceActions: each route requests its action. */
@@ -796,9 +767,10 @@ Test(day2, each_route_requests_its_action)
 		cr_assert_eq(call("user1", "POST", cpath(id, routes[i]), NULL,
 				 NULL),
 		    200, "%s", routes[i]);
-		status_line(id, got, sizeof got);
+		fx_status_line(d.port, "user1", id, got, sizeof got);
 		snprintf(want, sizeof want, "PENDING/*/%s/*/*", actions[i]);
-		cr_expect(status_match(want, got), "%s: %s", routes[i], got);
+		cr_expect(fx_status_match(want, got), "%s: %s", routes[i],
+		    got);
 		snprintf(want, sizeof want, "ACTIVE/COMPLETE/%s/*/*",
 		    actions[i]);
 		drive(id, want, NULL, NULL, 0, NULL);
@@ -808,7 +780,6 @@ Test(day2, each_route_requests_its_action)
 /* testGetClusterConfig and testPutClusterConfig. */
 Test(day2, config_is_the_cluster_config_and_put_replaces_it)
 {
-	struct json_object *o = NULL;
 	char id[32];
 	const char *cfg = "{\"key1\":\"val1\",\"key2\":[\"arrayval1\","
 			  "\"arrayval2\"],\"key3\":{\"okey1\":\"oval1\","
@@ -820,29 +791,15 @@ Test(day2, config_is_the_cluster_config_and_put_replaces_it)
 	    "{\"name\":\"c\",\"numMachines\":1,\"clusterTemplate\":"
 	    "\"day2\",\"config\":%s}",
 	    cfg);
-	cr_assert_eq(call("user1", "POST", "/v1/loom/clusters", body, &o),
-	    200);
-	snprintf(id, sizeof id, "%s", fx_js(o, "id"));
-	json_object_put(o);
+	fx_create(d.port, "user1", body, id);
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", NULL, NULL, 0, cfg);
-	o = NULL;
-	cr_assert_eq(call("user1", "GET", cpath(id, "/config"), NULL, &o),
-	    200);
-	cr_expect_str_eq(json_object_to_json_string_ext(o,
-			     JSON_C_TO_STRING_PLAIN),
-	    cfg);
-	json_object_put(o);
+	expect_config(id, cfg, "GET config");
 	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
 			 "{\"restart\":false,\"config\":{\"key2\":\"val2\"}}",
 			 NULL),
 	    200);
-	o = NULL;
-	cr_assert_eq(call("user1", "GET", cpath(id, "/config"), NULL, &o),
-	    200);
-	cr_expect_str_eq(json_object_to_json_string_ext(o,
-			     JSON_C_TO_STRING_PLAIN),
-	    "{\"key2\":\"val2\"}", "the whole object is replaced");
-	json_object_put(o);
+	expect_config(id, "{\"key2\":\"val2\"}",
+	    "the whole object is replaced");
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, NULL, 0,
 	    "{\"key2\":\"val2\"}");
 }
@@ -881,29 +838,25 @@ Test(day2, dummy_provisioner_walk)
 	need_planner(PLANNER_CLUSTER_CONFIGURE_WITH_RESTART, false);
 	need_planner(PLANNER_RESTART_SERVICES, true);
 	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
-	{
-		struct json_object *o = NULL;
-
-		cr_assert_eq(call("user1", "POST", "/v1/loom/clusters",
-				 "{\"name\":\"walk\",\"numMachines\":3,"
-				 "\"clusterTemplate\":\"day2\"}",
-				 &o),
-		    200);
-		snprintf(id, sizeof id, "%s", fx_js(o, "id"));
-		json_object_put(o);
-	}
-	wait_status(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*");
+	fx_create(d.port, "user1",
+	    "{\"name\":\"walk\",\"numMachines\":3,\"clusterTemplate\":\"day2\"}",
+	    id);
+	fx_wait_status(d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 20000);
 	cr_assert_eq(call("user1", "POST", cpath(id, "/services"),
 			 "{\"services\":[\"extra\"]}", NULL),
 	    200);
-	wait_status(id, "ACTIVE/COMPLETE/ADD_SERVICES/*/*");
+	fx_wait_status(d.port, "user1", id, "ACTIVE/COMPLETE/ADD_SERVICES/*/*",
+	    20000);
 	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{\"k\":\"walk\"}}", NULL),
 	    200);
-	wait_status(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE_WITH_RESTART/*/*");
+	fx_wait_status(d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CONFIGURE_WITH_RESTART/*/*", 20000);
 	cr_assert_eq(call("user1", "POST",
 			 cpath(id, "/services/extra/restart"), NULL, NULL),
 	    200);
-	wait_status(id, "ACTIVE/COMPLETE/RESTART_SERVICES/*/*");
+	fx_wait_status(d.port, "user1", id,
+	    "ACTIVE/COMPLETE/RESTART_SERVICES/*/*", 20000);
 	fx_provisioner_stop(&prov);
 }

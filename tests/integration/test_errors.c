@@ -31,9 +31,8 @@ static struct fx_daemon d;
 static void
 setup(void)
 {
-	fx_setup(&db, dbname, sizeof dbname, &d, NULL);
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_setup_import(&db, dbname, sizeof dbname, &d, NULL,
+	    FX_CLUSTER_FIXTURES);
 }
 
 TestSuite(errors, .init = setup, .fini = fx_fini, .timeout = 60);

@@ -25,10 +25,8 @@ static struct fx_daemon d;
 static void
 setup(void)
 {
-	fx_setup(&db, dbname, sizeof dbname, &d,
-	    "scheduler = { interval_ms = 50; };");
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_setup_import(&db, dbname, sizeof dbname, &d,
+	    "scheduler = { interval_ms = 50; };", FX_CLUSTER_FIXTURES);
 }
 
 TestSuite(idempotency, .init = setup, .fini = fx_fini, .timeout = 120);

@@ -185,13 +185,24 @@ Test(startup, residue_taken_by_another_datacenter_is_refused)
 	fx_daemon_stop(&a);
 }
 
-Test(startup, increment_mismatch_is_refused)
+/*
+ * With dc1 registered (start_num 1, increment_by 10), a loomd of
+ * datacenter name with start_num start and increment_by inc is refused
+ * with message.
+ */
+static void
+refused_after_dc1(const char *name, int start, int inc, const char *message)
 {
 	struct fx_daemon a, b;
 
 	register_dc(&a, "dc1", 1, 10);
-	dc(&b, "dc2", 2, 20);
-	expect_refused(&b,
+	dc(&b, name, start, inc);
+	expect_refused(&b, message);
+}
+
+Test(startup, increment_mismatch_is_refused)
+{
+	refused_after_dc1("dc2", 2, 20,
 	    "ids: datacenter dc1 uses increment_by 10 "
 	    "(start_num 1) but this configuration has increment_by 20; "
 	    "every datacenter must use the same increment_by");
@@ -199,11 +210,7 @@ Test(startup, increment_mismatch_is_refused)
 
 Test(startup, datacenter_returning_with_other_values_is_refused)
 {
-	struct fx_daemon a, b;
-
-	register_dc(&a, "dc1", 1, 10);
-	dc(&b, "dc1", 4, 10);
-	expect_refused(&b,
+	refused_after_dc1("dc1", 4, 10,
 	    "ids: datacenter dc1 is registered with start_num "
 	    "1, increment_by 10 but this configuration has start_num 4, "
 	    "increment_by 10");

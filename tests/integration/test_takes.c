@@ -27,11 +27,10 @@ static struct fx_daemon d;
 static void
 setup(void)
 {
-	fx_setup(&db, dbname, sizeof dbname, &d,
+	fx_setup_import(&db, dbname, sizeof dbname, &d,
 	    "scheduler = { interval_ms = 50; };\n"
-	    "task = { timeout_seconds = 300; undelivered_seconds = 2; };");
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	    "task = { timeout_seconds = 300; undelivered_seconds = 2; };",
+	    FX_CLUSTER_FIXTURES);
 }
 
 TestSuite(takes, .init = setup, .fini = fx_fini, .timeout = 120);

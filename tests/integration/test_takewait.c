@@ -33,9 +33,8 @@ static struct fx_daemon d, d2;
 static void
 start(const char *extra)
 {
-	fx_setup(&db, dbname, sizeof dbname, &d, extra);
-	fx_import(d.port,
-	    "tests/data/loom-fixtures/cluster-handler-fixtures.json");
+	fx_setup_import(&db, dbname, sizeof dbname, &d, extra,
+	    FX_CLUSTER_FIXTURES);
 }
 
 static void
@@ -153,14 +152,24 @@ takes_waiting(int port, int n)
 	return found;
 }
 
+/*
+ * Start loomd with extra and run one take as worker with no task queued
+ * (into *j): it answers 204.
+ */
+static void
+empty_take(const char *extra, const char *worker, struct take_job *j)
+{
+	start(extra);
+	take_spawn(j, d.port, worker);
+	pthread_join(j->t, NULL);
+	cr_expect_eq(j->status, 204, "take: %ld", j->status);
+}
+
 Test(takewait, an_empty_take_waits_then_answers_204)
 {
 	struct take_job j;
 
-	start("task = { take_wait_ms = 1000; };");
-	take_spawn(&j, d.port, "w-empty");
-	pthread_join(j.t, NULL);
-	cr_expect_eq(j.status, 204, "take: %ld", j.status);
+	empty_take("task = { take_wait_ms = 1000; };", "w-empty", &j);
 	cr_expect_eq(j.len, 0, "a 204 has no body (%zu bytes)", j.len);
 	cr_expect(j.ms >= 950 && j.ms < 2000, "it waited %.0f ms, not ~1000",
 	    j.ms);
@@ -170,10 +179,7 @@ Test(takewait, zero_turns_waiting_off)
 {
 	struct take_job j;
 
-	start("task = { take_wait_ms = 0; };");
-	take_spawn(&j, d.port, "w-zero");
-	pthread_join(j.t, NULL);
-	cr_expect_eq(j.status, 204, "take: %ld", j.status);
+	empty_take("task = { take_wait_ms = 0; };", "w-zero", &j);
 	cr_expect(j.ms < 500, "it answered after %.0f ms", j.ms);
 }
 

@@ -707,8 +707,9 @@ fx_take(int port, const char *worker, char task[64])
 	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
 	fx_http(port, "POST", "/v1/loom/tasks/take", NULL, body, strlen(body),
 	    10000, &r);
-	task[0] = '\0';
-	if ((status = r.status) == 200) {
+	if (task != NULL)
+		task[0] = '\0';
+	if ((status = r.status) == 200 && task != NULL) {
 		o = json_tokener_parse(r.body);
 		snprintf(task, 64, "%s", fx_js(o, "taskId"));
 		json_object_put(o);
@@ -744,4 +745,135 @@ fx_finish(int port, const char *worker, const char *task, int status,
 	fx_http(port, "POST", "/v1/loom/tasks/finish", hdr, body, strlen(body),
 	    10000, r);
 	return r->status;
+}
+
+void
+fx_setup_import(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
+    const char *extra, const char *rel)
+{
+	fx_setup(db, dbname, n, d, extra);
+	fx_import(d->port, rel);
+}
+
+long
+fx_http_text(int port, const char *method, const char *path, const char *hdr,
+    const char *body, long timeout_ms, char *out, size_t n)
+{
+	struct fx_resp r;
+	long s;
+
+	fx_http(port, method, path, hdr, body, body != NULL ? strlen(body) : 0,
+	    timeout_ms, &r);
+	s = r.status;
+	if (out != NULL)
+		snprintf(out, n, "%s", r.body != NULL ? r.body : "");
+	fx_resp_free(&r);
+	return s;
+}
+
+void
+fx_create(int port, const char *user, const char *body, char id[32])
+{
+	struct json_object *o;
+
+	cr_assert_eq(fx_call(port, user, "POST", "/v1/loom/clusters", body,
+			 &o),
+	    200, "create %s", body);
+	snprintf(id, 32, "%s", fx_js(o, "id"));
+	cr_assert_eq(strlen(id), 8, "id %s", id);
+	json_object_put(o);
+}
+
+void
+fx_status_line(int port, const char *user, const char *id, char *out, size_t n)
+{
+	struct json_object *o = NULL;
+	char path[128];
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
+	out[0] = '\0';
+	if (fx_call(port, user, "GET", path, NULL, &o) == 200)
+		snprintf(out, n, "%s/%s/%s/%lld/%lld", fx_js(o, "status"),
+		    fx_js(o, "actionstatus"), fx_js(o, "action"),
+		    (long long)fx_ji(o, "stepstotal"),
+		    (long long)fx_ji(o, "stepscompleted"));
+	json_object_put(o);
+}
+
+bool
+fx_status_match(const char *want, const char *got)
+{
+	size_t wl, gl;
+
+	for (;;) {
+		wl = strcspn(want, "/");
+		gl = strcspn(got, "/");
+		if ((wl != 1 || want[0] != '*') &&
+		    (wl != gl || strncmp(want, got, wl) != 0))
+			return false;
+		want += wl;
+		got += gl;
+		if (*want == '\0')
+			return true;
+		if (*got == '\0')
+			return false;
+		want++;
+		got++;
+	}
+}
+
+void
+fx_wait_status(int port, const char *user, const char *id, const char *want,
+    double ms)
+{
+	double deadline = fx_now_ms() + ms;
+	char got[256];
+
+	do {
+		fx_status_line(port, user, id, got, sizeof got);
+		if (fx_status_match(want, got))
+			return;
+		usleep(50000);
+	} while (fx_now_ms() < deadline);
+	cr_assert_fail("cluster %s: want %s, got %s", id, want, got);
+}
+
+struct json_object *
+fx_take_json(int port, const char *worker, double ms)
+{
+	double deadline = fx_now_ms() + ms;
+	struct json_object *o;
+	char body[128];
+	long s;
+
+	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
+	while (fx_now_ms() < deadline) {
+		o = NULL;
+		s = fx_call(port, NULL, "POST", "/v1/loom/tasks/take", body,
+		    &o);
+		cr_assert(s == 200 || s == 204, "take: %ld", s);
+		if (s == 200)
+			return o;
+		json_object_put(o);
+		usleep(50000);
+	}
+	return NULL;
+}
+
+struct json_object *
+fx_node_actions(int port, const char *user, const char *id,
+    struct json_object **cl)
+{
+	struct json_object *nodes, *acts = NULL;
+	char path[128];
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	*cl = NULL;
+	cr_assert_eq(fx_call(port, user, "GET", path, NULL, cl), 200, "GET %s",
+	    path);
+	cr_assert(json_object_object_get_ex(*cl, "nodes", &nodes), "GET %s",
+	    path);
+	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
+	    "actions", &acts);
+	return acts;
 }

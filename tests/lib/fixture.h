@@ -232,7 +232,7 @@ void fx_create_cluster(int port, const char *user, const char *name,
 
 /*
  * One POST /tasks/take as worker on port: returns the HTTP status and puts
- * the task id into task ("" when no task came).
+ * the task id into task ("" when no task came; task may be NULL).
  */
 long fx_take(int port, const char *worker, char task[64]);
 
@@ -251,5 +251,69 @@ double fx_take_within(int port, const char *worker, char task[64],
  */
 long fx_finish(int port, const char *worker, const char *task, int status,
     const char *result, const char *hdr, struct fx_resp *r);
+
+/* The admin catalogue of the original server's cluster-handler tests. */
+#define FX_CLUSTER_FIXTURES \
+	"tests/data/loom-fixtures/cluster-handler-fixtures.json"
+
+/*
+ * fx_setup, then fx_import of the catalogue rel (under $LOOMD_SRCDIR, e.g.
+ * FX_CLUSTER_FIXTURES) into the loomd it started: the start of the suites
+ * that create clusters.
+ */
+void fx_setup_import(struct fx_db *db, char *dbname, size_t n,
+    struct fx_daemon *d, const char *extra, const char *rel);
+
+/*
+ * Send method path with body (may be NULL) and header lines hdr (may be
+ * NULL) to 127.0.0.1:port, giving up after timeout_ms; the body of the
+ * answer goes into out (size n; may be NULL, "" when none).  Returns the
+ * status, 0 when no HTTP answer came.
+ */
+long fx_http_text(int port, const char *method, const char *path,
+    const char *hdr, const char *body, long timeout_ms, char *out, size_t n);
+
+/*
+ * POST body to /v1/loom/clusters as user on port; the test fails unless it
+ * answers 200 with an 8-character id, which goes into id.
+ */
+void fx_create(int port, const char *user, const char *body, char id[32]);
+
+/*
+ * The status line "STATUS/ACTIONSTATUS/ACTION/stepstotal/stepscompleted"
+ * of cluster id (GET /clusters/{id}/status as user on port) into out
+ * (size n); "" when it does not answer 200.
+ */
+void fx_status_line(int port, const char *user, const char *id, char *out,
+    size_t n);
+
+/*
+ * Whether the status line got matches want field by field ('/' between
+ * fields): "*" matches any field, and a want of fewer fields matches the
+ * first fields of got.
+ */
+bool fx_status_match(const char *want, const char *got);
+
+/*
+ * Poll cluster id's status line (every 50 ms, at least once) until it
+ * matches want (fx_status_match) or ms pass; then the test fails, naming
+ * both.
+ */
+void fx_wait_status(int port, const char *user, const char *id,
+    const char *want, double ms);
+
+/*
+ * Take as worker on port until a task comes or ms pass; every answer must
+ * be 200 or 204.  Returns the task as JSON (the caller puts it) or NULL.
+ */
+struct json_object *fx_take_json(int port, const char *worker, double ms);
+
+/*
+ * GET cluster id as user on port into *cl (the caller puts it); the test
+ * fails unless it answers 200 with nodes.  Returns the actions of its
+ * first node (borrowed from *cl; NULL when it has none).
+ */
+struct json_object *fx_node_actions(int port, const char *user, const char *id,
+    struct json_object **cl);
 
 #endif /* LOOMD_FIXTURE_H */
