@@ -132,13 +132,10 @@ metric(const char *name)
 static long
 take_now(const char *w, char tid[64], char name[32])
 {
-	struct json_object *o = NULL;
-	char body[128];
+	struct json_object *o;
 	long s;
 
-	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", w);
-	s = fx_call(d.port, NULL, "POST", "/v1/loom/tasks/take", body, &o);
-	if (s == 200) {
+	if ((s = fx_take_once(d.port, w, &o)) == 200) {
 		snprintf(tid, 64, "%s", fx_js(o, "taskId"));
 		snprintf(name, 32, "%s", fx_js(o, "taskName"));
 	}

@@ -71,17 +71,10 @@ cpath(const char *id, const char *rest)
 static struct json_object *
 take_now(const char *worker)
 {
-	char body[128];
-	struct json_object *o = NULL;
-	long s;
+	struct json_object *o;
 
-	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
-	s = call(NULL, "POST", "/v1/loom/tasks/take", body, &o);
-	cr_assert(s == 200 || s == 204, "take: %ld", s);
-	if (s == 200)
-		return o;
-	json_object_put(o);
-	return NULL;
+	fx_take_once(d.port, worker, &o);
+	return o;
 }
 
 /* Finish a task. */

@@ -303,8 +303,15 @@ void fx_wait_status(int port, const char *user, const char *id,
     const char *want, double ms);
 
 /*
- * Take as worker on port until a task comes or ms pass; every answer must
- * be 200 or 204.  Returns the task as JSON (the caller puts it) or NULL.
+ * Take one task now as worker: 200 with *task set (caller puts) or 204
+ * with NULL.  A 503 is retried as a provisioner does (at most 10 times,
+ * 200 ms apart, each logged); any other status fails the test.
+ */
+long fx_take_once(int port, const char *worker, struct json_object **task);
+
+/*
+ * Take as worker on port until a task comes or ms pass, by
+ * fx_take_once().  Returns the task as JSON (the caller puts it) or NULL.
  */
 struct json_object *fx_take_json(int port, const char *worker, double ms);
 
