@@ -216,11 +216,6 @@ cluster_store_load_nodes_tx(struct db_conn *c, int64_t id, bool for_update,
 	return DB_OK;
 }
 
-/*
- * GET /clusters/{id}: one statement (one round trip, one causal wait, one
- * snapshot) returns the cluster row, its latest job's message and its
- * nodes in order, told apart by the first column.
- */
 /* ---------------------------------------------------------------- */
 /* Cluster writes: helpers                                          */
 
