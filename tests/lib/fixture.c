@@ -696,25 +696,44 @@ fx_create_cluster(int port, const char *user, const char *name,
 	json_object_put(o);
 }
 
-long
-fx_take(int port, const char *worker, char task[64])
+/*
+ * One POST /v1/loom/tasks/take as worker, waiting at most timeout_ms:
+ * the status (0 when no answer came); *task the 200 answer's JSON (the
+ * caller puts it) or NULL; why (size n) the body of another answer, or
+ * the transport error.
+ */
+static long
+fx_take_post(int port, const char *worker, long timeout_ms,
+    struct json_object **task, char *why, size_t n)
 {
-	struct json_object *o;
 	struct fx_resp r;
 	char body[128];
 	long status;
 
 	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
-	fx_http(port, "POST", "/v1/loom/tasks/take", NULL, body, strlen(body),
-	    10000, &r);
-	if (task != NULL)
-		task[0] = '\0';
-	if ((status = r.status) == 200 && task != NULL) {
-		o = json_tokener_parse(r.body);
-		snprintf(task, 64, "%s", fx_js(o, "taskId"));
-		json_object_put(o);
-	}
+	*task = NULL;
+	if (fx_http(port, "POST", "/v1/loom/tasks/take", NULL, body,
+		strlen(body), timeout_ms, &r) != 0)
+		snprintf(why, n, "%s", r.error);
+	else
+		snprintf(why, n, "%s", r.body != NULL ? r.body : "");
+	if ((status = r.status) == 200)
+		*task = json_tokener_parse(r.body);
 	fx_resp_free(&r);
+	return status;
+}
+
+long
+fx_take(int port, const char *worker, char task[64])
+{
+	struct json_object *o;
+	char why[256];
+	long status;
+
+	status = fx_take_post(port, worker, 10000, &o, why, sizeof why);
+	if (task != NULL)
+		snprintf(task, 64, "%s", o != NULL ? fx_js(o, "taskId") : "");
+	json_object_put(o);
 	return status;
 }
 
@@ -841,30 +860,20 @@ fx_wait_status(int port, const char *user, const char *id, const char *want,
 long
 fx_take_once(int port, const char *worker, struct json_object **task)
 {
-	struct fx_resp r;
-	char body[128];
 	int unavailable = 0;
+	char why[256];
 	long s;
 
-	snprintf(body, sizeof body, "{\"workerId\":\"%s\"}", worker);
-	*task = NULL;
 	for (;;) {
-		cr_assert_eq(fx_http(port, "POST", "/v1/loom/tasks/take", NULL,
-				 body, strlen(body), 15000, &r),
-		    0, "take: %s", r.error);
-		s = r.status;
+		s = fx_take_post(port, worker, 15000, task, why, sizeof why);
 		if (s == 503 && ++unavailable <= 10) {
 			/* What a provisioner does with a 503: wait, retry.
 			 * A loaded machine can time a statement out. */
-			cr_log_warn("take: 503 (%s), retrying", r.body);
-			fx_resp_free(&r);
+			cr_log_warn("take: 503 (%s), retrying", why);
 			usleep(200 * 1000);
 			continue;
 		}
-		cr_assert(s == 200 || s == 204, "take: %ld %s", s, r.body);
-		if (s == 200)
-			*task = json_tokener_parse(r.body);
-		fx_resp_free(&r);
+		cr_assert(s == 200 || s == 204, "take: %ld %s", s, why);
 		return s;
 	}
 }
