@@ -222,34 +222,43 @@ jsonsplice_put_int(char *o, size_t at, int64_t v)
 	return jsonsplice_put(o, at, p, (size_t)(buf + sizeof buf - p));
 }
 
-/* The letter json-c writes after '\\' for byte c, or 0 for \u00xx. */
+/*
+ * The letter written after '\\' for byte c (a quote, a backslash or below
+ * 0x20), or 0 for \u00xx; \b and \f only when bf.
+ */
 static char
-jsonsplice_escape(unsigned char c)
+jsonsplice_escape(unsigned char c, bool bf)
 {
-	static const char from[] = "\b\n\r\t\f\"\\", to[] = "bnrtf\"\\";
-	const char *f = c != '\0' ? strchr(from, c) : NULL;
+	static const char letter[0x20] = {
+		['\b'] = 'b',
+		['\n'] = 'n',
+		['\r'] = 'r',
+		['\t'] = 't',
+		['\f'] = 'f',
+	};
 
-	return f != NULL ? to[f - from] : '\0';
+	if (c == '"' || c == '\\')
+		return (char)c;
+	if (!bf && (c == '\b' || c == '\f'))
+		return '\0';
+	return letter[c];
 }
 
 size_t
-jsonsplice_put_string(char *o, size_t at, const char *s)
+jsonsplice_put_escaped(char *o, size_t at, const char *s, size_t len, bool bf)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *run;
+	const char *run = s, *end = s + len;
 	char esc[6] = { '\\', 'u', '0', '0' };
 	unsigned char c;
 
-	if (s == NULL)
-		return jsonsplice_put(o, at, "null", 4);
-	at = jsonsplice_put(o, at, "\"", 1);
-	for (run = s; *s != '\0'; s++) {
+	for (; s < end; s++) {
 		c = (unsigned char)*s;
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		at = jsonsplice_put(o, at, run, (size_t)(s - run));
 		run = s + 1;
-		if ((esc[1] = jsonsplice_escape(c)) != '\0') {
+		if ((esc[1] = jsonsplice_escape(c, bf)) != '\0') {
 			at = jsonsplice_put(o, at, esc, 2);
 			continue;
 		}
@@ -258,7 +267,16 @@ jsonsplice_put_string(char *o, size_t at, const char *s)
 		esc[5] = hex[c & 0xf];
 		at = jsonsplice_put(o, at, esc, 6);
 	}
-	at = jsonsplice_put(o, at, run, (size_t)(s - run));
+	return jsonsplice_put(o, at, run, (size_t)(s - run));
+}
+
+size_t
+jsonsplice_put_string(char *o, size_t at, const char *s)
+{
+	if (s == NULL)
+		return jsonsplice_put(o, at, "null", 4);
+	at = jsonsplice_put(o, at, "\"", 1);
+	at = jsonsplice_put_escaped(o, at, s, strlen(s), true);
 	return jsonsplice_put(o, at, "\"", 1);
 }
 

@@ -58,6 +58,15 @@ char *jsonsplice_set(const char *obj, size_t len,
 size_t jsonsplice_put(char *o, size_t at, const char *s, size_t len);
 /* s as json-c writes a string without slash escaping (NULL: null). */
 size_t jsonsplice_put_string(char *o, size_t at, const char *s);
+/*
+ * The content of the JSON string of s[0, len), without its quotes, as
+ * json-c escapes it without slash escaping: '"' and '\\' after a
+ * backslash, \n \r \t, \b and \f when bf (else \u0008 and \u000c, as
+ * the plan text has always written them), every other byte below 0x20 as
+ * \u00xx (lower-case hex); every other byte ('/', UTF-8) as it is.
+ */
+size_t jsonsplice_put_escaped(char *o, size_t at, const char *s, size_t len,
+    bool bf);
 /* v as json-c writes an integer. */
 size_t jsonsplice_put_int(char *o, size_t at, int64_t v);
 

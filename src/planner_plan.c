@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "jsonsplice.h"
 #include "jsonx.h"
 #include "strtab.h"
 
@@ -260,36 +261,20 @@ struct planner_plan_lit {
 	size_t esc;    /* length of the escaped content, quotes excluded */
 };
 
-/* Fill *l for s (NULL: null); returns the literal's length. */
+/*
+ * Fill *l for s (NULL: null); returns the literal's length.  The plan
+ * text writes \b and \f as \u0008 and \u000c (jsonsplice's bf false).
+ */
 static size_t
 planner_plan_lit_of(struct planner_plan_lit *l, const char *s)
 {
-	const unsigned char *p;
-	size_t extra = 0;
-
 	l->s = s;
 	if (s == NULL) {
 		l->raw = l->esc = 0;
 		return 4;
 	}
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
-			continue;
-		switch (*p) {
-		case '"':
-		case '\\':
-		case '\n':
-		case '\r':
-		case '\t':
-			extra += 1;
-			break;
-		default:
-			extra += 5; /* \u00XX */
-			break;
-		}
-	}
-	l->raw = (size_t)((const char *)p - s);
-	l->esc = l->raw + extra;
+	l->raw = strlen(s);
+	l->esc = jsonsplice_put_escaped(NULL, 0, s, l->raw, false);
 	return l->esc + 2;
 }
 
@@ -304,9 +289,6 @@ planner_plan_lit_len(const struct planner_plan_lit *l)
 static char *
 planner_plan_lit_put(char *o, const struct planner_plan_lit *l)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
-
 	if (l->s == NULL) {
 		memcpy(o, "null", 4);
 		return o + 4;
@@ -315,38 +297,8 @@ planner_plan_lit_put(char *o, const struct planner_plan_lit *l)
 	if (l->esc == l->raw) {
 		memcpy(o, l->s, l->raw);
 		o += l->raw;
-	} else {
-		for (p = (const unsigned char *)l->s; *p != '\0'; p++) {
-			if (*p >= 0x20 && *p != '"' && *p != '\\') {
-				*o++ = (char)*p;
-				continue;
-			}
-			*o++ = '\\';
-			switch (*p) {
-			case '"':
-				*o++ = '"';
-				break;
-			case '\\':
-				*o++ = '\\';
-				break;
-			case '\n':
-				*o++ = 'n';
-				break;
-			case '\r':
-				*o++ = 'r';
-				break;
-			case '\t':
-				*o++ = 't';
-				break;
-			default:
-				memcpy(o, "u00", 3);
-				o[3] = hex[*p >> 4];
-				o[4] = hex[*p & 0xf];
-				o += 5;
-				break;
-			}
-		}
-	}
+	} else
+		o += jsonsplice_put_escaped(o, 0, l->s, l->raw, false);
 	*o++ = '"';
 	return o;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "jsonsplice.h"
 #include "jsonx.h"
 
 /* How the node text is printed (json_object_to_json_string_ext flags). */
@@ -58,52 +59,13 @@ solver_result_str(struct solver_result_buf *b, const char *s)
 	solver_result_add(b, s, strlen(s));
 }
 
-/*
- * Append s[0, len) as a JSON string literal, escaped as json-c's
- * json_escape_str() does without slash escaping: \b \n \r \t \f \" \\,
- * other bytes below 0x20 as \u00xx (lower-case hex), the rest as they are.
- */
+/* Append s as a JSON string literal, as json-c writes it (jsonsplice). */
 static void
-solver_result_quote(struct solver_result_buf *b, const char *s, size_t len)
+solver_result_quote(struct solver_result_buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	/* The one-letter escape of a byte below 0x20, or 0 for \u00xx. */
-	static const char letter[0x20] = {
-		['\b'] = 'b',
-		['\n'] = 'n',
-		['\r'] = 'r',
-		['\t'] = 't',
-		['\f'] = 'f',
-	};
-	const char *run = s, *end = s + len;
-	char esc[7];
-	size_t elen;
-	unsigned char c;
-
-	solver_result_reserve(b, len + 2);
-	solver_result_add(b, "\"", 1);
-	for (; s < end; s++) {
-		c = (unsigned char)*s;
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		solver_result_add(b, run, (size_t)(s - run));
-		esc[0] = '\\';
-		elen = 2;
-		if (c == '"' || c == '\\')
-			esc[1] = (char)c;
-		else if (letter[c] != 0)
-			esc[1] = letter[c];
-		else {
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			elen = 6;
-		}
-		solver_result_add(b, esc, elen);
-		run = s + 1;
-	}
-	solver_result_add(b, run, (size_t)(s - run));
-	solver_result_add(b, "\"", 1);
+	solver_result_reserve(b, jsonsplice_put_string(NULL, 0, s));
+	b->len = jsonsplice_put_string(b->data, b->len, s);
+	b->data[b->len] = '\0';
 }
 
 /* Append the json-c text of o. */
@@ -125,17 +87,17 @@ solver_result_layout_render(const struct solver_result *res,
 	struct solver_result_buf b = { NULL, 0, 0 };
 
 	solver_result_str(&b, ",\"clusterId\":");
-	solver_result_quote(&b, res->cluster_id, strlen(res->cluster_id));
+	solver_result_quote(&b, res->cluster_id);
 	solver_result_str(&b, ",\"services\":");
 	solver_result_json(&b, l->services);
 	solver_result_str(&b, ",\"properties\":{\"hardwaretype\":");
-	solver_result_quote(&b, l->hardwaretype, strlen(l->hardwaretype));
+	solver_result_quote(&b, l->hardwaretype);
 	solver_result_str(&b, ",\"imagetype\":");
-	solver_result_quote(&b, l->imagetype, strlen(l->imagetype));
+	solver_result_quote(&b, l->imagetype);
 	solver_result_str(&b, ",\"flavor\":");
-	solver_result_quote(&b, l->flavor, strlen(l->flavor));
+	solver_result_quote(&b, l->flavor);
 	solver_result_str(&b, ",\"image\":");
-	solver_result_quote(&b, l->image, strlen(l->image));
+	solver_result_quote(&b, l->image);
 	solver_result_str(&b, ",\"nodenum\":\"");
 	l->text_mid = b.data;
 	l->mid_len = b.len;
@@ -168,13 +130,13 @@ solver_result_node(struct solver_result_buf *b,
 	int nlen;
 
 	solver_result_add(b, "{\"id\":", 6);
-	solver_result_quote(b, n->id, strlen(n->id));
+	solver_result_quote(b, n->id);
 	solver_result_add(b, l->text_mid, l->mid_len);
 	nlen = snprintf(num, sizeof num, "%" PRId64, n->nodenum);
 	solver_result_add(b, num, (size_t)nlen);
 	solver_result_add(b, "\",\"hostname\":", 13);
 	solver_result_hostname(res, i, host);
-	solver_result_quote(b, host, strlen(host));
+	solver_result_quote(b, host);
 	solver_result_add(b, l->text_tail, l->tail_len);
 }
 
