@@ -515,18 +515,15 @@ db_check_in_tx(struct db_conn *c, const char *sql)
 	    "without reporting it (a brute-force abort); running it again");
 }
 
-enum db_status
-db_exec(struct db_conn *c, const char *sql, uint64_t *affected,
-    const char *fmt, ...)
+/* db_exec() with its parameters in ap. */
+static enum db_status
+db_execv(struct db_conn *c, const char *sql, uint64_t *affected,
+    const char *fmt, va_list ap)
 {
 	MYSQL_STMT *stmt;
 	enum db_status st;
-	va_list ap;
 
-	va_start(ap, fmt);
-	stmt = db_run(c, sql, fmt, ap, &st);
-	va_end(ap);
-	if (stmt == NULL)
+	if ((stmt = db_run(c, sql, fmt, ap, &st)) == NULL)
 		return st;
 	if (affected != NULL)
 		*affected = mysql_stmt_affected_rows(stmt);
@@ -534,6 +531,34 @@ db_exec(struct db_conn *c, const char *sql, uint64_t *affected,
 	if (mysql_stmt_field_count(stmt) > 0)
 		mysql_stmt_free_result(stmt);
 	return db_check_in_tx(c, sql);
+}
+
+enum db_status
+db_exec(struct db_conn *c, const char *sql, uint64_t *affected,
+    const char *fmt, ...)
+{
+	enum db_status st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	st = db_execv(c, sql, affected, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+enum db_status
+db_exec_one(struct db_conn *c, const char *sql, const char *fmt, ...)
+{
+	enum db_status st;
+	uint64_t n = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	st = db_execv(c, sql, &n, fmt, ap);
+	va_end(ap);
+	if (st == DB_OK && n != 1)
+		return DB_ABORT;
+	return st;
 }
 
 enum db_status

@@ -130,6 +130,14 @@ enum db_status db_exec(struct db_conn *c, const char *sql, uint64_t *affected,
     const char *fmt, ...);
 
 /*
+ * As db_exec(), for a write that must change exactly one row (a
+ * compare-and-swap on a version, a state or an owner): DB_ABORT when it
+ * changed none or more than one, the row having moved on.
+ */
+enum db_status db_exec_one(struct db_conn *c, const char *sql, const char *fmt,
+    ...);
+
+/*
  * Run a query with bound parameters (as db_exec) and return all rows in
  * *out, which the caller frees with db_rows_free().  *out is NULL unless
  * DB_OK.

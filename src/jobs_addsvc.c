@@ -174,20 +174,17 @@ jobs_addsvc_write_tx(struct db_conn *c, void *arg)
 	struct jobs_addsvc_write *w = arg;
 	struct json_object *doc, *svcs;
 	enum db_status st;
-	uint64_t n = 0;
 	bool found;
 	size_t i;
 
 	/* Still the job that was read, and still not laid out. */
-	if ((st = db_exec(c,
+	if ((st = db_exec_one(c,
 		 "UPDATE jobs SET planned_nodes = ?, version = version + 1 "
 		 "WHERE id = ? AND version = ? AND planned = 0 AND "
 		 "planned_nodes IS NULL",
-		 &n, "ssi", w->planned_nodes, w->job->id, w->job->version)) !=
+		 "ssi", w->planned_nodes, w->job->id, w->job->version)) !=
 	    DB_OK)
 		return st;
-	if (n != 1)
-		return DB_ABORT;
 	for (i = 0; i < w->cl->nnodes; i++) {
 		const struct layout_add_cnode *cn = &w->cl->nodes[i];
 		struct json_object *node;

@@ -159,18 +159,15 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 	struct jobs_solve_solved_arg *a = arg;
 	struct json_object *doc, *ids;
 	enum db_status st;
-	uint64_t n = 0;
 	bool found;
 	size_t i;
 
-	if ((st = db_exec(c,
+	if ((st = db_exec_one(c,
 		 "UPDATE jobs SET status = 'COMPLETE', "
 		 "needs_work = 0, lease_until = 0, version = version + 1 WHERE "
 		 "id = ? AND version = ? AND status = 'NOT_SUBMITTED'",
-		 &n, "si", a->job->id, a->job->version)) != DB_OK)
+		 "si", a->job->id, a->job->version)) != DB_OK)
 		return st;
-	if (n != 1)
-		return DB_ABORT;
 	if ((st = cluster_store_doc_tx(c, a->job->cluster, true, &doc,
 		 &found)) != DB_OK ||
 	    !found)

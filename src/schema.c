@@ -170,19 +170,14 @@ static enum db_status
 schema_takeover_tx(struct db_conn *c, void *arg)
 {
 	struct schema_claim *cl = arg;
-	enum db_status st;
-	uint64_t n = 0;
 
-	st = db_exec(c,
+	return db_exec_one(c,
 	    "UPDATE schema_version SET applied_by = ?, "
 	    "updated_at = CURRENT_TIMESTAMP(3) WHERE version = ? AND "
 	    "state = 'applying' AND applied_by = ? AND updated_at < "
 	    "CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND",
-	    &n, "sisi", cl->me, (int64_t)cl->m->version, cl->stale_owner,
+	    "sisi", cl->me, (int64_t)cl->m->version, cl->stale_owner,
 	    (int64_t)SCHEMA_STALE_S);
-	if (st == DB_OK && n != 1)
-		return DB_ABORT;
-	return st;
 }
 
 /* Mark our migration done. */
@@ -190,17 +185,12 @@ static enum db_status
 schema_done_tx(struct db_conn *c, void *arg)
 {
 	struct schema_claim *cl = arg;
-	enum db_status st;
-	uint64_t n = 0;
 
-	st = db_exec(c,
+	return db_exec_one(c,
 	    "UPDATE schema_version SET state = 'done', "
 	    "updated_at = CURRENT_TIMESTAMP(3) WHERE version = ? AND "
 	    "applied_by = ?",
-	    &n, "is", (int64_t)cl->m->version, cl->me);
-	if (st == DB_OK && n != 1)
-		return DB_ABORT;
-	return st;
+	    "is", (int64_t)cl->m->version, cl->me);
 }
 
 /* Bring one migration to 'done', applying it or waiting for its applier. */
