@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "idem_store.h"
-#include "ids.h"
 #include "job_store.h"
 #include "jsonx.h"
 #include "svcdeps.h"
@@ -75,12 +74,7 @@ enum cluster_day2_op {
 };
 
 struct cluster_day2_arg {
-	const struct cluster_store_user *u;
-	const struct idem_store_key *idem;
-	struct domain_out *out;
-	int64_t id;
-	char cid[32];
-	char jid[48];
+	struct cluster_store_req rq;
 	enum cluster_day2_op op;
 	enum planner_cluster_action ca;
 	struct json_object *config;  /* reconfigure, borrowed */
@@ -154,7 +148,7 @@ cluster_day2_check_add(struct db_conn *c, struct cluster_day2_arg *a,
 	json_object_put(arr);
 	if (rc == 0)
 		return DB_OK;
-	domain_fail(a->out, DOMAIN_INVALID, "%s",
+	domain_fail(a->rq.out, DOMAIN_INVALID, "%s",
 	    why != NULL ? why : "Invalid request body.");
 	free(why);
 	return DB_ABORT;
@@ -193,13 +187,12 @@ cluster_day2_tx(struct db_conn *c, void *arg)
 	char *planned = NULL;
 	bool done;
 
-	if ((st = cluster_store_open_tx(c, a->u, a->id, a->idem, &r, a->out,
-		 &done)) != DB_OK ||
+	if ((st = cluster_store_open_tx(c, &a->rq, &r, &done)) != DB_OK ||
 	    done) {
 		/* ClusterService's form of the message (section 1). */
-		if (st == DB_ABORT && a->out->res == DOMAIN_NOT_FOUND)
-			domain_fail(a->out, DOMAIN_NOT_FOUND,
-			    "Cluster %s not found.", a->cid);
+		if (st == DB_ABORT && a->rq.out->res == DOMAIN_NOT_FOUND)
+			domain_fail(a->rq.out, DOMAIN_NOT_FOUND,
+			    "Cluster %s not found.", a->rq.cid);
 		return st;
 	}
 	status = db_rows_get(r, 0, 1);
@@ -209,20 +202,20 @@ cluster_day2_tx(struct db_conn *c, void *arg)
 	if (a->op == CLUSTER_DAY2_RECONFIGURE) {
 		if (strcmp(status, "ACTIVE") != 0 &&
 		    strcmp(status, "INCONSISTENT") != 0) {
-			domain_fail(a->out, DOMAIN_CONFLICT, "%s",
+			domain_fail(a->rq.out, DOMAIN_CONFLICT, "%s",
 			    CLUSTER_DAY2_NOT_CONFIGURABLE);
 			st = DB_ABORT;
 			goto out;
 		}
 	} else {
 		if (a->svc != NULL && !cluster_day2_has_service(doc, a->svc)) {
-			domain_fail(a->out, DOMAIN_NOT_FOUND,
-			    "Cluster %s not found.", a->cid);
+			domain_fail(a->rq.out, DOMAIN_NOT_FOUND,
+			    "Cluster %s not found.", a->rq.cid);
 			st = DB_ABORT;
 			goto out;
 		}
 		if (strcmp(status, "ACTIVE") != 0) {
-			domain_fail(a->out, DOMAIN_CONFLICT, "%s",
+			domain_fail(a->rq.out, DOMAIN_CONFLICT, "%s",
 			    CLUSTER_DAY2_NOT_ACTIONABLE);
 			st = DB_ABORT;
 			goto out;
@@ -233,17 +226,17 @@ cluster_day2_tx(struct db_conn *c, void *arg)
 		goto out;
 	if (a->op == CLUSTER_DAY2_RECONFIGURE)
 		jsonx_set(doc, "config", jsonx_copy(a->config));
-	cluster_store_doc_add_job(doc, a->jid);
+	cluster_store_doc_add_job(doc, a->rq.jid);
 	planned = cluster_day2_planned(a);
-	if ((st = job_store_insert_tx(c, a->jid, a->id,
+	if ((st = job_store_insert_tx(c, a->rq.jid, a->rq.id,
 		 planner_cluster_action_upper(a->ca), "RUNNING",
 		 domain_now_ms())) != DB_OK ||
-	    (st = job_store_set_scope_tx(c, a->jid, planned, NULL)) != DB_OK ||
-	    (st = cluster_store_save_tx(c, a->id, doc, "PENDING", a->jid)) !=
-		DB_OK)
+	    (st = job_store_set_scope_tx(c, a->rq.jid, planned, NULL)) !=
+		DB_OK ||
+	    (st = cluster_store_save_tx(c, a->rq.id, doc, "PENDING",
+		 a->rq.jid)) != DB_OK)
 		goto out;
-	a->out->res = DOMAIN_OK;
-	st = idem_store_save_tx(c, a->u->id, a->idem, a->out);
+	st = cluster_store_answer_tx(c, &a->rq);
 out:
 	free(planned);
 	db_rows_free(r);
@@ -251,29 +244,17 @@ out:
 	return st;
 }
 
-/*
- * Fill in the request (u, id, idem, out) common to the three writes,
- * reserve a job id, then run the request's transaction.
- */
+/* Fill in the request common to the three writes and run it. */
 static void
 cluster_day2_write(const struct cluster_store_user *u, int64_t id,
     const struct idem_store_key *idem, struct domain_out *out,
     struct cluster_day2_arg *a)
 {
-	char err[LOOMD_ERR_LEN];
-	struct db_conn *c;
-	enum db_status st;
-
-	a->u = u;
-	a->idem = idem;
-	a->out = out;
-	a->id = id;
-	ids_format_cluster(a->id, a->cid, sizeof a->cid);
-	if ((c = domain_conn(a->out)) == NULL)
-		return;
-	if ((st = cluster_store_job_id(a->id, a->jid, err)) == DB_OK)
-		st = db_tx_run(c, cluster_day2_tx, a, err);
-	domain_finish_tx(a->out, st, err);
+	a->rq.u = u;
+	a->rq.idem = idem;
+	a->rq.out = out;
+	a->rq.id = id;
+	cluster_store_run(&a->rq, true, cluster_day2_tx, a);
 }
 
 void

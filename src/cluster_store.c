@@ -29,12 +29,7 @@
 /* Create                                                           */
 
 struct cluster_store_create_arg {
-	const struct cluster_store_user *u;
-	const struct idem_store_key *idem;
-	struct domain_out *out;
-	int64_t id;
-	char cid[32];
-	char jid[48];
+	struct cluster_store_req rq;
 	const char *name;
 	const char *doc;
 	const char *request;
@@ -69,7 +64,7 @@ cluster_store_check_size_tx(struct db_conn *c,
 	json_object_put(t);
 	if (rc == 0)
 		return DB_OK;
-	domain_fail(a->out, DOMAIN_INVALID, "%s", err);
+	domain_fail(a->rq.out, DOMAIN_INVALID, "%s", err);
 	return DB_ABORT;
 }
 
@@ -80,8 +75,8 @@ cluster_store_create_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	bool done;
 
-	if ((st = idem_store_check_tx(c, a->u->id, a->idem, a->out, &done)) !=
-		DB_OK ||
+	if ((st = idem_store_check_tx(c, a->rq.u->id, a->rq.idem, a->rq.out,
+		 &done)) != DB_OK ||
 	    done)
 		return st;
 	if ((st = cluster_store_check_size_tx(c, a)) != DB_OK)
@@ -90,17 +85,16 @@ cluster_store_create_tx(struct db_conn *c, void *arg)
 		 "INSERT INTO clusters (id, residue, owner_id, "
 		 "name, status, create_time, latest_job, request, doc) VALUES "
 		 "(?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)",
-		 NULL, "iississs", a->id,
-		 a->id % domain_cfg()->ids_increment_by, a->u->id, a->name,
-		 a->now, a->jid, a->request, a->doc)) != DB_OK)
+		 NULL, "iississs", a->rq.id,
+		 a->rq.id % domain_cfg()->ids_increment_by, a->rq.u->id,
+		 a->name, a->now, a->rq.jid, a->request, a->doc)) != DB_OK)
 		return st;
-	if ((st = job_store_insert_tx(c, a->jid, a->id, "SOLVE_LAYOUT",
+	if ((st = job_store_insert_tx(c, a->rq.jid, a->rq.id, "SOLVE_LAYOUT",
 		 "NOT_SUBMITTED", a->now)) != DB_OK)
 		return st;
-	free(a->out->body);
-	a->out->body = xasprintf("{\"id\":\"%s\"}", a->cid);
-	a->out->res = DOMAIN_OK;
-	return idem_store_save_tx(c, a->u->id, a->idem, a->out);
+	free(a->rq.out->body);
+	a->rq.out->body = xasprintf("{\"id\":\"%s\"}", a->rq.cid);
+	return cluster_store_answer_tx(c, &a->rq);
 }
 
 void
@@ -115,9 +109,9 @@ cluster_store_create(const struct cluster_store_user *u,
 	enum db_status st;
 
 	memset(&a, 0, sizeof a);
-	a.u = u;
-	a.idem = idem;
-	a.out = out;
+	a.rq.u = u;
+	a.rq.idem = idem;
+	a.rq.out = out;
 	a.name = rq->name;
 	a.now = domain_now_ms();
 	a.template_name = rq->template_name;
@@ -125,14 +119,14 @@ cluster_store_create(const struct cluster_store_user *u,
 	if ((c = domain_conn(out)) == NULL)
 		return;
 	/* IDs are reserved outside the transaction; a gap is harmless. */
-	if ((st = ids_next(IDS_CLUSTER, &a.id, err)) != DB_OK ||
-	    (st = cluster_store_job_id(a.id, a.jid, err)) != DB_OK) {
+	if ((st = ids_next(IDS_CLUSTER, &a.rq.id, err)) != DB_OK ||
+	    (st = cluster_store_job_id(a.rq.id, a.rq.jid, err)) != DB_OK) {
 		domain_finish_tx(out, st, err);
 		return;
 	}
-	ids_format_cluster(a.id, a.cid, sizeof a.cid);
-	doc = cluster_view_new_doc(a.cid, a.name, rq->description, a.now,
-	    a.jid, u->id, rq->config);
+	ids_format_cluster(a.rq.id, a.rq.cid, sizeof a.rq.cid);
+	doc = cluster_view_new_doc(a.rq.cid, a.name, rq->description, a.now,
+	    a.rq.jid, u->id, rq->config);
 	request = cluster_request_to_json(rq);
 	a.doc = json_object_to_json_string_ext(doc, DOMAIN_JSON);
 	a.request = json_object_to_json_string_ext(request, DOMAIN_JSON);
@@ -243,16 +237,39 @@ cluster_store_save_tx(struct db_conn *c, int64_t id, struct json_object *doc,
 }
 
 enum db_status
-cluster_store_open_tx(struct db_conn *c, const struct cluster_store_user *u,
-    int64_t id, const struct idem_store_key *idem, struct db_rows **r,
-    struct domain_out *out, bool *done)
+cluster_store_open_tx(struct db_conn *c, const struct cluster_store_req *rq,
+    struct db_rows **r, bool *done)
 {
 	enum db_status st;
 
-	if ((st = idem_store_check_tx(c, u->id, idem, out, done)) != DB_OK ||
+	if ((st = idem_store_check_tx(c, rq->u->id, rq->idem, rq->out,
+		 done)) != DB_OK ||
 	    *done)
 		return st;
-	return cluster_store_load_tx(c, u, id, true, r, out);
+	return cluster_store_load_tx(c, rq->u, rq->id, true, r, rq->out);
+}
+
+enum db_status
+cluster_store_answer_tx(struct db_conn *c, const struct cluster_store_req *rq)
+{
+	rq->out->res = DOMAIN_OK;
+	return idem_store_save_tx(c, rq->u->id, rq->idem, rq->out);
+}
+
+void
+cluster_store_run(struct cluster_store_req *rq, bool job, db_tx_fn fn,
+    void *arg)
+{
+	char err[LOOMD_ERR_LEN];
+	struct db_conn *c;
+	enum db_status st;
+
+	ids_format_cluster(rq->id, rq->cid, sizeof rq->cid);
+	if ((c = domain_conn(rq->out)) == NULL)
+		return;
+	if (!job || (st = cluster_store_job_id(rq->id, rq->jid, err)) == DB_OK)
+		st = db_tx_run(c, fn, arg, err);
+	domain_finish_tx(rq->out, st, err);
 }
 
 enum db_status
@@ -338,11 +355,7 @@ cluster_store_unpark_tx(struct db_conn *c, const char *jid, uint64_t *n)
 /* Delete, abort, lease change                                      */
 
 struct cluster_store_write_arg {
-	const struct cluster_store_user *u;
-	const struct idem_store_key *idem;
-	struct domain_out *out;
-	int64_t id;
-	char jid[48]; /* a reserved job id */
+	struct cluster_store_req rq;
 	int64_t expire;
 	bool pause;	   /* pause, or resume */
 	uint64_t unparked; /* tasks a resume queued again */
@@ -362,14 +375,14 @@ cluster_store_delete_row_tx(struct db_conn *c,
 	char cid[32];
 
 	status = db_rows_get(r, 0, 1);
-	ids_format_cluster(a->id, cid, sizeof cid);
+	ids_format_cluster(a->rq.id, cid, sizeof cid);
 	if (strcmp(status, "TERMINATED") == 0) {
 		db_rows_free(r);
-		a->out->res = DOMAIN_OK;
+		a->rq.out->res = DOMAIN_OK;
 		return DB_OK;
 	}
 	if (strcmp(status, "PENDING") == 0) {
-		domain_fail(a->out, DOMAIN_CONFLICT,
+		domain_fail(a->rq.out, DOMAIN_CONFLICT,
 		    "Job %s is still underway "
 		    "for cluster %s",
 		    db_rows_get(r, 0, 2), cid);
@@ -380,20 +393,22 @@ cluster_store_delete_row_tx(struct db_conn *c,
 	if (db_rows_int(r, 0, 6) == 0) {
 		/* No nodes: nothing to delete, terminated at once. */
 		db_rows_free(r);
-		st = cluster_store_save_tx(c, a->id, doc, "TERMINATED", NULL);
+		st = cluster_store_save_tx(c, a->rq.id, doc, "TERMINATED",
+		    NULL);
 		json_object_put(doc);
-		a->out->res = DOMAIN_OK;
+		a->rq.out->res = DOMAIN_OK;
 		return st;
 	}
 	db_rows_free(r);
-	cluster_store_doc_add_job(doc, a->jid);
-	if ((st = job_store_insert_tx(c, a->jid, a->id, "CLUSTER_DELETE",
+	cluster_store_doc_add_job(doc, a->rq.jid);
+	if ((st = job_store_insert_tx(c, a->rq.jid, a->rq.id, "CLUSTER_DELETE",
 		 "RUNNING", domain_now_ms())) == DB_OK)
-		st = cluster_store_save_tx(c, a->id, doc, "PENDING", a->jid);
+		st = cluster_store_save_tx(c, a->rq.id, doc, "PENDING",
+		    a->rq.jid);
 	json_object_put(doc);
 	if (st != DB_OK)
 		return st;
-	a->out->res = DOMAIN_OK;
+	a->rq.out->res = DOMAIN_OK;
 	return DB_OK;
 }
 
@@ -405,13 +420,12 @@ cluster_store_delete_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	bool done;
 
-	if ((st = cluster_store_open_tx(c, a->u, a->id, a->idem, &r, a->out,
-		 &done)) != DB_OK ||
+	if ((st = cluster_store_open_tx(c, &a->rq, &r, &done)) != DB_OK ||
 	    done)
 		return st;
 	if ((st = cluster_store_delete_row_tx(c, a, r)) != DB_OK)
 		return st;
-	return idem_store_save_tx(c, a->u->id, a->idem, a->out);
+	return cluster_store_answer_tx(c, &a->rq);
 }
 
 /* The lease of a cluster ran out: delete it unless it is busy. */
@@ -422,12 +436,13 @@ cluster_store_delete_expired_tx(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 
-	if ((st = cluster_store_load_tx(c, NULL, a->id, true, &r, a->out)) !=
-	    DB_OK)
+	if ((st = cluster_store_load_tx(c, NULL, a->rq.id, true, &r,
+		 a->rq.out)) != DB_OK)
 		return st;
 	st = cluster_store_delete_row_tx(c, a, r);
 	/* A cluster with a job underway is looked at again next pass. */
-	return st == DB_ABORT && a->out->res == DOMAIN_CONFLICT ? DB_OK : st;
+	return st == DB_ABORT && a->rq.out->res == DOMAIN_CONFLICT ? DB_OK :
+								     st;
 }
 
 enum db_status
@@ -445,46 +460,15 @@ cluster_store_job_id(int64_t id, char jid[CLUSTER_STORE_JID_LEN],
 	return DB_OK;
 }
 
-/* Reserve a job id for a, or fail out. */
-static int
-cluster_store_reserve_job(struct cluster_store_write_arg *a)
-{
-	char err[LOOMD_ERR_LEN];
-	enum db_status st;
-
-	if ((st = cluster_store_job_id(a->id, a->jid, err)) != DB_OK) {
-		domain_finish_tx(a->out, st, err);
-		return -1;
-	}
-	return 0;
-}
-
-/* Run a write transaction for a request. */
-static void
-cluster_store_write(db_tx_fn fn, struct cluster_store_write_arg *a)
-{
-	char err[LOOMD_ERR_LEN];
-	struct db_conn *c;
-	enum db_status st;
-
-	if ((c = domain_conn(a->out)) == NULL)
-		return;
-	st = db_tx_run(c, fn, a, err);
-	domain_finish_tx(a->out, st, err);
-}
-
 void
 cluster_store_delete(const struct cluster_store_user *u, int64_t id,
     const struct idem_store_key *idem, struct domain_out *out)
 {
-	struct cluster_store_write_arg a = { .u = u,
-		.idem = idem,
-		.out = out,
-		.id = id };
+	struct cluster_store_write_arg a = {
+		.rq = { .u = u, .idem = idem, .out = out, .id = id }
+	};
 
-	if (cluster_store_reserve_job(&a) != 0)
-		return;
-	cluster_store_write(cluster_store_delete_tx, &a);
+	cluster_store_run(&a.rq, true, cluster_store_delete_tx, &a);
 }
 
 /* POST /clusters/{id}/abort (section 3.9). */
@@ -497,14 +481,12 @@ cluster_store_abort_tx(struct db_conn *c, void *arg)
 	const char *js, *ja;
 	bool done;
 
-	if ((st = cluster_store_open_tx(c, a->u, a->id, a->idem, &r, a->out,
-		 &done)) != DB_OK ||
+	if ((st = cluster_store_open_tx(c, &a->rq, &r, &done)) != DB_OK ||
 	    done)
 		return st;
 	if (strcmp(db_rows_get(r, 0, 1), "PENDING") != 0) {
 		db_rows_free(r);
-		a->out->res = DOMAIN_OK;
-		return idem_store_save_tx(c, a->u->id, a->idem, a->out);
+		return cluster_store_answer_tx(c, &a->rq);
 	}
 	st = db_query(c,
 	    "SELECT status, action, planned FROM jobs WHERE "
@@ -536,7 +518,7 @@ cluster_store_abort_tx(struct db_conn *c, void *arg)
 		/* No job, or one past the point where it can stop. */
 		db_rows_free(jr);
 		db_rows_free(r);
-		domain_fail(a->out, DOMAIN_CONFLICT,
+		domain_fail(a->rq.out, DOMAIN_CONFLICT,
 		    "Cannot be aborted at this time.");
 		return DB_ABORT;
 	}
@@ -544,20 +526,18 @@ cluster_store_abort_tx(struct db_conn *c, void *arg)
 	db_rows_free(r);
 	if (st != DB_OK)
 		return st;
-	a->out->res = DOMAIN_OK;
-	return idem_store_save_tx(c, a->u->id, a->idem, a->out);
+	return cluster_store_answer_tx(c, &a->rq);
 }
 
 void
 cluster_store_abort(const struct cluster_store_user *u, int64_t id,
     const struct idem_store_key *idem, struct domain_out *out)
 {
-	struct cluster_store_write_arg a = { .u = u,
-		.idem = idem,
-		.out = out,
-		.id = id };
+	struct cluster_store_write_arg a = {
+		.rq = { .u = u, .idem = idem, .out = out, .id = id }
+	};
 
-	cluster_store_write(cluster_store_abort_tx, &a);
+	cluster_store_run(&a.rq, false, cluster_store_abort_tx, &a);
 }
 
 /*
@@ -574,10 +554,10 @@ cluster_store_pause_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	char jid[64];
 
-	if ((st = cluster_store_load_tx(c, a->u, a->id, true, &r, a->out)) !=
-	    DB_OK)
+	if ((st = cluster_store_load_tx(c, a->rq.u, a->rq.id, true, &r,
+		 a->rq.out)) != DB_OK)
 		return st;
-	a->out->res = DOMAIN_OK;
+	a->rq.out->res = DOMAIN_OK;
 	snprintf(jid, sizeof jid, "%s", db_rows_get(r, 0, 2));
 	if (strcmp(db_rows_get(r, 0, 1), "PENDING") != 0) {
 		db_rows_free(r);
@@ -615,12 +595,12 @@ void
 cluster_store_pause(const struct cluster_store_user *u, int64_t id, bool pause,
     struct domain_out *out)
 {
-	struct cluster_store_write_arg a = { .u = u,
-		.out = out,
-		.id = id,
-		.pause = pause };
+	struct cluster_store_write_arg a = {
+		.rq = { .u = u, .out = out, .id = id },
+		.pause = pause
+	};
 
-	cluster_store_write(cluster_store_pause_tx, &a);
+	cluster_store_run(&a.rq, false, cluster_store_pause_tx, &a);
 	/* Takes waiting on this loomd look at the tasks queued again. */
 	if (out->res == DOMAIN_OK && a.unparked > 0)
 		takewait_kick((size_t)a.unparked);
@@ -655,8 +635,7 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 	const char *status;
 	bool done;
 
-	if ((st = cluster_store_open_tx(c, a->u, a->id, a->idem, &r, a->out,
-		 &done)) != DB_OK ||
+	if ((st = cluster_store_open_tx(c, &a->rq, &r, &done)) != DB_OK ||
 	    done)
 		return st;
 	status = db_rows_get(r, 0, 1);
@@ -665,28 +644,28 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 	doc = domain_parse(db_rows_get(r, 0, 0));
 	cluster_store_doc_lease(doc, &max, &step);
 	if (strcmp(status, "TERMINATED") == 0)
-		domain_fail(a->out, DOMAIN_INVALID,
+		domain_fail(a->rq.out, DOMAIN_INVALID,
 		    "Cannot change expire time of terminated "
 		    "cluster");
 	else if (strcmp(status, "PENDING") == 0)
-		domain_fail(a->out, DOMAIN_INVALID,
+		domain_fail(a->rq.out, DOMAIN_INVALID,
 		    "Cannot change expire time of cluster at "
 		    "this time");
 	else if (a->expire < create)
-		domain_fail(a->out, DOMAIN_INVALID,
+		domain_fail(a->rq.out, DOMAIN_INVALID,
 		    "New expire time cannot be lesser than "
 		    "create time");
 	else if (max != 0 && step != 0 && a->expire - cur > step)
-		domain_fail(a->out, DOMAIN_INVALID,
+		domain_fail(a->rq.out, DOMAIN_INVALID,
 		    "New expire time cannot be greater than "
 		    "allowed increment");
 	else if (max != 0 && max <= INT64_MAX - create &&
 	    create + max < a->expire) /* a larger max: no bound */
-		domain_fail(a->out, DOMAIN_INVALID,
+		domain_fail(a->rq.out, DOMAIN_INVALID,
 		    "Cluster cannot be prolonged beyond its "
 		    "max duration");
 	db_rows_free(r);
-	if (a->out->res != DOMAIN_OK) {
+	if (a->rq.out->res != DOMAIN_OK) {
 		json_object_put(doc);
 		return DB_ABORT;
 	}
@@ -695,25 +674,23 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 	    "UPDATE clusters SET expire_time = ?, doc = ?, "
 	    "version = version + 1 WHERE id = ?",
 	    NULL, "isi", a->expire,
-	    json_object_to_json_string_ext(doc, DOMAIN_JSON), a->id);
+	    json_object_to_json_string_ext(doc, DOMAIN_JSON), a->rq.id);
 	json_object_put(doc);
 	if (st != DB_OK)
 		return st;
-	a->out->res = DOMAIN_OK;
-	return idem_store_save_tx(c, a->u->id, a->idem, a->out);
+	return cluster_store_answer_tx(c, &a->rq);
 }
 
 void
 cluster_store_set_expire(const struct cluster_store_user *u, int64_t id,
     int64_t expire, const struct idem_store_key *idem, struct domain_out *out)
 {
-	struct cluster_store_write_arg a = { .u = u,
-		.idem = idem,
-		.out = out,
-		.id = id,
-		.expire = expire };
+	struct cluster_store_write_arg a = {
+		.rq = { .u = u, .idem = idem, .out = out, .id = id },
+		.expire = expire
+	};
 
-	cluster_store_write(cluster_store_expire_tx, &a);
+	cluster_store_run(&a.rq, false, cluster_store_expire_tx, &a);
 }
 
 enum db_status
@@ -726,9 +703,9 @@ cluster_store_delete_expired(struct db_conn *c, int64_t id,
 
 	memset(&out, 0, sizeof out);
 	memset(&a, 0, sizeof a);
-	a.out = &out;
-	a.id = id;
-	if ((st = cluster_store_job_id(id, a.jid, err)) != DB_OK)
+	a.rq.out = &out;
+	a.rq.id = id;
+	if ((st = cluster_store_job_id(id, a.rq.jid, err)) != DB_OK)
 		return st;
 	st = db_tx_run(c, cluster_store_delete_expired_tx, &a, err);
 	free(out.body);

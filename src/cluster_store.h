@@ -71,16 +71,51 @@ enum db_status cluster_store_delete_expired(struct db_conn *c, int64_t id,
 enum db_status cluster_store_load_tx(struct db_conn *c,
     const struct cluster_store_user *u, int64_t id, bool for_update,
     struct db_rows **r, struct domain_out *out);
+
 /*
- * In a transaction, the start of a write on cluster id keyed by idem:
- * when idem holds the stored answer of this request, *done is true and
- * out has it; else the row is loaded FOR UPDATE into *r (caller frees)
- * as by cluster_store_load_tx().
+ * Reserve the id of a new job of cluster id into jid (outside any
+ * transaction: a gap is harmless), or fail with err.
+ */
+#define CLUSTER_STORE_JID_LEN 48
+enum db_status cluster_store_job_id(int64_t id,
+    char jid[CLUSTER_STORE_JID_LEN], char err[LOOMD_ERR_LEN]);
+
+/*
+ * A write request on one cluster, as its transaction reads it: who asks,
+ * its Idempotency-Key and its answer (borrowed), the cluster id and its
+ * text, and the id reserved for the job the write starts.
+ */
+struct cluster_store_req {
+	const struct cluster_store_user *u;
+	const struct idem_store_key *idem;
+	struct domain_out *out;
+	int64_t id;
+	char cid[32];
+	char jid[CLUSTER_STORE_JID_LEN];
+};
+
+/*
+ * Run the write transaction fn(arg) of rq through db_tx_run() on the
+ * calling thread's connection, with rq->cid formatted and, when job, a
+ * job id reserved into rq->jid first; the outcome goes to rq->out.
+ */
+void cluster_store_run(struct cluster_store_req *rq, bool job, db_tx_fn fn,
+    void *arg);
+/*
+ * In a transaction, the start of the write rq: when rq->idem holds the
+ * stored answer of this request, *done is true and rq->out has it; else
+ * the row is loaded FOR UPDATE into *r (caller frees) as by
+ * cluster_store_load_tx().
  */
 enum db_status cluster_store_open_tx(struct db_conn *c,
-    const struct cluster_store_user *u, int64_t id,
-    const struct idem_store_key *idem, struct db_rows **r,
-    struct domain_out *out, bool *done);
+    const struct cluster_store_req *rq, struct db_rows **r, bool *done);
+/*
+ * In a transaction, the end of the write rq that succeeded: DOMAIN_OK
+ * in rq->out (with the body it has) and that answer stored under
+ * rq->idem.
+ */
+enum db_status cluster_store_answer_tx(struct db_conn *c,
+    const struct cluster_store_req *rq);
 /*
  * In a transaction: read the row of cluster id (locked when for_update)
  * and parse its doc into *doc (a new object the caller puts; NULL if the
@@ -89,13 +124,6 @@ enum db_status cluster_store_open_tx(struct db_conn *c,
  */
 enum db_status cluster_store_doc_tx(struct db_conn *c, int64_t id,
     bool for_update, struct json_object **doc, bool *found);
-/*
- * Reserve the id of a new job of cluster id into jid (outside any
- * transaction: a gap is harmless), or fail with err.
- */
-#define CLUSTER_STORE_JID_LEN 48
-enum db_status cluster_store_job_id(int64_t id,
-    char jid[CLUSTER_STORE_JID_LEN], char err[LOOMD_ERR_LEN]);
 /* In a transaction: write doc (borrowed) back with its status column. */
 enum db_status cluster_store_save_tx(struct db_conn *c, int64_t id,
     struct json_object *doc, const char *status, const char *latest_job);
