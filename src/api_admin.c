@@ -27,7 +27,8 @@
 
 /* Arguments and results of one store call. */
 struct api_admin_op {
-	const char *kind;
+	enum codec_type type;
+	const char *kind; /* codec_type_path(type) */
 	const char *name;
 	const char *doc;
 	char *out; /* owned result text */
@@ -58,6 +59,41 @@ api_admin_run(bool tx, db_tx_fn fn, struct api_admin_op *op,
 	if ((c = db_thread_conn(NULL, err)) == NULL)
 		return DB_UNAVAILABLE;
 	return tx ? db_tx_run(c, fn, op, err) : db_read_run(c, fn, op, err);
+}
+
+/* 404 for the entity op->name of type op->type that is not there. */
+static enum api_status
+api_admin_not_found(struct http_resp *resp, const struct api_admin_op *op)
+{
+	return http_fail(resp, API_NOT_FOUND, "%s %s  not found.",
+	    codec_type_word(op->type), op->name);
+}
+
+/*
+ * Authenticate the reader, run the read fn on op (tx: in one
+ * transaction, for one snapshot) and answer with the text it left in
+ * op->out; fn's DB_ABORT (no entity op->name) is 404.
+ */
+static enum api_status
+api_admin_fetch(struct http_req *req, struct http_resp *resp, bool tx,
+    db_tx_fn fn, struct api_admin_op *op)
+{
+	char err[LOOMD_ERR_LEN];
+	enum api_status as;
+	enum db_status st;
+	const char *user;
+	bool adm;
+
+	if ((as = auth_user(req, resp, &user, &adm)) != API_OK)
+		return as;
+	if ((st = api_admin_run(tx, fn, op, err)) == DB_OK) {
+		resp->body = op->out; /* resp owns it now */
+		return API_OK;
+	}
+	free(op->out);
+	if (st == DB_ABORT && op->name != NULL)
+		return api_admin_not_found(resp, op);
+	return api_admin_db_fail(resp, st, err);
 }
 
 /* The entity type named by the first path parameter, or 404. */
@@ -145,31 +181,14 @@ static enum api_status
 api_admin_read(struct http_req *req, struct http_resp *resp)
 {
 	struct api_admin_op op = { 0 };
-	char err[LOOMD_ERR_LEN];
-	enum codec_type type;
 	enum api_status as;
-	enum db_status st;
-	const char *user;
-	bool adm;
 
-	if ((as = api_admin_type(req, resp, &type)) != API_OK ||
-	    (as = auth_user(req, resp, &user, &adm)) != API_OK)
+	if ((as = api_admin_type(req, resp, &op.type)) != API_OK)
 		return as;
-	op.kind = codec_type_path(type);
+	op.kind = codec_type_path(op.type);
 	op.name = req->nparams > 1 ? req->params[1] : NULL;
-	st = api_admin_run(false,
-	    op.name != NULL ? api_admin_get_fn : api_admin_list_fn, &op, err);
-	if (st != DB_OK) {
-		free(op.out);
-		if (st == DB_ABORT)
-			return http_fail(resp, API_NOT_FOUND,
-			    "%s %s  not "
-			    "found.",
-			    codec_type_word(type), op.name);
-		return api_admin_db_fail(resp, st, err);
-	}
-	resp->body = op.out; /* resp owns it now */
-	return API_OK;
+	return api_admin_fetch(req, resp, false,
+	    op.name != NULL ? api_admin_get_fn : api_admin_list_fn, &op);
 }
 
 /* The write transactions. */
@@ -199,8 +218,7 @@ api_admin_delete_fn(struct db_conn *c, void *arg)
 
 /* Run one write transaction for POST/PUT/DELETE and map its outcome. */
 static enum api_status
-api_admin_write(struct http_resp *resp, db_tx_fn fn, struct api_admin_op *op,
-    enum codec_type type)
+api_admin_write(struct http_resp *resp, db_tx_fn fn, struct api_admin_op *op)
 {
 	char err[LOOMD_ERR_LEN];
 	enum db_status st;
@@ -208,7 +226,7 @@ api_admin_write(struct http_resp *resp, db_tx_fn fn, struct api_admin_op *op,
 	st = api_admin_run(true, fn, op, err);
 	if (st == DB_CONFLICT)
 		return http_fail(resp, API_BAD_REQUEST, "%s %s already exists",
-		    codec_type_word(type), op->name);
+		    codec_type_word(op->type), op->name);
 	if (st != DB_OK)
 		return api_admin_db_fail(resp, st, err);
 	return API_OK;
@@ -231,6 +249,7 @@ api_admin_put_or_post(struct http_req *req, struct http_resp *resp, bool put)
 	    (as = api_common_writable(resp)) != API_OK ||
 	    (as = api_admin_decode(req, resp, type, &ent)) != API_OK)
 		return as;
+	op.type = type;
 	op.kind = codec_type_path(type);
 	op.name = codec_name(ent);
 	if (put && strcmp(op.name, req->params[1]) != 0) {
@@ -248,7 +267,7 @@ api_admin_put_or_post(struct http_req *req, struct http_resp *resp, bool put)
 	op.doc = json_object_to_json_string_ext(ent,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	as = api_admin_write(resp,
-	    put ? api_admin_upsert_fn : api_admin_insert_fn, &op, type);
+	    put ? api_admin_upsert_fn : api_admin_insert_fn, &op);
 out:
 	json_object_put(ent);
 	return as;
@@ -279,15 +298,12 @@ api_admin_delete(struct http_req *req, struct http_resp *resp)
 	    (as = auth_admin(req, resp, &user)) != API_OK ||
 	    (as = api_common_writable(resp)) != API_OK)
 		return as;
+	op.type = type;
 	op.kind = codec_type_path(type);
 	op.name = req->params[1];
-	if ((as = api_admin_write(resp, api_admin_delete_fn, &op, type)) !=
-	    API_OK)
+	if ((as = api_admin_write(resp, api_admin_delete_fn, &op)) != API_OK)
 		return as;
-	if (!op.found)
-		return http_fail(resp, API_NOT_FOUND, "%s %s  not found.",
-		    codec_type_word(type), op.name);
-	return API_OK;
+	return op.found ? API_OK : api_admin_not_found(resp, &op);
 }
 
 /* GET /v1/loom/export: every type, each as GET would list it. */
@@ -323,22 +339,9 @@ static enum api_status
 api_admin_export(struct http_req *req, struct http_resp *resp)
 {
 	struct api_admin_op op = { 0 };
-	char err[LOOMD_ERR_LEN];
-	enum api_status as;
-	enum db_status st;
-	const char *user;
-	bool adm;
 
-	if ((as = auth_user(req, resp, &user, &adm)) != API_OK)
-		return as;
 	/* One transaction so the five lists are one snapshot. */
-	if ((st = api_admin_run(true, api_admin_export_fn, &op, err)) !=
-	    DB_OK) {
-		free(op.out);
-		return api_admin_db_fail(resp, st, err);
-	}
-	resp->body = op.out;
-	return API_OK;
+	return api_admin_fetch(req, resp, true, api_admin_export_fn, &op);
 }
 
 /* POST /v1/loom/import: replace the whole catalogue in one transaction. */
