@@ -103,6 +103,16 @@ svcdeps_set_push(struct svcdeps_set *s, size_t x)
 	s->v[s->n++] = x;
 }
 
+/* Mark x and append it to s, unless mark[x] is set already. */
+static void
+svcdeps_set_visit(struct svcdeps_set *s, unsigned char *mark, size_t x)
+{
+	if (mark[x])
+		return;
+	mark[x] = 1;
+	svcdeps_set_push(s, x);
+}
+
 /* qsort comparator of size_t. */
 static int
 svcdeps_cmp_size(const void *a, const void *b)
@@ -219,22 +229,14 @@ svcdeps_reach(const struct svcdeps *d, const struct svcdeps_set *g,
 	struct svcdeps_set q = { NULL, 0, 0 };
 	size_t head, i, x;
 
-	for (i = 0; i < start->n; i++) {
-		if (!mark[start->v[i]]) {
-			mark[start->v[i]] = 1;
-			svcdeps_set_push(&q, start->v[i]);
-		}
-	}
+	for (i = 0; i < start->n; i++)
+		svcdeps_set_visit(&q, mark, start->v[i]);
 	for (head = 0; head < q.n; head++) {
 		x = q.v[head];
 		if (!d->is_svc[x])
 			continue;
-		for (i = 0; i < g[x].n; i++) {
-			if (!mark[g[x].v[i]]) {
-				mark[g[x].v[i]] = 1;
-				svcdeps_set_push(&q, g[x].v[i]);
-			}
-		}
+		for (i = 0; i < g[x].n; i++)
+			svcdeps_set_visit(&q, mark, g[x].v[i]);
 	}
 	free(q.v);
 }
@@ -281,13 +283,9 @@ svcdeps_minimise(struct svcdeps *d, int gi)
 				y = front.v[i];
 				if (!d->is_svc[y])
 					continue;
-				for (j = 0; j < given[y].n; j++) {
-					if (!ind[given[y].v[j]]) {
-						ind[given[y].v[j]] = 1;
-						svcdeps_set_push(&next,
-						    given[y].v[j]);
-					}
-				}
+				for (j = 0; j < given[y].n; j++)
+					svcdeps_set_visit(&next, ind,
+					    given[y].v[j]);
 			}
 			free(front.v);
 			front = next;
