@@ -162,6 +162,18 @@ int
 cluster_request_from_json(struct cluster_request *rq,
     struct json_object *stored, char err[LOOMD_ERR_LEN])
 {
+	/* The optional strings, in the order they are checked. */
+	struct {
+		const char *key;
+		char **to;
+	} strs[] = {
+		{ "name", &rq->name },
+		{ "description", &rq->description },
+		{ "clusterTemplateName", &rq->template_name },
+		{ "provider", &rq->provider },
+		{ "hardwareType", &rq->hardwaretype },
+		{ "imageType", &rq->imagetype },
+	};
 	struct json_object *sv;
 	const char *what;
 	size_t i;
@@ -170,24 +182,11 @@ cluster_request_from_json(struct cluster_request *rq,
 	rq->lease = -1;
 	if (!json_object_is_type(stored, json_type_object))
 		return cluster_request_err(err, "invalid cluster request");
-	what = "name";
-	if (cluster_request_get_opt(stored, what, &rq->name) != 0)
-		goto fail;
-	what = "description";
-	if (cluster_request_get_opt(stored, what, &rq->description) != 0)
-		goto fail;
-	what = "clusterTemplateName";
-	if (cluster_request_get_opt(stored, what, &rq->template_name) != 0)
-		goto fail;
-	what = "provider";
-	if (cluster_request_get_opt(stored, what, &rq->provider) != 0)
-		goto fail;
-	what = "hardwareType";
-	if (cluster_request_get_opt(stored, what, &rq->hardwaretype) != 0)
-		goto fail;
-	what = "imageType";
-	if (cluster_request_get_opt(stored, what, &rq->imagetype) != 0)
-		goto fail;
+	for (i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+		what = strs[i].key;
+		if (cluster_request_get_opt(stored, what, strs[i].to) != 0)
+			goto fail;
+	}
 	what = "numMachines";
 	if (jsonin_get_int64(stored, what, &rq->num_machines, NULL) ==
 	    JSONIN_BADTYPE)
