@@ -41,16 +41,6 @@ escaped(const char *s, size_t len, bool bf)
 	return o;
 }
 
-/* Expect the escaped content of s[0, len) with bf to be want. */
-static void
-expect_escaped(const char *s, size_t len, bool bf, const char *want)
-{
-	char *got = escaped(s, len, bf);
-
-	cr_assert_str_eq(got, want, "bf %d", bf);
-	free(got);
-}
-
 /* The string literal of s as jsonsplice_put_string writes it. */
 static char *
 literal(const char *s)
@@ -63,37 +53,54 @@ literal(const char *s)
 	return o;
 }
 
-Test(escape, quotes_backslash_and_slash)
-{
-	expect_escaped("say \"hi\"", 8, true, "say \\\"hi\\\"");
-	expect_escaped("a\\b", 3, true, "a\\\\b");
-	expect_escaped("a/b</c>", 7, true, "a/b</c>");
-	expect_escaped("\"\\/", 3, false, "\\\"\\\\/");
-	expect_escaped("", 0, true, "");
-	expect_escaped("plain", 5, false, "plain");
-}
+/* One case: the bytes of a literal (NULs included), bf, the content. */
+#define CASE(in, bf, want) \
+	{ \
+		in, sizeof in - 1, bf, want \
+	}
 
-Test(escape, control_characters)
-{
-	expect_escaped("\n\r\t", 3, true, "\\n\\r\\t");
-	expect_escaped("\n\r\t", 3, false, "\\n\\r\\t");
-	expect_escaped("\b\f", 2, true, "\\b\\f");
-	expect_escaped("\b\f", 2, false, "\\u0008\\u000c");
-	expect_escaped("\x01\x1f\x0b", 3, true, "\\u0001\\u001f\\u000b");
-	expect_escaped("\x1a\x1b", 2, false, "\\u001a\\u001b");
+static const struct {
+	const char *in;
+	size_t len;
+	bool bf;
+	const char *want;
+} cases[] = {
+	/* Quotes and backslash escaped; '/' as it is (no slash escaping). */
+	CASE("say \"hi\"", true, "say \\\"hi\\\""),
+	CASE("a\\b", true, "a\\\\b"),
+	CASE("a/b</c>", true, "a/b</c>"),
+	CASE("\"\\/", false, "\\\"\\\\/"),
+	CASE("", true, ""),
+	CASE("plain", false, "plain"),
+	/* Control characters: letters where json-c has one, else \u00xx. */
+	CASE("\n\r\t", true, "\\n\\r\\t"),
+	CASE("\n\r\t", false, "\\n\\r\\t"),
+	CASE("\b\f", true, "\\b\\f"),
+	CASE("\b\f", false, "\\u0008\\u000c"),
+	CASE("\x01\x1f\x0b", true, "\\u0001\\u001f\\u000b"),
+	CASE("\x1a\x1b", false, "\\u001a\\u001b"),
 	/* A NUL inside the length is a character like the others. */
-	expect_escaped("a\0b", 3, true, "a\\u0000b");
+	CASE("a\0b", true, "a\\u0000b"),
 	/* DEL is not a control character to JSON. */
-	expect_escaped("\x7f", 1, true, "\x7f");
-}
+	CASE("\x7f", true, "\x7f"),
+	/* UTF-8 ("é", "€", an emoji) and stray high bytes pass through. */
+	CASE("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \x80\xff", true,
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \x80\xff"),
+	CASE("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \x80\xff", false,
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \x80\xff"),
+};
 
-Test(escape, utf8_bytes_pass_through)
+Test(escape, cases)
 {
-	/* "é", "€", an emoji, and a lone continuation byte. */
-	const char *s = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \x80\xff";
+	size_t i;
+	char *got;
 
-	expect_escaped(s, strlen(s), true, s);
-	expect_escaped(s, strlen(s), false, s);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		got = escaped(cases[i].in, cases[i].len, cases[i].bf);
+		cr_assert_str_eq(got, cases[i].want, "case %zu (bf %d)", i,
+		    cases[i].bf);
+		free(got);
+	}
 }
 
 Test(escape, each_byte_as_json_c)
