@@ -68,6 +68,15 @@ solver_result_quote(struct solver_result_buf *b, const char *s)
 	b->data[b->len] = '\0';
 }
 
+/* Append the text key (a member's separator and name), then s quoted. */
+static void
+solver_result_member(struct solver_result_buf *b, const char *key,
+    const char *s)
+{
+	solver_result_str(b, key);
+	solver_result_quote(b, s);
+}
+
 /* Append the json-c text of o. */
 static void
 solver_result_json(struct solver_result_buf *b, struct json_object *o)
@@ -86,18 +95,14 @@ solver_result_layout_render(const struct solver_result *res,
 {
 	struct solver_result_buf b = { NULL, 0, 0 };
 
-	solver_result_str(&b, ",\"clusterId\":");
-	solver_result_quote(&b, res->cluster_id);
+	solver_result_member(&b, ",\"clusterId\":", res->cluster_id);
 	solver_result_str(&b, ",\"services\":");
 	solver_result_json(&b, l->services);
-	solver_result_str(&b, ",\"properties\":{\"hardwaretype\":");
-	solver_result_quote(&b, l->hardwaretype);
-	solver_result_str(&b, ",\"imagetype\":");
-	solver_result_quote(&b, l->imagetype);
-	solver_result_str(&b, ",\"flavor\":");
-	solver_result_quote(&b, l->flavor);
-	solver_result_str(&b, ",\"image\":");
-	solver_result_quote(&b, l->image);
+	solver_result_member(&b,
+	    ",\"properties\":{\"hardwaretype\":", l->hardwaretype);
+	solver_result_member(&b, ",\"imagetype\":", l->imagetype);
+	solver_result_member(&b, ",\"flavor\":", l->flavor);
+	solver_result_member(&b, ",\"image\":", l->image);
 	solver_result_str(&b, ",\"nodenum\":\"");
 	l->text_mid = b.data;
 	l->mid_len = b.len;
