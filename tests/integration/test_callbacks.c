@@ -22,9 +22,6 @@
 #include "cbrecv.h"
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
 static pid_t prov = -1; /* the dummy provisioner, when one runs */
 
 /* ---------------------------------------------------------------- */
@@ -80,8 +77,7 @@ start(const char *cb, int bh)
 	snprintf(extra, sizeof extra,
 	    "task = { timeout_seconds = 30; take_wait_ms = 0; };\ncallback = { %s };",
 	    group);
-	fx_setup_import(&db, dbname, sizeof dbname, &d, extra,
-	    FX_CLUSTER_FIXTURES);
+	fx_start(extra, FX_CLUSTER_FIXTURES);
 }
 
 static void
@@ -121,7 +117,7 @@ metric(const char *name)
 	double v = -1;
 
 	snprintf(line, sizeof line, "\n%s ", name);
-	fx_http(d.port, "GET", "/metrics", NULL, NULL, 0, 10000, &r);
+	fx_http(fx.d.port, "GET", "/metrics", NULL, NULL, 0, 10000, &r);
 	if (r.body != NULL && (p = strstr(r.body, line)) != NULL)
 		v = strtod(p + strlen(line), NULL);
 	fx_resp_free(&r);
@@ -135,7 +131,7 @@ take_now(const char *w, char tid[64], char name[32])
 	struct json_object *o;
 	long s;
 
-	if ((s = fx_take_once(d.port, w, &o)) == 200) {
+	if ((s = fx_take_once(fx.d.port, w, &o)) == 200) {
 		snprintf(tid, 64, "%s", fx_js(o, "taskId"));
 		snprintf(name, 32, "%s", fx_js(o, "taskName"));
 	}
@@ -160,10 +156,11 @@ take_soon(char tid[64], char name[32])
 static void
 create_active(char id[32])
 {
-	fx_create(d.port, "user1", ONE_MACHINE, id);
-	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
-	fx_wait_status(d.port, "user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE",
-	    30000);
+	fx_create(fx.d.port, "user1", ONE_MACHINE, id);
+	prov =
+	    fx_provisioner_start(fx.d.port, 2, NULL, "1", "/dev/null", NULL);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE", 30000);
 }
 
 /* A request's body member path (a.b) as a string (borrowed or ""). */
@@ -181,7 +178,8 @@ body_str(struct json_object *o, const char *a, const char *b)
 static void
 sql(const char *q, char *out, size_t n)
 {
-	cr_assert_eq(fx_sql(&db, dbname, q, out, n), 0, "%s: %s", q, out);
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname, q, out, n), 0, "%s: %s", q,
+	    out);
 }
 
 /* ---------------------------------------------------------------- */
@@ -259,7 +257,7 @@ Test(callbacks, a_flaky_receiver_gets_the_same_id_until_it_answers)
 	int i;
 
 	start("start_url = \"RX/flaky\";", 0);
-	fx_create(d.port, "user1", ONE_MACHINE, id);
+	fx_create(fx.d.port, "user1", ONE_MACHINE, id);
 	t0 = fx_now_ms();
 	wait_calls("/flaky", 1, 15000);
 	/* Gated: no task is queued while the START is not answered 2xx. */
@@ -281,8 +279,8 @@ Test(callbacks, a_flaky_receiver_gets_the_same_id_until_it_answers)
 	/* Answered: the job's first stage is queued. */
 	take_soon(tid, name);
 	cr_expect_str_eq(name, "CREATE");
-	fx_wait_status(d.port, "user1", id, "PENDING/RUNNING/CLUSTER_CREATE",
-	    5000);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE", 5000);
 	cr_expect_eq(metric("loomd_callbacks_retried_total"), 2);
 	cr_expect_eq(metric("loomd_callbacks_delivered_total"), 1);
 	cr_expect_eq(cbrecv_count("/flaky", NULL), 3, "nothing sent twice");
@@ -294,10 +292,10 @@ Test(callbacks, the_start_gate_holds_the_job_until_2xx)
 	double t0;
 
 	start("start_url = \"RX/hold\";", 0);
-	fx_create(d.port, "user1", ONE_MACHINE, id);
+	fx_create(fx.d.port, "user1", ONE_MACHINE, id);
 	wait_calls("/hold", 1, 15000);
-	fx_wait_status(d.port, "user1", id, "PENDING/RUNNING/CLUSTER_CREATE",
-	    5000);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE", 5000);
 	t0 = fx_now_ms();
 	while (fx_now_ms() - t0 < 1500) {
 		cr_assert_eq(take_now("w1", tid, name), 204,
@@ -321,7 +319,7 @@ Test(callbacks, without_the_gate_or_the_trigger_the_job_starts_at_once)
 	      "success_url = \"RX/ok\"; "
 	      "success_triggers = \"CLUSTER_DELETE\";",
 	    0);
-	fx_create(d.port, "user1", ONE_MACHINE, id);
+	fx_create(fx.d.port, "user1", ONE_MACHINE, id);
 	take_soon(tid, name);
 	cr_expect_str_eq(name, "CREATE");
 	wait_calls("/hold", 1, 10000);
@@ -343,12 +341,12 @@ Test(callbacks, a_start_that_never_answers_fails_the_job_at_max_age)
 	      "failure_url = \"RX/ok\"; "
 	      "timeout_ms = 300; max_age_s = 2;",
 	    bport);
-	fx_create(d.port, "user1", ONE_MACHINE, id);
-	fx_wait_status(d.port, "user1", id, "TERMINATED/FAILED/CLUSTER_CREATE",
-	    20000);
+	fx_create(fx.d.port, "user1", ONE_MACHINE, id);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "TERMINATED/FAILED/CLUSTER_CREATE", 20000);
 	cr_expect_eq(take_now("w1", tid, name), 204, "no task ever queued");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_call(d.port, "user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_call(fx.d.port, "user1", "GET", path, NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "message"),
 	    "Cluster creation stopped by failed start callback.");
 	json_object_put(o);
@@ -391,8 +389,8 @@ Test(callbacks, a_success_that_never_answers_is_given_up_and_counted)
 	sql("SELECT state FROM callbacks WHERE event = 'success'", out,
 	    sizeof out);
 	cr_expect_str_eq(out, "failed");
-	fx_wait_status(d.port, "user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE",
-	    1000);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE", 1000);
 	close(bfd);
 }
 
@@ -449,12 +447,12 @@ Test(callbacks,
 	    bport);
 	create_active(id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_call(d.port, "user1", "DELETE", path, NULL, NULL),
+	cr_assert_eq(fx_call(fx.d.port, "user1", "DELETE", path, NULL, NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCONSISTENT/FAILED/CLUSTER_DELETE", 20000);
 	fx_provisioner_stop(&prov);
-	cr_assert_eq(fx_call(d.port, "user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_call(fx.d.port, "user1", "GET", path, NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "message"),
 	    "Failed to schedule the CLUSTER_DELETE operation.");
 	cr_expect_str_eq(fx_js(o, "status"), "inconsistent");

@@ -19,27 +19,12 @@
 
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
-
 #define ADMIN "X-Loom-UserID: admin"
 
-static void
-start(const char *extra)
-{
-	fx_setup_import(&db, dbname, sizeof dbname, &d, extra,
-	    FX_CLUSTER_FIXTURES);
-}
-
-static void
-setup(void)
-{
-	start("task = { timeout_seconds = 3; };\n"
-	      "node = { max_log_length = 16; max_actions = 4; };");
-}
-
-TestSuite(clusters, .init = setup, .fini = fx_fini, .timeout = 120);
+FX_SUITE(clusters,
+    "task = { timeout_seconds = 3; };\n"
+    "node = { max_log_length = 16; max_actions = 4; };",
+    FX_CLUSTER_FIXTURES, .timeout = 120);
 FX_MAIN(FX_NEED_DB, 0)
 
 /* One request; the body is parsed into *o when it is JSON (caller puts). */
@@ -47,7 +32,7 @@ static long
 call(const char *user, const char *method, const char *path, const char *body,
     struct json_object **o)
 {
-	return fx_call(d.port, user, method, path, body, o);
+	return fx_call(fx.d.port, user, method, path, body, o);
 }
 
 /* Finish a task; returns the status code. */
@@ -68,7 +53,7 @@ finish(const char *worker, const char *task, int status, const char *extra)
 static struct json_object *
 take_named(const char *worker, const char *name)
 {
-	struct json_object *t = fx_take_json(d.port, worker, 10000);
+	struct json_object *t = fx_take_json(fx.d.port, worker, 10000);
 
 	cr_assert_not_null(t, "no %s task", name);
 	cr_assert_str_eq(fx_js(t, "taskName"), name);
@@ -83,15 +68,15 @@ complete_all(const char *user, const char *id, int ntasks)
 	int i;
 
 	for (i = 0; i < ntasks; i++) {
-		t = fx_take_json(d.port, "w-all", 10000);
+		t = fx_take_json(fx.d.port, "w-all", 10000);
 		cr_assert_not_null(t, "task %d of %d", i + 1, ntasks);
 		cr_assert_eq(finish("w-all", fx_js(t, "taskId"), 0,
 				 "\"result\":{\"ipaddress\":\"10.1.1.1\"}"),
 		    200);
 		json_object_put(t);
 	}
-	fx_wait_status(d.port, user, id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*",
-	    15000);
+	fx_wait_status(fx.d.port, user, id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 15000);
 }
 
 #define ONE \
@@ -116,8 +101,8 @@ Test(clusters, status_progression_configs_and_node_actions)
 	const char *names[] = { "CREATE", "CONFIRM", "BOOTSTRAP" };
 	int i;
 
-	fx_create(d.port, "user1", one(1, 1, NULL), id);
-	fx_wait_status(d.port, "user1", id,
+	fx_create(fx.d.port, "user1", one(1, 1, NULL), id);
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	for (i = 0; i < 3; i++) {
 		t = take_named("worker1", names[i]);
@@ -146,7 +131,7 @@ Test(clusters, status_progression_configs_and_node_actions)
 		}
 		json_object_put(t);
 	}
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
@@ -176,7 +161,7 @@ Test(clusters, user_config_replaces_the_template_default)
 	struct json_object *t, *cfg, *cl;
 	char id[32];
 
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    one(2, 1, ",\"config\":{\"mine\":{\"k\":\"v\"}}"), id);
 	t = take_named("worker1", "CREATE");
 	json_object_object_get_ex(t, "config", &cfg);
@@ -192,13 +177,13 @@ Test(clusters, optional_arguments_reach_the_solver)
 	struct json_object *cl, *nodes, *p;
 	char id[32], path[128];
 
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    one(3, 1,
 		",\"hardwaretype\":\"medium\","
 		"\"imagetype\":\"centos6\",\"provider\":\"joyent\","
 		"\"services\":[\"zookeeper\"]"),
 	    id);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
@@ -223,13 +208,13 @@ Test(clusters, delete_runs_delete_tasks_then_terminates)
 	char id[32], path[128];
 	size_t n;
 
-	fx_create(d.port, "user1", one(4, 2, NULL), id);
+	fx_create(fx.d.port, "user1", one(4, 2, NULL), id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 409,
 	    "a PENDING cluster cannot be deleted");
 	complete_all("user1", id, 6);
 	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_DELETE/2/0", 15000);
 	t = take_named("w2", "DELETE");
 	cr_assert_eq(finish("w2", fx_js(t, "taskId"), 0, NULL), 200);
@@ -237,9 +222,9 @@ Test(clusters, delete_runs_delete_tasks_then_terminates)
 	t = take_named("w2", "DELETE");
 	cr_assert_eq(finish("w2", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/COMPLETE/CLUSTER_DELETE/2/2", 15000);
-	acts = fx_node_actions(d.port, "user1", id, &cl);
+	acts = fx_node_actions(fx.d.port, "user1", id, &cl);
 	n = json_object_array_length(acts);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(acts, n - 1),
 			     "action"),
@@ -255,7 +240,7 @@ Test(clusters, a_task_failing_three_times_fails_the_job)
 	char id[32];
 	int i;
 
-	fx_create(d.port, "user1", one(5, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(5, 1, NULL), id);
 	for (i = 0; i < 3; i++) {
 		t = take_named("w3", "CREATE");
 		cr_assert_eq(finish("w3", fx_js(t, "taskId"), 1,
@@ -263,7 +248,7 @@ Test(clusters, a_task_failing_three_times_fails_the_job)
 		    200);
 		json_object_put(t);
 	}
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/3/0", 15000);
 }
 
@@ -273,7 +258,7 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 	char id[32];
 	int i, rollbacks = 0;
 
-	fx_create(d.port, "user1", one(6, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(6, 1, NULL), id);
 	t = take_named("w4", "CREATE");
 	cr_assert_eq(finish("w4", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
@@ -289,10 +274,10 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 		    "PENDING/RUNNING/CLUSTER_CREATE/"
 		    "%d/*",
 		    4 + i);
-		fx_wait_status(d.port, "user1", id, want, 15000);
+		fx_wait_status(fx.d.port, "user1", id, want, 15000);
 		/* A DELETE rollback (no node) and a new CREATE follow. */
 		for (int k = 0; k < 2; k++) {
-			t = fx_take_json(d.port, "w4", 10000);
+			t = fx_take_json(fx.d.port, "w4", 10000);
 			cr_assert_not_null(t);
 			if (strcmp(fx_js(t, "taskName"), "DELETE") == 0) {
 				cr_expect_str_eq(fx_js(t, "nodeId"), "");
@@ -307,7 +292,7 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 		}
 	}
 	cr_expect_eq(rollbacks, 2);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/5/3", 15000);
 }
 
@@ -315,15 +300,15 @@ Test(clusters, an_unsolvable_cluster_is_terminated)
 {
 	char id[32], path[128];
 
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"u\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    id);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
 }
 
@@ -333,19 +318,19 @@ Test(clusters, abort_with_tasks_in_flight)
 	char id[32], path[128];
 	int i;
 
-	fx_create(d.port, "user1", one(7, 2, NULL), id);
+	fx_create(fx.d.port, "user1", one(7, 2, NULL), id);
 	/* Two CREATEs and one CONFIRM done, the second CONFIRM queued. */
 	for (i = 0; i < 3; i++) {
-		t = fx_take_json(d.port, "w5", 10000);
+		t = fx_take_json(fx.d.port, "w5", 10000);
 		cr_assert_not_null(t);
 		cr_assert_eq(finish("w5", fx_js(t, "taskId"), 0, NULL), 200);
 		json_object_put(t);
 	}
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
 	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/6/3", 15000);
-	cr_expect_eq(fx_take(d.port, "w5", NULL), 204,
+	cr_expect_eq(fx_take(fx.d.port, "w5", NULL), 204,
 	    "the queued task was dropped");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
@@ -360,7 +345,7 @@ Test(clusters, abort_of_a_delete_is_refused)
 {
 	char id[32], path[128];
 
-	fx_create(d.port, "user1", one(8, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(8, 1, NULL), id);
 	complete_all("user1", id, 3);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
@@ -373,11 +358,11 @@ Test(clusters, listing_and_ownership)
 	struct json_object *o;
 	char a[32], b[32], path[128];
 
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"own1\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    a);
-	fx_create(d.port, "user2",
+	fx_create(fx.d.port, "user2",
 	    "{\"name\":\"own2\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    b);
@@ -396,7 +381,7 @@ Test(clusters, listing_and_ownership)
 	cr_expect_eq(call("user2", "GET", path, NULL, NULL), 404);
 	cr_expect_eq(call("user2", "DELETE", path, NULL, NULL), 404);
 	cr_expect_eq(call("admin", "GET", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "admin", a, "TERMINATED/*/*/*/*", 15000);
+	fx_wait_status(fx.d.port, "admin", a, "TERMINATED/*/*/*/*", 15000);
 	cr_expect_eq(call("admin", "DELETE", path, NULL, NULL), 200);
 	cr_expect_eq(call(NULL, "GET", "/v1/loom/clusters", NULL, NULL), 401);
 }
@@ -408,8 +393,8 @@ Test(clusters, plans_of_the_jobs)
 	const char *names[] = { "CREATE", "CONFIRM", "BOOTSTRAP" };
 	size_t i;
 
-	fx_create(d.port, "user1", one(9, 1, NULL), id);
-	fx_wait_status(d.port, "user1", id,
+	fx_create(fx.d.port, "user1", one(9, 1, NULL), id);
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
@@ -539,11 +524,12 @@ Test(clusters, take_and_finish_rules)
 	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/finish",
 			 "{\"workerId\":\"w6\",\"status\":0}", NULL),
 	    400);
-	fx_create(d.port, "user1", one(10, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(10, 1, NULL), id);
 	t = take_named("w6", "CREATE");
 	/* Asking again while holding it (a lost answer): the same task. */
 	{
-		struct json_object *again = fx_take_json(d.port, "w6", 10000);
+		struct json_object *again =
+		    fx_take_json(fx.d.port, "w6", 10000);
 
 		cr_assert_not_null(again);
 		cr_expect_str_eq(fx_js(again, "taskId"), fx_js(t, "taskId"));
@@ -556,7 +542,7 @@ Test(clusters, take_and_finish_rules)
 	cr_expect_eq(finish("w6", fx_js(t, "taskId"), 0, NULL), 417,
 	    "finishing twice");
 	json_object_put(t);
-	acts = fx_node_actions(d.port, "user1", id, &cl);
+	acts = fx_node_actions(fx.d.port, "user1", id, &cl);
 	a = json_object_array_get_idx(acts, 0);
 	cr_expect_str_eq(fx_js(a, "status"), "failed");
 	cr_expect_str_eq(fx_js(a, "stdout"), "some output");
@@ -569,19 +555,19 @@ Test(clusters, a_task_that_times_out_fails_and_is_retried)
 	struct json_object *t, *t2;
 	char id[32], task[64];
 
-	fx_create(d.port, "user1", one(11, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(11, 1, NULL), id);
 	t = take_named("slow", "CREATE");
 	snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
 	json_object_put(t);
 	/* task.timeout_seconds is 3 here: the retry is offered again. */
-	t2 = fx_take_json(d.port, "fast", 10000);
+	t2 = fx_take_json(fx.d.port, "fast", 10000);
 	cr_assert_not_null(t2, "the timed-out task was not retried");
 	cr_expect_str_eq(fx_js(t2, "taskId"), task,
 	    "a new attempt, same task");
 	cr_expect_eq(finish("slow", task, 0, NULL), 417, "the late finish");
 	cr_expect_eq(finish("fast", task, 0, NULL), 200);
 	json_object_put(t2);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/1", 15000);
 }
 
@@ -590,9 +576,9 @@ Test(clusters, statuses_rpc_per_user)
 	struct json_object *o;
 	char a[32];
 
-	fx_create(d.port, "user1", one(12, 1, NULL), a);
-	fx_create(d.port, "user1", one(13, 1, NULL), a);
-	fx_create(d.port, "user2", one(14, 1, NULL), a);
+	fx_create(fx.d.port, "user1", one(12, 1, NULL), a);
+	fx_create(fx.d.port, "user1", one(13, 1, NULL), a);
+	fx_create(fx.d.port, "user2", one(14, 1, NULL), a);
 	cr_assert_eq(call("user1", "POST", "/v1/loom/getClusterStatuses", NULL,
 			 &o),
 	    200);
@@ -619,10 +605,10 @@ Test(clusters, idempotency_key_answers_once)
 			   "\"clusterTemplate\":\"one-machine\"}";
 	struct fx_resp r1, r2, r3;
 
-	fx_http(d.port, "POST", "/v1/loom/clusters",
+	fx_http(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1\nIdempotency-Key: k-1", body, strlen(body),
 	    10000, &r1);
-	fx_http(d.port, "POST", "/v1/loom/clusters",
+	fx_http(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1\nIdempotency-Key: k-1", body, strlen(body),
 	    10000, &r2);
 	cr_expect_eq(r1.status, 200);
@@ -630,7 +616,7 @@ Test(clusters, idempotency_key_answers_once)
 	cr_expect_str_eq(r2.body, r1.body, "the same answer");
 	body = "{\"name\":\"x\",\"numMachines\":2,\"clusterTemplate\":"
 	       "\"one-machine\"}";
-	fx_http(d.port, "POST", "/v1/loom/clusters",
+	fx_http(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1\nIdempotency-Key: k-1", body, strlen(body),
 	    10000, &r3);
 	cr_expect_eq(r3.status, 422);
@@ -684,8 +670,8 @@ lease_of(const char *tmpl, long requested)
 		    "{\"name\":\"l\",\"numMachines\":1,"
 		    "\"clusterTemplate\":\"%s\"}",
 		    tmpl);
-	fx_create(d.port, "user1", body, id);
-	fx_wait_status(d.port, "user1", id, "*/*/*/*/*", 15000);
+	fx_create(fx.d.port, "user1", body, id);
+	fx_wait_status(fx.d.port, "user1", id, "*/*/*/*/*", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
 	{
 		double deadline = fx_now_ms() + 10000;
@@ -745,7 +731,7 @@ Test(clusters, prolong_rules)
 	long long c;
 
 	lease_template("limited", 100000, 1200000, 100000);
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"p\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"limited\"}",
 	    id);
@@ -777,7 +763,7 @@ Test(clusters, prolong_rules)
 	cr_expect_eq(call("user1", "POST", path, "{'foo':'bar'}", NULL), 400);
 	/* A template without limits: any time. */
 	lease_template("forever", 0, 0, 0);
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"f\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"forever\"}",
 	    id);
@@ -794,7 +780,7 @@ Test(clusters, prolong_with_the_largest_max)
 	long long c;
 
 	lease_template("forever", 100000, 9223372036854775807L, 0);
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"f\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"forever\"}",
 	    id);
@@ -815,18 +801,18 @@ Test(clusters, expired_clusters_are_deleted_by_the_system)
 	struct json_object *t;
 
 	lease_template("short", 1000, 0, 0);
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"e\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"short\"}",
 	    id);
 	complete_all("user1", id, 3);
 	/* The lease of one second runs out: a delete job appears. */
-	t = fx_take_json(d.port, "w7", 10000);
+	t = fx_take_json(fx.d.port, "w7", 10000);
 	cr_assert_not_null(t, "no DELETE task after expiry");
 	cr_expect_str_eq(fx_js(t, "taskName"), "DELETE");
 	cr_expect_eq(finish("w7", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", 15000);
 }
 
@@ -836,7 +822,7 @@ Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 	char id[32];
 	int i;
 
-	fx_create(d.port, "user1", one(15, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(15, 1, NULL), id);
 	/* node.max_log_length is 16 and node.max_actions 4 here. */
 	for (i = 0; i < 3; i++) {
 		t = take_named("w8", "CREATE");
@@ -846,9 +832,9 @@ Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 		    200);
 		json_object_put(t);
 	}
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/*/*", 15000);
-	acts = fx_node_actions(d.port, "user1", id, &cl);
+	acts = fx_node_actions(fx.d.port, "user1", id, &cl);
 	cr_expect_eq(json_object_array_length(acts), 3);
 	a = json_object_array_get_idx(acts, 0);
 	cr_expect_str_eq(fx_js(a, "stdout"), "[snipped]3456789abcdefXYZ");
@@ -875,18 +861,18 @@ Test(clusters, a_macro_error_fails_the_task)
 		"\"%nonsense.macro%\"}}}",
 		NULL),
 	    200);
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"mb\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"macrobad\"}",
 	    id);
 	for (i = 0; i < 3; i++) {
-		t = fx_take_json(d.port, "w9", 10000);
+		t = fx_take_json(fx.d.port, "w9", 10000);
 		cr_assert_not_null(t, "hardware task %d", i);
 		cr_assert_eq(finish("w9", fx_js(t, "taskId"), 0, NULL), 200);
 		json_object_put(t);
 	}
 	/* INSTALL cannot be configured: it fails, is retried, and fails. */
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/4/3", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
@@ -896,6 +882,6 @@ Test(clusters, a_macro_error_fails_the_task)
 		      34) == 0,
 	    "message: %s", fx_js(cl, "message"));
 	json_object_put(cl);
-	cr_expect_eq(fx_take(d.port, "w9", NULL), 204,
+	cr_expect_eq(fx_take(fx.d.port, "w9", NULL), 204,
 	    "the task never reached a worker");
 }

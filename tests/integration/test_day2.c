@@ -30,19 +30,8 @@
 #include "fixture.h"
 #include "planner.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
-
-static void
-setup(void)
-{
-	fx_setup_import(&db, dbname, sizeof dbname, &d,
-	    "task = { timeout_seconds = 30; max_action_retries = 3; };",
-	    "tests/data/ops/day2-catalogue.json");
-}
-
-TestSuite(day2, .init = setup, .fini = fx_fini, .timeout = 180);
+FX_SUITE(day2, "task = { timeout_seconds = 30; max_action_retries = 3; };",
+    "tests/data/ops/day2-catalogue.json", .timeout = 180);
 FX_MAIN(FX_NEED_DB, 0)
 
 #define NOT_CONFIGURABLE "Cluster is not in a configurable state."
@@ -54,7 +43,7 @@ static long
 call(const char *user, const char *method, const char *path, const char *body,
     struct json_object **o)
 {
-	return fx_call(d.port, user, method, path, body, o);
+	return fx_call(fx.d.port, user, method, path, body, o);
 }
 
 /* "/v1/loom/clusters/<id><rest>" in a static buffer (one at a time). */
@@ -73,7 +62,7 @@ take_now(const char *worker)
 {
 	struct json_object *o;
 
-	fx_take_once(d.port, worker, &o);
+	fx_take_once(fx.d.port, worker, &o);
 	return o;
 }
 
@@ -138,7 +127,7 @@ drive(const char *id, const char *want, const char *fail, char *seen, size_t n,
 			json_object_put(t);
 			continue;
 		}
-		fx_status_line(d.port, "user1", id, got, sizeof got);
+		fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 		if (fx_status_match(want, got))
 			return;
 		usleep(30000);
@@ -155,7 +144,7 @@ create_active(const char *tmpl, int machines, char id[32])
 	snprintf(body, sizeof body,
 	    "{\"name\":\"d2\",\"numMachines\":%d,\"clusterTemplate\":\"%s\"}",
 	    machines, tmpl);
-	fx_create(d.port, "user1", body, id);
+	fx_create(fx.d.port, "user1", body, id);
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", NULL, NULL, 0, NULL);
 }
 
@@ -267,7 +256,7 @@ need_planner(enum planner_cluster_action ca, bool scoped)
 	if (rc != 0) {
 		/* A skipped test runs no .fini: stop loomd here. */
 		fx_fini();
-		d.pid = 0;
+		fx.d.pid = 0;
 		cr_skip_test("the planner has no %s rule yet (%s)",
 		    planner_cluster_action_upper(ca),
 		    scoped ? "scoped" : "all services");
@@ -322,10 +311,10 @@ Test(day2, reconfigure_with_restart_reaches_every_task)
 	    200);
 	/* The config is replaced at once, before any task runs. */
 	expect_config(id, "{\"k\":\"v2\",\"list\":[1,2]}", "GET config");
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/*/CLUSTER_CONFIGURE_WITH_RESTART/*/*", 20000);
 	/* Only a running CLUSTER_CREATE can be aborted. */
-	fx_expect_loom(d.port, "POST", cpath(id, "/abort"),
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/abort"),
 	    "X-Loom-UserID: user1", NULL, 409,
 	    "Cannot be aborted at this time.");
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE_WITH_RESTART/*/*", NULL,
@@ -407,7 +396,7 @@ Test(day2, stop_start_and_restart_all_services)
 	    "STOP base");
 	walk(id, steps + 1, 2);
 	/* The node actions record what ran. */
-	acts = fx_node_actions(d.port, "user1", id, &cl);
+	acts = fx_node_actions(fx.d.port, "user1", id, &cl);
 	na = json_object_array_length(acts);
 	cr_assert(na > 0);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(acts, na - 1),
@@ -483,7 +472,7 @@ Test(day2, a_plan_with_no_task_fails_its_job)
 	cr_assert_eq(call("user1", "POST", cpath(id, "/services/stop"), NULL,
 			 NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCONSISTENT/FAILED/STOP_SERVICES/0/0", 20000);
 	cluster_message(id, msg, sizeof msg);
 	cr_expect_str_eq(msg,
@@ -550,8 +539,8 @@ Test(day2, add_services_that_cannot_be_laid_out_fails_the_job_only)
 	cr_assert_eq(call("user1", "POST", cpath(id, "/services"),
 			 "{\"services\":[\"solo\"]}", NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id, "ACTIVE/FAILED/ADD_SERVICES/0/0",
-	    20000);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/FAILED/ADD_SERVICES/0/0", 20000);
 	cluster_message(id, msg, sizeof msg);
 	cr_expect_str_eq(msg, "Unable to solve layout.");
 	cr_assert_eq(call("user1", "GET", cpath(id, "/services"), NULL, &o),
@@ -578,33 +567,33 @@ Test(day2, add_services_validation_messages)
 
 	create_active("day2", 1, id);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+		fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 		    bad[i], 400, "Invalid request body.");
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"fakeservice\"]}", 400,
 	    "service fakeservice does not exist");
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"noconf\"]}", 400,
 	    "noconf are incompatible with the cluster");
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"needy\"]}", 400,
 	    "needy requires extra, which is not on the cluster or in the list "
 	    "of services to add.");
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"base\"]}", 400,
 	    "service base is already on the cluster");
 	/* A 0.9.7 service model in the store: rival conflicts with app. */
-	cr_assert_eq(fx_sql(&db, dbname,
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname,
 			 "UPDATE entities SET doc = '{\"name\":\"rival\","
 			 "\"dependson\":[],\"dependencies\":{\"conflicts\":"
 			 "[\"app\"]},\"provisioner\":{\"actions\":{}}}' "
 			 "WHERE kind = 'services' AND name = 'rival'",
 			 NULL, 0),
 	    0);
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"rival\"]}", 400, "rival conflicts with app.");
 	/* Nothing was requested: the cluster is still ACTIVE, same job. */
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 20000);
 }
 
@@ -623,16 +612,16 @@ Test(day2, unknown_and_foreign_clusters_are_not_found)
 	size_t i;
 
 	create_active("day2", 1, id);
-	fx_expect_loom(d.port, "GET", "/v1/loom/clusters/00001239/config",
+	fx_expect_loom(fx.d.port, "GET", "/v1/loom/clusters/00001239/config",
 	    "X-Loom-UserID: user1", NULL, 404, "cluster 00001239 not found.");
 	snprintf(want, sizeof want, "cluster %s not found.", id);
-	fx_expect_loom(d.port, "GET", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "GET", cpath(id, "/config"),
 	    "X-Loom-UserID: user2", NULL, 404, want);
-	fx_expect_loom(d.port, "PUT", "/v1/loom/clusters/00001239/config",
+	fx_expect_loom(fx.d.port, "PUT", "/v1/loom/clusters/00001239/config",
 	    "X-Loom-UserID: user1", "{\"restart\":false,\"config\":{}}", 404,
 	    "Cluster 00001239 not found.");
 	snprintf(want, sizeof want, "Cluster %s not found.", id);
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user2", "{\"restart\":false,\"config\":{}}", 404,
 	    want);
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
@@ -640,40 +629,40 @@ Test(day2, unknown_and_foreign_clusters_are_not_found)
 
 		snprintf(p, sizeof p, "/v1/loom/clusters/00001123%s",
 		    routes[i]);
-		fx_expect_loom(d.port, "POST", p, "X-Loom-UserID: user1", NULL,
-		    404, "Cluster 00001123 not found.");
-		fx_expect_loom(d.port, "POST", cpath(id, routes[i]),
+		fx_expect_loom(fx.d.port, "POST", p, "X-Loom-UserID: user1",
+		    NULL, 404, "Cluster 00001123 not found.");
+		fx_expect_loom(fx.d.port, "POST", cpath(id, routes[i]),
 		    "X-Loom-UserID: user2", NULL, 404, want);
 	}
 	for (i = 0; i < sizeof fake / sizeof fake[0]; i++)
-		fx_expect_loom(d.port, "POST", cpath(id, fake[i]),
+		fx_expect_loom(fx.d.port, "POST", cpath(id, fake[i]),
 		    "X-Loom-UserID: user1", NULL, 404, want);
-	fx_expect_loom(d.port, "POST", "/v1/loom/clusters/00001123/services",
-	    "X-Loom-UserID: user1",
+	fx_expect_loom(fx.d.port, "POST",
+	    "/v1/loom/clusters/00001123/services", "X-Loom-UserID: user1",
 	    "{\"services\":[\"resourcemanager\",\"nodemanager\"]}", 404,
 	    "Cluster 00001123 not found.");
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"),
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"),
 	    "X-Loom-UserID: user2", "{\"services\":[\"extra\"]}", 404, want);
-	fx_expect_loom(d.port, "POST", cpath(id, "/services/stop"), NULL, NULL,
-	    401, "X-Loom-UserID not found in the request header.");
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services/stop"), NULL,
+	    NULL, 401, "X-Loom-UserID not found in the request header.");
 	/* The admin sees every cluster. */
 	cr_expect_eq(call("admin", "GET", cpath(id, "/config"), NULL, NULL),
 	    200);
 	/* Bad bodies of PUT config (testInvalidClusterConfigRequests). */
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "{}", 400, "Invalid request body.");
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "", 400, "Invalid request body.");
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "{\"config\":\"x\"}", 400,
 	    "Invalid request body.");
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "{\"config\":[]}", 400,
 	    "Invalid request body.");
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "{\"config\":{},\"restart\":1}", 400,
 	    "Invalid request body.");
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 20000);
 }
 
@@ -692,19 +681,19 @@ expect_409_all(const char *id, const char *svc, bool config_too)
 
 	for (i = 0; i < 3; i++) {
 		snprintf(route, sizeof route, "/services/%s", actions[i]);
-		fx_expect_loom(d.port, "POST", cpath(id, route), u1, NULL, 409,
-		    NOT_ACTIONABLE);
+		fx_expect_loom(fx.d.port, "POST", cpath(id, route), u1, NULL,
+		    409, NOT_ACTIONABLE);
 	}
 	for (i = 0; i < 3; i++) {
 		snprintf(route, sizeof route, "/services/%s/%s", svc,
 		    actions[i]);
-		fx_expect_loom(d.port, "POST", cpath(id, route), u1, NULL, 409,
-		    NOT_ACTIONABLE);
+		fx_expect_loom(fx.d.port, "POST", cpath(id, route), u1, NULL,
+		    409, NOT_ACTIONABLE);
 	}
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"extra\"]}", 409, NOT_ACTIONABLE);
 	if (config_too)
-		fx_expect_loom(d.port, "PUT", cpath(id, "/config"), u1,
+		fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"), u1,
 		    "{\"config\":{\"a\":1}}", 409, NOT_CONFIGURABLE);
 }
 
@@ -714,10 +703,10 @@ Test(day2, disallowed_statuses_answer_409)
 	char pending[32], incomplete[32], terminated[32];
 
 	/* PENDING: created, its first task not finished. */
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"p\",\"numMachines\":1,\"clusterTemplate\":\"day2\"}",
 	    pending);
-	fx_wait_status(d.port, "user1", pending,
+	fx_wait_status(fx.d.port, "user1", pending,
 	    "PENDING/RUNNING/CLUSTER_CREATE/*/0", 20000);
 	expect_409_all(pending, "base", true);
 	/* INCOMPLETE: its CREATE failed three times. */
@@ -734,9 +723,9 @@ Test(day2, disallowed_statuses_answer_409)
 	    0, NULL);
 	expect_409_all(terminated, "base", true);
 	/* Nothing was requested by the refusals. */
-	fx_wait_status(d.port, "user1", terminated,
+	fx_wait_status(fx.d.port, "user1", terminated,
 	    "TERMINATED/COMPLETE/CLUSTER_DELETE/*/*", 20000);
-	fx_wait_status(d.port, "user1", incomplete,
+	fx_wait_status(fx.d.port, "user1", incomplete,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/*/*", 20000);
 }
 
@@ -760,7 +749,7 @@ Test(day2, each_route_requests_its_action)
 		cr_assert_eq(call("user1", "POST", cpath(id, routes[i]), NULL,
 				 NULL),
 		    200, "%s", routes[i]);
-		fx_status_line(d.port, "user1", id, got, sizeof got);
+		fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 		snprintf(want, sizeof want, "PENDING/*/%s/*/*", actions[i]);
 		cr_expect(fx_status_match(want, got), "%s: %s", routes[i],
 		    got);
@@ -784,7 +773,7 @@ Test(day2, config_is_the_cluster_config_and_put_replaces_it)
 	    "{\"name\":\"c\",\"numMachines\":1,\"clusterTemplate\":"
 	    "\"day2\",\"config\":%s}",
 	    cfg);
-	fx_create(d.port, "user1", body, id);
+	fx_create(fx.d.port, "user1", body, id);
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", NULL, NULL, 0, cfg);
 	expect_config(id, cfg, "GET config");
 	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
@@ -805,16 +794,16 @@ Test(day2, idempotency_key_answers_once)
 	const char *hdr = "X-Loom-UserID: user1\nIdempotency-Key: k-day2-1";
 
 	create_active("day2", 1, id);
-	cr_assert_eq(fx_req(d.port, "POST", cpath(id, "/services/stop"), hdr,
-			 NULL, &r),
+	cr_assert_eq(fx_req(fx.d.port, "POST", cpath(id, "/services/stop"),
+			 hdr, NULL, &r),
 	    200);
 	fx_resp_free(&r);
-	cr_assert_eq(fx_req(d.port, "POST", cpath(id, "/services/stop"), hdr,
-			 NULL, &r),
+	cr_assert_eq(fx_req(fx.d.port, "POST", cpath(id, "/services/stop"),
+			 hdr, NULL, &r),
 	    200, "a retry gets the stored answer, not a 409");
 	fx_resp_free(&r);
-	cr_assert_eq(fx_req(d.port, "POST", cpath(id, "/services/start"), hdr,
-			 NULL, &r),
+	cr_assert_eq(fx_req(fx.d.port, "POST", cpath(id, "/services/start"),
+			 hdr, NULL, &r),
 	    422, "the same key for another request");
 	fx_resp_free(&r);
 }
@@ -830,26 +819,27 @@ Test(day2, dummy_provisioner_walk)
 	need_planner(PLANNER_ADD_SERVICES, true);
 	need_planner(PLANNER_CLUSTER_CONFIGURE_WITH_RESTART, false);
 	need_planner(PLANNER_RESTART_SERVICES, true);
-	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
-	fx_create(d.port, "user1",
+	prov =
+	    fx_provisioner_start(fx.d.port, 2, NULL, "1", "/dev/null", NULL);
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"walk\",\"numMachines\":3,\"clusterTemplate\":\"day2\"}",
 	    id);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 20000);
 	cr_assert_eq(call("user1", "POST", cpath(id, "/services"),
 			 "{\"services\":[\"extra\"]}", NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id, "ACTIVE/COMPLETE/ADD_SERVICES/*/*",
-	    20000);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/ADD_SERVICES/*/*", 20000);
 	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{\"k\":\"walk\"}}", NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CONFIGURE_WITH_RESTART/*/*", 20000);
 	cr_assert_eq(call("user1", "POST",
 			 cpath(id, "/services/extra/restart"), NULL, NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/RESTART_SERVICES/*/*", 20000);
 	fx_provisioner_stop(&prov);
 }
