@@ -29,14 +29,6 @@ FX_SUITE(cluster_ops, "task = { take_wait_ms = 0; undelivered_seconds = 1; };",
     FX_CLUSTER_FIXTURES, .timeout = 120);
 FX_MAIN(FX_NEED_DB, 0)
 
-/* One request; the body is parsed into *o when it is JSON (caller puts). */
-static long
-call(const char *user, const char *method, const char *path, const char *body,
-    struct json_object **o)
-{
-	return fx_call(fx.d.port, user, method, path, body, o);
-}
-
 /* One SQL statement on the test's database; its first value in out. */
 static void sql(char *out, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -65,7 +57,7 @@ finish(const char *worker, const char *task)
 	    "{\"workerId\":\"%s\",\"taskId\":\"%s\",\"status\":0,"
 	    "\"result\":{\"ipaddress\":\"10.1.1.1\"}}",
 	    worker, task);
-	return call(NULL, "POST", "/v1/loom/tasks/finish", body, NULL);
+	return fx_api(NULL, "POST", "/v1/loom/tasks/finish", body, NULL);
 }
 
 /* Take and finish n tasks. */
@@ -123,7 +115,7 @@ get_text(const char *user, const char *path, char *out, size_t n)
 	struct json_object *o = NULL;
 
 	out[0] = '\0';
-	if (call(user, "GET", path, NULL, &o) == 200 && o != NULL)
+	if (fx_api(user, "GET", path, NULL, &o) == 200 && o != NULL)
 		snprintf(out, n, "%s",
 		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -139,7 +131,7 @@ list_ids(const char *user, const char *query, char *out, size_t n)
 
 	snprintf(path, sizeof path, "/v1/loom/clusters%s", query);
 	out[0] = '\0';
-	cr_assert_eq(call(user, "GET", path, NULL, &o), 200, "%s", path);
+	cr_assert_eq(fx_api(user, "GET", path, NULL, &o), 200, "%s", path);
 	for (i = 0; i < json_object_array_length(o); i++) {
 		size_t len = strlen(out);
 
@@ -162,18 +154,19 @@ Test(cluster_ops, inconsistent_is_shown_and_0_9_operations_accept_it)
 	make_inconsistent(id);
 	/* Lower-case in the cluster JSON, upper-case in status and lists. */
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "status"), "inconsistent");
 	create = (long long)fx_ji(o, "createTime");
 	json_object_put(o);
 	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "INCONSISTENT/COMPLETE/CLUSTER_CREATE/3/3");
-	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", "/v1/loom/clusters", NULL, &o),
+	    200);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "status"),
 	    "INCONSISTENT");
 	json_object_put(o);
-	cr_assert_eq(call("user1", "POST", "/v1/loom/getClusterStatuses", NULL,
-			 &o),
+	cr_assert_eq(fx_api("user1", "POST", "/v1/loom/getClusterStatuses",
+			 NULL, &o),
 	    200);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "status"),
 	    "INCONSISTENT");
@@ -181,15 +174,15 @@ Test(cluster_ops, inconsistent_is_shown_and_0_9_operations_accept_it)
 
 	/* The lease may change (section 2.1)... */
 	snprintf(body, sizeof body, "{\"expireTime\":%lld}", create + 14000);
-	cr_expect_eq(call("user1", "POST", path, body, NULL), 200);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_expect_eq(fx_api("user1", "POST", path, body, NULL), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	cr_expect_eq(fx_ji(o, "expireTime"), create + 14000);
 	cr_expect_str_eq(fx_js(o, "status"), "inconsistent",
 	    "a lease change leaves the status");
 	json_object_put(o);
 
 	/* ...and the cluster may be deleted. */
-	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_DELETE/1/0", 15000);
 	complete_n(1);
@@ -255,7 +248,7 @@ Test(cluster_ops, latest_job_id_follows_the_jobs)
 
 	one("user1", 1, 1, true, id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	cr_assert(json_object_object_get_ex(o, "jobs", &jobs),
 	    "jobs stays beside latestJobId");
 	/* The solve job and the create job. */
@@ -267,8 +260,8 @@ Test(cluster_ops, latest_job_id_follows_the_jobs)
 	cr_expect_eq(strncmp(first, id, 8), 0, "job %s of cluster %s", first,
 	    id);
 	json_object_put(o);
-	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	json_object_object_get_ex(o, "jobs", &jobs);
 	cr_assert_eq(json_object_array_length(jobs), 3);
 	cr_expect_str_eq(fx_js(o, "latestJobId"),
@@ -292,11 +285,11 @@ pause_or_resume(const char *id, const char *op, const char *status,
 	char path[128], got[256];
 
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/%s", id, op);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200, "%s", op);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200, "%s", op);
 	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, status, "after %s", op);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "message"), message, "after %s", op);
 	json_object_put(o);
 }
@@ -377,7 +370,7 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	cr_assert_not_null(t2);
 	cr_expect_str_eq(fx_js(t2, "taskName"), "BOOTSTRAP");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	cr_expect_eq(finish("w3", fx_js(t, "taskId")), 200);
 	cr_expect_eq(finish("w4", fx_js(t2, "taskId")), 200);
 	json_object_put(t);
@@ -386,7 +379,7 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/6");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6", 15000);
 }
@@ -403,7 +396,7 @@ Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 	snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
 	json_object_put(t);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	/*
 	 * The state a loomd leaves when it dies between a take's commit and
 	 * its answer: the hand-out is on record, its delivery is not.
@@ -428,7 +421,7 @@ Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 	cr_expect_str_eq(v, "paused", "queued again, but held back");
 	cr_expect_eq(fx_take(fx.d.port, "w2", NULL), 204);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	t = fx_take_json(fx.d.port, "w2", 10000);
 	cr_assert_not_null(t);
 	cr_expect_str_eq(fx_js(t, "taskId"), task);
@@ -443,11 +436,11 @@ Test(cluster_ops, coopr_pause_resume_cluster)
 	one("user1", 1, 2, false, id);
 	complete_n(2);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/2");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CREATE/6/2");
 	complete_n(4);
@@ -462,9 +455,9 @@ Test(cluster_ops, pause_and_resume_rules)
 	/* Nothing running: a 200 no-op. */
 	one("user1", 1, 1, true, id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3");
 	/* Resume of a job that is not paused changes nothing. */
@@ -472,7 +465,7 @@ Test(cluster_ops, pause_and_resume_rules)
 	fx_wait_status(fx.d.port, "user1", other,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", other);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	fx_status_line(fx.d.port, "user1", other, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
 	/* Unknown, or another user's: not found, in Loom's words. */
@@ -494,8 +487,8 @@ Test(cluster_ops, pause_and_resume_rules)
 	    "X-Loom-UserID not found in the request header.");
 	/* Pausing twice is pausing once; the admin sees all clusters. */
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", other);
-	cr_expect_eq(call("admin", "POST", path, NULL, NULL), 200);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api("admin", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	fx_status_line(fx.d.port, "user1", other, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/3/0");
 	cr_expect_eq(fx_take(fx.d.port, "w", NULL), 204);
@@ -510,19 +503,19 @@ Test(cluster_ops, a_paused_create_can_be_aborted)
 	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/6/2", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/6/2", 15000);
 	cr_expect_eq(fx_take(fx.d.port, "w", NULL), 204,
 	    "the held tasks were dropped");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	{
 		struct json_object *t = NULL;
 
-		cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/take",
+		cr_expect_eq(fx_api(NULL, "POST", "/v1/loom/tasks/take",
 				 "{\"workerId\":\"w\"}", &t),
 		    204, "a failed job does not resume: %s",
 		    t != NULL ? json_object_to_json_string(t) : "");
@@ -597,7 +590,7 @@ Test(cluster_ops, template_size_constraint)
 	/* Accepted, and read back as given. */
 	snprintf(body, sizeof body, SIZED, "sized",
 	    "\"size\":{\"min\":2,\"max\":3}");
-	cr_assert_eq(call("admin", "POST", "/v1/loom/clustertemplates", body,
+	cr_assert_eq(fx_api("admin", "POST", "/v1/loom/clustertemplates", body,
 			 NULL),
 	    200);
 	get_text("admin", "/v1/loom/clustertemplates/sized", got, sizeof got);
@@ -605,7 +598,7 @@ Test(cluster_ops, template_size_constraint)
 	    got);
 	/* Defaults: min 1, max 2147483647. */
 	snprintf(body, sizeof body, SIZED, "atleast2", "\"size\":{\"min\":2}");
-	cr_assert_eq(call("admin", "POST", "/v1/loom/clustertemplates", body,
+	cr_assert_eq(fx_api("admin", "POST", "/v1/loom/clustertemplates", body,
 			 NULL),
 	    200);
 	get_text("admin", "/v1/loom/clustertemplates/atleast2", got,
@@ -632,7 +625,7 @@ Test(cluster_ops, template_size_constraint)
 	snprintf(body, sizeof body, SIZED, "bad", "\"size\":[2,3]");
 	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clustertemplates",
 	    "X-Loom-UserID: admin", body, 400, "invalid input");
-	cr_expect_eq(call("admin", "GET", "/v1/loom/clustertemplates/bad",
+	cr_expect_eq(fx_api("admin", "GET", "/v1/loom/clustertemplates/bad",
 			 NULL, NULL),
 	    404);
 
@@ -648,7 +641,7 @@ Test(cluster_ops, template_size_constraint)
 	/* Coopr 0.9.9 ClusterHandlerTest.testInvalidNumMachines (2..50). */
 	snprintf(body, sizeof body, SIZED, "two-to-fifty",
 	    "\"size\":{\"min\":2,\"max\":50}");
-	cr_assert_eq(call("admin", "POST", "/v1/loom/clustertemplates", body,
+	cr_assert_eq(fx_api("admin", "POST", "/v1/loom/clustertemplates", body,
 			 NULL),
 	    200);
 	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clusters",
@@ -688,7 +681,7 @@ node_props(const char *user, const char *body, char *out, size_t n)
 	struct json_object *o = NULL;
 	long s;
 
-	s = call(user, "POST", "/v1/loom/getNodeProperties", body, &o);
+	s = fx_api(user, "POST", "/v1/loom/getNodeProperties", body, &o);
 	snprintf(out, n, "%s",
 	    o != NULL ?
 		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) :
@@ -705,7 +698,7 @@ Test(cluster_ops, get_node_properties)
 
 	one("user1", 1, 2, true, id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	json_object_object_get_ex(o, "nodes", &nodes);
 	cr_assert_eq(json_object_array_length(nodes), 2);
 	n0 = fx_js(json_object_array_get_idx(nodes, 0), "id");

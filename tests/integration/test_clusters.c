@@ -27,14 +27,6 @@ FX_SUITE(clusters,
     FX_CLUSTER_FIXTURES, .timeout = 120);
 FX_MAIN(FX_NEED_DB, 0)
 
-/* One request; the body is parsed into *o when it is JSON (caller puts). */
-static long
-call(const char *user, const char *method, const char *path, const char *body,
-    struct json_object **o)
-{
-	return fx_call(fx.d.port, user, method, path, body, o);
-}
-
 /* Finish a task; returns the status code. */
 static long
 finish(const char *worker, const char *task, int status, const char *extra)
@@ -46,7 +38,7 @@ finish(const char *worker, const char *task, int status, const char *extra)
 	    "\"status\":%d%s%s}",
 	    worker, task, status, extra != NULL ? "," : "",
 	    extra != NULL ? extra : "");
-	return call(NULL, "POST", "/v1/loom/tasks/finish", body, NULL);
+	return fx_api(NULL, "POST", "/v1/loom/tasks/finish", body, NULL);
 }
 
 /* Take the next task and check its name; returns it (caller puts). */
@@ -134,7 +126,7 @@ Test(clusters, status_progression_configs_and_node_actions)
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &cl), 200);
 	cr_assert(json_object_object_get_ex(cl, "nodes", &nodes));
 	cr_assert_eq(json_object_array_length(nodes), 1);
 	v = json_object_array_get_idx(nodes, 0);
@@ -151,8 +143,8 @@ Test(clusters, status_progression_configs_and_node_actions)
 	cr_expect_str_eq(fx_js(v, "ipaddress"), "10.0.0.3");
 	cr_expect_str_eq(fx_js(cl, "status"), "active");
 	json_object_put(cl);
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/00000567/status",
-			 NULL, NULL),
+	cr_expect_eq(fx_api("user1", "GET",
+			 "/v1/loom/clusters/00000567/status", NULL, NULL),
 	    404);
 }
 
@@ -186,7 +178,7 @@ Test(clusters, optional_arguments_reach_the_solver)
 	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &cl), 200);
 	json_object_object_get_ex(cl, "nodes", &nodes);
 	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
 	    "properties", &p);
@@ -195,7 +187,7 @@ Test(clusters, optional_arguments_reach_the_solver)
 	cr_expect_str_eq(fx_js(p, "imagetype"), "centos6");
 	json_object_put(cl);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/services", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &cl), 200);
 	cr_expect_str_eq(json_object_to_json_string_ext(cl,
 			     JSON_C_TO_STRING_PLAIN),
 	    "[\"zookeeper\"]");
@@ -210,10 +202,10 @@ Test(clusters, delete_runs_delete_tasks_then_terminates)
 
 	fx_create(fx.d.port, "user1", one(4, 2, NULL), id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 409,
+	cr_expect_eq(fx_api("user1", "DELETE", path, NULL, NULL), 409,
 	    "a PENDING cluster cannot be deleted");
 	complete_all("user1", id, 6);
-	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_DELETE/2/0", 15000);
 	t = take_named("w2", "DELETE");
@@ -230,7 +222,7 @@ Test(clusters, delete_runs_delete_tasks_then_terminates)
 			     "action"),
 	    "DELETE");
 	json_object_put(cl);
-	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200,
+	cr_expect_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200,
 	    "deleting a terminated cluster is a no-op");
 }
 
@@ -307,7 +299,7 @@ Test(clusters, an_unsolvable_cluster_is_terminated)
 	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
 }
@@ -327,17 +319,17 @@ Test(clusters, abort_with_tasks_in_flight)
 		json_object_put(t);
 	}
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/6/3", 15000);
 	cr_expect_eq(fx_take(fx.d.port, "w5", NULL), 204,
 	    "the queued task was dropped");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &cl), 200);
 	cr_expect_str_eq(fx_js(cl, "message"), "Aborted by user.");
 	json_object_put(cl);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200,
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200,
 	    "abort of a cluster that is not PENDING is a no-op");
 }
 
@@ -348,9 +340,9 @@ Test(clusters, abort_of_a_delete_is_refused)
 	fx_create(fx.d.port, "user1", one(8, 1, NULL), id);
 	complete_all("user1", id, 3);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 409);
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 409);
 }
 
 Test(clusters, listing_and_ownership)
@@ -366,11 +358,13 @@ Test(clusters, listing_and_ownership)
 	    "{\"name\":\"own2\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    b);
-	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", "/v1/loom/clusters", NULL, &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 1);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "id"), a);
 	json_object_put(o);
-	cr_assert_eq(call("admin", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_assert_eq(fx_api("admin", "GET", "/v1/loom/clusters", NULL, &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 2);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "id"), b,
 	    "newest first");
@@ -378,12 +372,13 @@ Test(clusters, listing_and_ownership)
 	    "own2");
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", a);
-	cr_expect_eq(call("user2", "GET", path, NULL, NULL), 404);
-	cr_expect_eq(call("user2", "DELETE", path, NULL, NULL), 404);
-	cr_expect_eq(call("admin", "GET", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api("user2", "GET", path, NULL, NULL), 404);
+	cr_expect_eq(fx_api("user2", "DELETE", path, NULL, NULL), 404);
+	cr_expect_eq(fx_api("admin", "GET", path, NULL, NULL), 200);
 	fx_wait_status(fx.d.port, "admin", a, "TERMINATED/*/*/*/*", 15000);
-	cr_expect_eq(call("admin", "DELETE", path, NULL, NULL), 200);
-	cr_expect_eq(call(NULL, "GET", "/v1/loom/clusters", NULL, NULL), 401);
+	cr_expect_eq(fx_api("admin", "DELETE", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api(NULL, "GET", "/v1/loom/clusters", NULL, NULL),
+	    401);
 }
 
 Test(clusters, plans_of_the_jobs)
@@ -397,7 +392,7 @@ Test(clusters, plans_of_the_jobs)
 	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	cr_assert_eq(json_object_array_length(o), 2);
 	p = json_object_array_get_idx(o, 0);
 	cr_expect_str_eq(fx_js(p, "action"), "SOLVE_LAYOUT");
@@ -418,14 +413,14 @@ Test(clusters, plans_of_the_jobs)
 	}
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/%s", id, job);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "id"), job);
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/x-y", id);
-	cr_expect_eq(call("user1", "GET", path, NULL, NULL), 400);
+	cr_expect_eq(fx_api("user1", "GET", path, NULL, NULL), 400);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/00000099-001",
 	    id);
-	cr_expect_eq(call("user1", "GET", path, NULL, NULL), 400,
+	cr_expect_eq(fx_api("user1", "GET", path, NULL, NULL), 400,
 	    "a job of another cluster");
 }
 
@@ -434,80 +429,83 @@ Test(clusters, bad_requests_store_nothing)
 	struct json_object *o;
 
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"name\":\"m\",\"numMachines\":10001,\"clusterTemplate\":"
 		"\"one-machine\"}",
 		NULL),
 	    400);
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"name\":\"m\",\"numMachines\":0,\"clusterTemplate\":"
 		"\"one-machine\"}",
 		NULL),
 	    400);
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"numMachines\":1,\"clusterTemplate\":\"one-machine\"}",
 		NULL),
 	    400);
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"name\":\"m\",\"clusterTemplate\":\"one-machine\"}", NULL),
 	    400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters",
 			 "{\"name\":\"m\",\"numMachines\":1}", NULL),
 	    400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters", "", NULL),
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters", "", NULL),
 	    400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters", "{bad", NULL),
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters", "{bad",
+			 NULL),
 	    400);
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"name\":\"a b\",\"numMachines\":1,\"clusterTemplate\":"
 		"\"one-machine\"}",
 		NULL),
 	    400);
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"name\":\"m\",\"numMachines\":\"many\",\"clusterTemplate\":"
 		"\"one-machine\"}",
 		NULL),
 	    400);
-	cr_assert_eq(call("admin", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_assert_eq(fx_api("admin", "GET", "/v1/loom/clusters", NULL, &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 0, "nothing was stored");
 	json_object_put(o);
 	/* Bad and unknown ids on every cluster route. */
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/abc", NULL, NULL),
+	cr_expect_eq(fx_api("user1", "GET", "/v1/loom/clusters/abc", NULL,
+			 NULL),
 	    400);
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999", NULL,
+	cr_expect_eq(fx_api("user1", "GET", "/v1/loom/clusters/99999999", NULL,
 			 NULL),
 	    404);
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999/status",
-			 NULL, NULL),
+	cr_expect_eq(fx_api("user1", "GET",
+			 "/v1/loom/clusters/99999999/status", NULL, NULL),
 	    404);
-	cr_expect_eq(call("user1", "GET",
+	cr_expect_eq(fx_api("user1", "GET",
 			 "/v1/loom/clusters/99999999/services", NULL, NULL),
 	    404);
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999/plans",
+	cr_expect_eq(fx_api("user1", "GET", "/v1/loom/clusters/99999999/plans",
 			 NULL, NULL),
 	    404);
-	cr_expect_eq(call("user1", "DELETE", "/v1/loom/clusters/99999999",
+	cr_expect_eq(fx_api("user1", "DELETE", "/v1/loom/clusters/99999999",
 			 NULL, NULL),
 	    404);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/99999999/abort",
-			 NULL, NULL),
+	cr_expect_eq(fx_api("user1", "POST",
+			 "/v1/loom/clusters/99999999/abort", NULL, NULL),
 	    404);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/99999999",
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters/99999999",
 			 "{\"expireTime\":5}", NULL),
 	    404);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/00000001", "",
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters/00000001", "",
 			 NULL),
 	    400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/00000001",
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters/00000001",
 			 "{'foo':'bar'}", NULL),
 	    400);
 	/* getClusterStatuses for a user with no clusters. */
-	cr_expect_eq(call("nobody", "POST", "/v1/loom/getClusterStatuses",
+	cr_expect_eq(fx_api("nobody", "POST", "/v1/loom/getClusterStatuses",
 			 NULL, NULL),
 	    404);
 }
@@ -517,11 +515,12 @@ Test(clusters, take_and_finish_rules)
 	struct json_object *t, *cl, *acts, *a;
 	char id[32];
 
-	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/take", "", NULL), 400);
-	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/take", "{}", NULL),
+	cr_expect_eq(fx_api(NULL, "POST", "/v1/loom/tasks/take", "", NULL),
+	    400);
+	cr_expect_eq(fx_api(NULL, "POST", "/v1/loom/tasks/take", "{}", NULL),
 	    400);
 	cr_expect_eq(finish("w6", "00000001-001-001", 0, NULL), 417);
-	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/finish",
+	cr_expect_eq(fx_api(NULL, "POST", "/v1/loom/tasks/finish",
 			 "{\"workerId\":\"w6\",\"status\":0}", NULL),
 	    400);
 	fx_create(fx.d.port, "user1", one(10, 1, NULL), id);
@@ -579,20 +578,20 @@ Test(clusters, statuses_rpc_per_user)
 	fx_create(fx.d.port, "user1", one(12, 1, NULL), a);
 	fx_create(fx.d.port, "user1", one(13, 1, NULL), a);
 	fx_create(fx.d.port, "user2", one(14, 1, NULL), a);
-	cr_assert_eq(call("user1", "POST", "/v1/loom/getClusterStatuses", NULL,
-			 &o),
+	cr_assert_eq(fx_api("user1", "POST", "/v1/loom/getClusterStatuses",
+			 NULL, &o),
 	    200);
 	cr_expect_eq(json_object_array_length(o), 2);
 	json_object_put(o);
-	cr_assert_eq(call("user2", "POST", "/v1/loom/getClusterStatuses", NULL,
-			 &o),
+	cr_assert_eq(fx_api("user2", "POST", "/v1/loom/getClusterStatuses",
+			 NULL, &o),
 	    200);
 	cr_expect_eq(json_object_array_length(o), 1);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "clusterid"),
 	    a);
 	json_object_put(o);
-	cr_assert_eq(call("admin", "POST", "/v1/loom/getClusterStatuses", NULL,
-			 &o),
+	cr_assert_eq(fx_api("admin", "POST", "/v1/loom/getClusterStatuses",
+			 NULL, &o),
 	    200);
 	cr_expect_eq(json_object_array_length(o), 3);
 	json_object_put(o);
@@ -623,7 +622,8 @@ Test(clusters, idempotency_key_answers_once)
 	fx_resp_free(&r1);
 	fx_resp_free(&r2);
 	fx_resp_free(&r3);
-	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", "/v1/loom/clusters", NULL, &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 1, "one cluster created");
 	json_object_put(o);
 }
@@ -645,8 +645,8 @@ lease_template(const char *name, long initial, long max, long step)
 
 		snprintf(path, sizeof path, "/v1/loom/clustertemplates/%s",
 		    name);
-		cr_assert_eq(call("admin", "PUT", path, body, NULL), 200, "%s",
-		    body);
+		cr_assert_eq(fx_api("admin", "PUT", path, body, NULL), 200,
+		    "%s", body);
 	}
 }
 
@@ -677,7 +677,7 @@ lease_of(const char *tmpl, long requested)
 		double deadline = fx_now_ms() + 10000;
 
 		while (fx_now_ms() < deadline) {
-			call("user1", "GET", path, NULL, &o);
+			fx_api("user1", "GET", path, NULL, &o);
 			if (strcmp(fx_js(o, "action"), "SOLVE_LAYOUT") != 0 ||
 			    strcmp(fx_js(o, "status"), "TERMINATED") == 0)
 				break;
@@ -692,7 +692,7 @@ lease_of(const char *tmpl, long requested)
 	}
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	call("user1", "GET", path, NULL, &o);
+	fx_api("user1", "GET", path, NULL, &o);
 	r = fx_ji(o, "expireTime") == 0 ?
 	    0 :
 	    fx_ji(o, "expireTime") - fx_ji(o, "createTime");
@@ -721,7 +721,7 @@ prolong(const char *id, long long at)
 
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	snprintf(body, sizeof body, "{'expireTime' : %lld}", at);
-	return call("user1", "POST", path, body, NULL);
+	return fx_api("user1", "POST", path, body, NULL);
 }
 
 Test(clusters, prolong_rules)
@@ -738,7 +738,7 @@ Test(clusters, prolong_rules)
 	cr_expect_eq(prolong(id, 1), 400, "PENDING cannot be prolonged");
 	complete_all("user1", id, 3);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	call("user1", "GET", path, NULL, &o);
+	fx_api("user1", "GET", path, NULL, &o);
 	c = fx_ji(o, "createTime");
 	cr_expect_eq(fx_ji(o, "expireTime") - c, 100000);
 	json_object_put(o);
@@ -747,7 +747,7 @@ Test(clusters, prolong_rules)
 	cr_expect_eq(prolong(id, c + 50000), 200, "a reduction");
 	cr_expect_eq(prolong(id, c + 150000), 200);
 	cr_expect_eq(prolong(id, c + 250000), 200);
-	call("user1", "GET", path, NULL, &o);
+	fx_api("user1", "GET", path, NULL, &o);
 	cr_expect_eq(fx_ji(o, "expireTime"), c + 250000);
 	json_object_put(o);
 	{
@@ -759,8 +759,9 @@ Test(clusters, prolong_rules)
 		}
 		cr_expect_eq(prolong(id, at + 100000), 400, "beyond max");
 	}
-	cr_expect_eq(call("user1", "POST", path, "", NULL), 400);
-	cr_expect_eq(call("user1", "POST", path, "{'foo':'bar'}", NULL), 400);
+	cr_expect_eq(fx_api("user1", "POST", path, "", NULL), 400);
+	cr_expect_eq(fx_api("user1", "POST", path, "{'foo':'bar'}", NULL),
+	    400);
 	/* A template without limits: any time. */
 	lease_template("forever", 0, 0, 0);
 	fx_create(fx.d.port, "user1",
@@ -786,11 +787,11 @@ Test(clusters, prolong_with_the_largest_max)
 	    id);
 	complete_all("user1", id, 3);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	call("user1", "GET", path, NULL, &o);
+	fx_api("user1", "GET", path, NULL, &o);
 	c = fx_ji(o, "createTime");
 	json_object_put(o);
 	cr_expect_eq(prolong(id, c + 1000000000000LL), 200);
-	call("user1", "GET", path, NULL, &o);
+	fx_api("user1", "GET", path, NULL, &o);
 	cr_expect_eq(fx_ji(o, "expireTime"), c + 1000000000000LL);
 	json_object_put(o);
 }
@@ -849,13 +850,13 @@ Test(clusters, a_macro_error_fails_the_task)
 	int i;
 
 	cr_assert_eq(
-	    call("admin", "PUT", "/v1/loom/services/svcm",
+	    fx_api("admin", "PUT", "/v1/loom/services/svcm",
 		"{\"name\":\"svcm\",\"provisioner\":{\"actions\":{\"install\":"
 		"{\"type\":\"shell\",\"script\":\"install.sh\"}}}}",
 		NULL),
 	    200);
 	cr_assert_eq(
-	    call("admin", "PUT", "/v1/loom/clustertemplates/macrobad",
+	    fx_api("admin", "PUT", "/v1/loom/clustertemplates/macrobad",
 		"{\"name\":\"macrobad\",\"defaults\":{\"services\":[\"svcm\"],"
 		"\"provider\":\"joyent\",\"config\":{\"x\":"
 		"\"%nonsense.macro%\"}}}",
@@ -875,7 +876,7 @@ Test(clusters, a_macro_error_fails_the_task)
 	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/4/3", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &cl), 200);
 	cr_expect(strncmp(fx_js(cl, "message"),
 		      "Exception while expanding "
 		      "macros: ",

@@ -38,14 +38,6 @@ FX_MAIN(FX_NEED_DB, 0)
 #define NOT_ACTIONABLE \
 	"Cluster is not in a state where service actions can be performed."
 
-/* One request; the body is parsed into *o when it is JSON (caller puts). */
-static long
-call(const char *user, const char *method, const char *path, const char *body,
-    struct json_object **o)
-{
-	return fx_call(fx.d.port, user, method, path, body, o);
-}
-
 /* "/v1/loom/clusters/<id><rest>" in a static buffer (one at a time). */
 static const char *
 cpath(const char *id, const char *rest)
@@ -77,7 +69,7 @@ finish(const char *worker, const char *task, int status)
 	    "\"stdout\":\"out\",\"stderr\":\"%s\","
 	    "\"result\":{\"ipaddress\":\"10.0.0.9\"}}",
 	    worker, task, status, status == 0 ? "" : "boom");
-	cr_assert_eq(call(NULL, "POST", "/v1/loom/tasks/finish", body, NULL),
+	cr_assert_eq(fx_api(NULL, "POST", "/v1/loom/tasks/finish", body, NULL),
 	    200);
 }
 
@@ -154,7 +146,7 @@ cluster_message(const char *id, char *out, size_t n)
 {
 	struct json_object *o = NULL;
 
-	cr_assert_eq(call("user1", "GET", cpath(id, ""), NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, ""), NULL, &o), 200);
 	snprintf(out, n, "%s", fx_js(o, "message"));
 	json_object_put(o);
 }
@@ -170,7 +162,8 @@ latest_plan(const char *id, char *out, size_t n)
 	size_t s, k;
 
 	out[0] = '\0';
-	cr_assert_eq(call("user1", "GET", cpath(id, "/plans"), NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, "/plans"), NULL, &o),
+	    200);
 	cr_assert(json_object_array_length(o) > 0);
 	p = json_object_array_get_idx(o, json_object_array_length(o) - 1);
 	snprintf(out, n, "%s", fx_js(p, "action"));
@@ -200,8 +193,8 @@ expect_config(const char *id, const char *want, const char *why)
 {
 	struct json_object *o = NULL;
 
-	cr_assert_eq(call("user1", "GET", cpath(id, "/config"), NULL, &o), 200,
-	    "%s", why);
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, "/config"), NULL, &o),
+	    200, "%s", why);
 	cr_expect_str_eq(json_object_to_json_string_ext(o,
 			     JSON_C_TO_STRING_PLAIN),
 	    want, "%s", why);
@@ -284,7 +277,7 @@ walk(const char *id, const struct step *steps, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		cr_assert_eq(call("user1", steps[i].method,
+		cr_assert_eq(fx_api("user1", steps[i].method,
 				 cpath(id, steps[i].route), steps[i].body,
 				 NULL),
 		    200, "%s %s", steps[i].method, steps[i].route);
@@ -306,7 +299,7 @@ Test(day2, reconfigure_with_restart_reaches_every_task)
 	create_active("day2", 2, id);
 	expect_config(id, "{}",
 	    "no user config: GET shows {}, never the template's");
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{\"k\":\"v2\",\"list\":[1,2]}}", NULL),
 	    200);
 	/* The config is replaced at once, before any task runs. */
@@ -345,7 +338,7 @@ Test(day2, reconfigure_without_restart_and_back_to_template_defaults)
 	need_planner(PLANNER_CLUSTER_CONFIGURE, false);
 	create_active("day2", 1, id);
 	/* The documented "restart":"false" string means no restart. */
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{\"k\":\"v3\"},\"restart\":\"false\"}",
 			 NULL),
 	    200);
@@ -356,7 +349,7 @@ Test(day2, reconfigure_without_restart_and_back_to_template_defaults)
 	cr_expect_eq(count_of(seen, "CONFIGURE app;"), 1, "%s", seen);
 	cr_expect_eq(count_of(seen, ";"), 3, "%s", seen);
 	/* An empty config: tasks get the template's default config again. */
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{},\"restart\":false}", NULL),
 	    200);
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, seen,
@@ -453,7 +446,7 @@ Test(day2, a_failing_task_leaves_inconsistent_and_reconfigure_recovers)
 	walk(id, &stop, 1);
 	/* From INCONSISTENT only reconfigure (and delete) are allowed. */
 	expect_409_all(id, "app", false);
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{\"k\":\"fixed\"},\"restart\":false}",
 			 NULL),
 	    200);
@@ -469,7 +462,7 @@ Test(day2, a_plan_with_no_task_fails_its_job)
 
 	/* plain defines no action: STOP_SERVICES has nothing to run. */
 	create_active("bare", 1, id);
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services/stop"), NULL,
+	cr_assert_eq(fx_api("user1", "POST", cpath(id, "/services/stop"), NULL,
 			 NULL),
 	    200);
 	fx_wait_status(fx.d.port, "user1", id,
@@ -478,7 +471,8 @@ Test(day2, a_plan_with_no_task_fails_its_job)
 	cr_expect_str_eq(msg,
 	    "Failed to schedule the STOP_SERVICES operation.");
 	/* Deleting an INCONSISTENT cluster is allowed. */
-	cr_assert_eq(call("user1", "DELETE", cpath(id, ""), NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "DELETE", cpath(id, ""), NULL, NULL),
+	    200);
 	drive(id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", NULL, NULL, 0,
 	    NULL);
 }
@@ -494,7 +488,7 @@ Test(day2, add_a_service_to_every_node)
 
 	need_planner(PLANNER_ADD_SERVICES, true);
 	create_active("day2", 2, id);
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services"),
+	cr_assert_eq(fx_api("user1", "POST", cpath(id, "/services"),
 			 "{\"services\":[\"extra\"]}", NULL),
 	    200);
 	drive(id, "ACTIVE/COMPLETE/ADD_SERVICES/*/*", NULL, seen, sizeof seen,
@@ -507,14 +501,14 @@ Test(day2, add_a_service_to_every_node)
 	    (const char *const[]){ "INSTALL app", "CONFIGURE app", NULL });
 	latest_plan(id, plan, sizeof plan);
 	cr_expect_eq(strncmp(plan, "ADD_SERVICES|", 13), 0, "%s", plan);
-	cr_assert_eq(call("user1", "GET", cpath(id, "/services"), NULL, &o),
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, "/services"), NULL, &o),
 	    200);
 	cr_expect_eq(json_object_array_length(o), 3, "%s",
 	    json_object_to_json_string(o));
 	cr_expect_not_null(strstr(json_object_to_json_string(o), "\"extra\""));
 	json_object_put(o);
 	o = NULL;
-	cr_assert_eq(call("user1", "GET", cpath(id, ""), NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, ""), NULL, &o), 200);
 	cr_assert(json_object_object_get_ex(o, "nodes", &nodes));
 	for (i = 0; i < json_object_array_length(nodes); i++) {
 		struct json_object *n = json_object_array_get_idx(nodes, i);
@@ -536,21 +530,22 @@ Test(day2, add_services_that_cannot_be_laid_out_fails_the_job_only)
 
 	create_active("day2", 1, id);
 	/* solo only fits large hardware; the cluster is small. */
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services"),
+	cr_assert_eq(fx_api("user1", "POST", cpath(id, "/services"),
 			 "{\"services\":[\"solo\"]}", NULL),
 	    200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/FAILED/ADD_SERVICES/0/0", 20000);
 	cluster_message(id, msg, sizeof msg);
 	cr_expect_str_eq(msg, "Unable to solve layout.");
-	cr_assert_eq(call("user1", "GET", cpath(id, "/services"), NULL, &o),
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, "/services"), NULL, &o),
 	    200);
 	cr_expect_eq(json_object_array_length(o), 2, "nothing changed: %s",
 	    json_object_to_json_string(o));
 	cr_expect_null(strstr(json_object_to_json_string(o), "solo"));
 	json_object_put(o);
 	/* The cluster is usable: it can be deleted at once. */
-	cr_assert_eq(call("user1", "DELETE", cpath(id, ""), NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "DELETE", cpath(id, ""), NULL, NULL),
+	    200);
 	drive(id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", NULL, NULL, 0,
 	    NULL);
 }
@@ -646,7 +641,7 @@ Test(day2, unknown_and_foreign_clusters_are_not_found)
 	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services/stop"), NULL,
 	    NULL, 401, "X-Loom-UserID not found in the request header.");
 	/* The admin sees every cluster. */
-	cr_expect_eq(call("admin", "GET", cpath(id, "/config"), NULL, NULL),
+	cr_expect_eq(fx_api("admin", "GET", cpath(id, "/config"), NULL, NULL),
 	    200);
 	/* Bad bodies of PUT config (testInvalidClusterConfigRequests). */
 	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
@@ -716,7 +711,7 @@ Test(day2, disallowed_statuses_answer_409)
 	expect_409_all(incomplete, "base", true);
 	/* TERMINATED: deleted. */
 	create_active("day2", 1, terminated);
-	cr_assert_eq(call("user1", "DELETE", cpath(terminated, ""), NULL,
+	cr_assert_eq(fx_api("user1", "DELETE", cpath(terminated, ""), NULL,
 			 NULL),
 	    200);
 	drive(terminated, "TERMINATED/COMPLETE/CLUSTER_DELETE/*/*", NULL, NULL,
@@ -746,8 +741,8 @@ Test(day2, each_route_requests_its_action)
 	need_planner(PLANNER_RESTART_SERVICES, true);
 	create_active("day2", 1, id);
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		cr_assert_eq(call("user1", "POST", cpath(id, routes[i]), NULL,
-				 NULL),
+		cr_assert_eq(fx_api("user1", "POST", cpath(id, routes[i]),
+				 NULL, NULL),
 		    200, "%s", routes[i]);
 		fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 		snprintf(want, sizeof want, "PENDING/*/%s/*/*", actions[i]);
@@ -776,7 +771,7 @@ Test(day2, config_is_the_cluster_config_and_put_replaces_it)
 	fx_create(fx.d.port, "user1", body, id);
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", NULL, NULL, 0, cfg);
 	expect_config(id, cfg, "GET config");
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
 			 "{\"restart\":false,\"config\":{\"key2\":\"val2\"}}",
 			 NULL),
 	    200);
@@ -826,17 +821,17 @@ Test(day2, dummy_provisioner_walk)
 	    id);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 20000);
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services"),
+	cr_assert_eq(fx_api("user1", "POST", cpath(id, "/services"),
 			 "{\"services\":[\"extra\"]}", NULL),
 	    200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/ADD_SERVICES/*/*", 20000);
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{\"k\":\"walk\"}}", NULL),
 	    200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CONFIGURE_WITH_RESTART/*/*", 20000);
-	cr_assert_eq(call("user1", "POST",
+	cr_assert_eq(fx_api("user1", "POST",
 			 cpath(id, "/services/extra/restart"), NULL, NULL),
 	    200);
 	fx_wait_status(fx.d.port, "user1", id,

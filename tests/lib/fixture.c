@@ -568,6 +568,13 @@ fx_call(int port, const char *user, const char *method, const char *path,
 }
 
 long
+fx_api(const char *user, const char *method, const char *path,
+    const char *body, struct json_object **o)
+{
+	return fx_call(fx.d.port, user, method, path, body, o);
+}
+
+long
 fx_req(int port, const char *method, const char *path, const char *hdr,
     const char *body, struct fx_resp *r)
 {

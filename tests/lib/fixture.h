@@ -190,6 +190,10 @@ void fx_resp_free(struct fx_resp *r);
 long fx_call(int port, const char *user, const char *method, const char *path,
     const char *body, struct json_object **o);
 
+/* fx_call on the suite's loomd (fx.d.port). */
+long fx_api(const char *user, const char *method, const char *path,
+    const char *body, struct json_object **o);
+
 /*
  * Send method path with body (may be NULL) and header lines hdr (may be
  * NULL) to 127.0.0.1:port, giving up after 10 s; the test fails when no
