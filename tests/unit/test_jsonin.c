@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_data.h"
 #include "jsonin.h"
 #include "jsonx.h"
 
@@ -31,16 +32,6 @@ must_parse(const char *s, int flags)
 	cr_assert_not_null(o);
 	cr_assert_eq(why, JSONIN_ERR_SYNTAX, "why touched on success");
 	return o;
-}
-
-/* o[key], which must be there (borrowed from o). */
-static struct json_object *
-member(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	cr_assert(json_object_object_get_ex(o, key, &v), "no member %s", key);
-	return v;
 }
 
 /* Parse the C string s; assert success and, when nkeys >= 0, that the
@@ -169,7 +160,7 @@ Test(jsonin, comments_end_where_json_c_ends_them)
 		       "/}",
 	    0);
 	cr_assert_eq(json_object_object_length(o), 1);
-	cr_assert_eq(json_object_get_int64(member(o, "a")), 1);
+	cr_assert_eq(json_object_get_int64(fx_data_get(o, "a")), 1);
 	json_object_put(o);
 	o = must_parse("[1/*/ **"
 		       "/*"
@@ -253,7 +244,7 @@ Test(jsonin, invalid_utf8_refused)
 
 	/* é, €, U+1F600. */
 	o = must_parse("{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}", 0);
-	cr_assert_str_eq(json_object_get_string(member(o, "a")),
+	cr_assert_str_eq(json_object_get_string(fx_data_get(o, "a")),
 	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
 	json_object_put(o);
 }
@@ -276,7 +267,8 @@ Test(jsonin, nul_bytes_refused)
 	must_fail("{\"a\\u0000b\":1}", 0, JSONIN_ERR_SYNTAX);
 	/* An escaped backslash followed by u0000 is plain text. */
 	o = must_parse("{\"a\":\"\\\\u0000\"}", 0);
-	cr_assert_str_eq(json_object_get_string(member(o, "a")), "\\u0000");
+	cr_assert_str_eq(json_object_get_string(fx_data_get(o, "a")),
+	    "\\u0000");
 	json_object_put(o);
 }
 
@@ -304,7 +296,7 @@ Test(jsonin, identical_duplicate_keys_accepted)
 
 	o = must_parse("{\"a\":1,\"a\":1}", 0);
 	cr_assert_eq(json_object_object_length(o), 1);
-	cr_assert_eq(json_object_get_int64(member(o, "a")), 1);
+	cr_assert_eq(json_object_get_int64(fx_data_get(o, "a")), 1);
 	json_object_put(o);
 
 	must_accept("{\"a\":{\"x\":[1,2],\"y\":'s'},\"b\":0,"
@@ -371,7 +363,8 @@ Test(jsonin, single_quoted_strings_accepted)
 	json_object_put(o);
 
 	o = must_parse("{'name':'it\"s'}", 0);
-	cr_assert_str_eq(json_object_get_string(member(o, "name")), "it\"s");
+	cr_assert_str_eq(json_object_get_string(fx_data_get(o, "name")),
+	    "it\"s");
 	json_object_put(o);
 }
 
@@ -387,7 +380,7 @@ Test(jsonin, body_need_not_be_nul_terminated)
 	cr_assert_not_null(buf);
 	memcpy(buf, text, 7);
 	cr_assert_eq(jsonin_parse(buf, 7, 0, &o, NULL, err), 0, "%s", err);
-	cr_assert_eq(json_object_get_int64(member(o, "a")), 1);
+	cr_assert_eq(json_object_get_int64(fx_data_get(o, "a")), 1);
 	json_object_put(o);
 	/* The same bytes with the garbage counted in are refused. */
 	cr_assert_eq(jsonin_parse(text, strlen(text), 0, &o, NULL, err), -1);
@@ -405,8 +398,8 @@ Test(jsonin, integer_literals_json_c_would_saturate_refused)
 	    "{\"a\":-9223372036854775808,"
 	    "\"b\":18446744073709551615,\"c\":000000000000000000000001}",
 	    0);
-	cr_assert_eq(json_object_get_int64(member(o, "a")), INT64_MIN);
-	cr_assert_eq(json_object_get_uint64(member(o, "b")), UINT64_MAX);
+	cr_assert_eq(json_object_get_int64(fx_data_get(o, "a")), INT64_MIN);
+	cr_assert_eq(json_object_get_uint64(fx_data_get(o, "b")), UINT64_MAX);
 	json_object_put(o);
 }
 
