@@ -188,6 +188,17 @@ metric(int port, const char *name)
 	return v;
 }
 
+/* loomd_task_requests_refused_total{reason} of fx.d, or -1. */
+static long
+refused(const char *reason)
+{
+	char name[128];
+
+	snprintf(name, sizeof name,
+	    "loomd_task_requests_refused_total{reason=\"%s\"} ", reason);
+	return metric(fx.d.port, name);
+}
+
 /*
  * Send "method path" with extra header lines (each ending in CR LF, may be
  * "") on a new connection that closes after the answer; returns the status
@@ -271,14 +282,8 @@ Test(abuse, task_routes_only_on_their_listener_and_with_the_token)
 	cr_expect_eq(req(tport, "GET", "/v1/loom/providers",
 			 "X-Loom-UserID: admin", NULL, b, sizeof b),
 	    404, "%s", b);
-	cr_expect_eq(
-	    metric(fx.d.port,
-		"loomd_task_requests_refused_total{reason=\"listener\"} "),
-	    2);
-	cr_expect_eq(
-	    metric(fx.d.port,
-		"loomd_task_requests_refused_total{reason=\"token\"} "),
-	    3);
+	cr_expect_eq(refused("listener"), 2);
+	cr_expect_eq(refused("token"), 3);
 	unlink(tok);
 }
 
@@ -300,10 +305,7 @@ Test(abuse, a_provisioner_pointed_at_the_task_listener_works)
 	wait_active(id, b, sizeof b);
 	fx_provisioner_stop(&prov);
 	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
-	cr_expect_eq(
-	    metric(fx.d.port,
-		"loomd_task_requests_refused_total{reason=\"listener\"} "),
-	    0);
+	cr_expect_eq(refused("listener"), 0);
 }
 
 Test(abuse, token_alone_guards_the_task_routes_on_the_api_listener)
@@ -360,10 +362,7 @@ Test(abuse, the_dummy_provisioner_sends_the_token)
 	kill(prov, SIGTERM);
 	waitpid(prov, &st, 0);
 	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
-	cr_expect_eq(
-	    metric(fx.d.port,
-		"loomd_task_requests_refused_total{reason=\"token\"} "),
-	    0);
+	cr_expect_eq(refused("token"), 0);
 	unlink(tok);
 }
 

@@ -127,6 +127,21 @@ drive(const char *id, const char *want, const char *fail, char *seen, size_t n,
 	cr_assert_fail("cluster %s: want %s, got %s", id, want, got);
 }
 
+/*
+ * PUT body to cluster id's config as user1 (it answers 200), then play the
+ * provisioner until the reconfigure is done, every task with config.cluster
+ * exactly cluster_cfg; the tasks it ran into seen (size n), as drive().
+ */
+static void
+reconfigure(const char *id, const char *body, const char *cluster_cfg,
+    char *seen, size_t n)
+{
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"), body, NULL),
+	    200);
+	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, seen, n,
+	    cluster_cfg);
+}
+
 /* Create a cluster of machines nodes of template as user1, ACTIVE. */
 static void
 create_active(const char *tmpl, int machines, char id[32])
@@ -149,6 +164,24 @@ cluster_message(const char *id, char *out, size_t n)
 	cr_assert_eq(fx_api("user1", "GET", cpath(id, ""), NULL, &o), 200);
 	snprintf(out, n, "%s", fx_js(o, "message"));
 	json_object_put(o);
+}
+
+/*
+ * GET the services of cluster id as user1 (it answers 200): how many, and
+ * the list as JSON text into out (size n).
+ */
+static size_t
+services_of(const char *id, char *out, size_t n)
+{
+	struct json_object *o = NULL;
+	size_t k;
+
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, "/services"), NULL, &o),
+	    200);
+	k = json_object_array_length(o);
+	snprintf(out, n, "%s", json_object_to_json_string(o));
+	json_object_put(o);
+	return k;
 }
 
 /*
@@ -338,22 +371,15 @@ Test(day2, reconfigure_without_restart_and_back_to_template_defaults)
 	need_planner(PLANNER_CLUSTER_CONFIGURE, false);
 	create_active("day2", 1, id);
 	/* The documented "restart":"false" string means no restart. */
-	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
-			 "{\"config\":{\"k\":\"v3\"},\"restart\":\"false\"}",
-			 NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, seen,
-	    sizeof seen, "{\"k\":\"v3\"}");
+	reconfigure(id, "{\"config\":{\"k\":\"v3\"},\"restart\":\"false\"}",
+	    "{\"k\":\"v3\"}", seen, sizeof seen);
 	cr_expect_eq(strncmp(seen, "BOOTSTRAP;", 10), 0, "%s", seen);
 	cr_expect_eq(count_of(seen, "CONFIGURE base;"), 1, "%s", seen);
 	cr_expect_eq(count_of(seen, "CONFIGURE app;"), 1, "%s", seen);
 	cr_expect_eq(count_of(seen, ";"), 3, "%s", seen);
 	/* An empty config: tasks get the template's default config again. */
-	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
-			 "{\"config\":{},\"restart\":false}", NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, seen,
-	    sizeof seen, "{\"k\":\"default\"}");
+	reconfigure(id, "{\"config\":{},\"restart\":false}",
+	    "{\"k\":\"default\"}", seen, sizeof seen);
 	cr_expect_eq(count_of(seen, "CONFIGURE"), 2, "%s", seen);
 }
 
@@ -446,12 +472,8 @@ Test(day2, a_failing_task_leaves_inconsistent_and_reconfigure_recovers)
 	walk(id, &stop, 1);
 	/* From INCONSISTENT only reconfigure (and delete) are allowed. */
 	expect_409_all(id, "app", false);
-	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
-			 "{\"config\":{\"k\":\"fixed\"},\"restart\":false}",
-			 NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, seen,
-	    sizeof seen, "{\"k\":\"fixed\"}");
+	reconfigure(id, "{\"config\":{\"k\":\"fixed\"},\"restart\":false}",
+	    "{\"k\":\"fixed\"}", seen, sizeof seen);
 	cluster_message(id, msg, sizeof msg);
 	cr_expect_str_eq(msg, "");
 }
@@ -483,7 +505,7 @@ Test(day2, a_plan_with_no_task_fails_its_job)
 Test(day2, add_a_service_to_every_node)
 {
 	struct json_object *o = NULL, *nodes, *props, *sv;
-	char id[32], seen[4096], plan[4096];
+	char id[32], seen[4096], plan[4096], svcs[1024];
 	size_t i;
 
 	need_planner(PLANNER_ADD_SERVICES, true);
@@ -501,13 +523,8 @@ Test(day2, add_a_service_to_every_node)
 	    (const char *const[]){ "INSTALL app", "CONFIGURE app", NULL });
 	latest_plan(id, plan, sizeof plan);
 	cr_expect_eq(strncmp(plan, "ADD_SERVICES|", 13), 0, "%s", plan);
-	cr_assert_eq(fx_api("user1", "GET", cpath(id, "/services"), NULL, &o),
-	    200);
-	cr_expect_eq(json_object_array_length(o), 3, "%s",
-	    json_object_to_json_string(o));
-	cr_expect_not_null(strstr(json_object_to_json_string(o), "\"extra\""));
-	json_object_put(o);
-	o = NULL;
+	cr_expect_eq(services_of(id, svcs, sizeof svcs), 3, "%s", svcs);
+	cr_expect_not_null(strstr(svcs, "\"extra\""), "%s", svcs);
 	cr_assert_eq(fx_api("user1", "GET", cpath(id, ""), NULL, &o), 200);
 	cr_assert(json_object_object_get_ex(o, "nodes", &nodes));
 	for (i = 0; i < json_object_array_length(nodes); i++) {
@@ -525,8 +542,7 @@ Test(day2, add_a_service_to_every_node)
 
 Test(day2, add_services_that_cannot_be_laid_out_fails_the_job_only)
 {
-	char id[32], msg[256];
-	struct json_object *o = NULL;
+	char id[32], msg[256], svcs[1024];
 
 	create_active("day2", 1, id);
 	/* solo only fits large hardware; the cluster is small. */
@@ -537,12 +553,9 @@ Test(day2, add_services_that_cannot_be_laid_out_fails_the_job_only)
 	    "ACTIVE/FAILED/ADD_SERVICES/0/0", 20000);
 	cluster_message(id, msg, sizeof msg);
 	cr_expect_str_eq(msg, "Unable to solve layout.");
-	cr_assert_eq(fx_api("user1", "GET", cpath(id, "/services"), NULL, &o),
-	    200);
-	cr_expect_eq(json_object_array_length(o), 2, "nothing changed: %s",
-	    json_object_to_json_string(o));
-	cr_expect_null(strstr(json_object_to_json_string(o), "solo"));
-	json_object_put(o);
+	cr_expect_eq(services_of(id, svcs, sizeof svcs), 2,
+	    "nothing changed: %s", svcs);
+	cr_expect_null(strstr(svcs, "solo"), "%s", svcs);
 	/* The cluster is usable: it can be deleted at once. */
 	cr_assert_eq(fx_api("user1", "DELETE", cpath(id, ""), NULL, NULL),
 	    200);
