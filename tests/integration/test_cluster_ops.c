@@ -147,14 +147,13 @@ list_ids(const char *user, const char *query, char *out, size_t n)
 Test(cluster_ops, inconsistent_is_shown_and_0_9_operations_accept_it)
 {
 	struct json_object *o;
-	char id[32], path[128], got[256], body[128];
+	char id[32], got[256], body[128];
 	long long create;
 
 	one("user1", 1, 1, true, id);
 	make_inconsistent(id);
 	/* Lower-case in the cluster JSON, upper-case in status and lists. */
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "status"), "inconsistent");
 	create = (long long)fx_ji(o, "createTime");
 	json_object_put(o);
@@ -174,15 +173,16 @@ Test(cluster_ops, inconsistent_is_shown_and_0_9_operations_accept_it)
 
 	/* The lease may change (section 2.1)... */
 	snprintf(body, sizeof body, "{\"expireTime\":%lld}", create + 14000);
-	cr_expect_eq(fx_api("user1", "POST", path, body, NULL), 200);
-	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "", body, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &o), 200);
 	cr_expect_eq(fx_ji(o, "expireTime"), create + 14000);
 	cr_expect_str_eq(fx_js(o, "status"), "inconsistent",
 	    "a lease change leaves the status");
 	json_object_put(o);
 
 	/* ...and the cluster may be deleted. */
-	cr_assert_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_DELETE/1/0", 15000);
 	complete_n(1);
@@ -243,12 +243,11 @@ Test(cluster_ops, only_a_cluster_create_job_can_be_aborted)
 Test(cluster_ops, latest_job_id_follows_the_jobs)
 {
 	struct json_object *o, *jobs;
-	char id[32], path[128], first[64];
+	char id[32], first[64];
 	size_t n;
 
 	one("user1", 1, 1, true, id);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &o), 200);
 	cr_assert(json_object_object_get_ex(o, "jobs", &jobs),
 	    "jobs stays beside latestJobId");
 	/* The solve job and the create job. */
@@ -260,8 +259,9 @@ Test(cluster_ops, latest_job_id_follows_the_jobs)
 	cr_expect_eq(strncmp(first, id, 8), 0, "job %s of cluster %s", first,
 	    id);
 	json_object_put(o);
-	cr_assert_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200);
-	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &o), 200);
 	json_object_object_get_ex(o, "jobs", &jobs);
 	cr_assert_eq(json_object_array_length(jobs), 3);
 	cr_expect_str_eq(fx_js(o, "latestJobId"),
@@ -297,7 +297,7 @@ pause_or_resume(const char *id, const char *op, const char *status,
 Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 {
 	struct json_object *t, *t2;
-	char id[32], path[128], got[256], v[64];
+	char id[32], got[256], v[64];
 
 	/* Two machines, six tasks: two CREATEs done, the CONFIRMs queued. */
 	one("user1", 1, 2, false, id);
@@ -369,8 +369,8 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	t2 = fx_take_json(fx.d.port, "w4", 10000);
 	cr_assert_not_null(t2);
 	cr_expect_str_eq(fx_js(t2, "taskName"), "BOOTSTRAP");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/pause", NULL, NULL),
+	    200);
 	cr_expect_eq(finish("w3", fx_js(t, "taskId")), 200);
 	cr_expect_eq(finish("w4", fx_js(t2, "taskId")), 200);
 	json_object_put(t);
@@ -378,8 +378,9 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	usleep(600000);
 	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/6");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/resume", NULL,
+			 NULL),
+	    200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6", 15000);
 }
@@ -387,7 +388,7 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 {
 	struct json_object *t;
-	char id[32], path[128], task[64], v[64];
+	char id[32], task[64], v[64];
 	double deadline;
 
 	one("user1", 1, 1, false, id);
@@ -395,8 +396,8 @@ Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 	cr_assert_not_null(t);
 	snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
 	json_object_put(t);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/pause", NULL, NULL),
+	    200);
 	/*
 	 * The state a loomd leaves when it dies between a take's commit and
 	 * its answer: the hand-out is on record, its delivery is not.
@@ -420,8 +421,9 @@ Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 	} while (strcmp(v, "taken") == 0 && fx_now_ms() < deadline);
 	cr_expect_str_eq(v, "paused", "queued again, but held back");
 	cr_expect_eq(fx_take(fx.d.port, "w2", NULL), 204);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/resume", NULL,
+			 NULL),
+	    200);
 	t = fx_take_json(fx.d.port, "w2", 10000);
 	cr_assert_not_null(t);
 	cr_expect_str_eq(fx_js(t, "taskId"), task);
@@ -431,16 +433,17 @@ Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 /* Coopr 0.9.9 ClusterHandlerTest.testPauseResumeCluster, as written. */
 Test(cluster_ops, coopr_pause_resume_cluster)
 {
-	char id[32], path[128], got[256];
+	char id[32], got[256];
 
 	one("user1", 1, 2, false, id);
 	complete_n(2);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/pause", NULL, NULL),
+	    200);
 	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/2");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/resume", NULL,
+			 NULL),
+	    200);
 	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CREATE/6/2");
 	complete_n(4);
@@ -496,22 +499,23 @@ Test(cluster_ops, pause_and_resume_rules)
 
 Test(cluster_ops, a_paused_create_can_be_aborted)
 {
-	char id[32], path[128];
+	char id[32];
 
 	one("user1", 1, 2, false, id);
 	complete_n(2);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/6/2", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/pause", NULL, NULL),
+	    200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/abort", NULL, NULL),
+	    200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/6/2", 15000);
 	cr_expect_eq(fx_take(fx.d.port, "w", NULL), 204,
 	    "the held tasks were dropped");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "/resume", NULL,
+			 NULL),
+	    200);
 	{
 		struct json_object *t = NULL;
 
@@ -693,12 +697,11 @@ node_props(const char *user, const char *body, char *out, size_t n)
 Test(cluster_ops, get_node_properties)
 {
 	struct json_object *o, *nodes, *props, *a;
-	char id[32], path[128], body[256], got[4096];
+	char id[32], body[256], got[4096];
 	const char *n0, *n1;
 
 	one("user1", 1, 2, true, id);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &o), 200);
 	json_object_object_get_ex(o, "nodes", &nodes);
 	cr_assert_eq(json_object_array_length(nodes), 2);
 	n0 = fx_js(json_object_array_get_idx(nodes, 0), "id");

@@ -89,7 +89,7 @@ one(int n, int machines, const char *extra)
 Test(clusters, status_progression_configs_and_node_actions)
 {
 	struct json_object *t, *cfg, *cl, *v, *nodes, *acts;
-	char id[32], path[128], ip[32];
+	char id[32], ip[32];
 	const char *names[] = { "CREATE", "CONFIRM", "BOOTSTRAP" };
 	int i;
 
@@ -125,8 +125,7 @@ Test(clusters, status_progression_configs_and_node_actions)
 	}
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_api("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &cl), 200);
 	cr_assert(json_object_object_get_ex(cl, "nodes", &nodes));
 	cr_assert_eq(json_object_array_length(nodes), 1);
 	v = json_object_array_get_idx(nodes, 0);
@@ -167,7 +166,7 @@ Test(clusters, user_config_replaces_the_template_default)
 Test(clusters, optional_arguments_reach_the_solver)
 {
 	struct json_object *cl, *nodes, *p;
-	char id[32], path[128];
+	char id[32];
 
 	fx_create(fx.d.port, "user1",
 	    one(3, 1,
@@ -177,8 +176,7 @@ Test(clusters, optional_arguments_reach_the_solver)
 	    id);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_api("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &cl), 200);
 	json_object_object_get_ex(cl, "nodes", &nodes);
 	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
 	    "properties", &p);
@@ -186,8 +184,9 @@ Test(clusters, optional_arguments_reach_the_solver)
 	cr_expect_str_eq(fx_js(p, "flavor"), "Medium 4GB");
 	cr_expect_str_eq(fx_js(p, "imagetype"), "centos6");
 	json_object_put(cl);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/services", id);
-	cr_assert_eq(fx_api("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "/services", NULL,
+			 &cl),
+	    200);
 	cr_expect_str_eq(json_object_to_json_string_ext(cl,
 			     JSON_C_TO_STRING_PLAIN),
 	    "[\"zookeeper\"]");
@@ -197,15 +196,15 @@ Test(clusters, optional_arguments_reach_the_solver)
 Test(clusters, delete_runs_delete_tasks_then_terminates)
 {
 	struct json_object *t, *cl, *acts;
-	char id[32], path[128];
+	char id[32];
 	size_t n;
 
 	fx_create(fx.d.port, "user1", one(4, 2, NULL), id);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_expect_eq(fx_api("user1", "DELETE", path, NULL, NULL), 409,
-	    "a PENDING cluster cannot be deleted");
+	cr_expect_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    409, "a PENDING cluster cannot be deleted");
 	complete_all("user1", id, 6);
-	cr_assert_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_DELETE/2/0", 15000);
 	t = take_named("w2", "DELETE");
@@ -222,8 +221,8 @@ Test(clusters, delete_runs_delete_tasks_then_terminates)
 			     "action"),
 	    "DELETE");
 	json_object_put(cl);
-	cr_expect_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200,
-	    "deleting a terminated cluster is a no-op");
+	cr_expect_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200, "deleting a terminated cluster is a no-op");
 }
 
 Test(clusters, a_task_failing_three_times_fails_the_job)
@@ -290,7 +289,7 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 
 Test(clusters, an_unsolvable_cluster_is_terminated)
 {
-	char id[32], path[128];
+	char id[32];
 
 	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"u\",\"numMachines\":1,"
@@ -298,8 +297,8 @@ Test(clusters, an_unsolvable_cluster_is_terminated)
 	    id);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_expect_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
 }
@@ -307,7 +306,7 @@ Test(clusters, an_unsolvable_cluster_is_terminated)
 Test(clusters, abort_with_tasks_in_flight)
 {
 	struct json_object *t, *cl;
-	char id[32], path[128];
+	char id[32];
 	int i;
 
 	fx_create(fx.d.port, "user1", one(7, 2, NULL), id);
@@ -318,37 +317,35 @@ Test(clusters, abort_with_tasks_in_flight)
 		cr_assert_eq(finish("w5", fx_js(t, "taskId"), 0, NULL), 200);
 		json_object_put(t);
 	}
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/abort", NULL, NULL),
+	    200);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/6/3", 15000);
 	cr_expect_eq(fx_take(fx.d.port, "w5", NULL), 204,
 	    "the queued task was dropped");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_api("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &cl), 200);
 	cr_expect_str_eq(fx_js(cl, "message"), "Aborted by user.");
 	json_object_put(cl);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200,
-	    "abort of a cluster that is not PENDING is a no-op");
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "/abort", NULL, NULL),
+	    200, "abort of a cluster that is not PENDING is a no-op");
 }
 
 Test(clusters, abort_of_a_delete_is_refused)
 {
-	char id[32], path[128];
+	char id[32];
 
 	fx_create(fx.d.port, "user1", one(8, 1, NULL), id);
 	complete_all("user1", id, 3);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_api("user1", "DELETE", path, NULL, NULL), 200);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 409);
+	cr_assert_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "/abort", NULL, NULL),
+	    409);
 }
 
 Test(clusters, listing_and_ownership)
 {
 	struct json_object *o;
-	char a[32], b[32], path[128];
+	char a[32], b[32];
 
 	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"own1\",\"numMachines\":1,"
@@ -371,12 +368,13 @@ Test(clusters, listing_and_ownership)
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "name"),
 	    "own2");
 	json_object_put(o);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", a);
-	cr_expect_eq(fx_api("user2", "GET", path, NULL, NULL), 404);
-	cr_expect_eq(fx_api("user2", "DELETE", path, NULL, NULL), 404);
-	cr_expect_eq(fx_api("admin", "GET", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api_cluster("user2", "GET", a, "", NULL, NULL), 404);
+	cr_expect_eq(fx_api_cluster("user2", "DELETE", a, "", NULL, NULL),
+	    404);
+	cr_expect_eq(fx_api_cluster("admin", "GET", a, "", NULL, NULL), 200);
 	fx_wait_status(fx.d.port, "admin", a, "TERMINATED/*/*/*/*", 15000);
-	cr_expect_eq(fx_api("admin", "DELETE", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api_cluster("admin", "DELETE", a, "", NULL, NULL),
+	    200);
 	cr_expect_eq(fx_api(NULL, "GET", "/v1/loom/clusters", NULL, NULL),
 	    401);
 }
@@ -650,12 +648,29 @@ lease_template(const char *name, long initial, long max, long step)
 	}
 }
 
+/*
+ * Add the template tmpl with the given lease (as lease_template) and create
+ * a one-machine cluster name of it as user1; its id into id.
+ */
+static void
+leased_cluster(const char *tmpl, long initial, long max, long step,
+    const char *name, char id[32])
+{
+	char body[256];
+
+	lease_template(tmpl, initial, max, step);
+	snprintf(body, sizeof body,
+	    "{\"name\":\"%s\",\"numMachines\":1,\"clusterTemplate\":\"%s\"}",
+	    name, tmpl);
+	fx_create(fx.d.port, "user1", body, id);
+}
+
 /* Create with a requested lease (-1: none) and return expire - create,
  * or -1 when the cluster was terminated. */
 static long long
 lease_of(const char *tmpl, long requested)
 {
-	char body[256], id[32], path[128];
+	char body[256], id[32];
 	struct json_object *o;
 	long long r;
 
@@ -672,12 +687,12 @@ lease_of(const char *tmpl, long requested)
 		    tmpl);
 	fx_create(fx.d.port, "user1", body, id);
 	fx_wait_status(fx.d.port, "user1", id, "*/*/*/*/*", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
 	{
 		double deadline = fx_now_ms() + 10000;
 
 		while (fx_now_ms() < deadline) {
-			fx_api("user1", "GET", path, NULL, &o);
+			fx_api_cluster("user1", "GET", id, "/status", NULL,
+			    &o);
 			if (strcmp(fx_js(o, "action"), "SOLVE_LAYOUT") != 0 ||
 			    strcmp(fx_js(o, "status"), "TERMINATED") == 0)
 				break;
@@ -691,8 +706,7 @@ lease_of(const char *tmpl, long requested)
 		return -1;
 	}
 	json_object_put(o);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	fx_api("user1", "GET", path, NULL, &o);
+	fx_api_cluster("user1", "GET", id, "", NULL, &o);
 	r = fx_ji(o, "expireTime") == 0 ?
 	    0 :
 	    fx_ji(o, "expireTime") - fx_ji(o, "createTime");
@@ -717,28 +731,22 @@ Test(clusters, lease_table_of_cluster_creation)
 static long
 prolong(const char *id, long long at)
 {
-	char path[128], body[128];
+	char body[128];
 
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	snprintf(body, sizeof body, "{'expireTime' : %lld}", at);
-	return fx_api("user1", "POST", path, body, NULL);
+	return fx_api_cluster("user1", "POST", id, "", body, NULL);
 }
 
 Test(clusters, prolong_rules)
 {
 	struct json_object *o;
-	char id[32], path[128];
+	char id[32];
 	long long c;
 
-	lease_template("limited", 100000, 1200000, 100000);
-	fx_create(fx.d.port, "user1",
-	    "{\"name\":\"p\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"limited\"}",
-	    id);
+	leased_cluster("limited", 100000, 1200000, 100000, "p", id);
 	cr_expect_eq(prolong(id, 1), 400, "PENDING cannot be prolonged");
 	complete_all("user1", id, 3);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	fx_api("user1", "GET", path, NULL, &o);
+	fx_api_cluster("user1", "GET", id, "", NULL, &o);
 	c = fx_ji(o, "createTime");
 	cr_expect_eq(fx_ji(o, "expireTime") - c, 100000);
 	json_object_put(o);
@@ -747,7 +755,7 @@ Test(clusters, prolong_rules)
 	cr_expect_eq(prolong(id, c + 50000), 200, "a reduction");
 	cr_expect_eq(prolong(id, c + 150000), 200);
 	cr_expect_eq(prolong(id, c + 250000), 200);
-	fx_api("user1", "GET", path, NULL, &o);
+	fx_api_cluster("user1", "GET", id, "", NULL, &o);
 	cr_expect_eq(fx_ji(o, "expireTime"), c + 250000);
 	json_object_put(o);
 	{
@@ -759,15 +767,12 @@ Test(clusters, prolong_rules)
 		}
 		cr_expect_eq(prolong(id, at + 100000), 400, "beyond max");
 	}
-	cr_expect_eq(fx_api("user1", "POST", path, "", NULL), 400);
-	cr_expect_eq(fx_api("user1", "POST", path, "{'foo':'bar'}", NULL),
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "", "", NULL), 400);
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "", "{'foo':'bar'}",
+			 NULL),
 	    400);
 	/* A template without limits: any time. */
-	lease_template("forever", 0, 0, 0);
-	fx_create(fx.d.port, "user1",
-	    "{\"name\":\"f\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"forever\"}",
-	    id);
+	leased_cluster("forever", 0, 0, 0, "f", id);
 	complete_all("user1", id, 3);
 	cr_expect_eq(prolong(id, 4102444800000LL), 200);
 }
@@ -777,21 +782,16 @@ Test(clusters, prolong_rules)
 Test(clusters, prolong_with_the_largest_max)
 {
 	struct json_object *o;
-	char id[32], path[128];
+	char id[32];
 	long long c;
 
-	lease_template("forever", 100000, 9223372036854775807L, 0);
-	fx_create(fx.d.port, "user1",
-	    "{\"name\":\"f\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"forever\"}",
-	    id);
+	leased_cluster("forever", 100000, 9223372036854775807L, 0, "f", id);
 	complete_all("user1", id, 3);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	fx_api("user1", "GET", path, NULL, &o);
+	fx_api_cluster("user1", "GET", id, "", NULL, &o);
 	c = fx_ji(o, "createTime");
 	json_object_put(o);
 	cr_expect_eq(prolong(id, c + 1000000000000LL), 200);
-	fx_api("user1", "GET", path, NULL, &o);
+	fx_api_cluster("user1", "GET", id, "", NULL, &o);
 	cr_expect_eq(fx_ji(o, "expireTime"), c + 1000000000000LL);
 	json_object_put(o);
 }
@@ -801,11 +801,7 @@ Test(clusters, expired_clusters_are_deleted_by_the_system)
 	char id[32];
 	struct json_object *t;
 
-	lease_template("short", 1000, 0, 0);
-	fx_create(fx.d.port, "user1",
-	    "{\"name\":\"e\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"short\"}",
-	    id);
+	leased_cluster("short", 1000, 0, 0, "e", id);
 	complete_all("user1", id, 3);
 	/* The lease of one second runs out: a delete job appears. */
 	t = fx_take_json(fx.d.port, "w7", 10000);
@@ -846,7 +842,7 @@ Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 Test(clusters, a_macro_error_fails_the_task)
 {
 	struct json_object *t, *cl;
-	char id[32], path[128];
+	char id[32];
 	int i;
 
 	cr_assert_eq(
@@ -875,8 +871,7 @@ Test(clusters, a_macro_error_fails_the_task)
 	/* INSTALL cannot be configured: it fails, is retried, and fails. */
 	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/4/3", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_api("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &cl), 200);
 	cr_expect(strncmp(fx_js(cl, "message"),
 		      "Exception while expanding "
 		      "macros: ",

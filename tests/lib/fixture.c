@@ -575,6 +575,16 @@ fx_api(const char *user, const char *method, const char *path,
 }
 
 long
+fx_api_cluster(const char *user, const char *method, const char *id,
+    const char *rest, const char *body, struct json_object **o)
+{
+	char path[256];
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s%s", id, rest);
+	return fx_api(user, method, path, body, o);
+}
+
+long
 fx_req(int port, const char *method, const char *path, const char *hdr,
     const char *body, struct fx_resp *r)
 {

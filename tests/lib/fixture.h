@@ -194,6 +194,10 @@ long fx_call(int port, const char *user, const char *method, const char *path,
 long fx_api(const char *user, const char *method, const char *path,
     const char *body, struct json_object **o);
 
+/* fx_api on /v1/loom/clusters/<id><rest> (rest: "" or "/abort" ...). */
+long fx_api_cluster(const char *user, const char *method, const char *id,
+    const char *rest, const char *body, struct json_object **o);
+
 /*
  * Send method path with body (may be NULL) and header lines hdr (may be
  * NULL) to 127.0.0.1:port, giving up after 10 s; the test fails when no
