@@ -110,19 +110,6 @@ raw(int port, const char *req, size_t len, char *out, size_t n, bool *eof)
 	return got;
 }
 
-/* How often needle occurs in s. */
-static int
-count_of(const char *s, const char *needle)
-{
-	int k = 0;
-
-	while ((s = strstr(s, needle)) != NULL) {
-		k++;
-		s += strlen(needle);
-	}
-	return k;
-}
-
 /* One request through libcurl; returns the status, body into out. */
 static long
 req(int port, const char *method, const char *path, const char *hdrs,
@@ -171,32 +158,15 @@ wait_active(const char *id, char *b, size_t n)
 	}
 }
 
-/* The value of a metric line that starts with name, or -1. */
-static long
-metric(int port, const char *name)
-{
-	struct fx_resp r;
-	char line[256];
-	const char *p;
-	long v = -1;
-
-	snprintf(line, sizeof line, "\n%s", name);
-	fx_http(port, "GET", "/metrics", NULL, NULL, 0, 10000, &r);
-	if (r.body != NULL && (p = strstr(r.body, line)) != NULL)
-		v = strtol(p + strlen(line), NULL, 10);
-	fx_resp_free(&r);
-	return v;
-}
-
 /* loomd_task_requests_refused_total{reason} of fx.d, or -1. */
-static long
+static double
 refused(const char *reason)
 {
 	char name[128];
 
 	snprintf(name, sizeof name,
-	    "loomd_task_requests_refused_total{reason=\"%s\"} ", reason);
-	return metric(fx.d.port, name);
+	    "loomd_task_requests_refused_total{reason=\"%s\"}", reason);
+	return fx_metric(fx.d.port, name);
 }
 
 /*
@@ -513,7 +483,7 @@ Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 	cr_expect(trickle(fd, 40, &ms), "the trickling connection was closed");
 	cr_expect_lt(ms, 2000, "closed after %.0f ms", ms);
 	close(fd);
-	cr_expect_geq(metric(fx.d.port, "loomd_http_header_timeouts_total "),
+	cr_expect_geq(fx_metric(fx.d.port, "loomd_http_header_timeouts_total"),
 	    1);
 	/* The same after one honest request on a keep-alive connection:
 	 * header_timeout_ms + connection_timeout_s after the answer. */
@@ -610,7 +580,7 @@ expect_400_closed(const char *r, bool once)
 	raw(fx.d.port, r, strlen(r), b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
 	if (once)
-		cr_expect_eq(count_of(b, "HTTP/1.1 "), 1, "%s", b);
+		cr_expect_eq(fx_count(b, "HTTP/1.1 "), 1, "%s", b);
 	cr_expect(eof, "%s", r);
 }
 
@@ -630,9 +600,9 @@ expect_refused_by_mhd(const char *r, const char *code)
 	raw(fx.d.port, r, strlen(r), b, sizeof b, &eof);
 	snprintf(line, sizeof line, "HTTP/1.1 %s", code);
 	cr_expect_eq(strncmp(b, line, strlen(line)), 0, "%s", b);
-	n = count_of(b, "HTTP/1.1 ");
+	n = fx_count(b, "HTTP/1.1 ");
 	cr_expect(n == 1 || (MHD_VERSION < 0x01000000 && n == 2), "%s", b);
-	cr_expect_eq(count_of(b, "X-Request-Id"), 0, "%s", b);
+	cr_expect_eq(fx_count(b, "X-Request-Id"), 0, "%s", b);
 	cr_expect(eof, "%s", r);
 }
 
@@ -688,7 +658,7 @@ Test(abuse, smuggling_is_refused_and_the_connection_closed)
 	cr_assert_eq(send(fd, r, strlen(r), 0), (ssize_t)strlen(r));
 	read_all(fd, b, sizeof b, 3000, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect_eq(count_of(b, "X-Request-Id"), 0, "%s", b);
+	cr_expect_eq(fx_count(b, "X-Request-Id"), 0, "%s", b);
 	cr_expect(eof, "%s", b);
 	close(fd);
 }

@@ -107,23 +107,6 @@ wait_calls(const char *path, int n, double ms)
 	    path, cbrecv_count(path, NULL), n);
 }
 
-/* A metric's value on /metrics (-1 when missing). */
-static double
-metric(const char *name)
-{
-	struct fx_resp r;
-	char line[256];
-	const char *p;
-	double v = -1;
-
-	snprintf(line, sizeof line, "\n%s ", name);
-	fx_http(fx.d.port, "GET", "/metrics", NULL, NULL, 0, 10000, &r);
-	if (r.body != NULL && (p = strstr(r.body, line)) != NULL)
-		v = strtod(p + strlen(line), NULL);
-	fx_resp_free(&r);
-	return v;
-}
-
 /* Take once as worker w: the status; the task id into tid when 200. */
 static long
 take_now(const char *w, char tid[64], char name[32])
@@ -237,9 +220,12 @@ Test(callbacks, start_then_success_with_stable_ids_and_the_body)
 	cr_expect_str_eq(body_str(o, "cluster", "status"), "active");
 	json_object_put(o);
 	cbrecv_unlock();
-	cr_expect_eq(metric("loomd_callbacks_delivered_total"), 2);
-	cr_expect_eq(metric("loomd_callbacks_pending"), 0);
-	cr_expect_eq(metric("loomd_callbacks_oldest_pending_seconds"), 0);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_delivered_total"),
+	    2);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_pending"), 0);
+	cr_expect_eq(fx_metric(fx.d.port,
+			 "loomd_callbacks_oldest_pending_seconds"),
+	    0);
 	{
 		char out[64];
 
@@ -281,8 +267,9 @@ Test(callbacks, a_flaky_receiver_gets_the_same_id_until_it_answers)
 	cr_expect_str_eq(name, "CREATE");
 	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE", 5000);
-	cr_expect_eq(metric("loomd_callbacks_retried_total"), 2);
-	cr_expect_eq(metric("loomd_callbacks_delivered_total"), 1);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_retried_total"), 2);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_delivered_total"),
+	    1);
 	cr_expect_eq(cbrecv_count("/flaky", NULL), 3, "nothing sent twice");
 }
 
@@ -302,12 +289,14 @@ Test(callbacks, the_start_gate_holds_the_job_until_2xx)
 		    "a task was queued before the START callback's 2xx");
 		usleep(100000);
 	}
-	cr_expect_gt(metric("loomd_callbacks_pending"), 0);
-	cr_expect_gt(metric("loomd_callbacks_oldest_pending_seconds"), 0.5);
+	cr_expect_gt(fx_metric(fx.d.port, "loomd_callbacks_pending"), 0);
+	cr_expect_gt(fx_metric(fx.d.port,
+			 "loomd_callbacks_oldest_pending_seconds"),
+	    0.5);
 	cbrecv_release();
 	take_soon(tid, name);
 	cr_expect_str_eq(name, "CREATE", "queued once the receiver said 2xx");
-	cr_expect_eq(metric("loomd_callbacks_pending"), 0);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_pending"), 0);
 }
 
 Test(callbacks, without_the_gate_or_the_trigger_the_job_starts_at_once)
@@ -354,7 +343,7 @@ Test(callbacks, a_start_that_never_answers_fails_the_job_at_max_age)
 	    "NULL) FROM callbacks WHERE event = 'start'",
 	    out, sizeof out);
 	cr_expect_str_eq(out, "failed 1 1");
-	cr_expect_eq(metric("loomd_callbacks_failed_total"), 1);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_failed_total"), 1);
 	/* The FAILURE callback follows. */
 	wait_calls("/ok", 1, 10000);
 	calls = cbrecv_lock(NULL);
@@ -380,12 +369,13 @@ Test(callbacks, a_success_that_never_answers_is_given_up_and_counted)
 	create_active(id);
 	fx_provisioner_stop(&prov);
 	t0 = fx_now_ms();
-	while (metric("loomd_callbacks_failed_total") < 1 &&
+	while (fx_metric(fx.d.port, "loomd_callbacks_failed_total") < 1 &&
 	    fx_now_ms() - t0 < 15000)
 		usleep(200000);
-	cr_expect_eq(metric("loomd_callbacks_failed_total"), 1);
-	cr_expect_geq(metric("loomd_callbacks_retried_total"), 1);
-	cr_expect_eq(metric("loomd_callbacks_pending"), 0);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_failed_total"), 1);
+	cr_expect_geq(fx_metric(fx.d.port, "loomd_callbacks_retried_total"),
+	    1);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_pending"), 0);
 	sql("SELECT state FROM callbacks WHERE event = 'success'", out,
 	    sizeof out);
 	cr_expect_str_eq(out, "failed");

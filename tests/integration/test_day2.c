@@ -234,23 +234,12 @@ expect_config(const char *id, const char *want, const char *why)
 	json_object_put(o);
 }
 
-/* Number of occurrences of needle in hay. */
-static int
-count_of(const char *hay, const char *needle)
-{
-	int c = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
-		c++;
-	return c;
-}
-
 /* Expect each of names (NULL-terminated) n times in the tasks seen. */
 static void
 expect_times(const char *seen, int n, const char *const *names)
 {
 	for (; *names != NULL; names++)
-		cr_expect_eq(count_of(seen, *names), n, "%s in %s", *names,
+		cr_expect_eq(fx_count(seen, *names), n, "%s in %s", *names,
 		    seen);
 }
 
@@ -374,13 +363,13 @@ Test(day2, reconfigure_without_restart_and_back_to_template_defaults)
 	reconfigure(id, "{\"config\":{\"k\":\"v3\"},\"restart\":\"false\"}",
 	    "{\"k\":\"v3\"}", seen, sizeof seen);
 	cr_expect_eq(strncmp(seen, "BOOTSTRAP;", 10), 0, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE base;"), 1, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE app;"), 1, "%s", seen);
-	cr_expect_eq(count_of(seen, ";"), 3, "%s", seen);
+	cr_expect_eq(fx_count(seen, "CONFIGURE base;"), 1, "%s", seen);
+	cr_expect_eq(fx_count(seen, "CONFIGURE app;"), 1, "%s", seen);
+	cr_expect_eq(fx_count(seen, ";"), 3, "%s", seen);
 	/* An empty config: tasks get the template's default config again. */
 	reconfigure(id, "{\"config\":{},\"restart\":false}",
 	    "{\"k\":\"default\"}", seen, sizeof seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE"), 2, "%s", seen);
+	cr_expect_eq(fx_count(seen, "CONFIGURE"), 2, "%s", seen);
 }
 
 /* ---------------------------------------------------------------- */

@@ -28,6 +28,34 @@
 #include <unistd.h>
 
 double
+fx_metric(int port, const char *series)
+{
+	struct fx_resp r;
+	char line[256];
+	const char *p;
+	double v = -1;
+
+	snprintf(line, sizeof line, "\n%s ", series);
+	fx_http(port, "GET", "/metrics", NULL, NULL, 0, 10000, &r);
+	if (r.body != NULL && (p = strstr(r.body, line)) != NULL)
+		v = strtod(p + strlen(line), NULL);
+	fx_resp_free(&r);
+	return v;
+}
+
+int
+fx_count(const char *hay, const char *needle)
+{
+	int k = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		k++;
+		hay += strlen(needle);
+	}
+	return k;
+}
+
+double
 fx_now_ms(void)
 {
 	struct timespec ts;

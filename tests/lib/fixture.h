@@ -226,6 +226,16 @@ int64_t fx_ji(struct json_object *o, const char *key);
  */
 void fx_import(int port, const char *rel);
 
+/*
+ * The value of series (a metric name with its labels, e.g.
+ * loomd_task_requests_refused_total{reason="token"}) on GET /metrics of the
+ * loomd on port; -1 when it has no such line.
+ */
+double fx_metric(int port, const char *series);
+
+/* How many times needle occurs in hay (occurrences do not overlap). */
+int fx_count(const char *hay, const char *needle);
+
 /* Milliseconds on a monotonic clock. */
 double fx_now_ms(void);
 
