@@ -56,6 +56,24 @@ TestSuite(galera, .init = setup, .fini = teardown, .timeout = 300);
 /* One cluster, faults on its nodes: never run these in parallel. */
 FX_MAIN(FX_NEED_GALERA, 1)
 
+/*
+ * Start a provisioner of workers workers named prefix against loomd dc,
+ * logging its tasks to prov.log in dc's directory (that path into log, size
+ * n, unless log is NULL).  Returns its pid.
+ */
+static pid_t
+dc_provisioner(const struct fx_daemon *dc, int workers, const char *prefix,
+    char *log, size_t n)
+{
+	char path[256];
+
+	snprintf(path, sizeof path, "%s/prov.log", dc->dir);
+	if (log != NULL)
+		snprintf(log, n, "%s", path);
+	return fx_provisioner_start(dc->port, workers, prefix, NULL, path,
+	    NULL);
+}
+
 /* Prepare the loomd of datacenter i (1..3) on Galera node i. */
 static void
 dc(struct fx_daemon *d, int i, const char *more)
@@ -538,7 +556,7 @@ cluster_reaches(int port, const char *id, const char *want, double ms)
 Test(galera, created_in_dc1_provisioned_through_dc2_and_dc3)
 {
 	struct fx_daemon d[4];
-	char id[32], log2[256], log3[256];
+	char id[32];
 	pid_t p2, p3;
 	int i;
 
@@ -546,10 +564,8 @@ Test(galera, created_in_dc1_provisioned_through_dc2_and_dc3)
 		dc(&d[i], i, NULL);
 	start_three(d);
 	import_catalogue(d[1].port);
-	snprintf(log2, sizeof log2, "%s/prov.log", d[2].dir);
-	snprintf(log3, sizeof log3, "%s/prov.log", d[3].dir);
-	p2 = fx_provisioner_start(d[2].port, 4, "dc2", NULL, log2, NULL);
-	p3 = fx_provisioner_start(d[3].port, 4, "dc3", NULL, log3, NULL);
+	p2 = dc_provisioner(&d[2], 4, "dc2", NULL, 0);
+	p3 = dc_provisioner(&d[3], 4, "dc3", NULL, 0);
 	create_cluster(d[1].port, 1, 3, id);
 	cr_expect(cluster_reaches(d[3].port, id, "\"status\":\"ACTIVE\"",
 		      60000),
@@ -609,11 +625,9 @@ Test(galera, two_servers_of_one_datacenter_and_another_never_double_work)
 	start_three(d);
 	import_catalogue(d[1].port);
 	for (i = 0; i < 2; i++) {
-		snprintf(logs[i], sizeof logs[i], "%s/prov.log",
-		    d[1 + 2 * i].dir);
+		p[i] = dc_provisioner(&d[1 + 2 * i], 4, i == 0 ? "pa" : "pb",
+		    logs[i], sizeof logs[i]);
 		lp[i] = logs[i];
-		p[i] = fx_provisioner_start(d[1 + 2 * i].port, 4,
-		    i == 0 ? "pa" : "pb", NULL, logs[i], NULL);
 	}
 	for (i = 0; i < 30; i++)
 		create_cluster(d[1 + i % 3].port, i, 1 + i % 2, ids[i]);
@@ -658,7 +672,7 @@ Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
 	struct fx_daemon d[4];
 	const char *ha = "ha = { dc_dead_after = 3; heartbeat_ms = 300; "
 			 "health_interval_ms = 200; };";
-	char id[32], log2[256], adopted[256];
+	char id[32], adopted[256];
 	double t_kill, took = -1;
 	pid_t p2;
 	int i;
@@ -683,8 +697,7 @@ Test(galera, survivors_take_over_a_dead_datacenters_jobs_and_hand_back)
 	waitpid(d[1].pid, NULL, 0);
 	d[1].pid = -1;
 	t_kill = fx_now_ms();
-	snprintf(log2, sizeof log2, "%s/prov.log", d[2].dir);
-	p2 = fx_provisioner_start(d[2].port, 4, "dc2", NULL, log2, NULL);
+	p2 = dc_provisioner(&d[2], 4, "dc2", NULL, 0);
 	/* dc2 is next after dc1 in residue order: it adopts dc1. */
 	while (fx_now_ms() - t_kill < 20000) {
 		adopted_of(d[2].port, adopted, sizeof adopted);
@@ -1051,14 +1064,11 @@ wait_first_callback(const char *what)
 static pid_t
 kill_dc1_and_release(struct fx_daemon d[4])
 {
-	char log2[256];
-
 	kill(d[1].pid, SIGKILL);
 	waitpid(d[1].pid, NULL, 0);
 	d[1].pid = -1;
 	cbrecv_release();
-	snprintf(log2, sizeof log2, "%s/prov.log", d[2].dir);
-	return fx_provisioner_start(d[2].port, 2, "dc2", NULL, log2, NULL);
+	return dc_provisioner(&d[2], 2, "dc2", NULL, 0);
 }
 
 /*
@@ -1121,7 +1131,7 @@ Test(galera,
     a_dead_datacenters_day2_job_and_callback_are_finished_by_the_adopter)
 {
 	struct fx_daemon d[4];
-	char id[32], log1[256], path[128], out[512];
+	char id[32], path[128], out[512];
 	char cbid[96] = "", sid[96] = "";
 	double t0;
 	pid_t p1, p2;
@@ -1138,8 +1148,7 @@ Test(galera,
 	    0);
 	/* The cluster is made on dc1 with the receiver answering. */
 	cbrecv_release();
-	snprintf(log1, sizeof log1, "%s/prov.log", d[1].dir);
-	p1 = fx_provisioner_start(d[1].port, 1, "dc1", NULL, log1, NULL);
+	p1 = dc_provisioner(&d[1], 1, "dc1", NULL, 0);
 	create_cluster(d[1].port, 2, 1, id);
 	cr_assert(cluster_reaches(d[1].port, id, "\"status\":\"ACTIVE\"",
 		      90000),

@@ -28,15 +28,11 @@
 
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
-
 static void
 setup(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	fx_suite(&db, dbname, sizeof dbname, &d);
+	fx_begin();
 }
 
 TestSuite(abuse, .init = setup, .fini = fx_fini, .timeout = 60);
@@ -46,8 +42,8 @@ FX_MAIN(FX_NEED_DB, 0)
 static void
 start(const char *extra)
 {
-	fx_daemon_prepare(&d, &db, dbname, extra);
-	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
+	fx_daemon_prepare(&fx.d, &fx.db, fx.dbname, extra);
+	cr_assert_eq(fx_daemon_start(&fx.d, NULL), 0, "loomd did not start");
 }
 
 /* A TCP connection to 127.0.0.1:port, or the test fails. */
@@ -114,19 +110,6 @@ raw(int port, const char *req, size_t len, char *out, size_t n, bool *eof)
 	return got;
 }
 
-/* How often needle occurs in s. */
-static int
-count_of(const char *s, const char *needle)
-{
-	int k = 0;
-
-	while ((s = strstr(s, needle)) != NULL) {
-		k++;
-		s += strlen(needle);
-	}
-	return k;
-}
-
 /* One request through libcurl; returns the status, body into out. */
 static long
 req(int port, const char *method, const char *path, const char *hdrs,
@@ -145,8 +128,8 @@ create_cluster(char *id, size_t n)
 	char b[1024];
 	const char *p;
 
-	fx_import(d.port, FX_CLUSTER_FIXTURES);
-	cr_assert_eq(req(d.port, "POST", "/v1/loom/clusters",
+	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+	cr_assert_eq(req(fx.d.port, "POST", "/v1/loom/clusters",
 			 "X-Loom-UserID: u",
 			 "{\"name\":\"t\",\"numMachines\":1,"
 			 "\"clusterTemplate\":\"one-machine\"}",
@@ -168,28 +151,22 @@ wait_active(const char *id, char *b, size_t n)
 
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
 	for (i = 0; i < 150; i++) {
-		req(d.port, "GET", path, "X-Loom-UserID: u", NULL, b, n);
+		req(fx.d.port, "GET", path, "X-Loom-UserID: u", NULL, b, n);
 		if (strstr(b, "\"status\":\"ACTIVE\"") != NULL)
 			break;
 		usleep(100 * 1000);
 	}
 }
 
-/* The value of a metric line that starts with name, or -1. */
-static long
-metric(int port, const char *name)
+/* loomd_task_requests_refused_total{reason} of fx.d, or -1. */
+static double
+refused(const char *reason)
 {
-	struct fx_resp r;
-	char line[256];
-	const char *p;
-	long v = -1;
+	char name[128];
 
-	snprintf(line, sizeof line, "\n%s", name);
-	fx_http(port, "GET", "/metrics", NULL, NULL, 0, 10000, &r);
-	if (r.body != NULL && (p = strstr(r.body, line)) != NULL)
-		v = strtol(p + strlen(line), NULL, 10);
-	fx_resp_free(&r);
-	return v;
+	snprintf(name, sizeof name,
+	    "loomd_task_requests_refused_total{reason=\"%s\"}", reason);
+	return fx_metric(fx.d.port, name);
 }
 
 /*
@@ -246,11 +223,11 @@ Test(abuse, task_routes_only_on_their_listener_and_with_the_token)
 	    tport, tok);
 	start(extra);
 	/* The public listener does not serve them at all. */
-	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/take", NULL, take, b,
-			 sizeof b),
-	    404, "%s", b);
-	cr_expect_eq(req(d.port, "POST", "//v1//loom/tasks/finish", NULL, take,
+	cr_expect_eq(req(fx.d.port, "POST", "/v1/loom/tasks/take", NULL, take,
 			 b, sizeof b),
+	    404, "%s", b);
+	cr_expect_eq(req(fx.d.port, "POST", "//v1//loom/tasks/finish", NULL,
+			 take, b, sizeof b),
 	    404, "%s", b);
 	/* The provisioner listener wants the token. */
 	cr_expect_eq(req(tport, "POST", "/v1/loom/tasks/take", NULL, take, b,
@@ -275,14 +252,8 @@ Test(abuse, task_routes_only_on_their_listener_and_with_the_token)
 	cr_expect_eq(req(tport, "GET", "/v1/loom/providers",
 			 "X-Loom-UserID: admin", NULL, b, sizeof b),
 	    404, "%s", b);
-	cr_expect_eq(
-	    metric(d.port,
-		"loomd_task_requests_refused_total{reason=\"listener\"} "),
-	    2);
-	cr_expect_eq(
-	    metric(d.port,
-		"loomd_task_requests_refused_total{reason=\"token\"} "),
-	    3);
+	cr_expect_eq(refused("listener"), 2);
+	cr_expect_eq(refused("token"), 3);
 	unlink(tok);
 }
 
@@ -304,10 +275,7 @@ Test(abuse, a_provisioner_pointed_at_the_task_listener_works)
 	wait_active(id, b, sizeof b);
 	fx_provisioner_stop(&prov);
 	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
-	cr_expect_eq(
-	    metric(d.port,
-		"loomd_task_requests_refused_total{reason=\"listener\"} "),
-	    0);
+	cr_expect_eq(refused("listener"), 0);
 }
 
 Test(abuse, token_alone_guards_the_task_routes_on_the_api_listener)
@@ -318,14 +286,14 @@ Test(abuse, token_alone_guards_the_task_routes_on_the_api_listener)
 	snprintf(extra, sizeof extra, "tasks = { token_file = \"%s\"; };",
 	    tok);
 	start(extra);
-	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/take", NULL, take,
+	cr_expect_eq(req(fx.d.port, "POST", "/v1/loom/tasks/take", NULL, take,
 			 NULL, 0),
 	    401);
-	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/finish", NULL,
+	cr_expect_eq(req(fx.d.port, "POST", "/v1/loom/tasks/finish", NULL,
 			 "{\"workerId\":\"x\",\"taskId\":\"1\",\"status\":1}",
 			 NULL, 0),
 	    401);
-	cr_expect_eq(req(d.port, "POST", "/v1/loom/tasks/take",
+	cr_expect_eq(req(fx.d.port, "POST", "/v1/loom/tasks/take",
 			 "X-Loom-ProvisionerKey: another-token", take, NULL,
 			 0),
 	    204);
@@ -348,7 +316,7 @@ Test(abuse, the_dummy_provisioner_sends_the_token)
 	create_cluster(id, sizeof id);
 	snprintf(bin, sizeof bin, "%s/src/loom-dummy-provisioner",
 	    getenv("LOOMD_BUILDDIR"));
-	snprintf(uri, sizeof uri, "http://127.0.0.1:%d", d.port);
+	snprintf(uri, sizeof uri, "http://127.0.0.1:%d", fx.d.port);
 	prov = fork();
 	cr_assert_geq(prov, 0);
 	if (prov == 0) {
@@ -364,10 +332,7 @@ Test(abuse, the_dummy_provisioner_sends_the_token)
 	kill(prov, SIGTERM);
 	waitpid(prov, &st, 0);
 	cr_expect_not_null(strstr(b, "\"status\":\"ACTIVE\""), "%s", b);
-	cr_expect_eq(
-	    metric(d.port,
-		"loomd_task_requests_refused_total{reason=\"token\"} "),
-	    0);
+	cr_expect_eq(refused("token"), 0);
 	unlink(tok);
 }
 
@@ -403,7 +368,7 @@ Test(abuse, idle_connections_do_not_starve_the_health_listener)
 	    hport);
 	start(extra);
 	for (i = 0; i < 40; i++)
-		fds[i] = conn_to(d.port);
+		fds[i] = conn_to(fx.d.port);
 	/* The ones over the limit are closed at once. */
 	for (i = 0; i < 40; i++)
 		if (read_all(fds[i], b, sizeof b, i < 16 ? 0 : 300, &eof) ==
@@ -418,7 +383,8 @@ Test(abuse, idle_connections_do_not_starve_the_health_listener)
 	/* The idle ones are gone after header_timeout_ms; the API is back. */
 	usleep(1600 * 1000);
 	t0 = fx_now_ms();
-	cr_expect_eq(req(d.port, "GET", "/healthz", NULL, NULL, NULL, 0), 200);
+	cr_expect_eq(req(fx.d.port, "GET", "/healthz", NULL, NULL, NULL, 0),
+	    200);
 	cr_expect_lt(fx_now_ms() - t0, 1000);
 	for (i = 0; i < 40; i++)
 		close(fds[i]);
@@ -471,7 +437,7 @@ Test(abuse, one_address_holds_at_most_its_share)
 	start("server = { host = \"127.0.0.1\"; threads = 4; "
 	      "max_connections_per_ip = 4; };");
 	for (i = 0; i < 5; i++)
-		fds[i] = conn_to(d.port);
+		fds[i] = conn_to(fx.d.port);
 	/* Four worker threads accept in no fixed order, so which of the
 	 * five is refused is not known; that exactly one is, is. */
 	cr_expect_eq(count_closed(fds, 5, 5000, 300), 1,
@@ -511,16 +477,17 @@ Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 
 	start("server = { host = \"127.0.0.1\"; threads = 4; "
 	      "header_timeout_ms = 500; connection_timeout_s = 1; };");
-	fd = conn_to(d.port);
+	fd = conn_to(fx.d.port);
 	send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 32, MSG_NOSIGNAL);
 	/* One header byte every 100 ms: the idle timeout never fires. */
 	cr_expect(trickle(fd, 40, &ms), "the trickling connection was closed");
 	cr_expect_lt(ms, 2000, "closed after %.0f ms", ms);
 	close(fd);
-	cr_expect_geq(metric(d.port, "loomd_http_header_timeouts_total "), 1);
+	cr_expect_geq(fx_metric(fx.d.port, "loomd_http_header_timeouts_total"),
+	    1);
 	/* The same after one honest request on a keep-alive connection:
 	 * header_timeout_ms + connection_timeout_s after the answer. */
-	fd = conn_to(d.port);
+	fd = conn_to(fx.d.port);
 	send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 35, MSG_NOSIGNAL);
 	read_all(fd, b, sizeof b, 300, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 200", 12), 0, "%s", b);
@@ -528,7 +495,7 @@ Test(abuse, slowloris_is_cut_off_at_the_header_timeout)
 	cr_expect_lt(ms, 2600, "closed after %.0f ms", ms);
 	close(fd);
 	/* A keep-alive connection that answers in time is left alone. */
-	fd = conn_to(d.port);
+	fd = conn_to(fx.d.port);
 	for (i = 0; i < 3; i++) {
 		const char *r = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
@@ -555,17 +522,17 @@ Test(abuse, bodies_over_the_limit)
 	/* A declared 100 MB body: 413 before any of it is sent. */
 	r = "POST /v1/loom/clusters HTTP/1.1\r\nHost: x\r\nX-Loom-UserID: u\r\n"
 	    "Content-Length: 100000000\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
+	raw(fx.d.port, r, strlen(r), b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 413", 12), 0, "%s", b);
 	cr_expect(eof, "closed after the 413");
 	/* With Expect: 100-continue, 413 instead of 100. */
 	r = "POST /v1/loom/clusters HTTP/1.1\r\nHost: x\r\nX-Loom-UserID: u\r\n"
 	    "Content-Length: 100000000\r\nExpect: 100-continue\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
+	raw(fx.d.port, r, strlen(r), b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 413", 12), 0, "%s", b);
 	cr_expect_null(strstr(b, "100 Continue"));
 	/* A chunked body over the limit that ends: 413. */
-	fd = conn_to(d.port);
+	fd = conn_to(fx.d.port);
 	r = "POST /v1/loom/clusters HTTP/1.1\r\nHost: x\r\nX-Loom-UserID: u\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n";
 	send(fd, r, strlen(r), MSG_NOSIGNAL);
@@ -579,7 +546,7 @@ Test(abuse, bodies_over_the_limit)
 	cr_expect_eq(strncmp(b, "HTTP/1.1 413", 12), 0, "%s", b);
 	close(fd);
 	/* An endless chunked body: the connection is closed, soon. */
-	fd = conn_to(d.port);
+	fd = conn_to(fx.d.port);
 	send(fd, r, strlen(r), MSG_NOSIGNAL);
 	t0 = fx_now_ms();
 	while (fx_now_ms() - t0 < 5000) {
@@ -596,7 +563,7 @@ Test(abuse, bodies_over_the_limit)
 	/* A coding loomd does not speak: 501, not a stall. */
 	r = "POST /v1/loom/clusters HTTP/1.1\r\nHost: x\r\nX-Loom-UserID: u\r\n"
 	    "Transfer-Encoding: gzip\r\n\r\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
+	raw(fx.d.port, r, strlen(r), b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 501", 12), 0, "%s", b);
 }
 
@@ -610,10 +577,10 @@ expect_400_closed(const char *r, bool once)
 	char b[4096];
 	bool eof;
 
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
+	raw(fx.d.port, r, strlen(r), b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
 	if (once)
-		cr_expect_eq(count_of(b, "HTTP/1.1 "), 1, "%s", b);
+		cr_expect_eq(fx_count(b, "HTTP/1.1 "), 1, "%s", b);
 	cr_expect(eof, "%s", r);
 }
 
@@ -630,12 +597,12 @@ expect_refused_by_mhd(const char *r, const char *code)
 	bool eof;
 	int n;
 
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
+	raw(fx.d.port, r, strlen(r), b, sizeof b, &eof);
 	snprintf(line, sizeof line, "HTTP/1.1 %s", code);
 	cr_expect_eq(strncmp(b, line, strlen(line)), 0, "%s", b);
-	n = count_of(b, "HTTP/1.1 ");
+	n = fx_count(b, "HTTP/1.1 ");
 	cr_expect(n == 1 || (MHD_VERSION < 0x01000000 && n == 2), "%s", b);
-	cr_expect_eq(count_of(b, "X-Request-Id"), 0, "%s", b);
+	cr_expect_eq(fx_count(b, "X-Request-Id"), 0, "%s", b);
 	cr_expect(eof, "%s", r);
 }
 
@@ -680,7 +647,7 @@ Test(abuse, smuggling_is_refused_and_the_connection_closed)
 	 * libmicrohttpd reads that request itself, so loomd could not look
 	 * at it first either (docs/api.md).
 	 */
-	fd = conn_to(d.port);
+	fd = conn_to(fx.d.port);
 	r = "GET /status HTTP/1.1\r\nHost: x\r\n\r\n";
 	cr_assert_eq(send(fd, r, strlen(r), 0), (ssize_t)strlen(r));
 	read_all(fd, b, sizeof b, 1000, &eof);
@@ -691,7 +658,7 @@ Test(abuse, smuggling_is_refused_and_the_connection_closed)
 	cr_assert_eq(send(fd, r, strlen(r), 0), (ssize_t)strlen(r));
 	read_all(fd, b, sizeof b, 3000, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect_eq(count_of(b, "X-Request-Id"), 0, "%s", b);
+	cr_expect_eq(fx_count(b, "X-Request-Id"), 0, "%s", b);
 	cr_expect(eof, "%s", b);
 	close(fd);
 }
@@ -709,19 +676,19 @@ Test(abuse, nul_bytes_in_headers_and_paths)
 	bool eof;
 
 	start(NULL);
-	raw(d.port, r1, sizeof r1 - 1, b, sizeof b, &eof);
+	raw(fx.d.port, r1, sizeof r1 - 1, b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	raw(d.port, r2, sizeof r2 - 1, b, sizeof b, &eof);
+	raw(fx.d.port, r2, sizeof r2 - 1, b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 400", 12), 0, "%s", b);
-	cr_expect_eq(req(d.port, "GET", "/v1/loom/providers/joyent%00x",
+	cr_expect_eq(req(fx.d.port, "GET", "/v1/loom/providers/joyent%00x",
 			 "X-Loom-UserID: admin", NULL, b, sizeof b),
 	    400, "%s", b);
 	/* Lines without a NUL, CRLF or bare LF, still pass. */
 	r = "GET /v1/loom/providers HTTP/1.1\nHost: x\nX-Loom-UserID: admin"
 	    "\n\n";
-	raw(d.port, r, strlen(r), b, sizeof b, &eof);
+	raw(fx.d.port, r, strlen(r), b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 200", 12), 0, "%s", b);
-	cr_expect_eq(req(d.port, "GET", "/v1/loom/providers",
+	cr_expect_eq(req(fx.d.port, "GET", "/v1/loom/providers",
 			 "X-Loom-UserID: admin", NULL, b, sizeof b),
 	    200, "%s", b);
 }
@@ -737,7 +704,7 @@ Test(abuse, lengths_and_ranges_at_the_edge)
 	memcpy(hdr, "X-Loom-UserID: ", 15);
 	memset(hdr + 15, 'u', 256);
 	hdr[15 + 256] = '\0';
-	cr_expect_eq(req(d.port, "POST", "/v1/loom/clusters", hdr, cl, b,
+	cr_expect_eq(req(fx.d.port, "POST", "/v1/loom/clusters", hdr, cl, b,
 			 sizeof b),
 	    400, "%s", b);
 	cr_expect_null(strstr(b, "1406"), "%s", b);
@@ -745,25 +712,25 @@ Test(abuse, lengths_and_ranges_at_the_edge)
 	i = strlen(hdr);
 	memset(hdr + i, 'k', 256);
 	hdr[i + 256] = '\0';
-	cr_expect_eq(req(d.port, "POST", "/v1/loom/clusters", hdr, cl, b,
+	cr_expect_eq(req(fx.d.port, "POST", "/v1/loom/clusters", hdr, cl, b,
 			 sizeof b),
 	    400, "%s", b);
 	cr_expect_eq(
-	    req(d.port, "POST", "/v1/loom/tasks/finish", NULL,
+	    req(fx.d.port, "POST", "/v1/loom/tasks/finish", NULL,
 		"{\"workerId\":\"w\",\"taskId\":\"t\",\"status\":2147483648}",
 		b, sizeof b),
 	    400, "%s", b);
 	cr_expect_null(strstr(b, "1264"), "%s", b);
 	cr_expect_eq(
-	    req(d.port, "POST", "/v1/loom/tasks/finish", NULL,
+	    req(fx.d.port, "POST", "/v1/loom/tasks/finish", NULL,
 		"{\"workerId\":\"w\",\"taskId\":\"t\",\"status\":-2147483649}",
 		b, sizeof b),
 	    400, "%s", b);
 	snprintf(path, sizeof path, "/v1/loom/providers/");
 	memset(path + strlen(path), 'p', 20000);
 	path[19 + 20000] = '\0';
-	cr_expect_eq(raw_req(d.port, "GET", path, "X-Loom-UserID: admin\r\n",
-			 b, sizeof b),
+	cr_expect_eq(raw_req(fx.d.port, "GET", path,
+			 "X-Loom-UserID: admin\r\n", b, sizeof b),
 	    414, "%s", b);
 }
 
@@ -772,13 +739,13 @@ Test(abuse, the_system_user_is_internal)
 	char out[1024];
 
 	start(NULL);
-	cr_expect_eq(req(d.port, "GET", "/v1/loom/clusters",
+	cr_expect_eq(req(fx.d.port, "GET", "/v1/loom/clusters",
 			 "X-Loom-UserID: system", NULL, out, sizeof out),
 	    403, "%s", out);
-	cr_expect_eq(req(d.port, "POST", "/v1/loom/getClusterStatuses",
+	cr_expect_eq(req(fx.d.port, "POST", "/v1/loom/getClusterStatuses",
 			 "X-Loom-UserID: system", "{}", out, sizeof out),
 	    403);
-	cr_expect_neq(fx_run_loomd(d.conf, "--add-user system", out,
+	cr_expect_neq(fx_run_loomd(fx.d.conf, "--add-user system", out,
 			  sizeof out),
 	    0);
 	cr_expect_not_null(strstr(out, "internal"), "%s", out);
@@ -794,23 +761,26 @@ Test(abuse, head_wherever_get_is_served)
 	    "threads = 4; health_port = %d; };",
 	    hport);
 	start(extra);
-	cr_expect_eq(raw_req(d.port, "HEAD", "/healthz", "", b, sizeof b),
+	cr_expect_eq(raw_req(fx.d.port, "HEAD", "/healthz", "", b, sizeof b),
 	    200);
-	cr_expect_eq(raw_req(d.port, "HEAD", "/readyz", "", b, sizeof b), 200);
-	cr_expect_eq(raw_req(d.port, "HEAD", "/status", "", b, sizeof b), 200);
+	cr_expect_eq(raw_req(fx.d.port, "HEAD", "/readyz", "", b, sizeof b),
+	    200);
+	cr_expect_eq(raw_req(fx.d.port, "HEAD", "/status", "", b, sizeof b),
+	    200);
 	cr_expect_eq(raw_req(hport, "HEAD", "/readyz", "", b, sizeof b), 200);
-	cr_expect_eq(raw_req(d.port, "HEAD", "/v1/loom/providers",
+	cr_expect_eq(raw_req(fx.d.port, "HEAD", "/v1/loom/providers",
 			 "X-Loom-UserID: admin\r\n", b, sizeof b),
 	    200);
 	/* No body, but the length of the one GET would send. */
-	cr_expect_eq(raw_req(d.port, "HEAD", "/healthz", "", b, sizeof b),
+	cr_expect_eq(raw_req(fx.d.port, "HEAD", "/healthz", "", b, sizeof b),
 	    200);
 	cr_expect_not_null(strstr(b, "Content-Length: "), "%s", b);
 	cr_expect_neq(strncmp(strstr(b, "Content-Length: ") + 16, "0\r", 3), 0,
 	    "%s", b);
 	cr_expect_str_eq(strstr(b, "\r\n\r\n"), "\r\n\r\n", "no body: %s", b);
 	/* Allow names HEAD beside GET. */
-	cr_expect_eq(raw_req(d.port, "PUT", "/healthz", "", b, sizeof b), 405);
+	cr_expect_eq(raw_req(fx.d.port, "PUT", "/healthz", "", b, sizeof b),
+	    405);
 	cr_expect_not_null(strstr(b, "Allow: GET, HEAD"), "%s", b);
 }
 
@@ -826,7 +796,7 @@ wrong_key_ms(const char *user, int n)
 	    user);
 	for (i = 0; i < n; i++) {
 		t0 = fx_now_ms();
-		cr_expect_eq(req(d.port, "GET", "/v1/loom/providers", hdr,
+		cr_expect_eq(req(fx.d.port, "GET", "/v1/loom/providers", hdr,
 				 NULL, NULL, 0),
 		    401);
 		sum += fx_now_ms() - t0;
@@ -846,13 +816,13 @@ Test(abuse, wrong_keys_are_cheap_uniform_and_limited)
 	start("auth = { require_api_key = true; max_failures = 40; "
 	      "failure_window_s = 60; };");
 	snprintf(cmd, sizeof cmd, "'%s' -c '%s' --add-user alice 2>/dev/null",
-	    getenv("LOOMD_BIN"), d.conf);
+	    getenv("LOOMD_BIN"), fx.d.conf);
 	fp = popen(cmd, "r");
 	cr_assert_not_null(fp);
 	cr_assert_not_null(fgets(key, sizeof key, fp));
 	cr_assert_eq(pclose(fp), 0);
 	key[strcspn(key, "\n")] = '\0';
-	fx_sql(&db, dbname,
+	fx_sql(&fx.db, fx.dbname,
 	    "SELECT LEFT(key_hash, 8) FROM users WHERE name = "
 	    "'alice'",
 	    out, sizeof out);
@@ -867,7 +837,8 @@ Test(abuse, wrong_keys_are_cheap_uniform_and_limited)
 	    "INSERT INTO users (name, key_hash) VALUES "
 	    "('legacy', '%s')",
 	    hash);
-	cr_assert_eq(fx_sql(&db, dbname, sql, out, sizeof out), 0, "%s", out);
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname, sql, out, sizeof out), 0, "%s",
+	    out);
 	argon = wrong_key_ms("legacy", 4);
 	known = wrong_key_ms("alice", 10);
 	unknown = wrong_key_ms("nobody", 10);
@@ -878,16 +849,17 @@ Test(abuse, wrong_keys_are_cheap_uniform_and_limited)
 	    unknown, argon);
 	/* Failures 25..40 from this address, then 429, even a right key. */
 	for (i = 0; i < 16; i++)
-		req(d.port, "GET", "/v1/loom/providers",
+		req(fx.d.port, "GET", "/v1/loom/providers",
 		    "X-Loom-UserID: nobody\nX-Loom-ApiKey: 00", NULL, NULL, 0);
-	cr_expect_eq(req(d.port, "GET", "/v1/loom/providers",
+	cr_expect_eq(req(fx.d.port, "GET", "/v1/loom/providers",
 			 "X-Loom-UserID: alice\nX-Loom-ApiKey: 00", NULL, out,
 			 sizeof out),
 	    429, "%s", out);
 	cr_expect_not_null(strstr(out, "retry in"), "%s", out);
 	snprintf(hdr, sizeof hdr, "X-Loom-UserID: alice\nX-Loom-ApiKey: %s",
 	    key);
-	fx_http(d.port, "GET", "/v1/loom/providers", hdr, NULL, 0, 10000, &r);
+	fx_http(fx.d.port, "GET", "/v1/loom/providers", hdr, NULL, 0, 10000,
+	    &r);
 	cr_expect_eq(r.status, 429);
 	fx_resp_free(&r);
 }
@@ -897,12 +869,13 @@ Test(abuse, a_500_names_the_request_id_not_the_database_error)
 	char b[1024];
 
 	start(NULL);
-	cr_expect_eq(req(d.port, "GET", "/v1/loom/clusters",
+	cr_expect_eq(req(fx.d.port, "GET", "/v1/loom/clusters",
 			 "X-Loom-UserID: u", NULL, b, sizeof b),
 	    200, "%s", b);
-	cr_assert_eq(fx_sql(&db, dbname, "DROP TABLE clusters", b, sizeof b),
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname, "DROP TABLE clusters", b,
+			 sizeof b),
 	    0, "%s", b);
-	cr_expect_eq(req(d.port, "GET", "/v1/loom/clusters",
+	cr_expect_eq(req(fx.d.port, "GET", "/v1/loom/clusters",
 			 "X-Loom-UserID: u", NULL, b, sizeof b),
 	    500, "%s", b);
 	cr_expect_null(strstr(b, "clusters"), "%s", b);

@@ -18,9 +18,6 @@
 #include "fixture.h"
 #include "fixture_data.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
 static struct json_object *ex; /* entities-examples.json */
 
 #define ADMIN "X-Loom-UserID: admin"
@@ -29,14 +26,14 @@ static struct json_object *ex; /* entities-examples.json */
 static void
 setup(void)
 {
-	fx_setup(&db, dbname, sizeof dbname, &d, NULL);
+	fx_start(NULL, NULL);
 	ex = fx_data_loom("entities-examples.json");
 }
 
 static void
 teardown(void)
 {
-	fx_teardown(&db, dbname, &d);
+	fx_fini();
 	json_object_put(ex);
 }
 
@@ -48,7 +45,7 @@ static long
 st(const char *method, const char *path, const char *hdr, const char *body)
 {
 	struct fx_resp r;
-	long s = fx_req(d.port, method, path, hdr, body, &r);
+	long s = fx_req(fx.d.port, method, path, hdr, body, &r);
 
 	fx_resp_free(&r);
 	return s;
@@ -66,7 +63,7 @@ expect_error(const char *method, const char *path, const char *hdr,
 
 	snprintf(hdrs, sizeof hdrs, "%s%sAccept: application/json",
 	    hdr != NULL ? hdr : "", hdr != NULL ? "\n" : "");
-	fx_expect_loom(d.port, method, path, hdrs, body, status, message);
+	fx_expect_loom(fx.d.port, method, path, hdrs, body, status, message);
 }
 
 /* The example entity `name` of json_strings[type] (borrowed). */
@@ -127,7 +124,7 @@ expect_entity(const char *path, struct json_object *e, const char *type)
 {
 	struct fx_resp r;
 
-	cr_expect_eq(fx_req(d.port, "GET", path, ADMIN, NULL, &r), 200);
+	cr_expect_eq(fx_req(fx.d.port, "GET", path, ADMIN, NULL, &r), 200);
 	cr_expect(json_equal_text(r.body, e), "%s: %s", type, r.body);
 	fx_resp_free(&r);
 }
@@ -173,7 +170,8 @@ Test(admin, per_type_crud_script)
 		cr_expect_eq(st("POST", pt, ADMIN,
 				 json_object_to_json_string(e[1])),
 		    200);
-		cr_expect_eq(fx_req(d.port, "GET", pt, ADMIN, NULL, &r), 200);
+		cr_expect_eq(fx_req(fx.d.port, "GET", pt, ADMIN, NULL, &r),
+		    200);
 		cr_expect(json_set_equal(r.body, e, 2), "%s list: %s", type,
 		    r.body);
 		fx_resp_free(&r);
@@ -247,7 +245,7 @@ Test(admin, export_import_replaces_not_merges)
 		cr_expect_eq(st("POST", "/v1/loom/import", ADMIN,
 				 json_object_to_json_string(body)),
 		    200, "step %zu", i);
-		cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/export", ADMIN,
+		cr_expect_eq(fx_req(fx.d.port, "GET", "/v1/loom/export", ADMIN,
 				 NULL, &r),
 		    200);
 		exp = json_tokener_parse(r.body);
@@ -333,8 +331,8 @@ Test(admin, bad_input_has_exact_status_and_message)
 	big[n] = '\0';
 	big[0] = '{';
 	big[n - 1] = '}';
-	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/providers", ADMIN, big,
-			 &r),
+	cr_expect_eq(fx_req(fx.d.port, "POST", "/v1/loom/providers", ADMIN,
+			 big, &r),
 	    413);
 	fx_resp_free(&r);
 	free(big);
@@ -357,8 +355,8 @@ Test(admin, bad_input_has_exact_status_and_message)
 	    "{\"name\":\"p1\",\"providertype\":\"joyent\"}", 400,
 	    "mismatch between provider name and name in path.");
 	/* Nothing of the failures above was stored. */
-	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers", ADMIN, NULL,
-			 &r),
+	cr_expect_eq(fx_req(fx.d.port, "GET", "/v1/loom/providers", ADMIN,
+			 NULL, &r),
 	    200);
 	cr_expect_eq(strstr(r.body, "\"name\":\"x\"") == NULL, 1);
 	cr_expect_eq(strstr(r.body, "\"name\":\"a\"") == NULL, 1);
@@ -373,7 +371,7 @@ Test(admin, lenient_json_like_loom_clients_send)
 	    st("POST", "/v1/loom/providers", ADMIN,
 		"{'name':'q1','providertype':'joyent','description':'quoted'}"),
 	    200);
-	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers/q1", ADMIN,
+	cr_expect_eq(fx_req(fx.d.port, "GET", "/v1/loom/providers/q1", ADMIN,
 			 NULL, &r),
 	    200);
 	cr_expect(strstr(r.body, "\"description\":\"quoted\"") != NULL, "%s",
@@ -386,7 +384,7 @@ Test(admin, lenient_json_like_loom_clients_send)
 		"\"provider\":\"p\"},\"administration\":{\"leaseduration\":"
 		"{\"initial\":\"10\",\"max\":\"20\",\"step\":\"5\"}}}"),
 	    200);
-	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/clustertemplates/t1",
+	cr_expect_eq(fx_req(fx.d.port, "GET", "/v1/loom/clustertemplates/t1",
 			 ADMIN, NULL, &r),
 	    200);
 	cr_expect(strstr(r.body, "\"initial\":10") != NULL, "%s", r.body);
@@ -426,7 +424,7 @@ Test(admin, sql_metacharacters_are_stored_literally)
 	    "\\\\\\\" %%_ `\"}");
 	cr_assert_eq(st("POST", "/v1/loom/providers", ADMIN, body), 200, "%s",
 	    body);
-	cr_assert_eq(fx_req(d.port, "GET", "/v1/loom/providers/meta", ADMIN,
+	cr_assert_eq(fx_req(fx.d.port, "GET", "/v1/loom/providers/meta", ADMIN,
 			 NULL, &r),
 	    200);
 	o = json_tokener_parse(r.body);
@@ -446,11 +444,11 @@ Test(admin, import_with_one_bad_entity_changes_nothing)
 	cr_assert_eq(st("POST", "/v1/loom/providers", ADMIN,
 			 "{\"name\":\"keep\",\"providertype\":\"joyent\"}"),
 	    200);
-	fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r);
+	fx_req(fx.d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r);
 	before = strdup(r.body);
 	fx_resp_free(&r);
 	cr_expect_eq(
-	    fx_req(d.port, "POST", "/v1/loom/import", ADMIN,
+	    fx_req(fx.d.port, "POST", "/v1/loom/import", ADMIN,
 		"{\"providers\":[{\"name\":\"ok\",\"providertype\":\"joyent\"},"
 		"{\"name\":\"bad\",\"providertype\":\"nope\"}]}",
 		&r),
@@ -458,7 +456,7 @@ Test(admin, import_with_one_bad_entity_changes_nothing)
 	cr_expect(strstr(r.body, "bad") != NULL, "names the entity: %s",
 	    r.body);
 	fx_resp_free(&r);
-	fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r);
+	fx_req(fx.d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r);
 	cr_expect_str_eq(r.body, before);
 	fx_resp_free(&r);
 	free(before);
@@ -478,7 +476,8 @@ Test(admin, sample_catalogue_imports_and_exports)
 	cr_expect_eq(st("POST", "/v1/loom/import", ADMIN,
 			 json_object_to_json_string(cat)),
 	    200);
-	cr_assert_eq(fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r),
+	cr_assert_eq(fx_req(fx.d.port, "GET", "/v1/loom/export", ADMIN, NULL,
+			 &r),
 	    200);
 	exp = json_tokener_parse(r.body);
 	cr_assert_not_null(exp);

@@ -15,18 +15,7 @@
 
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
-
-static void
-setup(void)
-{
-	fx_setup(&db, dbname, sizeof dbname, &d,
-	    "auth = { require_api_key = true; };");
-}
-
-TestSuite(apikey, .init = setup, .fini = fx_fini, .timeout = 60);
+FX_SUITE(apikey, "auth = { require_api_key = true; };", NULL, .timeout = 60);
 FX_MAIN(FX_NEED_DB, 0)
 
 /* Run loomd --add-user and return the printed key in key[80]. */
@@ -37,7 +26,7 @@ add_user(const char *name, bool admin, char key[80])
 	FILE *fp;
 
 	snprintf(cmd, sizeof cmd, "'%s' -c '%s' --add-user %s%s 2>/dev/null",
-	    getenv("LOOMD_BIN"), d.conf, name, admin ? " --admin" : "");
+	    getenv("LOOMD_BIN"), fx.d.conf, name, admin ? " --admin" : "");
 	fp = popen(cmd, "r");
 	cr_assert_not_null(fp);
 	cr_assert_not_null(fgets(key, 80, fp));
@@ -61,7 +50,8 @@ get_as(const char *user, const char *key, char *body, size_t n)
 		    user, key);
 	else
 		snprintf(hdr, sizeof hdr, "X-Loom-UserID: %s", user);
-	fx_http(d.port, "GET", "/v1/loom/providers", hdr, NULL, 0, 10000, &r);
+	fx_http(fx.d.port, "GET", "/v1/loom/providers", hdr, NULL, 0, 10000,
+	    &r);
 	s = r.status;
 	if (body != NULL)
 		snprintf(body, n, "%s", r.body);
@@ -88,9 +78,9 @@ Test(apikey, missing_wrong_and_right_keys)
 	    "SELECT COUNT(*) FROM users WHERE key_hash "
 	    "LIKE '%%%s%%'",
 	    key);
-	fx_sql(&db, dbname, sql, out, sizeof out);
+	fx_sql(&fx.db, fx.dbname, sql, out, sizeof out);
 	cr_expect_str_eq(out, "0");
-	fx_sql(&db, dbname,
+	fx_sql(&fx.db, fx.dbname,
 	    "SELECT LEFT(key_hash, 8) FROM users WHERE "
 	    "name = 'alice'",
 	    out, sizeof out);
@@ -113,15 +103,16 @@ Test(apikey, argon2id_rows_are_rewritten_on_their_next_good_use)
 	    "INSERT INTO users (name, key_hash) VALUES "
 	    "('dave', '%s')",
 	    hash);
-	cr_assert_eq(fx_sql(&db, dbname, sql, out, sizeof out), 0, "%s", out);
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname, sql, out, sizeof out), 0, "%s",
+	    out);
 	cr_expect_eq(get_as("dave", "00", NULL, 0), 401);
-	fx_sql(&db, dbname,
+	fx_sql(&fx.db, fx.dbname,
 	    "SELECT LEFT(key_hash, 9) FROM users WHERE "
 	    "name = 'dave'",
 	    out, sizeof out);
 	cr_expect_str_eq(out, "$argon2id", "a wrong key changes nothing");
 	cr_expect_eq(get_as("dave", key, NULL, 0), 200);
-	fx_sql(&db, dbname,
+	fx_sql(&fx.db, fx.dbname,
 	    "SELECT LEFT(key_hash, 8) FROM users WHERE "
 	    "name = 'dave'",
 	    out, sizeof out);
@@ -140,19 +131,19 @@ Test(apikey, writes_need_an_admin_user)
 	add_user("bob", false, ukey);
 	snprintf(hdr, sizeof hdr, "X-Loom-UserID: bob\nX-Loom-ApiKey: %s",
 	    ukey);
-	fx_http(d.port, "POST", "/v1/loom/providers", hdr, body, strlen(body),
-	    10000, &r);
+	fx_http(fx.d.port, "POST", "/v1/loom/providers", hdr, body,
+	    strlen(body), 10000, &r);
 	cr_expect_eq(r.status, 403);
 	fx_resp_free(&r);
 	snprintf(hdr, sizeof hdr, "X-Loom-UserID: root1\nX-Loom-ApiKey: %s",
 	    akey);
-	fx_http(d.port, "POST", "/v1/loom/providers", hdr, body, strlen(body),
-	    10000, &r);
+	fx_http(fx.d.port, "POST", "/v1/loom/providers", hdr, body,
+	    strlen(body), 10000, &r);
 	cr_expect_eq(r.status, 200, "%s", r.body);
 	fx_resp_free(&r);
 	/* Without a key even "admin" is refused. */
-	fx_http(d.port, "POST", "/v1/loom/providers", "X-Loom-UserID: admin",
-	    body, strlen(body), 10000, &r);
+	fx_http(fx.d.port, "POST", "/v1/loom/providers",
+	    "X-Loom-UserID: admin", body, strlen(body), 10000, &r);
 	cr_expect_eq(r.status, 401);
 	fx_resp_free(&r);
 }
@@ -165,7 +156,7 @@ Test(apikey, revoked_user_is_refused)
 	snprintf(cmd, sizeof cmd,
 	    "'%s' -c '%s' --revoke-user carol "
 	    "2>/dev/null",
-	    getenv("LOOMD_BIN"), d.conf);
+	    getenv("LOOMD_BIN"), fx.d.conf);
 	cr_assert_eq(fx_shell("%s", cmd), 0);
 	cr_expect_eq(get_as("carol", key, NULL, 0), 401);
 	cr_expect_neq(fx_shell("%s", cmd), 0, "revoking twice fails");

@@ -22,9 +22,6 @@
 #include "cbrecv.h"
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
 static pid_t prov = -1; /* the dummy provisioner, when one runs */
 
 /* ---------------------------------------------------------------- */
@@ -80,8 +77,7 @@ start(const char *cb, int bh)
 	snprintf(extra, sizeof extra,
 	    "task = { timeout_seconds = 30; take_wait_ms = 0; };\ncallback = { %s };",
 	    group);
-	fx_setup_import(&db, dbname, sizeof dbname, &d, extra,
-	    FX_CLUSTER_FIXTURES);
+	fx_start(extra, FX_CLUSTER_FIXTURES);
 }
 
 static void
@@ -111,23 +107,6 @@ wait_calls(const char *path, int n, double ms)
 	    path, cbrecv_count(path, NULL), n);
 }
 
-/* A metric's value on /metrics (-1 when missing). */
-static double
-metric(const char *name)
-{
-	struct fx_resp r;
-	char line[256];
-	const char *p;
-	double v = -1;
-
-	snprintf(line, sizeof line, "\n%s ", name);
-	fx_http(d.port, "GET", "/metrics", NULL, NULL, 0, 10000, &r);
-	if (r.body != NULL && (p = strstr(r.body, line)) != NULL)
-		v = strtod(p + strlen(line), NULL);
-	fx_resp_free(&r);
-	return v;
-}
-
 /* Take once as worker w: the status; the task id into tid when 200. */
 static long
 take_now(const char *w, char tid[64], char name[32])
@@ -135,7 +114,7 @@ take_now(const char *w, char tid[64], char name[32])
 	struct json_object *o;
 	long s;
 
-	if ((s = fx_take_once(d.port, w, &o)) == 200) {
+	if ((s = fx_take_once(fx.d.port, w, &o)) == 200) {
 		snprintf(tid, 64, "%s", fx_js(o, "taskId"));
 		snprintf(name, 32, "%s", fx_js(o, "taskName"));
 	}
@@ -160,10 +139,11 @@ take_soon(char tid[64], char name[32])
 static void
 create_active(char id[32])
 {
-	fx_create(d.port, "user1", ONE_MACHINE, id);
-	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
-	fx_wait_status(d.port, "user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE",
-	    30000);
+	fx_create(fx.d.port, "user1", ONE_MACHINE, id);
+	prov =
+	    fx_provisioner_start(fx.d.port, 2, NULL, "1", "/dev/null", NULL);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE", 30000);
 }
 
 /* A request's body member path (a.b) as a string (borrowed or ""). */
@@ -181,7 +161,8 @@ body_str(struct json_object *o, const char *a, const char *b)
 static void
 sql(const char *q, char *out, size_t n)
 {
-	cr_assert_eq(fx_sql(&db, dbname, q, out, n), 0, "%s: %s", q, out);
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname, q, out, n), 0, "%s: %s", q,
+	    out);
 }
 
 /* ---------------------------------------------------------------- */
@@ -239,9 +220,12 @@ Test(callbacks, start_then_success_with_stable_ids_and_the_body)
 	cr_expect_str_eq(body_str(o, "cluster", "status"), "active");
 	json_object_put(o);
 	cbrecv_unlock();
-	cr_expect_eq(metric("loomd_callbacks_delivered_total"), 2);
-	cr_expect_eq(metric("loomd_callbacks_pending"), 0);
-	cr_expect_eq(metric("loomd_callbacks_oldest_pending_seconds"), 0);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_delivered_total"),
+	    2);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_pending"), 0);
+	cr_expect_eq(fx_metric(fx.d.port,
+			 "loomd_callbacks_oldest_pending_seconds"),
+	    0);
 	{
 		char out[64];
 
@@ -259,7 +243,7 @@ Test(callbacks, a_flaky_receiver_gets_the_same_id_until_it_answers)
 	int i;
 
 	start("start_url = \"RX/flaky\";", 0);
-	fx_create(d.port, "user1", ONE_MACHINE, id);
+	fx_create(fx.d.port, "user1", ONE_MACHINE, id);
 	t0 = fx_now_ms();
 	wait_calls("/flaky", 1, 15000);
 	/* Gated: no task is queued while the START is not answered 2xx. */
@@ -281,10 +265,11 @@ Test(callbacks, a_flaky_receiver_gets_the_same_id_until_it_answers)
 	/* Answered: the job's first stage is queued. */
 	take_soon(tid, name);
 	cr_expect_str_eq(name, "CREATE");
-	fx_wait_status(d.port, "user1", id, "PENDING/RUNNING/CLUSTER_CREATE",
-	    5000);
-	cr_expect_eq(metric("loomd_callbacks_retried_total"), 2);
-	cr_expect_eq(metric("loomd_callbacks_delivered_total"), 1);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE", 5000);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_retried_total"), 2);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_delivered_total"),
+	    1);
 	cr_expect_eq(cbrecv_count("/flaky", NULL), 3, "nothing sent twice");
 }
 
@@ -294,22 +279,24 @@ Test(callbacks, the_start_gate_holds_the_job_until_2xx)
 	double t0;
 
 	start("start_url = \"RX/hold\";", 0);
-	fx_create(d.port, "user1", ONE_MACHINE, id);
+	fx_create(fx.d.port, "user1", ONE_MACHINE, id);
 	wait_calls("/hold", 1, 15000);
-	fx_wait_status(d.port, "user1", id, "PENDING/RUNNING/CLUSTER_CREATE",
-	    5000);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "PENDING/RUNNING/CLUSTER_CREATE", 5000);
 	t0 = fx_now_ms();
 	while (fx_now_ms() - t0 < 1500) {
 		cr_assert_eq(take_now("w1", tid, name), 204,
 		    "a task was queued before the START callback's 2xx");
 		usleep(100000);
 	}
-	cr_expect_gt(metric("loomd_callbacks_pending"), 0);
-	cr_expect_gt(metric("loomd_callbacks_oldest_pending_seconds"), 0.5);
+	cr_expect_gt(fx_metric(fx.d.port, "loomd_callbacks_pending"), 0);
+	cr_expect_gt(fx_metric(fx.d.port,
+			 "loomd_callbacks_oldest_pending_seconds"),
+	    0.5);
 	cbrecv_release();
 	take_soon(tid, name);
 	cr_expect_str_eq(name, "CREATE", "queued once the receiver said 2xx");
-	cr_expect_eq(metric("loomd_callbacks_pending"), 0);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_pending"), 0);
 }
 
 Test(callbacks, without_the_gate_or_the_trigger_the_job_starts_at_once)
@@ -321,7 +308,7 @@ Test(callbacks, without_the_gate_or_the_trigger_the_job_starts_at_once)
 	      "success_url = \"RX/ok\"; "
 	      "success_triggers = \"CLUSTER_DELETE\";",
 	    0);
-	fx_create(d.port, "user1", ONE_MACHINE, id);
+	fx_create(fx.d.port, "user1", ONE_MACHINE, id);
 	take_soon(tid, name);
 	cr_expect_str_eq(name, "CREATE");
 	wait_calls("/hold", 1, 10000);
@@ -343,12 +330,12 @@ Test(callbacks, a_start_that_never_answers_fails_the_job_at_max_age)
 	      "failure_url = \"RX/ok\"; "
 	      "timeout_ms = 300; max_age_s = 2;",
 	    bport);
-	fx_create(d.port, "user1", ONE_MACHINE, id);
-	fx_wait_status(d.port, "user1", id, "TERMINATED/FAILED/CLUSTER_CREATE",
-	    20000);
+	fx_create(fx.d.port, "user1", ONE_MACHINE, id);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "TERMINATED/FAILED/CLUSTER_CREATE", 20000);
 	cr_expect_eq(take_now("w1", tid, name), 204, "no task ever queued");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_call(d.port, "user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_call(fx.d.port, "user1", "GET", path, NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "message"),
 	    "Cluster creation stopped by failed start callback.");
 	json_object_put(o);
@@ -356,7 +343,7 @@ Test(callbacks, a_start_that_never_answers_fails_the_job_at_max_age)
 	    "NULL) FROM callbacks WHERE event = 'start'",
 	    out, sizeof out);
 	cr_expect_str_eq(out, "failed 1 1");
-	cr_expect_eq(metric("loomd_callbacks_failed_total"), 1);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_failed_total"), 1);
 	/* The FAILURE callback follows. */
 	wait_calls("/ok", 1, 10000);
 	calls = cbrecv_lock(NULL);
@@ -382,17 +369,18 @@ Test(callbacks, a_success_that_never_answers_is_given_up_and_counted)
 	create_active(id);
 	fx_provisioner_stop(&prov);
 	t0 = fx_now_ms();
-	while (metric("loomd_callbacks_failed_total") < 1 &&
+	while (fx_metric(fx.d.port, "loomd_callbacks_failed_total") < 1 &&
 	    fx_now_ms() - t0 < 15000)
 		usleep(200000);
-	cr_expect_eq(metric("loomd_callbacks_failed_total"), 1);
-	cr_expect_geq(metric("loomd_callbacks_retried_total"), 1);
-	cr_expect_eq(metric("loomd_callbacks_pending"), 0);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_failed_total"), 1);
+	cr_expect_geq(fx_metric(fx.d.port, "loomd_callbacks_retried_total"),
+	    1);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_callbacks_pending"), 0);
 	sql("SELECT state FROM callbacks WHERE event = 'success'", out,
 	    sizeof out);
 	cr_expect_str_eq(out, "failed");
-	fx_wait_status(d.port, "user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE",
-	    1000);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE", 1000);
 	close(bfd);
 }
 
@@ -449,12 +437,12 @@ Test(callbacks,
 	    bport);
 	create_active(id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_call(d.port, "user1", "DELETE", path, NULL, NULL),
+	cr_assert_eq(fx_call(fx.d.port, "user1", "DELETE", path, NULL, NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCONSISTENT/FAILED/CLUSTER_DELETE", 20000);
 	fx_provisioner_stop(&prov);
-	cr_assert_eq(fx_call(d.port, "user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_call(fx.d.port, "user1", "GET", path, NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "message"),
 	    "Failed to schedule the CLUSTER_DELETE operation.");
 	cr_expect_str_eq(fx_js(o, "status"), "inconsistent");

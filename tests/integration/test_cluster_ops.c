@@ -21,32 +21,13 @@
 
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
-
-static void
-setup(void)
-{
-	/*
-	 * A take with no task answers at once: the tests look for none.  A
-	 * hand-out not delivered within a second is queued again.
-	 */
-	fx_setup_import(&db, dbname, sizeof dbname, &d,
-	    "task = { take_wait_ms = 0; undelivered_seconds = 1; };",
-	    FX_CLUSTER_FIXTURES);
-}
-
-TestSuite(cluster_ops, .init = setup, .fini = fx_fini, .timeout = 120);
+/*
+ * A take with no task answers at once: the tests look for none.  A hand-out
+ * not delivered within a second is queued again.
+ */
+FX_SUITE(cluster_ops, "task = { take_wait_ms = 0; undelivered_seconds = 1; };",
+    FX_CLUSTER_FIXTURES, .timeout = 120);
 FX_MAIN(FX_NEED_DB, 0)
-
-/* One request; the body is parsed into *o when it is JSON (caller puts). */
-static long
-call(const char *user, const char *method, const char *path, const char *body,
-    struct json_object **o)
-{
-	return fx_call(d.port, user, method, path, body, o);
-}
 
 /* One SQL statement on the test's database; its first value in out. */
 static void sql(char *out, size_t n, const char *fmt, ...)
@@ -61,7 +42,7 @@ sql(char *out, size_t n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(q, sizeof q, fmt, ap);
 	va_end(ap);
-	cr_assert_eq(fx_sql(&db, dbname, q, out != NULL ? out : buf,
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname, q, out != NULL ? out : buf,
 			 out != NULL ? n : sizeof buf),
 	    0, "%s: %s", q, out != NULL ? out : buf);
 }
@@ -76,7 +57,7 @@ finish(const char *worker, const char *task)
 	    "{\"workerId\":\"%s\",\"taskId\":\"%s\",\"status\":0,"
 	    "\"result\":{\"ipaddress\":\"10.1.1.1\"}}",
 	    worker, task);
-	return call(NULL, "POST", "/v1/loom/tasks/finish", body, NULL);
+	return fx_api(NULL, "POST", "/v1/loom/tasks/finish", body, NULL);
 }
 
 /* Take and finish n tasks. */
@@ -87,7 +68,7 @@ complete_n(int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		t = fx_take_json(d.port, "w-all", 10000);
+		t = fx_take_json(fx.d.port, "w-all", 10000);
 		cr_assert_not_null(t, "task %d of %d", i + 1, n);
 		cr_assert_eq(finish("w-all", fx_js(t, "taskId")), 200);
 		json_object_put(t);
@@ -104,13 +85,13 @@ one(const char *user, int k, int n, bool active, char id[32])
 	    "{\"name\":\"c%d\",\"numMachines\":%d,"
 	    "\"clusterTemplate\":\"one-machine\"}",
 	    k, n);
-	fx_create(d.port, user, body, id);
+	fx_create(fx.d.port, user, body, id);
 	if (!active)
 		return;
 	complete_n(3 * n);
 	snprintf(body, sizeof body, "ACTIVE/COMPLETE/CLUSTER_CREATE/%d/%d",
 	    3 * n, 3 * n);
-	fx_wait_status(d.port, user, id, body, 15000);
+	fx_wait_status(fx.d.port, user, id, body, 15000);
 }
 
 /*
@@ -134,7 +115,7 @@ get_text(const char *user, const char *path, char *out, size_t n)
 	struct json_object *o = NULL;
 
 	out[0] = '\0';
-	if (call(user, "GET", path, NULL, &o) == 200 && o != NULL)
+	if (fx_api(user, "GET", path, NULL, &o) == 200 && o != NULL)
 		snprintf(out, n, "%s",
 		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -150,7 +131,7 @@ list_ids(const char *user, const char *query, char *out, size_t n)
 
 	snprintf(path, sizeof path, "/v1/loom/clusters%s", query);
 	out[0] = '\0';
-	cr_assert_eq(call(user, "GET", path, NULL, &o), 200, "%s", path);
+	cr_assert_eq(fx_api(user, "GET", path, NULL, &o), 200, "%s", path);
 	for (i = 0; i < json_object_array_length(o); i++) {
 		size_t len = strlen(out);
 
@@ -166,25 +147,25 @@ list_ids(const char *user, const char *query, char *out, size_t n)
 Test(cluster_ops, inconsistent_is_shown_and_0_9_operations_accept_it)
 {
 	struct json_object *o;
-	char id[32], path[128], got[256], body[128];
+	char id[32], got[256], body[128];
 	long long create;
 
 	one("user1", 1, 1, true, id);
 	make_inconsistent(id);
 	/* Lower-case in the cluster JSON, upper-case in status and lists. */
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "status"), "inconsistent");
 	create = (long long)fx_ji(o, "createTime");
 	json_object_put(o);
-	fx_status_line(d.port, "user1", id, got, sizeof got);
+	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "INCONSISTENT/COMPLETE/CLUSTER_CREATE/3/3");
-	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", "/v1/loom/clusters", NULL, &o),
+	    200);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "status"),
 	    "INCONSISTENT");
 	json_object_put(o);
-	cr_assert_eq(call("user1", "POST", "/v1/loom/getClusterStatuses", NULL,
-			 &o),
+	cr_assert_eq(fx_api("user1", "POST", "/v1/loom/getClusterStatuses",
+			 NULL, &o),
 	    200);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "status"),
 	    "INCONSISTENT");
@@ -192,19 +173,20 @@ Test(cluster_ops, inconsistent_is_shown_and_0_9_operations_accept_it)
 
 	/* The lease may change (section 2.1)... */
 	snprintf(body, sizeof body, "{\"expireTime\":%lld}", create + 14000);
-	cr_expect_eq(call("user1", "POST", path, body, NULL), 200);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "", body, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &o), 200);
 	cr_expect_eq(fx_ji(o, "expireTime"), create + 14000);
 	cr_expect_str_eq(fx_js(o, "status"), "inconsistent",
 	    "a lease change leaves the status");
 	json_object_put(o);
 
 	/* ...and the cluster may be deleted. */
-	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "user1", id,
+	cr_assert_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_DELETE/1/0", 15000);
 	complete_n(1);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", 15000);
 }
 
@@ -220,15 +202,15 @@ Test(cluster_ops, an_expired_inconsistent_cluster_is_deleted)
 	/* Only the first one's lease has run out. */
 	sql(NULL, 0, "UPDATE clusters SET expire_time = 1 WHERE id = %lld",
 	    atoll(id));
-	t = fx_take_json(d.port, "w-exp", 10000);
+	t = fx_take_json(fx.d.port, "w-exp", 10000);
 	cr_assert_not_null(t, "no DELETE task after expiry");
 	cr_expect_str_eq(fx_js(t, "taskName"), "DELETE");
 	cr_expect_str_eq(fx_js(t, "clusterId"), id);
 	cr_expect_eq(finish("w-exp", fx_js(t, "taskId")), 200);
 	json_object_put(t);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", 15000);
-	fx_status_line(d.port, "user1", keep, got, sizeof got);
+	fx_status_line(fx.d.port, "user1", keep, got, sizeof got);
 	cr_expect_str_eq(got, "INCONSISTENT/COMPLETE/CLUSTER_CREATE/3/3");
 }
 
@@ -237,7 +219,7 @@ Test(cluster_ops, only_a_cluster_create_job_can_be_aborted)
 	char id[32], path[128], got[256];
 
 	one("user1", 1, 1, false, id);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	/*
 	 * A running day-2 job: no route starts one yet, so the test renames
@@ -248,9 +230,9 @@ Test(cluster_ops, only_a_cluster_create_job_can_be_aborted)
 	    "%lld AND status = 'RUNNING'",
 	    atoll(id));
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	fx_expect_loom(d.port, "POST", path, "X-Loom-UserID: user1", NULL, 409,
-	    "Cannot be aborted at this time.");
-	fx_status_line(d.port, "user1", id, got, sizeof got);
+	fx_expect_loom(fx.d.port, "POST", path, "X-Loom-UserID: user1", NULL,
+	    409, "Cannot be aborted at this time.");
+	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CONFIGURE/3/0",
 	    "the refused abort changed nothing");
 }
@@ -261,12 +243,11 @@ Test(cluster_ops, only_a_cluster_create_job_can_be_aborted)
 Test(cluster_ops, latest_job_id_follows_the_jobs)
 {
 	struct json_object *o, *jobs;
-	char id[32], path[128], first[64];
+	char id[32], first[64];
 	size_t n;
 
 	one("user1", 1, 1, true, id);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &o), 200);
 	cr_assert(json_object_object_get_ex(o, "jobs", &jobs),
 	    "jobs stays beside latestJobId");
 	/* The solve job and the create job. */
@@ -278,8 +259,9 @@ Test(cluster_ops, latest_job_id_follows_the_jobs)
 	cr_expect_eq(strncmp(first, id, 8), 0, "job %s of cluster %s", first,
 	    id);
 	json_object_put(o);
-	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &o), 200);
 	json_object_object_get_ex(o, "jobs", &jobs);
 	cr_assert_eq(json_object_array_length(jobs), 3);
 	cr_expect_str_eq(fx_js(o, "latestJobId"),
@@ -303,11 +285,11 @@ pause_or_resume(const char *id, const char *op, const char *status,
 	char path[128], got[256];
 
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/%s", id, op);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200, "%s", op);
-	fx_status_line(d.port, "user1", id, got, sizeof got);
+	cr_assert_eq(fx_api("user1", "POST", path, NULL, NULL), 200, "%s", op);
+	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, status, "after %s", op);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "message"), message, "after %s", op);
 	json_object_put(o);
 }
@@ -315,28 +297,28 @@ pause_or_resume(const char *id, const char *op, const char *status,
 Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 {
 	struct json_object *t, *t2;
-	char id[32], path[128], got[256], v[64];
+	char id[32], got[256], v[64];
 
 	/* Two machines, six tasks: two CREATEs done, the CONFIRMs queued. */
 	one("user1", 1, 2, false, id);
 	complete_n(2);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/6/2", 15000);
 	/* One CONFIRM is in flight when the job is paused. */
-	t = fx_take_json(d.port, "w1", 10000);
+	t = fx_take_json(fx.d.port, "w1", 10000);
 	cr_assert_not_null(t);
 	cr_expect_str_eq(fx_js(t, "taskName"), "CONFIRM");
 	pause_or_resume(id, "pause", "PENDING/PAUSED/CLUSTER_CREATE/6/2",
 	    "Paused by user.");
-	cr_expect_eq(fx_take(d.port, "w2", NULL), 204,
+	cr_expect_eq(fx_take(fx.d.port, "w2", NULL), 204,
 	    "a paused job hands out nothing");
 	/* The task in flight finishes and is recorded. */
 	cr_expect_eq(finish("w1", fx_js(t, "taskId")), 200);
 	json_object_put(t);
 	usleep(600000); /* a scheduler pass or more */
-	fx_status_line(d.port, "user1", id, got, sizeof got);
+	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/3");
-	cr_expect_eq(fx_take(d.port, "w2", NULL), 204,
+	cr_expect_eq(fx_take(fx.d.port, "w2", NULL), 204,
 	    "still nothing while paused");
 	/* The pause is in the database, so any loomd honours it. */
 	sql(v, sizeof v,
@@ -352,8 +334,8 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	{
 		struct fx_resp m;
 
-		cr_assert_eq(fx_http(d.port, "GET", "/metrics", NULL, NULL, 0,
-				 5000, &m),
+		cr_assert_eq(fx_http(fx.d.port, "GET", "/metrics", NULL, NULL,
+				 0, 5000, &m),
 		    0);
 		cr_expect(strstr(m.body,
 			      "loomd_jobs{action=\"CLUSTER_CREATE\","
@@ -363,15 +345,15 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 		    "held task in /metrics");
 		fx_resp_free(&m);
 	}
-	cr_expect_eq(fx_daemon_stop(&d), 0);
-	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd restarts");
+	cr_expect_eq(fx_daemon_stop(&fx.d), 0);
+	cr_assert_eq(fx_daemon_start(&fx.d, NULL), 0, "loomd restarts");
 	usleep(600000);
-	cr_expect_eq(fx_take(d.port, "w2", NULL), 204,
+	cr_expect_eq(fx_take(fx.d.port, "w2", NULL), 204,
 	    "a restarted loomd keeps the pause");
 	/* Resume: the held CONFIRM, then the BOOTSTRAPs. */
 	pause_or_resume(id, "resume", "PENDING/RUNNING/CLUSTER_CREATE/6/3",
 	    "Resumed by user.");
-	t = fx_take_json(d.port, "w2", 10000);
+	t = fx_take_json(fx.d.port, "w2", 10000);
 	cr_assert_not_null(t, "resume hands the held task out");
 	cr_expect_str_eq(fx_js(t, "taskName"), "CONFIRM");
 	cr_expect_eq(finish("w2", fx_js(t, "taskId")), 200);
@@ -380,41 +362,42 @@ Test(cluster_ops, pause_holds_new_tasks_and_resume_continues)
 	 * Both BOOTSTRAPs in flight, then paused: their finishes complete
 	 * the last stage, yet the job does not end until it is resumed.
 	 */
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/6/4", 15000);
-	t = fx_take_json(d.port, "w3", 10000);
+	t = fx_take_json(fx.d.port, "w3", 10000);
 	cr_assert_not_null(t);
-	t2 = fx_take_json(d.port, "w4", 10000);
+	t2 = fx_take_json(fx.d.port, "w4", 10000);
 	cr_assert_not_null(t2);
 	cr_expect_str_eq(fx_js(t2, "taskName"), "BOOTSTRAP");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/pause", NULL, NULL),
+	    200);
 	cr_expect_eq(finish("w3", fx_js(t, "taskId")), 200);
 	cr_expect_eq(finish("w4", fx_js(t2, "taskId")), 200);
 	json_object_put(t);
 	json_object_put(t2);
 	usleep(600000);
-	fx_status_line(d.port, "user1", id, got, sizeof got);
+	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/6");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "user1", id,
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/resume", NULL,
+			 NULL),
+	    200);
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6", 15000);
 }
 
 Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 {
 	struct json_object *t;
-	char id[32], path[128], task[64], v[64];
+	char id[32], task[64], v[64];
 	double deadline;
 
 	one("user1", 1, 1, false, id);
-	t = fx_take_json(d.port, "w1", 10000);
+	t = fx_take_json(fx.d.port, "w1", 10000);
 	cr_assert_not_null(t);
 	snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
 	json_object_put(t);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/pause", NULL, NULL),
+	    200);
 	/*
 	 * The state a loomd leaves when it dies between a take's commit and
 	 * its answer: the hand-out is on record, its delivery is not.
@@ -437,10 +420,11 @@ Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 		    task);
 	} while (strcmp(v, "taken") == 0 && fx_now_ms() < deadline);
 	cr_expect_str_eq(v, "paused", "queued again, but held back");
-	cr_expect_eq(fx_take(d.port, "w2", NULL), 204);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	t = fx_take_json(d.port, "w2", 10000);
+	cr_expect_eq(fx_take(fx.d.port, "w2", NULL), 204);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/resume", NULL,
+			 NULL),
+	    200);
+	t = fx_take_json(fx.d.port, "w2", 10000);
 	cr_assert_not_null(t);
 	cr_expect_str_eq(fx_js(t, "taskId"), task);
 	json_object_put(t);
@@ -449,20 +433,21 @@ Test(cluster_ops, a_lost_hand_out_of_a_paused_job_waits_for_resume)
 /* Coopr 0.9.9 ClusterHandlerTest.testPauseResumeCluster, as written. */
 Test(cluster_ops, coopr_pause_resume_cluster)
 {
-	char id[32], path[128], got[256];
+	char id[32], got[256];
 
 	one("user1", 1, 2, false, id);
 	complete_n(2);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	fx_status_line(d.port, "user1", id, got, sizeof got);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/pause", NULL, NULL),
+	    200);
+	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/6/2");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	fx_status_line(d.port, "user1", id, got, sizeof got);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/resume", NULL,
+			 NULL),
+	    200);
+	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CREATE/6/2");
 	complete_n(4);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6", 15000);
 }
 
@@ -473,67 +458,68 @@ Test(cluster_ops, pause_and_resume_rules)
 	/* Nothing running: a 200 no-op. */
 	one("user1", 1, 1, true, id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
-	fx_status_line(d.port, "user1", id, got, sizeof got);
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 	cr_expect_str_eq(got, "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3");
 	/* Resume of a job that is not paused changes nothing. */
 	one("user1", 2, 1, false, other);
-	fx_wait_status(d.port, "user1", other,
+	fx_wait_status(fx.d.port, "user1", other,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", other);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
-	fx_status_line(d.port, "user1", other, got, sizeof got);
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	fx_status_line(fx.d.port, "user1", other, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/RUNNING/CLUSTER_CREATE/3/0");
 	/* Unknown, or another user's: not found, in Loom's words. */
-	fx_expect_loom(d.port, "POST", "/v1/loom/clusters/00000999/pause",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clusters/00000999/pause",
 	    "X-Loom-UserID: user1", NULL, 404, "cluster 00000999 not found.");
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", other);
 	{
 		char msg[64];
 
 		snprintf(msg, sizeof msg, "cluster %s not found.", other);
-		fx_expect_loom(d.port, "POST", path, "X-Loom-UserID: user2",
+		fx_expect_loom(fx.d.port, "POST", path, "X-Loom-UserID: user2",
 		    NULL, 404, msg);
 		snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume",
 		    other);
-		fx_expect_loom(d.port, "POST", path, "X-Loom-UserID: user2",
+		fx_expect_loom(fx.d.port, "POST", path, "X-Loom-UserID: user2",
 		    NULL, 404, msg);
 	}
-	fx_expect_loom(d.port, "POST", path, NULL, NULL, 401,
+	fx_expect_loom(fx.d.port, "POST", path, NULL, NULL, 401,
 	    "X-Loom-UserID not found in the request header.");
 	/* Pausing twice is pausing once; the admin sees all clusters. */
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", other);
-	cr_expect_eq(call("admin", "POST", path, NULL, NULL), 200);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
-	fx_status_line(d.port, "user1", other, got, sizeof got);
+	cr_expect_eq(fx_api("admin", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api("user1", "POST", path, NULL, NULL), 200);
+	fx_status_line(fx.d.port, "user1", other, got, sizeof got);
 	cr_expect_str_eq(got, "PENDING/PAUSED/CLUSTER_CREATE/3/0");
-	cr_expect_eq(fx_take(d.port, "w", NULL), 204);
+	cr_expect_eq(fx_take(fx.d.port, "w", NULL), 204);
 }
 
 Test(cluster_ops, a_paused_create_can_be_aborted)
 {
-	char id[32], path[128];
+	char id[32];
 
 	one("user1", 1, 2, false, id);
 	complete_n(2);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/6/2", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/pause", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "user1", id,
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/pause", NULL, NULL),
+	    200);
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/abort", NULL, NULL),
+	    200);
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/6/2", 15000);
-	cr_expect_eq(fx_take(d.port, "w", NULL), 204,
+	cr_expect_eq(fx_take(fx.d.port, "w", NULL), 204,
 	    "the held tasks were dropped");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/resume", id);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200);
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "/resume", NULL,
+			 NULL),
+	    200);
 	{
 		struct json_object *t = NULL;
 
-		cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/take",
+		cr_expect_eq(fx_api(NULL, "POST", "/v1/loom/tasks/take",
 				 "{\"workerId\":\"w\"}", &t),
 		    204, "a failed job does not resume: %s",
 		    t != NULL ? json_object_to_json_string(t) : "");
@@ -549,11 +535,11 @@ Test(cluster_ops, the_list_filters_by_status)
 	char pending[32], active[32], term[32], mine2[32], want[128], got[256];
 
 	one("user1", 1, 1, true, active);
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"u\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    term);
-	fx_wait_status(d.port, "user1", term,
+	fx_wait_status(fx.d.port, "user1", term,
 	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
 	one("user1", 2, 1, false, pending);
 	one("user2", 3, 1, false, mine2);
@@ -608,7 +594,7 @@ Test(cluster_ops, template_size_constraint)
 	/* Accepted, and read back as given. */
 	snprintf(body, sizeof body, SIZED, "sized",
 	    "\"size\":{\"min\":2,\"max\":3}");
-	cr_assert_eq(call("admin", "POST", "/v1/loom/clustertemplates", body,
+	cr_assert_eq(fx_api("admin", "POST", "/v1/loom/clustertemplates", body,
 			 NULL),
 	    200);
 	get_text("admin", "/v1/loom/clustertemplates/sized", got, sizeof got);
@@ -616,7 +602,7 @@ Test(cluster_ops, template_size_constraint)
 	    got);
 	/* Defaults: min 1, max 2147483647. */
 	snprintf(body, sizeof body, SIZED, "atleast2", "\"size\":{\"min\":2}");
-	cr_assert_eq(call("admin", "POST", "/v1/loom/clustertemplates", body,
+	cr_assert_eq(fx_api("admin", "POST", "/v1/loom/clustertemplates", body,
 			 NULL),
 	    200);
 	get_text("admin", "/v1/loom/clustertemplates/atleast2", got,
@@ -631,61 +617,61 @@ Test(cluster_ops, template_size_constraint)
 	/* Invalid constraints: Coopr's messages. */
 	snprintf(body, sizeof body, SIZED, "bad",
 	    "\"size\":{\"min\":0,\"max\":3}");
-	fx_expect_loom(d.port, "POST", "/v1/loom/clustertemplates",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clustertemplates",
 	    "X-Loom-UserID: admin", body, 400,
 	    "invalid input: Minimum must be at least 1.");
 	snprintf(body, sizeof body, SIZED, "bad",
 	    "\"size\":{\"min\":4,\"max\":3}");
-	fx_expect_loom(d.port, "POST", "/v1/loom/clustertemplates",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clustertemplates",
 	    "X-Loom-UserID: admin", body, 400,
 	    "invalid input: Maximum must greater than or equal to the "
 	    "minimum.");
 	snprintf(body, sizeof body, SIZED, "bad", "\"size\":[2,3]");
-	fx_expect_loom(d.port, "POST", "/v1/loom/clustertemplates",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clustertemplates",
 	    "X-Loom-UserID: admin", body, 400, "invalid input");
-	cr_expect_eq(call("admin", "GET", "/v1/loom/clustertemplates/bad",
+	cr_expect_eq(fx_api("admin", "GET", "/v1/loom/clustertemplates/bad",
 			 NULL, NULL),
 	    404);
 
 	/* Checked at create, before anything is stored. */
-	fx_expect_loom(d.port, "POST", "/v1/loom/clusters",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1",
 	    "{\"name\":\"s\",\"numMachines\":1,\"clusterTemplate\":\"sized\"}",
 	    400, "Size must be at least 2 but not greater than 3. Now it's 1");
-	fx_expect_loom(d.port, "POST", "/v1/loom/clusters",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1",
 	    "{\"name\":\"s\",\"numMachines\":4,\"clusterTemplate\":\"sized\"}",
 	    400, "Size must be at least 2 but not greater than 3. Now it's 4");
 	/* Coopr 0.9.9 ClusterHandlerTest.testInvalidNumMachines (2..50). */
 	snprintf(body, sizeof body, SIZED, "two-to-fifty",
 	    "\"size\":{\"min\":2,\"max\":50}");
-	cr_assert_eq(call("admin", "POST", "/v1/loom/clustertemplates", body,
+	cr_assert_eq(fx_api("admin", "POST", "/v1/loom/clustertemplates", body,
 			 NULL),
 	    200);
-	fx_expect_loom(d.port, "POST", "/v1/loom/clusters",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1",
 	    "{\"name\":\"s\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"two-to-fifty\"}",
 	    400,
 	    "Size must be at least 2 but not greater than 50. Now it's 1");
-	fx_expect_loom(d.port, "POST", "/v1/loom/clusters",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1",
 	    "{\"name\":\"s\",\"numMachines\":500,"
 	    "\"clusterTemplate\":\"two-to-fifty\"}",
 	    400,
 	    "Size must be at least 2 but not greater than 50. Now it's 500");
 	/* cluster.max_size (10000) is checked first. */
-	fx_expect_loom(d.port, "POST", "/v1/loom/clusters",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1",
 	    "{\"name\":\"s\",\"numMachines\":10001,"
 	    "\"clusterTemplate\":\"two-to-fifty\"}",
 	    400, "numMachines above max cluster size 10000");
 	list_ids("admin", "", got, sizeof got);
 	cr_expect_str_eq(got, "", "nothing stored");
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"s\",\"numMachines\":3,\"clusterTemplate\":\"sized\"}",
 	    id);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/9/0", 15000);
 }
 
@@ -699,7 +685,7 @@ node_props(const char *user, const char *body, char *out, size_t n)
 	struct json_object *o = NULL;
 	long s;
 
-	s = call(user, "POST", "/v1/loom/getNodeProperties", body, &o);
+	s = fx_api(user, "POST", "/v1/loom/getNodeProperties", body, &o);
 	snprintf(out, n, "%s",
 	    o != NULL ?
 		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) :
@@ -711,12 +697,11 @@ node_props(const char *user, const char *body, char *out, size_t n)
 Test(cluster_ops, get_node_properties)
 {
 	struct json_object *o, *nodes, *props, *a;
-	char id[32], path[128], body[256], got[4096];
+	char id[32], body[256], got[4096];
 	const char *n0, *n1;
 
 	one("user1", 1, 2, true, id);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &o), 200);
 	json_object_object_get_ex(o, "nodes", &nodes);
 	cr_assert_eq(json_object_array_length(nodes), 2);
 	n0 = fx_js(json_object_array_get_idx(nodes, 0), "id");
@@ -776,25 +761,25 @@ Test(cluster_ops, get_node_properties)
 	cr_expect_str_eq(got, "{}");
 
 	/* Errors. */
-	fx_expect_loom(d.port, "POST", "/v1/loom/getNodeProperties",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/getNodeProperties",
 	    "X-Loom-UserID: user1", "{\"properties\":[\"ipaddress\"]}", 400,
 	    "clusterId must be specified.");
-	fx_expect_loom(d.port, "POST", "/v1/loom/getNodeProperties",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/getNodeProperties",
 	    "X-Loom-UserID: user1",
 	    "{\"clusterId\":\"1\",\"properties\":\"x\"}", 400,
 	    "Invalid request body. Must be a valid JSON Object.");
-	fx_expect_loom(d.port, "POST", "/v1/loom/getNodeProperties",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/getNodeProperties",
 	    "X-Loom-UserID: user1", "{\"clusterId\":\"1\",\"services\":[{}]}",
 	    400, "Invalid request body. Must be a valid JSON Object.");
-	fx_expect_loom(d.port, "POST", "/v1/loom/getNodeProperties",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/getNodeProperties",
 	    "X-Loom-UserID: user1", "{\"clusterId\":{}}", 400,
 	    "Invalid request body. Must be a valid JSON Object.");
-	fx_expect_loom(d.port, "POST", "/v1/loom/getNodeProperties",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/getNodeProperties",
 	    "X-Loom-UserID: user1", "[]", 400,
 	    "Invalid request body. Must be a valid JSON Object.");
-	fx_expect_loom(d.port, "POST", "/v1/loom/getNodeProperties",
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/getNodeProperties",
 	    "X-Loom-UserID: user1", "", 400,
 	    "Invalid request body. Must be a valid JSON Object.");
-	fx_expect_loom(d.port, "POST", "/v1/loom/getNodeProperties", NULL,
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/getNodeProperties", NULL,
 	    body, 401, "X-Loom-UserID not found in the request header.");
 }

@@ -19,36 +19,13 @@
 
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
-
 #define ADMIN "X-Loom-UserID: admin"
 
-static void
-start(const char *extra)
-{
-	fx_setup_import(&db, dbname, sizeof dbname, &d, extra,
-	    FX_CLUSTER_FIXTURES);
-}
-
-static void
-setup(void)
-{
-	start("task = { timeout_seconds = 3; };\n"
-	      "node = { max_log_length = 16; max_actions = 4; };");
-}
-
-TestSuite(clusters, .init = setup, .fini = fx_fini, .timeout = 120);
+FX_SUITE(clusters,
+    "task = { timeout_seconds = 3; };\n"
+    "node = { max_log_length = 16; max_actions = 4; };",
+    FX_CLUSTER_FIXTURES, .timeout = 120);
 FX_MAIN(FX_NEED_DB, 0)
-
-/* One request; the body is parsed into *o when it is JSON (caller puts). */
-static long
-call(const char *user, const char *method, const char *path, const char *body,
-    struct json_object **o)
-{
-	return fx_call(d.port, user, method, path, body, o);
-}
 
 /* Finish a task; returns the status code. */
 static long
@@ -61,14 +38,14 @@ finish(const char *worker, const char *task, int status, const char *extra)
 	    "\"status\":%d%s%s}",
 	    worker, task, status, extra != NULL ? "," : "",
 	    extra != NULL ? extra : "");
-	return call(NULL, "POST", "/v1/loom/tasks/finish", body, NULL);
+	return fx_api(NULL, "POST", "/v1/loom/tasks/finish", body, NULL);
 }
 
 /* Take the next task and check its name; returns it (caller puts). */
 static struct json_object *
 take_named(const char *worker, const char *name)
 {
-	struct json_object *t = fx_take_json(d.port, worker, 10000);
+	struct json_object *t = fx_take_json(fx.d.port, worker, 10000);
 
 	cr_assert_not_null(t, "no %s task", name);
 	cr_assert_str_eq(fx_js(t, "taskName"), name);
@@ -83,15 +60,15 @@ complete_all(const char *user, const char *id, int ntasks)
 	int i;
 
 	for (i = 0; i < ntasks; i++) {
-		t = fx_take_json(d.port, "w-all", 10000);
+		t = fx_take_json(fx.d.port, "w-all", 10000);
 		cr_assert_not_null(t, "task %d of %d", i + 1, ntasks);
 		cr_assert_eq(finish("w-all", fx_js(t, "taskId"), 0,
 				 "\"result\":{\"ipaddress\":\"10.1.1.1\"}"),
 		    200);
 		json_object_put(t);
 	}
-	fx_wait_status(d.port, user, id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*",
-	    15000);
+	fx_wait_status(fx.d.port, user, id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 15000);
 }
 
 #define ONE \
@@ -112,12 +89,12 @@ one(int n, int machines, const char *extra)
 Test(clusters, status_progression_configs_and_node_actions)
 {
 	struct json_object *t, *cfg, *cl, *v, *nodes, *acts;
-	char id[32], path[128], ip[32];
+	char id[32], ip[32];
 	const char *names[] = { "CREATE", "CONFIRM", "BOOTSTRAP" };
 	int i;
 
-	fx_create(d.port, "user1", one(1, 1, NULL), id);
-	fx_wait_status(d.port, "user1", id,
+	fx_create(fx.d.port, "user1", one(1, 1, NULL), id);
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	for (i = 0; i < 3; i++) {
 		t = take_named("worker1", names[i]);
@@ -146,10 +123,9 @@ Test(clusters, status_progression_configs_and_node_actions)
 		}
 		json_object_put(t);
 	}
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &cl), 200);
 	cr_assert(json_object_object_get_ex(cl, "nodes", &nodes));
 	cr_assert_eq(json_object_array_length(nodes), 1);
 	v = json_object_array_get_idx(nodes, 0);
@@ -166,8 +142,8 @@ Test(clusters, status_progression_configs_and_node_actions)
 	cr_expect_str_eq(fx_js(v, "ipaddress"), "10.0.0.3");
 	cr_expect_str_eq(fx_js(cl, "status"), "active");
 	json_object_put(cl);
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/00000567/status",
-			 NULL, NULL),
+	cr_expect_eq(fx_api("user1", "GET",
+			 "/v1/loom/clusters/00000567/status", NULL, NULL),
 	    404);
 }
 
@@ -176,7 +152,7 @@ Test(clusters, user_config_replaces_the_template_default)
 	struct json_object *t, *cfg, *cl;
 	char id[32];
 
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    one(2, 1, ",\"config\":{\"mine\":{\"k\":\"v\"}}"), id);
 	t = take_named("worker1", "CREATE");
 	json_object_object_get_ex(t, "config", &cfg);
@@ -190,18 +166,17 @@ Test(clusters, user_config_replaces_the_template_default)
 Test(clusters, optional_arguments_reach_the_solver)
 {
 	struct json_object *cl, *nodes, *p;
-	char id[32], path[128];
+	char id[32];
 
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    one(3, 1,
 		",\"hardwaretype\":\"medium\","
 		"\"imagetype\":\"centos6\",\"provider\":\"joyent\","
 		"\"services\":[\"zookeeper\"]"),
 	    id);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &cl), 200);
 	json_object_object_get_ex(cl, "nodes", &nodes);
 	json_object_object_get_ex(json_object_array_get_idx(nodes, 0),
 	    "properties", &p);
@@ -209,8 +184,9 @@ Test(clusters, optional_arguments_reach_the_solver)
 	cr_expect_str_eq(fx_js(p, "flavor"), "Medium 4GB");
 	cr_expect_str_eq(fx_js(p, "imagetype"), "centos6");
 	json_object_put(cl);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/services", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "/services", NULL,
+			 &cl),
+	    200);
 	cr_expect_str_eq(json_object_to_json_string_ext(cl,
 			     JSON_C_TO_STRING_PLAIN),
 	    "[\"zookeeper\"]");
@@ -220,16 +196,16 @@ Test(clusters, optional_arguments_reach_the_solver)
 Test(clusters, delete_runs_delete_tasks_then_terminates)
 {
 	struct json_object *t, *cl, *acts;
-	char id[32], path[128];
+	char id[32];
 	size_t n;
 
-	fx_create(d.port, "user1", one(4, 2, NULL), id);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 409,
-	    "a PENDING cluster cannot be deleted");
+	fx_create(fx.d.port, "user1", one(4, 2, NULL), id);
+	cr_expect_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    409, "a PENDING cluster cannot be deleted");
 	complete_all("user1", id, 6);
-	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "user1", id,
+	cr_assert_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_DELETE/2/0", 15000);
 	t = take_named("w2", "DELETE");
 	cr_assert_eq(finish("w2", fx_js(t, "taskId"), 0, NULL), 200);
@@ -237,16 +213,16 @@ Test(clusters, delete_runs_delete_tasks_then_terminates)
 	t = take_named("w2", "DELETE");
 	cr_assert_eq(finish("w2", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/COMPLETE/CLUSTER_DELETE/2/2", 15000);
-	acts = fx_node_actions(d.port, "user1", id, &cl);
+	acts = fx_node_actions(fx.d.port, "user1", id, &cl);
 	n = json_object_array_length(acts);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(acts, n - 1),
 			     "action"),
 	    "DELETE");
 	json_object_put(cl);
-	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200,
-	    "deleting a terminated cluster is a no-op");
+	cr_expect_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200, "deleting a terminated cluster is a no-op");
 }
 
 Test(clusters, a_task_failing_three_times_fails_the_job)
@@ -255,7 +231,7 @@ Test(clusters, a_task_failing_three_times_fails_the_job)
 	char id[32];
 	int i;
 
-	fx_create(d.port, "user1", one(5, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(5, 1, NULL), id);
 	for (i = 0; i < 3; i++) {
 		t = take_named("w3", "CREATE");
 		cr_assert_eq(finish("w3", fx_js(t, "taskId"), 1,
@@ -263,7 +239,7 @@ Test(clusters, a_task_failing_three_times_fails_the_job)
 		    200);
 		json_object_put(t);
 	}
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/3/0", 15000);
 }
 
@@ -273,7 +249,7 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 	char id[32];
 	int i, rollbacks = 0;
 
-	fx_create(d.port, "user1", one(6, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(6, 1, NULL), id);
 	t = take_named("w4", "CREATE");
 	cr_assert_eq(finish("w4", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
@@ -289,10 +265,10 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 		    "PENDING/RUNNING/CLUSTER_CREATE/"
 		    "%d/*",
 		    4 + i);
-		fx_wait_status(d.port, "user1", id, want, 15000);
+		fx_wait_status(fx.d.port, "user1", id, want, 15000);
 		/* A DELETE rollback (no node) and a new CREATE follow. */
 		for (int k = 0; k < 2; k++) {
-			t = fx_take_json(d.port, "w4", 10000);
+			t = fx_take_json(fx.d.port, "w4", 10000);
 			cr_assert_not_null(t);
 			if (strcmp(fx_js(t, "taskName"), "DELETE") == 0) {
 				cr_expect_str_eq(fx_js(t, "nodeId"), "");
@@ -307,98 +283,100 @@ Test(clusters, confirm_failures_roll_back_and_retry_from_create)
 		}
 	}
 	cr_expect_eq(rollbacks, 2);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/5/3", 15000);
 }
 
 Test(clusters, an_unsolvable_cluster_is_terminated)
 {
-	char id[32], path[128];
+	char id[32];
 
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"u\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    id);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_expect_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "user1", id,
+	cr_expect_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
+	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/FAILED/SOLVE_LAYOUT/0/0", 15000);
 }
 
 Test(clusters, abort_with_tasks_in_flight)
 {
 	struct json_object *t, *cl;
-	char id[32], path[128];
+	char id[32];
 	int i;
 
-	fx_create(d.port, "user1", one(7, 2, NULL), id);
+	fx_create(fx.d.port, "user1", one(7, 2, NULL), id);
 	/* Two CREATEs and one CONFIRM done, the second CONFIRM queued. */
 	for (i = 0; i < 3; i++) {
-		t = fx_take_json(d.port, "w5", 10000);
+		t = fx_take_json(fx.d.port, "w5", 10000);
 		cr_assert_not_null(t);
 		cr_assert_eq(finish("w5", fx_js(t, "taskId"), 0, NULL), 200);
 		json_object_put(t);
 	}
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_assert_eq(call("user1", "POST", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "user1", id,
+	cr_assert_eq(fx_api_cluster("user1", "POST", id, "/abort", NULL, NULL),
+	    200);
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/6/3", 15000);
-	cr_expect_eq(fx_take(d.port, "w5", NULL), 204,
+	cr_expect_eq(fx_take(fx.d.port, "w5", NULL), 204,
 	    "the queued task was dropped");
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &cl), 200);
 	cr_expect_str_eq(fx_js(cl, "message"), "Aborted by user.");
 	json_object_put(cl);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 200,
-	    "abort of a cluster that is not PENDING is a no-op");
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "/abort", NULL, NULL),
+	    200, "abort of a cluster that is not PENDING is a no-op");
 }
 
 Test(clusters, abort_of_a_delete_is_refused)
 {
-	char id[32], path[128];
+	char id[32];
 
-	fx_create(d.port, "user1", one(8, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(8, 1, NULL), id);
 	complete_all("user1", id, 3);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "DELETE", path, NULL, NULL), 200);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/abort", id);
-	cr_expect_eq(call("user1", "POST", path, NULL, NULL), 409);
+	cr_assert_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "/abort", NULL, NULL),
+	    409);
 }
 
 Test(clusters, listing_and_ownership)
 {
 	struct json_object *o;
-	char a[32], b[32], path[128];
+	char a[32], b[32];
 
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"own1\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    a);
-	fx_create(d.port, "user2",
+	fx_create(fx.d.port, "user2",
 	    "{\"name\":\"own2\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"reactor-medium\"}",
 	    b);
-	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", "/v1/loom/clusters", NULL, &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 1);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "id"), a);
 	json_object_put(o);
-	cr_assert_eq(call("admin", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_assert_eq(fx_api("admin", "GET", "/v1/loom/clusters", NULL, &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 2);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "id"), b,
 	    "newest first");
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "name"),
 	    "own2");
 	json_object_put(o);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", a);
-	cr_expect_eq(call("user2", "GET", path, NULL, NULL), 404);
-	cr_expect_eq(call("user2", "DELETE", path, NULL, NULL), 404);
-	cr_expect_eq(call("admin", "GET", path, NULL, NULL), 200);
-	fx_wait_status(d.port, "admin", a, "TERMINATED/*/*/*/*", 15000);
-	cr_expect_eq(call("admin", "DELETE", path, NULL, NULL), 200);
-	cr_expect_eq(call(NULL, "GET", "/v1/loom/clusters", NULL, NULL), 401);
+	cr_expect_eq(fx_api_cluster("user2", "GET", a, "", NULL, NULL), 404);
+	cr_expect_eq(fx_api_cluster("user2", "DELETE", a, "", NULL, NULL),
+	    404);
+	cr_expect_eq(fx_api_cluster("admin", "GET", a, "", NULL, NULL), 200);
+	fx_wait_status(fx.d.port, "admin", a, "TERMINATED/*/*/*/*", 15000);
+	cr_expect_eq(fx_api_cluster("admin", "DELETE", a, "", NULL, NULL),
+	    200);
+	cr_expect_eq(fx_api(NULL, "GET", "/v1/loom/clusters", NULL, NULL),
+	    401);
 }
 
 Test(clusters, plans_of_the_jobs)
@@ -408,11 +386,11 @@ Test(clusters, plans_of_the_jobs)
 	const char *names[] = { "CREATE", "CONFIRM", "BOOTSTRAP" };
 	size_t i;
 
-	fx_create(d.port, "user1", one(9, 1, NULL), id);
-	fx_wait_status(d.port, "user1", id,
+	fx_create(fx.d.port, "user1", one(9, 1, NULL), id);
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/0", 15000);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	cr_assert_eq(json_object_array_length(o), 2);
 	p = json_object_array_get_idx(o, 0);
 	cr_expect_str_eq(fx_js(p, "action"), "SOLVE_LAYOUT");
@@ -433,14 +411,14 @@ Test(clusters, plans_of_the_jobs)
 	}
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/%s", id, job);
-	cr_assert_eq(call("user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", path, NULL, &o), 200);
 	cr_expect_str_eq(fx_js(o, "id"), job);
 	json_object_put(o);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/x-y", id);
-	cr_expect_eq(call("user1", "GET", path, NULL, NULL), 400);
+	cr_expect_eq(fx_api("user1", "GET", path, NULL, NULL), 400);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/plans/00000099-001",
 	    id);
-	cr_expect_eq(call("user1", "GET", path, NULL, NULL), 400,
+	cr_expect_eq(fx_api("user1", "GET", path, NULL, NULL), 400,
 	    "a job of another cluster");
 }
 
@@ -449,80 +427,83 @@ Test(clusters, bad_requests_store_nothing)
 	struct json_object *o;
 
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"name\":\"m\",\"numMachines\":10001,\"clusterTemplate\":"
 		"\"one-machine\"}",
 		NULL),
 	    400);
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"name\":\"m\",\"numMachines\":0,\"clusterTemplate\":"
 		"\"one-machine\"}",
 		NULL),
 	    400);
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"numMachines\":1,\"clusterTemplate\":\"one-machine\"}",
 		NULL),
 	    400);
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"name\":\"m\",\"clusterTemplate\":\"one-machine\"}", NULL),
 	    400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters",
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters",
 			 "{\"name\":\"m\",\"numMachines\":1}", NULL),
 	    400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters", "", NULL),
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters", "", NULL),
 	    400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters", "{bad", NULL),
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters", "{bad",
+			 NULL),
 	    400);
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"name\":\"a b\",\"numMachines\":1,\"clusterTemplate\":"
 		"\"one-machine\"}",
 		NULL),
 	    400);
 	cr_expect_eq(
-	    call("user1", "POST", "/v1/loom/clusters",
+	    fx_api("user1", "POST", "/v1/loom/clusters",
 		"{\"name\":\"m\",\"numMachines\":\"many\",\"clusterTemplate\":"
 		"\"one-machine\"}",
 		NULL),
 	    400);
-	cr_assert_eq(call("admin", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_assert_eq(fx_api("admin", "GET", "/v1/loom/clusters", NULL, &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 0, "nothing was stored");
 	json_object_put(o);
 	/* Bad and unknown ids on every cluster route. */
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/abc", NULL, NULL),
+	cr_expect_eq(fx_api("user1", "GET", "/v1/loom/clusters/abc", NULL,
+			 NULL),
 	    400);
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999", NULL,
+	cr_expect_eq(fx_api("user1", "GET", "/v1/loom/clusters/99999999", NULL,
 			 NULL),
 	    404);
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999/status",
-			 NULL, NULL),
+	cr_expect_eq(fx_api("user1", "GET",
+			 "/v1/loom/clusters/99999999/status", NULL, NULL),
 	    404);
-	cr_expect_eq(call("user1", "GET",
+	cr_expect_eq(fx_api("user1", "GET",
 			 "/v1/loom/clusters/99999999/services", NULL, NULL),
 	    404);
-	cr_expect_eq(call("user1", "GET", "/v1/loom/clusters/99999999/plans",
+	cr_expect_eq(fx_api("user1", "GET", "/v1/loom/clusters/99999999/plans",
 			 NULL, NULL),
 	    404);
-	cr_expect_eq(call("user1", "DELETE", "/v1/loom/clusters/99999999",
+	cr_expect_eq(fx_api("user1", "DELETE", "/v1/loom/clusters/99999999",
 			 NULL, NULL),
 	    404);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/99999999/abort",
-			 NULL, NULL),
+	cr_expect_eq(fx_api("user1", "POST",
+			 "/v1/loom/clusters/99999999/abort", NULL, NULL),
 	    404);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/99999999",
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters/99999999",
 			 "{\"expireTime\":5}", NULL),
 	    404);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/00000001", "",
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters/00000001", "",
 			 NULL),
 	    400);
-	cr_expect_eq(call("user1", "POST", "/v1/loom/clusters/00000001",
+	cr_expect_eq(fx_api("user1", "POST", "/v1/loom/clusters/00000001",
 			 "{'foo':'bar'}", NULL),
 	    400);
 	/* getClusterStatuses for a user with no clusters. */
-	cr_expect_eq(call("nobody", "POST", "/v1/loom/getClusterStatuses",
+	cr_expect_eq(fx_api("nobody", "POST", "/v1/loom/getClusterStatuses",
 			 NULL, NULL),
 	    404);
 }
@@ -532,18 +513,20 @@ Test(clusters, take_and_finish_rules)
 	struct json_object *t, *cl, *acts, *a;
 	char id[32];
 
-	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/take", "", NULL), 400);
-	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/take", "{}", NULL),
+	cr_expect_eq(fx_api(NULL, "POST", "/v1/loom/tasks/take", "", NULL),
+	    400);
+	cr_expect_eq(fx_api(NULL, "POST", "/v1/loom/tasks/take", "{}", NULL),
 	    400);
 	cr_expect_eq(finish("w6", "00000001-001-001", 0, NULL), 417);
-	cr_expect_eq(call(NULL, "POST", "/v1/loom/tasks/finish",
+	cr_expect_eq(fx_api(NULL, "POST", "/v1/loom/tasks/finish",
 			 "{\"workerId\":\"w6\",\"status\":0}", NULL),
 	    400);
-	fx_create(d.port, "user1", one(10, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(10, 1, NULL), id);
 	t = take_named("w6", "CREATE");
 	/* Asking again while holding it (a lost answer): the same task. */
 	{
-		struct json_object *again = fx_take_json(d.port, "w6", 10000);
+		struct json_object *again =
+		    fx_take_json(fx.d.port, "w6", 10000);
 
 		cr_assert_not_null(again);
 		cr_expect_str_eq(fx_js(again, "taskId"), fx_js(t, "taskId"));
@@ -556,7 +539,7 @@ Test(clusters, take_and_finish_rules)
 	cr_expect_eq(finish("w6", fx_js(t, "taskId"), 0, NULL), 417,
 	    "finishing twice");
 	json_object_put(t);
-	acts = fx_node_actions(d.port, "user1", id, &cl);
+	acts = fx_node_actions(fx.d.port, "user1", id, &cl);
 	a = json_object_array_get_idx(acts, 0);
 	cr_expect_str_eq(fx_js(a, "status"), "failed");
 	cr_expect_str_eq(fx_js(a, "stdout"), "some output");
@@ -569,19 +552,19 @@ Test(clusters, a_task_that_times_out_fails_and_is_retried)
 	struct json_object *t, *t2;
 	char id[32], task[64];
 
-	fx_create(d.port, "user1", one(11, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(11, 1, NULL), id);
 	t = take_named("slow", "CREATE");
 	snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
 	json_object_put(t);
 	/* task.timeout_seconds is 3 here: the retry is offered again. */
-	t2 = fx_take_json(d.port, "fast", 10000);
+	t2 = fx_take_json(fx.d.port, "fast", 10000);
 	cr_assert_not_null(t2, "the timed-out task was not retried");
 	cr_expect_str_eq(fx_js(t2, "taskId"), task,
 	    "a new attempt, same task");
 	cr_expect_eq(finish("slow", task, 0, NULL), 417, "the late finish");
 	cr_expect_eq(finish("fast", task, 0, NULL), 200);
 	json_object_put(t2);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/RUNNING/CLUSTER_CREATE/3/1", 15000);
 }
 
@@ -590,23 +573,23 @@ Test(clusters, statuses_rpc_per_user)
 	struct json_object *o;
 	char a[32];
 
-	fx_create(d.port, "user1", one(12, 1, NULL), a);
-	fx_create(d.port, "user1", one(13, 1, NULL), a);
-	fx_create(d.port, "user2", one(14, 1, NULL), a);
-	cr_assert_eq(call("user1", "POST", "/v1/loom/getClusterStatuses", NULL,
-			 &o),
+	fx_create(fx.d.port, "user1", one(12, 1, NULL), a);
+	fx_create(fx.d.port, "user1", one(13, 1, NULL), a);
+	fx_create(fx.d.port, "user2", one(14, 1, NULL), a);
+	cr_assert_eq(fx_api("user1", "POST", "/v1/loom/getClusterStatuses",
+			 NULL, &o),
 	    200);
 	cr_expect_eq(json_object_array_length(o), 2);
 	json_object_put(o);
-	cr_assert_eq(call("user2", "POST", "/v1/loom/getClusterStatuses", NULL,
-			 &o),
+	cr_assert_eq(fx_api("user2", "POST", "/v1/loom/getClusterStatuses",
+			 NULL, &o),
 	    200);
 	cr_expect_eq(json_object_array_length(o), 1);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(o, 0), "clusterid"),
 	    a);
 	json_object_put(o);
-	cr_assert_eq(call("admin", "POST", "/v1/loom/getClusterStatuses", NULL,
-			 &o),
+	cr_assert_eq(fx_api("admin", "POST", "/v1/loom/getClusterStatuses",
+			 NULL, &o),
 	    200);
 	cr_expect_eq(json_object_array_length(o), 3);
 	json_object_put(o);
@@ -619,10 +602,10 @@ Test(clusters, idempotency_key_answers_once)
 			   "\"clusterTemplate\":\"one-machine\"}";
 	struct fx_resp r1, r2, r3;
 
-	fx_http(d.port, "POST", "/v1/loom/clusters",
+	fx_http(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1\nIdempotency-Key: k-1", body, strlen(body),
 	    10000, &r1);
-	fx_http(d.port, "POST", "/v1/loom/clusters",
+	fx_http(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1\nIdempotency-Key: k-1", body, strlen(body),
 	    10000, &r2);
 	cr_expect_eq(r1.status, 200);
@@ -630,14 +613,15 @@ Test(clusters, idempotency_key_answers_once)
 	cr_expect_str_eq(r2.body, r1.body, "the same answer");
 	body = "{\"name\":\"x\",\"numMachines\":2,\"clusterTemplate\":"
 	       "\"one-machine\"}";
-	fx_http(d.port, "POST", "/v1/loom/clusters",
+	fx_http(fx.d.port, "POST", "/v1/loom/clusters",
 	    "X-Loom-UserID: user1\nIdempotency-Key: k-1", body, strlen(body),
 	    10000, &r3);
 	cr_expect_eq(r3.status, 422);
 	fx_resp_free(&r1);
 	fx_resp_free(&r2);
 	fx_resp_free(&r3);
-	cr_assert_eq(call("user1", "GET", "/v1/loom/clusters", NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", "/v1/loom/clusters", NULL, &o),
+	    200);
 	cr_expect_eq(json_object_array_length(o), 1, "one cluster created");
 	json_object_put(o);
 }
@@ -659,9 +643,26 @@ lease_template(const char *name, long initial, long max, long step)
 
 		snprintf(path, sizeof path, "/v1/loom/clustertemplates/%s",
 		    name);
-		cr_assert_eq(call("admin", "PUT", path, body, NULL), 200, "%s",
-		    body);
+		cr_assert_eq(fx_api("admin", "PUT", path, body, NULL), 200,
+		    "%s", body);
 	}
+}
+
+/*
+ * Add the template tmpl with the given lease (as lease_template) and create
+ * a one-machine cluster name of it as user1; its id into id.
+ */
+static void
+leased_cluster(const char *tmpl, long initial, long max, long step,
+    const char *name, char id[32])
+{
+	char body[256];
+
+	lease_template(tmpl, initial, max, step);
+	snprintf(body, sizeof body,
+	    "{\"name\":\"%s\",\"numMachines\":1,\"clusterTemplate\":\"%s\"}",
+	    name, tmpl);
+	fx_create(fx.d.port, "user1", body, id);
 }
 
 /* Create with a requested lease (-1: none) and return expire - create,
@@ -669,7 +670,7 @@ lease_template(const char *name, long initial, long max, long step)
 static long long
 lease_of(const char *tmpl, long requested)
 {
-	char body[256], id[32], path[128];
+	char body[256], id[32];
 	struct json_object *o;
 	long long r;
 
@@ -684,14 +685,14 @@ lease_of(const char *tmpl, long requested)
 		    "{\"name\":\"l\",\"numMachines\":1,"
 		    "\"clusterTemplate\":\"%s\"}",
 		    tmpl);
-	fx_create(d.port, "user1", body, id);
-	fx_wait_status(d.port, "user1", id, "*/*/*/*/*", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
+	fx_create(fx.d.port, "user1", body, id);
+	fx_wait_status(fx.d.port, "user1", id, "*/*/*/*/*", 15000);
 	{
 		double deadline = fx_now_ms() + 10000;
 
 		while (fx_now_ms() < deadline) {
-			call("user1", "GET", path, NULL, &o);
+			fx_api_cluster("user1", "GET", id, "/status", NULL,
+			    &o);
 			if (strcmp(fx_js(o, "action"), "SOLVE_LAYOUT") != 0 ||
 			    strcmp(fx_js(o, "status"), "TERMINATED") == 0)
 				break;
@@ -705,8 +706,7 @@ lease_of(const char *tmpl, long requested)
 		return -1;
 	}
 	json_object_put(o);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	call("user1", "GET", path, NULL, &o);
+	fx_api_cluster("user1", "GET", id, "", NULL, &o);
 	r = fx_ji(o, "expireTime") == 0 ?
 	    0 :
 	    fx_ji(o, "expireTime") - fx_ji(o, "createTime");
@@ -731,28 +731,22 @@ Test(clusters, lease_table_of_cluster_creation)
 static long
 prolong(const char *id, long long at)
 {
-	char path[128], body[128];
+	char body[128];
 
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	snprintf(body, sizeof body, "{'expireTime' : %lld}", at);
-	return call("user1", "POST", path, body, NULL);
+	return fx_api_cluster("user1", "POST", id, "", body, NULL);
 }
 
 Test(clusters, prolong_rules)
 {
 	struct json_object *o;
-	char id[32], path[128];
+	char id[32];
 	long long c;
 
-	lease_template("limited", 100000, 1200000, 100000);
-	fx_create(d.port, "user1",
-	    "{\"name\":\"p\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"limited\"}",
-	    id);
+	leased_cluster("limited", 100000, 1200000, 100000, "p", id);
 	cr_expect_eq(prolong(id, 1), 400, "PENDING cannot be prolonged");
 	complete_all("user1", id, 3);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	call("user1", "GET", path, NULL, &o);
+	fx_api_cluster("user1", "GET", id, "", NULL, &o);
 	c = fx_ji(o, "createTime");
 	cr_expect_eq(fx_ji(o, "expireTime") - c, 100000);
 	json_object_put(o);
@@ -761,7 +755,7 @@ Test(clusters, prolong_rules)
 	cr_expect_eq(prolong(id, c + 50000), 200, "a reduction");
 	cr_expect_eq(prolong(id, c + 150000), 200);
 	cr_expect_eq(prolong(id, c + 250000), 200);
-	call("user1", "GET", path, NULL, &o);
+	fx_api_cluster("user1", "GET", id, "", NULL, &o);
 	cr_expect_eq(fx_ji(o, "expireTime"), c + 250000);
 	json_object_put(o);
 	{
@@ -773,14 +767,12 @@ Test(clusters, prolong_rules)
 		}
 		cr_expect_eq(prolong(id, at + 100000), 400, "beyond max");
 	}
-	cr_expect_eq(call("user1", "POST", path, "", NULL), 400);
-	cr_expect_eq(call("user1", "POST", path, "{'foo':'bar'}", NULL), 400);
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "", "", NULL), 400);
+	cr_expect_eq(fx_api_cluster("user1", "POST", id, "", "{'foo':'bar'}",
+			 NULL),
+	    400);
 	/* A template without limits: any time. */
-	lease_template("forever", 0, 0, 0);
-	fx_create(d.port, "user1",
-	    "{\"name\":\"f\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"forever\"}",
-	    id);
+	leased_cluster("forever", 0, 0, 0, "f", id);
 	complete_all("user1", id, 3);
 	cr_expect_eq(prolong(id, 4102444800000LL), 200);
 }
@@ -790,21 +782,16 @@ Test(clusters, prolong_rules)
 Test(clusters, prolong_with_the_largest_max)
 {
 	struct json_object *o;
-	char id[32], path[128];
+	char id[32];
 	long long c;
 
-	lease_template("forever", 100000, 9223372036854775807L, 0);
-	fx_create(d.port, "user1",
-	    "{\"name\":\"f\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"forever\"}",
-	    id);
+	leased_cluster("forever", 100000, 9223372036854775807L, 0, "f", id);
 	complete_all("user1", id, 3);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	call("user1", "GET", path, NULL, &o);
+	fx_api_cluster("user1", "GET", id, "", NULL, &o);
 	c = fx_ji(o, "createTime");
 	json_object_put(o);
 	cr_expect_eq(prolong(id, c + 1000000000000LL), 200);
-	call("user1", "GET", path, NULL, &o);
+	fx_api_cluster("user1", "GET", id, "", NULL, &o);
 	cr_expect_eq(fx_ji(o, "expireTime"), c + 1000000000000LL);
 	json_object_put(o);
 }
@@ -814,19 +801,15 @@ Test(clusters, expired_clusters_are_deleted_by_the_system)
 	char id[32];
 	struct json_object *t;
 
-	lease_template("short", 1000, 0, 0);
-	fx_create(d.port, "user1",
-	    "{\"name\":\"e\",\"numMachines\":1,"
-	    "\"clusterTemplate\":\"short\"}",
-	    id);
+	leased_cluster("short", 1000, 0, 0, "e", id);
 	complete_all("user1", id, 3);
 	/* The lease of one second runs out: a delete job appears. */
-	t = fx_take_json(d.port, "w7", 10000);
+	t = fx_take_json(fx.d.port, "w7", 10000);
 	cr_assert_not_null(t, "no DELETE task after expiry");
 	cr_expect_str_eq(fx_js(t, "taskName"), "DELETE");
 	cr_expect_eq(finish("w7", fx_js(t, "taskId"), 0, NULL), 200);
 	json_object_put(t);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", 15000);
 }
 
@@ -836,7 +819,7 @@ Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 	char id[32];
 	int i;
 
-	fx_create(d.port, "user1", one(15, 1, NULL), id);
+	fx_create(fx.d.port, "user1", one(15, 1, NULL), id);
 	/* node.max_log_length is 16 and node.max_actions 4 here. */
 	for (i = 0; i < 3; i++) {
 		t = take_named("w8", "CREATE");
@@ -846,9 +829,9 @@ Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 		    200);
 		json_object_put(t);
 	}
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/*/*", 15000);
-	acts = fx_node_actions(d.port, "user1", id, &cl);
+	acts = fx_node_actions(fx.d.port, "user1", id, &cl);
 	cr_expect_eq(json_object_array_length(acts), 3);
 	a = json_object_array_get_idx(acts, 0);
 	cr_expect_str_eq(fx_js(a, "stdout"), "[snipped]3456789abcdefXYZ");
@@ -859,43 +842,42 @@ Test(clusters, long_logs_are_cut_and_old_actions_dropped)
 Test(clusters, a_macro_error_fails_the_task)
 {
 	struct json_object *t, *cl;
-	char id[32], path[128];
+	char id[32];
 	int i;
 
 	cr_assert_eq(
-	    call("admin", "PUT", "/v1/loom/services/svcm",
+	    fx_api("admin", "PUT", "/v1/loom/services/svcm",
 		"{\"name\":\"svcm\",\"provisioner\":{\"actions\":{\"install\":"
 		"{\"type\":\"shell\",\"script\":\"install.sh\"}}}}",
 		NULL),
 	    200);
 	cr_assert_eq(
-	    call("admin", "PUT", "/v1/loom/clustertemplates/macrobad",
+	    fx_api("admin", "PUT", "/v1/loom/clustertemplates/macrobad",
 		"{\"name\":\"macrobad\",\"defaults\":{\"services\":[\"svcm\"],"
 		"\"provider\":\"joyent\",\"config\":{\"x\":"
 		"\"%nonsense.macro%\"}}}",
 		NULL),
 	    200);
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"mb\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"macrobad\"}",
 	    id);
 	for (i = 0; i < 3; i++) {
-		t = fx_take_json(d.port, "w9", 10000);
+		t = fx_take_json(fx.d.port, "w9", 10000);
 		cr_assert_not_null(t, "hardware task %d", i);
 		cr_assert_eq(finish("w9", fx_js(t, "taskId"), 0, NULL), 200);
 		json_object_put(t);
 	}
 	/* INSTALL cannot be configured: it fails, is retried, and fails. */
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/4/3", 15000);
-	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(call("user1", "GET", path, NULL, &cl), 200);
+	cr_assert_eq(fx_api_cluster("user1", "GET", id, "", NULL, &cl), 200);
 	cr_expect(strncmp(fx_js(cl, "message"),
 		      "Exception while expanding "
 		      "macros: ",
 		      34) == 0,
 	    "message: %s", fx_js(cl, "message"));
 	json_object_put(cl);
-	cr_expect_eq(fx_take(d.port, "w9", NULL), 204,
+	cr_expect_eq(fx_take(fx.d.port, "w9", NULL), 204,
 	    "the task never reached a worker");
 }

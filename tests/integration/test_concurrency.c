@@ -21,24 +21,20 @@
 #define NCLIENTS 4
 #define PER_CLIENT 5
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
 static pid_t prov = -1;
 static char provlog[300];
 
 static void
 setup(void)
 {
-	fx_setup_import(&db, dbname, sizeof dbname, &d,
-	    "scheduler = { interval_ms = 50; };", FX_CLUSTER_FIXTURES);
+	fx_start("scheduler = { interval_ms = 50; };", FX_CLUSTER_FIXTURES);
 }
 
 static void
 teardown(void)
 {
 	fx_provisioner_stop(&prov);
-	fx_teardown(&db, dbname, &d);
+	fx_fini();
 }
 
 TestSuite(concurrency, .init = setup, .fini = teardown, .timeout = 240);
@@ -64,7 +60,7 @@ client_main(void *p)
 		    "{\"name\":\"cc%d-%d\","
 		    "\"numMachines\":%d,\"clusterTemplate\":\"one-machine\"}",
 		    c->n, i, 1 + (c->n * PER_CLIENT + i) % 5);
-		fx_http(d.port, "POST", "/v1/loom/clusters", user, body,
+		fx_http(fx.d.port, "POST", "/v1/loom/clusters", user, body,
 		    strlen(body), 15000, &r);
 		if (r.status == 200) {
 			struct json_object *o = json_tokener_parse(r.body), *v;
@@ -98,7 +94,7 @@ wait_all(struct client *cl, const char *want, double ms)
 				snprintf(path, sizeof path,
 				    "/v1/loom/clusters/%s/status",
 				    cl[k].ids[i]);
-				fx_http(d.port, "GET", path, user, NULL, 0,
+				fx_http(fx.d.port, "GET", path, user, NULL, 0,
 				    10000, &r);
 				if (r.status == 200 && strstr(r.body, want))
 					ok++;
@@ -120,9 +116,9 @@ Test(concurrency, clients_and_provisioners_at_once)
 	int k, i, ok, tasks, dup = 0, lines = 0;
 	FILE *fp;
 
-	snprintf(provlog, sizeof provlog, "%s/provisioner.log", d.dir);
-	snprintf(errlog, sizeof errlog, "%s/provisioner.err", d.dir);
-	prov = fx_provisioner_start(d.port, 8, NULL, "7", provlog, errlog);
+	snprintf(provlog, sizeof provlog, "%s/provisioner.log", fx.d.dir);
+	snprintf(errlog, sizeof errlog, "%s/provisioner.err", fx.d.dir);
+	prov = fx_provisioner_start(fx.d.port, 8, NULL, "7", provlog, errlog);
 	for (k = 0; k < NCLIENTS; k++) {
 		memset(&cl[k], 0, sizeof cl[k]);
 		cl[k].n = k;
@@ -142,19 +138,19 @@ Test(concurrency, clients_and_provisioners_at_once)
 
 	/* Every task of every create job finished ok exactly once. */
 	cr_assert_eq(
-	    fx_sql(&db, dbname,
+	    fx_sql(&fx.db, fx.dbname,
 		"SELECT COUNT(*) FROM tasks WHERE "
 		"cluster_action = 'CLUSTER_CREATE' AND is_rollback = 0",
 		out, sizeof out),
 	    0, "%s", out);
 	tasks = atoi(out);
-	fx_sql(&db, dbname,
+	fx_sql(&fx.db, fx.dbname,
 	    "SELECT COUNT(*) FROM tasks WHERE status <> "
 	    "'COMPLETE' AND is_rollback = 0",
 	    out, sizeof out);
 	cr_expect_str_eq(out, "0", "every task complete");
-	fx_sql(&db, dbname, "SELECT COALESCE(MAX(attempts), 0) FROM tasks",
-	    out, sizeof out);
+	fx_sql(&fx.db, fx.dbname,
+	    "SELECT COALESCE(MAX(attempts), 0) FROM tasks", out, sizeof out);
 	cr_expect_str_eq(out, "1", "no task needed a second attempt");
 	usleep(300000);
 	fp = fopen(provlog, "r");
@@ -194,8 +190,8 @@ Test(concurrency, clients_and_provisioners_at_once)
 
 			snprintf(path, sizeof path, "/v1/loom/clusters/%s",
 			    cl[k].ids[i]);
-			fx_http(d.port, "DELETE", path, user, NULL, 0, 10000,
-			    &r);
+			fx_http(fx.d.port, "DELETE", path, user, NULL, 0,
+			    10000, &r);
 			cr_expect_eq(r.status, 200);
 			fx_resp_free(&r);
 		}

@@ -30,32 +30,13 @@
 #include "fixture.h"
 #include "planner.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
-
-static void
-setup(void)
-{
-	fx_setup_import(&db, dbname, sizeof dbname, &d,
-	    "task = { timeout_seconds = 30; max_action_retries = 3; };",
-	    "tests/data/ops/day2-catalogue.json");
-}
-
-TestSuite(day2, .init = setup, .fini = fx_fini, .timeout = 180);
+FX_SUITE(day2, "task = { timeout_seconds = 30; max_action_retries = 3; };",
+    "tests/data/ops/day2-catalogue.json", .timeout = 180);
 FX_MAIN(FX_NEED_DB, 0)
 
 #define NOT_CONFIGURABLE "Cluster is not in a configurable state."
 #define NOT_ACTIONABLE \
 	"Cluster is not in a state where service actions can be performed."
-
-/* One request; the body is parsed into *o when it is JSON (caller puts). */
-static long
-call(const char *user, const char *method, const char *path, const char *body,
-    struct json_object **o)
-{
-	return fx_call(d.port, user, method, path, body, o);
-}
 
 /* "/v1/loom/clusters/<id><rest>" in a static buffer (one at a time). */
 static const char *
@@ -73,7 +54,7 @@ take_now(const char *worker)
 {
 	struct json_object *o;
 
-	fx_take_once(d.port, worker, &o);
+	fx_take_once(fx.d.port, worker, &o);
 	return o;
 }
 
@@ -88,7 +69,7 @@ finish(const char *worker, const char *task, int status)
 	    "\"stdout\":\"out\",\"stderr\":\"%s\","
 	    "\"result\":{\"ipaddress\":\"10.0.0.9\"}}",
 	    worker, task, status, status == 0 ? "" : "boom");
-	cr_assert_eq(call(NULL, "POST", "/v1/loom/tasks/finish", body, NULL),
+	cr_assert_eq(fx_api(NULL, "POST", "/v1/loom/tasks/finish", body, NULL),
 	    200);
 }
 
@@ -138,12 +119,27 @@ drive(const char *id, const char *want, const char *fail, char *seen, size_t n,
 			json_object_put(t);
 			continue;
 		}
-		fx_status_line(d.port, "user1", id, got, sizeof got);
+		fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 		if (fx_status_match(want, got))
 			return;
 		usleep(30000);
 	}
 	cr_assert_fail("cluster %s: want %s, got %s", id, want, got);
+}
+
+/*
+ * PUT body to cluster id's config as user1 (it answers 200), then play the
+ * provisioner until the reconfigure is done, every task with config.cluster
+ * exactly cluster_cfg; the tasks it ran into seen (size n), as drive().
+ */
+static void
+reconfigure(const char *id, const char *body, const char *cluster_cfg,
+    char *seen, size_t n)
+{
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"), body, NULL),
+	    200);
+	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, seen, n,
+	    cluster_cfg);
 }
 
 /* Create a cluster of machines nodes of template as user1, ACTIVE. */
@@ -155,7 +151,7 @@ create_active(const char *tmpl, int machines, char id[32])
 	snprintf(body, sizeof body,
 	    "{\"name\":\"d2\",\"numMachines\":%d,\"clusterTemplate\":\"%s\"}",
 	    machines, tmpl);
-	fx_create(d.port, "user1", body, id);
+	fx_create(fx.d.port, "user1", body, id);
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", NULL, NULL, 0, NULL);
 }
 
@@ -165,9 +161,27 @@ cluster_message(const char *id, char *out, size_t n)
 {
 	struct json_object *o = NULL;
 
-	cr_assert_eq(call("user1", "GET", cpath(id, ""), NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, ""), NULL, &o), 200);
 	snprintf(out, n, "%s", fx_js(o, "message"));
 	json_object_put(o);
+}
+
+/*
+ * GET the services of cluster id as user1 (it answers 200): how many, and
+ * the list as JSON text into out (size n).
+ */
+static size_t
+services_of(const char *id, char *out, size_t n)
+{
+	struct json_object *o = NULL;
+	size_t k;
+
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, "/services"), NULL, &o),
+	    200);
+	k = json_object_array_length(o);
+	snprintf(out, n, "%s", json_object_to_json_string(o));
+	json_object_put(o);
+	return k;
 }
 
 /*
@@ -181,7 +195,8 @@ latest_plan(const char *id, char *out, size_t n)
 	size_t s, k;
 
 	out[0] = '\0';
-	cr_assert_eq(call("user1", "GET", cpath(id, "/plans"), NULL, &o), 200);
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, "/plans"), NULL, &o),
+	    200);
 	cr_assert(json_object_array_length(o) > 0);
 	p = json_object_array_get_idx(o, json_object_array_length(o) - 1);
 	snprintf(out, n, "%s", fx_js(p, "action"));
@@ -211,23 +226,12 @@ expect_config(const char *id, const char *want, const char *why)
 {
 	struct json_object *o = NULL;
 
-	cr_assert_eq(call("user1", "GET", cpath(id, "/config"), NULL, &o), 200,
-	    "%s", why);
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, "/config"), NULL, &o),
+	    200, "%s", why);
 	cr_expect_str_eq(json_object_to_json_string_ext(o,
 			     JSON_C_TO_STRING_PLAIN),
 	    want, "%s", why);
 	json_object_put(o);
-}
-
-/* Number of occurrences of needle in hay. */
-static int
-count_of(const char *hay, const char *needle)
-{
-	int c = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
-		c++;
-	return c;
 }
 
 /* Expect each of names (NULL-terminated) n times in the tasks seen. */
@@ -235,7 +239,7 @@ static void
 expect_times(const char *seen, int n, const char *const *names)
 {
 	for (; *names != NULL; names++)
-		cr_expect_eq(count_of(seen, *names), n, "%s in %s", *names,
+		cr_expect_eq(fx_count(seen, *names), n, "%s in %s", *names,
 		    seen);
 }
 
@@ -267,7 +271,7 @@ need_planner(enum planner_cluster_action ca, bool scoped)
 	if (rc != 0) {
 		/* A skipped test runs no .fini: stop loomd here. */
 		fx_fini();
-		d.pid = 0;
+		fx.d.pid = 0;
 		cr_skip_test("the planner has no %s rule yet (%s)",
 		    planner_cluster_action_upper(ca),
 		    scoped ? "scoped" : "all services");
@@ -295,7 +299,7 @@ walk(const char *id, const struct step *steps, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		cr_assert_eq(call("user1", steps[i].method,
+		cr_assert_eq(fx_api("user1", steps[i].method,
 				 cpath(id, steps[i].route), steps[i].body,
 				 NULL),
 		    200, "%s %s", steps[i].method, steps[i].route);
@@ -317,15 +321,15 @@ Test(day2, reconfigure_with_restart_reaches_every_task)
 	create_active("day2", 2, id);
 	expect_config(id, "{}",
 	    "no user config: GET shows {}, never the template's");
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{\"k\":\"v2\",\"list\":[1,2]}}", NULL),
 	    200);
 	/* The config is replaced at once, before any task runs. */
 	expect_config(id, "{\"k\":\"v2\",\"list\":[1,2]}", "GET config");
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "PENDING/*/CLUSTER_CONFIGURE_WITH_RESTART/*/*", 20000);
 	/* Only a running CLUSTER_CREATE can be aborted. */
-	fx_expect_loom(d.port, "POST", cpath(id, "/abort"),
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/abort"),
 	    "X-Loom-UserID: user1", NULL, 409,
 	    "Cannot be aborted at this time.");
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE_WITH_RESTART/*/*", NULL,
@@ -356,23 +360,16 @@ Test(day2, reconfigure_without_restart_and_back_to_template_defaults)
 	need_planner(PLANNER_CLUSTER_CONFIGURE, false);
 	create_active("day2", 1, id);
 	/* The documented "restart":"false" string means no restart. */
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
-			 "{\"config\":{\"k\":\"v3\"},\"restart\":\"false\"}",
-			 NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, seen,
-	    sizeof seen, "{\"k\":\"v3\"}");
+	reconfigure(id, "{\"config\":{\"k\":\"v3\"},\"restart\":\"false\"}",
+	    "{\"k\":\"v3\"}", seen, sizeof seen);
 	cr_expect_eq(strncmp(seen, "BOOTSTRAP;", 10), 0, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE base;"), 1, "%s", seen);
-	cr_expect_eq(count_of(seen, "CONFIGURE app;"), 1, "%s", seen);
-	cr_expect_eq(count_of(seen, ";"), 3, "%s", seen);
+	cr_expect_eq(fx_count(seen, "CONFIGURE base;"), 1, "%s", seen);
+	cr_expect_eq(fx_count(seen, "CONFIGURE app;"), 1, "%s", seen);
+	cr_expect_eq(fx_count(seen, ";"), 3, "%s", seen);
 	/* An empty config: tasks get the template's default config again. */
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
-			 "{\"config\":{},\"restart\":false}", NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, seen,
-	    sizeof seen, "{\"k\":\"default\"}");
-	cr_expect_eq(count_of(seen, "CONFIGURE"), 2, "%s", seen);
+	reconfigure(id, "{\"config\":{},\"restart\":false}",
+	    "{\"k\":\"default\"}", seen, sizeof seen);
+	cr_expect_eq(fx_count(seen, "CONFIGURE"), 2, "%s", seen);
 }
 
 /* ---------------------------------------------------------------- */
@@ -407,7 +404,7 @@ Test(day2, stop_start_and_restart_all_services)
 	    "STOP base");
 	walk(id, steps + 1, 2);
 	/* The node actions record what ran. */
-	acts = fx_node_actions(d.port, "user1", id, &cl);
+	acts = fx_node_actions(fx.d.port, "user1", id, &cl);
 	na = json_object_array_length(acts);
 	cr_assert(na > 0);
 	cr_expect_str_eq(fx_js(json_object_array_get_idx(acts, na - 1),
@@ -464,12 +461,8 @@ Test(day2, a_failing_task_leaves_inconsistent_and_reconfigure_recovers)
 	walk(id, &stop, 1);
 	/* From INCONSISTENT only reconfigure (and delete) are allowed. */
 	expect_409_all(id, "app", false);
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
-			 "{\"config\":{\"k\":\"fixed\"},\"restart\":false}",
-			 NULL),
-	    200);
-	drive(id, "ACTIVE/COMPLETE/CLUSTER_CONFIGURE/*/*", NULL, seen,
-	    sizeof seen, "{\"k\":\"fixed\"}");
+	reconfigure(id, "{\"config\":{\"k\":\"fixed\"},\"restart\":false}",
+	    "{\"k\":\"fixed\"}", seen, sizeof seen);
 	cluster_message(id, msg, sizeof msg);
 	cr_expect_str_eq(msg, "");
 }
@@ -480,16 +473,17 @@ Test(day2, a_plan_with_no_task_fails_its_job)
 
 	/* plain defines no action: STOP_SERVICES has nothing to run. */
 	create_active("bare", 1, id);
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services/stop"), NULL,
+	cr_assert_eq(fx_api("user1", "POST", cpath(id, "/services/stop"), NULL,
 			 NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "INCONSISTENT/FAILED/STOP_SERVICES/0/0", 20000);
 	cluster_message(id, msg, sizeof msg);
 	cr_expect_str_eq(msg,
 	    "Failed to schedule the STOP_SERVICES operation.");
 	/* Deleting an INCONSISTENT cluster is allowed. */
-	cr_assert_eq(call("user1", "DELETE", cpath(id, ""), NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "DELETE", cpath(id, ""), NULL, NULL),
+	    200);
 	drive(id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", NULL, NULL, 0,
 	    NULL);
 }
@@ -500,12 +494,12 @@ Test(day2, a_plan_with_no_task_fails_its_job)
 Test(day2, add_a_service_to_every_node)
 {
 	struct json_object *o = NULL, *nodes, *props, *sv;
-	char id[32], seen[4096], plan[4096];
+	char id[32], seen[4096], plan[4096], svcs[1024];
 	size_t i;
 
 	need_planner(PLANNER_ADD_SERVICES, true);
 	create_active("day2", 2, id);
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services"),
+	cr_assert_eq(fx_api("user1", "POST", cpath(id, "/services"),
 			 "{\"services\":[\"extra\"]}", NULL),
 	    200);
 	drive(id, "ACTIVE/COMPLETE/ADD_SERVICES/*/*", NULL, seen, sizeof seen,
@@ -518,14 +512,9 @@ Test(day2, add_a_service_to_every_node)
 	    (const char *const[]){ "INSTALL app", "CONFIGURE app", NULL });
 	latest_plan(id, plan, sizeof plan);
 	cr_expect_eq(strncmp(plan, "ADD_SERVICES|", 13), 0, "%s", plan);
-	cr_assert_eq(call("user1", "GET", cpath(id, "/services"), NULL, &o),
-	    200);
-	cr_expect_eq(json_object_array_length(o), 3, "%s",
-	    json_object_to_json_string(o));
-	cr_expect_not_null(strstr(json_object_to_json_string(o), "\"extra\""));
-	json_object_put(o);
-	o = NULL;
-	cr_assert_eq(call("user1", "GET", cpath(id, ""), NULL, &o), 200);
+	cr_expect_eq(services_of(id, svcs, sizeof svcs), 3, "%s", svcs);
+	cr_expect_not_null(strstr(svcs, "\"extra\""), "%s", svcs);
+	cr_assert_eq(fx_api("user1", "GET", cpath(id, ""), NULL, &o), 200);
 	cr_assert(json_object_object_get_ex(o, "nodes", &nodes));
 	for (i = 0; i < json_object_array_length(nodes); i++) {
 		struct json_object *n = json_object_array_get_idx(nodes, i);
@@ -542,26 +531,23 @@ Test(day2, add_a_service_to_every_node)
 
 Test(day2, add_services_that_cannot_be_laid_out_fails_the_job_only)
 {
-	char id[32], msg[256];
-	struct json_object *o = NULL;
+	char id[32], msg[256], svcs[1024];
 
 	create_active("day2", 1, id);
 	/* solo only fits large hardware; the cluster is small. */
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services"),
+	cr_assert_eq(fx_api("user1", "POST", cpath(id, "/services"),
 			 "{\"services\":[\"solo\"]}", NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id, "ACTIVE/FAILED/ADD_SERVICES/0/0",
-	    20000);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/FAILED/ADD_SERVICES/0/0", 20000);
 	cluster_message(id, msg, sizeof msg);
 	cr_expect_str_eq(msg, "Unable to solve layout.");
-	cr_assert_eq(call("user1", "GET", cpath(id, "/services"), NULL, &o),
-	    200);
-	cr_expect_eq(json_object_array_length(o), 2, "nothing changed: %s",
-	    json_object_to_json_string(o));
-	cr_expect_null(strstr(json_object_to_json_string(o), "solo"));
-	json_object_put(o);
+	cr_expect_eq(services_of(id, svcs, sizeof svcs), 2,
+	    "nothing changed: %s", svcs);
+	cr_expect_null(strstr(svcs, "solo"), "%s", svcs);
 	/* The cluster is usable: it can be deleted at once. */
-	cr_assert_eq(call("user1", "DELETE", cpath(id, ""), NULL, NULL), 200);
+	cr_assert_eq(fx_api("user1", "DELETE", cpath(id, ""), NULL, NULL),
+	    200);
 	drive(id, "TERMINATED/COMPLETE/CLUSTER_DELETE/1/1", NULL, NULL, 0,
 	    NULL);
 }
@@ -578,33 +564,33 @@ Test(day2, add_services_validation_messages)
 
 	create_active("day2", 1, id);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+		fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 		    bad[i], 400, "Invalid request body.");
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"fakeservice\"]}", 400,
 	    "service fakeservice does not exist");
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"noconf\"]}", 400,
 	    "noconf are incompatible with the cluster");
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"needy\"]}", 400,
 	    "needy requires extra, which is not on the cluster or in the list "
 	    "of services to add.");
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"base\"]}", 400,
 	    "service base is already on the cluster");
 	/* A 0.9.7 service model in the store: rival conflicts with app. */
-	cr_assert_eq(fx_sql(&db, dbname,
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname,
 			 "UPDATE entities SET doc = '{\"name\":\"rival\","
 			 "\"dependson\":[],\"dependencies\":{\"conflicts\":"
 			 "[\"app\"]},\"provisioner\":{\"actions\":{}}}' "
 			 "WHERE kind = 'services' AND name = 'rival'",
 			 NULL, 0),
 	    0);
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"rival\"]}", 400, "rival conflicts with app.");
 	/* Nothing was requested: the cluster is still ACTIVE, same job. */
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 20000);
 }
 
@@ -623,16 +609,16 @@ Test(day2, unknown_and_foreign_clusters_are_not_found)
 	size_t i;
 
 	create_active("day2", 1, id);
-	fx_expect_loom(d.port, "GET", "/v1/loom/clusters/00001239/config",
+	fx_expect_loom(fx.d.port, "GET", "/v1/loom/clusters/00001239/config",
 	    "X-Loom-UserID: user1", NULL, 404, "cluster 00001239 not found.");
 	snprintf(want, sizeof want, "cluster %s not found.", id);
-	fx_expect_loom(d.port, "GET", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "GET", cpath(id, "/config"),
 	    "X-Loom-UserID: user2", NULL, 404, want);
-	fx_expect_loom(d.port, "PUT", "/v1/loom/clusters/00001239/config",
+	fx_expect_loom(fx.d.port, "PUT", "/v1/loom/clusters/00001239/config",
 	    "X-Loom-UserID: user1", "{\"restart\":false,\"config\":{}}", 404,
 	    "Cluster 00001239 not found.");
 	snprintf(want, sizeof want, "Cluster %s not found.", id);
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user2", "{\"restart\":false,\"config\":{}}", 404,
 	    want);
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
@@ -640,40 +626,40 @@ Test(day2, unknown_and_foreign_clusters_are_not_found)
 
 		snprintf(p, sizeof p, "/v1/loom/clusters/00001123%s",
 		    routes[i]);
-		fx_expect_loom(d.port, "POST", p, "X-Loom-UserID: user1", NULL,
-		    404, "Cluster 00001123 not found.");
-		fx_expect_loom(d.port, "POST", cpath(id, routes[i]),
+		fx_expect_loom(fx.d.port, "POST", p, "X-Loom-UserID: user1",
+		    NULL, 404, "Cluster 00001123 not found.");
+		fx_expect_loom(fx.d.port, "POST", cpath(id, routes[i]),
 		    "X-Loom-UserID: user2", NULL, 404, want);
 	}
 	for (i = 0; i < sizeof fake / sizeof fake[0]; i++)
-		fx_expect_loom(d.port, "POST", cpath(id, fake[i]),
+		fx_expect_loom(fx.d.port, "POST", cpath(id, fake[i]),
 		    "X-Loom-UserID: user1", NULL, 404, want);
-	fx_expect_loom(d.port, "POST", "/v1/loom/clusters/00001123/services",
-	    "X-Loom-UserID: user1",
+	fx_expect_loom(fx.d.port, "POST",
+	    "/v1/loom/clusters/00001123/services", "X-Loom-UserID: user1",
 	    "{\"services\":[\"resourcemanager\",\"nodemanager\"]}", 404,
 	    "Cluster 00001123 not found.");
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"),
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"),
 	    "X-Loom-UserID: user2", "{\"services\":[\"extra\"]}", 404, want);
-	fx_expect_loom(d.port, "POST", cpath(id, "/services/stop"), NULL, NULL,
-	    401, "X-Loom-UserID not found in the request header.");
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services/stop"), NULL,
+	    NULL, 401, "X-Loom-UserID not found in the request header.");
 	/* The admin sees every cluster. */
-	cr_expect_eq(call("admin", "GET", cpath(id, "/config"), NULL, NULL),
+	cr_expect_eq(fx_api("admin", "GET", cpath(id, "/config"), NULL, NULL),
 	    200);
 	/* Bad bodies of PUT config (testInvalidClusterConfigRequests). */
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "{}", 400, "Invalid request body.");
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "", 400, "Invalid request body.");
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "{\"config\":\"x\"}", 400,
 	    "Invalid request body.");
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "{\"config\":[]}", 400,
 	    "Invalid request body.");
-	fx_expect_loom(d.port, "PUT", cpath(id, "/config"),
+	fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"),
 	    "X-Loom-UserID: user1", "{\"config\":{},\"restart\":1}", 400,
 	    "Invalid request body.");
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 20000);
 }
 
@@ -692,19 +678,19 @@ expect_409_all(const char *id, const char *svc, bool config_too)
 
 	for (i = 0; i < 3; i++) {
 		snprintf(route, sizeof route, "/services/%s", actions[i]);
-		fx_expect_loom(d.port, "POST", cpath(id, route), u1, NULL, 409,
-		    NOT_ACTIONABLE);
+		fx_expect_loom(fx.d.port, "POST", cpath(id, route), u1, NULL,
+		    409, NOT_ACTIONABLE);
 	}
 	for (i = 0; i < 3; i++) {
 		snprintf(route, sizeof route, "/services/%s/%s", svc,
 		    actions[i]);
-		fx_expect_loom(d.port, "POST", cpath(id, route), u1, NULL, 409,
-		    NOT_ACTIONABLE);
+		fx_expect_loom(fx.d.port, "POST", cpath(id, route), u1, NULL,
+		    409, NOT_ACTIONABLE);
 	}
-	fx_expect_loom(d.port, "POST", cpath(id, "/services"), u1,
+	fx_expect_loom(fx.d.port, "POST", cpath(id, "/services"), u1,
 	    "{\"services\":[\"extra\"]}", 409, NOT_ACTIONABLE);
 	if (config_too)
-		fx_expect_loom(d.port, "PUT", cpath(id, "/config"), u1,
+		fx_expect_loom(fx.d.port, "PUT", cpath(id, "/config"), u1,
 		    "{\"config\":{\"a\":1}}", 409, NOT_CONFIGURABLE);
 }
 
@@ -714,10 +700,10 @@ Test(day2, disallowed_statuses_answer_409)
 	char pending[32], incomplete[32], terminated[32];
 
 	/* PENDING: created, its first task not finished. */
-	fx_create(d.port, "user1",
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"p\",\"numMachines\":1,\"clusterTemplate\":\"day2\"}",
 	    pending);
-	fx_wait_status(d.port, "user1", pending,
+	fx_wait_status(fx.d.port, "user1", pending,
 	    "PENDING/RUNNING/CLUSTER_CREATE/*/0", 20000);
 	expect_409_all(pending, "base", true);
 	/* INCOMPLETE: its CREATE failed three times. */
@@ -727,16 +713,16 @@ Test(day2, disallowed_statuses_answer_409)
 	expect_409_all(incomplete, "base", true);
 	/* TERMINATED: deleted. */
 	create_active("day2", 1, terminated);
-	cr_assert_eq(call("user1", "DELETE", cpath(terminated, ""), NULL,
+	cr_assert_eq(fx_api("user1", "DELETE", cpath(terminated, ""), NULL,
 			 NULL),
 	    200);
 	drive(terminated, "TERMINATED/COMPLETE/CLUSTER_DELETE/*/*", NULL, NULL,
 	    0, NULL);
 	expect_409_all(terminated, "base", true);
 	/* Nothing was requested by the refusals. */
-	fx_wait_status(d.port, "user1", terminated,
+	fx_wait_status(fx.d.port, "user1", terminated,
 	    "TERMINATED/COMPLETE/CLUSTER_DELETE/*/*", 20000);
-	fx_wait_status(d.port, "user1", incomplete,
+	fx_wait_status(fx.d.port, "user1", incomplete,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/*/*", 20000);
 }
 
@@ -757,10 +743,10 @@ Test(day2, each_route_requests_its_action)
 	need_planner(PLANNER_RESTART_SERVICES, true);
 	create_active("day2", 1, id);
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		cr_assert_eq(call("user1", "POST", cpath(id, routes[i]), NULL,
-				 NULL),
+		cr_assert_eq(fx_api("user1", "POST", cpath(id, routes[i]),
+				 NULL, NULL),
 		    200, "%s", routes[i]);
-		fx_status_line(d.port, "user1", id, got, sizeof got);
+		fx_status_line(fx.d.port, "user1", id, got, sizeof got);
 		snprintf(want, sizeof want, "PENDING/*/%s/*/*", actions[i]);
 		cr_expect(fx_status_match(want, got), "%s: %s", routes[i],
 		    got);
@@ -784,10 +770,10 @@ Test(day2, config_is_the_cluster_config_and_put_replaces_it)
 	    "{\"name\":\"c\",\"numMachines\":1,\"clusterTemplate\":"
 	    "\"day2\",\"config\":%s}",
 	    cfg);
-	fx_create(d.port, "user1", body, id);
+	fx_create(fx.d.port, "user1", body, id);
 	drive(id, "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", NULL, NULL, 0, cfg);
 	expect_config(id, cfg, "GET config");
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
 			 "{\"restart\":false,\"config\":{\"key2\":\"val2\"}}",
 			 NULL),
 	    200);
@@ -805,16 +791,16 @@ Test(day2, idempotency_key_answers_once)
 	const char *hdr = "X-Loom-UserID: user1\nIdempotency-Key: k-day2-1";
 
 	create_active("day2", 1, id);
-	cr_assert_eq(fx_req(d.port, "POST", cpath(id, "/services/stop"), hdr,
-			 NULL, &r),
+	cr_assert_eq(fx_req(fx.d.port, "POST", cpath(id, "/services/stop"),
+			 hdr, NULL, &r),
 	    200);
 	fx_resp_free(&r);
-	cr_assert_eq(fx_req(d.port, "POST", cpath(id, "/services/stop"), hdr,
-			 NULL, &r),
+	cr_assert_eq(fx_req(fx.d.port, "POST", cpath(id, "/services/stop"),
+			 hdr, NULL, &r),
 	    200, "a retry gets the stored answer, not a 409");
 	fx_resp_free(&r);
-	cr_assert_eq(fx_req(d.port, "POST", cpath(id, "/services/start"), hdr,
-			 NULL, &r),
+	cr_assert_eq(fx_req(fx.d.port, "POST", cpath(id, "/services/start"),
+			 hdr, NULL, &r),
 	    422, "the same key for another request");
 	fx_resp_free(&r);
 }
@@ -830,26 +816,27 @@ Test(day2, dummy_provisioner_walk)
 	need_planner(PLANNER_ADD_SERVICES, true);
 	need_planner(PLANNER_CLUSTER_CONFIGURE_WITH_RESTART, false);
 	need_planner(PLANNER_RESTART_SERVICES, true);
-	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
-	fx_create(d.port, "user1",
+	prov =
+	    fx_provisioner_start(fx.d.port, 2, NULL, "1", "/dev/null", NULL);
+	fx_create(fx.d.port, "user1",
 	    "{\"name\":\"walk\",\"numMachines\":3,\"clusterTemplate\":\"day2\"}",
 	    id);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/*/*", 20000);
-	cr_assert_eq(call("user1", "POST", cpath(id, "/services"),
+	cr_assert_eq(fx_api("user1", "POST", cpath(id, "/services"),
 			 "{\"services\":[\"extra\"]}", NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id, "ACTIVE/COMPLETE/ADD_SERVICES/*/*",
-	    20000);
-	cr_assert_eq(call("user1", "PUT", cpath(id, "/config"),
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/ADD_SERVICES/*/*", 20000);
+	cr_assert_eq(fx_api("user1", "PUT", cpath(id, "/config"),
 			 "{\"config\":{\"k\":\"walk\"}}", NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CONFIGURE_WITH_RESTART/*/*", 20000);
-	cr_assert_eq(call("user1", "POST",
+	cr_assert_eq(fx_api("user1", "POST",
 			 cpath(id, "/services/extra/restart"), NULL, NULL),
 	    200);
-	fx_wait_status(d.port, "user1", id,
+	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/RESTART_SERVICES/*/*", 20000);
 	fx_provisioner_stop(&prov);
 }

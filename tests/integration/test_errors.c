@@ -19,23 +19,12 @@
 
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
-
 #define LOOM_TYPE "text/plain; charset=utf-8"
 #define ADMIN "X-Loom-UserID: admin\nAccept: application/json"
 #define USER1 "X-Loom-UserID: user1\nAccept: application/json"
 #define ANON "Accept: application/json"
 
-static void
-setup(void)
-{
-	fx_setup_import(&db, dbname, sizeof dbname, &d, NULL,
-	    FX_CLUSTER_FIXTURES);
-}
-
-TestSuite(errors, .init = setup, .fini = fx_fini, .timeout = 60);
+FX_SUITE(errors, NULL, FX_CLUSTER_FIXTURES, .timeout = 60);
 FX_MAIN(FX_NEED_DB, 0)
 
 /* Expect status with loomd's JSON error body {"status":N,"message":m}. */
@@ -46,8 +35,8 @@ expect_json(const char *method, const char *path, const char *body,
 	struct json_object *o, *v;
 	struct fx_resp r;
 
-	cr_expect_eq(fx_req(d.port, method, path, "Accept: text/plain", body,
-			 &r),
+	cr_expect_eq(fx_req(fx.d.port, method, path, "Accept: text/plain",
+			 body, &r),
 	    status, "%s %s: %ld %s", method, path, r.status, r.body);
 	cr_expect_str_eq(r.ctype, "application/json", "%s %s", method, path);
 	o = json_tokener_parse(r.body);
@@ -85,15 +74,15 @@ create_cluster(const char *body, char *path, size_t n)
 	struct json_object *o, *v;
 	struct fx_resp r;
 
-	cr_assert_eq(fx_req(d.port, "POST", "/v1/loom/clusters", USER1, body,
-			 &r),
+	cr_assert_eq(fx_req(fx.d.port, "POST", "/v1/loom/clusters", USER1,
+			 body, &r),
 	    200, "%s", r.body);
 	o = json_tokener_parse(r.body);
 	cr_assert(json_object_object_get_ex(o, "id", &v), "%s", r.body);
 	snprintf(path, n, "/v1/loom/clusters/%s", json_object_get_string(v));
 	json_object_put(o);
 	fx_resp_free(&r);
-	cr_assert_eq(fx_req(d.port, "GET", path, USER1, NULL, &r), 200);
+	cr_assert_eq(fx_req(fx.d.port, "GET", path, USER1, NULL, &r), 200);
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "%s", r.body);
 	fx_resp_free(&r);
@@ -107,30 +96,30 @@ Test(errors, every_loom_error_class_is_plain_text)
 	char *big;
 
 	/* 400: bad input, with loomd's detail after Loom's text. */
-	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN, "[dsfmqo",
-	    400,
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/providers", ADMIN,
+	    "[dsfmqo", 400,
 	    "invalid input: malformed JSON: unexpected character at offset 1");
-	fx_expect_loom(d.port, "POST", "/v1/loom/clusters", USER1,
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/clusters", USER1,
 	    "{\"name\":\"c0\",\"numMachines\":0,"
 	    "\"clusterTemplate\":\"one-machine\"}",
 	    400, "cluster size must be greater than 0");
-	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN,
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/providers", ADMIN,
 	    "{\"name\":\"joyent\",\"providertype\":\"joyent\"}", 400,
 	    "provider joyent already exists");
 	/* 401 and 403. */
-	fx_expect_loom(d.port, "GET", "/v1/loom/providers", ANON, NULL, 401,
+	fx_expect_loom(fx.d.port, "GET", "/v1/loom/providers", ANON, NULL, 401,
 	    "X-Loom-UserID not found in the request header.");
-	fx_expect_loom(d.port, "PUT", "/v1/loom/providers/joyent", USER1,
+	fx_expect_loom(fx.d.port, "PUT", "/v1/loom/providers/joyent", USER1,
 	    "body", 403, "user unauthorized, must be admin.");
 	/* 404: an entity, a cluster, and a path no route knows. */
-	fx_expect_loom(d.port, "GET", "/v1/loom/providers/nope", ADMIN, NULL,
-	    404, "provider nope  not found.");
-	fx_expect_loom(d.port, "GET", "/v1/loom/clusters/00000001/nothing",
+	fx_expect_loom(fx.d.port, "GET", "/v1/loom/providers/nope", ADMIN,
+	    NULL, 404, "provider nope  not found.");
+	fx_expect_loom(fx.d.port, "GET", "/v1/loom/clusters/00000001/nothing",
 	    USER1, NULL, 404,
 	    "no route for GET /v1/loom/clusters/00000001/nothing");
 	/* 405, with the Allow header as before. */
-	fx_expect_loom(d.port, "PATCH", "/v1/loom/clusters", USER1, NULL, 405,
-	    "method PATCH not allowed on /v1/loom/clusters");
+	fx_expect_loom(fx.d.port, "PATCH", "/v1/loom/clusters", USER1, NULL,
+	    405, "method PATCH not allowed on /v1/loom/clusters");
 	/* 409: deleting a cluster whose create job is still underway. */
 	o = create_cluster("{\"name\":\"c1\",\"numMachines\":1,"
 			   "\"clusterTemplate\":\"one-machine\"}",
@@ -147,7 +136,8 @@ Test(errors, every_loom_error_class_is_plain_text)
 		const char *p;
 		char tail[96];
 
-		cr_expect_eq(fx_req(d.port, "DELETE", path, USER1, NULL, &r4),
+		cr_expect_eq(fx_req(fx.d.port, "DELETE", path, USER1, NULL,
+				 &r4),
 		    409, "%ld %s", r4.status, r4.body);
 		cr_expect_str_eq(r4.ctype, LOOM_TYPE);
 		snprintf(want, sizeof want, "Job %s-", cid);
@@ -163,17 +153,18 @@ Test(errors, every_loom_error_class_is_plain_text)
 	}
 	/* 413. */
 	big = big_body(2 * 1024 * 1024);
-	fx_expect_loom(d.port, "POST", "/v1/loom/providers", ADMIN, big, 413,
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/providers", ADMIN, big,
+	    413,
 	    "request body larger than 1048576 bytes "
 	    "(server.max_body_bytes; 2097152 declared)");
 	free(big);
 	/* 417: finishing a task the worker does not hold. */
-	fx_expect_loom(d.port, "POST", "/v1/loom/tasks/finish", ANON,
+	fx_expect_loom(fx.d.port, "POST", "/v1/loom/tasks/finish", ANON,
 	    "{\"workerId\":\"w1\",\"taskId\":\"00000009-001-001\","
 	    "\"status\":0}",
 	    417, "Worker is not the owner of the task");
 	/* 500: the database fails the statement (a table is missing). */
-	cr_assert_eq(fx_sql(&db, dbname,
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname,
 			 "RENAME TABLE entities TO "
 			 "entities_gone",
 			 NULL, 0),
@@ -184,8 +175,8 @@ Test(errors, every_loom_error_class_is_plain_text)
 					  "the cause under request id ";
 		struct fx_resp r5;
 
-		cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers/nope",
-				 ADMIN, NULL, &r5),
+		cr_expect_eq(fx_req(fx.d.port, "GET",
+				 "/v1/loom/providers/nope", ADMIN, NULL, &r5),
 		    500, "%ld %s", r5.status, r5.body);
 		cr_expect_str_eq(r5.ctype, LOOM_TYPE);
 		cr_expect_eq(strncmp(r5.body, pfx, sizeof pfx - 1), 0, "%s",
@@ -193,21 +184,21 @@ Test(errors, every_loom_error_class_is_plain_text)
 		cr_expect_null(strstr(r5.body, "1146"), "%s", r5.body);
 		fx_resp_free(&r5);
 	}
-	cr_assert_eq(fx_sql(&db, dbname,
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname,
 			 "RENAME TABLE entities_gone TO "
 			 "entities",
 			 NULL, 0),
 	    0);
-	fx_expect_loom(d.port, "GET", "/v1/loom/providers/nope", ADMIN, NULL,
-	    404, "provider nope  not found.");
+	fx_expect_loom(fx.d.port, "GET", "/v1/loom/providers/nope", ADMIN,
+	    NULL, 404, "provider nope  not found.");
 }
 
 Test(errors, success_bodies_stay_json)
 {
 	struct fx_resp r;
 
-	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/providers", ADMIN, NULL,
-			 &r),
+	cr_expect_eq(fx_req(fx.d.port, "GET", "/v1/loom/providers", ADMIN,
+			 NULL, &r),
 	    200);
 	cr_expect_str_eq(r.ctype, "application/json");
 	cr_expect_eq(r.body[0], '[', "%s", r.body);
@@ -241,35 +232,36 @@ Test(errors, proto_keys_are_absent_in_entities)
 	struct fx_resp r;
 	char n[32];
 
-	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/hardwaretypes", ADMIN,
+	cr_expect_eq(fx_req(fx.d.port, "POST", "/v1/loom/hardwaretypes", ADMIN,
 			 UI_HWTYPE, &r),
 	    200, "%s", r.body);
 	fx_resp_free(&r);
-	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/hardwaretypes/x", ADMIN,
-			 NULL, &r),
+	cr_expect_eq(fx_req(fx.d.port, "GET", "/v1/loom/hardwaretypes/x",
+			 ADMIN, NULL, &r),
 	    200);
 	cr_expect_str_eq(r.body,
 	    "{\"name\":\"x\",\"providermap\":{\"joyent\":"
 	    "{\"flavor\":\"2GB\"}}}");
 	fx_resp_free(&r);
 	/* PUT (the UI's save of an existing entity) and import alike. */
-	cr_expect_eq(fx_req(d.port, "PUT", "/v1/loom/hardwaretypes/x", ADMIN,
-			 UI_HWTYPE, &r),
+	cr_expect_eq(fx_req(fx.d.port, "PUT", "/v1/loom/hardwaretypes/x",
+			 ADMIN, UI_HWTYPE, &r),
 	    200, "%s", r.body);
 	fx_resp_free(&r);
-	cr_expect_eq(fx_req(d.port, "POST", "/v1/loom/import", ADMIN,
+	cr_expect_eq(fx_req(fx.d.port, "POST", "/v1/loom/import", ADMIN,
 			 "{\"hardwaretypes\":"
 			 "[" UI_HWTYPE "],\"__proto__\":{}}",
 			 &r),
 	    200, "%s", r.body);
 	fx_resp_free(&r);
-	cr_expect_eq(fx_req(d.port, "GET", "/v1/loom/export", ADMIN, NULL, &r),
+	cr_expect_eq(fx_req(fx.d.port, "GET", "/v1/loom/export", ADMIN, NULL,
+			 &r),
 	    200);
 	cr_expect_null(strstr(r.body, "__proto__"), "%s", r.body);
 	cr_expect_neq(strstr(r.body, "\"flavor\":\"2GB\""), NULL, "%s",
 	    r.body);
 	fx_resp_free(&r);
-	cr_assert_eq(fx_sql(&db, dbname,
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname,
 			 "SELECT COUNT(*) FROM entities WHERE "
 			 "doc LIKE '%\\_\\_proto\\_\\_%'",
 			 n, sizeof n),
@@ -295,18 +287,18 @@ Test(errors, proto_keys_are_never_stored_in_a_cluster)
 	    "{\"mine\":{\"k\":\"v\"},\"list\":[{}]}");
 	json_object_put(o);
 	/* Nowhere in the rows either. */
-	cr_assert_eq(fx_sql(&db, dbname, "SELECT COUNT(*) FROM clusters", n,
-			 sizeof n),
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname, "SELECT COUNT(*) FROM clusters",
+			 n, sizeof n),
 	    0, "%s", n);
 	cr_expect_str_eq(n, "1");
-	cr_assert_eq(fx_sql(&db, dbname,
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname,
 			 "SELECT COUNT(*) FROM clusters WHERE "
 			 "CONCAT(doc, request) LIKE '%\\_\\_proto\\_\\_%'",
 			 n, sizeof n),
 	    0, "%s", n);
 	cr_expect_str_eq(n, "0");
 	/* The same query finds what is there. */
-	cr_assert_eq(fx_sql(&db, dbname,
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname,
 			 "SELECT COUNT(*) FROM clusters WHERE "
 			 "doc LIKE '%\"mine\":{\"k\":\"v\"}%'",
 			 n, sizeof n),

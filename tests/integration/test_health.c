@@ -22,9 +22,6 @@
 
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
 static char drain[300];
 static int health_port;
 
@@ -43,13 +40,13 @@ setup(void)
 	    "server = { host = \"127.0.0.1\"; threads = 4; health_port = %d; "
 	    "};",
 	    drain, health_port);
-	fx_setup(&db, dbname, sizeof dbname, &d, extra);
+	fx_start(extra, NULL);
 }
 
 static void
 teardown(void)
 {
-	fx_teardown(&db, dbname, &d);
+	fx_fini();
 	unlink(drain);
 }
 
@@ -75,18 +72,18 @@ readyz_until_port(int port, long want)
 	return got;
 }
 
-/* The same on the API port of the daemon d. */
+/* The same on the API port of the daemon fx.d. */
 static long
 readyz_until(long want)
 {
-	return readyz_until_port(d.port, want);
+	return readyz_until_port(fx.d.port, want);
 }
 
 Test(health, status_is_loom_ok)
 {
 	struct fx_resp r;
 
-	cr_assert_eq(fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000,
+	cr_assert_eq(fx_http(fx.d.port, "GET", "/status", NULL, NULL, 0, 2000,
 			 &r),
 	    0, "%s", r.error);
 	cr_expect_eq(r.status, 200);
@@ -98,7 +95,7 @@ Test(health, healthz_is_alive)
 {
 	struct fx_resp r;
 
-	fx_http(d.port, "GET", "/healthz", NULL, NULL, 0, 2000, &r);
+	fx_http(fx.d.port, "GET", "/healthz", NULL, NULL, 0, 2000, &r);
 	cr_expect_eq(r.status, 200);
 	fx_resp_free(&r);
 }
@@ -109,7 +106,7 @@ Test(health, readyz_reports_ready_with_details)
 	json_object *o;
 
 	cr_assert_eq(readyz_until(200), 200);
-	fx_http(d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
+	fx_http(fx.d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "%s", r.body);
 	cr_expect_str_eq(fx_js(o, "status"), "ready");
@@ -128,7 +125,7 @@ Test(health, drain_file_turns_readyz_503_and_back)
 	cr_assert_eq(readyz_until(200), 200);
 	fp = fopen(drain, "w");
 	fclose(fp);
-	fx_http(d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
+	fx_http(fx.d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
 	cr_expect_eq(r.status, 503);
 	o = json_tokener_parse(r.body);
 	cr_assert_not_null(o, "%s", r.body);
@@ -138,7 +135,7 @@ Test(health, drain_file_turns_readyz_503_and_back)
 	json_object_put(o);
 	fx_resp_free(&r);
 	/* /status stays 200 for Loom clients while draining. */
-	fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
+	fx_http(fx.d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
 	cr_expect_eq(r.status, 200);
 	fx_resp_free(&r);
 	unlink(drain);
@@ -151,7 +148,7 @@ Test(health, unknown_route_is_404_in_each_format)
 	json_object *o;
 
 	/* Under /v1/loom: Loom's plain-text message. */
-	fx_http(d.port, "GET", "/v1/loom/clusters/00000001/nothing-here",
+	fx_http(fx.d.port, "GET", "/v1/loom/clusters/00000001/nothing-here",
 	    "X-Loom-UserID: admin\nAccept: application/json", NULL, 0, 2000,
 	    &r);
 	cr_expect_eq(r.status, 404);
@@ -160,7 +157,7 @@ Test(health, unknown_route_is_404_in_each_format)
 	    "no route for GET /v1/loom/clusters/00000001/nothing-here");
 	fx_resp_free(&r);
 	/* Elsewhere: loomd's JSON error. */
-	fx_http(d.port, "GET", "/nothing-here", NULL, NULL, 0, 2000, &r);
+	fx_http(fx.d.port, "GET", "/nothing-here", NULL, NULL, 0, 2000, &r);
 	cr_expect_eq(r.status, 404);
 	cr_expect_str_eq(r.ctype, "application/json");
 	o = json_tokener_parse(r.body);
@@ -176,7 +173,7 @@ Test(health, wrong_method_is_405)
 {
 	struct fx_resp r;
 
-	fx_http(d.port, "DELETE", "/readyz", NULL, NULL, 0, 2000, &r);
+	fx_http(fx.d.port, "DELETE", "/readyz", NULL, NULL, 0, 2000, &r);
 	cr_expect_eq(r.status, 405);
 	cr_expect(strstr(r.body, "method DELETE not allowed on /readyz") !=
 		NULL,
@@ -191,7 +188,7 @@ Test(health, oversized_body_is_413)
 	struct fx_resp r;
 
 	memset(big, 'x', n);
-	cr_assert_eq(fx_http(d.port, "POST", "/status", NULL, big, n, 10000,
+	cr_assert_eq(fx_http(fx.d.port, "POST", "/status", NULL, big, n, 10000,
 			 &r),
 	    0, "%s", r.error);
 	cr_expect_eq(r.status, 413);
@@ -201,7 +198,7 @@ Test(health, oversized_body_is_413)
 	fx_resp_free(&r);
 	free(big);
 	/* The server still serves afterwards. */
-	fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
+	fx_http(fx.d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
 	cr_expect_eq(r.status, 200);
 	fx_resp_free(&r);
 }
@@ -212,7 +209,7 @@ Test(health, many_concurrent_requests_all_answer)
 	int i, ok = 0;
 
 	for (i = 0; i < 200; i++) {
-		fx_http(d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
+		fx_http(fx.d.port, "GET", "/readyz", NULL, NULL, 0, 2000, &r);
 		ok += r.status == 200;
 		fx_resp_free(&r);
 	}
@@ -243,9 +240,9 @@ Test(health, metrics_counters_move)
 	double before, after, txb, txa;
 	int i;
 
-	fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
+	fx_http(fx.d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
 	fx_resp_free(&r);
-	cr_assert_eq(fx_http(d.port, "GET", "/metrics", NULL, NULL, 0, 5000,
+	cr_assert_eq(fx_http(fx.d.port, "GET", "/metrics", NULL, NULL, 0, 5000,
 			 &r),
 	    0);
 	cr_assert_eq(r.status, 200);
@@ -271,8 +268,8 @@ Test(health, metrics_counters_move)
 		bool beat = false;
 
 		while (!beat && fx_now_ms() < deadline) {
-			fx_http(d.port, "GET", "/metrics", NULL, NULL, 0, 5000,
-			    &r);
+			fx_http(fx.d.port, "GET", "/metrics", NULL, NULL, 0,
+			    5000, &r);
 			beat = strstr(r.body,
 				   "loomd_heartbeat_age_seconds{"
 				   "datacenter=\"dc1\"}") != NULL;
@@ -282,7 +279,7 @@ Test(health, metrics_counters_move)
 		cr_expect(beat, "no heartbeat of dc1 in /metrics");
 	}
 	for (i = 0; i < 3; i++) {
-		fx_http(d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
+		fx_http(fx.d.port, "GET", "/status", NULL, NULL, 0, 2000, &r);
 		fx_resp_free(&r);
 	}
 	/* A write goes through the transaction runner. */
@@ -290,12 +287,12 @@ Test(health, metrics_counters_move)
 		const char *b = "{\"name\":\"m1\",\"providertype\":"
 				"\"joyent\"}";
 
-		fx_http(d.port, "POST", "/v1/loom/providers",
+		fx_http(fx.d.port, "POST", "/v1/loom/providers",
 		    "X-Loom-UserID: admin", b, strlen(b), 5000, &r);
 	}
 	cr_expect_eq(r.status, 200, "%s", r.body);
 	fx_resp_free(&r);
-	fx_http(d.port, "GET", "/metrics", NULL, NULL, 0, 5000, &r);
+	fx_http(fx.d.port, "GET", "/metrics", NULL, NULL, 0, 5000, &r);
 	after = sample(r.body, req);
 	txa = sample(r.body, tx);
 	cr_expect_eq(after, before + 3, "before %g after %g", before, after);
@@ -341,7 +338,7 @@ Test(health, health_listener_serves_probes_only)
 	b = get_body(health_port, "/metrics", &code);
 	cr_expect_eq(code, 404, "%s", b);
 	free(b);
-	b = get_body(d.port, "/v1/loom/providers", &code);
+	b = get_body(fx.d.port, "/v1/loom/providers", &code);
 	cr_expect_eq(code, 200, "%s", b);
 	free(b);
 }
@@ -416,13 +413,14 @@ Test(health, frozen_server_on_plain_mariadb_has_no_holddown)
 	char body[512];
 
 	cr_assert_eq(readyz_until(200), 200);
-	freeze(&d, health_port, 3000, &rejoining, &ready_ms, &wcode, body,
+	freeze(&fx.d, health_port, 3000, &rejoining, &ready_ms, &wcode, body,
 	    sizeof body);
 	cr_expect(!rejoining, "a hold-down on a plain MariaDB");
 	cr_expect_geq(ready_ms, 0, "not ready after SIGCONT");
 	cr_expect_lt(ready_ms, 1500, "ready only %.0f ms after SIGCONT",
 	    ready_ms);
-	cr_expect_eq(write_provider(d.port, "after-freeze", body, sizeof body),
+	cr_expect_eq(write_provider(fx.d.port, "after-freeze", body,
+			 sizeof body),
 	    200, "%s", body);
 }
 
@@ -440,9 +438,9 @@ Test(health, slow_probe_keeps_serving_writes)
 	long code;
 	char *b;
 
-	fx_daemon_stop(&d);
+	fx_daemon_stop(&fx.d);
 	cr_assert_eq(setenv("LOOMD_TEST_PROBE_DELAY_MS", "2500", 1), 0);
-	cr_assert_eq(fx_daemon_start(&d, NULL), 0, "loomd did not start");
+	cr_assert_eq(fx_daemon_start(&fx.d, NULL), 0, "loomd did not start");
 	unsetenv("LOOMD_TEST_PROBE_DELAY_MS");
 	/* The first probe finishes 2.5 s after the start. */
 	{
@@ -460,7 +458,7 @@ Test(health, slow_probe_keeps_serving_writes)
 	t0 = fx_now_ms();
 	while (fx_now_ms() - t0 < 8000) {
 		snprintf(name, sizeof name, "slow%d", writes);
-		code = write_provider(d.port, name, body, sizeof body);
+		code = write_provider(fx.d.port, name, body, sizeof body);
 		writes++;
 		ok += code == 200;
 		cr_expect_eq(code, 200, "write %d after %.0f ms: %ld %s",
@@ -477,7 +475,7 @@ Test(health, slow_probe_keeps_serving_writes)
 	cr_expect_eq(ok, writes);
 	cr_expect_eq(ready, checks);
 	/* The hook was really on: the probes were slow. */
-	fx_daemon_log(&d, log, sizeof log);
+	fx_daemon_log(&fx.d, log, sizeof log);
 	cr_expect(strstr(log, "LOOMD_TEST_PROBE_DELAY_MS") != NULL, "%s", log);
 }
 

@@ -18,18 +18,8 @@
 
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
-
-static void
-setup(void)
-{
-	fx_setup_import(&db, dbname, sizeof dbname, &d,
-	    "scheduler = { interval_ms = 50; };", FX_CLUSTER_FIXTURES);
-}
-
-TestSuite(idempotency, .init = setup, .fini = fx_fini, .timeout = 120);
+FX_SUITE(idempotency, "scheduler = { interval_ms = 50; };",
+    FX_CLUSTER_FIXTURES, .timeout = 120);
 FX_MAIN(FX_NEED_DB, 0)
 
 /* method path as user1 with key (NULL: none) and body; answer into r. */
@@ -46,7 +36,7 @@ keyed(const char *method, const char *path, const char *key, const char *body,
 		    key);
 	else
 		snprintf(hdr, sizeof hdr, "X-Loom-UserID: user1");
-	fx_http(d.port, method, path, hdr, body,
+	fx_http(fx.d.port, method, path, hdr, body,
 	    body != NULL ? strlen(body) : 0, 10000, r);
 	return r->status;
 }
@@ -61,7 +51,7 @@ wait_status(const char *id, const char *want)
 
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s/status", id);
 	while (fx_now_ms() < deadline) {
-		fx_call(d.port, "user1", "GET", path, NULL, &o);
+		fx_call(fx.d.port, "user1", "GET", path, NULL, &o);
 		snprintf(got, sizeof got, "%s", fx_js(o, "status"));
 		json_object_put(o);
 		if (strcmp(got, want) == 0)
@@ -75,7 +65,7 @@ wait_status(const char *id, const char *want)
 static const char *
 jobs_count(const char *id, const char *cond, char out[64])
 {
-	return fx_sqlf(&db, dbname, out, 64,
+	return fx_sqlf(&fx.db, fx.dbname, out, 64,
 	    "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s AND %s", id,
 	    cond);
 }
@@ -86,8 +76,9 @@ active(const char *tmpl, char id[32])
 {
 	pid_t prov;
 
-	fx_create_cluster(d.port, "user1", "i", tmpl, id);
-	prov = fx_provisioner_start(d.port, 2, NULL, "1", "/dev/null", NULL);
+	fx_create_cluster(fx.d.port, "user1", "i", tmpl, id);
+	prov =
+	    fx_provisioner_start(fx.d.port, 2, NULL, "1", "/dev/null", NULL);
 	wait_status(id, "ACTIVE");
 	fx_provisioner_stop(&prov);
 }
@@ -98,7 +89,7 @@ Test(idempotency, delete_answers_once_and_deletes_once)
 	struct fx_resp r1, r2, r3, r4;
 
 	active("one-machine", id);
-	fx_create_cluster(d.port, "user1", "i", "one-machine", other);
+	fx_create_cluster(fx.d.port, "user1", "i", "one-machine", other);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
 	cr_expect_eq(keyed("DELETE", path, "del-1", NULL, &r1), 200, "%s",
 	    r1.body);
@@ -130,10 +121,11 @@ Test(idempotency, abort_answers_once)
 	char id[32], other[32], path[128], n[64], v1[64], v2[64];
 	struct fx_resp r1, r2, r3;
 
-	fx_create_cluster(d.port, "user1", "i", "one-machine", id);
-	fx_create_cluster(d.port, "user1", "i", "one-machine", other);
+	fx_create_cluster(fx.d.port, "user1", "i", "one-machine", id);
+	fx_create_cluster(fx.d.port, "user1", "i", "one-machine", other);
 	/* Abortable once its create job runs (nobody takes its tasks). */
-	cr_assert_str_eq(fx_sqlf_wait(&db, dbname, "1", 15000, 50, n, sizeof n,
+	cr_assert_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "1", 15000, 50, n,
+			     sizeof n,
 			     "SELECT COUNT(*) FROM jobs WHERE cluster_id = %s "
 			     "AND action = 'CLUSTER_CREATE' AND status = "
 			     "'RUNNING'",
@@ -143,11 +135,11 @@ Test(idempotency, abort_answers_once)
 	cr_expect_eq(keyed("POST", path, "abort-1", NULL, &r1), 200, "%s",
 	    r1.body);
 	wait_status(id, "INCOMPLETE");
-	fx_sqlf(&db, dbname, v1, sizeof v1, state, id);
+	fx_sqlf(&fx.db, fx.dbname, v1, sizeof v1, state, id);
 	cr_expect_eq(keyed("POST", path, "abort-1", NULL, &r2), 200, "%s",
 	    r2.body);
 	cr_expect_str_eq(r2.body, r1.body, "the same answer");
-	fx_sqlf(&db, dbname, v2, sizeof v2, state, id);
+	fx_sqlf(&fx.db, fx.dbname, v2, sizeof v2, state, id);
 	cr_expect_str_eq(v2, v1, "the replay changed no job");
 	cr_expect_str_eq(jobs_count(id, "status_message = 'Aborted by user.'",
 			     n),
@@ -174,12 +166,12 @@ Test(idempotency, lease_change_answers_once_and_sets_once)
 	    "\"services\":[\"zookeeper\"],\"provider\":\"joyent\","
 	    "\"config\":{}},\"administration\":{\"leaseduration\":{"
 	    "\"initial\":100000,\"max\":1200000,\"step\":100000}}}");
-	cr_assert_eq(fx_call(d.port, "admin", "PUT",
+	cr_assert_eq(fx_call(fx.d.port, "admin", "PUT",
 			 "/v1/loom/clustertemplates/idem-lease", tmpl, NULL),
 	    200);
 	active("idem-lease", id);
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
-	cr_assert_eq(fx_call(d.port, "user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_call(fx.d.port, "user1", "GET", path, NULL, &o), 200);
 	c = fx_ji(o, "createTime");
 	json_object_put(o);
 	snprintf(body, sizeof body, "{\"expireTime\":%lld}", c + 150000);
@@ -196,7 +188,7 @@ Test(idempotency, lease_change_answers_once_and_sets_once)
 	snprintf(body, sizeof body, "{\"expireTime\":%lld}", c + 250000);
 	cr_expect_eq(keyed("POST", path, "lease-1", body, &r4), 422, "%s",
 	    r4.body);
-	cr_assert_eq(fx_call(d.port, "user1", "GET", path, NULL, &o), 200);
+	cr_assert_eq(fx_call(fx.d.port, "user1", "GET", path, NULL, &o), 200);
 	cr_expect_eq(fx_ji(o, "expireTime"), c + 50000, "set once");
 	json_object_put(o);
 	fx_resp_free(&r1);
@@ -215,35 +207,35 @@ Test(idempotency, finish_answers_once_and_finishes_once)
 	char id[32], task[64], next[64], v1[64], v2[64], n[64];
 	struct fx_resp r1, r2, r3, r4;
 
-	fx_create_cluster(d.port, "user1", "i", "one-machine", id);
-	fx_take_within(d.port, "w1", task, 15);
-	cr_expect_eq(fx_finish(d.port, "w1", task, 0, result,
+	fx_create_cluster(fx.d.port, "user1", "i", "one-machine", id);
+	fx_take_within(fx.d.port, "w1", task, 15);
+	cr_expect_eq(fx_finish(fx.d.port, "w1", task, 0, result,
 			 "Idempotency-Key: fin-1", &r1),
 	    200, "%s", r1.body);
 	/* The job moves on: w1 gets the next task of the cluster. */
-	fx_take_within(d.port, "w1", next, 15);
+	fx_take_within(fx.d.port, "w1", next, 15);
 	cr_expect_str_neq(next, task);
-	fx_sqlf(&db, dbname, v1, sizeof v1, state, task);
+	fx_sqlf(&fx.db, fx.dbname, v1, sizeof v1, state, task);
 	/* The answer was lost: the worker sends the finish again. */
-	cr_expect_eq(fx_finish(d.port, "w1", task, 0, result,
+	cr_expect_eq(fx_finish(fx.d.port, "w1", task, 0, result,
 			 "Idempotency-Key: fin-1", &r2),
 	    200, "%s", r2.body);
 	cr_expect_str_eq(r2.body, r1.body, "the same answer");
-	fx_sqlf(&db, dbname, v2, sizeof v2, state, task);
+	fx_sqlf(&fx.db, fx.dbname, v2, sizeof v2, state, task);
 	cr_expect_str_eq(v2, v1, "the replay changed neither task nor node");
-	fx_sqlf(&db, dbname, n, sizeof n,
+	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
 	    "SELECT CONCAT(q_state, '/', worker_id) FROM tasks "
 	    "WHERE id = '%s'",
 	    next);
 	cr_expect_str_eq(n, "taken/w1", "the next task still w1's");
 	/* Without the key the same retry is refused as Loom refuses it. */
-	cr_expect_eq(fx_finish(d.port, "w1", task, 0, result, NULL, &r3), 417,
-	    "%s", r3.body);
+	cr_expect_eq(fx_finish(fx.d.port, "w1", task, 0, result, NULL, &r3),
+	    417, "%s", r3.body);
 	/* The key with another result is refused and records nothing. */
-	cr_expect_eq(fx_finish(d.port, "w1", next, 1, NULL,
+	cr_expect_eq(fx_finish(fx.d.port, "w1", next, 1, NULL,
 			 "Idempotency-Key: fin-1", &r4),
 	    422, "%s", r4.body);
-	fx_sqlf(&db, dbname, n, sizeof n,
+	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
 	    "SELECT CONCAT(q_state, '/', status) FROM tasks "
 	    "WHERE id = '%s'",
 	    next);

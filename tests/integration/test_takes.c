@@ -20,20 +20,10 @@
 
 #include "fixture.h"
 
-static struct fx_db db;
-static char dbname[64];
-static struct fx_daemon d;
-
-static void
-setup(void)
-{
-	fx_setup_import(&db, dbname, sizeof dbname, &d,
-	    "scheduler = { interval_ms = 50; };\n"
-	    "task = { timeout_seconds = 300; undelivered_seconds = 2; };",
-	    FX_CLUSTER_FIXTURES);
-}
-
-TestSuite(takes, .init = setup, .fini = fx_fini, .timeout = 120);
+FX_SUITE(takes,
+    "scheduler = { interval_ms = 50; };\n"
+    "task = { timeout_seconds = 300; undelivered_seconds = 2; };",
+    FX_CLUSTER_FIXTURES, .timeout = 120);
 FX_MAIN(FX_NEED_DB, 0)
 
 /* Wait until cluster id has a queued task (its first stage submitted). */
@@ -43,7 +33,7 @@ wait_queued(const char *id)
 	char n[64];
 
 	cr_assert_str_eq(
-	    fx_sqlf_wait(&db, dbname, "1", 15000, 50, n, sizeof n,
+	    fx_sqlf_wait(&fx.db, fx.dbname, "1", 15000, 50, n, sizeof n,
 		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
 		"AND q_state = 'queued'",
 		id),
@@ -56,7 +46,8 @@ wait_delivered(const char *task)
 {
 	char n[64];
 
-	cr_assert_str_eq(fx_sqlf_wait(&db, dbname, "1", 5000, 20, n, sizeof n,
+	cr_assert_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "1", 5000, 20, n,
+			     sizeof n,
 			     "SELECT COUNT(*) FROM task_takes WHERE task_id = "
 			     "'%s' AND delivered_at IS NOT NULL",
 			     task),
@@ -69,8 +60,8 @@ finish_expect(const char *worker, const char *task, long want)
 {
 	struct fx_resp r;
 
-	cr_expect_eq(fx_finish(d.port, worker, task, 0, NULL, NULL, &r), want,
-	    "%s", r.body);
+	cr_expect_eq(fx_finish(fx.d.port, worker, task, 0, NULL, NULL, &r),
+	    want, "%s", r.body);
 	fx_resp_free(&r);
 }
 
@@ -84,7 +75,7 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	int fd;
 	double secs;
 
-	fx_create_cluster(d.port, "user1", "t", "one-machine", id);
+	fx_create_cluster(fx.d.port, "user1", "t", "one-machine", id);
 	wait_queued(id);
 	/*
 	 * Hold the cluster's node row for 1.5 s from a client of our own,
@@ -92,18 +83,19 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	 * after its client has gone.  Less than loomd's lock wait (the
 	 * fixture's read timeout less a second): the take must not give up.
 	 */
-	if (db.socket[0] != '\0')
-		snprintf(where, sizeof where, "--socket='%s'", db.socket);
+	if (fx.db.socket[0] != '\0')
+		snprintf(where, sizeof where, "--socket='%s'", fx.db.socket);
 	else
-		snprintf(where, sizeof where, "--host='%s' --port=%d", db.host,
-		    db.port);
+		snprintf(where, sizeof where, "--host='%s' --port=%d",
+		    fx.db.host, fx.db.port);
 	snprintf(cmd, sizeof cmd,
 	    "MYSQL_PWD='%s' mariadb %s -u'%s' '%s' -e "
 	    "\"BEGIN; SELECT id FROM nodes WHERE cluster_id = %s FOR UPDATE; "
 	    "SELECT SLEEP(1.5); COMMIT;\" </dev/null >/dev/null 2>&1 &",
-	    db.password, where, db.user, dbname, id);
+	    fx.db.password, where, fx.db.user, fx.dbname, id);
 	cr_assert_eq(fx_shell("%s", cmd), 0);
-	cr_assert_str_eq(fx_sqlf_wait(&db, dbname, "1", 10000, 20, n, sizeof n,
+	cr_assert_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "1", 10000, 20, n,
+			     sizeof n,
 			     "SELECT COUNT(*) FROM information_schema."
 			     "PROCESSLIST WHERE INFO = 'SELECT SLEEP(1.5)'"),
 	    "1", "the node row is held");
@@ -111,7 +103,7 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	cr_assert_geq(fd, 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)d.port);
+	sa.sin_port = htons((uint16_t)fx.d.port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	snprintf(req, sizeof req,
@@ -124,7 +116,7 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	 * The take has begun: it waits for the node row.  (INNODB_TRX is a
 	 * cache refreshed only when not read for 100 ms: poll slower.)
 	 */
-	cr_assert_str_eq(fx_sqlf_wait(&db, dbname, "1", 10000, 150, n,
+	cr_assert_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "1", 10000, 150, n,
 			     sizeof n,
 			     "SELECT COUNT(*) FROM information_schema."
 			     "INNODB_TRX WHERE trx_state = 'LOCK WAIT'"),
@@ -133,23 +125,23 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	close(fd);
 	/* Another worker gets the task in seconds, not after 300 s. */
-	secs = fx_take_within(d.port, "w2", again, 10);
+	secs = fx_take_within(fx.d.port, "w2", again, 10);
 	cr_expect_lt(secs, 10);
-	fx_sqlf(&db, dbname, task, 64,
+	fx_sqlf(&fx.db, fx.dbname, task, 64,
 	    "SELECT id FROM tasks WHERE cluster_id = %s AND "
 	    "q_state = 'taken'",
 	    id);
 	cr_expect_str_eq(again, task);
-	fx_sqlf(&db, dbname, n, sizeof n,
+	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
 	    "SELECT worker_id FROM tasks WHERE id = '%s'", again);
 	cr_expect_str_eq(n, "w2");
 	/* w1's take happened, and its action says what became of it. */
-	fx_sqlf(&db, dbname, n, sizeof n,
+	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
 	    "SELECT LOCATE('Not delivered to worker w1', doc) "
 	    "> 0 FROM nodes WHERE cluster_id = %s",
 	    id);
 	cr_expect_str_eq(n, "1", "the node records the lost hand-out");
-	fx_sqlf(&db, dbname, n, sizeof n,
+	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
 	    "SELECT CONCAT(COUNT(*), '/', MAX(worker_id)) FROM "
 	    "task_takes WHERE task_id = '%s'",
 	    again);
@@ -161,19 +153,19 @@ Test(takes, hand_out_never_recorded_as_delivered_is_handed_out_again)
 	char id[32], task[64], again[64], n[64];
 	double secs;
 
-	fx_create_cluster(d.port, "user1", "t", "one-machine", id);
-	fx_take_within(d.port, "w1", task, 15);
+	fx_create_cluster(fx.d.port, "user1", "t", "one-machine", id);
+	fx_take_within(fx.d.port, "w1", task, 15);
 	wait_delivered(task);
 	/*
 	 * The state a loomd leaves when it dies (or loses its database)
 	 * between the take's commit and its answer: the hand-out is on
 	 * record and its delivery is not.
 	 */
-	fx_sqlf(&db, dbname, n, sizeof n,
+	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
 	    "UPDATE task_takes SET delivered_at = NULL WHERE "
 	    "task_id = '%s'",
 	    task);
-	secs = fx_take_within(d.port, "w2", again, 15);
+	secs = fx_take_within(fx.d.port, "w2", again, 15);
 	cr_expect_str_eq(again, task);
 	cr_expect_lt(secs, 8, "within task.undelivered_seconds and a pass");
 	/* w1 never saw it: its late finish is refused, w2's recorded. */
@@ -185,11 +177,11 @@ Test(takes, delivered_take_stays_with_its_worker)
 {
 	char id[32], task[64], other[64];
 
-	fx_create_cluster(d.port, "user1", "t", "one-machine", id);
-	fx_take_within(d.port, "w1", task, 15);
+	fx_create_cluster(fx.d.port, "user1", "t", "one-machine", id);
+	fx_take_within(fx.d.port, "w1", task, 15);
 	wait_delivered(task);
 	/* Twice task.undelivered_seconds: nothing is handed out again. */
 	sleep(4);
-	cr_expect_eq(fx_take(d.port, "w2", other), 204, "%s", other);
+	cr_expect_eq(fx_take(fx.d.port, "w2", other), 204, "%s", other);
 	finish_expect("w1", task, 200);
 }

@@ -28,6 +28,34 @@
 #include <unistd.h>
 
 double
+fx_metric(int port, const char *series)
+{
+	struct fx_resp r;
+	char line[256];
+	const char *p;
+	double v = -1;
+
+	snprintf(line, sizeof line, "\n%s ", series);
+	fx_http(port, "GET", "/metrics", NULL, NULL, 0, 10000, &r);
+	if (r.body != NULL && (p = strstr(r.body, line)) != NULL)
+		v = strtod(p + strlen(line), NULL);
+	fx_resp_free(&r);
+	return v;
+}
+
+int
+fx_count(const char *hay, const char *needle)
+{
+	int k = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		k++;
+		hay += strlen(needle);
+	}
+	return k;
+}
+
+double
 fx_now_ms(void)
 {
 	struct timespec ts;
@@ -397,35 +425,34 @@ fx_provisioner_stop(pid_t *pid)
 	*pid = -1;
 }
 
-/* What fx_suite was given, for fx_fini (borrowed). */
-static const struct fx_db *fx_suite_db;
-static const char *fx_suite_dbname;
-static struct fx_daemon *fx_suite_d;
+struct fx_suite fx;
+
+/* Whether fx_begin ran: fx_fini has something to tear down. */
+static bool fx_begun;
 
 void
-fx_suite(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d)
+fx_begin(void)
 {
-	fx_db_from_env(db);
-	fx_db_name(dbname, n);
-	fx_suite_db = db;
-	fx_suite_dbname = dbname;
-	fx_suite_d = d;
+	fx_db_from_env(&fx.db);
+	fx_db_name(fx.dbname, sizeof fx.dbname);
+	fx_begun = true;
 }
 
 void
 fx_fini(void)
 {
-	if (fx_suite_d != NULL)
-		fx_teardown(fx_suite_db, fx_suite_dbname, fx_suite_d);
+	if (fx_begun)
+		fx_teardown(&fx.db, fx.dbname, &fx.d);
 }
 
 void
-fx_setup(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
-    const char *extra)
+fx_start(const char *extra, const char *rel)
 {
-	fx_suite(db, dbname, n, d);
-	fx_daemon_prepare(d, db, dbname, extra);
-	cr_assert_eq(fx_daemon_start(d, NULL), 0, "loomd did not start");
+	fx_begin();
+	fx_daemon_prepare(&fx.d, &fx.db, fx.dbname, extra);
+	cr_assert_eq(fx_daemon_start(&fx.d, NULL), 0, "loomd did not start");
+	if (rel != NULL)
+		fx_import(fx.d.port, rel);
 }
 
 void
@@ -566,6 +593,23 @@ fx_call(int port, const char *user, const char *method, const char *path,
 		*o = r.len > 0 ? json_tokener_parse(r.body) : NULL;
 	fx_resp_free(&r);
 	return s;
+}
+
+long
+fx_api(const char *user, const char *method, const char *path,
+    const char *body, struct json_object **o)
+{
+	return fx_call(fx.d.port, user, method, path, body, o);
+}
+
+long
+fx_api_cluster(const char *user, const char *method, const char *id,
+    const char *rest, const char *body, struct json_object **o)
+{
+	char path[256];
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s%s", id, rest);
+	return fx_api(user, method, path, body, o);
 }
 
 long
@@ -764,14 +808,6 @@ fx_finish(int port, const char *worker, const char *task, int status,
 	fx_http(port, "POST", "/v1/loom/tasks/finish", hdr, body, strlen(body),
 	    10000, r);
 	return r->status;
-}
-
-void
-fx_setup_import(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
-    const char *extra, const char *rel)
-{
-	fx_setup(db, dbname, n, d, extra);
-	fx_import(d->port, rel);
 }
 
 long

@@ -92,29 +92,49 @@ void fx_daemon_prepare(struct fx_daemon *d, const struct fx_db *db,
  */
 int fx_daemon_start(struct fx_daemon *d, int *status);
 
-/*
- * The start of most database suites: db from LOOMD_TEST_DB_*, a fresh
- * database name in dbname (size n), and d prepared with extra (may be NULL,
- * as in fx_daemon_prepare) and started; the test fails if loomd does not
- * start.
- */
-void fx_setup(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d,
-    const char *extra);
-
 /* Its end: stop d (if running) and drop dbname on db. */
 void fx_teardown(const struct fx_db *db, const char *dbname,
     struct fx_daemon *d);
 
 /*
- * The part of fx_setup that starts nothing: db from LOOMD_TEST_DB_* and a
- * fresh database name in dbname (size n); db, dbname and d (all borrowed
- * until the suite ends) are what fx_fini tears down.
+ * The state of a database suite, owned by the fixture: the server, a
+ * fresh database on it and the loomd that the suite's tests share.
  */
-void fx_suite(struct fx_db *db, char *dbname, size_t n, struct fx_daemon *d);
+struct fx_suite {
+	struct fx_db db;
+	char dbname[64];
+	struct fx_daemon d;
+};
+extern struct fx_suite fx;
 
-/* A suite's .fini: fx_teardown of what fx_suite or fx_setup was given
- * (nothing when neither ran). */
+/*
+ * The part of fx_start that starts nothing: fx.db from LOOMD_TEST_DB_* and
+ * a fresh fx.dbname, which fx_fini drops.
+ */
+void fx_begin(void);
+
+/*
+ * The start of most database suites: fx_begin, then fx.d prepared with
+ * extra (may be NULL, as in fx_daemon_prepare) and started, and the
+ * catalogue rel (under $LOOMD_SRCDIR, e.g. FX_CLUSTER_FIXTURES; NULL: none)
+ * imported into it; the test fails if loomd does not start or the import
+ * does not answer 200.
+ */
+void fx_start(const char *extra, const char *rel);
+
+/* A suite's .fini: fx_teardown of fx (nothing when fx_begin did not run). */
 void fx_fini(void);
+
+/*
+ * TestSuite(name, ...) whose .init is fx_start(extra, rel) and whose .fini
+ * is fx_fini; the remaining arguments are TestSuite's (.timeout = ...).
+ */
+#define FX_SUITE(name, extra, rel, ...) \
+	static void fx_init_##name(void) \
+	{ \
+		fx_start((extra), (rel)); \
+	} \
+	TestSuite(name, .init = fx_init_##name, .fini = fx_fini, __VA_ARGS__)
 
 /* Run loomd with args ("-t" etc.) on conf to completion; exit status and
  * stderr (into out, size n) are returned. */
@@ -170,6 +190,14 @@ void fx_resp_free(struct fx_resp *r);
 long fx_call(int port, const char *user, const char *method, const char *path,
     const char *body, struct json_object **o);
 
+/* fx_call on the suite's loomd (fx.d.port). */
+long fx_api(const char *user, const char *method, const char *path,
+    const char *body, struct json_object **o);
+
+/* fx_api on /v1/loom/clusters/<id><rest> (rest: "" or "/abort" ...). */
+long fx_api_cluster(const char *user, const char *method, const char *id,
+    const char *rest, const char *body, struct json_object **o);
+
 /*
  * Send method path with body (may be NULL) and header lines hdr (may be
  * NULL) to 127.0.0.1:port, giving up after 10 s; the test fails when no
@@ -197,6 +225,16 @@ int64_t fx_ji(struct json_object *o, const char *key);
  * admin; the test fails unless it answers 200.
  */
 void fx_import(int port, const char *rel);
+
+/*
+ * The value of series (a metric name with its labels, e.g.
+ * loomd_task_requests_refused_total{reason="token"}) on GET /metrics of the
+ * loomd on port; -1 when it has no such line.
+ */
+double fx_metric(int port, const char *series);
+
+/* How many times needle occurs in hay (occurrences do not overlap). */
+int fx_count(const char *hay, const char *needle);
 
 /* Milliseconds on a monotonic clock. */
 double fx_now_ms(void);
@@ -255,14 +293,6 @@ long fx_finish(int port, const char *worker, const char *task, int status,
 /* The admin catalogue of the original server's cluster-handler tests. */
 #define FX_CLUSTER_FIXTURES \
 	"tests/data/loom-fixtures/cluster-handler-fixtures.json"
-
-/*
- * fx_setup, then fx_import of the catalogue rel (under $LOOMD_SRCDIR, e.g.
- * FX_CLUSTER_FIXTURES) into the loomd it started: the start of the suites
- * that create clusters.
- */
-void fx_setup_import(struct fx_db *db, char *dbname, size_t n,
-    struct fx_daemon *d, const char *extra, const char *rel);
 
 /*
  * Send method path with body (may be NULL) and header lines hdr (may be

@@ -33,6 +33,24 @@ assert_errors(const struct cfg_errors *errs, const char *const *want)
 		cr_expect_str_eq(errs->lines[i], want[i], "error %zu", i);
 }
 
+/*
+ * Load text (as the file name) into c, which the caller frees with
+ * cfg_free: the load must return want and, when errors is not NULL, report
+ * exactly those messages (as assert_errors).
+ */
+static void
+load(struct cfg *c, const char *name, const char *text, int want,
+    const char *const *errors)
+{
+	struct cfg_errors errs = { NULL, 0 };
+
+	cr_assert_eq(cfg_load_string(c, name, text, &errs), want, "%s: %s",
+	    name, errs.n > 0 ? errs.lines[0] : "no error");
+	if (errors != NULL)
+		assert_errors(&errs, errors);
+	cfg_errors_free(&errs);
+}
+
 Test(cfg, defaults_match_the_table)
 {
 	struct cfg c;
@@ -68,19 +86,16 @@ Test(cfg, every_default_is_within_its_bounds)
 
 Test(cfg, a_valid_file_sets_every_kind_of_key)
 {
-	struct cfg_errors errs = { NULL, 0 };
 	struct cfg c;
-	int rc;
 
-	rc = cfg_load_string(&c, "t.conf",
+	load(&c, "t.conf",
 	    "datacenter = \"east-1\";\n"
 	    "server = { host = \"0.0.0.0\"; port = 8080; threads = 16; };\n"
 	    "ids = { start_num = 3; increment_by = 10; block_size = 50; };\n"
 	    "db = { socket = \"/run/x.sock\"; sync_wait = false; "
 	    "tx_max_retries = 7L; };\n"
 	    "log = { level = \"debug\"; };\n",
-	    &errs);
-	cr_assert_eq(rc, 0, "%s", errs.n ? errs.lines[0] : "");
+	    0, NULL);
 	cr_assert_str_eq(c.datacenter, "east-1");
 	cr_assert_str_eq(c.server_host, "0.0.0.0");
 	cr_assert_eq(c.server_port, 8080);
@@ -93,23 +108,19 @@ Test(cfg, a_valid_file_sets_every_kind_of_key)
 	cr_assert_eq(c.db_tx_max_retries, 7);
 	cr_assert_str_eq(c.log_level, "debug");
 	cfg_free(&c);
-	cfg_errors_free(&errs);
 }
 
 Test(cfg, all_problems_are_reported_with_their_lines)
 {
-	struct cfg_errors errs = { NULL, 0 };
 	struct cfg c;
 
-	cr_assert_eq(cfg_load_string(&c, "m.conf",
-			 "server = { port = 99999; };\n"
-			 "bogus = 1;\n"
-			 "ids = { start_num = 12;\n"
-			 "        increment_by = 10; };\n"
-			 "log = { level = 3; };\n",
-			 &errs),
-	    -1);
-	assert_errors(&errs,
+	load(&c, "m.conf",
+	    "server = { port = 99999; };\n"
+	    "bogus = 1;\n"
+	    "ids = { start_num = 12;\n"
+	    "        increment_by = 10; };\n"
+	    "log = { level = 3; };\n",
+	    -1,
 	    (const char *const[]){
 		"m.conf:1: server.port: must be between 0 and 65535 "
 		"(got 99999)",
@@ -119,42 +130,32 @@ Test(cfg, all_problems_are_reported_with_their_lines)
 		"(10) so that it names its residue (got 12)",
 		NULL });
 	cfg_free(&c);
-	cfg_errors_free(&errs);
 }
 
 Test(cfg, start_num_may_exceed_increment_of_one)
 {
-	struct cfg_errors errs = { NULL, 0 };
 	struct cfg c;
 
-	cr_assert_eq(cfg_load_string(&c, "o.conf",
-			 "ids = { start_num = 1000; increment_by = 1; };\n",
-			 &errs),
-	    0);
+	load(&c, "o.conf", "ids = { start_num = 1000; increment_by = 1; };\n",
+	    0, NULL);
 	cr_assert_eq(cfg_ids_residue(&c), 0);
 	cfg_free(&c);
-	cfg_errors_free(&errs);
 }
 
 Test(cfg, reload_applies_reloadable_and_counts_restarts)
 {
-	struct cfg_errors errs = { NULL, 0 };
 	struct cfg a, b;
 
-	cr_assert_eq(cfg_load_string(&a, "a", "log = { level = \"info\"; };",
-			 &errs),
-	    0);
-	cr_assert_eq(cfg_load_string(&b, "b",
-			 "log = { level = \"debug\"; };"
-			 "server = { port = 1234; threads = 2; };",
-			 &errs),
-	    0);
+	load(&a, "a", "log = { level = \"info\"; };", 0, NULL);
+	load(&b, "b",
+	    "log = { level = \"debug\"; };"
+	    "server = { port = 1234; threads = 2; };",
+	    0, NULL);
 	cr_assert_eq(cfg_apply_reload(&a, &b), 2);
 	cr_assert_str_eq(a.log_level, "debug");
 	cr_assert_eq(a.server_port, 55054, "port needs a restart");
 	cfg_free(&a);
 	cfg_free(&b);
-	cfg_errors_free(&errs);
 }
 
 Test(cfg, unknown_keys_are_found_by_name)
@@ -166,16 +167,12 @@ Test(cfg, unknown_keys_are_found_by_name)
 
 Test(cfg, listener_and_limit_rules)
 {
-	struct cfg_errors errs = { NULL, 0 };
 	struct cfg c;
 
-	cr_assert_eq(
-	    cfg_load_string(&c, "l.conf",
-		"server = { port = 5000; tasks_port = 5000; threads = 64;\n"
-		"           max_connections = 32; tasks_host = \"\"; };\n",
-		&errs),
-	    -1);
-	assert_errors(&errs,
+	load(&c, "l.conf",
+	    "server = { port = 5000; tasks_port = 5000; threads = 64;\n"
+	    "           max_connections = 32; tasks_host = \"\"; };\n",
+	    -1,
 	    (const char *const[]){
 		"l.conf:1: server.tasks_port: must differ from server.port "
 		"and server.health_port",
@@ -186,7 +183,6 @@ Test(cfg, listener_and_limit_rules)
 		NULL });
 	cr_expect_null(c.tasks_token);
 	cfg_free(&c);
-	cfg_errors_free(&errs);
 }
 
 Test(cfg, token_file_is_read_and_checked)

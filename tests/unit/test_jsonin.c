@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_data.h"
 #include "jsonin.h"
 #include "jsonx.h"
 
@@ -147,7 +148,7 @@ Test(jsonin, input_ending_inside_a_comment_refused)
 
 Test(jsonin, comments_end_where_json_c_ends_them)
 {
-	struct json_object *o, *v;
+	struct json_object *o;
 
 	/*
 	 * In json-c a '*' right after a '*' does not start the end of a
@@ -159,8 +160,7 @@ Test(jsonin, comments_end_where_json_c_ends_them)
 		       "/}",
 	    0);
 	cr_assert_eq(json_object_object_length(o), 1);
-	cr_assert(json_object_object_get_ex(o, "a", &v));
-	cr_assert_eq(json_object_get_int64(v), 1);
+	cr_assert_eq(json_object_get_int64(fx_data_get(o, "a")), 1);
 	json_object_put(o);
 	o = must_parse("[1/*/ **"
 		       "/*"
@@ -229,7 +229,7 @@ Test(jsonin, nesting_limit_is_64)
 
 Test(jsonin, invalid_utf8_refused)
 {
-	struct json_object *o, *v;
+	struct json_object *o;
 
 	must_fail("{\"a\":\"\xff\"}", 0, JSONIN_ERR_SYNTAX);
 	must_fail("{\"\xfe\":1}", 0, JSONIN_ERR_SYNTAX);
@@ -244,15 +244,14 @@ Test(jsonin, invalid_utf8_refused)
 
 	/* é, €, U+1F600. */
 	o = must_parse("{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}", 0);
-	cr_assert(json_object_object_get_ex(o, "a", &v));
-	cr_assert_str_eq(json_object_get_string(v),
+	cr_assert_str_eq(json_object_get_string(fx_data_get(o, "a")),
 	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
 	json_object_put(o);
 }
 
 Test(jsonin, nul_bytes_refused)
 {
-	struct json_object *o, *v;
+	struct json_object *o;
 	char err[LOOMD_ERR_LEN];
 
 	must_fail_len("{\"a\":1}\0", 8, 0, JSONIN_ERR_SYNTAX, "trailing NUL");
@@ -268,8 +267,8 @@ Test(jsonin, nul_bytes_refused)
 	must_fail("{\"a\\u0000b\":1}", 0, JSONIN_ERR_SYNTAX);
 	/* An escaped backslash followed by u0000 is plain text. */
 	o = must_parse("{\"a\":\"\\\\u0000\"}", 0);
-	cr_assert(json_object_object_get_ex(o, "a", &v));
-	cr_assert_str_eq(json_object_get_string(v), "\\u0000");
+	cr_assert_str_eq(json_object_get_string(fx_data_get(o, "a")),
+	    "\\u0000");
 	json_object_put(o);
 }
 
@@ -293,12 +292,11 @@ Test(jsonin, conflicting_duplicate_keys_refused)
 
 Test(jsonin, identical_duplicate_keys_accepted)
 {
-	struct json_object *o, *v;
+	struct json_object *o;
 
 	o = must_parse("{\"a\":1,\"a\":1}", 0);
 	cr_assert_eq(json_object_object_length(o), 1);
-	cr_assert(json_object_object_get_ex(o, "a", &v));
-	cr_assert_eq(json_object_get_int64(v), 1);
+	cr_assert_eq(json_object_get_int64(fx_data_get(o, "a")), 1);
 	json_object_put(o);
 
 	must_accept("{\"a\":{\"x\":[1,2],\"y\":'s'},\"b\":0,"
@@ -365,15 +363,15 @@ Test(jsonin, single_quoted_strings_accepted)
 	json_object_put(o);
 
 	o = must_parse("{'name':'it\"s'}", 0);
-	cr_assert(json_object_object_get_ex(o, "name", &v));
-	cr_assert_str_eq(json_object_get_string(v), "it\"s");
+	cr_assert_str_eq(json_object_get_string(fx_data_get(o, "name")),
+	    "it\"s");
 	json_object_put(o);
 }
 
 Test(jsonin, body_need_not_be_nul_terminated)
 {
 	static const char text[] = "{\"a\":1}GARBAGE";
-	struct json_object *o = NULL, *v;
+	struct json_object *o = NULL;
 	char err[LOOMD_ERR_LEN];
 	char *buf;
 
@@ -382,8 +380,7 @@ Test(jsonin, body_need_not_be_nul_terminated)
 	cr_assert_not_null(buf);
 	memcpy(buf, text, 7);
 	cr_assert_eq(jsonin_parse(buf, 7, 0, &o, NULL, err), 0, "%s", err);
-	cr_assert(json_object_object_get_ex(o, "a", &v));
-	cr_assert_eq(json_object_get_int64(v), 1);
+	cr_assert_eq(json_object_get_int64(fx_data_get(o, "a")), 1);
 	json_object_put(o);
 	/* The same bytes with the garbage counted in are refused. */
 	cr_assert_eq(jsonin_parse(text, strlen(text), 0, &o, NULL, err), -1);
@@ -392,7 +389,7 @@ Test(jsonin, body_need_not_be_nul_terminated)
 
 Test(jsonin, integer_literals_json_c_would_saturate_refused)
 {
-	struct json_object *o, *v;
+	struct json_object *o;
 
 	must_fail("{\"a\":123456789012345678901234}", 0, JSONIN_ERR_SYNTAX);
 	must_fail("{\"a\":18446744073709551616}", 0, JSONIN_ERR_SYNTAX);
@@ -401,10 +398,8 @@ Test(jsonin, integer_literals_json_c_would_saturate_refused)
 	    "{\"a\":-9223372036854775808,"
 	    "\"b\":18446744073709551615,\"c\":000000000000000000000001}",
 	    0);
-	cr_assert(json_object_object_get_ex(o, "a", &v));
-	cr_assert_eq(json_object_get_int64(v), INT64_MIN);
-	cr_assert(json_object_object_get_ex(o, "b", &v));
-	cr_assert_eq(json_object_get_uint64(v), UINT64_MAX);
+	cr_assert_eq(json_object_get_int64(fx_data_get(o, "a")), INT64_MIN);
+	cr_assert_eq(json_object_get_uint64(fx_data_get(o, "b")), UINT64_MAX);
 	json_object_put(o);
 }
 
