@@ -450,7 +450,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	if (ctx == NULL) {
 		struct http_resp resp;
 		enum api_status st;
-		bool close;
+		bool close, drain;
 
 		ctx = xcalloc(1, sizeof *ctx);
 		__atomic_add_fetch(&http_inflight, 1, __ATOMIC_RELAXED);
@@ -458,8 +458,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = ctx;
 		http_listen_sock_request(conn);
 		memset(&resp, 0, sizeof resp);
-		if ((st = http_edge_check(cls, conn, url, &resp, &close)) !=
-		    API_OK) {
+		if ((st = http_edge_check(cls, conn, url, &resp, &close,
+			 &drain)) != API_OK) {
 			unsigned long long id =
 			    __atomic_add_fetch(&http_next_id, 1,
 				__ATOMIC_RELAXED);
@@ -470,6 +470,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 			log_set_request_id(0);
 			return ret;
 		}
+		ctx->too_large = drain;
 		return MHD_YES;
 	}
 	if (ctx->answered) {
@@ -482,8 +483,10 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 
 		if (ctx->too_large || ctx->len + n > max) {
 			/*
-			 * A chunked body past the limit (a declared one got
-			 * 413 before it was read).  libmicrohttpd takes an
+			 * A chunked body past the limit, or a declared one
+			 * of at most twice the limit that the client sends
+			 * without waiting (a larger one got 413 before it
+			 * was read).  libmicrohttpd takes an
 			 * answer only once the body has ended: discard up to
 			 * the limit once more and answer 413 then; close the
 			 * connection if the body goes on beyond that.

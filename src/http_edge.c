@@ -6,7 +6,8 @@
  * with a Transfer-Encoding (else 400 and the connection is closed, RFC
  * 9112 6.3), only the chunked coding (else 501), a declared body within
  * server.max_body_bytes (else 413 before any of it is read, instead of
- * 100 Continue), no path segment over HTTP_EDGE_MAX_SEGMENT bytes (414), an
+ * 100 Continue; a body already on its way and at most twice the limit is
+ * read and discarded first), no path segment over HTTP_EDGE_MAX_SEGMENT bytes (414), an
  * Idempotency-Key under 256 bytes, and the provisioner routes only where
  * they are served (server.tasks_port) and with the token when there is
  * one.
@@ -43,6 +44,7 @@ struct http_edge_scan {
 	size_t cl_len;
 	const char *te;	 /* Transfer-Encoding */
 	size_t idem_len; /* Idempotency-Key */
+	bool expect;	 /* Expect: 100-continue */
 };
 
 /* MHD_get_connection_values_n iterator filling a struct http_edge_scan. */
@@ -74,6 +76,8 @@ http_edge_scan_header(void *cls, enum MHD_ValueKind kind UNUSED,
 		sc->te = value;
 	} else if (strcasecmp(key, "Idempotency-Key") == 0) {
 		sc->idem_len = value_size;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_EXPECT) == 0) {
+		sc->expect = strcasecmp(value, "100-continue") == 0;
 	}
 	return MHD_YES;
 }
@@ -168,19 +172,24 @@ http_edge_token_ok(struct MHD_Connection *conn)
 /*
  * The edge checks of a request whose headers just arrived (see the top of
  * the file).  Returns API_OK, or the status with resp filled and *close
- * when the connection must not be reused.
+ * when the connection must not be reused.  API_OK with *drain: the
+ * declared body is over the limit by at most as much again and its client
+ * is already sending it (no Expect: 100-continue); read and discard it,
+ * then answer 413, so that the client reads the answer instead of a reset
+ * of a connection closed under its upload.
  */
 enum api_status
 http_edge_check(const struct http_listener *l, struct MHD_Connection *conn,
-    const char *url, struct http_resp *resp, bool *close)
+    const char *url, struct http_resp *resp, bool *close, bool *drain)
 {
 	struct http_sock *sk = http_listen_sock_of(conn);
 	struct http_edge_scan sc;
 	const char *s, *e;
 	char *end;
-	unsigned long long cl;
+	unsigned long long cl, max;
 
 	*close = true;
+	*drain = false;
 	memset(&sc, 0, sizeof sc);
 	MHD_get_connection_values_n(conn, MHD_HEADER_KIND,
 	    http_edge_scan_header, &sc);
@@ -212,7 +221,10 @@ http_edge_check(const struct http_listener *l, struct MHD_Connection *conn,
 			    "invalid "
 			    "Content-Length %.32s",
 			    sc.cl);
-		if (cl > (unsigned long long)http_cfg->server_max_body_bytes)
+		max = (unsigned long long)http_cfg->server_max_body_bytes;
+		if (cl > max && cl <= 2 * max && !sc.expect)
+			*drain = true;
+		else if (cl > max)
 			return http_fail(resp, API_TOO_LARGE,
 			    "request body "
 			    "larger than %lld bytes (server.max_body_bytes; "

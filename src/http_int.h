@@ -61,11 +61,12 @@ void http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 /*
  * http_edge.c: the edge checks of a request whose headers just arrived on
  * listener l (borrowed).  Returns API_OK, or the status with resp filled
- * and *close when the connection must not be reused.
+ * and *close when the connection must not be reused.  API_OK with *drain:
+ * read and discard the body, then answer 413.
  */
 enum api_status http_edge_check(const struct http_listener *l,
     struct MHD_Connection *conn, const char *url, struct http_resp *resp,
-    bool *close);
+    bool *close, bool *drain);
 /* libmicrohttpd's unescape callback; remembers a %00 in the connection. */
 size_t http_edge_unescape(void *cls, struct MHD_Connection *conn, char *s);
 

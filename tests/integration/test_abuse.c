@@ -531,6 +531,28 @@ Test(abuse, bodies_over_the_limit)
 	raw(fx.d.port, r, strlen(r), b, sizeof b, &eof);
 	cr_expect_eq(strncmp(b, "HTTP/1.1 413", 12), 0, "%s", b);
 	cr_expect_null(strstr(b, "100 Continue"));
+	/*
+	 * A declared body of at most twice the limit, sent at once without
+	 * waiting for 100 Continue: read and discarded, then 413 on a
+	 * connection that still serves (not a reset under the upload).
+	 */
+	fd = conn_to(fx.d.port);
+	r = "POST /v1/loom/clusters HTTP/1.1\r\nHost: x\r\nX-Loom-UserID: u\r\n"
+	    "Content-Length: 100000\r\n\r\n";
+	send(fd, r, strlen(r), MSG_NOSIGNAL);
+	memset(chunk, 'x', sizeof chunk);
+	for (i = 0; i < 25; i++) /* 25 x 4000 bytes */
+		cr_expect_eq(send(fd, chunk, 4000, MSG_NOSIGNAL), 4000,
+		    "send %d: %s", i, strerror(errno));
+	read_all(fd, b, sizeof b, 1000, &eof);
+	cr_expect_eq(strncmp(b, "HTTP/1.1 413", 12), 0, "%s", b);
+	cr_expect_not_null(strstr(b, "larger than 65536 bytes"), "%s", b);
+	cr_expect(!eof, "the connection stays open after a read body");
+	r = "GET /status HTTP/1.1\r\nHost: x\r\n\r\n";
+	send(fd, r, strlen(r), MSG_NOSIGNAL);
+	read_all(fd, b, sizeof b, 1000, &eof);
+	cr_expect_eq(strncmp(b, "HTTP/1.1 200", 12), 0, "%s", b);
+	close(fd);
 	/* A chunked body over the limit that ends: 413. */
 	fd = conn_to(fx.d.port);
 	r = "POST /v1/loom/clusters HTTP/1.1\r\nHost: x\r\nX-Loom-UserID: u\r\n"
