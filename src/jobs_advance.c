@@ -31,6 +31,8 @@ struct jobs_advance_state {
 	struct json_object *doc;
 	struct json_object *nodes;
 	struct json_object *nodes_map;
+	int64_t map_version; /* of nodes_map in job_nodes_maps, 0: unknown */
+	size_t queued;	     /* tasks queued by this attempt */
 	int64_t cluster;
 	enum planner_cluster_action ca;
 	/* outcome */
@@ -46,6 +48,8 @@ jobs_advance_reset(struct jobs_advance_state *a)
 	json_object_put(a->nodes);
 	json_object_put(a->nodes_map);
 	a->doc = a->nodes = a->nodes_map = NULL;
+	a->map_version = 0;
+	a->queued = 0;
 	a->msg[0] = '\0';
 	a->requeue = false;
 }
@@ -69,6 +73,44 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 		 &a->nodes)) != DB_OK)
 		return st;
 	a->nodes_map = taskconfig_nodes_map(a->nodes);
+	return DB_OK;
+}
+
+/*
+ * The version of the job's nodes map (job_nodes_maps) that is the loaded
+ * nodes' map, in a->map_version: the newest one if it has the same text,
+ * else a new one, written now.  The job's row lock serializes writers.
+ */
+static enum db_status
+jobs_advance_map(struct db_conn *c, struct jobs_advance_state *a)
+{
+	const char *text;
+	struct db_rows *r;
+	enum db_status st;
+	int64_t v = 0;
+
+	if (a->map_version != 0)
+		return DB_OK;
+	text = json_object_to_json_string_ext(a->nodes_map, DOMAIN_JSON);
+	if ((st = db_query(c,
+		 "SELECT version, nodes FROM job_nodes_maps "
+		 "WHERE job_id = ? ORDER BY version DESC LIMIT 1",
+		 &r, "s", a->job)) != DB_OK)
+		return st;
+	if (r->nrows == 1) {
+		v = db_rows_int(r, 0, 0);
+		if (strcmp(db_rows_get(r, 0, 1), text) == 0)
+			a->map_version = v;
+	}
+	db_rows_free(r);
+	if (a->map_version != 0)
+		return DB_OK;
+	if ((st = db_exec(c,
+		 "INSERT INTO job_nodes_maps (job_id, version, "
+		 "nodes) VALUES (?, ?, ?)",
+		 NULL, "sis", a->job, v + 1, text)) != DB_OK)
+		return st;
+	a->map_version = v + 1;
 	return DB_OK;
 }
 
@@ -98,8 +140,9 @@ struct jobs_advance_stask {
 	char *name; /* UPPER action */
 	char *node; /* may be NULL */
 	char *service;
-	char *orig;   /* original config */
-	char *config; /* current attempt's config, may be NULL */
+	char *orig;	   /* original config, NULL until read */
+	char *config;	   /* current attempt's config, may be NULL */
+	int64_t nodes_map; /* config's map version, 0: none or inline */
 	int64_t seq;
 };
 
@@ -120,30 +163,68 @@ jobs_advance_stasks_free(struct jobs_advance_stask *t, size_t n)
 	free(t);
 }
 
+/* Read t's configs and map version, unless read already. */
+static enum db_status
+jobs_advance_stask_configs(struct db_conn *c, struct jobs_advance_stask *t)
+{
+	struct db_rows *r;
+	enum db_status st;
+
+	if (t->orig != NULL)
+		return DB_OK;
+	if ((st = db_query(c,
+		 "SELECT original_config, config, nodes_map "
+		 "FROM tasks WHERE id = ?",
+		 &r, "s", t->id)) != DB_OK)
+		return st;
+	t->orig = xstrdup(r->nrows == 1 && db_rows_get(r, 0, 0) != NULL ?
+		db_rows_get(r, 0, 0) :
+		"{}");
+	t->config = r->nrows == 1 && db_rows_get(r, 0, 1) != NULL ?
+	    xstrdup(db_rows_get(r, 0, 1)) :
+	    NULL;
+	t->nodes_map = r->nrows == 1 && db_rows_get(r, 0, 2) != NULL ?
+	    db_rows_int(r, 0, 2) :
+	    0;
+	db_rows_free(r);
+	return DB_OK;
+}
+
 /*
  * Submit one task: its config from the original, node properties and
- * the nodes map, macros expanded for service tasks; then queue it.  A
- * macro error fails the task (false).
+ * the nodes map, macros expanded for service tasks; then queue it.  The
+ * map is stored once per job (jobs_advance_map()) and added when the task
+ * is taken, unless the config has a "nodes" key of its own, which the map
+ * replaces here as it always did.  A macro error fails the task (false).
  */
 static enum db_status
 jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
-    const struct jobs_advance_stask *t, bool *ok)
+    struct jobs_advance_stask *t, bool *ok)
 {
 	struct json_object *cfg, *node;
 	enum planner_action act;
-	int64_t now = domain_now_ms();
+	int64_t now = domain_now_ms(), map = 0;
 	char err[LOOMD_ERR_LEN];
 	enum db_status st;
 
 	*ok = true;
-	if ((st = jobs_advance_load(c, a)) != DB_OK)
+	if ((st = jobs_advance_load(c, a)) != DB_OK ||
+	    (st = jobs_advance_stask_configs(c, t)) != DB_OK)
 		return st;
 	cfg = domain_parse(t->orig);
 	if (cfg == NULL)
 		cfg = jsonx_new_object();
 	node = jobs_advance_node(a, t->node);
-	if (node != NULL)
-		taskconfig_prepare_submit(cfg, node, a->nodes_map);
+	if (node != NULL) {
+		taskconfig_prepare_submit(cfg, node, NULL);
+		if (json_object_object_get_ex(cfg, "nodes", NULL))
+			jsonx_set(cfg, "nodes", json_object_get(a->nodes_map));
+		else if ((st = jobs_advance_map(c, a)) != DB_OK) {
+			json_object_put(cfg);
+			return st;
+		} else
+			map = a->map_version;
+	}
 	if (planner_action_parse(t->name, &act) == 0 &&
 	    !planner_action_is_hardware(act) && strchr(t->orig, '%') != NULL) {
 		struct macro_cluster *mc = macro_cluster_new(a->nodes, node);
@@ -179,12 +260,14 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
 	st = db_exec(c,
 	    "UPDATE tasks SET status = 'IN_PROGRESS', q_state = "
 	    "'queued', q_seq = ?, submit_time = ?, status_time = ?, config = "
-	    "?, version = version + 1 WHERE id = ?",
-	    NULL, "iiiss", now * 1000 + (int64_t)(t->seq % 1000), now, now,
-	    json_object_to_json_string_ext(cfg, DOMAIN_JSON), t->id);
+	    "?, nodes_map = NULLIF(?, 0), version = version + 1 WHERE id = ?",
+	    NULL, "iiisis", now * 1000 + (int64_t)(t->seq % 1000), now, now,
+	    json_object_to_json_string_ext(cfg, DOMAIN_JSON), map, t->id);
 	json_object_put(cfg);
-	if (st == DB_OK)
+	if (st == DB_OK) {
+		a->queued++;
 		takewait_queued(1); /* woken after the commit */
+	}
 	return st;
 }
 
@@ -195,8 +278,8 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
  */
 static enum db_status
 jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
-    const struct jobs_advance_stask *t, int cur,
-    struct jobs_advance_stask *now_task, bool *self)
+    struct jobs_advance_stask *t, int cur, struct jobs_advance_stask *now_task,
+    bool *self)
 {
 	struct planner_retry r;
 	enum planner_action act;
@@ -212,6 +295,8 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 		act = PLANNER_ACTION_CREATE;
 	planner_retry_decide(a->ca, act, (int)t->attempts,
 	    (int)domain_cfg()->task_max_action_retries, &r);
+	if ((st = jobs_advance_stask_configs(c, t)) != DB_OK)
+		return st;
 	if (r.rollback) {
 		char rid[64], cid[32];
 
@@ -223,21 +308,24 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 			 "INSERT INTO tasks (id, job_id, "
 			 "cluster_id, residue, stage, node_id, service, task_name, "
 			 "cluster_action, status, is_rollback, q_state, q_seq, "
-			 "submit_time, original_config, config) VALUES (?, ?, ?, ?, "
-			 "NULL, NULL, ?, ?, ?, 'NOT_SUBMITTED', 1, 'queued', ?, ?, "
-			 "?, ?)",
-			 NULL, "ssiisssiiss", rid, a->job, a->cluster, residue,
-			 t->service, planner_action_upper(r.rollback_action),
+			 "submit_time, original_config, config, nodes_map) VALUES "
+			 "(?, ?, ?, ?, NULL, NULL, ?, ?, ?, 'NOT_SUBMITTED', 1, "
+			 "'queued', ?, ?, ?, ?, NULLIF(?, 0))",
+			 NULL, "ssiisssiissi", rid, a->job, a->cluster,
+			 residue, t->service,
+			 planner_action_upper(r.rollback_action),
 			 planner_cluster_action_upper(a->ca), now * 1000, now,
 			 t->config != NULL ? t->config : t->orig,
-			 t->config != NULL ? t->config : t->orig)) != DB_OK)
+			 t->config != NULL ? t->config : t->orig,
+			 t->config != NULL ? t->nodes_map : (int64_t)0)) !=
+		    DB_OK)
 			return st;
 	}
 	/* A new attempt of the failed task, from its original config. */
 	if ((st = db_exec(c,
 		 "UPDATE tasks SET attempts = attempts + 1, "
-		 "status = 'NOT_SUBMITTED', config = NULL, version = version + 1 "
-		 "WHERE id = ?",
+		 "status = 'NOT_SUBMITTED', config = NULL, nodes_map = NULL, "
+		 "version = version + 1 WHERE id = ?",
 		 NULL, "s", t->id)) != DB_OK)
 		return st;
 	if (r.nbefore == 0) {
@@ -305,7 +393,10 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 	return DB_OK;
 }
 
-/* Read the current stage's tasks and register them in the job. */
+/*
+ * Read the current stage's tasks and register them in the job (their
+ * configs are read only for the tasks submitted or retried).
+ */
 static enum db_status
 jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
     struct jobs_advance_stask **out, size_t *n)
@@ -323,7 +414,7 @@ jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
 		return st;
 	if ((st = db_query(c,
 		 "SELECT id, status, attempts, task_name, "
-		 "node_id, service, original_config, config, seq FROM tasks WHERE "
+		 "node_id, service, seq FROM tasks WHERE "
 		 "job_id = ? AND stage = ? ORDER BY seq FOR UPDATE",
 		 &r, "si", job, (int64_t)stage)) != DB_OK)
 		return st;
@@ -339,11 +430,7 @@ jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
 		    xstrdup(db_rows_get(r, i, 4)) :
 		    NULL;
 		t->service = xstrdup(db_rows_get(r, i, 5));
-		t->orig = xstrdup(db_rows_get(r, i, 6));
-		t->config = db_rows_get(r, i, 7) != NULL ?
-		    xstrdup(db_rows_get(r, i, 7)) :
-		    NULL;
-		t->seq = db_rows_int(r, i, 8);
+		t->seq = db_rows_int(r, i, 6); /* configs: when needed */
 	}
 	*n = r->nrows;
 	db_rows_free(r);
@@ -391,7 +478,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		    "WHERE id = ?",
 		    NULL, "s", a->job);
 	for (;;) {
-		struct jobs_advance_stask *submit = NULL, extra;
+		struct jobs_advance_stask **submit = NULL, extra;
 		size_t nsub = 0, completed = 0, busy = 0;
 		bool self, ok = true;
 
@@ -400,12 +487,12 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 			goto out;
 		submit = xcalloc(n + 1, sizeof *submit);
 		for (i = 0; i < n && !failed; i++) {
-			const struct jobs_advance_stask *t = &tasks[i];
+			struct jobs_advance_stask *t = &tasks[i];
 
 			if (strcmp(t->status, "COMPLETE") == 0)
 				completed++;
 			else if (strcmp(t->status, "NOT_SUBMITTED") == 0)
-				submit[nsub++] = *t;
+				submit[nsub++] = t;
 			else if (strcmp(t->status, "IN_PROGRESS") == 0)
 				busy++;
 			else if (strcmp(t->status, "FAILED") == 0 &&
@@ -415,7 +502,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		}
 		/* Retries, only while the job still stands. */
 		for (i = 0; i < n && !failed; i++) {
-			const struct jobs_advance_stask *t = &tasks[i];
+			struct jobs_advance_stask *t = &tasks[i];
 
 			if (strcmp(t->status, "FAILED") != 0)
 				continue;
@@ -426,7 +513,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 			}
 			if (self) {
 				/* Borrowed from tasks[]; freed with them. */
-				submit[nsub++] = *t;
+				submit[nsub++] = t;
 			} else {
 				if ((st = jobs_advance_submit(c, a, &extra,
 					 &ok)) != DB_OK) {
@@ -450,9 +537,20 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 				}
 			}
 		}
+		/*
+		 * At most task.queue_batch tasks per transaction: the rest
+		 * in the next ones (needs_work stays set), so a big stage
+		 * holds no locks for long.  The stage cannot complete before
+		 * they are all queued: a task not submitted is not complete.
+		 */
 		for (i = 0; i < nsub && !failed && ok; i++) {
-			if ((st = jobs_advance_submit(c, a, &submit[i],
-				 &ok)) != DB_OK) {
+			if (a->queued >=
+			    (size_t)domain_cfg()->task_queue_batch) {
+				a->requeue = true;
+				break;
+			}
+			if ((st = jobs_advance_submit(c, a, submit[i], &ok)) !=
+			    DB_OK) {
 				free(submit);
 				goto out;
 			}
