@@ -27,12 +27,20 @@
 
 struct jobs_advance_state {
 	const char *job;
-	/* loaded on first need, per attempt */
+	/*
+	 * Loaded on first need, per attempt; kept for the next batch of a
+	 * stage when keep is set (the whole stage from one snapshot of the
+	 * nodes, as when it was queued in one transaction).
+	 */
 	struct json_object *doc;
 	struct json_object *nodes;
+	struct json_object *by_id; /* node id -> node of nodes */
 	struct json_object *nodes_map;
+	bool keep;
+	int kept_stage;	     /* the stage the kept snapshot was queueing */
 	int64_t map_version; /* of nodes_map in job_nodes_maps, 0: unknown */
 	size_t queued;	     /* tasks queued by this attempt */
+	bool more;	     /* tasks of the stage left for another batch */
 	int64_t cluster;
 	enum planner_cluster_action ca;
 	/* outcome */
@@ -40,16 +48,27 @@ struct jobs_advance_state {
 	bool requeue;
 };
 
-/* Release what one attempt of the advance loaded. */
+/* Release the loaded cluster doc and nodes. */
 static void
-jobs_advance_reset(struct jobs_advance_state *a)
+jobs_advance_unload(struct jobs_advance_state *a)
 {
 	json_object_put(a->doc);
 	json_object_put(a->nodes);
+	json_object_put(a->by_id);
 	json_object_put(a->nodes_map);
-	a->doc = a->nodes = a->nodes_map = NULL;
+	a->doc = a->nodes = a->by_id = a->nodes_map = NULL;
+}
+
+/* Release what one attempt of the advance loaded (unless a->keep). */
+static void
+jobs_advance_reset(struct jobs_advance_state *a)
+{
+	if (!a->keep)
+		jobs_advance_unload(a);
+	a->keep = false;
 	a->map_version = 0;
 	a->queued = 0;
+	a->more = false;
 	a->msg[0] = '\0';
 	a->requeue = false;
 }
@@ -60,6 +79,7 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 {
 	struct db_rows *r;
 	enum db_status st;
+	size_t i;
 
 	if (a->doc != NULL)
 		return DB_OK;
@@ -73,6 +93,14 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 		 &a->nodes)) != DB_OK)
 		return st;
 	a->nodes_map = taskconfig_nodes_map(a->nodes);
+	a->by_id = jsonx_new_object();
+	for (i = 0; i < json_object_array_length(a->nodes); i++) {
+		struct json_object *n = json_object_array_get_idx(a->nodes, i);
+
+		if (jsonx_get_str(n, "id") != NULL)
+			jsonx_set(a->by_id, jsonx_get_str(n, "id"),
+			    json_object_get(n));
+	}
 	return DB_OK;
 }
 
@@ -118,18 +146,11 @@ jobs_advance_map(struct db_conn *c, struct jobs_advance_state *a)
 static struct json_object *
 jobs_advance_node(struct jobs_advance_state *a, const char *id)
 {
-	size_t i;
+	struct json_object *n;
 
-	if (id == NULL)
+	if (id == NULL || !json_object_object_get_ex(a->by_id, id, &n))
 		return NULL;
-	for (i = 0; i < json_object_array_length(a->nodes); i++) {
-		struct json_object *n = json_object_array_get_idx(a->nodes, i);
-		const char *nid = jsonx_get_str(n, "id");
-
-		if (nid != NULL && strcmp(nid, id) == 0)
-			return n;
-	}
-	return NULL;
+	return n;
 }
 
 /* One task row of the current stage. */
@@ -163,6 +184,24 @@ jobs_advance_stasks_free(struct jobs_advance_stask *t, size_t n)
 	free(t);
 }
 
+/*
+ * t's configs and map version from row i of r (original_config, config,
+ * nodes_map from column 1), unless t has them already.
+ */
+static void
+jobs_advance_stask_set_configs(struct jobs_advance_stask *t, struct db_rows *r,
+    size_t i)
+{
+	if (t->orig != NULL)
+		return;
+	t->orig = xstrdup(
+	    db_rows_get(r, i, 1) != NULL ? db_rows_get(r, i, 1) : "{}");
+	t->config = db_rows_get(r, i, 2) != NULL ?
+	    xstrdup(db_rows_get(r, i, 2)) :
+	    NULL;
+	t->nodes_map = db_rows_get(r, i, 3) != NULL ? db_rows_int(r, i, 3) : 0;
+}
+
 /* Read t's configs and map version, unless read already. */
 static enum db_status
 jobs_advance_stask_configs(struct db_conn *c, struct jobs_advance_stask *t)
@@ -173,19 +212,52 @@ jobs_advance_stask_configs(struct db_conn *c, struct jobs_advance_stask *t)
 	if (t->orig != NULL)
 		return DB_OK;
 	if ((st = db_query(c,
-		 "SELECT original_config, config, nodes_map "
+		 "SELECT id, original_config, config, nodes_map "
 		 "FROM tasks WHERE id = ?",
 		 &r, "s", t->id)) != DB_OK)
 		return st;
-	t->orig = xstrdup(r->nrows == 1 && db_rows_get(r, 0, 0) != NULL ?
-		db_rows_get(r, 0, 0) :
-		"{}");
-	t->config = r->nrows == 1 && db_rows_get(r, 0, 1) != NULL ?
-	    xstrdup(db_rows_get(r, 0, 1)) :
-	    NULL;
-	t->nodes_map = r->nrows == 1 && db_rows_get(r, 0, 2) != NULL ?
-	    db_rows_int(r, 0, 2) :
-	    0;
+	if (r->nrows == 1)
+		jobs_advance_stask_set_configs(t, r, 0);
+	else
+		t->orig = xstrdup("{}");
+	db_rows_free(r);
+	return DB_OK;
+}
+
+/*
+ * Read the configs of the next (at most max) tasks of stage to submit, in
+ * seq order as sub[0, n) is, with one query rather than one per task
+ * (from the first one's seq on: the tasks before it are queued already).
+ */
+static enum db_status
+jobs_advance_stask_prefetch(struct db_conn *c, const char *job, int stage,
+    struct jobs_advance_stask **sub, size_t n, size_t max)
+{
+	struct db_rows *r;
+	enum db_status st;
+	size_t i, j = 0, k;
+
+	if (n == 0 || max == 0)
+		return DB_OK;
+	if ((st = db_query(c,
+		 "SELECT id, original_config, config, nodes_map "
+		 "FROM tasks FORCE INDEX (tasks_job) WHERE job_id = ? AND "
+		 "stage = ? AND seq >= ? AND status = 'NOT_SUBMITTED' ORDER BY "
+		 "seq LIMIT ?",
+		 &r, "siii", job, (int64_t)stage, sub[0]->seq,
+		 (int64_t)max)) != DB_OK)
+		return st;
+	for (i = 0; i < r->nrows; i++) {
+		/* Usually the next one; any other is found too. */
+		for (k = 0; k < n; k++)
+			if (strcmp(sub[(j + k) % n]->id,
+				db_rows_get(r, i, 0)) == 0)
+				break;
+		if (k == n)
+			continue;
+		jobs_advance_stask_set_configs(sub[(j + k) % n], r, i);
+		j = (j + k + 1) % n;
+	}
 	db_rows_free(r);
 	return DB_OK;
 }
@@ -394,12 +466,15 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 }
 
 /*
- * Read the current stage's tasks and register them in the job (their
- * configs are read only for the tasks submitted or retried).
+ * Read the current stage's tasks and register them in the job unless
+ * registered (the stage's earlier batch did; their configs are read only
+ * for the tasks submitted or retried).  Through
+ * the job's index always: for a stage that is a big part of the table
+ * the optimizer would scan the table, and lock every row of it.
  */
 static enum db_status
 jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
-    struct jobs_advance_stask **out, size_t *n)
+    bool registered, struct jobs_advance_stask **out, size_t *n)
 {
 	struct db_rows *r;
 	enum db_status st;
@@ -407,15 +482,16 @@ jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
 
 	*out = NULL;
 	*n = 0;
-	if ((st = db_exec(c,
-		 "UPDATE tasks SET counted = 1 WHERE job_id = ? "
-		 "AND stage = ? AND counted = 0",
+	if (!registered &&
+	    (st = db_exec(c,
+		 "UPDATE tasks FORCE INDEX (tasks_job) SET counted = 1 "
+		 "WHERE job_id = ? AND stage = ? AND counted = 0",
 		 NULL, "si", job, (int64_t)stage)) != DB_OK)
 		return st;
 	if ((st = db_query(c,
 		 "SELECT id, status, attempts, task_name, "
-		 "node_id, service, seq FROM tasks WHERE "
-		 "job_id = ? AND stage = ? ORDER BY seq FOR UPDATE",
+		 "node_id, service, seq FROM tasks FORCE INDEX (tasks_job) "
+		 "WHERE job_id = ? AND stage = ? ORDER BY seq FOR UPDATE",
 		 &r, "si", job, (int64_t)stage)) != DB_OK)
 		return st;
 	*out = xcalloc(r->nrows + 1, sizeof **out);
@@ -446,7 +522,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 	size_t n = 0, i;
-	bool failed, finished = false, settled = false;
+	bool failed, finished = false, settled = false, registered, kept;
 	int cur;
 
 	jobs_advance_reset(a);
@@ -463,6 +539,10 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	snprintf(action, sizeof action, "%s", db_rows_get(r, 0, 1));
 	snprintf(status, sizeof status, "%s", db_rows_get(r, 0, 2));
 	cur = (int)db_rows_int(r, 0, 3);
+	if (cur != a->kept_stage)
+		jobs_advance_unload(a); /* kept for another stage */
+	/* The next batch of stage cur: registered, nodes loaded. */
+	registered = kept = a->doc != NULL;
 	if (db_rows_get(r, 0, 4) != NULL)
 		snprintf(a->msg, sizeof a->msg, "%s", db_rows_get(r, 0, 4));
 	db_rows_free(r);
@@ -480,11 +560,13 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	for (;;) {
 		struct jobs_advance_stask **submit = NULL, extra;
 		size_t nsub = 0, completed = 0, busy = 0;
+		size_t batch = (size_t)domain_cfg()->task_queue_batch;
 		bool self, ok = true;
 
-		if ((st = jobs_advance_stage_tasks(c, a->job, cur, &tasks,
-			 &n)) != DB_OK)
+		if ((st = jobs_advance_stage_tasks(c, a->job, cur, registered,
+			 &tasks, &n)) != DB_OK)
 			goto out;
+		registered = false;
 		submit = xcalloc(n + 1, sizeof *submit);
 		for (i = 0; i < n && !failed; i++) {
 			struct jobs_advance_stask *t = &tasks[i];
@@ -506,6 +588,11 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 
 			if (strcmp(t->status, "FAILED") != 0)
 				continue;
+			/* A retry reads the nodes as they are now. */
+			if (kept) {
+				jobs_advance_unload(a);
+				kept = false;
+			}
 			if ((st = jobs_advance_retry(c, a, t, cur, &extra,
 				 &self)) != DB_OK) {
 				free(submit);
@@ -543,10 +630,17 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		 * holds no locks for long.  The stage cannot complete before
 		 * they are all queued: a task not submitted is not complete.
 		 */
+		if (!failed && ok &&
+		    (st = jobs_advance_stask_prefetch(c, a->job, cur, submit,
+			 nsub, a->queued < batch ? batch - a->queued : 0)) !=
+			DB_OK) {
+			free(submit);
+			goto out;
+		}
 		for (i = 0; i < nsub && !failed && ok; i++) {
-			if (a->queued >=
-			    (size_t)domain_cfg()->task_queue_batch) {
-				a->requeue = true;
+			if (a->queued >= batch) {
+				a->requeue = a->more = true;
+				a->kept_stage = cur;
 				break;
 			}
 			if ((st = jobs_advance_submit(c, a, submit[i], &ok)) !=
@@ -646,7 +740,12 @@ jobs_advance_tx(struct db_conn *c, const char *job)
 	return st;
 }
 
-/* Advance job id, in one transaction. */
+/*
+ * Advance job id, in one transaction, or one per task.queue_batch tasks
+ * of a big stage, each under the job's lease claimed again: another
+ * server that took the job meanwhile goes on with it (so does the next
+ * claim when this server stops half way: needs_work stays set).
+ */
 void
 jobs_advance(struct db_conn *c, const struct job_store_job *job)
 {
@@ -656,9 +755,15 @@ jobs_advance(struct db_conn *c, const struct job_store_job *job)
 
 	memset(&a, 0, sizeof a);
 	a.job = job->id;
-	st = db_tx_run(c, jobs_advance_body_tx, &a, err);
-	if (st != DB_OK)
-		log_warn("advance %s: %s", job->id, err);
-	takewait_flush();
+	for (;;) {
+		st = db_tx_run(c, jobs_advance_body_tx, &a, err);
+		if (st != DB_OK)
+			log_warn("advance %s: %s", job->id, err);
+		takewait_flush();
+		if (st != DB_OK || !a.more || !job_store_claim(c, job->id))
+			break;
+		a.keep = true;
+	}
+	a.keep = false;
 	jobs_advance_reset(&a);
 }
