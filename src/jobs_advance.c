@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jobs_advance.c - the advance step of the job pipeline (see
- * jobs_advance.h): submit the current stage's tasks, retry or roll back
- * failed ones (section 3.8), move to the next stage, and settle the job
- * and its cluster when the last stage is done or the job failed.
+ * jobs_advance.h): submit the current stage's tasks (task.queue_batch per
+ * transaction, the job's nodes map once per version in job_nodes_maps),
+ * retry or roll back failed ones (section 3.8), move to the next stage,
+ * and settle the job and its cluster when the last stage is done or the
+ * job failed.
  */
 #include "config.h"
 

@@ -171,10 +171,10 @@ task_store_node_close_action(struct json_object *node, void *arg)
 /* Take and finish                                                  */
 
 /*
- * The take's answer for task id (section 3.6) from the first row of r: job_id,
- * cluster_id, task_name, node_id, config and the job's nodes map (NULL
- * for a task whose config is sent as stored) at columns 0, 1, 2, 3, 4 and
- * 5.  Returns a new string the caller frees.
+ * The take's answer for task id (section 3.6) from the first row of r:
+ * job_id, cluster_id, task_name, node_id, config and the job's nodes map
+ * (NULL for a task whose config is sent as stored) at columns 0 to 5.
+ * Returns a new string the caller frees.
  */
 static char *
 task_store_take_body(const char *id, struct db_rows *r)

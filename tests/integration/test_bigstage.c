@@ -82,6 +82,20 @@ expected_map(const char *id)
 	return map;
 }
 
+/* Wait (up to 15 s) until cluster id has n (a string) queued tasks. */
+static void
+wait_queued(const char *id, const char *n)
+{
+	char out[64];
+
+	cr_assert_str_eq(
+	    fx_sqlf_wait(&db, dbname, n, 15000, 50, out, sizeof out,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND q_state = 'queued'",
+		id),
+	    n, "cluster %s: %s tasks queued", id, n);
+}
+
 /* The name of the last member of object o ("" when it has none). */
 static const char *
 last_key(struct json_object *o)
@@ -139,11 +153,12 @@ Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
 		want = expected_map(id);
 		cr_assert_eq(json_object_object_length(want), 3);
 		for (i = 0; i < 3; i++) {
-			cr_assert(json_object_object_get_ex(t[i], "config",
-			    &cfg));
+			cr_assert(
+			    json_object_object_get_ex(t[i], "config", &cfg));
 			cr_assert(json_object_object_get_ex(cfg, "nodes",
 				      &nodes),
-			    "stage %d: %s", s, json_object_to_json_string(cfg));
+			    "stage %d: %s", s,
+			    json_object_to_json_string(cfg));
 			cr_assert(json_object_equal(nodes, want),
 			    "stage %d: got %s, want %s", s,
 			    json_object_to_json_string(nodes),
@@ -160,17 +175,19 @@ Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
 	fx_wait_status(d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/9/9", 15000);
 	/* Stored: configs without the map, the map once per version. */
-	cr_assert_str_eq(fx_sqlf(&db, dbname, out, sizeof out,
-			     "SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-			     "AND config IS NOT NULL AND nodes_map IS NOT NULL "
-			     "AND NOT JSON_CONTAINS_PATH(config, 'one', "
-			     "'$.nodes')",
-			     id),
+	cr_assert_str_eq(
+	    fx_sqlf(&db, dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND config IS NOT NULL AND nodes_map IS NOT NULL "
+		"AND NOT JSON_CONTAINS_PATH(config, 'one', "
+		"'$.nodes')",
+		id),
 	    "9");
-	cr_assert_str_eq(fx_sqlf(&db, dbname, out, sizeof out,
-			     "SELECT COUNT(*) FROM job_nodes_maps m JOIN jobs j "
-			     "ON j.id = m.job_id WHERE j.cluster_id = %s",
-			     id),
+	cr_assert_str_eq(
+	    fx_sqlf(&db, dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM job_nodes_maps m JOIN jobs j "
+		"ON j.id = m.job_id WHERE j.cluster_id = %s",
+		id),
 	    "2", "one map before the addresses, one after");
 }
 
@@ -181,12 +198,7 @@ Test(bigstage, a_task_stored_with_its_own_map_is_sent_as_stored)
 	int i;
 
 	create("old", 2, id);
-	cr_assert_str_eq(fx_sqlf_wait(&db, dbname, "2", 15000, 50, out,
-			     sizeof out,
-			     "SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-			     "AND q_state = 'queued'",
-			     id),
-	    "2");
+	wait_queued(id, "2");
 	/* As rows queued before the map was kept per job look. */
 	fx_sqlf(&db, dbname, out, sizeof out,
 	    "UPDATE tasks SET config = JSON_SET(config, '$.nodes', "
@@ -218,10 +230,11 @@ Test(bigstage, a_stage_bigger_than_a_batch_is_queued_whole)
 	complete_stages("w3", 3, 5);
 	fx_wait_status(d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/15/15", 15000);
-	cr_assert_str_eq(fx_sqlf(&db, dbname, out, sizeof out,
-			     "SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-			     "AND status = 'COMPLETE'",
-			     id),
+	cr_assert_str_eq(
+	    fx_sqlf(&db, dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND status = 'COMPLETE'",
+		id),
 	    "15");
 }
 
@@ -235,12 +248,7 @@ Test(bigstage, a_stage_left_half_queued_is_finished_by_the_next_claim)
 	char id[32], out[64];
 
 	create("half", 5, id);
-	cr_assert_str_eq(fx_sqlf_wait(&db, dbname, "5", 15000, 50, out,
-			     sizeof out,
-			     "SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-			     "AND q_state = 'queued'",
-			     id),
-	    "5");
+	wait_queued(id, "5");
 	cr_assert_eq(fx_daemon_stop(&d), 0);
 	/* The state the first batch's commit leaves behind. */
 	fx_sqlf(&db, dbname, out, sizeof out,
@@ -256,10 +264,11 @@ Test(bigstage, a_stage_left_half_queued_is_finished_by_the_next_claim)
 	cr_assert_eq(fx_daemon_start(&d, NULL), 0);
 	/* The first batch, taken and done, does not end the stage. */
 	complete_stages("w4", 1, 2);
-	cr_assert_str_eq(fx_sqlf(&db, dbname, out, sizeof out,
-			     "SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-			     "AND stage > 0 AND status <> 'NOT_SUBMITTED'",
-			     id),
+	cr_assert_str_eq(
+	    fx_sqlf(&db, dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND stage > 0 AND status <> 'NOT_SUBMITTED'",
+		id),
 	    "0");
 	complete_stages("w4", 1, 3);
 	complete_stages("w4", 2, 5);
