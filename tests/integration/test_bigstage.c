@@ -4,7 +4,8 @@
  * queued, on a real loomd and mariadbd: a task's stored config holds no
  * "nodes" map (the job keeps one per version) yet every take hands the
  * provisioner the map of the cluster's nodes, as the last member of its
- * config; a task stored with its own map is sent as stored; a stage
+ * config, retried and rollback tasks too; a task stored with its own map
+ * is sent as stored; a stage
  * bigger than task.queue_batch is queued in several transactions, also
  * when the server queueing it stopped half way, and the job completes.
  */
@@ -274,4 +275,51 @@ Test(bigstage, a_stage_left_half_queued_is_finished_by_the_next_claim)
 	complete_stages("w4", 2, 5);
 	fx_wait_status(d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/15/15", 15000);
+}
+
+/*
+ * A failed CONFIRM is rolled back (a DELETE with the failed task's
+ * config) and retried after a new CREATE: every one of those tasks too
+ * carries the map, as the last member of its config.
+ */
+Test(bigstage, retried_and_rollback_tasks_get_the_map_too)
+{
+	struct json_object *t, *cfg, *nodes, *want = NULL;
+	struct fx_resp r;
+	char id[32];
+	bool failed_one = false;
+	int deletes = 0, n = 0;
+
+	create("retry", 2, id);
+	while ((t = fx_take_json(d.port, "w5", 5000)) != NULL) {
+		cr_assert_lt(++n, 20, "too many tasks");
+		/* The nodes exist once a task is out; no result changes them. */
+		if (want == NULL)
+			want = expected_map(id);
+		cr_assert(json_object_object_get_ex(t, "config", &cfg));
+		cr_assert(json_object_object_get_ex(cfg, "nodes", &nodes),
+		    "%s: %s", fx_js(t, "taskName"),
+		    json_object_to_json_string(cfg));
+		cr_assert(json_object_equal(nodes, want), "%s: got %s",
+		    fx_js(t, "taskName"), json_object_to_json_string(nodes));
+		cr_assert_str_eq(last_key(cfg), "nodes");
+		if (strcmp(fx_js(t, "taskName"), "DELETE") == 0)
+			deletes++;
+		if (!failed_one &&
+		    strcmp(fx_js(t, "taskName"), "CONFIRM") == 0) {
+			failed_one = true;
+			cr_assert_eq(fx_finish(d.port, "w5",
+					 fx_js(t, "taskId"), 1, NULL, NULL,
+					 &r),
+			    200, "%s", r.body);
+			fx_resp_free(&r);
+		} else
+			finish("w5", t, NULL);
+		json_object_put(t);
+	}
+	json_object_put(want);
+	cr_assert(failed_one);
+	cr_assert_eq(deletes, 1, "the rollback of the failed CONFIRM");
+	fx_wait_status(d.port, "user1", id, "ACTIVE/COMPLETE/CLUSTER_CREATE",
+	    15000);
 }
