@@ -5,9 +5,9 @@
  * "nodes" map (the job keeps one per version) yet every take hands the
  * provisioner the map of the cluster's nodes, as the last member of its
  * config, retried and rollback tasks too; a task stored with its own map
- * is sent as stored; a stage
- * bigger than task.queue_batch is queued in several transactions, also
- * when the server queueing it stopped half way, and the job completes.
+ * is sent as stored; a stage bigger than task.queue_batch is queued in
+ * several transactions, also when the server queueing it stopped half
+ * way, and the job completes.
  */
 #include "config.h"
 
