@@ -117,13 +117,17 @@ planned() {
 	return 1
 }
 
+# Create cluster big$1 (its id in IDS) and wait until it is planned.
+create_planned() {
+	IDS=$(create "$1")
+	[ -n "$IDS" ] || die "create failed"
+	planned $((10#$IDS)) || die "cluster $IDS was never planned"
+}
+
 FILES0=$(db_files)
 TABLES0=$(db_tables)
 T0=$(now_ms)
-IDS=$(create 1)
-[ -n "$IDS" ] || die "create failed"
-ID=$((10#$IDS))
-planned "$ID" || die "cluster $ID was never planned"
+create_planned 1
 T_PLANNED=$(now_ms)
 STATUS_MAX=0
 STATUS_BAD=0
@@ -145,10 +149,7 @@ FILES1=$(db_files)
 TABLES1=$(db_tables)
 
 # A second cluster, aborted while its first stage is queued.
-IDS2=$(create 2)
-[ -n "$IDS2" ] || die "create failed"
-ID2=$((10#$IDS2))
-planned "$ID2" || die "cluster $ID2 was never planned"
+create_planned 2
 # Once its first tasks are queued.
 for _ in $(seq 6000); do
 	read -r _ QUEUED2 _ <<<"$(stage0 "$JOB")"
@@ -157,7 +158,7 @@ for _ in $(seq 6000); do
 done
 T=$(now_ms)
 ABORT_CODE=$(curl -s -o /dev/null -w '%{http_code}' -m 120 -X POST \
-    "${U[@]}" "$URL/v1/loom/clusters/$IDS2/abort")
+    "${U[@]}" "$URL/v1/loom/clusters/$IDS/abort")
 ABORT_MS=$(($(now_ms) - T))
 read -r _ QUEUED3 _ <<<"$(stage0 "$JOB")"
 RSS2=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
