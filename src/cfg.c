@@ -157,6 +157,8 @@ const struct cfg_key cfg_keys[] = {
 	    "how long a take with no task waits for one (0: answer at once)" },
 	{ "task.max_action_retries", CFG_INT, CFG_OFF(task_max_action_retries),
 	    1, 100, "3", false, false, "attempts per task" },
+	{ "task.queue_batch", CFG_INT, CFG_OFF(task_queue_batch), 1, 100000,
+	    "500", false, false, "tasks of a stage queued per transaction" },
 	{ "node.max_actions", CFG_INT, CFG_OFF(node_max_actions), 1, 100000,
 	    "200", false, false, "actions kept per node" },
 	{ "node.max_log_length", CFG_INT, CFG_OFF(node_max_log_length), 16,

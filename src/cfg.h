@@ -64,6 +64,7 @@ struct cfg {
 	int64_t task_undelivered_seconds;
 	int64_t task_max_action_retries;
 	int64_t task_take_wait_ms;
+	int64_t task_queue_batch;
 	int64_t node_max_actions;
 	int64_t node_max_log_length;
 	int64_t cluster_max_size;

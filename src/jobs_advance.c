@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jobs_advance.c - the advance step of the job pipeline (see
- * jobs_advance.h): submit the current stage's tasks, retry or roll back
- * failed ones (section 3.8), move to the next stage, and settle the job
- * and its cluster when the last stage is done or the job failed.
+ * jobs_advance.h): submit the current stage's tasks (task.queue_batch per
+ * transaction, the job's nodes map once per version in job_nodes_maps),
+ * retry or roll back failed ones (section 3.8), move to the next stage,
+ * and settle the job and its cluster when the last stage is done or the
+ * job failed.
  */
 #include "config.h"
 
@@ -27,10 +29,20 @@
 
 struct jobs_advance_state {
 	const char *job;
-	/* loaded on first need, per attempt */
+	/*
+	 * Loaded on first need, per attempt; kept for the next batch of a
+	 * stage when keep is set (the whole stage from one snapshot of the
+	 * nodes, as when it was queued in one transaction).
+	 */
 	struct json_object *doc;
 	struct json_object *nodes;
+	struct json_object *by_id; /* node id -> node of nodes */
 	struct json_object *nodes_map;
+	bool keep;
+	int kept_stage;	     /* the stage the kept snapshot was queueing */
+	int64_t map_version; /* of nodes_map in job_nodes_maps, 0: unknown */
+	size_t queued;	     /* tasks queued by this attempt */
+	bool more;	     /* tasks of the stage left for another batch */
 	int64_t cluster;
 	enum planner_cluster_action ca;
 	/* outcome */
@@ -38,14 +50,27 @@ struct jobs_advance_state {
 	bool requeue;
 };
 
-/* Release what one attempt of the advance loaded. */
+/* Release the loaded cluster doc and nodes. */
 static void
-jobs_advance_reset(struct jobs_advance_state *a)
+jobs_advance_unload(struct jobs_advance_state *a)
 {
 	json_object_put(a->doc);
 	json_object_put(a->nodes);
+	json_object_put(a->by_id);
 	json_object_put(a->nodes_map);
-	a->doc = a->nodes = a->nodes_map = NULL;
+	a->doc = a->nodes = a->by_id = a->nodes_map = NULL;
+}
+
+/* Release what one attempt of the advance loaded (unless a->keep). */
+static void
+jobs_advance_reset(struct jobs_advance_state *a)
+{
+	if (!a->keep)
+		jobs_advance_unload(a);
+	a->keep = false;
+	a->map_version = 0;
+	a->queued = 0;
+	a->more = false;
 	a->msg[0] = '\0';
 	a->requeue = false;
 }
@@ -56,6 +81,7 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 {
 	struct db_rows *r;
 	enum db_status st;
+	size_t i;
 
 	if (a->doc != NULL)
 		return DB_OK;
@@ -69,6 +95,52 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 		 &a->nodes)) != DB_OK)
 		return st;
 	a->nodes_map = taskconfig_nodes_map(a->nodes);
+	a->by_id = jsonx_new_object();
+	for (i = 0; i < json_object_array_length(a->nodes); i++) {
+		struct json_object *n = json_object_array_get_idx(a->nodes, i);
+
+		if (jsonx_get_str(n, "id") != NULL)
+			jsonx_set(a->by_id, jsonx_get_str(n, "id"),
+			    json_object_get(n));
+	}
+	return DB_OK;
+}
+
+/*
+ * The version of the job's nodes map (job_nodes_maps) that is the loaded
+ * nodes' map, in a->map_version: the newest one if it has the same text,
+ * else a new one, written now.  The job's row lock serializes writers.
+ */
+static enum db_status
+jobs_advance_map(struct db_conn *c, struct jobs_advance_state *a)
+{
+	const char *text;
+	struct db_rows *r;
+	enum db_status st;
+	int64_t v = 0;
+
+	if (a->map_version != 0)
+		return DB_OK;
+	text = json_object_to_json_string_ext(a->nodes_map, DOMAIN_JSON);
+	if ((st = db_query(c,
+		 "SELECT version, nodes FROM job_nodes_maps "
+		 "WHERE job_id = ? ORDER BY version DESC LIMIT 1",
+		 &r, "s", a->job)) != DB_OK)
+		return st;
+	if (r->nrows == 1) {
+		v = db_rows_int(r, 0, 0);
+		if (strcmp(db_rows_get(r, 0, 1), text) == 0)
+			a->map_version = v;
+	}
+	db_rows_free(r);
+	if (a->map_version != 0)
+		return DB_OK;
+	if ((st = db_exec(c,
+		 "INSERT INTO job_nodes_maps (job_id, version, "
+		 "nodes) VALUES (?, ?, ?)",
+		 NULL, "sis", a->job, v + 1, text)) != DB_OK)
+		return st;
+	a->map_version = v + 1;
 	return DB_OK;
 }
 
@@ -76,18 +148,11 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 static struct json_object *
 jobs_advance_node(struct jobs_advance_state *a, const char *id)
 {
-	size_t i;
+	struct json_object *n;
 
-	if (id == NULL)
+	if (id == NULL || !json_object_object_get_ex(a->by_id, id, &n))
 		return NULL;
-	for (i = 0; i < json_object_array_length(a->nodes); i++) {
-		struct json_object *n = json_object_array_get_idx(a->nodes, i);
-		const char *nid = jsonx_get_str(n, "id");
-
-		if (nid != NULL && strcmp(nid, id) == 0)
-			return n;
-	}
-	return NULL;
+	return n;
 }
 
 /* One task row of the current stage. */
@@ -98,8 +163,9 @@ struct jobs_advance_stask {
 	char *name; /* UPPER action */
 	char *node; /* may be NULL */
 	char *service;
-	char *orig;   /* original config */
-	char *config; /* current attempt's config, may be NULL */
+	char *orig;	   /* original config, NULL until read */
+	char *config;	   /* current attempt's config, may be NULL */
+	int64_t nodes_map; /* config's map version, 0: none or inline */
 	int64_t seq;
 };
 
@@ -121,29 +187,118 @@ jobs_advance_stasks_free(struct jobs_advance_stask *t, size_t n)
 }
 
 /*
+ * t's configs and map version from row i of r (original_config, config,
+ * nodes_map from column 1), unless t has them already.
+ */
+static void
+jobs_advance_stask_set_configs(struct jobs_advance_stask *t, struct db_rows *r,
+    size_t i)
+{
+	if (t->orig != NULL)
+		return;
+	t->orig = xstrdup(
+	    db_rows_get(r, i, 1) != NULL ? db_rows_get(r, i, 1) : "{}");
+	t->config = db_rows_get(r, i, 2) != NULL ?
+	    xstrdup(db_rows_get(r, i, 2)) :
+	    NULL;
+	t->nodes_map = db_rows_get(r, i, 3) != NULL ? db_rows_int(r, i, 3) : 0;
+}
+
+/* Read t's configs and map version, unless read already. */
+static enum db_status
+jobs_advance_stask_configs(struct db_conn *c, struct jobs_advance_stask *t)
+{
+	struct db_rows *r;
+	enum db_status st;
+
+	if (t->orig != NULL)
+		return DB_OK;
+	if ((st = db_query(c,
+		 "SELECT id, original_config, config, nodes_map "
+		 "FROM tasks WHERE id = ?",
+		 &r, "s", t->id)) != DB_OK)
+		return st;
+	if (r->nrows == 1)
+		jobs_advance_stask_set_configs(t, r, 0);
+	else
+		t->orig = xstrdup("{}");
+	db_rows_free(r);
+	return DB_OK;
+}
+
+/*
+ * Read the configs of the next (at most max) tasks of stage to submit, in
+ * seq order as sub[0, n) is, with one query rather than one per task
+ * (from the first one's seq on: the tasks before it are queued already).
+ */
+static enum db_status
+jobs_advance_stask_prefetch(struct db_conn *c, const char *job, int stage,
+    struct jobs_advance_stask **sub, size_t n, size_t max)
+{
+	struct db_rows *r;
+	enum db_status st;
+	size_t i, j = 0, k;
+
+	if (n == 0 || max == 0)
+		return DB_OK;
+	if ((st = db_query(c,
+		 "SELECT id, original_config, config, nodes_map "
+		 "FROM tasks FORCE INDEX (tasks_job) WHERE job_id = ? AND "
+		 "stage = ? AND seq >= ? AND status = 'NOT_SUBMITTED' ORDER BY "
+		 "seq LIMIT ?",
+		 &r, "siii", job, (int64_t)stage, sub[0]->seq,
+		 (int64_t)max)) != DB_OK)
+		return st;
+	for (i = 0; i < r->nrows; i++) {
+		/* Usually the next one; any other is found too. */
+		for (k = 0; k < n; k++)
+			if (strcmp(sub[(j + k) % n]->id,
+				db_rows_get(r, i, 0)) == 0)
+				break;
+		if (k == n)
+			continue;
+		jobs_advance_stask_set_configs(sub[(j + k) % n], r, i);
+		j = (j + k + 1) % n;
+	}
+	db_rows_free(r);
+	return DB_OK;
+}
+
+/*
  * Submit one task: its config from the original, node properties and
- * the nodes map, macros expanded for service tasks; then queue it.  A
- * macro error fails the task (false).
+ * the nodes map, macros expanded for service tasks; then queue it.  The
+ * map is stored once per job (jobs_advance_map()) and added when the task
+ * is taken, unless the config has a "nodes" key of its own, which the map
+ * replaces here as it always did.  A macro error fails the task (false).
  */
 static enum db_status
 jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
-    const struct jobs_advance_stask *t, bool *ok)
+    struct jobs_advance_stask *t, bool *ok)
 {
 	struct json_object *cfg, *node;
 	enum planner_action act;
-	int64_t now = domain_now_ms();
+	int64_t now = domain_now_ms(), map = 0;
 	char err[LOOMD_ERR_LEN];
 	enum db_status st;
 
 	*ok = true;
-	if ((st = jobs_advance_load(c, a)) != DB_OK)
+	if ((st = jobs_advance_load(c, a)) != DB_OK ||
+	    (st = jobs_advance_stask_configs(c, t)) != DB_OK)
 		return st;
 	cfg = domain_parse(t->orig);
 	if (cfg == NULL)
 		cfg = jsonx_new_object();
 	node = jobs_advance_node(a, t->node);
-	if (node != NULL)
-		taskconfig_prepare_submit(cfg, node, a->nodes_map);
+	if (node != NULL) {
+		taskconfig_prepare_submit(cfg, node, NULL);
+		if (json_object_object_get_ex(cfg, "nodes", NULL))
+			jsonx_set(cfg, "nodes", json_object_get(a->nodes_map));
+		else if ((st = jobs_advance_map(c, a)) != DB_OK) {
+			json_object_put(cfg);
+			return st;
+		} else
+			map = a->map_version;
+	}
 	if (planner_action_parse(t->name, &act) == 0 &&
 	    !planner_action_is_hardware(act) && strchr(t->orig, '%') != NULL) {
 		struct macro_cluster *mc = macro_cluster_new(a->nodes, node);
@@ -179,12 +334,14 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
 	st = db_exec(c,
 	    "UPDATE tasks SET status = 'IN_PROGRESS', q_state = "
 	    "'queued', q_seq = ?, submit_time = ?, status_time = ?, config = "
-	    "?, version = version + 1 WHERE id = ?",
-	    NULL, "iiiss", now * 1000 + (int64_t)(t->seq % 1000), now, now,
-	    json_object_to_json_string_ext(cfg, DOMAIN_JSON), t->id);
+	    "?, nodes_map = NULLIF(?, 0), version = version + 1 WHERE id = ?",
+	    NULL, "iiisis", now * 1000 + (int64_t)(t->seq % 1000), now, now,
+	    json_object_to_json_string_ext(cfg, DOMAIN_JSON), map, t->id);
 	json_object_put(cfg);
-	if (st == DB_OK)
+	if (st == DB_OK) {
+		a->queued++;
 		takewait_queued(1); /* woken after the commit */
+	}
 	return st;
 }
 
@@ -195,8 +352,8 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
  */
 static enum db_status
 jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
-    const struct jobs_advance_stask *t, int cur,
-    struct jobs_advance_stask *now_task, bool *self)
+    struct jobs_advance_stask *t, int cur, struct jobs_advance_stask *now_task,
+    bool *self)
 {
 	struct planner_retry r;
 	enum planner_action act;
@@ -212,6 +369,8 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 		act = PLANNER_ACTION_CREATE;
 	planner_retry_decide(a->ca, act, (int)t->attempts,
 	    (int)domain_cfg()->task_max_action_retries, &r);
+	if ((st = jobs_advance_stask_configs(c, t)) != DB_OK)
+		return st;
 	if (r.rollback) {
 		char rid[64], cid[32];
 
@@ -223,21 +382,24 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 			 "INSERT INTO tasks (id, job_id, "
 			 "cluster_id, residue, stage, node_id, service, task_name, "
 			 "cluster_action, status, is_rollback, q_state, q_seq, "
-			 "submit_time, original_config, config) VALUES (?, ?, ?, ?, "
-			 "NULL, NULL, ?, ?, ?, 'NOT_SUBMITTED', 1, 'queued', ?, ?, "
-			 "?, ?)",
-			 NULL, "ssiisssiiss", rid, a->job, a->cluster, residue,
-			 t->service, planner_action_upper(r.rollback_action),
+			 "submit_time, original_config, config, nodes_map) VALUES "
+			 "(?, ?, ?, ?, NULL, NULL, ?, ?, ?, 'NOT_SUBMITTED', 1, "
+			 "'queued', ?, ?, ?, ?, NULLIF(?, 0))",
+			 NULL, "ssiisssiissi", rid, a->job, a->cluster,
+			 residue, t->service,
+			 planner_action_upper(r.rollback_action),
 			 planner_cluster_action_upper(a->ca), now * 1000, now,
 			 t->config != NULL ? t->config : t->orig,
-			 t->config != NULL ? t->config : t->orig)) != DB_OK)
+			 t->config != NULL ? t->config : t->orig,
+			 t->config != NULL ? t->nodes_map : (int64_t)0)) !=
+		    DB_OK)
 			return st;
 	}
 	/* A new attempt of the failed task, from its original config. */
 	if ((st = db_exec(c,
 		 "UPDATE tasks SET attempts = attempts + 1, "
-		 "status = 'NOT_SUBMITTED', config = NULL, version = version + 1 "
-		 "WHERE id = ?",
+		 "status = 'NOT_SUBMITTED', config = NULL, nodes_map = NULL, "
+		 "version = version + 1 WHERE id = ?",
 		 NULL, "s", t->id)) != DB_OK)
 		return st;
 	if (r.nbefore == 0) {
@@ -305,10 +467,16 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 	return DB_OK;
 }
 
-/* Read the current stage's tasks and register them in the job. */
+/*
+ * Read the current stage's tasks and register them in the job unless
+ * registered (the stage's earlier batch did; their configs are read only
+ * for the tasks submitted or retried).  Through
+ * the job's index always: for a stage that is a big part of the table
+ * the optimizer would scan the table, and lock every row of it.
+ */
 static enum db_status
 jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
-    struct jobs_advance_stask **out, size_t *n)
+    bool registered, struct jobs_advance_stask **out, size_t *n)
 {
 	struct db_rows *r;
 	enum db_status st;
@@ -316,15 +484,16 @@ jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
 
 	*out = NULL;
 	*n = 0;
-	if ((st = db_exec(c,
-		 "UPDATE tasks SET counted = 1 WHERE job_id = ? "
-		 "AND stage = ? AND counted = 0",
+	if (!registered &&
+	    (st = db_exec(c,
+		 "UPDATE tasks FORCE INDEX (tasks_job) SET counted = 1 "
+		 "WHERE job_id = ? AND stage = ? AND counted = 0",
 		 NULL, "si", job, (int64_t)stage)) != DB_OK)
 		return st;
 	if ((st = db_query(c,
 		 "SELECT id, status, attempts, task_name, "
-		 "node_id, service, original_config, config, seq FROM tasks WHERE "
-		 "job_id = ? AND stage = ? ORDER BY seq FOR UPDATE",
+		 "node_id, service, seq FROM tasks FORCE INDEX (tasks_job) "
+		 "WHERE job_id = ? AND stage = ? ORDER BY seq FOR UPDATE",
 		 &r, "si", job, (int64_t)stage)) != DB_OK)
 		return st;
 	*out = xcalloc(r->nrows + 1, sizeof **out);
@@ -339,11 +508,7 @@ jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
 		    xstrdup(db_rows_get(r, i, 4)) :
 		    NULL;
 		t->service = xstrdup(db_rows_get(r, i, 5));
-		t->orig = xstrdup(db_rows_get(r, i, 6));
-		t->config = db_rows_get(r, i, 7) != NULL ?
-		    xstrdup(db_rows_get(r, i, 7)) :
-		    NULL;
-		t->seq = db_rows_int(r, i, 8);
+		t->seq = db_rows_int(r, i, 6); /* configs: when needed */
 	}
 	*n = r->nrows;
 	db_rows_free(r);
@@ -359,7 +524,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 	size_t n = 0, i;
-	bool failed, finished = false, settled = false;
+	bool failed, finished = false, settled = false, registered, kept;
 	int cur;
 
 	jobs_advance_reset(a);
@@ -376,6 +541,10 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	snprintf(action, sizeof action, "%s", db_rows_get(r, 0, 1));
 	snprintf(status, sizeof status, "%s", db_rows_get(r, 0, 2));
 	cur = (int)db_rows_int(r, 0, 3);
+	if (cur != a->kept_stage)
+		jobs_advance_unload(a); /* kept for another stage */
+	/* The next batch of stage cur: registered, nodes loaded. */
+	registered = kept = a->doc != NULL;
 	if (db_rows_get(r, 0, 4) != NULL)
 		snprintf(a->msg, sizeof a->msg, "%s", db_rows_get(r, 0, 4));
 	db_rows_free(r);
@@ -391,21 +560,23 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		    "WHERE id = ?",
 		    NULL, "s", a->job);
 	for (;;) {
-		struct jobs_advance_stask *submit = NULL, extra;
+		struct jobs_advance_stask **submit = NULL, extra;
 		size_t nsub = 0, completed = 0, busy = 0;
+		size_t batch = (size_t)domain_cfg()->task_queue_batch;
 		bool self, ok = true;
 
-		if ((st = jobs_advance_stage_tasks(c, a->job, cur, &tasks,
-			 &n)) != DB_OK)
+		if ((st = jobs_advance_stage_tasks(c, a->job, cur, registered,
+			 &tasks, &n)) != DB_OK)
 			goto out;
+		registered = false;
 		submit = xcalloc(n + 1, sizeof *submit);
 		for (i = 0; i < n && !failed; i++) {
-			const struct jobs_advance_stask *t = &tasks[i];
+			struct jobs_advance_stask *t = &tasks[i];
 
 			if (strcmp(t->status, "COMPLETE") == 0)
 				completed++;
 			else if (strcmp(t->status, "NOT_SUBMITTED") == 0)
-				submit[nsub++] = *t;
+				submit[nsub++] = t;
 			else if (strcmp(t->status, "IN_PROGRESS") == 0)
 				busy++;
 			else if (strcmp(t->status, "FAILED") == 0 &&
@@ -415,10 +586,15 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		}
 		/* Retries, only while the job still stands. */
 		for (i = 0; i < n && !failed; i++) {
-			const struct jobs_advance_stask *t = &tasks[i];
+			struct jobs_advance_stask *t = &tasks[i];
 
 			if (strcmp(t->status, "FAILED") != 0)
 				continue;
+			/* A retry reads the nodes as they are now. */
+			if (kept) {
+				jobs_advance_unload(a);
+				kept = false;
+			}
 			if ((st = jobs_advance_retry(c, a, t, cur, &extra,
 				 &self)) != DB_OK) {
 				free(submit);
@@ -426,7 +602,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 			}
 			if (self) {
 				/* Borrowed from tasks[]; freed with them. */
-				submit[nsub++] = *t;
+				submit[nsub++] = t;
 			} else {
 				if ((st = jobs_advance_submit(c, a, &extra,
 					 &ok)) != DB_OK) {
@@ -450,9 +626,27 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 				}
 			}
 		}
+		/*
+		 * At most task.queue_batch tasks per transaction: the rest
+		 * in the next ones (needs_work stays set), so a big stage
+		 * holds no locks for long.  The stage cannot complete before
+		 * they are all queued: a task not submitted is not complete.
+		 */
+		if (!failed && ok &&
+		    (st = jobs_advance_stask_prefetch(c, a->job, cur, submit,
+			 nsub, a->queued < batch ? batch - a->queued : 0)) !=
+			DB_OK) {
+			free(submit);
+			goto out;
+		}
 		for (i = 0; i < nsub && !failed && ok; i++) {
-			if ((st = jobs_advance_submit(c, a, &submit[i],
-				 &ok)) != DB_OK) {
+			if (a->queued >= batch) {
+				a->requeue = a->more = true;
+				a->kept_stage = cur;
+				break;
+			}
+			if ((st = jobs_advance_submit(c, a, submit[i], &ok)) !=
+			    DB_OK) {
 				free(submit);
 				goto out;
 			}
@@ -548,7 +742,12 @@ jobs_advance_tx(struct db_conn *c, const char *job)
 	return st;
 }
 
-/* Advance job id, in one transaction. */
+/*
+ * Advance job id, in one transaction, or one per task.queue_batch tasks
+ * of a big stage, each under the job's lease claimed again: another
+ * server that took the job meanwhile goes on with it (so does the next
+ * claim when this server stops half way: needs_work stays set).
+ */
 void
 jobs_advance(struct db_conn *c, const struct job_store_job *job)
 {
@@ -558,9 +757,15 @@ jobs_advance(struct db_conn *c, const struct job_store_job *job)
 
 	memset(&a, 0, sizeof a);
 	a.job = job->id;
-	st = db_tx_run(c, jobs_advance_body_tx, &a, err);
-	if (st != DB_OK)
-		log_warn("advance %s: %s", job->id, err);
-	takewait_flush();
+	for (;;) {
+		st = db_tx_run(c, jobs_advance_body_tx, &a, err);
+		if (st != DB_OK)
+			log_warn("advance %s: %s", job->id, err);
+		takewait_flush();
+		if (st != DB_OK || !a.more || !job_store_claim(c, job->id))
+			break;
+		a.keep = true;
+	}
+	a.keep = false;
 	jobs_advance_reset(&a);
 }

@@ -20,6 +20,7 @@
 #include "jobs_advance.h"
 #include "jsonin.h"
 #include "jsonx.h"
+#include "taskconfig.h"
 
 /* ---------------------------------------------------------------- */
 /* Nodes: actions and results                                       */
@@ -169,6 +170,27 @@ task_store_node_close_action(struct json_object *node, void *arg)
 /* ---------------------------------------------------------------- */
 /* Take and finish                                                  */
 
+/*
+ * The take's answer for task id (section 3.6) from the first row of r:
+ * job_id, cluster_id, task_name, node_id, config and the job's nodes map
+ * (NULL for a task whose config is sent as stored) at columns 0 to 5.
+ * Returns a new string the caller frees.
+ */
+static char *
+task_store_take_body(const char *id, struct db_rows *r)
+{
+	char *cfg, *body;
+
+	cfg = db_rows_get(r, 0, 4) != NULL ?
+	    taskconfig_with_nodes(db_rows_get(r, 0, 4), db_rows_get(r, 0, 5)) :
+	    NULL;
+	body =
+	    cluster_view_task(id, db_rows_get(r, 0, 0), db_rows_int(r, 0, 1),
+		db_rows_get(r, 0, 2), db_rows_get(r, 0, 3), cfg);
+	free(cfg);
+	return body;
+}
+
 struct task_store_take_arg {
 	const char *worker;
 	struct domain_out *out;
@@ -194,17 +216,16 @@ task_store_take_tx(struct db_conn *c, void *arg)
 	 * than leave that one stranded until task.timeout_seconds.
 	 */
 	if ((st = db_query(c,
-		 "SELECT job_id, cluster_id, task_name, node_id, "
-		 "id, config FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
-		 "ORDER BY taken_at LIMIT 1",
+		 "SELECT t.job_id, t.cluster_id, t.task_name, "
+		 "t.node_id, t.config, m.nodes, t.id FROM tasks t LEFT JOIN "
+		 "job_nodes_maps m ON m.job_id = t.job_id AND m.version = "
+		 "t.nodes_map WHERE t.q_state = 'taken' AND t.worker_id = ? "
+		 "ORDER BY t.taken_at LIMIT 1",
 		 &r, "s", a->worker)) != DB_OK)
 		return st;
 	if (r->nrows == 1) {
 		free(a->out->body);
-		a->out->body = cluster_view_task(db_rows_get(r, 0, 4),
-		    db_rows_get(r, 0, 0), db_rows_int(r, 0, 1),
-		    db_rows_get(r, 0, 2), db_rows_get(r, 0, 3),
-		    db_rows_get(r, 0, 5));
+		a->out->body = task_store_take_body(db_rows_get(r, 0, 6), r);
 		a->out->res = DOMAIN_OK;
 		goto out;
 	}
@@ -274,8 +295,10 @@ task_store_take_tx(struct db_conn *c, void *arg)
 		if (st != DB_OK)
 			goto out;
 		if ((st = db_query(c,
-			 "SELECT job_id, cluster_id, task_name, "
-			 "node_id, service, config FROM tasks WHERE id = ?",
+			 "SELECT t.job_id, t.cluster_id, t.task_name, "
+			 "t.node_id, t.config, m.nodes, t.service FROM tasks t "
+			 "LEFT JOIN job_nodes_maps m ON m.job_id = t.job_id AND "
+			 "m.version = t.nodes_map WHERE t.id = ?",
 			 &r, "s", id)) != DB_OK)
 			goto out;
 		if ((st = db_query(c, "SELECT status FROM jobs WHERE id = ?",
@@ -299,7 +322,7 @@ task_store_take_tx(struct db_conn *c, void *arg)
 		}
 		if (db_rows_get(r, 0, 3) != NULL) {
 			struct task_store_action_arg aa = { id,
-				db_rows_get(r, 0, 4), db_rows_get(r, 0, 2),
+				db_rows_get(r, 0, 6), db_rows_get(r, 0, 2),
 				NULL, NULL, NULL, NULL, now };
 
 			if ((st = task_store_update_node_tx(c,
@@ -308,9 +331,7 @@ task_store_take_tx(struct db_conn *c, void *arg)
 				goto out;
 		}
 		free(a->out->body);
-		a->out->body = cluster_view_task(id, db_rows_get(r, 0, 0),
-		    db_rows_int(r, 0, 1), db_rows_get(r, 0, 2),
-		    db_rows_get(r, 0, 3), db_rows_get(r, 0, 5));
+		a->out->body = task_store_take_body(id, r);
 		a->out->res = DOMAIN_OK;
 		goto out;
 	}

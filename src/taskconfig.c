@@ -11,6 +11,7 @@
 #include "taskconfig.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -166,4 +167,30 @@ taskconfig_prepare_submit(struct json_object *config, struct json_object *node,
 	taskconfig_copy_properties(config, node);
 	if (nodes_map != NULL)
 		jsonx_set(config, "nodes", json_object_get(nodes_map));
+}
+
+char *
+taskconfig_with_nodes(const char *config, const char *nodes)
+{
+	struct json_object *o;
+	bool empty;
+
+	if (nodes == NULL)
+		return xstrdup(config);
+	if ((o = json_tokener_parse(config)) == NULL ||
+	    !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	empty = json_object_object_length(o) == 0;
+	if (json_object_object_get_ex(o, "nodes", NULL)) {
+		json_object_put(o);
+		return xstrdup(config);
+	}
+	json_object_put(o);
+	if (empty)
+		return xasprintf("{\"nodes\":%s}", nodes);
+	/* A valid object: its last '}' closes it. */
+	return xasprintf("%.*s,\"nodes\":%s}",
+	    (int)(strrchr(config, '}') - config), config, nodes);
 }

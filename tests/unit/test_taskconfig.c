@@ -452,3 +452,57 @@ Test(taskconfig, nodes_map_and_submit)
 	cr_assert_eq(json_object_object_length(map), 0);
 	json_object_put(map);
 }
+
+/*
+ * The map kept per job and added at take time gives the provisioner the
+ * very text an inline map gave: same members, same order, "nodes" last.
+ */
+Test(taskconfig, nodes_added_at_take_time)
+{
+	struct json_object *nodes, *map, *node, *inline_cfg, *kept_cfg;
+	const char *cfgs[] = {
+		"{\"cluster\":{\"a\":1},\"service\":{\"name\":\"s\"},"
+		"\"hostname\":\"old\",\"provider\":{\"name\":\"p\"}}",
+		"{}",
+		"{\"k\":[1,{\"}\":\"{\"}]}",
+	};
+	char *want, *got;
+	size_t i;
+
+	nodes = uj_parse("[{\"id\":\"n1\",\"properties\":{\"hostname\":\"h1\","
+			 "\"nodenum\":\"1000\"}},{\"id\":\"n2\"}]");
+	map = taskconfig_nodes_map(nodes);
+	node = json_object_array_get_idx(nodes, 0);
+	for (i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
+		inline_cfg = uj_parse(cfgs[i]);
+		kept_cfg = uj_parse(cfgs[i]);
+		taskconfig_prepare_submit(inline_cfg, node, map);
+		taskconfig_prepare_submit(kept_cfg, node, NULL);
+		want = xstrdup(json_object_to_json_string_ext(inline_cfg,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		got = taskconfig_with_nodes(
+		    json_object_to_json_string_ext(kept_cfg,
+			JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE),
+		    json_object_to_json_string_ext(map,
+			JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE));
+		cr_assert_str_eq(got, want, "config %s", cfgs[i]);
+		free(want);
+		free(got);
+		json_object_put(inline_cfg);
+		json_object_put(kept_cfg);
+	}
+	/* A config stored with its own map (queued before): as it is. */
+	got = taskconfig_with_nodes("{\"a\":1,\"nodes\":{\"x\":{}},\"b\":2}",
+	    "{\"n1\":{}}");
+	cr_assert_str_eq(got, "{\"a\":1,\"nodes\":{\"x\":{}},\"b\":2}");
+	free(got);
+	got = taskconfig_with_nodes("{\"a\":1}", NULL);
+	cr_assert_str_eq(got, "{\"a\":1}");
+	free(got);
+	cr_assert_null(taskconfig_with_nodes("[1]", "{}"));
+	cr_assert_null(taskconfig_with_nodes("{\"a\":", "{}"));
+	json_object_put(map);
+	json_object_put(nodes);
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bigcreate.sh - what one big cluster costs: starts one loomd on a fresh
+# database of the MariaDB server given by LOOMD_TEST_DB_* (scripts/test-db
+# prints them), imports etc/defaults/catalogue.json, creates an N-node
+# zookeeper-single cluster and, while its first stage is queued, asks for
+# the cluster's status every 500 ms; then reports the database growth
+# (the schema's files on disk, and data_length + index_length of the
+# tasks and jobs tables), the time to queue the first stage (first to
+# last submit_time of its tasks, and from the POST), loomd's peak RSS and
+# the slowest status answer.  A second cluster of the same size is then
+# aborted while its first stage is queued: the abort's answer time and
+# status code.  No provisioner runs: only the first stage is queued.
+# Prints one "key value" line per figure (scripts/bench reads them).
+#
+# usage: bench/bigcreate.sh [--nodes N] [--keep]
+#   LOOMD_BIN (default: src/loomd of LOOMD_BUILDDIR or the source tree),
+#   LOOMD_BENCH_DIR (work files, default /tmp/loomd-bigcreate)
+set -u -o pipefail
+
+SRC=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+BUILD=${LOOMD_BUILDDIR:-$SRC}
+LOOMD=${LOOMD_BIN:-$BUILD/src/loomd}
+WORK=${LOOMD_BENCH_DIR:-/tmp/loomd-bigcreate}
+NODES=1000
+KEEP=0
+DBNAME=loomd_bigcreate
+WRITE_TIMEOUT_MS=3000
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--nodes) NODES=$2; shift 2 ;;
+	--keep) KEEP=1; shift ;;
+	*) echo "usage: bench/bigcreate.sh [--nodes N] [--keep]" >&2; exit 2 ;;
+	esac
+done
+say() { printf 'bigcreate: %s\n' "$*" >&2; }
+die() { printf 'bigcreate: error: %s\n' "$*" >&2; exit 1; }
+[ -n "${LOOMD_TEST_DB_PORT:-}" ] ||
+	die "no database: eval \"\$(scripts/test-db start)\" first"
+[ -x "$LOOMD" ] || die "no loomd at $LOOMD (set LOOMD_BIN)"
+
+sql() {
+	mysql -N -B -h "${LOOMD_TEST_DB_HOST:-127.0.0.1}" \
+	    -P "$LOOMD_TEST_DB_PORT" -u "${LOOMD_TEST_DB_USER:-loomd}" \
+	    -p"${LOOMD_TEST_DB_PASSWORD:-loomd}" "$@"
+}
+now_ms() { date +%s%3N; }
+
+mkdir -p "$WORK"
+sql -e "DROP DATABASE IF EXISTS $DBNAME; CREATE DATABASE $DBNAME" ||
+	die "cannot create database $DBNAME"
+cat >"$WORK/loomd.conf" <<EOF
+server = { host = "127.0.0.1"; threads = 8; };
+db = { host = "${LOOMD_TEST_DB_HOST:-127.0.0.1}"; port = $LOOMD_TEST_DB_PORT;
+  user = "${LOOMD_TEST_DB_USER:-loomd}";
+  password = "${LOOMD_TEST_DB_PASSWORD:-loomd}"; name = "$DBNAME";
+  write_timeout_ms = $WRITE_TIMEOUT_MS; };
+cluster = { max_size = $NODES; };
+EOF
+rm -f "$WORK/port"
+"$LOOMD" -c "$WORK/loomd.conf" --port 0 --port-file "$WORK/port" \
+    2>"$WORK/loomd.log" &
+PID=$!
+cleanup() {
+	kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	[ "$KEEP" = 1 ] || sql -e "DROP DATABASE IF EXISTS $DBNAME"
+}
+trap cleanup EXIT
+for _ in $(seq 300); do
+	[ -s "$WORK/port" ] && break
+	sleep 0.1
+done
+[ -s "$WORK/port" ] || die "loomd did not start: $(tail -3 "$WORK/loomd.log")"
+URL=http://127.0.0.1:$(cat "$WORK/port")
+for _ in $(seq 300); do
+	curl -sf -o /dev/null "$URL/readyz" && break
+	sleep 0.1
+done
+U=(-H 'X-Loom-UserID: user1')
+curl -sf -o /dev/null -H 'X-Loom-UserID: admin' --data-binary \
+    @"$SRC/etc/defaults/catalogue.json" "$URL/v1/loom/import" ||
+	die "import of the catalogue failed: $(tail -3 "$WORK/loomd.log")"
+
+# Bytes of the schema: its files, and InnoDB's table statistics.
+db_files() {
+	local dir
+	dir=$(sql -e "SELECT @@datadir")/$DBNAME
+	if [ -d "$dir" ]; then du -sb "$dir" | cut -f1; else echo 0; fi
+}
+db_tables() {
+	sql -e "ANALYZE TABLE $DBNAME.tasks, $DBNAME.jobs" >/dev/null
+	sql -e "SELECT SUM(data_length + index_length) FROM
+	    information_schema.tables WHERE table_schema = '$DBNAME'"
+}
+# Tasks of job $1's first stage, how many were queued (an abort drops
+# them: DROPPED), and the time from the first one's queueing to the last
+# one's.
+stage0() {
+	sql "$DBNAME" -e "SELECT COUNT(*), SUM(status <> 'NOT_SUBMITTED'),
+	    MAX(submit_time) - MIN(submit_time) FROM tasks
+	    WHERE job_id = '$1' AND stage = 0"
+}
+create() {
+	curl -s "${U[@]}" -d "{\"name\":\"big$1\",\"numMachines\":$NODES,\"clusterTemplate\":\"zookeeper-single\"}" \
+	    "$URL/v1/loom/clusters" | sed -n 's/.*"id":"\([0-9]*\)".*/\1/p'
+}
+# Wait until the create job of cluster $1 has planned its tasks; its id
+# into JOB.
+planned() {
+	for _ in $(seq 12000); do
+		JOB=$(sql "$DBNAME" -e "SELECT id FROM jobs WHERE
+		    cluster_id = $1 AND action = 'CLUSTER_CREATE' AND planned = 1")
+		[ -n "$JOB" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Create cluster big$1 (its id in IDS) and wait until it is planned.
+create_planned() {
+	IDS=$(create "$1")
+	[ -n "$IDS" ] || die "create failed"
+	planned $((10#$IDS)) || die "cluster $IDS was never planned"
+}
+
+FILES0=$(db_files)
+TABLES0=$(db_tables)
+T0=$(now_ms)
+create_planned 1
+T_PLANNED=$(now_ms)
+STATUS_MAX=0
+STATUS_BAD=0
+while :; do
+	read -r TOTAL QUEUED SPAN <<<"$(stage0 "$JOB")"
+	[ "$TOTAL" -gt 0 ] && [ "${QUEUED:-0}" = "$TOTAL" ] && break
+	[ $(($(now_ms) - T0)) -gt 600000 ] && die "stage 1 not queued in 600 s"
+	t=$(now_ms)
+	code=$(curl -s -o /dev/null -w '%{http_code}' -m 30 "${U[@]}" \
+	    "$URL/v1/loom/clusters/$IDS/status")
+	t=$(($(now_ms) - t))
+	[ "$t" -gt "$STATUS_MAX" ] && STATUS_MAX=$t
+	[ "$code" = 200 ] || STATUS_BAD=$((STATUS_BAD + 1))
+	sleep 0.5
+done
+T_QUEUED=$(now_ms)
+RSS=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+FILES1=$(db_files)
+TABLES1=$(db_tables)
+
+# A second cluster, aborted while its first stage is queued.
+create_planned 2
+# Once its first tasks are queued.
+for _ in $(seq 6000); do
+	read -r _ QUEUED2 _ <<<"$(stage0 "$JOB")"
+	[ "${QUEUED2:-0}" -gt 0 ] && break
+	sleep 0.02
+done
+T=$(now_ms)
+ABORT_CODE=$(curl -s -o /dev/null -w '%{http_code}' -m 120 -X POST \
+    "${U[@]}" "$URL/v1/loom/clusters/$IDS/abort")
+ABORT_MS=$(($(now_ms) - T))
+read -r _ QUEUED3 _ <<<"$(stage0 "$JOB")"
+RSS2=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+
+echo "nodes $NODES"
+echo "stage1_tasks $TOTAL"
+echo "db_growth_files_mb $(((FILES1 - FILES0) / 1048576))"
+echo "db_growth_tables_mb $(((TABLES1 - TABLES0) / 1048576))"
+echo "queue_span_ms ${SPAN:-0}"
+echo "plan_to_queued_ms $((T_QUEUED - T_PLANNED))"
+echo "post_to_queued_ms $((T_QUEUED - T0))"
+echo "rss_peak_mb $((RSS / 1024))"
+echo "status_max_ms $STATUS_MAX"
+echo "status_not_200 $STATUS_BAD"
+echo "abort_ms $ABORT_MS"
+echo "abort_code $ABORT_CODE"
+echo "abort_queued_before ${QUEUED2:-0}"
+echo "abort_queued_after ${QUEUED3:-0}"
+echo "rss_peak_after_abort_mb $((RSS2 / 1024))"
+echo "write_timeout_ms $WRITE_TIMEOUT_MS"

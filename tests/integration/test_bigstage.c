@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_bigstage.c - what a big cluster stores and how its stages are
+ * queued, on a real loomd and mariadbd: a task's stored config holds no
+ * "nodes" map (the job keeps one per version) yet every take hands the
+ * provisioner the map of the cluster's nodes, as the last member of its
+ * config, retried and rollback tasks too; a task stored with its own map
+ * is sent as stored; a stage bigger than task.queue_batch is queued in
+ * several transactions, also when the server queueing it stopped half
+ * way, and the job completes.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+
+FX_SUITE(bigstage,
+    "scheduler = { interval_ms = 50; };\n"
+    "task = { queue_batch = 2; };\n"
+    "ha = { job_lease_ms = 2000; };",
+    FX_CLUSTER_FIXTURES, .timeout = 180);
+FX_MAIN(FX_NEED_DB, 0)
+
+/* A one-machine cluster of n machines named name; its id into id. */
+static void
+create(const char *name, int n, char id[32])
+{
+	char body[256];
+
+	snprintf(body, sizeof body,
+	    "{\"name\":\"%s\",\"numMachines\":%d,"
+	    "\"clusterTemplate\":\"one-machine\"}",
+	    name, n);
+	fx_create(fx.d.port, "user1", body, id);
+}
+
+/*
+ * The "nodes" map a provisioner is owed for cluster id now: {nodeId:
+ * {ipaddress, hostname, nodenum, automators}} from the properties the
+ * cluster's GET shows, each member only when the node has it.  The
+ * caller puts it.
+ */
+static struct json_object *
+expected_map(const char *id)
+{
+	static const char *const keys[] = { "ipaddress", "hostname", "nodenum",
+		"automators" };
+	struct json_object *cl, *nodes, *map, *node, *props, *entry, *v;
+	char path[128];
+	size_t i, k;
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(fx_call(fx.d.port, "user1", "GET", path, NULL, &cl), 200);
+	cr_assert(json_object_object_get_ex(cl, "nodes", &nodes));
+	map = json_object_new_object();
+	for (i = 0; i < json_object_array_length(nodes); i++) {
+		node = json_object_array_get_idx(nodes, i);
+		entry = json_object_new_object();
+		if (json_object_object_get_ex(node, "properties", &props))
+			for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
+				if (json_object_object_get_ex(props, keys[k],
+					&v))
+					json_object_object_add(entry, keys[k],
+					    json_object_get(v));
+		json_object_object_add(map, fx_js(node, "id"), entry);
+	}
+	json_object_put(cl);
+	return map;
+}
+
+/* Wait (up to 15 s) until cluster id has n (a string) queued tasks. */
+static void
+wait_queued(const char *id, const char *n)
+{
+	char out[64];
+
+	cr_assert_str_eq(
+	    fx_sqlf_wait(&fx.db, fx.dbname, n, 15000, 50, out, sizeof out,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND q_state = 'queued'",
+		id),
+	    n, "cluster %s: %s tasks queued", id, n);
+}
+
+/* The name of the last member of object o ("" when it has none). */
+static const char *
+last_key(struct json_object *o)
+{
+	const char *last = "";
+
+	json_object_object_foreach (o, k, v) {
+		(void)v;
+		last = k;
+	}
+	return last;
+}
+
+/* Finish task t as worker w with status 0 and result (may be NULL). */
+static void
+finish(const char *w, struct json_object *t, const char *result)
+{
+	struct fx_resp r;
+
+	cr_assert_eq(fx_finish(fx.d.port, w, fx_js(t, "taskId"), 0, result,
+			 NULL, &r),
+	    200, "%s", r.body);
+	fx_resp_free(&r);
+}
+
+/* Take and finish every task of n stages of width tasks each. */
+static void
+complete_stages(const char *w, int stages, int width)
+{
+	struct json_object *t;
+	int i;
+
+	for (i = 0; i < stages * width; i++) {
+		t = fx_take_json(fx.d.port, w, 15000);
+		cr_assert_not_null(t, "task %d of %d", i + 1, stages * width);
+		finish(w, t, NULL);
+		json_object_put(t);
+	}
+}
+
+Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
+{
+	struct json_object *t[3], *cfg, *nodes, *want;
+	const char *w[3] = { "w1a", "w1b", "w1c" }; /* one task each */
+	char id[32], out[64], result[128];
+	int s, i;
+
+	create("maps", 3, id);
+	for (s = 0; s < 3; s++) {
+		/* The whole stage out, then the map they were owed. */
+		for (i = 0; i < 3; i++) {
+			t[i] = fx_take_json(fx.d.port, w[i], 15000);
+			cr_assert_not_null(t[i], "stage %d task %d", s, i);
+		}
+		want = expected_map(id);
+		cr_assert_eq(json_object_object_length(want), 3);
+		for (i = 0; i < 3; i++) {
+			cr_assert(
+			    json_object_object_get_ex(t[i], "config", &cfg));
+			cr_assert(json_object_object_get_ex(cfg, "nodes",
+				      &nodes),
+			    "stage %d: %s", s,
+			    json_object_to_json_string(cfg));
+			cr_assert(json_object_equal(nodes, want),
+			    "stage %d: got %s, want %s", s,
+			    json_object_to_json_string(nodes),
+			    json_object_to_json_string(want));
+			cr_assert_str_eq(last_key(cfg), "nodes");
+			/* The first stage gives the nodes addresses. */
+			snprintf(result, sizeof result,
+			    "{\"ipaddress\":\"10.0.0.%d\"}", i + 1);
+			finish(w[i], t[i], s == 0 ? result : NULL);
+			json_object_put(t[i]);
+		}
+		json_object_put(want);
+	}
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/9/9", 15000);
+	/* Stored: configs without the map, the map once per version. */
+	cr_assert_str_eq(
+	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND config IS NOT NULL AND nodes_map IS NOT NULL "
+		"AND NOT JSON_CONTAINS_PATH(config, 'one', "
+		"'$.nodes')",
+		id),
+	    "9");
+	cr_assert_str_eq(
+	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM job_nodes_maps m JOIN jobs j "
+		"ON j.id = m.job_id WHERE j.cluster_id = %s",
+		id),
+	    "2", "one map before the addresses, one after");
+}
+
+Test(bigstage, a_task_stored_with_its_own_map_is_sent_as_stored)
+{
+	struct json_object *t, *cfg, *nodes, *want;
+	char id[32], out[64];
+	int i;
+
+	create("old", 2, id);
+	wait_queued(id, "2");
+	/* As rows queued before the map was kept per job look. */
+	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+	    "UPDATE tasks SET config = JSON_SET(config, '$.nodes', "
+	    "JSON_OBJECT('old', JSON_OBJECT('hostname', 'h0'))), "
+	    "nodes_map = NULL WHERE cluster_id = %s AND q_state = 'queued'",
+	    id);
+	want = json_tokener_parse("{\"old\":{\"hostname\":\"h0\"}}");
+	for (i = 0; i < 2; i++) {
+		t = fx_take_json(fx.d.port, "w2", 15000);
+		cr_assert_not_null(t);
+		cr_assert(json_object_object_get_ex(t, "config", &cfg));
+		cr_assert(json_object_object_get_ex(cfg, "nodes", &nodes));
+		cr_assert(json_object_equal(nodes, want), "got %s",
+		    json_object_to_json_string(nodes));
+		finish("w2", t, NULL);
+		json_object_put(t);
+	}
+	json_object_put(want);
+	complete_stages("w2", 2, 2);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6", 15000);
+}
+
+Test(bigstage, a_stage_bigger_than_a_batch_is_queued_whole)
+{
+	char id[32], out[64];
+
+	create("big", 5, id);
+	complete_stages("w3", 3, 5);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/15/15", 15000);
+	cr_assert_str_eq(
+	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND status = 'COMPLETE'",
+		id),
+	    "15");
+}
+
+/*
+ * A server that stopped after queueing the first batch of a stage left
+ * the job with needs_work set and its lease held: whoever claims the job
+ * next queues the rest, and the job moves on only then.
+ */
+Test(bigstage, a_stage_left_half_queued_is_finished_by_the_next_claim)
+{
+	char id[32], out[64];
+
+	create("half", 5, id);
+	wait_queued(id, "5");
+	cr_assert_eq(fx_daemon_stop(&fx.d), 0);
+	/* The state the first batch's commit leaves behind. */
+	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+	    "UPDATE tasks SET status = 'NOT_SUBMITTED', q_state = 'none', "
+	    "config = NULL, nodes_map = NULL WHERE cluster_id = %s AND "
+	    "stage = 0 AND seq >= 2",
+	    id);
+	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+	    "UPDATE jobs SET needs_work = 1, lease_owner = 'gone', "
+	    "lease_until = ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) + 1500 "
+	    "WHERE cluster_id = %s AND action = 'CLUSTER_CREATE'",
+	    id);
+	cr_assert_eq(fx_daemon_start(&fx.d, NULL), 0);
+	/* The first batch, taken and done, does not end the stage. */
+	complete_stages("w4", 1, 2);
+	cr_assert_str_eq(
+	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND stage > 0 AND status <> 'NOT_SUBMITTED'",
+		id),
+	    "0");
+	complete_stages("w4", 1, 3);
+	complete_stages("w4", 2, 5);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/15/15", 15000);
+}
+
+/*
+ * A failed CONFIRM is rolled back (a DELETE with the failed task's
+ * config) and retried after a new CREATE: every one of those tasks too
+ * carries the map, as the last member of its config.
+ */
+Test(bigstage, retried_and_rollback_tasks_get_the_map_too)
+{
+	struct json_object *t, *cfg, *nodes, *want = NULL;
+	struct fx_resp r;
+	char id[32];
+	bool failed_one = false;
+	int deletes = 0, n = 0;
+
+	create("retry", 2, id);
+	while ((t = fx_take_json(fx.d.port, "w5", 5000)) != NULL) {
+		cr_assert_lt(++n, 20, "too many tasks");
+		/* The nodes exist once a task is out; no result changes them. */
+		if (want == NULL)
+			want = expected_map(id);
+		cr_assert(json_object_object_get_ex(t, "config", &cfg));
+		cr_assert(json_object_object_get_ex(cfg, "nodes", &nodes),
+		    "%s: %s", fx_js(t, "taskName"),
+		    json_object_to_json_string(cfg));
+		cr_assert(json_object_equal(nodes, want), "%s: got %s",
+		    fx_js(t, "taskName"), json_object_to_json_string(nodes));
+		cr_assert_str_eq(last_key(cfg), "nodes");
+		if (strcmp(fx_js(t, "taskName"), "DELETE") == 0)
+			deletes++;
+		if (!failed_one &&
+		    strcmp(fx_js(t, "taskName"), "CONFIRM") == 0) {
+			failed_one = true;
+			cr_assert_eq(fx_finish(fx.d.port, "w5",
+					 fx_js(t, "taskId"), 1, NULL, NULL,
+					 &r),
+			    200, "%s", r.body);
+			fx_resp_free(&r);
+		} else
+			finish("w5", t, NULL);
+		json_object_put(t);
+	}
+	json_object_put(want);
+	cr_assert(failed_one);
+	cr_assert_eq(deletes, 1, "the rollback of the failed CONFIRM");
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE", 15000);
+}
