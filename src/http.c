@@ -40,8 +40,9 @@ struct http_ctx {
 	size_t len;
 	size_t cap;
 	bool too_large;
-	bool answered;	       /* a response is already queued */
-	int64_t wait_until_ms; /* of a parked request */
+	unsigned long long declared; /* a drained body's Content-Length */
+	bool answered;		     /* a response is already queued */
+	int64_t wait_until_ms;	     /* of a parked request */
 	struct timespec start;
 	void (*done)(void *, bool); /* from the handler's resp */
 	void *done_arg;		    /* owned by done */
@@ -402,10 +403,7 @@ http_dispatch(const struct http_listener *l, struct MHD_Connection *conn,
 	log_set_request_id(req.id);
 
 	if (ctx->too_large) {
-		status = http_fail(&resp, API_TOO_LARGE,
-		    "request body larger "
-		    "than %lld bytes",
-		    (long long)http_cfg->server_max_body_bytes);
+		status = http_edge_too_large(&resp, ctx->declared);
 	} else if ((rt = http_route(l->tables, &req, buf, sizeof buf, allow,
 			sizeof allow, &known)) != NULL) {
 		status = rt->handler(&req, &resp);
@@ -450,7 +448,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	if (ctx == NULL) {
 		struct http_resp resp;
 		enum api_status st;
-		bool close, drain;
+		unsigned long long drain;
+		bool close;
 
 		ctx = xcalloc(1, sizeof *ctx);
 		__atomic_add_fetch(&http_inflight, 1, __ATOMIC_RELAXED);
@@ -470,7 +469,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 			log_set_request_id(0);
 			return ret;
 		}
-		ctx->too_large = drain;
+		ctx->too_large = drain > 0;
+		ctx->declared = drain;
 		return MHD_YES;
 	}
 	if (ctx->answered) {

@@ -169,18 +169,33 @@ http_edge_token_ok(struct MHD_Connection *conn)
 	return sodium_memcmp(want, got, sizeof want) == 0;
 }
 
+enum api_status
+http_edge_too_large(struct http_resp *resp, unsigned long long declared)
+{
+	if (declared == 0)
+		return http_fail(resp, API_TOO_LARGE,
+		    "request body larger "
+		    "than %lld bytes (server.max_body_bytes)",
+		    (long long)http_cfg->server_max_body_bytes);
+	return http_fail(resp, API_TOO_LARGE,
+	    "request body larger than "
+	    "%lld bytes (server.max_body_bytes; %llu declared)",
+	    (long long)http_cfg->server_max_body_bytes, declared);
+}
+
 /*
  * The edge checks of a request whose headers just arrived (see the top of
  * the file).  Returns API_OK, or the status with resp filled and *close
- * when the connection must not be reused.  API_OK with *drain: the
- * declared body is over the limit by at most as much again and its client
+ * when the connection must not be reused.  API_OK with *drain (its
+ * declared length, else 0): the declared body is over the limit by at most as much again and its client
  * is already sending it (no Expect: 100-continue); read and discard it,
  * then answer 413, so that the client reads the answer instead of a reset
  * of a connection closed under its upload.
  */
 enum api_status
 http_edge_check(const struct http_listener *l, struct MHD_Connection *conn,
-    const char *url, struct http_resp *resp, bool *close, bool *drain)
+    const char *url, struct http_resp *resp, bool *close,
+    unsigned long long *drain)
 {
 	struct http_sock *sk = http_listen_sock_of(conn);
 	struct http_edge_scan sc;
@@ -189,7 +204,7 @@ http_edge_check(const struct http_listener *l, struct MHD_Connection *conn,
 	unsigned long long cl, max;
 
 	*close = true;
-	*drain = false;
+	*drain = 0;
 	memset(&sc, 0, sizeof sc);
 	MHD_get_connection_values_n(conn, MHD_HEADER_KIND,
 	    http_edge_scan_header, &sc);
@@ -223,13 +238,9 @@ http_edge_check(const struct http_listener *l, struct MHD_Connection *conn,
 			    sc.cl);
 		max = (unsigned long long)http_cfg->server_max_body_bytes;
 		if (cl > max && cl <= 2 * max && !sc.expect)
-			*drain = true;
+			*drain = cl;
 		else if (cl > max)
-			return http_fail(resp, API_TOO_LARGE,
-			    "request body "
-			    "larger than %lld bytes (server.max_body_bytes; "
-			    "%llu declared)",
-			    (long long)http_cfg->server_max_body_bytes, cl);
+			return http_edge_too_large(resp, cl);
 	}
 	*close = false;
 	for (s = url; *s != '\0'; s = e) {

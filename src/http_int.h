@@ -61,12 +61,17 @@ void http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 /*
  * http_edge.c: the edge checks of a request whose headers just arrived on
  * listener l (borrowed).  Returns API_OK, or the status with resp filled
- * and *close when the connection must not be reused.  API_OK with *drain:
- * read and discard the body, then answer 413.
+ * and *close when the connection must not be reused.  API_OK with *drain
+ * (the declared length, else 0): read and discard the body, then answer
+ * http_edge_too_large(resp, *drain).
  */
 enum api_status http_edge_check(const struct http_listener *l,
     struct MHD_Connection *conn, const char *url, struct http_resp *resp,
-    bool *close, bool *drain);
+    bool *close, unsigned long long *drain);
+/* Fill resp with the 413 of a body over server.max_body_bytes, naming the
+ * declared length unless it is 0 (chunked). */
+enum api_status http_edge_too_large(struct http_resp *resp,
+    unsigned long long declared);
 /* libmicrohttpd's unescape callback; remembers a %00 in the connection. */
 size_t http_edge_unescape(void *cls, struct MHD_Connection *conn, char *s);
 
