@@ -54,10 +54,15 @@ print("noise: %d fsync'ed writes of 64 kB" % written, file=sys.stderr)
 """
 
 
-_COMPILER = r"""
-import signal, os, shutil, subprocess, sys, tempfile, time
+# The start of the build noise's programs: stop() (SIGTERM) still runs
+# their finally clauses, which remove their files.
+_PRELUDE = r"""
+import os, shutil, signal, subprocess, sys, tempfile, time
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 end = time.monotonic() + float(sys.argv[1])
+"""
+
+_COMPILER = _PRELUDE + r"""
 cc = shutil.which("cc") or shutil.which("gcc")
 d = tempfile.mkdtemp(prefix="noise-cc-", dir=sys.argv[2])
 src = os.path.join(d, "n.c")
@@ -83,10 +88,7 @@ finally:
 print("noise: %d compiles" % n, file=sys.stderr)
 """
 
-_UNPACKER = r"""
-import signal, os, shutil, sys, time
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-end = time.monotonic() + float(sys.argv[1])
+_UNPACKER = _PRELUDE + r"""
 d = os.path.join(sys.argv[2], "noise-unpack-%d" % os.getpid())
 blobs = [os.urandom(s) for s in (4 << 10, 16 << 10, 64 << 10)]
 n = 0
@@ -111,10 +113,7 @@ finally:
 print("noise: %d files unpacked" % n, file=sys.stderr)
 """
 
-_READER = r"""
-import signal, os, sys, time
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-end = time.monotonic() + float(sys.argv[1])
+_READER = _PRELUDE + r"""
 path = sys.argv[2]
 chunk = os.urandom(1 << 20)
 passes = 0
@@ -133,10 +132,8 @@ try:
         passes += 1
     os.close(fd)
 finally:
-    try:
+    if os.path.exists(path):
         os.unlink(path)
-    except OSError:
-        pass
 print("noise: %d passes over 256 MB" % passes, file=sys.stderr)
 """
 
