@@ -16,6 +16,7 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 SRC = os.environ.get("LOOMD_SRCDIR") or os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
 import rig  # noqa: E402
+from rig import noise  # noqa: E402
 
 failures = []
 
@@ -104,6 +105,28 @@ def main():
                                         ": " + p.stderr.strip()))
         else:
             print("note: haproxy not installed; haproxy -c not run")
+        # --load-noise build: every part starts, ends by itself within
+        # its time, and leaves nothing behind.
+        nd = os.path.join(d, "noise")
+        os.mkdir(nd)
+        n = noise.Noise(2, nd, "build")
+        pids = n.start()
+        codes = []
+        for proc in n.procs:
+            try:
+                codes.append(proc.wait(timeout=60))
+            except subprocess.TimeoutExpired:
+                codes.append(None)
+        n.stop()
+        expect(len(pids) == 7 and codes == [0] * 7,
+               "build noise: 7 processes that end by themselves (%s)" % codes)
+        expect(os.listdir(nd) == [], "build noise leaves no file behind "
+               "(%s)" % os.listdir(nd))
+        try:
+            noise.Noise(1, nd, "nonsense")
+            expect(False, "an unknown noise kind is refused")
+        except ValueError:
+            expect(True, "an unknown noise kind is refused")
     print("%d failures" % len(failures))
     return 1 if failures else 0
 
