@@ -256,6 +256,23 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 }
 
 /*
+ * Whether a's user may see a cluster owned by owner (NULL: no such
+ * cluster); if not, a->out is the 404 a cluster the user does not own
+ * gets too, so that its existence does not show.
+ */
+static bool
+cluster_read_visible(struct cluster_read_arg *a, const char *owner)
+{
+	char cid[32];
+
+	if (owner != NULL && (a->u->sees_all || strcmp(owner, a->u->id) == 0))
+		return true;
+	domain_fail(a->out, DOMAIN_NOT_FOUND, "cluster %s not found.",
+	    ids_format_cluster(a->id, cid, sizeof cid));
+	return false;
+}
+
+/*
  * One statement (one round trip, one causal wait, one snapshot) returns
  * the cluster row with its latest job's message (part 0) and its nodes
  * (part 1).  No ORDER BY: sorting a union of LONGTEXT rows made the
@@ -268,7 +285,6 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 	struct cluster_read_arg *a = arg;
 	struct db_rows *r;
 	enum db_status st;
-	char cid[32];
 	size_t h;
 
 	if ((st = db_query(c,
@@ -281,11 +297,9 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 		return st;
 	for (h = 0; h < r->nrows && db_rows_int(r, h, 0) != 0; h++)
 		;
-	if (h == r->nrows ||
-	    (!a->u->sees_all && strcmp(db_rows_get(r, h, 2), a->u->id) != 0)) {
+	if (!cluster_read_visible(a,
+		h == r->nrows ? NULL : db_rows_get(r, h, 2))) {
 		db_rows_free(r);
-		domain_fail(a->out, DOMAIN_NOT_FOUND, "cluster %s not found.",
-		    ids_format_cluster(a->id, cid, sizeof cid));
 		return DB_ABORT;
 	}
 	st = cluster_read_splice(a, r, h);
@@ -327,6 +341,13 @@ cluster_read_services(const struct cluster_store_user *u, int64_t id,
 	cluster_read_run(cluster_read_services_fn, u, id, NULL, out);
 }
 
+/* stepstotal and stepscompleted of job j, two columns of a select. */
+#define CLUSTER_READ_STEPS \
+	"(SELECT COUNT(*) FROM tasks t WHERE t.job_id = j.id AND " \
+	"t.counted = 1 AND t.is_rollback = 0), (SELECT COUNT(*) FROM tasks t " \
+	"WHERE t.job_id = j.id AND t.counted = 1 AND t.is_rollback = 0 AND " \
+	"t.status = 'COMPLETE')"
+
 /*
  * The status object of section 1.5 for cluster id with latest job jid:
  * stepstotal = tasks registered in the job's taskStatus (counted, not
@@ -341,12 +362,8 @@ cluster_read_status_object(struct db_conn *c, int64_t id, const char *cstatus,
 
 	*out = NULL;
 	if ((st = db_query(c,
-		 "SELECT j.action, j.status, "
-		 "(SELECT COUNT(*) FROM tasks t WHERE t.job_id = j.id AND "
-		 "t.counted = 1 AND t.is_rollback = 0), (SELECT COUNT(*) FROM "
-		 "tasks t WHERE t.job_id = j.id AND t.counted = 1 AND "
-		 "t.is_rollback = 0 AND t.status = 'COMPLETE') FROM jobs j WHERE "
-		 "j.id = ?",
+		 "SELECT j.action, j.status, " CLUSTER_READ_STEPS
+		 " FROM jobs j WHERE j.id = ?",
 		 &r, "s", jid)) != DB_OK)
 		return st;
 	if (r->nrows == 1)
@@ -357,7 +374,12 @@ cluster_read_status_object(struct db_conn *c, int64_t id, const char *cstatus,
 	return DB_OK;
 }
 
-/* GET /clusters/{id}/status */
+/*
+ * GET /clusters/{id}/status: one statement, the cluster's row (status,
+ * owner, latest job) with the latest job's action, status and counts, as
+ * cluster_read_status_object() counts them.  Providers poll it while a
+ * job runs, so it reads neither the cluster's document nor a second row.
+ */
 static enum db_status
 cluster_read_status_fn(struct db_conn *c, void *arg)
 {
@@ -367,20 +389,28 @@ cluster_read_status_fn(struct db_conn *c, void *arg)
 	enum db_status st;
 	char cid[32];
 
-	if ((st = cluster_store_load_tx(c, a->u, a->id, false, &r, a->out)) !=
-	    DB_OK)
+	if ((st = db_query(c,
+		 "SELECT k.status, k.owner_id, k.latest_job, j.action, "
+		 "j.status, " CLUSTER_READ_STEPS " FROM clusters k "
+		 "LEFT JOIN jobs j ON j.id = k.latest_job WHERE k.id = ?",
+		 &r, "i", a->id)) != DB_OK)
 		return st;
-	st = cluster_read_status_object(c, a->id, db_rows_get(r, 0, 1),
-	    db_rows_get(r, 0, 2), &o);
-	if (st == DB_OK && o == NULL) {
+	if (!cluster_read_visible(a,
+		r->nrows == 0 ? NULL : db_rows_get(r, 0, 1))) {
+		db_rows_free(r);
+		return DB_ABORT;
+	}
+	if (db_rows_get(r, 0, 3) == NULL) {
 		domain_fail(a->out, DOMAIN_NOT_FOUND,
 		    "job %s not found for cluster %s", db_rows_get(r, 0, 2),
 		    ids_format_cluster(a->id, cid, sizeof cid));
-		st = DB_ABORT;
+		db_rows_free(r);
+		return DB_ABORT;
 	}
+	o = cluster_view_status(a->id, db_rows_get(r, 0, 0),
+	    db_rows_get(r, 0, 3), db_rows_get(r, 0, 4), db_rows_int(r, 0, 5),
+	    db_rows_int(r, 0, 6));
 	db_rows_free(r);
-	if (st != DB_OK)
-		return st;
 	domain_out_json(a->out, o);
 	json_object_put(o);
 	return DB_OK;
