@@ -102,12 +102,50 @@ db_check_idle(struct db_conn *c)
 	}
 }
 
+/* A transaction or read that took this long is logged. */
+#define DB_SLOW_MS 1000
+
+/*
+ * Log one slow run (at most one line a second, with the number of slow
+ * runs not logged since): how long it took, its re-runs and the error of
+ * the last one, and how it ended.  A slow answer then names its cause in
+ * the log: lock waits, conflicts, or the database itself.
+ */
+static void
+db_log_slow(bool tx, int64_t ms, int reruns, unsigned int rerun_errno,
+    enum db_status st, unsigned int last_errno)
+{
+	static int64_t last_ms;
+	static uint64_t skipped;
+	int64_t now = common_now_ms(CLOCK_MONOTONIC), prev;
+	char why[48] = "";
+	uint64_t n;
+
+	prev = __atomic_load_n(&last_ms, __ATOMIC_RELAXED);
+	if ((prev != 0 && now - prev < 1000) ||
+	    !__atomic_compare_exchange_n(&last_ms, &prev, now, false,
+		__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		__atomic_add_fetch(&skipped, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	n = __atomic_exchange_n(&skipped, 0, __ATOMIC_RELAXED);
+	if (reruns > 0)
+		snprintf(why, sizeof why, ", the last after error %u",
+		    rerun_errno);
+	log_info("db: a %s took %lld ms: %d re-run(s)%s, ended %s (error "
+		 "%u); %llu more slow since the last such line",
+	    tx ? "transaction" : "read", (long long)ms, reruns, why,
+	    db_status_name(st), last_errno, (unsigned long long)n);
+}
+
 /* Shared loop of db_tx_run() and db_read_run(). */
 static enum db_status
 db_runner(struct db_conn *c, db_tx_fn fn, void *arg, bool tx,
     char err[LOOMD_ERR_LEN])
 {
 	int attempt = 0, reconnects = 0;
+	int64_t t0 = common_now_ms(CLOCK_MONOTONIC), ms;
+	unsigned int rerun_errno = 0;
 	bool commit_sent;
 	enum db_status st;
 
@@ -140,6 +178,7 @@ failed:
 		if (tx && c->connected)
 			(void)db_txctl(c, "ROLLBACK");
 		if (st == DB_RETRY && attempt < db_cfg->db_tx_max_retries) {
+			rerun_errno = c->last_errno;
 			db_count_retry(c->last_errno);
 			db_backoff(c, attempt++);
 			continue;
@@ -162,6 +201,8 @@ failed:
 		goto done;
 	}
 done:
+	if ((ms = common_now_ms(CLOCK_MONOTONIC) - t0) >= DB_SLOW_MS)
+		db_log_slow(tx, ms, attempt, rerun_errno, st, c->last_errno);
 	switch (st) {
 	case DB_OK:
 	case DB_ABORT:

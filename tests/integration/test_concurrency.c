@@ -5,11 +5,13 @@
  * while loom-dummy-provisioner runs 8 workers; every cluster must reach
  * ACTIVE, every task must be finished exactly once (retried attempts
  * excepted and counted), and after deletion every cluster is TERMINATED.
+ * And a write held up by another session's row lock is logged as slow.
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
+#include <mysql.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,4 +201,60 @@ Test(concurrency, clients_and_provisioners_at_once)
 	ok = wait_all(cl, "\"status\":\"TERMINATED\"", 120000);
 	cr_expect_eq(ok, NCLIENTS * PER_CLIENT, "%d of %d TERMINATED", ok,
 	    NCLIENTS * PER_CLIENT);
+}
+
+struct slow_write {
+	char id[32];
+	long status;
+};
+
+/* Thread: abort cluster w->id through the suite's loomd. */
+static void *
+slow_write_main(void *p)
+{
+	struct slow_write *w = p;
+
+	w->status =
+	    fx_api_cluster("user1", "POST", w->id, "/abort", NULL, NULL);
+	return NULL;
+}
+
+/*
+ * A write that waits for a row lock held outside loomd for 1.5 s takes
+ * more than a second, and loomd's log says so with how it ended, so that a
+ * slow answer can be told from a slow network or a slow client.
+ */
+Test(concurrency, a_slow_transaction_is_logged)
+{
+	struct slow_write w;
+	pthread_t th;
+	char q[128], log[65536];
+	MYSQL *my;
+
+	fx_create(fx.d.port, "user1",
+	    "{\"name\":\"slow\",\"numMachines\":1,"
+	    "\"clusterTemplate\":\"one-machine\"}",
+	    w.id);
+	my = mysql_init(NULL);
+	cr_assert_not_null(mysql_real_connect(my,
+	    fx.db.socket[0] ? "localhost" : fx.db.host, fx.db.user,
+	    fx.db.password, fx.dbname, fx.db.socket[0] ? 0 : fx.db.port,
+	    fx.db.socket[0] ? fx.db.socket : NULL, 0));
+	snprintf(q, sizeof q,
+	    "SELECT id FROM clusters WHERE id = %lld FOR "
+	    "UPDATE",
+	    strtoll(w.id, NULL, 10));
+	cr_assert_eq(mysql_query(my, "START TRANSACTION"), 0);
+	cr_assert_eq(mysql_query(my, q), 0, "%s", mysql_error(my));
+	mysql_free_result(mysql_store_result(my));
+	pthread_create(&th, NULL, slow_write_main, &w);
+	usleep(1500 * 1000);
+	cr_assert_eq(mysql_query(my, "COMMIT"), 0);
+	pthread_join(th, NULL);
+	mysql_close(my);
+	/* Answered (200, or 409 while the create job still runs), not 503. */
+	cr_expect(w.status == 200 || w.status == 409, "abort: %ld", w.status);
+	fx_daemon_log(&fx.d, log, sizeof log);
+	cr_expect_not_null(strstr(log, "db: a transaction took "), "%s", log);
+	cr_expect_not_null(strstr(log, " re-run(s)"), "%s", log);
 }
