@@ -7,10 +7,10 @@
  * 9112 6.3), only the chunked coding (else 501), a declared body within
  * server.max_body_bytes (else 413 before any of it is read, instead of
  * 100 Continue; a body already on its way and at most twice the limit is
- * read and discarded first), no path segment over HTTP_EDGE_MAX_SEGMENT bytes (414), an
- * Idempotency-Key under 256 bytes, and the provisioner routes only where
- * they are served (server.tasks_port) and with the token when there is
- * one.
+ * read and discarded first), no path segment over HTTP_EDGE_MAX_SEGMENT
+ * bytes (414), an Idempotency-Key under 256 bytes, and the provisioner
+ * routes only where they are served (server.tasks_port) and with the token
+ * when there is one.
  */
 #include "config.h"
 
@@ -187,10 +187,11 @@ http_edge_too_large(struct http_resp *resp, unsigned long long declared)
  * The edge checks of a request whose headers just arrived (see the top of
  * the file).  Returns API_OK, or the status with resp filled and *close
  * when the connection must not be reused.  API_OK with *drain (its
- * declared length, else 0): the declared body is over the limit by at most as much again and its client
- * is already sending it (no Expect: 100-continue); read and discard it,
- * then answer 413, so that the client reads the answer instead of a reset
- * of a connection closed under its upload.
+ * declared length, else 0): the declared body is over the limit by at most
+ * as much again and its client is already sending it (no Expect:
+ * 100-continue); read and discard it, then answer 413, so that the client
+ * reads the answer instead of a reset of a connection closed under its
+ * upload.
  */
 enum api_status
 http_edge_check(const struct http_listener *l, struct MHD_Connection *conn,
