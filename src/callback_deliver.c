@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bgthread.h"
 #include "callback.h"
 #include "cfg.h"
 #include "cluster_store.h"
@@ -35,11 +36,19 @@
 #define CALLBACK_MAX_RES 64
 
 static const struct cfg *cb_cfg;
-static pthread_t cb_thread;
-static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cb_cond = PTHREAD_COND_INITIALIZER;
-static bool cb_running, cb_stopping, cb_kicked;
 static uint64_t cb_delivered, cb_retried, cb_failed;
+
+/* The thread's own state between passes. */
+static struct callback_deliver_state {
+	struct db_conn *c;
+	CURL *h;
+	int64_t next_purge;
+} cb_state;
+
+static int64_t callback_deliver_pass_all(void *arg);
+static void callback_deliver_done(void *arg);
+static struct bgthread cb_thread = BGTHREAD_INIT("callback",
+    callback_deliver_pass_all, callback_deliver_done, &cb_state);
 
 /* ---------------------------------------------------------------- */
 /* Delivery                                                         */
@@ -365,9 +374,7 @@ callback_deliver_pass(struct db_conn *c, CURL *h, int64_t res)
 		"o.seq < b.seq) ORDER BY b.seq LIMIT 16",
 		&r, "iii", res, now, now) != DB_OK)
 		return 0;
-	for (i = 0;
-	     i < r->nrows && !__atomic_load_n(&cb_stopping, __ATOMIC_RELAXED);
-	     i++) {
+	for (i = 0; i < r->nrows && !bgthread_stopping(&cb_thread); i++) {
 		if (!callback_deliver_claim(c, db_rows_get(r, i, 0), &row))
 			continue;
 		callback_deliver_one(c, h, &row);
@@ -399,109 +406,82 @@ callback_deliver_purge(struct db_conn *c, int64_t res)
 		    (unsigned long long)n);
 }
 
-/* Wait up to ms for a kick or a stop; true when stopping. */
-static bool
-callback_deliver_wait(int64_t ms)
-{
-	struct timespec until;
-	bool stop;
-
-	common_deadline_ms(CLOCK_REALTIME, ms, &until);
-	pthread_mutex_lock(&cb_lock);
-	while (!cb_stopping && !cb_kicked &&
-	    pthread_cond_timedwait(&cb_cond, &cb_lock, &until) == 0)
-		;
-	cb_kicked = false;
-	stop = cb_stopping;
-	pthread_mutex_unlock(&cb_lock);
-	return stop;
-}
-
-/* The delivery thread. */
-static void *
-callback_deliver_main(void *arg UNUSED)
+/* One pass of the thread over every residue; the ms to the next. */
+static int64_t
+callback_deliver_pass_all(void *arg)
 {
 	char err[LOOMD_ERR_LEN], why[LOOMD_ERR_LEN];
+	struct callback_deliver_state *st = arg;
 	int64_t res[CALLBACK_MAX_RES];
-	struct db_conn *c = NULL;
-	int64_t next_purge = 0;
 	size_t nres, k;
-	CURL *h;
-	int sent;
+	int sent = 0;
 
-	if ((h = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init failed");
-	for (;;) {
-		sent = 0;
-		if (!health_writable(why)) {
-			/* Not Primary, or no database: wait. */
-		} else if (c == NULL &&
-		    (c = db_connect(DB_ROLE_WORKER, NULL, err)) == NULL) {
-			log_debug("callback: %s", err);
-		} else {
-			nres = scheduler_residues(res, CALLBACK_MAX_RES);
-			for (k = 0; k < nres &&
-			     !__atomic_load_n(&cb_stopping, __ATOMIC_RELAXED);
-			     k++)
-				sent += callback_deliver_pass(c, h, res[k]);
-			if (domain_now_ms() >= next_purge) {
-				for (k = 0; k < nres; k++)
-					callback_deliver_purge(c, res[k]);
-				next_purge = domain_now_ms() + 60000;
-			}
-			if (!db_connected(c)) {
-				db_close(c);
-				c = NULL;
-			}
+	if (!health_writable(why)) {
+		/* Not Primary, or no database: wait. */
+	} else if (st->c == NULL &&
+	    (st->c = db_connect(DB_ROLE_WORKER, NULL, err)) == NULL) {
+		log_debug("callback: %s", err);
+	} else {
+		nres = scheduler_residues(res, CALLBACK_MAX_RES);
+		for (k = 0; k < nres && !bgthread_stopping(&cb_thread); k++)
+			sent += callback_deliver_pass(st->c, st->h, res[k]);
+		if (domain_now_ms() >= st->next_purge) {
+			for (k = 0; k < nres; k++)
+				callback_deliver_purge(st->c, res[k]);
+			st->next_purge = domain_now_ms() + 60000;
 		}
-		if (callback_deliver_wait(
-			sent > 0 ? 0 : cb_cfg->scheduler_interval_ms))
-			break;
+		if (!db_connected(st->c)) {
+			db_close(st->c);
+			st->c = NULL;
+		}
 	}
-	curl_easy_cleanup(h);
-	db_close(c);
-	return NULL;
+	return sent > 0 ? 0 : cb_cfg->scheduler_interval_ms;
+}
+
+/* After the last pass. */
+static void
+callback_deliver_done(void *arg)
+{
+	struct callback_deliver_state *st = arg;
+
+	curl_easy_cleanup(st->h);
+	st->h = NULL;
+	db_close(st->c);
+	st->c = NULL;
 }
 
 int
 callback_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
 {
 	cb_cfg = cfg;
-	cb_stopping = false;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, LOOMD_ERR_LEN, "cannot initialise libcurl");
 		return -1;
 	}
-	if (pthread_create(&cb_thread, NULL, callback_deliver_main, NULL) !=
-	    0) {
-		snprintf(err, LOOMD_ERR_LEN, "cannot start callback thread");
+	if ((cb_state.h = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	cb_state.next_purge = 0;
+	if (bgthread_start(&cb_thread, err) == -1) {
+		curl_easy_cleanup(cb_state.h);
+		cb_state.h = NULL;
 		return -1;
 	}
-	cb_running = true;
 	return 0;
 }
 
 void
 callback_stop(void)
 {
-	if (!cb_running)
+	if (!bgthread_running(&cb_thread))
 		return;
-	pthread_mutex_lock(&cb_lock);
-	cb_stopping = true;
-	pthread_cond_signal(&cb_cond);
-	pthread_mutex_unlock(&cb_lock);
-	pthread_join(cb_thread, NULL);
-	cb_running = false;
+	bgthread_stop(&cb_thread);
 	curl_global_cleanup();
 }
 
 void
 callback_kick(void)
 {
-	pthread_mutex_lock(&cb_lock);
-	cb_kicked = true;
-	pthread_cond_signal(&cb_cond);
-	pthread_mutex_unlock(&cb_lock);
+	bgthread_kick(&cb_thread);
 }
 
 /* ---------------------------------------------------------------- */

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bgthread.h"
 #include "cfg.h"
 
 static const struct cfg *health_cfg;
@@ -186,36 +187,30 @@ health_track(bool usable, int64_t started, bool wsrep_on)
  * process (or its host) did not run: SIGSTOP, a VM pause.  A slow probe
  * or a slow database never delays it.
  */
-static pthread_t health_watch_thread;
+static int64_t health_watch_tick(void *arg);
+static struct bgthread health_watch_thread =
+    BGTHREAD_INIT("health watch", health_watch_tick, NULL, NULL);
 static bool health_watch_running;
 
-static void *
-health_watch_main(void *arg UNUSED)
+static int64_t
+health_watch_tick(void *arg UNUSED)
 {
-	struct timespec ts = { 0, HEALTH_TICK_MS * 1000000L };
 	int64_t now, gap;
 	char why[128];
 
-	for (;;) {
-		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
-		pthread_mutex_lock(&health_lock);
-		now = health_now_ms();
-		gap = now - health_last.ticked_at;
-		health_last.ticked_at = now;
-		if (gap >= health_stale_ms()) {
-			snprintf(why, sizeof why,
-			    "this process was frozen "
-			    "for %lld ms",
-			    (long long)gap);
-			health_hold_down(now, health_last.galera, why);
-		}
-		if (health_stopping) {
-			pthread_mutex_unlock(&health_lock);
-			break;
-		}
-		pthread_mutex_unlock(&health_lock);
+	pthread_mutex_lock(&health_lock);
+	now = health_now_ms();
+	gap = now - health_last.ticked_at;
+	health_last.ticked_at = now;
+	if (gap >= health_stale_ms()) {
+		snprintf(why, sizeof why,
+		    "this process was frozen "
+		    "for %lld ms",
+		    (long long)gap);
+		health_hold_down(now, health_last.galera, why);
 	}
-	return NULL;
+	pthread_mutex_unlock(&health_lock);
+	return HEALTH_TICK_MS;
 }
 
 /* Write this server's heartbeat row (only ever written by its owner). */
@@ -230,8 +225,11 @@ health_beat_tx(struct db_conn *c, void *arg UNUSED)
 	    cfg_ids_residue(health_cfg), health_cfg->server_host);
 }
 
-static pthread_t health_beat_thread;
-static bool health_beat_running;
+static int64_t health_beat(void *arg);
+static void health_beat_done(void *arg);
+static struct db_conn *health_beat_conn; /* the heartbeat thread's */
+static struct bgthread health_beat_thread = BGTHREAD_INIT("health beat",
+    health_beat, health_beat_done, &health_beat_conn);
 
 /*
  * The heartbeat loop, in a thread of its own: during a Galera eviction
@@ -239,42 +237,36 @@ static bool health_beat_running;
  * hold up the probe (which would make /readyz report a stalled probe on
  * the healthy nodes).
  */
-static void *
-health_beat_main(void *arg UNUSED)
+static int64_t
+health_beat(void *arg)
 {
 	char err[LOOMD_ERR_LEN];
-	struct db_conn *c = NULL;
+	struct db_conn **c = arg;
 	struct health_state hs;
-	struct timespec ts;
-	int64_t ms;
 
-	for (;;) {
-		pthread_mutex_lock(&health_lock);
-		if (health_stopping) {
-			pthread_mutex_unlock(&health_lock);
-			break;
-		}
-		pthread_mutex_unlock(&health_lock);
-		health_get(&hs);
-		if (hs.db_ok) {
-			if (c == NULL)
-				c = db_connect(DB_ROLE_HEALTH, NULL, err);
-			if (c != NULL &&
-			    db_tx_run(c, health_beat_tx, NULL, err) != DB_OK) {
-				log_debug("ha: heartbeat: %s", err);
-				if (!db_connected(c)) {
-					db_close(c);
-					c = NULL;
-				}
+	health_get(&hs);
+	if (hs.db_ok) {
+		if (*c == NULL)
+			*c = db_connect(DB_ROLE_HEALTH, NULL, err);
+		if (*c != NULL &&
+		    db_tx_run(*c, health_beat_tx, NULL, err) != DB_OK) {
+			log_debug("ha: heartbeat: %s", err);
+			if (!db_connected(*c)) {
+				db_close(*c);
+				*c = NULL;
 			}
 		}
-		ms = health_cfg->ha_heartbeat_ms;
-		ts.tv_sec = ms / 1000;
-		ts.tv_nsec = (ms % 1000) * 1000000L;
-		nanosleep(&ts, NULL);
 	}
-	db_close(c);
-	return NULL;
+	return health_cfg->ha_heartbeat_ms;
+}
+
+static void
+health_beat_done(void *arg)
+{
+	struct db_conn **c = arg;
+
+	db_close(*c);
+	*c = NULL;
 }
 
 /* The probe loop. */
@@ -374,13 +366,10 @@ health_start(const struct cfg *cfg, const char *me, char err[LOOMD_ERR_LEN])
 		return -1;
 	}
 	health_running = true;
-	if (pthread_create(&health_watch_thread, NULL, health_watch_main,
-		NULL) == 0)
-		health_watch_running = true;
-	if (me != NULL &&
-	    pthread_create(&health_beat_thread, NULL, health_beat_main,
-		NULL) == 0)
-		health_beat_running = true;
+	/* Without these two loomd still serves, as it always has. */
+	health_watch_running = bgthread_start(&health_watch_thread, err) == 0;
+	if (me != NULL && bgthread_start(&health_beat_thread, err) == -1)
+		err[0] = '\0';
 	/*
 	 * Wait for the first probe (a few seconds at most), so the server
 	 * does not answer its first requests with "not probed yet".
@@ -410,11 +399,8 @@ health_stop(void)
 	pthread_cond_broadcast(&health_cond);
 	pthread_mutex_unlock(&health_lock);
 	pthread_join(health_thread, NULL);
-	if (health_beat_running)
-		pthread_join(health_beat_thread, NULL);
-	health_beat_running = false;
-	if (health_watch_running)
-		pthread_join(health_watch_thread, NULL);
+	bgthread_stop(&health_beat_thread);
+	bgthread_stop(&health_watch_thread);
 	health_watch_running = false;
 	health_running = false;
 }

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bgthread.h"
 #include "cfg.h"
 #include "metrics.h"
 
@@ -39,11 +40,10 @@ static struct http_listener http_listen_api = { NULL, HTTP_KIND_API };
 static struct http_listener http_listen_health = { NULL, HTTP_KIND_HEALTH };
 static struct http_listener http_listen_tasks = { NULL, HTTP_KIND_TASKS };
 static pthread_mutex_t http_listen_socks_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t http_listen_sweep_cond = PTHREAD_COND_INITIALIZER;
 static struct http_sock *http_listen_socks;
-static pthread_t http_listen_sweeper;
-static bool http_listen_sweeper_running;
-static bool http_listen_sweeper_stop;
+static int64_t http_listen_sweep(void *arg);
+static struct bgthread http_listen_sweeper =
+    BGTHREAD_INIT("header sweeper", http_listen_sweep, NULL, NULL);
 
 /* The connection's struct http_sock, or NULL. */
 struct http_sock *
@@ -131,38 +131,29 @@ http_listen_notify(void *cls UNUSED, struct MHD_Connection *conn,
  * socket stays open until MHD sees the shutdown and closes the connection,
  * so no descriptor is reused under us.
  */
-static void *
+static int64_t
 http_listen_sweep(void *arg UNUSED)
 {
 	int64_t limit = http_cfg->server_header_timeout_ms;
 	int64_t kept = limit + http_cfg->server_connection_timeout_s * 1000;
-	int64_t step = limit / 4 < 200 ? limit / 4 : 200;
-	struct timespec now, wake;
+	struct timespec now;
 	struct http_sock *sk;
 
 	pthread_mutex_lock(&http_listen_socks_lock);
-	while (!http_listen_sweeper_stop) {
-		clock_gettime(CLOCK_REALTIME, &wake);
-		wake.tv_nsec += (long)(step % 1000) * 1000000L;
-		wake.tv_sec += step / 1000 + wake.tv_nsec / 1000000000L;
-		wake.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&http_listen_sweep_cond,
-		    &http_listen_socks_lock, &wake);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		for (sk = http_listen_socks; sk != NULL; sk = sk->next) {
-			if (sk->in_request || sk->closing || sk->fd < 0)
-				continue;
-			if ((now.tv_sec - sk->since.tv_sec) * 1000 +
-				(now.tv_nsec - sk->since.tv_nsec) / 1000000 <=
-			    (sk->kept_alive ? kept : limit))
-				continue;
-			sk->closing = true;
-			shutdown(sk->fd, SHUT_RDWR);
-			metrics_header_timeout();
-		}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (sk = http_listen_socks; sk != NULL; sk = sk->next) {
+		if (sk->in_request || sk->closing || sk->fd < 0)
+			continue;
+		if ((now.tv_sec - sk->since.tv_sec) * 1000 +
+			(now.tv_nsec - sk->since.tv_nsec) / 1000000 <=
+		    (sk->kept_alive ? kept : limit))
+			continue;
+		sk->closing = true;
+		shutdown(sk->fd, SHUT_RDWR);
+		metrics_header_timeout();
 	}
 	pthread_mutex_unlock(&http_listen_socks_lock);
-	return NULL;
+	return limit / 4 < 200 ? limit / 4 : 200;
 }
 
 /* libmicrohttpd's own error messages go to our log. */
@@ -282,14 +273,7 @@ http_listen_stop(void)
 	if (http_listen_health_daemon != NULL)
 		MHD_stop_daemon(http_listen_health_daemon);
 	http_listen_health_daemon = NULL;
-	if (http_listen_sweeper_running) {
-		pthread_mutex_lock(&http_listen_socks_lock);
-		http_listen_sweeper_stop = true;
-		pthread_cond_signal(&http_listen_sweep_cond);
-		pthread_mutex_unlock(&http_listen_socks_lock);
-		pthread_join(http_listen_sweeper, NULL);
-		http_listen_sweeper_running = false;
-	}
+	bgthread_stop(&http_listen_sweeper);
 }
 
 int
@@ -303,15 +287,8 @@ http_listen_start(const struct cfg *cfg, const struct api_route *const *tables,
 	http_listen_tasks.tables = tables;
 	http_listen_health.tables = probe_tables;
 	http_listen_check_fds(cfg);
-	http_listen_sweeper_stop = false;
-	if (pthread_create(&http_listen_sweeper, NULL, http_listen_sweep,
-		NULL) != 0) {
-		snprintf(err, LOOMD_ERR_LEN,
-		    "cannot start the header sweeper "
-		    "thread");
+	if (bgthread_start(&http_listen_sweeper, err) == -1)
 		return -1;
-	}
-	http_listen_sweeper_running = true;
 	if ((http_listen_api_daemon = http_listen_daemon(cfg, cfg->server_host,
 		 port, (unsigned int)cfg->server_threads,
 		 (unsigned int)cfg->server_max_connections, &http_listen_api,

@@ -14,19 +14,30 @@
 #include <string.h>
 #include <time.h>
 
+#include "bgthread.h"
 #include "cfg.h"
 #include "jobs.h"
 #include "db.h"
 #include "health.h"
 
 static const struct cfg *sched_cfg;
-static pthread_t sched_thread;
 static pthread_mutex_t sched_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t sched_cond = PTHREAD_COND_INITIALIZER;
-static bool sched_running, sched_stopping, sched_kicked;
 static uint64_t sched_passes;
 
 #define SCHED_MAX_RES 64
+
+/* The thread's own state between passes. */
+static struct scheduler_state {
+	struct db_conn *c;
+	int64_t res[SCHED_MAX_RES], next_beat;
+	size_t nres;
+} sched_state;
+
+static int64_t scheduler_pass(void *arg);
+static void scheduler_done(void *arg);
+static struct bgthread sched_thread =
+    BGTHREAD_INIT("scheduler", scheduler_pass, scheduler_done, &sched_state);
+
 /* Residues this server works: its own, then adopted ones.  Guarded. */
 static int64_t sched_res[SCHED_MAX_RES];
 static size_t sched_nres;
@@ -35,34 +46,13 @@ static char sched_adopted[256]; /* "dc2,dc3" for /readyz */
 void
 scheduler_kick(void)
 {
-	pthread_mutex_lock(&sched_lock);
-	sched_kicked = true;
-	pthread_cond_signal(&sched_cond);
-	pthread_mutex_unlock(&sched_lock);
+	bgthread_kick(&sched_thread);
 }
 
 uint64_t
 scheduler_passes(void)
 {
 	return __atomic_load_n(&sched_passes, __ATOMIC_RELAXED);
-}
-
-/* Wait up to ms for a kick or a stop; true when stopping. */
-static bool
-scheduler_wait(int64_t ms)
-{
-	struct timespec until;
-	bool stop;
-
-	common_deadline_ms(CLOCK_REALTIME, ms, &until);
-	pthread_mutex_lock(&sched_lock);
-	while (!sched_stopping && !sched_kicked &&
-	    pthread_cond_timedwait(&sched_cond, &sched_lock, &until) == 0)
-		;
-	sched_kicked = false;
-	stop = sched_stopping;
-	pthread_mutex_unlock(&sched_lock);
-	return stop;
 }
 
 void
@@ -177,78 +167,59 @@ keep:
 	pthread_mutex_unlock(&sched_lock);
 }
 
-/* Monotonic milliseconds. */
+/* One pass of the thread; the ms to wait before the next. */
 static int64_t
-scheduler_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The thread: passes until stopped. */
-static void *
-scheduler_main(void *arg UNUSED)
+scheduler_pass(void *arg)
 {
 	char err[LOOMD_ERR_LEN], why[LOOMD_ERR_LEN];
-	struct db_conn *c = NULL;
-	int64_t res[SCHED_MAX_RES], next_beat = 0, now;
-	size_t nres = 1;
-	int handled;
+	struct scheduler_state *st = arg;
+	int64_t now;
+	int handled = 0;
 
-	res[0] = cfg_ids_residue(sched_cfg);
-	for (;;) {
-		handled = 0;
-		if (!health_writable(why)) {
-			/* Not Primary, or no database: acknowledge nothing. */
-		} else if (c == NULL &&
-		    (c = db_connect(DB_ROLE_WORKER, NULL, err)) == NULL) {
-			log_debug("scheduler: %s", err);
-		} else {
-			/* Heartbeats come from the health thread. */
-			if ((now = scheduler_now_ms()) >= next_beat) {
-				scheduler_plan_residues(c, res, &nres);
-				next_beat = now + sched_cfg->ha_heartbeat_ms;
-			}
-			handled = jobs_run(c, res, nres);
-			__atomic_add_fetch(&sched_passes, 1, __ATOMIC_RELAXED);
-			if (!db_connected(c)) {
-				db_close(c);
-				c = NULL;
-			}
+	if (!health_writable(why)) {
+		/* Not Primary, or no database: acknowledge nothing. */
+	} else if (st->c == NULL &&
+	    (st->c = db_connect(DB_ROLE_WORKER, NULL, err)) == NULL) {
+		log_debug("scheduler: %s", err);
+	} else {
+		/* Heartbeats come from the health thread. */
+		if ((now = common_now_ms(CLOCK_MONOTONIC)) >= st->next_beat) {
+			scheduler_plan_residues(st->c, st->res, &st->nres);
+			st->next_beat = now + sched_cfg->ha_heartbeat_ms;
 		}
-		if (scheduler_wait(
-			handled > 0 ? 0 : sched_cfg->scheduler_interval_ms))
-			break;
+		handled = jobs_run(st->c, st->res, st->nres);
+		__atomic_add_fetch(&sched_passes, 1, __ATOMIC_RELAXED);
+		if (!db_connected(st->c)) {
+			db_close(st->c);
+			st->c = NULL;
+		}
 	}
+	return handled > 0 ? 0 : sched_cfg->scheduler_interval_ms;
+}
+
+/* After the last pass. */
+static void
+scheduler_done(void *arg)
+{
+	struct scheduler_state *st = arg;
+
 	jobs_done();
-	db_close(c);
-	return NULL;
+	db_close(st->c);
+	st->c = NULL;
 }
 
 int
 scheduler_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
 {
 	sched_cfg = cfg;
-	sched_stopping = false;
-	if (pthread_create(&sched_thread, NULL, scheduler_main, NULL) != 0) {
-		snprintf(err, LOOMD_ERR_LEN, "cannot start scheduler thread");
-		return -1;
-	}
-	sched_running = true;
-	return 0;
+	sched_state.res[0] = cfg_ids_residue(cfg);
+	sched_state.nres = 1;
+	sched_state.next_beat = 0;
+	return bgthread_start(&sched_thread, err);
 }
 
 void
 scheduler_stop(void)
 {
-	if (!sched_running)
-		return;
-	pthread_mutex_lock(&sched_lock);
-	sched_stopping = true;
-	pthread_cond_signal(&sched_cond);
-	pthread_mutex_unlock(&sched_lock);
-	pthread_join(sched_thread, NULL);
-	sched_running = false;
+	bgthread_stop(&sched_thread);
 }
