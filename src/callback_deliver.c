@@ -410,18 +410,12 @@ callback_deliver_purge(struct db_conn *c, int64_t res)
 static int64_t
 callback_deliver_pass_all(void *arg)
 {
-	char err[LOOMD_ERR_LEN], why[LOOMD_ERR_LEN];
 	struct callback_deliver_state *st = arg;
 	int64_t res[CALLBACK_MAX_RES];
 	size_t nres, k;
 	int sent = 0;
 
-	if (!health_writable(why)) {
-		/* Not Primary, or no database: wait. */
-	} else if (st->c == NULL &&
-	    (st->c = db_connect(DB_ROLE_WORKER, NULL, err)) == NULL) {
-		log_debug("callback: %s", err);
-	} else {
+	if (scheduler_conn(&st->c, "callback") != NULL) {
 		nres = scheduler_residues(res, CALLBACK_MAX_RES);
 		for (k = 0; k < nres && !bgthread_stopping(&cb_thread); k++)
 			sent += callback_deliver_pass(st->c, st->h, res[k]);
@@ -429,10 +423,6 @@ callback_deliver_pass_all(void *arg)
 			for (k = 0; k < nres; k++)
 				callback_deliver_purge(st->c, res[k]);
 			st->next_purge = domain_now_ms() + 60000;
-		}
-		if (!db_connected(st->c)) {
-			db_close(st->c);
-			st->c = NULL;
 		}
 	}
 	return sent > 0 ? 0 : cb_cfg->scheduler_interval_ms;

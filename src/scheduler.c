@@ -167,21 +167,31 @@ keep:
 	pthread_mutex_unlock(&sched_lock);
 }
 
+struct db_conn *
+scheduler_conn(struct db_conn **c, const char *who)
+{
+	char err[LOOMD_ERR_LEN], why[LOOMD_ERR_LEN];
+
+	if (*c != NULL && !db_connected(*c)) {
+		db_close(*c);
+		*c = NULL;
+	}
+	if (!health_writable(why))
+		return NULL; /* Not Primary, or no database: wait. */
+	if (*c == NULL && (*c = db_connect(DB_ROLE_WORKER, NULL, err)) == NULL)
+		log_debug("%s: %s", who, err);
+	return *c;
+}
+
 /* One pass of the thread; the ms to wait before the next. */
 static int64_t
 scheduler_pass(void *arg)
 {
-	char err[LOOMD_ERR_LEN], why[LOOMD_ERR_LEN];
 	struct scheduler_state *st = arg;
 	int64_t now;
 	int handled = 0;
 
-	if (!health_writable(why)) {
-		/* Not Primary, or no database: acknowledge nothing. */
-	} else if (st->c == NULL &&
-	    (st->c = db_connect(DB_ROLE_WORKER, NULL, err)) == NULL) {
-		log_debug("scheduler: %s", err);
-	} else {
+	if (scheduler_conn(&st->c, "scheduler") != NULL) {
 		/* Heartbeats come from the health thread. */
 		if ((now = common_now_ms(CLOCK_MONOTONIC)) >= st->next_beat) {
 			scheduler_plan_residues(st->c, st->res, &st->nres);
@@ -189,10 +199,6 @@ scheduler_pass(void *arg)
 		}
 		handled = jobs_run(st->c, st->res, st->nres);
 		__atomic_add_fetch(&sched_passes, 1, __ATOMIC_RELAXED);
-		if (!db_connected(st->c)) {
-			db_close(st->c);
-			st->c = NULL;
-		}
 	}
 	return handled > 0 ? 0 : sched_cfg->scheduler_interval_ms;
 }

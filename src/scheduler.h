@@ -15,6 +15,7 @@
 #include "common.h"
 
 struct cfg;
+struct db_conn;
 
 /*
  * Start the thread; borrows cfg for the process lifetime.  Besides its own
@@ -36,6 +37,13 @@ size_t scheduler_residues(int64_t *out, size_t max);
 void scheduler_stop(void);
 /* Wake it now (new work may be there). */
 void scheduler_kick(void);
+/*
+ * The database connection of a background pass: *c, connected first if
+ * need be (a lost one is closed and replaced), or NULL while the local
+ * node takes no writes or the database cannot be reached (logged at debug
+ * level as "who: error").  *c stays the caller's, for db_close().
+ */
+struct db_conn *scheduler_conn(struct db_conn **c, const char *who);
 /* Passes run so far (for metrics and tests). */
 uint64_t scheduler_passes(void);
 
