@@ -329,24 +329,6 @@ loom_bench_usage(FILE *fp)
 	    fp);
 }
 
-/* Parse an unsigned number in [lo, hi]; -1 on error. */
-static int
-loom_bench_parse_uint(const char *s, unsigned long lo, unsigned long hi,
-    unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (*s == '\0' || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Parse seconds (a decimal number) in [lo, hi]; -1 on error. */
 static int
 loom_bench_parse_secs(const char *s, double lo, double hi, double *out)
@@ -410,14 +392,14 @@ static const struct {
 static int
 loom_bench_set_uint(struct loom_bench_opts *o, int ch, const char *arg)
 {
-	unsigned long v;
+	unsigned long long v;
 	size_t i;
 
 	for (i = 0; i < sizeof loom_bench_uints / sizeof loom_bench_uints[0];
 	     i++) {
 		if (loom_bench_uints[i].ch != ch)
 			continue;
-		if (loom_bench_parse_uint(arg, loom_bench_uints[i].lo,
+		if (dprov_parse_ull(arg, loom_bench_uints[i].lo,
 			loom_bench_uints[i].hi, &v) != 0)
 			return -1;
 		if (loom_bench_uints[i].wide)
@@ -463,7 +445,7 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long v;
+	unsigned long long v;
 	unsigned a, b, c;
 	size_t i;
 	int ch, n, li = 0;
@@ -561,8 +543,7 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			o->fixtures = optarg;
 			break;
 		case 'S':
-			if (loom_bench_parse_uint(optarg, 0, 10000000, &v) !=
-			    0)
+			if (dprov_parse_ull(optarg, 0, 10000000, &v) != 0)
 				goto bad;
 			o->setup_count = (long)v;
 			break;
@@ -581,7 +562,7 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 			break;
 		case 'P':
 		case 'B':
-			if (loom_bench_parse_uint(optarg, 1, INT_MAX, &v) != 0)
+			if (dprov_parse_ull(optarg, 1, INT_MAX, &v) != 0)
 				goto bad;
 			if (ch == 'P' && o->ncpu_pids < LOOM_BENCH_MAX_TARGETS)
 				o->cpu_pids[o->ncpu_pids++] = (long)v;

@@ -106,8 +106,7 @@ dprov_usage(void)
 	return dprov_usage_text;
 }
 
-/* Parse an unsigned decimal in [min, max]; 0 or -1. */
-static int
+int
 dprov_parse_ull(const char *s, unsigned long long min, unsigned long long max,
     unsigned long long *out)
 {

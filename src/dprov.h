@@ -67,6 +67,12 @@ int dprov_opts_parse(struct dprov_opts *o, int argc, char *const argv[],
 
 /* The usage text (static, not to be freed). */
 const char *dprov_usage(void);
+/*
+ * Parse an unsigned decimal in [min, max] (digits only: no sign, no
+ * space); 0, or -1 when s is anything else.
+ */
+int dprov_parse_ull(const char *s, unsigned long long min,
+    unsigned long long max, unsigned long long *out);
 
 /* Seed a generator state from a seed and a worker number. */
 uint64_t dprov_rng_seed(uint64_t seed, unsigned worker);
