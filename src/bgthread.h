@@ -30,16 +30,16 @@ struct bgthread {
 	bool running, stopping, kicked;
 };
 
-#define BGTHREAD_INIT(nm, fn, fin, a)                                         \
-	{                                                                     \
-		.name = (nm), .pass = (fn), .done = (fin), .arg = (a),        \
-		.lock = PTHREAD_MUTEX_INITIALIZER,                            \
-		.cond = PTHREAD_COND_INITIALIZER                              \
+#define BGTHREAD_INIT(nm, fn, fin, a) \
+	{ \
+		.name = (nm), .pass = (fn), .done = (fin), .arg = (a), \
+		.lock = PTHREAD_MUTEX_INITIALIZER, \
+		.cond = PTHREAD_COND_INITIALIZER \
 	}
 
 /* Start the thread (bt is borrowed until bgthread_stop()). */
-int bgthread_start(struct bgthread *bt, char err[LOOMD_ERR_LEN])
-    LOOMD_MUSTCHECK;
+int bgthread_start(struct bgthread *bt,
+    char err[LOOMD_ERR_LEN]) LOOMD_MUSTCHECK;
 /* End the current wait now (or the next one, if a pass is running). */
 void bgthread_kick(struct bgthread *bt);
 /* Has a stop been asked for?  For a pass that loops over much work. */
