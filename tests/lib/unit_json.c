@@ -36,3 +36,16 @@ uj_parse(const char *text)
 	cr_assert_not_null(o, "bad JSON: %s", text);
 	return o;
 }
+
+struct json_object *
+uj_map(struct json_object *arr,
+    struct json_object *(*fn)(struct json_object *e))
+{
+	struct json_object *out = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(arr); i++)
+		json_object_array_add(out,
+		    fn(json_object_array_get_idx(arr, i)));
+	return out;
+}

@@ -24,4 +24,11 @@ struct json_object *uj_case(struct json_object *root, const char *test);
  * The caller puts the tree. */
 struct json_object *uj_parse(const char *text);
 
+/*
+ * A new array of fn(e) for each element e of arr, in order (the caller
+ * puts it; fn returns a new object for the array to own).
+ */
+struct json_object *uj_map(struct json_object *arr,
+    struct json_object *(*fn)(struct json_object *e));
+
 #endif /* LOOMD_UNIT_JSON_H */

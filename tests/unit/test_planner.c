@@ -44,14 +44,7 @@ mk_service(struct json_object *def)
 static struct json_object *
 mk_services(struct json_object *c)
 {
-	struct json_object *defs = fx_data_get(c, "services"), *arr;
-	size_t i;
-
-	arr = json_object_new_array();
-	for (i = 0; i < json_object_array_length(defs); i++)
-		json_object_array_add(arr,
-		    mk_service(json_object_array_get_idx(defs, i)));
-	return arr;
+	return uj_map(fx_data_get(c, "services"), mk_service);
 }
 
 /* Node objects of cluster "1" for a case's nodes [{id, services}]. */

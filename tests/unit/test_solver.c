@@ -191,20 +191,18 @@ test_opts(int *counter, int64_t max_steps)
 	return o;
 }
 
+/* A service's name, as a new string. */
+static struct json_object *
+service_name(struct json_object *svc)
+{
+	return json_object_new_string(fx_data_str(svc, "name"));
+}
+
 /* The service names of a node, as a new array. */
 static struct json_object *
 node_service_names(struct json_object *node)
 {
-	struct json_object *svcs = fx_data_get(node, "services"), *out;
-	size_t i;
-
-	out = json_object_new_array();
-	for (i = 0; i < json_object_array_length(svcs); i++)
-		json_object_array_add(out,
-		    json_object_new_string(
-			fx_data_str(json_object_array_get_idx(svcs, i),
-			    "name")));
-	return out;
+	return uj_map(fx_data_get(node, "services"), service_name);
 }
 
 /* Number of nodes whose service-name set is exactly names. */
