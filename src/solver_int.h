@@ -203,6 +203,8 @@ void solver_names_add(struct solver_names *ns, const char *s);
 void solver_names_clear(struct solver_names *ns);
 /* Linear membership test. */
 bool solver_names_has(const struct solver_names *ns, const char *s);
+/* The index of s in ns, or SIZE_MAX when it is not there. */
+size_t solver_names_index(const struct solver_names *ns, const char *s);
 /*
  * An optional JSON array v: 1 with its length in *n, 0 (and *n 0) when v
  * is NULL, -1 when v is not an array.

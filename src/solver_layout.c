@@ -68,15 +68,7 @@ solver_layout_set_members(struct solver_space *sp, struct solver_layout *l,
 static size_t
 solver_layout_pref_rank(const char *v, const struct solver_names *p)
 {
-	size_t i;
-
-	if (p == NULL)
-		return SIZE_MAX;
-	for (i = 0; i < p->n; i++) {
-		if (strcmp(p->v[i], v) == 0)
-			return i;
-	}
-	return SIZE_MAX;
+	return p != NULL ? solver_names_index(p, v) : SIZE_MAX;
 }
 
 /*

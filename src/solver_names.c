@@ -31,16 +31,22 @@ solver_names_clear(struct solver_names *ns)
 }
 
 /* Linear membership test. */
-bool
-solver_names_has(const struct solver_names *ns, const char *s)
+size_t
+solver_names_index(const struct solver_names *ns, const char *s)
 {
 	size_t i;
 
 	for (i = 0; i < ns->n; i++) {
 		if (strcmp(ns->v[i], s) == 0)
-			return true;
+			return i;
 	}
-	return false;
+	return SIZE_MAX;
+}
+
+bool
+solver_names_has(const struct solver_names *ns, const char *s)
+{
+	return solver_names_index(ns, s) != SIZE_MAX;
 }
 
 int
