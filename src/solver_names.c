@@ -30,7 +30,7 @@ solver_names_clear(struct solver_names *ns)
 	memset(ns, 0, sizeof *ns);
 }
 
-/* Linear membership test. */
+/* A linear search. */
 size_t
 solver_names_index(const struct solver_names *ns, const char *s)
 {
