@@ -15,6 +15,16 @@
  * least 1.5 s), or when this process was frozen that long (SIGSTOP, a VM
  * pause), which the freeze watch measures as the gap between two of its
  * ticks on the monotonic clock.
+ *
+ * Flow-control relief (ha.fc_relief_after_ms): a node that stays in the
+ * cluster but applies more slowly than the others write (a disk that
+ * blocks its writes, a backlog after such a stall) sends flow control
+ * and holds every node's commits until it has caught up.  When the probe
+ * finds its own node doing so for the relief time, it raises the node's
+ * gcs.fc_limit (a local provider setting that takes effect at once,
+ * unlike wsrep_desync, which waits behind the backlog), so that the
+ * other nodes go on; this server takes no writes until the node has
+ * caught up, then the probe sets the limit back.
  */
 #include "config.h"
 
@@ -24,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -38,8 +49,10 @@ static pthread_cond_t health_cond = PTHREAD_COND_INITIALIZER;
 static bool health_stopping;
 static int64_t health_probe_delay_ms; /* test-only, see health_start() */
 
-#define HEALTH_TICK_MS 100	    /* period of the freeze watch */
-#define HEALTH_PROBE_BUDGET_MS 3000 /* a probe's own timeouts */
+#define HEALTH_TICK_MS 100	       /* period of the freeze watch */
+#define HEALTH_FC_RELIEF_LIMIT 1000000 /* gcs.fc_limit while relieved */
+#define HEALTH_FC_DEFAULT_LIMIT 16     /* Galera's default gcs.fc_limit */
+#define HEALTH_PROBE_BUDGET_MS 3000    /* a probe's own timeouts */
 
 /* Guarded by health_lock. */
 static struct {
@@ -56,9 +69,19 @@ static struct {
 	/* End of the rejoin hold-down (0 = none) and what started it. */
 	int64_t ready_after;
 	char holddown_why[128];
-	int64_t ticked_at; /* last tick of the freeze watch */
-	bool galera;	   /* wsrep on, as last seen answering */
+	int64_t ticked_at;  /* last tick of the freeze watch */
+	bool galera;	    /* wsrep on, as last seen answering */
+	int64_t recv_queue; /* wsrep_local_recv_queue; -1 = unknown */
+	bool fc_relieved;   /* gcs.fc_limit raised by the relief */
 } health_last;
+
+/* The flow-control relief's own state (the probe thread's only). */
+static struct {
+	int64_t paused_ns;     /* wsrep_flow_control_paused_ns at looked_at */
+	int64_t looked_at;     /* monotonic ms of the last look; 0 = none */
+	int64_t holding_since; /* since when the node holds the others; 0 */
+	int64_t saved_limit;   /* gcs.fc_limit to restore; 0 = no relief */
+} health_fc;
 
 /* Monotonic clock in milliseconds. */
 static int64_t
@@ -277,6 +300,147 @@ health_beat_main(void *arg UNUSED)
 	return NULL;
 }
 
+/*
+ * Read the local node's flow-control figures: its receive queue, the
+ * time it spent paused by flow control (ns, cumulative) and its
+ * gcs.fc_limit (from wsrep_provider_options; -1 if absent).
+ */
+static enum db_status
+health_fc_read(struct db_conn *c, int64_t *queue, int64_t *paused_ns,
+    int64_t *limit)
+{
+	struct db_rows *r;
+	enum db_status st;
+	const char *k, *v, *p;
+	size_t i;
+
+	*queue = *paused_ns = *limit = -1;
+	st = db_query(c,
+	    "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM "
+	    "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN "
+	    "('WSREP_LOCAL_RECV_QUEUE', 'WSREP_FLOW_CONTROL_PAUSED_NS') "
+	    "UNION ALL SELECT 'OPTIONS', @@global.wsrep_provider_options",
+	    &r, "");
+	if (st != DB_OK)
+		return st;
+	for (i = 0; i < r->nrows; i++) {
+		k = db_rows_get(r, i, 0);
+		v = db_rows_get(r, i, 1);
+		if (k == NULL || v == NULL)
+			continue;
+		if (strcasecmp(k, "WSREP_LOCAL_RECV_QUEUE") == 0)
+			*queue = strtoll(v, NULL, 10);
+		else if (strcasecmp(k, "WSREP_FLOW_CONTROL_PAUSED_NS") == 0)
+			*paused_ns = strtoll(v, NULL, 10);
+		else if ((p = strstr(v, "gcs.fc_limit = ")) != NULL)
+			*limit =
+			    strtoll(p + strlen("gcs.fc_limit = "), NULL, 10);
+	}
+	db_rows_free(r);
+	return DB_OK;
+}
+
+/* Set the local node's gcs.fc_limit. */
+static int
+health_fc_set(struct db_conn *c, int64_t limit, char err[LOOMD_ERR_LEN])
+{
+	char opt[64];
+
+	snprintf(opt, sizeof opt, "gcs.fc_limit=%lld", (long long)limit);
+	if (db_exec(c, "SET GLOBAL wsrep_provider_options = ?", NULL, "s",
+		opt) == DB_OK)
+		return 0;
+	snprintf(err, LOOMD_ERR_LEN, "%u: %s", db_errno(c), db_error(c));
+	return -1;
+}
+
+/*
+ * One look of the flow-control relief at the local node (Galera, synced
+ * or not), at now; *queue gets its receive queue (-1 unknown).  The node
+ * holds the others when its queue is above its upper flow-control limit
+ * (gcs.fc_limit times the square root of the cluster size, as Galera
+ * computes it) while it spent at least half the time since the last look
+ * paused; after ha.fc_relief_after_ms of that, raise its gcs.fc_limit.
+ * Once the queue is back under the old limit, restore it.
+ */
+static void
+health_fc_look(struct db_conn *c, const struct db_wsrep *w, int64_t now,
+    int64_t *queue)
+{
+	char err[LOOMD_ERR_LEN];
+	int64_t paused, limit, after = health_cfg->ha_fc_relief_after_ms;
+	bool holding;
+
+	if (health_fc_read(c, queue, &paused, &limit) != DB_OK || *queue < 0 ||
+	    paused < 0 || limit <= 0) {
+		log_debug("health: no flow-control figures: %s", db_error(c));
+		health_fc.looked_at = health_fc.holding_since = 0;
+		return;
+	}
+	if (health_fc.saved_limit == 0 && limit >= HEALTH_FC_RELIEF_LIMIT) {
+		/* Left raised by a server that stopped before the node
+		 * caught up: Galera's default is the limit to go back to. */
+		health_fc.saved_limit = HEALTH_FC_DEFAULT_LIMIT;
+		log_warn("health: gcs.fc_limit of the local node is %lld, "
+			 "as a flow-control relief leaves it; it goes back "
+			 "to %d once the receive queue is under it",
+		    (long long)limit, HEALTH_FC_DEFAULT_LIMIT);
+	}
+	if (health_fc.saved_limit != 0) {
+		if (*queue > health_fc.saved_limit)
+			goto out;
+		if (limit == HEALTH_FC_RELIEF_LIMIT &&
+		    health_fc_set(c, health_fc.saved_limit, err) != 0) {
+			log_warn("health: cannot set gcs.fc_limit back to "
+				 "%lld: %s",
+			    (long long)health_fc.saved_limit, err);
+			goto out;
+		}
+		log_info("health: the local node caught up (receive queue "
+			 "%lld); gcs.fc_limit back to %lld, taking writes "
+			 "again",
+		    (long long)*queue, (long long)health_fc.saved_limit);
+		health_fc.saved_limit = 0;
+		goto out;
+	}
+	holding = after > 0 && health_fc.looked_at != 0 &&
+	    *queue * *queue > limit * limit * w->cluster_size &&
+	    (paused - health_fc.paused_ns) / 1000000 * 2 >=
+		now - health_fc.looked_at;
+	if (!holding) {
+		health_fc.holding_since = 0;
+		goto out;
+	}
+	if (health_fc.holding_since == 0)
+		health_fc.holding_since = health_fc.looked_at;
+	if (now - health_fc.holding_since < after)
+		goto out;
+	if (health_fc_set(c, HEALTH_FC_RELIEF_LIMIT, err) != 0) {
+		log_warn("health: the local Galera node has held every "
+			 "node's commits with flow control for %lld ms "
+			 "(receive queue %lld, gcs.fc_limit %lld), and "
+			 "raising its gcs.fc_limit failed: %s; grant loomd's "
+			 "database user SUPER, or relieve or stop the node "
+			 "by hand (docs/ha.md)",
+		    (long long)(now - health_fc.holding_since),
+		    (long long)*queue, (long long)limit, err);
+		health_fc.holding_since = now; /* try again after a while */
+		goto out;
+	}
+	log_warn("health: the local Galera node has held every node's "
+		 "commits with flow control for %lld ms (receive queue %lld, "
+		 "gcs.fc_limit %lld); raised its gcs.fc_limit to %d so that "
+		 "the other nodes go on (ha.fc_relief_after_ms); no writes "
+		 "here until it has caught up",
+	    (long long)(now - health_fc.holding_since), (long long)*queue,
+	    (long long)limit, HEALTH_FC_RELIEF_LIMIT);
+	health_fc.saved_limit = limit;
+	health_fc.holding_since = 0;
+out:
+	health_fc.paused_ns = paused;
+	health_fc.looked_at = now;
+}
+
 /* The probe loop. */
 static void *
 health_main(void *arg UNUSED)
@@ -286,7 +450,7 @@ health_main(void *arg UNUSED)
 	struct db_wsrep w;
 	enum db_status st;
 	struct timespec until;
-	int64_t ms, started;
+	int64_t ms, started, queue;
 	bool usable;
 
 	for (;;) {
@@ -311,11 +475,18 @@ health_main(void *arg UNUSED)
 				c = NULL;
 			}
 		}
+		queue = -1;
+		if (c != NULL && w.wsrep_on)
+			health_fc_look(c, &w, health_now_ms(), &queue);
+		else
+			health_fc.looked_at = health_fc.holding_since = 0;
 		pthread_mutex_lock(&health_lock);
 		health_last.reachable = c != NULL;
 		snprintf(health_last.error, sizeof health_last.error, "%s",
 		    err);
 		health_last.wsrep = w;
+		health_last.recv_queue = queue;
+		health_last.fc_relieved = health_fc.saved_limit != 0;
 		if (c != NULL)
 			health_last.galera = w.wsrep_on;
 		health_last.probed_at = health_now_ms();
@@ -434,6 +605,7 @@ health_get(struct health_state *out)
 	char error[LOOMD_ERR_LEN], why[128];
 	int64_t now, ready_after, tick_age;
 	struct stat st;
+	bool relieved;
 
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&health_lock);
@@ -442,6 +614,8 @@ health_get(struct health_state *out)
 	out->wsrep = health_last.wsrep;
 	out->schema_ok = health_last.schema_ok;
 	out->probes = health_last.probes;
+	out->recv_queue = health_last.recv_queue;
+	relieved = out->fc_relieved = health_last.fc_relieved;
 	out->probe_age_ms =
 	    health_last.probed_at == 0 ? -1 : now - health_last.probed_at;
 	snprintf(error, sizeof error, "%s", health_last.error);
@@ -483,6 +657,14 @@ health_get(struct health_state *out)
 		    "ready in %lld ms (ha.rejoin_holddown_ms = %lld)",
 		    why, (long long)(ready_after - now),
 		    (long long)health_cfg->ha_rejoin_holddown_ms);
+		return;
+	}
+	if (relieved) {
+		snprintf(out->reason, sizeof out->reason,
+		    "galera: node catching up (receive queue %lld); its "
+		    "gcs.fc_limit is raised so that it does not hold the "
+		    "other nodes (ha.fc_relief_after_ms)",
+		    (long long)out->recv_queue);
 		return;
 	}
 	out->db_ok = true;
