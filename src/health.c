@@ -49,10 +49,11 @@ static pthread_cond_t health_cond = PTHREAD_COND_INITIALIZER;
 static bool health_stopping;
 static int64_t health_probe_delay_ms; /* test-only, see health_start() */
 
-#define HEALTH_TICK_MS 100	       /* period of the freeze watch */
+#define HEALTH_TICK_MS 100	    /* period of the freeze watch */
+#define HEALTH_PROBE_BUDGET_MS 3000 /* a probe's own timeouts */
+
 #define HEALTH_FC_RELIEF_LIMIT 1000000 /* gcs.fc_limit while relieved */
 #define HEALTH_FC_DEFAULT_LIMIT 16     /* Galera's default gcs.fc_limit */
-#define HEALTH_PROBE_BUDGET_MS 3000    /* a probe's own timeouts */
 
 /* Guarded by health_lock. */
 static struct {
@@ -69,8 +70,9 @@ static struct {
 	/* End of the rejoin hold-down (0 = none) and what started it. */
 	int64_t ready_after;
 	char holddown_why[128];
-	int64_t ticked_at;  /* last tick of the freeze watch */
-	bool galera;	    /* wsrep on, as last seen answering */
+	int64_t ticked_at; /* last tick of the freeze watch */
+	bool galera;	   /* wsrep on, as last seen answering */
+
 	int64_t recv_queue; /* wsrep_local_recv_queue; -1 = unknown */
 	bool fc_relieved;   /* gcs.fc_limit raised by the relief */
 } health_last;
