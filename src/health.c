@@ -83,6 +83,7 @@ static struct {
 	int64_t looked_at;     /* monotonic ms of the last look; 0 = none */
 	int64_t holding_since; /* since when the node holds the others; 0 */
 	int64_t saved_limit;   /* gcs.fc_limit to restore; 0 = no relief */
+	bool isolated;	       /* gmcast.isolate=1 set by the relief */
 } health_fc;
 
 /* Monotonic clock in milliseconds. */
@@ -342,36 +343,62 @@ health_fc_read(struct db_conn *c, int64_t *queue, int64_t *paused_ns,
 	return DB_OK;
 }
 
-/* Set the local node's gcs.fc_limit. */
+/* Set the local node's provider option name to v. */
 static int
-health_fc_set(struct db_conn *c, int64_t limit, char err[LOOMD_ERR_LEN])
+health_fc_set(struct db_conn *c, const char *name, long long v,
+    char err[LOOMD_ERR_LEN])
 {
 	char opt[64];
 
-	snprintf(opt, sizeof opt, "gcs.fc_limit=%lld", (long long)limit);
+	snprintf(opt, sizeof opt, "%s=%lld", name, v);
 	if (db_exec(c, "SET GLOBAL wsrep_provider_options = ?", NULL, "s",
 		opt) == DB_OK)
 		return 0;
-	snprintf(err, LOOMD_ERR_LEN, "%u: %s", db_errno(c), db_error(c));
+	snprintf(err, LOOMD_ERR_LEN, "%s: %u: %s", opt, db_errno(c),
+	    db_error(c));
 	return -1;
 }
 
 /*
- * One look of the flow-control relief at the local node (Galera, synced
- * or not), at now; *queue gets its receive queue (-1 unknown).  The node
- * holds the others when its queue is above its upper flow-control limit
- * (gcs.fc_limit times the square root of the cluster size, as Galera
- * computes it) while it spent at least half the time since the last look
- * paused; after ha.fc_relief_after_ms of that, raise its gcs.fc_limit.
- * Once the queue is back under the old limit, restore it.
+ * Has the node held the others since the last look: spent at least half
+ * that time paused by flow control, with its receive queue above
+ * gcs.fc_limit times the square root of the cluster size (Galera's upper
+ * limit)?  Then for how long (since holding_since); else 0.
+ */
+static int64_t
+health_fc_holding(int64_t now, int64_t queue, int64_t paused, int64_t limit,
+    int64_t size)
+{
+	if (health_fc.looked_at == 0 ||
+	    queue * queue <= limit * limit * size ||
+	    (paused - health_fc.paused_ns) / 1000000 * 2 <
+		now - health_fc.looked_at) {
+		health_fc.holding_since = 0;
+		return 0;
+	}
+	if (health_fc.holding_since == 0)
+		health_fc.holding_since = health_fc.looked_at;
+	return now - health_fc.holding_since;
+}
+
+/*
+ * One look of the flow-control relief at the local node, at now; *queue
+ * gets its receive queue (-1 unknown).  The node holds the others when
+ * it has done so (health_fc_holding) continuously.  After
+ * ha.fc_relief_after_ms of that, raise its gcs.fc_limit: that ends the
+ * pause once its appliers dequeue again.  If it still holds the others
+ * ha.fc_relief_after_ms later, its appliers do not move at all (a disk
+ * that blocks every write): isolate it (gmcast.isolate=1), so that the
+ * others evict it and go on, as they would if it had died.  Once its
+ * queue is back under the old limit, undo both (it rejoins by IST).
  */
 static void
 health_fc_look(struct db_conn *c, const struct db_wsrep *w, int64_t now,
     int64_t *queue)
 {
 	char err[LOOMD_ERR_LEN];
-	int64_t paused, limit, after = health_cfg->ha_fc_relief_after_ms;
-	bool holding;
+	int64_t paused, limit, held, after = health_cfg->ha_fc_relief_after_ms;
+	int64_t saved = health_fc.saved_limit;
 
 	if (health_fc_read(c, queue, &paused, &limit) != DB_OK || *queue < 0 ||
 	    paused < 0 || limit <= 0) {
@@ -379,65 +406,79 @@ health_fc_look(struct db_conn *c, const struct db_wsrep *w, int64_t now,
 		health_fc.looked_at = health_fc.holding_since = 0;
 		return;
 	}
-	if (health_fc.saved_limit == 0 && limit >= HEALTH_FC_RELIEF_LIMIT) {
+	if (saved == 0 && limit >= HEALTH_FC_RELIEF_LIMIT) {
 		/* Left raised by a server that stopped before the node
 		 * caught up: Galera's default is the limit to go back to. */
-		health_fc.saved_limit = HEALTH_FC_DEFAULT_LIMIT;
+		saved = health_fc.saved_limit = HEALTH_FC_DEFAULT_LIMIT;
 		log_warn("health: gcs.fc_limit of the local node is %lld, "
 			 "as a flow-control relief leaves it; it goes back "
 			 "to %d once the receive queue is under it",
 		    (long long)limit, HEALTH_FC_DEFAULT_LIMIT);
 	}
-	if (health_fc.saved_limit != 0) {
-		if (*queue > health_fc.saved_limit)
+	if (saved != 0 && *queue <= saved) {
+		if (health_fc.isolated &&
+		    health_fc_set(c, "gmcast.isolate", 0, err) != 0) {
+			log_warn("health: cannot end the isolation: %s", err);
 			goto out;
+		}
 		if (limit == HEALTH_FC_RELIEF_LIMIT &&
-		    health_fc_set(c, health_fc.saved_limit, err) != 0) {
-			log_warn("health: cannot set gcs.fc_limit back to "
-				 "%lld: %s",
-			    (long long)health_fc.saved_limit, err);
+		    health_fc_set(c, "gcs.fc_limit", saved, err) != 0) {
+			log_warn("health: cannot set it back: %s", err);
 			goto out;
 		}
 		log_info("health: the local node caught up (receive queue "
-			 "%lld); gcs.fc_limit back to %lld, taking writes "
-			 "again",
-		    (long long)*queue, (long long)health_fc.saved_limit);
+			 "%lld); gcs.fc_limit back to %lld%s",
+		    (long long)*queue, (long long)saved,
+		    health_fc.isolated ? ", isolation ended: it rejoins" : "");
 		health_fc.saved_limit = 0;
-		goto out;
-	}
-	holding = after > 0 && health_fc.looked_at != 0 &&
-	    *queue * *queue > limit * limit * w->cluster_size &&
-	    (paused - health_fc.paused_ns) / 1000000 * 2 >=
-		now - health_fc.looked_at;
-	if (!holding) {
+		health_fc.isolated = false;
 		health_fc.holding_since = 0;
 		goto out;
 	}
-	if (health_fc.holding_since == 0)
-		health_fc.holding_since = health_fc.looked_at;
-	if (now - health_fc.holding_since < after)
+	if (after <= 0 || health_fc.isolated ||
+	    (held = health_fc_holding(now, *queue, paused,
+		 saved != 0 ? saved : limit, w->cluster_size)) < after)
 		goto out;
-	if (health_fc_set(c, HEALTH_FC_RELIEF_LIMIT, err) != 0) {
+	if (saved == 0) {
+		if (health_fc_set(c, "gcs.fc_limit", HEALTH_FC_RELIEF_LIMIT,
+			err) != 0) {
+			log_warn("health: the local Galera node has held "
+				 "every node's commits with flow control for "
+				 "%lld ms and raising its gcs.fc_limit "
+				 "failed: %s; grant loomd's database user "
+				 "SUPER, or see docs/ha.md",
+			    (long long)held, err);
+			health_fc.holding_since = now; /* try again later */
+			goto out;
+		}
 		log_warn("health: the local Galera node has held every "
 			 "node's commits with flow control for %lld ms "
-			 "(receive queue %lld, gcs.fc_limit %lld), and "
-			 "raising its gcs.fc_limit failed: %s; grant loomd's "
-			 "database user SUPER, or relieve or stop the node "
-			 "by hand (docs/ha.md)",
-		    (long long)(now - health_fc.holding_since),
-		    (long long)*queue, (long long)limit, err);
-		health_fc.holding_since = now; /* try again after a while */
+			 "(receive queue %lld, gcs.fc_limit %lld); raised its "
+			 "gcs.fc_limit to %d so that the others go on "
+			 "(ha.fc_relief_after_ms); no writes here until it "
+			 "has caught up",
+		    (long long)held, (long long)*queue, (long long)limit,
+		    HEALTH_FC_RELIEF_LIMIT);
+		health_fc.saved_limit = limit;
+		health_fc.holding_since = 0;
 		goto out;
 	}
-	log_warn("health: the local Galera node has held every node's "
-		 "commits with flow control for %lld ms (receive queue %lld, "
-		 "gcs.fc_limit %lld); raised its gcs.fc_limit to %d so that "
-		 "the other nodes go on (ha.fc_relief_after_ms); no writes "
-		 "here until it has caught up",
-	    (long long)(now - health_fc.holding_since), (long long)*queue,
-	    (long long)limit, HEALTH_FC_RELIEF_LIMIT);
-	health_fc.saved_limit = limit;
-	health_fc.holding_since = 0;
+	if (health_fc_set(c, "gmcast.isolate", 1, err) != 0) {
+		log_warn("health: the local Galera node still holds every "
+			 "node's commits with flow control and isolating it "
+			 "failed: %s; stop it by hand (docs/ha.md)",
+		    err);
+		health_fc.holding_since = now;
+		goto out;
+	}
+	log_warn("health: the local Galera node still holds every node's "
+		 "commits with flow control %lld ms after its gcs.fc_limit "
+		 "was raised (receive queue %lld): its appliers do not move; "
+		 "isolated it (gmcast.isolate=1) so that the other nodes "
+		 "evict it and go on; it rejoins once its queue is under "
+		 "%lld",
+	    (long long)held, (long long)*queue, (long long)saved);
+	health_fc.isolated = true;
 out:
 	health_fc.paused_ns = paused;
 	health_fc.looked_at = now;
