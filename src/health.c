@@ -24,7 +24,9 @@
  * gcs.fc_limit (a local provider setting that takes effect at once,
  * unlike wsrep_desync, which waits behind the backlog), so that the
  * other nodes go on; this server takes no writes until the node has
- * caught up, then the probe sets the limit back.
+ * caught up.  If the pause outlasts that too (appliers that do not move
+ * at all), it isolates the node so that the others evict it.  Both are
+ * undone once the node's receive queue is back under the old limit.
  */
 #include "config.h"
 
