@@ -82,6 +82,8 @@ api_health_readyz(struct http_req *req UNUSED, struct http_resp *resp)
 		    json_object_new_string(hs.wsrep.local_state_comment));
 		json_object_object_add(g, "cluster_size",
 		    json_object_new_int64(hs.wsrep.cluster_size));
+		json_object_object_add(g, "recv_queue",
+		    json_object_new_int64(hs.recv_queue));
 	}
 	json_object_object_add(o, "galera", g);
 	{

@@ -138,6 +138,11 @@ const struct cfg_key cfg_keys[] = {
 	{ "ha.health_interval_ms", CFG_INT, CFG_OFF(ha_health_interval_ms),
 	    100, 10000, "500", false, false,
 	    "how often the Galera state is probed for /readyz" },
+	{ "ha.fc_relief_after_ms", CFG_INT, CFG_OFF(ha_fc_relief_after_ms), 0,
+	    600000, "2000", false, false,
+	    "when the local Galera node has held every node's commits with "
+	    "flow control this long, its receive queue not draining, raise "
+	    "its gcs.fc_limit until it caught up (0: never)" },
 	{ "log.level", CFG_STRING, CFG_OFF(log_level), 0, 0, "info", true,
 	    false, "error, warn, info or debug" },
 	{ "solver.max_steps", CFG_INT, CFG_OFF(solver_max_steps), 1000,

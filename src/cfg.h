@@ -55,6 +55,7 @@ struct cfg {
 	char *ha_drain_file;
 	int64_t ha_health_interval_ms;
 	int64_t ha_rejoin_holddown_ms;
+	int64_t ha_fc_relief_after_ms;
 	/* logging */
 	char *log_level;
 	/* provisioning */

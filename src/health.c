@@ -15,6 +15,18 @@
  * least 1.5 s), or when this process was frozen that long (SIGSTOP, a VM
  * pause), which the freeze watch measures as the gap between two of its
  * ticks on the monotonic clock.
+ *
+ * Flow-control relief (ha.fc_relief_after_ms): a node that stays in the
+ * cluster but applies more slowly than the others write (a disk that
+ * blocks its writes, a backlog after such a stall) sends flow control
+ * and holds every node's commits until it has caught up.  When the probe
+ * finds its own node doing so for the relief time, it raises the node's
+ * gcs.fc_limit (a local provider setting that takes effect at once,
+ * unlike wsrep_desync, which waits behind the backlog), so that the
+ * other nodes go on; this server takes no writes until the node has
+ * caught up.  If the pause outlasts that too (appliers that do not move
+ * at all), it isolates the node so that the others evict it.  Both are
+ * undone once the node's receive queue is back under the old limit.
  */
 #include "config.h"
 
@@ -24,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -42,6 +55,9 @@ static int64_t health_probe_delay_ms; /* test-only, see health_start() */
 #define HEALTH_TICK_MS 100	    /* period of the freeze watch */
 #define HEALTH_PROBE_BUDGET_MS 3000 /* a probe's own timeouts */
 
+#define HEALTH_FC_RELIEF_LIMIT 1000000 /* gcs.fc_limit while relieved */
+#define HEALTH_FC_DEFAULT_LIMIT 16     /* Galera's default gcs.fc_limit */
+
 /* Guarded by health_lock. */
 static struct {
 	bool reachable;
@@ -59,7 +75,19 @@ static struct {
 	char holddown_why[128];
 	int64_t ticked_at; /* last tick of the freeze watch */
 	bool galera;	   /* wsrep on, as last seen answering */
+
+	int64_t recv_queue; /* wsrep_local_recv_queue; -1 = unknown */
+	bool fc_relieved;   /* gcs.fc_limit raised by the relief */
 } health_last;
+
+/* The flow-control relief's own state (the probe thread's only). */
+static struct {
+	int64_t paused_ns;     /* wsrep_flow_control_paused_ns at looked_at */
+	int64_t looked_at;     /* monotonic ms of the last look; 0 = none */
+	int64_t holding_since; /* since when the node holds the others; 0 */
+	int64_t saved_limit;   /* gcs.fc_limit to restore; 0 = no relief */
+	bool isolated;	       /* gmcast.isolate=1 set by the relief */
+} health_fc;
 
 /* Monotonic clock in milliseconds. */
 static int64_t
@@ -269,6 +297,187 @@ health_beat_done(void *arg)
 	*c = NULL;
 }
 
+/*
+ * Read the local node's flow-control figures: its receive queue, the
+ * time it spent paused by flow control (ns, cumulative) and its
+ * gcs.fc_limit (from wsrep_provider_options; -1 if absent).
+ */
+static enum db_status
+health_fc_read(struct db_conn *c, int64_t *queue, int64_t *paused_ns,
+    int64_t *limit)
+{
+	struct db_rows *r;
+	enum db_status st;
+	const char *k, *v, *p;
+	size_t i;
+
+	*queue = *paused_ns = *limit = -1;
+	st = db_query(c,
+	    "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM "
+	    "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN "
+	    "('WSREP_LOCAL_RECV_QUEUE', 'WSREP_FLOW_CONTROL_PAUSED_NS') "
+	    "UNION ALL SELECT 'OPTIONS', @@global.wsrep_provider_options",
+	    &r, "");
+	if (st != DB_OK)
+		return st;
+	for (i = 0; i < r->nrows; i++) {
+		k = db_rows_get(r, i, 0);
+		v = db_rows_get(r, i, 1);
+		if (k == NULL || v == NULL)
+			continue;
+		if (strcasecmp(k, "WSREP_LOCAL_RECV_QUEUE") == 0)
+			*queue = strtoll(v, NULL, 10);
+		else if (strcasecmp(k, "WSREP_FLOW_CONTROL_PAUSED_NS") == 0)
+			*paused_ns = strtoll(v, NULL, 10);
+		else if ((p = strstr(v, "gcs.fc_limit = ")) != NULL)
+			*limit =
+			    strtoll(p + strlen("gcs.fc_limit = "), NULL, 10);
+	}
+	db_rows_free(r);
+	return DB_OK;
+}
+
+/* Set the local node's provider option name to v. */
+static int
+health_fc_set(struct db_conn *c, const char *name, long long v,
+    char err[LOOMD_ERR_LEN])
+{
+	char opt[64];
+
+	snprintf(opt, sizeof opt, "%s=%lld", name, v);
+	if (db_exec(c, "SET GLOBAL wsrep_provider_options = ?", NULL, "s",
+		opt) == DB_OK)
+		return 0;
+	snprintf(err, LOOMD_ERR_LEN, "%s: %u: %s", opt, db_errno(c),
+	    db_error(c));
+	return -1;
+}
+
+/*
+ * Has the node held the others since the last look: spent at least half
+ * that time paused by flow control, with its receive queue above
+ * gcs.fc_limit times the square root of the cluster size (Galera's upper
+ * limit)?  Then for how long (since holding_since); else 0.
+ */
+static int64_t
+health_fc_holding(int64_t now, int64_t queue, int64_t paused, int64_t limit,
+    int64_t size)
+{
+	if (health_fc.looked_at == 0 ||
+	    queue * queue <= limit * limit * size ||
+	    (paused - health_fc.paused_ns) / 1000000 * 2 <
+		now - health_fc.looked_at) {
+		health_fc.holding_since = 0;
+		return 0;
+	}
+	if (health_fc.holding_since == 0)
+		health_fc.holding_since = health_fc.looked_at;
+	return now - health_fc.holding_since;
+}
+
+/*
+ * One look of the flow-control relief at the local node, at now; *queue
+ * gets its receive queue (-1 unknown).  The node holds the others when
+ * it has done so (health_fc_holding) continuously.  After
+ * ha.fc_relief_after_ms of that, raise its gcs.fc_limit: that ends the
+ * pause once its appliers dequeue again.  If it still holds the others
+ * ha.fc_relief_after_ms later, its appliers do not move at all (a disk
+ * that blocks every write): isolate it (gmcast.isolate=1), so that the
+ * others evict it and go on, as they would if it had died.  Once its
+ * queue is back under the old limit, undo both (it rejoins by IST).
+ */
+static void
+health_fc_look(struct db_conn *c, const struct db_wsrep *w, int64_t now,
+    int64_t *queue)
+{
+	char err[LOOMD_ERR_LEN];
+	int64_t paused, limit, held, after = health_cfg->ha_fc_relief_after_ms;
+	int64_t saved = health_fc.saved_limit;
+
+	if (health_fc_read(c, queue, &paused, &limit) != DB_OK || *queue < 0 ||
+	    paused < 0 || limit <= 0) {
+		log_debug("health: no flow-control figures: %s", db_error(c));
+		health_fc.looked_at = health_fc.holding_since = 0;
+		return;
+	}
+	if (saved == 0 && limit >= HEALTH_FC_RELIEF_LIMIT) {
+		/* Left raised by a server that stopped before the node
+		 * caught up: Galera's default is the limit to go back to. */
+		saved = health_fc.saved_limit = HEALTH_FC_DEFAULT_LIMIT;
+		log_warn("health: gcs.fc_limit of the local node is %lld, "
+			 "as a flow-control relief leaves it; it goes back "
+			 "to %d once the receive queue is under it",
+		    (long long)limit, HEALTH_FC_DEFAULT_LIMIT);
+	}
+	if (saved != 0 && *queue <= saved) {
+		if (health_fc.isolated &&
+		    health_fc_set(c, "gmcast.isolate", 0, err) != 0) {
+			log_warn("health: cannot end the isolation: %s", err);
+			goto out;
+		}
+		if (limit == HEALTH_FC_RELIEF_LIMIT &&
+		    health_fc_set(c, "gcs.fc_limit", saved, err) != 0) {
+			log_warn("health: cannot set it back: %s", err);
+			goto out;
+		}
+		log_info("health: the local node caught up (receive queue "
+			 "%lld); gcs.fc_limit back to %lld%s",
+		    (long long)*queue, (long long)saved,
+		    health_fc.isolated ? ", isolation ended: it rejoins" : "");
+		health_fc.saved_limit = 0;
+		health_fc.isolated = false;
+		health_fc.holding_since = 0;
+		goto out;
+	}
+	if (after <= 0 || health_fc.isolated ||
+	    (held = health_fc_holding(now, *queue, paused,
+		 saved != 0 ? saved : limit, w->cluster_size)) < after)
+		goto out;
+	if (saved == 0) {
+		if (health_fc_set(c, "gcs.fc_limit", HEALTH_FC_RELIEF_LIMIT,
+			err) != 0) {
+			log_warn("health: the local Galera node has held "
+				 "every node's commits with flow control for "
+				 "%lld ms and raising its gcs.fc_limit "
+				 "failed: %s; grant loomd's database user "
+				 "SUPER, or see docs/ha.md",
+			    (long long)held, err);
+			health_fc.holding_since = now; /* try again later */
+			goto out;
+		}
+		log_warn("health: the local Galera node has held every "
+			 "node's commits with flow control for %lld ms "
+			 "(receive queue %lld, gcs.fc_limit %lld); raised its "
+			 "gcs.fc_limit to %d so that the others go on "
+			 "(ha.fc_relief_after_ms); no writes here until it "
+			 "has caught up",
+		    (long long)held, (long long)*queue, (long long)limit,
+		    HEALTH_FC_RELIEF_LIMIT);
+		health_fc.saved_limit = limit;
+		health_fc.holding_since = 0;
+		goto out;
+	}
+	if (health_fc_set(c, "gmcast.isolate", 1, err) != 0) {
+		log_warn("health: the local Galera node still holds every "
+			 "node's commits with flow control and isolating it "
+			 "failed: %s; stop it by hand (docs/ha.md)",
+		    err);
+		health_fc.holding_since = now;
+		goto out;
+	}
+	log_warn("health: the local Galera node still holds every node's "
+		 "commits with flow control %lld ms after its gcs.fc_limit "
+		 "was raised (receive queue %lld): its appliers do not move; "
+		 "isolated it (gmcast.isolate=1) so that the other nodes "
+		 "evict it and go on; it rejoins once its queue is under "
+		 "%lld",
+	    (long long)held, (long long)*queue, (long long)saved);
+	health_fc.isolated = true;
+out:
+	health_fc.paused_ns = paused;
+	health_fc.looked_at = now;
+}
+
 /* The probe loop. */
 static void *
 health_main(void *arg UNUSED)
@@ -278,7 +487,7 @@ health_main(void *arg UNUSED)
 	struct db_wsrep w;
 	enum db_status st;
 	struct timespec until;
-	int64_t ms, started;
+	int64_t ms, started, queue;
 	bool usable;
 
 	for (;;) {
@@ -303,11 +512,18 @@ health_main(void *arg UNUSED)
 				c = NULL;
 			}
 		}
+		queue = -1;
+		if (c != NULL && w.wsrep_on)
+			health_fc_look(c, &w, health_now_ms(), &queue);
+		else
+			health_fc.looked_at = health_fc.holding_since = 0;
 		pthread_mutex_lock(&health_lock);
 		health_last.reachable = c != NULL;
 		snprintf(health_last.error, sizeof health_last.error, "%s",
 		    err);
 		health_last.wsrep = w;
+		health_last.recv_queue = queue;
+		health_last.fc_relieved = health_fc.saved_limit != 0;
 		if (c != NULL)
 			health_last.galera = w.wsrep_on;
 		health_last.probed_at = health_now_ms();
@@ -420,6 +636,7 @@ health_get(struct health_state *out)
 	char error[LOOMD_ERR_LEN], why[128];
 	int64_t now, ready_after, tick_age;
 	struct stat st;
+	bool relieved;
 
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&health_lock);
@@ -428,6 +645,8 @@ health_get(struct health_state *out)
 	out->wsrep = health_last.wsrep;
 	out->schema_ok = health_last.schema_ok;
 	out->probes = health_last.probes;
+	out->recv_queue = health_last.recv_queue;
+	relieved = out->fc_relieved = health_last.fc_relieved;
 	out->probe_age_ms =
 	    health_last.probed_at == 0 ? -1 : now - health_last.probed_at;
 	snprintf(error, sizeof error, "%s", health_last.error);
@@ -469,6 +688,14 @@ health_get(struct health_state *out)
 		    "ready in %lld ms (ha.rejoin_holddown_ms = %lld)",
 		    why, (long long)(ready_after - now),
 		    (long long)health_cfg->ha_rejoin_holddown_ms);
+		return;
+	}
+	if (relieved) {
+		snprintf(out->reason, sizeof out->reason,
+		    "galera: node catching up (receive queue %lld); its "
+		    "gcs.fc_limit is raised so that it does not hold the "
+		    "other nodes (ha.fc_relief_after_ms)",
+		    (long long)out->recv_queue);
 		return;
 	}
 	out->db_ok = true;

@@ -7,6 +7,10 @@
  * ticks every 100 ms to notice a freeze of the process; on Galera a freeze,
  * or the database found unusable, for the stale time starts the rejoin
  * hold-down (ha.rejoin_holddown_ms).  A probe that is only late does not.
+ * When the local node holds every node's commits with flow control for
+ * ha.fc_relief_after_ms (a backlog it does not drain), the probe raises
+ * its gcs.fc_limit so that the others go on, and this server takes no
+ * writes until the node caught up (docs/ha.md).
  */
 #ifndef LOOMD_HEALTH_H
 #define LOOMD_HEALTH_H
@@ -28,6 +32,13 @@ struct health_state {
 	bool schema_ok;
 	struct db_wsrep wsrep;
 	int64_t probe_age_ms; /* since the last finished probe */
+	/*
+	 * Flow-control relief (ha.fc_relief_after_ms): the local node's
+	 * receive queue at the last probe (-1 unknown), and whether loomd
+	 * raised its gcs.fc_limit because it held every node's commits.
+	 */
+	int64_t recv_queue;
+	bool fc_relieved;
 	uint64_t probes;
 };
 

@@ -11,6 +11,8 @@ adds its own settings:
   stress  scripts/take-stress: 16 threads, database "stress", port 0
 """
 
+import os
+
 
 def _value(v):
     if isinstance(v, bool):
@@ -75,9 +77,14 @@ def loomd_conf(i, galera, profile="ha", db_name=None, db_extra="",
                ("write_timeout_ms", 4000)]
     out.append(_group("db", db, db_extra))
     if profile == "ha":
-        out.append(_group("ha", [("dc_dead_after", int(dc_dead_after)),
-                                 ("health_interval_ms", 250),
-                                 ("job_lease_ms", 5000)]))
+        ha = [("dc_dead_after", int(dc_dead_after)),
+              ("health_interval_ms", 250), ("job_lease_ms", 5000)]
+        # scripts/galera-repro-slownode runs the rig with and without
+        # the flow-control relief (docs/ha.md).
+        relief = os.environ.get("LOOMD_HA_FC_RELIEF_AFTER_MS", "")
+        if relief.isdigit():
+            ha.append(("fc_relief_after_ms", int(relief)))
+        out.append(_group("ha", ha))
         out.append(_group("scheduler", [("interval_ms", 200)]))
         # Takes wait for work, well inside the provisioners' 5 s
         # request timeout (scripts/ha-local).
