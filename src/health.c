@@ -86,6 +86,7 @@ static struct {
 	int64_t looked_at;     /* monotonic ms of the last look; 0 = none */
 	int64_t holding_since; /* since when the node holds the others; 0 */
 	int64_t saved_limit;   /* gcs.fc_limit to restore; 0 = no relief */
+	int64_t committed;     /* wsrep_last_committed when it was raised */
 	bool isolated;	       /* gmcast.isolate=1 set by the relief */
 } health_fc;
 
@@ -304,18 +305,19 @@ health_beat_done(void *arg)
  */
 static enum db_status
 health_fc_read(struct db_conn *c, int64_t *queue, int64_t *paused_ns,
-    int64_t *limit)
+    int64_t *limit, int64_t *committed)
 {
 	struct db_rows *r;
 	enum db_status st;
 	const char *k, *v, *p;
 	size_t i;
 
-	*queue = *paused_ns = *limit = -1;
+	*queue = *paused_ns = *limit = *committed = -1;
 	st = db_query(c,
 	    "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM "
 	    "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN "
-	    "('WSREP_LOCAL_RECV_QUEUE', 'WSREP_FLOW_CONTROL_PAUSED_NS') "
+	    "('WSREP_LOCAL_RECV_QUEUE', 'WSREP_FLOW_CONTROL_PAUSED_NS', "
+	    "'WSREP_LAST_COMMITTED') "
 	    "UNION ALL SELECT 'OPTIONS', @@global.wsrep_provider_options",
 	    &r, "");
 	if (st != DB_OK)
@@ -329,6 +331,8 @@ health_fc_read(struct db_conn *c, int64_t *queue, int64_t *paused_ns,
 			*queue = strtoll(v, NULL, 10);
 		else if (strcasecmp(k, "WSREP_FLOW_CONTROL_PAUSED_NS") == 0)
 			*paused_ns = strtoll(v, NULL, 10);
+		else if (strcasecmp(k, "WSREP_LAST_COMMITTED") == 0)
+			*committed = strtoll(v, NULL, 10);
 		else if ((p = strstr(v, "gcs.fc_limit = ")) != NULL)
 			*limit =
 			    strtoll(p + strlen("gcs.fc_limit = "), NULL, 10);
@@ -381,8 +385,9 @@ health_fc_holding(int64_t now, int64_t queue, int64_t paused, int64_t limit,
  * it has done so (health_fc_holding) continuously.  After
  * ha.fc_relief_after_ms of that, raise its gcs.fc_limit: that ends the
  * pause once its appliers dequeue again.  If it still holds the others
- * ha.fc_relief_after_ms later, its appliers do not move at all (a disk
- * that blocks every write): isolate it (gmcast.isolate=1), so that the
+ * ha.fc_relief_after_ms later and its appliers committed nothing in
+ * that time (wsrep_last_committed unchanged: a disk that blocks every
+ * write), isolate it (gmcast.isolate=1), so that the
  * others evict it and go on, as they would if it had died.  Once its
  * queue is back under the old limit, undo both (it rejoins by IST).
  */
@@ -392,9 +397,9 @@ health_fc_look(struct db_conn *c, const struct db_wsrep *w, int64_t now,
 {
 	char err[LOOMD_ERR_LEN];
 	int64_t paused, limit, held, after = health_cfg->ha_fc_relief_after_ms;
-	int64_t saved = health_fc.saved_limit;
+	int64_t saved = health_fc.saved_limit, committed;
 
-	if (health_fc_read(c, queue, &paused, &limit) != DB_OK || *queue < 0 ||
+	if (health_fc_read(c, queue, &paused, &limit, &committed) != DB_OK || *queue < 0 ||
 	    paused < 0 || limit <= 0) {
 		log_debug("health: no flow-control figures: %s", db_error(c));
 		health_fc.looked_at = health_fc.holding_since = 0;
@@ -454,6 +459,18 @@ health_fc_look(struct db_conn *c, const struct db_wsrep *w, int64_t now,
 		    (long long)held, (long long)*queue, (long long)limit,
 		    HEALTH_FC_RELIEF_LIMIT);
 		health_fc.saved_limit = limit;
+		health_fc.committed = committed;
+		health_fc.holding_since = 0;
+		goto out;
+	}
+	/*
+	 * Isolate only a node whose appliers committed nothing since the
+	 * limit was raised: one that is merely slow (a loaded machine, a
+	 * pause sent by another node) catches up by itself, and isolating
+	 * it could cost the cluster its quorum.
+	 */
+	if (committed != health_fc.committed) {
+		health_fc.committed = committed;
 		health_fc.holding_since = 0;
 		goto out;
 	}
