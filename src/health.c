@@ -399,8 +399,8 @@ health_fc_look(struct db_conn *c, const struct db_wsrep *w, int64_t now,
 	int64_t paused, limit, held, after = health_cfg->ha_fc_relief_after_ms;
 	int64_t saved = health_fc.saved_limit, committed;
 
-	if (health_fc_read(c, queue, &paused, &limit, &committed) != DB_OK || *queue < 0 ||
-	    paused < 0 || limit <= 0) {
+	if (health_fc_read(c, queue, &paused, &limit, &committed) != DB_OK ||
+	    *queue < 0 || paused < 0 || limit <= 0) {
 		log_debug("health: no flow-control figures: %s", db_error(c));
 		health_fc.looked_at = health_fc.holding_since = 0;
 		return;
