@@ -295,6 +295,8 @@ task_store_take_tx(struct db_conn *c, void *arg)
 					id = db_rows_get(cand, i, 0);
 			}
 			if (held) {
+				db_rows_free(r);
+				r = NULL;
 				if ((st = db_query(c, TASK_STORE_TAKE_READ, &r,
 					 "s", id)) != DB_OK)
 					goto out;
@@ -506,11 +508,12 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 		return DB_ABORT;
 	}
 	/*
-	 * The task with its node and its job, all locked.  The job's row
-	 * lock first (every finish writes the job's row below, either
-	 * way): the snapshot of the consistent read below (and of the
-	 * advance) is then taken after every local transaction that
-	 * advanced this job committed.  A locking read takes no snapshot.
+	 * The task with its node and its job, all locked in one read (every
+	 * finish writes the job's row below either way).  The job's row
+	 * lock comes before any consistent read: the snapshot of the read
+	 * of the stage's open tasks below (and of the advance) is then
+	 * taken after every local transaction that advanced this job
+	 * committed.  A locking read takes no snapshot.
 	 */
 	if ((st = db_query(c,
 		 "SELECT t.job_id, t.node_id, t.task_name, t.service, "
