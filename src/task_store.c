@@ -270,11 +270,7 @@ task_store_take_tx(struct db_conn *c, void *arg)
 	 * (its row tagged 0): a worker asking again while it holds one lost
 	 * our answer (a timeout, a dropped connection), so it gets the same
 	 * task again rather than leave that one stranded until
-	 * task.timeout_seconds (unless that task is being finished or
-	 * requeued right now: its row is locked).  Both branches lock, so
-	 * the transaction's snapshot is taken by the read of the task
-	 * below, after the commit that queued it: the node is then read at
-	 * the version that commit left.
+	 * task.timeout_seconds.
 	 */
 	for (tries = 0; tries < 16; tries++) {
 		const char *id = NULL;
@@ -286,8 +282,7 @@ task_store_take_tx(struct db_conn *c, void *arg)
 			if ((st = db_query(c,
 				 "(SELECT id, 0 FROM tasks WHERE q_state = "
 				 "'taken' AND worker_id = ? ORDER BY taken_at "
-				 "LIMIT 1 FOR UPDATE SKIP LOCKED) UNION ALL "
-				 "(SELECT id, 1 FROM tasks "
+				 "LIMIT 1) UNION ALL (SELECT id, 1 FROM tasks "
 				 "WHERE q_state = 'queued' AND residue = ? "
 				 "ORDER BY q_seq LIMIT 1 FOR UPDATE SKIP LOCKED)",
 				 &cand, "si", a->worker, a->residue)) != DB_OK)
