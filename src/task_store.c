@@ -39,12 +39,17 @@ task_store_truncate_log(const char *s, int64_t max)
 	return xasprintf("[snipped]%s", s + n - (size_t)max);
 }
 
+static enum db_status task_store_update_node_tx(struct db_conn *c,
+    const char *node_id, bool (*fn)(struct json_object *node, void *arg),
+    void *arg);
+
 /*
  * Let fn change the doc of node id, read by the caller either FOR UPDATE
  * (version < 0) or without a lock at version, which the write then
  * requires, and write it back.  DB_ABORT when fn returns false (nothing
- * written); DB_RETRY when the node moved past version since (the
- * transaction runs again).
+ * written).  A node that moved past version since (the caller's snapshot
+ * predates a commit that wrote it) is read again under its lock and fn
+ * applied to that.
  */
 static enum db_status
 task_store_write_node_tx(struct db_conn *c, const char *node_id,
@@ -76,10 +81,10 @@ task_store_write_node_tx(struct db_conn *c, const char *node_id,
 		    version);
 	json_object_put(node);
 	if (st == DB_OK && n != 1) {
-		log_debug("task: node %s changed while its action was "
-			  "written; running the transaction again",
+		log_debug("task: node %s moved on since it was read; "
+			  "reading it again under its lock",
 		    node_id);
-		st = DB_RETRY;
+		st = task_store_update_node_tx(c, node_id, fn, arg);
 	}
 	return st;
 }
