@@ -53,7 +53,6 @@ db_count_retry(unsigned int err)
 		DB_COUNT(retries_1205);
 		break;
 	case ER_CHECKREAD:
-	case 0: /* a write at a version read earlier found the row moved on */
 		DB_COUNT(retries_1020);
 		break;
 	default:
