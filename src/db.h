@@ -112,6 +112,19 @@ enum db_status db_tx_run(struct db_conn *c, db_tx_fn fn, void *arg,
     char err[LOOMD_ERR_LEN]);
 
 /*
+ * As db_tx_run() for an fn that sends exactly one write statement (and
+ * nothing else): it runs in autocommit, its own commit, without the START
+ * TRANSACTION and COMMIT round trips.  Same re-runs on DB_RETRY (the
+ * statement was rolled back: a deadlock, a lock wait timeout, a
+ * certification failure), same error mapping and counters.  A link lost
+ * while the statement ran is DB_UNAVAILABLE (outcome unknown), never run
+ * again: as for a COMMIT.  For a statement that is one write in itself;
+ * two writes that must commit together need db_tx_run().
+ */
+enum db_status db_tx_run_one(struct db_conn *c, db_tx_fn fn, void *arg,
+    char err[LOOMD_ERR_LEN]);
+
+/*
  * Like db_tx_run() but without a transaction (autocommit reads): fn is
  * re-run on DB_RETRY and once after a lost connection.
  */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * db_tx.c - the retrying transaction runner (db_tx_run, db_read_run) and
- * the database counters.  See db.h for the contracts and GALERA.md for
- * why the whole transaction (never one statement) is re-run.
+ * db_tx.c - the retrying transaction runner (db_tx_run, db_tx_run_one,
+ * db_read_run) and the database counters.  See db.h for the contracts and
+ * GALERA.md for why the whole transaction (never one statement) is re-run.
  */
 #include "config.h"
 
@@ -138,22 +138,30 @@ db_log_slow(bool tx, int64_t ms, int reruns, unsigned int rerun_errno,
 	    db_status_name(st), last_errno, (unsigned long long)n);
 }
 
-/* Shared loop of db_tx_run() and db_read_run(). */
+/* How db_runner() runs fn. */
+enum db_run_mode {
+	DB_RUN_READ, /* autocommit reads (db_read_run) */
+	DB_RUN_TX,   /* START TRANSACTION, fn, COMMIT (db_tx_run) */
+	DB_RUN_ONE,  /* one autocommit write, its own commit (db_tx_run_one) */
+};
+
+/* Shared loop of db_tx_run(), db_tx_run_one() and db_read_run(). */
 static enum db_status
-db_runner(struct db_conn *c, db_tx_fn fn, void *arg, bool tx,
+db_runner(struct db_conn *c, db_tx_fn fn, void *arg, enum db_run_mode mode,
     char err[LOOMD_ERR_LEN])
 {
 	int attempt = 0, reconnects = 0;
 	int64_t t0 = common_now_ms(CLOCK_MONOTONIC), ms;
 	unsigned int rerun_errno = 0;
-	bool commit_sent;
+	bool commit_sent, tx = mode == DB_RUN_TX;
 	enum db_status st;
 
-	if (tx)
+	if (mode != DB_RUN_READ)
 		DB_COUNT(tx_total);
 	db_check_idle(c);
 	for (;;) {
-		commit_sent = false;
+		/* The one write of DB_RUN_ONE is its own COMMIT. */
+		commit_sent = mode == DB_RUN_ONE;
 		if (!c->connected) {
 			if ((st = db_open(c)) != DB_OK)
 				goto done;
@@ -170,8 +178,9 @@ db_runner(struct db_conn *c, db_tx_fn fn, void *arg, bool tx,
 			commit_sent = true;
 			if ((st = db_txctl(c, "COMMIT")) != DB_OK)
 				goto failed;
-			DB_COUNT(tx_committed);
 		}
+		if (mode != DB_RUN_READ)
+			DB_COUNT(tx_committed);
 		goto done;
 failed:
 		c->in_tx = false;
@@ -202,7 +211,8 @@ failed:
 	}
 done:
 	if ((ms = common_now_ms(CLOCK_MONOTONIC) - t0) >= DB_SLOW_MS)
-		db_log_slow(tx, ms, attempt, rerun_errno, st, c->last_errno);
+		db_log_slow(mode != DB_RUN_READ, ms, attempt, rerun_errno, st,
+		    c->last_errno);
 	switch (st) {
 	case DB_OK:
 	case DB_ABORT:
@@ -226,13 +236,20 @@ done:
 enum db_status
 db_tx_run(struct db_conn *c, db_tx_fn fn, void *arg, char err[LOOMD_ERR_LEN])
 {
-	return db_runner(c, fn, arg, true, err);
+	return db_runner(c, fn, arg, DB_RUN_TX, err);
+}
+
+enum db_status
+db_tx_run_one(struct db_conn *c, db_tx_fn fn, void *arg,
+    char err[LOOMD_ERR_LEN])
+{
+	return db_runner(c, fn, arg, DB_RUN_ONE, err);
 }
 
 enum db_status
 db_read_run(struct db_conn *c, db_tx_fn fn, void *arg, char err[LOOMD_ERR_LEN])
 {
-	return db_runner(c, fn, arg, false, err);
+	return db_runner(c, fn, arg, DB_RUN_READ, err);
 }
 
 void

@@ -39,6 +39,56 @@ task_store_truncate_log(const char *s, int64_t max)
 	return xasprintf("[snipped]%s", s + n - (size_t)max);
 }
 
+static enum db_status task_store_update_node_tx(struct db_conn *c,
+    const char *node_id, bool (*fn)(struct json_object *node, void *arg),
+    void *arg);
+
+/*
+ * Let fn change the doc of node id, read by the caller either FOR UPDATE
+ * (version < 0) or without a lock at version, which the write then
+ * requires, and write it back.  DB_ABORT when fn returns false (nothing
+ * written).  A node that moved past version since (the caller's snapshot
+ * predates a commit that wrote it) is read again under its lock and fn
+ * applied to that.
+ */
+static enum db_status
+task_store_write_node_tx(struct db_conn *c, const char *node_id,
+    const char *doc, int64_t version,
+    bool (*fn)(struct json_object *node, void *arg), void *arg)
+{
+	struct json_object *node;
+	enum db_status st;
+	uint64_t n = 1;
+
+	node = domain_parse(doc);
+	if (!fn(node, arg)) {
+		json_object_put(node);
+		return DB_ABORT;
+	}
+	if (version < 0)
+		st = db_exec(c,
+		    "UPDATE nodes SET doc = ?, version = version + 1 "
+		    "WHERE id = ?",
+		    NULL, "ss",
+		    json_object_to_json_string_ext(node, DOMAIN_JSON),
+		    node_id);
+	else
+		st = db_exec(c,
+		    "UPDATE nodes SET doc = ?, version = version + 1 "
+		    "WHERE id = ? AND version = ?",
+		    &n, "ssi",
+		    json_object_to_json_string_ext(node, DOMAIN_JSON), node_id,
+		    version);
+	json_object_put(node);
+	if (st == DB_OK && n != 1) {
+		log_debug("task: node %s moved on since it was read; "
+			  "reading it again under its lock",
+		    node_id);
+		st = task_store_update_node_tx(c, node_id, fn, arg);
+	}
+	return st;
+}
+
 /*
  * Load node id FOR UPDATE, let fn change its doc, and write it back.
  * DB_ABORT when fn returns false (nothing written).
@@ -47,7 +97,6 @@ static enum db_status
 task_store_update_node_tx(struct db_conn *c, const char *node_id,
     bool (*fn)(struct json_object *node, void *arg), void *arg)
 {
-	struct json_object *node;
 	struct db_rows *r;
 	enum db_status st;
 
@@ -58,18 +107,9 @@ task_store_update_node_tx(struct db_conn *c, const char *node_id,
 		db_rows_free(r);
 		return DB_OK; /* the node is gone: nothing to record */
 	}
-	node = domain_parse(db_rows_get(r, 0, 0));
+	st = task_store_write_node_tx(c, node_id, db_rows_get(r, 0, 0), -1, fn,
+	    arg);
 	db_rows_free(r);
-	if (!fn(node, arg)) {
-		json_object_put(node);
-		return DB_ABORT;
-	}
-	st = db_exec(c,
-	    "UPDATE nodes SET doc = ?, version = version + 1 "
-	    "WHERE id = ?",
-	    NULL, "ss", json_object_to_json_string_ext(node, DOMAIN_JSON),
-	    node_id);
-	json_object_put(node);
 	return st;
 }
 
@@ -171,10 +211,22 @@ task_store_node_close_action(struct json_object *node, void *arg)
 /* Take and finish                                                  */
 
 /*
- * The take's answer for task id (section 3.6) from the first row of r:
- * job_id, cluster_id, task_name, node_id, config and the job's nodes map
- * (NULL for a task whose config is sent as stored) at columns 0 to 5.
- * Returns a new string the caller frees.
+ * The task as a take hands it out, one row: job_id, cluster_id, task_name,
+ * node_id, config, the job's nodes map (NULL for a task whose config is
+ * sent as stored), service, the job's status and the node's doc and
+ * version (NULL when the task has no node or the node is gone) at columns
+ * 0 to 9.  A consistent read: the node is written at that version.
+ */
+#define TASK_STORE_TAKE_READ \
+	"SELECT t.job_id, t.cluster_id, t.task_name, t.node_id, t.config, " \
+	"m.nodes, t.service, j.status, n.doc, n.version FROM tasks t LEFT " \
+	"JOIN job_nodes_maps m ON m.job_id = t.job_id AND m.version = " \
+	"t.nodes_map LEFT JOIN jobs j ON j.id = t.job_id LEFT JOIN nodes n " \
+	"ON n.id = t.node_id WHERE t.id = ?"
+
+/*
+ * The take's answer for task id (section 3.6) from the first row of r
+ * (TASK_STORE_TAKE_READ).  Returns a new string the caller frees.
  */
 static char *
 task_store_take_body(const char *id, struct db_rows *r)
@@ -202,35 +254,14 @@ static enum db_status
 task_store_take_tx(struct db_conn *c, void *arg)
 {
 	struct task_store_take_arg *a = arg;
-	struct db_rows *cand = NULL, *r = NULL, *jr = NULL;
+	struct db_rows *cand = NULL, *r = NULL;
 	enum db_status st;
 	int64_t now = domain_now_ms();
 	bool foreign = false;
 	uint64_t n;
-	size_t k = 0;
+	size_t k = 0, i;
 	int tries;
 
-	/*
-	 * A worker asking again while it holds a task lost our answer (a
-	 * timeout, a dropped connection): hand it the same task again rather
-	 * than leave that one stranded until task.timeout_seconds.
-	 */
-	if ((st = db_query(c,
-		 "SELECT t.job_id, t.cluster_id, t.task_name, "
-		 "t.node_id, t.config, m.nodes, t.id FROM tasks t LEFT JOIN "
-		 "job_nodes_maps m ON m.job_id = t.job_id AND m.version = "
-		 "t.nodes_map WHERE t.q_state = 'taken' AND t.worker_id = ? "
-		 "ORDER BY t.taken_at LIMIT 1",
-		 &r, "s", a->worker)) != DB_OK)
-		return st;
-	if (r->nrows == 1) {
-		free(a->out->body);
-		a->out->body = task_store_take_body(db_rows_get(r, 0, 6), r);
-		a->out->res = DOMAIN_OK;
-		goto out;
-	}
-	db_rows_free(r);
-	r = NULL;
 	/*
 	 * This datacenter's oldest queued task first, locked with SKIP
 	 * LOCKED: takers on this node never wait for each other and the
@@ -239,20 +270,51 @@ task_store_take_tx(struct db_conn *c, void *arg)
 	 * queue): candidates read without locks, each worker starting at
 	 * one of its own so that takers on different nodes do not all lose
 	 * certification over the same first task.
+	 *
+	 * The same statement asks whether the worker already holds a task
+	 * (its row tagged 0): a worker asking again while it holds one lost
+	 * our answer (a timeout, a dropped connection), so it gets the same
+	 * task again rather than leave that one stranded until
+	 * task.timeout_seconds.
 	 */
 	for (tries = 0; tries < 16; tries++) {
-		const char *id;
+		const char *id = NULL;
+		bool held = false;
 
 		if (!foreign) {
 			db_rows_free(cand);
 			cand = NULL;
 			if ((st = db_query(c,
-				 "SELECT id FROM tasks WHERE "
-				 "q_state = 'queued' AND residue = ? ORDER BY q_seq "
-				 "LIMIT 1 FOR UPDATE SKIP LOCKED",
-				 &cand, "i", a->residue)) != DB_OK)
+				 "(SELECT id, 0 FROM tasks WHERE q_state = "
+				 "'taken' AND worker_id = ? ORDER BY taken_at "
+				 "LIMIT 1) UNION ALL (SELECT id, 1 FROM tasks "
+				 "WHERE q_state = 'queued' AND residue = ? "
+				 "ORDER BY q_seq LIMIT 1 FOR UPDATE SKIP LOCKED)",
+				 &cand, "si", a->worker, a->residue)) != DB_OK)
 				goto out;
-			if (cand->nrows == 0) {
+			for (i = 0; i < cand->nrows; i++) {
+				if (db_rows_int(cand, i, 1) == 0) {
+					held = true;
+					id = db_rows_get(cand, i, 0);
+				} else if (!held)
+					id = db_rows_get(cand, i, 0);
+			}
+			if (held) {
+				db_rows_free(r);
+				r = NULL;
+				if ((st = db_query(c, TASK_STORE_TAKE_READ, &r,
+					 "s", id)) != DB_OK)
+					goto out;
+				if (r->nrows == 1) {
+					free(a->out->body);
+					a->out->body =
+					    task_store_take_body(id, r);
+					a->out->res = DOMAIN_OK;
+				} else
+					a->out->res = DOMAIN_EMPTY;
+				goto out;
+			}
+			if (id == NULL) {
 				foreign = true;
 				db_rows_free(cand);
 				cand = NULL;
@@ -265,13 +327,12 @@ task_store_take_tx(struct db_conn *c, void *arg)
 					goto out;
 			}
 		}
-		if (!foreign)
-			id = db_rows_get(cand, 0, 0);
-		else if (k < cand->nrows)
+		if (foreign) {
+			if (k >= cand->nrows)
+				break;
 			id = db_rows_get(cand, (k++ + a->spread) % cand->nrows,
 			    0);
-		else
-			break;
+		}
 		if ((st = db_exec(c,
 			 "UPDATE tasks SET q_state = 'taken', "
 			 "worker_id = ?, taken_at = ?, version = version + 1 WHERE "
@@ -294,18 +355,13 @@ task_store_take_tx(struct db_conn *c, void *arg)
 		}
 		if (st != DB_OK)
 			goto out;
-		if ((st = db_query(c,
-			 "SELECT t.job_id, t.cluster_id, t.task_name, "
-			 "t.node_id, t.config, m.nodes, t.service FROM tasks t "
-			 "LEFT JOIN job_nodes_maps m ON m.job_id = t.job_id AND "
-			 "m.version = t.nodes_map WHERE t.id = ?",
-			 &r, "s", id)) != DB_OK)
+		db_rows_free(r);
+		r = NULL;
+		if ((st = db_query(c, TASK_STORE_TAKE_READ, &r, "s", id)) !=
+		    DB_OK)
 			goto out;
-		if ((st = db_query(c, "SELECT status FROM jobs WHERE id = ?",
-			 &jr, "s", db_rows_get(r, 0, 0))) != DB_OK)
-			goto out;
-		if (jr->nrows == 0 ||
-		    strcmp(db_rows_get(jr, 0, 0), "FAILED") == 0) {
+		if (db_rows_get(r, 0, 7) == NULL ||
+		    strcmp(db_rows_get(r, 0, 7), "FAILED") == 0) {
 			/* Its job failed: drop it and let the job settle. */
 			if ((st = db_exec(c,
 				 "UPDATE tasks SET status = "
@@ -315,18 +371,16 @@ task_store_take_tx(struct db_conn *c, void *arg)
 			    (st = job_store_needs_work_tx(c,
 				 db_rows_get(r, 0, 0))) != DB_OK)
 				goto out;
-			db_rows_free(r);
-			db_rows_free(jr);
-			r = jr = NULL;
 			continue;
 		}
-		if (db_rows_get(r, 0, 3) != NULL) {
+		if (db_rows_get(r, 0, 8) != NULL) {
 			struct task_store_action_arg aa = { id,
 				db_rows_get(r, 0, 6), db_rows_get(r, 0, 2),
 				NULL, NULL, NULL, NULL, now };
 
-			if ((st = task_store_update_node_tx(c,
-				 db_rows_get(r, 0, 3),
+			if ((st = task_store_write_node_tx(c,
+				 db_rows_get(r, 0, 3), db_rows_get(r, 0, 8),
+				 db_rows_int(r, 0, 9),
 				 task_store_node_open_action, &aa)) != DB_OK)
 				goto out;
 		}
@@ -339,7 +393,6 @@ task_store_take_tx(struct db_conn *c, void *arg)
 out:
 	db_rows_free(cand);
 	db_rows_free(r);
-	db_rows_free(jr);
 	return st;
 }
 
@@ -438,6 +491,7 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	int64_t now = domain_now_ms();
 	const char *status = a->status == 0 ? "COMPLETE" : "FAILED";
+	uint64_t n;
 	bool done;
 
 	/* A replay of a recorded finish: its answer, before the owner test. */
@@ -445,33 +499,43 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 		DB_OK ||
 	    done)
 		return st;
-	if ((st = db_query(c,
-		 "SELECT q_state, worker_id, job_id, node_id, "
-		 "task_name, service, stage FROM tasks WHERE id = ? FOR UPDATE",
-		 &r, "s", a->task_id)) != DB_OK)
+	/* The owner test is the row count: taken, and by this worker. */
+	if ((st = db_exec(c,
+		 "UPDATE tasks SET status = ?, status_code = ?, "
+		 "status_time = ?, q_state = 'none', worker_id = NULL, version = "
+		 "version + 1 WHERE id = ? AND q_state = 'taken' AND worker_id = ?",
+		 &n, "siiss", status, a->status, now, a->task_id,
+		 a->worker)) != DB_OK)
 		return st;
-	if (r->nrows == 0 || strcmp(db_rows_get(r, 0, 0), "taken") != 0 ||
-	    db_rows_get(r, 0, 1) == NULL ||
-	    strcmp(db_rows_get(r, 0, 1), a->worker) != 0) {
-		db_rows_free(r);
+	if (n != 1) {
 		domain_fail(a->out, DOMAIN_PRECONDITION,
 		    "Worker is not the owner of the task");
 		return DB_ABORT;
 	}
-	if ((st = db_exec(c,
-		 "UPDATE tasks SET status = ?, status_code = ?, "
-		 "status_time = ?, q_state = 'none', worker_id = NULL, version = "
-		 "version + 1 WHERE id = ?",
-		 NULL, "siis", status, a->status, now, a->task_id)) != DB_OK)
-		goto out;
-	if (db_rows_get(r, 0, 3) != NULL) {
+	/*
+	 * The task with its node and its job, all locked in one read (every
+	 * finish writes the job's row below either way).  The job's row
+	 * lock comes before any consistent read: the snapshot of the read
+	 * of the stage's open tasks below (and of the advance) is then
+	 * taken after every local transaction that advanced this job
+	 * committed.  A locking read takes no snapshot.
+	 */
+	if ((st = db_query(c,
+		 "SELECT t.job_id, t.node_id, t.task_name, t.service, "
+		 "t.stage, n.doc, j.id FROM tasks t LEFT JOIN nodes n ON n.id = "
+		 "t.node_id LEFT JOIN jobs j ON j.id = t.job_id WHERE t.id = ? "
+		 "FOR UPDATE",
+		 &r, "s", a->task_id)) != DB_OK)
+		return st;
+	if (db_rows_get(r, 0, 5) != NULL) {
 		struct task_store_action_arg aa = { a->task_id,
-			db_rows_get(r, 0, 5), db_rows_get(r, 0, 4),
+			db_rows_get(r, 0, 3), db_rows_get(r, 0, 2),
 			a->status == 0 ? "complete" : "failed", a->result,
 			a->stdout_s, a->stderr_s, now };
 
-		st = task_store_update_node_tx(c, db_rows_get(r, 0, 3),
-		    task_store_node_close_action, &aa);
+		st = task_store_write_node_tx(c, db_rows_get(r, 0, 1),
+		    db_rows_get(r, 0, 5), -1, task_store_node_close_action,
+		    &aa);
 		if (st == DB_ABORT) {
 			domain_fail(a->out, DOMAIN_PRECONDITION,
 			    "Worker is not the owner of the "
@@ -489,29 +553,19 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	 * racing on two nodes may each see the other's task unfinished.
 	 */
 	/* (A rollback task has no stage: the scheduler handles it.) */
-	if (a->status == 0 && db_rows_get(r, 0, 6) != NULL) {
+	if (a->status == 0 && db_rows_get(r, 0, 4) != NULL) {
 		struct db_rows *open;
 
-		/*
-		 * The job's row lock first: the snapshot of the consistent
-		 * read below (and of the advance) is then taken after every
-		 * local transaction that advanced this job committed.
-		 */
-		if ((st = db_exec(c,
-			 "SELECT id FROM jobs WHERE id = ? FOR "
-			 "UPDATE",
-			 NULL, "s", db_rows_get(r, 0, 2))) != DB_OK)
-			goto out;
 		if ((st = db_query(c,
 			 "SELECT id FROM tasks WHERE job_id = ? "
 			 "AND stage = ? AND status <> 'COMPLETE' ORDER BY seq DESC "
 			 "LIMIT 1",
-			 &open, "si", db_rows_get(r, 0, 2),
-			 db_rows_int(r, 0, 6))) != DB_OK)
+			 &open, "si", db_rows_get(r, 0, 0),
+			 db_rows_int(r, 0, 4))) != DB_OK)
 			goto out;
 		if (open->nrows == 0) {
 			db_rows_free(open);
-			if ((st = jobs_advance_tx(c, db_rows_get(r, 0, 2))) ==
+			if ((st = jobs_advance_tx(c, db_rows_get(r, 0, 0))) ==
 			    DB_OK) {
 				a->out->res = DOMAIN_OK;
 				st = idem_store_save_tx(c, a->worker, a->idem,
@@ -521,7 +575,7 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 		}
 		db_rows_free(open);
 	}
-	st = job_store_needs_work_tx(c, db_rows_get(r, 0, 2));
+	st = job_store_needs_work_tx(c, db_rows_get(r, 0, 0));
 	a->out->res = DOMAIN_OK;
 	if (st == DB_OK)
 		st = idem_store_save_tx(c, a->worker, a->idem, a->out);
@@ -673,8 +727,8 @@ task_store_delivered(const char *worker, const char *task_id, bool sent)
 		free(out.body);
 		return;
 	}
-	if (sent)
-		st = db_tx_run(c, task_store_delivered_tx, &a, err);
+	if (sent) /* one statement: its own commit */
+		st = db_tx_run_one(c, task_store_delivered_tx, &a, err);
 	else
 		st = db_tx_run(c, task_store_requeue_tx, &a, err);
 	if (st != DB_OK)

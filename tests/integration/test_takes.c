@@ -4,7 +4,8 @@
  * strand the task: on a real loomd and mariadbd, a task handed out on a
  * connection that the client has already dropped, or whose delivery loomd
  * never recorded, reaches another worker within task.undelivered_seconds,
- * long before task.timeout_seconds; a delivered take stays its worker's.
+ * long before task.timeout_seconds; a delivered take stays its worker's;
+ * a take whose node moved on while it ran records its action once.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +67,43 @@ finish_expect(const char *worker, const char *task, long want)
 	fx_resp_free(&r);
 }
 
+/*
+ * Run the statement of fmt (locking or writing a node row) in a
+ * transaction of a client of our own that then holds it for secs
+ * seconds; return once it holds it.
+ */
+static void __attribute__((format(printf, 2, 3)))
+hold_node_row(double secs, const char *fmt, ...)
+{
+	char where[320], stmt[256], cmd[1024], n[64];
+	va_list ap;
+
+	if (fx.db.socket[0] != '\0')
+		snprintf(where, sizeof where, "--socket='%s'", fx.db.socket);
+	else
+		snprintf(where, sizeof where, "--host='%s' --port=%d",
+		    fx.db.host, fx.db.port);
+	va_start(ap, fmt);
+	vsnprintf(stmt, sizeof stmt, fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof cmd,
+	    "MYSQL_PWD='%s' mariadb %s -u'%s' '%s' -e "
+	    "\"BEGIN; %s; SELECT SLEEP(%g); COMMIT;\" </dev/null "
+	    ">/dev/null 2>&1 &",
+	    fx.db.password, where, fx.db.user, fx.dbname, stmt, secs);
+	cr_assert_eq(fx_shell("%s", cmd), 0);
+	cr_assert_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "1", 10000, 20, n,
+			     sizeof n,
+			     "SELECT COUNT(*) FROM information_schema."
+			     "PROCESSLIST WHERE INFO = 'SELECT SLEEP(%g)' "
+			     "AND DB = '%s'",
+			     secs, fx.dbname),
+	    "1", "the node row is held");
+}
+
 Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 {
-	char id[32], task[64], again[64], cmd[1024], n[64], where[320];
+	char id[32], task[64], again[64], n[64];
 	struct sockaddr_in sa;
 	struct linger lg = { 1, 0 };
 	const char *body = "{\"workerId\":\"w1\"}";
@@ -83,22 +119,8 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	 * after its client has gone.  Less than loomd's lock wait (the
 	 * fixture's read timeout less a second): the take must not give up.
 	 */
-	if (fx.db.socket[0] != '\0')
-		snprintf(where, sizeof where, "--socket='%s'", fx.db.socket);
-	else
-		snprintf(where, sizeof where, "--host='%s' --port=%d",
-		    fx.db.host, fx.db.port);
-	snprintf(cmd, sizeof cmd,
-	    "MYSQL_PWD='%s' mariadb %s -u'%s' '%s' -e "
-	    "\"BEGIN; SELECT id FROM nodes WHERE cluster_id = %s FOR UPDATE; "
-	    "SELECT SLEEP(1.5); COMMIT;\" </dev/null >/dev/null 2>&1 &",
-	    fx.db.password, where, fx.db.user, fx.dbname, id);
-	cr_assert_eq(fx_shell("%s", cmd), 0);
-	cr_assert_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "1", 10000, 20, n,
-			     sizeof n,
-			     "SELECT COUNT(*) FROM information_schema."
-			     "PROCESSLIST WHERE INFO = 'SELECT SLEEP(1.5)'"),
-	    "1", "the node row is held");
+	hold_node_row(1.5,
+	    "SELECT id FROM nodes WHERE cluster_id = %s FOR UPDATE", id);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	cr_assert_geq(fd, 0);
 	memset(&sa, 0, sizeof sa);
@@ -114,12 +136,16 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	/*
 	 * The take has begun: it waits for the node row.  (INNODB_TRX is a
-	 * cache refreshed only when not read for 100 ms: poll slower.)
+	 * cache refreshed only when not read for 100 ms: poll slower.  Only
+	 * this test's database: the suite's tests run side by side.)
 	 */
-	cr_assert_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "1", 10000, 150, n,
-			     sizeof n,
-			     "SELECT COUNT(*) FROM information_schema."
-			     "INNODB_TRX WHERE trx_state = 'LOCK WAIT'"),
+	cr_assert_str_eq(
+	    fx_sqlf_wait(&fx.db, fx.dbname, "1", 10000, 150, n, sizeof n,
+		"SELECT COUNT(*) FROM information_schema."
+		"INNODB_TRX t JOIN information_schema.PROCESSLIST "
+		"p ON p.ID = t.trx_mysql_thread_id WHERE "
+		"t.trx_state = 'LOCK WAIT' AND p.DB = '%s'",
+		fx.dbname),
 	    "1", "the take waits for the node row");
 	/* The client gives up (a timeout, a cut by the load balancer). */
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
@@ -183,5 +209,49 @@ Test(takes, delivered_take_stays_with_its_worker)
 	/* Twice task.undelivered_seconds: nothing is handed out again. */
 	sleep(4);
 	cr_expect_eq(fx_take(fx.d.port, "w2", other), 204, "%s", other);
+	finish_expect("w1", task, 200);
+}
+
+Test(takes, a_node_written_during_a_take_is_read_again)
+{
+	struct json_object *cl, *acts, *a;
+	char id[32], task[64], n[64], v0[64];
+	size_t i;
+	int mine = 0;
+
+	fx_create_cluster(fx.d.port, "user1", "t", "one-machine", id);
+	wait_queued(id);
+	/*
+	 * The take reads the node without a lock and writes its action at
+	 * the version it read.  Another transaction writes the node in
+	 * between: the take's write waits for it, finds the node moved on,
+	 * reads it again under its lock and records its action once,
+	 * keeping the other write.
+	 */
+	fx_sqlf(&fx.db, fx.dbname, v0, sizeof v0,
+	    "SELECT version FROM nodes WHERE cluster_id = %s", id);
+	/* (3 s: the take must come while the row is held, but not give up.) */
+	hold_node_row(3,
+	    "UPDATE nodes SET version = version + 1 WHERE cluster_id = %s",
+	    id);
+	fx_take_within(fx.d.port, "w1", task, 15);
+	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
+	    "SELECT CONCAT(q_state, '/', worker_id) FROM tasks WHERE id = '%s'",
+	    task);
+	cr_expect_str_eq(n, "taken/w1");
+	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
+	    "SELECT version - %s FROM nodes WHERE cluster_id = %s", v0, id);
+	cr_expect_str_eq(n, "2", "both writes of the node kept");
+	acts = fx_node_actions(fx.d.port, "user1", id, &cl);
+	cr_assert_not_null(acts);
+	for (i = 0; i < json_object_array_length(acts); i++) {
+		a = json_object_array_get_idx(acts, i);
+		if (strcmp(fx_js(a, "taskId"), task) == 0) {
+			mine++;
+			cr_expect_str_eq(fx_js(a, "status"), "in_progress");
+		}
+	}
+	cr_expect_eq(mine, 1, "one action for the task on its node");
+	json_object_put(cl);
 	finish_expect("w1", task, 200);
 }
