@@ -317,7 +317,9 @@ jobs_advance_stage_clean(struct db_conn *c, struct jobs_advance_state *a,
 /*
  * Write the pending submissions (a->pending) with one statement: a batch
  * of task.queue_batch tasks is one round trip, not one per task.  The
- * values are one bound JSON array, joined to the tasks by primary key.
+ * values are one bound JSON array, joined to the tasks by primary key in
+ * that order: on a small table the optimizer would rather scan tasks, and
+ * lock every row of it until the commit.
  */
 static enum db_status
 jobs_advance_flush(struct db_conn *c, struct jobs_advance_state *a)
@@ -330,15 +332,15 @@ jobs_advance_flush(struct db_conn *c, struct jobs_advance_state *a)
 	if (n == 0)
 		return DB_OK;
 	st = db_exec(c,
-	    "UPDATE tasks t JOIN JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "UPDATE JSON_TABLE(?, '$[*]' COLUMNS ("
 	    "id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
 	    "PATH '$[0]', q_seq BIGINT PATH '$[1]', at BIGINT PATH '$[2]', "
 	    "config LONGTEXT CHARACTER SET utf8mb4 PATH '$[3]', "
-	    "map INT PATH '$[4]')) s ON t.id = s.id SET t.status = "
-	    "'IN_PROGRESS', t.q_state = 'queued', t.q_seq = s.q_seq, "
-	    "t.submit_time = s.at, t.status_time = s.at, t.config = "
-	    "s.config, t.nodes_map = NULLIF(s.map, 0), t.version = "
-	    "t.version + 1",
+	    "map INT PATH '$[4]')) s STRAIGHT_JOIN tasks t FORCE INDEX "
+	    "(PRIMARY) ON t.id = s.id SET t.status = 'IN_PROGRESS', "
+	    "t.q_state = 'queued', t.q_seq = s.q_seq, t.submit_time = s.at, "
+	    "t.status_time = s.at, t.config = s.config, t.nodes_map = "
+	    "NULLIF(s.map, 0), t.version = t.version + 1",
 	    &done, "s",
 	    json_object_to_json_string_ext(a->pending,
 		JSON_C_TO_STRING_PLAIN));
