@@ -11,9 +11,13 @@
 # the slowest status answer.  A second cluster of the same size is then
 # aborted while its first stage is queued: the abort's answer time and
 # status code.  No provisioner runs: only the first stage is queued.
+# Last, the database's own ceiling for the same kind of work on the same
+# server: sysbench oltp_update_non_index at 1 thread (rows updated per
+# second, one row per statement), next to the tasks queued per second and
+# their ratio (skipped with --ceiling-seconds 0 or without sysbench).
 # Prints one "key value" line per figure (scripts/bench reads them).
 #
-# usage: bench/bigcreate.sh [--nodes N] [--keep]
+# usage: bench/bigcreate.sh [--nodes N] [--keep] [--ceiling-seconds S]
 #   LOOMD_BIN (default: src/loomd of LOOMD_BUILDDIR or the source tree),
 #   LOOMD_BENCH_DIR (work files, default /tmp/loomd-bigcreate)
 set -u -o pipefail
@@ -24,14 +28,17 @@ LOOMD=${LOOMD_BIN:-$BUILD/src/loomd}
 WORK=${LOOMD_BENCH_DIR:-/tmp/loomd-bigcreate}
 NODES=1000
 KEEP=0
+CEILING_S=10
 DBNAME=loomd_bigcreate
+SBNAME=loomd_bigcreate_sbtest
 WRITE_TIMEOUT_MS=3000
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--nodes) NODES=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
-	*) echo "usage: bench/bigcreate.sh [--nodes N] [--keep]" >&2; exit 2 ;;
+	--ceiling-seconds) CEILING_S=$2; shift 2 ;;
+	*) echo "usage: bench/bigcreate.sh [--nodes N] [--keep] [--ceiling-seconds S]" >&2; exit 2 ;;
 	esac
 done
 say() { printf 'bigcreate: %s\n' "$*" >&2; }
@@ -93,13 +100,18 @@ db_tables() {
 	sql -e "SELECT SUM(data_length + index_length) FROM
 	    information_schema.tables WHERE table_schema = '$DBNAME'"
 }
-# Tasks of job $1's first stage, how many were queued (an abort drops
-# them: DROPPED), and the time from the first one's queueing to the last
-# one's.
+# Tasks of job $1's first stage and how many were queued (an abort drops
+# them: DROPPED); counted from an index (job_id, stage, status), so that
+# asking every 500 ms does not read the rows being queued.
 stage0() {
-	sql "$DBNAME" -e "SELECT COUNT(*), SUM(status <> 'NOT_SUBMITTED'),
-	    MAX(submit_time) - MIN(submit_time) FROM tasks
-	    WHERE job_id = '$1' AND stage = 0"
+	sql "$DBNAME" -e "SELECT COUNT(*), SUM(status <> 'NOT_SUBMITTED')
+	    FROM tasks WHERE job_id = '$1' AND stage = 0"
+}
+# The time from the first queueing of a task of job $1's first stage to
+# the last one's.
+stage0_span() {
+	sql "$DBNAME" -e "SELECT MAX(submit_time) - MIN(submit_time)
+	    FROM tasks WHERE job_id = '$1' AND stage = 0"
 }
 create() {
 	curl -s "${U[@]}" -d "{\"name\":\"big$1\",\"numMachines\":$NODES,\"clusterTemplate\":\"zookeeper-single\"}" \
@@ -132,7 +144,7 @@ T_PLANNED=$(now_ms)
 STATUS_MAX=0
 STATUS_BAD=0
 while :; do
-	read -r TOTAL QUEUED SPAN <<<"$(stage0 "$JOB")"
+	read -r TOTAL QUEUED <<<"$(stage0 "$JOB")"
 	[ "$TOTAL" -gt 0 ] && [ "${QUEUED:-0}" = "$TOTAL" ] && break
 	[ $(($(now_ms) - T0)) -gt 600000 ] && die "stage 1 not queued in 600 s"
 	t=$(now_ms)
@@ -144,6 +156,7 @@ while :; do
 	sleep 0.5
 done
 T_QUEUED=$(now_ms)
+SPAN=$(stage0_span "$JOB")
 RSS=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
 FILES1=$(db_files)
 TABLES1=$(db_tables)
@@ -152,7 +165,7 @@ TABLES1=$(db_tables)
 create_planned 2
 # Once its first tasks are queued.
 for _ in $(seq 6000); do
-	read -r _ QUEUED2 _ <<<"$(stage0 "$JOB")"
+	read -r _ QUEUED2 <<<"$(stage0 "$JOB")"
 	[ "${QUEUED2:-0}" -gt 0 ] && break
 	sleep 0.02
 done
@@ -160,7 +173,7 @@ T=$(now_ms)
 ABORT_CODE=$(curl -s -o /dev/null -w '%{http_code}' -m 120 -X POST \
     "${U[@]}" "$URL/v1/loom/clusters/$IDS/abort")
 ABORT_MS=$(($(now_ms) - T))
-read -r _ QUEUED3 _ <<<"$(stage0 "$JOB")"
+read -r _ QUEUED3 <<<"$(stage0 "$JOB")"
 RSS2=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
 
 echo "nodes $NODES"
@@ -179,3 +192,31 @@ echo "abort_queued_before ${QUEUED2:-0}"
 echo "abort_queued_after ${QUEUED3:-0}"
 echo "rss_peak_after_abort_mb $((RSS2 / 1024))"
 echo "write_timeout_ms $WRITE_TIMEOUT_MS"
+
+# The database's ceiling, with loomd stopped: rows updated per second by
+# one connection, each its own statement and commit.
+kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+QUEUED_PER_S=$(awk -v n="$TOTAL" -v ms="${SPAN:-0}" \
+    'BEGIN { if (ms > 0) printf "%.0f", 1000 * n / ms; else print 0 }')
+echo "queued_tasks_per_s $QUEUED_PER_S"
+if [ "$CEILING_S" -gt 0 ] && command -v sysbench >/dev/null; then
+	SB=(--db-driver=mysql --mysql-host="${LOOMD_TEST_DB_HOST:-127.0.0.1}"
+	    --mysql-port="$LOOMD_TEST_DB_PORT"
+	    --mysql-user="${LOOMD_TEST_DB_USER:-loomd}"
+	    --mysql-password="${LOOMD_TEST_DB_PASSWORD:-loomd}"
+	    --mysql-db="$SBNAME" --tables=1 --table-size=10000)
+	sql -e "DROP DATABASE IF EXISTS $SBNAME; CREATE DATABASE $SBNAME" ||
+		die "cannot create database $SBNAME"
+	sysbench oltp_update_non_index "${SB[@]}" prepare \
+	    >"$WORK/sysbench.log" 2>&1 || die "sysbench prepare failed"
+	sysbench oltp_update_non_index "${SB[@]}" --threads=1 \
+	    --time="$CEILING_S" run >>"$WORK/sysbench.log" 2>&1 ||
+		die "sysbench run failed: $(tail -3 "$WORK/sysbench.log")"
+	sql -e "DROP DATABASE IF EXISTS $SBNAME"
+	CEIL=$(sed -n 's/^[[:space:]]*transactions:.*(\([0-9.]*\) per sec.)/\1/p' \
+	    "$WORK/sysbench.log")
+	[ -n "$CEIL" ] || die "no rate in $WORK/sysbench.log"
+	echo "ceiling_update_rows_per_s $CEIL"
+	awk -v q="$QUEUED_PER_S" -v c="$CEIL" \
+	    'BEGIN { printf "queued_ratio_to_ceiling %.2f\n", q / c }'
+fi

@@ -27,6 +27,9 @@
 #include "takewait.h"
 #include "taskconfig.h"
 
+/* Submissions written by one statement once their configs reach this. */
+#define JOBS_ADVANCE_FLUSH_BYTES (4 << 20)
+
 struct jobs_advance_state {
 	const char *job;
 	/*
@@ -43,6 +46,9 @@ struct jobs_advance_state {
 	int64_t map_version; /* of nodes_map in job_nodes_maps, 0: unknown */
 	size_t queued;	     /* tasks queued by this attempt */
 	bool more;	     /* tasks of the stage left for another batch */
+	/* Submissions not yet written: [[id, q_seq, time, config, map]] */
+	struct json_object *pending;
+	size_t pending_bytes; /* of their configs */
 	int64_t cluster;
 	enum planner_cluster_action ca;
 	/* outcome */
@@ -71,17 +77,22 @@ jobs_advance_reset(struct jobs_advance_state *a)
 	a->map_version = 0;
 	a->queued = 0;
 	a->more = false;
+	json_object_put(a->pending);
+	a->pending = NULL;
+	a->pending_bytes = 0;
 	a->msg[0] = '\0';
 	a->requeue = false;
 }
 
-/* Load the cluster doc and nodes once per attempt. */
+/*
+ * Load the cluster doc once per attempt: only a retry that plans new
+ * tasks needs it (taskconfig_build()), a submission does not.
+ */
 static enum db_status
-jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
+jobs_advance_load_doc(struct db_conn *c, struct jobs_advance_state *a)
 {
 	struct db_rows *r;
 	enum db_status st;
-	size_t i;
 
 	if (a->doc != NULL)
 		return DB_OK;
@@ -91,6 +102,18 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 	a->doc = r->nrows == 1 ? domain_parse(db_rows_get(r, 0, 0)) :
 				 jsonx_new_object();
 	db_rows_free(r);
+	return DB_OK;
+}
+
+/* Load the cluster's nodes once per attempt (or per kept stage). */
+static enum db_status
+jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
+{
+	enum db_status st;
+	size_t i;
+
+	if (a->nodes != NULL)
+		return DB_OK;
 	if ((st = cluster_store_load_nodes_tx(c, a->cluster, false,
 		 &a->nodes)) != DB_OK)
 		return st;
@@ -163,8 +186,8 @@ struct jobs_advance_stask {
 	char *name; /* UPPER action */
 	char *node; /* may be NULL */
 	char *service;
-	char *orig;	   /* original config, NULL until read */
-	char *config;	   /* current attempt's config, may be NULL */
+	char *orig;   /* original config; NULL unless to submit or retry */
+	char *config; /* current attempt's config, may be NULL */
 	int64_t nodes_map; /* config's map version, 0: none or inline */
 	int64_t seq;
 };
@@ -187,80 +210,151 @@ jobs_advance_stasks_free(struct jobs_advance_stask *t, size_t n)
 }
 
 /*
- * t's configs and map version from row i of r (original_config, config,
- * nodes_map from column 1), unless t has them already.
+ * The columns of a stage's task row that jobs_advance_stage_read() reads:
+ * the configs only of the tasks that may be submitted or retried (the
+ * others' are never needed), so a stage's one read brings them too.
  */
-static void
-jobs_advance_stask_set_configs(struct jobs_advance_stask *t, struct db_rows *r,
-    size_t i)
+#define JOBS_ADVANCE_STASK_COLS \
+	"id, status, attempts, task_name, node_id, service, seq, counted, " \
+	"IF(status IN ('NOT_SUBMITTED', 'FAILED'), original_config, NULL), " \
+	"IF(status IN ('NOT_SUBMITTED', 'FAILED'), config, NULL), nodes_map"
+
+/*
+ * Read the tasks of stage in (seq, id) order, locked, through one of the
+ * job's indexes always: for a stage that is a big part of the table the
+ * optimizer would scan the table, and lock every row of it.  With
+ * unqueued (the kept stage's next batch) only the first max tasks not
+ * submitted, from the index by status (the rows of the tasks queued
+ * already are neither read nor locked); else all of them, registered in
+ * the job's steps (counted) if a retry added some that are not.
+ */
+static enum db_status
+jobs_advance_stage_read(struct db_conn *c, struct jobs_advance_state *a,
+    int stage, bool unqueued, size_t max, struct jobs_advance_stask **out,
+    size_t *n)
 {
-	if (t->orig != NULL)
-		return;
-	t->orig = xstrdup(
-	    db_rows_get(r, i, 1) != NULL ? db_rows_get(r, i, 1) : "{}");
-	t->config = db_rows_get(r, i, 2) != NULL ?
-	    xstrdup(db_rows_get(r, i, 2)) :
-	    NULL;
-	t->nodes_map = db_rows_get(r, i, 3) != NULL ? db_rows_int(r, i, 3) : 0;
+	struct db_rows *r;
+	enum db_status st;
+	bool unregistered = false;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (unqueued)
+		st = db_query(c,
+		    "SELECT " JOBS_ADVANCE_STASK_COLS " FROM tasks "
+		    "FORCE INDEX (tasks_job_status) WHERE job_id = ? AND "
+		    "stage = ? AND status = 'NOT_SUBMITTED' ORDER BY seq, id "
+		    "LIMIT ? FOR UPDATE",
+		    &r, "sii", a->job, (int64_t)stage, (int64_t)max);
+	else
+		st = db_query(c,
+		    "SELECT " JOBS_ADVANCE_STASK_COLS " FROM tasks "
+		    "FORCE INDEX (tasks_job) WHERE job_id = ? AND stage = ? "
+		    "ORDER BY seq, id FOR UPDATE",
+		    &r, "si", a->job, (int64_t)stage);
+	if (st != DB_OK)
+		return st;
+	*out = xcalloc(r->nrows + 1, sizeof **out);
+	for (i = 0; i < r->nrows; i++) {
+		struct jobs_advance_stask *t = &(*out)[i];
+
+		t->id = xstrdup(db_rows_get(r, i, 0));
+		t->status = xstrdup(db_rows_get(r, i, 1));
+		t->attempts = db_rows_int(r, i, 2);
+		t->name = xstrdup(db_rows_get(r, i, 3));
+		t->node = db_rows_get(r, i, 4) != NULL ?
+		    xstrdup(db_rows_get(r, i, 4)) :
+		    NULL;
+		t->service = xstrdup(db_rows_get(r, i, 5));
+		t->seq = db_rows_int(r, i, 6);
+		if (db_rows_int(r, i, 7) == 0)
+			unregistered = true;
+		if (db_rows_get(r, i, 8) != NULL)
+			t->orig = xstrdup(db_rows_get(r, i, 8));
+		if (db_rows_get(r, i, 9) != NULL)
+			t->config = xstrdup(db_rows_get(r, i, 9));
+		t->nodes_map =
+		    db_rows_get(r, i, 10) != NULL ? db_rows_int(r, i, 10) : 0;
+	}
+	*n = r->nrows;
+	db_rows_free(r);
+	if (!unregistered)
+		return DB_OK;
+	/* The job's status counts the steps of the stages it reached. */
+	return db_exec(c,
+	    "UPDATE tasks FORCE INDEX (tasks_job) SET counted = 1 "
+	    "WHERE job_id = ? AND stage = ? AND counted = 0",
+	    NULL, "si", a->job, (int64_t)stage);
 }
 
-/* Read t's configs and map version, unless read already. */
+/*
+ * Whether the kept stage's next batch can be its first unqueued tasks
+ * alone (jobs_advance_stage_read() unqueued): no task of the stage failed
+ * (a retry to schedule, or the job failed), read from the index by status
+ * alone.  A consistent read: a failure committed later sets the job's
+ * needs_work once this transaction released the job's row, and is seen
+ * then.
+ */
 static enum db_status
-jobs_advance_stask_configs(struct db_conn *c, struct jobs_advance_stask *t)
+jobs_advance_stage_clean(struct db_conn *c, struct jobs_advance_state *a,
+    int stage, bool *clean)
 {
 	struct db_rows *r;
 	enum db_status st;
 
-	if (t->orig != NULL)
-		return DB_OK;
 	if ((st = db_query(c,
-		 "SELECT id, original_config, config, nodes_map "
-		 "FROM tasks WHERE id = ?",
-		 &r, "s", t->id)) != DB_OK)
+		 "SELECT id FROM tasks FORCE INDEX (tasks_job_status) "
+		 "WHERE job_id = ? AND stage = ? AND status = 'FAILED' "
+		 "LIMIT 1",
+		 &r, "si", a->job, (int64_t)stage)) != DB_OK)
 		return st;
-	if (r->nrows == 1)
-		jobs_advance_stask_set_configs(t, r, 0);
-	else
-		t->orig = xstrdup("{}");
+	*clean = r->nrows == 0;
 	db_rows_free(r);
 	return DB_OK;
 }
 
 /*
- * Read the configs of the next (at most max) tasks of stage to submit, in
- * seq order as sub[0, n) is, with one query rather than one per task
- * (from the first one's seq on: the tasks before it are queued already).
+ * Write the pending submissions (a->pending) with one statement: a batch
+ * of task.queue_batch tasks is one round trip, not one per task.  The
+ * values are one bound JSON array, joined to the tasks by primary key in
+ * that order: on a small table the optimizer would rather scan tasks, and
+ * lock every row of it until the commit.
  */
 static enum db_status
-jobs_advance_stask_prefetch(struct db_conn *c, const char *job, int stage,
-    struct jobs_advance_stask **sub, size_t n, size_t max)
+jobs_advance_flush(struct db_conn *c, struct jobs_advance_state *a)
 {
-	struct db_rows *r;
+	size_t n =
+	    a->pending != NULL ? json_object_array_length(a->pending) : 0;
 	enum db_status st;
-	size_t i, j = 0, k;
+	uint64_t done = 0;
 
-	if (n == 0 || max == 0)
+	if (n == 0)
 		return DB_OK;
-	if ((st = db_query(c,
-		 "SELECT id, original_config, config, nodes_map "
-		 "FROM tasks FORCE INDEX (tasks_job) WHERE job_id = ? AND "
-		 "stage = ? AND seq >= ? AND status = 'NOT_SUBMITTED' ORDER BY "
-		 "seq LIMIT ?",
-		 &r, "siii", job, (int64_t)stage, sub[0]->seq,
-		 (int64_t)max)) != DB_OK)
+	st = db_exec(c,
+	    "UPDATE JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
+	    "PATH '$[0]', q_seq BIGINT PATH '$[1]', at BIGINT PATH '$[2]', "
+	    "config LONGTEXT CHARACTER SET utf8mb4 PATH '$[3]', "
+	    "map INT PATH '$[4]')) s STRAIGHT_JOIN tasks t FORCE INDEX "
+	    "(PRIMARY) ON t.id = s.id SET t.status = 'IN_PROGRESS', "
+	    "t.q_state = 'queued', t.q_seq = s.q_seq, t.submit_time = s.at, "
+	    "t.status_time = s.at, t.config = s.config, t.nodes_map = "
+	    "NULLIF(s.map, 0), t.version = t.version + 1",
+	    &done, "s",
+	    json_object_to_json_string_ext(a->pending,
+		JSON_C_TO_STRING_PLAIN));
+	if (st != DB_OK)
 		return st;
-	for (i = 0; i < r->nrows; i++) {
-		/* Usually the next one; any other is found too. */
-		for (k = 0; k < n; k++)
-			if (strcmp(sub[(j + k) % n]->id,
-				db_rows_get(r, i, 0)) == 0)
-				break;
-		if (k == n)
-			continue;
-		jobs_advance_stask_set_configs(sub[(j + k) % n], r, i);
-		j = (j + k + 1) % n;
+	if (done != n) {
+		log_warn("advance %s: %zu of %zu submitted tasks written",
+		    a->job, (size_t)done, n);
+		return DB_ERROR;
 	}
-	db_rows_free(r);
+	takewait_queued(n); /* woken after the commit */
+	json_object_put(a->pending);
+	a->pending = NULL;
+	a->pending_bytes = 0;
 	return DB_OK;
 }
 
@@ -275,17 +369,17 @@ static enum db_status
 jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
     struct jobs_advance_stask *t, bool *ok)
 {
-	struct json_object *cfg, *node;
+	struct json_object *cfg, *node, *row;
+	const char *text;
 	enum planner_action act;
 	int64_t now = domain_now_ms(), map = 0;
 	char err[LOOMD_ERR_LEN];
 	enum db_status st;
 
 	*ok = true;
-	if ((st = jobs_advance_load(c, a)) != DB_OK ||
-	    (st = jobs_advance_stask_configs(c, t)) != DB_OK)
+	if ((st = jobs_advance_load(c, a)) != DB_OK)
 		return st;
-	cfg = domain_parse(t->orig);
+	cfg = domain_parse(t->orig != NULL ? t->orig : "{}");
 	if (cfg == NULL)
 		cfg = jsonx_new_object();
 	node = jobs_advance_node(a, t->node);
@@ -300,7 +394,8 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
 			map = a->map_version;
 	}
 	if (planner_action_parse(t->name, &act) == 0 &&
-	    !planner_action_is_hardware(act) && strchr(t->orig, '%') != NULL) {
+	    !planner_action_is_hardware(act) && t->orig != NULL &&
+	    strchr(t->orig, '%') != NULL) {
 		struct macro_cluster *mc = macro_cluster_new(a->nodes, node);
 		const char *path[2] = { NULL, NULL };
 		enum macro_error_kind kind;
@@ -331,18 +426,25 @@ jobs_advance_submit(struct db_conn *c, struct jobs_advance_state *a,
 		    "version = version + 1 WHERE id = ?",
 		    NULL, "sis", a->msg, now, t->id);
 	}
-	st = db_exec(c,
-	    "UPDATE tasks SET status = 'IN_PROGRESS', q_state = "
-	    "'queued', q_seq = ?, submit_time = ?, status_time = ?, config = "
-	    "?, nodes_map = NULLIF(?, 0), version = version + 1 WHERE id = ?",
-	    NULL, "iiisis", now * 1000 + (int64_t)(t->seq % 1000), now, now,
-	    json_object_to_json_string_ext(cfg, DOMAIN_JSON), map, t->id);
+	/* Queued with the batch's others: jobs_advance_flush(). */
+	row = json_object_new_array_ext(5);
+	json_object_array_add(row, jsonx_new_string(t->id));
+	json_object_array_add(row,
+	    json_object_new_int64(now * 1000 + (int64_t)(t->seq % 1000)));
+	json_object_array_add(row, json_object_new_int64(now));
+	text = json_object_to_json_string_ext(cfg, DOMAIN_JSON);
+	a->pending_bytes += strlen(text);
+	json_object_array_add(row, jsonx_new_string(text));
+	json_object_array_add(row, json_object_new_int64(map));
 	json_object_put(cfg);
-	if (st == DB_OK) {
-		a->queued++;
-		takewait_queued(1); /* woken after the commit */
-	}
-	return st;
+	if (a->pending == NULL)
+		a->pending = json_object_new_array();
+	json_object_array_add(a->pending, row);
+	a->queued++;
+	/* Configs that hold a map of their own are big: flush early. */
+	return a->pending_bytes >= JOBS_ADVANCE_FLUSH_BYTES ?
+	    jobs_advance_flush(c, a) :
+	    DB_OK;
 }
 
 /*
@@ -369,8 +471,8 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 		act = PLANNER_ACTION_CREATE;
 	planner_retry_decide(a->ca, act, (int)t->attempts,
 	    (int)domain_cfg()->task_max_action_retries, &r);
-	if ((st = jobs_advance_stask_configs(c, t)) != DB_OK)
-		return st;
+	if (t->orig == NULL)
+		t->orig = xstrdup("{}");
 	if (r.rollback) {
 		char rid[64], cid[32];
 
@@ -406,7 +508,8 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 		*self = true;
 		return DB_OK;
 	}
-	if ((st = jobs_advance_load(c, a)) != DB_OK)
+	if ((st = jobs_advance_load(c, a)) != DB_OK ||
+	    (st = jobs_advance_load_doc(c, a)) != DB_OK)
 		return st;
 	if ((st = ids_reserve(IDS_TASK, (int64_t)r.nbefore, &first, err)) !=
 	    DB_OK)
@@ -467,54 +570,6 @@ jobs_advance_retry(struct db_conn *c, struct jobs_advance_state *a,
 	return DB_OK;
 }
 
-/*
- * Read the current stage's tasks and register them in the job unless
- * registered (the stage's earlier batch did; their configs are read only
- * for the tasks submitted or retried).  Through
- * the job's index always: for a stage that is a big part of the table
- * the optimizer would scan the table, and lock every row of it.
- */
-static enum db_status
-jobs_advance_stage_tasks(struct db_conn *c, const char *job, int stage,
-    bool registered, struct jobs_advance_stask **out, size_t *n)
-{
-	struct db_rows *r;
-	enum db_status st;
-	size_t i;
-
-	*out = NULL;
-	*n = 0;
-	if (!registered &&
-	    (st = db_exec(c,
-		 "UPDATE tasks FORCE INDEX (tasks_job) SET counted = 1 "
-		 "WHERE job_id = ? AND stage = ? AND counted = 0",
-		 NULL, "si", job, (int64_t)stage)) != DB_OK)
-		return st;
-	if ((st = db_query(c,
-		 "SELECT id, status, attempts, task_name, "
-		 "node_id, service, seq FROM tasks FORCE INDEX (tasks_job) "
-		 "WHERE job_id = ? AND stage = ? ORDER BY seq FOR UPDATE",
-		 &r, "si", job, (int64_t)stage)) != DB_OK)
-		return st;
-	*out = xcalloc(r->nrows + 1, sizeof **out);
-	for (i = 0; i < r->nrows; i++) {
-		struct jobs_advance_stask *t = &(*out)[i];
-
-		t->id = xstrdup(db_rows_get(r, i, 0));
-		t->status = xstrdup(db_rows_get(r, i, 1));
-		t->attempts = db_rows_int(r, i, 2);
-		t->name = xstrdup(db_rows_get(r, i, 3));
-		t->node = db_rows_get(r, i, 4) != NULL ?
-		    xstrdup(db_rows_get(r, i, 4)) :
-		    NULL;
-		t->service = xstrdup(db_rows_get(r, i, 5));
-		t->seq = db_rows_int(r, i, 6); /* configs: when needed */
-	}
-	*n = r->nrows;
-	db_rows_free(r);
-	return DB_OK;
-}
-
 static enum db_status
 jobs_advance_body_tx(struct db_conn *c, void *arg)
 {
@@ -524,8 +579,8 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 	size_t n = 0, i;
-	bool failed, finished = false, settled = false, registered, kept;
-	int cur;
+	bool failed, finished = false, settled = false, kept, after = false;
+	int cur, first;
 
 	jobs_advance_reset(a);
 	if ((st = db_query(c,
@@ -540,11 +595,11 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	a->cluster = db_rows_int(r, 0, 0);
 	snprintf(action, sizeof action, "%s", db_rows_get(r, 0, 1));
 	snprintf(status, sizeof status, "%s", db_rows_get(r, 0, 2));
-	cur = (int)db_rows_int(r, 0, 3);
+	cur = first = (int)db_rows_int(r, 0, 3);
 	if (cur != a->kept_stage)
 		jobs_advance_unload(a); /* kept for another stage */
-	/* The next batch of stage cur: registered, nodes loaded. */
-	registered = kept = a->doc != NULL;
+	/* The next batch of stage cur: nodes loaded, a task queued. */
+	kept = a->nodes != NULL;
 	if (db_rows_get(r, 0, 4) != NULL)
 		snprintf(a->msg, sizeof a->msg, "%s", db_rows_get(r, 0, 4));
 	db_rows_free(r);
@@ -559,16 +614,36 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		    "UPDATE jobs SET needs_work = 0, lease_until = 0 "
 		    "WHERE id = ?",
 		    NULL, "s", a->job);
+	/*
+	 * A kept stage's next batch reads only its first unqueued tasks,
+	 * unless a task of the stage failed: then, as for any other pass,
+	 * the whole stage.
+	 */
+	if (kept && !failed &&
+	    (st = jobs_advance_stage_clean(c, a, cur, &after)) != DB_OK)
+		return st;
 	for (;;) {
 		struct jobs_advance_stask **submit = NULL, extra;
 		size_t nsub = 0, completed = 0, busy = 0;
 		size_t batch = (size_t)domain_cfg()->task_queue_batch;
 		bool self, ok = true;
 
-		if ((st = jobs_advance_stage_tasks(c, a->job, cur, registered,
+		if ((st = jobs_advance_stage_read(c, a, cur, after, batch,
 			 &tasks, &n)) != DB_OK)
 			goto out;
-		registered = false;
+		if (after && n == 0) {
+			/* None left unqueued: the whole stage, to end it. */
+			after = false;
+			jobs_advance_stasks_free(tasks, n);
+			tasks = NULL;
+			continue;
+		}
+		if (n == 0 && cur > first) {
+			/* The last stage was done: so is the job. */
+			cur--;
+			finished = true;
+			break;
+		}
 		submit = xcalloc(n + 1, sizeof *submit);
 		for (i = 0; i < n && !failed; i++) {
 			struct jobs_advance_stask *t = &tasks[i];
@@ -604,21 +679,16 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 				/* Borrowed from tasks[]; freed with them. */
 				submit[nsub++] = t;
 			} else {
-				if ((st = jobs_advance_submit(c, a, &extra,
-					 &ok)) != DB_OK) {
-					free(extra.id);
-					free(extra.name);
-					free(extra.node);
-					free(extra.service);
-					free(extra.orig);
-					free(submit);
-					goto out;
-				}
+				st = jobs_advance_submit(c, a, &extra, &ok);
 				free(extra.id);
 				free(extra.name);
 				free(extra.node);
 				free(extra.service);
 				free(extra.orig);
+				if (st != DB_OK) {
+					free(submit);
+					goto out;
+				}
 				busy++;
 				if (!ok) {
 					a->requeue = true;
@@ -632,13 +702,6 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		 * holds no locks for long.  The stage cannot complete before
 		 * they are all queued: a task not submitted is not complete.
 		 */
-		if (!failed && ok &&
-		    (st = jobs_advance_stask_prefetch(c, a->job, cur, submit,
-			 nsub, a->queued < batch ? batch - a->queued : 0)) !=
-			DB_OK) {
-			free(submit);
-			goto out;
-		}
 		for (i = 0; i < nsub && !failed && ok; i++) {
 			if (a->queued >= batch) {
 				a->requeue = a->more = true;
@@ -654,26 +717,21 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 			if (!ok)
 				a->requeue = true;
 		}
+		/* A batch of the unqueued tasks alone may end short. */
+		if (after && n == batch && !failed && ok)
+			a->requeue = a->more = true;
 		free(submit);
+		if ((st = jobs_advance_flush(c, a)) != DB_OK)
+			goto out;
 		if (failed || !ok)
 			break;
 		if (busy > 0 || completed < n)
 			break;
-		/* The stage is done: the next one, or the job is. */
+		/* The stage is done: the next one (none: the job is). */
 		jobs_advance_stasks_free(tasks, n);
 		tasks = NULL;
 		n = 0;
-		if ((st = db_query(c,
-			 "SELECT COUNT(*) FROM tasks WHERE job_id "
-			 "= ? AND stage = ?",
-			 &r, "si", a->job, (int64_t)(cur + 1))) != DB_OK)
-			goto out;
-		i = (size_t)db_rows_int(r, 0, 0);
-		db_rows_free(r);
-		if (i == 0) {
-			finished = true;
-			break;
-		}
+		after = false;
 		cur++;
 	}
 save:

@@ -44,21 +44,40 @@ struct jobs_plan_rows {
 	const char *ca;
 };
 
-/* Insert tasks[from, to) of a plan (the first chunk clears old ones). */
+/*
+ * Insert tasks[from, to) of a plan (the first chunk clears old ones).  The
+ * old ones are looked for first with a plain read: a DELETE that finds
+ * nothing still locks the gap where the job's rows would be, in the index
+ * it reads, and the tasks of the neighbouring jobs whose status changes
+ * meanwhile (their entries in the indexes by status move) would wait for
+ * this transaction.  Through tasks_job, which holds no status, when there
+ * are rows to delete.
+ */
 static enum db_status
 jobs_plan_write_tasks_tx(struct db_conn *c, void *arg)
 {
 	struct jobs_plan_rows *p = arg;
 	int64_t residue = p->job->cluster % domain_cfg()->ids_increment_by;
+	struct db_rows *r;
 	enum db_status st;
+	bool old;
 	size_t i;
 
-	if (p->from == 0 &&
-	    (st = db_exec(c,
-		 "DELETE FROM tasks WHERE "
-		 "job_id = ?",
-		 NULL, "s", p->job->id)) != DB_OK)
-		return st;
+	if (p->from == 0) {
+		if ((st = db_query(c,
+			 "SELECT id FROM tasks FORCE INDEX (tasks_job) "
+			 "WHERE job_id = ? LIMIT 1",
+			 &r, "s", p->job->id)) != DB_OK)
+			return st;
+		old = r->nrows > 0;
+		db_rows_free(r);
+		if (old &&
+		    (st = db_exec(c,
+			 "DELETE FROM tasks FORCE INDEX (tasks_job) WHERE "
+			 "job_id = ?",
+			 NULL, "s", p->job->id)) != DB_OK)
+			return st;
+	}
 	for (i = p->from; i < p->to; i++) {
 		const struct jobs_plan_task *t = &p->tasks[i];
 		const struct planner_task *pt = &p->plan->tasks[t->k];

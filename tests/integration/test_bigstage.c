@@ -7,7 +7,8 @@
  * config, retried and rollback tasks too; a task stored with its own map
  * is sent as stored; a stage bigger than task.queue_batch is queued in
  * several transactions, also when the server queueing it stopped half
- * way, and the job completes.
+ * way, and the job completes; a batch written by one statement stores
+ * each task's config byte for byte.
  */
 #include "config.h"
 
@@ -127,6 +128,31 @@ complete_stages(const char *w, int stages, int width)
 	}
 }
 
+/*
+ * Take and finish n tasks as worker w, each handed with config[member]
+ * equal to want (borrowed).
+ */
+static void
+take_expecting(const char *w, int n, const char *member,
+    struct json_object *want)
+{
+	struct json_object *t, *cfg, *v;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		t = fx_take_json(fx.d.port, w, 15000);
+		cr_assert_not_null(t, "task %d of %d", i + 1, n);
+		cr_assert(json_object_object_get_ex(t, "config", &cfg));
+		cr_assert(json_object_object_get_ex(cfg, member, &v), "%s",
+		    json_object_to_json_string(cfg));
+		cr_assert(json_object_equal(v, want), "got %s, want %s",
+		    json_object_to_json_string(v),
+		    json_object_to_json_string(want));
+		finish(w, t, NULL);
+		json_object_put(t);
+	}
+}
+
 Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
 {
 	struct json_object *t[3], *cfg, *nodes, *want;
@@ -184,9 +210,8 @@ Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
 
 Test(bigstage, a_task_stored_with_its_own_map_is_sent_as_stored)
 {
-	struct json_object *t, *cfg, *nodes, *want;
+	struct json_object *want;
 	char id[32], out[64];
-	int i;
 
 	create("old", 2, id);
 	wait_queued(id, "2");
@@ -197,16 +222,7 @@ Test(bigstage, a_task_stored_with_its_own_map_is_sent_as_stored)
 	    "nodes_map = NULL WHERE cluster_id = %s AND q_state = 'queued'",
 	    id);
 	want = json_tokener_parse("{\"old\":{\"hostname\":\"h0\"}}");
-	for (i = 0; i < 2; i++) {
-		t = fx_take_json(fx.d.port, "w2", 15000);
-		cr_assert_not_null(t);
-		cr_assert(json_object_object_get_ex(t, "config", &cfg));
-		cr_assert(json_object_object_get_ex(cfg, "nodes", &nodes));
-		cr_assert(json_object_equal(nodes, want), "got %s",
-		    json_object_to_json_string(nodes));
-		finish("w2", t, NULL);
-		json_object_put(t);
-	}
+	take_expecting("w2", 2, "nodes", want);
 	json_object_put(want);
 	complete_stages("w2", 2, 2);
 	fx_wait_status(fx.d.port, "user1", id,
@@ -312,4 +328,45 @@ Test(bigstage, retried_and_rollback_tasks_get_the_map_too)
 	cr_assert_eq(deletes, 1, "the rollback of the failed CONFIRM");
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE", 15000);
+}
+
+/*
+ * A batch of submissions is written by one statement that carries every
+ * config inside one JSON text: what a task stores and what its take sends
+ * are the config byte for byte, quotes, backslashes, slashes, control and
+ * non-ASCII characters included.  A first stage's config is its original
+ * one (the nodes' properties are those of the plan), so the two stored
+ * texts are compared as bytes.
+ */
+Test(bigstage, a_batch_stores_each_config_byte_for_byte)
+{
+	static const char odd[] = "q\\\"b\\\\s/\\u0001\\t\\u00e9\\u20ac"
+				  "\\ud83d\\ude00";
+	struct json_object *want;
+	char id[32], out[64], body[512], user[256];
+
+	snprintf(user, sizeof user, "{\"k\":\"%s\",\"n\":[1,2.5,null,true]}",
+	    odd);
+	snprintf(body, sizeof body,
+	    "{\"name\":\"bytes\",\"numMachines\":3,"
+	    "\"clusterTemplate\":\"one-machine\",\"config\":%s}",
+	    user);
+	fx_create(fx.d.port, "user1", body, id);
+	wait_queued(id, "3");
+	cr_assert_str_eq(
+	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND stage = 0 AND status = 'IN_PROGRESS' AND "
+		"CAST(config AS BINARY) = CAST(original_config AS BINARY) "
+		"AND submit_time > 0 AND submit_time = status_time AND "
+		"q_seq > 0 AND version = 2",
+		id),
+	    "3");
+	want = json_tokener_parse(user);
+	cr_assert_not_null(want);
+	take_expecting("w6", 3, "cluster", want);
+	json_object_put(want);
+	complete_stages("w6", 2, 3);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/9/9", 15000);
 }
