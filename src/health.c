@@ -82,12 +82,14 @@ static struct {
 
 /* The flow-control relief's own state (the probe thread's only). */
 static struct {
-	int64_t paused_ns;     /* wsrep_flow_control_paused_ns at looked_at */
-	int64_t looked_at;     /* monotonic ms of the last look; 0 = none */
-	int64_t holding_since; /* since when the node holds the others; 0 */
-	int64_t saved_limit;   /* gcs.fc_limit to restore; 0 = no relief */
-	int64_t committed;     /* wsrep_last_committed when it was raised */
-	bool isolated;	       /* gmcast.isolate=1 set by the relief */
+	int64_t paused_ns;	/* wsrep_flow_control_paused_ns at looked_at */
+	int64_t looked_at;	/* monotonic ms of the last look; 0 = none */
+	int64_t holding_since;	/* since when the node holds the others; 0 */
+	int64_t saved_limit;	/* gcs.fc_limit to restore; 0 = no relief */
+	int64_t committed;	/* wsrep_last_committed when it was raised */
+	int64_t seen_committed; /* wsrep_last_committed at looked_at */
+	int64_t moved_at;	/* first look at seen_committed (monotonic) */
+	bool isolated;		/* gmcast.isolate=1 set by the relief */
 } health_fc;
 
 /* Monotonic clock in milliseconds. */
@@ -384,12 +386,16 @@ health_fc_holding(int64_t now, int64_t queue, int64_t paused, int64_t limit,
  * gets its receive queue (-1 unknown).  The node holds the others when
  * it has done so (health_fc_holding) continuously.  After
  * ha.fc_relief_after_ms of that, raise its gcs.fc_limit: that ends the
- * pause once its appliers dequeue again.  If it still holds the others
- * ha.fc_relief_after_ms later and its appliers committed nothing in
- * that time (wsrep_last_committed unchanged: a disk that blocks every
- * write), isolate it (gmcast.isolate=1), so that the
- * others evict it and go on, as they would if it had died.  Once its
- * queue is back under the old limit, undo both (it rejoins by IST).
+ * pause once its appliers dequeue again.  If its appliers committed
+ * nothing in the last half of that time (wsrep_last_committed unchanged
+ * although its queue held work: a disk that blocks every write), a
+ * raised limit cannot end the pause, since the node sends its "go on"
+ * only as it dequeues: isolate it at once
+ * (gmcast.isolate=1), so that the others evict it and go on, as they
+ * would if it had died.  Otherwise, isolate it if it still holds the
+ * others ha.fc_relief_after_ms after the raise and committed nothing
+ * since.  Once its queue is back under the old limit, undo both (it
+ * rejoins by IST).
  */
 static void
 health_fc_look(struct db_conn *c, const struct db_wsrep *w, int64_t now,
@@ -458,18 +464,21 @@ health_fc_look(struct db_conn *c, const struct db_wsrep *w, int64_t now,
 			 "has caught up",
 		    (long long)held, (long long)*queue, (long long)limit,
 		    HEALTH_FC_RELIEF_LIMIT);
-		health_fc.saved_limit = limit;
+		health_fc.saved_limit = saved = limit;
 		health_fc.committed = committed;
 		health_fc.holding_since = 0;
-		goto out;
-	}
-	/*
-	 * Isolate only a node whose appliers committed nothing since the
-	 * limit was raised: one that is merely slow (a loaded machine, a
-	 * pause sent by another node) catches up by itself, and isolating
-	 * it could cost the cluster its quorum.
-	 */
-	if (committed != health_fc.committed) {
+		if (committed != health_fc.seen_committed ||
+		    now - health_fc.moved_at < after / 2)
+			goto out;
+		/* Nothing committed in the last half of the hold. */
+	} else if (committed != health_fc.committed) {
+		/*
+		 * Isolate only a node whose appliers committed nothing
+		 * since the limit was raised: one that is merely slow (a
+		 * loaded machine, a pause sent by another node) catches up
+		 * by itself, and isolating it could cost the cluster its
+		 * quorum.
+		 */
 		health_fc.committed = committed;
 		health_fc.holding_since = 0;
 		goto out;
@@ -482,16 +491,20 @@ health_fc_look(struct db_conn *c, const struct db_wsrep *w, int64_t now,
 		health_fc.holding_since = now;
 		goto out;
 	}
-	log_warn("health: the local Galera node still holds every node's "
-		 "commits with flow control %lld ms after its gcs.fc_limit "
-		 "was raised (receive queue %lld): its appliers do not move; "
-		 "isolated it (gmcast.isolate=1) so that the other nodes "
-		 "evict it and go on; it rejoins once its queue is under "
-		 "%lld",
-	    (long long)held, (long long)*queue, (long long)saved);
+	log_warn(
+	    "health: the local Galera node holds every node's commits "
+	    "with flow control and its appliers committed nothing for "
+	    "%lld ms (receive queue %lld): isolated it (gmcast.isolate=1) "
+	    "so that the other nodes evict it and go on; it rejoins "
+	    "once its queue is under %lld",
+	    (long long)(now - health_fc.moved_at), (long long)*queue,
+	    (long long)saved);
 	health_fc.isolated = true;
 out:
 	health_fc.paused_ns = paused;
+	if (health_fc.looked_at == 0 || committed != health_fc.seen_committed)
+		health_fc.moved_at = now;
+	health_fc.seen_committed = committed;
 	health_fc.looked_at = now;
 }
 
