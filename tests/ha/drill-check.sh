@@ -23,25 +23,9 @@ NOISE=${LOOMD_DRILL_NOISE-kill}
 # The rig of this test only: its own directories, the default private ports.
 export LOOMD_HA_DIR=${LOOMD_HA_DIR:-/tmp/loomd-drill-rig}
 export LOOMD_HA_GALERA_DIR=${LOOMD_HA_GALERA_DIR:-/tmp/loomd-drill-galera}
-if [ -n "${LOOMD_BIN:-}" ]; then
-	export LOOMD_BIN
-	export LOOMD_PROVISIONER_BIN=${LOOMD_PROVISIONER_BIN:-$(dirname "$LOOMD_BIN")/loom-dummy-provisioner}
-fi
-
-if [ "${LOOMD_TEST_REQUIRE_DB:-0}" != 1 ] && [ "${LOOMD_DRILL:-0}" != 1 ]; then
-	echo "drill-check: skipped (set LOOMD_DRILL=1 or LOOMD_TEST_REQUIRE_DB=1)"
-	exit 77
-fi
-missing=
-for t in haproxy mariadbd python3 curl; do
-	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
-done
-[ -f /usr/lib/galera/libgalera_smm.so ] || missing="$missing galera-4"
-if [ -n "$missing" ]; then
-	echo "drill-check: missing:$missing"
-	[ "${LOOMD_TEST_REQUIRE_DB:-0}" = 1 ] && exit 1
-	exit 77
-fi
+# shellcheck source=tests/ha/rig-test.sh
+. "$SRCDIR/tests/ha/rig-test.sh"
+rig_test_start drill-check LOOMD_DRILL haproxy python3 curl
 
 # shellcheck disable=SC2317
 cleanup() {

@@ -20,25 +20,9 @@ REPORT=${LOOMD_SLOWNODE_REPORT:-$PWD/slownode-report}
 # The rig of this test only: its own directories and ports.
 export LOOMD_HA_DIR=${LOOMD_SLOWNODE_DIR:-/tmp/loomd-slownode}
 export LOOMD_HA_GALERA_DIR=${LOOMD_SLOWNODE_GALERA_DIR:-/tmp/loomd-slownode-galera}
-if [ -n "${LOOMD_BIN:-}" ]; then
-	export LOOMD_BIN
-	export LOOMD_PROVISIONER_BIN=${LOOMD_PROVISIONER_BIN:-$(dirname "$LOOMD_BIN")/loom-dummy-provisioner}
-fi
-
-if [ "${LOOMD_TEST_REQUIRE_DB:-0}" != 1 ] && [ "${LOOMD_SLOWNODE:-0}" != 1 ]; then
-	echo "slownode-check: skipped (set LOOMD_SLOWNODE=1 or LOOMD_TEST_REQUIRE_DB=1)"
-	exit 77
-fi
-missing=
-for t in haproxy mariadbd python3; do
-	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
-done
-[ -f /usr/lib/galera/libgalera_smm.so ] || missing="$missing galera-4"
-if [ -n "$missing" ]; then
-	echo "slownode-check: missing:$missing"
-	[ "${LOOMD_TEST_REQUIRE_DB:-0}" = 1 ] && exit 1
-	exit 77
-fi
+# shellcheck source=tests/ha/rig-test.sh
+. "$SRCDIR/tests/ha/rig-test.sh"
+rig_test_start slownode-check LOOMD_SLOWNODE haproxy python3
 
 # galera-repro-slownode exits 77 itself without root, a loop device or
 # fsfreeze, and always thaws, unmounts and tears its rig down.
