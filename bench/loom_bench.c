@@ -1642,6 +1642,13 @@ loom_bench_jnum(double v)
 	return xcheck(json_object_new_double_s(v, text));
 }
 
+/* part as a percentage of whole, as a JSON number; null when whole <= 0. */
+static struct json_object *
+loom_bench_jpct(double part, double whole)
+{
+	return loom_bench_jnum(whole > 0 ? 100 * part / whole : NAN);
+}
+
 static void
 loom_bench_sort(struct loom_bench_samples *sm)
 {
@@ -1844,10 +1851,8 @@ loom_bench_results(struct loom_bench_run *r, double secs,
 		json_object_object_add(cj, "bench_s",
 		    loom_bench_jnum(c1->self - c0->self));
 		json_object_object_add(cj, "machine_busy_pct",
-		    loom_bench_jnum(c1->total > c0->total ?
-			    100 * (c1->busy - c0->busy) /
-				(c1->total - c0->total) :
-			    NAN));
+		    loom_bench_jpct(c1->busy - c0->busy,
+			c1->total - c0->total));
 		json_object_object_add(j, "cpu", cj);
 	}
 	json_object_object_add(j, "rss", loom_bench_rss_json(r));
@@ -1871,15 +1876,11 @@ loom_bench_results(struct loom_bench_run *r, double secs,
 		json_object_object_add(db, "cert_failures",
 		    loom_bench_jnum(d1->cert - d0->cert));
 		json_object_object_add(db, "retry_pct",
-		    loom_bench_jnum(d1->commits > d0->commits ?
-			    100.0 * (d1->retries - d0->retries) /
-				(d1->commits - d0->commits) :
-			    NAN));
+		    loom_bench_jpct(d1->retries - d0->retries,
+			d1->commits - d0->commits));
 		json_object_object_add(db, "cert_failure_pct",
-		    loom_bench_jnum(d1->commits > d0->commits ?
-			    100.0 * (d1->cert - d0->cert) /
-				(d1->commits - d0->commits) :
-			    NAN));
+		    loom_bench_jpct(d1->cert - d0->cert,
+			d1->commits - d0->commits));
 		json_object_object_add(j, "db", db);
 	} else
 		json_object_object_add(j, "db", NULL);
