@@ -1273,6 +1273,17 @@ loom_bench_abandon(struct loom_bench_run *r, struct loom_bench_conn *c,
 	c->in_unit = 0;
 }
 
+/* The last answer of a unit: the unit is done on 200, abandoned otherwise. */
+static void
+loom_bench_unit_end(struct loom_bench_run *r, struct loom_bench_conn *c,
+    long code, double now)
+{
+	if (code != 200)
+		loom_bench_abandon(r, c, code, now);
+	else
+		loom_bench_unit_done(r, c, now);
+}
+
 /* Handle the answer to c's request. */
 static void
 loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
@@ -1323,11 +1334,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 	case LOOM_BENCH_OP_GET:
 	case LOOM_BENCH_OP_LIST:
 	case LOOM_BENCH_OP_LIVENESS:
-		if (code != 200) {
-			loom_bench_abandon(r, c, code, now);
-			break;
-		}
-		loom_bench_unit_done(r, c, now);
+		loom_bench_unit_end(r, c, code, now);
 		break;
 	case LOOM_BENCH_OP_TAKE:
 		if (code == 204) {
@@ -1349,11 +1356,7 @@ loom_bench_answer(struct loom_bench_run *r, struct loom_bench_conn *c,
 	case LOOM_BENCH_OP_FINISH:
 		dprov_task_free(c->task);
 		c->task = NULL;
-		if (code != 200) {
-			loom_bench_abandon(r, c, code, now);
-			break;
-		}
-		loom_bench_unit_done(r, c, now);
+		loom_bench_unit_end(r, c, code, now);
 		break;
 	case LOOM_BENCH_OP_STATUS:
 		if (code != 200 ||
