@@ -239,12 +239,12 @@ callback_enqueue_tx(struct db_conn *c, const char *jid, enum callback_event ev,
 	struct json_object *body = NULL, *job = NULL, *doc = NULL,
 			   *nodes = NULL;
 	const char *url, *triggers;
-	struct db_rows *jr = NULL, *r;
+	struct db_rows *jr = NULL;
 	char id[96];
 	enum db_status st;
 	int64_t cluster, now = domain_now_ms();
 	uint64_t n = 0;
-	bool gate;
+	bool gate, found;
 
 	if (gated != NULL)
 		*gated = false;
@@ -260,12 +260,9 @@ callback_enqueue_tx(struct db_conn *c, const char *jid, enum callback_event ev,
 	    !callback_triggers_match(triggers, db_rows_get(jr, 0, 1)))
 		goto out;
 	cluster = db_rows_int(jr, 0, 0);
-	if ((st = db_query(c, "SELECT doc FROM clusters WHERE id = ?", &r, "i",
-		 cluster)) != DB_OK)
-		goto out;
-	doc = r->nrows == 1 ? domain_parse(db_rows_get(r, 0, 0)) : NULL;
-	db_rows_free(r);
-	if (doc == NULL)
+	if ((st = cluster_store_doc_tx(c, cluster, false, &doc, &found)) !=
+		DB_OK ||
+	    doc == NULL)
 		goto out; /* no cluster: nothing to tell */
 	if ((st = cluster_store_load_nodes_tx(c, cluster, false, &nodes)) !=
 	    DB_OK)
