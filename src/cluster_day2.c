@@ -101,6 +101,28 @@ cluster_day2_has_service(struct json_object *doc, const char *name)
 	return 0;
 }
 
+enum db_status
+cluster_day2_services_tx(struct db_conn *c, struct json_object **out)
+{
+	struct db_rows *r;
+	enum db_status st;
+	size_t i;
+
+	*out = NULL;
+	if ((st = db_query(c, "SELECT doc FROM entities WHERE kind = ?", &r,
+		 "s", "services")) != DB_OK)
+		return st;
+	*out = jsonx_new_array();
+	for (i = 0; i < r->nrows; i++) {
+		struct json_object *e = domain_parse(db_rows_get(r, i, 0));
+
+		if (e != NULL)
+			jsonx_append(*out, e);
+	}
+	db_rows_free(r);
+	return DB_OK;
+}
+
 /*
  * The add-services validation of section 4.2 against the catalogue's
  * services (read in the transaction) and the cluster's stored template.
@@ -110,41 +132,14 @@ static enum db_status
 cluster_day2_check_add(struct db_conn *c, struct cluster_day2_arg *a,
     struct json_object *doc)
 {
-	struct svcspec_services cat;
-	struct svcdeps_names cl, rq, compat;
-	struct json_object *arr, *tmpl;
-	const char **clv, **compatv;
-	struct db_rows *r;
+	struct json_object *arr;
 	enum db_status st;
 	char *why = NULL;
-	size_t i;
 	int rc;
 
-	if ((st = db_query(c, "SELECT doc FROM entities WHERE kind = ?", &r,
-		 "s", "services")) != DB_OK)
+	if ((st = cluster_day2_services_tx(c, &arr)) != DB_OK)
 		return st;
-	arr = jsonx_new_array();
-	for (i = 0; i < r->nrows; i++) {
-		struct json_object *e = domain_parse(db_rows_get(r, i, 0));
-
-		if (e != NULL)
-			jsonx_append(arr, e);
-	}
-	db_rows_free(r);
-	svcspec_services_read(arr, &cat);
-	clv = svcspec_strings(jsonx_get(doc, "services"), &cl.n);
-	cl.v = clv;
-	rq.v = a->services;
-	rq.n = a->nservices;
-	tmpl = jsonx_get(doc, "clusterTemplate");
-	compatv = svcspec_strings(jsonx_get(jsonx_get(tmpl, "compatibility"),
-				      "services"),
-	    &compat.n);
-	compat.v = compatv;
-	rc = svcdeps_check_add(cat.v, cat.n, &cl, &rq, &compat, &why);
-	svcspec_services_free(&cat);
-	free(clv);
-	free(compatv);
+	rc = svcspec_check_add(arr, doc, a->services, a->nservices, &why);
 	json_object_put(arr);
 	if (rc == 0)
 		return DB_OK;

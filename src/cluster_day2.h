@@ -65,4 +65,12 @@ void cluster_day2_service_action(const struct cluster_store_user *u,
     int64_t id, const char *svc, enum planner_cluster_action ca,
     const struct idem_store_key *idem, struct domain_out *out);
 
+/*
+ * In a transaction: the catalogue's services (entities of kind "services"),
+ * each doc parsed (a corrupt one left out), as a new JSON array in *out
+ * that the caller puts; the catalogue of the add-services checks.
+ */
+enum db_status cluster_day2_services_tx(struct db_conn *c,
+    struct json_object **out);
+
 #endif /* LOOMD_CLUSTER_DAY2_H */

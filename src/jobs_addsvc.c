@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cluster_day2.h"
 #include "cluster_store.h"
 #include "domain.h"
 #include "ids.h"
@@ -32,29 +33,17 @@ static enum db_status
 jobs_addsvc_read_fn(struct db_conn *c, void *arg)
 {
 	struct jobs_addsvc_in *in = arg;
-	struct db_rows *r;
 	enum db_status st;
 	bool found;
-	size_t i;
 
 	json_object_put(in->doc);
 	json_object_put(in->nodes);
 	json_object_put(in->catalogue);
 	in->doc = in->nodes = in->catalogue = NULL;
 	if ((st = cluster_store_doc_tx(c, in->cluster, false, &in->doc,
-		 &found)) != DB_OK)
+		 &found)) != DB_OK ||
+	    (st = cluster_day2_services_tx(c, &in->catalogue)) != DB_OK)
 		return st;
-	if ((st = db_query(c, "SELECT doc FROM entities WHERE kind = ?", &r,
-		 "s", "services")) != DB_OK)
-		return st;
-	in->catalogue = jsonx_new_array();
-	for (i = 0; i < r->nrows; i++) {
-		struct json_object *e = domain_parse(db_rows_get(r, i, 0));
-
-		if (e != NULL)
-			jsonx_append(in->catalogue, e);
-	}
-	db_rows_free(r);
 	return cluster_store_load_nodes_tx(c, in->cluster, false, &in->nodes);
 }
 
@@ -226,10 +215,8 @@ jobs_addsvc(struct db_conn *c, const struct job_store_job *job,
 	struct layout_add_layout *lay = NULL;
 	struct layout_add_tracker *t = NULL;
 	struct svcspec_constraints cons;
-	struct svcspec_services cat;
-	struct svcdeps_names cln, rq, compat;
 	struct json_object *ids = NULL;
-	const char **req = NULL, **clsv = NULL, **compatv = NULL;
+	const char **req = NULL, **clsv = NULL;
 	const char ***lnsv = NULL;
 	char err[LOOMD_ERR_LEN], msg[LOOMD_ERR_LEN], cid[32];
 	char *why = NULL;
@@ -239,7 +226,6 @@ jobs_addsvc(struct db_conn *c, const struct job_store_job *job,
 
 	*nodes_out = NULL;
 	memset(&cons, 0, sizeof cons);
-	memset(&cat, 0, sizeof cat);
 	ids_format_cluster(job->cluster, cid, sizeof cid);
 	if ((st = db_read_run(c, jobs_addsvc_read_fn, &in, err)) != DB_OK) {
 		log_warn("add services %s: %s", job->id, err);
@@ -251,23 +237,12 @@ jobs_addsvc(struct db_conn *c, const struct job_store_job *job,
 	}
 	/* The checks of section 4.2 again, on the catalogue of now. */
 	req = svcspec_strings(services, &nreq);
-	clsv = svcspec_strings(jsonx_get(in.doc, "services"), &ncl);
-	compatv = svcspec_strings(jsonx_get(jsonx_get(jsonx_get(in.doc,
-							  "clusterTemplate"),
-						"compatibility"),
-				      "services"),
-	    &compat.n);
-	compat.v = compatv;
-	cln.v = clsv;
-	cln.n = ncl;
-	rq.v = req;
-	rq.n = nreq;
-	svcspec_services_read(in.catalogue, &cat);
-	if (svcdeps_check_add(cat.v, cat.n, &cln, &rq, &compat, &why) != 0) {
+	if (svcspec_check_add(in.catalogue, in.doc, req, nreq, &why) != 0) {
 		snprintf(msg, sizeof msg, "Unable to solve layout: %s",
 		    why != NULL ? why : "invalid services");
 		goto failed;
 	}
+	clsv = svcspec_strings(jsonx_get(in.doc, "services"), &ncl);
 	/* The cluster's nodes as the layout search sees them. */
 	nn = json_object_array_length(in.nodes);
 	ln = xcalloc(nn + 1, sizeof *ln);
@@ -354,7 +329,6 @@ out:
 	layout_add_layout_free(lay);
 	layout_add_cluster_free(cl);
 	svcspec_constraints_free(&cons);
-	svcspec_services_free(&cat);
 	if (lnsv != NULL)
 		for (i = 0; i < nn; i++)
 			free(lnsv[i]);
@@ -362,7 +336,6 @@ out:
 	free(ln);
 	free(req);
 	free(clsv);
-	free(compatv);
 	free(why);
 	json_object_put(in.doc);
 	json_object_put(in.nodes);

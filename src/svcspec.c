@@ -215,3 +215,28 @@ svcspec_constraints_free(struct svcspec_constraints *s)
 	free(s->cant);
 	memset(s, 0, sizeof *s);
 }
+
+int
+svcspec_check_add(struct json_object *catalogue, struct json_object *doc,
+    const char *const *services, size_t n, char **why)
+{
+	struct svcspec_services cat;
+	struct svcdeps_names cl, rq = { services, n }, compat;
+	const char **clv, **compatv;
+	int rc;
+
+	svcspec_services_read(catalogue, &cat);
+	clv = svcspec_strings(jsonx_get(doc, "services"), &cl.n);
+	cl.v = clv;
+	compatv = svcspec_strings(jsonx_get(jsonx_get(jsonx_get(doc,
+							  "clusterTemplate"),
+						"compatibility"),
+				      "services"),
+	    &compat.n);
+	compat.v = compatv;
+	rc = svcdeps_check_add(cat.v, cat.n, &cl, &rq, &compat, why);
+	svcspec_services_free(&cat);
+	free(clv);
+	free(compatv);
+	return rc;
+}

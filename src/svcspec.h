@@ -71,4 +71,14 @@ void svcspec_constraints_free(struct svcspec_constraints *s);
  */
 const char **svcspec_strings(struct json_object *arr, size_t *n);
 
+/*
+ * The add-services check of section 4.2 (svcdeps_check_add()) of
+ * services[0, n) for the cluster whose doc is given (its services and its
+ * template's compatible services), against catalogue, a JSON array of
+ * Service objects.  All arguments borrowed.  0, or -1 with *why as
+ * svcdeps_check_add() sets it (caller frees).
+ */
+int svcspec_check_add(struct json_object *catalogue, struct json_object *doc,
+    const char *const *services, size_t n, char **why);
+
 #endif /* LOOMD_SVCSPEC_H */

@@ -99,6 +99,44 @@ Test(svcspec, services_feed_the_add_services_checks)
 	json_object_put(arr);
 }
 
+/* The same checks with the cluster's services and compat read from its doc. */
+Test(svcspec, check_add_reads_the_cluster_doc)
+{
+	struct json_object *arr = json_tokener_parse(services_json);
+	struct json_object *doc = json_tokener_parse(
+	    "{\"services\":[\"base\",\"app\",\"old\"],"
+	    "\"clusterTemplate\":{\"compatibility\":{\"services\":"
+	    "[\"base\",\"app\",\"new\",\"old\"]}}}");
+	struct json_object *tmpl = json_tokener_parse(
+	    "{\"compatibility\":{\"services\":[\"base\",\"app\"]}}");
+	const char *rq[] = { "new" }, *again[] = { "app" };
+	char *why = NULL;
+
+	cr_assert_not_null(arr);
+	cr_assert_not_null(doc);
+	cr_assert_eq(svcspec_check_add(arr, doc, rq, 1, &why), -1);
+	cr_expect_str_eq(why, "new conflicts with old.");
+	free(why);
+	why = NULL;
+	cr_assert_eq(svcspec_check_add(arr, doc, again, 1, &why), -1);
+	cr_expect_str_eq(why, "service app is already on the cluster");
+	free(why);
+	why = NULL;
+	/* Without old, new may be added; a template without it refuses. */
+	json_object_array_del_idx(json_object_object_get(doc, "services"), 2,
+	    1);
+	cr_expect_eq(svcspec_check_add(arr, doc, rq, 1, &why), 0, "%s",
+	    why != NULL ? why : "");
+	free(why);
+	why = NULL;
+	json_object_object_add(doc, "clusterTemplate", tmpl);
+	cr_assert_eq(svcspec_check_add(arr, doc, rq, 1, &why), -1);
+	cr_expect_str_eq(why, "new are incompatible with the cluster");
+	free(why);
+	json_object_put(doc);
+	json_object_put(arr);
+}
+
 Test(svcspec, constraints_read_and_used_by_the_layout_search)
 {
 	struct json_object *tmpl = json_tokener_parse(
