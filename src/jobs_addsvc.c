@@ -47,40 +47,6 @@ jobs_addsvc_read_fn(struct db_conn *c, void *arg)
 	return cluster_store_load_nodes_tx(c, in->cluster, false, &in->nodes);
 }
 
-/* The catalogue's definition of name (borrowed) or NULL. */
-static struct json_object *
-jobs_addsvc_def(struct json_object *catalogue, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(catalogue); i++) {
-		struct json_object *s =
-		    json_object_array_get_idx(catalogue, i);
-		const char *n = jsonx_get_str(s, "name");
-
-		if (n != NULL && strcmp(n, name) == 0)
-			return s;
-	}
-	return NULL;
-}
-
-/* 1 if the node's services (JSON) hold name. */
-static int
-jobs_addsvc_node_has(struct json_object *node, const char *name)
-{
-	struct json_object *sv = jsonx_get(node, "services");
-	size_t i;
-
-	for (i = 0; sv != NULL && i < json_object_array_length(sv); i++) {
-		const char *n =
-		    jsonx_get_str(json_object_array_get_idx(sv, i), "name");
-
-		if (n != NULL && strcmp(n, name) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * Add the services of cn that node lacks (definitions from the
  * catalogue) and recompute its `services` and `automators` properties
@@ -101,9 +67,9 @@ jobs_addsvc_update_node(struct json_object *node,
 	for (i = 0; i < cn->nservices; i++) {
 		struct json_object *def;
 
-		if (jobs_addsvc_node_has(node, cn->services[i]))
+		if (jsonx_find_named(sv, cn->services[i]) != NULL)
 			continue;
-		def = jobs_addsvc_def(catalogue, cn->services[i]);
+		def = jsonx_find_named(catalogue, cn->services[i]);
 		jsonx_append(sv,
 		    def != NULL ? jsonx_copy(def) : jsonx_new_object());
 		if (def == NULL)
