@@ -106,19 +106,12 @@ cluster_day2_services_tx(struct db_conn *c, struct json_object **out)
 {
 	struct db_rows *r;
 	enum db_status st;
-	size_t i;
 
 	*out = NULL;
 	if ((st = db_query(c, "SELECT doc FROM entities WHERE kind = ?", &r,
 		 "s", "services")) != DB_OK)
 		return st;
-	*out = jsonx_new_array();
-	for (i = 0; i < r->nrows; i++) {
-		struct json_object *e = domain_parse(db_rows_get(r, i, 0));
-
-		if (e != NULL)
-			jsonx_append(*out, e);
-	}
+	*out = domain_parse_rows(r);
 	db_rows_free(r);
 	return DB_OK;
 }

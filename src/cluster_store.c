@@ -184,7 +184,6 @@ cluster_store_load_nodes_tx(struct db_conn *c, int64_t id, bool for_update,
 {
 	struct db_rows *r;
 	enum db_status st;
-	size_t i;
 
 	*nodes = NULL;
 	if (for_update)
@@ -199,13 +198,7 @@ cluster_store_load_nodes_tx(struct db_conn *c, int64_t id, bool for_update,
 		    &r, "i", id);
 	if (st != DB_OK)
 		return st;
-	*nodes = jsonx_new_array();
-	for (i = 0; i < r->nrows; i++) {
-		struct json_object *n = domain_parse(db_rows_get(r, i, 0));
-
-		if (n != NULL)
-			jsonx_append(*nodes, n);
-	}
+	*nodes = domain_parse_rows(r);
 	db_rows_free(r);
 	return DB_OK;
 }

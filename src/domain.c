@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonx.h"
+
 static const struct cfg *domain_the_cfg;
 static const char *domain_the_me;
 
@@ -138,6 +140,18 @@ domain_parse(const char *text)
 		log_error("cluster_store: stored JSON is corrupt: %.80s",
 		    text);
 	return o;
+}
+
+struct json_object *
+domain_parse_rows(const struct db_rows *r)
+{
+	struct json_object *arr = jsonx_new_array(), *o;
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++)
+		if ((o = domain_parse(db_rows_get(r, i, 0))) != NULL)
+			jsonx_append(arr, o);
+	return arr;
 }
 
 const char *

@@ -85,6 +85,11 @@ struct db_conn *domain_conn(struct domain_out *out);
 
 /* Parse JSON text stored by loomd (new ref; NULL and a log if corrupt). */
 struct json_object *domain_parse(const char *text);
+/*
+ * The first column of every row of r (borrowed) parsed as by
+ * domain_parse(), a corrupt one left out: a new JSON array.
+ */
+struct json_object *domain_parse_rows(const struct db_rows *r);
 /* Lower-case copy of s into buf of n bytes; returns buf. */
 const char *domain_lower(const char *s, char *buf, size_t n);
 
