@@ -13,6 +13,21 @@
 #include "cluster_store.h"
 #include "domain.h"
 
+/* The columns of a job that job_store_row() reads, its id first. */
+#define JOB_STORE_COLS "id, cluster_id, action, status, planned, version"
+
+/* Row i of a read of JOB_STORE_COLS into *j. */
+static void
+job_store_row(struct db_rows *r, size_t i, struct job_store_job *j)
+{
+	snprintf(j->id, sizeof j->id, "%s", db_rows_get(r, i, 0));
+	j->cluster = db_rows_int(r, i, 1);
+	snprintf(j->action, sizeof j->action, "%s", db_rows_get(r, i, 2));
+	snprintf(j->status, sizeof j->status, "%s", db_rows_get(r, i, 3));
+	j->planned = db_rows_int(r, i, 4) != 0;
+	j->version = db_rows_int(r, i, 5);
+}
+
 enum db_status
 job_store_read(struct db_conn *c, const char *id, struct job_store_job *j,
     bool *found)
@@ -22,27 +37,43 @@ job_store_read(struct db_conn *c, const char *id, struct job_store_job *j,
 
 	*found = false;
 	if ((st = db_query(c,
-		 "SELECT cluster_id, action, status, planned, "
-		 "version FROM jobs WHERE id = ?",
-		 &r, "s", id)) != DB_OK)
+		 "SELECT " JOB_STORE_COLS " FROM jobs WHERE id = ?", &r, "s",
+		 id)) != DB_OK)
 		return st;
 	if (r->nrows == 1) {
-		snprintf(j->id, sizeof j->id, "%s", id);
-		j->cluster = db_rows_int(r, 0, 0);
-		snprintf(j->action, sizeof j->action, "%s",
-		    db_rows_get(r, 0, 1));
-		snprintf(j->status, sizeof j->status, "%s",
-		    db_rows_get(r, 0, 2));
-		j->planned = db_rows_int(r, 0, 3) != 0;
-		j->version = db_rows_int(r, 0, 4);
+		job_store_row(r, 0, j);
 		*found = true;
 	}
 	db_rows_free(r);
 	return DB_OK;
 }
 
-bool
-job_store_claim(struct db_conn *c, const char *id)
+enum db_status
+job_store_due(struct db_conn *c, int64_t residue, int64_t now, size_t max,
+    struct job_store_job **out, size_t *n)
+{
+	struct db_rows *r;
+	enum db_status st;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = db_query(c,
+		 "SELECT " JOB_STORE_COLS " FROM jobs WHERE needs_work = 1 "
+		 "AND residue = ? AND lease_until < ? LIMIT ?",
+		 &r, "iii", residue, now, (int64_t)max)) != DB_OK)
+		return st;
+	*out = xcalloc(r->nrows + 1, sizeof **out);
+	for (i = 0; i < r->nrows; i++)
+		job_store_row(r, i, &(*out)[i]);
+	*n = r->nrows;
+	db_rows_free(r);
+	return DB_OK;
+}
+
+/* Claim job id (at version, unless 0) with a lease. */
+static bool
+job_store_claim_at(struct db_conn *c, const char *id, int64_t version)
 {
 	int64_t now = domain_now_ms();
 	uint64_t n = 0;
@@ -50,11 +81,30 @@ job_store_claim(struct db_conn *c, const char *id)
 	if (db_exec(c,
 		"UPDATE jobs SET lease_owner = ?, lease_until = ? "
 		"WHERE id = ? AND needs_work = 1 AND (lease_until < ? OR "
-		"lease_owner = ?)",
-		&n, "sisis", domain_me(), now + domain_cfg()->ha_job_lease_ms,
-		id, now, domain_me()) != DB_OK)
+		"lease_owner = ?) AND (? = 0 OR version = ?)",
+		&n, "sisisii", domain_me(),
+		now + domain_cfg()->ha_job_lease_ms, id, now, domain_me(),
+		version, version) != DB_OK)
 		return false;
 	return n == 1;
+}
+
+bool
+job_store_claim(struct db_conn *c, const char *id)
+{
+	return job_store_claim_at(c, id, 0);
+}
+
+bool
+job_store_claim_read(struct db_conn *c, struct job_store_job *j)
+{
+	bool found;
+
+	if (job_store_claim_at(c, j->id, j->version))
+		return true;
+	/* Changed since it was read (every change of it moves its version). */
+	return job_store_claim(c, j->id) &&
+	    job_store_read(c, j->id, j, &found) == DB_OK && found;
 }
 
 enum db_status

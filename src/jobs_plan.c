@@ -19,6 +19,7 @@
 #include "ids.h"
 #include "job_store.h"
 #include "jobs_addsvc.h"
+#include "jobs_advance.h"
 #include "jsonx.h"
 #include "planner.h"
 #include "taskconfig.h"
@@ -44,6 +45,38 @@ struct jobs_plan_rows {
 	const char *ca;
 };
 
+/* The tasks of one INSERT are written once their configs reach this. */
+#define JOBS_PLAN_INSERT_BYTES (4 << 20)
+
+/*
+ * Insert the tasks of rows (a JSON array of [id, stage, seq, node, service,
+ * action, config]) with one statement: a chunk is one round trip, not one
+ * per task.
+ */
+static enum db_status
+jobs_plan_insert(struct db_conn *c, const struct jobs_plan_rows *p,
+    struct json_object *rows)
+{
+	if (json_object_array_length(rows) == 0)
+		return DB_OK;
+	return db_exec(c,
+	    "INSERT INTO tasks (id, job_id, cluster_id, residue, stage, seq, "
+	    "node_id, service, task_name, cluster_action, status, counted, "
+	    "original_config) SELECT s.id, ?, ?, ?, s.stage, s.seq, s.node, "
+	    "s.service, s.name, ?, 'NOT_SUBMITTED', 1, s.config FROM "
+	    "JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
+	    "PATH '$[0]', stage INT PATH '$[1]', seq INT PATH '$[2]', "
+	    "node VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
+	    "PATH '$[3]', service VARCHAR(255) CHARACTER SET utf8mb4 COLLATE "
+	    "utf8mb4_bin PATH '$[4]', name VARCHAR(16) CHARACTER SET utf8mb4 "
+	    "COLLATE utf8mb4_bin PATH '$[5]', config LONGTEXT CHARACTER SET "
+	    "utf8mb4 PATH '$[6]')) s",
+	    NULL, "siiss", p->job->id, p->job->cluster,
+	    p->job->cluster % domain_cfg()->ids_increment_by, p->ca,
+	    json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PLAIN));
+}
+
 /*
  * Insert tasks[from, to) of a plan (the first chunk clears old ones).  The
  * old ones are looked for first with a plain read: a DELETE that finds
@@ -57,11 +90,11 @@ static enum db_status
 jobs_plan_write_tasks_tx(struct db_conn *c, void *arg)
 {
 	struct jobs_plan_rows *p = arg;
-	int64_t residue = p->job->cluster % domain_cfg()->ids_increment_by;
+	struct json_object *rows = NULL;
 	struct db_rows *r;
-	enum db_status st;
+	enum db_status st = DB_OK;
+	size_t i, bytes = 0;
 	bool old;
-	size_t i;
 
 	if (p->from == 0) {
 		if ((st = db_query(c,
@@ -78,24 +111,34 @@ jobs_plan_write_tasks_tx(struct db_conn *c, void *arg)
 			 NULL, "s", p->job->id)) != DB_OK)
 			return st;
 	}
-	for (i = p->from; i < p->to; i++) {
+	for (i = p->from; i < p->to && st == DB_OK; i++) {
 		const struct jobs_plan_task *t = &p->tasks[i];
 		const struct planner_task *pt = &p->plan->tasks[t->k];
+		struct json_object *row = json_object_new_array_ext(7);
 
-		if ((st = db_exec(c,
-			 "INSERT INTO tasks (id, job_id, "
-			 "cluster_id, residue, stage, seq, node_id, service, "
-			 "task_name, cluster_action, status, counted, "
-			 "original_config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-			 "'NOT_SUBMITTED', 1, ?)",
-			 NULL, "ssiiiisssss", t->id, p->job->id,
-			 p->job->cluster, residue, (int64_t)t->stage,
-			 (int64_t)t->seq, pt->node_id, pt->service,
-			 planner_action_upper(pt->action), p->ca,
-			 t->config)) != DB_OK)
-			return st;
+		json_object_array_add(row, jsonx_new_string(t->id));
+		json_object_array_add(row, json_object_new_int(t->stage));
+		json_object_array_add(row, json_object_new_int(t->seq));
+		json_object_array_add(row,
+		    jsonx_new_string_or_null(pt->node_id));
+		json_object_array_add(row,
+		    jsonx_new_string_or_null(pt->service));
+		json_object_array_add(row,
+		    jsonx_new_string(planner_action_upper(pt->action)));
+		json_object_array_add(row, jsonx_new_string(t->config));
+		if (rows == NULL)
+			rows = json_object_new_array();
+		json_object_array_add(rows, row);
+		bytes += strlen(t->config);
+		if (bytes >= JOBS_PLAN_INSERT_BYTES || i + 1 == p->to) {
+			st = jobs_plan_insert(c, p, rows);
+			json_object_put(rows);
+			rows = NULL;
+			bytes = 0;
+		}
 	}
-	return DB_OK;
+	json_object_put(rows);
+	return st;
 }
 
 /* Make a written plan live: the job runs from stage 0. */
@@ -116,6 +159,34 @@ jobs_plan_planned_tx(struct db_conn *c, void *arg)
 		return DB_ABORT;
 	/* The START callback; it may hold the job back (section 9.3). */
 	return callback_enqueue_tx(c, job->id, CALLBACK_START, NULL);
+}
+
+/*
+ * A plan of one chunk whose first stage is one batch: its tasks written,
+ * the plan made live and its first stage submitted in one transaction,
+ * from the nodes it was made from, unless its START callback holds the
+ * job back (then the stage is submitted once it is answered).
+ */
+struct jobs_plan_all {
+	struct jobs_plan_rows *rows;
+	struct json_object *nodes;
+	bool submitted;
+};
+
+static enum db_status
+jobs_plan_all_tx(struct db_conn *c, void *arg)
+{
+	struct jobs_plan_all *p = arg;
+	enum db_status st;
+
+	p->submitted = false;
+	if ((st = jobs_plan_write_tasks_tx(c, p->rows)) != DB_OK ||
+	    (st = jobs_plan_planned_tx(c, (void *)p->rows->job)) != DB_OK)
+		return st;
+	if (callback_gated(c, p->rows->job->id))
+		return DB_OK;
+	p->submitted = true;
+	return jobs_advance_planned_tx(c, p->rows->job, p->nodes);
 }
 
 /* Read a cluster doc and its nodes (db_read_run body). */
@@ -182,7 +253,7 @@ jobs_plan_scope(const char *stext, const char *ntext,
  * Plan a job (section 3.5; day-2 actions LOOM-0.9.7-OPS.md section 2.4):
  * an ADD_SERVICES job is laid out first (jobs_addsvc.c).
  */
-void
+bool
 jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 {
 	struct jobs_plan_cluster_in in = { job_in->cluster, NULL, NULL };
@@ -196,10 +267,10 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 	char err[LOOMD_ERR_LEN], msg[LOOMD_ERR_LEN];
 	char *stext = NULL, *ntext = NULL;
 	enum db_status st;
-	size_t s, k, n = 0, i;
-	int64_t first;
+	size_t s, k, n = 0, i, first_stage = 0;
+	int64_t first = 0, num;
 	int stage = 0;
-	bool found;
+	bool found, submitted = false;
 
 	if (planner_cluster_action_parse(job->action, &ca) != 0) {
 		log_warn("plan %s: unknown cluster action %s", job->id,
@@ -258,6 +329,8 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 			tasks[n].config = xstrdup(
 			    json_object_to_json_string_ext(cfg, DOMAIN_JSON));
 			json_object_put(cfg);
+			if (stage == 0)
+				first_stage++;
 			n++;
 		}
 		if (seq > 0)
@@ -265,14 +338,37 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 	}
 	if (n == 0)
 		goto failed;
-	if (ids_reserve(IDS_TASK, (int64_t)n, &first, err) != DB_OK) {
+	/*
+	 * Ids: a plan smaller than a block takes them from this server's
+	 * current block (one reservation in the database per block, not
+	 * per plan), a bigger one reserves its own run.
+	 */
+	for (i = 0; i < n; i++) {
+		if (n >= (size_t)domain_cfg()->ids_block_size) {
+			if (i == 0 &&
+			    (st = ids_reserve(IDS_TASK, (int64_t)n, &first,
+				 err)) != DB_OK)
+				break;
+			num = first +
+			    (int64_t)i * domain_cfg()->ids_increment_by;
+		} else if ((st = ids_next(IDS_TASK, &num, err)) != DB_OK)
+			break;
+		ids_format_task(job->id, num, tasks[i].id, sizeof tasks[i].id);
+	}
+	if (i < n) {
 		log_warn("plan %s: %s", job->id, err);
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		ids_format_task(job->id,
-		    first + (int64_t)i * domain_cfg()->ids_increment_by,
-		    tasks[i].id, sizeof tasks[i].id);
+	if (n <= DOMAIN_CHUNK &&
+	    first_stage <= (size_t)domain_cfg()->task_queue_batch) {
+		struct jobs_plan_rows pr = { job, plan, tasks, n, 0, n,
+			job->action };
+		struct jobs_plan_all all = { &pr, in.nodes, false };
+
+		st = db_tx_run(c, jobs_plan_all_tx, &all, err);
+		submitted = st == DB_OK && all.submitted;
+		goto planned;
+	}
 	for (i = 0; i < n; i += DOMAIN_CHUNK) {
 		struct jobs_plan_rows pr = { job, plan, tasks, n, i,
 			i + DOMAIN_CHUNK < n ? i + DOMAIN_CHUNK : n,
@@ -284,9 +380,9 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 			goto out;
 		}
 	}
-	if ((st = db_tx_run(c, jobs_plan_planned_tx, (void *)job, err)) !=
-		DB_OK &&
-	    st != DB_ABORT)
+	st = db_tx_run(c, jobs_plan_planned_tx, (void *)job, err);
+planned:
+	if (st != DB_OK && st != DB_ABORT)
 		log_warn("plan %s: %s", job->id, err);
 	else if (st == DB_OK)
 		log_info("job %s planned: %zu tasks in %d stages", job->id, n,
@@ -324,4 +420,5 @@ out:
 	planner_plan_free(plan);
 	json_object_put(in.doc);
 	json_object_put(in.nodes);
+	return submitted;
 }

@@ -14,7 +14,12 @@
 #include "db.h"
 #include "job_store.h"
 
-/* Plan job (borrowed), claimed by this server, on connection c. */
-void jobs_plan(struct db_conn *c, const struct job_store_job *job);
+/*
+ * Plan job (borrowed), claimed by this server, on connection c.  True
+ * when its first stage was submitted in the same transaction (a plan of
+ * one chunk, DOMAIN_CHUNK tasks, whose first stage is one batch, and no
+ * START callback holding the job back): nothing is left to do for it.
+ */
+bool jobs_plan(struct db_conn *c, const struct job_store_job *job);
 
 #endif /* LOOMD_JOBS_PLAN_H */
