@@ -189,6 +189,102 @@ jobs_plan_all_tx(struct db_conn *c, void *arg)
 	return jobs_advance_planned_tx(c, p->rows->job, p->nodes);
 }
 
+/* Free n task rows of a plan. */
+static void
+jobs_plan_tasks_free(struct jobs_plan_task *tasks, size_t n)
+{
+	size_t i;
+
+	if (tasks != NULL)
+		for (i = 0; i < n; i++)
+			free(tasks[i].config);
+	free(tasks);
+}
+
+/*
+ * The task rows of plan for job (borrowed) in *tasks (n of them, freed
+ * with jobs_plan_tasks_free()), their configs built from the cluster's
+ * doc and nodes (borrowed), in *nstages stages, *first_stage of them in
+ * stage 0.  Ids: a plan smaller than a block takes them from this
+ * server's current block (one reservation in the database per block, not
+ * per plan), a bigger one reserves its own run.  -1 when the plan cannot
+ * be made (the job fails), -2 when no ids could be had; err says why.
+ */
+static int
+jobs_plan_tasks(const struct job_store_job *job,
+    const struct planner_plan *plan, struct json_object *doc,
+    struct json_object *nodes, struct jobs_plan_task **tasks, size_t *n,
+    int *nstages, size_t *first_stage, char err[LOOMD_ERR_LEN])
+{
+	struct jobs_plan_task *t;
+	int64_t first = 0, num;
+	size_t s, k, i;
+	int stage = 0;
+
+	*tasks = t = xcalloc(plan->ntasks + 1, sizeof *t);
+	*n = *first_stage = 0;
+	for (s = 0; s < plan->nstages; s++) {
+		int seq = 0;
+
+		for (k = plan->stages[s].first;
+		     k < plan->stages[s].first + plan->stages[s].ntasks; k++) {
+			const struct planner_task *pt = &plan->tasks[k];
+			struct json_object *cfg = NULL;
+
+			if (taskconfig_build(doc,
+				json_object_array_get_idx(nodes, pt->node_ix),
+				planner_action_is_hardware(pt->action) ?
+				    NULL :
+				    pt->service,
+				pt->action, &cfg, err) != 0)
+				return -1;
+			if (cfg == NULL)
+				continue; /* the service lacks it */
+			t[*n].k = k;
+			t[*n].stage = stage;
+			t[*n].seq = seq++;
+			t[*n].config = xstrdup(
+			    json_object_to_json_string_ext(cfg, DOMAIN_JSON));
+			json_object_put(cfg);
+			if (stage == 0)
+				(*first_stage)++;
+			(*n)++;
+		}
+		if (seq > 0)
+			stage++;
+	}
+	*nstages = stage;
+	if (*n == 0) {
+		err[0] = '\0'; /* nothing to say: the job fails */
+		return -1;
+	}
+	for (i = 0; i < *n; i++) {
+		if (*n >= (size_t)domain_cfg()->ids_block_size) {
+			if (i == 0 &&
+			    ids_reserve(IDS_TASK, (int64_t)*n, &first, err) !=
+				DB_OK)
+				return -2;
+			num = first +
+			    (int64_t)i * domain_cfg()->ids_increment_by;
+		} else if (ids_next(IDS_TASK, &num, err) != DB_OK)
+			return -2;
+		ids_format_task(job->id, num, t[i].id, sizeof t[i].id);
+	}
+	return 0;
+}
+
+/*
+ * Whether a plan of n tasks, first_stage of them in its first stage, is
+ * written, made live and its first stage submitted in one transaction:
+ * one chunk, and a first stage of one batch.
+ */
+static bool
+jobs_plan_at_once(size_t n, size_t first_stage)
+{
+	return n <= DOMAIN_CHUNK &&
+	    first_stage <= (size_t)domain_cfg()->task_queue_batch;
+}
+
 /* Read a cluster doc and its nodes (db_read_run body). */
 struct jobs_plan_cluster_in {
 	int64_t cluster;
@@ -267,9 +363,8 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 	char err[LOOMD_ERR_LEN], msg[LOOMD_ERR_LEN];
 	char *stext = NULL, *ntext = NULL;
 	enum db_status st;
-	size_t s, k, n = 0, i, first_stage = 0;
-	int64_t first = 0, num;
-	int stage = 0;
+	size_t n = 0, i, first_stage = 0;
+	int stage = 0, rc;
 	bool found, submitted = false;
 
 	if (planner_cluster_action_parse(job->action, &ca) != 0) {
@@ -302,65 +397,15 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 		psvcs != NULL || pnodes != NULL ? &scope : NULL, &plan,
 		err) != 0)
 		goto failed;
-	tasks = xcalloc(plan->ntasks + 1, sizeof *tasks);
-	for (s = 0; s < plan->nstages; s++) {
-		int seq = 0;
-
-		for (k = plan->stages[s].first;
-		     k < plan->stages[s].first + plan->stages[s].ntasks; k++) {
-			const struct planner_task *pt = &plan->tasks[k];
-			struct json_object *cfg = NULL;
-
-			if (taskconfig_build(in.doc,
-				json_object_array_get_idx(in.nodes,
-				    pt->node_ix),
-				planner_action_is_hardware(pt->action) ?
-				    NULL :
-				    pt->service,
-				pt->action, &cfg, err) != 0) {
-				log_warn("plan %s: %s", job->id, err);
-				goto failed;
-			}
-			if (cfg == NULL)
-				continue; /* the service lacks it */
-			tasks[n].k = k;
-			tasks[n].stage = stage;
-			tasks[n].seq = seq++;
-			tasks[n].config = xstrdup(
-			    json_object_to_json_string_ext(cfg, DOMAIN_JSON));
-			json_object_put(cfg);
-			if (stage == 0)
-				first_stage++;
-			n++;
-		}
-		if (seq > 0)
-			stage++;
-	}
-	if (n == 0)
-		goto failed;
-	/*
-	 * Ids: a plan smaller than a block takes them from this server's
-	 * current block (one reservation in the database per block, not
-	 * per plan), a bigger one reserves its own run.
-	 */
-	for (i = 0; i < n; i++) {
-		if (n >= (size_t)domain_cfg()->ids_block_size) {
-			if (i == 0 &&
-			    (st = ids_reserve(IDS_TASK, (int64_t)n, &first,
-				 err)) != DB_OK)
-				break;
-			num = first +
-			    (int64_t)i * domain_cfg()->ids_increment_by;
-		} else if ((st = ids_next(IDS_TASK, &num, err)) != DB_OK)
-			break;
-		ids_format_task(job->id, num, tasks[i].id, sizeof tasks[i].id);
-	}
-	if (i < n) {
-		log_warn("plan %s: %s", job->id, err);
+	if ((rc = jobs_plan_tasks(job, plan, in.doc, in.nodes, &tasks, &n,
+		 &stage, &first_stage, err)) != 0) {
+		if (err[0] != '\0')
+			log_warn("plan %s: %s", job->id, err);
+		if (rc == -1)
+			goto failed;
 		goto out;
 	}
-	if (n <= DOMAIN_CHUNK &&
-	    first_stage <= (size_t)domain_cfg()->task_queue_batch) {
+	if (jobs_plan_at_once(n, first_stage)) {
 		struct jobs_plan_rows pr = { job, plan, tasks, n, 0, n,
 			job->action };
 		struct jobs_plan_all all = { &pr, in.nodes, false };
@@ -413,12 +458,42 @@ out:
 	free(nv);
 	free(stext);
 	free(ntext);
-	if (tasks != NULL)
-		for (i = 0; i < n; i++)
-			free(tasks[i].config);
-	free(tasks);
+	jobs_plan_tasks_free(tasks, n);
 	planner_plan_free(plan);
 	json_object_put(in.doc);
 	json_object_put(in.nodes);
 	return submitted;
+}
+
+enum db_status
+jobs_plan_created_tx(struct db_conn *c, const struct job_store_job *job,
+    struct json_object *doc, struct json_object *nodes, bool *done)
+{
+	struct planner_plan *plan = NULL;
+	struct jobs_plan_task *tasks = NULL;
+	char err[LOOMD_ERR_LEN];
+	size_t n = 0, first_stage = 0;
+	enum db_status st = DB_OK;
+	int stage = 0;
+
+	*done = false;
+	/* Anything else (a plan that fails too) is left to jobs_plan(). */
+	if (planner_plan_scoped(PLANNER_CLUSTER_CREATE, nodes, NULL, &plan,
+		err) == 0 &&
+	    jobs_plan_tasks(job, plan, doc, nodes, &tasks, &n, &stage,
+		&first_stage, err) == 0 &&
+	    jobs_plan_at_once(n, first_stage)) {
+		struct jobs_plan_rows pr = { job, plan, tasks, n, 0, n,
+			job->action };
+		struct jobs_plan_all all = { &pr, nodes, false };
+
+		if ((st = jobs_plan_all_tx(c, &all)) == DB_OK) {
+			*done = true;
+			log_info("job %s planned: %zu tasks in %d stages",
+			    job->id, n, stage);
+		}
+	}
+	jobs_plan_tasks_free(tasks, n);
+	planner_plan_free(plan);
+	return st;
 }

@@ -14,6 +14,8 @@
 #include "db.h"
 #include "job_store.h"
 
+struct json_object;
+
 /*
  * Plan job (borrowed), claimed by this server, on connection c.  True
  * when its first stage was submitted in the same transaction (a plan of
@@ -21,5 +23,15 @@
  * START callback holding the job back): nothing is left to do for it.
  */
 bool jobs_plan(struct db_conn *c, const struct job_store_job *job);
+/*
+ * In the caller's transaction, which inserted job (borrowed), the
+ * CLUSTER_CREATE job of a solved cluster: plan it from the cluster's doc
+ * and nodes as stored (borrowed), and submit its first stage, as
+ * jobs_plan() would.  *done clear when nothing was written (a plan too big
+ * for one transaction, or one that fails): jobs_plan() then plans it.
+ */
+enum db_status jobs_plan_created_tx(struct db_conn *c,
+    const struct job_store_job *job, struct json_object *doc,
+    struct json_object *nodes, bool *done);
 
 #endif /* LOOMD_JOBS_PLAN_H */
