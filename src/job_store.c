@@ -7,6 +7,7 @@
 #include "job_store.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "callback.h"
 #include "cfg.h"
@@ -105,6 +106,56 @@ job_store_claim_read(struct db_conn *c, struct job_store_job *j)
 	/* Changed since it was read (every change of it moves its version). */
 	return job_store_claim(c, j->id) &&
 	    job_store_read(c, j->id, j, &found) == DB_OK && found;
+}
+
+/*
+ * Release job (as job_store_due() read it) if it still is at that
+ * version, no lease holds it, and its current stage has a task running
+ * and none to submit or retry (db_tx_run body; DB_ABORT otherwise).  The
+ * job's row is locked before the stage's index is read (a consistent
+ * read, no lock taken on the tasks): a finish that committed before is
+ * seen, one that did not yet waits for the job's row and marks the job
+ * needing work again after this commit.
+ */
+static enum db_status
+job_store_release_idle_tx(struct db_conn *c, void *arg)
+{
+	const struct job_store_job *j = arg;
+	int64_t now = domain_now_ms();
+	struct db_rows *r;
+	enum db_status st;
+	bool idle;
+
+	if ((st = db_exec_one(c,
+		 "UPDATE jobs SET needs_work = 0, lease_until = 0, version = "
+		 "version + 1 WHERE id = ? AND version = ? AND needs_work = 1 "
+		 "AND lease_until < ? AND status = 'RUNNING' AND planned = 1",
+		 "sii", j->id, j->version, now)) != DB_OK)
+		return st;
+	if ((st = db_query(c,
+		 "SELECT EXISTS (SELECT 1 FROM tasks t FORCE INDEX "
+		 "(tasks_job_status) WHERE t.job_id = j.id AND t.stage = "
+		 "j.current_stage AND t.status IN ('NOT_SUBMITTED', 'FAILED')), "
+		 "EXISTS (SELECT 1 FROM tasks t FORCE INDEX (tasks_job_status) "
+		 "WHERE t.job_id = j.id AND t.stage = j.current_stage AND "
+		 "t.status = 'IN_PROGRESS') FROM jobs j WHERE j.id = ?",
+		 &r, "s", j->id)) != DB_OK)
+		return st;
+	idle = r->nrows == 1 && db_rows_int(r, 0, 0) == 0 &&
+	    db_rows_int(r, 0, 1) != 0;
+	db_rows_free(r);
+	return idle ? DB_OK : DB_ABORT;
+}
+
+bool
+job_store_release_idle(struct db_conn *c, const struct job_store_job *j)
+{
+	char err[LOOMD_ERR_LEN];
+
+	if (strcmp(j->status, "RUNNING") != 0 || !j->planned)
+		return false;
+	return db_tx_run(c, job_store_release_idle_tx, (void *)j, err) ==
+	    DB_OK;
 }
 
 enum db_status

@@ -72,6 +72,11 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 		if (job_store_due(c, res[k], now, 64, &due, &ndue) != DB_OK)
 			return handled;
 		for (i = 0; i < ndue; i++) {
+			/* A finish left its stage's other tasks running. */
+			if (job_store_release_idle(c, &due[i])) {
+				handled++;
+				continue;
+			}
 			if (!job_store_claim_read(c, &due[i]))
 				continue;
 			jobs_work(c, &due[i]);

@@ -43,6 +43,7 @@ struct jobs_plan_rows {
 	size_t n;
 	size_t from, to;
 	const char *ca;
+	bool fresh; /* the job's row inserted by this transaction */
 };
 
 /* The tasks of one INSERT are written once their configs reach this. */
@@ -96,7 +97,7 @@ jobs_plan_write_tasks_tx(struct db_conn *c, void *arg)
 	size_t i, bytes = 0;
 	bool old;
 
-	if (p->from == 0) {
+	if (p->from == 0 && !p->fresh) {
 		if ((st = db_query(c,
 			 "SELECT id FROM tasks FORCE INDEX (tasks_job) "
 			 "WHERE job_id = ? LIMIT 1",
@@ -407,7 +408,7 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 	}
 	if (jobs_plan_at_once(n, first_stage)) {
 		struct jobs_plan_rows pr = { job, plan, tasks, n, 0, n,
-			job->action };
+			job->action, false };
 		struct jobs_plan_all all = { &pr, in.nodes, false };
 
 		st = db_tx_run(c, jobs_plan_all_tx, &all, err);
@@ -417,7 +418,7 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 	for (i = 0; i < n; i += DOMAIN_CHUNK) {
 		struct jobs_plan_rows pr = { job, plan, tasks, n, i,
 			i + DOMAIN_CHUNK < n ? i + DOMAIN_CHUNK : n,
-			job->action };
+			job->action, false };
 
 		if ((st = db_tx_run(c, jobs_plan_write_tasks_tx, &pr, err)) !=
 		    DB_OK) {
@@ -484,7 +485,7 @@ jobs_plan_created_tx(struct db_conn *c, const struct job_store_job *job,
 		&first_stage, err) == 0 &&
 	    jobs_plan_at_once(n, first_stage)) {
 		struct jobs_plan_rows pr = { job, plan, tasks, n, 0, n,
-			job->action };
+			job->action, true };
 		struct jobs_plan_all all = { &pr, nodes, false };
 
 		if ((st = jobs_plan_all_tx(c, &all)) == DB_OK) {
