@@ -22,6 +22,7 @@
 #include "jobs_advance.h"
 #include "jsonx.h"
 #include "planner.h"
+#include "takewait.h"
 #include "taskconfig.h"
 
 /* ---------------------------------------------------------------- */
@@ -412,6 +413,7 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 		struct jobs_plan_all all = { &pr, in.nodes, false };
 
 		st = db_tx_run(c, jobs_plan_all_tx, &all, err);
+		takewait_flush(); /* the takes waiting for what it queued */
 		submitted = st == DB_OK && all.submitted;
 		goto planned;
 	}

@@ -19,10 +19,11 @@
 #include "cluster_store.h"
 #include "domain.h"
 #include "ids.h"
-#include "jsonin.h"
 #include "jobs_plan.h"
+#include "jsonin.h"
 #include "jsonx.h"
 #include "solver.h"
+#include "takewait.h"
 
 /*
  * The catalogue the solver last used, kept by the scheduler thread (the
@@ -375,6 +376,7 @@ jobs_solve(struct db_conn *c, const struct job_store_job *job)
 
 		ids_format_job(cid, jnum, sa.create_job, sizeof sa.create_job);
 		st = db_tx_run(c, jobs_solve_solved_tx, &sa, err);
+		takewait_flush(); /* the takes waiting for what it queued */
 		if (st == DB_OK)
 			log_info("cluster %s solved: %zu nodes, job %s", cid,
 			    res->num_nodes, sa.create_job);
