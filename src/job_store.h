@@ -27,8 +27,26 @@ struct job_store_job {
 /* Read job id (without locking) into *j; *found clear when it is gone. */
 enum db_status job_store_read(struct db_conn *c, const char *id,
     struct job_store_job *j, bool *found);
+/*
+ * The jobs of residue that need work and no live lease holds, at most max
+ * of them (without locking): *out (*n of them) is freed with free().
+ */
+enum db_status job_store_due(struct db_conn *c, int64_t residue, int64_t now,
+    size_t max, struct job_store_job **out, size_t *n);
 /* Claim job id for this server with a lease; true when it is ours. */
 bool job_store_claim(struct db_conn *c, const char *id);
+/*
+ * Claim job *j as job_store_due() read it; if it changed since, claim it
+ * as it is and read it again into *j.  True when it is ours.
+ */
+bool job_store_claim_read(struct db_conn *c, struct job_store_job *j);
+/*
+ * Release job j (as job_store_due() read it, borrowed) without claiming
+ * it when it needs nothing of the advance: RUNNING, its current stage
+ * with a task running and none to submit or retry.  True when released;
+ * else the job is left as it was, to be claimed.
+ */
+bool job_store_release_idle(struct db_conn *c, const struct job_store_job *j);
 /* Add job jid of cluster (action, status), needing work, in a transaction. */
 enum db_status job_store_insert_tx(struct db_conn *c, const char *jid,
     int64_t cluster, const char *action, const char *status, int64_t now);

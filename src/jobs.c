@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "callback.h"
@@ -22,15 +23,14 @@
 #include "jobs_solve.h"
 #include "task_store.h"
 
-/* Work one claimed job. */
+/* Work one claimed job, as read when it was claimed (borrowed). */
 static void
-jobs_work(struct db_conn *c, const char *id)
+jobs_work(struct db_conn *c, const struct job_store_job *claimed)
 {
-	struct job_store_job job;
+	struct job_store_job job = *claimed;
+	const char *id = claimed->id;
 	bool found;
 
-	if (job_store_read(c, id, &job, &found) != DB_OK || !found)
-		return;
 	/* A paused job stands still until it is resumed (resume kicks it). */
 	if (strcmp(job.status, "PAUSED") == 0) {
 		(void)job_store_release(c, id);
@@ -44,7 +44,8 @@ jobs_work(struct db_conn *c, const char *id)
 		return;
 	}
 	if (!job.planned && strcmp(job.status, "FAILED") != 0) {
-		jobs_plan(c, &job);
+		if (jobs_plan(c, &job))
+			return; /* its first stage submitted with the plan */
 		/* Submit the first stage at once. */
 		if (job_store_read(c, id, &job, &found) != DB_OK || !found ||
 		    !job.planned)
@@ -61,24 +62,27 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 {
 	const struct cfg *cfg = domain_cfg();
 	char err[LOOMD_ERR_LEN];
+	struct job_store_job *due;
 	struct db_rows *r;
 	int64_t now = domain_now_ms();
-	size_t k, i;
+	size_t k, i, ndue;
 	int handled = 0;
 
 	for (k = 0; k < n; k++) {
-		if (db_query(c,
-			"SELECT id FROM jobs WHERE needs_work = 1 AND "
-			"residue = ? AND lease_until < ? LIMIT 64",
-			&r, "ii", res[k], now) != DB_OK)
+		if (job_store_due(c, res[k], now, 64, &due, &ndue) != DB_OK)
 			return handled;
-		for (i = 0; i < r->nrows; i++) {
-			if (!job_store_claim(c, db_rows_get(r, i, 0)))
+		for (i = 0; i < ndue; i++) {
+			/* A finish left its stage's other tasks running. */
+			if (job_store_release_idle(c, &due[i])) {
+				handled++;
 				continue;
-			jobs_work(c, db_rows_get(r, i, 0));
+			}
+			if (!job_store_claim_read(c, &due[i]))
+				continue;
+			jobs_work(c, &due[i]);
 			handled++;
 		}
-		db_rows_free(r);
+		free(due);
 
 		/* Tasks a provisioner took and never finished. */
 		if (db_query(c,

@@ -11,6 +11,7 @@
 
 #include "jobs_advance.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,22 @@
 /* Submissions written by one statement once their configs reach this. */
 #define JOBS_ADVANCE_FLUSH_BYTES (4 << 20)
 
+struct jobs_advance_stask;
+
 struct jobs_advance_state {
 	const char *job;
+	/* Set by the caller, for every attempt: */
+	bool finishing; /* a finish's call: its stage is done, most likely */
+	const struct job_store_job *planned; /* planned in this transaction */
+	struct json_object *planned_nodes; /* the nodes it was planned from */
+	/* The job's newest nodes map, read with the job: version, SHA-256 */
+	int64_t newest_map;
+	char newest_sha[65];
+	/* The next stage's rows, read with the current one (finishing) */
+	struct jobs_advance_stask *next;
+	size_t nnext;
+	int next_stage;
+	bool next_unregistered;
 	/*
 	 * Loaded on first need, per attempt; kept for the next batch of a
 	 * stage when keep is set (the whole stage from one snapshot of the
@@ -67,6 +82,8 @@ jobs_advance_unload(struct jobs_advance_state *a)
 	a->doc = a->nodes = a->by_id = a->nodes_map = NULL;
 }
 
+static void jobs_advance_stasks_free(struct jobs_advance_stask *t, size_t n);
+
 /* Release what one attempt of the advance loaded (unless a->keep). */
 static void
 jobs_advance_reset(struct jobs_advance_state *a)
@@ -75,6 +92,12 @@ jobs_advance_reset(struct jobs_advance_state *a)
 		jobs_advance_unload(a);
 	a->keep = false;
 	a->map_version = 0;
+	a->newest_map = 0;
+	a->newest_sha[0] = '\0';
+	jobs_advance_stasks_free(a->next, a->nnext);
+	a->next = NULL;
+	a->nnext = 0;
+	a->next_unregistered = false;
 	a->queued = 0;
 	a->more = false;
 	json_object_put(a->pending);
@@ -105,7 +128,10 @@ jobs_advance_load_doc(struct db_conn *c, struct jobs_advance_state *a)
 	return DB_OK;
 }
 
-/* Load the cluster's nodes once per attempt (or per kept stage). */
+/*
+ * Load the cluster's nodes once per attempt (or per kept stage), unless
+ * the plan made in this transaction hands over those it was made from.
+ */
 static enum db_status
 jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 {
@@ -114,8 +140,10 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 
 	if (a->nodes != NULL)
 		return DB_OK;
-	if ((st = cluster_store_load_nodes_tx(c, a->cluster, false,
-		 &a->nodes)) != DB_OK)
+	if (a->planned_nodes != NULL)
+		a->nodes = json_object_get(a->planned_nodes);
+	else if ((st = cluster_store_load_nodes_tx(c, a->cluster, false,
+		      &a->nodes)) != DB_OK)
 		return st;
 	a->nodes_map = taskconfig_nodes_map(a->nodes);
 	a->by_id = jsonx_new_object();
@@ -131,39 +159,36 @@ jobs_advance_load(struct db_conn *c, struct jobs_advance_state *a)
 
 /*
  * The version of the job's nodes map (job_nodes_maps) that is the loaded
- * nodes' map, in a->map_version: the newest one if it has the same text,
- * else a new one, written now.  The job's row lock serializes writers.
+ * nodes' map, in a->map_version: the newest one (a->newest_map, read with
+ * the job's row) if its text has the same SHA-256, else a new one, written
+ * now.  The job's row lock serializes writers.
  */
 static enum db_status
 jobs_advance_map(struct db_conn *c, struct jobs_advance_state *a)
 {
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
 	const char *text;
-	struct db_rows *r;
 	enum db_status st;
-	int64_t v = 0;
 
 	if (a->map_version != 0)
 		return DB_OK;
 	text = json_object_to_json_string_ext(a->nodes_map, DOMAIN_JSON);
-	if ((st = db_query(c,
-		 "SELECT version, nodes FROM job_nodes_maps "
-		 "WHERE job_id = ? ORDER BY version DESC LIMIT 1",
-		 &r, "s", a->job)) != DB_OK)
-		return st;
-	if (r->nrows == 1) {
-		v = db_rows_int(r, 0, 0);
-		if (strcmp(db_rows_get(r, 0, 1), text) == 0)
-			a->map_version = v;
+	if (a->newest_map != 0) {
+		crypto_hash_sha256(h, (const unsigned char *)text,
+		    strlen(text));
+		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+		if (strcmp(hex, a->newest_sha) == 0) {
+			a->map_version = a->newest_map;
+			return DB_OK;
+		}
 	}
-	db_rows_free(r);
-	if (a->map_version != 0)
-		return DB_OK;
 	if ((st = db_exec(c,
 		 "INSERT INTO job_nodes_maps (job_id, version, "
 		 "nodes) VALUES (?, ?, ?)",
-		 NULL, "sis", a->job, v + 1, text)) != DB_OK)
+		 NULL, "sis", a->job, a->newest_map + 1, text)) != DB_OK)
 		return st;
-	a->map_version = v + 1;
+	a->map_version = a->newest_map + 1;
 	return DB_OK;
 }
 
@@ -217,7 +242,8 @@ jobs_advance_stasks_free(struct jobs_advance_stask *t, size_t n)
 #define JOBS_ADVANCE_STASK_COLS \
 	"id, status, attempts, task_name, node_id, service, seq, counted, " \
 	"IF(status IN ('NOT_SUBMITTED', 'FAILED'), original_config, NULL), " \
-	"IF(status IN ('NOT_SUBMITTED', 'FAILED'), config, NULL), nodes_map"
+	"IF(status IN ('NOT_SUBMITTED', 'FAILED'), config, NULL), nodes_map, " \
+	"stage"
 
 /*
  * Read the tasks of stage in (seq, id) order, locked, through one of the
@@ -226,20 +252,37 @@ jobs_advance_stasks_free(struct jobs_advance_stask *t, size_t n)
  * unqueued (the kept stage's next batch) only the first max tasks not
  * submitted, from the index by status (the rows of the tasks queued
  * already are neither read nor locked); else all of them, registered in
- * the job's steps (counted) if a retry added some that are not.
+ * the job's steps (counted) if a retry added some that are not.  With
+ * a->finishing, the rows of the next stage come in the same read, kept
+ * in a->next for the loop of the advance when the stage is done (a finish
+ * calls the advance when it found no task of its stage open).
  */
 static enum db_status
 jobs_advance_stage_read(struct db_conn *c, struct jobs_advance_state *a,
     int stage, bool unqueued, size_t max, struct jobs_advance_stask **out,
     size_t *n)
 {
+	bool both = !unqueued && a->finishing, unregistered = false;
 	struct db_rows *r;
 	enum db_status st;
-	bool unregistered = false;
-	size_t i;
+	size_t i, k;
 
 	*out = NULL;
 	*n = 0;
+	if (a->next != NULL && a->next_stage == stage && !unqueued) {
+		/* Read with the stage before. */
+		*out = a->next;
+		*n = a->nnext;
+		unregistered = a->next_unregistered;
+		a->next = NULL;
+		a->nnext = 0;
+		a->next_unregistered = false;
+		goto count;
+	}
+	jobs_advance_stasks_free(a->next, a->nnext);
+	a->next = NULL;
+	a->nnext = 0;
+	a->next_unregistered = false;
 	if (unqueued)
 		st = db_query(c,
 		    "SELECT " JOBS_ADVANCE_STASK_COLS " FROM tasks "
@@ -247,6 +290,12 @@ jobs_advance_stage_read(struct db_conn *c, struct jobs_advance_state *a,
 		    "stage = ? AND status = 'NOT_SUBMITTED' ORDER BY seq, id "
 		    "LIMIT ? FOR UPDATE",
 		    &r, "sii", a->job, (int64_t)stage, (int64_t)max);
+	else if (both)
+		st = db_query(c,
+		    "SELECT " JOBS_ADVANCE_STASK_COLS " FROM tasks "
+		    "FORCE INDEX (tasks_job) WHERE job_id = ? AND stage IN "
+		    "(?, ?) ORDER BY stage, seq, id FOR UPDATE",
+		    &r, "sii", a->job, (int64_t)stage, (int64_t)stage + 1);
 	else
 		st = db_query(c,
 		    "SELECT " JOBS_ADVANCE_STASK_COLS " FROM tasks "
@@ -255,10 +304,23 @@ jobs_advance_stage_read(struct db_conn *c, struct jobs_advance_state *a,
 		    &r, "si", a->job, (int64_t)stage);
 	if (st != DB_OK)
 		return st;
-	*out = xcalloc(r->nrows + 1, sizeof **out);
+	/* Rows of stage first, then those of the next stage (finishing). */
+	for (k = 0; k < r->nrows && db_rows_int(r, k, 11) == stage; k++)
+		;
+	if (both) {
+		a->next = xcalloc(r->nrows - k + 1, sizeof *a->next);
+		a->nnext = r->nrows - k;
+		a->next_stage = stage + 1;
+	}
+	*out = xcalloc(k + 1, sizeof **out);
 	for (i = 0; i < r->nrows; i++) {
-		struct jobs_advance_stask *t = &(*out)[i];
+		struct jobs_advance_stask *t =
+		    i < k ? &(*out)[i] : &a->next[i - k];
 
+		if (i >= k && db_rows_int(r, i, 7) == 0)
+			a->next_unregistered = true;
+		else if (db_rows_int(r, i, 7) == 0)
+			unregistered = true;
 		t->id = xstrdup(db_rows_get(r, i, 0));
 		t->status = xstrdup(db_rows_get(r, i, 1));
 		t->attempts = db_rows_int(r, i, 2);
@@ -268,8 +330,6 @@ jobs_advance_stage_read(struct db_conn *c, struct jobs_advance_state *a,
 		    NULL;
 		t->service = xstrdup(db_rows_get(r, i, 5));
 		t->seq = db_rows_int(r, i, 6);
-		if (db_rows_int(r, i, 7) == 0)
-			unregistered = true;
 		if (db_rows_get(r, i, 8) != NULL)
 			t->orig = xstrdup(db_rows_get(r, i, 8));
 		if (db_rows_get(r, i, 9) != NULL)
@@ -277,8 +337,9 @@ jobs_advance_stage_read(struct db_conn *c, struct jobs_advance_state *a,
 		t->nodes_map =
 		    db_rows_get(r, i, 10) != NULL ? db_rows_int(r, i, 10) : 0;
 	}
-	*n = r->nrows;
+	*n = k;
 	db_rows_free(r);
+count:
 	if (!unregistered)
 		return DB_OK;
 	/* The job's status counts the steps of the stages it reached. */
@@ -583,10 +644,27 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	int cur, first;
 
 	jobs_advance_reset(a);
+	if (a->planned != NULL) {
+		/*
+		 * Planned in this transaction, which wrote its row (RUNNING
+		 * at stage 0, no message) and holds its lock; no nodes map
+		 * is written before a job is planned.
+		 */
+		a->cluster = a->planned->cluster;
+		snprintf(action, sizeof action, "%s", a->planned->action);
+		snprintf(status, sizeof status, "RUNNING");
+		cur = first = 0;
+		kept = false;
+		goto read;
+	}
+	/* The job, locked, with the version and hash of its newest map. */
 	if ((st = db_query(c,
-		 "SELECT cluster_id, action, status, "
-		 "current_stage, status_message FROM jobs WHERE id = ? FOR UPDATE",
-		 &r, "s", a->job)) != DB_OK)
+		 "SELECT j.cluster_id, j.action, j.status, j.current_stage, "
+		 "j.status_message, m.version, SHA2(m.nodes, 256) FROM jobs j "
+		 "LEFT JOIN job_nodes_maps m ON m.job_id = j.id AND m.version = "
+		 "(SELECT MAX(version) FROM job_nodes_maps WHERE job_id = ?) "
+		 "WHERE j.id = ? FOR UPDATE",
+		 &r, "ss", a->job, a->job)) != DB_OK)
 		return st;
 	if (r->nrows == 0) {
 		db_rows_free(r);
@@ -602,7 +680,13 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	kept = a->nodes != NULL;
 	if (db_rows_get(r, 0, 4) != NULL)
 		snprintf(a->msg, sizeof a->msg, "%s", db_rows_get(r, 0, 4));
+	if (db_rows_get(r, 0, 5) != NULL) {
+		a->newest_map = db_rows_int(r, 0, 5);
+		snprintf(a->newest_sha, sizeof a->newest_sha, "%s",
+		    db_rows_get(r, 0, 6));
+	}
 	db_rows_free(r);
+read:
 	if (planner_cluster_action_parse(action, &a->ca) != 0)
 		a->ca = PLANNER_CLUSTER_CREATE;
 	failed = strcmp(status, "FAILED") == 0;
@@ -670,6 +754,10 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 				jobs_advance_unload(a);
 				kept = false;
 			}
+			/* It may move the later stages: read them again. */
+			jobs_advance_stasks_free(a->next, a->nnext);
+			a->next = NULL;
+			a->nnext = 0;
 			if ((st = jobs_advance_retry(c, a, t, cur, &extra,
 				 &self)) != DB_OK) {
 				free(submit);
@@ -786,7 +874,7 @@ out:
 	return st;
 }
 
-/* Advance job inside the caller's transaction. */
+/* Advance job inside the caller's transaction: a finish's. */
 enum db_status
 jobs_advance_tx(struct db_conn *c, const char *job)
 {
@@ -795,6 +883,23 @@ jobs_advance_tx(struct db_conn *c, const char *job)
 
 	memset(&a, 0, sizeof a);
 	a.job = job;
+	a.finishing = true;
+	st = jobs_advance_body_tx(c, &a);
+	jobs_advance_reset(&a);
+	return st;
+}
+
+enum db_status
+jobs_advance_planned_tx(struct db_conn *c, const struct job_store_job *job,
+    struct json_object *nodes)
+{
+	struct jobs_advance_state a;
+	enum db_status st;
+
+	memset(&a, 0, sizeof a);
+	a.job = job->id;
+	a.planned = job;
+	a.planned_nodes = nodes;
 	st = jobs_advance_body_tx(c, &a);
 	jobs_advance_reset(&a);
 	return st;

@@ -10,9 +10,19 @@
 #include "db.h"
 #include "job_store.h"
 
+struct json_object;
+
 /* Advance job (borrowed), claimed by this server, in a transaction on c. */
 void jobs_advance(struct db_conn *c, const struct job_store_job *job);
 /* Advance job jid inside the caller's open transaction. */
 enum db_status jobs_advance_tx(struct db_conn *c, const char *jid);
+/*
+ * Submit the first stage of job (borrowed), whose plan the caller's open
+ * transaction made live (RUNNING at stage 0), from the cluster's nodes it
+ * was planned from (borrowed).  For a first stage of at most
+ * task.queue_batch tasks: a bigger one is left to jobs_advance().
+ */
+enum db_status jobs_advance_planned_tx(struct db_conn *c,
+    const struct job_store_job *job, struct json_object *nodes);
 
 #endif /* LOOMD_JOBS_ADVANCE_H */

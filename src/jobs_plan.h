@@ -14,7 +14,28 @@
 #include "db.h"
 #include "job_store.h"
 
-/* Plan job (borrowed), claimed by this server, on connection c. */
-void jobs_plan(struct db_conn *c, const struct job_store_job *job);
+struct json_object;
+
+/*
+ * Plan job (borrowed), claimed by this server, on connection c.  True
+ * when its first stage was submitted in the same transaction (a plan of
+ * one chunk, DOMAIN_CHUNK tasks, whose first stage is one batch, and no
+ * START callback holding the job back): nothing is left to do for it.
+ */
+bool jobs_plan(struct db_conn *c, const struct job_store_job *job);
+/*
+ * In the caller's transaction, which inserted job (borrowed), the
+ * CLUSTER_CREATE job of a solved cluster: plan it from the cluster's doc
+ * and nodes as stored (borrowed) and make the plan live, as jobs_plan()
+ * would.  *done clear when nothing was written (a plan too big for one
+ * transaction, or one that fails): jobs_plan() then plans it.  *open when
+ * no START callback holds the job back: the caller submits its first
+ * stage after the commit (jobs_advance()), not in this transaction, whose
+ * job, nodes and first stage a take would lock before its snapshot of
+ * them shows the job and nodes.
+ */
+enum db_status jobs_plan_created_tx(struct db_conn *c,
+    const struct job_store_job *job, struct json_object *doc,
+    struct json_object *nodes, bool *done, bool *open);
 
 #endif /* LOOMD_JOBS_PLAN_H */

@@ -19,6 +19,8 @@
 #include "cluster_store.h"
 #include "domain.h"
 #include "ids.h"
+#include "jobs_advance.h"
+#include "jobs_plan.h"
 #include "jsonin.h"
 #include "jsonx.h"
 #include "solver.h"
@@ -146,11 +148,70 @@ jobs_solve_write_nodes_tx(struct db_conn *c, void *arg)
 	return DB_OK;
 }
 
+/*
+ * A cluster of at most this many nodes has its nodes written and its
+ * create job planned in the transaction that publishes its layout (when
+ * the plan fits one), and its first stage submitted right after by the
+ * same pass, so the scheduler has nothing left to do for it.  Not in the
+ * same transaction: a take may lock a task queued by a commit that came
+ * after its snapshot, and reads the task's job and node in that snapshot.
+ */
+#define JOBS_SOLVE_AT_ONCE_NODES 64
+
 struct jobs_solve_solved_arg {
 	const struct job_store_job *job;
 	struct solver_result *res;
 	char create_job[48];
+	bool at_once; /* the nodes written here, the job planned here */
+	bool open;    /* planned here, its first stage to submit now */
 };
+
+/*
+ * Plan the new create job in the publishing transaction, from the doc
+ * and nodes as they were just written (parsed from the same text, as a
+ * read of them would); the scheduler plans it when this declines.
+ */
+static enum db_status
+jobs_solve_plan_tx(struct db_conn *c, struct jobs_solve_solved_arg *a,
+    struct json_object *doc)
+{
+	struct job_store_job job;
+	struct json_object *stored, *nodes;
+	enum db_status st;
+	bool done;
+	size_t i;
+
+	a->open = false;
+	memset(&job, 0, sizeof job);
+	snprintf(job.id, sizeof job.id, "%s", a->create_job);
+	job.cluster = a->job->cluster;
+	snprintf(job.action, sizeof job.action, "CLUSTER_CREATE");
+	snprintf(job.status, sizeof job.status, "NOT_SUBMITTED");
+	job.version = 1; /* as inserted */
+	nodes = jsonx_new_array();
+	for (i = 0; i < a->res->num_nodes; i++) {
+		char *text = solver_result_node_json(a->res, i, NULL);
+
+		jsonx_append(nodes, domain_parse(text));
+		free(text);
+		/* In the order of a read of them: nodenum, id. */
+		if (i > 0 &&
+		    (a->res->node[i].nodenum < a->res->node[i - 1].nodenum ||
+			(a->res->node[i].nodenum ==
+				a->res->node[i - 1].nodenum &&
+			    strcmp(a->res->node[i].id,
+				a->res->node[i - 1].id) < 0))) {
+			json_object_put(nodes);
+			return DB_OK;
+		}
+	}
+	stored =
+	    domain_parse(json_object_to_json_string_ext(doc, DOMAIN_JSON));
+	st = jobs_plan_created_tx(c, &job, stored, nodes, &done, &a->open);
+	json_object_put(stored);
+	json_object_put(nodes);
+	return st;
+}
 
 /* Publish a solved layout: job COMPLETE, new CLUSTER_CREATE job. */
 static enum db_status
@@ -168,6 +229,13 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 		 "id = ? AND version = ? AND status = 'NOT_SUBMITTED'",
 		 "si", a->job->id, a->job->version)) != DB_OK)
 		return st;
+	if (a->at_once) {
+		struct jobs_solve_rows_arg ra = { a->job->cluster, a->res, 0,
+			a->res->num_nodes };
+
+		if ((st = jobs_solve_write_nodes_tx(c, &ra)) != DB_OK)
+			return st;
+	}
 	if ((st = cluster_store_doc_tx(c, a->job->cluster, true, &doc,
 		 &found)) != DB_OK ||
 	    !found)
@@ -195,6 +263,8 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 	if (st == DB_OK)
 		st = cluster_store_save_tx(c, a->job->cluster, doc, "PENDING",
 		    a->create_job);
+	if (st == DB_OK && a->at_once)
+		st = jobs_solve_plan_tx(c, a, doc);
 	json_object_put(doc);
 	return st;
 }
@@ -283,8 +353,13 @@ jobs_solve(struct db_conn *c, const struct job_store_job *job)
 			snprintf(msg, sizeof msg, "Layout solving failed");
 		goto failed;
 	}
-	/* Nodes first, in chunks; the final transaction publishes them. */
-	for (i = 0; i < res->num_nodes; i += DOMAIN_CHUNK) {
+	/*
+	 * Nodes first, in chunks; the final transaction publishes them (a
+	 * small cluster's nodes are written by that transaction).
+	 */
+	for (i = 0;
+	     res->num_nodes > JOBS_SOLVE_AT_ONCE_NODES && i < res->num_nodes;
+	     i += DOMAIN_CHUNK) {
 		struct jobs_solve_rows_arg ra = { job->cluster, res, i,
 			i + DOMAIN_CHUNK < res->num_nodes ? i + DOMAIN_CHUNK :
 							    res->num_nodes };
@@ -300,14 +375,23 @@ jobs_solve(struct db_conn *c, const struct job_store_job *job)
 		goto out;
 	}
 	{
-		struct jobs_solve_solved_arg sa = { job, res, "" };
+		struct jobs_solve_solved_arg sa = { job, res, "",
+			res->num_nodes <= JOBS_SOLVE_AT_ONCE_NODES, false };
 
 		ids_format_job(cid, jnum, sa.create_job, sizeof sa.create_job);
 		st = db_tx_run(c, jobs_solve_solved_tx, &sa, err);
 		if (st == DB_OK)
 			log_info("cluster %s solved: %zu nodes, job %s", cid,
 			    res->num_nodes, sa.create_job);
-		else if (st != DB_ABORT)
+		if (st == DB_OK && sa.open) {
+			/* Its first stage, now that its job and nodes are. */
+			struct job_store_job cj;
+
+			memset(&cj, 0, sizeof cj);
+			snprintf(cj.id, sizeof cj.id, "%s", sa.create_job);
+			cj.cluster = job->cluster;
+			jobs_advance(c, &cj);
+		} else if (st != DB_ABORT)
 			log_warn("solve %s: %s", job->id, err);
 	}
 	goto out;

@@ -8,7 +8,8 @@
  * is sent as stored; a stage bigger than task.queue_batch is queued in
  * several transactions, also when the server queueing it stopped half
  * way, and the job completes; a batch written by one statement stores
- * each task's config byte for byte.
+ * each task's config byte for byte; a stage with tasks still running is
+ * released by the scheduler as it is, and a failure after that is retried.
  */
 #include "config.h"
 
@@ -369,4 +370,66 @@ Test(bigstage, a_batch_stores_each_config_byte_for_byte)
 	complete_stages("w6", 2, 3);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/9/9", 15000);
+}
+
+/*
+ * A finish that leaves other tasks of its stage running marks the job as
+ * needing work; the scheduler finds nothing to submit, releases the job
+ * and leaves the stage as it is.  A task that fails after that is retried,
+ * and the stage's last finish moves the job on.
+ */
+Test(bigstage, a_stage_still_running_is_released_and_moves_on_later)
+{
+	static const char *const w[3] = { "w7a", "w7b", "w7c" };
+	struct json_object *t[3], *r;
+	char id[32], out[64];
+	struct fx_resp resp;
+	int i;
+
+	create("running", 3, id);
+	wait_queued(id, "3");
+	for (i = 0; i < 3; i++) {
+		t[i] = fx_take_json(fx.d.port, w[i], 15000); /* one each */
+		cr_assert_not_null(t[i], "task %d", i + 1);
+	}
+	finish(w[0], t[0], NULL);
+	cr_assert_str_eq(
+	    fx_sqlf_wait(&fx.db, fx.dbname, "0", 15000, 50, out, sizeof out,
+		"SELECT needs_work FROM jobs WHERE cluster_id = %s "
+		"AND action = 'CLUSTER_CREATE'",
+		id),
+	    "0");
+	cr_assert_str_eq(
+	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+		"SELECT CONCAT(status, '/', current_stage) FROM jobs WHERE "
+		"cluster_id = %s AND action = 'CLUSTER_CREATE'",
+		id),
+	    "RUNNING/0");
+	cr_assert_str_eq(
+	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND (stage > 0 AND status <> 'NOT_SUBMITTED' OR "
+		"q_state = 'queued')",
+		id),
+	    "0");
+	/* A failure after the release is seen: the task runs again. */
+	cr_assert_eq(fx_finish(fx.d.port, w[1], fx_js(t[1], "taskId"), 1, NULL,
+			 NULL, &resp),
+	    200, "%s", resp.body);
+	fx_resp_free(&resp);
+	r = fx_take_json(fx.d.port, "w7", 15000);
+	cr_assert_not_null(r, "the failed task is not queued again");
+	cr_assert_str_eq(fx_js(r, "nodeId"), fx_js(t[1], "nodeId"));
+	finish("w7", r, NULL);
+	json_object_put(r);
+	finish(w[2], t[2], NULL);
+	/* The rest of the job, whatever the retry added to it. */
+	while ((r = fx_take_json(fx.d.port, "w7", 3000)) != NULL) {
+		finish("w7", r, NULL);
+		json_object_put(r);
+	}
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE", 15000);
+	for (i = 0; i < 3; i++)
+		json_object_put(t[i]);
 }
