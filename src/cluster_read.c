@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "cluster_view.h"
 #include "ids.h"
 #include "jsonin.h"
@@ -171,6 +172,21 @@ cluster_read_list_status(const struct cluster_store_user *u,
 	cluster_read_run_arg(cluster_read_list_fn, &a.base);
 }
 
+/*
+ * The tasks of the cluster's latest job that a worker holds, in the order
+ * they were taken, as the JSON array [[node_id, task_id, service, action,
+ * taken_at], ...] (NULL when there are none).  Read through the task
+ * queue's (q_state, residue) index, and only while the job is not
+ * complete: a complete job holds no task.  A cluster has one job at a
+ * time, so every task taken on its nodes is its latest job's.
+ */
+#define CLUSTER_READ_TAKEN \
+	"CASE WHEN j.status <> 'COMPLETE' THEN (SELECT JSON_ARRAYAGG(" \
+	"JSON_ARRAY(t.node_id, t.id, t.service, t.task_name, t.taken_at) " \
+	"ORDER BY t.taken_at, t.id) FROM tasks t WHERE t.q_state = 'taken' " \
+	"AND t.residue = k.residue AND t.job_id = j.id AND t.node_id IS NOT " \
+	"NULL) END"
+
 /* A node row of GET /clusters/{id}: its order and its document. */
 struct cluster_read_node {
 	int64_t nodenum;
@@ -191,10 +207,88 @@ cluster_read_node_cmp(const void *a, const void *b)
 }
 
 /*
+ * Give the nodes[0, k) that have a task taken (taken: CLUSTER_READ_TAKEN's
+ * text, may be NULL) their running task's in_progress action, last in
+ * their actions, as the take wrote it into the node before: the document
+ * parsed, the action appended (cluster_view_node_open_action) and written
+ * again.  Returns the new texts, k of them, NULL where a node has none
+ * (free with cluster_read_texts_free()), or NULL when no node has one.
+ */
+static char **
+cluster_read_running(struct cluster_read_node *nodes, size_t k,
+    const char *taken)
+{
+	struct json_object *all, *by_node, *e, *list, *doc;
+	char **texts = NULL;
+	size_t i, j;
+
+	if (taken == NULL || (all = json_tokener_parse(taken)) == NULL)
+		return NULL;
+	by_node = jsonx_new_object();
+	for (i = 0; i < json_object_array_length(all); i++) {
+		e = json_object_array_get_idx(all, i);
+		if (json_object_array_length(e) != 5)
+			continue;
+		list = jsonx_get(by_node,
+		    json_object_get_string(json_object_array_get_idx(e, 0)));
+		if (list == NULL) {
+			list = jsonx_new_array();
+			jsonx_set(by_node,
+			    json_object_get_string(
+				json_object_array_get_idx(e, 0)),
+			    list);
+		}
+		jsonx_append(list, json_object_get(e));
+	}
+	for (i = 0; i < k; i++) {
+		if ((list = jsonx_get(by_node, nodes[i].id)) == NULL ||
+		    (doc = domain_parse(nodes[i].doc)) == NULL)
+			continue;
+		for (j = 0; j < json_object_array_length(list); j++) {
+			e = json_object_array_get_idx(list, j);
+			cluster_view_node_open_action(doc,
+			    json_object_get_string(
+				json_object_array_get_idx(e, 1)),
+			    json_object_get_string(
+				json_object_array_get_idx(e, 2)),
+			    json_object_get_string(
+				json_object_array_get_idx(e, 3)),
+			    json_object_get_int64(
+				json_object_array_get_idx(e, 4)),
+			    domain_cfg()->node_max_actions);
+		}
+		if (texts == NULL)
+			texts = xcalloc(k, sizeof *texts);
+		texts[i] =
+		    xstrdup(json_object_to_json_string_ext(doc, DOMAIN_JSON));
+		nodes[i].doc = texts[i];
+		nodes[i].len = strlen(texts[i]);
+		json_object_put(doc);
+	}
+	json_object_put(by_node);
+	json_object_put(all);
+	return texts;
+}
+
+/* Free the k texts of cluster_read_running() (NULL: none). */
+static void
+cluster_read_texts_free(char **texts, size_t k)
+{
+	size_t i;
+
+	if (texts == NULL)
+		return;
+	for (i = 0; i < k; i++)
+		free(texts[i]);
+	free(texts);
+}
+
+/*
  * GET /clusters/{id}: the stored cluster document with latestJobId, the
  * latest job's message and the node documents in place of the node ids,
  * spliced as text (jsonsplice): the stored documents are json-c's
- * canonical text, so they are neither parsed nor written again.
+ * canonical text, so they are neither parsed nor written again (but for
+ * a node with a task taken, which shows its in_progress action).
  */
 static enum db_status
 cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
@@ -205,7 +299,7 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 	const char **elems;
 	size_t *elens, i, k = 0, n = 0;
 	const char *v, *msg = db_rows_get(r, h, 5);
-	char cid[32], *body;
+	char cid[32], *body, **texts;
 
 	nodes = xcalloc(r->nrows, sizeof *nodes);
 	for (i = 0; i < r->nrows; i++) {
@@ -221,6 +315,7 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 		nodes[k].doc = v;
 		nodes[k++].len = r->lens[i * r->ncols + 1];
 	}
+	texts = cluster_read_running(nodes, k, db_rows_get(r, h, 6));
 	qsort(nodes, k, sizeof *nodes, cluster_read_node_cmp);
 	elems = xcalloc(k + 1, sizeof *elems);
 	elens = xcalloc(k + 1, sizeof *elens);
@@ -241,6 +336,7 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 	free(elens);
 	free(elems);
 	free(nodes);
+	cluster_read_texts_free(texts, k);
 	if (body == NULL) {
 		log_error("cluster_store: stored JSON is corrupt: %.80s",
 		    db_rows_get(r, h, 1));
@@ -274,8 +370,8 @@ cluster_read_visible(struct cluster_read_arg *a, const char *owner)
 
 /*
  * One statement (one round trip, one causal wait, one snapshot) returns
- * the cluster row with its latest job's message (part 0) and its nodes
- * (part 1).  No ORDER BY: sorting a union of LONGTEXT rows made the
+ * the cluster row with its latest job's message and taken tasks (part 0)
+ * and its nodes (part 1).  No ORDER BY: sorting a union of LONGTEXT rows made the
  * server build an on-disk temporary table for every GET, so the rows
  * are put in order here.
  */
@@ -289,10 +385,10 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 
 	if ((st = db_query(c,
 		 "SELECT 0 AS part, k.doc, k.owner_id, 0 AS nodenum, "
-		 "k.latest_job AS nid, j.status_message FROM clusters k "
-		 "LEFT JOIN jobs j ON j.id = k.latest_job WHERE k.id = ? "
-		 "UNION ALL SELECT 1, doc, NULL, nodenum, id, NULL FROM "
-		 "nodes WHERE cluster_id = ?",
+		 "k.latest_job AS nid, j.status_message, " CLUSTER_READ_TAKEN
+		 " AS taken FROM clusters k LEFT JOIN jobs j ON j.id = "
+		 "k.latest_job WHERE k.id = ? UNION ALL SELECT 1, doc, NULL, "
+		 "nodenum, id, NULL, NULL FROM nodes WHERE cluster_id = ?",
 		 &r, "ii", a->id, a->id)) != DB_OK)
 		return st;
 	for (h = 0; h < r->nrows && db_rows_int(r, h, 0) != 0; h++)
