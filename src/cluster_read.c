@@ -175,17 +175,19 @@ cluster_read_list_status(const struct cluster_store_user *u,
 /*
  * The tasks of the cluster's latest job that a worker holds, in the order
  * they were taken, as the JSON array [[node_id, task_id, service, action,
- * taken_at], ...] (NULL when there are none).  Read through the task
- * queue's (q_state, residue) index, and only while the job is not
- * complete: a complete job holds no task.  A cluster has one job at a
- * time, so every task taken on its nodes is its latest job's.
+ * taken_at], ...] (NULL when there are none).  Read from the index of
+ * the taken tasks of the cluster's datacenter (tasks_taken: about one per
+ * busy worker, however large the job), and only while the job is not
+ * complete: a complete job holds no task, so the GET of a settled
+ * cluster reads nothing more.  A cluster has one job at a time, so every
+ * task taken on its nodes is its latest job's.
  */
 #define CLUSTER_READ_TAKEN \
 	"CASE WHEN j.status <> 'COMPLETE' THEN (SELECT JSON_ARRAYAGG(" \
 	"JSON_ARRAY(t.node_id, t.id, t.service, t.task_name, t.taken_at) " \
-	"ORDER BY t.taken_at, t.id) FROM tasks t WHERE t.q_state = 'taken' " \
-	"AND t.residue = k.residue AND t.job_id = j.id AND t.node_id IS NOT " \
-	"NULL) END"
+	"ORDER BY t.taken_at, t.id) FROM tasks t FORCE INDEX (tasks_taken) " \
+	"WHERE t.q_state = 'taken' AND t.residue = k.residue AND t.job_id = " \
+	"j.id AND t.node_id IS NOT NULL) END"
 
 /* A node row of GET /clusters/{id}: its order and its document. */
 struct cluster_read_node {
