@@ -172,23 +172,6 @@ cluster_read_list_status(const struct cluster_store_user *u,
 	cluster_read_run_arg(cluster_read_list_fn, &a.base);
 }
 
-/*
- * The tasks of the cluster's latest job that a worker holds, in the order
- * they were taken, as the JSON array [[node_id, task_id, service, action,
- * taken_at], ...] (NULL when there are none).  Read from the index of
- * the taken tasks of the cluster's datacenter (tasks_taken: about one per
- * busy worker, however large the job), and only while the job is not
- * complete: a complete job holds no task, so the GET of a settled
- * cluster reads nothing more.  A cluster has one job at a time, so every
- * task taken on its nodes is its latest job's.
- */
-#define CLUSTER_READ_TAKEN \
-	"CASE WHEN j.status <> 'COMPLETE' THEN (SELECT JSON_ARRAYAGG(" \
-	"JSON_ARRAY(t.node_id, t.id, t.service, t.task_name, t.taken_at) " \
-	"ORDER BY t.taken_at, t.id) FROM tasks t FORCE INDEX (tasks_taken) " \
-	"WHERE t.q_state = 'taken' AND t.residue = k.residue AND t.job_id = " \
-	"j.id AND t.node_id IS NOT NULL) END"
-
 /* A node row of GET /clusters/{id}: its order and its document. */
 struct cluster_read_node {
 	int64_t nodenum;
@@ -208,57 +191,72 @@ cluster_read_node_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* A task a worker holds (a part 2 row of GET /clusters/{id}). */
+struct cluster_read_taken {
+	const char *node;
+	int64_t at; /* taken_at */
+	const char *id;
+	const char *service;
+	const char *action;
+};
+
+/* Order of the taken tasks: node, then take time, then task id. */
+static int
+cluster_read_taken_cmp(const void *a, const void *b)
+{
+	const struct cluster_read_taken *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->node, y->node)) != 0)
+		return c;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
 /*
- * Give the nodes[0, k) that have a task taken (taken: CLUSTER_READ_TAKEN's
- * text, may be NULL) their running task's in_progress action, last in
- * their actions, as the take wrote it into the node before: the document
- * parsed, the action appended (cluster_view_node_open_action) and written
- * again.  Returns the new texts, k of them, NULL where a node has none
- * (free with cluster_read_texts_free()), or NULL when no node has one.
+ * Give the nodes[0, k) that have a task taken (the part 2 rows of r:
+ * service, task_name, taken_at, node_id, task id at columns 1 to 5)
+ * their running task's in_progress action, last in their actions, as the
+ * take wrote it into the node before: the document parsed, the action
+ * appended (cluster_view_node_open_action) and written again.  Returns
+ * the new texts, k of them, NULL where a node has none (free with
+ * cluster_read_texts_free()), or NULL when no node has one.
  */
 static char **
 cluster_read_running(struct cluster_read_node *nodes, size_t k,
-    const char *taken)
+    const struct db_rows *r)
 {
-	struct json_object *all, *by_node, *e, *list, *doc;
+	struct cluster_read_taken *t;
+	struct json_object *doc;
 	char **texts = NULL;
-	size_t i, j;
+	size_t nt = 0, i, lo, hi, mid;
 
-	if (taken == NULL || (all = json_tokener_parse(taken)) == NULL)
-		return NULL;
-	by_node = jsonx_new_object();
-	for (i = 0; i < json_object_array_length(all); i++) {
-		e = json_object_array_get_idx(all, i);
-		if (json_object_array_length(e) != 5)
-			continue;
-		list = jsonx_get(by_node,
-		    json_object_get_string(json_object_array_get_idx(e, 0)));
-		if (list == NULL) {
-			list = jsonx_new_array();
-			jsonx_set(by_node,
-			    json_object_get_string(
-				json_object_array_get_idx(e, 0)),
-			    list);
+	t = xcalloc(r->nrows + 1, sizeof *t);
+	for (i = 0; i < r->nrows; i++)
+		if (db_rows_int(r, i, 0) == 2 && db_rows_get(r, i, 4) != NULL)
+			t[nt++] = (struct cluster_read_taken){ db_rows_get(r,
+								   i, 4),
+				db_rows_int(r, i, 3), db_rows_get(r, i, 5),
+				db_rows_get(r, i, 1), db_rows_get(r, i, 2) };
+	qsort(t, nt, sizeof *t, cluster_read_taken_cmp);
+	for (i = 0; i < k && nt > 0; i++) {
+		lo = 0;
+		hi = nt;
+		while (lo < hi) { /* the first task on node i */
+			mid = (lo + hi) / 2;
+			if (strcmp(t[mid].node, nodes[i].id) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-		jsonx_append(list, json_object_get(e));
-	}
-	for (i = 0; i < k; i++) {
-		if ((list = jsonx_get(by_node, nodes[i].id)) == NULL ||
+		if (lo == nt || strcmp(t[lo].node, nodes[i].id) != 0 ||
 		    (doc = domain_parse(nodes[i].doc)) == NULL)
 			continue;
-		for (j = 0; j < json_object_array_length(list); j++) {
-			e = json_object_array_get_idx(list, j);
-			cluster_view_node_open_action(doc,
-			    json_object_get_string(
-				json_object_array_get_idx(e, 1)),
-			    json_object_get_string(
-				json_object_array_get_idx(e, 2)),
-			    json_object_get_string(
-				json_object_array_get_idx(e, 3)),
-			    json_object_get_int64(
-				json_object_array_get_idx(e, 4)),
+		for (; lo < nt && strcmp(t[lo].node, nodes[i].id) == 0; lo++)
+			cluster_view_node_open_action(doc, t[lo].id,
+			    t[lo].service, t[lo].action, t[lo].at,
 			    domain_cfg()->node_max_actions);
-		}
 		if (texts == NULL)
 			texts = xcalloc(k, sizeof *texts);
 		texts[i] =
@@ -267,8 +265,7 @@ cluster_read_running(struct cluster_read_node *nodes, size_t k,
 		nodes[i].len = strlen(texts[i]);
 		json_object_put(doc);
 	}
-	json_object_put(by_node);
-	json_object_put(all);
+	free(t);
 	return texts;
 }
 
@@ -305,7 +302,8 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 
 	nodes = xcalloc(r->nrows, sizeof *nodes);
 	for (i = 0; i < r->nrows; i++) {
-		if (i == h || (v = db_rows_get(r, i, 1)) == NULL)
+		if (db_rows_int(r, i, 0) != 1 ||
+		    (v = db_rows_get(r, i, 1)) == NULL)
 			continue;
 		if (!jsonsplice_is_object(v, r->lens[i * r->ncols + 1])) {
 			log_error(
@@ -317,7 +315,7 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 		nodes[k].doc = v;
 		nodes[k++].len = r->lens[i * r->ncols + 1];
 	}
-	texts = cluster_read_running(nodes, k, db_rows_get(r, h, 6));
+	texts = cluster_read_running(nodes, k, r);
 	qsort(nodes, k, sizeof *nodes, cluster_read_node_cmp);
 	elems = xcalloc(k + 1, sizeof *elems);
 	elens = xcalloc(k + 1, sizeof *elens);
@@ -372,8 +370,16 @@ cluster_read_visible(struct cluster_read_arg *a, const char *owner)
 
 /*
  * One statement (one round trip, one causal wait, one snapshot) returns
- * the cluster row with its latest job's message and taken tasks (part 0)
- * and its nodes (part 1).  No ORDER BY: sorting a union of LONGTEXT rows made the
+ * the cluster row with its latest job's message (part 0), its nodes
+ * (part 1) and the tasks of its latest job that a worker holds (part 2:
+ * service, task_name, taken_at, node_id, id).  Part 2 reads the taken
+ * tasks of the cluster's datacenter from their index (tasks_taken: about
+ * one per busy worker, however large the job), and only while the job is
+ * not complete: for a settled cluster it costs two primary-key reads of
+ * rows part 0 has just read.  A cluster has one job at a time, so every
+ * task taken on its nodes is its latest job's.  (An aggregate, even
+ * never evaluated, made the server create a temporary table on disk for
+ * every GET.)  No ORDER BY: sorting a union of LONGTEXT rows made the
  * server build an on-disk temporary table for every GET, so the rows
  * are put in order here.
  */
@@ -387,11 +393,16 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 
 	if ((st = db_query(c,
 		 "SELECT 0 AS part, k.doc, k.owner_id, 0 AS nodenum, "
-		 "k.latest_job AS nid, j.status_message, " CLUSTER_READ_TAKEN
-		 " AS taken FROM clusters k LEFT JOIN jobs j ON j.id = "
-		 "k.latest_job WHERE k.id = ? UNION ALL SELECT 1, doc, NULL, "
-		 "nodenum, id, NULL, NULL FROM nodes WHERE cluster_id = ?",
-		 &r, "ii", a->id, a->id)) != DB_OK)
+		 "k.latest_job AS nid, j.status_message FROM clusters k "
+		 "LEFT JOIN jobs j ON j.id = k.latest_job WHERE k.id = ? "
+		 "UNION ALL SELECT 1, doc, NULL, nodenum, id, NULL FROM "
+		 "nodes WHERE cluster_id = ? UNION ALL SELECT 2, t.service, "
+		 "t.task_name, t.taken_at, t.node_id, t.id FROM clusters k "
+		 "JOIN jobs j ON j.id = k.latest_job AND j.status <> "
+		 "'COMPLETE' JOIN tasks t FORCE INDEX (tasks_taken) ON "
+		 "t.q_state = 'taken' AND t.residue = k.residue AND t.job_id "
+		 "= j.id AND t.node_id IS NOT NULL WHERE k.id = ?",
+		 &r, "iii", a->id, a->id, a->id)) != DB_OK)
 		return st;
 	for (h = 0; h < r->nrows && db_rows_int(r, h, 0) != 0; h++)
 		;
