@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "cluster_view.h"
 #include "ids.h"
 #include "jsonin.h"
@@ -190,11 +191,103 @@ cluster_read_node_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* A task a worker holds (a part 2 row of GET /clusters/{id}). */
+struct cluster_read_taken {
+	const char *node;
+	int64_t at; /* taken_at */
+	const char *id;
+	const char *service;
+	const char *action;
+};
+
+/* Order of the taken tasks: node, then take time, then task id. */
+static int
+cluster_read_taken_cmp(const void *a, const void *b)
+{
+	const struct cluster_read_taken *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->node, y->node)) != 0)
+		return c;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/*
+ * Give the nodes[0, k) that have a task taken (the part 2 rows of r:
+ * service, task_name, taken_at, node_id, task id at columns 1 to 5)
+ * their running task's in_progress action, last in their actions, as the
+ * take wrote it into the node before: the document parsed, the action
+ * appended (cluster_view_node_open_action) and written again.  Returns
+ * the new texts, k of them, NULL where a node has none (free with
+ * cluster_read_texts_free()), or NULL when no node has one.
+ */
+static char **
+cluster_read_running(struct cluster_read_node *nodes, size_t k,
+    const struct db_rows *r)
+{
+	struct cluster_read_taken *t;
+	struct json_object *doc;
+	char **texts = NULL;
+	size_t nt = 0, i, lo, hi, mid;
+
+	t = xcalloc(r->nrows + 1, sizeof *t);
+	for (i = 0; i < r->nrows; i++)
+		if (db_rows_int(r, i, 0) == 2 && db_rows_get(r, i, 4) != NULL)
+			t[nt++] = (struct cluster_read_taken){ db_rows_get(r,
+								   i, 4),
+				db_rows_int(r, i, 3), db_rows_get(r, i, 5),
+				db_rows_get(r, i, 1), db_rows_get(r, i, 2) };
+	qsort(t, nt, sizeof *t, cluster_read_taken_cmp);
+	for (i = 0; i < k && nt > 0; i++) {
+		lo = 0;
+		hi = nt;
+		while (lo < hi) { /* the first task on node i */
+			mid = (lo + hi) / 2;
+			if (strcmp(t[mid].node, nodes[i].id) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == nt || strcmp(t[lo].node, nodes[i].id) != 0 ||
+		    (doc = domain_parse(nodes[i].doc)) == NULL)
+			continue;
+		for (; lo < nt && strcmp(t[lo].node, nodes[i].id) == 0; lo++)
+			cluster_view_node_open_action(doc, t[lo].id,
+			    t[lo].service, t[lo].action, t[lo].at,
+			    domain_cfg()->node_max_actions);
+		if (texts == NULL)
+			texts = xcalloc(k, sizeof *texts);
+		texts[i] =
+		    xstrdup(json_object_to_json_string_ext(doc, DOMAIN_JSON));
+		nodes[i].doc = texts[i];
+		nodes[i].len = strlen(texts[i]);
+		json_object_put(doc);
+	}
+	free(t);
+	return texts;
+}
+
+/* Free the k texts of cluster_read_running() (NULL: none). */
+static void
+cluster_read_texts_free(char **texts, size_t k)
+{
+	size_t i;
+
+	if (texts == NULL)
+		return;
+	for (i = 0; i < k; i++)
+		free(texts[i]);
+	free(texts);
+}
+
 /*
  * GET /clusters/{id}: the stored cluster document with latestJobId, the
  * latest job's message and the node documents in place of the node ids,
  * spliced as text (jsonsplice): the stored documents are json-c's
- * canonical text, so they are neither parsed nor written again.
+ * canonical text, so they are neither parsed nor written again (but for
+ * a node with a task taken, which shows its in_progress action).
  */
 static enum db_status
 cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
@@ -205,11 +298,12 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 	const char **elems;
 	size_t *elens, i, k = 0, n = 0;
 	const char *v, *msg = db_rows_get(r, h, 5);
-	char cid[32], *body;
+	char cid[32], *body, **texts;
 
 	nodes = xcalloc(r->nrows, sizeof *nodes);
 	for (i = 0; i < r->nrows; i++) {
-		if (i == h || (v = db_rows_get(r, i, 1)) == NULL)
+		if (db_rows_int(r, i, 0) != 1 ||
+		    (v = db_rows_get(r, i, 1)) == NULL)
 			continue;
 		if (!jsonsplice_is_object(v, r->lens[i * r->ncols + 1])) {
 			log_error(
@@ -221,6 +315,7 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 		nodes[k].doc = v;
 		nodes[k++].len = r->lens[i * r->ncols + 1];
 	}
+	texts = cluster_read_running(nodes, k, r);
 	qsort(nodes, k, sizeof *nodes, cluster_read_node_cmp);
 	elems = xcalloc(k + 1, sizeof *elems);
 	elens = xcalloc(k + 1, sizeof *elens);
@@ -241,6 +336,7 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 	free(elens);
 	free(elems);
 	free(nodes);
+	cluster_read_texts_free(texts, k);
 	if (body == NULL) {
 		log_error("cluster_store: stored JSON is corrupt: %.80s",
 		    db_rows_get(r, h, 1));
@@ -274,8 +370,16 @@ cluster_read_visible(struct cluster_read_arg *a, const char *owner)
 
 /*
  * One statement (one round trip, one causal wait, one snapshot) returns
- * the cluster row with its latest job's message (part 0) and its nodes
- * (part 1).  No ORDER BY: sorting a union of LONGTEXT rows made the
+ * the cluster row with its latest job's message (part 0), its nodes
+ * (part 1) and the tasks of its latest job that a worker holds (part 2:
+ * service, task_name, taken_at, node_id, id).  Part 2 reads the taken
+ * tasks of the cluster's datacenter from their index (tasks_taken: about
+ * one per busy worker, however large the job), and only while the job is
+ * not complete: for a settled cluster it costs two primary-key reads of
+ * rows part 0 has just read.  A cluster has one job at a time, so every
+ * task taken on its nodes is its latest job's.  (An aggregate, even
+ * never evaluated, made the server create a temporary table on disk for
+ * every GET.)  No ORDER BY: sorting a union of LONGTEXT rows made the
  * server build an on-disk temporary table for every GET, so the rows
  * are put in order here.
  */
@@ -292,8 +396,13 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 		 "k.latest_job AS nid, j.status_message FROM clusters k "
 		 "LEFT JOIN jobs j ON j.id = k.latest_job WHERE k.id = ? "
 		 "UNION ALL SELECT 1, doc, NULL, nodenum, id, NULL FROM "
-		 "nodes WHERE cluster_id = ?",
-		 &r, "ii", a->id, a->id)) != DB_OK)
+		 "nodes WHERE cluster_id = ? UNION ALL SELECT 2, t.service, "
+		 "t.task_name, t.taken_at, t.node_id, t.id FROM clusters k "
+		 "JOIN jobs j ON j.id = k.latest_job AND j.status <> "
+		 "'COMPLETE' JOIN tasks t FORCE INDEX (tasks_taken) ON "
+		 "t.q_state = 'taken' AND t.residue = k.residue AND t.job_id "
+		 "= j.id AND t.node_id IS NOT NULL WHERE k.id = ?",
+		 &r, "iii", a->id, a->id, a->id)) != DB_OK)
 		return st;
 	for (h = 0; h < r->nrows && db_rows_int(r, h, 0) != 0; h++)
 		;

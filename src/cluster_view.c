@@ -222,6 +222,37 @@ cluster_view_plan(const char *jid, int64_t cluster, const char *action,
 	return o;
 }
 
+void
+cluster_view_node_open_action(struct json_object *node, const char *task_id,
+    const char *service, const char *action, int64_t at, int64_t max)
+{
+	struct json_object *acts, *act, *trimmed;
+	size_t n, i;
+
+	if (!json_object_object_get_ex(node, "actions", &acts) ||
+	    !json_object_is_type(acts, json_type_array)) {
+		acts = jsonx_new_array();
+		jsonx_set(node, "actions", acts);
+	}
+	act = jsonx_new_object();
+	jsonx_set(act, "taskId", jsonx_new_string(task_id));
+	jsonx_set(act, "service", jsonx_new_string(service));
+	jsonx_set(act, "action", jsonx_new_string(action));
+	jsonx_set(act, "submitTime", jsonx_new_int64(at));
+	jsonx_set(act, "statusTime", jsonx_new_int64(at));
+	jsonx_set(act, "status", jsonx_new_string("in_progress"));
+	jsonx_append(acts, act);
+	n = json_object_array_length(acts);
+	if ((int64_t)n > max) {
+		trimmed = jsonx_new_array();
+		for (i = n - (size_t)max; i < n; i++)
+			jsonx_append(trimmed,
+			    json_object_get(
+				json_object_array_get_idx(acts, i)));
+		jsonx_set(node, "actions", trimmed);
+	}
+}
+
 char *
 cluster_view_task(const char *id, const char *job, int64_t cluster,
     const char *name, const char *node, const char *config)

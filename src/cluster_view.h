@@ -61,6 +61,17 @@ struct json_object *cluster_view_plan(const char *jid, int64_t cluster,
     const char *action, int64_t current_stage, const struct db_rows *r);
 
 /*
+ * Append to node's "actions" (made an array when it is not one) the
+ * action of task task_id: service, action (upper case), submitTime and
+ * statusTime at, status "in_progress"; then drop the oldest actions past
+ * max.  Strings borrowed.  What a node shows while a task on it runs,
+ * and the action a finish then closes.
+ */
+void cluster_view_node_open_action(struct json_object *node,
+    const char *task_id, const char *service, const char *action, int64_t at,
+    int64_t max);
+
+/*
  * The SchedulableTask JSON text of a task (config is its JSON text; NULL
  * gives {}; node may be NULL).  Returns a string the caller frees.
  */

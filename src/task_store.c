@@ -2,9 +2,10 @@
 /*
  * task_store.c - the provisioner queue on MariaDB/Galera (see
  * task_store.h).  A take locks this datacenter's oldest queued task with
- * SKIP LOCKED and records the hand-out; a finish closes the node's action
- * and, when it completes a stage, advances the job in the same
- * transaction.
+ * SKIP LOCKED and records the hand-out (it writes no node: GET shows the
+ * running task's action from the task row); a finish writes the node's
+ * action, ended, and, when it completes a stage, advances the job in the
+ * same transaction.
  */
 #include "config.h"
 
@@ -39,63 +40,33 @@ task_store_truncate_log(const char *s, int64_t max)
 	return xasprintf("[snipped]%s", s + n - (size_t)max);
 }
 
-static enum db_status task_store_update_node_tx(struct db_conn *c,
-    const char *node_id, bool (*fn)(struct json_object *node, void *arg),
-    void *arg);
-
 /*
- * Let fn change the doc of node id, read by the caller either FOR UPDATE
- * (version < 0) or without a lock at version, which the write then
- * requires, and write it back.  DB_ABORT when fn returns false (nothing
- * written).  A node that moved past version since (the caller's snapshot
- * predates a commit that wrote it) is read again under its lock and fn
- * applied to that.
+ * Let fn change doc, the document of node node_id that the caller read
+ * FOR UPDATE, and write it back.
  */
 static enum db_status
 task_store_write_node_tx(struct db_conn *c, const char *node_id,
-    const char *doc, int64_t version,
-    bool (*fn)(struct json_object *node, void *arg), void *arg)
+    const char *doc, void (*fn)(struct json_object *node, void *arg),
+    void *arg)
 {
 	struct json_object *node;
 	enum db_status st;
-	uint64_t n = 1;
 
-	node = domain_parse(doc);
-	if (!fn(node, arg)) {
-		json_object_put(node);
-		return DB_ABORT;
-	}
-	if (version < 0)
-		st = db_exec(c,
-		    "UPDATE nodes SET doc = ?, version = version + 1 "
-		    "WHERE id = ?",
-		    NULL, "ss",
-		    json_object_to_json_string_ext(node, DOMAIN_JSON),
-		    node_id);
-	else
-		st = db_exec(c,
-		    "UPDATE nodes SET doc = ?, version = version + 1 "
-		    "WHERE id = ? AND version = ?",
-		    &n, "ssi",
-		    json_object_to_json_string_ext(node, DOMAIN_JSON), node_id,
-		    version);
+	if ((node = domain_parse(doc)) == NULL)
+		return DB_OK; /* corrupt (logged): left as it is */
+	fn(node, arg);
+	st = db_exec(c,
+	    "UPDATE nodes SET doc = ?, version = version + 1 WHERE id = ?",
+	    NULL, "ss", json_object_to_json_string_ext(node, DOMAIN_JSON),
+	    node_id);
 	json_object_put(node);
-	if (st == DB_OK && n != 1) {
-		log_debug("task: node %s moved on since it was read; "
-			  "reading it again under its lock",
-		    node_id);
-		st = task_store_update_node_tx(c, node_id, fn, arg);
-	}
 	return st;
 }
 
-/*
- * Load node id FOR UPDATE, let fn change its doc, and write it back.
- * DB_ABORT when fn returns false (nothing written).
- */
+/* Load node id FOR UPDATE, let fn change its doc, and write it back. */
 static enum db_status
 task_store_update_node_tx(struct db_conn *c, const char *node_id,
-    bool (*fn)(struct json_object *node, void *arg), void *arg)
+    void (*fn)(struct json_object *node, void *arg), void *arg)
 {
 	struct db_rows *r;
 	enum db_status st;
@@ -107,7 +78,7 @@ task_store_update_node_tx(struct db_conn *c, const char *node_id,
 		db_rows_free(r);
 		return DB_OK; /* the node is gone: nothing to record */
 	}
-	st = task_store_write_node_tx(c, node_id, db_rows_get(r, 0, 0), -1, fn,
+	st = task_store_write_node_tx(c, node_id, db_rows_get(r, 0, 0), fn,
 	    arg);
 	db_rows_free(r);
 	return st;
@@ -117,83 +88,45 @@ struct task_store_action_arg {
 	const char *task_id;
 	const char *service;
 	const char *action; /* UPPER */
-	const char *status; /* for closing */
+	const char *status; /* complete or failed */
 	struct json_object *result;
 	const char *stdout_s;
 	const char *stderr_s;
-	int64_t now;
+	int64_t taken_at; /* the take: submitTime */
+	int64_t now;	  /* statusTime */
 };
 
-/* Append an in_progress action, dropping the oldest past the maximum. */
-static bool
-task_store_node_open_action(struct json_object *node, void *arg)
-{
-	struct task_store_action_arg *a = arg;
-	struct json_object *acts, *act, *trimmed;
-	size_t n, i;
-
-	if (!json_object_object_get_ex(node, "actions", &acts) ||
-	    !json_object_is_type(acts, json_type_array)) {
-		acts = jsonx_new_array();
-		jsonx_set(node, "actions", acts);
-	}
-	act = jsonx_new_object();
-	jsonx_set(act, "taskId", jsonx_new_string(a->task_id));
-	jsonx_set(act, "service", jsonx_new_string(a->service));
-	jsonx_set(act, "action", jsonx_new_string(a->action));
-	jsonx_set(act, "submitTime", jsonx_new_int64(a->now));
-	jsonx_set(act, "statusTime", jsonx_new_int64(a->now));
-	jsonx_set(act, "status", jsonx_new_string("in_progress"));
-	jsonx_append(acts, act);
-	n = json_object_array_length(acts);
-	if ((int64_t)n > domain_cfg()->node_max_actions) {
-		trimmed = jsonx_new_array();
-		for (i = n - (size_t)domain_cfg()->node_max_actions; i < n;
-		     i++)
-			jsonx_append(trimmed,
-			    json_object_get(
-				json_object_array_get_idx(acts, i)));
-		jsonx_set(node, "actions", trimmed);
-	}
-	return true;
-}
-
 /*
- * Close the node's last action (which must be in progress, else false:
- * the finish is refused) and merge the provisioner's result into properties.
+ * Append the task's action, ended: the in_progress action that GET
+ * /clusters/{id} showed while the task ran (cluster_read.c builds it from
+ * the task row), closed now with its status (and, failed, its logs); then
+ * merge the provisioner's result into the node's properties.  The take
+ * writes no node: the action is written once, when the task ends.
  */
-static bool
-task_store_node_close_action(struct json_object *node, void *arg)
+static void
+task_store_node_add_action(struct json_object *node, void *arg)
 {
 	struct task_store_action_arg *a = arg;
 	struct json_object *acts, *act, *props;
-	const char *st;
 	size_t n;
 
-	if (!json_object_object_get_ex(node, "actions", &acts) ||
-	    (n = json_object_array_length(acts)) == 0)
-		return false;
+	cluster_view_node_open_action(node, a->task_id, a->service, a->action,
+	    a->taken_at, domain_cfg()->node_max_actions);
+	acts = jsonx_get(node, "actions");
+	n = json_object_array_length(acts);
 	act = json_object_array_get_idx(acts, n - 1);
-	if ((st = jsonx_get_str(act, "status")) == NULL ||
-	    strcmp(st, "in_progress") != 0)
-		return false;
 	jsonx_set(act, "status", jsonx_new_string(a->status));
 	jsonx_set(act, "statusTime", jsonx_new_int64(a->now));
 	if (strcmp(a->status, "failed") == 0) {
-		jsonx_set(act, "stdout", jsonx_new_string(""));
-		jsonx_set(act, "stderr", jsonx_new_string(""));
-		json_object_put(NULL);
-		{
-			char *o = task_store_truncate_log(a->stdout_s,
-			    domain_cfg()->node_max_log_length);
-			char *e = task_store_truncate_log(a->stderr_s,
-			    domain_cfg()->node_max_log_length);
+		char *o = task_store_truncate_log(a->stdout_s,
+		    domain_cfg()->node_max_log_length);
+		char *e = task_store_truncate_log(a->stderr_s,
+		    domain_cfg()->node_max_log_length);
 
-			jsonx_set(act, "stdout", jsonx_new_string(o));
-			jsonx_set(act, "stderr", jsonx_new_string(e));
-			free(o);
-			free(e);
-		}
+		jsonx_set(act, "stdout", jsonx_new_string(o));
+		jsonx_set(act, "stderr", jsonx_new_string(e));
+		free(o);
+		free(e);
 	}
 	if (a->result != NULL &&
 	    json_object_is_type(a->result, json_type_object)) {
@@ -204,7 +137,24 @@ task_store_node_close_action(struct json_object *node, void *arg)
 		json_object_object_foreach (a->result, k, v)
 			jsonx_set(props, k, jsonx_copy(v));
 	}
-	return true;
+}
+
+/*
+ * Record on its node (node_id, may be NULL) that task, taken at taken_at,
+ * ended at now without a finish: a failed action with msg as its stderr.
+ */
+static enum db_status
+task_store_fail_action_tx(struct db_conn *c, const char *task,
+    const char *node_id, const char *service, const char *action,
+    const char *msg, int64_t taken_at, int64_t now)
+{
+	struct task_store_action_arg aa = { task, service, action, "failed",
+		NULL, "", msg, taken_at, now };
+
+	if (node_id == NULL)
+		return DB_OK;
+	return task_store_update_node_tx(c, node_id,
+	    task_store_node_add_action, &aa);
 }
 
 /* ---------------------------------------------------------------- */
@@ -213,16 +163,15 @@ task_store_node_close_action(struct json_object *node, void *arg)
 /*
  * The task as a take hands it out, one row: job_id, cluster_id, task_name,
  * node_id, config, the job's nodes map (NULL for a task whose config is
- * sent as stored), service, the job's status and the node's doc and
- * version (NULL when the task has no node or the node is gone) at columns
- * 0 to 9.  A consistent read: the node is written at that version.
+ * sent as stored) and the job's status at columns 0 to 6.  The take
+ * writes no node: while the task is taken, GET /clusters/{id} shows its
+ * in_progress action from the task row.
  */
 #define TASK_STORE_TAKE_READ \
 	"SELECT t.job_id, t.cluster_id, t.task_name, t.node_id, t.config, " \
-	"m.nodes, t.service, j.status, n.doc, n.version FROM tasks t LEFT " \
-	"JOIN job_nodes_maps m ON m.job_id = t.job_id AND m.version = " \
-	"t.nodes_map LEFT JOIN jobs j ON j.id = t.job_id LEFT JOIN nodes n " \
-	"ON n.id = t.node_id WHERE t.id = ?"
+	"m.nodes, j.status FROM tasks t LEFT JOIN job_nodes_maps m ON " \
+	"m.job_id = t.job_id AND m.version = t.nodes_map LEFT JOIN jobs j " \
+	"ON j.id = t.job_id WHERE t.id = ?"
 
 /*
  * The take's answer for task id (section 3.6) from the first row of r
@@ -360,8 +309,8 @@ task_store_take_tx(struct db_conn *c, void *arg)
 		if ((st = db_query(c, TASK_STORE_TAKE_READ, &r, "s", id)) !=
 		    DB_OK)
 			goto out;
-		if (db_rows_get(r, 0, 7) == NULL ||
-		    strcmp(db_rows_get(r, 0, 7), "FAILED") == 0) {
+		if (db_rows_get(r, 0, 6) == NULL ||
+		    strcmp(db_rows_get(r, 0, 6), "FAILED") == 0) {
 			/* Its job failed: drop it and let the job settle. */
 			if ((st = db_exec(c,
 				 "UPDATE tasks SET status = "
@@ -372,17 +321,6 @@ task_store_take_tx(struct db_conn *c, void *arg)
 				 db_rows_get(r, 0, 0))) != DB_OK)
 				goto out;
 			continue;
-		}
-		if (db_rows_get(r, 0, 8) != NULL) {
-			struct task_store_action_arg aa = { id,
-				db_rows_get(r, 0, 6), db_rows_get(r, 0, 2),
-				NULL, NULL, NULL, NULL, now };
-
-			if ((st = task_store_write_node_tx(c,
-				 db_rows_get(r, 0, 3), db_rows_get(r, 0, 8),
-				 db_rows_int(r, 0, 9),
-				 task_store_node_open_action, &aa)) != DB_OK)
-				goto out;
 		}
 		free(a->out->body);
 		a->out->body = task_store_take_body(id, r);
@@ -522,27 +460,21 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	 */
 	if ((st = db_query(c,
 		 "SELECT t.job_id, t.node_id, t.task_name, t.service, "
-		 "t.stage, n.doc, j.id FROM tasks t LEFT JOIN nodes n ON n.id = "
-		 "t.node_id LEFT JOIN jobs j ON j.id = t.job_id WHERE t.id = ? "
-		 "FOR UPDATE",
+		 "t.stage, n.doc, j.id, t.taken_at FROM tasks t LEFT JOIN nodes "
+		 "n ON n.id = t.node_id LEFT JOIN jobs j ON j.id = t.job_id WHERE "
+		 "t.id = ? FOR UPDATE",
 		 &r, "s", a->task_id)) != DB_OK)
 		return st;
+	/* The node's action, written once: submitted at the take, ended now. */
 	if (db_rows_get(r, 0, 5) != NULL) {
 		struct task_store_action_arg aa = { a->task_id,
 			db_rows_get(r, 0, 3), db_rows_get(r, 0, 2),
 			a->status == 0 ? "complete" : "failed", a->result,
-			a->stdout_s, a->stderr_s, now };
+			a->stdout_s, a->stderr_s, db_rows_int(r, 0, 7), now };
 
-		st = task_store_write_node_tx(c, db_rows_get(r, 0, 1),
-		    db_rows_get(r, 0, 5), -1, task_store_node_close_action,
-		    &aa);
-		if (st == DB_ABORT) {
-			domain_fail(a->out, DOMAIN_PRECONDITION,
-			    "Worker is not the owner of the "
-			    "task");
-			goto out;
-		}
-		if (st != DB_OK)
+		if ((st = task_store_write_node_tx(c, db_rows_get(r, 0, 1),
+			 db_rows_get(r, 0, 5), task_store_node_add_action,
+			 &aa)) != DB_OK)
 			goto out;
 	}
 	/*
@@ -624,8 +556,8 @@ task_store_delivered_tx(struct db_conn *c, void *arg)
 
 /*
  * The task back to the front of the queue, its hand-out record gone (the
- * next take of this attempt records its own) and the node's action it
- * opened closed as failed, with no failure counted against the task.
+ * next take of this attempt records its own) and a failed action for the
+ * lost hand-out on its node, with no failure counted against the task.
  */
 static enum db_status
 task_store_requeue_tx(struct db_conn *c, void *arg)
@@ -640,8 +572,8 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 	a->requeued = false;
 	if ((st = db_query(c,
 		 "SELECT worker_id, attempts, node_id, "
-		 "task_name, service, job_id FROM tasks WHERE id = ? AND "
-		 "q_state = 'taken' AND taken_at < ? FOR UPDATE",
+		 "task_name, service, job_id, taken_at FROM tasks WHERE id = ? "
+		 "AND q_state = 'taken' AND taken_at < ? FOR UPDATE",
 		 &r, "si", a->task, a->cutoff)) != DB_OK)
 		return st;
 	if (r->nrows == 0 ||
@@ -680,18 +612,10 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 		goto out;
 	snprintf(msg, sizeof msg, "Not delivered to worker %s; queued again",
 	    db_rows_get(r, 0, 0));
-	if (db_rows_get(r, 0, 2) != NULL) {
-		struct task_store_action_arg aa = { a->task,
-			db_rows_get(r, 0, 4), db_rows_get(r, 0, 3), "failed",
-			NULL, "", msg, now };
-
-		st = task_store_update_node_tx(c, db_rows_get(r, 0, 2),
-		    task_store_node_close_action, &aa);
-		if (st == DB_ABORT)
-			st = DB_OK; /* no open action: nothing to close */
-		if (st != DB_OK)
-			goto out;
-	}
+	if ((st = task_store_fail_action_tx(c, a->task, db_rows_get(r, 0, 2),
+		 db_rows_get(r, 0, 4), db_rows_get(r, 0, 3), msg,
+		 db_rows_int(r, 0, 6), now)) != DB_OK)
+		goto out;
 	a->requeued = true;
 out:
 	db_rows_free(r);
@@ -759,9 +683,9 @@ task_store_timeout_tx(struct db_conn *c, void *arg)
 	int64_t now = domain_now_ms();
 
 	if ((st = db_query(c,
-		 "SELECT job_id, node_id, task_name, service "
-		 "FROM tasks WHERE id = ? AND q_state = 'taken' AND taken_at < ? "
-		 "FOR UPDATE",
+		 "SELECT job_id, node_id, task_name, service, "
+		 "taken_at FROM tasks WHERE id = ? AND q_state = 'taken' AND "
+		 "taken_at < ? FOR UPDATE",
 		 &r, "si", a->task, a->cutoff)) != DB_OK)
 		return st;
 	if (r->nrows == 0) {
@@ -773,16 +697,10 @@ task_store_timeout_tx(struct db_conn *c, void *arg)
 	    "-1, status_message = ?, status_time = ?, q_state = 'none', "
 	    "worker_id = NULL, version = version + 1 WHERE id = ?",
 	    NULL, "sis", a->msg, now, a->task);
-	if (st == DB_OK && db_rows_get(r, 0, 1) != NULL) {
-		struct task_store_action_arg aa = { a->task,
-			db_rows_get(r, 0, 3), db_rows_get(r, 0, 2), "failed",
-			NULL, "", a->msg, now };
-
-		st = task_store_update_node_tx(c, db_rows_get(r, 0, 1),
-		    task_store_node_close_action, &aa);
-		if (st == DB_ABORT)
-			st = DB_OK; /* no open action: nothing to close */
-	}
+	if (st == DB_OK)
+		st = task_store_fail_action_tx(c, a->task,
+		    db_rows_get(r, 0, 1), db_rows_get(r, 0, 3),
+		    db_rows_get(r, 0, 2), a->msg, db_rows_int(r, 0, 4), now);
 	if (st == DB_OK)
 		st = job_store_needs_work_tx(c, db_rows_get(r, 0, 0));
 	db_rows_free(r);

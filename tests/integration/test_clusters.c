@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -880,4 +881,229 @@ Test(clusters, a_macro_error_fails_the_task)
 	json_object_put(cl);
 	cr_expect_eq(fx_take(fx.d.port, "w9", NULL), 204,
 	    "the task never reached a worker");
+}
+
+/* Wall-clock milliseconds, the clock loomd stamps actions with. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define ACT_LEN 512
+#define ACT_MAX 8
+
+/*
+ * The actions of the one node of cluster id as GET /clusters/{id} sends
+ * them, each as its text, into acts; returns how many.
+ */
+static size_t
+actions_text(const char *id, char acts[ACT_MAX][ACT_LEN])
+{
+	struct json_object *cl, *a;
+	size_t i, n;
+
+	a = fx_node_actions(fx.d.port, "user1", id, &cl);
+	cr_assert_not_null(a, "the node has actions");
+	n = json_object_array_length(a);
+	cr_assert_leq(n, ACT_MAX);
+	for (i = 0; i < n; i++)
+		snprintf(acts[i], ACT_LEN, "%s",
+		    json_object_to_json_string_ext(json_object_array_get_idx(a,
+						       i),
+			JSON_C_TO_STRING_PLAIN));
+	json_object_put(cl);
+	return n;
+}
+
+/*
+ * Expect GET of cluster id to show the node's actions prev[0, n) and
+ * then last, the oldest dropped past node.max_actions (4 here), byte for
+ * byte; prev becomes what it shows.  Returns the new count.
+ */
+static size_t
+expect_actions(const char *id, char prev[ACT_MAX][ACT_LEN], size_t n,
+    const char *last)
+{
+	char got[ACT_MAX][ACT_LEN];
+	size_t k, i, skip;
+
+	k = actions_text(id, got);
+	snprintf(prev[n], ACT_LEN, "%s", last);
+	n++;
+	skip = n > 4 ? n - 4 : 0;
+	cr_expect_eq(k, n - skip, "%zu actions shown", k);
+	for (i = 0; i < k && i + skip < n; i++)
+		cr_expect_str_eq(got[i], prev[i + skip], "action %zu: %s", i,
+		    got[i]);
+	for (i = 0; i < k; i++)
+		snprintf(prev[i], ACT_LEN, "%s", got[i]);
+	return k;
+}
+
+/* The in_progress action of task, taken at taken_at (text). */
+static void
+running_action(char out[ACT_LEN], const char *task, const char *service,
+    const char *name, const char *taken_at)
+{
+	snprintf(out, ACT_LEN,
+	    "{\"taskId\":\"%s\",\"service\":\"%s\",\"action\":\"%s\","
+	    "\"submitTime\":%s,\"statusTime\":%s,\"status\":"
+	    "\"in_progress\"}",
+	    task, service, name, taken_at, taken_at);
+}
+
+/*
+ * The ended action of task (status, then logs when it failed: logs is
+ * their text, ",\"stdout\":...,\"stderr\":..."), statusTime read from
+ * what GET shows last and checked to lie in [lo, hi].
+ */
+static void
+ended_action(char out[ACT_LEN], const char *id, const char *task,
+    const char *service, const char *name, const char *taken_at,
+    const char *status, const char *logs, int64_t lo, int64_t hi)
+{
+	struct json_object *cl, *a, *v;
+	int64_t at;
+
+	a = fx_node_actions(fx.d.port, "user1", id, &cl);
+	a = json_object_array_get_idx(a, json_object_array_length(a) - 1);
+	cr_assert(json_object_object_get_ex(a, "statusTime", &v));
+	at = json_object_get_int64(v);
+	cr_expect(at >= lo && at <= hi, "statusTime %lld in [%lld, %lld]",
+	    (long long)at, (long long)lo, (long long)hi);
+	json_object_put(cl);
+	snprintf(out, ACT_LEN,
+	    "{\"taskId\":\"%s\",\"service\":\"%s\",\"action\":\"%s\","
+	    "\"submitTime\":%s,\"statusTime\":%lld,\"status\":\"%s\"%s}",
+	    task, service, name, taken_at, (long long)at, status, logs);
+}
+
+Test(clusters, running_and_ended_tasks_show_on_their_node)
+{
+	struct json_object *t;
+	char id[32], task[64], name[32], svc[64], at[32];
+	char prev[ACT_MAX][ACT_LEN], act[ACT_LEN];
+	size_t n = 0;
+	int64_t t0, t1;
+	int confirms = 0, i;
+
+	/*
+	 * CREATE completes, CONFIRM fails three times (each failure rolls
+	 * back with a node-less DELETE and creates again): six actions on
+	 * the node, four kept.  While each task runs GET shows it last, in
+	 * progress, submitted and stamped at its take; once it ends, closed
+	 * in place.  The same bytes as when the take wrote it into the node.
+	 */
+	fx_create(fx.d.port, "user1", one(21, 1, NULL), id);
+	for (i = 0; i < 12 && confirms < 3; i++) {
+		t = fx_take_json(fx.d.port, "w21", 10000);
+		cr_assert_not_null(t, "task %d", i);
+		snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
+		snprintf(name, sizeof name, "%s", fx_js(t, "taskName"));
+		if (fx_js(t, "nodeId")[0] == '\0') { /* the rollback */
+			cr_assert_eq(finish("w21", task, 0, NULL), 200);
+			json_object_put(t);
+			continue;
+		}
+		json_object_put(t);
+		fx_sqlf(&fx.db, fx.dbname, at, sizeof at,
+		    "SELECT taken_at FROM tasks WHERE id = '%s'", task);
+		fx_sqlf(&fx.db, fx.dbname, svc, sizeof svc,
+		    "SELECT service FROM tasks WHERE id = '%s'", task);
+		running_action(act, task, svc, name, at);
+		n = expect_actions(id, prev, n, act);
+		t0 = wall_ms();
+		if (strcmp(name, "CONFIRM") == 0) {
+			cr_assert_eq(finish("w21", task, 1,
+					 "\"stdout\":\"0123456789abcdefXYZ\","
+					 "\"stderr\":\"e\""),
+			    200);
+			t1 = wall_ms();
+			confirms++;
+			ended_action(act, id, task, svc, name, at, "failed",
+			    ",\"stdout\":\"[snipped]3456789abcdefXYZ\","
+			    "\"stderr\":\"e\"",
+			    t0, t1);
+		} else {
+			cr_assert_eq(finish("w21", task, 0,
+					 "\"result\":{\"ipaddress\":"
+					 "\"10.2.1.1\"}"),
+			    200);
+			t1 = wall_ms();
+			ended_action(act, id, task, svc, name, at, "complete",
+			    "", t0, t1);
+		}
+		/* The ended action replaces the running one. */
+		n--;
+		n = expect_actions(id, prev, n, act);
+	}
+	cr_expect_eq(confirms, 3);
+	cr_expect_eq(n, 4, "node.max_actions kept");
+	fx_wait_status(fx.d.port, "user1", id,
+	    "INCOMPLETE/FAILED/CLUSTER_CREATE/5/3", 15000);
+	cr_expect_str_eq(
+	    fx_sqlf(&fx.db, fx.dbname, act, sizeof act,
+		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+		"AND q_state = 'taken'",
+		id),
+	    "0");
+	n = actions_text(id, prev);
+	cr_expect(strstr(prev[n - 1], "\"status\":\"failed\"") != NULL, "%s",
+	    prev[n - 1]);
+}
+
+Test(clusters, a_timed_out_task_shows_failed_then_runs_again)
+{
+	struct json_object *t;
+	char id[32], task[64], svc[64], at[32], at2[32];
+	char prev[ACT_MAX][ACT_LEN], act[ACT_LEN], n1[64];
+	size_t n = 0;
+	int64_t t0;
+
+	fx_create(fx.d.port, "user1", one(22, 1, NULL), id);
+	t = take_named("slow22", "CREATE");
+	snprintf(task, sizeof task, "%s", fx_js(t, "taskId"));
+	json_object_put(t);
+	fx_sqlf(&fx.db, fx.dbname, at, sizeof at,
+	    "SELECT taken_at FROM tasks WHERE id = '%s'", task);
+	fx_sqlf(&fx.db, fx.dbname, svc, sizeof svc,
+	    "SELECT service FROM tasks WHERE id = '%s'", task);
+	running_action(act, task, svc, "CREATE", at);
+	n = expect_actions(id, prev, n, act);
+	/*
+	 * task.timeout_seconds is 3 here: the action ends failed, its
+	 * stderr the reason (cut to node.max_log_length, 16), and the
+	 * task's next attempt runs as a new action after it.
+	 */
+	cr_assert_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "1", 15000, 50, n1,
+			     sizeof n1,
+			     "SELECT attempts > 1 OR status = 'FAILED' FROM "
+			     "tasks WHERE id = '%s'",
+			     task),
+	    "1", "the task timed out");
+	t0 = wall_ms();
+	ended_action(act, id, task, svc, "CREATE", at, "failed",
+	    ",\"stdout\":\"\",\"stderr\":\"[snipped]tem after 3 secs\"",
+	    strtoll(at, NULL, 10) + 3000, t0);
+	n--;
+	n = expect_actions(id, prev, n, act);
+	t = take_named("fast22", "CREATE");
+	cr_expect_str_eq(fx_js(t, "taskId"), task, "a new attempt");
+	json_object_put(t);
+	fx_sqlf(&fx.db, fx.dbname, at2, sizeof at2,
+	    "SELECT taken_at FROM tasks WHERE id = '%s'", task);
+	running_action(act, task, svc, "CREATE", at2);
+	n = expect_actions(id, prev, n, act);
+	cr_expect_eq(finish("slow22", task, 0, NULL), 417, "the late finish");
+	t0 = wall_ms();
+	cr_assert_eq(finish("fast22", task, 0, NULL), 200);
+	ended_action(act, id, task, svc, "CREATE", at2, "complete", "", t0,
+	    wall_ms());
+	n--;
+	n = expect_actions(id, prev, n, act);
+	cr_expect_eq(n, 2);
 }

@@ -5,7 +5,8 @@
  * connection that the client has already dropped, or whose delivery loomd
  * never recorded, reaches another worker within task.undelivered_seconds,
  * long before task.timeout_seconds; a delivered take stays its worker's;
- * a take whose node moved on while it ran records its action once.
+ * a take writes no node (a node row held by another transaction does not
+ * hold it up) and GET shows its in_progress action once.
  */
 #include "config.h"
 
@@ -68,12 +69,12 @@ finish_expect(const char *worker, const char *task, long want)
 }
 
 /*
- * Run the statement of fmt (locking or writing a node row) in a
- * transaction of a client of our own that then holds it for secs
- * seconds; return once it holds it.
+ * Run the statement of fmt (locking or writing rows) in a transaction of
+ * a client of our own that then holds its locks for secs seconds; return
+ * once it holds them.
  */
 static void __attribute__((format(printf, 2, 3)))
-hold_node_row(double secs, const char *fmt, ...)
+hold_rows(double secs, const char *fmt, ...)
 {
 	char where[320], stmt[256], cmd[1024], n[64];
 	va_list ap;
@@ -98,7 +99,7 @@ hold_node_row(double secs, const char *fmt, ...)
 			     "PROCESSLIST WHERE INFO = 'SELECT SLEEP(%g)' "
 			     "AND DB = '%s'",
 			     secs, fx.dbname),
-	    "1", "the node row is held");
+	    "1", "the rows are held");
 }
 
 Test(takes, answer_to_a_vanished_client_is_handed_out_again)
@@ -114,13 +115,19 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 	fx_create_cluster(fx.d.port, "user1", "t", "one-machine", id);
 	wait_queued(id);
 	/*
-	 * Hold the cluster's node row for 1.5 s from a client of our own,
-	 * so the take (which records the action on the node) answers only
-	 * after its client has gone.  Less than loomd's lock wait (the
-	 * fixture's read timeout less a second): the take must not give up.
+	 * Hold the gap where the task's hand-out record goes for 1.5 s from
+	 * a client of our own (a locking read of the missing row), so the
+	 * take, which inserts that record, answers only after its client has
+	 * gone.  Less than loomd's lock wait (the fixture's read timeout less
+	 * a second): the take must not give up.
 	 */
-	hold_node_row(1.5,
-	    "SELECT id FROM nodes WHERE cluster_id = %s FOR UPDATE", id);
+	fx_sqlf(&fx.db, fx.dbname, task, 64,
+	    "SELECT id FROM tasks WHERE cluster_id = %s AND "
+	    "q_state = 'queued'",
+	    id);
+	hold_rows(1.5,
+	    "SELECT task_id FROM task_takes WHERE task_id = '%s' FOR UPDATE",
+	    task);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	cr_assert_geq(fd, 0);
 	memset(&sa, 0, sizeof sa);
@@ -146,7 +153,7 @@ Test(takes, answer_to_a_vanished_client_is_handed_out_again)
 		"p ON p.ID = t.trx_mysql_thread_id WHERE "
 		"t.trx_state = 'LOCK WAIT' AND p.DB = '%s'",
 		fx.dbname),
-	    "1", "the take waits for the node row");
+	    "1", "the take waits for the hand-out record's gap");
 	/* The client gives up (a timeout, a cut by the load balancer). */
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	close(fd);
@@ -212,36 +219,39 @@ Test(takes, delivered_take_stays_with_its_worker)
 	finish_expect("w1", task, 200);
 }
 
-Test(takes, a_node_written_during_a_take_is_read_again)
+Test(takes, a_take_writes_no_node)
 {
 	struct json_object *cl, *acts, *a;
 	char id[32], task[64], n[64], v0[64];
 	size_t i;
 	int mine = 0;
+	double secs;
 
 	fx_create_cluster(fx.d.port, "user1", "t", "one-machine", id);
 	wait_queued(id);
 	/*
-	 * The take reads the node without a lock and writes its action at
-	 * the version it read.  Another transaction writes the node in
-	 * between: the take's write waits for it, finds the node moved on,
-	 * reads it again under its lock and records its action once,
-	 * keeping the other write.
+	 * Another transaction writes the node and holds it for 3 s: the
+	 * take does not wait for it (it writes no node), and GET shows the
+	 * running task's action once, from the task row.
 	 */
 	fx_sqlf(&fx.db, fx.dbname, v0, sizeof v0,
 	    "SELECT version FROM nodes WHERE cluster_id = %s", id);
-	/* (3 s: the take must come while the row is held, but not give up.) */
-	hold_node_row(3,
+	hold_rows(3,
 	    "UPDATE nodes SET version = version + 1 WHERE cluster_id = %s",
 	    id);
-	fx_take_within(fx.d.port, "w1", task, 15);
+	secs = fx_take_within(fx.d.port, "w1", task, 15);
+	cr_expect_lt(secs, 2.5, "the take did not wait for the node row");
 	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
 	    "SELECT CONCAT(q_state, '/', worker_id) FROM tasks WHERE id = '%s'",
 	    task);
 	cr_expect_str_eq(n, "taken/w1");
-	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
-	    "SELECT version - %s FROM nodes WHERE cluster_id = %s", v0, id);
-	cr_expect_str_eq(n, "2", "both writes of the node kept");
+	/* (The holder's write lands once it commits; the take wrote none.) */
+	cr_expect_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "1", 10000, 50, n,
+			     sizeof n,
+			     "SELECT version - %s FROM nodes WHERE cluster_id "
+			     "= %s",
+			     v0, id),
+	    "1", "the node written once, by the other transaction");
 	acts = fx_node_actions(fx.d.port, "user1", id, &cl);
 	cr_assert_not_null(acts);
 	for (i = 0; i < json_object_array_length(acts); i++) {

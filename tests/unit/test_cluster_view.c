@@ -2,8 +2,9 @@
 /*
  * test_cluster_view.c - unit tests of the Loom JSON built from cluster,
  * job and task rows: the new cluster document, a cluster summary, the
- * status object, a plan's stages grouped in stage order, and the
- * SchedulableTask a provisioner receives.
+ * status object, a plan's stages grouped in stage order, the
+ * SchedulableTask a provisioner receives, and a running task's action on
+ * its node.
  */
 #include <criterion/criterion.h>
 
@@ -155,4 +156,25 @@ Test(cluster_view, status_filter)
 	cr_expect_eq(cluster_view_status_filter("activ,actives", NULL), 0u);
 	cr_expect_eq(cluster_view_status_filter("active,active", NULL),
 	    1u << 1);
+}
+
+/* A running task's action, appended last, the oldest dropped past max. */
+Test(cluster_view, node_open_action)
+{
+	struct json_object *node;
+
+	node = json_tokener_parse("{\"id\":\"n1\",\"properties\":{}}");
+	cluster_view_node_open_action(node, "t1", "", "CREATE", 100, 2);
+	cr_assert_str_eq(json_object_to_json_string_ext(node, PLAIN),
+	    "{\"id\":\"n1\",\"properties\":{},\"actions\":[{\"taskId\":\"t1\","
+	    "\"service\":\"\",\"action\":\"CREATE\",\"submitTime\":100,"
+	    "\"statusTime\":100,\"status\":\"in_progress\"}]}");
+	json_object_put(node);
+	node = json_tokener_parse("{\"id\":\"n1\",\"actions\":[{\"taskId\":"
+				  "\"a\"},{\"taskId\":\"b\"}],\"x\":1}");
+	cluster_view_node_open_action(node, "t2", "hdfs", "INSTALL", 7, 2);
+	expect_json(node,
+	    "{\"id\":\"n1\",\"actions\":[{\"taskId\":\"b\"},{\"taskId\":\"t2\","
+	    "\"service\":\"hdfs\",\"action\":\"INSTALL\",\"submitTime\":7,"
+	    "\"statusTime\":7,\"status\":\"in_progress\"}],\"x\":1}");
 }
