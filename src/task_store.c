@@ -169,9 +169,35 @@ task_store_fail_action_tx(struct db_conn *c, const char *task,
  */
 #define TASK_STORE_TAKE_READ \
 	"SELECT t.job_id, t.cluster_id, t.task_name, t.node_id, t.config, " \
-	"m.nodes, j.status FROM tasks t LEFT JOIN job_nodes_maps m ON " \
+	"m.nodes, j.status, t.nodes_map IS NOT NULL AND m.job_id IS NULL " \
+	"FROM tasks t LEFT JOIN job_nodes_maps m ON " \
 	"m.job_id = t.job_id AND m.version = t.nodes_map LEFT JOIN jobs j " \
 	"ON j.id = t.job_id WHERE t.id = ?"
+
+/*
+ * TASK_STORE_TAKE_READ of task id into *r (the caller frees it).  The
+ * take's candidate search is its first read, so the transaction's
+ * snapshot can be older than the task it then locked (a locking read
+ * sees the newest row): a job or nodes map committed with or just before
+ * that task is missing from the snapshot.  Then read again with a
+ * locking read, which sees the newest rows; a job or map missing from
+ * that too is really gone.
+ */
+static enum db_status
+task_store_take_read(struct db_conn *c, const char *id, struct db_rows **r)
+{
+	enum db_status st;
+
+	*r = NULL;
+	if ((st = db_query(c, TASK_STORE_TAKE_READ, r, "s", id)) != DB_OK ||
+	    (*r)->nrows != 1 ||
+	    (db_rows_get(*r, 0, 6) != NULL && db_rows_int(*r, 0, 7) == 0))
+		return st;
+	db_rows_free(*r);
+	*r = NULL;
+	return db_query(c, TASK_STORE_TAKE_READ " LOCK IN SHARE MODE", r, "s",
+	    id);
+}
 
 /*
  * The take's answer for task id (section 3.6) from the first row of r
@@ -250,9 +276,8 @@ task_store_take_tx(struct db_conn *c, void *arg)
 			}
 			if (held) {
 				db_rows_free(r);
-				r = NULL;
-				if ((st = db_query(c, TASK_STORE_TAKE_READ, &r,
-					 "s", id)) != DB_OK)
+				if ((st = task_store_take_read(c, id, &r)) !=
+				    DB_OK)
 					goto out;
 				if (r->nrows == 1) {
 					free(a->out->body);
@@ -305,9 +330,7 @@ task_store_take_tx(struct db_conn *c, void *arg)
 		if (st != DB_OK)
 			goto out;
 		db_rows_free(r);
-		r = NULL;
-		if ((st = db_query(c, TASK_STORE_TAKE_READ, &r, "s", id)) !=
-		    DB_OK)
+		if ((st = task_store_take_read(c, id, &r)) != DB_OK)
 			goto out;
 		if (db_rows_get(r, 0, 6) == NULL ||
 		    strcmp(db_rows_get(r, 0, 6), "FAILED") == 0) {
