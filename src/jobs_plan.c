@@ -171,8 +171,7 @@ jobs_plan_planned_tx(struct db_conn *c, void *arg)
  */
 struct jobs_plan_all {
 	struct jobs_plan_rows *rows;
-	struct json_object *nodes; /* NULL: make the plan live only */
-	bool open;		   /* not held back by its START callback */
+	struct json_object *nodes;
 	bool submitted;
 };
 
@@ -182,14 +181,11 @@ jobs_plan_all_tx(struct db_conn *c, void *arg)
 	struct jobs_plan_all *p = arg;
 	enum db_status st;
 
-	p->open = p->submitted = false;
+	p->submitted = false;
 	if ((st = jobs_plan_write_tasks_tx(c, p->rows)) != DB_OK ||
 	    (st = jobs_plan_planned_tx(c, (void *)p->rows->job)) != DB_OK)
 		return st;
 	if (callback_gated(c, p->rows->job->id))
-		return DB_OK;
-	p->open = true;
-	if (p->nodes == NULL)
 		return DB_OK;
 	p->submitted = true;
 	return jobs_advance_planned_tx(c, p->rows->job, p->nodes);
@@ -414,7 +410,7 @@ jobs_plan(struct db_conn *c, const struct job_store_job *job_in)
 	if (jobs_plan_at_once(n, first_stage)) {
 		struct jobs_plan_rows pr = { job, plan, tasks, n, 0, n,
 			job->action, false };
-		struct jobs_plan_all all = { &pr, in.nodes, false, false };
+		struct jobs_plan_all all = { &pr, in.nodes, false };
 
 		st = db_tx_run(c, jobs_plan_all_tx, &all, err);
 		takewait_flush(); /* the takes waiting for what it queued */
@@ -474,7 +470,7 @@ out:
 
 enum db_status
 jobs_plan_created_tx(struct db_conn *c, const struct job_store_job *job,
-    struct json_object *doc, struct json_object *nodes, bool *done, bool *open)
+    struct json_object *doc, struct json_object *nodes, bool *done)
 {
 	struct planner_plan *plan = NULL;
 	struct jobs_plan_task *tasks = NULL;
@@ -483,7 +479,7 @@ jobs_plan_created_tx(struct db_conn *c, const struct job_store_job *job,
 	enum db_status st = DB_OK;
 	int stage = 0;
 
-	*done = *open = false;
+	*done = false;
 	/* Anything else (a plan that fails too) is left to jobs_plan(). */
 	if (planner_plan_scoped(PLANNER_CLUSTER_CREATE, nodes, NULL, &plan,
 		err) == 0 &&
@@ -492,11 +488,10 @@ jobs_plan_created_tx(struct db_conn *c, const struct job_store_job *job,
 	    jobs_plan_at_once(n, first_stage)) {
 		struct jobs_plan_rows pr = { job, plan, tasks, n, 0, n,
 			job->action, true };
-		struct jobs_plan_all all = { &pr, NULL, false, false };
+		struct jobs_plan_all all = { &pr, nodes, false };
 
 		if ((st = jobs_plan_all_tx(c, &all)) == DB_OK) {
 			*done = true;
-			*open = all.open;
 			log_info("job %s planned: %zu tasks in %d stages",
 			    job->id, n, stage);
 		}

@@ -26,16 +26,12 @@ bool jobs_plan(struct db_conn *c, const struct job_store_job *job);
 /*
  * In the caller's transaction, which inserted job (borrowed), the
  * CLUSTER_CREATE job of a solved cluster: plan it from the cluster's doc
- * and nodes as stored (borrowed) and make the plan live, as jobs_plan()
- * would.  *done clear when nothing was written (a plan too big for one
- * transaction, or one that fails): jobs_plan() then plans it.  *open when
- * no START callback holds the job back: the caller submits its first
- * stage after the commit (jobs_advance()), not in this transaction, whose
- * job, nodes and first stage a take would lock before its snapshot of
- * them shows the job and nodes.
+ * and nodes as stored (borrowed), and submit its first stage, as
+ * jobs_plan() would.  *done clear when nothing was written (a plan too big
+ * for one transaction, or one that fails): jobs_plan() then plans it.
  */
 enum db_status jobs_plan_created_tx(struct db_conn *c,
     const struct job_store_job *job, struct json_object *doc,
-    struct json_object *nodes, bool *done, bool *open);
+    struct json_object *nodes, bool *done);
 
 #endif /* LOOMD_JOBS_PLAN_H */

@@ -19,11 +19,11 @@
 #include "cluster_store.h"
 #include "domain.h"
 #include "ids.h"
-#include "jobs_advance.h"
 #include "jobs_plan.h"
 #include "jsonin.h"
 #include "jsonx.h"
 #include "solver.h"
+#include "takewait.h"
 
 /*
  * The catalogue the solver last used, kept by the scheduler thread (the
@@ -149,12 +149,12 @@ jobs_solve_write_nodes_tx(struct db_conn *c, void *arg)
 }
 
 /*
- * A cluster of at most this many nodes has its nodes written and its
- * create job planned in the transaction that publishes its layout (when
- * the plan fits one), and its first stage submitted right after by the
- * same pass, so the scheduler has nothing left to do for it.  Not in the
- * same transaction: a take may lock a task queued by a commit that came
- * after its snapshot, and reads the task's job and node in that snapshot.
+ * A cluster of at most this many nodes has its nodes written, and its
+ * create job planned and its first stage submitted, in the transaction
+ * that publishes its layout (when the plan fits one: jobs_plan_at_once()),
+ * so the scheduler has nothing left to do for it.  A take may lock a task
+ * of that commit while its snapshot predates it: it then reads the job
+ * and nodes map again under a lock (task_store_take_read()).
  */
 #define JOBS_SOLVE_AT_ONCE_NODES 64
 
@@ -163,7 +163,6 @@ struct jobs_solve_solved_arg {
 	struct solver_result *res;
 	char create_job[48];
 	bool at_once; /* the nodes written here, the job planned here */
-	bool open;    /* planned here, its first stage to submit now */
 };
 
 /*
@@ -181,7 +180,6 @@ jobs_solve_plan_tx(struct db_conn *c, struct jobs_solve_solved_arg *a,
 	bool done;
 	size_t i;
 
-	a->open = false;
 	memset(&job, 0, sizeof job);
 	snprintf(job.id, sizeof job.id, "%s", a->create_job);
 	job.cluster = a->job->cluster;
@@ -207,7 +205,7 @@ jobs_solve_plan_tx(struct db_conn *c, struct jobs_solve_solved_arg *a,
 	}
 	stored =
 	    domain_parse(json_object_to_json_string_ext(doc, DOMAIN_JSON));
-	st = jobs_plan_created_tx(c, &job, stored, nodes, &done, &a->open);
+	st = jobs_plan_created_tx(c, &job, stored, nodes, &done);
 	json_object_put(stored);
 	json_object_put(nodes);
 	return st;
@@ -376,22 +374,15 @@ jobs_solve(struct db_conn *c, const struct job_store_job *job)
 	}
 	{
 		struct jobs_solve_solved_arg sa = { job, res, "",
-			res->num_nodes <= JOBS_SOLVE_AT_ONCE_NODES, false };
+			res->num_nodes <= JOBS_SOLVE_AT_ONCE_NODES };
 
 		ids_format_job(cid, jnum, sa.create_job, sizeof sa.create_job);
 		st = db_tx_run(c, jobs_solve_solved_tx, &sa, err);
+		takewait_flush(); /* the takes waiting for what it queued */
 		if (st == DB_OK)
 			log_info("cluster %s solved: %zu nodes, job %s", cid,
 			    res->num_nodes, sa.create_job);
-		if (st == DB_OK && sa.open) {
-			/* Its first stage, now that its job and nodes are. */
-			struct job_store_job cj;
-
-			memset(&cj, 0, sizeof cj);
-			snprintf(cj.id, sizeof cj.id, "%s", sa.create_job);
-			cj.cluster = job->cluster;
-			jobs_advance(c, &cj);
-		} else if (st != DB_ABORT)
+		else if (st != DB_ABORT)
 			log_warn("solve %s: %s", job->id, err);
 	}
 	goto out;
