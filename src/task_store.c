@@ -222,8 +222,29 @@ struct task_store_take_arg {
 	const char *worker;
 	struct domain_out *out;
 	int64_t residue;
-	size_t spread; /* first candidate tried (a hash) */
+	size_t spread;	      /* first candidate tried (a hash) */
+	struct db_rows *cand; /* the look's rows */
 };
+
+/*
+ * The take's look (db_read_run body), one autocommit read: is there a
+ * task the worker holds, or a queued one of any datacenter?  A take
+ * that finds none costs this one statement, not a transaction (most
+ * takes of idle workers find none).
+ */
+static enum db_status
+task_store_take_look_fn(struct db_conn *c, void *arg)
+{
+	struct task_store_take_arg *a = arg;
+
+	db_rows_free(a->cand);
+	a->cand = NULL;
+	return db_query(c,
+	    "(SELECT id FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
+	    "LIMIT 1) UNION ALL (SELECT id FROM tasks FORCE INDEX "
+	    "(tasks_queue) WHERE q_state = 'queued' LIMIT 1)",
+	    &a->cand, "s", a->worker);
+}
 
 static enum db_status
 task_store_take_tx(struct db_conn *c, void *arg)
@@ -385,7 +406,7 @@ void
 task_store_take(const char *worker, struct domain_out *out,
     char task[TASK_STORE_ID_LEN])
 {
-	struct task_store_take_arg a = { worker, out, 0, 0 };
+	struct task_store_take_arg a = { worker, out, 0, 0, NULL };
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
@@ -402,11 +423,20 @@ task_store_take(const char *worker, struct domain_out *out,
 		struct task_store_verify_arg v = { worker, task, false };
 
 		task[0] = '\0';
+		if ((st = db_read_run(c, task_store_take_look_fn, &a, err)) !=
+		    DB_OK) {
+			domain_finish_tx(out, st, err);
+			goto out;
+		}
+		if (a.cand->nrows == 0) {
+			out->res = DOMAIN_EMPTY;
+			goto out;
+		}
 		st = db_tx_run(c, task_store_take_tx, &a, err);
 		domain_finish_tx(out, st, err);
 		if (out->res != DOMAIN_OK || out->body == NULL ||
 		    (p = strstr(out->body, "\"taskId\":\"")) == NULL)
-			return;
+			goto out;
 		snprintf(task, TASK_STORE_ID_LEN, "%.*s",
 		    (int)strcspn(p + 10, "\""), p + 10);
 		/*
@@ -419,7 +449,7 @@ task_store_take(const char *worker, struct domain_out *out,
 		if (db_read_run(c, task_store_verify_take_fn, &v, err) !=
 			DB_OK ||
 		    v.mine)
-			return;
+			goto out;
 		log_warn("take: task %s went to another worker; taking "
 			 "again",
 		    task);
@@ -431,6 +461,8 @@ task_store_take(const char *worker, struct domain_out *out,
 	out->body = NULL;
 	out->res = DOMAIN_EMPTY;
 	task[0] = '\0';
+out:
+	db_rows_free(a.cand);
 }
 
 struct task_store_finish_arg {
