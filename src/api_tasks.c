@@ -16,6 +16,7 @@
 #include "api_common.h"
 #include "cfg.h"
 #include "domain.h"
+#include "handout.h"
 #include "jsonin.h"
 #include "scheduler.h"
 #include "takewait.h"
@@ -33,7 +34,10 @@ api_tasks_take_done(void *arg, bool sent)
 {
 	struct api_tasks_handout *h = arg;
 
-	task_store_delivered(h->worker, h->task, sent);
+	if (sent)
+		handout_delivered(h->worker, h->task);
+	else
+		task_store_delivered(h->worker, h->task, false);
 	free(h->worker);
 	free(h->task);
 	free(h);
@@ -149,6 +153,8 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 	}
 	api_common_idem(req, &idem, hex);
 	task_store_finish(worker, task, status, result, so, se, &idem, &out);
+	if (out.res == DOMAIN_OK) /* its answer reached the worker, surely */
+		handout_finished(task);
 	takewait_flush();
 	scheduler_kick();
 	as = api_common_outcome(resp, &out);

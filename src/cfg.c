@@ -157,6 +157,11 @@ const struct cfg_key cfg_keys[] = {
 	    CFG_OFF(task_undelivered_seconds), 1, 604800, "10", false, false,
 	    "a take whose answer never reached the worker is queued again "
 	    "after this time" },
+	{ "task.delivery_record_ms", CFG_INT, CFG_OFF(task_delivery_record_ms),
+	    0, 60000, "500", false, false,
+	    "how long the record that a take's answer was delivered waits "
+	    "for the task's finish, which makes it needless (0: written at "
+	    "once; at most a quarter of task.undelivered_seconds)" },
 	{ "task.take_wait_ms", CFG_INT, CFG_OFF(task_take_wait_ms), 0, 50000,
 	    "5000", false, false,
 	    "how long a take with no task waits for one (0: answer at once)" },

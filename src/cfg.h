@@ -63,6 +63,7 @@ struct cfg {
 	int64_t scheduler_interval_ms;
 	int64_t task_timeout_seconds;
 	int64_t task_undelivered_seconds;
+	int64_t task_delivery_record_ms;
 	int64_t task_max_action_retries;
 	int64_t task_take_wait_ms;
 	int64_t task_queue_batch;

@@ -30,6 +30,7 @@
 #include "cfg.h"
 #include "common.h"
 #include "db.h"
+#include "handout.h"
 #include "health.h"
 #include "http.h"
 #include "ids.h"
@@ -426,6 +427,8 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (takewait_start(&c, err) != 0)
 		fatalx("%s", err);
+	if (handout_start(&c, err) != 0)
+		fatalx("%s", err);
 	if (callback_start(&c, err) != 0)
 		fatalx("%s", err);
 	if (http_start(&c, api_routes_all, api_routes_probe, port, port_file,
@@ -450,6 +453,7 @@ main(int argc, char **argv)
 	takewait_drain(); /* waiting takes answer now */
 	http_stop(10000);
 	takewait_stop();
+	handout_stop(); /* after the last answer */
 	callback_stop();
 	scheduler_stop();
 	health_stop();

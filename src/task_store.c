@@ -609,6 +609,27 @@ task_store_delivered_tx(struct db_conn *c, void *arg)
 	    NULL, "iss", domain_now_ms(), a->task, a->worker);
 }
 
+static enum db_status
+task_store_mark_delivered_fn(struct db_conn *c, void *arg)
+{
+	return db_exec(c,
+	    "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id VARCHAR(64) CHARACTER "
+	    "SET utf8mb4 COLLATE utf8mb4_bin PATH '$[0]', w VARCHAR(255) "
+	    "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[1]', at BIGINT "
+	    "PATH '$[2]')) s STRAIGHT_JOIN task_takes k FORCE INDEX (PRIMARY) "
+	    "ON k.task_id = s.id SET k.delivered_at = s.at WHERE k.worker_id "
+	    "= s.w AND k.delivered_at IS NULL",
+	    NULL, "s", (const char *)arg);
+}
+
+enum db_status
+task_store_mark_delivered(struct db_conn *c, const char *rows,
+    char err[LOOMD_ERR_LEN])
+{
+	return db_tx_run_one(c, task_store_mark_delivered_fn, (void *)rows,
+	    err);
+}
+
 /*
  * The task back to the front of the queue, its hand-out record gone (the
  * next take of this attempt records its own) and a failed action for the

@@ -50,6 +50,14 @@ void task_store_finish(const char *worker, const char *task_id, int64_t status,
 void task_store_delivered(const char *worker, const char *task_id, bool sent);
 
 /*
+ * Record on c, in one autocommit statement, that the answers of several
+ * takes were delivered: rows (borrowed) is a JSON array of [task id,
+ * worker id, delivered_at ms].  A record already there is kept.
+ */
+enum db_status task_store_mark_delivered(struct db_conn *c, const char *rows,
+    char err[LOOMD_ERR_LEN]);
+
+/*
  * Queue task again when it was taken before cutoff (ms) by worker (NULL:
  * by anyone) and the answer of that hand-out was never delivered, in a
  * transaction of its own on c.  *requeued tells whether it was.
