@@ -691,41 +691,6 @@ struct cluster_read_props_arg {
 	struct json_object *services;
 };
 
-/* Does node (a node doc) run every service named in want? */
-static bool
-cluster_read_node_has(struct json_object *node, struct json_object *want)
-{
-	struct json_object *have, *sv;
-	size_t i, j, n;
-	bool found;
-
-	n = want != NULL ? json_object_array_length(want) : 0;
-	if (n == 0)
-		return true;
-	if (!json_object_object_get_ex(node, "services", &have) ||
-	    !json_object_is_type(have, json_type_array))
-		return false;
-	for (i = 0; i < n; i++) {
-		const char *w =
-		    json_object_get_string(json_object_array_get_idx(want, i));
-
-		found = false;
-		for (j = 0; j < json_object_array_length(have) && !found;
-		     j++) {
-			const char *name;
-
-			sv = json_object_array_get_idx(have, j);
-			name = json_object_is_type(sv, json_type_string) ?
-			    json_object_get_string(sv) :
-			    jsonx_get_str(sv, "name");
-			found = name != NULL && strcmp(name, w) == 0;
-		}
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
 /* POST /getNodeProperties */
 static enum db_status
 cluster_read_node_properties_fn(struct db_conn *c, void *arg)
@@ -763,7 +728,7 @@ cluster_read_node_properties_fn(struct db_conn *c, void *arg)
 
 		node = json_object_array_get_idx(nodes, i);
 		if ((nid = jsonx_get_str(node, "id")) == NULL ||
-		    !cluster_read_node_has(node, pa->services))
+		    !cluster_view_node_has(node, pa->services))
 			continue;
 		if (!json_object_object_get_ex(node, "properties", &props) ||
 		    !json_object_is_type(props, json_type_object))

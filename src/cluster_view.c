@@ -253,6 +253,41 @@ cluster_view_node_open_action(struct json_object *node, const char *task_id,
 	}
 }
 
+/* Does node (a node doc) run every service named in want? */
+bool
+cluster_view_node_has(struct json_object *node, struct json_object *want)
+{
+	struct json_object *have, *sv;
+	size_t i, j, n;
+	bool found;
+
+	n = want != NULL ? json_object_array_length(want) : 0;
+	if (n == 0)
+		return true;
+	if (!json_object_object_get_ex(node, "services", &have) ||
+	    !json_object_is_type(have, json_type_array))
+		return false;
+	for (i = 0; i < n; i++) {
+		const char *w =
+		    json_object_get_string(json_object_array_get_idx(want, i));
+
+		found = false;
+		for (j = 0; j < json_object_array_length(have) && !found;
+		     j++) {
+			const char *name;
+
+			sv = json_object_array_get_idx(have, j);
+			name = json_object_is_type(sv, json_type_string) ?
+			    json_object_get_string(sv) :
+			    jsonx_get_str(sv, "name");
+			found = name != NULL && strcmp(name, w) == 0;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 char *
 cluster_view_task(const char *id, const char *job, int64_t cluster,
     const char *name, const char *node, const char *config)

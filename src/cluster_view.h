@@ -9,6 +9,7 @@
 #define LOOMD_CLUSTER_VIEW_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,6 +71,11 @@ struct json_object *cluster_view_plan(const char *jid, int64_t cluster,
 void cluster_view_node_open_action(struct json_object *node,
     const char *task_id, const char *service, const char *action, int64_t at,
     int64_t max);
+/*
+ * Does node (a node doc) run every service named in want (a JSON array
+ * of names, NULL or empty: any node)?  Both borrowed.
+ */
+bool cluster_view_node_has(struct json_object *node, struct json_object *want);
 
 /*
  * The SchedulableTask JSON text of a task (config is its JSON text; NULL
