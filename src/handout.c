@@ -30,10 +30,10 @@
 #define HANDOUT_BATCH 500
 
 struct handout_rec {
-	char *worker;	 /* owned */
-	char *task;	 /* owned */
-	int64_t at;	 /* wall clock ms: delivered_at */
-	int64_t since;	 /* monotonic ms */
+	char *worker;  /* owned */
+	char *task;    /* owned */
+	int64_t at;    /* wall clock ms: delivered_at */
+	int64_t since; /* monotonic ms */
 };
 
 static pthread_mutex_t handout_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -41,7 +41,7 @@ static pthread_mutex_t handout_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct handout_rec *handout_recs;
 static size_t handout_n, handout_cap;
 static bool handout_on;
-static int64_t handout_delay; /* ms */
+static int64_t handout_delay;	     /* ms */
 static struct db_conn *handout_conn; /* the thread's */
 
 static int64_t handout_pass(void *arg);
@@ -164,7 +164,7 @@ handout_flush(bool all)
 	n = handout_n;
 	now = n == 0 ? -1 :
 		       handout_recs[0].since + handout_delay -
-		    common_now_ms(CLOCK_MONOTONIC);
+		common_now_ms(CLOCK_MONOTONIC);
 	pthread_mutex_unlock(&handout_lock);
 	return n == 0 ? -1 : (now > 0 ? now : handout_delay);
 }
