@@ -515,9 +515,11 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	 */
 	if ((st = db_query(c,
 		 "SELECT t.job_id, t.node_id, t.task_name, t.service, "
-		 "t.stage, n.doc, j.id, t.taken_at FROM tasks t LEFT JOIN nodes "
-		 "n ON n.id = t.node_id LEFT JOIN jobs j ON j.id = t.job_id WHERE "
-		 "t.id = ? FOR UPDATE",
+		 "t.stage, n.doc, j.id, t.taken_at, EXISTS (SELECT 1 FROM tasks "
+		 "o FORCE INDEX (tasks_job_status) WHERE o.job_id = t.job_id AND "
+		 "o.stage = t.stage AND o.status <> 'COMPLETE') FROM tasks t LEFT "
+		 "JOIN nodes n ON n.id = t.node_id LEFT JOIN jobs j ON j.id = "
+		 "t.job_id WHERE t.id = ? FOR UPDATE",
 		 &r, "s", a->task_id)) != DB_OK)
 		return st;
 	/* The node's action, written once: submitted at the take, ended now. */
@@ -539,28 +541,18 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	 * does it, as for a failure: two finishes of a stage's last tasks
 	 * racing on two nodes may each see the other's task unfinished.
 	 */
-	/* (A rollback task has no stage: the scheduler handles it.) */
-	if (a->status == 0 && db_rows_get(r, 0, 4) != NULL) {
-		struct db_rows *open;
-
-		if ((st = db_query(c,
-			 "SELECT id FROM tasks WHERE job_id = ? "
-			 "AND stage = ? AND status <> 'COMPLETE' ORDER BY seq DESC "
-			 "LIMIT 1",
-			 &open, "si", db_rows_get(r, 0, 0),
-			 db_rows_int(r, 0, 4))) != DB_OK)
-			goto out;
-		if (open->nrows == 0) {
-			db_rows_free(open);
-			if ((st = jobs_advance_tx(c, db_rows_get(r, 0, 0))) ==
-			    DB_OK) {
-				a->out->res = DOMAIN_OK;
-				st = idem_store_save_tx(c, a->worker, a->idem,
-				    a->out);
-			}
-			goto out;
+	/*
+	 * (A rollback task has no stage: the scheduler handles it.)  Whether
+	 * a task of the stage is still open came with the locked read: its
+	 * subquery is a consistent read, made once the job's row is locked.
+	 */
+	if (a->status == 0 && db_rows_get(r, 0, 4) != NULL &&
+	    db_rows_int(r, 0, 8) == 0) {
+		if ((st = jobs_advance_tx(c, db_rows_get(r, 0, 0))) == DB_OK) {
+			a->out->res = DOMAIN_OK;
+			st = idem_store_save_tx(c, a->worker, a->idem, a->out);
 		}
-		db_rows_free(open);
+		goto out;
 	}
 	st = job_store_needs_work_tx(c, db_rows_get(r, 0, 0));
 	a->out->res = DOMAIN_OK;
