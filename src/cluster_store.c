@@ -230,6 +230,23 @@ cluster_store_save_tx(struct db_conn *c, int64_t id, struct json_object *doc,
 }
 
 enum db_status
+cluster_store_publish_tx(struct db_conn *c, int64_t id,
+    struct json_object *doc, const char *latest_job, const char *template_name,
+    int64_t num_nodes, int64_t expire_time)
+{
+	char low[16];
+
+	jsonx_set(doc, "status",
+	    jsonx_new_string(domain_lower("PENDING", low, sizeof low)));
+	return db_exec(c,
+	    "UPDATE clusters SET doc = ?, status = 'PENDING', latest_job = ?, "
+	    "template_name = ?, num_nodes = ?, expire_time = ?, version = "
+	    "version + 1 WHERE id = ?",
+	    NULL, "sssiii", json_object_to_json_string_ext(doc, DOMAIN_JSON),
+	    latest_job, template_name, num_nodes, expire_time, id);
+}
+
+enum db_status
 cluster_store_open_tx(struct db_conn *c, const struct cluster_store_req *rq,
     struct db_rows **r, bool *done)
 {

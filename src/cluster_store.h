@@ -127,6 +127,14 @@ enum db_status cluster_store_doc_tx(struct db_conn *c, int64_t id,
 /* In a transaction: write doc (borrowed) back with its status column. */
 enum db_status cluster_store_save_tx(struct db_conn *c, int64_t id,
     struct json_object *doc, const char *status, const char *latest_job);
+/*
+ * In a transaction: publish a solved layout, in one write: doc (borrowed,
+ * its status set to pending), status PENDING, latest_job and the summary
+ * columns the list and expiry read.
+ */
+enum db_status cluster_store_publish_tx(struct db_conn *c, int64_t id,
+    struct json_object *doc, const char *latest_job, const char *template_name,
+    int64_t num_nodes, int64_t expire_time);
 /* In a transaction: set a cluster's status (its doc's too). */
 enum db_status cluster_store_set_status_tx(struct db_conn *c, int64_t id,
     const char *status);

@@ -117,9 +117,13 @@ struct jobs_solve_rows_arg {
 	int64_t cluster;
 	const struct solver_result *res; /* plain nodes, borrowed */
 	size_t from, to;
+	bool fresh; /* no node can be there yet: nothing to clear */
 };
 
-/* Write nodes[from, to) of a solved cluster (first chunk clears). */
+/*
+ * Write nodes[from, to) of a solved cluster (first chunk clears what an
+ * attempt that stopped half way wrote).
+ */
 static enum db_status
 jobs_solve_write_nodes_tx(struct db_conn *c, void *arg)
 {
@@ -127,7 +131,7 @@ jobs_solve_write_nodes_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	size_t i;
 
-	if (a->from == 0 &&
+	if (a->from == 0 && !a->fresh &&
 	    (st = db_exec(c,
 		 "DELETE FROM nodes WHERE "
 		 "cluster_id = ?",
@@ -228,8 +232,14 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 		 "si", a->job->id, a->job->version)) != DB_OK)
 		return st;
 	if (a->at_once) {
+		/*
+		 * A cluster this small never had nodes written before this
+		 * transaction (numMachines decides it, so every attempt of
+		 * its solve writes them here, and only a commit that also
+		 * ends the job leaves them).
+		 */
 		struct jobs_solve_rows_arg ra = { a->job->cluster, a->res, 0,
-			a->res->num_nodes };
+			a->res->num_nodes, true };
 
 		if ((st = jobs_solve_write_nodes_tx(c, &ra)) != DB_OK)
 			return st;
@@ -250,17 +260,10 @@ jobs_solve_solved_tx(struct db_conn *c, void *arg)
 	st = job_store_insert_tx(c, a->create_job, a->job->cluster,
 	    "CLUSTER_CREATE", "NOT_SUBMITTED", domain_now_ms());
 	if (st == DB_OK)
-		st = db_exec(c,
-		    "UPDATE clusters SET template_name = ?, "
-		    "num_nodes = ?, expire_time = ?, version = version + 1 "
-		    "WHERE id = ?",
-		    NULL, "siii",
+		st = cluster_store_publish_tx(c, a->job->cluster, doc,
+		    a->create_job,
 		    jsonx_get_str(a->res->clustertemplate, "name"),
-		    (int64_t)a->res->num_nodes, a->res->expire_time,
-		    a->job->cluster);
-	if (st == DB_OK)
-		st = cluster_store_save_tx(c, a->job->cluster, doc, "PENDING",
-		    a->create_job);
+		    (int64_t)a->res->num_nodes, a->res->expire_time);
 	if (st == DB_OK && a->at_once)
 		st = jobs_solve_plan_tx(c, a, doc);
 	json_object_put(doc);
@@ -360,7 +363,8 @@ jobs_solve(struct db_conn *c, const struct job_store_job *job)
 	     i += DOMAIN_CHUNK) {
 		struct jobs_solve_rows_arg ra = { job->cluster, res, i,
 			i + DOMAIN_CHUNK < res->num_nodes ? i + DOMAIN_CHUNK :
-							    res->num_nodes };
+							    res->num_nodes,
+			false };
 
 		if ((st = db_tx_run(c, jobs_solve_write_nodes_tx, &ra, err)) !=
 		    DB_OK) {
