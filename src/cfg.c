@@ -150,6 +150,10 @@ const struct cfg_key cfg_keys[] = {
 	    "bound on the solver's layout search" },
 	{ "scheduler.interval_ms", CFG_INT, CFG_OFF(scheduler_interval_ms), 10,
 	    60000, "200", false, false, "how often schedulers look for work" },
+	{ "scheduler.solvers", CFG_INT, CFG_OFF(scheduler_solvers), 0, 16, "2",
+	    false, false,
+	    "threads that solve new clusters' layouts beside the scheduler "
+	    "(0: the scheduler solves them)" },
 	{ "task.timeout_seconds", CFG_INT, CFG_OFF(task_timeout_seconds), 1,
 	    604800, "1800", false, false,
 	    "a taken task not finished in this time fails" },

@@ -61,6 +61,7 @@ struct cfg {
 	/* provisioning */
 	int64_t solver_max_steps;
 	int64_t scheduler_interval_ms;
+	int64_t scheduler_solvers;
 	int64_t task_timeout_seconds;
 	int64_t task_undelivered_seconds;
 	int64_t task_delivery_record_ms;

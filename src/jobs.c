@@ -20,6 +20,7 @@
 #include "job_store.h"
 #include "jobs_advance.h"
 #include "jobs_plan.h"
+#include "jobs_pool.h"
 #include "jobs_solve.h"
 #include "task_store.h"
 
@@ -37,10 +38,10 @@ jobs_work(struct db_conn *c, const struct job_store_job *claimed)
 		return;
 	}
 	if (strcmp(job.action, "SOLVE_LAYOUT") == 0) {
-		if (strcmp(job.status, "NOT_SUBMITTED") == 0)
-			jobs_solve(c, &job);
-		else
+		if (strcmp(job.status, "NOT_SUBMITTED") != 0)
 			(void)job_store_release(c, id);
+		else if (!jobs_pool_solve(&job))
+			jobs_solve(c, &job);
 		return;
 	}
 	if (!job.planned && strcmp(job.status, "FAILED") != 0) {

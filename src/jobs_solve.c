@@ -26,11 +26,12 @@
 #include "takewait.h"
 
 /*
- * The catalogue the solver last used, kept by the scheduler thread (the
- * only caller of jobs_solve_catalogue) with the fingerprint of the entities
- * table it was read under.
+ * The catalogue the solver last used, kept by each thread that solves
+ * (the scheduler, the solver threads of jobs_pool.c) with the fingerprint
+ * of the entities table it was read under: json-c objects are not shared
+ * between threads.
  */
-static struct {
+static _Thread_local struct {
 	char stamp[96]; /* count, version sum, newest */
 	struct json_object *catalogue;
 } jobs_solve_cache;

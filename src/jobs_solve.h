@@ -13,7 +13,7 @@
 
 /* Solve job (borrowed), claimed by this server, on connection c. */
 void jobs_solve(struct db_conn *c, const struct job_store_job *job);
-/* Free the catalogue kept between solves. */
+/* Free the catalogue the calling thread kept between solves. */
 void jobs_solve_done(void);
 
 #endif /* LOOMD_JOBS_SOLVE_H */

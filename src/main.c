@@ -32,6 +32,7 @@
 #include "db.h"
 #include "handout.h"
 #include "health.h"
+#include "jobs_pool.h"
 #include "http.h"
 #include "ids.h"
 #include "schema.h"
@@ -423,6 +424,8 @@ main(int argc, char **argv)
 	api_health_init(&c);
 	api_clusters_init(&c);
 	domain_init(&c, me);
+	if (jobs_pool_start(&c, err) != 0)
+		fatalx("%s", err);
 	if (scheduler_start(&c, err) != 0)
 		fatalx("%s", err);
 	if (takewait_start(&c, err) != 0)
@@ -456,6 +459,7 @@ main(int argc, char **argv)
 	handout_stop(); /* after the last answer */
 	callback_stop();
 	scheduler_stop();
+	jobs_pool_stop(); /* after the scheduler: it queues their work */
 	health_stop();
 	ids_shutdown();
 	db_global_end();
