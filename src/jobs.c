@@ -61,10 +61,7 @@ jobs_work(struct db_conn *c, const struct job_store_job *claimed)
 int
 jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 {
-	const struct cfg *cfg = domain_cfg();
-	char err[LOOMD_ERR_LEN];
 	struct job_store_job *due;
-	struct db_rows *r;
 	int64_t now = domain_now_ms();
 	size_t k, i, ndue;
 	int handled = 0;
@@ -84,7 +81,21 @@ jobs_run(struct db_conn *c, const int64_t *res, size_t n)
 			handled++;
 		}
 		free(due);
+	}
+	return handled;
+}
 
+int
+jobs_sweep(struct db_conn *c, const int64_t *res, size_t n)
+{
+	const struct cfg *cfg = domain_cfg();
+	char err[LOOMD_ERR_LEN];
+	struct db_rows *r;
+	int64_t now = domain_now_ms();
+	size_t k, i;
+	int handled = 0;
+
+	for (k = 0; k < n; k++) {
 		/* Tasks a provisioner took and never finished. */
 		if (db_query(c,
 			"SELECT id FROM tasks WHERE q_state = 'taken' "

@@ -15,11 +15,17 @@
 #include "db.h"
 
 /*
- * One pass for the residues in res[0, n) (borrowed) on connection c.
- * Returns the number of jobs, tasks and clusters handled (so the caller
- * can run again at once when there was work).
+ * One pass over the jobs that need work of the residues in res[0, n)
+ * (borrowed) on connection c.  Returns the number of jobs handled (so the
+ * caller can run again at once when there was work).
  */
 int jobs_run(struct db_conn *c, const int64_t *res, size_t n);
+/*
+ * The sweeps of those residues: tasks taken and never finished, hand-outs
+ * whose answer was never delivered, clusters whose lease ran out.
+ * Returns the number of tasks and clusters handled.
+ */
+int jobs_sweep(struct db_conn *c, const int64_t *res, size_t n);
 /* Free what jobs_run() keeps between passes (the catalogue cache). */
 void jobs_done(void);
 

@@ -133,7 +133,8 @@ jobs_pool_stop(void)
 
 	pthread_mutex_lock(&jobs_pool_lock);
 	jobs_pool_on = false;
-	jobs_pool_n = 0; /* claimed: a later pass claims them when their lease ends */
+	jobs_pool_n =
+	    0; /* claimed: a later pass claims them when their lease ends */
 	pthread_mutex_unlock(&jobs_pool_lock);
 	for (i = 0; i < jobs_pool_nthreads; i++)
 		bgthread_stop(&jobs_pool_threads[i]);

@@ -29,7 +29,7 @@ static uint64_t sched_passes;
 /* The thread's own state between passes. */
 static struct scheduler_state {
 	struct db_conn *c;
-	int64_t res[SCHED_MAX_RES], next_beat;
+	int64_t res[SCHED_MAX_RES], next_beat, next_sweep;
 	size_t nres;
 } sched_state;
 
@@ -198,6 +198,19 @@ scheduler_pass(void *arg)
 			st->next_beat = now + sched_cfg->ha_heartbeat_ms;
 		}
 		handled = jobs_run(st->c, st->res, st->nres);
+		/*
+		 * A pass that a kick started (a create, a finish) is for the
+		 * jobs; the sweeps run once per interval, and again at once
+		 * while they find work.
+		 */
+		if (now >= st->next_sweep) {
+			int swept = jobs_sweep(st->c, st->res, st->nres);
+
+			st->next_sweep = swept > 0 ?
+			    now :
+			    now + sched_cfg->scheduler_interval_ms;
+			handled += swept;
+		}
 		__atomic_add_fetch(&sched_passes, 1, __ATOMIC_RELAXED);
 	}
 	return handled > 0 ? 0 : sched_cfg->scheduler_interval_ms;
@@ -221,6 +234,7 @@ scheduler_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
 	sched_state.res[0] = cfg_ids_residue(cfg);
 	sched_state.nres = 1;
 	sched_state.next_beat = 0;
+	sched_state.next_sweep = 0;
 	return bgthread_start(&sched_thread, err);
 }
 
