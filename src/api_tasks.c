@@ -122,6 +122,7 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 	struct idem_store_key idem;
 	enum api_status as;
 	int64_t status;
+	bool pass;
 
 	if ((as = api_common_writable(resp)) != API_OK)
 		return as;
@@ -152,11 +153,13 @@ api_tasks_finish(struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	api_common_idem(req, &idem, hex);
-	task_store_finish(worker, task, status, result, so, se, &idem, &out);
+	task_store_finish(worker, task, status, result, so, se, &idem, &out,
+	    &pass);
 	if (out.res == DOMAIN_OK) /* its answer reached the worker, surely */
 		handout_finished(task);
-	takewait_flush();
-	scheduler_kick();
+	takewait_flush_finish();
+	if (pass) /* a stage that ended here was advanced here */
+		scheduler_kick();
 	as = api_common_outcome(resp, &out);
 out:
 	json_object_put(body);

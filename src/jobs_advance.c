@@ -273,7 +273,7 @@ out:
 
 /* Advance job inside the caller's transaction: a finish's. */
 enum db_status
-jobs_advance_tx(struct db_conn *c, const char *job)
+jobs_advance_tx(struct db_conn *c, const char *job, bool *more)
 {
 	struct jobs_stage_state a;
 	enum db_status st;
@@ -282,6 +282,7 @@ jobs_advance_tx(struct db_conn *c, const char *job)
 	a.job = job;
 	a.finishing = true;
 	st = jobs_advance_body_tx(c, &a);
+	*more = a.requeue;
 	jobs_stage_reset(&a);
 	return st;
 }

@@ -14,8 +14,12 @@ struct json_object;
 
 /* Advance job (borrowed), claimed by this server, in a transaction on c. */
 void jobs_advance(struct db_conn *c, const struct job_store_job *job);
-/* Advance job jid inside the caller's open transaction. */
-enum db_status jobs_advance_tx(struct db_conn *c, const char *jid);
+/*
+ * Advance job jid inside the caller's open transaction; *more tells
+ * whether it left work for a scheduler pass (needs_work set: the rest of
+ * a big stage to queue, a task to fail).
+ */
+enum db_status jobs_advance_tx(struct db_conn *c, const char *jid, bool *more);
 /*
  * Submit the first stage of job (borrowed), whose plan the caller's open
  * transaction made live (RUNNING at stage 0), from the cluster's nodes it

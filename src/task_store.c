@@ -474,6 +474,7 @@ struct task_store_finish_arg {
 	const char *stderr_s;
 	const struct idem_store_key *idem;
 	struct domain_out *out;
+	bool pass; /* needs_work left set: a scheduler pass has work */
 };
 
 static enum db_status
@@ -487,6 +488,7 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	uint64_t n;
 	bool done;
 
+	a->pass = false; /* this attempt's */
 	/* A replay of a recorded finish: its answer, before the owner test. */
 	if ((st = idem_store_check_tx(c, a->worker, a->idem, a->out, &done)) !=
 		DB_OK ||
@@ -548,13 +550,15 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	 */
 	if (a->status == 0 && db_rows_get(r, 0, 4) != NULL &&
 	    db_rows_int(r, 0, 8) == 0) {
-		if ((st = jobs_advance_tx(c, db_rows_get(r, 0, 0))) == DB_OK) {
+		if ((st = jobs_advance_tx(c, db_rows_get(r, 0, 0),
+			 &a->pass)) == DB_OK) {
 			a->out->res = DOMAIN_OK;
 			st = idem_store_save_tx(c, a->worker, a->idem, a->out);
 		}
 		goto out;
 	}
 	st = job_store_needs_work_tx(c, db_rows_get(r, 0, 0));
+	a->pass = true;
 	a->out->res = DOMAIN_OK;
 	if (st == DB_OK)
 		st = idem_store_save_tx(c, a->worker, a->idem, a->out);
@@ -566,18 +570,20 @@ out:
 void
 task_store_finish(const char *worker, const char *task_id, int64_t status,
     struct json_object *result, const char *stdout_s, const char *stderr_s,
-    const struct idem_store_key *idem, struct domain_out *out)
+    const struct idem_store_key *idem, struct domain_out *out, bool *pass)
 {
 	struct task_store_finish_arg a = { worker, task_id, status, result,
-		stdout_s, stderr_s, idem, out };
+		stdout_s, stderr_s, idem, out, false };
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
 
+	*pass = false;
 	if ((c = domain_conn(out)) == NULL)
 		return;
 	st = db_tx_run(c, task_store_finish_task_tx, &a, err);
 	domain_finish_tx(out, st, err);
+	*pass = st == DB_OK && a.pass;
 }
 
 /* ---------------------------------------------------------------- */

@@ -31,6 +31,8 @@ void task_store_take(const char *worker, struct domain_out *out,
 /*
  * Record the result of task_id that worker holds (status 0: complete).
  * result, stdout_s, stderr_s and idem are borrowed and may be NULL.
+ * *pass tells whether it left work for a scheduler pass (a failure to
+ * retry, a stage with tasks still running, the rest of a big stage).
  * DOMAIN_PRECONDITION when worker does not hold the task.  With an
  * Idempotency-Key (idem, keyed by worker) a replay of a recorded finish
  * gets its answer again and changes nothing; the key of another request
@@ -38,7 +40,7 @@ void task_store_take(const char *worker, struct domain_out *out,
  */
 void task_store_finish(const char *worker, const char *task_id, int64_t status,
     struct json_object *result, const char *stdout_s, const char *stderr_s,
-    const struct idem_store_key *idem, struct domain_out *out);
+    const struct idem_store_key *idem, struct domain_out *out, bool *pass);
 
 /*
  * What became of the answer of a take that handed worker task_id (both
