@@ -152,6 +152,14 @@ takewait_queued(size_t n)
 }
 
 void
+takewait_flush_finish(void)
+{
+	if (takewait_pending > 0)
+		takewait_pending--;
+	takewait_flush();
+}
+
+void
 takewait_flush(void)
 {
 	size_t n = takewait_pending;

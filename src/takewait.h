@@ -66,6 +66,14 @@ void takewait_kick(size_t n);
  */
 void takewait_queued(size_t n);
 void takewait_flush(void);
+/*
+ * As takewait_flush(), for a finish: one task fewer is woken for, the
+ * one the finishing worker takes itself when it asks again, as it does
+ * at once.  Waking a parked take for it too only made one of the two
+ * find nothing (should the worker not come back, the poll of parked
+ * takes finds the task within TAKEWAIT_POLL_MS).
+ */
+void takewait_flush_finish(void);
 
 /* Takes parked now (for metrics and tests). */
 size_t takewait_parked(void);
