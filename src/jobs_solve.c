@@ -37,13 +37,22 @@ static _Thread_local struct {
 } jobs_solve_cache;
 
 /*
- * The catalogue as an export object (new ref).  One statement checks the
- * fingerprint of the entities table (rows, sum of versions, newest
- * change: an insert, update or delete changes one of them); only when it
- * moved is the catalogue read again, in one statement, and parsed.
+ * The fingerprint of the entities table (rows, sum of versions, newest
+ * change: an insert, update or delete changes one of them), as columns
+ * of a statement that reads something else too.
+ */
+#define JOBS_SOLVE_STAMP_COLS \
+	"(SELECT COUNT(*) FROM entities), (SELECT COALESCE(SUM(version), 0) " \
+	"FROM entities), (SELECT COALESCE(MAX(updated_at), '') FROM entities)"
+
+/*
+ * The catalogue as an export object (new ref), for the fingerprint in
+ * columns col to col + 2 of row 0 of r (JOBS_SOLVE_STAMP_COLS): only when
+ * it moved is the catalogue read again, in one statement, and parsed.
  */
 static enum db_status
-jobs_solve_catalogue(struct db_conn *c, struct json_object **out)
+jobs_solve_catalogue(struct db_conn *c, struct db_rows *sr, size_t col,
+    struct json_object **out)
 {
 	static const char *kinds[] = { "providers", "hardwaretypes",
 		"imagetypes", "services", "clustertemplates" };
@@ -54,14 +63,8 @@ jobs_solve_catalogue(struct db_conn *c, struct json_object **out)
 	size_t k, i;
 
 	*out = NULL;
-	if ((st = db_query(c,
-		 "SELECT COUNT(*), COALESCE(SUM(version), 0), "
-		 "COALESCE(MAX(updated_at), '') FROM entities",
-		 &r, "")) != DB_OK)
-		return st;
-	snprintf(stamp, sizeof stamp, "%s/%s/%s", db_rows_get(r, 0, 0),
-	    db_rows_get(r, 0, 1), db_rows_get(r, 0, 2));
-	db_rows_free(r);
+	snprintf(stamp, sizeof stamp, "%s/%s/%s", db_rows_get(sr, 0, col),
+	    db_rows_get(sr, 0, col + 1), db_rows_get(sr, 0, col + 2));
 	if (jobs_solve_cache.catalogue != NULL &&
 	    strcmp(stamp, jobs_solve_cache.stamp) == 0) {
 		*out = json_object_get(jobs_solve_cache.catalogue);
@@ -287,21 +290,23 @@ jobs_solve_read_fn(struct db_conn *c, void *arg)
 	struct db_rows *r;
 	enum db_status st;
 
+	/* The request and the catalogue's fingerprint in one statement. */
 	if ((st = db_query(c,
-		 "SELECT request, create_time FROM clusters "
-		 "WHERE id = ?",
+		 "SELECT request, create_time, " JOBS_SOLVE_STAMP_COLS
+		 " FROM clusters WHERE id = ?",
 		 &r, "i", in->cluster)) != DB_OK)
 		return st;
 	in->found = r->nrows == 1;
+	json_object_put(in->catalogue);
+	in->catalogue = NULL;
 	if (in->found) {
 		free(in->request);
 		in->request = xstrdup(db_rows_get(r, 0, 0));
 		in->create_time = db_rows_int(r, 0, 1);
+		st = jobs_solve_catalogue(c, r, 2, &in->catalogue);
 	}
 	db_rows_free(r);
-	json_object_put(in->catalogue);
-	in->catalogue = NULL;
-	return in->found ? jobs_solve_catalogue(c, &in->catalogue) : DB_OK;
+	return st;
 }
 
 /* Solve a SOLVE_LAYOUT job (section 3.3). */
