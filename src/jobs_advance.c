@@ -36,7 +36,7 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 	char status[16], action[40];
 	struct db_rows *r;
 	enum db_status st;
-	size_t n = 0, i;
+	size_t n = 0, i, k;
 	bool failed, finished = false, settled = false, kept, after = false;
 	int cur, first;
 
@@ -54,35 +54,47 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		kept = false;
 		goto read;
 	}
-	/* The job, locked, with the version and hash of its newest map. */
-	if ((st = db_query(c,
-		 "SELECT j.cluster_id, j.action, j.status, j.current_stage, "
-		 "j.status_message, m.version, SHA2(m.nodes, 256) FROM jobs j "
-		 "LEFT JOIN job_nodes_maps m ON m.job_id = j.id AND m.version = "
-		 "(SELECT MAX(version) FROM job_nodes_maps WHERE job_id = ?) "
-		 "WHERE j.id = ? FOR UPDATE",
-		 &r, "ss", a->job, a->job)) != DB_OK)
+	/*
+	 * The job, locked, with the version and hash of its newest map: read
+	 * by the finish that calls, or here.
+	 */
+	if (a->job_row != NULL) {
+		r = a->job_row;
+		k = a->job_col;
+	} else if (
+	    (st = db_query(c,
+		 "SELECT " JOBS_ADVANCE_JOB_COLS(
+		     "SHA2(m.nodes, 256)") " FROM jobs j " JOBS_ADVANCE_MAP_JOIN
+					   " WHERE j.id = ? FOR UPDATE",
+		 &r, "s", a->job)) != DB_OK)
 		return st;
-	if (r->nrows == 0) {
-		db_rows_free(r);
+	else
+		k = 0;
+	if (r->nrows == 0 || db_rows_get(r, 0, k) == NULL) {
+		if (r != a->job_row)
+			db_rows_free(r);
 		return DB_OK;
 	}
-	a->cluster = db_rows_int(r, 0, 0);
-	snprintf(action, sizeof action, "%s", db_rows_get(r, 0, 1));
-	snprintf(status, sizeof status, "%s", db_rows_get(r, 0, 2));
-	cur = first = (int)db_rows_int(r, 0, 3);
+	a->cluster = db_rows_int(r, 0, k);
+	snprintf(action, sizeof action, "%s", db_rows_get(r, 0, k + 1));
+	snprintf(status, sizeof status, "%s", db_rows_get(r, 0, k + 2));
+	cur = first = (int)db_rows_int(r, 0, k + 3);
 	if (cur != a->kept_stage)
 		jobs_stage_unload(a); /* kept for another stage */
 	/* The next batch of stage cur: nodes loaded, a task queued. */
 	kept = a->nodes != NULL;
-	if (db_rows_get(r, 0, 4) != NULL)
-		snprintf(a->msg, sizeof a->msg, "%s", db_rows_get(r, 0, 4));
-	if (db_rows_get(r, 0, 5) != NULL) {
-		a->newest_map = db_rows_int(r, 0, 5);
+	if (db_rows_get(r, 0, k + 4) != NULL)
+		snprintf(a->msg, sizeof a->msg, "%s",
+		    db_rows_get(r, 0, k + 4));
+	if (db_rows_get(r, 0, k + 5) != NULL) {
+		a->newest_map = db_rows_int(r, 0, k + 5);
 		snprintf(a->newest_sha, sizeof a->newest_sha, "%s",
-		    db_rows_get(r, 0, 6));
+		    db_rows_get(r, 0, k + 6) != NULL ?
+			db_rows_get(r, 0, k + 6) :
+			"");
 	}
-	db_rows_free(r);
+	if (r != a->job_row)
+		db_rows_free(r);
 read:
 	if (planner_cluster_action_parse(action, &a->ca) != 0)
 		a->ca = PLANNER_CLUSTER_CREATE;
@@ -275,12 +287,21 @@ out:
 enum db_status
 jobs_advance_tx(struct db_conn *c, const char *job, bool *more)
 {
+	return jobs_advance_read_tx(c, job, NULL, 0, more);
+}
+
+enum db_status
+jobs_advance_read_tx(struct db_conn *c, const char *job,
+    struct db_rows *job_row, size_t col, bool *more)
+{
 	struct jobs_stage_state a;
 	enum db_status st;
 
 	memset(&a, 0, sizeof a);
 	a.job = job;
 	a.finishing = true;
+	a.job_row = job_row;
+	a.job_col = col;
 	st = jobs_advance_body_tx(c, &a);
 	*more = a.requeue;
 	jobs_stage_reset(&a);

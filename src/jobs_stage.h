@@ -48,6 +48,12 @@ struct jobs_stage_state {
 	const char *job;
 	/* Set by the caller, for every attempt: */
 	bool finishing; /* a finish's call: its stage is done, most likely */
+	/*
+	 * The finish's locked read of the job (borrowed): row 0, columns
+	 * job_col on as JOBS_ADVANCE_JOB_COLS; NULL: read it here.
+	 */
+	struct db_rows *job_row;
+	size_t job_col;
 	const struct job_store_job *planned; /* planned in this transaction */
 	struct json_object *planned_nodes; /* the nodes it was planned from */
 	/* The job's newest nodes map, read with the job: version, SHA-256 */

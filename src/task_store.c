@@ -465,6 +465,15 @@ out:
 	db_rows_free(a.cand);
 }
 
+/*
+ * Whether a task of task t's stage is still open: a consistent read, in
+ * the finish's locked read of t, its node and its job.
+ */
+#define TASK_STORE_OPEN \
+	"EXISTS (SELECT 1 FROM tasks o FORCE INDEX (tasks_job_status) WHERE " \
+	"o.job_id = t.job_id AND o.stage = t.stage AND o.status <> " \
+	"'COMPLETE')"
+
 struct task_store_finish_arg {
 	const char *worker;
 	const char *task_id;
@@ -508,20 +517,23 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 		return DB_ABORT;
 	}
 	/*
-	 * The task with its node and its job, all locked in one read (every
-	 * finish writes the job's row below either way).  The job's row
-	 * lock comes before any consistent read: the snapshot of the read
-	 * of the stage's open tasks below (and of the advance) is then
-	 * taken after every local transaction that advanced this job
-	 * committed.  A locking read takes no snapshot.
+	 * The task with its node, its job and the job's newest nodes map,
+	 * all locked in one read (every finish writes the job's row below
+	 * either way), with what the advance starts from (it reads the job
+	 * no more; the map's hash only when the stage is done).  The job's
+	 * row lock comes before any consistent read: the snapshot of the
+	 * subquery that looks for the stage's open tasks (and of the
+	 * advance) is then taken after every local transaction that
+	 * advanced this job committed.  A locking read takes no snapshot.
 	 */
 	if ((st = db_query(c,
 		 "SELECT t.job_id, t.node_id, t.task_name, t.service, "
-		 "t.stage, n.doc, j.id, t.taken_at, EXISTS (SELECT 1 FROM tasks "
-		 "o FORCE INDEX (tasks_job_status) WHERE o.job_id = t.job_id AND "
-		 "o.stage = t.stage AND o.status <> 'COMPLETE') FROM tasks t LEFT "
-		 "JOIN nodes n ON n.id = t.node_id LEFT JOIN jobs j ON j.id = "
-		 "t.job_id WHERE t.id = ? FOR UPDATE",
+		 "t.stage, n.doc, j.id, t.taken_at, " TASK_STORE_OPEN
+		 ", " JOBS_ADVANCE_JOB_COLS(
+		     "IF(" TASK_STORE_OPEN
+		     ", NULL, SHA2(m.nodes, 256))") " FROM tasks t LEFT JOIN nodes n ON n.id = t.node_id LEFT JOIN "
+						    "jobs j ON j.id = t.job_id " JOBS_ADVANCE_MAP_JOIN
+						    " WHERE t.id = ? FOR UPDATE",
 		 &r, "s", a->task_id)) != DB_OK)
 		return st;
 	/* The node's action, written once: submitted at the take, ended now. */
@@ -550,7 +562,7 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	 */
 	if (a->status == 0 && db_rows_get(r, 0, 4) != NULL &&
 	    db_rows_int(r, 0, 8) == 0) {
-		if ((st = jobs_advance_tx(c, db_rows_get(r, 0, 0),
+		if ((st = jobs_advance_read_tx(c, db_rows_get(r, 0, 0), r, 9,
 			 &a->pass)) == DB_OK) {
 			a->out->res = DOMAIN_OK;
 			st = idem_store_save_tx(c, a->worker, a->idem, a->out);
