@@ -34,12 +34,14 @@ struct handout_rec {
 	char *task;    /* owned */
 	int64_t at;    /* wall clock ms: delivered_at */
 	int64_t since; /* monotonic ms */
+	uint64_t seq;  /* order of arrival */
 };
 
 static pthread_mutex_t handout_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Guarded by handout_lock: oldest first. */
 static struct handout_rec *handout_recs;
 static size_t handout_n, handout_cap;
+static uint64_t handout_seq;
 static bool handout_on;
 static int64_t handout_delay;	     /* ms */
 static struct db_conn *handout_conn; /* the thread's */
@@ -78,6 +80,7 @@ handout_delivered(const char *worker, const char *task)
 	r->task = xstrdup(task);
 	r->at = domain_now_ms();
 	r->since = common_now_ms(CLOCK_MONOTONIC);
+	r->seq = ++handout_seq;
 	first = handout_n++ == 0;
 	pthread_mutex_unlock(&handout_lock);
 	if (first) /* the thread sleeps until there is a record */
@@ -113,6 +116,7 @@ handout_flush(bool all)
 	struct json_object *rows;
 	char err[LOOMD_ERR_LEN];
 	int64_t now = common_now_ms(CLOCK_MONOTONIC);
+	uint64_t last = 0;
 	size_t n, i;
 	bool wrote;
 
@@ -131,6 +135,7 @@ handout_flush(bool all)
 			json_object_array_add(row,
 			    json_object_new_int64(handout_recs[n].at));
 			json_object_array_add(rows, row);
+			last = handout_recs[n].seq;
 		}
 		pthread_mutex_unlock(&handout_lock);
 		if (n == 0) {
@@ -151,13 +156,17 @@ handout_flush(bool all)
 			    n, err);
 			break;
 		}
-		/* Those written are the first n still: only we remove. */
+		/*
+		 * Those written are the records up to last, still first in
+		 * arrival order: a finish meanwhile may have removed some of
+		 * them, never added one before them.
+		 */
 		pthread_mutex_lock(&handout_lock);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < handout_n && handout_recs[i].seq <= last; i++)
 			handout_rec_free(&handout_recs[i]);
-		memmove(handout_recs, handout_recs + n,
-		    (handout_n - n) * sizeof *handout_recs);
-		handout_n -= n;
+		memmove(handout_recs, handout_recs + i,
+		    (handout_n - i) * sizeof *handout_recs);
+		handout_n -= i;
 		pthread_mutex_unlock(&handout_lock);
 	}
 	pthread_mutex_lock(&handout_lock);
@@ -187,11 +196,13 @@ handout_done(void *arg UNUSED)
 	handout_on = false;
 	pthread_mutex_unlock(&handout_lock);
 	/* A record that could not be written now is written by no one. */
+	pthread_mutex_lock(&handout_lock);
 	while (handout_n > 0)
 		handout_rec_free(&handout_recs[--handout_n]);
 	free(handout_recs);
 	handout_recs = NULL;
 	handout_cap = 0;
+	pthread_mutex_unlock(&handout_lock);
 	db_close(handout_conn);
 	handout_conn = NULL;
 }
