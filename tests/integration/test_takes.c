@@ -6,7 +6,8 @@
  * never recorded, reaches another worker within task.undelivered_seconds,
  * long before task.timeout_seconds; a delivered take stays its worker's;
  * a take writes no node (a node row held by another transaction does not
- * hold it up) and GET shows its in_progress action once.
+ * hold it up) and GET shows its in_progress action once; a task finished
+ * before task.delivery_record_ms needs no record of its delivery.
  */
 #include "config.h"
 
@@ -217,6 +218,33 @@ Test(takes, delivered_take_stays_with_its_worker)
 	sleep(4);
 	cr_expect_eq(fx_take(fx.d.port, "w2", other), 204, "%s", other);
 	finish_expect("w1", task, 200);
+}
+
+/*
+ * With undelivered_seconds = 2 the record of a delivery waits 500 ms
+ * (task.delivery_record_ms, at most a quarter of it): a finish before
+ * then makes it needless, and it is never written.
+ */
+Test(takes, a_quick_finish_needs_no_delivery_record)
+{
+	char id[32], task[64], n[64];
+	double t0;
+
+	fx_create_cluster(fx.d.port, "user1", "t", "one-machine", id);
+	fx_take_within(fx.d.port, "w1", task, 15);
+	t0 = fx_now_ms();
+	finish_expect("w1", task, 200);
+	if (fx_now_ms() - t0 > 400)
+		cr_skip_test(
+		    "the finish took %.0f ms, too close to the 500 ms "
+		    "delay to tell",
+		    fx_now_ms() - t0);
+	usleep(1500 * 1000); /* three times the delay */
+	cr_expect_str_eq(fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
+			     "SELECT COUNT(*) FROM task_takes WHERE task_id = "
+			     "'%s' AND delivered_at IS NULL",
+			     task),
+	    "1", "the hand-out is on record, its delivery is not");
 }
 
 Test(takes, a_take_writes_no_node)
