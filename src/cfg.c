@@ -166,6 +166,10 @@ const struct cfg_key cfg_keys[] = {
 	    "how long the record that a take's answer was delivered waits "
 	    "for the task's finish, which makes it needless (0: written at "
 	    "once; at most a quarter of task.undelivered_seconds)" },
+	{ "task.foreign_grace_ms", CFG_INT, CFG_OFF(task_foreign_grace_ms), 0,
+	    600000, "1000", false, false,
+	    "how long a queued task is left to its own datacenter's workers "
+	    "before another datacenter's may take it" },
 	{ "task.take_wait_ms", CFG_INT, CFG_OFF(task_take_wait_ms), 0, 50000,
 	    "5000", false, false,
 	    "how long a take with no task waits for one (0: answer at once)" },

@@ -67,6 +67,7 @@ struct cfg {
 	int64_t task_delivery_record_ms;
 	int64_t task_max_action_retries;
 	int64_t task_take_wait_ms;
+	int64_t task_foreign_grace_ms;
 	int64_t task_queue_batch;
 	int64_t node_max_actions;
 	int64_t node_max_log_length;

@@ -222,15 +222,17 @@ struct task_store_take_arg {
 	const char *worker;
 	struct domain_out *out;
 	int64_t residue;
-	size_t spread;	      /* first candidate tried (a hash) */
-	struct db_rows *cand; /* the look's rows */
+	size_t spread;		/* first candidate tried (a hash) */
+	int64_t foreign_before; /* another datacenter's task: q_seq below */
+	struct db_rows *cand;	/* the look's rows */
 };
 
 /*
  * The take's look (db_read_run body), one autocommit read: is there a
- * task the worker holds, or a queued one of any datacenter?  A take
- * that finds none costs this one statement, not a transaction (most
- * takes of idle workers find none).
+ * task the worker holds, a queued one of this datacenter, or one of
+ * another datacenter queued task.foreign_grace_ms ago?  A take that finds
+ * none costs this one statement, not a transaction (most takes of idle
+ * workers find none).
  */
 static enum db_status
 task_store_take_look_fn(struct db_conn *c, void *arg)
@@ -242,8 +244,12 @@ task_store_take_look_fn(struct db_conn *c, void *arg)
 	return db_query(c,
 	    "(SELECT id FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
 	    "LIMIT 1) UNION ALL (SELECT id FROM tasks FORCE INDEX "
-	    "(tasks_queue) WHERE q_state = 'queued' LIMIT 1)",
-	    &a->cand, "s", a->worker);
+	    "(tasks_queue_residue) WHERE q_state = 'queued' AND residue = ? "
+	    "LIMIT 1) UNION ALL (SELECT id FROM tasks FORCE INDEX "
+	    "(tasks_queue) WHERE q_state = 'queued' AND q_seq < ? AND residue "
+	    "<> ? LIMIT 1)",
+	    &a->cand, "siii", a->worker, a->residue, a->foreign_before,
+	    a->residue);
 }
 
 static enum db_status
@@ -262,8 +268,11 @@ task_store_take_tx(struct db_conn *c, void *arg)
 	 * This datacenter's oldest queued task first, locked with SKIP
 	 * LOCKED: takers on this node never wait for each other and the
 	 * queue stays first in, first out.  When none is left, the oldest
-	 * of the other datacenters' (a survivor working a dead one's
-	 * queue): candidates read without locks, each worker starting at
+	 * of the other datacenters' queued task.foreign_grace_ms ago at
+	 * least (a survivor working a dead one's queue; until then their
+	 * own workers have them, so that takers of two datacenters do not
+	 * certify against each other over the same tasks): candidates read
+	 * without locks, each worker starting at
 	 * one of its own so that takers on different nodes do not all lose
 	 * certification over the same first task.
 	 *
@@ -316,9 +325,10 @@ task_store_take_tx(struct db_conn *c, void *arg)
 				if ((st = db_query(c,
 					 "SELECT id FROM tasks "
 					 "FORCE INDEX (tasks_queue) WHERE q_state = "
-					 "'queued' AND residue <> ? ORDER BY q_seq "
-					 "LIMIT 8",
-					 &cand, "i", a->residue)) != DB_OK)
+					 "'queued' AND q_seq < ? AND residue <> ? "
+					 "ORDER BY q_seq LIMIT 8",
+					 &cand, "ii", a->foreign_before,
+					 a->residue)) != DB_OK)
 					goto out;
 			}
 		}
@@ -406,7 +416,7 @@ void
 task_store_take(const char *worker, struct domain_out *out,
     char task[TASK_STORE_ID_LEN])
 {
-	struct task_store_take_arg a = { worker, out, 0, 0, NULL };
+	struct task_store_take_arg a = { worker, out, 0, 0, 0, NULL };
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
@@ -415,6 +425,10 @@ task_store_take(const char *worker, struct domain_out *out,
 
 	task[0] = '\0';
 	a.residue = cfg_ids_residue(domain_cfg());
+	/* q_seq is the queueing time in ms times 1000 (jobs_stage.c). */
+	a.foreign_before = domain_cfg()->task_foreign_grace_ms > 0 ?
+	    (domain_now_ms() - domain_cfg()->task_foreign_grace_ms) * 1000 :
+	    INT64_MAX;
 	for (p = worker; *p != '\0'; p++) /* FNV-1a */
 		a.spread = (a.spread ^ (unsigned char)*p) * 16777619u;
 	if ((c = domain_conn(out)) == NULL)
