@@ -115,7 +115,7 @@ handout_flush(bool all)
 {
 	struct json_object *rows;
 	char err[LOOMD_ERR_LEN];
-	int64_t now = common_now_ms(CLOCK_MONOTONIC);
+	int64_t now = common_now_ms(CLOCK_MONOTONIC), wait = 0;
 	uint64_t last = 0;
 	size_t n, i;
 	bool wrote;
@@ -171,11 +171,11 @@ handout_flush(bool all)
 	}
 	pthread_mutex_lock(&handout_lock);
 	n = handout_n;
-	now = n == 0 ? -1 :
-		       handout_recs[0].since + handout_delay -
-		common_now_ms(CLOCK_MONOTONIC);
+	if (n > 0)
+		wait = handout_recs[0].since + handout_delay -
+		    common_now_ms(CLOCK_MONOTONIC);
 	pthread_mutex_unlock(&handout_lock);
-	return n == 0 ? -1 : (now > 0 ? now : handout_delay);
+	return n == 0 ? -1 : (wait > 0 ? wait : handout_delay);
 }
 
 /* One pass; the ms to wait before the next. */

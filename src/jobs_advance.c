@@ -63,9 +63,9 @@ jobs_advance_body_tx(struct db_conn *c, void *arg)
 		k = a->job_col;
 	} else if (
 	    (st = db_query(c,
-		 "SELECT " JOBS_ADVANCE_JOB_COLS(
-		     "SHA2(m.nodes, 256)") " FROM jobs j " JOBS_ADVANCE_MAP_JOIN
-					   " WHERE j.id = ? FOR UPDATE",
+		 "SELECT " JOBS_ADVANCE_JOB_COLS
+		 ", SHA2(m.nodes, 256) FROM jobs j " JOBS_ADVANCE_MAP_JOIN
+		 " WHERE j.id = ? FOR UPDATE",
 		 &r, "s", a->job)) != DB_OK)
 		return st;
 	else
@@ -284,12 +284,6 @@ out:
 }
 
 /* Advance job inside the caller's transaction: a finish's. */
-enum db_status
-jobs_advance_tx(struct db_conn *c, const char *job, bool *more)
-{
-	return jobs_advance_read_tx(c, job, NULL, 0, more);
-}
-
 enum db_status
 jobs_advance_read_tx(struct db_conn *c, const char *job,
     struct db_rows *job_row, size_t col, bool *more)

@@ -17,25 +17,22 @@ void jobs_advance(struct db_conn *c, const struct job_store_job *job);
 /*
  * The columns of the job's locked read the advance starts from (job row
  * j; JOBS_ADVANCE_MAP_JOIN joined as m): cluster, action, status, stage,
- * message, and the version and SHA-256 of its newest nodes map, that
- * hash computed by the expression sha (NULL: not needed).
+ * message and the version of its newest nodes map, then the caller's own
+ * column for that map's SHA-256 (NULL: not needed).
  */
-#define JOBS_ADVANCE_JOB_COLS(sha) \
+#define JOBS_ADVANCE_JOB_COLS \
 	"j.cluster_id, j.action, j.status, j.current_stage, " \
-	"j.status_message, m.version, " sha
+	"j.status_message, m.version"
 #define JOBS_ADVANCE_MAP_JOIN \
 	"LEFT JOIN job_nodes_maps m ON m.job_id = j.id AND m.version = " \
 	"(SELECT MAX(version) FROM job_nodes_maps WHERE job_id = j.id)"
 
 /*
- * Advance job jid inside the caller's open transaction; *more tells
- * whether it left work for a scheduler pass (needs_work set: the rest of
- * a big stage to queue, a task to fail).
- */
-enum db_status jobs_advance_tx(struct db_conn *c, const char *jid, bool *more);
-/*
- * As jobs_advance_tx(), from the caller's locked read of the job: row 0 of
- * job_row (borrowed), columns col on as JOBS_ADVANCE_JOB_COLS.
+ * Advance job jid inside the caller's open transaction (a finish's), from
+ * the caller's locked read of the job: row 0 of job_row (borrowed),
+ * columns col on as JOBS_ADVANCE_JOB_COLS.  *more tells whether it left
+ * work for a scheduler pass (needs_work set: the rest of a big stage to
+ * queue, a task to fail).
  */
 enum db_status jobs_advance_read_tx(struct db_conn *c, const char *jid,
     struct db_rows *job_row, size_t col, bool *more);

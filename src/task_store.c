@@ -488,6 +488,19 @@ out:
 	"o.job_id = t.job_id AND o.stage = t.stage AND o.status <> " \
 	"'COMPLETE')"
 
+/*
+ * The finish's locked read of task t, its node, its job and the job's
+ * newest nodes map: columns 0 to 7 the task's, 8 TASK_STORE_OPEN, 9 on
+ * JOBS_ADVANCE_JOB_COLS (the map's hash only when no task is open).
+ */
+#define TASK_STORE_FINISH_READ \
+	"SELECT t.job_id, t.node_id, t.task_name, t.service, t.stage, " \
+	"n.doc, j.id, t.taken_at, " TASK_STORE_OPEN \
+	", " JOBS_ADVANCE_JOB_COLS ", IF(" TASK_STORE_OPEN ", NULL, " \
+	"SHA2(m.nodes, 256)) FROM tasks t LEFT JOIN nodes n ON n.id = " \
+	"t.node_id LEFT JOIN jobs j ON j.id = t.job_id " JOBS_ADVANCE_MAP_JOIN \
+	" WHERE t.id = ? FOR UPDATE"
+
 struct task_store_finish_arg {
 	const char *worker;
 	const char *task_id;
@@ -540,15 +553,8 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 	 * advance) is then taken after every local transaction that
 	 * advanced this job committed.  A locking read takes no snapshot.
 	 */
-	if ((st = db_query(c,
-		 "SELECT t.job_id, t.node_id, t.task_name, t.service, "
-		 "t.stage, n.doc, j.id, t.taken_at, " TASK_STORE_OPEN
-		 ", " JOBS_ADVANCE_JOB_COLS(
-		     "IF(" TASK_STORE_OPEN
-		     ", NULL, SHA2(m.nodes, 256))") " FROM tasks t LEFT JOIN nodes n ON n.id = t.node_id LEFT JOIN "
-						    "jobs j ON j.id = t.job_id " JOBS_ADVANCE_MAP_JOIN
-						    " WHERE t.id = ? FOR UPDATE",
-		 &r, "s", a->task_id)) != DB_OK)
+	if ((st = db_query(c, TASK_STORE_FINISH_READ, &r, "s", a->task_id)) !=
+	    DB_OK)
 		return st;
 	/* The node's action, written once: submitted at the take, ended now. */
 	if (db_rows_get(r, 0, 5) != NULL) {
