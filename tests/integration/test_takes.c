@@ -8,11 +8,22 @@
  * a take writes no node (a node row held by another transaction does not
  * hold it up) and GET shows its in_progress action once; a task finished
  * before task.delivery_record_ms needs no record of its delivery.
+ *
+ * Suite own_loomd starts loomds of its own configuration: two datacenters
+ * on one database, where a worker of one gets the other's queued task
+ * only once it has waited task.foreign_grace_ms (at once with 0) while
+ * its own datacenter's workers get it at once; scheduler.solvers = 0 (the
+ * scheduler solves, no solver thread runs) and 2 (two threads, clusters
+ * created together all reach ACTIVE); and a delivery record still waiting
+ * out task.delivery_record_ms written, with its delivery's time, when
+ * loomd stops on SIGTERM.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -20,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -292,4 +304,291 @@ Test(takes, a_take_writes_no_node)
 	cr_expect_eq(mine, 1, "one action for the task on its node");
 	json_object_put(cl);
 	finish_expect("w1", task, 200);
+}
+
+/*
+ * Tests whose loomd needs a configuration of its own: each starts its
+ * loomds (fx.d, and other for a second datacenter) on fx.dbname.
+ */
+static struct fx_daemon other;
+static pid_t prov;
+
+static void
+own_fini(void)
+{
+	fx_provisioner_stop(&prov);
+	fx_daemon_stop(&other);
+	fx_fini();
+}
+
+TestSuite(own_loomd, .init = fx_begin, .fini = own_fini, .timeout = 120);
+
+/* Wall clock ms, the clock of q_seq, taken_at and delivered_at. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Prepare and start d as datacenter dc<n> (ids.start_num n of
+ * increment_by 10, so its residue is n) with task.foreign_grace_ms
+ * grace; takes answer at once.
+ */
+static void
+start_dc(struct fx_daemon *d, int n, int grace)
+{
+	char extra[512];
+
+	snprintf(extra, sizeof extra,
+	    "datacenter = \"dc%d\";\n"
+	    "ids = { start_num = %d; increment_by = 10; };\n"
+	    "scheduler = { interval_ms = 50; };\n"
+	    "task = { take_wait_ms = 0; foreign_grace_ms = %d; };",
+	    n, n, grace);
+	fx_daemon_prepare(d, &fx.db, fx.dbname, extra);
+	cr_assert_eq(fx_daemon_start(d, NULL), 0, "dc%d did not start", n);
+}
+
+/*
+ * Create a one-machine cluster at the loomd on port and wait until its
+ * first task is queued: its id into task, the ms of its queueing (q_seq
+ * / 1000) returned.  The task's residue must be want.
+ */
+static int64_t
+queue_one(int port, const char *name, int want, char task[64])
+{
+	char id[32], n[64];
+
+	fx_create_cluster(port, "user1", name, "one-machine", id);
+	wait_queued(id);
+	fx_sqlf(&fx.db, fx.dbname, task, 64,
+	    "SELECT id FROM tasks WHERE cluster_id = %s AND "
+	    "q_state = 'queued'",
+	    id);
+	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
+	    "SELECT residue FROM tasks WHERE id = '%s'", task);
+	cr_assert_eq(atoi(n), want, "the task is of its loomd's datacenter");
+	fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
+	    "SELECT q_seq DIV 1000 FROM tasks WHERE id = '%s'", task);
+	return strtoll(n, NULL, 10);
+}
+
+#define GRACE 4000
+
+/*
+ * dc1 and dc2 on one database, task.foreign_grace_ms = 4000 on both: a
+ * worker at dc1 gets dc1's queued task at once; a worker at dc2 gets 204
+ * for it while it is younger than the grace, and gets it once the grace
+ * has passed.
+ */
+Test(own_loomd, another_datacenters_task_waits_for_the_grace)
+{
+	char task[64], got[64], n[64];
+	struct fx_resp r;
+	int64_t queued, at = 0;
+	long st;
+	int young = 0;
+
+	start_dc(&fx.d, 1, GRACE);
+	start_dc(&other, 2, GRACE);
+	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+
+	/* Its own datacenter's worker: at once, grace or not. */
+	queue_one(fx.d.port, "mine", 1, task);
+	cr_expect_eq(fx_take(fx.d.port, "wa", got), 200);
+	cr_expect_str_eq(got, task);
+
+	queued = queue_one(fx.d.port, "theirs", 1, task);
+	for (;;) {
+		st = fx_take(other.port, "wb", got);
+		at = wall_ms();
+		if (st == 200)
+			break;
+		cr_assert_eq(st, 204, "%s", got);
+		if (at < queued + GRACE)
+			young++;
+		cr_assert_lt(at, queued + GRACE + 10000,
+		    "dc2's worker got no task 10 s after the grace");
+		usleep(100 * 1000);
+	}
+	cr_expect_str_eq(got, task);
+	/* Never before the grace: the take's clock was at most at. */
+	cr_expect_geq(at - queued, GRACE,
+	    "dc2 handed out dc1's task %" PRId64 " ms after its queueing",
+	    at - queued);
+	cr_expect_str_eq(fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
+			     "SELECT CONCAT(worker_id, '/', taken_at - q_seq "
+			     "DIV 1000 >= %d) FROM tasks WHERE id = '%s'",
+			     GRACE, task),
+	    "wb/1", "taken by dc2's worker after the grace");
+	cr_expect_gt(young, 0, "dc2 answered 204 while the task was young");
+	/* A worker of dc2 finishes dc1's task. */
+	cr_expect_eq(fx_finish(other.port, "wb", task, 0, NULL, NULL, &r), 200,
+	    "%s", r.body);
+	fx_resp_free(&r);
+}
+
+/*
+ * With task.foreign_grace_ms = 0 at dc2, its worker gets dc1's queued
+ * task with its first take.
+ */
+Test(own_loomd, no_grace_takes_another_datacenters_task_at_once)
+{
+	char task[64], got[64], n[64];
+
+	start_dc(&fx.d, 1, GRACE);
+	start_dc(&other, 2, 0);
+	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+	queue_one(fx.d.port, "theirs", 1, task);
+	cr_expect_eq(fx_take(other.port, "wb", got), 200);
+	cr_expect_str_eq(got, task);
+	cr_expect_str_eq(
+	    fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
+		"SELECT CONCAT(q_state, '/', worker_id) FROM tasks "
+		"WHERE id = '%s'",
+		task),
+	    "taken/wb");
+}
+
+/* How many threads of process pid have a name that starts with prefix. */
+static int
+threads_named(pid_t pid, const char *prefix)
+{
+	char path[300], comm[64];
+	struct dirent *e;
+	DIR *dir;
+	FILE *fp;
+	int n = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	cr_assert_not_null(dir, "%s", path);
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid,
+		    e->d_name);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue; /* the thread ended */
+		if (fgets(comm, sizeof comm, fp) != NULL &&
+		    strncmp(comm, prefix, strlen(prefix)) == 0)
+			n++;
+		fclose(fp);
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Start fx.d with scheduler.solvers = solvers and import the catalogue. */
+static void
+start_solvers(int solvers)
+{
+	char extra[256];
+
+	snprintf(extra, sizeof extra,
+	    "scheduler = { interval_ms = 50; solvers = %d; };", solvers);
+	fx_daemon_prepare(&fx.d, &fx.db, fx.dbname, extra);
+	cr_assert_eq(fx_daemon_start(&fx.d, NULL), 0, "loomd did not start");
+	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+}
+
+/* Whether loomd's log says that cluster id was solved. */
+static bool
+logged_solved(const char *id)
+{
+	static char log[1 << 16];
+	char want[64];
+
+	fx_daemon_log(&fx.d, log, sizeof log);
+	snprintf(want, sizeof want, "cluster %s solved: ", id);
+	return strstr(log, want) != NULL;
+}
+
+/*
+ * scheduler.solvers = 0: no solver thread; the scheduler solves the
+ * layout itself and the cluster goes on to ACTIVE.
+ */
+Test(own_loomd, no_solver_threads_the_scheduler_solves)
+{
+	char id[32];
+
+	start_solvers(0);
+	cr_expect_eq(threads_named(fx.d.pid, "solver"), 0);
+	fx_create_cluster(fx.d.port, "user1", "s0", "one-machine", id);
+	prov =
+	    fx_provisioner_start(fx.d.port, 2, NULL, "1", "/dev/null", NULL);
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE", 30000);
+	cr_expect(logged_solved(id), "the log says cluster %s was solved", id);
+}
+
+/*
+ * scheduler.solvers = 2: two solver threads; clusters created together
+ * are all solved and all reach ACTIVE.
+ */
+Test(own_loomd, solver_threads_solve_clusters_created_together)
+{
+	char id[4][32], name[16];
+	int i;
+
+	start_solvers(2);
+	cr_expect_eq(threads_named(fx.d.pid, "solver 1"), 1);
+	cr_expect_eq(threads_named(fx.d.pid, "solver 2"), 1);
+	cr_expect_eq(threads_named(fx.d.pid, "solver"), 2);
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof name, "s%d", i);
+		fx_create_cluster(fx.d.port, "user1", name, "one-machine",
+		    id[i]);
+	}
+	prov =
+	    fx_provisioner_start(fx.d.port, 2, NULL, "1", "/dev/null", NULL);
+	for (i = 0; i < 4; i++) {
+		fx_wait_status(fx.d.port, "user1", id[i],
+		    "ACTIVE/COMPLETE/CLUSTER_CREATE", 30000);
+		cr_expect(logged_solved(id[i]),
+		    "the log says cluster %s was solved", id[i]);
+	}
+}
+
+/*
+ * task.delivery_record_ms = 60000 (undelivered_seconds = 240): the
+ * record of a take's delivery waits in memory, and a loomd stopped by
+ * SIGTERM writes it before it exits, with the time of the delivery.
+ */
+Test(own_loomd, delivery_records_are_written_at_shutdown)
+{
+	char id[32], task[64], n[64];
+	double t0;
+	int64_t before;
+
+	fx_daemon_prepare(&fx.d, &fx.db, fx.dbname,
+	    "scheduler = { interval_ms = 50; };\n"
+	    "task = { undelivered_seconds = 240; delivery_record_ms = 60000; "
+	    "};");
+	cr_assert_eq(fx_daemon_start(&fx.d, NULL), 0, "loomd did not start");
+	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+	fx_create_cluster(fx.d.port, "user1", "t", "one-machine", id);
+	fx_take_within(fx.d.port, "w1", task, 15);
+	t0 = fx_now_ms();
+	usleep(300 * 1000); /* the answer's end reaches loomd's hand-out */
+	cr_assert_str_eq(fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
+			     "SELECT COUNT(*) FROM task_takes WHERE task_id = "
+			     "'%s' AND worker_id = 'w1' AND delivered_at IS "
+			     "NULL",
+			     task),
+	    "1", "the hand-out is on record, its delivery not yet");
+	before = wall_ms();
+	cr_assert_eq(fx_daemon_stop(&fx.d), 0, "loomd stopped cleanly");
+	cr_assert_lt(fx_now_ms() - t0, 60000, "stopped within the delay");
+	cr_expect_str_eq(fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
+			     "SELECT CONCAT(COUNT(*), '/', SUM(delivered_at "
+			     "BETWEEN taken_at AND %" PRId64
+			     ")) FROM task_takes WHERE task_id = '%s' AND "
+			     "delivered_at IS NOT NULL",
+			     before, task),
+	    "1/1", "the delivery written at shutdown, with its own time");
 }
