@@ -131,15 +131,16 @@ complete_stages(const char *w, int stages, int width)
 
 /*
  * Take and finish n tasks as worker w, each handed with config[member]
- * equal to want (borrowed).
+ * equal to the JSON text want_json.
  */
 static void
-take_expecting(const char *w, int n, const char *member,
-    struct json_object *want)
+take_expecting(const char *w, int n, const char *member, const char *want_json)
 {
-	struct json_object *t, *cfg, *v;
+	struct json_object *t, *cfg, *v, *want;
 	int i;
 
+	want = json_tokener_parse(want_json);
+	cr_assert_not_null(want, "not JSON: %s", want_json);
 	for (i = 0; i < n; i++) {
 		t = fx_take_json(fx.d.port, w, 15000);
 		cr_assert_not_null(t, "task %d of %d", i + 1, n);
@@ -152,6 +153,7 @@ take_expecting(const char *w, int n, const char *member,
 		finish(w, t, NULL);
 		json_object_put(t);
 	}
+	json_object_put(want);
 }
 
 Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
@@ -211,7 +213,6 @@ Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
 
 Test(bigstage, a_task_stored_with_its_own_map_is_sent_as_stored)
 {
-	struct json_object *want;
 	char id[32], out[64];
 
 	create("old", 2, id);
@@ -222,9 +223,7 @@ Test(bigstage, a_task_stored_with_its_own_map_is_sent_as_stored)
 	    "JSON_OBJECT('old', JSON_OBJECT('hostname', 'h0'))), "
 	    "nodes_map = NULL WHERE cluster_id = %s AND q_state = 'queued'",
 	    id);
-	want = json_tokener_parse("{\"old\":{\"hostname\":\"h0\"}}");
-	take_expecting("w2", 2, "nodes", want);
-	json_object_put(want);
+	take_expecting("w2", 2, "nodes", "{\"old\":{\"hostname\":\"h0\"}}");
 	complete_stages("w2", 2, 2);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6", 15000);
@@ -343,7 +342,6 @@ Test(bigstage, a_batch_stores_each_config_byte_for_byte)
 {
 	static const char odd[] = "q\\\"b\\\\s/\\u0001\\t\\u00e9\\u20ac"
 				  "\\ud83d\\ude00";
-	struct json_object *want;
 	char id[32], out[64], body[512], user[256];
 
 	snprintf(user, sizeof user, "{\"k\":\"%s\",\"n\":[1,2.5,null,true]}",
@@ -363,10 +361,7 @@ Test(bigstage, a_batch_stores_each_config_byte_for_byte)
 		"q_seq > 0 AND version = 2",
 		id),
 	    "3");
-	want = json_tokener_parse(user);
-	cr_assert_not_null(want);
-	take_expecting("w6", 3, "cluster", want);
-	json_object_put(want);
+	take_expecting("w6", 3, "cluster", user);
 	complete_stages("w6", 2, 3);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/9/9", 15000);
