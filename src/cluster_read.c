@@ -60,6 +60,21 @@ cluster_read_doc_tx(struct db_conn *c, struct cluster_read_arg *a,
 	return DB_OK;
 }
 
+/*
+ * The end of a read: a->out's body becomes the JSON text of o when st is
+ * DB_OK.  Takes ownership of o (NULL is allowed) and puts it either way.
+ * Returns st.
+ */
+static enum db_status
+cluster_read_answer(struct cluster_read_arg *a, enum db_status st,
+    struct json_object *o)
+{
+	if (st == DB_OK)
+		domain_out_json(a->out, o);
+	json_object_put(o);
+	return st;
+}
+
 /* GET /clusters: the common part and the status filter (0: all). */
 struct cluster_read_list_arg {
 	struct cluster_read_arg base;
@@ -520,9 +535,7 @@ cluster_read_status_fn(struct db_conn *c, void *arg)
 	    db_rows_get(r, 0, 3), db_rows_get(r, 0, 4), db_rows_int(r, 0, 5),
 	    db_rows_int(r, 0, 6));
 	db_rows_free(r);
-	domain_out_json(a->out, o);
-	json_object_put(o);
-	return DB_OK;
+	return cluster_read_answer(a, DB_OK, o);
 }
 
 void
@@ -602,10 +615,7 @@ cluster_read_plans_fn(struct db_conn *c, void *arg)
 			    "job %s not found", a->job);
 			st = DB_ABORT;
 		}
-		if (st == DB_OK) {
-			domain_out_json(a->out, p);
-			json_object_put(p);
-		}
+		st = cluster_read_answer(a, st, p);
 		json_object_put(doc);
 		return st;
 	}
@@ -619,10 +629,7 @@ cluster_read_plans_fn(struct db_conn *c, void *arg)
 		if (p != NULL)
 			jsonx_append(arr, p);
 	}
-	if (st == DB_OK) {
-		domain_out_json(a->out, arr);
-	}
-	json_object_put(arr);
+	st = cluster_read_answer(a, st, arr);
 	json_object_put(doc);
 	return st;
 }
@@ -670,11 +677,7 @@ cluster_read_statuses_fn(struct db_conn *c, void *arg)
 		    "No jobs found for clusters");
 		st = DB_ABORT;
 	}
-	if (st == DB_OK) {
-		domain_out_json(a->out, arr);
-	}
-	json_object_put(arr);
-	return st;
+	return cluster_read_answer(a, st, arr);
 }
 
 void
@@ -708,9 +711,7 @@ cluster_read_node_properties_fn(struct db_conn *c, void *arg)
 		/* Unknown or not the user's: no nodes. */
 		a->out->res = DOMAIN_OK;
 		a->out->msg[0] = '\0';
-		domain_out_json(a->out, res);
-		json_object_put(res);
-		return DB_OK;
+		return cluster_read_answer(a, DB_OK, res);
 	}
 	if (st != DB_OK) {
 		json_object_put(res);
@@ -750,9 +751,7 @@ cluster_read_node_properties_fn(struct db_conn *c, void *arg)
 		jsonx_set(res, nid, p);
 	}
 	json_object_put(nodes);
-	domain_out_json(a->out, res);
-	json_object_put(res);
-	return DB_OK;
+	return cluster_read_answer(a, DB_OK, res);
 }
 
 void

@@ -131,15 +131,16 @@ complete_stages(const char *w, int stages, int width)
 
 /*
  * Take and finish n tasks as worker w, each handed with config[member]
- * equal to want (borrowed).
+ * equal to the JSON text want_json.
  */
 static void
-take_expecting(const char *w, int n, const char *member,
-    struct json_object *want)
+take_expecting(const char *w, int n, const char *member, const char *want_json)
 {
-	struct json_object *t, *cfg, *v;
+	struct json_object *t, *cfg, *v, *want;
 	int i;
 
+	want = json_tokener_parse(want_json);
+	cr_assert_not_null(want, "not JSON: %s", want_json);
 	for (i = 0; i < n; i++) {
 		t = fx_take_json(fx.d.port, w, 15000);
 		cr_assert_not_null(t, "task %d of %d", i + 1, n);
@@ -152,6 +153,7 @@ take_expecting(const char *w, int n, const char *member,
 		finish(w, t, NULL);
 		json_object_put(t);
 	}
+	json_object_put(want);
 }
 
 Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
@@ -193,14 +195,11 @@ Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/9/9", 15000);
 	/* Stored: configs without the map, the map once per version. */
-	cr_assert_str_eq(
-	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
-		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-		"AND config IS NOT NULL AND nodes_map IS NOT NULL "
-		"AND NOT JSON_CONTAINS_PATH(config, 'one', "
-		"'$.nodes')",
-		id),
-	    "9");
+	cr_assert_eq(
+	    fx_cluster_tasks(id,
+		"config IS NOT NULL AND nodes_map IS NOT NULL "
+		"AND NOT JSON_CONTAINS_PATH(config, 'one', '$.nodes')"),
+	    9);
 	cr_assert_str_eq(
 	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
 		"SELECT COUNT(*) FROM job_nodes_maps m JOIN jobs j "
@@ -211,7 +210,6 @@ Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
 
 Test(bigstage, a_task_stored_with_its_own_map_is_sent_as_stored)
 {
-	struct json_object *want;
 	char id[32], out[64];
 
 	create("old", 2, id);
@@ -222,9 +220,7 @@ Test(bigstage, a_task_stored_with_its_own_map_is_sent_as_stored)
 	    "JSON_OBJECT('old', JSON_OBJECT('hostname', 'h0'))), "
 	    "nodes_map = NULL WHERE cluster_id = %s AND q_state = 'queued'",
 	    id);
-	want = json_tokener_parse("{\"old\":{\"hostname\":\"h0\"}}");
-	take_expecting("w2", 2, "nodes", want);
-	json_object_put(want);
+	take_expecting("w2", 2, "nodes", "{\"old\":{\"hostname\":\"h0\"}}");
 	complete_stages("w2", 2, 2);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/6/6", 15000);
@@ -232,18 +228,13 @@ Test(bigstage, a_task_stored_with_its_own_map_is_sent_as_stored)
 
 Test(bigstage, a_stage_bigger_than_a_batch_is_queued_whole)
 {
-	char id[32], out[64];
+	char id[32];
 
 	create("big", 5, id);
 	complete_stages("w3", 3, 5);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/15/15", 15000);
-	cr_assert_str_eq(
-	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
-		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-		"AND status = 'COMPLETE'",
-		id),
-	    "15");
+	cr_assert_eq(fx_cluster_tasks(id, "status = 'COMPLETE'"), 15);
 }
 
 /*
@@ -272,12 +263,9 @@ Test(bigstage, a_stage_left_half_queued_is_finished_by_the_next_claim)
 	cr_assert_eq(fx_daemon_start(&fx.d, NULL), 0);
 	/* The first batch, taken and done, does not end the stage. */
 	complete_stages("w4", 1, 2);
-	cr_assert_str_eq(
-	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
-		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-		"AND stage > 0 AND status <> 'NOT_SUBMITTED'",
-		id),
-	    "0");
+	cr_assert_eq(fx_cluster_tasks(id,
+			 "stage > 0 AND status <> 'NOT_SUBMITTED'"),
+	    0);
 	complete_stages("w4", 1, 3);
 	complete_stages("w4", 2, 5);
 	fx_wait_status(fx.d.port, "user1", id,
@@ -343,8 +331,7 @@ Test(bigstage, a_batch_stores_each_config_byte_for_byte)
 {
 	static const char odd[] = "q\\\"b\\\\s/\\u0001\\t\\u00e9\\u20ac"
 				  "\\ud83d\\ude00";
-	struct json_object *want;
-	char id[32], out[64], body[512], user[256];
+	char id[32], body[512], user[256];
 
 	snprintf(user, sizeof user, "{\"k\":\"%s\",\"n\":[1,2.5,null,true]}",
 	    odd);
@@ -354,19 +341,13 @@ Test(bigstage, a_batch_stores_each_config_byte_for_byte)
 	    user);
 	fx_create(fx.d.port, "user1", body, id);
 	wait_queued(id, "3");
-	cr_assert_str_eq(
-	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
-		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-		"AND stage = 0 AND status = 'IN_PROGRESS' AND "
-		"CAST(config AS BINARY) = CAST(original_config AS BINARY) "
-		"AND submit_time > 0 AND submit_time = status_time AND "
-		"q_seq > 0 AND version = 2",
-		id),
-	    "3");
-	want = json_tokener_parse(user);
-	cr_assert_not_null(want);
-	take_expecting("w6", 3, "cluster", want);
-	json_object_put(want);
+	cr_assert_eq(fx_cluster_tasks(id,
+			 "stage = 0 AND status = 'IN_PROGRESS' AND "
+			 "CAST(config AS BINARY) = CAST(original_config AS "
+			 "BINARY) AND submit_time > 0 AND submit_time = "
+			 "status_time AND q_seq > 0 AND version = 2"),
+	    3);
+	take_expecting("w6", 3, "cluster", user);
 	complete_stages("w6", 2, 3);
 	fx_wait_status(fx.d.port, "user1", id,
 	    "ACTIVE/COMPLETE/CLUSTER_CREATE/9/9", 15000);
@@ -405,13 +386,10 @@ Test(bigstage, a_stage_still_running_is_released_and_moves_on_later)
 		"cluster_id = %s AND action = 'CLUSTER_CREATE'",
 		id),
 	    "RUNNING/0");
-	cr_assert_str_eq(
-	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
-		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-		"AND (stage > 0 AND status <> 'NOT_SUBMITTED' OR "
-		"q_state = 'queued')",
-		id),
-	    "0");
+	cr_assert_eq(fx_cluster_tasks(id,
+			 "stage > 0 AND status <> 'NOT_SUBMITTED' OR "
+			 "q_state = 'queued'"),
+	    0);
 	/* A failure after the release is seen: the task runs again. */
 	cr_assert_eq(fx_finish(fx.d.port, w[1], fx_js(t[1], "taskId"), 1, NULL,
 			 NULL, &resp),

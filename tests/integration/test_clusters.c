@@ -1045,12 +1045,7 @@ Test(clusters, running_and_ended_tasks_show_on_their_node)
 	cr_expect_eq(n, 4, "node.max_actions kept");
 	fx_wait_status(fx.d.port, "user1", id,
 	    "INCOMPLETE/FAILED/CLUSTER_CREATE/5/3", 15000);
-	cr_expect_str_eq(
-	    fx_sqlf(&fx.db, fx.dbname, act, sizeof act,
-		"SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
-		"AND q_state = 'taken'",
-		id),
-	    "0");
+	cr_expect_eq(fx_cluster_tasks(id, "q_state = 'taken'"), 0);
 	n = actions_text(id, prev);
 	cr_expect(strstr(prev[n - 1], "\"status\":\"failed\"") != NULL, "%s",
 	    prev[n - 1]);

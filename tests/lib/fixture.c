@@ -722,6 +722,18 @@ fx_sqlf_wait(const struct fx_db *db, const char *dbname, const char *want,
 	}
 }
 
+long
+fx_cluster_tasks(const char *id, const char *where)
+{
+	char out[32];
+
+	return strtol(fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+			  "SELECT COUNT(*) FROM tasks WHERE cluster_id = %s "
+			  "AND (%s)",
+			  id, where),
+	    NULL, 10);
+}
+
 void
 fx_create_cluster(int port, const char *user, const char *name,
     const char *tmpl, char id[32])

@@ -262,6 +262,13 @@ const char *fx_sqlf_wait(const struct fx_db *db, const char *dbname,
     const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 
 /*
+ * The number of tasks of cluster id (its decimal text) whose rows also
+ * meet the SQL condition where, read with fx_sqlf from the suite's
+ * database (fx.db, fx.dbname).
+ */
+long fx_cluster_tasks(const char *id, const char *where);
+
+/*
  * Create a cluster named name of template tmpl with one machine as user on
  * port; the test fails unless it answers 200.  Its id goes into id.
  */

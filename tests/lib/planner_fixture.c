@@ -61,7 +61,7 @@ pfx_nodes(struct json_object *defs, struct json_object *list,
     struct json_object *(*mk)(struct json_object *))
 {
 	struct json_object *nodes, *n, *node, *names, *want, *def;
-	size_t i, k, j;
+	size_t i, k;
 
 	if (mk == NULL)
 		mk = pfx_service;
@@ -74,18 +74,7 @@ pfx_nodes(struct json_object *defs, struct json_object *list,
 		names = json_object_new_array();
 		want = fx_data_get(n, "services");
 		for (k = 0; k < json_object_array_length(want); k++) {
-			def = NULL;
-			for (j = 0; j < json_object_array_length(defs); j++) {
-				def = json_object_array_get_idx(defs, j);
-				if (strcmp(fx_data_str(def, "name"),
-					json_object_get_string(
-					    json_object_array_get_idx(want,
-						k))) == 0)
-					break;
-			}
-			cr_assert_lt(j, json_object_array_length(defs),
-			    "node %s: service %s is not defined",
-			    fx_data_str(n, "id"),
+			def = fx_data_find(defs, "name",
 			    json_object_get_string(
 				json_object_array_get_idx(want, k)));
 			json_object_array_add(names, mk(def));

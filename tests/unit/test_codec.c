@@ -219,22 +219,6 @@ assert_decodes_to(enum codec_type t, struct json_object *in,
 	json_object_put(out);
 }
 
-/* Entity named name in array list, or NULL. */
-static struct json_object *
-find_named(struct json_object *list, const char *name)
-{
-	size_t i, n = json_object_array_length(list);
-	struct json_object *e, *v;
-
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(list, i);
-		if (json_object_object_get_ex(e, "name", &v) &&
-		    strcmp(json_object_get_string(v), name) == 0)
-			return e;
-	}
-	return NULL;
-}
-
 /* obj[k1][k2]... (borrowed); asserts every step exists. */
 static struct json_object *
 at(struct json_object *o, const char *path)
@@ -324,9 +308,7 @@ Test(codec, admin_rest_examples_round_trip)
 		list = at(strings, json_object_get_string(at(c, "type")));
 		for (k = 0; k < 2; k++) {
 			name = json_object_get_string(at(c, keys[k]));
-			ent = find_named(list, name);
-			cr_assert_not_null(ent, "%s not in json_strings",
-			    name);
+			ent = fx_data_find(list, "name", name);
 			/* POST then GET: equal to what was posted. */
 			out = must_decode(t, ent);
 			cr_assert(tree_equal(out, ent),
@@ -372,9 +354,7 @@ Test(codec, json_strings_decode_to_output_form)
 			name = json_object_get_string(at(ent, "name"));
 			want = ent;
 			if (listed(oddlist, name)) {
-				want = find_named(formlist, name);
-				cr_assert_not_null(want, "no output form: %s",
-				    name);
+				want = fx_data_find(formlist, "name", name);
 				odd_seen++;
 			}
 			assert_decodes_to(t, ent, want, name);
@@ -433,7 +413,9 @@ Test(codec, export_import_steps)
 			n = json_object_array_length(names);
 			for (i = 0; i < n; i++)
 				jsonx_append(arr,
-				    json_object_get(find_named(at(objs, type),
+				    json_object_get(fx_data_find(at(objs,
+								     type),
+					"name",
 					json_object_get_string(
 					    json_object_array_get_idx(names,
 						i)))));
@@ -559,9 +541,10 @@ Test(codec, import_skips_lease_check_and_last_name_wins)
 	prov = at(out, "providers");
 	cr_assert_eq(json_object_array_length(prov), 2);
 	cr_assert_str_eq(json_object_get_string(
-			     at(find_named(prov, "p"), "description")),
+			     at(fx_data_find(prov, "name", "p"),
+				 "description")),
 	    "two");
-	cr_assert_not_null(find_named(prov, "q"));
+	fx_data_find(prov, "name", "q"); /* fails the test when q is gone */
 	json_object_put(in);
 	json_object_put(out);
 }

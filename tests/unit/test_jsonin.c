@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -405,32 +406,33 @@ Test(jsonin, integer_literals_json_c_would_saturate_refused)
 
 Test(jsonin, get_int64_accepts_numbers_as_strings)
 {
+	static const struct {
+		const char *key;
+		int64_t want;
+	} rows[] = {
+		{ "i", 5 },
+		{ "s", 5 },
+		{ "neg", -3 },
+		{ "d", 5 },
+		{ "sd", 5 },
+		{ "e", 1000 },
+		{ "big", INT64_MAX },
+	};
 	struct json_object *o;
 	char err[LOOMD_ERR_LEN];
 	int64_t x;
+	size_t i;
 
 	o = must_parse(
 	    "{\"i\":5,\"s\":\"5\",\"neg\":\"-3\",\"d\":5.0,"
 	    "\"sd\":\"5.0\",\"e\":\"1e3\",\"big\":9223372036854775807}",
 	    0);
-	x = 0;
-	cr_assert_eq(jsonin_get_int64(o, "i", &x, err), JSONIN_OK);
-	cr_assert_eq(x, 5);
-	x = 0;
-	cr_assert_eq(jsonin_get_int64(o, "s", &x, err), JSONIN_OK);
-	cr_assert_eq(x, 5);
-	cr_assert_eq(jsonin_get_int64(o, "neg", &x, err), JSONIN_OK);
-	cr_assert_eq(x, -3);
-	x = 0;
-	cr_assert_eq(jsonin_get_int64(o, "d", &x, err), JSONIN_OK);
-	cr_assert_eq(x, 5);
-	x = 0;
-	cr_assert_eq(jsonin_get_int64(o, "sd", &x, err), JSONIN_OK);
-	cr_assert_eq(x, 5);
-	cr_assert_eq(jsonin_get_int64(o, "e", &x, err), JSONIN_OK);
-	cr_assert_eq(x, 1000);
-	cr_assert_eq(jsonin_get_int64(o, "big", &x, err), JSONIN_OK);
-	cr_assert_eq(x, INT64_MAX);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		x = 0;
+		cr_assert_eq(jsonin_get_int64(o, rows[i].key, &x, err),
+		    JSONIN_OK, "%s: %s", rows[i].key, err);
+		cr_assert_eq(x, rows[i].want, "%s: %" PRId64, rows[i].key, x);
+	}
 	json_object_put(o);
 }
 

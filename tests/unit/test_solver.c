@@ -272,21 +272,6 @@ case_request(struct json_object *c, struct json_object *request)
 	return r;
 }
 
-/* The type entity of an array by name. */
-static struct json_object *
-entity(struct json_object *arr, const char *name)
-{
-	struct json_object *e;
-	size_t i;
-
-	for (i = 0; i < json_object_array_length(arr); i++) {
-		e = json_object_array_get_idx(arr, i);
-		if (strcmp(fx_data_str(e, "name"), name) == 0)
-			return e;
-	}
-	return NULL;
-}
-
 Test(solver, hostname)
 {
 	struct json_object *c, *checks, *k;
@@ -354,12 +339,10 @@ Test(solver, end_to_end_reactor_5_nodes)
 		cr_assert_str_eq(fx_data_str(props, "nodenum"), want);
 		snprintf(want, sizeof want, "mycluster1-%zu.local", 1000 + i);
 		cr_assert_str_eq(fx_data_str(props, "hostname"), want);
-		hw = entity(g_cat.hardwaretypes,
+		hw = fx_data_find(g_cat.hardwaretypes, "name",
 		    fx_data_str(props, "hardwaretype"));
-		img =
-		    entity(g_cat.imagetypes, fx_data_str(props, "imagetype"));
-		cr_assert_not_null(hw);
-		cr_assert_not_null(img);
+		img = fx_data_find(g_cat.imagetypes, "name",
+		    fx_data_str(props, "imagetype"));
 		cr_assert_str_eq(fx_data_str(props, "flavor"),
 		    fx_data_str(fx_data_get(fx_data_get(hw, "providermap"),
 				    "joyent"),
@@ -377,7 +360,7 @@ Test(solver, end_to_end_reactor_5_nodes)
 			    json_object_array_get_idx(svcs, j);
 
 			cr_assert(json_object_equal(s,
-				      entity(g_cat.services,
+				      fx_data_find(g_cat.services, "name",
 					  fx_data_str(s, "name"))),
 			    "full service JSON");
 		}
