@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * task_store.c - the provisioner queue on MariaDB/Galera (see
- * task_store.h).  A take locks this datacenter's oldest queued task with
- * SKIP LOCKED and records the hand-out (it writes no node: GET shows the
- * running task's action from the task row); a finish writes the node's
- * action, ended, and, when it completes a stage, advances the job in the
- * same transaction.
+ * task_store.h).  A take looks for queued tasks without locks, locks one
+ * by its primary key with SKIP LOCKED and records the hand-out (it
+ * writes no node: GET shows the running task's action from the task
+ * row); a finish writes the node's action, ended, and, when it completes
+ * a stage, advances the job in the same transaction.
  */
 #include "config.h"
 
@@ -227,12 +227,16 @@ struct task_store_take_arg {
 	struct db_rows *cand;	/* the look's rows */
 };
 
+/* The look's candidates of each kind, at most (its LIMIT). */
+#define TASK_STORE_LOOK_MAX 8
+
 /*
- * The take's look (db_read_run body), one autocommit read: is there a
- * task the worker holds, a queued one of this datacenter, or one of
- * another datacenter queued task.foreign_grace_ms ago?  A take that finds
- * none costs this one statement, not a transaction (most takes of idle
- * workers find none).
+ * The take's look (db_read_run body), one autocommit read without locks:
+ * the task the worker holds (tagged 0), this datacenter's oldest queued
+ * tasks (1) and the other datacenters' oldest queued
+ * task.foreign_grace_ms ago at least (2).  A take that finds none costs
+ * this one statement, not a transaction (most takes of idle workers find
+ * none).
  */
 static enum db_status
 task_store_take_look_fn(struct db_conn *c, void *arg)
@@ -242,150 +246,155 @@ task_store_take_look_fn(struct db_conn *c, void *arg)
 	db_rows_free(a->cand);
 	a->cand = NULL;
 	return db_query(c,
-	    "(SELECT id FROM tasks WHERE q_state = 'taken' AND worker_id = ? "
-	    "LIMIT 1) UNION ALL (SELECT id FROM tasks FORCE INDEX "
+	    "(SELECT id, 0 FROM tasks WHERE q_state = 'taken' AND worker_id = "
+	    "? LIMIT 1) UNION ALL (SELECT id, 1 FROM tasks FORCE INDEX "
 	    "(tasks_queue_residue) WHERE q_state = 'queued' AND residue = ? "
-	    "LIMIT 1) UNION ALL (SELECT id FROM tasks FORCE INDEX "
-	    "(tasks_queue) WHERE q_state = 'queued' AND q_seq < ? AND residue "
-	    "<> ? LIMIT 1)",
+	    "ORDER BY q_seq LIMIT 8) UNION ALL (SELECT id, 2 FROM tasks FORCE "
+	    "INDEX (tasks_queue) WHERE q_state = 'queued' AND q_seq < ? AND "
+	    "residue <> ? ORDER BY q_seq LIMIT 8)",
 	    &a->cand, "siii", a->worker, a->residue, a->foreign_before,
 	    a->residue);
+}
+
+/* Answer with task id, whose TASK_STORE_TAKE_READ is r (NULL: gone). */
+static void
+task_store_take_answer(struct task_store_take_arg *a, const char *id,
+    struct db_rows *r)
+{
+	free(a->out->body);
+	a->out->body = NULL;
+	a->out->res = DOMAIN_EMPTY;
+	if (r != NULL && r->nrows == 1) {
+		a->out->body = task_store_take_body(id, r);
+		a->out->res = DOMAIN_OK;
+	}
+}
+
+/*
+ * Hand out the queued task id to the worker, if nobody holds or took it
+ * meanwhile: *got tells.  The lock is a primary-key lookup with SKIP
+ * LOCKED: a task another take holds is passed over at once, and no gap
+ * of the queue's index is locked, so that a finish or a queueing (which
+ * move rows in and out of that index) never waits for a take, and a
+ * write set replicated from another node never has a take's gap lock to
+ * abort.
+ */
+static enum db_status
+task_store_take_one_tx(struct db_conn *c, struct task_store_take_arg *a,
+    const char *id, int64_t now, bool *got)
+{
+	struct db_rows *r = NULL;
+	enum db_status st;
+	uint64_t n;
+
+	*got = false;
+	if ((st = db_query(c,
+		 "SELECT id FROM tasks WHERE id = ? AND q_state = 'queued' "
+		 "FOR UPDATE SKIP LOCKED",
+		 &r, "s", id)) != DB_OK)
+		return st;
+	n = r->nrows;
+	db_rows_free(r);
+	r = NULL;
+	if (n != 1)
+		return DB_OK; /* taken, or held by another take just now */
+	if ((st = db_exec(c,
+		 "UPDATE tasks SET q_state = 'taken', worker_id = ?, taken_at "
+		 "= ?, version = version + 1 WHERE id = ? AND q_state = 'queued'",
+		 &n, "sis", a->worker, now, id)) != DB_OK ||
+	    n != 1)
+		return st;
+	/* The hand-out record: a second one of this attempt fails. */
+	st = db_exec(c,
+	    "INSERT INTO task_takes (task_id, attempt, "
+	    "worker_id, taken_at) SELECT id, attempts, ?, ? FROM tasks "
+	    "WHERE id = ?",
+	    NULL, "sis", a->worker, now, id);
+	if (st == DB_CONFLICT) {
+		log_warn("take: task %s was already handed out; looking again",
+		    id);
+		st = DB_RETRY;
+	}
+	if (st != DB_OK || (st = task_store_take_read(c, id, &r)) != DB_OK)
+		goto out;
+	if (db_rows_get(r, 0, 6) == NULL ||
+	    strcmp(db_rows_get(r, 0, 6), "FAILED") == 0) {
+		/* Its job failed: drop it and let the job settle. */
+		if ((st = db_exec(c,
+			 "UPDATE tasks SET status = 'DROPPED', q_state = "
+			 "'none', worker_id = NULL, status_time = ? WHERE id = ?",
+			 NULL, "is", now, id)) == DB_OK)
+			st = job_store_needs_work_tx(c, db_rows_get(r, 0, 0));
+		goto out;
+	}
+	task_store_take_answer(a, id, r);
+	*got = true;
+out:
+	db_rows_free(r);
+	return st;
 }
 
 static enum db_status
 task_store_take_tx(struct db_conn *c, void *arg)
 {
 	struct task_store_take_arg *a = arg;
-	struct db_rows *cand = NULL, *r = NULL;
+	struct db_rows *r = NULL;
+	const char *id;
 	enum db_status st;
 	int64_t now = domain_now_ms();
-	bool foreign = false;
-	uint64_t n;
-	size_t k = 0, i;
-	int tries;
+	size_t idx[2][TASK_STORE_LOOK_MAX], cnt[2] = { 0, 0 }, i, k;
+	int tag;
+	bool got = false;
 
 	/*
-	 * This datacenter's oldest queued task first, locked with SKIP
-	 * LOCKED: takers on this node never wait for each other and the
-	 * queue stays first in, first out.  When none is left, the oldest
-	 * of the other datacenters' queued task.foreign_grace_ms ago at
-	 * least (a survivor working a dead one's queue; until then their
-	 * own workers have them, so that takers of two datacenters do not
-	 * certify against each other over the same tasks): candidates read
-	 * without locks, each worker starting at
-	 * one of its own so that takers on different nodes do not all lose
-	 * certification over the same first task.
-	 *
-	 * The same statement asks whether the worker already holds a task
-	 * (its row tagged 0): a worker asking again while it holds one lost
-	 * our answer (a timeout, a dropped connection), so it gets the same
-	 * task again rather than leave that one stranded until
-	 * task.timeout_seconds.
+	 * A worker asking again while it holds a task lost our answer (a
+	 * timeout, a dropped connection): it gets the same task again
+	 * rather than leave that one stranded until task.timeout_seconds.
 	 */
-	for (tries = 0; tries < 16; tries++) {
-		const char *id = NULL;
-		bool held = false;
-
-		if (!foreign) {
-			db_rows_free(cand);
-			cand = NULL;
+	for (i = 0; i < a->cand->nrows; i++) {
+		tag = (int)db_rows_int(a->cand, i, 1);
+		if (tag == 0) {
 			if ((st = db_query(c,
-				 "(SELECT id, 0 FROM tasks WHERE q_state = "
-				 "'taken' AND worker_id = ? ORDER BY taken_at "
-				 "LIMIT 1) UNION ALL (SELECT id, 1 FROM tasks "
-				 "WHERE q_state = 'queued' AND residue = ? "
-				 "ORDER BY q_seq LIMIT 1 FOR UPDATE SKIP LOCKED)",
-				 &cand, "si", a->worker, a->residue)) != DB_OK)
-				goto out;
-			for (i = 0; i < cand->nrows; i++) {
-				if (db_rows_int(cand, i, 1) == 0) {
-					held = true;
-					id = db_rows_get(cand, i, 0);
-				} else if (!held)
-					id = db_rows_get(cand, i, 0);
-			}
-			if (held) {
-				db_rows_free(r);
-				if ((st = task_store_take_read(c, id, &r)) !=
+				 "SELECT id FROM tasks WHERE q_state = 'taken' "
+				 "AND worker_id = ? ORDER BY taken_at LIMIT 1",
+				 &r, "s", a->worker)) != DB_OK)
+				return st;
+			if (r->nrows == 1) {
+				struct db_rows *t = NULL;
+
+				id = db_rows_get(r, 0, 0);
+				if ((st = task_store_take_read(c, id, &t)) ==
 				    DB_OK)
-					goto out;
-				if (r->nrows == 1) {
-					free(a->out->body);
-					a->out->body =
-					    task_store_take_body(id, r);
-					a->out->res = DOMAIN_OK;
-				} else
-					a->out->res = DOMAIN_EMPTY;
-				goto out;
+					task_store_take_answer(a, id, t);
+				db_rows_free(t);
+				db_rows_free(r);
+				return st;
 			}
-			if (id == NULL) {
-				foreign = true;
-				db_rows_free(cand);
-				cand = NULL;
-				if ((st = db_query(c,
-					 "SELECT id FROM tasks "
-					 "FORCE INDEX (tasks_queue) WHERE q_state = "
-					 "'queued' AND q_seq < ? AND residue <> ? "
-					 "ORDER BY q_seq LIMIT 8",
-					 &cand, "ii", a->foreign_before,
-					 a->residue)) != DB_OK)
-					goto out;
-			}
-		}
-		if (foreign) {
-			if (k >= cand->nrows)
-				break;
-			id = db_rows_get(cand, (k++ + a->spread) % cand->nrows,
-			    0);
-		}
-		if ((st = db_exec(c,
-			 "UPDATE tasks SET q_state = 'taken', "
-			 "worker_id = ?, taken_at = ?, version = version + 1 WHERE "
-			 "id = ? AND q_state = 'queued'",
-			 &n, "sis", a->worker, now, id)) != DB_OK)
-			goto out;
-		if (n != 1)
-			continue; /* taken by someone else just now */
-		/* The hand-out record: a second one of this attempt fails. */
-		st = db_exec(c,
-		    "INSERT INTO task_takes (task_id, attempt, "
-		    "worker_id, taken_at) SELECT id, attempts, ?, ? FROM tasks "
-		    "WHERE id = ?",
-		    NULL, "sis", a->worker, now, id);
-		if (st == DB_CONFLICT) {
-			log_warn("take: task %s was already handed out; "
-				 "looking again",
-			    id);
-			st = DB_RETRY;
-		}
-		if (st != DB_OK)
-			goto out;
-		db_rows_free(r);
-		if ((st = task_store_take_read(c, id, &r)) != DB_OK)
-			goto out;
-		if (db_rows_get(r, 0, 6) == NULL ||
-		    strcmp(db_rows_get(r, 0, 6), "FAILED") == 0) {
-			/* Its job failed: drop it and let the job settle. */
-			if ((st = db_exec(c,
-				 "UPDATE tasks SET status = "
-				 "'DROPPED', q_state = 'none', worker_id = NULL, "
-				 "status_time = ? WHERE id = ?",
-				 NULL, "is", now, id)) != DB_OK ||
-			    (st = job_store_needs_work_tx(c,
-				 db_rows_get(r, 0, 0))) != DB_OK)
-				goto out;
-			continue;
-		}
-		free(a->out->body);
-		a->out->body = task_store_take_body(id, r);
-		a->out->res = DOMAIN_OK;
-		goto out;
+			db_rows_free(r);
+			r = NULL;
+		} else if (cnt[tag - 1] < TASK_STORE_LOOK_MAX)
+			idx[tag - 1][cnt[tag - 1]++] = i;
 	}
-	a->out->res = DOMAIN_EMPTY;
-out:
-	db_rows_free(cand);
-	db_rows_free(r);
-	return st;
+	/*
+	 * This datacenter's oldest queued tasks first, then the other
+	 * datacenters' queued task.foreign_grace_ms ago at least (a survivor
+	 * working a dead one's queue; until then their own workers have
+	 * them, so that takers of two datacenters do not certify against
+	 * each other over the same tasks).  Each worker tries them from one
+	 * of its own, so that takers woken together do not all meet at the
+	 * same first task (the order is first in, first out among those).
+	 */
+	for (tag = 0; tag < 2 && !got; tag++)
+		for (k = 0; k < cnt[tag] && !got; k++) {
+			i = (k + a->spread) % cnt[tag];
+			if ((st = task_store_take_one_tx(c, a,
+				 db_rows_get(a->cand, idx[tag][i], 0), now,
+				 &got)) != DB_OK)
+				return st;
+		}
+	if (!got)
+		task_store_take_answer(a, NULL, NULL);
+	return DB_OK;
 }
 
 /* Read back whether worker holds task id (db_read_run body). */
