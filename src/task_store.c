@@ -380,13 +380,15 @@ task_store_take_tx(struct db_conn *c, void *arg)
 	 * datacenters' queued task.foreign_grace_ms ago at least (a survivor
 	 * working a dead one's queue; until then their own workers have
 	 * them, so that takers of two datacenters do not certify against
-	 * each other over the same tasks).  Each worker tries them from one
-	 * of its own, so that takers woken together do not all meet at the
-	 * same first task (the order is first in, first out among those).
+	 * each other over the same tasks).  Its own oldest first (first in,
+	 * first out: a take that meets one another take holds passes over
+	 * it at once); the others each worker tries from one of its own, so
+	 * that takers on different nodes do not all meet at the same first
+	 * task.
 	 */
 	for (tag = 0; tag < 2 && !got; tag++)
 		for (k = 0; k < cnt[tag] && !got; k++) {
-			i = (k + a->spread) % cnt[tag];
+			i = tag == 0 ? k : (k + a->spread) % cnt[tag];
 			if ((st = task_store_take_one_tx(c, a,
 				 db_rows_get(a->cand, idx[tag][i], 0), now,
 				 &got)) != DB_OK)
