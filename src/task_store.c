@@ -19,143 +19,8 @@
 #include "cluster_view.h"
 #include "job_store.h"
 #include "jobs_advance.h"
-#include "jsonin.h"
-#include "jsonx.h"
+#include "node_action.h"
 #include "taskconfig.h"
-
-/* ---------------------------------------------------------------- */
-/* Nodes: actions and results                                       */
-
-/* Truncate a log to the last max characters, prefixed "[snipped]". */
-static char *
-task_store_truncate_log(const char *s, int64_t max)
-{
-	size_t n;
-
-	if (s == NULL)
-		return xstrdup("");
-	n = strlen(s);
-	if ((int64_t)n <= max)
-		return xstrdup(s);
-	return xasprintf("[snipped]%s", s + n - (size_t)max);
-}
-
-/*
- * Let fn change doc, the document of node node_id that the caller read
- * FOR UPDATE, and write it back.
- */
-static enum db_status
-task_store_write_node_tx(struct db_conn *c, const char *node_id,
-    const char *doc, void (*fn)(struct json_object *node, void *arg),
-    void *arg)
-{
-	struct json_object *node;
-	enum db_status st;
-
-	if ((node = domain_parse(doc)) == NULL)
-		return DB_OK; /* corrupt (logged): left as it is */
-	fn(node, arg);
-	st = db_exec(c,
-	    "UPDATE nodes SET doc = ?, version = version + 1 WHERE id = ?",
-	    NULL, "ss", json_object_to_json_string_ext(node, DOMAIN_JSON),
-	    node_id);
-	json_object_put(node);
-	return st;
-}
-
-/* Load node id FOR UPDATE, let fn change its doc, and write it back. */
-static enum db_status
-task_store_update_node_tx(struct db_conn *c, const char *node_id,
-    void (*fn)(struct json_object *node, void *arg), void *arg)
-{
-	struct db_rows *r;
-	enum db_status st;
-
-	if ((st = db_query(c, "SELECT doc FROM nodes WHERE id = ? FOR UPDATE",
-		 &r, "s", node_id)) != DB_OK)
-		return st;
-	if (r->nrows == 0) {
-		db_rows_free(r);
-		return DB_OK; /* the node is gone: nothing to record */
-	}
-	st = task_store_write_node_tx(c, node_id, db_rows_get(r, 0, 0), fn,
-	    arg);
-	db_rows_free(r);
-	return st;
-}
-
-struct task_store_action_arg {
-	const char *task_id;
-	const char *service;
-	const char *action; /* UPPER */
-	const char *status; /* complete or failed */
-	struct json_object *result;
-	const char *stdout_s;
-	const char *stderr_s;
-	int64_t taken_at; /* the take: submitTime */
-	int64_t now;	  /* statusTime */
-};
-
-/*
- * Append the task's action, ended: the in_progress action that GET
- * /clusters/{id} showed while the task ran (cluster_read.c builds it from
- * the task row), closed now with its status (and, failed, its logs); then
- * merge the provisioner's result into the node's properties.  The take
- * writes no node: the action is written once, when the task ends.
- */
-static void
-task_store_node_add_action(struct json_object *node, void *arg)
-{
-	struct task_store_action_arg *a = arg;
-	struct json_object *acts, *act, *props;
-	size_t n;
-
-	cluster_view_node_open_action(node, a->task_id, a->service, a->action,
-	    a->taken_at, domain_cfg()->node_max_actions);
-	acts = jsonx_get(node, "actions");
-	n = json_object_array_length(acts);
-	act = json_object_array_get_idx(acts, n - 1);
-	jsonx_set(act, "status", jsonx_new_string(a->status));
-	jsonx_set(act, "statusTime", jsonx_new_int64(a->now));
-	if (strcmp(a->status, "failed") == 0) {
-		char *o = task_store_truncate_log(a->stdout_s,
-		    domain_cfg()->node_max_log_length);
-		char *e = task_store_truncate_log(a->stderr_s,
-		    domain_cfg()->node_max_log_length);
-
-		jsonx_set(act, "stdout", jsonx_new_string(o));
-		jsonx_set(act, "stderr", jsonx_new_string(e));
-		free(o);
-		free(e);
-	}
-	if (a->result != NULL &&
-	    json_object_is_type(a->result, json_type_object)) {
-		if (!json_object_object_get_ex(node, "properties", &props)) {
-			props = jsonx_new_object();
-			jsonx_set(node, "properties", props);
-		}
-		json_object_object_foreach (a->result, k, v)
-			jsonx_set(props, k, jsonx_copy(v));
-	}
-}
-
-/*
- * Record on its node (node_id, may be NULL) that task, taken at taken_at,
- * ended at now without a finish: a failed action with msg as its stderr.
- */
-static enum db_status
-task_store_fail_action_tx(struct db_conn *c, const char *task,
-    const char *node_id, const char *service, const char *action,
-    const char *msg, int64_t taken_at, int64_t now)
-{
-	struct task_store_action_arg aa = { task, service, action, "failed",
-		NULL, "", msg, taken_at, now };
-
-	if (node_id == NULL)
-		return DB_OK;
-	return task_store_update_node_tx(c, node_id,
-	    task_store_node_add_action, &aa);
-}
 
 /* ---------------------------------------------------------------- */
 /* Take and finish                                                  */
@@ -569,14 +434,13 @@ task_store_finish_task_tx(struct db_conn *c, void *arg)
 		return st;
 	/* The node's action, written once: submitted at the take, ended now. */
 	if (db_rows_get(r, 0, 5) != NULL) {
-		struct task_store_action_arg aa = { a->task_id,
-			db_rows_get(r, 0, 3), db_rows_get(r, 0, 2),
+		struct node_action na = { a->task_id, db_rows_get(r, 0, 3),
+			db_rows_get(r, 0, 2),
 			a->status == 0 ? "complete" : "failed", a->result,
 			a->stdout_s, a->stderr_s, db_rows_int(r, 0, 7), now };
 
-		if ((st = task_store_write_node_tx(c, db_rows_get(r, 0, 1),
-			 db_rows_get(r, 0, 5), task_store_node_add_action,
-			 &aa)) != DB_OK)
+		if ((st = node_action_end_tx(c, db_rows_get(r, 0, 1),
+			 db_rows_get(r, 0, 5), &na)) != DB_OK)
 			goto out;
 	}
 	/*
@@ -729,7 +593,7 @@ task_store_requeue_tx(struct db_conn *c, void *arg)
 		goto out;
 	snprintf(msg, sizeof msg, "Not delivered to worker %s; queued again",
 	    db_rows_get(r, 0, 0));
-	if ((st = task_store_fail_action_tx(c, a->task, db_rows_get(r, 0, 2),
+	if ((st = node_action_fail_tx(c, a->task, db_rows_get(r, 0, 2),
 		 db_rows_get(r, 0, 4), db_rows_get(r, 0, 3), msg,
 		 db_rows_int(r, 0, 6), now)) != DB_OK)
 		goto out;
@@ -815,9 +679,9 @@ task_store_timeout_tx(struct db_conn *c, void *arg)
 	    "worker_id = NULL, version = version + 1 WHERE id = ?",
 	    NULL, "sis", a->msg, now, a->task);
 	if (st == DB_OK)
-		st = task_store_fail_action_tx(c, a->task,
-		    db_rows_get(r, 0, 1), db_rows_get(r, 0, 3),
-		    db_rows_get(r, 0, 2), a->msg, db_rows_int(r, 0, 4), now);
+		st = node_action_fail_tx(c, a->task, db_rows_get(r, 0, 1),
+		    db_rows_get(r, 0, 3), db_rows_get(r, 0, 2), a->msg,
+		    db_rows_int(r, 0, 4), now);
 	if (st == DB_OK)
 		st = job_store_needs_work_tx(c, db_rows_get(r, 0, 0));
 	db_rows_free(r);
