@@ -83,6 +83,9 @@ task_store_take_body(const char *id, struct db_rows *r)
 	return body;
 }
 
+/* The look's candidates of each kind, at most (its LIMIT). */
+#define TASK_STORE_LOOK_MAX 8
+
 struct task_store_take_arg {
 	const char *worker;
 	struct domain_out *out;
@@ -90,10 +93,11 @@ struct task_store_take_arg {
 	size_t spread;		/* first candidate tried (a hash) */
 	int64_t foreign_before; /* another datacenter's task: q_seq below */
 	struct db_rows *cand;	/* the look's rows */
+	bool held;		/* the look found a task the worker holds */
+	size_t order[2 * TASK_STORE_LOOK_MAX]; /* cand rows, in turn */
+	size_t norder, next;		       /* how many; the next one */
+	bool again; /* a transaction ended to drop a needless lock */
 };
-
-/* The look's candidates of each kind, at most (its LIMIT). */
-#define TASK_STORE_LOOK_MAX 8
 
 /*
  * The take's look (db_read_run body), one autocommit read without locks:
@@ -151,18 +155,30 @@ task_store_take_one_tx(struct db_conn *c, struct task_store_take_arg *a,
 	struct db_rows *r = NULL;
 	enum db_status st;
 	uint64_t n;
+	bool queued;
 
 	*got = false;
 	if ((st = db_query(c,
-		 "SELECT id FROM tasks WHERE id = ? AND q_state = 'queued' "
-		 "FOR UPDATE SKIP LOCKED",
+		 "SELECT q_state = 'queued' FROM tasks WHERE id = ? FOR "
+		 "UPDATE SKIP LOCKED",
 		 &r, "s", id)) != DB_OK)
 		return st;
 	n = r->nrows;
+	queued = n == 1 && db_rows_int(r, 0, 0) == 1;
 	db_rows_free(r);
 	r = NULL;
-	if (n != 1)
-		return DB_OK; /* taken, or held by another take just now */
+	if (n == 0)
+		return DB_OK; /* another take holds it just now: no lock */
+	if (!queued) {
+		/*
+		 * Taken since the look: its row is now locked by us until
+		 * the transaction ends, and its worker's finish would wait
+		 * for that.  End it (nothing is written yet) and go on with
+		 * the next candidate in a new one.
+		 */
+		a->again = true;
+		return DB_OK;
+	}
 	if ((st = db_exec(c,
 		 "UPDATE tasks SET q_state = 'taken', worker_id = ?, taken_at "
 		 "= ?, version = version + 1 WHERE id = ? AND q_state = 'queued'",
@@ -199,66 +215,76 @@ out:
 	return st;
 }
 
+/*
+ * The order in which a take tries the look's candidates, into a: this
+ * datacenter's oldest first, then the other datacenters' queued
+ * task.foreign_grace_ms ago at least (a survivor working a dead one's
+ * queue; until then their own workers have them, so that takers of two
+ * datacenters do not certify against each other over the same tasks).
+ * Its own in the order queued (first in, first out: a candidate another
+ * take holds is passed over at once); the others each worker tries from
+ * one of its own, so that takers on different nodes do not all meet at
+ * the same first task.
+ */
+static void
+task_store_take_order(struct task_store_take_arg *a)
+{
+	size_t idx[2][TASK_STORE_LOOK_MAX], cnt[2] = { 0, 0 }, i, k;
+	int tag;
+
+	a->held = false;
+	a->norder = a->next = 0;
+	for (i = 0; i < a->cand->nrows; i++) {
+		tag = (int)db_rows_int(a->cand, i, 1);
+		if (tag == 0)
+			a->held = true;
+		else if (tag <= 2 && cnt[tag - 1] < TASK_STORE_LOOK_MAX)
+			idx[tag - 1][cnt[tag - 1]++] = i;
+	}
+	for (tag = 0; tag < 2; tag++)
+		for (k = 0; k < cnt[tag]; k++)
+			a->order[a->norder++] =
+			    idx[tag]
+			       [tag == 0 ? k : (k + a->spread) % cnt[tag]];
+}
+
 static enum db_status
 task_store_take_tx(struct db_conn *c, void *arg)
 {
 	struct task_store_take_arg *a = arg;
-	struct db_rows *r = NULL;
+	struct db_rows *r = NULL, *t = NULL;
 	const char *id;
 	enum db_status st;
 	int64_t now = domain_now_ms();
-	size_t idx[2][TASK_STORE_LOOK_MAX], cnt[2] = { 0, 0 }, i, k;
-	int tag;
 	bool got = false;
 
+	a->again = false;
 	/*
 	 * A worker asking again while it holds a task lost our answer (a
 	 * timeout, a dropped connection): it gets the same task again
 	 * rather than leave that one stranded until task.timeout_seconds.
 	 */
-	for (i = 0; i < a->cand->nrows; i++) {
-		tag = (int)db_rows_int(a->cand, i, 1);
-		if (tag == 0) {
-			if ((st = db_query(c,
-				 "SELECT id FROM tasks WHERE q_state = 'taken' "
-				 "AND worker_id = ? ORDER BY taken_at LIMIT 1",
-				 &r, "s", a->worker)) != DB_OK)
-				return st;
-			if (r->nrows == 1) {
-				struct db_rows *t = NULL;
-
-				id = db_rows_get(r, 0, 0);
-				if ((st = task_store_take_read(c, id, &t)) ==
-				    DB_OK)
-					task_store_take_answer(a, id, t);
-				db_rows_free(t);
-				db_rows_free(r);
-				return st;
-			}
+	if (a->held) {
+		if ((st = db_query(c,
+			 "SELECT id FROM tasks WHERE q_state = 'taken' AND "
+			 "worker_id = ? ORDER BY taken_at LIMIT 1",
+			 &r, "s", a->worker)) != DB_OK)
+			return st;
+		if (r->nrows == 1) {
+			id = db_rows_get(r, 0, 0);
+			if ((st = task_store_take_read(c, id, &t)) == DB_OK)
+				task_store_take_answer(a, id, t);
+			db_rows_free(t);
 			db_rows_free(r);
-			r = NULL;
-		} else if (cnt[tag - 1] < TASK_STORE_LOOK_MAX)
-			idx[tag - 1][cnt[tag - 1]++] = i;
-	}
-	/*
-	 * This datacenter's oldest queued tasks first, then the other
-	 * datacenters' queued task.foreign_grace_ms ago at least (a survivor
-	 * working a dead one's queue; until then their own workers have
-	 * them, so that takers of two datacenters do not certify against
-	 * each other over the same tasks).  Its own oldest first (first in,
-	 * first out: a take that meets one another take holds passes over
-	 * it at once); the others each worker tries from one of its own, so
-	 * that takers on different nodes do not all meet at the same first
-	 * task.
-	 */
-	for (tag = 0; tag < 2 && !got; tag++)
-		for (k = 0; k < cnt[tag] && !got; k++) {
-			i = tag == 0 ? k : (k + a->spread) % cnt[tag];
-			if ((st = task_store_take_one_tx(c, a,
-				 db_rows_get(a->cand, idx[tag][i], 0), now,
-				 &got)) != DB_OK)
-				return st;
+			return st;
 		}
+		db_rows_free(r);
+	}
+	for (; a->next < a->norder && !got && !a->again; a->next++)
+		if ((st = task_store_take_one_tx(c, a,
+			 db_rows_get(a->cand, a->order[a->next], 0), now,
+			 &got)) != DB_OK)
+			return st;
 	if (!got)
 		task_store_take_answer(a, NULL, NULL);
 	return DB_OK;
@@ -292,7 +318,7 @@ void
 task_store_take(const char *worker, struct domain_out *out,
     char task[TASK_STORE_ID_LEN])
 {
-	struct task_store_take_arg a = { worker, out, 0, 0, 0, NULL };
+	struct task_store_take_arg a = { .worker = worker, .out = out };
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 	enum db_status st;
@@ -322,7 +348,11 @@ task_store_take(const char *worker, struct domain_out *out,
 			out->res = DOMAIN_EMPTY;
 			goto out;
 		}
-		st = db_tx_run(c, task_store_take_tx, &a, err);
+		task_store_take_order(&a);
+		do {
+			st = db_tx_run(c, task_store_take_tx, &a, err);
+			a.held = false;
+		} while (st == DB_OK && a.again);
 		domain_finish_tx(out, st, err);
 		if (out->res != DOMAIN_OK || out->body == NULL ||
 		    (p = strstr(out->body, "\"taskId\":\"")) == NULL)
