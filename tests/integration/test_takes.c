@@ -7,7 +7,9 @@
  * long before task.timeout_seconds; a delivered take stays its worker's;
  * a take writes no node (a node row held by another transaction does not
  * hold it up) and GET shows its in_progress action once; a task finished
- * before task.delivery_record_ms needs no record of its delivery.
+ * before task.delivery_record_ms needs no record of its delivery; a take
+ * passes over a queued task whose row another transaction holds, and
+ * hands the oldest out first once it is free.
  *
  * Suite own_loomd starts loomds of its own configuration: two datacenters
  * on one database, where a worker of one gets the other's queued task
@@ -304,6 +306,55 @@ Test(takes, a_take_writes_no_node)
 	cr_expect_eq(mine, 1, "one action for the task on its node");
 	json_object_put(cl);
 	finish_expect("w1", task, 200);
+}
+
+/* The queued task of cluster id into task (the test fails without one). */
+static void
+queued_task(const char *id, char task[64])
+{
+	wait_queued(id);
+	fx_sqlf(&fx.db, fx.dbname, task, 64,
+	    "SELECT id FROM tasks WHERE cluster_id = %s AND q_state = "
+	    "'queued'",
+	    id);
+	cr_assert_neq(task[0], '\0', "cluster %s has a queued task", id);
+}
+
+/*
+ * Another transaction holds the oldest queued task's row: a take passes
+ * over it at once and gets the next one, and once the row is free the
+ * oldest is handed out next (first in, first out).
+ */
+Test(takes, a_take_passes_over_a_task_another_transaction_holds)
+{
+	char a[32], b[32], ta[64], tb[64], got[64], n[64];
+	double t0, secs;
+
+	fx_create_cluster(fx.d.port, "user1", "a", "one-machine", a);
+	queued_task(a, ta);
+	fx_create_cluster(fx.d.port, "user1", "b", "one-machine", b);
+	queued_task(b, tb);
+	hold_rows(3, "SELECT id FROM tasks WHERE id = '%s' FOR UPDATE", ta);
+	t0 = fx_now_ms();
+	cr_assert_eq(fx_take(fx.d.port, "w1", got), 200);
+	secs = (fx_now_ms() - t0) / 1000;
+	cr_expect_str_eq(got, tb, "the next queued task, not the held one");
+	cr_expect_lt(secs, 2.5, "the take did not wait for the held row");
+	finish_expect("w1", tb, 200);
+	/*
+	 * Free again once the holder commits (after 3 s): the oldest comes
+	 * next, before the CONFIRM that w1's finish queued for b.
+	 */
+	cr_assert_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "0", 10000, 50, n,
+			     sizeof n,
+			     "SELECT COUNT(*) FROM information_schema."
+			     "PROCESSLIST WHERE INFO = 'SELECT SLEEP(3)' AND "
+			     "DB = '%s'",
+			     fx.dbname),
+	    "0", "the holder is done");
+	fx_take_within(fx.d.port, "w2", got, 15);
+	cr_expect_str_eq(got, ta);
+	finish_expect("w2", ta, 200);
 }
 
 /*
