@@ -3,7 +3,7 @@
  * takewait.c - parked takes (see takewait.h).  A FIFO of suspended
  * connections under one lock, and one thread that resumes them at their
  * deadline and, while any is parked, asks the database every
- * TAKEWAIT_POLL_MS how many tasks are queued.
+ * TAKEWAIT_POLL_MS how many tasks they may take are queued.
  */
 #include "config.h"
 
@@ -39,6 +39,8 @@ static int64_t takewait_next_poll;
 static uint64_t takewait_generation; /* atomic */
 static pthread_t takewait_thread;
 static _Thread_local size_t takewait_pending;
+/* What the poll counts: this datacenter's residue, task.foreign_grace_ms. */
+static int64_t takewait_residue, takewait_grace_ms;
 
 int64_t
 takewait_now_ms(void)
@@ -169,18 +171,29 @@ takewait_flush(void)
 		takewait_kick(n);
 }
 
-/* Count queued tasks, up to TAKEWAIT_POLL_MAX (db_read_run body). */
+/*
+ * Count the queued tasks that a take here may have, up to
+ * TAKEWAIT_POLL_MAX (db_read_run body): this datacenter's, and the
+ * others' queued task.foreign_grace_ms ago (q_seq is the queueing time
+ * in ms times 1000).  Another datacenter's younger task wakes no one: the
+ * take would find nothing.
+ */
 static enum db_status
 takewait_poll_fn(struct db_conn *c, void *arg)
 {
 	size_t *n = arg;
 	struct db_rows *r;
 	enum db_status st;
+	int64_t before = takewait_grace_ms > 0 ?
+	    (common_now_ms(CLOCK_REALTIME) - takewait_grace_ms) * 1000 :
+	    INT64_MAX;
 
 	if ((st = db_query(c,
 		 "SELECT COUNT(*) FROM (SELECT 1 FROM tasks "
-		 "WHERE q_state = 'queued' LIMIT ?) q",
-		 &r, "i", (int64_t)TAKEWAIT_POLL_MAX)) != DB_OK)
+		 "WHERE q_state = 'queued' AND (residue = ? OR q_seq < ?) "
+		 "LIMIT ?) q",
+		 &r, "iii", takewait_residue, before,
+		 (int64_t)TAKEWAIT_POLL_MAX)) != DB_OK)
 		return st;
 	*n = (size_t)db_rows_int(r, 0, 0);
 	db_rows_free(r);
@@ -242,10 +255,12 @@ takewait_main(void *arg UNUSED)
 }
 
 int
-takewait_start(const struct cfg *cfg UNUSED, char err[LOOMD_ERR_LEN])
+takewait_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
 {
 	pthread_condattr_t ca;
 
+	takewait_residue = cfg_ids_residue(cfg);
+	takewait_grace_ms = cfg->task_foreign_grace_ms;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&takewait_cond, &ca);

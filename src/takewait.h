@@ -5,8 +5,10 @@
  * holds no HTTP thread and no database connection) for up to
  * task.take_wait_ms.  It is woken when this loomd queues tasks, or when
  * the one poll this loomd runs every TAKEWAIT_POLL_MS while takes wait
- * sees a queued task (queued by another loomd, in any datacenter).  The
- * woken take looks again; at its deadline it answers 204 as before.
+ * sees a queued task its takes may have (queued by another loomd: one of
+ * this datacenter, or another datacenter's once task.foreign_grace_ms has
+ * passed).  The woken take looks again; at its deadline it answers 204 as
+ * before.
  */
 #ifndef LOOMD_TAKEWAIT_H
 #define LOOMD_TAKEWAIT_H
