@@ -171,12 +171,19 @@ takewait_flush(void)
 		takewait_kick(n);
 }
 
+int64_t
+takewait_foreign_before(void)
+{
+	return takewait_grace_ms > 0 ?
+	    (common_now_ms(CLOCK_REALTIME) - takewait_grace_ms) * 1000 :
+	    INT64_MAX;
+}
+
 /*
  * Count the queued tasks that a take here may have, up to
  * TAKEWAIT_POLL_MAX (db_read_run body): this datacenter's, and the
- * others' queued task.foreign_grace_ms ago (q_seq is the queueing time
- * in ms times 1000).  Another datacenter's younger task wakes no one: the
- * take would find nothing.
+ * others' past takewait_foreign_before().  Another datacenter's younger
+ * task wakes no one: the take would find nothing.
  */
 static enum db_status
 takewait_poll_fn(struct db_conn *c, void *arg)
@@ -184,15 +191,12 @@ takewait_poll_fn(struct db_conn *c, void *arg)
 	size_t *n = arg;
 	struct db_rows *r;
 	enum db_status st;
-	int64_t before = takewait_grace_ms > 0 ?
-	    (common_now_ms(CLOCK_REALTIME) - takewait_grace_ms) * 1000 :
-	    INT64_MAX;
 
 	if ((st = db_query(c,
 		 "SELECT COUNT(*) FROM (SELECT 1 FROM tasks "
 		 "WHERE q_state = 'queued' AND (residue = ? OR q_seq < ?) "
 		 "LIMIT ?) q",
-		 &r, "iii", takewait_residue, before,
+		 &r, "iii", takewait_residue, takewait_foreign_before(),
 		 (int64_t)TAKEWAIT_POLL_MAX)) != DB_OK)
 		return st;
 	*n = (size_t)db_rows_int(r, 0, 0);

@@ -77,6 +77,14 @@ void takewait_flush(void);
  */
 void takewait_flush_finish(void);
 
+/*
+ * The q_seq (the queueing time in ms times 1000, jobs_stage.c) below
+ * which another datacenter's queued task may be taken now: queued
+ * task.foreign_grace_ms ago (INT64_MAX with no grace).  The take's look
+ * and the poll of parked takes use this one bound.
+ */
+int64_t takewait_foreign_before(void);
+
 /* Takes parked now (for metrics and tests). */
 size_t takewait_parked(void);
 

@@ -20,6 +20,7 @@
 #include "job_store.h"
 #include "jobs_advance.h"
 #include "node_action.h"
+#include "takewait.h"
 #include "taskconfig.h"
 
 /* ---------------------------------------------------------------- */
@@ -327,10 +328,7 @@ task_store_take(const char *worker, struct domain_out *out,
 
 	task[0] = '\0';
 	a.residue = cfg_ids_residue(domain_cfg());
-	/* q_seq is the queueing time in ms times 1000 (jobs_stage.c). */
-	a.foreign_before = domain_cfg()->task_foreign_grace_ms > 0 ?
-	    (domain_now_ms() - domain_cfg()->task_foreign_grace_ms) * 1000 :
-	    INT64_MAX;
+	a.foreign_before = takewait_foreign_before();
 	for (p = worker; *p != '\0'; p++) /* FNV-1a */
 		a.spread = (a.spread ^ (unsigned char)*p) * 16777619u;
 	if ((c = domain_conn(out)) == NULL)
