@@ -188,13 +188,16 @@ db_simple(struct db_conn *c, const char *sql)
 enum db_status
 db_txctl(struct db_conn *c, const char *what)
 {
+	int64_t t0 = common_now_ms(CLOCK_MONOTONIC);
 	int rc;
 
 	if (!c->connected || c->my == NULL)
 		return db_fail(c, CR_SERVER_GONE_ERROR, "not connected");
-	if (strcmp(what, "COMMIT") == 0)
+	if (strcmp(what, "COMMIT") == 0) {
 		rc = mysql_commit(c->my);
-	else if (strcmp(what, "ROLLBACK") == 0)
+		db_slowest_note(c, "", what, t0,
+		    rc != 0 ? mysql_errno(c->my) : 0);
+	} else if (strcmp(what, "ROLLBACK") == 0)
 		rc = mysql_rollback(c->my);
 	else
 		rc = mysql_real_query(c->my, what, strlen(what));
@@ -463,6 +466,7 @@ static MYSQL_STMT *
 db_run(struct db_conn *c, const char *sql, const char *fmt, va_list ap,
     enum db_status *st)
 {
+	int64_t t0 = common_now_ms(CLOCK_MONOTONIC);
 	struct db_params p;
 	MYSQL_STMT *stmt;
 
@@ -470,8 +474,10 @@ db_run(struct db_conn *c, const char *sql, const char *fmt, va_list ap,
 		*st = db_fail(c, CR_SERVER_GONE_ERROR, "not connected");
 		return NULL;
 	}
-	if ((stmt = db_prepare(c, sql, st)) == NULL)
+	if ((stmt = db_prepare(c, sql, st)) == NULL) {
+		db_slowest_note(c, "prepare", sql, t0, c->last_errno);
 		return NULL;
+	}
 	if (mysql_stmt_param_count(stmt) != strlen(fmt))
 		fatalx("db: %s: expects %lu parameters, given %zu", sql,
 		    mysql_stmt_param_count(stmt), strlen(fmt));
@@ -479,8 +485,10 @@ db_run(struct db_conn *c, const char *sql, const char *fmt, va_list ap,
 	if ((fmt[0] != '\0' && mysql_stmt_bind_param(stmt, p.bind) != 0) ||
 	    mysql_stmt_execute(stmt) != 0) {
 		*st = db_fail_stmt(c, stmt);
+		db_slowest_note(c, "execute", sql, t0, c->last_errno);
 		return NULL;
 	}
+	db_slowest_note(c, "execute", sql, t0, 0);
 	*st = DB_OK;
 	return stmt;
 }

@@ -24,6 +24,28 @@ struct db_cached {
 	MYSQL_STMT *stmt;
 };
 
+/*
+ * The slowest step of one db_runner() run (all its attempts): a
+ * statement's prepare and execute, or the COMMIT.  A run over DB_SLOW_MS
+ * names it in its log line, so a stall says where it was spent.
+ */
+struct db_slowest {
+	int64_t ms;	   /* -1: no step timed yet */
+	int attempt;	   /* 0 for the first run, 1 for the first re-run... */
+	unsigned int err;  /* the step's error number, 0 if it succeeded */
+	const char *how;   /* "prepare", "execute" or "" (static) */
+	char what[72];	   /* the start of its SQL, or "COMMIT" */
+	int64_t commit_ms; /* the slowest COMMIT of the run, -1 if none */
+	int attempt_now;   /* the attempt db_runner() is in */
+};
+
+/*
+ * Record one step of t0_ms..now into c->slowest (db_runner's bookkeeping):
+ * how (a static string) is "prepare", "execute" or "", what the SQL.
+ */
+void db_slowest_note(struct db_conn *c, const char *how, const char *what,
+    int64_t t0_ms, unsigned int err);
+
 struct db_conn {
 	MYSQL *my;
 	enum db_role role;
@@ -33,7 +55,8 @@ struct db_conn {
 	struct db_cached cache[DB_CACHE_SIZE];
 	unsigned int seed; /* backoff jitter */
 	struct timespec last_used;
-	bool in_tx; /* inside db_tx_run's transaction */
+	bool in_tx;		   /* inside db_tx_run's transaction */
+	struct db_slowest slowest; /* of the current db_runner() run */
 };
 
 #define DB_IDLE_PING_MS 2000 /* ping a link idle longer than this */

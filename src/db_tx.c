@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cfg.h"
@@ -105,6 +106,29 @@ db_check_idle(struct db_conn *c)
 /* A transaction or read that took this long is logged. */
 #define DB_SLOW_MS 1000
 
+void
+db_slowest_note(struct db_conn *c, const char *how, const char *what,
+    int64_t t0_ms, unsigned int err)
+{
+	struct db_slowest *s = &c->slowest;
+	int64_t ms = common_now_ms(CLOCK_MONOTONIC) - t0_ms;
+	size_t n;
+
+	if (*how == '\0' && ms > s->commit_ms)
+		s->commit_ms = ms;
+	if (ms <= s->ms)
+		return;
+	s->ms = ms;
+	s->attempt = s->attempt_now;
+	s->err = err;
+	s->how = how;
+	/* The statement's start, on one line. */
+	for (n = 0; n < sizeof s->what - 1 && what[n] != '\0'; n++)
+		s->what[n] =
+		    what[n] == '\n' || what[n] == '\t' ? ' ' : what[n];
+	s->what[n] = '\0';
+}
+
 /*
  * Log one slow run (at most one line a second, with the number of slow
  * runs not logged since): how long it took, its re-runs and the error of
@@ -112,13 +136,15 @@ db_check_idle(struct db_conn *c)
  * the log: lock waits, conflicts, or the database itself.
  */
 static void
-db_log_slow(bool tx, int64_t ms, int reruns, unsigned int rerun_errno,
-    enum db_status st, unsigned int last_errno)
+db_log_slow(const struct db_conn *c, bool tx, int64_t ms, int reruns,
+    const char *rerun_error, enum db_status st)
 {
+	const struct db_slowest *s = &c->slowest;
+	char commit[32] = "";
 	static int64_t last_ms;
 	static uint64_t skipped;
 	int64_t now = common_now_ms(CLOCK_MONOTONIC), prev;
-	char why[48] = "";
+	char why[LOOMD_ERR_LEN + 32] = "";
 	uint64_t n;
 
 	prev = __atomic_load_n(&last_ms, __ATOMIC_RELAXED);
@@ -130,12 +156,18 @@ db_log_slow(bool tx, int64_t ms, int reruns, unsigned int rerun_errno,
 	}
 	n = __atomic_exchange_n(&skipped, 0, __ATOMIC_RELAXED);
 	if (reruns > 0)
-		snprintf(why, sizeof why, ", the last after error %u",
-		    rerun_errno);
+		snprintf(why, sizeof why, ", the last after error %s",
+		    rerun_error);
+	if (s->commit_ms >= 0)
+		snprintf(commit, sizeof commit, "; slowest COMMIT %lld ms",
+		    (long long)s->commit_ms);
 	log_info("db: a %s took %lld ms: %d re-run(s)%s, ended %s (error "
-		 "%u); %llu more slow since the last such line",
+		 "%u); slowest step %lld ms (run %d, error %u): %s%s%s%s; "
+		 "%llu more slow since the last such line",
 	    tx ? "transaction" : "read", (long long)ms, reruns, why,
-	    db_status_name(st), last_errno, (unsigned long long)n);
+	    db_status_name(st), c->last_errno, (long long)s->ms, s->attempt,
+	    s->err, s->ms >= 0 ? s->how : "", s->ms >= 0 && *s->how ? " " : "",
+	    s->ms >= 0 ? s->what : "none", commit, (unsigned long long)n);
 }
 
 /* How db_runner() runs fn. */
@@ -152,14 +184,19 @@ db_runner(struct db_conn *c, db_tx_fn fn, void *arg, enum db_run_mode mode,
 {
 	int attempt = 0, reconnects = 0;
 	int64_t t0 = common_now_ms(CLOCK_MONOTONIC), ms;
-	unsigned int rerun_errno = 0;
+	char rerun_error[LOOMD_ERR_LEN] = "";
 	bool commit_sent, tx = mode == DB_RUN_TX;
 	enum db_status st;
 
 	if (mode != DB_RUN_READ)
 		DB_COUNT(tx_total);
 	db_check_idle(c);
+	c->slowest.ms = c->slowest.commit_ms = -1;
+	c->slowest.attempt_now = 0;
+	c->slowest.what[0] = '\0';
+	c->slowest.how = "";
 	for (;;) {
+		c->slowest.attempt_now = attempt + reconnects;
 		/* The one write of DB_RUN_ONE is its own COMMIT. */
 		commit_sent = mode == DB_RUN_ONE;
 		if (!c->connected) {
@@ -187,7 +224,8 @@ failed:
 		if (tx && c->connected)
 			(void)db_txctl(c, "ROLLBACK");
 		if (st == DB_RETRY && attempt < db_cfg->db_tx_max_retries) {
-			rerun_errno = c->last_errno;
+			snprintf(rerun_error, sizeof rerun_error, "%s",
+			    c->last_error);
 			db_count_retry(c->last_errno);
 			db_backoff(c, attempt++);
 			continue;
@@ -211,8 +249,8 @@ failed:
 	}
 done:
 	if ((ms = common_now_ms(CLOCK_MONOTONIC) - t0) >= DB_SLOW_MS)
-		db_log_slow(mode != DB_RUN_READ, ms, attempt, rerun_errno, st,
-		    c->last_errno);
+		db_log_slow(c, mode != DB_RUN_READ, ms, attempt, rerun_error,
+		    st);
 	switch (st) {
 	case DB_OK:
 	case DB_ABORT:

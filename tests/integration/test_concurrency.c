@@ -229,6 +229,8 @@ Test(concurrency, a_slow_transaction_is_logged)
 	struct slow_write w;
 	pthread_t th;
 	char q[128], log[65536];
+	const char *step;
+	long long step_ms = 0;
 	MYSQL *my;
 
 	fx_create(fx.d.port, "user1",
@@ -257,4 +259,11 @@ Test(concurrency, a_slow_transaction_is_logged)
 	fx_daemon_log(&fx.d, log, sizeof log);
 	cr_expect_not_null(strstr(log, "db: a transaction took "), "%s", log);
 	cr_expect_not_null(strstr(log, " re-run(s)"), "%s", log);
+	/* It names the statement that waited for the lock, and how long. */
+	step = strstr(log, "slowest step ");
+	cr_assert_not_null(step, "%s", log);
+	cr_assert_eq(sscanf(step, "slowest step %lld ms", &step_ms), 1, "%s",
+	    step);
+	cr_expect_geq(step_ms, 1000, "%s", step);
+	cr_expect_null(strstr(step, ": COMMIT"), "%s", step);
 }
