@@ -374,8 +374,12 @@ db_prepare(struct db_conn *c, const char *sql, enum db_status *st)
 	for (i = 0; i < DB_CACHE_SIZE; i++) {
 		struct db_cached *e = &c->cache[(h + i) % DB_CACHE_SIZE];
 
-		if (e->key == sql && strcmp(e->sql, sql) == 0)
-			return e->stmt;
+		if (e->key == sql && strcmp(e->sql, sql) == 0) {
+			if (e->stmt != NULL)
+				return e->stmt;
+			slot = e; /* set aside after an error: prepare again */
+			break;
+		}
 		if (e->key == NULL) {
 			slot = e;
 			break;
@@ -384,7 +388,8 @@ db_prepare(struct db_conn *c, const char *sql, enum db_status *st)
 	if (slot == NULL) {
 		/* Cache full: evict the home slot. */
 		slot = &c->cache[h];
-		mysql_stmt_close(slot->stmt);
+		if (slot->stmt != NULL)
+			mysql_stmt_close(slot->stmt);
 		free(slot->sql);
 		memset(slot, 0, sizeof *slot);
 	}
@@ -395,10 +400,35 @@ db_prepare(struct db_conn *c, const char *sql, enum db_status *st)
 		mysql_stmt_close(stmt);
 		return NULL;
 	}
-	slot->key = sql;
-	slot->sql = xstrdup(sql);
+	if (slot->sql == NULL) {
+		slot->key = sql;
+		slot->sql = xstrdup(sql);
+	}
 	slot->stmt = stmt;
 	return stmt;
+}
+
+/*
+ * Set aside the cached statement stmt after its result failed part way
+ * (an error packet after the column list or some rows: a brute-force
+ * abort or a lock wait timeout of a locking read, a statement timeout).
+ * The client library leaves such a statement in a state in which its
+ * next execute first waits for the rest of a result that never comes,
+ * until the read timeout (then 2006), while the server waits for the next
+ * command.  It is closed now (no round trip: the link is idle, the error
+ * ended the result) and prepared again on its next use.
+ */
+static void
+db_stmt_set_aside(struct db_conn *c, MYSQL_STMT *stmt)
+{
+	size_t i;
+
+	for (i = 0; i < DB_CACHE_SIZE; i++)
+		if (c->cache[i].stmt == stmt) {
+			c->cache[i].stmt = NULL;
+			break;
+		}
+	mysql_stmt_close(stmt);
 }
 
 /* Storage for bound parameters of one call. */
@@ -535,9 +565,18 @@ db_execv(struct db_conn *c, const char *sql, uint64_t *affected,
 		return st;
 	if (affected != NULL)
 		*affected = mysql_stmt_affected_rows(stmt);
-	/* A statement that returns rows (SET does not) must be drained. */
-	if (mysql_stmt_field_count(stmt) > 0)
+	/*
+	 * A statement that returns rows (SET does not) must be drained; an
+	 * error part way through them fails the statement.
+	 */
+	if (mysql_stmt_field_count(stmt) > 0) {
+		if (mysql_stmt_store_result(stmt) != 0) {
+			st = db_fail_stmt(c, stmt);
+			db_stmt_set_aside(c, stmt);
+			return st;
+		}
 		mysql_stmt_free_result(stmt);
+	}
 	return db_check_in_tx(c, sql);
 }
 
@@ -665,7 +704,7 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 	*out = r;
 	return DB_OK;
 fail:
-	mysql_stmt_free_result(stmt);
+	db_stmt_set_aside(c, stmt);
 	db_rows_free(r);
 	return st;
 }
