@@ -560,9 +560,11 @@ db_execv(struct db_conn *c, const char *sql, uint64_t *affected,
 {
 	MYSQL_STMT *stmt;
 	enum db_status st;
+	int64_t t0;
 
 	if ((stmt = db_run(c, sql, fmt, ap, &st)) == NULL)
 		return st;
+	t0 = common_now_ms(CLOCK_MONOTONIC);
 	if (affected != NULL)
 		*affected = mysql_stmt_affected_rows(stmt);
 	/*
@@ -572,6 +574,7 @@ db_execv(struct db_conn *c, const char *sql, uint64_t *affected,
 	if (mysql_stmt_field_count(stmt) > 0) {
 		if (mysql_stmt_store_result(stmt) != 0) {
 			st = db_fail_stmt(c, stmt);
+			db_slowest_note(c, "store", sql, t0, c->last_errno);
 			db_stmt_set_aside(c, stmt);
 			return st;
 		}
@@ -620,6 +623,7 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 	size_t ncols, i, cap = 0;
 	MYSQL_STMT *stmt;
 	enum db_status st;
+	int64_t t0;
 	va_list ap;
 	int rc;
 
@@ -629,6 +633,7 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 	va_end(ap);
 	if (stmt == NULL)
 		return st;
+	t0 = common_now_ms(CLOCK_MONOTONIC);
 	ncols = mysql_stmt_field_count(stmt);
 	if (ncols > DB_MAX_PARAMS)
 		fatalx("db: %s: too many columns", sql);
@@ -636,6 +641,7 @@ db_query(struct db_conn *c, const char *sql, struct db_rows **out,
 	r->ncols = ncols;
 	if (mysql_stmt_store_result(stmt) != 0) {
 		st = db_fail_stmt(c, stmt);
+		db_slowest_note(c, "store", sql, t0, c->last_errno);
 		goto fail;
 	}
 	memset(bind, 0, sizeof bind);

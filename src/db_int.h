@@ -36,12 +36,17 @@ struct db_slowest {
 	const char *how;   /* "prepare", "execute" or "" (static) */
 	char what[72];	   /* the start of its SQL, or "COMMIT" */
 	int64_t commit_ms; /* the slowest COMMIT of the run, -1 if none */
-	int attempt_now;   /* the attempt db_runner() is in */
+	const char *failed_how; /* the last step that failed (static) */
+	char failed_what[72];	/* its SQL's start */
+	const char *rerun_how;	/* the step whose error caused the last */
+	char rerun_what[72];	/* re-run, and its SQL's start */
+	int attempt_now;	/* the attempt db_runner() is in */
 };
 
 /*
  * Record one step of t0_ms..now into c->slowest (db_runner's bookkeeping):
- * how (a static string) is "prepare", "execute" or "", what the SQL.
+ * how (a static string) is "prepare", "execute", "store" (reading a
+ * result) or "" (COMMIT), what the SQL; err its error, 0 if none.
  */
 void db_slowest_note(struct db_conn *c, const char *how, const char *what,
     int64_t t0_ms, unsigned int err);

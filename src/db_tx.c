@@ -106,27 +106,37 @@ db_check_idle(struct db_conn *c)
 /* A transaction or read that took this long is logged. */
 #define DB_SLOW_MS 1000
 
+/* The start of sql into out (n bytes), on one line. */
+static void
+db_sql_start(char *out, size_t n, const char *sql)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && sql[i] != '\0'; i++)
+		out[i] = sql[i] == '\n' || sql[i] == '\t' ? ' ' : sql[i];
+	out[i] = '\0';
+}
+
 void
 db_slowest_note(struct db_conn *c, const char *how, const char *what,
     int64_t t0_ms, unsigned int err)
 {
 	struct db_slowest *s = &c->slowest;
 	int64_t ms = common_now_ms(CLOCK_MONOTONIC) - t0_ms;
-	size_t n;
 
 	if (*how == '\0' && ms > s->commit_ms)
 		s->commit_ms = ms;
+	if (err != 0) {
+		s->failed_how = how;
+		db_sql_start(s->failed_what, sizeof s->failed_what, what);
+	}
 	if (ms <= s->ms)
 		return;
 	s->ms = ms;
 	s->attempt = s->attempt_now;
 	s->err = err;
 	s->how = how;
-	/* The statement's start, on one line. */
-	for (n = 0; n < sizeof s->what - 1 && what[n] != '\0'; n++)
-		s->what[n] =
-		    what[n] == '\n' || what[n] == '\t' ? ' ' : what[n];
-	s->what[n] = '\0';
+	db_sql_start(s->what, sizeof s->what, what);
 }
 
 /*
@@ -156,8 +166,9 @@ db_log_slow(const struct db_conn *c, bool tx, int64_t ms, int reruns,
 	}
 	n = __atomic_exchange_n(&skipped, 0, __ATOMIC_RELAXED);
 	if (reruns > 0)
-		snprintf(why, sizeof why, ", the last after error %s",
-		    rerun_error);
+		snprintf(why, sizeof why, ", the last after error %s (%s%s%s)",
+		    rerun_error, s->rerun_how, *s->rerun_how ? " " : "",
+		    s->rerun_what);
 	if (s->commit_ms >= 0)
 		snprintf(commit, sizeof commit, "; slowest COMMIT %lld ms",
 		    (long long)s->commit_ms);
@@ -195,6 +206,8 @@ db_runner(struct db_conn *c, db_tx_fn fn, void *arg, enum db_run_mode mode,
 	c->slowest.attempt_now = 0;
 	c->slowest.what[0] = '\0';
 	c->slowest.how = "";
+	c->slowest.failed_what[0] = c->slowest.rerun_what[0] = '\0';
+	c->slowest.failed_how = c->slowest.rerun_how = "";
 	for (;;) {
 		c->slowest.attempt_now = attempt + reconnects;
 		/* The one write of DB_RUN_ONE is its own COMMIT. */
@@ -226,6 +239,9 @@ failed:
 		if (st == DB_RETRY && attempt < db_cfg->db_tx_max_retries) {
 			snprintf(rerun_error, sizeof rerun_error, "%s",
 			    c->last_error);
+			c->slowest.rerun_how = c->slowest.failed_how;
+			memcpy(c->slowest.rerun_what, c->slowest.failed_what,
+			    sizeof c->slowest.rerun_what);
 			db_count_retry(c->last_errno);
 			db_backoff(c, attempt++);
 			continue;

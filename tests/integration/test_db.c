@@ -83,8 +83,8 @@ Test(db, a_query_whose_result_fails_part_way_can_run_again_at_once)
 		ms = fx_now_ms() - t0;
 		cr_expect_neq(st, DB_OK, "run %d", i);
 		cr_expect_null(r);
-		cr_expect_eq(db_errno(c), ER_SUBQUERY_NO_1_ROW,
-		    "run %d: %s", i, db_error(c));
+		cr_expect_eq(db_errno(c), ER_SUBQUERY_NO_1_ROW, "run %d: %s",
+		    i, db_error(c));
 		cr_expect_lt(ms, READ_TIMEOUT_MS / 3, "run %d took %.0f ms", i,
 		    ms);
 	}
@@ -108,8 +108,8 @@ Test(db, an_exec_whose_rows_fail_part_way_fails_and_can_run_again_at_once)
 		ms = fx_now_ms() - t0;
 		/* Not a success: the statement did fail. */
 		cr_expect_neq(st, DB_OK, "run %d", i);
-		cr_expect_eq(db_errno(c), ER_SUBQUERY_NO_1_ROW,
-		    "run %d: %s", i, db_error(c));
+		cr_expect_eq(db_errno(c), ER_SUBQUERY_NO_1_ROW, "run %d: %s",
+		    i, db_error(c));
 		cr_expect_lt(ms, READ_TIMEOUT_MS / 3, "run %d took %.0f ms", i,
 		    ms);
 	}
