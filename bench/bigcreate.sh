@@ -17,7 +17,13 @@
 # their ratio (skipped with --ceiling-seconds 0 or without sysbench).
 # Prints one "key value" line per figure (scripts/bench reads them).
 #
-# usage: bench/bigcreate.sh [--nodes N] [--keep] [--ceiling-seconds S]
+# With --whole W, the first cluster's whole create job then runs to ACTIVE
+# under loom-dummy-provisioner with W workers (before the second cluster
+# is made), and the growth of the whole job is reported too: the schema's
+# files, the tables, and each table's bytes (data and indexes).
+#
+# usage: bench/bigcreate.sh [--nodes N] [--whole W] [--keep]
+#   [--ceiling-seconds S]
 #   LOOMD_BIN (default: src/loomd of LOOMD_BUILDDIR or the source tree),
 #   LOOMD_BENCH_DIR (work files, default /tmp/loomd-bigcreate)
 set -u -o pipefail
@@ -28,6 +34,7 @@ LOOMD=${LOOMD_BIN:-$BUILD/src/loomd}
 WORK=${LOOMD_BENCH_DIR:-/tmp/loomd-bigcreate}
 NODES=1000
 KEEP=0
+WHOLE=0
 CEILING_S=10
 DBNAME=loomd_bigcreate
 SBNAME=loomd_bigcreate_sbtest
@@ -36,9 +43,10 @@ WRITE_TIMEOUT_MS=3000
 while [ $# -gt 0 ]; do
 	case $1 in
 	--nodes) NODES=$2; shift 2 ;;
+	--whole) WHOLE=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
 	--ceiling-seconds) CEILING_S=$2; shift 2 ;;
-	*) echo "usage: bench/bigcreate.sh [--nodes N] [--keep] [--ceiling-seconds S]" >&2; exit 2 ;;
+	*) echo "usage: bench/bigcreate.sh [--nodes N] [--whole W] [--keep] [--ceiling-seconds S]" >&2; exit 2 ;;
 	esac
 done
 say() { printf 'bigcreate: %s\n' "$*" >&2; }
@@ -46,6 +54,9 @@ die() { printf 'bigcreate: error: %s\n' "$*" >&2; exit 1; }
 [ -n "${LOOMD_TEST_DB_PORT:-}" ] ||
 	die "no database: eval \"\$(scripts/test-db start)\" first"
 [ -x "$LOOMD" ] || die "no loomd at $LOOMD (set LOOMD_BIN)"
+PROV=${LOOMD_PROVISIONER_BIN:-$(dirname "$LOOMD")/loom-dummy-provisioner}
+[ "$WHOLE" = 0 ] || [ -x "$PROV" ] ||
+	die "no loom-dummy-provisioner at $PROV (set LOOMD_PROVISIONER_BIN)"
 
 sql() {
 	mysql -N -B -h "${LOOMD_TEST_DB_HOST:-127.0.0.1}" \
@@ -69,7 +80,9 @@ rm -f "$WORK/port"
 "$LOOMD" -c "$WORK/loomd.conf" --port 0 --port-file "$WORK/port" \
     2>"$WORK/loomd.log" &
 PID=$!
+PROV_PID=
 cleanup() {
+	[ -z "$PROV_PID" ] || kill "$PROV_PID" 2>/dev/null
 	kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
 	[ "$KEEP" = 1 ] || sql -e "DROP DATABASE IF EXISTS $DBNAME"
 }
@@ -161,6 +174,41 @@ RSS=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
 FILES1=$(db_files)
 TABLES1=$(db_tables)
 
+# The whole create job of the first cluster, to ACTIVE.
+if [ "$WHOLE" -gt 0 ]; then
+	ID1=$IDS
+	say "running the create job of cluster $ID1 to ACTIVE with $WHOLE workers"
+	"$PROV" --uri "$URL" --workers "$WHOLE" --worker-prefix bigcreate \
+	    --poll-ms 50 >"$WORK/provisioner.log" 2>&1 &
+	PROV_PID=$!
+	T1=$(now_ms)
+	while :; do
+		st=$(curl -s -m 30 "${U[@]}" "$URL/v1/loom/clusters/$ID1/status" |
+		    grep -o '[{,]"status":"[A-Za-z_]*"' | cut -d'"' -f4 |
+		    tr '[:upper:]' '[:lower:]')
+		case $st in
+		active) break ;;
+		failed | incomplete | terminated)
+			die "cluster $ID1 ended $st: $(tail -3 "$WORK/loomd.log")" ;;
+		esac
+		[ $(($(now_ms) - T1)) -gt 3600000 ] && die "cluster $ID1 not active in an hour"
+		sleep 1
+	done
+	JOB_S=$((($(now_ms) - T1) / 1000))
+	kill "$PROV_PID" 2>/dev/null && wait "$PROV_PID" 2>/dev/null
+	PROV_PID=
+	sql -e "ANALYZE TABLE $DBNAME.tasks, $DBNAME.nodes, $DBNAME.task_takes,
+	    $DBNAME.job_nodes_maps, $DBNAME.jobs, $DBNAME.clusters" >/dev/null
+	JOB_FILES=$(db_files)
+	JOB_TABLES=$(db_tables)
+	JOB_BYTES=$(sql -e "SELECT CONCAT(table_name, ' ', data_length, ' ',
+	    index_length) FROM information_schema.tables WHERE table_schema =
+	    '$DBNAME' AND data_length + index_length > 1048576 ORDER BY
+	    data_length + index_length DESC")
+	JOB_TASKS=$(sql "$DBNAME" -e "SELECT COUNT(*) FROM tasks WHERE
+	    cluster_id = $((10#$ID1))")
+fi
+
 # A second cluster, aborted while its first stage is queued.
 create_planned 2
 # Once its first tasks are queued.
@@ -192,6 +240,20 @@ echo "abort_queued_before ${QUEUED2:-0}"
 echo "abort_queued_after ${QUEUED3:-0}"
 echo "rss_peak_after_abort_mb $((RSS2 / 1024))"
 echo "write_timeout_ms $WRITE_TIMEOUT_MS"
+if [ "$WHOLE" -gt 0 ]; then
+	echo "job_workers $WHOLE"
+	echo "job_seconds $JOB_S"
+	echo "job_tasks $JOB_TASKS"
+	echo "job_db_growth_files_mb $(((JOB_FILES - FILES0) / 1048576))"
+	echo "job_db_growth_tables_mb $(((JOB_TABLES - TABLES0) / 1048576))"
+	while read -r t d i; do
+		[ -n "$t" ] || continue
+		echo "job_table_${t}_data_kb $((d / 1024))"
+		echo "job_table_${t}_index_kb $((i / 1024))"
+	done <<<"$JOB_BYTES"
+	awk -v b="$((JOB_TABLES - TABLES0))" -v n="$JOB_TASKS" \
+	    'BEGIN { if (n > 0) printf "job_bytes_per_task %.0f\n", b / n }'
+fi
 
 # The database's ceiling, with loomd stopped: rows updated per second by
 # one connection, each its own statement and commit.

@@ -127,6 +127,16 @@ Test(startup, fresh_database_gets_every_migration_once)
 		out, sizeof out),
 	    0, "%s", out);
 	cr_expect_str_eq(out, "0", "every table has a primary key");
+	/* The documents kept per task and per node are stored compressed. */
+	cr_assert_eq(
+	    fx_sql(&db, dbname,
+		"SELECT GROUP_CONCAT(CONCAT(TABLE_NAME, '.', COLUMN_NAME) "
+		"ORDER BY TABLE_NAME, COLUMN_NAME) FROM "
+		"information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+		"AND COLUMN_TYPE LIKE '%COMPRESSED%'",
+		out, sizeof out),
+	    0, "%s", out);
+	cr_expect_str_eq(out, "nodes.doc,tasks.config,tasks.original_config");
 	cr_expect_eq(fx_daemon_stop(&d), 0, "SIGTERM is a clean exit");
 	/* A restart verifies and applies nothing again. */
 	cr_assert_eq(fx_daemon_start(&d, NULL), 0);
