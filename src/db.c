@@ -363,6 +363,24 @@ db_error(const struct db_conn *c)
 	return c->last_error;
 }
 
+/*
+ * Whether the next mysql_stmt_execute() of stmt goes straight to the
+ * server.  The client library first reads the rest of an earlier result
+ * the statement has not stored (it expects the rows to be on their way);
+ * loomd stores every result, so such a statement is one whose result
+ * failed part way, and the read would wait for rows that never come
+ * until the read timeout.  db_stmt_set_aside() keeps the known case out
+ * of the cache; this catches any other.
+ */
+static bool
+db_stmt_reusable(const MYSQL_STMT *stmt)
+{
+	return stmt->state < MYSQL_STMT_WAITING_USE_OR_STORE ||
+	    stmt->state == MYSQL_STMT_FETCH_DONE ||
+	    (stmt->state > MYSQL_STMT_WAITING_USE_OR_STORE &&
+		stmt->result.data != NULL);
+}
+
 /* Find or prepare the cached statement for sql. */
 static MYSQL_STMT *
 db_prepare(struct db_conn *c, const char *sql, enum db_status *st)
@@ -375,8 +393,16 @@ db_prepare(struct db_conn *c, const char *sql, enum db_status *st)
 		struct db_cached *e = &c->cache[(h + i) % DB_CACHE_SIZE];
 
 		if (e->key == sql && strcmp(e->sql, sql) == 0) {
-			if (e->stmt != NULL)
+			if (e->stmt != NULL && db_stmt_reusable(e->stmt))
 				return e->stmt;
+			if (e->stmt != NULL) {
+				log_warn("db: a cached statement was left "
+					 "waiting for the rest of a result; "
+					 "preparing it again: %.60s",
+				    sql);
+				mysql_stmt_close(e->stmt);
+				e->stmt = NULL;
+			}
 			slot = e; /* set aside after an error: prepare again */
 			break;
 		}
