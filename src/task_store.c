@@ -103,10 +103,15 @@ struct task_store_take_arg {
 /*
  * The take's look (db_read_run body), one autocommit read without locks:
  * the task the worker holds (tagged 0), this datacenter's oldest queued
- * tasks (1) and the other datacenters' oldest queued
- * task.foreign_grace_ms ago at least (2).  A take that finds none costs
- * this one statement, not a transaction (most takes of idle workers find
- * none).
+ * tasks (1) and, only when this datacenter has none queued, the other
+ * datacenters' oldest queued task.foreign_grace_ms ago at least (2).  A
+ * take tries its own first and takes another's only when none of its own
+ * is left, so the foreign part would be wasted; and its index (q_state,
+ * q_seq) holds no residue, so it read the row of every own queued task
+ * to skip it: 1.4-1.6 s per take with 9,400 queued in a 10,000-node stage
+ * (a 32 MB buffer pool), 10-14 ms without it.  A take that finds none
+ * costs this one statement, not a transaction (most takes of idle workers
+ * find none).
  */
 static enum db_status
 task_store_take_look_fn(struct db_conn *c, void *arg)
@@ -120,10 +125,12 @@ task_store_take_look_fn(struct db_conn *c, void *arg)
 	    "? LIMIT 1) UNION ALL (SELECT id, 1 FROM tasks FORCE INDEX "
 	    "(tasks_queue_residue) WHERE q_state = 'queued' AND residue = ? "
 	    "ORDER BY q_seq LIMIT 8) UNION ALL (SELECT id, 2 FROM tasks FORCE "
-	    "INDEX (tasks_queue) WHERE q_state = 'queued' AND q_seq < ? AND "
-	    "residue <> ? ORDER BY q_seq LIMIT 8)",
-	    &a->cand, "siii", a->worker, a->residue, a->foreign_before,
-	    a->residue);
+	    "INDEX (tasks_queue) WHERE NOT EXISTS (SELECT 1 FROM tasks o FORCE "
+	    "INDEX (tasks_queue_residue) WHERE o.q_state = 'queued' AND "
+	    "o.residue = ?) AND q_state = 'queued' AND q_seq < ? AND residue "
+	    "<> ? ORDER BY q_seq LIMIT 8)",
+	    &a->cand, "siiii", a->worker, a->residue, a->residue,
+	    a->foreign_before, a->residue);
 }
 
 /* Answer with task id, whose TASK_STORE_TAKE_READ is r (NULL: gone). */

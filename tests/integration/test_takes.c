@@ -505,6 +505,28 @@ Test(own_loomd, no_grace_takes_another_datacenters_task_at_once)
 	    "taken/wb");
 }
 
+/*
+ * With task.foreign_grace_ms = 0 at dc2 and a task queued at each
+ * datacenter, dc1's first: dc2's worker gets its own datacenter's task
+ * first, older or not, and dc1's once its own queue is empty (the look
+ * asks for another datacenter's tasks only then).
+ */
+Test(own_loomd, own_tasks_first_then_another_datacenters)
+{
+	char theirs[64], mine[64], got[64];
+
+	start_dc(&fx.d, 1, GRACE);
+	start_dc(&other, 2, 0);
+	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+	queue_one(fx.d.port, "theirs", 1, theirs);
+	queue_one(other.port, "mine", 2, mine);
+	cr_expect_eq(fx_take(other.port, "wb", got), 200);
+	cr_expect_str_eq(got, mine, "its own datacenter's task first");
+	cr_expect_eq(fx_take(other.port, "wc", got), 200);
+	cr_expect_str_eq(got, theirs, "then the other datacenter's");
+	cr_expect_eq(fx_take(other.port, "wd", got), 204, "%s", got);
+}
+
 /* How many threads of process pid have a name that starts with prefix. */
 static int
 threads_named(pid_t pid, const char *prefix)
