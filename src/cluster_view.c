@@ -288,23 +288,48 @@ cluster_view_node_has(struct json_object *node, struct json_object *want)
 	return true;
 }
 
+/* The text of cluster_view_task() at o (NULL: measures); its length. */
+static size_t
+cluster_view_task_put(char *o, const char *const f[5], const char *cfg,
+    size_t cfglen)
+{
+	static const char *const keys[5] = { "{\"taskId\":", ",\"jobId\":",
+		",\"clusterId\":", ",\"taskName\":", ",\"nodeId\":" };
+	size_t at = 0, i;
+
+	for (i = 0; i < 5; i++) {
+		if (f[i] == NULL)
+			continue; /* only the node is optional */
+		at = jsonsplice_put(o, at, keys[i], strlen(keys[i]));
+		at = jsonsplice_put_string(o, at, f[i]);
+	}
+	at = jsonsplice_put(o, at, ",\"config\":", 10);
+	at = jsonsplice_put(o, at, cfg, cfglen);
+	return jsonsplice_put(o, at, "}", 1);
+}
+
+/*
+ * The config is spliced in as the text it is stored as (json-c's own
+ * text), not parsed and written again: with a 10,000-node cluster's map
+ * in it (1.1 MB) that cost about 40 ms of CPU per take.
+ */
 char *
 cluster_view_task(const char *id, const char *job, int64_t cluster,
     const char *name, const char *node, const char *config)
 {
-	struct json_object *o = jsonx_new_object(), *cfg;
 	char cid[32], *s;
+	const char *f[5] = { id, job,
+		ids_format_cluster(cluster, cid, sizeof cid), name, node };
+	const char *cfg = "{}";
+	size_t cfglen = 2, n;
 
-	jsonx_set(o, "taskId", jsonx_new_string(id));
-	jsonx_set(o, "jobId", jsonx_new_string(job));
-	jsonx_set(o, "clusterId",
-	    jsonx_new_string(ids_format_cluster(cluster, cid, sizeof cid)));
-	jsonx_set(o, "taskName", jsonx_new_string(name));
-	if (node != NULL)
-		jsonx_set(o, "nodeId", jsonx_new_string(node));
-	cfg = domain_parse(config != NULL ? config : "{}");
-	jsonx_set(o, "config", cfg != NULL ? cfg : jsonx_new_object());
-	s = xstrdup(json_object_to_json_string_ext(o, DOMAIN_JSON));
-	json_object_put(o);
+	if (config != NULL && jsonsplice_is_object(config, strlen(config))) {
+		cfg = config;
+		cfglen = strlen(config);
+	}
+	n = cluster_view_task_put(NULL, f, cfg, cfglen);
+	s = xmalloc(n + 1);
+	cluster_view_task_put(s, f, cfg, cfglen);
+	s[n] = '\0';
 	return s;
 }

@@ -78,8 +78,9 @@ void cluster_view_node_open_action(struct json_object *node,
 bool cluster_view_node_has(struct json_object *node, struct json_object *want);
 
 /*
- * The SchedulableTask JSON text of a task (config is its JSON text; NULL
- * gives {}; node may be NULL).  Returns a string the caller frees.
+ * The SchedulableTask JSON text of a task: config is its JSON text, sent
+ * as it is when it is one JSON object (stored configs are json-c's own
+ * text), else {}; node may be NULL.  Returns a string the caller frees.
  */
 char *cluster_view_task(const char *id, const char *job, int64_t cluster,
     const char *name, const char *node, const char *config);

@@ -129,6 +129,22 @@ Test(cluster_view, task)
 	    "{\"taskId\":\"r\",\"jobId\":\"j\",\"clusterId\":"
 	    "\"00000003\",\"taskName\":\"CONFIRM\",\"config\":{}}");
 	free(s);
+	/* The config's text as it is: escapes, slashes, UTF-8, nesting. */
+	s = cluster_view_task("t\"1", "j", 4, "START", "n/1",
+	    "{\"a\":\"q\\\"b\\\\s/\\u0001\u00e9\",\"n\":[1,2.5,null,{\"x\":{}}]}");
+	cr_assert_str_eq(s,
+	    "{\"taskId\":\"t\\\"1\",\"jobId\":\"j\",\"clusterId\":"
+	    "\"00000004\",\"taskName\":\"START\",\"nodeId\":\"n/1\","
+	    "\"config\":{\"a\":\"q\\\"b\\\\s/\\u0001\u00e9\",\"n\":[1,2.5,null,{"
+	    "\"x\":{}}]}}");
+	free(s);
+	/* Not one JSON object: {}. */
+	s = cluster_view_task("r", "j", 3, "CONFIRM", NULL, "[1]");
+	cr_assert_not_null(strstr(s, ",\"config\":{}}"), "%s", s);
+	free(s);
+	s = cluster_view_task("r", "j", 3, "CONFIRM", NULL, "{\"a\":1");
+	cr_assert_not_null(strstr(s, ",\"config\":{}}"), "%s", s);
+	free(s);
 }
 
 /* GET /clusters?status= (Coopr 0.9.9 section 10.3). */
