@@ -320,12 +320,12 @@ cluster_view_task(const char *id, const char *job, int64_t cluster,
 	char cid[32], *s;
 	const char *f[5] = { id, job,
 		ids_format_cluster(cluster, cid, sizeof cid), name, node };
-	const char *cfg = "{}";
-	size_t cfglen = 2, n;
+	size_t cfglen = config != NULL ? strlen(config) : 0, n;
+	const char *cfg = config;
 
-	if (config != NULL && jsonsplice_is_object(config, strlen(config))) {
-		cfg = config;
-		cfglen = strlen(config);
+	if (config == NULL || !jsonsplice_is_object(config, cfglen)) {
+		cfg = "{}";
+		cfglen = 2;
 	}
 	n = cluster_view_task_put(NULL, f, cfg, cfglen);
 	s = xmalloc(n + 1);

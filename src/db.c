@@ -364,6 +364,29 @@ db_error(const struct db_conn *c)
 }
 
 /*
+ * Set aside the cached statement stmt after its result failed part way
+ * (an error packet after the column list or some rows: a brute-force
+ * abort or a lock wait timeout of a locking read, a statement timeout).
+ * The client library leaves such a statement in a state in which its
+ * next execute first waits for the rest of a result that never comes,
+ * until the read timeout (then 2006), while the server waits for the next
+ * command.  It is closed now (no round trip: the link is idle, the error
+ * ended the result) and prepared again on its next use.
+ */
+static void
+db_stmt_set_aside(struct db_conn *c, MYSQL_STMT *stmt)
+{
+	size_t i;
+
+	for (i = 0; i < DB_CACHE_SIZE; i++)
+		if (c->cache[i].stmt == stmt) {
+			c->cache[i].stmt = NULL;
+			break;
+		}
+	mysql_stmt_close(stmt);
+}
+
+/*
  * Whether the next mysql_stmt_execute() of stmt goes straight to the
  * server.  The client library first reads the rest of an earlier result
  * the statement has not stored (it expects the rows to be on their way);
@@ -400,8 +423,7 @@ db_prepare(struct db_conn *c, const char *sql, enum db_status *st)
 					 "waiting for the rest of a result; "
 					 "preparing it again: %.60s",
 				    sql);
-				mysql_stmt_close(e->stmt);
-				e->stmt = NULL;
+				db_stmt_set_aside(c, e->stmt);
 			}
 			slot = e; /* set aside after an error: prepare again */
 			break;
@@ -432,29 +454,6 @@ db_prepare(struct db_conn *c, const char *sql, enum db_status *st)
 	}
 	slot->stmt = stmt;
 	return stmt;
-}
-
-/*
- * Set aside the cached statement stmt after its result failed part way
- * (an error packet after the column list or some rows: a brute-force
- * abort or a lock wait timeout of a locking read, a statement timeout).
- * The client library leaves such a statement in a state in which its
- * next execute first waits for the rest of a result that never comes,
- * until the read timeout (then 2006), while the server waits for the next
- * command.  It is closed now (no round trip: the link is idle, the error
- * ended the result) and prepared again on its next use.
- */
-static void
-db_stmt_set_aside(struct db_conn *c, MYSQL_STMT *stmt)
-{
-	size_t i;
-
-	for (i = 0; i < DB_CACHE_SIZE; i++)
-		if (c->cache[i].stmt == stmt) {
-			c->cache[i].stmt = NULL;
-			break;
-		}
-	mysql_stmt_close(stmt);
 }
 
 /* Storage for bound parameters of one call. */

@@ -26,14 +26,14 @@ struct db_cached {
 
 /*
  * The slowest step of one db_runner() run (all its attempts): a
- * statement's prepare and execute, or the COMMIT.  A run over DB_SLOW_MS
+ * statement's prepare, execute or store of its result, or the COMMIT.  A run over DB_SLOW_MS
  * names it in its log line, so a stall says where it was spent.
  */
 struct db_slowest {
 	int64_t ms;	   /* -1: no step timed yet */
 	int attempt;	   /* 0 for the first run, 1 for the first re-run... */
 	unsigned int err;  /* the step's error number, 0 if it succeeded */
-	const char *how;   /* "prepare", "execute" or "" (static) */
+	const char *how;   /* "prepare", "execute", "store" or "" (static) */
 	char what[72];	   /* the start of its SQL, or "COMMIT" */
 	int64_t commit_ms; /* the slowest COMMIT of the run, -1 if none */
 	const char *failed_how; /* the last step that failed (static) */
