@@ -109,7 +109,11 @@ db_files() {
 	if [ -d "$dir" ]; then du -sb "$dir" | cut -f1; else echo 0; fi
 }
 db_tables() {
-	sql -e "ANALYZE TABLE $DBNAME.tasks, $DBNAME.jobs" >/dev/null
+	local t
+	# Fresh statistics of every table of the schema, then their sizes.
+	t=$(sql -e "SELECT GROUP_CONCAT(CONCAT('$DBNAME.', table_name)) FROM
+	    information_schema.tables WHERE table_schema = '$DBNAME'")
+	sql -e "ANALYZE TABLE $t" >/dev/null
 	sql -e "SELECT SUM(data_length + index_length) FROM
 	    information_schema.tables WHERE table_schema = '$DBNAME'"
 }
@@ -198,8 +202,6 @@ if [ "$WHOLE" -gt 0 ]; then
 	JOB_S=$((($(now_ms) - T1) / 1000))
 	kill "$PROV_PID" 2>/dev/null && wait "$PROV_PID" 2>/dev/null
 	PROV_PID=
-	sql -e "ANALYZE TABLE $DBNAME.tasks, $DBNAME.nodes, $DBNAME.task_takes,
-	    $DBNAME.job_nodes_maps, $DBNAME.jobs, $DBNAME.clusters" >/dev/null
 	JOB_FILES=$(db_files)
 	JOB_TABLES=$(db_tables)
 	JOB_BYTES=$(sql -e "SELECT CONCAT(table_name, ' ', data_length, ' ',

@@ -404,6 +404,20 @@ start_dc(struct fx_daemon *d, int n, int grace)
 	cr_assert_eq(fx_daemon_start(d, NULL), 0, "dc%d did not start", n);
 }
 
+#define GRACE 4000
+
+/*
+ * dc1 (fx.d, task.foreign_grace_ms GRACE) and dc2 (other, grace2) on one
+ * database, with the cluster fixtures imported.
+ */
+static void
+start_two_dcs(int grace2)
+{
+	start_dc(&fx.d, 1, GRACE);
+	start_dc(&other, 2, grace2);
+	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+}
+
 /*
  * Create a one-machine cluster at the loomd on port and wait until its
  * first task is queued: its id into task, the ms of its queueing (q_seq
@@ -428,8 +442,6 @@ queue_one(int port, const char *name, int want, char task[64])
 	return strtoll(n, NULL, 10);
 }
 
-#define GRACE 4000
-
 /*
  * dc1 and dc2 on one database, task.foreign_grace_ms = 4000 on both: a
  * worker at dc1 gets dc1's queued task at once; a worker at dc2 gets 204
@@ -444,9 +456,7 @@ Test(own_loomd, another_datacenters_task_waits_for_the_grace)
 	long st;
 	int young = 0;
 
-	start_dc(&fx.d, 1, GRACE);
-	start_dc(&other, 2, GRACE);
-	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+	start_two_dcs(GRACE);
 
 	/* Its own datacenter's worker: at once, grace or not. */
 	queue_one(fx.d.port, "mine", 1, task);
@@ -491,9 +501,7 @@ Test(own_loomd, no_grace_takes_another_datacenters_task_at_once)
 {
 	char task[64], got[64], n[64];
 
-	start_dc(&fx.d, 1, GRACE);
-	start_dc(&other, 2, 0);
-	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+	start_two_dcs(0);
 	queue_one(fx.d.port, "theirs", 1, task);
 	cr_expect_eq(fx_take(other.port, "wb", got), 200);
 	cr_expect_str_eq(got, task);
@@ -515,9 +523,7 @@ Test(own_loomd, own_tasks_first_then_another_datacenters)
 {
 	char theirs[64], mine[64], got[64];
 
-	start_dc(&fx.d, 1, GRACE);
-	start_dc(&other, 2, 0);
-	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+	start_two_dcs(0);
 	queue_one(fx.d.port, "theirs", 1, theirs);
 	queue_one(other.port, "mine", 2, mine);
 	cr_expect_eq(fx_take(other.port, "wb", got), 200);
