@@ -14,6 +14,7 @@
 
 #include "callback.h"
 #include "cfg.h"
+#include "cluster_read.h"
 #include "db.h"
 #include "health.h"
 #include "ids.h"
@@ -192,6 +193,7 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	char err[LOOMD_ERR_LEN], adopted[256];
 	struct health_state hs;
 	struct db_stats ds;
+	uint64_t gets[2];
 	struct db_conn *c;
 	int k;
 
@@ -220,7 +222,11 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	    "loomd_db_conflicts_total %llu\n"
 	    "# HELP loomd_db_reconnects_total Connections (re)opened.\n"
 	    "# TYPE loomd_db_reconnects_total counter\n"
-	    "loomd_db_reconnects_total %llu\n",
+	    "loomd_db_reconnects_total %llu\n"
+	    "# HELP loomd_db_dropped_total Writes that may be dropped "
+	    "(a cache fill) given up at their first conflict.\n"
+	    "# TYPE loomd_db_dropped_total counter\n"
+	    "loomd_db_dropped_total %llu\n",
 	    (unsigned long long)ds.tx_total,
 	    (unsigned long long)ds.tx_committed,
 	    (unsigned long long)ds.retries_1213,
@@ -229,7 +235,16 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	    (unsigned long long)ds.retries_1317,
 	    (unsigned long long)ds.unavailable,
 	    (unsigned long long)ds.conflicts,
-	    (unsigned long long)ds.reconnects);
+	    (unsigned long long)ds.reconnects,
+	    (unsigned long long)ds.tx_dropped);
+	cluster_read_gets_counts(&gets[0], &gets[1]);
+	metrics_printf(&b,
+	    "# HELP loomd_cluster_gets_total GETs of one cluster, answered "
+	    "from the rendering kept in its row or built from its documents."
+	    "\n# TYPE loomd_cluster_gets_total counter\n"
+	    "loomd_cluster_gets_total{from=\"rendered\"} %llu\n"
+	    "loomd_cluster_gets_total{from=\"built\"} %llu\n",
+	    (unsigned long long)gets[0], (unsigned long long)gets[1]);
 	metrics_printf(&b,
 	    "# HELP loomd_id_blocks_reserved_total ID blocks "
 	    "reserved by this server.\n# TYPE loomd_id_blocks_reserved_total "

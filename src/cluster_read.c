@@ -28,6 +28,52 @@ struct cluster_read_arg {
 };
 
 /*
+ * The layout of the answers this loomd keeps in clusters.rendered: raise
+ * it with any change to the JSON of GET /clusters/{id}, and a loomd
+ * ignores (and replaces) the renderings of another layout.
+ */
+#define CLUSTER_READ_RENDERED_FORMAT 1
+
+/* The largest answer kept rendered (a larger cluster's is built per GET). */
+#define CLUSTER_READ_RENDERED_MAX (256 * 1024)
+
+/* GET /clusters/{id}: what the build read, for keeping its answer. */
+struct cluster_read_get_arg {
+	struct cluster_read_arg base;
+	int64_t version; /* clusters.version the answer was built from */
+	bool keep;	 /* the cluster is at rest: keep the answer */
+};
+
+/* GETs of one cluster answered from its rendering [0] and built [1]. */
+static uint64_t cluster_read_gets[2];
+
+/*
+ * Which read a GET of a cluster sends first: a slot per id modulo the
+ * size holds id << 1 | 1 when the last GET here built the answer of a
+ * cluster not at rest (its job runs: build at once, without looking for
+ * a rendering first), anything else for "look first".  A hint only: a
+ * wrong or lost one costs a statement, never a wrong answer.
+ */
+#define CLUSTER_READ_HINTS 16384
+static uint64_t cluster_read_hints[CLUSTER_READ_HINTS];
+
+static bool
+cluster_read_hint_busy(int64_t id)
+{
+	return __atomic_load_n(&cluster_read_hints[(uint64_t)id %
+				   CLUSTER_READ_HINTS],
+		   __ATOMIC_RELAXED) == ((uint64_t)id << 1 | 1);
+}
+
+static void
+cluster_read_hint_set(int64_t id, bool busy)
+{
+	__atomic_store_n(&cluster_read_hints[(uint64_t)id %
+			     CLUSTER_READ_HINTS],
+	    (uint64_t)id << 1 | (busy ? 1 : 0), __ATOMIC_RELAXED);
+}
+
+/*
  * Run all_sql for a user who sees every cluster, else own_sql with the
  * user's id as its one parameter.  *r as db_query() gives it.
  */
@@ -384,39 +430,42 @@ cluster_read_visible(struct cluster_read_arg *a, const char *owner)
 }
 
 /*
- * One statement (one round trip, one causal wait, one snapshot) returns
- * the cluster row with its latest job's message (part 0), its nodes
- * (part 1) and the tasks of its latest job that a worker holds (part 2:
- * service, task_name, taken_at, node_id, id).  Part 2 reads the taken
- * tasks of the cluster's datacenter from their index (tasks_taken: about
- * one per busy worker, however large the job), and only while the job is
- * not complete: for a settled cluster it costs two primary-key reads of
- * rows part 0 has just read.  A cluster has one job at a time, so every
- * task taken on its nodes is its latest job's.  (An aggregate, even
- * never evaluated, made the server create a temporary table on disk for
- * every GET.)  No ORDER BY: sorting a union of LONGTEXT rows made the
- * server build an on-disk temporary table for every GET, so the rows
- * are put in order here.
+ * The answer of GET /clusters/{id} built from the stored documents, and
+ * whether g may keep it.  One statement (one round trip, one causal wait,
+ * one snapshot) returns the cluster row with its latest job's message
+ * (part 0), its nodes (part 1) and the tasks of its latest job that a
+ * worker holds (part 2: service, task_name, taken_at, node_id, id).  Part 2
+ * reads the taken tasks of the cluster's datacenter from their index
+ * (tasks_taken: about one per busy worker, however large the job), and
+ * only while the job is not complete: for a settled cluster it costs two
+ * primary-key reads of rows part 0 has just read.  A cluster has one job at
+ * a time, so every task taken on its nodes is its latest job's.  (An
+ * aggregate, even never evaluated, made the server create a temporary
+ * table on disk for every GET.)  No ORDER BY: sorting a union of LONGTEXT
+ * rows made the server build an on-disk temporary table for every GET, so
+ * the rows are put in order here.
  */
 static enum db_status
-cluster_read_get_fn(struct db_conn *c, void *arg)
+cluster_read_get_build(struct db_conn *c, struct cluster_read_get_arg *g)
 {
-	struct cluster_read_arg *a = arg;
+	struct cluster_read_arg *a = &g->base;
 	struct db_rows *r;
 	enum db_status st;
+	const char *js;
 	size_t h;
 
 	if ((st = db_query(c,
 		 "SELECT 0 AS part, k.doc, k.owner_id, 0 AS nodenum, "
-		 "k.latest_job AS nid, j.status_message FROM clusters k "
-		 "LEFT JOIN jobs j ON j.id = k.latest_job WHERE k.id = ? "
-		 "UNION ALL SELECT 1, doc, NULL, nodenum, id, NULL FROM "
-		 "nodes WHERE cluster_id = ? UNION ALL SELECT 2, t.service, "
-		 "t.task_name, t.taken_at, t.node_id, t.id FROM clusters k "
-		 "JOIN jobs j ON j.id = k.latest_job AND j.status <> "
-		 "'COMPLETE' JOIN tasks t FORCE INDEX (tasks_taken) ON "
-		 "t.q_state = 'taken' AND t.residue = k.residue AND t.job_id "
-		 "= j.id AND t.node_id IS NOT NULL WHERE k.id = ?",
+		 "k.latest_job AS nid, j.status_message, k.version, j.status "
+		 "FROM clusters k LEFT JOIN jobs j ON j.id = k.latest_job "
+		 "WHERE k.id = ? UNION ALL SELECT 1, doc, NULL, nodenum, id, "
+		 "NULL, NULL, NULL FROM nodes WHERE cluster_id = ? UNION ALL "
+		 "SELECT 2, t.service, t.task_name, t.taken_at, t.node_id, "
+		 "t.id, NULL, NULL FROM clusters k JOIN jobs j ON j.id = "
+		 "k.latest_job AND j.status <> 'COMPLETE' JOIN tasks t FORCE "
+		 "INDEX (tasks_taken) ON t.q_state = 'taken' AND t.residue = "
+		 "k.residue AND t.job_id = j.id AND t.node_id IS NOT NULL "
+		 "WHERE k.id = ?",
 		 &r, "iii", a->id, a->id, a->id)) != DB_OK)
 		return st;
 	for (h = 0; h < r->nrows && db_rows_int(r, h, 0) != 0; h++)
@@ -427,15 +476,107 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 		return DB_ABORT;
 	}
 	st = cluster_read_splice(a, r, h);
+	js = db_rows_get(r, h, 7);
+	if (st == DB_OK && js != NULL && strcmp(js, "COMPLETE") == 0 &&
+	    strlen(a->out->body) <= CLUSTER_READ_RENDERED_MAX) {
+		g->keep = true;
+		g->version = db_rows_int(r, h, 6);
+	}
+	if (st == DB_OK)
+		cluster_read_hint_set(a->id, !g->keep);
 	db_rows_free(r);
 	return st;
+}
+
+/*
+ * GET /clusters/{id}: the rendering kept in the cluster's row when there
+ * is one of this loomd's format (one primary-key read: the answer of
+ * every GET of a cluster at rest but the first), else built from the
+ * union above.  A cluster that does not exist, or that the user may not
+ * see, is a 404 at the first read.  A cluster whose last GET here found
+ * its job running is built at once (one statement, as before there were
+ * renderings).
+ */
+static enum db_status
+cluster_read_get_fn(struct db_conn *c, void *arg)
+{
+	struct cluster_read_get_arg *g = arg;
+	struct cluster_read_arg *a = &g->base;
+	struct db_rows *r;
+	enum db_status st;
+	const char *v;
+
+	g->keep = false;
+	if (cluster_read_hint_busy(a->id)) {
+		__atomic_add_fetch(&cluster_read_gets[1], 1, __ATOMIC_RELAXED);
+		return cluster_read_get_build(c, g);
+	}
+	if ((st = db_query(c,
+		 "SELECT IF(rendered_format = ?, rendered, NULL), owner_id "
+		 "FROM clusters WHERE id = ?",
+		 &r, "ii", (int64_t)CLUSTER_READ_RENDERED_FORMAT, a->id)) !=
+	    DB_OK)
+		return st;
+	if (!cluster_read_visible(a,
+		r->nrows == 1 ? db_rows_get(r, 0, 1) : NULL)) {
+		db_rows_free(r);
+		return DB_ABORT;
+	}
+	if ((v = db_rows_get(r, 0, 0)) != NULL) {
+		free(a->out->body);
+		a->out->body = xstrdup(v);
+		db_rows_free(r);
+		__atomic_add_fetch(&cluster_read_gets[0], 1, __ATOMIC_RELAXED);
+		return DB_OK;
+	}
+	db_rows_free(r);
+	__atomic_add_fetch(&cluster_read_gets[1], 1, __ATOMIC_RELAXED);
+	return cluster_read_get_build(c, g);
+}
+
+/*
+ * Keep g's answer in the cluster's row, unless the row changed since the
+ * build read it (its version) or another loomd kept one meanwhile.  A
+ * cache fill: tried once, without a lock wait (another transaction holds
+ * the row: it is changing the cluster), its failure only logged.
+ */
+static enum db_status
+cluster_read_keep_fn(struct db_conn *c, void *arg)
+{
+	const struct cluster_read_get_arg *g = arg;
+
+	return db_exec(c,
+	    "SET STATEMENT innodb_lock_wait_timeout = 0 FOR UPDATE clusters "
+	    "SET rendered = ?, rendered_format = ? WHERE id = ? AND version "
+	    "= ? AND (rendered IS NULL OR rendered_format <> ?)",
+	    NULL, "siiii", g->base.out->body,
+	    (int64_t)CLUSTER_READ_RENDERED_FORMAT, g->base.id, g->version,
+	    (int64_t)CLUSTER_READ_RENDERED_FORMAT);
 }
 
 void
 cluster_read_get(const struct cluster_store_user *u, int64_t id,
     struct domain_out *out)
 {
-	cluster_read_run(cluster_read_get_fn, u, id, NULL, out);
+	struct cluster_read_get_arg g = { { u, id, NULL, out }, 0, false };
+	char err[LOOMD_ERR_LEN];
+	struct db_conn *c;
+
+	cluster_read_run_arg(cluster_read_get_fn, &g.base);
+	if (out->res != DOMAIN_OK || !g.keep || out->body == NULL ||
+	    (c = db_thread_conn(NULL, err)) == NULL)
+		return;
+	if (db_tx_try_one(c, cluster_read_keep_fn, &g, err) != DB_OK)
+		log_debug("cluster_read: the answer of cluster %lld not kept: "
+			  "%s",
+		    (long long)id, err);
+}
+
+void
+cluster_read_gets_counts(uint64_t *rendered, uint64_t *built)
+{
+	*rendered = __atomic_load_n(&cluster_read_gets[0], __ATOMIC_RELAXED);
+	*built = __atomic_load_n(&cluster_read_gets[1], __ATOMIC_RELAXED);
 }
 
 /* GET /clusters/{id}/services */

@@ -26,6 +26,11 @@ void cluster_read_list_status(const struct cluster_store_user *u,
 /* One cluster with full nodes and "message". */
 void cluster_read_get(const struct cluster_store_user *u, int64_t id,
     struct domain_out *out);
+/*
+ * How many GETs of one cluster were answered from the rendering kept in
+ * its row (*rendered) and how many were built (*built), since start.
+ */
+void cluster_read_gets_counts(uint64_t *rendered, uint64_t *built);
 /* A cluster's services. */
 void cluster_read_services(const struct cluster_store_user *u, int64_t id,
     struct domain_out *out);

@@ -218,12 +218,13 @@ cluster_store_save_tx(struct db_conn *c, int64_t id, struct json_object *doc,
 	if (latest_job != NULL)
 		return db_exec(c,
 		    "UPDATE clusters SET doc = ?, status = ?, "
-		    "latest_job = ?, version = version + 1 WHERE id = ?",
+		    "latest_job = ?, rendered = NULL, version = version + 1 "
+		    "WHERE id = ?",
 		    NULL, "sssi",
 		    json_object_to_json_string_ext(doc, DOMAIN_JSON), status,
 		    latest_job, id);
 	return db_exec(c,
-	    "UPDATE clusters SET doc = ?, status = ?, "
+	    "UPDATE clusters SET doc = ?, status = ?, rendered = NULL, "
 	    "version = version + 1 WHERE id = ?",
 	    NULL, "ssi", json_object_to_json_string_ext(doc, DOMAIN_JSON),
 	    status, id);
@@ -240,8 +241,8 @@ cluster_store_publish_tx(struct db_conn *c, int64_t id,
 	    jsonx_new_string(domain_lower("PENDING", low, sizeof low)));
 	return db_exec(c,
 	    "UPDATE clusters SET doc = ?, status = 'PENDING', latest_job = ?, "
-	    "template_name = ?, num_nodes = ?, expire_time = ?, version = "
-	    "version + 1 WHERE id = ?",
+	    "template_name = ?, num_nodes = ?, expire_time = ?, rendered = "
+	    "NULL, version = version + 1 WHERE id = ?",
 	    NULL, "sssiii", json_object_to_json_string_ext(doc, DOMAIN_JSON),
 	    latest_job, template_name, num_nodes, expire_time, id);
 }
@@ -681,7 +682,7 @@ cluster_store_expire_tx(struct db_conn *c, void *arg)
 	}
 	jsonx_set(doc, "expireTime", jsonx_new_int64(a->expire));
 	st = db_exec(c,
-	    "UPDATE clusters SET expire_time = ?, doc = ?, "
+	    "UPDATE clusters SET expire_time = ?, doc = ?, rendered = NULL, "
 	    "version = version + 1 WHERE id = ?",
 	    NULL, "isi", a->expire,
 	    json_object_to_json_string_ext(doc, DOMAIN_JSON), a->rq.id);

@@ -59,6 +59,7 @@ struct db_stats {
 	uint64_t conflicts;
 	uint64_t errors;
 	uint64_t reconnects;
+	uint64_t tx_dropped; /* db_tx_try_one(): given up at a conflict */
 };
 
 /* Galera state of the local node, from the health connection. */
@@ -122,6 +123,14 @@ enum db_status db_tx_run(struct db_conn *c, db_tx_fn fn, void *arg,
  * two writes that must commit together need db_tx_run().
  */
 enum db_status db_tx_run_one(struct db_conn *c, db_tx_fn fn, void *arg,
+    char err[LOOMD_ERR_LEN]);
+
+/*
+ * As db_tx_run_one() for a write that may be dropped, such as a cache
+ * fill: it runs once, with no re-run on DB_RETRY (counted in tx_dropped)
+ * and no reconnect.  The caller goes on whatever it returns.
+ */
+enum db_status db_tx_try_one(struct db_conn *c, db_tx_fn fn, void *arg,
     char err[LOOMD_ERR_LEN]);
 
 /*

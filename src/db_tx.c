@@ -36,6 +36,7 @@ static const size_t db_stats_fields[] = {
 	offsetof(struct db_stats, conflicts),
 	offsetof(struct db_stats, errors),
 	offsetof(struct db_stats, reconnects),
+	offsetof(struct db_stats, tx_dropped),
 };
 _Static_assert(sizeof db_stats_fields / sizeof db_stats_fields[0] ==
 	sizeof(struct db_stats) / sizeof(uint64_t),
@@ -186,6 +187,7 @@ enum db_run_mode {
 	DB_RUN_READ, /* autocommit reads (db_read_run) */
 	DB_RUN_TX,   /* START TRANSACTION, fn, COMMIT (db_tx_run) */
 	DB_RUN_ONE,  /* one autocommit write, its own commit (db_tx_run_one) */
+	DB_RUN_TRY,  /* as DB_RUN_ONE, run once (db_tx_try_one) */
 };
 
 /* Shared loop of db_tx_run(), db_tx_run_one() and db_read_run(). */
@@ -211,7 +213,7 @@ db_runner(struct db_conn *c, db_tx_fn fn, void *arg, enum db_run_mode mode,
 	for (;;) {
 		c->slowest.attempt_now = attempt + reconnects;
 		/* The one write of DB_RUN_ONE is its own COMMIT. */
-		commit_sent = mode == DB_RUN_ONE;
+		commit_sent = mode == DB_RUN_ONE || mode == DB_RUN_TRY;
 		if (!c->connected) {
 			if ((st = db_open(c)) != DB_OK)
 				goto done;
@@ -236,7 +238,8 @@ failed:
 		c->in_tx = false;
 		if (tx && c->connected)
 			(void)db_txctl(c, "ROLLBACK");
-		if (st == DB_RETRY && attempt < db_cfg->db_tx_max_retries) {
+		if (st == DB_RETRY && mode != DB_RUN_TRY &&
+		    attempt < db_cfg->db_tx_max_retries) {
 			snprintf(rerun_error, sizeof rerun_error, "%s",
 			    c->last_error);
 			c->slowest.rerun_how = c->slowest.failed_how;
@@ -255,7 +258,8 @@ failed:
 		 * and a second try would double the wait), not for 1047 (out
 		 * of the Primary Component) and never after COMMIT was sent.
 		 */
-		if (st == DB_UNAVAILABLE && !commit_sent && reconnects == 0 &&
+		if (st == DB_UNAVAILABLE && mode != DB_RUN_TRY &&
+		    !commit_sent && reconnects == 0 &&
 		    c->last_errno == CR_SERVER_GONE_ERROR) {
 			reconnects++;
 			db_disconnect(c);
@@ -276,6 +280,13 @@ done:
 		break;
 	case DB_CONFLICT:
 		DB_COUNT(conflicts);
+		break;
+	case DB_RETRY:
+		if (mode == DB_RUN_TRY) {
+			DB_COUNT(tx_dropped);
+			break;
+		}
+		DB_COUNT(errors);
 		break;
 	default:
 		DB_COUNT(errors);
@@ -298,6 +309,13 @@ db_tx_run_one(struct db_conn *c, db_tx_fn fn, void *arg,
     char err[LOOMD_ERR_LEN])
 {
 	return db_runner(c, fn, arg, DB_RUN_ONE, err);
+}
+
+enum db_status
+db_tx_try_one(struct db_conn *c, db_tx_fn fn, void *arg,
+    char err[LOOMD_ERR_LEN])
+{
+	return db_runner(c, fn, arg, DB_RUN_TRY, err);
 }
 
 enum db_status

@@ -164,7 +164,8 @@ jobs_addsvc_write_tx(struct db_conn *c, void *arg)
 		jsonx_append(svcs, jsonx_new_string(w->cl->services[i]));
 	jsonx_set(doc, "services", svcs);
 	st = db_exec(c,
-	    "UPDATE clusters SET doc = ?, version = version + 1 WHERE id = ?",
+	    "UPDATE clusters SET doc = ?, rendered = NULL, version = version "
+	    "+ 1 WHERE id = ?",
 	    NULL, "si", json_object_to_json_string_ext(doc, DOMAIN_JSON),
 	    w->job->cluster);
 	json_object_put(doc);

@@ -797,6 +797,108 @@ Test(clusters, prolong_with_the_largest_max)
 	json_object_put(o);
 }
 
+/* GET /clusters/{id} as user1: its status and its raw body (owned). */
+static long
+get_raw(const char *id, char **body)
+{
+	char path[64];
+	struct fx_resp r;
+
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	fx_req(fx.d.port, "GET", path, "X-Loom-UserID: user1", NULL, &r);
+	*body = r.body;
+	return r.status;
+}
+
+/* The value of SQL expression expr over cluster id's row, in out. */
+static const char *
+cluster_sql(const char *id, const char *expr, char *out, size_t n)
+{
+	return fx_sqlf(&fx.db, fx.dbname, out, n,
+	    "SELECT %s FROM clusters WHERE id = %lld", expr,
+	    (long long)strtoll(id, NULL, 10));
+}
+
+/*
+ * A cluster at rest (its latest job COMPLETE) answers GET from the
+ * rendering kept in its row: the bytes of the answer built from its
+ * documents, served without building it again.  Every change of the
+ * cluster drops the rendering; one of another layout is never served.
+ */
+Test(clusters, a_cluster_at_rest_answers_from_its_rendering)
+{
+	char id[32], out[64], len[32], *b1, *b2, *b3;
+	double built, rendered;
+	struct json_object *o;
+	long long c;
+
+	leased_cluster("limited", 100000, 1200000, 100000, "r", id);
+	cr_expect_str_eq(cluster_sql(id, "rendered IS NULL", out, sizeof out),
+	    "1", "nothing kept while the job runs");
+	complete_all("user1", id, 3);
+	built =
+	    fx_metric(fx.d.port, "loomd_cluster_gets_total{from=\"built\"}");
+	rendered = fx_metric(fx.d.port,
+	    "loomd_cluster_gets_total{from=\"rendered\"}");
+	cr_assert_eq(get_raw(id, &b1), 200);
+	cr_expect_eq(fx_metric(fx.d.port,
+			 "loomd_cluster_gets_total{from=\"built\"}"),
+	    built + 1);
+	snprintf(len, sizeof len, "%zu", strlen(b1));
+	cr_expect_str_eq(cluster_sql(id, "LENGTH(rendered)", out, sizeof out),
+	    len, "the first GET keeps its answer");
+	cr_assert_eq(get_raw(id, &b2), 200);
+	cr_expect_str_eq(b2, b1, "the kept answer is the built one");
+	cr_expect_eq(fx_metric(fx.d.port,
+			 "loomd_cluster_gets_total{from=\"rendered\"}"),
+	    rendered + 1);
+	free(b2);
+	/* What the row holds is what GET sends. */
+	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+	    "UPDATE clusters SET rendered = '{\"kept\":1}' WHERE id = %lld",
+	    (long long)strtoll(id, NULL, 10));
+	cr_assert_eq(get_raw(id, &b2), 200);
+	cr_expect_str_eq(b2, "{\"kept\":1}");
+	free(b2);
+	/* A rendering of another layout is built again and replaced. */
+	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+	    "UPDATE clusters SET rendered_format = 0 WHERE id = %lld",
+	    (long long)strtoll(id, NULL, 10));
+	cr_assert_eq(get_raw(id, &b2), 200);
+	cr_expect_str_eq(b2, b1);
+	free(b2);
+	cr_expect_str_eq(cluster_sql(id,
+			     "rendered_format > 0 AND rendered "
+			     "NOT LIKE '%kept%'",
+			     out, sizeof out),
+	    "1");
+	/* A change of the cluster drops the rendering; the next GET shows it. */
+	o = json_tokener_parse(b1);
+	c = fx_ji(o, "createTime");
+	json_object_put(o);
+	cr_assert_eq(prolong(id, c + 150000), 200);
+	cr_expect_str_eq(cluster_sql(id, "rendered IS NULL", out, sizeof out),
+	    "1");
+	cr_assert_eq(get_raw(id, &b3), 200);
+	o = json_tokener_parse(b3);
+	cr_expect_eq(fx_ji(o, "expireTime"), c + 150000);
+	json_object_put(o);
+	cr_expect_str_neq(b3, b1);
+	free(b3);
+	cr_assert_eq(fx_api_cluster("user1", "DELETE", id, "", NULL, NULL),
+	    200);
+	cr_expect_str_eq(cluster_sql(id, "rendered IS NULL", out, sizeof out),
+	    "1", "a new job drops it");
+	cr_assert_eq(get_raw(id, &b3), 200);
+	o = json_tokener_parse(b3);
+	cr_expect_str_eq(fx_js(o, "status"), "pending");
+	json_object_put(o);
+	cr_expect_str_eq(cluster_sql(id, "rendered IS NULL", out, sizeof out),
+	    "1", "nothing kept while a job runs");
+	free(b3);
+	free(b1);
+}
+
 Test(clusters, expired_clusters_are_deleted_by_the_system)
 {
 	char id[32];
