@@ -132,6 +132,7 @@ struct loom_bench_opts {
 	const char *fixtures;
 	const char *label;
 	int setup;
+	int reuse;	  /* --reuse: read the user's clusters, create none */
 	long setup_count; /* -1: default */
 	unsigned mix[3];  /* create, get, list */
 	unsigned poll_ms;
@@ -304,6 +305,8 @@ loom_bench_usage(FILE *fp)
 	    ")\n"
 	    "  --setup-count N     clusters created before get (300), list (100),\n"
 	    "                      mixed (300) and takefinish (1000); not measured\n"
+	    "  --reuse             get: read the user's existing clusters (its\n"
+	    "                      list on the first target) instead of creating any\n"
 	    "  --mix C,G,L         mixed: percentages of create, get, list (10,80,10)\n"
 	    "  --poll-ms MS        lifecycle status poll interval and pause after an\n"
 	    "                      empty take (default 25)\n"
@@ -429,6 +432,7 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 		{ "setup", no_argument, NULL, 's' },
 		{ "fixtures", required_argument, NULL, 'f' },
 		{ "setup-count", required_argument, NULL, 'S' },
+		{ "reuse", no_argument, NULL, 'U' },
 		{ "mix", required_argument, NULL, 'm' },
 		{ "poll-ms", required_argument, NULL, 'p' },
 		{ "timeout-ms", required_argument, NULL, 'o' },
@@ -539,6 +543,9 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 		case 's':
 			o->setup = 1;
 			break;
+		case 'U':
+			o->reuse = 1;
+			break;
 		case 'f':
 			o->fixtures = optarg;
 			break;
@@ -607,10 +614,17 @@ loom_bench_parse_args(struct loom_bench_opts *o, int argc, char **argv,
 		    o->ntargets * sizeof o->targets[0]);
 		o->nmetrics = o->ntargets;
 	}
-	if (o->setup_count < 0)
+	if (o->reuse && o->wl->w != LOOM_BENCH_GET) {
+		snprintf(err, LOOMD_ERR_LEN,
+		    "--reuse is for the get workload");
+		return -1;
+	}
+	if (o->reuse)
+		o->setup_count = 0;
+	else if (o->setup_count < 0)
 		o->setup_count = o->wl->setup_count;
 	if ((o->wl->w == LOOM_BENCH_GET || o->wl->w == LOOM_BENCH_MIXED) &&
-	    o->setup_count == 0) {
+	    o->setup_count == 0 && !o->reuse) {
 		snprintf(err, LOOMD_ERR_LEN, "%s needs --setup-count >= 1",
 		    o->wl->name);
 		return -1;
@@ -1139,6 +1153,51 @@ loom_bench_send_get(struct loom_bench_run *r, struct loom_bench_conn *c)
 	snprintf(path, sizeof path, "/v1/loom/clusters/%s",
 	    r->ids[loom_bench_rand(r, r->nids)]);
 	loom_bench_send(r, c, LOOM_BENCH_OP_GET, path, NULL);
+}
+
+/*
+ * --reuse: the ids of o->user's clusters, listed by the first target,
+ * into r.  Returns 0, or -1 with err when there are none.
+ */
+static int
+loom_bench_reuse_ids(struct loom_bench_run *r, char err[LOOMD_ERR_LEN])
+{
+	struct dprov_buf resp = { NULL, 0, 0 };
+	struct json_object *list, *id;
+	char *url;
+	size_t i;
+	long code;
+
+	url = xasprintf("%s/v1/loom/clusters", r->o->targets[0]);
+	code = loom_bench_http("GET", url, r->o->user, NULL, r->o->timeout_ms,
+	    &resp, err);
+	free(url);
+	if (code != 200) {
+		if (code >= 0)
+			snprintf(err, LOOMD_ERR_LEN,
+			    "listing the clusters of %s: HTTP %ld", r->o->user,
+			    code);
+		free(resp.data);
+		return -1;
+	}
+	list = json_tokener_parse(loom_bench_buf_str(&resp));
+	free(resp.data);
+	for (i = 0; json_object_is_type(list, json_type_array) &&
+	     i < json_object_array_length(list);
+	     i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(list,
+						  i),
+			"id", &id))
+			loom_bench_add_id(r, json_object_get_string(id));
+	json_object_put(list);
+	if (r->nids == 0) {
+		snprintf(err, LOOMD_ERR_LEN,
+		    "--reuse: user %s has no clusters; create them first "
+		    "(--setup-count)",
+		    r->o->user);
+		return -1;
+	}
+	return 0;
 }
 
 /* Start the next unit of work (or continuation) of an idle connection. */
@@ -1985,6 +2044,14 @@ main(int argc, char **argv)
 	if (loom_bench_conns_init(&r, err) != 0) {
 		fprintf(stderr, "loom-bench: %s\n", err);
 		goto out;
+	}
+	if (o.reuse) {
+		if (loom_bench_reuse_ids(&r, err) != 0) {
+			fprintf(stderr, "loom-bench: %s\n", err);
+			goto out;
+		}
+		fprintf(stderr, "loom-bench: reading %zu clusters of %s\n",
+		    r.nids, o.user);
 	}
 	if (o.setup_count > 0) {
 		t0 = loom_bench_now();
