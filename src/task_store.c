@@ -20,6 +20,7 @@
 #include "job_store.h"
 #include "jobs_advance.h"
 #include "node_action.h"
+#include "take_claims.h"
 #include "takewait.h"
 #include "taskconfig.h"
 
@@ -288,11 +289,17 @@ task_store_take_tx(struct db_conn *c, void *arg)
 		}
 		db_rows_free(r);
 	}
-	for (; a->next < a->norder && !got && !a->again; a->next++)
-		if ((st = task_store_take_one_tx(c, a,
-			 db_rows_get(a->cand, a->order[a->next], 0), now,
-			 &got)) != DB_OK)
+	for (; a->next < a->norder && !got && !a->again; a->next++) {
+		id = db_rows_get(a->cand, a->order[a->next], 0);
+		/* Another take of this process tries it or just took it. */
+		if (!take_claims_claim(id, a, common_now_ms(CLOCK_MONOTONIC)))
+			continue;
+		if ((st = task_store_take_one_tx(c, a, id, now, &got)) !=
+		    DB_OK)
 			return st;
+		if (!got)
+			take_claims_drop(id, a);
+	}
 	if (!got)
 		task_store_take_answer(a, NULL, NULL);
 	return DB_OK;
@@ -357,7 +364,7 @@ task_store_take(const char *worker, struct domain_out *out,
 		do {
 			st = db_tx_run(c, task_store_take_tx, &a, err);
 			a.held = false;
-		} while (st == DB_OK && a.again);
+		} while (st == DB_OK && a.again && a.next < a.norder);
 		domain_finish_tx(out, st, err);
 		if (out->res != DOMAIN_OK || out->body == NULL ||
 		    (p = strstr(out->body, "\"taskId\":\"")) == NULL)
