@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
+#include <mysql.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -897,6 +898,56 @@ Test(clusters, a_cluster_at_rest_answers_from_its_rendering)
 	    "1", "nothing kept while a job runs");
 	free(b3);
 	free(b1);
+}
+
+/*
+ * Keeping an answer gives way to a real change: with the cluster's row
+ * locked by another transaction, a GET answers from the build without
+ * waiting for that lock (any other write waits db.read_timeout_ms - 1 s,
+ * 2 s in these tests), gives the fill up (loomd_db_dropped_total)
+ * and keeps nothing; the first GET after the lock ends keeps it.
+ */
+Test(clusters, keeping_an_answer_gives_way_to_a_lock)
+{
+	char id[32], out[64], q[128];
+	double dropped;
+	struct fx_resp r;
+	MYSQL *my;
+
+	fx_create(fx.d.port, "user1", one(31, 1, NULL), id);
+	complete_all("user1", id, 3);
+	dropped = fx_metric(fx.d.port, "loomd_db_dropped_total");
+	cr_assert_geq(dropped, 0);
+	my = mysql_init(NULL);
+	cr_assert_not_null(mysql_real_connect(my,
+	    fx.db.socket[0] ? "localhost" : fx.db.host, fx.db.user,
+	    fx.db.password, fx.dbname, fx.db.socket[0] ? 0 : fx.db.port,
+	    fx.db.socket[0] ? fx.db.socket : NULL, 0));
+	snprintf(q, sizeof q,
+	    "SELECT id FROM clusters WHERE id = %lld FOR UPDATE",
+	    strtoll(id, NULL, 10));
+	cr_assert_eq(mysql_query(my, "START TRANSACTION"), 0);
+	cr_assert_eq(mysql_query(my, q), 0, "%s", mysql_error(my));
+	mysql_free_result(mysql_store_result(my));
+	snprintf(q, sizeof q, "/v1/loom/clusters/%s", id);
+	cr_expect_eq(fx_req(fx.d.port, "GET", q, "X-Loom-UserID: user1", NULL,
+			 &r),
+	    200);
+	cr_expect_lt(r.ms, 1000, "the GET waited %.0f ms for the lock", r.ms);
+	fx_resp_free(&r);
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_db_dropped_total"),
+	    dropped + 1);
+	cr_expect_str_eq(cluster_sql(id, "rendered IS NULL", out, sizeof out),
+	    "1");
+	cr_assert_eq(mysql_query(my, "COMMIT"), 0);
+	mysql_close(my);
+	cr_expect_eq(fx_req(fx.d.port, "GET", q, "X-Loom-UserID: user1", NULL,
+			 &r),
+	    200);
+	fx_resp_free(&r);
+	cr_expect_str_eq(cluster_sql(id, "rendered IS NOT NULL", out,
+			     sizeof out),
+	    "1", "kept once the lock is gone");
 }
 
 Test(clusters, expired_clusters_are_deleted_by_the_system)

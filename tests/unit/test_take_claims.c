@@ -25,7 +25,7 @@ t0(void)
 
 Test(take_claims, one_owner_at_a_time_until_dropped)
 {
-	int a, b;
+	int a = 0, b = 0;
 	int64_t now = t0();
 
 	cr_assert(take_claims_claim("task-1", &a, now));
@@ -44,7 +44,7 @@ Test(take_claims, one_owner_at_a_time_until_dropped)
 
 Test(take_claims, a_claim_expires)
 {
-	int a, b;
+	int a = 0, b = 0;
 	int64_t now = t0();
 
 	cr_assert(take_claims_claim("task-x", &a, now));
@@ -56,7 +56,7 @@ Test(take_claims, a_claim_expires)
 Test(take_claims, a_full_table_reuses_its_oldest_claim)
 {
 	char id[32];
-	int owner;
+	int owner = 0;
 	int64_t now = t0();
 	int i;
 
@@ -72,7 +72,7 @@ Test(take_claims, a_full_table_reuses_its_oldest_claim)
 Test(take_claims, an_id_too_long_to_keep_is_never_refused)
 {
 	char id[200];
-	int a, b;
+	int a = 0, b = 0;
 
 	snprintf(id, sizeof id, "%0150d", 7);
 	cr_expect(take_claims_claim(id, &a, t0()));
