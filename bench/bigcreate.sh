@@ -186,10 +186,21 @@ if [ "$WHOLE" -gt 0 ]; then
 	    --poll-ms 50 >"$WORK/provisioner.log" 2>&1 &
 	PROV_PID=$!
 	T1=$(now_ms)
+	LAST=$T1
 	while :; do
-		st=$(curl -s -m 30 "${U[@]}" "$URL/v1/loom/clusters/$ID1/status" |
+		body=$(curl -s -m 30 "${U[@]}" "$URL/v1/loom/clusters/$ID1/status")
+		st=$(printf '%s' "$body" |
 		    grep -o '[{,]"status":"[A-Za-z_]*"' | cut -d'"' -f4 |
 		    tr '[:upper:]' '[:lower:]')
+		if [ $(($(now_ms) - LAST)) -ge 60000 ]; then
+			# Progress once a minute: the job's steps done of all.
+			LAST=$(now_ms)
+			done_n=$(printf '%s' "$body" |
+			    grep -o '"stepscompleted":[0-9]*' | cut -d: -f2)
+			all_n=$(printf '%s' "$body" |
+			    grep -o '"stepstotal":[0-9]*' | cut -d: -f2)
+			say "$(((LAST - T1) / 1000)) s: ${done_n:-?} of ${all_n:-?} steps complete"
+		fi
 		case $st in
 		active) break ;;
 		failed | incomplete | terminated)
