@@ -512,7 +512,8 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 		return cluster_read_get_build(c, g);
 	}
 	if ((st = db_query(c,
-		 "SELECT IF(rendered_format = ?, rendered, NULL), owner_id "
+		 "SELECT IF(rendered_format = ? AND rendered_version = "
+		 "version, rendered, NULL), owner_id "
 		 "FROM clusters WHERE id = ?",
 		 &r, "ii", (int64_t)CLUSTER_READ_RENDERED_FORMAT, a->id)) !=
 	    DB_OK)
@@ -535,10 +536,13 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 }
 
 /*
- * Keep g's answer in the cluster's row, unless the row changed since the
- * build read it (its version) or another loomd kept one meanwhile.  A
- * cache fill: tried once, without a lock wait (another transaction holds
- * the row: it is changing the cluster), its failure only logged.
+ * Keep g's answer in the cluster's row with the row's version, unless the
+ * row changed since the build read it (its version) or another loomd kept
+ * one meanwhile.  A GET serves it only while the row keeps that version,
+ * so a change by a server that does not know of renderings (which bumps
+ * the version all the same) is never hidden.  A cache fill: tried once,
+ * without a lock wait (another transaction holds the row: it is changing
+ * the cluster), its failure only logged.
  */
 static enum db_status
 cluster_read_keep_fn(struct db_conn *c, void *arg)
@@ -547,8 +551,9 @@ cluster_read_keep_fn(struct db_conn *c, void *arg)
 
 	return db_exec(c,
 	    "SET STATEMENT innodb_lock_wait_timeout = 0 FOR UPDATE clusters "
-	    "SET rendered = ?, rendered_format = ? WHERE id = ? AND version "
-	    "= ? AND (rendered IS NULL OR rendered_format <> ?)",
+	    "SET rendered = ?, rendered_format = ?, rendered_version = "
+	    "version WHERE id = ? AND version = ? AND (rendered IS NULL OR "
+	    "rendered_format <> ? OR rendered_version <> version)",
 	    NULL, "siiii", g->base.out->body,
 	    (int64_t)CLUSTER_READ_RENDERED_FORMAT, g->base.id, g->version,
 	    (int64_t)CLUSTER_READ_RENDERED_FORMAT);

@@ -824,7 +824,8 @@ cluster_sql(const char *id, const char *expr, char *out, size_t n)
  * A cluster at rest (its latest job COMPLETE) answers GET from the
  * rendering kept in its row: the bytes of the answer built from its
  * documents, served without building it again.  Every change of the
- * cluster drops the rendering; one of another layout is never served.
+ * cluster drops the rendering, and a change of the row by any server
+ * stops it from being served; one of another layout is never served.
  */
 Test(clusters, a_cluster_at_rest_answers_from_its_rendering)
 {
@@ -861,6 +862,24 @@ Test(clusters, a_cluster_at_rest_answers_from_its_rendering)
 	cr_assert_eq(get_raw(id, &b2), 200);
 	cr_expect_str_eq(b2, "{\"kept\":1}");
 	free(b2);
+	/*
+	 * A change by a server that knows nothing of renderings bumps the
+	 * row's version only: the kept answer is not served again.
+	 */
+	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+	    "UPDATE clusters SET version = version + 1 WHERE id = %lld",
+	    (long long)strtoll(id, NULL, 10));
+	cr_assert_eq(get_raw(id, &b2), 200);
+	cr_expect_str_eq(b2, b1, "built again after a change of the row");
+	free(b2);
+	cr_expect_str_eq(cluster_sql(id,
+			     "rendered_version = version AND "
+			     "rendered NOT LIKE '%kept%'",
+			     out, sizeof out),
+	    "1", "and kept again at the new version");
+	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+	    "UPDATE clusters SET rendered = '{\"kept\":1}' WHERE id = %lld",
+	    (long long)strtoll(id, NULL, 10));
 	/* A rendering of another layout is built again and replaced. */
 	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
 	    "UPDATE clusters SET rendered_format = 0 WHERE id = %lld",
