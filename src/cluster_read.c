@@ -42,16 +42,21 @@ struct cluster_read_get_arg {
 	struct cluster_read_arg base;
 	int64_t version; /* clusters.version the answer was built from */
 	bool keep;	 /* the cluster is at rest: keep the answer */
+	bool kept;	 /* answered from the rendering kept in the row */
 };
 
-/* GETs of one cluster answered from its rendering [0] and built [1]. */
+/*
+ * GETs of one cluster answered (each once, however many runs it took)
+ * from its rendering [0] and built [1].
+ */
 static uint64_t cluster_read_gets[2];
 
 /*
  * Which read a GET of a cluster sends first: a slot per id modulo the
- * size holds id << 1 | 1 when the last GET here built the answer of a
- * cluster not at rest (its job runs: build at once, without looking for
- * a rendering first), anything else for "look first".  A hint only: a
+ * size holds id << 1 | 1 when the last GET here built an answer it could
+ * not keep (the cluster's job runs, or the answer is over
+ * CLUSTER_READ_RENDERED_MAX: build at once, without looking for a
+ * rendering first), anything else for "look first".  A hint only: a
  * wrong or lost one costs a statement, never a wrong answer.
  */
 #define CLUSTER_READ_HINTS 16384
@@ -506,11 +511,9 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 	enum db_status st;
 	const char *v;
 
-	g->keep = false;
-	if (cluster_read_hint_busy(a->id)) {
-		__atomic_add_fetch(&cluster_read_gets[1], 1, __ATOMIC_RELAXED);
+	g->keep = g->kept = false;
+	if (cluster_read_hint_busy(a->id))
 		return cluster_read_get_build(c, g);
-	}
 	if ((st = db_query(c,
 		 "SELECT IF(rendered_format = ? AND rendered_version = "
 		 "version, rendered, NULL), owner_id "
@@ -526,13 +529,10 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 	if ((v = db_rows_get(r, 0, 0)) != NULL) {
 		free(a->out->body);
 		a->out->body = xstrdup(v);
-		db_rows_free(r);
-		__atomic_add_fetch(&cluster_read_gets[0], 1, __ATOMIC_RELAXED);
-		return DB_OK;
+		g->kept = true;
 	}
 	db_rows_free(r);
-	__atomic_add_fetch(&cluster_read_gets[1], 1, __ATOMIC_RELAXED);
-	return cluster_read_get_build(c, g);
+	return g->kept ? DB_OK : cluster_read_get_build(c, g);
 }
 
 /*
@@ -563,12 +563,17 @@ void
 cluster_read_get(const struct cluster_store_user *u, int64_t id,
     struct domain_out *out)
 {
-	struct cluster_read_get_arg g = { { u, id, NULL, out }, 0, false };
+	struct cluster_read_get_arg g = { { u, id, NULL, out }, 0, false,
+		false };
 	char err[LOOMD_ERR_LEN];
 	struct db_conn *c;
 
 	cluster_read_run_arg(cluster_read_get_fn, &g.base);
-	if (out->res != DOMAIN_OK || !g.keep || out->body == NULL ||
+	if (out->res != DOMAIN_OK)
+		return;
+	__atomic_add_fetch(&cluster_read_gets[g.kept ? 0 : 1], 1,
+	    __ATOMIC_RELAXED);
+	if (!g.keep || out->body == NULL ||
 	    (c = db_thread_conn(NULL, err)) == NULL)
 		return;
 	if (db_tx_try_one(c, cluster_read_keep_fn, &g, err) != DB_OK)

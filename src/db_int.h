@@ -26,8 +26,9 @@ struct db_cached {
 
 /*
  * The slowest step of one db_runner() run (all its attempts): a
- * statement's prepare, execute or store of its result, or the COMMIT.  A run over DB_SLOW_MS
- * names it in its log line, so a stall says where it was spent.
+ * statement's prepare, execute or store of its result, or the COMMIT.  A
+ * run over DB_SLOW_MS names it in its log line, so a stall says where it
+ * was spent.
  */
 struct db_slowest {
 	int64_t ms;	   /* -1: no step timed yet */

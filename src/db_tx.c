@@ -190,7 +190,10 @@ enum db_run_mode {
 	DB_RUN_TRY,  /* as DB_RUN_ONE, run once (db_tx_try_one) */
 };
 
-/* Shared loop of db_tx_run(), db_tx_run_one() and db_read_run(). */
+/*
+ * Shared loop of db_tx_run(), db_tx_run_one(), db_tx_try_one() and
+ * db_read_run().
+ */
 static enum db_status
 db_runner(struct db_conn *c, db_tx_fn fn, void *arg, enum db_run_mode mode,
     char err[LOOMD_ERR_LEN])
@@ -212,7 +215,7 @@ db_runner(struct db_conn *c, db_tx_fn fn, void *arg, enum db_run_mode mode,
 	c->slowest.failed_how = c->slowest.rerun_how = "";
 	for (;;) {
 		c->slowest.attempt_now = attempt + reconnects;
-		/* The one write of DB_RUN_ONE is its own COMMIT. */
+		/* The one write of DB_RUN_ONE or DB_RUN_TRY is its own COMMIT. */
 		commit_sent = mode == DB_RUN_ONE || mode == DB_RUN_TRY;
 		if (!c->connected) {
 			if ((st = db_open(c)) != DB_OK)
