@@ -805,13 +805,10 @@ static void *
 naive_main(void *p)
 {
 	struct naive *nv = p;
-	unsigned int tmo = 10;
-	MYSQL *my = mysql_init(NULL);
+	MYSQL *my = fx_db_connect(nv->db, dbname, NULL, 0);
 	int i;
 
-	mysql_optionsv(my, MYSQL_OPT_CONNECT_TIMEOUT, &tmo);
-	if (mysql_real_connect(my, nv->db->host, nv->db->user,
-		nv->db->password, dbname, nv->db->port, NULL, 0) == NULL)
+	if (my == NULL)
 		nv->n = -1;
 	pthread_barrier_wait(nv->start);
 	if (nv->n < 0)

@@ -820,6 +820,17 @@ cluster_sql(const char *id, const char *expr, char *out, size_t n)
 	    (long long)strtoll(id, NULL, 10));
 }
 
+/* Set the columns of cluster id's row as set (SQL) says, behind loomd. */
+static void
+cluster_set(const char *id, const char *set)
+{
+	char out[64];
+
+	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+	    "UPDATE clusters SET %s WHERE id = %lld", set,
+	    (long long)strtoll(id, NULL, 10));
+}
+
 /*
  * A cluster at rest (its latest job COMPLETE) answers GET from the
  * rendering kept in its row: the bytes of the answer built from its
@@ -856,9 +867,7 @@ Test(clusters, a_cluster_at_rest_answers_from_its_rendering)
 	    rendered + 1);
 	free(b2);
 	/* What the row holds is what GET sends. */
-	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
-	    "UPDATE clusters SET rendered = '{\"kept\":1}' WHERE id = %lld",
-	    (long long)strtoll(id, NULL, 10));
+	cluster_set(id, "rendered = '{\"kept\":1}'");
 	cr_assert_eq(get_raw(id, &b2), 200);
 	cr_expect_str_eq(b2, "{\"kept\":1}");
 	free(b2);
@@ -866,9 +875,7 @@ Test(clusters, a_cluster_at_rest_answers_from_its_rendering)
 	 * A change by a server that knows nothing of renderings bumps the
 	 * row's version only: the kept answer is not served again.
 	 */
-	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
-	    "UPDATE clusters SET version = version + 1 WHERE id = %lld",
-	    (long long)strtoll(id, NULL, 10));
+	cluster_set(id, "version = version + 1");
 	cr_assert_eq(get_raw(id, &b2), 200);
 	cr_expect_str_eq(b2, b1, "built again after a change of the row");
 	free(b2);
@@ -877,13 +884,9 @@ Test(clusters, a_cluster_at_rest_answers_from_its_rendering)
 			     "rendered NOT LIKE '%kept%'",
 			     out, sizeof out),
 	    "1", "and kept again at the new version");
-	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
-	    "UPDATE clusters SET rendered = '{\"kept\":1}' WHERE id = %lld",
-	    (long long)strtoll(id, NULL, 10));
+	cluster_set(id, "rendered = '{\"kept\":1}'");
 	/* A rendering of another layout is built again and replaced. */
-	fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
-	    "UPDATE clusters SET rendered_format = 0 WHERE id = %lld",
-	    (long long)strtoll(id, NULL, 10));
+	cluster_set(id, "rendered_format = 0");
 	cr_assert_eq(get_raw(id, &b2), 200);
 	cr_expect_str_eq(b2, b1);
 	free(b2);
@@ -928,7 +931,7 @@ Test(clusters, a_cluster_at_rest_answers_from_its_rendering)
  */
 Test(clusters, keeping_an_answer_gives_way_to_a_lock)
 {
-	char id[32], out[64], q[128];
+	char id[32], out[64], q[128], err[256];
 	double dropped;
 	struct fx_resp r;
 	MYSQL *my;
@@ -937,11 +940,8 @@ Test(clusters, keeping_an_answer_gives_way_to_a_lock)
 	complete_all("user1", id, 3);
 	dropped = fx_metric(fx.d.port, "loomd_db_dropped_total");
 	cr_assert_geq(dropped, 0);
-	my = mysql_init(NULL);
-	cr_assert_not_null(mysql_real_connect(my,
-	    fx.db.socket[0] ? "localhost" : fx.db.host, fx.db.user,
-	    fx.db.password, fx.dbname, fx.db.socket[0] ? 0 : fx.db.port,
-	    fx.db.socket[0] ? fx.db.socket : NULL, 0));
+	my = fx_db_connect(&fx.db, fx.dbname, err, sizeof err);
+	cr_assert_not_null(my, "%s", err);
 	snprintf(q, sizeof q,
 	    "SELECT id FROM clusters WHERE id = %lld FOR UPDATE",
 	    strtoll(id, NULL, 10));

@@ -228,7 +228,7 @@ Test(concurrency, a_slow_transaction_is_logged)
 {
 	struct slow_write w;
 	pthread_t th;
-	char q[128], log[65536];
+	char q[128], log[65536], err[256];
 	const char *step;
 	long long step_ms = 0;
 	MYSQL *my;
@@ -237,11 +237,8 @@ Test(concurrency, a_slow_transaction_is_logged)
 	    "{\"name\":\"slow\",\"numMachines\":1,"
 	    "\"clusterTemplate\":\"one-machine\"}",
 	    w.id);
-	my = mysql_init(NULL);
-	cr_assert_not_null(mysql_real_connect(my,
-	    fx.db.socket[0] ? "localhost" : fx.db.host, fx.db.user,
-	    fx.db.password, fx.dbname, fx.db.socket[0] ? 0 : fx.db.port,
-	    fx.db.socket[0] ? fx.db.socket : NULL, 0));
+	my = fx_db_connect(&fx.db, fx.dbname, err, sizeof err);
+	cr_assert_not_null(my, "%s", err);
 	snprintf(q, sizeof q,
 	    "SELECT id FROM clusters WHERE id = %lld FOR "
 	    "UPDATE",

@@ -175,12 +175,29 @@ fx_db_name(char *out, size_t n)
 	snprintf(out, n, "loomd_t_%ld_%d", (long)getpid(), ++seq);
 }
 
+MYSQL *
+fx_db_connect(const struct fx_db *db, const char *dbname, char *err, size_t n)
+{
+	unsigned int tmo = 10;
+	MYSQL *my = mysql_init(NULL);
+
+	mysql_optionsv(my, MYSQL_OPT_CONNECT_TIMEOUT, &tmo);
+	mysql_optionsv(my, MYSQL_OPT_READ_TIMEOUT, &tmo);
+	if (mysql_real_connect(my, db->socket[0] ? "localhost" : db->host,
+		db->user, db->password, dbname, db->socket[0] ? 0 : db->port,
+		db->socket[0] ? db->socket : NULL, 0) != NULL)
+		return my;
+	if (err != NULL && n > 0)
+		snprintf(err, n, "%s", mysql_error(my));
+	mysql_close(my);
+	return NULL;
+}
+
 int
 fx_sql(const struct fx_db *db, const char *dbname, const char *sql, char *out,
     size_t n)
 {
-	unsigned int tmo = 10;
-	MYSQL_STMT *stmt = NULL;
+	MYSQL_STMT *stmt;
 	MYSQL_BIND b;
 	char buf[4096];
 	unsigned long len = 0;
@@ -190,16 +207,8 @@ fx_sql(const struct fx_db *db, const char *dbname, const char *sql, char *out,
 
 	if (out != NULL && n > 0)
 		out[0] = '\0';
-	my = mysql_init(NULL);
-	mysql_optionsv(my, MYSQL_OPT_CONNECT_TIMEOUT, &tmo);
-	mysql_optionsv(my, MYSQL_OPT_READ_TIMEOUT, &tmo);
-	if (mysql_real_connect(my, db->socket[0] ? "localhost" : db->host,
-		db->user, db->password, dbname, db->socket[0] ? 0 : db->port,
-		db->socket[0] ? db->socket : NULL, 0) == NULL) {
-		if (out != NULL)
-			snprintf(out, n, "%s", mysql_error(my));
-		goto done;
-	}
+	if ((my = fx_db_connect(db, dbname, out, n)) == NULL)
+		return -1;
 	stmt = mysql_stmt_init(my);
 	if (mysql_stmt_prepare(stmt, sql, strlen(sql)) != 0 ||
 	    mysql_stmt_execute(stmt) != 0) {

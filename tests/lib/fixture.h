@@ -56,6 +56,16 @@ void fx_galera_from_env(struct fx_db *db, int node);
 /* A unique database name for this test process: loomd_t_<pid>_<n>. */
 void fx_db_name(char *out, size_t n);
 
+struct st_mysql; /* MYSQL of <mysql.h> */
+
+/*
+ * A new connection to db (database dbname, may be NULL), with connect and
+ * read timeouts of 10 s: the caller closes it with mysql_close().  NULL
+ * when it fails, with the client's message in err (size n; may be NULL).
+ */
+struct st_mysql *fx_db_connect(const struct fx_db *db, const char *dbname,
+    char *err, size_t n);
+
 /*
  * Run one SQL statement on db (database dbname, may be NULL) and return
  * the first column of the first row as a string in out (may be NULL).
