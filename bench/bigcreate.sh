@@ -153,6 +153,9 @@ create_planned() {
 	planned $((10#$IDS)) || die "cluster $IDS was never planned"
 }
 
+# loomd's resident set in KiB: rss VmRSS (now) or rss VmHWM (peak).
+rss() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$PID/status"; }
+
 FILES0=$(db_files)
 TABLES0=$(db_tables)
 T0=$(now_ms)
@@ -174,7 +177,7 @@ while :; do
 done
 T_QUEUED=$(now_ms)
 SPAN=$(stage0_span "$JOB")
-RSS=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+RSS=$(rss VmHWM)
 FILES1=$(db_files)
 TABLES1=$(db_tables)
 
@@ -199,7 +202,7 @@ if [ "$WHOLE" -gt 0 ]; then
 			    grep -o '"stepscompleted":[0-9]*' | cut -d: -f2)
 			all_n=$(printf '%s' "$body" |
 			    grep -o '"stepstotal":[0-9]*' | cut -d: -f2)
-			say "$(((LAST - T1) / 1000)) s: ${done_n:-?} of ${all_n:-?} steps complete"
+			say "$(((LAST - T1) / 1000)) s: ${done_n:-?} of ${all_n:-?} steps complete, loomd RSS $(($(rss VmRSS) / 1024)) MB"
 		fi
 		case $st in
 		active) break ;;
@@ -211,6 +214,8 @@ if [ "$WHOLE" -gt 0 ]; then
 		sleep $((NODES > 2000 ? 5 : 1))
 	done
 	JOB_S=$((($(now_ms) - T1) / 1000))
+	JOB_RSS_END=$(rss VmRSS)
+	JOB_RSS_PEAK=$(rss VmHWM)
 	kill "$PROV_PID" 2>/dev/null && wait "$PROV_PID" 2>/dev/null
 	PROV_PID=
 	JOB_FILES=$(db_files)
@@ -236,7 +241,7 @@ ABORT_CODE=$(curl -s -o /dev/null -w '%{http_code}' -m 120 -X POST \
     "${U[@]}" "$URL/v1/loom/clusters/$IDS/abort")
 ABORT_MS=$(($(now_ms) - T))
 read -r _ QUEUED3 <<<"$(stage0 "$JOB")"
-RSS2=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+RSS2=$(rss VmHWM)
 
 echo "nodes $NODES"
 echo "stage1_tasks $TOTAL"
@@ -258,6 +263,8 @@ if [ "$WHOLE" -gt 0 ]; then
 	echo "job_workers $WHOLE"
 	echo "job_seconds $JOB_S"
 	echo "job_tasks $JOB_TASKS"
+	echo "job_rss_peak_mb $((JOB_RSS_PEAK / 1024))"
+	echo "job_rss_end_mb $((JOB_RSS_END / 1024))"
 	echo "job_db_growth_files_mb $(((JOB_FILES - FILES0) / 1048576))"
 	echo "job_db_growth_tables_mb $(((JOB_TABLES - TABLES0) / 1048576))"
 	while read -r t d i; do

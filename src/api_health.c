@@ -18,6 +18,7 @@
 #include "db.h"
 #include "health.h"
 #include "ids.h"
+#include "memtrim.h"
 #include "metrics.h"
 #include "scheduler.h"
 #include "takewait.h"
@@ -193,7 +194,7 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	char err[LOOMD_ERR_LEN], adopted[256];
 	struct health_state hs;
 	struct db_stats ds;
-	uint64_t gets[2];
+	uint64_t gets[2], trims[2];
 	struct db_conn *c;
 	int k;
 
@@ -245,6 +246,17 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	    "loomd_cluster_gets_total{from=\"rendered\"} %llu\n"
 	    "loomd_cluster_gets_total{from=\"built\"} %llu\n",
 	    (unsigned long long)gets[0], (unsigned long long)gets[1]);
+	memtrim_counts(&trims[0], &trims[1]);
+	metrics_printf(&b,
+	    "# HELP loomd_memory_trims_total Times the allocator's free "
+	    "memory was given back to the system.\n"
+	    "# TYPE loomd_memory_trims_total counter\n"
+	    "loomd_memory_trims_total %llu\n"
+	    "# HELP loomd_memory_trimmed_bytes_total Resident bytes those "
+	    "trims gave back.\n"
+	    "# TYPE loomd_memory_trimmed_bytes_total counter\n"
+	    "loomd_memory_trimmed_bytes_total %llu\n",
+	    (unsigned long long)trims[0], (unsigned long long)trims[1]);
 	metrics_printf(&b,
 	    "# HELP loomd_id_blocks_reserved_total ID blocks "
 	    "reserved by this server.\n# TYPE loomd_id_blocks_reserved_total "

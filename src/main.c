@@ -33,6 +33,7 @@
 #include "handout.h"
 #include "health.h"
 #include "jobs_pool.h"
+#include "memtrim.h"
 #include "http.h"
 #include "ids.h"
 #include "schema.h"
@@ -434,6 +435,8 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (callback_start(&c, err) != 0)
 		fatalx("%s", err);
+	if (memtrim_start(MEMTRIM_PERIOD_MS, MEMTRIM_FREE_BYTES, err) != 0)
+		fatalx("%s", err);
 	if (http_start(&c, api_routes_all, api_routes_probe, port, port_file,
 		err) != 0) {
 		log_error("startup: %s", err);
@@ -458,6 +461,7 @@ main(int argc, char **argv)
 	takewait_stop();
 	handout_stop(); /* after the last answer */
 	callback_stop();
+	memtrim_stop();
 	scheduler_stop();
 	jobs_pool_stop(); /* after the scheduler: it queues their work */
 	health_stop();

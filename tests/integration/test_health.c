@@ -253,6 +253,10 @@ Test(health, metrics_counters_move)
 		      "# TYPE loomd_http_request_duration_seconds "
 		      "histogram") != NULL);
 	cr_expect(strstr(r.body, "loomd_wsrep_cluster_size") != NULL);
+	/* A fresh server holds little free memory: nothing trimmed yet. */
+	cr_expect_eq(sample(r.body, "loomd_memory_trims_total"), 0, "%s",
+	    r.body);
+	cr_expect_eq(sample(r.body, "loomd_memory_trimmed_bytes_total"), 0);
 	cr_expect(strstr(r.body,
 		      "# HELP loomd_jobs Jobs by action and "
 		      "status.\n# TYPE loomd_jobs gauge\n") != NULL,
