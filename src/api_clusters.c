@@ -25,7 +25,9 @@
 #include "cluster_request.h"
 #include "cluster_store.h"
 #include "domain.h"
+#include "jobs_pool.h"
 #include "jsonin.h"
+#include "scheduler.h"
 
 static const struct cfg *api_clusters_cfg;
 
@@ -47,11 +49,31 @@ api_clusters_create_parse(struct http_req *req, struct http_resp *resp,
 	return API_OK;
 }
 
+/*
+ * The new cluster's SOLVE_LAYOUT job goes straight to this server's
+ * solver threads when their queue has room: inserted claimed, so no
+ * scheduler pass has to find it and claim it (two statements a cluster).
+ * Otherwise it is left to the scheduler, woken now.
+ */
 static void
 api_clusters_create_store(const struct api_common_write *w, void *arg,
     struct domain_out *out)
 {
-	cluster_store_create(&w->user, arg, &w->idem, out);
+	struct job_store_job job;
+	bool place = jobs_pool_reserve();
+
+	cluster_store_create(&w->user, arg, &w->idem, place ? &job : NULL,
+	    out);
+	if (place && job.id[0] != '\0') {
+		if (!jobs_pool_solve_reserved(&job))
+			log_info("job %s: left to a scheduler once its lease "
+				 "ends (the solver threads are stopping)",
+			    job.id);
+		return;
+	}
+	if (place)
+		jobs_pool_unreserve();
+	scheduler_kick();
 }
 
 static void
@@ -61,7 +83,7 @@ api_clusters_create_done(void *arg)
 }
 
 static const struct api_common_write_desc api_clusters_create_desc = {
-	.kick = true,
+	.kick = false, /* api_clusters_create_store() does */
 	.parse = api_clusters_create_parse,
 	.store = api_clusters_create_store,
 	.done = api_clusters_create_done,

@@ -36,6 +36,7 @@ struct cluster_store_create_arg {
 	int64_t now;
 	const char *template_name;
 	int64_t num_machines;
+	struct job_store_job *claimed; /* NULL: the job is left unclaimed */
 };
 
 /*
@@ -75,6 +76,8 @@ cluster_store_create_tx(struct db_conn *c, void *arg)
 	enum db_status st;
 	bool done;
 
+	if (a->claimed != NULL)
+		a->claimed->id[0] = '\0'; /* this run inserted nothing yet */
 	if ((st = idem_store_check_tx(c, a->rq.u->id, a->rq.idem, a->rq.out,
 		 &done)) != DB_OK ||
 	    done)
@@ -89,8 +92,11 @@ cluster_store_create_tx(struct db_conn *c, void *arg)
 		 a->rq.id % domain_cfg()->ids_increment_by, a->rq.u->id,
 		 a->name, a->now, a->rq.jid, a->request, a->doc)) != DB_OK)
 		return st;
-	if ((st = job_store_insert_tx(c, a->rq.jid, a->rq.id, "SOLVE_LAYOUT",
-		 "NOT_SUBMITTED", a->now)) != DB_OK)
+	if ((st = a->claimed != NULL ?
+		    job_store_insert_claimed_tx(c, a->rq.jid, a->rq.id,
+			"SOLVE_LAYOUT", "NOT_SUBMITTED", a->now, a->claimed) :
+		    job_store_insert_tx(c, a->rq.jid, a->rq.id, "SOLVE_LAYOUT",
+			"NOT_SUBMITTED", a->now)) != DB_OK)
 		return st;
 	free(a->rq.out->body);
 	a->rq.out->body = xasprintf("{\"id\":\"%s\"}", a->rq.cid);
@@ -100,7 +106,7 @@ cluster_store_create_tx(struct db_conn *c, void *arg)
 void
 cluster_store_create(const struct cluster_store_user *u,
     const struct cluster_request *rq, const struct idem_store_key *idem,
-    struct domain_out *out)
+    struct job_store_job *claimed, struct domain_out *out)
 {
 	struct cluster_store_create_arg a;
 	struct json_object *doc, *request;
@@ -116,6 +122,9 @@ cluster_store_create(const struct cluster_store_user *u,
 	a.now = domain_now_ms();
 	a.template_name = rq->template_name;
 	a.num_machines = rq->num_machines;
+	a.claimed = claimed;
+	if (claimed != NULL)
+		claimed->id[0] = '\0';
 	if ((c = domain_conn(out)) == NULL)
 		return;
 	/* IDs are reserved outside the transaction; a gap is harmless. */
@@ -131,6 +140,8 @@ cluster_store_create(const struct cluster_store_user *u,
 	a.doc = json_object_to_json_string_ext(doc, DOMAIN_JSON);
 	a.request = json_object_to_json_string_ext(request, DOMAIN_JSON);
 	st = db_tx_run(c, cluster_store_create_tx, &a, err);
+	if (st != DB_OK && claimed != NULL)
+		claimed->id[0] = '\0'; /* not committed */
 	domain_finish_tx(out, st, err);
 	json_object_put(request);
 	json_object_put(doc);

@@ -20,6 +20,7 @@
 #include "common.h"
 #include "db.h"
 #include "domain.h"
+#include "job_store.h"
 
 struct cluster_request;
 struct idem_store_key;
@@ -32,11 +33,14 @@ struct cluster_store_user {
 
 /*
  * Create a cluster from a validated request (borrowed).  On DOMAIN_OK the
- * body is {"id":"<clusterId>"}.
+ * body is {"id":"<clusterId>"}.  With claimed non-NULL its SOLVE_LAYOUT
+ * job is inserted claimed by this server (job_store_insert_claimed_tx())
+ * and, when the transaction committed it, read into *claimed; otherwise
+ * (an error, a replay of an Idempotency-Key) claimed->id is empty.
  */
 void cluster_store_create(const struct cluster_store_user *u,
     const struct cluster_request *rq, const struct idem_store_key *idem,
-    struct domain_out *out);
+    struct job_store_job *claimed, struct domain_out *out);
 
 /* Request the deletion of a cluster (section 3.10). */
 void cluster_store_delete(const struct cluster_store_user *u, int64_t id,

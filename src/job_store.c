@@ -158,16 +158,47 @@ job_store_release_idle(struct db_conn *c, const struct job_store_job *j)
 	    DB_OK;
 }
 
+/* A new job; lease_owner NULL (no lease) unless owner is set. */
+static enum db_status
+job_store_insert(struct db_conn *c, const char *jid, int64_t cluster,
+    const char *action, const char *status, int64_t now, const char *owner,
+    int64_t lease_until)
+{
+	return db_exec(c,
+	    "INSERT INTO jobs (id, cluster_id, residue, action, status, "
+	    "needs_work, create_time, lease_owner, lease_until) VALUES (?, "
+	    "?, ?, ?, ?, 1, ?, ?, ?)",
+	    NULL, "siissisi", jid, cluster,
+	    cluster % domain_cfg()->ids_increment_by, action, status, now,
+	    owner, lease_until);
+}
+
 enum db_status
 job_store_insert_tx(struct db_conn *c, const char *jid, int64_t cluster,
     const char *action, const char *status, int64_t now)
 {
-	return db_exec(c,
-	    "INSERT INTO jobs (id, cluster_id, residue, "
-	    "action, status, needs_work, create_time) VALUES (?, ?, ?, ?, ?, "
-	    "1, ?)",
-	    NULL, "siissi", jid, cluster,
-	    cluster % domain_cfg()->ids_increment_by, action, status, now);
+	return job_store_insert(c, jid, cluster, action, status, now, NULL, 0);
+}
+
+enum db_status
+job_store_insert_claimed_tx(struct db_conn *c, const char *jid,
+    int64_t cluster, const char *action, const char *status, int64_t now,
+    struct job_store_job *j)
+{
+	enum db_status st;
+
+	if ((st = job_store_insert(c, jid, cluster, action, status, now,
+		 domain_me(),
+		 domain_now_ms() + domain_cfg()->ha_job_lease_ms)) != DB_OK)
+		return st;
+	memset(j, 0, sizeof *j);
+	snprintf(j->id, sizeof j->id, "%s", jid);
+	j->cluster = cluster;
+	snprintf(j->action, sizeof j->action, "%s", action);
+	snprintf(j->status, sizeof j->status, "%s", status);
+	j->planned = false;
+	j->version = 1; /* the column's default */
+	return DB_OK;
 }
 
 enum db_status

@@ -50,6 +50,15 @@ bool job_store_release_idle(struct db_conn *c, const struct job_store_job *j);
 /* Add job jid of cluster (action, status), needing work, in a transaction. */
 enum db_status job_store_insert_tx(struct db_conn *c, const char *jid,
     int64_t cluster, const char *action, const char *status, int64_t now);
+/*
+ * The same, claimed by this server from the start (its lease taken as
+ * job_store_claim() takes it), and the job as job_store_due() would read
+ * it into *j: for a job handed straight to this server's solver threads,
+ * with no scheduler pass to find it and no claim.
+ */
+enum db_status job_store_insert_claimed_tx(struct db_conn *c, const char *jid,
+    int64_t cluster, const char *action, const char *status, int64_t now,
+    struct job_store_job *j);
 /* Mark job jid as needing work (the scheduler settles it), in a transaction. */
 enum db_status job_store_needs_work_tx(struct db_conn *c, const char *jid);
 /* Release a job that needs no work (needs_work and lease cleared). */

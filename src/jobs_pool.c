@@ -32,6 +32,7 @@ static pthread_mutex_t jobs_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Guarded by jobs_pool_lock: a ring of claimed jobs. */
 static struct job_store_job jobs_pool_queue[JOBS_POOL_QUEUE];
 static size_t jobs_pool_head, jobs_pool_n;
+static size_t jobs_pool_reserved; /* places kept for jobs being committed */
 static bool jobs_pool_on;
 
 static struct jobs_pool_worker jobs_pool_workers[JOBS_POOL_MAX];
@@ -81,16 +82,15 @@ jobs_pool_done(void *arg)
 	w->c = NULL;
 }
 
-bool
-jobs_pool_solve(const struct job_store_job *job)
+/*
+ * Queue job (under jobs_pool_lock, which it unlocks) in a place known to
+ * be free, and wake the threads.
+ */
+static void
+jobs_pool_push_unlock(const struct job_store_job *job)
 {
 	size_t i, n;
 
-	pthread_mutex_lock(&jobs_pool_lock);
-	if (!jobs_pool_on || jobs_pool_n == JOBS_POOL_QUEUE) {
-		pthread_mutex_unlock(&jobs_pool_lock);
-		return false;
-	}
 	jobs_pool_queue[(jobs_pool_head + jobs_pool_n++) % JOBS_POOL_QUEUE] =
 	    *job;
 	n = jobs_pool_nthreads;
@@ -98,7 +98,54 @@ jobs_pool_solve(const struct job_store_job *job)
 	/* Every thread: the idle ones look, a busy one after its solve. */
 	for (i = 0; i < n; i++)
 		bgthread_kick(&jobs_pool_threads[i]);
+}
+
+bool
+jobs_pool_solve(const struct job_store_job *job)
+{
+	pthread_mutex_lock(&jobs_pool_lock);
+	if (!jobs_pool_on ||
+	    jobs_pool_n + jobs_pool_reserved >= JOBS_POOL_QUEUE) {
+		pthread_mutex_unlock(&jobs_pool_lock);
+		return false;
+	}
+	jobs_pool_push_unlock(job);
 	return true;
+}
+
+bool
+jobs_pool_reserve(void)
+{
+	bool ok;
+
+	pthread_mutex_lock(&jobs_pool_lock);
+	ok =
+	    jobs_pool_on && jobs_pool_n + jobs_pool_reserved < JOBS_POOL_QUEUE;
+	if (ok)
+		jobs_pool_reserved++;
+	pthread_mutex_unlock(&jobs_pool_lock);
+	return ok;
+}
+
+bool
+jobs_pool_solve_reserved(const struct job_store_job *job)
+{
+	pthread_mutex_lock(&jobs_pool_lock);
+	jobs_pool_reserved--;
+	if (!jobs_pool_on) {
+		pthread_mutex_unlock(&jobs_pool_lock);
+		return false;
+	}
+	jobs_pool_push_unlock(job);
+	return true;
+}
+
+void
+jobs_pool_unreserve(void)
+{
+	pthread_mutex_lock(&jobs_pool_lock);
+	jobs_pool_reserved--;
+	pthread_mutex_unlock(&jobs_pool_lock);
 }
 
 int

@@ -26,5 +26,21 @@ void jobs_pool_stop(void);
  * caller solves it.
  */
 bool jobs_pool_solve(const struct job_store_job *job);
+/*
+ * A place in the queue for a job not yet committed (POST /clusters hands
+ * its SOLVE_LAYOUT job over this way, claimed by its insert).  True when
+ * one was kept: then exactly one of jobs_pool_solve_reserved() (the job
+ * was committed) or jobs_pool_unreserve() (it was not) follows.  False
+ * when there is no solver thread or the queue is full.
+ */
+bool jobs_pool_reserve(void);
+/*
+ * Queue job (borrowed, copied) in the place reserved.  False when the
+ * threads are stopping: the job stays claimed until its lease ends, and
+ * then any server's scheduler claims it.
+ */
+bool jobs_pool_solve_reserved(const struct job_store_job *job);
+/* Give back a place reserved for a job that was not committed. */
+void jobs_pool_unreserve(void);
 
 #endif /* LOOMD_JOBS_POOL_H */

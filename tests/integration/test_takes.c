@@ -634,6 +634,45 @@ Test(own_loomd, solver_threads_solve_clusters_created_together)
 }
 
 /*
+ * A new cluster's SOLVE_LAYOUT job goes from POST /clusters straight to
+ * the solver threads, claimed by its insert: it is solved and its first
+ * stage queued with no scheduler pass (scheduler.interval_ms = 60000, so
+ * none comes unless something wakes the scheduler).
+ */
+Test(own_loomd, a_new_cluster_is_solved_without_a_scheduler_pass)
+{
+	char id[32], n[64];
+	double passes, deadline;
+
+	fx_daemon_prepare(&fx.d, &fx.db, fx.dbname,
+	    "scheduler = { interval_ms = 60000; solvers = 2; };");
+	cr_assert_eq(fx_daemon_start(&fx.d, NULL), 0, "loomd did not start");
+	fx_import(fx.d.port, FX_CLUSTER_FIXTURES);
+	/* The first pass comes at startup; the import wakes none. */
+	deadline = fx_now_ms() + 5000;
+	while ((passes = fx_metric(fx.d.port,
+		    "loomd_scheduler_passes_total")) < 1 &&
+	    fx_now_ms() < deadline)
+		usleep(50 * 1000);
+	cr_assert_geq(passes, 1);
+	usleep(300 * 1000);
+	passes = fx_metric(fx.d.port, "loomd_scheduler_passes_total");
+	fx_create_cluster(fx.d.port, "user1", "h", "one-machine", id);
+	deadline = fx_now_ms() + 10000;
+	while (!logged_solved(id) && fx_now_ms() < deadline)
+		usleep(50 * 1000);
+	cr_assert(logged_solved(id), "cluster %s not solved in 10 s", id);
+	cr_expect_str_eq(fx_sqlf(&fx.db, fx.dbname, n, sizeof n,
+			     "SELECT CONCAT(status, ' ', needs_work, ' ', "
+			     "lease_until) FROM jobs WHERE cluster_id = %lld "
+			     "AND action = 'SOLVE_LAYOUT'",
+			     (long long)atoll(id)),
+	    "COMPLETE 0 0");
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_scheduler_passes_total"),
+	    passes, "a scheduler pass found the job");
+}
+
+/*
  * task.delivery_record_ms = 60000 (undelivered_seconds = 240): the
  * record of a take's delivery waits in memory, and a loomd stopped by
  * SIGTERM writes it before it exits, with the time of the delivery.
