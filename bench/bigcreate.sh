@@ -10,7 +10,9 @@
 # last submit_time of its tasks, and from the POST), loomd's peak RSS and
 # the slowest status answer.  A second cluster of the same size is then
 # aborted while its first stage is queued: the abort's answer time and
-# status code.  No provisioner runs: only the first stage is queued.
+# status code, the tasks queued when it answered, and how long the
+# scheduler then took to drop them all.  No provisioner runs: only the
+# first stage is queued.
 # Last, the database's own ceiling for the same kind of work on the same
 # server: sysbench oltp_update_non_index at 1 thread (rows updated per
 # second, one row per statement), next to the tasks queued per second and
@@ -117,12 +119,14 @@ db_tables() {
 	sql -e "SELECT SUM(data_length + index_length) FROM
 	    information_schema.tables WHERE table_schema = '$DBNAME'"
 }
-# Tasks of job $1's first stage and how many were queued (an abort drops
-# them: DROPPED); counted from an index (job_id, stage, status), so that
-# asking every 500 ms does not read the rows being queued.
+# Tasks of job $1's first stage, how many were queued (an abort drops
+# them: DROPPED, still counted) and how many of those were dropped;
+# counted from an index (job_id, stage, status), so that asking every
+# 500 ms does not read the rows being queued.
 stage0() {
-	sql "$DBNAME" -e "SELECT COUNT(*), SUM(status <> 'NOT_SUBMITTED')
-	    FROM tasks WHERE job_id = '$1' AND stage = 0"
+	sql "$DBNAME" -e "SELECT COUNT(*), SUM(status <> 'NOT_SUBMITTED'),
+	    SUM(status = 'DROPPED') FROM tasks WHERE job_id = '$1' AND
+	    stage = 0"
 }
 # The time from the first queueing of a task of job $1's first stage to
 # the last one's.
@@ -164,7 +168,7 @@ T_PLANNED=$(now_ms)
 STATUS_MAX=0
 STATUS_BAD=0
 while :; do
-	read -r TOTAL QUEUED <<<"$(stage0 "$JOB")"
+	read -r TOTAL QUEUED _ <<<"$(stage0 "$JOB")"
 	[ "$TOTAL" -gt 0 ] && [ "${QUEUED:-0}" = "$TOTAL" ] && break
 	[ $(($(now_ms) - T0)) -gt 600000 ] && die "stage 1 not queued in 600 s"
 	t=$(now_ms)
@@ -232,7 +236,7 @@ fi
 create_planned 2
 # Once its first tasks are queued.
 for _ in $(seq 6000); do
-	read -r _ QUEUED2 <<<"$(stage0 "$JOB")"
+	read -r _ QUEUED2 _ <<<"$(stage0 "$JOB")"
 	[ "${QUEUED2:-0}" -gt 0 ] && break
 	sleep 0.02
 done
@@ -240,7 +244,17 @@ T=$(now_ms)
 ABORT_CODE=$(curl -s -o /dev/null -w '%{http_code}' -m 120 -X POST \
     "${U[@]}" "$URL/v1/loom/clusters/$IDS/abort")
 ABORT_MS=$(($(now_ms) - T))
-read -r _ QUEUED3 <<<"$(stage0 "$JOB")"
+read -r _ QUEUED3 _ <<<"$(stage0 "$JOB")"
+# The scheduler drops the queued tasks of the failed job after the
+# answer: the time until every task queued is dropped (no provisioner
+# takes any), at most 60 s.
+T=$(now_ms)
+for _ in $(seq 600); do
+	read -r _ QUEUED4 DROPPED3 <<<"$(stage0 "$JOB")"
+	[ "${DROPPED3:-0}" = "${QUEUED4:-0}" ] && break
+	sleep 0.1
+done
+DROP_MS=$(($(now_ms) - T))
 RSS2=$(rss VmHWM)
 
 echo "nodes $NODES"
@@ -257,6 +271,8 @@ echo "abort_ms $ABORT_MS"
 echo "abort_code $ABORT_CODE"
 echo "abort_queued_before ${QUEUED2:-0}"
 echo "abort_queued_after ${QUEUED3:-0}"
+echo "abort_dropped ${DROPPED3:-0}"
+echo "abort_dropped_ms $DROP_MS"
 echo "rss_peak_after_abort_mb $((RSS2 / 1024))"
 echo "write_timeout_ms $WRITE_TIMEOUT_MS"
 if [ "$WHOLE" -gt 0 ]; then
