@@ -14,9 +14,10 @@ the rig library for the bash scripts.
       loomd.conf of datacenter I on standard output
   haproxy-cfg --template FILE --sock PATH HA-OPTIONS
       the rig's HAProxy configuration on standard output
-  counters [--dir D] [--port-base B] [--on-usr1] OUT
+  counters [--dir D] [--port-base B] [--on-usr1] [--jobs-db DB] OUT
       server counters into OUT.0 now (with --on-usr1: on SIGUSR1), OUT.1
-      and the deltas OUT.json on SIGINT/SIGTERM (scripts/bench)
+      and the deltas OUT.json on SIGINT/SIGTERM (scripts/bench); with
+      --jobs-db, loomd_solved: the solved clusters of loomd's database DB
   diag [--dir D] [--port-base B] OUT_DIR LABEL
       diagnostics of every node into OUT_DIR/LABEL-nI.txt
 
@@ -95,6 +96,7 @@ def main(argv):
     p = sub.add_parser("counters")
     add_galera(p)
     p.add_argument("--on-usr1", action="store_true")
+    p.add_argument("--jobs-db")
     p.add_argument("out")
     p = sub.add_parser("diag")
     add_galera(p)
@@ -127,7 +129,8 @@ def main(argv):
                 sys.stdout.write(haproxy.haproxy_cfg(f.read(), ha_of(a),
                                                      a.sock))
         elif a.cmd == "counters":
-            return counters.sample(galera_of(a, a.who), a.out, a.on_usr1)
+            return counters.sample(galera_of(a, a.who), a.out, a.on_usr1,
+                                   a.jobs_db)
         elif a.cmd == "diag":
             res = diag.snapshot(galera_of(a, a.who), a.out_dir, a.label)
             for i, r in sorted(res.items()):

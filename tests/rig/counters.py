@@ -11,10 +11,15 @@ process listens): started ahead, it answers at once, where a Python start
 can take seconds on a busy machine.  On a
 busy machine the first snapshot can come a second or more after the load
 generator's window opened, so a count per unit of work is the delta over
-(rate x window_s), not over the generator's own count."""
+(rate x window_s), not over the generator's own count.
+
+With --jobs-db DB, "loomd_solved" is added: the SOLVE_LAYOUT jobs of
+loomd's database DB that are COMPLETE, read on node 1 (the create rows'
+solves run behind the POSTs they count)."""
 
 import json
 import os
+import re
 import signal
 import time
 
@@ -26,11 +31,16 @@ COUNTERS = ("Questions", "Com_commit", "wsrep_replicated",
             "wsrep_local_bf_aborts", "wsrep_causal_reads")
 
 
-def snapshot(galera):
-    """{name: value summed over the nodes}; the three queries run at once."""
+def snapshot(galera, jobs_db=None):
+    """{name: value summed over the nodes}; the queries run at once."""
     stmt = "SHOW GLOBAL STATUS WHERE Variable_name IN (%s)" % ", ".join(
         "'%s'" % c for c in COUNTERS)
     procs = [db.start(galera.socket(i), stmt) for i in (1, 2, 3)]
+    if jobs_db is not None:
+        procs.append(db.start(galera.socket(1),
+                              "SELECT 'loomd_solved', COUNT(*) FROM `%s`.jobs "
+                              "WHERE action = 'SOLVE_LAYOUT' AND status = "
+                              "'COMPLETE'" % jobs_db))
     total = {}
     for p in procs:
         rc, out, _ = db.finish(p)
@@ -51,10 +61,12 @@ def delta(a, b):
     return {k: b[k] - a[k] for k in sorted(a) if k in b}
 
 
-def sample(galera, out, on_usr1=False):
+def sample(galera, out, on_usr1=False, jobs_db=None):
     """Snapshot now (or on SIGUSR1), wait for SIGINT/SIGTERM, snapshot,
     write the delta.  Stopped before the first snapshot: nothing written,
     exit 1."""
+    if jobs_db is not None and not re.fullmatch(r"[A-Za-z0-9_]+", jobs_db):
+        raise ValueError("--jobs-db: not a database name: %r" % jobs_db)
     stop = []
     go = []
 
@@ -74,13 +86,13 @@ def sample(galera, out, on_usr1=False):
             return 1
         time.sleep(0.01)
     t0 = time.monotonic()
-    first = snapshot(galera)
+    first = snapshot(galera, jobs_db)
     t1 = time.monotonic()
     write(out + ".0", first)
     while not stop:
         time.sleep(0.05)
     t2 = time.monotonic()
-    last = snapshot(galera)
+    last = snapshot(galera, jobs_db)
     t3 = time.monotonic()
     write(out + ".1", last)
     d = delta(first, last)
