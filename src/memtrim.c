@@ -17,10 +17,12 @@
 #include "bgthread.h"
 
 static uint64_t memtrim_trims, memtrim_bytes;
+
+#if defined(HAVE_MALLOC_TRIM) && defined(HAVE_MALLINFO2)
+/* Set by memtrim_start(). */
 static int64_t memtrim_period = MEMTRIM_PERIOD_MS;
 static uint64_t memtrim_free = MEMTRIM_FREE_BYTES;
 
-#if defined(HAVE_MALLOC_TRIM) && defined(HAVE_MALLINFO2)
 /* Resident bytes of this process, 0 when /proc cannot say. */
 static uint64_t
 memtrim_rss(void)
