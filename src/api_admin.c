@@ -232,10 +232,14 @@ api_admin_write(struct http_resp *resp, db_tx_fn fn, struct api_admin_op *op)
 	return API_OK;
 }
 
-/* POST /v1/loom/{type} and PUT /v1/loom/{type}/{name}. */
+/*
+ * POST /v1/loom/{type} (create) and PUT /v1/loom/{type}/{name} (create or
+ * replace).
+ */
 static enum api_status
-api_admin_put_or_post(struct http_req *req, struct http_resp *resp, bool put)
+api_admin_write_entity(struct http_req *req, struct http_resp *resp)
 {
+	bool put = strcmp(req->method, "PUT") == 0;
 	struct api_admin_op op = { 0 };
 	struct json_object *ent = NULL;
 	char err[LOOMD_ERR_LEN];
@@ -271,18 +275,6 @@ api_admin_put_or_post(struct http_req *req, struct http_resp *resp, bool put)
 out:
 	json_object_put(ent);
 	return as;
-}
-
-static enum api_status
-api_admin_post(struct http_req *req, struct http_resp *resp)
-{
-	return api_admin_put_or_post(req, resp, false);
-}
-
-static enum api_status
-api_admin_put(struct http_req *req, struct http_resp *resp)
-{
-	return api_admin_put_or_post(req, resp, true);
 }
 
 /* DELETE /v1/loom/{type}/{name}: 404 if there was nothing to delete. */
@@ -410,17 +402,18 @@ api_admin_import(struct http_req *req, struct http_resp *resp)
 
 const struct api_route api_admin_routes[] = {
 	{ "GET", "/v1/loom/export", api_admin_export,
-	    "the whole catalogue in one object" },
+	    "the whole catalogue in one object", NULL },
 	{ "POST", "/v1/loom/import", api_admin_import,
-	    "replace the whole catalogue (admin)" },
+	    "replace the whole catalogue (admin)", NULL },
 	{ "GET", "/v1/loom/{type}", api_admin_read,
-	    "list the entities of a type" },
-	{ "POST", "/v1/loom/{type}", api_admin_post,
-	    "create an entity (admin)" },
-	{ "GET", "/v1/loom/{type}/{name}", api_admin_read, "get one entity" },
-	{ "PUT", "/v1/loom/{type}/{name}", api_admin_put,
-	    "create or replace an entity (admin)" },
+	    "list the entities of a type", NULL },
+	{ "POST", "/v1/loom/{type}", api_admin_write_entity,
+	    "create an entity (admin)", NULL },
+	{ "GET", "/v1/loom/{type}/{name}", api_admin_read, "get one entity",
+	    NULL },
+	{ "PUT", "/v1/loom/{type}/{name}", api_admin_write_entity,
+	    "create or replace an entity (admin)", NULL },
 	{ "DELETE", "/v1/loom/{type}/{name}", api_admin_delete,
-	    "delete an entity (admin)" },
-	{ NULL, NULL, NULL, NULL },
+	    "delete an entity (admin)", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };

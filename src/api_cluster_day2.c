@@ -47,11 +47,9 @@ api_cluster_day2_restart(struct json_object *body, bool *restart)
 }
 
 /* GET /v1/loom/clusters/{id}/config */
-static enum api_status
-api_cluster_day2_config_get(struct http_req *req, struct http_resp *resp)
-{
-	return api_common_cluster_read(req, resp, cluster_day2_config);
-}
+static const struct api_common_read_desc api_cluster_day2_config_get = {
+	cluster_day2_config
+};
 
 /* A day-2 request's body: the object, and the parts the store takes. */
 struct api_cluster_day2_body {
@@ -110,23 +108,15 @@ api_cluster_day2_body_free(void *arg)
 	json_object_put(b->body);
 }
 
-static const struct api_common_write_desc api_cluster_day2_config_desc = {
+/* PUT /v1/loom/clusters/{id}/config */
+static const struct api_common_write_desc api_cluster_day2_config_put = {
 	.by_id = true,
 	.kick = true,
+	.state_size = sizeof(struct api_cluster_day2_body),
 	.parse = api_cluster_day2_config_parse,
 	.store = api_cluster_day2_config_store,
 	.done = api_cluster_day2_body_free,
 };
-
-/* PUT /v1/loom/clusters/{id}/config */
-static enum api_status
-api_cluster_day2_config_put(struct http_req *req, struct http_resp *resp)
-{
-	struct api_cluster_day2_body b = { 0 };
-
-	return api_common_cluster_write(req, resp,
-	    &api_cluster_day2_config_desc, &b);
-}
 
 /* A non-empty array of strings (AddServicesRequestCodec). */
 static enum api_status
@@ -163,82 +153,78 @@ api_cluster_day2_add_store(const struct api_common_write *w, void *arg,
 	    out);
 }
 
-static const struct api_common_write_desc api_cluster_day2_add_desc = {
+/* POST /v1/loom/clusters/{id}/services */
+static const struct api_common_write_desc api_cluster_day2_add = {
 	.by_id = true,
 	.kick = true,
+	.state_size = sizeof(struct api_cluster_day2_body),
 	.parse = api_cluster_day2_add_parse,
 	.store = api_cluster_day2_add_store,
 	.done = api_cluster_day2_body_free,
 };
 
-/* POST /v1/loom/clusters/{id}/services */
-static enum api_status
-api_cluster_day2_add(struct http_req *req, struct http_resp *resp)
-{
-	struct api_cluster_day2_body b = { 0 };
-
-	return api_common_cluster_write(req, resp, &api_cluster_day2_add_desc,
-	    &b);
-}
-
 /*
- * The store call of a service action: the action is the last segment of
- * the path of req (arg), the service its second parameter if any.
+ * The store call of a service action: the action is w->ctx, the service
+ * the path's second parameter if any.
  */
 static void
-api_cluster_day2_runtime_store(const struct api_common_write *w, void *arg,
+api_cluster_day2_runtime_store(const struct api_common_write *w, void *state,
     struct domain_out *out)
 {
-	struct http_req *req = arg;
-	enum planner_cluster_action ca;
-	const char *op, *svc;
+	const char *svc = w->req->nparams > 1 ? w->req->params[1] : NULL;
 
-	op = strrchr(req->path, '/');
-	op = op != NULL ? op + 1 : req->path;
-	if (strcmp(op, "start") == 0)
-		ca = PLANNER_START_SERVICES;
-	else if (strcmp(op, "stop") == 0)
-		ca = PLANNER_STOP_SERVICES;
-	else
-		ca = PLANNER_RESTART_SERVICES;
-	svc = req->nparams > 1 ? req->params[1] : NULL;
-	cluster_day2_service_action(&w->user, w->id, svc, ca, &w->idem, out);
+	(void)state;
+	cluster_day2_service_action(&w->user, w->id, svc,
+	    *(const enum planner_cluster_action *)w->ctx, &w->idem, out);
 }
+
+static const enum planner_cluster_action api_cluster_day2_actions[] = {
+	PLANNER_START_SERVICES,
+	PLANNER_STOP_SERVICES,
+	PLANNER_RESTART_SERVICES,
+};
 
 /*
- * POST /v1/loom/clusters/{id}/services[/{svc}]/{start,stop,restart}: no
- * body is read.
+ * POST /v1/loom/clusters/{id}/services[/{svc}]/{start,stop,restart}, by
+ * the index of the action in api_cluster_day2_actions: no body is read.
  */
-static enum api_status
-api_cluster_day2_runtime(struct http_req *req, struct http_resp *resp)
-{
-	static const struct api_common_write_desc d = {
-		.by_id = true,
-		.kick = true,
-		.store = api_cluster_day2_runtime_store,
-	};
-
-	return api_common_cluster_write(req, resp, &d, req);
-}
+#define API_CLUSTER_DAY2_RUNTIME(i) \
+	{ \
+		.by_id = true, .kick = true, \
+		.ctx = &api_cluster_day2_actions[i], \
+		.store = api_cluster_day2_runtime_store \
+	}
+static const struct api_common_write_desc api_cluster_day2_op_start =
+    API_CLUSTER_DAY2_RUNTIME(0);
+static const struct api_common_write_desc api_cluster_day2_op_stop =
+    API_CLUSTER_DAY2_RUNTIME(1);
+static const struct api_common_write_desc api_cluster_day2_op_restart =
+    API_CLUSTER_DAY2_RUNTIME(2);
 
 const struct api_route api_cluster_day2_routes[] = {
-	{ "GET", "/v1/loom/clusters/{id}/config", api_cluster_day2_config_get,
-	    "a cluster's config" },
-	{ "PUT", "/v1/loom/clusters/{id}/config", api_cluster_day2_config_put,
-	    "reconfigure a cluster" },
-	{ "POST", "/v1/loom/clusters/{id}/services", api_cluster_day2_add,
-	    "add services to a cluster" },
+	{ "GET", "/v1/loom/clusters/{id}/config", api_common_cluster_read,
+	    "a cluster's config", &api_cluster_day2_config_get },
+	{ "PUT", "/v1/loom/clusters/{id}/config", api_common_cluster_write,
+	    "reconfigure a cluster", &api_cluster_day2_config_put },
+	{ "POST", "/v1/loom/clusters/{id}/services", api_common_cluster_write,
+	    "add services to a cluster", &api_cluster_day2_add },
 	{ "POST", "/v1/loom/clusters/{id}/services/start",
-	    api_cluster_day2_runtime, "start a cluster's services" },
+	    api_common_cluster_write, "start a cluster's services",
+	    &api_cluster_day2_op_start },
 	{ "POST", "/v1/loom/clusters/{id}/services/stop",
-	    api_cluster_day2_runtime, "stop a cluster's services" },
+	    api_common_cluster_write, "stop a cluster's services",
+	    &api_cluster_day2_op_stop },
 	{ "POST", "/v1/loom/clusters/{id}/services/restart",
-	    api_cluster_day2_runtime, "restart a cluster's services" },
+	    api_common_cluster_write, "restart a cluster's services",
+	    &api_cluster_day2_op_restart },
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/start",
-	    api_cluster_day2_runtime, "start a service and what it needs" },
+	    api_common_cluster_write, "start a service and what it needs",
+	    &api_cluster_day2_op_start },
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/stop",
-	    api_cluster_day2_runtime, "stop a service and what needs it" },
+	    api_common_cluster_write, "stop a service and what needs it",
+	    &api_cluster_day2_op_stop },
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/restart",
-	    api_cluster_day2_runtime, "restart a service and what needs it" },
-	{ NULL, NULL, NULL, NULL },
+	    api_common_cluster_write, "restart a service and what needs it",
+	    &api_cluster_day2_op_restart },
+	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -41,47 +41,35 @@ api_cluster_ops_list_filter(struct http_req *req)
 	return mask;
 }
 
-/* The store call of pause and resume; arg points to the pause flag. */
+/* The store call of pause and resume; w->ctx points to the pause flag. */
 static void
-api_cluster_ops_pause_store(const struct api_common_write *w, void *arg,
+api_cluster_ops_pause_store(const struct api_common_write *w, void *state,
     struct domain_out *out)
 {
-	cluster_store_pause(&w->user, w->id, *(bool *)arg, out);
+	(void)state;
+	cluster_store_pause(&w->user, w->id, *(const bool *)w->ctx, out);
 	/* Coopr answers both routes so on a store error. */
 	if (out->res == DOMAIN_INTERNAL)
 		snprintf(out->msg, sizeof out->msg, "Error pausing cluster.");
 }
 
-/* By the pause flag: only resume kicks the scheduler. */
-static const struct api_common_write_desc api_cluster_ops_pause_desc[2] = {
-	[false] = { .by_id = true,
-	    .kick = true,
-	    .store = api_cluster_ops_pause_store },
-	[true] = { .by_id = true,
-	    .kick = false,
-	    .store = api_cluster_ops_pause_store },
+static const bool api_cluster_ops_pausing[2] = { false, true };
+
+/* POST /v1/loom/clusters/{id}/pause */
+static const struct api_common_write_desc api_cluster_ops_pause = {
+	.by_id = true,
+	.kick = false,
+	.ctx = &api_cluster_ops_pausing[true],
+	.store = api_cluster_ops_pause_store,
 };
 
-/* POST /v1/loom/clusters/{id}/pause and /resume */
-static enum api_status
-api_cluster_ops_pause_resume(struct http_req *req, struct http_resp *resp,
-    bool pause)
-{
-	return api_common_cluster_write(req, resp,
-	    &api_cluster_ops_pause_desc[pause], &pause);
-}
-
-static enum api_status
-api_cluster_ops_pause(struct http_req *req, struct http_resp *resp)
-{
-	return api_cluster_ops_pause_resume(req, resp, true);
-}
-
-static enum api_status
-api_cluster_ops_resume(struct http_req *req, struct http_resp *resp)
-{
-	return api_cluster_ops_pause_resume(req, resp, false);
-}
+/* POST /v1/loom/clusters/{id}/resume: resuming kicks the scheduler. */
+static const struct api_common_write_desc api_cluster_ops_resume = {
+	.by_id = true,
+	.kick = true,
+	.ctx = &api_cluster_ops_pausing[false],
+	.store = api_cluster_ops_pause_store,
+};
 
 /* An array of strings (or absent); false when it is anything else. */
 static bool
@@ -155,12 +143,12 @@ api_cluster_ops_node_properties(struct http_req *req, struct http_resp *resp)
 }
 
 const struct api_route api_cluster_ops_routes[] = {
-	{ "POST", "/v1/loom/clusters/{id}/pause", api_cluster_ops_pause,
-	    "pause a cluster's running job" },
-	{ "POST", "/v1/loom/clusters/{id}/resume", api_cluster_ops_resume,
-	    "resume a cluster's paused job" },
+	{ "POST", "/v1/loom/clusters/{id}/pause", api_common_cluster_write,
+	    "pause a cluster's running job", &api_cluster_ops_pause },
+	{ "POST", "/v1/loom/clusters/{id}/resume", api_common_cluster_write,
+	    "resume a cluster's paused job", &api_cluster_ops_resume },
 	{ "POST", "/v1/loom/getNodeProperties",
 	    api_cluster_ops_node_properties,
-	    "properties of a cluster's nodes, by service" },
-	{ NULL, NULL, NULL, NULL },
+	    "properties of a cluster's nodes, by service", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };

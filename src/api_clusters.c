@@ -82,22 +82,14 @@ api_clusters_create_done(void *arg)
 	cluster_request_free(arg);
 }
 
-static const struct api_common_write_desc api_clusters_create_desc = {
+/* POST /v1/loom/clusters */
+static const struct api_common_write_desc api_clusters_create = {
 	.kick = false, /* api_clusters_create_store() does */
+	.state_size = sizeof(struct cluster_request),
 	.parse = api_clusters_create_parse,
 	.store = api_clusters_create_store,
 	.done = api_clusters_create_done,
 };
-
-/* POST /v1/loom/clusters */
-static enum api_status
-api_clusters_create(struct http_req *req, struct http_resp *resp)
-{
-	struct cluster_request rq = { 0 };
-
-	return api_common_cluster_write(req, resp, &api_clusters_create_desc,
-	    &rq);
-}
 
 /* GET /v1/loom/clusters */
 static enum api_status
@@ -113,23 +105,15 @@ api_clusters_list(struct http_req *req, struct http_resp *resp)
 	return api_common_outcome(resp, &out);
 }
 
-static enum api_status
-api_clusters_get(struct http_req *req, struct http_resp *resp)
-{
-	return api_common_cluster_read(req, resp, cluster_read_get);
-}
-
-static enum api_status
-api_clusters_services(struct http_req *req, struct http_resp *resp)
-{
-	return api_common_cluster_read(req, resp, cluster_read_services);
-}
-
-static enum api_status
-api_clusters_status(struct http_req *req, struct http_resp *resp)
-{
-	return api_common_cluster_read(req, resp, cluster_read_status);
-}
+static const struct api_common_read_desc api_clusters_get = {
+	cluster_read_get
+};
+static const struct api_common_read_desc api_clusters_services = {
+	cluster_read_services
+};
+static const struct api_common_read_desc api_clusters_status = {
+	cluster_read_status
+};
 
 /* GET /v1/loom/clusters/{id}/plans and /plans/{job} */
 static enum api_status
@@ -167,39 +151,36 @@ struct api_clusters_by_id {
 };
 
 static void
-api_clusters_by_id_store(const struct api_common_write *w, void *arg,
+api_clusters_by_id_store(const struct api_common_write *w, void *state,
     struct domain_out *out)
 {
-	struct api_clusters_by_id *op = arg;
+	const struct api_clusters_by_id *op = w->ctx;
 
+	(void)state;
 	op->fn(&w->user, w->id, &w->idem, out);
 }
 
-static const struct api_common_write_desc api_clusters_by_id_desc = {
+/* DELETE /v1/loom/clusters/{id} */
+static const struct api_clusters_by_id api_clusters_delete_fn = {
+	cluster_store_delete
+};
+static const struct api_common_write_desc api_clusters_delete = {
 	.by_id = true,
 	.kick = true,
+	.ctx = &api_clusters_delete_fn,
 	.store = api_clusters_by_id_store,
 };
 
-/* DELETE /v1/loom/clusters/{id} */
-static enum api_status
-api_clusters_delete(struct http_req *req, struct http_resp *resp)
-{
-	struct api_clusters_by_id op = { cluster_store_delete };
-
-	return api_common_cluster_write(req, resp, &api_clusters_by_id_desc,
-	    &op);
-}
-
 /* POST /v1/loom/clusters/{id}/abort */
-static enum api_status
-api_clusters_abort(struct http_req *req, struct http_resp *resp)
-{
-	struct api_clusters_by_id op = { cluster_store_abort };
-
-	return api_common_cluster_write(req, resp, &api_clusters_by_id_desc,
-	    &op);
-}
+static const struct api_clusters_by_id api_clusters_abort_fn = {
+	cluster_store_abort
+};
+static const struct api_common_write_desc api_clusters_abort = {
+	.by_id = true,
+	.kick = true,
+	.ctx = &api_clusters_abort_fn,
+	.store = api_clusters_by_id_store,
+};
 
 /* The expireTime of a lease change's body into *(int64_t *)arg. */
 static enum api_status
@@ -239,22 +220,16 @@ api_clusters_expire_store(const struct api_common_write *w, void *arg,
 	    out);
 }
 
-/* No scheduler kick: a lease change makes no job. */
-static const struct api_common_write_desc api_clusters_expire_desc = {
+/*
+ * POST /v1/loom/clusters/{id}: change expireTime.  No scheduler kick: a
+ * lease change makes no job.
+ */
+static const struct api_common_write_desc api_clusters_expire = {
 	.by_id = true,
+	.state_size = sizeof(int64_t),
 	.parse = api_clusters_expire_parse,
 	.store = api_clusters_expire_store,
 };
-
-/* POST /v1/loom/clusters/{id}: change expireTime. */
-static enum api_status
-api_clusters_expire(struct http_req *req, struct http_resp *resp)
-{
-	int64_t expire = 0;
-
-	return api_common_cluster_write(req, resp, &api_clusters_expire_desc,
-	    &expire);
-}
 
 /* POST /v1/loom/getClusterStatuses */
 static enum api_status
@@ -272,26 +247,26 @@ api_clusters_statuses(struct http_req *req, struct http_resp *resp)
 
 const struct api_route api_clusters_routes[] = {
 	{ "GET", "/v1/loom/clusters", api_clusters_list,
-	    "list visible clusters, newest first" },
-	{ "POST", "/v1/loom/clusters", api_clusters_create,
-	    "create a cluster" },
-	{ "GET", "/v1/loom/clusters/{id}", api_clusters_get,
-	    "a cluster with its nodes" },
-	{ "POST", "/v1/loom/clusters/{id}", api_clusters_expire,
-	    "change a cluster's expire time" },
-	{ "DELETE", "/v1/loom/clusters/{id}", api_clusters_delete,
-	    "delete a cluster" },
-	{ "GET", "/v1/loom/clusters/{id}/services", api_clusters_services,
-	    "a cluster's services" },
-	{ "GET", "/v1/loom/clusters/{id}/status", api_clusters_status,
-	    "a cluster's status and progress" },
-	{ "POST", "/v1/loom/clusters/{id}/abort", api_clusters_abort,
-	    "abort a cluster's running job" },
+	    "list visible clusters, newest first", NULL },
+	{ "POST", "/v1/loom/clusters", api_common_cluster_write,
+	    "create a cluster", &api_clusters_create },
+	{ "GET", "/v1/loom/clusters/{id}", api_common_cluster_read,
+	    "a cluster with its nodes", &api_clusters_get },
+	{ "POST", "/v1/loom/clusters/{id}", api_common_cluster_write,
+	    "change a cluster's expire time", &api_clusters_expire },
+	{ "DELETE", "/v1/loom/clusters/{id}", api_common_cluster_write,
+	    "delete a cluster", &api_clusters_delete },
+	{ "GET", "/v1/loom/clusters/{id}/services", api_common_cluster_read,
+	    "a cluster's services", &api_clusters_services },
+	{ "GET", "/v1/loom/clusters/{id}/status", api_common_cluster_read,
+	    "a cluster's status and progress", &api_clusters_status },
+	{ "POST", "/v1/loom/clusters/{id}/abort", api_common_cluster_write,
+	    "abort a cluster's running job", &api_clusters_abort },
 	{ "GET", "/v1/loom/clusters/{id}/plans", api_clusters_plans,
-	    "the plans of a cluster's jobs" },
+	    "the plans of a cluster's jobs", NULL },
 	{ "GET", "/v1/loom/clusters/{id}/plans/{job}", api_clusters_plans,
-	    "the plan of one job" },
+	    "the plan of one job", NULL },
 	{ "POST", "/v1/loom/getClusterStatuses", api_clusters_statuses,
-	    "the status of every visible cluster" },
-	{ NULL, NULL, NULL, NULL },
+	    "the status of every visible cluster", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -119,10 +119,9 @@ api_common_cluster_id(struct http_req *req, struct http_resp *resp,
 }
 
 enum api_status
-api_common_cluster_read(struct http_req *req, struct http_resp *resp,
-    void (
-	*fn)(const struct cluster_store_user *, int64_t, struct domain_out *))
+api_common_cluster_read(struct http_req *req, struct http_resp *resp)
 {
+	const struct api_common_read_desc *d = req->route_arg;
 	struct domain_out out = { DOMAIN_OK, "", NULL };
 	struct cluster_store_user u;
 	enum api_status as;
@@ -131,31 +130,33 @@ api_common_cluster_read(struct http_req *req, struct http_resp *resp,
 	if ((as = api_common_cluster_user(req, resp, &u)) != API_OK ||
 	    (as = api_common_cluster_id(req, resp, &id)) != API_OK)
 		return as;
-	fn(&u, id, &out);
+	d->fn(&u, id, &out);
 	return api_common_outcome(resp, &out);
 }
 
 enum api_status
-api_common_cluster_write(struct http_req *req, struct http_resp *resp,
-    const struct api_common_write_desc *d, void *arg)
+api_common_cluster_write(struct http_req *req, struct http_resp *resp)
 {
+	const struct api_common_write_desc *d = req->route_arg;
 	struct domain_out out = { DOMAIN_OK, "", NULL };
-	struct api_common_write w = { 0 };
+	struct api_common_write w = { .req = req, .ctx = d->ctx };
+	void *state = d->state_size > 0 ? xcalloc(1, d->state_size) : NULL;
 	enum api_status as;
 
 	if ((as = api_common_cluster_user(req, resp, &w.user)) != API_OK ||
 	    (d->by_id &&
 		(as = api_common_cluster_id(req, resp, &w.id)) != API_OK) ||
 	    (as = api_common_writable(resp)) != API_OK ||
-	    (d->parse != NULL && (as = d->parse(req, resp, arg)) != API_OK))
+	    (d->parse != NULL && (as = d->parse(req, resp, state)) != API_OK))
 		goto out;
 	api_common_idem(req, &w.idem, w.hex);
-	d->store(&w, arg, &out);
+	d->store(&w, state, &out);
 	if (d->kick)
 		scheduler_kick();
 	as = api_common_outcome(resp, &out);
 out:
 	if (d->done != NULL)
-		d->done(arg);
+		d->done(state);
+	free(state);
 	return as;
 }

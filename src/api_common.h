@@ -49,14 +49,19 @@ enum api_status api_common_cluster_user(struct http_req *req,
 enum api_status api_common_cluster_id(struct http_req *req,
     struct http_resp *resp, int64_t *id);
 
+/* The route arg of api_common_cluster_read(): the read it makes. */
+struct api_common_read_desc {
+	void (*fn)(const struct cluster_store_user *u, int64_t id,
+	    struct domain_out *out);
+};
+
 /*
- * A read of one cluster: user, cluster id, then fn, answered through
- * api_common_outcome().
+ * The handler of a read of one cluster; req->route_arg is its
+ * struct api_common_read_desc.  User, cluster id, then fn, answered
+ * through api_common_outcome().
  */
 enum api_status api_common_cluster_read(struct http_req *req,
-    struct http_resp *resp,
-    void (
-	*fn)(const struct cluster_store_user *, int64_t, struct domain_out *));
+    struct http_resp *resp);
 
 /* What a cluster write hands its store call (filled by the runner). */
 struct api_common_write {
@@ -64,31 +69,40 @@ struct api_common_write {
 	int64_t id; /* the path's cluster id when by_id, else 0 */
 	struct idem_store_key idem; /* borrows req and hex */
 	char hex[65];
+	const struct http_req *req; /* the request, borrowed */
+	const void *ctx;	    /* the desc's ctx, borrowed */
 };
 
 /*
- * One kind of cluster write.  parse (optional) reads the request into the
- * handler's arg, or fails with the status it set in resp; store calls the
- * domain and fills out; done (optional) frees what parse left in arg.
+ * One kind of cluster write, the route arg of api_common_cluster_write().
+ * Its state is a zeroed block of state_size bytes (none for 0) that
+ * lives for one request: parse (optional) reads the request into it, or
+ * fails with the status it set in resp; store calls the domain and fills
+ * out; done (optional) frees what parse left in the state.  ctx is fixed
+ * data that store finds in w->ctx (what differs between routes that
+ * share the functions).
  */
 struct api_common_write_desc {
 	bool by_id; /* the path's first parameter is the cluster id */
 	bool kick;  /* kick the scheduler after the store */
+	size_t state_size;
+	const void *ctx;
 	enum api_status (
-	    *parse)(struct http_req *req, struct http_resp *resp, void *arg);
-	void (*store)(const struct api_common_write *w, void *arg,
+	    *parse)(struct http_req *req, struct http_resp *resp, void *state);
+	void (*store)(const struct api_common_write *w, void *state,
 	    struct domain_out *out);
-	void (*done)(void *arg);
+	void (*done)(void *state);
 };
 
 /*
- * The one sequence of a cluster write: the user, the cluster id (by_id),
- * the write gate, d->parse, the Idempotency-Key, d->store, the scheduler
- * kick (d->kick) and api_common_outcome().  arg is the handler's (zeroed
- * or set up by it); d->done frees what parse left in it before this
- * returns, whatever the result.
+ * The handler of a cluster write; req->route_arg is its
+ * struct api_common_write_desc d.  The one sequence of a cluster write:
+ * the user, the cluster id (by_id), the write gate, d->parse, the
+ * Idempotency-Key, d->store, the scheduler kick (d->kick) and
+ * api_common_outcome(); d->done runs before it returns, whatever the
+ * result, and the state is freed.
  */
 enum api_status api_common_cluster_write(struct http_req *req,
-    struct http_resp *resp, const struct api_common_write_desc *d, void *arg);
+    struct http_resp *resp);
 
 #endif /* LOOMD_API_COMMON_H */

@@ -316,14 +316,14 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 }
 
 const struct api_route api_health_routes[] = {
-	{ "GET", "/metrics", api_health_metrics, "Prometheus metrics" },
-	{ NULL, NULL, NULL, NULL },
+	{ "GET", "/metrics", api_health_metrics, "Prometheus metrics", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 const struct api_route api_health_probe_routes[] = {
-	{ "GET", "/status", api_health_status, "Loom liveness: OK" },
-	{ "GET", "/healthz", api_health_healthz, "process liveness" },
+	{ "GET", "/status", api_health_status, "Loom liveness: OK", NULL },
+	{ "GET", "/healthz", api_health_healthz, "process liveness", NULL },
 	{ "GET", "/readyz", api_health_readyz,
-	    "readiness for load balancers (Galera state, drain file)" },
-	{ NULL, NULL, NULL, NULL },
+	    "readiness for load balancers (Galera state, drain file)", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };

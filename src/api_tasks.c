@@ -168,8 +168,8 @@ out:
 
 const struct api_route api_tasks_routes[] = {
 	{ "POST", "/v1/loom/tasks/take", api_tasks_take,
-	    "a provisioner takes a task (200 or 204)" },
+	    "a provisioner takes a task (200 or 204)", NULL },
 	{ "POST", "/v1/loom/tasks/finish", api_tasks_finish,
-	    "a provisioner reports a task's result" },
-	{ NULL, NULL, NULL, NULL },
+	    "a provisioner reports a task's result", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };

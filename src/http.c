@@ -406,6 +406,7 @@ http_dispatch(const struct http_listener *l, struct MHD_Connection *conn,
 		status = http_edge_too_large(&resp, ctx->declared);
 	} else if ((rt = http_route(l->tables, &req, buf, sizeof buf, allow,
 			sizeof allow, &known)) != NULL) {
+		req.route_arg = rt->arg;
 		status = rt->handler(&req, &resp);
 		if (resp.parked) {
 			/* Suspended: called again when it is resumed. */

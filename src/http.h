@@ -50,6 +50,7 @@ struct http_req {
 	unsigned long long id; /* request id */
 	void *conn;	       /* MHD connection */
 	int64_t wait_until_ms; /* set by a parking handler */
+	const void *route_arg; /* the matched route's arg */
 };
 
 /* What a handler answers. */
@@ -80,6 +81,11 @@ struct api_route {
 	const char *pattern; /* "/v1/loom/providers/{name}" */
 	api_handler handler;
 	const char *summary;
+	/*
+	 * Handed to the handler as req->route_arg, so that one handler serves
+	 * several routes that differ only in what it calls (NULL: none).
+	 */
+	const void *arg;
 };
 
 /*

@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 
+#include "api_common.h"
 #include "api_routes.h"
 #include "http.h"
 
@@ -73,6 +74,11 @@ Test(http, every_route_table_row_is_well_formed)
 			cr_assert_not_null(r->handler, "%s", r->pattern);
 			cr_assert_eq(r->pattern[0], '/', "%s", r->pattern);
 			cr_assert_not_null(r->summary, "%s", r->pattern);
+			/* The shared cluster handlers read their route arg. */
+			if (r->handler == api_common_cluster_read ||
+			    r->handler == api_common_cluster_write)
+				cr_assert_not_null(r->arg, "%s %s", r->method,
+				    r->pattern);
 		}
 	}
 }
