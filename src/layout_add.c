@@ -25,18 +25,6 @@ struct layout_add_tracker {
 	size_t cap;
 };
 
-/* 1 if the name list l holds s. */
-int
-layout_add_names_has(const char *const *v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* Fill nl with copies of hw, img and the sorted unique services. */
 void
 layout_add_nl_init(struct layout_add_node_layout *nl, const char *hw,
@@ -318,7 +306,7 @@ layout_add_node_valid(const struct layout_add_constraints *c, const char *hw,
     const char *const *cluster_services, size_t ncs)
 {
 	const struct layout_add_constraint *sc;
-	const struct layout_add_names *m;
+	const struct strtab_list *m;
 	size_t i, j;
 	int some, all;
 
@@ -328,7 +316,7 @@ layout_add_node_valid(const struct layout_add_constraints *c, const char *hw,
 		if (m->n == 0)
 			continue;
 		for (j = 0; j < m->n; j++)
-			if (!layout_add_names_has(services, n, m->v[j]))
+			if (!strtab_list_has(services, n, m->v[j]))
 				break;
 		if (j == m->n)
 			return 0;
@@ -339,10 +327,9 @@ layout_add_node_valid(const struct layout_add_constraints *c, const char *hw,
 		some = 0;
 		all = 1;
 		for (j = 0; j < m->n; j++) {
-			if (!layout_add_names_has(cluster_services, ncs,
-				m->v[j]))
+			if (!strtab_list_has(cluster_services, ncs, m->v[j]))
 				continue;
-			if (layout_add_names_has(services, n, m->v[j]))
+			if (strtab_list_has(services, n, m->v[j]))
 				some = 1;
 			else
 				all = 0;
@@ -355,12 +342,11 @@ layout_add_node_valid(const struct layout_add_constraints *c, const char *hw,
 		if ((sc = layout_add_constraint_of(c, services[i])) == NULL)
 			continue;
 		if (sc->hardwaretypes.n > 0 &&
-		    !layout_add_names_has(sc->hardwaretypes.v,
-			sc->hardwaretypes.n, hw))
+		    !strtab_list_has(sc->hardwaretypes.v, sc->hardwaretypes.n,
+			hw))
 			return 0;
 		if (sc->imagetypes.n > 0 &&
-		    !layout_add_names_has(sc->imagetypes.v, sc->imagetypes.n,
-			img))
+		    !strtab_list_has(sc->imagetypes.v, sc->imagetypes.n, img))
 			return 0;
 	}
 	return 1;
@@ -383,7 +369,7 @@ layout_add_services_of(const struct layout_add_layout *l, const char *extra,
 		v[(*n)++] = extra;
 	for (i = 0; i < l->nentries; i++)
 		for (j = 0; j < l->entries[i].nl.nservices; j++)
-			if (!layout_add_names_has(v, *n,
+			if (!strtab_list_has(v, *n,
 				l->entries[i].nl.services[j]))
 				v[(*n)++] = l->entries[i].nl.services[j];
 	return v;
@@ -672,7 +658,7 @@ layout_add_automators(const struct layout_add_cnode *node,
 		if (j == ndefs)
 			continue;
 		for (k = 0; k < defs[j].types.n; k++) {
-			if (layout_add_names_has(v, *n, defs[j].types.v[k]))
+			if (strtab_list_has(v, *n, defs[j].types.v[k]))
 				continue;
 			if (*n == cap) {
 				cap = cap == 0 ? 4 : cap * 2;

@@ -32,17 +32,12 @@
 #include <stddef.h>
 
 #include "common.h"
+#include "strtab.h"
 
 /* Default bound of layout_add_solve() (candidate changes tried). */
 #define LAYOUT_ADD_DEFAULT_MAX_STEPS 1000000
 /* "No maximum" for a constraint or a combination slot (Java MAX_VALUE). */
 #define LAYOUT_ADD_UNBOUNDED 2147483647
-
-/* A list of names; v may be NULL when n is 0.  Borrowed. */
-struct layout_add_names {
-	const char *const *v;
-	size_t n;
-};
 
 /*
  * A service constraint of the cluster's template: empty hardwaretypes or
@@ -52,8 +47,8 @@ struct layout_add_names {
  */
 struct layout_add_constraint {
 	const char *service;
-	struct layout_add_names hardwaretypes;
-	struct layout_add_names imagetypes;
+	struct strtab_list hardwaretypes;
+	struct strtab_list imagetypes;
 	int min;
 	int max;
 };
@@ -62,9 +57,9 @@ struct layout_add_constraint {
 struct layout_add_constraints {
 	const struct layout_add_constraint *services;
 	size_t nservices;
-	const struct layout_add_names *mustcoexist;
+	const struct strtab_list *mustcoexist;
 	size_t nmustcoexist;
-	const struct layout_add_names *cantcoexist;
+	const struct strtab_list *cantcoexist;
 	size_t ncantcoexist;
 };
 
@@ -288,9 +283,9 @@ int layout_add_solve(const struct layout_add_constraints *c,
 struct layout_add_node {
 	const char *id;
 	long long nodenum;
-	const char *hardwaretype;	  /* properties */
-	const char *imagetype;		  /* properties */
-	struct layout_add_names services; /* their names */
+	const char *hardwaretype;    /* properties */
+	const char *imagetype;	     /* properties */
+	struct strtab_list services; /* their names */
 };
 
 /* A node of a layout_add_cluster (owned by it; read-only). */
@@ -348,7 +343,7 @@ int layout_add_cluster_apply(struct layout_add_cluster *cl,
  * ("chef-solo", "shell", ...) in its actions' order (borrowed). */
 struct layout_add_service_def {
 	const char *name;
-	struct layout_add_names types;
+	struct strtab_list types;
 };
 
 /*

@@ -29,8 +29,8 @@ layout_add_cnode_cmp(const void *a, const void *b)
 static void
 layout_add_cluster_add_service(struct layout_add_cluster *cl, const char *s)
 {
-	if (layout_add_names_has((const char *const *)cl->services,
-		cl->nservices, s))
+	if (strtab_list_has((const char *const *)cl->services, cl->nservices,
+		s))
 		return;
 	cl->services = xreallocarray(cl->services, cl->nservices + 1,
 	    sizeof(*cl->services));
@@ -71,8 +71,7 @@ layout_add_cluster_new(const struct layout_add_node *nodes, size_t n,
 		cn->services =
 		    xcalloc(in->services.n + 1, sizeof(*cn->services));
 		for (j = 0; j < in->services.n; j++)
-			if (!layout_add_names_has((const char *const *)
-						      cn->services,
+			if (!strtab_list_has((const char *const *)cn->services,
 				cn->nservices, in->services.v[j]))
 				cn->services[cn->nservices++] =
 				    xstrdup(in->services.v[j]);

@@ -13,9 +13,6 @@
 #include "layout_add.h"
 #include "strtab.h"
 
-/* 1 if the name list v[0, n) holds s. */
-int layout_add_names_has(const char *const *v, size_t n, const char *s);
-
 /* Fill nl with copies of hw, img and the sorted unique services. */
 void layout_add_nl_init(struct layout_add_node_layout *nl, const char *hw,
     const char *img, const char *const *services, size_t n);

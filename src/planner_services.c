@@ -83,7 +83,7 @@ planner_services_def_cmp(const void *a, const void *b)
  */
 static int
 planner_services_list(struct json_object *def, struct json_object *obj,
-    const char *key, const char *what, struct svcdeps_names *out, void ***keep,
+    const char *key, const char *what, struct strtab_list *out, void ***keep,
     size_t *nkeep, char err[LOOMD_ERR_LEN])
 {
 	struct json_object *arr, *e;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jsonx.h"
+#include "strtab.h"
 
 /* Append a name. */
 void
@@ -34,13 +35,7 @@ solver_names_clear(struct solver_names *ns)
 size_t
 solver_names_index(const struct solver_names *ns, const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < ns->n; i++) {
-		if (strcmp(ns->v[i], s) == 0)
-			return i;
-	}
-	return SIZE_MAX;
+	return strtab_list_index((const char *const *)ns->v, ns->n, s);
 }
 
 bool

@@ -55,4 +55,24 @@ size_t strtab_count(const struct strtab *t);
  */
 int strtab_cmp(const void *a, const void *b);
 
+/*
+ * A plain list of strings, for the short lists (a node's services, a
+ * constraint's types) where a linear search beats a hash: the array and
+ * the strings are borrowed.
+ */
+struct strtab_list {
+	const char *const *v;
+	size_t n;
+};
+
+/* The index of the first s in v[0..n-1], or SIZE_MAX; strcmp() equality. */
+size_t strtab_list_index(const char *const *v, size_t n, const char *s);
+
+/* True when v[0..n-1] holds s. */
+static inline bool
+strtab_list_has(const char *const *v, size_t n, const char *s)
+{
+	return strtab_list_index(v, n, s) != SIZE_MAX;
+}
+
 #endif /* LOOMD_STRTAB_H */

@@ -164,7 +164,7 @@ svcdeps_lookup(const struct svcdeps *d, const char *name)
 
 /* Check a name list: every entry must be a string. */
 static int
-svcdeps_check_names(const struct svcdeps_names *l, const char *svc,
+svcdeps_check_names(const struct strtab_list *l, const char *svc,
     const char *what, char err[LOOMD_ERR_LEN])
 {
 	size_t i;
@@ -187,7 +187,7 @@ svcdeps_check_names(const struct svcdeps_names *l, const char *svc,
 /* Add the names of l to the list all (*n entries, *cap allocated). */
 static void
 svcdeps_collect(char ***all, size_t *n, size_t *cap,
-    const struct svcdeps_names *l)
+    const struct strtab_list *l)
 {
 	size_t i;
 
@@ -202,7 +202,7 @@ svcdeps_collect(char ***all, size_t *n, size_t *cap,
 
 /* Step 2 for one name list: push the indexes, provided names replaced. */
 static void
-svcdeps_replace(const struct svcdeps *d, const struct svcdeps_names *l,
+svcdeps_replace(const struct svcdeps *d, const struct strtab_list *l,
     struct svcdeps_set *out)
 {
 	size_t i, j, x;
@@ -429,7 +429,7 @@ svcdeps_new(const struct svcdeps_service *services, size_t n,
 
 	/* every name mentioned, sorted and unique */
 	for (i = 0; i < n; i++) {
-		struct svcdeps_names one = { &services[i].name, 1 };
+		struct strtab_list one = { &services[i].name, 1 };
 
 		s = &services[i];
 		svcdeps_collect(&all, &nall, &cap, &one);

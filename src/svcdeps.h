@@ -29,6 +29,7 @@
 #include <stddef.h>
 
 #include "common.h"
+#include "strtab.h"
 #include "planner.h"
 
 /*
@@ -45,12 +46,6 @@ enum svcdeps_graph {
 	SVCDEPS_GRAPH_RUNTIME,
 };
 
-/* A list of names; v may be NULL when n is 0.  Borrowed. */
-struct svcdeps_names {
-	const char *const *v;
-	size_t n;
-};
-
 /*
  * One service as stored on the cluster's nodes (section 8.5), borrowed by
  * svcdeps_new() for the call only.  actions has SVCDEPS_BIT(a) set for
@@ -65,13 +60,13 @@ struct svcdeps_names {
 struct svcdeps_service {
 	const char *name;
 	unsigned int actions;
-	struct svcdeps_names provides;
-	struct svcdeps_names conflicts;
-	struct svcdeps_names install_requires;
-	struct svcdeps_names install_uses;
-	struct svcdeps_names runtime_requires;
-	struct svcdeps_names runtime_uses;
-	struct svcdeps_names dependson;
+	struct strtab_list provides;
+	struct strtab_list conflicts;
+	struct strtab_list install_requires;
+	struct strtab_list install_uses;
+	struct strtab_list runtime_requires;
+	struct strtab_list runtime_uses;
+	struct strtab_list dependson;
 };
 
 /* An action of a service that must finish first (ActionOnService). */
@@ -213,7 +208,7 @@ void svcdeps_expand(const struct svcdeps *d, enum svcdeps_expand how,
  * free()).
  */
 int svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
-    const struct svcdeps_names *cluster, const struct svcdeps_names *request,
-    const struct svcdeps_names *compat, char **why) LOOMD_MUSTCHECK;
+    const struct strtab_list *cluster, const struct strtab_list *request,
+    const struct strtab_list *compat, char **why) LOOMD_MUSTCHECK;
 
 #endif /* LOOMD_SVCDEPS_H */

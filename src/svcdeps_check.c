@@ -14,18 +14,6 @@
 #include "strtab.h"
 #include "svcdeps.h"
 
-/* 1 if the name list l holds s. */
-static int
-svcdeps_check_has(const struct svcdeps_names *l, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* The last definition of name in catalogue, or NULL. */
 static const struct svcdeps_service *
 svcdeps_check_def(const struct svcdeps_service *catalogue, size_t ncat,
@@ -57,8 +45,8 @@ svcdeps_check_line(char **msg, const char *sep, const char *line)
 /* The sorted, unique union of lists a and b (names borrowed); caller
  * frees the array. */
 static const char **
-svcdeps_check_union(const struct svcdeps_names *a,
-    const struct svcdeps_names *b, size_t *n)
+svcdeps_check_union(const struct strtab_list *a, const struct strtab_list *b,
+    size_t *n)
 {
 	const char **v;
 	size_t i, j;
@@ -80,11 +68,11 @@ svcdeps_check_union(const struct svcdeps_names *a,
 
 int
 svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
-    const struct svcdeps_names *cluster, const struct svcdeps_names *request,
-    const struct svcdeps_names *compat, char **why)
+    const struct strtab_list *cluster, const struct strtab_list *request,
+    const struct strtab_list *compat, char **why)
 {
 	const struct svcdeps_service *s;
-	struct svcdeps_names all, prov, none = { NULL, 0 };
+	struct strtab_list all, prov, none = { NULL, 0 };
 	const char **u = NULL, **r = NULL, **p = NULL;
 	const char **need = NULL, *line_b;
 	char *msg = NULL, *line;
@@ -109,7 +97,7 @@ svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
 	}
 	/* 2. already on the cluster */
 	for (i = 0; i < nr; i++) {
-		if (svcdeps_check_has(cluster, r[i])) {
+		if (strtab_list_has(cluster->v, cluster->n, r[i])) {
 			msg = xasprintf("service %s is already on the cluster",
 			    r[i]);
 			goto fail;
@@ -118,7 +106,7 @@ svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
 	/* 3. compatibility of the requested services */
 	if (compat->n > 0) {
 		for (i = 0; i < nr; i++)
-			if (!svcdeps_check_has(compat, r[i]))
+			if (!strtab_list_has(compat->v, compat->n, r[i]))
 				svcdeps_check_line(&msg, ",", r[i]);
 		if (msg != NULL) {
 			line =
@@ -148,8 +136,8 @@ svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
 		    &nneed);
 		for (j = 0; j < nneed; j++) {
 			line_b = need[j];
-			if (svcdeps_check_has(&all, line_b) ||
-			    svcdeps_check_has(&prov, line_b))
+			if (strtab_list_has(all.v, all.n, line_b) ||
+			    strtab_list_has(prov.v, prov.n, line_b))
 				continue;
 			line = xasprintf(
 			    "%s requires %s, which is not on the "
@@ -167,7 +155,8 @@ svcdeps_check_add(const struct svcdeps_service *catalogue, size_t ncat,
 	for (i = 0; i < nu; i++) {
 		s = svcdeps_check_def(catalogue, ncat, u[i]);
 		for (j = 0; j < nu; j++) {
-			if (!svcdeps_check_has(&s->conflicts, u[j]))
+			if (!strtab_list_has(s->conflicts.v, s->conflicts.n,
+				u[j]))
 				continue;
 			line = xasprintf("%s conflicts with %s.", u[i], u[j]);
 			svcdeps_check_line(&msg, "\n", line);

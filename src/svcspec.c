@@ -127,11 +127,11 @@ svcspec_services_free(struct svcspec_services *s)
 }
 
 /* A list of lists of names (mustcoexist, cantcoexist). */
-static struct layout_add_names *
+static struct strtab_list *
 svcspec_sets(struct json_object *arr, struct svcspec_constraints *out,
     size_t *n)
 {
-	struct layout_add_names *v;
+	struct strtab_list *v;
 	size_t i, len;
 
 	*n = 0;
@@ -221,7 +221,7 @@ svcspec_check_add(struct json_object *catalogue, struct json_object *doc,
     const char *const *services, size_t n, char **why)
 {
 	struct svcspec_services cat;
-	struct svcdeps_names cl, rq = { services, n }, compat;
+	struct strtab_list cl, rq = { services, n }, compat;
 	const char **clv, **compatv;
 	int rc;
 

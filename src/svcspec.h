@@ -53,8 +53,8 @@ struct svcspec_constraints {
 	struct layout_add_constraints c;
 	/* private */
 	struct layout_add_constraint *svc;
-	struct layout_add_names *must;
-	struct layout_add_names *cant;
+	struct strtab_list *must;
+	struct strtab_list *cant;
 	const char ***lists;
 	size_t nlists;
 };

@@ -65,10 +65,10 @@ str(struct json_object *obj, const char *key)
 }
 
 /* Names of a JSON string array (strings borrowed, array in the arena). */
-static struct layout_add_names
+static struct strtab_list
 names_of(struct json_object *arr)
 {
-	struct layout_add_names l;
+	struct strtab_list l;
 	const char **v = fx_data_strv(arr, &l.n);
 
 	l.v = v != NULL ? keep(v) : NULL;
@@ -85,7 +85,7 @@ cons_from_json(struct json_object *obj, struct layout_add_constraints *c)
 	struct json_object *cant = uj_opt(lay, "cantcoexist");
 	struct json_object *svcs = uj_opt(obj, "services"), *q;
 	struct layout_add_constraint *sc;
-	struct layout_add_names *m;
+	struct strtab_list *m;
 	size_t i, n = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -138,7 +138,7 @@ named_cons(struct json_object *root, const char *name,
 static void
 add_entry(struct layout_add_layout *l, struct json_object *e, int count)
 {
-	struct layout_add_names s;
+	struct strtab_list s;
 
 	s = names_of(json_object_array_get_idx(e, 3));
 	layout_add_layout_add(l,
@@ -390,16 +390,12 @@ assert_cluster_services(const struct layout_add_cluster *cl,
 	}
 }
 
-/* 1 if the cluster node holds service s. */
-static int
+/* True if the cluster node holds service s. */
+static bool
 cnode_has(const struct layout_add_cnode *cn, const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < cn->nservices; i++)
-		if (strcmp(cn->services[i], s) == 0)
-			return 1;
-	return 0;
+	return strtab_list_has((const char *const *)cn->services,
+	    cn->nservices, s);
 }
 
 Test(layout_add, apply_change_to_cluster)
@@ -409,7 +405,7 @@ Test(layout_add, apply_change_to_cluster)
 	struct json_object *steps, *st;
 	struct layout_add_constraints cons;
 	struct layout_add_node *nodes;
-	struct layout_add_names cs;
+	struct strtab_list cs;
 	struct layout_add_cluster *cl;
 	struct layout_add_layout *l;
 	struct layout_add_change *ch;
@@ -536,7 +532,7 @@ Test(layout_add, updater)
 	struct json_object *cat, *cases, *c, *exp;
 	struct layout_add_constraints cons;
 	struct layout_add_node *nodes;
-	struct layout_add_names cs, add;
+	struct strtab_list cs, add;
 	struct layout_add_cluster *cl;
 	struct layout_add_layout *l, *after;
 	struct layout_add_tracker *t;

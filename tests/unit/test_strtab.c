@@ -71,3 +71,19 @@ Test(strtab, zeroed_table_is_empty)
 	cr_assert_eq(ix, 1);
 	strtab_clear(&t);
 }
+
+Test(strtab, list_finds_the_first_equal_string)
+{
+	static const char *const v[] = { "hadoop", "zookeeper", "hadoop" };
+	char key[16];
+
+	/* Equal by content, not by pointer. */
+	snprintf(key, sizeof key, "%s", "hadoop");
+	cr_assert_eq(strtab_list_index(v, 3, key), 0);
+	cr_assert_eq(strtab_list_index(v, 3, "zookeeper"), 1);
+	cr_assert_eq(strtab_list_index(v, 3, "hbase"), SIZE_MAX);
+	cr_assert_eq(strtab_list_index(v, 1, "zookeeper"), SIZE_MAX);
+	cr_assert_eq(strtab_list_index(NULL, 0, "hadoop"), SIZE_MAX);
+	cr_assert(strtab_list_has(v, 3, "zookeeper"));
+	cr_assert(!strtab_list_has(v, 0, "hadoop"));
+}

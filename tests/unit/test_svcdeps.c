@@ -37,10 +37,10 @@ load_ops(const char *file)
 
 /* A name list from a JSON array (NULL = empty); strings borrowed from
  * arr, the array itself is new (freed by tsvcs_free). */
-static struct svcdeps_names
+static struct strtab_list
 names_of(struct json_object *arr)
 {
-	struct svcdeps_names l;
+	struct strtab_list l;
 
 	l.v = fx_data_strv(arr, &l.n);
 	return l;
@@ -209,7 +209,7 @@ static void
 check_expand(const struct svcdeps *d, struct json_object *list)
 {
 	struct json_object *e;
-	struct svcdeps_names in;
+	struct strtab_list in;
 	const char **out, *how;
 	enum svcdeps_expand h;
 	size_t i, nout;
@@ -452,7 +452,7 @@ Test(svcdeps, check_add)
 	struct json_object *sec = uj_opt(root, "check_add"), *cases, *c;
 	struct json_object *exp;
 	struct tsvcs cat;
-	struct svcdeps_names cl, rq, co;
+	struct strtab_list cl, rq, co;
 	char *why;
 	int rc;
 	size_t i;

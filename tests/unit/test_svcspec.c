@@ -34,7 +34,7 @@ static const char *services_json =
 
 /* Names of l as "a,b" into buf. */
 static const char *
-names(const struct svcdeps_names *l, char *buf, size_t n)
+names(const struct strtab_list *l, char *buf, size_t n)
 {
 	size_t i;
 
@@ -81,7 +81,7 @@ Test(svcspec, services_feed_the_add_services_checks)
 {
 	struct json_object *arr = json_tokener_parse(services_json);
 	const char *cl[] = { "base", "app", "old" }, *rq[] = { "new" };
-	struct svcdeps_names cln = { cl, 3 }, rqn = { rq, 1 }, compat = { 0 };
+	struct strtab_list cln = { cl, 3 }, rqn = { rq, 1 }, compat = { 0 };
 	struct svcspec_services s;
 	char *why = NULL;
 
