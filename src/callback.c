@@ -244,7 +244,7 @@ callback_enqueue_tx(struct db_conn *c, const char *jid, enum callback_event ev,
 	enum db_status st;
 	int64_t cluster, now = domain_now_ms();
 	uint64_t n = 0;
-	bool gate, found;
+	bool gate;
 
 	if (gated != NULL)
 		*gated = false;
@@ -260,13 +260,10 @@ callback_enqueue_tx(struct db_conn *c, const char *jid, enum callback_event ev,
 	    !callback_triggers_match(triggers, db_rows_get(jr, 0, 1)))
 		goto out;
 	cluster = db_rows_int(jr, 0, 0);
-	if ((st = cluster_store_doc_tx(c, cluster, false, &doc, &found)) !=
+	if ((st = cluster_store_doc_nodes_tx(c, cluster, &doc, &nodes)) !=
 		DB_OK ||
 	    doc == NULL)
 		goto out; /* no cluster: nothing to tell */
-	if ((st = cluster_store_load_nodes_tx(c, cluster, false, &nodes)) !=
-	    DB_OK)
-		goto out;
 	if ((st = callback_job_json(c, jid, jr, &job)) != DB_OK)
 		goto out;
 	body = jsonx_new_object();

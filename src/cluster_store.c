@@ -214,6 +214,22 @@ cluster_store_load_nodes_tx(struct db_conn *c, int64_t id, bool for_update,
 	return DB_OK;
 }
 
+enum db_status
+cluster_store_doc_nodes_tx(struct db_conn *c, int64_t id,
+    struct json_object **doc, struct json_object **nodes)
+{
+	enum db_status st;
+	bool found;
+
+	json_object_put(*doc);
+	json_object_put(*nodes);
+	*doc = *nodes = NULL;
+	if ((st = cluster_store_doc_tx(c, id, false, doc, &found)) != DB_OK ||
+	    *doc == NULL)
+		return st;
+	return cluster_store_load_nodes_tx(c, id, false, nodes);
+}
+
 /* ---------------------------------------------------------------- */
 /* Cluster writes: helpers                                          */
 

@@ -147,5 +147,14 @@ void cluster_store_doc_add_job(struct json_object *doc, const char *jid);
 /* The nodes of cluster id as a new JSON array, in nodenum order. */
 enum db_status cluster_store_load_nodes_tx(struct db_conn *c, int64_t id,
     bool for_update, struct json_object **nodes);
+/*
+ * In a transaction, without locks: the doc and the nodes of cluster id,
+ * as the two above read them.  What *doc and *nodes held is put first,
+ * so a retried transaction body can call it again.  Both are NULL when
+ * there is no such cluster or its doc is corrupt (the nodes are not read
+ * then).
+ */
+enum db_status cluster_store_doc_nodes_tx(struct db_conn *c, int64_t id,
+    struct json_object **doc, struct json_object **nodes);
 
 #endif /* LOOMD_CLUSTER_STORE_H */

@@ -34,17 +34,14 @@ jobs_addsvc_read_fn(struct db_conn *c, void *arg)
 {
 	struct jobs_addsvc_in *in = arg;
 	enum db_status st;
-	bool found;
 
-	json_object_put(in->doc);
-	json_object_put(in->nodes);
 	json_object_put(in->catalogue);
-	in->doc = in->nodes = in->catalogue = NULL;
-	if ((st = cluster_store_doc_tx(c, in->cluster, false, &in->doc,
-		 &found)) != DB_OK ||
-	    (st = cluster_day2_services_tx(c, &in->catalogue)) != DB_OK)
+	in->catalogue = NULL;
+	if ((st = cluster_store_doc_nodes_tx(c, in->cluster, &in->doc,
+		 &in->nodes)) != DB_OK ||
+	    in->doc == NULL)
 		return st;
-	return cluster_store_load_nodes_tx(c, in->cluster, false, &in->nodes);
+	return cluster_day2_services_tx(c, &in->catalogue);
 }
 
 /*

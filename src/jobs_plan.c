@@ -298,16 +298,34 @@ static enum db_status
 jobs_plan_cluster_read_fn(struct db_conn *c, void *arg)
 {
 	struct jobs_plan_cluster_in *in = arg;
-	enum db_status st;
-	bool found;
 
-	json_object_put(in->doc);
-	json_object_put(in->nodes);
-	in->doc = in->nodes = NULL;
-	if ((st = cluster_store_doc_tx(c, in->cluster, false, &in->doc,
-		 &found)) != DB_OK)
-		return st;
-	return cluster_store_load_nodes_tx(c, in->cluster, false, &in->nodes);
+	return cluster_store_doc_nodes_tx(c, in->cluster, &in->doc,
+	    &in->nodes);
+}
+
+/*
+ * The strings of the stored JSON array text (NULL: none) into a new
+ * array *v (the caller frees it; its strings borrowed from *arr, a new
+ * ref the caller puts) and their count *n; other members are skipped.
+ */
+static void
+jobs_plan_strings(const char *text, struct json_object **arr, const char ***v,
+    size_t *n)
+{
+	size_t i, len;
+	const char *s;
+
+	*arr = text != NULL ? domain_parse(text) : NULL;
+	*v = NULL;
+	*n = 0;
+	if (*arr == NULL)
+		return;
+	len = json_object_array_length(*arr);
+	*v = xcalloc(len + 1, sizeof **v);
+	for (i = 0; i < len; i++)
+		if ((s = jsonx_str(json_object_array_get_idx(*arr, i))) !=
+		    NULL)
+			(*v)[(*n)++] = s;
 }
 
 /*
@@ -321,30 +339,11 @@ jobs_plan_scope(const char *stext, const char *ntext,
     struct json_object **svcs, struct json_object **nodes, const char ***sv,
     const char ***nv, struct planner_scope *scope)
 {
-	size_t i;
-
 	memset(scope, 0, sizeof *scope);
-	*svcs = stext != NULL ? domain_parse(stext) : NULL;
-	*nodes = ntext != NULL ? domain_parse(ntext) : NULL;
-	*sv = *nv = NULL;
-	if (*svcs != NULL) {
-		*sv =
-		    xcalloc(json_object_array_length(*svcs) + 1, sizeof **sv);
-		for (i = 0; i < json_object_array_length(*svcs); i++)
-			if (jsonx_str(json_object_array_get_idx(*svcs, i)))
-				(*sv)[scope->nservices++] = jsonx_str(
-				    json_object_array_get_idx(*svcs, i));
-		scope->services = *sv;
-	}
-	if (*nodes != NULL) {
-		*nv =
-		    xcalloc(json_object_array_length(*nodes) + 1, sizeof **nv);
-		for (i = 0; i < json_object_array_length(*nodes); i++)
-			if (jsonx_str(json_object_array_get_idx(*nodes, i)))
-				(*nv)[scope->nnodes++] = jsonx_str(
-				    json_object_array_get_idx(*nodes, i));
-		scope->nodes = *nv;
-	}
+	jobs_plan_strings(stext, svcs, sv, &scope->nservices);
+	jobs_plan_strings(ntext, nodes, nv, &scope->nnodes);
+	scope->services = *sv;
+	scope->nodes = *nv;
 }
 
 /*
