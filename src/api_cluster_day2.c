@@ -178,28 +178,33 @@ api_cluster_day2_runtime_store(const struct api_common_write *w, void *state,
 	    *(const enum planner_cluster_action *)w->ctx, &w->idem, out);
 }
 
+enum {
+	API_CLUSTER_DAY2_START,
+	API_CLUSTER_DAY2_STOP,
+	API_CLUSTER_DAY2_RESTART
+};
+
 static const enum planner_cluster_action api_cluster_day2_actions[] = {
-	PLANNER_START_SERVICES,
-	PLANNER_STOP_SERVICES,
-	PLANNER_RESTART_SERVICES,
+	[API_CLUSTER_DAY2_START] = PLANNER_START_SERVICES,
+	[API_CLUSTER_DAY2_STOP] = PLANNER_STOP_SERVICES,
+	[API_CLUSTER_DAY2_RESTART] = PLANNER_RESTART_SERVICES,
 };
 
 /*
- * POST /v1/loom/clusters/{id}/services[/{svc}]/{start,stop,restart}, by
- * the index of the action in api_cluster_day2_actions: no body is read.
+ * POST /v1/loom/clusters/{id}/services[/{svc}]/{start,stop,restart}: no
+ * body is read.
  */
-#define API_CLUSTER_DAY2_RUNTIME(i) \
-	{ \
-		.by_id = true, .kick = true, \
-		.ctx = &api_cluster_day2_actions[i], \
-		.store = api_cluster_day2_runtime_store \
-	}
-static const struct api_common_write_desc api_cluster_day2_op_start =
-    API_CLUSTER_DAY2_RUNTIME(0);
-static const struct api_common_write_desc api_cluster_day2_op_stop =
-    API_CLUSTER_DAY2_RUNTIME(1);
-static const struct api_common_write_desc api_cluster_day2_op_restart =
-    API_CLUSTER_DAY2_RUNTIME(2);
+static const struct api_common_write_desc api_cluster_day2_ops[] = {
+	[API_CLUSTER_DAY2_START] =
+	    API_COMMON_WRITE_BY_ID(api_cluster_day2_runtime_store,
+		&api_cluster_day2_actions[API_CLUSTER_DAY2_START]),
+	[API_CLUSTER_DAY2_STOP] =
+	    API_COMMON_WRITE_BY_ID(api_cluster_day2_runtime_store,
+		&api_cluster_day2_actions[API_CLUSTER_DAY2_STOP]),
+	[API_CLUSTER_DAY2_RESTART] =
+	    API_COMMON_WRITE_BY_ID(api_cluster_day2_runtime_store,
+		&api_cluster_day2_actions[API_CLUSTER_DAY2_RESTART]),
+};
 
 const struct api_route api_cluster_day2_routes[] = {
 	{ "GET", "/v1/loom/clusters/{id}/config", api_common_cluster_read,
@@ -210,21 +215,21 @@ const struct api_route api_cluster_day2_routes[] = {
 	    "add services to a cluster", &api_cluster_day2_add },
 	{ "POST", "/v1/loom/clusters/{id}/services/start",
 	    api_common_cluster_write, "start a cluster's services",
-	    &api_cluster_day2_op_start },
+	    &api_cluster_day2_ops[API_CLUSTER_DAY2_START] },
 	{ "POST", "/v1/loom/clusters/{id}/services/stop",
 	    api_common_cluster_write, "stop a cluster's services",
-	    &api_cluster_day2_op_stop },
+	    &api_cluster_day2_ops[API_CLUSTER_DAY2_STOP] },
 	{ "POST", "/v1/loom/clusters/{id}/services/restart",
 	    api_common_cluster_write, "restart a cluster's services",
-	    &api_cluster_day2_op_restart },
+	    &api_cluster_day2_ops[API_CLUSTER_DAY2_RESTART] },
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/start",
 	    api_common_cluster_write, "start a service and what it needs",
-	    &api_cluster_day2_op_start },
+	    &api_cluster_day2_ops[API_CLUSTER_DAY2_START] },
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/stop",
 	    api_common_cluster_write, "stop a service and what needs it",
-	    &api_cluster_day2_op_stop },
+	    &api_cluster_day2_ops[API_CLUSTER_DAY2_STOP] },
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/restart",
 	    api_common_cluster_write, "restart a service and what needs it",
-	    &api_cluster_day2_op_restart },
+	    &api_cluster_day2_ops[API_CLUSTER_DAY2_RESTART] },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

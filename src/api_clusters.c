@@ -160,27 +160,19 @@ api_clusters_by_id_store(const struct api_common_write *w, void *state,
 	op->fn(&w->user, w->id, &w->idem, out);
 }
 
-/* DELETE /v1/loom/clusters/{id} */
-static const struct api_clusters_by_id api_clusters_delete_fn = {
-	cluster_store_delete
-};
-static const struct api_common_write_desc api_clusters_delete = {
-	.by_id = true,
-	.kick = true,
-	.ctx = &api_clusters_delete_fn,
-	.store = api_clusters_by_id_store,
+static const struct api_clusters_by_id api_clusters_by_id_fns[] = {
+	{ cluster_store_delete },
+	{ cluster_store_abort },
 };
 
+/* DELETE /v1/loom/clusters/{id} */
+static const struct api_common_write_desc api_clusters_delete =
+    API_COMMON_WRITE_BY_ID(api_clusters_by_id_store,
+	&api_clusters_by_id_fns[0]);
 /* POST /v1/loom/clusters/{id}/abort */
-static const struct api_clusters_by_id api_clusters_abort_fn = {
-	cluster_store_abort
-};
-static const struct api_common_write_desc api_clusters_abort = {
-	.by_id = true,
-	.kick = true,
-	.ctx = &api_clusters_abort_fn,
-	.store = api_clusters_by_id_store,
-};
+static const struct api_common_write_desc api_clusters_abort =
+    API_COMMON_WRITE_BY_ID(api_clusters_by_id_store,
+	&api_clusters_by_id_fns[1]);
 
 /* The expireTime of a lease change's body into *(int64_t *)arg. */
 static enum api_status

@@ -95,6 +95,16 @@ struct api_common_write_desc {
 };
 
 /*
+ * The descriptor of a write by cluster id that reads no body and kicks
+ * the scheduler: store is called with ctx in w->ctx.
+ */
+#define API_COMMON_WRITE_BY_ID(store_fn, ctx_ptr) \
+	{ \
+		.by_id = true, .kick = true, .ctx = (ctx_ptr), \
+		.store = (store_fn) \
+	}
+
+/*
  * The handler of a cluster write; req->route_arg is its
  * struct api_common_write_desc d.  The one sequence of a cluster write:
  * the user, the cluster id (by_id), the write gate, d->parse, the
