@@ -366,7 +366,11 @@ jobs_stage_flush(struct db_conn *c, struct jobs_stage_state *a)
  * the nodes map, macros expanded for service tasks; then queue it.  The
  * map is stored once per job (jobs_stage_map()) and added when the task
  * is taken, unless the config has a "nodes" key of its own, which the map
- * replaces here as it always did.  A macro error fails the task (false).
+ * replaces here as it always did, or the cluster has one node: its map is
+ * the task's own node, no bigger than a map row, so it goes into the
+ * config and the job writes no map row each time the node changes (an
+ * insert, and the take's splice, saved).  A macro error fails the task
+ * (false).
  */
 enum db_status
 jobs_stage_submit(struct db_conn *c, struct jobs_stage_state *a,
@@ -388,7 +392,8 @@ jobs_stage_submit(struct db_conn *c, struct jobs_stage_state *a,
 	node = jobs_stage_node(a, t->node);
 	if (node != NULL) {
 		taskconfig_prepare_submit(cfg, node, NULL);
-		if (json_object_object_get_ex(cfg, "nodes", NULL))
+		if (json_object_object_get_ex(cfg, "nodes", NULL) ||
+		    json_object_array_length(a->nodes) == 1)
 			jsonx_set(cfg, "nodes", json_object_get(a->nodes_map));
 		else if ((st = jobs_stage_map(c, a)) != DB_OK) {
 			json_object_put(cfg);

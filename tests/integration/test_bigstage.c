@@ -4,8 +4,9 @@
  * queued, on a real loomd and mariadbd: a task's stored config holds no
  * "nodes" map (the job keeps one per version) yet every take hands the
  * provisioner the map of the cluster's nodes, as the last member of its
- * config, retried and rollback tasks too; a task stored with its own map
- * is sent as stored; a stage bigger than task.queue_batch is queued in
+ * config, retried and rollback tasks too; a one-node cluster's tasks
+ * keep that map (the node) in their config and the job stores none; a
+ * task stored with its own map is sent as stored; a stage bigger than task.queue_batch is queued in
  * several transactions, also when the server queueing it stopped half
  * way, and the job completes; a batch written by one statement stores
  * each task's config byte for byte; a stage with tasks still running is
@@ -206,6 +207,50 @@ Test(bigstage, every_take_gets_the_nodes_map_none_is_stored_per_task)
 		"ON j.id = m.job_id WHERE j.cluster_id = %s",
 		id),
 	    "2", "one map before the addresses, one after");
+}
+
+/*
+ * A one-node cluster's map is its task's own node: stored in each task's
+ * config, sent as stored, and no map row is written for the job, yet
+ * every take carries the node as it is then (its address after CREATE).
+ */
+Test(bigstage, a_one_node_cluster_keeps_its_map_in_its_tasks)
+{
+	struct json_object *t, *cfg, *nodes, *want;
+	char id[32], out[64];
+	int s;
+
+	create("solo", 1, id);
+	for (s = 0; s < 3; s++) {
+		t = fx_take_json(fx.d.port, "w1s", 15000);
+		cr_assert_not_null(t, "stage %d", s);
+		want = expected_map(id);
+		cr_assert_eq(json_object_object_length(want), 1);
+		cr_assert(json_object_object_get_ex(t, "config", &cfg));
+		cr_assert(json_object_object_get_ex(cfg, "nodes", &nodes),
+		    "stage %d: %s", s, json_object_to_json_string(cfg));
+		cr_assert(json_object_equal(nodes, want),
+		    "stage %d: got %s, want %s", s,
+		    json_object_to_json_string(nodes),
+		    json_object_to_json_string(want));
+		cr_assert_str_eq(last_key(cfg), "nodes");
+		finish("w1s", t,
+		    s == 0 ? "{\"ipaddress\":\"10.0.1.1\"}" : NULL);
+		json_object_put(t);
+		json_object_put(want);
+	}
+	fx_wait_status(fx.d.port, "user1", id,
+	    "ACTIVE/COMPLETE/CLUSTER_CREATE/3/3", 15000);
+	cr_assert_eq(fx_cluster_tasks(id,
+			 "nodes_map IS NULL AND "
+			 "JSON_CONTAINS_PATH(config, 'one', '$.nodes')"),
+	    3);
+	cr_assert_str_eq(
+	    fx_sqlf(&fx.db, fx.dbname, out, sizeof out,
+		"SELECT COUNT(*) FROM job_nodes_maps m JOIN jobs j "
+		"ON j.id = m.job_id WHERE j.cluster_id = %s",
+		id),
+	    "0", "no map row for a one-node cluster");
 }
 
 Test(bigstage, a_task_stored_with_its_own_map_is_sent_as_stored)
