@@ -20,6 +20,10 @@ the rig library for the bash scripts.
       --jobs-db, loomd_solved: the solved clusters of loomd's database DB
   diag [--dir D] [--port-base B] OUT_DIR LABEL
       diagnostics of every node into OUT_DIR/LABEL-nI.txt
+  statements [--units N] [--top K] [--width W] LOG
+      the Execute and Query statements of the MariaDB general log LOG,
+      counted by kind (literals as ?), most frequent first, per unit
+      when N units of work were done in the window
 
 HA-OPTIONS: --rig-dir --dir (Galera) --port-base --gcomm-base
 --loomd-port-base --lb-port; missing ones come from LOOMD_HA_* and the
@@ -30,7 +34,7 @@ import argparse
 import os
 import sys
 
-from . import layout, conf, haproxy, counters, diag
+from . import layout, conf, haproxy, counters, diag, statements
 
 
 def q(v):
@@ -102,6 +106,11 @@ def main(argv):
     add_galera(p)
     p.add_argument("out_dir")
     p.add_argument("label")
+    p = sub.add_parser("statements")
+    p.add_argument("--units", type=float)
+    p.add_argument("--top", type=int, default=30)
+    p.add_argument("--width", type=int, default=100)
+    p.add_argument("log")
     a = ap.parse_args(argv)
 
     try:
@@ -131,6 +140,11 @@ def main(argv):
         elif a.cmd == "counters":
             return counters.sample(galera_of(a, a.who), a.out, a.on_usr1,
                                    a.jobs_db)
+        elif a.cmd == "statements":
+            with open(a.log, errors="replace") as f:
+                c = statements.count(f, a.width)
+            for line in statements.table(c, a.units, a.top):
+                print(line)
         elif a.cmd == "diag":
             res = diag.snapshot(galera_of(a, a.who), a.out_dir, a.label)
             for i, r in sorted(res.items()):

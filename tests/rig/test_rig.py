@@ -4,8 +4,9 @@
 configuration it writes passes "loomd -t", the rig's HAProxy configuration
 made from etc/haproxy.cfg.example passes "haproxy -c" and keeps the
 example's retry rules, and the layouts keep the documented ports
-(docs/rigs.md, docs/ha.md).  Exit 0 when all hold, 1 otherwise, 77
-(skipped) when loomd is not built."""
+(docs/rigs.md, docs/ha.md); the general-log counter of bench
+--statements counts a log's statements by kind.  Exit 0 when all hold,
+1 otherwise, 77 (skipped) when loomd is not built."""
 
 import os
 import subprocess
@@ -25,6 +26,48 @@ def expect(ok, what):
     print("%s: %s" % ("ok" if ok else "FAIL", what))
     if not ok:
         failures.append(what)
+
+
+# A general log as mariadbd writes it: the header, entries with and
+# without a time stamp, a query over two lines, and commands that are
+# not statements (Connect, Prepare, Close stmt, Quit).
+GLOG = """mariadbd, Version: 10.11 (Debian 12). started with:
+Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock
+Time\t\t    Id Command\tArgument
+261207 16:17:54\t    75 Connect\tloomd@localhost on db using TCP/IP
+\t\t    75 Prepare\tSELECT doc FROM nodes WHERE id = ?
+\t\t    75 Execute\tSELECT doc FROM nodes WHERE id = 'n-1'
+\t\t    76 Execute\tSELECT doc FROM nodes WHERE id = 'it''s 2'
+261207 16:17:55\t    75 Query\tSTART TRANSACTION
+\t\t    75 Execute\tUPDATE jobs SET version = version + 1, lease_until = 170
+\t\t    75 Query\tSELECT a,
+  b FROM t WHERE x = -2.5
+\t\t    75 Query\tCOMMIT
+\t\t    75 Close stmt\t
+\t\t    76 Quit\t
+"""
+
+
+def check_statements():
+    """The general log counter of scripts/bench --statements."""
+    from rig import statements
+    c = statements.count(GLOG.splitlines(True))
+    expect(c == {"SELECT doc FROM nodes WHERE id = ?": 2,
+                 "START TRANSACTION": 1, "COMMIT": 1,
+                 "UPDATE jobs SET version = version + ?, lease_until = ?": 1,
+                 "SELECT a, b FROM t WHERE x = ?": 1},
+           "statements: Execute and Query entries by kind, literals as ?, "
+           "a continuation joined (%s)" % c)
+    t = statements.table(c, units=2, top=2)
+    expect(t[1].split() == ["2", "1.00", "SELECT", "doc", "FROM", "nodes",
+                            "WHERE", "id", "=", "?"] and
+           t[-2].split()[:2] == ["3", "1.50"] and
+           t[-1].split()[:2] == ["6", "3.00"],
+           "statements table: most frequent first, per unit, the rest and "
+           "the total (%s)" % t)
+    t = statements.table(c)
+    expect(all(ln.split()[1] == "-" for ln in t[1:]),
+           "statements table without units: no per-unit figure")
 
 
 def main():
@@ -127,6 +170,7 @@ def main():
             expect(False, "an unknown noise kind is refused")
         except ValueError:
             expect(True, "an unknown noise kind is refused")
+    check_statements()
     print("%d failures" % len(failures))
     return 1 if failures else 0
 
