@@ -150,10 +150,9 @@ enum db_status cluster_store_load_nodes_tx(struct db_conn *c, int64_t id,
 /*
  * In a transaction, without locks: the doc and the nodes of cluster id,
  * as the two above read them, as new objects the caller puts.  What *doc
- * and *nodes held is put first,
- * so a retried transaction body can call it again.  Both are NULL when
- * there is no such cluster or its doc is corrupt (the nodes are not read
- * then).
+ * and *nodes held is put first, so a retried transaction body can call
+ * it again.  Both are NULL when there is no such cluster or its doc is
+ * corrupt (the nodes are not read then).
  */
 enum db_status cluster_store_doc_nodes_tx(struct db_conn *c, int64_t id,
     struct json_object **doc, struct json_object **nodes);
