@@ -168,43 +168,28 @@ static const struct api_common_write_desc api_cluster_day2_add = {
  * the path's second parameter if any.
  */
 static void
-api_cluster_day2_runtime_store(const struct api_common_write *w, void *state,
-    struct domain_out *out)
+api_cluster_day2_runtime_store(const struct api_common_write *w,
+    void *state UNUSED, struct domain_out *out)
 {
 	const char *svc = w->req->nparams > 1 ? w->req->params[1] : NULL;
 
-	(void)state;
 	cluster_day2_service_action(&w->user, w->id, svc,
 	    *(const enum planner_cluster_action *)w->ctx, &w->idem, out);
 }
 
-enum {
-	API_CLUSTER_DAY2_START,
-	API_CLUSTER_DAY2_STOP,
-	API_CLUSTER_DAY2_RESTART
-};
-
-static const enum planner_cluster_action api_cluster_day2_actions[] = {
-	[API_CLUSTER_DAY2_START] = PLANNER_START_SERVICES,
-	[API_CLUSTER_DAY2_STOP] = PLANNER_STOP_SERVICES,
-	[API_CLUSTER_DAY2_RESTART] = PLANNER_RESTART_SERVICES,
-};
-
 /*
  * POST /v1/loom/clusters/{id}/services[/{svc}]/{start,stop,restart}: no
- * body is read.
+ * body is read; the action is the descriptor's ctx.
  */
-static const struct api_common_write_desc api_cluster_day2_ops[] = {
-	[API_CLUSTER_DAY2_START] =
-	    API_COMMON_WRITE_BY_ID(api_cluster_day2_runtime_store,
-		&api_cluster_day2_actions[API_CLUSTER_DAY2_START]),
-	[API_CLUSTER_DAY2_STOP] =
-	    API_COMMON_WRITE_BY_ID(api_cluster_day2_runtime_store,
-		&api_cluster_day2_actions[API_CLUSTER_DAY2_STOP]),
-	[API_CLUSTER_DAY2_RESTART] =
-	    API_COMMON_WRITE_BY_ID(api_cluster_day2_runtime_store,
-		&api_cluster_day2_actions[API_CLUSTER_DAY2_RESTART]),
-};
+static const struct api_common_write_desc api_cluster_day2_op_start =
+    API_COMMON_WRITE_BY_ID(api_cluster_day2_runtime_store,
+	&(const enum planner_cluster_action){ PLANNER_START_SERVICES });
+static const struct api_common_write_desc api_cluster_day2_op_stop =
+    API_COMMON_WRITE_BY_ID(api_cluster_day2_runtime_store,
+	&(const enum planner_cluster_action){ PLANNER_STOP_SERVICES });
+static const struct api_common_write_desc api_cluster_day2_op_restart =
+    API_COMMON_WRITE_BY_ID(api_cluster_day2_runtime_store,
+	&(const enum planner_cluster_action){ PLANNER_RESTART_SERVICES });
 
 const struct api_route api_cluster_day2_routes[] = {
 	{ "GET", "/v1/loom/clusters/{id}/config", api_common_cluster_read,
@@ -215,21 +200,21 @@ const struct api_route api_cluster_day2_routes[] = {
 	    "add services to a cluster", &api_cluster_day2_add },
 	{ "POST", "/v1/loom/clusters/{id}/services/start",
 	    api_common_cluster_write, "start a cluster's services",
-	    &api_cluster_day2_ops[API_CLUSTER_DAY2_START] },
+	    &api_cluster_day2_op_start },
 	{ "POST", "/v1/loom/clusters/{id}/services/stop",
 	    api_common_cluster_write, "stop a cluster's services",
-	    &api_cluster_day2_ops[API_CLUSTER_DAY2_STOP] },
+	    &api_cluster_day2_op_stop },
 	{ "POST", "/v1/loom/clusters/{id}/services/restart",
 	    api_common_cluster_write, "restart a cluster's services",
-	    &api_cluster_day2_ops[API_CLUSTER_DAY2_RESTART] },
+	    &api_cluster_day2_op_restart },
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/start",
 	    api_common_cluster_write, "start a service and what it needs",
-	    &api_cluster_day2_ops[API_CLUSTER_DAY2_START] },
+	    &api_cluster_day2_op_start },
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/stop",
 	    api_common_cluster_write, "stop a service and what needs it",
-	    &api_cluster_day2_ops[API_CLUSTER_DAY2_STOP] },
+	    &api_cluster_day2_op_stop },
 	{ "POST", "/v1/loom/clusters/{id}/services/{svc}/restart",
 	    api_common_cluster_write, "restart a service and what needs it",
-	    &api_cluster_day2_ops[API_CLUSTER_DAY2_RESTART] },
+	    &api_cluster_day2_op_restart },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -43,23 +43,20 @@ api_cluster_ops_list_filter(struct http_req *req)
 
 /* The store call of pause and resume; w->ctx points to the pause flag. */
 static void
-api_cluster_ops_pause_store(const struct api_common_write *w, void *state,
-    struct domain_out *out)
+api_cluster_ops_pause_store(const struct api_common_write *w,
+    void *state UNUSED, struct domain_out *out)
 {
-	(void)state;
 	cluster_store_pause(&w->user, w->id, *(const bool *)w->ctx, out);
 	/* Coopr answers both routes so on a store error. */
 	if (out->res == DOMAIN_INTERNAL)
 		snprintf(out->msg, sizeof out->msg, "Error pausing cluster.");
 }
 
-static const bool api_cluster_ops_pausing[2] = { false, true };
-
 /* POST /v1/loom/clusters/{id}/pause */
 static const struct api_common_write_desc api_cluster_ops_pause = {
 	.by_id = true,
 	.kick = false,
-	.ctx = &api_cluster_ops_pausing[true],
+	.ctx = &(const bool){ true },
 	.store = api_cluster_ops_pause_store,
 };
 
@@ -67,7 +64,7 @@ static const struct api_common_write_desc api_cluster_ops_pause = {
 static const struct api_common_write_desc api_cluster_ops_resume = {
 	.by_id = true,
 	.kick = true,
-	.ctx = &api_cluster_ops_pausing[false],
+	.ctx = &(const bool){ false },
 	.store = api_cluster_ops_pause_store,
 };
 

@@ -151,28 +151,22 @@ struct api_clusters_by_id {
 };
 
 static void
-api_clusters_by_id_store(const struct api_common_write *w, void *state,
+api_clusters_by_id_store(const struct api_common_write *w, void *state UNUSED,
     struct domain_out *out)
 {
 	const struct api_clusters_by_id *op = w->ctx;
 
-	(void)state;
 	op->fn(&w->user, w->id, &w->idem, out);
 }
-
-static const struct api_clusters_by_id api_clusters_by_id_fns[] = {
-	{ cluster_store_delete },
-	{ cluster_store_abort },
-};
 
 /* DELETE /v1/loom/clusters/{id} */
 static const struct api_common_write_desc api_clusters_delete =
     API_COMMON_WRITE_BY_ID(api_clusters_by_id_store,
-	&api_clusters_by_id_fns[0]);
+	&(const struct api_clusters_by_id){ cluster_store_delete });
 /* POST /v1/loom/clusters/{id}/abort */
 static const struct api_common_write_desc api_clusters_abort =
     API_COMMON_WRITE_BY_ID(api_clusters_by_id_store,
-	&api_clusters_by_id_fns[1]);
+	&(const struct api_clusters_by_id){ cluster_store_abort });
 
 /* The expireTime of a lease change's body into *(int64_t *)arg. */
 static enum api_status
