@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "dprov_scan.h"
 #include "jsonx.h"
 
 /* Kinds of option value. */
@@ -377,92 +378,141 @@ dprov_take_body(const char *worker_id)
 }
 
 /*
- * The member key of o as a new string if it is a non-empty string or a
- * number (Gson reads numbers where strings are expected), else NULL.
+ * The config of a take's answer at the cursor: t->hostname from its
+ * "hostname", and where its "nodes" object stands in the text, in
+ * *nodes and *nodes_len (NULL if it has none).  A member given twice counts
+ * as its last, as json-c reads it.
  */
-static char *
-dprov_json_dup(struct json_object *o, const char *key)
+static int
+dprov_task_config(struct dprov_scan *s, struct dprov_task *t,
+    const char **nodes, size_t *nodes_len)
 {
-	struct json_object *v;
-	const char *s;
+	struct dprov_scan v;
+	struct dprov_scan_key k;
+	size_t i = 0;
+	int r;
 
-	if ((v = jsonx_get(o, key)) == NULL)
-		return NULL;
-	switch (json_object_get_type(v)) {
-	case json_type_string:
-		s = json_object_get_string(v);
-		return *s != '\0' ? xstrdup(s) : NULL;
-	case json_type_int:
-		return xasprintf("%lld", (long long)json_object_get_int64(v));
-	default:
-		return NULL;
+	free(t->hostname);
+	t->hostname = NULL;
+	*nodes = NULL;
+	if ((r = dprov_scan_object(s)) <= 0)
+		return r < 0 ? -1 : dprov_scan_skip(s);
+	while ((r = dprov_scan_member(s, &i, &k)) == 1) {
+		if (dprov_scan_key_is(&k, "hostname")) {
+			r = dprov_scan_scalar(s, &t->hostname);
+		} else if (dprov_scan_key_is(&k, "nodes")) {
+			v = *s;
+			*nodes = dprov_scan_object(&v) == 1 ? v.p - 1 : NULL;
+			if ((r = dprov_scan_skip(s)) == 0 && *nodes != NULL)
+				*nodes_len = (size_t)(s->p - *nodes);
+		} else {
+			r = dprov_scan_skip(s);
+		}
+		if (r != 0)
+			return -1;
 	}
+	return r;
 }
 
+/*
+ * t->hostname from the "hostname" of member t->node_id of the nodes map
+ * (len bytes at nodes, validated already).
+ */
+static void
+dprov_task_node_hostname(struct dprov_task *t, const char *nodes, size_t len)
+{
+	struct dprov_scan s, in;
+	struct dprov_scan_key k;
+	size_t i = 0, j;
+	char *host = NULL;
+
+	dprov_scan_init(&s, nodes, len);
+	if (dprov_scan_object(&s) != 1)
+		return;
+	while (dprov_scan_member(&s, &i, &k) == 1) {
+		if (!dprov_scan_key_is(&k, t->node_id)) {
+			if (dprov_scan_skip(&s) != 0)
+				break;
+			continue;
+		}
+		/* The node given last counts. */
+		free(host);
+		host = NULL;
+		in = s;
+		j = 0;
+		if (dprov_scan_object(&in) == 1)
+			while (dprov_scan_member(&in, &j, &k) == 1 &&
+			    (dprov_scan_key_is(&k, "hostname") ?
+				    dprov_scan_scalar(&in, &host) :
+				    dprov_scan_skip(&in)) == 0)
+				;
+		if (dprov_scan_skip(&s) != 0)
+			break;
+	}
+	t->hostname = host;
+}
+
+/*
+ * Read with a cursor rather than a json-c tree: a take's answer holds the
+ * job's whole nodes map, and building and freeing its tree for each task
+ * cost this provisioner more CPU than loomd spent on the take.
+ */
 int
 dprov_task_parse(const char *body, size_t len, struct dprov_task **out,
     char err[LOOMD_ERR_LEN])
 {
-	struct json_tokener *tok;
-	struct json_object *root = NULL, *config, *node;
-	struct dprov_task *t = NULL;
-	enum json_tokener_error jerr;
+	struct dprov_scan s;
+	struct dprov_scan_key k;
+	struct dprov_task *t;
+	const char *nodes = NULL;
+	size_t i = 0, nodes_len = 0;
+	char why[LOOMD_ERR_LEN], **field;
+	int r;
 
 	*out = NULL;
-	if (len > INT_MAX) {
-		snprintf(err, LOOMD_ERR_LEN, "task body too large");
-		goto fail;
-	}
-	tok = xcheck(json_tokener_new());
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (root != NULL && jerr == json_tokener_success &&
-	    json_tokener_get_parse_end(tok) < len) {
-		/* Only white space may follow the value. */
-		size_t i;
-
-		for (i = json_tokener_get_parse_end(tok); i < len; i++) {
-			if (strchr(" \t\r\n", body[i]) == NULL) {
-				jerr = json_tokener_error_parse_unexpected;
-				break;
-			}
-		}
-	}
-	json_tokener_free(tok);
-	if (root == NULL || jerr != json_tokener_success) {
-		snprintf(err, LOOMD_ERR_LEN, "task is not JSON: %s",
-		    root == NULL && jerr == json_tokener_continue ?
-			"unexpected end of data" :
-			json_tokener_error_desc(jerr));
-		goto fail;
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		snprintf(err, LOOMD_ERR_LEN, "task is not a JSON object");
-		goto fail;
-	}
 	t = xcalloc(1, sizeof *t);
-	if ((t->task_id = dprov_json_dup(root, "taskId")) == NULL) {
+	dprov_scan_init(&s, body, len);
+	if ((r = dprov_scan_object(&s)) == 0) {
+		if (dprov_scan_skip(&s) == 0 && dprov_scan_end(&s) == 0) {
+			snprintf(err, LOOMD_ERR_LEN,
+			    "task is not a JSON object");
+			goto fail;
+		}
+		r = -1;
+	}
+	while (r == 1 && (r = dprov_scan_member(&s, &i, &k)) == 1) {
+		field = dprov_scan_key_is(&k, "taskId") ? &t->task_id :
+		    dprov_scan_key_is(&k, "jobId")	? &t->job_id :
+		    dprov_scan_key_is(&k, "clusterId")	? &t->cluster_id :
+		    dprov_scan_key_is(&k, "taskName")	? &t->task_name :
+		    dprov_scan_key_is(&k, "nodeId")	? &t->node_id :
+							  NULL;
+		if (field != NULL)
+			r = dprov_scan_scalar(&s, field) == 0 ? 1 : -1;
+		else if (dprov_scan_key_is(&k, "config"))
+			r = dprov_task_config(&s, t, &nodes, &nodes_len) == 0 ?
+			    1 :
+			    -1;
+		else
+			r = dprov_scan_skip(&s) == 0 ? 1 : -1;
+	}
+	if (r < 0 || dprov_scan_end(&s) != 0) {
+		dprov_scan_error(&s, why);
+		snprintf(err, LOOMD_ERR_LEN, "task is not JSON: %.400s", why);
+		goto fail;
+	}
+	if (t->task_id == NULL) {
 		snprintf(err, LOOMD_ERR_LEN, "task has no taskId");
 		goto fail;
 	}
-	t->job_id = dprov_json_dup(root, "jobId");
-	t->cluster_id = dprov_json_dup(root, "clusterId");
-	t->task_name = dprov_json_dup(root, "taskName");
 	if (t->task_name == NULL)
 		t->task_name = xstrdup("");
-	t->node_id = dprov_json_dup(root, "nodeId");
-	config = jsonx_get(root, "config");
-	t->hostname = dprov_json_dup(config, "hostname");
-	if (t->hostname == NULL && t->node_id != NULL) {
-		node = jsonx_get(jsonx_get(config, "nodes"), t->node_id);
-		t->hostname = dprov_json_dup(node, "hostname");
-	}
-	json_object_put(root);
+	if (t->hostname == NULL && t->node_id != NULL && nodes != NULL)
+		dprov_task_node_hostname(t, nodes, nodes_len);
 	*out = t;
 	return 0;
 
 fail:
-	json_object_put(root);
 	dprov_task_free(t);
 	return -1;
 }
