@@ -47,16 +47,19 @@ test_dscan_dup(struct json_object *o, const char *key)
 	}
 }
 
-/* The oracle: the task as json-c reads it, or -1 if json-c refuses it. */
-static int
-test_dscan_oracle(const char *body, size_t len, struct dprov_task *t)
+/*
+ * The oracle: the task as json-c reads it, a new task the caller frees
+ * with dprov_task_free(), or NULL if json-c refuses it.
+ */
+static struct dprov_task *
+test_dscan_oracle(const char *body, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root, *config, *nodes, *node;
+	struct dprov_task *t;
 	size_t i;
 	int ok;
 
-	memset(t, 0, sizeof *t);
 	root = json_tokener_parse_ex(tok, body, (int)len);
 	ok = root != NULL &&
 	    json_tokener_get_error(tok) == json_tokener_success;
@@ -64,10 +67,13 @@ test_dscan_oracle(const char *body, size_t len, struct dprov_task *t)
 		if (strchr(" \t\r\n", body[i]) == NULL || body[i] == '\0')
 			ok = 0;
 	json_tokener_free(tok);
+	t = calloc(1, sizeof *t);
+	cr_assert_not_null(t);
 	if (!ok || !json_object_is_type(root, json_type_object) ||
 	    (t->task_id = test_dscan_dup(root, "taskId")) == NULL) {
 		json_object_put(root);
-		return -1;
+		dprov_task_free(t);
+		return NULL;
 	}
 	t->job_id = test_dscan_dup(root, "jobId");
 	t->cluster_id = test_dscan_dup(root, "clusterId");
@@ -85,18 +91,7 @@ test_dscan_oracle(const char *body, size_t len, struct dprov_task *t)
 	    json_object_object_get_ex(nodes, t->node_id, &node))
 		t->hostname = test_dscan_dup(node, "hostname");
 	json_object_put(root);
-	return 0;
-}
-
-static void
-test_dscan_clear(struct dprov_task *t)
-{
-	free(t->task_id);
-	free(t->job_id);
-	free(t->cluster_id);
-	free(t->task_name);
-	free(t->node_id);
-	free(t->hostname);
+	return t;
 }
 
 static int
@@ -114,33 +109,33 @@ test_dscan_same(const char *a, const char *b)
 static int
 test_dscan_compare(const char *body, size_t len)
 {
-	struct dprov_task want, *got = NULL;
+	struct dprov_task *want, *got = NULL;
 	char err[LOOMD_ERR_LEN];
-	int o, r;
+	int r;
 
-	o = test_dscan_oracle(body, len, &want);
+	want = test_dscan_oracle(body, len);
 	r = dprov_task_parse(body, len, &got, err);
 	if (r != 0) {
 		cr_assert_null(got);
 		cr_assert_neq(err[0], '\0');
-		if (o == 0)
-			test_dscan_clear(&want);
-		return o == 0 ? -1 : 0;
+		r = want != NULL ? -1 : 0;
+		dprov_task_free(want);
+		return r;
 	}
-	cr_assert_eq(o, 0, "the cursor accepted what json-c refuses: %.*s",
-	    (int)len, body);
-	cr_assert(test_dscan_same(got->task_id, want.task_id) &&
-		test_dscan_same(got->job_id, want.job_id) &&
-		test_dscan_same(got->cluster_id, want.cluster_id) &&
-		test_dscan_same(got->task_name, want.task_name) &&
-		test_dscan_same(got->node_id, want.node_id) &&
-		test_dscan_same(got->hostname, want.hostname),
+	cr_assert_not_null(want,
+	    "the cursor accepted what json-c refuses: %.*s", (int)len, body);
+	cr_assert(test_dscan_same(got->task_id, want->task_id) &&
+		test_dscan_same(got->job_id, want->job_id) &&
+		test_dscan_same(got->cluster_id, want->cluster_id) &&
+		test_dscan_same(got->task_name, want->task_name) &&
+		test_dscan_same(got->node_id, want->node_id) &&
+		test_dscan_same(got->hostname, want->hostname),
 	    "values differ for %.*s: taskId %s/%s hostname %s/%s", (int)len,
-	    body, got->task_id, want.task_id,
+	    body, got->task_id, want->task_id,
 	    got->hostname ? got->hostname : "(null)",
-	    want.hostname ? want.hostname : "(null)");
+	    want->hostname ? want->hostname : "(null)");
 	dprov_task_free(got);
-	test_dscan_clear(&want);
+	dprov_task_free(want);
 	return 1;
 }
 
