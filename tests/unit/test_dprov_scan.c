@@ -2,141 +2,36 @@
 /*
  * test_dprov_scan.c - loom-dummy-provisioner reads take answers with a
  * cursor (src/dprov_scan.c) instead of a json-c tree.  These tests hold
- * it to json-c: the oracle below reads a task as the provisioner did
- * with json-c, and for hand-made answers and thousands of mutants of a
+ * it to json-c (tests/lib/dprov_oracle.c reads a task as the provisioner
+ * did with json-c): for hand-made answers and thousands of mutants of a
  * real-shaped one, what the cursor accepts json-c accepts with the same
  * six values, and what json-c refuses the cursor refuses.
  */
 #include "config.h"
 
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <json-c/json.h>
 
 #include "dprov.h"
+#include "dprov_oracle.h"
 #include "dprov_scan.h"
 
-/* A member as json-c's reading gave it (a string or an integer). */
-static char *
-test_dscan_dup(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	switch (json_object_get_type(v)) {
-	case json_type_string:
-		s = json_object_get_string(v);
-		return *s != '\0' ? strdup(s) : NULL;
-	case json_type_int: {
-		char buf[32];
-
-		snprintf(buf, sizeof buf, "%lld",
-		    (long long)json_object_get_int64(v));
-		return strdup(buf);
-	}
-	default:
-		return NULL;
-	}
-}
-
 /*
- * The oracle: the task as json-c reads it, a new task the caller frees
- * with dprov_task_free(), or NULL if json-c refuses it.
- */
-static struct dprov_task *
-test_dscan_oracle(const char *body, size_t len)
-{
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *root, *config, *nodes, *node;
-	struct dprov_task *t;
-	size_t i;
-	int ok;
-
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	ok = root != NULL &&
-	    json_tokener_get_error(tok) == json_tokener_success;
-	for (i = ok ? json_tokener_get_parse_end(tok) : len; i < len; i++)
-		if (strchr(" \t\r\n", body[i]) == NULL || body[i] == '\0')
-			ok = 0;
-	json_tokener_free(tok);
-	t = calloc(1, sizeof *t);
-	cr_assert_not_null(t);
-	if (!ok || !json_object_is_type(root, json_type_object) ||
-	    (t->task_id = test_dscan_dup(root, "taskId")) == NULL) {
-		json_object_put(root);
-		dprov_task_free(t);
-		return NULL;
-	}
-	t->job_id = test_dscan_dup(root, "jobId");
-	t->cluster_id = test_dscan_dup(root, "clusterId");
-	t->task_name = test_dscan_dup(root, "taskName");
-	if (t->task_name == NULL)
-		t->task_name = strdup("");
-	t->node_id = test_dscan_dup(root, "nodeId");
-	config = NULL;
-	json_object_object_get_ex(root, "config", &config);
-	t->hostname = test_dscan_dup(config, "hostname");
-	if (t->hostname == NULL && t->node_id != NULL &&
-	    json_object_is_type(config, json_type_object) &&
-	    json_object_object_get_ex(config, "nodes", &nodes) &&
-	    json_object_is_type(nodes, json_type_object) &&
-	    json_object_object_get_ex(nodes, t->node_id, &node))
-		t->hostname = test_dscan_dup(node, "hostname");
-	json_object_put(root);
-	return t;
-}
-
-static int
-test_dscan_same(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/*
- * Read body both ways and hold the cursor to the oracle.  Returns 1 if
- * both accepted it, 0 if both refused it, -1 if the cursor refused what
- * json-c accepted (json-c takes more than RFC 8259: comments, NaN, ...).
+ * Hold the cursor to json-c on body (dprov_oracle.c): the verdict, the
+ * test failed on a difference.
  */
 static int
 test_dscan_compare(const char *body, size_t len)
 {
-	struct dprov_task *want, *got = NULL;
-	char err[LOOMD_ERR_LEN];
-	int r;
+	char why[LOOMD_ERR_LEN];
+	enum dprov_oracle_verdict v = dprov_oracle_check(body, len, why);
 
-	want = test_dscan_oracle(body, len);
-	r = dprov_task_parse(body, len, &got, err);
-	if (r != 0) {
-		cr_assert_null(got);
-		cr_assert_neq(err[0], '\0');
-		r = want != NULL ? -1 : 0;
-		dprov_task_free(want);
-		return r;
-	}
-	cr_assert_not_null(want,
-	    "the cursor accepted what json-c refuses: %.*s", (int)len, body);
-	cr_assert(test_dscan_same(got->task_id, want->task_id) &&
-		test_dscan_same(got->job_id, want->job_id) &&
-		test_dscan_same(got->cluster_id, want->cluster_id) &&
-		test_dscan_same(got->task_name, want->task_name) &&
-		test_dscan_same(got->node_id, want->node_id) &&
-		test_dscan_same(got->hostname, want->hostname),
-	    "values differ for %.*s: taskId %s/%s hostname %s/%s", (int)len,
-	    body, got->task_id, want->task_id,
-	    got->hostname ? got->hostname : "(null)",
-	    want->hostname ? want->hostname : "(null)");
-	dprov_task_free(got);
-	dprov_task_free(want);
-	return 1;
+	cr_assert_neq(v, DPROV_ORACLE_DIFFER, "%s: %.*s", why, (int)len, body);
+	return (int)v;
 }
 
 /* A take's answer shaped as loomd sends it, with an n-node map. */
@@ -173,7 +68,7 @@ Test(dprov_scan, a_real_answer_and_its_nodes_map)
 	struct dprov_task *t;
 	char err[LOOMD_ERR_LEN];
 
-	cr_assert_eq(test_dscan_compare(b, strlen(b)), 1);
+	cr_assert_eq(test_dscan_compare(b, strlen(b)), DPROV_ORACLE_ALIKE);
 	cr_assert_eq(dprov_task_parse(b, strlen(b), &t, err), 0, "%s", err);
 	cr_assert_str_eq(t->task_name, "CREATE");
 	cr_assert_str_eq(t->node_id, "node-37");
@@ -222,6 +117,9 @@ Test(dprov_scan, hand_made_answers_read_as_json_c_reads_them)
 		"{\"taskId\":\"1\",\"jobId\":\"\",\"clusterId\":null,"
 		"\"taskName\":{},\"nodeId\":[]}",
 		" \t\r\n{ \"taskId\" : \"1\" , \"config\" : { } } \n",
+		/* numbers that are no integer: no value, even out of range */
+		"{\"taskId\":\"1\",\"jobId\":1e400,\"clusterId\":-1e400,"
+		"\"nodeId\":1e-400,\"taskName\":0.000000000000000000001}",
 		"{\"taskId\":\"1\",\"deep\":[[[[[[[[[[{\"a\":[]}]]]]]]]]]]}",
 	};
 	static const char *const refused[] = {
@@ -255,13 +153,13 @@ Test(dprov_scan, hand_made_answers_read_as_json_c_reads_them)
 	size_t i;
 
 	for (i = 0; i < sizeof agree / sizeof agree[0]; i++)
-		cr_expect_eq(test_dscan_compare(agree[i], strlen(agree[i])), 1,
-		    "refused %s", agree[i]);
+		cr_expect_eq(test_dscan_compare(agree[i], strlen(agree[i])),
+		    DPROV_ORACLE_ALIKE, "refused %s", agree[i]);
 	/* Some of these json-c accepts (a trailing comma, "1."). */
 	for (i = 0; i < sizeof refused / sizeof refused[0]; i++)
 		cr_expect_leq(test_dscan_compare(refused[i],
 				  strlen(refused[i])),
-		    0, "accepted %s", refused[i]);
+		    DPROV_ORACLE_REFUSED, "accepted %s", refused[i]);
 }
 
 Test(dprov_scan, errors_say_where)
@@ -352,9 +250,9 @@ Test(dprov_scan, mutants_of_a_real_answer_read_as_json_c_reads_them)
 			}
 		}
 		r = test_dscan_compare(m, mlen);
-		if (r == 1)
+		if (r == DPROV_ORACLE_ALIKE)
 			both++;
-		else if (r == 0)
+		else if (r == DPROV_ORACLE_REFUSED)
 			neither++;
 		else
 			stricter++;
