@@ -80,9 +80,12 @@ bool cluster_view_node_has(struct json_object *node, struct json_object *want);
 /*
  * The SchedulableTask JSON text of a task: config is its JSON text, sent
  * as it is when it is one JSON object (stored configs are json-c's own
- * text), else {}; node may be NULL.  Returns a string the caller frees.
+ * text), else {}; node may be NULL.  With map (the text of the job's
+ * nodes map, or NULL), the config gets "nodes": map as its last member,
+ * as json-c would write it there, unless map is not one JSON object
+ * either (then {}).  All borrowed.  Returns a string the caller frees.
  */
 char *cluster_view_task(const char *id, const char *job, int64_t cluster,
-    const char *name, const char *node, const char *config);
+    const char *name, const char *node, const char *config, const char *map);
 
 #endif /* LOOMD_CLUSTER_VIEW_H */

@@ -68,21 +68,20 @@ task_store_take_read(struct db_conn *c, const char *id, struct db_rows **r)
 
 /*
  * The take's answer for task id (section 3.6) from the first row of r
- * (TASK_STORE_TAKE_READ).  Returns a new string the caller frees.
+ * (TASK_STORE_TAKE_READ): its config with the job's nodes map, which is
+ * stored apart, when the config takes it.  Returns a new string the
+ * caller frees.
  */
 static char *
 task_store_take_body(const char *id, struct db_rows *r)
 {
-	char *cfg, *body;
+	const char *cfg = db_rows_get(r, 0, 4), *map = db_rows_get(r, 0, 5);
 
-	cfg = db_rows_get(r, 0, 4) != NULL ?
-	    taskconfig_with_nodes(db_rows_get(r, 0, 4), db_rows_get(r, 0, 5)) :
-	    NULL;
-	body =
-	    cluster_view_task(id, db_rows_get(r, 0, 0), db_rows_int(r, 0, 1),
-		db_rows_get(r, 0, 2), db_rows_get(r, 0, 3), cfg);
-	free(cfg);
-	return body;
+	if (cfg == NULL || map == NULL || !taskconfig_takes_map(cfg))
+		map = NULL;
+	return cluster_view_task(id, db_rows_get(r, 0, 0),
+	    db_rows_int(r, 0, 1), db_rows_get(r, 0, 2), db_rows_get(r, 0, 3),
+	    cfg, map);
 }
 
 /* The look's candidates of each kind, at most (its LIMIT). */

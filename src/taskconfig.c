@@ -169,28 +169,15 @@ taskconfig_prepare_submit(struct json_object *config, struct json_object *node,
 		jsonx_set(config, "nodes", json_object_get(nodes_map));
 }
 
-char *
-taskconfig_with_nodes(const char *config, const char *nodes)
+bool
+taskconfig_takes_map(const char *config)
 {
 	struct json_object *o;
-	bool empty;
+	bool takes;
 
-	if (nodes == NULL)
-		return xstrdup(config);
-	if ((o = json_tokener_parse(config)) == NULL ||
-	    !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return NULL;
-	}
-	empty = json_object_object_length(o) == 0;
-	if (json_object_object_get_ex(o, "nodes", NULL)) {
-		json_object_put(o);
-		return xstrdup(config);
-	}
+	o = json_tokener_parse(config);
+	takes = json_object_is_type(o, json_type_object) &&
+	    !json_object_object_get_ex(o, "nodes", NULL);
 	json_object_put(o);
-	if (empty)
-		return xasprintf("{\"nodes\":%s}", nodes);
-	/* A valid object: its last '}' closes it. */
-	return xasprintf("%.*s,\"nodes\":%s}",
-	    (int)(strrchr(config, '}') - config), config, nodes);
+	return takes;
 }

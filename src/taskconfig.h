@@ -8,12 +8,14 @@
  * cluster's nodes.  Macro expansion (section 6, macro.h) is the caller's
  * step after taskconfig_prepare_submit(), for non-hardware tasks only.
  * loomd stores the map once per job and adds it to the config when the
- * task is taken (taskconfig_with_nodes()).
+ * task is taken (taskconfig_takes_map(), cluster_view_task()).
  * Pure: no I/O.  All JSON arguments are borrowed and never modified unless
  * a function says so; results never share objects with the arguments.
  */
 #ifndef LOOMD_TASKCONFIG_H
 #define LOOMD_TASKCONFIG_H
+
+#include <stdbool.h>
 
 #include <json-c/json.h>
 
@@ -68,16 +70,13 @@ void taskconfig_prepare_submit(struct json_object *config,
     struct json_object *node, struct json_object *nodes_map);
 
 /*
- * The config a provisioner receives with a task whose stored config (the
- * text of a JSON object, as taskconfig_prepare_submit() left it without a
- * map) and its job's "nodes" map (the text of taskconfig_nodes_map()) are
- * kept apart: config with "nodes": nodes appended as its last member, the
- * place taskconfig_prepare_submit() gives it.  A config that has a "nodes"
- * member already (a task queued before the map was kept per job) is kept
- * as it is, and so is any config when nodes is NULL (not even parsed).
- * Both borrowed.  Returns a new string the caller frees, or NULL if nodes
- * is not NULL and config is not the text of a JSON object.
+ * Does a task whose stored config is config (text, borrowed; as
+ * taskconfig_prepare_submit() left it without a map) get its job's
+ * "nodes" map at the take?  Yes if config is the text of a JSON object
+ * with no "nodes" member of its own; a task queued before the map was
+ * kept per job has one, and is sent as stored.  cluster_view_task()
+ * appends the map.
  */
-char *taskconfig_with_nodes(const char *config, const char *nodes);
+bool taskconfig_takes_map(const char *config);
 
 #endif /* LOOMD_TASKCONFIG_H */

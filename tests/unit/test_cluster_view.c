@@ -118,20 +118,21 @@ Test(cluster_view, task)
 	char *s;
 
 	s = cluster_view_task("00000001-002-003", "00000001-002", 1, "INSTALL",
-	    "n1", "{\"service\":\"hdfs\"}");
+	    "n1", "{\"service\":\"hdfs\"}", NULL);
 	cr_assert_str_eq(s,
 	    "{\"taskId\":\"00000001-002-003\",\"jobId\":"
 	    "\"00000001-002\",\"clusterId\":\"00000001\",\"taskName\":"
 	    "\"INSTALL\",\"nodeId\":\"n1\",\"config\":{\"service\":\"hdfs\"}}");
 	free(s);
-	s = cluster_view_task("r", "j", 3, "CONFIRM", NULL, NULL);
+	s = cluster_view_task("r", "j", 3, "CONFIRM", NULL, NULL, NULL);
 	cr_assert_str_eq(s,
 	    "{\"taskId\":\"r\",\"jobId\":\"j\",\"clusterId\":"
 	    "\"00000003\",\"taskName\":\"CONFIRM\",\"config\":{}}");
 	free(s);
 	/* The config's text as it is: escapes, slashes, UTF-8, nesting. */
 	s = cluster_view_task("t\"1", "j", 4, "START", "n/1",
-	    "{\"a\":\"q\\\"b\\\\s/\\u0001\u00e9\",\"n\":[1,2.5,null,{\"x\":{}}]}");
+	    "{\"a\":\"q\\\"b\\\\s/\\u0001\u00e9\",\"n\":[1,2.5,null,{\"x\":{}}]}",
+	    NULL);
 	cr_assert_str_eq(s,
 	    "{\"taskId\":\"t\\\"1\",\"jobId\":\"j\",\"clusterId\":"
 	    "\"00000004\",\"taskName\":\"START\",\"nodeId\":\"n/1\","
@@ -139,10 +140,10 @@ Test(cluster_view, task)
 	    "\"x\":{}}]}}");
 	free(s);
 	/* Not one JSON object: {}. */
-	s = cluster_view_task("r", "j", 3, "CONFIRM", NULL, "[1]");
+	s = cluster_view_task("r", "j", 3, "CONFIRM", NULL, "[1]", NULL);
 	cr_assert_not_null(strstr(s, ",\"config\":{}}"), "%s", s);
 	free(s);
-	s = cluster_view_task("r", "j", 3, "CONFIRM", NULL, "{\"a\":1");
+	s = cluster_view_task("r", "j", 3, "CONFIRM", NULL, "{\"a\":1", NULL);
 	cr_assert_not_null(strstr(s, ",\"config\":{}}"), "%s", s);
 	free(s);
 }

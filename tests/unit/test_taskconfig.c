@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
+#include "cluster_view.h"
 #include "common.h"
 #include "fixture_data.h"
 #include "planner.h"
@@ -466,43 +467,58 @@ Test(taskconfig, nodes_added_at_take_time)
 		"{}",
 		"{\"k\":[1,{\"}\":\"{\"}]}",
 	};
-	char *want, *got;
+	char *want, *got, *kept, *map_text;
 	size_t i;
 
 	nodes = uj_parse("[{\"id\":\"n1\",\"properties\":{\"hostname\":\"h1\","
 			 "\"nodenum\":\"1000\"}},{\"id\":\"n2\"}]");
 	map = taskconfig_nodes_map(nodes);
+	map_text = xstrdup(json_object_to_json_string_ext(map,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	node = json_object_array_get_idx(nodes, 0);
 	for (i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
 		inline_cfg = uj_parse(cfgs[i]);
 		kept_cfg = uj_parse(cfgs[i]);
 		taskconfig_prepare_submit(inline_cfg, node, map);
 		taskconfig_prepare_submit(kept_cfg, node, NULL);
-		want = xstrdup(json_object_to_json_string_ext(inline_cfg,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		got = taskconfig_with_nodes(
-		    json_object_to_json_string_ext(kept_cfg,
+		/* The answer with the inline config, sent as it is. */
+		want = cluster_view_task("t", "j", 1, "START", "n1",
+		    json_object_to_json_string_ext(inline_cfg,
 			JSON_C_TO_STRING_PLAIN |
 			    JSON_C_TO_STRING_NOSLASHESCAPE),
-		    json_object_to_json_string_ext(map,
-			JSON_C_TO_STRING_PLAIN |
-			    JSON_C_TO_STRING_NOSLASHESCAPE));
+		    NULL);
+		kept = xstrdup(json_object_to_json_string_ext(kept_cfg,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		cr_assert(taskconfig_takes_map(kept), "config %s", cfgs[i]);
+		got = cluster_view_task("t", "j", 1, "START", "n1", kept,
+		    map_text);
 		cr_assert_str_eq(got, want, "config %s", cfgs[i]);
 		free(want);
 		free(got);
+		free(kept);
 		json_object_put(inline_cfg);
 		json_object_put(kept_cfg);
 	}
 	/* A config stored with its own map (queued before): as it is. */
-	got = taskconfig_with_nodes("{\"a\":1,\"nodes\":{\"x\":{}},\"b\":2}",
-	    "{\"n1\":{}}");
-	cr_assert_str_eq(got, "{\"a\":1,\"nodes\":{\"x\":{}},\"b\":2}");
+	cr_assert_not(
+	    taskconfig_takes_map("{\"a\":1,\"nodes\":{\"x\":{}},\"b\":2}"));
+	cr_assert(taskconfig_takes_map("{\"a\":1}"));
+	cr_assert(taskconfig_takes_map(" { } "));
+	cr_assert_not(taskconfig_takes_map("[1]"));
+	cr_assert_not(taskconfig_takes_map("{\"a\":"));
+	/* The map of an empty config, and with white space around. */
+	got = cluster_view_task("t", "j", 1, "START", NULL, " { } ",
+	    "{\"n\":1}");
+	cr_assert_str_eq(got,
+	    "{\"taskId\":\"t\",\"jobId\":\"j\",\"clusterId\":\"00000001\","
+	    "\"taskName\":\"START\",\"config\":{\"nodes\":{\"n\":1}}}");
 	free(got);
-	got = taskconfig_with_nodes("{\"a\":1}", NULL);
-	cr_assert_str_eq(got, "{\"a\":1}");
+	/* A map that is not one JSON object: the config is {}. */
+	got = cluster_view_task("t", "j", 1, "START", NULL, "{\"a\":1}",
+	    "{\"n\"");
+	cr_assert_not_null(strstr(got, ",\"config\":{}}"), "%s", got);
 	free(got);
-	cr_assert_null(taskconfig_with_nodes("[1]", "{}"));
-	cr_assert_null(taskconfig_with_nodes("{\"a\":", "{}"));
+	free(map_text);
 	json_object_put(map);
 	json_object_put(nodes);
 }
