@@ -371,7 +371,7 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 		if (db_rows_int(r, i, 0) != 1 ||
 		    (v = db_rows_get(r, i, 1)) == NULL)
 			continue;
-		if (!jsonsplice_is_object(v, r->lens[i * r->ncols + 1])) {
+		if (!jsonsplice_is_object(v, db_rows_len(r, i, 1))) {
 			log_error(
 			    "cluster_store: stored JSON is corrupt: %.80s", v);
 			continue;
@@ -379,7 +379,7 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 		nodes[k].nodenum = db_rows_int(r, i, 3);
 		nodes[k].id = db_rows_get(r, i, 4);
 		nodes[k].doc = v;
-		nodes[k++].len = r->lens[i * r->ncols + 1];
+		nodes[k++].len = db_rows_len(r, i, 1);
 	}
 	texts = cluster_read_running(nodes, k, r);
 	qsort(nodes, k, sizeof *nodes, cluster_read_node_cmp);
@@ -397,8 +397,8 @@ cluster_read_splice(struct cluster_read_arg *a, const struct db_rows *r,
 			JSONSPLICE_STRING, msg, NULL, NULL, 0 };
 	set[n++] = (struct jsonsplice_member){ "nodes", JSONSPLICE_ARRAY, NULL,
 		elems, elens, k };
-	body = jsonsplice_set(db_rows_get(r, h, 1), r->lens[h * r->ncols + 1],
-	    set, n, NULL);
+	body = jsonsplice_set(db_rows_get(r, h, 1), db_rows_len(r, h, 1), set,
+	    n, NULL);
 	free(elens);
 	free(elems);
 	free(nodes);

@@ -327,22 +327,26 @@ cluster_view_task_put(char *o, const char *const f[5], const char *cfg,
  */
 char *
 cluster_view_task(const char *id, const char *job, int64_t cluster,
-    const char *name, const char *node, const char *config, const char *map)
+    const char *name, const char *node, const char *config,
+    const struct cluster_view_map *map)
 {
 	char cid[32], *s;
 	const char *f[5] = { id, job,
 		ids_format_cluster(cluster, cid, sizeof cid), name, node };
 	size_t cfglen = config != NULL ? strlen(config) : 0, maplen = 0, n;
-	const char *cfg = config, *p;
+	const char *cfg = config, *mtext = NULL, *p;
 
-	if (map != NULL)
-		maplen = strlen(map);
+	if (map != NULL) {
+		mtext = map->text;
+		maplen = map->len;
+	}
 	if (config == NULL || !jsonsplice_is_object(config, cfglen) ||
-	    (map != NULL && !jsonsplice_is_object(map, maplen))) {
+	    (mtext != NULL && !map->checked &&
+		!jsonsplice_is_object(mtext, maplen))) {
 		cfg = "{}";
 		cfglen = 2;
-		map = NULL;
-	} else if (map != NULL) {
+		mtext = NULL;
+	} else if (mtext != NULL) {
 		/* A valid object: its first '{' opens it, its last '}' ends it. */
 		p = strchr(config, '{') + 1;
 		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
@@ -354,9 +358,9 @@ cluster_view_task(const char *id, const char *job, int64_t cluster,
 			cfglen = (size_t)(strrchr(config, '}') - config);
 		}
 	}
-	n = cluster_view_task_put(NULL, f, cfg, cfglen, map, maplen);
+	n = cluster_view_task_put(NULL, f, cfg, cfglen, mtext, maplen);
 	s = xmalloc(n + 1);
-	cluster_view_task_put(s, f, cfg, cfglen, map, maplen);
+	cluster_view_task_put(s, f, cfg, cfglen, mtext, maplen);
 	s[n] = '\0';
 	return s;
 }

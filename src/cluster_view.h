@@ -78,14 +78,27 @@ void cluster_view_node_open_action(struct json_object *node,
 bool cluster_view_node_has(struct json_object *node, struct json_object *want);
 
 /*
+ * The text of a job's nodes map for cluster_view_task(): len bytes at
+ * text.  checked: the caller knows it is one JSON object, so it is not
+ * scanned again (a 10,000-node map is 1.1 MB, and every take of the job
+ * sends it).
+ */
+struct cluster_view_map {
+	const char *text;
+	size_t len;
+	bool checked;
+};
+
+/*
  * The SchedulableTask JSON text of a task: config is its JSON text, sent
  * as it is when it is one JSON object (stored configs are json-c's own
- * text), else {}; node may be NULL.  With map (the text of the job's
- * nodes map, or NULL), the config gets "nodes": map as its last member,
- * as json-c would write it there, unless map is not one JSON object
- * either (then {}).  All borrowed.  Returns a string the caller frees.
+ * text), else {}; node may be NULL.  With map (the job's nodes map, or
+ * NULL), the config gets "nodes": map as its last member, as json-c
+ * would write it there, unless map is not one JSON object either (then
+ * {}).  All borrowed.  Returns a string the caller frees.
  */
 char *cluster_view_task(const char *id, const char *job, int64_t cluster,
-    const char *name, const char *node, const char *config, const char *map);
+    const char *name, const char *node, const char *config,
+    const struct cluster_view_map *map);
 
 #endif /* LOOMD_CLUSTER_VIEW_H */

@@ -762,6 +762,14 @@ db_rows_get(const struct db_rows *r, size_t row, size_t col)
 	return r->cells[row * r->ncols + col];
 }
 
+size_t
+db_rows_len(const struct db_rows *r, size_t row, size_t col)
+{
+	if (row >= r->nrows || col >= r->ncols)
+		return 0;
+	return r->lens[row * r->ncols + col];
+}
+
 int64_t
 db_rows_int(const struct db_rows *r, size_t row, size_t col)
 {

@@ -171,6 +171,8 @@ enum db_status db_query(struct db_conn *c, const char *sql,
 void db_rows_free(struct db_rows *r);
 /* Cell (r, col) as borrowed text, NULL for SQL NULL. */
 const char *db_rows_get(const struct db_rows *r, size_t row, size_t col);
+/* Length in bytes of cell (r, col) (0 for NULL or out of range). */
+size_t db_rows_len(const struct db_rows *r, size_t row, size_t col);
 /* Cell (r, col) as an integer (0 for NULL or junk). */
 int64_t db_rows_int(const struct db_rows *r, size_t row, size_t col);
 

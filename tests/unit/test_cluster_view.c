@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cluster_view.h"
+#include "common.h"
 
 #define PLAIN JSON_C_TO_STRING_PLAIN
 
@@ -146,6 +147,52 @@ Test(cluster_view, task)
 	s = cluster_view_task("r", "j", 3, "CONFIRM", NULL, "{\"a\":1", NULL);
 	cr_assert_not_null(strstr(s, ",\"config\":{}}"), "%s", s);
 	free(s);
+}
+
+/* Task t of node n1 with config and m answers with the config want. */
+static void
+expect_task_config(const char *config, const struct cluster_view_map *m,
+    const char *want)
+{
+	char *s = cluster_view_task("t", "j", 1, "START", "n1", config, m);
+	char *full = xasprintf("{\"taskId\":\"t\",\"jobId\":\"j\","
+			       "\"clusterId\":\"00000001\",\"taskName\":"
+			       "\"START\",\"nodeId\":\"n1\",\"config\":%s}",
+	    want);
+
+	cr_assert_str_eq(s, full, "config %s, map %.*s (checked %d)", config,
+	    (int)m->len, m->text, m->checked);
+	free(full);
+	free(s);
+}
+
+/* The nodes map, the config's last member, checked here or by the caller. */
+Test(cluster_view, task_with_map)
+{
+	const char *map = "{\"n1\":{\"hostname\":\"h\\\"1\"}}";
+	struct cluster_view_map m = { map, strlen(map), false };
+	char *want;
+	int checked;
+
+	for (checked = 0; checked < 2; checked++) {
+		m.checked = checked;
+		want = xasprintf("{\"service\":\"hdfs\",\"nodes\":%s}", map);
+		expect_task_config("{\"service\":\"hdfs\"}", &m, want);
+		free(want);
+		/* An empty config: the map is its only member. */
+		want = xasprintf("{\"nodes\":%s}", map);
+		expect_task_config(" { \n} ", &m, want);
+		free(want);
+	}
+	/* Only the text's len bytes are the map. */
+	m = (struct cluster_view_map){ "{\"n1\":{}}garbage", 9, false };
+	expect_task_config("{}", &m, "{\"nodes\":{\"n1\":{}}}");
+	/* A map that is not one JSON object, unchecked: {} and no map. */
+	m = (struct cluster_view_map){ "{\"n1\":", 6, false };
+	expect_task_config("{\"a\":1}", &m, "{}");
+	/* A config that is not one JSON object: {} even with a checked map. */
+	m = (struct cluster_view_map){ map, strlen(map), true };
+	expect_task_config("[1]", &m, "{}");
 }
 
 /* GET /clusters?status= (Coopr 0.9.9 section 10.3). */

@@ -491,7 +491,8 @@ Test(taskconfig, nodes_added_at_take_time)
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		cr_assert(taskconfig_takes_map(kept), "config %s", cfgs[i]);
 		got = cluster_view_task("t", "j", 1, "START", "n1", kept,
-		    map_text);
+		    &(struct cluster_view_map){ map_text, strlen(map_text),
+			false });
 		cr_assert_str_eq(got, want, "config %s", cfgs[i]);
 		free(want);
 		free(got);
@@ -508,14 +509,14 @@ Test(taskconfig, nodes_added_at_take_time)
 	cr_assert_not(taskconfig_takes_map("{\"a\":"));
 	/* The map of an empty config, and with white space around. */
 	got = cluster_view_task("t", "j", 1, "START", NULL, " { } ",
-	    "{\"n\":1}");
+	    &(struct cluster_view_map){ "{\"n\":1}", 7, false });
 	cr_assert_str_eq(got,
 	    "{\"taskId\":\"t\",\"jobId\":\"j\",\"clusterId\":\"00000001\","
 	    "\"taskName\":\"START\",\"config\":{\"nodes\":{\"n\":1}}}");
 	free(got);
 	/* A map that is not one JSON object: the config is {}. */
 	got = cluster_view_task("t", "j", 1, "START", NULL, "{\"a\":1}",
-	    "{\"n\"");
+	    &(struct cluster_view_map){ "{\"n\"", 4, false });
 	cr_assert_not_null(strstr(got, ",\"config\":{}}"), "%s", got);
 	free(got);
 	free(map_text);
