@@ -392,13 +392,18 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 #ifdef M_MMAP_THRESHOLD
 	/*
-	 * A fixed threshold: buffers of 256 KiB and more (large list and
-	 * plan bodies, their json-c trees' arrays) are mmapped and given
-	 * back on free.  glibc's default raises the threshold after each
-	 * such free, and the heaps of the HTTP threads then keep the
-	 * largest response ever built: RSS grew with the largest list.
+	 * Buffers up to 32 MiB (glibc's largest threshold) come from the
+	 * heaps, and a heap keeps up to 64 MiB of free pages at its top;
+	 * memtrim.c gives free pages back once 64 MB are free in all.
+	 * Mapping each buffer of 256 KiB or more anew, and trimming each
+	 * heap's top at 128 KiB, made every take of a big cluster fault in
+	 * and zero the pages of three copies of its nodes map (1.1 MB at
+	 * 10,000 nodes).  Fixed values also keep glibc from raising the
+	 * threshold after each large free.  docs/performance.md, "The
+	 * heaps keep a take's buffers".
 	 */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 #endif
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
