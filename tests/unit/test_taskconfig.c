@@ -507,18 +507,6 @@ Test(taskconfig, nodes_added_at_take_time)
 	cr_assert(taskconfig_takes_map(" { } "));
 	cr_assert_not(taskconfig_takes_map("[1]"));
 	cr_assert_not(taskconfig_takes_map("{\"a\":"));
-	/* The map of an empty config, and with white space around. */
-	got = cluster_view_task("t", "j", 1, "START", NULL, " { } ",
-	    &(struct cluster_view_map){ "{\"n\":1}", 7, false });
-	cr_assert_str_eq(got,
-	    "{\"taskId\":\"t\",\"jobId\":\"j\",\"clusterId\":\"00000001\","
-	    "\"taskName\":\"START\",\"config\":{\"nodes\":{\"n\":1}}}");
-	free(got);
-	/* A map that is not one JSON object: the config is {}. */
-	got = cluster_view_task("t", "j", 1, "START", NULL, "{\"a\":1}",
-	    &(struct cluster_view_map){ "{\"n\"", 4, false });
-	cr_assert_not_null(strstr(got, ",\"config\":{}}"), "%s", got);
-	free(got);
 	free(map_text);
 	json_object_put(map);
 	json_object_put(nodes);
