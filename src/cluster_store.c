@@ -86,11 +86,12 @@ cluster_store_create_tx(struct db_conn *c, void *arg)
 		return st;
 	if ((st = db_exec(c,
 		 "INSERT INTO clusters (id, residue, owner_id, "
-		 "name, status, create_time, latest_job, request, doc) VALUES "
-		 "(?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)",
-		 NULL, "iississs", a->rq.id,
+		 "name, status, create_time, status_time, latest_job, request, "
+		 "doc) VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?)",
+		 NULL, "iissiisss", a->rq.id,
 		 a->rq.id % domain_cfg()->ids_increment_by, a->rq.u->id,
-		 a->name, a->now, a->rq.jid, a->request, a->doc)) != DB_OK)
+		 a->name, a->now, a->now, a->rq.jid, a->request, a->doc)) !=
+	    DB_OK)
 		return st;
 	if ((st = a->claimed != NULL ?
 		    job_store_insert_claimed_tx(c, a->rq.jid, a->rq.id,
@@ -244,17 +245,17 @@ cluster_store_save_tx(struct db_conn *c, int64_t id, struct json_object *doc,
 	    jsonx_new_string(domain_lower(status, low, sizeof low)));
 	if (latest_job != NULL)
 		return db_exec(c,
-		    "UPDATE clusters SET doc = ?, status = ?, "
+		    "UPDATE clusters SET doc = ?, status = ?, status_time = ?, "
 		    "latest_job = ?, rendered = NULL, version = version + 1 "
 		    "WHERE id = ?",
-		    NULL, "sssi",
+		    NULL, "ssisi",
 		    json_object_to_json_string_ext(doc, DOMAIN_JSON), status,
-		    latest_job, id);
+		    domain_now_ms(), latest_job, id);
 	return db_exec(c,
-	    "UPDATE clusters SET doc = ?, status = ?, rendered = NULL, "
-	    "version = version + 1 WHERE id = ?",
-	    NULL, "ssi", json_object_to_json_string_ext(doc, DOMAIN_JSON),
-	    status, id);
+	    "UPDATE clusters SET doc = ?, status = ?, status_time = ?, "
+	    "rendered = NULL, version = version + 1 WHERE id = ?",
+	    NULL, "ssii", json_object_to_json_string_ext(doc, DOMAIN_JSON),
+	    status, domain_now_ms(), id);
 }
 
 enum db_status
@@ -267,11 +268,12 @@ cluster_store_publish_tx(struct db_conn *c, int64_t id,
 	jsonx_set(doc, "status",
 	    jsonx_new_string(domain_lower("PENDING", low, sizeof low)));
 	return db_exec(c,
-	    "UPDATE clusters SET doc = ?, status = 'PENDING', latest_job = ?, "
-	    "template_name = ?, num_nodes = ?, expire_time = ?, rendered = "
-	    "NULL, version = version + 1 WHERE id = ?",
-	    NULL, "sssiii", json_object_to_json_string_ext(doc, DOMAIN_JSON),
-	    latest_job, template_name, num_nodes, expire_time, id);
+	    "UPDATE clusters SET doc = ?, status = 'PENDING', status_time = ?, "
+	    "latest_job = ?, template_name = ?, num_nodes = ?, expire_time = "
+	    "?, rendered = NULL, version = version + 1 WHERE id = ?",
+	    NULL, "sissiii", json_object_to_json_string_ext(doc, DOMAIN_JSON),
+	    domain_now_ms(), latest_job, template_name, num_nodes, expire_time,
+	    id);
 }
 
 enum db_status
