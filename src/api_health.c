@@ -20,6 +20,7 @@
 #include "ids.h"
 #include "memtrim.h"
 #include "metrics.h"
+#include "retention.h"
 #include "scheduler.h"
 #include "takewait.h"
 
@@ -272,6 +273,12 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	    "passes.\n# TYPE loomd_scheduler_passes_total counter\n"
 	    "loomd_scheduler_passes_total %llu\n",
 	    (unsigned long long)scheduler_passes());
+	metrics_printf(&b,
+	    "# HELP loomd_clusters_forgotten_total Terminated clusters "
+	    "whose rows this server deleted (retention.terminated_seconds)."
+	    "\n# TYPE loomd_clusters_forgotten_total counter\n"
+	    "loomd_clusters_forgotten_total %llu\n",
+	    (unsigned long long)retention_forgotten());
 	metrics_printf(&b,
 	    "# HELP loomd_takes_waiting Takes waiting for a "
 	    "task (task.take_wait_ms).\n# TYPE loomd_takes_waiting gauge\n"

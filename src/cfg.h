@@ -72,6 +72,8 @@ struct cfg {
 	int64_t node_max_actions;
 	int64_t node_max_log_length;
 	int64_t cluster_max_size;
+	int64_t retention_terminated_seconds;
+	int64_t retention_batch_rows;
 	/* auth */
 	bool auth_require_api_key;
 	int64_t auth_max_failures;

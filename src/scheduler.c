@@ -16,9 +16,10 @@
 
 #include "bgthread.h"
 #include "cfg.h"
-#include "jobs.h"
 #include "db.h"
 #include "health.h"
+#include "jobs.h"
+#include "retention.h"
 
 static const struct cfg *sched_cfg;
 static pthread_mutex_t sched_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -29,7 +30,7 @@ static uint64_t sched_passes;
 /* The thread's own state between passes. */
 static struct scheduler_state {
 	struct db_conn *c;
-	int64_t res[SCHED_MAX_RES], next_beat, next_sweep;
+	int64_t res[SCHED_MAX_RES], next_beat, next_sweep, next_retention;
 	size_t nres;
 } sched_state;
 
@@ -211,6 +212,14 @@ scheduler_pass(void *arg)
 			    now + sched_cfg->scheduler_interval_ms;
 			handled += swept;
 		}
+		/* Terminated clusters past their retention, a few batches. */
+		if (retention_interval_ms() > 0 && now >= st->next_retention) {
+			int forgot = retention_sweep(st->c, st->res, st->nres);
+
+			st->next_retention =
+			    forgot > 0 ? now : now + retention_interval_ms();
+			handled += forgot;
+		}
 		__atomic_add_fetch(&sched_passes, 1, __ATOMIC_RELAXED);
 	}
 	return handled > 0 ? 0 : sched_cfg->scheduler_interval_ms;
@@ -235,6 +244,7 @@ scheduler_start(const struct cfg *cfg, char err[LOOMD_ERR_LEN])
 	sched_state.nres = 1;
 	sched_state.next_beat = 0;
 	sched_state.next_sweep = 0;
+	sched_state.next_retention = 0;
 	return bgthread_start(&sched_thread, err);
 }
 
