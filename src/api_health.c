@@ -277,8 +277,13 @@ api_health_metrics(struct http_req *req UNUSED, struct http_resp *resp)
 	    "# HELP loomd_clusters_forgotten_total Terminated clusters "
 	    "whose rows this server deleted (retention.terminated_seconds)."
 	    "\n# TYPE loomd_clusters_forgotten_total counter\n"
-	    "loomd_clusters_forgotten_total %llu\n",
-	    (unsigned long long)retention_forgotten());
+	    "loomd_clusters_forgotten_total %llu\n"
+	    "# HELP loomd_idempotency_keys_expired_total Idempotency-Keys "
+	    "this server deleted (retention.idempotency_seconds).\n"
+	    "# TYPE loomd_idempotency_keys_expired_total counter\n"
+	    "loomd_idempotency_keys_expired_total %llu\n",
+	    (unsigned long long)retention_forgotten(),
+	    (unsigned long long)retention_keys_expired());
 	metrics_printf(&b,
 	    "# HELP loomd_takes_waiting Takes waiting for a "
 	    "task (task.take_wait_ms).\n# TYPE loomd_takes_waiting gauge\n"

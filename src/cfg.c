@@ -191,7 +191,13 @@ const struct cfg_key cfg_keys[] = {
 	    "deleted and it is 404 (0: kept forever, as in Loom)" },
 	{ "retention.batch_rows", CFG_INT, CFG_OFF(retention_batch_rows), 10,
 	    100000, "500", false, false,
-	    "rows of a forgotten cluster deleted per transaction" },
+	    "rows deleted per transaction: of a forgotten cluster, or "
+	    "expired Idempotency-Keys" },
+	{ "retention.idempotency_seconds", CFG_INT,
+	    CFG_OFF(retention_idempotency_seconds), 0, 315360000, "604800",
+	    false, false,
+	    "an Idempotency-Key stored this long ago is deleted: a retry with "
+	    "it after that is a new request (0: kept forever)" },
 	{ "auth.require_api_key", CFG_BOOL, CFG_OFF(auth_require_api_key), 0,
 	    0, "false", false, false,
 	    "verify X-Loom-ApiKey against the users table" },

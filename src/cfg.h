@@ -74,6 +74,7 @@ struct cfg {
 	int64_t cluster_max_size;
 	int64_t retention_terminated_seconds;
 	int64_t retention_batch_rows;
+	int64_t retention_idempotency_seconds;
 	/* auth */
 	bool auth_require_api_key;
 	int64_t auth_max_failures;

@@ -32,10 +32,10 @@ struct retention_rows {
 
 /* One batch of one cluster. */
 struct retention_batch {
-	int64_t id;	  /* the cluster */
-	int64_t limit;	  /* rows per transaction */
-	bool done;	  /* out: nothing left to delete, or not forgettable */
-	bool gone;	  /* out: the cluster's row was deleted */
+	int64_t id;    /* the cluster */
+	int64_t limit; /* rows per transaction */
+	bool done;     /* out: nothing left to delete, or not forgettable */
+	bool gone;     /* out: the cluster's row was deleted */
 	struct retention_rows d; /* out: what this batch deleted */
 };
 
@@ -50,7 +50,7 @@ static struct {
 	int64_t batches;
 } retention_cur;
 
-static uint64_t retention_count;
+static uint64_t retention_count, retention_keys;
 
 uint64_t
 retention_forgotten(void)
@@ -58,14 +58,78 @@ retention_forgotten(void)
 	return __atomic_load_n(&retention_count, __ATOMIC_RELAXED);
 }
 
+uint64_t
+retention_keys_expired(void)
+{
+	return __atomic_load_n(&retention_keys, __ATOMIC_RELAXED);
+}
+
 int64_t
 retention_interval_ms(void)
 {
-	int64_t s = domain_cfg()->retention_terminated_seconds;
+	const struct cfg *cfg = domain_cfg();
+	int64_t ms = 0;
 
-	if (s == 0)
+	if (cfg->retention_terminated_seconds > 0)
+		ms = cfg->retention_terminated_seconds * 1000;
+	if (cfg->retention_idempotency_seconds > 0 &&
+	    (ms == 0 || cfg->retention_idempotency_seconds * 1000 < ms))
+		ms = cfg->retention_idempotency_seconds * 1000;
+	return ms > 60000 ? 60000 : ms;
+}
+
+/* One batch of expired keys; arg points at the limit, then the count. */
+static enum db_status
+retention_keys_fn(struct db_conn *c, void *arg)
+{
+	uint64_t *n = arg;
+
+	return db_exec(c,
+	    "DELETE FROM idempotency WHERE created_at < NOW(3) - INTERVAL ? "
+	    "SECOND ORDER BY created_at LIMIT ?",
+	    n, "ii", domain_cfg()->retention_idempotency_seconds,
+	    domain_cfg()->retention_batch_rows);
+}
+
+/*
+ * Keys older than retention.idempotency_seconds, one batch.  The table
+ * has no residue: the datacenter that works the lowest residue of the
+ * partition registry (its own, or adopted when it is dead) deletes them,
+ * so that datacenters do not delete the same rows at once.  Returns 1
+ * when the batch was full (more may be waiting), else 0.
+ */
+static int
+retention_keys_sweep(struct db_conn *c, const int64_t *res, size_t n)
+{
+	char err[LOOMD_ERR_LEN];
+	struct db_rows *r;
+	bool mine = false;
+	uint64_t done;
+	size_t k;
+
+	if (domain_cfg()->retention_idempotency_seconds == 0 ||
+	    db_query(c, "SELECT MIN(residue) FROM id_partitions", &r, "") !=
+		DB_OK)
 		return 0;
-	return s < 60 ? s * 1000 : 60000;
+	for (k = 0; k < n && r->nrows == 1; k++)
+		if (db_rows_get(r, 0, 0) != NULL &&
+		    res[k] == db_rows_int(r, 0, 0))
+			mine = true;
+	db_rows_free(r);
+	if (!mine)
+		return 0;
+	if (db_tx_run_one(c, retention_keys_fn, &done, err) != DB_OK) {
+		log_warn("idempotency: cannot delete expired keys now: %s",
+		    err);
+		return 0;
+	}
+	if (done == 0)
+		return 0;
+	__atomic_add_fetch(&retention_keys, done, __ATOMIC_RELAXED);
+	log_debug("idempotency: %llu keys older than %lld s deleted",
+	    (unsigned long long)done,
+	    (long long)domain_cfg()->retention_idempotency_seconds);
+	return done == (uint64_t)domain_cfg()->retention_batch_rows ? 1 : 0;
 }
 
 /*
@@ -74,8 +138,7 @@ retention_interval_ms(void)
  * MB) and then its row.
  */
 static enum db_status
-retention_job_tx(struct db_conn *c, struct retention_batch *b,
-    const char *jid)
+retention_job_tx(struct db_conn *c, struct retention_batch *b, const char *jid)
 {
 	struct json_object *ids;
 	struct db_rows *r;
@@ -90,7 +153,8 @@ retention_job_tx(struct db_conn *c, struct retention_batch *b,
 	if (r->nrows > 0) {
 		ids = jsonx_new_array_ext(r->nrows);
 		for (i = 0; i < r->nrows; i++)
-			jsonx_append(ids, jsonx_new_string(db_rows_get(r, i, 0)));
+			jsonx_append(ids,
+			    jsonx_new_string(db_rows_get(r, i, 0)));
 		db_rows_free(r);
 		if ((st = db_exec(c,
 			 "DELETE k FROM JSON_TABLE(?, '$[*]' COLUMNS (id "
@@ -138,8 +202,8 @@ retention_batch_tx(struct db_conn *c, void *arg)
 		 "SELECT status FROM clusters WHERE id = ? FOR UPDATE", &r,
 		 "i", b->id)) != DB_OK)
 		return st;
-	terminated = r->nrows == 1 &&
-	    strcmp(db_rows_get(r, 0, 0), "TERMINATED") == 0;
+	terminated =
+	    r->nrows == 1 && strcmp(db_rows_get(r, 0, 0), "TERMINATED") == 0;
 	db_rows_free(r);
 	if (!terminated) {
 		b->done = true;
@@ -215,8 +279,9 @@ retention_add(struct retention_rows *t, const struct retention_rows *d)
 	t->callbacks += d->callbacks;
 }
 
-int
-retention_sweep(struct db_conn *c, const int64_t *res, size_t n)
+/* Forget terminated clusters: at most RETENTION_SWEEP_BATCHES batches. */
+static int
+retention_clusters_sweep(struct db_conn *c, const int64_t *res, size_t n)
 {
 	struct retention_batch b;
 	char err[LOOMD_ERR_LEN], cid[32];
@@ -229,22 +294,26 @@ retention_sweep(struct db_conn *c, const int64_t *res, size_t n)
 	while (done < RETENTION_SWEEP_BATCHES) {
 		if (retention_cur.id == 0) {
 			for (; k < n; k++)
-				if (retention_next(c, res[k], &retention_cur.id,
+				if (retention_next(c, res[k],
+					&retention_cur.id,
 					&retention_cur.since_ms) != DB_OK ||
 				    retention_cur.id != 0)
 					break;
 			if (retention_cur.id == 0)
 				return done;
-			memset(&retention_cur.total, 0, sizeof retention_cur.total);
+			memset(&retention_cur.total, 0,
+			    sizeof retention_cur.total);
 			retention_cur.batches = 0;
 			log_info("cluster %s: terminated %lld s ago "
 				 "(retention.terminated_seconds %lld): "
 				 "forgetting it",
-			    ids_format_cluster(retention_cur.id, cid, sizeof cid),
+			    ids_format_cluster(retention_cur.id, cid,
+				sizeof cid),
 			    (long long)((domain_now_ms() -
 					    retention_cur.since_ms) /
 				1000),
-			    (long long)domain_cfg()->retention_terminated_seconds);
+			    (long long)domain_cfg()
+				->retention_terminated_seconds);
 		}
 		memset(&b, 0, sizeof b);
 		b.id = retention_cur.id;
@@ -270,10 +339,11 @@ retention_sweep(struct db_conn *c, const int64_t *res, size_t n)
 		if (b.gone) {
 			__atomic_add_fetch(&retention_count, 1,
 			    __ATOMIC_RELAXED);
-			log_info("cluster %s forgotten: %llu jobs, %llu tasks, "
-				 "%llu hand-out records, %llu node maps, %llu "
-				 "nodes, %llu callbacks deleted in %lld "
-				 "transactions",
+			log_info(
+			    "cluster %s forgotten: %llu jobs, %llu tasks, "
+			    "%llu hand-out records, %llu node maps, %llu "
+			    "nodes, %llu callbacks deleted in %lld "
+			    "transactions",
 			    cid, (unsigned long long)t->jobs,
 			    (unsigned long long)t->tasks,
 			    (unsigned long long)t->takes,
@@ -288,4 +358,11 @@ retention_sweep(struct db_conn *c, const int64_t *res, size_t n)
 		retention_cur.id = 0;
 	}
 	return done;
+}
+
+int
+retention_sweep(struct db_conn *c, const int64_t *res, size_t n)
+{
+	return retention_keys_sweep(c, res, n) +
+	    retention_clusters_sweep(c, res, n);
 }

@@ -9,6 +9,10 @@
  * half-way leaves a cluster that is still listed as TERMINATED, and the
  * next sweep of any loomd working its residue takes it up again.  The
  * scheduler thread calls the sweep; nothing else does.
+ *
+ * The same sweep deletes the Idempotency-Keys stored more than
+ * retention.idempotency_seconds ago, a batch at a time, in the one
+ * datacenter that works the lowest residue.
  */
 #ifndef LOOMD_RETENTION_H
 #define LOOMD_RETENTION_H
@@ -20,8 +24,9 @@
 
 /*
  * How long the scheduler waits between sweeps that found nothing to do,
- * in ms: retention.terminated_seconds or a minute, whichever is shorter.
- * 0 when retention is off (retention.terminated_seconds is 0).
+ * in ms: the shorter of retention.terminated_seconds and
+ * retention.idempotency_seconds (those not 0), at most a minute.  0 when
+ * both are 0.
  */
 int64_t retention_interval_ms(void);
 
@@ -35,5 +40,7 @@ int retention_sweep(struct db_conn *c, const int64_t *res, size_t n);
 
 /* Clusters forgotten by this process, for GET /metrics. */
 uint64_t retention_forgotten(void);
+/* Idempotency-Keys this process deleted as expired, for GET /metrics. */
+uint64_t retention_keys_expired(void);
 
 #endif /* LOOMD_RETENTION_H */

@@ -7,7 +7,9 @@
  * hand-out records, node maps, nodes), deleted in batches of
  * retention.batch_rows; the clusters that are not terminated keep every
  * row; a terminated cluster whose status_time is unknown (0, as a loomd
- * older than migration 0016 leaves it) is kept.
+ * older than migration 0016 leaves it) is kept.  An Idempotency-Key is
+ * answered until retention.idempotency_seconds have passed, then its row
+ * is gone and a retry with it is a new request.
  */
 #include "config.h"
 
@@ -30,10 +32,11 @@ init(void)
 {
 	fx_start("scheduler = { interval_ms = 50; };\n"
 		 "task = { take_wait_ms = 0; };\n"
-		 "retention = { terminated_seconds = 3; batch_rows = 10; };",
+		 "retention = { terminated_seconds = 3; batch_rows = 10; "
+		 "idempotency_seconds = 3; };",
 	    FX_CLUSTER_FIXTURES);
-	prov = fx_provisioner_start(fx.d.port, 2, NULL, "1", "/dev/null",
-	    NULL);
+	prov =
+	    fx_provisioner_start(fx.d.port, 2, NULL, "1", "/dev/null", NULL);
 }
 
 static void
@@ -154,12 +157,13 @@ Test(retention, terminated_cluster_forgotten)
 	fx_provisioner_stop(&prov);
 
 	/* Within its retention: readable, listed, every row there. */
-	since = sql_long("SELECT status_time FROM clusters WHERE id = %s",
-	    gone);
+	since =
+	    sql_long("SELECT status_time FROM clusters WHERE id = %s", gone);
 	cr_assert_gt(since, 0, "status_time written when terminated");
-	tasks = sql_long("SELECT COUNT(*) FROM tasks WHERE cluster_id = %s",
-	    gone);
-	cr_assert_gt(tasks, 15, "%ld tasks: a job of more than a batch", tasks);
+	tasks =
+	    sql_long("SELECT COUNT(*) FROM tasks WHERE cluster_id = %s", gone);
+	cr_assert_gt(tasks, 15, "%ld tasks: a job of more than a batch",
+	    tasks);
 	takes_gone = sql_long("SELECT COUNT(*) FROM task_takes k JOIN tasks t "
 			      "ON t.id = k.task_id WHERE t.cluster_id = %s",
 	    gone);
@@ -168,7 +172,8 @@ Test(retention, terminated_cluster_forgotten)
 			     "j ON j.id = m.job_id WHERE j.cluster_id = %s",
 	    gone);
 	takes_all = sql_long("SELECT COUNT(*) FROM task_takes /* %s */", "");
-	maps_all = sql_long("SELECT COUNT(*) FROM job_nodes_maps /* %s */", "");
+	maps_all =
+	    sql_long("SELECT COUNT(*) FROM job_nodes_maps /* %s */", "");
 	rows_of(kept, before, sizeof before);
 	if (wall_ms() < since + 2000) {
 		cr_expect_eq(get_cluster(gone), 200,
@@ -229,4 +234,47 @@ Test(retention, unknown_status_time_kept)
 			      "%s",
 			 id) > 0,
 	    true, "its tasks kept");
+}
+
+/* POST a create with Idempotency-Key key as user1: the new id into id. */
+static void
+create_keyed(const char *key, char id[32])
+{
+	struct json_object *o;
+	struct fx_resp r;
+	char hdr[128], body[256];
+
+	snprintf(hdr, sizeof hdr, "X-Loom-UserID: user1\nIdempotency-Key: %s",
+	    key);
+	snprintf(body, sizeof body, CREATE_BODY, 4, 3);
+	fx_http(fx.d.port, "POST", "/v1/loom/clusters", hdr, body,
+	    strlen(body), 10000, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	o = json_tokener_parse(r.body);
+	snprintf(id, 32, "%s", fx_js(o, "id"));
+	json_object_put(o);
+	fx_resp_free(&r);
+}
+
+Test(retention, idempotency_key_expires)
+{
+	char first[32], again[32], out[64];
+	double t0 = fx_now_ms();
+
+	create_keyed("ret-key", first);
+	create_keyed("ret-key", again);
+	if (fx_now_ms() - t0 < 2000)
+		cr_expect_str_eq(again, first,
+		    "answered within its retention");
+	cr_assert_str_eq(fx_sqlf_wait(&fx.db, fx.dbname, "0", 20000, 100, out,
+			     sizeof out,
+			     "SELECT COUNT(*) FROM idempotency WHERE "
+			     "idem_key = 'ret-key'"),
+	    "0", "the key deleted within 20 s");
+	cr_expect_geq(fx_now_ms() - t0, 3000, "not before its retention");
+	create_keyed("ret-key", again);
+	cr_expect_str_neq(again, first, "a retry after it is a new request");
+	cr_expect_geq(fx_metric(fx.d.port,
+			  "loomd_idempotency_keys_expired_total"),
+	    1);
 }
