@@ -1190,3 +1190,120 @@ Test(galera,
 	    "the reconfigure's SUCCESS %s answered 2xx %d times", sid, i);
 	stop_survivors(d, &p2);
 }
+
+/* Rows of SQL fmt (a COUNT) on Galera node i, for cluster id. */
+static long
+node_count(int i, const char *fmt, const char *id)
+{
+	char sql[256], out[64];
+
+	snprintf(sql, sizeof sql, fmt, id);
+	cr_assert_eq(fx_sql(&node[i], dbname, sql, out, sizeof out), 0, "%s",
+	    out);
+	return atol(out);
+}
+
+/*
+ * Retention is work of the datacenter that owns the rows: dc1 keeps its
+ * terminated cluster and its Idempotency-Key (its retention off) while
+ * dc2 and dc3, with a 2 s retention, leave both alone; once dc1 is dead,
+ * dc2, its adopter, forgets the cluster and deletes the key (dc1 works
+ * the lowest residue, which the keys go with), each once.
+ */
+Test(galera, a_dead_datacenters_terminated_cluster_is_forgotten_by_the_adopter)
+{
+	const char *ha = "ha = { dc_dead_after = 3; heartbeat_ms = 300; "
+			 "health_interval_ms = 200; };\n";
+	const char *keep = "retention = { terminated_seconds = 0; "
+			   "idempotency_seconds = 0; };";
+	const char *forget = "retention = { terminated_seconds = 2; "
+			     "idempotency_seconds = 2; };";
+	const char *keyed = "{\"name\":\"k\",\"numMachines\":1,"
+			    "\"clusterTemplate\":\"one-machine\"}";
+	struct fx_daemon d[4];
+	char id[32], path[64], out[256];
+	struct fx_resp r;
+	double t0;
+	pid_t p1;
+	int i;
+
+	for (i = 1; i <= 3; i++) {
+		char extra[512];
+
+		snprintf(extra, sizeof extra,
+		    "datacenter = \"dc%d\";\nids = { start_num = %d; "
+		    "increment_by = 10; };\n%s%s",
+		    i, i, ha, i == 1 ? keep : forget);
+		fx_daemon_prepare(&d[i], &node[i], dbname, extra);
+	}
+	start_three(d);
+	import_catalogue(d[2].port);
+	p1 = dc_provisioner(&d[1], 2, "dc1", NULL, 0);
+	create_cluster(d[1].port, 1, 2, id);
+	cr_assert(cluster_reaches(d[1].port, id, "\"status\":\"ACTIVE\"",
+		      60000),
+	    "cluster %s not active", id);
+	snprintf(path, sizeof path, "/v1/loom/clusters/%s", id);
+	cr_assert_eq(http_status(d[1].port, "DELETE", path, NULL, out,
+			 sizeof out),
+	    200, "%s", out);
+	cr_assert(cluster_reaches(d[1].port, id, "\"status\":\"TERMINATED\"",
+		      60000),
+	    "cluster %s not terminated", id);
+	fx_provisioner_stop(&p1);
+	fx_http(d[1].port, "POST", "/v1/loom/clusters",
+	    "X-Loom-UserID: admin\nIdempotency-Key: ha-retention", keyed,
+	    strlen(keyed), 15000, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	fx_resp_free(&r);
+
+	/* dc1 lives: past both retentions, nobody touched its rows. */
+	usleep(5000 * 1000);
+	cr_expect_eq(node_count(3,
+			 "SELECT COUNT(*) FROM clusters WHERE id = %s", id),
+	    1, "dc1's cluster kept while dc1 lives");
+	cr_expect_eq(node_count(3,
+			 "SELECT COUNT(*) FROM idempotency WHERE idem_key = "
+			 "'ha-retention' /* %s */",
+			 ""),
+	    1, "the key kept while dc1 (lowest residue) lives");
+
+	/* dc1 dies: dc2 adopts it, forgets the cluster, deletes the key. */
+	kill(d[1].pid, SIGKILL);
+	waitpid(d[1].pid, NULL, 0);
+	d[1].pid = -1;
+	t0 = fx_now_ms();
+	while ((node_count(2, "SELECT COUNT(*) FROM clusters WHERE id = %s",
+		    id) != 0 ||
+		   node_count(2,
+		       "SELECT COUNT(*) FROM idempotency WHERE idem_key = "
+		       "'ha-retention' /* %s */",
+		       "") != 0) &&
+	    fx_now_ms() - t0 < 30000)
+		usleep(200000);
+	cr_expect_eq(node_count(2,
+			 "SELECT COUNT(*) FROM tasks WHERE "
+			 "cluster_id = %s",
+			 id) +
+		node_count(2, "SELECT COUNT(*) FROM clusters WHERE id = %s",
+		    id),
+	    0, "dc1's cluster forgotten by the adopter");
+	cr_expect_eq(node_count(2,
+			 "SELECT COUNT(*) FROM idempotency WHERE idem_key = "
+			 "'ha-retention' /* %s */",
+			 ""),
+	    0, "the key deleted by the adopter");
+	cr_expect_eq(http_status(d[3].port, "GET", path, NULL, out,
+			 sizeof out),
+	    404);
+	/* Once, by the adopter (dc3 only if it adopted for a moment too). */
+	cr_expect_eq(fx_metric(d[2].port, "loomd_clusters_forgotten_total") +
+		fx_metric(d[3].port, "loomd_clusters_forgotten_total"),
+	    1);
+	cr_expect_eq(fx_metric(d[2].port,
+			 "loomd_idempotency_keys_expired_total") +
+		fx_metric(d[3].port, "loomd_idempotency_keys_expired_total"),
+	    1);
+	for (i = 2; i <= 3; i++)
+		fx_daemon_stop(&d[i]);
+}
