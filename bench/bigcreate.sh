@@ -24,7 +24,14 @@
 # is made), and the growth of the whole job is reported too: the schema's
 # files, the tables, and each table's bytes (data and indexes).
 #
-# usage: bench/bigcreate.sh [--nodes N] [--whole W] [--keep]
+# With --forget (and --whole), the first cluster is then deleted (its
+# delete job run by the provisioner), and loomd restarted with
+# retention.terminated_seconds = 1 forgets it: the rows it deleted, the
+# transactions, the time from its first batch to its last (loomd's log)
+# and the rows a second; the ceiling then also has sysbench oltp_delete
+# at 1 thread (one row deleted and put back per transaction).
+#
+# usage: bench/bigcreate.sh [--nodes N] [--whole W] [--forget] [--keep]
 #   [--ceiling-seconds S]
 #   LOOMD_BIN (default: src/loomd of LOOMD_BUILDDIR or the source tree),
 #   LOOMD_BENCH_DIR (work files, default /tmp/loomd-bigcreate)
@@ -37,6 +44,7 @@ WORK=${LOOMD_BENCH_DIR:-/tmp/loomd-bigcreate}
 NODES=1000
 KEEP=0
 WHOLE=0
+FORGET=0
 CEILING_S=10
 DBNAME=loomd_bigcreate
 SBNAME=loomd_bigcreate_sbtest
@@ -46,9 +54,10 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--nodes) NODES=$2; shift 2 ;;
 	--whole) WHOLE=$2; shift 2 ;;
+	--forget) FORGET=1; shift ;;
 	--keep) KEEP=1; shift ;;
 	--ceiling-seconds) CEILING_S=$2; shift 2 ;;
-	*) echo "usage: bench/bigcreate.sh [--nodes N] [--whole W] [--keep] [--ceiling-seconds S]" >&2; exit 2 ;;
+	*) echo "usage: bench/bigcreate.sh [--nodes N] [--whole W] [--forget] [--keep] [--ceiling-seconds S]" >&2; exit 2 ;;
 	esac
 done
 say() { printf 'bigcreate: %s\n' "$*" >&2; }
@@ -59,6 +68,7 @@ die() { printf 'bigcreate: error: %s\n' "$*" >&2; exit 1; }
 PROV=${LOOMD_PROVISIONER_BIN:-$(dirname "$LOOMD")/loom-dummy-provisioner}
 [ "$WHOLE" = 0 ] || [ -x "$PROV" ] ||
 	die "no loom-dummy-provisioner at $PROV (set LOOMD_PROVISIONER_BIN)"
+[ "$FORGET" = 0 ] || [ "$WHOLE" -gt 0 ] || die "--forget needs --whole"
 
 sql() {
 	mysql -N -B -h "${LOOMD_TEST_DB_HOST:-127.0.0.1}" \
@@ -292,6 +302,61 @@ if [ "$WHOLE" -gt 0 ]; then
 	    'BEGIN { if (n > 0) printf "job_bytes_per_task %.0f\n", b / n }'
 fi
 
+# The first cluster deleted, then forgotten by a loomd with a retention.
+if [ "$FORGET" = 1 ]; then
+	say "deleting cluster $ID1 with $WHOLE workers"
+	curl -s -o /dev/null -m 60 -X DELETE "${U[@]}" \
+	    "$URL/v1/loom/clusters/$ID1" || die "DELETE of $ID1 failed"
+	"$PROV" --uri "$URL" --workers "$WHOLE" --worker-prefix bigcreate \
+	    --poll-ms 50 >>"$WORK/provisioner.log" 2>&1 &
+	PROV_PID=$!
+	T=$(now_ms)
+	until curl -s -m 30 "${U[@]}" "$URL/v1/loom/clusters/$ID1/status" |
+	    grep -q '"status":"TERMINATED"'; do
+		[ $(($(now_ms) - T)) -gt 1800000 ] &&
+			die "cluster $ID1 not terminated in 30 minutes"
+		sleep 1
+	done
+	kill "$PROV_PID" 2>/dev/null && wait "$PROV_PID" 2>/dev/null
+	PROV_PID=
+	FORGET_TASKS=$(sql "$DBNAME" -e "SELECT COUNT(*) FROM tasks WHERE
+	    cluster_id = $((10#$ID1))")
+	kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	echo "retention = { terminated_seconds = 1; };" >>"$WORK/loomd.conf"
+	say "restarted with retention.terminated_seconds = 1: forgetting $ID1"
+	"$LOOMD" -c "$WORK/loomd.conf" --port 0 --port-file "$WORK/port" \
+	    2>>"$WORK/loomd.log" &
+	PID=$!
+	T=$(now_ms)
+	until grep -q "cluster $ID1 forgotten: " "$WORK/loomd.log"; do
+		[ $(($(now_ms) - T)) -gt 1800000 ] &&
+			die "cluster $ID1 not forgotten in 30 minutes"
+		sleep 0.5
+	done
+	# From the line before its first batch to the line after its last.
+	FORGET_MS=$(awk -v a="cluster $ID1: terminated" \
+	    -v b="cluster $ID1 forgotten: " '
+		function ms(ts,   d, t) {
+			split(substr(ts, 12, 12), t, ":")
+			return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000
+		}
+		index($0, a) { s = ms($1) }
+		index($0, b) { e = ms($1) }
+		END { printf "%.0f", e - s }' "$WORK/loomd.log")
+	FORGET_LINE=$(grep "cluster $ID1 forgotten: " "$WORK/loomd.log")
+	FORGET_ROWS=$(printf '%s' "$FORGET_LINE" | sed 's/.*forgotten: //; s/ deleted in .*//' |
+	    grep -o '[0-9][0-9]* [a-z]' | awk '{ n += $1 } END { print n }')
+	FORGET_TX=$(printf '%s' "$FORGET_LINE" |
+	    sed -n 's/.* in \([0-9]*\) transactions.*/\1/p')
+	echo "forget_tasks $FORGET_TASKS"
+	echo "forget_rows $FORGET_ROWS"
+	echo "forget_transactions $FORGET_TX"
+	echo "forget_ms $FORGET_MS"
+	FORGET_PER_S=$(awk -v n="$FORGET_ROWS" -v ms="$FORGET_MS" \
+	    'BEGIN { if (ms > 0) printf "%.0f", 1000 * n / ms; else print 0 }')
+	echo "forget_rows_per_s $FORGET_PER_S"
+fi
+
 # The database's ceiling, with loomd stopped: rows updated per second by
 # one connection, each its own statement and commit.
 kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
@@ -318,4 +383,20 @@ if [ "$CEILING_S" -gt 0 ] && command -v sysbench >/dev/null; then
 	echo "ceiling_update_rows_per_s $CEIL"
 	awk -v q="$QUEUED_PER_S" -v c="$CEIL" \
 	    'BEGIN { printf "queued_ratio_to_ceiling %.2f\n", q / c }'
+	if [ "$FORGET" = 1 ]; then
+		sql -e "DROP DATABASE IF EXISTS $SBNAME; CREATE DATABASE $SBNAME"
+		sysbench oltp_delete "${SB[@]}" prepare \
+		    >"$WORK/sysbench-delete.log" 2>&1 ||
+			die "sysbench prepare failed"
+		sysbench oltp_delete "${SB[@]}" --threads=1 \
+		    --time="$CEILING_S" run >>"$WORK/sysbench-delete.log" 2>&1 ||
+			die "sysbench run failed"
+		sql -e "DROP DATABASE IF EXISTS $SBNAME"
+		DCEIL=$(sed -n \
+		    's/^[[:space:]]*transactions:.*(\([0-9.]*\) per sec.)/\1/p' \
+		    "$WORK/sysbench-delete.log")
+		echo "ceiling_delete_rows_per_s ${DCEIL:-0}"
+		awk -v f="$FORGET_PER_S" -v c="${DCEIL:-0}" \
+		    'BEGIN { if (c > 0) printf "forget_ratio_to_ceiling %.2f\n", f / c }'
+	fi
 fi
