@@ -15,6 +15,7 @@
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,13 +54,18 @@ FX_MAIN(FX_NEED_DB, 0)
 	"{\"name\":\"r%d\",\"numMachines\":%d,\"clusterTemplate\":" \
 	"\"reactor-medium\"}"
 
-/* The integer value of SQL fmt on the suite's database. */
-static long
-sql_long(const char *fmt, const char *id)
+/* The integer value of the SQL of printf format fmt on the suite's database. */
+static long __attribute__((format(printf, 1, 2)))
+sql_long(const char *fmt, ...)
 {
-	char out[64];
+	char sql[512], out[64];
+	va_list ap;
 
-	fx_sqlf(&fx.db, fx.dbname, out, sizeof out, fmt, id);
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	cr_assert_eq(fx_sql(&fx.db, fx.dbname, sql, out, sizeof out), 0,
+	    "%s: %s", sql, out);
 	return atol(out);
 }
 
@@ -171,9 +177,8 @@ Test(retention, terminated_cluster_forgotten)
 	maps_gone = sql_long("SELECT COUNT(*) FROM job_nodes_maps m JOIN jobs "
 			     "j ON j.id = m.job_id WHERE j.cluster_id = %s",
 	    gone);
-	takes_all = sql_long("SELECT COUNT(*) FROM task_takes /* %s */", "");
-	maps_all =
-	    sql_long("SELECT COUNT(*) FROM job_nodes_maps /* %s */", "");
+	takes_all = sql_long("SELECT COUNT(*) FROM task_takes");
+	maps_all = sql_long("SELECT COUNT(*) FROM job_nodes_maps");
 	rows_of(kept, before, sizeof before);
 	if (wall_ms() < since + 2000) {
 		cr_expect_eq(get_cluster(gone), 200,
@@ -191,10 +196,9 @@ Test(retention, terminated_cluster_forgotten)
 	rows_of(gone, after, sizeof after);
 	cr_expect_str_eq(after,
 	    "clusters 0 jobs 0 tasks 0 takes 0 maps 0 nodes 0");
-	cr_expect_eq(sql_long("SELECT COUNT(*) FROM task_takes /* %s */", ""),
+	cr_expect_eq(sql_long("SELECT COUNT(*) FROM task_takes"),
 	    takes_all - takes_gone, "its hand-out records gone, no other");
-	cr_expect_eq(sql_long("SELECT COUNT(*) FROM job_nodes_maps /* %s */",
-			 ""),
+	cr_expect_eq(sql_long("SELECT COUNT(*) FROM job_nodes_maps"),
 	    maps_all - maps_gone, "its node maps gone, no other");
 
 	/* The active cluster: every row kept. */
