@@ -32,10 +32,11 @@ struct retention_rows {
 
 /* One batch of one cluster. */
 struct retention_batch {
-	int64_t id;    /* the cluster */
-	int64_t limit; /* rows per transaction */
-	bool done;     /* out: nothing left to delete, or not forgettable */
-	bool gone;     /* out: the cluster's row was deleted */
+	int64_t id;	/* the cluster */
+	int64_t limit;	/* rows per transaction */
+	bool done;	/* out: nothing left to delete, or not forgettable */
+	bool gone;	/* out: the cluster's row was deleted */
+	bool elsewhere; /* out: its row was gone already */
 	struct retention_rows d; /* out: what this batch deleted */
 };
 
@@ -197,13 +198,14 @@ retention_batch_tx(struct db_conn *c, void *arg)
 	bool terminated;
 
 	memset(&b->d, 0, sizeof b->d);
-	b->done = b->gone = false;
+	b->done = b->gone = b->elsewhere = false;
 	if ((st = db_query(c,
 		 "SELECT status FROM clusters WHERE id = ? FOR UPDATE", &r,
 		 "i", b->id)) != DB_OK)
 		return st;
 	terminated =
 	    r->nrows == 1 && strcmp(db_rows_get(r, 0, 0), "TERMINATED") == 0;
+	b->elsewhere = r->nrows == 0;
 	db_rows_free(r);
 	if (!terminated) {
 		b->done = true;
@@ -351,9 +353,13 @@ retention_clusters_sweep(struct db_conn *c, const int64_t *res, size_t n)
 			    (unsigned long long)t->nodes,
 			    (unsigned long long)t->callbacks,
 			    (long long)retention_cur.batches);
-		} else
-			log_warn("cluster %s: gone or no longer TERMINATED; "
-				 "left as it is",
+		} else if (b.elsewhere)
+			/* Another loomd of this datacenter finished it. */
+			log_debug("cluster %s: forgotten by another server",
+			    cid);
+		else
+			log_warn("cluster %s: no longer TERMINATED; left as "
+				 "it is",
 			    cid);
 		retention_cur.id = 0;
 	}

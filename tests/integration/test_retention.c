@@ -7,7 +7,8 @@
  * hand-out records, node maps, nodes), deleted in batches of
  * retention.batch_rows; the clusters that are not terminated keep every
  * row; a terminated cluster whose status_time is unknown (0, as a loomd
- * older than migration 0016 leaves it) is kept.  An Idempotency-Key is
+ * older than migration 0016 leaves it) is kept; two loomds of one
+ * datacenter forget a cluster once between them.  An Idempotency-Key is
  * answered until retention.idempotency_seconds have passed, then its row
  * is gone and a retry with it is a new request.
  */
@@ -281,4 +282,39 @@ Test(retention, idempotency_key_expires)
 	cr_expect_geq(fx_metric(fx.d.port,
 			  "loomd_idempotency_keys_expired_total"),
 	    1);
+}
+
+/*
+ * Two loomds of one datacenter both sweep its residue: the cluster is
+ * forgotten once, with every row gone, and neither warns about it.
+ */
+Test(retention, two_servers_forget_once)
+{
+	char id[32], after[256], log[1 << 16];
+	struct fx_daemon other;
+	double t0;
+
+	fx_daemon_prepare(&other, &fx.db, fx.dbname,
+	    "scheduler = { interval_ms = 50; };\n"
+	    "retention = { terminated_seconds = 3; batch_rows = 10; };");
+	cr_assert_eq(fx_daemon_start(&other, NULL), 0, "the second loomd");
+	create_active(5, 5, id);
+	delete_terminated(id);
+	t0 = fx_now_ms();
+	while (get_cluster(id) != 404 && fx_now_ms() - t0 < 20000)
+		usleep(100 * 1000);
+	cr_assert_eq(get_cluster(id), 404, "forgotten within 20 s");
+	rows_of(id, after, sizeof after);
+	cr_expect_str_eq(after,
+	    "clusters 0 jobs 0 tasks 0 takes 0 maps 0 nodes 0");
+	cr_expect_eq(fx_metric(fx.d.port, "loomd_clusters_forgotten_total") +
+		fx_metric(other.port, "loomd_clusters_forgotten_total"),
+	    1);
+	fx_daemon_log(&other, log, sizeof log);
+	cr_expect_null(strstr(log, "cannot delete its rows"), "%s", log);
+	cr_expect_null(strstr(log, "no longer TERMINATED"), "%s", log);
+	fx_daemon_stop(&other);
+	fx_daemon_log(&fx.d, log, sizeof log);
+	cr_expect_null(strstr(log, "cannot delete its rows"), "%s", log);
+	cr_expect_null(strstr(log, "no longer TERMINATED"), "%s", log);
 }
