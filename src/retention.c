@@ -24,6 +24,11 @@
 
 /* Transactions one sweep runs at most before the scheduler's jobs. */
 #define RETENTION_SWEEP_BATCHES 8
+/*
+ * Cluster rows stamped with a status_time per statement: few, since each
+ * replicates the whole row (its rendered answer too).
+ */
+#define RETENTION_STAMP_ROWS 50
 
 /* Rows one batch deleted, by table. */
 struct retention_rows {
@@ -281,6 +286,50 @@ retention_add(struct retention_rows *t, const struct retention_rows *d)
 	t->callbacks += d->callbacks;
 }
 
+/* The residue to stamp rows of, and how many were stamped. */
+struct retention_stamp {
+	int64_t res;
+	uint64_t n;
+};
+
+static enum db_status
+retention_stamp_fn(struct db_conn *c, void *arg)
+{
+	struct retention_stamp *a = arg;
+
+	return db_exec(c,
+	    "UPDATE clusters SET status_time = ? WHERE residue = ? AND status "
+	    "= 'TERMINATED' AND status_time = 0 LIMIT ?",
+	    &a->n, "iii", domain_now_ms(), a->res,
+	    (int64_t)RETENTION_STAMP_ROWS);
+}
+
+/*
+ * Give TERMINATED clusters of residue res that have no status_time
+ * (written before schema 16, or by an older loomd) this time, a few rows
+ * a statement: their retention counts from now.  The version is not
+ * bumped: status_time is in no answer.  Returns 1 when more may be
+ * waiting, else 0.
+ */
+static int
+retention_stamp(struct db_conn *c, int64_t res)
+{
+	struct retention_stamp a = { res, 0 };
+	char err[LOOMD_ERR_LEN];
+
+	if (db_tx_run_one(c, retention_stamp_fn, &a, err) != DB_OK) {
+		log_warn("retention: cannot stamp terminated clusters: %s",
+		    err);
+		return 0;
+	}
+	if (a.n > 0)
+		log_info("retention: %llu terminated clusters of residue %lld "
+			 "had no status time (older than schema 16): their "
+			 "retention starts now",
+		    (unsigned long long)a.n, (long long)res);
+	return a.n == RETENTION_STAMP_ROWS ? 1 : 0;
+}
+
 /* Forget terminated clusters: at most RETENTION_SWEEP_BATCHES batches. */
 static int
 retention_clusters_sweep(struct db_conn *c, const int64_t *res, size_t n)
@@ -293,6 +342,9 @@ retention_clusters_sweep(struct db_conn *c, const int64_t *res, size_t n)
 
 	if (domain_cfg()->retention_terminated_seconds == 0)
 		return 0;
+	for (k = 0; k < n; k++)
+		done += retention_stamp(c, res[k]);
+	k = 0;
 	while (done < RETENTION_SWEEP_BATCHES) {
 		if (retention_cur.id == 0) {
 			for (; k < n; k++)

@@ -7,7 +7,9 @@
  * nodes, callbacks and its own row, each transaction deleting at most
  * retention.batch_rows rows.  Its own row goes last, so a loomd stopped
  * half-way leaves a cluster that is still listed as TERMINATED, and the
- * next sweep of any loomd working its residue takes it up again.  The
+ * next sweep of any loomd working its residue takes it up again.  A
+ * TERMINATED row with status_time 0 (from before schema 16, or an older
+ * loomd) is first given the sweep's time, so it counts from then.  The
  * scheduler thread calls the sweep; nothing else does.
  *
  * The same sweep deletes the Idempotency-Keys stored more than

@@ -7,7 +7,8 @@
  * hand-out records, node maps, nodes), deleted in batches of
  * retention.batch_rows; the clusters that are not terminated keep every
  * row; a terminated cluster whose status_time is unknown (0, as a loomd
- * older than migration 0016 leaves it) is kept; two loomds of one
+ * older than migration 0016 leaves it) counts from when a sweep stamps
+ * it; two loomds of one
  * datacenter forget a cluster once between them.  An Idempotency-Key is
  * answered until retention.idempotency_seconds have passed, then its row
  * is gone and a retry with it is a new request.
@@ -215,30 +216,42 @@ Test(retention, terminated_cluster_forgotten)
 }
 
 /*
- * A terminated row with status_time 0 (written by an older loomd) is
- * kept: its retention has no start.
+ * A terminated row with status_time 0 (written before schema 16, or by an
+ * older loomd) is stamped by the next sweep, and its retention counts
+ * from that stamp.
  */
-Test(retention, unknown_status_time_kept)
+Test(retention, unknown_status_time_counts_from_the_stamp)
 {
-	char id[32], sql[128];
+	char id[32], sql[128], log[1 << 16];
+	long long zeroed, stamp = 0;
+	double t0;
 
 	create_active(3, 3, id);
 	delete_terminated(id);
 	fx_provisioner_stop(&prov);
 	snprintf(sql, sizeof sql,
 	    "UPDATE clusters SET status_time = 0 WHERE id = %s", id);
+	zeroed = wall_ms();
 	cr_assert_eq(fx_sql(&fx.db, fx.dbname, sql, NULL, 0), 0);
 	cr_assert_eq(sql_long("SELECT COUNT(*) FROM clusters WHERE id = %s "
 			      "AND status_time = 0",
 			 id),
 	    1, "the row was still there to change");
-	/* Past its retention and a sweep interval, with a margin. */
-	usleep(7000 * 1000);
-	cr_expect_eq(get_cluster(id), 200, "kept past the retention");
-	cr_expect_eq(sql_long("SELECT COUNT(*) FROM tasks WHERE cluster_id = "
-			      "%s",
-			 id) > 0,
-	    true, "its tasks kept");
+	t0 = fx_now_ms();
+	while (fx_now_ms() - t0 < 10000 &&
+	    (stamp = sql_long("SELECT status_time FROM clusters WHERE id = %s",
+		 id)) == 0)
+		usleep(100 * 1000);
+	cr_assert_gt(stamp, 0, "stamped by a sweep within 10 s");
+	cr_expect_geq(stamp, zeroed, "stamped after it was zeroed");
+	t0 = fx_now_ms();
+	while (get_cluster(id) != 404 && fx_now_ms() - t0 < 20000)
+		usleep(100 * 1000);
+	cr_assert_eq(get_cluster(id), 404, "forgotten within 20 s");
+	cr_expect_geq(wall_ms(), stamp + 3000,
+	    "forgotten its retention after the stamp");
+	fx_daemon_log(&fx.d, log, sizeof log);
+	cr_expect_not_null(strstr(log, "had no status time"), "%s", log);
 }
 
 /* POST a create with Idempotency-Key key as user1: the new id into id. */
