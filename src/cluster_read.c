@@ -535,30 +535,6 @@ cluster_read_get_fn(struct db_conn *c, void *arg)
 	return g->kept ? DB_OK : cluster_read_get_build(c, g);
 }
 
-/*
- * Keep g's answer in the cluster's row with the row's version, unless the
- * row changed since the build read it (its version) or another loomd kept
- * one meanwhile.  A GET serves it only while the row keeps that version,
- * so a change by a server that does not know of renderings (which bumps
- * the version all the same) is never hidden.  A cache fill: tried once,
- * without a lock wait (another transaction holds the row: it is changing
- * the cluster), its failure only logged.
- */
-static enum db_status
-cluster_read_keep_fn(struct db_conn *c, void *arg)
-{
-	const struct cluster_read_get_arg *g = arg;
-
-	return db_exec(c,
-	    "SET STATEMENT innodb_lock_wait_timeout = 0 FOR UPDATE clusters "
-	    "SET rendered = ?, rendered_format = ?, rendered_version = "
-	    "version WHERE id = ? AND version = ? AND (rendered IS NULL OR "
-	    "rendered_format <> ? OR rendered_version <> version)",
-	    NULL, "siiii", g->base.out->body,
-	    (int64_t)CLUSTER_READ_RENDERED_FORMAT, g->base.id, g->version,
-	    (int64_t)CLUSTER_READ_RENDERED_FORMAT);
-}
-
 void
 cluster_read_get(const struct cluster_store_user *u, int64_t id,
     struct domain_out *out)
@@ -576,7 +552,23 @@ cluster_read_get(const struct cluster_store_user *u, int64_t id,
 	if (!g.keep || out->body == NULL ||
 	    (c = db_thread_conn(NULL, err)) == NULL)
 		return;
-	if (db_tx_try_one(c, cluster_read_keep_fn, &g, err) != DB_OK)
+	/*
+	 * Keep the answer in the cluster's row with the row's version, unless
+	 * the row changed since the build read it (its version) or another
+	 * loomd kept one meanwhile.  A GET serves it only while the row keeps
+	 * that version, so a change by a server that does not know of
+	 * renderings (which bumps the version all the same) is never hidden.
+	 * A cache fill: tried once, without a lock wait (another transaction
+	 * holds the row: it is changing the cluster), its failure only logged.
+	 */
+	if (db_exec_tx_one(c, DB_ONE_TRY, NULL, err,
+		"SET STATEMENT innodb_lock_wait_timeout = 0 FOR UPDATE "
+		"clusters SET rendered = ?, rendered_format = ?, "
+		"rendered_version = version WHERE id = ? AND version = ? AND "
+		"(rendered IS NULL OR rendered_format <> ? OR rendered_version "
+		"<> version)",
+		"siiii", out->body, (int64_t)CLUSTER_READ_RENDERED_FORMAT, id,
+		g.version, (int64_t)CLUSTER_READ_RENDERED_FORMAT) != DB_OK)
 		log_debug("cluster_read: the answer of cluster %lld not kept: "
 			  "%s",
 		    (long long)id, err);

@@ -621,6 +621,43 @@ db_exec(struct db_conn *c, const char *sql, uint64_t *affected,
 	return st;
 }
 
+/* One statement and its parameters, for the runner (db_exec_tx_one). */
+struct db_exec_args {
+	const char *sql;
+	const char *fmt;
+	uint64_t *affected;
+	va_list *ap; /* copied on each run: the runner may run it again */
+};
+
+static enum db_status
+db_exec_args_fn(struct db_conn *c, void *arg)
+{
+	struct db_exec_args *a = arg;
+	enum db_status st;
+	va_list ap;
+
+	va_copy(ap, *a->ap);
+	st = db_execv(c, a->sql, a->affected, a->fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+enum db_status
+db_exec_tx_one(struct db_conn *c, enum db_one how, uint64_t *affected,
+    char err[LOOMD_ERR_LEN], const char *sql, const char *fmt, ...)
+{
+	struct db_exec_args a = { sql, fmt, affected, NULL };
+	enum db_status st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	a.ap = &ap;
+	st = how == DB_ONE_TRY ? db_tx_try_one(c, db_exec_args_fn, &a, err) :
+				 db_tx_run_one(c, db_exec_args_fn, &a, err);
+	va_end(ap);
+	return st;
+}
+
 enum db_status
 db_exec_one(struct db_conn *c, const char *sql, const char *fmt, ...)
 {

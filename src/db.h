@@ -133,6 +133,22 @@ enum db_status db_tx_run_one(struct db_conn *c, db_tx_fn fn, void *arg,
 enum db_status db_tx_try_one(struct db_conn *c, db_tx_fn fn, void *arg,
     char err[LOOMD_ERR_LEN]);
 
+/* How db_exec_tx_one() runs its statement. */
+enum db_one {
+	DB_ONE_RUN, /* db_tx_run_one(): re-run on DB_RETRY */
+	DB_ONE_TRY  /* db_tx_try_one(): once, may be dropped */
+};
+
+/*
+ * The one statement sql with its parameters (fmt and the rest, as
+ * db_exec() takes them, bound again on each re-run) through
+ * db_tx_run_one() or db_tx_try_one(), for a write that needs no function
+ * of its own.  *affected (may be NULL) gets the rows it changed.
+ */
+enum db_status db_exec_tx_one(struct db_conn *c, enum db_one how,
+    uint64_t *affected, char err[LOOMD_ERR_LEN], const char *sql,
+    const char *fmt, ...);
+
 /*
  * Like db_tx_run() but without a transaction (autocommit reads): fn is
  * re-run on DB_RETRY and once after a lost connection.

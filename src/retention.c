@@ -84,19 +84,6 @@ retention_interval_ms(void)
 	return ms > 60000 ? 60000 : ms;
 }
 
-/* One batch of expired keys; arg points at the limit, then the count. */
-static enum db_status
-retention_keys_fn(struct db_conn *c, void *arg)
-{
-	uint64_t *n = arg;
-
-	return db_exec(c,
-	    "DELETE FROM idempotency WHERE created_at < NOW(3) - INTERVAL ? "
-	    "SECOND ORDER BY created_at LIMIT ?",
-	    n, "ii", domain_cfg()->retention_idempotency_seconds,
-	    domain_cfg()->retention_batch_rows);
-}
-
 /*
  * Keys older than retention.idempotency_seconds, one batch.  The table
  * has no residue: the datacenter that works the lowest residue of the
@@ -124,7 +111,11 @@ retention_keys_sweep(struct db_conn *c, const int64_t *res, size_t n)
 	db_rows_free(r);
 	if (!mine)
 		return 0;
-	if (db_tx_run_one(c, retention_keys_fn, &done, err) != DB_OK) {
+	if (db_exec_tx_one(c, DB_ONE_RUN, &done, err,
+		"DELETE FROM idempotency WHERE created_at < NOW(3) - INTERVAL ? "
+		"SECOND ORDER BY created_at LIMIT ?",
+		"ii", domain_cfg()->retention_idempotency_seconds,
+		domain_cfg()->retention_batch_rows) != DB_OK) {
 		log_warn("idempotency: cannot delete expired keys now: %s",
 		    err);
 		return 0;
@@ -286,24 +277,6 @@ retention_add(struct retention_rows *t, const struct retention_rows *d)
 	t->callbacks += d->callbacks;
 }
 
-/* The residue to stamp rows of, and how many were stamped. */
-struct retention_stamp {
-	int64_t res;
-	uint64_t n;
-};
-
-static enum db_status
-retention_stamp_fn(struct db_conn *c, void *arg)
-{
-	struct retention_stamp *a = arg;
-
-	return db_exec(c,
-	    "UPDATE clusters SET status_time = ? WHERE residue = ? AND status "
-	    "= 'TERMINATED' AND status_time = 0 LIMIT ?",
-	    &a->n, "iii", domain_now_ms(), a->res,
-	    (int64_t)RETENTION_STAMP_ROWS);
-}
-
 /*
  * Give TERMINATED clusters of residue res that have no status_time
  * (written before schema 16, or by an older loomd) this time, a few rows
@@ -314,20 +287,24 @@ retention_stamp_fn(struct db_conn *c, void *arg)
 static int
 retention_stamp(struct db_conn *c, int64_t res)
 {
-	struct retention_stamp a = { res, 0 };
 	char err[LOOMD_ERR_LEN];
+	uint64_t n = 0;
 
-	if (db_tx_run_one(c, retention_stamp_fn, &a, err) != DB_OK) {
+	if (db_exec_tx_one(c, DB_ONE_RUN, &n, err,
+		"UPDATE clusters SET status_time = ? WHERE residue = ? AND "
+		"status = 'TERMINATED' AND status_time = 0 LIMIT ?",
+		"iii", domain_now_ms(), res,
+		(int64_t)RETENTION_STAMP_ROWS) != DB_OK) {
 		log_warn("retention: cannot stamp terminated clusters: %s",
 		    err);
 		return 0;
 	}
-	if (a.n > 0)
+	if (n > 0)
 		log_info("retention: %llu terminated clusters of residue %lld "
 			 "had no status time (older than schema 16): their "
 			 "retention starts now",
-		    (unsigned long long)a.n, (long long)res);
-	return a.n == RETENTION_STAMP_ROWS ? 1 : 0;
+		    (unsigned long long)n, (long long)res);
+	return n == RETENTION_STAMP_ROWS ? 1 : 0;
 }
 
 /* Forget terminated clusters: at most RETENTION_SWEEP_BATCHES batches. */

@@ -583,36 +583,18 @@ struct task_store_delivery_arg {
 	bool requeued;
 };
 
-static enum db_status
-task_store_delivered_tx(struct db_conn *c, void *arg)
+enum db_status
+task_store_mark_delivered(struct db_conn *c, const char *rows,
+    char err[LOOMD_ERR_LEN])
 {
-	struct task_store_delivery_arg *a = arg;
-
-	return db_exec(c,
-	    "UPDATE task_takes SET delivered_at = ? WHERE "
-	    "task_id = ? AND worker_id = ? AND delivered_at IS NULL",
-	    NULL, "iss", domain_now_ms(), a->task, a->worker);
-}
-
-static enum db_status
-task_store_mark_delivered_fn(struct db_conn *c, void *arg)
-{
-	return db_exec(c,
+	return db_exec_tx_one(c, DB_ONE_RUN, NULL, err,
 	    "UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id VARCHAR(64) CHARACTER "
 	    "SET utf8mb4 COLLATE utf8mb4_bin PATH '$[0]', w VARCHAR(255) "
 	    "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[1]', at BIGINT "
 	    "PATH '$[2]')) s STRAIGHT_JOIN task_takes k FORCE INDEX (PRIMARY) "
 	    "ON k.task_id = s.id SET k.delivered_at = s.at WHERE k.worker_id "
 	    "= s.w AND k.delivered_at IS NULL",
-	    NULL, "s", (const char *)arg);
-}
-
-enum db_status
-task_store_mark_delivered(struct db_conn *c, const char *rows,
-    char err[LOOMD_ERR_LEN])
-{
-	return db_tx_run_one(c, task_store_mark_delivered_fn, (void *)rows,
-	    err);
+	    "s", rows);
 }
 
 /*
@@ -713,7 +695,10 @@ task_store_delivered(const char *worker, const char *task_id, bool sent)
 		return;
 	}
 	if (sent) /* one statement: its own commit */
-		st = db_tx_run_one(c, task_store_delivered_tx, &a, err);
+		st = db_exec_tx_one(c, DB_ONE_RUN, NULL, err,
+		    "UPDATE task_takes SET delivered_at = ? WHERE "
+		    "task_id = ? AND worker_id = ? AND delivered_at IS NULL",
+		    "iss", domain_now_ms(), task_id, worker);
 	else
 		st = db_tx_run(c, task_store_requeue_tx, &a, err);
 	if (st != DB_OK)
