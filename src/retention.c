@@ -139,6 +139,7 @@ retention_job_tx(struct db_conn *c, struct retention_batch *b, const char *jid)
 {
 	struct json_object *ids;
 	struct db_rows *r;
+	const char *text;
 	enum db_status st;
 	uint64_t n;
 	size_t i;
@@ -153,22 +154,21 @@ retention_job_tx(struct db_conn *c, struct retention_batch *b, const char *jid)
 			jsonx_append(ids,
 			    jsonx_new_string(db_rows_get(r, i, 0)));
 		db_rows_free(r);
+		/* Owned by ids: serialised once for both statements. */
+		text = json_object_to_json_string_ext(ids,
+		    JSON_C_TO_STRING_PLAIN);
 		if ((st = db_exec(c,
 			 "DELETE k FROM JSON_TABLE(?, '$[*]' COLUMNS (id "
 			 "VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
 			 "PATH '$')) s STRAIGHT_JOIN task_takes k ON k.task_id "
 			 "= s.id",
-			 &b->d.takes, "s",
-			 json_object_to_json_string_ext(ids,
-			     JSON_C_TO_STRING_PLAIN))) == DB_OK)
+			 &b->d.takes, "s", text)) == DB_OK)
 			st = db_exec(c,
 			    "DELETE t FROM JSON_TABLE(?, '$[*]' COLUMNS (id "
 			    "VARCHAR(64) CHARACTER SET utf8mb4 COLLATE "
 			    "utf8mb4_bin PATH '$')) s STRAIGHT_JOIN tasks t ON "
 			    "t.id = s.id",
-			    &b->d.tasks, "s",
-			    json_object_to_json_string_ext(ids,
-				JSON_C_TO_STRING_PLAIN));
+			    &b->d.tasks, "s", text);
 		json_object_put(ids);
 		return st;
 	}
@@ -314,7 +314,7 @@ retention_clusters_sweep(struct db_conn *c, const int64_t *res, size_t n)
 	struct retention_batch b;
 	char err[LOOMD_ERR_LEN], cid[32];
 	const struct retention_rows *t = &retention_cur.total;
-	size_t k = 0;
+	size_t k;
 	int done = 0;
 
 	if (domain_cfg()->retention_terminated_seconds == 0)

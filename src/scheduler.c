@@ -189,7 +189,7 @@ static int64_t
 scheduler_pass(void *arg)
 {
 	struct scheduler_state *st = arg;
-	int64_t now;
+	int64_t now, every;
 	int handled = 0;
 
 	if (scheduler_conn(&st->c, "scheduler") != NULL) {
@@ -213,11 +213,11 @@ scheduler_pass(void *arg)
 			handled += swept;
 		}
 		/* Terminated clusters past their retention, a few batches. */
-		if (retention_interval_ms() > 0 && now >= st->next_retention) {
+		if ((every = retention_interval_ms()) > 0 &&
+		    now >= st->next_retention) {
 			int forgot = retention_sweep(st->c, st->res, st->nres);
 
-			st->next_retention =
-			    forgot > 0 ? now : now + retention_interval_ms();
+			st->next_retention = forgot > 0 ? now : now + every;
 			handled += forgot;
 		}
 		__atomic_add_fetch(&sched_passes, 1, __ATOMIC_RELAXED);
