@@ -15,7 +15,6 @@
 #include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1193,19 +1192,7 @@ Test(galera,
 }
 
 /* The COUNT of the SQL of printf format fmt on Galera node i. */
-static long __attribute__((format(printf, 2, 3)))
-node_count(int i, const char *fmt, ...)
-{
-	char sql[256], out[64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	cr_assert_eq(fx_sql(&node[i], dbname, sql, out, sizeof out), 0, "%s",
-	    out);
-	return atol(out);
-}
+#define node_count(i, ...) fx_sql_long(&node[i], dbname, __VA_ARGS__)
 
 /*
  * Retention is work of the datacenter that owns the rows: dc1 keeps its

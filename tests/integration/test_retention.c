@@ -17,7 +17,6 @@
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,19 +56,7 @@ FX_MAIN(FX_NEED_DB, 0)
 	"\"reactor-medium\"}"
 
 /* The integer value of the SQL of printf format fmt on the suite's database. */
-static long __attribute__((format(printf, 1, 2)))
-sql_long(const char *fmt, ...)
-{
-	char sql[512], out[64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	cr_assert_eq(fx_sql(&fx.db, fx.dbname, sql, out, sizeof out), 0,
-	    "%s: %s", sql, out);
-	return atol(out);
-}
+#define sql_long(...) fx_sql_long(&fx.db, fx.dbname, __VA_ARGS__)
 
 /* The rows of cluster id, table by table, as one line of text. */
 static void

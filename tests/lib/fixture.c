@@ -714,6 +714,18 @@ fx_sqlf(const struct fx_db *db, const char *dbname, char *out, size_t n,
 	return out;
 }
 
+long
+fx_sql_long(const struct fx_db *db, const char *dbname, const char *fmt, ...)
+{
+	char out[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fx_vsqlf(db, dbname, out, sizeof out, fmt, ap);
+	va_end(ap);
+	return atol(out);
+}
+
 const char *
 fx_sqlf_wait(const struct fx_db *db, const char *dbname, const char *want,
     double timeout_ms, int poll_ms, char *out, size_t n, const char *fmt, ...)

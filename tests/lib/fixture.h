@@ -263,6 +263,10 @@ void fx_srcpath(char *out, size_t n, const char *rel);
 const char *fx_sqlf(const struct fx_db *db, const char *dbname, char *out,
     size_t n, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* fx_sqlf's value as an integer (a COUNT, a time): 0 when it is not one. */
+long fx_sql_long(const struct fx_db *db, const char *dbname, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
 /*
  * Run the SQL of fmt (as fx_sqlf) every poll_ms until its value is want or
  * timeout_ms pass.  Returns out, the last value: the caller asserts it.
